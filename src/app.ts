@@ -1,0 +1,79 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { swaggerUI } from "@hono/swagger-ui";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import type { AppEnv } from "./env";
+import { AppError, problemResponse, type ErrorCode } from "./lib/errors";
+import { createRouter } from "./lib/create-router";
+import { dbSession } from "./middleware/db-session";
+import { limitBody, requireJson } from "./middleware/guards";
+import { healthRouter } from "./features/health/health.index";
+
+const API = "/api/v1";
+
+const CODE_FOR_STATUS: Record<number, ErrorCode> = {
+  400: "VALIDATION_ERROR",
+  401: "UNAUTHORIZED",
+  403: "FORBIDDEN",
+  404: "NOT_FOUND",
+  405: "METHOD_NOT_ALLOWED",
+  409: "CONFLICT",
+  413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
+  422: "INVALID_TRANSITION",
+  429: "RATE_LIMITED",
+};
+
+function onError(err: Error, c: Context<AppEnv>): Response {
+  if (err instanceof AppError) {
+    if (err.status >= 500) console.error(`[${c.var.requestId}]`, err.detail);
+    return problemResponse(err.code, err.detail, err.options);
+  }
+  if (err instanceof HTTPException && err.status < 500) {
+    // Hono's own 4xx: malformed JSON, wrong content type for a validator.
+    const code = CODE_FOR_STATUS[err.status] ?? "VALIDATION_ERROR";
+    return problemResponse(code, err.message || "Invalid request");
+  }
+  console.error(`[${c.var.requestId}] unhandled`, err);
+  return problemResponse("INTERNAL_ERROR", `Something went wrong (request ${c.var.requestId})`);
+}
+
+/** Turns the app's route table into matchers, so a known path with another method answers 405. */
+function methodMatcher(app: OpenAPIHono<AppEnv>) {
+  const patterns = app.routes
+    .filter((r) => r.method !== "ALL")
+    .map((r) => ({
+      method: r.method,
+      re: new RegExp(`^${r.path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\/:[^/]+/g, "/[^/]+").replace(/\*/g, ".*")}/?$`),
+    }));
+  return (path: string) => [...new Set(patterns.filter((p) => p.re.test(path)).map((p) => p.method))];
+}
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>();
+  app.use("*", requestId());
+  app.use(`${API}/*`, limitBody, requireJson((path) => path.endsWith("/attachments")), dbSession);
+
+  app.route("/", healthRouter);
+  const api = createRouter();
+  app.route(API, api);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "edgedesk API", version: "1.0.0", description: "A customer-support helpdesk on Cloudflare's edge." },
+  });
+  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+
+  const allowedMethods = methodMatcher(app);
+  app.notFound((c) => {
+    const allowed = allowedMethods(c.req.path);
+    if (allowed.length) {
+      return problemResponse("METHOD_NOT_ALLOWED", `${c.req.method} is not allowed here`, { headers: { Allow: allowed.join(", ") } });
+    }
+    return problemResponse("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`);
+  });
+  app.onError(onError);
+  return app;
+}

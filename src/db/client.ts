@@ -1,0 +1,11 @@
+import { drizzle } from "drizzle-orm/d1";
+import * as schema from "./schema";
+
+/**
+ * Drizzle over a D1 database or a D1 session. A session keeps read-your-writes across replicas;
+ * drizzle only needs `prepare` and `batch`, which a session has.
+ */
+export function createDb(d1: D1Database | D1DatabaseSession) {
+  return drizzle(d1 as D1Database, { schema });
+}
+export type Database = ReturnType<typeof createDb>;

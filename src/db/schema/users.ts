@@ -1,0 +1,54 @@
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    /** Stored lowercased: emails compare case-insensitively. */
+    email: text("email").notNull(),
+    role: text("role", { enum: ["customer", "agent", "manager", "admin"] }).notNull(),
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+    /** `pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>`; null for customers created from mail. */
+    passwordHash: text("password_hash"),
+    /** Bumped on password change or deactivation; access tokens carry it, so old ones die at once. */
+    tokenVersion: integer("token_version").notNull().default(0),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("users_email_uq").on(t.email),
+    // GET /users?role= pages by (created_at, id) inside one role.
+    index("users_role_created_idx").on(t.role, t.createdAt, t.id),
+    index("users_created_idx").on(t.createdAt, t.id),
+  ],
+);
+
+export const refreshTokens = sqliteTable(
+  "refresh_tokens",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id").notNull().references(() => users.id),
+    /** Every rotation stays in the family; reuse of a rotated token revokes the whole family. */
+    familyId: text("family_id").notNull(),
+    /** SHA-256 of the token: a database leak yields no usable refresh token. */
+    tokenHash: text("token_hash").notNull(),
+    expiresAt: text("expires_at").notNull(),
+    createdAt: text("created_at").notNull(),
+    rotatedAt: text("rotated_at"),
+    revokedAt: text("revoked_at"),
+  },
+  (t) => [
+    uniqueIndex("refresh_tokens_hash_uq").on(t.tokenHash),
+    index("refresh_tokens_family_idx").on(t.familyId),
+    index("refresh_tokens_user_idx").on(t.userId).where(sql`revoked_at IS NULL`),
+  ],
+);
+
+/** Fixed-window counters for login/register throttling (key = "login:email:<x>" etc.). */
+export const rateLimits = sqliteTable("rate_limits", {
+  key: text("key").primaryKey(),
+  windowStart: integer("window_start").notNull(),
+  count: integer("count").notNull(),
+});

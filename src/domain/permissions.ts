@@ -1,0 +1,83 @@
+import type { TicketStatus } from "../db/schema";
+
+export const ROLES = ["customer", "agent", "manager", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** The authenticated caller as every service sees it. */
+export interface Actor {
+  id: string;
+  name: string;
+  email: string;
+  role: Role;
+}
+
+/** What a permission check needs to know of a ticket. */
+export interface TicketAccess {
+  requesterId: string;
+  status: TicketStatus;
+}
+
+export type Capability =
+  | "ticket.create"
+  | "ticket.create_for_requester"
+  | "ticket.comment_public"
+  | "ticket.comment_internal"
+  | "ticket.see_internal"
+  | "ticket.edit_fields"
+  | "ticket.edit_content"
+  | "ticket.assign_any"
+  | "ticket.assign_self"
+  | "ticket.escalate"
+  | "ticket.delete"
+  | "users.list"
+  | "users.manage"
+  | "settings.manage"
+  | "reports.all"
+  | "reports.own"
+  | "audit.read";
+
+export const isStaff = (role: Role) => role !== "customer";
+
+/** API.md "Roles": the one table every route asks. */
+const MATRIX: Record<Capability, readonly Role[]> = {
+  "ticket.create": ["customer", "agent", "manager", "admin"],
+  "ticket.create_for_requester": ["agent", "manager", "admin"],
+  "ticket.comment_public": ["customer", "agent", "manager", "admin"],
+  "ticket.comment_internal": ["agent", "manager", "admin"],
+  "ticket.see_internal": ["agent", "manager", "admin"],
+  "ticket.edit_fields": ["agent", "manager", "admin"],
+  "ticket.edit_content": ["agent", "manager", "admin"],
+  "ticket.assign_any": ["manager", "admin"],
+  "ticket.assign_self": ["agent", "manager", "admin"],
+  "ticket.escalate": ["manager", "admin"],
+  "ticket.delete": ["admin"],
+  "users.list": ["agent", "manager", "admin"],
+  "users.manage": ["admin"],
+  "settings.manage": ["admin"],
+  "reports.all": ["manager", "admin"],
+  "reports.own": ["agent", "manager", "admin"],
+  "audit.read": ["admin"],
+};
+
+export function can(role: Role, capability: Capability): boolean {
+  return MATRIX[capability].includes(role);
+}
+
+/** Customers see their own tickets only; staff see all. */
+export function canSeeTicket(actor: Pick<Actor, "id" | "role">, ticket: Pick<TicketAccess, "requesterId">): boolean {
+  return isStaff(actor.role) || ticket.requesterId === actor.id;
+}
+
+/** The status changes a customer may make on their own ticket (API.md "Roles": change status). */
+export function customerMayChangeStatus(from: TicketStatus, to: TicketStatus): boolean {
+  if (to === "cancelled") return from === "open" || from === "in_progress" || from === "pending";
+  if (to === "closed") return from === "resolved";
+  if (to === "open") return from === "resolved" || from === "closed";
+  return false;
+}
+
+/** Whether `actor` may set the assignee of a ticket to `assigneeId` (null = unassign). */
+export function mayAssign(actor: Pick<Actor, "id" | "role">, assigneeId: string | null): boolean {
+  if (can(actor.role, "ticket.assign_any")) return true;
+  return can(actor.role, "ticket.assign_self") && assigneeId === actor.id;
+}

@@ -1,0 +1,61 @@
+import { jwtVerify, SignJWT } from "jose";
+import type { Bindings } from "../../env";
+import type { Role } from "../../domain/permissions";
+import { ROLES } from "../../domain/permissions";
+import { AppError } from "../../lib/errors";
+
+export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+export const REFRESH_TOKEN_TTL_DAYS = 30;
+const ALGORITHM = "HS256";
+const MIN_SECRET_LENGTH = 32;
+
+/** The signing key; a Worker without a real secret refuses to sign or verify rather than use a default. */
+export function jwtKey(env: Bindings): Uint8Array {
+  const secret = env.JWT_SECRET;
+  if (!secret || secret.length < MIN_SECRET_LENGTH) {
+    throw new AppError("INTERNAL_ERROR", "The server is not configured for authentication (JWT_SECRET)");
+  }
+  return new TextEncoder().encode(secret);
+}
+
+export function pepper(env: Bindings): string {
+  if (!env.PASSWORD_PEPPER) throw new AppError("INTERNAL_ERROR", "The server is not configured for authentication (PASSWORD_PEPPER)");
+  return env.PASSWORD_PEPPER;
+}
+
+export interface AccessClaims {
+  sub: string;
+  role: Role;
+  /** The user's token version at issue time; a bump (password change, deactivation) kills the token. */
+  tv: number;
+}
+
+export async function signAccessToken(env: Bindings, claims: AccessClaims, now = Date.now()): Promise<string> {
+  const iat = Math.floor(now / 1000);
+  return new SignJWT({ role: claims.role, tv: claims.tv })
+    .setProtectedHeader({ alg: ALGORITHM, typ: "JWT" })
+    .setSubject(claims.sub)
+    .setIssuer(env.JWT_ISSUER)
+    .setAudience(env.JWT_AUDIENCE)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + ACCESS_TOKEN_TTL_SECONDS)
+    .sign(jwtKey(env));
+}
+
+/** Verifies signature (HS256 only), issuer, audience and expiry; null for anything wrong. */
+export async function verifyAccessToken(env: Bindings, token: string): Promise<AccessClaims | null> {
+  const key = jwtKey(env);
+  try {
+    const { payload } = await jwtVerify(token, key, {
+      algorithms: [ALGORITHM],
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      requiredClaims: ["sub", "exp", "iat"],
+    });
+    const role = payload.role as Role;
+    if (typeof payload.sub !== "string" || !ROLES.includes(role) || typeof payload.tv !== "number") return null;
+    return { sub: payload.sub, role, tv: payload.tv };
+  } catch {
+    return null;
+  }
+}

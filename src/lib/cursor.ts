@@ -1,0 +1,38 @@
+import { z } from "zod";
+import { fromBase64Url, hmac, timingSafeEqual, toBase64Url } from "./crypto";
+import { validation } from "./errors";
+
+/**
+ * Keyset cursors: the last row's sort key and id, bound to the sort they were made for and signed,
+ * so a client can neither forge a position nor reuse a cursor with another ordering.
+ */
+const payloadSchema = z.object({ s: z.string(), k: z.union([z.string(), z.number(), z.null()]), id: z.string() });
+export type CursorPosition = { key: string | number | null; id: string };
+
+const MAC_BYTES = 16;
+const decoder = new TextDecoder();
+
+export async function encodeCursor(secret: string, sort: string, position: CursorPosition): Promise<string> {
+  const payload = new TextEncoder().encode(JSON.stringify({ s: sort, k: position.key, id: position.id }));
+  const mac = (await hmac(secret, payload)).slice(0, MAC_BYTES);
+  return `${toBase64Url(payload)}.${toBase64Url(mac)}`;
+}
+
+export async function decodeCursor(secret: string, sort: string, cursor: string): Promise<CursorPosition> {
+  const bad = () => validation("Invalid cursor", { cursor: ["The cursor is malformed, tampered with, or belongs to another sort"] });
+  const [body, sig, ...rest] = cursor.split(".");
+  if (!body || !sig || rest.length) throw bad();
+  const payload = fromBase64Url(body);
+  const mac = fromBase64Url(sig);
+  if (!payload || !mac) throw bad();
+  const expected = (await hmac(secret, payload)).slice(0, MAC_BYTES);
+  if (!timingSafeEqual(mac, expected)) throw bad();
+  let parsed: z.infer<typeof payloadSchema>;
+  try {
+    parsed = payloadSchema.parse(JSON.parse(decoder.decode(payload)));
+  } catch {
+    throw bad();
+  }
+  if (parsed.s !== sort) throw bad();
+  return { key: parsed.k, id: parsed.id };
+}

@@ -1,0 +1,54 @@
+import { z } from "@hono/zod-openapi";
+import { ERROR_CODES } from "./errors";
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.enum(ERROR_CODES),
+    errors: z.record(z.string(), z.array(z.string())).optional(),
+  })
+  .openapi("Problem");
+
+const problem = (description: string) => ({
+  description,
+  content: { "application/problem+json": { schema: ProblemSchema } },
+});
+
+/** Shared error responses, spread into every route contract. */
+export const errorResponses = {
+  400: problem("Invalid input"),
+  401: problem("Missing, invalid or expired access token"),
+  403: problem("The caller lacks the capability"),
+  404: problem("Not found, or not visible to the caller"),
+  429: problem("Rate limited"),
+  500: problem("Internal error"),
+} as const;
+export const conflictResponse = { 409: problem("Conflict") } as const;
+export const transitionResponse = { 422: problem("Invalid status transition") } as const;
+
+export const jsonBody = <T extends z.ZodType>(schema: T, description = "JSON body") => ({
+  required: true,
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const IsoDate = z.string().openapi({ format: "date-time", example: "2026-11-26T09:30:00.000Z" });
+
+/** `?limit=&cursor=` of every list (API.md "Conventions"). */
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().min(1).max(512).optional(),
+});
+
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({ data: z.array(item), next_cursor: z.string().nullable() });
+
+export const bearerSecurity = [{ bearerAuth: [] }];
