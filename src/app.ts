@@ -8,7 +8,9 @@ import { AppError, problemResponse, type ErrorCode } from "./lib/errors";
 import { createRouter } from "./lib/create-router";
 import { dbSession } from "./middleware/db-session";
 import { limitBody, requireJson } from "./middleware/guards";
+import { authRouter } from "./features/auth/auth.index";
 import { healthRouter } from "./features/health/health.index";
+import { usersRouter } from "./features/users/users.index";
 
 const API = "/api/v1";
 
@@ -56,7 +58,7 @@ export function createApp() {
   app.use(`${API}/*`, limitBody, requireJson((path) => path.endsWith("/attachments")), dbSession);
 
   app.route("/", healthRouter);
-  const api = createRouter();
+  const api = createRouter().route("/", authRouter).route("/", usersRouter);
   app.route(API, api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });

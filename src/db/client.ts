@@ -9,3 +9,12 @@ export function createDb(d1: D1Database | D1DatabaseSession) {
   return drizzle(d1 as D1Database, { schema });
 }
 export type Database = ReturnType<typeof createDb>;
+
+type BatchItem = Parameters<Database["batch"]>[0][number];
+
+/** One atomic D1 batch (all or nothing) from a list that may be built up conditionally. */
+export async function runBatch(db: Database, items: BatchItem[]): Promise<void> {
+  if (!items.length) return;
+  await db.batch(items as [BatchItem, ...BatchItem[]]);
+}
+export type { BatchItem };

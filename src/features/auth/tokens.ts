@@ -9,13 +9,17 @@ export const REFRESH_TOKEN_TTL_DAYS = 30;
 const ALGORITHM = "HS256";
 const MIN_SECRET_LENGTH = 32;
 
-/** The signing key; a Worker without a real secret refuses to sign or verify rather than use a default. */
-export function jwtKey(env: Bindings): Uint8Array {
+/** The signing secret (JWTs, cursors); a Worker without a real one refuses to sign rather than use a default. */
+export function signingSecret(env: Bindings): string {
   const secret = env.JWT_SECRET;
   if (!secret || secret.length < MIN_SECRET_LENGTH) {
     throw new AppError("INTERNAL_ERROR", "The server is not configured for authentication (JWT_SECRET)");
   }
-  return new TextEncoder().encode(secret);
+  return secret;
+}
+
+export function jwtKey(env: Bindings): Uint8Array {
+  return new TextEncoder().encode(signingSecret(env));
 }
 
 export function pepper(env: Bindings): string {

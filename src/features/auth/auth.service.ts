@@ -1,0 +1,161 @@
+import { and, eq, isNull } from "drizzle-orm";
+import { runBatch, type Database } from "../../db/client";
+import { refreshTokens, users } from "../../db/schema";
+import type { Bindings } from "../../env";
+import { randomToken, sha256Hex } from "../../lib/crypto";
+import { AppError, unauthorized } from "../../lib/errors";
+import { newId } from "../../lib/ids";
+import type { ServiceContext } from "../../lib/request-context";
+import { auditInsert } from "../audit/audit.service";
+import { toUser } from "../users/users.serialize";
+import { checkLimits, hitLimits, type Limit, type LimitState, rateLimitHeaders } from "./rate-limit";
+import { hashPassword, verifyPassword } from "./password";
+import { ACCESS_TOKEN_TTL_SECONDS, pepper, REFRESH_TOKEN_TTL_DAYS, signAccessToken } from "./tokens";
+
+type UserRow = typeof users.$inferSelect;
+
+const INVALID_CREDENTIALS = "Invalid email or password";
+const EMAIL_WINDOW_SECONDS = 15 * 60;
+const IP_WINDOW_SECONDS = 60;
+
+/** Login/register throttles (API.md "Conventions"): per email per 15 minutes, per IP per minute. */
+function authLimits(env: Bindings, kind: "login" | "register", email: string, ip: string | null): Limit[] {
+  const limits: Limit[] = [
+    { key: `${kind}:email:${email}`, max: Number(env.LOGIN_MAX_FAILURES_PER_EMAIL) || 10, windowSeconds: EMAIL_WINDOW_SECONDS },
+  ];
+  if (ip) limits.push({ key: `${kind}:ip:${ip}`, max: Number(env.LOGIN_MAX_FAILURES_PER_IP) || 10, windowSeconds: IP_WINDOW_SECONDS });
+  return limits;
+}
+
+function rateLimited(state: LimitState): AppError {
+  return new AppError("RATE_LIMITED", "Too many attempts; try again later", {
+    headers: { "Retry-After": String(Math.max(1, state.reset)), ...rateLimitHeaders(state) },
+  });
+}
+
+async function issueTokens(ctx: ServiceContext, user: UserRow, familyId = newId()) {
+  const refresh = randomToken(32);
+  const expires = new Date(ctx.now.getTime() + REFRESH_TOKEN_TTL_DAYS * 86_400_000).toISOString();
+  const insert = ctx.db.insert(refreshTokens).values({
+    id: newId(),
+    userId: user.id,
+    familyId,
+    tokenHash: await sha256Hex(refresh),
+    expiresAt: expires,
+    createdAt: ctx.now.toISOString(),
+  });
+  const access = await signAccessToken(ctx.env, { sub: user.id, role: user.role, tv: user.tokenVersion }, ctx.now.getTime());
+  const body = {
+    user: toUser(user),
+    access_token: access,
+    refresh_token: refresh,
+    token_type: "Bearer" as const,
+    expires_in: ACCESS_TOKEN_TTL_SECONDS,
+  };
+  return { insert, body };
+}
+
+export interface AuthResult {
+  body: Awaited<ReturnType<typeof issueTokens>>["body"];
+  headers: Record<string, string>;
+}
+
+export async function register(ctx: ServiceContext, input: { name: string; email: string; password: string }): Promise<AuthResult> {
+  const limits = authLimits(ctx.env, "register", input.email, ctx.meta.ip);
+  const { blocked, state } = await checkLimits(ctx.db, limits, ctx.now);
+  if (blocked) throw rateLimited(state);
+  const hash = await hashPassword(input.password, pepper(ctx.env));
+  const now = ctx.now.toISOString();
+  const user: UserRow = {
+    id: newId(ctx.now.getTime()),
+    name: input.name,
+    email: input.email,
+    role: "customer",
+    active: true,
+    passwordHash: hash,
+    tokenVersion: 0,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const tokens = await issueTokens({ ...ctx, actor: { id: user.id, name: user.name, email: user.email, role: "customer" } }, user);
+  const audit = auditInsert(
+    { ...ctx, actor: { id: user.id, name: user.name, email: user.email, role: "customer" } },
+    { action: "user.registered", entityType: "user", entityId: user.id, changes: { email: [null, user.email], role: [null, "customer"] } },
+  );
+  try {
+    await runBatch(ctx.db, [ctx.db.insert(users).values(user), tokens.insert, audit, ...hitLimits(ctx.db, limits, ctx.now)]);
+  } catch (err) {
+    if (isUniqueViolation(err)) {
+      await runBatch(ctx.db, hitLimits(ctx.db, limits, ctx.now));
+      throw new AppError("CONFLICT", "An account with this email already exists");
+    }
+    throw err;
+  }
+  return { body: tokens.body, headers: rateLimitHeaders({ ...state, remaining: Math.max(0, state.remaining - 1) }) };
+}
+
+export async function login(ctx: ServiceContext, input: { email: string; password: string }): Promise<AuthResult> {
+  const limits = authLimits(ctx.env, "login", input.email, ctx.meta.ip);
+  const { blocked, state } = await checkLimits(ctx.db, limits, ctx.now);
+  if (blocked) throw rateLimited(state);
+  const [user] = await ctx.db.select().from(users).where(eq(users.email, input.email)).limit(1);
+  const ok = await verifyPassword(input.password, user?.passwordHash ?? null, pepper(ctx.env));
+  if (!user || !ok || !user.active) {
+    await runBatch(ctx.db, hitLimits(ctx.db, limits, ctx.now));
+    const after = { ...state, remaining: Math.max(0, state.remaining - 1) };
+    throw new AppError("UNAUTHORIZED", INVALID_CREDENTIALS, { headers: rateLimitHeaders(after) });
+  }
+  const tokens = await issueTokens({ ...ctx, actor: { id: user.id, name: user.name, email: user.email, role: user.role } }, user);
+  await tokens.insert;
+  return { body: tokens.body, headers: rateLimitHeaders(state) };
+}
+
+/**
+ * Rotation: each refresh token works once. Presenting one that was already rotated means it was
+ * stolen or replayed, so the whole family (every descendant) is revoked.
+ */
+export async function refresh(ctx: ServiceContext, token: string): Promise<AuthResult["body"]> {
+  const hash = await sha256Hex(token);
+  const [row] = await ctx.db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, hash)).limit(1);
+  if (!row || row.revokedAt || row.expiresAt <= ctx.now.toISOString()) throw unauthorized(INVALID_CREDENTIALS);
+  const now = ctx.now.toISOString();
+  const revokeFamily = () =>
+    ctx.db.update(refreshTokens).set({ revokedAt: now }).where(and(eq(refreshTokens.familyId, row.familyId), isNull(refreshTokens.revokedAt)));
+  if (row.rotatedAt) {
+    await revokeFamily();
+    throw unauthorized(INVALID_CREDENTIALS);
+  }
+  const [user] = await ctx.db.select().from(users).where(eq(users.id, row.userId)).limit(1);
+  if (!user || !user.active) throw unauthorized(INVALID_CREDENTIALS);
+  // Conditional: of two concurrent refreshes with the same token only one wins; the other is a reuse.
+  const rotated = await ctx.db
+    .update(refreshTokens)
+    .set({ rotatedAt: now })
+    .where(and(eq(refreshTokens.id, row.id), isNull(refreshTokens.rotatedAt)))
+    .returning({ id: refreshTokens.id });
+  if (!rotated.length) {
+    await revokeFamily();
+    throw unauthorized(INVALID_CREDENTIALS);
+  }
+  const tokens = await issueTokens(ctx, user, row.familyId);
+  await tokens.insert;
+  return tokens.body;
+}
+
+/** Logout ends the session: the presented token's whole family. Unknown tokens are a no-op. */
+export async function logout(ctx: ServiceContext, token: string): Promise<void> {
+  const hash = await sha256Hex(token);
+  const [row] = await ctx.db.select({ familyId: refreshTokens.familyId }).from(refreshTokens).where(eq(refreshTokens.tokenHash, hash)).limit(1);
+  if (!row) return;
+  await ctx.db
+    .update(refreshTokens)
+    .set({ revokedAt: ctx.now.toISOString() })
+    .where(and(eq(refreshTokens.familyId, row.familyId), isNull(refreshTokens.revokedAt)));
+}
+
+export function isUniqueViolation(err: unknown): boolean {
+  const text = String((err as { cause?: unknown })?.cause ?? "") + String((err as Error)?.message ?? "");
+  return /UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(text);
+}
+
+export type { Database };

@@ -1,0 +1,136 @@
+import { and, desc, eq, isNull, like, lt, or, type SQL } from "drizzle-orm";
+import { runBatch } from "../../db/client";
+import { refreshTokens, users } from "../../db/schema";
+import type { Role } from "../../domain/permissions";
+import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { AppError, notFound } from "../../lib/errors";
+import { newId } from "../../lib/ids";
+import { actorOf, type ServiceContext } from "../../lib/request-context";
+import { auditInsert } from "../audit/audit.service";
+import { isUniqueViolation } from "../auth/auth.service";
+import { hashPassword } from "../auth/password";
+import { pepper, signingSecret } from "../auth/tokens";
+import { toUser } from "./users.serialize";
+
+type UserRow = typeof users.$inferSelect;
+
+export async function createUser(ctx: ServiceContext, input: { name: string; email: string; password: string; role: Role }) {
+  const now = ctx.now.toISOString();
+  const user: UserRow = {
+    id: newId(ctx.now.getTime()),
+    name: input.name,
+    email: input.email,
+    role: input.role,
+    active: true,
+    passwordHash: await hashPassword(input.password, pepper(ctx.env)),
+    tokenVersion: 0,
+    createdAt: now,
+    updatedAt: now,
+  };
+  try {
+    await runBatch(ctx.db, [
+      ctx.db.insert(users).values(user),
+      auditInsert(ctx, {
+        action: "user.created",
+        entityType: "user",
+        entityId: user.id,
+        changes: { name: [null, user.name], email: [null, user.email], role: [null, user.role] },
+      }),
+    ]);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new AppError("CONFLICT", "An account with this email already exists");
+    throw err;
+  }
+  return toUser(user);
+}
+
+export async function getUser(ctx: ServiceContext, id: string) {
+  const [user] = await ctx.db.select().from(users).where(eq(users.id, id)).limit(1);
+  if (!user) throw notFound("User");
+  return user;
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
+
+export async function listUsers(ctx: ServiceContext, q: { role?: Role; q?: string; limit: number; cursor?: string }) {
+  const secret = signingSecret(ctx.env);
+  const sort = "users:-created_at";
+  const where: SQL[] = [];
+  if (q.role) where.push(eq(users.role, q.role));
+  if (q.q) {
+    const needle = escapeLike(q.q.toLowerCase());
+    where.push(or(like(users.email, `${needle}%`), like(users.name, `%${needle}%`))!);
+  }
+  if (q.cursor) {
+    const pos = await decodeCursor(secret, sort, q.cursor);
+    const key = String(pos.key);
+    where.push(or(lt(users.createdAt, key), and(eq(users.createdAt, key), lt(users.id, pos.id)))!);
+  }
+  const rows = await ctx.db
+    .select()
+    .from(users)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(users.createdAt), desc(users.id))
+    .limit(q.limit + 1);
+  const page = rows.slice(0, q.limit);
+  const last = page.at(-1);
+  return {
+    data: page.map(toUser),
+    next_cursor: rows.length > q.limit && last ? await encodeCursor(secret, sort, { key: last.createdAt, id: last.id }) : null,
+  };
+}
+
+/**
+ * Admin edit. A password change or deactivation bumps the token version (outstanding access tokens
+ * die at once) and revokes every refresh token, in the same batch as the change.
+ */
+export async function patchUser(
+  ctx: ServiceContext,
+  id: string,
+  input: Partial<{ name: string; email: string; password: string; role: Role; active: boolean }>,
+) {
+  const actor = actorOf(ctx);
+  const before = await getUser(ctx, id);
+  if (id === actor.id && (input.active === false || (input.role && input.role !== "admin"))) {
+    throw new AppError("CONFLICT", "Admins cannot deactivate or demote themselves");
+  }
+  const set: Partial<UserRow> = {};
+  const changes: Record<string, [unknown, unknown]> = {};
+  for (const field of ["name", "email", "role", "active"] as const) {
+    const value = input[field];
+    if (value !== undefined && value !== before[field]) {
+      (set as Record<string, unknown>)[field] = value;
+      changes[field] = [before[field], value];
+    }
+  }
+  if (input.password !== undefined) {
+    set.passwordHash = await hashPassword(input.password, pepper(ctx.env));
+    changes.password = ["[redacted]", "[changed]"];
+  }
+  const revoke = input.password !== undefined || set.active === false || set.role !== undefined;
+  if (!Object.keys(set).length) return toUser(before);
+  set.updatedAt = ctx.now.toISOString();
+  if (revoke) set.tokenVersion = before.tokenVersion + 1;
+  try {
+    await runBatch(ctx.db, [
+      ctx.db.update(users).set(set).where(eq(users.id, id)),
+      ...(revoke ? [revokeRefreshTokens(ctx, id)] : []),
+      auditInsert(ctx, { action: "user.updated", entityType: "user", entityId: id, changes }),
+    ]);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new AppError("CONFLICT", "An account with this email already exists");
+    throw err;
+  }
+  return toUser({ ...before, ...set });
+}
+
+export async function deactivateUser(ctx: ServiceContext, id: string) {
+  await patchUser(ctx, id, { active: false });
+}
+
+function revokeRefreshTokens(ctx: ServiceContext, userId: string) {
+  return ctx.db
+    .update(refreshTokens)
+    .set({ revokedAt: ctx.now.toISOString() })
+    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+}

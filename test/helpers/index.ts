@@ -1,0 +1,94 @@
+import { env, exports } from "cloudflare:workers";
+import { createDb } from "../../src/db/client";
+import { users } from "../../src/db/schema";
+import type { Role } from "../../src/domain/permissions";
+import { hashPassword } from "../../src/features/auth/password";
+import { signAccessToken } from "../../src/features/auth/tokens";
+import { newId } from "../../src/lib/ids";
+
+export const BASE = "http://edgedesk.test";
+export const PASSWORD = "password-123";
+export const db = () => createDb(env.DB);
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export interface CallOptions {
+  token?: string;
+  body?: unknown;
+  /** Sent as-is (already a string): for malformed JSON and wrong content types. */
+  raw?: string;
+  headers?: Record<string, string>;
+}
+
+/** One HTTP call through the Worker's real fetch handler. */
+export async function api<T = any>(method: string, path: string, opts: CallOptions = {}): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  let body: string | undefined;
+  if (opts.raw !== undefined) body = opts.raw;
+  else if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers["content-type"] ??= "application/json";
+  }
+  const res = await exports.default.fetch(new Request(`${BASE}${path}`, { method, headers, body }));
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    /* not JSON: keep the text */
+  }
+  return { status: res.status, headers: res.headers, body: parsed as T };
+}
+
+let passwordHash: Promise<string> | undefined;
+
+export interface TestUser {
+  id: string;
+  name: string;
+  email: string;
+  role: Role;
+  token: string;
+}
+
+let counter = 0;
+/** A user straight in D1 (password `password-123`) and a real access token for them. */
+export async function makeUser(role: Role, overrides: { name?: string; email?: string } = {}): Promise<TestUser> {
+  passwordHash ??= hashPassword(PASSWORD, env.PASSWORD_PEPPER);
+  const id = newId();
+  const n = ++counter;
+  const now = new Date().toISOString();
+  const user = {
+    id,
+    name: overrides.name ?? `${role} ${n}`,
+    email: (overrides.email ?? `${role}-${n}-${id}@example.test`).toLowerCase(),
+    role,
+  };
+  await db()
+    .insert(users)
+    .values({ ...user, active: true, passwordHash: await passwordHash, tokenVersion: 0, createdAt: now, updatedAt: now });
+  const token = await signAccessToken(env, { sub: id, role, tv: 0 });
+  return { ...user, token };
+}
+
+export async function makeStaff() {
+  const [customer, customer2, agent, agent2, manager, admin] = await Promise.all([
+    makeUser("customer"),
+    makeUser("customer"),
+    makeUser("agent"),
+    makeUser("agent"),
+    makeUser("manager"),
+    makeUser("admin"),
+  ]);
+  return { customer, customer2, agent, agent2, manager, admin };
+}
+
+export function expectProblem(res: ApiResponse, status: number, code: string) {
+  if (res.status !== status || res.headers.get("content-type") !== "application/problem+json" || res.body?.code !== code) {
+    throw new Error(`expected ${status} ${code}, got ${res.status} ${res.headers.get("content-type")} ${JSON.stringify(res.body)}`);
+  }
+}
