@@ -67,11 +67,13 @@ CREATE TABLE `ticket_history` (
 	`at` text NOT NULL,
 	`version` integer NOT NULL,
 	`changes` text NOT NULL,
+	`bumps_version` integer DEFAULT false NOT NULL,
 	`internal` integer DEFAULT false NOT NULL,
 	FOREIGN KEY (`ticket_id`) REFERENCES `tickets`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
 CREATE INDEX `ticket_history_ticket_idx` ON `ticket_history` (`ticket_id`,`version`,`at`,`id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `ticket_history_version_uq` ON `ticket_history` (`ticket_id`,`version`) WHERE bumps_version = 1;--> statement-breakpoint
 CREATE TABLE `ticket_tags` (
 	`tag` text NOT NULL,
 	`ticket_id` text NOT NULL,
@@ -106,8 +108,9 @@ CREATE TABLE `tickets` (
 	`first_response_due_at` text,
 	`resolution_due_at` text,
 	`sla_paused_at` text,
+	`sla_paused_ms` integer DEFAULT 0 NOT NULL,
 	`sla_breached` integer DEFAULT false NOT NULL,
-	`sla_next_due_at` text,
+	`sla_next_due_at` text NOT NULL,
 	FOREIGN KEY (`requester_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action,
 	FOREIGN KEY (`assignee_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action,
 	FOREIGN KEY (`team_id`) REFERENCES `teams`(`id`) ON UPDATE no action ON DELETE no action

@@ -8,8 +8,10 @@ import { AppError, problemResponse, type ErrorCode } from "./lib/errors";
 import { createRouter } from "./lib/create-router";
 import { dbSession } from "./middleware/db-session";
 import { limitBody, requireJson } from "./middleware/guards";
+import { auditRouter } from "./features/audit/audit.index";
 import { authRouter } from "./features/auth/auth.index";
 import { healthRouter } from "./features/health/health.index";
+import { ticketsRouter } from "./features/tickets/tickets.index";
 import { usersRouter } from "./features/users/users.index";
 
 const API = "/api/v1";
@@ -58,7 +60,11 @@ export function createApp() {
   app.use(`${API}/*`, limitBody, requireJson((path) => path.endsWith("/attachments")), dbSession);
 
   app.route("/", healthRouter);
-  const api = createRouter().route("/", authRouter).route("/", usersRouter);
+  const api = createRouter()
+    .route("/", authRouter)
+    .route("/", usersRouter)
+    .route("/", ticketsRouter)
+    .route("/", auditRouter);
   app.route(API, api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });

@@ -6,8 +6,10 @@ import { validation } from "./errors";
  * Keyset cursors: the last row's sort key and id, bound to the sort they were made for and signed,
  * so a client can neither forge a position nor reuse a cursor with another ordering.
  */
-const payloadSchema = z.object({ s: z.string(), k: z.union([z.string(), z.number(), z.null()]), id: z.string() });
-export type CursorPosition = { key: string | number | null; id: string };
+const keyPart = z.union([z.string(), z.number(), z.null()]);
+const payloadSchema = z.object({ s: z.string(), k: z.union([keyPart, z.array(keyPart).max(4)]), id: z.string() });
+export type CursorKey = string | number | null | (string | number | null)[];
+export type CursorPosition = { key: CursorKey; id: string };
 
 const MAC_BYTES = 16;
 const decoder = new TextDecoder();

@@ -9,6 +9,9 @@ export type TicketStatus = (typeof TICKET_STATUSES)[number];
 export type TicketPriority = (typeof TICKET_PRIORITIES)[number];
 export type TicketChannel = (typeof TICKET_CHANNELS)[number];
 
+/** `sla_next_due_at` of a ticket whose clock is not running. */
+export const NO_DUE = "9999-12-31T23:59:59.999Z";
+
 export const teams = sqliteTable("teams", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
@@ -51,8 +54,11 @@ export const tickets = sqliteTable(
     /** Time spent in completed pauses; due dates are creation + target + this. */
     slaPausedMs: integer("sla_paused_ms").notNull().default(0),
     slaBreached: integer("sla_breached", { mode: "boolean" }).notNull().default(false),
-    /** The nearest unmet due date (null when none runs): `sort=sla_due` and the cron sweep walk it. */
-    slaNextDueAt: text("sla_next_due_at"),
+    /**
+     * The nearest unmet due date while the clock runs, else NO_DUE (sorts last without a NULL case):
+     * `sort=sla_due`, the `breached` filter and the cron sweep walk its index.
+     */
+    slaNextDueAt: text("sla_next_due_at").notNull(),
   },
   (t) => [
     uniqueIndex("tickets_number_uq").on(t.number),
@@ -114,10 +120,18 @@ export const ticketHistory = sqliteTable(
     /** The ticket's version after this change; the If-Match merge reads the entries after a version. */
     version: integer("version").notNull(),
     changes: text("changes", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    /**
+     * 1 for the one entry of each version bump. Unique per (ticket, version): of two writers that read
+     * the same version, the second one's batch fails whole, so a lost update is impossible.
+     */
+    bumpsVersion: integer("bumps_version", { mode: "boolean" }).notNull().default(false),
     /** Internal events (internal notes) are never shown to customers. */
     internal: integer("internal", { mode: "boolean" }).notNull().default(false),
   },
-  (t) => [index("ticket_history_ticket_idx").on(t.ticketId, t.version, t.at, t.id)],
+  (t) => [
+    index("ticket_history_ticket_idx").on(t.ticketId, t.version, t.at, t.id),
+    uniqueIndex("ticket_history_version_uq").on(t.ticketId, t.version).where(sql`bumps_version = 1`),
+  ],
 );
 
 export const slaPolicies = sqliteTable("sla_policies", {

@@ -1,0 +1,23 @@
+import { z } from "@hono/zod-openapi";
+import { TICKET_CHANNELS } from "../../db/schema";
+import { ROLES } from "../../domain/permissions";
+import { IsoDate, PageQuery, pageOf } from "../../lib/openapi";
+
+export const CommentSchema = z
+  .object({
+    id: z.string(),
+    ticket_id: z.string(),
+    author: z.object({ id: z.string(), name: z.string(), role: z.enum(ROLES) }),
+    body: z.string(),
+    internal: z.boolean(),
+    channel: z.enum(TICKET_CHANNELS),
+    created_at: IsoDate,
+  })
+  .openapi("Comment");
+
+export const CreateCommentBody = z
+  .object({ body: z.string().min(1).max(50_000).refine((b) => b.trim().length > 0, "must not be blank"), internal: z.boolean().default(false) })
+  .openapi("CreateComment");
+
+export const CommentPage = pageOf(CommentSchema).openapi("CommentPage");
+export const CommentListQuery = PageQuery;

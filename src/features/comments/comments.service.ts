@@ -1,0 +1,174 @@
+import { and, asc, eq, gt, isNull, or, type SQL } from "drizzle-orm";
+import { runBatch, type BatchItem } from "../../db/client";
+import { comments, NO_DUE, ticketHistory, tickets, users, type TicketChannel } from "../../db/schema";
+import { can, isStaff, type Actor } from "../../domain/permissions";
+import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { AppError, forbidden } from "../../lib/errors";
+import { idempotent } from "../../lib/idempotency";
+import { newId } from "../../lib/ids";
+import { actorOf, type ServiceContext } from "../../lib/request-context";
+import { auditInsert } from "../audit/audit.service";
+import { signingSecret } from "../auth/tokens";
+import { changeTicket, findVisibleTicket, historyInsert } from "../tickets/tickets.service";
+import type { TicketRow } from "../tickets/tickets.serialize";
+
+type CommentRow = typeof comments.$inferSelect;
+
+export function toComment(row: CommentRow, author: Pick<Actor, "id" | "name" | "role">) {
+  return {
+    id: row.id,
+    ticket_id: row.ticketId,
+    author: { id: author.id, name: author.name, role: author.role },
+    body: row.body,
+    internal: row.internal,
+    channel: row.channel,
+    created_at: row.createdAt,
+  };
+}
+export type Comment = ReturnType<typeof toComment>;
+
+// A reply from the requester puts a ticket waiting on them back in the queue.
+const REOPENED_BY_CUSTOMER_REPLY = new Set(["pending", "resolved"]);
+const NO_PUBLIC_REPLIES = new Set(["closed", "cancelled"]);
+
+export interface AddCommentInput {
+  body: string;
+  internal: boolean;
+  channel?: TicketChannel;
+}
+
+export async function addComment(ctx: ServiceContext, ref: string, input: AddCommentInput, idempotencyKey?: string) {
+  const actor = actorOf(ctx);
+  const { row: ticket } = await findVisibleTicket(ctx, ref);
+  if (input.internal && !can(actor.role, "ticket.comment_internal")) throw forbidden("Customers cannot write internal notes");
+  if (!input.internal && NO_PUBLIC_REPLIES.has(ticket.status)) {
+    throw new AppError("INVALID_TRANSITION", `The ticket is ${ticket.status}; reopen it before replying`);
+  }
+  return idempotent(ctx, idempotencyKey, { method: "POST", path: `/tickets/${ticket.id}/comments`, body: input }, async (record) => {
+    const now = ctx.now.toISOString();
+    const row: CommentRow = {
+      id: newId(ctx.now.getTime()),
+      ticketId: ticket.id,
+      authorId: actor.id,
+      body: input.body,
+      internal: input.internal,
+      channel: input.channel ?? "web",
+      createdAt: now,
+    };
+    const comment = toComment(row, actor);
+    const response = { status: 201 as const, body: comment, headers: { Location: `/api/v1/tickets/${ticket.id}/comments/${row.id}` } };
+    const writes = (t: TicketRow): BatchItem[] => [
+      ctx.db.insert(comments).values(row),
+      historyInsert(ctx, {
+        ticketId: t.id,
+        type: input.internal ? "note_added" : "commented",
+        version: t.version,
+        bumpsVersion: false,
+        changes: { comment_id: row.id },
+        internal: input.internal,
+      }),
+      auditInsert(ctx, { action: input.internal ? "comment.internal_created" : "comment.created", entityType: "comment", entityId: row.id, changes: { ticket_id: t.id } }),
+      ...record(response),
+    ];
+
+    if (!input.internal && !isStaff(actor.role) && REOPENED_BY_CUSTOMER_REPLY.has(ticket.status)) {
+      await changeTicket(ctx, ticket.id, { status: "open" }, { type: "updated", implied: true, extra: writes });
+      return response;
+    }
+    await runBatch(ctx.db, [...writes(ticket), touchTicket(ctx, ticket, actor, input.internal)]);
+    return response;
+  });
+}
+
+/**
+ * A comment moves `updated_at`; the first public staff reply also stamps `first_response_at` and
+ * moves the SLA clock on to the resolution target. Neither bumps the version (no user-set field changes).
+ */
+function touchTicket(ctx: ServiceContext, ticket: TicketRow, actor: Actor, internal: boolean): BatchItem {
+  const now = ctx.now.toISOString();
+  if (internal || !isStaff(actor.role) || ticket.firstResponseAt) {
+    return ctx.db.update(tickets).set({ updatedAt: now }).where(eq(tickets.id, ticket.id));
+  }
+  const late = ticket.firstResponseDueAt !== null && now > ticket.firstResponseDueAt;
+  const running = ticket.slaNextDueAt !== NO_DUE;
+  return ctx.db
+    .update(tickets)
+    .set({
+      updatedAt: now,
+      firstResponseAt: now,
+      slaNextDueAt: running && ticket.resolutionDueAt ? ticket.resolutionDueAt : NO_DUE,
+      ...(late ? { slaBreached: true } : {}),
+    })
+    .where(and(eq(tickets.id, ticket.id), isNull(tickets.firstResponseAt)));
+}
+
+export async function listComments(ctx: ServiceContext, ref: string, page: { limit: number; cursor?: string | undefined }) {
+  const actor = actorOf(ctx);
+  const { row: ticket } = await findVisibleTicket(ctx, ref);
+  const secret = signingSecret(ctx.env);
+  const sort = `comments:${ticket.id}`;
+  const where: SQL[] = [eq(comments.ticketId, ticket.id)];
+  if (!can(actor.role, "ticket.see_internal")) where.push(eq(comments.internal, false));
+  if (page.cursor) {
+    const pos = await decodeCursor(secret, sort, page.cursor);
+    const at = String(pos.key);
+    where.push(or(gt(comments.createdAt, at), and(eq(comments.createdAt, at), gt(comments.id, pos.id)))!);
+  }
+  const rows = await ctx.db
+    .select({ row: comments, author: { id: users.id, name: users.name, role: users.role } })
+    .from(comments)
+    .innerJoin(users, eq(users.id, comments.authorId))
+    .where(and(...where))
+    .orderBy(asc(comments.createdAt), asc(comments.id))
+    .limit(page.limit + 1);
+  const items = rows.slice(0, page.limit);
+  const last = items.at(-1);
+  return {
+    data: items.map((r) => toComment(r.row, r.author)),
+    next_cursor: rows.length > page.limit && last ? await encodeCursor(secret, sort, { key: last.row.createdAt, id: last.row.id }) : null,
+  };
+}
+
+export async function listHistory(ctx: ServiceContext, ref: string, page: { limit: number; cursor?: string | undefined }) {
+  const actor = actorOf(ctx);
+  const { row: ticket } = await findVisibleTicket(ctx, ref);
+  const secret = signingSecret(ctx.env);
+  const sort = `history:${ticket.id}`;
+  const where: SQL[] = [eq(ticketHistory.ticketId, ticket.id)];
+  if (!can(actor.role, "ticket.see_internal")) where.push(eq(ticketHistory.internal, false));
+  if (page.cursor) {
+    const pos = await decodeCursor(secret, sort, page.cursor);
+    const [version, at] = Array.isArray(pos.key) ? pos.key : [];
+    if (typeof version !== "number" || typeof at !== "string") throw new AppError("VALIDATION_ERROR", "Invalid cursor");
+    where.push(
+      or(
+        gt(ticketHistory.version, version),
+        and(eq(ticketHistory.version, version), gt(ticketHistory.at, at)),
+        and(eq(ticketHistory.version, version), eq(ticketHistory.at, at), gt(ticketHistory.id, pos.id)),
+      )!,
+    );
+  }
+  const rows = await ctx.db
+    .select({ row: ticketHistory, actor: { id: users.id, name: users.name, role: users.role } })
+    .from(ticketHistory)
+    .leftJoin(users, eq(users.id, ticketHistory.actorId))
+    .where(and(...where))
+    .orderBy(asc(ticketHistory.version), asc(ticketHistory.at), asc(ticketHistory.id))
+    .limit(page.limit + 1);
+  const items = rows.slice(0, page.limit);
+  const last = items.at(-1);
+  return {
+    data: items.map((r) => ({
+      id: r.row.id,
+      type: r.row.type,
+      actor: r.actor,
+      at: r.row.at,
+      version: r.row.version,
+      changes: r.row.changes,
+    })),
+    next_cursor:
+      rows.length > page.limit && last
+        ? await encodeCursor(secret, sort, { key: [last.row.version, last.row.at], id: last.row.id })
+        : null,
+  };
+}

@@ -1,0 +1,70 @@
+import type { RouteHandler } from "@hono/zod-openapi";
+import type { AppEnv } from "../../env";
+import { AppError } from "../../lib/errors";
+import { serviceContext } from "../../lib/request-context";
+import * as comments from "../comments/comments.service";
+import type * as routes from "./tickets.routes";
+import * as service from "./tickets.service";
+
+const etag = (version: number) => ({ ETag: `"${version}"` });
+
+export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
+  const result = await service.createTicket(serviceContext(c), c.req.valid("json"), c.req.valid("header")["idempotency-key"]);
+  return c.json(result.body, 201, result.headers);
+};
+
+export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) =>
+  c.json(await service.listTickets(serviceContext(c), c.req.valid("query")), 200);
+
+export const getOne: RouteHandler<typeof routes.getOne, AppEnv> = async (c) => {
+  const ticket = await service.getTicket(serviceContext(c), c.req.valid("param").id);
+  return c.json(ticket, 200, etag(ticket.version));
+};
+
+export const patch: RouteHandler<typeof routes.patch, AppEnv> = async (c) => {
+  const body = c.req.valid("json");
+  const { ticket } = await service.changeTicket(
+    serviceContext(c),
+    c.req.valid("param").id,
+    {
+      subject: body.subject,
+      description: body.description,
+      priority: body.priority,
+      category: body.category,
+      tags: body.tags,
+      assigneeId: body.assignee_id,
+      teamId: body.team_id,
+      status: body.status,
+    },
+    { type: "updated", baseVersion: service.parseIfMatch(c.req.valid("header")["if-match"]) },
+  );
+  return c.json(ticket, 200, etag(ticket.version));
+};
+
+export const remove: RouteHandler<typeof routes.remove, AppEnv> = async (c) => {
+  await service.deleteTicket(serviceContext(c), c.req.valid("param").id);
+  return c.body(null, 204);
+};
+
+export const assign: RouteHandler<typeof routes.assign, AppEnv> = async (c) => {
+  const body = c.req.valid("json");
+  if ("strategy" in body) throw new AppError("INVALID_TRANSITION", "auto-assignment not configured");
+  const { ticket } = await service.assignTicket(serviceContext(c), c.req.valid("param").id, body.assignee_id);
+  return c.json(ticket, 200, etag(ticket.version));
+};
+
+export const escalate: RouteHandler<typeof routes.escalate, AppEnv> = async (c) => {
+  const { ticket } = await service.escalateTicket(serviceContext(c), c.req.valid("param").id, c.req.valid("json"));
+  return c.json(ticket, 200, etag(ticket.version));
+};
+
+export const listComments: RouteHandler<typeof routes.listComments, AppEnv> = async (c) =>
+  c.json(await comments.listComments(serviceContext(c), c.req.valid("param").id, c.req.valid("query")), 200);
+
+export const createComment: RouteHandler<typeof routes.createComment, AppEnv> = async (c) => {
+  const result = await comments.addComment(serviceContext(c), c.req.valid("param").id, c.req.valid("json"), c.req.valid("header")["idempotency-key"]);
+  return c.json(result.body, 201, result.headers);
+};
+
+export const history: RouteHandler<typeof routes.history, AppEnv> = async (c) =>
+  c.json(await comments.listHistory(serviceContext(c), c.req.valid("param").id, c.req.valid("query")), 200);

@@ -1,0 +1,130 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { requireAuth } from "../../middleware/auth";
+import { bearerSecurity, conflictResponse, errorResponses, jsonBody, jsonContent, PageQuery, transitionResponse } from "../../lib/openapi";
+import { CommentListQuery, CommentPage, CommentSchema, CreateCommentBody } from "../comments/comments.schemas";
+import {
+  AssignBody,
+  ConflictSchema,
+  CreateTicketBody,
+  EscalateBody,
+  HistoryPage,
+  IdempotencyHeader,
+  IfMatchHeader,
+  PatchTicketBody,
+  TicketListQuery,
+  TicketPage,
+  TicketRef,
+  TicketSchema,
+} from "./tickets.schemas";
+
+const tags = ["Tickets"];
+const common = { security: bearerSecurity, middleware: requireAuth };
+const withEtag = (description: string) => ({
+  ...jsonContent(TicketSchema, description),
+  headers: { ETag: { description: "The ticket's version", schema: { type: "string" as const } } },
+});
+
+export const create = createRoute({
+  method: "post",
+  path: "/tickets",
+  tags,
+  summary: "Open a ticket",
+  ...common,
+  request: { headers: IdempotencyHeader, body: jsonBody(CreateTicketBody) },
+  responses: { 201: withEtag("Created"), ...errorResponses, ...conflictResponse },
+});
+
+export const list = createRoute({
+  method: "get",
+  path: "/tickets",
+  tags,
+  summary: "List tickets (customers: their own)",
+  ...common,
+  request: { query: TicketListQuery },
+  responses: { 200: jsonContent(TicketPage, "A page of tickets"), ...errorResponses },
+});
+
+export const getOne = createRoute({
+  method: "get",
+  path: "/tickets/{id}",
+  tags,
+  summary: "One ticket, by id or number",
+  ...common,
+  request: { params: TicketRef },
+  responses: { 200: withEtag("The ticket"), ...errorResponses },
+});
+
+export const patch = createRoute({
+  method: "patch",
+  path: "/tickets/{id}",
+  tags,
+  summary: "Change a ticket; with If-Match, concurrent edits of other fields merge",
+  ...common,
+  request: { params: TicketRef, headers: IfMatchHeader, body: jsonBody(PatchTicketBody) },
+  responses: {
+    200: withEtag("The ticket after the change"),
+    ...errorResponses,
+    409: { description: "A field of this edit changed since If-Match", content: { "application/problem+json": { schema: ConflictSchema } } },
+    ...transitionResponse,
+  },
+});
+
+export const remove = createRoute({
+  method: "delete",
+  path: "/tickets/{id}",
+  tags,
+  summary: "Delete a ticket (admin); its audit trail stays",
+  ...common,
+  request: { params: TicketRef },
+  responses: { 204: { description: "Deleted" }, ...errorResponses },
+});
+
+export const assign = createRoute({
+  method: "post",
+  path: "/tickets/{id}/assign",
+  tags,
+  summary: "Assign (agents: to themselves) or auto-assign",
+  ...common,
+  request: { params: TicketRef, body: jsonBody(AssignBody) },
+  responses: { 200: withEtag("The ticket"), ...errorResponses, ...transitionResponse },
+});
+
+export const escalate = createRoute({
+  method: "post",
+  path: "/tickets/{id}/escalate",
+  tags,
+  summary: "Escalate (manager and up): priority one step up, optionally reassigned",
+  ...common,
+  request: { params: TicketRef, body: jsonBody(EscalateBody) },
+  responses: { 200: withEtag("The ticket"), ...errorResponses, ...transitionResponse },
+});
+
+export const listComments = createRoute({
+  method: "get",
+  path: "/tickets/{id}/comments",
+  tags: ["Comments"],
+  summary: "Comments, oldest first (customers: public ones only)",
+  ...common,
+  request: { params: TicketRef, query: CommentListQuery },
+  responses: { 200: jsonContent(CommentPage, "A page of comments"), ...errorResponses },
+});
+
+export const createComment = createRoute({
+  method: "post",
+  path: "/tickets/{id}/comments",
+  tags: ["Comments"],
+  summary: "Reply publicly or add an internal note (staff)",
+  ...common,
+  request: { params: TicketRef, headers: IdempotencyHeader, body: jsonBody(CreateCommentBody) },
+  responses: { 201: jsonContent(CommentSchema, "Created"), ...errorResponses, ...conflictResponse, ...transitionResponse },
+});
+
+export const history = createRoute({
+  method: "get",
+  path: "/tickets/{id}/history",
+  tags,
+  summary: "The ticket's history (customers: no internal events)",
+  ...common,
+  request: { params: TicketRef, query: PageQuery.extend({ limit: z.coerce.number().int().min(1).max(100).default(100) }) },
+  responses: { 200: jsonContent(HistoryPage, "History entries, oldest first"), ...errorResponses },
+});

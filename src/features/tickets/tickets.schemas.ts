@@ -1,0 +1,146 @@
+import { z } from "@hono/zod-openapi";
+import { TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES } from "../../db/schema";
+import { ROLES } from "../../domain/permissions";
+import { IsoDate, PageQuery, pageOf } from "../../lib/openapi";
+
+const Subject = z.string().trim().min(1).max(200);
+const Description = z.string().min(1).max(50_000);
+const Category = z.string().trim().min(1).max(100);
+// Tags are labels: lowercase words, bounded so a ticket row stays small.
+const Tag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(1)
+  .max(50)
+  .regex(/^[\p{L}\p{N}_.:-]+$/u, "letters, digits, _ . : - only");
+const Tags = z.array(Tag).max(20).transform((tags) => [...new Set(tags)]);
+const Id = z.string().min(1).max(64);
+
+export const TicketSchema = z
+  .object({
+    id: z.string(),
+    number: z.string().openapi({ example: "TICK-20261126-0001" }),
+    subject: z.string(),
+    description: z.string(),
+    status: z.enum(TICKET_STATUSES),
+    priority: z.enum(TICKET_PRIORITIES),
+    category: z.string().nullable(),
+    channel: z.enum(TICKET_CHANNELS),
+    tags: z.array(z.string()),
+    requester: z.object({ id: z.string(), name: z.string(), email: z.string() }),
+    assignee_id: z.string().nullable(),
+    team_id: z.string().nullable(),
+    version: z.number().int(),
+    created_at: IsoDate,
+    updated_at: IsoDate,
+    first_response_at: IsoDate.nullable(),
+    resolved_at: IsoDate.nullable(),
+    closed_at: IsoDate.nullable(),
+    sla: z.object({
+      policy: z.string(),
+      first_response_due_at: IsoDate.nullable(),
+      resolution_due_at: IsoDate.nullable(),
+      breached: z.boolean(),
+      paused: z.boolean(),
+    }),
+  })
+  .openapi("Ticket");
+
+export const CreateTicketBody = z
+  .object({
+    subject: Subject,
+    description: Description,
+    priority: z.enum(TICKET_PRIORITIES).default("medium"),
+    category: Category.optional(),
+    channel: z.enum(TICKET_CHANNELS).default("web"),
+    tags: Tags.default([]),
+    requester_email: z.string().trim().toLowerCase().pipe(z.email().max(254)).optional(),
+    requester_name: z.string().trim().min(1).max(200).optional(),
+  })
+  .openapi("CreateTicket");
+
+export const PatchTicketBody = z
+  .object({
+    subject: Subject,
+    description: Description,
+    priority: z.enum(TICKET_PRIORITIES),
+    category: Category.nullable(),
+    tags: Tags,
+    assignee_id: Id.nullable(),
+    team_id: Id.nullable(),
+    status: z.enum(TICKET_STATUSES),
+  })
+  .partial()
+  .openapi("PatchTicket");
+
+const csv = <T extends z.ZodType<unknown, string>>(item: T) =>
+  z
+    .string()
+    .transform((s) => s.split(",").map((v) => v.trim()).filter(Boolean))
+    .pipe(z.array(item).min(1).max(10));
+
+const boolString = z.enum(["true", "false"]).transform((v) => v === "true");
+
+export const TICKET_SORTS = ["created_at", "-created_at", "updated_at", "-updated_at", "priority", "-priority", "sla_due"] as const;
+export type TicketSort = (typeof TICKET_SORTS)[number];
+
+export const TicketListQuery = PageQuery.extend({
+  status: csv(z.enum(TICKET_STATUSES)).optional(),
+  priority: csv(z.enum(TICKET_PRIORITIES)).optional(),
+  assignee_id: Id.optional().openapi({ description: "a user id, `me` or `none`" }),
+  requester_id: Id.optional(),
+  team_id: Id.optional(),
+  category: Category.optional(),
+  channel: z.enum(TICKET_CHANNELS).optional(),
+  tag: Tag.optional(),
+  created_after: z.iso.datetime({ offset: true }).optional(),
+  created_before: z.iso.datetime({ offset: true }).optional(),
+  breached: boolString.optional(),
+  sort: z.enum(TICKET_SORTS).default("-created_at"),
+});
+export type TicketListQuery = z.infer<typeof TicketListQuery>;
+
+export const TicketPage = pageOf(TicketSchema).openapi("TicketPage");
+export const TicketRef = z.object({ id: z.string().min(1).max(64).openapi({ description: "ticket id or number" }) });
+
+export const AssignBody = z
+  .union([z.object({ assignee_id: Id.nullable() }).strict(), z.object({ strategy: z.literal("auto") }).strict()])
+  .openapi("Assign");
+
+export const EscalateBody = z
+  .object({ reason: z.string().trim().min(1).max(2000), to_user_id: Id.optional() })
+  .openapi("Escalate");
+
+export const IfMatchHeader = z.object({
+  "if-match": z.string().max(64).optional().openapi({ description: 'The version the edit is based on: `"3"`' }),
+});
+export const IdempotencyHeader = z.object({
+  "idempotency-key": z.string().min(1).max(255).optional(),
+});
+
+export const ActorSchema = z.object({ id: z.string(), name: z.string(), role: z.enum(ROLES) }).nullable();
+
+export const HistoryEntrySchema = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    actor: ActorSchema,
+    at: IsoDate,
+    version: z.number().int(),
+    changes: z.record(z.string(), z.unknown()),
+  })
+  .openapi("HistoryEntry");
+export const HistoryPage = pageOf(HistoryEntrySchema).openapi("HistoryPage");
+
+export const ConflictSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.literal(409),
+    detail: z.string(),
+    code: z.literal("CONFLICT"),
+    conflicting_fields: z.array(z.string()),
+    current: TicketSchema,
+  })
+  .openapi("EditConflict");

@@ -1,0 +1,42 @@
+import type { tickets } from "../../db/schema";
+import { NO_DUE } from "../../db/schema";
+
+export type TicketRow = typeof tickets.$inferSelect;
+export interface Requester {
+  id: string;
+  name: string;
+  email: string;
+}
+
+/** The wire shape of a ticket (API.md "Tickets"). */
+export function toTicket(row: TicketRow, requester: Requester, now: Date) {
+  const overdue = row.slaNextDueAt !== NO_DUE && row.slaNextDueAt < now.toISOString();
+  return {
+    id: row.id,
+    number: row.number,
+    subject: row.subject,
+    description: row.description,
+    status: row.status,
+    priority: row.priority,
+    category: row.category,
+    channel: row.channel,
+    tags: row.tags,
+    requester: { id: requester.id, name: requester.name, email: requester.email },
+    assignee_id: row.assigneeId,
+    team_id: row.teamId,
+    version: row.version,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+    first_response_at: row.firstResponseAt,
+    resolved_at: row.resolvedAt,
+    closed_at: row.closedAt,
+    sla: {
+      policy: row.slaPolicy,
+      first_response_due_at: row.firstResponseDueAt,
+      resolution_due_at: row.resolutionDueAt,
+      breached: row.slaBreached || overdue,
+      paused: row.slaPausedAt !== null,
+    },
+  };
+}
+export type Ticket = ReturnType<typeof toTicket>;
