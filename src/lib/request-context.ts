@@ -16,6 +16,8 @@ export interface ServiceContext {
   actor: Actor | null;
   meta: RequestMeta;
   now: Date;
+  /** Keeps after-commit work (event fan-out) alive past the response, where the runtime allows. */
+  waitUntil?: (promise: Promise<unknown>) => void;
 }
 
 // Audit rows keep the first bytes of a user agent; the header is client-controlled and unbounded.
@@ -29,7 +31,14 @@ export function requestMeta(c: Context<AppEnv>): RequestMeta {
 }
 
 export function serviceContext(c: Context<AppEnv>): ServiceContext {
-  return { db: c.var.db, env: c.env, actor: c.var.actor ?? null, meta: requestMeta(c), now: new Date() };
+  let waitUntil: ServiceContext["waitUntil"];
+  try {
+    const execution = c.executionCtx;
+    waitUntil = (p) => execution.waitUntil(p);
+  } catch {
+    // No execution context (called outside a fetch event): after-commit work is awaited instead.
+  }
+  return { db: c.var.db, env: c.env, actor: c.var.actor ?? null, meta: requestMeta(c), now: new Date(), waitUntil };
 }
 
 /** The actor of a service call that must have one (every HTTP route behind auth). */

@@ -7,10 +7,11 @@ import { AppError, forbidden } from "../../lib/errors";
 import { idempotent } from "../../lib/idempotency";
 import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
+import { eventActor, eventWrites, publish, type TicketEvent } from "../../events/ticket-events";
 import { auditInsert } from "../audit/audit.service";
 import { signingSecret } from "../auth/tokens";
 import { changeTicket, findVisibleTicket, historyInsert } from "../tickets/tickets.service";
-import type { TicketRow } from "../tickets/tickets.serialize";
+import { toTicket, type Ticket, type TicketRow } from "../tickets/tickets.serialize";
 
 type CommentRow = typeof comments.$inferSelect;
 
@@ -39,7 +40,7 @@ export interface AddCommentInput {
 
 export async function addComment(ctx: ServiceContext, ref: string, input: AddCommentInput, idempotencyKey?: string) {
   const actor = actorOf(ctx);
-  const { row: ticket } = await findVisibleTicket(ctx, ref);
+  const { row: ticket, requester } = await findVisibleTicket(ctx, ref);
   if (input.internal && !can(actor.role, "ticket.comment_internal")) throw forbidden("Customers cannot write internal notes");
   if (!input.internal && NO_PUBLIC_REPLIES.has(ticket.status)) {
     throw new AppError("INVALID_TRANSITION", `The ticket is ${ticket.status}; reopen it before replying`);
@@ -71,11 +72,15 @@ export async function addComment(ctx: ServiceContext, ref: string, input: AddCom
       ...record(response),
     ];
 
+    const created = (t: Ticket): TicketEvent[] => [{ type: "comment.created", ticket: t, comment, actor: eventActor(actor) }];
+
     if (!input.internal && !isStaff(actor.role) && REOPENED_BY_CUSTOMER_REPLY.has(ticket.status)) {
-      await changeTicket(ctx, ticket.id, { status: "open" }, { type: "updated", implied: true, extra: writes });
+      await changeTicket(ctx, ticket.id, { status: "open" }, { type: "updated", implied: true, extra: writes, events: created });
       return response;
     }
-    await runBatch(ctx.db, [...writes(ticket), touchTicket(ctx, ticket, actor, input.internal)]);
+    const events = created(toTicket(ticket, requester, ctx.now));
+    await runBatch(ctx.db, [...writes(ticket), touchTicket(ctx, ticket, actor, input.internal), ...eventWrites(ctx, events)]);
+    await publish(ctx, events);
     return response;
   });
 }

@@ -18,6 +18,7 @@ import { AppError, forbidden, notFound, validation } from "../../lib/errors";
 import { idempotent, type RecordResponse } from "../../lib/idempotency";
 import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
+import { eventActor, eventWrites, publish, type TicketEvent } from "../../events/ticket-events";
 import { auditInsert } from "../audit/audit.service";
 import { isUniqueViolation } from "../auth/auth.service";
 import { signingSecret } from "../auth/tokens";
@@ -264,6 +265,7 @@ export async function createTicket(ctx: ServiceContext, input: CreateTicketInput
     };
     const ticket = toTicket(row, requester, ctx.now);
     const response = { status: 201 as const, body: ticket, headers: { Location: `/api/v1/tickets/${row.id}`, ETag: `"${row.version}"` } };
+    const events: TicketEvent[] = [{ type: "ticket.created", ticket, actor: eventActor(actor) }];
     const created = {
       subject: row.subject,
       status: row.status,
@@ -285,8 +287,10 @@ export async function createTicket(ctx: ServiceContext, input: CreateTicketInput
         changes: Object.fromEntries(Object.entries(created).map(([k, v]) => [k, [null, v]])),
       }),
       auditInsert(ctx, { action: "ticket.created", entityType: "ticket", entityId: row.id, changes: { number: [null, number], ...Object.fromEntries(Object.entries(created).map(([k, v]) => [k, [null, v]])) } }),
+      ...eventWrites(ctx, events),
       ...record(response),
     ]);
+    await publish(ctx, events);
     return response;
   });
 }
@@ -354,8 +358,10 @@ export interface ChangeOptions {
   /** The version the caller based the edit on (If-Match). */
   baseVersion?: number | undefined;
   implied?: boolean;
-  /** Further writes that belong to the same change (a comment, outbox rows). */
+  /** Further writes that belong to the same change (a comment). */
   extra?: (ticket: TicketRow) => BatchItem[];
+  /** Further events of the same change (a comment's `comment.created`). */
+  events?: (ticket: Ticket) => TicketEvent[];
 }
 
 /**
@@ -398,6 +404,13 @@ export async function changeTicket(ctx: ServiceContext, ref: string, edit: Ticke
     const changes: Record<string, unknown> = {};
     for (const f of changed) changes[toWire(f)] = result.changes[f];
     const { id: _id, ...set } = next;
+    const ticket = toTicket(next, requester, ctx.now);
+    const events: TicketEvent[] = [];
+    if (bumps) {
+      events.push({ type: "ticket.updated", ticket, changes, version: next.version, actor: eventActor(actor), internal: options.internal ?? false });
+      if ("assignee_id" in changes) events.push({ type: "ticket.assigned", ticket, assignee_id: next.assigneeId, actor: eventActor(actor) });
+    }
+    events.push(...(options.events?.(ticket) ?? []));
     try {
       await runBatch(ctx.db, [
         ...(bumps
@@ -409,13 +422,15 @@ export async function changeTicket(ctx: ServiceContext, ref: string, edit: Ticke
         ctx.db.update(tickets).set(set).where(and(eq(tickets.id, row.id), eq(tickets.version, row.version))),
         ...(changed.includes("tags") ? tagWrites(ctx, row.id, next.tags, true) : []),
         ...(options.extra?.(next) ?? []),
+        ...eventWrites(ctx, events),
       ]);
     } catch (err) {
       if (isUniqueViolation(err) && /ticket_history/.test(String((err as { cause?: unknown }).cause ?? "") + String((err as Error).message)) && attempt < MAX_WRITE_ATTEMPTS) continue;
       if (isUniqueViolation(err)) throw new AppError("CONFLICT", "The ticket changed while this edit was applied; retry");
       throw err;
     }
-    return { ticket: toTicket(next, requester, ctx.now), changes };
+    await publish(ctx, events);
+    return { ticket, changes };
   }
 }
 
@@ -476,6 +491,7 @@ export async function deleteTicket(ctx: ServiceContext, ref: string) {
     ctx.db.update(tickets).set({ deletedAt: now, updatedAt: now, version: row.version + 1 }).where(and(eq(tickets.id, row.id), isNull(tickets.deletedAt))),
     auditInsert(ctx, { action: "ticket.deleted", entityType: "ticket", entityId: row.id, changes: { number: row.number, subject: row.subject, deleted_at: [null, now] } }),
   ]);
+  await publish(ctx, [{ type: "ticket.deleted", ticket_id: row.id, actor: eventActor(actor) }]);
 }
 
 export type { Actor };
