@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import { createRouter } from "../../lib/create-router";
 import { createDb } from "../../db/client";
-import { problemResponse } from "../../lib/errors";
+import { problemBody } from "../../lib/errors";
 
 const health = createRoute({
   method: "get",
@@ -21,6 +21,7 @@ export const healthRouter = createRouter().openapi(health, async (c) => {
     return c.json({ status: "ok" as const }, 200);
   } catch (err) {
     console.error("health: database check failed", err);
-    return problemResponse("INTERNAL_ERROR", "The database does not answer", {}) as never;
+    const body = { ...problemBody("INTERNAL_ERROR", "The database does not answer"), status: 503 };
+    return c.body(JSON.stringify(body), 503, { "Content-Type": "application/problem+json" });
   }
 });
