@@ -1,0 +1,551 @@
+// Seeds the local demo through the public HTTP API (API.md "Local demo"), nothing else.
+//
+//   import { seedDemo } from "./seed-demo.mjs";
+//   await seedDemo("http://127.0.0.1:8787");          // used by scripts/start.mjs
+//
+//   node scripts/seed-demo.mjs [baseUrl]               // against a running `npm run dev`
+//                                                      // (the admin must exist: `npm start` creates it)
+//
+// Runs once: when agent1@example.com can already log in, it changes nothing. Only Node built-ins.
+// The pieces (client, accounts, ticket specs, transition table) are exported for benchmarks.
+
+import { pathToFileURL } from "node:url";
+
+export const DEMO_PASSWORD = "demo-password-1";
+export const SUPPORT_ADDRESS = "support@example.com";
+
+export const DEMO_ADMIN = { key: "admin", name: "Ada Admin", email: "admin@example.com", role: "admin" };
+
+/** Created through `POST /api/v1/users` by the admin, all with DEMO_PASSWORD. */
+export const DEMO_USERS = [
+  { key: "manager", name: "Morgan Manager", email: "manager@example.com", role: "manager" },
+  { key: "agent1", name: "Alex Agent", email: "agent1@example.com", role: "agent" },
+  { key: "agent2", name: "Sam Agent", email: "agent2@example.com", role: "agent" },
+  { key: "customer1", name: "Casey Customer", email: "customer1@example.com", role: "customer" },
+  { key: "customer2", name: "Jordan Customer", email: "customer2@example.com", role: "customer" },
+];
+
+export const DEMO_ACCOUNTS = [DEMO_ADMIN, ...DEMO_USERS];
+
+/** API.md "Status transitions"; the seed checks every move against it before sending it. */
+export const TRANSITIONS = {
+  open: ["in_progress", "pending", "resolved", "cancelled"],
+  in_progress: ["open", "pending", "resolved", "cancelled"],
+  pending: ["open", "in_progress", "resolved", "cancelled"],
+  resolved: ["closed", "open"],
+  closed: ["open"],
+  cancelled: [],
+};
+
+/**
+ * The demo tickets. `by` creates the ticket (a customer for themselves, or staff with `for`, which becomes
+ * `requester_email`/`requester_name`). Steps run in order, each as the user it names:
+ *   ["reply", who, body]   public comment        ["note", who, body]    internal note
+ *   ["assign", who, to]    POST .../assign       ["status", who, s]     PATCH {status}
+ *   ["patch", who, {...}]  PATCH other fields
+ * Final states: 9 open, 6 in_progress, 5 pending, 3 resolved, 4 closed, 3 cancelled.
+ */
+export const DEMO_TICKETS = [
+  {
+    by: "customer1", channel: "web", priority: "high", category: "billing", tags: ["invoice", "refund"],
+    subject: "Charged twice for my November invoice",
+    description: "My card was charged twice for invoice INV-2041 (49.00 EUR each). Please refund the duplicate charge.",
+    steps: [
+      ["assign", "manager", "agent1"],
+      ["note", "agent1", "Payment provider shows a duplicate capture 3 seconds apart. Refund issued, ref RF-9921."],
+      ["reply", "agent1", "Sorry about that! The duplicate charge has been refunded; it shows on your statement within 5 business days."],
+      ["status", "agent1", "resolved"],
+    ],
+  },
+  {
+    by: "customer1", channel: "web", priority: "critical", category: "account", tags: ["2fa", "login"],
+    subject: "Can't log in after enabling two-factor authentication",
+    description: "I enabled 2FA yesterday and now every code is rejected. I am locked out of my account.",
+    steps: [
+      ["assign", "agent2", "agent2"],
+      ["reply", "agent2", "Which authenticator app do you use, and is your phone's clock set automatically?"],
+      ["status", "agent2", "pending"],
+    ],
+  },
+  {
+    by: "customer2", channel: "chat", priority: "medium", category: "technical", tags: ["bug", "export", "performance"],
+    subject: "Export to CSV times out for large date ranges",
+    description: "Exporting more than about 60 days of orders to CSV ends in a timeout. Smaller ranges work.",
+    steps: [
+      ["assign", "agent1", "agent1"],
+      ["note", "agent1", "Reproduced with a 90-day range. Filed ENG-412 with the query plan attached."],
+      ["status", "agent1", "in_progress"],
+      ["reply", "agent1", "We could reproduce this and engineering is on it. Until then, exporting month by month works."],
+    ],
+  },
+  {
+    by: "customer2", channel: "web", priority: "low", category: "general", tags: ["feature-request", "ui"],
+    subject: "Feature request: dark mode for the dashboard",
+    description: "Would love a dark theme for the dashboard; I work late and the white background is harsh.",
+    steps: [],
+  },
+  {
+    by: "agent1", for: "customer1", channel: "phone", priority: "high", category: "shipping", tags: ["damaged", "delivery"],
+    subject: "Phone: order #4821 arrived damaged",
+    description: "Customer called: the monitor in order #4821 arrived with a cracked screen. Photos to follow by mail.",
+    steps: [
+      ["assign", "agent1", "agent1"],
+      ["reply", "agent1", "A replacement is on its way (tracking 1Z999AA10123456784). No need to send the damaged one back."],
+      ["reply", "customer1", "Replacement arrived today, thanks!"],
+      ["status", "agent1", "resolved"],
+      // A customer may close a resolved ticket of their own.
+      ["status", "customer1", "closed"],
+    ],
+  },
+  {
+    by: "agent2", for: { email: "riley.chen@example.org", name: "Riley Chen" }, channel: "email", priority: "medium",
+    category: "billing", tags: ["invoice", "vat"],
+    subject: "Invoices need our VAT number",
+    description: "Our accounting department needs the VAT ID DE123456789 on all invoices, including past ones.",
+    steps: [
+      ["assign", "agent2", "agent2"],
+      ["reply", "agent2", "Happy to add it. Should the past invoices from this year be reissued as well?"],
+      ["note", "agent2", "Reissuing needs a billing admin; ask Morgan once the customer confirms."],
+      ["status", "agent2", "pending"],
+    ],
+  },
+  {
+    by: "customer1", channel: "social", priority: "high", category: "technical", tags: ["android", "bug", "mobile"],
+    subject: "Your app keeps crashing on Android 15",
+    description: "Since the last update the app crashes right after the splash screen on my Pixel 8 (Android 15).",
+    steps: [
+      ["assign", "manager", "agent2"],
+      ["note", "agent2", "Crash logs point to the image cache migration in 3.8.0."],
+      ["status", "agent2", "in_progress"],
+      ["reply", "agent2", "Thanks for the report. We found the cause; a fix ships with version 3.8.1."],
+    ],
+  },
+  {
+    by: "customer2", channel: "web", priority: "medium", category: "billing", tags: ["cancellation"],
+    subject: "Please cancel my subscription at the end of the month",
+    description: "We are moving to another tool; please cancel our subscription at the end of the billing period.",
+    steps: [
+      ["reply", "customer2", "Never mind, the team decided to stay. Sorry for the noise!"],
+      ["status", "customer2", "cancelled"],
+    ],
+  },
+  {
+    by: "agent1", for: { email: "taylor.brooks@example.net", name: "Taylor Brooks" }, channel: "api", priority: "critical",
+    category: "technical", tags: ["api", "integration", "webhooks"],
+    subject: "Webhook deliveries failing with 410 Gone",
+    description: "Monitoring reports that every webhook delivery to the customer's endpoint fails with 410 since 06:00 UTC.",
+    steps: [
+      ["assign", "agent1", "agent1"],
+      ["note", "agent1", "Their endpoint moved; the old URL answers 410. Asked for the new one by phone."],
+      ["status", "agent1", "in_progress"],
+    ],
+  },
+  {
+    by: "customer1", channel: "web", priority: "low", category: "account", tags: ["how-to"],
+    subject: "How do I add a teammate to my account?",
+    description: "I'd like my colleague to see our orders too. Where do I invite them?",
+    steps: [
+      ["reply", "agent2", "Go to Settings → Team → Invite and enter their email address."],
+      ["status", "agent2", "resolved"],
+      ["status", "customer1", "closed"],
+    ],
+  },
+  {
+    by: "customer2", channel: "web", priority: "high", category: "account", tags: ["email", "password-reset"],
+    subject: "Password reset email never arrives",
+    description: "I requested a password reset three times in the last hour but no email arrived.",
+    steps: [
+      ["assign", "agent2", "agent2"],
+      ["reply", "agent2", "We resent it just now. Could you check your spam folder as well?"],
+      ["status", "agent2", "pending"],
+      // A customer reply on a pending ticket sets it back to open (API.md "Tickets").
+      ["reply", "customer2", "Found it in spam, but the link says it has expired."],
+    ],
+  },
+  {
+    by: "agent2", for: "customer2", channel: "phone", priority: "low", category: "billing", tags: ["sales", "upgrade"],
+    subject: "Phone: wants to upgrade to the annual plan",
+    description: "Customer called asking to switch from monthly to annual billing from next month on.",
+    steps: [
+      ["reply", "agent2", "Done: you are on the annual plan from the next billing date, with the 15% discount."],
+      ["status", "agent2", "resolved"],
+    ],
+  },
+  {
+    by: "customer1", channel: "chat", priority: "critical", category: "technical", tags: ["outage", "performance"],
+    subject: "Dashboard loads very slowly since this morning",
+    description: "The dashboard takes over a minute to load and sometimes shows a 504.",
+    steps: [
+      ["assign", "manager", "agent1"],
+      ["note", "manager", "Part of incident INC-77 (database failover). Link all related tickets to it."],
+      ["reply", "agent1", "We are investigating an incident affecting dashboard performance and will update you here."],
+      ["status", "agent1", "in_progress"],
+    ],
+  },
+  {
+    by: "customer2", channel: "web", priority: "medium", category: "shipping", tags: ["address-change", "delivery"],
+    subject: "Wrong shipping address on order #5120",
+    description: "I entered my old address on order #5120. It should go to 12 Harbour Street, Bristol.",
+    steps: [],
+  },
+  {
+    by: "agent1", for: { email: "morgan.diaz@example.com", name: "Morgan Diaz" }, channel: "email", priority: "medium",
+    category: "billing", tags: ["sales", "upgrade"],
+    subject: "Bulk discount for 50 seats?",
+    description: "We plan to roll out to 50 people next quarter. Is there a volume discount?",
+    steps: [
+      ["assign", "agent1", "agent1"],
+      ["reply", "agent1", "Yes: 10% from 25 seats and 20% from 50. Shall I prepare a quote for annual billing?"],
+      ["status", "agent1", "pending"],
+    ],
+  },
+  {
+    by: "customer1", channel: "web", priority: "high", category: "technical", tags: ["integration", "sso"],
+    subject: "SSO with Okta: users get 'invalid audience'",
+    description: "After setting up SAML with Okta every login fails with 'invalid audience'.",
+    steps: [
+      ["assign", "manager", "agent2"],
+      ["note", "agent2", "Most likely the audience URI has a trailing slash. Need their metadata to confirm."],
+      ["reply", "agent2", "Could you send us your IdP metadata XML? We suspect a mismatch in the audience URI."],
+      ["status", "agent2", "pending"],
+    ],
+  },
+  {
+    by: "customer2", channel: "social", priority: "high", category: "technical", tags: ["api", "outage"],
+    subject: "Your status page says all good but the API is down",
+    description: "Every API call from our servers times out, yet the status page is green.",
+    steps: [
+      ["assign", "agent1", "agent1"],
+      ["reply", "agent1", "A network issue in one region is fixed as of 10 minutes ago. Could you retry?"],
+      ["status", "agent1", "resolved"],
+      // A customer may reopen a resolved ticket of their own.
+      ["status", "customer2", "open"],
+      ["reply", "customer2", "Still failing for us from eu-west, sorry."],
+    ],
+  },
+  {
+    by: "customer1", channel: "web", priority: "medium", category: "account", tags: ["gdpr", "privacy"],
+    subject: "GDPR data export request",
+    description: "Under Article 15 GDPR I request a copy of all personal data you hold about me.",
+    steps: [
+      ["assign", "manager", "agent1"],
+      ["note", "agent1", "Identity verified via account email. Export job started; legal has 30 days."],
+      ["status", "agent1", "in_progress"],
+    ],
+  },
+  {
+    by: "agent2", for: "customer1", channel: "chat", priority: "low", category: "billing", tags: ["promo"],
+    subject: "Chat: cannot apply promo code WINTER25",
+    description: "Customer in chat: the checkout says WINTER25 is invalid.",
+    steps: [
+      ["reply", "agent2", "WINTER25 ended on Sunday, but I applied WINTER25-LATE to your cart manually."],
+      ["status", "agent2", "resolved"],
+      ["status", "agent2", "closed"],
+    ],
+  },
+  {
+    by: "customer2", channel: "web", priority: "low", category: "general", tags: ["duplicate"],
+    subject: "Duplicate: cancel subscription",
+    description: "Sent this twice by accident, please ignore.",
+    steps: [
+      ["note", "agent1", "Duplicate of the subscription ticket above; closing as cancelled."],
+      ["status", "agent1", "cancelled"],
+    ],
+  },
+  {
+    by: "customer1", channel: "web", priority: "high", category: "shipping", tags: ["delay", "delivery"],
+    subject: "Order #4975 still not shipped after 10 days",
+    description: "The order page still says 'processing'. Delivery was promised within 3 days.",
+    steps: [
+      ["assign", "agent1", "agent1"],
+      ["reply", "agent1", "The item is back-ordered until Friday. Would you like a partial shipment of the rest now?"],
+      ["status", "agent1", "pending"],
+    ],
+  },
+  {
+    by: "agent1", for: "customer2", channel: "email", priority: "low", category: "billing", tags: ["invoice"],
+    subject: "Receipt PDF shows the wrong company name",
+    description: "Forwarded by mail: the receipt for order #5002 shows 'ACME Ltd' instead of 'ACME GmbH'.",
+    steps: [["note", "agent2", "Needs the billing team: company names on receipts come from the old CRM field."]],
+  },
+  {
+    by: "customer1", channel: "web", priority: "critical", category: "account", tags: ["2fa", "login"],
+    subject: "Two-factor codes rejected after I changed phones",
+    description: "New phone, restored from backup, and now the authenticator codes are not accepted.",
+    steps: [
+      ["assign", "manager", "agent2"],
+      ["note", "agent2", "Identity verified with the last invoice number and billing address. 2FA reset."],
+      ["reply", "agent2", "We reset two-factor authentication on your account; you can set it up again after logging in."],
+      ["status", "agent2", "resolved"],
+    ],
+  },
+  {
+    by: "customer2", channel: "chat", priority: "medium", category: "technical", tags: ["api", "rate-limit"],
+    subject: "API rate limit too low for our nightly sync",
+    description: "Our nightly sync hits 429 after about 5,000 requests. Can the limit be raised?",
+    steps: [
+      ["assign", "agent2", "agent2"],
+      ["note", "agent2", "They are on the Business plan: 10k/hour. Asked engineering about a temporary raise."],
+      ["status", "agent2", "in_progress"],
+      ["patch", "agent2", { priority: "high", tags: ["api", "rate-limit", "vip"] }],
+    ],
+  },
+  {
+    by: "agent2", for: { email: "jamie.fox@example.org", name: "Jamie Fox" }, channel: "phone", priority: "high",
+    category: "account", tags: ["lockout", "login"],
+    subject: "Phone: caller locked out after too many attempts",
+    description: "Caller is locked out after too many login attempts and needs access before a board meeting at 3pm.",
+    steps: [["assign", "manager", "agent2"]],
+  },
+  {
+    by: "customer1", channel: "web", priority: "low", category: "general", tags: ["feature-request", "reports"],
+    subject: "Suggestion: allow scheduling reports weekly",
+    description: "Monthly scheduled reports are great; a weekly option would help our team meetings.",
+    steps: [
+      ["reply", "manager", "Thanks! Weekly schedules are on the roadmap for next quarter."],
+      ["status", "manager", "resolved"],
+      ["status", "manager", "closed"],
+    ],
+  },
+  {
+    by: "customer2", channel: "web", priority: "medium", category: "shipping", tags: ["delivery", "missing-item"],
+    subject: "Item missing from my package",
+    description: "Order #5088 arrived without the USB-C cable listed on the packing slip.",
+    steps: [],
+  },
+  {
+    by: "customer1", channel: "social", priority: "low", category: "billing", tags: ["sales"],
+    subject: "Is there a student discount?",
+    description: "Saw your post on Instagram: do you offer discounts for students?",
+    steps: [
+      ["reply", "customer1", "Found the answer in your FAQ, thanks anyway."],
+      ["status", "customer1", "cancelled"],
+    ],
+  },
+  {
+    by: "customer2", channel: "web", priority: "medium", category: "technical", tags: ["bug", "mobile", "notifications"],
+    subject: "Mobile app notifications arrive hours late",
+    description: "Push notifications for new messages arrive two to three hours late on iOS.",
+    steps: [["note", "agent1", "Probably APNs batching on low-power mode; check the notification priority we send."]],
+  },
+  {
+    by: "agent1", for: "customer1", channel: "api", priority: "low", category: "billing", tags: ["automated", "payment-method"],
+    subject: "Automated alert: payment method expiring",
+    description: "The card on file (Visa ending 4242) expires at the end of the month.",
+    steps: [],
+  },
+];
+
+export class ApiError extends Error {
+  constructor(method, path, status, body) {
+    const detail = body && typeof body === "object" ? `${body.code ?? ""} ${body.detail ?? body.title ?? ""}`.trim() : String(body ?? "");
+    super(`${method} ${path} → ${status}${detail ? ` (${detail})` : ""}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+/**
+ * A tiny JSON client for the API. Every request carries its own `CF-Connecting-IP` (127.0.0.x, rotating),
+ * so the per-IP login limit never trips during a seed.
+ */
+export function createClient(baseUrl, { ipPrefix = "127.0.0.", timeoutMs = 30_000 } = {}) {
+  const base = String(baseUrl).replace(/\/+$/, "");
+  let n = 0;
+  async function request(method, path, { token, body, headers = {} } = {}) {
+    const ip = `${ipPrefix}${10 + (n++ % 240)}`;
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        accept: "application/json",
+        "cf-connecting-ip": ip,
+        ...(body !== undefined ? { "content-type": "application/json" } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...headers,
+      },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const text = await res.text();
+    let data = null;
+    try {
+      data = text ? JSON.parse(text) : null;
+    } catch {
+      data = text;
+    }
+    if (!res.ok) throw new ApiError(method, path, res.status, data);
+    return data;
+  }
+  return {
+    baseUrl: base,
+    request,
+    get: (path, opts) => request("GET", path, opts),
+    post: (path, body, opts) => request("POST", path, { ...opts, body }),
+    patch: (path, body, opts) => request("PATCH", path, { ...opts, body }),
+  };
+}
+
+/** `{user, access_token}` on success; null for 401 (wrong credentials); throws on anything else. */
+export async function login(client, email, password = DEMO_PASSWORD) {
+  try {
+    return await client.post("/api/v1/auth/login", { email, password });
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return null;
+    throw err;
+  }
+}
+
+/** Logs every demo account in; creates (as admin) the ones that cannot log in yet. Returns key → {user, token}. */
+export async function ensureDemoUsers(client, adminToken, { log = () => {} } = {}) {
+  const sessions = {};
+  for (const u of DEMO_USERS) {
+    let auth = await login(client, u.email);
+    if (!auth) {
+      try {
+        await client.post("/api/v1/users", { name: u.name, email: u.email, password: DEMO_PASSWORD, role: u.role }, { token: adminToken });
+        log(`  user ${u.email} (${u.role}) created`);
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 409) {
+          throw new Error(`${u.email} exists but does not accept the demo password; reset the local database to re-seed`);
+        }
+        throw err;
+      }
+      auth = await login(client, u.email);
+      if (!auth) throw new Error(`${u.email} was created but cannot log in`);
+    }
+    sessions[u.key] = { user: auth.user, token: auth.access_token };
+  }
+  return sessions;
+}
+
+function requesterOf(spec, sessions) {
+  if (!spec.for) return {};
+  if (typeof spec.for === "string") {
+    const u = sessions[spec.for].user;
+    return { requester_email: u.email, requester_name: u.name };
+  }
+  return { requester_email: spec.for.email, requester_name: spec.for.name };
+}
+
+/** Creates one ticket of DEMO_TICKETS and plays its steps. Returns the final ticket and what it did. */
+export async function seedTicket(client, spec, sessions) {
+  const as = (key) => {
+    const s = sessions[key];
+    if (!s) throw new Error(`no session for ${key}`);
+    return { token: s.token };
+  };
+  let ticket = await client.post(
+    "/api/v1/tickets",
+    {
+      subject: spec.subject,
+      description: spec.description,
+      priority: spec.priority,
+      category: spec.category,
+      channel: spec.channel,
+      tags: spec.tags,
+      ...requesterOf(spec, sessions),
+    },
+    as(spec.by),
+  );
+  const path = `/api/v1/tickets/${encodeURIComponent(ticket.id)}`;
+  let status = ticket.status;
+  const done = { comments: 0, notes: 0, assignments: 0, changes: 0 };
+  for (const [kind, who, arg] of spec.steps) {
+    switch (kind) {
+      case "reply":
+      case "note": {
+        const internal = kind === "note";
+        await client.post(`${path}/comments`, { body: arg, internal }, as(who));
+        done[internal ? "notes" : "comments"]++;
+        if (!internal && status === "pending" && sessions[who].user.role === "customer") status = "open";
+        break;
+      }
+      case "assign":
+        ticket = await client.post(`${path}/assign`, { assignee_id: sessions[arg].user.id }, as(who));
+        done.assignments++;
+        break;
+      case "status":
+        if (!TRANSITIONS[status]?.includes(arg)) throw new Error(`demo spec error: ${status} → ${arg} is not a valid transition`);
+        ticket = await client.patch(path, { status: arg }, as(who));
+        status = ticket.status;
+        done.changes++;
+        break;
+      case "patch":
+        ticket = await client.patch(path, arg, as(who));
+        done.changes++;
+        break;
+      default:
+        throw new Error(`demo spec error: unknown step ${kind}`);
+    }
+  }
+  return { ticket, status, done };
+}
+
+/**
+ * Seeds the demo once through the API. `admin` defaults to the demo admin (created by scripts/start.mjs
+ * directly in D1, since no API call can make the first admin). Returns a summary.
+ */
+export async function seedDemo(baseUrl, { admin = { email: DEMO_ADMIN.email, password: DEMO_PASSWORD }, log = console.log } = {}) {
+  const client = createClient(baseUrl);
+  const adminAuth = await login(client, admin.email, admin.password);
+  if (!adminAuth) {
+    throw new Error(
+      `${admin.email} cannot log in with the demo password. The local database was probably seeded with another ` +
+        "PASSWORD_PEPPER (.dev.vars changed). Restore .dev.vars, or delete the local state (.wrangler/state) to start over.",
+    );
+  }
+  // Seeded before: agent1 exists and tickets exist. (Users alone mean an earlier seed stopped before the
+  // tickets, e.g. on an API error: then the users are reused and the tickets seeded now.)
+  if (await login(client, "agent1@example.com")) {
+    const page = await client.get("/api/v1/tickets?limit=1", { token: adminAuth.access_token });
+    if (page?.data?.length) {
+      log("demo data already present: nothing to seed");
+      return { skipped: true, users: 0, tickets: 0, failed: 0 };
+    }
+  }
+
+  log("seeding the demo through the API …");
+  const sessions = { admin: { user: adminAuth.user, token: adminAuth.access_token }, ...(await ensureDemoUsers(client, adminAuth.access_token, { log })) };
+
+  const byStatus = {};
+  const totals = { comments: 0, notes: 0, assignments: 0, changes: 0 };
+  let tickets = 0;
+  let failed = 0;
+  let failedInARow = 0;
+  for (const spec of DEMO_TICKETS) {
+    try {
+      const { status, done } = await seedTicket(client, spec, sessions);
+      tickets++;
+      failedInARow = 0;
+      byStatus[status] = (byStatus[status] ?? 0) + 1;
+      for (const k of Object.keys(totals)) totals[k] += done[k];
+    } catch (err) {
+      failed++;
+      log(`  ! ticket "${spec.subject}": ${err.message}`);
+      if (++failedInARow === 3) {
+        log("  ! three tickets in a row failed: giving up on the rest");
+        failed = DEMO_TICKETS.length - tickets;
+        break;
+      }
+    }
+  }
+  const statusText = Object.entries(byStatus).map(([s, n]) => `${n} ${s}`).join(", ");
+  log(
+    `  ${tickets} tickets (${statusText}), ${totals.comments} public comments, ${totals.notes} internal notes, ` +
+      `${totals.assignments} assignments, ${totals.changes} updates`,
+  );
+  if (failed) log(`  ! ${failed} of ${DEMO_TICKETS.length} demo tickets failed (see above)`);
+  return { skipped: false, users: DEMO_USERS.length, tickets, failed, byStatus, ...totals };
+}
+
+// `node scripts/seed-demo.mjs [baseUrl]`
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const baseUrl = process.argv[2] ?? `http://127.0.0.1:${process.env.PORT || 8787}`;
+  seedDemo(baseUrl).then(
+    (r) => process.exit(r.failed ? 1 : 0),
+    (err) => {
+      console.error(`seed failed: ${err.message}`);
+      process.exit(1);
+    },
+  );
+}
