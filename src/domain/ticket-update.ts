@@ -129,7 +129,11 @@ export function applyEdit(input: UpdateInput): UpdateResult {
 }
 
 function applyStatusEffects(current: TicketState, next: TicketState, to: TicketStatus, now: string) {
-  if (current.status === "pending" && to !== "pending") Object.assign(next, resume({ pausedMs: next.slaPausedMs, pausedAt: next.slaPausedAt }, now));
+  if (current.status === "pending" && to !== "pending") {
+    const resumed = resume({ pausedMs: next.slaPausedMs, pausedAt: next.slaPausedAt }, now);
+    next.slaPausedMs = resumed.pausedMs;
+    next.slaPausedAt = resumed.pausedAt;
+  }
   if (to === "pending") next.slaPausedAt = now;
   if (to === "resolved") next.resolvedAt = now;
   if (to === "closed") next.closedAt = now;
