@@ -8,9 +8,9 @@ import { newId } from "../../lib/ids";
 import type { ServiceContext } from "../../lib/request-context";
 import { auditInsert } from "../audit/audit.service";
 import { toUser } from "../users/users.serialize";
-import { checkLimits, hitLimits, type Limit, type LimitState, rateLimitHeaders } from "./rate-limit";
+import { checkLimits, clientBucket, hitLimits, type Limit, type LimitState, rateLimitHeaders } from "./rate-limit";
 import { hashPassword, verifyPassword } from "./password";
-import { ACCESS_TOKEN_TTL_SECONDS, pepper, REFRESH_TOKEN_TTL_DAYS, signAccessToken } from "./tokens";
+import { ACCESS_TOKEN_TTL_SECONDS, pepper, REFRESH_TOKEN_TTL_DAYS, signAccessToken, signingSecret } from "./tokens";
 
 type UserRow = typeof users.$inferSelect;
 
@@ -23,7 +23,7 @@ function authLimits(env: Bindings, kind: "login" | "register", email: string, ip
   const limits: Limit[] = [
     { key: `${kind}:email:${email}`, max: Number(env.LOGIN_MAX_FAILURES_PER_EMAIL) || 10, windowSeconds: EMAIL_WINDOW_SECONDS },
   ];
-  if (ip) limits.push({ key: `${kind}:ip:${ip}`, max: Number(env.LOGIN_MAX_FAILURES_PER_IP) || 10, windowSeconds: IP_WINDOW_SECONDS });
+  if (ip) limits.push({ key: `${kind}:ip:${clientBucket(ip)}`, max: Number(env.LOGIN_MAX_FAILURES_PER_IP) || 10, windowSeconds: IP_WINDOW_SECONDS });
   return limits;
 }
 
@@ -60,7 +60,17 @@ export interface AuthResult {
   headers: Record<string, string>;
 }
 
+/**
+ * A Worker deployed without its secrets answers 500 on every auth route, up front: not a 401 that
+ * looks like a wrong password, no attempt counted, nobody registered who could never sign in.
+ */
+function requireAuthConfig(env: Bindings) {
+  signingSecret(env);
+  pepper(env);
+}
+
 export async function register(ctx: ServiceContext, input: { name: string; email: string; password: string }): Promise<AuthResult> {
+  requireAuthConfig(ctx.env);
   const limits = authLimits(ctx.env, "register", input.email, ctx.meta.ip);
   const { blocked, state } = await checkLimits(ctx.db, limits, ctx.now);
   if (blocked) throw rateLimited(state);
@@ -82,19 +92,22 @@ export async function register(ctx: ServiceContext, input: { name: string; email
     { ...ctx, actor: { id: user.id, name: user.name, email: user.email, role: "customer" } },
     { action: "user.registered", entityType: "user", entityId: user.id, changes: { email: [null, user.email], role: [null, "customer"] } },
   );
+  // The attempt counts whether or not it succeeds, and every answer past validation says so.
+  const headers = rateLimitHeaders({ ...state, remaining: Math.max(0, state.remaining - 1) });
   try {
     await runBatch(ctx.db, [ctx.db.insert(users).values(user), tokens.insert, audit, ...hitLimits(ctx.db, limits, ctx.now)]);
   } catch (err) {
     if (isUniqueViolation(err)) {
       await runBatch(ctx.db, hitLimits(ctx.db, limits, ctx.now));
-      throw new AppError("CONFLICT", "An account with this email already exists");
+      throw new AppError("CONFLICT", "An account with this email already exists", { headers });
     }
     throw err;
   }
-  return { body: tokens.body, headers: rateLimitHeaders({ ...state, remaining: Math.max(0, state.remaining - 1) }) };
+  return { body: tokens.body, headers };
 }
 
 export async function login(ctx: ServiceContext, input: { email: string; password: string }): Promise<AuthResult> {
+  requireAuthConfig(ctx.env);
   const limits = authLimits(ctx.env, "login", input.email, ctx.meta.ip);
   const { blocked, state } = await checkLimits(ctx.db, limits, ctx.now);
   if (blocked) throw rateLimited(state);
@@ -115,6 +128,7 @@ export async function login(ctx: ServiceContext, input: { email: string; passwor
  * stolen or replayed, so the whole family (every descendant) is revoked.
  */
 export async function refresh(ctx: ServiceContext, token: string): Promise<AuthResult["body"]> {
+  signingSecret(ctx.env);
   const hash = await sha256Hex(token);
   const [row] = await ctx.db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, hash)).limit(1);
   if (!row || row.revokedAt || row.expiresAt <= ctx.now.toISOString()) throw unauthorized(INVALID_CREDENTIALS);

@@ -54,6 +54,22 @@ export function hitLimits(db: Database, limits: Limit[], now: Date) {
   );
 }
 
+/**
+ * The client a per-IP limit counts. An IPv6 subscriber is routinely handed a whole /64 and can
+ * rotate through it freely, so counting single addresses would give one attacker 2^64 budgets:
+ * an IPv6 client is its /64. IPv4 (also IPv4-mapped IPv6) is the address itself.
+ */
+export function clientBucket(ip: string): string {
+  const v4 = ip.match(/(?:^|:)(\d{1,3}(?:\.\d{1,3}){3})$/);
+  if (v4) return v4[1]!;
+  if (!ip.includes(":")) return ip;
+  const [head = "", tail = ""] = ip.toLowerCase().split("%")[0]!.split("::");
+  const front = head ? head.split(":") : [];
+  const back = tail ? tail.split(":") : [];
+  const groups = ip.includes("::") ? [...front, ...Array(Math.max(0, 8 - front.length - back.length)).fill("0"), ...back] : front;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
+}
+
 export function rateLimitHeaders(state: LimitState): Record<string, string> {
   return {
     "RateLimit-Limit": String(state.limit),
