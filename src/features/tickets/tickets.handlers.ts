@@ -1,6 +1,5 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
-import { AppError } from "../../lib/errors";
 import { serviceContext } from "../../lib/request-context";
 import * as comments from "../comments/comments.service";
 import type * as routes from "./tickets.routes";
@@ -48,7 +47,7 @@ export const remove: RouteHandler<typeof routes.remove, AppEnv> = async (c) => {
 
 export const assign: RouteHandler<typeof routes.assign, AppEnv> = async (c) => {
   const body = c.req.valid("json");
-  if ("strategy" in body) throw new AppError("INVALID_TRANSITION", "auto-assignment not configured");
+  if ("strategy" in body) return service.autoAssignTicket(serviceContext(c), c.req.valid("param").id);
   const { ticket } = await service.assignTicket(serviceContext(c), c.req.valid("param").id, body.assignee_id);
   return c.json(ticket, 200, etag(ticket.version));
 };

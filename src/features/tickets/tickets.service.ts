@@ -372,7 +372,6 @@ export interface ChangeOptions {
  */
 export async function changeTicket(ctx: ServiceContext, ref: string, edit: TicketEdit, options: ChangeOptions) {
   const actor = actorOf(ctx);
-  await checkReferences(ctx, edit);
   for (let attempt = 1; ; attempt++) {
     const { row, requester } = await findVisibleTicket(ctx, ref);
     const current = stateOf(row);
@@ -391,6 +390,8 @@ export async function changeTicket(ctx: ServiceContext, ref: string, edit: Ticke
       implied: options.implied ?? false,
     });
     if (!result.ok) throw result.reason === "forbidden" ? forbidden(result.detail) : new AppError("INVALID_TRANSITION", result.detail);
+    // Only after visibility and permission: a caller who may not see or assign learns nothing about users.
+    await checkReferences(ctx, { assigneeId: result.changes.assigneeId ? edit.assigneeId : undefined, teamId: result.changes.teamId ? edit.teamId : undefined });
     const changed = Object.keys(result.changes) as EditableField[];
     if (!changed.length && !options.extra) return { ticket: toTicket(row, requester, ctx.now), changes: {} };
     const bumps = changed.length > 0;
@@ -408,7 +409,9 @@ export async function changeTicket(ctx: ServiceContext, ref: string, edit: Ticke
     const events: TicketEvent[] = [];
     if (bumps) {
       events.push({ type: "ticket.updated", ticket, changes, version: next.version, actor: eventActor(actor), internal: options.internal ?? false });
-      if ("assignee_id" in changes) events.push({ type: "ticket.assigned", ticket, assignee_id: next.assigneeId, actor: eventActor(actor) });
+      if ("assignee_id" in changes) {
+        events.push({ type: "ticket.assigned", ticket, assignee_id: next.assigneeId, actor: eventActor(actor), internal: options.internal ?? false });
+      }
     }
     events.push(...(options.events?.(ticket) ?? []));
     try {
@@ -453,6 +456,13 @@ async function refuseConflicts(ctx: ServiceContext, row: TicketRow, requester: R
 
 export async function assignTicket(ctx: ServiceContext, ref: string, assigneeId: string | null) {
   return changeTicket(ctx, ref, { assigneeId }, { type: "assigned", note: { reason: "manual" } });
+}
+
+/** `{strategy: "auto"}`: refused like any assignment the caller may not make, then 422 until routing exists. */
+export async function autoAssignTicket(ctx: ServiceContext, ref: string): Promise<never> {
+  await findVisibleTicket(ctx, ref);
+  if (!can(actorOf(ctx).role, "ticket.assign_self")) throw forbidden("Customers cannot assign tickets");
+  throw new AppError("INVALID_TRANSITION", "auto-assignment not configured");
 }
 
 export async function escalateTicket(ctx: ServiceContext, ref: string, input: { reason: string; to_user_id?: string | undefined }) {

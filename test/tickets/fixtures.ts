@@ -1,0 +1,94 @@
+import { env } from "cloudflare:workers";
+import { eq, sql } from "drizzle-orm";
+import { expect } from "vitest";
+import { createDb } from "../../src/db/client";
+import { auditLogs, comments, ticketHistory, tickets } from "../../src/db/schema";
+import type { ServiceContext } from "../../src/lib/request-context";
+import { api, type ApiResponse, type TestUser } from "../helpers";
+
+/** Opens a ticket through the API and returns it (fails the test on anything but 201). */
+export async function openTicket(user: TestUser, body: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  const res = await api("POST", "/api/v1/tickets", {
+    token: user.token,
+    body: { subject: `Ticket ${crypto.randomUUID().slice(0, 8)}`, description: "Something is broken", ...body },
+    headers,
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body as TicketBody;
+}
+
+export const patchTicket = (user: TestUser, ref: string, body: unknown, ifMatch?: string) =>
+  api("PATCH", `/api/v1/tickets/${ref}`, { token: user.token, body, headers: ifMatch === undefined ? {} : { "if-match": ifMatch } });
+
+export const getTicket = (user: TestUser, ref: string) => api("GET", `/api/v1/tickets/${ref}`, { token: user.token });
+
+export async function ok<T = any>(res: Promise<ApiResponse<T>> | ApiResponse<T>, status = 200): Promise<T> {
+  const r = await res;
+  expect(r.status, JSON.stringify(r.body)).toBe(status);
+  return r.body;
+}
+
+/** The ticket as the database holds it (deleted or not), for checks the API cannot make. */
+export async function rowOf(id: string) {
+  const [row] = await createDb(env.DB).select().from(tickets).where(eq(tickets.id, id));
+  return row;
+}
+
+export async function historyRows(ticketId: string) {
+  return createDb(env.DB).select().from(ticketHistory).where(eq(ticketHistory.ticketId, ticketId)).orderBy(ticketHistory.version, ticketHistory.at, ticketHistory.id);
+}
+
+export async function auditRows(entityId: string) {
+  return createDb(env.DB).select().from(auditLogs).where(eq(auditLogs.entityId, entityId)).orderBy(auditLogs.at, auditLogs.id);
+}
+
+export async function commentRows(ticketId: string) {
+  return createDb(env.DB).select().from(comments).where(eq(comments.ticketId, ticketId));
+}
+
+export async function countRows(table: "tickets" | "ticket_history" | "audit_logs" | "comments" | "users" | "idempotency_keys") {
+  const r = await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>();
+  return r!.n;
+}
+
+/** Moves a ticket's clock: sets columns straight in D1 (time travel for SLA and window checks). */
+export async function setTicketColumns(id: string, set: Partial<typeof tickets.$inferInsert>) {
+  await createDb(env.DB).update(tickets).set(set).where(eq(tickets.id, id));
+}
+
+/** A service context for `user` at a chosen instant: the way to control `now`. */
+export function ctxAt(user: TestUser, now: Date | string | number): ServiceContext {
+  return {
+    db: createDb(env.DB),
+    env: env as unknown as ServiceContext["env"],
+    actor: { id: user.id, name: user.name, email: user.email, role: user.role },
+    meta: { ip: "203.0.113.7", userAgent: "vitest" },
+    now: new Date(now),
+  };
+}
+
+export const HOUR = 3_600_000;
+export const DAY = 24 * HOUR;
+export { sql };
+
+export interface TicketBody {
+  id: string;
+  number: string;
+  subject: string;
+  description: string;
+  status: string;
+  priority: string;
+  category: string | null;
+  channel: string;
+  tags: string[];
+  requester: { id: string; name: string; email: string };
+  assignee_id: string | null;
+  team_id: string | null;
+  version: number;
+  created_at: string;
+  updated_at: string;
+  first_response_at: string | null;
+  resolved_at: string | null;
+  closed_at: string | null;
+  sla: { policy: string; first_response_due_at: string | null; resolution_due_at: string | null; breached: boolean; paused: boolean };
+}
