@@ -11,6 +11,7 @@ import { limitBody, requireJson } from "./middleware/guards";
 import { auditRouter } from "./features/audit/audit.index";
 import { authRouter } from "./features/auth/auth.index";
 import { healthRouter } from "./features/health/health.index";
+import { liveRouter } from "./features/live/live.index";
 import { ticketsRouter } from "./features/tickets/tickets.index";
 import { usersRouter } from "./features/users/users.index";
 
@@ -64,6 +65,7 @@ export function createApp() {
     .route("/", authRouter)
     .route("/", usersRouter)
     .route("/", ticketsRouter)
+    .route("/", liveRouter)
     .route("/", auditRouter);
   app.route(API, api);
 

@@ -14,9 +14,15 @@ export type EventActor = Pick<Actor, "id" | "name" | "role"> | null;
 export type TicketEvent =
   | { type: "ticket.created"; ticket: Ticket; actor: EventActor }
   | { type: "ticket.updated"; ticket: Ticket; changes: Record<string, unknown>; version: number; actor: EventActor; internal: boolean }
-  | { type: "ticket.assigned"; ticket: Ticket; assignee_id: string | null; actor: EventActor }
+  /** `internal`: part of an internal change (an escalation), so customers' sockets do not get it. */
+  | { type: "ticket.assigned"; ticket: Ticket; assignee_id: string | null; actor: EventActor; internal?: boolean }
   | { type: "comment.created"; ticket: Ticket; comment: Comment; actor: EventActor }
-  | { type: "ticket.deleted"; ticket_id: string; actor: EventActor };
+  | { type: "ticket.deleted"; ticket_id: string; actor: EventActor }
+  /** A running SLA target passed its due date (emitted by the SLA sweep, once per target). */
+  | { type: "sla.breached"; ticket: Ticket; target: SlaTarget; actor: null };
+
+/** The SLA targets a ticket can breach (API.md "SLA and routing"). */
+export type SlaTarget = "first_response" | "next_response" | "resolution";
 
 /** Writes that must commit with the change that causes them (outbox rows). */
 export type InBatchConsumer = (ctx: ServiceContext, event: TicketEvent) => BatchItem[];

@@ -1,7 +1,8 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
-import { serviceContext } from "../../lib/request-context";
+import { actorOf, serviceContext } from "../../lib/request-context";
 import * as comments from "../comments/comments.service";
+import { editThroughRoom } from "../live/live.service";
 import type * as routes from "./tickets.routes";
 import * as service from "./tickets.service";
 
@@ -22,10 +23,15 @@ export const getOne: RouteHandler<typeof routes.getOne, AppEnv> = async (c) => {
 
 export const patch: RouteHandler<typeof routes.patch, AppEnv> = async (c) => {
   const body = c.req.valid("json");
-  const { ticket } = await service.changeTicket(
-    serviceContext(c),
-    c.req.valid("param").id,
-    {
+  const ctx = serviceContext(c);
+  const baseVersion = service.parseIfMatch(c.req.valid("header")["if-match"]);
+  // Unknown or invisible tickets are 404 here, before a room wakes for them.
+  const { row } = await service.findVisibleTicket(ctx, c.req.valid("param").id);
+  // The ticket's room applies its PATCHes one at a time, so concurrent edits merge or conflict deterministically.
+  const { ticket } = await editThroughRoom(c.env, {
+    ticketId: row.id,
+    actor: actorOf(ctx),
+    edit: {
       subject: body.subject,
       description: body.description,
       priority: body.priority,
@@ -35,8 +41,9 @@ export const patch: RouteHandler<typeof routes.patch, AppEnv> = async (c) => {
       teamId: body.team_id,
       status: body.status,
     },
-    { type: "updated", baseVersion: service.parseIfMatch(c.req.valid("header")["if-match"]) },
-  );
+    baseVersion,
+    meta: ctx.meta,
+  });
   return c.json(ticket, 200, etag(ticket.version));
 };
 

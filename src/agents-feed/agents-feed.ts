@@ -1,0 +1,64 @@
+import { isStaff } from "../domain/permissions";
+import type { TicketEvent } from "../events/ticket-events";
+import { LiveObject } from "../ticket-room/live-object";
+import { feedMessage, feedPresence, isAway, newFeedSession, nextAway, type Audience, type FeedSession } from "../ticket-room/presence";
+import { FeedClientMessage, parseClientMessage, type LiveIdentity, type ServerMessage } from "../ticket-room/protocol";
+
+/** The one feed of a deployment (`idFromName`): every agent's dashboard connects to it. */
+export const AGENTS_FEED_NAME = "agents";
+
+/**
+ * The agents' feed (API.md "Live collaboration"): which staff are online or away, and the queue
+ * events `ticket.created`, `ticket.assigned`, `sla.breached` as they commit. Staff only.
+ */
+export class AgentsFeed extends LiveObject<FeedSession> {
+  override fetch(request: Request): Promise<Response> {
+    return this.accept(request, (identity) => isStaff(identity.role));
+  }
+
+  /** Fans a committed queue event out to every agent; other events are not for the feed. */
+  async publish(event: TicketEvent): Promise<void> {
+    const message = feedMessage(event);
+    if (message) this.broadcast({ staff: message });
+  }
+
+  protected newSession(identity: LiveIdentity, now: number) {
+    return newFeedSession(identity, now);
+  }
+
+  protected presence(now: number): Partial<Record<Audience, ServerMessage>> {
+    return { staff: { type: "presence", users: feedPresence(this.sessions().values(), now) } };
+  }
+
+  protected async onMessage(ws: WebSocket, session: FeedSession, raw: string | ArrayBuffer, now: number) {
+    const parsed = parseClientMessage(FeedClientMessage, raw);
+    if (!parsed.ok) return this.send(ws, { type: "error", code: parsed.code, detail: parsed.detail });
+    switch (parsed.message.type) {
+      // Keep-alives say the tab is open, not that someone is at it: they do not end "away".
+      case "ping":
+        return this.send(ws, { type: "pong" });
+      case "activity":
+        this.save(ws, { ...session, lastActiveAt: now, announcedAway: false });
+        this.sendPresence({ now });
+        await this.scheduleAlarm(now);
+        return;
+    }
+  }
+
+  protected onLeave() {}
+
+  protected nextTimer(now: number) {
+    return nextAway(this.sessions().values(), now);
+  }
+
+  /** Agents idle for 5 minutes turn away. */
+  protected onTimers(now: number) {
+    let changed = false;
+    for (const [ws, session] of [...this.sessions()]) {
+      if (session.announcedAway || !isAway(session, now)) continue;
+      this.save(ws, { ...session, announcedAway: true });
+      changed = true;
+    }
+    if (changed) this.sendPresence({ now });
+  }
+}

@@ -1,0 +1,44 @@
+import type { Bindings } from "../../env";
+import { AGENTS_FEED_NAME } from "../../agents-feed/agents-feed";
+import { onTicketEvent, type TicketEvent } from "../../events/ticket-events";
+import { AppError } from "../../lib/errors";
+import { identityHeaderValue } from "../../ticket-room/live-object";
+import { feedMessage } from "../../ticket-room/presence";
+import { IDENTITY_HEADER, type LiveIdentity } from "../../ticket-room/protocol";
+import type { RoomEdit, RoomEditResult } from "../../ticket-room/ticket-room";
+
+/** The room of one ticket, always named by the ticket's id (never its number). */
+export const ticketRoom = (env: Bindings, ticketId: string) => env.TICKET_ROOM.getByName(ticketId);
+export const agentsFeed = (env: Bindings) => env.AGENTS_FEED.getByName(AGENTS_FEED_NAME);
+
+/**
+ * Hands an authenticated upgrade to a room or the feed. The request is built fresh: nothing the
+ * client sent reaches the object except through the identity the Worker vouches for.
+ */
+export function connect(stub: { fetch(request: Request): Promise<Response> }, identity: LiveIdentity): Promise<Response> {
+  return stub.fetch(new Request("https://live.internal/connect", { headers: { Upgrade: "websocket", [IDENTITY_HEADER]: identityHeaderValue(identity) } }));
+}
+
+/** A ticket PATCH, applied by the ticket's room after the edits queued before it. */
+export async function editThroughRoom(env: Bindings, edit: RoomEdit) {
+  // RPC typings turn `unknown` members (changes, problem extras) into `never`; the value is the structured clone of RoomEditResult.
+  const result = (await ticketRoom(env, edit.ticketId).patch(edit)) as unknown as RoomEditResult;
+  if (!result.ok) throw new AppError(result.error.code, result.error.detail, result.error.options);
+  return { ticket: result.ticket, changes: result.changes };
+}
+
+/** Events a room turns into socket messages (or closes its sockets for). */
+const ROOM_EVENTS = new Set<TicketEvent["type"]>(["ticket.updated", "ticket.assigned", "comment.created", "ticket.deleted"]);
+
+/**
+ * After a change commits, by any path (REST, mail, cron, rules): the ticket's room gets the event and
+ * filters it per socket; queue events also go to the agents' feed.
+ */
+export async function fanOut(env: Bindings, event: TicketEvent): Promise<void> {
+  const calls: Promise<void>[] = [];
+  if (ROOM_EVENTS.has(event.type)) calls.push(ticketRoom(env, event.type === "ticket.deleted" ? event.ticket_id : event.ticket.id).publish(event));
+  if (feedMessage(event)) calls.push(agentsFeed(env).publish(event));
+  await Promise.all(calls);
+}
+
+onTicketEvent({ afterCommit: (ctx, event) => fanOut(ctx.env, event) });

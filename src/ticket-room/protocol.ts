@@ -1,0 +1,124 @@
+import { z } from "zod";
+import { ROLES } from "../domain/permissions";
+
+/**
+ * The socket protocol of a ticket room and of the agents' feed (API.md "Live collaboration").
+ * Client messages are parsed with these schemas; server messages are typed by them, so the
+ * tests and the black-box client can check what they receive against the same definitions.
+ */
+
+// ---------------------------------------------------------------- limits
+
+/** Larger messages are refused (with an error message): the protocol's biggest client message is ~60 bytes. */
+export const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
+/** A socket sending more than this per second is closed with 1008: no human types that fast. */
+export const MAX_CLIENT_MESSAGES_PER_SECOND = 20;
+/** Close code for a policy violation (RFC 6455 §7.4.1): floods. */
+export const CLOSE_POLICY_VIOLATION = 1008;
+/** Close code when the caller's session ended (deactivated, password or role changed): reconnecting needs a new token. */
+export const CLOSE_SESSION_ENDED = 4401;
+/** Close code when the ticket was deleted: it is 404 for everyone now. */
+export const CLOSE_TICKET_GONE = 4404;
+
+/** The exact ping the runtime answers without waking the object (WebSocket auto-response). */
+export const PING = JSON.stringify({ type: "ping" });
+export const PONG = JSON.stringify({ type: "pong" });
+
+// ---------------------------------------------------------------- who is on a socket
+
+/**
+ * The caller's identity as the Worker hands it to a room or the feed with the upgrade. The objects
+ * are reachable only through their bindings, so only the Worker can set it.
+ */
+export const LiveIdentity = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  role: z.enum(ROLES),
+  /** The token version the caller authenticated with: a later bump (deactivation, new password) ends the socket. */
+  token_version: z.number().int().nonnegative(),
+});
+export type LiveIdentity = z.infer<typeof LiveIdentity>;
+export const IDENTITY_HEADER = "X-Edgedesk-Live-Identity";
+
+// ---------------------------------------------------------------- client → server
+
+export const TypingMessage = z.object({
+  type: z.literal("typing"),
+  is_typing: z.boolean(),
+  internal: z.boolean().default(false),
+});
+export const PingMessage = z.object({ type: z.literal("ping") });
+/** Agents' feed only: the user did something, so they are not away. */
+export const ActivityMessage = z.object({ type: z.literal("activity") });
+
+/** What a ticket room accepts; other members of a message (a `user_id` for instance) are ignored. */
+export const RoomClientMessage = z.discriminatedUnion("type", [TypingMessage, PingMessage]);
+export type RoomClientMessage = z.infer<typeof RoomClientMessage>;
+/** What the agents' feed accepts. */
+export const FeedClientMessage = z.discriminatedUnion("type", [PingMessage, ActivityMessage]);
+export type FeedClientMessage = z.infer<typeof FeedClientMessage>;
+
+// ---------------------------------------------------------------- server → client
+
+export const PresenceUser = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: z.enum(ROLES),
+  /** In a room: `viewing` or `typing`; in the agents' feed: `online` or `away` (idle 5 minutes). */
+  state: z.enum(["viewing", "typing", "online", "away"]),
+});
+export type PresenceUser = z.infer<typeof PresenceUser>;
+export const PresenceMessage = z.object({ type: z.literal("presence"), users: z.array(PresenceUser) });
+
+const EventActor = z.object({ id: z.string(), name: z.string(), role: z.enum(ROLES) }).nullable();
+// The ticket and comment objects are the REST ones (tickets.schemas.ts, comments.schemas.ts).
+const WireObject = z.record(z.string(), z.unknown());
+
+export const ServerMessage = z.discriminatedUnion("type", [
+  PresenceMessage,
+  z.object({ type: z.literal("typing"), user_id: z.string(), is_typing: z.boolean(), internal: z.boolean() }),
+  z.object({ type: z.literal("ticket.updated"), ticket: WireObject, changes: z.record(z.string(), z.unknown()), version: z.number(), actor: EventActor }),
+  z.object({ type: z.literal("comment.created"), comment: WireObject }),
+  z.object({ type: z.literal("ticket.assigned"), ticket: WireObject, assignee_id: z.string().nullable() }),
+  z.object({ type: z.literal("ticket.created"), ticket: WireObject }),
+  z.object({ type: z.literal("sla.breached"), ticket: WireObject, target: z.string() }),
+  /** Staff only: two or more staff are writing a public reply to the same ticket at once. */
+  z.object({ type: z.literal("collision"), users: z.array(z.object({ id: z.string(), name: z.string(), role: z.enum(ROLES) })) }),
+  z.object({ type: z.literal("pong") }),
+  /** A message that was refused; the socket stays open. `code` is one of the REST error codes. */
+  z.object({ type: z.literal("error"), code: z.string(), detail: z.string() }),
+]);
+export type ServerMessage = z.infer<typeof ServerMessage>;
+
+// ---------------------------------------------------------------- parsing
+
+export type Parsed<T> = { ok: true; message: T } | { ok: false; code: "VALIDATION_ERROR" | "PAYLOAD_TOO_LARGE"; detail: string };
+
+/** Whether a string's UTF-8 form exceeds the limit; encodes it only when its length cannot tell. */
+function tooLarge(text: string): boolean {
+  // A UTF-16 code unit takes 1 to 3 bytes in UTF-8 (a surrogate pair 4 for 2 units).
+  if (text.length > MAX_CLIENT_MESSAGE_BYTES) return true;
+  if (text.length * 3 <= MAX_CLIENT_MESSAGE_BYTES) return false;
+  return new TextEncoder().encode(text).byteLength > MAX_CLIENT_MESSAGE_BYTES;
+}
+
+/** A raw socket frame → a client message of `schema`, or the reason it was refused. */
+export function parseClientMessage<S extends z.ZodType>(schema: S, raw: string | ArrayBuffer): Parsed<z.infer<S>> {
+  if (typeof raw !== "string") {
+    if (raw.byteLength > MAX_CLIENT_MESSAGE_BYTES) return { ok: false, code: "PAYLOAD_TOO_LARGE", detail: `Messages are limited to ${MAX_CLIENT_MESSAGE_BYTES} bytes` };
+    return { ok: false, code: "VALIDATION_ERROR", detail: "Send JSON text messages, not binary" };
+  }
+  if (tooLarge(raw)) return { ok: false, code: "PAYLOAD_TOO_LARGE", detail: `Messages are limited to ${MAX_CLIENT_MESSAGE_BYTES} bytes` };
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return { ok: false, code: "VALIDATION_ERROR", detail: "Messages must be JSON" };
+  }
+  const result = schema.safeParse(json);
+  if (!result.success) {
+    const type = typeof json === "object" && json !== null && "type" in json ? (json as { type: unknown }).type : undefined;
+    return { ok: false, code: "VALIDATION_ERROR", detail: typeof type === "string" ? `Invalid or unknown message of type "${type.slice(0, 40)}"` : "Messages need a known type" };
+  }
+  return { ok: true, message: result.data };
+}

@@ -1,0 +1,169 @@
+import { createDb } from "../db/client";
+import { isStaff, type Actor } from "../domain/permissions";
+import type { TicketEdit } from "../domain/ticket-update";
+import type { TicketEvent } from "../events/ticket-events";
+import { AppError, type ErrorCode, type ProblemOptions } from "../lib/errors";
+import type { RequestMeta, ServiceContext } from "../lib/request-context";
+import { changeTicket } from "../features/tickets/tickets.service";
+import type { Ticket } from "../features/tickets/tickets.serialize";
+import { EditQueue } from "./edit-queue";
+import { LiveObject } from "./live-object";
+import {
+  applyTyping,
+  AUDIENCES,
+  newRoomSession,
+  nextTypingExpiry,
+  publicTypists,
+  roomMessage,
+  roomPresence,
+  typingExpired,
+  type Audience,
+  type RoomSession,
+} from "./presence";
+import { CLOSE_TICKET_GONE, parseClientMessage, RoomClientMessage, type LiveIdentity, type ServerMessage } from "./protocol";
+
+/** An edit of the ticket's fields, handed over by the PATCH handler after it authenticated the caller. */
+export interface RoomEdit {
+  ticketId: string;
+  actor: Actor;
+  edit: TicketEdit;
+  baseVersion?: number | undefined;
+  meta: RequestMeta;
+}
+
+/** Errors cross RPC as plain data: only their message survives a throw. */
+export type RoomEditResult =
+  | { ok: true; ticket: Ticket; changes: Record<string, unknown> }
+  | { ok: false; error: { code: ErrorCode; detail: string; options: ProblemOptions } };
+
+/**
+ * Edits waiting for one ticket beyond which new ones are turned away (429): each takes a few D1
+ * round trips, so a longer queue only makes every waiting client time out.
+ */
+export const MAX_QUEUED_EDITS = 32;
+
+/**
+ * One per ticket (`idFromName(ticket id)`): the ticket's open sockets with presence and typing, the
+ * fan-out of the ticket's events to them filtered by role, and the one place its PATCHes meet, one
+ * at a time. D1 stays the truth: the room keeps nothing a reconnecting socket cannot rebuild.
+ */
+export class TicketRoom extends LiveObject<RoomSession> {
+  #edits = new EditQueue(MAX_QUEUED_EDITS);
+
+  override fetch(request: Request): Promise<Response> {
+    // The Worker checked that the caller may see the ticket; any role may watch it.
+    return this.accept(request, () => true);
+  }
+
+  // ---------------------------------------------------------------- RPC
+
+  /** Fans a committed ticket event out to the sockets allowed to see it. */
+  async publish(event: TicketEvent): Promise<void> {
+    if (event.type === "ticket.deleted") {
+      for (const ws of [...this.sessions().keys()]) this.drop(ws, CLOSE_TICKET_GONE, "Ticket deleted");
+      return;
+    }
+    const messages: Partial<Record<Audience, ServerMessage | null>> = {};
+    for (const audience of AUDIENCES) messages[audience] = roomMessage(event, audience);
+    this.broadcast(messages);
+  }
+
+  /**
+   * A PATCH of this ticket, applied after every edit that arrived before it: the slower of two edits
+   * based on the same version is merged against the faster one's committed change (or refused with
+   * 409 if both touch a field). The change's own event consumers broadcast the result.
+   */
+  async patch(input: RoomEdit): Promise<RoomEditResult> {
+    if (this.#edits.full) {
+      return { ok: false, error: { code: "RATE_LIMITED", detail: "Too many edits of this ticket at once; retry shortly", options: { headers: { "Retry-After": "1" } } } };
+    }
+    return this.#edits.run(async () => {
+      const ctx: ServiceContext = { db: createDb(this.env.DB), env: this.env, actor: input.actor, meta: input.meta, now: new Date() };
+      try {
+        const { ticket, changes } = await changeTicket(ctx, input.ticketId, input.edit, { type: "updated", baseVersion: input.baseVersion });
+        return { ok: true, ticket, changes };
+      } catch (err) {
+        if (err instanceof AppError) return { ok: false, error: { code: err.code, detail: err.detail, options: err.options } };
+        throw err;
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- sockets
+
+  protected newSession(identity: LiveIdentity, now: number) {
+    return newRoomSession(identity, now);
+  }
+
+  protected presence(): Record<Audience, ServerMessage> {
+    const sessions = [...this.sessions().values()];
+    return {
+      staff: { type: "presence", users: roomPresence(sessions, "staff") },
+      customer: { type: "presence", users: roomPresence(sessions, "customer") },
+    };
+  }
+
+  protected async onMessage(ws: WebSocket, session: RoomSession, raw: string | ArrayBuffer, now: number) {
+    const parsed = parseClientMessage(RoomClientMessage, raw);
+    if (!parsed.ok) return this.send(ws, { type: "error", code: parsed.code, detail: parsed.detail });
+    const message = parsed.message;
+    switch (message.type) {
+      case "ping":
+        return this.send(ws, { type: "pong" });
+      case "typing":
+        if (message.internal && !isStaff(session.role)) {
+          return this.send(ws, { type: "error", code: "FORBIDDEN", detail: "Customers cannot write internal notes" });
+        }
+        this.typing(ws, session, applyTyping(session, message.is_typing, message.internal, now), now);
+        // A typing indicator left on expires (TYPING_TTL_MS) even if the client never says it stopped.
+        if (message.is_typing) await this.scheduleAlarm(now);
+        return;
+    }
+  }
+
+  /** A socket's typing state changed (or was refreshed): tell whoever may see the difference. */
+  private typing(ws: WebSocket, before: RoomSession, after: RoomSession, now: number) {
+    this.save(ws, after);
+    const staffSees = (s: RoomSession) => (s.state === "typing" ? (s.internalTyping ? "internal" : "public") : "none");
+    const customerSees = (s: RoomSession) => s.state === "typing" && !s.internalTyping;
+    const staffChanged = staffSees(before) !== staffSees(after);
+    const customerChanged = customerSees(before) !== customerSees(after);
+    if (staffChanged || customerChanged) {
+      const typing = after.state === "typing";
+      this.broadcast(
+        {
+          // Staff learn which kind stopped, so a client can clear the right indicator.
+          staff: staffChanged ? { type: "typing", user_id: after.id, is_typing: typing, internal: typing ? after.internalTyping : before.internalTyping } : null,
+          customer: customerChanged ? { type: "typing", user_id: after.id, is_typing: customerSees(after), internal: false } : null,
+        },
+        ws,
+      );
+      this.sendPresence({ now });
+    }
+    if (staffSees(after) === "public" && staffSees(before) !== "public" && isStaff(after.role)) {
+      const typists = publicTypists(this.sessions().values());
+      if (typists.length > 1) this.broadcast({ staff: { type: "collision", users: typists } });
+    }
+  }
+
+  protected onLeave(session: RoomSession) {
+    if (session.state !== "typing") return;
+    const stillTyping = [...this.sessions().values()].some((s) => s.id === session.id && s.state === "typing");
+    if (stillTyping) return;
+    this.broadcast({
+      staff: { type: "typing", user_id: session.id, is_typing: false, internal: session.internalTyping },
+      customer: session.internalTyping ? null : { type: "typing", user_id: session.id, is_typing: false, internal: false },
+    });
+  }
+
+  protected nextTimer() {
+    return nextTypingExpiry(this.sessions().values());
+  }
+
+  /** Typing indicators nobody refreshed go out. */
+  protected onTimers(now: number) {
+    for (const [ws, session] of [...this.sessions()]) {
+      if (typingExpired(session, now)) this.typing(ws, session, applyTyping(session, false, false, now), now);
+    }
+  }
+}
