@@ -1,4 +1,5 @@
-import { and, desc, eq, isNull, like, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, or, sql, type SQL } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { runBatch } from "../../db/client";
 import { refreshTokens, users } from "../../db/schema";
 import type { Role } from "../../domain/permissions";
@@ -51,6 +52,8 @@ export async function getUser(ctx: ServiceContext, id: string) {
 }
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
+// SQLite's LIKE has no escape character unless the query names one: without it `\_` is two characters.
+const likeEscaped = (column: SQLiteColumn, pattern: string) => sql`${column} LIKE ${pattern} ESCAPE '\\'`;
 
 export async function listUsers(ctx: ServiceContext, q: { role?: Role; q?: string; limit: number; cursor?: string }) {
   const secret = signingSecret(ctx.env);
@@ -59,7 +62,7 @@ export async function listUsers(ctx: ServiceContext, q: { role?: Role; q?: strin
   if (q.role) where.push(eq(users.role, q.role));
   if (q.q) {
     const needle = escapeLike(q.q.toLowerCase());
-    where.push(or(like(users.email, `${needle}%`), like(users.name, `%${needle}%`))!);
+    where.push(or(likeEscaped(users.email, `${needle}%`), likeEscaped(users.name, `%${needle}%`))!);
   }
   if (q.cursor) {
     const pos = await decodeCursor(secret, sort, q.cursor);
