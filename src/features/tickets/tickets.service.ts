@@ -19,6 +19,8 @@ import { idempotent, type RecordResponse } from "../../lib/idempotency";
 import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { eventActor, eventWrites, publish, type TicketEvent } from "../../events/ticket-events";
+import { searchWords } from "../../domain/search-query";
+import { ticketTextCondition } from "../search/search.fts";
 import { auditInsert } from "../audit/audit.service";
 import { isUniqueViolation } from "../auth/auth.service";
 import { signingSecret } from "../auth/tokens";
@@ -103,6 +105,12 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery) {
     if (q.requester_id && q.requester_id !== actor.id) return { data: [], next_cursor: null };
     where.push(eq(tickets.requesterId, actor.id));
   } else if (q.requester_id) where.push(eq(tickets.requesterId, q.requester_id));
+  if (q.q !== undefined) {
+    // Full text (search.fts.ts): visibility is inside the match too; a query of no words finds nothing.
+    const text = ticketTextCondition(actor, searchWords(q.q));
+    if (!text) return { data: [], next_cursor: null };
+    where.push(text);
+  }
   if (q.status) where.push(q.status.length === 1 ? eq(tickets.status, q.status[0]!) : inArray(tickets.status, q.status));
   if (q.priority) {
     const ranks = q.priority.map((p) => PRIORITY_RANK[p]);
@@ -493,15 +501,25 @@ export async function escalateTicket(ctx: ServiceContext, ref: string, input: { 
 
 export async function deleteTicket(ctx: ServiceContext, ref: string) {
   const actor = actorOf(ctx);
-  const { row } = await findVisibleTicket(ctx, ref);
-  if (!can(actor.role, "ticket.delete")) throw forbidden("Only admins delete tickets");
-  const now = ctx.now.toISOString();
-  await runBatch(ctx.db, [
-    historyInsert(ctx, { ticketId: row.id, type: "deleted", version: row.version + 1, bumpsVersion: true, changes: { deleted_at: [null, now] }, internal: true }),
-    ctx.db.update(tickets).set({ deletedAt: now, updatedAt: now, version: row.version + 1 }).where(and(eq(tickets.id, row.id), isNull(tickets.deletedAt))),
-    auditInsert(ctx, { action: "ticket.deleted", entityType: "ticket", entityId: row.id, changes: { number: row.number, subject: row.subject, deleted_at: [null, now] } }),
-  ]);
-  await publish(ctx, [{ type: "ticket.deleted", ticket_id: row.id, actor: eventActor(actor) }]);
+  for (let attempt = 1; ; attempt++) {
+    const { row } = await findVisibleTicket(ctx, ref);
+    if (!can(actor.role, "ticket.delete")) throw forbidden("Only admins delete tickets");
+    const now = ctx.now.toISOString();
+    try {
+      await runBatch(ctx.db, [
+        historyInsert(ctx, { ticketId: row.id, type: "deleted", version: row.version + 1, bumpsVersion: true, changes: { deleted_at: [null, now] }, internal: true }),
+        ctx.db.update(tickets).set({ deletedAt: now, updatedAt: now, version: row.version + 1 }).where(and(eq(tickets.id, row.id), isNull(tickets.deletedAt))),
+        auditInsert(ctx, { action: "ticket.deleted", entityType: "ticket", entityId: row.id, changes: { number: row.number, subject: row.subject, deleted_at: [null, now] } }),
+      ]);
+    } catch (err) {
+      // Someone else wrote this version first (a concurrent delete or edit): look again; a deleted ticket is then 404.
+      if (isUniqueViolation(err) && attempt < MAX_WRITE_ATTEMPTS) continue;
+      if (isUniqueViolation(err)) throw new AppError("CONFLICT", "The ticket changed while it was being deleted; retry");
+      throw err;
+    }
+    await publish(ctx, [{ type: "ticket.deleted", ticket_id: row.id, actor: eventActor(actor) }]);
+    return;
+  }
 }
 
 export type { Actor };
