@@ -1,9 +1,18 @@
+import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+  // Real .eml fixtures for test/email: workerd has no file system, so they go in as bindings.
+  const emailDir = path.join(import.meta.dirname, "test/fixtures/email");
+  const emailFixtures = Object.fromEntries(
+    readdirSync(emailDir)
+      .filter((file) => file.endsWith(".eml"))
+      .map((file) => [file, readFileSync(path.join(emailDir, file)).toString("base64")]),
+  );
+  const emailManifest: unknown = JSON.parse(readFileSync(path.join(emailDir, "manifest.json"), "utf8"));
   return {
     plugins: [
       cloudflareTest({
@@ -11,6 +20,8 @@ export default defineConfig(async () => {
         miniflare: {
           bindings: {
             TEST_MIGRATIONS: migrations,
+            EMAIL_FIXTURES: emailFixtures,
+            EMAIL_MANIFEST: emailManifest,
             JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcdef",
             PASSWORD_PEPPER: "test-pepper",
           },
