@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, expectProblem, makeStaff, type TestUser } from "../helpers";
+import { api, expectProblem, makeStaff, type ApiResponse, type TestUser } from "../helpers";
 import { openTicket, rowOf, type TicketBody } from "./fixtures";
 
 let s: Awaited<ReturnType<typeof makeStaff>>;
@@ -76,7 +76,7 @@ describe("internal notes never reach a customer", () => {
     let cursor: string | null = null;
     const bodies: string[] = [];
     do {
-      const res: Awaited<ReturnType<typeof api>> = await api("GET", `/api/v1/tickets/${ticketA.id}/comments?limit=1${cursor ? `&cursor=${cursor}` : ""}`, {
+      const res: ApiResponse = await api("GET", `/api/v1/tickets/${ticketA.id}/comments?limit=1${cursor ? `&cursor=${cursor}` : ""}`, {
         token: s.customer.token,
       });
       expect(res.status).toBe(200);
