@@ -1,16 +1,8 @@
 declare namespace Cloudflare {
-  interface Env {
-    DB: D1Database;
-    TICKET_ROOM: DurableObjectNamespace<import("../src/ticket-room/ticket-room").TicketRoom>;
-    AGENTS_FEED: DurableObjectNamespace<import("../src/agents-feed/agents-feed").AgentsFeed>;
+  /** The Worker's own bindings (src/env.ts) plus what vitest.config.ts adds for tests. */
+  interface Env extends Omit<import("../src/env").Bindings, "JWT_SECRET" | "PASSWORD_PEPPER"> {
     JWT_SECRET: string;
     PASSWORD_PEPPER: string;
-    JWT_ISSUER: string;
-    JWT_AUDIENCE: string;
-    REOPEN_WINDOW_DAYS: string;
-    AUTO_CLOSE_DAYS: string;
-    LOGIN_MAX_FAILURES_PER_EMAIL: string;
-    LOGIN_MAX_FAILURES_PER_IP: string;
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
     /** test/fixtures/email/*.eml: file name -> base64 of the raw bytes (vitest.config.ts). */
     EMAIL_FIXTURES: Record<string, string>;
