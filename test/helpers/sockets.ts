@@ -7,6 +7,14 @@ export const MESSAGE_TIMEOUT_MS = 3_000;
 type Message = { type: string; [key: string]: any };
 type Predicate = (m: Message) => boolean;
 
+const opened = new Set<LiveSocket>();
+
+/** Closes every socket the tests of this file opened (call from afterEach). */
+export function closeAll() {
+  for (const s of opened) s.close();
+  opened.clear();
+}
+
 /** A client socket of the live protocol that buffers what it receives, so a test can await it in any order. */
 export class LiveSocket {
   /** Every message received, in order (including those already awaited). */
@@ -25,6 +33,7 @@ export class LiveSocket {
       else this.#pending.push(message);
     });
     ws.accept();
+    opened.add(this);
   }
 
   /** The next not yet awaited message of `type` (and matching `where`); fails after a timeout. */
@@ -42,16 +51,22 @@ export class LiveSocket {
     });
   }
 
-  /** Presence whose users (by id) are exactly `ids`, in any order. */
-  presence(ids: string[], timeoutMs?: number) {
+  /**
+   * Presence whose users (by id) are exactly `ids`, in any order. Presence is state, not an event:
+   * older presence messages still buffered are dropped with it.
+   */
+  async presence(ids: string[], timeoutMs?: number) {
     const want = [...ids].sort().join(",");
-    return this.next("presence", (m) => m.users.map((u: { id: string }) => u.id).sort().join(",") === want, timeoutMs);
+    const found = await this.next("presence", (m) => m.users.map((u: { id: string }) => u.id).sort().join(",") === want, timeoutMs);
+    this.#pending = this.#pending.filter((m) => m.type !== "presence" || this.log.indexOf(m) > this.log.indexOf(found));
+    return found;
   }
 
-  /** Fails if a matching message arrived or arrives within `ms`. */
+  /** Fails if a matching message arrives within `ms` from now. */
   async none(type: string, where: Predicate = () => true, ms = 300) {
+    const from = this.log.length;
     await new Promise((r) => setTimeout(r, ms));
-    const seen = this.log.filter((m) => m.type === type && where(m));
+    const seen = this.log.slice(from).filter((m) => m.type === type && where(m));
     if (seen.length) throw new Error(`unexpected "${type}" message: ${JSON.stringify(seen[0])}`);
   }
 
