@@ -47,7 +47,8 @@ async function loadTicket(ctx: ServiceContext, ref: string): Promise<{ row: Tick
 /** The ticket if the caller may see it; 404 otherwise (no existence oracle). */
 export async function findVisibleTicket(ctx: ServiceContext, ref: string) {
   const found = await loadTicket(ctx, ref);
-  if (!found || !canSeeTicket(actorOf(ctx), found.row)) throw notFound("Ticket");
+  // mailParticipantOf: a Cc'd participant's mail reply, already checked by src/email/resolve-ticket.ts.
+  if (!found || !(canSeeTicket(actorOf(ctx), found.row) || ctx.mailParticipantOf === found.row.id)) throw notFound("Ticket");
   return found;
 }
 
@@ -233,7 +234,12 @@ async function nextTicketNumber(ctx: ServiceContext): Promise<string> {
   return formatTicketNumber(day, row!.seq);
 }
 
-export async function createTicket(ctx: ServiceContext, input: CreateTicketInput, idempotencyKey?: string) {
+export interface CreateTicketOptions {
+  /** Further writes of the same batch (the mail path: its inbound message row and attachments). */
+  extra?: (ticket: TicketRow) => BatchItem[];
+}
+
+export async function createTicket(ctx: ServiceContext, input: CreateTicketInput, idempotencyKey?: string, options: CreateTicketOptions = {}) {
   return idempotent(ctx, idempotencyKey, { method: "POST", path: "/tickets", body: input }, async (record: RecordResponse) => {
     const actor = actorOf(ctx);
     const { requester, insert: requesterInsert } = await resolveRequester(ctx, input);
@@ -296,6 +302,7 @@ export async function createTicket(ctx: ServiceContext, input: CreateTicketInput
       }),
       auditInsert(ctx, { action: "ticket.created", entityType: "ticket", entityId: row.id, changes: { number: [null, number], ...Object.fromEntries(Object.entries(created).map(([k, v]) => [k, [null, v]])) } }),
       ...eventWrites(ctx, events),
+      ...(options.extra?.(row) ?? []),
       ...record(response),
     ]);
     await publish(ctx, events);
@@ -340,12 +347,12 @@ async function checkReferences(ctx: ServiceContext, edit: TicketEdit) {
   }
 }
 
-/** `"3"`, `W/"3"` or `3` → 3. */
+/** `"3"`, `W/"3"` or `3` → 3; `*` (any version, RFC 9110) → no precondition. */
 export function parseIfMatch(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined;
-  const m = header.trim().match(/^(?:W\/)?"?(\d{1,9})"?$/);
+  if (header === undefined || header.trim() === "*") return undefined;
+  const m = header.trim().match(/^(?:W\/)?(?:"(\d{1,9})"|(\d{1,9}))$/);
   if (!m) throw validation("Invalid If-Match", { "if-match": ['expected a ticket version such as "3"'] });
-  return Number(m[1]);
+  return Number(m[1] ?? m[2]);
 }
 
 /** The fields changed since `version` (from the history entries after it). */
