@@ -4,7 +4,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import type { AppEnv } from "./env";
-import { AppError, problemResponse, type ErrorCode } from "./lib/errors";
+import { AppError, problemBody, statusOf, type ErrorCode, type ProblemOptions } from "./lib/errors";
 import { createRouter } from "./lib/create-router";
 import { dbSession } from "./middleware/db-session";
 import { limitBody, requireJson } from "./middleware/guards";
@@ -30,18 +30,26 @@ const CODE_FOR_STATUS: Record<number, ErrorCode> = {
   429: "RATE_LIMITED",
 };
 
+/** problem+json rendered through the context, so headers middleware already set (X-Request-Id) stay on errors. */
+function problem(c: Context<AppEnv>, code: ErrorCode, detail: string, options: ProblemOptions = {}): Response {
+  return c.body(JSON.stringify(problemBody(code, detail, options)), statusOf(code), {
+    "Content-Type": "application/problem+json",
+    ...options.headers,
+  });
+}
+
 function onError(err: Error, c: Context<AppEnv>): Response {
   if (err instanceof AppError) {
     if (err.status >= 500) console.error(`[${c.var.requestId}]`, err.detail);
-    return problemResponse(err.code, err.detail, err.options);
+    return problem(c, err.code, err.detail, err.options);
   }
   if (err instanceof HTTPException && err.status < 500) {
     // Hono's own 4xx: malformed JSON, wrong content type for a validator.
     const code = CODE_FOR_STATUS[err.status] ?? "VALIDATION_ERROR";
-    return problemResponse(code, err.message || "Invalid request");
+    return problem(c, code, err.message || "Invalid request");
   }
   console.error(`[${c.var.requestId}] unhandled`, err);
-  return problemResponse("INTERNAL_ERROR", `Something went wrong (request ${c.var.requestId})`);
+  return problem(c, "INTERNAL_ERROR", `Something went wrong (request ${c.var.requestId})`);
 }
 
 /** Turns the app's route table into matchers, so a known path with another method answers 405. */
@@ -58,7 +66,8 @@ function methodMatcher(app: OpenAPIHono<AppEnv>) {
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>();
   app.use("*", requestId());
-  app.use(`${API}/*`, limitBody, requireJson((path) => path.endsWith("/attachments")), dbSession);
+  // The session first: even a refused body answers with the bookmark the client holds.
+  app.use(`${API}/*`, dbSession, limitBody, requireJson((path) => path.endsWith("/attachments")));
 
   app.route("/", healthRouter);
   const api = createRouter()
@@ -80,9 +89,9 @@ export function createApp() {
   app.notFound((c) => {
     const allowed = allowedMethods(c.req.path);
     if (allowed.length) {
-      return problemResponse("METHOD_NOT_ALLOWED", `${c.req.method} is not allowed here`, { headers: { Allow: allowed.join(", ") } });
+      return problem(c, "METHOD_NOT_ALLOWED", `${c.req.method} is not allowed here`, { headers: { Allow: allowed.join(", ") } });
     }
-    return problemResponse("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`);
+    return problem(c, "NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`);
   });
   app.onError(onError);
   return app;

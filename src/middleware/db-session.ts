@@ -3,18 +3,20 @@ import { createDb } from "../db/client";
 import type { AppEnv } from "../env";
 
 const BOOKMARK_HEADER = "X-D1-Bookmark";
-// A bookmark is an opaque token from D1; anything longer is not one of ours.
-const MAX_BOOKMARK_LENGTH = 256;
+// D1 bookmarks are the storage's commit position, `<8 hex>-<8 hex>-<8 hex>-<32 hex>`. Anything else
+// is not one of ours: it is neither handed to D1 nor echoed back.
+const BOOKMARK_FORMAT = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/;
 
 /**
  * One D1 session per request (API.md "Conventions"): reads may come from the nearest replica, but
  * never older than the bookmark the client sends back; writes start at the primary. The response
- * always carries the session's latest bookmark.
+ * carries the session's latest bookmark, or, when it never reached D1, the client's own back.
  */
 export const dbSession = createMiddleware<AppEnv>(async (c, next) => {
-  const sent = c.req.header(BOOKMARK_HEADER);
+  const header = c.req.header(BOOKMARK_HEADER)?.trim().toLowerCase();
+  const sent = header && BOOKMARK_FORMAT.test(header) ? header : undefined;
   const readOnly = c.req.method === "GET" || c.req.method === "HEAD";
-  const start = !readOnly ? "first-primary" : sent && sent.length <= MAX_BOOKMARK_LENGTH ? sent : "first-unconstrained";
+  const start = !readOnly ? "first-primary" : (sent ?? "first-unconstrained");
   let session: D1DatabaseSession;
   try {
     session = c.env.DB.withSession(start);
@@ -23,6 +25,7 @@ export const dbSession = createMiddleware<AppEnv>(async (c, next) => {
   }
   c.set("db", createDb(session));
   await next();
-  const bookmark = session.getBookmark();
-  if (bookmark) c.header(BOOKMARK_HEADER, bookmark);
+  const bookmark = session.getBookmark() ?? sent;
+  // A WebSocket upgrade (101) is handed through untouched.
+  if (bookmark && c.res.status !== 101) c.header(BOOKMARK_HEADER, bookmark);
 });

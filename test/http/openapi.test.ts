@@ -1,0 +1,145 @@
+import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/app";
+import { api } from "../helpers";
+
+const METHODS = ["get", "post", "put", "patch", "delete"] as const;
+
+async function document() {
+  const res = await api("GET", "/openapi.json");
+  expect(res.status).toBe(200);
+  expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+  return res.body;
+}
+
+/** Every JSON pointer `$ref` in the document, so each can be checked to resolve. */
+function refsOf(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) node.forEach((n) => refsOf(n, out));
+  else if (node && typeof node === "object") {
+    for (const [k, v] of Object.entries(node)) {
+      if (k === "$ref" && typeof v === "string") out.push(v);
+      else refsOf(v, out);
+    }
+  }
+  return out;
+}
+
+describe("GET /openapi.json", () => {
+  it("is an OpenAPI 3.1 document with a bearer security scheme", async () => {
+    const doc = await document();
+    expect(doc.openapi).toMatch(/^3\.1\./);
+    expect(doc.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
+  });
+
+  it("lists every route the app serves (except the document and its viewer)", async () => {
+    const doc = await document();
+    const served = new Set(
+      createApp()
+        .routes.filter((r) => r.method !== "ALL" && r.path !== "/openapi.json" && !r.path.startsWith("/docs"))
+        .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, "{$1}")}`),
+    );
+    const documented = new Set(
+      Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
+        Object.keys(ops)
+          .filter((m) => (METHODS as readonly string[]).includes(m))
+          .map((m) => `${m} ${path}`),
+      ),
+    );
+    expect([...served].filter((r) => !documented.has(r))).toEqual([]);
+    expect([...documented].filter((r) => !served.has(r))).toEqual([]);
+  });
+
+  it("documents auth, users, tickets, comments, history, audit and health", async () => {
+    const doc = await document();
+    const expected: [string, string][] = [
+      ["post", "/api/v1/auth/register"],
+      ["post", "/api/v1/auth/login"],
+      ["post", "/api/v1/auth/refresh"],
+      ["post", "/api/v1/auth/logout"],
+      ["get", "/api/v1/auth/me"],
+      ["post", "/api/v1/users"],
+      ["get", "/api/v1/users"],
+      ["get", "/api/v1/users/{id}"],
+      ["patch", "/api/v1/users/{id}"],
+      ["delete", "/api/v1/users/{id}"],
+      ["post", "/api/v1/tickets"],
+      ["get", "/api/v1/tickets"],
+      ["get", "/api/v1/tickets/{id}"],
+      ["patch", "/api/v1/tickets/{id}"],
+      ["delete", "/api/v1/tickets/{id}"],
+      ["post", "/api/v1/tickets/{id}/assign"],
+      ["post", "/api/v1/tickets/{id}/escalate"],
+      ["get", "/api/v1/tickets/{id}/comments"],
+      ["post", "/api/v1/tickets/{id}/comments"],
+      ["get", "/api/v1/tickets/{id}/history"],
+      ["get", "/api/v1/audit-logs"],
+      ["get", "/health"],
+    ];
+    for (const [method, path] of expected) expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
+  });
+
+  it("gives every JSON write a request schema, and every operation a success response and problem+json errors", async () => {
+    const doc = await document();
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
+      for (const [method, op] of Object.entries(ops)) {
+        if (!(METHODS as readonly string[]).includes(method)) continue;
+        const where = `${method} ${path}`;
+        const statuses = Object.keys(op.responses ?? {});
+        expect(statuses.some((s) => /^[123]\d\d$/.test(s)), `${where} has no success response`).toBe(true);
+        for (const [status, response] of Object.entries(op.responses as Record<string, any>)) {
+          expect(response.description, `${where} ${status}`).toEqual(expect.any(String));
+          if (/^[45]/.test(status) && response.content) {
+            expect(Object.keys(response.content), `${where} ${status}`).toEqual(["application/problem+json"]);
+          }
+          if (/^2/.test(status) && status !== "204" && response.content) {
+            for (const media of Object.values(response.content as Record<string, any>)) expect(media.schema, `${where} ${status}`).toBeDefined();
+          }
+        }
+        if (op.requestBody) {
+          const media = Object.values(op.requestBody.content as Record<string, any>);
+          expect(media.length, where).toBeGreaterThan(0);
+          for (const m of media) expect(m.schema, where).toBeDefined();
+        }
+        if (op.security) expect(statuses, `${where} is authenticated but documents no 401`).toContain("401");
+      }
+    }
+  });
+
+  it("spells out the request and response of the auth and user routes", async () => {
+    const doc = await document();
+    const schema = (ref: { $ref: string }) => doc.components.schemas[ref.$ref.split("/").pop()!];
+    const register = doc.paths["/api/v1/auth/register"].post;
+    expect(Object.keys(schema(register.requestBody.content["application/json"].schema).properties)).toEqual(
+      expect.arrayContaining(["name", "email", "password"]),
+    );
+    const tokens = schema(register.responses["201"].content["application/json"].schema);
+    expect(Object.keys(tokens.properties).sort()).toEqual(["access_token", "expires_in", "refresh_token", "token_type", "user"]);
+    const user = doc.components.schemas.User;
+    expect(Object.keys(user.properties).sort()).toEqual(["active", "created_at", "email", "id", "name", "role"]);
+    expect(JSON.stringify(doc.components.schemas)).not.toMatch(/password_hash|token_version/);
+    expect(doc.paths["/api/v1/auth/register"].post.responses["409"]).toBeDefined();
+    expect(doc.paths["/api/v1/users"].get.parameters.map((p: any) => p.name)).toEqual(expect.arrayContaining(["role", "q", "limit", "cursor"]));
+    expect(doc.paths["/api/v1/audit-logs"].get.parameters.map((p: any) => p.name)).toEqual(
+      expect.arrayContaining(["entity_type", "entity_id", "actor_id", "limit", "cursor"]),
+    );
+  });
+
+  it("has no dangling $ref", async () => {
+    const doc = await document();
+    const missing = [...new Set(refsOf(doc))].filter((ref) => {
+      const name = ref.replace("#/components/schemas/", "");
+      return !ref.startsWith("#/components/schemas/") || !doc.components.schemas[name];
+    });
+    expect(missing).toEqual([]);
+  });
+});
+
+describe("GET /docs", () => {
+  it("renders the document as an HTML page", async () => {
+    const res = await api("GET", "/docs");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(res.body).toMatch(/<html/i);
+    expect(res.body).toContain("/openapi.json");
+  });
+});
