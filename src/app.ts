@@ -12,6 +12,9 @@ import { auditRouter } from "./features/audit/audit.index";
 import { authRouter } from "./features/auth/auth.index";
 import { healthRouter } from "./features/health/health.index";
 import { liveRouter } from "./features/live/live.index";
+import { kbRouter } from "./features/kb/kb.index";
+import { savedSearchesRouter } from "./features/saved-searches/saved-searches.index";
+import { searchRouter } from "./features/search/search.index";
 import { ticketsRouter } from "./features/tickets/tickets.index";
 import { usersRouter } from "./features/users/users.index";
 
@@ -75,7 +78,10 @@ export function createApp() {
     .route("/", usersRouter)
     .route("/", ticketsRouter)
     .route("/", liveRouter)
-    .route("/", auditRouter);
+    .route("/", auditRouter)
+    .route("/", searchRouter)
+    .route("/", kbRouter)
+    .route("/", savedSearchesRouter);
   app.route(API, api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });

@@ -97,6 +97,12 @@ export const TicketListQuery = PageQuery.extend({
   created_after: z.iso.datetime({ offset: true }).optional(),
   created_before: z.iso.datetime({ offset: true }).optional(),
   breached: boolString.optional(),
+  q: z
+    .string()
+    .max(500)
+    .transform((v) => v.trim() || undefined)
+    .optional()
+    .openapi({ description: "full text: words in the subject or description (the last one as a prefix)" }),
   sort: z.enum(TICKET_SORTS).default("-created_at"),
 });
 export type TicketListQuery = z.infer<typeof TicketListQuery>;

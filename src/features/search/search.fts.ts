@@ -1,0 +1,187 @@
+import { sql, type SQL } from "drizzle-orm";
+import type { TicketPriority, TicketStatus } from "../../db/schema";
+import { isStaff, type Actor } from "../../domain/permissions";
+import {
+  allWordsExpression,
+  ownerToken,
+  PUBLIC_TOKEN,
+  PUBLISHED_TOKEN,
+  snippetHtml,
+  snippetMarkers,
+  withToken,
+} from "../../domain/search-query";
+import { toBase64Url } from "../../lib/crypto";
+import type { ServiceContext } from "../../lib/request-context";
+
+/**
+ * The FTS5 queries (tables, views and triggers: migration 0003). Every query names the caller's
+ * visibility twice: as a token inside MATCH, so FTS5 itself only produces documents the caller may
+ * open (a customer's search reads their own postings, not everyone's), and again as plain SQL on
+ * the joined row, so a wrong token could never widen what is returned.
+ *
+ * Ranking is FTS5's own `ORDER BY rank` with bm25 weights: FTS5 sorts the matches internally and
+ * hands rows out best first, so the joins, filters and snippet() run only for the rows of the page
+ * (plus the skipped offset), and D1 counts only those rows as read.
+ */
+
+/** bm25 column weights: a word in a title/subject counts ten times a word in a body; token columns count nothing. */
+const TICKET_RANK = "bm25(10.0, 1.0, 0.0)";
+const COMMENT_RANK = "bm25(1.0, 0.0)";
+const ARTICLE_RANK = "bm25(10.0, 1.0, 0.0)";
+/** Words of context around the matches in a snippet (FTS5 allows 1..64). */
+const SNIPPET_WORDS = 16;
+const ELLIPSIS = "…";
+
+export type ArticleScope = "public" | "published" | "all";
+
+/** What an actor may find among articles: anonymous callers and customers published public ones only. */
+export const articleScopeFor = (actor: Actor | null): ArticleScope => (actor && isStaff(actor.role) ? "all" : "public");
+
+export interface TicketFilters {
+  status?: TicketStatus[] | undefined;
+  priority?: TicketPriority[] | undefined;
+}
+
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+export interface RankedHit {
+  type: "ticket" | "comment" | "article";
+  id: string;
+  ticket_id?: string;
+  number?: string;
+  title: string;
+  snippet: string;
+  score: number;
+}
+
+function newMarkers() {
+  return snippetMarkers(toBase64Url(crypto.getRandomValues(new Uint8Array(9))));
+}
+
+/** The snippet of the first text column that holds a highlighted match (else the first one). */
+function pickSnippet(candidates: (string | null)[], markers: { open: string; close: string }): string {
+  const raw = candidates.find((s) => s?.includes(markers.open)) ?? candidates.find((s) => s) ?? "";
+  return snippetHtml(raw, markers);
+}
+
+const inList = (column: SQL, values: readonly string[]) =>
+  sql`${column} IN (${sql.join(
+    values.map((v) => sql`${v}`),
+    sql`, `,
+  )})`;
+
+function ticketFilterSql(filters: TicketFilters): SQL[] {
+  const out: SQL[] = [];
+  if (filters.status?.length) out.push(inList(sql`t.status`, filters.status));
+  if (filters.priority?.length) out.push(inList(sql`t.priority`, filters.priority));
+  return out;
+}
+
+const and = (parts: SQL[]) => sql.join(parts, sql` AND `);
+
+/** The MATCH expression of a ticket search by this actor (customers: their own tickets only). */
+export function ticketMatch(actor: Actor, words: string[]): string | null {
+  const expr = allWordsExpression(words, ["subject", "description"]);
+  if (!expr) return null;
+  return isStaff(actor.role) ? expr : withToken(expr, "owner", ownerToken(actor.id));
+}
+
+/**
+ * `GET /tickets?q=`: the ticket list's own filters, order and keyset stay; this narrows the rows to
+ * those matching the words, visible to the actor. The subquery reads the matching postings only.
+ */
+export function ticketTextCondition(actor: Actor, words: string[]): SQL | null {
+  const match = ticketMatch(actor, words);
+  if (!match) return null;
+  return sql`"tickets".rowid IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ${match})`;
+}
+
+export async function rankTickets(ctx: ServiceContext, actor: Actor, words: string[], filters: TicketFilters, page: Page): Promise<RankedHit[]> {
+  const match = ticketMatch(actor, words);
+  if (!match || page.limit <= 0) return [];
+  const m = newMarkers();
+  const where = [sql`tickets_fts MATCH ${match}`, sql`tickets_fts.rank MATCH ${TICKET_RANK}`, sql`t.deleted_at IS NULL`, ...ticketFilterSql(filters)];
+  if (!isStaff(actor.role)) where.push(sql`t.requester_id = ${actor.id}`);
+  const rows = await ctx.db.all<{ id: string; number: string; title: string; s0: string | null; s1: string | null; rank: number }>(sql`
+    SELECT t.id AS id, t.number AS number, t.subject AS title,
+      snippet(tickets_fts, 1, ${m.open}, ${m.close}, ${ELLIPSIS}, ${SNIPPET_WORDS}) AS s1,
+      snippet(tickets_fts, 0, ${m.open}, ${m.close}, ${ELLIPSIS}, ${SNIPPET_WORDS}) AS s0,
+      tickets_fts.rank AS rank
+    FROM tickets_fts JOIN tickets t ON t.rowid = tickets_fts.rowid
+    WHERE ${and(where)}
+    ORDER BY tickets_fts.rank LIMIT ${page.limit} OFFSET ${page.offset}`);
+  return rows.map((r) => ({
+    type: "ticket",
+    id: r.id,
+    ticket_id: r.id,
+    number: r.number,
+    title: r.title,
+    snippet: pickSnippet([r.s1, r.s0], m),
+    score: -r.rank,
+  }));
+}
+
+/** Comments: staff find every note; customers only public comments on their own tickets. */
+export async function rankComments(ctx: ServiceContext, actor: Actor, words: string[], filters: TicketFilters, page: Page): Promise<RankedHit[]> {
+  const expr = allWordsExpression(words, ["body"]);
+  if (!expr || page.limit <= 0) return [];
+  const staff = isStaff(actor.role);
+  const match = staff ? expr : withToken(expr, "scope", ownerToken(actor.id));
+  const m = newMarkers();
+  const where = [sql`comments_fts MATCH ${match}`, sql`comments_fts.rank MATCH ${COMMENT_RANK}`, sql`t.deleted_at IS NULL`, ...ticketFilterSql(filters)];
+  if (!staff) where.push(sql`c.internal = 0`, sql`t.requester_id = ${actor.id}`);
+  const rows = await ctx.db.all<{ id: string; ticket_id: string; number: string; title: string; s: string | null; rank: number }>(sql`
+    SELECT c.id AS id, c.ticket_id AS ticket_id, t.number AS number, t.subject AS title,
+      snippet(comments_fts, 0, ${m.open}, ${m.close}, ${ELLIPSIS}, ${SNIPPET_WORDS}) AS s,
+      comments_fts.rank AS rank
+    FROM comments_fts JOIN comments c ON c.rowid = comments_fts.rowid JOIN tickets t ON t.id = c.ticket_id
+    WHERE ${and(where)}
+    ORDER BY comments_fts.rank LIMIT ${page.limit} OFFSET ${page.offset}`);
+  return rows.map((r) => ({
+    type: "comment",
+    id: r.id,
+    ticket_id: r.ticket_id,
+    number: r.number,
+    title: r.title,
+    snippet: pickSnippet([r.s], m),
+    score: -r.rank,
+  }));
+}
+
+export function articleMatch(expr: string, scope: ArticleScope): string {
+  if (scope === "public") return withToken(expr, "scope", PUBLIC_TOKEN);
+  if (scope === "published") return withToken(expr, "scope", PUBLISHED_TOKEN);
+  return expr;
+}
+
+export function articleScopeSql(scope: ArticleScope): SQL[] {
+  if (scope === "public") return [sql`a.status = 'published'`, sql`a.visibility = 'public'`];
+  if (scope === "published") return [sql`a.status = 'published'`];
+  return [];
+}
+
+export interface ArticleHit extends RankedHit {
+  type: "article";
+}
+
+/**
+ * Articles matching an FTS5 expression (all words for search, any word for suggestions), best first.
+ * `extra` narrows further (category, tag) on the joined row `a`.
+ */
+export async function rankArticles(ctx: ServiceContext, expr: string | null, scope: ArticleScope, page: Page, extra: SQL[] = []): Promise<ArticleHit[]> {
+  if (!expr || page.limit <= 0) return [];
+  const m = newMarkers();
+  const where = [sql`kb_articles_fts MATCH ${articleMatch(expr, scope)}`, sql`kb_articles_fts.rank MATCH ${ARTICLE_RANK}`, ...articleScopeSql(scope), ...extra];
+  const rows = await ctx.db.all<{ id: string; title: string; s0: string | null; s1: string | null; rank: number }>(sql`
+    SELECT a.id AS id, a.title AS title,
+      snippet(kb_articles_fts, 1, ${m.open}, ${m.close}, ${ELLIPSIS}, ${SNIPPET_WORDS}) AS s1,
+      snippet(kb_articles_fts, 0, ${m.open}, ${m.close}, ${ELLIPSIS}, ${SNIPPET_WORDS}) AS s0,
+      kb_articles_fts.rank AS rank
+    FROM kb_articles_fts JOIN kb_articles a ON a.rowid = kb_articles_fts.rowid
+    WHERE ${and(where)}
+    ORDER BY kb_articles_fts.rank LIMIT ${page.limit} OFFSET ${page.offset}`);
+  return rows.map((r) => ({ type: "article", id: r.id, title: r.title, snippet: pickSnippet([r.s1, r.s0], m), score: -r.rank }));
+}
