@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
 import type { Context } from "hono";
+import { except } from "hono/combine";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import type { AppEnv } from "./env";
@@ -8,10 +9,12 @@ import { AppError, problemBody, statusOf, type ErrorCode, type ProblemOptions } 
 import { createRouter } from "./lib/create-router";
 import { dbSession } from "./middleware/db-session";
 import { limitBody, requireJson } from "./middleware/guards";
+import { attachmentsRouter } from "./features/attachments/attachments.index";
 import { auditRouter } from "./features/audit/audit.index";
 import { authRouter } from "./features/auth/auth.index";
 import { healthRouter } from "./features/health/health.index";
 import { liveRouter } from "./features/live/live.index";
+import { mailRouter } from "./features/mail/mail.index";
 import { kbRouter } from "./features/kb/kb.index";
 import { savedSearchesRouter } from "./features/saved-searches/saved-searches.index";
 import { searchRouter } from "./features/search/search.index";
@@ -70,7 +73,9 @@ export function createApp() {
   const app = new OpenAPIHono<AppEnv>();
   app.use("*", requestId());
   // The session first: even a refused body answers with the bookmark the client holds.
-  app.use(`${API}/*`, dbSession, limitBody, requireJson((path) => path.endsWith("/attachments")));
+  // File uploads carry their own, larger body cap (features/attachments); every other body has the JSON cap.
+  const isUpload = (c: Context<AppEnv>) => c.req.method === "POST" && c.req.path.endsWith("/attachments");
+  app.use(`${API}/*`, dbSession, except(isUpload, limitBody), requireJson((path) => path.endsWith("/attachments")));
 
   app.route("/", healthRouter);
   const api = createRouter()
@@ -81,7 +86,9 @@ export function createApp() {
     .route("/", auditRouter)
     .route("/", searchRouter)
     .route("/", kbRouter)
-    .route("/", savedSearchesRouter);
+    .route("/", savedSearchesRouter)
+    .route("/", attachmentsRouter)
+    .route("/", mailRouter);
   app.route(API, api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });

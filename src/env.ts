@@ -25,6 +25,26 @@ export interface Bindings {
   LOGIN_MAX_FAILURES_PER_IP: string;
   /** "1" only under `npm run bench`: D1 rows read/written per request in X-D1-* headers (src/db/metrics.ts). */
   D1_METRICS?: string;
+  /** R2: mail attachments and uploads (`attachments/<sha256>`), raw .eml of every inbound and outbound mail (`mail/…`). */
+  ATTACHMENTS: R2Bucket;
+  /** send_email: outbound mail (src/email/outbound.ts). */
+  MAILER: SendEmail;
+  /** Queue of outbox row ids to deliver (producer and consumer: src/email/outbox.ts, outbound.ts). */
+  OUTBOX: Queue<{ id: string }>;
+  /** The address customers write to (`support@…`); reply addresses are `<local>+<token>@<domain>`. */
+  SUPPORT_ADDRESS?: string;
+  /** Display name on outbound mail. */
+  SUPPORT_NAME?: string;
+  /** "false" relaxes the SPF/DKIM/DMARC check on mail that would change a ticket (local demos only). */
+  EMAIL_AUTH_REQUIRED?: string;
+  /** authserv-id of the Authentication-Results header we trust (default mx.cloudflare.net). */
+  EMAIL_AUTHSERV_ID?: string;
+  /** Largest inbound mail in bytes (default 25 MiB); bigger ones are rejected at SMTP time. */
+  MAX_EMAIL_BYTES?: string;
+  /** Largest attachment kept, per file, in bytes (default 10 MiB). */
+  MAX_ATTACHMENT_BYTES?: string;
+  /** Automatic mails to one address per hour (default 5). */
+  AUTO_MAILS_PER_SENDER_PER_HOUR?: string;
 }
 
 /** Per-request context variables, set by middleware. */

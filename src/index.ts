@@ -2,6 +2,10 @@ import { createApp } from "./app";
 import type { Bindings } from "./env";
 // Fan-out of committed ticket events to the rooms and the agents' feed.
 import "./features/live/live.service";
+// Mail outbox rows in the batch of each change, enqueued after commit.
+import "./email/outbox";
+import { handleEmail } from "./email/inbound";
+import { deliverOutbox, OUTBOX_QUEUE } from "./email/outbound";
 
 export { AgentsFeed } from "./agents-feed/agents-feed";
 export { TicketRoom } from "./ticket-room/ticket-room";
@@ -10,4 +14,13 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
+  async email(message, env, ctx) {
+    await handleEmail(message, env, ctx);
+  },
+  async queue(batch, env) {
+    // One consumer per queue of wrangler.toml [[queues.consumers]].
+    if (batch.queue === OUTBOX_QUEUE) return deliverOutbox(batch, env);
+    console.error(`queue: no consumer for ${batch.queue}`);
+    batch.retryAll();
+  },
 } satisfies ExportedHandler<Bindings>;

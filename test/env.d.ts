@@ -4,6 +4,11 @@ declare namespace Cloudflare {
     JWT_SECRET: string;
     PASSWORD_PEPPER: string;
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    ATTACHMENTS: R2Bucket;
+    MAILER: SendEmail;
+    OUTBOX: Queue<{ id: string }>;
+    SUPPORT_ADDRESS: string;
+    EMAIL_AUTH_REQUIRED: string;
     /** test/fixtures/email/*.eml: file name -> base64 of the raw bytes (vitest.config.ts). */
     EMAIL_FIXTURES: Record<string, string>;
     /** test/fixtures/email/manifest.json, parsed. */

@@ -18,6 +18,11 @@ export interface ServiceContext {
   now: Date;
   /** Keeps after-commit work (event fan-out) alive past the response, where the runtime allows. */
   waitUntil?: (promise: Promise<unknown>) => void;
+  /**
+   * Set only by the mail path: the one ticket a Cc'd participant (a customer who is not the
+   * requester) may comment on by mail; src/email/resolve-ticket.ts has checked it.
+   */
+  mailParticipantOf?: string;
 }
 
 // Audit rows keep the first bytes of a user agent; the header is client-controlled and unbounded.

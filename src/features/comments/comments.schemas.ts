@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { TICKET_CHANNELS } from "../../db/schema";
 import { ROLES } from "../../domain/permissions";
 import { IsoDate, PageQuery, pageOf } from "../../lib/openapi";
+import { AttachmentSchema } from "../attachments/attachments.schemas";
 
 export const CommentSchema = z
   .object({
@@ -12,6 +13,8 @@ export const CommentSchema = z
     internal: z.boolean(),
     channel: z.enum(TICKET_CHANNELS),
     created_at: IsoDate,
+    /** Present when the comment has files (API.md "Email channel"). */
+    attachments: z.array(AttachmentSchema).optional(),
   })
   .openapi("Comment");
 

@@ -9,13 +9,14 @@ import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { eventActor, eventWrites, publish, type TicketEvent } from "../../events/ticket-events";
 import { auditInsert } from "../audit/audit.service";
+import { attachmentsByComment, type AttachmentSummary } from "../attachments/attachments.service";
 import { signingSecret } from "../auth/tokens";
 import { changeTicket, findVisibleTicket, historyInsert } from "../tickets/tickets.service";
 import { toTicket, type Ticket, type TicketRow } from "../tickets/tickets.serialize";
 
 type CommentRow = typeof comments.$inferSelect;
 
-export function toComment(row: CommentRow, author: Pick<Actor, "id" | "name" | "role">) {
+export function toComment(row: CommentRow, author: Pick<Actor, "id" | "name" | "role">, files: AttachmentSummary[] = []) {
   return {
     id: row.id,
     ticket_id: row.ticketId,
@@ -24,6 +25,8 @@ export function toComment(row: CommentRow, author: Pick<Actor, "id" | "name" | "
     internal: row.internal,
     channel: row.channel,
     created_at: row.createdAt,
+    // API.md "Email channel": comments carry `attachments` when they have any.
+    ...(files.length ? { attachments: files } : {}),
   };
 }
 export type Comment = ReturnType<typeof toComment>;
@@ -38,7 +41,12 @@ export interface AddCommentInput {
   channel?: TicketChannel;
 }
 
-export async function addComment(ctx: ServiceContext, ref: string, input: AddCommentInput, idempotencyKey?: string) {
+export interface AddCommentOptions {
+  /** Further writes of the comment's batch, after the comment row (the mail path: its message row, attachments). */
+  extra?: (comment: CommentRow, ticket: TicketRow) => BatchItem[];
+}
+
+export async function addComment(ctx: ServiceContext, ref: string, input: AddCommentInput, idempotencyKey?: string, options: AddCommentOptions = {}) {
   const actor = actorOf(ctx);
   const { row: ticket, requester } = await findVisibleTicket(ctx, ref);
   if (input.internal && !can(actor.role, "ticket.comment_internal")) throw forbidden("Customers cannot write internal notes");
@@ -69,6 +77,7 @@ export async function addComment(ctx: ServiceContext, ref: string, input: AddCom
         internal: input.internal,
       }),
       auditInsert(ctx, { action: input.internal ? "comment.internal_created" : "comment.created", entityType: "comment", entityId: row.id, changes: { ticket_id: t.id } }),
+      ...(options.extra?.(row, t) ?? []),
       ...record(response),
     ];
 
@@ -129,9 +138,15 @@ export async function listComments(ctx: ServiceContext, ref: string, page: { lim
   const items = rows.slice(0, page.limit);
   const last = items.at(-1);
   return {
-    data: items.map((r) => toComment(r.row, r.author)),
+    data: await withAttachments(ctx, items),
     next_cursor: rows.length > page.limit && last ? await encodeCursor(secret, sort, { key: last.row.createdAt, id: last.row.id }) : null,
   };
+}
+
+/** The page's attachments in one query; a comment's files are exactly as visible as the comment. */
+async function withAttachments(ctx: ServiceContext, items: { row: CommentRow; author: Pick<Actor, "id" | "name" | "role"> }[]) {
+  const files = await attachmentsByComment(ctx, items.map((r) => r.row.id));
+  return items.map((r) => toComment(r.row, r.author, files.get(r.row.id)));
 }
 
 export async function listHistory(ctx: ServiceContext, ref: string, page: { limit: number; cursor?: string | undefined }) {

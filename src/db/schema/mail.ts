@@ -1,0 +1,165 @@
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { comments, tickets } from "./tickets";
+
+/** What became of an inbound message (src/email/ingest.ts). */
+export const INBOUND_STATUSES = [
+  "ticket_created",
+  "commented",
+  /** Would have changed an existing ticket but the sender's domain did not authenticate: waits for an agent. */
+  "quarantined",
+  /** Quarantined, then thrown away by an agent. */
+  "rejected",
+  /** Auto-reply, report or unusable sender: kept for dedupe and the record, nothing else happens. */
+  "ignored",
+  /** A delivery failure report about one of our outbound messages. */
+  "bounce",
+] as const;
+export type InboundStatus = (typeof INBOUND_STATUSES)[number];
+
+/** Every mail that reached the `email` handler once (the unique Message-ID makes redelivery a no-op). */
+export const inboundMessages = sqliteTable(
+  "inbound_messages",
+  {
+    id: text("id").primaryKey(),
+    /** The Message-ID header, or `sha256:<hex of the raw bytes>` for mail without one. */
+    messageId: text("message_id").notNull(),
+    ticketId: text("ticket_id").references(() => tickets.id),
+    commentId: text("comment_id").references(() => comments.id),
+    status: text("status", { enum: INBOUND_STATUSES }).notNull(),
+    /** Why it was quarantined or ignored (machine-readable, e.g. `sender_not_authenticated`). */
+    reason: text("reason"),
+    fromAddress: text("from_address"),
+    fromName: text("from_name"),
+    /** SMTP envelope recipient (which address of ours it was sent to). */
+    envelopeTo: text("envelope_to"),
+    subject: text("subject"),
+    /** The visible text (quoted history stripped), as it went into the ticket. */
+    text: text("text").notNull(),
+    /** The whole decoded text, quoted history included: the original is never lost. */
+    fullText: text("full_text").notNull(),
+    /** Sanitised HTML, for display beside the text. */
+    html: text("html"),
+    autoKind: text("auto_kind"),
+    /** R2 key of the raw .eml. */
+    rawKey: text("raw_key").notNull(),
+    rawSize: integer("raw_size").notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    // Dedupe: the same Message-ID delivered twice is processed once.
+    uniqueIndex("inbound_messages_message_id_uq").on(t.messageId),
+    // GET /tickets/{id}/messages and the References chain of a reply.
+    index("inbound_messages_ticket_created_idx").on(t.ticketId, t.createdAt, t.id),
+    // GET /mail/quarantine pages the held mail only.
+    index("inbound_messages_quarantine_idx").on(t.createdAt, t.id).where(sql`status = 'quarantined'`),
+  ],
+);
+
+export const OUTBOUND_KINDS = ["ticket_created", "reply", "ticket_resolved"] as const;
+export type OutboundKind = (typeof OUTBOUND_KINDS)[number];
+export const OUTBOUND_STATUSES = ["pending", "sending", "sent", "failed", "suppressed", "bounced"] as const;
+export type OutboundStatus = (typeof OUTBOUND_STATUSES)[number];
+
+/**
+ * The mail outbox: a row is written in the same D1 batch as the change that causes the mail, so a
+ * mail is never lost and never sent for a change that did not commit; the OUTBOX queue delivers it.
+ */
+export const outboundMessages = sqliteTable(
+  "outbound_messages",
+  {
+    /** Derived from what caused it (`reply-<comment id>` …): the same change can never queue two mails. */
+    id: text("id").primaryKey(),
+    ticketId: text("ticket_id").notNull().references(() => tickets.id),
+    commentId: text("comment_id").references(() => comments.id),
+    kind: text("kind", { enum: OUTBOUND_KINDS }).notNull(),
+    /** Acknowledgements and notices (Auto-Submitted: auto-replied); a staff reply is not automatic. */
+    automatic: integer("automatic", { mode: "boolean" }).notNull(),
+    toAddress: text("to_address").notNull(),
+    toName: text("to_name").notNull(),
+    /** Template variables captured when the change committed. */
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    status: text("status", { enum: OUTBOUND_STATUSES }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    /** Our Message-ID (with its HMAC), set when the mail is first composed. */
+    messageId: text("message_id"),
+    /** The id the sending service reports, when it replaces ours. */
+    providerMessageId: text("provider_message_id"),
+    inReplyTo: text("in_reply_to"),
+    subject: text("subject"),
+    /** When a consumer claimed it (status `sending`); a stale claim is taken over. */
+    claimedAt: text("claimed_at"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+    sentAt: text("sent_at"),
+  },
+  (t) => [
+    index("outbound_messages_ticket_created_idx").on(t.ticketId, t.createdAt, t.id),
+    // The cron re-enqueues rows that never left (queue send lost after commit, crashed consumer).
+    index("outbound_messages_unsent_idx").on(t.status, t.updatedAt).where(sql`status IN ('pending', 'sending')`),
+    // At most N automatic mails per recipient per hour; and a bounce names its original recipient.
+    index("outbound_messages_to_created_idx").on(t.toAddress, t.createdAt),
+  ],
+);
+
+/**
+ * Every Message-ID we sent or received, per ticket: what In-Reply-To/References are matched against.
+ * Our own ids carry an HMAC (src/email/reply-token.ts), so a matching id of ours cannot be made up.
+ */
+export const mailMessageIds = sqliteTable(
+  "mail_message_ids",
+  {
+    messageId: text("message_id").primaryKey(),
+    ticketId: text("ticket_id").notNull().references(() => tickets.id),
+    direction: text("direction", { enum: ["inbound", "outbound"] }).notNull(),
+    /** The inbound_messages or outbound_messages row. */
+    mailId: text("mail_id").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("mail_message_ids_ticket_idx").on(t.ticketId, t.createdAt)],
+);
+
+/** Addresses Cc'd on a ticket's mail: they may write into the ticket by mail (API.md "Email channel"). */
+export const ticketParticipants = sqliteTable(
+  "ticket_participants",
+  {
+    ticketId: text("ticket_id").notNull().references(() => tickets.id),
+    /** Lower-cased. */
+    email: text("email").notNull(),
+    addedAt: text("added_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.ticketId, t.email] })],
+);
+
+/** Files of a ticket (mail attachments and uploads); the bytes live in R2 under `attachments/<sha256>`. */
+export const attachments = sqliteTable(
+  "attachments",
+  {
+    id: text("id").primaryKey(),
+    ticketId: text("ticket_id").notNull().references(() => tickets.id),
+    /** The comment it came with; null for the ticket's first mail and for uploads. */
+    commentId: text("comment_id").references(() => comments.id),
+    filename: text("filename").notNull(),
+    contentType: text("content_type").notNull(),
+    size: integer("size").notNull(),
+    sha256: text("sha256").notNull(),
+    uploadedById: text("uploaded_by_id"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [
+    index("attachments_ticket_created_idx").on(t.ticketId, t.createdAt, t.id),
+    // A page of comments fetches its attachments in one query.
+    index("attachments_comment_idx").on(t.commentId).where(sql`comment_id IS NOT NULL`),
+  ],
+);
+
+/** Admin edits of the outbound mail templates; a kind without a row uses the default in src/email/templates.ts. */
+export const emailTemplates = sqliteTable("email_templates", {
+  kind: text("kind", { enum: OUTBOUND_KINDS }).primaryKey(),
+  subject: text("subject").notNull(),
+  body: text("body").notNull(),
+  updatedAt: text("updated_at").notNull(),
+  updatedById: text("updated_by_id"),
+});

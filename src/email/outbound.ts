@@ -1,0 +1,186 @@
+/**
+ * The OUTBOX queue consumer (the Worker's `queue` export): builds each outbox row's MIME, sends it
+ * through the `send_email` binding (MAILER), records Message-ID and status, and retries with
+ * exponential backoff; after MAX_SEND_ATTEMPTS the row is `failed` and an internal history entry
+ * shows it on the ticket. At-least-once delivery is made at-most-once sending by a conditional claim.
+ */
+import { EmailMessage } from "cloudflare:email";
+import { and, asc, desc, eq, gte, isNull, lt, lte, or, sql } from "drizzle-orm";
+import { createDb, runBatch, type Database } from "../db/client";
+import { emailTemplates, mailMessageIds, outboundMessages, tickets, type OutboundKind } from "../db/schema";
+import type { Bindings } from "../env";
+import type { ServiceContext } from "../lib/request-context";
+import { historyInsert } from "../features/tickets/tickets.service";
+import { buildMime, MAX_REFERENCES_SENT } from "./mime";
+import { outboundMessageId, replyAddress } from "./reply-token";
+import { mailSettings, type MailSettings } from "./settings";
+import { DEFAULT_TEMPLATES, renderHtml, renderText, type Template } from "./templates";
+
+/** The queue this module consumes (wrangler.toml). */
+export const OUTBOX_QUEUE = "edgedesk-outbox";
+/** Tries per mail (the first send and four retries): past this the address or the service is not coming back soon. */
+export const MAX_SEND_ATTEMPTS = 5;
+/** First retry after 30 s, then 60, 120, 240: rides out a rate limit or a short outage without hammering. */
+export const BASE_RETRY_DELAY_SECONDS = 30;
+export const MAX_RETRY_DELAY_SECONDS = 3_600;
+/** A `sending` claim older than this belongs to a consumer that died; another may take it over. */
+export const CLAIM_TIMEOUT_MS = 5 * 60_000;
+/** Characters of a send error kept on the row: enough to diagnose, bounded against a huge error text. */
+const MAX_ERROR_CHARS = 500;
+const HOUR_MS = 3_600_000;
+
+type OutboundRow = typeof outboundMessages.$inferSelect;
+
+export const retryDelaySeconds = (attempt: number) => Math.min(MAX_RETRY_DELAY_SECONDS, BASE_RETRY_DELAY_SECONDS * 2 ** Math.max(0, attempt - 1));
+
+export const outboundRawKey = (id: string) => `mail/outbound/${id}.eml`;
+
+/** The template an admin saved for a kind, else the default. */
+export async function templateFor(db: Database, kind: OutboundKind): Promise<Template> {
+  const [row] = await db.select({ subject: emailTemplates.subject, body: emailTemplates.body }).from(emailTemplates).where(eq(emailTemplates.kind, kind)).limit(1);
+  return row ?? DEFAULT_TEMPLATES[kind];
+}
+
+/** `{ticket: {number}}` → `{"ticket.number": …}`: the only names templates can reach. */
+function flattenVars(data: Record<string, unknown>, prefix = "", out: Record<string, string> = {}): Record<string, string> {
+  for (const [key, value] of Object.entries(data)) {
+    const name = prefix ? `${prefix}.${key}` : key;
+    if (value !== null && typeof value === "object") flattenVars(value as Record<string, unknown>, name, out);
+    else if (value !== null && value !== undefined) out[name] = String(value);
+  }
+  return out;
+}
+
+/** In-Reply-To (the customer's latest mail, else our latest) and References (root + newest) of a ticket's thread. */
+async function threadOf(db: Database, ticketId: string, upTo: string) {
+  const where = and(eq(mailMessageIds.ticketId, ticketId), lte(mailMessageIds.createdAt, upTo));
+  const [root] = await db.select().from(mailMessageIds).where(where).orderBy(asc(mailMessageIds.createdAt)).limit(1);
+  const latest = await db.select().from(mailMessageIds).where(where).orderBy(desc(mailMessageIds.createdAt)).limit(MAX_REFERENCES_SENT - 1);
+  const chain = [...latest].reverse();
+  const references = root && !chain.some((r) => r.messageId === root.messageId) ? [root, ...chain] : chain;
+  const inReplyTo = latest.find((r) => r.direction === "inbound") ?? latest[0] ?? null;
+  return { inReplyTo: inReplyTo?.messageId ?? null, references: references.map((r) => r.messageId) };
+}
+
+export async function composeOutbound(env: Bindings, db: Database, settings: MailSettings, row: OutboundRow, now: Date) {
+  const template = await templateFor(db, row.kind);
+  const vars = flattenVars({ ...row.data, support: { name: settings.fromName } });
+  const number = vars["ticket.number"] ?? "";
+  let subject = renderText(template.subject, vars);
+  // The tag is how a reply from a client that drops threading headers still finds its ticket.
+  if (number && !subject.includes(`[${number}]`)) subject = `[${number}] ${subject}`;
+  const messageId = await outboundMessageId(env, settings, row.id);
+  const thread = await threadOf(db, row.ticketId, now.toISOString());
+  const raw = buildMime({
+    from: { address: settings.supportAddress, name: settings.fromName },
+    to: { address: row.toAddress, name: row.toName },
+    replyTo: await replyAddress(env, settings, row.ticketId),
+    subject,
+    messageId,
+    inReplyTo: thread.inReplyTo,
+    references: thread.references.filter((id) => id !== messageId),
+    automatic: row.automatic,
+    date: now,
+    text: renderText(template.body, vars),
+    html: renderHtml(template.body, vars),
+  });
+  return { raw, messageId, subject, inReplyTo: thread.inReplyTo };
+}
+
+function systemContext(env: Bindings, db: Database, now: Date): ServiceContext {
+  return { db, env, actor: null, meta: { ip: null, userAgent: "queue" }, now };
+}
+
+async function claim(db: Database, id: string, now: Date): Promise<OutboundRow | null> {
+  const stale = new Date(now.getTime() - CLAIM_TIMEOUT_MS).toISOString();
+  const [row] = await db
+    .update(outboundMessages)
+    .set({ status: "sending", claimedAt: now.toISOString(), updatedAt: now.toISOString(), attempts: sql`${outboundMessages.attempts} + 1` })
+    .where(and(eq(outboundMessages.id, id), or(eq(outboundMessages.status, "pending"), and(eq(outboundMessages.status, "sending"), or(isNull(outboundMessages.claimedAt), lt(outboundMessages.claimedAt, stale))))))
+    .returning();
+  return row ?? null;
+}
+
+async function automaticMailsLastHour(db: Database, address: string, now: Date): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)` })
+    .from(outboundMessages)
+    .where(and(eq(outboundMessages.toAddress, address), gte(outboundMessages.createdAt, new Date(now.getTime() - HOUR_MS).toISOString()), eq(outboundMessages.automatic, true), eq(outboundMessages.status, "sent")));
+  return Number(row?.n ?? 0);
+}
+
+async function finish(db: Database, id: string, set: Partial<OutboundRow>, now: Date) {
+  await db.update(outboundMessages).set({ ...set, claimedAt: null, updatedAt: now.toISOString() }).where(eq(outboundMessages.id, id));
+}
+
+/** One queue message: deliver the outbox row it names. Never throws; acks or retries the message. */
+export async function deliverOne(message: Message<unknown>, env: Bindings, now = new Date()): Promise<void> {
+  const body = message.body as { id?: unknown } | null;
+  if (!body || typeof body.id !== "string" || body.id.length > 200) {
+    console.error("outbox: malformed queue message", JSON.stringify(message.body)?.slice(0, 200));
+    message.ack();
+    return;
+  }
+  const db = createDb(env.DB);
+  const settings = mailSettings(env);
+  const row = await claim(db, body.id, now);
+  if (!row) {
+    // Sent, failed, suppressed, or another consumer holds a fresh claim: nothing to do here.
+    message.ack();
+    return;
+  }
+  const [ticket] = await db.select({ deletedAt: tickets.deletedAt }).from(tickets).where(eq(tickets.id, row.ticketId)).limit(1);
+  if (!ticket || ticket.deletedAt) {
+    await finish(db, row.id, { status: "suppressed", lastError: "ticket_deleted" }, now);
+    message.ack();
+    return;
+  }
+  if (row.automatic && (await automaticMailsLastHour(db, row.toAddress, now)) >= settings.autoMailsPerSenderPerHour) {
+    await finish(db, row.id, { status: "suppressed", lastError: "rate_limited: too many automatic mails to this address in the last hour" }, now);
+    message.ack();
+    return;
+  }
+  try {
+    const mail = await composeOutbound(env, db, settings, row, now);
+    await env.ATTACHMENTS.put(outboundRawKey(row.id), mail.raw, { httpMetadata: { contentType: "message/rfc822" } });
+    // Recorded before sending: a reply that arrives while we are still here threads already.
+    await runBatch(db, [
+      db.insert(mailMessageIds).values({ messageId: mail.messageId, ticketId: row.ticketId, direction: "outbound", mailId: row.id, createdAt: now.toISOString() }).onConflictDoNothing(),
+      db.update(outboundMessages).set({ messageId: mail.messageId, subject: mail.subject, inReplyTo: mail.inReplyTo }).where(eq(outboundMessages.id, row.id)),
+    ]);
+    const result = await env.MAILER.send(new EmailMessage(settings.supportAddress, row.toAddress, mail.raw));
+    // The sending service may replace our Message-ID; replies will name its id, so it is recorded too.
+    const provider = result?.messageId?.trim().replace(/^<|>$/g, "") || null;
+    await runBatch(db, [
+      db.update(outboundMessages).set({ status: "sent", sentAt: now.toISOString(), providerMessageId: provider, lastError: null, claimedAt: null, updatedAt: now.toISOString() }).where(eq(outboundMessages.id, row.id)),
+      ...(provider && provider !== mail.messageId
+        ? [db.insert(mailMessageIds).values({ messageId: provider, ticketId: row.ticketId, direction: "outbound", mailId: row.id, createdAt: now.toISOString() }).onConflictDoNothing()]
+        : []),
+    ]);
+    message.ack();
+  } catch (err) {
+    const error = (err instanceof Error ? err.message : String(err)).slice(0, MAX_ERROR_CHARS);
+    if (row.attempts >= MAX_SEND_ATTEMPTS) {
+      const [t] = await db.select({ version: tickets.version }).from(tickets).where(eq(tickets.id, row.ticketId)).limit(1);
+      await runBatch(db, [
+        db.update(outboundMessages).set({ status: "failed", lastError: error, claimedAt: null, updatedAt: now.toISOString() }).where(eq(outboundMessages.id, row.id)),
+        historyInsert(systemContext(env, db, now), {
+          ticketId: row.ticketId,
+          type: "mail_failed",
+          version: t?.version ?? 1,
+          bumpsVersion: false,
+          internal: true,
+          changes: { outbound_message_id: row.id, kind: row.kind, to: row.toAddress, attempts: row.attempts, error },
+        }),
+      ]);
+      message.ack();
+    } else {
+      await finish(db, row.id, { status: "pending", lastError: error }, now);
+      message.retry({ delaySeconds: retryDelaySeconds(row.attempts) });
+    }
+  }
+}
+
+export async function deliverOutbox(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
+  for (const message of batch.messages) await deliverOne(message, env);
+}

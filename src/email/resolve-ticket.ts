@@ -1,0 +1,100 @@
+/**
+ * Which existing ticket an inbound mail continues, if any (API.md "Email channel").
+ *
+ * Signals, strongest first: In-Reply-To, then References, against every Message-ID we sent or
+ * received (mail_message_ids); the ticket's HMAC-signed reply address; a `[TICK-…]` subject tag.
+ * Each is only a candidate: the sender must also be the requester, a participant (an address Cc'd
+ * on the ticket's mail) or staff, else the mail starts a ticket of its own. Closed and cancelled
+ * tickets take no replies, so mail to them starts a new ticket too.
+ */
+import { and, eq, inArray, isNull } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { mailMessageIds, ticketParticipants, tickets, type users } from "../db/schema";
+import type { Bindings } from "../env";
+import type { InboundMail } from "./parse";
+import { classifyMessageId, ticketOfReplyAddress } from "./reply-token";
+import type { MailSettings } from "./settings";
+
+/** Candidate tickets checked per mail: each costs a lookup, and a real reply names one or two. */
+export const MAX_CANDIDATES = 5;
+const SUBJECT_TAG = /\[(TICK-\d{8}-\d{4,6})\]/i;
+const CLOSED_TO_REPLIES = new Set(["closed", "cancelled"]);
+
+export type Via = "in_reply_to" | "references" | "reply_address" | "subject_tag";
+export type SenderUser = Pick<typeof users.$inferSelect, "id" | "name" | "email" | "role" | "active">;
+
+export interface Resolution {
+  ticketId: string;
+  number: string;
+  requesterId: string;
+  via: Via;
+  /** How the sender belongs to the ticket. */
+  as: "requester" | "staff" | "participant";
+}
+
+async function senderRole(db: Database, ticket: { id: string; requesterId: string }, from: string, sender: SenderUser | null): Promise<Resolution["as"] | null> {
+  if (sender?.active && sender.role !== "customer") return "staff";
+  if (sender?.active && sender.id === ticket.requesterId) return "requester";
+  if (sender && !sender.active) return null;
+  const [cc] = await db
+    .select({ email: ticketParticipants.email })
+    .from(ticketParticipants)
+    .where(and(eq(ticketParticipants.ticketId, ticket.id), eq(ticketParticipants.email, from)))
+    .limit(1);
+  return cc ? "participant" : null;
+}
+
+/** Candidates in signal order, without duplicates. */
+async function candidates(env: Bindings, db: Database, settings: MailSettings, mail: InboundMail, envelopeTo: string | null) {
+  const found: { ticket: { by: "id" | "number"; ref: string }; via: Via }[] = [];
+  const add = (by: "id" | "number", ref: string, via: Via) => {
+    if (!found.some((c) => c.ticket.by === by && c.ticket.ref === ref)) found.push({ ticket: { by, ref }, via });
+  };
+
+  const ids: string[] = [];
+  for (const id of [mail.inReplyTo, ...[...mail.references].reverse()]) {
+    if (id && !ids.includes(id) && (await classifyMessageId(env, settings, id)) !== "forged") ids.push(id);
+  }
+  if (ids.length) {
+    const rows = await db.select({ messageId: mailMessageIds.messageId, ticketId: mailMessageIds.ticketId }).from(mailMessageIds).where(inArray(mailMessageIds.messageId, ids));
+    const byId = new Map(rows.map((r) => [r.messageId, r.ticketId]));
+    for (const id of ids) {
+      const ticketId = byId.get(id);
+      if (ticketId) add("id", ticketId, id === mail.inReplyTo ? "in_reply_to" : "references");
+    }
+  }
+
+  const addresses = [envelopeTo, ...mail.to.map((a) => a.address), ...mail.cc.map((a) => a.address)].filter((a): a is string => !!a);
+  for (const address of new Set(addresses.map((a) => a.toLowerCase()))) {
+    const ticketId = await ticketOfReplyAddress(env, settings, address);
+    if (ticketId) add("id", ticketId, "reply_address");
+  }
+
+  const tag = mail.subject ? SUBJECT_TAG.exec(mail.subject) : null;
+  if (tag) add("number", tag[1]!.toUpperCase(), "subject_tag");
+  return found.slice(0, MAX_CANDIDATES);
+}
+
+/** The ticket this mail continues, or null: the mail starts a new ticket. */
+export async function resolveTicket(
+  env: Bindings,
+  db: Database,
+  settings: MailSettings,
+  mail: InboundMail,
+  sender: SenderUser | null,
+  envelopeTo: string | null,
+): Promise<Resolution | null> {
+  const from = mail.from?.address;
+  if (!from) return null;
+  for (const candidate of await candidates(env, db, settings, mail, envelopeTo)) {
+    const [ticket] = await db
+      .select({ id: tickets.id, number: tickets.number, requesterId: tickets.requesterId, status: tickets.status })
+      .from(tickets)
+      .where(and(candidate.ticket.by === "id" ? eq(tickets.id, candidate.ticket.ref) : eq(tickets.number, candidate.ticket.ref), isNull(tickets.deletedAt)))
+      .limit(1);
+    if (!ticket || CLOSED_TO_REPLIES.has(ticket.status)) continue;
+    const as = await senderRole(db, ticket, from, sender);
+    if (as) return { ticketId: ticket.id, number: ticket.number, requesterId: ticket.requesterId, via: candidate.via, as };
+  }
+  return null;
+}

@@ -1,0 +1,188 @@
+import { and, asc, eq, gt, inArray, isNull, or, type SQL } from "drizzle-orm";
+import { runBatch } from "../../db/client";
+import { attachments, comments } from "../../db/schema";
+import { can } from "../../domain/permissions";
+import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { sha256Hex } from "../../lib/crypto";
+import { AppError, notFound, validation } from "../../lib/errors";
+import { newId } from "../../lib/ids";
+import { actorOf, type ServiceContext } from "../../lib/request-context";
+import { mailSettings } from "../../email/settings";
+import { auditInsert } from "../audit/audit.service";
+import { signingSecret } from "../auth/tokens";
+import { findVisibleTicket, historyInsert } from "../tickets/tickets.service";
+
+type AttachmentRow = typeof attachments.$inferSelect;
+
+/** Files per upload request: a form of a thousand tiny parts would be a thousand R2 writes and rows. */
+export const MAX_FILES_PER_UPLOAD = 10;
+/** Characters kept of a file name: longer names only serve path-length tricks. */
+export const MAX_FILENAME_CHARS = 255;
+/** Tickets that take no more replies take no more files either (comments.service's rule). */
+const NO_UPLOADS = new Set(["closed", "cancelled"]);
+
+/**
+ * Types a browser would render or run even from a download link if it ever ignored
+ * Content-Disposition; served as opaque bytes instead (with nosniff, so the browser believes us).
+ */
+const ACTIVE_TYPES = /^(?:text\/html|application\/xhtml\+xml|image\/svg\+xml|text\/xml|application\/xml|text\/javascript|application\/javascript|application\/ecmascript|text\/ecmascript|multipart\/x-mixed-replace)$/;
+const VALID_TYPE = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/;
+
+export const toAttachment = (row: AttachmentRow) => ({
+  id: row.id,
+  filename: row.filename,
+  content_type: row.contentType,
+  size: row.size,
+  sha256: row.sha256,
+  comment_id: row.commentId,
+  created_at: row.createdAt,
+});
+export type AttachmentSummary = ReturnType<typeof toAttachment>;
+
+/** R2 key of a file's bytes: content-addressed, so the same file mailed twice is stored once. */
+export const attachmentKey = (sha256: string) => `attachments/${sha256}`;
+
+/** Stores bytes under their sha256 (skipping the upload when they are already there); returns the hash. */
+export async function storeBytes(bucket: R2Bucket, bytes: Uint8Array, contentType: string): Promise<string> {
+  const sha256 = await sha256Hex(bytes);
+  const key = attachmentKey(sha256);
+  if (!(await bucket.head(key))) await bucket.put(key, bytes, { httpMetadata: { contentType }, sha256 });
+  return sha256;
+}
+
+/** A file name safe to store and show: last path segment, no control or bidi-override characters. */
+export function cleanFilename(name: string | null | undefined, contentType: string, fallbackIndex = 1): string {
+  const base = (name ?? "").split(/[/\\]/).pop() ?? "";
+  const clean = base.replace(/[\u0000-\u001f\u007f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "").trim().slice(0, MAX_FILENAME_CHARS);
+  if (clean && clean !== "." && clean !== "..") return clean;
+  const ext: Record<string, string> = { "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "application/pdf": "pdf", "text/plain": "txt", "text/calendar": "ics", "message/rfc822": "eml" };
+  return `attachment-${fallbackIndex}.${ext[contentType] ?? "bin"}`;
+}
+
+export function cleanContentType(type: string | null | undefined): string {
+  const t = (type ?? "").split(";")[0]!.trim().toLowerCase();
+  return VALID_TYPE.test(t) && t.length <= 255 ? t : "application/octet-stream";
+}
+
+export function attachmentInsert(ctx: ServiceContext, file: { ticketId: string; commentId: string | null; filename: string; contentType: string; size: number; sha256: string }) {
+  const row: AttachmentRow = {
+    id: newId(ctx.now.getTime()),
+    ticketId: file.ticketId,
+    commentId: file.commentId,
+    filename: file.filename,
+    contentType: file.contentType,
+    size: file.size,
+    sha256: file.sha256,
+    uploadedById: ctx.actor?.id ?? null,
+    createdAt: ctx.now.toISOString(),
+  };
+  return { row, insert: ctx.db.insert(attachments).values(row) };
+}
+
+/** Attachments of a page of comments, by comment id, in one indexed query. */
+export async function attachmentsByComment(ctx: ServiceContext, commentIds: string[]): Promise<Map<string, AttachmentSummary[]>> {
+  const byComment = new Map<string, AttachmentSummary[]>();
+  if (!commentIds.length) return byComment;
+  const rows = await ctx.db.select().from(attachments).where(inArray(attachments.commentId, commentIds)).orderBy(asc(attachments.createdAt), asc(attachments.id));
+  for (const row of rows) {
+    const list = byComment.get(row.commentId!) ?? [];
+    list.push(toAttachment(row));
+    byComment.set(row.commentId!, list);
+  }
+  return byComment;
+}
+
+/** A customer never sees a file of an internal note; files with no comment belong to the ticket itself. */
+const visibleToCustomers = or(isNull(attachments.commentId), eq(comments.internal, false))!;
+
+export async function listAttachments(ctx: ServiceContext, ref: string, page: { limit: number; cursor?: string | undefined }) {
+  const actor = actorOf(ctx);
+  const { row: ticket } = await findVisibleTicket(ctx, ref);
+  const secret = signingSecret(ctx.env);
+  const sort = `attachments:${ticket.id}`;
+  const where: SQL[] = [eq(attachments.ticketId, ticket.id)];
+  if (!can(actor.role, "ticket.see_internal")) where.push(visibleToCustomers);
+  if (page.cursor) {
+    const pos = await decodeCursor(secret, sort, page.cursor);
+    const at = String(pos.key);
+    where.push(or(gt(attachments.createdAt, at), and(eq(attachments.createdAt, at), gt(attachments.id, pos.id)))!);
+  }
+  const rows = await ctx.db
+    .select({ row: attachments })
+    .from(attachments)
+    .leftJoin(comments, eq(comments.id, attachments.commentId))
+    .where(and(...where))
+    .orderBy(asc(attachments.createdAt), asc(attachments.id))
+    .limit(page.limit + 1);
+  const items = rows.slice(0, page.limit);
+  const last = items.at(-1);
+  return {
+    data: items.map((r) => toAttachment(r.row)),
+    next_cursor: rows.length > page.limit && last ? await encodeCursor(secret, sort, { key: last.row.createdAt, id: last.row.id }) : null,
+  };
+}
+
+/** The file and its bytes, for whoever may see it; 404 for everyone else (no existence oracle). */
+export async function openAttachment(ctx: ServiceContext, id: string) {
+  const actor = actorOf(ctx);
+  const [found] = await ctx.db
+    .select({ row: attachments, internal: comments.internal })
+    .from(attachments)
+    .leftJoin(comments, eq(comments.id, attachments.commentId))
+    .where(eq(attachments.id, id))
+    .limit(1);
+  if (!found) throw notFound("Attachment");
+  try {
+    await findVisibleTicket(ctx, found.row.ticketId);
+  } catch {
+    throw notFound("Attachment");
+  }
+  if (found.internal && !can(actor.role, "ticket.see_internal")) throw notFound("Attachment");
+  const object = await ctx.env.ATTACHMENTS.get(attachmentKey(found.row.sha256));
+  if (!object) throw new AppError("INTERNAL_ERROR", `The bytes of attachment ${id} are missing from storage`);
+  return { row: found.row, body: object.body };
+}
+
+/** RFC 6266: an ASCII fallback `filename` and the exact name as RFC 5987 `filename*`. */
+export function contentDisposition(filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]/g, "_").replace(/["\\]/g, "_").replace(/[%;]/g, "_") || "attachment";
+  const encoded = encodeURIComponent(filename).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+export function downloadHeaders(row: AttachmentRow): Record<string, string> {
+  return {
+    "Content-Type": ACTIVE_TYPES.test(row.contentType) ? "application/octet-stream" : row.contentType,
+    "Content-Length": String(row.size),
+    "Content-Disposition": contentDisposition(row.filename),
+    "X-Content-Type-Options": "nosniff",
+    // Even if opened inline by mistake, the document can run nothing and load nothing.
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Cache-Control": "private, no-store",
+  };
+}
+
+/** POST /tickets/{id}/attachments: files that belong to the ticket itself (comment_id null). */
+export async function uploadAttachments(ctx: ServiceContext, ref: string, files: File[]) {
+  const { row: ticket } = await findVisibleTicket(ctx, ref);
+  if (NO_UPLOADS.has(ticket.status)) throw new AppError("INVALID_TRANSITION", `The ticket is ${ticket.status}; reopen it before adding files`);
+  if (!files.length) throw validation("No file", { file: ["send one or more parts named `file`"] });
+  if (files.length > MAX_FILES_PER_UPLOAD) throw validation("Too many files", { file: [`at most ${MAX_FILES_PER_UPLOAD} files per upload`] });
+  const cap = mailSettings(ctx.env).maxAttachmentBytes;
+  for (const f of files) {
+    if (f.size > cap) throw new AppError("PAYLOAD_TOO_LARGE", `${cleanFilename(f.name, "")} is ${f.size} bytes; files are limited to ${cap} bytes`);
+  }
+  const stored = [];
+  for (const [i, f] of files.entries()) {
+    const contentType = cleanContentType(f.type);
+    const bytes = new Uint8Array(await f.arrayBuffer());
+    const sha256 = await storeBytes(ctx.env.ATTACHMENTS, bytes, contentType);
+    stored.push(attachmentInsert(ctx, { ticketId: ticket.id, commentId: null, filename: cleanFilename(f.name, contentType, i + 1), contentType, size: bytes.byteLength, sha256 }));
+  }
+  await runBatch(ctx.db, [
+    ...stored.map((s) => s.insert),
+    historyInsert(ctx, { ticketId: ticket.id, type: "attachments_added", version: ticket.version, bumpsVersion: false, changes: { attachment_ids: stored.map((s) => s.row.id) } }),
+    auditInsert(ctx, { action: "attachment.uploaded", entityType: "ticket", entityId: ticket.id, changes: { attachments: stored.map((s) => ({ id: s.row.id, filename: s.row.filename, size: s.row.size, sha256: s.row.sha256 })) } }),
+  ]);
+  return { data: stored.map((s) => toAttachment(s.row)) };
+}
