@@ -25,6 +25,8 @@ const MATRIX: Record<Capability, Row> = {
   "users.list": staff,
   "users.manage": adminOnly, // manage users, SLA policies, webhooks, rules
   "settings.manage": adminOnly,
+  "settings.read": staff, // SLA policies and business hours: read by everyone who works tickets
+  "routing.manage": managers, // teams, skills, capacity
   "reports.all": managers,
   "reports.own": staff, // agents: own stats
   "audit.read": adminOnly,
