@@ -128,7 +128,8 @@ export async function deliver(raw: string | Uint8Array, envelope: { from: string
 export async function runOutbox(ids: string[], testEnv: Bindings, attempts = 1) {
   const batch = createMessageBatch<{ id: string }>("edgedesk-outbox", ids.map((id, i) => ({ id: `q-${i}-${newId()}`, timestamp: new Date(), attempts, body: { id } })));
   const ctx = createExecutionContext();
-  await worker.queue!(batch as MessageBatch<unknown>, testEnv, ctx as never);
+  const queue = worker.queue as unknown as (b: MessageBatch<unknown>, e: Bindings, c: ExecutionContext) => Promise<void>;
+  await queue(batch as MessageBatch<unknown>, testEnv, ctx);
   return getQueueResult(batch, ctx);
 }
 
