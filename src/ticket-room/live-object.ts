@@ -21,6 +21,8 @@ export interface SocketSession {
   id: string;
   role: Role;
   tokenVersion: number;
+  /** The socket's last message; with the runtime's last auto-answered ping, how we tell a dead socket. */
+  seenAt: number;
 }
 
 /**
@@ -29,6 +31,13 @@ export interface SocketSession {
  * period closes them sooner but wakes every hibernated room more often.
  */
 export const REVALIDATE_EVERY_MS = 60_000;
+/**
+ * A socket that sent nothing, not even a ping, for this long is taken for dead (a vanished laptop
+ * whose TCP connection never closed) and leaves presence. Clients ping every minute or so.
+ */
+export const SILENT_SOCKET_MS = 10 * 60_000;
+/** Close code for a socket taken for dead (RFC 6455: going away). */
+const CLOSE_GOING_AWAY = 1001;
 // Close codes a peer reports but nobody may send (RFC 6455 §7.4.1).
 const RESERVED_CLOSE_CODES = new Set([1004, 1005, 1006, 1015]);
 // D1 binds at most 100 parameters per statement.
@@ -178,12 +187,14 @@ export abstract class LiveObject<S extends SocketSession> extends DurableObject<
   }
 
   override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer) {
-    const session = this.sessions().get(ws);
-    if (!session) return;
+    const known = this.sessions().get(ws);
+    if (!known) return;
     const now = Date.now();
     const { window, flooding } = countMessage(this.#rates.get(ws), now);
     this.#rates.set(ws, window);
     if (flooding) return this.drop(ws, CLOSE_POLICY_VIOLATION, "Too many messages");
+    const session = { ...known, seenAt: now };
+    this.save(ws, session);
     await this.onMessage(ws, session, raw, now);
   }
 
@@ -218,8 +229,16 @@ export abstract class LiveObject<S extends SocketSession> extends DurableObject<
     await this.ctx.storage.setAlarm(want);
   }
 
-  /** Ends the sockets of users who are gone, deactivated, or whose token version moved on. */
+  /**
+   * Ends the sockets of users who are gone, deactivated, or whose token version moved on, and the
+   * sockets that have been silent too long.
+   */
   protected async revalidate() {
+    const now = Date.now();
+    for (const [ws, session] of [...this.sessions()]) {
+      const lastPing = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
+      if (now - Math.max(session.seenAt, lastPing) > SILENT_SOCKET_MS) this.drop(ws, CLOSE_GOING_AWAY, "No message or ping for too long");
+    }
     const sessions = [...this.sessions()];
     if (!sessions.length) return;
     const ids = [...new Set(sessions.map(([, s]) => s.id))];

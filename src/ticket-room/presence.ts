@@ -24,10 +24,12 @@ export interface RoomSession {
   internalTyping: boolean;
   /** When the current typing started or was last confirmed (0 when not typing). */
   typingSince: number;
+  /** The socket's last message (auto-answered pings are tracked by the runtime). */
+  seenAt: number;
 }
 
 export function newRoomSession(identity: LiveIdentity, now: number): RoomSession {
-  return { id: identity.id, name: identity.name, role: identity.role, tokenVersion: identity.token_version, joinedAt: now, state: "viewing", internalTyping: false, typingSince: 0 };
+  return { id: identity.id, name: identity.name, role: identity.role, tokenVersion: identity.token_version, joinedAt: now, state: "viewing", internalTyping: false, typingSince: 0, seenAt: now };
 }
 
 /** A typing indicator nobody refreshed for this long goes out (a client that crashed mid-sentence). */
@@ -128,10 +130,11 @@ export interface FeedSession {
   lastActiveAt: number;
   /** Whether the others were told this socket went away (kept across hibernation, so it is told once). */
   announcedAway: boolean;
+  seenAt: number;
 }
 
 export function newFeedSession(identity: LiveIdentity, now: number): FeedSession {
-  return { id: identity.id, name: identity.name, role: identity.role, tokenVersion: identity.token_version, joinedAt: now, lastActiveAt: now, announcedAway: false };
+  return { id: identity.id, name: identity.name, role: identity.role, tokenVersion: identity.token_version, joinedAt: now, lastActiveAt: now, announcedAway: false, seenAt: now };
 }
 
 /** One entry per agent, online if any of their sockets was active in the last 5 minutes. */

@@ -5,6 +5,7 @@ import { api, expectProblem, makeStaff, makeUser, type TestUser } from "../helpe
 import { closeAll, connect, open, roomPath } from "../helpers/sockets";
 import { CLOSE_SESSION_ENDED, CLOSE_TICKET_GONE, MAX_CLIENT_MESSAGE_BYTES, ServerMessage } from "../../src/ticket-room/protocol";
 import { TYPING_TTL_MS, type RoomSession } from "../../src/ticket-room/presence";
+import { SILENT_SOCKET_MS } from "../../src/ticket-room/live-object";
 
 afterEach(closeAll);
 
@@ -14,7 +15,7 @@ async function newTicket(requester: TestUser, subject = "Printer on fire") {
   return res.body as { id: string; number: string; version: number };
 }
 
-const ids = (m: { users: { id: string }[] }) => m.users.map((u) => u.id);
+const ids = (m: { [key: string]: any }): string[] => m.users.map((u: { id: string }) => u.id);
 
 describe("opening a ticket's socket", () => {
   it("refuses callers who may not see the ticket with the status a GET would get, before any socket opens", async () => {
@@ -348,6 +349,29 @@ describe("hostile and broken clients", () => {
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect((await c.closed).code).toBe(CLOSE_SESSION_ENDED);
     await a.presence([agent.id]);
+  });
+
+  it("takes a socket silent for too long (no message, no ping) for dead: it leaves presence; a pinging one stays", async () => {
+    const { customer, agent } = await makeStaff();
+    const ticket = await newTicket(customer);
+    const a = await open(roomPath(ticket.id), agent.token);
+    const c = await open(roomPath(ticket.id), customer.token);
+    await a.presence([agent.id, customer.id]);
+    const stub = env.TICKET_ROOM.getByName(ticket.id);
+    await runInDurableObject(stub, (_room, state) => {
+      for (const ws of state.getWebSockets()) {
+        const s = ws.deserializeAttachment() as RoomSession;
+        ws.serializeAttachment({ ...s, seenAt: s.seenAt - SILENT_SOCKET_MS - 1 });
+      }
+    });
+    await evictDurableObject(stub);
+    // The agent pings (answered by the runtime, without waking the room); the customer stays silent.
+    a.send('{"type":"ping"}');
+    await a.next("pong");
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect((await c.closed).code).toBe(1001);
+    await a.presence([agent.id]);
+    expect(a.ws.readyState).toBe(WebSocket.OPEN);
   });
 
   it("a staff member demoted to customer is not shown internal traffic on the old socket", async () => {

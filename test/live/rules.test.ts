@@ -25,6 +25,7 @@ const session = (over: Partial<RoomSession> & Pick<RoomSession, "id" | "role">):
   state: "viewing",
   internalTyping: false,
   typingSince: 0,
+  seenAt: 0,
   ...over,
 });
 
@@ -101,6 +102,7 @@ describe("agents' feed presence", () => {
     joinedAt,
     lastActiveAt,
     announcedAway: false,
+    seenAt: 0,
   });
   it("is away after 5 idle minutes unless another tab of the same agent is active", () => {
     const now = 10 * AWAY_AFTER_MS;
