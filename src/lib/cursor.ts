@@ -1,3 +1,5 @@
+import { sql, type SQL } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { z } from "zod";
 import { fromBase64Url, hmac, timingSafeEqual, toBase64Url } from "./crypto";
 import { validation } from "./errors";
@@ -37,4 +39,13 @@ export async function decodeCursor(secret: string, sort: string, cursor: string)
   }
   if (parsed.s !== sort) throw bad();
   return { key: parsed.k, id: parsed.id };
+}
+
+/**
+ * "Past this position" of a newest-first `(key, id)` order, as a row-value comparison: SQLite seeks
+ * straight to it in an index ending in `(key, id)`, so every page reads only its own rows. The
+ * spelled-out `key < ? OR (key = ? AND id < ?)` makes it walk every row before the cursor instead.
+ */
+export function olderThan(key: SQLiteColumn, id: SQLiteColumn, position: { key: string; id: string }): SQL {
+  return sql`(${key}, ${id}) < (${position.key}, ${position.id})`;
 }

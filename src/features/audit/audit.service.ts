@@ -1,7 +1,7 @@
-import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { auditLogs } from "../../db/schema";
-import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { decodeCursor, encodeCursor, olderThan } from "../../lib/cursor";
 import { newId } from "../../lib/ids";
 import type { ServiceContext } from "../../lib/request-context";
 
@@ -37,16 +37,25 @@ export interface AuditQuery {
 
 const SORT = "audit:-at";
 
+/**
+ * The entity types present in the log, one index seek each. The entity index leads with the type, so
+ * an `entity_id` filter without `entity_type` names all of them rather than scan the whole log for one id.
+ */
+const entityTypesInLog = sql`(WITH RECURSIVE seen(type) AS (
+  SELECT min(entity_type) FROM audit_logs
+  UNION ALL SELECT (SELECT min(entity_type) FROM audit_logs WHERE entity_type > seen.type) FROM seen WHERE seen.type IS NOT NULL
+) SELECT type FROM seen WHERE type IS NOT NULL)`;
+
 /** Newest first, keyset-paginated along whichever index the filter names. */
 export async function listAuditLogs(db: Database, secret: string, q: AuditQuery) {
   const where: SQL[] = [];
   if (q.entity_type) where.push(eq(auditLogs.entityType, q.entity_type));
   if (q.entity_id) where.push(eq(auditLogs.entityId, q.entity_id));
+  if (q.entity_id && !q.entity_type) where.push(sql`${auditLogs.entityType} IN ${entityTypesInLog}`);
   if (q.actor_id) where.push(eq(auditLogs.actorId, q.actor_id));
   if (q.cursor) {
     const pos = await decodeCursor(secret, SORT, q.cursor);
-    const at = String(pos.key);
-    where.push(or(lt(auditLogs.at, at), and(eq(auditLogs.at, at), lt(auditLogs.id, pos.id)))!);
+    where.push(olderThan(auditLogs.at, auditLogs.id, { key: String(pos.key), id: pos.id }));
   }
   const rows = await db
     .select()

@@ -1,9 +1,9 @@
-import { and, desc, eq, isNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, isNull, or, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { runBatch } from "../../db/client";
 import { refreshTokens, users } from "../../db/schema";
 import type { Role } from "../../domain/permissions";
-import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { decodeCursor, encodeCursor, olderThan } from "../../lib/cursor";
 import { AppError, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
@@ -66,8 +66,7 @@ export async function listUsers(ctx: ServiceContext, q: { role?: Role; q?: strin
   }
   if (q.cursor) {
     const pos = await decodeCursor(secret, sort, q.cursor);
-    const key = String(pos.key);
-    where.push(or(lt(users.createdAt, key), and(eq(users.createdAt, key), lt(users.id, pos.id)))!);
+    where.push(olderThan(users.createdAt, users.id, { key: String(pos.key), id: pos.id }));
   }
   const rows = await ctx.db
     .select()
