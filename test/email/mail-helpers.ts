@@ -127,10 +127,16 @@ export async function deliver(raw: string | Uint8Array, envelope: { from: string
 /** Runs the Worker's `queue` export on outbox ids, as the OUTBOX queue would deliver them. */
 export async function runOutbox(ids: string[], testEnv: Bindings, attempts = 1) {
   const batch = createMessageBatch<{ id: string }>("edgedesk-outbox", ids.map((id, i) => ({ id: `q-${i}-${newId()}`, timestamp: new Date(), attempts, body: { id } })));
+  // The plugin's QueueResult does not keep retry delays (1.5): record them on the way through.
+  const delays: (number | undefined)[] = [];
+  for (const m of batch.messages) {
+    const retry = m.retry.bind(m);
+    Object.defineProperty(m, "retry", { value: (options?: QueueRetryOptions) => (delays.push(options?.delaySeconds), retry(options)) });
+  }
   const ctx = createExecutionContext();
   const queue = worker.queue as unknown as (b: MessageBatch<unknown>, e: Bindings, c: ExecutionContext) => Promise<void>;
   await queue(batch as MessageBatch<unknown>, testEnv, ctx);
-  return getQueueResult(batch, ctx);
+  return { ...(await getQueueResult(batch, ctx)), delays };
 }
 
 export async function r2Text(key: string): Promise<string | null> {
