@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { createDb } from "../db/client";
+import { metered, meterHeaders, newMeter } from "../db/metrics";
 import type { AppEnv } from "../env";
 
 const BOOKMARK_HEADER = "X-D1-Bookmark";
@@ -17,6 +18,9 @@ export const dbSession = createMiddleware<AppEnv>(async (c, next) => {
   const sent = header && BOOKMARK_FORMAT.test(header) ? header : undefined;
   const readOnly = c.req.method === "GET" || c.req.method === "HEAD";
   const start = !readOnly ? "first-primary" : (sent ?? "first-unconstrained");
+  // Benchmark only (D1_METRICS=1): count every statement's rows, auth's reads through env.DB included.
+  const meter = c.env.D1_METRICS === "1" ? newMeter() : null;
+  if (meter) c.env = { ...c.env, DB: metered(c.env.DB, meter) };
   let session: D1DatabaseSession;
   try {
     session = c.env.DB.withSession(start);
@@ -28,4 +32,5 @@ export const dbSession = createMiddleware<AppEnv>(async (c, next) => {
   const bookmark = session.getBookmark() ?? sent;
   // A WebSocket upgrade (101) is handed through untouched.
   if (bookmark && c.res.status !== 101) c.header(BOOKMARK_HEADER, bookmark);
+  if (meter && c.res.status !== 101) for (const [name, value] of Object.entries(meterHeaders(meter))) c.header(name, value);
 });

@@ -1,0 +1,79 @@
+// Core scenarios (issue 2): read a ticket, the ticket lists staff and customers use all day,
+// create a ticket, add a comment. Every module in bench/ has this shape: export run(ctx).
+
+// Issue 2's goals, per request: D1 rows read (a page of 25 at most 100; a get at most 5 plus its
+// comments, and GET /tickets/{id} returns none) and server CPU.
+const LIST_GOALS = { rowsRead: 100, cpuMs: 1.5 };
+const GET_GOALS = { rowsRead: 5 };
+const CREATE_GOALS = { cpuMs: 2 };
+
+// How many distinct tickets the get and comment scenarios spread over (a hot set, not one row).
+const GET_SAMPLE = 2_000;
+const COMMENT_SAMPLE = 500;
+
+/** @param {import("./run.mjs").BenchContext} ctx */
+export async function run({ tokens, db, measure, log }) {
+  const ids = (await db.prepare(`SELECT id FROM tickets WHERE deleted_at IS NULL ORDER BY random() LIMIT ${GET_SAMPLE}`).all()).results.map((r) => r.id);
+  // Staff reply to tickets still in the queue (closed or cancelled ones refuse public replies).
+  const open = (
+    await db
+      .prepare(`SELECT id FROM tickets WHERE deleted_at IS NULL AND status IN ('open', 'in_progress', 'pending') ORDER BY random() LIMIT ${COMMENT_SAMPLE}`)
+      .all()
+  ).results.map((r) => r.id);
+  if (!ids.length || !open.length) throw new Error("core: the database has no tickets to read or comment on (seed missing?)");
+  log(`core: ${ids.length} tickets to read, ${open.length} open tickets to comment on`);
+
+  await measure({
+    name: "get ticket",
+    route: "GET /api/v1/tickets/{id}",
+    as: "agent",
+    request: (i) => ({ path: `/api/v1/tickets/${ids[i % ids.length]}`, token: tokens.agent }),
+    goals: GET_GOALS,
+  });
+  const list = (name, query, as, note) =>
+    measure({
+      name,
+      route: `GET /api/v1/tickets${query}`,
+      as,
+      note,
+      request: () => ({ path: `/api/v1/tickets${query}`, token: tokens[as] }),
+      goals: LIST_GOALS,
+    });
+  await list("list default", "", "agent");
+  await list("list status+priority", "?status=open&priority=high", "agent");
+  await list("list assignee=me", "?assignee_id=me", "agent", "the busiest agent");
+  await list("list sort=sla_due", "?sort=sla_due", "agent");
+  await list("list as customer", "", "customer", "a frequent requester: own tickets only");
+
+  await measure({
+    name: "create ticket",
+    route: "POST /api/v1/tickets",
+    as: "customer",
+    expectStatus: 201,
+    request: (i) => ({
+      method: "POST",
+      path: "/api/v1/tickets",
+      token: tokens.customer,
+      body: {
+        subject: `Cannot export the monthly report (${i})`,
+        description: "Since this morning the CSV export stops at about 10,000 rows and the file is truncated. Other people in my team see the same problem.",
+        priority: i % 5 === 0 ? "high" : "medium",
+        category: "technical",
+        tags: i % 3 === 0 ? ["export", "bug"] : ["export"],
+      },
+    }),
+    goals: CREATE_GOALS,
+  });
+  await measure({
+    name: "add comment",
+    route: "POST /api/v1/tickets/{id}/comments",
+    as: "agent",
+    expectStatus: 201,
+    request: (i) => ({
+      method: "POST",
+      path: `/api/v1/tickets/${open[i % open.length]}/comments`,
+      token: tokens.agent,
+      body: { body: "Thanks for reaching out, I am looking into this now and will get back to you shortly.", internal: false },
+    }),
+  });
+}

@@ -1,0 +1,225 @@
+// The Worker under test: the deploy bundle served by Miniflare with a direct socket, so requests
+// reach workerd without wrangler dev's proxy, debugger and request logging in between.
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { Log, LogLevel, Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+
+export const ROOT = path.resolve(import.meta.dirname, "..", "..");
+export const TMP = path.join(ROOT, "bench", ".tmp");
+export const DIST = path.join(TMP, "dist");
+export const STATE = path.join(TMP, "state");
+const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+
+// Local-only secrets of the bench instance. The pepper also goes into the seeded password hashes,
+// so it is fixed: a different value would make every seeded login fail.
+export const BENCH_SECRETS = {
+  JWT_SECRET: "bench-jwt-secret-0123456789abcdef0123456789abcdef",
+  PASSWORD_PEPPER: "bench-pepper",
+};
+
+/** `wrangler deploy --dry-run`: the exact bundle a deployment would upload. */
+export function buildBundle(log) {
+  const r = spawnSync(process.execPath, [WRANGLER, "deploy", "--dry-run", "--outdir", DIST], {
+    cwd: ROOT,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.status !== 0) {
+    throw new Error(`wrangler deploy --dry-run failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+  }
+  const size = readFileSync(path.join(DIST, "index.js")).length;
+  log(`bundle built: ${path.relative(ROOT, DIST)}/index.js (${(size / 1024).toFixed(0)} KiB)`);
+}
+
+const MODULE_TYPES = [
+  [/\.m?js$/, "ESModule"],
+  [/\.cjs$/, "CommonJS"],
+  [/\.wasm$/, "CompiledWasm"],
+  [/\.(txt|html|sql)$/, "Text"],
+  [/\.bin$/, "Data"],
+];
+
+/** Every module of the bundle (index.js first); Miniflare 5 takes an explicit list. */
+function bundleModules() {
+  const files = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else files.push(full);
+    }
+  };
+  walk(DIST);
+  const main = path.join(DIST, "index.js");
+  if (!existsSync(main)) throw new Error(`no bundle at ${main}; build first`);
+  const modules = [{ type: "ESModule", path: main }];
+  for (const file of files) {
+    if (file === main) continue;
+    const type = MODULE_TYPES.find(([re]) => re.test(file))?.[1];
+    if (type) modules.push({ type, path: file });
+  }
+  return modules;
+}
+
+/**
+ * The Worker options of wrangler.toml as wrangler itself maps them (vars, D1, Durable Objects,
+ * queues, R2, send_email …), read at run time so bindings added to wrangler.toml come along.
+ */
+function workerOptionsFromConfig(log) {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(ROOT, "wrangler.toml"));
+  // Miniflare 5 refuses v4 modulesRules (the bundle's files are listed instead); crons would fire
+  // in the background and add CPU to whatever scenario is running.
+  const { modulesRules: _rules, cronTriggers: _crons, ...rest } = workerOptions;
+  const bound = Object.entries(rest)
+    .map(([k, v]) => [k, k === "email" ? (v?.send_email ?? []).map((b) => b.name) : /Databases|durableObjects|queue|r2Buckets|kvNamespaces/.test(k) && v ? Object.keys(v) : []])
+    .filter(([, names]) => names.length)
+    .map(([k, names]) => `${k}: ${names.join(", ")}`);
+  log(`bindings from wrangler.toml: ${bound.join("; ") || "(none)"}`);
+  return rest;
+}
+
+// A second Worker on the same D1 database that repeats a request's D1 calls the way the app makes
+// them (selects through prepare/bind/raw, writes in a batch). Load on it with and without `execute`
+// isolates what the local D1 costs workerd: in production D1 runs outside the Worker's CPU.
+// Writes must not change the database, so each write call runs as a batch that ends in a failing
+// statement (D1 rolls the whole batch back), with the ids and ticket numbers the original request
+// created replaced by fresh ones (the original rows exist, so the same ids would fail at once).
+const REPLAY_WORKER = "bench-d1-replay";
+const REPLAY_SCRIPT = `
+const ROLLBACK = "SELECT json('bench: roll back')";
+const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
+const fresh = (v) => /^TICK-\\d{8}-\\d+$/.test(v)
+  ? "TICK-29991231-" + String(Math.floor(Math.random() * 1e9))
+  : Array.from({ length: v.length }, () => ALPHABET[Math.floor(Math.random() * 32)]).join("");
+export default {
+  async fetch(request, env) {
+    const { calls, execute } = await request.json();
+    // New rows of the original request: the first value of each INSERT, and ticket numbers.
+    const renamed = new Map();
+    for (const call of calls) for (const s of call) {
+      if (!/^\\s*insert/i.test(s.sql)) continue;
+      if (typeof s.params[0] === "string") renamed.set(s.params[0], null);
+      for (const p of s.params) if (typeof p === "string" && /^TICK-\\d{8}-\\d+$/.test(p)) renamed.set(p, null);
+    }
+    for (const k of renamed.keys()) renamed.set(k, fresh(k));
+    const bind = (s) => env.DB.prepare(s.sql).bind(...s.params.map((p) => renamed.get(p) ?? p));
+    if (!execute) return new Response(String(calls.length));
+    for (const call of calls) {
+      if (call.length === 1 && /^\\s*select/i.test(call[0].sql)) {
+        await bind(call[0]).raw();
+        continue;
+      }
+      try {
+        await env.DB.batch([...call.map(bind), env.DB.prepare(ROLLBACK)]);
+        return new Response("the rollback statement did not fail", { status: 500 });
+      } catch (err) {
+        if (!/malformed JSON/i.test(String(err?.message) + String(err?.cause?.message))) {
+          return new Response("replay failed: " + (err?.message ?? err), { status: 500 });
+        }
+      }
+    }
+    return new Response(String(calls.length));
+  },
+};`;
+
+/**
+ * Starts the bundle. `extraBindings` are plain-text vars on top of wrangler.toml's (D1_METRICS).
+ * Returns { mf, baseUrl, replayUrl, workerdPids, db, dispose }.
+ */
+export async function startServer({ log, extraBindings = {}, verbose = false }) {
+  const opts = workerOptionsFromConfig(log);
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      resourcePersistencePath: STATE,
+      host: "127.0.0.1",
+      port: 0,
+      // No network lookup of Request.cf (the machine may be offline).
+      cf: { colo: "LOCAL", country: "XX" },
+      log: new Log(verbose ? LogLevel.INFO : LogLevel.WARN),
+      logRequests: false,
+      telemetry: { enabled: false },
+      workers: [
+        {
+          ...opts,
+          name: "edgedesk",
+          rootPath: ROOT,
+          modules: bundleModules(),
+          modulesRoot: DIST,
+          bindings: { ...opts.bindings, ...BENCH_SECRETS, ...extraBindings },
+          // Straight to the user Worker: no Miniflare entry worker or proxy on the request path.
+          unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+        },
+        {
+          name: REPLAY_WORKER,
+          compatibilityDate: opts.compatibilityDate,
+          compatibilityFlags: opts.compatibilityFlags,
+          modules: [{ type: "ESModule", path: "replay.mjs", contents: REPLAY_SCRIPT }],
+          d1Databases: opts.d1Databases,
+          unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+        },
+      ],
+    }),
+  );
+  const baseUrl = (await mf.unsafeGetDirectURL("edgedesk")).href.replace(/\/$/, "");
+  const replayUrl = (await mf.unsafeGetDirectURL(REPLAY_WORKER)).href.replace(/\/$/, "");
+  const db = await mf.getD1Database("DB", "edgedesk");
+  const workerdPids = findWorkerdPids();
+  if (!workerdPids.length) log("warning: no workerd process found under this Node process; CPU figures will be missing");
+  return { mf, baseUrl, replayUrl, db, workerdPids, dispose: () => mf.dispose() };
+}
+
+function readStat(pid) {
+  const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // comm may contain spaces and parentheses: split after the last ')'.
+  const close = text.lastIndexOf(")");
+  const comm = text.slice(text.indexOf("(") + 1, close);
+  const fields = text.slice(close + 2).split(" ");
+  // fields[0] is field 3 (state): ppid = field 4, utime = 14, stime = 15 (proc(5)).
+  return { pid, comm, ppid: Number(fields[1]), utime: Number(fields[11]), stime: Number(fields[12]) };
+}
+
+/** workerd processes descending from this Node process (Miniflare spawns one; a shell may sit in between). */
+export function findWorkerdPids() {
+  const all = [];
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      all.push(readStat(Number(d)));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const mine = new Set([process.pid]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const p of all) if (!mine.has(p.pid) && mine.has(p.ppid)) (mine.add(p.pid), (grew = true));
+  }
+  return all.filter((p) => p.pid !== process.pid && mine.has(p.pid) && /workerd/.test(p.comm)).map((p) => p.pid);
+}
+
+// USER_HZ: 100 on every Linux the bench targets (getconf CLK_TCK).
+export const CLOCK_TICKS_PER_SECOND = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+
+/** CPU milliseconds (user + system, all threads) the given processes have used so far. */
+export function cpuMs(pids) {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const s = readStat(pid);
+      ticks += s.utime + s.stime;
+    } catch {
+      /* gone */
+    }
+  }
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** CPU milliseconds of this Node process (the load generator and the bench itself). */
+export const ownCpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};

@@ -1,0 +1,141 @@
+/**
+ * D1 row accounting for the benchmark (`D1_METRICS=1`, never set in wrangler.toml): D1 bills rows
+ * read and written, and the goals of the bench (a list page of 25 reads at most 100 rows) are in
+ * those units. D1 reports them per statement in `meta`, but drizzle reads selects through `raw()`,
+ * which drops `meta`; this wrapper recovers it. Counting changes timings (selects run twice), so the
+ * bench measures rows and latency in separate passes.
+ */
+
+export interface MeteredStatement {
+  /** Statements of one D1 call (a batch, or a single statement) share this number. */
+  call: number;
+  sql: string;
+  params: unknown[];
+  rowsRead: number;
+  rowsWritten: number;
+}
+
+export interface D1Meter {
+  rowsRead: number;
+  rowsWritten: number;
+  calls: number;
+  statements: MeteredStatement[];
+}
+
+export const newMeter = (): D1Meter => ({ rowsRead: 0, rowsWritten: 0, calls: 0, statements: [] });
+
+// Statement text and parameters go back to the bench (for EXPLAIN QUERY PLAN) in one header; these
+// bounds keep it near 20 KiB (the bench's HTTP client accepts 64 KiB of headers).
+const MAX_SQL_CHARS = 4_000;
+const MAX_PARAM_CHARS = 120;
+const MAX_REPORTED_JSON_CHARS = 15_000;
+
+type Meta = { rows_read?: number; rows_written?: number } | undefined;
+
+function record(meter: D1Meter, call: number, sql: string, params: unknown[], meta: Meta) {
+  const rowsRead = meta?.rows_read ?? 0;
+  const rowsWritten = meta?.rows_written ?? 0;
+  meter.rowsRead += rowsRead;
+  meter.rowsWritten += rowsWritten;
+  meter.statements.push({ call, sql, params, rowsRead, rowsWritten });
+}
+
+// Selects can run a second time for their `meta` without changing anything; writes cannot.
+const isRead = (sql: string) => /^\s*(select|explain)\b/i.test(sql);
+
+class Metered {
+  constructor(
+    readonly inner: D1PreparedStatement,
+    readonly sql: string,
+    readonly params: unknown[],
+    readonly meter: D1Meter,
+  ) {}
+
+  bind(...values: unknown[]) {
+    return new Metered(this.inner.bind(...values), this.sql, values, this.meter);
+  }
+
+  async all() {
+    const result = await this.inner.all();
+    record(this.meter, ++this.meter.calls, this.sql, this.params, result.meta);
+    return result;
+  }
+
+  async run() {
+    const result = await this.inner.run();
+    record(this.meter, ++this.meter.calls, this.sql, this.params, result.meta);
+    return result;
+  }
+
+  async first(column?: string) {
+    // `first()` carries no meta either; `all()` returns the same first row.
+    const { results } = await this.all();
+    const row = (results[0] ?? null) as Record<string, unknown> | null;
+    return column === undefined ? row : (row?.[column] ?? null);
+  }
+
+  async raw(options?: { columnNames?: boolean }) {
+    if (isRead(this.sql)) {
+      const rows = await this.inner.raw(options as { columnNames?: false });
+      record(this.meter, ++this.meter.calls, this.sql, this.params, (await this.inner.all()).meta);
+      return rows;
+    }
+    // A write with RETURNING: run it once through all() and map the objects to arrays, as drizzle's
+    // own batch path does (RETURNING lists have no duplicate column names).
+    const { results } = await this.all();
+    const rows = results.map((r) => Object.values(r as Record<string, unknown>));
+    return options?.columnNames ? [Object.keys((results[0] ?? {}) as object), ...rows] : rows;
+  }
+}
+
+const unwrap = (s: unknown) => (s instanceof Metered ? s.inner : (s as D1PreparedStatement));
+
+/** The same database or session, counting every statement's rows into `meter`. */
+export function metered<T extends D1Database | D1DatabaseSession>(db: T, meter: D1Meter): T {
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === "prepare") {
+        return (sql: string) => new Metered(target.prepare(sql), sql, [], meter);
+      }
+      if (prop === "batch") {
+        return async (statements: unknown[]) => {
+          const results = await target.batch(statements.map(unwrap));
+          const call = ++meter.calls;
+          results.forEach((r, i) => {
+            const s = statements[i];
+            record(meter, call, s instanceof Metered ? s.sql : "(batch statement)", s instanceof Metered ? s.params : [], r.meta);
+          });
+          return results;
+        };
+      }
+      if (prop === "withSession") {
+        return (constraint?: string) => metered((target as D1Database).withSession(constraint), meter);
+      }
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  }) as T;
+}
+
+const clip = (v: unknown) => (typeof v === "string" && v.length > MAX_PARAM_CHARS ? `${v.slice(0, MAX_PARAM_CHARS)}…` : v);
+
+/** Response headers for the bench: totals, and the statements (base64url JSON) for query-plan checks. */
+export function meterHeaders(meter: D1Meter): Record<string, string> {
+  const statements: unknown[] = [];
+  let size = 0;
+  for (const s of meter.statements) {
+    const entry = { call: s.call, sql: s.sql.slice(0, MAX_SQL_CHARS), params: s.params.map(clip), rows_read: s.rowsRead, rows_written: s.rowsWritten };
+    size += JSON.stringify(entry).length;
+    if (size > MAX_REPORTED_JSON_CHARS) break;
+    statements.push(entry);
+  }
+  const json = new TextEncoder().encode(JSON.stringify(statements));
+  let binary = "";
+  for (const b of json) binary += String.fromCharCode(b);
+  return {
+    "X-D1-Rows-Read": String(meter.rowsRead),
+    "X-D1-Rows-Written": String(meter.rowsWritten),
+    "X-D1-Statement-Count": String(meter.statements.length),
+    "X-D1-Statements": btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, ""),
+  };
+}
