@@ -12,7 +12,7 @@ import { sha256Hex } from "../lib/crypto";
 import { AppError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { ServiceContext } from "../lib/request-context";
-import { attachmentInsert, cleanContentType, cleanFilename, storeBytes } from "../features/attachments/attachments.service";
+import { attachmentInsert, cleanContentType, cleanFilename, orderedIds, storeBytes } from "../features/attachments/attachments.service";
 import { auditInsert } from "../features/audit/audit.service";
 import { isUniqueViolation } from "../features/auth/auth.service";
 import { addComment } from "../features/comments/comments.service";
@@ -211,7 +211,7 @@ export async function ingestMail(env: Bindings, raw: Uint8Array, envelope: Envel
   };
   const body = visibleBody(mail, files.length);
   const extras = (ticketId: string, commentId: string | null, requesterEmail: string): BatchItem[] => [
-    ...files.map((f) => attachmentInsert(ctx, { ticketId, commentId, ...f }).insert),
+    ...((ids) => files.map((f, i) => attachmentInsert(ctx, { id: ids[i]!, ticketId, commentId, ...f }).insert))(orderedIds(ctx, files.length)),
     ...newParticipants(mail, settings, [mail.from!.address, requesterEmail]).map((email) =>
       db.insert(ticketParticipants).values({ ticketId, email, addedAt: nowIso }).onConflictDoNothing(),
     ),

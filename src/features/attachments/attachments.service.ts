@@ -64,9 +64,17 @@ export function cleanContentType(type: string | null | undefined): string {
   return VALID_TYPE.test(t) && t.length <= 255 ? t : "application/octet-stream";
 }
 
-export function attachmentInsert(ctx: ServiceContext, file: { ticketId: string; commentId: string | null; filename: string; contentType: string; size: number; sha256: string }) {
+/** Ids for the files of one message or upload, ascending: listed in (created_at, id) order they keep the sender's order. */
+export function orderedIds(ctx: ServiceContext, n: number): string[] {
+  return Array.from({ length: n }, () => newId(ctx.now.getTime())).sort();
+}
+
+export function attachmentInsert(
+  ctx: ServiceContext,
+  file: { id?: string; ticketId: string; commentId: string | null; filename: string; contentType: string; size: number; sha256: string },
+) {
   const row: AttachmentRow = {
-    id: newId(ctx.now.getTime()),
+    id: file.id ?? newId(ctx.now.getTime()),
     ticketId: file.ticketId,
     commentId: file.commentId,
     filename: file.filename,
@@ -173,11 +181,12 @@ export async function uploadAttachments(ctx: ServiceContext, ref: string, files:
     if (f.size > cap) throw new AppError("PAYLOAD_TOO_LARGE", `${cleanFilename(f.name, "")} is ${f.size} bytes; files are limited to ${cap} bytes`);
   }
   const stored = [];
+  const ids = orderedIds(ctx, files.length);
   for (const [i, f] of files.entries()) {
     const contentType = cleanContentType(f.type);
     const bytes = new Uint8Array(await f.arrayBuffer());
     const sha256 = await storeBytes(ctx.env.ATTACHMENTS, bytes, contentType);
-    stored.push(attachmentInsert(ctx, { ticketId: ticket.id, commentId: null, filename: cleanFilename(f.name, contentType, i + 1), contentType, size: bytes.byteLength, sha256 }));
+    stored.push(attachmentInsert(ctx, { id: ids[i]!, ticketId: ticket.id, commentId: null, filename: cleanFilename(f.name, contentType, i + 1), contentType, size: bytes.byteLength, sha256 }));
   }
   await runBatch(ctx.db, [
     ...stored.map((s) => s.insert),
