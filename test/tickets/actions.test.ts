@@ -76,12 +76,13 @@ describe("POST /tickets/{id}/assign", () => {
     expect((await rowOf(t.id))!).toMatchObject({ assigneeId: null, version: 1 });
   });
 
-  it('{strategy: "auto"} → 422 "auto-assignment not configured"', async () => {
+  it('{strategy: "auto"} with nothing to route by → 422, nothing changes; agents may not auto-assign (403)', async () => {
     const t = await openTicket(s.customer);
     const res = await assign(s.manager.token, t.id, { strategy: "auto" });
     expectProblem(res, 422, "INVALID_TRANSITION");
-    expect(res.body.detail).toBe("auto-assignment not configured");
-    expect((await rowOf(t.id))!.version).toBe(1);
+    expect(res.body.detail.length).toBeGreaterThan(0);
+    expectProblem(await assign(s.agent.token, t.id, { strategy: "auto" }), 403, "FORBIDDEN");
+    expect((await rowOf(t.id))!).toMatchObject({ version: 1, assigneeId: null });
   });
 
   it.each([

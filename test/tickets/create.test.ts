@@ -89,7 +89,6 @@ describe("POST /tickets: success", () => {
       id: "chosen-id",
       number: "TICK-20000101-0001",
       assignee_id: s.agent.id,
-      team_id: "t",
       requester_id: s.customer2.id,
       created_at: "2000-01-01T00:00:00.000Z",
       sla: { breached: true },
