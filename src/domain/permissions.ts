@@ -32,6 +32,8 @@ export type Capability =
   | "users.list"
   | "users.manage"
   | "settings.manage"
+  | "settings.read"
+  | "routing.manage"
   | "reports.all"
   | "reports.own"
   | "audit.read";
@@ -54,6 +56,10 @@ const MATRIX: Record<Capability, readonly Role[]> = {
   "users.list": ["agent", "manager", "admin"],
   "users.manage": ["admin"],
   "settings.manage": ["admin"],
+  // SLA policies and business hours are read by everyone who works tickets.
+  "settings.read": ["agent", "manager", "admin"],
+  // Teams, skills, capacity: managers run their teams (issue 5).
+  "routing.manage": ["manager", "admin"],
   "reports.all": ["manager", "admin"],
   "reports.own": ["agent", "manager", "admin"],
   "audit.read": ["admin"],

@@ -1,7 +1,7 @@
 import type { TicketPriority, TicketStatus } from "../db/schema";
 import { NO_DUE } from "../db/schema";
 import { type Actor, can, customerMayChangeStatus, isStaff, mayAssign } from "./permissions";
-import { breaches, dueDates, nextDue, resume, type SlaClock, type SlaTargets } from "./sla";
+import { settleSla, slaOnMessage, slaOnStatus, type SlaState, type SlaTargets, type SlaTerms } from "./sla";
 import { checkTransition } from "./ticket-status";
 
 export const PRIORITY_RANK: Record<TicketPriority, number> = { low: 1, medium: 2, high: 3, critical: 4 };
@@ -28,6 +28,22 @@ export interface TicketState {
   slaPausedMs: number;
   slaBreached: boolean;
   slaNextDueAt: string;
+  // The SLA engine's columns (domain/sla.ts SlaState); a state without them has nothing of theirs yet.
+  nextResponseDueAt?: string | null;
+  nextResponseStartedMs?: number | null;
+  firstResponseBreached?: boolean;
+  nextResponseBreached?: boolean;
+  resolutionBreached?: boolean;
+  slaAnnounced?: number;
+  slaWarned?: number;
+  slaEscalated?: boolean;
+  slaAtRiskAt?: string;
+  slaCheckAt?: string;
+  firstResponseMinutes?: number | null;
+  resolutionMinutes?: number | null;
+  /** The policy's targets the ticket runs on, and its calendar version (null = 24/7). */
+  slaTargets?: SlaTargets | null;
+  slaCalendarId?: string | null;
 }
 
 /** What a user may set on a ticket (PATCH). */
@@ -44,11 +60,18 @@ export type UpdateResult =
   | ({ ok: false } & UpdateFailure);
 
 export interface UpdateInput {
-  actor: Pick<Actor, "id" | "role">;
+  /** Who edits; null is the system (cron, escalation): any workflow-legal change, no role rules. */
+  actor: Pick<Actor, "id" | "role"> | null;
   current: TicketState;
   edit: TicketEdit;
-  /** Targets of the policy for the new priority, when the priority changes. */
+  /** Targets of the policy for the new priority, when the priority changes (and `retarget` is absent). */
   targetsFor: (priority: TicketPriority) => SlaTargets;
+  /** The ticket's SLA terms (its targets and calendar); default: targetsFor(its priority), 24/7. */
+  terms?: SlaTerms;
+  /** The terms of the policy the ticket moves to when the edit changes its priority or category. */
+  retarget?: SlaTerms & { calendarId: string | null };
+  /** A public message that comes with the change (a customer's reply reopening the ticket). */
+  message?: "staff" | "customer";
   reopenWindowDays: number;
   now: Date;
   /**
@@ -77,7 +100,9 @@ export function applyEdit(input: UpdateInput): UpdateResult {
   const fields = effectiveChanges(current, edit);
   const nowIso = now.toISOString();
 
-  for (const field of input.implied ? [] : fields) {
+  // Role rules apply to people; the system and implied changes answer to the workflow alone.
+  for (const field of fields) {
+    if (!actor || input.implied) break;
     if (field === "status") continue;
     if (field === "assigneeId") {
       if (!mayAssign(actor, edit.assigneeId ?? null)) return { ok: false, reason: "forbidden", detail: "You may only assign tickets to yourself" };
@@ -105,43 +130,59 @@ export function applyEdit(input: UpdateInput): UpdateResult {
       const why = check.reason === "reopen_window_passed" ? ` (a closed ticket reopens only within ${input.reopenWindowDays} days)` : "";
       return { ok: false, reason: "invalid_transition", detail: `Cannot move a ${current.status} ticket to ${to}${why}; allowed: ${allowed}` };
     }
-    if (!input.implied && !isStaff(actor.role) && !customerMayChangeStatus(current.status, to)) {
+    if (!input.implied && actor && !isStaff(actor.role) && !customerMayChangeStatus(current.status, to)) {
       return { ok: false, reason: "forbidden", detail: `Customers may not move a ${current.status} ticket to ${to}` };
     }
     applyStatusEffects(current, next, to, nowIso);
   }
 
-  const clock = (): SlaClock => ({
-    createdAt: next.createdAt,
-    pausedMs: next.slaPausedMs,
-    pausedAt: next.slaPausedAt,
-    firstResponseAt: next.firstResponseAt,
-    resolvedAt: next.resolvedAt,
-  });
-  const targets = input.targetsFor(next.priority);
-  if (fields.includes("priority")) next.slaPolicy = targets.name;
-  const due = dueDates(targets, clock());
-  next.firstResponseDueAt = due.firstResponseDueAt;
-  next.resolutionDueAt = due.resolutionDueAt;
-  next.slaNextDueAt = CLOCK_STOPPED.has(next.status) ? NO_DUE : (nextDue(due, clock()) ?? NO_DUE);
-  if (breaches(due, clock(), nowIso).length) next.slaBreached = true;
+  let terms: SlaTerms = input.terms ?? { targets: input.targetsFor(current.priority), calendar: null };
+  if (fields.includes("priority") || (fields.includes("category") && input.retarget)) {
+    const retarget = input.retarget ?? { targets: input.targetsFor(next.priority), calendar: terms.calendar, calendarId: current.slaCalendarId ?? null };
+    terms = { targets: retarget.targets, calendar: retarget.calendar };
+    next.slaPolicy = retarget.targets.name;
+    next.slaTargets = retarget.targets;
+    next.slaCalendarId = retarget.calendarId;
+  }
+  let sla = slaStateOf(current);
+  if (fields.includes("status")) sla = slaOnStatus(terms, sla, next.status, nowIso);
+  if (input.message) sla = slaOnMessage(terms, sla, input.message, nowIso);
+  Object.assign(next, settleSla(terms, sla, nowIso));
   return { ok: true, next, changes };
 }
 
+/** Stamps of the workflow; the SLA clock's share of a status change is slaOnStatus. */
 function applyStatusEffects(current: TicketState, next: TicketState, to: TicketStatus, now: string) {
-  if (current.status === "pending" && to !== "pending") {
-    const resumed = resume({ pausedMs: next.slaPausedMs, pausedAt: next.slaPausedAt }, now);
-    next.slaPausedMs = resumed.pausedMs;
-    next.slaPausedAt = resumed.pausedAt;
-  }
-  if (to === "pending") next.slaPausedAt = now;
-  if (to === "resolved") next.resolvedAt = now;
   if (to === "closed") next.closedAt = now;
-  if (to === "open" && (current.status === "resolved" || current.status === "closed")) {
-    // Reopened: the resolution target runs again, the old stamps no longer describe the ticket.
-    next.resolvedAt = null;
-    next.closedAt = null;
-  }
+  if (to === "open" && (current.status === "resolved" || current.status === "closed")) next.closedAt = null;
+}
+
+/** The SLA columns of a ticket state (a state from before the engine reads as "nothing yet"). */
+export function slaStateOf(t: TicketState): SlaState {
+  return {
+    status: t.status,
+    createdAt: t.createdAt,
+    firstResponseAt: t.firstResponseAt,
+    resolvedAt: t.resolvedAt,
+    slaPausedAt: t.slaPausedAt,
+    slaPausedMs: t.slaPausedMs,
+    firstResponseDueAt: t.firstResponseDueAt,
+    nextResponseDueAt: t.nextResponseDueAt ?? null,
+    resolutionDueAt: t.resolutionDueAt,
+    nextResponseStartedMs: t.nextResponseStartedMs ?? null,
+    firstResponseBreached: t.firstResponseBreached ?? false,
+    nextResponseBreached: t.nextResponseBreached ?? false,
+    resolutionBreached: t.resolutionBreached ?? false,
+    slaBreached: t.slaBreached,
+    slaAnnounced: t.slaAnnounced ?? 0,
+    slaWarned: t.slaWarned ?? 0,
+    slaEscalated: t.slaEscalated ?? false,
+    slaNextDueAt: t.slaNextDueAt,
+    slaAtRiskAt: t.slaAtRiskAt ?? NO_DUE,
+    slaCheckAt: t.slaCheckAt ?? NO_DUE,
+    firstResponseMinutes: t.firstResponseMinutes ?? null,
+    resolutionMinutes: t.resolutionMinutes ?? null,
+  };
 }
 
 /** Ticket state field -> wire name. */

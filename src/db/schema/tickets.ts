@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { SlaTargets } from "../../domain/sla";
+import { teams } from "./teams";
 import { users } from "./users";
 
 export const TICKET_STATUSES = ["open", "in_progress", "pending", "resolved", "closed", "cancelled"] as const;
@@ -12,13 +14,13 @@ export type TicketChannel = (typeof TICKET_CHANNELS)[number];
 /** `sla_next_due_at` of a ticket whose clock is not running. */
 export const NO_DUE = "9999-12-31T23:59:59.999Z";
 
-export const teams = sqliteTable("teams", {
-  id: text("id").primaryKey(),
-  name: text("name").notNull(),
-  createdAt: text("created_at").notNull(),
-});
-
 const live = sql`deleted_at IS NULL`;
+
+/**
+ * Tickets whose SLA clock runs: an agent's load (Freshdesk's rule). Queries repeat this text
+ * literally, so SQLite can use the partial index built on it.
+ */
+export const ACTIVE_TICKETS = sql.raw(`deleted_at IS NULL AND status IN ('open', 'in_progress')`);
 
 export const tickets = sqliteTable(
   "tickets",
@@ -59,6 +61,31 @@ export const tickets = sqliteTable(
      * `sort=sla_due`, the `breached` filter and the cron sweep walk its index.
      */
     slaNextDueAt: text("sla_next_due_at").notNull(),
+    // SLA engine (domain/sla.ts). Breach flags are monotonic; the announcement bits belong to the sweep.
+    /** Due date of the latest next-response cycle (shown while armed). */
+    nextResponseDueAt: text("next_response_due_at"),
+    /** The SLA clock (business ms) when a customer message armed the next response; null = not armed. */
+    nextResponseStartedMs: integer("next_response_started_ms"),
+    firstResponseBreached: integer("first_response_breached", { mode: "boolean" }).notNull().default(false),
+    nextResponseBreached: integer("next_response_breached", { mode: "boolean" }).notNull().default(false),
+    resolutionBreached: integer("resolution_breached", { mode: "boolean" }).notNull().default(false),
+    /** Bits (1 first response, 2 next response, 4 resolution) of breaches the sweep announced. */
+    slaAnnounced: integer("sla_announced").notNull().default(0),
+    /** Bits of targets the sweep announced at risk. */
+    slaWarned: integer("sla_warned").notNull().default(0),
+    /** The policy's escalation checkpoint (or a breach) escalated the ticket. */
+    slaEscalated: integer("sla_escalated", { mode: "boolean" }).notNull().default(false),
+    /** When the nearest unmet, unbreached target reaches 80 % (`sla.at_risk`), else NO_DUE. */
+    slaAtRiskAt: text("sla_at_risk_at").notNull().default(NO_DUE),
+    /** The next instant the SLA sweep has work for this ticket, else NO_DUE: the sweep walks its index. */
+    slaCheckAt: text("sla_check_at").notNull().default(NO_DUE),
+    /** SLA clock minutes (business time, pauses excluded) to the first response and to resolution, for reports. */
+    firstResponseMinutes: integer("first_response_minutes"),
+    resolutionMinutes: integer("resolution_minutes"),
+    /** Copy of the policy's targets when the ticket was created or re-prioritised. */
+    slaTargets: text("sla_targets", { mode: "json" }).$type<SlaTargets>(),
+    /** The business_calendars version the ticket is timed with; null = 24/7. */
+    slaCalendarId: text("sla_calendar_id"),
   },
   (t) => [
     uniqueIndex("tickets_number_uq").on(t.number),
@@ -73,6 +100,12 @@ export const tickets = sqliteTable(
     index("tickets_assignee_status_created_idx").on(t.assigneeId, t.status, t.createdAt, t.id).where(live),
     index("tickets_assignee_created_idx").on(t.assigneeId, t.createdAt, t.id).where(live),
     index("tickets_team_created_idx").on(t.teamId, t.createdAt, t.id).where(live),
+    // The SLA sweep reads only tickets with work due (O(due), never all open tickets).
+    index("tickets_sla_check_idx").on(t.slaCheckAt, t.id).where(live),
+    // Auto-close reads only resolved tickets, oldest resolution first.
+    index("tickets_resolved_idx").on(t.resolvedAt, t.id).where(sql`deleted_at IS NULL AND status = 'resolved'`),
+    // Routing counts each candidate's load (running clocks only) without touching a ticket row.
+    index("tickets_assignee_active_idx").on(t.assigneeId, t.priorityRank).where(ACTIVE_TICKETS),
   ],
 );
 
@@ -133,13 +166,3 @@ export const ticketHistory = sqliteTable(
     uniqueIndex("ticket_history_version_uq").on(t.ticketId, t.version).where(sql`bumps_version = 1`),
   ],
 );
-
-export const slaPolicies = sqliteTable("sla_policies", {
-  name: text("name").primaryKey(),
-  priority: text("priority", { enum: TICKET_PRIORITIES }).notNull(),
-  firstResponseMinutes: integer("first_response_minutes").notNull(),
-  nextResponseMinutes: integer("next_response_minutes").notNull(),
-  resolutionMinutes: integer("resolution_minutes").notNull(),
-  escalationMinutes: integer("escalation_minutes").notNull(),
-  businessHours: integer("business_hours", { mode: "boolean" }).notNull().default(false),
-});

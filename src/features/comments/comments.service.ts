@@ -1,6 +1,6 @@
-import { and, asc, eq, gt, isNull, or, type SQL } from "drizzle-orm";
-import { runBatch, type BatchItem } from "../../db/client";
-import { comments, NO_DUE, ticketHistory, tickets, users, type TicketChannel } from "../../db/schema";
+import { and, asc, eq, gt, or, type SQL } from "drizzle-orm";
+import type { BatchItem } from "../../db/client";
+import { comments, ticketHistory, tickets, users, type TicketChannel } from "../../db/schema";
 import { can, isStaff, type Actor } from "../../domain/permissions";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { AppError, forbidden } from "../../lib/errors";
@@ -13,6 +13,7 @@ import { attachmentsByComment, type AttachmentSummary } from "../attachments/att
 import { signingSecret } from "../auth/tokens";
 import { changeTicket, findVisibleTicket, historyInsert } from "../tickets/tickets.service";
 import { toTicket, type Ticket, type TicketRow } from "../tickets/tickets.serialize";
+import { messageSlaWrites, settleMessage } from "../sla/sla.service";
 
 type CommentRow = typeof comments.$inferSelect;
 
@@ -84,36 +85,39 @@ export async function addComment(ctx: ServiceContext, ref: string, input: AddCom
     const created = (t: Ticket): TicketEvent[] => [{ type: "comment.created", ticket: t, comment, actor: eventActor(actor) }];
 
     if (!input.internal && !isStaff(actor.role) && REOPENED_BY_CUSTOMER_REPLY.has(ticket.status)) {
-      await changeTicket(ctx, ticket.id, { status: "open" }, { type: "updated", implied: true, extra: writes, events: created });
+      await changeTicket(ctx, ticket.id, { status: "open" }, { type: "updated", implied: true, message: "customer", extra: writes, events: created });
       return response;
     }
     const events = created(toTicket(ticket, requester, ctx.now));
-    await runBatch(ctx.db, [...writes(ticket), touchTicket(ctx, ticket, actor, input.internal), ...eventWrites(ctx, events)]);
+    const by = input.internal ? null : isStaff(actor.role) ? "staff" : "customer";
+    const touch = await touchTicket(ctx, ticket, by);
+    const items = [...writes(ticket), touch.write, ...eventWrites(ctx, events)];
+    const results = await ctx.db.batch(items as [BatchItem, ...BatchItem[]]);
+    const touched = results[items.indexOf(touch.write)] as D1Result | undefined;
+    // Someone changed the ticket between our read and this batch: its clock is settled again from a fresh read.
+    if (touch.sla && by && !touched?.meta.changes) await settleMessage(ctx, ticket.id, by);
     await publish(ctx, events);
     return response;
   });
 }
 
 /**
- * A comment moves `updated_at`; the first public staff reply also stamps `first_response_at` and
- * moves the SLA clock on to the resolution target. Neither bumps the version (no user-set field changes).
+ * A comment moves `updated_at`; a public message also moves the SLA clock (domain/sla.ts
+ * slaOnMessage): staff meet the first or the next response, a customer arms the next response.
+ * Neither bumps the version (no user-set field changes). The clock's columns were computed from the
+ * row as read, so they are written only if the row is still that one (`sla: true`).
  */
-function touchTicket(ctx: ServiceContext, ticket: TicketRow, actor: Actor, internal: boolean): BatchItem {
+async function touchTicket(ctx: ServiceContext, ticket: TicketRow, by: "staff" | "customer" | null): Promise<{ write: BatchItem; sla: boolean }> {
   const now = ctx.now.toISOString();
-  if (internal || !isStaff(actor.role) || ticket.firstResponseAt) {
-    return ctx.db.update(tickets).set({ updatedAt: now }).where(eq(tickets.id, ticket.id));
-  }
-  const late = ticket.firstResponseDueAt !== null && now > ticket.firstResponseDueAt;
-  const running = ticket.slaNextDueAt !== NO_DUE;
-  return ctx.db
-    .update(tickets)
-    .set({
-      updatedAt: now,
-      firstResponseAt: now,
-      slaNextDueAt: running && ticket.resolutionDueAt ? ticket.resolutionDueAt : NO_DUE,
-      ...(late ? { slaBreached: true } : {}),
-    })
-    .where(and(eq(tickets.id, ticket.id), isNull(tickets.firstResponseAt)));
+  const set = by ? await messageSlaWrites(ctx, ticket, by) : null;
+  if (!set) return { write: ctx.db.update(tickets).set({ updatedAt: now }).where(eq(tickets.id, ticket.id)), sla: false };
+  return {
+    write: ctx.db
+      .update(tickets)
+      .set({ ...set, updatedAt: now })
+      .where(and(eq(tickets.id, ticket.id), eq(tickets.updatedAt, ticket.updatedAt), eq(tickets.version, ticket.version))),
+    sla: true,
+  };
 }
 
 export async function listComments(ctx: ServiceContext, ref: string, page: { limit: number; cursor?: string | undefined }) {

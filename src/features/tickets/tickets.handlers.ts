@@ -54,8 +54,10 @@ export const remove: RouteHandler<typeof routes.remove, AppEnv> = async (c) => {
 
 export const assign: RouteHandler<typeof routes.assign, AppEnv> = async (c) => {
   const body = c.req.valid("json");
-  if ("strategy" in body) return service.autoAssignTicket(serviceContext(c), c.req.valid("param").id);
-  const { ticket } = await service.assignTicket(serviceContext(c), c.req.valid("param").id, body.assignee_id);
+  const { ticket } =
+    "strategy" in body
+      ? await service.autoAssignTicket(serviceContext(c), c.req.valid("param").id)
+      : await service.assignTicket(serviceContext(c), c.req.valid("param").id, body.assignee_id);
   return c.json(ticket, 200, etag(ticket.version));
 };
 

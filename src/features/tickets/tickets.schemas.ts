@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES } from "../../db/schema";
 import { ROLES } from "../../domain/permissions";
+import { SLA_TARGETS } from "../../domain/sla";
 import { IsoDate, PageQuery, pageOf } from "../../lib/openapi";
 
 const Subject = z.string().trim().min(1).max(200);
@@ -40,8 +41,11 @@ export const TicketSchema = z
     sla: z.object({
       policy: z.string(),
       first_response_due_at: IsoDate.nullable(),
+      next_response_due_at: IsoDate.nullable().openapi({ description: "due while a customer message waits for an answer" }),
       resolution_due_at: IsoDate.nullable(),
       breached: z.boolean(),
+      breaches: z.array(z.enum(SLA_TARGETS)),
+      at_risk: z.boolean().openapi({ description: "80 % of a running target used" }),
       paused: z.boolean(),
     }),
   })
@@ -57,7 +61,10 @@ export const CreateTicketBody = z
     tags: Tags.default([]),
     requester_email: z.string().trim().toLowerCase().pipe(z.email().max(254)).optional(),
     requester_name: z.string().trim().min(1).max(200).optional(),
+    team_id: Id.optional().openapi({ description: "manager and up: file the ticket into a team" }),
+    auto_assign: z.boolean().optional().openapi({ description: "route at once by the team's strategy (needs team_id)" }),
   })
+  .refine((b) => !b.auto_assign || b.team_id !== undefined, { path: ["auto_assign"], message: "needs team_id" })
   .openapi("CreateTicket");
 
 export const PatchTicketBody = z

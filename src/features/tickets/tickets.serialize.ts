@@ -1,5 +1,5 @@
 import type { tickets } from "../../db/schema";
-import { NO_DUE } from "../../db/schema";
+import { slaView } from "../../domain/sla";
 
 export type TicketRow = typeof tickets.$inferSelect;
 export interface Requester {
@@ -10,7 +10,7 @@ export interface Requester {
 
 /** The wire shape of a ticket (API.md "Tickets"). */
 export function toTicket(row: TicketRow, requester: Requester, now: Date) {
-  const overdue = row.slaNextDueAt !== NO_DUE && row.slaNextDueAt < now.toISOString();
+  const sla = slaView(row, now.toISOString());
   return {
     id: row.id,
     number: row.number,
@@ -33,8 +33,11 @@ export function toTicket(row: TicketRow, requester: Requester, now: Date) {
     sla: {
       policy: row.slaPolicy,
       first_response_due_at: row.firstResponseDueAt,
+      next_response_due_at: sla.nextResponseDueAt,
       resolution_due_at: row.resolutionDueAt,
-      breached: row.slaBreached || overdue,
+      breached: row.slaBreached || sla.breaches.length > 0,
+      breaches: sla.breaches,
+      at_risk: sla.atRisk,
       paused: row.slaPausedAt !== null,
     },
   };

@@ -1,8 +1,8 @@
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, or, sql, type SQL, type AnyColumn } from "drizzle-orm";
 import { runBatch, type BatchItem } from "../../db/client";
-import { NO_DUE, slaPolicies, ticketCounters, ticketHistory, tickets, ticketTags, teams, users, type TicketPriority } from "../../db/schema";
+import { ticketCounters, ticketHistory, tickets, ticketTags, teams, users, type TicketPriority } from "../../db/schema";
 import { type Actor, can, canSeeTicket, isStaff } from "../../domain/permissions";
-import { dueDates, type SlaTargets } from "../../domain/sla";
+import { openSla } from "../../domain/sla";
 import { formatTicketNumber, ticketDay, TICKET_NUMBER_PATTERN } from "../../domain/ticket-number";
 import {
   applyEdit,
@@ -15,7 +15,7 @@ import {
 } from "../../domain/ticket-update";
 import { decodeCursor, encodeCursor, type CursorKey } from "../../lib/cursor";
 import { AppError, forbidden, notFound, validation } from "../../lib/errors";
-import { idempotent, type RecordResponse } from "../../lib/idempotency";
+import { idempotent, type RecordResponse, type StoredResponse } from "../../lib/idempotency";
 import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { eventActor, eventWrites, publish, type TicketEvent } from "../../events/ticket-events";
@@ -26,9 +26,15 @@ import { isUniqueViolation } from "../auth/auth.service";
 import { signingSecret } from "../auth/tokens";
 import type { TicketListQuery, TicketSort } from "./tickets.schemas";
 import { toTicket, type Requester, type Ticket, type TicketRow } from "./tickets.serialize";
+import { slaColumnWrites, termsFor, termsOfTicket } from "../sla/sla.service";
+import { autoAssign, routeOnCreate } from "../teams/routing.service";
+import type { RoutingReason } from "../../domain/routing";
 
 const requesterColumns = { id: users.id, name: users.name, email: users.email };
-const MAX_WRITE_ATTEMPTS = 3;
+// A lost race means another writer committed, so each round of retries lets at least one through:
+// N writers racing on one ticket all land within N attempts. 10 covers the bursts one ticket sees on
+// paths the ticket room does not serialise (mail, cron, rules); beyond that the caller gets a 409.
+const MAX_WRITE_ATTEMPTS = 10;
 
 // ---------------------------------------------------------------- reading
 
@@ -48,7 +54,9 @@ async function loadTicket(ctx: ServiceContext, ref: string): Promise<{ row: Tick
 export async function findVisibleTicket(ctx: ServiceContext, ref: string) {
   const found = await loadTicket(ctx, ref);
   // mailParticipantOf: a Cc'd participant's mail reply, already checked by src/email/resolve-ticket.ts.
-  if (!found || !(canSeeTicket(actorOf(ctx), found.row) || ctx.mailParticipantOf === found.row.id)) throw notFound("Ticket");
+  // No actor is the system (cron jobs, SLA escalation), which works on every ticket.
+  const visible = !ctx.actor || canSeeTicket(ctx.actor, found?.row ?? { requesterId: "" }) || ctx.mailParticipantOf === found?.row.id;
+  if (!found || !visible) throw notFound("Ticket");
   return found;
 }
 
@@ -159,14 +167,6 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery) {
   };
 }
 
-// ---------------------------------------------------------------- SLA policy
-
-async function policyFor(ctx: ServiceContext, priority: TicketPriority): Promise<SlaTargets> {
-  const [policy] = await ctx.db.select().from(slaPolicies).where(eq(slaPolicies.priority, priority)).limit(1);
-  if (!policy) throw new AppError("INTERNAL_ERROR", `No SLA policy for priority ${priority}`);
-  return { name: policy.name, firstResponseMinutes: policy.firstResponseMinutes, resolutionMinutes: policy.resolutionMinutes };
-}
-
 // ---------------------------------------------------------------- writing
 
 export function historyInsert(
@@ -201,6 +201,10 @@ export interface CreateTicketInput {
   tags: string[];
   requester_email?: string | undefined;
   requester_name?: string | undefined;
+  /** Staff who may move tickets between teams (manager+) file it into a team. */
+  team_id?: string | undefined;
+  /** Route it at once by the team's strategy (the team's `auto_assign_on_create` does so too). */
+  auto_assign?: boolean | undefined;
 }
 
 /** The requester of a new ticket: the caller, or (staff only) someone named by email, created as a customer if unknown. */
@@ -239,14 +243,20 @@ export interface CreateTicketOptions {
   extra?: (ticket: TicketRow) => BatchItem[];
 }
 
-export async function createTicket(ctx: ServiceContext, input: CreateTicketInput, idempotencyKey?: string, options: CreateTicketOptions = {}) {
-  return idempotent(ctx, idempotencyKey, { method: "POST", path: "/tickets", body: input }, async (record: RecordResponse) => {
+export async function createTicket(
+  ctx: ServiceContext,
+  input: CreateTicketInput,
+  idempotencyKey?: string,
+  options: CreateTicketOptions = {},
+): Promise<StoredResponse<Ticket> & { replayed?: boolean }> {
+  return idempotent(ctx, idempotencyKey, { method: "POST", path: "/tickets", body: input }, async (record: RecordResponse): Promise<StoredResponse<Ticket>> => {
     const actor = actorOf(ctx);
     const { requester, insert: requesterInsert } = await resolveRequester(ctx, input);
-    const targets = await policyFor(ctx, input.priority);
+    const routed = await routeOnCreate(ctx, input);
+    const terms = await termsFor(ctx, { priority: input.priority, category: input.category ?? null, channel: input.channel });
     const number = await nextTicketNumber(ctx);
     const now = ctx.now.toISOString();
-    const due = dueDates(targets, { createdAt: now, pausedMs: 0 });
+    const { status: _s, createdAt: _c, firstResponseAt: _f, resolvedAt: _r, ...sla } = openSla(terms, now);
     const row: TicketRow = {
       id: newId(ctx.now.getTime()),
       number,
@@ -259,8 +269,8 @@ export async function createTicket(ctx: ServiceContext, input: CreateTicketInput
       channel: input.channel,
       tags: input.tags,
       requesterId: requester.id,
-      assigneeId: null,
-      teamId: null,
+      assigneeId: routed?.assigneeId ?? null,
+      teamId: routed?.teamId ?? null,
       createdById: actor.id,
       version: 1,
       createdAt: now,
@@ -269,17 +279,15 @@ export async function createTicket(ctx: ServiceContext, input: CreateTicketInput
       resolvedAt: null,
       closedAt: null,
       deletedAt: null,
-      slaPolicy: targets.name,
-      firstResponseDueAt: due.firstResponseDueAt,
-      resolutionDueAt: due.resolutionDueAt,
-      slaPausedAt: null,
-      slaPausedMs: 0,
-      slaBreached: false,
-      slaNextDueAt: due.firstResponseDueAt,
+      ...sla,
+      slaPolicy: terms.targets.name,
+      slaTargets: terms.targets,
+      slaCalendarId: terms.calendarId,
     };
     const ticket = toTicket(row, requester, ctx.now);
     const response = { status: 201 as const, body: ticket, headers: { Location: `/api/v1/tickets/${row.id}`, ETag: `"${row.version}"` } };
     const events: TicketEvent[] = [{ type: "ticket.created", ticket, actor: eventActor(actor) }];
+    if (row.assigneeId) events.push({ type: "ticket.assigned", ticket, assignee_id: row.assigneeId, actor: null, internal: true });
     const created = {
       subject: row.subject,
       status: row.status,
@@ -288,8 +296,9 @@ export async function createTicket(ctx: ServiceContext, input: CreateTicketInput
       channel: row.channel,
       tags: row.tags,
       requester_id: requester.id,
+      ...(row.teamId ? { team_id: row.teamId } : {}),
     };
-    await runBatch(ctx.db, [
+    const batch = runBatch(ctx.db, [
       ...requesterInsert,
       ctx.db.insert(tickets).values(row),
       ...tagWrites(ctx, row.id, row.tags, false),
@@ -300,14 +309,30 @@ export async function createTicket(ctx: ServiceContext, input: CreateTicketInput
         bumpsVersion: true,
         changes: Object.fromEntries(Object.entries(created).map(([k, v]) => [k, [null, v]])),
       }),
+      ...(routed?.reason ? routedHistory(ctx, row.id, routed.assigneeId, routed.reason) : []),
       auditInsert(ctx, { action: "ticket.created", entityType: "ticket", entityId: row.id, changes: { number: [null, number], ...Object.fromEntries(Object.entries(created).map(([k, v]) => [k, [null, v]])) } }),
       ...eventWrites(ctx, events),
       ...(options.extra?.(row) ?? []),
       ...record(response),
     ]);
+    try {
+      await batch;
+    } catch (err) {
+      // A concurrent create just made this new requester: start over, filing the ticket under them
+      // (the second pass finds the user, so it never comes back here).
+      if (requesterInsert.length && isUniqueViolation(err) && /users\.email/.test(String((err as { cause?: unknown }).cause ?? "") + String((err as Error).message))) {
+        return createTicket(ctx, input, idempotencyKey, options);
+      }
+      throw err;
+    }
     await publish(ctx, events);
     return response;
   });
+}
+
+/** The routing decision of a new ticket, recorded like any assignment: who (or the team queue) and why. */
+function routedHistory(ctx: ServiceContext, ticketId: string, assigneeId: string | null, reason: RoutingReason): BatchItem[] {
+  return [historyInsert(ctx, { ticketId, type: "assigned", version: 1, bumpsVersion: false, changes: { assignee_id: [null, assigneeId], reason }, internal: true })];
 }
 
 const stateOf = (row: TicketRow): TicketState => ({
@@ -331,6 +356,20 @@ const stateOf = (row: TicketRow): TicketState => ({
   slaPausedMs: row.slaPausedMs,
   slaBreached: row.slaBreached,
   slaNextDueAt: row.slaNextDueAt,
+  nextResponseDueAt: row.nextResponseDueAt,
+  nextResponseStartedMs: row.nextResponseStartedMs,
+  firstResponseBreached: row.firstResponseBreached,
+  nextResponseBreached: row.nextResponseBreached,
+  resolutionBreached: row.resolutionBreached,
+  slaAnnounced: row.slaAnnounced,
+  slaWarned: row.slaWarned,
+  slaEscalated: row.slaEscalated,
+  slaAtRiskAt: row.slaAtRiskAt,
+  slaCheckAt: row.slaCheckAt,
+  firstResponseMinutes: row.firstResponseMinutes,
+  resolutionMinutes: row.resolutionMinutes,
+  slaTargets: row.slaTargets,
+  slaCalendarId: row.slaCalendarId,
 });
 
 /** Checks that a new assignee is active staff and a new team exists. */
@@ -373,6 +412,8 @@ export interface ChangeOptions {
   /** The version the caller based the edit on (If-Match). */
   baseVersion?: number | undefined;
   implied?: boolean;
+  /** A public message that comes with the change, for the SLA clock (a customer's reply reopening the ticket). */
+  message?: "staff" | "customer";
   /** Further writes that belong to the same change (a comment). */
   extra?: (ticket: TicketRow) => BatchItem[];
   /** Further events of the same change (a comment's `comment.created`). */
@@ -386,7 +427,8 @@ export interface ChangeOptions {
  * unique (ticket, version); the loser re-reads and merges again.
  */
 export async function changeTicket(ctx: ServiceContext, ref: string, edit: TicketEdit, options: ChangeOptions) {
-  const actor = actorOf(ctx);
+  // Null: the system (auto-close, SLA escalation): any change the workflow allows, no role rules.
+  const actor = ctx.actor;
   for (let attempt = 1; ; attempt++) {
     const { row, requester } = await findVisibleTicket(ctx, ref);
     const current = stateOf(row);
@@ -394,12 +436,20 @@ export async function changeTicket(ctx: ServiceContext, ref: string, edit: Ticke
       await refuseConflicts(ctx, row, requester, current, edit, options.baseVersion);
     }
     const fields = effectiveChanges(current, edit);
-    const targetsNeeded = fields.includes("priority") ? await policyFor(ctx, edit.priority!) : await policyFor(ctx, current.priority);
+    const terms = await termsOfTicket(ctx, row);
+    // Re-prioritised or re-categorised: the policy that fits now, with today's business hours.
+    const retarget =
+      fields.includes("priority") || fields.includes("category")
+        ? await termsFor(ctx, { priority: edit.priority ?? current.priority, category: edit.category !== undefined ? edit.category : current.category, channel: row.channel })
+        : undefined;
     const result = applyEdit({
       actor,
       current,
       edit,
-      targetsFor: () => targetsNeeded,
+      targetsFor: () => retarget?.targets ?? terms.targets,
+      terms,
+      retarget,
+      message: options.message,
       reopenWindowDays: Number(ctx.env.REOPEN_WINDOW_DAYS) || 7,
       now: ctx.now,
       implied: options.implied ?? false,
@@ -419,7 +469,7 @@ export async function changeTicket(ctx: ServiceContext, ref: string, edit: Ticke
     };
     const changes: Record<string, unknown> = {};
     for (const f of changed) changes[toWire(f)] = result.changes[f];
-    const { id: _id, ...set } = next;
+    const set = slaColumnWrites(row, next);
     const ticket = toTicket(next, requester, ctx.now);
     const events: TicketEvent[] = [];
     if (bumps) {
@@ -437,20 +487,34 @@ export async function changeTicket(ctx: ServiceContext, ref: string, edit: Ticke
               auditInsert(ctx, { action: `ticket.${options.type}`, entityType: "ticket", entityId: row.id, changes: { ...changes, ...options.note } }),
             ]
           : []),
-        ctx.db.update(tickets).set(set).where(and(eq(tickets.id, row.id), eq(tickets.version, row.version))),
+        // Also unchanged since the read: a comment's SLA stamp moves updated_at without a version.
+        ctx.db.update(tickets).set(set).where(and(eq(tickets.id, row.id), eq(tickets.version, row.version), eq(tickets.updatedAt, row.updatedAt))),
+        abortUnlessChanged(ctx),
         ...(changed.includes("tags") ? tagWrites(ctx, row.id, next.tags, true) : []),
         ...(options.extra?.(next) ?? []),
         ...eventWrites(ctx, events),
       ]);
     } catch (err) {
-      if (isUniqueViolation(err) && /ticket_history/.test(String((err as { cause?: unknown }).cause ?? "") + String((err as Error).message)) && attempt < MAX_WRITE_ATTEMPTS) continue;
-      if (isUniqueViolation(err)) throw new AppError("CONFLICT", "The ticket changed while this edit was applied; retry");
+      const lostRace = (isUniqueViolation(err) && /ticket_history/.test(String((err as { cause?: unknown }).cause ?? "") + String((err as Error).message))) || isStaleAbort(err);
+      if (lostRace && attempt < MAX_WRITE_ATTEMPTS) continue;
+      if (lostRace || isUniqueViolation(err)) throw new AppError("CONFLICT", "The ticket changed while this edit was applied; retry");
       throw err;
     }
     await publish(ctx, events);
     return { ticket, changes };
   }
 }
+
+/**
+ * A batch statement that fails when the statement before it changed no row, so the whole batch
+ * rolls back: D1 has no other way to make a batch conditional on an UPDATE's WHERE. abs() of the
+ * smallest integer is SQLite's one "integer overflow" error; changes() is not constant, so it is
+ * evaluated per run, after the UPDATE.
+ */
+function abortUnlessChanged(ctx: ServiceContext): BatchItem {
+  return ctx.db.run(sql.raw("SELECT abs(CASE WHEN changes() = 0 THEN -9223372036854775807 - 1 ELSE 0 END)"));
+}
+const isStaleAbort = (err: unknown) => /integer overflow/i.test(String((err as { cause?: unknown }).cause ?? "") + String((err as Error)?.message));
 
 async function refuseConflicts(ctx: ServiceContext, row: TicketRow, requester: Requester, current: TicketState, edit: TicketEdit, base: number) {
   if (base > row.version) {
@@ -473,11 +537,14 @@ export async function assignTicket(ctx: ServiceContext, ref: string, assigneeId:
   return changeTicket(ctx, ref, { assigneeId }, { type: "assigned", note: { reason: "manual" } });
 }
 
-/** `{strategy: "auto"}`: refused like any assignment the caller may not make, then 422 until routing exists. */
-export async function autoAssignTicket(ctx: ServiceContext, ref: string): Promise<never> {
-  await findVisibleTicket(ctx, ref);
-  if (!can(actorOf(ctx).role, "ticket.assign_self")) throw forbidden("Customers cannot assign tickets");
-  throw new AppError("INVALID_TRANSITION", "auto-assignment not configured");
+/**
+ * `{strategy: "auto"}`: the team's strategy picks the assignee (features/teams/routing.service).
+ * It assigns to others, so it is manager+ like any such assignment.
+ */
+export async function autoAssignTicket(ctx: ServiceContext, ref: string) {
+  const { row } = await findVisibleTicket(ctx, ref);
+  if (!can(actorOf(ctx).role, "ticket.assign_any")) throw forbidden("Only managers and admins auto-assign tickets");
+  return autoAssign(ctx, row.id);
 }
 
 export async function escalateTicket(ctx: ServiceContext, ref: string, input: { reason: string; to_user_id?: string | undefined }) {
