@@ -26,6 +26,14 @@ describe("access tokens: security", () => {
     await expect401("garbage");
   });
 
+  it("reads the token from the Authorization header only, whatever the scheme's case", async () => {
+    const u = await makeUser("customer");
+    expect((await api("GET", "/api/v1/auth/me", { headers: { authorization: `bearer ${u.token}` } })).status).toBe(200);
+    // Tokens in URLs end up in logs and Referer headers: REST routes never read them there.
+    expectProblemShape(await api("GET", `/api/v1/auth/me?access_token=${u.token}`), 401, "UNAUTHORIZED");
+    expectProblemShape(await api("GET", `/api/v1/users?access_token=${u.token}`), 401, "UNAUTHORIZED");
+  });
+
   it("refuses an expired token", async () => {
     const u = await makeUser("customer");
     await expect401(await forgeToken({ sub: u.id, role: "customer", tv: 0 }, { expSecondsFromNow: -1 }));
