@@ -2,7 +2,7 @@
 // network, and drive real WebSocket clients (Node 22's global WebSocket). Plain Node ESM, no deps.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import os from "node:os";
@@ -29,17 +29,33 @@ export function freePort() {
   });
 }
 
+// What `npm start` needs of the project; node_modules is linked, not copied.
+const SNAPSHOT_ENTRIES = ["src", "migrations", "scripts", "wrangler.toml", "package.json", "tsconfig.json"];
+
+/**
+ * A copy of the project to run `npm start` from: wrangler dev reloads the Worker (dropping every
+ * WebSocket) whenever a watched file changes, and in a working tree others edit, that happens mid-run.
+ */
+function snapshot(dir) {
+  for (const entry of SNAPSHOT_ENTRIES) if (existsSync(path.join(ROOT, entry))) cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
+  symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+  return dir;
+}
+
 /**
  * `npm start` on a free port with its own throw-away state directory, resolved once the demo is
  * seeded (its banner is printed). Returns { baseUrl, pid, stop }. With BASE_URL set, uses that server.
+ * Runs from a snapshot of the project unless SNAPSHOT=0 (see snapshot()).
  */
 export async function startServer({ log = () => {}, persistTo } = {}) {
   if (process.env.BASE_URL) return { baseUrl: process.env.BASE_URL.replace(/\/$/, ""), pid: null, stop: async () => {} };
   const port = await freePort();
-  const state = persistTo ?? mkdtempSync(path.join(os.tmpdir(), "edgedesk-blackbox-"));
-  log(`npm start on port ${port} (state in ${state}) …`);
+  const work = mkdtempSync(path.join(os.tmpdir(), "edgedesk-blackbox-"));
+  const state = persistTo ?? path.join(work, "state");
+  const cwd = process.env.SNAPSHOT === "0" ? ROOT : snapshot(path.join(work, "app"));
+  log(`npm start on port ${port} (${cwd === ROOT ? "the working tree" : `a snapshot in ${cwd}`}, state in ${state}) …`);
   const child = spawn(process.platform === "win32" ? "npm.cmd" : "npm", ["start"], {
-    cwd: ROOT,
+    cwd,
     env: { ...process.env, PORT: String(port), PERSIST_TO: state },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true, // its own process group, so stop() ends wrangler and workerd with it
@@ -75,7 +91,7 @@ export async function startServer({ log = () => {}, persistTo } = {}) {
         /* gone */
       }
     }
-    if (!persistTo) rmSync(state, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
   };
   try {
     await ready;
