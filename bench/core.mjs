@@ -12,7 +12,7 @@ const GET_SAMPLE = 2_000;
 const COMMENT_SAMPLE = 500;
 
 /** @param {import("./run.mjs").BenchContext} ctx */
-export async function run({ tokens, db, measure, log }) {
+export async function run({ tokens, db, measure, probe, request, log }) {
   const ids = (await db.prepare(`SELECT id FROM tickets WHERE deleted_at IS NULL ORDER BY random() LIMIT ${GET_SAMPLE}`).all()).results.map((r) => r.id);
   // Staff reply to tickets still in the queue (closed or cancelled ones refuse public replies).
   const open = (
@@ -44,6 +44,35 @@ export async function run({ tokens, db, measure, log }) {
   await list("list assignee=me", "?assignee_id=me", "agent", "the busiest agent");
   await list("list sort=sla_due", "?sort=sla_due", "agent");
   await list("list as customer", "", "customer", "a frequent requester: own tickets only");
+
+  // The list's other filters and sorts (API.md "Tickets"), rows only: each should read about its page.
+  const team = (await db.prepare("SELECT id FROM teams ORDER BY created_at LIMIT 1").first("id")) ?? "none";
+  const monthAgo = new Date(Date.now() - 30 * 24 * 3600_000).toISOString();
+  const probes = [
+    ["page 2 (cursor)", "", "agent"],
+    ["sort=priority", "?sort=priority", "agent"],
+    ["sort=-updated_at", "?sort=-updated_at", "agent"],
+    ["status=open&sort=sla_due", "?status=open&sort=sla_due", "agent"],
+    ["status=open,in_progress", "?status=open,in_progress", "agent"],
+    ["unassigned open", "?assignee_id=none&status=open", "agent"],
+    ["assignee=me&status=open", "?assignee_id=me&status=open", "agent"],
+    ["team", `?team_id=${team}`, "agent"],
+    ["category=billing", "?category=billing", "agent"],
+    ["channel=social", "?channel=social", "agent"],
+    ["tag=vip", "?tag=vip", "agent"],
+    ["breached=true", "?breached=true", "agent"],
+    ["created_after (30 days)", `?created_after=${encodeURIComponent(monthAgo)}`, "agent"],
+    ["customer status=closed", "?status=closed", "customer"],
+  ];
+  for (const [name, query, as] of probes) {
+    let path = `/api/v1/tickets${query}`;
+    if (name.startsWith("page 2")) {
+      const first = await request({ path, token: tokens.agent });
+      const cursor = JSON.parse(first.body).next_cursor;
+      path = `${path}?cursor=${encodeURIComponent(cursor)}`;
+    }
+    await probe({ name: `list ${name}`, route: `GET ${path.length > 80 ? `${path.slice(0, 80)}…` : path}`, as, request: () => ({ path, token: tokens[as] }), goals: { rowsRead: LIST_GOALS.rowsRead } });
+  }
 
   await measure({
     name: "create ticket",

@@ -37,6 +37,7 @@ import { BENCH_SECRETS, ROOT, STATE, buildBundle, startServer } from "./lib/serv
  * @property {import("miniflare").Miniflare} mf
  * @property {D1Database} db  the D1 binding, from Node (setup queries; not measured)
  * @property {(scenario: Scenario) => Promise<object>} measure  load-tests a scenario and records it in the report
+ * @property {(scenario: Scenario) => Promise<void>} probe  records a scenario for the rows pass only (no load test)
  * @property {(req: object) => Promise<{status: number, headers: object, body: string}>} request  one request (setup)
  * @property {boolean} quick  true under --scale < 1 (modules may shorten their own work)
  *
@@ -55,6 +56,9 @@ import { BENCH_SECRETS, ROOT, STATE, buildBundle, startServer } from "./lib/serv
 // side give a CPU figure stable to about ±0.1 ms on a quiet machine.
 const REPLAY_ROUNDS = 4;
 const REPLAY_SETTINGS = { durationMs: 1_500, maxRequests: 3_000, warmupRequests: 20 };
+
+// Probes send the same request every time: a few samples show its rows.
+const PROBE_SAMPLES = 3;
 
 const { values: args } = parseArgs({
   options: {
@@ -169,7 +173,10 @@ if (sameSeed(seedRecord) && (await ticketCount(server.db)) >= sizes.tickets) {
 report.seed = seedRecord;
 
 // Table sizes at the start of the run (count(*) is fine here: setup, not a request path).
-const tables = (await server.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name <> 'd1_migrations' ORDER BY name").all()).results.map((r) => r.name);
+const master = (await server.db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name <> 'd1_migrations' ORDER BY name").all()).results;
+// FTS5 shadow tables (<virtual table>_data, _idx, …) are implementation detail: only the virtual table is listed.
+const virtual = master.filter((r) => /^CREATE VIRTUAL TABLE/i.test(r.sql ?? "")).map((r) => r.name);
+const tables = master.map((r) => r.name).filter((n) => !virtual.some((v) => n.startsWith(`${v}_`)));
 for (const t of tables) {
   try {
     report.tableSizes[t] = await server.db.prepare(`SELECT count(*) AS n FROM "${t}"`).first("n");
@@ -210,6 +217,18 @@ function contextFor(moduleName, srv) {
     db: srv.db,
     quick: scale < 1,
     request: (req) => send(agent, srv.baseUrl, req),
+    // Rows pass only (no load test): for the many filter/sort combinations whose row counts matter
+    // more than their speed. Requests must not depend on this instance (a cursor signed here is fine:
+    // the second instance has the same JWT_SECRET).
+    probe: async (scenario) => {
+      const { request: _request, ...described } = scenario;
+      const entry = { module: moduleName, probe: true, ...described, load: null, rows: null };
+      Object.defineProperties(entry, {
+        request: { value: scenario.request, enumerable: false },
+        rowsPass: { value: true, enumerable: false },
+      });
+      report.results.push(entry);
+    },
     measure: async (scenario) => {
       log(`${moduleName}: ${scenario.name} …`);
       const load = await runLoad({ baseUrl: srv.baseUrl, scenario, workerdPids: srv.workerdPids, defaults: settings });
@@ -257,7 +276,7 @@ if (sampled.length) {
   const metered = await startServer({ log, verbose: args.verbose, extraBindings: { D1_METRICS: "1" } });
   await login(metered.baseUrl);
   for (const s of sampled) {
-    s.rows = await sampleRows({ baseUrl: metered.baseUrl, scenario: s, samples: settings.samples });
+    s.rows = await sampleRows({ baseUrl: metered.baseUrl, scenario: s, samples: s.probe ? Math.min(settings.samples, PROBE_SAMPLES) : settings.samples });
     s.planIssues = await explainStatements(metered.db, s.rows.statements, report.tableSizes);
     if (s.rows.firstError) report.notes.push(`${s.name}: rows pass: ${s.rows.firstError}`);
     log(`${s.module}: ${s.name}: rows read ${s.rows.rowsRead.mean?.toFixed(1)} (max ${s.rows.rowsRead.max}), written ${s.rows.rowsWritten.mean?.toFixed(1)}${s.planIssues.length ? `; plan: ${s.planIssues.join(" | ")}` : ""}`);

@@ -28,7 +28,8 @@ export function buildBundle(log) {
     maxBuffer: 64 * 1024 * 1024,
   });
   if (r.status !== 0) {
-    throw new Error(`wrangler deploy --dry-run failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+    // No silent fallback to an older bundle: it would measure code that is not the working tree's.
+    throw new Error(`wrangler deploy --dry-run failed (exit ${r.status}); fix the build, or pass --no-build to measure the last bundle:\n${r.stdout}\n${r.stderr}`);
   }
   const size = readFileSync(path.join(DIST, "index.js")).length;
   log(`bundle built: ${path.relative(ROOT, DIST)}/index.js (${(size / 1024).toFixed(0)} KiB)`);

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, or, sql, type SQL, type AnyColumn } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, or, sql, type SQL, type AnyColumn } from "drizzle-orm";
 import { runBatch, type BatchItem } from "../../db/client";
 import { ticketCounters, ticketHistory, tickets, ticketTags, teams, users, type TicketPriority } from "../../db/schema";
 import { type Actor, can, canSeeTicket, isStaff } from "../../domain/permissions";
@@ -104,7 +104,10 @@ function after(spec: SortSpec, key: CursorKey): SQL {
     const cmp = col.dir === "asc" ? gt(col.column, values[i]) : lt(col.column, values[i]);
     clauses.push(and(...eqs, cmp)!);
   }
-  return or(...clauses)!;
+  // The redundant bound on the first column lets SQLite seek into the index at the cursor; with the
+  // OR alone it walks the index from the top and re-reads every earlier page (bench: page 2 read 128 rows).
+  const first = spec.columns[0]!;
+  return and(first.dir === "asc" ? gte(first.column, values[0]) : lte(first.column, values[0]), or(...clauses))!;
 }
 
 export async function listTickets(ctx: ServiceContext, q: TicketListQuery) {
