@@ -104,8 +104,10 @@ CREATE TABLE `search_query_stats` (
 -- part of the MATCH itself: a customer's query is intersected with their own token's posting list
 -- inside FTS5 instead of ranking everyone's matches and filtering afterwards.
 --
--- Tokens (src/features/search/search.query.ts builds the same ones):
+-- Tokens (src/domain/search-query.ts builds the same ones):
 --   'u' || hex(user_id) || '0'  the owner: a ticket's requester; on comments, only public ones carry it
+--   's<status>0', 'p<priority>0' a ticket's status (underscore dropped) and priority, so the search
+--                               filters are intersections inside FTS5 too (`sopen0`, `pcritical0`)
 --   'staff0'                    an internal note / an article only staff may read
 --   'published0', 'public0'     article states
 -- hex() keeps any id one token, and the trailing digit keeps the porter stemmer from touching it.
@@ -120,11 +122,11 @@ CREATE TABLE `search_query_stats` (
 -- word reads one posting list instead of merging every word that starts with it.
 
 CREATE VIEW `tickets_search_source` AS
-	SELECT rowid AS doc_id, subject, description, 'u' || hex(requester_id) || '0' AS owner
+	SELECT rowid AS doc_id, subject, description, 'u' || hex(requester_id) || '0 s' || replace(status, '_', '') || '0 p' || priority || '0' AS facets
 	FROM tickets WHERE deleted_at IS NULL;
 --> statement-breakpoint
 CREATE VIRTUAL TABLE `tickets_fts` USING fts5(
-	subject, description, owner,
+	subject, description, facets,
 	content = 'tickets_search_source', content_rowid = 'doc_id',
 	tokenize = 'porter unicode61 remove_diacritics 2', prefix = '3'
 );
@@ -159,22 +161,25 @@ CREATE VIRTUAL TABLE `kb_articles_fts` USING fts5(
 
 -- An external-content 'delete' must be given exactly the values that were indexed, so every
 -- trigger deletes with the OLD row and only while that row was in the index (ticket not deleted).
--- Updates fire only when an indexed value changed: changeTicket rewrites every column, and a
--- status change must not re-tokenise a 50,000-character description.
+-- Updates fire only when an indexed value changed: changeTicket rewrites every column, and an
+-- assignment or SLA stamp must not re-tokenise a 50,000-character description. A status or
+-- priority change does re-index the ticket (its facet tokens): a few per ticket's life, against a
+-- filtered search that would otherwise read every match to find the open ones.
 
 CREATE TRIGGER `tickets_fts_ai` AFTER INSERT ON `tickets` WHEN new.deleted_at IS NULL BEGIN
-	INSERT INTO tickets_fts(rowid, subject, description, owner)
-	VALUES (new.rowid, new.subject, new.description, 'u' || hex(new.requester_id) || '0');
+	INSERT INTO tickets_fts(rowid, subject, description, facets)
+	VALUES (new.rowid, new.subject, new.description, 'u' || hex(new.requester_id) || '0 s' || replace(new.status, '_', '') || '0 p' || new.priority || '0');
 END;
 --> statement-breakpoint
-CREATE TRIGGER `tickets_fts_au_content` AFTER UPDATE OF subject, description, requester_id ON `tickets`
+CREATE TRIGGER `tickets_fts_au_content` AFTER UPDATE OF subject, description, requester_id, status, priority ON `tickets`
 WHEN old.deleted_at IS NULL AND new.deleted_at IS NULL
-	AND (old.subject IS NOT new.subject OR old.description IS NOT new.description OR old.requester_id IS NOT new.requester_id)
+	AND (old.subject IS NOT new.subject OR old.description IS NOT new.description OR old.requester_id IS NOT new.requester_id
+		OR old.status IS NOT new.status OR old.priority IS NOT new.priority)
 BEGIN
-	INSERT INTO tickets_fts(tickets_fts, rowid, subject, description, owner)
-	VALUES ('delete', old.rowid, old.subject, old.description, 'u' || hex(old.requester_id) || '0');
-	INSERT INTO tickets_fts(rowid, subject, description, owner)
-	VALUES (new.rowid, new.subject, new.description, 'u' || hex(new.requester_id) || '0');
+	INSERT INTO tickets_fts(tickets_fts, rowid, subject, description, facets)
+	VALUES ('delete', old.rowid, old.subject, old.description, 'u' || hex(old.requester_id) || '0 s' || replace(old.status, '_', '') || '0 p' || old.priority || '0');
+	INSERT INTO tickets_fts(rowid, subject, description, facets)
+	VALUES (new.rowid, new.subject, new.description, 'u' || hex(new.requester_id) || '0 s' || replace(new.status, '_', '') || '0 p' || new.priority || '0');
 END;
 --> statement-breakpoint
 -- A new requester takes over the ticket's public comments in the index.
@@ -191,8 +196,8 @@ END;
 CREATE TRIGGER `tickets_fts_au_deleted` AFTER UPDATE OF deleted_at ON `tickets`
 WHEN old.deleted_at IS NULL AND new.deleted_at IS NOT NULL
 BEGIN
-	INSERT INTO tickets_fts(tickets_fts, rowid, subject, description, owner)
-	VALUES ('delete', old.rowid, old.subject, old.description, 'u' || hex(old.requester_id) || '0');
+	INSERT INTO tickets_fts(tickets_fts, rowid, subject, description, facets)
+	VALUES ('delete', old.rowid, old.subject, old.description, 'u' || hex(old.requester_id) || '0 s' || replace(old.status, '_', '') || '0 p' || old.priority || '0');
 	INSERT INTO comments_fts(comments_fts, rowid, body, scope)
 	SELECT 'delete', c.rowid, c.body, CASE WHEN c.internal THEN 'staff0' ELSE 'u' || hex(old.requester_id) || '0' END
 	FROM comments c WHERE c.ticket_id = old.id;
@@ -201,16 +206,16 @@ END;
 CREATE TRIGGER `tickets_fts_au_restored` AFTER UPDATE OF deleted_at ON `tickets`
 WHEN old.deleted_at IS NOT NULL AND new.deleted_at IS NULL
 BEGIN
-	INSERT INTO tickets_fts(rowid, subject, description, owner)
-	VALUES (new.rowid, new.subject, new.description, 'u' || hex(new.requester_id) || '0');
+	INSERT INTO tickets_fts(rowid, subject, description, facets)
+	VALUES (new.rowid, new.subject, new.description, 'u' || hex(new.requester_id) || '0 s' || replace(new.status, '_', '') || '0 p' || new.priority || '0');
 	INSERT INTO comments_fts(rowid, body, scope)
 	SELECT c.rowid, c.body, CASE WHEN c.internal THEN 'staff0' ELSE 'u' || hex(new.requester_id) || '0' END
 	FROM comments c WHERE c.ticket_id = new.id;
 END;
 --> statement-breakpoint
 CREATE TRIGGER `tickets_fts_ad` AFTER DELETE ON `tickets` WHEN old.deleted_at IS NULL BEGIN
-	INSERT INTO tickets_fts(tickets_fts, rowid, subject, description, owner)
-	VALUES ('delete', old.rowid, old.subject, old.description, 'u' || hex(old.requester_id) || '0');
+	INSERT INTO tickets_fts(tickets_fts, rowid, subject, description, facets)
+	VALUES ('delete', old.rowid, old.subject, old.description, 'u' || hex(old.requester_id) || '0 s' || replace(old.status, '_', '') || '0 p' || old.priority || '0');
 END;
 --> statement-breakpoint
 CREATE TRIGGER `comments_fts_ai` AFTER INSERT ON `comments` BEGIN

@@ -46,9 +46,10 @@ export const normalisedQuery = (words: string[]) => words.join(" ");
  * All words must match (implicit AND); the last one may be a prefix. `columns` restricts the match
  * to the searchable text columns, so the visibility-token columns are never matched by user text.
  */
-export function allWordsExpression(words: string[], columns: string[]): string | null {
+export function allWordsExpression(words: string[], columns: string[], options: { prefix: boolean } = { prefix: true }): string | null {
   if (!words.length) return null;
-  const terms = words.map((w, i) => (i === words.length - 1 && [...w].length >= MIN_PREFIX_CHARS ? `${quote(w)}*` : quote(w)));
+  const last = words.length - 1;
+  const terms = words.map((w, i) => (options.prefix && i === last && [...w].length >= MIN_PREFIX_CHARS ? `${quote(w)}*` : quote(w)));
   return `${columnFilter(columns)} : (${terms.join(" ")})`;
 }
 
@@ -62,6 +63,10 @@ const columnFilter = (columns: string[]) => (columns.length === 1 ? columns[0]! 
 
 /** Narrows an expression to documents carrying a visibility token (see migration 0003). */
 export const withToken = (expression: string, column: string, token: string) => `${expression} AND ${column} : ${quote(token)}`;
+
+/** Narrows an expression to documents carrying any of the tokens (a filter's allowed values). */
+export const withAnyToken = (expression: string, column: string, tokens: string[]) =>
+  tokens.length ? `${expression} AND ${column} : (${tokens.map(quote).join(" OR ")})` : expression;
 
 // ---------------------------------------------------------------- visibility tokens
 
@@ -77,6 +82,9 @@ function hex(text: string): string {
  * migration's views and triggers (SQLite's hex() is upper case; the tokenizer folds case).
  */
 export const ownerToken = (userId: string) => `u${hex(userId)}0`;
+/** A ticket's status and priority as facet tokens: `'s' || replace(status, '_', '') || '0'`, `'p' || priority || '0'`. */
+export const statusToken = (status: string) => `s${status.replaceAll("_", "")}0`;
+export const priorityToken = (priority: string) => `p${priority}0`;
 /** Internal notes and articles only staff may read. */
 export const STAFF_TOKEN = "staff0";
 /** Published articles (public or internal). */

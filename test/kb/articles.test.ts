@@ -145,7 +145,8 @@ describe("reading articles", () => {
     expect(second.body.next_cursor).toBeNull();
     const tagged = await api("GET", `/api/v1/kb/articles?tag=${tag}`, { token: customer.token });
     expect(tagged.body.data.map((a: { id: string }) => a.id)).toEqual([made[1]]);
-    expectProblem(await api("GET", `/api/v1/kb/articles?cursor=${first.body.next_cursor}x`), 400, "VALIDATION_ERROR");
+    const c = first.body.next_cursor as string;
+    expectProblem(await api("GET", `/api/v1/kb/articles?cursor=${c[0] === "A" ? "B" : "A"}${c.slice(1)}`), 400, "VALIDATION_ERROR");
     expectProblem(await api("GET", "/api/v1/kb/articles?limit=101"), 400, "VALIDATION_ERROR");
   });
 

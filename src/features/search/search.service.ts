@@ -6,18 +6,18 @@ import { sha256Hex } from "../../lib/crypto";
 import { validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { signingSecret } from "../auth/tokens";
-import { articleScopeFor, rankArticles, rankComments, rankTickets, type RankedHit, type TicketFilters } from "./search.fts";
+import { articleScopeFor, MAX_RANKED_MATCHES, rankArticles, rankComments, rankTickets, type RankedHit, type TicketFilters } from "./search.fts";
 
 export const SEARCH_TYPES = ["tickets", "comments", "articles"] as const;
 export type SearchType = (typeof SEARCH_TYPES)[number];
 
 /**
- * How deep a search pages, per result type. bm25 ranks every match anyway; paging is an offset into
- * that order (kept in the signed cursor), and an offset costs the skipped rows' joins. Past the 500
- * best matches of a type a user refines the query rather than paging on; the cap keeps the deepest
- * page's reads bounded.
+ * How deep a search pages, per result type: as deep as tickets and comments are ranked. Paging is
+ * an offset into the ranked order (kept in the signed cursor; bm25 scores are floats that move as
+ * the corpus changes, so a keyset on them would be no steadier), and an offset costs the skipped
+ * rows' joins, so the cap also bounds the deepest page's reads.
  */
-export const MAX_SEARCH_DEPTH = 500;
+export const MAX_SEARCH_DEPTH = MAX_RANKED_MATCHES;
 
 export interface SearchParams {
   q: string;

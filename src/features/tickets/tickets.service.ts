@@ -119,7 +119,7 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery) {
   } else if (q.requester_id) where.push(eq(tickets.requesterId, q.requester_id));
   if (q.q !== undefined) {
     // Full text (search.fts.ts): visibility is inside the match too; a query of no words finds nothing.
-    const text = ticketTextCondition(actor, searchWords(q.q));
+    const text = await ticketTextCondition(ctx, actor, searchWords(q.q));
     if (!text) return { data: [], next_cursor: null };
     where.push(text);
   }
