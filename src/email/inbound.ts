@@ -8,24 +8,36 @@ import type { Bindings } from "../env";
 import { ingestMail, type IngestOutcome } from "./ingest";
 import { mailSettings } from "./settings";
 
-/** Reads a stream to its end, or gives up (cancelling it) as soon as it passes `cap` bytes. */
-export async function readCapped(stream: ReadableStream<Uint8Array>, cap: number): Promise<Uint8Array | null> {
+/**
+ * Reads a stream to its end, or gives up (cancelling it) as soon as it passes `cap` bytes. With the
+ * size announced up front (Email Routing's rawSize) the bytes go straight into one buffer of that
+ * size: a 25 MiB mail then costs 25 MiB here, not chunks plus a copy (the isolate has 128 MB).
+ */
+export async function readCapped(stream: ReadableStream<Uint8Array>, cap: number, announced?: number): Promise<Uint8Array | null> {
   const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
+  const exact = typeof announced === "number" && announced >= 0 && announced <= cap ? new Uint8Array(announced) : null;
+  let filled = 0; // bytes in `exact`, all before any in `overflow`
+  const overflow: Uint8Array[] = [];
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    size += value.byteLength;
-    if (size > cap) {
+    if (size + value.byteLength > cap) {
       await reader.cancel("message too large").catch(() => {});
       return null;
     }
-    chunks.push(value);
+    if (exact && !overflow.length && filled + value.byteLength <= exact.byteLength) {
+      exact.set(value, filled);
+      filled += value.byteLength;
+    } else overflow.push(value);
+    size += value.byteLength;
   }
+  if (exact && !overflow.length) return filled === exact.byteLength ? exact : exact.subarray(0, filled);
+  // No size announced, or a wrong one: assemble what actually came.
   const out = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
+  if (exact) out.set(exact.subarray(0, filled), 0);
+  let offset = filled;
+  for (const c of overflow) {
     out.set(c, offset);
     offset += c.byteLength;
   }
@@ -40,7 +52,7 @@ export async function handleEmail(message: ForwardableEmailMessage, env: Binding
     message.setReject(tooLarge);
     return { status: "refused", reason: tooLarge };
   }
-  const raw = await readCapped(message.raw, maxEmailBytes);
+  const raw = await readCapped(message.raw, maxEmailBytes, typeof message.rawSize === "number" ? message.rawSize : undefined);
   if (!raw) {
     message.setReject(tooLarge);
     return { status: "refused", reason: tooLarge };

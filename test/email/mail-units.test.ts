@@ -120,3 +120,26 @@ describe("templates.ts and outbox addresses", () => {
     expect(isMachineAddress(address, settings)).toBe(machine);
   });
 });
+
+describe("inbound.ts readCapped", () => {
+  const streamOf = (chunks: number[][]) =>
+    new ReadableStream<Uint8Array>({
+      start(c) {
+        for (const ch of chunks) c.enqueue(new Uint8Array(ch));
+        c.close();
+      },
+    });
+  it.each([
+    ["announced exactly", 6, [1, 2, 3, 4, 5, 6]],
+    ["announced too small", 4, [1, 2, 3, 4, 5, 6]],
+    ["announced too large", 9, [1, 2, 3, 4, 5, 6]],
+    ["not announced", undefined, [1, 2, 3, 4, 5, 6]],
+  ])("%s: the bytes come back whole and in order", async (_, announced, expected) => {
+    const { readCapped } = await import("../../src/email/inbound");
+    expect([...(await readCapped(streamOf([[1, 2], [3, 4, 5], [6]]), 100, announced))!]).toEqual(expected);
+  });
+  it("gives up past the cap", async () => {
+    const { readCapped } = await import("../../src/email/inbound");
+    expect(await readCapped(streamOf([[1, 2], [3, 4, 5], [6]]), 5, 3)).toBeNull();
+  });
+});
