@@ -83,6 +83,39 @@ describe("login rate limits", () => {
     expect((await login(c.email, c.password, { "cf-connecting-ip": uniqueIp() })).status).toBe(200);
   });
 
+  it("cannot be outrun by parallel guesses: of 30 at once for one email, at most 10 are tried", async () => {
+    const c = await registerCustomer();
+    const results = await Promise.all(Array.from({ length: 30 }, () => login(c.email, "wrong-password", { "cf-connecting-ip": uniqueIp() })));
+    const tried = results.filter((r) => r.status === 401).length;
+    // 10 per window; a window boundary crossed mid-burst could allow a second 10, never more.
+    expect(tried).toBeGreaterThanOrEqual(10);
+    expect(tried).toBeLessThanOrEqual(20);
+    for (const r of results) if (r.status !== 401) expectLimited(r, 900);
+  });
+
+  it("cannot be outrun by parallel guesses from one IP across emails", async () => {
+    const ip = uniqueIp();
+    const results = await Promise.all(Array.from({ length: 30 }, () => login(uniqueEmail("par"), "wrong-password", { "cf-connecting-ip": ip })));
+    const tried = results.filter((r) => r.status === 401).length;
+    expect(tried).toBeGreaterThanOrEqual(10);
+    expect(tried).toBeLessThanOrEqual(20);
+    expect(results.filter((r) => r.status === 429).length).toBe(30 - tried);
+  });
+
+  it("gives a successful sign-in's attempt back, even between failures", async () => {
+    const c = await registerCustomer();
+    const ip = uniqueIp();
+    const fail = await login(c.email, "wrong-password", { "cf-connecting-ip": ip });
+    expect(fail.headers.get("ratelimit-remaining")).toBe("9");
+    const ok = await login(c.email, c.password, { "cf-connecting-ip": ip });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("ratelimit-remaining")).toBe("9");
+    const failAgain = await login(c.email, "wrong-password", { "cf-connecting-ip": ip });
+    if (Number(failAgain.headers.get("ratelimit-reset")) <= Number(fail.headers.get("ratelimit-reset"))) {
+      expect(failAgain.headers.get("ratelimit-remaining")).toBe("8");
+    }
+  });
+
   it("counts an IPv6 client by its /64, so rotating addresses inside it gains nothing", async () => {
     const group = () => Math.floor(Math.random() * 0xffff).toString(16);
     const prefix = `2001:db8:${group()}:${group()}`;

@@ -88,4 +88,16 @@ describe("POST /api/v1/auth/register: security", () => {
     expect(await userRow(blockedEmail)).toBeUndefined();
     expect((await register({ name: "Other", email: uniqueEmail(), password: "longpassword" }, { "cf-connecting-ip": uniqueIp() })).status).toBe(201);
   });
+
+  it("cannot be outrun by parallel registrations from one IP", async () => {
+    const ip = uniqueIp();
+    const emails = Array.from({ length: 25 }, () => uniqueEmail("burst"));
+    const results = await Promise.all(emails.map((email) => register({ name: "Burst", email, password: "longpassword" }, { "cf-connecting-ip": ip })));
+    const created = results.filter((r) => r.status === 201).length;
+    expect(created).toBeGreaterThanOrEqual(10);
+    expect(created).toBeLessThanOrEqual(20);
+    expect(results.filter((r) => r.status === 429).length).toBe(25 - created);
+    const stored = (await Promise.all(emails.map((e) => userRow(e)))).filter(Boolean).length;
+    expect(stored).toBe(created);
+  });
 });

@@ -8,7 +8,7 @@ import { newId } from "../../lib/ids";
 import type { ServiceContext } from "../../lib/request-context";
 import { auditInsert } from "../audit/audit.service";
 import { toUser } from "../users/users.serialize";
-import { checkLimits, clientBucket, hitLimits, type Limit, type LimitState, rateLimitHeaders } from "./rate-limit";
+import { checkLimits, clientBucket, type Limit, type LimitState, rateLimitHeaders, takeAttempt } from "./rate-limit";
 import { hashPassword, verifyPassword } from "./password";
 import { ACCESS_TOKEN_TTL_SECONDS, pepper, REFRESH_TOKEN_TTL_DAYS, signAccessToken, signingSecret } from "./tokens";
 
@@ -69,10 +69,17 @@ function requireAuthConfig(env: Bindings) {
   pepper(env);
 }
 
+/** A plain read turns a flood away without writing; the atomically counted attempt is what decides. */
+async function countAttempt(ctx: ServiceContext, limits: Limit[]) {
+  const seen = await checkLimits(ctx.db, limits, ctx.now);
+  if (seen.blocked) return { ...seen, refund: () => [] };
+  return takeAttempt(ctx.db, limits, ctx.now);
+}
+
 export async function register(ctx: ServiceContext, input: { name: string; email: string; password: string }): Promise<AuthResult> {
   requireAuthConfig(ctx.env);
   const limits = authLimits(ctx.env, "register", input.email, ctx.meta.ip);
-  const { blocked, state } = await checkLimits(ctx.db, limits, ctx.now);
+  const { blocked, state } = await countAttempt(ctx, limits);
   if (blocked) throw rateLimited(state);
   const hash = await hashPassword(input.password, pepper(ctx.env));
   const now = ctx.now.toISOString();
@@ -93,12 +100,11 @@ export async function register(ctx: ServiceContext, input: { name: string; email
     { action: "user.registered", entityType: "user", entityId: user.id, changes: { email: [null, user.email], role: [null, "customer"] } },
   );
   // The attempt counts whether or not it succeeds, and every answer past validation says so.
-  const headers = rateLimitHeaders({ ...state, remaining: Math.max(0, state.remaining - 1) });
+  const headers = rateLimitHeaders(state);
   try {
-    await runBatch(ctx.db, [ctx.db.insert(users).values(user), tokens.insert, audit, ...hitLimits(ctx.db, limits, ctx.now)]);
+    await runBatch(ctx.db, [ctx.db.insert(users).values(user), tokens.insert, audit]);
   } catch (err) {
     if (isUniqueViolation(err)) {
-      await runBatch(ctx.db, hitLimits(ctx.db, limits, ctx.now));
       throw new AppError("CONFLICT", "An account with this email already exists", { headers });
     }
     throw err;
@@ -109,18 +115,17 @@ export async function register(ctx: ServiceContext, input: { name: string; email
 export async function login(ctx: ServiceContext, input: { email: string; password: string }): Promise<AuthResult> {
   requireAuthConfig(ctx.env);
   const limits = authLimits(ctx.env, "login", input.email, ctx.meta.ip);
-  const { blocked, state } = await checkLimits(ctx.db, limits, ctx.now);
+  const { blocked, state, refund } = await countAttempt(ctx, limits);
   if (blocked) throw rateLimited(state);
   const [user] = await ctx.db.select().from(users).where(eq(users.email, input.email)).limit(1);
   const ok = await verifyPassword(input.password, user?.passwordHash ?? null, pepper(ctx.env));
   if (!user || !ok || !user.active) {
-    await runBatch(ctx.db, hitLimits(ctx.db, limits, ctx.now));
-    const after = { ...state, remaining: Math.max(0, state.remaining - 1) };
-    throw new AppError("UNAUTHORIZED", INVALID_CREDENTIALS, { headers: rateLimitHeaders(after) });
+    throw new AppError("UNAUTHORIZED", INVALID_CREDENTIALS, { headers: rateLimitHeaders(state) });
   }
   const tokens = await issueTokens({ ...ctx, actor: { id: user.id, name: user.name, email: user.email, role: user.role } }, user);
-  await tokens.insert;
-  return { body: tokens.body, headers: rateLimitHeaders(state) };
+  // Only failures count: a sign-in gives its attempt back.
+  await runBatch(ctx.db, [tokens.insert, ...refund()]);
+  return { body: tokens.body, headers: rateLimitHeaders({ ...state, remaining: Math.min(state.limit, state.remaining + 1) }) };
 }
 
 /**

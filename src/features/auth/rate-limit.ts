@@ -1,5 +1,5 @@
-import { inArray, sql } from "drizzle-orm";
-import type { Database } from "../../db/client";
+import { and, eq, gt, inArray, sql } from "drizzle-orm";
+import type { BatchItem, Database } from "../../db/client";
 import { rateLimits } from "../../db/schema";
 
 /** A fixed-window limit: at most `max` counted events per `windowSeconds` per key. */
@@ -68,6 +68,39 @@ export function clientBucket(ip: string): string {
   const back = tail ? tail.split(":") : [];
   const groups = ip.includes("::") ? [...front, ...Array(Math.max(0, 8 - front.length - back.length)).fill("0"), ...back] : front;
   return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
+}
+
+/**
+ * Counts one attempt against every limit before the attempt runs, atomically (an upsert that returns
+ * the new count). A check followed by a count later lets parallel requests all pass the check before
+ * any of them is counted: 30 concurrent password guesses would all be tried. Here the 11th of them
+ * sees 11 and is refused. `refund` uncounts it again when it turns out not to count (a success).
+ */
+export async function takeAttempt(
+  db: Database,
+  limits: Limit[],
+  now: Date,
+): Promise<{ blocked: boolean; state: LimitState; refund: () => BatchItem[] }> {
+  const nowSec = Math.floor(now.getTime() / 1000);
+  const counts: BatchItem[] = hitLimits(db, limits, now).map((hit) => hit.returning({ count: rateLimits.count }));
+  const counted = counts.length ? await db.batch(counts as [BatchItem, ...BatchItem[]]) : [];
+  let tightest: LimitState | null = null;
+  let blocked = false;
+  limits.forEach((l, i) => {
+    const used = (counted[i] as { count: number }[] | undefined)?.[0]?.count ?? 0;
+    const start = windowStart(l, nowSec);
+    const state = { limit: l.max, remaining: Math.max(0, l.max - used), reset: start + l.windowSeconds - nowSec };
+    if (used > l.max) blocked = true;
+    if (!tightest || state.remaining < tightest.remaining || (state.remaining === 0 && state.reset > tightest.reset)) tightest = state;
+  });
+  const refund = () =>
+    limits.map((l) =>
+      db
+        .update(rateLimits)
+        .set({ count: sql`${rateLimits.count} - 1` })
+        .where(and(eq(rateLimits.key, l.key), eq(rateLimits.windowStart, windowStart(l, nowSec)), gt(rateLimits.count, 0))),
+    );
+  return { blocked, state: tightest ?? { limit: 0, remaining: 0, reset: 0 }, refund };
 }
 
 export function rateLimitHeaders(state: LimitState): Record<string, string> {
