@@ -66,3 +66,5 @@ CREATE TABLE `agent_routing` (
 	`updated_at` text NOT NULL,
 	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
 );
+--> statement-breakpoint
+CREATE INDEX `rate_limits_window_idx` ON `rate_limits` (`window_start`);

@@ -18,6 +18,8 @@ import { mailRouter } from "./features/mail/mail.index";
 import { kbRouter } from "./features/kb/kb.index";
 import { savedSearchesRouter } from "./features/saved-searches/saved-searches.index";
 import { searchRouter } from "./features/search/search.index";
+import { slaRouter } from "./features/sla/sla.index";
+import { teamsRouter } from "./features/teams/teams.index";
 import { ticketsRouter } from "./features/tickets/tickets.index";
 import { usersRouter } from "./features/users/users.index";
 
@@ -88,7 +90,9 @@ export function createApp() {
     .route("/", kbRouter)
     .route("/", savedSearchesRouter)
     .route("/", attachmentsRouter)
-    .route("/", mailRouter);
+    .route("/", mailRouter)
+    .route("/", slaRouter)
+    .route("/", teamsRouter);
   app.route(API, api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });

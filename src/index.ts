@@ -6,6 +6,9 @@ import "./features/live/live.service";
 import "./email/outbox";
 import { handleEmail } from "./email/inbound";
 import { deliverOutbox, OUTBOX_QUEUE } from "./email/outbound";
+// Routing keeps each agent's last assignment in the batch of every assignment.
+import "./features/teams/routing.service";
+import { runScheduled } from "./jobs";
 
 export { AgentsFeed } from "./agents-feed/agents-feed";
 export { TicketRoom } from "./ticket-room/ticket-room";
@@ -16,6 +19,10 @@ export default {
   fetch: app.fetch,
   async email(message, env, ctx) {
     await handleEmail(message, env, ctx);
+  },
+  // Cron Triggers (wrangler.toml): SLA sweep, auto-close, housekeeping (src/jobs).
+  async scheduled(controller, env, ctx) {
+    await runScheduled(controller, env, ctx);
   },
   async queue(batch, env) {
     // One consumer per queue of wrangler.toml [[queues.consumers]].

@@ -13,6 +13,9 @@ import type { Availability, RoutingStrategy } from "../db/schema";
  * the choice is deterministic. Nobody eligible: the ticket stays in the team's queue.
  */
 
+/** Members a team may have: bounds the candidate and load reads of one assignment. */
+export const MAX_TEAM_MEMBERS = 500;
+
 export interface AgentCandidate {
   id: string;
   availability: Availability;

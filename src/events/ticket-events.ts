@@ -19,7 +19,9 @@ export type TicketEvent =
   | { type: "comment.created"; ticket: Ticket; comment: Comment; actor: EventActor }
   | { type: "ticket.deleted"; ticket_id: string; actor: EventActor }
   /** A running SLA target passed its due date (emitted by the SLA sweep, once per target). */
-  | { type: "sla.breached"; ticket: Ticket; target: SlaTarget; actor: null };
+  | { type: "sla.breached"; ticket: Ticket; target: SlaTarget; actor: null }
+  /** A running SLA target used 80 % of its time (emitted by the SLA sweep, once per target and cycle). */
+  | { type: "sla.at_risk"; ticket: Ticket; target: SlaTarget; actor: null };
 
 /** The SLA targets a ticket can breach (API.md "SLA and routing"). */
 export type SlaTarget = "first_response" | "next_response" | "resolution";

@@ -95,6 +95,7 @@ export function roomMessage(event: TicketEvent, audience: Audience): ServerMessa
     // A room opens on an existing ticket; queue events belong to the agents' feed.
     case "ticket.created":
     case "sla.breached":
+    case "sla.at_risk":
     case "ticket.deleted":
       return null;
   }
@@ -109,6 +110,8 @@ export function feedMessage(event: TicketEvent): ServerMessage | null {
       return { type: "ticket.assigned", ticket: event.ticket, assignee_id: event.assignee_id };
     case "sla.breached":
       return { type: "sla.breached", ticket: event.ticket, target: event.target };
+    case "sla.at_risk":
+      return { type: "sla.at_risk", ticket: event.ticket, target: event.target };
     case "ticket.updated":
     case "comment.created":
     case "ticket.deleted":

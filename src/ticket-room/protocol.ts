@@ -82,6 +82,7 @@ export const ServerMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ticket.assigned"), ticket: WireObject, assignee_id: z.string().nullable() }),
   z.object({ type: z.literal("ticket.created"), ticket: WireObject }),
   z.object({ type: z.literal("sla.breached"), ticket: WireObject, target: z.string() }),
+  z.object({ type: z.literal("sla.at_risk"), ticket: WireObject, target: z.string() }),
   /** Staff only: two or more staff are writing a public reply to the same ticket at once. */
   z.object({ type: z.literal("collision"), users: z.array(z.object({ id: z.string(), name: z.string(), role: z.enum(ROLES) })) }),
   z.object({ type: z.literal("pong") }),

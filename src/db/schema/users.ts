@@ -47,8 +47,13 @@ export const refreshTokens = sqliteTable(
 );
 
 /** Fixed-window counters for login/register throttling (key = "login:email:<x>" etc.). */
-export const rateLimits = sqliteTable("rate_limits", {
-  key: text("key").primaryKey(),
-  windowStart: integer("window_start").notNull(),
-  count: integer("count").notNull(),
-});
+export const rateLimits = sqliteTable(
+  "rate_limits",
+  {
+    key: text("key").primaryKey(),
+    windowStart: integer("window_start").notNull(),
+    count: integer("count").notNull(),
+  },
+  // Housekeeping deletes expired windows oldest first, a bounded batch at a time (src/jobs/housekeeping.ts).
+  (t) => [index("rate_limits_window_idx").on(t.windowStart)],
+);

@@ -1,7 +1,7 @@
 import { and, eq, inArray, ne, sql } from "drizzle-orm";
 import { ACTIVE_TICKETS, agentRouting, teamMembers, teams, tickets, userSkills, users, type Availability } from "../../db/schema";
 import { can, isStaff } from "../../domain/permissions";
-import { chooseAssignee, requiredSkill, type AgentCandidate, type RoutingDecision, type RoutingReason } from "../../domain/routing";
+import { chooseAssignee, MAX_TEAM_MEMBERS, requiredSkill, type AgentCandidate, type RoutingDecision, type RoutingReason } from "../../domain/routing";
 import { onTicketEvent } from "../../events/ticket-events";
 import { AppError, forbidden, validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
@@ -11,8 +11,6 @@ import { presenceOf } from "./presence";
 
 type TeamRow = typeof teams.$inferSelect;
 
-/** Members routing considers per team: bounds the candidate and load reads of one assignment. */
-export const MAX_TEAM_MEMBERS = 500;
 /** Capacity of an agent nobody configured. */
 export const DEFAULT_MAX_OPEN_TICKETS = 20;
 

@@ -417,8 +417,8 @@ export interface ChangeOptions {
   implied?: boolean;
   /** A public message that comes with the change, for the SLA clock (a customer's reply reopening the ticket). */
   message?: "staff" | "customer";
-  /** Further writes that belong to the same change (a comment). */
-  extra?: (ticket: TicketRow) => BatchItem[];
+  /** Further writes that belong to the same change (a comment); `bumped`: the change bumps the version. */
+  extra?: (ticket: TicketRow, bumped: boolean) => BatchItem[];
   /** Further events of the same change (a comment's `comment.created`). */
   events?: (ticket: Ticket) => TicketEvent[];
 }
@@ -494,7 +494,7 @@ export async function changeTicket(ctx: ServiceContext, ref: string, edit: Ticke
         ctx.db.update(tickets).set(set).where(and(eq(tickets.id, row.id), eq(tickets.version, row.version), eq(tickets.updatedAt, row.updatedAt))),
         abortUnlessChanged(ctx),
         ...(changed.includes("tags") ? tagWrites(ctx, row.id, next.tags, true) : []),
-        ...(options.extra?.(next) ?? []),
+        ...(options.extra?.(next, bumps) ?? []),
         ...eventWrites(ctx, events),
       ]);
     } catch (err) {

@@ -1,0 +1,64 @@
+import { eq } from "drizzle-orm";
+import { slaPolicies, type TicketPriority } from "../../db/schema";
+import type { RoutingReason } from "../../domain/routing";
+import type { Escalation } from "../../domain/sla";
+import type { TicketEdit } from "../../domain/ticket-update";
+import type { ServiceContext } from "../../lib/request-context";
+import { isActiveStaff, route, teamById } from "../teams/routing.service";
+import { changeTicket, historyInsert } from "../tickets/tickets.service";
+import type { TicketRow } from "../tickets/tickets.serialize";
+import { auditInsert } from "../audit/audit.service";
+
+const RAISED: Record<TicketPriority, TicketPriority> = { low: "medium", medium: "high", high: "critical", critical: "critical" };
+
+/** Tickets in these states are not escalated (the breach is still recorded). */
+const ESCALATABLE = new Set<TicketRow["status"]>(["open", "in_progress", "pending"]);
+
+/**
+ * The SLA engine escalates per the ticket's policy: raise the priority one step and/or reassign to
+ * the team's manager (or re-route in the team without the current assignee). Recorded as history
+ * `escalated` with the cause, even when nothing else changes. Runs as the system (ctx.actor null).
+ */
+export async function escalateForSla(ctx: ServiceContext, row: TicketRow, escalation: Escalation) {
+  if (!ESCALATABLE.has(row.status)) return null;
+  const [policy] = await ctx.db
+    .select({ raise: slaPolicies.escalationRaisePriority, reassign: slaPolicies.escalationReassign })
+    .from(slaPolicies)
+    .where(eq(slaPolicies.name, row.slaPolicy))
+    .limit(1);
+  const raise = policy?.raise ?? false;
+  const reassign = policy?.reassign ?? "manager";
+  const edit: TicketEdit = {};
+  if (raise) edit.priority = RAISED[row.priority];
+  let routing: RoutingReason | null = null;
+  const team = row.teamId ? await teamById(ctx, row.teamId) : null;
+  if (team && reassign === "manager" && team.managerId && (await isActiveStaff(ctx, team.managerId))) edit.assigneeId = team.managerId;
+  if (team && reassign === "auto") {
+    const decision = await route(ctx, team, row, row.assigneeId ? [row.assigneeId] : []);
+    routing = decision.reason;
+    if (decision.assigneeId) edit.assigneeId = decision.assigneeId;
+  }
+  const reason =
+    escalation.cause === "breach"
+      ? `SLA breached: ${escalation.targets.join(", ")}`
+      : `Unresolved after ${escalation.minutes} minutes of SLA time`;
+  const note: Record<string, unknown> = {
+    reason,
+    cause: escalation.cause,
+    ...(escalation.cause === "breach" ? { targets: escalation.targets } : {}),
+    ...(routing ? { routing } : {}),
+  };
+  return changeTicket(ctx, row.id, edit, {
+    type: "escalated",
+    note,
+    internal: true,
+    // Nothing to change (already critical, no manager): the escalation is still on record.
+    extra: (t, bumped) =>
+      bumped
+        ? []
+        : [
+            historyInsert(ctx, { ticketId: row.id, type: "escalated", version: t.version, bumpsVersion: false, changes: note, internal: true }),
+            auditInsert(ctx, { action: "ticket.escalated", entityType: "ticket", entityId: row.id, changes: note }),
+          ],
+  });
+}
