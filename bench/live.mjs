@@ -7,6 +7,7 @@
 //      long enough for the rooms to hibernate (whether a room was really re-created is observed, see below)
 //
 // Under the harness (`npm run bench`, module "live") it gets { baseUrl, tokens, log, quick }.
+// BENCH_LIVE_FULL=1 runs every round even when the harness asks for a quick run (--scale < 1).
 // Standalone: `npx node bench/live.mjs [--quick]` starts `npm start` on a free port with a throw-away
 // state directory (or uses BASE_URL) and logs in as the demo accounts.
 // Results: bench/results/live-<time>.json (not with --no-save), and the harness's own report.
@@ -70,6 +71,40 @@ function workerdPids() {
 
 const TICK_MS = 10; // Linux USER_HZ is 100 on every distribution we run on
 const cpuMs = (pids) => pids.reduce((sum, pid) => sum + proc(pid).cpuTicks * TICK_MS, 0);
+/** Whole-machine busy CPU (ms, all cores) from /proc/stat. */
+function machineBusyMs() {
+  const [, ...f] = readFileSync("/proc/stat", "utf8").split("\n", 1)[0].trim().split(/\s+/);
+  const [user, nice, system, , , irq, softirq, steal] = f.map(Number);
+  return (user + nice + system + irq + softirq + steal) * TICK_MS;
+}
+const ownCpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/**
+ * Starts a window over which to report how busy the machine was: workerd, this process (the
+ * clients), and everything else. The machine may be shared; latency under load is pessimistic.
+ */
+function contention(pids) {
+  const t0 = performance.now();
+  const m0 = machineBusyMs();
+  const w0 = pids.length ? cpuMs(pids) : 0;
+  const o0 = ownCpuMs();
+  return () => {
+    const wall = performance.now() - t0;
+    const workerd = pids.length ? cpuMs(pids) - w0 : 0;
+    const own = ownCpuMs() - o0;
+    const round = (v) => Math.round(v * 100) / 100;
+    return {
+      workerdCores: round(workerd / wall),
+      clientCores: round(own / wall),
+      otherCores: round(Math.max(0, machineBusyMs() - m0 - workerd - own) / wall),
+      loadAverage1m: round(os.loadavg()[0]),
+    };
+  };
+}
+
 const rssMiB = (pids) =>
   pids.reduce((sum, pid) => {
     const kb = Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/^VmRSS:\s+(\d+)/m)?.[1] ?? 0);
@@ -78,7 +113,9 @@ const rssMiB = (pids) =>
 
 // ------------------------------------------------------------------ the work
 
-export async function run({ baseUrl, tokens, log, quick = false }) {
+export async function run({ baseUrl, tokens, log, quick: quickRun = false }) {
+  // The harness asks for a quick run on a small seed; this module's cost does not depend on the seed.
+  const quick = quickRun && process.env.BENCH_LIVE_FULL !== "1";
   const results = [];
   const notes = [];
   const pids = workerdPids();
@@ -115,7 +152,12 @@ export async function run({ baseUrl, tokens, log, quick = false }) {
     }
     return { sockets, upgradeMs };
   }
-  const closeAll = (sockets) => sockets.forEach((s) => s.close());
+  /** Closes sockets and lets the rooms process the leaves before the next measurement. */
+  const closeAll = async (sockets) => {
+    sockets.forEach((s) => s.close());
+    await Promise.race([Promise.all(sockets.map((s) => s.closed)), new Promise((r) => setTimeout(r, 10_000))]);
+    await new Promise((r) => setTimeout(r, 1_000));
+  };
 
   /**
    * One comment by REST; resolves per-socket arrival latencies measured from just before the POST
@@ -139,6 +181,7 @@ export async function run({ baseUrl, tokens, log, quick = false }) {
     const post = [];
     const cpu0 = pids.length ? cpuMs(pids) : null;
     const t0 = performance.now();
+    const busy = contention(pids);
     for (let r = 0; r < count; r++) {
       const round = await commentRound(ticketId, sockets, `${label} #${r}`);
       all.push(...round.latencies);
@@ -152,6 +195,7 @@ export async function run({ baseUrl, tokens, log, quick = false }) {
       post: summary(post),
       workerdCpuMsPerComment: cpu0 === null ? null : (cpuMs(pids) - cpu0) / count,
       elapsedMs: elapsed,
+      machine: busy(),
     };
   }
 
@@ -164,6 +208,9 @@ export async function run({ baseUrl, tokens, log, quick = false }) {
       errors: 0,
       latencyMs: { p50: measured.deliveries.p50, p90: measured.deliveries.p90, p99: measured.deliveries.p99 },
       cpuMsPerRequest: measured.workerdCpuMsPerComment,
+      workerdCores: measured.machine?.workerdCores,
+      benchCores: measured.machine?.clientCores,
+      otherCores: measured.machine?.otherCores,
     },
     live: measured,
     ...extra,
@@ -177,7 +224,7 @@ export async function run({ baseUrl, tokens, log, quick = false }) {
     await commentRound(ticket.id, sockets, "warm-up");
     const measured = await rounds(ticket.id, sockets, quick ? 10 : 40, "one room");
     measured.upgrade = summary(upgradeMs);
-    closeAll(sockets);
+    await closeAll(sockets);
     const pass = measured.deliveries.p99 < GOAL_P99_MS;
     log(
       `one room × ${ONE_ROOM_SOCKETS}: arrival p50 ${measured.deliveries.p50} ms, p99 ${measured.deliveries.p99} ms (goal p99 < ${GOAL_P99_MS}: ${pass ? "pass" : "FAIL"}); ` +
@@ -207,6 +254,7 @@ export async function run({ baseUrl, tokens, log, quick = false }) {
     const sequential = { all: [], last: [], post: [] };
     const seqRounds = quick ? ROOMS : 2 * ROOMS;
     const cpu0 = pids.length ? cpuMs(pids) : null;
+    const seqBusy = contention(pids);
     for (let r = 0; r < seqRounds; r++) {
       const room = rooms[r % ROOMS];
       const round = await commentRound(room.ticket.id, room.sockets, `room ${r % ROOMS} #${r}`);
@@ -220,6 +268,7 @@ export async function run({ baseUrl, tokens, log, quick = false }) {
       post: summary(sequential.post),
       workerdCpuMsPerComment: cpu0 === null ? null : (cpuMs(pids) - cpu0) / seqRounds,
       upgrade: summary(upgrades),
+      machine: seqBusy(),
     };
     log(`${ROOMS}×${SOCKETS_PER_ROOM}, one room at a time: arrival p50 ${seqMeasured.deliveries.p50} ms, p99 ${seqMeasured.deliveries.p99} ms`);
     results.push(entry(`${ROOMS} rooms × ${SOCKETS_PER_ROOM}: one comment at a time`, "POST /api/v1/tickets/{id}/comments → WS", seqMeasured));
@@ -228,6 +277,7 @@ export async function run({ baseUrl, tokens, log, quick = false }) {
     const burst = { all: [], last: [], post: [] };
     const waves = quick ? 3 : 10;
     const cpu1 = pids.length ? cpuMs(pids) : null;
+    const burstBusy = contention(pids);
     for (let w = 0; w < waves; w++) {
       const outs = await Promise.all(rooms.map((room, i) => commentRound(room.ticket.id, room.sockets, `wave ${w} room ${i}`)));
       for (const o of outs) {
@@ -241,6 +291,7 @@ export async function run({ baseUrl, tokens, log, quick = false }) {
       allDelivered: summary(burst.last),
       post: summary(burst.post),
       workerdCpuMsPerComment: cpu1 === null ? null : (cpuMs(pids) - cpu1) / (waves * ROOMS),
+      machine: burstBusy(),
     };
     log(`${ROOMS}×${SOCKETS_PER_ROOM}, all rooms at once: arrival p50 ${burstMeasured.deliveries.p50} ms, p99 ${burstMeasured.deliveries.p99} ms`);
     results.push(entry(`${ROOMS} rooms × ${SOCKETS_PER_ROOM}: ${ROOMS} comments at once`, "POST /api/v1/tickets/{id}/comments → WS", burstMeasured));
@@ -259,7 +310,7 @@ export async function run({ baseUrl, tokens, log, quick = false }) {
     await new Promise((r) => setTimeout(r, 500));
     const recreated = probeRoom.sockets[0].log.slice(before).some((m) => m.type === "presence");
     probe.close();
-    closeAll(allSockets);
+    await closeAll(allSockets);
 
     const n = allSockets.length;
     const memory = {
@@ -290,16 +341,29 @@ export async function run({ baseUrl, tokens, log, quick = false }) {
     for (const size of sizes) {
       const ticket = await newTicket(`live bench: ${size} sockets`);
       const { sockets } = await openSockets(ticket.id, size);
-      await commentRound(ticket.id, sockets, "warm-up");
+      for (let w = 0; w < 3; w++) await commentRound(ticket.id, sockets, "warm-up");
       const measured = await rounds(ticket.id, sockets, quick ? 8 : 20, `${size} sockets`);
-      closeAll(sockets);
-      points.push({ sockets: size, allDeliveredP50: measured.allDelivered.p50, allDeliveredP99: measured.allDelivered.p99, deliveryP99: measured.deliveries.p99, workerdCpuMsPerComment: measured.workerdCpuMsPerComment });
+      await closeAll(sockets);
+      points.push({
+        sockets: size,
+        allDeliveredP50: measured.allDelivered.p50,
+        allDeliveredP99: measured.allDelivered.p99,
+        deliveryP99: measured.deliveries.p99,
+        workerdCpuMsPerComment: measured.workerdCpuMsPerComment,
+        machine: measured.machine,
+      });
       log(`scaling: ${size} sockets → every socket has it after p50 ${measured.allDelivered.p50} ms (p99 ${measured.allDelivered.p99} ms)`);
       await new Promise((r) => setTimeout(r, 300));
     }
     const base = points[0].allDeliveredP50;
     const doubled = points.find((p) => p.allDeliveredP50 > 2 * base);
+    // What one more socket costs workerd per message: the slope of CPU per comment over room size.
+    const first = points[0];
+    const largest = points.at(-1);
+    const marginal =
+      first.workerdCpuMsPerComment === null || largest === first ? null : (largest.workerdCpuMsPerComment - first.workerdCpuMsPerComment) / (largest.sockets - first.sockets);
     const scaling = {
+      workerdCpuMsPerDelivery: marginal === null ? null : Math.round(marginal * 1000) / 1000,
       baselineSockets: points[0].sockets,
       baselineP50Ms: base,
       firstSizeWithDoubledP50: doubled?.sockets ?? null,
@@ -307,15 +371,19 @@ export async function run({ baseUrl, tokens, log, quick = false }) {
       points,
       method: "p50 of the time until the last socket of the room has the comment, per room size; 'doubles' is against a room with one socket (the REST request plus one delivery).",
     };
+    log(`scaling: each further socket costs workerd ≈ ${scaling.workerdCpuMsPerDelivery} ms CPU per message`);
     log(`scaling: the latency doubles at ${doubled ? `${doubled.sockets} sockets` : `more than ${points.at(-1).sockets} sockets`} (baseline ${base} ms with ${points[0].sockets})`);
     results.push({ name: "sockets per room before latency doubles", route: "WS", scaling });
   }
 
-  const report = { module: "live", startedAt: new Date().toISOString(), machine: { cpu: os.cpus()[0]?.model, cores: os.availableParallelism?.() ?? os.cpus().length, node: process.version }, baseUrl, quick, results, notes };
+  const machine = { cpu: os.cpus()[0]?.model, cores: os.availableParallelism?.() ?? os.cpus().length, node: process.version, loadAverageAtEnd: os.loadavg() };
+  const busiest = Math.max(0, ...results.map((r) => r.live?.machine?.otherCores ?? 0), ...(results.find((r) => r.scaling)?.scaling.points.map((p) => p.machine?.otherCores ?? 0) ?? []));
+  if (busiest > 0.25) notes.push(`the machine was shared: other processes kept up to ${busiest.toFixed(2)} of ${machine.cores} cores busy; latencies are pessimistic, CPU per message is the steadier figure`);
+  const report = { module: "live", finishedAt: new Date().toISOString(), machine, baseUrl, quick, results, notes };
   if (!process.argv.includes("--no-save")) {
     const dir = path.join(ROOT, "bench", "results");
     mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, `live-${report.startedAt.replace(/\.\d+Z$/, "").replace(/[:T]/g, "-")}.json`);
+    const file = path.join(dir, `live-${report.finishedAt.replace(/\.\d+Z$/, "").replace(/[:T]/g, "-")}.json`);
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     log(`results: ${path.relative(ROOT, file)}`);
   }
