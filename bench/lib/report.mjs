@@ -154,8 +154,18 @@ function markdown(report) {
   for (const s of failing) {
     out.push(`### ${s.name}`);
     out.push("");
+    out.push(`\`${s.route ?? s.name}\` as ${s.as ?? "?"}`);
+    out.push("");
     for (const c of s.checks ?? []) if (c.pass === false) out.push(`- ${c.goal}: measured ${fmt(c.value, 2)}`);
     for (const p of s.planIssues ?? []) out.push(`- plan: ${p}`);
+    if ((s.checks ?? []).some((c) => c.pass === false && c.goal.startsWith("rows"))) {
+      for (const st of s.rows?.statements ?? []) {
+        if (!st.plan) continue;
+        out.push(`- statement reading ${st.rows_read} rows: \`${st.sql}\` with ${JSON.stringify(st.params)}`);
+        out.push("  EXPLAIN QUERY PLAN:");
+        for (const line of st.plan) out.push(`  - \`${line}\``);
+      }
+    }
     out.push("");
   }
   out.push("## Statements and query plans (heaviest sampled request of each scenario)");
