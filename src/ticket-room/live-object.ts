@@ -38,6 +38,12 @@ export const REVALIDATE_EVERY_MS = 60_000;
 export const SILENT_SOCKET_MS = 10 * 60_000;
 /** Close code for a socket taken for dead (RFC 6455: going away). */
 const CLOSE_GOING_AWAY = 1001;
+/**
+ * Sockets one user may hold on one room or the feed: plenty for tabs and devices, but a single
+ * account cannot make every message of a room cost thousands of sends.
+ */
+export const MAX_SOCKETS_PER_USER = 256;
+
 // Close codes a peer reports but nobody may send (RFC 6455 §7.4.1).
 const RESERVED_CLOSE_CODES = new Set([1004, 1005, 1006, 1015]);
 // D1 binds at most 100 parameters per statement.
@@ -116,6 +122,11 @@ export abstract class LiveObject<S extends SocketSession> extends DurableObject<
     const identity = readIdentity(request);
     if (!identity) return problemResponse("UNAUTHORIZED", "No identity on the upgrade");
     if (!allowed(identity)) return problemResponse("FORBIDDEN", "You may not join this channel");
+    let held = 0;
+    for (const session of this.sessions().values()) if (session.id === identity.id) held++;
+    if (held >= MAX_SOCKETS_PER_USER) {
+      return problemResponse("RATE_LIMITED", `At most ${MAX_SOCKETS_PER_USER} open sockets per user here; close some first`, { headers: { "Retry-After": "60" } });
+    }
     const { 0: client, 1: server } = new WebSocketPair();
     const now = Date.now();
     this.sessions(); // load the others before this one is registered, so it is not counted twice

@@ -5,7 +5,7 @@ import { api, expectProblem, makeStaff, makeUser, type TestUser } from "../helpe
 import { closeAll, connect, open, roomPath } from "../helpers/sockets";
 import { CLOSE_SESSION_ENDED, CLOSE_TICKET_GONE, MAX_CLIENT_MESSAGE_BYTES, ServerMessage } from "../../src/ticket-room/protocol";
 import { TYPING_TTL_MS, type RoomSession } from "../../src/ticket-room/presence";
-import { SILENT_SOCKET_MS } from "../../src/ticket-room/live-object";
+import { MAX_SOCKETS_PER_USER, SILENT_SOCKET_MS } from "../../src/ticket-room/live-object";
 
 afterEach(closeAll);
 
@@ -350,6 +350,24 @@ describe("hostile and broken clients", () => {
     expect((await c.closed).code).toBe(CLOSE_SESSION_ENDED);
     await a.presence([agent.id]);
   });
+
+  it(`refuses a user's socket beyond ${MAX_SOCKETS_PER_USER} on one room with 429, before it opens`, async () => {
+    const { customer, agent } = await makeStaff();
+    const ticket = await newTicket(customer);
+    const held = [];
+    for (let i = 0; i < MAX_SOCKETS_PER_USER; i++) held.push(await open(roomPath(ticket.id), customer.token));
+    const refused = await connect(roomPath(ticket.id), customer.token);
+    expect(refused.socket).toBeNull();
+    expectProblem(refused, 429, "RATE_LIMITED");
+    // Others are not affected, and a closed tab frees a place.
+    expect((await connect(roomPath(ticket.id), agent.token)).status).toBe(101);
+    held[0]!.close();
+    await held[0]!.closed;
+    // The room processes the close asynchronously.
+    let reopened = await connect(roomPath(ticket.id), customer.token);
+    for (let i = 0; i < 20 && reopened.status === 429; i++) reopened = await connect(roomPath(ticket.id), customer.token);
+    expect(reopened.status).toBe(101);
+  }, 60_000);
 
   it("takes a socket silent for too long (no message, no ping) for dead: it leaves presence; a pinging one stays", async () => {
     const { customer, agent } = await makeStaff();
