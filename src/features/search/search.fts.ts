@@ -24,7 +24,8 @@ import type { ServiceContext } from "../../lib/request-context";
  *
  * Ranking is FTS5's own `ORDER BY rank` with bm25 weights: FTS5 sorts the matches internally and
  * hands rows out best first, so the joins, filters and snippet() run only for the rows of the page
- * (plus the skipped offset), and D1 counts only those rows as read.
+ * (plus the skipped offset), and D1 counts only those rows, and the recency floor's postings
+ * (MAX_RANKED_MATCHES at most), as read.
  */
 
 /** bm25 column weights: a word in a title/subject counts ten times a word in a body; token columns count nothing. */
