@@ -22,6 +22,13 @@ export class AgentsFeed extends LiveObject<FeedSession> {
     if (message) this.broadcast({ staff: message });
   }
 
+  /** Staff connected now, online or away (idle 5 minutes): routing's live availability. */
+  async presenceNow(): Promise<Record<string, "online" | "away">> {
+    const out: Record<string, "online" | "away"> = {};
+    for (const u of feedPresence(this.sessions().values(), Date.now())) out[u.id] = u.state === "online" ? "online" : "away";
+    return out;
+  }
+
   protected newSession(identity: LiveIdentity, now: number) {
     return newFeedSession(identity, now);
   }

@@ -1,4 +1,4 @@
-import { and, asc, isNull, lte, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, lte } from "drizzle-orm";
 import { tickets } from "../db/schema";
 import { AppError } from "../lib/errors";
 import type { ServiceContext } from "../lib/request-context";
@@ -28,7 +28,7 @@ export function autoCloseDays(setting: string | undefined): number {
 /**
  * Closes tickets resolved at least AUTO_CLOSE_DAYS ago, as the system, through changeTicket like
  * any other change (history, audit, events). Reads only resolved tickets, oldest resolution first,
- * through the partial index tickets_resolved_idx.
+ * through tickets_status_resolved_idx.
  */
 export async function runAutoClose(ctx: ServiceContext): Promise<AutoCloseReport> {
   const days = autoCloseDays(ctx.env.AUTO_CLOSE_DAYS);
@@ -36,8 +36,7 @@ export async function runAutoClose(ctx: ServiceContext): Promise<AutoCloseReport
   const due = await ctx.db
     .select({ id: tickets.id })
     .from(tickets)
-    // The status term is literal so SQLite matches the partial index's WHERE.
-    .where(and(isNull(tickets.deletedAt), sql`${tickets.status} = 'resolved'`, lte(tickets.resolvedAt, cutoff)))
+    .where(and(isNull(tickets.deletedAt), eq(tickets.status, "resolved"), lte(tickets.resolvedAt, cutoff)))
     .orderBy(asc(tickets.resolvedAt), asc(tickets.id))
     .limit(AUTO_CLOSE_BATCH + 1);
   const report: AutoCloseReport = { job: "auto-close", days, closed: 0, skipped: 0, more: due.length > AUTO_CLOSE_BATCH };

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { idempotencyKeys, rateLimits } from "../db/schema";
 import { IDEMPOTENCY_TTL_MS } from "../lib/idempotency";
 import type { ServiceContext } from "../lib/request-context";
 
@@ -21,10 +22,10 @@ export async function runHousekeeping(ctx: ServiceContext): Promise<Housekeeping
   const keysBefore = new Date(ctx.now.getTime() - IDEMPOTENCY_TTL_MS).toISOString();
   const windowsBefore = Math.floor(ctx.now.getTime() / 1000) - RATE_LIMIT_RETENTION_SECONDS;
   const [keys, windows] = await ctx.db.batch([
-    ctx.db.run(
-      sql`DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM idempotency_keys WHERE created_at < ${keysBefore} ORDER BY created_at LIMIT ${PURGE_BATCH})`,
-    ),
-    ctx.db.run(sql`DELETE FROM rate_limits WHERE rowid IN (SELECT rowid FROM rate_limits WHERE window_start < ${windowsBefore} ORDER BY window_start LIMIT ${PURGE_BATCH})`),
+    ctx.db
+      .delete(idempotencyKeys)
+      .where(sql`rowid IN (SELECT rowid FROM idempotency_keys WHERE created_at < ${keysBefore} ORDER BY created_at LIMIT ${PURGE_BATCH})`),
+    ctx.db.delete(rateLimits).where(sql`rowid IN (SELECT rowid FROM rate_limits WHERE window_start < ${windowsBefore} ORDER BY window_start LIMIT ${PURGE_BATCH})`),
   ]);
   return { job: "housekeeping", idempotency_keys: keys.meta.changes, rate_limits: windows.meta.changes };
 }

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, isNull, lte, or, sql, type SQL } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import { runBatch, type BatchItem } from "../db/client";
-import { tickets, users } from "../db/schema";
+import { ticketHistory, tickets, users } from "../db/schema";
 import { sweepSla, type SlaState, type SlaTarget, type SweepStep } from "../domain/sla";
 import { slaStateOf } from "../domain/ticket-update";
 import { eventWrites, publish, type TicketEvent } from "../events/ticket-events";
@@ -145,9 +145,12 @@ async function sweepTicket(ctx: ServiceContext, row: TicketRow, requester: Reque
 
 /** A history row inserted only if `claim` still holds (the sweep's announcements are internal). */
 function claimedHistory(ctx: ServiceContext, row: TicketRow, type: string, changes: Record<string, unknown>, claim: SQL): BatchItem {
-  return ctx.db.run(sql`INSERT INTO ticket_history (id, ticket_id, type, actor_id, at, version, changes, bumps_version, internal)
-    SELECT ${newId(ctx.now.getTime())}, ${row.id}, ${type}, NULL, ${ctx.now.toISOString()}, ${row.version}, ${JSON.stringify(changes)}, 0, 1
-    FROM ${tickets} WHERE ${claim}`);
+  // Values in ticket_history's column order: id, ticket_id, type, actor_id, at, version, changes, bumps_version, internal.
+  return ctx.db
+    .insert(ticketHistory)
+    .select(
+      sql`SELECT ${newId(ctx.now.getTime())}, ${row.id}, ${type}, NULL, ${ctx.now.toISOString()}, ${row.version}, ${JSON.stringify(changes)}, 0, 1 FROM ${tickets} WHERE ${claim}`,
+    );
 }
 
 /** The feed and outbox learn of what this run claimed. */

@@ -102,8 +102,8 @@ export const tickets = sqliteTable(
     index("tickets_team_created_idx").on(t.teamId, t.createdAt, t.id).where(live),
     // The SLA sweep reads only tickets with work due (O(due), never all open tickets).
     index("tickets_sla_check_idx").on(t.slaCheckAt, t.id).where(live),
-    // Auto-close reads only resolved tickets, oldest resolution first.
-    index("tickets_resolved_idx").on(t.resolvedAt, t.id).where(sql`deleted_at IS NULL AND status = 'resolved'`),
+    // Auto-close reads only resolved tickets, oldest resolution first (status leads, so the planner prefers it to the status+created index).
+    index("tickets_status_resolved_idx").on(t.status, t.resolvedAt, t.id).where(live),
     // Routing counts each candidate's load (running clocks only) without touching a ticket row.
     index("tickets_assignee_active_idx").on(t.assigneeId, t.priorityRank).where(ACTIVE_TICKETS),
   ],

@@ -1,0 +1,130 @@
+import { describe, expect, it } from "vitest";
+import { chooseAssignee, requiredSkill, skillScore, type AgentCandidate } from "../../src/domain/routing";
+
+const agent = (id: string, over: Partial<AgentCandidate> = {}): AgentCandidate => ({
+  id,
+  availability: "online",
+  maxOpenTickets: 10,
+  activeTickets: 0,
+  criticalTickets: 0,
+  proficiency: 0,
+  lastAssignedAt: null,
+  ...over,
+});
+
+describe("the skill-based score: active + 2 × critical − 5 × proficiency", () => {
+  it.each([
+    [0, 0, 0, 0],
+    [3, 0, 0, 3],
+    [3, 1, 0, 5],
+    [3, 1, 1, 0],
+    [0, 0, 5, -25],
+    [10, 4, 2, 8],
+  ])("active %i, critical %i, proficiency %i → %i", (activeTickets, criticalTickets, proficiency, score) => {
+    expect(skillScore({ activeTickets, criticalTickets, proficiency })).toBe(score);
+  });
+});
+
+/**
+ * One team, every strategy: who gets the next ticket (which needs "billing").
+ *   ana    5 active, 0 critical, billing 4, last assigned 10:00   → 5 − 20 = −15
+ *   ben    1 active, 0 critical, billing 2, last assigned 09:00   → 1 − 10 = −9
+ *   cleo   2 active, 2 critical, billing 5, last assigned 11:00   → 2 + 4 − 25 = −19
+ *   dan    0 active, no billing, never assigned                   → 0 (lacks the skill)
+ *   eve    0 active, billing 5, offline
+ *   fay    8 active (her capacity), billing 5
+ */
+const TEAM: AgentCandidate[] = [
+  agent("ana", { activeTickets: 5, proficiency: 4, lastAssignedAt: "2026-11-26T10:00:00.000Z" }),
+  agent("ben", { activeTickets: 1, proficiency: 2, lastAssignedAt: "2026-11-26T09:00:00.000Z" }),
+  agent("cleo", { activeTickets: 2, criticalTickets: 2, proficiency: 5, lastAssignedAt: "2026-11-26T11:00:00.000Z" }),
+  agent("dan"),
+  agent("eve", { availability: "offline", proficiency: 5 }),
+  agent("fay", { activeTickets: 8, maxOpenTickets: 8, proficiency: 5 }),
+];
+
+describe("every strategy's choice on one team", () => {
+  it.each([
+    ["skill_based", "billing", "cleo", "ana"],
+    ["skill_based", null, "dan", "ben"], // no skill needed: load decides (dan 0, ben 1), proficiency counts nothing
+    ["round_robin", "billing", "dan", "ben"], // never assigned first, then the longest idle
+    ["least_loaded", "billing", "dan", "ben"],
+  ] as const)("%s (skill %s) → %s, then %s", (strategy, skill, chosen, runnerUp) => {
+    const proficient = skill ? TEAM : TEAM.map((a) => ({ ...a, proficiency: 0 }));
+    const d = chooseAssignee({ strategy, skill, candidates: proficient });
+    expect(d.assigneeId).toBe(chosen);
+    expect(d.reason.runner_up?.user_id).toBe(runnerUp);
+    expect(d.reason.skipped.unavailable).toBe(1);
+    expect(d.reason.skipped.at_capacity).toBe(1);
+  });
+
+  it("skill-based skips agents without the skill and records the breakdown", () => {
+    const d = chooseAssignee({ strategy: "skill_based", skill: "billing", candidates: TEAM });
+    expect(d.reason).toMatchObject({
+      strategy: "skill_based",
+      skill: "billing",
+      candidates: 6,
+      eligible: 3,
+      skipped: { unavailable: 1, at_capacity: 1, lacks_skill: 1, excluded: 0 },
+      chosen: { user_id: "cleo", active_tickets: 2, critical_tickets: 2, proficiency: 5, score: -19 },
+    });
+  });
+
+  it("ties go to the agent idle longest, never-assigned first, then by id", () => {
+    const tied = [
+      agent("x2", { lastAssignedAt: "2026-11-26T09:00:00.000Z" }),
+      agent("x1", { lastAssignedAt: "2026-11-26T08:00:00.000Z" }),
+      agent("x3", { lastAssignedAt: "2026-11-26T08:00:00.000Z" }),
+    ];
+    expect(chooseAssignee({ strategy: "skill_based", skill: null, candidates: tied }).assigneeId).toBe("x1");
+    expect(chooseAssignee({ strategy: "least_loaded", skill: null, candidates: [...tied, agent("x9")] }).assigneeId).toBe("x9");
+  });
+
+  it("round-robin takes turns: after an assignment the next one goes to the next idle agent", () => {
+    let team = [agent("a"), agent("b"), agent("c")];
+    const order: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const { assigneeId } = chooseAssignee({ strategy: "round_robin", skill: null, candidates: team });
+      order.push(assigneeId!);
+      const at = new Date(Date.UTC(2026, 10, 26, 9, i)).toISOString();
+      team = team.map((a) => (a.id === assigneeId ? { ...a, lastAssignedAt: at, activeTickets: a.activeTickets + 1 } : a));
+    }
+    expect(order).toEqual(["a", "b", "c", "a", "b", "c"]);
+  });
+
+  it("least-loaded breaks equal loads by critical tickets", () => {
+    const d = chooseAssignee({ strategy: "least_loaded", skill: null, candidates: [agent("p", { activeTickets: 2, criticalTickets: 2 }), agent("q", { activeTickets: 2 })] });
+    expect(d.assigneeId).toBe("q");
+  });
+
+  it("away counts as unavailable; capacity 0 takes an agent out; excluded agents are skipped", () => {
+    const d = chooseAssignee({
+      strategy: "least_loaded",
+      skill: null,
+      candidates: [agent("away", { availability: "away" }), agent("zero", { maxOpenTickets: 0 }), agent("gone"), agent("left", { activeTickets: 3 })],
+      exclude: ["gone"],
+    });
+    expect(d.assigneeId).toBe("left");
+    expect(d.reason.skipped).toEqual({ unavailable: 1, at_capacity: 1, lacks_skill: 0, excluded: 1 });
+  });
+
+  it.each(["skill_based", "round_robin", "least_loaded"] as const)("%s: nobody eligible → the team queue", (strategy) => {
+    const d = chooseAssignee({ strategy, skill: "billing", candidates: [agent("off", { availability: "offline", proficiency: 5 }), agent("full", { activeTickets: 10, proficiency: 5 })] });
+    expect(d.assigneeId).toBeNull();
+    expect(d.reason).toMatchObject({ eligible: 0, chosen: null, fallback: "team_queue" });
+  });
+
+  it("an empty team → the team queue", () => {
+    expect(chooseAssignee({ strategy: "skill_based", skill: null, candidates: [] })).toMatchObject({ assigneeId: null, reason: { fallback: "team_queue" } });
+  });
+});
+
+describe("the skill a ticket needs", () => {
+  it.each([
+    [null, null],
+    ["Billing", "billing"],
+    ["  Technical Support ", "technical support"],
+  ])("category %j → %j", (category, skill) => {
+    expect(requiredSkill(category)).toBe(skill);
+  });
+});
