@@ -210,6 +210,15 @@ describe("GET /tickets: filters", () => {
     expectProblem(res, 400, "VALIDATION_ERROR");
   });
 
+  it.each(["status=open&status=closed", "limit=2&limit=3", "sort=priority&sort=sla_due", "tag=vip&tag=printer", "status[]=open", "assignee_id=me&assignee_id=none"])(
+    "repeated or bracketed parameters (%s) answer 200 or 400, never 500",
+    async (q) => {
+      const res = await api("GET", `/api/v1/tickets?${q}`, { token: s.agent.token });
+      expect([200, 400], JSON.stringify(res.body)).toContain(res.status);
+      if (res.status === 400) expect(res.headers.get("content-type")).toBe("application/problem+json");
+    },
+  );
+
   it("limit 1 and 100 are accepted; the default page is 25", async () => {
     expect((await api("GET", "/api/v1/tickets?limit=1", { token: s.agent.token })).body.data).toHaveLength(1);
     expect((await api("GET", "/api/v1/tickets?limit=100", { token: s.agent.token })).body.data).toHaveLength(8);
