@@ -19,7 +19,6 @@ ALTER TABLE `tickets` ADD `sla_calendar_id` text;--> statement-breakpoint
 UPDATE `tickets` SET `sla_check_at` = `sla_next_due_at`;--> statement-breakpoint
 CREATE INDEX `tickets_sla_check_idx` ON `tickets` (`sla_check_at`,`id`) WHERE deleted_at IS NULL;--> statement-breakpoint
 CREATE INDEX `tickets_status_resolved_idx` ON `tickets` (`status`,`resolved_at`,`id`) WHERE deleted_at IS NULL;--> statement-breakpoint
-CREATE INDEX `tickets_assignee_active_idx` ON `tickets` (`assignee_id`,`priority_rank`) WHERE deleted_at IS NULL AND status IN ('open', 'in_progress');--> statement-breakpoint
 ALTER TABLE `sla_policies` ADD `category` text;--> statement-breakpoint
 ALTER TABLE `sla_policies` ADD `channel` text;--> statement-breakpoint
 ALTER TABLE `sla_policies` ADD `escalation_raise_priority` integer DEFAULT false NOT NULL;--> statement-breakpoint

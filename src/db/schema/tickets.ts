@@ -16,10 +16,7 @@ export const NO_DUE = "9999-12-31T23:59:59.999Z";
 
 const live = sql`deleted_at IS NULL`;
 
-/**
- * Tickets whose SLA clock runs: an agent's load (Freshdesk's rule). Queries repeat this text
- * literally, so SQLite can use the partial index built on it.
- */
+/** Tickets whose SLA clock runs: an agent's load (Freshdesk's rule). */
 export const ACTIVE_TICKETS = sql.raw(`deleted_at IS NULL AND status IN ('open', 'in_progress')`);
 
 export const tickets = sqliteTable(
@@ -104,8 +101,6 @@ export const tickets = sqliteTable(
     index("tickets_sla_check_idx").on(t.slaCheckAt, t.id).where(live),
     // Auto-close reads only resolved tickets, oldest resolution first (status leads, so the planner prefers it to the status+created index).
     index("tickets_status_resolved_idx").on(t.status, t.resolvedAt, t.id).where(live),
-    // Routing counts each candidate's load (running clocks only) without touching a ticket row.
-    index("tickets_assignee_active_idx").on(t.assigneeId, t.priorityRank).where(ACTIVE_TICKETS),
   ],
 );
 

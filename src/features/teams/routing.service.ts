@@ -22,7 +22,7 @@ export async function teamById(ctx: ServiceContext, id: string): Promise<TeamRow
 /**
  * The team's active staff with their routing state, their proficiency in `skill` and their load.
  * Two reads, each bounded by the team: the members (primary key of team_members) and their
- * running tickets through the partial index tickets_assignee_active_idx (never a scan of tickets).
+ * running tickets through tickets_assignee_status_created_idx (never a scan of tickets).
  */
 export async function loadCandidates(ctx: ServiceContext, teamId: string, skill: string | null): Promise<AgentCandidate[]> {
   const members = await ctx.db
@@ -114,7 +114,8 @@ export async function autoAssign(ctx: ServiceContext, ticketId: string) {
   const team = await teamById(ctx, row.teamId);
   if (!team) throw new AppError("INVALID_TRANSITION", "The ticket's team no longer exists");
   const decision = await route(ctx, team, row);
-  return changeTicket(ctx, row.id, { assigneeId: decision.assigneeId }, { type: "assigned", note: { reason: decision.reason } });
+  // Internal: the reason names other agents and their loads, which is no customer's business.
+  return changeTicket(ctx, row.id, { assigneeId: decision.assigneeId }, { type: "assigned", note: { reason: decision.reason }, internal: true });
 }
 
 /** Whether `userId` is active staff (an escalation target must be). */

@@ -207,7 +207,7 @@ export async function routingProfile(ctx: ServiceContext, id: string) {
     .from(userSkills)
     .where(eq(userSkills.userId, id))
     .orderBy(asc(userSkills.skill));
-  // The agent's running tickets through tickets_assignee_active_idx.
+  // The agent's running tickets through tickets_assignee_status_created_idx.
   const [load] = await ctx.db
     .select({ active: sql<number>`count(*)`, critical: sql<number>`coalesce(sum(${tickets.priorityRank} = 4), 0)` })
     .from(tickets)

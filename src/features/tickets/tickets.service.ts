@@ -333,9 +333,25 @@ export async function createTicket(
   });
 }
 
-/** The routing decision of a new ticket, recorded like any assignment: who (or the team queue) and why. */
+/**
+ * The routing decision of a new ticket, recorded like any assignment (who, or the team queue, and
+ * why) in an internal entry: the reason names other agents and their loads. History sorts by
+ * (version, at, id) and ids are time-ordered, so an id one millisecond on puts it after `created`.
+ */
 function routedHistory(ctx: ServiceContext, ticketId: string, assigneeId: string | null, reason: RoutingReason): BatchItem[] {
-  return [historyInsert(ctx, { ticketId, type: "assigned", version: 1, bumpsVersion: false, changes: { assignee_id: [null, assigneeId], reason }, internal: true })];
+  return [
+    ctx.db.insert(ticketHistory).values({
+      id: newId(ctx.now.getTime() + 1),
+      ticketId,
+      type: "assigned",
+      actorId: null,
+      at: ctx.now.toISOString(),
+      version: 1,
+      changes: { assignee_id: [null, assigneeId], reason },
+      bumpsVersion: false,
+      internal: true,
+    }),
+  ];
 }
 
 const stateOf = (row: TicketRow): TicketState => ({
