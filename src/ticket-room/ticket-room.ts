@@ -31,6 +31,11 @@ export interface RoomEdit {
   meta: RequestMeta;
 }
 
+interface TypingView {
+  staff: "none" | "internal" | "public";
+  customer: boolean;
+}
+
 /** Errors cross RPC as plain data: only their message survives a throw. */
 export type RoomEditResult =
   | { ok: true; ticket: Ticket; changes: Record<string, unknown> }
@@ -121,39 +126,52 @@ export class TicketRoom extends LiveObject<RoomSession> {
     }
   }
 
-  /** A socket's typing state changed (or was refreshed): tell whoever may see the difference. */
-  private typing(ws: WebSocket, before: RoomSession, after: RoomSession, now: number) {
-    this.save(ws, after);
-    const staffSees = (s: RoomSession) => (s.state === "typing" ? (s.internalTyping ? "internal" : "public") : "none");
-    const customerSees = (s: RoomSession) => s.state === "typing" && !s.internalTyping;
-    const staffChanged = staffSees(before) !== staffSees(after);
-    const customerChanged = customerSees(before) !== customerSees(after);
-    if (staffChanged || customerChanged) {
-      const typing = after.state === "typing";
-      this.broadcast(
-        {
-          // Staff learn which kind stopped, so a client can clear the right indicator.
-          staff: staffChanged ? { type: "typing", user_id: after.id, is_typing: typing, internal: typing ? after.internalTyping : before.internalTyping } : null,
-          customer: customerChanged ? { type: "typing", user_id: after.id, is_typing: customerSees(after), internal: false } : null,
-        },
-        ws,
-      );
-      this.sendPresence({ now });
+  /**
+   * What the others see of one user's typing over all their tabs: staff see public or internal
+   * typing (public wins), customers only public typing. `leaving` still counts (it has just gone).
+   */
+  private typingOf(userId: string, leaving?: RoomSession): TypingView {
+    let staff: TypingView["staff"] = "none";
+    const sessions = leaving ? [...this.sessions().values(), leaving] : this.sessions().values();
+    for (const s of sessions) {
+      if (s.id !== userId || s.state !== "typing") continue;
+      if (!s.internalTyping) staff = "public";
+      else if (staff === "none") staff = "internal";
     }
-    if (staffSees(after) === "public" && staffSees(before) !== "public" && isStaff(after.role)) {
+    return { staff, customer: staff === "public" };
+  }
+
+  /** Tells whoever may see it that a user's typing changed; `except` is the socket that caused it. */
+  private announceTyping(user: Pick<RoomSession, "id" | "role">, before: TypingView, after: TypingView, now: number, except?: WebSocket) {
+    const staffChanged = before.staff !== after.staff;
+    const customerChanged = before.customer !== after.customer;
+    if (!staffChanged && !customerChanged) return;
+    const typing = after.staff !== "none";
+    this.broadcast(
+      {
+        // When typing stops, staff learn which kind stopped, so a client can clear the right indicator.
+        staff: staffChanged ? { type: "typing", user_id: user.id, is_typing: typing, internal: (typing ? after.staff : before.staff) === "internal" } : null,
+        customer: customerChanged ? { type: "typing", user_id: user.id, is_typing: after.customer, internal: false } : null,
+      },
+      except,
+    );
+    this.sendPresence({ now });
+    if (after.staff === "public" && before.staff !== "public" && isStaff(user.role)) {
       const typists = publicTypists(this.sessions().values());
       if (typists.length > 1) this.broadcast({ staff: { type: "collision", users: typists } });
     }
   }
 
-  protected onLeave(session: RoomSession) {
+  /** A socket's typing state changed (or was refreshed). */
+  private typing(ws: WebSocket, session: RoomSession, next: RoomSession, now: number) {
+    const before = this.typingOf(session.id);
+    this.save(ws, next);
+    this.announceTyping(session, before, this.typingOf(session.id), now, ws);
+  }
+
+  protected onLeave(session: RoomSession, now: number) {
     if (session.state !== "typing") return;
-    const stillTyping = [...this.sessions().values()].some((s) => s.id === session.id && s.state === "typing");
-    if (stillTyping) return;
-    this.broadcast({
-      staff: { type: "typing", user_id: session.id, is_typing: false, internal: session.internalTyping },
-      customer: session.internalTyping ? null : { type: "typing", user_id: session.id, is_typing: false, internal: false },
-    });
+    this.announceTyping(session, this.typingOf(session.id, session), this.typingOf(session.id), now);
   }
 
   protected nextTimer() {

@@ -159,6 +159,24 @@ describe("typing", () => {
     for (const m of c.log) expect(m.type === "typing" && m.internal).toBe(false);
   });
 
+  it("treats a user's tabs as one: typing stops only when the last tab stops or leaves", async () => {
+    const { customer, agent } = await makeStaff();
+    const ticket = await newTicket(customer);
+    const c = await open(roomPath(ticket.id), customer.token);
+    const tab1 = await open(roomPath(ticket.id), agent.token);
+    const tab2 = await open(roomPath(ticket.id), agent.token);
+    await c.presence([customer.id, agent.id]);
+    tab1.send({ type: "typing", is_typing: true });
+    expect(await c.next("typing")).toMatchObject({ user_id: agent.id, is_typing: true });
+    tab2.send({ type: "typing", is_typing: true });
+    tab1.send({ type: "typing", is_typing: false });
+    await c.none("typing");
+    tab2.close();
+    expect(await c.next("typing")).toMatchObject({ user_id: agent.id, is_typing: false });
+    const p = await c.next("presence", (m) => m.users.find((u: { id: string }) => u.id === agent.id)?.state === "viewing");
+    expect(ids(p)).toEqual([customer.id, agent.id]);
+  });
+
   it("refuses internal typing from a customer without closing the socket", async () => {
     const { customer, agent } = await makeStaff();
     const ticket = await newTicket(customer);
