@@ -167,18 +167,23 @@ export async function run({ baseUrl, tokens, log, quick: quickRun = false }) {
     const marker = `${label} ${Math.random().toString(36).slice(2)}`;
     const arrivals = sockets.map((s) => s.next("comment.created", (m) => m.comment.body === marker, 30_000));
     const t0 = performance.now();
-    await call("POST", `/api/v1/tickets/${ticketId}/comments`, "agent", { body: marker });
+    // The requester replies: a public comment every socket gets, and one that sends no mail (a staff
+    // reply queues an email to the requester, whose delivery would compete for the same workerd).
+    await call("POST", `/api/v1/tickets/${ticketId}/comments`, "customer", { body: marker });
     const postMs = performance.now() - t0;
     const messages = await Promise.all(arrivals);
     for (const s of sockets) s.log.length = 0; // keep memory flat over many rounds
     const latencies = messages.map((m) => m.receivedAt - t0);
-    return { postMs, latencies, lastMs: Math.max(...latencies) };
+    const lastMs = Math.max(...latencies);
+    // The fan-out alone: from the first socket having the comment to the last one having it.
+    return { postMs, latencies, lastMs, spreadMs: lastMs - Math.min(...latencies) };
   }
 
   async function rounds(ticketId, sockets, count, label) {
     const all = [];
     const last = [];
     const post = [];
+    const spread = [];
     const cpu0 = pids.length ? cpuMs(pids) : null;
     const t0 = performance.now();
     const busy = contention(pids);
@@ -187,12 +192,14 @@ export async function run({ baseUrl, tokens, log, quick: quickRun = false }) {
       all.push(...round.latencies);
       last.push(round.lastMs);
       post.push(round.postMs);
+      spread.push(round.spreadMs);
     }
     const elapsed = performance.now() - t0;
     return {
       deliveries: summary(all),
       allDelivered: summary(last),
       post: summary(post),
+      fanOutSpread: summary(spread),
       workerdCpuMsPerComment: cpu0 === null ? null : (cpuMs(pids) - cpu0) / count,
       elapsedMs: elapsed,
       machine: busy(),
@@ -202,7 +209,7 @@ export async function run({ baseUrl, tokens, log, quick: quickRun = false }) {
   const entry = (name, route, measured, extra = {}) => ({
     name,
     route,
-    as: "agent",
+    as: "customer",
     load: {
       requests: measured.deliveries.n,
       errors: 0,
@@ -225,12 +232,13 @@ export async function run({ baseUrl, tokens, log, quick: quickRun = false }) {
     const measured = await rounds(ticket.id, sockets, quick ? 10 : 40, "one room");
     measured.upgrade = summary(upgradeMs);
     await closeAll(sockets);
-    const pass = measured.deliveries.p99 < GOAL_P99_MS;
+    // The goal is read two ways: the whole path (REST request included) and the fan-out alone.
+    const goal = { p99Ms: GOAL_P99_MS, passFromRequest: measured.deliveries.p99 < GOAL_P99_MS, passFanOut: measured.fanOutSpread.p99 < GOAL_P99_MS };
     log(
-      `one room × ${ONE_ROOM_SOCKETS}: arrival p50 ${measured.deliveries.p50} ms, p99 ${measured.deliveries.p99} ms (goal p99 < ${GOAL_P99_MS}: ${pass ? "pass" : "FAIL"}); ` +
-        `all ${ONE_ROOM_SOCKETS} delivered p50 ${measured.allDelivered.p50} ms; POST alone p50 ${measured.post.p50} ms`,
+      `one room × ${ONE_ROOM_SOCKETS}: from the POST, arrival p50 ${measured.deliveries.p50} ms, p99 ${measured.deliveries.p99} ms (goal p99 < ${GOAL_P99_MS}: ${goal.passFromRequest ? "pass" : "FAIL"}); ` +
+        `fan-out first → last socket p50 ${measured.fanOutSpread.p50} ms, p99 ${measured.fanOutSpread.p99} ms (${goal.passFanOut ? "pass" : "FAIL"}); POST alone p50 ${measured.post.p50} ms`,
     );
-    results.push(entry(`${ONE_ROOM_SOCKETS} sockets, one ticket: comment → every socket`, "POST /api/v1/tickets/{id}/comments → WS", measured, { goal: { p99Ms: GOAL_P99_MS, pass } }));
+    results.push(entry(`${ONE_ROOM_SOCKETS} sockets, one ticket: comment → every socket`, "POST /api/v1/tickets/{id}/comments → WS", measured, { goal }));
   }
 
   // 2. 50 rooms × 20 sockets, then 4. memory while they idle
@@ -251,7 +259,7 @@ export async function run({ baseUrl, tokens, log, quick: quickRun = false }) {
     const rssOpen = pids.length ? rssMiB(pids) : null;
 
     // One room at a time, round robin: fan-out of 20 while 1,000 sockets are connected.
-    const sequential = { all: [], last: [], post: [] };
+    const sequential = { all: [], last: [], post: [], spread: [] };
     const seqRounds = quick ? ROOMS : 2 * ROOMS;
     const cpu0 = pids.length ? cpuMs(pids) : null;
     const seqBusy = contention(pids);
@@ -261,11 +269,13 @@ export async function run({ baseUrl, tokens, log, quick: quickRun = false }) {
       sequential.all.push(...round.latencies);
       sequential.last.push(round.lastMs);
       sequential.post.push(round.postMs);
+      sequential.spread.push(round.spreadMs);
     }
     const seqMeasured = {
       deliveries: summary(sequential.all),
       allDelivered: summary(sequential.last),
       post: summary(sequential.post),
+      fanOutSpread: summary(sequential.spread),
       workerdCpuMsPerComment: cpu0 === null ? null : (cpuMs(pids) - cpu0) / seqRounds,
       upgrade: summary(upgrades),
       machine: seqBusy(),
@@ -274,7 +284,7 @@ export async function run({ baseUrl, tokens, log, quick: quickRun = false }) {
     results.push(entry(`${ROOMS} rooms × ${SOCKETS_PER_ROOM}: one comment at a time`, "POST /api/v1/tickets/{id}/comments → WS", seqMeasured));
 
     // Every room at once: 50 concurrent comments, 1,000 deliveries per wave.
-    const burst = { all: [], last: [], post: [] };
+    const burst = { all: [], last: [], post: [], spread: [] };
     const waves = quick ? 3 : 10;
     const cpu1 = pids.length ? cpuMs(pids) : null;
     const burstBusy = contention(pids);
@@ -284,12 +294,14 @@ export async function run({ baseUrl, tokens, log, quick: quickRun = false }) {
         burst.all.push(...o.latencies);
         burst.last.push(o.lastMs);
         burst.post.push(o.postMs);
+        burst.spread.push(o.spreadMs);
       }
     }
     const burstMeasured = {
       deliveries: summary(burst.all),
       allDelivered: summary(burst.last),
       post: summary(burst.post),
+      fanOutSpread: summary(burst.spread),
       workerdCpuMsPerComment: cpu1 === null ? null : (cpuMs(pids) - cpu1) / (waves * ROOMS),
       machine: burstBusy(),
     };
@@ -346,13 +358,15 @@ export async function run({ baseUrl, tokens, log, quick: quickRun = false }) {
       await closeAll(sockets);
       points.push({
         sockets: size,
+        fanOutSpreadP50: measured.fanOutSpread.p50,
+        fanOutSpreadP99: measured.fanOutSpread.p99,
         allDeliveredP50: measured.allDelivered.p50,
         allDeliveredP99: measured.allDelivered.p99,
         deliveryP99: measured.deliveries.p99,
         workerdCpuMsPerComment: measured.workerdCpuMsPerComment,
         machine: measured.machine,
       });
-      log(`scaling: ${size} sockets → every socket has it after p50 ${measured.allDelivered.p50} ms (p99 ${measured.allDelivered.p99} ms)`);
+      log(`scaling: ${size} sockets → every socket has it after p50 ${measured.allDelivered.p50} ms (p99 ${measured.allDelivered.p99} ms), first → last socket p50 ${measured.fanOutSpread.p50} ms`);
       await new Promise((r) => setTimeout(r, 300));
     }
     const base = points[0].allDeliveredP50;
