@@ -11,7 +11,10 @@ export function fromBase64Url(text: string): Uint8Array | null {
   if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
   try {
     const bin = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-    return Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
+    const bytes = Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
+    // Only the canonical spelling: the last character's unused bits must be zero, so a signed
+    // value (a cursor's MAC) cannot be altered into another string that decodes the same.
+    return toBase64Url(bytes) === text ? bytes : null;
   } catch {
     return null;
   }

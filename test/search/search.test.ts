@@ -206,6 +206,9 @@ describe("GET /search: filters and pages", () => {
     const tampered = `${c[0] === "A" ? "B" : "A"}${c.slice(1)}`;
     expectProblem(await api("GET", `/api/v1/search?q=${w}&limit=3&cursor=${tampered}`, { token: agent.token }), 400, "VALIDATION_ERROR");
     expectProblem(await api("GET", `/api/v1/search?q=${w}&limit=3&cursor=not-a-cursor`, { token: agent.token }), 400, "VALIDATION_ERROR");
+    // The last character of the MAC carries unused bits: another letter there must not decode to the same MAC.
+    const lastChar = `${c.slice(0, -1)}${c.endsWith("A") ? "B" : "A"}`;
+    expectProblem(await api("GET", `/api/v1/search?q=${w}&limit=3&cursor=${lastChar}`, { token: agent.token }), 400, "VALIDATION_ERROR");
   });
 });
 
