@@ -5,12 +5,15 @@ import type { ServiceContext } from "../lib/request-context";
 import { runAutoClose } from "./auto-close";
 import { runHousekeeping } from "./housekeeping";
 import { runSlaSweep } from "./sla-sweep";
+import { requeueStaleOutbox } from "../email/outbox";
 
 /** Every time-based job; each takes a system context (no actor) whose `now` is the trigger's time. */
 export const JOBS = {
   "sla-sweep": runSlaSweep,
   "auto-close": runAutoClose,
   housekeeping: runHousekeeping,
+  // Outbox rows whose queue message was lost after commit (src/email/outbox.ts).
+  "mail-outbox": async (ctx: ServiceContext) => ({ job: "mail-outbox", requeued: await requeueStaleOutbox(ctx.env, ctx.now) }),
 } satisfies Record<string, (ctx: ServiceContext) => Promise<object>>;
 export type JobName = keyof typeof JOBS;
 
@@ -19,7 +22,7 @@ export type JobName = keyof typeof JOBS;
  * without one, or a cron added to wrangler.toml before it is mapped here) runs every job.
  */
 export const SCHEDULE: Record<string, JobName[]> = {
-  "* * * * *": ["sla-sweep", "auto-close", "housekeeping"],
+  "* * * * *": ["sla-sweep", "auto-close", "housekeeping", "mail-outbox"],
 };
 
 export const jobsFor = (cron: string): JobName[] => SCHEDULE[cron] ?? (Object.keys(JOBS) as JobName[]);
