@@ -49,3 +49,8 @@ export async function decodeCursor(secret: string, sort: string, cursor: string)
 export function olderThan(key: SQLiteColumn, id: SQLiteColumn, position: { key: string; id: string }): SQL {
   return sql`(${key}, ${id}) < (${position.key}, ${position.id})`;
 }
+
+/** The mirror of `olderThan` for ascending pages (oldest first). */
+export function newerThan(key: SQLiteColumn, id: SQLiteColumn, position: { key: string; id: string }): SQL {
+  return sql`(${key}, ${id}) > (${position.key}, ${position.id})`;
+}

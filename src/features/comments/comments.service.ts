@@ -2,8 +2,8 @@ import { and, asc, eq, gt, or, type SQL } from "drizzle-orm";
 import type { BatchItem } from "../../db/client";
 import { comments, ticketHistory, tickets, users, type TicketChannel } from "../../db/schema";
 import { can, isStaff, type Actor } from "../../domain/permissions";
-import { decodeCursor, encodeCursor } from "../../lib/cursor";
-import { AppError, forbidden } from "../../lib/errors";
+import { decodeCursor, encodeCursor, newerThan } from "../../lib/cursor";
+import { AppError, forbidden, notFound } from "../../lib/errors";
 import { idempotent } from "../../lib/idempotency";
 import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
@@ -129,8 +129,8 @@ export async function listComments(ctx: ServiceContext, ref: string, page: { lim
   if (!can(actor.role, "ticket.see_internal")) where.push(eq(comments.internal, false));
   if (page.cursor) {
     const pos = await decodeCursor(secret, sort, page.cursor);
-    const at = String(pos.key);
-    where.push(or(gt(comments.createdAt, at), and(eq(comments.createdAt, at), gt(comments.id, pos.id)))!);
+    // A row-value seek: the page starts in the index at the cursor instead of re-reading earlier pages.
+    where.push(newerThan(comments.createdAt, comments.id, { key: String(pos.key), id: pos.id }));
   }
   const rows = await ctx.db
     .select({ row: comments, author: { id: users.id, name: users.name, role: users.role } })
@@ -145,6 +145,22 @@ export async function listComments(ctx: ServiceContext, ref: string, page: { lim
     data: await withAttachments(ctx, items),
     next_cursor: rows.length > page.limit && last ? await encodeCursor(secret, sort, { key: last.row.createdAt, id: last.row.id }) : null,
   };
+}
+
+/** One comment of a ticket the caller may see; internal notes are 404 for customers. */
+export async function getComment(ctx: ServiceContext, ref: string, commentId: string) {
+  const actor = actorOf(ctx);
+  const { row: ticket } = await findVisibleTicket(ctx, ref);
+  const where: SQL[] = [eq(comments.id, commentId), eq(comments.ticketId, ticket.id)];
+  if (!can(actor.role, "ticket.see_internal")) where.push(eq(comments.internal, false));
+  const rows = await ctx.db
+    .select({ row: comments, author: { id: users.id, name: users.name, role: users.role } })
+    .from(comments)
+    .innerJoin(users, eq(users.id, comments.authorId))
+    .where(and(...where))
+    .limit(1);
+  if (!rows.length) throw notFound("Comment");
+  return (await withAttachments(ctx, rows))[0]!;
 }
 
 /** The page's attachments in one query; a comment's files are exactly as visible as the comment. */

@@ -74,5 +74,10 @@ export const createComment: RouteHandler<typeof routes.createComment, AppEnv> = 
   return c.json(result.body, 201, result.headers);
 };
 
+export const getComment: RouteHandler<typeof routes.getComment, AppEnv> = async (c) => {
+  const { id, comment_id } = c.req.valid("param");
+  return c.json(await comments.getComment(serviceContext(c), id, comment_id), 200);
+};
+
 export const history: RouteHandler<typeof routes.history, AppEnv> = async (c) =>
   c.json(await comments.listHistory(serviceContext(c), c.req.valid("param").id, c.req.valid("query")), 200);

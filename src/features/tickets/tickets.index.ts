@@ -12,4 +12,5 @@ export const ticketsRouter = createRouter()
   .openapi(routes.escalate, handlers.escalate)
   .openapi(routes.listComments, handlers.listComments)
   .openapi(routes.createComment, handlers.createComment)
+  .openapi(routes.getComment, handlers.getComment)
   .openapi(routes.history, handlers.history);

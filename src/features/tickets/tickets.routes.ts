@@ -119,6 +119,16 @@ export const createComment = createRoute({
   responses: { 201: jsonContent(CommentSchema, "Created"), ...errorResponses, ...conflictResponse, ...transitionResponse },
 });
 
+export const getComment = createRoute({
+  method: "get",
+  path: "/tickets/{id}/comments/{comment_id}",
+  tags: ["Comments"],
+  summary: "One comment (customers: public ones only)",
+  ...common,
+  request: { params: TicketRef.extend({ comment_id: z.string().min(1).max(64) }) },
+  responses: { 200: jsonContent(CommentSchema, "The comment"), ...errorResponses },
+});
+
 export const history = createRoute({
   method: "get",
   path: "/tickets/{id}/history",
