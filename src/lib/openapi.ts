@@ -52,3 +52,16 @@ export const pageOf = <T extends z.ZodType>(item: T) =>
   z.object({ data: z.array(item), next_cursor: z.string().nullable() });
 
 export const bearerSecurity = [{ bearerAuth: [] }];
+
+/** An id in a path, query or body: opaque, bounded so no one sends a megabyte of "id". */
+export const Id = z.string().min(1).max(64);
+
+/** Tags (tickets and articles) are labels: lowercase words, bounded so a row stays small. */
+export const Tag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(1)
+  .max(50)
+  .regex(/^[\p{L}\p{N}_.:-]+$/u, "letters, digits, _ . : - only");
+export const Tags = z.array(Tag).max(20).transform((tags) => [...new Set(tags)]);

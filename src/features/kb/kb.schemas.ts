@@ -1,22 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { ARTICLE_STATUSES, ARTICLE_VISIBILITIES } from "../../db/schema";
-import { IsoDate, PageQuery, pageOf } from "../../lib/openapi";
+import { IsoDate, PageQuery, pageOf, Id, Tag, Tags } from "../../lib/openapi";
 import { SearchText } from "../search/search.schemas";
 
 const Title = z.string().trim().min(1).max(200);
 /** As long as a ticket description: an article is one answer, and a page of 25 must render quickly. */
 export const MAX_ARTICLE_BODY_CHARS = 50_000;
 const Body = z.string().min(1).max(MAX_ARTICLE_BODY_CHARS);
-// The same label rules as ticket tags.
-const Tag = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .min(1)
-  .max(50)
-  .regex(/^[\p{L}\p{N}_.:-]+$/u, "letters, digits, _ . : - only");
-const Tags = z.array(Tag).max(20).transform((tags) => [...new Set(tags)]);
-const Id = z.string().min(1).max(64);
 
 export const ArticleSchema = z
   .object({

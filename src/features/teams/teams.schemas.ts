@@ -1,9 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { AVAILABILITIES, ROUTING_STRATEGIES } from "../../db/schema";
-import { IsoDate, PageQuery, pageOf } from "../../lib/openapi";
+import { IsoDate, PageQuery, pageOf, Id } from "../../lib/openapi";
 import { MAX_TEAM_MEMBERS } from "../../domain/routing";
 
-const Id = z.string().min(1).max(64);
 const Name = z.string().trim().min(1).max(100);
 
 export const TeamSchema = z

@@ -2,21 +2,11 @@ import { z } from "@hono/zod-openapi";
 import { TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES } from "../../db/schema";
 import { ROLES } from "../../domain/permissions";
 import { SLA_TARGETS } from "../../domain/sla";
-import { IsoDate, PageQuery, pageOf } from "../../lib/openapi";
+import { IsoDate, PageQuery, pageOf, Id, Tag, Tags } from "../../lib/openapi";
 
 const Subject = z.string().trim().min(1).max(200);
 const Description = z.string().min(1).max(50_000);
 const Category = z.string().trim().min(1).max(100);
-// Tags are labels: lowercase words, bounded so a ticket row stays small.
-const Tag = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .min(1)
-  .max(50)
-  .regex(/^[\p{L}\p{N}_.:-]+$/u, "letters, digits, _ . : - only");
-const Tags = z.array(Tag).max(20).transform((tags) => [...new Set(tags)]);
-const Id = z.string().min(1).max(64);
 
 export const TicketSchema = z
   .object({
