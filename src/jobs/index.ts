@@ -1,5 +1,5 @@
 import { createDb } from "../db/client";
-import { metered, newMeter } from "../db/metrics";
+import { metered, newMeter, type D1Meter } from "../db/metrics";
 import type { Bindings } from "../env";
 import type { ServiceContext } from "../lib/request-context";
 import { runAutoClose } from "./auto-close";
@@ -47,7 +47,7 @@ export async function runScheduled(controller: Pick<ScheduledController, "cron" 
       waitUntil: (p) => execution.waitUntil(p),
     };
     try {
-      const report = { ...(await JOBS[name](ctx)), ...(meter ? { rows_read: meter.rowsRead, rows_written: meter.rowsWritten, statements: meter.statements.length } : {}) };
+      const report = { ...(await JOBS[name](ctx)), ...(meter ? meterSummary(meter) : {}) };
       console.log(JSON.stringify(report));
       reports.push(report);
     } catch (err) {
@@ -57,4 +57,22 @@ export async function runScheduled(controller: Pick<ScheduledController, "cron" 
   }
   if (failures.length) throw new AggregateError(failures, `${failures.length} scheduled job(s) failed`);
   return reports;
+}
+
+// Statement kinds listed in a metered report: enough to see where a job's rows go.
+const METER_TOP = 8;
+
+/** Rows read and written, and the statement kinds that read most (benchmark only). */
+function meterSummary(meter: D1Meter) {
+  const kinds = new Map<string, { statements: number; rows_read: number; rows_written: number }>();
+  for (const s of meter.statements) {
+    const kind = s.sql.replace(/\s+/g, " ").slice(0, 80);
+    const k = kinds.get(kind) ?? { statements: 0, rows_read: 0, rows_written: 0 };
+    k.statements++;
+    k.rows_read += s.rowsRead;
+    k.rows_written += s.rowsWritten;
+    kinds.set(kind, k);
+  }
+  const top = [...kinds.entries()].sort((a, b) => b[1].rows_read - a[1].rows_read).slice(0, METER_TOP).map(([sql, k]) => ({ sql, ...k }));
+  return { rows_read: meter.rowsRead, rows_written: meter.rowsWritten, statements: meter.statements.length, top };
 }

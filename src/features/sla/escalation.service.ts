@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { slaPolicies, type TicketPriority } from "../../db/schema";
+import { slaPolicies, type EscalationReassign, type TicketPriority } from "../../db/schema";
 import type { RoutingReason } from "../../domain/routing";
 import type { Escalation } from "../../domain/sla";
 import type { TicketEdit } from "../../domain/ticket-update";
@@ -8,6 +8,9 @@ import { isActiveStaff, route, teamById } from "../teams/routing.service";
 import { changeTicket, historyInsert } from "../tickets/tickets.service";
 import type { TicketRow } from "../tickets/tickets.serialize";
 import { auditInsert } from "../audit/audit.service";
+
+/** Escalation options by policy name, read once per sweep run. */
+export type EscalationPolicies = Map<string, { raise: boolean; reassign: EscalationReassign }>;
 
 const RAISED: Record<TicketPriority, TicketPriority> = { low: "medium", medium: "high", high: "critical", critical: "critical" };
 
@@ -19,15 +22,19 @@ const ESCALATABLE = new Set<TicketRow["status"]>(["open", "in_progress", "pendin
  * the team's manager (or re-route in the team without the current assignee). Recorded as history
  * `escalated` with the cause, even when nothing else changes. Runs as the system (ctx.actor null).
  */
-export async function escalateForSla(ctx: ServiceContext, row: TicketRow, escalation: Escalation) {
+export async function escalateForSla(ctx: ServiceContext, row: TicketRow, escalation: Escalation, policies: EscalationPolicies = new Map()) {
   if (!ESCALATABLE.has(row.status)) return null;
-  const [policy] = await ctx.db
-    .select({ raise: slaPolicies.escalationRaisePriority, reassign: slaPolicies.escalationReassign })
-    .from(slaPolicies)
-    .where(eq(slaPolicies.name, row.slaPolicy))
-    .limit(1);
-  const raise = policy?.raise ?? false;
-  const reassign = policy?.reassign ?? "manager";
+  let policy = policies.get(row.slaPolicy);
+  if (!policy) {
+    const [found] = await ctx.db
+      .select({ raise: slaPolicies.escalationRaisePriority, reassign: slaPolicies.escalationReassign })
+      .from(slaPolicies)
+      .where(eq(slaPolicies.name, row.slaPolicy))
+      .limit(1);
+    policy = found ?? { raise: false, reassign: "manager" };
+    policies.set(row.slaPolicy, policy);
+  }
+  const { raise, reassign } = policy;
   const edit: TicketEdit = {};
   if (raise) edit.priority = RAISED[row.priority];
   let routing: RoutingReason | null = null;

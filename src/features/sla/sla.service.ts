@@ -55,13 +55,19 @@ export function slaWrites(before: SlaState, after: SlaState): SQLiteUpdateSetSou
   return set as SQLiteUpdateSetSource<typeof tickets>;
 }
 
-/** The columns changeTicket writes: every ticket column of `after`, the SLA ones by slaWrites' rules. */
+/**
+ * The columns changeTicket writes: those of `after` that differ from `before` (an unchanged subject
+ * is not rewritten, so its full-text index is not either), the SLA ones by slaWrites' rules.
+ */
 export function slaColumnWrites(before: TicketRow, after: TicketRow): SQLiteUpdateSetSource<typeof tickets> {
   const stateBefore = slaStateOf(before);
   const stateAfter = slaStateOf(after);
-  const { id: _id, ...all } = after;
-  const set: Record<string, unknown> = { ...all };
-  for (const key of Object.keys(stateAfter)) delete set[key];
+  // updated_at always: the UPDATE is never empty, and its CAS sees every change move it.
+  const set: Record<string, unknown> = { updatedAt: after.updatedAt };
+  for (const key of Object.keys(after) as (keyof TicketRow)[]) {
+    if (key === "id" || key in stateAfter || same(before[key], after[key])) continue;
+    set[key] = after[key];
+  }
   return { ...(set as SQLiteUpdateSetSource<typeof tickets>), ...slaWrites(stateBefore, stateAfter) };
 }
 
