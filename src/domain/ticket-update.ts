@@ -81,9 +81,6 @@ export interface UpdateInput {
   implied?: boolean;
 }
 
-/** Statuses in which no SLA target runs. */
-export const CLOCK_STOPPED: ReadonlySet<TicketStatus> = new Set(["resolved", "closed", "cancelled"]);
-
 const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** The fields of `edit` whose value differs from the ticket's. */

@@ -115,7 +115,9 @@ describe("skills, availability and capacity", () => {
     expectProblem(await api("PUT", `/api/v1/users/${agent.id}/skills`, { token: s.agent.token, body: [] }), 403, "FORBIDDEN");
     expectProblem(await api("PUT", `/api/v1/users/${s.customer.id}/skills`, { token: s.manager.token, body: [] }), 404, "NOT_FOUND");
     const profile = await api("GET", `/api/v1/users/${agent.id}/routing`, { token: s.agent.token });
-    expect(profile.body).toMatchObject({ user_id: agent.id, availability: "online", max_open_tickets: 20, active_tickets: 0, skills: res.body.data });
+    expect(profile.body).toMatchObject({ user_id: agent.id, availability: "online", presence: "offline", max_open_tickets: 20, active_tickets: 0, skills: res.body.data });
+    await online(agent);
+    expect((await api("GET", `/api/v1/users/${agent.id}/routing`, { token: s.agent.token })).body.presence).toBe("online");
   });
 
   it("agents set their own availability, managers anyone's; capacity is a manager's call", async () => {

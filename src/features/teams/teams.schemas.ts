@@ -74,6 +74,10 @@ export const RoutingProfileSchema = z
   .object({
     user_id: z.string(),
     availability: z.enum(AVAILABILITIES).openapi({ description: "manual status; only online agents get tickets" }),
+    presence: z
+      .enum(AVAILABILITIES)
+      .nullable()
+      .openapi({ description: "live, from the agents' feed (connected and active, idle 5 minutes, not connected); null if the feed did not answer. Routing takes the lower of the two." }),
     max_open_tickets: z.number().int(),
     active_tickets: z.number().int().openapi({ description: "assigned tickets whose SLA clock runs" }),
     critical_tickets: z.number().int(),

@@ -9,6 +9,7 @@ import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { auditInsert } from "../audit/audit.service";
 import { isUniqueViolation } from "../auth/auth.service";
 import { signingSecret } from "../auth/tokens";
+import { presenceOf } from "./presence";
 import { DEFAULT_MAX_OPEN_TICKETS, teamById } from "./routing.service";
 
 type TeamRow = typeof teams.$inferSelect;
@@ -212,9 +213,11 @@ export async function routingProfile(ctx: ServiceContext, id: string) {
     .select({ active: sql<number>`count(*)`, critical: sql<number>`coalesce(sum(${tickets.priorityRank} = 4), 0)` })
     .from(tickets)
     .where(and(ACTIVE_TICKETS, eq(tickets.assigneeId, id)));
+  const live = (await presenceOf(ctx, [id])).get(id) ?? null;
   return {
     user_id: id,
     availability: state?.availability ?? "online",
+    presence: live,
     max_open_tickets: state?.maxOpenTickets ?? DEFAULT_MAX_OPEN_TICKETS,
     active_tickets: Number(load?.active ?? 0),
     critical_tickets: Number(load?.critical ?? 0),
