@@ -42,6 +42,7 @@ export async function runScheduled(controller: Pick<ScheduledController, "cron" 
       db: createDb(d1),
       env: { ...env, DB: d1 },
       actor: null,
+      system: true,
       meta: { ip: null, userAgent: `cron ${controller.cron || "(all)"}` },
       now: new Date(controller.scheduledTime),
       waitUntil: (p) => execution.waitUntil(p),

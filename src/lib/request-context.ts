@@ -23,6 +23,11 @@ export interface ServiceContext {
    * requester) may comment on by mail; src/email/resolve-ticket.ts has checked it.
    */
   mailParticipantOf?: string;
+  /**
+   * The system itself (cron jobs, SLA escalation): no actor, every ticket, any change the workflow
+   * allows. Only contexts built by the system set it; a request without an actor never has it.
+   */
+  system?: true;
 }
 
 // Audit rows keep the first bytes of a user agent; the header is client-controlled and unbounded.

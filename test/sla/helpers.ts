@@ -25,6 +25,7 @@ export function ctxAt(user: TestUser | null, at: number | string): ServiceContex
     db: db(),
     env: bindings,
     actor: user ? { id: user.id, name: user.name, email: user.email, role: user.role } : null,
+    ...(user ? {} : { system: true as const }),
     meta: { ip: null, userAgent: "vitest" },
     now: new Date(at),
   };

@@ -5,7 +5,8 @@ import { idempotencyKeys, rateLimits, slaPolicies, teamMembers, teams } from "..
 import { api, makeStaff, makeUser } from "../helpers";
 import { closeAll, FEED_PATH, open } from "../helpers/sockets";
 import { newId } from "../../src/lib/ids";
-import { db, DAY, editAt, historyOf, historyTypes, HOUR, iso, MIN, replyAt, retireAll, rowOf, ticketAt, tick, tickReports } from "./helpers";
+import { changeTicket } from "../../src/features/tickets/tickets.service";
+import { ctxAt, db, DAY, editAt, historyOf, historyTypes, HOUR, iso, MIN, replyAt, retireAll, rowOf, ticketAt, tick, tickReports } from "./helpers";
 
 let s: Awaited<ReturnType<typeof makeStaff>>;
 beforeAll(async () => {
@@ -221,6 +222,18 @@ describe("housekeeping", () => {
     expect((await db().select({ key: idempotencyKeys.key }).from(idempotencyKeys)).map((r) => r.key)).toEqual(["fresh"]);
     expect((await db().select({ key: rateLimits.key }).from(rateLimits)).map((r) => r.key)).toContain("login:ip:fresh");
     expect((await db().select({ key: rateLimits.key }).from(rateLimits)).map((r) => r.key)).not.toContain("login:ip:old");
+  });
+});
+
+describe("the system context", () => {
+  it("only a context marked as the system acts without an actor; a bare actor-less one is refused and changes nothing", async () => {
+    const t0 = day(30);
+    const t = await ticketAt(s.customer, t0, { priority: "low" });
+    const bare = { ...ctxAt(null, t0 + MIN), system: undefined };
+    await expect(changeTicket(bare, t.id, { status: "cancelled" }, { type: "updated" })).rejects.toThrow();
+    expect((await rowOf(t.id)).status).toBe("open");
+    await changeTicket(ctxAt(null, t0 + MIN), t.id, { status: "cancelled" }, { type: "updated" });
+    expect((await rowOf(t.id)).status).toBe("cancelled");
   });
 });
 

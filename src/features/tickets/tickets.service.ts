@@ -54,8 +54,8 @@ async function loadTicket(ctx: ServiceContext, ref: string): Promise<{ row: Tick
 export async function findVisibleTicket(ctx: ServiceContext, ref: string) {
   const found = await loadTicket(ctx, ref);
   // mailParticipantOf: a Cc'd participant's mail reply, already checked by src/email/resolve-ticket.ts.
-  // No actor is the system (cron jobs, SLA escalation), which works on every ticket.
-  const visible = !ctx.actor || canSeeTicket(ctx.actor, found?.row ?? { requesterId: "" }) || ctx.mailParticipantOf === found?.row.id;
+  // The system (cron jobs, SLA escalation) works on every ticket; any other caller needs an actor.
+  const visible = ctx.system && !ctx.actor ? true : canSeeTicket(actorOf(ctx), found?.row ?? { requesterId: "" }) || ctx.mailParticipantOf === found?.row.id;
   if (!found || !visible) throw notFound("Ticket");
   return found;
 }
