@@ -13,6 +13,10 @@ export async function explainStatements(db, statements, tableSizes = {}) {
   const issues = [];
   for (const st of statements ?? []) {
     if (!/^\s*select\b/i.test(st.sql)) continue;
+    if (st.exact === false) {
+      st.plan = ["(statement cut in the metrics header: not explained)"];
+      continue;
+    }
     try {
       const { results } = await db.prepare(`EXPLAIN QUERY PLAN ${st.sql}`).bind(...st.params).all();
       st.plan = results.map((r) => r.detail);

@@ -27,6 +27,8 @@ export const ACCOUNTS = {
   // agent1 is the busiest agent and customer1 one of the frequent requesters: their lists are full pages.
   agent: `agent1@${EMAIL_DOMAIN}`,
   customer: `customer1@${EMAIL_DOMAIN}`,
+  // Creates tickets in the bench, so customer1's list stays as seeded.
+  customer2: `customer2@${EMAIL_DOMAIN}`,
 };
 
 const NO_DUE = "9999-12-31T23:59:59.999Z";

@@ -9,7 +9,8 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
 export const ROOT = path.resolve(import.meta.dirname, "..", "..");
 export const TMP = path.join(ROOT, "bench", ".tmp");
 export const DIST = path.join(TMP, "dist");
-export const STATE = path.join(TMP, "state");
+// BENCH_STATE_DIR: another database (e.g. a small one for trying things) without losing the seeded one.
+export const STATE = process.env.BENCH_STATE_DIR ? path.resolve(process.env.BENCH_STATE_DIR) : path.join(TMP, "state");
 const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 
 // Local-only secrets of the bench instance. The pepper also goes into the seeded password hashes,
@@ -110,7 +111,11 @@ export default {
     if (!execute) return new Response(String(calls.length));
     for (const call of calls) {
       if (call.length === 1 && /^\\s*select/i.test(call[0].sql)) {
-        await bind(call[0]).raw();
+        try {
+          await bind(call[0]).raw();
+        } catch (err) {
+          return new Response("replay failed: " + (err?.message ?? err), { status: 500 });
+        }
         continue;
       }
       try {

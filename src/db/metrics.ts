@@ -27,7 +27,7 @@ export const newMeter = (): D1Meter => ({ rowsRead: 0, rowsWritten: 0, calls: 0,
 // Statement text and parameters go back to the bench (for EXPLAIN QUERY PLAN) in one header; these
 // bounds keep it near 20 KiB (the bench's HTTP client accepts 64 KiB of headers).
 const MAX_SQL_CHARS = 4_000;
-const MAX_PARAM_CHARS = 120;
+const MAX_PARAM_CHARS = 200;
 const MAX_REPORTED_JSON_CHARS = 15_000;
 
 type Meta = { rows_read?: number; rows_written?: number } | undefined;
@@ -117,14 +117,26 @@ export function metered<T extends D1Database | D1DatabaseSession>(db: T, meter: 
   }) as T;
 }
 
-const clip = (v: unknown) => (typeof v === "string" && v.length > MAX_PARAM_CHARS ? `${v.slice(0, MAX_PARAM_CHARS)}…` : v);
+const tooLong = (v: unknown) => typeof v === "string" && v.length > MAX_PARAM_CHARS;
+const clip = (v: unknown) => (tooLong(v) ? `${(v as string).slice(0, MAX_PARAM_CHARS)}…` : v);
 
 /** Response headers for the bench: totals, and the statements (base64url JSON) for query-plan checks. */
 export function meterHeaders(meter: D1Meter): Record<string, string> {
   const statements: unknown[] = [];
   let size = 0;
   for (const s of meter.statements) {
-    const entry = { call: s.call, sql: s.sql.slice(0, MAX_SQL_CHARS), params: s.params.map(clip), rows_read: s.rowsRead, rows_written: s.rowsWritten };
+    // Selects keep their parameters whole (they are short, and the bench re-runs them); long texts
+    // of writes (descriptions, bodies) are cut. `exact: false`: the SQL itself was cut.
+    const read = isRead(s.sql);
+    const entry = {
+      call: s.call,
+      sql: s.sql.slice(0, MAX_SQL_CHARS),
+      params: read ? s.params : s.params.map(clip),
+      exact: s.sql.length <= MAX_SQL_CHARS,
+      clipped: !read && s.params.some(tooLong),
+      rows_read: s.rowsRead,
+      rows_written: s.rowsWritten,
+    };
     size += JSON.stringify(entry).length;
     if (size > MAX_REPORTED_JSON_CHARS) break;
     statements.push(entry);
