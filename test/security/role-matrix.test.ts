@@ -1,0 +1,186 @@
+import { describe, expect, it } from "vitest";
+import { api } from "../helpers";
+import { buildWorld, fill, hiddenFromA, leaked, operations, sampleBodies, send, snapshot } from "./support";
+
+/**
+ * API.md "Roles", swept over the whole route table: anonymous callers and deactivated users get
+ * 401 everywhere but the few public routes; each role is refused (and nothing changes) on every
+ * operation outside what its row of the table allows. New routes land in the sweep by themselves:
+ * one that forgets its guard fails here until it is put on a list below on purpose.
+ */
+const w = await buildWorld();
+const { ops } = await operations();
+
+/** Anyone, no token: signing in, and reading the public knowledge base. */
+const PUBLIC = new Set([
+  "POST /api/v1/auth/register",
+  "POST /api/v1/auth/login",
+  "POST /api/v1/auth/refresh",
+  "POST /api/v1/auth/logout",
+  "GET /api/v1/kb/articles",
+  "GET /api/v1/kb/articles/{id}",
+  "POST /api/v1/kb/articles/{id}/feedback",
+  "GET /api/v1/kb/suggest",
+  "GET /api/v1/kb/categories",
+  "GET /api/v1/kb/categories/{id}",
+]);
+/** Routes that never look at a bearer token (the refresh token in the body is their credential). */
+const NO_BEARER = new Set(["POST /api/v1/auth/register", "POST /api/v1/auth/login", "POST /api/v1/auth/refresh", "POST /api/v1/auth/logout"]);
+
+const CUSTOMER = new Set([
+  ...PUBLIC,
+  "GET /api/v1/auth/me",
+  "GET /api/v1/tickets",
+  "POST /api/v1/tickets",
+  "GET /api/v1/tickets/{id}",
+  "PATCH /api/v1/tickets/{id}",
+  "GET /api/v1/tickets/{id}/comments",
+  "POST /api/v1/tickets/{id}/comments",
+  "GET /api/v1/tickets/{id}/comments/{comment_id}",
+  "GET /api/v1/tickets/{id}/history",
+  "GET /api/v1/tickets/{id}/live",
+  "GET /api/v1/tickets/{id}/attachments",
+  "POST /api/v1/tickets/{id}/attachments",
+  "GET /api/v1/attachments/{id}",
+  "GET /api/v1/search",
+  "GET /api/v1/saved-searches",
+  "POST /api/v1/saved-searches",
+  "GET /api/v1/saved-searches/{id}",
+  "PATCH /api/v1/saved-searches/{id}",
+  "DELETE /api/v1/saved-searches/{id}",
+]);
+const AGENT = new Set([
+  ...CUSTOMER,
+  "GET /api/v1/users",
+  "POST /api/v1/tickets/{id}/assign",
+  "GET /api/v1/tickets/{id}/suggested-articles",
+  "GET /api/v1/tickets/{id}/messages",
+  "GET /api/v1/live",
+  "POST /api/v1/kb/articles",
+  "PATCH /api/v1/kb/articles/{id}",
+  "DELETE /api/v1/kb/articles/{id}",
+  "GET /api/v1/kb/articles/{id}/versions",
+  "POST /api/v1/kb/categories",
+  "PATCH /api/v1/kb/categories/{id}",
+  "DELETE /api/v1/kb/categories/{id}",
+  "GET /api/v1/mail/quarantine",
+  "POST /api/v1/mail/quarantine/{id}/release",
+  "POST /api/v1/mail/quarantine/{id}/reject",
+  "GET /api/v1/sla-policies",
+  "GET /api/v1/sla-policies/{name}",
+  "GET /api/v1/business-hours",
+  "GET /api/v1/teams",
+  "GET /api/v1/teams/{id}",
+  "GET /api/v1/users/{id}/routing",
+  // Their own availability only: the slot below names a colleague, so the service refuses it.
+]);
+const MANAGER = new Set([
+  ...AGENT,
+  "POST /api/v1/tickets/{id}/escalate",
+  "POST /api/v1/teams",
+  "PATCH /api/v1/teams/{id}",
+  "DELETE /api/v1/teams/{id}",
+  "PUT /api/v1/users/{id}/skills",
+  "PUT /api/v1/users/{id}/availability",
+  "PUT /api/v1/users/{id}/capacity",
+]);
+
+/** Slots filled with things the caller could otherwise touch: A's ticket, a colleague, a real team. */
+const slots = () => ({
+  id: w.ta.id,
+  comment_id: w.publicReply.id,
+  kind: "reply",
+  name: "high",
+});
+// Slots whose {id} is not a ticket: a colleague, a team, an article, a category, a saved search.
+const idFor: Record<string, string> = {
+  "/api/v1/users/{id}": w.agent2.id,
+  "/api/v1/users/{id}/routing": w.agent2.id,
+  "/api/v1/users/{id}/skills": w.agent2.id,
+  "/api/v1/users/{id}/availability": w.agent2.id,
+  "/api/v1/users/{id}/capacity": w.agent2.id,
+  "/api/v1/teams/{id}": w.team.id,
+  "/api/v1/kb/articles/{id}": w.publicArticle.id,
+  "/api/v1/kb/articles/{id}/versions": w.publicArticle.id,
+  "/api/v1/kb/articles/{id}/feedback": w.publicArticle.id,
+  "/api/v1/kb/categories/{id}": w.category.id,
+  "/api/v1/saved-searches/{id}": w.bSaved.id,
+  "/api/v1/attachments/{id}": w.aFile.id,
+  "/api/v1/mail/quarantine/{id}/release": "no-such-message",
+  "/api/v1/mail/quarantine/{id}/reject": "no-such-message",
+};
+const pathOf = (o: { path: string }) => fill(o.path, { ...slots(), ...(idFor[o.path] ? { id: idFor[o.path]! } : {}) });
+
+describe("no token, a garbage token, a deactivated admin's token", () => {
+  it("every operation but the public ones answers 401 problem+json to each, and nothing changes", async () => {
+    const bodies = sampleBodies(w);
+    const before = await snapshot();
+    const found: string[] = [];
+    for (const o of ops.filter((o) => o.path.startsWith("/api/v1/"))) {
+      for (const [who, token] of [
+        ["anonymous", undefined],
+        ["garbage", "not.a.jwt"],
+        ["deactivated admin", w.deactivated.token],
+      ] as const) {
+        if (who === "anonymous" && PUBLIC.has(o.key)) continue;
+        if (who !== "anonymous" && NO_BEARER.has(o.key)) continue;
+        const res = await send(o, pathOf(o), token, bodies[o.key] ?? {});
+        if (res.status !== 401 || res.body?.code !== "UNAUTHORIZED") found.push(`${o.key} as ${who} → ${res.status}`);
+      }
+    }
+    expect(found).toEqual([]);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("anonymous readers of the public routes meet no internal or draft article, whatever they ask", async () => {
+    const found: string[] = [];
+    const secrets = [w.secret.internalArticle, w.secret.draftArticle];
+    for (const o of ops.filter((o) => PUBLIC.has(o.key) && o.method === "GET")) {
+      for (const id of [w.publicArticle.id, w.internalArticle.id, w.draftArticle.id, w.category.id]) {
+        for (const query of ["", "?limit=100", ...secrets.flatMap((s) => [`?q=${s}`, `?subject=${s}&description=${s}`])]) {
+          const res = await send(o, fill(o.path, { id }), undefined, undefined, { query });
+          if (res.status >= 500 || leaked(res.body, secrets).length) found.push(`${o.key} ${id}${query} → ${res.status}`);
+        }
+      }
+    }
+    expect(found).toEqual([]);
+  });
+});
+
+describe("each role outside its row of API.md's table", () => {
+  for (const [role, allowed, expected] of [
+    // A customer may be told 404 where the resource is not theirs to know of.
+    ["customer", CUSTOMER, [403, 404]],
+    ["agent", AGENT, [403]],
+    ["manager", MANAGER, [403]],
+  ] as const) {
+    it(`${role}: every other operation is refused, reveals nothing, and changes nothing`, async () => {
+      const user = role === "customer" ? w.a : role === "agent" ? w.agent : w.manager;
+      const bodies = sampleBodies(w);
+      const before = await snapshot();
+      const found: string[] = [];
+      const refused: string[] = [];
+      for (const o of ops.filter((o) => o.path.startsWith("/api/v1/") && !allowed.has(o.key))) {
+        const res = await send(o, pathOf(o), user.token, bodies[o.key] ?? {});
+        const bad = role === "customer" ? leaked(res.body, hiddenFromA(w)) : [];
+        if (!(expected as readonly number[]).includes(res.status) || res.headers.get("content-type") !== "application/problem+json" || bad.length) {
+          found.push(`${o.key} → ${res.status} ${bad.join(",")}`);
+        }
+        refused.push(o.key);
+      }
+      expect(found).toEqual([]);
+      expect(await snapshot()).toEqual(before);
+      // The lists above are not vacuous: admin-only routes are among the refused ones for every role.
+      for (const key of ["GET /api/v1/audit-logs", "DELETE /api/v1/tickets/{id}", "POST /api/v1/users", "PUT /api/v1/business-hours"]) {
+        expect(refused).toContain(key);
+      }
+    });
+  }
+
+  it("admins reach every operation (the control: the lists above name real routes, and none is dead)", async () => {
+    const keys = new Set(ops.map((o) => o.key));
+    for (const key of [...MANAGER]) expect(keys, key).toContain(key);
+    const res = await api("GET", "/api/v1/audit-logs?limit=1", { token: w.admin.token });
+    expect(res.status).toBe(200);
+  });
+});
