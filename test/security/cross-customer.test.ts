@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api } from "../helpers";
-import { buildWorld, fill, hiddenFromA, leaked, operations, sampleBodies, send, snapshot, upload } from "./support";
+import { buildWorld, fill, hiddenFromA, leaked, operations, sampleBodies, send, snapshot, SWEEP_MS, upload } from "./support";
 
 /**
  * API.md's hardest rule, checked across the whole route table rather than route by route: customer
@@ -56,7 +56,7 @@ describe("customer A with someone else's ids in every slot", () => {
       }
     }
     expect(found).toEqual([]);
-  });
+  }, SWEEP_MS);
 
   it("every write answers 4xx, changes nothing, and its error holds nothing (also with a stale If-Match)", async () => {
     const bodies = sampleBodies(w);
@@ -77,7 +77,7 @@ describe("customer A with someone else's ids in every slot", () => {
     }
     expect(found).toEqual([]);
     expect(await snapshot()).toEqual(before);
-  });
+  }, SWEEP_MS);
 
   it("uploads to B's ticket or to the deleted one are 404 and store nothing", async () => {
     const before = await snapshot();
@@ -135,7 +135,7 @@ describe("customer A on their own ticket, by every read route and every query", 
     ]) {
       expect(reached, key).toContain(key);
     }
-  });
+  }, SWEEP_MS);
 });
 
 describe("the deleted ticket", () => {
@@ -160,5 +160,5 @@ describe("the deleted ticket", () => {
     }
     expect(found).toEqual([]);
     expect(await snapshot()).toEqual(before);
-  });
+  }, SWEEP_MS);
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api } from "../helpers";
-import { attachmentRow, buildWorld, fill, hiddenFromA, leaked, operations, sampleBodies, snapshot, upload, type Operation } from "./support";
+import { attachmentRow, buildWorld, fill, hiddenFromA, leaked, operations, sampleBodies, snapshot, SWEEP_MS, upload, type Operation } from "./support";
 
 /**
  * "Every bad input gets a clear problem+json 4xx and changes nothing", swept over every route:
@@ -71,7 +71,7 @@ describe("bodies", () => {
     }
     expect(found).toEqual([]);
     expect(await snapshot()).toEqual(before);
-  });
+  }, SWEEP_MS);
 
   it("a lone UTF-16 surrogate in any string is refused with 400 naming the field; nothing changes", async () => {
     const before = await snapshot();
@@ -103,7 +103,7 @@ describe("bodies", () => {
     ]) {
       expect(checked, key).toContain(key);
     }
-  });
+  }, SWEEP_MS);
 
   it("a surrogate pair (an escaped emoji) is text like any other and comes back intact", async () => {
     const res = await api("POST", "/api/v1/tickets", { token: w.a.token, raw: '{"subject":"Printer \\ud83d\\udda8 again","description":"\\ud83d\\udd25"}', headers: { "content-type": "application/json" } });
@@ -148,20 +148,22 @@ describe("query strings", () => {
     const canaries = hiddenFromA(w);
     for (const o of ops.filter((o) => o.method === "GET" && o.path.startsWith("/api/v1/") && !o.path.endsWith("/live"))) {
       const params: string[] = (o.op.parameters ?? []).filter((p: { in: string }) => p.in === "query").map((p: { name: string }) => p.name);
-      for (const name of params) {
-        for (const value of HOSTILE) {
+      // One route's requests at once: the sweep is a few thousand calls.
+      const calls = params.flatMap((name) =>
+        HOSTILE.flatMap((value) => {
           const v = value.startsWith("%") ? value : encodeURIComponent(value);
-          for (const query of [`?${name}=${v}`, `?${name}=${v}&${name}=${v}`, `?${name}[]=${v}`]) {
-            for (const user of [w.admin, w.a]) {
-              const res = await api("GET", pathOf(o) + query, { token: user.token });
-              const bad = user === w.a ? leaked(res.body, canaries) : [];
-              const problem = res.status === 400 ? res.headers.get("content-type") === "application/problem+json" : true;
-              // 403/404: the route itself is not this caller's (the role sweep checks those answers).
-              if (![200, 400, 403, 404].includes(res.status) || !problem || bad.length) found.push(`${o.key}${query.slice(0, 60)} as ${user.role} → ${res.status} ${bad.join(",")}`);
-            }
-          }
-        }
-      }
+          return [`?${name}=${v}`, `?${name}=${v}&${name}=${v}`, `?${name}[]=${v}`].flatMap((query) => [w.admin, w.a].map((user) => ({ query, user })));
+        }),
+      );
+      await Promise.all(
+        calls.map(async ({ query, user }) => {
+          const res = await api("GET", pathOf(o) + query, { token: user.token });
+          const bad = user === w.a ? leaked(res.body, canaries) : [];
+          const problem = res.status === 400 ? res.headers.get("content-type") === "application/problem+json" : true;
+          // 403/404: the route itself is not this caller's (the role sweep checks those answers).
+          if (![200, 400, 403, 404].includes(res.status) || !problem || bad.length) found.push(`${o.key}${query.slice(0, 60)} as ${user.role} → ${res.status} ${bad.join(",")}`);
+        }),
+      );
     }
     expect(found).toEqual([]);
     // Reads change no stored resource (only counters such as article views and search statistics move).
@@ -169,7 +171,7 @@ describe("query strings", () => {
     for (const table of ["tickets", "comments", "ticket_history", "users", "attachments", "saved_searches", "teams", "audit_logs"]) {
       expect(after[table], table).toEqual(before[table]);
     }
-  });
+  }, SWEEP_MS);
 
   it("hostile path segments are plain 404s (or 400s), never a 500 and never another ticket", async () => {
     const found: string[] = [];

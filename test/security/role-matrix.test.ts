@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api } from "../helpers";
-import { buildWorld, fill, hiddenFromA, leaked, operations, sampleBodies, send, snapshot } from "./support";
+import { buildWorld, fill, hiddenFromA, leaked, operations, sampleBodies, send, snapshot, SWEEP_MS } from "./support";
 
 /**
  * API.md "Roles", swept over the whole route table: anonymous callers and deactivated users get
@@ -130,7 +130,7 @@ describe("no token, a garbage token, a deactivated admin's token", () => {
     }
     expect(found).toEqual([]);
     expect(await snapshot()).toEqual(before);
-  });
+  }, SWEEP_MS);
 
   it("anonymous readers of the public routes meet no internal or draft article, whatever they ask", async () => {
     const found: string[] = [];
@@ -174,7 +174,7 @@ describe("each role outside its row of API.md's table", () => {
       for (const key of ["GET /api/v1/audit-logs", "DELETE /api/v1/tickets/{id}", "POST /api/v1/users", "PUT /api/v1/business-hours"]) {
         expect(refused).toContain(key);
       }
-    });
+    }, SWEEP_MS);
   }
 
   it("admins reach every operation (the control: the lists above name real routes, and none is dead)", async () => {
