@@ -56,6 +56,7 @@ import { BENCH_SECRETS, ROOT, STATE, buildBundle, startServer } from "./lib/serv
 // side give a CPU figure stable to about ±0.1 ms on a quiet machine.
 const REPLAY_ROUNDS = 4;
 const REPLAY_SETTINGS = { durationMs: 1_500, maxRequests: 3_000, warmupRequests: 20 };
+const REPLAY_MAX_RATIO = 1.1;
 
 // Probes send the same request every time: a few samples show its rows.
 const PROBE_SAMPLES = 3;
@@ -316,10 +317,14 @@ if (sampled.length) {
         continue;
       }
       const d1 = Math.max(0, sums.with.cpu / sums.with.n - sums.without.cpu / sums.without.n);
+      // Repeating the calls cost more than the whole request did: the replay does not match what
+      // the request ran (other parameters, a busier machine), so no estimate rather than a wrong one.
+      const invalid = d1 > s.load.cpuMsPerRequest * REPLAY_MAX_RATIO;
       // Statements beyond the header's budget, or cut in it, were not replayed.
       const partial = replayed < Math.round(s.rows.statementsPerRequest ?? 0);
-      s.d1Share = { cpuMsPerRequest: d1, calls: calls.length, statements: replayed, partial, workerCpuMsPerRequest: Math.max(0, s.load.cpuMsPerRequest - d1) };
-      log(`${s.module}: ${s.name}: local D1 ≈ ${d1.toFixed(2)} of ${s.load.cpuMsPerRequest.toFixed(2)} ms CPU/req (${calls.length} calls, ${replayed} statements replayed${partial ? ", some not" : ""})`);
+      s.d1Share = { cpuMsPerRequest: d1, calls: calls.length, statements: replayed, partial, invalid, workerCpuMsPerRequest: Math.max(0, s.load.cpuMsPerRequest - d1) };
+      if (invalid) report.notes.push(`${s.name}: D1 share not estimated: repeating its D1 calls took ${d1.toFixed(2)} ms CPU, more than the request's ${s.load.cpuMsPerRequest.toFixed(2)} ms`);
+      log(`${s.module}: ${s.name}: local D1 ≈ ${d1.toFixed(2)} of ${s.load.cpuMsPerRequest.toFixed(2)} ms CPU/req (${calls.length} calls, ${replayed} statements replayed${partial ? ", some not" : ""}${invalid ? "; not plausible, left out" : ""})`);
     }
   }
   await metered.dispose();
@@ -335,12 +340,24 @@ if (busy.length) {
   );
 }
 
+// Saved before printing: a module's odd result must never cost the run its figures.
+let files = null;
+if (!args["no-save"]) {
+  try {
+    files = writeReport(report);
+  } catch (err) {
+    const fallback = path.join(ROOT, "bench", "results", `${report.startedAt.replace(/[:.]/g, "-")}-${report.tag}.json`);
+    writeFileSync(fallback, `${JSON.stringify(report, null, 2)}\n`);
+    log(`the Markdown report failed (${err.message}); JSON saved: ${path.relative(ROOT, fallback)}`);
+  }
+}
 console.log("");
-console.log(textTable(report.results));
+try {
+  console.log(textTable(report.results));
+} catch (err) {
+  console.log(`(table failed: ${err.message})`);
+}
 console.log("");
 for (const n of report.notes) console.log(`note: ${n}`);
-if (!args["no-save"]) {
-  const files = writeReport(report);
-  console.log(`results: ${path.relative(ROOT, files.md)}, ${path.relative(ROOT, files.json)}`);
-}
+if (files) console.log(`results: ${path.relative(ROOT, files.md)}, ${path.relative(ROOT, files.json)}`);
 log("done");

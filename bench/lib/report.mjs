@@ -64,7 +64,7 @@ export function checkGoals(s) {
     const v = s.load?.cpuMsPerRequest;
     checks.push({ goal: `CPU ≤ ${s.goals.cpuMs} ms`, value: v, pass: v === null || v === undefined ? null : v <= s.goals.cpuMs });
     // The same goal without the local D1's share (which production bills to D1, not the Worker).
-    const w = s.d1Share?.workerCpuMsPerRequest;
+    const w = s.d1Share?.invalid ? undefined : s.d1Share?.workerCpuMsPerRequest;
     if (w !== undefined) checks.push({ goal: `… excl. local D1`, value: w, pass: w <= s.goals.cpuMs });
   }
   return checks;
@@ -84,11 +84,11 @@ function rowsOf(results) {
     p99: fmt(s.load?.latencyMs?.p99, 2),
     rps: fmtInt(s.load?.rps),
     cpu: fmt(s.load?.cpuMsPerRequest, 2),
-    d1cpu: s.d1Share ? `${fmt(s.d1Share.cpuMsPerRequest, 2)}${s.d1Share.partial ? "+" : ""}` : "—",
-    appCpu: s.d1Share ? `${fmt(s.d1Share.workerCpuMsPerRequest, 2)}${s.d1Share.partial ? "−" : ""}` : "—",
-    read: s.rows ? `${fmt(s.rows.rowsRead.mean, 1)} (max ${fmtInt(s.rows.rowsRead.max)})` : "—",
-    written: s.rows ? fmt(s.rows.rowsWritten.mean, 1) : "—",
-    errors: s.load ? `${s.load.errors}/${s.load.requests}` : "—",
+    d1cpu: s.d1Share ? (s.d1Share.invalid ? "?" : `${fmt(s.d1Share.cpuMsPerRequest, 2)}${s.d1Share.partial ? "+" : ""}`) : "—",
+    appCpu: s.d1Share ? (s.d1Share.invalid ? "?" : `${fmt(s.d1Share.workerCpuMsPerRequest, 2)}${s.d1Share.partial ? "−" : ""}`) : "—",
+    read: s.rows?.rowsRead ? `${fmt(s.rows.rowsRead.mean, 1)} (max ${fmtInt(s.rows.rowsRead.max)})` : "—",
+    written: s.rows?.rowsWritten ? fmt(s.rows.rowsWritten.mean, 1) : "—",
+    errors: s.load?.requests !== undefined ? `${s.load.errors ?? 0}/${s.load.requests}` : "—",
     goals: verdict(s.checks ?? []),
   }));
 }
@@ -143,8 +143,8 @@ function markdown(report) {
   out.push("| scenario | route | as | requests | workerd | load generator | others |");
   out.push("| --- | --- | --- | ---: | ---: | ---: | ---: |");
   for (const s of report.results) {
-    if (!s.load) continue;
-    out.push(`| ${s.name} | \`${s.route ?? ""}\` | ${s.as ?? ""} | ${s.load.requests.toLocaleString("en")} | ${fmt(s.load.workerdCores, 2)} | ${fmt(s.load.benchCores, 2)} | ${fmt(s.load.otherCores, 2)} |`);
+    if (s.load?.workerdCores === undefined) continue;
+    out.push(`| ${s.name} | \`${s.route ?? ""}\` | ${s.as ?? ""} | ${fmtInt(s.load.requests)} | ${fmt(s.load.workerdCores, 2)} | ${fmt(s.load.benchCores, 2)} | ${fmt(s.load.otherCores, 2)} |`);
   }
   out.push("");
   const failing = report.results.filter((s) => (s.checks ?? []).some((c) => c.pass === false) || s.planIssues?.length);
