@@ -252,6 +252,11 @@ export async function createTicket(
   idempotencyKey?: string,
   options: CreateTicketOptions = {},
 ): Promise<StoredResponse<Ticket> & { replayed?: boolean }> {
+  // Before any replay: a key must not hand back a ticket for someone else to a caller who may no longer open one (a demoted agent).
+  const caller = actorOf(ctx);
+  if (input.requester_email && input.requester_email !== caller.email && !can(caller.role, "ticket.create_for_requester")) {
+    throw forbidden("Customers cannot open tickets for someone else");
+  }
   return idempotent(ctx, idempotencyKey, { method: "POST", path: "/tickets", body: input }, async (record: RecordResponse): Promise<StoredResponse<Ticket>> => {
     const actor = actorOf(ctx);
     const { requester, insert: requesterInsert } = await resolveRequester(ctx, input);
