@@ -54,3 +54,10 @@ export function olderThan(key: SQLiteColumn, id: SQLiteColumn, position: { key: 
 export function newerThan(key: SQLiteColumn, id: SQLiteColumn, position: { key: string; id: string }): SQL {
   return sql`(${key}, ${id}) > (${position.key}, ${position.id})`;
 }
+
+/** A keyset page from a query that fetched `limit + 1` rows: the page, and the cursor after its last row if more follow. */
+export async function keysetPage<Row>(rows: Row[], limit: number, cursorAfter: (last: Row) => Promise<string>) {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items, next_cursor: rows.length > limit && last !== undefined ? await cursorAfter(last) : null };
+}

@@ -2,7 +2,7 @@ import { and, asc, eq, gt, inArray, isNull, or, type SQL } from "drizzle-orm";
 import { runBatch } from "../../db/client";
 import { attachments, comments } from "../../db/schema";
 import { can } from "../../domain/permissions";
-import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { decodeCursor, encodeCursor, keysetPage } from "../../lib/cursor";
 import { sha256Hex } from "../../lib/crypto";
 import { AppError, notFound, validation } from "../../lib/errors";
 import { newId } from "../../lib/ids";
@@ -122,11 +122,10 @@ export async function listAttachments(ctx: ServiceContext, ref: string, page: { 
     .where(and(...where))
     .orderBy(asc(attachments.createdAt), asc(attachments.id))
     .limit(page.limit + 1);
-  const items = rows.slice(0, page.limit);
-  const last = items.at(-1);
+  const { items: items, next_cursor } = await keysetPage(rows, page.limit, (last) => encodeCursor(secret, sort, { key: last.row.createdAt, id: last.row.id }));
   return {
     data: items.map((r) => toAttachment(r.row)),
-    next_cursor: rows.length > page.limit && last ? await encodeCursor(secret, sort, { key: last.row.createdAt, id: last.row.id }) : null,
+    next_cursor,
   };
 }
 

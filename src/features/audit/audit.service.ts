@@ -1,7 +1,7 @@
 import { and, desc, eq, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { auditLogs } from "../../db/schema";
-import { decodeCursor, encodeCursor, olderThan } from "../../lib/cursor";
+import { decodeCursor, encodeCursor, olderThan, keysetPage } from "../../lib/cursor";
 import { newId } from "../../lib/ids";
 import type { ServiceContext } from "../../lib/request-context";
 
@@ -63,8 +63,7 @@ export async function listAuditLogs(db: Database, secret: string, q: AuditQuery)
     .where(where.length ? and(...where) : undefined)
     .orderBy(desc(auditLogs.at), desc(auditLogs.id))
     .limit(q.limit + 1);
-  const page = rows.slice(0, q.limit);
-  const last = page.at(-1);
+  const { items: page, next_cursor } = await keysetPage(rows, q.limit, (last) => encodeCursor(secret, SORT, { key: last.at, id: last.id }));
   return {
     data: page.map((r) => ({
       id: r.id,
@@ -77,6 +76,6 @@ export async function listAuditLogs(db: Database, secret: string, q: AuditQuery)
       ip: r.ip,
       user_agent: r.userAgent,
     })),
-    next_cursor: rows.length > q.limit && last ? await encodeCursor(secret, SORT, { key: last.at, id: last.id }) : null,
+    next_cursor,
   };
 }

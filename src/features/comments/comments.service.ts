@@ -2,7 +2,7 @@ import { and, asc, eq, gt, or, type SQL } from "drizzle-orm";
 import type { BatchItem } from "../../db/client";
 import { comments, ticketHistory, tickets, users, type TicketChannel } from "../../db/schema";
 import { can, isStaff, type Actor } from "../../domain/permissions";
-import { decodeCursor, encodeCursor, newerThan } from "../../lib/cursor";
+import { decodeCursor, encodeCursor, newerThan, keysetPage } from "../../lib/cursor";
 import { AppError, forbidden, notFound } from "../../lib/errors";
 import { idempotent } from "../../lib/idempotency";
 import { newId } from "../../lib/ids";
@@ -139,11 +139,10 @@ export async function listComments(ctx: ServiceContext, ref: string, page: { lim
     .where(and(...where))
     .orderBy(asc(comments.createdAt), asc(comments.id))
     .limit(page.limit + 1);
-  const items = rows.slice(0, page.limit);
-  const last = items.at(-1);
+  const { items: items, next_cursor } = await keysetPage(rows, page.limit, (last) => encodeCursor(secret, sort, { key: last.row.createdAt, id: last.row.id }));
   return {
     data: await withAttachments(ctx, items),
-    next_cursor: rows.length > page.limit && last ? await encodeCursor(secret, sort, { key: last.row.createdAt, id: last.row.id }) : null,
+    next_cursor,
   };
 }
 
@@ -195,8 +194,9 @@ export async function listHistory(ctx: ServiceContext, ref: string, page: { limi
     .where(and(...where))
     .orderBy(asc(ticketHistory.version), asc(ticketHistory.at), asc(ticketHistory.id))
     .limit(page.limit + 1);
-  const items = rows.slice(0, page.limit);
-  const last = items.at(-1);
+  const { items, next_cursor } = await keysetPage(rows, page.limit, (last) =>
+    encodeCursor(secret, sort, { key: [last.row.version, last.row.at], id: last.row.id }),
+  );
   return {
     data: items.map((r) => ({
       id: r.row.id,
@@ -206,9 +206,6 @@ export async function listHistory(ctx: ServiceContext, ref: string, page: { limi
       version: r.row.version,
       changes: r.row.changes,
     })),
-    next_cursor:
-      rows.length > page.limit && last
-        ? await encodeCursor(secret, sort, { key: [last.row.version, last.row.at], id: last.row.id })
-        : null,
+    next_cursor,
   };
 }

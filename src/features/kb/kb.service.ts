@@ -3,7 +3,7 @@ import { runBatch, type BatchItem } from "../../db/client";
 import { kbArticleFeedback, kbArticles, kbArticleTags, kbArticleVersions, kbCategories, type ArticleStatus, type ArticleVisibility } from "../../db/schema";
 import { isStaff, type Actor } from "../../domain/permissions";
 import { allWordsExpression, anyWordExpression, normalisedQuery, searchWords, suggestionWords } from "../../domain/search-query";
-import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { decodeCursor, encodeCursor, keysetPage } from "../../lib/cursor";
 import { sha256Hex } from "../../lib/crypto";
 import { AppError, notFound, validation } from "../../lib/errors";
 import { idempotent } from "../../lib/idempotency";
@@ -103,11 +103,10 @@ export async function listArticles(ctx: ServiceContext, q: ArticleListQuery) {
     .where(and(...where))
     .orderBy(desc(kbArticles.createdAt), desc(kbArticles.id))
     .limit(q.limit + 1);
-  const page = rows.slice(0, q.limit);
-  const last = page.at(-1);
+  const { items: page, next_cursor } = await keysetPage(rows, q.limit, (last) => encodeCursor(secret, LIST_SORT, { key: last.createdAt, id: last.id }));
   return {
     data: page.map(toArticle),
-    next_cursor: rows.length > q.limit && last ? await encodeCursor(secret, LIST_SORT, { key: last.createdAt, id: last.id }) : null,
+    next_cursor,
   };
 }
 
@@ -163,8 +162,7 @@ export async function listVersions(ctx: ServiceContext, id: string, page: { limi
     .where(and(...where))
     .orderBy(desc(kbArticleVersions.version))
     .limit(page.limit + 1);
-  const items = rows.slice(0, page.limit);
-  const last = items.at(-1);
+  const { items, next_cursor } = await keysetPage(rows, page.limit, (last) => encodeCursor(secret, sort, { key: last.version, id: last.id }));
   return {
     data: items.map((v) => ({
       version: v.version,
@@ -177,7 +175,7 @@ export async function listVersions(ctx: ServiceContext, id: string, page: { limi
       editor_id: v.editorId,
       created_at: v.createdAt,
     })),
-    next_cursor: rows.length > page.limit && last ? await encodeCursor(secret, sort, { key: last.version, id: last.id }) : null,
+    next_cursor,
   };
 }
 

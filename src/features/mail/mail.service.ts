@@ -3,7 +3,7 @@ import { runBatch } from "../../db/client";
 import { emailTemplates, inboundMessages, outboundMessages, type OutboundKind } from "../../db/schema";
 import { ingestMail } from "../../email/ingest";
 import { DEFAULT_TEMPLATES, TEMPLATE_VARIABLES, unknownPlaceholders } from "../../email/templates";
-import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { decodeCursor, encodeCursor, keysetPage } from "../../lib/cursor";
 import { AppError, notFound, validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { auditInsert } from "../audit/audit.service";
@@ -121,11 +121,10 @@ export async function listQuarantine(ctx: ServiceContext, page: Page) {
     .where(and(...where))
     .orderBy(desc(inboundMessages.createdAt), desc(inboundMessages.id))
     .limit(page.limit + 1);
-  const items = rows.slice(0, page.limit);
-  const last = items.at(-1);
+  const { items: items, next_cursor } = await keysetPage(rows, page.limit, (last) => encodeCursor(secret, sort, { key: last.createdAt, id: last.id }));
   return {
     data: items.map(quarantinedWire),
-    next_cursor: rows.length > page.limit && last ? await encodeCursor(secret, sort, { key: last.createdAt, id: last.id }) : null,
+    next_cursor,
   };
 }
 

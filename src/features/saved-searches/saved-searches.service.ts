@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, or, sql, type SQL } from "drizzle-orm";
 import { runBatch } from "../../db/client";
 import { savedSearches, type SavedSearchFilters } from "../../db/schema";
-import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { decodeCursor, encodeCursor, keysetPage } from "../../lib/cursor";
 import { AppError, notFound, validation } from "../../lib/errors";
 import { idempotent } from "../../lib/idempotency";
 import { newId } from "../../lib/ids";
@@ -47,11 +47,10 @@ export async function listSavedSearches(ctx: ServiceContext, page: { limit: numb
     .where(and(...where))
     .orderBy(asc(savedSearches.createdAt), asc(savedSearches.id))
     .limit(page.limit + 1);
-  const items = rows.slice(0, page.limit);
-  const last = items.at(-1);
+  const { items: items, next_cursor } = await keysetPage(rows, page.limit, (last) => encodeCursor(secret, sort, { key: last.createdAt, id: last.id }));
   return {
     data: items.map(toSavedSearch),
-    next_cursor: rows.length > page.limit && last ? await encodeCursor(secret, sort, { key: last.createdAt, id: last.id }) : null,
+    next_cursor,
   };
 }
 

@@ -2,7 +2,7 @@ import { and, asc, eq, gt, inArray, or, sql } from "drizzle-orm";
 import { runBatch, type BatchItem } from "../../db/client";
 import { ACTIVE_TICKETS, agentRouting, teamMembers, teams, tickets, userSkills, users, type Availability, type RoutingStrategy } from "../../db/schema";
 import { can, isStaff } from "../../domain/permissions";
-import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { decodeCursor, encodeCursor, keysetPage } from "../../lib/cursor";
 import { AppError, forbidden, notFound, validation } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
@@ -71,12 +71,11 @@ export async function listTeams(ctx: ServiceContext, q: { limit: number; cursor?
     .where(where.length ? and(...where) : undefined)
     .orderBy(asc(teams.createdAt), asc(teams.id))
     .limit(q.limit + 1);
-  const page = rows.slice(0, q.limit);
+  const { items: page, next_cursor } = await keysetPage(rows, q.limit, (last) => encodeCursor(secret, sort, { key: last.createdAt, id: last.id }));
   const members = await membersOf(ctx, page.map((t) => t.id));
-  const last = page.at(-1);
   return {
     data: page.map((t) => toTeam(t, members.get(t.id) ?? [])),
-    next_cursor: rows.length > q.limit && last ? await encodeCursor(secret, sort, { key: last.createdAt, id: last.id }) : null,
+    next_cursor,
   };
 }
 

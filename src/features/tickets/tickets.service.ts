@@ -13,7 +13,7 @@ import {
   type TicketEdit,
   type TicketState,
 } from "../../domain/ticket-update";
-import { decodeCursor, encodeCursor, type CursorKey } from "../../lib/cursor";
+import { decodeCursor, encodeCursor, type CursorKey, keysetPage } from "../../lib/cursor";
 import { AppError, forbidden, notFound, validation } from "../../lib/errors";
 import { idempotent, type RecordResponse, type StoredResponse } from "../../lib/idempotency";
 import { newId } from "../../lib/ids";
@@ -159,15 +159,10 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery) {
     .where(and(...where))
     .orderBy(...spec.columns.map((c) => (c.dir === "asc" ? asc(c.column) : desc(c.column))))
     .limit(q.limit + 1);
-  const page = rows.slice(0, q.limit);
-  const last = page.at(-1);
-  return {
-    data: page.map((r) => toTicket(r.row, r.requester, ctx.now)),
-    next_cursor:
-      rows.length > q.limit && last
-        ? await encodeCursor(secret, cursorSort, { key: spec.columns.map((c) => c.key(last.row)), id: last.row.id })
-        : null,
-  };
+  const { items, next_cursor } = await keysetPage(rows, q.limit, (last) =>
+    encodeCursor(secret, cursorSort, { key: spec.columns.map((c) => c.key(last.row)), id: last.row.id }),
+  );
+  return { data: items.map((r) => toTicket(r.row, r.requester, ctx.now)), next_cursor };
 }
 
 // ---------------------------------------------------------------- writing

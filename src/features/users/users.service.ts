@@ -3,7 +3,7 @@ import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { runBatch } from "../../db/client";
 import { refreshTokens, users } from "../../db/schema";
 import type { Role } from "../../domain/permissions";
-import { decodeCursor, encodeCursor, olderThan } from "../../lib/cursor";
+import { decodeCursor, encodeCursor, olderThan, keysetPage } from "../../lib/cursor";
 import { AppError, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
@@ -74,11 +74,10 @@ export async function listUsers(ctx: ServiceContext, q: { role?: Role; q?: strin
     .where(where.length ? and(...where) : undefined)
     .orderBy(desc(users.createdAt), desc(users.id))
     .limit(q.limit + 1);
-  const page = rows.slice(0, q.limit);
-  const last = page.at(-1);
+  const { items: page, next_cursor } = await keysetPage(rows, q.limit, (last) => encodeCursor(secret, sort, { key: last.createdAt, id: last.id }));
   return {
     data: page.map(toUser),
-    next_cursor: rows.length > q.limit && last ? await encodeCursor(secret, sort, { key: last.createdAt, id: last.id }) : null,
+    next_cursor,
   };
 }
 
