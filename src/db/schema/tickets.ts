@@ -89,7 +89,11 @@ export const tickets = sqliteTable(
     // Every list walks one of these in sort order and stops after a page; deleted rows are not in them.
     index("tickets_created_idx").on(t.createdAt, t.id).where(live),
     index("tickets_updated_idx").on(t.updatedAt, t.id).where(live),
-    index("tickets_priority_idx").on(t.priorityRank, t.createdAt, t.id).where(live),
+    // Most urgent first, oldest first within a priority: the index stores that mixed order, so both
+    // `sort=priority` and its reverse walk it instead of sorting every live ticket.
+    index("tickets_priority_idx").on(sql`${t.priorityRank} desc`, t.createdAt, t.id).where(live),
+    // A status filter with `sort=sla_due` (the open queue by deadline).
+    index("tickets_status_sla_due_idx").on(t.status, t.slaNextDueAt, t.id).where(live),
     index("tickets_sla_due_idx").on(t.slaNextDueAt, t.id).where(live),
     index("tickets_status_created_idx").on(t.status, t.createdAt, t.id).where(live),
     index("tickets_status_priority_created_idx").on(t.status, t.priorityRank, t.createdAt, t.id).where(live),
