@@ -286,18 +286,29 @@ if (sampled.length) {
   // (writes rolled back; see bench/lib/server.mjs), minus the same requests without the calls.
   if (!args["no-d1-share"]) {
     for (const s of sampled) {
-      const statements = s.rows?.statements ?? [];
-      if (!statements.length || !s.load?.cpuMsPerRequest) continue;
-      const byCall = new Map();
-      for (const st of statements) byCall.set(st.call, [...(byCall.get(st.call) ?? []), st]);
-      // A call whose SQL was cut in the header cannot be repeated: it is left out. (Long texts of
-      // writes are cut too, but repeating an insert with a shorter description costs about the same.)
-      const calls = [...byCall.values()].filter((c) => c.every((st) => st.exact !== false)).map((c) => c.map(({ sql, params }) => ({ sql, params })));
-      const replayed = calls.reduce((n, c) => n + c.length, 0);
-      if (!calls.length) continue;
+      if (!s.rows?.perSample?.length || !s.load?.cpuMsPerRequest) continue;
+      // One request body per sample, cycled: scenarios whose requests differ (search terms) are
+      // repeated in their mix, not as their heaviest request.
+      let replayed = 0;
+      let partial = false;
+      const bodies = (execute) =>
+        s.rows.perSample.map(({ statements, count }) => {
+          const byCall = new Map();
+          for (const st of statements) byCall.set(st.call, [...(byCall.get(st.call) ?? []), st]);
+          // A call whose SQL was cut in the header cannot be repeated: it is left out. (Long texts of
+          // writes are cut too, but repeating an insert with a shorter description costs about the same.)
+          const calls = [...byCall.values()].filter((c) => c.every((st) => st.exact !== false)).map((c) => c.map(({ sql, params }) => ({ sql, params })));
+          const n = calls.reduce((a, c) => a + c.length, 0);
+          replayed = Math.max(replayed, n);
+          if (n < count) partial = true;
+          return JSON.stringify({ calls, execute });
+        });
+      const withBodies = bodies(true);
+      const withoutBodies = bodies(false);
+      if (!replayed) continue;
       const replay = async (execute) => {
-        const body = JSON.stringify({ calls, execute });
-        const scenario = { name: `${s.name} (D1 replay)`, request: () => ({ method: "POST", path: "/", body }) };
+        const list = execute ? withBodies : withoutBodies;
+        const scenario = { name: `${s.name} (D1 replay)`, request: (i) => ({ method: "POST", path: "/", body: list[i % list.length] }) };
         return runLoad({ baseUrl: metered.replayUrl, scenario, workerdPids: metered.workerdPids, defaults: { ...settings, ...REPLAY_SETTINGS } });
       };
       // Short alternating bursts, so a change in the machine's load hits both sides alike.
@@ -320,11 +331,10 @@ if (sampled.length) {
       // Repeating the calls cost more than the whole request did: the replay does not match what
       // the request ran (other parameters, a busier machine), so no estimate rather than a wrong one.
       const invalid = d1 > s.load.cpuMsPerRequest * REPLAY_MAX_RATIO;
-      // Statements beyond the header's budget, or cut in it, were not replayed.
-      const partial = replayed < Math.round(s.rows.statementsPerRequest ?? 0);
-      s.d1Share = { cpuMsPerRequest: d1, calls: calls.length, statements: replayed, partial, invalid, workerCpuMsPerRequest: Math.max(0, s.load.cpuMsPerRequest - d1) };
+      // `partial`: statements beyond the header's budget, or cut in it, were not replayed.
+      s.d1Share = { cpuMsPerRequest: d1, statements: replayed, partial, invalid, workerCpuMsPerRequest: Math.max(0, s.load.cpuMsPerRequest - d1) };
       if (invalid) report.notes.push(`${s.name}: D1 share not estimated: repeating its D1 calls took ${d1.toFixed(2)} ms CPU, more than the request's ${s.load.cpuMsPerRequest.toFixed(2)} ms`);
-      log(`${s.module}: ${s.name}: local D1 ≈ ${d1.toFixed(2)} of ${s.load.cpuMsPerRequest.toFixed(2)} ms CPU/req (${calls.length} calls, ${replayed} statements replayed${partial ? ", some not" : ""}${invalid ? "; not plausible, left out" : ""})`);
+      log(`${s.module}: ${s.name}: local D1 ≈ ${d1.toFixed(2)} of ${s.load.cpuMsPerRequest.toFixed(2)} ms CPU/req (${s.rows.perSample.length} requests of up to ${replayed} statements replayed${partial ? ", some statements not" : ""}${invalid ? "; not plausible, left out" : ""})`);
     }
   }
   await metered.dispose();

@@ -147,6 +147,7 @@ export async function sampleRows({ baseUrl, scenario, samples }) {
   const writes = [];
   const counts = [];
   let statements = null;
+  const perSample = [];
   let firstError = null;
   for (let i = 0; i < samples; i++) {
     const req = await scenario.request(i);
@@ -163,18 +164,19 @@ export async function sampleRows({ baseUrl, scenario, samples }) {
     reads.push(Number(read));
     writes.push(Number(res.headers["x-d1-rows-written"] ?? 0));
     counts.push(Number(res.headers["x-d1-statement-count"] ?? 0));
-    // Keep the statements of the heaviest sample: that is the one to explain.
-    if (Number(read) >= Math.max(...reads)) {
-      try {
-        statements = JSON.parse(Buffer.from(res.headers["x-d1-statements"] ?? "", "base64url").toString("utf8"));
-      } catch {
-        statements = null;
-      }
+    let parsed = null;
+    try {
+      parsed = JSON.parse(Buffer.from(res.headers["x-d1-statements"] ?? "", "base64url").toString("utf8"));
+    } catch {
+      /* no statements header */
     }
+    if (parsed) perSample.push({ statements: parsed, count: counts.at(-1) });
+    // The heaviest sample's statements are the ones to explain.
+    if (Number(read) >= Math.max(...reads)) statements = parsed;
   }
   agent.destroy();
   const mean = (a) => (a.length ? a.reduce((x, y) => x + y, 0) / a.length : null);
-  return {
+  const result = {
     samples: reads.length,
     rowsRead: { mean: mean(reads), max: reads.length ? Math.max(...reads) : null },
     rowsWritten: { mean: mean(writes), max: writes.length ? Math.max(...writes) : null },
@@ -182,4 +184,7 @@ export async function sampleRows({ baseUrl, scenario, samples }) {
     statements,
     firstError,
   };
+  // Every sample's statements, for the D1 replay (kept out of the JSON report: it would be large).
+  Object.defineProperty(result, "perSample", { value: perSample, enumerable: false });
+  return result;
 }
