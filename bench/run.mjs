@@ -18,7 +18,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
-import { applyMigrations } from "./lib/migrate.mjs";
+import { applyMigrations, migrationConflict, migrationHashes } from "./lib/migrate.mjs";
 import { runLoad, sampleRows, send, newAgent } from "./lib/load.mjs";
 import { explainStatements } from "./lib/plans.mjs";
 import { checkGoals, machineInfo, machineTag, textTable, writeReport } from "./lib/report.mjs";
@@ -150,9 +150,12 @@ const existing = readSeedFile();
 if (args.reseed) wipeState("--reseed");
 else if (!existing && existsSync(STATE)) wipeState("no seed record");
 else if (existing && !sameSeed(existing)) wipeState("seed size or version changed");
+else if (existing && migrationConflict(existing.migrations)) wipeState(migrationConflict(existing.migrations));
 
 let server = await startServer({ log, verbose: args.verbose });
-await applyMigrations(server.db, log);
+await applyMigrations(server.db, log).catch((err) => {
+  throw new Error(`applying migrations to the bench database failed (${err.message}); run with --reseed to start from a fresh one`, { cause: err });
+});
 
 const ticketCount = async (db) => (await db.prepare("SELECT count(*) AS n FROM tickets").first("n")) ?? 0;
 let seedRecord = readSeedFile();
@@ -171,6 +174,9 @@ if (sameSeed(seedRecord) && (await ticketCount(server.db)) >= sizes.tickets) {
   mkdirSync(STATE, { recursive: true });
   writeFileSync(SEED_FILE, `${JSON.stringify(seedRecord, null, 2)}\n`);
 }
+// The migrations this database now has, so a rewritten history (edited or renamed files) reseeds.
+seedRecord.migrations = migrationHashes();
+writeFileSync(SEED_FILE, `${JSON.stringify(seedRecord, null, 2)}\n`);
 report.seed = seedRecord;
 
 // Table sizes at the start of the run (count(*) is fine here: setup, not a request path).
