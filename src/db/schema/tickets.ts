@@ -92,6 +92,9 @@ export const tickets = sqliteTable(
     // Most urgent first, oldest first within a priority: the index stores that mixed order, so both
     // `sort=priority` and its reverse walk it instead of sorting every live ticket.
     index("tickets_priority_idx").on(sql`${t.priorityRank} desc`, t.createdAt, t.id).where(live),
+    // `category=` / `channel=` in default order: a rare or unknown value must not walk the whole table.
+    index("tickets_category_created_idx").on(t.category, t.createdAt, t.id).where(live),
+    index("tickets_channel_created_idx").on(t.channel, t.createdAt, t.id).where(live),
     // A status filter with `sort=sla_due` (the open queue by deadline).
     index("tickets_status_sla_due_idx").on(t.status, t.slaNextDueAt, t.id).where(live),
     index("tickets_sla_due_idx").on(t.slaNextDueAt, t.id).where(live),

@@ -1,0 +1,2 @@
+CREATE INDEX `tickets_category_created_idx` ON `tickets` (`category`,`created_at`,`id`) WHERE deleted_at IS NULL;--> statement-breakpoint
+CREATE INDEX `tickets_channel_created_idx` ON `tickets` (`channel`,`created_at`,`id`) WHERE deleted_at IS NULL;
