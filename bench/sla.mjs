@@ -16,7 +16,7 @@ import { pathToFileURL } from "node:url";
 import { SignJWT } from "jose";
 import { Log, LogLevel, Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { applyMigrations } from "./lib/migrate.mjs";
+import { applyMigrations, migrationConflict, migrationHashes } from "./lib/migrate.mjs";
 import { BENCH_SECRETS, ROOT, TMP, cpuMs, findWorkerdPids } from "./lib/server.mjs";
 
 const STATE = path.join(TMP, "sla-state");
@@ -140,7 +140,12 @@ function dueTicket(i) {
   ];
 }
 
-const seeded = () => existsSync(MARKER) && JSON.parse(readFileSync(MARKER, "utf8")).version === SEED_VERSION;
+// A database migrated by an older migration history (edited or renamed files) is reseeded, like the core one.
+const seeded = () => {
+  if (!existsSync(MARKER)) return false;
+  const marker = JSON.parse(readFileSync(MARKER, "utf8"));
+  return marker.version === SEED_VERSION && marker.migrations !== undefined && !migrationConflict(marker.migrations);
+};
 
 async function seed(db, log) {
   if (seeded()) {
@@ -173,7 +178,7 @@ async function seed(db, log) {
   }
   await insertRows(db, "tickets", TICKET_COLUMNS, Array.from({ length: DUE_TICKETS }, (_, i) => dueTicket(i)));
   mkdirSync(STATE, { recursive: true });
-  writeFileSync(MARKER, JSON.stringify({ version: SEED_VERSION, seededAt: new Date().toISOString() }));
+  writeFileSync(MARKER, JSON.stringify({ version: SEED_VERSION, seededAt: new Date().toISOString(), migrations: migrationHashes() }));
   log(`sla: seeded in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
