@@ -10,6 +10,7 @@
 // and writes bench/results/search-<date>.json itself.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { makeId } from "./lib/seed.mjs";
 
 /** The issue's goal for a page of 25. */
 const SEARCH_GOALS = { rowsRead: 1000 };
@@ -34,19 +35,6 @@ function rng(seed) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   return { next, int: (n) => Math.floor(next() * n), pick: (list) => list[Math.floor(next() * list.length)] };
-}
-
-const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
-function ulid(r, ms) {
-  let time = "";
-  let t = ms;
-  for (let i = 0; i < 10; i++) {
-    time = ALPHABET[t % 32] + time;
-    t = Math.floor(t / 32);
-  }
-  let rand = "";
-  for (let i = 0; i < 16; i++) rand += ALPHABET[r.int(32)];
-  return time + rand;
 }
 
 // ------------------------------------------------------------------ article vocabulary
@@ -104,9 +92,9 @@ export function articleSeedStatements({ count = ARTICLES, authorIds, seed = 6, n
   const categories = [];
   let position = 0;
   for (const [top, children] of Object.entries(CATEGORY_TREE)) {
-    const id = ulid(r, now);
+    const id = makeId(r, now);
     categories.push({ id, name: top, parent: null, position: position++ });
-    for (const child of children) categories.push({ id: ulid(r, now), name: child, parent: id, position: position++ });
+    for (const child of children) categories.push({ id: makeId(r, now), name: child, parent: id, position: position++ });
   }
   statements.push(
     `INSERT INTO kb_categories (id, name, description, parent_id, position, created_at, updated_at) VALUES ${categories
@@ -122,7 +110,7 @@ export function articleSeedStatements({ count = ARTICLES, authorIds, seed = 6, n
     for (let i = start; i < Math.min(count, start + perStatement); i++) {
       const created = now - (count - i) * 3_600_000;
       const at = new Date(created).toISOString();
-      const id = ulid(r, created);
+      const id = makeId(r, created);
       const { title, body } = articleText(r);
       const status = r.next() < 0.9 ? "published" : "draft";
       const visibility = r.next() < 0.8 ? "public" : "internal";
@@ -133,7 +121,7 @@ export function articleSeedStatements({ count = ARTICLES, authorIds, seed = 6, n
         `(${q(id)}, ${q(title)}, ${q(body)}, ${q(category)}, ${q(JSON.stringify(articleTags))}, ${q(status)}, ${q(visibility)}, ${q(author)}, 1, ${r.int(5000)}, ${r.int(200)}, ${r.int(40)}, ${q(at)}, ${q(at)}, ${status === "published" ? q(at) : "NULL"})`,
       );
       for (const t of articleTags) tags.push(`(${q(t)}, ${q(id)})`);
-      versions.push(`(${q(ulid(r, created))}, ${q(id)}, 1, ${q(title)}, ${q(body)}, ${q(category)}, ${q(JSON.stringify(articleTags))}, ${q(status)}, ${q(visibility)}, ${q(author)}, ${q(at)})`);
+      versions.push(`(${q(makeId(r, created))}, ${q(id)}, 1, ${q(title)}, ${q(body)}, ${q(category)}, ${q(JSON.stringify(articleTags))}, ${q(status)}, ${q(visibility)}, ${q(author)}, ${q(at)})`);
     }
     statements.push(
       `INSERT INTO kb_articles (id, title, body, category_id, tags, status, visibility, author_id, version, views, helpful_yes, helpful_no, created_at, updated_at, published_at) VALUES ${articles.join(", ")}`,

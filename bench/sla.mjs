@@ -9,7 +9,7 @@
 // D1_METRICS=1 it also carries D1's rows read/written (a separate instance: metering re-runs selects,
 // so times come from an unmetered one).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -17,7 +17,7 @@ import { SignJWT } from "jose";
 import { Log, LogLevel, Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { applyMigrations, migrationConflict, migrationHashes } from "./lib/migrate.mjs";
-import { BENCH_SECRETS, ROOT, TMP, cpuMs, findWorkerdPids } from "./lib/server.mjs";
+import { BENCH_SECRETS, ROOT, TMP, bundleModules, cpuMs, findWorkerdPids } from "./lib/server.mjs";
 
 const STATE = path.join(TMP, "sla-state");
 // Its own build of the deploy bundle, so a run of the main bench at the same time keeps its files.
@@ -55,20 +55,6 @@ function buildBundle(log) {
   log(`sla: bundle built in ${path.relative(ROOT, DIST)}`);
 }
 
-function bundleModules() {
-  const files = [];
-  const walk = (dir) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, e.name);
-      if (e.isDirectory()) walk(full);
-      else files.push(full);
-    }
-  };
-  walk(DIST);
-  const main = path.join(DIST, "index.js");
-  return [{ type: "ESModule", path: main }, ...files.filter((f) => f !== main && /\.m?js$/.test(f)).map((f) => ({ type: "ESModule", path: f }))];
-}
-
 async function start({ metrics, onLog }) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(ROOT, "wrangler.toml"));
   const { modulesRules: _r, cronTriggers: _c, ...opts } = workerOptions;
@@ -87,7 +73,7 @@ async function start({ metrics, onLog }) {
           ...opts,
           name: "edgedesk",
           rootPath: ROOT,
-          modules: bundleModules(),
+          modules: bundleModules(DIST),
           modulesRoot: DIST,
           bindings: { ...opts.bindings, ...BENCH_SECRETS, ...(metrics ? { D1_METRICS: "1" } : {}) },
           unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],

@@ -93,7 +93,7 @@ class Rng {
 
 // src/lib/ids.ts: ULID layout, Crockford base32 lowercased; time-ordered like the app's ids.
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
-function makeId(rng, ms) {
+export function makeId(rng, ms) {
   let time = "";
   let t = ms;
   for (let i = 0; i < 10; i++) {

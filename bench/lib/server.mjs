@@ -44,8 +44,8 @@ const MODULE_TYPES = [
   [/\.bin$/, "Data"],
 ];
 
-/** Every module of the bundle (index.js first); Miniflare 5 takes an explicit list. */
-function bundleModules() {
+/** Every module of a bundle (index.js first); Miniflare 5 takes an explicit list. */
+export function bundleModules(dist = DIST) {
   const files = [];
   const walk = (dir) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -54,8 +54,8 @@ function bundleModules() {
       else files.push(full);
     }
   };
-  walk(DIST);
-  const main = path.join(DIST, "index.js");
+  walk(dist);
+  const main = path.join(dist, "index.js");
   if (!existsSync(main)) throw new Error(`no bundle at ${main}; build first`);
   const modules = [{ type: "ESModule", path: main }];
   for (const file of files) {
