@@ -1,5 +1,5 @@
 import { and, eq, isNull } from "drizzle-orm";
-import { runBatch, type Database } from "../../db/client";
+import { runBatch } from "../../db/client";
 import { refreshTokens, users } from "../../db/schema";
 import type { Bindings } from "../../env";
 import { randomToken, sha256Hex } from "../../lib/crypto";
@@ -176,5 +176,3 @@ export function isUniqueViolation(err: unknown): boolean {
   const text = String((err as { cause?: unknown })?.cause ?? "") + String((err as Error)?.message ?? "");
   return /UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(text);
 }
-
-export type { Database };

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, or, sql, type SQL, type AnyColumn } from "drizzle-orm";
 import { runBatch, type BatchItem } from "../../db/client";
 import { ticketCounters, ticketHistory, tickets, ticketTags, teams, users, type TicketPriority } from "../../db/schema";
-import { type Actor, can, canSeeTicket, isStaff } from "../../domain/permissions";
+import { can, canSeeTicket, isStaff } from "../../domain/permissions";
 import { openSla } from "../../domain/sla";
 import { formatTicketNumber, ticketDay, TICKET_NUMBER_PATTERN } from "../../domain/ticket-number";
 import {
@@ -614,5 +614,3 @@ export async function deleteTicket(ctx: ServiceContext, ref: string) {
     return;
   }
 }
-
-export type { Actor };
