@@ -1,16 +1,15 @@
 import type { Database } from "./db/client";
 import type { Actor } from "./domain/permissions";
-import type { AgentsFeed } from "./agents-feed/agents-feed";
-import type { TicketRoom } from "./ticket-room/ticket-room";
+import type { AgentsFeedRpc, TicketRoomRpc } from "./ticket-room/protocol";
 
 /** Bindings of the Worker (wrangler.toml, secrets in .dev.vars / `wrangler secret put`). */
 export interface Bindings {
   /** D1: the source of truth. */
   DB: D1Database;
   /** One Durable Object per ticket (named by ticket id): live sockets, fan-out, serialised PATCHes. */
-  TICKET_ROOM: DurableObjectNamespace<TicketRoom>;
+  TICKET_ROOM: DurableObjectNamespace<TicketRoomRpc & Rpc.DurableObjectBranded>;
   /** The deployment's one agents' feed: staff presence and queue events. */
-  AGENTS_FEED: DurableObjectNamespace<AgentsFeed>;
+  AGENTS_FEED: DurableObjectNamespace<AgentsFeedRpc & Rpc.DurableObjectBranded>;
   /** HS256 key for access tokens and signed cursors; a deployment without it refuses to sign. */
   JWT_SECRET?: string;
   /** Mixed into every password hash by HMAC, so a leaked table alone cannot be brute-forced. */
@@ -52,6 +51,8 @@ export interface Variables {
   requestId: string;
   /** Drizzle over this request's D1 session (replica reads, bookmark handed back). */
   db: Database;
+  /** The D1 bookmark of a write made outside this request's session (a PATCH in the ticket's room): the response hands back the later one. */
+  writeBookmark?: string;
   /** The authenticated caller; only set behind `requireAuth`. */
   actor: Actor;
 }

@@ -1,13 +1,7 @@
 import { createApp } from "./app";
 import type { Bindings } from "./env";
-// Fan-out of committed ticket events to the rooms and the agents' feed.
-import "./features/live/live.service";
-// Mail outbox rows in the batch of each change, enqueued after commit.
-import "./email/outbox";
 import { handleEmail } from "./email/inbound";
 import { deliverOutbox, OUTBOX_QUEUE } from "./email/outbound";
-// Routing keeps each agent's last assignment in the batch of every assignment.
-import "./features/teams/routing.service";
 import { runScheduled } from "./jobs";
 
 export { AgentsFeed } from "./agents-feed/agents-feed";

@@ -2,7 +2,7 @@ import { isStaff } from "../domain/permissions";
 import type { TicketEvent } from "../events/ticket-events";
 import { LiveObject } from "../ticket-room/live-object";
 import { feedMessage, feedPresence, isAway, newFeedSession, nextAway, type Audience, type FeedSession } from "../ticket-room/presence";
-import { FeedClientMessage, parseClientMessage, type LiveIdentity, type ServerMessage } from "../ticket-room/protocol";
+import { FeedClientMessage, parseClientMessage, type AgentsFeedRpc, type LiveIdentity, type ServerMessage } from "../ticket-room/protocol";
 
 /** The one feed of a deployment (`idFromName`): every agent's dashboard connects to it. */
 export const AGENTS_FEED_NAME = "agents";
@@ -11,7 +11,7 @@ export const AGENTS_FEED_NAME = "agents";
  * The agents' feed (API.md "Live collaboration"): which staff are online or away, and the queue
  * events `ticket.created`, `ticket.assigned`, `sla.breached` as they commit. Staff only.
  */
-export class AgentsFeed extends LiveObject<FeedSession> {
+export class AgentsFeed extends LiveObject<FeedSession> implements AgentsFeedRpc {
   override fetch(request: Request): Promise<Response> {
     return this.accept(request, (identity) => isStaff(identity.role));
   }

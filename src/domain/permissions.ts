@@ -1,4 +1,4 @@
-import type { TicketStatus } from "../db/schema";
+import type { TicketStatus } from "./vocabulary";
 
 export const ROLES = ["customer", "agent", "manager", "admin"] as const;
 export type Role = (typeof ROLES)[number];

@@ -1,4 +1,4 @@
-import type { Availability, RoutingStrategy } from "../db/schema";
+import type { Availability, RoutingStrategy } from "./vocabulary";
 
 /**
  * Auto-assignment (issue 5). Pure: the candidates and their loads are read by the caller.

@@ -1,4 +1,4 @@
-import { NO_DUE, type TicketStatus } from "../db/schema";
+import { NO_DUE, type TicketStatus } from "./vocabulary";
 import { addBusinessMinutes, businessMinutesBetween, type BusinessCalendar } from "./business-hours";
 
 /**

@@ -1,4 +1,4 @@
-import type { TicketStatus } from "../db/schema";
+import type { TicketStatus } from "./vocabulary";
 
 /** API.md "Status transitions". */
 const TRANSITIONS: Record<TicketStatus, readonly TicketStatus[]> = {

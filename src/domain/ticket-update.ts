@@ -1,10 +1,10 @@
-import type { TicketPriority, TicketStatus } from "../db/schema";
-import { NO_DUE } from "../db/schema";
+import type { TicketPriority, TicketStatus } from "./vocabulary";
+import { NO_DUE } from "./vocabulary";
 import { type Actor, can, customerMayChangeStatus, isStaff, mayAssign } from "./permissions";
 import { settleSla, slaOnMessage, slaOnStatus, type SlaState, type SlaTargets, type SlaTerms } from "./sla";
 import { checkTransition } from "./ticket-status";
 
-export const PRIORITY_RANK: Record<TicketPriority, number> = { low: 1, medium: 2, high: 3, critical: 4 };
+
 
 /** The fields of a ticket the update rules read and write. */
 export interface TicketState {

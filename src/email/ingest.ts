@@ -5,7 +5,8 @@
  */
 import { and, desc, eq, gte, inArray } from "drizzle-orm";
 import { createDb, runBatch, type BatchItem, type Database } from "../db/client";
-import { inboundMessages, mailMessageIds, outboundMessages, ticketParticipants, tickets, users, type InboundStatus } from "../db/schema";
+import { inboundMessages, mailMessageIds, outboundMessages, ticketParticipants, users } from "../db/schema";
+import { type InboundStatus } from "../domain/vocabulary";
 import type { Bindings } from "../env";
 import type { Actor } from "../domain/permissions";
 import { sha256Hex } from "../lib/crypto";
@@ -14,9 +15,11 @@ import { newId } from "../lib/ids";
 import type { ServiceContext } from "../lib/request-context";
 import { attachmentInsert, cleanContentType, cleanFilename, orderedIds, storeBytes } from "../features/attachments/attachments.service";
 import { auditInsert } from "../features/audit/audit.service";
-import { isUniqueViolation } from "../features/auth/auth.service";
+import { isUniqueViolation } from "../db/errors";
 import { addComment } from "../features/comments/comments.service";
-import { createTicket, historyInsert } from "../features/tickets/tickets.service";
+import { createTicket, findVisibleTicket } from "../features/tickets/tickets.service";
+import { recordOnTicket } from "../features/tickets/ticket-write";
+import { mailContext } from "../contexts";
 import { InboundMailError, parseInbound, type InboundMail, type MailAddress } from "./parse";
 import { classifyMessageId } from "./reply-token";
 import { resolveTicket, type Resolution, type SenderUser } from "./resolve-ticket";
@@ -81,7 +84,7 @@ export function ticketSubject(mail: InboundMail): string {
 const senderColumns = { id: users.id, name: users.name, email: users.email, role: users.role, active: users.active };
 
 /** An unknown sender becomes a customer without a password (they may set one later by a reset). */
-async function findOrCreateCustomer(ctx: Omit<ServiceContext, "actor">, from: MailAddress): Promise<SenderUser> {
+async function findOrCreateCustomer(ctx: ServiceContext, from: MailAddress): Promise<SenderUser> {
   const now = ctx.now.toISOString();
   const name = flat(from.name).slice(0, MAX_NAME_CHARS) || from.address.split("@")[0]!.slice(0, MAX_NAME_CHARS);
   const id = newId(ctx.now.getTime());
@@ -91,7 +94,7 @@ async function findOrCreateCustomer(ctx: Omit<ServiceContext, "actor">, from: Ma
     .onConflictDoNothing()
     .returning({ id: users.id });
   if (created.length) {
-    await auditInsert({ ...ctx, actor: null }, { action: "user.created", entityType: "user", entityId: id, changes: { email: [null, from.address], role: [null, "customer"], source: "email" } });
+    await auditInsert(ctx, { action: "user.created", entityType: "user", entityId: id, changes: { email: [null, from.address], role: [null, "customer"], source: "email" } });
   }
   const [user] = await ctx.db.select(senderColumns).from(users).where(eq(users.email, from.address)).limit(1);
   if (!user) throw new Error(`customer ${from.address} vanished after creation`);
@@ -134,7 +137,6 @@ export async function ingestMail(env: Bindings, raw: Uint8Array, envelope: Envel
   if (!releasing) await env.ATTACHMENTS.put(rawKey, raw, { httpMetadata: { contentType: "message/rfc822" } });
   const inboundId = options.release?.inboundId ?? newId(now.getTime());
   const nowIso = now.toISOString();
-  const attachmentCount = mail.attachments.length;
 
   /** The message's own row (inserted, or updated on release) and, once it belongs to a ticket, its Message-ID. */
   const record = (o: { status: InboundStatus; ticketId: string | null; commentId?: string | null; reason?: string | null; threads?: boolean }): BatchItem[] => {
@@ -189,7 +191,7 @@ export async function ingestMail(env: Bindings, raw: Uint8Array, envelope: Envel
     if (!verdict.ok) return done({ status: "quarantined", ticketId: resolution.ticketId, reason: `sender_not_authenticated:${verdict.reason}` });
   }
 
-  const sender = known ?? (await findOrCreateCustomer({ db, env, meta: { ip: null, userAgent: "email" }, now }, mail.from));
+  const sender = known ?? (await findOrCreateCustomer(mailContext(env, null, { now, db }), mail.from));
   const actor: Actor = { id: sender.id, name: sender.name, email: sender.email, role: sender.role };
 
   const files: { filename: string; contentType: string; size: number; sha256: string }[] = [];
@@ -200,15 +202,7 @@ export async function ingestMail(env: Bindings, raw: Uint8Array, envelope: Envel
     files.push({ filename: cleanFilename(part.filename, contentType, i + 1), contentType, size: part.size, sha256 });
   }
 
-  const ctx: ServiceContext = {
-    db,
-    env,
-    actor,
-    meta: { ip: null, userAgent: "email" },
-    now,
-    ...(options.waitUntil ? { waitUntil: options.waitUntil } : {}),
-    ...(resolution?.as === "participant" ? { mailParticipantOf: resolution.ticketId } : {}),
-  };
+  const ctx = mailContext(env, actor, { now, db, waitUntil: options.waitUntil, participantOf: resolution?.as === "participant" ? resolution.ticketId : undefined });
   const body = visibleBody(mail, files.length);
   const extras = (ticketId: string, commentId: string | null, requesterEmail: string): BatchItem[] => [
     ...((ids) => files.map((f, i) => attachmentInsert(ctx, { id: ids[i]!, ticketId, commentId, ...f }).insert))(orderedIds(ctx, files.length)),
@@ -229,7 +223,7 @@ export async function ingestMail(env: Bindings, raw: Uint8Array, envelope: Envel
       });
       return { status: "commented", inboundId, ticketId: ticket.ticketId, commentId: result.body.id, reason: `via:${ticket.via}` };
     } catch (err) {
-      if (isUniqueViolation(err) && /inbound_messages/.test(String((err as { cause?: unknown }).cause ?? "") + String(err))) return { status: "duplicate", inboundId };
+      if (isUniqueViolation(err, "inbound_messages")) return { status: "duplicate", inboundId };
       // Closed between resolving and writing: the mail starts a new ticket, like any mail to a closed one.
       if (!(err instanceof AppError && err.code === "INVALID_TRANSITION")) throw err;
       resolution = null;
@@ -245,7 +239,7 @@ export async function ingestMail(env: Bindings, raw: Uint8Array, envelope: Envel
     );
     return { status: "ticket_created", inboundId, ticketId: result.body.id, commentId: null, reason: null };
   } catch (err) {
-    if (isUniqueViolation(err) && /inbound_messages/.test(String((err as { cause?: unknown }).cause ?? "") + String(err))) return { status: "duplicate", inboundId };
+    if (isUniqueViolation(err, "inbound_messages")) return { status: "duplicate", inboundId };
     throw err;
   }
 }
@@ -306,21 +300,24 @@ async function handleBounce(
 
   const status = /^status\s*:\s*([245]\.\d{1,3}\.\d{1,3})/im.exec(text)?.[1] ?? null;
   const diagnostic = /^diagnostic-code\s*:\s*(.{1,200})/im.exec(text)?.[1]?.trim() ?? null;
-  const [ticket] = await db.select({ version: tickets.version }).from(tickets).where(eq(tickets.id, target.ticketId)).limit(1);
-  const ctx: ServiceContext = { db, env, actor: null, meta: { ip: null, userAgent: "email" }, now };
+  const ctx = mailContext(env, null, { now, db });
+  const ticket = await findVisibleTicket(ctx, target.ticketId).catch(() => null);
+  if (!ticket) return done({ status: "bounce", ticketId: null, reason: `${mail.auto.kind}:ticket_gone` });
   try {
-    await runBatch(db, [
-      ...record({ status: "bounce", ticketId: target.ticketId, reason: mail.auto.kind }),
-      db.update(outboundMessages).set({ status: "bounced", lastError: [status, diagnostic].filter(Boolean).join(" ") || mail.auto.kind, updatedAt: now.toISOString() }).where(eq(outboundMessages.id, target.id)),
-      historyInsert(ctx, {
-        ticketId: target.ticketId,
-        type: "mail_bounced",
-        version: ticket?.version ?? 1,
-        bumpsVersion: false,
-        internal: true,
-        changes: { outbound_message_id: target.id, recipient: target.toAddress, kind: mail.auto.kind, status, diagnostic, inbound_message_id: inboundId },
-      }),
-    ]);
+    await recordOnTicket(ctx, ticket, {
+      history: [
+        {
+          type: "mail_bounced",
+          internal: true,
+          changes: { outbound_message_id: target.id, recipient: target.toAddress, kind: mail.auto.kind, status, diagnostic, inbound_message_id: inboundId },
+        },
+      ],
+      audit: [{ action: "mail.bounced", entityType: "outbound_message", entityId: target.id, changes: { ticket_id: target.ticketId, status } }],
+      extra: [
+        ...record({ status: "bounce", ticketId: target.ticketId, reason: mail.auto.kind }),
+        db.update(outboundMessages).set({ status: "bounced", lastError: [status, diagnostic].filter(Boolean).join(" ") || mail.auto.kind, updatedAt: now.toISOString() }).where(eq(outboundMessages.id, target.id)),
+      ],
+    });
   } catch (err) {
     if (isUniqueViolation(err)) return { status: "duplicate", inboundId };
     throw err;

@@ -7,10 +7,12 @@
 import { EmailMessage } from "cloudflare:email";
 import { and, asc, desc, eq, gte, isNull, lt, lte, or, sql } from "drizzle-orm";
 import { createDb, runBatch, type Database } from "../db/client";
-import { emailTemplates, mailMessageIds, outboundMessages, tickets, type OutboundKind } from "../db/schema";
+import { emailTemplates, mailMessageIds, outboundMessages, tickets } from "../db/schema";
+import { type OutboundKind } from "../domain/vocabulary";
 import type { Bindings } from "../env";
-import type { ServiceContext } from "../lib/request-context";
-import { historyInsert } from "../features/tickets/tickets.service";
+import { systemContext } from "../contexts";
+import { recordOnTicket } from "../features/tickets/ticket-write";
+import { findVisibleTicket } from "../features/tickets/tickets.service";
 import { buildMime, MAX_REFERENCES_SENT } from "./mime";
 import { outboundMessageId, replyAddress } from "./reply-token";
 import { mailSettings, type MailSettings } from "./settings";
@@ -87,10 +89,6 @@ export async function composeOutbound(env: Bindings, db: Database, settings: Mai
   return { raw, messageId, subject, inReplyTo: thread.inReplyTo };
 }
 
-function systemContext(env: Bindings, db: Database, now: Date): ServiceContext {
-  return { db, env, actor: null, meta: { ip: null, userAgent: "queue" }, now };
-}
-
 async function claim(db: Database, id: string, now: Date): Promise<OutboundRow | null> {
   const stale = new Date(now.getTime() - CLAIM_TIMEOUT_MS).toISOString();
   const [row] = await db
@@ -161,18 +159,17 @@ export async function deliverOne(message: Message<unknown>, env: Bindings, now =
   } catch (err) {
     const error = (err instanceof Error ? err.message : String(err)).slice(0, MAX_ERROR_CHARS);
     if (row.attempts >= MAX_SEND_ATTEMPTS) {
-      const [t] = await db.select({ version: tickets.version }).from(tickets).where(eq(tickets.id, row.ticketId)).limit(1);
-      await runBatch(db, [
-        db.update(outboundMessages).set({ status: "failed", lastError: error, claimedAt: null, updatedAt: now.toISOString() }).where(eq(outboundMessages.id, row.id)),
-        historyInsert(systemContext(env, db, now), {
-          ticketId: row.ticketId,
-          type: "mail_failed",
-          version: t?.version ?? 1,
-          bumpsVersion: false,
-          internal: true,
-          changes: { outbound_message_id: row.id, kind: row.kind, to: row.toAddress, attempts: row.attempts, error },
-        }),
-      ]);
+      const failed = db.update(outboundMessages).set({ status: "failed", lastError: error, claimedAt: null, updatedAt: now.toISOString() }).where(eq(outboundMessages.id, row.id));
+      const ctx = systemContext(env, "queue", { now, db });
+      const ticket = await findVisibleTicket(ctx, row.ticketId).catch(() => null);
+      // Shown on the ticket; a ticket deleted meanwhile has nobody left to show it to.
+      if (ticket) {
+        await recordOnTicket(ctx, ticket, {
+          history: [{ type: "mail_failed", internal: true, changes: { outbound_message_id: row.id, kind: row.kind, to: row.toAddress, attempts: row.attempts, error } }],
+          audit: [{ action: "mail.failed", entityType: "outbound_message", entityId: row.id, changes: { ticket_id: row.ticketId, error } }],
+          extra: [failed],
+        });
+      } else await runBatch(db, [failed]);
       message.ack();
     } else {
       await finish(db, row.id, { status: "pending", lastError: error }, now);

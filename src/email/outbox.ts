@@ -2,14 +2,15 @@
  * Which ticket events send mail, and the outbox rows for them. The rows are written by an inBatch
  * consumer, in the same D1 batch as the change; after commit each new row's id goes to the OUTBOX
  * queue (outbound.ts delivers it). A queue send lost after commit is repaired by the cron's
- * {@link requeueStaleOutbox}. Imported for its side effect by src/index.ts.
+ * {@link requeueStaleOutbox}. Listed in src/events/consumers.ts.
  */
 import { and, asc, inArray, lt, sql } from "drizzle-orm";
 import { createDb, type BatchItem } from "../db/client";
-import { outboundMessages, type OutboundKind } from "../db/schema";
+import { outboundMessages } from "../db/schema";
+import { type OutboundKind } from "../domain/vocabulary";
 import type { Bindings } from "../env";
 import type { ServiceContext } from "../lib/request-context";
-import { onTicketEvent, type TicketEvent } from "../events/ticket-events";
+import type { TicketEvent, TicketEventConsumer } from "../events/ticket-events";
 import { mailSettings, type MailSettings } from "./settings";
 
 /** A row still `pending` (or `sending`) this long after its last change lost its queue message or its consumer. */
@@ -91,7 +92,8 @@ async function enqueueAfterCommit(ctx: ServiceContext, event: TicketEvent): Prom
   if (mail) await ctx.env.OUTBOX.send({ id: mail.id });
 }
 
-onTicketEvent({ inBatch: outboxInsert, afterCommit: enqueueAfterCommit });
+/** The mail consumer of ticket events (src/events/consumers.ts). */
+export const mailOutbox: TicketEventConsumer<ServiceContext> = { name: "mail", inBatch: outboxInsert, afterCommit: enqueueAfterCommit };
 
 /**
  * Cron housekeeping: re-enqueues outbox rows whose queue message was lost (the send after commit

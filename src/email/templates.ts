@@ -4,7 +4,7 @@
  * substituted as data: never evaluated (Workers forbid eval anyway), never re-scanned, HTML-escaped
  * in the HTML part; header values are encoded by mime.ts.
  */
-import type { OutboundKind } from "../db/schema";
+import type { OutboundKind } from "../domain/vocabulary";
 
 export interface Template {
   subject: string;

@@ -1,16 +1,18 @@
 import type { BatchItem } from "../db/client";
 import type { Actor } from "../domain/permissions";
-import type { ServiceContext } from "../lib/request-context";
-import type { Comment } from "../features/comments/comments.service";
+import type { SlaTarget } from "../domain/sla";
+import type { Comment } from "../features/comments/comments.serialize";
 import type { Ticket } from "../features/tickets/tickets.serialize";
+
+/**
+ * What happened to a ticket, as every consumer sees it. The one ticket write
+ * (features/tickets/ticket-write.ts) produces them; the consumers are listed in one place,
+ * src/events/consumers.ts.
+ */
 
 /** `{id, name, role}` of who caused an event; null for the system (cron, rules). */
 export type EventActor = Pick<Actor, "id" | "name" | "role"> | null;
 
-/**
- * What happened to a ticket, as every consumer sees it: the live room and agents' feed (after
- * commit), the mail and webhook outboxes (inside the change's own batch).
- */
 export type TicketEvent =
   | { type: "ticket.created"; ticket: Ticket; actor: EventActor }
   | { type: "ticket.updated"; ticket: Ticket; changes: Record<string, unknown>; version: number; actor: EventActor; internal: boolean }
@@ -23,37 +25,20 @@ export type TicketEvent =
   /** A running SLA target used 80 % of its time (emitted by the SLA sweep, once per target and cycle). */
   | { type: "sla.at_risk"; ticket: Ticket; target: SlaTarget; actor: null };
 
-/** The SLA targets a ticket can breach (API.md "SLA and routing"). */
-export type SlaTarget = "first_response" | "next_response" | "resolution";
+export type TicketEventType = TicketEvent["type"];
 
-/** Writes that must commit with the change that causes them (outbox rows). */
-export type InBatchConsumer = (ctx: ServiceContext, event: TicketEvent) => BatchItem[];
-/** Work after the change committed (fan-out to sockets); failures are logged, never undo the change. */
-export type AfterCommitConsumer = (ctx: ServiceContext, event: TicketEvent) => Promise<void>;
-
-const inBatch: InBatchConsumer[] = [];
-const afterCommit: AfterCommitConsumer[] = [];
-
-/** Features register their consumers once at module load (see src/index.ts). */
-export function onTicketEvent(consumer: { inBatch?: InBatchConsumer; afterCommit?: AfterCommitConsumer }) {
-  if (consumer.inBatch) inBatch.push(consumer.inBatch);
-  if (consumer.afterCommit) afterCommit.push(consumer.afterCommit);
-}
-
-export function eventWrites(ctx: ServiceContext, events: TicketEvent[]): BatchItem[] {
-  return events.flatMap((e) => inBatch.flatMap((consume) => consume(ctx, e)));
-}
-
-/** Runs the after-commit consumers; the request does not wait for them when it can hand them off. */
-export function publish(ctx: ServiceContext, events: TicketEvent[]): Promise<void> {
-  const work = Promise.allSettled(events.flatMap((e) => afterCommit.map((consume) => consume(ctx, e)))).then((results) => {
-    for (const r of results) if (r.status === "rejected") console.error("ticket event consumer failed", r.reason);
-  });
-  if (ctx.waitUntil) {
-    ctx.waitUntil(work);
-    return Promise.resolve();
-  }
-  return work;
+/**
+ * A consumer of ticket events. `inBatch` returns writes that must commit with the change that
+ * causes them (outbox rows: mail, webhooks), so they exist exactly when the change does;
+ * `afterCommit` runs once the change committed (fan-out to sockets, queue sends), and its failures
+ * are logged, never undo the change. `Ctx` is the service context (lib/request-context.ts), a
+ * parameter here so this module stays free of it.
+ */
+export interface TicketEventConsumer<Ctx> {
+  /** For logs: which consumer failed. */
+  name: string;
+  inBatch?: (ctx: Ctx, event: TicketEvent) => BatchItem[];
+  afterCommit?: (ctx: Ctx, event: TicketEvent) => Promise<void>;
 }
 
 export const eventActor = (actor: Actor | null): EventActor => (actor ? { id: actor.id, name: actor.name, role: actor.role } : null);

@@ -1,4 +1,4 @@
-import { createDb } from "../db/client";
+import { systemContext } from "../contexts";
 import { metered, newMeter, type D1Meter } from "../db/metrics";
 import type { Bindings } from "../env";
 import type { ServiceContext } from "../lib/request-context";
@@ -38,15 +38,10 @@ export async function runScheduled(controller: Pick<ScheduledController, "cron" 
   for (const name of jobsFor(controller.cron)) {
     const meter = env.D1_METRICS === "1" ? newMeter() : null;
     const d1 = meter ? metered(env.DB, meter) : env.DB;
-    const ctx: ServiceContext = {
-      db: createDb(d1),
-      env: { ...env, DB: d1 },
-      actor: null,
-      system: true,
-      meta: { ip: null, userAgent: `cron ${controller.cron || "(all)"}` },
+    const ctx = systemContext({ ...env, DB: d1 }, `cron ${controller.cron || "(all)"}`, {
       now: new Date(controller.scheduledTime),
       waitUntil: (p) => execution.waitUntil(p),
-    };
+    });
     try {
       const report = { ...(await JOBS[name](ctx)), ...(meter ? meterSummary(meter) : {}) };
       console.log(JSON.stringify(report));

@@ -41,19 +41,44 @@ export async function decodeCursor(secret: string, sort: string, cursor: string)
   return { key: parsed.k, id: parsed.id };
 }
 
-/**
- * "Past this position" of a newest-first `(key, id)` order, as a row-value comparison: SQLite seeks
- * straight to it in an index ending in `(key, id)`, so every page reads only its own rows. The
- * spelled-out `key < ? OR (key = ? AND id < ?)` makes it walk every row before the cursor instead.
- */
-export function olderThan(key: SQLiteColumn, id: SQLiteColumn, position: { key: string; id: string }): SQL {
-  return sql`(${key}, ${id}) < (${position.key}, ${position.id})`;
+export type KeyValue = string | number | null;
+export interface KeyColumn {
+  column: SQLiteColumn;
+  dir: "asc" | "desc";
 }
 
-/** The mirror of `olderThan` for ascending pages (oldest first). */
-export function newerThan(key: SQLiteColumn, id: SQLiteColumn, position: { key: string; id: string }): SQL {
-  return sql`(${key}, ${id}) > (${position.key}, ${position.id})`;
+/**
+ * The rows after a keyset position in the order of `columns` (the last one unique, usually the
+ * id): the one keyset condition of every list and sweep. In one direction it is a row-value
+ * comparison, which SQLite seeks straight to in an index ending in those columns, so every page
+ * reads only its own rows; the spelled-out `key < ? OR (key = ? AND id < ?)` makes it walk every row
+ * before the cursor instead. Mixed directions (which a row value cannot express) get the spelled
+ * form plus a redundant bound on the first column, which lets SQLite seek to the cursor too.
+ */
+export function afterKey(columns: readonly KeyColumn[], values: readonly KeyValue[]): SQL {
+  if (values.length !== columns.length) throw validation("Invalid cursor", { cursor: ["The cursor does not fit this sort"] });
+  const dir = columns[0]!.dir;
+  const cmp = (c: KeyColumn, v: KeyValue) => (c.dir === "asc" ? sql`${c.column} > ${v}` : sql`${c.column} < ${v}`);
+  if (columns.every((c) => c.dir === dir)) {
+    const cols = sql.join(columns.map((c) => sql`${c.column}`), sql`, `);
+    const vals = sql.join(values.map((v) => sql`${v}`), sql`, `);
+    return dir === "asc" ? sql`(${cols}) > (${vals})` : sql`(${cols}) < (${vals})`;
+  }
+  const clauses = columns.map((c, i) => sql.join([...columns.slice(0, i).map((p, j) => sql`${p.column} = ${values[j]}`), cmp(c, values[i]!)], sql` AND `));
+  const first = columns[0]!;
+  const bound = first.dir === "asc" ? sql`${first.column} >= ${values[0]}` : sql`${first.column} <= ${values[0]}`;
+  return sql`(${bound} AND (${sql.join(clauses.map((c) => sql`(${c})`), sql` OR `)}))`;
 }
+
+/** Newest first by `(key, id)`: the rows after `position`. */
+export const olderThan = (key: SQLiteColumn, id: SQLiteColumn, position: CursorPosition): SQL =>
+  afterKey([{ column: key, dir: "desc" }, { column: id, dir: "desc" }], [...keyValues(position.key), position.id]);
+
+/** Oldest first by `(key, id)`: the rows after `position`. */
+export const newerThan = (key: SQLiteColumn, id: SQLiteColumn, position: CursorPosition): SQL =>
+  afterKey([{ column: key, dir: "asc" }, { column: id, dir: "asc" }], [...keyValues(position.key), position.id]);
+
+const keyValues = (key: CursorKey): KeyValue[] => (Array.isArray(key) ? key : [key]);
 
 /** A keyset page from a query that fetched `limit + 1` rows: the page, and the cursor after its last row if more follow. */
 export async function keysetPage<Row>(rows: Row[], limit: number, cursorAfter: (last: Row) => Promise<string>) {

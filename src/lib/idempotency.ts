@@ -1,5 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import type { BatchItem } from "../db/client";
+import { isUniqueViolation } from "../db/errors";
 import { idempotencyKeys } from "../db/schema";
 import { sha256Hex } from "./crypto";
 import { AppError } from "./errors";
@@ -63,7 +64,7 @@ export async function idempotent<T>(
       }),
     ]);
   } catch (err) {
-    if (/idempotency_keys/.test(String((err as { cause?: unknown }).cause ?? "") + String((err as Error).message))) {
+    if (isUniqueViolation(err, "idempotency_keys")) {
       const first = await replay();
       if (first) return first;
       throw new AppError("CONFLICT", "A request with this Idempotency-Key is still in flight; retry shortly");

@@ -29,7 +29,10 @@ export const dbSession = createMiddleware<AppEnv>(async (c, next) => {
   }
   c.set("db", createDb(session));
   await next();
-  const bookmark = session.getBookmark() ?? sent;
+  // A write the ticket room made on its own session is later than anything this session saw.
+  const own = session.getBookmark();
+  const elsewhere = c.var.writeBookmark;
+  const bookmark = (own && elsewhere ? (elsewhere > own ? elsewhere : own) : (own ?? elsewhere)) ?? sent;
   // A WebSocket upgrade (101) is handed through untouched.
   if (bookmark && c.res.status !== 101) c.header(BOOKMARK_HEADER, bookmark);
   if (meter && c.res.status !== 101) for (const [name, value] of Object.entries(meterHeaders(meter))) c.header(name, value);

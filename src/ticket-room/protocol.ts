@@ -1,5 +1,10 @@
 import { z } from "zod";
-import { ROLES } from "../domain/permissions";
+import { ROLES, type Actor } from "../domain/permissions";
+import type { TicketEdit } from "../domain/ticket-update";
+import type { TicketEvent } from "../events/ticket-events";
+import type { Ticket } from "../features/tickets/tickets.serialize";
+import type { ErrorCode, ProblemOptions } from "../lib/errors";
+import type { RequestMeta } from "../lib/request-meta";
 
 /**
  * The socket protocol of a ticket room and of the agents' feed (API.md "Live collaboration").
@@ -122,4 +127,42 @@ export function parseClientMessage<S extends z.ZodType>(schema: S, raw: string |
     return { ok: false, code: "VALIDATION_ERROR", detail: typeof type === "string" ? `Invalid or unknown message of type "${type.slice(0, 40)}"` : "Messages need a known type" };
   }
   return { ok: true, message: result.data };
+}
+
+// ---------------------------------------------------------------- RPC (Worker → objects)
+
+/** An edit of the ticket's fields, handed over by the PATCH handler after it authenticated the caller. */
+export interface RoomEdit {
+  ticketId: string;
+  actor: Actor;
+  edit: TicketEdit;
+  baseVersion?: number | undefined;
+  meta: RequestMeta;
+}
+
+/** Errors cross RPC as plain data: only their message survives a throw. */
+export type RoomEditResult =
+  | {
+      ok: true;
+      ticket: Ticket;
+      changes: Record<string, unknown>;
+      /** The D1 bookmark after the room's write: the PATCH answers with it, so its client reads its own write. */
+      bookmark: string | null;
+    }
+  | { ok: false; error: { code: ErrorCode; detail: string; options: ProblemOptions } };
+
+/** What the Worker may ask of a ticket's room (ticket-room.ts implements it). */
+export interface TicketRoomRpc {
+  /** Fans a committed ticket event out to the sockets allowed to see it. */
+  publish(event: TicketEvent): Promise<void>;
+  /** Applies a PATCH after every edit of this ticket that arrived before it. */
+  patch(edit: RoomEdit): Promise<RoomEditResult>;
+}
+
+/** What the Worker may ask of the agents' feed (agents-feed.ts implements it). */
+export interface AgentsFeedRpc {
+  /** Fans a committed queue event out to every agent. */
+  publish(event: TicketEvent): Promise<void>;
+  /** Staff connected now, online or away: routing's live availability. */
+  presenceNow(): Promise<Record<string, "online" | "away">>;
 }

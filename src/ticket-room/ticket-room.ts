@@ -1,11 +1,9 @@
+import { callerContext } from "../contexts";
 import { createDb } from "../db/client";
-import { isStaff, type Actor } from "../domain/permissions";
-import type { TicketEdit } from "../domain/ticket-update";
+import { isStaff } from "../domain/permissions";
 import type { TicketEvent } from "../events/ticket-events";
-import { AppError, type ErrorCode, type ProblemOptions } from "../lib/errors";
-import type { RequestMeta, ServiceContext } from "../lib/request-context";
+import { AppError } from "../lib/errors";
 import { changeTicket } from "../features/tickets/tickets.service";
-import type { Ticket } from "../features/tickets/tickets.serialize";
 import { EditQueue } from "./edit-queue";
 import { LiveObject } from "./live-object";
 import {
@@ -20,26 +18,21 @@ import {
   type Audience,
   type RoomSession,
 } from "./presence";
-import { CLOSE_TICKET_GONE, parseClientMessage, RoomClientMessage, type LiveIdentity, type ServerMessage } from "./protocol";
-
-/** An edit of the ticket's fields, handed over by the PATCH handler after it authenticated the caller. */
-export interface RoomEdit {
-  ticketId: string;
-  actor: Actor;
-  edit: TicketEdit;
-  baseVersion?: number | undefined;
-  meta: RequestMeta;
-}
+import {
+  CLOSE_TICKET_GONE,
+  parseClientMessage,
+  RoomClientMessage,
+  type LiveIdentity,
+  type RoomEdit,
+  type RoomEditResult,
+  type ServerMessage,
+  type TicketRoomRpc,
+} from "./protocol";
 
 interface TypingView {
   staff: "none" | "internal" | "public";
   customer: boolean;
 }
-
-/** Errors cross RPC as plain data: only their message survives a throw. */
-export type RoomEditResult =
-  | { ok: true; ticket: Ticket; changes: Record<string, unknown> }
-  | { ok: false; error: { code: ErrorCode; detail: string; options: ProblemOptions } };
 
 /**
  * Edits waiting for one ticket beyond which new ones are turned away (429): each takes a few D1
@@ -52,7 +45,7 @@ export const MAX_QUEUED_EDITS = 32;
  * fan-out of the ticket's events to them filtered by role, and the one place its PATCHes meet, one
  * at a time. D1 stays the truth: the room keeps nothing a reconnecting socket cannot rebuild.
  */
-export class TicketRoom extends LiveObject<RoomSession> {
+export class TicketRoom extends LiveObject<RoomSession> implements TicketRoomRpc {
   #edits = new EditQueue(MAX_QUEUED_EDITS);
 
   override fetch(request: Request): Promise<Response> {
@@ -83,10 +76,12 @@ export class TicketRoom extends LiveObject<RoomSession> {
       return { ok: false, error: { code: "RATE_LIMITED", detail: "Too many edits of this ticket at once; retry shortly", options: { headers: { "Retry-After": "1" } } } };
     }
     return this.#edits.run(async () => {
-      const ctx: ServiceContext = { db: createDb(this.env.DB), env: this.env, actor: input.actor, meta: input.meta, now: new Date() };
+      // A session at the primary, so the PATCH can answer with the bookmark of its own write.
+      const session = this.env.DB.withSession("first-primary");
+      const ctx = callerContext(this.env, input.actor, input.meta, { now: new Date(), db: createDb(session) });
       try {
         const { ticket, changes } = await changeTicket(ctx, input.ticketId, input.edit, { type: "updated", baseVersion: input.baseVersion });
-        return { ok: true, ticket, changes };
+        return { ok: true, ticket, changes, bookmark: session.getBookmark() };
       } catch (err) {
         if (err instanceof AppError) return { ok: false, error: { code: err.code, detail: err.detail, options: err.options } };
         throw err;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TICKET_STATUSES, type TicketStatus } from "../../src/db/schema";
+import { TICKET_STATUSES, type TicketStatus } from "../../src/domain/vocabulary";
 import { can, canSeeTicket, customerMayChangeStatus, isStaff, mayAssign, ROLES, type Capability, type Role } from "../../src/domain/permissions";
 
 type Row = Record<Role, boolean>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { NO_DUE } from "../../src/db/schema";
+import { NO_DUE } from "../../src/domain/vocabulary";
 import type { BusinessCalendar, BusinessInterval, Weekday } from "../../src/domain/business-hours";
 import {
   openSla,

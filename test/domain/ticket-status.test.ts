@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TICKET_STATUSES, type TicketStatus } from "../../src/db/schema";
+import { TICKET_STATUSES, type TicketStatus } from "../../src/domain/vocabulary";
 import { allowedTransitions, checkTransition } from "../../src/domain/ticket-status";
 
 // API.md "Status transitions", written out independently of the implementation.

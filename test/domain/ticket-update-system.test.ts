@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { TicketPriority } from "../../src/db/schema";
+import type { TicketPriority } from "../../src/domain/vocabulary";
 import type { SlaTargets } from "../../src/domain/sla";
 import { applyEdit, type TicketState } from "../../src/domain/ticket-update";
 

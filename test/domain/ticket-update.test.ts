@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { NO_DUE, TICKET_PRIORITIES, type TicketPriority, type TicketStatus } from "../../src/db/schema";
+import { NO_DUE, TICKET_PRIORITIES, type TicketPriority, type TicketStatus } from "../../src/domain/vocabulary";
 import type { Role } from "../../src/domain/permissions";
 import type { SlaTargets } from "../../src/domain/sla";
 import { applyEdit, effectiveChanges, type TicketEdit, type TicketState, type UpdateInput } from "../../src/domain/ticket-update";

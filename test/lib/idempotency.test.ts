@@ -5,6 +5,7 @@ import { createDb, runBatch } from "../../src/db/client";
 import { idempotencyKeys, ticketCounters } from "../../src/db/schema";
 import { IDEMPOTENCY_TTL_MS, idempotent, type RecordResponse } from "../../src/lib/idempotency";
 import type { ServiceContext } from "../../src/lib/request-context";
+import { callerContext } from "../../src/contexts";
 import { makeUser, type TestUser } from "../helpers";
 
 /**
@@ -20,13 +21,8 @@ beforeAll(async () => {
 });
 
 const T0 = Date.parse("2030-06-01T12:00:00.000Z");
-const ctx = (user: TestUser, at = T0): ServiceContext => ({
-  db,
-  env: env as unknown as ServiceContext["env"],
-  actor: { id: user.id, name: user.name, email: user.email, role: user.role },
-  meta: { ip: null, userAgent: null },
-  now: new Date(at),
-});
+const ctx = (user: TestUser, at = T0): ServiceContext =>
+  callerContext(env as unknown as ServiceContext["env"], { id: user.id, name: user.name, email: user.email, role: user.role }, { ip: null, userAgent: null }, { now: new Date(at), db });
 
 let runs = 0;
 /** A create that makes one row named `name` and answers 201 with it. */

@@ -9,6 +9,7 @@ import type { TicketEdit } from "../../src/domain/ticket-update";
 import { addComment } from "../../src/features/comments/comments.service";
 import { changeTicket, createTicket, type CreateTicketInput } from "../../src/features/tickets/tickets.service";
 import type { ServiceContext } from "../../src/lib/request-context";
+import { callerContext, systemContext } from "../../src/contexts";
 import { runScheduled } from "../../src/jobs";
 import type { TestUser } from "../helpers";
 
@@ -21,14 +22,10 @@ export const iso = (ms: number) => new Date(ms).toISOString();
 
 /** A service context at a chosen instant (null user: the system). */
 export function ctxAt(user: TestUser | null, at: number | string): ServiceContext {
-  return {
-    db: db(),
-    env: bindings,
-    actor: user ? { id: user.id, name: user.name, email: user.email, role: user.role } : null,
-    ...(user ? {} : { system: true as const }),
-    meta: { ip: null, userAgent: "vitest" },
-    now: new Date(at),
-  };
+  const now = new Date(at);
+  return user
+    ? callerContext(bindings, { id: user.id, name: user.name, email: user.email, role: user.role }, { ip: null, userAgent: "vitest" }, { now })
+    : systemContext(bindings, "vitest", { now });
 }
 
 /** A ticket opened by `user` at `at` (the creation time is the SLA's start). */

@@ -4,6 +4,7 @@ import { expect } from "vitest";
 import { createDb } from "../../src/db/client";
 import { auditLogs, comments, ticketHistory, tickets } from "../../src/db/schema";
 import type { ServiceContext } from "../../src/lib/request-context";
+import { callerContext } from "../../src/contexts";
 import { api, type ApiResponse, type TestUser } from "../helpers";
 
 /** Opens a ticket through the API and returns it (fails the test on anything but 201). */
@@ -58,13 +59,7 @@ export async function setTicketColumns(id: string, set: Partial<typeof tickets.$
 
 /** A service context for `user` at a chosen instant: the way to control `now`. */
 export function ctxAt(user: TestUser, now: Date | string | number): ServiceContext {
-  return {
-    db: createDb(env.DB),
-    env: env as unknown as ServiceContext["env"],
-    actor: { id: user.id, name: user.name, email: user.email, role: user.role },
-    meta: { ip: "203.0.113.7", userAgent: "vitest" },
-    now: new Date(now),
-  };
+  return callerContext(env as unknown as ServiceContext["env"], { id: user.id, name: user.name, email: user.email, role: user.role }, { ip: "203.0.113.7", userAgent: "vitest" }, { now: new Date(now) });
 }
 
 export const HOUR = 3_600_000;

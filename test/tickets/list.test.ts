@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { teams } from "../../src/db/schema";
-import type { TicketPriority } from "../../src/db/schema";
+import type { TicketPriority } from "../../src/domain/vocabulary";
 import { changeTicket, createTicket, deleteTicket } from "../../src/features/tickets/tickets.service";
 import { api, expectProblem, makeStaff, type ApiResponse, type TestUser } from "../helpers";
 import { ctxAt, DAY, openTicket, type TicketBody } from "./fixtures";

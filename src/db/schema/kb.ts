@@ -1,11 +1,8 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
+import { ARTICLE_STATUSES, ARTICLE_VISIBILITIES } from "../../domain/vocabulary";
 import { users } from "./users";
 
-export const ARTICLE_STATUSES = ["draft", "published"] as const;
-export const ARTICLE_VISIBILITIES = ["public", "internal"] as const;
-export type ArticleStatus = (typeof ARTICLE_STATUSES)[number];
-export type ArticleVisibility = (typeof ARTICLE_VISIBILITIES)[number];
 
 // What anonymous callers and customers may read; the partial indexes below hold only these rows.
 const publicPublished = sql`status = 'published' AND visibility = 'public'`;

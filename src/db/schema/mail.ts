@@ -1,21 +1,8 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { INBOUND_STATUSES, OUTBOUND_KINDS, OUTBOUND_STATUSES } from "../../domain/vocabulary";
 import { comments, tickets } from "./tickets";
 
-/** What became of an inbound message (src/email/ingest.ts). */
-export const INBOUND_STATUSES = [
-  "ticket_created",
-  "commented",
-  /** Would have changed an existing ticket but the sender's domain did not authenticate: waits for an agent. */
-  "quarantined",
-  /** Quarantined, then thrown away by an agent. */
-  "rejected",
-  /** Auto-reply, report or unusable sender: kept for dedupe and the record, nothing else happens. */
-  "ignored",
-  /** A delivery failure report about one of our outbound messages. */
-  "bounce",
-] as const;
-export type InboundStatus = (typeof INBOUND_STATUSES)[number];
 
 /** Every mail that reached the `email` handler once (the unique Message-ID makes redelivery a no-op). */
 export const inboundMessages = sqliteTable(
@@ -57,10 +44,6 @@ export const inboundMessages = sqliteTable(
   ],
 );
 
-export const OUTBOUND_KINDS = ["ticket_created", "reply", "ticket_resolved"] as const;
-export type OutboundKind = (typeof OUTBOUND_KINDS)[number];
-export const OUTBOUND_STATUSES = ["pending", "sending", "sent", "failed", "suppressed", "bounced"] as const;
-export type OutboundStatus = (typeof OUTBOUND_STATUSES)[number];
 
 /**
  * The mail outbox: a row is written in the same D1 batch as the change that causes the mail, so a

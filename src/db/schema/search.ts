@@ -1,5 +1,5 @@
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import type { TicketPriority, TicketStatus } from "./tickets";
+import type { TicketPriority, TicketStatus } from "../../domain/vocabulary";
 import { users } from "./users";
 
 /** Filters a saved search carries besides its query (the wire shape of GET /search's filters). */

@@ -1,10 +1,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { TICKET_CHANNELS, TICKET_PRIORITIES } from "./tickets";
+import { ESCALATION_REASSIGN, TICKET_CHANNELS, TICKET_PRIORITIES } from "../../domain/vocabulary";
 
-/** What an SLA escalation does besides recording itself: reassign to the team's manager, re-route, or neither. */
-export const ESCALATION_REASSIGN = ["manager", "auto", "none"] as const;
-export type EscalationReassign = (typeof ESCALATION_REASSIGN)[number];
 
 /**
  * Targets per priority (defaults from API.md seeded by 0001), optionally narrowed to a category

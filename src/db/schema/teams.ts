@@ -1,13 +1,7 @@
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { AVAILABILITIES, ROUTING_STRATEGIES } from "../../domain/vocabulary";
 import { users } from "./users";
 
-/** How a team hands out its tickets (domain/routing.ts). */
-export const ROUTING_STRATEGIES = ["skill_based", "round_robin", "least_loaded"] as const;
-export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
-
-/** An agent's manual status (capped by the agents' feed presence); only `online` agents get tickets. */
-export const AVAILABILITIES = ["online", "away", "offline"] as const;
-export type Availability = (typeof AVAILABILITIES)[number];
 
 export const teams = sqliteTable(
   "teams",

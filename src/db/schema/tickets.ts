@@ -1,18 +1,10 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { SlaTargets } from "../../domain/sla";
+import { NO_DUE, TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES } from "../../domain/vocabulary";
 import { teams } from "./teams";
 import { users } from "./users";
 
-export const TICKET_STATUSES = ["open", "in_progress", "pending", "resolved", "closed", "cancelled"] as const;
-export const TICKET_PRIORITIES = ["low", "medium", "high", "critical"] as const;
-export const TICKET_CHANNELS = ["web", "email", "chat", "phone", "social", "api"] as const;
-export type TicketStatus = (typeof TICKET_STATUSES)[number];
-export type TicketPriority = (typeof TICKET_PRIORITIES)[number];
-export type TicketChannel = (typeof TICKET_CHANNELS)[number];
-
-/** `sla_next_due_at` of a ticket whose clock is not running. */
-export const NO_DUE = "9999-12-31T23:59:59.999Z";
 
 const live = sql`deleted_at IS NULL`;
 

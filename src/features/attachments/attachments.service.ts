@@ -1,16 +1,16 @@
-import { and, asc, eq, gt, inArray, isNull, or, type SQL } from "drizzle-orm";
-import { runBatch } from "../../db/client";
+import { and, asc, eq, inArray, isNull, or, type SQL } from "drizzle-orm";
 import { attachments, comments } from "../../db/schema";
 import { can } from "../../domain/permissions";
-import { decodeCursor, encodeCursor, keysetPage } from "../../lib/cursor";
+import { decodeCursor, encodeCursor, keysetPage, newerThan } from "../../lib/cursor";
 import { sha256Hex } from "../../lib/crypto";
 import { AppError, notFound, validation } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { mailSettings } from "../../email/settings";
-import { auditInsert } from "../audit/audit.service";
 import { signingSecret } from "../auth/tokens";
-import { findVisibleTicket, historyInsert } from "../tickets/tickets.service";
+import { toAttachment, type AttachmentSummary } from "./attachments.serialize";
+import { recordOnTicket } from "../tickets/ticket-write";
+import { findVisibleTicket } from "../tickets/tickets.service";
 
 type AttachmentRow = typeof attachments.$inferSelect;
 
@@ -28,16 +28,6 @@ const NO_UPLOADS = new Set(["closed", "cancelled"]);
 const ACTIVE_TYPES = /^(?:text\/html|application\/xhtml\+xml|image\/svg\+xml|text\/xml|application\/xml|text\/javascript|application\/javascript|application\/ecmascript|text\/ecmascript|multipart\/x-mixed-replace)$/;
 const VALID_TYPE = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/;
 
-export const toAttachment = (row: AttachmentRow) => ({
-  id: row.id,
-  filename: row.filename,
-  content_type: row.contentType,
-  size: row.size,
-  sha256: row.sha256,
-  comment_id: row.commentId,
-  created_at: row.createdAt,
-});
-export type AttachmentSummary = ReturnType<typeof toAttachment>;
 
 /** R2 key of a file's bytes: content-addressed, so the same file mailed twice is stored once. */
 export const attachmentKey = (sha256: string) => `attachments/${sha256}`;
@@ -112,8 +102,7 @@ export async function listAttachments(ctx: ServiceContext, ref: string, page: { 
   if (!can(actor.role, "ticket.see_internal")) where.push(visibleToCustomers);
   if (page.cursor) {
     const pos = await decodeCursor(secret, sort, page.cursor);
-    const at = String(pos.key);
-    where.push(or(gt(attachments.createdAt, at), and(eq(attachments.createdAt, at), gt(attachments.id, pos.id)))!);
+    where.push(newerThan(attachments.createdAt, attachments.id, pos));
   }
   const rows = await ctx.db
     .select({ row: attachments })
@@ -171,7 +160,8 @@ export function downloadHeaders(row: AttachmentRow): Record<string, string> {
 
 /** POST /tickets/{id}/attachments: files that belong to the ticket itself (comment_id null). */
 export async function uploadAttachments(ctx: ServiceContext, ref: string, files: File[]) {
-  const { row: ticket } = await findVisibleTicket(ctx, ref);
+  const found = await findVisibleTicket(ctx, ref);
+  const ticket = found.row;
   if (NO_UPLOADS.has(ticket.status)) throw new AppError("INVALID_TRANSITION", `The ticket is ${ticket.status}; reopen it before adding files`);
   if (!files.length) throw validation("No file", { file: ["send one or more parts named `file`"] });
   if (files.length > MAX_FILES_PER_UPLOAD) throw validation("Too many files", { file: [`at most ${MAX_FILES_PER_UPLOAD} files per upload`] });
@@ -187,10 +177,10 @@ export async function uploadAttachments(ctx: ServiceContext, ref: string, files:
     const sha256 = await storeBytes(ctx.env.ATTACHMENTS, bytes, contentType);
     stored.push(attachmentInsert(ctx, { id: ids[i]!, ticketId: ticket.id, commentId: null, filename: cleanFilename(f.name, contentType, i + 1), contentType, size: bytes.byteLength, sha256 }));
   }
-  await runBatch(ctx.db, [
-    ...stored.map((s) => s.insert),
-    historyInsert(ctx, { ticketId: ticket.id, type: "attachments_added", version: ticket.version, bumpsVersion: false, changes: { attachment_ids: stored.map((s) => s.row.id) } }),
-    auditInsert(ctx, { action: "attachment.uploaded", entityType: "ticket", entityId: ticket.id, changes: { attachments: stored.map((s) => ({ id: s.row.id, filename: s.row.filename, size: s.row.size, sha256: s.row.sha256 })) } }),
-  ]);
+  await recordOnTicket(ctx, found, {
+    history: [{ type: "attachments_added", changes: { attachment_ids: stored.map((s) => s.row.id) } }],
+    audit: [{ action: "attachment.uploaded", entityType: "ticket", entityId: ticket.id, changes: { attachments: stored.map((s) => ({ id: s.row.id, filename: s.row.filename, size: s.row.size, sha256: s.row.sha256 })) } }],
+    extra: stored.map((s) => s.insert),
+  });
   return { data: stored.map((s) => toAttachment(s.row)) };
 }

@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { users } from "../../db/schema";
 import type { AppEnv } from "../../env";
 import { forbidden, notFound } from "../../lib/errors";
-import { serviceContext } from "../../lib/request-context";
+import { requestContext } from "../../contexts";
 import { toUser } from "../users/users.serialize";
 import type * as routes from "./auth.routes";
 import * as auth from "./auth.service";
@@ -11,21 +11,21 @@ import * as auth from "./auth.service";
 export const register: RouteHandler<typeof routes.register, AppEnv> = async (c) => {
   const body = c.req.valid("json");
   if (body.role !== undefined && body.role !== "customer") throw forbidden("Self-registration creates customer accounts only");
-  const result = await auth.register(serviceContext(c), body);
+  const result = await auth.register(requestContext(c), body);
   return c.json(result.body, 201, result.headers);
 };
 
 export const login: RouteHandler<typeof routes.login, AppEnv> = async (c) => {
-  const result = await auth.login(serviceContext(c), c.req.valid("json"));
+  const result = await auth.login(requestContext(c), c.req.valid("json"));
   return c.json(result.body, 200, result.headers);
 };
 
 export const refresh: RouteHandler<typeof routes.refresh, AppEnv> = async (c) => {
-  return c.json(await auth.refresh(serviceContext(c), c.req.valid("json").refresh_token), 200);
+  return c.json(await auth.refresh(requestContext(c), c.req.valid("json").refresh_token), 200);
 };
 
 export const logout: RouteHandler<typeof routes.logout, AppEnv> = async (c) => {
-  await auth.logout(serviceContext(c), c.req.valid("json").refresh_token);
+  await auth.logout(requestContext(c), c.req.valid("json").refresh_token);
   return c.body(null, 204);
 };
 

@@ -1,5 +1,6 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { runBatch } from "../../db/client";
+import { isUniqueViolation } from "../../db/errors";
 import { refreshTokens, users } from "../../db/schema";
 import type { Bindings } from "../../env";
 import { randomToken, sha256Hex } from "../../lib/crypto";
@@ -172,7 +173,3 @@ export async function logout(ctx: ServiceContext, token: string): Promise<void> 
     .where(and(eq(refreshTokens.familyId, row.familyId), isNull(refreshTokens.revokedAt)));
 }
 
-export function isUniqueViolation(err: unknown): boolean {
-  const text = String((err as { cause?: unknown })?.cause ?? "") + String((err as Error)?.message ?? "");
-  return /UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(text);
-}

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { TICKET_CHANNELS } from "../../db/schema";
+import { TICKET_CHANNELS } from "../../domain/vocabulary";
 import { ROLES } from "../../domain/permissions";
 import { IsoDate, PageQuery, pageOf } from "../../lib/openapi";
 import { AttachmentSchema } from "../attachments/attachments.schemas";

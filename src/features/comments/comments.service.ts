@@ -1,36 +1,19 @@
-import { and, asc, eq, gt, or, type SQL } from "drizzle-orm";
+import { and, asc, eq, type SQL } from "drizzle-orm";
 import type { BatchItem } from "../../db/client";
-import { comments, ticketHistory, tickets, users, type TicketChannel } from "../../db/schema";
+import { comments, ticketHistory, users } from "../../db/schema";
+import { type TicketChannel } from "../../domain/vocabulary";
 import { can, isStaff, type Actor } from "../../domain/permissions";
-import { decodeCursor, encodeCursor, newerThan, keysetPage } from "../../lib/cursor";
+import { afterKey, decodeCursor, encodeCursor, keysetPage, newerThan, type KeyColumn } from "../../lib/cursor";
 import { AppError, forbidden, notFound } from "../../lib/errors";
 import { idempotent } from "../../lib/idempotency";
 import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
-import { eventActor, eventWrites, publish, type TicketEvent } from "../../events/ticket-events";
-import { auditInsert } from "../audit/audit.service";
-import { attachmentsByComment, type AttachmentSummary } from "../attachments/attachments.service";
+import { eventActor } from "../../events/ticket-events";
+import { attachmentsByComment } from "../attachments/attachments.service";
 import { signingSecret } from "../auth/tokens";
-import { changeTicket, findVisibleTicket, historyInsert } from "../tickets/tickets.service";
-import { toTicket, type Ticket, type TicketRow } from "../tickets/tickets.serialize";
-import { messageSlaWrites, settleMessage } from "../sla/sla.service";
-
-type CommentRow = typeof comments.$inferSelect;
-
-export function toComment(row: CommentRow, author: Pick<Actor, "id" | "name" | "role">, files: AttachmentSummary[] = []) {
-  return {
-    id: row.id,
-    ticket_id: row.ticketId,
-    author: { id: author.id, name: author.name, role: author.role },
-    body: row.body,
-    internal: row.internal,
-    channel: row.channel,
-    created_at: row.createdAt,
-    // API.md "Email channel": comments carry `attachments` when they have any.
-    ...(files.length ? { attachments: files } : {}),
-  };
-}
-export type Comment = ReturnType<typeof toComment>;
+import { changeTicket, findVisibleTicket } from "../tickets/tickets.service";
+import type { TicketRow } from "../tickets/tickets.serialize";
+import { toComment, type CommentRow } from "./comments.serialize";
 
 // A reply from the requester puts a ticket waiting on them back in the queue.
 const REOPENED_BY_CUSTOMER_REPLY = new Set(["pending", "resolved"]);
@@ -47,15 +30,21 @@ export interface AddCommentOptions {
   extra?: (comment: CommentRow, ticket: TicketRow) => BatchItem[];
 }
 
+/**
+ * A comment is a change of its ticket, written by the one ticket write: a public message moves
+ * `updated_at` and the SLA clock (staff meet the first or next response, a customer arms the next
+ * one) and may reopen the ticket (a customer's reply to a pending or resolved one, the one case a
+ * comment bumps the version); an internal note leaves the ticket row as it is.
+ */
 export async function addComment(ctx: ServiceContext, ref: string, input: AddCommentInput, idempotencyKey?: string, options: AddCommentOptions = {}) {
   const actor = actorOf(ctx);
-  const { row: ticket, requester } = await findVisibleTicket(ctx, ref);
+  const read = await findVisibleTicket(ctx, ref);
+  const ticket = read.row;
   if (input.internal && !can(actor.role, "ticket.comment_internal")) throw forbidden("Customers cannot write internal notes");
   if (!input.internal && NO_PUBLIC_REPLIES.has(ticket.status)) {
     throw new AppError("INVALID_TRANSITION", `The ticket is ${ticket.status}; reopen it before replying`);
   }
   return idempotent(ctx, idempotencyKey, { method: "POST", path: `/tickets/${ticket.id}/comments`, body: input }, async (record) => {
-    const now = ctx.now.toISOString();
     const row: CommentRow = {
       id: newId(ctx.now.getTime()),
       ticketId: ticket.id,
@@ -63,61 +52,27 @@ export async function addComment(ctx: ServiceContext, ref: string, input: AddCom
       body: input.body,
       internal: input.internal,
       channel: input.channel ?? "web",
-      createdAt: now,
+      createdAt: ctx.now.toISOString(),
     };
     const comment = toComment(row, actor);
     const response = { status: 201 as const, body: comment, headers: { Location: `/api/v1/tickets/${ticket.id}/comments/${row.id}` } };
-    const writes = (t: TicketRow): BatchItem[] => [
-      ctx.db.insert(comments).values(row),
-      historyInsert(ctx, {
-        ticketId: t.id,
-        type: input.internal ? "note_added" : "commented",
-        version: t.version,
-        bumpsVersion: false,
-        changes: { comment_id: row.id },
-        internal: input.internal,
+    const by = input.internal ? undefined : isStaff(actor.role) ? "staff" : "customer";
+    const reopens = by === "customer" && REOPENED_BY_CUSTOMER_REPLY.has(ticket.status);
+    await changeTicket(ctx, ticket.id, reopens ? { status: "open" } : {}, {
+      type: "updated",
+      implied: true,
+      message: by,
+      touch: !input.internal,
+      read,
+      with: (t) => ({
+        extra: [ctx.db.insert(comments).values(row), ...(options.extra?.(row, t) ?? []), ...record(response)],
+        history: [{ type: input.internal ? "note_added" : "commented", changes: { comment_id: row.id }, internal: input.internal }],
+        audit: [{ action: input.internal ? "comment.internal_created" : "comment.created", entityType: "comment", entityId: row.id, changes: { ticket_id: t.id } }],
+        events: (after) => [{ type: "comment.created", ticket: after, comment, actor: eventActor(actor) }],
       }),
-      auditInsert(ctx, { action: input.internal ? "comment.internal_created" : "comment.created", entityType: "comment", entityId: row.id, changes: { ticket_id: t.id } }),
-      ...(options.extra?.(row, t) ?? []),
-      ...record(response),
-    ];
-
-    const created = (t: Ticket): TicketEvent[] => [{ type: "comment.created", ticket: t, comment, actor: eventActor(actor) }];
-
-    if (!input.internal && !isStaff(actor.role) && REOPENED_BY_CUSTOMER_REPLY.has(ticket.status)) {
-      await changeTicket(ctx, ticket.id, { status: "open" }, { type: "updated", implied: true, message: "customer", extra: writes, events: created });
-      return response;
-    }
-    const events = created(toTicket(ticket, requester, ctx.now));
-    const by = input.internal ? null : isStaff(actor.role) ? "staff" : "customer";
-    const touch = await touchTicket(ctx, ticket, by);
-    const items = [...writes(ticket), touch.write, ...eventWrites(ctx, events)];
-    const results = await ctx.db.batch(items as [BatchItem, ...BatchItem[]]);
-    const touched = results[items.indexOf(touch.write)] as D1Result | undefined;
-    // Someone changed the ticket between our read and this batch: its clock is settled again from a fresh read.
-    if (touch.sla && by && !touched?.meta.changes) await settleMessage(ctx, ticket.id, by);
-    await publish(ctx, events);
+    });
     return response;
   });
-}
-
-/**
- * A comment moves `updated_at`; a public message also moves the SLA clock (domain/sla.ts
- * slaOnMessage): staff meet the first or the next response, a customer arms the next response.
- * Neither bumps the version (no user-set field changes). The clock's columns were computed from the
- * row as read, so they are written only if the row is still that one (`sla: true`).
- */
-async function touchTicket(ctx: ServiceContext, ticket: TicketRow, by: "staff" | "customer" | null): Promise<{ write: BatchItem; sla: boolean }> {
-  const now = ctx.now.toISOString();
-  const set = by ? await messageSlaWrites(ctx, ticket, by) : null;
-  if (!set) return { write: ctx.db.update(tickets).set({ updatedAt: now }).where(eq(tickets.id, ticket.id)), sla: false };
-  return {
-    write: ctx.db
-      .update(tickets)
-      .set({ ...set, updatedAt: now })
-      .where(and(eq(tickets.id, ticket.id), eq(tickets.updatedAt, ticket.updatedAt), eq(tickets.version, ticket.version))),
-    sla: true,
-  };
 }
 
 export async function listComments(ctx: ServiceContext, ref: string, page: { limit: number; cursor?: string | undefined }) {
@@ -168,6 +123,13 @@ async function withAttachments(ctx: ServiceContext, items: { row: CommentRow; au
   return items.map((r) => toComment(r.row, r.author, files.get(r.row.id)));
 }
 
+/** History in the order its entries happened: by version, then time, then (time-ordered) id. */
+const HISTORY_ORDER: KeyColumn[] = [
+  { column: ticketHistory.version, dir: "asc" },
+  { column: ticketHistory.at, dir: "asc" },
+  { column: ticketHistory.id, dir: "asc" },
+];
+
 export async function listHistory(ctx: ServiceContext, ref: string, page: { limit: number; cursor?: string | undefined }) {
   const actor = actorOf(ctx);
   const { row: ticket } = await findVisibleTicket(ctx, ref);
@@ -179,13 +141,7 @@ export async function listHistory(ctx: ServiceContext, ref: string, page: { limi
     const pos = await decodeCursor(secret, sort, page.cursor);
     const [version, at] = Array.isArray(pos.key) ? pos.key : [];
     if (typeof version !== "number" || typeof at !== "string") throw new AppError("VALIDATION_ERROR", "Invalid cursor");
-    where.push(
-      or(
-        gt(ticketHistory.version, version),
-        and(eq(ticketHistory.version, version), gt(ticketHistory.at, at)),
-        and(eq(ticketHistory.version, version), eq(ticketHistory.at, at), gt(ticketHistory.id, pos.id)),
-      )!,
-    );
+    where.push(afterKey(HISTORY_ORDER, [version, at, pos.id]));
   }
   const rows = await ctx.db
     .select({ row: ticketHistory, actor: { id: users.id, name: users.name, role: users.role } })

@@ -1,6 +1,6 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
-import { serviceContext } from "../../lib/request-context";
+import { requestContext } from "../../contexts";
 import { parseIfMatch } from "../tickets/tickets.service";
 import * as categories from "./kb-categories.service";
 import type * as routes from "./kb.routes";
@@ -9,21 +9,21 @@ import * as service from "./kb.service";
 const etag = (version: number) => ({ ETag: `"${version}"` });
 
 export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) =>
-  c.json(await service.listArticles(serviceContext(c), c.req.valid("query")), 200);
+  c.json(await service.listArticles(requestContext(c), c.req.valid("query")), 200);
 
 export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
-  const result = await service.createArticle(serviceContext(c), c.req.valid("json"), c.req.valid("header")["idempotency-key"]);
+  const result = await service.createArticle(requestContext(c), c.req.valid("json"), c.req.valid("header")["idempotency-key"]);
   return c.json(result.body, 201, result.headers);
 };
 
 export const getOne: RouteHandler<typeof routes.getOne, AppEnv> = async (c) => {
-  const article = await service.getArticle(serviceContext(c), c.req.valid("param").id);
+  const article = await service.getArticle(requestContext(c), c.req.valid("param").id);
   return c.json(article, 200, etag(article.version));
 };
 
 export const patch: RouteHandler<typeof routes.patch, AppEnv> = async (c) => {
   const article = await service.patchArticle(
-    serviceContext(c),
+    requestContext(c),
     c.req.valid("param").id,
     c.req.valid("json"),
     parseIfMatch(c.req.valid("header")["if-match"]),
@@ -32,37 +32,37 @@ export const patch: RouteHandler<typeof routes.patch, AppEnv> = async (c) => {
 };
 
 export const remove: RouteHandler<typeof routes.remove, AppEnv> = async (c) => {
-  await service.deleteArticle(serviceContext(c), c.req.valid("param").id);
+  await service.deleteArticle(requestContext(c), c.req.valid("param").id);
   return c.body(null, 204);
 };
 
 export const versions: RouteHandler<typeof routes.versions, AppEnv> = async (c) =>
-  c.json(await service.listVersions(serviceContext(c), c.req.valid("param").id, c.req.valid("query")), 200);
+  c.json(await service.listVersions(requestContext(c), c.req.valid("param").id, c.req.valid("query")), 200);
 
 export const feedback: RouteHandler<typeof routes.feedback, AppEnv> = async (c) =>
-  c.json(await service.giveFeedback(serviceContext(c), c.req.valid("param").id, c.req.valid("json").helpful), 200);
+  c.json(await service.giveFeedback(requestContext(c), c.req.valid("param").id, c.req.valid("json").helpful), 200);
 
 export const suggest: RouteHandler<typeof routes.suggest, AppEnv> = async (c) =>
-  c.json(await service.suggestArticles(serviceContext(c), c.req.valid("query")), 200);
+  c.json(await service.suggestArticles(requestContext(c), c.req.valid("query")), 200);
 
 export const suggestedForTicket: RouteHandler<typeof routes.suggestedForTicket, AppEnv> = async (c) =>
-  c.json(await service.suggestForTicket(serviceContext(c), c.req.valid("param").id, c.req.valid("query").limit), 200);
+  c.json(await service.suggestForTicket(requestContext(c), c.req.valid("param").id, c.req.valid("query").limit), 200);
 
 export const listCategories: RouteHandler<typeof routes.listCategories, AppEnv> = async (c) =>
-  c.json(await categories.listCategories(serviceContext(c)), 200);
+  c.json(await categories.listCategories(requestContext(c)), 200);
 
 export const createCategory: RouteHandler<typeof routes.createCategory, AppEnv> = async (c) => {
-  const result = await categories.createCategory(serviceContext(c), c.req.valid("json"), c.req.valid("header")["idempotency-key"]);
+  const result = await categories.createCategory(requestContext(c), c.req.valid("json"), c.req.valid("header")["idempotency-key"]);
   return c.json(result.body, 201, result.headers);
 };
 
 export const getCategory: RouteHandler<typeof routes.getCategory, AppEnv> = async (c) =>
-  c.json(await categories.getCategory(serviceContext(c), c.req.valid("param").id), 200);
+  c.json(await categories.getCategory(requestContext(c), c.req.valid("param").id), 200);
 
 export const patchCategory: RouteHandler<typeof routes.patchCategory, AppEnv> = async (c) =>
-  c.json(await categories.patchCategory(serviceContext(c), c.req.valid("param").id, c.req.valid("json")), 200);
+  c.json(await categories.patchCategory(requestContext(c), c.req.valid("param").id, c.req.valid("json")), 200);
 
 export const removeCategory: RouteHandler<typeof routes.removeCategory, AppEnv> = async (c) => {
-  await categories.deleteCategory(serviceContext(c), c.req.valid("param").id);
+  await categories.deleteCategory(requestContext(c), c.req.valid("param").id);
   return c.body(null, 204);
 };

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ARTICLE_STATUSES, ARTICLE_VISIBILITIES } from "../../db/schema";
+import { ARTICLE_STATUSES, ARTICLE_VISIBILITIES } from "../../domain/vocabulary";
 import { IsoDate, PageQuery, pageOf, Id, Tag, Tags } from "../../lib/openapi";
 import { SearchText } from "../search/search.schemas";
 

@@ -1,16 +1,17 @@
-import { and, desc, eq, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
 import { runBatch, type BatchItem } from "../../db/client";
-import { kbArticleFeedback, kbArticles, kbArticleTags, kbArticleVersions, kbCategories, type ArticleStatus, type ArticleVisibility } from "../../db/schema";
+import { kbArticleFeedback, kbArticles, kbArticleTags, kbArticleVersions, kbCategories } from "../../db/schema";
+import { type ArticleStatus, type ArticleVisibility } from "../../domain/vocabulary";
 import { isStaff, type Actor } from "../../domain/permissions";
 import { allWordsExpression, anyWordExpression, normalisedQuery, searchWords, suggestionWords } from "../../domain/search-query";
-import { decodeCursor, encodeCursor, keysetPage } from "../../lib/cursor";
+import { decodeCursor, encodeCursor, keysetPage, olderThan } from "../../lib/cursor";
 import { sha256Hex } from "../../lib/crypto";
 import { AppError, notFound, validation } from "../../lib/errors";
 import { idempotent } from "../../lib/idempotency";
 import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { auditInsert } from "../audit/audit.service";
-import { isUniqueViolation } from "../auth/auth.service";
+import { isUniqueViolation } from "../../db/errors";
 import { pepper, signingSecret } from "../auth/tokens";
 import { articleScopeFor, rankArticles, type ArticleScope } from "../search/search.fts";
 import { MAX_SEARCH_DEPTH, record } from "../search/search.service";
@@ -95,7 +96,7 @@ export async function listArticles(ctx: ServiceContext, q: ArticleListQuery) {
   if (q.cursor) {
     const pos = await decodeCursor(secret, LIST_SORT, q.cursor);
     if (typeof pos.key !== "string") throw validation("Invalid cursor", { cursor: ["The cursor is malformed"] });
-    where.push(or(lt(kbArticles.createdAt, pos.key), and(eq(kbArticles.createdAt, pos.key), lt(kbArticles.id, pos.id)))!);
+    where.push(olderThan(kbArticles.createdAt, kbArticles.id, pos));
   }
   const rows = await ctx.db
     .select()

@@ -4,7 +4,7 @@ import { createDb } from "../../db/client";
 import { isStaff } from "../../domain/permissions";
 import type { AppEnv } from "../../env";
 import { AppError, forbidden, unauthorized } from "../../lib/errors";
-import { serviceContext } from "../../lib/request-context";
+import { requestContext } from "../../contexts";
 import { authenticate, bearerToken } from "../../middleware/auth";
 import type { LiveIdentity } from "../../ticket-room/protocol";
 import { verifyAccessToken } from "../auth/tokens";
@@ -35,7 +35,7 @@ function requireUpgrade(c: Context<AppEnv>) {
 export const ticketLive: RouteHandler<typeof routes.ticketLive, AppEnv> = async (c) => {
   const { actor, identity } = await caller(c, c.req.valid("query").access_token);
   // Visibility is a permission check: read it from the primary, not a replica.
-  const { row } = await findVisibleTicket({ ...serviceContext(c), db: createDb(c.env.DB), actor }, c.req.valid("param").id);
+  const { row } = await findVisibleTicket({ ...requestContext(c), db: createDb(c.env.DB), actor }, c.req.valid("param").id);
   requireUpgrade(c);
   return connect(ticketRoom(c.env, row.id), identity);
 };

@@ -1,11 +1,11 @@
 import type { Bindings } from "../../env";
 import { AGENTS_FEED_NAME } from "../../agents-feed/agents-feed";
-import { onTicketEvent, type TicketEvent } from "../../events/ticket-events";
+import type { TicketEvent, TicketEventConsumer } from "../../events/ticket-events";
 import { AppError } from "../../lib/errors";
 import { identityHeaderValue } from "../../ticket-room/live-object";
 import { feedMessage } from "../../ticket-room/presence";
-import { IDENTITY_HEADER, type LiveIdentity } from "../../ticket-room/protocol";
-import type { RoomEdit, RoomEditResult } from "../../ticket-room/ticket-room";
+import { IDENTITY_HEADER, type LiveIdentity, type RoomEdit, type RoomEditResult } from "../../ticket-room/protocol";
+import type { ServiceContext } from "../../lib/request-context";
 
 /** The room of one ticket, always named by the ticket's id (never its number). */
 export const ticketRoom = (env: Bindings, ticketId: string) => env.TICKET_ROOM.getByName(ticketId);
@@ -19,12 +19,12 @@ export function connect(stub: { fetch(request: Request): Promise<Response> }, id
   return stub.fetch(new Request("https://live.internal/connect", { headers: { Upgrade: "websocket", [IDENTITY_HEADER]: identityHeaderValue(identity) } }));
 }
 
-/** A ticket PATCH, applied by the ticket's room after the edits queued before it. */
+/** A ticket PATCH, applied by the ticket's room after the edits queued before it; `bookmark` is D1's after the room's write. */
 export async function editThroughRoom(env: Bindings, edit: RoomEdit) {
   // RPC typings turn `unknown` members (changes, problem extras) into `never`; the value is the structured clone of RoomEditResult.
   const result = (await ticketRoom(env, edit.ticketId).patch(edit)) as unknown as RoomEditResult;
   if (!result.ok) throw new AppError(result.error.code, result.error.detail, result.error.options);
-  return { ticket: result.ticket, changes: result.changes };
+  return { ticket: result.ticket, changes: result.changes, bookmark: result.bookmark };
 }
 
 /** Events a room turns into socket messages (or closes its sockets for). */
@@ -41,4 +41,5 @@ export async function fanOut(env: Bindings, event: TicketEvent): Promise<void> {
   await Promise.all(calls);
 }
 
-onTicketEvent({ afterCommit: (ctx, event) => fanOut(ctx.env, event) });
+/** The live consumer of ticket events (src/events/consumers.ts). */
+export const liveFanOut: TicketEventConsumer<ServiceContext> = { name: "live", afterCommit: (ctx, event) => fanOut(ctx.env, event) };

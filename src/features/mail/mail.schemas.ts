@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { INBOUND_STATUSES, OUTBOUND_KINDS, OUTBOUND_STATUSES } from "../../db/schema";
+import { INBOUND_STATUSES, OUTBOUND_KINDS, OUTBOUND_STATUSES } from "../../domain/vocabulary";
 import { MAX_TEMPLATE_BODY_CHARS, MAX_TEMPLATE_SUBJECT_CHARS } from "../../email/templates";
 import { IsoDate, PageQuery, pageOf } from "../../lib/openapi";
 

@@ -1,9 +1,10 @@
-import { and, asc, desc, eq, gt, lt, or, sql, type AnyColumn, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, sql, type SQL } from "drizzle-orm";
 import { runBatch } from "../../db/client";
-import { emailTemplates, inboundMessages, outboundMessages, type OutboundKind } from "../../db/schema";
+import { emailTemplates, inboundMessages, outboundMessages } from "../../db/schema";
+import { type OutboundKind } from "../../domain/vocabulary";
 import { ingestMail } from "../../email/ingest";
 import { DEFAULT_TEMPLATES, TEMPLATE_VARIABLES, unknownPlaceholders } from "../../email/templates";
-import { decodeCursor, encodeCursor, keysetPage } from "../../lib/cursor";
+import { decodeCursor, encodeCursor, keysetPage, newerThan, olderThan } from "../../lib/cursor";
 import { AppError, notFound, validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { auditInsert } from "../audit/audit.service";
@@ -17,8 +18,6 @@ type Page = { limit: number; cursor?: string | undefined };
 /** Characters of a held message's text in the quarantine list: enough to judge it, not the whole mail. */
 const QUARANTINE_PREVIEW_CHARS = 2_000;
 
-const afterKey = (createdAt: AnyColumn, id: AnyColumn, at: string, lastId: string) =>
-  or(gt(createdAt, at), and(eq(createdAt, at), gt(id, lastId)))!;
 
 // ---------------------------------------------------------------- a ticket's mail
 
@@ -59,22 +58,18 @@ export async function listTicketMessages(ctx: ServiceContext, ref: string, page:
   const { row: ticket } = await findVisibleTicket(ctx, ref);
   const secret = signingSecret(ctx.env);
   const sort = `mail:${ticket.id}`;
-  let pos: { at: string; id: string } | null = null;
-  if (page.cursor) {
-    const c = await decodeCursor(secret, sort, page.cursor);
-    pos = { at: String(c.key), id: c.id };
-  }
+  const pos = page.cursor ? await decodeCursor(secret, sort, page.cursor) : null;
   const [inbound, outbound] = await Promise.all([
     ctx.db
       .select()
       .from(inboundMessages)
-      .where(and(eq(inboundMessages.ticketId, ticket.id), ...(pos ? [afterKey(inboundMessages.createdAt, inboundMessages.id, pos.at, pos.id)] : [])))
+      .where(and(eq(inboundMessages.ticketId, ticket.id), ...(pos ? [newerThan(inboundMessages.createdAt, inboundMessages.id, pos)] : [])))
       .orderBy(asc(inboundMessages.createdAt), asc(inboundMessages.id))
       .limit(page.limit + 1),
     ctx.db
       .select()
       .from(outboundMessages)
-      .where(and(eq(outboundMessages.ticketId, ticket.id), ...(pos ? [afterKey(outboundMessages.createdAt, outboundMessages.id, pos.at, pos.id)] : [])))
+      .where(and(eq(outboundMessages.ticketId, ticket.id), ...(pos ? [newerThan(outboundMessages.createdAt, outboundMessages.id, pos)] : [])))
       .orderBy(asc(outboundMessages.createdAt), asc(outboundMessages.id))
       .limit(page.limit + 1),
   ]);
@@ -113,7 +108,7 @@ export async function listQuarantine(ctx: ServiceContext, page: Page) {
   if (page.cursor) {
     const c = await decodeCursor(secret, sort, page.cursor);
     // Newest first.
-    where.push(or(lt(inboundMessages.createdAt, String(c.key)), and(eq(inboundMessages.createdAt, String(c.key)), lt(inboundMessages.id, c.id)))!);
+    where.push(olderThan(inboundMessages.createdAt, inboundMessages.id, c));
   }
   const rows = await ctx.db
     .select()

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { TICKET_PRIORITIES, TICKET_STATUSES } from "../../db/schema";
+import { TICKET_PRIORITIES, TICKET_STATUSES } from "../../domain/vocabulary";
 import { IsoDate, pageOf } from "../../lib/openapi";
 import { SearchText } from "../search/search.schemas";
 import { SEARCH_TYPES } from "../search/search.service";

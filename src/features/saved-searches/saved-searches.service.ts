@@ -1,12 +1,12 @@
-import { and, asc, eq, gt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import { runBatch } from "../../db/client";
 import { savedSearches, type SavedSearchFilters } from "../../db/schema";
-import { decodeCursor, encodeCursor, keysetPage } from "../../lib/cursor";
+import { decodeCursor, encodeCursor, keysetPage, newerThan } from "../../lib/cursor";
 import { AppError, notFound, validation } from "../../lib/errors";
 import { idempotent } from "../../lib/idempotency";
 import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
-import { isUniqueViolation } from "../auth/auth.service";
+import { isUniqueViolation } from "../../db/errors";
 import { signingSecret } from "../auth/tokens";
 
 type SavedSearchRow = typeof savedSearches.$inferSelect;
@@ -39,7 +39,7 @@ export async function listSavedSearches(ctx: ServiceContext, page: { limit: numb
   if (page.cursor) {
     const pos = await decodeCursor(secret, sort, page.cursor);
     if (typeof pos.key !== "string") throw validation("Invalid cursor", { cursor: ["The cursor is malformed"] });
-    where.push(or(gt(savedSearches.createdAt, pos.key), and(eq(savedSearches.createdAt, pos.key), gt(savedSearches.id, pos.id)))!);
+    where.push(newerThan(savedSearches.createdAt, savedSearches.id, pos));
   }
   const rows = await ctx.db
     .select()
@@ -77,7 +77,7 @@ export async function createSavedSearch(ctx: ServiceContext, input: SavedSearchI
     try {
       await runBatch(ctx.db, [ctx.db.insert(savedSearches).values(row), ...recordResponse(response)]);
     } catch (err) {
-      if (isUniqueViolation(err) && /saved_searches/.test(String((err as { cause?: unknown }).cause ?? "") + String((err as Error).message))) throw duplicateName();
+      if (isUniqueViolation(err, "saved_searches")) throw duplicateName();
       throw err;
     }
     return response;

@@ -1,5 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
-import type { TicketPriority, TicketStatus } from "../../db/schema";
+import type { TicketPriority, TicketStatus } from "../../domain/vocabulary";
 import { isStaff, type Actor } from "../../domain/permissions";
 import {
   allWordsExpression,

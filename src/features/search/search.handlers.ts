@@ -1,12 +1,12 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
-import { serviceContext } from "../../lib/request-context";
+import { requestContext } from "../../contexts";
 import type * as routes from "./search.routes";
 import * as service from "./search.service";
 
 export const search: RouteHandler<typeof routes.search, AppEnv> = async (c) => {
   const q = c.req.valid("query");
-  const page = await service.search(serviceContext(c), {
+  const page = await service.search(requestContext(c), {
     q: q.q,
     types: q.type,
     status: q.status,
@@ -18,4 +18,4 @@ export const search: RouteHandler<typeof routes.search, AppEnv> = async (c) => {
 };
 
 export const analytics: RouteHandler<typeof routes.analytics, AppEnv> = async (c) =>
-  c.json(await service.analytics(serviceContext(c), c.req.valid("query")), 200);
+  c.json(await service.analytics(requestContext(c), c.req.valid("query")), 200);

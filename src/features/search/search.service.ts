@@ -1,5 +1,6 @@
 import { desc, gt, gte, sql } from "drizzle-orm";
-import { searchQueryStats, type TicketPriority, type TicketStatus } from "../../db/schema";
+import { searchQueryStats } from "../../db/schema";
+import { type TicketPriority, type TicketStatus } from "../../domain/vocabulary";
 import { normalisedQuery, allWordsExpression, searchWords } from "../../domain/search-query";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { sha256Hex } from "../../lib/crypto";

@@ -1,18 +1,16 @@
 import { eq } from "drizzle-orm";
-import { slaPolicies, type EscalationReassign, type TicketPriority } from "../../db/schema";
+import { slaPolicies } from "../../db/schema";
+import { raisedPriority, type EscalationReassign } from "../../domain/vocabulary";
 import type { RoutingReason } from "../../domain/routing";
 import type { Escalation } from "../../domain/sla";
 import type { TicketEdit } from "../../domain/ticket-update";
 import type { ServiceContext } from "../../lib/request-context";
 import { isActiveStaff, route, teamById } from "../teams/routing.service";
-import { changeTicket, historyInsert } from "../tickets/tickets.service";
+import { changeTicket } from "../tickets/tickets.service";
 import type { TicketRow } from "../tickets/tickets.serialize";
-import { auditInsert } from "../audit/audit.service";
 
 /** Escalation options by policy name, read once per sweep run. */
 export type EscalationPolicies = Map<string, { raise: boolean; reassign: EscalationReassign }>;
-
-const RAISED: Record<TicketPriority, TicketPriority> = { low: "medium", medium: "high", high: "critical", critical: "critical" };
 
 /** Tickets in these states are not escalated (the breach is still recorded). */
 const ESCALATABLE = new Set<TicketRow["status"]>(["open", "in_progress", "pending"]);
@@ -36,7 +34,7 @@ export async function escalateForSla(ctx: ServiceContext, row: TicketRow, escala
   }
   const { raise, reassign } = policy;
   const edit: TicketEdit = {};
-  if (raise) edit.priority = RAISED[row.priority];
+  if (raise) edit.priority = raisedPriority(row.priority);
   let routing: RoutingReason | null = null;
   const team = row.teamId ? await teamById(ctx, row.teamId) : null;
   if (team && reassign === "manager" && team.managerId && (await isActiveStaff(ctx, team.managerId))) edit.assigneeId = team.managerId;
@@ -55,17 +53,6 @@ export async function escalateForSla(ctx: ServiceContext, row: TicketRow, escala
     ...(escalation.cause === "breach" ? { targets: escalation.targets } : {}),
     ...(routing ? { routing } : {}),
   };
-  return changeTicket(ctx, row.id, edit, {
-    type: "escalated",
-    note,
-    internal: true,
-    // Nothing to change (already critical, no manager): the escalation is still on record.
-    extra: (t, bumped) =>
-      bumped
-        ? []
-        : [
-            historyInsert(ctx, { ticketId: row.id, type: "escalated", version: t.version, bumpsVersion: false, changes: note, internal: true }),
-            auditInsert(ctx, { action: "ticket.escalated", entityType: "ticket", entityId: row.id, changes: note }),
-          ],
-  });
+  // Nothing to change (already critical, no manager): the escalation is still on record.
+  return changeTicket(ctx, row.id, edit, { type: "escalated", note, internal: true, recordUnchanged: true });
 }

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ESCALATION_REASSIGN, TICKET_CHANNELS, TICKET_PRIORITIES } from "../../db/schema";
+import { ESCALATION_REASSIGN, TICKET_CHANNELS, TICKET_PRIORITIES } from "../../domain/vocabulary";
 
 // A year of minutes: no support target is longer, and it keeps the business-hours walks bounded.
 const MAX_TARGET_MINUTES = 525_600;

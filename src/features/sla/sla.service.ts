@@ -1,15 +1,16 @@
 import { and, desc, eq, isNull, ne, sql } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import { runBatch } from "../../db/client";
-import { businessCalendars, slaPolicies, tickets, type TicketChannel, type TicketPriority } from "../../db/schema";
+import { businessCalendars, slaPolicies, tickets } from "../../db/schema";
+import { type TicketChannel, type TicketPriority } from "../../domain/vocabulary";
 import { validateCalendar, type BusinessCalendar, type CalendarErrorReason } from "../../domain/business-hours";
-import { settleSla, slaOnMessage, type SlaState, type SlaTargets, type SlaTerms } from "../../domain/sla";
+import type { SlaState, SlaTargets, SlaTerms } from "../../domain/sla";
 import { slaStateOf } from "../../domain/ticket-update";
 import { AppError, notFound, validation } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import type { ServiceContext } from "../../lib/request-context";
 import { auditInsert } from "../audit/audit.service";
-import { isUniqueViolation } from "../auth/auth.service";
+import { isUniqueViolation } from "../../db/errors";
 import type { TicketRow } from "../tickets/tickets.serialize";
 
 export type PolicyRow = typeof slaPolicies.$inferSelect;
@@ -69,37 +70,6 @@ export function slaColumnWrites(before: TicketRow, after: TicketRow): SQLiteUpda
     set[key] = after[key];
   }
   return { ...(set as SQLiteUpdateSetSource<typeof tickets>), ...slaWrites(stateBefore, stateAfter) };
-}
-
-/** A public message's effect on the ticket's SLA clock, as columns to set (null: no effect). */
-export async function messageSlaWrites(ctx: ServiceContext, row: TicketRow, by: "staff" | "customer"): Promise<SQLiteUpdateSetSource<typeof tickets> | null> {
-  const terms = await termsOfTicket(ctx, row);
-  const now = ctx.now.toISOString();
-  const before = slaStateOf(row);
-  const set = slaWrites(before, settleSla(terms, slaOnMessage(terms, before, by, now), now));
-  return Object.keys(set).length ? set : null;
-}
-
-// A reply whose clock update lost a race is settled again from a fresh read; each attempt is one
-// conditional update, and a write that loses twice in a row to other writers is very unlikely.
-const MAX_SETTLE_ATTEMPTS = 3;
-
-/** Applies a message's SLA effect on its own, for a comment whose batch found the ticket changed under it. */
-export async function settleMessage(ctx: ServiceContext, ticketId: string, by: "staff" | "customer"): Promise<void> {
-  for (let attempt = 0; attempt < MAX_SETTLE_ATTEMPTS; attempt++) {
-    const [row] = await ctx.db.select().from(tickets).where(eq(tickets.id, ticketId)).limit(1);
-    if (!row) return;
-    const set = await messageSlaWrites(ctx, row, by);
-    if (!set) return;
-    const [result] = await ctx.db.batch([
-      ctx.db
-        .update(tickets)
-        .set({ ...set, updatedAt: ctx.now.toISOString() > row.updatedAt ? ctx.now.toISOString() : row.updatedAt })
-        .where(and(eq(tickets.id, ticketId), eq(tickets.updatedAt, row.updatedAt), eq(tickets.version, row.version))),
-    ]);
-    if (result.meta.changes) return;
-  }
-  console.error(JSON.stringify({ event: "sla.message_not_settled", ticket_id: ticketId, by }));
 }
 
 // ---------------------------------------------------------------- calendars

@@ -1,13 +1,13 @@
 import { and, eq, inArray, ne, sql } from "drizzle-orm";
-import { ACTIVE_TICKETS, agentRouting, teamMembers, teams, tickets, userSkills, users, type Availability } from "../../db/schema";
+import { ACTIVE_TICKETS, agentRouting, teamMembers, teams, tickets, userSkills, users } from "../../db/schema";
+import { type Availability } from "../../domain/vocabulary";
 import { can, isStaff } from "../../domain/permissions";
 import { chooseAssignee, MAX_TEAM_MEMBERS, requiredSkill, type AgentCandidate, type RoutingDecision, type RoutingReason } from "../../domain/routing";
-import { onTicketEvent } from "../../events/ticket-events";
-import { AppError, forbidden, validation } from "../../lib/errors";
+import type { TicketEventConsumer } from "../../events/ticket-events";
+import { forbidden, validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
-import { changeTicket, findVisibleTicket } from "../tickets/tickets.service";
 import type { TicketRow } from "../tickets/tickets.serialize";
-import { presenceOf } from "./presence";
+import { presenceOf } from "./availability";
 
 type TeamRow = typeof teams.$inferSelect;
 
@@ -104,29 +104,18 @@ export async function routeOnCreate(
   return { teamId: team.id, assigneeId: decision.assigneeId, reason: decision.reason };
 }
 
-/**
- * `POST /tickets/{id}/assign {strategy: "auto"}` (and the system): the team's strategy picks; with
- * nobody eligible the ticket goes back to the team's queue. The history entry carries the reason.
- */
-export async function autoAssign(ctx: ServiceContext, ticketId: string) {
-  const { row } = await findVisibleTicket(ctx, ticketId);
-  if (!row.teamId) throw new AppError("INVALID_TRANSITION", "The ticket has no team to route in; set its team_id first");
-  const team = await teamById(ctx, row.teamId);
-  if (!team) throw new AppError("INVALID_TRANSITION", "The ticket's team no longer exists");
-  const decision = await route(ctx, team, row);
-  // Internal: the reason names other agents and their loads, which is no customer's business.
-  return changeTicket(ctx, row.id, { assigneeId: decision.assigneeId }, { type: "assigned", note: { reason: decision.reason }, internal: true });
-}
-
 /** Whether `userId` is active staff (an escalation target must be). */
 export async function isActiveStaff(ctx: ServiceContext, userId: string): Promise<boolean> {
   const [u] = await ctx.db.select({ role: users.role, active: users.active }).from(users).where(eq(users.id, userId)).limit(1);
   return !!u && u.active && isStaff(u.role);
 }
 
-// An assignment makes its assignee busy: the routing state's last assignment (round-robin and the
-// idle tie-break) is written in the same batch as the assignment, by whatever path it happens.
-onTicketEvent({
+/**
+ * An assignment makes its assignee busy: the routing state's last assignment (round-robin and the
+ * idle tie-break) is written in the same batch as the assignment, by whatever path it happens.
+ */
+export const assignmentStamp: TicketEventConsumer<ServiceContext> = {
+  name: "routing",
   inBatch: (ctx, event) => {
     if (event.type !== "ticket.assigned" || !event.assignee_id) return [];
     const now = ctx.now.toISOString();
@@ -137,4 +126,4 @@ onTicketEvent({
         .onConflictDoUpdate({ target: agentRouting.userId, set: { lastAssignedAt: now, updatedAt: now } }),
     ];
   },
-});
+};

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { AVAILABILITIES, ROUTING_STRATEGIES } from "../../db/schema";
+import { AVAILABILITIES, ROUTING_STRATEGIES } from "../../domain/vocabulary";
 import { IsoDate, PageQuery, pageOf, Id } from "../../lib/openapi";
 import { MAX_TEAM_MEMBERS } from "../../domain/routing";
 

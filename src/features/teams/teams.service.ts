@@ -1,15 +1,16 @@
-import { and, asc, eq, gt, inArray, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { runBatch, type BatchItem } from "../../db/client";
-import { ACTIVE_TICKETS, agentRouting, teamMembers, teams, tickets, userSkills, users, type Availability, type RoutingStrategy } from "../../db/schema";
+import { ACTIVE_TICKETS, agentRouting, teamMembers, teams, tickets, userSkills, users } from "../../db/schema";
+import { type Availability, type RoutingStrategy } from "../../domain/vocabulary";
 import { can, isStaff } from "../../domain/permissions";
-import { decodeCursor, encodeCursor, keysetPage } from "../../lib/cursor";
+import { decodeCursor, encodeCursor, keysetPage, newerThan } from "../../lib/cursor";
 import { AppError, forbidden, notFound, validation } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { auditInsert } from "../audit/audit.service";
-import { isUniqueViolation } from "../auth/auth.service";
+import { classifyD1Error, isUniqueViolation } from "../../db/errors";
 import { signingSecret } from "../auth/tokens";
-import { presenceOf } from "./presence";
+import { presenceOf } from "./availability";
 import { DEFAULT_MAX_OPEN_TICKETS, teamById } from "./routing.service";
 
 type TeamRow = typeof teams.$inferSelect;
@@ -62,8 +63,7 @@ export async function listTeams(ctx: ServiceContext, q: { limit: number; cursor?
   const where = [];
   if (q.cursor) {
     const pos = await decodeCursor(secret, sort, q.cursor);
-    const at = String(pos.key);
-    where.push(or(gt(teams.createdAt, at), and(eq(teams.createdAt, at), gt(teams.id, pos.id)))!);
+    where.push(newerThan(teams.createdAt, teams.id, pos));
   }
   const rows = await ctx.db
     .select()
@@ -183,7 +183,7 @@ export async function deleteTeam(ctx: ServiceContext, id: string) {
       auditInsert(ctx, { action: "team.deleted", entityType: "team", entityId: id, changes: { name: [before.name, null], members: [before.members, []] } }),
     ]);
   } catch (err) {
-    if (/FOREIGN KEY/i.test(String((err as { cause?: unknown }).cause ?? "") + String((err as Error).message))) {
+    if (classifyD1Error(err).kind === "foreign_key") {
       throw new AppError("CONFLICT", "Tickets still belong to this team; move them to another team first");
     }
     throw err;

@@ -1,34 +1,36 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
-import { actorOf, serviceContext } from "../../lib/request-context";
+import { requestContext } from "../../contexts";
+import { actorOf } from "../../lib/request-context";
 import * as comments from "../comments/comments.service";
 import { editThroughRoom } from "../live/live.service";
 import type * as routes from "./tickets.routes";
+import { listTickets } from "./tickets.list";
 import * as service from "./tickets.service";
 
 const etag = (version: number) => ({ ETag: `"${version}"` });
 
 export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
-  const result = await service.createTicket(serviceContext(c), c.req.valid("json"), c.req.valid("header")["idempotency-key"]);
+  const result = await service.createTicket(requestContext(c), c.req.valid("json"), c.req.valid("header")["idempotency-key"]);
   return c.json(result.body, 201, result.headers);
 };
 
 export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) =>
-  c.json(await service.listTickets(serviceContext(c), c.req.valid("query")), 200);
+  c.json(await listTickets(requestContext(c), c.req.valid("query")), 200);
 
 export const getOne: RouteHandler<typeof routes.getOne, AppEnv> = async (c) => {
-  const ticket = await service.getTicket(serviceContext(c), c.req.valid("param").id);
+  const ticket = await service.getTicket(requestContext(c), c.req.valid("param").id);
   return c.json(ticket, 200, etag(ticket.version));
 };
 
 export const patch: RouteHandler<typeof routes.patch, AppEnv> = async (c) => {
   const body = c.req.valid("json");
-  const ctx = serviceContext(c);
+  const ctx = requestContext(c);
   const baseVersion = service.parseIfMatch(c.req.valid("header")["if-match"]);
   // Unknown or invisible tickets are 404 here, before a room wakes for them.
   const { row } = await service.findVisibleTicket(ctx, c.req.valid("param").id);
   // The ticket's room applies its PATCHes one at a time, so concurrent edits merge or conflict deterministically.
-  const { ticket } = await editThroughRoom(c.env, {
+  const { ticket, bookmark } = await editThroughRoom(c.env, {
     ticketId: row.id,
     actor: actorOf(ctx),
     edit: {
@@ -44,11 +46,13 @@ export const patch: RouteHandler<typeof routes.patch, AppEnv> = async (c) => {
     baseVersion,
     meta: ctx.meta,
   });
+  // The room wrote through its own D1 session: the client's next read must not predate it.
+  if (bookmark) c.set("writeBookmark", bookmark);
   return c.json(ticket, 200, etag(ticket.version));
 };
 
 export const remove: RouteHandler<typeof routes.remove, AppEnv> = async (c) => {
-  await service.deleteTicket(serviceContext(c), c.req.valid("param").id);
+  await service.deleteTicket(requestContext(c), c.req.valid("param").id);
   return c.body(null, 204);
 };
 
@@ -56,28 +60,28 @@ export const assign: RouteHandler<typeof routes.assign, AppEnv> = async (c) => {
   const body = c.req.valid("json");
   const { ticket } =
     "strategy" in body
-      ? await service.autoAssignTicket(serviceContext(c), c.req.valid("param").id)
-      : await service.assignTicket(serviceContext(c), c.req.valid("param").id, body.assignee_id);
+      ? await service.autoAssignTicket(requestContext(c), c.req.valid("param").id)
+      : await service.assignTicket(requestContext(c), c.req.valid("param").id, body.assignee_id);
   return c.json(ticket, 200, etag(ticket.version));
 };
 
 export const escalate: RouteHandler<typeof routes.escalate, AppEnv> = async (c) => {
-  const { ticket } = await service.escalateTicket(serviceContext(c), c.req.valid("param").id, c.req.valid("json"));
+  const { ticket } = await service.escalateTicket(requestContext(c), c.req.valid("param").id, c.req.valid("json"));
   return c.json(ticket, 200, etag(ticket.version));
 };
 
 export const listComments: RouteHandler<typeof routes.listComments, AppEnv> = async (c) =>
-  c.json(await comments.listComments(serviceContext(c), c.req.valid("param").id, c.req.valid("query")), 200);
+  c.json(await comments.listComments(requestContext(c), c.req.valid("param").id, c.req.valid("query")), 200);
 
 export const createComment: RouteHandler<typeof routes.createComment, AppEnv> = async (c) => {
-  const result = await comments.addComment(serviceContext(c), c.req.valid("param").id, c.req.valid("json"), c.req.valid("header")["idempotency-key"]);
+  const result = await comments.addComment(requestContext(c), c.req.valid("param").id, c.req.valid("json"), c.req.valid("header")["idempotency-key"]);
   return c.json(result.body, 201, result.headers);
 };
 
 export const getComment: RouteHandler<typeof routes.getComment, AppEnv> = async (c) => {
   const { id, comment_id } = c.req.valid("param");
-  return c.json(await comments.getComment(serviceContext(c), id, comment_id), 200);
+  return c.json(await comments.getComment(requestContext(c), id, comment_id), 200);
 };
 
 export const history: RouteHandler<typeof routes.history, AppEnv> = async (c) =>
-  c.json(await comments.listHistory(serviceContext(c), c.req.valid("param").id, c.req.valid("query")), 200);
+  c.json(await comments.listHistory(requestContext(c), c.req.valid("param").id, c.req.valid("query")), 200);

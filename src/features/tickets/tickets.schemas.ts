@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES } from "../../db/schema";
+import { TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES } from "../../domain/vocabulary";
 import { ROLES } from "../../domain/permissions";
 import { SLA_TARGETS } from "../../domain/sla";
 import { IsoDate, PageQuery, pageOf, Id, Tag, Tags } from "../../lib/openapi";

@@ -1,7 +1,10 @@
-import type { tickets } from "../../db/schema";
+import { users, type tickets } from "../../db/schema";
 import { slaView } from "../../domain/sla";
 
 export type TicketRow = typeof tickets.$inferSelect;
+
+/** The requester as tickets show them: select these beside a ticket row. */
+export const requesterColumns = { id: users.id, name: users.name, email: users.email };
 export interface Requester {
   id: string;
   name: string;

@@ -8,7 +8,7 @@ import { AppError, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { auditInsert } from "../audit/audit.service";
-import { isUniqueViolation } from "../auth/auth.service";
+import { isUniqueViolation } from "../../db/errors";
 import { hashPassword } from "../auth/password";
 import { pepper, signingSecret } from "../auth/tokens";
 import { toUser } from "./users.serialize";

@@ -1,4 +1,4 @@
-import type { Availability } from "../../db/schema";
+import type { Availability } from "../../domain/vocabulary";
 import type { ServiceContext } from "../../lib/request-context";
 import { agentsFeed } from "../live/live.service";
 

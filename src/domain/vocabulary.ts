@@ -1,0 +1,68 @@
+/**
+ * The helpdesk's words: every state and kind a ticket, article, mail or team can be in. Storage
+ * (db/schema), the wire schemas (features/*.schemas.ts) and the domain rules all take them from
+ * here, so a new status is added in one place and the type checker finds every switch it affects.
+ */
+
+// ---------------------------------------------------------------- tickets
+
+export const TICKET_STATUSES = ["open", "in_progress", "pending", "resolved", "closed", "cancelled"] as const;
+export const TICKET_PRIORITIES = ["low", "medium", "high", "critical"] as const;
+export const TICKET_CHANNELS = ["web", "email", "chat", "phone", "social", "api"] as const;
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+export type TicketPriority = (typeof TICKET_PRIORITIES)[number];
+export type TicketChannel = (typeof TICKET_CHANNELS)[number];
+
+/** 4 = critical … 1 = low: the order of `sort=priority` (stored, so the list walks an index). */
+export const PRIORITY_RANK: Record<TicketPriority, number> = { low: 1, medium: 2, high: 3, critical: 4 };
+
+/** One step more urgent (an escalation); critical stays critical. */
+export function raisedPriority(priority: TicketPriority): TicketPriority {
+  return TICKET_PRIORITIES[Math.min(TICKET_PRIORITIES.length - 1, TICKET_PRIORITIES.indexOf(priority) + 1)]!;
+}
+
+/** A due date that never comes: `sla_next_due_at` of a ticket whose clock is not running sorts last without a NULL case. */
+export const NO_DUE = "9999-12-31T23:59:59.999Z";
+
+// ---------------------------------------------------------------- SLA and routing
+
+/** What an SLA escalation does besides recording itself: reassign to the team's manager, re-route, or neither. */
+export const ESCALATION_REASSIGN = ["manager", "auto", "none"] as const;
+export type EscalationReassign = (typeof ESCALATION_REASSIGN)[number];
+
+/** How a team hands out its tickets (domain/routing.ts). */
+export const ROUTING_STRATEGIES = ["skill_based", "round_robin", "least_loaded"] as const;
+export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
+
+/** An agent's manual status (capped by the agents' feed presence); only `online` agents get tickets. */
+export const AVAILABILITIES = ["online", "away", "offline"] as const;
+export type Availability = (typeof AVAILABILITIES)[number];
+
+// ---------------------------------------------------------------- knowledge base
+
+export const ARTICLE_STATUSES = ["draft", "published"] as const;
+export const ARTICLE_VISIBILITIES = ["public", "internal"] as const;
+export type ArticleStatus = (typeof ARTICLE_STATUSES)[number];
+export type ArticleVisibility = (typeof ARTICLE_VISIBILITIES)[number];
+
+// ---------------------------------------------------------------- mail
+
+/** What became of an inbound message (src/email/ingest.ts). */
+export const INBOUND_STATUSES = [
+  "ticket_created",
+  "commented",
+  /** Would have changed an existing ticket but the sender's domain did not authenticate: waits for an agent. */
+  "quarantined",
+  /** Quarantined, then thrown away by an agent. */
+  "rejected",
+  /** Auto-reply, report or unusable sender: kept for dedupe and the record, nothing else happens. */
+  "ignored",
+  /** A delivery failure report about one of our outbound messages. */
+  "bounce",
+] as const;
+export type InboundStatus = (typeof INBOUND_STATUSES)[number];
+
+export const OUTBOUND_KINDS = ["ticket_created", "reply", "ticket_resolved"] as const;
+export type OutboundKind = (typeof OUTBOUND_KINDS)[number];
+export const OUTBOUND_STATUSES = ["pending", "sending", "sent", "failed", "suppressed", "bounced"] as const;
+export type OutboundStatus = (typeof OUTBOUND_STATUSES)[number];

@@ -1,0 +1,20 @@
+import type { ServiceContext } from "../lib/request-context";
+import type { TicketEventConsumer } from "./ticket-events";
+import { mailOutbox } from "../email/outbox";
+import { liveFanOut } from "../features/live/live.service";
+import { assignmentStamp } from "../features/teams/routing.service";
+
+/**
+ * Every consumer of ticket events, in the order they run: this list is the whole wiring. Each
+ * ticket write (features/tickets/ticket-write.ts) puts the `inBatch` rows of all of them into its
+ * own batch and, after commit, runs their `afterCommit` work. The contexts of src/contexts.ts hand
+ * this list to the services.
+ */
+export const TICKET_EVENT_CONSUMERS: readonly TicketEventConsumer<ServiceContext>[] = [
+  // Mail: outbox rows in the change's batch (acknowledgement, staff reply, resolution), queued after commit.
+  mailOutbox,
+  // Routing: an assignment stamps the assignee's last assignment (round-robin, idle tie-break).
+  assignmentStamp,
+  // Live: the ticket's room (filtered per socket by role) and the agents' feed.
+  liveFanOut,
+];

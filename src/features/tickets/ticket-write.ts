@@ -1,0 +1,198 @@
+import { and, eq, isNull, type SQL } from "drizzle-orm";
+import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
+import type { BatchItem } from "../../db/client";
+import { abortUnlessChanged, classifyD1Error } from "../../db/errors";
+import { ticketHistory, tickets, ticketTags } from "../../db/schema";
+import type { TicketEvent } from "../../events/ticket-events";
+import { AppError } from "../../lib/errors";
+import { newId } from "../../lib/ids";
+import type { ServiceContext } from "../../lib/request-context";
+import { auditInsert, type AuditEntry } from "../audit/audit.service";
+import { toTicket, type Requester, type Ticket, type TicketRow } from "./tickets.serialize";
+
+/**
+ * The one write of a ticket. Every path that changes a ticket (REST, comments, mail, the SLA sweep,
+ * auto-close, routing, escalation, deletion) describes its change as a {@link TicketWrite} and
+ * hands it here, which writes, in one D1 batch: the row (under a guard), its tags, its history
+ * entries, the caller's own rows, every event consumer's rows (outbox: mail, …) and the audit rows.
+ * All of it commits or none of it does; after commit the events go to the consumers' after-commit
+ * work (src/events/consumers.ts). docs/change-flow.md shows the whole path.
+ */
+
+/** One entry of the ticket's history; its version is the ticket's version after the write. */
+export interface HistoryEntry {
+  type: string;
+  changes: Record<string, unknown>;
+  /** The entry of a version bump (exactly one per bump: unique per ticket and version). */
+  bumpsVersion?: boolean;
+  /** Never shown to customers (internal notes, routing reasons, SLA announcements). */
+  internal?: boolean;
+}
+
+/** Ticket columns a guard may compare with the values the write read. */
+export type GuardColumn = "version" | "updatedAt" | "slaAnnounced" | "slaWarned" | "slaEscalated";
+
+/**
+ * A change the writer has not seen land unless the row still holds what the change was computed
+ * from: every writer that moves the version or `updated_at` makes it stale.
+ */
+export const ROW_UNCHANGED: readonly GuardColumn[] = ["version", "updatedAt"];
+
+interface Effects {
+  requester: Requester;
+  history: HistoryEntry[];
+  audit: AuditEntry[];
+  /** The events of the change, made from the ticket as written. */
+  events?: (ticket: Ticket) => TicketEvent[];
+  /** The caller's own rows of the same change (a comment, a mail's message row, an idempotency key). */
+  extra?: BatchItem[];
+}
+
+export type TicketWrite =
+  | ({
+      kind: "create";
+      row: TicketRow;
+      /** Rows the ticket refers to, written first (a requester created for it). */
+      prerequisites?: BatchItem[];
+    } & Effects)
+  | ({
+      kind: "update";
+      /** The row as read. */
+      before: TicketRow;
+      /** The row as it will be. */
+      after: TicketRow;
+      /** The columns to write; empty when the row itself stays as it is (an internal note). */
+      set: SQLiteUpdateSetSource<typeof tickets>;
+      /** What must still hold for `set` to be written (default {@link ROW_UNCHANGED}). */
+      guard?: readonly GuardColumn[];
+    } & Effects);
+
+export type WriteOutcome = { ok: true; ticket: Ticket } | { ok: false; reason: "stale" };
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+function guardCondition(before: TicketRow, guard: readonly GuardColumn[]): SQL {
+  return and(eq(tickets.id, before.id), isNull(tickets.deletedAt), ...guard.map((c) => eq(tickets[c], before[c])))!;
+}
+
+function tagWrites(ctx: ServiceContext, ticketId: string, tags: string[], replace: boolean): BatchItem[] {
+  const items: BatchItem[] = replace ? [ctx.db.delete(ticketTags).where(eq(ticketTags.ticketId, ticketId))] : [];
+  if (tags.length) items.push(ctx.db.insert(ticketTags).values(tags.map((tag) => ({ tag, ticketId }))));
+  return items;
+}
+
+function historyRows(ctx: ServiceContext, ticket: TicketRow, entries: HistoryEntry[]): BatchItem[] {
+  const at = ctx.now.toISOString();
+  // History reads in (version, at, id) order and ids are time-ordered: one millisecond apart keeps
+  // the entries of one write in the order given (`created` before the routing decision).
+  return entries.map((e, i) =>
+    ctx.db.insert(ticketHistory).values({
+      id: newId(ctx.now.getTime() + i),
+      ticketId: ticket.id,
+      type: e.type,
+      actorId: ctx.actor?.id ?? null,
+      at,
+      version: ticket.version,
+      changes: e.changes,
+      bumpsVersion: e.bumpsVersion ?? false,
+      internal: e.internal ?? false,
+    }),
+  );
+}
+
+/** Rows every consumer writes for these events, in the change's own batch. */
+function consumerRows(ctx: ServiceContext, events: TicketEvent[]): BatchItem[] {
+  return events.flatMap((event) => ctx.consumers.flatMap((c) => c.inBatch?.(ctx, event) ?? []));
+}
+
+/** The consumers' after-commit work; the request does not wait for it when it can hand it off. */
+export function publish(ctx: ServiceContext, events: TicketEvent[]): Promise<void> {
+  const runs = events.flatMap((event) =>
+    ctx.consumers.flatMap((c) =>
+      c.afterCommit
+        ? [
+            c.afterCommit(ctx, event).catch((err: unknown) => {
+              console.error(JSON.stringify({ event: "ticket_event_consumer_failed", consumer: c.name, type: event.type, error: String(err) }));
+            }),
+          ]
+        : [],
+    ),
+  );
+  const work = Promise.all(runs).then(() => {});
+  if (ctx.waitUntil) {
+    ctx.waitUntil(work);
+    return Promise.resolve();
+  }
+  return work;
+}
+
+/**
+ * Writes one change of a ticket. `stale`: an update's guard found the row changed since it was
+ * read (or a concurrent writer took the same version), so nothing was written; re-read and plan
+ * again ({@link retryTicketWrite}). Any other failure is thrown, with nothing written.
+ */
+export async function writeTicket(ctx: ServiceContext, write: TicketWrite): Promise<WriteOutcome> {
+  const row = write.kind === "create" ? write.row : write.after;
+  const ticket = toTicket(row, write.requester, ctx.now);
+  const events = write.events?.(ticket) ?? [];
+  const items: BatchItem[] = [];
+  if (write.kind === "create") {
+    items.push(...(write.prerequisites ?? []), ctx.db.insert(tickets).values(row), ...tagWrites(ctx, row.id, row.tags, false));
+  } else if (Object.keys(write.set).length) {
+    items.push(
+      ctx.db.update(tickets).set(write.set).where(guardCondition(write.before, write.guard ?? ROW_UNCHANGED)),
+      ctx.db.run(abortUnlessChanged),
+      ...(sameJson(write.before.tags, row.tags) ? [] : tagWrites(ctx, row.id, row.tags, true)),
+    );
+  }
+  items.push(
+    ...historyRows(ctx, row, write.history),
+    ...(write.extra ?? []),
+    ...consumerRows(ctx, events),
+    // Last: a batch that fails anywhere before leaves no audit row claiming it happened.
+    ...write.audit.map((entry) => auditInsert(ctx, entry)),
+  );
+  if (!items.length) return { ok: true, ticket };
+  try {
+    await ctx.db.batch(items as [BatchItem, ...BatchItem[]]);
+  } catch (err) {
+    const failure = classifyD1Error(err);
+    if (write.kind === "update" && (failure.kind === "stale" || (failure.kind === "unique" && failure.table === "ticket_history"))) {
+      return { ok: false, reason: "stale" };
+    }
+    throw err;
+  }
+  await publish(ctx, events);
+  return { ok: true, ticket };
+}
+
+// A lost race means another writer committed, so each round lets at least one through: N writers
+// racing on one ticket all land within N attempts. 10 covers the bursts one ticket sees on paths
+// the ticket room does not serialise (mail, cron, rules); beyond that the caller gets a 409.
+export const MAX_WRITE_ATTEMPTS = 10;
+
+export type Planned<T> = { write: TicketWrite; done: (ticket: Ticket) => T } | { skip: T };
+
+/**
+ * The one retry policy: plan the change from a fresh read (`attempt` is 1, 2, …), write it, and
+ * plan again whenever the write finds the ticket changed under it. A plan may find nothing to do.
+ */
+export async function retryTicketWrite<T>(ctx: ServiceContext, plan: (attempt: number) => Promise<Planned<T>>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const planned = await plan(attempt);
+    if ("skip" in planned) return planned.skip;
+    const outcome = await writeTicket(ctx, planned.write);
+    if (outcome.ok) return planned.done(outcome.ticket);
+    if (attempt >= MAX_WRITE_ATTEMPTS) throw new AppError("CONFLICT", "The ticket changed while this change was applied; retry");
+  }
+}
+
+/**
+ * Something recorded on a ticket that leaves the ticket itself as it is (files added, a bounced
+ * mail): the same write without a row update, so it can never be stale.
+ */
+export async function recordOnTicket(ctx: ServiceContext, found: { row: TicketRow; requester: Requester }, effects: Omit<Effects, "requester">): Promise<Ticket> {
+  const outcome = await writeTicket(ctx, { kind: "update", before: found.row, after: found.row, set: {}, requester: found.requester, ...effects });
+  if (!outcome.ok) throw new Error("a write without a row update cannot be stale");
+  return outcome.ticket;
+}

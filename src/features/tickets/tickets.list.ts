@@ -1,0 +1,87 @@
+import { and, asc, desc, eq, gte, inArray, isNull, lt, or, type SQL } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { tickets, ticketTags, users } from "../../db/schema";
+import { isStaff } from "../../domain/permissions";
+import { searchWords } from "../../domain/search-query";
+import { PRIORITY_RANK } from "../../domain/vocabulary";
+import { afterKey, decodeCursor, encodeCursor, keysetPage, type KeyColumn, type KeyValue } from "../../lib/cursor";
+import { actorOf, type ServiceContext } from "../../lib/request-context";
+import { signingSecret } from "../auth/tokens";
+import { ticketTextCondition } from "../search/search.fts";
+import type { TicketListQuery, TicketSort } from "./tickets.schemas";
+import { requesterColumns, toTicket, type TicketRow } from "./tickets.serialize";
+
+interface SortColumn extends KeyColumn {
+  key: (r: TicketRow) => KeyValue;
+}
+
+const col = (column: SQLiteColumn, dir: "asc" | "desc", key: (r: TicketRow) => KeyValue): SortColumn => ({ column, dir, key });
+const byId = (dir: "asc" | "desc") => col(tickets.id, dir, (r) => r.id);
+
+/** Each sort's columns, ending in the id; every one is the order of an index (db/schema/tickets.ts). */
+const SORTS: Record<TicketSort, SortColumn[]> = {
+  "-created_at": [col(tickets.createdAt, "desc", (r) => r.createdAt), byId("desc")],
+  created_at: [col(tickets.createdAt, "asc", (r) => r.createdAt), byId("asc")],
+  "-updated_at": [col(tickets.updatedAt, "desc", (r) => r.updatedAt), byId("desc")],
+  updated_at: [col(tickets.updatedAt, "asc", (r) => r.updatedAt), byId("asc")],
+  // Most urgent first; within a priority the oldest waits least long.
+  priority: [col(tickets.priorityRank, "desc", (r) => r.priorityRank), col(tickets.createdAt, "asc", (r) => r.createdAt), byId("asc")],
+  "-priority": [col(tickets.priorityRank, "asc", (r) => r.priorityRank), col(tickets.createdAt, "desc", (r) => r.createdAt), byId("desc")],
+  // Tickets with no running clock carry NO_DUE and so come last.
+  sla_due: [col(tickets.slaNextDueAt, "asc", (r) => r.slaNextDueAt), byId("asc")],
+};
+
+export async function listTickets(ctx: ServiceContext, q: TicketListQuery) {
+  const actor = actorOf(ctx);
+  const where: SQL[] = [isNull(tickets.deletedAt)];
+  if (!isStaff(actor.role)) {
+    if (q.requester_id && q.requester_id !== actor.id) return { data: [], next_cursor: null };
+    where.push(eq(tickets.requesterId, actor.id));
+  } else if (q.requester_id) where.push(eq(tickets.requesterId, q.requester_id));
+  if (q.q !== undefined) {
+    // Full text (search.fts.ts): visibility is inside the match too; a query of no words finds nothing.
+    const text = await ticketTextCondition(ctx, actor, searchWords(q.q));
+    if (!text) return { data: [], next_cursor: null };
+    where.push(text);
+  }
+  if (q.status) where.push(q.status.length === 1 ? eq(tickets.status, q.status[0]!) : inArray(tickets.status, q.status));
+  if (q.priority) {
+    const ranks = q.priority.map((p) => PRIORITY_RANK[p]);
+    // priority_rank is the indexed column (it shares the status index).
+    where.push(ranks.length === 1 ? eq(tickets.priorityRank, ranks[0]!) : inArray(tickets.priorityRank, ranks));
+  }
+  if (q.assignee_id === "none") where.push(isNull(tickets.assigneeId));
+  else if (q.assignee_id) where.push(eq(tickets.assigneeId, q.assignee_id === "me" ? actor.id : q.assignee_id));
+  if (q.team_id) where.push(eq(tickets.teamId, q.team_id));
+  if (q.category) where.push(eq(tickets.category, q.category));
+  if (q.channel) where.push(eq(tickets.channel, q.channel));
+  if (q.tag) where.push(inArray(tickets.id, ctx.db.select({ id: ticketTags.ticketId }).from(ticketTags).where(eq(ticketTags.tag, q.tag))));
+  if (q.created_after) where.push(gte(tickets.createdAt, new Date(q.created_after).toISOString()));
+  if (q.created_before) where.push(lt(tickets.createdAt, new Date(q.created_before).toISOString()));
+  if (q.breached !== undefined) {
+    const now = ctx.now.toISOString();
+    where.push(
+      q.breached
+        ? or(eq(tickets.slaBreached, true), lt(tickets.slaNextDueAt, now))!
+        : and(eq(tickets.slaBreached, false), gte(tickets.slaNextDueAt, now))!,
+    );
+  }
+  const columns = SORTS[q.sort];
+  const secret = signingSecret(ctx.env);
+  const cursorSort = `tickets:${q.sort}`;
+  if (q.cursor) {
+    const pos = await decodeCursor(secret, cursorSort, q.cursor);
+    where.push(afterKey(columns, Array.isArray(pos.key) ? pos.key : [pos.key]));
+  }
+  const rows = await ctx.db
+    .select({ row: tickets, requester: requesterColumns })
+    .from(tickets)
+    .innerJoin(users, eq(users.id, tickets.requesterId))
+    .where(and(...where))
+    .orderBy(...columns.map((c) => (c.dir === "asc" ? asc(c.column) : desc(c.column))))
+    .limit(q.limit + 1);
+  const { items, next_cursor } = await keysetPage(rows, q.limit, (last) =>
+    encodeCursor(secret, cursorSort, { key: columns.map((c) => c.key(last.row)), id: last.row.id }),
+  );
+  return { data: items.map((r) => toTicket(r.row, r.requester, ctx.now)), next_cursor };
+}
