@@ -57,6 +57,7 @@ const MAX_NODES_WALKED = 10_000;
 export const KEPT_HEADERS: readonly string[] = [
   ...AUTO_REPLY_HEADERS,
   "authentication-results",
+  "arc-authentication-results",
   "list-id",
   "list-unsubscribe",
   "x-loop",
