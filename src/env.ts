@@ -34,10 +34,12 @@ export interface Bindings {
   SUPPORT_ADDRESS?: string;
   /** Display name on outbound mail. */
   SUPPORT_NAME?: string;
-  /** "false" relaxes the SPF/DKIM/DMARC check on mail that would change a ticket (local demos only). */
+  /** "false" relaxes sender authentication (DKIM verified in the Worker) for local demos only. */
   EMAIL_AUTH_REQUIRED?: string;
-  /** authserv-id of the Authentication-Results header we trust (default mx.cloudflare.net). */
+  /** authserv-id of Cloudflare's Authentication-Results (default mx.cloudflare.net): only its `dmarc=fail` is read, as a veto. */
   EMAIL_AUTHSERV_ID?: string;
+  /** DNS-over-HTTPS fetcher for DKIM keys and DMARC records (src/email/dns.ts); absent = fetch to cloudflare-dns.com. Tests bind a fake. */
+  DOH?: Fetcher;
   /** Largest inbound mail in bytes (default 25 MiB); bigger ones are rejected at SMTP time. */
   MAX_EMAIL_BYTES?: string;
   /** Largest attachment kept, per file, in bytes (default 10 MiB). */

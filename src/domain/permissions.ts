@@ -36,7 +36,8 @@ export type Capability =
   | "routing.manage"
   | "reports.all"
   | "reports.own"
-  | "audit.read";
+  | "audit.read"
+  | "mail.release";
 
 export const isStaff = (role: Role) => role !== "customer";
 
@@ -63,6 +64,8 @@ const MATRIX: Record<Capability, readonly Role[]> = {
   "reports.all": ["manager", "admin"],
   "reports.own": ["agent", "manager", "admin"],
   "audit.read": ["admin"],
+  // A released mail acts as its sender without proof: a manager's decision, never an agent's (issue 9).
+  "mail.release": ["manager", "admin"],
 };
 
 export function can(role: Role, capability: Capability): boolean {

@@ -51,7 +51,7 @@ export type ArticleVisibility = (typeof ARTICLE_VISIBILITIES)[number];
 export const INBOUND_STATUSES = [
   "ticket_created",
   "commented",
-  /** Would have changed an existing ticket but the sender's domain did not authenticate: waits for an agent. */
+  /** Would have acted as a known account (or changed a ticket) but the sender did not authenticate: waits for a manager. */
   "quarantined",
   /** Quarantined, then thrown away by an agent. */
   "rejected",
@@ -59,6 +59,8 @@ export const INBOUND_STATUSES = [
   "ignored",
   /** A delivery failure report about one of our outbound messages. */
   "bounce",
+  /** Could not be stored (a fault, not the mail's fault): the raw mail is kept in R2 and admins see it beside the quarantine. */
+  "failed",
 ] as const;
 export type InboundStatus = (typeof INBOUND_STATUSES)[number];
 

@@ -5,7 +5,7 @@
  * (D1 unavailable) throws, so the sending server retries later, and dedupe makes that safe.
  */
 import type { Bindings } from "../env";
-import { ingestMail, type IngestOutcome } from "./ingest";
+import { ingestMail, recordFailedMail, type IngestOutcome } from "./ingest";
 import { mailSettings } from "./settings";
 
 /**
@@ -57,7 +57,17 @@ export async function handleEmail(message: ForwardableEmailMessage, env: Binding
     message.setReject(tooLarge);
     return { status: "refused", reason: tooLarge };
   }
-  const outcome = await ingestMail(env, raw, { from: message.from ?? null, to: message.to ?? null }, { waitUntil: (p) => ctx.waitUntil(p) });
+  const envelope = { from: message.from ?? null, to: message.to ?? null };
+  let outcome: IngestOutcome;
+  try {
+    outcome = await ingestMail(env, raw, envelope, { waitUntil: (p) => ctx.waitUntil(p) });
+  } catch (err) {
+    // A fault of ours must not make the sending server retry this mail for days: keep it, show it to admins.
+    console.error("inbound mail could not be stored", err);
+    const failed = await recordFailedMail(env, raw, envelope, err);
+    if (!failed) throw err;
+    return failed;
+  }
   if (outcome.status === "refused") message.setReject(outcome.reason);
   return outcome;
 }

@@ -50,13 +50,12 @@ export const MAX_TEXT_CHARS = 200_000;
 export const MAX_HTML_CHARS = 1_000_000;
 /** Characters of an attachment file name kept: stops path-length tricks and oversize names in Content-Disposition. */
 export const MAX_FILENAME_CHARS = 255;
-/** MIME nodes walked to repair format=flowed text: the walk is bounded even if postal-mime's tree is huge. */
-const MAX_NODES_WALKED = 10_000;
 
 /** Top-level headers kept in {@link InboundMail.headers}: what auto-detection and sender checks read. */
 export const KEPT_HEADERS: readonly string[] = [
   ...AUTO_REPLY_HEADERS,
   "authentication-results",
+  "arc-authentication-results",
   "list-id",
   "list-unsubscribe",
   "x-loop",
@@ -168,6 +167,7 @@ export async function parseInbound(raw: ArrayBuffer | Uint8Array | string, optio
     maxRfc822NestingDepth: MAX_RFC822_DEPTH,
     attachmentEncoding: "arraybuffer",
   });
+  installFlowedDecoder(parser);
   let email: Email;
   try {
     email = await parser.parse(bytes);
@@ -189,9 +189,11 @@ export async function parseInbound(raw: ArrayBuffer | Uint8Array | string, optio
 
   const htmlSource = email.html ?? null;
   const htmlTruncated = htmlSource !== null && htmlSource.length > MAX_HTML_CHARS;
-  const html = htmlSource === null ? null : await sanitizeHtml(clip(htmlSource, MAX_HTML_CHARS));
+  // HTML the tokenizer refuses (one tag of megabytes) is dropped, not kept unsanitised; the text below still has the words.
+  const html = htmlSource === null ? null : await sanitizeHtml(clip(htmlSource, MAX_HTML_CHARS)).catch(() => null);
 
-  let full = email.text ? repairFlowedText(parser, email.text) : htmlSource ? htmlToText(clip(htmlSource, MAX_HTML_CHARS)) : "";
+  // Twice the cap: CRLF → LF below can halve the length, and truncation must still be detected.
+  let full = email.text ? clip(email.text, 2 * MAX_TEXT_CHARS + 2) : htmlSource ? await htmlToText(clip(htmlSource, MAX_HTML_CHARS)) : "";
   full = full.replace(/\r\n?/g, "\n").replace(/\0/g, "\ufffd");
   const textTruncated = full.length > MAX_TEXT_CHARS;
   full = clip(full, MAX_TEXT_CHARS);
@@ -349,57 +351,32 @@ function clip(value: string, max: number): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// format=flowed repair
+// format=flowed decoding
 // ---------------------------------------------------------------------------------------------
-
-/** The parts of postal-mime's (internal, untyped) MIME tree that the repair reads. */
-interface PostalNode {
-  contentType?: { parsed?: { value?: unknown; params?: Record<string, unknown> } };
-  contentDisposition?: { parsed?: { value?: unknown } };
-  childNodes?: unknown;
-  getTextContent?: unknown;
-}
 
 /**
  * postal-mime unfolds format=flowed text without looking at quote depth, so Thunderbird's
  * "> Hi " followed by a bottom reply "Hello" becomes "> Hi Hello", and the reply vanishes into
- * the quote. RFC 3676 section 4.5 forbids joining lines of different depth. For every flowed
- * text/plain part this re-reads the part's decoded text without the flowed step and replaces
- * postal-mime's version with one decoded by {@link decodeFormatFlowed}.
+ * the quote (RFC 3676 section 4.5 forbids joining lines of different depth). Its MimeNode decodes
+ * flowed text in one method, `decodeFlowedText(str, delSp)`, called once per flowed part while
+ * it assembles the body; that method is replaced (once, for this isolate) by
+ * {@link decodeFormatFlowed}, which is linear and depth-aware. Each part is cut to
+ * MAX_TEXT_CHARS before decoding: the body is cut to that anyway, so nothing visible is lost.
  *
- * It reads postal-mime internals (`root`, `childNodes`, `contentType`, `getTextContent`), which is
- * why the major version is pinned. Every access is checked: if the shape changes, the text is left
- * as postal-mime made it, and the Thunderbird fixture test fails loudly.
+ * Earlier this re-decoded every flowed part and searched-and-replaced it in the whole body: one
+ * pass over the body per part, quadratic (2,000 parts of 1.2 KB took 4 s). Now each part is
+ * decoded once, where postal-mime reads it.
+ *
+ * It relies on a postal-mime internal, which is why the major version is pinned; the check below
+ * and the Thunderbird fixture test fail loudly if the shape changes.
  */
-function repairFlowedText(parser: PostalMime, text: string): string {
-  const stack: unknown[] = [(parser as unknown as { root?: unknown }).root];
-  let walked = 0;
-  while (stack.length > 0 && walked++ < MAX_NODES_WALKED) {
-    const node = stack.pop() as PostalNode | null | undefined;
-    if (!node || typeof node !== "object") continue;
-    if (Array.isArray(node.childNodes)) for (const child of node.childNodes as unknown[]) stack.push(child);
-
-    const params = node.contentType?.parsed?.params;
-    const getTextContent = node.getTextContent;
-    if (node.contentType?.parsed?.value !== "text/plain" || !params || typeof getTextContent !== "function") continue;
-    if (typeof params.format !== "string" || !/^flowed$/i.test(params.format)) continue;
-    if (node.contentDisposition?.parsed?.value === "attachment") continue;
-
-    const unfolded: unknown = getTextContent.call(node);
-    const format = params.format;
-    let plain: unknown;
-    try {
-      params.format = "fixed";
-      plain = getTextContent.call(node);
-    } finally {
-      params.format = format;
-    }
-    if (typeof unfolded !== "string" || typeof plain !== "string" || unfolded === "") continue;
-    const delSp = typeof params.delsp === "string" && /^yes$/i.test(params.delsp);
-    const repaired = decodeFormatFlowed(plain, delSp);
-    if (repaired !== unfolded && text.includes(unfolded)) text = text.replace(unfolded, () => repaired);
-  }
-  return text;
+let flowedDecoderInstalled = false;
+function installFlowedDecoder(parser: PostalMime): void {
+  if (flowedDecoderInstalled) return;
+  const proto = Object.getPrototypeOf((parser as unknown as { root?: object }).root ?? {}) as { decodeFlowedText?: unknown } | null;
+  if (!proto || typeof proto.decodeFlowedText !== "function") throw new Error("postal-mime changed: MimeNode.decodeFlowedText is gone (src/email/parse.ts)");
+  proto.decodeFlowedText = (str: string, delSp: boolean) => decodeFormatFlowed(clip(str, MAX_TEXT_CHARS), delSp);
+  flowedDecoderInstalled = true;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -293,14 +293,16 @@ export function decodeFormatFlowed(text: string, delSp: boolean): string {
 // HTML -> text
 // ---------------------------------------------------------------------------------------------
 
-/** Elements whose content is never text. */
-const SKIPPED_ELEMENTS = new Set(["script", "style", "head", "title", "template", "noscript", "svg", "math", "object", "iframe"]);
+/** Elements whose content is never text. (`head` is not one: an unclosed <head> is common in mail, and what it holds is skipped element by element.) */
+const SKIPPED_ELEMENTS = new Set(["script", "style", "title", "template", "noscript", "svg", "math", "object", "iframe", "textarea", "select"]);
+/** HTML void elements: no content, no end tag (HTMLRewriter refuses an end-tag handler on them). */
+const VOID_ELEMENTS = new Set(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr", "keygen", "frame"]);
 /** Elements that start and end a paragraph (blank line around them). */
-const PARAGRAPH_ELEMENTS = new Set(["p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "table", "ul", "ol", "dl", "blockquote", "figure"]);
+const PARAGRAPH_ELEMENTS = new Set(["p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "dl", "figure"]);
 /** Elements that start and end a line. */
 const LINE_ELEMENTS = new Set([
-  "div", "li", "tr", "dt", "dd", "address", "article", "aside", "section", "header", "footer", "nav", "main",
-  "center", "form", "fieldset", "figcaption", "caption", "hr", "body", "html", "tbody", "thead", "tfoot", "details", "summary",
+  "div", "dt", "dd", "address", "article", "aside", "section", "header", "footer", "nav", "main",
+  "center", "form", "fieldset", "figcaption", "caption", "body", "html", "tbody", "thead", "tfoot", "details", "summary",
 ]);
 
 interface Line {
@@ -308,200 +310,174 @@ interface Line {
   text: string;
 }
 
-/**
- * Readable text from HTML: block elements become line breaks, `<br>` a newline, list items
- * "- " or "1. ", blockquotes "> " lines (so {@link stripQuotedReply} treats them as history),
- * table cells are separated by a space, entities are decoded, script/style/head are dropped.
- * A hand-written scanner rather than regexes over the whole document: linear in the input,
- * and an unterminated tag simply ends the document, as it does in a browser.
- */
-export function htmlToText(html: string): string {
-  const src = html.length > MAX_HTML_TO_TEXT_CHARS ? html.slice(0, MAX_HTML_TO_TEXT_CHARS) : html;
-  const lower = src.toLowerCase();
-  const lines: Line[] = [];
-  let cur: string | null = null;
-  let curDepth = 0;
-  let depth = 0;
-  let pending = 0;
-  let pre = 0;
-  const lists: { ordered: boolean; n: number }[] = [];
-  let cellIndex = 0;
+/** The text being laid out: lines with their quote depth, and what the enclosing elements ask for. */
+class TextLayout {
+  private lines: Line[] = [];
+  private cur: string | null = null;
+  private curDepth = 0;
+  private depth = 0;
+  private pending = 0;
+  private pre = 0;
+  private lists: { ordered: boolean; n: number }[] = [];
+  private cells = 0;
 
-  const endLine = (): void => {
-    if (cur !== null) {
-      lines.push({ depth: curDepth, text: cur });
-      cur = null;
-    }
-  };
-  const block = (breaks: number): void => {
-    endLine();
-    pending = Math.max(pending, breaks);
-  };
-  const write = (s: string, keepIndent = false): void => {
+  private endLine(): void {
+    if (this.cur !== null) this.lines.push({ depth: this.curDepth, text: this.cur });
+    this.cur = null;
+  }
+  private block(breaks: number): void {
+    this.endLine();
+    this.pending = Math.max(this.pending, breaks);
+  }
+  private newline(): void {
+    if (this.cur === null) this.lines.push({ depth: this.depth, text: "" });
+    else this.endLine();
+  }
+  private write(s: string, keepIndent = false): void {
     if (s === "") return;
-    if (cur === null) {
-      if (pre === 0 && !keepIndent) {
+    if (this.cur === null) {
+      if (this.pre === 0 && !keepIndent) {
         s = s.replace(/^ +/, "");
         if (s === "") return;
       }
-      if (lines.length > 0) for (let k = 1; k < pending; k++) lines.push({ depth: Math.min(depth, curDepth), text: "" });
-      pending = 0;
-      cur = s;
-      curDepth = depth;
-    } else if (pre === 0 && cur.endsWith(" ") && s.startsWith(" ")) {
-      cur += s.slice(1);
+      if (this.lines.length > 0) for (let k = 1; k < this.pending; k++) this.lines.push({ depth: Math.min(this.depth, this.curDepth), text: "" });
+      this.pending = 0;
+      this.cur = s;
+      this.curDepth = this.depth;
+    } else if (this.pre === 0 && this.cur.endsWith(" ") && s.startsWith(" ")) {
+      this.cur += s.slice(1);
     } else {
-      cur += s;
+      this.cur += s;
     }
-  };
-  const text = (raw: string): void => {
+  }
+
+  /** Text between tags, entities still encoded (HTMLRewriter hands text over as written). */
+  text(raw: string): void {
     const decoded = decodeHtmlEntities(raw);
-    if (pre > 0) {
-      const parts = decoded.replace(/\r\n?/g, "\n").split("\n");
-      parts.forEach((part, index) => {
-        if (index > 0) {
-          if (cur === null) lines.push({ depth, text: "" });
-          else endLine();
-        }
-        write(part);
+    if (this.pre === 0) return this.write(decoded.replace(/[ \t\n\r\f]+/g, " "));
+    decoded
+      .replace(/\r\n?/g, "\n")
+      .split("\n")
+      .forEach((part, index) => {
+        if (index > 0) this.newline();
+        this.write(part);
       });
-    } else {
-      write(decoded.replace(/[ \t\n\r\f]+/g, " "));
-    }
-  };
+  }
 
-  let i = 0;
-  while (i < src.length) {
-    const lt = src.indexOf("<", i);
-    if (lt < 0) {
-      text(src.slice(i));
-      break;
-    }
-    if (lt > i) text(src.slice(i, lt));
-    i = lt;
-
-    if (lower.startsWith("<!--", i)) {
-      const end = lower.indexOf("-->", i + 4);
-      if (end < 0) break;
-      i = end + 3;
-      continue;
-    }
-    const next = src.charCodeAt(i + 1);
-    const closing = next === 0x2f; // "/"
-    const nameStart = closing ? i + 2 : i + 1;
-    if (next === 0x21 || next === 0x3f) {
-      // <!DOCTYPE ...>, <![CDATA[...]]>, <?xml ...?>
-      const end = src.indexOf(">", i);
-      if (end < 0) break;
-      i = end + 1;
-      continue;
-    }
-    if (!isAsciiLetter(src.charCodeAt(nameStart))) {
-      text("<");
-      i++;
-      continue;
-    }
-    const tagEnd = findTagEnd(src, nameStart);
-    if (tagEnd < 0) break; // unterminated tag: the rest of the document is inside it
-    let nameEnd = nameStart;
-    while (nameEnd < tagEnd && /[A-Za-z0-9:-]/.test(src.charAt(nameEnd))) nameEnd++;
-    const name = lower.slice(nameStart, nameEnd);
-    const attrs = src.slice(nameEnd, tagEnd);
-    i = tagEnd + 1;
-
-    if (!closing && SKIPPED_ELEMENTS.has(name) && !attrs.trimEnd().endsWith("/")) {
-      const close = lower.indexOf(`</${name}`, i);
-      // An unclosed <head> or <title> is common in sloppy mail HTML: read on as if it were not there.
-      // Anything else left open swallows the rest of the document, as in a browser.
-      if (close < 0 && (name === "head" || name === "title")) continue;
-      if (close < 0) break;
-      const closeEnd = src.indexOf(">", close);
-      i = closeEnd < 0 ? src.length : closeEnd + 1;
-      continue;
-    }
-
+  /** An opening tag (`closing` false) or its end. */
+  tag(name: string, closing: boolean, alt?: string | null): void {
     switch (name) {
       case "br":
-        if (cur === null) lines.push({ depth, text: "" });
-        else endLine();
-        continue;
+        return this.newline();
       case "blockquote":
-        block(2);
-        depth = closing ? Math.max(0, depth - 1) : Math.min(MAX_QUOTE_DEPTH, depth + 1);
-        continue;
+        this.block(2);
+        this.depth = closing ? Math.max(0, this.depth - 1) : Math.min(MAX_QUOTE_DEPTH, this.depth + 1);
+        return;
       case "pre":
-        block(2);
-        pre = closing ? Math.max(0, pre - 1) : pre + 1;
-        continue;
+        this.block(2);
+        this.pre = closing ? Math.max(0, this.pre - 1) : this.pre + 1;
+        return;
       case "ul":
       case "ol":
-        block(lists.length > 0 ? 1 : 2);
-        if (closing) lists.pop();
-        else lists.push({ ordered: name === "ol", n: 0 });
-        continue;
+        this.block(this.lists.length > 0 ? 1 : 2);
+        if (closing) this.lists.pop();
+        else this.lists.push({ ordered: name === "ol", n: 0 });
+        return;
       case "li": {
-        block(1);
-        if (closing) continue;
-        const list = lists[lists.length - 1];
-        const indent = "  ".repeat(Math.min(Math.max(lists.length - 1, 0), MAX_LIST_INDENT));
+        this.block(1);
+        if (closing) return;
+        const list = this.lists[this.lists.length - 1];
+        const indent = "  ".repeat(Math.min(Math.max(this.lists.length - 1, 0), MAX_LIST_INDENT));
         if (list) list.n++;
-        write(`${indent}${list?.ordered ? `${list.n}.` : "-"} `, true);
-        continue;
+        return this.write(`${indent}${list?.ordered ? `${list.n}.` : "-"} `, true);
       }
       case "tr":
-        block(1);
-        cellIndex = 0;
-        continue;
+        this.block(1);
+        this.cells = 0;
+        return;
       case "td":
       case "th":
-        if (!closing && cellIndex++ > 0 && cur !== null) write(" ");
-        continue;
+        if (!closing && this.cells++ > 0 && this.cur !== null) this.write(" ");
+        return;
       case "hr":
-        block(1);
-        write("---");
-        block(1);
-        continue;
-      case "img": {
-        const alt = /\balt\s*=\s*(?:"([^"]*)"|'([^']*)')/i.exec(attrs);
-        const value = alt?.[1] ?? alt?.[2];
-        if (value && value.trim()) text(value);
-        continue;
-      }
+        this.block(1);
+        this.write("---");
+        return this.block(1);
+      case "img":
+        if (alt && alt.trim()) this.text(alt);
+        return;
       default:
-        if (PARAGRAPH_ELEMENTS.has(name)) block(2);
-        else if (LINE_ELEMENTS.has(name)) block(1);
+        if (PARAGRAPH_ELEMENTS.has(name)) this.block(2);
+        else if (LINE_ELEMENTS.has(name)) this.block(1);
     }
   }
-  endLine();
 
-  return lines
-    .map((l) => (l.depth > 0 ? `${">".repeat(l.depth)} ${l.text}` : l.text).replace(/\u00a0/g, " ").trimEnd())
-    .join("\n")
-    .replace(/\n{3,}/g, "\n\n")
-    .trim();
-}
-
-/** Index of the ">" closing a tag whose name starts at `from`, honouring quoted attribute values; -1 if none. */
-function findTagEnd(src: string, from: number): number {
-  let quote = 0;
-  for (let j = from; j < src.length; j++) {
-    const c = src.charCodeAt(j);
-    if (quote) {
-      if (c === quote) quote = 0;
-    } else if (c === 0x22 || c === 0x27) {
-      // a quote only opens right after "=" (possibly with spaces): "a'b" in a bare value is not one
-      let k = j - 1;
-      while (k > from && (src.charCodeAt(k) === 0x20 || src.charCodeAt(k) === 0x09)) k--;
-      if (src.charCodeAt(k) === 0x3d) quote = c;
-    } else if (c === 0x3e) {
-      return j;
-    }
+  result(): string {
+    this.endLine();
+    return this.lines
+      .map((l) => (l.depth > 0 ? `${">".repeat(l.depth)} ${l.text}` : l.text).replace(/\u00a0/g, " ").trimEnd())
+      .join("\n")
+      .replace(/\n{3,}/g, "\n\n")
+      .trim();
   }
-  return -1;
 }
 
-function isAsciiLetter(c: number): boolean {
-  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+/**
+ * Readable text from HTML: block elements become line breaks, `<br>` a newline, list items
+ * "- " or "1. ", blockquotes "> " lines (so {@link stripQuotedReply} treats them as history),
+ * table cells are separated by a space, entities are decoded, script/style/title are dropped.
+ * Tokenised by the runtime's HTMLRewriter (lol-html, an HTML5 tokenizer, linear in the input):
+ * this module only lays out the text it reports. Markup the tokenizer gives up on (a tag of
+ * megabytes) falls back to plain tag stripping.
+ */
+export async function htmlToText(html: string): Promise<string> {
+  const src = html.length > MAX_HTML_TO_TEXT_CHARS ? html.slice(0, MAX_HTML_TO_TEXT_CHARS) : html;
+  const layout = new TextLayout();
+  let skipped = 0;
+  let pendingText = "";
+  const flush = () => {
+    if (pendingText && skipped === 0) layout.text(pendingText);
+    pendingText = "";
+  };
+  const rewriter = new HTMLRewriter()
+    .on("*", {
+      element(el) {
+        flush();
+        const name = el.tagName.toLowerCase();
+        if (SKIPPED_ELEMENTS.has(name)) {
+          if (VOID_ELEMENTS.has(name)) return;
+          skipped++;
+          el.onEndTag(() => {
+            pendingText = "";
+            skipped = Math.max(0, skipped - 1);
+          });
+          return;
+        }
+        if (skipped > 0) return;
+        layout.tag(name, false, name === "img" ? el.getAttribute("alt") : null);
+        if (!VOID_ELEMENTS.has(name)) {
+          el.onEndTag(() => {
+            flush();
+            if (skipped === 0) layout.tag(name, true);
+          });
+        }
+      },
+    })
+    .onDocument({
+      text(chunk) {
+        if (skipped === 0) pendingText += chunk.text;
+      },
+    });
+  try {
+    await rewriter.transform(new Response(src, { headers: { "content-type": "text/html; charset=utf-8" } })).arrayBuffer();
+    flush();
+    return layout.result();
+  } catch {
+    // lol-html refuses a single token bigger than its buffer (a hostile unterminated tag): the words outside tags still count.
+    const fallback = new TextLayout();
+    fallback.text(src.replace(/<[^>]*(?:>|$)/g, " "));
+    return fallback.result();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@
  */
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { mailMessageIds, ticketParticipants, tickets, type users } from "../db/schema";
+import { mailMessageIds, ticketParticipants, tickets, users } from "../db/schema";
 import type { Bindings } from "../env";
 import type { InboundMail } from "./parse";
 import { classifyMessageId, ticketOfReplyAddress } from "./reply-token";
@@ -30,6 +30,20 @@ export interface Resolution {
   via: Via;
   /** How the sender belongs to the ticket. */
   as: "requester" | "staff" | "participant";
+}
+
+const senderColumns = { id: users.id, name: users.name, email: users.email, role: users.role, active: users.active };
+
+/**
+ * KNOWN-SENDER HOOK — the one place that decides whether a mail's From address belongs to an
+ * account (customer or staff). A known sender's mail acts as that account, so it must
+ * authenticate or it is quarantined (ingest.ts). The accounts work of issue 9 (addresses proven
+ * before they own mail) replaces this look-up with "the address has a verified owner"; nothing
+ * else in the mail path asks the users table who a sender is.
+ */
+export async function knownSender(db: Database, address: string): Promise<SenderUser | null> {
+  const [user] = await db.select(senderColumns).from(users).where(eq(users.email, address)).limit(1);
+  return user ?? null;
 }
 
 async function senderRole(db: Database, ticket: { id: string; requesterId: string }, from: string, sender: SenderUser | null): Promise<Resolution["as"] | null> {

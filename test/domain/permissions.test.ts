@@ -30,6 +30,7 @@ const MATRIX: Record<Capability, Row> = {
   "reports.all": managers,
   "reports.own": staff, // agents: own stats
   "audit.read": adminOnly,
+  "mail.release": managers, // release quarantined mail (issue 9 item 7)
 };
 
 const cells = (Object.keys(MATRIX) as Capability[]).flatMap((capability) =>

@@ -4,7 +4,10 @@ import { buildMime, encodeMailbox, encodeUnstructured } from "../../src/email/mi
 import { isMachineAddress } from "../../src/email/outbox";
 import { parseInbound } from "../../src/email/parse";
 import { classifyMessageId, outboundMessageId, replyAddress, ticketOfReplyAddress } from "../../src/email/reply-token";
+import { splitMessage, verifyDkim } from "../../src/email/dkim";
+import { txtResolver } from "../../src/email/dns";
 import { checkSenderAuth, organisationalDomain } from "../../src/email/sender-auth";
+import { dkimKey, fakeDoh, signMail } from "./mail-helpers";
 import { mailSettings } from "../../src/email/settings";
 import { renderHtml, renderText, unknownPlaceholders } from "../../src/email/templates";
 import type { Bindings } from "../../src/env";
@@ -78,24 +81,132 @@ describe("reply-token.ts", () => {
   });
 });
 
-describe("sender-auth.ts", () => {
-  const check = (results: string[], from = "alice@mail.customer.co.uk") => checkSenderAuth({ authenticationResults: results, fromAddress: from, authservId: "mx.cloudflare.net" });
+describe("sender-auth.ts: organisational domains from the Public Suffix List", () => {
   it.each([
-    [["mx.cloudflare.net; dmarc=pass header.from=mail.customer.co.uk"], true],
-    [["mx.cloudflare.net; dmarc=pass (p=none) header.from=other.example"], false],
-    [["mx.cloudflare.net; dkim=pass header.d=customer.co.uk; dmarc=fail header.from=mail.customer.co.uk"], true],
-    [["mx.cloudflare.net; dkim=pass header.d=co.uk"], false],
-    [["mx.cloudflare.net; spf=pass smtp.mailfrom=bounce@customer.co.uk"], true],
-    [["mx.cloudflare.net; spf=softfail smtp.mailfrom=bounce@customer.co.uk"], false],
-    [["mx.evil.example; dmarc=pass header.from=mail.customer.co.uk"], false],
-    [["mx.cloudflare.net; dmarc=fail header.from=mail.customer.co.uk", "mx.cloudflare.net; dmarc=pass header.from=mail.customer.co.uk"], false],
-    [[], false],
-  ])("%j → %s", (results, ok) => {
-    expect(check(results).ok).toBe(ok);
+    ["a.b.example.com", "example.com"],
+    ["mail.customer.co.uk", "customer.co.uk"],
+    ["attacker.eu.org", "attacker.eu.org"],
+    ["mx.victim.eu.org", "victim.eu.org"],
+    ["shop.victim.us.com", "victim.us.com"],
+    ["a.victim.tokyo.jp", "victim.tokyo.jp"],
+    ["kent.police.uk", "kent.police.uk"],
+    ["co.uk", null],
+    ["eu.org", null],
+  ])("%s → %s", (domain, org) => {
+    expect(organisationalDomain(domain)).toBe(org);
   });
-  it("organisational domains", () => {
-    expect(organisationalDomain("a.b.example.com")).toBe("example.com");
-    expect(organisationalDomain("mail.customer.co.uk")).toBe("customer.co.uk");
+  it("neighbours under a shared suffix never align", () => {
+    for (const [a, b] of [["attacker.eu.org", "victim.eu.org"], ["attacker.us.com", "victim.us.com"], ["attacker.tokyo.jp", "victim.tokyo.jp"], ["attacker.police.uk", "victim.police.uk"]] as const) {
+      expect(organisationalDomain(a)).not.toBe(organisationalDomain(b));
+    }
+  });
+});
+
+describe("sender-auth.ts: DKIM verified in the Worker", () => {
+  const now = new Date();
+  const base = "From: Alice <alice@mail.customer.co.uk>\r\nTo: support@example.com\r\nSubject: Hi\r\nDate: Tue, 1 Dec 2026 10:00:00 +0000\r\nMessage-ID: <u1@customer.co.uk>\r\n\r\nHello  there \r\n\r\n\r\n";
+  const check = async (raw: string, records: Record<string, string[]>, results: string[] = []) =>
+    checkSenderAuth({ message: splitMessage(new TextEncoder().encode(raw)), fromAddress: /<([^>]+)>/.exec(raw.slice(raw.indexOf("From:")))![1]!, authenticationResults: results, authservId: "mx.cloudflare.net", resolver: txtResolver({ DOH: fakeDoh(records).doh }), now });
+
+  it("a signature of the From's organisational domain passes; of another domain it does not", async () => {
+    const key = await dkimKey("customer.co.uk");
+    const records = { [`${key.selector}._domainkey.customer.co.uk`]: [key.record] };
+    expect(await check(await signMail(base, key), records)).toMatchObject({ ok: true, method: "dkim", domain: "customer.co.uk" });
+    const other = await dkimKey("evil.example");
+    const verdict = await check(await signMail(base, other), { [`${other.selector}._domainkey.evil.example`]: [other.record] });
+    expect(verdict).toMatchObject({ ok: false, reason: "not_aligned" });
+  });
+
+  it("a changed body, a changed From or a key from someone else fails", async () => {
+    const key = await dkimKey("customer.co.uk");
+    const records = { [`${key.selector}._domainkey.customer.co.uk`]: [key.record] };
+    const signed = await signMail(base, key);
+    expect(await check(signed.replace("Hello", "Pay to IBAN"), records)).toMatchObject({ ok: false, reason: "signature_failed" });
+    expect(await check(signed.replace("Alice <alice@", "Mallory <alice@"), records)).toMatchObject({ ok: false, reason: "signature_failed" });
+    const stranger = await dkimKey("customer.co.uk", key.selector);
+    expect(await check(await signMail(base, stranger), records)).toMatchObject({ ok: false, reason: "signature_failed" });
+  });
+
+  it("no signature, and a sender-written Authentication-Results pass, is no pass", async () => {
+    const forged = "mx.cloudflare.net; dkim=pass header.d=customer.co.uk; dmarc=pass header.from=mail.customer.co.uk; spf=pass smtp.mailfrom=x@customer.co.uk";
+    expect(await check(base, {}, [forged])).toMatchObject({ ok: false, reason: "no_signature" });
+  });
+
+  it("Cloudflare's dmarc=fail vetoes even a verified signature; a DNS failure quarantines", async () => {
+    const key = await dkimKey("customer.co.uk");
+    const records = { [`${key.selector}._domainkey.customer.co.uk`]: [key.record] };
+    const signed = await signMail(base, key);
+    expect(await check(signed, records, ["i=1; mx.cloudflare.net; dkim=pass header.d=customer.co.uk; dmarc=fail header.from=mail.customer.co.uk"])).toMatchObject({ ok: false, reason: "dmarc_fail" });
+    expect(await check(signed, records, ["mx.cloudflare.net; dmarc=fail header.from=other.example"])).toMatchObject({ ok: true });
+    const broken = { fetch: async () => new Response("down", { status: 503 }) } as unknown as Fetcher;
+    const verdict = await checkSenderAuth({ message: splitMessage(new TextEncoder().encode(signed)), fromAddress: "alice@mail.customer.co.uk", authenticationResults: [], authservId: "mx.cloudflare.net", resolver: txtResolver({ DOH: broken }), now });
+    expect(verdict).toMatchObject({ ok: false, reason: "dns_error" });
+  });
+
+  it("adkim=s in the domain's DMARC record needs the exact From domain", async () => {
+    const key = await dkimKey("customer.co.uk");
+    const records = { [`${key.selector}._domainkey.customer.co.uk`]: [key.record], "_dmarc.customer.co.uk": ["v=DMARC1; p=reject; adkim=s"] };
+    expect(await check(await signMail(base, key), records)).toMatchObject({ ok: false, reason: "not_aligned" });
+  });
+
+  it("signatures with l= (anyone may append) or rsa-sha1 count for nothing", async () => {
+    const key = await dkimKey("customer.co.uk");
+    const records = { [`${key.selector}._domainkey.customer.co.uk`]: [key.record] };
+    const signed = await signMail(base, key);
+    expect(await check(signed.replace("DKIM-Signature: v=1;", "DKIM-Signature: v=1; l=5;"), records)).toMatchObject({ ok: false, reason: "signature_failed" });
+    expect(await check(signed.replace("a=rsa-sha256", "a=rsa-sha1"), records)).toMatchObject({ ok: false, reason: "signature_failed" });
+  });
+});
+
+describe("dkim.ts against RFC 8463 Appendix A (an independent test vector: RSA and Ed25519)", () => {
+  // RFC 8463 A.2 (keys) and A.3 (the signed message), verbatim.
+  const message = [
+    "DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed;",
+    " d=football.example.com; i=@football.example.com;",
+    " q=dns/txt; s=brisbane; t=1528637909; h=from : to :",
+    " subject : date : message-id : from : subject : date;",
+    " bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=;",
+    " b=/gCrinpcQOoIfuHNQIbq4pgh9kyIK3AQUdt9OdqQehSwhEIug4D11Bus",
+    " Fa3bT3FY5OsU7ZbnKELq+eXdp1Q1Dw==",
+    "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;",
+    " d=football.example.com; i=@football.example.com;",
+    " q=dns/txt; s=test; t=1528637909; h=from : to : subject :",
+    " date : message-id : from : subject : date;",
+    " bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=;",
+    " b=F45dVWDfMbQDGHJFlXUNB2HKfbCeLRyhDXgFpEL8GwpsRe0IeIixNTe3",
+    " DhCVlUrSjV4BwcVcOF6+FF3Zo9Rpo1tFOeS9mPYQTnGdaSGsgeefOsk2Jz",
+    " dA+L10TeYt9BgDfQNZtKdN1WO//KgIqXP7OdEFE4LjFYNcUxZQ4FADY+8=",
+    "From: Joe SixPack <joe@football.example.com>",
+    "To: Suzie Q <suzie@shopping.example.net>",
+    "Subject: Is dinner ready?",
+    "Date: Fri, 11 Jul 2003 21:00:37 -0700 (PDT)",
+    "Message-ID: <20030712040037.46341.5F8J@football.example.com>",
+    "",
+    "Hi.",
+    "",
+    "We lost the game.  Are you hungry yet?",
+    "",
+    "Joe.",
+    "",
+  ].join("\r\n");
+  const records = {
+    "brisbane._domainkey.football.example.com": ["v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="],
+    "test._domainkey.football.example.com": [
+      "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkHlOQoBTzWRiGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCNb3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3Ip3G+2kryOTIKT+l/K4w3QIDAQAB",
+    ],
+  };
+  it("both signatures verify; one changed byte fails both", async () => {
+    const resolver = txtResolver({ DOH: fakeDoh(records).doh });
+    const ok = await verifyDkim(new TextEncoder().encode(message), resolver, new Date("2026-01-01T00:00:00Z"));
+    expect(ok.map((r) => [r.result, r.domain, r.selector])).toEqual([
+      ["pass", "football.example.com", "brisbane"],
+      ["pass", "football.example.com", "test"],
+    ]);
+    const bad = await verifyDkim(new TextEncoder().encode(message.replace("hungry", "Hungry")), resolver, new Date("2026-01-01T00:00:00Z"));
+    expect(bad.map((r) => [r.result, r.result === "pass" ? null : r.reason])).toEqual([
+      ["fail", "body hash mismatch"],
+      ["fail", "body hash mismatch"],
+    ]);
   });
 });
 

@@ -244,6 +244,52 @@ describe("outbound mail", () => {
     expect(enqueued).toEqual([{ id: `ack-${t.ticketId}` }]); // only the original acknowledgement
   });
 
+  it("a forged bounce naming the victim's address (Final-Recipient) but not our signed Message-ID marks nothing bounced", async () => {
+    const { env: testEnv } = mailEnv();
+    const t = await mailTicket(testEnv);
+    await runOutbox([`ack-${t.ticketId}`], testEnv);
+    const ack = await outbox(`ack-${t.ticketId}`);
+    expect(ack!.status).toBe("sent");
+    const forged = (id: string, quoted: string | null) =>
+      [
+        "From: <MAILER-DAEMON@evil.example.org>",
+        "To: support@example.com",
+        "Subject: Undelivered Mail Returned to Sender",
+        `Message-ID: <${id}>`,
+        "Return-Path: <>",
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"',
+        "",
+        "--b",
+        "Content-Type: message/delivery-status",
+        "",
+        `Final-Recipient: rfc822; ${t.customer}`,
+        `Original-Recipient: rfc822; ${t.customer}`,
+        "Action: failed",
+        "Status: 5.1.1",
+        "--b",
+        "Content-Type: text/rfc822-headers",
+        "",
+        ...(quoted ? [`Message-ID: <${quoted}>`] : []),
+        "--b--",
+        "",
+      ].join("\r\n");
+    const attempts = [
+      [uniqueId("fb1"), null],
+      // Our form with a wrong MAC, and a foreign id: neither is one we minted.
+      [uniqueId("fb2"), ack!.messageId!.replace(/\.[0-9a-z]{16}@/, ".0000000000000000@")],
+      [uniqueId("fb3"), `unrelated-${Date.now()}@mail.customer.example.net`],
+    ] as const;
+    for (const [id, quoted] of attempts) {
+      await deliver(forged(id, quoted), { from: "" }, testEnv);
+      const [row] = await db().select().from(inboundMessages).where(eq(inboundMessages.messageId, id));
+      expect(row).toMatchObject({ status: "bounce", ticketId: null, reason: "bounce:unmatched" });
+    }
+    expect(await outbox(ack!.id)).toMatchObject({ status: "sent", lastError: null });
+    const history = await db().select().from(ticketHistory).where(eq(ticketHistory.ticketId, t.ticketId));
+    expect(history.filter((h) => h.type === "mail_bounced")).toEqual([]);
+  });
+
   it("the cron re-enqueues outbox rows whose queue message was lost", async () => {
     const { env: testEnv, enqueued } = mailEnv();
     const t = await mailTicket(testEnv);

@@ -7,7 +7,7 @@ import { mailSettings } from "../../src/email/settings";
 import { signAccessToken } from "../../src/features/auth/tokens";
 import type { Bindings } from "../../src/env";
 import { api, db, expectProblem, makeStaff } from "../helpers";
-import { AUTH_PASS, deliver, mailEnv, rawMail, runOutbox, uniqueId } from "./mail-helpers";
+import { AUTH_PASS, deliver, dkimKey, mailEnv, rawMail, runOutbox, signMail, strictMailEnv, uniqueId, type DkimTestKey } from "./mail-helpers";
 
 async function inbound(messageId: string) {
   const [row] = await db().select().from(inboundMessages).where(eq(inboundMessages.messageId, messageId)).limit(1);
@@ -171,9 +171,15 @@ async function tokenFor(email: string): Promise<string> {
 
 describe("sender authentication (EMAIL_AUTH_REQUIRED=true)", () => {
   const { env: relaxed } = mailEnv();
-  const { env: strict } = mailEnv({ EMAIL_AUTH_REQUIRED: "true" });
+  // customer.example.net publishes this key; every strict env below serves it over (fake) DNS-over-HTTPS.
+  let key: DkimTestKey;
+  let strict: Bindings;
+  beforeAll(async () => {
+    key = await dkimKey("customer.example.net");
+    strict = strictMailEnv([key]).env;
+  });
 
-  it("an unauthenticated reply is quarantined; an agent releases it into the ticket", async () => {
+  it("an unauthenticated reply is quarantined with the failed check shown; agents may not release it, a manager may", async () => {
     const c = await conversation(relaxed);
     const id = uniqueId("q1");
     await deliver(rawMail({ from: c.customer, messageId: id, inReplyTo: c.ackId, subject: "Re: x", body: "Spoofable words." }), { from: c.customer }, strict);
@@ -183,16 +189,21 @@ describe("sender authentication (EMAIL_AUTH_REQUIRED=true)", () => {
 
     const list = await api("GET", "/api/v1/mail/quarantine", { token: staff.agent.token });
     expect(list.status).toBe(200);
-    expect(list.body.data.find((m: { id: string }) => m.id === row.id)).toMatchObject({ ticket_id: c.ticketId, from: c.customer, text: "Spoofable words." });
+    const held = list.body.data.find((m: { id: string }) => m.id === row.id);
+    expect(held).toMatchObject({ ticket_id: c.ticketId, from: c.customer, text: "Spoofable words.", status: "quarantined" });
+    expect(held.reason).toMatch(/^sender_not_authenticated:no_signature/);
+    expect(held.failed_check).toBe("No DKIM signature aligned with customer.example.net; the mail carries no DKIM signature");
     expectProblem(await api("GET", "/api/v1/mail/quarantine", { token: staff.customer.token }), 403, "FORBIDDEN");
     expectProblem(await api("POST", `/api/v1/mail/quarantine/${row.id}/release`, { token: staff.customer.token }), 403, "FORBIDDEN");
+    expectProblem(await api("POST", `/api/v1/mail/quarantine/${row.id}/release`, { token: staff.agent.token }), 403, "FORBIDDEN");
+    expect((await inbound(id)).status).toBe("quarantined");
 
-    const released = await api("POST", `/api/v1/mail/quarantine/${row.id}/release`, { token: staff.agent.token });
+    const released = await api("POST", `/api/v1/mail/quarantine/${row.id}/release`, { token: staff.manager.token });
     expect(released.status).toBe(200);
     expect(released.body).toMatchObject({ id: row.id, status: "commented", ticket_id: c.ticketId });
     expect((await commentsOf(c.ticketId)).map((x) => x.body)).toEqual(["Spoofable words."]);
     // Released once; a second release or a reject finds nothing held.
-    expectProblem(await api("POST", `/api/v1/mail/quarantine/${row.id}/release`, { token: staff.agent.token }), 404, "NOT_FOUND");
+    expectProblem(await api("POST", `/api/v1/mail/quarantine/${row.id}/release`, { token: staff.manager.token }), 404, "NOT_FOUND");
     expectProblem(await api("POST", `/api/v1/mail/quarantine/${row.id}/reject`, { token: staff.agent.token }), 404, "NOT_FOUND");
   });
 
@@ -209,53 +220,114 @@ describe("sender authentication (EMAIL_AUTH_REQUIRED=true)", () => {
     expect(await commentsOf(c.ticketId)).toEqual([]);
   });
 
-  it("an aligned DMARC/DKIM pass from Cloudflare's header goes straight in", async () => {
+  it("a DKIM signature of the sender's domain, verified in the Worker, goes straight in", async () => {
     const c = await conversation(relaxed);
     const id = uniqueId("q3");
-    await deliver(rawMail({ from: c.customer, messageId: id, inReplyTo: c.ackId, subject: "Re: x", auth: AUTH_PASS("customer.example.net") }), { from: c.customer }, strict);
+    await deliver(await signMail(rawMail({ from: c.customer, messageId: id, inReplyTo: c.ackId, subject: "Re: x", body: "Signed words." }), key), { from: c.customer }, strict);
     expect((await inbound(id)).status).toBe("commented");
+    expect((await commentsOf(c.ticketId)).map((x) => x.body)).toEqual(["Signed words."]);
   });
 
-  it("a pass the sender wrote below a failing Cloudflare header counts for nothing", async () => {
+  it("an Authentication-Results pass the sender wrote (any authserv-id, any position) counts for nothing", async () => {
     const c = await conversation(relaxed);
-    const id = uniqueId("q4");
-    const raw = rawMail({
-      from: c.customer,
-      messageId: id,
-      inReplyTo: c.ackId,
-      subject: "Re: x",
-      auth: "mx.cloudflare.net; dkim=none; dmarc=fail header.from=customer.example.net; spf=fail smtp.mailfrom=evil.example.org",
-      headers: { "Authentication-Results": AUTH_PASS("customer.example.net") },
-    });
-    await deliver(raw, { from: c.customer }, strict);
+    for (const [tag, auth, extra] of [
+      ["q4", AUTH_PASS("customer.example.net"), {}],
+      ["q4b", "mx.cloudflare.net; dkim=none; dmarc=fail header.from=customer.example.net", { "Authentication-Results": AUTH_PASS("customer.example.net") }],
+      ["q4c", undefined, { "ARC-Authentication-Results": `i=1; ${AUTH_PASS("customer.example.net")}` }],
+    ] as const) {
+      const id = uniqueId(tag);
+      await deliver(rawMail({ from: c.customer, messageId: id, inReplyTo: c.ackId, subject: "Re: x", ...(auth ? { auth } : {}), headers: { ...extra } }), { from: c.customer }, strict);
+      expect((await inbound(id)).status, tag).toBe("quarantined");
+    }
+    expect(await commentsOf(c.ticketId)).toEqual([]);
+  });
+
+  it("a signature of another domain, a tampered signed mail, or Cloudflare's dmarc=fail is no pass", async () => {
+    const c = await conversation(relaxed);
+    const evil = await dkimKey("evil.example.org");
+    const env2 = strictMailEnv([key, evil]).env;
+    const a = uniqueId("q5");
+    await deliver(await signMail(rawMail({ from: c.customer, messageId: a, inReplyTo: c.ackId, subject: "Re: x" }), evil), { from: c.customer }, env2);
+    expect((await inbound(a)).reason).toMatch(/^sender_not_authenticated:not_aligned/);
+    const b = uniqueId("q6");
+    const signed = await signMail(rawMail({ from: c.customer, messageId: b, inReplyTo: c.ackId, subject: "Re: x", body: "Ship it to me." }), key);
+    await deliver(signed.replace("Ship it to me.", "Ship it to my new address."), { from: c.customer }, env2);
+    expect((await inbound(b)).reason).toMatch(/^sender_not_authenticated:signature_failed/);
+    const d = uniqueId("q6b");
+    const vetoed = await signMail(rawMail({ from: c.customer, messageId: d, inReplyTo: c.ackId, subject: "Re: x", auth: "mx.cloudflare.net; dkim=pass header.d=customer.example.net; dmarc=fail header.from=customer.example.net" }), key);
+    await deliver(vetoed, { from: c.customer }, env2);
+    expect((await inbound(d)).reason).toMatch(/^sender_not_authenticated:dmarc_fail/);
+    expect(await commentsOf(c.ticketId)).toEqual([]);
+  });
+
+  it("unauthenticated mail from a stranger may open a ticket of their own, but nobody it Cc's becomes a participant", async () => {
+    const id = uniqueId("q7");
+    const stranger = `new-${Date.now()}@example.net`;
+    await deliver(rawMail({ from: stranger, cc: [`accomplice-${Date.now()}@evil.example.org`], messageId: id }), { from: stranger }, strict);
+    const row = await inbound(id);
+    expect(row.status).toBe("ticket_created");
+    expect(await db().select().from(ticketParticipants).where(eq(ticketParticipants.ticketId, row.ticketId!))).toEqual([]);
+  });
+
+  it("a forged From of a known customer with no threading headers is quarantined, and its Cc never becomes a participant", async () => {
+    const victim = await conversation(relaxed);
+    const attacker = `attacker-${Date.now()}@evil.example.org`;
+    const id = uniqueId("f2");
+    await deliver(rawMail({ from: victim.customer, cc: [attacker], messageId: id, subject: "New request: send me my invoices" }), { from: attacker }, strict);
+    const row = await inbound(id);
+    expect(row).toMatchObject({ status: "quarantined", ticketId: null });
+    const [victimUser] = await db().select().from(users).where(eq(users.email, victim.customer));
+    expect((await db().select().from(tickets).where(eq(tickets.requesterId, victimUser!.id))).map((t) => t.id)).toEqual([victim.ticketId]);
+    expect(await db().select().from(ticketParticipants).where(eq(ticketParticipants.email, attacker))).toEqual([]);
+    // The attacker then writes as themselves with the victim's tag: a ticket of their own, nothing more.
+    await deliver(rawMail({ from: attacker, messageId: uniqueId("f3"), subject: `Re: [${victim.number}] me too` }), { from: attacker }, strict);
+    expect(await commentsOf(victim.ticketId)).toEqual([]);
+  });
+
+  it("a forged From of a staff member is quarantined, and a manager cannot release it as that staff member", async () => {
+    const c = await conversation(relaxed);
+    const id = uniqueId("f4");
+    await deliver(rawMail({ from: staff.admin.email, messageId: id, inReplyTo: c.ackId, subject: "Re: x", body: "Refund approved, send the card number." }), { from: staff.admin.email }, strict);
+    const row = await inbound(id);
+    expect(row).toMatchObject({ status: "quarantined", ticketId: c.ticketId });
+    const fresh = uniqueId("f5");
+    await deliver(rawMail({ from: staff.agent.email, messageId: fresh, subject: "New ticket as staff" }), { from: staff.agent.email }, strict);
+    expect((await inbound(fresh)).status).toBe("quarantined");
+    for (const held of [row.id, (await inbound(fresh)).id]) {
+      const res = await api("POST", `/api/v1/mail/quarantine/${held}/release`, { token: staff.admin.token });
+      expectProblem(res, 409, "CONFLICT");
+      expect(res.body.detail).toMatch(/staff address is never released/);
+    }
+    expect(await commentsOf(c.ticketId)).toEqual([]);
     expect((await inbound(id)).status).toBe("quarantined");
   });
 
-  it("a pass for another domain, or from another authserv-id, is no pass", async () => {
-    const c = await conversation(relaxed);
-    const a = uniqueId("q5");
-    await deliver(rawMail({ from: c.customer, messageId: a, inReplyTo: c.ackId, subject: "Re: x", auth: AUTH_PASS("evil.example.org") }), { from: c.customer }, strict);
-    expect((await inbound(a)).status).toBe("quarantined");
-    const b = uniqueId("q6");
-    await deliver(
-      rawMail({ from: c.customer, messageId: b, inReplyTo: c.ackId, subject: "Re: x", auth: AUTH_PASS("customer.example.net").replace("mx.cloudflare.net", "mx.evil.example.org") }),
-      { from: c.customer },
-      strict,
-    );
-    expect((await inbound(b)).status).toBe("quarantined");
+  it("a forged new ticket in a customer's name, once released by a manager, acts as that customer", async () => {
+    const victim = await conversation(relaxed);
+    const id = uniqueId("f6");
+    await deliver(rawMail({ from: victim.customer, cc: [`colleague-${Date.now()}@customer.example.net`], messageId: id, subject: "Second issue" }), { from: victim.customer }, strict);
+    const row = await inbound(id);
+    expect(row.status).toBe("quarantined");
+    const released = await api("POST", `/api/v1/mail/quarantine/${row.id}/release`, { token: staff.manager.token });
+    expect(released.status).toBe(200);
+    expect(released.body.status).toBe("ticket_created");
+    const ticket = await api("GET", `/api/v1/tickets/${released.body.ticket_id}`, { token: staff.agent.token });
+    expect(ticket.body).toMatchObject({ subject: "Second issue", requester: { email: victim.customer } });
   });
 
-  it("unauthenticated mail may still open a new ticket (it changes nobody else's)", async () => {
-    const id = uniqueId("q7");
-    await deliver(rawMail({ from: `new-${Date.now()}@example.net`, messageId: id }), { from: "x@example.net" }, strict);
-    expect((await inbound(id)).status).toBe("ticket_created");
+  it("DKIM keys are fetched once per name while cached", async () => {
+    const k = await dkimKey("cached.example.net");
+    const { env: e, dns } = strictMailEnv([k]);
+    for (const n of [1, 2, 3]) await deliver(await signMail(rawMail({ from: `c${n}@cached.example.net`, messageId: uniqueId(`k${n}`) }), k), { from: `c${n}@cached.example.net` }, e);
+    expect(dns.asked.filter((name) => name === `${k.selector}._domainkey.cached.example.net`)).toHaveLength(1);
   });
 });
 
 describe("quarantine routes", () => {
   it("404 for an unknown id, 400 for a bad page size", async () => {
     const s = await makeStaff();
-    expectProblem(await api("POST", "/api/v1/mail/quarantine/nope/release", { token: s.agent.token }), 404, "NOT_FOUND");
+    expectProblem(await api("POST", "/api/v1/mail/quarantine/nope/release", { token: s.manager.token }), 404, "NOT_FOUND");
+    expectProblem(await api("POST", "/api/v1/mail/quarantine/nope/release", { token: s.agent.token }), 403, "FORBIDDEN");
     expectProblem(await api("GET", "/api/v1/mail/quarantine?limit=0", { token: s.agent.token }), 400, "VALIDATION_ERROR");
     expectProblem(await api("GET", "/api/v1/mail/quarantine"), 401, "UNAUTHORIZED");
   });

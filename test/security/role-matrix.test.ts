@@ -64,7 +64,6 @@ const AGENT = new Set([
   "PATCH /api/v1/kb/categories/{id}",
   "DELETE /api/v1/kb/categories/{id}",
   "GET /api/v1/mail/quarantine",
-  "POST /api/v1/mail/quarantine/{id}/release",
   "POST /api/v1/mail/quarantine/{id}/reject",
   "GET /api/v1/sla-policies",
   "GET /api/v1/sla-policies/{name}",
@@ -83,6 +82,8 @@ const MANAGER = new Set([
   "PUT /api/v1/users/{id}/skills",
   "PUT /api/v1/users/{id}/availability",
   "PUT /api/v1/users/{id}/capacity",
+  // A released mail acts as its sender without proof: managers decide (issue 9 item 7).
+  "POST /api/v1/mail/quarantine/{id}/release",
 ]);
 
 /** Slots filled with things the caller could otherwise touch: A's ticket, a colleague, a real team. */

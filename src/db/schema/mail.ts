@@ -21,12 +21,14 @@ export const inboundMessages = sqliteTable(
     /** SMTP envelope recipient (which address of ours it was sent to). */
     envelopeTo: text("envelope_to"),
     subject: text("subject"),
-    /** The visible text (quoted history stripped), as it went into the ticket. */
+    /** The visible text (quoted history stripped), at most MAX_STORED_BODY_CHARS (src/email/ingest.ts). */
     text: text("text").notNull(),
-    /** The whole decoded text, quoted history included: the original is never lost. */
+    /** The whole decoded text, quoted history included, at most MAX_STORED_BODY_CHARS. */
     fullText: text("full_text").notNull(),
-    /** Sanitised HTML, for display beside the text. */
+    /** Sanitised HTML, for display beside the text, at most MAX_STORED_BODY_CHARS. */
     html: text("html"),
+    /** R2 key of the whole text, full text and HTML as JSON when any of the three was cut to fit the row (D1 rows are at most 2 MB). */
+    bodyKey: text("body_key"),
     autoKind: text("auto_kind"),
     /** R2 key of the raw .eml. */
     rawKey: text("raw_key").notNull(),
@@ -39,8 +41,8 @@ export const inboundMessages = sqliteTable(
     uniqueIndex("inbound_messages_message_id_uq").on(t.messageId),
     // GET /tickets/{id}/messages and the References chain of a reply.
     index("inbound_messages_ticket_created_idx").on(t.ticketId, t.createdAt, t.id),
-    // GET /mail/quarantine pages the held mail only.
-    index("inbound_messages_quarantine_idx").on(t.createdAt, t.id).where(sql`status = 'quarantined'`),
+    // GET /mail/quarantine pages the held and the failed mail only.
+    index("inbound_messages_held_idx").on(t.createdAt, t.id).where(sql`status IN ('quarantined', 'failed')`),
   ],
 );
 

@@ -16,6 +16,7 @@ import {
 const tags = ["Email"];
 const staff = { security: bearerSecurity, middleware: requireCapability("ticket.see_internal") };
 const admin = { security: bearerSecurity, middleware: requireCapability("settings.manage") };
+const releaser = { security: bearerSecurity, middleware: requireCapability("mail.release") };
 
 export const ticketMessages = createRoute({
   method: "get",
@@ -31,7 +32,7 @@ export const quarantine = createRoute({
   method: "get",
   path: "/mail/quarantine",
   tags,
-  summary: "Mail held because its sender did not authenticate (staff), newest first",
+  summary: "Mail held because its sender did not authenticate, and mail that could not be stored (staff), newest first",
   ...staff,
   request: { query: PageQuery },
   responses: { 200: jsonContent(QuarantinePage, "A page of held mail"), ...errorResponses },
@@ -41,8 +42,8 @@ export const release = createRoute({
   method: "post",
   path: "/mail/quarantine/{id}/release",
   tags,
-  summary: "Accept a held message: it is appended to its ticket (or starts one) as if authenticated",
-  ...staff,
+  summary: "Accept a held message (managers and admins): it acts as its customer sender, never as staff",
+  ...releaser,
   request: { params: QuarantineRef },
   responses: { 200: jsonContent(ReleaseResult, "What became of the message"), ...errorResponses, ...conflictResponse },
 });

@@ -33,6 +33,9 @@ export const QuarantinedSchema = z
     subject: z.string().nullable(),
     text: z.string(),
     reason: z.string().nullable(),
+    /** The check that failed, in words: what sender authentication looked at and found, or why storing failed. */
+    failed_check: z.string().nullable(),
+    /** `quarantined` (waits for a manager) or `failed` (could not be stored; the raw mail is kept). */
     status: z.enum(INBOUND_STATUSES),
     created_at: IsoDate,
   })

@@ -86,6 +86,13 @@ export async function listTicketMessages(ctx: ServiceContext, ref: string, page:
 
 // ---------------------------------------------------------------- quarantine
 
+/** `sender_not_authenticated:<reason>: <what was seen>` or `failed:<error>` → the words after the code. */
+function failedCheck(reason: string | null): string | null {
+  if (!reason) return null;
+  const m = /^(?:sender_not_authenticated:[a-z_]+|failed):\s*(.*)$/s.exec(reason);
+  return m ? m[1]! || reason : reason;
+}
+
 const quarantinedWire = (r: InboundRow) => ({
   id: r.id,
   ticket_id: r.ticketId,
@@ -94,12 +101,13 @@ const quarantinedWire = (r: InboundRow) => ({
   subject: r.subject,
   text: r.text.slice(0, QUARANTINE_PREVIEW_CHARS),
   reason: r.reason,
+  failed_check: failedCheck(r.reason),
   status: r.status,
   created_at: r.createdAt,
 });
 
-/** Literal predicate: the partial index inbound_messages_quarantine_idx serves only queries that repeat it. */
-const QUARANTINED = sql`${inboundMessages.status} = 'quarantined'`;
+/** Literal predicate: the partial index inbound_messages_held_idx serves only queries that repeat it. */
+const QUARANTINED = sql`${inboundMessages.status} IN ('quarantined', 'failed')`;
 
 export async function listQuarantine(ctx: ServiceContext, page: Page) {
   const secret = signingSecret(ctx.env);
@@ -125,19 +133,19 @@ export async function listQuarantine(ctx: ServiceContext, page: Page) {
 
 async function heldMessage(ctx: ServiceContext, id: string): Promise<InboundRow> {
   const [row] = await ctx.db.select().from(inboundMessages).where(and(eq(inboundMessages.id, id), QUARANTINED)).limit(1);
-  if (!row) throw notFound("Quarantined message");
+  if (!row) throw notFound("Held message");
   return row;
 }
 
-/** An agent vouches for a held message: it is processed as if its sender had authenticated. */
+/** A manager vouches for a held message: it is processed as if its (customer) sender had authenticated; ingest refuses a staff sender. */
 export async function releaseQuarantined(ctx: ServiceContext, id: string) {
   const held = await heldMessage(ctx, id);
   const object = await ctx.env.ATTACHMENTS.get(held.rawKey);
   if (!object) throw new AppError("INTERNAL_ERROR", `The raw message of ${id} is missing from storage`);
   const raw = new Uint8Array(await object.arrayBuffer());
   const outcome = await ingestMail(ctx.env, raw, { from: null, to: held.envelopeTo }, { now: ctx.now, release: { inboundId: id }, ...(ctx.waitUntil ? { waitUntil: ctx.waitUntil } : {}) });
-  if (outcome.status === "refused" || outcome.status === "duplicate") throw new AppError("CONFLICT", "The message is no longer in quarantine");
-  await runBatch(ctx.db, [auditInsert(ctx, { action: "mail.released", entityType: "inbound_message", entityId: id, changes: { status: ["quarantined", outcome.status], ticket_id: outcome.ticketId, comment_id: outcome.commentId } })]);
+  if (outcome.status === "refused" || outcome.status === "duplicate") throw new AppError("CONFLICT", "The message is no longer held");
+  await runBatch(ctx.db, [auditInsert(ctx, { action: "mail.released", entityType: "inbound_message", entityId: id, changes: { status: [held.status, outcome.status], ticket_id: outcome.ticketId, comment_id: outcome.commentId, reason: held.reason } })]);
   return { id, status: outcome.status, ticket_id: outcome.ticketId, comment_id: outcome.commentId };
 }
 
@@ -149,8 +157,8 @@ export async function rejectQuarantined(ctx: ServiceContext, id: string) {
     .set({ status: "rejected", updatedAt: now })
     .where(and(eq(inboundMessages.id, held.id), QUARANTINED))
     .returning({ id: inboundMessages.id });
-  if (!updated) throw new AppError("CONFLICT", "The message is no longer in quarantine");
-  await runBatch(ctx.db, [auditInsert(ctx, { action: "mail.rejected", entityType: "inbound_message", entityId: id, changes: { status: ["quarantined", "rejected"], ticket_id: held.ticketId } })]);
+  if (!updated) throw new AppError("CONFLICT", "The message is no longer held");
+  await runBatch(ctx.db, [auditInsert(ctx, { action: "mail.rejected", entityType: "inbound_message", entityId: id, changes: { status: [held.status, "rejected"], ticket_id: held.ticketId } })]);
   return { id, status: "rejected" as const, ticket_id: held.ticketId, comment_id: null };
 }
 
