@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ApiResponse } from "../helpers";
 import { expectProblemShape, login, registerCustomer, uniqueEmail, uniqueIp } from "./support";
+import { roomInWindow } from "./support";
 
 /**
  * The limits are fixed windows of real time (15 minutes per email, 1 minute per IP) and the tests do
@@ -72,13 +73,12 @@ describe("login rate limits", () => {
   it("allows 10 failures per IP per minute across emails, then 429 for any email from that IP", async () => {
     const c = await registerCustomer();
     const ip = uniqueIp();
+    await roomInWindow(60, 15);
     const { limited, inWindow } = await failUntilLimited(() => login(uniqueEmail("spray"), "wrong-password", { "cf-connecting-ip": ip }));
     expect(inWindow).toHaveLength(10);
     expectLimited(limited, 60);
-    if (Number(limited.headers.get("retry-after")) > 2) {
-      // Still inside the same minute: the IP is blocked even for a real account with the right password.
-      expectLimited(await login(c.email, c.password, { "cf-connecting-ip": ip }), 60);
-    }
+    // Still inside the same minute: the IP is blocked even for a real account with the right password.
+    expectLimited(await login(c.email, c.password, { "cf-connecting-ip": ip }), 60);
     // Another IP, the same account: fine.
     expect((await login(c.email, c.password, { "cf-connecting-ip": uniqueIp() })).status).toBe(200);
   });
@@ -105,15 +105,15 @@ describe("login rate limits", () => {
   it("gives a successful sign-in's attempt back, even between failures", async () => {
     const c = await registerCustomer();
     const ip = uniqueIp();
+    // Both windows (email: 15 minutes, IP: 1 minute) must hold the three attempts.
+    await roomInWindow(60, 10);
     const fail = await login(c.email, "wrong-password", { "cf-connecting-ip": ip });
     expect(fail.headers.get("ratelimit-remaining")).toBe("9");
     const ok = await login(c.email, c.password, { "cf-connecting-ip": ip });
     expect(ok.status).toBe(200);
     expect(ok.headers.get("ratelimit-remaining")).toBe("9");
     const failAgain = await login(c.email, "wrong-password", { "cf-connecting-ip": ip });
-    if (Number(failAgain.headers.get("ratelimit-reset")) <= Number(fail.headers.get("ratelimit-reset"))) {
-      expect(failAgain.headers.get("ratelimit-remaining")).toBe("8");
-    }
+    expect(failAgain.headers.get("ratelimit-remaining")).toBe("8");
   });
 
   it("counts an IPv6 client by its /64, so rotating addresses inside it gains nothing", async () => {

@@ -82,3 +82,12 @@ export function expectNoSecrets(body: unknown) {
   const text = JSON.stringify(body);
   expect(text).not.toMatch(/pbkdf2|password|token_version|tokenVersion|passwordHash/i);
 }
+
+/**
+ * Waits, if need be, until the current fixed window of `windowSeconds` (aligned like the limiter's,
+ * on epoch seconds) has at least `needSeconds` left, so a test's burst stays inside one window.
+ */
+export async function roomInWindow(windowSeconds: number, needSeconds: number) {
+  const left = windowSeconds - ((Date.now() / 1000) % windowSeconds);
+  if (left < needSeconds) await new Promise((r) => setTimeout(r, (left + 0.05) * 1000));
+}

@@ -3,6 +3,8 @@ import { BASE } from "./index";
 
 /** How long a test waits for a message it expects; fan-out is milliseconds locally. */
 export const MESSAGE_TIMEOUT_MS = 3_000;
+/** How long a test watches for a message that must not come. */
+export const NONE_WAIT_MS = 1_000;
 
 type Message = { type: string; [key: string]: any };
 type Predicate = (m: Message) => boolean;
@@ -62,8 +64,12 @@ export class LiveSocket {
     return found;
   }
 
-  /** Fails if a matching message arrives within `ms` from now. */
-  async none(type: string, where: Predicate = () => true, ms = 300) {
+  /**
+   * Fails if a matching message arrives within `ms` from now. Long enough that a slow machine's
+   * fan-out (tens of ms locally, seconds at worst under load) would have delivered it: a message
+   * that would arrive later than this is not "live" either.
+   */
+  async none(type: string, where: Predicate = () => true, ms = NONE_WAIT_MS) {
     const from = this.log.length;
     await new Promise((r) => setTimeout(r, ms));
     const seen = this.log.slice(from).filter((m) => m.type === type && where(m));

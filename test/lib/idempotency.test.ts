@@ -123,7 +123,7 @@ describe("idempotent()", () => {
         ]);
         return response;
       }),
-    ).rejects.toBeTruthy();
+    ).rejects.toThrow(/UNIQUE constraint failed: ticket_counters\.day/);
     expect(await resourcesNamed(name)).toBe(0);
     expect(await db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, key))).toEqual([]);
   });

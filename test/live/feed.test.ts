@@ -68,7 +68,7 @@ describe("the agents' feed", () => {
 
     a.send({ type: "ping" });
     await a.next("pong");
-    await w.none("presence", (p) => p.users.find((u: { id: string }) => u.id === agent.id)?.state === "online", 200);
+    await w.none("presence", (p) => p.users.find((u: { id: string }) => u.id === agent.id)?.state === "online");
     a.send({ type: "activity" });
     await w.next("presence", (p) => p.users.find((u: { id: string }) => u.id === agent.id)?.state === "online");
   });

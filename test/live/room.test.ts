@@ -103,7 +103,7 @@ describe("presence", () => {
     expect(ids(await tab2.next("presence"))).toEqual([customer.id, agent.id]);
     await watcher.presence([customer.id, agent.id]);
     tab1.close();
-    await watcher.none("presence", () => true, 300);
+    await watcher.none("presence", () => true);
     tab2.close();
     await watcher.presence([customer.id]);
   });
@@ -199,7 +199,7 @@ describe("typing", () => {
     await a.presence([agent.id, agent2.id, customer.id]);
     a.send({ type: "typing", is_typing: true, internal: false });
     await b.next("typing");
-    await a.none("collision", () => true, 100);
+    await a.none("collision", () => true);
     b.send({ type: "typing", is_typing: true, internal: false });
     for (const s of [a, b]) {
       const notice = await s.next("collision");
@@ -362,7 +362,7 @@ describe("hostile and broken clients", () => {
     const stub = env.TICKET_ROOM.getByName(ticket.id);
     // Nothing changed: revalidation keeps everyone.
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    await a.none("presence", () => true, 100);
+    await a.none("presence", () => true);
     expect((await api("PATCH", `/api/v1/users/${customer.id}`, { token: admin.token, body: { active: false } })).status).toBe(200);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect((await c.closed).code).toBe(CLOSE_SESSION_ENDED);

@@ -230,7 +230,7 @@ describe("the system context", () => {
     const t0 = day(30);
     const t = await ticketAt(s.customer, t0, { priority: "low" });
     const bare = { ...ctxAt(null, t0 + MIN), system: undefined };
-    await expect(changeTicket(bare, t.id, { status: "cancelled" }, { type: "updated" })).rejects.toThrow();
+    await expect(changeTicket(bare, t.id, { status: "cancelled" }, { type: "updated" })).rejects.toThrow("service call without an actor");
     expect((await rowOf(t.id)).status).toBe("open");
     await changeTicket(ctxAt(null, t0 + MIN), t.id, { status: "cancelled" }, { type: "updated" });
     expect((await rowOf(t.id)).status).toBe("cancelled");
