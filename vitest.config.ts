@@ -29,6 +29,8 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
+      // The web app's own tests run in Node (web/vitest.config.ts) and Chromium (web/e2e).
+      include: ["test/**/*.test.ts"],
       setupFiles: ["./test/apply-migrations.ts"],
       testTimeout: 30_000,
     },

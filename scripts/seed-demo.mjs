@@ -10,6 +10,7 @@
 // The pieces (client, accounts, ticket specs, transition table) are exported for benchmarks.
 
 import { pathToFileURL } from "node:url";
+import { seedKnowledgeBase } from "./seed-demo-kb.mjs";
 
 export const DEMO_PASSWORD = "demo-password-1";
 export const SUPPORT_ADDRESS = "support@example.com";
@@ -499,6 +500,8 @@ export async function seedDemo(baseUrl, { admin = { email: DEMO_ADMIN.email, pas
   if (await login(client, "agent1@example.com")) {
     const page = await client.get("/api/v1/tickets?limit=1", { token: adminAuth.access_token });
     if (page?.data?.length) {
+      // A demo seeded before the help centre existed still gets its articles.
+      await seedKnowledgeBase(client, adminAuth.access_token, { log });
       log("demo data already present: nothing to seed");
       return { skipped: true, users: 0, tickets: 0, failed: 0 };
     }
@@ -529,6 +532,7 @@ export async function seedDemo(baseUrl, { admin = { email: DEMO_ADMIN.email, pas
       }
     }
   }
+  await seedKnowledgeBase(client, sessions.agent1.token, { log });
   const statusText = Object.entries(byStatus).map(([s, n]) => `${n} ${s}`).join(", ");
   log(
     `  ${tickets} tickets (${statusText}), ${totals.comments} public comments, ${totals.notes} internal notes, ` +

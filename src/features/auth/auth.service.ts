@@ -1,5 +1,5 @@
-import { and, eq, isNull } from "drizzle-orm";
-import { runBatch } from "../../db/client";
+import { and, eq, isNull, sql } from "drizzle-orm";
+import { runBatch, type BatchItem } from "../../db/client";
 import { isUniqueViolation } from "../../db/errors";
 import { refreshTokens, users } from "../../db/schema";
 import type { Bindings } from "../../env";
@@ -160,6 +160,32 @@ export async function refresh(ctx: ServiceContext, token: string): Promise<AuthR
   const tokens = await issueTokens(ctx, user, row.familyId);
   await tokens.insert;
   return tokens.body;
+}
+
+/**
+ * Every session of a user ends at once: refresh tokens revoked, and the token version bumped so
+ * outstanding access tokens are refused and live sockets close.
+ */
+export function endSessionsOf(ctx: ServiceContext, userId: string): BatchItem[] {
+  const now = ctx.now.toISOString();
+  return [
+    ctx.db.update(refreshTokens).set({ revokedAt: now }).where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt))),
+    ctx.db.update(users).set({ tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: now }).where(eq(users.id, userId)),
+  ];
+}
+
+/** "Sign out everywhere": the presented token's user loses every session on every device. Unknown tokens are a no-op. */
+export async function logoutEverywhere(ctx: ServiceContext, token: string): Promise<void> {
+  const hash = await sha256Hex(token);
+  const [row] = await ctx.db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, hash)).limit(1);
+  // Only a live token speaks for its user: a revoked, rotated or expired one may not end the sessions they hold now.
+  if (!row || row.revokedAt || row.rotatedAt || row.expiresAt <= ctx.now.toISOString()) return;
+  const [user] = await ctx.db.select({ id: users.id, name: users.name, email: users.email, role: users.role }).from(users).where(eq(users.id, row.userId)).limit(1);
+  if (!user) return;
+  await runBatch(ctx.db, [
+    ...endSessionsOf(ctx, user.id),
+    auditInsert({ ...ctx, actor: user }, { action: "user.signed_out_everywhere", entityType: "user", entityId: user.id, changes: {} }),
+  ]);
 }
 
 /** Logout ends the session: the presented token's whole family. Unknown tokens are a no-op. */
