@@ -47,7 +47,7 @@ export async function createTicket(requesterEmail: string, body: Record<string, 
 }
 
 /** Signs a browser context in through the sign-in form of `/portal` or `/app` (a cookie session, as a person would). */
-export async function signIn(page: Page, app: "/portal" | "/app", email: string, path = app) {
+export async function signIn(page: Page, app: "/portal" | "/app", email: string, path: string = app) {
   await page.goto(path);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(PASSWORD);

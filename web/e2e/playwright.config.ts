@@ -18,7 +18,8 @@ export const CHROMIUM_ARGS = [
 export default defineConfig({
   testDir: ".",
   testMatch: "*.spec.ts",
-  timeout: 60_000,
+  // Generous: axe analyses and a shared 2-core machine make a journey slow; what is timed is timed inside.
+  timeout: 120_000,
   expect: { timeout: 5_000 },
   // Two workers on a 2-core machine that also runs the server: the live tests time what they see.
   workers: Number(process.env.E2E_WORKERS ?? 2),

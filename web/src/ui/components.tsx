@@ -1,4 +1,4 @@
-import { useEffect, useRef, type ReactNode } from "react";
+import { useEffect, useId, useRef, type ReactNode } from "react";
 import { formatBytes, formatDateTime, formatDuration, initials, priorityLabel, relativeTime, statusLabel } from "../lib/format";
 import { slaBadges, slaText, type TicketSla } from "../lib/sla";
 import { ApiError, downloadAttachment, type Attachment } from "../api/client";
@@ -68,6 +68,7 @@ export function Spinner({ label = "Loading…" }: { label?: string }) {
 /** A modal dialog on the native <dialog>: focus moves in and is trapped, Escape closes it. */
 export function Dialog({ open, title, onClose, children }: { open: boolean; title: string; onClose: () => void; children: ReactNode }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
@@ -75,9 +76,9 @@ export function Dialog({ open, title, onClose, children }: { open: boolean; titl
     if (!open && dialog.open) dialog.close();
   }, [open]);
   return (
-    <dialog ref={ref} className="dialog" aria-labelledby="dialog-title" onClose={onClose}>
+    <dialog ref={ref} className="dialog" aria-labelledby={titleId} onClose={onClose}>
       <div className="dialog-head">
-        <h2 id="dialog-title">{title}</h2>
+        <h2 id={titleId}>{title}</h2>
         <button type="button" className="secondary" onClick={onClose}>
           Close
         </button>
