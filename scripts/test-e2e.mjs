@@ -3,6 +3,7 @@
 //
 //   E2E_PORTS=8752-8759 (where to look for free ports: the server's and its inspector's)
 //   E2E_BASE_URL=http://…  (test a server that is already running instead; it must hold the demo seed)
+//   E2E_CONFIG=web/e2e/screenshots.config.ts (another Playwright config: `npm run screenshots`)
 //   Extra arguments go to `playwright test` (a file, --grep …).
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -91,7 +92,7 @@ try {
     base = server.base;
     console.log(`[e2e] npm start ready on ${base} after ${((Date.now() - started) / 1000).toFixed(1)}s`);
   }
-  const pw = spawn(process.execPath, [path.join(ROOT, "node_modules", "@playwright", "test", "cli.js"), "test", "-c", "web/e2e/playwright.config.ts", ...process.argv.slice(2)], {
+  const pw = spawn(process.execPath, [path.join(ROOT, "node_modules", "@playwright", "test", "cli.js"), "test", "-c", process.env.E2E_CONFIG ?? "web/e2e/playwright.config.ts", ...process.argv.slice(2)], {
     cwd: ROOT,
     env: { ...process.env, E2E_BASE_URL: base },
     stdio: "inherit",

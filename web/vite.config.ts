@@ -21,6 +21,11 @@ export default defineConfig({
     assetsInlineLimit: 0,
     chunkSizeWarningLimit: 2000,
     rolldownOptions: {
+      checks: { pluginTimings: false },
+      output: {
+        // React and TanStack in one long-cached file shared by the portal and the console.
+        advancedChunks: { groups: [{ name: "framework", test: /node_modules[\\/](react|react-dom|scheduler|@tanstack)[\\/]/ }] },
+      },
       input: {
         app: path.join(import.meta.dirname, "app.html"),
         portal: path.join(import.meta.dirname, "portal.html"),

@@ -128,6 +128,28 @@ test.describe("agent console", () => {
     await c2.close();
   });
 
+  test("an agent writes an article in the knowledge base and it is in the help centre", async ({ page, problems }) => {
+    const tag = unique();
+    await signIn(page, "/app", "agent2@example.com", "/app/kb");
+    await page.getByRole("link", { name: "New article" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "New article" })).toBeVisible();
+    await expectAccessible(page, "article editor");
+    await page.getByLabel("Title").fill(`Reset a router ${tag}`);
+    await page.getByLabel("Body (Markdown)").fill(`Hold the **reset** button for 10 seconds.\n\n<script>window.__pwned=1</script>`);
+    await page.getByLabel("Topic").selectOption({ label: "Getting started" });
+    await page.getByLabel("Status").selectOption("published");
+    await page.getByRole("button", { name: "Create article" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: `Reset a router ${tag}` })).toBeVisible();
+    await expect(page.locator(".article-preview strong")).toHaveText("reset");
+    await expect(page.locator(".article-preview")).toContainText("<script>window.__pwned=1</script>");
+    const link = page.getByRole("link", { name: "View in the help centre" });
+    const href = await link.getAttribute("href");
+    await page.goto(href!);
+    await expect(page.getByRole("heading", { level: 1, name: `Reset a router ${tag}` })).toBeVisible();
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(problems).toEqual([]);
+  });
+
   test("a customer signing in to the console is sent to the portal", async ({ page }) => {
     await page.goto("/app");
     await page.getByLabel("Email").fill("customer1@example.com");
@@ -145,6 +167,9 @@ test.describe("agent console", () => {
       ["/app/settings/teams", "Teams"],
       ["/app/settings/sla", "SLA policies"],
       ["/app/settings/business-hours", "Business hours"],
+      ["/app/settings/email-templates", "Email templates"],
+      ["/app/mail", "Held mail"],
+      ["/app/kb", "Knowledge base"],
     ];
     for (const [path, heading] of pages) {
       await page.getByRole("link", { name: heading }).click();

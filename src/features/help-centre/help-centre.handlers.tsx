@@ -5,7 +5,8 @@ import { AppError } from "../../lib/errors";
 import * as categories from "../kb/kb-categories.service";
 import * as kb from "../kb/kb.service";
 import { helpAssets } from "../web/web.assets";
-import { ArticlePage, articlePath, AskPage, CategoryPage, HomePage, NotFoundPage, SearchPage, slugOf } from "./help-centre.views";
+import { articlePath, slugOf } from "../../lib/slug";
+import { ArticlePage, AskPage, CategoryPage, HomePage, NotFoundPage, SearchPage } from "./help-centre.views";
 
 /**
  * Help-centre pages: anonymous reads of the public knowledge base through the kb services (so a page
@@ -49,12 +50,13 @@ export async function home(c: Context<AppEnv>) {
 
 export async function category(c: Context<AppEnv>) {
   const id = c.req.param("id") ?? "";
+  if (id.length > MAX_ID_CHARS) return notFoundPage(c);
   const ctx = requestContext(c);
   try {
     const cursor = param(c, "cursor") || undefined;
     const [cat, list, assets] = await Promise.all([
-      categories.getCategory(ctx, id.slice(0, MAX_ID_CHARS)),
-      kb.listArticles(ctx, { category_id: id.slice(0, MAX_ID_CHARS), limit: CATEGORY_PAGE, cursor }),
+      categories.getCategory(ctx, id),
+      kb.listArticles(ctx, { category_id: id, limit: CATEGORY_PAGE, cursor }),
       helpAssets(c.env),
     ]);
     return page(c, <CategoryPage assets={assets} origin={origin(c)} category={cat} articles={list.data} next={list.next_cursor} />);

@@ -1,5 +1,6 @@
 import type { Child } from "hono/jsx";
 import { raw } from "hono/html";
+import { articlePath } from "../../lib/slug";
 import type { PageAssets } from "../web/web.assets";
 
 /**
@@ -25,19 +26,6 @@ export interface CategoryView {
   description: string | null;
 }
 
-/** URL-safe words of a title, for readable links; the id alone is what resolves. */
-export function slugOf(title: string): string {
-  return (
-    title
-      .normalize("NFKD")
-      .replace(/[\u0300-\u036f]/g, "")
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, "-")
-      .replace(/^-+|-+$/g, "")
-      .slice(0, 80) || "article"
-  );
-}
-export const articlePath = (a: { id: string; title: string }) => `/articles/${encodeURIComponent(a.id)}/${slugOf(a.title)}`;
 export const categoryPath = (c: { id: string }) => `/categories/${encodeURIComponent(c.id)}`;
 
 /** A date as people read it; the <time> element carries the exact instant for machines. */

@@ -136,6 +136,15 @@ function Shell() {
             ))}
           </ul>
           <SavedSearches />
+          <h2 className="nav-heading">Work</h2>
+          <ul>
+            <li>
+              <Link to="/kb">Knowledge base</Link>
+            </li>
+            <li>
+              <Link to="/mail">Held mail</Link>
+            </li>
+          </ul>
           {manager ? (
             <>
               <h2 className="nav-heading">Manage</h2>
@@ -153,6 +162,9 @@ function Shell() {
                     </li>
                     <li>
                       <Link to="/settings/business-hours">Business hours</Link>
+                    </li>
+                    <li>
+                      <Link to="/settings/email-templates">Email templates</Link>
                     </li>
                   </>
                 ) : null}

@@ -8,7 +8,8 @@ import { Conversation, TypingLine } from "../ui/Conversation";
 import { useDocumentTitle, useSession } from "../ui/hooks";
 import { useTicketRoom } from "../ui/live";
 import { isNotFound, useAttachments, useComments, useTicket } from "../ui/queries";
-import { articleHref, snippetText } from "../ui/SuggestedArticles";
+import { articlePath } from "../../../src/lib/slug";
+import { snippetText } from "../ui/SuggestedArticles";
 import { Composer, type ComposerHandle } from "./Composer";
 import { nameOf, useStaff } from "./directory";
 import { CONSOLE } from "./Layout";
@@ -56,11 +57,11 @@ function Suggestions({ ticketId, onInsert }: { ticketId: string; onInsert: (text
       <ul className="suggestions-list">
         {suggested.data.map((a) => (
           <li key={a.id}>
-            <a href={articleHref(a)} target="_blank" rel="noopener">
+            <a href={articlePath(a)} target="_blank" rel="noopener">
               {a.title}
             </a>
             <p className="muted small">{snippetText(a.snippet)}</p>
-            <button type="button" className="link" onClick={() => onInsert(`${a.title}: ${location.origin}${articleHref(a)}`)}>
+            <button type="button" className="link" onClick={() => onInsert(`${a.title}: ${location.origin}${articlePath(a)}`)}>
               Insert link in reply<span className="visually-hidden">: {a.title}</span>
             </button>
           </li>

@@ -1,4 +1,5 @@
 import "./help.css";
+import { articlePath } from "../../../src/lib/slug";
 
 /**
  * Progressive enhancement of the help centre's server-rendered pages: everything works without this
@@ -14,32 +15,19 @@ interface Suggestion {
   snippet: string;
 }
 
-const slugOf = (title: string) =>
-  title
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 80) || "article";
-
-/** The snippet's marks survive; any other markup the string might hold does not (it is text). */
+/**
+ * A server snippet (escaped text with <mark> around matches) as DOM: parsed in an inert document, and
+ * only its text and its marks are copied over, so nothing else it might hold can become markup.
+ */
 function snippetNode(html: string): DocumentFragment {
+  const parsed = new DOMParser().parseFromString(`<!doctype html><body>${html}`, "text/html").body;
   const fragment = document.createDocumentFragment();
-  const parts = html.split(/(<mark>|<\/mark>)/);
-  let marked = false;
-  const decode = (s: string) => new DOMParser().parseFromString(`<!doctype html><body>${s}`, "text/html").body.textContent ?? "";
-  for (const part of parts) {
-    if (part === "<mark>") marked = true;
-    else if (part === "</mark>") marked = false;
-    else if (part) {
-      const text = document.createTextNode(decode(part));
-      if (marked) {
-        const mark = document.createElement("mark");
-        mark.append(text);
-        fragment.append(mark);
-      } else fragment.append(text);
-    }
+  for (const node of parsed.childNodes) {
+    if (node.nodeName === "MARK") {
+      const mark = document.createElement("mark");
+      mark.textContent = node.textContent;
+      fragment.append(mark);
+    } else fragment.append(document.createTextNode(node.textContent ?? ""));
   }
   return fragment;
 }
@@ -58,7 +46,7 @@ function renderSuggestions(target: HTMLElement, items: Suggestion[]) {
   for (const item of items) {
     const li = document.createElement("li");
     const a = document.createElement("a");
-    a.href = `/articles/${encodeURIComponent(item.id)}/${slugOf(item.title)}`;
+    a.href = articlePath(item);
     a.textContent = item.title;
     const p = document.createElement("p");
     p.className = "snippet";

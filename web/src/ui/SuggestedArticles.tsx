@@ -13,15 +13,7 @@ function useDebounced<T>(value: T, ms: number): T {
   return current;
 }
 
-const slugOf = (title: string) =>
-  title
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 80) || "article";
-export const articleHref = (a: { id: string; title: string }) => `/articles/${encodeURIComponent(a.id)}/${slugOf(a.title)}`;
+import { articlePath } from "../../../src/lib/slug";
 
 /** Text of a server snippet (escaped HTML with <mark>): shown as plain text, marks dropped. */
 export const snippetText = (html: string) => new DOMParser().parseFromString(html, "text/html").body.textContent ?? "";
@@ -45,7 +37,7 @@ export function SuggestedArticles({ subject, description }: { subject: string; d
           <ul>
             {items.map((a) => (
               <li key={a.id}>
-                <a href={articleHref(a)} target="_blank" rel="noopener">
+                <a href={articlePath(a)} target="_blank" rel="noopener">
                   {a.title}
                 </a>
                 <span className="muted"> — {snippetText(a.snippet)}</span>
