@@ -131,9 +131,9 @@ export abstract class LiveObject<S extends SocketSession> extends DurableObject<
     }
     const identity = readIdentity(request);
     if (!identity) return problemResponse("UNAUTHORIZED", "No identity on the upgrade");
+    if (!allowed(identity)) return problemResponse("FORBIDDEN", "You may not join this channel");
     const channel = new URL(request.url).searchParams.get(CHANNEL_PARAM);
     if (!channel || !LIVE_CHANNEL.test(channel)) return problemResponse("VALIDATION_ERROR", "No channel on the upgrade");
-    if (!allowed(identity)) return problemResponse("FORBIDDEN", "You may not join this channel");
     let held = 0;
     for (const session of this.sessions().values()) if (session.id === identity.id) held++;
     if (held >= MAX_SOCKETS_PER_USER) {
