@@ -2,11 +2,12 @@
 // on a free port with a fresh state directory, so they never touch your local demo.
 //
 //   E2E_PORTS=8752-8759 (where to look for free ports: the server's and its inspector's)
-//   E2E_BASE_URL=http://…  (test a server that is already running instead; it must hold the demo seed)
+//   E2E_BASE_URL=http://…  (test a server that is already running instead; it must hold the demo seed;
+//                          E2E_SERVER_LOG=<its output> for the tests that read mail it sent)
 //   E2E_CONFIG=web/e2e/screenshots.config.ts (another Playwright config: `npm run screenshots`)
 //   Extra arguments go to `playwright test` (a file, --grep …).
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -44,6 +45,10 @@ async function startServer() {
   const [port, inspector] = await freePorts(2);
   const state = mkdtempSync(path.join(os.tmpdir(), "edgedesk-e2e-"));
   const server = run(process.execPath, ["scripts/start.mjs"], { PORT: String(port), INSPECTOR_PORT: String(inspector), PERSIST_TO: state, SKIP_WEB_BUILD: "1" });
+  // The server's output as a file the tests read: wrangler logs where it saved each mail it "sent".
+  const logFile = path.join(state, "server.log");
+  server.stdout.on("data", (c) => appendFileSync(logFile, c));
+  server.stderr.on("data", (c) => appendFileSync(logFile, c));
   let log = "";
   const ready = new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`npm start was not ready within ${READY_TIMEOUT_MS / 1000}s`)), READY_TIMEOUT_MS);
@@ -79,7 +84,7 @@ async function startServer() {
     }
     rmSync(state, { recursive: true, force: true });
   };
-  return { base: `http://127.0.0.1:${port}`, stop, log: () => log };
+  return { base: `http://127.0.0.1:${port}`, stop, log: () => log, logFile };
 }
 
 const started = Date.now();
@@ -87,14 +92,16 @@ let server = null;
 let code = 1;
 try {
   let base = process.env.E2E_BASE_URL;
+  let serverLog = process.env.E2E_SERVER_LOG;
   if (!base) {
     server = await startServer();
     base = server.base;
+    serverLog = server.logFile;
     console.log(`[e2e] npm start ready on ${base} after ${((Date.now() - started) / 1000).toFixed(1)}s`);
   }
   const pw = spawn(process.execPath, [path.join(ROOT, "node_modules", "@playwright", "test", "cli.js"), "test", "-c", process.env.E2E_CONFIG ?? "web/e2e/playwright.config.ts", ...process.argv.slice(2)], {
     cwd: ROOT,
-    env: { ...process.env, E2E_BASE_URL: base },
+    env: { ...process.env, E2E_BASE_URL: base, ...(serverLog ? { E2E_SERVER_LOG: serverLog } : {}) },
     stdio: "inherit",
   });
   code = await new Promise((resolve) => pw.on("exit", (c) => resolve(c ?? 1)));

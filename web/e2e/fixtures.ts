@@ -1,4 +1,6 @@
+import { existsSync, readFileSync } from "node:fs";
 import AxeBuilder from "@axe-core/playwright";
+import PostalMime from "postal-mime";
 import { expect, test as base, type BrowserContext, type Page } from "@playwright/test";
 
 export { expect };
@@ -86,4 +88,26 @@ export const test = base.extend<{ problems: string[] }>({
 export async function newPage(context: BrowserContext) {
   const page = await context.newPage();
   return { page, problems: watchPage(page) };
+}
+
+/**
+ * The link of an account mail the server sent to `address` (wrangler's local send_email saves each mail
+ * as an .eml file and logs its path; the runner hands the server's output over as E2E_SERVER_LOG).
+ */
+export async function mailedLink(address: string, path: "/portal/verify-email" | "/portal/reset-password", timeoutMs = 20_000): Promise<string> {
+  const log = process.env.E2E_SERVER_LOG;
+  if (!log) throw new Error("E2E_SERVER_LOG is not set: run through npm run test:e2e, or set it to the output of the server under test");
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const files = [...readFileSync(log, "utf8").matchAll(/Email: (\S+\.eml)/g)].map((m) => m[1]!);
+    for (const file of files.reverse()) {
+      if (!existsSync(file)) continue;
+      const mail = await PostalMime.parse(readFileSync(file));
+      if (!mail.to?.some((to) => to.address?.toLowerCase() === address.toLowerCase())) continue;
+      const link = mail.text?.match(new RegExp(`https?://\\S+${path}#token=[\\w.-]+`))?.[0];
+      if (link) return link;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no mail with a ${path} link to ${address} within ${timeoutMs} ms`);
 }

@@ -1,4 +1,4 @@
-import { apiCall, createTicket, expect, expectAccessible, newPage, signIn, test, tokenFor } from "./fixtures";
+import { apiCall, createTicket, expect, expectAccessible, mailedLink, newPage, signIn, test, tokenFor } from "./fixtures";
 
 const unique = () => Math.random().toString(36).slice(2, 8);
 
@@ -13,6 +13,7 @@ test.describe("customer portal", () => {
     await page.getByRole("button", { name: "Create account" }).click();
     await expect(page.getByRole("heading", { name: "My tickets" })).toBeVisible();
     await expect(page.getByText("You have no tickets yet")).toBeVisible();
+    await expect(page.getByText(`we sent a link to pat-${tag}@example.com to verify your address`)).toBeVisible();
     await expectAccessible(page, "empty ticket list");
 
     await page.getByRole("link", { name: "New ticket" }).first().click();
@@ -41,6 +42,46 @@ test.describe("customer portal", () => {
     await expect(page.getByText(`Thanks, got it ${tag}!`)).toBeVisible();
     const comments = await apiCall("GET", `/api/v1/tickets/${ticketId}/comments`, { token: agent.token });
     expect(comments.body.data.map((c: any) => c.body)).toEqual([`We refunded it ${tag}.`, `Thanks, got it ${tag}!`]);
+    expect(problems).toEqual([]);
+  });
+
+  test("verifies the address with the mailed link, and sets a new password with a reset link", async ({ page, problems }) => {
+    const email = `riley-${unique()}@example.com`;
+    await page.goto("/portal/sign-up");
+    await page.getByLabel("Name").fill("Riley Reset");
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill("first password 1");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expect(page.getByText("to verify your address")).toBeVisible();
+
+    await page.goto(await mailedLink(email, "/portal/verify-email"));
+    await expect(page.getByText("Your address is verified.")).toBeVisible();
+    await expect(page).not.toHaveURL(/token=/);
+    await expectAccessible(page, "verified");
+    await page.getByRole("link", { name: "Go to your tickets" }).click();
+    await expect(page.getByRole("heading", { name: "My tickets" })).toBeVisible();
+    await expect(page.getByText("to verify your address")).toHaveCount(0);
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("link", { name: "Forgot your password?" }).click();
+    await page.getByLabel("Email").fill(email);
+    await page.getByRole("button", { name: "Send me a link" }).click();
+    await expect(page.getByText(`If an account has the address ${email}`)).toBeVisible();
+    await expectAccessible(page, "forgot password");
+
+    await page.goto(await mailedLink(email, "/portal/reset-password"));
+    await expect(page.getByRole("heading", { name: "Set a new password" })).toBeVisible();
+    await expectAccessible(page, "reset password");
+    await page.getByLabel("New password", { exact: true }).fill("second password 2");
+    await page.getByLabel("New password again").fill("second password 2");
+    await page.getByRole("button", { name: "Set password" }).click();
+    await expect(page.getByText("Your new password is set")).toBeVisible();
+    expect((await apiCall("POST", "/api/v1/auth/login", { body: { email, password: "first password 1" } })).status).toBe(401);
+    await page.getByRole("link", { name: "Sign in" }).click();
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill("second password 2");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("heading", { name: "My tickets" })).toBeVisible();
     expect(problems).toEqual([]);
   });
 

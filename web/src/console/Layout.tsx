@@ -186,7 +186,18 @@ export function ConsoleLayout() {
   const state = useSession();
   let body;
   if (state.status === "loading") body = <Spinner />;
-  else if (state.status === "signed-out") body = <SignInForm title="Sign in to the agent console" reason={state.reason} />;
+  else if (state.status === "signed-out")
+    body = (
+      <SignInForm
+        title="Sign in to the agent console"
+        reason={state.reason}
+        footer={
+          <p className="switch">
+            <a href="/portal/forgot-password">Forgot your password?</a>
+          </p>
+        }
+      />
+    );
   else if (!STAFF.has(state.user?.role ?? ""))
     body = (
       <main id="main" className="auth-page">

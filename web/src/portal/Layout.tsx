@@ -3,6 +3,7 @@ import { session } from "../session/session";
 import { Announcer, Spinner } from "../ui/components";
 import { useDocumentTitle, useSession } from "../ui/hooks";
 import { SignInForm } from "../ui/SignIn";
+import { VerifyBanner } from "./AccountPages";
 
 export const PORTAL = "Support portal";
 
@@ -41,17 +42,21 @@ function SignedIn() {
         </nav>
       </header>
       <main id="main" className="portal-main" tabIndex={-1}>
+        <VerifyBanner />
         <Outlet />
       </main>
     </>
   );
 }
 
-/** Every portal page needs a session, except sign-up; a deep link signs in in place and then shows its page. */
+/** Pages that work without a session: creating one, and the pages account mail links to. */
+const OPEN_PAGES = ["/sign-up", "/verify-email", "/forgot-password", "/reset-password"];
+
+/** Every other portal page needs a session; a deep link signs in in place and then shows its page. */
 export function PortalLayout() {
   const state = useSession();
   const path = useRouterState({ select: (s) => s.location.pathname });
-  const open = path.endsWith("/sign-up");
+  const open = OPEN_PAGES.some((p) => path.endsWith(p));
   let body;
   if (open) body = <Outlet />;
   else if (state.status === "loading") body = <Spinner />;
@@ -61,9 +66,14 @@ export function PortalLayout() {
         title="Sign in to the support portal"
         reason={state.reason}
         footer={
-          <p className="switch">
-            New here? <Link to="/sign-up">Create an account</Link>
-          </p>
+          <>
+            <p className="switch">
+              <Link to="/forgot-password">Forgot your password?</Link>
+            </p>
+            <p className="switch">
+              New here? <Link to="/sign-up">Create an account</Link>
+            </p>
+          </>
         }
       />
     );

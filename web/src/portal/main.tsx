@@ -5,6 +5,7 @@ import { createRootRoute, createRoute, createRouter, RouterProvider } from "@tan
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { session } from "../session/session";
+import { ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage } from "./AccountPages";
 import { PortalLayout, PortalNotFound } from "./Layout";
 import { NewTicketPage } from "./NewTicketPage";
 import { SignUpPage } from "./SignUpPage";
@@ -12,7 +13,7 @@ import { TicketPage } from "./TicketPage";
 import { TicketsPage } from "./TicketsPage";
 
 /**
- * The customer portal (/portal): sign up and in, their tickets, a new ticket with attachments and
+ * The customer portal (/portal): sign up and in (address verification, password reset), their tickets, a new ticket with attachments and
  * suggested articles, the conversation live (the agent's replies and typing), replies and ratings.
  */
 
@@ -29,7 +30,11 @@ const newTicketRoute = createRoute({
 const ticketRoute = createRoute({ getParentRoute: () => rootRoute, path: "/tickets/$id", component: TicketPage });
 const signUpRoute = createRoute({ getParentRoute: () => rootRoute, path: "/sign-up", component: SignUpPage });
 
-const routeTree = rootRoute.addChildren([ticketsRoute, newTicketRoute, ticketRoute, signUpRoute]);
+const verifyRoute = createRoute({ getParentRoute: () => rootRoute, path: "/verify-email", component: VerifyEmailPage });
+const forgotRoute = createRoute({ getParentRoute: () => rootRoute, path: "/forgot-password", component: ForgotPasswordPage });
+const resetRoute = createRoute({ getParentRoute: () => rootRoute, path: "/reset-password", component: ResetPasswordPage });
+
+const routeTree = rootRoute.addChildren([ticketsRoute, newTicketRoute, ticketRoute, signUpRoute, verifyRoute, forgotRoute, resetRoute]);
 const router = createRouter({ routeTree, basepath: "/portal", defaultPreload: false });
 const queryClient = new QueryClient({ defaultOptions: { queries: { staleTime: 15_000, refetchOnWindowFocus: true } } });
 

@@ -164,6 +164,36 @@ export class Session {
     }
   }
 
+  /** Sends the verification mail again (a few times an hour). */
+  async resendVerification(): Promise<void> {
+    const token = await this.accessToken();
+    const res = await fetch("/api/v1/auth/verify-email/resend", { method: "POST", headers: token ? { authorization: `Bearer ${token}` } : {} });
+    if (!res.ok) throw new SessionError(res.status, await res.json().catch(() => ({})));
+  }
+
+  /** The link of a verification mail proves the address; a signed-in tab shows the verified user at once. */
+  async verifyEmail(token: string): Promise<User> {
+    const res = await postJson("/api/v1/auth/verify-email", { token });
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) throw new SessionError(res.status, body);
+    if (this.state.user?.id === (body as User).id) this.updateUser(body as User);
+    return body as User;
+  }
+
+  /** Asks for a reset link; the answer is the same whether or not the address has an account. */
+  async requestPasswordReset(email: string): Promise<void> {
+    const res = await postJson("/api/v1/auth/password-reset", { email });
+    if (!res.ok) throw new SessionError(res.status, await res.json().catch(() => ({})));
+  }
+
+  /** Sets a new password with a reset link's token; the server ends every session of the account, so this browser's too. */
+  async confirmPasswordReset(token: string, password: string): Promise<void> {
+    const res = await postJson("/api/v1/auth/password-reset/confirm", { token, password });
+    if (!res.ok) throw new SessionError(res.status, await res.json().catch(() => ({})));
+    this.clear(null);
+    this.channel?.postMessage("signed-out");
+  }
+
   /** The user object changed (a verified address): keep the session, show the new one. */
   updateUser(user: User) {
     if (this.state.status === "signed-in") this.set({ ...this.state, user });
