@@ -22,7 +22,7 @@ test.describe("customer portal", () => {
     await expect(page.getByRole("link", { name: "How refunds work" })).toBeVisible();
     await page.getByLabel("Attachments").setInputFiles({ name: `statement-${tag}.pdf`, mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4 demo") });
     await expectAccessible(page, "new ticket");
-    await page.getByRole("button", { name: "Send" }).click();
+    await page.getByRole("button", { name: "Send", exact: true }).click();
     await expect(page.getByRole("heading", { level: 1, name: `Invoice charged twice ${tag}` })).toBeVisible();
     await expect(page.getByRole("button", { name: `statement-${tag}.pdf` })).toBeVisible();
     await expectAccessible(page, "ticket");
