@@ -21,6 +21,7 @@ import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { chromium } from "@playwright/test";
 import { ROOT, startServer } from "../test/blackbox/lib.mjs";
+import { percentile } from "./lib/load.mjs";
 
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
@@ -29,10 +30,6 @@ const GOAL_CONVERSATION_MS = 1_000;
 const GOAL_LIVE_P99_MS = 500;
 const MESSAGES = 50;
 
-function percentile(sorted, p) {
-  if (!sorted.length) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
 function summary(values) {
   const s = [...values].sort((a, b) => a - b);
   const r = (v) => (v === null || v === undefined ? null : Math.round(v));

@@ -1,9 +1,8 @@
-import { useQueryClient } from "@tanstack/react-query";
 import { forwardRef, useImperativeHandle, useRef, useState, type FormEvent } from "react";
-import { api, ok, uploadFiles, type Comment, type Ticket } from "../api/client";
+import type { Ticket } from "../api/client";
 import { ErrorAlert } from "../ui/components";
 import { announceToScreenReader } from "../ui/hooks";
-import { addComment } from "../ui/live";
+import { useSendComment } from "../ui/queries";
 
 export type ComposerMode = "reply" | "note";
 export interface ComposerHandle {
@@ -17,11 +16,10 @@ export interface ComposerHandle {
  */
 export const Composer = forwardRef<ComposerHandle, { ticket: Ticket; onTyping: (typing: boolean, internal: boolean) => void; othersReplying: string[] }>(
   function Composer({ ticket, onTyping, othersReplying }, ref) {
-    const client = useQueryClient();
+    const sending = useSendComment(ticket.id);
+    const { busy, error } = sending;
     const [mode, setMode] = useState<ComposerMode>("reply");
     const [body, setBody] = useState("");
-    const [error, setError] = useState<unknown>(null);
-    const [busy, setBusy] = useState(false);
     const text = useRef<HTMLTextAreaElement>(null);
     const files = useRef<HTMLInputElement>(null);
     const internal = mode === "note";
@@ -40,25 +38,10 @@ export const Composer = forwardRef<ComposerHandle, { ticket: Ticket; onTyping: (
     async function send(event?: FormEvent) {
       event?.preventDefault();
       if (!body.trim() || busy) return;
-      setBusy(true);
-      setError(null);
-      try {
-        const comment = (await ok(api.POST("/api/v1/tickets/{id}/comments", { params: { path: { id: ticket.id } }, body: { body, internal } }))) as Comment;
-        addComment(client, ticket.id, comment);
+      if (await sending.send(body, internal, files.current)) {
         onTyping(false, internal);
         setBody("");
-        const chosen = [...(files.current?.files ?? [])];
-        if (chosen.length) {
-          await uploadFiles(ticket.id, chosen);
-          if (files.current) files.current.value = "";
-          void client.invalidateQueries({ queryKey: ["attachments", ticket.id] });
-        }
         announceToScreenReader(internal ? "Internal note added" : "Reply sent");
-        void client.invalidateQueries({ queryKey: ["ticket", ticket.id] });
-      } catch (err) {
-        setError(err);
-      } finally {
-        setBusy(false);
       }
     }
 

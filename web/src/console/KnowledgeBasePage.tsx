@@ -5,6 +5,7 @@ import { articlePath } from "../../../src/lib/slug";
 import { api, ApiError, ok, type Article, type Schemas } from "../api/client";
 import { ErrorAlert, Spinner, TimeAgo } from "../ui/components";
 import { announceToScreenReader, useDocumentTitle } from "../ui/hooks";
+import { LoadMore } from "../ui/mount";
 import { idempotencyKey } from "../ui/queries";
 import { CONSOLE } from "./Layout";
 
@@ -123,11 +124,7 @@ export function KnowledgeBasePage() {
           </tbody>
         </table>
       ) : null}
-      {articles.hasNextPage ? (
-        <button type="button" className="secondary" onClick={() => void articles.fetchNextPage()}>
-          More articles
-        </button>
-      ) : null}
+      <LoadMore query={articles} label="More articles" />
     </section>
   );
 }

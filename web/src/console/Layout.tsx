@@ -4,7 +4,8 @@ import { useQuery } from "@tanstack/react-query";
 import { api, ok, type SavedSearch } from "../api/client";
 import { shortcutsByScope } from "../lib/keyboard";
 import { session } from "../session/session";
-import { Announcer, Dialog, Spinner } from "../ui/components";
+import { Dialog, Spinner } from "../ui/components";
+import { AppFrame } from "../ui/mount";
 import { useDocumentTitle, useSession } from "../ui/hooks";
 import { SignInForm } from "../ui/SignIn";
 import { AgentsFeed } from "./AgentsFeed";
@@ -213,15 +214,7 @@ export function ConsoleLayout() {
       </main>
     );
   else body = <Shell />;
-  return (
-    <>
-      <a className="skip-link" href="#main">
-        Skip to content
-      </a>
-      {body}
-      <Announcer />
-    </>
-  );
+  return <AppFrame>{body}</AppFrame>;
 }
 
 export function ConsoleNotFound() {

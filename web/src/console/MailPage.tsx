@@ -3,6 +3,7 @@ import { Link } from "@tanstack/react-router";
 import { api, ok, type Schemas } from "../api/client";
 import { ErrorAlert, Spinner, TimeAgo } from "../ui/components";
 import { announceToScreenReader, useDocumentTitle, useSession } from "../ui/hooks";
+import { LoadMore } from "../ui/mount";
 import { CONSOLE } from "./Layout";
 
 type Held = Schemas["QuarantinedMail"];
@@ -70,11 +71,7 @@ export function MailPage() {
           <HeldMail key={m.id} mail={m} canDecide={canDecide} />
         ))}
       </ul>
-      {held.hasNextPage ? (
-        <button type="button" className="secondary" onClick={() => void held.fetchNextPage()}>
-          More
-        </button>
-      ) : null}
+      <LoadMore query={held} label="More held mail" />
     </section>
   );
 }

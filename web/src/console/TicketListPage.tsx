@@ -4,7 +4,8 @@ import { useEffect, useRef, useState } from "react";
 import { api, ok, type Ticket } from "../api/client";
 import { ErrorAlert, PriorityBadge, SlaBadges, Spinner, StatusBadge, TimeAgo } from "../ui/components";
 import { useDocumentTitle } from "../ui/hooks";
-import { nameOf, useStaff } from "./directory";
+import { LoadMore } from "../ui/mount";
+import { NamedOptions, nameOf, useStaff } from "./directory";
 import { CONSOLE } from "./Layout";
 import { useShortcuts } from "./shortcuts";
 import { moveSelection, SORTS, ticketQuery, viewById, type ListSearch } from "./views";
@@ -46,11 +47,7 @@ function Filters({ search }: { search: ListSearch }) {
           <option value="">View default</option>
           <option value="me">Me</option>
           <option value="none">Unassigned</option>
-          {staff.data?.map((u) => (
-            <option key={u.id} value={u.id}>
-              {u.name}
-            </option>
-          ))}
+          <NamedOptions items={staff.data} />
         </select>
       </div>
       <div className="field">
@@ -211,13 +208,7 @@ export function TicketListPage() {
           </tbody>
         </table>
       ) : null}
-      {tickets.hasNextPage ? (
-        <p>
-          <button type="button" className="secondary" onClick={() => void tickets.fetchNextPage()} disabled={tickets.isFetchingNextPage}>
-            More tickets
-          </button>
-        </p>
-      ) : null}
+      <LoadMore query={tickets} label="More tickets" />
     </section>
   );
 }

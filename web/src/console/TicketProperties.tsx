@@ -1,19 +1,14 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import { allowedTransitions } from "../../../src/domain/ticket-status";
 import { api, ApiError, ok, type Ticket } from "../api/client";
 import { ErrorAlert, Dialog } from "../ui/components";
 import { announceToScreenReader, useSession } from "../ui/hooks";
 import { putTicket } from "../ui/live";
-import { useStaff, useTeams } from "./directory";
+import { NamedOptions, useStaff, useTeams } from "./directory";
 
-const NEXT_STATUSES: Record<string, string[]> = {
-  open: ["in_progress", "pending", "resolved", "cancelled"],
-  in_progress: ["open", "pending", "resolved", "cancelled"],
-  pending: ["open", "in_progress", "resolved", "cancelled"],
-  resolved: ["closed", "open"],
-  closed: ["open"],
-  cancelled: [],
-};
+/** The reopen window's default (REOPEN_WINDOW_DAYS); if a deployment shortened it, the API's 422 says so. */
+const REOPEN_WINDOW_DAYS = 7;
 
 interface Draft {
   status: string;
@@ -97,7 +92,7 @@ export function TicketProperties({ ticket }: { ticket: Ticket }) {
     if (!Object.keys(touched).length) setBaseVersion(ticket.version);
     setTouched((t) => ({ ...t, ...patch }));
   };
-  const statuses = [ticket.status, ...(NEXT_STATUSES[ticket.status] ?? [])];
+  const statuses = [ticket.status, ...allowedTransitions({ from: ticket.status, closedAt: ticket.closed_at, reopenWindowDays: REOPEN_WINDOW_DAYS, now: new Date() })];
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (Object.keys(changes).length) save.mutate();
@@ -135,22 +130,14 @@ export function TicketProperties({ ticket }: { ticket: Ticket }) {
           <label htmlFor="prop-assignee">Assignee</label>
           <select id="prop-assignee" value={draft.assignee_id} onChange={(e) => set({ assignee_id: e.target.value })}>
             <option value="">Unassigned</option>
-            {staff.data?.map((u) => (
-              <option key={u.id} value={u.id}>
-                {u.name}
-              </option>
-            ))}
+            <NamedOptions items={staff.data} />
           </select>
         </div>
         <div className="field">
           <label htmlFor="prop-team">Team</label>
           <select id="prop-team" value={draft.team_id} onChange={(e) => set({ team_id: e.target.value })}>
             <option value="">No team</option>
-            {teams.data?.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.name}
-              </option>
-            ))}
+            <NamedOptions items={teams.data} />
           </select>
         </div>
         <div className="field">
@@ -217,13 +204,7 @@ function EscalateDialog({ ticket, open, onClose }: { ticket: Ticket; open: boole
           <label htmlFor="escalate-to">Escalate to</label>
           <select id="escalate-to" value={to} onChange={(e) => setTo(e.target.value)}>
             <option value="">The team's manager (default)</option>
-            {staff.data
-              ?.filter((u) => u.role !== "agent")
-              .map((u) => (
-                <option key={u.id} value={u.id}>
-                  {u.name}
-                </option>
-              ))}
+            <NamedOptions items={staff.data?.filter((u) => u.role !== "agent")} />
           </select>
         </div>
         <button type="submit" disabled={!reason.trim() || escalate.isPending}>

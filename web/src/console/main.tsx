@@ -1,10 +1,7 @@
 import "../ui/app.css";
 import "./console.css";
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { createRootRoute, createRoute, createRouter, RouterProvider } from "@tanstack/react-router";
-import { StrictMode } from "react";
-import { createRoot } from "react-dom/client";
-import { session } from "../session/session";
+import { createRootRoute, createRoute, createRouter } from "@tanstack/react-router";
+import { mount } from "../ui/mount";
 import { ArticleEditorPage, KnowledgeBasePage } from "./KnowledgeBasePage";
 import { ConsoleLayout, ConsoleNotFound } from "./Layout";
 import { MailPage } from "./MailPage";
@@ -29,14 +26,4 @@ const mailRoute = createRoute({ getParentRoute: () => rootRoute, path: "/mail", 
 const settings = SettingsRoutes(rootRoute);
 
 const routeTree = rootRoute.addChildren([listRoute, ticketRoute, kbRoute, articleRoute, mailRoute, ...settings]);
-const router = createRouter({ routeTree, basepath: "/app", defaultPreload: false });
-const queryClient = new QueryClient({ defaultOptions: { queries: { staleTime: 15_000, refetchOnWindowFocus: true } } });
-
-void session.start();
-createRoot(document.getElementById("root")!).render(
-  <StrictMode>
-    <QueryClientProvider client={queryClient}>
-      <RouterProvider router={router} />
-    </QueryClientProvider>
-  </StrictMode>,
-);
+mount(createRouter({ routeTree, basepath: "/app", defaultPreload: false }));

@@ -1,6 +1,7 @@
 import { Link } from "@tanstack/react-router";
 import { useEffect, useState, type FormEvent } from "react";
 import { session, SessionError } from "../session/session";
+import { ErrorAlert } from "../ui/components";
 import { useDocumentTitle, useSession } from "../ui/hooks";
 import { PORTAL } from "./Layout";
 
@@ -88,11 +89,7 @@ export function ForgotPasswordPage() {
         </div>
       ) : (
         <form onSubmit={submit}>
-          {error ? (
-            <div className="alert error" role="alert">
-              {error}
-            </div>
-          ) : null}
+          <ErrorAlert error={error} />
           <div className="field">
             <label htmlFor="forgot-email">Email</label>
             <input id="forgot-email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
@@ -142,11 +139,7 @@ export function ResetPasswordPage() {
   return (
     <Card title="Set a new password">
       <form onSubmit={submit}>
-        {error ? (
-          <div className="alert error" role="alert">
-            {error}
-          </div>
-        ) : null}
+        <ErrorAlert error={error} />
         <div className="field">
           <label htmlFor="reset-password">New password</label>
           <input id="reset-password" type="password" autoComplete="new-password" minLength={8} maxLength={256} required value={password} onChange={(e) => setPassword(e.target.value)} aria-describedby="reset-password-hint" />

@@ -1,6 +1,7 @@
 import { Link, Outlet, useRouterState } from "@tanstack/react-router";
 import { session } from "../session/session";
-import { Announcer, Spinner } from "../ui/components";
+import { Spinner } from "../ui/components";
+import { AppFrame } from "../ui/mount";
 import { useDocumentTitle, useSession } from "../ui/hooks";
 import { SignInForm } from "../ui/SignIn";
 import { VerifyBanner } from "./AccountPages";
@@ -78,15 +79,7 @@ export function PortalLayout() {
       />
     );
   else body = <SignedIn />;
-  return (
-    <>
-      <a className="skip-link" href="#main">
-        Skip to content
-      </a>
-      {body}
-      <Announcer />
-    </>
-  );
+  return <AppFrame>{body}</AppFrame>;
 }
 
 export function PortalNotFound() {

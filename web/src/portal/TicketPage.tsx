@@ -1,12 +1,12 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { Link, useParams } from "@tanstack/react-router";
 import { useRef, useState, type FormEvent } from "react";
-import { api, ok, uploadFiles, type Comment, type Ticket } from "../api/client";
+import { api, ok, type Ticket } from "../api/client";
 import { ErrorAlert, Spinner, StatusBadge, TimeAgo } from "../ui/components";
 import { Conversation, TypingLine } from "../ui/Conversation";
 import { useDocumentTitle, useSession } from "../ui/hooks";
-import { addComment, putTicket, useTicketRoom } from "../ui/live";
-import { isNotFound, useAttachments, useComments, useTicket } from "../ui/queries";
+import { putTicket, useTicketRoom } from "../ui/live";
+import { isNotFound, useAttachments, useComments, useSendComment, useTicket } from "../ui/queries";
 import { PORTAL } from "./Layout";
 
 /** What a customer may do with their ticket's status (API.md "Roles"). */
@@ -98,34 +98,16 @@ function StatusActions({ ticket }: { ticket: Ticket }) {
 }
 
 function ReplyForm({ ticket, onTyping }: { ticket: Ticket; onTyping: (typing: boolean) => void }) {
-  const client = useQueryClient();
+  const { send, busy, error } = useSendComment(ticket.id);
   const [body, setBody] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const files = useRef<HTMLInputElement>(null);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (!body.trim()) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const comment = (await ok(api.POST("/api/v1/tickets/{id}/comments", { params: { path: { id: ticket.id } }, body: { body, internal: false } }))) as Comment;
-      addComment(client, ticket.id, comment);
+    if (await send(body, false, files.current)) {
       onTyping(false);
       setBody("");
-      const chosen = [...(files.current?.files ?? [])];
-      if (chosen.length) {
-        await uploadFiles(ticket.id, chosen);
-        if (files.current) files.current.value = "";
-        void client.invalidateQueries({ queryKey: ["attachments", ticket.id] });
-      }
-      // A reply may reopen a pending ticket.
-      void client.invalidateQueries({ queryKey: ["ticket", ticket.id] });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
     }
   }
 

@@ -3,6 +3,7 @@ import { Link } from "@tanstack/react-router";
 import { api, ok, type Ticket } from "../api/client";
 import { ErrorAlert, Spinner, StatusBadge, TimeAgo } from "../ui/components";
 import { useDocumentTitle } from "../ui/hooks";
+import { LoadMore } from "../ui/mount";
 import { PORTAL } from "./Layout";
 
 export function TicketsPage() {
@@ -56,13 +57,7 @@ export function TicketsPage() {
           </tbody>
         </table>
       ) : null}
-      {tickets.hasNextPage ? (
-        <p>
-          <button type="button" className="secondary" onClick={() => void tickets.fetchNextPage()} disabled={tickets.isFetchingNextPage}>
-            More tickets
-          </button>
-        </p>
-      ) : null}
+      <LoadMore query={tickets} label="More tickets" />
     </section>
   );
 }

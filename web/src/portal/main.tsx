@@ -1,10 +1,7 @@
 import "../ui/app.css";
 import "./portal.css";
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { createRootRoute, createRoute, createRouter, RouterProvider } from "@tanstack/react-router";
-import { StrictMode } from "react";
-import { createRoot } from "react-dom/client";
-import { session } from "../session/session";
+import { createRootRoute, createRoute, createRouter } from "@tanstack/react-router";
+import { mount } from "../ui/mount";
 import { ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage } from "./AccountPages";
 import { PortalLayout, PortalNotFound } from "./Layout";
 import { NewTicketPage } from "./NewTicketPage";
@@ -35,14 +32,4 @@ const forgotRoute = createRoute({ getParentRoute: () => rootRoute, path: "/forgo
 const resetRoute = createRoute({ getParentRoute: () => rootRoute, path: "/reset-password", component: ResetPasswordPage });
 
 const routeTree = rootRoute.addChildren([ticketsRoute, newTicketRoute, ticketRoute, signUpRoute, verifyRoute, forgotRoute, resetRoute]);
-const router = createRouter({ routeTree, basepath: "/portal", defaultPreload: false });
-const queryClient = new QueryClient({ defaultOptions: { queries: { staleTime: 15_000, refetchOnWindowFocus: true } } });
-
-void session.start();
-createRoot(document.getElementById("root")!).render(
-  <StrictMode>
-    <QueryClientProvider client={queryClient}>
-      <RouterProvider router={router} />
-    </QueryClientProvider>
-  </StrictMode>,
-);
+mount(createRouter({ routeTree, basepath: "/portal", defaultPreload: false }));

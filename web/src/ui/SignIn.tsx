@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { session, SessionError } from "../session/session";
+import { ErrorAlert } from "./components";
 
 function messageOf(err: unknown): string {
   if (err instanceof SessionError) {
@@ -45,11 +46,7 @@ export function SignInForm({ title, reason, footer }: { title: string; reason?: 
             You are signed out.
           </div>
         ) : null}
-        {error ? (
-          <div className="alert error" role="alert">
-            {error}
-          </div>
-        ) : null}
+        <ErrorAlert error={error} />
         <div className="field">
           <label htmlFor="sign-in-email">Email</label>
           <input id="sign-in-email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
@@ -92,11 +89,7 @@ export function SignUpForm({ onDone, footer }: { onDone?: () => void; footer?: R
     <main id="main" className="auth-page">
       <form className="card auth-card" onSubmit={submit} aria-labelledby="sign-up-title" noValidate>
         <h1 id="sign-up-title">Create your account</h1>
-        {error ? (
-          <div className="alert error" role="alert">
-            {error}
-          </div>
-        ) : null}
+        <ErrorAlert error={error} />
         <div className="field">
           <label htmlFor="sign-up-name">Name</label>
           <input id="sign-up-name" autoComplete="name" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />

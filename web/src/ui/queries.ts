@@ -1,6 +1,7 @@
-import { useQuery } from "@tanstack/react-query";
-import { api, ok, type Attachment, type Comment, type Ticket } from "../api/client";
-import { commentsKey, ticketKey } from "./live";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { api, ok, uploadFiles, type Attachment, type Comment, type Ticket } from "../api/client";
+import { addComment, commentsKey, ticketKey } from "./live";
 
 /** Conversations are read whole (pages of 100, oldest first), up to this many comments. */
 const MAX_COMMENT_PAGES = 20;
@@ -46,3 +47,36 @@ export function useAttachments(id: string, enabled = true) {
 
 /** A fresh idempotency key per attempt of a create, so a retried click never makes two. */
 export const idempotencyKey = () => crypto.randomUUID();
+
+/**
+ * Sending a comment from a reply box (portal and console): the comment goes into the cached
+ * conversation at once (its live event is then a no-op), the chosen files are uploaded to the ticket,
+ * and the ticket is read again (a reply may reopen it, a first response stops its SLA clock).
+ */
+export function useSendComment(ticketId: string) {
+  const client = useQueryClient();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  async function send(body: string, internal: boolean, files: HTMLInputElement | null): Promise<boolean> {
+    setBusy(true);
+    setError(null);
+    try {
+      const comment = (await ok(api.POST("/api/v1/tickets/{id}/comments", { params: { path: { id: ticketId } }, body: { body, internal } }))) as Comment;
+      addComment(client, ticketId, comment);
+      const chosen = [...(files?.files ?? [])];
+      if (chosen.length) {
+        await uploadFiles(ticketId, chosen);
+        if (files) files.value = "";
+        void client.invalidateQueries({ queryKey: ["attachments", ticketId] });
+      }
+      void client.invalidateQueries({ queryKey: ticketKey(ticketId) });
+      return true;
+    } catch (err) {
+      setError(err);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { send, busy, error };
+}

@@ -3,7 +3,7 @@ import { useState, type FormEvent } from "react";
 import { api, ok, type Team } from "../../api/client";
 import { ErrorAlert, Spinner } from "../../ui/components";
 import { announceToScreenReader, useDocumentTitle } from "../../ui/hooks";
-import { nameOf, useStaff, useTeams } from "../directory";
+import { NamedOptions, nameOf, useStaff, useTeams } from "../directory";
 import { CONSOLE } from "../Layout";
 
 const STRATEGIES = [
@@ -51,13 +51,7 @@ function TeamEditor({ team }: { team: Team }) {
         <label htmlFor={`manager-${team.id}`}>Manager</label>
         <select id={`manager-${team.id}`} value={managerId} onChange={(e) => setManagerId(e.target.value)}>
           <option value="">None</option>
-          {staff.data
-            ?.filter((u) => u.role !== "agent")
-            .map((u) => (
-              <option key={u.id} value={u.id}>
-                {u.name}
-              </option>
-            ))}
+          <NamedOptions items={staff.data?.filter((u) => u.role !== "agent")} />
         </select>
       </div>
       <fieldset className="members">

@@ -29,3 +29,16 @@ export function nameOf(staff: User[] | undefined, id: string | null | undefined)
   if (!id) return "Unassigned";
   return staff?.find((u) => u.id === id)?.name ?? "Someone";
 }
+
+/** `<option>`s of people or teams, by name, for a <select>. */
+export function NamedOptions({ items }: { items: { id: string; name: string }[] | undefined }) {
+  return (
+    <>
+      {items?.map((x) => (
+        <option key={x.id} value={x.id}>
+          {x.name}
+        </option>
+      ))}
+    </>
+  );
+}
