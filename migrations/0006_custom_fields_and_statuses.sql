@@ -10,7 +10,7 @@ CREATE TABLE `ticket_field_values` (
 --> statement-breakpoint
 CREATE INDEX `ticket_field_values_text_idx` ON `ticket_field_values` (`field_id`,`value_text`,`ticket_created_at`,`ticket_id`) WHERE value_text IS NOT NULL;--> statement-breakpoint
 CREATE INDEX `ticket_field_values_int_idx` ON `ticket_field_values` (`field_id`,`value_int`,`ticket_created_at`,`ticket_id`) WHERE value_int IS NOT NULL;--> statement-breakpoint
-CREATE INDEX `ticket_field_values_ticket_idx` ON `ticket_field_values` (`ticket_id`,`field_id`);--> statement-breakpoint
+CREATE INDEX `ticket_field_values_ticket_idx` ON `ticket_field_values` (`ticket_id`,`field_id`,`value_text`,`value_int`);--> statement-breakpoint
 CREATE TABLE `ticket_fields` (
 	`id` text PRIMARY KEY NOT NULL,
 	`key` text NOT NULL,

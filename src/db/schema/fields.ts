@@ -49,8 +49,9 @@ export const ticketFieldValues = sqliteTable(
   (t) => [
     index("ticket_field_values_text_idx").on(t.fieldId, t.valueText, t.ticketCreatedAt, t.ticketId).where(sql`value_text IS NOT NULL`),
     index("ticket_field_values_int_idx").on(t.fieldId, t.valueInt, t.ticketCreatedAt, t.ticketId).where(sql`value_int IS NOT NULL`),
-    // Replacing a ticket's values of one field; a customer's own list checks a value per ticket.
-    index("ticket_field_values_ticket_idx").on(t.ticketId, t.fieldId),
+    // Replacing a ticket's values of one field; a customer's own list (and a second filter) checks a
+    // value per ticket: with the values in it, that probe reads one index entry and no table row.
+    index("ticket_field_values_ticket_idx").on(t.ticketId, t.fieldId, t.valueText, t.valueInt),
   ],
 );
 

@@ -58,11 +58,11 @@ const definitionOf = (r: FieldRow): FieldDefinition => ({
 export function fieldCatalog(ctx: ServiceContext): Promise<FieldCatalog> {
   let catalog = fieldCatalogs.get(ctx);
   if (!catalog) {
+    // A lookup by key: no order needed (and none asked for, so no sort of the table).
     catalog = ctx.db
       .select()
       .from(ticketFields)
       .where(isNull(ticketFields.deletedAt))
-      .orderBy(asc(ticketFields.position), asc(ticketFields.createdAt))
       .then((rows) => new Map(rows.map((r) => [r.key, definitionOf(r)])));
     fieldCatalogs.set(ctx, catalog);
   }
@@ -76,7 +76,6 @@ export function statusCatalog(ctx: ServiceContext): Promise<StatusCatalog> {
     catalog = ctx.db
       .select()
       .from(ticketStatuses)
-      .orderBy(asc(ticketStatuses.position), asc(ticketStatuses.createdAt))
       .then((rows) => new Map(rows.map((r) => [r.key, { id: r.id, key: r.key, label: r.label, category: r.category, active: r.active }])));
     statusCatalogs.set(ctx, catalog);
   }
