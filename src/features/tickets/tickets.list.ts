@@ -1,7 +1,6 @@
 import { and, asc, desc, eq, gte, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { ticketFieldValues, tickets, ticketTags, users } from "../../db/schema";
-import { isStaff } from "../../domain/permissions";
 import { searchWords } from "../../domain/search-query";
 import { PRIORITY_RANK } from "../../domain/vocabulary";
 import { afterKey, decodeCursor, encodeCursor, keysetPage, type KeyColumn, type KeyValue } from "../../lib/cursor";
@@ -9,6 +8,7 @@ import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { signingSecret } from "../auth/tokens";
 import { parseCustomStatusFilter, type FieldFilter } from "../fields/fields.service";
 import { ticketTextCondition } from "../search/search.fts";
+import { customerScope } from "./ticket-scope";
 import type { TicketListQuery, TicketSort } from "./tickets.schemas";
 import { ticketView } from "./ticket-view";
 import { requesterColumns, toTicket, type TicketRow } from "./tickets.serialize";
@@ -59,9 +59,10 @@ const FIELD_INDEX_SORTS: Partial<Record<TicketSort, "asc" | "desc">> = { "-creat
 export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fields?: FieldFilter[] }) {
   const actor = actorOf(ctx);
   const where: SQL[] = [isNull(tickets.deletedAt)];
-  if (!isStaff(actor.role)) {
+  const scope = customerScope(actor);
+  if (scope) {
     if (q.requester_id && q.requester_id !== actor.id) return { data: [], next_cursor: null };
-    where.push(eq(tickets.requesterId, actor.id));
+    where.push(scope);
   } else if (q.requester_id) where.push(eq(tickets.requesterId, q.requester_id));
   if (q.q !== undefined) {
     // Full text (search.fts.ts): visibility is inside the match too; a query of no words finds nothing.
@@ -104,7 +105,7 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
   // after a page; a customer's (or one requester's) list walks their few tickets and probes each.
   const fields = q.fields ?? [];
   const walkDir = FIELD_INDEX_SORTS[q.sort];
-  const walk = fields[0] && walkDir && isStaff(actor.role) && !q.requester_id ? fields[0] : undefined;
+  const walk = fields[0] && walkDir && !scope && !q.requester_id ? fields[0] : undefined;
   for (const filter of fields) if (filter !== walk) where.push(holdsValue(filter));
   if (walk) where.push(fieldValueIs(walk));
   const columns = walk
