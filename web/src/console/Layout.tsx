@@ -167,6 +167,9 @@ function Shell() {
                     <li>
                       <Link to="/settings/email-templates">Email templates</Link>
                     </li>
+                    <li>
+                      <Link to="/settings/fields">Fields and statuses</Link>
+                    </li>
                   </>
                 ) : null}
               </ul>

@@ -2,7 +2,10 @@ import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-q
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { useEffect, useRef, useState } from "react";
 import { api, ok, type Ticket } from "../api/client";
-import { ErrorAlert, PriorityBadge, SlaBadges, Spinner, StatusBadge, TimeAgo } from "../ui/components";
+import { filterableInBar } from "../lib/custom-fields";
+import { statusLabel } from "../lib/format";
+import { TicketStatusBadge, useTicketFields, useTicketStatuses } from "../ui/CustomFields";
+import { ErrorAlert, PriorityBadge, SlaBadges, Spinner, TimeAgo } from "../ui/components";
 import { useDocumentTitle } from "../ui/hooks";
 import { LoadMore } from "../ui/mount";
 import { NamedOptions, nameOf, useStaff } from "./directory";
@@ -17,6 +20,8 @@ const CHANNELS = ["", "web", "email", "chat", "phone", "social", "api"];
 function Filters({ search }: { search: ListSearch }) {
   const navigate = useNavigate();
   const staff = useStaff();
+  const fields = useTicketFields();
+  const customStatuses = useTicketStatuses();
   const set = (patch: Partial<ListSearch>) =>
     void navigate({ to: "/", search: (prev: ListSearch) => Object.fromEntries(Object.entries({ ...prev, ...patch }).filter(([, v]) => v)) as ListSearch });
   return (
@@ -31,6 +36,19 @@ function Filters({ search }: { search: ListSearch }) {
           ))}
         </select>
       </div>
+      {customStatuses.data?.length ? (
+        <div className="field">
+          <label htmlFor="filter-custom-status">Custom status</label>
+          <select id="filter-custom-status" value={search.custom_status ?? ""} onChange={(e) => set({ custom_status: e.target.value || undefined })}>
+            <option value="">Any</option>
+            {customStatuses.data.map((st) => (
+              <option key={st.key} value={st.key}>
+                {statusLabel(st.category)}: {st.label}
+              </option>
+            ))}
+          </select>
+        </div>
+      ) : null}
       <div className="field">
         <label htmlFor="filter-priority">Priority</label>
         <select id="filter-priority" value={search.priority ?? ""} onChange={(e) => set({ priority: e.target.value || undefined })}>
@@ -60,6 +78,23 @@ function Filters({ search }: { search: ListSearch }) {
           ))}
         </select>
       </div>
+      {fields.data?.filter(filterableInBar).map((def) => {
+        const key = `cf.${def.key}` as const;
+        const choices = def.type === "checkbox" ? [{ value: "true", label: "Yes" }, { value: "false", label: "No" }] : (def.options ?? []);
+        return (
+          <div className="field" key={def.key}>
+            <label htmlFor={`filter-cf-${def.key}`}>{def.label}</label>
+            <select id={`filter-cf-${def.key}`} value={search[key] ?? ""} onChange={(e) => set({ [key]: e.target.value || undefined })}>
+              <option value="">Any</option>
+              {choices.map((o) => (
+                <option key={o.value} value={o.value}>
+                  {o.label}
+                </option>
+              ))}
+            </select>
+          </div>
+        );
+      })}
       <div className="field">
         <label htmlFor="filter-sort">Sort</label>
         <select id="filter-sort" value={search.sort ?? ""} onChange={(e) => set({ sort: e.target.value || undefined })}>
@@ -191,7 +226,7 @@ export function TicketListPage() {
                 </td>
                 <td>{t.requester.name}</td>
                 <td>
-                  <StatusBadge status={t.status} />
+                  <TicketStatusBadge ticket={t} />
                 </td>
                 <td>
                   <PriorityBadge priority={t.priority} />

@@ -2,7 +2,10 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { allowedTransitions } from "../../../src/domain/ticket-status";
 import { api, ApiError, ok, type Ticket } from "../api/client";
+import { fieldEdits, statusChoices, toDraft, type FieldDraft } from "../lib/custom-fields";
+import { statusLabel } from "../lib/format";
 import { ErrorAlert, Dialog } from "../ui/components";
+import { FieldInput, useTicketFields, useTicketStatuses } from "../ui/CustomFields";
 import { announceToScreenReader, useSession } from "../ui/hooks";
 import { putTicket } from "../ui/live";
 import { NamedOptions, useStaff, useTeams } from "./directory";
@@ -11,6 +14,7 @@ import { NamedOptions, useStaff, useTeams } from "./directory";
 const REOPEN_WINDOW_DAYS = 7;
 
 interface Draft {
+  /** A custom status key or a category's own name (PATCH `custom_status` takes either). */
   status: string;
   priority: string;
   category: string;
@@ -19,7 +23,7 @@ interface Draft {
   team_id: string;
 }
 const draftOf = (t: Ticket): Draft => ({
-  status: t.status,
+  status: t.custom_status ?? t.status,
   priority: t.priority,
   category: t.category ?? "",
   tags: t.tags.join(", "),
@@ -31,7 +35,7 @@ const draftOf = (t: Ticket): Draft => ({
 export function changedFields(ticket: Ticket, draft: Draft): Record<string, unknown> {
   const before = draftOf(ticket);
   const out: Record<string, unknown> = {};
-  if (draft.status !== before.status) out.status = draft.status;
+  if (draft.status !== before.status) out.custom_status = draft.status;
   if (draft.priority !== before.priority) out.priority = draft.priority;
   if (draft.category.trim() !== before.category) out.category = draft.category.trim() || null;
   const tags = draft.tags.split(",").map((t) => t.trim().toLowerCase()).filter(Boolean);
@@ -41,28 +45,42 @@ export function changedFields(ticket: Ticket, draft: Draft): Record<string, unkn
   return out;
 }
 
-/** Status, priority, category, tags, assignee and team, saved as one PATCH with If-Match; a conflict says what changed. */
+/** The draft keys a 409's `conflicting_fields` (wire names) take back to the ticket's values. */
+const draftKeyOf = (field: string) => (field === "custom_status" ? "status" : field);
+
+/**
+ * Status (custom statuses under their category), priority, category, tags, assignee, team and custom
+ * fields, saved as one PATCH with If-Match; a conflict says what changed.
+ */
 export function TicketProperties({ ticket }: { ticket: Ticket }) {
   const client = useQueryClient();
   const staff = useStaff();
   const teams = useTeams();
+  const fieldCatalog = useTicketFields();
+  const customStatuses = useTicketStatuses();
   const { user } = useSession();
   // Only what the user touched is theirs; everything else follows the ticket as it changes live.
   const [touched, setTouched] = useState<Partial<Draft>>({});
+  const [touchedFields, setTouchedFields] = useState<Record<string, FieldDraft>>({});
   // The version the edit started from: the server merges others' changes of other fields, 409s on the same ones.
   const [baseVersion, setBaseVersion] = useState(ticket.version);
   const [conflict, setConflict] = useState<string[] | null>(null);
   const [escalating, setEscalating] = useState(false);
   const draft: Draft = { ...draftOf(ticket), ...touched };
 
+  // Inactive fields stay shown (with their value) only on tickets that hold one.
+  const fieldDefs = (fieldCatalog.data ?? []).filter((d) => d.active || ticket.custom_fields[d.key] !== undefined);
+  const custom = fieldEdits(fieldDefs, ticket.custom_fields, touchedFields);
+  const changes = { ...changedFields(ticket, draft), ...(Object.keys(custom.edits).length ? { custom_fields: custom.edits } : {}) };
+  const invalid = Object.keys(custom.errors).length > 0;
+
   const save = useMutation({
     mutationFn: async () =>
-      (await ok(
-        api.PATCH("/api/v1/tickets/{id}", { params: { path: { id: ticket.id }, header: { "if-match": `"${baseVersion}"` } }, body: changedFields(ticket, draft) as never }),
-      )) as Ticket,
+      (await ok(api.PATCH("/api/v1/tickets/{id}", { params: { path: { id: ticket.id }, header: { "if-match": `"${baseVersion}"` } }, body: changes as never }))) as Ticket,
     onSuccess: (next) => {
       putTicket(client, next);
       setTouched({});
+      setTouchedFields({});
       setConflict(null);
       announceToScreenReader("Ticket saved");
     },
@@ -72,7 +90,9 @@ export function TicketProperties({ ticket }: { ticket: Ticket }) {
         const fields = (err.problem.conflicting_fields as string[]) ?? [];
         putTicket(client, current);
         // Their values of the conflicting fields show; the user's other edits stay.
-        setTouched((t) => Object.fromEntries(Object.entries(t).filter(([k]) => !fields.includes(k))));
+        const theirs = new Set(fields.map(draftKeyOf));
+        setTouched((t) => Object.fromEntries(Object.entries(t).filter(([k]) => !theirs.has(k))));
+        setTouchedFields((t) => Object.fromEntries(Object.entries(t).filter(([k]) => !theirs.has(`custom_fields.${k}`))));
         setBaseVersion(current.version);
         setConflict(fields);
       }
@@ -87,15 +107,21 @@ export function TicketProperties({ ticket }: { ticket: Ticket }) {
     },
   });
 
-  const changes = changedFields(ticket, draft);
+  const serverError = (key: string) => (save.error instanceof ApiError ? save.error.fieldErrors[`custom_fields.${key}`]?.[0] : undefined);
+  const editing = Object.keys(touched).length > 0 || Object.keys(touchedFields).length > 0;
   const set = (patch: Partial<Draft>) => {
-    if (!Object.keys(touched).length) setBaseVersion(ticket.version);
+    if (!editing) setBaseVersion(ticket.version);
     setTouched((t) => ({ ...t, ...patch }));
   };
-  const statuses = [ticket.status, ...allowedTransitions({ from: ticket.status, closedAt: ticket.closed_at, reopenWindowDays: REOPEN_WINDOW_DAYS, now: new Date() })];
+  const setField = (key: string, value: FieldDraft) => {
+    if (!editing) setBaseVersion(ticket.version);
+    setTouchedFields((t) => ({ ...t, [key]: value }));
+  };
+  const categories = [ticket.status, ...allowedTransitions({ from: ticket.status, closedAt: ticket.closed_at, reopenWindowDays: REOPEN_WINDOW_DAYS, now: new Date() })];
+  const statuses = statusChoices(categories, customStatuses.data ?? [], ticket.custom_status, statusLabel);
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (Object.keys(changes).length) save.mutate();
+    if (Object.keys(changes).length && !invalid) save.mutate();
   };
 
   return (
@@ -112,8 +138,8 @@ export function TicketProperties({ ticket }: { ticket: Ticket }) {
           <label htmlFor="prop-status">Status</label>
           <select id="prop-status" value={draft.status} onChange={(e) => set({ status: e.target.value })}>
             {statuses.map((s) => (
-              <option key={s} value={s}>
-                {s.replace("_", " ")}
+              <option key={s.value} value={s.value}>
+                {s.value === s.category ? s.label : `${statusLabel(s.category)}: ${s.label}`}
               </option>
             ))}
           </select>
@@ -151,7 +177,17 @@ export function TicketProperties({ ticket }: { ticket: Ticket }) {
             Separated by commas.
           </p>
         </div>
-        <button type="submit" disabled={!Object.keys(changes).length || save.isPending}>
+        {fieldDefs.map((def) => (
+          <FieldInput
+            key={def.key}
+            def={def}
+            idPrefix="prop-cf"
+            draft={touchedFields[def.key] ?? toDraft(def, ticket.custom_fields[def.key])}
+            onChange={(d) => setField(def.key, d)}
+            error={custom.errors[def.key] ?? serverError(def.key)}
+          />
+        ))}
+        <button type="submit" disabled={!Object.keys(changes).length || invalid || save.isPending}>
           {save.isPending ? "Saving…" : "Save changes"}
         </button>
       </form>

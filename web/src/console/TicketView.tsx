@@ -3,7 +3,9 @@ import { Link, useNavigate, useParams } from "@tanstack/react-router";
 import { useRef, useState } from "react";
 import { api, ok, type ArticleSummary, type HistoryEntry } from "../api/client";
 import { channelLabel, describeChange, formatDateTime } from "../lib/format";
-import { ErrorAlert, PresenceList, PriorityBadge, SlaBadges, Spinner, StatusBadge, TimeAgo } from "../ui/components";
+import { formatFieldValue } from "../lib/custom-fields";
+import { TicketStatusBadge, useTicketFields } from "../ui/CustomFields";
+import { ErrorAlert, PresenceList, PriorityBadge, SlaBadges, Spinner, TimeAgo } from "../ui/components";
 import { Conversation, TypingLine } from "../ui/Conversation";
 import { useDocumentTitle, useSession } from "../ui/hooks";
 import { useTicketRoom } from "../ui/live";
@@ -21,6 +23,13 @@ function History({ ticketId }: { ticketId: string }) {
     queryKey: ["history", ticketId],
     queryFn: async () => (await ok(api.GET("/api/v1/tickets/{id}/history", { params: { path: { id: ticketId }, query: { limit: 100 } } }))).data as HistoryEntry[],
   });
+  const fields = useTicketFields();
+  // `custom_fields.<key>` changes read with the field's label and values.
+  const describe = (name: string, change: unknown) => {
+    const def = name.startsWith("custom_fields.") ? fields.data?.find((d) => `custom_fields.${d.key}` === name) : undefined;
+    if (!def || !Array.isArray(change) || change.length !== 2) return describeChange(name, change);
+    return `${def.label}: ${formatFieldValue(def, change[0])} → ${formatFieldValue(def, change[1])}`;
+  };
   if (history.isPending) return <Spinner />;
   if (history.error) return <ErrorAlert error={history.error} />;
   return (
@@ -34,7 +43,7 @@ function History({ ticketId }: { ticketId: string }) {
           {Object.keys(h.changes).length ? (
             <ul>
               {Object.entries(h.changes).map(([field, change]) => (
-                <li key={field}>{describeChange(field, change)}</li>
+                <li key={field}>{describe(field, change)}</li>
               ))}
             </ul>
           ) : null}
@@ -126,7 +135,7 @@ export function TicketView() {
           </p>
           <h1 id="ticket-title">{t.subject}</h1>
           <div className="ticket-badges">
-            <StatusBadge status={t.status} />
+            <TicketStatusBadge ticket={t} />
             <PriorityBadge priority={t.priority} />
             <SlaBadges ticket={t} />
           </div>

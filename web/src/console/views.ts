@@ -14,7 +14,15 @@ export interface ListSearch {
   tag?: string;
   sort?: string;
   saved?: string;
+  custom_status?: string;
+  /** Custom field filters, as the list API takes them: `cf.<key>=<value>`. */
+  [field: `cf.${string}`]: string | undefined;
 }
+
+/** Custom field keys as the fields API allows them (so a URL cannot smuggle other query keys through). */
+const FIELD_FILTER = /^cf\.[a-z][a-z0-9_]{0,49}$/;
+/** The list API takes at most this many custom field filters. */
+const MAX_FIELD_FILTERS = 5;
 
 export interface View {
   id: string;
@@ -59,21 +67,26 @@ export function ticketQuery(search: ListSearch): Record<string, string> {
     ["tag", "tag"],
     ["sort", "sort"],
     ["q", "q"],
+    ["custom_status", "custom_status"],
   ];
   for (const [from, to] of own) {
     const value = search[from]?.trim();
     if (value) query[to] = value;
   }
+  for (const [key, value] of Object.entries(search)) if (FIELD_FILTER.test(key) && value?.trim()) query[key] = value.trim();
   return query;
 }
 
 /** Only known keys, bounded, from the URL. */
 export function parseListSearch(raw: Record<string, unknown>): ListSearch {
   const out: ListSearch = {};
-  for (const key of ["view", "q", "status", "priority", "assignee", "channel", "category", "tag", "sort", "saved"] as const) {
+  for (const key of ["view", "q", "status", "priority", "assignee", "channel", "category", "tag", "sort", "saved", "custom_status"] as const) {
     const value = raw[key];
     if (typeof value === "string" && value) out[key] = value.slice(0, 500);
   }
+  // TanStack Router parses `cf.flag=true` into a boolean and `cf.n=3` into a number: the API wants their text.
+  const fields = Object.entries(raw).filter(([key, value]) => FIELD_FILTER.test(key) && value !== "" && ["string", "number", "boolean"].includes(typeof value));
+  for (const [key, value] of fields.slice(0, MAX_FIELD_FILTERS)) out[key as `cf.${string}`] = String(value).slice(0, 500);
   return out;
 }
 

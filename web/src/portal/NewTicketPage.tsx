@@ -2,7 +2,9 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useNavigate, useSearch } from "@tanstack/react-router";
 import { useRef, useState, type FormEvent } from "react";
 import { api, ApiError, ok, uploadFiles, type Ticket } from "../api/client";
+import { fieldEdits, toDraft, type FieldDraft } from "../lib/custom-fields";
 import { ErrorAlert } from "../ui/components";
+import { FieldInput, useTicketFields } from "../ui/CustomFields";
 import { useDocumentTitle } from "../ui/hooks";
 import { idempotencyKey } from "../ui/queries";
 import { SuggestedArticles } from "../ui/SuggestedArticles";
@@ -14,20 +16,26 @@ export function NewTicketPage() {
   const [subject, setSubject] = useState(search.subject ?? "");
   const [description, setDescription] = useState(search.description ?? "");
   const [priority, setPriority] = useState<"low" | "medium" | "high" | "critical">("medium");
+  const [fieldDrafts, setFieldDrafts] = useState<Record<string, FieldDraft>>({});
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const files = useRef<HTMLInputElement>(null);
   const key = useRef(idempotencyKey());
   const navigate = useNavigate();
   const client = useQueryClient();
+  // The fields customers fill in themselves (the list holds only those they may see).
+  const editable = (useTicketFields().data ?? []).filter((d) => d.customer_editable);
+  const custom = fieldEdits(editable, {}, fieldDrafts);
+  const serverError = (key: string) => (error instanceof ApiError ? error.fieldErrors[`custom_fields.${key}`]?.[0] : undefined);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
+    if (Object.keys(custom.errors).length) return;
     setBusy(true);
     setError(null);
     try {
       const ticket = (await ok(
-        api.POST("/api/v1/tickets", { body: { subject, description, priority, channel: "web", tags: [] }, params: { header: { "idempotency-key": key.current } } }),
+        api.POST("/api/v1/tickets", { body: { subject, description, priority, channel: "web", tags: [], ...(Object.keys(custom.edits).length ? { custom_fields: custom.edits } : {}) }, params: { header: { "idempotency-key": key.current } } }),
       )) as Ticket;
       const chosen = [...(files.current?.files ?? [])];
       if (chosen.length) await uploadFiles(ticket.id, chosen);
@@ -64,6 +72,16 @@ export function NewTicketPage() {
             <option value="critical">Critical</option>
           </select>
         </div>
+        {editable.map((def) => (
+          <FieldInput
+            key={def.key}
+            def={def}
+            idPrefix="ticket-cf"
+            draft={fieldDrafts[def.key] ?? toDraft(def, undefined)}
+            onChange={(d) => setFieldDrafts((all) => ({ ...all, [def.key]: d }))}
+            error={custom.errors[def.key] ?? serverError(def.key)}
+          />
+        ))}
         <div className="field">
           <label htmlFor="ticket-files">Attachments</label>
           <input id="ticket-files" type="file" multiple ref={files} aria-describedby="ticket-files-hint" />

@@ -1,8 +1,10 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { Link, useParams } from "@tanstack/react-router";
 import { useRef, useState, type FormEvent } from "react";
-import { api, ok, type Ticket } from "../api/client";
-import { ErrorAlert, Spinner, StatusBadge, TimeAgo } from "../ui/components";
+import { api, ApiError, ok, type Ticket } from "../api/client";
+import { fieldEdits, toDraft, type FieldDraft } from "../lib/custom-fields";
+import { FieldInput, FieldValueList, TicketStatusBadge, useTicketFields } from "../ui/CustomFields";
+import { ErrorAlert, Spinner, TimeAgo } from "../ui/components";
 import { Conversation, TypingLine } from "../ui/Conversation";
 import { useDocumentTitle, useSession } from "../ui/hooks";
 import { putTicket, useTicketRoom } from "../ui/live";
@@ -48,7 +50,7 @@ export function TicketPage() {
       </p>
       <h1 id="ticket-title">{t.subject}</h1>
       <div className="ticket-meta">
-        <StatusBadge status={t.status} />
+        <TicketStatusBadge ticket={t} />
         <span>{t.number}</span>
         <span>
           opened <TimeAgo iso={t.created_at} />
@@ -56,6 +58,7 @@ export function TicketPage() {
         {staffHere.length ? <span data-testid="staff-viewing">{staffHere.map((u) => u.name).join(", ")} from our team is here</span> : null}
       </div>
       <StatusActions ticket={t} />
+      <TicketDetails ticket={t} />
       <ErrorAlert error={comments.error} />
       <Conversation ticket={t} comments={comments.data ?? []} attachments={attachments.data ?? []} viewer="customer" />
       <TypingLine typists={room.typists} />
@@ -94,6 +97,79 @@ function StatusActions({ ticket }: { ticket: Ticket }) {
         </button>
       ))}
     </div>
+  );
+}
+
+/** The custom fields the customer may see; those they may edit, editable while the ticket is not finished. */
+function TicketDetails({ ticket }: { ticket: Ticket }) {
+  const client = useQueryClient();
+  const defs = useTicketFields().data ?? [];
+  const [editing, setEditing] = useState(false);
+  const [drafts, setDrafts] = useState<Record<string, FieldDraft>>({});
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const editable = ["closed", "cancelled"].includes(ticket.status) ? [] : defs.filter((d) => d.customer_editable);
+  const custom = fieldEdits(editable, ticket.custom_fields, drafts);
+  const serverError = (key: string) => (error instanceof ApiError ? error.fieldErrors[`custom_fields.${key}`]?.[0] : undefined);
+  if (!defs.length) return null;
+
+  async function save(event: FormEvent) {
+    event.preventDefault();
+    if (Object.keys(custom.errors).length || !Object.keys(custom.edits).length) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const next = (await ok(
+        api.PATCH("/api/v1/tickets/{id}", { params: { path: { id: ticket.id }, header: { "if-match": `"${ticket.version}"` } }, body: { custom_fields: custom.edits } }),
+      )) as Ticket;
+      putTicket(client, next);
+      setDrafts({});
+      setEditing(false);
+    } catch (err) {
+      setError(err);
+      void client.invalidateQueries({ queryKey: ["ticket", ticket.id] });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="ticket-details" aria-labelledby="details-title">
+      <h2 id="details-title">Details</h2>
+      {editing ? (
+        <form onSubmit={save}>
+          <ErrorAlert error={error} />
+          {editable.map((def) => (
+            <FieldInput
+              key={def.key}
+              def={def}
+              idPrefix="details-cf"
+              draft={drafts[def.key] ?? toDraft(def, ticket.custom_fields[def.key])}
+              onChange={(d) => setDrafts((all) => ({ ...all, [def.key]: d }))}
+              error={custom.errors[def.key] ?? serverError(def.key)}
+            />
+          ))}
+          <div className="composer-actions">
+            <button type="submit" disabled={busy || !Object.keys(custom.edits).length || Object.keys(custom.errors).length > 0}>
+              {busy ? "Saving…" : "Save details"}
+            </button>
+            <button type="button" className="secondary" onClick={() => (setEditing(false), setDrafts({}), setError(null))}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      ) : (
+        <>
+          <FieldValueList defs={defs} values={ticket.custom_fields} label="Details of this request" />
+          {!Object.keys(ticket.custom_fields).length ? <p className="muted">No details given.</p> : null}
+          {editable.length ? (
+            <button type="button" className="secondary" onClick={() => setEditing(true)}>
+              Edit details
+            </button>
+          ) : null}
+        </>
+      )}
+    </section>
   );
 }
 

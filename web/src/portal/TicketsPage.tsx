@@ -1,7 +1,8 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { api, ok, type Ticket } from "../api/client";
-import { ErrorAlert, Spinner, StatusBadge, TimeAgo } from "../ui/components";
+import { TicketStatusBadge } from "../ui/CustomFields";
+import { ErrorAlert, Spinner, TimeAgo } from "../ui/components";
 import { useDocumentTitle } from "../ui/hooks";
 import { LoadMore } from "../ui/mount";
 import { PORTAL } from "./Layout";
@@ -46,7 +47,7 @@ export function TicketsPage() {
                   </Link>
                 </td>
                 <td>
-                  <StatusBadge status={t.status} />
+                  <TicketStatusBadge ticket={t} />
                 </td>
                 <td className="muted">{t.number}</td>
                 <td>

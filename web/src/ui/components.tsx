@@ -12,8 +12,9 @@ export function Avatar({ name, state, size = "md" }: { name: string; state?: str
   );
 }
 
-export function StatusBadge({ status }: { status: string }) {
-  return <span className={`badge status-${status}`}>{statusLabel(status)}</span>;
+/** A status category's badge; `label` names a custom status of that category instead of the category. */
+export function StatusBadge({ status, label }: { status: string; label?: string }) {
+  return <span className={`badge status-${status}`}>{label ?? statusLabel(status)}</span>;
 }
 
 export function PriorityBadge({ priority }: { priority: string }) {
