@@ -479,6 +479,12 @@ export async function seedTicket(client, spec, sessions) {
     if (!s) throw new Error(`no session for ${key}`);
     return { token: s.token };
   };
+  // A customer fills in only the fields customers may edit; an agent sets the others right after.
+  const byCustomer = sessions[spec.by]?.user.role === "customer";
+  const editable = new Set(DEMO_FIELDS.filter((f) => f.customer_editable).map((f) => f.key));
+  const fields = Object.entries(spec.fields ?? {});
+  const ownFields = Object.fromEntries(fields.filter(([k]) => !byCustomer || editable.has(k)));
+  const staffFields = Object.fromEntries(fields.filter(([k]) => byCustomer && !editable.has(k)));
   let ticket = await client.post(
     "/api/v1/tickets",
     {
@@ -488,7 +494,7 @@ export async function seedTicket(client, spec, sessions) {
       category: spec.category,
       channel: spec.channel,
       tags: spec.tags,
-      ...(spec.fields ? { custom_fields: spec.fields } : {}),
+      ...(Object.keys(ownFields).length ? { custom_fields: ownFields } : {}),
       ...requesterOf(spec, sessions),
     },
     as(spec.by),
@@ -496,6 +502,10 @@ export async function seedTicket(client, spec, sessions) {
   const path = `/api/v1/tickets/${encodeURIComponent(ticket.id)}`;
   let status = ticket.status;
   const done = { comments: 0, notes: 0, assignments: 0, changes: 0 };
+  if (Object.keys(staffFields).length) {
+    ticket = await client.patch(path, { custom_fields: staffFields }, as("agent1"));
+    done.changes++;
+  }
   for (const [kind, who, arg] of spec.steps) {
     switch (kind) {
       case "reply":

@@ -73,6 +73,8 @@ async function startServer() {
     process.stderr.write(log);
     throw err;
   }
+  // A demo ticket the seed could not make (its reason is on the line) is worth seeing beside a test's failure.
+  for (const line of log.split("\n").filter((l) => /\[start\] +! /.test(l))) console.warn(`[e2e] seed: ${line.trim()}`);
   if (/seeding the demo failed/.test(log)) {
     process.stderr.write(log);
     throw new Error("the demo seed failed");
