@@ -30,6 +30,7 @@ export default defineConfig(async () => {
     ],
     test: {
       setupFiles: ["./test/apply-migrations.ts"],
+      globalSetup: ["./test/global-setup.mjs"],
       testTimeout: 30_000,
     },
   };

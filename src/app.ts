@@ -22,6 +22,7 @@ import { slaRouter } from "./features/sla/sla.index";
 import { teamsRouter } from "./features/teams/teams.index";
 import { ticketsRouter } from "./features/tickets/tickets.index";
 import { usersRouter } from "./features/users/users.index";
+import { webhooksRouter } from "./features/webhooks/webhooks.index";
 
 const API = "/api/v1";
 
@@ -92,7 +93,8 @@ export function createApp() {
     .route("/", attachmentsRouter)
     .route("/", mailRouter)
     .route("/", slaRouter)
-    .route("/", teamsRouter);
+    .route("/", teamsRouter)
+    .route("/", webhooksRouter);
   app.route(API, api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });

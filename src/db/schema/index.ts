@@ -1,4 +1,5 @@
 export * from "./audit";
+export * from "./channels";
 export * from "./kb";
 export * from "./mail";
 export * from "./search";
@@ -6,3 +7,4 @@ export * from "./sla";
 export * from "./teams";
 export * from "./tickets";
 export * from "./users";
+export * from "./webhooks";
