@@ -12,10 +12,10 @@ import type { TicketEvent, TicketEventConsumer } from "../../events/ticket-event
 import type { ServiceContext } from "../../lib/request-context";
 import type { Comment } from "../comments/comments.serialize";
 import type { Ticket } from "../tickets/tickets.serialize";
-import { eventRowWhen, outboxEvent } from "../webhooks/webhooks.outbox";
+import { eventRowWhen, newDeliveries, outboxEvent } from "../webhooks/webhooks.outbox";
 
-/** Channels this ticket belongs to that take replies: the thread's channel, active, with an outbound URL. */
-const REPLYING_CHANNELS = sql`channel_threads ct JOIN channels c ON c.id = ct.channel_id AND c.active = 1 AND c.deleted_at IS NULL AND c.outbound_url IS NOT NULL`;
+/** The channel `c` of a thread `ct` takes replies: active, not deleted, with an outbound URL. */
+const REPLYING = sql`JOIN channels c ON c.id = ct.channel_id AND c.active = 1 AND c.deleted_at IS NULL AND c.outbound_url IS NOT NULL`;
 
 /** A reply the channel should carry: public, and written by staff (or a rule), not by the customer. */
 function isStaffReply(event: TicketEvent): event is Extract<TicketEvent, { type: "comment.created" }> {
@@ -26,10 +26,8 @@ function replyRows(ctx: ServiceContext, event: TicketEvent): BatchItem[] {
   if (!isStaffReply(event)) return [];
   const e = outboxEvent(ctx, event);
   return [
-    eventRowWhen(ctx.db, e, sql`EXISTS (SELECT 1 FROM ${REPLYING_CHANNELS} WHERE ct.ticket_id = ${event.ticket.id})`),
-    ctx.db.run(sql`INSERT OR IGNORE INTO webhook_deliveries (id, event_id, channel_id, type, include_internal, status, attempts, next_attempt_at, created_at, updated_at)
-      SELECT 'msg_' || lower(hex(randomblob(16))), e.id, c.id, e.type, 0, 'pending', 0, ${e.createdAt}, ${e.createdAt}, ${e.createdAt}
-      FROM webhook_events e JOIN ${REPLYING_CHANNELS} ON ct.ticket_id = e.ticket_id WHERE e.id = ${e.id}`),
+    eventRowWhen(ctx.db, e, sql`EXISTS (SELECT 1 FROM channel_threads ct ${REPLYING} WHERE ct.ticket_id = ${event.ticket.id})`),
+    newDeliveries(ctx.db, e.createdAt, { webhookId: sql`NULL`, channelId: sql`c.id`, includeInternal: sql`0` }, sql`FROM webhook_events e JOIN channel_threads ct ON ct.ticket_id = e.ticket_id ${REPLYING} WHERE e.id = ${e.id}`),
   ];
 }
 

@@ -1,4 +1,5 @@
-import { sql } from "drizzle-orm";
+import { and, inArray, sql } from "drizzle-orm";
+import { webhookDeliveries, webhookEvents } from "../../db/schema";
 import type { ServiceContext } from "../../lib/request-context";
 import { requeueOverdueDeliveries } from "./webhooks.outbox";
 
@@ -16,9 +17,9 @@ export async function runWebhookHousekeeping(ctx: ServiceContext) {
   const before = new Date(ctx.now.getTime() - DELIVERY_RETENTION_DAYS * 86_400_000).toISOString();
   const old = sql`SELECT id FROM webhook_events WHERE created_at < ${before} ORDER BY created_at LIMIT ${PURGE_BATCH}`;
   const [deliveries, events] = await ctx.db.batch([
-    ctx.db.run(sql`DELETE FROM webhook_deliveries WHERE event_id IN (${old}) AND status IN ('delivered', 'failed')`),
+    ctx.db.delete(webhookDeliveries).where(and(sql`${webhookDeliveries.eventId} IN (${old})`, inArray(webhookDeliveries.status, ["delivered", "failed"]))),
     // An event goes once none of its deliveries is left (one still retrying keeps it).
-    ctx.db.run(sql`DELETE FROM webhook_events WHERE id IN (${old}) AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.id)`),
+    ctx.db.delete(webhookEvents).where(sql`${webhookEvents.id} IN (${old}) AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = ${webhookEvents.id})`),
   ]);
   return { job: "webhooks", requeued, deliveries_purged: deliveries.meta.changes, events_purged: events.meta.changes };
 }

@@ -7,9 +7,10 @@
  * deliveries. After commit their ids go to the WEBHOOKS queue (webhooks.delivery.ts sends them);
  * a lost queue send is repaired by the cron ({@link requeueOverdueDeliveries}).
  */
-import { and, asc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, inArray, is, lt, SQL, sql } from "drizzle-orm";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { createDb, type BatchItem, type Database } from "../../db/client";
-import { webhookDeliveries } from "../../db/schema";
+import { webhookDeliveries, webhookEvents } from "../../db/schema";
 import type { Bindings } from "../../env";
 import type { TicketEvent, TicketEventConsumer } from "../../events/ticket-events";
 import { newId } from "../../lib/ids";
@@ -27,6 +28,25 @@ const DUE = sql.raw(`status IN ('pending', 'retrying')`);
 
 /** A new delivery's id, made inside the INSERT … SELECT (one per endpoint); it is the Standard Webhooks `webhook-id`. */
 const NEW_DELIVERY_ID = sql.raw(`'msg_' || lower(hex(randomblob(16)))`);
+
+type Value = SQL | string | number | null;
+
+/**
+ * `INSERT OR IGNORE INTO <table> SELECT <one value per column> <rest>`: a fan-out decided inside the
+ * batch. Every column is named (the type checker insists), so the SELECT always lines up with the
+ * table's columns. A parameterised `db.run(sql)` cannot go in a drizzle D1 batch; an insert can.
+ */
+export function insertSelect<T extends SQLiteTable>(db: Database, table: T, values: { [K in keyof T["$inferSelect"]]: Value }, rest: SQL): BatchItem {
+  const columns = Object.keys(getTableColumns(table)) as (keyof T["$inferSelect"])[];
+  const list = sql.join(
+    columns.map((c) => {
+      const v = values[c];
+      return is(v, SQL) ? v : sql`${v}`;
+    }),
+    sql`, `,
+  );
+  return db.insert(table).select(sql`SELECT ${list} ${rest}`).onConflictDoNothing();
+}
 
 // One id per event object: every consumer of the same event (and a rule acting on it after
 // commit) names the same webhook event, so its rows are written once per endpoint.
@@ -62,8 +82,37 @@ export function outboxEvent(ctx: ServiceContext, event: TicketEvent): OutboxEven
 
 /** The event's row, written when `when` holds (someone receives it); a second writer of the same event is ignored. */
 export function eventRowWhen(db: Database, e: OutboxEvent, when: SQL): BatchItem {
-  return db.run(sql`INSERT OR IGNORE INTO webhook_events (id, type, ticket_id, payload, internal_payload, created_at)
-    SELECT ${e.id}, ${e.type}, ${e.ticketId}, ${e.payload}, ${e.internalPayload}, ${e.createdAt} WHERE ${when}`);
+  return insertSelect(db, webhookEvents, { id: e.id, type: e.type, ticketId: e.ticketId, payload: e.payload, internalPayload: e.internalPayload, createdAt: e.createdAt }, sql`WHERE ${when}`);
+}
+
+/** A new delivery of the event row `e` (aliased `e` in `rest`) to the endpoint `to`, due at once. */
+export function newDeliveries(db: Database, at: string, to: { webhookId: SQL; channelId: SQL; includeInternal: SQL }, rest: SQL): BatchItem {
+  const nothing = sql`NULL`;
+  return insertSelect(
+    db,
+    webhookDeliveries,
+    {
+      id: NEW_DELIVERY_ID,
+      eventId: sql`e.id`,
+      webhookId: to.webhookId,
+      channelId: to.channelId,
+      type: sql`e.type`,
+      includeInternal: to.includeInternal,
+      status: "pending",
+      attempts: 0,
+      lastStatusCode: nothing,
+      lastError: nothing,
+      lastResponse: nothing,
+      durationMs: nothing,
+      nextAttemptAt: at,
+      cycleStartedAt: nothing,
+      claimedAt: nothing,
+      deliveredAt: nothing,
+      createdAt: at,
+      updatedAt: at,
+    },
+    rest,
+  );
 }
 
 /** A webhook that may receive this event: active, not deleted, and allowed to see it. */
@@ -71,9 +120,7 @@ const receives = (e: OutboxEvent) => sql`w.active = 1 AND w.deleted_at IS NULL A
 
 /** Deliveries of the event row `e` to the webhooks `from` (SQL joining `w`) selects. */
 function deliveriesInsert(db: Database, e: OutboxEvent, from: SQL): BatchItem {
-  return db.run(sql`INSERT OR IGNORE INTO webhook_deliveries (id, event_id, webhook_id, type, include_internal, status, attempts, next_attempt_at, created_at, updated_at)
-    SELECT ${NEW_DELIVERY_ID}, e.id, w.id, e.type, w.include_internal, 'pending', 0, ${e.createdAt}, ${e.createdAt}, ${e.createdAt}
-    FROM webhook_events e ${from} WHERE e.id = ${e.id} AND ${receives(e)}`);
+  return newDeliveries(db, e.createdAt, { webhookId: sql`w.id`, channelId: sql`NULL`, includeInternal: sql`w.include_internal` }, sql`FROM webhook_events e ${from} WHERE e.id = ${e.id} AND ${receives(e)}`);
 }
 
 /** Rows for every active webhook subscribed to the event's type (the outbox consumer). */
