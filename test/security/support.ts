@@ -98,6 +98,9 @@ export async function buildWorld() {
   const draftArticle = await article({ title: `Draft ${secret.draftArticle}`, body: secret.draftArticle, status: "draft" });
   const category = await ok(api("POST", "/api/v1/kb/categories", { token: agent.token, body: { name: canaryWord("cat") } }));
 
+  // An integration, switched off so that nothing is sent while the sweeps run.
+  const webhook = await ok(api("POST", "/api/v1/webhooks", { token: admin.token, body: { url: "https://hooks.example.com/world", events: ["ticket.created"], active: false } }));
+
   const deactivated = await makeUser("admin");
   expect((await api("DELETE", `/api/v1/users/${deactivated.id}`, { token: admin.token })).status).toBe(204);
 
@@ -125,6 +128,7 @@ export async function buildWorld() {
     internalArticle,
     draftArticle,
     category,
+    webhook,
   };
 }
 
@@ -204,6 +208,8 @@ export function sampleBodies(w: World): Record<string, unknown> {
     "PUT /api/v1/users/{id}/skills": [{ skill: "printers", proficiency: 5 }],
     "PUT /api/v1/users/{id}/availability": { availability: "offline" },
     "PUT /api/v1/users/{id}/capacity": { max_open_tickets: 0 },
+    "POST /api/v1/webhooks": { url: "https://hooks.example.com/sweep", events: ["ticket.created"], active: false },
+    "PATCH /api/v1/webhooks/{id}": { description: unique },
   };
 }
 
