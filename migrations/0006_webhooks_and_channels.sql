@@ -19,6 +19,7 @@ CREATE TABLE `channel_messages` (
 	`thread_id` text NOT NULL,
 	`ticket_id` text NOT NULL,
 	`comment_id` text,
+	`sent_at` text,
 	`created_at` text NOT NULL,
 	FOREIGN KEY (`channel_id`) REFERENCES `channels`(`id`) ON UPDATE no action ON DELETE no action,
 	FOREIGN KEY (`ticket_id`) REFERENCES `tickets`(`id`) ON UPDATE no action ON DELETE no action,

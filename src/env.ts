@@ -61,6 +61,8 @@ export interface Variables {
   writeBookmark?: string;
   /** The authenticated caller; only set behind `requireAuth`. */
   actor: Actor;
+  /** The channel whose signature an inbound call carried; only set behind features/channels' signature check. */
+  channelId?: string;
 }
 
 export type AppEnv = { Bindings: Bindings; Variables: Variables };

@@ -80,6 +80,8 @@ export const channelMessages = sqliteTable(
     ticketId: text("ticket_id").notNull().references(() => tickets.id),
     /** Null when the message opened the ticket (its text is the description). */
     commentId: text("comment_id").references(() => comments.id),
+    /** When the channel says it was sent (`created_at` of the inbound call), if it said. */
+    sentAt: text("sent_at"),
     createdAt: text("created_at").notNull(),
   },
   (t) => [uniqueIndex("channel_messages_external_uq").on(t.channelId, t.externalId)],
