@@ -23,9 +23,11 @@ const PUBLIC = new Set([
   "GET /api/v1/kb/suggest",
   "GET /api/v1/kb/categories",
   "GET /api/v1/kb/categories/{id}",
+  // A channel's own calls: its signature is the credential (401 without one, whatever the token).
+  "POST /api/v1/channels/{id}/inbound",
 ]);
-/** Routes that never look at a bearer token (the refresh token in the body is their credential). */
-const NO_BEARER = new Set(["POST /api/v1/auth/register", "POST /api/v1/auth/login", "POST /api/v1/auth/refresh", "POST /api/v1/auth/logout"]);
+/** Routes that never look at a bearer token (the refresh token in the body, or a channel's signature, is their credential). */
+const NO_BEARER = new Set(["POST /api/v1/auth/register", "POST /api/v1/auth/login", "POST /api/v1/auth/refresh", "POST /api/v1/auth/logout", "POST /api/v1/channels/{id}/inbound"]);
 
 const CUSTOMER = new Set([
   ...PUBLIC,

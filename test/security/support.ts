@@ -1,5 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
+import { Webhook } from "standardwebhooks";
 import { expect } from "vitest";
 import { attachments } from "../../src/db/schema";
 import { attachmentKey, storeBytes } from "../../src/features/attachments/attachments.service";
@@ -100,6 +101,7 @@ export async function buildWorld() {
 
   // An integration, switched off so that nothing is sent while the sweeps run.
   const webhook = await ok(api("POST", "/api/v1/webhooks", { token: admin.token, body: { url: "https://hooks.example.com/world", events: ["ticket.created"], active: false } }));
+  const channel = await ok(api("POST", "/api/v1/channels", { token: admin.token, body: { kind: "phone", name: canaryWord("line") } }));
 
   const deactivated = await makeUser("admin");
   expect((await api("DELETE", `/api/v1/users/${deactivated.id}`, { token: admin.token })).status).toBe(204);
@@ -129,6 +131,7 @@ export async function buildWorld() {
     draftArticle,
     category,
     webhook,
+    channel,
   };
 }
 
@@ -210,7 +213,21 @@ export function sampleBodies(w: World): Record<string, unknown> {
     "PUT /api/v1/users/{id}/capacity": { max_open_tickets: 0 },
     "POST /api/v1/webhooks": { url: "https://hooks.example.com/sweep", events: ["ticket.created"], active: false },
     "PATCH /api/v1/webhooks/{id}": { description: unique },
+    "POST /api/v1/channels": { kind: "api", name: unique },
+    "PATCH /api/v1/channels/{id}": { name: unique },
+    "POST /api/v1/channels/{id}/inbound": { external_id: unique, thread_id: unique, from: { external_id: unique, name: "n" }, text: "hello" },
   };
+}
+
+/**
+ * The Standard Webhooks headers the world's channel signs a raw body with, for its inbound route
+ * (whose credential is that signature): hostile bodies then meet the body checks, not the signature check.
+ */
+export function channelSignature(w: World, o: { key: string }, raw: string): Record<string, string> {
+  if (o.key !== "POST /api/v1/channels/{id}/inbound") return {};
+  const id = `msg_${canaryWord("s")}`;
+  const at = new Date();
+  return { "webhook-id": id, "webhook-timestamp": String(Math.floor(at.getTime() / 1000)), "webhook-signature": new Webhook(w.channel.secret).sign(id, at, raw) };
 }
 
 /** Sends one operation: a JSON sample body for writes that take one, a WebSocket upgrade for live routes. */

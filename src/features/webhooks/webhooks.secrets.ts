@@ -59,5 +59,7 @@ export async function signingSecrets(
 ): Promise<string[]> {
   const current = await openSecret(env, ownerId, row.secret);
   if (!row.previousSecret || !row.previousSecretExpiresAt || Date.parse(row.previousSecretExpiresAt) <= now.getTime()) return [current];
-  return [current, await openSecret(env, ownerId, row.previousSecret)];
+  // One sealed under a former key (the pepper changed) is past use; the current secret still signs.
+  const previous = await openSecret(env, ownerId, row.previousSecret).catch(() => null);
+  return previous ? [current, previous] : [current];
 }
