@@ -269,4 +269,4 @@ export async function attachmentRow(id: string) {
 export { attachmentKey, type TestUser };
 
 /** A sweep makes hundreds to thousands of calls; on a shared 2-core machine that can take minutes. */
-export const SWEEP_MS = 180_000;
+export const SWEEP_MS = 300_000;
