@@ -7,6 +7,7 @@ import { deliverWebhooks, WEBHOOKS_QUEUE } from "./features/webhooks/webhooks.de
 
 export { AgentsFeed } from "./agents-feed/agents-feed";
 export { TicketRoom } from "./ticket-room/ticket-room";
+export { UserSessions } from "./user-sessions/user-sessions";
 
 const app = createApp();
 

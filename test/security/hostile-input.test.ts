@@ -26,6 +26,8 @@ const slotIds: Record<string, string> = {
   "/api/v1/webhooks/{id}": w.webhook.id,
   "/api/v1/channels/{id}": w.channel.id,
   "/api/v1/channels/{id}/inbound": w.channel.id,
+  "/api/v1/ticket-fields/{id}": w.hiddenField.id,
+  "/api/v1/ticket-statuses/{id}": w.ticketStatus.id,
 };
 const pathOf = (o: Operation) => fill(o.path, { id: slotIds[o.path] ?? w.ta.id, comment_id: w.publicReply.id, kind: "reply", name: "high" });
 /** The owner of what the path names (B's saved search is only B's to change). */
