@@ -2,11 +2,12 @@
  * The one serializer of events for webhooks and channels: `data` of a delivery is the event itself
  * (every member but `type`), generic over the TicketEvent union, so a new event type is delivered
  * with no code here. What a webhook without include_internal must not get is stripped in one place:
- * internal events (an internal note, an escalation, a routing decision) are not sent at all, and a
- * ticket is shown as its requester may see it.
+ * internal events (an internal note, an escalation, a routing decision) are not sent at all, and the
+ * ticket and its changes are shown as the requester may see them (custom fields that are not
+ * customer_visible left out, as on the customer's socket); a change of such fields alone is not sent.
  */
+import { customerChanges, customerTicket } from "../../domain/custom-fields";
 import type { TicketEvent } from "../../events/ticket-events";
-import type { Ticket } from "../tickets/tickets.serialize";
 
 /** An event only staff may know of: it carries an internal note, or it was marked internal by the change that made it. */
 export function isInternalEvent(event: TicketEvent): boolean {
@@ -14,22 +15,20 @@ export function isInternalEvent(event: TicketEvent): boolean {
   return "comment" in event && event.comment.internal;
 }
 
-/**
- * A ticket as its requester sees it. Today that is the whole wire ticket; fields only staff may see
- * (custom fields that are not customer_visible) are removed here when they exist.
- */
-export function publicTicket(ticket: Ticket): Ticket {
-  return ticket;
-}
-
 /** `data` of the event for a webhook with or without include_internal; null: not for that webhook. */
 export function eventData(event: TicketEvent, includeInternal: boolean): Record<string, unknown> | null {
   if (!includeInternal && isInternalEvent(event)) return null;
+  const visible = event.customer_fields ?? [];
   const data: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(event)) {
-    if (key === "type") continue;
-    data[key] = key === "ticket" && !includeInternal ? publicTicket(value as Ticket) : value;
+    if (key === "type" || key === "customer_fields") continue;
+    if (includeInternal) data[key] = value;
+    else if (key === "ticket") data[key] = customerTicket(value as { custom_fields: Record<string, never> }, visible);
+    else if (key === "changes") data[key] = customerChanges(value as Record<string, unknown>, visible);
+    else data[key] = value;
   }
+  const changes = "changes" in event ? event.changes : null;
+  if (!includeInternal && changes && Object.keys(changes).length && !Object.keys(data.changes as object).length) return null;
   return data;
 }
 
