@@ -248,6 +248,27 @@ describe("webhook deliveries (real queue consumer, real local receiver)", () => 
     expect(outRows).toHaveLength(1);
   });
 
+  it("custom fields not visible to customers go only to include_internal webhooks; a change of only such fields is not sent to the others", async () => {
+    const t = hookEnv();
+    const shown = await call(t.env, "POST", "/api/v1/ticket-fields", { token: s.admin.token, body: { key: `product_${Date.now()}`, label: "Product", type: "text", customer_visible: true } });
+    const hidden = await call(t.env, "POST", "/api/v1/ticket-fields", { token: s.admin.token, body: { key: `risk_${Date.now()}`, label: "Risk", type: "integer" } });
+    expect([shown.status, hidden.status]).toEqual([201, 201]);
+    const outside = await webhookOn(t.env, { events: ["ticket.created", "ticket.updated"] }, "outside-cf");
+    const inside = await webhookOn(t.env, { events: ["ticket.created", "ticket.updated"], include_internal: true }, "inside-cf");
+    const created = await call(t.env, "POST", "/api/v1/tickets", { token: s.agent.token, body: { subject: "cf", description: "d", custom_fields: { [shown.body.key]: "widget", [hidden.body.key]: 97 } } });
+    expect(created.status).toBe(201);
+    expect((await call(t.env, "PATCH", `/api/v1/tickets/${created.body.id}`, { token: s.agent.token, body: { custom_fields: { [hidden.body.key]: 98 } } })).status).toBe(200);
+    await drain(t.enqueued, t.env);
+    await vi.waitFor(async () => expect(await inside.received()).toHaveLength(2), { timeout: 15_000, interval: 200 });
+    const out = bodies(await outside.received());
+    expect(out.map((b) => b.type)).toEqual(["ticket.created"]);
+    expect(out[0].data.ticket.custom_fields).toEqual({ [shown.body.key]: "widget" });
+    expect(JSON.stringify(out)).not.toContain(hidden.body.key);
+    const inn = bodies(await inside.received());
+    expect(inn.find((b) => b.type === "ticket.created").data.ticket.custom_fields).toEqual({ [shown.body.key]: "widget", [hidden.body.key]: 97 });
+    expect(inn.find((b) => b.type === "ticket.updated").data.changes).toEqual({ [`custom_fields.${hidden.body.key}`]: [97, 98] });
+  });
+
   it("a change that rolls back leaves no webhook event, no delivery and sends nothing", async () => {
     const t = hookEnv();
     const hook = await webhookOn(t.env, { events: ["ticket.created", "comment.created"] });
