@@ -27,6 +27,8 @@ export default defineConfig(async () => {
             EMAIL_MANIFEST: emailManifest,
             JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcdef",
             PASSWORD_PEPPER: "test-pepper",
+            // Tests send webhooks to a local receiver (test/global-setup.mjs); the SSRF tests turn it off in their env.
+            WEBHOOKS_ALLOW_LOCAL: "true",
           },
         },
       }),
@@ -35,6 +37,7 @@ export default defineConfig(async () => {
       // The web app's own tests run in Node (web/vitest.config.ts) and Chromium (web/e2e).
       include: ["test/**/*.test.ts"],
       setupFiles: ["./test/apply-migrations.ts"],
+      globalSetup: ["./test/global-setup.mjs"],
       testTimeout: 30_000,
     },
   };

@@ -1,7 +1,7 @@
 // `npm run test:e2e`: the browser tests (web/e2e, Playwright in Debian's Chromium) against `npm start`
 // on a free port with a fresh state directory, so they never touch your local demo.
 //
-//   E2E_PORTS=8752-8759 (where to look for free ports: the server's and its inspector's)
+//   E2E_PORTS=8752-8759 (where to look for free ports: the server's, its inspector's and its webhook receiver's)
 //   E2E_BASE_URL=http://…  (test a server that is already running instead; it must hold the demo seed;
 //                          E2E_SERVER_LOG=<its output> for the tests that read mail it sent)
 //   E2E_CONFIG=web/e2e/screenshots.config.ts (another Playwright config: `npm run screenshots`)
@@ -42,9 +42,9 @@ function run(cmd, args, env) {
 }
 
 async function startServer() {
-  const [port, inspector] = await freePorts(2);
+  const [port, inspector, receiver] = await freePorts(3);
   const state = mkdtempSync(path.join(os.tmpdir(), "edgedesk-e2e-"));
-  const server = run(process.execPath, ["scripts/start.mjs"], { PORT: String(port), INSPECTOR_PORT: String(inspector), PERSIST_TO: state, SKIP_WEB_BUILD: "1" });
+  const server = run(process.execPath, ["scripts/start.mjs"], { PORT: String(port), INSPECTOR_PORT: String(inspector), RECEIVER_PORT: String(receiver), PERSIST_TO: state, SKIP_WEB_BUILD: "1" });
   // The server's output as a file the tests read: wrangler logs where it saved each mail it "sent".
   const logFile = path.join(state, "server.log");
   server.stdout.on("data", (c) => appendFileSync(logFile, c));

@@ -27,6 +27,8 @@ import { helpCentreRouter } from "./features/help-centre/help-centre.index";
 import { notFoundPage } from "./features/help-centre/help-centre.handlers";
 import { securityHeaders } from "./features/web/web.security";
 import { staticFile, webRouter } from "./features/web/web.index";
+import { webhooksRouter } from "./features/webhooks/webhooks.index";
+import { channelsRouter } from "./features/channels/channels.index";
 
 const API = "/api/v1";
 
@@ -80,8 +82,9 @@ export function createApp() {
   const app = new OpenAPIHono<AppEnv>();
   app.use("*", requestId(), securityHeaders);
   // The session first: even a refused body answers with the bookmark the client holds.
-  // File uploads carry their own, larger body cap (features/attachments); every other body has the JSON cap.
-  const isUpload = (c: Context<AppEnv>) => c.req.method === "POST" && c.req.path.endsWith("/attachments");
+  // File uploads and channel messages (files as base64) carry their own, larger body caps
+  // (features/attachments, features/channels); every other body has the JSON cap.
+  const isUpload = (c: Context<AppEnv>) => c.req.method === "POST" && (c.req.path.endsWith("/attachments") || /^\/api\/v1\/channels\/[^/]+\/inbound$/.test(c.req.path));
   app.use(`${API}/*`, dbSession, except(isUpload, limitBody), requireJson((path) => path.endsWith("/attachments")));
 
   app.route("/", healthRouter);
@@ -99,7 +102,9 @@ export function createApp() {
     .route("/", mailRouter)
     .route("/", slaRouter)
     .route("/", teamsRouter)
-    .route("/", fieldsRouter);
+    .route("/", fieldsRouter)
+    .route("/", webhooksRouter)
+    .route("/", channelsRouter);
   app.route(API, api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
