@@ -42,7 +42,7 @@ test.describe("custom fields and statuses", () => {
     customer.on("websocket", (ws) => ws.on("framereceived", (f) => seen.push(String(f.payload))));
 
     // The portal form: the field customers may edit, not the one they may only see, not the staff-only one.
-    await signIn(customer, "/portal", "customer1@example.com", "/portal/new");
+    await signIn(customer, "/portal", "customer1@example.com", "/portal/tickets/new");
     await expect(customer.getByLabel("Order number")).toBeVisible();
     await expect(customer.getByLabel("Product")).toHaveCount(0);
     await expect(customer.getByText(`Risk note ${tag}`)).toHaveCount(0);
