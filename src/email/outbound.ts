@@ -16,7 +16,8 @@ import { findVisibleTicket } from "../features/tickets/tickets.service";
 import { buildMime, MAX_REFERENCES_SENT } from "./mime";
 import { outboundMessageId, replyAddress } from "./reply-token";
 import { mailSettings, type MailSettings } from "./settings";
-import { DEFAULT_TEMPLATES, renderHtml, renderText, type Template } from "./templates";
+import { flattenVars, renderHtml, renderText } from "../domain/templates";
+import { DEFAULT_TEMPLATES, type Template } from "./templates";
 
 /** The queue this module consumes (wrangler.toml). */
 export const OUTBOX_QUEUE = "edgedesk-outbox";
@@ -41,16 +42,6 @@ export const outboundRawKey = (id: string) => `mail/outbound/${id}.eml`;
 export async function templateFor(db: Database, kind: OutboundKind): Promise<Template> {
   const [row] = await db.select({ subject: emailTemplates.subject, body: emailTemplates.body }).from(emailTemplates).where(eq(emailTemplates.kind, kind)).limit(1);
   return row ?? DEFAULT_TEMPLATES[kind];
-}
-
-/** `{ticket: {number}}` → `{"ticket.number": …}`: the only names templates can reach. */
-function flattenVars(data: Record<string, unknown>, prefix = "", out: Record<string, string> = {}): Record<string, string> {
-  for (const [key, value] of Object.entries(data)) {
-    const name = prefix ? `${prefix}.${key}` : key;
-    if (value !== null && typeof value === "object") flattenVars(value as Record<string, unknown>, name, out);
-    else if (value !== null && value !== undefined) out[name] = String(value);
-  }
-  return out;
 }
 
 /** In-Reply-To (the customer's latest mail, else our latest) and References (root + newest) of a ticket's thread. */
