@@ -15,6 +15,8 @@ import { authRouter } from "./features/auth/auth.index";
 import { healthRouter } from "./features/health/health.index";
 import { liveRouter } from "./features/live/live.index";
 import { mailRouter } from "./features/mail/mail.index";
+import { notificationsRouter } from "./features/notifications/notifications.index";
+import { rulesRouter } from "./features/rules/rules.index";
 import { kbRouter } from "./features/kb/kb.index";
 import { savedSearchesRouter } from "./features/saved-searches/saved-searches.index";
 import { searchRouter } from "./features/search/search.index";
@@ -92,7 +94,9 @@ export function createApp() {
     .route("/", attachmentsRouter)
     .route("/", mailRouter)
     .route("/", slaRouter)
-    .route("/", teamsRouter);
+    .route("/", teamsRouter)
+    .route("/", rulesRouter)
+    .route("/", notificationsRouter);
   app.route(API, api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });

@@ -46,6 +46,8 @@ export interface Bindings {
   MAX_ATTACHMENT_BYTES?: string;
   /** Automatic mails to one address per hour (default 5). */
   AUTO_MAILS_PER_SENDER_PER_HOUR?: string;
+  /** Where people open the app (`{{ticket.url}}` in rule texts and notification mail); default the local demo's. */
+  PUBLIC_URL?: string;
 }
 
 /** Per-request context variables, set by middleware. */

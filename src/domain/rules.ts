@@ -44,6 +44,12 @@ export const MAX_NOTIFY_USERS = 50;
 /** API.md: "a chain stops after 10 steps". */
 export const MAX_TRIGGER_CHAIN = 10;
 
+/** A rule as history and events name it (`rule: {id, name}`, the actor being the system). */
+export interface RuleRef {
+  id: string;
+  name: string;
+}
+
 // ---------------------------------------------------------------- the ticket and the change as rules see them
 
 /** The ticket's fields a rule reads (wire names). */
@@ -708,9 +714,11 @@ export function fieldChanges(edit: FieldEdit, ticket: RuleTicket): Record<string
 // ---------------------------------------------------------------- the loop guard
 
 export interface ChainState {
-  /** Triggers that fired for the original change (each at most once). */
+  /** Triggers that changed the ticket for the original change (each at most once). */
   fired: ReadonlySet<string>;
-  /** Firings so far. */
+  /** Triggers that ran and changed nothing (they had nothing to do, or failed): not run again, and no loop. */
+  spent?: ReadonlySet<string>;
+  /** Triggers run so far. */
   steps: number;
 }
 
@@ -725,7 +733,7 @@ export type ChainStep<R> = { kind: "fire"; rule: R } | { kind: "stop"; reason: "
  */
 export function nextInChain<R extends EvaluableRule & { id: string }>(triggers: readonly R[], chain: ChainState, s: Situation): ChainStep<R> {
   for (const rule of triggers) {
-    if (!matches(rule.conditions, s)) continue;
+    if (chain.spent?.has(rule.id) || !matches(rule.conditions, s)) continue;
     if (chain.fired.has(rule.id)) {
       if (Object.keys(fieldChanges(planActions(rule.actions, s.after).edit, s.after)).length) return { kind: "stop", reason: "loop", rule };
       continue;

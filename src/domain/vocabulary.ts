@@ -64,8 +64,8 @@ export const INBOUND_STATUSES = [
 ] as const;
 export type InboundStatus = (typeof INBOUND_STATUSES)[number];
 
-/** `rule`: a rule's send_email action; `notification`: a notification a user asked to get by mail. */
-export const OUTBOUND_KINDS = ["ticket_created", "reply", "ticket_resolved", "rule", "notification"] as const;
+/** `action`: a rule's or a macro's send_email action; `notification`: a notification a user asked to get by mail. */
+export const OUTBOUND_KINDS = ["ticket_created", "reply", "ticket_resolved", "action", "notification"] as const;
 export type OutboundKind = (typeof OUTBOUND_KINDS)[number];
 export const OUTBOUND_STATUSES = ["pending", "sending", "sent", "failed", "suppressed", "bounced"] as const;
 export type OutboundStatus = (typeof OUTBOUND_STATUSES)[number];

@@ -23,8 +23,8 @@ export const TEMPLATE_VARIABLES: Record<OutboundKind, readonly string[]> = {
   ticket_created: COMMON,
   reply: [...COMMON, "comment.body", "agent.name"],
   ticket_resolved: COMMON,
-  // A rule's send_email action: its subject and body, filled for the ticket when the rule fired.
-  rule: [...COMMON, "mail.subject", "mail.body"],
+  // A rule's or macro's send_email action: its subject and body, filled for the ticket when it ran.
+  action: [...COMMON, "mail.subject", "mail.body"],
   // A notification sent by mail (the user's preference): its title and text.
   notification: [...COMMON, "notification.title", "notification.body", "ticket.url"],
 };
@@ -56,7 +56,7 @@ export const DEFAULT_TEMPLATES: Record<OutboundKind, Template> = {
       "{{support.name}}",
     ].join("\n"),
   },
-  rule: { subject: "{{mail.subject}}", body: "{{mail.body}}" },
+  action: { subject: "{{mail.subject}}", body: "{{mail.body}}" },
   notification: {
     subject: "{{notification.title}}",
     body: ["{{notification.body}}", "", "{{ticket.url}}", "", "{{support.name}}"].join("\n"),

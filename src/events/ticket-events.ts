@@ -1,5 +1,6 @@
 import type { BatchItem } from "../db/client";
 import type { Actor } from "../domain/permissions";
+import type { RuleRef } from "../domain/rules";
 import type { SlaTarget } from "../domain/sla";
 import type { Comment } from "../features/comments/comments.serialize";
 import type { Ticket } from "../features/tickets/tickets.serialize";
@@ -13,7 +14,11 @@ import type { Ticket } from "../features/tickets/tickets.serialize";
 /** `{id, name, role}` of who caused an event; null for the system (cron, rules). */
 export type EventActor = Pick<Actor, "id" | "name" | "role"> | null;
 
-export type TicketEvent =
+/** Caused by a rule (API.md: events caused by a rule carry `rule: {id, name}`; the actor is null). */
+type ByRule = { rule?: RuleRef };
+
+export type TicketEvent = ByRule &
+  (
   | { type: "ticket.created"; ticket: Ticket; actor: EventActor }
   | { type: "ticket.updated"; ticket: Ticket; changes: Record<string, unknown>; version: number; actor: EventActor; internal: boolean }
   /** `internal`: part of an internal change (an escalation), so customers' sockets do not get it. */
@@ -23,7 +28,8 @@ export type TicketEvent =
   /** A running SLA target passed its due date (emitted by the SLA sweep, once per target). */
   | { type: "sla.breached"; ticket: Ticket; target: SlaTarget; actor: null }
   /** A running SLA target used 80 % of its time (emitted by the SLA sweep, once per target and cycle). */
-  | { type: "sla.at_risk"; ticket: Ticket; target: SlaTarget; actor: null };
+  | { type: "sla.at_risk"; ticket: Ticket; target: SlaTarget; actor: null }
+  );
 
 export type TicketEventType = TicketEvent["type"];
 
@@ -39,6 +45,8 @@ export interface TicketEventConsumer<Ctx> {
   name: string;
   inBatch?: (ctx: Ctx, event: TicketEvent) => BatchItem[];
   afterCommit?: (ctx: Ctx, event: TicketEvent) => Promise<void>;
+  /** After commit, once per write with all its events: work that judges one change as a whole (triggers). */
+  afterWrite?: (ctx: Ctx, events: TicketEvent[]) => Promise<void>;
 }
 
 export const eventActor = (actor: Actor | null): EventActor => (actor ? { id: actor.id, name: actor.name, role: actor.role } : null);

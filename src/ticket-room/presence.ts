@@ -85,7 +85,7 @@ export function roomMessage(event: TicketEvent, audience: Audience): ServerMessa
   switch (event.type) {
     case "ticket.updated":
       if (event.internal && !staff) return null;
-      return { type: "ticket.updated", ticket: event.ticket, changes: event.changes, version: event.version, actor: event.actor };
+      return { type: "ticket.updated", ticket: event.ticket, changes: event.changes, version: event.version, actor: event.actor, ...(staff && event.rule ? { rule: event.rule } : {}) };
     case "ticket.assigned":
       if (event.internal && !staff) return null;
       return { type: "ticket.assigned", ticket: event.ticket, assignee_id: event.assignee_id };

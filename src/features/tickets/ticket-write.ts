@@ -91,6 +91,8 @@ function historyRows(ctx: ServiceContext, ticket: TicketRow, entries: HistoryEnt
       ticketId: ticket.id,
       type: e.type,
       actorId: ctx.actor?.id ?? null,
+      ruleId: ctx.rule?.id ?? null,
+      ruleName: ctx.rule?.name ?? null,
       at,
       version: ticket.version,
       changes: e.changes,
@@ -107,17 +109,13 @@ function consumerRows(ctx: ServiceContext, events: TicketEvent[]): BatchItem[] {
 
 /** The consumers' after-commit work; the request does not wait for it when it can hand it off. */
 export function publish(ctx: ServiceContext, events: TicketEvent[]): Promise<void> {
-  const runs = events.flatMap((event) =>
-    ctx.consumers.flatMap((c) =>
-      c.afterCommit
-        ? [
-            c.afterCommit(ctx, event).catch((err: unknown) => {
-              console.error(JSON.stringify({ event: "ticket_event_consumer_failed", consumer: c.name, type: event.type, error: String(err) }));
-            }),
-          ]
-        : [],
-    ),
-  );
+  const failed = (c: { name: string }, type: string) => (err: unknown) => {
+    console.error(JSON.stringify({ event: "ticket_event_consumer_failed", consumer: c.name, type, error: String(err) }));
+  };
+  const runs = [
+    ...events.flatMap((event) => ctx.consumers.flatMap((c) => (c.afterCommit ? [c.afterCommit(ctx, event).catch(failed(c, event.type))] : []))),
+    ...(events.length ? ctx.consumers.flatMap((c) => (c.afterWrite ? [c.afterWrite(ctx, events).catch(failed(c, events.map((e) => e.type).join(",")))] : [])) : []),
+  ];
   const work = Promise.all(runs).then(() => {});
   if (ctx.waitUntil) {
     ctx.waitUntil(work);
@@ -134,7 +132,8 @@ export function publish(ctx: ServiceContext, events: TicketEvent[]): Promise<voi
 export async function writeTicket(ctx: ServiceContext, write: TicketWrite): Promise<WriteOutcome> {
   const row = write.kind === "create" ? write.row : write.after;
   const ticket = toTicket(row, write.requester, ctx.now);
-  const events = write.events?.(ticket) ?? [];
+  const rule = ctx.rule;
+  const events = (write.events?.(ticket) ?? []).map((e): TicketEvent => (rule ? { ...e, rule } : e));
   const items: BatchItem[] = [];
   if (write.kind === "create") {
     items.push(...(write.prerequisites ?? []), ctx.db.insert(tickets).values(row), ...tagWrites(ctx, row.id, row.tags, false));
