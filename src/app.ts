@@ -14,6 +14,8 @@ import { auditRouter } from "./features/audit/audit.index";
 import { authRouter } from "./features/auth/auth.index";
 import { healthRouter } from "./features/health/health.index";
 import { liveRouter } from "./features/live/live.index";
+import { bulkRouter } from "./features/bulk/bulk.index";
+import { macrosRouter } from "./features/macros/macros.index";
 import { mailRouter } from "./features/mail/mail.index";
 import { notificationsRouter } from "./features/notifications/notifications.index";
 import { rulesRouter } from "./features/rules/rules.index";
@@ -85,6 +87,8 @@ export function createApp() {
   const api = createRouter()
     .route("/", authRouter)
     .route("/", usersRouter)
+    // Before the tickets router: POST /tickets/bulk is no ticket id.
+    .route("/", bulkRouter)
     .route("/", ticketsRouter)
     .route("/", liveRouter)
     .route("/", auditRouter)
@@ -96,6 +100,7 @@ export function createApp() {
     .route("/", slaRouter)
     .route("/", teamsRouter)
     .route("/", rulesRouter)
+    .route("/", macrosRouter)
     .route("/", notificationsRouter);
   app.route(API, api);
 
