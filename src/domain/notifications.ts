@@ -17,20 +17,13 @@ export interface Channels {
 }
 
 /**
- * Without a saved preference: everything in the app; by mail what needs a person soon (a ticket
- * handed to them, a mention, a breach). Customers get no notification mail by default: the reply
- * and the resolution already reach them as mail of their own.
+ * Without a saved preference everything shows in the app and nothing comes by mail: mail is what
+ * people opt into per type (a helpdesk's notices are many). Customers' replies and resolutions
+ * reach them as mail of their own anyway.
  */
-export const DEFAULT_CHANNELS: Record<NotificationType, Channels> = {
-  assigned: { in_app: true, email: true },
-  requester_replied: { in_app: true, email: false },
-  mentioned: { in_app: true, email: true },
-  sla_at_risk: { in_app: true, email: false },
-  sla_breached: { in_app: true, email: true },
-  rule: { in_app: true, email: false },
-  agent_replied: { in_app: true, email: false },
-  ticket_resolved: { in_app: true, email: false },
-};
+export const DEFAULT_CHANNELS: Record<NotificationType, Channels> = Object.fromEntries(
+  NOTIFICATION_TYPES.map((t) => [t, { in_app: true, email: false }]),
+) as Record<NotificationType, Channels>;
 
 export const isNotificationType = (t: string): t is NotificationType => (NOTIFICATION_TYPES as readonly string[]).includes(t);
 

@@ -25,6 +25,8 @@ export const notifications = sqliteTable(
     index("notifications_user_created_idx").on(t.userId, t.createdAt, t.id),
     // `?unread=true` and "mark all read" touch unread rows only.
     index("notifications_user_unread_idx").on(t.userId, t.createdAt, t.id).where(sql`read_at IS NULL`),
+    // A deleted ticket takes its notifications with it (they quote it).
+    index("notifications_ticket_idx").on(t.ticketId),
     // Housekeeping drops read notifications past their retention, oldest first.
     index("notifications_read_idx").on(t.readAt).where(sql`read_at IS NOT NULL`),
   ],

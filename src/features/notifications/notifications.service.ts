@@ -206,10 +206,26 @@ export function notificationsOf(event: TicketEvent): NotificationPlan[] {
 // The rows of an event, remembered from the batch for its after-commit push (the write hands both the same event).
 const planned = new WeakMap<TicketEvent, string[]>();
 
+/**
+ * A deleted ticket is 404 for everyone: the notifications that quote it go in the same batch, and
+ * their recipients' unread counters drop by the unread ones among them.
+ */
+function forgetTicket(ctx: ServiceContext, ticketId: string): BatchItem[] {
+  const unreadOf = sql`SELECT count(*) FROM notifications n WHERE n.ticket_id = ${ticketId} AND n.user_id = ${notificationCounters.userId} AND n.read_at IS NULL`;
+  return [
+    ctx.db
+      .update(notificationCounters)
+      .set({ unread: sql`max(0, ${notificationCounters.unread} - (${unreadOf}))` })
+      .where(inArray(notificationCounters.userId, ctx.db.select({ id: notifications.userId }).from(notifications).where(and(eq(notifications.ticketId, ticketId), isNull(notifications.readAt))))),
+    ctx.db.delete(notifications).where(eq(notifications.ticketId, ticketId)),
+  ];
+}
+
 /** The notifications consumer of ticket events (src/events/consumers.ts). */
 export const notificationsConsumer: TicketEventConsumer<ServiceContext> = {
   name: "notifications",
   inBatch: (ctx, event) => {
+    if (event.type === "ticket.deleted") return forgetTicket(ctx, event.ticket_id);
     const writes = notificationsOf(event).map((plan) => notificationWrites(ctx, plan)).filter((w) => w.items.length);
     if (writes.length) planned.set(event, writes.map((w) => w.base));
     return writes.flatMap((w) => w.items);
