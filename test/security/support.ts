@@ -98,6 +98,15 @@ export async function buildWorld() {
   const draftArticle = await article({ title: `Draft ${secret.draftArticle}`, body: secret.draftArticle, status: "draft" });
   const category = await ok(api("POST", "/api/v1/kb/categories", { token: agent.token, body: { name: canaryWord("cat") } }));
 
+  // Automation: a trigger and a shared macro to name in slots (customers may reach neither).
+  const rule = await ok(
+    api("POST", "/api/v1/rules", {
+      token: admin.token,
+      body: { name: canaryWord("rule"), kind: "trigger", conditions: { all: [{ field: "subject", operator: "contains", value: canaryWord("never") }] }, actions: [{ type: "add_tags", value: ["swept"] }] },
+    }),
+  );
+  const sharedMacro = await ok(api("POST", "/api/v1/macros", { token: manager.token, body: { name: canaryWord("macro"), scope: "shared", actions: [{ type: "add_tags", value: ["swept"] }] } }));
+
   const deactivated = await makeUser("admin");
   expect((await api("DELETE", `/api/v1/users/${deactivated.id}`, { token: admin.token })).status).toBe(204);
 
@@ -125,6 +134,8 @@ export async function buildWorld() {
     internalArticle,
     draftArticle,
     category,
+    rule,
+    sharedMacro,
   };
 }
 
@@ -175,6 +186,9 @@ export function sampleBodies(w: World): Record<string, unknown> {
     "POST /api/v1/auth/login": { email: w.a.email, password: "password-123" },
     "POST /api/v1/auth/refresh": { refresh_token: "x".repeat(43) },
     "POST /api/v1/auth/logout": { refresh_token: "x".repeat(43) },
+    "POST /api/v1/auth/verify-email": { token: `${w.a.id}.zzzzzz.${"A".repeat(22)}` },
+    "POST /api/v1/auth/password-reset": { email: `${unique}@example.test` },
+    "POST /api/v1/auth/password-reset/confirm": { token: `${w.a.id}.zzzzzz.${"A".repeat(22)}`, password: "password-123" },
     "POST /api/v1/users": { name: "Mallory", email: `${unique}@example.test`, password: "password-123", role: "admin" },
     "PATCH /api/v1/users/{id}": { role: "admin" },
     "POST /api/v1/tickets": { subject: "s", description: "d" },
@@ -204,6 +218,14 @@ export function sampleBodies(w: World): Record<string, unknown> {
     "PUT /api/v1/users/{id}/skills": [{ skill: "printers", proficiency: 5 }],
     "PUT /api/v1/users/{id}/availability": { availability: "offline" },
     "PUT /api/v1/users/{id}/capacity": { max_open_tickets: 0 },
+    "POST /api/v1/rules": { name: unique, kind: "trigger", conditions: { all: [{ field: "status", operator: "is", value: "open" }] }, actions: [{ type: "add_tags", value: ["x"] }] },
+    "PATCH /api/v1/rules/{id}": { name: `${unique}2`, active: false },
+    "POST /api/v1/rules/{id}/test": { ticket_id: w.ta.id },
+    "POST /api/v1/macros": { name: unique, actions: [{ type: "add_tags", value: ["x"] }] },
+    "PATCH /api/v1/macros/{id}": { name: `${unique}2` },
+    "POST /api/v1/tickets/bulk": { ids: [w.ta.id], changes: { priority: "low" } },
+    "POST /api/v1/notifications/read": { all: true },
+    "PUT /api/v1/me/notification-preferences": { assigned: { in_app: true, email: false } },
   };
 }
 

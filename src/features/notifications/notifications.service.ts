@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, ne, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, isNull, ne, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { runBatch, type BatchItem } from "../../db/client";
 import { selectAllColumns } from "../../db/insert-select";
@@ -8,6 +8,7 @@ import { isStaff } from "../../domain/permissions";
 import type { StaffRole } from "../../domain/rules";
 import type { NotificationType } from "../../domain/vocabulary";
 import type { TicketEvent, TicketEventConsumer } from "../../events/ticket-events";
+import { mailSettings } from "../../email/settings";
 import { ticketUrl } from "../../lib/app-url";
 import { decodeCursor, encodeCursor, keysetPage, olderThan } from "../../lib/cursor";
 import { validation } from "../../lib/errors";
@@ -75,7 +76,7 @@ export function notificationWrites(ctx: ServiceContext, plan: NotificationPlan):
   const audience = CUSTOMER_NOTIFICATIONS.includes(plan.type) ? "customer" : "staff";
   const mail = {
     notification: { title: plan.title, body: plan.body },
-    ticket: plan.ticket ? { number: plan.ticket.number, subject: plan.ticket.subject, url: ticketUrl(ctx.env, plan.ticket.id, audience) } : {},
+    ticket: plan.ticket ? { number: plan.ticket.number, subject: plan.ticket.subject, url: ticketUrl(mailSettings(ctx.env).publicUrl, plan.ticket.id, audience) } : {},
   };
   const items: BatchItem[] = [];
   for (const who of recipientSets(plan)) {
@@ -113,6 +114,7 @@ export function notificationWrites(ctx: ServiceContext, plan: NotificationPlan):
                 selectAllColumns(outboundMessages, {
                   id: id("notify-"),
                   ticketId: sql`${plan.ticket.id}`,
+                  userId: users.id,
                   kind: sql`'notification'`,
                   automatic: sql`1`,
                   toAddress: users.email,
@@ -125,7 +127,8 @@ export function notificationWrites(ctx: ServiceContext, plan: NotificationPlan):
                 }),
               )
               .from(users)
-              .where(and(where, wants("email", plan.type))),
+              // No mail to an address its account has not proven (issue 9).
+              .where(and(where, isNotNull(users.emailVerifiedAt), wants("email", plan.type))),
           )
           .onConflictDoNothing(),
       );

@@ -127,7 +127,7 @@ function varsFor(ctx: ServiceContext, t: Ticket, assignee: Person | null, applie
       category: t.category ?? "",
       channel: t.channel,
       tags: t.tags,
-      url: ticketUrl(ctx.env, t.id, audience === "staff" ? "staff" : "customer"),
+      url: ticketUrl(mailSettings(ctx.env).publicUrl, t.id, audience === "staff" ? "staff" : "customer"),
     },
     requester: { name: t.requester.name, email: t.requester.email },
     assignee: { name: assignee?.name ?? "", email: assignee?.email ?? "" },

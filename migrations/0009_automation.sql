@@ -25,6 +25,7 @@ CREATE TABLE `notifications` (
 --> statement-breakpoint
 CREATE INDEX `notifications_user_created_idx` ON `notifications` (`user_id`,`created_at`,`id`);--> statement-breakpoint
 CREATE INDEX `notifications_user_unread_idx` ON `notifications` (`user_id`,`created_at`,`id`) WHERE read_at IS NULL;--> statement-breakpoint
+CREATE INDEX `notifications_ticket_idx` ON `notifications` (`ticket_id`);--> statement-breakpoint
 CREATE INDEX `notifications_read_idx` ON `notifications` (`read_at`) WHERE read_at IS NOT NULL;--> statement-breakpoint
 CREATE TABLE `macros` (
 	`id` text PRIMARY KEY NOT NULL,
