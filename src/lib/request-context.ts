@@ -53,11 +53,11 @@ export function actorOf(ctx: ServiceContext): Actor {
  * src/contexts.ts lists, needs it. No `waitUntil`: a rule's own after-commit work is awaited by
  * whatever runs the rule, which is itself after-commit work or a cron run.
  */
-export function ruleContext(parent: ServiceContext, rule: RuleRef, options: { inTriggerChain?: boolean } = {}): ServiceContext {
+export function ruleContext(parent: ServiceContext, rule: RuleRef, options: { inTriggerChain?: boolean; now?: Date } = {}): ServiceContext {
   return {
     db: parent.db,
     env: parent.env,
-    now: parent.now,
+    now: options.now ?? parent.now,
     consumers: parent.consumers,
     actor: null,
     system: true,

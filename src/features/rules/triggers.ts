@@ -85,7 +85,7 @@ async function runTriggers(ctx: ServiceContext, events: TicketEvent[]): Promise<
     const step = nextInChain(triggers, { fired, spent, steps }, { before: change.before, after: current, event: change.event, now: ctx.now.toISOString(), calendar: null });
     if (step.kind === "done") return;
     if (step.kind === "stop") return recordStop(ctx, change.ticket.id, step, steps, fired, triggers);
-    const outcome = await fire(ctx, step.rule, change.ticket.id, change.event);
+    const outcome = await fire(ctx, step.rule, change.ticket.id, change.event, steps + 1);
     if (outcome === "gone") return;
     if (outcome === "nothing") spent.add(step.rule.id);
     else {
@@ -100,8 +100,9 @@ async function runTriggers(ctx: ServiceContext, events: TicketEvent[]): Promise<
  * "nothing" when the trigger did nothing (it would change nothing, or failed: its run says why);
  * "gone" when the ticket no longer exists.
  */
-async function fire(parent: ServiceContext, rule: LoadedRule, ticketId: string, event: RuleEvent): Promise<RuleTicket | "nothing" | "gone"> {
-  const ctx = ruleContext(parent, rule, { inTriggerChain: true });
+async function fire(parent: ServiceContext, rule: LoadedRule, ticketId: string, event: RuleEvent, step: number): Promise<RuleTicket | "nothing" | "gone"> {
+  // A millisecond per step after the change: what a trigger writes (a reply) comes after what set it off, in every list.
+  const ctx = ruleContext(parent, rule, { inTriggerChain: true, now: new Date(parent.now.getTime() + step) });
   const run = { id: newId(ctx.now.getTime()), ruleId: rule.id, ticketId };
   try {
     const found = await findVisibleTicket(ctx, ticketId);
@@ -126,7 +127,7 @@ async function fire(parent: ServiceContext, rule: LoadedRule, ticketId: string, 
 
 /** The chain stopped: said in the ticket's history (internal), in the name of the trigger that would have gone on. */
 async function recordStop(parent: ServiceContext, ticketId: string, step: Extract<ChainStep<LoadedRule>, { kind: "stop" }>, steps: number, fired: ReadonlySet<string>, triggers: readonly LoadedRule[]) {
-  const ctx = ruleContext(parent, step.rule, { inTriggerChain: true });
+  const ctx = ruleContext(parent, step.rule, { inTriggerChain: true, now: new Date(parent.now.getTime() + steps + 1) });
   const found = await findVisibleTicket(ctx, ticketId).catch(() => null);
   if (!found) return;
   const reason =
