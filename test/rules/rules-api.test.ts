@@ -1,11 +1,12 @@
 import { env } from "cloudflare:workers";
 import { like } from "drizzle-orm";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { outboundMessages } from "../../src/db/schema";
+import { notifications, outboundMessages, ruleRuns } from "../../src/db/schema";
 import { outboundRawKey } from "../../src/email/outbound";
 import { parseInbound } from "../../src/email/parse";
 import { api, db, expectProblem, makeStaff, makeUser } from "../helpers";
 import { mailEnv, runOutbox } from "../email/mail-helpers";
+import { tickReports } from "../sla/helpers";
 import { clearRules, commentsOf, makeRule, ok, rowOf, runsOf, settled, word } from "./support";
 
 let s: Awaited<ReturnType<typeof makeStaff>>;
@@ -196,5 +197,26 @@ describe("a rule's mail", () => {
     expect(raw).toMatch(/^Auto-Submitted: auto-replied/m);
     // Replies to it thread into the ticket, like any of its mail.
     expect(raw).toMatch(/^Reply-To: <support\+/m);
+  });
+});
+
+describe("housekeeping", () => {
+  it("drops rule runs after a month and read notifications after 90 days; unread ones stay", async () => {
+    // Near the real clock: the runs the tests above wrote (minutes old) stay, so the counts are exact.
+    const now = Date.now() + 86_400_000;
+    const old = new Date(now - 91 * 86_400_000).toISOString();
+    const agent = await makeUser("agent");
+    await db().insert(ruleRuns).values([
+      { id: "run-old", ruleId: "r", ticketId: "t", at: old, changes: {}, error: null },
+      { id: "run-new", ruleId: "r", ticketId: "t", at: new Date(now - 86_400_000).toISOString(), changes: {}, error: null },
+    ]);
+    await db().insert(notifications).values([
+      { id: "n-old-read", userId: agent.id, type: "assigned", ticketId: null, title: "t", body: "", readAt: old, createdAt: old },
+      { id: "n-old-unread", userId: agent.id, type: "assigned", ticketId: null, title: "t", body: "", readAt: null, createdAt: old },
+    ]);
+    const report = (await tickReports(now)).find((r) => r.job === "housekeeping")!;
+    expect(report).toMatchObject({ rule_runs: 1, notifications: 1 });
+    expect((await db().select({ id: ruleRuns.id }).from(ruleRuns).where(like(ruleRuns.id, "run-%"))).map((r) => r.id)).toEqual(["run-new"]);
+    expect((await db().select({ id: notifications.id }).from(notifications).where(like(notifications.id, "n-old-%"))).map((r) => r.id)).toEqual(["n-old-unread"]);
   });
 });
