@@ -48,7 +48,8 @@ export type Capability =
   | "rules.read"
   | "rules.manage"
   | "macros.use"
-  | "macros.manage_shared";
+  | "macros.manage_shared"
+  | "integrations.manage";
 
 export const isStaff = (role: Role) => role !== "customer";
 
@@ -83,6 +84,8 @@ const MATRIX: Record<Capability, readonly Role[]> = {
   // Macros: every agent uses shared ones and keeps personal ones; managers and admins keep the shared ones.
   "macros.use": ["agent", "manager", "admin"],
   "macros.manage_shared": ["manager", "admin"],
+  // Webhooks and channels hold secrets and receive every ticket's data (API.md "Roles": admin).
+  "integrations.manage": ["admin"],
 };
 
 export function can(role: Role, capability: Capability): boolean {

@@ -14,11 +14,7 @@ import type { Ticket } from "../features/tickets/tickets.serialize";
 /** `{id, name, role}` of who caused an event; null for the system (cron, rules). */
 export type EventActor = Pick<Actor, "id" | "name" | "role"> | null;
 
-/** Caused by a rule (API.md: events caused by a rule carry `rule: {id, name}`; the actor is null). */
-type ByRule = { rule?: RuleRef };
-
-export type TicketEvent = ByRule &
-  (
+export type TicketEvent = (
   | { type: "ticket.created"; ticket: Ticket; actor: EventActor }
   | { type: "ticket.updated"; ticket: Ticket; changes: Record<string, unknown>; version: number; actor: EventActor; internal: boolean }
   /** `internal`: part of an internal change (an escalation), so customers' sockets do not get it. */
@@ -29,9 +25,29 @@ export type TicketEvent = ByRule &
   | { type: "sla.breached"; ticket: Ticket; target: SlaTarget; actor: null }
   /** A running SLA target used 80 % of its time (emitted by the SLA sweep, once per target and cycle). */
   | { type: "sla.at_risk"; ticket: Ticket; target: SlaTarget; actor: null }
-  );
+  ) & {
+  /** Caused by a rule (API.md: events caused by a rule carry `rule: {id, name}`; the actor is null). */
+  rule?: RuleRef;
+  /**
+   * Keys of the custom fields customers may see, set by the one ticket write: `ticket` is the staff
+   * view, and a consumer that shows an event to a customer (their socket, a webhook without
+   * include_internal) projects it with domain/custom-fields.ts `customerTicket`/`customerChanges`.
+   * Absent means none.
+   */
+  customer_fields?: readonly string[];
+};
 
 export type TicketEventType = TicketEvent["type"];
+
+/**
+ * Every event type, at run time (webhooks subscribe to them by name). Adding a member to the union
+ * above without listing it here fails the type check below, so a new event reaches webhooks with
+ * no other wiring.
+ */
+export const TICKET_EVENT_TYPES = ["ticket.created", "ticket.updated", "ticket.assigned", "comment.created", "ticket.deleted", "sla.breached", "sla.at_risk"] as const satisfies readonly TicketEventType[];
+type Unlisted = Exclude<TicketEventType, (typeof TICKET_EVENT_TYPES)[number]>;
+const everyTypeListed: [Unlisted] extends [never] ? true : { missing: Unlisted } = true;
+void everyTypeListed;
 
 /**
  * A consumer of ticket events. `inBatch` returns writes that must commit with the change that

@@ -35,6 +35,7 @@ const MATRIX: Record<Capability, Row> = {
   "rules.manage": adminOnly,
   "macros.use": staff, // shared macros and one's own personal ones
   "macros.manage_shared": managers,
+  "integrations.manage": adminOnly, // webhooks and channels (manage ... webhooks)
 };
 
 const cells = (Object.keys(MATRIX) as Capability[]).flatMap((capability) =>

@@ -27,8 +27,10 @@ const PUBLIC = new Set([
   "GET /api/v1/kb/suggest",
   "GET /api/v1/kb/categories",
   "GET /api/v1/kb/categories/{id}",
+  // A channel's own calls: its signature is the credential (401 without one, whatever the token).
+  "POST /api/v1/channels/{id}/inbound",
 ]);
-/** Routes that never look at a bearer token (the refresh token in the body is their credential). */
+/** Routes that never look at a bearer token (the refresh token in the body, or a channel's signature, is their credential). */
 const NO_BEARER = new Set([
   "POST /api/v1/auth/register",
   "POST /api/v1/auth/login",
@@ -37,6 +39,7 @@ const NO_BEARER = new Set([
   "POST /api/v1/auth/verify-email",
   "POST /api/v1/auth/password-reset",
   "POST /api/v1/auth/password-reset/confirm",
+  "POST /api/v1/channels/{id}/inbound",
 ]);
 
 const CUSTOMER = new Set([
@@ -67,6 +70,10 @@ const CUSTOMER = new Set([
   "POST /api/v1/notifications/read",
   "GET /api/v1/me/notification-preferences",
   "PUT /api/v1/me/notification-preferences",
+  // Definitions a portal form needs (customers: the visible, active ones; a hidden one is 404).
+  "GET /api/v1/ticket-fields",
+  "GET /api/v1/ticket-fields/{id}",
+  "GET /api/v1/ticket-statuses",
 ]);
 const AGENT = new Set([
   ...CUSTOMER,
@@ -139,6 +146,8 @@ const idFor: Record<string, string> = {
   "/api/v1/kb/articles/{id}/feedback": w.publicArticle.id,
   "/api/v1/kb/categories/{id}": w.category.id,
   "/api/v1/saved-searches/{id}": w.bSaved.id,
+  "/api/v1/ticket-fields/{id}": w.hiddenField.id,
+  "/api/v1/ticket-statuses/{id}": w.ticketStatus.id,
   "/api/v1/attachments/{id}": w.aFile.id,
   "/api/v1/mail/quarantine/{id}/release": "no-such-message",
   "/api/v1/mail/quarantine/{id}/reject": "no-such-message",

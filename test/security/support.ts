@@ -1,5 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
+import { Webhook } from "standardwebhooks";
 import { expect } from "vitest";
 import { attachments } from "../../src/db/schema";
 import { attachmentKey, storeBytes } from "../../src/features/attachments/attachments.service";
@@ -61,6 +62,9 @@ export async function buildWorld() {
     /** Articles only staff read. */
     internalArticle: canaryWord("qi"),
     draftArticle: canaryWord("qr"),
+    /** A custom field customers may not see: its key and its value on A's ticket. */
+    hiddenFieldKey: canaryWord("qk"),
+    hiddenFieldValue: canaryWord("qv"),
   };
 
   const team = await ok(api("POST", "/api/v1/teams", { token: manager.token, body: { name: canaryWord("team"), members: [agent.id] } }));
@@ -78,6 +82,15 @@ export async function buildWorld() {
     .values({ id: noteFileId, ticketId: ta.id, commentId: note.id, filename: `${secret.noteFile}.txt`, contentType: "text/plain", size: bytes.byteLength, sha256, uploadedById: agent.id, createdAt: new Date().toISOString() });
   await ok(api("POST", `/api/v1/tickets/${ta.id}/escalate`, { token: manager.token, body: { reason: `Escalated: ${secret.escalation}` } }), 200);
   await ok(api("PATCH", `/api/v1/tickets/${ta.id}`, { token: manager.token, body: { team_id: team.id } }), 200);
+  const hiddenField = await ok(api("POST", "/api/v1/ticket-fields", { token: admin.token, body: { key: secret.hiddenFieldKey, label: "Internal ref", type: "text" } }));
+  const visibleField = await ok(
+    api("POST", "/api/v1/ticket-fields", { token: admin.token, body: { key: canaryWord("cf"), label: "Order", type: "text", customer_visible: true, customer_editable: true } }),
+  );
+  const ticketStatus = await ok(api("POST", "/api/v1/ticket-statuses", { token: admin.token, body: { key: canaryWord("st"), label: "Waiting on vendor", category: "pending" } }));
+  await ok(
+    api("PATCH", `/api/v1/tickets/${ta.id}`, { token: agent.token, body: { custom_fields: { [hiddenField.key]: secret.hiddenFieldValue, [visibleField.key]: "A-1" } } }),
+    200,
+  );
 
   // B's ticket and everything on it.
   const tb = await ok(api("POST", "/api/v1/tickets", { token: b.token, body: { subject: `B ${secret.bTicket}`, description: `B's words ${secret.bTicket}` } }));
@@ -106,6 +119,9 @@ export async function buildWorld() {
     }),
   );
   const sharedMacro = await ok(api("POST", "/api/v1/macros", { token: manager.token, body: { name: canaryWord("macro"), scope: "shared", actions: [{ type: "add_tags", value: ["swept"] }] } }));
+  // An integration, switched off so that nothing is sent while the sweeps run.
+  const webhook = await ok(api("POST", "/api/v1/webhooks", { token: admin.token, body: { url: "https://hooks.example.com/world", events: ["ticket.created"], active: false } }));
+  const channel = await ok(api("POST", "/api/v1/channels", { token: admin.token, body: { kind: "phone", name: canaryWord("line") } }));
 
   const deactivated = await makeUser("admin");
   expect((await api("DELETE", `/api/v1/users/${deactivated.id}`, { token: admin.token })).status).toBe(204);
@@ -136,6 +152,11 @@ export async function buildWorld() {
     category,
     rule,
     sharedMacro,
+    webhook,
+    channel,
+    hiddenField,
+    visibleField,
+    ticketStatus,
   };
 }
 
@@ -226,7 +247,27 @@ export function sampleBodies(w: World): Record<string, unknown> {
     "POST /api/v1/tickets/bulk": { ids: [w.ta.id], changes: { priority: "low" } },
     "POST /api/v1/notifications/read": { all: true },
     "PUT /api/v1/me/notification-preferences": { assigned: { in_app: true, email: false } },
+    "POST /api/v1/webhooks": { url: "https://hooks.example.com/sweep", events: ["ticket.created"], active: false },
+    "PATCH /api/v1/webhooks/{id}": { description: unique },
+    "POST /api/v1/channels": { kind: "api", name: unique },
+    "PATCH /api/v1/channels/{id}": { name: unique },
+    "POST /api/v1/channels/{id}/inbound": { external_id: unique, thread_id: unique, from: { external_id: unique, name: "n" }, text: "hello" },
+    "POST /api/v1/ticket-fields": { key: unique, label: "Field", type: "text" },
+    "PATCH /api/v1/ticket-fields/{id}": { label: "Renamed" },
+    "POST /api/v1/ticket-statuses": { key: unique, label: "Status", category: "pending" },
+    "PATCH /api/v1/ticket-statuses/{id}": { label: "Renamed" },
   };
+}
+
+/**
+ * The Standard Webhooks headers the world's channel signs a raw body with, for its inbound route
+ * (whose credential is that signature): hostile bodies then meet the body checks, not the signature check.
+ */
+export function channelSignature(w: World, o: { key: string }, raw: string): Record<string, string> {
+  if (o.key !== "POST /api/v1/channels/{id}/inbound") return {};
+  const id = `msg_${canaryWord("s")}`;
+  const at = new Date();
+  return { "webhook-id": id, "webhook-timestamp": String(Math.floor(at.getTime() / 1000)), "webhook-signature": new Webhook(w.channel.secret).sign(id, at, raw) };
 }
 
 /** Sends one operation: a JSON sample body for writes that take one, a WebSocket upgrade for live routes. */
@@ -268,5 +309,5 @@ export async function attachmentRow(id: string) {
 export { attachmentKey, type TestUser };
 
 /** A sweep makes hundreds to thousands of calls; on a shared 2-core machine that can take minutes. */
-// 300 s since the automation routes joined the table: the query sweep took 184 s at a load average of 15 (2 cores).
+// 300 s: the query sweep took 184 s at a load average of 15 (2 cores) with the automation routes, before the webhook and field routes joined.
 export const SWEEP_MS = 300_000;

@@ -1,4 +1,6 @@
 export * from "./audit";
+export * from "./channels";
+export * from "./fields";
 export * from "./kb";
 export * from "./mail";
 export * from "./notifications";
@@ -8,3 +10,4 @@ export * from "./sla";
 export * from "./teams";
 export * from "./tickets";
 export * from "./users";
+export * from "./webhooks";

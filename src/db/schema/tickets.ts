@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { FieldValues } from "../../domain/custom-fields";
 import type { SlaTargets } from "../../domain/sla";
 import { NO_DUE, TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES } from "../../domain/vocabulary";
 import { teams } from "./teams";
@@ -83,6 +84,10 @@ export const tickets = sqliteTable(
     requesterUpdatedAt: text("requester_updated_at"),
     /** The assignee last wrote or changed it; null until they do. */
     assigneeUpdatedAt: text("assignee_updated_at"),
+    /** A `ticket_statuses` key of the status category; null = the category's own name. */
+    customStatus: text("custom_status"),
+    /** Custom field values by key (JSON, read with the row); `ticket_field_values` is their filter index. */
+    customFields: text("custom_fields", { mode: "json" }).$type<FieldValues>().notNull().default({}),
   },
   (t) => [
     uniqueIndex("tickets_number_uq").on(t.number),
@@ -114,6 +119,8 @@ export const tickets = sqliteTable(
     index("tickets_status_changed_idx").on(t.status, t.statusChangedAt, t.id).where(live),
     index("tickets_status_requester_updated_idx").on(t.status, t.requesterUpdatedAt, t.id).where(live),
     index("tickets_status_assignee_updated_idx").on(t.status, t.assigneeUpdatedAt, t.id).where(live),
+    // `custom_status=<key>` in default order; tickets without one are found by their category's status index.
+    index("tickets_custom_status_created_idx").on(t.customStatus, t.createdAt, t.id).where(sql`deleted_at IS NULL AND custom_status IS NOT NULL`),
   ],
 );
 

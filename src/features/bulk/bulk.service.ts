@@ -10,7 +10,7 @@ import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { countUse, findVisibleMacro } from "../macros/macros.service";
 import { applyActions, ruleTicketOf } from "../rules/run-actions";
 import type { FoundTicket } from "../tickets/tickets.service";
-import { requesterColumns, toTicket, type Ticket } from "../tickets/tickets.serialize";
+import { requesterColumns, type Ticket } from "../tickets/tickets.serialize";
 import type { BulkInput } from "./bulk.schemas";
 
 /**
@@ -103,7 +103,7 @@ export async function bulkChange(ctx: ServiceContext, input: BulkInput, idempote
           note: macro ? { macro: { id: macro.id, name: macro.name } } : { bulk: true },
           baseVersion: ref.version,
           mailId: `action-bulk-${newId(ctx.now.getTime())}`,
-          extra: (t) => [...(macro ? [countUse(ctx, macro.id)] : []), ...record({ status: 200, body: toTicket(t, ticket.requester, ctx.now), headers: {} })],
+          extra: (_t, _summary, wire) => [...(macro ? [countUse(ctx, macro.id)] : []), ...record({ status: 200, body: wire, headers: {} })],
         });
         return { status: 200 as const, body: applied.ticket, headers: {} };
       });

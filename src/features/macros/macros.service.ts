@@ -14,7 +14,6 @@ import { signingSecret } from "../auth/tokens";
 import { checkActionReferences, RULE_LANGUAGE } from "../rules/rules.service";
 import { applyActions, ruleTicketOf } from "../rules/run-actions";
 import { findVisibleTicket } from "../tickets/tickets.service";
-import { toTicket } from "../tickets/tickets.serialize";
 
 /**
  * Macros (API.md "Macro"): canned replies that may change fields too, applied by an agent with the
@@ -189,7 +188,7 @@ export async function applyMacro(ctx: ServiceContext, ticketRef: string, macroId
     const applied = await applyActions(ctx, found, plan, {
       ...applier,
       mailId,
-      extra: (t) => [countUse(ctx, macro.id), ...record({ status: 200, body: toTicket(t, found.requester, ctx.now), headers: { ETag: `"${t.version}"` } })],
+      extra: (t, _summary, wire) => [countUse(ctx, macro.id), ...record({ status: 200, body: wire, headers: { ETag: `"${t.version}"` } })],
     });
     return { status: 200 as const, body: applied.ticket, headers: { ETag: `"${applied.ticket.version}"` } };
   });

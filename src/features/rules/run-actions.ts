@@ -13,7 +13,9 @@ import { NO_PUBLIC_REPLIES, newComment, type CommentAuthor } from "../comments/c
 import { deliverNotifications, notificationWrites } from "../notifications/notifications.service";
 import { route, teamById } from "../teams/routing.service";
 import { changeTicket, type Attached, type FoundTicket } from "../tickets/tickets.service";
-import { toTicket, type Requester, type Ticket, type TicketRow } from "../tickets/tickets.serialize";
+import { toTicket, type Requester, type Ticket, type TicketRow, type TicketView } from "../tickets/tickets.serialize";
+import { fieldCatalog } from "../fields/fields.service";
+import { EMPTY_CATALOG } from "../../domain/custom-fields";
 
 /**
  * Carrying out a list of actions (domain/rules.ts planActions) on one ticket: triggers,
@@ -40,7 +42,9 @@ function automationUserRow(ctx: ServiceContext): BatchItem {
 /** The ticket as rules read it, from its row (with the activity columns automations count from). */
 export function ruleTicketOf(row: TicketRow, requester: Requester, now: Date): RuleTicket {
   return {
-    ...ruleTicketOfWire(toTicket(row, requester, now)),
+    // Every value the row holds: a rule judges as staff (a field deleted since never matches a condition's key).
+    ...ruleTicketOfWire(toTicket(row, requester, now, { audience: "staff", fields: EMPTY_CATALOG })),
+    custom_fields: row.customFields,
     status_changed_at: row.statusChangedAt ?? row.updatedAt,
     requester_updated_at: row.requesterUpdatedAt ?? row.createdAt,
     assignee_updated_at: row.assigneeUpdatedAt,
@@ -87,8 +91,11 @@ export interface Applier {
   dryRun?: boolean;
   /** Ids of this application's mails start with it (`action-<run id>`). */
   mailId: string;
-  /** Rows that come with the change: a rule's run record and claim, an idempotency key, a macro's usage count. */
-  extra?: (ticket: TicketRow, summary: Record<string, unknown>) => BatchItem[];
+  /**
+   * Rows that come with the change: a rule's run record and claim, an idempotency key (with `wire`,
+   * the ticket as the answer shows it), a macro's usage count.
+   */
+  extra?: (ticket: TicketRow, summary: Record<string, unknown>, wire: Ticket) => BatchItem[];
 }
 
 export interface RenderedMail {
@@ -182,6 +189,8 @@ export async function applyActions(ctx: ServiceContext, found: FoundTicket, plan
   const teamAfter = edit.teamId !== undefined ? edit.teamId : row.teamId;
   const team = plan.emails.some((m) => m.to === "team_manager") && teamAfter ? await ctx.db.select({ managerId: teams.managerId }).from(teams).where(eq(teams.id, teamAfter)).limit(1) : [];
   const people = await peopleById(ctx, [edit.assigneeId !== undefined ? edit.assigneeId : row.assigneeId, team[0]?.managerId]);
+  // Rules, macros and bulk act as staff or the system: they see every custom field (the catalog only when one is in play).
+  const view: TicketView = { audience: "staff", fields: Object.keys(row.customFields).length || plan.edit.custom_fields ? await fieldCatalog(ctx) : EMPTY_CATALOG };
   const comment = plan.comment ? newComment(ctx, applier.author, row.id, { body: plan.comment.body, internal: plan.comment.internal }) : null;
 
   /** Everything the actions make, for the ticket as it will be. */
@@ -225,7 +234,7 @@ export async function applyActions(ctx: ServiceContext, found: FoundTicket, plan
     message: publicComment && !applier.automated ? "staff" : undefined,
     touch: publicComment,
     with: (t, changes) => {
-      const wire = toTicket(t, requester, ctx.now);
+      const wire = toTicket(t, requester, ctx.now, view);
       made = render(wire);
       const extra: BatchItem[] = [];
       let attached: Attached | null = null;
@@ -259,7 +268,7 @@ export async function applyActions(ctx: ServiceContext, found: FoundTicket, plan
         notificationWrites(ctx, { type: "rule", ticket: { id: t.id, number: t.number, subject: t.subject }, title: n.title, body: n.body, to: { userIds: n.user_ids, roles: n.roles }, except: null }),
       );
       notificationBases = writes.filter((w) => w.items.length).map((w) => w.base);
-      extra.push(...writes.flatMap((w) => w.items), ...(applier.extra?.(t, summaryOf(changes, made)) ?? []));
+      extra.push(...writes.flatMap((w) => w.items), ...(applier.extra?.(t, summaryOf(changes, made), wire) ?? []));
       return {
         extra: [...(attached?.extra ?? []), ...extra],
         history: attached?.history ?? [],

@@ -1,4 +1,4 @@
--- Tickets from before the automation columns (migration 0006): the best knowledge there is, so
+-- Tickets from before the automation columns (migration 0011): the best knowledge there is, so
 -- automations' hours_since_status_changed / _requester_update find them through their indexes.
 -- Every change from now on sets the columns itself (changeTicket, createTicket).
 UPDATE tickets SET status_changed_at = coalesce(CASE status WHEN 'closed' THEN closed_at WHEN 'resolved' THEN resolved_at END, updated_at) WHERE status_changed_at IS NULL;--> statement-breakpoint
