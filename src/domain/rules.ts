@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { businessMinutesBetween, type BusinessCalendar } from "./business-hours";
+import { checkFieldValue, type FieldCatalog, type FieldDefinition } from "./custom-fields";
 import { ROLES, type Role } from "./permissions";
 import { placeholdersIn } from "./templates";
 import {
@@ -427,6 +428,57 @@ function parseAction(raw: ActionInput, owner: ActionOwner, path: string, options
   }
   if (issues.length) return { ok: false, issues };
   return { ok: true, value: { type: raw.type, value: input } as RuleAction };
+}
+
+// ---------------------------------------------------------------- custom fields
+
+/** The operators a custom field's conditions may use, by its type (changed… come on top for triggers). */
+const CUSTOM_OPERATORS: Record<FieldDefinition["type"], Operator[]> = {
+  text: [...EQUALITY, ...TEXT, ...PRESENCE],
+  textarea: ["is", "is_not", ...TEXT, ...PRESENCE],
+  integer: ["is", "is_not", "greater_than", "less_than", ...PRESENCE],
+  decimal: ["is", "is_not", "greater_than", "less_than", ...PRESENCE],
+  checkbox: ["is", "is_not", ...PRESENCE],
+  date: ["is", "is_not", ...PRESENCE],
+  dropdown: [...EQUALITY, ...PRESENCE],
+  multiselect: [...TEXT, ...PRESENCE],
+};
+
+/**
+ * The custom fields a rule names, checked against the fields that exist (`parseRule` knows the
+ * language, not the deployment's fields): the key is a field, the operator suits its type, and every
+ * value is one the field could hold (a dropdown's option, a number for an integer …). A field
+ * deleted later leaves conditions that never hold and actions the write refuses (on the rule's runs).
+ */
+export function checkCustomFields(rule: { conditions?: Conditions; actions: readonly RuleAction[] }, catalog: FieldCatalog, kind: ActionOwner, base = ""): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  const prefix = "custom_fields.";
+  for (const list of ["all", "any"] as const) {
+    rule.conditions?.[list].forEach((c, i) => {
+      if (!c.field.startsWith(prefix)) return;
+      const path = `${base}conditions.${list}.${i}`;
+      const def = catalog.get(c.field.slice(prefix.length));
+      if (!def) return issues.push({ path: `${path}.field`, message: "no such custom field" });
+      const allowed = kind === "trigger" && def.type !== "multiselect" ? [...CUSTOM_OPERATORS[def.type], ...CHANGES] : CUSTOM_OPERATORS[def.type];
+      if (!allowed.includes(c.operator)) return issues.push({ path: `${path}.operator`, message: `a ${def.type} field takes: ${allowed.join(", ")}` });
+      if (c.value === undefined || c.value === null) return;
+      const values = Array.isArray(c.value) ? c.value : [c.value];
+      values.forEach((v, j) => {
+        const check = checkFieldValue(def, def.type === "multiselect" ? [v] : v);
+        if (!check.ok) issues.push({ path: Array.isArray(c.value) ? `${path}.value.${j}` : `${path}.value`, message: check.message });
+      });
+    });
+  }
+  rule.actions.forEach((a, i) => {
+    if (a.type !== "set_custom_field") return;
+    const path = `${base}actions.${i}.value`;
+    const def = catalog.get(a.value.key);
+    if (!def) return issues.push({ path: `${path}.key`, message: "no such custom field" });
+    if (!def.active) return issues.push({ path: `${path}.key`, message: "the field is inactive" });
+    const check = checkFieldValue(def, a.value.value);
+    if (!check.ok) issues.push({ path: `${path}.value`, message: check.message });
+  });
+  return issues;
 }
 
 /** A list of actions, each checked for its owner; at most one comment (one write, one comment). */

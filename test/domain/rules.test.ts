@@ -27,7 +27,8 @@ import { renderText } from "../../src/domain/templates";
 
 const NOW = "2030-06-05T12:00:00.000Z";
 const ALL_ON = { customFields: true, webhooks: true };
-const TODAY = { customFields: false, webhooks: false };
+// A deployment without custom fields or webhook delivery: rules naming them are refused, never accepted to do nothing.
+const BARE = { customFields: false, webhooks: false };
 
 const ticket = (over: Partial<RuleTicket> = {}): RuleTicket => ({
   status: "open",
@@ -340,7 +341,7 @@ describe("evaluator: all / any", () => {
 
 describe("parseRule: invalid rules refused with the bad entry named", () => {
   const base = { conditions: { all: [cond("status", "is", "open")], any: [] }, actions: [{ type: "set_priority" as const, value: "high" }] };
-  const refused = (kind: "trigger" | "automation", input: unknown, options = TODAY) => {
+  const refused = (kind: "trigger" | "automation", input: unknown, options = BARE) => {
     const r = parseRule(kind, input as never, options);
     if (r.ok) throw new Error("accepted");
     return r.issues;
@@ -355,7 +356,7 @@ describe("parseRule: invalid rules refused with the bad entry named", () => {
     ["bad list member", { ...base, conditions: { all: [cond("status", "in", ["open", "nope"])], any: [] } }, "conditions.all.0.value.1", /must be one of/],
     ["time in a trigger", { ...base, conditions: { all: [cond("hours_since_created", "greater_than", 3)], any: [] } }, "conditions.all.0.field", /for automations/],
     ["changed.<x> of an unknown field", { ...base, conditions: { all: [cond("changed.colour", "is", true)], any: [] } }, "conditions.all.0.field", /changed.<field> takes/],
-    ["custom fields not yet available", { ...base, conditions: { all: [cond("custom_fields.plan", "is", "gold")], any: [] } }, "conditions.all.0.field", /not available/],
+    ["custom fields off without the feature", { ...base, conditions: { all: [cond("custom_fields.plan", "is", "gold")], any: [] } }, "conditions.all.0.field", /not available/],
     ["unknown action value", { ...base, actions: [{ type: "set_status", value: "done" }] }, "actions.0.value", /./],
     ["tag with spaces", { ...base, actions: [{ type: "add_tags", value: ["a b"] }] }, "actions.0.value.0", /letters, digits/],
     ["blank comment", { ...base, actions: [{ type: "add_comment", value: { body: "  " } }] }, "actions.0.value.body", /blank/],
@@ -363,8 +364,8 @@ describe("parseRule: invalid rules refused with the bad entry named", () => {
     ["mail to nowhere", { ...base, actions: [{ type: "send_email", value: { to: "not an address", subject: "s", body: "b" } }] }, "actions.0.value.to", /./],
     ["notify nobody", { ...base, actions: [{ type: "notify", value: { title: "t" } }] }, "actions.0.value", /user_ids or roles/],
     ["notify customers", { ...base, actions: [{ type: "notify", value: { roles: ["customer"], title: "t" } }] }, "actions.0.value.roles.0", /./],
-    ["webhook not yet available", { ...base, actions: [{ type: "webhook", value: { webhook_id: "w" } }] }, "actions.0.type", /not available/],
-    ["custom field action not yet available", { ...base, actions: [{ type: "set_custom_field", value: { key: "plan", value: "x" } }] }, "actions.0.type", /not available/],
+    ["webhook off without the feature", { ...base, actions: [{ type: "webhook", value: { webhook_id: "w" } }] }, "actions.0.type", /not available/],
+    ["custom field action off without the feature", { ...base, actions: [{ type: "set_custom_field", value: { key: "plan", value: "x" } }] }, "actions.0.type", /not available/],
     ["two comments", { ...base, actions: [{ type: "add_comment", value: { body: "a" } }, { type: "add_comment", value: { body: "b" } }] }, "actions", /at most one add_comment/],
     ["no action", { ...base, actions: [] }, "actions", /at least one action/],
   ] as const)("%s", (_n, input, path, message) => {
@@ -377,7 +378,7 @@ describe("parseRule: invalid rules refused with the bad entry named", () => {
     expect(refused("automation", base)).toEqual([{ path: "conditions.all", message: expect.stringMatching(/time condition/) }]);
     expect(refused("automation", { ...base, conditions: { all: [cond("event", "is", "ticket.created"), cond("hours_since_created", "greater_than", 1)], any: [] } })[0]!.path).toBe("conditions.all.0.field");
     expect(refused("automation", { ...base, conditions: { all: [cond("status", "changed"), cond("hours_since_created", "greater_than", 1)], any: [] } })[0]!.path).toBe("conditions.all.0.operator");
-    expect(parseRule("automation", { ...base, conditions: { all: [cond("hours_since_updated_business", "greater_than", 72)], any: [] } }, TODAY).ok).toBe(true);
+    expect(parseRule("automation", { ...base, conditions: { all: [cond("hours_since_updated_business", "greater_than", 72)], any: [] } }, BARE).ok).toBe(true);
   });
 
   it("names every bad entry at once", () => {

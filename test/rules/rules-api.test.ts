@@ -82,8 +82,8 @@ describe("rules: what is refused, naming the bad entry", () => {
     });
   });
 
-  it("webhook actions until webhook delivery is on this deployment; automations without a time condition", async () => {
-    expect(await refused({ ...TRIGGER, actions: [{ type: "webhook", value: { webhook_id: "w1" } }] })).toEqual({ "actions.0.type": ["webhook actions are not available on this deployment yet"] });
+  it("webhooks that do not exist; automations without a time condition", async () => {
+    expect(await refused({ ...TRIGGER, actions: [{ type: "webhook", value: { webhook_id: "w1" } }] })).toEqual({ "actions.0.value.webhook_id": ["no such webhook"] });
     expect(await refused({ ...TRIGGER, kind: "automation" })).toEqual({ "conditions.all": [expect.stringMatching(/time condition/)] });
   });
 });

@@ -59,7 +59,7 @@ async function findManageable(ctx: ServiceContext, id: string): Promise<MacroRow
 
 async function parsed(ctx: ServiceContext, actions: ActionInput[]): Promise<RuleAction[]> {
   const result = parseActions("macro", actions, RULE_LANGUAGE);
-  const issues = result.ok ? await checkActionReferences(ctx, result.value) : result.issues;
+  const issues = result.ok ? await checkActionReferences(ctx, result.value, "macro") : result.issues;
   if (issues.length || !result.ok) throw validation("Invalid macro", Object.fromEntries(issues.map((i) => [i.path, [i.message]])));
   return result.value;
 }

@@ -1,12 +1,14 @@
-import { and, asc, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import { runBatch, type BatchItem } from "../../db/client";
-import { ruleFires, ruleRuns, rules, ruleState, teams, users } from "../../db/schema";
+import { ruleFires, ruleRuns, rules, ruleState, teams, users, webhooks } from "../../db/schema";
 import { isStaff } from "../../domain/permissions";
 import {
+  checkCustomFields,
   matches,
   parseRule,
   planActions,
   type ActionInput,
+  type ActionOwner,
   type Conditions,
   type ConditionsInput,
   type RuleAction,
@@ -21,6 +23,7 @@ import { newId } from "../../lib/ids";
 import { actorOf, ruleContext, type ServiceContext } from "../../lib/request-context";
 import { auditInsert } from "../audit/audit.service";
 import { signingSecret } from "../auth/tokens";
+import { fieldCatalog } from "../fields/fields.service";
 import { currentCalendar } from "../sla/sla.service";
 import { findVisibleTicket } from "../tickets/tickets.service";
 import { applyActions, AUTOMATION_USER, ruleTicketOf } from "./run-actions";
@@ -31,11 +34,11 @@ import { applyActions, AUTOMATION_USER, ruleTicketOf } from "./run-actions";
  */
 
 /**
- * What the rule language offers on this deployment: custom fields and webhook delivery come with
- * their own features (issue 14's fields, issue 11's webhooks); until those are here, rules naming
- * them are refused (400) rather than accepted and silently doing nothing.
+ * What the rule language offers on this deployment: custom fields (features/fields) and webhook
+ * delivery (features/webhooks) are both here. Kept as options so a part the deployment lacks is
+ * refused (400) rather than accepted and silently doing nothing.
  */
-export const RULE_LANGUAGE: RuleLanguageOptions = { customFields: false, webhooks: false };
+export const RULE_LANGUAGE: RuleLanguageOptions = { customFields: true, webhooks: true };
 
 /** Rules per kind: each trigger is evaluated on every change, so the set stays one people can read. */
 export const MAX_RULES_PER_KIND = 500;
@@ -67,16 +70,33 @@ export const bumpRulesVersion = (ctx: ServiceContext): BatchItem =>
 
 const refuse = (issues: RuleIssue[]) => validation("Invalid rule", Object.fromEntries(issues.map((i) => [i.path, [i.message]])));
 
-/** The users and teams actions name must exist (and be active staff) when the rule is saved. */
-export async function checkActionReferences(ctx: ServiceContext, actions: readonly RuleAction[], base = "actions"): Promise<RuleIssue[]> {
+/**
+ * What a rule or macro names must exist when it is saved: users (active staff), teams, webhooks
+ * (not deleted) and custom fields (the key, the operator for its type, values it could hold).
+ */
+export async function checkActionReferences(
+  ctx: ServiceContext,
+  actions: readonly RuleAction[],
+  owner: ActionOwner,
+  conditions?: Conditions,
+): Promise<RuleIssue[]> {
+  const base = "actions";
   const teamIds = new Map<string, string>();
   const userIds = new Map<string, string>();
+  const webhookIds = new Map<string, string>();
   actions.forEach((a, i) => {
     if (a.type === "set_team" && a.value) teamIds.set(a.value, `${base}.${i}.value`);
     if (a.type === "assign" && a.value && a.value !== "auto") userIds.set(a.value, `${base}.${i}.value`);
     if (a.type === "notify") a.value.user_ids.forEach((id, j) => userIds.set(id, `${base}.${i}.value.user_ids.${j}`));
+    if (a.type === "webhook") webhookIds.set(a.value.webhook_id, `${base}.${i}.value.webhook_id`);
   });
   const issues: RuleIssue[] = [];
+  const namesFields = actions.some((a) => a.type === "set_custom_field") || [...(conditions?.all ?? []), ...(conditions?.any ?? [])].some((c) => c.field.startsWith("custom_fields."));
+  if (namesFields) issues.push(...checkCustomFields({ conditions, actions }, await fieldCatalog(ctx), owner));
+  if (webhookIds.size) {
+    const found = new Set((await ctx.db.select({ id: webhooks.id }).from(webhooks).where(and(inArray(webhooks.id, [...webhookIds.keys()]), isNull(webhooks.deletedAt)))).map((w) => w.id));
+    for (const [id, path] of webhookIds) if (!found.has(id)) issues.push({ path, message: "no such webhook" });
+  }
   if (teamIds.size) {
     const found = new Set((await ctx.db.select({ id: teams.id }).from(teams).where(inArray(teams.id, [...teamIds.keys()]))).map((t) => t.id));
     for (const [id, path] of teamIds) if (!found.has(id)) issues.push({ path, message: "no such team" });
@@ -92,7 +112,7 @@ export async function checkActionReferences(ctx: ServiceContext, actions: readon
 async function parsed(ctx: ServiceContext, kind: RuleKind, input: { conditions: ConditionsInput; actions: ActionInput[] }) {
   const result = parseRule(kind, input, RULE_LANGUAGE);
   if (!result.ok) throw refuse(result.issues);
-  const missing = await checkActionReferences(ctx, result.value.actions);
+  const missing = await checkActionReferences(ctx, result.value.actions, kind, result.value.conditions);
   if (missing.length) throw refuse(missing);
   return result.value;
 }

@@ -15,7 +15,9 @@ import { route, teamById } from "../teams/routing.service";
 import { changeTicket, type Attached, type FoundTicket } from "../tickets/tickets.service";
 import { toTicket, type Requester, type Ticket, type TicketRow, type TicketView } from "../tickets/tickets.serialize";
 import { fieldCatalog } from "../fields/fields.service";
-import { EMPTY_CATALOG } from "../../domain/custom-fields";
+import { enqueueEventDeliveries, webhookDeliveryRows } from "../webhooks/webhooks.outbox";
+import { customerVisibleKeys, EMPTY_CATALOG } from "../../domain/custom-fields";
+import type { TicketEvent } from "../../events/ticket-events";
 
 /**
  * Carrying out a list of actions (domain/rules.ts planActions) on one ticket: triggers,
@@ -84,6 +86,11 @@ export interface Applier {
   currentUser: string;
   /** The comment of the change a trigger answers (`{{comment.body}}`; an internal one only in texts for staff). */
   comment?: { body: string; internal: boolean } | null;
+  /**
+   * The event a trigger answered: its `webhook` actions send it. Without one (automations) they
+   * send the `ticket.updated` of the rule's own change.
+   */
+  webhookEvent?: TicketEvent;
   /** Extra members of the history entry (`macro: {id, name}`). */
   note?: Record<string, unknown>;
   baseVersion?: number | undefined;
@@ -160,6 +167,8 @@ async function editOf(ctx: ServiceContext, row: TicketRow, plan: ActionPlan): Pr
   if (e.category !== undefined) edit.category = e.category;
   if (e.team_id !== undefined) edit.teamId = e.team_id;
   if (e.tags !== undefined) edit.tags = e.tags;
+  // Checked by the one write like a PATCH's: types, active fields, required_to_resolve.
+  if (e.custom_fields !== undefined) edit.customFields = e.custom_fields;
   let routing: unknown = null;
   if (e.assignee_id === "auto") {
     const teamId = edit.teamId !== undefined ? edit.teamId : row.teamId;
@@ -170,6 +179,14 @@ async function editOf(ctx: ServiceContext, row: TicketRow, plan: ActionPlan): Pr
     routing = decision.reason;
   } else if (e.assignee_id !== undefined) edit.assigneeId = e.assignee_id;
   return { edit, routing };
+}
+
+/**
+ * The event an automation's `webhook` action sends: the `ticket.updated` of its own change (with
+ * what it changed, possibly nothing but the webhook), by the rule, as the one write would emit it.
+ */
+function ownEvent(ctx: ServiceContext, t: TicketRow, wire: Ticket, changes: Record<string, unknown>, view: TicketView): TicketEvent {
+  return { type: "ticket.updated", ticket: wire, changes, version: t.version, actor: null, internal: false, customer_fields: customerVisibleKeys(view.fields), ...(ctx.rule ? { rule: ctx.rule } : {}) };
 }
 
 /** Whether carrying out the plan would do anything at all (a trigger that would not is not run). */
@@ -224,6 +241,7 @@ export async function applyActions(ctx: ServiceContext, found: FoundTicket, plan
   const note = { ...applier.note, ...(routing ? { reason: routing } : {}), ...(publicComment && comment ? { comment_id: comment.row.id } : {}) };
   let made: ReturnType<typeof render> | null = null;
   let notificationBases: string[] = [];
+  let hookEvent: TicketEvent | null = null;
   const result = await changeTicket(ctx, row.id, edit, {
     type: "updated",
     note,
@@ -268,6 +286,10 @@ export async function applyActions(ctx: ServiceContext, found: FoundTicket, plan
         notificationWrites(ctx, { type: "rule", ticket: { id: t.id, number: t.number, subject: t.subject }, title: n.title, body: n.body, to: { userIds: n.user_ids, roles: n.roles }, except: null }),
       );
       notificationBases = writes.filter((w) => w.items.length).map((w) => w.base);
+      if (plan.webhooks.length) {
+        hookEvent = applier.webhookEvent ?? ownEvent(ctx, t, wire, changes, view);
+        extra.push(...[...new Set(plan.webhooks)].flatMap((id) => webhookDeliveryRows(ctx, hookEvent!, id)));
+      }
       extra.push(...writes.flatMap((w) => w.items), ...(applier.extra?.(t, summaryOf(changes, made), wire) ?? []));
       return {
         extra: [...(attached?.extra ?? []), ...extra],
@@ -281,7 +303,12 @@ export async function applyActions(ctx: ServiceContext, found: FoundTicket, plan
   if (!applier.dryRun && made) {
     // After commit: the mails to the queue (a lost send is re-queued by the cron), the notifications to their feeds.
     const ids = output.emails.map((_, i) => ({ body: { id: `${applier.mailId}-${i}` } }));
-    await Promise.all([ids.length ? ctx.env.OUTBOX.sendBatch(ids) : null, deliverNotifications(ctx, notificationBases)]);
+    await Promise.all([
+      ids.length ? ctx.env.OUTBOX.sendBatch(ids) : null,
+      deliverNotifications(ctx, notificationBases),
+      // The webhook deliveries to the queue (a lost send is re-queued by the cron).
+      hookEvent ? enqueueEventDeliveries(ctx, hookEvent) : null,
+    ]);
   }
   return {
     ticket: result.ticket,

@@ -1,6 +1,6 @@
 import { and, asc, eq } from "drizzle-orm";
 import { rules, ruleState } from "../../db/schema";
-import { nextInChain, planActions, type ChainStep, type EvaluableRule, type RuleEvent, type RuleRef, type RuleTicket } from "../../domain/rules";
+import { holds, nextInChain, planActions, type ChainStep, type EvaluableRule, type RuleEvent, type RuleRef, type RuleTicket } from "../../domain/rules";
 import type { RuleEventType } from "../../domain/vocabulary";
 import type { TicketEvent, TicketEventConsumer } from "../../events/ticket-events";
 import { AppError } from "../../lib/errors";
@@ -46,7 +46,7 @@ const TRIGGER_EVENTS = new Set<string>(["ticket.created", "ticket.updated", "com
 const CHANGEABLE = ["status", "priority", "category", "tags", "assignee_id", "team_id", "subject", "description"] as const;
 
 /** One write's events as the change triggers judge: the ticket before and after, the event types, the comment. */
-export function changeOf(events: readonly TicketEvent[]): { ticket: Ticket; before: RuleTicket | null; after: RuleTicket; event: RuleEvent } | null {
+export function changeOf(events: readonly TicketEvent[]): { ticket: Ticket; before: RuleTicket | null; after: RuleTicket; event: RuleEvent; events: TicketEvent[] } | null {
   const relevant = events.filter((e) => TRIGGER_EVENTS.has(e.type)) as Exclude<TicketEvent, { type: "ticket.deleted" }>[];
   const first = relevant[0];
   if (!first) return null;
@@ -64,7 +64,20 @@ export function changeOf(events: readonly TicketEvent[]): { ticket: Ticket; befo
   }
   const commented = relevant.find((e) => e.type === "comment.created");
   const comment = commented?.type === "comment.created" ? { body: commented.comment.body, internal: commented.comment.internal, author_role: commented.comment.author.role } : null;
-  return { ticket, before, after, event: { types, comment } };
+  return { ticket, before, after, event: { types, comment }, events: relevant };
+}
+
+/**
+ * The event a trigger answered, as its `webhook` action sends it: the first of the write's events
+ * its `event` conditions accept (a reply that also resolves is comment.created and ticket.updated).
+ * The same event object the webhook subscriptions saw, so a webhook subscribed to it as well gets
+ * it once (features/webhooks webhookEventId).
+ */
+export function answeredEvent(rule: LoadedRule, change: NonNullable<ReturnType<typeof changeOf>>): TicketEvent {
+  const conditions = rule.conditions.all.filter((c) => c.field === "event");
+  const accepts = (e: TicketEvent) =>
+    conditions.every((c) => holds(c, { before: change.before, after: change.after, event: { types: [e.type as RuleEventType], comment: null }, now: "", calendar: null }));
+  return change.events.find(accepts) ?? change.events[0]!;
 }
 
 /** The trigger consumer of ticket events (src/events/consumers.ts). */
@@ -85,7 +98,7 @@ async function runTriggers(ctx: ServiceContext, events: TicketEvent[]): Promise<
     const step = nextInChain(triggers, { fired, spent, steps }, { before: change.before, after: current, event: change.event, now: ctx.now.toISOString(), calendar: null });
     if (step.kind === "done") return;
     if (step.kind === "stop") return recordStop(ctx, change.ticket.id, step, steps, fired, triggers);
-    const outcome = await fire(ctx, step.rule, change.ticket.id, change.event, steps + 1);
+    const outcome = await fire(ctx, step.rule, change, steps + 1);
     if (outcome === "gone") return;
     if (outcome === "nothing") spent.add(step.rule.id);
     else {
@@ -100,7 +113,8 @@ async function runTriggers(ctx: ServiceContext, events: TicketEvent[]): Promise<
  * "nothing" when the trigger did nothing (it would change nothing, or failed: its run says why);
  * "gone" when the ticket no longer exists.
  */
-async function fire(parent: ServiceContext, rule: LoadedRule, ticketId: string, event: RuleEvent, step: number): Promise<RuleTicket | "nothing" | "gone"> {
+async function fire(parent: ServiceContext, rule: LoadedRule, change: NonNullable<ReturnType<typeof changeOf>>, step: number): Promise<RuleTicket | "nothing" | "gone"> {
+  const ticketId = change.ticket.id;
   // A millisecond per step after the change: what a trigger writes (a reply) comes after what set it off, in every list.
   const ctx = ruleContext(parent, rule, { inTriggerChain: true, now: new Date(parent.now.getTime() + step) });
   const run = { id: newId(ctx.now.getTime()), ruleId: rule.id, ticketId };
@@ -113,7 +127,8 @@ async function fire(parent: ServiceContext, rule: LoadedRule, ticketId: string, 
       author: AUTOMATION_USER,
       automated: true,
       currentUser: "",
-      comment: event.comment,
+      comment: change.event.comment,
+      webhookEvent: answeredEvent(rule, change),
       mailId: `action-${run.id}`,
       extra: (_t, summary) => [runInsert(ctx, { ...run, changes: summary })],
     });
