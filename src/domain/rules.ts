@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { businessMinutesBetween, type BusinessCalendar } from "./business-hours";
 import { checkFieldValue, type FieldCatalog, type FieldDefinition } from "./custom-fields";
+import { isBuiltInStatus, STATUS_KEY, type StatusCatalog } from "./custom-statuses";
 import { ROLES, type Role } from "./permissions";
 import { placeholdersIn } from "./templates";
 import {
@@ -56,6 +57,8 @@ export interface RuleRef {
 /** The ticket's fields a rule reads (wire names). */
 export interface RuleTicket {
   status: TicketStatus;
+  /** The custom status shown (a status key, or the category's own name when it has none). */
+  custom_status: string;
   priority: TicketPriority;
   category: string | null;
   channel: TicketChannel;
@@ -100,7 +103,7 @@ export const OPERATORS = [
 export type Operator = (typeof OPERATORS)[number];
 
 /** What kind of value a field holds: it decides the operators and the values a condition may use. */
-type ValueKind = "status" | "priority" | "channel" | "role" | "event" | "text" | "email" | "id" | "tags" | "boolean" | "hours" | "custom";
+type ValueKind = "status" | "status_key" | "priority" | "channel" | "role" | "event" | "text" | "email" | "id" | "tags" | "boolean" | "hours" | "custom";
 
 const ENUMS: Partial<Record<ValueKind, readonly string[]>> = {
   status: TICKET_STATUSES,
@@ -131,6 +134,7 @@ const field = (kind: ValueKind, operators: Operator[], changeable = true, scope:
 /** The ticket's own fields (both rule kinds; triggers may ask whether a change changed them). */
 const TICKET_FIELDS: Record<string, FieldSpec> = {
   status: field("status", EQUALITY),
+  custom_status: field("status_key", EQUALITY),
   priority: field("priority", EQUALITY),
   category: field("text", [...EQUALITY, ...TEXT, ...PRESENCE]),
   channel: field("channel", EQUALITY, false),
@@ -257,7 +261,8 @@ export const STAFF_ROLES = ROLES.filter((r): r is StaffRole => r !== "customer")
 export const EMAIL_RECIPIENTS = ["requester", "assignee", "team_manager"] as const;
 
 export type RuleAction =
-  | { type: "set_status"; value: TicketStatus }
+  /** A status category, or a custom status key (the ticket moves to its category, as PATCH's custom_status). */
+  | { type: "set_status"; value: string }
   | { type: "set_priority"; value: TicketPriority }
   | { type: "set_category"; value: string | null }
   | { type: "set_team"; value: string | null }
@@ -311,7 +316,7 @@ const IdValue = z.string().min(1).max(64);
 const Email = z.string().trim().toLowerCase().pipe(z.email().max(254));
 
 const ACTION_VALUES: Record<ActionType, z.ZodType> = {
-  set_status: z.enum(TICKET_STATUSES),
+  set_status: z.string().refine((v) => isBuiltInStatus(v) || STATUS_KEY.test(v), `one of: ${TICKET_STATUSES.join(", ")}, or a custom status key`),
   set_priority: z.enum(TICKET_PRIORITIES),
   set_category: z.string().trim().min(1).max(100).nullable(),
   set_team: IdValue.nullable(),
@@ -361,6 +366,8 @@ function parseValue(spec: FieldSpec, operator: Operator, value: unknown, path: s
         const t = TagValue.safeParse(v);
         return t.success ? { ok: true, value: t.data } : bad(`must be a tag (${t.error.issues[0]!.message})`);
       }
+      case "status_key":
+        return typeof v === "string" && STATUS_KEY.test(v) ? { ok: true, value: v } : bad("must be a status or a custom status key");
       case "id":
         if (v === null && (operator === "is" || operator === "is_not" || operator === "changed_to" || operator === "changed_from")) return { ok: true, value: null };
         return typeof v === "string" && v.length > 0 && v.length <= 64 ? { ok: true, value: v } : bad("must be an id (or null with is / is_not)");
@@ -477,6 +484,31 @@ export function checkCustomFields(rule: { conditions?: Conditions; actions: read
     if (!def.active) return issues.push({ path: `${path}.key`, message: "the field is inactive" });
     const check = checkFieldValue(def, a.value.value);
     if (!check.ok) issues.push({ path: `${path}.value`, message: check.message });
+  });
+  return issues;
+}
+
+/**
+ * The custom statuses a rule names, checked against those that exist: a `custom_status` condition
+ * compares with a status key or a category's own name; `set_status` to a key needs an active one.
+ */
+export function checkCustomStatuses(rule: { conditions?: Conditions; actions: readonly RuleAction[] }, catalog: StatusCatalog): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  const known = (key: string) => isBuiltInStatus(key) || catalog.has(key);
+  for (const list of ["all", "any"] as const) {
+    rule.conditions?.[list].forEach((c, i) => {
+      if (c.field !== "custom_status" || c.value === undefined || c.value === null) return;
+      const values = Array.isArray(c.value) ? c.value : [c.value];
+      values.forEach((v, j) => {
+        if (!known(String(v))) issues.push({ path: `conditions.${list}.${i}.value${Array.isArray(c.value) ? `.${j}` : ""}`, message: "no such status" });
+      });
+    });
+  }
+  rule.actions.forEach((a, i) => {
+    if (a.type !== "set_status" || isBuiltInStatus(a.value)) return;
+    const def = catalog.get(a.value);
+    if (!def) issues.push({ path: `actions.${i}.value`, message: "no such status" });
+    else if (!def.active) issues.push({ path: `actions.${i}.value`, message: "the status is inactive" });
   });
   return issues;
 }
@@ -671,6 +703,8 @@ export function evaluate(
 /** The field edits of a list of actions (wire names); `assignee_id: "auto"` routes by the team's strategy. */
 export interface FieldEdit {
   status?: TicketStatus;
+  /** A custom status key: the write moves the ticket to its category. */
+  custom_status?: string;
   priority?: TicketPriority;
   category?: string | null;
   team_id?: string | null;
@@ -698,7 +732,8 @@ export function planActions(actions: readonly RuleAction[], ticket: Pick<RuleTic
   for (const a of actions) {
     switch (a.type) {
       case "set_status":
-        plan.edit.status = a.value;
+        if (isBuiltInStatus(a.value)) plan.edit.status = a.value;
+        else plan.edit.custom_status = a.value;
         break;
       case "set_priority":
         plan.edit.priority = a.value;

@@ -32,6 +32,7 @@ const BARE = { customFields: false, webhooks: false };
 
 const ticket = (over: Partial<RuleTicket> = {}): RuleTicket => ({
   status: "open",
+  custom_status: over.status ?? "open",
   priority: "medium",
   category: "Billing",
   channel: "email",
@@ -79,6 +80,10 @@ const TICKET_ROWS: Row[] = [
   ["status", "is_not", "pending", T({}), T({ status: "pending" })],
   ["status", "in", ["open", "pending"], T({}), T({ status: "resolved" })],
   ["status", "not_in", ["resolved", "closed"], T({}), T({ status: "closed" })],
+  ["custom_status", "is", "waiting_on_vendor", T({ status: "pending", custom_status: "waiting_on_vendor" }), T({ status: "pending" })],
+  ["custom_status", "is_not", "waiting_on_vendor", T({ status: "pending" }), T({ status: "pending", custom_status: "waiting_on_vendor" })],
+  ["custom_status", "in", ["open", "waiting_on_vendor"], T({}), T({ status: "pending" })],
+  ["custom_status", "not_in", ["open", "waiting_on_vendor"], T({ status: "pending" }), T({})],
   ["priority", "is", "medium", T({}), T({ priority: "high" })],
   ["priority", "is_not", "low", T({}), T({ priority: "low" })],
   ["priority", "in", ["high", "critical"], T({ priority: "critical" }), T({})],
@@ -156,6 +161,10 @@ const TICKET_ROWS: Row[] = [
 /** Changes (triggers only): the field's value before and after the change. */
 const CHANGE_ROWS: Row[] = [
   ["status", "changed", undefined, changedFrom({ status: "pending" }, {}), T({})],
+  // A custom status of the same category is a change of custom_status alone.
+  ["custom_status", "changed", undefined, changedFrom({ status: "pending" }, { status: "pending", custom_status: "waiting_on_vendor" }), T({ status: "pending" })],
+  ["custom_status", "changed_to", "waiting_on_vendor", changedFrom({ status: "pending" }, { status: "pending", custom_status: "waiting_on_vendor" }), changedFrom({ status: "pending", custom_status: "waiting_on_vendor" }, { status: "pending" })],
+  ["custom_status", "changed_from", "waiting_on_vendor", changedFrom({ status: "pending", custom_status: "waiting_on_vendor" }, { status: "pending" }), changedFrom({ status: "pending" }, { status: "pending", custom_status: "waiting_on_vendor" })],
   ["status", "changed_to", "open", changedFrom({ status: "pending" }, {}), changedFrom({ status: "open" }, { status: "pending" })],
   ["status", "changed_from", "pending", changedFrom({ status: "pending" }, {}), changedFrom({ status: "new" as never }, {})],
   ["priority", "changed", undefined, changedFrom({ priority: "low" }, {}), T({})],
@@ -357,7 +366,7 @@ describe("parseRule: invalid rules refused with the bad entry named", () => {
     ["time in a trigger", { ...base, conditions: { all: [cond("hours_since_created", "greater_than", 3)], any: [] } }, "conditions.all.0.field", /for automations/],
     ["changed.<x> of an unknown field", { ...base, conditions: { all: [cond("changed.colour", "is", true)], any: [] } }, "conditions.all.0.field", /changed.<field> takes/],
     ["custom fields off without the feature", { ...base, conditions: { all: [cond("custom_fields.plan", "is", "gold")], any: [] } }, "conditions.all.0.field", /not available/],
-    ["unknown action value", { ...base, actions: [{ type: "set_status", value: "done" }] }, "actions.0.value", /./],
+    ["unknown action value", { ...base, actions: [{ type: "set_status", value: "Done!" }] }, "actions.0.value", /one of: open/],
     ["tag with spaces", { ...base, actions: [{ type: "add_tags", value: ["a b"] }] }, "actions.0.value.0", /letters, digits/],
     ["blank comment", { ...base, actions: [{ type: "add_comment", value: { body: "  " } }] }, "actions.0.value.body", /blank/],
     ["unknown placeholder", { ...base, actions: [{ type: "add_comment", value: { body: "Hi {{requester.password}}" } }] }, "actions.0.value.body", /unknown placeholder\(s\): \{\{requester.password\}\}/],

@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { webhooks } from "../../src/db/schema";
 import { runScheduled } from "../../src/jobs";
 import { db, expectProblem, makeStaff } from "../helpers";
-import { defineField, uniqueKey } from "../fields/support";
+import { defineField, defineStatus, uniqueKey } from "../fields/support";
 import { HOUR, MIN, editAt, ticketAt } from "../sla/helpers";
 import { call, drain, hookEnv, receiverEndpoint } from "../webhooks/support";
 import { clearRules, commentsOf, historyOf, makeRule, ok, rowOf, runsOf, settled, word } from "./support";
@@ -109,6 +109,31 @@ describe("custom fields in rules (conditions on custom_fields.<key>, the set_cus
       [fourth.id, 200],
     ]);
     expect((await rowOf(bare.id)).status).toBe("open");
+  });
+});
+
+describe("custom statuses in rules (set_status takes a key, as PATCH does; custom_status conditions)", () => {
+  it("a trigger moves a ticket to a custom status (its category with it); the next trigger sees the change; unknown keys refused", async () => {
+    const vendor = await defineStatus(s.admin, { key: uniqueKey("waiting_on_vendor"), label: "Waiting on vendor", category: "pending" });
+    const w = word("vendor");
+    const first = await makeRule(s.admin.token, {
+      name: "Vendor issues wait on the vendor",
+      conditions: { all: [{ field: "event", operator: "is", value: "ticket.created" }, { field: "subject", operator: "contains", value: w }] },
+      actions: [{ type: "set_status", value: vendor.key }],
+    });
+    await makeRule(s.admin.token, {
+      name: "Tag what waits on a vendor",
+      conditions: { all: [{ field: "changed.custom_status", operator: "is", value: true }, { field: "custom_status", operator: "is", value: vendor.key }] },
+      actions: [{ type: "add_tags", value: ["vendor"] }],
+    });
+    const ticket = await ticketAs(s.agent.token, { subject: `Broken part ${w}` });
+    const after = await ok(settled("GET", `/api/v1/tickets/${ticket.id}`, { token: s.agent.token }));
+    expect(after).toMatchObject({ status: "pending", custom_status: vendor.key, tags: ["vendor"] });
+    const entry = (await historyOf(ticket.id)).find((h) => h.ruleId === first.id)!;
+    expect(entry.changes).toMatchObject({ status: ["open", "pending"], custom_status: ["open", vendor.key] });
+
+    await refused({ conditions: { all: [{ field: "status", operator: "is", value: "open" }] }, actions: [{ type: "set_status", value: "nosuch_status" }] }, "actions.0.value", /no such status/);
+    await refused({ conditions: { all: [{ field: "custom_status", operator: "in", value: ["pending", "nosuch_status"] }] }, actions: [{ type: "add_tags", value: ["x"] }] }, "conditions.all.0.value.1", /no such status/);
   });
 });
 

@@ -49,7 +49,7 @@ describe("rules: what is refused, naming the bad entry", () => {
       await refused({
         ...TRIGGER,
         conditions: { all: [{ field: "status", operator: "greater_than", value: 1 }], any: [{ field: "colour", operator: "is", value: "red" }] },
-        actions: [{ type: "set_status", value: "done" }, { type: "add_comment", value: { body: "{{ticket.password}}" } }],
+        actions: [{ type: "set_status", value: "Done!" }, { type: "add_comment", value: { body: "{{ticket.password}}" } }],
       }),
     ).toEqual({
       "conditions.all.0.operator": ["status takes: is, is_not, in, not_in, changed, changed_to, changed_from"],

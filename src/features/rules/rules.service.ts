@@ -4,6 +4,7 @@ import { ruleFires, ruleRuns, rules, ruleState, teams, users, webhooks } from ".
 import { isStaff } from "../../domain/permissions";
 import {
   checkCustomFields,
+  checkCustomStatuses,
   matches,
   parseRule,
   planActions,
@@ -23,7 +24,8 @@ import { newId } from "../../lib/ids";
 import { actorOf, ruleContext, type ServiceContext } from "../../lib/request-context";
 import { auditInsert } from "../audit/audit.service";
 import { signingSecret } from "../auth/tokens";
-import { fieldCatalog } from "../fields/fields.service";
+import { fieldCatalog, statusCatalog } from "../fields/fields.service";
+import { isBuiltInStatus } from "../../domain/custom-statuses";
 import { currentCalendar } from "../sla/sla.service";
 import { findVisibleTicket } from "../tickets/tickets.service";
 import { applyActions, AUTOMATION_USER, ruleTicketOf } from "./run-actions";
@@ -93,6 +95,9 @@ export async function checkActionReferences(
   const issues: RuleIssue[] = [];
   const namesFields = actions.some((a) => a.type === "set_custom_field") || [...(conditions?.all ?? []), ...(conditions?.any ?? [])].some((c) => c.field.startsWith("custom_fields."));
   if (namesFields) issues.push(...checkCustomFields({ conditions, actions }, await fieldCatalog(ctx), owner));
+  const namesStatuses =
+    actions.some((a) => a.type === "set_status" && !isBuiltInStatus(a.value)) || [...(conditions?.all ?? []), ...(conditions?.any ?? [])].some((c) => c.field === "custom_status");
+  if (namesStatuses) issues.push(...checkCustomStatuses({ conditions, actions }, await statusCatalog(ctx)));
   if (webhookIds.size) {
     const found = new Set((await ctx.db.select({ id: webhooks.id }).from(webhooks).where(and(inArray(webhooks.id, [...webhookIds.keys()]), isNull(webhooks.deletedAt)))).map((w) => w.id));
     for (const [id, path] of webhookIds) if (!found.has(id)) issues.push({ path, message: "no such webhook" });

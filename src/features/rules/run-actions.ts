@@ -7,14 +7,15 @@ import type { TicketEdit } from "../../domain/ticket-update";
 import { isMachineAddress } from "../../email/outbox";
 import { mailSettings } from "../../email/settings";
 import { ticketUrl } from "../../lib/app-url";
-import { AppError } from "../../lib/errors";
+import { AppError, validation } from "../../lib/errors";
 import type { ServiceContext } from "../../lib/request-context";
 import { NO_PUBLIC_REPLIES, newComment, type CommentAuthor } from "../comments/comments.service";
 import { deliverNotifications, notificationWrites } from "../notifications/notifications.service";
 import { route, teamById } from "../teams/routing.service";
 import { changeTicket, type Attached, type FoundTicket } from "../tickets/tickets.service";
 import { toTicket, type Requester, type Ticket, type TicketRow, type TicketView } from "../tickets/tickets.serialize";
-import { fieldCatalog } from "../fields/fields.service";
+import { fieldCatalog, statusCatalog } from "../fields/fields.service";
+import { resolveStatusEdit } from "../../domain/custom-statuses";
 import { enqueueEventDeliveries, webhookDeliveryRows } from "../webhooks/webhooks.outbox";
 import { customerVisibleKeys, EMPTY_CATALOG } from "../../domain/custom-fields";
 import type { TicketEvent } from "../../events/ticket-events";
@@ -57,6 +58,7 @@ export function ruleTicketOf(row: TicketRow, requester: Requester, now: Date): R
 export function ruleTicketOfWire(t: Ticket): RuleTicket {
   return {
     status: t.status,
+    custom_status: t.custom_status,
     priority: t.priority,
     category: t.category,
     channel: t.channel,
@@ -169,6 +171,12 @@ async function editOf(ctx: ServiceContext, row: TicketRow, plan: ActionPlan): Pr
   if (e.tags !== undefined) edit.tags = e.tags;
   // Checked by the one write like a PATCH's: types, active fields, required_to_resolve.
   if (e.custom_fields !== undefined) edit.customFields = e.custom_fields;
+  if (e.custom_status !== undefined) {
+    // A custom status key: its category and the key, as PATCH's custom_status (deactivated since the rule was saved: refused).
+    const resolved = resolveStatusEdit(await statusCatalog(ctx), { customStatus: e.custom_status });
+    if (!resolved.ok) throw validation("Invalid status", resolved.errors);
+    Object.assign(edit, resolved.edit);
+  }
   let routing: unknown = null;
   if (e.assignee_id === "auto") {
     const teamId = edit.teamId !== undefined ? edit.teamId : row.teamId;

@@ -43,7 +43,7 @@ export async function activeTriggers(ctx: ServiceContext): Promise<LoadedRule[]>
 /** The events triggers answer; an assignment is part of the update that made it. */
 const TRIGGER_EVENTS = new Set<string>(["ticket.created", "ticket.updated", "comment.created", "sla.breached", "sla.at_risk"]);
 /** Fields a `ticket.updated` event reports, by their RuleTicket names (the same wire names). */
-const CHANGEABLE = ["status", "priority", "category", "tags", "assignee_id", "team_id", "subject", "description"] as const;
+const CHANGEABLE = ["status", "custom_status", "priority", "category", "tags", "assignee_id", "team_id", "subject", "description"] as const;
 
 /** One write's events as the change triggers judge: the ticket before and after, the event types, the comment. */
 export function changeOf(events: readonly TicketEvent[]): { ticket: Ticket; before: RuleTicket | null; after: RuleTicket; event: RuleEvent; events: TicketEvent[] } | null {
@@ -58,6 +58,14 @@ export function changeOf(events: readonly TicketEvent[]): { ticket: Ticket; befo
     if (e.type === "ticket.created") before = null;
     if (before && e.type === "ticket.updated") {
       for (const f of CHANGEABLE) if (f in e.changes) (before as unknown as Record<string, unknown>)[f] = (e.changes[f] as [unknown, unknown])[0];
+      for (const [name, change] of Object.entries(e.changes)) {
+        if (!name.startsWith("custom_fields.")) continue;
+        const key = name.slice("custom_fields.".length);
+        const old = (change as [unknown, unknown])[0];
+        before.custom_fields = { ...before.custom_fields };
+        if (old === null) delete before.custom_fields[key];
+        else before.custom_fields[key] = old;
+      }
     }
     if (before && e.type === "sla.breached") before.sla.breached = false;
     if (before && e.type === "sla.at_risk") before.sla.at_risk = false;
