@@ -139,10 +139,11 @@ export default {
 
 /**
  * Starts the bundle. `extraBindings` are plain-text vars on top of wrangler.toml's (D1_METRICS);
- * `state` another state directory than the seeded bench database (a module's own throw-away one).
+ * `state` another state directory than the seeded bench database (a module's own throw-away one);
+ * `onLog(message)` receives the Worker's console output (job reports) instead of the terminal.
  * Returns { mf, baseUrl, replayUrl, workerdPids, db, dispose }.
  */
-export async function startServer({ log, extraBindings = {}, verbose = false, state = STATE }) {
+export async function startServer({ log, extraBindings = {}, verbose = false, state = STATE, onLog }) {
   const opts = workerOptionsFromConfig(log);
   const mf = new Miniflare(
     convertV4MiniflareOptions({
@@ -154,6 +155,8 @@ export async function startServer({ log, extraBindings = {}, verbose = false, st
       log: new Log(verbose ? LogLevel.INFO : LogLevel.WARN),
       logRequests: false,
       telemetry: { enabled: false },
+      // The Worker's console lines (cron jobs log their reports there), for a module that reads them.
+      ...(onLog ? { handleStructuredLogs: ({ message }) => onLog(message) } : {}),
       workers: [
         {
           ...opts,
