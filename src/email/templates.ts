@@ -22,6 +22,7 @@ export const TEMPLATE_VARIABLES: Record<OutboundKind, readonly string[]> = {
   ticket_created: COMMON,
   reply: [...COMMON, "comment.body", "agent.name"],
   ticket_resolved: COMMON,
+  chat_reply: [...COMMON, "comment.body", "agent.name"],
 };
 
 export const DEFAULT_TEMPLATES: Record<OutboundKind, Template> = {
@@ -39,6 +40,20 @@ export const DEFAULT_TEMPLATES: Record<OutboundKind, Template> = {
   reply: {
     subject: "Re: [{{ticket.number}}] {{ticket.subject}}",
     body: ["{{comment.body}}", "", "{{agent.name}}", "{{support.name}}", "", "Ticket {{ticket.number}}: reply to this mail to answer."].join("\n"),
+  },
+  chat_reply: {
+    subject: "Re: [{{ticket.number}}] {{ticket.subject}}",
+    body: [
+      "Hello {{requester.name}},",
+      "",
+      "you left this address in a chat with us. {{agent.name}} answered after you had gone:",
+      "",
+      "{{comment.body}}",
+      "",
+      "Reply to this mail to continue the conversation.",
+      "",
+      "{{support.name}}",
+    ].join("\n"),
   },
   ticket_resolved: {
     subject: "[{{ticket.number}}] Resolved: {{ticket.subject}}",

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { SlaTargets } from "../../domain/sla";
+import type { TicketLink } from "../../domain/ticket-merge";
 import { NO_DUE, TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES } from "../../domain/vocabulary";
 import { teams } from "./teams";
 import { users } from "./users";
@@ -75,6 +76,13 @@ export const tickets = sqliteTable(
     slaTargets: text("sla_targets", { mode: "json" }).$type<SlaTargets>(),
     /** The business_calendars version the ticket is timed with; null = 24/7. */
     slaCalendarId: text("sla_calendar_id"),
+    /** Set when the ticket was merged into another: it is closed for good (never reopened, merged or changed again). */
+    mergedIntoId: text("merged_into_id").references((): AnySQLiteColumn => tickets.id),
+    /**
+     * The ticket's merge and split links, both ways (`[{type, ticket_id}]`), null for none: a JSON copy
+     * on the row, like `tags`, so every ticket object carries them without a join. At most MAX_LINKS.
+     */
+    links: text("links", { mode: "json" }).$type<TicketLink[]>(),
   },
   (t) => [
     uniqueIndex("tickets_number_uq").on(t.number),
@@ -128,11 +136,15 @@ export const comments = sqliteTable(
     internal: integer("internal", { mode: "boolean" }).notNull(),
     channel: text("channel", { enum: TICKET_CHANNELS }).notNull(),
     createdAt: text("created_at").notNull(),
+    /** The ticket a merge took it from (the first one, if merged on again): that ticket still lists it. */
+    mergedFromTicketId: text("merged_from_ticket_id").references(() => tickets.id),
   },
   (t) => [
     index("comments_ticket_created_idx").on(t.ticketId, t.createdAt, t.id),
     // Customers page only the public ones, without reading the internal ones.
     index("comments_ticket_public_idx").on(t.ticketId, t.createdAt, t.id).where(sql`internal = 0`),
+    // A merged ticket lists the conversation it had, now on the ticket it was merged into.
+    index("comments_merged_from_idx").on(t.mergedFromTicketId, t.createdAt, t.id).where(sql`merged_from_ticket_id IS NOT NULL`),
   ],
 );
 
