@@ -11,6 +11,7 @@ import { dbSession } from "./middleware/db-session";
 import { limitBody, requireJson } from "./middleware/guards";
 import { attachmentsRouter } from "./features/attachments/attachments.index";
 import { auditRouter } from "./features/audit/audit.index";
+import { chatCors, chatRouter, widgetRouter } from "./features/chat/chat.index";
 import { authRouter } from "./features/auth/auth.index";
 import { healthRouter } from "./features/health/health.index";
 import { liveRouter } from "./features/live/live.index";
@@ -77,9 +78,12 @@ export function createApp() {
   // The session first: even a refused body answers with the bookmark the client holds.
   // File uploads carry their own, larger body cap (features/attachments); every other body has the JSON cap.
   const isUpload = (c: Context<AppEnv>) => c.req.method === "POST" && c.req.path.endsWith("/attachments");
+  // Before everything else: a browser's preflight from a page embedding the chat widget is answered here.
+  app.use(`${API}/chat/*`, chatCors);
   app.use(`${API}/*`, dbSession, except(isUpload, limitBody), requireJson((path) => path.endsWith("/attachments")));
 
   app.route("/", healthRouter);
+  app.route("/", widgetRouter);
   const api = createRouter()
     .route("/", authRouter)
     .route("/", usersRouter)
@@ -92,10 +96,16 @@ export function createApp() {
     .route("/", attachmentsRouter)
     .route("/", mailRouter)
     .route("/", slaRouter)
-    .route("/", teamsRouter);
+    .route("/", teamsRouter)
+    .route("/", chatRouter);
   app.route(API, api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "visitorToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "A chat's visitor token (`POST /api/v1/chat/sessions`): reaches that chat's routes alone",
+  });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: { title: "edgedesk API", version: "1.0.0", description: "A customer-support helpdesk on Cloudflare's edge." },

@@ -72,3 +72,11 @@ export function mailContext(env: Bindings, actor: Actor | null, r: Runtime & { p
 export function callerContext(env: Bindings, actor: Actor, meta: RequestMeta, r: Runtime): ServiceContext {
   return { ...runtime(env, r), actor, meta };
 }
+
+/**
+ * The same request acting as someone it made known on the way (a chat visitor created by the
+ * request that opens the chat): everything else, the D1 session included, stays the request's.
+ */
+export function withActor(ctx: ServiceContext, actor: Actor): ServiceContext {
+  return { ...ctx, actor };
+}

@@ -13,6 +13,7 @@ import type { Bindings } from "../env";
 import { systemContext } from "../contexts";
 import { recordOnTicket } from "../features/tickets/ticket-write";
 import { findVisibleTicket } from "../features/tickets/tickets.service";
+import { ticketRoom } from "../features/live/live.service";
 import { buildMime, MAX_REFERENCES_SENT } from "./mime";
 import { outboundMessageId, replyAddress } from "./reply-token";
 import { mailSettings, type MailSettings } from "./settings";
@@ -127,9 +128,15 @@ export async function deliverOne(message: Message<unknown>, env: Bindings, now =
     message.ack();
     return;
   }
-  const [ticket] = await db.select({ deletedAt: tickets.deletedAt }).from(tickets).where(eq(tickets.id, row.ticketId)).limit(1);
+  const [ticket] = await db.select({ deletedAt: tickets.deletedAt, requesterId: tickets.requesterId }).from(tickets).where(eq(tickets.id, row.ticketId)).limit(1);
   if (!ticket || ticket.deletedAt) {
     await finish(db, row.id, { status: "suppressed", lastError: "ticket_deleted" }, now);
+    message.ack();
+    return;
+  }
+  // A chat visitor back in the chat has read the reply there (features/chat): no mail for it.
+  if (row.kind === "chat_reply" && (await ticketRoom(env, row.ticketId).present(ticket.requesterId))) {
+    await finish(db, row.id, { status: "suppressed", lastError: "seen_live: the visitor was in the chat" }, now);
     message.ack();
     return;
   }

@@ -1,4 +1,5 @@
 export * from "./audit";
+export * from "./chat";
 export * from "./kb";
 export * from "./mail";
 export * from "./search";
