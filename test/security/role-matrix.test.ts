@@ -32,7 +32,7 @@ const PUBLIC = new Set([
  */
 const VISITOR = new Set(ops.filter((o) => (o.op.security ?? []).some((s: Record<string, unknown>) => "visitorToken" in s)).map((o) => o.key));
 /** Routes that never look at a bearer token (the refresh token in the body is their credential). */
-const NO_BEARER = new Set(["POST /api/v1/auth/register", "POST /api/v1/auth/login", "POST /api/v1/auth/refresh", "POST /api/v1/auth/logout"]);
+const NO_BEARER = new Set(["POST /api/v1/auth/register", "POST /api/v1/auth/login", "POST /api/v1/auth/refresh", "POST /api/v1/auth/logout", "POST /api/v1/chat/sessions"]);
 
 const CUSTOMER = new Set([
   ...PUBLIC,

@@ -98,6 +98,11 @@ export async function buildWorld() {
   const draftArticle = await article({ title: `Draft ${secret.draftArticle}`, body: secret.draftArticle, status: "draft" });
   const category = await ok(api("POST", "/api/v1/kb/categories", { token: agent.token, body: { name: canaryWord("cat") } }));
 
+  // A website visitor's chat (features/chat): its routes take the visitor token, not an access token.
+  const opened = await api("POST", "/api/v1/chat/sessions", { body: { name: "Vera Visitor", message: "Is anyone there?" }, headers: { "cf-connecting-ip": "198.51.100.77" } });
+  expect(opened.status, JSON.stringify(opened.body)).toBe(201);
+  const chat = { ticket: opened.body.ticket as { id: string; number: string }, token: opened.body.visitor_token as string };
+
   const deactivated = await makeUser("admin");
   expect((await api("DELETE", `/api/v1/users/${deactivated.id}`, { token: admin.token })).status).toBe(204);
 
@@ -125,8 +130,12 @@ export async function buildWorld() {
     internalArticle,
     draftArticle,
     category,
+    chat,
   };
 }
+
+/** A chat's own routes: they take its visitor token (OpenAPI security `visitorToken`), never an access token. */
+export const isVisitorRoute = (o: { op: any }) => (o.op.security ?? []).some((s: Record<string, unknown>) => "visitorToken" in s);
 
 /** The canaries customer A must never meet: B's data and everything internal or deleted. */
 export function hiddenFromA(w: World): string[] {
@@ -206,6 +215,9 @@ export function sampleBodies(w: World): Record<string, unknown> {
     "PUT /api/v1/users/{id}/skills": [{ skill: "printers", proficiency: 5 }],
     "PUT /api/v1/users/{id}/availability": { availability: "offline" },
     "PUT /api/v1/users/{id}/capacity": { max_open_tickets: 0 },
+    "POST /api/v1/chat/sessions": { name: "Visitor", email: `${unique}@example.test`, message: "hello" },
+    "PATCH /api/v1/chat/sessions/{ticket_id}": { name: "Renamed", email: `${unique}@example.test` },
+    "POST /api/v1/chat/sessions/{ticket_id}/messages": { body: "hello" },
   };
 }
 

@@ -1,7 +1,7 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
-import source from "./widget/widget.js";
-import styles from "./widget/widget.css";
+import source from "./widget/chat-widget.js";
+import styles from "./widget/chat-widget.css";
 
 /**
  * The chat widget (API.md "More channels and data"): plain JavaScript with no framework and no

@@ -74,10 +74,10 @@
   closeButton.setAttribute("aria-label", "Close the chat");
   header.appendChild(closeButton);
 
-  var log = el("ol", "edc-log");
+  var log = el("div", "edc-log");
   log.setAttribute("role", "log");
   log.setAttribute("aria-live", "polite");
-  var greeting = el("li", "edc-note", data.greeting || "Hello! Ask us anything, an agent will answer here.");
+  var greeting = el("p", "edc-note", data.greeting || "Hello! Ask us anything, an agent will answer here.");
   log.appendChild(greeting);
   var status = el("p", "edc-status");
   status.setAttribute("aria-live", "polite");
@@ -138,7 +138,7 @@
     if (state.shown[m.id]) return;
     state.shown[m.id] = true;
     var mine = state.me && m.author && m.author.id === state.me;
-    var item = el("li", "edc-msg " + (mine ? "edc-me" : "edc-agent"));
+    var item = el("div", "edc-msg " + (mine ? "edc-me" : "edc-agent"));
     if (!mine) item.appendChild(el("span", "edc-author", m.author ? m.author.name : ""));
     item.appendChild(el("span", "edc-body", m.body));
     item.setAttribute("data-id", m.id);
