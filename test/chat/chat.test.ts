@@ -1,4 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { roomInWindow } from "../auth/support";
 import { api, expectProblem, makeStaff } from "../helpers";
 import { closeAll, FEED_PATH, open, roomPath } from "../helpers/sockets";
 import { chatPath, openChat, say, uniqueIp, uniqueV6Prefix, visitorSocket } from "./support";
@@ -45,6 +46,8 @@ describe("opening a chat", () => {
   it("limits chats per IPv4 address and per IPv6 /64 (429 with Retry-After), other clients unaffected", async () => {
     const ip = uniqueIp();
     const prefix = uniqueV6Prefix();
+    // The limit is a fixed window of real time: the burst must not straddle the hour.
+    await roomInWindow(3600, 60);
     const results = [];
     // Within one window: 20 from the same /64, each from another address of it.
     for (let i = 0; i < 20; i++) results.push((await api("POST", "/api/v1/chat/sessions", { body: {}, headers: { "cf-connecting-ip": `${prefix}::${(i + 1).toString(16)}` } })).status);
@@ -60,6 +63,7 @@ describe("opening a chat", () => {
 
   it("limits messages per chat (429), counting none that were refused", async () => {
     const chat = await openChat();
+    await roomInWindow(60, 30);
     const statuses = [];
     for (let i = 0; i < 30; i++) statuses.push((await say(chat, `line ${i}`)).status);
     expect(statuses).toEqual(Array(30).fill(201));
