@@ -39,7 +39,8 @@ export const TRANSITIONS = {
 
 /**
  * The demo tickets. `by` creates the ticket (a customer for themselves, or staff with `for`, which becomes
- * `requester_email`/`requester_name`). Steps run in order, each as the user it names:
+ * `requester_email`/`requester_name`). Customers open tickets on the web or through the API only; chat,
+ * social, phone and mail conversations are recorded by staff. Steps run in order, each as the user it names:
  *   ["reply", who, body]   public comment        ["note", who, body]    internal note
  *   ["assign", who, to]    POST .../assign       ["status", who, s]     PATCH {status}
  *   ["patch", who, {...}]  PATCH other fields
@@ -68,7 +69,7 @@ export const DEMO_TICKETS = [
     ],
   },
   {
-    by: "customer2", channel: "chat", priority: "medium", category: "technical", tags: ["bug", "export", "performance"],
+    by: "agent1", for: "customer2", channel: "chat", priority: "medium", category: "technical", tags: ["bug", "export", "performance"],
     subject: "Export to CSV times out for large date ranges",
     description: "Exporting more than about 60 days of orders to CSV ends in a timeout. Smaller ranges work.",
     steps: [
@@ -110,7 +111,7 @@ export const DEMO_TICKETS = [
     ],
   },
   {
-    by: "customer1", channel: "social", priority: "high", category: "technical", tags: ["android", "bug", "mobile"],
+    by: "agent2", for: "customer1", channel: "social", priority: "high", category: "technical", tags: ["android", "bug", "mobile"],
     subject: "Your app keeps crashing on Android 15",
     description: "Since the last update the app crashes right after the splash screen on my Pixel 8 (Android 15).",
     steps: [
@@ -172,7 +173,7 @@ export const DEMO_TICKETS = [
     ],
   },
   {
-    by: "customer1", channel: "chat", priority: "critical", category: "technical", tags: ["outage", "performance"],
+    by: "agent1", for: "customer1", channel: "chat", priority: "critical", category: "technical", tags: ["outage", "performance"],
     subject: "Dashboard loads very slowly since this morning",
     description: "The dashboard takes over a minute to load and sometimes shows a 504.",
     steps: [
@@ -211,7 +212,7 @@ export const DEMO_TICKETS = [
     ],
   },
   {
-    by: "customer2", channel: "social", priority: "high", category: "technical", tags: ["api", "outage"],
+    by: "agent2", for: "customer2", channel: "social", priority: "high", category: "technical", tags: ["api", "outage"],
     subject: "Your status page says all good but the API is down",
     description: "Every API call from our servers times out, yet the status page is green.",
     steps: [
@@ -280,7 +281,7 @@ export const DEMO_TICKETS = [
     ],
   },
   {
-    by: "customer2", channel: "chat", priority: "medium", category: "technical", tags: ["api", "rate-limit"],
+    by: "agent1", for: "customer2", channel: "chat", priority: "medium", category: "technical", tags: ["api", "rate-limit"],
     subject: "API rate limit too low for our nightly sync",
     description: "Our nightly sync hits 429 after about 5,000 requests. Can the limit be raised?",
     steps: [
@@ -314,7 +315,7 @@ export const DEMO_TICKETS = [
     steps: [],
   },
   {
-    by: "customer1", channel: "social", priority: "low", category: "billing", tags: ["sales"],
+    by: "agent2", for: "customer1", channel: "social", priority: "low", category: "billing", tags: ["sales"],
     subject: "Is there a student discount?",
     description: "Saw your post on Instagram: do you offer discounts for students?",
     steps: [

@@ -9,6 +9,7 @@ import { AppError, problemBody, statusOf, type ErrorCode, type ProblemOptions } 
 import { createRouter } from "./lib/create-router";
 import { dbSession } from "./middleware/db-session";
 import { limitBody, requireJson } from "./middleware/guards";
+import { accountsRouter } from "./features/accounts/accounts.index";
 import { attachmentsRouter } from "./features/attachments/attachments.index";
 import { auditRouter } from "./features/audit/audit.index";
 import { chatCors, chatRouter, widgetRouter } from "./features/chat/chat.index";
@@ -86,6 +87,7 @@ export function createApp() {
   app.route("/", widgetRouter);
   const api = createRouter()
     .route("/", authRouter)
+    .route("/", accountsRouter)
     .route("/", usersRouter)
     .route("/", ticketsRouter)
     .route("/", liveRouter)

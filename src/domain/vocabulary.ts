@@ -72,9 +72,20 @@ export const INBOUND_STATUSES = [
 ] as const;
 export type InboundStatus = (typeof INBOUND_STATUSES)[number];
 
-/** `chat_reply`: a staff reply to a chat visitor who was not there to see it live (their own address, features/chat). */
-export const OUTBOUND_KINDS = ["ticket_created", "reply", "ticket_resolved", "chat_reply"] as const;
+/**
+ * Mail about a ticket, to its requester; `chat_reply`: a staff reply to a chat visitor who was not
+ * there to see it live (to their own address, features/chat).
+ */
+export const TICKET_MAIL_KINDS = ["ticket_created", "reply", "ticket_resolved", "chat_reply"] as const;
+/** Mail about an account, to its address: a signed link that proves the address or resets the password. */
+export const ACCOUNT_MAIL_KINDS = ["verify_email", "password_reset"] as const;
+export const OUTBOUND_KINDS = [...TICKET_MAIL_KINDS, ...ACCOUNT_MAIL_KINDS] as const;
 export type OutboundKind = (typeof OUTBOUND_KINDS)[number];
+export type AccountMailKind = (typeof ACCOUNT_MAIL_KINDS)[number];
+export const isAccountMail = (kind: OutboundKind): kind is AccountMailKind => (ACCOUNT_MAIL_KINDS as readonly string[]).includes(kind);
+
+/** Channels a customer may open a ticket through by themselves; the others are staff's record of a conversation elsewhere. */
+export const SELF_SERVICE_CHANNELS = ["web", "api"] as const satisfies readonly TicketChannel[];
 export const OUTBOUND_STATUSES = ["pending", "sending", "sent", "failed", "suppressed", "bounced"] as const;
 export type OutboundStatus = (typeof OUTBOUND_STATUSES)[number];
 

@@ -17,6 +17,10 @@ const PUBLIC = new Set([
   "POST /api/v1/auth/login",
   "POST /api/v1/auth/refresh",
   "POST /api/v1/auth/logout",
+  // A mailed link's token is their credential (issue 9).
+  "POST /api/v1/auth/verify-email",
+  "POST /api/v1/auth/password-reset",
+  "POST /api/v1/auth/password-reset/confirm",
   "GET /api/v1/kb/articles",
   "GET /api/v1/kb/articles/{id}",
   "POST /api/v1/kb/articles/{id}/feedback",
@@ -32,11 +36,21 @@ const PUBLIC = new Set([
  */
 const VISITOR = new Set(ops.filter((o) => (o.op.security ?? []).some((s: Record<string, unknown>) => "visitorToken" in s)).map((o) => o.key));
 /** Routes that never look at a bearer token (the refresh token in the body is their credential). */
-const NO_BEARER = new Set(["POST /api/v1/auth/register", "POST /api/v1/auth/login", "POST /api/v1/auth/refresh", "POST /api/v1/auth/logout", "POST /api/v1/chat/sessions"]);
+const NO_BEARER = new Set([
+  "POST /api/v1/auth/register",
+  "POST /api/v1/auth/login",
+  "POST /api/v1/auth/refresh",
+  "POST /api/v1/auth/logout",
+  "POST /api/v1/auth/verify-email",
+  "POST /api/v1/auth/password-reset",
+  "POST /api/v1/auth/password-reset/confirm",
+  "POST /api/v1/chat/sessions",
+]);
 
 const CUSTOMER = new Set([
   ...PUBLIC,
   "GET /api/v1/auth/me",
+  "POST /api/v1/auth/verify-email/resend",
   "GET /api/v1/tickets",
   "POST /api/v1/tickets",
   "GET /api/v1/tickets/{id}",

@@ -64,9 +64,11 @@ describe("POST /tickets: success", () => {
     expect(t.sla.resolution_due_at).toBe(new Date(created + resolution * HOUR).toISOString());
   });
 
-  it("takes category, channel and priority from the creator, customers included", async () => {
-    const t = await openTicket(s.customer, { priority: "critical", category: "billing", channel: "phone", tags: [] });
-    expect(t).toMatchObject({ priority: "critical", category: "billing", channel: "phone", tags: [] });
+  it("takes category, channel and priority from the creator, customers included (on the channels they may use)", async () => {
+    const t = await openTicket(s.customer, { priority: "critical", category: "billing", channel: "api", tags: [] });
+    expect(t).toMatchObject({ priority: "critical", category: "billing", channel: "api", tags: [] });
+    const recorded = await openTicket(s.agent, { priority: "low", category: "billing", channel: "phone", requester_email: s.customer.email });
+    expect(recorded).toMatchObject({ priority: "low", channel: "phone", requester: { id: s.customer.id } });
   });
 
   it("writes the created history entry (version 1) and an audit row", async () => {

@@ -2,7 +2,7 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { requestContext } from "../../contexts";
 import { AppError } from "../../lib/errors";
-import { connect, ticketRoom } from "../live/live.service";
+import { connect } from "../live/live.service";
 import type * as routes from "./chat.routes";
 import * as chat from "./chat.service";
 
@@ -31,5 +31,5 @@ export const live: RouteHandler<typeof routes.live, AppEnv> = async (c) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
     throw new AppError("VALIDATION_ERROR", "This endpoint only opens a WebSocket: send Upgrade: websocket", { errors: { upgrade: ["expected websocket"] }, headers: { Upgrade: "websocket" } });
   }
-  return connect(ticketRoom(c.env, ticketId), identity);
+  return connect(c.env, `room:${ticketId}`, identity);
 };

@@ -1,6 +1,8 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { requestContext } from "../../contexts";
+import { mayOpenOnChannel } from "../../domain/permissions";
+import { forbidden } from "../../lib/errors";
 import { actorOf } from "../../lib/request-context";
 import * as comments from "../comments/comments.service";
 import { editThroughRoom } from "../live/live.service";
@@ -12,7 +14,12 @@ import * as merging from "./tickets.merge";
 const etag = (version: number) => ({ ETag: `"${version}"` });
 
 export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
-  const result = await service.createTicket(requestContext(c), c.req.valid("json"), c.req.valid("header")["idempotency-key"]);
+  const input = c.req.valid("json");
+  // Like `requester_email`: a customer asking for what only staff may record is refused, not quietly changed.
+  if (!mayOpenOnChannel(c.var.actor.role, input.channel)) {
+    throw forbidden(`channel: customers open tickets on the "web" or "api" channel; "${input.channel}" is recorded by staff`);
+  }
+  const result = await service.createTicket(requestContext(c), input, c.req.valid("header")["idempotency-key"]);
   return c.json(result.body, 201, result.headers);
 };
 

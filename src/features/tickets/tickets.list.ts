@@ -1,13 +1,13 @@
 import { and, asc, desc, eq, gte, inArray, isNull, lt, or, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { tickets, ticketTags, users } from "../../db/schema";
-import { isStaff } from "../../domain/permissions";
 import { searchWords } from "../../domain/search-query";
 import { PRIORITY_RANK } from "../../domain/vocabulary";
 import { afterKey, decodeCursor, encodeCursor, keysetPage, type KeyColumn, type KeyValue } from "../../lib/cursor";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { signingSecret } from "../auth/tokens";
 import { ticketTextCondition } from "../search/search.fts";
+import { customerScope } from "./ticket-scope";
 import type { TicketListQuery, TicketSort } from "./tickets.schemas";
 import { requesterColumns, toTicket, type TicketRow } from "./tickets.serialize";
 
@@ -34,9 +34,10 @@ const SORTS: Record<TicketSort, SortColumn[]> = {
 export async function listTickets(ctx: ServiceContext, q: TicketListQuery) {
   const actor = actorOf(ctx);
   const where: SQL[] = [isNull(tickets.deletedAt)];
-  if (!isStaff(actor.role)) {
+  const scope = customerScope(actor);
+  if (scope) {
     if (q.requester_id && q.requester_id !== actor.id) return { data: [], next_cursor: null };
-    where.push(eq(tickets.requesterId, actor.id));
+    where.push(scope);
   } else if (q.requester_id) where.push(eq(tickets.requesterId, q.requester_id));
   if (q.q !== undefined) {
     // Full text (search.fts.ts): visibility is inside the match too; a query of no words finds nothing.

@@ -1,9 +1,10 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { batchStatement, type BatchItem } from "../../db/client";
-import { attachments, comments, inboundMessages, mailMessageIds, ticketParticipants } from "../../db/schema";
+import { attachments, comments, inboundMessages, mailMessageIds, ticketParticipants, users } from "../../db/schema";
 import { can } from "../../domain/permissions";
 import { checkMerge, checkSplit, closedByMerge, withLink } from "../../domain/ticket-merge";
 import { applyEdit } from "../../domain/ticket-update";
+import type { FollowUp } from "../../domain/vocabulary";
 import { eventActor } from "../../events/ticket-events";
 import { AppError, forbidden, validation } from "../../lib/errors";
 import { idempotent } from "../../lib/idempotency";
@@ -112,7 +113,7 @@ export async function mergeTicket(ctx: ServiceContext, ref: string, input: Merge
         { action: "ticket.merged_into", entityType: "ticket", entityId: t.id, changes: { merged_from: s.number, requesters_confirmed: !check.sameRequester } },
         ...(note ? [{ action: note.row.internal ? "comment.internal_created" : "comment.created", entityType: "comment", entityId: note.row.id, changes: { ticket_id: t.id } }] : []),
       ],
-      extra: [...movedIntoTarget(ctx, source, t, check.sameRequester), ...(note ? [note.insert] : [])],
+      extra: [...movedIntoTarget(ctx, source, t, check.sameRequester ? undefined : await followUpOf(ctx, source.requester.id)), ...(note ? [note.insert] : [])],
       events: (ticket) => [
         { type: "ticket.updated", ticket, changes: targetChanges, version: targetAfter.version, actor: eventActor(actor), internal: false },
         ...(note ? [{ type: "comment.created" as const, ticket, comment: note.comment, actor: eventActor(actor) }] : []),
@@ -129,8 +130,19 @@ function mergeComment(ctx: ServiceContext, ticketId: string, input: { body: stri
   return { row, insert: ctx.db.insert(comments).values(row), comment: toComment(row, actor) };
 }
 
-/** Everything of the source that moves to the target, as statements of the merge's batch. */
-function movedIntoTarget(ctx: ServiceContext, source: FoundTicket, t: TicketRow, sameRequester: boolean): BatchItem[] {
+/**
+ * What the source's requester follows of the target: its staff replies, if their address is
+ * proven; an account that registered itself and never verified its address gets no mail (issue 9:
+ * we would be relaying the target's conversation to an address it may not own), but may still
+ * write in by mail, which authenticates itself.
+ */
+async function followUpOf(ctx: ServiceContext, userId: string): Promise<FollowUp | null> {
+  const [user] = await ctx.db.select({ verifiedAt: users.emailVerifiedAt, passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId)).limit(1);
+  return user && (user.verifiedAt || !user.passwordHash) ? "replies" : null;
+}
+
+/** Everything of the source that moves to the target, as statements of the merge's batch; `followUp` of the source's requester, undefined when it is the target's too. */
+function movedIntoTarget(ctx: ServiceContext, source: FoundTicket, t: TicketRow, followUp: FollowUp | null | undefined): BatchItem[] {
   const s = source.row;
   const now = ctx.now.toISOString();
   // The source's first message is its description: on the target it is a public comment of its requester, at its time.
@@ -163,13 +175,13 @@ function movedIntoTarget(ctx: ServiceContext, source: FoundTicket, t: TicketRow,
       SELECT ${t.id}, email, ${now}, name, follow_up FROM ${ticketParticipants} WHERE ticket_id = ${s.id}
       ON CONFLICT DO NOTHING`),
   ];
-  // The source's requester stays in the loop: they may write in by mail and receive the target's staff replies.
-  if (!sameRequester) {
+  // The source's requester stays in the loop: they may write in by mail and (address proven) receive the target's staff replies.
+  if (followUp !== undefined) {
     items.push(
       ctx.db
         .insert(ticketParticipants)
-        .values({ ticketId: t.id, email: source.requester.email, addedAt: now, name: source.requester.name, followUp: "replies" })
-        .onConflictDoUpdate({ target: [ticketParticipants.ticketId, ticketParticipants.email], set: { followUp: "replies", name: source.requester.name } }),
+        .values({ ticketId: t.id, email: source.requester.email, addedAt: now, name: source.requester.name, followUp })
+        .onConflictDoUpdate({ target: [ticketParticipants.ticketId, ticketParticipants.email], set: { followUp, name: source.requester.name } }),
     );
   }
   return items;

@@ -44,8 +44,9 @@ export async function findVisibleTicket(ctx: ServiceContext, ref: string): Promi
   const found = await loadTicket(ctx, ref);
   // mailParticipantOf: a Cc'd participant's mail reply, already checked by src/email/resolve-ticket.ts.
   // The system (cron jobs, SLA escalation) works on every ticket; any other caller needs an actor.
-  const visible = ctx.system && !ctx.actor ? true : canSeeTicket(actorOf(ctx), found?.row ?? { requesterId: "" }) || ctx.mailParticipantOf === found?.row.id;
-  if (!found || !visible) throw notFound("Ticket");
+  if (!found) throw notFound("Ticket");
+  const visible = ctx.system && !ctx.actor ? true : canSeeTicket(actorOf(ctx), found.row) || ctx.mailParticipantOf === found.row.id;
+  if (!visible) throw notFound("Ticket");
   return found;
 }
 
