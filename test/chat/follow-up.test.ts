@@ -110,6 +110,18 @@ describe("mail follow-up of a chat", () => {
     expect(mail.text).not.toContain("private words of the owner");
   });
 
+  it("merged into another ticket, the visitor's address follows that ticket's replies by mail (they are not in its room)", async () => {
+    const email = address();
+    const chat = await openChat({ name: "Vera", email });
+    const customer = await makeUser("customer");
+    const target = await api("POST", "/api/v1/tickets", { token: customer.token, body: { subject: "Same problem", description: "Me too" } });
+    expect((await api("POST", `/api/v1/tickets/${chat.ticket.id}/merge`, { token: staff.agent.token, body: { into: target.body.id, confirm_requesters: true } })).status).toBe(200);
+    const participants = await db().select().from(ticketParticipants).where(eq(ticketParticipants.ticketId, target.body.id));
+    expect(participants.map((p) => [p.email, p.followUp])).toEqual([[email, "replies"]]);
+    const answer = await api("POST", `/api/v1/tickets/${target.body.id}/comments`, { token: staff.agent.token, body: { body: "Fixed for both of you" } });
+    expect((await mailsFor(answer.body.id)).map((r) => [r.toAddress, r.kind]).sort()).toEqual([[customer.email, "reply"], [email, "reply"]].sort());
+  });
+
   it("an unauthenticated mail from the address left in a chat does not write into it: it waits in quarantine", async () => {
     const email = address();
     const chat = await openChat({ email });

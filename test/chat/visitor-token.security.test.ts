@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { api, makeStaff, makeUser } from "../helpers";
 import { closeAll, connect } from "../helpers/sockets";
-import { fill, operations, send, snapshot, SWEEP_MS } from "../security/support";
+import { fill, isVisitorRoute as isChatRoute, NO_BEARER, operations, send, snapshot, SWEEP_MS } from "../security/support";
 import { openChat, type Chat } from "./support";
 
 /**
@@ -19,15 +19,12 @@ const myComment = (await api("POST", `/api/v1/chat/sessions/${mine.ticket.id}/me
 const { ops } = await operations();
 afterEach(() => closeAll());
 
-/** Routes that never read a bearer token: their body is the credential, or they are open to anyone. */
-const IGNORES_BEARER = new Set(["POST /api/v1/auth/register", "POST /api/v1/auth/login", "POST /api/v1/auth/refresh", "POST /api/v1/auth/logout", "POST /api/v1/chat/sessions"]);
-const isChatRoute = (o: { op: any }) => (o.op.security ?? []).some((s: Record<string, unknown>) => "visitorToken" in s);
 
 describe("a visitor token", () => {
   it("is refused (401) by every route but its chat's, whatever the path names, and changes nothing", async () => {
     const before = await snapshot();
     const found: string[] = [];
-    for (const o of ops.filter((o) => o.path.startsWith("/api/v1/") && !isChatRoute(o) && !IGNORES_BEARER.has(o.key))) {
+    for (const o of ops.filter((o) => o.path.startsWith("/api/v1/") && !isChatRoute(o) && !NO_BEARER.has(o.key))) {
       // The visitor's own ticket in every ticket slot: the strongest case.
       const path = fill(o.path, { id: mine.ticket.id, ticket_id: mine.ticket.id, comment_id: myComment.id, kind: "reply", name: "high" }, mine.ticket.id);
       const res = await send(o, path, mine.token, {});

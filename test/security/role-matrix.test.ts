@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api } from "../helpers";
-import { buildWorld, fill, hiddenFromA, leaked, operations, sampleBodies, send, snapshot, SWEEP_MS } from "./support";
+import { buildWorld, fill, hiddenFromA, isVisitorRoute, NO_BEARER, leaked, operations, sampleBodies, send, snapshot, SWEEP_MS } from "./support";
 
 /**
  * API.md "Roles", swept over the whole route table: anonymous callers and deactivated users get
@@ -34,18 +34,7 @@ const PUBLIC = new Set([
  * A chat's own routes take its visitor token, never an access token: every role's token is a 401
  * there (test/chat/visitor-token.security.test.ts sweeps the visitor token itself).
  */
-const VISITOR = new Set(ops.filter((o) => (o.op.security ?? []).some((s: Record<string, unknown>) => "visitorToken" in s)).map((o) => o.key));
-/** Routes that never look at a bearer token (the refresh token in the body is their credential). */
-const NO_BEARER = new Set([
-  "POST /api/v1/auth/register",
-  "POST /api/v1/auth/login",
-  "POST /api/v1/auth/refresh",
-  "POST /api/v1/auth/logout",
-  "POST /api/v1/auth/verify-email",
-  "POST /api/v1/auth/password-reset",
-  "POST /api/v1/auth/password-reset/confirm",
-  "POST /api/v1/chat/sessions",
-]);
+const VISITOR = new Set(ops.filter(isVisitorRoute).map((o) => o.key));
 
 const CUSTOMER = new Set([
   ...PUBLIC,

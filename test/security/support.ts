@@ -134,6 +134,18 @@ export async function buildWorld() {
   };
 }
 
+/** Routes that never look at a bearer token (a token in the body is their credential, or they are open to anyone). */
+export const NO_BEARER = new Set([
+  "POST /api/v1/auth/register",
+  "POST /api/v1/auth/login",
+  "POST /api/v1/auth/refresh",
+  "POST /api/v1/auth/logout",
+  "POST /api/v1/auth/verify-email",
+  "POST /api/v1/auth/password-reset",
+  "POST /api/v1/auth/password-reset/confirm",
+  "POST /api/v1/chat/sessions",
+]);
+
 /** A chat's own routes: they take its visitor token (OpenAPI security `visitorToken`), never an access token. */
 export const isVisitorRoute = (o: { op: any }) => (o.op.security ?? []).some((s: Record<string, unknown>) => "visitorToken" in s);
 

@@ -111,6 +111,22 @@ describe("merge across requesters", () => {
     expect((await ok(api("GET", `/api/v1/tickets/${source.id}`, { token: a.token }), 200)).version).toBe(source.version + 1);
   });
 
+  it("the source's requester follows the target's staff replies only if their address is proven", async () => {
+    const a = await makeUser("customer");
+    const proven = await makeUser("customer");
+    const unproven = await makeUser("customer", { verified: false });
+    const target = await newTicket(a, "T", "t");
+    for (const b of [proven, unproven]) {
+      const source = await newTicket(b, `S of ${b.name}`, "s");
+      await ok(merge(staff.agent, source.id, { into: target.id, confirm_requesters: true }), 200);
+    }
+    const participants = await db().select().from(ticketParticipants).where(eq(ticketParticipants.ticketId, target.id));
+    expect(participants.map((p) => [p.email, p.followUp]).sort()).toEqual([[proven.email, "replies"], [unproven.email, null]].sort());
+    const answer = await comment(staff.agent, target.id, "An answer for everyone");
+    const rows = await db().select().from(outboundMessages).where(eq(outboundMessages.commentId, answer.id));
+    expect(rows.map((r) => r.toAddress).sort()).toEqual([a.email, proven.email].sort());
+  });
+
   it("the same requester needs no confirmation and gains no follower", async () => {
     const a = await makeUser("customer");
     const target = await newTicket(a, "Mine", "one");

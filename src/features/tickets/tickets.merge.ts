@@ -12,6 +12,8 @@ import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { toComment, type CommentRow } from "../comments/comments.serialize";
 import { slaColumnWrites, termsOfTicket } from "../sla/sla.service";
+import { isMachineAddress } from "../../email/outbox";
+import { mailSettings } from "../../email/settings";
 import { retryTicketWrite, type TicketWrite } from "./ticket-write";
 import { findVisibleTicket, newTicketWrite, type FoundTicket } from "./tickets.service";
 import { toTicket, type Ticket, type TicketRow } from "./tickets.serialize";
@@ -32,6 +34,13 @@ export interface MergeInput {
   comment?: { body: string; internal: boolean } | undefined;
   confirm_requesters?: boolean | undefined;
 }
+
+/**
+ * A participant's follow-up on the ticket their conversation moves to: a chat visitor who followed
+ * the chat while away follows the new ticket by mail (they are not in its room: its replies are not
+ * something they could have seen live).
+ */
+const copiedFollowUp = sql.raw(`CASE follow_up WHEN 'offline_replies' THEN 'replies' ELSE follow_up END`);
 
 /** A statement that rolls the batch back unless the UPDATE before it changed exactly `n` rows. */
 const abortUnlessChangedExactly = (n: number) => sql.raw(`SELECT abs(CASE WHEN changes() <> ${Math.trunc(n)} THEN -9223372036854775807 - 1 ELSE 0 END)`);
@@ -113,7 +122,7 @@ export async function mergeTicket(ctx: ServiceContext, ref: string, input: Merge
         { action: "ticket.merged_into", entityType: "ticket", entityId: t.id, changes: { merged_from: s.number, requesters_confirmed: !check.sameRequester } },
         ...(note ? [{ action: note.row.internal ? "comment.internal_created" : "comment.created", entityType: "comment", entityId: note.row.id, changes: { ticket_id: t.id } }] : []),
       ],
-      extra: [...movedIntoTarget(ctx, source, t, check.sameRequester ? undefined : await followUpOf(ctx, source.requester.id)), ...(note ? [note.insert] : [])],
+      extra: [...movedIntoTarget(ctx, source, t, await followUpOf(ctx, source, check.sameRequester)), ...(note ? [note.insert] : [])],
       events: (ticket) => [
         { type: "ticket.updated", ticket, changes: targetChanges, version: targetAfter.version, actor: eventActor(actor), internal: false },
         ...(note ? [{ type: "comment.created" as const, ticket, comment: note.comment, actor: eventActor(actor) }] : []),
@@ -136,12 +145,14 @@ function mergeComment(ctx: ServiceContext, ticketId: string, input: { body: stri
  * we would be relaying the target's conversation to an address it may not own), but may still
  * write in by mail, which authenticates itself.
  */
-async function followUpOf(ctx: ServiceContext, userId: string): Promise<FollowUp | null> {
-  const [user] = await ctx.db.select({ verifiedAt: users.emailVerifiedAt, passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId)).limit(1);
+async function followUpOf(ctx: ServiceContext, source: FoundTicket, sameRequester: boolean): Promise<FollowUp | null | undefined> {
+  // The same person, or an address no mail comes from or goes to (a chat visitor's account: their own address is a participant already).
+  if (sameRequester || isMachineAddress(source.requester.email, mailSettings(ctx.env))) return undefined;
+  const [user] = await ctx.db.select({ verifiedAt: users.emailVerifiedAt, passwordHash: users.passwordHash }).from(users).where(eq(users.id, source.requester.id)).limit(1);
   return user && (user.verifiedAt || !user.passwordHash) ? "replies" : null;
 }
 
-/** Everything of the source that moves to the target, as statements of the merge's batch; `followUp` of the source's requester, undefined when it is the target's too. */
+/** Everything of the source that moves to the target, as statements of the merge's batch; `followUp` of the source's requester (undefined: not a participant). */
 function movedIntoTarget(ctx: ServiceContext, source: FoundTicket, t: TicketRow, followUp: FollowUp | null | undefined): BatchItem[] {
   const s = source.row;
   const now = ctx.now.toISOString();
@@ -172,7 +183,7 @@ function movedIntoTarget(ctx: ServiceContext, source: FoundTicket, t: TicketRow,
     // Who could write into the source by mail can write into the target.
     batchStatement(ctx.db, sql`
       INSERT INTO ${ticketParticipants} (ticket_id, email, added_at, name, follow_up)
-      SELECT ${t.id}, email, ${now}, name, follow_up FROM ${ticketParticipants} WHERE ticket_id = ${s.id}
+      SELECT ${t.id}, email, ${now}, name, ${copiedFollowUp} FROM ${ticketParticipants} WHERE ticket_id = ${s.id}
       ON CONFLICT DO NOTHING`),
   ];
   // The source's requester stays in the loop: they may write in by mail and (address proven) receive the target's staff replies.
@@ -276,7 +287,7 @@ function movedIntoSplit(ctx: ServiceContext, sourceId: string, newId: string, id
       ),
     batchStatement(ctx.db, sql`
       INSERT INTO ${ticketParticipants} (ticket_id, email, added_at, name, follow_up)
-      SELECT ${newId}, email, ${ctx.now.toISOString()}, name, follow_up FROM ${ticketParticipants} WHERE ticket_id = ${sourceId}
+      SELECT ${newId}, email, ${ctx.now.toISOString()}, name, ${copiedFollowUp} FROM ${ticketParticipants} WHERE ticket_id = ${sourceId}
       ON CONFLICT DO NOTHING`),
   ];
 }
