@@ -14,6 +14,7 @@ import { attachmentsRouter } from "./features/attachments/attachments.index";
 import { auditRouter } from "./features/audit/audit.index";
 import { chatCors, chatRouter, widgetRouter } from "./features/chat/chat.index";
 import { authRouter } from "./features/auth/auth.index";
+import { fieldsRouter } from "./features/fields/fields.index";
 import { healthRouter } from "./features/health/health.index";
 import { liveRouter } from "./features/live/live.index";
 import { mailRouter } from "./features/mail/mail.index";
@@ -99,7 +100,8 @@ export function createApp() {
     .route("/", mailRouter)
     .route("/", slaRouter)
     .route("/", teamsRouter)
-    .route("/", chatRouter);
+    .route("/", chatRouter)
+    .route("/", fieldsRouter);
   app.route(API, api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });

@@ -60,9 +60,9 @@ describe("room presence", () => {
 });
 
 describe("which events each audience gets", () => {
-  const ticket = { id: "t1", channel: "web", status: "open", assignee_id: null, requester: { id: "c" } } as never;
-  const chat = { id: "t2", channel: "chat", status: "open", assignee_id: null, requester: { id: "v" } } as never;
-  const taken = { id: "t3", channel: "chat", status: "open", assignee_id: "a", requester: { id: "v" } } as never;
+  const ticket = { id: "t1", channel: "web", status: "open", assignee_id: null, requester: { id: "c" }, custom_fields: {} } as never;
+  const chat = { id: "t2", channel: "chat", status: "open", assignee_id: null, requester: { id: "v" }, custom_fields: {} } as never;
+  const taken = { id: "t3", channel: "chat", status: "open", assignee_id: "a", requester: { id: "v" }, custom_fields: {} } as never;
   const actor = { id: "a", name: "A", role: "agent" as const };
   const visitor = { id: "v", name: "V", role: "customer" as const };
   const events: [string, TicketEvent, boolean, boolean][] = [
@@ -83,6 +83,18 @@ describe("which events each audience gets", () => {
   it.each(events)("%s", (_name, event, staff, customer) => {
     expect(roomMessage(event, "staff") !== null).toBe(staff);
     expect(roomMessage(event, "customer") !== null).toBe(customer);
+  });
+
+  it("customers get custom fields they may see only, and no change of hidden fields alone", () => {
+    const withFields = { id: "t1", custom_fields: { product: "a", risk: 9 } } as never;
+    const hiddenOnly: TicketEvent = { type: "ticket.updated", ticket: withFields, changes: { "custom_fields.risk": [1, 9] }, version: 3, actor, internal: false, customer_fields: ["product"] };
+    expect(roomMessage(hiddenOnly, "customer")).toBeNull();
+    expect(roomMessage(hiddenOnly, "staff")).toMatchObject({ ticket: withFields, changes: { "custom_fields.risk": [1, 9] } });
+    const mixed: TicketEvent = { ...hiddenOnly, changes: { "custom_fields.risk": [1, 9], "custom_fields.product": [null, "a"] } };
+    expect(roomMessage(mixed, "customer")).toMatchObject({ ticket: { custom_fields: { product: "a" } }, changes: { "custom_fields.product": [null, "a"] } });
+    // An event without the list shows customers no field (fail closed).
+    const unlisted: TicketEvent = { type: "ticket.assigned", ticket: withFields, assignee_id: "a", actor };
+    expect(roomMessage(unlisted, "customer")).toMatchObject({ ticket: { custom_fields: {} } });
   });
 
   it("the feed gets queue events only, in API.md's shapes", () => {

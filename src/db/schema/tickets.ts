@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
+import type { FieldValues } from "../../domain/custom-fields";
 import type { SlaTargets } from "../../domain/sla";
 import type { TicketLink } from "../../domain/ticket-merge";
 import { NO_DUE, TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES } from "../../domain/vocabulary";
@@ -83,6 +84,10 @@ export const tickets = sqliteTable(
      * on the row, like `tags`, so every ticket object carries them without a join. At most MAX_LINKS.
      */
     links: text("links", { mode: "json" }).$type<TicketLink[]>(),
+    /** A `ticket_statuses` key of the status category; null = the category's own name. */
+    customStatus: text("custom_status"),
+    /** Custom field values by key (JSON, read with the row); `ticket_field_values` is their filter index. */
+    customFields: text("custom_fields", { mode: "json" }).$type<FieldValues>().notNull().default({}),
   },
   (t) => [
     uniqueIndex("tickets_number_uq").on(t.number),
@@ -108,6 +113,8 @@ export const tickets = sqliteTable(
     index("tickets_sla_check_idx").on(t.slaCheckAt, t.id).where(live),
     // Auto-close reads only resolved tickets, oldest resolution first (status leads, so the planner prefers it to the status+created index).
     index("tickets_status_resolved_idx").on(t.status, t.resolvedAt, t.id).where(live),
+    // `custom_status=<key>` in default order; tickets without one are found by their category's status index.
+    index("tickets_custom_status_created_idx").on(t.customStatus, t.createdAt, t.id).where(sql`deleted_at IS NULL AND custom_status IS NOT NULL`),
   ],
 );
 

@@ -16,7 +16,8 @@ import { isMachineAddress } from "../../email/outbox";
 import { mailSettings } from "../../email/settings";
 import { retryTicketWrite, type TicketWrite } from "./ticket-write";
 import { findVisibleTicket, newTicketWrite, type FoundTicket } from "./tickets.service";
-import { toTicket, type Ticket, type TicketRow } from "./tickets.serialize";
+import { ticketFor } from "./ticket-view";
+import { type Ticket, type TicketRow } from "./tickets.serialize";
 
 /**
  * Merge and split (API.md "More channels and data"), each ONE batch that changes both tickets
@@ -81,6 +82,8 @@ export async function mergeTicket(ctx: ServiceContext, ref: string, input: Merge
       ...s,
       ...closedByMerge(await termsOfTicket(ctx, s), s, now),
       status: "closed",
+      // A custom status belongs to the category it leaves (tickets.custom_status).
+      customStatus: null,
       closedAt: now,
       mergedIntoId: t.id,
       links: withLink(s.links, { type: "merged_into", ticket_id: t.id }),
@@ -242,7 +245,8 @@ export async function splitTicket(ctx: ServiceContext, ref: string, input: Split
           tags: s.tags,
         },
         source.requester,
-        { links: [{ type: "split_from", ticket_id: s.id }], teamId: s.teamId, history: [{ type: "split", changes: { split_from: s.id, comment_ids: ids } }] },
+        // The same order number, product and so on: a split question is about the same thing.
+        { links: [{ type: "split_from", ticket_id: s.id }], teamId: s.teamId, customFields: s.customFields, history: [{ type: "split", changes: { split_from: s.id, comment_ids: ids } }] },
       );
       const n = planned.row;
       const links = withLink(s.links, { type: "split_into", ticket_id: n.id });
@@ -251,7 +255,7 @@ export async function splitTicket(ctx: ServiceContext, ref: string, input: Split
       const response = (ticket: Ticket) => ({ status: 201 as const, body: ticket, headers: { Location: `/api/v1/tickets/${n.id}`, ETag: `"${n.version}"` } });
       const created: TicketWrite = {
         ...planned.write,
-        extra: [...movedIntoSplit(ctx, s.id, n.id, ids), ...record(response(toTicket(n, source.requester, ctx.now)))],
+        extra: [...movedIntoSplit(ctx, s.id, n.id, ids), ...record(response(await ticketFor(ctx, n, source.requester)))],
       };
       const sourceWrite: TicketWrite = {
         kind: "update",
