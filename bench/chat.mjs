@@ -11,21 +11,12 @@
 //
 // Under the harness (`npm run bench -- --only chat`) it gets { baseUrl, tokens, measure, log, quick }.
 import { Client } from "../test/blackbox/lib.mjs";
+import { summary } from "./live.mjs";
 
 /** Chats the message scenario rotates through: a chat takes 30 messages a minute, so a load test spreads over many. */
 const CHAT_POOL = 300;
 /** Simultaneous chats in the "many at once" round. */
 const PARALLEL_CHATS = 50;
-
-function percentile(sorted, p) {
-  if (!sorted.length) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-function summary(values) {
-  const s = [...values].sort((a, b) => a - b);
-  const round = (v) => (v === null ? null : Math.round(v * 100) / 100);
-  return { n: s.length, p50: round(percentile(s, 50)), p90: round(percentile(s, 90)), p99: round(percentile(s, 99)), max: round(s.at(-1) ?? null) };
-}
 
 let ipCounter = 0;
 /** A client address per chat (198.18.0.0/15): the per-IP chat limit is not what is measured. */
