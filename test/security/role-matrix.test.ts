@@ -29,6 +29,8 @@ const PUBLIC = new Set([
   "GET /api/v1/kb/categories/{id}",
   // A website visitor opens a chat (features/chat; rate limited per IP).
   "POST /api/v1/chat/sessions",
+  // A channel's own calls: its signature is the credential (401 without one, whatever the token).
+  "POST /api/v1/channels/{id}/inbound",
 ]);
 /**
  * A chat's own routes take its visitor token, never an access token: every role's token is a 401

@@ -1,5 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
+import { Webhook } from "standardwebhooks";
 import { expect } from "vitest";
 import { attachments } from "../../src/db/schema";
 import { attachmentKey, storeBytes } from "../../src/features/attachments/attachments.service";
@@ -114,6 +115,9 @@ export async function buildWorld() {
   const opened = await api("POST", "/api/v1/chat/sessions", { body: { name: "Vera Visitor", message: "Is anyone there?" }, headers: { "cf-connecting-ip": "198.51.100.77" } });
   expect(opened.status, JSON.stringify(opened.body)).toBe(201);
   const chat = { ticket: opened.body.ticket as { id: string; number: string }, token: opened.body.visitor_token as string };
+  // An integration, switched off so that nothing is sent while the sweeps run.
+  const webhook = await ok(api("POST", "/api/v1/webhooks", { token: admin.token, body: { url: "https://hooks.example.com/world", events: ["ticket.created"], active: false } }));
+  const channel = await ok(api("POST", "/api/v1/channels", { token: admin.token, body: { kind: "phone", name: canaryWord("line") } }));
 
   const deactivated = await makeUser("admin");
   expect((await api("DELETE", `/api/v1/users/${deactivated.id}`, { token: admin.token })).status).toBe(204);
@@ -143,13 +147,15 @@ export async function buildWorld() {
     draftArticle,
     category,
     chat,
+    webhook,
+    channel,
     hiddenField,
     visibleField,
     ticketStatus,
   };
 }
 
-/** Routes that never look at a bearer token (a token in the body is their credential, or they are open to anyone). */
+/** Routes that never look at a bearer token (a token in the body or a channel's signature is their credential, or they are open to anyone). */
 export const NO_BEARER = new Set([
   "POST /api/v1/auth/register",
   "POST /api/v1/auth/login",
@@ -159,6 +165,7 @@ export const NO_BEARER = new Set([
   "POST /api/v1/auth/password-reset",
   "POST /api/v1/auth/password-reset/confirm",
   "POST /api/v1/chat/sessions",
+  "POST /api/v1/channels/{id}/inbound",
 ]);
 
 /** A chat's own routes: they take its visitor token (OpenAPI security `visitorToken`), never an access token. */
@@ -248,11 +255,27 @@ export function sampleBodies(w: World): Record<string, unknown> {
     "POST /api/v1/chat/sessions": { name: "Visitor", email: `${unique}@example.test`, message: "hello" },
     "PATCH /api/v1/chat/sessions/{ticket_id}": { name: "Renamed", email: `${unique}@example.test` },
     "POST /api/v1/chat/sessions/{ticket_id}/messages": { body: "hello" },
+    "POST /api/v1/webhooks": { url: "https://hooks.example.com/sweep", events: ["ticket.created"], active: false },
+    "PATCH /api/v1/webhooks/{id}": { description: unique },
+    "POST /api/v1/channels": { kind: "api", name: unique },
+    "PATCH /api/v1/channels/{id}": { name: unique },
+    "POST /api/v1/channels/{id}/inbound": { external_id: unique, thread_id: unique, from: { external_id: unique, name: "n" }, text: "hello" },
     "POST /api/v1/ticket-fields": { key: unique, label: "Field", type: "text" },
     "PATCH /api/v1/ticket-fields/{id}": { label: "Renamed" },
     "POST /api/v1/ticket-statuses": { key: unique, label: "Status", category: "pending" },
     "PATCH /api/v1/ticket-statuses/{id}": { label: "Renamed" },
   };
+}
+
+/**
+ * The Standard Webhooks headers the world's channel signs a raw body with, for its inbound route
+ * (whose credential is that signature): hostile bodies then meet the body checks, not the signature check.
+ */
+export function channelSignature(w: World, o: { key: string }, raw: string): Record<string, string> {
+  if (o.key !== "POST /api/v1/channels/{id}/inbound") return {};
+  const id = `msg_${canaryWord("s")}`;
+  const at = new Date();
+  return { "webhook-id": id, "webhook-timestamp": String(Math.floor(at.getTime() / 1000)), "webhook-signature": new Webhook(w.channel.secret).sign(id, at, raw) };
 }
 
 /** Sends one operation: a JSON sample body for writes that take one, a WebSocket upgrade for live routes. */
@@ -294,4 +317,4 @@ export async function attachmentRow(id: string) {
 export { attachmentKey, type TestUser };
 
 /** A sweep makes hundreds to thousands of calls; on a shared 2-core machine that can take minutes. */
-export const SWEEP_MS = 180_000;
+export const SWEEP_MS = 300_000;
