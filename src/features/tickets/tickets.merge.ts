@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { batchStatement, type BatchItem } from "../../db/client";
-import { attachments, comments, inboundMessages, mailMessageIds, ticketParticipants, users } from "../../db/schema";
+import { attachments, channelThreads, comments, inboundMessages, mailMessageIds, ticketParticipants, users } from "../../db/schema";
 import { can } from "../../domain/permissions";
 import { checkMerge, checkSplit, closedByMerge, withLink } from "../../domain/ticket-merge";
 import { applyEdit } from "../../domain/ticket-update";
@@ -61,9 +61,9 @@ async function findTarget(ctx: ServiceContext, ref: string): Promise<FoundTicket
  * time order, internal ones staying internal and their search rows following them (the FTS
  * triggers of comments re-scope a moved comment to its new ticket's requester); mail threads move
  * too (its Message-IDs now name the target; its reply address and subject tag lead there, see
- * email/resolve-ticket.ts), and its requester and Cc'd participants become participants of the
- * target, the requester following its staff replies. Different requesters need the agent's
- * confirmation: then each side's requester sees the other's public messages on the target.
+ * email/resolve-ticket.ts) and so do a channel's threads; its requester and Cc'd participants become
+ * participants of the target, the requester following its staff replies. Different requesters need
+ * the agent's confirmation: then each side's requester sees the other's public messages on the target.
  */
 export async function mergeTicket(ctx: ServiceContext, ref: string, input: MergeInput): Promise<Ticket> {
   const actor = actorOf(ctx);
@@ -183,6 +183,10 @@ function movedIntoTarget(ctx: ServiceContext, source: FoundTicket, t: TicketRow,
       .where(eq(attachments.ticketId, s.id)),
     // A reply to any mail of the source's thread now names the target.
     ctx.db.update(mailMessageIds).set({ ticketId: t.id }).where(eq(mailMessageIds.ticketId, s.id)),
+    // Likewise a channel's thread (features/channels): its next message continues the target, and the
+    // target's staff replies go back to it. Its updated_at stays: a channel answers on its most recently
+    // active thread, which is the target's own until the source's thread speaks again.
+    ctx.db.update(channelThreads).set({ ticketId: t.id }).where(eq(channelThreads.ticketId, s.id)),
     // Who could write into the source by mail can write into the target.
     batchStatement(ctx.db, sql`
       INSERT INTO ${ticketParticipants} (ticket_id, email, added_at, name, follow_up)
