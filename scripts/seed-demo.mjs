@@ -371,6 +371,43 @@ export const DEMO_TICKETS = [
   },
 ];
 
+/**
+ * Issue 14's demo: a live chat a visitor opened from the website (with the address they left for
+ * replies they miss), and a merged pair (a duplicate closed into the original, its conversation moved).
+ */
+export async function seedChatAndMerge(client, sessions) {
+  const agent = { token: sessions.agent1.token };
+  const chat = await client.post("/api/v1/chat/sessions", {
+    name: "Robin Visitor",
+    email: "robin@example.net",
+    message: "Hi! Does the Pro plan include phone support?",
+  });
+  const visitor = { token: chat.visitor_token };
+  const chatPath = `/api/v1/chat/sessions/${encodeURIComponent(chat.ticket.id)}`;
+  await client.post(`/api/v1/tickets/${encodeURIComponent(chat.ticket.id)}/assign`, { assignee_id: sessions.agent1.user.id }, agent);
+  await client.post(`/api/v1/tickets/${encodeURIComponent(chat.ticket.id)}/comments`, { body: "Hello Robin! Yes: Pro includes phone support on weekdays, 9 to 18 CET." }, agent);
+  await client.post(`${chatPath}/messages`, { body: "Great, and can I switch plans mid-month?" }, visitor);
+
+  const customer = { token: sessions.customer2.token };
+  const original = await client.post(
+    "/api/v1/tickets",
+    { subject: "Invoice PDF is blank", description: "The PDF of invoice INV-3310 opens as an empty page.", category: "billing", tags: ["invoice"] },
+    customer,
+  );
+  const duplicate = await client.post(
+    "/api/v1/tickets",
+    { subject: "Blank invoice again", description: "Writing again: the invoice PDF INV-3310 is still blank, in Firefox and Chrome." },
+    customer,
+  );
+  await client.post(`/api/v1/tickets/${encodeURIComponent(duplicate.id)}/comments`, { body: "Attached a screenshot would help, but it is just white." }, customer);
+  await client.post(
+    `/api/v1/tickets/${encodeURIComponent(duplicate.id)}/merge`,
+    { into: original.id, comment: { body: "We merged your second request into this one, so everything is in one place." } },
+    { token: sessions.agent2.token },
+  );
+  return { chat: chat.ticket.number, merged: `${duplicate.number} → ${original.number}` };
+}
+
 export class ApiError extends Error {
   constructor(method, path, status, body) {
     const detail = body && typeof body === "object" ? `${body.code ?? ""} ${body.detail ?? body.title ?? ""}`.trim() : String(body ?? "");
@@ -671,6 +708,13 @@ export async function seedDemo(baseUrl, { admin = { email: DEMO_ADMIN.email, pas
         break;
       }
     }
+  }
+  try {
+    const extra = await seedChatAndMerge(client, sessions);
+    log(`  a live chat (${extra.chat}) and a merged pair (${extra.merged})`);
+  } catch (err) {
+    failed++;
+    log(`  ! chat and merge demo: ${err.message}`);
   }
   await seedKnowledgeBase(client, sessions.agent1.token, { log });
   const statusText = Object.entries(byStatus).map(([s, n]) => `${n} ${s}`).join(", ");

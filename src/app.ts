@@ -11,6 +11,7 @@ import { limitBody, requireJson } from "./middleware/guards";
 import { accountsRouter } from "./features/accounts/accounts.index";
 import { attachmentsRouter } from "./features/attachments/attachments.index";
 import { auditRouter } from "./features/audit/audit.index";
+import { chatCors, chatRouter, widgetRouter } from "./features/chat/chat.index";
 import { authRouter } from "./features/auth/auth.index";
 import { fieldsRouter } from "./features/fields/fields.index";
 import { healthRouter } from "./features/health/health.index";
@@ -89,9 +90,12 @@ export function createApp() {
   // File uploads and channel messages (files as base64) carry their own, larger body caps
   // (features/attachments, features/channels); every other body has the JSON cap.
   const isUpload = (c: Context<AppEnv>) => c.req.method === "POST" && (c.req.path.endsWith("/attachments") || /^\/api\/v1\/channels\/[^/]+\/inbound$/.test(c.req.path));
+  // Before everything else: a browser's preflight from a page embedding the chat widget is answered here.
+  app.use(`${API}/chat/*`, chatCors);
   app.use(`${API}/*`, dbSession, except(isUpload, limitBody), requireJson((path) => path.endsWith("/attachments")));
 
   app.route("/", healthRouter);
+  app.route("/", widgetRouter);
   const api = createRouter()
     .route("/", authRouter)
     .route("/", accountsRouter)
@@ -111,12 +115,18 @@ export function createApp() {
     .route("/", rulesRouter)
     .route("/", macrosRouter)
     .route("/", notificationsRouter)
+    .route("/", chatRouter)
     .route("/", fieldsRouter)
     .route("/", webhooksRouter)
     .route("/", channelsRouter);
   app.route(API, api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "visitorToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "A chat's visitor token (`POST /api/v1/chat/sessions`): reaches that chat's routes alone",
+  });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: { title: "edgedesk API", version: "1.0.0", description: "A customer-support helpdesk on Cloudflare's edge." },

@@ -77,6 +77,14 @@ export function callerContext(env: Bindings, actor: Actor, meta: RequestMeta, r:
 }
 
 /**
+ * The same request acting as someone it made known on the way (a chat visitor created by the
+ * request that opens the chat): everything else, the D1 session included, stays the request's.
+ */
+export function withActor(ctx: ServiceContext, actor: Actor): ServiceContext {
+  return { ...ctx, actor };
+}
+
+/**
  * A message a channel delivered (features/channels), acting as the customer the channel knows the
  * sender as; `threadTicket` is the one ticket its thread continues, which a second person on the
  * thread may write into as well (the channel's signature vouched for the thread, as mail's

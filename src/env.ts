@@ -56,6 +56,10 @@ export interface Bindings {
   MAX_ATTACHMENT_BYTES?: string;
   /** Automatic mails to one address per hour (default 5). */
   AUTO_MAILS_PER_SENDER_PER_HOUR?: string;
+  /** Chats one IPv4 address or IPv6 /64 may open per hour (default 20; features/chat). */
+  CHAT_SESSIONS_PER_IP_PER_HOUR?: string;
+  /** Origins allowed to call the chat API from a browser (comma list; default `*`: any site may embed the widget). */
+  CHAT_ALLOWED_ORIGINS?: string;
 }
 
 /** Per-request context variables, set by middleware. */

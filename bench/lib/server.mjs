@@ -50,23 +50,32 @@ const MODULE_TYPES = [
   [/\.bin$/, "Data"],
 ];
 
+/** A `[[rules]]` glob as a RegExp (the `**\/` and `*` that wrangler.toml's globs use). */
+const globRegExp = (glob) =>
+  new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*\*\//g, "\0").replace(/\*/g, "[^/]*").replace(/\?/g, ".").replace(/\0/g, "(?:.*/)?")}$`);
+
+/**
+ * The module type of a bundle file: wrangler.toml's `[[rules]]` first (e.g. the chat widget's files as
+ * Text; wrangler writes them as `<sha1>-<name>`), then the file's extension.
+ */
+function moduleType(file, rules) {
+  const name = path.basename(file).replace(/^[0-9a-f]{40}-/, "");
+  const rule = rules.find((r) => r.include.some((glob) => globRegExp(glob).test(name)));
+  return rule?.type ?? MODULE_TYPES.find(([re]) => re.test(name))?.[1];
+}
+
 /** Every module of a bundle (index.js first); Miniflare 5 takes an explicit list. */
 export function bundleModules(dist = DIST) {
-  const files = [];
-  const walk = (dir) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else files.push(full);
-    }
-  };
-  walk(dist);
+  const rules = unstable_getMiniflareWorkerOptions(path.join(ROOT, "wrangler.toml")).workerOptions.modulesRules ?? [];
+  const files = readdirSync(dist, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name));
   const main = path.join(dist, "index.js");
   if (!existsSync(main)) throw new Error(`no bundle at ${main}; build first`);
   const modules = [{ type: "ESModule", path: main }];
   for (const file of files) {
     if (file === main) continue;
-    const type = MODULE_TYPES.find(([re]) => re.test(file))?.[1];
+    const type = moduleType(file, rules);
     if (type) modules.push({ type, path: file });
   }
   return modules;

@@ -36,6 +36,7 @@ export type Capability =
   | "ticket.assign_self"
   | "ticket.escalate"
   | "ticket.delete"
+  | "ticket.merge"
   | "users.list"
   | "users.manage"
   | "settings.manage"
@@ -66,6 +67,8 @@ const MATRIX: Record<Capability, readonly Role[]> = {
   "ticket.assign_self": ["agent", "manager", "admin"],
   "ticket.escalate": ["manager", "admin"],
   "ticket.delete": ["admin"],
+  // Merge duplicates and split mixed tickets (API.md "More channels and data": agent+).
+  "ticket.merge": ["agent", "manager", "admin"],
   "users.list": ["agent", "manager", "admin"],
   "users.manage": ["admin"],
   "settings.manage": ["admin"],

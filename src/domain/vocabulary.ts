@@ -13,6 +13,14 @@ export type TicketStatus = (typeof TICKET_STATUSES)[number];
 export type TicketPriority = (typeof TICKET_PRIORITIES)[number];
 export type TicketChannel = (typeof TICKET_CHANNELS)[number];
 
+/**
+ * How two tickets are linked (API.md "More channels and data"): a merge closes the source into the
+ * target (`merged_into` on the source, `merged_from` on the target); a split moves comments out into
+ * a new ticket (`split_into` on the old one, `split_from` on the new one).
+ */
+export const TICKET_LINK_TYPES = ["merged_into", "merged_from", "split_into", "split_from"] as const;
+export type TicketLinkType = (typeof TICKET_LINK_TYPES)[number];
+
 /** 4 = critical … 1 = low: the order of `sort=priority` (stored, so the list walks an index). */
 export const PRIORITY_RANK: Record<TicketPriority, number> = { low: 1, medium: 2, high: 3, critical: 4 };
 
@@ -76,9 +84,11 @@ export type InboundStatus = (typeof INBOUND_STATUSES)[number];
 
 /**
  * Mail about a ticket: to its requester (acknowledgement, staff reply, resolution), or sent by a
- * rule's or macro's send_email action (`action`), or a notification someone asked to get by mail.
+ * rule's or macro's send_email action (`action`), or a notification someone asked to get by mail;
+ * `chat_reply`: a staff reply to a chat visitor who was not there to see it live (to their own
+ * address, features/chat).
  */
-export const TICKET_MAIL_KINDS = ["ticket_created", "reply", "ticket_resolved", "action", "notification"] as const;
+export const TICKET_MAIL_KINDS = ["ticket_created", "reply", "ticket_resolved", "action", "notification", "chat_reply"] as const;
 /** Mail about an account, to its address: a signed link that proves the address or resets the password. */
 export const ACCOUNT_MAIL_KINDS = ["verify_email", "password_reset"] as const;
 export const OUTBOUND_KINDS = [...TICKET_MAIL_KINDS, ...ACCOUNT_MAIL_KINDS] as const;
@@ -130,6 +140,15 @@ export const NOTIFICATION_TYPES = [
   "ticket_resolved",
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+
+/**
+ * Which staff replies a ticket participant (besides the requester) receives by mail: every public
+ * one (`replies`: the requester of a ticket merged into it), or those a chat visitor did not see
+ * live (`offline_replies`: the address they left in the chat).
+ */
+export const FOLLOW_UPS = ["replies", "offline_replies"] as const;
+export type FollowUp = (typeof FOLLOW_UPS)[number];
+
 // ---------------------------------------------------------------- webhooks and channels
 
 /**

@@ -15,6 +15,7 @@ import { systemContext } from "../contexts";
 import { accountLink, ACCOUNT_LINK_TTL_MS, signAccountToken, type LinkSubject } from "../features/auth/account-links";
 import { recordOnTicket } from "../features/tickets/ticket-write";
 import { findVisibleTicket } from "../features/tickets/tickets.service";
+import { ticketRoom } from "../features/live/live.service";
 import { buildMime, MAX_REFERENCES_SENT } from "./mime";
 import { outboundMessageId, replyAddress } from "./reply-token";
 import { mailSettings, type MailSettings } from "./settings";
@@ -100,7 +101,7 @@ async function composeAccountMail(env: Bindings, db: Database, settings: MailSet
 }
 
 /** Whom a mail is for, as they are now; or why it must not go out after all. */
-type Recipient = { ticketId: string } | { account: AccountMailKind; user: LinkSubject } | { withhold: string };
+type Recipient = { ticketId: string; requesterId: string } | { account: AccountMailKind; user: LinkSubject } | { withhold: string };
 
 async function recipientOf(db: Database, row: OutboundRow, now: Date): Promise<Recipient> {
   if (row.ticketId) {
@@ -114,7 +115,7 @@ async function recipientOf(db: Database, row: OutboundRow, now: Date): Promise<R
     // An unverified account gets no mail about what it opened itself (issue 9): we would be relaying its words to an address it may not own.
     // (A mail about the ticket to someone else, a notification to staff, relays nothing of theirs to that address.)
     if (row.toAddress === ticket.requesterEmail && !ticket.verifiedAt && ticket.hasPassword && isSelfServiceTicket(ticket.requesterId, ticket)) return { withhold: "requester_unverified" };
-    return { ticketId: row.ticketId };
+    return { ticketId: row.ticketId, requesterId: ticket.requesterId };
   }
   if (!row.userId || !isAccountMail(row.kind)) return { withhold: "no_recipient" };
   const kind = row.kind;
@@ -168,6 +169,12 @@ export async function deliverOne(message: Message<unknown>, env: Bindings, now =
   const recipient = await recipientOf(db, row, now);
   if ("withhold" in recipient) {
     await finish(db, row.id, { status: "suppressed", lastError: recipient.withhold }, now);
+    message.ack();
+    return;
+  }
+  // A chat visitor back in the chat has read the reply there (features/chat): no mail for it.
+  if (row.kind === "chat_reply" && "requesterId" in recipient && (await ticketRoom(env, recipient.ticketId).present(recipient.requesterId))) {
+    await finish(db, row.id, { status: "suppressed", lastError: "seen_live: the visitor was in the chat" }, now);
     message.ack();
     return;
   }

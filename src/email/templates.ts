@@ -28,6 +28,7 @@ export const TEMPLATE_VARIABLES: Record<OutboundKind, readonly string[]> = {
   action: [...COMMON, "mail.subject", "mail.body"],
   // A notification sent by mail (the user's preference): its title and text.
   notification: [...COMMON, "notification.title", "notification.body", "ticket.url"],
+  chat_reply: [...COMMON, "comment.body", "agent.name"],
   verify_email: ACCOUNT,
   password_reset: ACCOUNT,
 };
@@ -53,6 +54,20 @@ export const DEFAULT_TEMPLATES: Record<OutboundKind, Template> = {
   reply: {
     subject: "Re: [{{ticket.number}}] {{ticket.subject}}",
     body: ["{{comment.body}}", "", "{{agent.name}}", "{{support.name}}", "", "Ticket {{ticket.number}}: reply to this mail to answer."].join("\n"),
+  },
+  chat_reply: {
+    subject: "Re: [{{ticket.number}}] {{ticket.subject}}",
+    body: [
+      "Hello {{requester.name}},",
+      "",
+      "you left this address in a chat with us. {{agent.name}} answered after you had gone:",
+      "",
+      "{{comment.body}}",
+      "",
+      "Reply to this mail to continue the conversation.",
+      "",
+      "{{support.name}}",
+    ].join("\n"),
   },
   ticket_resolved: {
     subject: "[{{ticket.number}}] Resolved: {{ticket.subject}}",

@@ -94,6 +94,8 @@ export const ServerMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("comment.created"), comment: WireObject }),
   z.object({ type: z.literal("ticket.assigned"), ticket: WireObject, assignee_id: z.string().nullable() }),
   z.object({ type: z.literal("ticket.created"), ticket: WireObject }),
+  /** Agents' feed: a chat visitor is waiting for an agent (a new chat, or a new message on an unassigned one). */
+  z.object({ type: z.literal("chat.waiting"), ticket: WireObject }),
   z.object({ type: z.literal("sla.breached"), ticket: WireObject, target: z.string() }),
   z.object({ type: z.literal("sla.at_risk"), ticket: WireObject, target: z.string() }),
   /** Agents' feed, to its one recipient: a notification of theirs (API.md "Notifications"). */
@@ -184,6 +186,8 @@ export interface TicketRoomRpc extends LiveObjectRpc {
   publish(event: TicketEvent): Promise<void>;
   /** Applies a PATCH after every edit of this ticket that arrived before it. */
   patch(edit: RoomEdit): Promise<RoomEditResult>;
+  /** Whether `userId` has a socket open here now (a chat visitor reading along). */
+  present(userId: string): Promise<boolean>;
 }
 
 /** What the Worker may ask of the agents' feed (agents-feed.ts implements it). */

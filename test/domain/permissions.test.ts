@@ -22,6 +22,7 @@ const MATRIX: Record<Capability, Row> = {
   "ticket.assign_self": staff, // agents: self-assign only
   "ticket.escalate": managers,
   "ticket.delete": adminOnly,
+  "ticket.merge": staff, // merge and split (API.md "More channels and data": agent+)
   "users.list": staff,
   "users.manage": adminOnly, // manage users, SLA policies, webhooks, rules
   "settings.manage": adminOnly,

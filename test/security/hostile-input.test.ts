@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api } from "../helpers";
-import { attachmentRow, buildWorld, channelSignature, fill, hiddenFromA, leaked, operations, sampleBodies, snapshot, SWEEP_MS, upload, type Operation } from "./support";
+import { attachmentRow, buildWorld, channelSignature, fill, hiddenFromA, isVisitorRoute, leaked, operations, sampleBodies, snapshot, SWEEP_MS, upload, type Operation } from "./support";
 
 /**
  * "Every bad input gets a clear problem+json 4xx and changes nothing", swept over every route:
@@ -32,9 +32,9 @@ const slotIds: Record<string, string> = {
   "/api/v1/ticket-fields/{id}": w.hiddenField.id,
   "/api/v1/ticket-statuses/{id}": w.ticketStatus.id,
 };
-const pathOf = (o: Operation) => fill(o.path, { id: slotIds[o.path] ?? w.ta.id, comment_id: w.publicReply.id, macro_id: w.sharedMacro.id, kind: "reply", name: "high" });
-/** The owner of what the path names (B's saved search is only B's to change). */
-const tokenFor = (o: Operation) => (o.path.startsWith("/api/v1/saved-searches/") ? w.b.token : w.admin.token);
+const pathOf = (o: Operation) => fill(o.path, { id: slotIds[o.path] ?? w.ta.id, ticket_id: w.chat.ticket.id, comment_id: w.publicReply.id, macro_id: w.sharedMacro.id, kind: "reply", name: "high" });
+/** The owner of what the path names (B's saved search is only B's to change; a chat is its visitor's). */
+const tokenFor = (o: Operation) => (isVisitorRoute(o) ? w.chat.token : o.path.startsWith("/api/v1/saved-searches/") ? w.b.token : w.admin.token);
 
 /** A value of another JSON type than `v`. */
 const wrongType = (v: unknown): unknown => (typeof v === "string" ? 12345 : typeof v === "number" ? "12" : typeof v === "boolean" ? "true" : Array.isArray(v) ? "[]" : { nested: true });
@@ -160,7 +160,8 @@ describe("query strings", () => {
       const calls = params.flatMap((name) =>
         HOSTILE.flatMap((value) => {
           const v = value.startsWith("%") ? value : encodeURIComponent(value);
-          return [`?${name}=${v}`, `?${name}=${v}&${name}=${v}`, `?${name}[]=${v}`].flatMap((query) => [w.admin, w.a].map((user) => ({ query, user })));
+          const callers = isVisitorRoute(o) ? [{ token: w.chat.token, role: "visitor" }] : [w.admin, w.a];
+          return [`?${name}=${v}`, `?${name}=${v}&${name}=${v}`, `?${name}[]=${v}`].flatMap((query) => callers.map((user) => ({ query, user })));
         }),
       );
       await Promise.all(

@@ -1,4 +1,5 @@
 export * from "./audit";
+export * from "./chat";
 export * from "./channels";
 export * from "./fields";
 export * from "./kb";

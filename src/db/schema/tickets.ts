@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { FieldValues } from "../../domain/custom-fields";
 import type { SlaTargets } from "../../domain/sla";
+import type { TicketLink } from "../../domain/ticket-merge";
 import { NO_DUE, TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES } from "../../domain/vocabulary";
 import { teams } from "./teams";
 import { users } from "./users";
@@ -84,6 +85,13 @@ export const tickets = sqliteTable(
     requesterUpdatedAt: text("requester_updated_at"),
     /** The assignee last wrote or changed it; null until they do. */
     assigneeUpdatedAt: text("assignee_updated_at"),
+    /** Set when the ticket was merged into another: it is closed for good (never reopened, merged or changed again). */
+    mergedIntoId: text("merged_into_id").references((): AnySQLiteColumn => tickets.id),
+    /**
+     * The ticket's merge and split links, both ways (`[{type, ticket_id}]`), null for none: a JSON copy
+     * on the row, like `tags`, so every ticket object carries them without a join. At most MAX_LINKS.
+     */
+    links: text("links", { mode: "json" }).$type<TicketLink[]>(),
     /** A `ticket_statuses` key of the status category; null = the category's own name. */
     customStatus: text("custom_status"),
     /** Custom field values by key (JSON, read with the row); `ticket_field_values` is their filter index. */
@@ -149,11 +157,15 @@ export const comments = sqliteTable(
     internal: integer("internal", { mode: "boolean" }).notNull(),
     channel: text("channel", { enum: TICKET_CHANNELS }).notNull(),
     createdAt: text("created_at").notNull(),
+    /** The ticket a merge took it from (the first one, if merged on again): that ticket still lists it. */
+    mergedFromTicketId: text("merged_from_ticket_id").references(() => tickets.id),
   },
   (t) => [
     index("comments_ticket_created_idx").on(t.ticketId, t.createdAt, t.id),
     // Customers page only the public ones, without reading the internal ones.
     index("comments_ticket_public_idx").on(t.ticketId, t.createdAt, t.id).where(sql`internal = 0`),
+    // A merged ticket lists the conversation it had, now on the ticket it was merged into.
+    index("comments_merged_from_idx").on(t.mergedFromTicketId, t.createdAt, t.id).where(sql`merged_from_ticket_id IS NOT NULL`),
   ],
 );
 

@@ -73,6 +73,7 @@ export function attachmentInsert(
     sha256: file.sha256,
     uploadedById: ctx.actor?.id ?? null,
     createdAt: ctx.now.toISOString(),
+    mergedFromTicketId: null,
   };
   return { row, insert: ctx.db.insert(attachments).values(row) };
 }
@@ -98,7 +99,8 @@ export async function listAttachments(ctx: ServiceContext, ref: string, page: { 
   const { row: ticket } = await findVisibleTicket(ctx, ref);
   const secret = signingSecret(ctx.env);
   const sort = `attachments:${ticket.id}`;
-  const where: SQL[] = [eq(attachments.ticketId, ticket.id)];
+  // A merged ticket's files are those it had when it was merged (now on its target), like its comments.
+  const where: SQL[] = [ticket.mergedIntoId ? eq(attachments.mergedFromTicketId, ticket.id) : eq(attachments.ticketId, ticket.id)];
   if (!can(actor.role, "ticket.see_internal")) where.push(visibleToCustomers);
   if (page.cursor) {
     const pos = await decodeCursor(secret, sort, page.cursor);
@@ -128,11 +130,16 @@ export async function openAttachment(ctx: ServiceContext, id: string) {
     .where(eq(attachments.id, id))
     .limit(1);
   if (!found) throw notFound("Attachment");
-  try {
-    await findVisibleTicket(ctx, found.row.ticketId);
-  } catch {
-    throw notFound("Attachment");
+  // Visible on its ticket, or on the merged ticket it came from (whose requester keeps their own files).
+  const homes = [found.row.ticketId, ...(found.row.mergedFromTicketId ? [found.row.mergedFromTicketId] : [])];
+  let visible = false;
+  for (const home of homes) {
+    visible ||= await findVisibleTicket(ctx, home).then(
+      () => true,
+      () => false,
+    );
   }
+  if (!visible) throw notFound("Attachment");
   if (found.internal && !can(actor.role, "ticket.see_internal")) throw notFound("Attachment");
   const object = await ctx.env.ATTACHMENTS.get(attachmentKey(found.row.sha256));
   if (!object) throw new AppError("INTERNAL_ERROR", `The bytes of attachment ${id} are missing from storage`);

@@ -1,6 +1,7 @@
 import { and, asc, eq, type SQL } from "drizzle-orm";
 import type { BatchItem } from "../../db/client";
 import { comments, ticketHistory, users } from "../../db/schema";
+import { mergedRefusal } from "../../domain/ticket-merge";
 import { type TicketChannel } from "../../domain/vocabulary";
 import { can, isStaff, type Actor } from "../../domain/permissions";
 import { afterKey, decodeCursor, encodeCursor, keysetPage, newerThan, type KeyColumn } from "../../lib/cursor";
@@ -49,6 +50,7 @@ export function newComment(ctx: ServiceContext, author: CommentAuthor, ticketId:
     internal: input.internal,
     channel: input.channel ?? "web",
     createdAt: ctx.now.toISOString(),
+    mergedFromTicketId: null,
   };
   // Read when attached: a text filled in for the ticket as the change leaves it (a rule's, a macro's) is set on the row first.
   const attach = (t: TicketRow, extra: BatchItem[] = []): Attached => {
@@ -74,6 +76,7 @@ export async function addComment(ctx: ServiceContext, ref: string, input: AddCom
   const read = await findVisibleTicket(ctx, ref);
   const ticket = read.row;
   if (input.internal && !can(actor.role, "ticket.comment_internal")) throw forbidden("Customers cannot write internal notes");
+  if (ticket.mergedIntoId) throw new AppError("INVALID_TRANSITION", mergedRefusal(ticket.number, ticket.mergedIntoId));
   if (!input.internal && NO_PUBLIC_REPLIES.has(ticket.status)) {
     throw new AppError("INVALID_TRANSITION", `The ticket is ${ticket.status}; reopen it before replying`);
   }
@@ -94,12 +97,18 @@ export async function addComment(ctx: ServiceContext, ref: string, input: AddCom
   });
 }
 
+/**
+ * A ticket's comments; a merged ticket's are those it had when it was merged (now on its target),
+ * so its requester keeps their own conversation and sees nothing of the target's.
+ */
+const ofTicket = (ticket: Pick<TicketRow, "id" | "mergedIntoId">) => (ticket.mergedIntoId ? eq(comments.mergedFromTicketId, ticket.id) : eq(comments.ticketId, ticket.id));
+
 export async function listComments(ctx: ServiceContext, ref: string, page: { limit: number; cursor?: string | undefined }) {
   const actor = actorOf(ctx);
   const { row: ticket } = await findVisibleTicket(ctx, ref);
   const secret = signingSecret(ctx.env);
   const sort = `comments:${ticket.id}`;
-  const where: SQL[] = [eq(comments.ticketId, ticket.id)];
+  const where: SQL[] = [ofTicket(ticket)];
   if (!can(actor.role, "ticket.see_internal")) where.push(eq(comments.internal, false));
   if (page.cursor) {
     const pos = await decodeCursor(secret, sort, page.cursor);
@@ -124,7 +133,7 @@ export async function listComments(ctx: ServiceContext, ref: string, page: { lim
 export async function getComment(ctx: ServiceContext, ref: string, commentId: string) {
   const actor = actorOf(ctx);
   const { row: ticket } = await findVisibleTicket(ctx, ref);
-  const where: SQL[] = [eq(comments.id, commentId), eq(comments.ticketId, ticket.id)];
+  const where: SQL[] = [eq(comments.id, commentId), ofTicket(ticket)];
   if (!can(actor.role, "ticket.see_internal")) where.push(eq(comments.internal, false));
   const rows = await ctx.db
     .select({ row: comments, author: { id: users.id, name: users.name, role: users.role } })

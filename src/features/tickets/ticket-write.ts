@@ -128,12 +128,8 @@ export function publish(ctx: ServiceContext, events: TicketEvent[]): Promise<voi
   return work;
 }
 
-/**
- * Writes one change of a ticket. `stale`: an update's guard found the row changed since it was
- * read (or a concurrent writer took the same version), so nothing was written; re-read and plan
- * again ({@link retryTicketWrite}). Any other failure is thrown, with nothing written.
- */
-export async function writeTicket(ctx: ServiceContext, write: TicketWrite): Promise<WriteOutcome> {
+/** One write's rows (audit rows apart, they go last) and events. */
+async function planned(ctx: ServiceContext, write: TicketWrite) {
   const row = write.kind === "create" ? write.row : write.after;
   const before = write.kind === "create" ? null : write.before;
   const hasFields = Object.keys(row.customFields).length > 0 || Object.keys(before?.customFields ?? {}).length > 0;
@@ -157,25 +153,44 @@ export async function writeTicket(ctx: ServiceContext, write: TicketWrite): Prom
     );
   }
   const ticket = toTicket(row, write.requester, ctx.now, await ticketView(ctx, [row]));
-  items.push(
-    ...historyRows(ctx, row, write.history),
-    ...(write.extra ?? []),
-    ...consumerRows(ctx, events),
-    // Last: a batch that fails anywhere before leaves no audit row claiming it happened.
-    ...write.audit.map((entry) => auditInsert(ctx, entry)),
-  );
-  if (!items.length) return { ok: true, ticket };
+  items.push(...historyRows(ctx, row, write.history), ...(write.extra ?? []), ...consumerRows(ctx, events));
+  return { ticket, events, items, audit: write.audit.map((entry) => auditInsert(ctx, entry)) };
+}
+
+/**
+ * Writes one change of a ticket. `stale`: an update's guard found the row changed since it was
+ * read (or a concurrent writer took the same version), so nothing was written; re-read and plan
+ * again ({@link retryTicketWrite}). Any other failure is thrown, with nothing written.
+ */
+export async function writeTicket(ctx: ServiceContext, write: TicketWrite): Promise<WriteOutcome> {
+  const outcome = await writeTickets(ctx, [write]);
+  return outcome.ok ? { ok: true, ticket: outcome.tickets[0]! } : outcome;
+}
+
+/**
+ * Changes of several tickets that must happen together (a merge closes one ticket into another; a
+ * split moves comments into a new ticket): each is planned like any other write, under its own
+ * guard, and all of them go into ONE batch, so either every ticket changes or none does; there is
+ * no intermediate state to repair. Stale when any of their guards is.
+ */
+export async function writeTickets(ctx: ServiceContext, writes: TicketWrite[]): Promise<{ ok: true; tickets: Ticket[] } | { ok: false; reason: "stale" }> {
+  const plans = await Promise.all(writes.map((write) => planned(ctx, write)));
+  // Last: a batch that fails anywhere before leaves no audit row claiming it happened.
+  const items = [...plans.flatMap((p) => p.items), ...plans.flatMap((p) => p.audit)];
+  const events = plans.flatMap((p) => p.events);
+  const tickets = plans.map((p) => p.ticket);
+  if (!items.length) return { ok: true, tickets };
   try {
     await ctx.db.batch(items as [BatchItem, ...BatchItem[]]);
   } catch (err) {
     const failure = classifyD1Error(err);
-    if (write.kind === "update" && (failure.kind === "stale" || (failure.kind === "unique" && failure.table === "ticket_history"))) {
+    if (writes.some((w) => w.kind === "update") && (failure.kind === "stale" || (failure.kind === "unique" && failure.table === "ticket_history"))) {
       return { ok: false, reason: "stale" };
     }
     throw err;
   }
   await publish(ctx, events);
-  return { ok: true, ticket };
+  return { ok: true, tickets };
 }
 
 // A lost race means another writer committed, so each round lets at least one through: N writers
@@ -183,7 +198,8 @@ export async function writeTicket(ctx: ServiceContext, write: TicketWrite): Prom
 // the ticket room does not serialise (mail, cron, rules); beyond that the caller gets a 409.
 export const MAX_WRITE_ATTEMPTS = 10;
 
-export type Planned<T> = { write: TicketWrite; done: (ticket: Ticket) => T } | { skip: T };
+/** A planned change; `together`: other tickets' writes that commit in the same batch (see {@link writeTickets}). */
+export type Planned<T> = { write: TicketWrite; together?: TicketWrite[]; done: (ticket: Ticket, others: Ticket[]) => T } | { skip: T };
 
 /**
  * The one retry policy: plan the change from a fresh read (`attempt` is 1, 2, …), write it, and
@@ -193,8 +209,8 @@ export async function retryTicketWrite<T>(ctx: ServiceContext, plan: (attempt: n
   for (let attempt = 1; ; attempt++) {
     const planned = await plan(attempt);
     if ("skip" in planned) return planned.skip;
-    const outcome = await writeTicket(ctx, planned.write);
-    if (outcome.ok) return planned.done(outcome.ticket);
+    const outcome = await writeTickets(ctx, [planned.write, ...(planned.together ?? [])]);
+    if (outcome.ok) return planned.done(outcome.tickets[0]!, outcome.tickets.slice(1));
     if (attempt >= MAX_WRITE_ATTEMPTS) throw new AppError("CONFLICT", "The ticket changed while this change was applied; retry");
   }
 }

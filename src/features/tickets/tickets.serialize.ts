@@ -46,6 +46,8 @@ export function toTicket(row: TicketRow, requester: Requester, now: Date, view: 
     first_response_at: row.firstResponseAt,
     resolved_at: row.resolvedAt,
     closed_at: row.closedAt,
+    merged_into_id: row.mergedIntoId,
+    links: row.links ?? [],
     sla: {
       policy: row.slaPolicy,
       first_response_due_at: row.firstResponseDueAt,

@@ -4,6 +4,7 @@ import { isUniqueViolation } from "../../db/errors";
 import { ticketCounters, ticketHistory, tickets, teams, users } from "../../db/schema";
 import { can, canSeeTicket, isStaff } from "../../domain/permissions";
 import { openSla } from "../../domain/sla";
+import { mergedRefusal } from "../../domain/ticket-merge";
 import { formatTicketNumber, ticketDay, TICKET_NUMBER_PATTERN } from "../../domain/ticket-number";
 import { applyFieldEdit, EMPTY_CATALOG, fieldPath, knownValues, type FieldValues } from "../../domain/custom-fields";
 import { applyEdit, effectiveChanges, toWire, type EditableField, type TicketEdit, type TicketState } from "../../domain/ticket-update";
@@ -18,7 +19,7 @@ import { auditInsert } from "../audit/audit.service";
 import { slaColumnWrites, termsFor, termsOfTicket } from "../sla/sla.service";
 import { route, routeOnCreate, teamById } from "../teams/routing.service";
 import { dropFieldIndex, fieldCatalog } from "../fields/fields.service";
-import { retryTicketWrite, writeTicket, type HistoryEntry, type Planned } from "./ticket-write";
+import { retryTicketWrite, writeTicket, type HistoryEntry, type Planned, type TicketWrite } from "./ticket-write";
 import { ticketFor } from "./ticket-view";
 import { requesterColumns, type Requester, type Ticket, type TicketRow } from "./tickets.serialize";
 
@@ -150,9 +151,35 @@ export async function createTicket(
 }
 
 async function insertTicket(ctx: ServiceContext, input: CreateTicketInput, record: RecordResponse, options: CreateTicketOptions): Promise<StoredResponse<Ticket>> {
-  const actor = actorOf(ctx);
   const customFields = await initialFieldValues(ctx, input.custom_fields);
   const { requester, insert: requesterInsert } = await resolveRequester(ctx, input);
+  const planned = await newTicketWrite(ctx, input, requester, { prerequisites: requesterInsert, customFields });
+  const { row } = planned;
+  const response = (ticket: Ticket) => ({ status: 201 as const, body: ticket, headers: { Location: `/api/v1/tickets/${row.id}`, ETag: `"${row.version}"` } });
+  const outcome = await writeTicket(ctx, { ...planned.write, extra: [...(options.extra?.(row) ?? []), ...record(response(await ticketFor(ctx, row, requester)))] });
+  if (!outcome.ok) throw new Error("a create cannot be stale");
+  return response(outcome.ticket);
+}
+
+/** What comes with a new ticket besides its fields (a split's links, history and moved rows). */
+export interface NewTicketExtras {
+  prerequisites?: BatchItem[];
+  links?: TicketRow["links"];
+  history?: HistoryEntry[];
+  /** The team it belongs to without being routed (a split stays in its ticket's team). */
+  teamId?: string | null;
+  /** Its custom field values, validated (a create's input, a split's copy of its ticket's). */
+  customFields?: TicketRow["customFields"];
+}
+
+/**
+ * A new ticket of `requester`, opened by the context's actor, as a write not yet made: routed,
+ * numbered, its SLA clock started, its `created` history, audit and events. createTicket writes it
+ * alone; a split writes it together with the ticket it comes from.
+ */
+export async function newTicketWrite(ctx: ServiceContext, input: CreateTicketInput, requester: Requester, extras: NewTicketExtras = {}) {
+  const actor = actorOf(ctx);
+  const customFields = extras.customFields ?? {};
   const routed = await routeOnCreate(ctx, input);
   const terms = await termsFor(ctx, { priority: input.priority, category: input.category ?? null, channel: input.channel });
   const number = await nextTicketNumber(ctx);
@@ -171,7 +198,7 @@ async function insertTicket(ctx: ServiceContext, input: CreateTicketInput, recor
     tags: input.tags,
     requesterId: requester.id,
     assigneeId: routed?.assigneeId ?? null,
-    teamId: routed?.teamId ?? null,
+    teamId: routed?.teamId ?? extras.teamId ?? null,
     createdById: actor.id,
     version: 1,
     createdAt: now,
@@ -189,6 +216,8 @@ async function insertTicket(ctx: ServiceContext, input: CreateTicketInput, recor
     assigneeUpdatedAt: null,
     customStatus: null,
     customFields,
+    mergedIntoId: null,
+    links: extras.links ?? null,
   };
   const created = asCreated({
     subject: row.subject,
@@ -200,28 +229,25 @@ async function insertTicket(ctx: ServiceContext, input: CreateTicketInput, recor
     requester_id: requester.id,
     ...(row.teamId ? { team_id: row.teamId } : {}),
     ...Object.fromEntries(Object.entries(customFields).map(([k, v]) => [fieldPath(k), v])),
+    ...(row.links ? { links: row.links } : {}),
   });
-  const history: HistoryEntry[] = [{ type: "created", changes: created, bumpsVersion: true }];
+  const history: HistoryEntry[] = [{ type: "created", changes: created, bumpsVersion: true }, ...(extras.history ?? [])];
   // The routing decision, recorded like any assignment (who, or the team queue, and why), internal:
   // the reason names other agents and their loads.
   if (routed?.reason) history.push({ type: "assigned", changes: { assignee_id: [null, routed.assigneeId], reason: routed.reason }, internal: true });
-  const response = (ticket: Ticket) => ({ status: 201 as const, body: ticket, headers: { Location: `/api/v1/tickets/${row.id}`, ETag: `"${row.version}"` } });
-  const asCaller = await ticketFor(ctx, row, requester);
-  const outcome = await writeTicket(ctx, {
+  const write: TicketWrite & { kind: "create" } = {
     kind: "create",
     row,
     requester,
-    prerequisites: requesterInsert,
+    prerequisites: extras.prerequisites ?? [],
     history,
     audit: [{ action: "ticket.created", entityType: "ticket", entityId: row.id, changes: { number: [null, number], ...created } }],
     events: (ticket) => [
       { type: "ticket.created", ticket, actor: eventActor(actor) },
       ...(row.assigneeId ? [{ type: "ticket.assigned" as const, ticket, assignee_id: row.assigneeId, actor: null, internal: true }] : []),
     ],
-    extra: [...(options.extra?.(row) ?? []), ...record(response(asCaller))],
-  });
-  if (!outcome.ok) throw new Error("a create cannot be stale");
-  return response(outcome.ticket);
+  };
+  return { row, write };
 }
 
 // ---------------------------------------------------------------- changing
@@ -348,6 +374,7 @@ export async function changeTicket(ctx: ServiceContext, ref: string, edit: Ticke
   return retryTicketWrite(ctx, async (attempt): Promise<Planned<ChangeResult>> => {
     const found = attempt === 1 && options.read ? options.read : await findVisibleTicket(ctx, ref);
     const { row, requester } = found;
+    if (row.mergedIntoId) throw new AppError("INVALID_TRANSITION", mergedRefusal(row.number, row.mergedIntoId));
     if (options.precondition && !options.precondition(row)) return { skip: { ticket: await ticketFor(ctx, row, requester), changes: {} } };
     const current = stateOf(row);
     if (options.baseVersion !== undefined && options.baseVersion !== row.version) await refuseConflicts(ctx, found, edit, options.baseVersion);
