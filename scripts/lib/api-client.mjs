@@ -1,12 +1,23 @@
 // The typed API client of the web app comes from our own OpenAPI document, made from the route contracts
 // (src/app.ts) in this process: no server runs. Used by scripts/gen-api-client.mjs (writes the files) and
 // by web/test/api-client.test.ts (fails when the committed files are stale).
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const DOCUMENT_FILE = path.join(ROOT, "web", "src", "api", "openapi.json");
 export const TYPES_FILE = path.join(ROOT, "web", "src", "api", "schema.d.ts");
+
+/** Files wrangler.toml's [[rules]] bundle as their text (the chat widget): the same here, never run. */
+const TEXT_FILES = /chat-widget\.(js|css)$/;
+const textModules = {
+  name: "text-modules",
+  enforce: "pre",
+  // A virtual id of its own, so Vite's JS and CSS pipelines never see the file.
+  resolveId: (source, importer) => (TEXT_FILES.test(source) && importer ? `\0text:${path.resolve(path.dirname(importer), source)}.txt` : undefined),
+  load: (id) => (id.startsWith("\0text:") ? `export default ${JSON.stringify(readFileSync(id.slice(6, -4), "utf8"))};` : undefined),
+};
 
 /** The document `GET /openapi.json` serves, from the app's route contracts loaded through Vite's module runner. */
 export async function documentFromApp() {
@@ -18,6 +29,7 @@ export async function documentFromApp() {
     configFile: false,
     logLevel: "error",
     resolve: { alias: { "cloudflare:workers": stub, "cloudflare:email": stub } },
+    plugins: [textModules],
   });
   const res = await module.createApp().request("/openapi.json");
   if (res.status !== 200) throw new Error(`GET /openapi.json answered ${res.status}`);
