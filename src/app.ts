@@ -14,6 +14,7 @@ import { attachmentsRouter } from "./features/attachments/attachments.index";
 import { auditRouter } from "./features/audit/audit.index";
 import { authRouter } from "./features/auth/auth.index";
 import { fieldsRouter } from "./features/fields/fields.index";
+import { importsRouter } from "./features/imports/imports.index";
 import { healthRouter } from "./features/health/health.index";
 import { liveRouter } from "./features/live/live.index";
 import { mailRouter } from "./features/mail/mail.index";
@@ -77,9 +78,11 @@ export function createApp() {
   const app = new OpenAPIHono<AppEnv>();
   app.use("*", requestId());
   // The session first: even a refused body answers with the bookmark the client holds.
-  // File uploads carry their own, larger body cap (features/attachments); every other body has the JSON cap.
-  const isUpload = (c: Context<AppEnv>) => c.req.method === "POST" && c.req.path.endsWith("/attachments");
-  app.use(`${API}/*`, dbSession, except(isUpload, limitBody), requireJson((path) => path.endsWith("/attachments")));
+  // File uploads carry their own, larger body cap (features/attachments, features/imports); every other body has the JSON cap.
+  const importUpload = /\/imports\/[^/]+\/upload$/;
+  const isUploadPath = (path: string) => path.endsWith("/attachments") || importUpload.test(path);
+  const isUpload = (c: Context<AppEnv>) => (c.req.method === "POST" || c.req.method === "PUT") && isUploadPath(c.req.path);
+  app.use(`${API}/*`, dbSession, except(isUpload, limitBody), requireJson(isUploadPath));
 
   app.route("/", healthRouter);
   const api = createRouter()
@@ -96,7 +99,8 @@ export function createApp() {
     .route("/", mailRouter)
     .route("/", slaRouter)
     .route("/", teamsRouter)
-    .route("/", fieldsRouter);
+    .route("/", fieldsRouter)
+    .route("/", importsRouter);
   app.route(API, api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });

@@ -30,6 +30,8 @@ export interface Bindings {
   ATTACHMENTS: R2Bucket;
   /** send_email: outbound mail (src/email/outbound.ts). */
   MAILER: SendEmail;
+  /** Queue of import steps (producer and consumer: src/features/imports/imports.runner.ts). */
+  IMPORTS: Queue<{ id: string; step: number }>;
   /** Queue of outbox row ids to deliver (producer and consumer: src/email/outbox.ts, outbound.ts). */
   OUTBOX: Queue<{ id: string }>;
   /** The address customers write to (`support@…`); reply addresses are `<local>+<token>@<domain>`. */

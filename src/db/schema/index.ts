@@ -1,5 +1,6 @@
 export * from "./audit";
 export * from "./fields";
+export * from "./imports";
 export * from "./kb";
 export * from "./mail";
 export * from "./search";

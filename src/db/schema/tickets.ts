@@ -80,6 +80,8 @@ export const tickets = sqliteTable(
     customStatus: text("custom_status"),
     /** Custom field values by key (JSON, read with the row); `ticket_field_values` is their filter index. */
     customFields: text("custom_fields", { mode: "json" }).$type<FieldValues>().notNull().default({}),
+    /** The ticket's id in the system it was imported from (API.md "Import"); null for our own. */
+    externalId: text("external_id"),
   },
   (t) => [
     uniqueIndex("tickets_number_uq").on(t.number),

@@ -108,9 +108,12 @@ async function resolveRequester(ctx: ServiceContext, input: CreateTicketInput): 
   };
 }
 
-/** Hands out the next number of the day; one atomic upsert, so concurrent creates never share one. */
-async function nextTicketNumber(ctx: ServiceContext): Promise<string> {
-  const day = ticketDay(ctx.now);
+/**
+ * Hands out the next number of the day (of `at`: an imported ticket is numbered by the day it was
+ * created); one atomic upsert, so concurrent creates never share one.
+ */
+export async function nextTicketNumber(ctx: ServiceContext, at: Date = ctx.now): Promise<string> {
+  const day = ticketDay(at);
   const [row] = await ctx.db
     .insert(ticketCounters)
     .values({ day, seq: 1 })
@@ -186,6 +189,7 @@ async function insertTicket(ctx: ServiceContext, input: CreateTicketInput, recor
     slaCalendarId: terms.calendarId,
     customStatus: null,
     customFields,
+    externalId: null,
   };
   const created = asCreated({
     subject: row.subject,
