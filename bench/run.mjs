@@ -223,6 +223,7 @@ function contextFor(moduleName, srv) {
     mf: srv.mf,
     db: srv.db,
     quick: scale < 1,
+    scale,
     request: (req) => send(agent, srv.baseUrl, req),
     // Rows pass only (no load test): for the many filter/sort combinations whose row counts matter
     // more than their speed. Requests must not depend on this instance (a cursor signed here is fine:
