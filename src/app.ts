@@ -15,6 +15,7 @@ import { auditRouter } from "./features/audit/audit.index";
 import { authRouter } from "./features/auth/auth.index";
 import { fieldsRouter } from "./features/fields/fields.index";
 import { importsRouter } from "./features/imports/imports.index";
+import { privacyRouter } from "./features/privacy/privacy.index";
 import { healthRouter } from "./features/health/health.index";
 import { liveRouter } from "./features/live/live.index";
 import { mailRouter } from "./features/mail/mail.index";
@@ -100,7 +101,8 @@ export function createApp() {
     .route("/", slaRouter)
     .route("/", teamsRouter)
     .route("/", fieldsRouter)
-    .route("/", importsRouter);
+    .route("/", importsRouter)
+    .route("/", privacyRouter);
   app.route(API, api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });

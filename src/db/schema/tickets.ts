@@ -108,6 +108,8 @@ export const tickets = sqliteTable(
     // Auto-close reads only resolved tickets, oldest resolution first (status leads, so the planner prefers it to the status+created index).
     index("tickets_status_resolved_idx").on(t.status, t.resolvedAt, t.id).where(live),
     // `custom_status=<key>` in default order; tickets without one are found by their category's status index.
+    // Erasure finds a person's deleted tickets too (the live ones through tickets_requester_created_idx).
+    index("tickets_deleted_requester_idx").on(t.requesterId).where(sql`deleted_at IS NOT NULL`),
     index("tickets_custom_status_created_idx").on(t.customStatus, t.createdAt, t.id).where(sql`deleted_at IS NULL AND custom_status IS NOT NULL`),
   ],
 );
@@ -142,6 +144,8 @@ export const comments = sqliteTable(
     index("comments_ticket_created_idx").on(t.ticketId, t.createdAt, t.id),
     // Customers page only the public ones, without reading the internal ones.
     index("comments_ticket_public_idx").on(t.ticketId, t.createdAt, t.id).where(sql`internal = 0`),
+    // A person's comments, for their export and erasure (API.md "Privacy").
+    index("comments_author_idx").on(t.authorId),
   ],
 );
 
