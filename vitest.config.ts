@@ -28,12 +28,15 @@ export default defineConfig(async () => {
             ZENDESK_FIXTURES: zendeskFixtures,
             JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcdef",
             PASSWORD_PEPPER: "test-pepper",
+            // Tests send webhooks to a local receiver (test/global-setup.mjs); the SSRF tests turn it off in their env.
+            WEBHOOKS_ALLOW_LOCAL: "true",
           },
         },
       }),
     ],
     test: {
       setupFiles: ["./test/apply-migrations.ts"],
+      globalSetup: ["./test/global-setup.mjs"],
       testTimeout: 30_000,
     },
   };

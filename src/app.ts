@@ -26,6 +26,8 @@ import { slaRouter } from "./features/sla/sla.index";
 import { teamsRouter } from "./features/teams/teams.index";
 import { ticketsRouter } from "./features/tickets/tickets.index";
 import { usersRouter } from "./features/users/users.index";
+import { webhooksRouter } from "./features/webhooks/webhooks.index";
+import { channelsRouter } from "./features/channels/channels.index";
 
 const API = "/api/v1";
 
@@ -79,10 +81,13 @@ export function createApp() {
   const app = new OpenAPIHono<AppEnv>();
   app.use("*", requestId());
   // The session first: even a refused body answers with the bookmark the client holds.
-  // File uploads carry their own, larger body cap (features/attachments, features/imports); every other body has the JSON cap.
+  // File uploads and channel messages (files as base64) carry their own, larger body caps
+  // (features/attachments, features/imports, features/channels); every other body has the JSON cap.
   const importUpload = /\/imports\/[^/]+\/upload$/;
+  const channelInbound = /^\/api\/v1\/channels\/[^/]+\/inbound$/;
   const isUploadPath = (path: string) => path.endsWith("/attachments") || importUpload.test(path);
-  const isUpload = (c: Context<AppEnv>) => (c.req.method === "POST" || c.req.method === "PUT") && isUploadPath(c.req.path);
+  const isUpload = (c: Context<AppEnv>) =>
+    (c.req.method === "POST" && (c.req.path.endsWith("/attachments") || channelInbound.test(c.req.path))) || (c.req.method === "PUT" && importUpload.test(c.req.path));
   app.use(`${API}/*`, dbSession, except(isUpload, limitBody), requireJson(isUploadPath));
 
   app.route("/", healthRouter);
@@ -102,7 +107,9 @@ export function createApp() {
     .route("/", teamsRouter)
     .route("/", fieldsRouter)
     .route("/", importsRouter)
-    .route("/", privacyRouter);
+    .route("/", privacyRouter)
+    .route("/", webhooksRouter)
+    .route("/", channelsRouter);
   app.route(API, api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { auditLogs, comments, inboundMessages, outboundMessages, ticketParticipants, tickets } from "../../src/db/schema";
 import { api, db, expectProblem, makeStaff, makeUser, PASSWORD, type TestUser } from "../helpers";
 import { deliver, mailEnv, rawMail, runOutbox, uniqueId } from "../email/mail-helpers";
+import { call, hookEnv, receiverEndpoint } from "../webhooks/support";
 import { canaryWord, objectsHolding, searchHits, tablesHolding } from "./support";
 
 /**
@@ -30,6 +31,9 @@ const indexed = async (word: string) =>
 
 beforeAll(async () => {
   s = await makeStaff();
+  // A webhook: every event it receives is kept (payload) for its deliveries.
+  const hook = await call(hookEnv().env, "POST", "/api/v1/webhooks", { token: s.admin.token, body: { url: receiverEndpoint("privacy").url, events: ["ticket.created", "comment.created"] } });
+  expect(hook.status).toBe(201);
   person = await makeUser("customer", { name: "Temporary Name", email: emailCanary });
   // An admin corrects the name: the audit row holds the old and the new one.
   expect((await api("PATCH", `/api/v1/users/${person.id}`, { token: s.admin.token, body: { name: nameCanary } })).status).toBe(200);
@@ -72,7 +76,8 @@ describe("erasing a person", () => {
     for (const c of canaries) expect(await tablesHolding(c), c).not.toEqual([]);
     expect(await tablesHolding(nameCanary)).toEqual(expect.arrayContaining(["users.name", "audit_logs.changes", "comments.body", "outbound_messages.to_name", "inbound_messages.from_name"]));
     expect(await tablesHolding(emailCanary)).toEqual(expect.arrayContaining(["users.email", "ticket_participants.email", "outbound_messages.to_address", "inbound_messages.from_address"]));
-    expect(await tablesHolding(textCanary)).toEqual(expect.arrayContaining(["tickets.description", "comments.body", "inbound_messages.text", "saved_searches.query", "idempotency_keys.body"]));
+    expect(await tablesHolding(textCanary)).toEqual(expect.arrayContaining(["tickets.description", "comments.body", "inbound_messages.text", "saved_searches.query", "idempotency_keys.body", "webhook_events.payload"]));
+    expect(await tablesHolding(nameCanary)).toContain("webhook_events.payload");
     expect(await indexed(textCanary)).toBe(3);
     for (const c of [nameCanary, emailCanary, textCanary]) expect(await objectsHolding(c), c).not.toEqual([]);
     expect(await db().select().from(ticketParticipants).where(eq(ticketParticipants.ticketId, othersTicket))).toHaveLength(1);

@@ -5,6 +5,7 @@ import { auditLogs, comments, inboundMessages, outboundMessages } from "../../sr
 import { outboundRawKey } from "../../src/email/outbound";
 import { api, db, expectProblem, makeStaff } from "../helpers";
 import { deliver, mailEnv, r2Text, rawMail, runOutbox, uniqueId } from "../email/mail-helpers";
+import { call, hookEnv, receiverEndpoint } from "../webhooks/support";
 import { canaryWord, objectsHolding, searchHits, tablesHolding } from "./support";
 
 /**
@@ -23,6 +24,9 @@ const commentsOf = async (token: string) => (await api("GET", `/api/v1/tickets/$
 
 beforeAll(async () => {
   s = await makeStaff();
+  // A webhook: every event it receives is kept (payload) for its deliveries.
+  const hook = await call(hookEnv().env, "POST", "/api/v1/webhooks", { token: s.admin.token, body: { url: receiverEndpoint("privacy").url, events: ["ticket.created", "comment.created"] } });
+  expect(hook.status).toBe(201);
   const testEnv = mailEnv().env;
   const firstId = uniqueId("first");
   await deliver(rawMail({ from: s.customer.email, messageId: firstId, subject: "Payment failed", body: "My payment failed twice." }), { from: s.customer.email }, testEnv);
@@ -48,7 +52,7 @@ describe("redacting a passage", () => {
   it("before: the passage is in the comments, the mail rows, the stored mails, the search index and a stored response", async () => {
     expect(mailed.body).toContain(passage);
     const tables = await tablesHolding(canary);
-    for (const t of ["comments.body", "inbound_messages.text", "outbound_messages.data", "idempotency_keys.body"]) expect(tables).toContain(t);
+    for (const t of ["comments.body", "inbound_messages.text", "outbound_messages.data", "idempotency_keys.body", "webhook_events.payload"]) expect(tables).toContain(t);
     expect(tables.some((t) => t.startsWith("comments_fts"))).toBe(true);
     const objects = await objectsHolding(canary);
     const [inbound] = await db().select().from(inboundMessages).where(eq(inboundMessages.commentId, mailed.id));

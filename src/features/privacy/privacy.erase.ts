@@ -4,6 +4,7 @@ import { runBatch } from "../../db/client";
 import {
   attachments,
   auditLogs,
+  channelIdentities,
   comments,
   idempotencyKeys,
   inboundMessages,
@@ -26,7 +27,7 @@ import { closeLiveSessions } from "../live/live.service";
 import { retryTicketWrite } from "../tickets/ticket-write";
 import { requesterColumns, type TicketRow } from "../tickets/tickets.serialize";
 import { toUser } from "../users/users.serialize";
-import { forgetSearches } from "./privacy.service";
+import { forgetSearches, scrubWebhookEvents } from "./privacy.service";
 
 /**
  * Erasure of a person (API.md "More channels and data"): their name and email replaced, the texts
@@ -193,6 +194,8 @@ export async function eraseUser(ctx: ServiceContext, userId: string, confirm: st
       .where(eq(outboundMessages.toAddress, who.email)),
     ctx.db.delete(ticketParticipants).where(eq(ticketParticipants.email, who.email)),
     ctx.db.delete(savedSearches).where(eq(savedSearches.userId, who.id)),
+    // How channels know them (a phone number, a social handle's name and address).
+    ctx.db.update(channelIdentities).set({ name: ERASED_NAME, email: null, phone: null, updatedAt: now }).where(eq(channelIdentities.userId, who.id)),
     // Throttling windows keyed by their address (login, reset): short-lived, but named after them.
     ctx.db.delete(rateLimits).where(sql`instr(${rateLimits.key}, ${who.email}) > 0`),
     ctx.db.delete(idempotencyKeys).where(or(eq(idempotencyKeys.userId, who.id), mentions(idempotencyKeys.body, person, true))),
@@ -247,6 +250,14 @@ async function eraseOnTicket(ctx: ServiceContext, ticketId: string, who: Person,
     const after: TicketRow = changed ? { ...before, subject, description, version: before.version + 1 } : before;
     const set = changed ? { subject, description, version: after.version } : {};
     const requester = requested ? { id: who.id, name: ERASED_NAME, email: erasedEmail(who.id) } : found.requester;
+    // What webhooks and channels were sent about this ticket carries the same texts and names.
+    const theirComments = await ctx.db.select({ body: comments.body }).from(comments).where(and(eq(comments.ticketId, ticketId), eq(comments.authorId, who.id)));
+    const carried = [
+      ...theirComments.map((c) => ({ from: c.body, to: ERASED_TEXT })),
+      ...(requested ? [{ from: before.description, to: ERASED_TEXT }] : []),
+      { from: who.email, to: erasedEmail(who.id) },
+      ...(who.name.length >= MIN_REPLACED_NAME_CHARS ? [{ from: who.name, to: ERASED_NAME }] : []),
+    ];
     return {
       write: {
         kind: "update" as const,
@@ -261,6 +272,7 @@ async function eraseOnTicket(ctx: ServiceContext, ticketId: string, who: Person,
           // Others' words stay, with the person's name and address taken out ("Hi Jane," in a reply).
           ctx.db.update(comments).set({ body: scrubbed(comments.body, who, false) }).where(and(eq(comments.ticketId, ticketId), mentions(comments.body, who, false))),
           ctx.db.update(ticketHistory).set({ changes: scrubbed(ticketHistory.changes, who, true) }).where(and(eq(ticketHistory.ticketId, ticketId), mentions(ticketHistory.changes, who, true))),
+          ...scrubWebhookEvents(ctx, ticketId, carried),
         ] satisfies BatchItem[],
       },
       done: () => undefined,

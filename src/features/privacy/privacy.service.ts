@@ -1,6 +1,6 @@
-import { and, eq, or, sql } from "drizzle-orm";
+import { and, eq, or, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "../../db/client";
-import { comments, idempotencyKeys, inboundMessages, outboundMessages, searchQueryStats, users } from "../../db/schema";
+import { comments, idempotencyKeys, inboundMessages, outboundMessages, searchQueryStats, users, webhookEvents } from "../../db/schema";
 import { searchWords } from "../../domain/search-query";
 import { REDACTED, redactedMailCopy, redactJson, redactMaybe, redactPassage } from "../../domain/redaction";
 import { outboundRawKey } from "../../email/outbound";
@@ -66,6 +66,23 @@ function scrubStoredResponses(ctx: ServiceContext, userId: string, text: string,
     .update(idempotencyKeys)
     .set({ body: sql`replace(${idempotencyKeys.body}, ${inJson(text)}, ${inJson(replacement)})` })
     .where(and(eq(idempotencyKeys.userId, userId), sql`instr(${idempotencyKeys.body}, ${inJson(text)}) > 0`));
+}
+
+/**
+ * Events as webhooks and channels receive them are kept (payloads, for deliveries and their
+ * retries): every text in `texts` is replaced in the events of one ticket that carry it.
+ */
+export function scrubWebhookEvents(ctx: ServiceContext, ticketId: string, texts: { from: string; to: string }[]): BatchItem[] {
+  const wanted = texts.filter((t) => t.from && t.from !== t.to);
+  if (!wanted.length) return [];
+  const replaced = (column: typeof webhookEvents.payload | typeof webhookEvents.internalPayload) => wanted.reduce<SQL>((expr, t) => sql`replace(${expr}, ${inJson(t.from)}, ${inJson(t.to)})`, sql`${column}`);
+  const carries = (column: typeof webhookEvents.payload | typeof webhookEvents.internalPayload) => or(...wanted.map((t) => sql`instr(${column}, ${inJson(t.from)}) > 0`))!;
+  return [
+    ctx.db
+      .update(webhookEvents)
+      .set({ payload: replaced(webhookEvents.payload), internalPayload: replaced(webhookEvents.internalPayload) })
+      .where(and(eq(webhookEvents.ticketId, ticketId), or(carries(webhookEvents.payload), carries(webhookEvents.internalPayload)))),
+  ];
 }
 
 /** Words shorter than this are too common to say a recorded search was for the removed text. */
@@ -134,6 +151,7 @@ export async function redactComment(ctx: ServiceContext, ticketRef: string, comm
     // A create replayed by its Idempotency-Key answers the comment as stored then: the author's keys only.
     scrubStoredResponses(ctx, hit.row.authorId, passage, REDACTED),
     ...forgetSearches(ctx, passage),
+    ...scrubWebhookEvents(ctx, found.row.id, [{ from: passage, to: REDACTED }]),
   ];
   await recordOnTicket(ctx, found, {
     history: [{ type: "comment_redacted", changes: { comment_id: commentId }, internal: hit.row.internal }],
