@@ -207,6 +207,7 @@ export function sampleBodies(w: World): Record<string, unknown> {
     "POST /api/v1/tickets/{id}/assign": { assignee_id: w.agent.id },
     "POST /api/v1/tickets/{id}/escalate": { reason: "because" },
     "POST /api/v1/tickets/{id}/comments": { body: "hello" },
+    "POST /api/v1/tickets/{id}/comments/{comment_id}/redact": { text: "hello" },
     "POST /api/v1/kb/articles": { title: "t", body: "b" },
     "PATCH /api/v1/kb/articles/{id}": { title: "Renamed" },
     "POST /api/v1/kb/articles/{id}/feedback": { helpful: false },
