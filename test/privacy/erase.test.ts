@@ -138,3 +138,19 @@ describe("erasing a person", () => {
     expectProblem(await api("POST", "/api/v1/auth/login", { body: { email: emailCanary, password: PASSWORD } }), 401, "UNAUTHORIZED");
   });
 });
+
+describe("a person with many tickets", () => {
+  it("more tickets than one statement can name (D1 binds 100 values): every one is erased", async () => {
+    const busy = await makeUser("customer", { name: "Busy Customer" });
+    const word = canaryWord("b");
+    for (let i = 0; i < 105; i++) {
+      const res = await api("POST", "/api/v1/tickets", { token: busy.token, body: { subject: `Question ${i}`, description: `About ${word} number ${i}` } });
+      expect(res.status).toBe(201);
+    }
+    const res = await api("POST", `/api/v1/users/${busy.id}/erase`, { token: s.admin.token, body: { confirm: busy.email } });
+    expect(res.status).toBe(200);
+    expect(res.body.erased.tickets).toBe(105);
+    expect(await tablesHolding(word)).toEqual([]);
+    expect(await indexed(word)).toBe(0);
+  }, 120_000);
+});

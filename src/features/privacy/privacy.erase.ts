@@ -67,6 +67,15 @@ function mentions(column: { getSQL(): SQL }, who: Person, json: boolean): SQL {
   return or(...terms.map((t) => sql`instr(${column}, ${enc(t)}) > 0`))!;
 }
 
+// D1 binds at most 100 parameters per statement: id lists go in slices.
+const IDS_PER_STATEMENT = 90;
+const slices = <T>(ids: T[]): T[][] => Array.from({ length: Math.ceil(ids.length / IDS_PER_STATEMENT) }, (_, i) => ids.slice(i * IDS_PER_STATEMENT, (i + 1) * IDS_PER_STATEMENT));
+async function selectIn<T>(ids: string[], query: (slice: string[]) => Promise<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for (const slice of slices(ids)) out.push(...(await query(slice)));
+  return out;
+}
+
 export interface ErasureCounts {
   tickets: number;
   comments: number;
@@ -94,14 +103,14 @@ export async function eraseUser(ctx: ServiceContext, userId: string, confirm: st
   const commentIds = new Set(own.map((c) => c.id));
 
   // Files they sent: with their comments, uploaded by them, or with the first mail of a ticket they asked.
-  const files = ticketIds.length
-    ? (await ctx.db.select({ id: attachments.id, sha256: attachments.sha256, commentId: attachments.commentId, uploadedById: attachments.uploadedById, ticketId: attachments.ticketId }).from(attachments).where(inArray(attachments.ticketId, ticketIds))).filter(
-        (f) => (f.commentId && commentIds.has(f.commentId)) || f.uploadedById === who.id || (!f.commentId && !f.uploadedById && requestedIds.has(f.ticketId)),
-      )
-    : [];
+  const files = (
+    await selectIn(ticketIds, (slice) =>
+      ctx.db.select({ id: attachments.id, sha256: attachments.sha256, commentId: attachments.commentId, uploadedById: attachments.uploadedById, ticketId: attachments.ticketId }).from(attachments).where(inArray(attachments.ticketId, slice)),
+    )
+  ).filter((f) => (f.commentId && commentIds.has(f.commentId)) || f.uploadedById === who.id || (!f.commentId && !f.uploadedById && requestedIds.has(f.ticketId)));
   // Mail they sent (on those tickets, or held without one) and mail sent to them.
   const inbound = [
-    ...(ticketIds.length ? await ctx.db.select().from(inboundMessages).where(inArray(inboundMessages.ticketId, ticketIds)) : []),
+    ...(await selectIn(ticketIds, (slice) => ctx.db.select().from(inboundMessages).where(inArray(inboundMessages.ticketId, slice)))),
     ...(await ctx.db.select().from(inboundMessages).where(and(sql`status IN ('quarantined', 'failed')`, eq(inboundMessages.fromAddress, who.email)))),
   ].filter((m) => m.fromAddress === who.email || (m.commentId && commentIds.has(m.commentId)) || (!m.commentId && m.ticketId && requestedIds.has(m.ticketId)));
   const outbound = await ctx.db.select({ id: outboundMessages.id }).from(outboundMessages).where(eq(outboundMessages.toAddress, who.email));
@@ -109,7 +118,7 @@ export async function eraseUser(ctx: ServiceContext, userId: string, confirm: st
   const participated = await ctx.db.select({ ticketId: ticketParticipants.ticketId }).from(ticketParticipants).where(eq(ticketParticipants.email, who.email));
   const mailTickets = [...new Set([...ticketIds, ...participated.map((p) => p.ticketId)])];
   const theirMail = new Set(inbound.map((m) => m.id));
-  const othersMail = mailTickets.length ? (await ctx.db.select().from(inboundMessages).where(inArray(inboundMessages.ticketId, mailTickets))).filter((m) => !theirMail.has(m.id)) : [];
+  const othersMail = (await selectIn(mailTickets, (slice) => ctx.db.select().from(inboundMessages).where(inArray(inboundMessages.ticketId, slice)))).filter((m) => !theirMail.has(m.id));
 
   // Storage first: a failure later leaves less behind, never more.
   for (const m of inbound) {
@@ -144,9 +153,8 @@ export async function eraseUser(ctx: ServiceContext, userId: string, confirm: st
   const inboundIds = [...new Set(inbound.map((m) => m.id))];
   const counts: ErasureCounts = { tickets: ticketIds.length, comments: commentIds.size, attachments: fileIds.length, mails: inboundIds.length + outbound.length };
   await runBatch(ctx.db, [
-    ...(fileIds.length ? [ctx.db.delete(attachments).where(inArray(attachments.id, fileIds))] : []),
-    ...(inboundIds.length
-      ? [
+    ...slices(fileIds).map((slice) => ctx.db.delete(attachments).where(inArray(attachments.id, slice))),
+    ...slices(inboundIds).map((slice) =>
           ctx.db
             .update(inboundMessages)
             .set({
@@ -162,11 +170,9 @@ export async function eraseUser(ctx: ServiceContext, userId: string, confirm: st
               reason: sql`CASE WHEN ${inboundMessages.status} IN ('quarantined', 'failed') THEN 'sender_erased' ELSE ${inboundMessages.reason} END`,
               updatedAt: now,
             })
-            .where(inArray(inboundMessages.id, inboundIds)),
-        ]
-      : []),
-    ...(mentioning.length
-      ? [
+            .where(inArray(inboundMessages.id, slice)),
+    ),
+    ...slices(mentioning.map((m) => m.id)).map((slice) =>
           ctx.db
             .update(inboundMessages)
             .set({
@@ -177,9 +183,8 @@ export async function eraseUser(ctx: ServiceContext, userId: string, confirm: st
               bodyKey: null,
               updatedAt: now,
             })
-            .where(inArray(inboundMessages.id, mentioning.map((m) => m.id))),
-        ]
-      : []),
+            .where(inArray(inboundMessages.id, slice)),
+    ),
     ctx.db
       .update(outboundMessages)
       .set({
