@@ -54,9 +54,7 @@ export const DEMO_FIELDS = [
     key: "product",
     label: "Product",
     type: "dropdown",
-    // Customers pick the product on the portal's form when they open a ticket.
     customer_visible: true,
-    customer_editable: true,
     options: [
       { value: "web_app", label: "Web app" },
       { value: "mobile_app", label: "Mobile app" },
