@@ -14,6 +14,8 @@ import { auditRouter } from "./features/audit/audit.index";
 import { chatCors, chatRouter, widgetRouter } from "./features/chat/chat.index";
 import { authRouter } from "./features/auth/auth.index";
 import { fieldsRouter } from "./features/fields/fields.index";
+import { importsRouter } from "./features/imports/imports.index";
+import { privacyRouter } from "./features/privacy/privacy.index";
 import { healthRouter } from "./features/health/health.index";
 import { liveRouter } from "./features/live/live.index";
 import { bulkRouter } from "./features/bulk/bulk.index";
@@ -88,11 +90,15 @@ export function createApp() {
   app.use("*", requestId(), securityHeaders);
   // The session first: even a refused body answers with the bookmark the client holds.
   // File uploads and channel messages (files as base64) carry their own, larger body caps
-  // (features/attachments, features/channels); every other body has the JSON cap.
-  const isUpload = (c: Context<AppEnv>) => c.req.method === "POST" && (c.req.path.endsWith("/attachments") || /^\/api\/v1\/channels\/[^/]+\/inbound$/.test(c.req.path));
+  // (features/attachments, features/imports, features/channels); every other body has the JSON cap.
+  const importUpload = /\/imports\/[^/]+\/upload$/;
+  const channelInbound = /^\/api\/v1\/channels\/[^/]+\/inbound$/;
+  const isUploadPath = (path: string) => path.endsWith("/attachments") || importUpload.test(path);
+  const isUpload = (c: Context<AppEnv>) =>
+    (c.req.method === "POST" && (c.req.path.endsWith("/attachments") || channelInbound.test(c.req.path))) || (c.req.method === "PUT" && importUpload.test(c.req.path));
   // Before everything else: a browser's preflight from a page embedding the chat widget is answered here.
   app.use(`${API}/chat/*`, chatCors);
-  app.use(`${API}/*`, dbSession, except(isUpload, limitBody), requireJson((path) => path.endsWith("/attachments")));
+  app.use(`${API}/*`, dbSession, except(isUpload, limitBody), requireJson(isUploadPath));
 
   app.route("/", healthRouter);
   app.route("/", widgetRouter);
@@ -117,6 +123,8 @@ export function createApp() {
     .route("/", notificationsRouter)
     .route("/", chatRouter)
     .route("/", fieldsRouter)
+    .route("/", importsRouter)
+    .route("/", privacyRouter)
     .route("/", webhooksRouter)
     .route("/", channelsRouter);
   app.route(API, api);

@@ -71,6 +71,14 @@ export function mailContext(env: Bindings, actor: Actor | null, r: Runtime & { p
   };
 }
 
+/**
+ * An import's queue step (features/imports): the system working on the admin's behalf, so the audit
+ * rows it writes name the admin who started it and the import (`import:<id>` as the user agent).
+ */
+export function importContext(env: Bindings, admin: Actor | null, importId: string, r: Runtime): ServiceContext {
+  return { ...runtime(env, r), actor: admin, ...(admin ? {} : { system: true as const }), meta: { ip: null, userAgent: `import:${importId}` } };
+}
+
 /** A caller the Worker authenticated, acting elsewhere than in its request (a PATCH the ticket's room applies). */
 export function callerContext(env: Bindings, actor: Actor, meta: RequestMeta, r: Runtime): ServiceContext {
   return { ...runtime(env, r), actor, meta };

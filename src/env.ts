@@ -32,6 +32,8 @@ export interface Bindings {
   ATTACHMENTS: R2Bucket;
   /** send_email: outbound mail (src/email/outbound.ts). */
   MAILER: SendEmail;
+  /** Queue of import steps (producer and consumer: src/features/imports/imports.runner.ts). */
+  IMPORTS: Queue<{ id: string; step: number }>;
   /** Queue of outbox row ids to deliver (producer and consumer: src/email/outbox.ts, outbound.ts). */
   OUTBOX: Queue<{ id: string }>;
   /** Queue of webhook delivery ids to send (producer: features/webhooks/webhooks.outbox.ts, consumer: webhooks.delivery.ts). */

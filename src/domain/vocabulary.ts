@@ -42,6 +42,18 @@ export const FILTERABLE_FIELD_TYPES = ["dropdown", "multiselect", "checkbox", "i
 export const STATUS_CATEGORIES = ["open", "in_progress", "pending", "resolved", "closed"] as const satisfies readonly TicketStatus[];
 export type StatusCategory = (typeof STATUS_CATEGORIES)[number];
 
+// ---------------------------------------------------------------- imports
+
+export const IMPORT_STATUSES = ["awaiting_upload", "queued", "running", "done", "failed"] as const;
+export type ImportStatus = (typeof IMPORT_STATUSES)[number];
+/**
+ * The passes of an import over its uploaded parts, in order: normalise the parts, then records of
+ * each kind after the kinds they refer to (a ticket names its requester and organization, a comment
+ * its ticket and author), whatever order the files came in.
+ */
+export const IMPORT_PHASES = ["prepare", "organizations", "users", "tickets", "comments", "done"] as const;
+export type ImportPhase = (typeof IMPORT_PHASES)[number];
+
 // ---------------------------------------------------------------- SLA and routing
 
 /** What an SLA escalation does besides recording itself: reassign to the team's manager, re-route, or neither. */

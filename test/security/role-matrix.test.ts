@@ -101,6 +101,8 @@ const AGENT = new Set([
   "GET /api/v1/teams",
   "GET /api/v1/teams/{id}",
   "GET /api/v1/users/{id}/routing",
+  // Privacy: agents redact a passage pasted into a comment (API.md "More channels and data").
+  "POST /api/v1/tickets/{id}/comments/{comment_id}/redact",
   // Their own availability only: the slot below names a colleague, so the service refuses it.
 ]);
 const MANAGER = new Set([
@@ -135,6 +137,7 @@ const slots = () => ({
 const idFor: Record<string, string> = {
   "/api/v1/users/{id}": w.agent2.id,
   "/api/v1/users/{id}/routing": w.agent2.id,
+  "/api/v1/users/{id}/erase": w.agent2.id,
   "/api/v1/users/{id}/skills": w.agent2.id,
   "/api/v1/users/{id}/availability": w.agent2.id,
   "/api/v1/users/{id}/capacity": w.agent2.id,

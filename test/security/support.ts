@@ -240,6 +240,7 @@ export function sampleBodies(w: World): Record<string, unknown> {
     "POST /api/v1/tickets/{id}/comments": { body: "hello" },
     "POST /api/v1/tickets/{id}/merge": { into: w.tb.id, confirm_requesters: true },
     "POST /api/v1/tickets/{id}/split": { comment_ids: [w.publicReply.id] },
+    "POST /api/v1/tickets/{id}/comments/{comment_id}/redact": { text: "hello" },
     "POST /api/v1/kb/articles": { title: "t", body: "b" },
     "PATCH /api/v1/kb/articles/{id}": { title: "Renamed" },
     "POST /api/v1/kb/articles/{id}/feedback": { helpful: false },

@@ -2,6 +2,7 @@ export * from "./audit";
 export * from "./chat";
 export * from "./channels";
 export * from "./fields";
+export * from "./imports";
 export * from "./kb";
 export * from "./mail";
 export * from "./notifications";

@@ -129,7 +129,8 @@ export const ticketParticipants = sqliteTable(
     name: text("name"),
     followUp: text("follow_up", { enum: FOLLOW_UPS }),
   },
-  (t) => [primaryKey({ columns: [t.ticketId, t.email] })],
+  // A person's participations, for their export and erasure.
+  (t) => [primaryKey({ columns: [t.ticketId, t.email] }), index("ticket_participants_email_idx").on(t.email)],
 );
 
 /** Files of a ticket (mail attachments and uploads); the bytes live in R2 under `attachments/<sha256>`. */
@@ -155,6 +156,8 @@ export const attachments = sqliteTable(
     index("attachments_merged_from_idx").on(t.mergedFromTicketId, t.createdAt, t.id).where(sql`merged_from_ticket_id IS NOT NULL`),
     // A page of comments fetches its attachments in one query.
     index("attachments_comment_idx").on(t.commentId).where(sql`comment_id IS NOT NULL`),
+    // Bytes are stored once per content: an erasure deletes them only when no other row names them.
+    index("attachments_sha256_idx").on(t.sha256),
   ],
 );
 

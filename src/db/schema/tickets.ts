@@ -96,6 +96,8 @@ export const tickets = sqliteTable(
     customStatus: text("custom_status"),
     /** Custom field values by key (JSON, read with the row); `ticket_field_values` is their filter index. */
     customFields: text("custom_fields", { mode: "json" }).$type<FieldValues>().notNull().default({}),
+    /** The ticket's id in the system it was imported from (API.md "Import"); null for our own. */
+    externalId: text("external_id"),
   },
   (t) => [
     uniqueIndex("tickets_number_uq").on(t.number),
@@ -128,6 +130,8 @@ export const tickets = sqliteTable(
     index("tickets_status_requester_updated_idx").on(t.status, t.requesterUpdatedAt, t.id).where(live),
     index("tickets_status_assignee_updated_idx").on(t.status, t.assigneeUpdatedAt, t.id).where(live),
     // `custom_status=<key>` in default order; tickets without one are found by their category's status index.
+    // Erasure finds a person's deleted tickets too (the live ones through tickets_requester_created_idx).
+    index("tickets_deleted_requester_idx").on(t.requesterId).where(sql`deleted_at IS NOT NULL`),
     index("tickets_custom_status_created_idx").on(t.customStatus, t.createdAt, t.id).where(sql`deleted_at IS NULL AND custom_status IS NOT NULL`),
   ],
 );
@@ -166,6 +170,8 @@ export const comments = sqliteTable(
     index("comments_ticket_public_idx").on(t.ticketId, t.createdAt, t.id).where(sql`internal = 0`),
     // A merged ticket lists the conversation it had, now on the ticket it was merged into.
     index("comments_merged_from_idx").on(t.mergedFromTicketId, t.createdAt, t.id).where(sql`merged_from_ticket_id IS NOT NULL`),
+    // A person's comments, for their export and erasure (API.md "Privacy").
+    index("comments_author_idx").on(t.authorId),
   ],
 );
 

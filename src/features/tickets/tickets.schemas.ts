@@ -52,6 +52,7 @@ export const TicketSchema = z
     custom_fields: z
       .record(z.string(), z.unknown())
       .openapi({ description: "values of custom fields by key (a field without a value is absent; customers see customer_visible fields only)" }),
+    external_id: z.string().nullable().openapi({ description: "the ticket's id in the helpdesk it was imported from" }),
   })
   .openapi("Ticket");
 

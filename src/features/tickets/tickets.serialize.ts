@@ -59,6 +59,7 @@ export function toTicket(row: TicketRow, requester: Requester, now: Date, view: 
       paused: row.slaPausedAt !== null,
     },
     custom_fields: view.audience === "staff" ? knownValues(view.fields, row.customFields) : customerValues(view.fields, row.customFields),
+    external_id: row.externalId,
   };
 }
 export type Ticket = ReturnType<typeof toTicket>;

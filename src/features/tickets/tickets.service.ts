@@ -109,9 +109,12 @@ async function resolveRequester(ctx: ServiceContext, input: CreateTicketInput): 
   };
 }
 
-/** Hands out the next number of the day; one atomic upsert, so concurrent creates never share one. */
-async function nextTicketNumber(ctx: ServiceContext): Promise<string> {
-  const day = ticketDay(ctx.now);
+/**
+ * Hands out the next number of the day (of `at`: an imported ticket is numbered by the day it was
+ * created); one atomic upsert, so concurrent creates never share one.
+ */
+export async function nextTicketNumber(ctx: ServiceContext, at: Date = ctx.now): Promise<string> {
+  const day = ticketDay(at);
   const [row] = await ctx.db
     .insert(ticketCounters)
     .values({ day, seq: 1 })
@@ -218,6 +221,7 @@ export async function newTicketWrite(ctx: ServiceContext, input: CreateTicketInp
     customFields,
     mergedIntoId: null,
     links: extras.links ?? null,
+    externalId: null,
   };
   const created = asCreated({
     subject: row.subject,
