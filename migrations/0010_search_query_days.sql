@@ -1,0 +1,4 @@
+CREATE TABLE `search_query_days` (
+	`day` text PRIMARY KEY NOT NULL,
+	`queries` integer NOT NULL
+);
