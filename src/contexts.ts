@@ -72,3 +72,12 @@ export function mailContext(env: Bindings, actor: Actor | null, r: Runtime & { p
 export function callerContext(env: Bindings, actor: Actor, meta: RequestMeta, r: Runtime): ServiceContext {
   return { ...runtime(env, r), actor, meta };
 }
+
+/**
+ * The same call acting as another party: a request that establishes its own caller (a
+ * registration, a mailed link) or one that must not name its caller (a password-reset request,
+ * answered alike for everyone, is nobody's act).
+ */
+export function actingAs(ctx: ServiceContext, actor: Actor | null): ServiceContext {
+  return { ...ctx, actor };
+}

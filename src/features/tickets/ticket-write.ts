@@ -52,7 +52,7 @@ export type TicketWrite =
   | ({
       kind: "create";
       row: TicketRow;
-      /** Rows the ticket refers to, written first (a requester created for it). */
+      /** Rows the ticket refers to, written first (a requester made for it). */
       prerequisites?: BatchItem[];
     } & Effects)
   | ({
@@ -128,8 +128,9 @@ export function publish(ctx: ServiceContext, events: TicketEvent[]): Promise<voi
 
 /**
  * Writes one change of a ticket. `stale`: an update's guard found the row changed since it was
- * read (or a concurrent writer took the same version), so nothing was written; re-read and plan
- * again ({@link retryTicketWrite}). Any other failure is thrown, with nothing written.
+ * read (or a concurrent writer took the same version), or a create's new requester was made by a
+ * concurrent create, so nothing was written; read again and plan again ({@link retryTicketWrite}).
+ * Any other failure is thrown, with nothing written.
  */
 export async function writeTicket(ctx: ServiceContext, write: TicketWrite): Promise<WriteOutcome> {
   const row = write.kind === "create" ? write.row : write.after;
@@ -157,9 +158,11 @@ export async function writeTicket(ctx: ServiceContext, write: TicketWrite): Prom
     await ctx.db.batch(items as [BatchItem, ...BatchItem[]]);
   } catch (err) {
     const failure = classifyD1Error(err);
-    if (write.kind === "update" && (failure.kind === "stale" || (failure.kind === "unique" && failure.table === "ticket_history"))) {
-      return { ok: false, reason: "stale" };
-    }
+    const lostRace =
+      write.kind === "update"
+        ? failure.kind === "stale" || (failure.kind === "unique" && failure.table === "ticket_history")
+        : failure.kind === "unique" && failure.table === "users" && !!write.prerequisites?.length;
+    if (lostRace) return { ok: false, reason: "stale" };
     throw err;
   }
   await publish(ctx, events);
