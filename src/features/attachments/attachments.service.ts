@@ -190,8 +190,17 @@ async function putPart(bucket: R2Bucket, key: string, part: MultipartPart, conte
   const digest = new crypto.DigestStream("SHA-256");
   const put = bucket.put(key, readable, { httpMetadata: { contentType } });
   const [file, hash] = [writable.getWriter(), digest.getWriter()];
-  for (const chunk of part.content) await Promise.all([file.write(chunk), hash.write(chunk)]);
-  await Promise.all([file.close(), hash.close(), put]);
+  const feed = async () => {
+    for (const chunk of part.content) await Promise.all([file.write(chunk), hash.write(chunk)]);
+    await Promise.all([file.close(), hash.close()]);
+  };
+  try {
+    // Together: a put that fails stops reading, and the writes would otherwise wait for it forever.
+    await Promise.all([feed(), put]);
+  } catch (err) {
+    await file.abort(err).catch(() => {});
+    throw err;
+  }
   return [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
