@@ -61,6 +61,10 @@ const CUSTOMER = new Set([
   "GET /api/v1/saved-searches/{id}",
   "PATCH /api/v1/saved-searches/{id}",
   "DELETE /api/v1/saved-searches/{id}",
+  // Definitions a portal form needs (customers: the visible, active ones; a hidden one is 404).
+  "GET /api/v1/ticket-fields",
+  "GET /api/v1/ticket-fields/{id}",
+  "GET /api/v1/ticket-statuses",
 ]);
 const AGENT = new Set([
   ...CUSTOMER,
@@ -119,6 +123,8 @@ const idFor: Record<string, string> = {
   "/api/v1/kb/articles/{id}/feedback": w.publicArticle.id,
   "/api/v1/kb/categories/{id}": w.category.id,
   "/api/v1/saved-searches/{id}": w.bSaved.id,
+  "/api/v1/ticket-fields/{id}": w.hiddenField.id,
+  "/api/v1/ticket-statuses/{id}": w.ticketStatus.id,
   "/api/v1/attachments/{id}": w.aFile.id,
   "/api/v1/mail/quarantine/{id}/release": "no-such-message",
   "/api/v1/mail/quarantine/{id}/reject": "no-such-message",

@@ -1,1 +1,0 @@
-ALTER TABLE `attachments` ADD `storage_key` text;
