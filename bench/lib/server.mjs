@@ -108,7 +108,7 @@ export default {
     }
     for (const k of renamed.keys()) renamed.set(k, fresh(k));
     // A write's guard check (db/errors.ts abortUnlessChanged) would stop the replay: the original request already moved the row.
-    const GUARD = /changes\(\) = 0 THEN -9223372036854775807/;
+    const GUARD = /changes\\(\\) = 0 THEN -9223372036854775807/;
     const bind = (s) => env.DB.prepare(GUARD.test(s.sql) ? "SELECT 0" : s.sql).bind(...(GUARD.test(s.sql) ? [] : s.params.map((p) => renamed.get(p) ?? p)));
     if (!execute) return new Response(String(calls.length));
     for (const call of calls) {
