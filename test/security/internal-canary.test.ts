@@ -6,9 +6,11 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
-import { makeStaff } from "../helpers";
+import { eq } from "drizzle-orm";
+import { webhookDeliveries } from "../../src/db/schema";
+import { db, makeStaff } from "../helpers";
 import { defineField, uniqueKey } from "../fields/support";
-import { receiverEndpoint } from "../webhooks/support";
+import { deliveryRow, makeDue, receiverEndpoint, runQueue } from "../webhooks/support";
 import { canary, leakEnv, mailsTo, webhookTo, type LeakEnv } from "./leak-support";
 
 let s: Awaited<ReturnType<typeof makeStaff>>;
@@ -20,6 +22,11 @@ async function ticketOf(t: LeakEnv, token: string) {
   const res = await t.call("POST", "/api/v1/tickets", { token, body: { subject: "Broken printer", description: "It does not print" } });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body as { id: string; number: string };
+}
+
+async function deliveriesOf(webhookId: string) {
+  const rows = await db().select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, webhookId));
+  return rows.map((r) => r.id);
 }
 
 async function comment(t: LeakEnv, token: string, ticketId: string, body: string, internal: boolean) {
@@ -85,5 +92,32 @@ describe("internal words never leave by mail, webhook or channel", () => {
     const bodies = (await receiver.received()).map((r) => r.body).join("\n");
     expect(bodies).toContain(said);
     expect(bodies).not.toContain(note);
+  });
+
+  it("a webhook switched off include_internal gets no internal word on a retry or a redelivery made before, even at a new URL", async () => {
+    const t = leakEnv();
+    const note = canary("note");
+    const before = receiverEndpoint("before");
+    const after = receiverEndpoint("after");
+    const hook = await t.call("POST", "/api/v1/webhooks", { token: s.admin.token, body: { url: before.url, events: ["comment.created"], include_internal: true } });
+    expect(hook.status, JSON.stringify(hook.body)).toBe(201);
+    await before.control({ statuses: [500] });
+    const ticket = await ticketOf(t, s.customer.token);
+    await comment(t, s.agent.token, ticket.id, `Legal hold ${note}`, true);
+    const [pending] = await deliveriesOf(hook.body.id);
+    await runQueue([pending!], t.env);
+    expect(await deliveryRow(pending!)).toMatchObject({ status: "retrying", lastStatusCode: 500 });
+    // The probe sees: the failed attempt carried the note.
+    expect((await before.received()).map((r) => r.body).join("\n")).toContain(note);
+
+    const patched = await t.call("PATCH", `/api/v1/webhooks/${hook.body.id}`, { token: s.admin.token, body: { url: after.url, include_internal: false } });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    await makeDue(pending!);
+    await runQueue([pending!], t.env);
+    const again = await t.call("POST", `/api/v1/webhooks/${hook.body.id}/deliveries/${pending}/redeliver`, { token: s.admin.token });
+    expect(again.status).toBe(202);
+    await runQueue([pending!], t.env);
+    expect((await after.received()).map((r) => r.body).join("\n")).not.toContain(note);
+    expect(await deliveryRow(pending!)).toMatchObject({ status: "failed" });
   });
 });
