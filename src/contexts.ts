@@ -85,10 +85,12 @@ export function callerContext(env: Bindings, actor: Actor, meta: RequestMeta, r:
 }
 
 /**
- * The same request acting as someone it made known on the way (a chat visitor created by the
- * request that opens the chat): everything else, the D1 session included, stays the request's.
+ * The same call acting as another party: a request that establishes its own caller (a
+ * registration, a mailed link, a chat visitor created by the request that opens the chat) or one
+ * that must not name its caller (a password-reset request, answered alike for everyone, is nobody's
+ * act). Everything else, the D1 session included, stays the request's.
  */
-export function withActor(ctx: ServiceContext, actor: Actor): ServiceContext {
+export function actingAs(ctx: ServiceContext, actor: Actor | null): ServiceContext {
   return { ...ctx, actor };
 }
 

@@ -222,15 +222,13 @@ describe("file names", () => {
     const before = (await snapshot()).attachments as { n: number };
     let stored = 0;
     const names = ["..", ".", "..\\..\\boot.ini", "C:\\Windows\\System32\\evil.dll", "a\u0000b.txt", "x".repeat(1_000) + ".txt", "report\u202Efdp.exe", "\u2066tab\u2069.txt", "   ", ""];
-    for (const name of names) {
+    // Every one of them is a readable part (the streaming parser takes any header text): the file is kept under a clean name.
+    const clean = ["attachment-1.txt", "attachment-1.txt", "boot.ini", "evil.dll", "ab.txt", `${"x".repeat(255)}`, "reportfdp.exe", "tab.txt", "attachment-1.txt", "attachment-1.txt"];
+    for (const [i, name] of names.entries()) {
       const res = await upload(w.ta.id, w.a.token, name);
-      // A name the multipart parser cannot read is a malformed upload: 400, nothing stored.
-      expect([201, 400], JSON.stringify(name)).toContain(res.status);
-      if (res.status === 400) {
-        expect(res.body.code).toBe("VALIDATION_ERROR");
-        continue;
-      }
+      expect(res.status, JSON.stringify(name)).toBe(201);
       const file = res.body.data[0];
+      expect(file.filename, JSON.stringify(name)).toBe(clean[i]);
       expect(file.filename, JSON.stringify(name)).not.toMatch(/[/\\\u0000-\u001f\u007f\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
       expect(file.filename.length).toBeLessThanOrEqual(255);
       expect(file.filename.trim()).not.toMatch(/^\.{0,2}$/);
@@ -244,6 +242,6 @@ describe("file names", () => {
       stored++;
     }
     expect(((await snapshot()).attachments as { n: number }).n).toBe(before.n + stored);
-    expect(stored).toBeGreaterThanOrEqual(8);
+    expect(stored).toBe(names.length);
   });
 });

@@ -145,6 +145,11 @@ export const attachments = sqliteTable(
     contentType: text("content_type").notNull(),
     size: integer("size").notNull(),
     sha256: text("sha256").notNull(),
+    /**
+     * R2 key of the bytes when they are not at the content-addressed `attachments/<sha256>`: an upload
+     * is streamed to its own key (`attachments/uploads/<id>`), so a refused upload deletes exactly what it stored.
+     */
+    storageKey: text("storage_key"),
     uploadedById: text("uploaded_by_id"),
     createdAt: text("created_at").notNull(),
     /** The ticket a merge took it from: that ticket's requester still sees and downloads it there. */

@@ -3,7 +3,7 @@ import { createDb, type BatchItem } from "../../db/client";
 import { chatSessions, ticketParticipants, users } from "../../db/schema";
 import type { Actor } from "../../domain/permissions";
 import type { Bindings } from "../../env";
-import { withActor } from "../../contexts";
+import { actingAs } from "../../contexts";
 import { sha256Hex, timingSafeEqual, toBase64Url } from "../../lib/crypto";
 import { AppError, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
@@ -86,7 +86,7 @@ export async function openChat(ctx: ServiceContext, input: OpenChatInput) {
   const id = newId(ctx.now.getTime());
   const visitor: Actor = { id, name: input.name ?? "Visitor", email: `${id}@${VISITOR_DOMAIN}`, role: "customer" };
   const token = TOKEN_PREFIX + toBase64Url(crypto.getRandomValues(new Uint8Array(TOKEN_BYTES)));
-  const as = withActor(ctx, visitor);
+  const as = actingAs(ctx, visitor);
   const { row, write } = await newTicketWrite(
     as,
     {
@@ -168,7 +168,7 @@ export async function updateChat(ctx: ServiceContext, ticketId: string, input: {
     auditInsert(ctx, { action: "chat.updated", entityType: "ticket", entityId: ticketId, changes: { name: [visitor.name, name], follow_up_email_set: [session.email !== null, email !== null] } }),
   ];
   await ctx.db.batch(items as [BatchItem, ...BatchItem[]]);
-  return chatState(withActor(ctx, { ...visitor, name }), ticketId);
+  return chatState(actingAs(ctx, { ...visitor, name }), ticketId);
 }
 
 /**

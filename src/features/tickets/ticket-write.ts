@@ -55,7 +55,7 @@ export type TicketWrite =
   | ({
       kind: "create";
       row: TicketRow;
-      /** Rows the ticket refers to, written first (a requester created for it). */
+      /** Rows the ticket refers to, written first (a requester made for it). */
       prerequisites?: BatchItem[];
     } & Effects)
   | ({
@@ -159,8 +159,9 @@ async function planned(ctx: ServiceContext, write: TicketWrite) {
 
 /**
  * Writes one change of a ticket. `stale`: an update's guard found the row changed since it was
- * read (or a concurrent writer took the same version), so nothing was written; re-read and plan
- * again ({@link retryTicketWrite}). Any other failure is thrown, with nothing written.
+ * read (or a concurrent writer took the same version), or a create's new requester was made by a
+ * concurrent create, so nothing was written; read again and plan again ({@link retryTicketWrite}).
+ * Any other failure is thrown, with nothing written.
  */
 export async function writeTicket(ctx: ServiceContext, write: TicketWrite): Promise<WriteOutcome> {
   const outcome = await writeTickets(ctx, [write]);
@@ -184,9 +185,14 @@ export async function writeTickets(ctx: ServiceContext, writes: TicketWrite[]): 
     await ctx.db.batch(items as [BatchItem, ...BatchItem[]]);
   } catch (err) {
     const failure = classifyD1Error(err);
-    if (writes.some((w) => w.kind === "update") && (failure.kind === "stale" || (failure.kind === "unique" && failure.table === "ticket_history"))) {
-      return { ok: false, reason: "stale" };
-    }
+    // Lost races: an update's guard (or its history's version) taken by another writer, or a
+    // create's new requester made meanwhile by a concurrent create.
+    const lostRace = writes.some((w) =>
+      w.kind === "update"
+        ? failure.kind === "stale" || (failure.kind === "unique" && failure.table === "ticket_history")
+        : failure.kind === "unique" && failure.table === "users" && !!w.prerequisites?.length,
+    );
+    if (lostRace) return { ok: false, reason: "stale" };
     throw err;
   }
   await publish(ctx, events);

@@ -1,6 +1,5 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { BatchItem } from "../../db/client";
-import { isUniqueViolation } from "../../db/errors";
 import { ticketCounters, ticketHistory, tickets, teams, users } from "../../db/schema";
 import { can, canSeeTicket, isStaff } from "../../domain/permissions";
 import { openSla } from "../../domain/sla";
@@ -15,11 +14,11 @@ import { idempotent, type RecordResponse, type StoredResponse } from "../../lib/
 import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import type { AuditEntry } from "../audit/audit.service";
-import { auditInsert } from "../audit/audit.service";
 import { slaColumnWrites, termsFor, termsOfTicket } from "../sla/sla.service";
+import { newCustomer } from "../users/users.service";
 import { route, routeOnCreate, teamById } from "../teams/routing.service";
 import { dropFieldIndex, fieldCatalog } from "../fields/fields.service";
-import { retryTicketWrite, writeTicket, type HistoryEntry, type Planned, type TicketWrite } from "./ticket-write";
+import { retryTicketWrite, type HistoryEntry, type Planned, type TicketWrite } from "./ticket-write";
 import { ticketFor } from "./ticket-view";
 import { requesterColumns, type Requester, type Ticket, type TicketRow } from "./tickets.serialize";
 
@@ -89,7 +88,11 @@ async function initialFieldValues(ctx: ServiceContext, raw: Record<string, unkno
     : validation(`Invalid custom fields: ${names}`, applied.errors);
 }
 
-/** The requester of a new ticket: the caller, or (staff only) someone named by email, created as a customer if unknown. */
+/**
+ * The requester of a new ticket: the caller, or (staff only) someone named by email, made a
+ * customer if unknown, in the ticket's own batch. A staff member typed the address: nobody has
+ * shown it is theirs, so the customer is not proven (features/accounts).
+ */
 async function resolveRequester(ctx: ServiceContext, input: CreateTicketInput): Promise<{ requester: Requester; insert: BatchItem[] }> {
   const actor = actorOf(ctx);
   if (!input.requester_email || input.requester_email === actor.email) {
@@ -98,15 +101,8 @@ async function resolveRequester(ctx: ServiceContext, input: CreateTicketInput): 
   if (!can(actor.role, "ticket.create_for_requester")) throw forbidden("Customers cannot open tickets for someone else");
   const [existing] = await ctx.db.select(requesterColumns).from(users).where(eq(users.email, input.requester_email)).limit(1);
   if (existing) return { requester: existing, insert: [] };
-  const now = ctx.now.toISOString();
-  const requester = { id: newId(ctx.now.getTime()), name: input.requester_name ?? input.requester_email.split("@")[0]!, email: input.requester_email };
-  return {
-    requester,
-    insert: [
-      ctx.db.insert(users).values({ ...requester, role: "customer", active: true, passwordHash: null, tokenVersion: 0, createdAt: now, updatedAt: now }),
-      auditInsert(ctx, { action: "user.created", entityType: "user", entityId: requester.id, changes: { email: [null, requester.email], role: [null, "customer"] } }),
-    ],
-  };
+  const made = newCustomer(ctx, { email: input.requester_email, name: input.requester_name ?? "", proven: false, source: "requester_email" });
+  return { requester: { id: made.row.id, name: made.row.name, email: made.row.email }, insert: [made.insert, made.audit] };
 }
 
 /**
@@ -141,27 +137,18 @@ export async function createTicket(
   if (input.requester_email && input.requester_email !== caller.email && !can(caller.role, "ticket.create_for_requester")) {
     throw forbidden("Customers cannot open tickets for someone else");
   }
-  return idempotent(ctx, idempotencyKey, { method: "POST", path: "/tickets", body: input }, async (record) => {
-    try {
-      return await insertTicket(ctx, input, record, options);
-    } catch (err) {
-      // A concurrent create just made this new requester: file the ticket under them (the second
-      // pass finds the user, so it cannot fail this way again).
-      if (isUniqueViolation(err, "users")) return insertTicket(ctx, input, record, options);
-      throw err;
-    }
-  });
+  // The one retry policy: a new requester made meanwhile by a concurrent create makes this write stale; the next plan finds them.
+  return idempotent(ctx, idempotencyKey, { method: "POST", path: "/tickets", body: input }, (record) => retryTicketWrite(ctx, () => planCreate(ctx, input, record, options)));
 }
 
-async function insertTicket(ctx: ServiceContext, input: CreateTicketInput, record: RecordResponse, options: CreateTicketOptions): Promise<StoredResponse<Ticket>> {
+async function planCreate(ctx: ServiceContext, input: CreateTicketInput, record: RecordResponse, options: CreateTicketOptions): Promise<Planned<StoredResponse<Ticket>>> {
   const customFields = await initialFieldValues(ctx, input.custom_fields);
   const { requester, insert: requesterInsert } = await resolveRequester(ctx, input);
   const planned = await newTicketWrite(ctx, input, requester, { prerequisites: requesterInsert, customFields });
   const { row } = planned;
   const response = (ticket: Ticket) => ({ status: 201 as const, body: ticket, headers: { Location: `/api/v1/tickets/${row.id}`, ETag: `"${row.version}"` } });
-  const outcome = await writeTicket(ctx, { ...planned.write, extra: [...(options.extra?.(row) ?? []), ...record(response(await ticketFor(ctx, row, requester)))] });
-  if (!outcome.ok) throw new Error("a create cannot be stale");
-  return response(outcome.ticket);
+  const extra = [...(options.extra?.(row) ?? []), ...record(response(await ticketFor(ctx, row, requester)))];
+  return { write: { ...planned.write, extra }, done: response };
 }
 
 /** What comes with a new ticket besides its fields (a split's links, history and moved rows). */
