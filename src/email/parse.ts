@@ -428,6 +428,8 @@ function installLegacyHeaderDecoder(parser: PostalMime): void {
       this.legacyHeaderLines = undefined;
     }
     processHeaders.call(this);
+    // The body's lines (millions in a big mail) go straight to postal-mime's own feed.
+    this.feed = feed;
   };
   legacyHeaderDecoderInstalled = true;
 }
