@@ -38,6 +38,9 @@ interface EmailFixtureEntry {
     attachment_count: number;
     reply_visible_text: string | null;
     in_reply_to: string | null;
+    /** Decoded display names, where the source states them (the 8-bit header fixtures). */
+    from_name?: string;
+    to_names?: string[];
   };
   observed_postal_mime_attachments: string[];
 }

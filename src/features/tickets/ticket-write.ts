@@ -10,14 +10,16 @@ import type { ServiceContext } from "../../lib/request-context";
 import { customerVisibleKeys } from "../../domain/custom-fields";
 import { auditInsert, type AuditEntry } from "../audit/audit.service";
 import { fieldCatalog, fieldIndexWrites } from "../fields/fields.service";
+import { agentLoadWrites } from "../teams/routing.service";
 import { ticketView } from "./ticket-view";
 import { toTicket, type Requester, type Ticket, type TicketRow } from "./tickets.serialize";
 
 /**
  * The one write of a ticket. Every path that changes a ticket (REST, comments, mail, the SLA sweep,
  * auto-close, routing, escalation, deletion) describes its change as a {@link TicketWrite} and
- * hands it here, which writes, in one D1 batch: the row (under a guard), its tags, its history
- * entries, the caller's own rows, every event consumer's rows (outbox: mail, …) and the audit rows.
+ * hands it here, which writes, in one D1 batch: the row (under a guard), its tags, its assignees'
+ * load counters, its history entries, the caller's own rows, every event consumer's rows (outbox:
+ * mail, …) and the audit rows.
  * All of it commits or none of it does; after commit the events go to the consumers' after-commit
  * work (src/events/consumers.ts). docs/change-flow.md shows the whole path.
  */
@@ -143,13 +145,20 @@ async function planned(ctx: ServiceContext, write: TicketWrite) {
   const items: BatchItem[] = [];
   const fieldIndex = sameJson(before?.customFields ?? {}, row.customFields) ? [] : await fieldIndexWrites(ctx, row, before?.customFields ?? null, row.customFields);
   if (write.kind === "create") {
-    items.push(...(write.prerequisites ?? []), ctx.db.insert(tickets).values(row), ...tagWrites(ctx, row.id, row.tags, false), ...fieldIndex);
+    items.push(
+      ...(write.prerequisites ?? []),
+      ctx.db.insert(tickets).values(row),
+      ...tagWrites(ctx, row.id, row.tags, false),
+      ...fieldIndex,
+      ...agentLoadWrites(ctx, null, row),
+    );
   } else if (Object.keys(write.set).length) {
     items.push(
       ctx.db.update(tickets).set(write.set).where(guardCondition(write.before, write.guard ?? ROW_UNCHANGED)),
       ctx.db.run(abortUnlessChanged),
       ...(sameJson(write.before.tags, row.tags) ? [] : tagWrites(ctx, row.id, row.tags, true)),
       ...fieldIndex,
+      ...agentLoadWrites(ctx, write.before, row),
     );
   }
   const ticket = toTicket(row, write.requester, ctx.now, await ticketView(ctx, [row]));

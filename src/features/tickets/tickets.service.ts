@@ -460,13 +460,14 @@ export async function assignTicket(ctx: ServiceContext, ref: string, assigneeId:
  * agents and their loads, which is no customer's business.
  */
 export async function autoAssignTicket(ctx: ServiceContext, ref: string) {
-  const { row } = await findVisibleTicket(ctx, ref);
+  const found = await findVisibleTicket(ctx, ref);
+  const { row } = found;
   if (ctx.actor && !can(ctx.actor.role, "ticket.assign_any")) throw forbidden("Only managers and admins auto-assign tickets");
   if (!row.teamId) throw new AppError("INVALID_TRANSITION", "The ticket has no team to route in; set its team_id first");
   const team = await teamById(ctx, row.teamId);
   if (!team) throw new AppError("INVALID_TRANSITION", "The ticket's team no longer exists");
   const decision = await route(ctx, team, row);
-  return changeTicket(ctx, row.id, { assigneeId: decision.assigneeId }, { type: "assigned", note: { reason: decision.reason }, internal: true });
+  return changeTicket(ctx, row.id, { assigneeId: decision.assigneeId }, { type: "assigned", note: { reason: decision.reason }, internal: true, read: found });
 }
 
 export async function escalateTicket(ctx: ServiceContext, ref: string, input: { reason: string; to_user_id?: string | undefined }) {
