@@ -9,16 +9,6 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 export const DOCUMENT_FILE = path.join(ROOT, "web", "src", "api", "openapi.json");
 export const TYPES_FILE = path.join(ROOT, "web", "src", "api", "schema.d.ts");
 
-/** Files wrangler.toml's [[rules]] bundle as their text (the chat widget): the same here, never run. */
-const TEXT_FILES = /chat-widget\.(js|css)$/;
-const textModules = {
-  name: "text-modules",
-  enforce: "pre",
-  // A virtual id of its own, so Vite's JS and CSS pipelines never see the file.
-  resolveId: (source, importer) => (TEXT_FILES.test(source) && importer ? `\0text:${path.resolve(path.dirname(importer), source)}.txt` : undefined),
-  load: (id) => (id.startsWith("\0text:") ? `export default ${JSON.stringify(readFileSync(id.slice(6, -4), "utf8"))};` : undefined),
-};
-
 /** The document `GET /openapi.json` serves, from the app's route contracts loaded through Vite's module runner. */
 export async function documentFromApp() {
   const { runnerImport } = await import("vite");
@@ -29,7 +19,16 @@ export async function documentFromApp() {
     configFile: false,
     logLevel: "error",
     resolve: { alias: { "cloudflare:workers": stub, "cloudflare:email": stub } },
-    plugins: [textModules],
+    // wrangler.toml's [[rules]] make the chat widget's files text modules; here too (else Node would run
+    // the script and Vite would process the stylesheet). A virtual id keeps Vite's own plugins away.
+    plugins: [
+      {
+        name: "text-modules",
+        enforce: "pre",
+        resolveId: (source, importer) => (/\/chat-widget\.(js|css)$/.test(source) && importer ? `\0text:${path.resolve(path.dirname(importer), source)}.txt` : null),
+        load: (id) => (id.startsWith("\0text:") ? `export default ${JSON.stringify(readFileSync(id.slice(6, -4), "utf8"))};` : null),
+      },
+    ],
   });
   const res = await module.createApp().request("/openapi.json");
   if (res.status !== 200) throw new Error(`GET /openapi.json answered ${res.status}`);
