@@ -1,5 +1,6 @@
 export * from "./audit";
 export * from "./channels";
+export * from "./exports";
 export * from "./fields";
 export * from "./imports";
 export * from "./kb";
