@@ -40,6 +40,7 @@ import { BENCH_SECRETS, ROOT, STATE, buildBundle, startServer } from "./lib/serv
  * @property {(scenario: Scenario) => Promise<void>} probe  records a scenario for the rows pass only (no load test)
  * @property {(req: object) => Promise<{status: number, headers: object, body: string}>} request  one request (setup)
  * @property {boolean} quick  true under --scale < 1 (modules may shorten their own work)
+ * @property {number} scale  the --scale factor (modules that seed their own data size it by this)
  *
  * @typedef {object} Scenario
  * @property {string} name

@@ -5,6 +5,8 @@ export * from "./fields";
 export * from "./imports";
 export * from "./kb";
 export * from "./mail";
+export * from "./notifications";
+export * from "./rules";
 export * from "./search";
 export * from "./sla";
 export * from "./teams";

@@ -1,3 +1,24 @@
+CREATE TABLE `exports` (
+	`id` text PRIMARY KEY NOT NULL,
+	`kind` text NOT NULL,
+	`format` text NOT NULL,
+	`subject_id` text,
+	`status` text NOT NULL,
+	`rows_done` integer DEFAULT 0 NOT NULL,
+	`rows_estimated` integer DEFAULT 0 NOT NULL,
+	`file_key` text,
+	`size` integer,
+	`error` text,
+	`created_by_id` text NOT NULL,
+	`created_at` text NOT NULL,
+	`updated_at` text NOT NULL,
+	`finished_at` text,
+	`expires_at` text NOT NULL,
+	FOREIGN KEY (`created_by_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `exports_created_idx` ON `exports` (`created_at`,`id`);--> statement-breakpoint
+CREATE INDEX `exports_expires_idx` ON `exports` (`expires_at`);--> statement-breakpoint
 CREATE TABLE `external_refs` (
 	`source` text NOT NULL,
 	`kind` text NOT NULL,
@@ -55,4 +76,9 @@ CREATE TABLE `imports` (
 );
 --> statement-breakpoint
 CREATE INDEX `imports_created_idx` ON `imports` (`created_at`,`id`);--> statement-breakpoint
-ALTER TABLE `tickets` ADD `external_id` text;
+ALTER TABLE `tickets` ADD `external_id` text;--> statement-breakpoint
+CREATE INDEX `tickets_deleted_requester_idx` ON `tickets` (`requester_id`) WHERE deleted_at IS NOT NULL;--> statement-breakpoint
+CREATE INDEX `attachments_sha256_idx` ON `attachments` (`sha256`);--> statement-breakpoint
+CREATE INDEX `ticket_participants_email_idx` ON `ticket_participants` (`email`);--> statement-breakpoint
+CREATE INDEX `comments_author_idx` ON `comments` (`author_id`);--> statement-breakpoint
+CREATE INDEX `webhook_events_ticket_idx` ON `webhook_events` (`ticket_id`) WHERE ticket_id IS NOT NULL;
