@@ -34,6 +34,8 @@ export interface Bindings {
   MAILER: SendEmail;
   /** Queue of import steps (producer and consumer: src/features/imports/imports.runner.ts). */
   IMPORTS: Queue<{ id: string; step: number }>;
+  /** Queue of export jobs to build (producer and consumer: src/features/privacy/privacy.export.ts). */
+  EXPORTS: Queue<{ id: string }>;
   /** Queue of outbox row ids to deliver (producer and consumer: src/email/outbox.ts, outbound.ts). */
   OUTBOX: Queue<{ id: string }>;
   /** Queue of webhook delivery ids to send (producer: features/webhooks/webhooks.outbox.ts, consumer: webhooks.delivery.ts). */

@@ -1,6 +1,7 @@
 export * from "./audit";
 export * from "./chat";
 export * from "./channels";
+export * from "./exports";
 export * from "./fields";
 export * from "./imports";
 export * from "./kb";

@@ -375,10 +375,11 @@ async function writeImportedTicket(
     externalId: t.id,
     mergedIntoId: null,
     links: null,
-    // Unknown for an imported ticket: automations read null as its updated_at / created_at.
-    statusChangedAt: null,
-    requesterUpdatedAt: null,
-    assigneeUpdatedAt: null,
+    // Automations count hours from these: Zendesk tells no status change time, so its last update stands in;
+    // the requester's and the assignee's last words are their last comments (the request counts for the requester).
+    statusChangedAt: updatedAt,
+    requesterUpdatedAt: lastBy(authored, with_.requester.id) ?? createdAt,
+    assigneeUpdatedAt: with_.assignee ? lastBy(authored, with_.assignee.id) : null,
   };
   const commentRows = authored.map((a) => commentRow(row, a.c, a.author));
   const refs = [
@@ -469,3 +470,8 @@ export async function importComments(ctx: ServiceContext, scope: ImportScope, it
   return out;
 }
 
+/** When a user last commented, among a ticket's imported comments. */
+function lastBy(authored: { c: { createdAt?: string | null }; author: { id: string } }[], userId: string): string | null {
+  const times = authored.filter((a) => a.author.id === userId && a.c.createdAt).map((a) => a.c.createdAt!);
+  return times.length ? times.sort().at(-1)! : null;
+}

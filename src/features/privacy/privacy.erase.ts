@@ -8,6 +8,7 @@ import {
   comments,
   idempotencyKeys,
   inboundMessages,
+  notifications,
   outboundMessages,
   rateLimits,
   savedSearches,
@@ -27,7 +28,7 @@ import { closeLiveSessions } from "../live/live.service";
 import { retryTicketWrite } from "../tickets/ticket-write";
 import { requesterColumns, type TicketRow } from "../tickets/tickets.serialize";
 import { toUser } from "../users/users.serialize";
-import { forgetSearches, scrubWebhookEvents } from "./privacy.service";
+import { forgetSearches, scrubNotifications, scrubWebhookEvents } from "./privacy.service";
 
 /**
  * Erasure of a person (API.md "More channels and data"): their name and email replaced, the texts
@@ -199,6 +200,7 @@ export async function eraseUser(ctx: ServiceContext, userId: string, confirm: st
       .where(eq(outboundMessages.toAddress, who.email)),
     ctx.db.delete(ticketParticipants).where(eq(ticketParticipants.email, who.email)),
     ctx.db.delete(savedSearches).where(eq(savedSearches.userId, who.id)),
+    ctx.db.delete(notifications).where(eq(notifications.userId, who.id)),
     // How channels know them (a phone number, a social handle's name and address).
     ctx.db.update(channelIdentities).set({ name: ERASED_NAME, email: null, phone: null, updatedAt: now }).where(eq(channelIdentities.userId, who.id)),
     // Throttling windows keyed by their address (login, reset): short-lived, but named after them.
@@ -278,6 +280,7 @@ async function eraseOnTicket(ctx: ServiceContext, ticketId: string, who: Person,
           ctx.db.update(comments).set({ body: scrubbed(comments.body, who, false) }).where(and(eq(comments.ticketId, ticketId), mentions(comments.body, who, false))),
           ctx.db.update(ticketHistory).set({ changes: scrubbed(ticketHistory.changes, who, true) }).where(and(eq(ticketHistory.ticketId, ticketId), mentions(ticketHistory.changes, who, true))),
           ...scrubWebhookEvents(ctx, ticketId, carried),
+          ...scrubNotifications(ctx, ticketId, carried),
         ] satisfies BatchItem[],
       },
       done: () => undefined,

@@ -1,6 +1,6 @@
 import { and, eq, or, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "../../db/client";
-import { comments, idempotencyKeys, inboundMessages, outboundMessages, searchQueryStats, users, webhookEvents } from "../../db/schema";
+import { comments, idempotencyKeys, inboundMessages, notifications, outboundMessages, searchQueryStats, users, webhookEvents } from "../../db/schema";
 import { searchWords } from "../../domain/search-query";
 import { REDACTED, redactedMailCopy, redactJson, redactMaybe, redactPassage } from "../../domain/redaction";
 import { outboundRawKey } from "../../email/outbound";
@@ -85,6 +85,18 @@ export function scrubWebhookEvents(ctx: ServiceContext, ticketId: string, texts:
   ];
 }
 
+/** In-app notifications about a ticket quote its texts (a reply's first words): each text replaced where it is. */
+export function scrubNotifications(ctx: ServiceContext, ticketId: string, texts: { from: string; to: string }[]): BatchItem[] {
+  return texts
+    .filter((t) => t.from && t.from !== t.to)
+    .flatMap((t) => [
+      ctx.db
+        .update(notifications)
+        .set({ title: sql`replace(${notifications.title}, ${t.from}, ${t.to})`, body: sql`replace(${notifications.body}, ${t.from}, ${t.to})` })
+        .where(and(eq(notifications.ticketId, ticketId), or(sql`instr(${notifications.title}, ${t.from}) > 0`, sql`instr(${notifications.body}, ${t.from}) > 0`))),
+    ]);
+}
+
 /** Words shorter than this are too common to say a recorded search was for the removed text. */
 const MIN_FORGOTTEN_WORD_CHARS = 4;
 
@@ -152,6 +164,7 @@ export async function redactComment(ctx: ServiceContext, ticketRef: string, comm
     scrubStoredResponses(ctx, hit.row.authorId, passage, REDACTED),
     ...forgetSearches(ctx, passage),
     ...scrubWebhookEvents(ctx, found.row.id, [{ from: passage, to: REDACTED }]),
+    ...scrubNotifications(ctx, found.row.id, [{ from: passage, to: REDACTED }]),
   ];
   await recordOnTicket(ctx, found, {
     history: [{ type: "comment_redacted", changes: { comment_id: commentId }, internal: hit.row.internal }],
