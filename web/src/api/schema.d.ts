@@ -11923,7 +11923,7 @@ export type components = {
         };
         RuleCondition: {
             /**
-             * @description one of: status, priority, category, channel, tags, assignee_id, team_id, requester_email, requester_domain, subject, description, sla.breached, sla.at_risk, event, comment.body, comment.internal, comment.author_role, changed.status, changed.priority, changed.category, changed.tags, changed.assignee_id, changed.team_id, changed.subject, changed.description, changed.sla.breached, changed.sla.at_risk, hours_since_created, hours_since_created_business, hours_since_updated, hours_since_updated_business, hours_since_status_changed, hours_since_status_changed_business, hours_since_requester_update, hours_since_requester_update_business, hours_since_assignee_update, hours_since_assignee_update_business, custom_fields.<key>
+             * @description one of: status, custom_status, priority, category, channel, tags, assignee_id, team_id, requester_email, requester_domain, subject, description, sla.breached, sla.at_risk, event, comment.body, comment.internal, comment.author_role, changed.status, changed.custom_status, changed.priority, changed.category, changed.tags, changed.assignee_id, changed.team_id, changed.subject, changed.description, changed.sla.breached, changed.sla.at_risk, hours_since_created, hours_since_created_business, hours_since_updated, hours_since_updated_business, hours_since_status_changed, hours_since_status_changed_business, hours_since_requester_update, hours_since_requester_update_business, hours_since_assignee_update, hours_since_assignee_update_business, custom_fields.<key>
              * @example requester_domain
              */
             field: string;
