@@ -4724,7 +4724,13 @@ export type paths = {
             };
             requestBody?: {
                 content: {
-                    "multipart/form-data": components["schemas"]["AttachmentUpload"];
+                    "multipart/form-data": {
+                        /**
+                         * Format: binary
+                         * @description One or more `file` parts
+                         */
+                        file?: string;
+                    };
                 };
             };
             responses: {
@@ -9900,13 +9906,6 @@ export type components = {
         };
         UploadedAttachments: {
             data: components["schemas"]["Attachment"][];
-        };
-        AttachmentUpload: {
-            /**
-             * Format: binary
-             * @description One or more `file` parts
-             */
-            file?: string;
         };
         MailMessagePage: {
             data: components["schemas"]["MailMessage"][];
