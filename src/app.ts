@@ -15,7 +15,11 @@ import { authRouter } from "./features/auth/auth.index";
 import { fieldsRouter } from "./features/fields/fields.index";
 import { healthRouter } from "./features/health/health.index";
 import { liveRouter } from "./features/live/live.index";
+import { bulkRouter } from "./features/bulk/bulk.index";
+import { macrosRouter } from "./features/macros/macros.index";
 import { mailRouter } from "./features/mail/mail.index";
+import { notificationsRouter } from "./features/notifications/notifications.index";
+import { rulesRouter } from "./features/rules/rules.index";
 import { kbRouter } from "./features/kb/kb.index";
 import { savedSearchesRouter } from "./features/saved-searches/saved-searches.index";
 import { searchRouter } from "./features/search/search.index";
@@ -92,6 +96,8 @@ export function createApp() {
     .route("/", authRouter)
     .route("/", accountsRouter)
     .route("/", usersRouter)
+    // Before the tickets router: POST /tickets/bulk is no ticket id.
+    .route("/", bulkRouter)
     .route("/", ticketsRouter)
     .route("/", liveRouter)
     .route("/", auditRouter)
@@ -102,6 +108,9 @@ export function createApp() {
     .route("/", mailRouter)
     .route("/", slaRouter)
     .route("/", teamsRouter)
+    .route("/", rulesRouter)
+    .route("/", macrosRouter)
+    .route("/", notificationsRouter)
     .route("/", fieldsRouter)
     .route("/", webhooksRouter)
     .route("/", channelsRouter);

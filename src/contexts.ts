@@ -8,9 +8,12 @@ import type { ServiceContext } from "./lib/request-context";
 
 /**
  * The one place service contexts are made, one factory per entry point: an HTTP request, the
- * system (cron, queues), an inbound mail, a ticket room's serialised edit. Each carries the same
- * event consumers, so a change has the same effects whichever way it came in.
+ * system (cron, queues), an inbound mail, a ticket room's serialised edit, a rule. Each carries the
+ * same event consumers, so a change has the same effects whichever way it came in.
  */
+
+/** A rule acting on a ticket, derived from the context of what set it off (lib/request-context.ts). */
+export { ruleContext } from "./lib/request-context";
 
 // Audit rows keep the first bytes of a user agent; the header is client-controlled and unbounded.
 const MAX_USER_AGENT = 512;

@@ -42,7 +42,7 @@ export interface Bindings {
   SUPPORT_ADDRESS?: string;
   /** Display name on outbound mail. */
   SUPPORT_NAME?: string;
-  /** Origin of the helpdesk's pages (`https://help.example.com`): where the links of account mail lead. Never taken from a request's Host. */
+  /** Origin of the helpdesk's pages (`https://help.example.com`): where the links of account mail and `{{ticket.url}}` lead. Never taken from a request's Host. */
   PUBLIC_URL?: string;
   /** "false" relaxes sender authentication (DKIM verified in the Worker) for local demos only. */
   EMAIL_AUTH_REQUIRED?: string;

@@ -74,8 +74,11 @@ export const INBOUND_STATUSES = [
 ] as const;
 export type InboundStatus = (typeof INBOUND_STATUSES)[number];
 
-/** Mail about a ticket, to its requester. */
-export const TICKET_MAIL_KINDS = ["ticket_created", "reply", "ticket_resolved"] as const;
+/**
+ * Mail about a ticket: to its requester (acknowledgement, staff reply, resolution), or sent by a
+ * rule's or macro's send_email action (`action`), or a notification someone asked to get by mail.
+ */
+export const TICKET_MAIL_KINDS = ["ticket_created", "reply", "ticket_resolved", "action", "notification"] as const;
 /** Mail about an account, to its address: a signed link that proves the address or resets the password. */
 export const ACCOUNT_MAIL_KINDS = ["verify_email", "password_reset"] as const;
 export const OUTBOUND_KINDS = [...TICKET_MAIL_KINDS, ...ACCOUNT_MAIL_KINDS] as const;
@@ -88,6 +91,45 @@ export const SELF_SERVICE_CHANNELS = ["web", "api"] as const satisfies readonly 
 export const OUTBOUND_STATUSES = ["pending", "sending", "sent", "failed", "suppressed", "bounced"] as const;
 export type OutboundStatus = (typeof OUTBOUND_STATUSES)[number];
 
+// ---------------------------------------------------------------- tags
+
+/** A tag is a label: lowercase letters, digits and `_ . : -`, bounded so a row stays small. */
+export const TAG_PATTERN = /^[\p{L}\p{N}_.:-]+$/u;
+export const MAX_TAG_CHARS = 50;
+export const MAX_TAGS = 20;
+
+// ---------------------------------------------------------------- automation
+
+/** Triggers run after each committed change; automations run on the cron (domain/rules.ts). */
+export const RULE_KINDS = ["trigger", "automation"] as const;
+export type RuleKind = (typeof RULE_KINDS)[number];
+
+/** The events a trigger's `event` condition names (one change may be several at once: an update with a comment). */
+export const RULE_EVENT_TYPES = ["ticket.created", "ticket.updated", "comment.created", "sla.breached", "sla.at_risk"] as const;
+export type RuleEventType = (typeof RULE_EVENT_TYPES)[number];
+
+/** Shared macros are everyone's (managers and admins keep them); personal ones their owner's alone. */
+export const MACRO_SCOPES = ["shared", "personal"] as const;
+export type MacroScope = (typeof MACRO_SCOPES)[number];
+
+// ---------------------------------------------------------------- notifications
+
+/**
+ * What a user is notified of (API.md "Notifications"). Staff: a ticket assigned to them, the
+ * requester of a ticket they hold replying, an @mention in an internal note, a ticket they hold at
+ * risk or breached, a rule's `notify`. Customers: a public staff reply on their ticket, and its resolution.
+ */
+export const NOTIFICATION_TYPES = [
+  "assigned",
+  "requester_replied",
+  "mentioned",
+  "sla_at_risk",
+  "sla_breached",
+  "rule",
+  "agent_replied",
+  "ticket_resolved",
+] as const;
+export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 // ---------------------------------------------------------------- webhooks and channels
 
 /**

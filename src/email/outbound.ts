@@ -18,7 +18,8 @@ import { findVisibleTicket } from "../features/tickets/tickets.service";
 import { buildMime, MAX_REFERENCES_SENT } from "./mime";
 import { outboundMessageId, replyAddress } from "./reply-token";
 import { mailSettings, type MailSettings } from "./settings";
-import { DEFAULT_TEMPLATES, renderHtml, renderText, type Template } from "./templates";
+import { flattenVars, renderHtml, renderText } from "../domain/templates";
+import { DEFAULT_TEMPLATES, type Template } from "./templates";
 
 /** The queue this module consumes (wrangler.toml). */
 export const OUTBOX_QUEUE = "edgedesk-outbox";
@@ -43,16 +44,6 @@ export const outboundRawKey = (id: string) => `mail/outbound/${id}.eml`;
 export async function templateFor(db: Database, kind: OutboundKind): Promise<Template> {
   const [row] = await db.select({ subject: emailTemplates.subject, body: emailTemplates.body }).from(emailTemplates).where(eq(emailTemplates.kind, kind)).limit(1);
   return row ?? DEFAULT_TEMPLATES[kind];
-}
-
-/** `{ticket: {number}}` → `{"ticket.number": …}`: the only names templates can reach. */
-function flattenVars(data: Record<string, unknown>, prefix = "", out: Record<string, string> = {}): Record<string, string> {
-  for (const [key, value] of Object.entries(data)) {
-    const name = prefix ? `${prefix}.${key}` : key;
-    if (value !== null && typeof value === "object") flattenVars(value as Record<string, unknown>, name, out);
-    else if (value !== null && value !== undefined) out[name] = String(value);
-  }
-  return out;
 }
 
 /** In-Reply-To (the customer's latest mail, else our latest) and References (root + newest) of a ticket's thread. */
@@ -114,14 +105,15 @@ type Recipient = { ticketId: string } | { account: AccountMailKind; user: LinkSu
 async function recipientOf(db: Database, row: OutboundRow, now: Date): Promise<Recipient> {
   if (row.ticketId) {
     const [ticket] = await db
-      .select({ deletedAt: tickets.deletedAt, requesterId: tickets.requesterId, createdById: tickets.createdById, channel: tickets.channel, verifiedAt: users.emailVerifiedAt, hasPassword: sql<number>`${users.passwordHash} IS NOT NULL` })
+      .select({ deletedAt: tickets.deletedAt, requesterId: tickets.requesterId, requesterEmail: users.email, createdById: tickets.createdById, channel: tickets.channel, verifiedAt: users.emailVerifiedAt, hasPassword: sql<number>`${users.passwordHash} IS NOT NULL` })
       .from(tickets)
       .innerJoin(users, eq(users.id, tickets.requesterId))
       .where(eq(tickets.id, row.ticketId))
       .limit(1);
     if (!ticket || ticket.deletedAt) return { withhold: "ticket_deleted" };
     // An unverified account gets no mail about what it opened itself (issue 9): we would be relaying its words to an address it may not own.
-    if (!ticket.verifiedAt && ticket.hasPassword && isSelfServiceTicket(ticket.requesterId, ticket)) return { withhold: "requester_unverified" };
+    // (A mail about the ticket to someone else, a notification to staff, relays nothing of theirs to that address.)
+    if (row.toAddress === ticket.requesterEmail && !ticket.verifiedAt && ticket.hasPassword && isSelfServiceTicket(ticket.requesterId, ticket)) return { withhold: "requester_unverified" };
     return { ticketId: row.ticketId };
   }
   if (!row.userId || !isAccountMail(row.kind)) return { withhold: "no_recipient" };

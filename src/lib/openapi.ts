@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { MAX_TAG_CHARS, MAX_TAGS, TAG_PATTERN } from "../domain/vocabulary";
 import { ERROR_CODES } from "./errors";
 
 export const ProblemSchema = z
@@ -58,11 +59,5 @@ export const bearerSecurity = [{ bearerAuth: [] }];
 export const Id = z.string().min(1).max(64);
 
 /** Tags (tickets and articles) are labels: lowercase words, bounded so a row stays small. */
-export const Tag = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .min(1)
-  .max(50)
-  .regex(/^[\p{L}\p{N}_.:-]+$/u, "letters, digits, _ . : - only");
-export const Tags = z.array(Tag).max(20).transform((tags) => [...new Set(tags)]);
+export const Tag = z.string().trim().toLowerCase().min(1).max(MAX_TAG_CHARS).regex(TAG_PATTERN, "letters, digits, _ . : - only");
+export const Tags = z.array(Tag).max(MAX_TAGS).transform((tags) => [...new Set(tags)]);

@@ -88,7 +88,7 @@ export function roomMessage(event: TicketEvent, audience: Audience): ServerMessa
   switch (event.type) {
     case "ticket.updated": {
       if (event.internal && !staff) return null;
-      if (staff) return { type: "ticket.updated", ticket: event.ticket, changes: event.changes, version: event.version, actor: event.actor };
+      if (staff) return { type: "ticket.updated", ticket: event.ticket, changes: event.changes, version: event.version, actor: event.actor, ...(event.rule ? { rule: event.rule } : {}) };
       const changes = customerChanges(event.changes, visible);
       // A change of hidden fields alone is not news to a customer.
       if (!Object.keys(changes).length && Object.keys(event.changes).length) return null;

@@ -64,6 +64,12 @@ const CUSTOMER = new Set([
   "GET /api/v1/saved-searches/{id}",
   "PATCH /api/v1/saved-searches/{id}",
   "DELETE /api/v1/saved-searches/{id}",
+  // Everyone's own notifications (the preference body names a staff type: refused for a customer).
+  "GET /api/v1/notifications",
+  "GET /api/v1/notifications/unread-count",
+  "POST /api/v1/notifications/read",
+  "GET /api/v1/me/notification-preferences",
+  "PUT /api/v1/me/notification-preferences",
   // Definitions a portal form needs (customers: the visible, active ones; a hidden one is 404).
   "GET /api/v1/ticket-fields",
   "GET /api/v1/ticket-fields/{id}",
@@ -71,6 +77,12 @@ const CUSTOMER = new Set([
 ]);
 const AGENT = new Set([
   ...CUSTOMER,
+  // Macros: shared ones to apply, personal ones to keep (the slot names a shared macro: theirs to use, not to change).
+  "GET /api/v1/macros",
+  "POST /api/v1/macros",
+  "GET /api/v1/macros/{id}",
+  "POST /api/v1/tickets/{id}/macros/{macro_id}/apply",
+  "POST /api/v1/tickets/bulk",
   "GET /api/v1/users",
   "POST /api/v1/tickets/{id}/assign",
   "GET /api/v1/tickets/{id}/suggested-articles",
@@ -104,12 +116,20 @@ const MANAGER = new Set([
   "PUT /api/v1/users/{id}/capacity",
   // A released mail acts as its sender without proof: managers decide (issue 9 item 7).
   "POST /api/v1/mail/quarantine/{id}/release",
+  "PATCH /api/v1/macros/{id}",
+  "DELETE /api/v1/macros/{id}",
+  // Rules: admins write them, managers may read them and try them on a ticket.
+  "GET /api/v1/rules",
+  "GET /api/v1/rules/{id}",
+  "POST /api/v1/rules/{id}/test",
+  "GET /api/v1/rules/{id}/runs",
 ]);
 
 /** Slots filled with things the caller could otherwise touch: A's ticket, a colleague, a real team. */
 const slots = () => ({
   id: w.ta.id,
   comment_id: w.publicReply.id,
+  macro_id: w.sharedMacro.id,
   kind: "reply",
   name: "high",
 });
@@ -131,6 +151,10 @@ const idFor: Record<string, string> = {
   "/api/v1/attachments/{id}": w.aFile.id,
   "/api/v1/mail/quarantine/{id}/release": "no-such-message",
   "/api/v1/mail/quarantine/{id}/reject": "no-such-message",
+  "/api/v1/rules/{id}": w.rule.id,
+  "/api/v1/rules/{id}/test": w.rule.id,
+  "/api/v1/rules/{id}/runs": w.rule.id,
+  "/api/v1/macros/{id}": w.sharedMacro.id,
 };
 const pathOf = (o: { path: string }) => fill(o.path, { ...slots(), ...(idFor[o.path] ? { id: idFor[o.path]! } : {}) });
 
@@ -194,7 +218,7 @@ describe("each role outside its row of API.md's table", () => {
       expect(found).toEqual([]);
       expect(await snapshot()).toEqual(before);
       // The lists above are not vacuous: admin-only routes are among the refused ones for every role.
-      for (const key of ["GET /api/v1/audit-logs", "DELETE /api/v1/tickets/{id}", "POST /api/v1/users", "PUT /api/v1/business-hours"]) {
+      for (const key of ["GET /api/v1/audit-logs", "DELETE /api/v1/tickets/{id}", "POST /api/v1/users", "PUT /api/v1/business-hours", "POST /api/v1/rules", "DELETE /api/v1/rules/{id}"]) {
         expect(refused).toContain(key);
       }
     }, SWEEP_MS);

@@ -111,6 +111,14 @@ export async function buildWorld() {
   const draftArticle = await article({ title: `Draft ${secret.draftArticle}`, body: secret.draftArticle, status: "draft" });
   const category = await ok(api("POST", "/api/v1/kb/categories", { token: agent.token, body: { name: canaryWord("cat") } }));
 
+  // Automation: a trigger and a shared macro to name in slots (customers may reach neither).
+  const rule = await ok(
+    api("POST", "/api/v1/rules", {
+      token: admin.token,
+      body: { name: canaryWord("rule"), kind: "trigger", conditions: { all: [{ field: "subject", operator: "contains", value: canaryWord("never") }] }, actions: [{ type: "add_tags", value: ["swept"] }] },
+    }),
+  );
+  const sharedMacro = await ok(api("POST", "/api/v1/macros", { token: manager.token, body: { name: canaryWord("macro"), scope: "shared", actions: [{ type: "add_tags", value: ["swept"] }] } }));
   // An integration, switched off so that nothing is sent while the sweeps run.
   const webhook = await ok(api("POST", "/api/v1/webhooks", { token: admin.token, body: { url: "https://hooks.example.com/world", events: ["ticket.created"], active: false } }));
   const channel = await ok(api("POST", "/api/v1/channels", { token: admin.token, body: { kind: "phone", name: canaryWord("line") } }));
@@ -142,6 +150,8 @@ export async function buildWorld() {
     internalArticle,
     draftArticle,
     category,
+    rule,
+    sharedMacro,
     webhook,
     channel,
     hiddenField,
@@ -229,6 +239,14 @@ export function sampleBodies(w: World): Record<string, unknown> {
     "PUT /api/v1/users/{id}/skills": [{ skill: "printers", proficiency: 5 }],
     "PUT /api/v1/users/{id}/availability": { availability: "offline" },
     "PUT /api/v1/users/{id}/capacity": { max_open_tickets: 0 },
+    "POST /api/v1/rules": { name: unique, kind: "trigger", conditions: { all: [{ field: "status", operator: "is", value: "open" }] }, actions: [{ type: "add_tags", value: ["x"] }] },
+    "PATCH /api/v1/rules/{id}": { name: `${unique}2`, active: false },
+    "POST /api/v1/rules/{id}/test": { ticket_id: w.ta.id },
+    "POST /api/v1/macros": { name: unique, actions: [{ type: "add_tags", value: ["x"] }] },
+    "PATCH /api/v1/macros/{id}": { name: `${unique}2` },
+    "POST /api/v1/tickets/bulk": { ids: [w.ta.id], changes: { priority: "low" } },
+    "POST /api/v1/notifications/read": { all: true },
+    "PUT /api/v1/me/notification-preferences": { assigned: { in_app: true, email: false } },
     "POST /api/v1/webhooks": { url: "https://hooks.example.com/sweep", events: ["ticket.created"], active: false },
     "PATCH /api/v1/webhooks/{id}": { description: unique },
     "POST /api/v1/channels": { kind: "api", name: unique },
@@ -291,4 +309,5 @@ export async function attachmentRow(id: string) {
 export { attachmentKey, type TestUser };
 
 /** A sweep makes hundreds to thousands of calls; on a shared 2-core machine that can take minutes. */
+// 300 s: the query sweep took 184 s at a load average of 15 (2 cores) with the automation routes, before the webhook and field routes joined.
 export const SWEEP_MS = 300_000;

@@ -3,6 +3,8 @@ export * from "./channels";
 export * from "./fields";
 export * from "./kb";
 export * from "./mail";
+export * from "./notifications";
+export * from "./rules";
 export * from "./search";
 export * from "./sla";
 export * from "./teams";

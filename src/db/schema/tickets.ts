@@ -76,6 +76,14 @@ export const tickets = sqliteTable(
     slaTargets: text("sla_targets", { mode: "json" }).$type<SlaTargets>(),
     /** The business_calendars version the ticket is timed with; null = 24/7. */
     slaCalendarId: text("sla_calendar_id"),
+    // When things last happened, for automations' `hours_since_…` (domain/rules.ts); set by changeTicket.
+    // Null only on rows from before these columns (read as updated_at / created_at).
+    /** The status last changed (creation counts). */
+    statusChangedAt: text("status_changed_at"),
+    /** The requester last wrote or changed the ticket (creation counts: the request is theirs). */
+    requesterUpdatedAt: text("requester_updated_at"),
+    /** The assignee last wrote or changed it; null until they do. */
+    assigneeUpdatedAt: text("assignee_updated_at"),
     /** A `ticket_statuses` key of the status category; null = the category's own name. */
     customStatus: text("custom_status"),
     /** Custom field values by key (JSON, read with the row); `ticket_field_values` is their filter index. */
@@ -105,6 +113,12 @@ export const tickets = sqliteTable(
     index("tickets_sla_check_idx").on(t.slaCheckAt, t.id).where(live),
     // Auto-close reads only resolved tickets, oldest resolution first (status leads, so the planner prefers it to the status+created index).
     index("tickets_status_resolved_idx").on(t.status, t.resolvedAt, t.id).where(live),
+    // Automations read the tickets whose time condition just came true, per status, through the
+    // column it counts from (created_at: tickets_status_created_idx): O(matching), never all open tickets.
+    index("tickets_status_updated_idx").on(t.status, t.updatedAt, t.id).where(live),
+    index("tickets_status_changed_idx").on(t.status, t.statusChangedAt, t.id).where(live),
+    index("tickets_status_requester_updated_idx").on(t.status, t.requesterUpdatedAt, t.id).where(live),
+    index("tickets_status_assignee_updated_idx").on(t.status, t.assigneeUpdatedAt, t.id).where(live),
     // `custom_status=<key>` in default order; tickets without one are found by their category's status index.
     index("tickets_custom_status_created_idx").on(t.customStatus, t.createdAt, t.id).where(sql`deleted_at IS NULL AND custom_status IS NOT NULL`),
   ],
@@ -161,6 +175,9 @@ export const ticketHistory = sqliteTable(
     bumpsVersion: integer("bumps_version", { mode: "boolean" }).notNull().default(false),
     /** Internal events (internal notes) are never shown to customers. */
     internal: integer("internal", { mode: "boolean" }).notNull().default(false),
+    /** The rule whose change this was (actor null), as it was named then. */
+    ruleId: text("rule_id"),
+    ruleName: text("rule_name"),
   },
   (t) => [
     index("ticket_history_ticket_idx").on(t.ticketId, t.version, t.at, t.id),

@@ -95,6 +95,8 @@ function historyRows(ctx: ServiceContext, ticket: TicketRow, entries: HistoryEnt
       ticketId: ticket.id,
       type: e.type,
       actorId: ctx.actor?.id ?? null,
+      ruleId: ctx.rule?.id ?? null,
+      ruleName: ctx.rule?.name ?? null,
       at,
       version: ticket.version,
       changes: e.changes,
@@ -111,17 +113,13 @@ function consumerRows(ctx: ServiceContext, events: TicketEvent[]): BatchItem[] {
 
 /** The consumers' after-commit work; the request does not wait for it when it can hand it off. */
 export function publish(ctx: ServiceContext, events: TicketEvent[]): Promise<void> {
-  const runs = events.flatMap((event) =>
-    ctx.consumers.flatMap((c) =>
-      c.afterCommit
-        ? [
-            c.afterCommit(ctx, event).catch((err: unknown) => {
-              console.error(JSON.stringify({ event: "ticket_event_consumer_failed", consumer: c.name, type: event.type, error: String(err) }));
-            }),
-          ]
-        : [],
-    ),
-  );
+  const failed = (c: { name: string }, type: string) => (err: unknown) => {
+    console.error(JSON.stringify({ event: "ticket_event_consumer_failed", consumer: c.name, type, error: String(err) }));
+  };
+  const runs = [
+    ...events.flatMap((event) => ctx.consumers.flatMap((c) => (c.afterCommit ? [c.afterCommit(ctx, event).catch(failed(c, event.type))] : []))),
+    ...(events.length ? ctx.consumers.flatMap((c) => (c.afterWrite ? [c.afterWrite(ctx, events).catch(failed(c, events.map((e) => e.type).join(",")))] : [])) : []),
+  ];
   const work = Promise.all(runs).then(() => {});
   if (ctx.waitUntil) {
     ctx.waitUntil(work);
@@ -145,7 +143,8 @@ export async function writeTicket(ctx: ServiceContext, write: TicketWrite): Prom
   // can hand a customer their view without the catalog (domain/custom-fields.ts customerTicket).
   const staffTicket = toTicket(row, write.requester, ctx.now, { audience: "staff", fields: catalog ?? new Map() });
   const customerFields = catalog ? customerVisibleKeys(catalog) : [];
-  const events = (write.events?.(staffTicket) ?? []).map((e) => ({ ...e, customer_fields: customerFields }));
+  const rule = ctx.rule;
+  const events = (write.events?.(staffTicket) ?? []).map((e): TicketEvent => ({ ...e, customer_fields: customerFields, ...(rule ? { rule } : {}) }));
   const items: BatchItem[] = [];
   const fieldIndex = sameJson(before?.customFields ?? {}, row.customFields) ? [] : await fieldIndexWrites(ctx, row, before?.customFields ?? null, row.customFields);
   if (write.kind === "create") {

@@ -143,6 +143,7 @@ export const HistoryEntrySchema = z
     id: z.string(),
     type: z.string(),
     actor: ActorSchema,
+    rule: z.object({ id: z.string(), name: z.string() }).optional().openapi({ description: "staff only: the rule whose change this was (the actor is then null)" }),
     at: IsoDate,
     version: z.number().int(),
     changes: z.record(z.string(), z.unknown()),

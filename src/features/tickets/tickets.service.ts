@@ -172,6 +172,9 @@ async function planCreate(ctx: ServiceContext, input: CreateTicketInput, record:
     slaPolicy: terms.targets.name,
     slaTargets: terms.targets,
     slaCalendarId: terms.calendarId,
+    statusChangedAt: now,
+    requesterUpdatedAt: now,
+    assigneeUpdatedAt: null,
     customStatus: null,
     customFields,
   };
@@ -289,7 +292,31 @@ export interface ChangeOptions {
   /** The ticket as the caller just read it: the first attempt starts from it instead of reading again. */
   read?: FoundTicket;
   /** Something that comes with the change and is recorded with it (a comment): its rows, entries and events. */
-  with?: (ticket: TicketRow) => { extra: BatchItem[]; history: HistoryEntry[]; audit: AuditEntry[]; events: (ticket: Ticket) => TicketEvent[] };
+  with?: (ticket: TicketRow, changes: Record<string, unknown>) => Attached;
+  /** Plan the change and answer with the ticket as it would be, writing nothing (a macro's dry run). */
+  dryRun?: boolean;
+  /** Checked on every (re)read: false leaves the ticket alone (an automation whose conditions stopped holding meanwhile). */
+  precondition?: (row: TicketRow) => boolean;
+}
+
+/** Rows, history and audit entries and events that come with a change. */
+export interface Attached {
+  extra: BatchItem[];
+  history: HistoryEntry[];
+  audit: AuditEntry[];
+  events: (ticket: Ticket) => TicketEvent[];
+}
+
+/**
+ * The activity columns automations count from (`hours_since_…`): the status's last change, and the
+ * last time the requester or the assignee acted on the ticket.
+ */
+function stampActivity(next: TicketRow, actorId: string | null, acted: boolean, statusChanged: boolean, now: string): TicketRow {
+  const stamped = { ...next };
+  if (statusChanged) stamped.statusChangedAt = now;
+  if (actorId && acted && actorId === next.requesterId) stamped.requesterUpdatedAt = now;
+  if (actorId && acted && actorId === next.assigneeId) stamped.assigneeUpdatedAt = now;
+  return stamped;
 }
 
 export interface ChangeResult {
@@ -308,6 +335,7 @@ export async function changeTicket(ctx: ServiceContext, ref: string, edit: Ticke
   return retryTicketWrite(ctx, async (attempt): Promise<Planned<ChangeResult>> => {
     const found = attempt === 1 && options.read ? options.read : await findVisibleTicket(ctx, ref);
     const { row, requester } = found;
+    if (options.precondition && !options.precondition(row)) return { skip: { ticket: await ticketFor(ctx, row, requester), changes: {} } };
     const current = stateOf(row);
     if (options.baseVersion !== undefined && options.baseVersion !== row.version) await refuseConflicts(ctx, found, edit, options.baseVersion);
     const fields = effectiveChanges(current, edit);
@@ -345,29 +373,35 @@ export async function changeTicket(ctx: ServiceContext, ref: string, edit: Ticke
     const bumps = changed.length > 0 || Object.keys(result.fieldChanges).length > 0;
     if (!bumps && !options.with && !options.recordUnchanged) return { skip: { ticket: await ticketFor(ctx, row, requester), changes: {} } };
     const touch = bumps || (options.touch ?? true);
-    const next: TicketRow = touch
+    const now = ctx.now.toISOString();
+    const moved: TicketRow = touch
       ? {
           ...row,
           ...result.next,
           customFields: knownValues(catalog, result.next.customFields ?? {}),
           priorityRank: PRIORITY_RANK[result.next.priority],
           version: bumps ? row.version + 1 : row.version,
-          updatedAt: ctx.now.toISOString(),
+          updatedAt: now,
         }
       : row;
+    const next = stampActivity(moved, actor?.id ?? null, bumps || Boolean(options.with), "status" in result.changes || "customStatus" in result.changes, now);
+    // An untouched row (an internal note) still records who acted, unguarded: it moves nothing a user sees.
+    const activity = touch ? {} : Object.fromEntries((["assigneeUpdatedAt", "requesterUpdatedAt"] as const).filter((k) => next[k] !== row[k]).map((k) => [k, next[k]]));
     const changes: Record<string, unknown> = {};
     for (const f of changed) changes[toWire(f)] = result.changes[f];
     for (const [key, change] of Object.entries(result.fieldChanges)) changes[fieldPath(key)] = change;
     const recorded = { ...changes, ...options.note };
     const internal = options.internal ?? false;
-    const attached = options.with?.(next);
+    if (options.dryRun) return { skip: { ticket: await ticketFor(ctx, next, requester), changes } };
+    const attached = options.with?.(next, changes);
     return {
       write: {
         kind: "update",
         before: row,
         after: next,
         requester,
-        set: touch ? slaColumnWrites(row, next) : {},
+        set: touch ? slaColumnWrites(row, next) : activity,
+        ...(touch ? {} : { guard: [] }),
         history: [...(bumps || options.recordUnchanged ? [{ type: options.type, changes: recorded, bumpsVersion: bumps, internal }] : []), ...(attached?.history ?? [])],
         audit: [...(bumps || options.recordUnchanged ? [{ action: `ticket.${options.type}`, entityType: "ticket", entityId: row.id, changes: recorded }] : []), ...(attached?.audit ?? [])],
         extra: attached?.extra ?? [],
