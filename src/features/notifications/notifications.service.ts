@@ -2,11 +2,11 @@ import { and, desc, eq, inArray, isNotNull, isNull, ne, sql, type SQL } from "dr
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { runBatch, type BatchItem } from "../../db/client";
 import { selectAllColumns } from "../../db/insert-select";
-import { notificationCounters, notificationPreferences, notifications, outboundMessages, users } from "../../db/schema";
+import { notificationCounters, notificationPreferences, notifications, outboundMessages, tickets, users } from "../../db/schema";
 import { CUSTOMER_NOTIFICATIONS, DEFAULT_CHANNELS, excerpt, notificationTypesFor, parseMentions, STAFF_NOTIFICATIONS, type Channels } from "../../domain/notifications";
 import { isStaff } from "../../domain/permissions";
 import type { StaffRole } from "../../domain/rules";
-import type { NotificationType } from "../../domain/vocabulary";
+import { SELF_SERVICE_CHANNELS, type NotificationType } from "../../domain/vocabulary";
 import type { TicketEvent, TicketEventConsumer } from "../../events/ticket-events";
 import { mailSettings } from "../../email/settings";
 import { ticketUrl } from "../../lib/app-url";
@@ -56,6 +56,14 @@ function recipientSets(plan: NotificationPlan): SQL[] {
   return sets;
 }
 
+/**
+ * The recipient may see the ticket (domain/permissions.ts canSeeTicket, in SQL): an account that has
+ * not proven its address sees only the tickets it opened itself through the API (issue 9), so it is
+ * told nothing of the others filed under that address (the real owner's mail, staff's tickets for it).
+ */
+const seesTicket = (ticketId: string) =>
+  sql`(${users.role} <> 'customer' OR ${users.emailVerifiedAt} IS NOT NULL OR EXISTS (SELECT 1 FROM ${tickets} WHERE ${tickets.id} = ${ticketId} AND ${tickets.createdById} = ${users.id} AND ${tickets.channel} IN (${list(SELF_SERVICE_CHANNELS)})))`;
+
 /** The recipient's choice for this channel and type, else the type's default. */
 const wants = (channel: "in_app" | "email", type: NotificationType) =>
   sql`coalesce((SELECT p.${sql.raw(channel)} FROM notification_preferences p WHERE p.user_id = ${users.id} AND p.type = ${type}), ${DEFAULT_CHANNELS[type][channel] ? 1 : 0}) = 1`;
@@ -80,7 +88,7 @@ export function notificationWrites(ctx: ServiceContext, plan: NotificationPlan):
   };
   const items: BatchItem[] = [];
   for (const who of recipientSets(plan)) {
-    const where = and(who, eq(users.active, true), STAFF_NOTIFICATIONS.includes(plan.type) ? STAFF : undefined, plan.except ? ne(users.id, plan.except) : undefined);
+    const where = and(who, eq(users.active, true), STAFF_NOTIFICATIONS.includes(plan.type) ? STAFF : undefined, plan.except ? ne(users.id, plan.except) : undefined, plan.ticket ? seesTicket(plan.ticket.id) : undefined);
     const id = (prefix = "") => sql`${prefix + base} || '.' || ${users.id}`;
     items.push(
       ctx.db
