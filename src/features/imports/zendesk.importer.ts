@@ -317,7 +317,12 @@ async function writeImportedTicket(
   const updatedAt = t.updatedAt && t.updatedAt >= createdAt ? t.updatedAt : createdAt;
   const sorted = [...t.comments].sort(byTime);
   const first = sorted[0];
-  const description = first && isDescription(first, { createdAt, description: t.description }) ? first : null;
+  const opening = first && isDescription(first, { createdAt, description: t.description }) ? first : null;
+  // Zendesk's description is its first comment even when that is private (an agent opened the ticket
+  // with an internal note): then the note stays an internal comment and its words, which the requester
+  // never saw, are not the description they read.
+  const description = opening?.public ? opening : null;
+  const privateText = (opening && !opening.public) || sorted.some((c) => !c.public && c.body.trim() === t.description.trim());
   const rest = sorted.filter((c) => c !== description);
   const priority = priorityOf(t.priority);
   const channel = channelOf(t.channel);
@@ -351,7 +356,7 @@ async function writeImportedTicket(
     id: newId(Date.parse(createdAt)),
     number: await nextTicketNumber(ctx, new Date(createdAt)),
     subject: cut(t.subject.trim() || "(no subject)", MAX_SUBJECT),
-    description: cut((description?.body ?? t.description).trim() || t.subject.trim() || "(no description)", MAX_TEXT),
+    description: cut((description?.body ?? (privateText ? "" : t.description)).trim() || t.subject.trim() || "(no description)", MAX_TEXT),
     status,
     priority,
     priorityRank: PRIORITY_RANK[priority],
