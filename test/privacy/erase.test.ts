@@ -5,6 +5,7 @@ import { auditLogs, comments, inboundMessages, outboundMessages, ticketParticipa
 import { api, db, expectProblem, makeStaff, makeUser, PASSWORD, type TestUser } from "../helpers";
 import { deliver, mailEnv, rawMail, runOutbox, uniqueId } from "../email/mail-helpers";
 import { call, hookEnv, receiverEndpoint } from "../webhooks/support";
+import { upload } from "../security/support";
 import { canaryWord, objectsHolding, searchHits, tablesHolding } from "./support";
 
 /**
@@ -44,6 +45,8 @@ beforeAll(async () => {
   await api("POST", `/api/v1/tickets/${apiTicket}/comments`, { token: person.token, body: { body: `Tracking says ${textCanary} is lost.` }, headers: { "Idempotency-Key": "erase-k1" } });
   const reply = await api("POST", `/api/v1/tickets/${apiTicket}/comments`, { token: s.agent.token, body: { body: `Hi ${nameCanary}, we are sending a new one to ${emailCanary}.` } });
   staffReply = reply.body.id;
+  // A file they uploaded: an object of its own in R2 (storage_key), not a content address.
+  expect((await upload(apiTicket, person.token, "receipt.txt", new TextEncoder().encode(`receipt ${textCanary}`))).status).toBe(201);
   await runOutbox([`reply-${staffReply}`], mailEnv().env);
   // A ticket by mail, with a file.
   const firstId = uniqueId("first");
@@ -102,7 +105,7 @@ describe("erasing a person", () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       user: expect.objectContaining({ id: person.id, name: "Erased user", email: `erased-${person.id}@erased.invalid`, active: false, email_verified: false }),
-      erased: { tickets: 2, comments: 1, attachments: 1, mails: 3 },
+      erased: { tickets: 2, comments: 1, attachments: 2, mails: 3 },
     });
     expectProblem(await api("GET", "/api/v1/auth/me", { token: person.token }), 401, "UNAUTHORIZED");
   });
@@ -129,7 +132,7 @@ describe("erasing a person", () => {
 
   it("the audit records the erasure and who did it, and nothing erased; mail to them is never sent", async () => {
     const rows = await db().select().from(auditLogs).where(eq(auditLogs.action, "user.erased"));
-    expect(rows.map((r) => [r.actorId, r.entityId, r.changes])).toEqual([[s.admin.id, person.id, { tickets: 2, comments: 1, attachments: 1, mails: 3 }]]);
+    expect(rows.map((r) => [r.actorId, r.entityId, r.changes])).toEqual([[s.admin.id, person.id, { tickets: 2, comments: 1, attachments: 2, mails: 3 }]]);
     const mails = await db().select().from(outboundMessages).where(eq(outboundMessages.toAddress, `erased-${person.id}@erased.invalid`));
     expect(mails.length).toBe(2);
     expect(mails.every((m) => m.status === "sent" || m.status === "suppressed")).toBe(true);

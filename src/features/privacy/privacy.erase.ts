@@ -106,7 +106,7 @@ export async function eraseUser(ctx: ServiceContext, userId: string, confirm: st
   // Files they sent: with their comments, uploaded by them, or with the first mail of a ticket they asked.
   const files = (
     await selectIn(ticketIds, (slice) =>
-      ctx.db.select({ id: attachments.id, sha256: attachments.sha256, commentId: attachments.commentId, uploadedById: attachments.uploadedById, ticketId: attachments.ticketId }).from(attachments).where(inArray(attachments.ticketId, slice)),
+      ctx.db.select({ id: attachments.id, sha256: attachments.sha256, storageKey: attachments.storageKey, commentId: attachments.commentId, uploadedById: attachments.uploadedById, ticketId: attachments.ticketId }).from(attachments).where(inArray(attachments.ticketId, slice)),
     )
   ).filter((f) => (f.commentId && commentIds.has(f.commentId)) || f.uploadedById === who.id || (!f.commentId && !f.uploadedById && requestedIds.has(f.ticketId)));
   // Mail they sent (on those tickets, or held without one) and mail sent to them.
@@ -223,8 +223,10 @@ export async function eraseUser(ctx: ServiceContext, userId: string, confirm: st
   ]);
   await closeLiveSessions(ctx.env, who.id, who.tokenVersion + 1);
   // Files stored once for everyone who sent the same bytes: deleted when nobody else's row names them.
-  for (const sha256 of new Set(files.map((f) => f.sha256))) {
-    const [still] = await ctx.db.select({ id: attachments.id }).from(attachments).where(eq(attachments.sha256, sha256)).limit(1);
+  // An upload has an object of its own (storage_key); mail attachments share a content address.
+  for (const f of files) if (f.storageKey) await ctx.env.ATTACHMENTS.delete(f.storageKey);
+  for (const sha256 of new Set(files.filter((f) => !f.storageKey).map((f) => f.sha256))) {
+    const [still] = await ctx.db.select({ id: attachments.id }).from(attachments).where(and(eq(attachments.sha256, sha256), isNull(attachments.storageKey))).limit(1);
     if (!still) await ctx.env.ATTACHMENTS.delete(attachmentKey(sha256));
   }
   const [erased] = await ctx.db.select().from(users).where(eq(users.id, who.id)).limit(1);
