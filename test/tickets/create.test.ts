@@ -50,7 +50,7 @@ describe("POST /tickets: success", () => {
       [
         "id", "number", "subject", "description", "status", "priority", "category", "channel", "tags", "requester", "assignee_id",
         "team_id", "version", "created_at", "updated_at", "first_response_at", "resolved_at", "closed_at", "merged_into_id", "links", "sla",
-        "custom_status", "custom_fields",
+        "custom_status", "custom_fields", "external_id",
       ].sort(),
     );
     // What the API answered is what a later GET reads.
