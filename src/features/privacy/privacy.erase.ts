@@ -71,6 +71,9 @@ function mentions(column: { getSQL(): SQL }, who: Person, json: boolean): SQL {
 // D1 binds at most 100 parameters per statement: id lists go in slices.
 const IDS_PER_STATEMENT = 90;
 const slices = <T>(ids: T[]): T[][] => Array.from({ length: Math.ceil(ids.length / IDS_PER_STATEMENT) }, (_, i) => ids.slice(i * IDS_PER_STATEMENT, (i + 1) * IDS_PER_STATEMENT));
+/** R2 deletes at most this many keys in one call. */
+const R2_DELETE_KEYS = 1000;
+
 async function selectIn<T>(ids: string[], query: (slice: string[]) => Promise<T[]>): Promise<T[]> {
   const out: T[] = [];
   for (const slice of slices(ids)) out.push(...(await query(slice)));
@@ -223,12 +226,15 @@ export async function eraseUser(ctx: ServiceContext, userId: string, confirm: st
   ]);
   await closeLiveSessions(ctx.env, who.id, who.tokenVersion + 1);
   // Files stored once for everyone who sent the same bytes: deleted when nobody else's row names them.
-  // An upload has an object of its own (storage_key); mail attachments share a content address.
-  for (const f of files) if (f.storageKey) await ctx.env.ATTACHMENTS.delete(f.storageKey);
-  for (const sha256 of new Set(files.filter((f) => !f.storageKey).map((f) => f.sha256))) {
-    const [still] = await ctx.db.select({ id: attachments.id }).from(attachments).where(and(eq(attachments.sha256, sha256), isNull(attachments.storageKey))).limit(1);
-    if (!still) await ctx.env.ATTACHMENTS.delete(attachmentKey(sha256));
-  }
+  // An upload has an object of its own (storage_key); a mail file's content address goes when no other row names it.
+  const uploads = files.flatMap((f) => (f.storageKey ? [f.storageKey] : []));
+  const shared = [...new Set(files.filter((f) => !f.storageKey).map((f) => f.sha256))];
+  const named = await selectIn(shared, (slice) =>
+    ctx.db.select({ sha256: attachments.sha256 }).from(attachments).where(and(inArray(attachments.sha256, slice), isNull(attachments.storageKey))),
+  );
+  const stillNamed = new Set(named.map((r) => r.sha256));
+  const objects = [...uploads, ...shared.filter((sha256) => !stillNamed.has(sha256)).map(attachmentKey)];
+  for (let i = 0; i < objects.length; i += R2_DELETE_KEYS) await ctx.env.ATTACHMENTS.delete(objects.slice(i, i + R2_DELETE_KEYS));
   const [erased] = await ctx.db.select().from(users).where(eq(users.id, who.id)).limit(1);
   return { user: toUser(erased!), erased: counts };
 }
