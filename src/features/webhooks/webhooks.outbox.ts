@@ -34,7 +34,7 @@ type Value = SQL | string | number | null;
 /**
  * `INSERT OR IGNORE INTO <table> SELECT <one value per column> <rest>`: a fan-out decided inside the
  * batch. Every column is named (the type checker insists), so the SELECT always lines up with the
- * table's columns. A parameterised `db.run(sql)` cannot go in a drizzle D1 batch; an insert can.
+ * table's columns, which a hand-written `batchStatement` (src/db/client.ts) would not check.
  */
 export function insertSelect<T extends SQLiteTable>(db: Database, table: T, values: { [K in keyof T["$inferSelect"]]: Value }, rest: SQL): BatchItem {
   const columns = Object.keys(getTableColumns(table)) as (keyof T["$inferSelect"])[];
