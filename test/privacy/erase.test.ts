@@ -146,14 +146,24 @@ describe("a person with many tickets", () => {
   it("more tickets than one statement can name (D1 binds 100 values): every one is erased", async () => {
     const busy = await makeUser("customer", { name: "Busy Customer" });
     const word = canaryWord("b");
+    const ids: string[] = [];
     for (let i = 0; i < 105; i++) {
       const res = await api("POST", "/api/v1/tickets", { token: busy.token, body: { subject: `Question ${i}`, description: `About ${word} number ${i}` } });
       expect(res.status).toBe(201);
+      ids.push(res.body.id);
     }
+    // One of them deleted by staff before the request: erased all the same, and its history says so.
+    const deleted = ids[60]!;
+    expect((await api("DELETE", `/api/v1/tickets/${deleted}`, { token: s.admin.token })).status).toBe(204);
     const res = await api("POST", `/api/v1/users/${busy.id}/erase`, { token: s.admin.token, body: { confirm: busy.email } });
     expect(res.status).toBe(200);
     expect(res.body.erased.tickets).toBe(105);
     expect(await tablesHolding(word)).toEqual([]);
     expect(await indexed(word)).toBe(0);
+    const [row] = await db().select({ description: tickets.description, deletedAt: tickets.deletedAt }).from(tickets).where(eq(tickets.id, deleted));
+    expect(row!.deletedAt).not.toBeNull();
+    expect(row!.description).not.toContain(word);
+    const erasedHistory = await env.DB.prepare("SELECT count(*) AS n FROM ticket_history WHERE ticket_id = ? AND type = 'person_erased'").bind(deleted).first<{ n: number }>();
+    expect(erasedHistory!.n).toBe(1);
   }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { and, eq, isNull, type SQL } from "drizzle-orm";
+import { and, eq, isNotNull, isNull, type SQL } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import type { BatchItem } from "../../db/client";
 import { abortUnlessChanged, classifyD1Error } from "../../db/errors";
@@ -70,6 +70,8 @@ export type TicketWrite =
       set: SQLiteUpdateSetSource<typeof tickets>;
       /** What must still hold for `set` to be written (default {@link ROW_UNCHANGED}). */
       guard?: readonly GuardColumn[];
+      /** The row is a deleted ticket, and must still be one: only an erasure rewrites those. */
+      deleted?: true;
     } & Effects);
 
 /** `ticket`: as the context's caller may see it (what a route answers with). */
@@ -77,8 +79,8 @@ export type WriteOutcome = { ok: true; ticket: Ticket } | { ok: false; reason: "
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-function guardCondition(before: TicketRow, guard: readonly GuardColumn[]): SQL {
-  return and(eq(tickets.id, before.id), isNull(tickets.deletedAt), ...guard.map((c) => eq(tickets[c], before[c])))!;
+function guardCondition(before: TicketRow, guard: readonly GuardColumn[], deleted: boolean): SQL {
+  return and(eq(tickets.id, before.id), deleted ? isNotNull(tickets.deletedAt) : isNull(tickets.deletedAt), ...guard.map((c) => eq(tickets[c], before[c])))!;
 }
 
 function tagWrites(ctx: ServiceContext, ticketId: string, tags: string[], replace: boolean): BatchItem[] {
@@ -154,7 +156,7 @@ async function planned(ctx: ServiceContext, write: TicketWrite) {
     );
   } else if (Object.keys(write.set).length) {
     items.push(
-      ctx.db.update(tickets).set(write.set).where(guardCondition(write.before, write.guard ?? ROW_UNCHANGED)),
+      ctx.db.update(tickets).set(write.set).where(guardCondition(write.before, write.guard ?? ROW_UNCHANGED, !!write.deleted)),
       ctx.db.run(abortUnlessChanged),
       ...(sameJson(write.before.tags, row.tags) ? [] : tagWrites(ctx, row.id, row.tags, true)),
       ...fieldIndex,
