@@ -1,11 +1,12 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { useEffect, useRef, useState } from "react";
-import type { Ticket } from "../api/client";
+import type { Schemas, Ticket } from "../api/client";
 import { LiveSocket, type LiveMessage, type LiveStatus } from "../live/socket";
 import { Avatar, TimeAgo } from "../ui/components";
 import { announceToScreenReader } from "../ui/hooks";
 import type { PresenceUser } from "../ui/live";
+import { notificationArrived } from "./NotificationBell";
 
 interface FeedItem {
   id: string;
@@ -44,6 +45,9 @@ export function AgentsFeed({ onEvent }: { onEvent?: (message: LiveMessage) => vo
         switch (m.type) {
           case "presence":
             setAgents(m.users as PresenceUser[]);
+            return;
+          case "notification":
+            notificationArrived(client, m.notification as Schemas["Notification"]);
             return;
           case "ticket.created":
             push("New ticket", m.ticket as Ticket);

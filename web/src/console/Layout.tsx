@@ -9,6 +9,7 @@ import { AppFrame } from "../ui/mount";
 import { useDocumentTitle, useSession } from "../ui/hooks";
 import { SignInForm } from "../ui/SignIn";
 import { AgentsFeed } from "./AgentsFeed";
+import { NotificationBell } from "./NotificationBell";
 import { useKeyboardDispatch, useShortcuts } from "./shortcuts";
 import { VIEWS } from "./views";
 
@@ -106,6 +107,9 @@ function Shell() {
         </form>
         <nav aria-label="Account">
           <ul>
+            <li>
+              <NotificationBell />
+            </li>
             <li>
               <button type="button" className="secondary" onClick={() => setHelp(true)} aria-keyshortcuts="?">
                 Shortcuts
