@@ -54,3 +54,86 @@ test.describe("console automation", () => {
     expect(problems).toEqual([]);
   });
 });
+
+test.describe("macros", () => {
+  test("an agent previews a macro on a ticket (reply filled for the ticket, status change; nothing changes), then applies it", async ({ page, problems }) => {
+    const tag = unique();
+    const agent = await tokenFor("agent1@example.com");
+    const ticket = await createTicket("customer1@example.com", { subject: `Macro ${tag}` });
+    await signIn(page, "/app", "agent1@example.com", `/app/tickets/${ticket.id}`);
+    await expect(page.getByRole("heading", { level: 1, name: `Macro ${tag}` })).toBeVisible();
+
+    const panel = page.getByRole("region", { name: "Macros" });
+    await panel.getByLabel("Macro").selectOption({ label: "Ask for details" });
+    await panel.getByRole("button", { name: "Preview" }).click();
+    const preview = panel.getByTestId("macro-preview");
+    await expect(preview.getByRole("heading", { name: "Reply to the requester" })).toBeVisible();
+    await expect(preview).toContainText("Hello Casey Customer,");
+    await expect(preview).toContainText("Alex Agent");
+    await expect(preview).not.toContainText("{{");
+    await expect(preview.getByRole("listitem")).toHaveText(["Status: Open → Pending"]);
+    await expectAccessible(page, "macro preview");
+    // A preview changes nothing.
+    const before = await apiCall("GET", `/api/v1/tickets/${ticket.id}`, { token: agent.token });
+    expect(before.body).toMatchObject({ status: "open", version: 1 });
+    expect((await apiCall("GET", `/api/v1/tickets/${ticket.id}/comments`, { token: agent.token })).body.data).toHaveLength(0);
+
+    await panel.getByRole("button", { name: "Apply macro" }).click();
+    await expect(page.locator("article.message.from-staff", { hasText: "Hello Casey Customer," })).toBeVisible();
+    await expect(page.locator(".ticket-badges")).toContainText("Pending");
+    await expect(preview).toHaveCount(0);
+    const after = await apiCall("GET", `/api/v1/tickets/${ticket.id}`, { token: agent.token });
+    expect(after.body).toMatchObject({ status: "pending", version: 2 });
+    const comments = (await apiCall("GET", `/api/v1/tickets/${ticket.id}/comments`, { token: agent.token })).body.data;
+    expect(comments).toHaveLength(1);
+    expect(comments[0]).toMatchObject({ internal: false, body: expect.stringContaining("Hello Casey Customer,") });
+    expect(problems).toEqual([]);
+  });
+
+  test("an agent writes a personal macro on the settings page: the API's error shows at the bad action, then it saves, edits and deletes", async ({ page, problems }) => {
+    const tag = unique();
+    const name = `Personal ${tag}`;
+    const agent = await tokenFor("agent1@example.com");
+    await signIn(page, "/app", "agent1@example.com", "/app/settings/macros");
+    await expect(page.getByRole("heading", { level: 1, name: "Macros" })).toBeVisible();
+    // Shared demo macros are listed, but an agent may not change them.
+    const shared = page.getByTestId("macro-card").filter({ hasText: "Ask for details" });
+    await expect(shared).toContainText("Shared");
+    await expect(shared.getByRole("button", { name: /Edit/ })).toHaveCount(0);
+
+    const form = page.getByRole("form", { name: "New macro" });
+    await expect(form.getByLabel("Who can use it")).toHaveValue("personal");
+    await form.getByLabel("Name").fill(name);
+    await form.getByLabel("Text").fill("Thanks {{requester.name}}, we are on it.");
+    await form.getByRole("button", { name: "Add an action" }).click();
+    await form.getByLabel("Action 2").selectOption({ label: "Add tags" });
+    await form.getByLabel("Tags (comma-separated)").fill("good, bad tag!");
+    await form.getByRole("button", { name: "Add macro" }).click();
+    // The API names the bad entry (actions.1.value.…): it is shown under that action, marked invalid.
+    const row = form.getByTestId("action-row").nth(1);
+    await expect(row.locator(".row-errors")).toContainText(/letters, digits/);
+    await expect(row.getByLabel("Action 2")).toHaveAttribute("aria-invalid", "true");
+    await expect(form.getByTestId("action-row").first().locator(".row-errors")).toHaveCount(0);
+    await expectAccessible(page, "macro form with an error");
+
+    await form.getByLabel("Tags (comma-separated)").fill("good, thanks");
+    await form.getByRole("button", { name: "Add macro" }).click();
+    const card = page.getByTestId("macro-card").filter({ hasText: name });
+    await expect(card).toContainText("Personal");
+    await expect(card.getByRole("listitem")).toHaveText(["Reply “Thanks {{requester.name}}, we are on it.”", "Add tags: good, thanks"]);
+    const saved = (await apiCall("GET", "/api/v1/macros?scope=personal&limit=100", { token: agent.token })).body.data.find((m: any) => m.name === name);
+    expect(saved).toMatchObject({ scope: "personal", owner_id: agent.user.id, actions: [{ type: "add_comment" }, { type: "add_tags", value: ["good", "thanks"] }] });
+
+    await card.getByRole("button", { name: `Edit ${name}` }).click();
+    const edit = page.getByRole("form", { name: `Edit “${name}”` });
+    await edit.getByLabel("Name").fill(`${name} v2`);
+    await edit.getByRole("button", { name: "Save macro" }).click();
+    const renamed = page.getByTestId("macro-card").filter({ hasText: `${name} v2` });
+    await expect(renamed).toHaveCount(1);
+    page.once("dialog", (d) => void d.accept());
+    await renamed.getByRole("button", { name: `Delete ${name} v2` }).click();
+    await expect(page.getByTestId("macro-card").filter({ hasText: name })).toHaveCount(0);
+    expect((await apiCall("GET", `/api/v1/macros/${saved.id}`, { token: agent.token })).status).toBe(404);
+    expect(problems).toEqual([]);
+  });
+});

@@ -149,6 +149,9 @@ function Shell() {
             <li>
               <Link to="/mail">Held mail</Link>
             </li>
+            <li>
+              <Link to="/settings/macros">Macros</Link>
+            </li>
           </ul>
           {manager ? (
             <>

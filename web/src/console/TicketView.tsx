@@ -15,6 +15,7 @@ import { snippetText } from "../ui/SuggestedArticles";
 import { Composer, type ComposerHandle } from "./Composer";
 import { nameOf, useStaff } from "./directory";
 import { CONSOLE } from "./Layout";
+import { MacroPanel } from "./MacroPanel";
 import { useShortcuts } from "./shortcuts";
 import { TicketProperties } from "./TicketProperties";
 
@@ -171,6 +172,7 @@ export function TicketView() {
       </div>
       <div className="ticket-side">
         <TicketProperties key={t.id} ticket={t} />
+        <MacroPanel key={`macros-${t.id}`} ticket={t} />
         <Suggestions ticketId={t.id} onInsert={(text) => composer.current?.insert(text)} />
       </div>
     </div>
