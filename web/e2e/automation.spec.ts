@@ -137,3 +137,49 @@ test.describe("macros", () => {
     expect(problems).toEqual([]);
   });
 });
+
+test.describe("bulk changes", () => {
+  test("an agent selects tickets (checkbox and x), sets priority, assignee and a tag, and sees each ticket's result, a stale one refused", async ({ page, problems }) => {
+    const tag = unique();
+    const agent = await tokenFor("agent1@example.com");
+    const manager = await tokenFor("manager@example.com");
+    const [a, b, c] = await Promise.all([1, 2, 3].map((n) => createTicket("customer1@example.com", { subject: `Bulk ${tag} ${n}`, priority: "low" })));
+    await signIn(page, "/app", "agent1@example.com", "/app/?view=all&sort=-created_at");
+    await expect(page.getByRole("link", { name: `Bulk ${tag} 3` })).toBeVisible();
+
+    await page.getByRole("checkbox", { name: `Select Bulk ${tag} 1` }).check();
+    await page.getByRole("link", { name: `Bulk ${tag} 2` }).focus();
+    await page.keyboard.press("x");
+    await expect(page.getByRole("checkbox", { name: `Select Bulk ${tag} 2` })).toBeChecked();
+    await page.getByRole("link", { name: `Bulk ${tag} 3` }).focus();
+    await page.keyboard.press("x");
+    const bar = page.getByRole("form", { name: "Change 3 selected tickets" });
+    await expect(bar).toBeVisible();
+    await expectAccessible(page, "ticket list with a bulk selection");
+
+    // Someone else changes ticket 3's priority after this list was read: its version is stale.
+    expect((await apiCall("PATCH", `/api/v1/tickets/${c.id}`, { token: manager.token, body: { priority: "critical" } })).status).toBe(200);
+
+    await bar.getByLabel("Priority").selectOption("high");
+    await bar.getByLabel("Assignee").selectOption("me");
+    await bar.getByLabel("Add tags").fill(`bulk-${tag}`);
+    await bar.getByRole("button", { name: "Apply to 3 tickets" }).click();
+    const results = page.getByRole("region", { name: /^Bulk change: 2 of 3 changed$/ });
+    await expect(results).toBeVisible();
+    await expect(results.getByRole("row").filter({ hasText: `Bulk ${tag} 1` })).toContainText("Changed");
+    await expect(results.getByRole("row").filter({ hasText: `Bulk ${tag} 2` })).toContainText("Changed");
+    await expect(results.getByRole("row").filter({ hasText: `Bulk ${tag} 3` })).toContainText("Changed by someone else meanwhile");
+    await expectAccessible(page, "bulk results");
+    // The failed ticket stays selected for another try; the changed ones are not.
+    await expect(page.getByRole("form", { name: "Change 1 selected ticket" })).toBeVisible();
+    await expect(page.getByRole("checkbox", { name: `Select Bulk ${tag} 3` })).toBeChecked();
+
+    for (const t of [a, b]) {
+      const got = (await apiCall("GET", `/api/v1/tickets/${t.id}`, { token: agent.token })).body;
+      expect(got).toMatchObject({ priority: "high", assignee_id: agent.user.id, tags: [`bulk-${tag}`] });
+    }
+    const stale = (await apiCall("GET", `/api/v1/tickets/${c.id}`, { token: agent.token })).body;
+    expect(stale).toMatchObject({ priority: "critical", assignee_id: null, tags: [] });
+    expect(problems).toEqual([]);
+  });
+});

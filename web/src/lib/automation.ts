@@ -292,3 +292,26 @@ export function otherErrors(errors: Record<string, string[]> | undefined, claime
     .filter(([path]) => !claimed(path))
     .flatMap(([path, messages]) => messages.map((m) => (path ? `${path}: ${m}` : m)));
 }
+
+export interface BulkDraft {
+  status: string;
+  priority: string;
+  assignee: string;
+  addTags: string;
+  removeTags: string;
+  macro: string;
+}
+export const EMPTY_BULK: BulkDraft = { status: "", priority: "", assignee: "", addTags: "", removeTags: "", macro: "" };
+
+/** The bulk body's `changes` from the form; fields left at "no change" are not sent. */
+export function bulkChanges(d: BulkDraft, selfId: string | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (d.status) out.status = d.status;
+  if (d.priority) out.priority = d.priority;
+  if (d.assignee) out.assignee_id = d.assignee === "none" ? null : d.assignee === "me" ? selfId : d.assignee;
+  const add = splitList(d.addTags.toLowerCase());
+  const remove = splitList(d.removeTags.toLowerCase());
+  if (add.length) out.add_tags = add;
+  if (remove.length) out.remove_tags = remove;
+  return out;
+}
