@@ -143,7 +143,7 @@ test.describe("bulk changes", () => {
     const tag = unique();
     const agent = await tokenFor("agent1@example.com");
     const manager = await tokenFor("manager@example.com");
-    const [a, b, c] = await Promise.all([1, 2, 3].map((n) => createTicket("customer1@example.com", { subject: `Bulk ${tag} ${n}`, priority: "low" })));
+    const [a, b, c] = (await Promise.all([1, 2, 3].map((n) => createTicket("customer1@example.com", { subject: `Bulk ${tag} ${n}`, priority: "low" })))) as [Awaited<ReturnType<typeof createTicket>>, Awaited<ReturnType<typeof createTicket>>, Awaited<ReturnType<typeof createTicket>>];
     await signIn(page, "/app", "agent1@example.com", "/app/?view=all&sort=-created_at");
     await expect(page.getByRole("link", { name: `Bulk ${tag} 3` })).toBeVisible();
 
@@ -180,6 +180,76 @@ test.describe("bulk changes", () => {
     }
     const stale = (await apiCall("GET", `/api/v1/tickets/${c.id}`, { token: agent.token })).body;
     expect(stale).toMatchObject({ priority: "critical", assignee_id: null, tags: [] });
+    expect(problems).toEqual([]);
+  });
+});
+
+test.describe("rules", () => {
+  test("an admin writes a trigger in the structured editor (the API's error shown at the condition), tests it against tickets, enables it, and reads its runs", async ({ page, problems }) => {
+    const tag = unique();
+    const name = `Refunds ${tag}`;
+    const admin = await tokenFor("admin@example.com");
+    await signIn(page, "/app", "admin@example.com", "/app/settings/rules");
+    await expect(page.getByRole("heading", { level: 1, name: "Rules" })).toBeVisible();
+    await expect(page.getByTestId("rule-card").filter({ hasText: "Pending for 72 business hours" })).toContainText("Hours since status changed (business hours) greater than “72”");
+    await expectAccessible(page, "rules page");
+
+    await page.getByRole("button", { name: "New trigger" }).click();
+    const form = page.getByRole("form", { name: "New trigger" });
+    await form.getByLabel("Name").fill(name);
+    await expect(form.getByLabel("Condition 1")).toHaveValue("event");
+    await form.getByRole("button", { name: "Add a condition to all" }).click();
+    const second = form.getByTestId("condition-all").nth(1);
+    await second.getByLabel("Condition 2").selectOption({ label: "Subject" });
+    await second.getByLabel("Operator").selectOption({ label: "greater than" });
+    await second.getByLabel("Value").fill(`refund-${tag}`);
+    await form.getByRole("button", { name: "Add an action" }).click();
+    await form.getByLabel("Action 1").selectOption({ label: "Set priority" });
+    await form.getByLabel("Priority").selectOption("critical");
+    await form.getByRole("button", { name: "Add rule" }).click();
+    // 400 naming conditions.all.1.operator: shown under that condition only.
+    await expect(second.locator(".row-errors")).toContainText("subject takes:");
+    await expect(second.getByLabel("Operator")).toHaveAttribute("aria-invalid", "true");
+    await expect(form.getByTestId("condition-all").first().locator(".row-errors")).toHaveCount(0);
+    await expectAccessible(page, "rule form with an error");
+
+    await second.getByLabel("Operator").selectOption({ label: "contains" });
+    await form.getByRole("button", { name: "Add rule" }).click();
+    const card = page.getByTestId("rule-card").filter({ hasText: name });
+    await expect(card).toContainText(`Event is “ticket.created” and Subject contains “refund-${tag}”`);
+    await expect(card).toContainText("Set priority: critical");
+    await expect(card).toContainText("off");
+
+    // Test against a ticket that matches and one that does not; neither changes.
+    const match = await createTicket("customer1@example.com", { subject: `Please refund-${tag} me`, priority: "low" });
+    const other = await createTicket("customer1@example.com", { subject: `Unrelated ${tag}`, priority: "low" });
+    await card.getByRole("button", { name: `Test ${name}`, exact: true }).click();
+    await card.getByLabel("Test against ticket #").fill(match.number);
+    await card.getByLabel("As if").selectOption("ticket.created");
+    await card.getByRole("button", { name: "Test", exact: true }).click();
+    const result = card.getByTestId("rule-test-result");
+    await expect(result).toContainText("Matches: it would");
+    await expect(result).toContainText(/priority: .*critical/);
+    await card.getByLabel("Test against ticket #").fill(other.number);
+    await card.getByRole("button", { name: "Test", exact: true }).click();
+    await expect(result).toContainText("Does not match");
+    expect((await apiCall("GET", `/api/v1/tickets/${match.id}`, { token: admin.token })).body.priority).toBe("low");
+    await expectAccessible(page, "rule test result");
+
+    // Enabled, it fires on the next matching ticket; its run is listed.
+    await card.getByRole("button", { name: `Enable ${name}` }).click();
+    await expect(card).toContainText("active");
+    const fired = await createTicket("customer2@example.com", { subject: `refund-${tag} again`, priority: "low" });
+    await expect.poll(async () => (await apiCall("GET", `/api/v1/tickets/${fired.id}`, { token: admin.token })).body.priority, { timeout: 15_000 }).toBe("critical");
+    await card.getByRole("button", { name: `Runs of ${name}` }).click();
+    await expect(card.getByRole("row").filter({ hasText: "priority" })).toHaveCount(1, { timeout: 10_000 });
+    await expect(card.getByRole("row").filter({ hasText: "priority" }).getByRole("link")).toHaveAttribute("href", `/app/tickets/${fired.id}`);
+
+    await card.getByRole("button", { name: `Disable ${name}` }).click();
+    await expect(card).toContainText("off");
+    page.once("dialog", (d) => void d.accept());
+    await card.getByRole("button", { name: `Delete ${name}` }).click();
+    await expect(page.getByTestId("rule-card").filter({ hasText: name })).toHaveCount(0);
     expect(problems).toEqual([]);
   });
 });

@@ -160,6 +160,9 @@ function Shell() {
                 <li>
                   <Link to="/settings/teams">Teams</Link>
                 </li>
+                <li>
+                  <Link to="/settings/rules">Rules</Link>
+                </li>
                 {admin ? (
                   <>
                     <li>

@@ -3,6 +3,7 @@ import { BusinessHoursPage } from "./BusinessHoursPage";
 import { EmailTemplatesPage } from "./EmailTemplatesPage";
 import { FieldsPage } from "./FieldsPage";
 import { MacrosPage } from "./MacrosPage";
+import { RulesPage } from "./RulesPage";
 import { SlaPage } from "./SlaPage";
 import { TeamsPage } from "./TeamsPage";
 import { UsersPage } from "./UsersPage";
@@ -19,5 +20,6 @@ export function SettingsRoutes(root: AnyRoute) {
     createRoute({ getParentRoute: () => root, path: "/settings/fields", component: FieldsPage }),
     createRoute({ getParentRoute: () => root, path: "/settings/webhooks", component: WebhooksPage }),
     createRoute({ getParentRoute: () => root, path: "/settings/macros", component: MacrosPage }),
+    createRoute({ getParentRoute: () => root, path: "/settings/rules", component: RulesPage }),
   ];
 }
