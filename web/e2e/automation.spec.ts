@@ -253,3 +253,57 @@ test.describe("rules", () => {
     expect(problems).toEqual([]);
   });
 });
+
+test.describe("merge and split", () => {
+  test("an agent merges a ticket into another of a different requester (after confirming), then splits a comment out; links shown both ways", async ({ page, problems }) => {
+    const tag = unique();
+    const agent = await tokenFor("agent1@example.com");
+    const c1 = await tokenFor("customer1@example.com");
+    const c2 = await tokenFor("customer2@example.com");
+    const source = await createTicket("customer1@example.com", { subject: `Merge source ${tag}` });
+    const target = await createTicket("customer2@example.com", { subject: `Merge target ${tag}` });
+    expect((await apiCall("POST", `/api/v1/tickets/${source.id}/comments`, { token: c1.token, body: { body: `From the source ${tag}` } })).status).toBe(201);
+    expect((await apiCall("POST", `/api/v1/tickets/${target.id}/comments`, { token: c2.token, body: { body: `Another matter ${tag}` } })).status).toBe(201);
+
+    await signIn(page, "/app", "agent1@example.com", `/app/tickets/${source.id}`);
+    const panel = page.getByRole("region", { name: "Merge and split" });
+    await panel.getByLabel("Merge this ticket into ticket #").fill(target.number);
+    await panel.getByRole("button", { name: "Merge" }).click();
+    // Different requesters: the API's 409 is shown and a confirmation is asked for.
+    await expect(panel.getByRole("alert")).toContainText("different requesters");
+    await expect(panel.getByRole("button", { name: "Merge" })).toBeDisabled();
+    await expectAccessible(page, "merge confirmation");
+    await panel.getByLabel(/Merge anyway/).check();
+    await panel.getByRole("button", { name: "Merge" }).click();
+
+    await expect(page.getByRole("heading", { level: 1, name: `Merge target ${tag}` })).toBeVisible();
+    await expect(page).toHaveURL(new RegExp(`/app/tickets/${target.id}$`));
+    await expect(page.getByRole("list", { name: "Linked tickets" })).toContainText(`Merged from ${source.number} Merge source ${tag}`);
+    await expect(page.locator("article.message", { hasText: `From the source ${tag}` })).toBeVisible();
+    const merged = (await apiCall("GET", `/api/v1/tickets/${source.id}`, { token: agent.token })).body;
+    expect(merged).toMatchObject({ merged_into_id: target.id, status: "closed" });
+
+    // Split the target's own comment out into a new ticket.
+    const comment = page.locator("article.message", { hasText: `Another matter ${tag}` });
+    await comment.getByRole("checkbox", { name: /Split out/ }).check();
+    const split = page.getByRole("region", { name: "Merge and split" });
+    await expect(split).toContainText("1 comment chosen");
+    await split.getByLabel("Subject of the new ticket").fill(`Split off ${tag}`);
+    await split.getByRole("button", { name: "Split into a new ticket" }).click();
+    const made = split.getByRole("status").getByRole("link", { name: new RegExp(`Split off ${tag}`) });
+    await expect(made).toBeVisible();
+    await expect(page.locator("article.message", { hasText: `Another matter ${tag}` })).toHaveCount(0);
+    await expect(page.getByRole("list", { name: "Linked tickets" })).toContainText(`Split into`);
+    await expectAccessible(page, "ticket after merge and split");
+
+    await made.click();
+    await expect(page.getByRole("heading", { level: 1, name: `Split off ${tag}` })).toBeVisible();
+    await expect(page.locator("article.message[data-comment-id]", { hasText: `Another matter ${tag}` })).toBeVisible();
+    await expect(page.getByRole("list", { name: "Linked tickets" })).toContainText(`Split from ${target.number} Merge target ${tag}`);
+    // The merged source says where it went, and offers no merge or split.
+    await page.goto(`/app/tickets/${source.id}`);
+    await expect(page.getByText(`This ticket was merged into ${target.number} Merge target ${tag}`)).toBeVisible();
+    await expect(page.getByRole("region", { name: "Merge and split" })).toHaveCount(0);
+    expect(problems).toEqual([]);
+  });
+});

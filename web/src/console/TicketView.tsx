@@ -16,6 +16,7 @@ import { Composer, type ComposerHandle } from "./Composer";
 import { nameOf, useStaff } from "./directory";
 import { CONSOLE } from "./Layout";
 import { MacroPanel } from "./MacroPanel";
+import { MergeSplit, TicketLinks } from "./MergeSplit";
 import { useShortcuts } from "./shortcuts";
 import { TicketProperties } from "./TicketProperties";
 
@@ -81,6 +82,15 @@ function Suggestions({ ticketId, onInsert }: { ticketId: string; onInsert: (text
   );
 }
 
+function LinkedTicketNumber({ id }: { id: string }) {
+  const target = useTicket(id);
+  return (
+    <Link to="/tickets/$id" params={{ id }}>
+      {target.data ? `${target.data.number} ${target.data.subject}` : "another ticket"}
+    </Link>
+  );
+}
+
 export function TicketView() {
   const { id } = useParams({ strict: false }) as { id: string };
   const { user } = useSession();
@@ -93,6 +103,14 @@ export function TicketView() {
   const staff = useStaff();
   const composer = useRef<ComposerHandle>(null);
   const [tab, setTab] = useState<"conversation" | "history">("conversation");
+  // Comments chosen to split out into a new ticket.
+  const [chosen, setChosen] = useState<ReadonlySet<string>>(new Set());
+  const toggleChosen = (commentId: string) =>
+    setChosen((prev) => {
+      const next = new Set(prev);
+      if (!next.delete(commentId)) next.add(commentId);
+      return next;
+    });
   useDocumentTitle(ticket.data ? `${ticket.data.subject} (${ticket.data.number})` : "Ticket", CONSOLE);
 
   useShortcuts("ticket", {
@@ -144,6 +162,12 @@ export function TicketView() {
             From <strong>{t.requester.name}</strong> &lt;{t.requester.email}&gt;, opened <TimeAgo iso={t.created_at} />. Assignee: {nameOf(staff.data, t.assignee_id)}.
             {t.tags.length ? ` Tags: ${t.tags.join(", ")}.` : ""}
           </p>
+          {t.merged_into_id ? (
+            <p className="alert info">
+              This ticket was merged into <LinkedTicketNumber id={t.merged_into_id} /> and is closed for good.
+            </p>
+          ) : null}
+          <TicketLinks ticket={t} />
           <div className="presence-bar">
             <PresenceList users={room.presence} selfId={user?.id} />
             <span className="live-status" role="status">
@@ -164,7 +188,13 @@ export function TicketView() {
         ) : (
           <>
             <ErrorAlert error={comments.error} />
-            {comments.isPending ? <Spinner label="Loading the conversation…" /> : <Conversation ticket={t} comments={comments.data ?? []} attachments={attachments.data ?? []} viewer="staff" />}
+            {comments.isPending ? <Spinner label="Loading the conversation…" /> : <Conversation
+                ticket={t}
+                comments={comments.data ?? []}
+                attachments={attachments.data ?? []}
+                viewer="staff"
+                choose={t.merged_into_id ? undefined : { chosen, toggle: toggleChosen }}
+              />}
             <TypingLine typists={room.typists} />
             <Composer ref={composer} ticket={t} onTyping={room.typing} othersReplying={collision} />
           </>
@@ -173,6 +203,7 @@ export function TicketView() {
       <div className="ticket-side">
         <TicketProperties key={t.id} ticket={t} />
         <MacroPanel key={`macros-${t.id}`} ticket={t} />
+        <MergeSplit key={`merge-${t.id}`} ticket={t} chosen={[...chosen].filter((c) => comments.data?.some((x) => x.id === c))} onSplit={() => setChosen(new Set())} />
         <Suggestions ticketId={t.id} onInsert={(text) => composer.current?.insert(text)} />
       </div>
     </div>
