@@ -307,3 +307,41 @@ test.describe("merge and split", () => {
     expect(problems).toEqual([]);
   });
 });
+
+test.describe("live chat in the console", () => {
+  test("a visitor's chat appears as waiting on the agent's feed without reload; the agent takes it, sees the visitor live and answers", async ({ page, problems }) => {
+    const tag = unique();
+    await signIn(page, "/app", "agent1@example.com", "/app/?view=mine");
+    const waiting = page.getByRole("region", { name: /^Waiting chats/ });
+    await expect(waiting).toBeVisible();
+    await expect(page.locator(".feed .live-dot")).toHaveClass(/live-open/, { timeout: 15_000 });
+
+    const opened = await apiCall<{ ticket: { id: string; subject: string }; visitor_token: string }>("POST", "/api/v1/chat/sessions", { body: { name: `Visitor ${tag}`, message: `Hello from the website ${tag}` } });
+    expect(opened.status).toBe(201);
+    const chat = opened.body.ticket;
+    await expect(waiting.getByRole("link", { name: `Chat with Visitor ${tag}` })).toBeVisible({ timeout: LIVE_MS });
+    await expect(page.getByRole("list", { name: "Recent activity" }).getByText("Chat waiting").first()).toBeVisible();
+    await expectAccessible(page, "feed with a waiting chat");
+
+    await waiting.getByRole("link", { name: `Chat with Visitor ${tag}` }).click();
+    await expect(page.getByRole("heading", { level: 1, name: `Chat with Visitor ${tag}` })).toBeVisible();
+    await page.getByRole("button", { name: "Assign to me" }).click();
+    await expect(waiting.getByRole("link", { name: `Chat with Visitor ${tag}` })).toHaveCount(0, { timeout: LIVE_MS });
+
+    // The visitor writes (their REST route, as the widget does): the agent's page shows it live.
+    const visitor = { authorization: `Bearer ${opened.body.visitor_token}` };
+    const res = await fetch(`${process.env.E2E_BASE_URL}/api/v1/chat/sessions/${chat.id}/messages`, {
+      method: "POST",
+      headers: { ...visitor, "content-type": "application/json" },
+      body: JSON.stringify({ body: `Are you there ${tag}?` }),
+    });
+    expect(res.status).toBe(201);
+    await expect(page.locator("article.message", { hasText: `Are you there ${tag}?` })).toBeVisible({ timeout: LIVE_MS });
+    await page.locator("#composer-body").fill(`Yes, how can I help ${tag}?`);
+    await page.keyboard.press("Control+Enter");
+    await expect(page.locator("article.message.from-staff", { hasText: `Yes, how can I help ${tag}?` })).toBeVisible();
+    const seen = await (await fetch(`${process.env.E2E_BASE_URL}/api/v1/chat/sessions/${chat.id}/messages?limit=100`, { headers: visitor })).json();
+    expect(seen.data.map((c: { body: string }) => c.body)).toContain(`Yes, how can I help ${tag}?`);
+    expect(problems).toEqual([]);
+  });
+});
