@@ -1,8 +1,9 @@
+import { Webhook } from "standardwebhooks";
 import { apiCall, createTicket, expect, expectAccessible, signIn, test, tokenFor } from "./fixtures";
 
 /**
  * The automation screens of the console (API.md "Automation"): the notification bell, macros, bulk
- * changes, rules; and merge/split ("More channels and data").
+ * changes, rules; merge/split, live chats and the channels admin ("More channels and data").
  */
 const unique = () => Math.random().toString(36).slice(2, 8);
 /** A pushed notification reaches the bell over the agents' feed; the write and the push are the API's. */
@@ -342,6 +343,52 @@ test.describe("live chat in the console", () => {
     await expect(page.locator("article.message.from-staff", { hasText: `Yes, how can I help ${tag}?` })).toBeVisible();
     const seen = await (await fetch(`${process.env.E2E_BASE_URL}/api/v1/chat/sessions/${chat.id}/messages?limit=100`, { headers: visitor })).json();
     expect(seen.data.map((c: { body: string }) => c.body)).toContain(`Yes, how can I help ${tag}?`);
+    expect(problems).toEqual([]);
+  });
+});
+
+test.describe("channels admin", () => {
+  test("an admin connects a phone channel (address and secret shown once), the system's signed message opens a ticket, switched off it is refused, then disconnected", async ({ page, problems }) => {
+    const tag = unique();
+    const name = `Phone ${tag}`;
+    const admin = await tokenFor("admin@example.com");
+    await signIn(page, "/app", "admin@example.com", "/app/settings/channels");
+    await expect(page.getByRole("heading", { level: 1, name: "Channels" })).toBeVisible();
+    const form = page.getByRole("form", { name: "Connect a channel" });
+    await form.getByLabel("Kind").selectOption({ label: "Phone system" });
+    await form.getByLabel("Name").fill(name);
+    await form.getByRole("button", { name: "Connect channel" }).click();
+    const secret = (await page.getByTestId("channel-secret").textContent())!;
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/=]{20,}$/);
+    const inbound = (await page.getByTestId("channel-inbound-url").textContent())!;
+    expect(inbound).toMatch(new RegExp(`^${process.env.E2E_BASE_URL}/api/v1/channels/[^/]+/inbound$`));
+    await expectAccessible(page, "channels page with a new secret");
+    await page.getByRole("button", { name: "I have stored it" }).click();
+    await expect(page.getByTestId("channel-secret")).toHaveCount(0);
+
+    // The phone system calls the address shown, signed with the secret shown (the official Standard Webhooks library).
+    const send = async (n: number) => {
+      const raw = JSON.stringify({ external_id: `call-${tag}-${n}`, thread_id: `thread-${tag}`, from: { external_id: `caller-${tag}`, name: `Caller ${tag}`, phone: "+4930123456" }, text: `Voicemail ${n} ${tag}` });
+      const id = `msg_${tag}_${n}`;
+      const at = new Date();
+      const signature = new Webhook(secret).sign(id, at, raw);
+      const res = await fetch(inbound, { method: "POST", headers: { "content-type": "application/json", "webhook-id": id, "webhook-timestamp": String(Math.floor(at.getTime() / 1000)), "webhook-signature": signature }, body: raw });
+      return { status: res.status, body: await res.json() };
+    };
+    const first = await send(1);
+    expect(first.status).toBeLessThan(300);
+    expect(first.body).toMatchObject({ status: "ticket_created" });
+    const ticket = (await apiCall("GET", `/api/v1/tickets/${first.body.ticket_id}`, { token: admin.token })).body;
+    expect(ticket).toMatchObject({ channel: "phone", requester: { name: `Caller ${tag}` } });
+
+    const card = page.getByTestId("channel-card").filter({ hasText: name });
+    await card.getByRole("button", { name: "Switch off" }).click();
+    await expect(card).toContainText("off: its calls are refused");
+    const refused = await send(2);
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    page.once("dialog", (d) => void d.accept());
+    await card.getByRole("button", { name: "Disconnect" }).click();
+    await expect(page.getByTestId("channel-card").filter({ hasText: name })).toHaveCount(0);
     expect(problems).toEqual([]);
   });
 });

@@ -183,6 +183,9 @@ function Shell() {
                     <li>
                       <Link to="/settings/webhooks">Webhooks</Link>
                     </li>
+                    <li>
+                      <Link to="/settings/channels">Channels</Link>
+                    </li>
                   </>
                 ) : null}
               </ul>

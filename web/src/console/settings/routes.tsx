@@ -1,5 +1,6 @@
 import { createRoute, type AnyRoute } from "@tanstack/react-router";
 import { BusinessHoursPage } from "./BusinessHoursPage";
+import { ChannelsPage } from "./ChannelsPage";
 import { EmailTemplatesPage } from "./EmailTemplatesPage";
 import { FieldsPage } from "./FieldsPage";
 import { MacrosPage } from "./MacrosPage";
@@ -9,7 +10,7 @@ import { TeamsPage } from "./TeamsPage";
 import { UsersPage } from "./UsersPage";
 import { WebhooksPage } from "./WebhooksPage";
 
-/** Settings for managers (teams) and admins (users, SLA policies, business hours, email templates, fields and statuses, webhooks, rules), macros for every agent (personal ones; shared ones managers and admins); the API enforces the roles. */
+/** Settings for managers (teams) and admins (users, SLA policies, business hours, email templates, fields and statuses, webhooks, channels, rules), macros for every agent (personal ones; shared ones managers and admins); the API enforces the roles. */
 export function SettingsRoutes(root: AnyRoute) {
   return [
     createRoute({ getParentRoute: () => root, path: "/settings/users", component: UsersPage }),
@@ -21,5 +22,6 @@ export function SettingsRoutes(root: AnyRoute) {
     createRoute({ getParentRoute: () => root, path: "/settings/webhooks", component: WebhooksPage }),
     createRoute({ getParentRoute: () => root, path: "/settings/macros", component: MacrosPage }),
     createRoute({ getParentRoute: () => root, path: "/settings/rules", component: RulesPage }),
+    createRoute({ getParentRoute: () => root, path: "/settings/channels", component: ChannelsPage }),
   ];
 }
