@@ -52,6 +52,24 @@ test.describe("console automation", () => {
     expect((await apiCall<{ count: number }>("GET", "/api/v1/notifications/unread-count", { token: agent2.token })).body.count).toBe(0);
     await page.keyboard.press("Escape");
     await expect(panel).toBeHidden();
+
+    // Preferences: assignments no longer reach the bell.
+    await bell.click();
+    await panel.getByRole("link", { name: "Preferences" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Notification preferences" })).toBeVisible();
+    await expectAccessible(page, "notification preferences");
+    await page.getByRole("checkbox", { name: "A ticket is assigned to me: in the console" }).uncheck();
+    await page.getByRole("button", { name: "Save preferences" }).click();
+    await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+    const prefs = await apiCall("GET", "/api/v1/me/notification-preferences", { token: agent2.token });
+    expect(prefs.body.assigned).toMatchObject({ in_app: false });
+    const quiet = await createTicket("customer2@example.com", { subject: `Quiet ${tag}` });
+    expect((await apiCall("PATCH", `/api/v1/tickets/${quiet.id}`, { token: manager.token, body: { assignee_id: agent2.user.id } })).status).toBe(200);
+    const list = await apiCall<{ data: { ticket_id: string }[] }>("GET", "/api/v1/notifications?limit=50", { token: agent2.token });
+    expect(list.body.data.map((n) => n.ticket_id)).not.toContain(quiet.id);
+    await page.getByRole("checkbox", { name: "A ticket is assigned to me: in the console" }).check();
+    await page.getByRole("button", { name: "Save preferences" }).click();
+    await expect.poll(async () => (await apiCall("GET", "/api/v1/me/notification-preferences", { token: agent2.token })).body.assigned.in_app).toBe(true);
     expect(problems).toEqual([]);
   });
 });

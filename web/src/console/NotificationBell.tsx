@@ -93,6 +93,9 @@ export function NotificationBell() {
             <button type="button" className="link" disabled={!unread || markRead.isPending} onClick={() => markRead.mutate({ all: true })}>
               Mark all read
             </button>
+            <Link to="/settings/notifications" onClick={() => setOpen(false)}>
+              Preferences
+            </Link>
           </div>
           <ErrorAlert error={list.error ?? markRead.error} />
           {list.isPending ? <Spinner /> : null}

@@ -4,6 +4,7 @@ import { ChannelsPage } from "./ChannelsPage";
 import { EmailTemplatesPage } from "./EmailTemplatesPage";
 import { FieldsPage } from "./FieldsPage";
 import { MacrosPage } from "./MacrosPage";
+import { NotificationPreferencesPage } from "./NotificationPreferencesPage";
 import { RulesPage } from "./RulesPage";
 import { SlaPage } from "./SlaPage";
 import { TeamsPage } from "./TeamsPage";
@@ -23,5 +24,6 @@ export function SettingsRoutes(root: AnyRoute) {
     createRoute({ getParentRoute: () => root, path: "/settings/macros", component: MacrosPage }),
     createRoute({ getParentRoute: () => root, path: "/settings/rules", component: RulesPage }),
     createRoute({ getParentRoute: () => root, path: "/settings/channels", component: ChannelsPage }),
+    createRoute({ getParentRoute: () => root, path: "/settings/notifications", component: NotificationPreferencesPage }),
   ];
 }
