@@ -14,11 +14,12 @@ const LINK_LABELS: Record<string, string> = {
   split_from: "Split from",
 };
 
-function LinkedTicket({ id }: { id: string }) {
+/** A linked ticket by its number and subject (read on demand; usually already cached). */
+export function LinkedTicket({ id }: { id: string }) {
   const t = useTicket(id);
   return (
     <Link to="/tickets/$id" params={{ id }}>
-      {t.data ? `${t.data.number} ${t.data.subject}` : "a ticket"}
+      {t.data ? `${t.data.number} ${t.data.subject}` : "another ticket"}
     </Link>
   );
 }

@@ -6,7 +6,7 @@ import { filterableInBar } from "../lib/custom-fields";
 import { statusLabel } from "../lib/format";
 import { TicketStatusBadge, useTicketFields, useTicketStatuses } from "../ui/CustomFields";
 import { ErrorAlert, PriorityBadge, SlaBadges, Spinner, TimeAgo } from "../ui/components";
-import { useDocumentTitle } from "../ui/hooks";
+import { useDocumentTitle, useToggleSet } from "../ui/hooks";
 import { LoadMore } from "../ui/mount";
 import { BulkBar } from "./BulkBar";
 import { NamedOptions, nameOf, useStaff } from "./directory";
@@ -170,13 +170,7 @@ export function TicketListPage() {
   const [selected, setSelected] = useState(-1);
   const links = useRef<(HTMLAnchorElement | null)[]>([]);
   // Ticket ids checked for a bulk change (x or the row's checkbox), kept while the list refreshes.
-  const [checked, setChecked] = useState<ReadonlySet<string>>(new Set());
-  const toggle = (id: string) =>
-    setChecked((prev) => {
-      const next = new Set(prev);
-      if (!next.delete(id)) next.add(id);
-      return next;
-    });
+  const [checked, toggle, setChecked] = useToggleSet();
   const checkedRows = rows.filter((t) => checked.has(t.id)).slice(0, MAX_BULK);
   const allChecked = rows.length > 0 && rows.every((t) => checked.has(t.id));
 

@@ -7,7 +7,7 @@ import { formatFieldValue } from "../lib/custom-fields";
 import { TicketStatusBadge, useTicketFields } from "../ui/CustomFields";
 import { ErrorAlert, PresenceList, PriorityBadge, SlaBadges, Spinner, TimeAgo } from "../ui/components";
 import { Conversation, TypingLine } from "../ui/Conversation";
-import { useDocumentTitle, useSession } from "../ui/hooks";
+import { useDocumentTitle, useSession, useToggleSet } from "../ui/hooks";
 import { useTicketRoom } from "../ui/live";
 import { isNotFound, useAttachments, useComments, useTicket } from "../ui/queries";
 import { articlePath } from "../../../src/lib/slug";
@@ -16,7 +16,7 @@ import { Composer, type ComposerHandle } from "./Composer";
 import { nameOf, useStaff } from "./directory";
 import { CONSOLE } from "./Layout";
 import { MacroPanel } from "./MacroPanel";
-import { MergeSplit, TicketLinks } from "./MergeSplit";
+import { LinkedTicket, MergeSplit, TicketLinks } from "./MergeSplit";
 import { useShortcuts } from "./shortcuts";
 import { TicketProperties } from "./TicketProperties";
 
@@ -82,15 +82,6 @@ function Suggestions({ ticketId, onInsert }: { ticketId: string; onInsert: (text
   );
 }
 
-function LinkedTicketNumber({ id }: { id: string }) {
-  const target = useTicket(id);
-  return (
-    <Link to="/tickets/$id" params={{ id }}>
-      {target.data ? `${target.data.number} ${target.data.subject}` : "another ticket"}
-    </Link>
-  );
-}
-
 export function TicketView() {
   const { id } = useParams({ strict: false }) as { id: string };
   const { user } = useSession();
@@ -104,13 +95,7 @@ export function TicketView() {
   const composer = useRef<ComposerHandle>(null);
   const [tab, setTab] = useState<"conversation" | "history">("conversation");
   // Comments chosen to split out into a new ticket.
-  const [chosen, setChosen] = useState<ReadonlySet<string>>(new Set());
-  const toggleChosen = (commentId: string) =>
-    setChosen((prev) => {
-      const next = new Set(prev);
-      if (!next.delete(commentId)) next.add(commentId);
-      return next;
-    });
+  const [chosen, toggleChosen, setChosen] = useToggleSet();
   useDocumentTitle(ticket.data ? `${ticket.data.subject} (${ticket.data.number})` : "Ticket", CONSOLE);
 
   useShortcuts("ticket", {
@@ -164,7 +149,7 @@ export function TicketView() {
           </p>
           {t.merged_into_id ? (
             <p className="alert info">
-              This ticket was merged into <LinkedTicketNumber id={t.merged_into_id} /> and is closed for good.
+              This ticket was merged into <LinkedTicket id={t.merged_into_id} /> and is closed for good.
             </p>
           ) : null}
           <TicketLinks ticket={t} />
