@@ -1,11 +1,12 @@
-import { useQueryClient } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { useEffect, useRef, useState } from "react";
-import type { Ticket } from "../api/client";
+import { api, ok, type Schemas, type Ticket } from "../api/client";
 import { LiveSocket, type LiveMessage, type LiveStatus } from "../live/socket";
 import { Avatar, TimeAgo } from "../ui/components";
 import { announceToScreenReader } from "../ui/hooks";
 import type { PresenceUser } from "../ui/live";
+import { notificationArrived } from "./NotificationBell";
 
 interface FeedItem {
   id: string;
@@ -15,6 +16,46 @@ interface FeedItem {
   urgent: boolean;
 }
 
+/** Waiting chats shown at once (oldest first: the visitor who has waited longest). */
+const MAX_WAITING_CHATS = 20;
+
+/**
+ * Live chats nobody has taken yet (channel chat, unassigned, open or pending), read from the list API
+ * and read again on each `chat.waiting` or assignment of the feed (both invalidate ["tickets"]).
+ */
+function WaitingChats() {
+  const chats = useQuery({
+    queryKey: ["tickets", "waiting-chats"],
+    queryFn: async () =>
+      (await ok(api.GET("/api/v1/tickets", { params: { query: { channel: "chat", assignee_id: "none", status: "open,pending", sort: "created_at", limit: MAX_WAITING_CHATS } as never } })))
+        .data as Ticket[],
+  });
+  const list = chats.data ?? [];
+  return (
+    <section aria-labelledby="waiting-chats-title" className="waiting-chats">
+      <h3 id="waiting-chats-title">
+        Waiting chats <span className={`badge${list.length ? " sla-at_risk" : ""}`}>{list.length}</span>
+      </h3>
+      {list.length ? (
+        <ul className="feed-items" aria-label="Chats waiting for an agent">
+          {list.map((t) => (
+            <li key={t.id}>
+              <Link to="/tickets/$id" params={{ id: t.id }}>
+                {t.subject}
+              </Link>{" "}
+              <span className="muted">
+                waiting since <TimeAgo iso={t.created_at} />
+              </span>
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p className="empty">No visitor is waiting.</p>
+      )}
+    </section>
+  );
+}
+
 /** The feed keeps this many recent events on screen. */
 const MAX_ITEMS = 25;
 /** "I am here" is sent at most this often while the agent works (the feed marks idle agents away). */
@@ -22,7 +63,8 @@ const ACTIVITY_EVERY_MS = 60_000;
 
 /**
  * The agents' feed (GET /api/v1/live): who is online or away, and new, assigned and breached tickets
- * as they happen. Its events refresh the ticket lists; other events of the session arrive here too.
+ * as they happen, and live chats waiting for an agent. Its events refresh the ticket lists; other events of the
+ * session arrive here too (notifications for the bell).
  */
 export function AgentsFeed({ onEvent }: { onEvent?: (message: LiveMessage) => void }) {
   const client = useQueryClient();
@@ -45,6 +87,9 @@ export function AgentsFeed({ onEvent }: { onEvent?: (message: LiveMessage) => vo
           case "presence":
             setAgents(m.users as PresenceUser[]);
             return;
+          case "notification":
+            notificationArrived(client, m.notification as Schemas["Notification"]);
+            return;
           case "ticket.created":
             push("New ticket", m.ticket as Ticket);
             break;
@@ -56,6 +101,9 @@ export function AgentsFeed({ onEvent }: { onEvent?: (message: LiveMessage) => vo
             break;
           case "sla.at_risk":
             push(`At risk (${String(m.target).replace(/_/g, " ")})`, m.ticket as Ticket);
+            break;
+          case "chat.waiting":
+            push("Chat waiting", m.ticket as Ticket, true);
             break;
           default:
             return;
@@ -93,6 +141,7 @@ export function AgentsFeed({ onEvent }: { onEvent?: (message: LiveMessage) => vo
           </li>
         ))}
       </ul>
+      <WaitingChats />
       <h3>Activity</h3>
       {items.length ? (
         <ul className="feed-items" aria-label="Recent activity">

@@ -9,6 +9,7 @@ import { AppFrame } from "../ui/mount";
 import { useDocumentTitle, useSession } from "../ui/hooks";
 import { SignInForm } from "../ui/SignIn";
 import { AgentsFeed } from "./AgentsFeed";
+import { NotificationBell } from "./NotificationBell";
 import { useKeyboardDispatch, useShortcuts } from "./shortcuts";
 import { VIEWS } from "./views";
 
@@ -107,6 +108,9 @@ function Shell() {
         <nav aria-label="Account">
           <ul>
             <li>
+              <NotificationBell />
+            </li>
+            <li>
               <button type="button" className="secondary" onClick={() => setHelp(true)} aria-keyshortcuts="?">
                 Shortcuts
               </button>
@@ -145,6 +149,9 @@ function Shell() {
             <li>
               <Link to="/mail">Held mail</Link>
             </li>
+            <li>
+              <Link to="/settings/macros">Macros</Link>
+            </li>
           </ul>
           {manager ? (
             <>
@@ -152,6 +159,9 @@ function Shell() {
               <ul>
                 <li>
                   <Link to="/settings/teams">Teams</Link>
+                </li>
+                <li>
+                  <Link to="/settings/rules">Rules</Link>
                 </li>
                 {admin ? (
                   <>
@@ -172,6 +182,9 @@ function Shell() {
                     </li>
                     <li>
                       <Link to="/settings/webhooks">Webhooks</Link>
+                    </li>
+                    <li>
+                      <Link to="/settings/channels">Channels</Link>
                     </li>
                   </>
                 ) : null}

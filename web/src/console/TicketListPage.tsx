@@ -6,8 +6,9 @@ import { filterableInBar } from "../lib/custom-fields";
 import { statusLabel } from "../lib/format";
 import { TicketStatusBadge, useTicketFields, useTicketStatuses } from "../ui/CustomFields";
 import { ErrorAlert, PriorityBadge, SlaBadges, Spinner, TimeAgo } from "../ui/components";
-import { useDocumentTitle } from "../ui/hooks";
+import { useDocumentTitle, useToggleSet } from "../ui/hooks";
 import { LoadMore } from "../ui/mount";
+import { BulkBar } from "./BulkBar";
 import { NamedOptions, nameOf, useStaff } from "./directory";
 import { CONSOLE } from "./Layout";
 import { useShortcuts } from "./shortcuts";
@@ -16,6 +17,8 @@ import { moveSelection, SORTS, ticketQuery, viewById, type ListSearch } from "./
 const STATUSES = ["", "open", "in_progress", "pending", "resolved", "closed", "cancelled"];
 const PRIORITIES = ["", "critical", "high", "medium", "low"];
 const CHANNELS = ["", "web", "email", "chat", "phone", "social", "api"];
+/** API.md "Bulk": at most 100 tickets per change. */
+const MAX_BULK = 100;
 
 function Filters({ search }: { search: ListSearch }) {
   const navigate = useNavigate();
@@ -166,6 +169,10 @@ export function TicketListPage() {
   const rows: Ticket[] = tickets.data?.pages.flatMap((p) => p.data as Ticket[]) ?? [];
   const [selected, setSelected] = useState(-1);
   const links = useRef<(HTMLAnchorElement | null)[]>([]);
+  // Ticket ids checked for a bulk change (x or the row's checkbox), kept while the list refreshes.
+  const [checked, toggle, setChecked] = useToggleSet();
+  const checkedRows = rows.filter((t) => checked.has(t.id)).slice(0, MAX_BULK);
+  const allChecked = rows.length > 0 && rows.every((t) => checked.has(t.id));
 
   useEffect(() => setSelected(-1), [JSON.stringify(query)]);
   const select = (index: number) => {
@@ -179,6 +186,10 @@ export function TicketListPage() {
       const t = rows[selected];
       if (t) void navigate({ to: "/tickets/$id", params: { id: t.id } });
     },
+    toggle: () => {
+      const t = rows[selected];
+      if (t) toggle(t.id);
+    },
   });
 
   return (
@@ -186,11 +197,16 @@ export function TicketListPage() {
       <div className="page-head">
         <h1 id="list-title">{title}</h1>
         <p className="muted">
-          <kbd>j</kbd>/<kbd>k</kbd> to move, <kbd>Enter</kbd> to open, <kbd>?</kbd> for all keys
+          <kbd>j</kbd>/<kbd>k</kbd> to move, <kbd>Enter</kbd> to open, <kbd>x</kbd> to select, <kbd>?</kbd> for all keys
         </p>
       </div>
       <Filters search={search} />
       <SaveSearch search={search} />
+      <BulkBar
+        selected={checkedRows}
+        onClear={() => setChecked(new Set())}
+        onDone={(changed) => setChecked((prev) => new Set([...prev].filter((id) => !changed.includes(id))))}
+      />
       <ErrorAlert error={tickets.error} />
       {tickets.isPending ? <Spinner /> : null}
       {tickets.isSuccess && !rows.length ? <p className="empty">No tickets in this view.</p> : null}
@@ -199,6 +215,14 @@ export function TicketListPage() {
           <caption className="visually-hidden">{title}</caption>
           <thead>
             <tr>
+              <th scope="col" className="check-cell">
+                <input
+                  type="checkbox"
+                  aria-label="Select all tickets shown"
+                  checked={allChecked}
+                  onChange={() => setChecked(allChecked ? new Set() : new Set(rows.slice(0, MAX_BULK).map((t) => t.id)))}
+                />
+              </th>
               <th scope="col">Subject</th>
               <th scope="col">Requester</th>
               <th scope="col">Status</th>
@@ -211,6 +235,9 @@ export function TicketListPage() {
           <tbody>
             {rows.map((t, i) => (
               <tr key={t.id} aria-selected={i === selected} onClick={() => setSelected(i)}>
+                <td className="check-cell">
+                  <input type="checkbox" aria-label={`Select ${t.subject}`} checked={checked.has(t.id)} onChange={() => toggle(t.id)} />
+                </td>
                 <td>
                   <Link
                     to="/tickets/$id"

@@ -7,7 +7,7 @@ import { formatFieldValue } from "../lib/custom-fields";
 import { TicketStatusBadge, useTicketFields } from "../ui/CustomFields";
 import { ErrorAlert, PresenceList, PriorityBadge, SlaBadges, Spinner, TimeAgo } from "../ui/components";
 import { Conversation, TypingLine } from "../ui/Conversation";
-import { useDocumentTitle, useSession } from "../ui/hooks";
+import { useDocumentTitle, useSession, useToggleSet } from "../ui/hooks";
 import { useTicketRoom } from "../ui/live";
 import { isNotFound, useAttachments, useComments, useTicket } from "../ui/queries";
 import { articlePath } from "../../../src/lib/slug";
@@ -15,6 +15,8 @@ import { snippetText } from "../ui/SuggestedArticles";
 import { Composer, type ComposerHandle } from "./Composer";
 import { nameOf, useStaff } from "./directory";
 import { CONSOLE } from "./Layout";
+import { MacroPanel } from "./MacroPanel";
+import { LinkedTicket, MergeSplit, TicketLinks } from "./MergeSplit";
 import { useShortcuts } from "./shortcuts";
 import { TicketProperties } from "./TicketProperties";
 
@@ -92,6 +94,8 @@ export function TicketView() {
   const staff = useStaff();
   const composer = useRef<ComposerHandle>(null);
   const [tab, setTab] = useState<"conversation" | "history">("conversation");
+  // Comments chosen to split out into a new ticket.
+  const [chosen, toggleChosen, setChosen] = useToggleSet();
   useDocumentTitle(ticket.data ? `${ticket.data.subject} (${ticket.data.number})` : "Ticket", CONSOLE);
 
   useShortcuts("ticket", {
@@ -143,6 +147,12 @@ export function TicketView() {
             From <strong>{t.requester.name}</strong> &lt;{t.requester.email}&gt;, opened <TimeAgo iso={t.created_at} />. Assignee: {nameOf(staff.data, t.assignee_id)}.
             {t.tags.length ? ` Tags: ${t.tags.join(", ")}.` : ""}
           </p>
+          {t.merged_into_id ? (
+            <p className="alert info">
+              This ticket was merged into <LinkedTicket id={t.merged_into_id} /> and is closed for good.
+            </p>
+          ) : null}
+          <TicketLinks ticket={t} />
           <div className="presence-bar">
             <PresenceList users={room.presence} selfId={user?.id} />
             <span className="live-status" role="status">
@@ -163,7 +173,13 @@ export function TicketView() {
         ) : (
           <>
             <ErrorAlert error={comments.error} />
-            {comments.isPending ? <Spinner label="Loading the conversation…" /> : <Conversation ticket={t} comments={comments.data ?? []} attachments={attachments.data ?? []} viewer="staff" />}
+            {comments.isPending ? <Spinner label="Loading the conversation…" /> : <Conversation
+                ticket={t}
+                comments={comments.data ?? []}
+                attachments={attachments.data ?? []}
+                viewer="staff"
+                choose={t.merged_into_id ? undefined : { chosen, toggle: toggleChosen }}
+              />}
             <TypingLine typists={room.typists} />
             <Composer ref={composer} ticket={t} onTyping={room.typing} othersReplying={collision} />
           </>
@@ -171,6 +187,8 @@ export function TicketView() {
       </div>
       <div className="ticket-side">
         <TicketProperties key={t.id} ticket={t} />
+        <MacroPanel key={`macros-${t.id}`} ticket={t} />
+        <MergeSplit key={`merge-${t.id}`} ticket={t} chosen={[...chosen].filter((c) => comments.data?.some((x) => x.id === c))} onSplit={() => setChosen(new Set())} />
         <Suggestions ticketId={t.id} onInsert={(text) => composer.current?.insert(text)} />
       </div>
     </div>

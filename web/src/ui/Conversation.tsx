@@ -6,7 +6,20 @@ import { AttachmentList, Avatar, TimeAgo } from "./components";
  * only: a customer's API never returns them) are set apart by colour, border, label and, for screen
  * readers, their heading.
  */
-export function Conversation({ ticket, comments, attachments, viewer }: { ticket: Ticket; comments: Comment[]; attachments: Attachment[]; viewer: "customer" | "staff" }) {
+export function Conversation({
+  ticket,
+  comments,
+  attachments,
+  viewer,
+  choose,
+}: {
+  ticket: Ticket;
+  comments: Comment[];
+  attachments: Attachment[];
+  viewer: "customer" | "staff";
+  /** Staff: comments picked for a split, each with its checkbox. */
+  choose?: { chosen: ReadonlySet<string>; toggle: (id: string) => void };
+}) {
   const unlinked = attachments.filter((a) => !a.comment_id);
   const byComment = new Map<string, Attachment[]>();
   for (const a of attachments) if (a.comment_id) byComment.set(a.comment_id, [...(byComment.get(a.comment_id) ?? []), a]);
@@ -43,6 +56,12 @@ export function Conversation({ ticket, comments, attachments, viewer }: { ticket
                 <span className="muted">
                   <TimeAgo iso={c.created_at} />
                 </span>
+                {choose ? (
+                  <label className="choose-comment" htmlFor={`choose-${c.id}`}>
+                    <input id={`choose-${c.id}`} type="checkbox" checked={choose.chosen.has(c.id)} onChange={() => choose.toggle(c.id)} /> Split out
+                    <span className="visually-hidden"> this comment of {c.author.name}</span>
+                  </label>
+                ) : null}
               </div>
               <p className="message-body">{c.body}</p>
               <AttachmentList attachments={files} />

@@ -1,4 +1,4 @@
-import { useEffect, useState, useSyncExternalStore } from "react";
+import { useCallback, useEffect, useState, useSyncExternalStore } from "react";
 import { session } from "../session/session";
 
 export function useSession() {
@@ -36,4 +36,19 @@ export function useAnnouncements(): Announcement | null {
     };
   }, []);
   return current;
+}
+
+/** A set of ids the user picks one by one (bulk selection, comments to split out). */
+export function useToggleSet() {
+  const [set, setSet] = useState<ReadonlySet<string>>(new Set());
+  const toggle = useCallback(
+    (id: string) =>
+      setSet((prev) => {
+        const next = new Set(prev);
+        if (!next.delete(id)) next.add(id);
+        return next;
+      }),
+    [],
+  );
+  return [set, toggle, setSet] as const;
 }

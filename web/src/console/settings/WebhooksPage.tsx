@@ -100,29 +100,44 @@ function NewWebhook({ onSecret }: { onSecret: (s: string) => void }) {
   );
 }
 
-function Deliveries({ hook }: { hook: Webhook }) {
+type DeliveryPage = { data: unknown[]; next_cursor: string | null };
+
+/**
+ * A delivery log (webhooks and channel replies share the delivery model): filter by status, read
+ * more, send one again with the same webhook-id.
+ */
+export function DeliveryLog({
+  owner,
+  caption,
+  load,
+  resend,
+}: {
+  owner: string;
+  caption: string;
+  load: (cursor: string | undefined, status: Delivery["status"] | undefined) => Promise<DeliveryPage>;
+  resend: (deliveryId: string) => Promise<unknown>;
+}) {
   const client = useQueryClient();
   const [status, setStatus] = useState("");
   const deliveries = useInfiniteQuery({
-    queryKey: ["webhook-deliveries", hook.id, status],
+    queryKey: ["deliveries", owner, status],
     initialPageParam: undefined as string | undefined,
-    queryFn: ({ pageParam }) =>
-      ok(api.GET("/api/v1/webhooks/{id}/deliveries", { params: { path: { id: hook.id }, query: { limit: 20, cursor: pageParam, ...(status ? { status: status as Delivery["status"] } : {}) } } })),
+    queryFn: ({ pageParam }) => load(pageParam, (status || undefined) as Delivery["status"] | undefined),
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   });
   const redeliver = useMutation({
-    mutationFn: (delivery: string) => ok(api.POST("/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", { params: { path: { id: hook.id, delivery_id: delivery } } })),
+    mutationFn: resend,
     onSuccess: () => {
       announceToScreenReader("Sent again");
-      void client.invalidateQueries({ queryKey: ["webhook-deliveries", hook.id] });
+      void client.invalidateQueries({ queryKey: ["deliveries", owner] });
     },
   });
   const rows = deliveries.data?.pages.flatMap((p) => p.data as Delivery[]) ?? [];
   return (
     <div>
       <div className="field">
-        <label htmlFor={`deliveries-status-${hook.id}`}>Deliveries</label>
-        <select id={`deliveries-status-${hook.id}`} value={status} onChange={(e) => setStatus(e.target.value)}>
+        <label htmlFor={`deliveries-status-${owner}`}>Deliveries</label>
+        <select id={`deliveries-status-${owner}`} value={status} onChange={(e) => setStatus(e.target.value)}>
           <option value="">All</option>
           {["pending", "delivered", "retrying", "failed"].map((s) => (
             <option key={s}>{s}</option>
@@ -134,7 +149,7 @@ function Deliveries({ hook }: { hook: Webhook }) {
       {deliveries.isSuccess && !rows.length ? <p className="empty">No deliveries yet.</p> : null}
       {rows.length ? (
         <table className="list">
-          <caption className="visually-hidden">Deliveries of {hook.url}</caption>
+          <caption className="visually-hidden">{caption}</caption>
           <thead>
             <tr>
               <th scope="col">Event</th>
@@ -193,7 +208,7 @@ function WebhookCard({ hook, onSecret }: { hook: Webhook; onSecret: (s: string) 
     mutationFn: () => ok(api.POST("/api/v1/webhooks/{id}/test", { params: { path: { id: hook.id } } })),
     onSuccess: (d) => {
       announceToScreenReader(`Test ping: ${d.status}`);
-      void client.invalidateQueries({ queryKey: ["webhook-deliveries", hook.id] });
+      void client.invalidateQueries({ queryKey: ["deliveries", hook.id] });
     },
   });
   const rotate = useMutation({
@@ -256,7 +271,16 @@ function WebhookCard({ hook, onSecret }: { hook: Webhook; onSecret: (s: string) 
           </button>
         </div>
       </form>
-      {showLog ? <Deliveries hook={hook} /> : null}
+      {showLog ? (
+        <DeliveryLog
+          owner={hook.id}
+          caption={`Deliveries of ${hook.url}`}
+          load={(cursor, status) =>
+            ok(api.GET("/api/v1/webhooks/{id}/deliveries", { params: { path: { id: hook.id }, query: { limit: 20, cursor, ...(status ? { status } : {}) } } }))
+          }
+          resend={(d) => ok(api.POST("/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", { params: { path: { id: hook.id, delivery_id: d } } }))}
+        />
+      ) : null}
     </section>
   );
 }

@@ -1,13 +1,17 @@
 import { createRoute, type AnyRoute } from "@tanstack/react-router";
 import { BusinessHoursPage } from "./BusinessHoursPage";
+import { ChannelsPage } from "./ChannelsPage";
 import { EmailTemplatesPage } from "./EmailTemplatesPage";
 import { FieldsPage } from "./FieldsPage";
+import { MacrosPage } from "./MacrosPage";
+import { NotificationPreferencesPage } from "./NotificationPreferencesPage";
+import { RulesPage } from "./RulesPage";
 import { SlaPage } from "./SlaPage";
 import { TeamsPage } from "./TeamsPage";
 import { UsersPage } from "./UsersPage";
 import { WebhooksPage } from "./WebhooksPage";
 
-/** Settings for managers (teams) and admins (users, SLA policies, business hours, email templates, fields and statuses, webhooks); the API enforces the roles. */
+/** Settings for managers (teams) and admins (users, SLA policies, business hours, email templates, fields and statuses, webhooks, channels, rules), macros for every agent (personal ones; shared ones managers and admins); the API enforces the roles. */
 export function SettingsRoutes(root: AnyRoute) {
   return [
     createRoute({ getParentRoute: () => root, path: "/settings/users", component: UsersPage }),
@@ -17,5 +21,9 @@ export function SettingsRoutes(root: AnyRoute) {
     createRoute({ getParentRoute: () => root, path: "/settings/email-templates", component: EmailTemplatesPage }),
     createRoute({ getParentRoute: () => root, path: "/settings/fields", component: FieldsPage }),
     createRoute({ getParentRoute: () => root, path: "/settings/webhooks", component: WebhooksPage }),
+    createRoute({ getParentRoute: () => root, path: "/settings/macros", component: MacrosPage }),
+    createRoute({ getParentRoute: () => root, path: "/settings/rules", component: RulesPage }),
+    createRoute({ getParentRoute: () => root, path: "/settings/channels", component: ChannelsPage }),
+    createRoute({ getParentRoute: () => root, path: "/settings/notifications", component: NotificationPreferencesPage }),
   ];
 }
