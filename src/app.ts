@@ -18,6 +18,7 @@ import { mailRouter } from "./features/mail/mail.index";
 import { kbRouter } from "./features/kb/kb.index";
 import { savedSearchesRouter } from "./features/saved-searches/saved-searches.index";
 import { searchRouter } from "./features/search/search.index";
+import { reportsRouter } from "./features/reports/reports.index";
 import { slaRouter } from "./features/sla/sla.index";
 import { teamsRouter } from "./features/teams/teams.index";
 import { ticketsRouter } from "./features/tickets/tickets.index";
@@ -92,7 +93,8 @@ export function createApp() {
     .route("/", attachmentsRouter)
     .route("/", mailRouter)
     .route("/", slaRouter)
-    .route("/", teamsRouter);
+    .route("/", teamsRouter)
+    .route("/", reportsRouter);
   app.route(API, api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });

@@ -1,6 +1,7 @@
 import type { Database } from "./db/client";
 import type { Actor } from "./domain/permissions";
 import type { AgentsFeedRpc, TicketRoomRpc } from "./ticket-room/protocol";
+import type { JobMessage } from "./jobs/job-queue";
 
 /** Bindings of the Worker (wrangler.toml, secrets in .dev.vars / `wrangler secret put`). */
 export interface Bindings {
@@ -30,6 +31,16 @@ export interface Bindings {
   MAILER: SendEmail;
   /** Queue of outbox row ids to deliver (producer and consumer: src/email/outbox.ts, outbound.ts). */
   OUTBOX: Queue<{ id: string }>;
+  /** Queue of background jobs done in chunks (src/jobs/job-queue.ts): exports, report rollup rebuilds. */
+  JOBS: Queue<JobMessage>;
+  /** R2: export files (`exports/<job id>/…`), deleted after EXPORT_TTL_DAYS by the cron. */
+  EXPORTS: R2Bucket;
+  /** Origin of the helpdesk's pages (`https://help.example.com`): where the links of mail lead (satisfaction survey). Never taken from a request's Host. */
+  PUBLIC_URL?: string;
+  /** Bytes per part of an export's multipart upload (default and minimum 5 MiB, R2's minimum; tests set less). */
+  EXPORT_PART_BYTES?: string;
+  /** Rows read per query of an export (default 2,000). */
+  EXPORT_CHUNK_ROWS?: string;
   /** The address customers write to (`support@…`); reply addresses are `<local>+<token>@<domain>`. */
   SUPPORT_ADDRESS?: string;
   /** Display name on outbound mail. */

@@ -3,6 +3,7 @@ import type { Bindings } from "./env";
 import { handleEmail } from "./email/inbound";
 import { deliverOutbox, OUTBOX_QUEUE } from "./email/outbound";
 import { runScheduled } from "./jobs";
+import { JOBS_QUEUE, runJobs } from "./jobs/job-queue";
 
 export { AgentsFeed } from "./agents-feed/agents-feed";
 export { TicketRoom } from "./ticket-room/ticket-room";
@@ -21,6 +22,7 @@ export default {
   async queue(batch, env) {
     // One consumer per queue of wrangler.toml [[queues.consumers]].
     if (batch.queue === OUTBOX_QUEUE) return deliverOutbox(batch, env);
+    if (batch.queue === JOBS_QUEUE) return runJobs(batch, env);
     console.error(`queue: no consumer for ${batch.queue}`);
     batch.retryAll();
   },

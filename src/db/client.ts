@@ -1,3 +1,4 @@
+import type { SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "./schema";
 
@@ -18,3 +19,19 @@ export async function runBatch(db: Database, items: BatchItem[]): Promise<void> 
   await db.batch(items as [BatchItem, ...BatchItem[]]);
 }
 export type { BatchItem };
+
+/**
+ * A raw SQL statement with bound parameters as a batch item. drizzle's `db.run(sql)` in a D1 batch
+ * only works without parameters (its prepared form has no statement to bind: drizzle-orm 0.45);
+ * this one prepares the statement itself.
+ */
+export function sqlStatement(db: Database, query: SQL): BatchItem {
+  const raw = db.run(query);
+  const built = raw.getQuery();
+  const prepared = {
+    stmt: (db.$client as D1Database).prepare(built.sql),
+    getQuery: () => built,
+    mapResult: (result: unknown, fromBatch?: boolean) => (raw as unknown as { mapResult(r: unknown, b?: boolean): unknown }).mapResult(result, fromBatch),
+  };
+  return Object.assign(raw, { _prepare: () => prepared }) as BatchItem;
+}

@@ -90,3 +90,16 @@ export function mayAssign(actor: Pick<Actor, "id" | "role">, assigneeId: string 
   if (can(actor.role, "ticket.assign_any")) return true;
   return can(actor.role, "ticket.assign_self") && assigneeId === actor.id;
 }
+
+/**
+ * Whose figures a caller sees in reports (API.md "Reports"): managers and admins everyone's, an
+ * agent only their own (other agents' rows are absent, team-wide figures are theirs alone), a
+ * customer none (403). The one place reports ask.
+ */
+export type ReportScope = { kind: "all" } | { kind: "agent"; agentId: string };
+
+export function reportScope(actor: Pick<Actor, "id" | "role">): ReportScope | null {
+  if (can(actor.role, "reports.all")) return { kind: "all" };
+  if (can(actor.role, "reports.own")) return { kind: "agent", agentId: actor.id };
+  return null;
+}

@@ -44,7 +44,17 @@ export interface TicketState {
   /** The policy's targets the ticket runs on, and its calendar version (null = 24/7). */
   slaTargets?: SlaTargets | null;
   slaCalendarId?: string | null;
+  /** When the current assignee got the ticket (reports). */
+  assignedAt?: string | null;
+  /** When the ticket was reopened, oldest first (reports). */
+  reopens?: string[];
 }
+
+/**
+ * Reopenings a ticket keeps (reports count each): only staff resolve, so a ticket never gets near
+ * it by honest use; the bound keeps a row small whatever happens.
+ */
+export const MAX_REOPENS_KEPT = 100;
 
 /** What a user may set on a ticket (PATCH). */
 export const EDITABLE_FIELDS = ["subject", "description", "priority", "category", "tags", "assigneeId", "teamId", "status"] as const;
@@ -118,6 +128,7 @@ export function applyEdit(input: UpdateInput): UpdateResult {
     (next as unknown as Record<string, unknown>)[field] = edit[field];
     changes[field] = [current[field], edit[field]];
   }
+  if (fields.includes("assigneeId")) next.assignedAt = edit.assigneeId ? nowIso : null;
 
   if (fields.includes("status")) {
     const to = edit.status!;
@@ -151,7 +162,10 @@ export function applyEdit(input: UpdateInput): UpdateResult {
 /** Stamps of the workflow; the SLA clock's share of a status change is slaOnStatus. */
 function applyStatusEffects(current: TicketState, next: TicketState, to: TicketStatus, now: string) {
   if (to === "closed") next.closedAt = now;
-  if (to === "open" && (current.status === "resolved" || current.status === "closed")) next.closedAt = null;
+  if (to === "open" && (current.status === "resolved" || current.status === "closed")) {
+    next.closedAt = null;
+    next.reopens = [...(current.reopens ?? []), now].slice(-MAX_REOPENS_KEPT);
+  }
 }
 
 /** The SLA columns of a ticket state (a state from before the engine reads as "nothing yet"). */

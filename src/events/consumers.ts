@@ -3,6 +3,7 @@ import type { TicketEventConsumer } from "./ticket-events";
 import { mailOutbox } from "../email/outbox";
 import { liveFanOut } from "../features/live/live.service";
 import { assignmentStamp } from "../features/teams/routing.service";
+import { reportRollups } from "../features/reports/reports.rollups";
 
 /**
  * Every consumer of ticket events, in the order they run: this list is the whole wiring. Each
@@ -15,6 +16,8 @@ export const TICKET_EVENT_CONSUMERS: readonly TicketEventConsumer<ServiceContext
   mailOutbox,
   // Routing: an assignment stamps the assignee's last assignment (round-robin, idle tie-break).
   assignmentStamp,
+  // Reports: the rollups move by the difference of the rows the write replaced and wrote.
+  reportRollups,
   // Live: the ticket's room (filtered per socket by role) and the agents' feed.
   liveFanOut,
 ];

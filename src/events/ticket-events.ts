@@ -2,7 +2,7 @@ import type { BatchItem } from "../db/client";
 import type { Actor } from "../domain/permissions";
 import type { SlaTarget } from "../domain/sla";
 import type { Comment } from "../features/comments/comments.serialize";
-import type { Ticket } from "../features/tickets/tickets.serialize";
+import type { Ticket, TicketRow } from "../features/tickets/tickets.serialize";
 
 /**
  * What happened to a ticket, as every consumer sees it. The one ticket write
@@ -13,7 +13,16 @@ import type { Ticket } from "../features/tickets/tickets.serialize";
 /** `{id, name, role}` of who caused an event; null for the system (cron, rules). */
 export type EventActor = Pick<Actor, "id" | "name" | "role"> | null;
 
-export type TicketEvent =
+/**
+ * The stored ticket on both sides of a write: null before a create, and a deleted row after a
+ * delete. Consumers that keep state derived from the rows (the report rollups) add the difference.
+ */
+export interface StoredTicket {
+  before: TicketRow | null;
+  after: TicketRow;
+}
+
+export type TicketEvent = (
   | { type: "ticket.created"; ticket: Ticket; actor: EventActor }
   | { type: "ticket.updated"; ticket: Ticket; changes: Record<string, unknown>; version: number; actor: EventActor; internal: boolean }
   /** `internal`: part of an internal change (an escalation), so customers' sockets do not get it. */
@@ -23,7 +32,23 @@ export type TicketEvent =
   /** A running SLA target passed its due date (emitted by the SLA sweep, once per target). */
   | { type: "sla.breached"; ticket: Ticket; target: SlaTarget; actor: null }
   /** A running SLA target used 80 % of its time (emitted by the SLA sweep, once per target and cycle). */
-  | { type: "sla.at_risk"; ticket: Ticket; target: SlaTarget; actor: null };
+  | { type: "sla.at_risk"; ticket: Ticket; target: SlaTarget; actor: null }
+  /** The requester answered the satisfaction survey (or replaced their answer). */
+  | { type: "satisfaction.rated"; ticket: Ticket; satisfaction: Satisfaction; previous: Satisfaction | null; actor: EventActor }
+) & {
+  /**
+   * What the write stored, set by the one ticket write on the first event of each write only, so a
+   * consumer that diffs it applies each write exactly once however many events the write has.
+   */
+  stored?: StoredTicket;
+};
+
+/** A ticket's satisfaction answer (API.md: the ticket carries it). */
+export interface Satisfaction {
+  score: number;
+  comment: string | null;
+  rated_at: string;
+}
 
 export type TicketEventType = TicketEvent["type"];
 

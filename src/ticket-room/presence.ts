@@ -92,6 +92,9 @@ export function roomMessage(event: TicketEvent, audience: Audience): ServerMessa
     case "comment.created":
       if (event.comment.internal && !staff) return null;
       return { type: "comment.created", comment: event.comment };
+    // The answer shows on the ticket for staff and the requester alike (API.md "Satisfaction").
+    case "satisfaction.rated":
+      return { type: "ticket.updated", ticket: event.ticket, changes: { satisfaction: [event.previous, event.satisfaction] }, version: event.ticket.version, actor: event.actor };
     // A room opens on an existing ticket; queue events belong to the agents' feed.
     case "ticket.created":
     case "sla.breached":
@@ -115,6 +118,7 @@ export function feedMessage(event: TicketEvent): ServerMessage | null {
     case "ticket.updated":
     case "comment.created":
     case "ticket.deleted":
+    case "satisfaction.rated":
       return null;
   }
 }

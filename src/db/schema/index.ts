@@ -1,6 +1,7 @@
 export * from "./audit";
 export * from "./kb";
 export * from "./mail";
+export * from "./reports";
 export * from "./search";
 export * from "./sla";
 export * from "./teams";

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { TimeLogItem } from "../../domain/rollups";
 import type { SlaTargets } from "../../domain/sla";
 import { NO_DUE, TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES } from "../../domain/vocabulary";
 import { teams } from "./teams";
@@ -7,6 +8,7 @@ import { users } from "./users";
 
 
 const live = sql`deleted_at IS NULL`;
+const rated = sql`deleted_at IS NULL AND satisfaction_rated_at IS NOT NULL`;
 
 /** Tickets whose SLA clock runs: an agent's load (Freshdesk's rule). */
 export const ACTIVE_TICKETS = sql.raw(`deleted_at IS NULL AND status IN ('open', 'in_progress')`);
@@ -75,6 +77,24 @@ export const tickets = sqliteTable(
     slaTargets: text("sla_targets", { mode: "json" }).$type<SlaTargets>(),
     /** The business_calendars version the ticket is timed with; null = 24/7. */
     slaCalendarId: text("sla_calendar_id"),
+    /**
+     * Storage revision: every write of the row moves it and every write's guard requires the one it
+     * read (features/tickets/ticket-write.ts), so what a write saw before is exactly what it replaced
+     * (the report rollups add the difference).
+     */
+    revision: integer("revision").notNull().default(0),
+    /** When the current assignee got the ticket (reports: assigned per agent); null while unassigned. */
+    assignedAt: text("assigned_at"),
+    /** When the ticket was reopened, oldest first (reports: reopened). */
+    reopens: text("reopens", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    /** The requester's satisfaction answer (1..5), replaceable within the survey window. */
+    satisfactionScore: integer("satisfaction_score"),
+    satisfactionComment: text("satisfaction_comment"),
+    satisfactionRatedAt: text("satisfaction_rated_at"),
+    /** Minutes of the ticket's time entries. */
+    timeSpentMinutes: integer("time_spent_minutes").notNull().default(0),
+    /** The time entries summed per (quarter hour, author): what the report rollups count (domain/rollups.ts). */
+    timeLog: text("time_log", { mode: "json" }).$type<TimeLogItem[]>().notNull().default(sql`'[]'`),
   },
   (t) => [
     uniqueIndex("tickets_number_uq").on(t.number),
@@ -100,6 +120,14 @@ export const tickets = sqliteTable(
     index("tickets_sla_check_idx").on(t.slaCheckAt, t.id).where(live),
     // Auto-close reads only resolved tickets, oldest resolution first (status leads, so the planner prefers it to the status+created index).
     index("tickets_status_resolved_idx").on(t.status, t.resolvedAt, t.id).where(live),
+    // Satisfaction answers by period, by agent, by score (GET /satisfaction-ratings): rated tickets only.
+    index("tickets_rated_idx").on(t.satisfactionRatedAt, t.id).where(rated),
+    index("tickets_assignee_rated_idx").on(t.assigneeId, t.satisfactionRatedAt, t.id).where(rated),
+    index("tickets_score_rated_idx").on(t.satisfactionScore, t.satisfactionRatedAt, t.id).where(rated),
+    // The backlog report's oldest open ticket of a team: one seek.
+    index("tickets_open_team_created_idx").on(t.teamId, t.createdAt).where(sql`deleted_at IS NULL AND status IN ('open', 'in_progress', 'pending')`),
+    // The incremental export's deletions, in the order they happened (live rows walk tickets_updated_idx).
+    index("tickets_deleted_idx").on(t.deletedAt, t.id).where(sql`deleted_at IS NOT NULL`),
   ],
 );
 

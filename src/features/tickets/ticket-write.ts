@@ -71,8 +71,12 @@ export type WriteOutcome = { ok: true; ticket: Ticket } | { ok: false; reason: "
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
+/**
+ * The row must still be the one read: its revision (which every write moves) and the guard's
+ * columns. The revision alone would do; the guard's columns say what each writer cares about.
+ */
 function guardCondition(before: TicketRow, guard: readonly GuardColumn[]): SQL {
-  return and(eq(tickets.id, before.id), isNull(tickets.deletedAt), ...guard.map((c) => eq(tickets[c], before[c])))!;
+  return and(eq(tickets.id, before.id), isNull(tickets.deletedAt), eq(tickets.revision, before.revision), ...guard.map((c) => eq(tickets[c], before[c])))!;
 }
 
 function tagWrites(ctx: ServiceContext, ticketId: string, tags: string[], replace: boolean): BatchItem[] {
@@ -132,15 +136,22 @@ export function publish(ctx: ServiceContext, events: TicketEvent[]): Promise<voi
  * again ({@link retryTicketWrite}). Any other failure is thrown, with nothing written.
  */
 export async function writeTicket(ctx: ServiceContext, write: TicketWrite): Promise<WriteOutcome> {
-  const row = write.kind === "create" ? write.row : write.after;
+  const updates = write.kind === "update" && Object.keys(write.set).length > 0;
+  // Every write of the row moves its revision (guardCondition).
+  const row = write.kind === "create" ? write.row : updates ? { ...write.after, revision: write.before.revision + 1 } : write.after;
   const ticket = toTicket(row, write.requester, ctx.now);
   const events = write.events?.(ticket) ?? [];
+  // The stored rows go with the write's first event only: a consumer diffing them sees each write once.
+  if (events.length) events[0] = { ...events[0]!, stored: { before: write.kind === "create" ? null : write.before, after: row } };
   const items: BatchItem[] = [];
   if (write.kind === "create") {
     items.push(...(write.prerequisites ?? []), ctx.db.insert(tickets).values(row), ...tagWrites(ctx, row.id, row.tags, false));
-  } else if (Object.keys(write.set).length) {
+  } else if (updates) {
     items.push(
-      ctx.db.update(tickets).set(write.set).where(guardCondition(write.before, write.guard ?? ROW_UNCHANGED)),
+      ctx.db
+        .update(tickets)
+        .set({ ...write.set, revision: row.revision })
+        .where(guardCondition(write.before, write.guard ?? ROW_UNCHANGED)),
       ctx.db.run(abortUnlessChanged),
       ...(sameJson(write.before.tags, row.tags) ? [] : tagWrites(ctx, row.id, row.tags, true)),
     );

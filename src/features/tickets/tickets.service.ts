@@ -165,6 +165,14 @@ async function insertTicket(ctx: ServiceContext, input: CreateTicketInput, recor
     slaPolicy: terms.targets.name,
     slaTargets: terms.targets,
     slaCalendarId: terms.calendarId,
+    revision: 0,
+    assignedAt: routed?.assigneeId ? now : null,
+    reopens: [],
+    satisfactionScore: null,
+    satisfactionComment: null,
+    satisfactionRatedAt: null,
+    timeSpentMinutes: 0,
+    timeLog: [],
   };
   const created = asCreated({
     subject: row.subject,
