@@ -37,7 +37,9 @@ export type Capability =
   | "reports.all"
   | "reports.own"
   | "audit.read"
-  | "mail.release";
+  | "mail.release"
+  | "time.log"
+  | "time.manage_any";
 
 export const isStaff = (role: Role) => role !== "customer";
 
@@ -66,6 +68,9 @@ const MATRIX: Record<Capability, readonly Role[]> = {
   "audit.read": ["admin"],
   // A released mail acts as its sender without proof: a manager's decision, never an agent's (issue 9).
   "mail.release": ["manager", "admin"],
+  // Time tracking (issue 12): staff log time; the author changes an entry, managers any entry.
+  "time.log": ["agent", "manager", "admin"],
+  "time.manage_any": ["manager", "admin"],
 };
 
 export function can(role: Role, capability: Capability): boolean {

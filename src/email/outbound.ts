@@ -17,6 +17,7 @@ import { buildMime, MAX_REFERENCES_SENT } from "./mime";
 import { outboundMessageId, replyAddress } from "./reply-token";
 import { mailSettings, type MailSettings } from "./settings";
 import { DEFAULT_TEMPLATES, renderHtml, renderText, type Template } from "./templates";
+import { surveyLinks } from "../features/satisfaction/satisfaction.service";
 
 /** The queue this module consumes (wrangler.toml). */
 export const OUTBOX_QUEUE = "edgedesk-outbox";
@@ -66,7 +67,9 @@ async function threadOf(db: Database, ticketId: string, upTo: string) {
 
 export async function composeOutbound(env: Bindings, db: Database, settings: MailSettings, row: OutboundRow, now: Date) {
   const template = await templateFor(db, row.kind);
-  const vars = flattenVars({ ...row.data, support: { name: settings.fromName } });
+  const resolvedAt = (row.data.ticket as { resolved_at?: unknown } | undefined)?.resolved_at;
+  const survey = row.kind === "ticket_resolved" && typeof resolvedAt === "string" ? await surveyLinks(env, row.ticketId, resolvedAt) : undefined;
+  const vars = flattenVars({ ...row.data, support: { name: settings.fromName }, ...(survey ? { survey } : {}) });
   const number = vars["ticket.number"] ?? "";
   let subject = renderText(template.subject, vars);
   // The tag is how a reply from a client that drops threading headers still finds its ticket.

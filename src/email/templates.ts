@@ -17,12 +17,18 @@ export const MAX_TEMPLATE_SUBJECT_CHARS = 200;
 
 const COMMON = ["ticket.number", "ticket.subject", "ticket.status", "requester.name", "support.name"] as const;
 
+/** The satisfaction survey's links (features/satisfaction): the question, and one per score. */
+const SURVEY = ["survey.link", "survey.one", "survey.two", "survey.three", "survey.four", "survey.five"] as const;
+
 /** The placeholders each kind may use. */
 export const TEMPLATE_VARIABLES: Record<OutboundKind, readonly string[]> = {
   ticket_created: COMMON,
   reply: [...COMMON, "comment.body", "agent.name"],
-  ticket_resolved: COMMON,
+  ticket_resolved: [...COMMON, ...SURVEY],
 };
+
+/** Placeholders whose values are links we made: the HTML part makes them clickable (one click answers the survey). */
+export const LINK_VARIABLES: ReadonlySet<string> = new Set(SURVEY);
 
 export const DEFAULT_TEMPLATES: Record<OutboundKind, Template> = {
   ticket_created: {
@@ -47,6 +53,13 @@ export const DEFAULT_TEMPLATES: Record<OutboundKind, Template> = {
       "",
       "we have marked ticket {{ticket.number}} as resolved. If something is still wrong,",
       "reply to this mail and the ticket opens again.",
+      "",
+      "How did we do? One click answers (5 is best):",
+      "5 - excellent: {{survey.five}}",
+      "4 - good: {{survey.four}}",
+      "3 - okay: {{survey.three}}",
+      "2 - poor: {{survey.two}}",
+      "1 - very poor: {{survey.one}}",
       "",
       "{{support.name}}",
     ].join("\n"),
@@ -75,7 +88,8 @@ export function renderHtml(template: string, vars: Record<string, string>): stri
   let last = 0;
   for (const m of template.matchAll(PLACEHOLDER)) {
     out += escapeHtml(template.slice(last, m.index));
-    out += escapeHtml(vars[m[1]!] ?? "");
+    const value = vars[m[1]!] ?? "";
+    out += LINK_VARIABLES.has(m[1]!) && /^https?:\/\//.test(value) ? `<a href="${escapeHtml(value)}">${escapeHtml(value)}</a>` : escapeHtml(value);
     last = m.index! + m[0].length;
   }
   out += escapeHtml(template.slice(last));

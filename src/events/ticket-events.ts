@@ -2,6 +2,7 @@ import type { BatchItem } from "../db/client";
 import type { Actor } from "../domain/permissions";
 import type { SlaTarget } from "../domain/sla";
 import type { Comment } from "../features/comments/comments.serialize";
+import type { TimeEntry } from "../features/time/time.serialize";
 import type { Ticket, TicketRow } from "../features/tickets/tickets.serialize";
 
 /**
@@ -35,6 +36,8 @@ export type TicketEvent = (
   | { type: "sla.at_risk"; ticket: Ticket; target: SlaTarget; actor: null }
   /** The requester answered the satisfaction survey (or replaced their answer). */
   | { type: "satisfaction.rated"; ticket: Ticket; satisfaction: Satisfaction; previous: Satisfaction | null; actor: EventActor }
+  /** Time logged on the ticket, changed or removed: staff-only information, like an internal note. */
+  | { type: "time_entry.created" | "time_entry.updated" | "time_entry.deleted"; ticket: Ticket; entry: TimeEntry; actor: EventActor; internal: true }
 ) & {
   /**
    * What the write stored, set by the one ticket write on the first event of each write only, so a

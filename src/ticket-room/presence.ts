@@ -95,7 +95,11 @@ export function roomMessage(event: TicketEvent, audience: Audience): ServerMessa
     // The answer shows on the ticket for staff and the requester alike (API.md "Satisfaction").
     case "satisfaction.rated":
       return { type: "ticket.updated", ticket: event.ticket, changes: { satisfaction: [event.previous, event.satisfaction] }, version: event.ticket.version, actor: event.actor };
-    // A room opens on an existing ticket; queue events belong to the agents' feed.
+    // A room opens on an existing ticket; queue events belong to the agents' feed; logged time is not
+    // part of the live protocol.
+    case "time_entry.created":
+    case "time_entry.updated":
+    case "time_entry.deleted":
     case "ticket.created":
     case "sla.breached":
     case "sla.at_risk":
@@ -119,6 +123,9 @@ export function feedMessage(event: TicketEvent): ServerMessage | null {
     case "comment.created":
     case "ticket.deleted":
     case "satisfaction.rated":
+    case "time_entry.created":
+    case "time_entry.updated":
+    case "time_entry.deleted":
       return null;
   }
 }

@@ -48,6 +48,9 @@ const CUSTOMER = new Set([
   "GET /api/v1/saved-searches/{id}",
   "PATCH /api/v1/saved-searches/{id}",
   "DELETE /api/v1/saved-searches/{id}",
+  // The requester answers the satisfaction survey (issue 12); the sample ticket is not resolved: 422.
+  "POST /api/v1/tickets/{id}/satisfaction",
+  "GET /api/v1/tickets/{id}/satisfaction",
 ]);
 const AGENT = new Set([
   ...CUSTOMER,
@@ -72,6 +75,15 @@ const AGENT = new Set([
   "GET /api/v1/teams/{id}",
   "GET /api/v1/users/{id}/routing",
   // Their own availability only: the slot below names a colleague, so the service refuses it.
+  // Reports: an agent's own figures (issue 12; other agents' rows are absent).
+  "GET /api/v1/reports/overview",
+  "GET /api/v1/reports/agents",
+  "GET /api/v1/reports/backlog",
+  "GET /api/v1/reports/sla",
+  "GET /api/v1/reports/time",
+  // Time tracking: staff log time; changing an entry is the author's (the slot names a manager's: 403 below).
+  "POST /api/v1/tickets/{id}/time-entries",
+  "GET /api/v1/tickets/{id}/time-entries",
 ]);
 const MANAGER = new Set([
   ...AGENT,
@@ -84,6 +96,10 @@ const MANAGER = new Set([
   "PUT /api/v1/users/{id}/capacity",
   // A released mail acts as its sender without proof: managers decide (issue 9 item 7).
   "POST /api/v1/mail/quarantine/{id}/release",
+  // Satisfaction answers and anyone's time entries (issue 12).
+  "GET /api/v1/satisfaction-ratings",
+  "PATCH /api/v1/time-entries/{id}",
+  "DELETE /api/v1/time-entries/{id}",
 ]);
 
 /** Slots filled with things the caller could otherwise touch: A's ticket, a colleague, a real team. */
@@ -109,6 +125,7 @@ const idFor: Record<string, string> = {
   "/api/v1/attachments/{id}": w.aFile.id,
   "/api/v1/mail/quarantine/{id}/release": "no-such-message",
   "/api/v1/mail/quarantine/{id}/reject": "no-such-message",
+  "/api/v1/time-entries/{id}": w.managerTime.id,
 };
 const pathOf = (o: { path: string }) => fill(o.path, { ...slots(), ...(idFor[o.path] ? { id: idFor[o.path]! } : {}) });
 

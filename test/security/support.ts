@@ -61,6 +61,8 @@ export async function buildWorld() {
     /** Articles only staff read. */
     internalArticle: canaryWord("qi"),
     draftArticle: canaryWord("qr"),
+    /** A note on time a manager logged on A's ticket (time entries are staff-only). */
+    timeNote: canaryWord("qt"),
   };
 
   const team = await ok(api("POST", "/api/v1/teams", { token: manager.token, body: { name: canaryWord("team"), members: [agent.id] } }));
@@ -78,6 +80,7 @@ export async function buildWorld() {
     .values({ id: noteFileId, ticketId: ta.id, commentId: note.id, filename: `${secret.noteFile}.txt`, contentType: "text/plain", size: bytes.byteLength, sha256, uploadedById: agent.id, createdAt: new Date().toISOString() });
   await ok(api("POST", `/api/v1/tickets/${ta.id}/escalate`, { token: manager.token, body: { reason: `Escalated: ${secret.escalation}` } }), 200);
   await ok(api("PATCH", `/api/v1/tickets/${ta.id}`, { token: manager.token, body: { team_id: team.id } }), 200);
+  const managerTime = await ok(api("POST", `/api/v1/tickets/${ta.id}/time-entries`, { token: manager.token, body: { minutes: 30, note: `Time ${secret.timeNote}` } }), 201);
 
   // B's ticket and everything on it.
   const tb = await ok(api("POST", "/api/v1/tickets", { token: b.token, body: { subject: `B ${secret.bTicket}`, description: `B's words ${secret.bTicket}` } }));
@@ -109,6 +112,7 @@ export async function buildWorld() {
     team,
     deactivated,
     ta,
+    managerTime,
     publicReply,
     note,
     aFile,
@@ -204,6 +208,9 @@ export function sampleBodies(w: World): Record<string, unknown> {
     "PUT /api/v1/users/{id}/skills": [{ skill: "printers", proficiency: 5 }],
     "PUT /api/v1/users/{id}/availability": { availability: "offline" },
     "PUT /api/v1/users/{id}/capacity": { max_open_tickets: 0 },
+    "POST /api/v1/tickets/{id}/satisfaction": { score: 5 },
+    "POST /api/v1/tickets/{id}/time-entries": { minutes: 5 },
+    "PATCH /api/v1/time-entries/{id}": { minutes: 5 },
   };
 }
 

@@ -14,6 +14,7 @@ import { signingSecret } from "../auth/tokens";
 import { changeTicket, findVisibleTicket } from "../tickets/tickets.service";
 import type { TicketRow } from "../tickets/tickets.serialize";
 import { toComment, type CommentRow } from "./comments.serialize";
+import { loggedWith, newEntry } from "../time/time.service";
 
 // A reply from the requester puts a ticket waiting on them back in the queue.
 const REOPENED_BY_CUSTOMER_REPLY = new Set(["pending", "resolved"]);
@@ -23,6 +24,8 @@ export interface AddCommentInput {
   body: string;
   internal: boolean;
   channel?: TicketChannel;
+  /** Staff: minutes of (billable) time logged with the comment, in the same write. */
+  time_minutes?: number | undefined;
 }
 
 export interface AddCommentOptions {
@@ -41,6 +44,7 @@ export async function addComment(ctx: ServiceContext, ref: string, input: AddCom
   const read = await findVisibleTicket(ctx, ref);
   const ticket = read.row;
   if (input.internal && !can(actor.role, "ticket.comment_internal")) throw forbidden("Customers cannot write internal notes");
+  if (input.time_minutes !== undefined && !can(actor.role, "time.log")) throw forbidden("Only staff log time");
   if (!input.internal && NO_PUBLIC_REPLIES.has(ticket.status)) {
     throw new AppError("INVALID_TRANSITION", `The ticket is ${ticket.status}; reopen it before replying`);
   }
@@ -55,6 +59,7 @@ export async function addComment(ctx: ServiceContext, ref: string, input: AddCom
       createdAt: ctx.now.toISOString(),
     };
     const comment = toComment(row, actor);
+    const entry = input.time_minutes === undefined ? null : newEntry(ctx, ticket.id, { minutes: input.time_minutes }, row.id);
     const response = { status: 201 as const, body: comment, headers: { Location: `/api/v1/tickets/${ticket.id}/comments/${row.id}` } };
     const by = input.internal ? undefined : isStaff(actor.role) ? "staff" : "customer";
     const reopens = by === "customer" && REOPENED_BY_CUSTOMER_REPLY.has(ticket.status);
@@ -64,12 +69,16 @@ export async function addComment(ctx: ServiceContext, ref: string, input: AddCom
       message: by,
       touch: !input.internal,
       read,
-      with: (t) => ({
-        extra: [ctx.db.insert(comments).values(row), ...(options.extra?.(row, t) ?? []), ...record(response)],
-        history: [{ type: input.internal ? "note_added" : "commented", changes: { comment_id: row.id }, internal: input.internal }],
-        audit: [{ action: input.internal ? "comment.internal_created" : "comment.created", entityType: "comment", entityId: row.id, changes: { ticket_id: t.id } }],
-        events: (after) => [{ type: "comment.created", ticket: after, comment, actor: eventActor(actor) }],
-      }),
+      with: (t) => {
+        const time = entry ? loggedWith(ctx, t, entry) : null;
+        return {
+          extra: [ctx.db.insert(comments).values(row), ...(time?.extra ?? []), ...(options.extra?.(row, t) ?? []), ...record(response)],
+          history: [{ type: input.internal ? "note_added" : "commented", changes: { comment_id: row.id }, internal: input.internal }, ...(time?.history ?? [])],
+          audit: [{ action: input.internal ? "comment.internal_created" : "comment.created", entityType: "comment", entityId: row.id, changes: { ticket_id: t.id } }, ...(time?.audit ?? [])],
+          events: (after) => [{ type: "comment.created", ticket: after, comment, actor: eventActor(actor) }, ...(time?.events(after) ?? [])],
+          ...(time ? { row: time.row } : {}),
+        };
+      },
     });
     return response;
   });

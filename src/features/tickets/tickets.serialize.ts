@@ -43,6 +43,8 @@ export function toTicket(row: TicketRow, requester: Requester, now: Date) {
       at_risk: sla.atRisk,
       paused: row.slaPausedAt !== null,
     },
+    satisfaction: row.satisfactionScore !== null && row.satisfactionRatedAt ? { score: row.satisfactionScore, comment: row.satisfactionComment, rated_at: row.satisfactionRatedAt } : null,
+    time_spent_minutes: row.timeSpentMinutes,
   };
 }
 export type Ticket = ReturnType<typeof toTicket>;

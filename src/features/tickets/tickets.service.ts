@@ -1,4 +1,5 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import type { BatchItem } from "../../db/client";
 import { isUniqueViolation } from "../../db/errors";
 import { ticketCounters, ticketHistory, tickets, teams, users } from "../../db/schema";
@@ -278,8 +279,11 @@ export interface ChangeOptions {
   touch?: boolean;
   /** The ticket as the caller just read it: the first attempt starts from it instead of reading again. */
   read?: FoundTicket;
-  /** Something that comes with the change and is recorded with it (a comment): its rows, entries and events. */
-  with?: (ticket: TicketRow) => { extra: BatchItem[]; history: HistoryEntry[]; audit: AuditEntry[]; events: (ticket: Ticket) => TicketEvent[] };
+  /**
+   * Something that comes with the change and is recorded with it (a comment): its rows, entries and
+   * events, and columns of the ticket it moves besides the edit (`row`: time logged with a comment).
+   */
+  with?: (ticket: TicketRow) => { extra: BatchItem[]; history: HistoryEntry[]; audit: AuditEntry[]; events: (ticket: Ticket) => TicketEvent[]; row?: Partial<TicketRow> };
 }
 
 export interface ChangeResult {
@@ -335,13 +339,14 @@ export async function changeTicket(ctx: ServiceContext, ref: string, edit: Ticke
     const recorded = { ...changes, ...options.note };
     const internal = options.internal ?? false;
     const attached = options.with?.(next);
+    const written: TicketRow = attached?.row ? { ...next, ...attached.row } : next;
     return {
       write: {
         kind: "update",
         before: row,
-        after: next,
+        after: written,
         requester,
-        set: touch ? slaColumnWrites(row, next) : {},
+        set: touch ? slaColumnWrites(row, written) : changedColumns(row, written),
         history: [...(bumps || options.recordUnchanged ? [{ type: options.type, changes: recorded, bumpsVersion: bumps, internal }] : []), ...(attached?.history ?? [])],
         audit: [...(bumps || options.recordUnchanged ? [{ action: `ticket.${options.type}`, entityType: "ticket", entityId: row.id, changes: recorded }] : []), ...(attached?.audit ?? [])],
         extra: attached?.extra ?? [],
@@ -354,6 +359,13 @@ export async function changeTicket(ctx: ServiceContext, ref: string, edit: Ticke
       done: (ticket) => ({ ticket, changes }),
     };
   });
+}
+
+/** The columns of `after` that differ from `before` (a write that leaves `updated_at` alone). */
+function changedColumns(before: TicketRow, after: TicketRow): SQLiteUpdateSetSource<typeof tickets> {
+  const set: Record<string, unknown> = {};
+  for (const key of Object.keys(after) as (keyof TicketRow)[]) if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) set[key] = after[key];
+  return set as SQLiteUpdateSetSource<typeof tickets>;
 }
 
 // ---------------------------------------------------------------- actions
