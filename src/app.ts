@@ -19,6 +19,9 @@ import { kbRouter } from "./features/kb/kb.index";
 import { savedSearchesRouter } from "./features/saved-searches/saved-searches.index";
 import { searchRouter } from "./features/search/search.index";
 import { reportsRouter } from "./features/reports/reports.index";
+import { satisfactionRouter, surveyPageRouter } from "./features/satisfaction/satisfaction.index";
+import { timeRouter } from "./features/time/time.index";
+import { exportsRouter } from "./features/exports/exports.index";
 import { slaRouter } from "./features/sla/sla.index";
 import { teamsRouter } from "./features/teams/teams.index";
 import { ticketsRouter } from "./features/tickets/tickets.index";
@@ -81,6 +84,7 @@ export function createApp() {
   app.use(`${API}/*`, dbSession, except(isUpload, limitBody), requireJson((path) => path.endsWith("/attachments")));
 
   app.route("/", healthRouter);
+  app.route("/", surveyPageRouter);
   const api = createRouter()
     .route("/", authRouter)
     .route("/", usersRouter)
@@ -94,7 +98,10 @@ export function createApp() {
     .route("/", mailRouter)
     .route("/", slaRouter)
     .route("/", teamsRouter)
-    .route("/", reportsRouter);
+    .route("/", reportsRouter)
+    .route("/", satisfactionRouter)
+    .route("/", timeRouter)
+    .route("/", exportsRouter);
   app.route(API, api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });

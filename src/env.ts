@@ -1,7 +1,7 @@
 import type { Database } from "./db/client";
 import type { Actor } from "./domain/permissions";
 import type { AgentsFeedRpc, TicketRoomRpc } from "./ticket-room/protocol";
-import type { JobMessage } from "./jobs/job-queue";
+import type { JobMessage } from "./jobs/job-messages";
 
 /** Bindings of the Worker (wrangler.toml, secrets in .dev.vars / `wrangler secret put`). */
 export interface Bindings {

@@ -7,6 +7,7 @@ import { runHousekeeping } from "./housekeeping";
 import { runSlaSweep } from "./sla-sweep";
 import { requeueStaleOutbox } from "../email/outbox";
 import { resumeStalledRebuild } from "../features/reports/reports.rebuild";
+import { exportHousekeeping } from "../features/exports/exports.jobs";
 
 /** Every time-based job; each takes a system context (no actor) whose `now` is the trigger's time. */
 export const JOBS = {
@@ -17,6 +18,8 @@ export const JOBS = {
   "mail-outbox": async (ctx: ServiceContext) => ({ job: "mail-outbox", requeued: await requeueStaleOutbox(ctx.env, ctx.now) }),
   // A report rollup rebuild whose queue message was lost (src/features/reports/reports.rebuild.ts).
   "report-rebuild": async (ctx: ServiceContext) => ({ job: "report-rebuild", resumed: await resumeStalledRebuild(ctx) }),
+  // Export files past their 7 days, and exports whose queue message was lost (src/features/exports/exports.jobs.ts).
+  exports: async (ctx: ServiceContext) => ({ job: "exports", ...(await exportHousekeeping(ctx.env, ctx.now)) }),
 } satisfies Record<string, (ctx: ServiceContext) => Promise<object>>;
 export type JobName = keyof typeof JOBS;
 
@@ -25,7 +28,7 @@ export type JobName = keyof typeof JOBS;
  * without one, or a cron added to wrangler.toml before it is mapped here) runs every job.
  */
 export const SCHEDULE: Record<string, JobName[]> = {
-  "* * * * *": ["sla-sweep", "auto-close", "housekeeping", "mail-outbox", "report-rebuild"],
+  "* * * * *": ["sla-sweep", "auto-close", "housekeeping", "mail-outbox", "report-rebuild", "exports"],
 };
 
 export const jobsFor = (cron: string): JobName[] => SCHEDULE[cron] ?? (Object.keys(JOBS) as JobName[]);

@@ -7,16 +7,17 @@
  */
 import { systemContext } from "../contexts";
 import type { Bindings } from "../env";
-import { runRebuildMessage, type RebuildMessage } from "../features/reports/reports.rebuild";
+import { runRebuildMessage } from "../features/reports/reports.rebuild";
+import { runExportMessage } from "../features/exports/exports.jobs";
+import type { JobMessage } from "./job-messages";
 
 export const JOBS_QUEUE = "edgedesk-jobs";
-
-export type JobMessage = RebuildMessage;
 
 function parse(body: unknown): JobMessage | null {
   if (!body || typeof body !== "object") return null;
   const m = body as Record<string, unknown>;
   if (m.kind === "report-rebuild" && Number.isSafeInteger(m.step)) return { kind: "report-rebuild", step: m.step as number };
+  if (m.kind === "export" && typeof m.id === "string" && m.id.length <= 64 && Number.isSafeInteger(m.step)) return { kind: "export", id: m.id, step: m.step as number };
   return null;
 }
 
@@ -30,8 +31,17 @@ export async function runJobs(batch: MessageBatch<unknown>, env: Bindings): Prom
     }
     const ctx = systemContext(env, `queue ${JOBS_QUEUE}`, { now: new Date() });
     try {
-      await runRebuildMessage(ctx, job);
-      message.ack();
+      switch (job.kind) {
+        case "report-rebuild":
+          await runRebuildMessage(ctx, job);
+          message.ack();
+          break;
+        case "export":
+          // A step another delivery holds: come back when its lease may have run out.
+          if ((await runExportMessage(env, job, message.attempts)) === "retry") message.retry({ delaySeconds: 30 });
+          else message.ack();
+          break;
+      }
     } catch (err) {
       console.error(JSON.stringify({ queue: JOBS_QUEUE, kind: job.kind, error: String(err), stack: (err as Error)?.stack }));
       message.retry({ delaySeconds: Math.min(300, 10 * 2 ** message.attempts) });

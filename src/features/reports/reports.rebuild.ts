@@ -32,6 +32,7 @@ import {
   type Histogram,
   type PointDelta,
 } from "../../domain/rollups";
+import type { RebuildMessage } from "../../jobs/job-messages";
 import type { ServiceContext } from "../../lib/request-context";
 import { asc, gt } from "drizzle-orm";
 import { backlogWrites, stagingWrites } from "./reports.rollups";
@@ -63,11 +64,6 @@ export interface RebuildState {
   finished_at: string | null;
 }
 
-/** The JOBS queue message of a rebuild step. */
-export interface RebuildMessage {
-  kind: "report-rebuild";
-  step: number;
-}
 
 export async function rebuildState(ctx: Pick<ServiceContext, "db">): Promise<RebuildState> {
   const [row] = await ctx.db.all<RebuildState>(sql`SELECT phase, watermark, converted_dim, converted_key, tickets_done, keys_done, step, requested_by, started_at, updated_at, finished_at FROM report_state WHERE id = 1`);

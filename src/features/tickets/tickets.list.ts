@@ -11,7 +11,7 @@ import { ticketTextCondition } from "../search/search.fts";
 import type { TicketListQuery, TicketSort } from "./tickets.schemas";
 import { requesterColumns, toTicket, type TicketRow } from "./tickets.serialize";
 
-interface SortColumn extends KeyColumn {
+export interface SortColumn extends KeyColumn {
   key: (r: TicketRow) => KeyValue;
 }
 
@@ -31,17 +31,24 @@ const SORTS: Record<TicketSort, SortColumn[]> = {
   sla_due: [col(tickets.slaNextDueAt, "asc", (r) => r.slaNextDueAt), byId("asc")],
 };
 
-export async function listTickets(ctx: ServiceContext, q: TicketListQuery) {
+export type TicketFilters = Omit<TicketListQuery, "limit" | "cursor">;
+
+/**
+ * The list's query for the caller: its conditions (visibility, filters) and its sort's columns;
+ * null when it can match nothing. Shared by the list and the export of tickets, which pages the
+ * same indexed query in bigger chunks.
+ */
+export async function ticketSelection(ctx: ServiceContext, q: TicketFilters): Promise<{ where: SQL[]; columns: SortColumn[] } | null> {
   const actor = actorOf(ctx);
   const where: SQL[] = [isNull(tickets.deletedAt)];
   if (!isStaff(actor.role)) {
-    if (q.requester_id && q.requester_id !== actor.id) return { data: [], next_cursor: null };
+    if (q.requester_id && q.requester_id !== actor.id) return null;
     where.push(eq(tickets.requesterId, actor.id));
   } else if (q.requester_id) where.push(eq(tickets.requesterId, q.requester_id));
   if (q.q !== undefined) {
     // Full text (search.fts.ts): visibility is inside the match too; a query of no words finds nothing.
     const text = await ticketTextCondition(ctx, actor, searchWords(q.q));
-    if (!text) return { data: [], next_cursor: null };
+    if (!text) return null;
     where.push(text);
   }
   if (q.status) where.push(q.status.length === 1 ? eq(tickets.status, q.status[0]!) : inArray(tickets.status, q.status));
@@ -66,7 +73,13 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery) {
         : and(eq(tickets.slaBreached, false), gte(tickets.slaNextDueAt, now))!,
     );
   }
-  const columns = SORTS[q.sort];
+  return { where, columns: SORTS[q.sort] };
+}
+
+export async function listTickets(ctx: ServiceContext, q: TicketListQuery) {
+  const selection = await ticketSelection(ctx, q);
+  if (!selection) return { data: [], next_cursor: null };
+  const { where, columns } = selection;
   const secret = signingSecret(ctx.env);
   const cursorSort = `tickets:${q.sort}`;
   if (q.cursor) {
