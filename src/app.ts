@@ -9,9 +9,11 @@ import { AppError, problemBody, statusOf, type ErrorCode, type ProblemOptions } 
 import { createRouter } from "./lib/create-router";
 import { dbSession } from "./middleware/db-session";
 import { limitBody, requireJson } from "./middleware/guards";
+import { accountsRouter } from "./features/accounts/accounts.index";
 import { attachmentsRouter } from "./features/attachments/attachments.index";
 import { auditRouter } from "./features/audit/audit.index";
 import { authRouter } from "./features/auth/auth.index";
+import { fieldsRouter } from "./features/fields/fields.index";
 import { healthRouter } from "./features/health/health.index";
 import { liveRouter } from "./features/live/live.index";
 import { mailRouter } from "./features/mail/mail.index";
@@ -87,6 +89,7 @@ export function createApp() {
   app.route("/", surveyPageRouter);
   const api = createRouter()
     .route("/", authRouter)
+    .route("/", accountsRouter)
     .route("/", usersRouter)
     .route("/", ticketsRouter)
     .route("/", liveRouter)
@@ -101,7 +104,8 @@ export function createApp() {
     .route("/", reportsRouter)
     .route("/", satisfactionRouter)
     .route("/", timeRouter)
-    .route("/", exportsRouter);
+    .route("/", exportsRouter)
+    .route("/", fieldsRouter);
   app.route(API, api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });

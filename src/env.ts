@@ -1,6 +1,6 @@
 import type { Database } from "./db/client";
 import type { Actor } from "./domain/permissions";
-import type { AgentsFeedRpc, TicketRoomRpc } from "./ticket-room/protocol";
+import type { AgentsFeedRpc, TicketRoomRpc, UserSessionsRpc } from "./ticket-room/protocol";
 import type { JobMessage } from "./jobs/job-messages";
 
 /** Bindings of the Worker (wrangler.toml, secrets in .dev.vars / `wrangler secret put`). */
@@ -11,6 +11,8 @@ export interface Bindings {
   TICKET_ROOM: DurableObjectNamespace<TicketRoomRpc & Rpc.DurableObjectBranded>;
   /** The deployment's one agents' feed: staff presence and queue events. */
   AGENTS_FEED: DurableObjectNamespace<AgentsFeedRpc & Rpc.DurableObjectBranded>;
+  /** One per user (named by user id): where their live sockets are, so ending their sessions closes them at once. */
+  USER_SESSIONS: DurableObjectNamespace<UserSessionsRpc & Rpc.DurableObjectBranded>;
   /** HS256 key for access tokens and signed cursors; a deployment without it refuses to sign. */
   JWT_SECRET?: string;
   /** Mixed into every password hash by HMAC, so a leaked table alone cannot be brute-forced. */
@@ -35,7 +37,7 @@ export interface Bindings {
   JOBS: Queue<JobMessage>;
   /** R2: export files (`exports/<job id>/…`), deleted after EXPORT_TTL_DAYS by the cron. */
   EXPORTS: R2Bucket;
-  /** Origin of the helpdesk's pages (`https://help.example.com`): where the links of mail lead (satisfaction survey). Never taken from a request's Host. */
+  /** Origin of the helpdesk's pages (`https://help.example.com`): where the links of mail lead (account mail, satisfaction survey). Never taken from a request's Host. */
   PUBLIC_URL?: string;
   /** Bytes per part of an export's multipart upload (default and minimum 5 MiB, R2's minimum; tests set less). */
   EXPORT_PART_BYTES?: string;

@@ -7,6 +7,7 @@ import { JOBS_QUEUE, runJobs } from "./jobs/job-queue";
 
 export { AgentsFeed } from "./agents-feed/agents-feed";
 export { TicketRoom } from "./ticket-room/ticket-room";
+export { UserSessions } from "./user-sessions/user-sessions";
 
 const app = createApp();
 

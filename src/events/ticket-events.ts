@@ -44,6 +44,13 @@ export type TicketEvent = (
    * consumer that diffs it applies each write exactly once however many events the write has.
    */
   stored?: StoredTicket;
+  /**
+   * Keys of the custom fields customers may see, set by the one ticket write: `ticket` is the staff
+   * view, and a consumer that shows an event to a customer (their socket, a webhook without
+   * include_internal) projects it with domain/custom-fields.ts `customerTicket`/`customerChanges`.
+   * Absent means none.
+   */
+  customer_fields?: readonly string[];
 };
 
 /** A ticket's satisfaction answer (API.md: the ticket carries it). */

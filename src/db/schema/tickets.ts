@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { TimeLogItem } from "../../domain/rollups";
+import type { FieldValues } from "../../domain/custom-fields";
 import type { SlaTargets } from "../../domain/sla";
 import { NO_DUE, TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES } from "../../domain/vocabulary";
 import { teams } from "./teams";
@@ -95,6 +96,10 @@ export const tickets = sqliteTable(
     timeSpentMinutes: integer("time_spent_minutes").notNull().default(0),
     /** The time entries summed per (quarter hour, author): what the report rollups count (domain/rollups.ts). */
     timeLog: text("time_log", { mode: "json" }).$type<TimeLogItem[]>().notNull().default(sql`'[]'`),
+    /** A `ticket_statuses` key of the status category; null = the category's own name. */
+    customStatus: text("custom_status"),
+    /** Custom field values by key (JSON, read with the row); `ticket_field_values` is their filter index. */
+    customFields: text("custom_fields", { mode: "json" }).$type<FieldValues>().notNull().default({}),
   },
   (t) => [
     uniqueIndex("tickets_number_uq").on(t.number),
@@ -128,6 +133,8 @@ export const tickets = sqliteTable(
     index("tickets_open_team_created_idx").on(t.teamId, t.createdAt).where(sql`deleted_at IS NULL AND status IN ('open', 'in_progress', 'pending')`),
     // The incremental export's deletions, in the order they happened (live rows walk tickets_updated_idx).
     index("tickets_deleted_idx").on(t.deletedAt, t.id).where(sql`deleted_at IS NOT NULL`),
+    // `custom_status=<key>` in default order; tickets without one are found by their category's status index.
+    index("tickets_custom_status_created_idx").on(t.customStatus, t.createdAt, t.id).where(sql`deleted_at IS NULL AND custom_status IS NOT NULL`),
   ],
 );
 

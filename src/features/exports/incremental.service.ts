@@ -6,6 +6,7 @@ import { forbidden, validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { signingSecret } from "../auth/tokens";
 import { requesterColumns, toTicket, type Ticket } from "../tickets/tickets.serialize";
+import { ticketView } from "../tickets/ticket-view";
 
 /**
  * The incremental ticket export (API.md; Zendesk's cursor-based incremental export): every ticket
@@ -52,8 +53,9 @@ export async function incrementalTickets(ctx: ServiceContext, q: IncrementalQuer
       .limit(q.limit),
   ]);
   type Item = { at: string; id: string; data: Ticket | { id: string; deleted: true; deleted_at: string } };
+  const view = await ticketView(ctx, live.map((r) => r.row));
   const items: Item[] = [
-    ...live.map((r) => ({ at: r.row.updatedAt, id: r.row.id, data: toTicket(r.row, r.requester, ctx.now) })),
+    ...live.map((r) => ({ at: r.row.updatedAt, id: r.row.id, data: toTicket(r.row, r.requester, ctx.now, view) })),
     ...deleted.map((r) => ({ at: r.at, id: r.id, data: { id: r.id, deleted: true as const, deleted_at: r.at } })),
   ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const page = items.slice(0, q.limit);

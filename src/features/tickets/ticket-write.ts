@@ -7,7 +7,10 @@ import type { TicketEvent } from "../../events/ticket-events";
 import { AppError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import type { ServiceContext } from "../../lib/request-context";
+import { customerVisibleKeys } from "../../domain/custom-fields";
 import { auditInsert, type AuditEntry } from "../audit/audit.service";
+import { fieldCatalog, fieldIndexWrites } from "../fields/fields.service";
+import { ticketView } from "./ticket-view";
 import { toTicket, type Requester, type Ticket, type TicketRow } from "./tickets.serialize";
 
 /**
@@ -67,6 +70,7 @@ export type TicketWrite =
       guard?: readonly GuardColumn[];
     } & Effects);
 
+/** `ticket`: as the context's caller may see it (what a route answers with). */
 export type WriteOutcome = { ok: true; ticket: Ticket } | { ok: false; reason: "stale" };
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -139,13 +143,20 @@ export async function writeTicket(ctx: ServiceContext, write: TicketWrite): Prom
   const updates = write.kind === "update" && Object.keys(write.set).length > 0;
   // Every write of the row moves its revision (guardCondition).
   const row = write.kind === "create" ? write.row : updates ? { ...write.after, revision: write.before.revision + 1 } : write.after;
-  const ticket = toTicket(row, write.requester, ctx.now);
-  const events = write.events?.(ticket) ?? [];
+  const before = write.kind === "create" ? null : write.before;
+  const hasFields = Object.keys(row.customFields).length > 0 || Object.keys(before?.customFields ?? {}).length > 0;
+  const catalog = hasFields ? await fieldCatalog(ctx) : undefined;
+  // Events carry the staff view and the keys customers may see, so every consumer (rooms, webhooks)
+  // can hand a customer their view without the catalog (domain/custom-fields.ts customerTicket).
+  const staffTicket = toTicket(row, write.requester, ctx.now, { audience: "staff", fields: catalog ?? new Map() });
+  const customerFields = catalog ? customerVisibleKeys(catalog) : [];
+  const events: TicketEvent[] = (write.events?.(staffTicket) ?? []).map((e) => ({ ...e, customer_fields: customerFields }));
   // The stored rows go with the write's first event only: a consumer diffing them sees each write once.
-  if (events.length) events[0] = { ...events[0]!, stored: { before: write.kind === "create" ? null : write.before, after: row } };
+  if (events.length) events[0] = { ...events[0]!, stored: { before, after: row } };
   const items: BatchItem[] = [];
+  const fieldIndex = sameJson(before?.customFields ?? {}, row.customFields) ? [] : await fieldIndexWrites(ctx, row, before?.customFields ?? null, row.customFields);
   if (write.kind === "create") {
-    items.push(...(write.prerequisites ?? []), ctx.db.insert(tickets).values(row), ...tagWrites(ctx, row.id, row.tags, false));
+    items.push(...(write.prerequisites ?? []), ctx.db.insert(tickets).values(row), ...tagWrites(ctx, row.id, row.tags, false), ...fieldIndex);
   } else if (updates) {
     items.push(
       ctx.db
@@ -154,8 +165,10 @@ export async function writeTicket(ctx: ServiceContext, write: TicketWrite): Prom
         .where(guardCondition(write.before, write.guard ?? ROW_UNCHANGED)),
       ctx.db.run(abortUnlessChanged),
       ...(sameJson(write.before.tags, row.tags) ? [] : tagWrites(ctx, row.id, row.tags, true)),
+      ...fieldIndex,
     );
   }
+  const ticket = toTicket(row, write.requester, ctx.now, await ticketView(ctx, [row]));
   items.push(
     ...historyRows(ctx, row, write.history),
     ...(write.extra ?? []),

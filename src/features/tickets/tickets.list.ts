@@ -1,14 +1,16 @@
-import { and, asc, desc, eq, gte, inArray, isNull, lt, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import { tickets, ticketTags, users } from "../../db/schema";
-import { isStaff } from "../../domain/permissions";
+import { ticketFieldValues, tickets, ticketTags, users } from "../../db/schema";
 import { searchWords } from "../../domain/search-query";
 import { PRIORITY_RANK } from "../../domain/vocabulary";
 import { afterKey, decodeCursor, encodeCursor, keysetPage, type KeyColumn, type KeyValue } from "../../lib/cursor";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { signingSecret } from "../auth/tokens";
+import { parseCustomStatusFilter, type FieldFilter } from "../fields/fields.service";
 import { ticketTextCondition } from "../search/search.fts";
+import { customerScope } from "./ticket-scope";
 import type { TicketListQuery, TicketSort } from "./tickets.schemas";
+import { ticketView } from "./ticket-view";
 import { requesterColumns, toTicket, type TicketRow } from "./tickets.serialize";
 
 export interface SortColumn extends KeyColumn {
@@ -31,19 +33,44 @@ const SORTS: Record<TicketSort, SortColumn[]> = {
   sla_due: [col(tickets.slaNextDueAt, "asc", (r) => r.slaNextDueAt), byId("asc")],
 };
 
-export type TicketFilters = Omit<TicketListQuery, "limit" | "cursor">;
+/** The index rows of one field filter's value (ticket_field_values_text_idx / _int_idx). */
+const fieldValueIs = ({ def, value }: FieldFilter): SQL =>
+  and(
+    eq(ticketFieldValues.fieldId, def.id),
+    value.text !== undefined ? eq(ticketFieldValues.valueText, value.text) : eq(ticketFieldValues.valueInt, value.int),
+  )!;
 
 /**
- * The list's query for the caller: its conditions (visibility, filters) and its sort's columns;
- * null when it can match nothing. Shared by the list and the export of tickets, which pages the
- * same indexed query in bigger chunks.
+ * The ticket holds the filter's value: one probe of (ticket_id, field_id) per ticket. Named, because
+ * without statistics SQLite rates the value index (field, value) as good and then walks every
+ * ticket holding that value for each probe.
  */
-export async function ticketSelection(ctx: ServiceContext, q: TicketFilters): Promise<{ where: SQL[]; columns: SortColumn[] } | null> {
+const holdsValue = ({ def, value }: FieldFilter): SQL =>
+  sql`EXISTS (SELECT 1 FROM ticket_field_values INDEXED BY ticket_field_values_ticket_idx WHERE ticket_id = ${tickets.id} AND field_id = ${def.id} AND ${
+    value.text !== undefined ? sql`value_text = ${value.text}` : sql`value_int = ${value.int}`
+  })`;
+
+/**
+ * Sorts a field filter can walk in its own index: the index rows carry the ticket's created_at,
+ * so (field, value, created_at, id) is already the page's order.
+ */
+const FIELD_INDEX_SORTS: Partial<Record<TicketSort, "asc" | "desc">> = { "-created_at": "desc", created_at: "asc" };
+
+export type TicketFilters = Omit<TicketListQuery, "limit" | "cursor"> & { fields?: FieldFilter[] };
+
+/**
+ * The list's query for the caller: its conditions (visibility, filters), its sort's columns, and
+ * whether it walks a field filter's index rows (`walk`: join ticket_field_values); null when it can
+ * match nothing. Shared by the list and the export of tickets, which pages the same indexed query
+ * in bigger chunks.
+ */
+export async function ticketSelection(ctx: ServiceContext, q: TicketFilters): Promise<{ where: SQL[]; columns: SortColumn[]; walk: boolean } | null> {
   const actor = actorOf(ctx);
   const where: SQL[] = [isNull(tickets.deletedAt)];
-  if (!isStaff(actor.role)) {
+  const scope = customerScope(actor);
+  if (scope) {
     if (q.requester_id && q.requester_id !== actor.id) return null;
-    where.push(eq(tickets.requesterId, actor.id));
+    where.push(scope);
   } else if (q.requester_id) where.push(eq(tickets.requesterId, q.requester_id));
   if (q.q !== undefined) {
     // Full text (search.fts.ts): visibility is inside the match too; a query of no words finds nothing.
@@ -65,6 +92,15 @@ export async function ticketSelection(ctx: ServiceContext, q: TicketFilters): Pr
   if (q.tag) where.push(inArray(tickets.id, ctx.db.select({ id: ticketTags.ticketId }).from(ticketTags).where(eq(ticketTags.tag, q.tag))));
   if (q.created_after) where.push(gte(tickets.createdAt, new Date(q.created_after).toISOString()));
   if (q.created_before) where.push(lt(tickets.createdAt, new Date(q.created_before).toISOString()));
+  if (q.custom_status) {
+    const { builtIn, custom } = await parseCustomStatusFilter(ctx, q.custom_status);
+    // A category's own name: tickets of that status without a custom one.
+    const either = [
+      ...(builtIn.length ? [and(inArray(tickets.status, builtIn), isNull(tickets.customStatus))!] : []),
+      ...(custom.length ? [inArray(tickets.customStatus, custom)] : []),
+    ];
+    where.push(either.length === 1 ? either[0]! : or(...either)!);
+  }
   if (q.breached !== undefined) {
     const now = ctx.now.toISOString();
     where.push(
@@ -73,22 +109,32 @@ export async function ticketSelection(ctx: ServiceContext, q: TicketFilters): Pr
         : and(eq(tickets.slaBreached, false), gte(tickets.slaNextDueAt, now))!,
     );
   }
-  return { where, columns: SORTS[q.sort] };
+  // Custom field filters: staff lists in created order walk the first filter's index rows and stop
+  // after a page; a customer's (or one requester's) list walks their few tickets and probes each.
+  const fields = q.fields ?? [];
+  const walkDir = FIELD_INDEX_SORTS[q.sort];
+  const walk = fields[0] && walkDir && !scope && !q.requester_id ? fields[0] : undefined;
+  for (const filter of fields) if (filter !== walk) where.push(holdsValue(filter));
+  if (walk) where.push(fieldValueIs(walk));
+  const columns = walk
+    ? [col(ticketFieldValues.ticketCreatedAt, walkDir!, (r) => r.createdAt), col(ticketFieldValues.ticketId, walkDir!, (r) => r.id)]
+    : SORTS[q.sort];
+  return { where, columns, walk: walk !== undefined };
 }
 
-export async function listTickets(ctx: ServiceContext, q: TicketListQuery) {
+export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fields?: FieldFilter[] }) {
   const selection = await ticketSelection(ctx, q);
   if (!selection) return { data: [], next_cursor: null };
-  const { where, columns } = selection;
+  const { where, columns, walk } = selection;
   const secret = signingSecret(ctx.env);
   const cursorSort = `tickets:${q.sort}`;
   if (q.cursor) {
     const pos = await decodeCursor(secret, cursorSort, q.cursor);
     where.push(afterKey(columns, Array.isArray(pos.key) ? pos.key : [pos.key]));
   }
-  const rows = await ctx.db
-    .select({ row: tickets, requester: requesterColumns })
-    .from(tickets)
+  const select = ctx.db.select({ row: tickets, requester: requesterColumns });
+  const from = walk ? select.from(ticketFieldValues).innerJoin(tickets, eq(tickets.id, ticketFieldValues.ticketId)) : select.from(tickets);
+  const rows = await from
     .innerJoin(users, eq(users.id, tickets.requesterId))
     .where(and(...where))
     .orderBy(...columns.map((c) => (c.dir === "asc" ? asc(c.column) : desc(c.column))))
@@ -96,5 +142,6 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery) {
   const { items, next_cursor } = await keysetPage(rows, q.limit, (last) =>
     encodeCursor(secret, cursorSort, { key: columns.map((c) => c.key(last.row)), id: last.row.id }),
   );
-  return { data: items.map((r) => toTicket(r.row, r.requester, ctx.now)), next_cursor };
+  const view = await ticketView(ctx, items.map((r) => r.row));
+  return { data: items.map((r) => toTicket(r.row, r.requester, ctx.now, view)), next_cursor };
 }
