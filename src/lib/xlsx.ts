@@ -174,16 +174,29 @@ export function rowXml(index: number, cells: readonly Cell[], types: readonly Co
 
 // ---------------------------------------------------------------- the pieces
 
-/** Raw DEFLATE of `xml` by a fresh compressor: byte-aligned and open (sync flush), or the stream's last piece. */
+/**
+ * Raw DEFLATE of `xml` by a fresh compressor: byte-aligned and open (a sync flush: an empty stored
+ * block), or the stream's last piece. fflate 0.8.3's own `flush(true)` writes that block at a wrong
+ * offset when the output ends inside a byte (it passes its packed state as the bit position), which
+ * leaves a stream inflaters reject; so the data is flushed without it and the block is written
+ * here from the compressor's pending bits (`s.r`: bit count in the low 3 bits, the partial byte
+ * above). test/lib/export-formats.test.ts inflates the result with fflate and SheetJS.
+ */
 function deflatePiece(xml: Uint8Array, last: boolean): Uint8Array {
   const out = new Bytes();
   const d = new Deflate({ level: 6 });
-  // fflate hands out views of a buffer it reuses (a flush rewrites the last byte of the chunk before): copy.
+  // fflate hands out views of a buffer it reuses: copy.
   d.ondata = (chunk) => void out.raw(chunk.slice());
   if (last) d.push(xml, true);
   else {
     d.push(xml, false);
-    d.flush(true);
+    d.flush(false);
+    const pending = (d as unknown as { s: { r?: number } }).s.r ?? 0;
+    const bits = pending & 7;
+    const partial = bits ? pending >> 3 : 0;
+    // The block's 3 header bits (non-final, stored: all zero) after the pending bits, then padding
+    // to the byte, LEN 0 and NLEN 0xFFFF.
+    out.raw(new Uint8Array(bits + 3 > 8 ? [partial, 0, 0, 0, 0xff, 0xff] : [partial, 0, 0, 0xff, 0xff]));
   }
   return out.done();
 }
