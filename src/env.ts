@@ -43,6 +43,10 @@ export interface Bindings {
   EXPORT_PART_BYTES?: string;
   /** Rows read per query of an export (default 2,000). */
   EXPORT_CHUNK_ROWS?: string;
+  /** Queue of webhook delivery ids to send (producer: features/webhooks/webhooks.outbox.ts, consumer: webhooks.delivery.ts). */
+  WEBHOOKS: Queue<{ id: string }>;
+  /** "true" lets webhooks and channels send to http:// and loopback (localhost, 127.0.0.0/8, [::1]): local development only. */
+  WEBHOOKS_ALLOW_LOCAL?: string;
   /** The address customers write to (`support@…`); reply addresses are `<local>+<token>@<domain>`. */
   SUPPORT_ADDRESS?: string;
   /** Display name on outbound mail. */
@@ -70,6 +74,8 @@ export interface Variables {
   writeBookmark?: string;
   /** The authenticated caller; only set behind `requireAuth`. */
   actor: Actor;
+  /** The channel whose signature an inbound call carried; only set behind features/channels' signature check. */
+  channelId?: string;
 }
 
 export type AppEnv = { Bindings: Bindings; Variables: Variables };

@@ -46,7 +46,8 @@ export type Capability =
   | "audit.read"
   | "mail.release"
   | "time.log"
-  | "time.manage_any";
+  | "time.manage_any"
+  | "integrations.manage";
 
 export const isStaff = (role: Role) => role !== "customer";
 
@@ -78,6 +79,8 @@ const MATRIX: Record<Capability, readonly Role[]> = {
   // Time tracking (issue 12): staff log time; the author changes an entry, managers any entry.
   "time.log": ["agent", "manager", "admin"],
   "time.manage_any": ["manager", "admin"],
+  // Webhooks and channels hold secrets and receive every ticket's data (API.md "Roles": admin).
+  "integrations.manage": ["admin"],
 };
 
 export function can(role: Role, capability: Capability): boolean {

@@ -4,6 +4,8 @@ import { mailOutbox } from "../email/outbox";
 import { liveFanOut } from "../features/live/live.service";
 import { assignmentStamp } from "../features/teams/routing.service";
 import { reportRollups } from "../features/reports/reports.rollups";
+import { channelReplies } from "../features/channels/channels.outbound";
+import { webhookOutbox } from "../features/webhooks/webhooks.outbox";
 
 /**
  * Every consumer of ticket events, in the order they run: this list is the whole wiring. Each
@@ -18,6 +20,11 @@ export const TICKET_EVENT_CONSUMERS: readonly TicketEventConsumer<ServiceContext
   assignmentStamp,
   // Reports: the rollups move by the difference of the rows the write replaced and wrote.
   reportRollups,
+  // Channels: a staff reply on a ticket a channel thread continues goes back to that channel (a delivery row).
+  channelReplies,
+  // Webhooks: the event and its deliveries to subscribed webhooks in the change's batch; after commit every
+  // delivery of the event (channel replies too) goes to the WEBHOOKS queue.
+  webhookOutbox,
   // Live: the ticket's room (filtered per socket by role) and the agents' feed.
   liveFanOut,
 ];

@@ -8,6 +8,7 @@ import { runSlaSweep } from "./sla-sweep";
 import { requeueStaleOutbox } from "../email/outbox";
 import { resumeStalledRebuild } from "../features/reports/reports.rebuild";
 import { exportHousekeeping } from "../features/exports/exports.jobs";
+import { runWebhookHousekeeping } from "../features/webhooks/webhooks.housekeeping";
 
 /** Every time-based job; each takes a system context (no actor) whose `now` is the trigger's time. */
 export const JOBS = {
@@ -20,6 +21,8 @@ export const JOBS = {
   "report-rebuild": async (ctx: ServiceContext) => ({ job: "report-rebuild", resumed: await resumeStalledRebuild(ctx) }),
   // Export files past their 7 days, and exports whose queue message was lost (src/features/exports/exports.jobs.ts).
   exports: async (ctx: ServiceContext) => ({ job: "exports", ...(await exportHousekeeping(ctx.env, ctx.now)) }),
+  // Webhook deliveries whose queue message was lost; delivery logs past their retention.
+  webhooks: runWebhookHousekeeping,
 } satisfies Record<string, (ctx: ServiceContext) => Promise<object>>;
 export type JobName = keyof typeof JOBS;
 
@@ -28,7 +31,7 @@ export type JobName = keyof typeof JOBS;
  * without one, or a cron added to wrangler.toml before it is mapped here) runs every job.
  */
 export const SCHEDULE: Record<string, JobName[]> = {
-  "* * * * *": ["sla-sweep", "auto-close", "housekeeping", "mail-outbox", "report-rebuild", "exports"],
+  "* * * * *": ["sla-sweep", "auto-close", "housekeeping", "mail-outbox", "report-rebuild", "exports", "webhooks"],
 };
 
 export const jobsFor = (cron: string): JobName[] => SCHEDULE[cron] ?? (Object.keys(JOBS) as JobName[]);

@@ -33,6 +33,7 @@ const MATRIX: Record<Capability, Row> = {
   "mail.release": managers, // release quarantined mail (issue 9 item 7)
   "time.log": staff, // time entries (issue 12)
   "time.manage_any": managers, // another author's time entry
+  "integrations.manage": adminOnly, // webhooks and channels (manage ... webhooks)
 };
 
 const cells = (Object.keys(MATRIX) as Capability[]).flatMap((capability) =>

@@ -8,7 +8,7 @@ import { users } from "./users";
  * and their per-quarter-hour log (`time_log`) for the report rollups, both written by the one ticket
  * write together with the entry. The report rollups themselves (report_days, report_quarters,
  * report_staging, report_backlog, report_backlog_agents, report_state) are WITHOUT ROWID tables
- * that drizzle cannot declare: migration 0011_report_rollups.sql, read and written with SQL in
+ * that drizzle cannot declare: migration 0012_report_rollups.sql, read and written with SQL in
  * src/features/reports/reports.rollups.ts.
  */
 export const timeEntries = sqliteTable(

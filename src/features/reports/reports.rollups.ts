@@ -1,5 +1,5 @@
 /**
- * The report rollups in D1 (tables: migration 0011_report_rollups.sql; what they mean:
+ * The report rollups in D1 (tables: migration 0012_report_rollups.sql; what they mean:
  * src/domain/rollups.ts). Written by the `reportRollups` event consumer in the batch of every ticket
  * write, from the rows the write stored (`event.stored`): the difference of the ticket's
  * contributions, added to two levels of prefix sums, and the move of its backlog counter.
