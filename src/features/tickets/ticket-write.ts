@@ -186,7 +186,8 @@ export async function writeTicket(ctx: ServiceContext, write: TicketWrite): Prom
     }
     throw err;
   }
-  await publish(ctx, events);
+  // After commit nobody needs the stored rows (the rollups took them in the batch): they do not travel to rooms or queues.
+  await publish(ctx, events.map(({ stored: _stored, ...event }) => event as TicketEvent));
   return { ok: true, ticket };
 }
 
