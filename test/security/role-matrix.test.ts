@@ -101,6 +101,10 @@ const AGENT = new Set([
   "GET /api/v1/reports/backlog",
   "GET /api/v1/reports/sla",
   "GET /api/v1/reports/time",
+  // Exports are managers' (403 to agents), but someone else's export is 404 to everyone but its requester
+  // and admins, agents included (the slot names no export of theirs).
+  "GET /api/v1/exports/{id}",
+  "GET /api/v1/exports/{id}/download",
   // Time tracking: staff log time; changing an entry is the author's (the slot names a manager's: 403 below).
   "POST /api/v1/tickets/{id}/time-entries",
   "GET /api/v1/tickets/{id}/time-entries",
@@ -116,6 +120,9 @@ const MANAGER = new Set([
   "PUT /api/v1/users/{id}/capacity",
   // A released mail acts as its sender without proof: managers decide (issue 9 item 7).
   "POST /api/v1/mail/quarantine/{id}/release",
+  // Exports (issue 12).
+  "POST /api/v1/exports",
+  "GET /api/v1/exports",
   // Satisfaction answers and anyone's time entries (issue 12).
   "GET /api/v1/satisfaction-ratings",
   "PATCH /api/v1/time-entries/{id}",

@@ -234,6 +234,7 @@ export function sampleBodies(w: World): Record<string, unknown> {
     "PUT /api/v1/users/{id}/availability": { availability: "offline" },
     "PUT /api/v1/users/{id}/capacity": { max_open_tickets: 0 },
     "POST /api/v1/tickets/{id}/satisfaction": { score: 5 },
+    "POST /api/v1/exports": { kind: "tickets", format: "csv" },
     "POST /api/v1/tickets/{id}/time-entries": { minutes: 5 },
     "PATCH /api/v1/time-entries/{id}": { minutes: 5 },
     "POST /api/v1/webhooks": { url: "https://hooks.example.com/sweep", events: ["ticket.created"], active: false },
