@@ -7,6 +7,8 @@ import type { JobMessage } from "./jobs/job-messages";
 export interface Bindings {
   /** D1: the source of truth. */
   DB: D1Database;
+  /** The built web app (dist/web, wrangler.toml [assets]): page shells, help-centre styles and script, /docs. */
+  ASSETS: Fetcher;
   /** One Durable Object per ticket (named by ticket id): live sockets, fan-out, serialised PATCHes. */
   TICKET_ROOM: DurableObjectNamespace<TicketRoomRpc & Rpc.DurableObjectBranded>;
   /** The deployment's one agents' feed: staff presence and queue events. */
