@@ -74,8 +74,11 @@ export const DEMO_TICKETS = [
     steps: [
       ["assign", "manager", "agent1"],
       ["note", "agent1", "Payment provider shows a duplicate capture 3 seconds apart. Refund issued, ref RF-9921."],
+      ["time", "agent1", { minutes: 15, note: "Refund with the payment provider" }],
       ["reply", "agent1", "Sorry about that! The duplicate charge has been refunded; it shows on your statement within 5 business days."],
       ["status", "agent1", "resolved"],
+      // The requester answers the satisfaction survey (the resolution mail's link does the same).
+      ["rate", "customer1", { score: 5, comment: "Quick refund, thank you!" }],
     ],
   },
   {
@@ -85,6 +88,7 @@ export const DEMO_TICKETS = [
     steps: [
       ["assign", "agent2", "agent2"],
       ["reply", "agent2", "Which authenticator app do you use, and is your phone's clock set automatically?"],
+      ["time", "agent2", { minutes: 10 }],
       ["status", "agent2", "pending"],
     ],
   },
@@ -96,6 +100,7 @@ export const DEMO_TICKETS = [
     steps: [
       ["assign", "agent1", "agent1"],
       ["note", "agent1", "Reproduced with a 90-day range. Filed ENG-412 with the query plan attached."],
+      ["time", "agent1", { minutes: 40, billable: false, note: "Reproducing the timeout" }],
       ["status", "agent1", "in_progress"],
       ["reply", "agent1", "We could reproduce this and engineering is on it. Until then, exporting month by month works."],
     ],
@@ -127,7 +132,9 @@ export const DEMO_TICKETS = [
       ["assign", "agent1", "agent1"],
       ["reply", "agent1", "A replacement is on its way (tracking 1Z999AA10123456784). No need to send the damaged one back."],
       ["reply", "customer1", "Replacement arrived today, thanks!"],
+      ["time", "agent1", { minutes: 20, note: "Replacement order with the warehouse" }],
       ["status", "agent1", "resolved"],
+      ["rate", "customer1", { score: 4 }],
       // A customer may close a resolved ticket of their own.
       ["status", "customer1", "closed"],
     ],
@@ -619,7 +626,7 @@ export async function seedTicket(client, spec, sessions) {
   );
   const path = `/api/v1/tickets/${encodeURIComponent(ticket.id)}`;
   let status = ticket.status;
-  const done = { comments: 0, notes: 0, assignments: 0, changes: 0 };
+  const done = { comments: 0, notes: 0, assignments: 0, changes: 0, time_entries: 0, ratings: 0 };
   if (Object.keys(staffFields).length) {
     ticket = await client.patch(path, { custom_fields: staffFields }, as("agent1"));
     done.changes++;
@@ -643,6 +650,14 @@ export async function seedTicket(client, spec, sessions) {
         ticket = await client.patch(path, { status: arg }, as(who));
         status = ticket.status;
         done.changes++;
+        break;
+      case "time":
+        await client.post(`${path}/time-entries`, arg, as(who));
+        done.time_entries++;
+        break;
+      case "rate":
+        await client.post(`${path}/satisfaction`, arg, as(who));
+        done.ratings++;
         break;
       case "patch":
         ticket = await client.patch(path, arg, as(who));
@@ -688,7 +703,7 @@ export async function seedDemo(baseUrl, { admin = { email: DEMO_ADMIN.email, pas
 
   await ensureDemoSettings(client, sessions.admin.token, { log });
   const byStatus = {};
-  const totals = { comments: 0, notes: 0, assignments: 0, changes: 0 };
+  const totals = { comments: 0, notes: 0, assignments: 0, changes: 0, time_entries: 0, ratings: 0 };
   let tickets = 0;
   let failed = 0;
   let failedInARow = 0;
@@ -720,7 +735,7 @@ export async function seedDemo(baseUrl, { admin = { email: DEMO_ADMIN.email, pas
   const statusText = Object.entries(byStatus).map(([s, n]) => `${n} ${s}`).join(", ");
   log(
     `  ${tickets} tickets (${statusText}), ${totals.comments} public comments, ${totals.notes} internal notes, ` +
-      `${totals.assignments} assignments, ${totals.changes} updates`,
+      `${totals.assignments} assignments, ${totals.changes} updates, ${totals.time_entries} time entries, ${totals.ratings} satisfaction answers`,
   );
   if (failed) log(`  ! ${failed} of ${DEMO_TICKETS.length} demo tickets failed (see above)`);
   // After the tickets: the demo's own rules would otherwise rewrite the tickets it plays step by step.

@@ -26,6 +26,10 @@ import { rulesRouter } from "./features/rules/rules.index";
 import { kbRouter } from "./features/kb/kb.index";
 import { savedSearchesRouter } from "./features/saved-searches/saved-searches.index";
 import { searchRouter } from "./features/search/search.index";
+import { reportsRouter } from "./features/reports/reports.index";
+import { satisfactionRouter, surveyPageRouter } from "./features/satisfaction/satisfaction.index";
+import { timeRouter } from "./features/time/time.index";
+import { exportsRouter } from "./features/exports/exports.index";
 import { slaRouter } from "./features/sla/sla.index";
 import { teamsRouter } from "./features/teams/teams.index";
 import { ticketsRouter } from "./features/tickets/tickets.index";
@@ -101,6 +105,7 @@ export function createApp() {
   app.use(`${API}/*`, dbSession, except(isUpload, limitBody), requireJson(isUploadPath));
 
   app.route("/", healthRouter);
+  app.route("/", surveyPageRouter);
   app.route("/", widgetRouter);
   const api = createRouter()
     .route("/", authRouter)
@@ -118,6 +123,10 @@ export function createApp() {
     .route("/", mailRouter)
     .route("/", slaRouter)
     .route("/", teamsRouter)
+    .route("/", reportsRouter)
+    .route("/", satisfactionRouter)
+    .route("/", timeRouter)
+    .route("/", exportsRouter)
     .route("/", rulesRouter)
     .route("/", macrosRouter)
     .route("/", notificationsRouter)

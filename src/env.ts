@@ -1,6 +1,7 @@
 import type { Database } from "./db/client";
 import type { Actor } from "./domain/permissions";
 import type { AgentsFeedRpc, TicketRoomRpc, UserSessionsRpc } from "./ticket-room/protocol";
+import type { JobMessage } from "./jobs/job-messages";
 
 /** Bindings of the Worker (wrangler.toml, secrets in .dev.vars / `wrangler secret put`). */
 export interface Bindings {
@@ -34,10 +35,16 @@ export interface Bindings {
   MAILER: SendEmail;
   /** Queue of import steps (producer and consumer: src/features/imports/imports.runner.ts). */
   IMPORTS: Queue<{ id: string; step: number }>;
-  /** Queue of export jobs to build (producer and consumer: src/features/privacy/privacy.export.ts). */
-  EXPORTS: Queue<{ id: string }>;
   /** Queue of outbox row ids to deliver (producer and consumer: src/email/outbox.ts, outbound.ts). */
   OUTBOX: Queue<{ id: string }>;
+  /** Queue of background jobs done in chunks (src/jobs/job-queue.ts): exports of every kind, report rollup rebuilds. */
+  JOBS: Queue<JobMessage>;
+  /** R2: export files (`exports/<job id>/…`), deleted after EXPORT_TTL_DAYS by the cron. */
+  EXPORTS: R2Bucket;
+  /** Bytes per part of an export's multipart upload (default and minimum 5 MiB, R2's minimum; tests set less). */
+  EXPORT_PART_BYTES?: string;
+  /** Rows read per query of an export (default 2,000). */
+  EXPORT_CHUNK_ROWS?: string;
   /** Queue of webhook delivery ids to send (producer: features/webhooks/webhooks.outbox.ts, consumer: webhooks.delivery.ts). */
   WEBHOOKS: Queue<{ id: string }>;
   /** "true" lets webhooks and channels send to http:// and loopback (localhost, 127.0.0.0/8, [::1]): local development only. */
@@ -46,7 +53,7 @@ export interface Bindings {
   SUPPORT_ADDRESS?: string;
   /** Display name on outbound mail. */
   SUPPORT_NAME?: string;
-  /** Origin of the helpdesk's pages (`https://help.example.com`): where the links of account mail and `{{ticket.url}}` lead. Never taken from a request's Host. */
+  /** Origin of the helpdesk's pages (`https://help.example.com`): where the links of mail lead (account mail, `{{ticket.url}}`, satisfaction survey). Never taken from a request's Host. */
   PUBLIC_URL?: string;
   /** "false" relaxes sender authentication (DKIM verified in the Worker) for local demos only. */
   EMAIL_AUTH_REQUIRED?: string;

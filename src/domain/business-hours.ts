@@ -467,3 +467,28 @@ export function nextOpening(calendar: BusinessCalendar, iso: string): string {
   for (const [ws] of windows(c, t)) return toIso(Math.max(ws, t));
   throw new Error("unreachable: the window walk is endless or throws");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Local days (reports: a period's days in a time zone)
+
+/** Whether `timeZone` is an IANA time zone this runtime knows. */
+export function isTimeZone(timeZone: string): boolean {
+  return formatterFor(timeZone) !== null;
+}
+
+/**
+ * The instant a local day starts in `timeZone` (`dayNumber`: days since 1970-01-01 of the local
+ * date). Where midnight does not exist (a DST jump at 00:00) the day starts when the clock jumps.
+ */
+export function startOfLocalDay(timeZone: string, dayNumber: number): number {
+  const fmt = formatterFor(timeZone);
+  if (!fmt) throw new BusinessCalendarError({ code: "invalid_time_zone", path: "time_zone", message: `unknown time zone ${timeZone}` });
+  return wallToInstant(fmt, dayNumber * DAY_MS);
+}
+
+/** The local date (days since 1970-01-01) of instant `t` in `timeZone`. */
+export function localDayOf(timeZone: string, t: number): number {
+  const fmt = formatterFor(timeZone);
+  if (!fmt) throw new BusinessCalendarError({ code: "invalid_time_zone", path: "time_zone", message: `unknown time zone ${timeZone}` });
+  return localDay(fmt, t);
+}

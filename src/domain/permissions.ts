@@ -46,6 +46,8 @@ export type Capability =
   | "reports.own"
   | "audit.read"
   | "mail.release"
+  | "time.log"
+  | "time.manage_any"
   | "rules.read"
   | "rules.manage"
   | "macros.use"
@@ -81,6 +83,9 @@ const MATRIX: Record<Capability, readonly Role[]> = {
   "audit.read": ["admin"],
   // A released mail acts as its sender without proof: a manager's decision, never an agent's (issue 9).
   "mail.release": ["manager", "admin"],
+  // Time tracking (issue 12): staff log time; the author changes an entry, managers any entry.
+  "time.log": ["agent", "manager", "admin"],
+  "time.manage_any": ["manager", "admin"],
   // Rules act on every ticket as the system: admins write them, managers may read them (API.md "Automation").
   "rules.read": ["manager", "admin"],
   "rules.manage": ["admin"],
@@ -134,4 +139,17 @@ export function customerMayChangeStatus(from: TicketStatus, to: TicketStatus): b
 export function mayAssign(actor: Pick<Actor, "id" | "role">, assigneeId: string | null): boolean {
   if (can(actor.role, "ticket.assign_any")) return true;
   return can(actor.role, "ticket.assign_self") && assigneeId === actor.id;
+}
+
+/**
+ * Whose figures a caller sees in reports (API.md "Reports"): managers and admins everyone's, an
+ * agent only their own (other agents' rows are absent, team-wide figures are theirs alone), a
+ * customer none (403). The one place reports ask.
+ */
+export type ReportScope = { kind: "all" } | { kind: "agent"; agentId: string };
+
+export function reportScope(actor: Pick<Actor, "id" | "role">): ReportScope | null {
+  if (can(actor.role, "reports.all")) return { kind: "all" };
+  if (can(actor.role, "reports.own")) return { kind: "agent", agentId: actor.id };
+  return null;
 }

@@ -33,13 +33,17 @@ export function renderText(template: string, vars: Record<string, string>): stri
   return template.replace(PLACEHOLDER, (_, name: string) => valueOf(vars, name));
 }
 
-/** The same template as an HTML document: the template's own text and every value escaped, line breaks kept. */
-export function renderHtml(template: string, vars: Record<string, string>): string {
+/**
+ * The same template as an HTML document: the template's own text and every value escaped, line breaks kept.
+ * Values of the `links` names (links we made, e.g. the satisfaction survey's) become clickable when they are http(s) URLs.
+ */
+export function renderHtml(template: string, vars: Record<string, string>, links: ReadonlySet<string> = new Set()): string {
   let out = "";
   let last = 0;
   for (const m of template.matchAll(PLACEHOLDER)) {
     out += escapeHtml(template.slice(last, m.index));
-    out += escapeHtml(valueOf(vars, m[1]!));
+    const value = valueOf(vars, m[1]!);
+    out += links.has(m[1]!) && /^https?:\/\//.test(value) ? `<a href="${escapeHtml(value)}">${escapeHtml(value)}</a>` : escapeHtml(value);
     last = m.index + m[0].length;
   }
   out += escapeHtml(template.slice(last));

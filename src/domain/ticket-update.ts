@@ -46,11 +46,21 @@ export interface TicketState {
   /** The policy's targets the ticket runs on, and its calendar version (null = 24/7). */
   slaTargets?: SlaTargets | null;
   slaCalendarId?: string | null;
+  /** When the current assignee got the ticket (reports). */
+  assignedAt?: string | null;
+  /** When the ticket was reopened, oldest first (reports). */
+  reopens?: string[];
   /** A custom status of the status category (domain/custom-statuses.ts); null = the category's own. */
   customStatus?: string | null;
   /** Custom field values by key (domain/custom-fields.ts). */
   customFields?: FieldValues;
 }
+
+/**
+ * Reopenings a ticket keeps (reports count each): only staff resolve, so a ticket never gets near
+ * it by honest use; the bound keeps a row small whatever happens.
+ */
+export const MAX_REOPENS_KEPT = 100;
 
 /** What a user may set on a ticket (PATCH). */
 export const EDITABLE_FIELDS = ["subject", "description", "priority", "category", "tags", "assigneeId", "teamId", "status", "customStatus"] as const;
@@ -134,6 +144,7 @@ export function applyEdit(input: UpdateInput): UpdateResult {
     (next as unknown as Record<string, unknown>)[field] = edit[field];
     changes[field] = [current[field], edit[field]];
   }
+  if (fields.includes("assigneeId")) next.assignedAt = edit.assigneeId ? nowIso : null;
 
   let fieldChanges: Record<string, [FieldValue | null, FieldValue | null]> = {};
   if (edit.customFields && Object.keys(edit.customFields).length) {
@@ -198,7 +209,10 @@ export function applyEdit(input: UpdateInput): UpdateResult {
 /** Stamps of the workflow; the SLA clock's share of a status change is slaOnStatus. */
 function applyStatusEffects(current: TicketState, next: TicketState, to: TicketStatus, now: string) {
   if (to === "closed") next.closedAt = now;
-  if (to === "open" && (current.status === "resolved" || current.status === "closed")) next.closedAt = null;
+  if (to === "open" && (current.status === "resolved" || current.status === "closed")) {
+    next.closedAt = null;
+    next.reopens = [...(current.reopens ?? []), now].slice(-MAX_REOPENS_KEPT);
+  }
 }
 
 /** The SLA columns of a ticket state (a state from before the engine reads as "nothing yet"). */

@@ -20,7 +20,8 @@ import { buildMime, MAX_REFERENCES_SENT } from "./mime";
 import { outboundMessageId, replyAddress } from "./reply-token";
 import { mailSettings, type MailSettings } from "./settings";
 import { flattenVars, renderHtml, renderText } from "../domain/templates";
-import { DEFAULT_TEMPLATES, type Template } from "./templates";
+import { DEFAULT_TEMPLATES, LINK_VARIABLES, type Template } from "./templates";
+import { surveyLinks } from "../features/satisfaction/satisfaction.service";
 
 /** The queue this module consumes (wrangler.toml). */
 export const OUTBOX_QUEUE = "edgedesk-outbox";
@@ -62,12 +63,15 @@ async function threadOf(db: Database, ticketId: string, upTo: string) {
 async function render(db: Database, settings: MailSettings, kind: OutboundKind, data: Record<string, unknown>) {
   const template = await templateFor(db, kind);
   const vars = flattenVars({ ...data, support: { name: settings.fromName } });
-  return { vars, subject: renderText(template.subject, vars), text: renderText(template.body, vars), html: renderHtml(template.body, vars) };
+  return { vars, subject: renderText(template.subject, vars), text: renderText(template.body, vars), html: renderHtml(template.body, vars, LINK_VARIABLES) };
 }
 
 /** A ticket's mail: threaded into the ticket's conversation, replies go to its signed reply address. */
 async function composeTicketMail(env: Bindings, db: Database, settings: MailSettings, row: OutboundRow & { ticketId: string }, now: Date) {
-  const { vars, subject: rendered, text, html } = await render(db, settings, row.kind, row.data);
+  // The resolution mail carries the satisfaction survey's links, signed now for this ticket (features/satisfaction).
+  const resolvedAt = (row.data.ticket as { resolved_at?: unknown } | undefined)?.resolved_at;
+  const survey = row.kind === "ticket_resolved" && typeof resolvedAt === "string" ? await surveyLinks(env, row.ticketId, resolvedAt) : undefined;
+  const { vars, subject: rendered, text, html } = await render(db, settings, row.kind, survey ? { ...row.data, survey } : row.data);
   const number = vars["ticket.number"] ?? "";
   // The tag is how a reply from a client that drops threading headers still finds its ticket.
   const subject = number && !rendered.includes(`[${number}]`) ? `[${number}] ${rendered}` : rendered;

@@ -73,7 +73,8 @@ export function plannedMail(event: TicketEvent, settings: MailSettings): Planned
   } else if (event.type === "ticket.updated" && !event.internal) {
     const status = event.changes.status as [string, string] | undefined;
     if (status?.[1] !== "resolved") return null;
-    planned = { ...base, id: `resolved-${ticket.id}-v${event.version}`, commentId: null, kind: "ticket_resolved", automatic: true, data: vars };
+    // resolved_at: the survey's links (made when the mail is composed) expire 14 days after it.
+    planned = { ...base, id: `resolved-${ticket.id}-v${event.version}`, commentId: null, kind: "ticket_resolved", automatic: true, data: { ...vars, ticket: { ...vars.ticket, resolved_at: ticket.resolved_at } } };
   }
   if (!planned || isMachineAddress(planned.toAddress, settings)) return null;
   return planned;

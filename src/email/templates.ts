@@ -19,11 +19,14 @@ export const MAX_TEMPLATE_SUBJECT_CHARS = 200;
 const COMMON = ["ticket.number", "ticket.subject", "ticket.status", "requester.name", "support.name"] as const;
 const ACCOUNT = ["user.name", "link", "link.expires_hours", "support.name"] as const;
 
+/** The satisfaction survey's links (features/satisfaction): the question, and one per score. */
+const SURVEY = ["survey.link", "survey.one", "survey.two", "survey.three", "survey.four", "survey.five"] as const;
+
 /** The placeholders each kind may use. */
 export const TEMPLATE_VARIABLES: Record<OutboundKind, readonly string[]> = {
   ticket_created: COMMON,
   reply: [...COMMON, "comment.body", "agent.name"],
-  ticket_resolved: COMMON,
+  ticket_resolved: [...COMMON, ...SURVEY],
   // A rule's or macro's send_email action: its subject and body, filled for the ticket when it ran.
   action: [...COMMON, "mail.subject", "mail.body"],
   // A notification sent by mail (the user's preference): its title and text.
@@ -38,6 +41,9 @@ export const REQUIRED_VARIABLES: Partial<Record<OutboundKind, readonly string[]>
   verify_email: ["link"],
   password_reset: ["link"],
 };
+
+/** Placeholders whose values are links we made: the HTML part makes them clickable (one click answers the survey). */
+export const LINK_VARIABLES: ReadonlySet<string> = new Set(SURVEY);
 
 export const DEFAULT_TEMPLATES: Record<OutboundKind, Template> = {
   ticket_created: {
@@ -76,6 +82,13 @@ export const DEFAULT_TEMPLATES: Record<OutboundKind, Template> = {
       "",
       "we have marked ticket {{ticket.number}} as resolved. If something is still wrong,",
       "reply to this mail and the ticket opens again.",
+      "",
+      "How did we do? One click answers (5 is best):",
+      "5 - excellent: {{survey.five}}",
+      "4 - good: {{survey.four}}",
+      "3 - okay: {{survey.three}}",
+      "2 - poor: {{survey.two}}",
+      "1 - very poor: {{survey.one}}",
       "",
       "{{support.name}}",
     ].join("\n"),

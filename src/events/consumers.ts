@@ -5,6 +5,7 @@ import { liveFanOut } from "../features/live/live.service";
 import { notificationsConsumer } from "../features/notifications/notifications.service";
 import { ruleTriggers } from "../features/rules/triggers";
 import { assignmentStamp } from "../features/teams/routing.service";
+import { reportRollups } from "../features/reports/reports.rollups";
 import { channelReplies } from "../features/channels/channels.outbound";
 import { webhookOutbox } from "../features/webhooks/webhooks.outbox";
 
@@ -19,6 +20,8 @@ export const TICKET_EVENT_CONSUMERS: readonly TicketEventConsumer<ServiceContext
   mailOutbox,
   // Routing: an assignment stamps the assignee's last assignment (round-robin, idle tie-break).
   assignmentStamp,
+  // Reports: the rollups move by the difference of the rows the write replaced and wrote.
+  reportRollups,
   // Notifications: rows and unread counters in the change's batch; pushed to their recipients' feed sockets after commit.
   notificationsConsumer,
   // Channels: a staff reply on a ticket a channel thread continues goes back to that channel (a delivery row).

@@ -3,7 +3,8 @@ import type { Actor } from "../domain/permissions";
 import type { RuleRef } from "../domain/rules";
 import type { SlaTarget } from "../domain/sla";
 import type { Comment } from "../features/comments/comments.serialize";
-import type { Ticket } from "../features/tickets/tickets.serialize";
+import type { TimeEntry } from "../features/time/time.serialize";
+import type { Ticket, TicketRow } from "../features/tickets/tickets.serialize";
 
 /**
  * What happened to a ticket, as every consumer sees it. The one ticket write
@@ -13,6 +14,15 @@ import type { Ticket } from "../features/tickets/tickets.serialize";
 
 /** `{id, name, role}` of who caused an event; null for the system (cron, rules). */
 export type EventActor = Pick<Actor, "id" | "name" | "role"> | null;
+
+/**
+ * The stored ticket on both sides of a write: null before a create, and a deleted row after a
+ * delete. Consumers that keep state derived from the rows (the report rollups) add the difference.
+ */
+export interface StoredTicket {
+  before: TicketRow | null;
+  after: TicketRow;
+}
 
 export type TicketEvent = (
   | { type: "ticket.created"; ticket: Ticket; actor: EventActor }
@@ -25,7 +35,11 @@ export type TicketEvent = (
   | { type: "sla.breached"; ticket: Ticket; target: SlaTarget; actor: null }
   /** A running SLA target used 80 % of its time (emitted by the SLA sweep, once per target and cycle). */
   | { type: "sla.at_risk"; ticket: Ticket; target: SlaTarget; actor: null }
-  ) & {
+  /** The requester answered the satisfaction survey (or replaced their answer). */
+  | { type: "satisfaction.rated"; ticket: Ticket; satisfaction: Satisfaction; previous: Satisfaction | null; actor: EventActor }
+  /** Time logged on the ticket, changed or removed: staff-only information, like an internal note. */
+  | { type: "time_entry.created" | "time_entry.updated" | "time_entry.deleted"; ticket: Ticket; entry: TimeEntry; actor: EventActor; internal: true }
+) & {
   /** Caused by a rule (API.md: events caused by a rule carry `rule: {id, name}`; the actor is null). */
   rule?: RuleRef;
   /**
@@ -37,6 +51,13 @@ export type TicketEvent = (
   customer_fields?: readonly string[];
 };
 
+/** A ticket's satisfaction answer (API.md: the ticket carries it). */
+export interface Satisfaction {
+  score: number;
+  comment: string | null;
+  rated_at: string;
+}
+
 export type TicketEventType = TicketEvent["type"];
 
 /**
@@ -44,7 +65,7 @@ export type TicketEventType = TicketEvent["type"];
  * above without listing it here fails the type check below, so a new event reaches webhooks with
  * no other wiring.
  */
-export const TICKET_EVENT_TYPES = ["ticket.created", "ticket.updated", "ticket.assigned", "comment.created", "ticket.deleted", "sla.breached", "sla.at_risk"] as const satisfies readonly TicketEventType[];
+export const TICKET_EVENT_TYPES = ["ticket.created", "ticket.updated", "ticket.assigned", "comment.created", "ticket.deleted", "sla.breached", "sla.at_risk", "satisfaction.rated", "time_entry.created", "time_entry.updated", "time_entry.deleted"] as const satisfies readonly TicketEventType[];
 type Unlisted = Exclude<TicketEventType, (typeof TICKET_EVENT_TYPES)[number]>;
 const everyTypeListed: [Unlisted] extends [never] ? true : { missing: Unlisted } = true;
 void everyTypeListed;
@@ -60,6 +81,12 @@ export interface TicketEventConsumer<Ctx> {
   /** For logs: which consumer failed. */
   name: string;
   inBatch?: (ctx: Ctx, event: TicketEvent) => BatchItem[];
+  /**
+   * Once per write that stores the ticket row, with the row before and after (events or none: an
+   * import has none), in the change's own batch: state derived from the rows (the report rollups)
+   * moves by the difference, exactly once per write.
+   */
+  onStored?: (ctx: Ctx, stored: StoredTicket) => BatchItem[];
   afterCommit?: (ctx: Ctx, event: TicketEvent) => Promise<void>;
   /** After commit, once per write with all its events: work that judges one change as a whole (triggers). */
   afterWrite?: (ctx: Ctx, events: TicketEvent[]) => Promise<void>;

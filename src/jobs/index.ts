@@ -7,6 +7,8 @@ import { runAutomations } from "./automations";
 import { runHousekeeping } from "./housekeeping";
 import { runSlaSweep } from "./sla-sweep";
 import { requeueStaleOutbox } from "../email/outbox";
+import { resumeStalledRebuild } from "../features/reports/reports.rebuild";
+import { exportHousekeeping } from "../features/exports/exports.jobs";
 import { runWebhookHousekeeping } from "../features/webhooks/webhooks.housekeeping";
 
 /** Every time-based job; each takes a system context (no actor) whose `now` is the trigger's time. */
@@ -17,6 +19,10 @@ export const JOBS = {
   housekeeping: runHousekeeping,
   // Outbox rows whose queue message was lost after commit (src/email/outbox.ts).
   "mail-outbox": async (ctx: ServiceContext) => ({ job: "mail-outbox", requeued: await requeueStaleOutbox(ctx.env, ctx.now) }),
+  // A report rollup rebuild whose queue message was lost (src/features/reports/reports.rebuild.ts).
+  "report-rebuild": async (ctx: ServiceContext) => ({ job: "report-rebuild", resumed: await resumeStalledRebuild(ctx) }),
+  // Export files past their 7 days, and exports whose queue message was lost (src/features/exports/exports.jobs.ts).
+  exports: async (ctx: ServiceContext) => ({ job: "exports", ...(await exportHousekeeping(ctx.env, ctx.now)) }),
   // Webhook deliveries whose queue message was lost; delivery logs past their retention.
   webhooks: runWebhookHousekeeping,
 } satisfies Record<string, (ctx: ServiceContext) => Promise<object>>;
@@ -27,7 +33,7 @@ export type JobName = keyof typeof JOBS;
  * without one, or a cron added to wrangler.toml before it is mapped here) runs every job.
  */
 export const SCHEDULE: Record<string, JobName[]> = {
-  "* * * * *": ["sla-sweep", "auto-close", "automations", "housekeeping", "mail-outbox", "webhooks"],
+  "* * * * *": ["sla-sweep", "auto-close", "automations", "housekeeping", "mail-outbox", "report-rebuild", "exports", "webhooks"],
 };
 
 export const jobsFor = (cron: string): JobName[] => SCHEDULE[cron] ?? (Object.keys(JOBS) as JobName[]);

@@ -13,6 +13,8 @@ export const ERROR_CODES = [
   "INVALID_TRANSITION",
   "RATE_LIMITED",
   "INTERNAL_ERROR",
+  /** Temporarily unable (report rollups being rebuilt); `Retry-After` says when to come back. */
+  "SERVICE_UNAVAILABLE",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -40,6 +42,8 @@ export function statusOf(code: ErrorCode): ContentfulStatusCode {
       return 429;
     case "INTERNAL_ERROR":
       return 500;
+    case "SERVICE_UNAVAILABLE":
+      return 503;
   }
 }
 
@@ -55,6 +59,7 @@ const TITLES: Record<ErrorCode, string> = {
   INVALID_TRANSITION: "Invalid transition",
   RATE_LIMITED: "Too many requests",
   INTERNAL_ERROR: "Internal error",
+  SERVICE_UNAVAILABLE: "Service unavailable",
 };
 
 export interface ProblemOptions {

@@ -100,7 +100,14 @@ export function roomMessage(event: TicketEvent, audience: Audience): ServerMessa
     case "comment.created":
       if (event.comment.internal && !staff) return null;
       return { type: "comment.created", comment: event.comment };
-    // A room opens on an existing ticket; queue events belong to the agents' feed.
+    // The answer shows on the ticket for staff and the requester alike (API.md "Satisfaction").
+    case "satisfaction.rated":
+      return { type: "ticket.updated", ticket: event.ticket, changes: { satisfaction: [event.previous, event.satisfaction] }, version: event.ticket.version, actor: event.actor };
+    // A room opens on an existing ticket; queue events belong to the agents' feed; logged time is not
+    // part of the live protocol.
+    case "time_entry.created":
+    case "time_entry.updated":
+    case "time_entry.deleted":
     case "ticket.created":
     case "sla.breached":
     case "sla.at_risk":
@@ -127,6 +134,10 @@ export function feedMessages(event: TicketEvent): ServerMessage[] {
     }
     case "ticket.updated":
     case "ticket.deleted":
+    case "satisfaction.rated":
+    case "time_entry.created":
+    case "time_entry.updated":
+    case "time_entry.deleted":
       return [];
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { TICKET_CHANNELS, TICKET_STATUSES, type TicketStatus } from "../../src/domain/vocabulary";
-import { can, canSeeTicket, customerMayChangeStatus, isStaff, mayAssign, mayOpenOnChannel, ROLES, type Capability, type Role } from "../../src/domain/permissions";
+import { can, canSeeTicket, customerMayChangeStatus, isStaff, mayAssign, mayOpenOnChannel, reportScope, ROLES, type Capability, type Role } from "../../src/domain/permissions";
 
 type Row = Record<Role, boolean>;
 const yes: Row = { customer: true, agent: true, manager: true, admin: true };
@@ -32,6 +32,8 @@ const MATRIX: Record<Capability, Row> = {
   "reports.own": staff, // agents: own stats
   "audit.read": adminOnly,
   "mail.release": managers, // release quarantined mail (issue 9 item 7)
+  "time.log": staff, // time entries (issue 12)
+  "time.manage_any": managers, // another author's time entry
   "rules.read": managers, // rules: admins manage, managers may read (API.md "Automation")
   "rules.manage": adminOnly,
   "macros.use": staff, // shared macros and one's own personal ones
@@ -132,5 +134,16 @@ describe("mayAssign", () => {
     ["customer to an agent", { id: "c", role: "customer" as Role }, "agent-1", false],
   ] as const)("%s → %s", (_label, actor, assignee, expected) => {
     expect(mayAssign(actor, assignee)).toBe(expected);
+  });
+});
+
+describe("report scope (API.md Reports: managers all, agents their own figures, customers none)", () => {
+  it.each([
+    ["customer", null],
+    ["agent", { kind: "agent", agentId: "u1" }],
+    ["manager", { kind: "all" }],
+    ["admin", { kind: "all" }],
+  ] as const)("%s → %j", (role, scope) => {
+    expect(reportScope({ id: "u1", role })).toEqual(scope);
   });
 });

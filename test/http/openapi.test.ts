@@ -32,12 +32,12 @@ describe("GET /openapi.json", () => {
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
   });
 
-  it("lists every API route the app serves (the web app's pages are not API: src/features/help-centre, web)", async () => {
+  it("lists every API route the app serves (the web app's pages are not API: src/features/help-centre, web; the survey page of a mail link is documented)", async () => {
     const doc = await document();
     const served = new Set(
       createApp()
-        // The chat widget's files are contracts too: a website embeds them (src/features/chat).
-        .routes.filter((r) => r.method !== "ALL" && (r.path.startsWith("/api/") || r.path === "/health" || r.path.startsWith("/widget.")))
+        // The chat widget's files and the survey page a mail links to are contracts too (src/features/chat, satisfaction).
+        .routes.filter((r) => r.method !== "ALL" && (r.path.startsWith("/api/") || r.path === "/health" || r.path.startsWith("/widget.") || r.path.startsWith("/csat/")))
         .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, "{$1}")}`),
     );
     const documented = new Set(
@@ -90,8 +90,9 @@ describe("GET /openapi.json", () => {
         expect(statuses.some((s) => /^[123]\d\d$/.test(s)), `${where} has no success response`).toBe(true);
         for (const [status, response] of Object.entries(op.responses as Record<string, any>)) {
           expect(response.description, `${where} ${status}`).toEqual(expect.any(String));
+          // The API answers errors as problem+json; a page a person opens (a survey link) answers with a page.
           if (/^[45]/.test(status) && response.content) {
-            expect(Object.keys(response.content), `${where} ${status}`).toEqual(["application/problem+json"]);
+            expect(Object.keys(response.content), `${where} ${status}`).toEqual([path.startsWith("/api/") ? "application/problem+json" : "text/html"]);
           }
           if (/^2/.test(status) && status !== "204" && response.content) {
             for (const media of Object.values(response.content as Record<string, any>)) expect(media.schema, `${where} ${status}`).toBeDefined();

@@ -60,6 +60,9 @@ const CUSTOMER = new Set([
   "GET /api/v1/saved-searches/{id}",
   "PATCH /api/v1/saved-searches/{id}",
   "DELETE /api/v1/saved-searches/{id}",
+  // The requester answers the satisfaction survey (issue 12); the sample ticket is not resolved: 422.
+  "POST /api/v1/tickets/{id}/satisfaction",
+  "GET /api/v1/tickets/{id}/satisfaction",
   // Everyone's own notifications (the preference body names a staff type: refused for a customer).
   "GET /api/v1/notifications",
   "GET /api/v1/notifications/unread-count",
@@ -104,6 +107,15 @@ const AGENT = new Set([
   // Privacy: agents redact a passage pasted into a comment (API.md "More channels and data").
   "POST /api/v1/tickets/{id}/comments/{comment_id}/redact",
   // Their own availability only: the slot below names a colleague, so the service refuses it.
+  // Reports: an agent's own figures (issue 12; other agents' rows are absent).
+  "GET /api/v1/reports/overview",
+  "GET /api/v1/reports/agents",
+  "GET /api/v1/reports/backlog",
+  "GET /api/v1/reports/sla",
+  "GET /api/v1/reports/time",
+  // Time tracking: staff log time; changing an entry is the author's (the slot names a manager's: 403 below).
+  "POST /api/v1/tickets/{id}/time-entries",
+  "GET /api/v1/tickets/{id}/time-entries",
 ]);
 const MANAGER = new Set([
   ...AGENT,
@@ -116,6 +128,15 @@ const MANAGER = new Set([
   "PUT /api/v1/users/{id}/capacity",
   // A released mail acts as its sender without proof: managers decide (issue 9 item 7).
   "POST /api/v1/mail/quarantine/{id}/release",
+  // Exports (issue 12): managers ask for them and read their own (someone else's is 404: the slot names none of theirs).
+  "POST /api/v1/exports",
+  "GET /api/v1/exports",
+  "GET /api/v1/exports/{id}",
+  "GET /api/v1/exports/{id}/download",
+  // Satisfaction answers and anyone's time entries (issue 12).
+  "GET /api/v1/satisfaction-ratings",
+  "PATCH /api/v1/time-entries/{id}",
+  "DELETE /api/v1/time-entries/{id}",
   "PATCH /api/v1/macros/{id}",
   "DELETE /api/v1/macros/{id}",
   // Rules: admins write them, managers may read them and try them on a ticket.
@@ -152,6 +173,7 @@ const idFor: Record<string, string> = {
   "/api/v1/attachments/{id}": w.aFile.id,
   "/api/v1/mail/quarantine/{id}/release": "no-such-message",
   "/api/v1/mail/quarantine/{id}/reject": "no-such-message",
+  "/api/v1/time-entries/{id}": w.managerTime.id,
   "/api/v1/rules/{id}": w.rule.id,
   "/api/v1/rules/{id}/test": w.rule.id,
   "/api/v1/rules/{id}/runs": w.rule.id,

@@ -62,6 +62,8 @@ export async function buildWorld() {
     /** Articles only staff read. */
     internalArticle: canaryWord("qi"),
     draftArticle: canaryWord("qr"),
+    /** A note on time a manager logged on A's ticket (time entries are staff-only). */
+    timeNote: canaryWord("qt"),
     /** A custom field customers may not see: its key and its value on A's ticket. */
     hiddenFieldKey: canaryWord("qk"),
     hiddenFieldValue: canaryWord("qv"),
@@ -82,6 +84,7 @@ export async function buildWorld() {
     .values({ id: noteFileId, ticketId: ta.id, commentId: note.id, filename: `${secret.noteFile}.txt`, contentType: "text/plain", size: bytes.byteLength, sha256, uploadedById: agent.id, createdAt: new Date().toISOString() });
   await ok(api("POST", `/api/v1/tickets/${ta.id}/escalate`, { token: manager.token, body: { reason: `Escalated: ${secret.escalation}` } }), 200);
   await ok(api("PATCH", `/api/v1/tickets/${ta.id}`, { token: manager.token, body: { team_id: team.id } }), 200);
+  const managerTime = await ok(api("POST", `/api/v1/tickets/${ta.id}/time-entries`, { token: manager.token, body: { minutes: 30, note: `Time ${secret.timeNote}` } }), 201);
   const hiddenField = await ok(api("POST", "/api/v1/ticket-fields", { token: admin.token, body: { key: secret.hiddenFieldKey, label: "Internal ref", type: "text" } }));
   const visibleField = await ok(
     api("POST", "/api/v1/ticket-fields", { token: admin.token, body: { key: canaryWord("cf"), label: "Order", type: "text", customer_visible: true, customer_editable: true } }),
@@ -138,6 +141,7 @@ export async function buildWorld() {
     team,
     deactivated,
     ta,
+    managerTime,
     publicReply,
     note,
     aFile,
@@ -263,6 +267,10 @@ export function sampleBodies(w: World): Record<string, unknown> {
     "PUT /api/v1/users/{id}/skills": [{ skill: "printers", proficiency: 5 }],
     "PUT /api/v1/users/{id}/availability": { availability: "offline" },
     "PUT /api/v1/users/{id}/capacity": { max_open_tickets: 0 },
+    "POST /api/v1/tickets/{id}/satisfaction": { score: 5 },
+    "POST /api/v1/exports": { kind: "tickets", format: "csv" },
+    "POST /api/v1/tickets/{id}/time-entries": { minutes: 5 },
+    "PATCH /api/v1/time-entries/{id}": { minutes: 5 },
     "POST /api/v1/rules": { name: unique, kind: "trigger", conditions: { all: [{ field: "status", operator: "is", value: "open" }] }, actions: [{ type: "add_tags", value: ["x"] }] },
     "PATCH /api/v1/rules/{id}": { name: `${unique}2`, active: false },
     "POST /api/v1/rules/{id}/test": { ticket_id: w.ta.id },

@@ -42,6 +42,8 @@ describe("POST /tickets: success", () => {
       sla: { policy: "medium", breached: false, paused: false },
       custom_status: "open",
       custom_fields: {},
+      satisfaction: null,
+      time_spent_minutes: 0,
     });
     expect(t.number).toMatch(/^TICK-\d{8}-\d{4,}$/);
     expect(t.number.slice(5, 13)).toBe(t.created_at.slice(0, 10).replaceAll("-", ""));
@@ -50,7 +52,7 @@ describe("POST /tickets: success", () => {
       [
         "id", "number", "subject", "description", "status", "priority", "category", "channel", "tags", "requester", "assignee_id",
         "team_id", "version", "created_at", "updated_at", "first_response_at", "resolved_at", "closed_at", "merged_into_id", "links", "sla",
-        "custom_status", "custom_fields", "external_id",
+        "custom_status", "custom_fields", "external_id", "satisfaction", "time_spent_minutes",
       ].sort(),
     );
     // What the API answered is what a later GET reads.

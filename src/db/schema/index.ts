@@ -7,6 +7,7 @@ export * from "./imports";
 export * from "./kb";
 export * from "./mail";
 export * from "./notifications";
+export * from "./reports";
 export * from "./rules";
 export * from "./search";
 export * from "./sla";

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
+import type { TimeLogItem } from "../../domain/rollups";
 import type { FieldValues } from "../../domain/custom-fields";
 import type { SlaTargets } from "../../domain/sla";
 import type { TicketLink } from "../../domain/ticket-merge";
@@ -9,6 +10,7 @@ import { users } from "./users";
 
 
 const live = sql`deleted_at IS NULL`;
+const rated = sql`deleted_at IS NULL AND satisfaction_rated_at IS NOT NULL`;
 
 /** Tickets whose SLA clock runs: an agent's load (Freshdesk's rule). */
 export const ACTIVE_TICKETS = sql.raw(`deleted_at IS NULL AND status IN ('open', 'in_progress')`);
@@ -92,6 +94,24 @@ export const tickets = sqliteTable(
      * on the row, like `tags`, so every ticket object carries them without a join. At most MAX_LINKS.
      */
     links: text("links", { mode: "json" }).$type<TicketLink[]>(),
+    /**
+     * Storage revision: every write of the row moves it and every write's guard requires the one it
+     * read (features/tickets/ticket-write.ts), so what a write saw before is exactly what it replaced
+     * (the report rollups add the difference).
+     */
+    revision: integer("revision").notNull().default(0),
+    /** When the current assignee got the ticket (reports: assigned per agent); null while unassigned. */
+    assignedAt: text("assigned_at"),
+    /** When the ticket was reopened, oldest first (reports: reopened). */
+    reopens: text("reopens", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    /** The requester's satisfaction answer (1..5), replaceable within the survey window. */
+    satisfactionScore: integer("satisfaction_score"),
+    satisfactionComment: text("satisfaction_comment"),
+    satisfactionRatedAt: text("satisfaction_rated_at"),
+    /** Minutes of the ticket's time entries. */
+    timeSpentMinutes: integer("time_spent_minutes").notNull().default(0),
+    /** The time entries summed per (quarter hour, author): what the report rollups count (domain/rollups.ts). */
+    timeLog: text("time_log", { mode: "json" }).$type<TimeLogItem[]>().notNull().default(sql`'[]'`),
     /** A `ticket_statuses` key of the status category; null = the category's own name. */
     customStatus: text("custom_status"),
     /** Custom field values by key (JSON, read with the row); `ticket_field_values` is their filter index. */
@@ -129,6 +149,14 @@ export const tickets = sqliteTable(
     index("tickets_status_changed_idx").on(t.status, t.statusChangedAt, t.id).where(live),
     index("tickets_status_requester_updated_idx").on(t.status, t.requesterUpdatedAt, t.id).where(live),
     index("tickets_status_assignee_updated_idx").on(t.status, t.assigneeUpdatedAt, t.id).where(live),
+    // Satisfaction answers by period, by agent, by score (GET /satisfaction-ratings): rated tickets only.
+    index("tickets_rated_idx").on(t.satisfactionRatedAt, t.id).where(rated),
+    index("tickets_assignee_rated_idx").on(t.assigneeId, t.satisfactionRatedAt, t.id).where(rated),
+    index("tickets_score_rated_idx").on(t.satisfactionScore, t.satisfactionRatedAt, t.id).where(rated),
+    // The backlog report's oldest open ticket of a team: one seek.
+    index("tickets_open_team_created_idx").on(t.teamId, t.createdAt).where(sql`deleted_at IS NULL AND status IN ('open', 'in_progress', 'pending')`),
+    // The incremental export's deletions, in the order they happened (live rows walk tickets_updated_idx).
+    index("tickets_deleted_idx").on(t.deletedAt, t.id).where(sql`deleted_at IS NOT NULL`),
     // `custom_status=<key>` in default order; tickets without one are found by their category's status index.
     // Erasure finds a person's deleted tickets too (the live ones through tickets_requester_created_idx).
     index("tickets_deleted_requester_idx").on(t.requesterId).where(sql`deleted_at IS NOT NULL`),

@@ -3,6 +3,7 @@ import { TICKET_CHANNELS } from "../../domain/vocabulary";
 import { ROLES } from "../../domain/permissions";
 import { IsoDate, PageQuery, pageOf } from "../../lib/openapi";
 import { AttachmentSchema } from "../attachments/attachments.schemas";
+import { TimeMinutes } from "../time/time.schemas";
 
 export const CommentSchema = z
   .object({
@@ -19,7 +20,11 @@ export const CommentSchema = z
   .openapi("Comment");
 
 export const CreateCommentBody = z
-  .object({ body: z.string().min(1).max(50_000).refine((b) => b.trim().length > 0, "must not be blank"), internal: z.boolean().default(false) })
+  .object({
+    body: z.string().min(1).max(50_000).refine((b) => b.trim().length > 0, "must not be blank"),
+    internal: z.boolean().default(false),
+    time_minutes: TimeMinutes.optional().openapi({ description: "staff: log this much (billable) time with the comment" }),
+  })
   .openapi("CreateComment");
 
 export const CommentPage = pageOf(CommentSchema).openapi("CommentPage");

@@ -17,6 +17,7 @@ import { fieldCatalog } from "../fields/fields.service";
 import { changeTicket, findVisibleTicket, type Attached } from "../tickets/tickets.service";
 import type { TicketRow } from "../tickets/tickets.serialize";
 import { toComment, type CommentRow } from "./comments.serialize";
+import { loggedWith, newEntry } from "../time/time.service";
 
 // A reply from the requester puts a ticket waiting on them back in the queue.
 const REOPENED_BY_CUSTOMER_REPLY = new Set(["pending", "resolved"]);
@@ -27,6 +28,8 @@ export interface AddCommentInput {
   body: string;
   internal: boolean;
   channel?: TicketChannel;
+  /** Staff: minutes of (billable) time logged with the comment, in the same write. */
+  time_minutes?: number | undefined;
 }
 
 export interface AddCommentOptions {
@@ -76,6 +79,7 @@ export async function addComment(ctx: ServiceContext, ref: string, input: AddCom
   const read = await findVisibleTicket(ctx, ref);
   const ticket = read.row;
   if (input.internal && !can(actor.role, "ticket.comment_internal")) throw forbidden("Customers cannot write internal notes");
+  if (input.time_minutes !== undefined && !can(actor.role, "time.log")) throw forbidden("Only staff log time");
   if (ticket.mergedIntoId) throw new AppError("INVALID_TRANSITION", mergedRefusal(ticket.number, ticket.mergedIntoId));
   if (!input.internal && NO_PUBLIC_REPLIES.has(ticket.status)) {
     throw new AppError("INVALID_TRANSITION", `The ticket is ${ticket.status}; reopen it before replying`);
@@ -83,6 +87,7 @@ export async function addComment(ctx: ServiceContext, ref: string, input: AddCom
   return idempotent(ctx, idempotencyKey, { method: "POST", path: `/tickets/${ticket.id}/comments`, body: input }, async (record) => {
     const { row, attach } = newComment(ctx, actor, ticket.id, input);
     const response = { status: 201 as const, body: toComment(row, actor), headers: { Location: `/api/v1/tickets/${ticket.id}/comments/${row.id}` } };
+    const entry = input.time_minutes === undefined ? null : newEntry(ctx, ticket.id, { minutes: input.time_minutes }, row.id);
     const by = input.internal ? undefined : isStaff(actor.role) ? "staff" : "customer";
     const reopens = by === "customer" && REOPENED_BY_CUSTOMER_REPLY.has(ticket.status);
     await changeTicket(ctx, ticket.id, reopens ? { status: "open" } : {}, {
@@ -91,7 +96,19 @@ export async function addComment(ctx: ServiceContext, ref: string, input: AddCom
       message: by,
       touch: !input.internal,
       read,
-      with: (t) => attach(t, [...(options.extra?.(row, t) ?? []), ...record(response)]),
+      with: (t) => {
+        const attached = attach(t, [...(options.extra?.(row, t) ?? []), ...record(response)]);
+        if (!entry) return attached;
+        // Time logged with the comment: its entry, the ticket's totals, internal history and event, in the same write.
+        const time = loggedWith(ctx, t, entry);
+        return {
+          extra: [...attached.extra, ...time.extra],
+          history: [...attached.history, ...time.history],
+          audit: [...attached.audit, ...time.audit],
+          events: (after) => [...attached.events(after), ...time.events(after)],
+          row: time.row,
+        };
+      },
     });
     return response;
   });

@@ -385,6 +385,16 @@ async function writeImportedTicket(
     statusChangedAt: updatedAt,
     requesterUpdatedAt: lastBy(authored, with_.requester.id) ?? createdAt,
     assigneeUpdatedAt: with_.assignee ? lastBy(authored, with_.assignee.id) : null,
+    // Reports (issue 12): Zendesk tells no assignment time, so the assignee counts from the creation;
+    // reopenings, satisfaction and logged time are not carried over.
+    revision: 0,
+    assignedAt: with_.assignee ? createdAt : null,
+    reopens: [],
+    satisfactionScore: null,
+    satisfactionComment: null,
+    satisfactionRatedAt: null,
+    timeSpentMinutes: 0,
+    timeLog: [],
   };
   const commentRows = authored.map((a) => commentRow(row, a.c, a.author));
   const refs = [

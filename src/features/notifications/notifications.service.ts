@@ -210,6 +210,11 @@ export function notificationsOf(event: TicketEvent): NotificationPlan[] {
       return [{ type, ticket, title, body: t.subject, to: { userIds: [t.assignee_id] }, except: null }];
     }
     case "ticket.created":
+    // A satisfaction answer shows in reports; logged time is staff bookkeeping: neither notifies anyone.
+    case "satisfaction.rated":
+    case "time_entry.created":
+    case "time_entry.updated":
+    case "time_entry.deleted":
       return [];
   }
 }

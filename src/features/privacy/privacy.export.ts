@@ -1,11 +1,9 @@
 import { and, asc, eq, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
-import { systemContext } from "../../contexts";
 import {
   attachments,
   auditLogs,
   channelIdentities,
   comments,
-  exports,
   inboundMessages,
   outboundMessages,
   refreshTokens,
@@ -14,11 +12,7 @@ import {
   tickets,
   users,
 } from "../../db/schema";
-import type { Bindings } from "../../env";
-import { AppError, notFound } from "../../lib/errors";
-import { newId } from "../../lib/ids";
-import { actorOf, type ServiceContext } from "../../lib/request-context";
-import { auditInsert } from "../audit/audit.service";
+import type { ServiceContext } from "../../lib/request-context";
 import { toAttachment } from "../attachments/attachments.serialize";
 import { toComment } from "../comments/comments.serialize";
 import { ticketView } from "../tickets/ticket-view";
@@ -26,107 +20,16 @@ import { requesterColumns, toTicket } from "../tickets/tickets.serialize";
 import { toUser } from "../users/users.serialize";
 
 /**
- * A person's data (API.md "Privacy": `GET /users/{id}/export`), as an export job: the request
- * queues it, a Queue consumer writes one JSON document into R2, `GET /exports/{id}` says when it is
- * done and `GET /exports/{id}/download` hands it to the admin. Everything held about the person:
- * the account, the tickets they asked (with every comment and file, internal ones marked), their
+ * A person's data (API.md "Privacy": `GET /users/{id}/export`): the document of the export kind
+ * `user` (features/exports/exports.kinds.ts), built by the one export machinery (JOBS queue, R2,
+ * `GET /exports/{id}` and its download, admins only). Everything held about the person: the
+ * account, the tickets they asked (with every comment and file, internal ones marked), their
  * comments elsewhere, the mail they sent and were sent, where they were Cc'd, their saved searches,
  * sessions, channel identities and the audit entries by or about them.
  */
 
-export const EXPORTS_QUEUE = "edgedesk-exports";
-/** Export files are kept this long (API.md "Exports"). */
-export const EXPORT_TTL_MS = 7 * 24 * 3_600_000;
-/** Delivery attempts before the export is marked failed (wrangler.toml max_retries agrees). */
-export const MAX_EXPORT_ATTEMPTS = 3;
 // D1 binds at most 100 values per statement.
 const IDS_PER_STATEMENT = 90;
-
-type ExportRow = typeof exports.$inferSelect;
-export const exportKey = (id: string) => `exports/${id}.json`;
-
-export function toExport(row: ExportRow, origin: string) {
-  return {
-    id: row.id,
-    kind: row.kind,
-    format: row.format,
-    subject_id: row.subjectId,
-    status: row.status,
-    progress: { rows_done: row.rowsDone, rows_estimated: row.rowsEstimated },
-    download_url: row.status === "done" ? `${origin}/api/v1/exports/${row.id}/download` : null,
-    size: row.size,
-    error: row.error,
-    created_by_id: row.createdById,
-    created_at: row.createdAt,
-    finished_at: row.finishedAt,
-    expires_at: row.expiresAt,
-  };
-}
-
-export async function requestUserExport(ctx: ServiceContext, userId: string, origin: string) {
-  const actor = actorOf(ctx);
-  const [who] = await ctx.db.select({ id: users.id }).from(users).where(eq(users.id, userId)).limit(1);
-  if (!who) throw notFound("User");
-  const now = ctx.now.toISOString();
-  const row: ExportRow = {
-    id: newId(ctx.now.getTime()),
-    kind: "user",
-    format: "json",
-    subjectId: who.id,
-    status: "queued",
-    rowsDone: 0,
-    rowsEstimated: 0,
-    fileKey: null,
-    size: null,
-    error: null,
-    createdById: actor.id,
-    createdAt: now,
-    updatedAt: now,
-    finishedAt: null,
-    expiresAt: new Date(ctx.now.getTime() + EXPORT_TTL_MS).toISOString(),
-  };
-  await ctx.db.batch([ctx.db.insert(exports).values(row), auditInsert(ctx, { action: "user.exported", entityType: "user", entityId: who.id, changes: { export_id: row.id } })]);
-  await ctx.env.EXPORTS.send({ id: row.id });
-  return toExport(row, origin);
-}
-
-async function exportRow(ctx: ServiceContext, id: string): Promise<ExportRow> {
-  const [row] = await ctx.db.select().from(exports).where(eq(exports.id, id)).limit(1);
-  if (!row || row.expiresAt <= ctx.now.toISOString()) throw notFound("Export");
-  return row;
-}
-
-export async function getExport(ctx: ServiceContext, id: string, origin: string) {
-  return toExport(await exportRow(ctx, id), origin);
-}
-
-export async function downloadExport(ctx: ServiceContext, id: string): Promise<{ body: ReadableStream; size: number; filename: string }> {
-  const row = await exportRow(ctx, id);
-  if (row.status !== "done" || !row.fileKey) throw new AppError("CONFLICT", `The export is ${row.status}; download it once it is done`);
-  const object = await ctx.env.ATTACHMENTS.get(row.fileKey);
-  if (!object) throw notFound("Export file");
-  return { body: object.body, size: object.size, filename: `user-${row.subjectId}-${row.id}.json` };
-}
-
-// ---------------------------------------------------------------- the consumer
-
-export async function runExportBatch(batch: MessageBatch<{ id: string }>, env: Bindings): Promise<void> {
-  for (const message of batch.messages) {
-    const ctx = systemContext(env, `export:${message.body.id}`, { now: new Date() });
-    try {
-      await build(ctx, message.body.id);
-      message.ack();
-    } catch (err) {
-      console.error(JSON.stringify({ event: "export_failed", export_id: message.body.id, attempt: message.attempts, error: String(err) }));
-      if (message.attempts >= MAX_EXPORT_ATTEMPTS) {
-        await ctx.db.update(exports).set({ status: "failed", error: "the export could not be built", updatedAt: ctx.now.toISOString() }).where(eq(exports.id, message.body.id));
-        message.ack();
-      } else {
-        message.retry({ delaySeconds: 5 * message.attempts });
-      }
-    }
-  }
-}
 
 function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
   const out = new Map<string, T[]>();
@@ -138,19 +41,6 @@ async function inSlices<T>(ids: string[], query: (slice: string[]) => Promise<T[
   const out: T[] = [];
   for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) out.push(...(await query(ids.slice(i, i + IDS_PER_STATEMENT))));
   return out;
-}
-
-async function build(ctx: ServiceContext, id: string) {
-  const [row] = await ctx.db.select().from(exports).where(eq(exports.id, id)).limit(1);
-  if (!row || row.status === "done" || row.status === "failed" || !row.subjectId) return;
-  await ctx.db.update(exports).set({ status: "running", updatedAt: ctx.now.toISOString() }).where(eq(exports.id, id));
-  const document = await personData(ctx, row.subjectId);
-  const text = JSON.stringify(document, null, 2);
-  const key = exportKey(id);
-  const stored = await ctx.env.ATTACHMENTS.put(key, text, { httpMetadata: { contentType: "application/json" } });
-  const rows = document.counts.total;
-  const now = ctx.now.toISOString();
-  await ctx.db.update(exports).set({ status: "done", fileKey: key, size: stored!.size, rowsDone: rows, rowsEstimated: rows, finishedAt: now, updatedAt: now }).where(eq(exports.id, id));
 }
 
 /** Everything held about one person, as the export document. */

@@ -1,8 +1,9 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { requireCapability } from "../../middleware/auth";
 import { bearerSecurity, conflictResponse, errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
+import { ExportSchema } from "../exports/exports.schemas";
 import { CommentSchema } from "../comments/comments.schemas";
-import { CommentRef, EraseBody, ErasureSchema, ExportRef, ExportSchema, RedactBody, UserRef } from "./privacy.schemas";
+import { CommentRef, EraseBody, ErasureSchema, RedactBody, UserRef } from "./privacy.schemas";
 
 export const redact = createRoute({
   method: "post",
@@ -31,31 +32,9 @@ export const exportUser = createRoute({
   method: "get",
   path: "/users/{id}/export",
   tags: ["Users", "Privacy"],
-  summary: "Export everything held about a person (admin): queues an export job; follow it at GET /exports/{id}",
+  summary: "Export everything held about a person (admin): queues an export job of kind `user` (one JSON document); follow it at GET /exports/{id}",
   security: bearerSecurity,
   middleware: requireCapability("users.manage"),
   request: { params: UserRef },
   responses: { 202: jsonContent(ExportSchema, "Queued"), ...errorResponses },
-});
-
-export const getExport = createRoute({
-  method: "get",
-  path: "/exports/{id}",
-  tags: ["Exports", "Privacy"],
-  summary: "An export job: status, progress, download_url when done (admin)",
-  security: bearerSecurity,
-  middleware: requireCapability("users.manage"),
-  request: { params: ExportRef },
-  responses: { 200: jsonContent(ExportSchema, "The export"), ...errorResponses },
-});
-
-export const downloadExport = createRoute({
-  method: "get",
-  path: "/exports/{id}/download",
-  tags: ["Exports", "Privacy"],
-  summary: "The export's file (admin); 409 until it is done",
-  security: bearerSecurity,
-  middleware: requireCapability("users.manage"),
-  request: { params: ExportRef },
-  responses: { 200: { description: "The file", content: { "application/json": { schema: z.unknown() } } }, ...errorResponses, ...conflictResponse },
 });

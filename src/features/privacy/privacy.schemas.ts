@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { Id, IsoDate } from "../../lib/openapi";
+import { Id } from "../../lib/openapi";
 import { UserSchema } from "../users/users.schemas";
 
 export const CommentRef = z.object({ id: z.string().min(1).max(64).openapi({ description: "ticket id or number" }), comment_id: Id });
@@ -26,23 +26,3 @@ export const ErasureSchema = z
     }),
   })
   .openapi("Erasure");
-
-export const ExportRef = z.object({ id: Id });
-
-export const ExportSchema = z
-  .object({
-    id: z.string(),
-    kind: z.enum(["user"]),
-    format: z.enum(["json"]),
-    subject_id: z.string().nullable().openapi({ description: "the person a `user` export is about" }),
-    status: z.enum(["queued", "running", "done", "failed"]),
-    progress: z.object({ rows_done: z.number().int(), rows_estimated: z.number().int() }),
-    download_url: z.string().nullable().openapi({ description: "set once done" }),
-    size: z.number().int().nullable(),
-    error: z.string().nullable(),
-    created_by_id: z.string(),
-    created_at: IsoDate,
-    finished_at: IsoDate.nullable(),
-    expires_at: IsoDate.openapi({ description: "the file is kept 7 days" }),
-  })
-  .openapi("Export");

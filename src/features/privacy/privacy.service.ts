@@ -11,6 +11,8 @@ import { attachmentsByComment } from "../attachments/attachments.service";
 import { toComment } from "../comments/comments.serialize";
 import { recordOnTicket } from "../tickets/ticket-write";
 import { findVisibleTicket } from "../tickets/tickets.service";
+import { createExport } from "../exports/exports.service";
+import { newId } from "../../lib/ids";
 
 /**
  * Privacy (API.md "More channels and data"): redaction of a passage, erasure of a person, export
@@ -174,4 +176,20 @@ export async function redactComment(ctx: ServiceContext, ticketRef: string, comm
   });
   const files = await attachmentsByComment(ctx, [commentId]);
   return toComment({ ...hit.row, body }, hit.author, files.get(commentId));
+}
+
+/**
+ * `GET /users/{id}/export` (admin): an export job of kind `user` (features/exports), followed at
+ * `GET /exports/{id}` and downloaded there once done; the audit log records that it was asked for.
+ */
+export async function requestUserExport(ctx: ServiceContext, userId: string, origin: string) {
+  const [who] = await ctx.db.select({ id: users.id }).from(users).where(eq(users.id, userId)).limit(1);
+  if (!who) throw notFound("User");
+  const id = newId(ctx.now.getTime());
+  return createExport(ctx, { kind: "user", format: "json", filters: { user_id: who.id } }, origin, {
+    internal: true,
+    id,
+    subjectId: who.id,
+    audit: { action: "user.exported", entityType: "user", entityId: who.id, changes: { export_id: id } },
+  });
 }

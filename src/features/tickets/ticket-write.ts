@@ -79,8 +79,12 @@ export type WriteOutcome = { ok: true; ticket: Ticket } | { ok: false; reason: "
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
+/**
+ * The row must still be the one read: its revision (which every write moves) and the guard's
+ * columns. The revision alone would do; the guard's columns say what each writer cares about.
+ */
 function guardCondition(before: TicketRow, guard: readonly GuardColumn[], deleted: boolean): SQL {
-  return and(eq(tickets.id, before.id), deleted ? isNotNull(tickets.deletedAt) : isNull(tickets.deletedAt), ...guard.map((c) => eq(tickets[c], before[c])))!;
+  return and(eq(tickets.id, before.id), deleted ? isNotNull(tickets.deletedAt) : isNull(tickets.deletedAt), eq(tickets.revision, before.revision), ...guard.map((c) => eq(tickets[c], before[c])))!;
 }
 
 function tagWrites(ctx: ServiceContext, ticketId: string, tags: string[], replace: boolean): BatchItem[] {
@@ -134,7 +138,9 @@ export function publish(ctx: ServiceContext, events: TicketEvent[]): Promise<voi
 
 /** One write's rows (audit rows apart, they go last) and events. */
 async function planned(ctx: ServiceContext, write: TicketWrite) {
-  const row = write.kind === "create" ? write.row : write.after;
+  const updates = write.kind === "update" && Object.keys(write.set).length > 0;
+  // Every write of the row moves its revision (guardCondition).
+  const row = write.kind === "create" ? write.row : updates ? { ...write.after, revision: write.before.revision + 1 } : write.after;
   const before = write.kind === "create" ? null : write.before;
   const hasFields = Object.keys(row.customFields).length > 0 || Object.keys(before?.customFields ?? {}).length > 0;
   const catalog = hasFields ? await fieldCatalog(ctx) : undefined;
@@ -154,9 +160,12 @@ async function planned(ctx: ServiceContext, write: TicketWrite) {
       ...fieldIndex,
       ...agentLoadWrites(ctx, null, row),
     );
-  } else if (Object.keys(write.set).length) {
+  } else if (updates) {
     items.push(
-      ctx.db.update(tickets).set(write.set).where(guardCondition(write.before, write.guard ?? ROW_UNCHANGED, !!write.deleted)),
+      ctx.db
+        .update(tickets)
+        .set({ ...write.set, revision: row.revision })
+        .where(guardCondition(write.before, write.guard ?? ROW_UNCHANGED, !!write.deleted)),
       ctx.db.run(abortUnlessChanged),
       ...(sameJson(write.before.tags, row.tags) ? [] : tagWrites(ctx, row.id, row.tags, true)),
       ...fieldIndex,
@@ -164,7 +173,9 @@ async function planned(ctx: ServiceContext, write: TicketWrite) {
     );
   }
   const ticket = toTicket(row, write.requester, ctx.now, await ticketView(ctx, [row]));
-  items.push(...historyRows(ctx, row, write.history), ...(write.extra ?? []), ...consumerRows(ctx, events));
+  // Consumers of the stored rows (report rollups): once per write that stores the row.
+  const stored = write.kind === "create" || updates ? ctx.consumers.flatMap((c) => c.onStored?.(ctx, { before, after: row }) ?? []) : [];
+  items.push(...historyRows(ctx, row, write.history), ...(write.extra ?? []), ...consumerRows(ctx, events), ...stored);
   return { ticket, events, items, audit: write.audit.map((entry) => auditInsert(ctx, entry)) };
 }
 

@@ -13,7 +13,7 @@ import type { TicketListQuery, TicketSort } from "./tickets.schemas";
 import { ticketView } from "./ticket-view";
 import { requesterColumns, toTicket, type TicketRow } from "./tickets.serialize";
 
-interface SortColumn extends KeyColumn {
+export interface SortColumn extends KeyColumn {
   key: (r: TicketRow) => KeyValue;
 }
 
@@ -56,18 +56,26 @@ const holdsValue = ({ def, value }: FieldFilter): SQL =>
  */
 const FIELD_INDEX_SORTS: Partial<Record<TicketSort, "asc" | "desc">> = { "-created_at": "desc", created_at: "asc" };
 
-export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fields?: FieldFilter[] }) {
+export type TicketFilters = Omit<TicketListQuery, "limit" | "cursor"> & { fields?: FieldFilter[] };
+
+/**
+ * The list's query for the caller: its conditions (visibility, filters), its sort's columns, and
+ * whether it walks a field filter's index rows (`walk`: join ticket_field_values); null when it can
+ * match nothing. Shared by the list and the export of tickets, which pages the same indexed query
+ * in bigger chunks.
+ */
+export async function ticketSelection(ctx: ServiceContext, q: TicketFilters): Promise<{ where: SQL[]; columns: SortColumn[]; walk: boolean } | null> {
   const actor = actorOf(ctx);
   const where: SQL[] = [isNull(tickets.deletedAt)];
   const scope = customerScope(actor);
   if (scope) {
-    if (q.requester_id && q.requester_id !== actor.id) return { data: [], next_cursor: null };
+    if (q.requester_id && q.requester_id !== actor.id) return null;
     where.push(scope);
   } else if (q.requester_id) where.push(eq(tickets.requesterId, q.requester_id));
   if (q.q !== undefined) {
     // Full text (search.fts.ts): visibility is inside the match too; a query of no words finds nothing.
     const text = await ticketTextCondition(ctx, actor, searchWords(q.q));
-    if (!text) return { data: [], next_cursor: null };
+    if (!text) return null;
     where.push(text);
   }
   if (q.status) where.push(q.status.length === 1 ? eq(tickets.status, q.status[0]!) : inArray(tickets.status, q.status));
@@ -111,6 +119,13 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
   const columns = walk
     ? [col(ticketFieldValues.ticketCreatedAt, walkDir!, (r) => r.createdAt), col(ticketFieldValues.ticketId, walkDir!, (r) => r.id)]
     : SORTS[q.sort];
+  return { where, columns, walk: walk !== undefined };
+}
+
+export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fields?: FieldFilter[] }) {
+  const selection = await ticketSelection(ctx, q);
+  if (!selection) return { data: [], next_cursor: null };
+  const { where, columns, walk } = selection;
   const secret = signingSecret(ctx.env);
   const cursorSort = `tickets:${q.sort}`;
   if (q.cursor) {

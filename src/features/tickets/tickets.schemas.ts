@@ -49,6 +49,11 @@ export const TicketSchema = z
       at_risk: z.boolean().openapi({ description: "80 % of a running target used" }),
       paused: z.boolean(),
     }),
+    satisfaction: z
+      .object({ score: z.number().int().min(1).max(5), comment: z.string().nullable(), rated_at: IsoDate })
+      .nullable()
+      .openapi({ description: "the requester's satisfaction answer (visible to staff and the requester)" }),
+    time_spent_minutes: z.number().int().openapi({ description: "minutes of the ticket's time entries" }),
     custom_fields: z
       .record(z.string(), z.unknown())
       .openapi({ description: "values of custom fields by key (a field without a value is absent; customers see customer_visible fields only)" }),

@@ -58,6 +58,8 @@ export function toTicket(row: TicketRow, requester: Requester, now: Date, view: 
       at_risk: sla.atRisk,
       paused: row.slaPausedAt !== null,
     },
+    satisfaction: row.satisfactionScore !== null && row.satisfactionRatedAt ? { score: row.satisfactionScore, comment: row.satisfactionComment, rated_at: row.satisfactionRatedAt } : null,
+    time_spent_minutes: row.timeSpentMinutes,
     custom_fields: view.audience === "staff" ? knownValues(view.fields, row.customFields) : customerValues(view.fields, row.customFields),
     external_id: row.externalId,
   };

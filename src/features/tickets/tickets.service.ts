@@ -1,4 +1,5 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import type { BatchItem } from "../../db/client";
 import { ticketCounters, ticketHistory, tickets, teams, users } from "../../db/schema";
 import { can, canSeeTicket, isStaff } from "../../domain/permissions";
@@ -204,6 +205,14 @@ export async function newTicketWrite(ctx: ServiceContext, input: CreateTicketInp
     statusChangedAt: now,
     requesterUpdatedAt: now,
     assigneeUpdatedAt: null,
+    revision: 0,
+    assignedAt: routed?.assigneeId ? now : null,
+    reopens: [],
+    satisfactionScore: null,
+    satisfactionComment: null,
+    satisfactionRatedAt: null,
+    timeSpentMinutes: 0,
+    timeLog: [],
     customStatus: null,
     customFields,
     mergedIntoId: null,
@@ -335,6 +344,8 @@ export interface Attached {
   history: HistoryEntry[];
   audit: AuditEntry[];
   events: (ticket: Ticket) => TicketEvent[];
+  /** Columns of the ticket it moves besides the edit (time logged with a comment). */
+  row?: Partial<TicketRow>;
 }
 
 /**
@@ -416,8 +427,6 @@ export async function changeTicket(ctx: ServiceContext, ref: string, edit: Ticke
         }
       : row;
     const next = stampActivity(moved, actor?.id ?? null, bumps || Boolean(options.with), "status" in result.changes || "customStatus" in result.changes, now);
-    // An untouched row (an internal note) still records who acted, unguarded: it moves nothing a user sees.
-    const activity = touch ? {} : Object.fromEntries((["assigneeUpdatedAt", "requesterUpdatedAt"] as const).filter((k) => next[k] !== row[k]).map((k) => [k, next[k]]));
     const changes: Record<string, unknown> = {};
     for (const f of changed) changes[toWire(f)] = result.changes[f];
     for (const [key, change] of Object.entries(result.fieldChanges)) changes[fieldPath(key)] = change;
@@ -425,13 +434,16 @@ export async function changeTicket(ctx: ServiceContext, ref: string, edit: Ticke
     const internal = options.internal ?? false;
     if (options.dryRun) return { skip: { ticket: await ticketFor(ctx, next, requester), changes } };
     const attached = options.with?.(next, changes);
+    const written: TicketRow = attached?.row ? { ...next, ...attached.row } : next;
     return {
       write: {
         kind: "update",
         before: row,
-        after: next,
+        after: written,
         requester,
-        set: touch ? slaColumnWrites(row, next) : activity,
+        // An untouched row (an internal note) writes only what moved (who acted, time logged with it),
+        // guarded by the revision alone: it changes nothing a user sees.
+        set: touch ? slaColumnWrites(row, written) : changedColumns(row, written),
         ...(touch ? {} : { guard: [] }),
         history: [...(bumps || options.recordUnchanged ? [{ type: options.type, changes: recorded, bumpsVersion: bumps, internal }] : []), ...(attached?.history ?? [])],
         audit: [...(bumps || options.recordUnchanged ? [{ action: `ticket.${options.type}`, entityType: "ticket", entityId: row.id, changes: recorded }] : []), ...(attached?.audit ?? [])],
@@ -445,6 +457,13 @@ export async function changeTicket(ctx: ServiceContext, ref: string, edit: Ticke
       done: (ticket) => ({ ticket, changes }),
     };
   });
+}
+
+/** The columns of `after` that differ from `before` (a write that leaves `updated_at` alone). */
+function changedColumns(before: TicketRow, after: TicketRow): SQLiteUpdateSetSource<typeof tickets> {
+  const set: Record<string, unknown> = {};
+  for (const key of Object.keys(after) as (keyof TicketRow)[]) if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) set[key] = after[key];
+  return set as SQLiteUpdateSetSource<typeof tickets>;
 }
 
 // ---------------------------------------------------------------- actions

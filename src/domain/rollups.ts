@@ -1,0 +1,468 @@
+/**
+ * Report rollups (API.md "Reports, satisfaction, time tracking and exports"). Pure: no I/O, no clock.
+ *
+ * Every figure a report shows is a sum of *contributions*, and every contribution is a function of
+ * one ticket row as it is now: its creation, assignment, first response, resolution, reopenings,
+ * SLA outcomes, satisfaction answer and logged time, each dated by an instant the row holds and
+ * counted under the ticket's current dimensions (team, assignee, priority, channel, category, SLA
+ * policy; logged time under its author instead of the assignee). So a change of a ticket moves the
+ * rollups by `contributions(after) − contributions(before)` (a ticket moved to another team takes
+ * its figures along; a deleted ticket contributes nothing, so deleting it writes negative deltas),
+ * and rollups always equal a recomputation from the ticket rows.
+ *
+ * Storage is two levels of prefix sums per (dimension, key) (src/features/reports/reports.rollups.ts):
+ * `report_days` holds the totals of every contribution up to the end of a UTC day, `report_quarters`
+ * the totals from the start of a UTC day up to the end of one of its quarter hours. The totals before
+ * any instant on a quarter-hour boundary are then one row of each, so a period [a, b) costs two reads
+ * per end whatever its length, and a report is exact in every time zone: every zone's offset is a
+ * whole number of quarter hours (Kathmandu +05:45, Chatham +12:45), so every local midnight is such
+ * a boundary. Durations are kept as log-spaced histograms (exact below 16 minutes, four buckets per
+ * doubling above), from which percentiles are estimated within 9.1 % (see {@link histogramEstimate}).
+ */
+import type { TicketChannel, TicketPriority, TicketStatus } from "./vocabulary";
+
+// ---------------------------------------------------------------- time buckets
+
+export const MINUTE_MS = 60_000;
+export const QUARTER_MS = 15 * MINUTE_MS;
+export const DAY_MS = 86_400_000;
+export const QUARTERS_PER_DAY = DAY_MS / QUARTER_MS;
+
+/** A UTC day (days since 1970-01-01) and one of its 96 quarter hours. */
+export interface Bucket {
+  day: number;
+  quarter: number;
+}
+
+export function bucketOf(ms: number): Bucket {
+  const day = Math.floor(ms / DAY_MS);
+  return { day, quarter: Math.floor((ms - day * DAY_MS) / QUARTER_MS) };
+}
+
+export const isQuarterBoundary = (ms: number) => ms % QUARTER_MS === 0;
+
+// ---------------------------------------------------------------- duration histograms
+
+/** Minutes below this have a bucket each (exact). */
+export const HISTOGRAM_EXACT_BELOW = 16;
+/** Buckets per doubling above that: each spans a factor 2^(1/4) ≈ 1.19. */
+export const HISTOGRAM_STEPS_PER_DOUBLING = 4;
+/** 16 exact buckets and 16 doublings: the last bucket starts at 16 · 2^16 minutes (two years) and is open. */
+export const HISTOGRAM_SIZE = HISTOGRAM_EXACT_BELOW + HISTOGRAM_STEPS_PER_DOUBLING * 16;
+/**
+ * The worst relative error of a percentile estimated from the histogram, for durations of 16
+ * minutes and more: the estimate is the geometric middle of the bucket holding the true value, and
+ * a bucket spans a factor 2^(1/4), so the estimate is within 2^(1/8) − 1 ≈ 9.05 % of it (before it
+ * is rounded to the minute). Shorter durations are exact.
+ */
+export const PERCENTILE_MAX_RELATIVE_ERROR = 2 ** (1 / (2 * HISTOGRAM_STEPS_PER_DOUBLING)) - 1;
+
+/** Lower bound (minutes, inclusive) of bucket `i`. */
+export function histogramLowerBound(i: number): number {
+  if (i < HISTOGRAM_EXACT_BELOW) return i;
+  return HISTOGRAM_EXACT_BELOW * 2 ** ((i - HISTOGRAM_EXACT_BELOW) / HISTOGRAM_STEPS_PER_DOUBLING);
+}
+
+/** The bucket of a duration in whole minutes (negative durations count as 0). */
+export function histogramIndex(minutes: number): number {
+  const m = Math.max(0, Math.floor(minutes));
+  if (m < HISTOGRAM_EXACT_BELOW) return m;
+  let i = HISTOGRAM_EXACT_BELOW + Math.floor(HISTOGRAM_STEPS_PER_DOUBLING * Math.log2(m / HISTOGRAM_EXACT_BELOW));
+  // Floating point near a bound: settle on the bucket whose [lower, next lower) holds m.
+  while (i > HISTOGRAM_EXACT_BELOW && histogramLowerBound(i) > m) i--;
+  while (i < HISTOGRAM_SIZE - 1 && histogramLowerBound(i + 1) <= m) i++;
+  return Math.min(HISTOGRAM_SIZE - 1, i);
+}
+
+/** The value a bucket stands for: itself below 16 minutes, else the geometric middle of its bounds. */
+export function histogramEstimate(i: number): number {
+  if (i < HISTOGRAM_EXACT_BELOW) return i;
+  return Math.round(Math.sqrt(histogramLowerBound(i) * histogramLowerBound(i + 1)));
+}
+
+/** A histogram: bucket index → count (sparse; absent = 0). */
+export type Histogram = Record<string, number>;
+
+/**
+ * The nearest-rank percentile (`p` in (0, 100]): the smallest duration such that at least p % of
+ * the durations are at most it, estimated by its bucket. Null when the histogram is empty.
+ */
+export function percentile(h: Histogram, p: number): number | null {
+  const entries = Object.entries(h)
+    .map(([k, n]) => [Number(k), n] as const)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => a[0] - b[0]);
+  const total = entries.reduce((s, [, n]) => s + n, 0);
+  if (total <= 0) return null;
+  const rank = Math.max(1, Math.ceil((p / 100) * total));
+  let seen = 0;
+  for (const [i, n] of entries) {
+    seen += n;
+    if (seen >= rank) return histogramEstimate(i);
+  }
+  return histogramEstimate(entries.at(-1)![0]);
+}
+
+// ---------------------------------------------------------------- metrics
+
+/** The counters every rollup row holds (sums over contributions). */
+export const COUNTERS = [
+  "created",
+  "assigned",
+  "solved",
+  "reopened",
+  /** First responses, and the sum of their SLA-clock minutes. */
+  "fr_count",
+  "fr_minutes",
+  /** SLA-clock minutes to resolution of the solved tickets. */
+  "res_minutes",
+  /** SLA targets met and breached: first response, next response, resolution. */
+  "fr_met",
+  "fr_breached",
+  "nr_met",
+  "nr_breached",
+  "res_met",
+  "res_breached",
+  /** Satisfaction answers, those scoring 4 or 5, and the sum of scores. */
+  "csat_count",
+  "csat_positive",
+  "csat_sum",
+  /** Logged minutes. */
+  "time_billable",
+  "time_nonbillable",
+] as const;
+export type Counter = (typeof COUNTERS)[number];
+
+/** Duration histograms: first response and resolution, in SLA-clock minutes. */
+export const HISTOGRAMS = ["fr_hist", "res_hist"] as const;
+export type HistogramName = (typeof HISTOGRAMS)[number];
+
+export interface Metrics {
+  c: Partial<Record<Counter, number>>;
+  h: Partial<Record<HistogramName, Histogram>>;
+}
+
+/** Totals read back from storage: every counter and histogram present. */
+export interface Totals {
+  c: Record<Counter, number>;
+  h: Record<HistogramName, Histogram>;
+}
+
+export function zeroTotals(): Totals {
+  return { c: Object.fromEntries(COUNTERS.map((k) => [k, 0])) as Record<Counter, number>, h: { fr_hist: {}, res_hist: {} } };
+}
+
+/** a + sign · b (a new value). */
+export function addTotals(a: Totals, b: Metrics | Totals, sign = 1): Totals {
+  const out = zeroTotals();
+  for (const k of COUNTERS) out.c[k] = a.c[k] + sign * (b.c[k] ?? 0);
+  for (const name of HISTOGRAMS) {
+    const h: Histogram = { ...a.h[name] };
+    for (const [i, n] of Object.entries(b.h[name] ?? {})) h[i] = (h[i] ?? 0) + sign * n;
+    out.h[name] = h;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- dimensions
+
+/**
+ * What a figure can be filtered or grouped by. `all` has one key (""); `agent` is the assignee for
+ * ticket figures and the author for logged time; `policy` is the SLA policy's name.
+ */
+export const DIMENSIONS = ["all", "team", "priority", "channel", "category", "agent", "policy"] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+
+export interface DimKey {
+  dim: Dimension;
+  key: string;
+}
+
+// ---------------------------------------------------------------- what a ticket row contributes
+
+/** A ticket's time, summed per (quarter hour, author): [epoch quarter, author id, billable min, non-billable min]. */
+export type TimeLogItem = readonly [quarter: number, authorId: string, billable: number, nonBillable: number];
+
+/** The columns of a ticket row the rollups read (a TicketRow has all of them). */
+export interface TicketFacts {
+  id: string;
+  deletedAt: string | null;
+  status: TicketStatus;
+  priority: TicketPriority;
+  channel: TicketChannel;
+  category: string | null;
+  teamId: string | null;
+  assigneeId: string | null;
+  slaPolicy: string;
+  createdAt: string;
+  assignedAt: string | null;
+  firstResponseAt: string | null;
+  firstResponseMinutes: number | null;
+  resolvedAt: string | null;
+  resolutionMinutes: number | null;
+  reopens: readonly string[];
+  firstResponseDueAt: string | null;
+  nextResponseDueAt: string | null;
+  resolutionDueAt: string | null;
+  firstResponseBreached: boolean;
+  nextResponseBreached: boolean;
+  resolutionBreached: boolean;
+  nextResponseStartedMs: number | null;
+  slaBreached: boolean;
+  slaWarned: number;
+  satisfactionScore: number | null;
+  satisfactionRatedAt: string | null;
+  timeLog: readonly TimeLogItem[];
+}
+
+export interface Contribution {
+  /** Epoch ms the contribution is dated by. */
+  at: number;
+  keys: DimKey[];
+  metrics: Metrics;
+}
+
+/** The ticket's keys for its own figures. */
+export function ticketKeys(f: TicketFacts): DimKey[] {
+  const keys: DimKey[] = [
+    { dim: "all", key: "" },
+    { dim: "priority", key: f.priority },
+    { dim: "channel", key: f.channel },
+    { dim: "policy", key: f.slaPolicy },
+  ];
+  if (f.teamId) keys.push({ dim: "team", key: f.teamId });
+  if (f.category) keys.push({ dim: "category", key: f.category });
+  if (f.assigneeId) keys.push({ dim: "agent", key: f.assigneeId });
+  return keys;
+}
+
+/** The keys of time logged on the ticket by `authorId`: the ticket's dimensions, the author as agent. */
+export function timeKeys(f: TicketFacts, authorId: string): DimKey[] {
+  return [
+    ...ticketKeys(f).filter((k) => k.dim !== "agent" && k.dim !== "policy"),
+    { dim: "agent", key: authorId },
+  ];
+}
+
+const ms = (iso: string) => Date.parse(iso);
+
+/**
+ * Everything a ticket row adds to the rollups. SLA targets count once per ticket each: a breached
+ * target is dated by its due date; a met one by when it was met (first response, resolution) or,
+ * for the next response, whose meeting time the row does not keep, by its due date.
+ */
+export function contributions(f: TicketFacts | null): Contribution[] {
+  if (!f || f.deletedAt) return [];
+  const keys = ticketKeys(f);
+  const out: Contribution[] = [];
+  const add = (at: string | null, c: Metrics["c"], h: Metrics["h"] = {}) => {
+    if (at) out.push({ at: ms(at), keys, metrics: { c, h } });
+  };
+  add(f.createdAt, { created: 1 });
+  if (f.assigneeId) add(f.assignedAt ?? f.createdAt, { assigned: 1 });
+  if (f.firstResponseAt) {
+    const m = f.firstResponseMinutes;
+    add(f.firstResponseAt, m === null ? { fr_count: 1 } : { fr_count: 1, fr_minutes: m }, m === null ? {} : { fr_hist: { [histogramIndex(m)]: 1 } });
+  }
+  if (f.resolvedAt) {
+    const m = f.resolutionMinutes;
+    add(f.resolvedAt, m === null ? { solved: 1 } : { solved: 1, res_minutes: m }, m === null ? {} : { res_hist: { [histogramIndex(m)]: 1 } });
+  }
+  for (const at of f.reopens) add(at, { reopened: 1 });
+  if (f.firstResponseBreached) add(f.firstResponseDueAt ?? f.createdAt, { fr_breached: 1 });
+  else if (f.firstResponseAt) add(f.firstResponseAt, { fr_met: 1 });
+  if (f.nextResponseBreached) add(f.nextResponseDueAt ?? f.createdAt, { nr_breached: 1 });
+  else if (f.nextResponseDueAt && f.nextResponseStartedMs === null) add(f.nextResponseDueAt, { nr_met: 1 });
+  if (f.resolutionBreached) add(f.resolutionDueAt ?? f.createdAt, { res_breached: 1 });
+  else if (f.resolvedAt) add(f.resolvedAt, { res_met: 1 });
+  if (f.satisfactionScore !== null && f.satisfactionRatedAt) {
+    add(f.satisfactionRatedAt, { csat_count: 1, csat_positive: f.satisfactionScore >= 4 ? 1 : 0, csat_sum: f.satisfactionScore });
+  }
+  for (const [quarter, author, billable, nonBillable] of f.timeLog) {
+    out.push({ at: quarter * QUARTER_MS, keys: timeKeys(f, author), metrics: { c: { time_billable: billable, time_nonbillable: nonBillable }, h: {} } });
+  }
+  return out;
+}
+
+/** One (dimension, key, bucket) and what changes there. */
+export interface PointDelta extends DimKey, Bucket {
+  metrics: Metrics;
+}
+
+const pointId = (k: DimKey, b: Bucket) => `${k.dim}\u0000${k.key}\u0000${b.day}\u0000${b.quarter}`;
+
+function isZero(m: Metrics): boolean {
+  return Object.values(m.c).every((n) => !n) && Object.values(m.h).every((h) => Object.values(h ?? {}).every((n) => !n));
+}
+
+function accumulate(into: Metrics, m: Metrics, sign: number) {
+  for (const [k, n] of Object.entries(m.c) as [Counter, number][]) into.c[k] = (into.c[k] ?? 0) + sign * n;
+  for (const [name, h] of Object.entries(m.h) as [HistogramName, Histogram][]) {
+    const target = (into.h[name] ??= {});
+    for (const [i, n] of Object.entries(h)) target[i] = (target[i] ?? 0) + sign * n;
+  }
+}
+
+/** Drops zero counters and histogram buckets. */
+function compact(m: Metrics): Metrics {
+  const c = Object.fromEntries(Object.entries(m.c).filter(([, n]) => n)) as Metrics["c"];
+  const h: Metrics["h"] = {};
+  for (const [name, hist] of Object.entries(m.h) as [HistogramName, Histogram][]) {
+    const kept = Object.fromEntries(Object.entries(hist).filter(([, n]) => n));
+    if (Object.keys(kept).length) h[name] = kept;
+  }
+  return { c, h };
+}
+
+/** Per (dimension, key, bucket): the sum of `contributions`, times `sign`. */
+export function pointsOf(list: readonly Contribution[], sign = 1, into = new Map<string, PointDelta>()): Map<string, PointDelta> {
+  for (const c of list) {
+    const b = bucketOf(c.at);
+    for (const k of c.keys) {
+      const id = pointId(k, b);
+      let p = into.get(id);
+      if (!p) into.set(id, (p = { ...k, ...b, metrics: { c: {}, h: {} } }));
+      accumulate(p.metrics, c.metrics, sign);
+    }
+  }
+  return into;
+}
+
+/** What a change of a ticket row does to the rollups: the non-zero point deltas. */
+export function rollupDelta(before: TicketFacts | null, after: TicketFacts | null): PointDelta[] {
+  const points = pointsOf(contributions(after), 1, pointsOf(contributions(before), -1));
+  return [...points.values()].map((p) => ({ ...p, metrics: compact(p.metrics) })).filter((p) => !isZero(p.metrics));
+}
+
+/** Point deltas that change the same bucket by the same metrics, written by one statement. */
+export interface DeltaGroup extends Bucket {
+  metrics: Metrics;
+  keys: DimKey[];
+}
+
+const metricsSignature = (m: Metrics) =>
+  JSON.stringify([
+    Object.entries(m.c).sort(),
+    Object.entries(m.h)
+      .sort()
+      .map(([k, h]) => [k, Object.entries(h ?? {}).sort()]),
+  ]);
+
+export function groupDeltas(points: readonly PointDelta[]): DeltaGroup[] {
+  const groups = new Map<string, DeltaGroup>();
+  for (const p of points) {
+    const id = `${p.day}:${p.quarter}:${metricsSignature(p.metrics)}`;
+    let g = groups.get(id);
+    if (!g) groups.set(id, (g = { day: p.day, quarter: p.quarter, metrics: p.metrics, keys: [] }));
+    g.keys.push({ dim: p.dim, key: p.key });
+  }
+  return [...groups.values()];
+}
+
+// ---------------------------------------------------------------- the backlog now
+
+export const BACKLOG_STATUSES = ["open", "in_progress", "pending"] as const satisfies readonly TicketStatus[];
+export type BacklogStatus = (typeof BACKLOG_STATUSES)[number];
+export const SLA_STATES = ["ok", "at_risk", "breached"] as const;
+export type SlaState = (typeof SLA_STATES)[number];
+
+/** Where an open ticket counts in the maintained backlog counters ("" = no team, unassigned). */
+export interface BacklogCell {
+  team: string;
+  agent: string;
+  channel: TicketChannel;
+  status: BacklogStatus;
+  priority: TicketPriority;
+  sla: SlaState;
+}
+
+const isBacklog = (s: TicketStatus): s is BacklogStatus => (BACKLOG_STATUSES as readonly string[]).includes(s);
+
+/**
+ * The SLA state of an open ticket as its row records it: breached once a breach flag is set (by an
+ * edit that saw it, or the sweep, within a minute of the due date), at risk once the sweep announced
+ * 80 % of a target still unmet (domain/sla.ts `slaWarned`).
+ */
+export function backlogSlaState(f: TicketFacts): SlaState {
+  if (f.slaBreached || f.firstResponseBreached || f.nextResponseBreached || f.resolutionBreached) return "breached";
+  const unmet = (f.firstResponseAt ? 0 : 1) | (f.nextResponseStartedMs !== null ? 2 : 0) | (f.resolvedAt ? 0 : 4);
+  return f.slaWarned & unmet ? "at_risk" : "ok";
+}
+
+export function backlogCell(f: TicketFacts | null): BacklogCell | null {
+  if (!f || f.deletedAt || !isBacklog(f.status)) return null;
+  return { team: f.teamId ?? "", agent: f.assigneeId ?? "", channel: f.channel, status: f.status, priority: f.priority, sla: backlogSlaState(f) };
+}
+
+const sameCell = (a: BacklogCell | null, b: BacklogCell | null) =>
+  a === b || (!!a && !!b && a.team === b.team && a.agent === b.agent && a.channel === b.channel && a.status === b.status && a.priority === b.priority && a.sla === b.sla);
+
+/** The backlog counters a change moves: −1 where the ticket was, +1 where it is. */
+export function backlogDelta(before: TicketFacts | null, after: TicketFacts | null): { cell: BacklogCell; n: 1 | -1 }[] {
+  const from = backlogCell(before);
+  const to = backlogCell(after);
+  if (sameCell(from, to)) return [];
+  return [...(from ? [{ cell: from, n: -1 as const }] : []), ...(to ? [{ cell: to, n: 1 as const }] : [])];
+}
+
+// ---------------------------------------------------------------- time logged on a ticket
+
+/** One time entry as the ticket's log sums it. */
+export interface LoggedTime {
+  authorId: string;
+  startedAt: string;
+  minutes: number;
+  billable: boolean;
+}
+
+/**
+ * The ticket's time log after an entry is logged (`before` null), changed, or removed (`after`
+ * null): the entry's minutes leave its old (quarter, author) and join its new one.
+ */
+export function applyLoggedTime(log: readonly TimeLogItem[], before: LoggedTime | null, after: LoggedTime | null): TimeLogItem[] {
+  const sums = new Map<string, [number, string, number, number]>();
+  for (const [q, a, b, n] of log) sums.set(`${q}\u0000${a}`, [q, a, b, n]);
+  const move = (e: LoggedTime, sign: number) => {
+    const q = Math.floor(ms(e.startedAt) / QUARTER_MS);
+    const id = `${q}\u0000${e.authorId}`;
+    const item = sums.get(id) ?? [q, e.authorId, 0, 0];
+    if (e.billable) item[2] += sign * e.minutes;
+    else item[3] += sign * e.minutes;
+    sums.set(id, item);
+  };
+  if (before) move(before, -1);
+  if (after) move(after, 1);
+  return [...sums.values()].filter(([, , b, n]) => b !== 0 || n !== 0).sort((x, y) => x[0] - y[0] || (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0));
+}
+
+/** Minutes in a time log (what a ticket's `time_spent_minutes` shows). */
+export const loggedMinutes = (log: readonly TimeLogItem[]) => log.reduce((s, [, , b, n]) => s + b + n, 0);
+
+// ---------------------------------------------------------------- periods
+
+export const GRANULARITIES = ["day", "week", "month"] as const;
+export type Granularity = (typeof GRANULARITIES)[number];
+
+/** 1 = Monday … 7 = Sunday of a day number (1970-01-01 was a Thursday). */
+const isoWeekday = (day: number) => ((((day + 3) % 7) + 7) % 7) + 1;
+
+/** Day number of a `YYYY-MM-DD` date. */
+export const dayNumber = (date: string) => Math.floor(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
+export const dateOf = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
+
+/**
+ * The local days the periods of [from, to] (inclusive day numbers) start on: `from` itself, then
+ * each Monday (week) or first of a month (month) after it; the last period ends after `to`.
+ */
+export function periodStarts(from: number, to: number, granularity: Granularity): number[] {
+  const starts = [from];
+  for (let d = from + 1; d <= to; d++) {
+    if (granularity === "day") starts.push(d);
+    else if (granularity === "week" && isoWeekday(d) === 1) starts.push(d);
+    else if (granularity === "month" && dateOf(d).endsWith("-01")) starts.push(d);
+  }
+  return starts;
+}
+
+/** Share in percent with one decimal, null when there is nothing to share. */
+export const pct = (part: number, whole: number) => (whole > 0 ? Math.round((1000 * part) / whole) / 10 : null);

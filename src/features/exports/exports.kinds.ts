@@ -1,0 +1,316 @@
+/**
+ * What can be exported (API.md "Exports"): each kind names who may ask for it, validates its
+ * parameters, lists its columns, and reads its rows a page at a time after a cursor it defines,
+ * through an index in a fixed order (so a chunk retried from the same cursor reads the same rows
+ * again, and none twice or never). The job machinery (exports.jobs.ts) does the rest: formats,
+ * parts, progress, retries, expiry, downloads. The privacy export of one person's data (`user`) is
+ * one more entry in {@link EXPORT_KINDS}: one JSON document, asked for by `GET /users/{id}/export` only.
+ */
+import { z } from "@hono/zod-openapi";
+import { and, asc, desc, eq, gte, isNotNull, isNull, lt, lte, sql, type SQL } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
+import { teams, tickets, timeEntries, users } from "../../db/schema";
+import type { Capability } from "../../domain/permissions";
+import type { Cell } from "../../lib/csv";
+import { afterKey, newerThan, type KeyValue } from "../../lib/cursor";
+import { Id } from "../../lib/openapi";
+import type { ServiceContext } from "../../lib/request-context";
+import type { ColumnType } from "../../lib/xlsx";
+import { personData } from "../privacy/privacy.export";
+import { agents } from "../reports/reports.service";
+import { ticketSelection, type TicketFilters } from "../tickets/tickets.list";
+import { TicketListQuery } from "../tickets/tickets.schemas";
+
+export type ExportFormat = "csv" | "xlsx" | "json";
+
+export interface ExportColumn<Row> {
+  name: string;
+  type: ColumnType;
+  value: (row: Row) => Cell;
+}
+
+export interface ExportPage<Row> {
+  rows: Row[];
+  /** Where the next page starts; null when there is none. */
+  cursor: unknown;
+}
+
+export interface ExportKind<Params = any, Row = any> {
+  /** Who may ask for this export (domain/permissions.ts); checked again when each chunk runs and at every download. */
+  capability: Capability;
+  /** The formats it is built in (default csv and xlsx; `json`: each row is a JSON document). */
+  formats?: readonly ExportFormat[];
+  /** Made by its own route only, never by `POST /exports` (the privacy export). */
+  internal?: true;
+  /** The request's `filters`, validated (a 400 names the field); `asOf` bounds what a snapshot holds. */
+  params: (filters: Record<string, unknown>, asOf: string) => Params;
+  columns: readonly ExportColumn<Row>[];
+  /** The columns a request without `columns` gets (default: all). */
+  defaultColumns?: readonly string[];
+  sheetName: string;
+  /** Rows after `cursor` (null: from the start), at most `limit`. */
+  page: (ctx: ServiceContext, params: Params, cursor: unknown, limit: number) => Promise<ExportPage<Row>>;
+  /** How many rows to expect (progress), counted once when the job starts. */
+  estimate?: (ctx: ServiceContext, params: Params) => Promise<number | null>;
+}
+
+/** A 400 from a zod error, its fields prefixed (`filters.status`). */
+export class ExportParamsError extends Error {
+  constructor(readonly errors: Record<string, string[]>) {
+    super("Invalid filters");
+  }
+}
+
+function parseWith<T>(schema: z.ZodType<T>, input: unknown): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const errors: Record<string, string[]> = {};
+  for (const issue of result.error.issues) (errors[`filters.${issue.path.join(".") || "_"}`] ??= []).push(issue.message);
+  throw new ExportParamsError(errors);
+}
+
+/** The list's query-string syntax from JSON values: arrays become comma lists, booleans and numbers strings. */
+const asQueryValues = (filters: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(filters).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : typeof v === "boolean" || typeof v === "number" ? String(v) : v]));
+
+// ---------------------------------------------------------------- tickets
+
+const assignees = alias(users, "assignees");
+const TicketExportFilters = TicketListQuery.omit({ limit: true, cursor: true }).strict();
+type TicketExportParams = TicketFilters & { asOf: string };
+
+const ticketExportRow = {
+  row: tickets,
+  requester: { name: users.name, email: users.email },
+  assigneeName: assignees.name,
+  teamName: teams.name,
+};
+type TicketExportRow = { row: typeof tickets.$inferSelect; requester: { name: string; email: string }; assigneeName: string | null; teamName: string | null };
+
+const ticketColumns: ExportColumn<TicketExportRow>[] = [
+  { name: "id", type: "text", value: (r) => r.row.id },
+  { name: "number", type: "text", value: (r) => r.row.number },
+  { name: "subject", type: "text", value: (r) => r.row.subject },
+  { name: "status", type: "text", value: (r) => r.row.status },
+  { name: "priority", type: "text", value: (r) => r.row.priority },
+  { name: "category", type: "text", value: (r) => r.row.category },
+  { name: "channel", type: "text", value: (r) => r.row.channel },
+  { name: "tags", type: "text", value: (r) => r.row.tags.join(" ") },
+  { name: "requester_name", type: "text", value: (r) => r.requester.name },
+  { name: "requester_email", type: "text", value: (r) => r.requester.email },
+  { name: "assignee_id", type: "text", value: (r) => r.row.assigneeId },
+  { name: "assignee_name", type: "text", value: (r) => r.assigneeName },
+  { name: "team_id", type: "text", value: (r) => r.row.teamId },
+  { name: "team_name", type: "text", value: (r) => r.teamName },
+  { name: "created_at", type: "datetime", value: (r) => r.row.createdAt },
+  { name: "updated_at", type: "datetime", value: (r) => r.row.updatedAt },
+  { name: "first_response_at", type: "datetime", value: (r) => r.row.firstResponseAt },
+  { name: "resolved_at", type: "datetime", value: (r) => r.row.resolvedAt },
+  { name: "closed_at", type: "datetime", value: (r) => r.row.closedAt },
+  { name: "sla_policy", type: "text", value: (r) => r.row.slaPolicy },
+  { name: "sla_breached", type: "boolean", value: (r) => r.row.slaBreached },
+  { name: "first_response_minutes", type: "number", value: (r) => r.row.firstResponseMinutes },
+  { name: "resolution_minutes", type: "number", value: (r) => r.row.resolutionMinutes },
+  { name: "satisfaction_score", type: "number", value: (r) => r.row.satisfactionScore },
+  { name: "satisfaction_comment", type: "text", value: (r) => r.row.satisfactionComment },
+  { name: "time_spent_minutes", type: "number", value: (r) => r.row.timeSpentMinutes },
+  { name: "description", type: "text", value: (r) => r.row.description },
+];
+
+const ticketsKind: ExportKind<TicketExportParams, TicketExportRow> = {
+  capability: "reports.all",
+  sheetName: "Tickets",
+  params: (filters, asOf) => ({ ...parseWith(TicketExportFilters, asQueryValues(filters)), asOf }),
+  columns: ticketColumns,
+  // Descriptions can be 50,000 characters each: asked for by name.
+  defaultColumns: ticketColumns.filter((c) => c.name !== "description").map((c) => c.name),
+  async page(ctx, params, cursor, limit) {
+    const selection = await ticketSelection(ctx, params);
+    if (!selection) return { rows: [], cursor: null };
+    // A snapshot: tickets created after the export was asked for are not in it.
+    const where: SQL[] = [...selection.where, lte(tickets.createdAt, params.asOf)];
+    if (cursor) where.push(afterKey(selection.columns, cursor as KeyValue[]));
+    const rows = await ctx.db
+      .select(ticketExportRow)
+      .from(tickets)
+      .innerJoin(users, eq(users.id, tickets.requesterId))
+      .leftJoin(assignees, eq(assignees.id, tickets.assigneeId))
+      .leftJoin(teams, eq(teams.id, tickets.teamId))
+      .where(and(...where))
+      .orderBy(...selection.columns.map((c) => (c.dir === "asc" ? asc(c.column) : desc(c.column))))
+      .limit(limit);
+    const last = rows.at(-1);
+    return { rows, cursor: rows.length === limit && last ? selection.columns.map((c) => c.key(last.row)) : null };
+  },
+  async estimate(ctx, params) {
+    const selection = await ticketSelection(ctx, params);
+    if (!selection) return 0;
+    const [row] = await ctx.db.select({ n: sql<number>`count(*)` }).from(tickets).where(and(...selection.where, lte(tickets.createdAt, params.asOf)));
+    return Number(row?.n ?? 0);
+  },
+};
+
+// ---------------------------------------------------------------- time entries
+
+const Period = {
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+};
+const TimeFilters = z.object({ ...Period, agent_id: Id.optional(), ticket_id: Id.optional() }).strict();
+type TimeParams = z.infer<typeof TimeFilters> & { asOf: string };
+type TimeRow = { entry: typeof timeEntries.$inferSelect; ticket: { number: string; subject: string }; author: string };
+
+function timeWhere(p: TimeParams): SQL[] {
+  const where: SQL[] = [lte(timeEntries.createdAt, p.asOf)];
+  if (p.from) where.push(gte(timeEntries.startedAt, new Date(p.from).toISOString()));
+  if (p.to) where.push(lt(timeEntries.startedAt, new Date(p.to).toISOString()));
+  if (p.agent_id) where.push(eq(timeEntries.authorId, p.agent_id));
+  if (p.ticket_id) where.push(eq(timeEntries.ticketId, p.ticket_id));
+  return where;
+}
+
+const timeKind: ExportKind<TimeParams, TimeRow> = {
+  capability: "reports.all",
+  sheetName: "Time entries",
+  params: (filters, asOf) => ({ ...parseWith(TimeFilters, filters), asOf }),
+  columns: [
+    { name: "id", type: "text", value: (r) => r.entry.id },
+    { name: "ticket_id", type: "text", value: (r) => r.entry.ticketId },
+    { name: "ticket_number", type: "text", value: (r) => r.ticket.number },
+    { name: "ticket_subject", type: "text", value: (r) => r.ticket.subject },
+    { name: "author_id", type: "text", value: (r) => r.entry.authorId },
+    { name: "author_name", type: "text", value: (r) => r.author },
+    { name: "minutes", type: "number", value: (r) => r.entry.minutes },
+    { name: "billable", type: "boolean", value: (r) => r.entry.billable },
+    { name: "note", type: "text", value: (r) => r.entry.note },
+    { name: "started_at", type: "datetime", value: (r) => r.entry.startedAt },
+    { name: "created_at", type: "datetime", value: (r) => r.entry.createdAt },
+  ],
+  async page(ctx, params, cursor, limit) {
+    const where = timeWhere(params);
+    if (cursor) where.push(newerThan(timeEntries.startedAt, timeEntries.id, cursor as { key: string; id: string }));
+    const rows = await ctx.db
+      .select({ entry: timeEntries, ticket: { number: tickets.number, subject: tickets.subject }, author: users.name })
+      .from(timeEntries)
+      .innerJoin(tickets, and(eq(tickets.id, timeEntries.ticketId), isNull(tickets.deletedAt)))
+      .innerJoin(users, eq(users.id, timeEntries.authorId))
+      .where(and(...where))
+      .orderBy(asc(timeEntries.startedAt), asc(timeEntries.id))
+      .limit(limit);
+    const last = rows.at(-1);
+    return { rows, cursor: rows.length === limit && last ? { key: last.entry.startedAt, id: last.entry.id } : null };
+  },
+};
+
+// ---------------------------------------------------------------- satisfaction answers
+
+const SatisfactionFilters = z.object({ ...Period, agent_id: Id.optional(), score: z.coerce.number().int().min(1).max(5).optional() }).strict();
+type SatisfactionParams = z.infer<typeof SatisfactionFilters> & { asOf: string };
+type SatisfactionRow = { row: typeof tickets.$inferSelect; requester: { name: string; email: string } };
+
+const satisfactionKind: ExportKind<SatisfactionParams, SatisfactionRow> = {
+  capability: "reports.all",
+  sheetName: "Satisfaction",
+  params: (filters, asOf) => ({ ...parseWith(SatisfactionFilters, filters), asOf }),
+  columns: [
+    { name: "ticket_id", type: "text", value: (r) => r.row.id },
+    { name: "ticket_number", type: "text", value: (r) => r.row.number },
+    { name: "subject", type: "text", value: (r) => r.row.subject },
+    { name: "requester_name", type: "text", value: (r) => r.requester.name },
+    { name: "requester_email", type: "text", value: (r) => r.requester.email },
+    { name: "agent_id", type: "text", value: (r) => r.row.assigneeId },
+    { name: "team_id", type: "text", value: (r) => r.row.teamId },
+    { name: "score", type: "number", value: (r) => r.row.satisfactionScore },
+    { name: "comment", type: "text", value: (r) => r.row.satisfactionComment },
+    { name: "rated_at", type: "datetime", value: (r) => r.row.satisfactionRatedAt },
+  ],
+  async page(ctx, p, cursor, limit) {
+    const where: SQL[] = [isNull(tickets.deletedAt), isNotNull(tickets.satisfactionRatedAt), lte(tickets.satisfactionRatedAt, p.asOf)];
+    if (p.from) where.push(gte(tickets.satisfactionRatedAt, new Date(p.from).toISOString()));
+    if (p.to) where.push(lt(tickets.satisfactionRatedAt, new Date(p.to).toISOString()));
+    if (p.agent_id) where.push(eq(tickets.assigneeId, p.agent_id));
+    if (p.score !== undefined) where.push(eq(tickets.satisfactionScore, p.score));
+    if (cursor) where.push(newerThan(tickets.satisfactionRatedAt, tickets.id, cursor as { key: string; id: string }));
+    const rows = await ctx.db
+      .select({ row: tickets, requester: { name: users.name, email: users.email } })
+      .from(tickets)
+      .innerJoin(users, eq(users.id, tickets.requesterId))
+      .where(and(...where))
+      .orderBy(asc(tickets.satisfactionRatedAt), asc(tickets.id))
+      .limit(limit);
+    const last = rows.at(-1);
+    return { rows, cursor: rows.length === limit && last ? { key: last.row.satisfactionRatedAt, id: last.row.id } : null };
+  },
+};
+
+// ---------------------------------------------------------------- the agents report
+
+const AgentsFilters = z
+  .object({
+    from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+    to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+    tz: z.string().min(1).max(64).default("UTC"),
+    team_id: Id.optional(),
+  })
+  .strict();
+type AgentsParams = z.infer<typeof AgentsFilters>;
+type AgentRow = Awaited<ReturnType<typeof agents>>["data"][number];
+
+const agentsReportKind: ExportKind<AgentsParams, AgentRow> = {
+  capability: "reports.all",
+  sheetName: "Agents",
+  params: (filters) => parseWith(AgentsFilters, filters),
+  columns: [
+    { name: "agent_id", type: "text", value: (r) => r.agent.id },
+    { name: "agent_name", type: "text", value: (r) => r.agent.name },
+    { name: "assigned", type: "number", value: (r) => r.assigned },
+    { name: "solved", type: "number", value: (r) => r.solved },
+    { name: "open_now", type: "number", value: (r) => r.open_now },
+    { name: "first_response_median_minutes", type: "number", value: (r) => r.first_response_median_minutes },
+    { name: "resolution_median_minutes", type: "number", value: (r) => r.resolution_median_minutes },
+    { name: "sla_compliance_pct", type: "number", value: (r) => r.sla_compliance_pct },
+    { name: "satisfaction_pct", type: "number", value: (r) => r.satisfaction_pct },
+    { name: "time_spent_minutes", type: "number", value: (r) => r.time_spent_minutes },
+  ],
+  // One report, one page: it reads rollups only.
+  async page(ctx, p) {
+    const to = p.to ?? ctx.now.toISOString().slice(0, 10);
+    const from = p.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
+    return { rows: (await agents(ctx, { from, to, tz: p.tz, team_id: p.team_id })).data, cursor: null };
+  },
+};
+
+// ---------------------------------------------------------------- a person's data (privacy)
+
+const UserFilters = z.object({ user_id: Id }).strict();
+type UserParams = z.infer<typeof UserFilters>;
+
+const userKind: ExportKind<UserParams, Awaited<ReturnType<typeof personData>>> = {
+  // Everything held about someone, internal notes included: admins only (API.md "Privacy").
+  capability: "users.manage",
+  formats: ["json"],
+  internal: true,
+  sheetName: "",
+  params: (filters) => parseWith(UserFilters, filters),
+  columns: [],
+  async page(ctx, p) {
+    return { rows: [await personData(ctx, p.user_id)], cursor: null };
+  },
+  estimate: async () => 1,
+};
+
+export const EXPORT_KINDS: Record<string, ExportKind> = {
+  tickets: ticketsKind,
+  time_entries: timeKind,
+  satisfaction: satisfactionKind,
+  agents_report: agentsReportKind,
+  user: userKind,
+};
+
+/** The kinds `POST /exports` makes. */
+export const PUBLIC_EXPORT_KINDS = Object.keys(EXPORT_KINDS).filter((k) => !EXPORT_KINDS[k]!.internal) as [string, ...string[]];
+
+export const formatsOf = (kind: ExportKind): readonly ExportFormat[] => kind.formats ?? ["csv", "xlsx"];
+
+/** The columns a request without `columns` gets. */
+export const defaultColumns = (kind: ExportKind): string[] => [...(kind.defaultColumns ?? kind.columns.map((c) => c.name))];

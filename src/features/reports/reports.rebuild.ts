@@ -1,0 +1,282 @@
+/**
+ * Rebuilding the report rollups from the ticket rows (admin: POST /api/v1/reports/rebuild; a database
+ * migrated with tickets starts in it), in chunks through the JOBS queue, while tickets keep changing.
+ *
+ * 1. `staging`: the tables are emptied (in bounded deletes), then tickets are read in id order,
+ *    a chunk per step, and their contributions added as plain sums per quarter hour to
+ *    report_staging; the chunk's batch moves `watermark` to its last id, and holds only if none of
+ *    its tickets changed since they were read (their revisions). A ticket write meanwhile adds its
+ *    delta to report_staging if its ticket is at or below the watermark, and nothing otherwise (the
+ *    rebuild will read the row as that write left it): every ticket is counted exactly once.
+ * 2. `converting`: key by key (in (dimension, key) order), the plain sums become the two levels of
+ *    prefix sums; the key's batch holds only if its staging rows did not change since they were read
+ *    (their count and `rev` sum). Writes to keys already converted go to the prefix sums, the others
+ *    to report_staging.
+ * 3. `live`: reports answer again (they answer 503 while a rebuild runs).
+ *
+ * Each step is one queue message carrying the step number; a message for another step (a
+ * duplicate, or one the cron re-sent) is dropped. The cron re-sends the step of a rebuild that has
+ * not moved for a while (a message lost after a crash).
+ */
+import { sql } from "drizzle-orm";
+import { batchStatement, type BatchItem } from "../../db/client";
+import { classifyD1Error } from "../../db/errors";
+import { tickets } from "../../db/schema";
+import {
+  backlogCell,
+  COUNTERS,
+  contributions,
+  groupDeltas,
+  HISTOGRAMS,
+  pointsOf,
+  type Histogram,
+  type PointDelta,
+} from "../../domain/rollups";
+import type { RebuildMessage } from "../../jobs/job-messages";
+import type { ServiceContext } from "../../lib/request-context";
+import { asc, gt } from "drizzle-orm";
+import { backlogWrites, stagingWrites } from "./reports.rollups";
+
+/** Tickets read per step: a batch of their plain sums stays far below D1's limits. */
+export const REBUILD_TICKETS_PER_STEP = 500;
+/** Rows deleted per statement while emptying the tables. */
+export const REBUILD_DELETE_ROWS = 5_000;
+/** Staging rows converted per step (a key with more is converted alone, in one step). */
+export const REBUILD_CONVERT_ROWS = 20_000;
+/** Rows per bulk INSERT (one JSON parameter each). */
+const INSERT_ROWS_PER_STATEMENT = 1_000;
+/** A rebuild that has not moved for this long lost its queue message: the cron sends it again. */
+export const REBUILD_STALL_MS = 2 * 60_000;
+
+export type RebuildPhase = "live" | "staging" | "converting";
+
+export interface RebuildState {
+  phase: RebuildPhase;
+  watermark: string;
+  converted_dim: string;
+  converted_key: string;
+  tickets_done: number;
+  keys_done: number;
+  step: number;
+  requested_by: string | null;
+  started_at: string | null;
+  updated_at: string | null;
+  finished_at: string | null;
+}
+
+
+export async function rebuildState(ctx: Pick<ServiceContext, "db">): Promise<RebuildState> {
+  const [row] = await ctx.db.all<RebuildState>(sql`SELECT phase, watermark, converted_dim, converted_key, tickets_done, keys_done, step, requested_by, started_at, updated_at, finished_at FROM report_state WHERE id = 1`);
+  return row ?? { phase: "live", watermark: "", converted_dim: "", converted_key: "", tickets_done: 0, keys_done: 0, step: 0, requested_by: null, started_at: null, updated_at: null, finished_at: null };
+}
+
+export const rollupsLive = async (ctx: Pick<ServiceContext, "db">) => (await rebuildState(ctx)).phase === "live";
+
+const sendStep = (ctx: ServiceContext, step: number) => ctx.env.JOBS.send({ kind: "report-rebuild", step } satisfies RebuildMessage);
+
+/** Starts a rebuild (or restarts a running one from the beginning) and queues its first step. */
+export async function startRebuild(ctx: ServiceContext): Promise<RebuildState> {
+  const now = ctx.now.toISOString();
+  await ctx.db.batch([
+    batchStatement(ctx.db, sql`UPDATE report_state SET phase = 'staging', watermark = '', converted_dim = '', converted_key = '', tickets_done = 0, keys_done = 0,
+      step = step + 1, requested_by = ${ctx.actor?.id ?? null}, started_at = ${now}, updated_at = ${now}, finished_at = NULL WHERE id = 1`),
+    // Small: emptied at once (no write changes them while the watermark is at the start).
+    batchStatement(ctx.db, sql`DELETE FROM report_backlog`),
+    batchStatement(ctx.db, sql`DELETE FROM report_backlog_agents`),
+  ]);
+  const state = await rebuildState(ctx);
+  await sendStep(ctx, state.step);
+  return state;
+}
+
+/** Deletes up to REBUILD_DELETE_ROWS rows of a table; true when it found some. */
+async function deleteSome(ctx: ServiceContext, table: "report_days" | "report_quarters" | "report_staging"): Promise<boolean> {
+  const res = await ctx.db.run(
+    sql`DELETE FROM ${sql.raw(table)} WHERE (dim, key, day${sql.raw(table === "report_days" ? "" : ", quarter")}) IN (SELECT dim, key, day${sql.raw(table === "report_days" ? "" : ", quarter")} FROM ${sql.raw(table)} LIMIT ${REBUILD_DELETE_ROWS})`,
+  );
+  return (res.meta.changes ?? 0) > 0;
+}
+
+/** A batch statement that fails (rolling the batch back as `stale`) unless `condition` holds. */
+const abortUnless = (condition: ReturnType<typeof sql>) => sql`SELECT abs(CASE WHEN ${condition} THEN 0 ELSE -9223372036854775807 - 1 END)`;
+
+/** One step of the rebuild; returns whether another step follows. */
+export async function rebuildStep(ctx: ServiceContext, step: number): Promise<boolean> {
+  const state = await rebuildState(ctx);
+  if (state.phase === "live" || state.step !== step) return false;
+  const now = ctx.now.toISOString();
+  const advance = sql`step = step + 1, updated_at = ${now}`;
+  const guard = sql`id = 1 AND step = ${step} AND phase = ${state.phase}`;
+  try {
+    if (state.phase === "staging") {
+      // Empty the tables first; no write reaches them while the watermark is at the start.
+      if (state.watermark === "") {
+        for (const table of ["report_days", "report_quarters", "report_staging"] as const) {
+          if (await deleteSome(ctx, table)) {
+            await ctx.db.run(sql`UPDATE report_state SET ${advance} WHERE ${guard}`);
+            return true;
+          }
+        }
+      }
+      await stageChunk(ctx, state, advance, guard);
+      return true;
+    }
+    return await convertKeys(ctx, state, advance, guard, now);
+  } catch (err) {
+    // A ticket or staging row changed under the step: the same step runs again from a fresh read.
+    if (classifyD1Error(err).kind === "stale") return true;
+    throw err;
+  }
+}
+
+async function stageChunk(ctx: ServiceContext, state: RebuildState, advance: ReturnType<typeof sql>, guard: ReturnType<typeof sql>) {
+  const chunk = await ctx.db.select().from(tickets).where(gt(tickets.id, state.watermark)).orderBy(asc(tickets.id)).limit(REBUILD_TICKETS_PER_STEP);
+  if (!chunk.length) {
+    await ctx.db.run(sql`UPDATE report_state SET phase = 'converting', ${advance} WHERE ${guard}`);
+    return;
+  }
+  const points = new Map<string, PointDelta>();
+  for (const row of chunk) pointsOf(contributions(row), 1, points);
+  const cells = chunk.flatMap((row) => {
+    const cell = backlogCell(row);
+    return cell ? [{ cell, n: 1 }] : [];
+  });
+  const revisions = JSON.stringify(chunk.map((r) => [r.id, r.revision]));
+  const last = chunk.at(-1)!.id;
+  const items: BatchItem[] = [
+    batchStatement(ctx.db,
+      abortUnless(sql`(SELECT count(*) FROM json_each(${revisions}) j JOIN tickets t ON t.id = json_extract(j.value, '$[0]') AND t.revision = json_extract(j.value, '$[1]')) = ${chunk.length}`),
+    ),
+    ...stagingWrites(ctx.db, groupDeltas([...points.values()])),
+    ...backlogWrites(ctx.db, cells),
+    batchStatement(ctx.db, sql`UPDATE report_state SET watermark = ${last}, tickets_done = tickets_done + ${chunk.length}, ${advance} WHERE ${guard} AND watermark = ${state.watermark}`),
+    batchStatement(ctx.db, abortUnless(sql`changes() = 1`)),
+  ];
+  await ctx.db.batch(items as [BatchItem, ...BatchItem[]]);
+}
+
+interface StagingRow {
+  day: number;
+  quarter: number;
+  values: number[];
+  hists: Histogram[];
+}
+
+const STAGING_COLUMNS = sql.raw([...COUNTERS, ...HISTOGRAMS].join(", "));
+
+/** Converts keys until REBUILD_CONVERT_ROWS staging rows are done; false when the rebuild finished. */
+async function convertKeys(ctx: ServiceContext, state: RebuildState, advance: ReturnType<typeof sql>, guard: ReturnType<typeof sql>, now: string): Promise<boolean> {
+  let converted = { dim: state.converted_dim, key: state.converted_key };
+  let rowsDone = 0;
+  let keysDone = 0;
+  const items: BatchItem[] = [];
+  while (rowsDone < REBUILD_CONVERT_ROWS) {
+    const [next] = await ctx.db.all<{ dim: string; key: string }>(
+      sql`SELECT dim, key FROM report_staging WHERE (dim, key) > (${converted.dim}, ${converted.key}) ORDER BY dim, key LIMIT 1`,
+    );
+    if (!next) break;
+    const rows = await ctx.db.all<Record<string, unknown>>(
+      sql`SELECT day, quarter, ${STAGING_COLUMNS}, rev FROM report_staging WHERE dim = ${next.dim} AND key = ${next.key} ORDER BY day, quarter`,
+    );
+    if (rowsDone > 0 && rowsDone + rows.length > REBUILD_CONVERT_ROWS) break;
+    const revSum = rows.reduce((s, r) => s + Number(r.rev), 0);
+    items.push(
+      batchStatement(ctx.db,
+        abortUnless(sql`(SELECT count(*) = ${rows.length} AND total(rev) = ${revSum} FROM report_staging WHERE dim = ${next.dim} AND key = ${next.key})`),
+      ),
+      ...prefixSumWrites(ctx, next.dim, next.key, rows.map(toStagingRow)),
+      batchStatement(ctx.db, sql`DELETE FROM report_staging WHERE dim = ${next.dim} AND key = ${next.key}`),
+    );
+    converted = next;
+    rowsDone += rows.length;
+    keysDone++;
+  }
+  if (!keysDone) {
+    await ctx.db.run(sql`UPDATE report_state SET phase = 'live', finished_at = ${now}, ${advance} WHERE ${guard}`);
+    return false;
+  }
+  items.push(
+    batchStatement(ctx.db,
+      sql`UPDATE report_state SET converted_dim = ${converted.dim}, converted_key = ${converted.key}, keys_done = keys_done + ${keysDone}, ${advance}
+        WHERE ${guard} AND converted_dim = ${state.converted_dim} AND converted_key = ${state.converted_key}`,
+    ),
+    batchStatement(ctx.db, abortUnless(sql`changes() = 1`)),
+  );
+  await ctx.db.batch(items as [BatchItem, ...BatchItem[]]);
+  return true;
+}
+
+function toStagingRow(r: Record<string, unknown>): StagingRow {
+  return {
+    day: Number(r.day),
+    quarter: Number(r.quarter),
+    values: COUNTERS.map((c) => Number(r[c] ?? 0)),
+    hists: HISTOGRAMS.map((h) => JSON.parse(String(r[h] ?? "{}")) as Histogram),
+  };
+}
+
+const addInto = (acc: { values: number[]; hists: Histogram[] }, r: { values: number[]; hists: Histogram[] }) => {
+  r.values.forEach((v, i) => (acc.values[i]! += v));
+  r.hists.forEach((h, i) => {
+    for (const [b, n] of Object.entries(h)) acc.hists[i]![b] = (acc.hists[i]![b] ?? 0) + n;
+  });
+};
+
+const fresh = () => ({ values: COUNTERS.map(() => 0), hists: HISTOGRAMS.map(() => ({}) as Histogram) });
+const snapshot = (acc: { values: number[]; hists: Histogram[] }) => [...acc.values, ...acc.hists.map((h) => ({ ...h }))];
+
+/** The prefix-sum rows of one key from its plain sums (ordered by day, quarter). */
+function prefixSumWrites(ctx: ServiceContext, dim: string, key: string, rows: StagingRow[]): BatchItem[] {
+  const days: unknown[][] = [];
+  const quarters: unknown[][] = [];
+  const total = fresh();
+  let today = fresh();
+  let day: number | null = null;
+  for (const r of rows) {
+    if (r.day !== day) {
+      if (day !== null) days.push([day, ...snapshot(total)]);
+      day = r.day;
+      today = fresh();
+    }
+    addInto(today, r);
+    addInto(total, r);
+    quarters.push([r.day, r.quarter, ...snapshot(today)]);
+  }
+  if (day !== null) days.push([day, ...snapshot(total)]);
+  const columns = [...COUNTERS, ...HISTOGRAMS];
+  const select = (offset: number) =>
+    sql.raw(columns.map((c, i) => (i < COUNTERS.length ? `json_extract(value, '$[${i + offset}]')` : `json(json_extract(value, '$[${i + offset}]'))`)).join(", "));
+  const out: BatchItem[] = [];
+  for (let i = 0; i < days.length; i += INSERT_ROWS_PER_STATEMENT) {
+    out.push(
+      batchStatement(ctx.db, sql`INSERT INTO report_days (dim, key, day, ${STAGING_COLUMNS})
+        SELECT ${dim}, ${key}, json_extract(value, '$[0]'), ${select(1)} FROM json_each(${JSON.stringify(days.slice(i, i + INSERT_ROWS_PER_STATEMENT))})`),
+    );
+  }
+  for (let i = 0; i < quarters.length; i += INSERT_ROWS_PER_STATEMENT) {
+    out.push(
+      batchStatement(ctx.db, sql`INSERT INTO report_quarters (dim, key, day, quarter, ${STAGING_COLUMNS})
+        SELECT ${dim}, ${key}, json_extract(value, '$[0]'), json_extract(value, '$[1]'), ${select(2)} FROM json_each(${JSON.stringify(quarters.slice(i, i + INSERT_ROWS_PER_STATEMENT))})`),
+    );
+  }
+  return out;
+}
+
+/** The JOBS consumer's part: one step, then the next step's message. */
+export async function runRebuildMessage(ctx: ServiceContext, message: RebuildMessage): Promise<void> {
+  if (await rebuildStep(ctx, message.step)) {
+    const state = await rebuildState(ctx);
+    if (state.phase !== "live") await sendStep(ctx, state.step);
+  }
+}
+
+/** Cron: a rebuild whose step has not moved for REBUILD_STALL_MS lost its message; send it again. */
+export async function resumeStalledRebuild(ctx: ServiceContext): Promise<boolean> {
+  const state = await rebuildState(ctx);
+  if (state.phase === "live") return false;
+  const updated = state.updated_at ? Date.parse(state.updated_at) : 0;
+  if (ctx.now.getTime() - updated < REBUILD_STALL_MS) return false;
+  await ctx.db.run(sql`UPDATE report_state SET updated_at = ${ctx.now.toISOString()} WHERE id = 1 AND step = ${state.step}`);
+  await sendStep(ctx, state.step);
+  return true;
+}

@@ -1,0 +1,19 @@
+/**
+ * The messages of the JOBS queue (src/jobs/job-queue.ts), one chunk of work each. A leaf module:
+ * env.ts types the queue binding with them.
+ */
+
+/** A step of a report rollup rebuild (features/reports/reports.rebuild.ts). */
+export interface RebuildMessage {
+  kind: "report-rebuild";
+  step: number;
+}
+
+/** A chunk of an export job (features/exports/exports.jobs.ts). */
+export interface ExportMessage {
+  kind: "export";
+  id: string;
+  step: number;
+}
+
+export type JobMessage = RebuildMessage | ExportMessage;
