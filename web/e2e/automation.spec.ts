@@ -47,6 +47,11 @@ test.describe("console automation", () => {
     expect((await apiCall("POST", `/api/v1/tickets/${ticket.id}/comments`, { token: customer.token, body: { body: `Any news? ${tag}` } })).status).toBe(201);
     await expect(bell).not.toHaveAccessibleName("Notifications, 0 unread", { timeout: LIVE_MS });
     await bell.click();
+    // The list reads top to bottom (the header's nav lays its own lists out as rows).
+    const rows = panel.getByRole("listitem");
+    await expect(rows.nth(1)).toBeVisible();
+    const [first, second] = [await rows.nth(0).boundingBox(), await rows.nth(1).boundingBox()];
+    expect(second!.y).toBeGreaterThanOrEqual(first!.y + first!.height - 1);
     await panel.getByRole("button", { name: "Mark all read" }).click();
     await expect(bell).toHaveAccessibleName("Notifications, 0 unread");
     expect((await apiCall<{ count: number }>("GET", "/api/v1/notifications/unread-count", { token: agent2.token })).body.count).toBe(0);
