@@ -30,6 +30,7 @@ const isWaitingChat = (t: Ticket) => t.channel === "chat" && t.assignee_id === n
  * assigned one leaves it, and the list is read again (restarting a read that began before the change).
  */
 export function waitingChatEvent(client: QueryClient, ticket: Ticket) {
+  if (ticket.channel !== "chat") return;
   client.setQueryData<Ticket[]>(WAITING_CHATS, (list) => {
     if (!list) return list;
     const rest = list.filter((t) => t.id !== ticket.id);
