@@ -415,3 +415,32 @@ test.describe("channels admin", () => {
     expect(problems).toEqual([]);
   });
 });
+
+test.describe("mentions", () => {
+  test("an agent @mentions a colleague in an internal note by picking them from the suggestions; the colleague is notified", async ({ page, problems }) => {
+    const tag = unique();
+    const agent2 = await tokenFor("agent2@example.com");
+    const ticket = await createTicket("customer1@example.com", { subject: `Mention ${tag}` });
+    await signIn(page, "/app", "agent1@example.com", `/app/tickets/${ticket.id}`);
+    await page.getByRole("button", { name: "Internal note" }).click();
+    await page.locator("#composer-body").fill(`Could you check this, @sa`);
+    const suggestions = page.getByRole("list", { name: "Mention" });
+    await expect(suggestions.getByRole("button", { name: /^Mention Sam Agent/ })).toBeVisible();
+    await expectAccessible(page, "mention suggestions");
+    await suggestions.getByRole("button", { name: /^Mention Sam Agent/ }).click();
+    await expect(page.locator("#composer-body")).toHaveValue("Could you check this, @samagent ");
+    await expect(page.locator("#composer-body")).toBeFocused();
+    await page.keyboard.type(`please ${tag}`);
+    await expect(suggestions).toHaveCount(0);
+    await page.getByRole("button", { name: "Add internal note" }).click();
+    await expect(page.locator("article.message.internal", { hasText: `@samagent please ${tag}` })).toBeVisible();
+    await expect
+      .poll(async () => (await apiCall<{ data: { type: string; ticket_id: string }[] }>("GET", "/api/v1/notifications?limit=50", { token: agent2.token })).body.data.filter((n) => n.ticket_id === ticket.id).map((n) => n.type))
+      .toContain("mentioned");
+    // A public reply offers no mentions (customers are never notified of internal activity; a reply is not a note).
+    await page.getByRole("button", { name: "Public reply" }).click();
+    await page.locator("#composer-body").fill("Hello @sa");
+    await expect(page.getByRole("list", { name: "Mention" })).toHaveCount(0);
+    expect(problems).toEqual([]);
+  });
+});
