@@ -47,6 +47,11 @@ test.describe("console automation", () => {
     expect((await apiCall("POST", `/api/v1/tickets/${ticket.id}/comments`, { token: customer.token, body: { body: `Any news? ${tag}` } })).status).toBe(201);
     await expect(bell).not.toHaveAccessibleName("Notifications, 0 unread", { timeout: LIVE_MS });
     await bell.click();
+    // The list reads top to bottom (the header's nav lays its own lists out as rows).
+    const rows = panel.getByRole("listitem");
+    await expect(rows.nth(1)).toBeVisible();
+    const [first, second] = [await rows.nth(0).boundingBox(), await rows.nth(1).boundingBox()];
+    expect(second!.y).toBeGreaterThanOrEqual(first!.y + first!.height - 1);
     await panel.getByRole("button", { name: "Mark all read" }).click();
     await expect(bell).toHaveAccessibleName("Notifications, 0 unread");
     expect((await apiCall<{ count: number }>("GET", "/api/v1/notifications/unread-count", { token: agent2.token })).body.count).toBe(0);
@@ -407,6 +412,35 @@ test.describe("channels admin", () => {
     page.once("dialog", (d) => void d.accept());
     await card.getByRole("button", { name: "Disconnect" }).click();
     await expect(page.getByTestId("channel-card").filter({ hasText: name })).toHaveCount(0);
+    expect(problems).toEqual([]);
+  });
+});
+
+test.describe("mentions", () => {
+  test("an agent @mentions a colleague in an internal note by picking them from the suggestions; the colleague is notified", async ({ page, problems }) => {
+    const tag = unique();
+    const agent2 = await tokenFor("agent2@example.com");
+    const ticket = await createTicket("customer1@example.com", { subject: `Mention ${tag}` });
+    await signIn(page, "/app", "agent1@example.com", `/app/tickets/${ticket.id}`);
+    await page.getByRole("button", { name: "Internal note" }).click();
+    await page.locator("#composer-body").fill(`Could you check this, @sa`);
+    const suggestions = page.getByRole("list", { name: "Mention" });
+    await expect(suggestions.getByRole("button", { name: /^Mention Sam Agent/ })).toBeVisible();
+    await expectAccessible(page, "mention suggestions");
+    await suggestions.getByRole("button", { name: /^Mention Sam Agent/ }).click();
+    await expect(page.locator("#composer-body")).toHaveValue("Could you check this, @samagent ");
+    await expect(page.locator("#composer-body")).toBeFocused();
+    await page.keyboard.type(`please ${tag}`);
+    await expect(suggestions).toHaveCount(0);
+    await page.getByRole("button", { name: "Add internal note" }).click();
+    await expect(page.locator("article.message.internal", { hasText: `@samagent please ${tag}` })).toBeVisible();
+    await expect
+      .poll(async () => (await apiCall<{ data: { type: string; ticket_id: string }[] }>("GET", "/api/v1/notifications?limit=50", { token: agent2.token })).body.data.filter((n) => n.ticket_id === ticket.id).map((n) => n.type))
+      .toContain("mentioned");
+    // A public reply offers no mentions (customers are never notified of internal activity; a reply is not a note).
+    await page.getByRole("button", { name: "Public reply" }).click();
+    await page.locator("#composer-body").fill("Hello @sa");
+    await expect(page.getByRole("list", { name: "Mention" })).toHaveCount(0);
     expect(problems).toEqual([]);
   });
 });

@@ -32,6 +32,8 @@ test.describe("agent console", () => {
     await page.locator("#composer-body").blur();
     await page.keyboard.press("n");
     await expect(page.locator("form.composer.internal")).toBeVisible();
+    // The composer takes focus after it switched to a note: type once it has it (as a person would).
+    await expect(page.locator("#composer-body")).toBeFocused();
     await page.keyboard.type(`Note for the team ${tag}`);
     await page.getByRole("button", { name: "Add internal note" }).click();
     const note = page.locator("article.message.internal", { hasText: `Note for the team ${tag}` });

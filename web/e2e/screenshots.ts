@@ -61,3 +61,29 @@ test("settings and docs", async ({ page }) => {
   await expect(page.locator(".opblock").first()).toBeVisible();
   await page.screenshot(shot("docs"));
 });
+
+test("automation in the console", async ({ page, browser }) => {
+  await signIn(page, "/app", "admin@example.com", "/app/settings/rules");
+  await expect(page.getByTestId("rule-card").first()).toBeVisible();
+  await page.screenshot(shot("console-rules"));
+
+  const agent = await tokenFor("agent1@example.com");
+  const open = await apiCall("GET", "/api/v1/tickets?status=open&limit=20", { token: agent.token });
+  const ticket = open.body.data.find((t: any) => t.channel === "email") ?? open.body.data[0];
+  const { page: alex } = await newPage(await browser.newContext({ viewport: { width: 1280, height: 800 } }));
+  await signIn(alex, "/app", "agent1@example.com", `/app/tickets/${ticket.id}`);
+  const macros = alex.getByRole("region", { name: "Macros" });
+  await macros.getByLabel("Macro").selectOption({ label: "Ask for details" });
+  await macros.getByRole("button", { name: "Preview" }).click();
+  await expect(macros.getByTestId("macro-preview")).toBeVisible();
+  await macros.scrollIntoViewIfNeeded();
+  await alex.screenshot(shot("console-macro"));
+
+  await alex.goto("/app/?view=all");
+  const boxes = alex.getByRole("checkbox", { name: /^Select (?!all)/ });
+  for (let i = 0; i < 3; i++) await boxes.nth(i).check();
+  await alex.getByRole("form", { name: "Change 3 selected tickets" }).getByLabel("Priority").selectOption("high");
+  await alex.getByRole("button", { name: /^Notifications, \d+ unread$/ }).click();
+  await expect(alex.getByRole("region", { name: "Notifications" }).getByRole("listitem").first()).toBeVisible();
+  await alex.screenshot(shot("console-bulk-bell"));
+});

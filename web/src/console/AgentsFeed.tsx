@@ -1,11 +1,11 @@
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { useEffect, useRef, useState } from "react";
 import { api, ok, type Schemas, type Ticket } from "../api/client";
 import { LiveSocket, type LiveMessage, type LiveStatus } from "../live/socket";
 import { Avatar, TimeAgo } from "../ui/components";
 import { announceToScreenReader } from "../ui/hooks";
-import type { PresenceUser } from "../ui/live";
+import { readAgain, type PresenceUser } from "../ui/live";
 import { notificationArrived } from "./NotificationBell";
 
 interface FeedItem {
@@ -19,13 +19,31 @@ interface FeedItem {
 /** Waiting chats shown at once (oldest first: the visitor who has waited longest). */
 const MAX_WAITING_CHATS = 20;
 
+const WAITING_CHATS = ["waiting-chats"] as const;
+/** A safety net for changes the feed does not announce (a waiting chat closed unassigned). */
+const WAITING_CHATS_REFRESH_MS = 60_000;
+/** The feed's own rule (src/ticket-room/presence.ts): a chat nobody holds, still open or pending. */
+const isWaitingChat = (t: Ticket) => t.channel === "chat" && t.assignee_id === null && (t.status === "open" || t.status === "pending");
+
 /**
- * Live chats nobody has taken yet (channel chat, unassigned, open or pending), read from the list API
- * and read again on each `chat.waiting` or assignment of the feed (both invalidate ["tickets"]).
+ * Keeps the waiting chats current from the feed: a `chat.waiting` ticket joins the list at once, an
+ * assigned one leaves it, and the list is read again (restarting a read that began before the change).
  */
+export function waitingChatEvent(client: QueryClient, ticket: Ticket) {
+  if (ticket.channel !== "chat") return;
+  client.setQueryData<Ticket[]>(WAITING_CHATS, (list) => {
+    if (!list) return list;
+    const rest = list.filter((t) => t.id !== ticket.id);
+    return isWaitingChat(ticket) ? [...rest, ticket].sort((a, b) => a.created_at.localeCompare(b.created_at)).slice(0, MAX_WAITING_CHATS) : rest;
+  });
+  readAgain(client, WAITING_CHATS);
+}
+
+/** Live chats nobody has taken yet (channel chat, unassigned, open or pending), oldest first. */
 function WaitingChats() {
   const chats = useQuery({
-    queryKey: ["tickets", "waiting-chats"],
+    queryKey: WAITING_CHATS,
+    refetchInterval: WAITING_CHATS_REFRESH_MS,
     queryFn: async () =>
       (await ok(api.GET("/api/v1/tickets", { params: { query: { channel: "chat", assignee_id: "none", status: "open,pending", sort: "created_at", limit: MAX_WAITING_CHATS } as never } })))
         .data as Ticket[],
@@ -95,6 +113,7 @@ export function AgentsFeed({ onEvent }: { onEvent?: (message: LiveMessage) => vo
             break;
           case "ticket.assigned":
             push("Assigned", m.ticket as Ticket);
+            waitingChatEvent(client, m.ticket as Ticket);
             break;
           case "sla.breached":
             push(`SLA breached (${String(m.target).replace(/_/g, " ")})`, m.ticket as Ticket, true);
@@ -104,6 +123,7 @@ export function AgentsFeed({ onEvent }: { onEvent?: (message: LiveMessage) => vo
             break;
           case "chat.waiting":
             push("Chat waiting", m.ticket as Ticket, true);
+            waitingChatEvent(client, m.ticket as Ticket);
             break;
           default:
             return;

@@ -58,6 +58,7 @@ export function BulkBar({ selected, onDone, onClear }: { selected: Ticket[]; onD
       void client.invalidateQueries({ queryKey: ["tickets"] });
     },
   });
+  const assignsAnyone = user?.role === "manager" || user?.role === "admin";
   const nothing = !Object.keys(bulkChanges(draft, user?.id)).length && !draft.macro;
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -98,8 +99,13 @@ export function BulkBar({ selected, onDone, onClear }: { selected: Ticket[]; onD
               <select id="bulk-assignee" value={draft.assignee} onChange={(e) => set({ assignee: e.target.value })}>
                 <option value="">No change</option>
                 <option value="me">Me</option>
-                <option value="none">Nobody (unassign)</option>
-                <NamedOptions items={staff.data?.filter((u) => u.id !== user?.id)} />
+                {/* Agents may only take tickets themselves (API.md roles); the API would refuse each one. */}
+                {assignsAnyone ? (
+                  <>
+                    <option value="none">Nobody (unassign)</option>
+                    <NamedOptions items={staff.data?.filter((u) => u.id !== user?.id)} />
+                  </>
+                ) : null}
               </select>
             </div>
             <div className="field">

@@ -3,6 +3,37 @@ import type { Ticket } from "../api/client";
 import { ErrorAlert } from "../ui/components";
 import { announceToScreenReader } from "../ui/hooks";
 import { useSendComment } from "../ui/queries";
+import { mentionHandle } from "../../../src/domain/notifications";
+import { useStaff } from "./directory";
+
+/** Suggestions shown for a partly typed @mention. */
+const MAX_MENTION_SUGGESTIONS = 5;
+/** An @mention being typed at the caret: `@` after a space or the start, then its first letters. */
+const MENTION_AT_CARET = /(?:^|\s)@([\p{L}\p{N}._-]{1,64})$/u;
+
+/**
+ * Staff whose handle (the Worker's own mentionHandle: "Sam Agent" is @samagent) or email starts with
+ * what follows the @ being typed in an internal note; choosing one completes it, and they are notified.
+ */
+function MentionSuggestions({ body, caret, onPick }: { body: string; caret: number; onPick: (start: number, handle: string) => void }) {
+  const staff = useStaff();
+  const typed = body.slice(0, caret).match(MENTION_AT_CARET)?.[1];
+  if (!typed) return null;
+  const prefix = mentionHandle(typed);
+  const matches = (staff.data ?? []).filter((u) => mentionHandle(u.name).startsWith(prefix) || u.email.toLowerCase().startsWith(typed.toLowerCase())).slice(0, MAX_MENTION_SUGGESTIONS);
+  if (!matches.length) return null;
+  return (
+    <ul className="mention-suggestions" aria-label="Mention">
+      {matches.map((u) => (
+        <li key={u.id}>
+          <button type="button" className="secondary" onClick={() => onPick(caret - typed.length - 1, mentionHandle(u.name))}>
+            Mention {u.name} <span className="muted">@{mentionHandle(u.name)}</span>
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 export type ComposerMode = "reply" | "note";
 export interface ComposerHandle {
@@ -20,6 +51,7 @@ export const Composer = forwardRef<ComposerHandle, { ticket: Ticket; onTyping: (
     const { busy, error } = sending;
     const [mode, setMode] = useState<ComposerMode>("reply");
     const [body, setBody] = useState("");
+    const [caret, setCaret] = useState(0);
     const text = useRef<HTMLTextAreaElement>(null);
     const files = useRef<HTMLInputElement>(null);
     const internal = mode === "note";
@@ -72,13 +104,29 @@ export const Composer = forwardRef<ComposerHandle, { ticket: Ticket; onTyping: (
           placeholder={internal ? "Internal note: only staff see this" : `Reply to ${ticket.requester.name}`}
           onChange={(e) => {
             setBody(e.target.value);
+            setCaret(e.target.selectionStart);
             onTyping(e.target.value.length > 0, internal);
           }}
+          onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
           onBlur={() => onTyping(false, internal)}
           onKeyDown={(e) => {
             if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) void send();
           }}
         />
+        {internal ? (
+          <MentionSuggestions
+            body={body}
+            caret={caret}
+            onPick={(start, handle) => {
+              const next = `${body.slice(0, start)}@${handle} ${body.slice(caret)}`;
+              const at = start + handle.length + 2;
+              setBody(next);
+              setCaret(at);
+              text.current?.focus();
+              requestAnimationFrame(() => text.current?.setSelectionRange(at, at));
+            }}
+          />
+        ) : null}
         <div className="composer-actions">
           <label htmlFor="composer-files" className="visually-hidden">
             Attach files

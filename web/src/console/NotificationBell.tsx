@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from "react";
 import { api, ok, type Schemas } from "../api/client";
 import { ErrorAlert, Spinner, TimeAgo } from "../ui/components";
 import { announceToScreenReader } from "../ui/hooks";
+import { readAgain } from "../ui/live";
 
 type Notification = Schemas["Notification"];
 
@@ -20,7 +21,7 @@ const listKey = [...NOTIFICATIONS_KEY, "list"] as const;
 export function notificationArrived(client: QueryClient, n: Notification) {
   client.setQueryData<number>(countKey, (c) => (c === undefined ? c : c + 1));
   client.setQueryData<Notification[]>(listKey, (list) => (list && !list.some((x) => x.id === n.id) ? [n, ...list].slice(0, PANEL_SIZE) : list));
-  void client.invalidateQueries({ queryKey: NOTIFICATIONS_KEY });
+  readAgain(client, NOTIFICATIONS_KEY);
   announceToScreenReader(`Notification: ${n.title}`);
 }
 

@@ -30,6 +30,14 @@ export function putTicket(client: QueryClient, ticket: Ticket) {
   }
 }
 
+/**
+ * Reads a query again because an event said it changed. A read already under way may have started
+ * before the change committed (a first load never restarts on invalidation alone), so it is cancelled first.
+ */
+export function readAgain(client: QueryClient, queryKey: readonly unknown[]) {
+  void client.cancelQueries({ queryKey }).then(() => client.invalidateQueries({ queryKey }));
+}
+
 /** Typing is refreshed this often while the user types (the room forgets it after 15 s). */
 const TYPING_REFRESH_MS = 5_000;
 /** Typing stops this long after the last keystroke. */
