@@ -7,6 +7,7 @@ import { users } from "./users";
 
 
 const live = sql`deleted_at IS NULL`;
+const breached = sql`deleted_at IS NULL AND sla_breached = 1`;
 
 /** Tickets whose SLA clock runs: an agent's load (Freshdesk's rule). */
 export const ACTIVE_TICKETS = sql.raw(`deleted_at IS NULL AND status IN ('open', 'in_progress')`);
@@ -78,24 +79,38 @@ export const tickets = sqliteTable(
   },
   (t) => [
     uniqueIndex("tickets_number_uq").on(t.number),
-    // Every list walks one of these in sort order and stops after a page; deleted rows are not in them.
-    index("tickets_created_idx").on(t.createdAt, t.id).where(live),
-    index("tickets_updated_idx").on(t.updatedAt, t.id).where(live),
+    // The list indexes (features/tickets/ticket-list-plan.ts walks them): each is (filters…, sort
+    // keys…) and ends there: SQLite appends the rowid to every index entry, and lists break ties by
+    // rowid, so no index repeats the 26-character id. Sort keys are (nearly) unique, since SQLite
+    // does not seek on that rowid: sla_due is (due date, created_at). A status list is one walk per
+    // status, merged.
+    index("tickets_created_idx").on(t.createdAt).where(live),
+    // `updated_at` alone also serves the incremental export (oldest change first).
+    index("tickets_updated_idx").on(t.updatedAt).where(live),
+    index("tickets_status_created_idx").on(t.status, t.createdAt).where(live),
+    index("tickets_status_updated_idx").on(t.status, t.updatedAt).where(live),
     // Most urgent first, oldest first within a priority: the index stores that mixed order, so both
-    // `sort=priority` and its reverse walk it instead of sorting every live ticket.
-    index("tickets_priority_idx").on(sql`${t.priorityRank} desc`, t.createdAt, t.id).where(live),
-    // `category=` / `channel=` in default order: a rare or unknown value must not walk the whole table.
-    index("tickets_category_created_idx").on(t.category, t.createdAt, t.id).where(live),
-    index("tickets_channel_created_idx").on(t.channel, t.createdAt, t.id).where(live),
-    // A status filter with `sort=sla_due` (the open queue by deadline).
-    index("tickets_status_sla_due_idx").on(t.status, t.slaNextDueAt, t.id).where(live),
-    index("tickets_sla_due_idx").on(t.slaNextDueAt, t.id).where(live),
-    index("tickets_status_created_idx").on(t.status, t.createdAt, t.id).where(live),
-    index("tickets_status_priority_created_idx").on(t.status, t.priorityRank, t.createdAt, t.id).where(live),
-    index("tickets_requester_created_idx").on(t.requesterId, t.createdAt, t.id).where(live),
-    index("tickets_assignee_status_created_idx").on(t.assigneeId, t.status, t.createdAt, t.id).where(live),
-    index("tickets_assignee_created_idx").on(t.assigneeId, t.createdAt, t.id).where(live),
-    index("tickets_team_created_idx").on(t.teamId, t.createdAt, t.id).where(live),
+    // `sort=priority` and its reverse walk it (per status, merged) instead of sorting.
+    index("tickets_status_priority_created_idx").on(t.status, sql`${t.priorityRank} desc`, t.createdAt).where(live),
+    index("tickets_status_sla_due_idx").on(t.status, t.slaNextDueAt, t.createdAt).where(live),
+    // The maintained breach flag: `breached=true` walks only flagged tickets (plus the few the SLA
+    // sweep has not flagged yet, from its own work list).
+    index("tickets_breached_status_created_idx").on(t.status, t.createdAt).where(breached),
+    index("tickets_breached_status_updated_idx").on(t.status, t.updatedAt).where(breached),
+    index("tickets_breached_status_priority_created_idx").on(t.status, sql`${t.priorityRank} desc`, t.createdAt).where(breached),
+    index("tickets_breached_status_sla_due_idx").on(t.status, t.slaNextDueAt, t.createdAt).where(breached),
+    // An agent's queue (`assignee_id=me|none`, by status) in the console's orders.
+    index("tickets_assignee_status_created_idx").on(t.assigneeId, t.status, t.createdAt).where(live),
+    index("tickets_assignee_status_updated_idx").on(t.assigneeId, t.status, t.updatedAt).where(live),
+    index("tickets_assignee_status_priority_created_idx").on(t.assigneeId, t.status, sql`${t.priorityRank} desc`, t.createdAt).where(live),
+    index("tickets_assignee_status_sla_due_idx").on(t.assigneeId, t.status, t.slaNextDueAt, t.createdAt).where(live),
+    index("tickets_team_status_created_idx").on(t.teamId, t.status, t.createdAt).where(live),
+    // A customer's own list (the portal shows it most recently updated first).
+    index("tickets_requester_created_idx").on(t.requesterId, t.createdAt).where(live),
+    index("tickets_requester_updated_idx").on(t.requesterId, t.updatedAt).where(live),
+    // `category=` / `channel=`: a rare or unknown value must not walk the whole table.
+    index("tickets_category_created_idx").on(t.category, t.createdAt).where(live),
+    index("tickets_channel_created_idx").on(t.channel, t.createdAt).where(live),
     // The SLA sweep reads only tickets with work due (O(due), never all open tickets).
     index("tickets_sla_check_idx").on(t.slaCheckAt, t.id).where(live),
     // Auto-close reads only resolved tickets, oldest resolution first (status leads, so the planner prefers it to the status+created index).
@@ -103,13 +118,21 @@ export const tickets = sqliteTable(
   ],
 );
 
-export const ticketTags = sqliteTable(
-  "ticket_tags",
+/**
+ * The `tag` filter's index: one entry per (tag, ticket), ordered as the list is by default
+ * (`created_at`, then the ticket's rowid), so `tag=` walks a page of it in order. Entries hold the
+ * ticket's rowid (8 bytes, not the 26-character id) and leave with the ticket's deletion; the
+ * ticket's own `tags` column is what it shows and what a change diffs against.
+ */
+export const ticketTagIndex = sqliteTable(
+  "ticket_tag_index",
   {
     tag: text("tag").notNull(),
-    ticketId: text("ticket_id").notNull().references(() => tickets.id),
+    /** The ticket's created_at. */
+    createdAt: text("created_at").notNull(),
+    ticketRowid: integer("ticket_rowid").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.tag, t.ticketId] }), index("ticket_tags_ticket_idx").on(t.ticketId)],
+  (t) => [primaryKey({ columns: [t.tag, t.createdAt, t.ticketRowid] })],
 );
 
 /** Per-UTC-day sequence behind `TICK-YYYYMMDD-NNNN`; one upsert hands out the next number atomically. */

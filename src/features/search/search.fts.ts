@@ -113,28 +113,35 @@ const recentFloor = (table: string, match: string) =>
   sql`${sql.raw(table)}.rowid >= coalesce((SELECT rowid FROM ${sql.raw(table)} WHERE ${sql.raw(table)} MATCH ${match} ORDER BY rowid DESC LIMIT 1 OFFSET ${MAX_RANKED_MATCHES - 1}), 0)`;
 
 /**
- * Up to this many matches, the ticket list's text filter is an IN list (the matching rowids,
- * looked up one by one, then sorted); beyond, the list walks its own index in order and asks FTS5
- * about each row, which stops after a page because such a word is common. Counting up to the
- * threshold reads at most that many postings.
+ * Up to this many matches, the ticket list's text filter reads its matches (FTS first): their rows,
+ * every other filter and the sort applied to those few. Beyond, the list walks its own index in
+ * order and asks FTS5 about each row (list first), which fills a page after a few rows because
+ * such a word is common. Counting up to the threshold reads only FTS5 postings: the cheap estimate.
  */
-export const LIST_IN_PLAN_MAX = 500;
+export const LIST_IN_PLAN_MAX = 50;
+
+export type TicketTextPlan =
+  /** Nothing can match. */
+  | { kind: "none" }
+  /** At most LIST_IN_PLAN_MAX tickets match: `rowids` is a subquery of them. */
+  | { kind: "set"; rowids: SQL }
+  /** A common text: a condition on each row the list walks. */
+  | { kind: "walk"; condition: SQL };
 
 /**
- * `GET /tickets?q=`: the ticket list's own filters, order and keyset stay; this narrows the rows to
- * those matching the words (whole words: the as-you-type prefix is the search box's), visible to
- * the actor. Null when nothing can match.
+ * `GET /tickets?q=`: how the list narrows to tickets matching the words (whole words: the
+ * as-you-type prefix is the search box's), visible to the actor.
  */
-export async function ticketTextCondition(ctx: ServiceContext, actor: Actor, words: string[]): Promise<SQL | null> {
+export async function ticketTextPlan(ctx: ServiceContext, actor: Actor, words: string[]): Promise<TicketTextPlan> {
   const match = ticketMatch(actor, words, {}, { prefix: false });
-  if (!match) return null;
+  if (!match) return { kind: "none" };
   const [count] = await ctx.db.all<{ n: number }>(
     sql`SELECT count(*) AS n FROM (SELECT 1 FROM tickets_fts WHERE tickets_fts MATCH ${match} LIMIT ${LIST_IN_PLAN_MAX + 1})`,
   );
   const n = count?.n ?? 0;
-  if (n === 0) return null;
-  if (n <= LIST_IN_PLAN_MAX) return sql`"tickets".rowid IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ${match})`;
-  return sql`EXISTS (SELECT 1 FROM tickets_fts WHERE tickets_fts MATCH ${match} AND tickets_fts.rowid = "tickets".rowid)`;
+  if (n === 0) return { kind: "none" };
+  if (n <= LIST_IN_PLAN_MAX) return { kind: "set", rowids: sql`SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ${match}` };
+  return { kind: "walk", condition: sql`EXISTS (SELECT 1 FROM tickets_fts WHERE tickets_fts MATCH ${match} AND tickets_fts.rowid = "tickets".rowid)` };
 }
 
 export async function rankTickets(ctx: ServiceContext, actor: Actor, words: string[], filters: TicketFilters, page: Page): Promise<RankedHit[]> {

@@ -1,8 +1,8 @@
-import { and, eq, isNull, type SQL } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import type { BatchItem } from "../../db/client";
 import { abortUnlessChanged, classifyD1Error } from "../../db/errors";
-import { ticketHistory, tickets, ticketTags } from "../../db/schema";
+import { ticketHistory, tickets, ticketTagIndex } from "../../db/schema";
 import type { TicketEvent } from "../../events/ticket-events";
 import { AppError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
@@ -71,16 +71,24 @@ export type TicketWrite =
 
 export type WriteOutcome = { ok: true; ticket: Ticket } | { ok: false; reason: "stale" };
 
-const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-
 function guardCondition(before: TicketRow, guard: readonly GuardColumn[]): SQL {
   return and(eq(tickets.id, before.id), isNull(tickets.deletedAt), ...guard.map((c) => eq(tickets[c], before[c])))!;
 }
 
-function tagWrites(ctx: ServiceContext, ticketId: string, tags: string[], replace: boolean): BatchItem[] {
-  const items: BatchItem[] = replace ? [ctx.db.delete(ticketTags).where(eq(ticketTags.ticketId, ticketId))] : [];
-  if (tags.length) items.push(ctx.db.insert(ticketTags).values(tags.map((tag) => ({ tag, ticketId }))));
-  return items;
+/**
+ * The tag filter's index entries of a ticket, moved from `before` tags to `after` ones: only the
+ * tags that left or came (a deleted ticket's all leave). Entries name the ticket by its rowid.
+ */
+function tagWrites(ctx: ServiceContext, ticket: TicketRow, before: string[], after: string[]): BatchItem[] {
+  const removed = before.filter((t) => !after.includes(t));
+  const added = after.filter((t) => !before.includes(t));
+  const rowid = sql`(SELECT rowid FROM ${tickets} WHERE ${tickets.id} = ${ticket.id})`;
+  return [
+    ...(removed.length
+      ? [ctx.db.delete(ticketTagIndex).where(and(inArray(ticketTagIndex.tag, removed), eq(ticketTagIndex.createdAt, ticket.createdAt), eq(ticketTagIndex.ticketRowid, rowid)))]
+      : []),
+    ...(added.length ? [ctx.db.insert(ticketTagIndex).values(added.map((tag) => ({ tag, createdAt: ticket.createdAt, ticketRowid: rowid })))] : []),
+  ];
 }
 
 function historyRows(ctx: ServiceContext, ticket: TicketRow, entries: HistoryEntry[]): BatchItem[] {
@@ -139,12 +147,12 @@ export async function writeTicket(ctx: ServiceContext, write: TicketWrite): Prom
   const events = write.events?.(ticket) ?? [];
   const items: BatchItem[] = [];
   if (write.kind === "create") {
-    items.push(...(write.prerequisites ?? []), ctx.db.insert(tickets).values(row), ...tagWrites(ctx, row.id, row.tags, false), ...agentLoadWrites(ctx, null, row));
+    items.push(...(write.prerequisites ?? []), ctx.db.insert(tickets).values(row), ...tagWrites(ctx, row, [], row.tags), ...agentLoadWrites(ctx, null, row));
   } else if (Object.keys(write.set).length) {
     items.push(
       ctx.db.update(tickets).set(write.set).where(guardCondition(write.before, write.guard ?? ROW_UNCHANGED)),
       ctx.db.run(abortUnlessChanged),
-      ...(sameJson(write.before.tags, row.tags) ? [] : tagWrites(ctx, row.id, row.tags, true)),
+      ...tagWrites(ctx, row, write.before.deletedAt ? [] : write.before.tags, row.deletedAt ? [] : row.tags),
       ...agentLoadWrites(ctx, write.before, row),
     );
   }

@@ -1,87 +1,331 @@
-import { and, asc, desc, eq, gte, inArray, isNull, lt, or, type SQL } from "drizzle-orm";
-import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import { tickets, ticketTags, users } from "../../db/schema";
+import { getTableColumns, inArray, sql, type SQL } from "drizzle-orm";
+import { tickets, users } from "../../db/schema";
 import { isStaff } from "../../domain/permissions";
 import { searchWords } from "../../domain/search-query";
 import { PRIORITY_RANK } from "../../domain/vocabulary";
-import { afterKey, decodeCursor, encodeCursor, keysetPage, type KeyColumn, type KeyValue } from "../../lib/cursor";
+import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { signingSecret } from "../auth/tokens";
-import { ticketTextCondition } from "../search/search.fts";
+import { ticketTextPlan } from "../search/search.fts";
+import { planList, SORT_KEYS, type Bindings, type IndexColumn, type KeyColumnName } from "./ticket-list-plan";
 import type { TicketListQuery, TicketSort } from "./tickets.schemas";
-import { requesterColumns, toTicket, type TicketRow } from "./tickets.serialize";
+import { requesterColumns, toTicket, type Requester, type TicketRow } from "./tickets.serialize";
 
-interface SortColumn extends KeyColumn {
-  key: (r: TicketRow) => KeyValue;
+/**
+ * `GET /tickets`: every filter and sort of API.md reads O(page) rows. ticket-list-plan.ts chooses
+ * the index walks; here they run and merge in sort order by their keys (the sort columns, then
+ * the rowid). A walk whose index does not hold every filter checks the rest on each row, and the
+ * request stops after a scan budget: it returns what it found and a cursor that goes on from where
+ * it stopped (a short page, only for combinations no index serves, or a text filter that is
+ * neither rare nor common).
+ */
+
+/** Rows a request may walk when filters are checked row by row (a page of 25 reads ≤ 100 rows with its requesters). */
+const scanBudget = (limit: number) => Math.max(40, 2 * limit);
+
+type Key = (string | number)[];
+interface Row {
+  row: TicketRow;
+  rowid: number;
+  /** The row passed the filters checked per row. */
+  match: boolean;
 }
 
-const col = (column: SQLiteColumn, dir: "asc" | "desc", key: (r: TicketRow) => KeyValue): SortColumn => ({ column, dir, key });
-const byId = (dir: "asc" | "desc") => col(tickets.id, dir, (r) => r.id);
-
-/** Each sort's columns, ending in the id; every one is the order of an index (db/schema/tickets.ts). */
-const SORTS: Record<TicketSort, SortColumn[]> = {
-  "-created_at": [col(tickets.createdAt, "desc", (r) => r.createdAt), byId("desc")],
-  created_at: [col(tickets.createdAt, "asc", (r) => r.createdAt), byId("asc")],
-  "-updated_at": [col(tickets.updatedAt, "desc", (r) => r.updatedAt), byId("desc")],
-  updated_at: [col(tickets.updatedAt, "asc", (r) => r.updatedAt), byId("asc")],
-  // Most urgent first; within a priority the oldest waits least long.
-  priority: [col(tickets.priorityRank, "desc", (r) => r.priorityRank), col(tickets.createdAt, "asc", (r) => r.createdAt), byId("asc")],
-  "-priority": [col(tickets.priorityRank, "asc", (r) => r.priorityRank), col(tickets.createdAt, "desc", (r) => r.createdAt), byId("desc")],
-  // Tickets with no running clock carry NO_DUE and so come last.
-  sla_due: [col(tickets.slaNextDueAt, "asc", (r) => r.slaNextDueAt), byId("asc")],
+const COLUMN: Record<KeyColumnName, SQL> = {
+  status: sql`"tickets"."status"`,
+  assignee_id: sql`"tickets"."assignee_id"`,
+  team_id: sql`"tickets"."team_id"`,
+  requester_id: sql`"tickets"."requester_id"`,
+  category: sql`"tickets"."category"`,
+  channel: sql`"tickets"."channel"`,
+  priority_rank: sql`"tickets"."priority_rank"`,
+  created_at: sql`"tickets"."created_at"`,
+  updated_at: sql`"tickets"."updated_at"`,
+  sla_next_due_at: sql`"tickets"."sla_next_due_at"`,
 };
+const ROWID = sql`"tickets".rowid`;
+
+const FIELD: Partial<Record<KeyColumnName, (r: TicketRow) => string | number>> = {
+  created_at: (r) => r.createdAt,
+  updated_at: (r) => r.updatedAt,
+  priority_rank: (r) => r.priorityRank,
+  sla_next_due_at: (r) => r.slaNextDueAt,
+};
+const keyOf = (sort: TicketSort, { row, rowid }: Row): Key => [...SORT_KEYS[sort].map((c) => FIELD[c.name]!(row)), rowid];
+
+/** Orders keys as the sort does (negative: `a` first); the rowid follows the last key's direction. */
+function compareKeys(cols: readonly IndexColumn[], a: Key, b: Key): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    if (a[i] === b[i]) continue;
+    const dir = cols[Math.min(i, cols.length - 1)]!.dir;
+    return (dir === "asc") === a[i]! < b[i]! ? -1 : 1;
+  }
+  return 0;
+}
+
+/**
+ * The rows after `key` among those whose leading sort keys are fixed (`fixed` of them, a walk's
+ * bound keys): the keyset condition on the rest, with a bound on its first column so SQLite seeks.
+ * `exprs`: the columns holding the keys (the tag index holds copies of them).
+ */
+function after(cols: readonly IndexColumn[], key: Key, exprs: SQL[], fixed: number): SQL {
+  const open = [...cols.slice(fixed).map((c) => c.dir), cols.at(-1)!.dir];
+  const e = exprs.slice(fixed);
+  const v = key.slice(fixed);
+  const beyond = (i: number) => (open[i] === "asc" ? sql`${e[i]} > ${v[i]}` : sql`${e[i]} < ${v[i]}`);
+  const clauses = e.map((_, i) => sql.join([...e.slice(0, i).map((x, j) => sql`${x} = ${v[j]}`), beyond(i)], sql` AND `));
+  const bound = open[0] === "asc" ? sql`${e[0]} >= ${v[0]}` : sql`${e[0]} <= ${v[0]}`;
+  return sql`(${bound} AND (${sql.join(clauses.map((c) => sql`(${c})`), sql` OR `)}))`;
+}
+
+const orderBy = (cols: readonly IndexColumn[], exprs: SQL[]) =>
+  sql.join(
+    exprs.map((e, i) => sql`${e} ${sql.raw(cols[Math.min(i, cols.length - 1)]!.dir)}`),
+    sql`, `,
+  );
+
+const eq = (column: KeyColumnName, value: string | number | null) => (value === null ? sql`${COLUMN[column]} IS NULL` : sql`${COLUMN[column]} = ${value}`);
+function oneOf(column: KeyColumnName, values: readonly (string | number | null)[]): SQL {
+  const present = values.filter((v): v is string | number => v !== null);
+  const parts = [
+    ...(present.length ? [sql`${COLUMN[column]} IN (${sql.join(present.map((v) => sql`${v}`), sql`, `)})`] : []),
+    ...(present.length < values.length ? [sql`${COLUMN[column]} IS NULL`] : []),
+  ];
+  return parts.length === 1 ? parts[0]! : sql`(${sql.join(parts, sql` OR `)})`;
+}
+const all = (parts: SQL[]) => (parts.length ? sql.join(parts, sql` AND `) : sql`1`);
+
+interface Fetched {
+  rows: Row[];
+  /** Rows D1 read for them. */
+  read: number;
+}
+
+/** One ordered source of rows (an index walk, or a small set sorted by SQLite), asked for more after a key. */
+interface Walk {
+  fetch: (after: Key | null, n: number) => Promise<Fetched>;
+  /** The values of the leading sort keys every row of the walk shares (its group); [] when none. */
+  group: Key;
+  buffer: Row[];
+  done: boolean;
+  /** The key of the last row it handed over. */
+  last: Key | null;
+}
 
 export async function listTickets(ctx: ServiceContext, q: TicketListQuery) {
   const actor = actorOf(ctx);
-  const where: SQL[] = [isNull(tickets.deletedAt)];
+  const sort = q.sort;
+  const cols = SORT_KEYS[sort];
+  const now = ctx.now.toISOString();
+  const secret = signingSecret(ctx.env);
+  const cursorSort = `tickets:${sort}`;
+  const empty = { data: [], next_cursor: null };
+
+  // ---- filters an index may hold (bindings), and conditions beyond them
+  const bindings: Bindings = {};
   if (!isStaff(actor.role)) {
-    if (q.requester_id && q.requester_id !== actor.id) return { data: [], next_cursor: null };
-    where.push(eq(tickets.requesterId, actor.id));
-  } else if (q.requester_id) where.push(eq(tickets.requesterId, q.requester_id));
+    if (q.requester_id && q.requester_id !== actor.id) return empty;
+    bindings.requester_id = [actor.id];
+  } else if (q.requester_id) bindings.requester_id = [q.requester_id];
+  if (q.status) bindings.status = [...new Set(q.status)];
+  if (q.priority) bindings.priority_rank = [...new Set(q.priority.map((p) => PRIORITY_RANK[p]))];
+  if (q.assignee_id) bindings.assignee_id = [q.assignee_id === "none" ? null : q.assignee_id === "me" ? actor.id : q.assignee_id];
+  if (q.team_id) bindings.team_id = [q.team_id];
+  if (q.category) bindings.category = [q.category];
+  if (q.channel) bindings.channel = [q.channel];
+  const bound = Object.entries(bindings).map(([c, v]) => oneOf(c as KeyColumnName, v!));
+
+  // A range on the sort's first column bounds the walks; any other condition is checked per row.
+  const ranges: { column: KeyColumnName; sql: SQL }[] = [];
+  const checks: SQL[] = [];
+  if (q.created_after) ranges.push({ column: "created_at", sql: sql`${COLUMN.created_at} >= ${new Date(q.created_after).toISOString()}` });
+  if (q.created_before) ranges.push({ column: "created_at", sql: sql`${COLUMN.created_at} < ${new Date(q.created_before).toISOString()}` });
+  if (q.breached === false) {
+    // Not flagged, and no unmet due date passed.
+    ranges.push({ column: "sla_next_due_at", sql: sql`${COLUMN.sla_next_due_at} >= ${now}` });
+    checks.push(sql`"tickets"."sla_breached" = 0`);
+  }
+  const breachedNow = sql`("tickets"."sla_breached" = 1 OR ${COLUMN.sla_next_due_at} < ${now})`;
+  // Checked per row: one lookup of the tag index's key (the ticket's own created_at and rowid).
+  const tagged = (tag: string) =>
+    sql`EXISTS (SELECT 1 FROM "ticket_tag_index" WHERE "ticket_tag_index"."tag" = ${tag} AND "ticket_tag_index"."created_at" = ${COLUMN.created_at} AND "ticket_tag_index"."ticket_rowid" = ${ROWID})`;
+  let textSet: SQL | null = null;
   if (q.q !== undefined) {
     // Full text (search.fts.ts): visibility is inside the match too; a query of no words finds nothing.
-    const text = await ticketTextCondition(ctx, actor, searchWords(q.q));
-    if (!text) return { data: [], next_cursor: null };
-    where.push(text);
+    const text = await ticketTextPlan(ctx, actor, searchWords(q.q));
+    if (text.kind === "none") return empty;
+    if (text.kind === "set") textSet = text.rowids;
+    else checks.push(text.condition);
   }
-  if (q.status) where.push(q.status.length === 1 ? eq(tickets.status, q.status[0]!) : inArray(tickets.status, q.status));
-  if (q.priority) {
-    const ranks = q.priority.map((p) => PRIORITY_RANK[p]);
-    // priority_rank is the indexed column (it shares the status index).
-    where.push(ranks.length === 1 ? eq(tickets.priorityRank, ranks[0]!) : inArray(tickets.priorityRank, ranks));
-  }
-  if (q.assignee_id === "none") where.push(isNull(tickets.assigneeId));
-  else if (q.assignee_id) where.push(eq(tickets.assigneeId, q.assignee_id === "me" ? actor.id : q.assignee_id));
-  if (q.team_id) where.push(eq(tickets.teamId, q.team_id));
-  if (q.category) where.push(eq(tickets.category, q.category));
-  if (q.channel) where.push(eq(tickets.channel, q.channel));
-  if (q.tag) where.push(inArray(tickets.id, ctx.db.select({ id: ticketTags.ticketId }).from(ticketTags).where(eq(ticketTags.tag, q.tag))));
-  if (q.created_after) where.push(gte(tickets.createdAt, new Date(q.created_after).toISOString()));
-  if (q.created_before) where.push(lt(tickets.createdAt, new Date(q.created_before).toISOString()));
-  if (q.breached !== undefined) {
-    const now = ctx.now.toISOString();
-    where.push(
-      q.breached
-        ? or(eq(tickets.slaBreached, true), lt(tickets.slaNextDueAt, now))!
-        : and(eq(tickets.slaBreached, false), gte(tickets.slaNextDueAt, now))!,
-    );
-  }
-  const columns = SORTS[q.sort];
-  const secret = signingSecret(ctx.env);
-  const cursorSort = `tickets:${q.sort}`;
+
+  let position: Key | null = null;
   if (q.cursor) {
     const pos = await decodeCursor(secret, cursorSort, q.cursor);
-    where.push(afterKey(columns, Array.isArray(pos.key) ? pos.key : [pos.key]));
+    const key = Array.isArray(pos.key) ? pos.key : [pos.key];
+    const rowid = Number(pos.id);
+    if (key.length !== cols.length || key.some((k) => k === null) || !Number.isSafeInteger(rowid)) {
+      throw validation("Invalid cursor", { cursor: ["The cursor does not fit this sort"] });
+    }
+    position = [...(key as (string | number)[]), rowid];
   }
-  const rows = await ctx.db
-    .select({ row: tickets, requester: requesterColumns })
-    .from(tickets)
-    .innerJoin(users, eq(users.id, tickets.requesterId))
-    .where(and(...where))
-    .orderBy(...columns.map((c) => (c.dir === "asc" ? asc(c.column) : desc(c.column))))
-    .limit(q.limit + 1);
-  const { items, next_cursor } = await keysetPage(rows, q.limit, (last) =>
-    encodeCursor(secret, cursorSort, { key: columns.map((c) => c.key(last.row)), id: last.row.id }),
-  );
-  return { data: items.map((r) => toTicket(r.row, r.requester, ctx.now)), next_cursor };
+
+  // ---- the walks
+  const run = async (query: SQL, match: SQL | null): Promise<Fetched> => {
+    const res = await ctx.db.run(sql`SELECT "tickets".*, "tickets".rowid AS "__rowid", ${match ?? sql`1`} AS "__match" FROM ${query}`);
+    const rows = (res.results as Record<string, unknown>[]).map((r) => ({ row: fromSql(r), rowid: Number(r.__rowid), match: Number(r.__match) === 1 }));
+    // What D1 counts (the checks' own lookups included) is what the budget spends.
+    return { rows, read: res.meta.rows_read ?? rows.length };
+  };
+  const walks: Walk[] = [];
+  let checked = false;
+  /**
+   * One walk over `from` (rows of one group: its leading sort keys fixed to `group`), rows in sort
+   * order of `exprs`, with `check` tested per row.
+   */
+  const addWalk = (from: SQL, check: SQL[], group: Key = [], exprs: SQL[] = [...cols.map((c) => COLUMN[c.name]), ROWID]) => {
+    const match = check.length ? all(check) : null;
+    checked ||= check.length > 0;
+    const fixed = group.length;
+    walks.push({
+      group,
+      buffer: [],
+      done: false,
+      last: null,
+      fetch: async (afterKey, n) => {
+        let keyset = sql``;
+        if (afterKey) {
+          const side = compareKeys(cols, group, afterKey.slice(0, fixed));
+          if (side < 0) return { rows: [], read: 0 }; // the whole group comes before the position
+          if (side === 0) keyset = sql`AND ${after(cols, afterKey, exprs, fixed)}`;
+        }
+        return run(sql`${from} ${keyset} ORDER BY ${orderBy(cols.slice(fixed), exprs.slice(fixed))} LIMIT ${n}`, match);
+      },
+    });
+  };
+
+  if (textSet) {
+    // A rare text: its few tickets with every condition, sorted by SQLite.
+    addWalk(sql`"tickets" WHERE ${all([sql`"tickets".deleted_at IS NULL`, sql`${ROWID} IN (${textSet})`, ...bound, ...ranges.map((r) => r.sql), ...checks])}`, []);
+  } else if (q.tag && cols.length === 1 && cols[0]!.name === "created_at") {
+    // The tag's own index, in the list's order: its entries hold the ticket's created_at and rowid.
+    const keys = [sql`"ticket_tag_index"."created_at"`, sql`"ticket_tag_index"."ticket_rowid"`];
+    addWalk(
+      sql`"ticket_tag_index" JOIN "tickets" ON "tickets".rowid = "ticket_tag_index"."ticket_rowid" WHERE ${all([
+        sql`"ticket_tag_index"."tag" = ${q.tag}`,
+        sql`"tickets".deleted_at IS NULL`,
+        ...ranges.filter((r) => r.column === "created_at").map((r) => r.sql),
+      ])}`,
+      [...bound, ...ranges.filter((r) => r.column !== "created_at").map((r) => r.sql), ...checks, ...(q.breached === true ? [breachedNow] : [])],
+      [],
+      keys,
+    );
+  } else {
+    const flagged = q.breached === true ? planList(bindings, sort, { breachedOnly: true }) : null;
+    const plan = flagged ?? planList(bindings, sort)!;
+    const first = plan.index.columns.find((c) => !(c.name in (plan.walks[0] ?? {})))!.name;
+    const check = [
+      ...plan.residual.map((c) => oneOf(c, bindings[c]!)),
+      ...ranges.filter((r) => r.column !== first).map((r) => r.sql),
+      ...checks,
+      ...(q.tag ? [tagged(q.tag)] : []),
+      ...(q.breached === true && !flagged ? [breachedNow] : []),
+    ];
+    for (const values of plan.walks) {
+      const where = all([
+        sql`"tickets".deleted_at IS NULL`,
+        ...(plan.index.breachedOnly ? [sql`"tickets"."sla_breached" = 1`] : []),
+        ...Object.entries(values).map(([c, v]) => eq(c as KeyColumnName, v as string | number | null)),
+        ...ranges.filter((r) => r.column === first).map((r) => r.sql),
+      ]);
+      const group = cols.filter((c) => c.name in values).map((c) => values[c.name] as string | number);
+      addWalk(sql`"tickets" INDEXED BY ${sql.identifier(plan.index.name)} WHERE ${where}`, check, group);
+    }
+    if (flagged) {
+      // Breached but not flagged yet (the SLA sweep flags within a minute): from the sweep's own
+      // work list, which is O(due) by design, with every condition in the query.
+      const unflagged = [sql`"tickets"."sla_check_at" <= ${now}`, sql`"tickets"."sla_breached" = 0`, sql`${COLUMN.sla_next_due_at} < ${now}`];
+      addWalk(sql`"tickets" INDEXED BY "tickets_sla_check_idx" WHERE ${all([sql`"tickets".deleted_at IS NULL`, ...unflagged, ...bound, ...ranges.map((r) => r.sql), ...checks])}`, []);
+    }
+  }
+
+  const { rows, resumeAt, more } = await merge(walks, cols, (r) => keyOf(sort, r), position, q.limit, checked ? scanBudget(q.limit) : Infinity);
+  const page = rows.slice(0, q.limit);
+  const requesters = await requestersOf(ctx, page.map((r) => r.row.requesterId));
+  const data = page.map((r) => toTicket(r.row, requesters.get(r.row.requesterId)!, ctx.now));
+  const nextKey = rows.length > q.limit ? keyOf(sort, page.at(-1)!) : more ? resumeAt : null;
+  const next_cursor = nextKey ? await encodeCursor(secret, cursorSort, { key: nextKey.slice(0, -1), id: String(nextKey.at(-1)) }) : null;
+  return { data, next_cursor };
+}
+
+/**
+ * Merges the walks in sort order until `limit + 1` matching rows (one more says a page follows)
+ * or, when rows are checked one by one, until `budget` rows were read (as D1 counts them). Groups (walks sharing
+ * their leading sort keys) are read one after the other, in sort order; within a group each walk
+ * is read in batches sized to its share of what is still missing. `resumeAt`: the key up to which
+ * every walk has been looked at, where a short page's cursor goes on.
+ */
+async function merge(walks: Walk[], cols: readonly IndexColumn[], keyOf: (r: Row) => Key, position: Key | null, limit: number, budget: number) {
+  const out: Row[] = [];
+  let walked = 0;
+  let resumeAt = position;
+  const groups = new Map<string, Walk[]>();
+  for (const w of [...walks].sort((a, b) => compareKeys(cols, a.group, b.group))) {
+    const id = JSON.stringify(w.group);
+    groups.set(id, [...(groups.get(id) ?? []), w]);
+  }
+  for (const group of groups.values()) {
+    for (;;) {
+      const dry = group.filter((w) => !w.buffer.length && !w.done);
+      if (dry.length) {
+        if (walked >= budget) return { rows: out, resumeAt, more: true };
+        const missing = limit + 1 - out.length;
+        // A lone walk needs exactly what is missing; merged walks a little more each, to spare refills.
+        const share = group.length === 1 ? missing : Math.max(2, Math.ceil(missing / group.length) + 1);
+        const n = Number.isFinite(budget) ? Math.max(1, Math.min(share, Math.ceil((budget - walked) / dry.length))) : share;
+        const fetched = await Promise.all(dry.map((w) => w.fetch(w.last ?? position, n)));
+        dry.forEach((w, i) => {
+          const { rows, read } = fetched[i]!;
+          walked += read;
+          w.buffer = rows;
+          w.done = rows.length < n;
+        });
+      }
+      let next: Walk | null = null;
+      let nextKey: Key | null = null;
+      for (const w of group) {
+        const head = w.buffer[0];
+        if (!head) continue;
+        const key = keyOf(head);
+        if (!nextKey || compareKeys(cols, key, nextKey) < 0) [next, nextKey] = [w, key];
+      }
+      if (!next || !nextKey) break; // this group is exhausted
+      const head = next.buffer.shift()!;
+      next.last = resumeAt = nextKey;
+      if (head.match) {
+        out.push(head);
+        if (out.length > limit) return { rows: out, resumeAt, more: true };
+      }
+    }
+  }
+  return { rows: out, resumeAt, more: false };
+}
+
+async function requestersOf(ctx: ServiceContext, ids: string[]): Promise<Map<string, Requester>> {
+  const unique = [...new Set(ids)];
+  if (!unique.length) return new Map();
+  const rows = await ctx.db.select(requesterColumns).from(users).where(inArray(users.id, unique));
+  return new Map(rows.map((u) => [u.id, u]));
+}
+
+const TICKET_COLUMNS = Object.entries(getTableColumns(tickets));
+
+/** A `SELECT tickets.*` row (SQL names, JSON as text, booleans as 0/1) as drizzle's row type. */
+function fromSql(r: Record<string, unknown>): TicketRow {
+  const out: Record<string, unknown> = {};
+  for (const [key, column] of TICKET_COLUMNS) {
+    const value = r[column.name];
+    out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return out as TicketRow;
 }
