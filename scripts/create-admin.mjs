@@ -133,9 +133,9 @@ if (password.length < 8 || password.length > 256) fail("the password must be 8..
 
 const now = new Date().toISOString();
 const sql =
-  "INSERT INTO users (id, name, email, role, active, password_hash, token_version, created_at, updated_at) VALUES (" +
+  "INSERT INTO users (id, name, email, role, active, password_hash, token_version, email_verified_at, created_at, updated_at) VALUES (" +
   [newId(), name, email, "admin"].map(sqlString).join(", ") +
-  `, 1, ${sqlString(hashPassword(password, pepper))}, 0, ${sqlString(now)}, ${sqlString(now)});`;
+  `, 1, ${sqlString(hashPassword(password, pepper))}, 0, ${sqlString(now)}, ${sqlString(now)}, ${sqlString(now)});`;
 
 // wrangler 4 needs Node 22+; the project pins it as a devDependency.
 const localNode = path.join(ROOT, "node_modules", ".bin", process.platform === "win32" ? "node.cmd" : "node");

@@ -39,16 +39,36 @@ export const TRANSITIONS = {
 
 /**
  * The demo tickets. `by` creates the ticket (a customer for themselves, or staff with `for`, which becomes
- * `requester_email`/`requester_name`). Steps run in order, each as the user it names:
+ * `requester_email`/`requester_name`). Customers open tickets on the web or through the API only; chat,
+ * social, phone and mail conversations are recorded by staff. Steps run in order, each as the user it names:
  *   ["reply", who, body]   public comment        ["note", who, body]    internal note
  *   ["assign", who, to]    POST .../assign       ["status", who, s]     PATCH {status}
  *   ["patch", who, {...}]  PATCH other fields
  * Final states: 9 open, 6 in_progress, 5 pending, 3 resolved, 4 closed, 3 cancelled.
  */
+/** Custom fields and a custom status of the demo (issue 14): created before the tickets that use them. */
+export const DEMO_FIELDS = [
+  { key: "order_number", label: "Order number", type: "text", customer_visible: true, customer_editable: true },
+  {
+    key: "product",
+    label: "Product",
+    type: "dropdown",
+    customer_visible: true,
+    options: [
+      { value: "web_app", label: "Web app" },
+      { value: "mobile_app", label: "Mobile app" },
+      { value: "api", label: "API" },
+      { value: "hardware", label: "Hardware" },
+    ],
+  },
+];
+export const DEMO_STATUSES = [{ key: "waiting_on_vendor", label: "Waiting on vendor", category: "pending" }];
+
 export const DEMO_TICKETS = [
   {
     by: "customer1", channel: "web", priority: "high", category: "billing", tags: ["invoice", "refund"],
     subject: "Charged twice for my November invoice",
+    fields: { order_number: "INV-2041", product: "web_app" },
     description: "My card was charged twice for invoice INV-2041 (49.00 EUR each). Please refund the duplicate charge.",
     steps: [
       ["assign", "manager", "agent1"],
@@ -68,8 +88,9 @@ export const DEMO_TICKETS = [
     ],
   },
   {
-    by: "customer2", channel: "chat", priority: "medium", category: "technical", tags: ["bug", "export", "performance"],
+    by: "agent1", for: "customer2", channel: "chat", priority: "medium", category: "technical", tags: ["bug", "export", "performance"],
     subject: "Export to CSV times out for large date ranges",
+    fields: { product: "web_app" },
     description: "Exporting more than about 60 days of orders to CSV ends in a timeout. Smaller ranges work.",
     steps: [
       ["assign", "agent1", "agent1"],
@@ -85,8 +106,21 @@ export const DEMO_TICKETS = [
     steps: [],
   },
   {
+    by: "customer2", channel: "web", priority: "medium", category: "shipping", tags: ["delivery", "customs"],
+    subject: "Parcel held at customs for two weeks",
+    description: "Order #5120 has shown 'held at customs' since the 3rd. Can you check with the carrier?",
+    fields: { order_number: "5120", product: "hardware" },
+    steps: [
+      ["assign", "agent2", "agent2"],
+      ["reply", "agent2", "We opened a claim with the carrier and will write as soon as they answer."],
+      // A custom status: a kind of pending, so the SLA clock pauses while the carrier answers.
+      ["patch", "agent2", { custom_status: "waiting_on_vendor" }],
+    ],
+  },
+  {
     by: "agent1", for: "customer1", channel: "phone", priority: "high", category: "shipping", tags: ["damaged", "delivery"],
     subject: "Phone: order #4821 arrived damaged",
+    fields: { order_number: "4821", product: "hardware" },
     description: "Customer called: the monitor in order #4821 arrived with a cracked screen. Photos to follow by mail.",
     steps: [
       ["assign", "agent1", "agent1"],
@@ -110,7 +144,7 @@ export const DEMO_TICKETS = [
     ],
   },
   {
-    by: "customer1", channel: "social", priority: "high", category: "technical", tags: ["android", "bug", "mobile"],
+    by: "agent2", for: "customer1", channel: "social", priority: "high", category: "technical", tags: ["android", "bug", "mobile"],
     subject: "Your app keeps crashing on Android 15",
     description: "Since the last update the app crashes right after the splash screen on my Pixel 8 (Android 15).",
     steps: [
@@ -172,7 +206,7 @@ export const DEMO_TICKETS = [
     ],
   },
   {
-    by: "customer1", channel: "chat", priority: "critical", category: "technical", tags: ["outage", "performance"],
+    by: "agent1", for: "customer1", channel: "chat", priority: "critical", category: "technical", tags: ["outage", "performance"],
     subject: "Dashboard loads very slowly since this morning",
     description: "The dashboard takes over a minute to load and sometimes shows a 504.",
     steps: [
@@ -211,7 +245,7 @@ export const DEMO_TICKETS = [
     ],
   },
   {
-    by: "customer2", channel: "social", priority: "high", category: "technical", tags: ["api", "outage"],
+    by: "agent2", for: "customer2", channel: "social", priority: "high", category: "technical", tags: ["api", "outage"],
     subject: "Your status page says all good but the API is down",
     description: "Every API call from our servers times out, yet the status page is green.",
     steps: [
@@ -280,7 +314,7 @@ export const DEMO_TICKETS = [
     ],
   },
   {
-    by: "customer2", channel: "chat", priority: "medium", category: "technical", tags: ["api", "rate-limit"],
+    by: "agent1", for: "customer2", channel: "chat", priority: "medium", category: "technical", tags: ["api", "rate-limit"],
     subject: "API rate limit too low for our nightly sync",
     description: "Our nightly sync hits 429 after about 5,000 requests. Can the limit be raised?",
     steps: [
@@ -314,7 +348,7 @@ export const DEMO_TICKETS = [
     steps: [],
   },
   {
-    by: "customer1", channel: "social", priority: "low", category: "billing", tags: ["sales"],
+    by: "agent2", for: "customer1", channel: "social", priority: "low", category: "billing", tags: ["sales"],
     subject: "Is there a student discount?",
     description: "Saw your post on Instagram: do you offer discounts for students?",
     steps: [
@@ -427,6 +461,16 @@ function requesterOf(spec, sessions) {
   return { requester_email: spec.for.email, requester_name: spec.for.name };
 }
 
+/** The demo's custom fields and statuses, created unless a definition of that key exists. */
+export async function ensureDemoSettings(client, adminToken, { log = () => {} } = {}) {
+  const auth = { token: adminToken };
+  const fields = new Set((await client.get("/api/v1/ticket-fields", auth)).data.map((f) => f.key));
+  for (const field of DEMO_FIELDS) if (!fields.has(field.key)) await client.post("/api/v1/ticket-fields", field, auth);
+  const statuses = new Set((await client.get("/api/v1/ticket-statuses", auth)).data.map((st) => st.key));
+  for (const status of DEMO_STATUSES) if (!statuses.has(status.key)) await client.post("/api/v1/ticket-statuses", status, auth);
+  log(`  custom fields: ${DEMO_FIELDS.map((f) => f.key).join(", ")}; custom status: ${DEMO_STATUSES.map((st) => st.key).join(", ")}`);
+}
+
 /** Creates one ticket of DEMO_TICKETS and plays its steps. Returns the final ticket and what it did. */
 export async function seedTicket(client, spec, sessions) {
   const as = (key) => {
@@ -443,6 +487,7 @@ export async function seedTicket(client, spec, sessions) {
       category: spec.category,
       channel: spec.channel,
       tags: spec.tags,
+      ...(spec.fields ? { custom_fields: spec.fields } : {}),
       ...requesterOf(spec, sessions),
     },
     as(spec.by),
@@ -472,6 +517,7 @@ export async function seedTicket(client, spec, sessions) {
         break;
       case "patch":
         ticket = await client.patch(path, arg, as(who));
+        status = ticket.status;
         done.changes++;
         break;
       default:
@@ -507,6 +553,7 @@ export async function seedDemo(baseUrl, { admin = { email: DEMO_ADMIN.email, pas
   log("seeding the demo through the API …");
   const sessions = { admin: { user: adminAuth.user, token: adminAuth.access_token }, ...(await ensureDemoUsers(client, adminAuth.access_token, { log })) };
 
+  await ensureDemoSettings(client, sessions.admin.token, { log });
   const byStatus = {};
   const totals = { comments: 0, notes: 0, assignments: 0, changes: 0 };
   let tickets = 0;

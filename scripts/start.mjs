@@ -127,9 +127,9 @@ function ensureAdmin(pepper) {
   const id = newId();
   const email = sqlString(DEMO_ADMIN.email);
   const sql =
-    "INSERT OR IGNORE INTO users (id, name, email, role, active, password_hash, token_version, created_at, updated_at) VALUES (" +
+    "INSERT OR IGNORE INTO users (id, name, email, role, active, password_hash, token_version, email_verified_at, created_at, updated_at) VALUES (" +
     [id, DEMO_ADMIN.name, DEMO_ADMIN.email, "admin"].map(sqlString).join(", ") +
-    `, 1, ${sqlString(hashPassword(DEMO_PASSWORD, pepper))}, 0, ${sqlString(now)}, ${sqlString(now)}); ` +
+    `, 1, ${sqlString(hashPassword(DEMO_PASSWORD, pepper))}, 0, ${sqlString(now)}, ${sqlString(now)}, ${sqlString(now)}); ` +
     // Our fresh id is in the row only if this run inserted it.
     `SELECT id = ${sqlString(id)} AS created, role, active FROM users WHERE email = ${email};`;
   const out = wrangler(["d1", "execute", "DB", "--local", ...persistArgs, "--json", "--command", sql], "creating the demo admin");
@@ -181,7 +181,8 @@ function pipeLines(stream, out) {
 }
 
 function startWrangler() {
-  const args = ["dev", "--ip", HOST, "--port", String(PORT), "--test-scheduled", ...persistArgs];
+  // Account mail (verification, password reset) links to the pages of this very server.
+  const args = ["dev", "--ip", HOST, "--port", String(PORT), "--test-scheduled", "--var", `PUBLIC_URL:${BASE}`, ...persistArgs];
   // stdin ignored: no interactive hotkeys, Ctrl-C is a signal we forward.
   const child = spawn(NODE, [WRANGLER, ...args], { cwd: ROOT, env: process.env, stdio: ["ignore", "pipe", "pipe"] });
   pipeLines(child.stdout, process.stdout);

@@ -9,9 +9,11 @@ import { AppError, problemBody, statusOf, type ErrorCode, type ProblemOptions } 
 import { createRouter } from "./lib/create-router";
 import { dbSession } from "./middleware/db-session";
 import { limitBody, requireJson } from "./middleware/guards";
+import { accountsRouter } from "./features/accounts/accounts.index";
 import { attachmentsRouter } from "./features/attachments/attachments.index";
 import { auditRouter } from "./features/audit/audit.index";
 import { authRouter } from "./features/auth/auth.index";
+import { fieldsRouter } from "./features/fields/fields.index";
 import { healthRouter } from "./features/health/health.index";
 import { liveRouter } from "./features/live/live.index";
 import { mailRouter } from "./features/mail/mail.index";
@@ -82,6 +84,7 @@ export function createApp() {
   app.route("/", healthRouter);
   const api = createRouter()
     .route("/", authRouter)
+    .route("/", accountsRouter)
     .route("/", usersRouter)
     .route("/", ticketsRouter)
     .route("/", liveRouter)
@@ -92,7 +95,8 @@ export function createApp() {
     .route("/", attachmentsRouter)
     .route("/", mailRouter)
     .route("/", slaRouter)
-    .route("/", teamsRouter);
+    .route("/", teamsRouter)
+    .route("/", fieldsRouter);
   app.route(API, api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });

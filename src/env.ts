@@ -1,6 +1,6 @@
 import type { Database } from "./db/client";
 import type { Actor } from "./domain/permissions";
-import type { AgentsFeedRpc, TicketRoomRpc } from "./ticket-room/protocol";
+import type { AgentsFeedRpc, TicketRoomRpc, UserSessionsRpc } from "./ticket-room/protocol";
 
 /** Bindings of the Worker (wrangler.toml, secrets in .dev.vars / `wrangler secret put`). */
 export interface Bindings {
@@ -10,6 +10,8 @@ export interface Bindings {
   TICKET_ROOM: DurableObjectNamespace<TicketRoomRpc & Rpc.DurableObjectBranded>;
   /** The deployment's one agents' feed: staff presence and queue events. */
   AGENTS_FEED: DurableObjectNamespace<AgentsFeedRpc & Rpc.DurableObjectBranded>;
+  /** One per user (named by user id): where their live sockets are, so ending their sessions closes them at once. */
+  USER_SESSIONS: DurableObjectNamespace<UserSessionsRpc & Rpc.DurableObjectBranded>;
   /** HS256 key for access tokens and signed cursors; a deployment without it refuses to sign. */
   JWT_SECRET?: string;
   /** Mixed into every password hash by HMAC, so a leaked table alone cannot be brute-forced. */
@@ -34,6 +36,8 @@ export interface Bindings {
   SUPPORT_ADDRESS?: string;
   /** Display name on outbound mail. */
   SUPPORT_NAME?: string;
+  /** Origin of the helpdesk's pages (`https://help.example.com`): where the links of account mail lead. Never taken from a request's Host. */
+  PUBLIC_URL?: string;
   /** "false" relaxes sender authentication (DKIM verified in the Worker) for local demos only. */
   EMAIL_AUTH_REQUIRED?: string;
   /** authserv-id of Cloudflare's Authentication-Results (default mx.cloudflare.net): only its `dmarc=fail` is read, as a veto. */

@@ -6,6 +6,7 @@ import { runScheduled } from "./jobs";
 
 export { AgentsFeed } from "./agents-feed/agents-feed";
 export { TicketRoom } from "./ticket-room/ticket-room";
+export { UserSessions } from "./user-sessions/user-sessions";
 
 const app = createApp();
 

@@ -1,4 +1,4 @@
-import type { TicketStatus } from "./vocabulary";
+import { SELF_SERVICE_CHANNELS, type TicketChannel, type TicketStatus } from "./vocabulary";
 
 export const ROLES = ["customer", "agent", "manager", "admin"] as const;
 export type Role = (typeof ROLES)[number];
@@ -9,11 +9,18 @@ export interface Actor {
   name: string;
   email: string;
   role: Role;
+  /**
+   * A self-registered account whose address is not proven yet (issue 9): it sees only the tickets
+   * it opened itself through the API, whatever else arrives for the address.
+   */
+  unverified?: true;
 }
 
 /** What a permission check needs to know of a ticket. */
 export interface TicketAccess {
   requesterId: string;
+  createdById: string;
+  channel: TicketChannel;
   status: TicketStatus;
 }
 
@@ -72,9 +79,31 @@ export function can(role: Role, capability: Capability): boolean {
   return MATRIX[capability].includes(role);
 }
 
-/** Customers see their own tickets only; staff see all. */
-export function canSeeTicket(actor: Pick<Actor, "id" | "role">, ticket: Pick<TicketAccess, "requesterId">): boolean {
-  return isStaff(actor.role) || ticket.requesterId === actor.id;
+/**
+ * A ticket the user opened themselves through the API (web or api channel): the only kind an
+ * unverified account sees, because nothing in it came from the address's real owner.
+ */
+export function isSelfServiceTicket(userId: string, ticket: Pick<TicketAccess, "requesterId" | "createdById" | "channel">): boolean {
+  return ticket.requesterId === userId && ticket.createdById === userId && (SELF_SERVICE_CHANNELS as readonly string[]).includes(ticket.channel);
+}
+
+/**
+ * Customers see their own tickets only, and until their address is proven only those they opened
+ * themselves through the API (not mail that arrived from the address, nor tickets staff opened for
+ * it); staff see all.
+ */
+export function canSeeTicket(actor: Pick<Actor, "id" | "role" | "unverified">, ticket: Pick<TicketAccess, "requesterId" | "createdById" | "channel">): boolean {
+  if (isStaff(actor.role)) return true;
+  return actor.unverified ? isSelfServiceTicket(actor.id, ticket) : ticket.requesterId === actor.id;
+}
+
+/**
+ * Whether a ticket opened by `role` may say it came through `channel`: customers open tickets on
+ * the web or through the API; mail, chat, phone and social are conversations the helpdesk records
+ * (a customer claiming `email` would pass their ticket off as mail from the address).
+ */
+export function mayOpenOnChannel(role: Role, channel: TicketChannel): boolean {
+  return isStaff(role) || (SELF_SERVICE_CHANNELS as readonly string[]).includes(channel);
 }
 
 /** The status changes a customer may make on their own ticket (API.md "Roles": change status). */

@@ -3,6 +3,8 @@ import { NO_DUE } from "./vocabulary";
 import { type Actor, can, customerMayChangeStatus, isStaff, mayAssign } from "./permissions";
 import { settleSla, slaOnMessage, slaOnStatus, type SlaState, type SlaTargets, type SlaTerms } from "./sla";
 import { checkTransition } from "./ticket-status";
+import { applyFieldEdit, EMPTY_CATALOG, fieldPath, missingToResolve, type FieldCatalog, type FieldValue, type FieldValues } from "./custom-fields";
+import { customStatusOf } from "./custom-statuses";
 
 
 
@@ -44,19 +46,31 @@ export interface TicketState {
   /** The policy's targets the ticket runs on, and its calendar version (null = 24/7). */
   slaTargets?: SlaTargets | null;
   slaCalendarId?: string | null;
+  /** A custom status of the status category (domain/custom-statuses.ts); null = the category's own. */
+  customStatus?: string | null;
+  /** Custom field values by key (domain/custom-fields.ts). */
+  customFields?: FieldValues;
 }
 
 /** What a user may set on a ticket (PATCH). */
-export const EDITABLE_FIELDS = ["subject", "description", "priority", "category", "tags", "assigneeId", "teamId", "status"] as const;
+export const EDITABLE_FIELDS = ["subject", "description", "priority", "category", "tags", "assigneeId", "teamId", "status", "customStatus"] as const;
 export type EditableField = (typeof EDITABLE_FIELDS)[number];
-export type TicketEdit = Partial<Pick<TicketState, EditableField>>;
+/** `customFields`: key -> value as sent (validated here against the catalog); null clears a field. */
+export type TicketEdit = Partial<Pick<TicketState, EditableField>> & { customFields?: Record<string, unknown> };
 
 export type UpdateFailure =
-  | { reason: "forbidden"; detail: string }
-  | { reason: "invalid_transition"; detail: string };
+  | { reason: "forbidden"; detail: string; errors?: Record<string, string[]> }
+  | { reason: "invalid_transition"; detail: string; errors?: Record<string, string[]> }
+  | { reason: "invalid_fields"; detail: string; errors: Record<string, string[]> };
 
 export type UpdateResult =
-  | { ok: true; next: TicketState; changes: Partial<Record<EditableField, [unknown, unknown]>> }
+  | {
+      ok: true;
+      next: TicketState;
+      changes: Partial<Record<EditableField, [unknown, unknown]>>;
+      /** Custom fields changed, by key. */
+      fieldChanges: Record<string, [FieldValue | null, FieldValue | null]>;
+    }
   | ({ ok: false } & UpdateFailure);
 
 export interface UpdateInput {
@@ -74,6 +88,8 @@ export interface UpdateInput {
   message?: "staff" | "customer";
   reopenWindowDays: number;
   now: Date;
+  /** The custom field definitions: values are checked against them, and resolving needs the required ones filled. */
+  fields?: FieldCatalog;
   /**
    * A consequence of something the actor was allowed to do, not an edit of theirs (a customer's
    * reply reopening a pending ticket): the workflow still applies, the role rules do not.
@@ -85,7 +101,7 @@ const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringi
 
 /** The fields of `edit` whose value differs from the ticket's. */
 export function effectiveChanges(current: TicketState, edit: TicketEdit): EditableField[] {
-  return EDITABLE_FIELDS.filter((f) => edit[f] !== undefined && !sameValue(edit[f], current[f]));
+  return EDITABLE_FIELDS.filter((f) => edit[f] !== undefined && !sameValue(edit[f], f === "customStatus" ? (current.customStatus ?? null) : current[f]));
 }
 
 /**
@@ -119,6 +135,21 @@ export function applyEdit(input: UpdateInput): UpdateResult {
     changes[field] = [current[field], edit[field]];
   }
 
+  let fieldChanges: Record<string, [FieldValue | null, FieldValue | null]> = {};
+  if (edit.customFields && Object.keys(edit.customFields).length) {
+    // Customers set the fields marked customer-editable; staff, the system and implied changes any active one.
+    const by = actor && !isStaff(actor.role) && !input.implied ? "customer" : "staff";
+    const applied = applyFieldEdit(input.fields ?? EMPTY_CATALOG, current.customFields ?? {}, edit.customFields, by);
+    if (!applied.ok) {
+      const names = Object.keys(applied.errors).join(", ");
+      return applied.reason === "forbidden"
+        ? { ok: false, reason: "forbidden", detail: `You may not change ${names}`, errors: applied.errors }
+        : { ok: false, reason: "invalid_fields", detail: `Invalid custom fields: ${names}`, errors: applied.errors };
+    }
+    next.customFields = applied.next;
+    fieldChanges = applied.changes;
+  }
+
   if (fields.includes("status")) {
     const to = edit.status!;
     const check = checkTransition({ from: current.status, to, closedAt: current.closedAt, reopenWindowDays: input.reopenWindowDays, now });
@@ -131,6 +162,22 @@ export function applyEdit(input: UpdateInput): UpdateResult {
       return { ok: false, reason: "forbidden", detail: `Customers may not move a ${current.status} ticket to ${to}` };
     }
     applyStatusEffects(current, next, to, nowIso);
+    // Another category: the custom status goes with the old one unless the edit names the new one's.
+    if (edit.customStatus === undefined) next.customStatus = null;
+  }
+  if ((current.customStatus ?? null) !== (next.customStatus ?? null)) changes.customStatus = [customStatusOf(current), customStatusOf(next)];
+  else delete changes.customStatus;
+
+  if (next.status === "resolved" && current.status !== "resolved") {
+    const missing = missingToResolve(input.fields ?? EMPTY_CATALOG, next.customFields ?? {});
+    if (missing.length) {
+      return {
+        ok: false,
+        reason: "invalid_transition",
+        detail: `Fill in ${missing.join(", ")} before resolving the ticket`,
+        errors: Object.fromEntries(missing.map((key) => [fieldPath(key), ["required to resolve"]])),
+      };
+    }
   }
 
   let terms: SlaTerms = input.terms ?? { targets: input.targetsFor(current.priority), calendar: null };
@@ -145,7 +192,7 @@ export function applyEdit(input: UpdateInput): UpdateResult {
   if (fields.includes("status")) sla = slaOnStatus(terms, sla, next.status, nowIso);
   if (input.message) sla = slaOnMessage(terms, sla, input.message, nowIso);
   Object.assign(next, settleSla(terms, sla, nowIso));
-  return { ok: true, next, changes };
+  return { ok: true, next, changes, fieldChanges };
 }
 
 /** Stamps of the workflow; the SLA clock's share of a status change is slaOnStatus. */
@@ -184,5 +231,5 @@ export function slaStateOf(t: TicketState): SlaState {
 
 /** Ticket state field -> wire name. */
 export function toWire(field: EditableField): string {
-  return field === "assigneeId" ? "assignee_id" : field === "teamId" ? "team_id" : field;
+  return field === "assigneeId" ? "assignee_id" : field === "teamId" ? "team_id" : field === "customStatus" ? "custom_status" : field;
 }

@@ -24,6 +24,16 @@ export function raisedPriority(priority: TicketPriority): TicketPriority {
 /** A due date that never comes: `sla_next_due_at` of a ticket whose clock is not running sorts last without a NULL case. */
 export const NO_DUE = "9999-12-31T23:59:59.999Z";
 
+/** Custom ticket field types (API.md "Custom fields"); domain/custom-fields.ts validates each. */
+export const FIELD_TYPES = ["text", "textarea", "integer", "decimal", "checkbox", "date", "dropdown", "multiselect"] as const;
+export type FieldType = (typeof FIELD_TYPES)[number];
+/** Types a list filters by (`?cf.<key>=`): each has index rows in `ticket_field_values`. */
+export const FILTERABLE_FIELD_TYPES = ["dropdown", "multiselect", "checkbox", "integer", "date"] as const satisfies readonly FieldType[];
+
+/** The statuses a custom status can be a kind of (cancelled is final and has no kinds). */
+export const STATUS_CATEGORIES = ["open", "in_progress", "pending", "resolved", "closed"] as const satisfies readonly TicketStatus[];
+export type StatusCategory = (typeof STATUS_CATEGORIES)[number];
+
 // ---------------------------------------------------------------- SLA and routing
 
 /** What an SLA escalation does besides recording itself: reassign to the team's manager, re-route, or neither. */
@@ -64,7 +74,16 @@ export const INBOUND_STATUSES = [
 ] as const;
 export type InboundStatus = (typeof INBOUND_STATUSES)[number];
 
-export const OUTBOUND_KINDS = ["ticket_created", "reply", "ticket_resolved"] as const;
+/** Mail about a ticket, to its requester. */
+export const TICKET_MAIL_KINDS = ["ticket_created", "reply", "ticket_resolved"] as const;
+/** Mail about an account, to its address: a signed link that proves the address or resets the password. */
+export const ACCOUNT_MAIL_KINDS = ["verify_email", "password_reset"] as const;
+export const OUTBOUND_KINDS = [...TICKET_MAIL_KINDS, ...ACCOUNT_MAIL_KINDS] as const;
 export type OutboundKind = (typeof OUTBOUND_KINDS)[number];
+export type AccountMailKind = (typeof ACCOUNT_MAIL_KINDS)[number];
+export const isAccountMail = (kind: OutboundKind): kind is AccountMailKind => (ACCOUNT_MAIL_KINDS as readonly string[]).includes(kind);
+
+/** Channels a customer may open a ticket through by themselves; the others are staff's record of a conversation elsewhere. */
+export const SELF_SERVICE_CHANNELS = ["web", "api"] as const satisfies readonly TicketChannel[];
 export const OUTBOUND_STATUSES = ["pending", "sending", "sent", "failed", "suppressed", "bounced"] as const;
 export type OutboundStatus = (typeof OUTBOUND_STATUSES)[number];

@@ -55,12 +55,14 @@ export async function handleBounce(run: MailRun): Promise<IngestOutcome> {
         .where(and(inArray(mailMessageIds.messageId, ids), eq(mailMessageIds.direction, "outbound")))
         .limit(1)
     : [];
-  if (!target) return settle(run, { status: "bounce", ticketId: null, reason: `${mail.auto.kind}:unmatched` });
+  // Account mail has no ticket to show a failure on (and is never recorded in mail_message_ids anyway).
+  if (!target?.ticketId) return settle(run, { status: "bounce", ticketId: null, reason: `${mail.auto.kind}:unmatched` });
 
   const status = /^status\s*:\s*([245]\.\d{1,3}\.\d{1,3})/im.exec(text)?.[1] ?? null;
   const diagnostic = /^diagnostic-code\s*:\s*(.{1,200})/im.exec(text)?.[1]?.trim() ?? null;
   const ctx = mailContext(run.env, null, { now: run.now, db });
-  const ticket = await findVisibleTicket(ctx, target.ticketId).catch(() => null);
+  const ticketId = target.ticketId;
+  const ticket = await findVisibleTicket(ctx, ticketId).catch(() => null);
   // Deleted since: nobody is left to see the failure on it.
   if (!ticket) return settle(run, { status: "bounce", ticketId: null, reason: `${mail.auto.kind}:ticket_gone` });
   try {
@@ -72,9 +74,9 @@ export async function handleBounce(run: MailRun): Promise<IngestOutcome> {
           changes: { outbound_message_id: target.id, recipient: target.toAddress, kind: mail.auto.kind, status, diagnostic, inbound_message_id: run.inboundId },
         },
       ],
-      audit: [{ action: "mail.bounced", entityType: "outbound_message", entityId: target.id, changes: { ticket_id: target.ticketId, status } }],
+      audit: [{ action: "mail.bounced", entityType: "outbound_message", entityId: target.id, changes: { ticket_id: ticketId, status } }],
       extra: [
-        ...messageRow(run, { status: "bounce", ticketId: target.ticketId, reason: mail.auto.kind }),
+        ...messageRow(run, { status: "bounce", ticketId, reason: mail.auto.kind }),
         db
           .update(outboundMessages)
           .set({ status: "bounced", lastError: [status, diagnostic].filter(Boolean).join(" ") || mail.auto.kind, updatedAt: run.now.toISOString() })
@@ -85,5 +87,5 @@ export async function handleBounce(run: MailRun): Promise<IngestOutcome> {
     if (isUniqueViolation(err, "inbound_messages")) return { status: "duplicate", inboundId: run.inboundId };
     throw err;
   }
-  return { status: "bounce", inboundId: run.inboundId, ticketId: target.ticketId, commentId: null, reason: mail.auto.kind };
+  return { status: "bounce", inboundId: run.inboundId, ticketId, commentId: null, reason: mail.auto.kind };
 }

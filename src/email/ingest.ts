@@ -115,16 +115,16 @@ async function resolve(run: MailRun, from: MailAddress): Promise<Resolved | { ig
  * a known account or write into a ticket is held; a stranger may still open a ticket of their
  * own, but nobody they Cc becomes a participant.
  */
-type Trust = { authenticated: boolean } | { hold: string };
+type Trust = { authenticated: boolean; /** A DKIM signature of the From domain verified: the sender showed control of the address. */ proven: boolean } | { hold: string };
 async function authenticate(run: MailRun, from: MailAddress, resolved: Resolved): Promise<Trust> {
   if (run.releasing) {
     // A manager vouches for a customer, never for a staff member: a released mail acting as staff is a forged colleague.
     if (resolved.known && resolved.known.role !== "customer") {
       throw new AppError("CONFLICT", "Mail from a staff address is never released: it would act as that staff member. Ask them to send it again from their own mailbox.");
     }
-    return { authenticated: true };
+    return { authenticated: true, proven: false };
   }
-  if (!run.settings.authRequired) return { authenticated: true };
+  if (!run.settings.authRequired) return { authenticated: true, proven: false };
   const verdict: SenderAuthVerdict = await checkSenderAuth({
     message: splitMessage(run.raw),
     fromAddress: from.address,
@@ -133,9 +133,9 @@ async function authenticate(run: MailRun, from: MailAddress, resolved: Resolved)
     resolver: txtResolver(run.env),
     now: run.now,
   });
-  if (verdict.ok) return { authenticated: true };
+  if (verdict.ok) return { authenticated: true, proven: true };
   if (resolved.known || resolved.ticket) return { hold: `sender_not_authenticated:${verdict.reason}: ${verdict.detail}`.slice(0, 1_000) };
-  return { authenticated: false };
+  return { authenticated: false, proven: false };
 }
 
 /** Attachments to R2 (content-addressed), each within the size limit. */
@@ -150,19 +150,23 @@ async function storeAttachments(run: MailRun) {
   return files;
 }
 
-/** An unknown sender becomes a customer without a password (they may set one later by a reset). */
-async function findOrCreateCustomer(run: MailRun, from: MailAddress): Promise<SenderUser> {
+/**
+ * An unknown sender becomes a customer without a password (they may set one later by a reset).
+ * Their address counts as proven only when the mail was authenticated (a verified DKIM signature
+ * of its domain); from unauthenticated mail it stays unproven until a reset by mail proves it.
+ */
+async function findOrCreateCustomer(run: MailRun, from: MailAddress, proven: boolean): Promise<SenderUser> {
   const ctx = mailContext(run.env, null, { now: run.now, db: run.db });
   const nowIso = run.now.toISOString();
   const name = flat(from.name).slice(0, MAX_NAME_CHARS) || from.address.split("@")[0]!.slice(0, MAX_NAME_CHARS);
   const id = newId(run.now.getTime());
   const created = await run.db
     .insert(users)
-    .values({ id, name, email: from.address, role: "customer", active: true, passwordHash: null, tokenVersion: 0, createdAt: nowIso, updatedAt: nowIso })
+    .values({ id, name, email: from.address, role: "customer", active: true, passwordHash: null, tokenVersion: 0, emailVerifiedAt: proven ? nowIso : null, createdAt: nowIso, updatedAt: nowIso })
     .onConflictDoNothing()
     .returning({ id: users.id });
   if (created.length) {
-    await auditInsert(ctx, { action: "user.created", entityType: "user", entityId: id, changes: { email: [null, from.address], role: [null, "customer"], source: "email" } });
+    await auditInsert(ctx, { action: "user.created", entityType: "user", entityId: id, changes: { email: [null, from.address], role: [null, "customer"], source: "email", email_verified: [null, proven] } });
   }
   const user = await knownSender(run.db, from.address);
   if (!user) throw new Error(`customer ${from.address} vanished after creation`);
@@ -186,6 +190,8 @@ const duplicateOfThis = (err: unknown) => isUniqueViolation(err, "inbound_messag
 /** The one write: a comment on the resolved ticket, or a new ticket; the message row, attachments and participants in its batch. */
 async function write(run: MailRun, sender: SenderUser, ticket: Resolution | null, enrolCc: boolean): Promise<IngestOutcome> {
   const files = await storeAttachments(run);
+  // The mail acts as its address, never as an unverified account's session: it is the address's
+  // owner writing, and what it opens stays out of that account's sight (domain/permissions).
   const ctx = mailContext(run.env, { id: sender.id, name: sender.name, email: sender.email, role: sender.role }, {
     now: run.now,
     db: run.db,
@@ -244,7 +250,7 @@ export async function ingestMail(env: Bindings, raw: Uint8Array, envelope: Envel
   const trust = await authenticate(run, classified.from, resolved);
   if ("hold" in trust) return settle(run, { status: "quarantined", ticketId: resolved.ticket?.ticketId ?? null, reason: trust.hold });
 
-  const sender = resolved.known ?? (await findOrCreateCustomer(run, classified.from));
+  const sender = resolved.known ?? (await findOrCreateCustomer(run, classified.from, trust.proven));
   return write(run, sender, resolved.ticket, trust.authenticated);
 }
 

@@ -7,10 +7,12 @@
 import { EmailMessage } from "cloudflare:email";
 import { and, asc, desc, eq, gte, isNull, lt, lte, or, sql } from "drizzle-orm";
 import { createDb, runBatch, type Database } from "../db/client";
-import { emailTemplates, mailMessageIds, outboundMessages, tickets } from "../db/schema";
-import { type OutboundKind } from "../domain/vocabulary";
+import { emailTemplates, mailMessageIds, outboundMessages, tickets, users } from "../db/schema";
+import { isSelfServiceTicket } from "../domain/permissions";
+import { isAccountMail, type AccountMailKind, type OutboundKind } from "../domain/vocabulary";
 import type { Bindings } from "../env";
 import { systemContext } from "../contexts";
+import { accountLink, ACCOUNT_LINK_TTL_MS, signAccountToken, type LinkSubject } from "../features/auth/account-links";
 import { recordOnTicket } from "../features/tickets/ticket-write";
 import { findVisibleTicket } from "../features/tickets/tickets.service";
 import { buildMime, MAX_REFERENCES_SENT } from "./mime";
@@ -64,13 +66,19 @@ async function threadOf(db: Database, ticketId: string, upTo: string) {
   return { inReplyTo: inReplyTo?.messageId ?? null, references: references.map((r) => r.messageId) };
 }
 
-export async function composeOutbound(env: Bindings, db: Database, settings: MailSettings, row: OutboundRow, now: Date) {
-  const template = await templateFor(db, row.kind);
-  const vars = flattenVars({ ...row.data, support: { name: settings.fromName } });
+/** The template's text and HTML with `vars` (plus the support name) filled in. */
+async function render(db: Database, settings: MailSettings, kind: OutboundKind, data: Record<string, unknown>) {
+  const template = await templateFor(db, kind);
+  const vars = flattenVars({ ...data, support: { name: settings.fromName } });
+  return { vars, subject: renderText(template.subject, vars), text: renderText(template.body, vars), html: renderHtml(template.body, vars) };
+}
+
+/** A ticket's mail: threaded into the ticket's conversation, replies go to its signed reply address. */
+async function composeTicketMail(env: Bindings, db: Database, settings: MailSettings, row: OutboundRow & { ticketId: string }, now: Date) {
+  const { vars, subject: rendered, text, html } = await render(db, settings, row.kind, row.data);
   const number = vars["ticket.number"] ?? "";
-  let subject = renderText(template.subject, vars);
   // The tag is how a reply from a client that drops threading headers still finds its ticket.
-  if (number && !subject.includes(`[${number}]`)) subject = `[${number}] ${subject}`;
+  const subject = number && !rendered.includes(`[${number}]`) ? `[${number}] ${rendered}` : rendered;
   const messageId = await outboundMessageId(env, settings, row.id);
   const thread = await threadOf(db, row.ticketId, now.toISOString());
   const raw = buildMime({
@@ -83,10 +91,48 @@ export async function composeOutbound(env: Bindings, db: Database, settings: Mai
     references: thread.references.filter((id) => id !== messageId),
     automatic: row.automatic,
     date: now,
-    text: renderText(template.body, vars),
-    html: renderHtml(template.body, vars),
+    text,
+    html,
   });
   return { raw, messageId, subject, inReplyTo: thread.inReplyTo };
+}
+
+/** An account's mail: the link, signed now for the account as it is (account-links.ts), and nothing to thread. */
+async function composeAccountMail(env: Bindings, db: Database, settings: MailSettings, row: OutboundRow, kind: AccountMailKind, user: LinkSubject, now: Date) {
+  const expires = new Date(Date.parse(row.createdAt) + ACCOUNT_LINK_TTL_MS[kind]);
+  const token = await signAccountToken(env, kind, user, expires);
+  const data = { ...row.data, link: accountLink(settings.publicUrl, kind, token), "link.expires_hours": Math.round(ACCOUNT_LINK_TTL_MS[kind] / 3_600_000) };
+  const { subject, text, html } = await render(db, settings, kind, data);
+  const messageId = await outboundMessageId(env, settings, row.id);
+  const raw = buildMime({ from: { address: settings.supportAddress, name: settings.fromName }, to: { address: row.toAddress, name: row.toName }, subject, messageId, automatic: true, date: now, text, html });
+  return { raw, messageId, subject, inReplyTo: null };
+}
+
+/** Whom a mail is for, as they are now; or why it must not go out after all. */
+type Recipient = { ticketId: string } | { account: AccountMailKind; user: LinkSubject } | { withhold: string };
+
+async function recipientOf(db: Database, row: OutboundRow, now: Date): Promise<Recipient> {
+  if (row.ticketId) {
+    const [ticket] = await db
+      .select({ deletedAt: tickets.deletedAt, requesterId: tickets.requesterId, createdById: tickets.createdById, channel: tickets.channel, verifiedAt: users.emailVerifiedAt, hasPassword: sql<number>`${users.passwordHash} IS NOT NULL` })
+      .from(tickets)
+      .innerJoin(users, eq(users.id, tickets.requesterId))
+      .where(eq(tickets.id, row.ticketId))
+      .limit(1);
+    if (!ticket || ticket.deletedAt) return { withhold: "ticket_deleted" };
+    // An unverified account gets no mail about what it opened itself (issue 9): we would be relaying its words to an address it may not own.
+    if (!ticket.verifiedAt && ticket.hasPassword && isSelfServiceTicket(ticket.requesterId, ticket)) return { withhold: "requester_unverified" };
+    return { ticketId: row.ticketId };
+  }
+  if (!row.userId || !isAccountMail(row.kind)) return { withhold: "no_recipient" };
+  const kind = row.kind;
+  const [user] = await db.select({ id: users.id, email: users.email, active: users.active, tokenVersion: users.tokenVersion, verifiedAt: users.emailVerifiedAt }).from(users).where(eq(users.id, row.userId)).limit(1);
+  if (!user || !user.active) return { withhold: "account_inactive" };
+  if (user.email !== row.toAddress) return { withhold: "address_changed" };
+  if (kind === "verify_email" && user.verifiedAt) return { withhold: "already_verified" };
+  if (kind === "password_reset" && user.tokenVersion !== row.data.token_version) return { withhold: "superseded: the password changed or the sessions ended since the request" };
+  if (Date.parse(row.createdAt) + ACCOUNT_LINK_TTL_MS[kind] <= now.getTime()) return { withhold: "link_expired" };
+  return { account: kind, user };
 }
 
 async function claim(db: Database, id: string, now: Date): Promise<OutboundRow | null> {
@@ -127,9 +173,9 @@ export async function deliverOne(message: Message<unknown>, env: Bindings, now =
     message.ack();
     return;
   }
-  const [ticket] = await db.select({ deletedAt: tickets.deletedAt }).from(tickets).where(eq(tickets.id, row.ticketId)).limit(1);
-  if (!ticket || ticket.deletedAt) {
-    await finish(db, row.id, { status: "suppressed", lastError: "ticket_deleted" }, now);
+  const recipient = await recipientOf(db, row, now);
+  if ("withhold" in recipient) {
+    await finish(db, row.id, { status: "suppressed", lastError: recipient.withhold }, now);
     message.ack();
     return;
   }
@@ -139,11 +185,14 @@ export async function deliverOne(message: Message<unknown>, env: Bindings, now =
     return;
   }
   try {
-    const mail = await composeOutbound(env, db, settings, row, now);
-    await env.ATTACHMENTS.put(outboundRawKey(row.id), mail.raw, { httpMetadata: { contentType: "message/rfc822" } });
+    const ticketId = "ticketId" in recipient ? recipient.ticketId : null;
+    const mail =
+      "account" in recipient ? await composeAccountMail(env, db, settings, row, recipient.account, recipient.user, now) : await composeTicketMail(env, db, settings, { ...row, ticketId: recipient.ticketId }, now);
+    // A copy of what a ticket's conversation sent; never of an account's mail, whose link is a live credential.
+    if (ticketId) await env.ATTACHMENTS.put(outboundRawKey(row.id), mail.raw, { httpMetadata: { contentType: "message/rfc822" } });
     // Recorded before sending: a reply that arrives while we are still here threads already.
     await runBatch(db, [
-      db.insert(mailMessageIds).values({ messageId: mail.messageId, ticketId: row.ticketId, direction: "outbound", mailId: row.id, createdAt: now.toISOString() }).onConflictDoNothing(),
+      ...(ticketId ? [db.insert(mailMessageIds).values({ messageId: mail.messageId, ticketId, direction: "outbound", mailId: row.id, createdAt: now.toISOString() }).onConflictDoNothing()] : []),
       db.update(outboundMessages).set({ messageId: mail.messageId, subject: mail.subject, inReplyTo: mail.inReplyTo }).where(eq(outboundMessages.id, row.id)),
     ]);
     const result = await env.MAILER.send(new EmailMessage(settings.supportAddress, row.toAddress, mail.raw));
@@ -151,8 +200,8 @@ export async function deliverOne(message: Message<unknown>, env: Bindings, now =
     const provider = result?.messageId?.trim().replace(/^<|>$/g, "") || null;
     await runBatch(db, [
       db.update(outboundMessages).set({ status: "sent", sentAt: now.toISOString(), providerMessageId: provider, lastError: null, claimedAt: null, updatedAt: now.toISOString() }).where(eq(outboundMessages.id, row.id)),
-      ...(provider && provider !== mail.messageId
-        ? [db.insert(mailMessageIds).values({ messageId: provider, ticketId: row.ticketId, direction: "outbound", mailId: row.id, createdAt: now.toISOString() }).onConflictDoNothing()]
+      ...(ticketId && provider && provider !== mail.messageId
+        ? [db.insert(mailMessageIds).values({ messageId: provider, ticketId, direction: "outbound", mailId: row.id, createdAt: now.toISOString() }).onConflictDoNothing()]
         : []),
     ]);
     message.ack();
@@ -161,8 +210,8 @@ export async function deliverOne(message: Message<unknown>, env: Bindings, now =
     if (row.attempts >= MAX_SEND_ATTEMPTS) {
       const failed = db.update(outboundMessages).set({ status: "failed", lastError: error, claimedAt: null, updatedAt: now.toISOString() }).where(eq(outboundMessages.id, row.id));
       const ctx = systemContext(env, "queue", { now, db });
-      const ticket = await findVisibleTicket(ctx, row.ticketId).catch(() => null);
-      // Shown on the ticket; a ticket deleted meanwhile has nobody left to show it to.
+      const ticket = row.ticketId ? await findVisibleTicket(ctx, row.ticketId).catch(() => null) : null;
+      // Shown on the ticket; a ticket deleted meanwhile (or an account's mail) has no ticket to show it on.
       if (ticket) {
         await recordOnTicket(ctx, ticket, {
           history: [{ type: "mail_failed", internal: true, changes: { outbound_message_id: row.id, kind: row.kind, to: row.toAddress, attempts: row.attempts, error } }],

@@ -7,8 +7,9 @@
 import { and, asc, inArray, lt, sql } from "drizzle-orm";
 import { createDb, type BatchItem } from "../db/client";
 import { outboundMessages } from "../db/schema";
-import { type OutboundKind } from "../domain/vocabulary";
+import { type AccountMailKind, type OutboundKind } from "../domain/vocabulary";
 import type { Bindings } from "../env";
+import { newId } from "../lib/ids";
 import type { ServiceContext } from "../lib/request-context";
 import type { TicketEvent, TicketEventConsumer } from "../events/ticket-events";
 import { mailSettings, type MailSettings } from "./settings";
@@ -90,6 +91,41 @@ function outboxInsert(ctx: ServiceContext, event: TicketEvent): BatchItem[] {
 async function enqueueAfterCommit(ctx: ServiceContext, event: TicketEvent): Promise<void> {
   const mail = plannedMail(event, mailSettings(ctx.env));
   if (mail) await ctx.env.OUTBOX.send({ id: mail.id });
+}
+
+/**
+ * An account's mail (address verification, password reset): its outbox row, for the batch of the
+ * change that causes it, and the after-commit step that queues it. The row holds no link: the
+ * link is signed when the mail is composed (outbound.ts), so the outbox holds no credential.
+ */
+export function accountMail(
+  ctx: ServiceContext,
+  kind: AccountMailKind,
+  user: { id: string; name: string; email: string; tokenVersion: number },
+): { insert: BatchItem; enqueue: () => Promise<void> } {
+  const id = `${kind === "verify_email" ? "verify" : "reset"}-${newId(ctx.now.getTime())}`;
+  const now = ctx.now.toISOString();
+  const insert = ctx.db.insert(outboundMessages).values({
+    id,
+    ticketId: null,
+    userId: user.id,
+    commentId: null,
+    kind,
+    automatic: true,
+    toAddress: user.email,
+    toName: user.name,
+    // The token version a reset link is bound to: a password change before delivery makes the mail moot.
+    data: { user: { name: user.name }, token_version: user.tokenVersion },
+    status: "pending",
+    attempts: 0,
+    createdAt: now,
+    updatedAt: now,
+  });
+  // A lost queue send is repaired by the cron's requeueStaleOutbox, as for ticket mail.
+  const enqueue = async () => {
+    await ctx.env.OUTBOX.send({ id }).catch((err) => console.error("outbox: queue send failed; the cron requeues it", err));
+  };
+  return { insert, enqueue };
 }
 
 /** The mail consumer of ticket events (src/events/consumers.ts). */

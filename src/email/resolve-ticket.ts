@@ -7,9 +7,10 @@
  * on the ticket's mail) or staff, else the mail starts a ticket of its own. Closed and cancelled
  * tickets take no replies, so mail to them starts a new ticket too.
  */
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { mailMessageIds, ticketParticipants, tickets, users } from "../db/schema";
+import { isSelfServiceTicket, type TicketAccess } from "../domain/permissions";
 import type { Bindings } from "../env";
 import type { InboundMail } from "./parse";
 import { classifyMessageId, ticketOfReplyAddress } from "./reply-token";
@@ -21,7 +22,10 @@ const SUBJECT_TAG = /\[(TICK-\d{8}-\d{4,6})\]/i;
 const CLOSED_TO_REPLIES = new Set(["closed", "cancelled"]);
 
 export type Via = "in_reply_to" | "references" | "reply_address" | "subject_tag";
-export type SenderUser = Pick<typeof users.$inferSelect, "id" | "name" | "email" | "role" | "active">;
+export type SenderUser = Pick<typeof users.$inferSelect, "id" | "name" | "email" | "role" | "active"> & {
+  /** A self-registered account that has not proven the address: its session may belong to someone else than the mailbox's owner. */
+  unproven: boolean;
+};
 
 export interface Resolution {
   ticketId: string;
@@ -32,23 +36,33 @@ export interface Resolution {
   as: "requester" | "staff" | "participant";
 }
 
-const senderColumns = { id: users.id, name: users.name, email: users.email, role: users.role, active: users.active };
+const senderColumns = {
+  id: users.id,
+  name: users.name,
+  email: users.email,
+  role: users.role,
+  active: users.active,
+  unproven: sql<boolean>`${users.emailVerifiedAt} IS NULL AND ${users.passwordHash} IS NOT NULL`.mapWith(Boolean),
+};
 
 /**
  * KNOWN-SENDER HOOK — the one place that decides whether a mail's From address belongs to an
- * account (customer or staff). A known sender's mail acts as that account, so it must
- * authenticate or it is quarantined (ingest.ts). The accounts work of issue 9 (addresses proven
- * before they own mail) replaces this look-up with "the address has a verified owner"; nothing
- * else in the mail path asks the users table who a sender is.
+ * account (customer or staff). A known sender's mail acts as that address's account, so it must
+ * authenticate or it is quarantined (ingest.ts). An address whose account is unverified still
+ * has one row (emails are unique): the mail is the mailbox owner's, filed under the address, and
+ * the account's sessions do not see it until the address is proven (domain/permissions
+ * canSeeTicket); {@link senderRole} keeps such mail out of the tickets that account opened itself.
+ * Other inbound channels that name a person by address follow the same rules.
  */
 export async function knownSender(db: Database, address: string): Promise<SenderUser | null> {
   const [user] = await db.select(senderColumns).from(users).where(eq(users.email, address)).limit(1);
   return user ?? null;
 }
 
-async function senderRole(db: Database, ticket: { id: string; requesterId: string }, from: string, sender: SenderUser | null): Promise<Resolution["as"] | null> {
+async function senderRole(db: Database, ticket: TicketAccess & { id: string }, from: string, sender: SenderUser | null): Promise<Resolution["as"] | null> {
   if (sender?.active && sender.role !== "customer") return "staff";
-  if (sender?.active && sender.id === ticket.requesterId) return "requester";
+  // An unverified account's own tickets are its registrant's, who may not own the mailbox: mail from the address never writes into them.
+  if (sender?.active && sender.id === ticket.requesterId && !(sender.unproven && isSelfServiceTicket(sender.id, ticket))) return "requester";
   if (sender && !sender.active) return null;
   const [cc] = await db
     .select({ email: ticketParticipants.email })
@@ -102,7 +116,7 @@ export async function resolveTicket(
   if (!from) return null;
   for (const candidate of await candidates(env, db, settings, mail, envelopeTo)) {
     const [ticket] = await db
-      .select({ id: tickets.id, number: tickets.number, requesterId: tickets.requesterId, status: tickets.status })
+      .select({ id: tickets.id, number: tickets.number, requesterId: tickets.requesterId, createdById: tickets.createdById, channel: tickets.channel, status: tickets.status })
       .from(tickets)
       .where(and(candidate.ticket.by === "id" ? eq(tickets.id, candidate.ticket.ref) : eq(tickets.number, candidate.ticket.ref), isNull(tickets.deletedAt)))
       .limit(1);

@@ -17,6 +17,8 @@ export const DEFAULT_AUTO_MAILS_PER_SENDER_PER_HOUR = 5;
 export const DEFAULT_SUPPORT_ADDRESS = "support@example.com";
 /** The receiving MTA whose Authentication-Results we trust (Cloudflare Email Routing's authserv-id). */
 export const DEFAULT_AUTHSERV_ID = "mx.cloudflare.net";
+/** Where account links lead when PUBLIC_URL is unset: the local demo. */
+export const DEFAULT_PUBLIC_URL = "http://127.0.0.1:8787";
 
 export interface MailSettings {
   maxEmailBytes: number;
@@ -29,6 +31,8 @@ export interface MailSettings {
   fromName: string;
   authRequired: boolean;
   authservId: string;
+  /** Origin of the helpdesk's pages, without a trailing slash. */
+  publicUrl: string;
 }
 
 const positive = (value: string | undefined, fallback: number) => {
@@ -53,5 +57,6 @@ export function mailSettings(env: Bindings): MailSettings {
     // Only an explicit "false" relaxes it: a deployment that forgets the var stays safe.
     authRequired: env.EMAIL_AUTH_REQUIRED?.trim().toLowerCase() !== "false",
     authservId: (env.EMAIL_AUTHSERV_ID || DEFAULT_AUTHSERV_ID).trim().toLowerCase(),
+    publicUrl: (env.PUBLIC_URL?.trim() || DEFAULT_PUBLIC_URL).replace(/\/+$/, ""),
   };
 }

@@ -16,12 +16,21 @@ export const MAX_TEMPLATE_BODY_CHARS = 20_000;
 export const MAX_TEMPLATE_SUBJECT_CHARS = 200;
 
 const COMMON = ["ticket.number", "ticket.subject", "ticket.status", "requester.name", "support.name"] as const;
+const ACCOUNT = ["user.name", "link", "link.expires_hours", "support.name"] as const;
 
 /** The placeholders each kind may use. */
 export const TEMPLATE_VARIABLES: Record<OutboundKind, readonly string[]> = {
   ticket_created: COMMON,
   reply: [...COMMON, "comment.body", "agent.name"],
   ticket_resolved: COMMON,
+  verify_email: ACCOUNT,
+  password_reset: ACCOUNT,
+};
+
+/** Placeholders a template of the kind must keep: an account mail without its link is no use to anyone. */
+export const REQUIRED_VARIABLES: Partial<Record<OutboundKind, readonly string[]>> = {
+  verify_email: ["link"],
+  password_reset: ["link"],
 };
 
 export const DEFAULT_TEMPLATES: Record<OutboundKind, Template> = {
@@ -51,9 +60,44 @@ export const DEFAULT_TEMPLATES: Record<OutboundKind, Template> = {
       "{{support.name}}",
     ].join("\n"),
   },
+  verify_email: {
+    subject: "Confirm your email address",
+    body: [
+      "Hello {{user.name}},",
+      "",
+      "please confirm that this address is yours by opening this link within {{link.expires_hours}} hours:",
+      "",
+      "{{link}}",
+      "",
+      "Until then your account shows only the requests you opened yourself. If you did not sign up, ignore this mail.",
+      "",
+      "{{support.name}}",
+    ].join("\n"),
+  },
+  password_reset: {
+    subject: "Reset your password",
+    body: [
+      "Hello {{user.name}},",
+      "",
+      "someone asked to reset the password of the account of this address. To choose a new one, open this",
+      "link within {{link.expires_hours}} hours; it works once and signs you out everywhere:",
+      "",
+      "{{link}}",
+      "",
+      "If you did not ask for this, ignore this mail: your password stays as it is.",
+      "",
+      "{{support.name}}",
+    ].join("\n"),
+  },
 };
 
 const PLACEHOLDER = /\{\{\s*([a-z]+(?:\.[a-z]+)*)\s*\}\}/g;
+
+/** Placeholders the kind requires that a template leaves out (a PUT without them is refused). */
+export function missingPlaceholders(kind: OutboundKind, text: string): string[] {
+  const named = new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1]!));
+  return (REQUIRED_VARIABLES[kind] ?? []).filter((name) => !named.has(name));
+}
 
 /** Placeholders a template names that its kind does not offer (a PUT with any of them is refused). */
 export function unknownPlaceholders(kind: OutboundKind, text: string): string[] {

@@ -13,7 +13,7 @@ import type { Ticket } from "../features/tickets/tickets.serialize";
 /** `{id, name, role}` of who caused an event; null for the system (cron, rules). */
 export type EventActor = Pick<Actor, "id" | "name" | "role"> | null;
 
-export type TicketEvent =
+export type TicketEvent = (
   | { type: "ticket.created"; ticket: Ticket; actor: EventActor }
   | { type: "ticket.updated"; ticket: Ticket; changes: Record<string, unknown>; version: number; actor: EventActor; internal: boolean }
   /** `internal`: part of an internal change (an escalation), so customers' sockets do not get it. */
@@ -23,7 +23,16 @@ export type TicketEvent =
   /** A running SLA target passed its due date (emitted by the SLA sweep, once per target). */
   | { type: "sla.breached"; ticket: Ticket; target: SlaTarget; actor: null }
   /** A running SLA target used 80 % of its time (emitted by the SLA sweep, once per target and cycle). */
-  | { type: "sla.at_risk"; ticket: Ticket; target: SlaTarget; actor: null };
+  | { type: "sla.at_risk"; ticket: Ticket; target: SlaTarget; actor: null }
+) & {
+  /**
+   * Keys of the custom fields customers may see, set by the one ticket write: `ticket` is the staff
+   * view, and a consumer that shows an event to a customer (their socket, a webhook without
+   * include_internal) projects it with domain/custom-fields.ts `customerTicket`/`customerChanges`.
+   * Absent means none.
+   */
+  customer_fields?: readonly string[];
+};
 
 export type TicketEventType = TicketEvent["type"];
 

@@ -18,12 +18,12 @@ export async function authenticate(env: Bindings, token: string | undefined): Pr
   const claims = await verifyAccessToken(env, token);
   if (!claims) return null;
   const [user] = await createDb(env.DB)
-    .select({ id: users.id, name: users.name, email: users.email, role: users.role, active: users.active, tokenVersion: users.tokenVersion })
+    .select({ id: users.id, name: users.name, email: users.email, role: users.role, active: users.active, tokenVersion: users.tokenVersion, emailVerifiedAt: users.emailVerifiedAt })
     .from(users)
     .where(eq(users.id, claims.sub))
     .limit(1);
   if (!user || !user.active || user.tokenVersion !== claims.tv) return null;
-  return { id: user.id, name: user.name, email: user.email, role: user.role };
+  return { id: user.id, name: user.name, email: user.email, role: user.role, ...(user.emailVerifiedAt ? {} : { unverified: true as const }) };
 }
 
 export function bearerToken(c: Context): string | undefined {

@@ -7,12 +7,16 @@ import type { Role } from "../domain/permissions";
 import { problemResponse } from "../lib/errors";
 import { audienceOf, countMessage, type Audience, type RateWindow } from "./presence";
 import {
+  CHANNEL_PARAM,
   CLOSE_POLICY_VIOLATION,
   CLOSE_SESSION_ENDED,
   IDENTITY_HEADER,
+  LIVE_CHANNEL,
   LiveIdentity,
   PING,
   PONG,
+  type LiveChannel,
+  type LiveObjectRpc,
   type ServerMessage,
 } from "./protocol";
 
@@ -27,8 +31,8 @@ export interface SocketSession {
 
 /**
  * While sockets are open, the object wakes this often to end the sockets of users who were
- * deactivated or changed their password (API.md "Auth": open live sockets closed). A shorter
- * period closes them sooner but wakes every hibernated room more often.
+ * deactivated or changed their password. Ending a session closes its sockets at once through the
+ * user's registry (user-sessions.ts); this check is the fallback when that call failed.
  */
 export const REVALIDATE_EVERY_MS = 60_000;
 /**
@@ -48,6 +52,8 @@ export const MAX_SOCKETS_PER_USER = 256;
 const RESERVED_CLOSE_CODES = new Set([1004, 1005, 1006, 1015]);
 // D1 binds at most 100 parameters per statement.
 const USERS_PER_QUERY = 100;
+/** Storage key of the object's channel name (protocol.ts LiveChannel), for the registry calls after a wake-up. */
+const CHANNEL_KEY = "channel";
 
 /** The identity the Worker put on the upgrade (only the Worker can reach an object), or null. */
 export function readIdentity(request: Request): LiveIdentity | null {
@@ -71,9 +77,13 @@ export const identityHeaderValue = (identity: LiveIdentity) => encodeURIComponen
  * message and the socket stays; the exact `{"type":"ping"}` is answered by the runtime without
  * waking the object.
  */
-export abstract class LiveObject<S extends SocketSession> extends DurableObject<Bindings> {
+export abstract class LiveObject<S extends SocketSession> extends DurableObject<Bindings> implements LiveObjectRpc {
   /** Open sockets and their sessions; null until first needed after a wake-up. */
   #sessions: Map<WebSocket, S> | null = null;
+  /** This object's channel name, as the Worker named it on the first upgrade. */
+  #channel: LiveChannel | null = null;
+  /** Sockets the user's registry does not count (refused on joining, or closed by the registry's own end()). */
+  #unregistered = new WeakSet<WebSocket>();
   /** Flood windows; lost on hibernation, which only happens after a quiet spell anyway. */
   #rates = new WeakMap<WebSocket, RateWindow>();
   /** The last presence text each audience got, so unchanged presence is not resent. */
@@ -122,6 +132,8 @@ export abstract class LiveObject<S extends SocketSession> extends DurableObject<
     const identity = readIdentity(request);
     if (!identity) return problemResponse("UNAUTHORIZED", "No identity on the upgrade");
     if (!allowed(identity)) return problemResponse("FORBIDDEN", "You may not join this channel");
+    const channel = new URL(request.url).searchParams.get(CHANNEL_PARAM);
+    if (!channel || !LIVE_CHANNEL.test(channel)) return problemResponse("VALIDATION_ERROR", "No channel on the upgrade");
     let held = 0;
     for (const session of this.sessions().values()) if (session.id === identity.id) held++;
     if (held >= MAX_SOCKETS_PER_USER) {
@@ -134,7 +146,55 @@ export abstract class LiveObject<S extends SocketSession> extends DurableObject<
     this.save(server, this.newSession(identity, now));
     this.sendPresence({ joined: server, now });
     await this.scheduleAlarm(now);
+    await this.register(server, identity, channel as LiveChannel);
     return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /**
+   * Tells the user's registry about a socket once it is accepted: an end() of the user's sessions
+   * that runs from here on finds and closes it, and one that ran before answers false, so the
+   * socket closes now. Without the registry (a failed call) the periodic check still applies.
+   */
+  private async register(ws: WebSocket, identity: LiveIdentity, channel: LiveChannel) {
+    if (this.#channel !== channel) {
+      this.#channel = channel;
+      await this.ctx.storage.put(CHANNEL_KEY, channel);
+    }
+    const alive = await this.env.USER_SESSIONS.getByName(identity.id)
+      .joined(channel, identity.token_version)
+      .catch((err) => {
+        console.error("live: the user's session registry did not answer", err);
+        return true;
+      });
+    if (!alive) {
+      this.#unregistered.add(ws);
+      this.drop(ws, CLOSE_SESSION_ENDED, "Session ended");
+    }
+  }
+
+  /** The registry stops counting a socket that left. */
+  private unregister(ws: WebSocket, session: S) {
+    if (this.#unregistered.has(ws)) return;
+    const report = async () => {
+      const channel = this.#channel ?? (this.#channel = (await this.ctx.storage.get<LiveChannel>(CHANNEL_KEY)) ?? null);
+      if (channel) await this.env.USER_SESSIONS.getByName(session.id).left(channel);
+    };
+    this.ctx.waitUntil(report().catch((err) => console.error("live: could not tell the session registry a socket left", err)));
+  }
+
+  /** Closes the user's sockets of sessions ended before `tokenVersion` (the registry calls this); returns how many of theirs stay. */
+  async endSessions(userId: string, tokenVersion: number): Promise<number> {
+    let remaining = 0;
+    for (const [ws, session] of [...this.sessions()]) {
+      if (session.id !== userId) continue;
+      if (session.tokenVersion >= tokenVersion) remaining++;
+      else {
+        // The registry recounts from our answer; a `left` for this socket would count it twice.
+        this.#unregistered.add(ws);
+        this.drop(ws, CLOSE_SESSION_ENDED, "Session ended");
+      }
+    }
+    return remaining;
   }
 
   /** Sends `message` to one socket; a socket that cannot take it any more is dropped. */
@@ -192,6 +252,7 @@ export abstract class LiveObject<S extends SocketSession> extends DurableObject<
     const session = sessions.get(ws);
     if (!session) return;
     sessions.delete(ws);
+    this.unregister(ws, session);
     const now = Date.now();
     this.onLeave(session, now);
     this.sendPresence({ now });

@@ -1,3 +1,4 @@
+import { customerChanges, customerTicket } from "../domain/custom-fields";
 import { isStaff, type Role } from "../domain/permissions";
 import type { TicketEvent } from "../events/ticket-events";
 import { MAX_CLIENT_MESSAGES_PER_SECOND, type LiveIdentity, type PresenceUser, type ServerMessage } from "./protocol";
@@ -82,13 +83,20 @@ export function nextTypingExpiry(sessions: Iterable<RoomSession>): number | null
  */
 export function roomMessage(event: TicketEvent, audience: Audience): ServerMessage | null {
   const staff = audience === "staff";
+  // Customers see the custom fields marked customer_visible only (the event names them).
+  const visible = event.customer_fields ?? [];
   switch (event.type) {
-    case "ticket.updated":
+    case "ticket.updated": {
       if (event.internal && !staff) return null;
-      return { type: "ticket.updated", ticket: event.ticket, changes: event.changes, version: event.version, actor: event.actor };
+      if (staff) return { type: "ticket.updated", ticket: event.ticket, changes: event.changes, version: event.version, actor: event.actor };
+      const changes = customerChanges(event.changes, visible);
+      // A change of hidden fields alone is not news to a customer.
+      if (!Object.keys(changes).length && Object.keys(event.changes).length) return null;
+      return { type: "ticket.updated", ticket: customerTicket(event.ticket, visible), changes, version: event.version, actor: event.actor };
+    }
     case "ticket.assigned":
       if (event.internal && !staff) return null;
-      return { type: "ticket.assigned", ticket: event.ticket, assignee_id: event.assignee_id };
+      return { type: "ticket.assigned", ticket: staff ? event.ticket : customerTicket(event.ticket, visible), assignee_id: event.assignee_id };
     case "comment.created":
       if (event.comment.internal && !staff) return null;
       return { type: "comment.created", comment: event.comment };

@@ -151,8 +151,25 @@ export type RoomEditResult =
     }
   | { ok: false; error: { code: ErrorCode; detail: string; options: ProblemOptions } };
 
+/**
+ * Where a user's sockets are: `room:<ticket id>` or `feed`. The Worker names the channel on the
+ * upgrade; the object reports its sockets to the user's registry under it.
+ */
+export type LiveChannel = `room:${string}` | "feed";
+export const LIVE_CHANNEL = /^(?:room:[0-9a-z-]{1,64}|feed)$/;
+export const CHANNEL_PARAM = "channel";
+
+/** What every live object (a ticket room, the agents' feed) answers besides its own calls. */
+export interface LiveObjectRpc {
+  /**
+   * Closes the user's sockets whose session is older than `tokenVersion` (their sessions were
+   * ended: deactivated, demoted, new password); returns how many sockets of the user stay open.
+   */
+  endSessions(userId: string, tokenVersion: number): Promise<number>;
+}
+
 /** What the Worker may ask of a ticket's room (ticket-room.ts implements it). */
-export interface TicketRoomRpc {
+export interface TicketRoomRpc extends LiveObjectRpc {
   /** Fans a committed ticket event out to the sockets allowed to see it. */
   publish(event: TicketEvent): Promise<void>;
   /** Applies a PATCH after every edit of this ticket that arrived before it. */
@@ -160,9 +177,23 @@ export interface TicketRoomRpc {
 }
 
 /** What the Worker may ask of the agents' feed (agents-feed.ts implements it). */
-export interface AgentsFeedRpc {
+export interface AgentsFeedRpc extends LiveObjectRpc {
   /** Fans a committed queue event out to every agent. */
   publish(event: TicketEvent): Promise<void>;
   /** Staff connected now, online or away: routing's live availability. */
   presenceNow(): Promise<Record<string, "online" | "away">>;
+}
+
+/**
+ * One user's registry of where their sockets are (user-sessions.ts implements it), so ending the
+ * user's sessions reaches every room and the feed at once instead of waiting for each object's
+ * periodic check (issue 9 item 9: closed within a second).
+ */
+export interface UserSessionsRpc {
+  /** A socket of the user, authenticated at `tokenVersion`, opened on `channel`; false: that session already ended, close the socket. */
+  joined(channel: LiveChannel, tokenVersion: number): Promise<boolean>;
+  /** A socket of the user on `channel` closed. */
+  left(channel: LiveChannel): Promise<void>;
+  /** Ends every socket of the user authenticated below `tokenVersion`, wherever it is. */
+  end(tokenVersion: number): Promise<void>;
 }

@@ -1,9 +1,9 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { refreshTokens } from "../../src/db/schema";
+import { refreshTokens, users } from "../../src/db/schema";
 import { randomToken, sha256Hex } from "../../src/lib/crypto";
 import { newId } from "../../src/lib/ids";
-import { api, db, makeUser } from "../helpers";
+import { api, db, makeUser, PASSWORD } from "../helpers";
 import { expectProblemShape, login, rawCall, refresh, registerCustomer } from "./support";
 
 describe("refresh token rotation: security", () => {
@@ -90,5 +90,43 @@ describe("refresh token rotation: security", () => {
     expect(res.status).toBe(200);
     expectProblemShape(await refresh(c.refresh_token), 401, "UNAUTHORIZED");
     expect((await login(c.email, "brand-new-password")).status).toBe(200);
+  });
+});
+
+/**
+ * Issue 9 item 6: a refresh racing a password change must not come out of it with a working
+ * session. The rotating statement checks that the token is not revoked and that the user's token
+ * version is still the one the token was issued under; the token carries that version.
+ */
+describe("refresh racing a password change", () => {
+  it("refuses a refresh token issued under an older token version (what a change committing mid-refresh leaves)", async () => {
+    const user = await makeUser("customer");
+    const session = await login(user.email, PASSWORD);
+    expect(session.status).toBe(200);
+    const [row] = await db().select().from(refreshTokens).where(eq(refreshTokens.tokenHash, await sha256Hex(session.body.refresh_token)));
+    expect(row!.tokenVersion).toBe(0);
+    // A password change bumped the version, and this token escaped its revocation (it was written just after it).
+    await db().update(users).set({ tokenVersion: 1 }).where(eq(users.id, user.id));
+    expectProblemShape(await refresh(session.body.refresh_token), 401, "UNAUTHORIZED");
+  });
+
+  it("never leaves a working refresh or access token when the two run at the same time", async () => {
+    const admin = await makeUser("admin");
+    const user = await makeUser("agent");
+    // Either side may win any round; no round may leave a session behind.
+    for (let i = 0; i < 8; i++) {
+      const session = await login(user.email, i === 0 ? PASSWORD : `new-password-${i - 1}`);
+      expect(session.status, JSON.stringify(session.body)).toBe(200);
+      const [rotated, changed] = await Promise.all([
+        refresh(session.body.refresh_token),
+        api("PATCH", `/api/v1/users/${user.id}`, { token: admin.token, body: { password: `new-password-${i}` } }),
+      ]);
+      expect(changed.status).toBe(200);
+      expectProblemShape(await refresh(session.body.refresh_token), 401, "UNAUTHORIZED");
+      if (rotated.status === 200) {
+        expectProblemShape(await refresh(rotated.body.refresh_token), 401, "UNAUTHORIZED");
+        expectProblemShape(await api("GET", "/api/v1/auth/me", { token: rotated.body.access_token }), 401, "UNAUTHORIZED");
+      } else expectProblemShape(rotated, 401, "UNAUTHORIZED");
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { TICKET_STATUSES, type TicketStatus } from "../../src/domain/vocabulary";
-import { can, canSeeTicket, customerMayChangeStatus, isStaff, mayAssign, ROLES, type Capability, type Role } from "../../src/domain/permissions";
+import { TICKET_CHANNELS, TICKET_STATUSES, type TicketStatus } from "../../src/domain/vocabulary";
+import { can, canSeeTicket, customerMayChangeStatus, isStaff, mayAssign, mayOpenOnChannel, ROLES, type Capability, type Role } from "../../src/domain/permissions";
 
 type Row = Record<Role, boolean>;
 const yes: Row = { customer: true, agent: true, manager: true, admin: true };
@@ -57,7 +57,7 @@ describe("role × capability matrix (API.md Roles)", () => {
 });
 
 describe("canSeeTicket", () => {
-  const ticket = { requesterId: "cust-a" };
+  const ticket = { requesterId: "cust-a", createdById: "agent-1", channel: "phone" as const };
   it.each([
     [{ id: "cust-a", role: "customer" as Role }, true],
     [{ id: "cust-b", role: "customer" as Role }, false],
@@ -66,6 +66,29 @@ describe("canSeeTicket", () => {
     [{ id: "adm-1", role: "admin" as Role }, true],
   ])("%o → %s", (actor, expected) => {
     expect(canSeeTicket(actor, ticket)).toBe(expected);
+  });
+
+  // Issue 9: until the address is proven, only what the account opened itself through the API.
+  const unverified = { id: "cust-a", role: "customer" as Role, unverified: true as const };
+  it.each([
+    ["opened on the web by itself", { requesterId: "cust-a", createdById: "cust-a", channel: "web" as const }, true],
+    ["opened through the api by itself", { requesterId: "cust-a", createdById: "cust-a", channel: "api" as const }, true],
+    ["mail from the address (acts as the address)", { requesterId: "cust-a", createdById: "cust-a", channel: "email" as const }, false],
+    ["opened by staff for the address", { requesterId: "cust-a", createdById: "agent-1", channel: "web" as const }, false],
+    ["someone else's", { requesterId: "cust-b", createdById: "cust-b", channel: "web" as const }, false],
+  ])("unverified, %s → %s", (_, t, expected) => {
+    expect(canSeeTicket(unverified, t)).toBe(expected);
+    // Verified, the same customer sees every ticket of theirs.
+    expect(canSeeTicket({ id: "cust-a", role: "customer" }, t)).toBe(t.requesterId === "cust-a");
+  });
+  it("staff are never narrowed by the flag", () => {
+    expect(canSeeTicket({ id: "agent-9", role: "agent", unverified: true }, ticket)).toBe(true);
+  });
+});
+
+describe("mayOpenOnChannel", () => {
+  it.each(TICKET_CHANNELS)("%s: staff yes, customers only web and api", (channel) => {
+    for (const role of ROLES) expect(mayOpenOnChannel(role, channel)).toBe(role !== "customer" || channel === "web" || channel === "api");
   });
 });
 

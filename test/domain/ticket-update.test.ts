@@ -274,3 +274,65 @@ describe("changes", () => {
     expect(r.ok && r.changes).toEqual({ category: ["billing", null] });
   });
 });
+
+describe("custom statuses and custom fields in one edit", () => {
+  const fields = new Map([
+    [
+      "order_number",
+      { id: "f1", key: "order_number", label: "Order", type: "integer" as const, options: null, requiredToResolve: true, customerVisible: false, customerEditable: false, active: true },
+    ],
+  ]);
+
+  it("a custom status of another category is a transition of the category; the change names both", () => {
+    const r = edit("agent", ticket(), { status: "pending", customStatus: "waiting_on_vendor" });
+    expect(r).toMatchObject({ ok: true, next: { status: "pending", customStatus: "waiting_on_vendor" } });
+    if (!r.ok) return;
+    expect(r.changes).toEqual({ status: ["open", "pending"], customStatus: ["open", "waiting_on_vendor"] });
+    // The SLA clock pauses by category.
+    expect(r.next.slaPausedAt).not.toBeNull();
+  });
+
+  it("another custom status of the same category is no transition: the pause goes on", () => {
+    const paused = ticket({ status: "pending", customStatus: "waiting_on_vendor", slaPausedAt: iso(T0 + HOUR) });
+    const r = edit("agent", paused, { status: "pending", customStatus: "waiting_on_parts" }, T0 + 2 * HOUR);
+    expect(r).toMatchObject({ ok: true, next: { status: "pending", customStatus: "waiting_on_parts", slaPausedAt: iso(T0 + HOUR) } });
+    if (r.ok) expect(r.changes).toEqual({ customStatus: ["waiting_on_vendor", "waiting_on_parts"] });
+  });
+
+  it("a status change without a custom status drops the old category's custom status", () => {
+    const r = edit("agent", ticket({ status: "pending", customStatus: "waiting_on_vendor", slaPausedAt: iso(T0) }), { status: "open" });
+    expect(r).toMatchObject({ ok: true, next: { status: "open", customStatus: null, slaPausedAt: null } });
+    if (r.ok) expect(r.changes).toEqual({ status: ["pending", "open"], customStatus: ["waiting_on_vendor", "open"] });
+  });
+
+  it("the transition table applies to the category: a cancelled ticket takes no custom status", () => {
+    const r = edit("agent", ticket({ status: "cancelled" }), { status: "pending", customStatus: "waiting_on_vendor" });
+    expect(r).toMatchObject({ ok: false, reason: "invalid_transition" });
+  });
+
+  it("customers never set a custom status", () => {
+    expect(edit("customer", ticket({ status: "resolved" }), { status: "closed", customStatus: "archived" })).toMatchObject({ ok: false, reason: "forbidden" });
+  });
+
+  it("resolving needs the required fields, filled before or in the same edit; the system obeys it too", () => {
+    expect(edit("agent", ticket(), { status: "resolved" }, T0 + HOUR, { fields })).toEqual({
+      ok: false,
+      reason: "invalid_transition",
+      detail: "Fill in order_number before resolving the ticket",
+      errors: { "custom_fields.order_number": ["required to resolve"] },
+    });
+    const bySystem = applyEdit({ actor: null, current: ticket(), edit: { status: "resolved" }, targetsFor, reopenWindowDays: 7, now: new Date(T0 + HOUR), fields });
+    expect(bySystem).toMatchObject({ ok: false, reason: "invalid_transition" });
+    const together = edit("agent", ticket(), { status: "resolved", customFields: { order_number: 42 } }, T0 + HOUR, { fields });
+    expect(together).toMatchObject({ ok: true, next: { status: "resolved", customFields: { order_number: 42 } }, fieldChanges: { order_number: [null, 42] } });
+    expect(edit("agent", ticket({ customFields: { order_number: 1 } }), { status: "resolved" }, T0 + HOUR, { fields })).toMatchObject({ ok: true });
+  });
+
+  it("a value of the wrong type is refused by field name", () => {
+    expect(edit("agent", ticket(), { customFields: { order_number: "x" } }, T0 + HOUR, { fields })).toMatchObject({
+      ok: false,
+      reason: "invalid_fields",
+      errors: { "custom_fields.order_number": ["must be an integer"] },
+    });
+  });
+});

@@ -51,10 +51,11 @@ describe("parsing cost is linear in the mail (hostile shapes)", () => {
    * At the 25 MiB cap. The bound is generous (a Worker may be granted minutes of CPU; the quadratic
    * repair needed hours for this) and wall-clock on a shared 2-core machine, so it only fails for
    * super-linear work: the same shapes at a tenth of the size must not cost more than a tenth of it
-   * plus a fixed allowance (checked below as a ratio).
+   * plus a fixed allowance (checked below as a ratio). The absolute bound allows for the machine
+   * being shared: at a load of 18 on 2 cores the signed shape took 27 s (1.8 s at a tenth).
    */
   const CAP = DEFAULT_MAX_EMAIL_BYTES - 64 * 1024;
-  const BOUND_MS = 20_000;
+  const BOUND_MS = 60_000;
   const shapes: [string, (id: string, bytes: number) => string | Promise<string>, boolean][] = [
     // ~12,000 parts: postal-mime's 1 MiB cap on header bytes across all parts refuses more (also linear).
     ["12,000 flowed parts", (id, bytes) => flowedMail(id, Math.floor(bytes / 2_080), 2_000), false],

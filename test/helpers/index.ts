@@ -79,8 +79,11 @@ export interface TestUser {
 }
 
 let counter = 0;
-/** A user straight in D1 (password `password-123`) and a real access token for them. */
-export async function makeUser(role: Role, overrides: { name?: string; email?: string } = {}): Promise<TestUser> {
+/**
+ * A user straight in D1 (password `password-123`) and a real access token for them. Verified, as
+ * an account an admin creates; `verified: false` makes a self-registered one that has not proven its address.
+ */
+export async function makeUser(role: Role, overrides: { name?: string; email?: string; verified?: boolean } = {}): Promise<TestUser> {
   passwordHash ??= hashPassword(PASSWORD, env.PASSWORD_PEPPER);
   const id = newId();
   const n = ++counter;
@@ -93,7 +96,7 @@ export async function makeUser(role: Role, overrides: { name?: string; email?: s
   };
   await db()
     .insert(users)
-    .values({ ...user, active: true, passwordHash: await passwordHash, tokenVersion: 0, createdAt: now, updatedAt: now });
+    .values({ ...user, active: true, passwordHash: await passwordHash, tokenVersion: 0, emailVerifiedAt: overrides.verified === false ? null : now, createdAt: now, updatedAt: now });
   const token = await signAccessToken(env, { sub: id, role, tv: 0 });
   return { ...user, token };
 }

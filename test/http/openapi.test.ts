@@ -115,7 +115,7 @@ describe("GET /openapi.json", () => {
     const tokens = schema(register.responses["201"].content["application/json"].schema);
     expect(Object.keys(tokens.properties).sort()).toEqual(["access_token", "expires_in", "refresh_token", "token_type", "user"]);
     const user = doc.components.schemas.User;
-    expect(Object.keys(user.properties).sort()).toEqual(["active", "created_at", "email", "id", "name", "role"]);
+    expect(Object.keys(user.properties).sort()).toEqual(["active", "created_at", "email", "email_verified", "id", "name", "role"]);
     expect(JSON.stringify(doc.components.schemas)).not.toMatch(/password_hash|token_version/);
     expect(doc.paths["/api/v1/auth/register"].post.responses["409"]).toBeDefined();
     expect(doc.paths["/api/v1/users"].get.parameters.map((p: any) => p.name)).toEqual(expect.arrayContaining(["role", "q", "limit", "cursor"]));

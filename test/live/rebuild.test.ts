@@ -24,9 +24,10 @@ describe("a room keeps nothing D1 does not have", () => {
 
     const stub = env.TICKET_ROOM.getByName(ticket.id);
     await evictDurableObject(stub);
-    // A fresh instance: nothing in memory, nothing in its storage but the revalidation alarm.
+    // A fresh instance: nothing in memory, nothing in its storage but its channel name (for the user
+    // sessions registry) and the revalidation alarm.
     const stored = await runInDurableObject(stub, async (_room, state) => ({ keys: [...(await state.storage.list()).keys()], sockets: state.getWebSockets().length }));
-    expect(stored).toEqual({ keys: [], sockets: 2 });
+    expect(stored).toEqual({ keys: ["channel"], sockets: 2 });
 
     const b = await open(roomPath(ticket.id), agent2.token);
     const joined = await b.next("presence");

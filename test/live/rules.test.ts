@@ -60,7 +60,7 @@ describe("room presence", () => {
 });
 
 describe("which events each audience gets", () => {
-  const ticket = { id: "t1" } as never;
+  const ticket = { id: "t1", custom_fields: {} } as never;
   const actor = { id: "a", name: "A", role: "agent" as const };
   const events: [string, TicketEvent, boolean, boolean][] = [
     // name, event, staff gets it, customer gets it
@@ -76,6 +76,18 @@ describe("which events each audience gets", () => {
   it.each(events)("%s", (_name, event, staff, customer) => {
     expect(roomMessage(event, "staff") !== null).toBe(staff);
     expect(roomMessage(event, "customer") !== null).toBe(customer);
+  });
+
+  it("customers get custom fields they may see only, and no change of hidden fields alone", () => {
+    const withFields = { id: "t1", custom_fields: { product: "a", risk: 9 } } as never;
+    const hiddenOnly: TicketEvent = { type: "ticket.updated", ticket: withFields, changes: { "custom_fields.risk": [1, 9] }, version: 3, actor, internal: false, customer_fields: ["product"] };
+    expect(roomMessage(hiddenOnly, "customer")).toBeNull();
+    expect(roomMessage(hiddenOnly, "staff")).toMatchObject({ ticket: withFields, changes: { "custom_fields.risk": [1, 9] } });
+    const mixed: TicketEvent = { ...hiddenOnly, changes: { "custom_fields.risk": [1, 9], "custom_fields.product": [null, "a"] } };
+    expect(roomMessage(mixed, "customer")).toMatchObject({ ticket: { custom_fields: { product: "a" } }, changes: { "custom_fields.product": [null, "a"] } });
+    // An event without the list shows customers no field (fail closed).
+    const unlisted: TicketEvent = { type: "ticket.assigned", ticket: withFields, assignee_id: "a", actor };
+    expect(roomMessage(unlisted, "customer")).toMatchObject({ ticket: { custom_fields: {} } });
   });
 
   it("the feed gets queue events only, in API.md's shapes", () => {

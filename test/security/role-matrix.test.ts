@@ -17,6 +17,10 @@ const PUBLIC = new Set([
   "POST /api/v1/auth/login",
   "POST /api/v1/auth/refresh",
   "POST /api/v1/auth/logout",
+  // A mailed link's token is their credential (issue 9).
+  "POST /api/v1/auth/verify-email",
+  "POST /api/v1/auth/password-reset",
+  "POST /api/v1/auth/password-reset/confirm",
   "GET /api/v1/kb/articles",
   "GET /api/v1/kb/articles/{id}",
   "POST /api/v1/kb/articles/{id}/feedback",
@@ -25,11 +29,20 @@ const PUBLIC = new Set([
   "GET /api/v1/kb/categories/{id}",
 ]);
 /** Routes that never look at a bearer token (the refresh token in the body is their credential). */
-const NO_BEARER = new Set(["POST /api/v1/auth/register", "POST /api/v1/auth/login", "POST /api/v1/auth/refresh", "POST /api/v1/auth/logout"]);
+const NO_BEARER = new Set([
+  "POST /api/v1/auth/register",
+  "POST /api/v1/auth/login",
+  "POST /api/v1/auth/refresh",
+  "POST /api/v1/auth/logout",
+  "POST /api/v1/auth/verify-email",
+  "POST /api/v1/auth/password-reset",
+  "POST /api/v1/auth/password-reset/confirm",
+]);
 
 const CUSTOMER = new Set([
   ...PUBLIC,
   "GET /api/v1/auth/me",
+  "POST /api/v1/auth/verify-email/resend",
   "GET /api/v1/tickets",
   "POST /api/v1/tickets",
   "GET /api/v1/tickets/{id}",
@@ -48,6 +61,10 @@ const CUSTOMER = new Set([
   "GET /api/v1/saved-searches/{id}",
   "PATCH /api/v1/saved-searches/{id}",
   "DELETE /api/v1/saved-searches/{id}",
+  // Definitions a portal form needs (customers: the visible, active ones; a hidden one is 404).
+  "GET /api/v1/ticket-fields",
+  "GET /api/v1/ticket-fields/{id}",
+  "GET /api/v1/ticket-statuses",
 ]);
 const AGENT = new Set([
   ...CUSTOMER,
@@ -106,6 +123,8 @@ const idFor: Record<string, string> = {
   "/api/v1/kb/articles/{id}/feedback": w.publicArticle.id,
   "/api/v1/kb/categories/{id}": w.category.id,
   "/api/v1/saved-searches/{id}": w.bSaved.id,
+  "/api/v1/ticket-fields/{id}": w.hiddenField.id,
+  "/api/v1/ticket-statuses/{id}": w.ticketStatus.id,
   "/api/v1/attachments/{id}": w.aFile.id,
   "/api/v1/mail/quarantine/{id}/release": "no-such-message",
   "/api/v1/mail/quarantine/{id}/reject": "no-such-message",

@@ -61,6 +61,9 @@ export async function buildWorld() {
     /** Articles only staff read. */
     internalArticle: canaryWord("qi"),
     draftArticle: canaryWord("qr"),
+    /** A custom field customers may not see: its key and its value on A's ticket. */
+    hiddenFieldKey: canaryWord("qk"),
+    hiddenFieldValue: canaryWord("qv"),
   };
 
   const team = await ok(api("POST", "/api/v1/teams", { token: manager.token, body: { name: canaryWord("team"), members: [agent.id] } }));
@@ -78,6 +81,15 @@ export async function buildWorld() {
     .values({ id: noteFileId, ticketId: ta.id, commentId: note.id, filename: `${secret.noteFile}.txt`, contentType: "text/plain", size: bytes.byteLength, sha256, uploadedById: agent.id, createdAt: new Date().toISOString() });
   await ok(api("POST", `/api/v1/tickets/${ta.id}/escalate`, { token: manager.token, body: { reason: `Escalated: ${secret.escalation}` } }), 200);
   await ok(api("PATCH", `/api/v1/tickets/${ta.id}`, { token: manager.token, body: { team_id: team.id } }), 200);
+  const hiddenField = await ok(api("POST", "/api/v1/ticket-fields", { token: admin.token, body: { key: secret.hiddenFieldKey, label: "Internal ref", type: "text" } }));
+  const visibleField = await ok(
+    api("POST", "/api/v1/ticket-fields", { token: admin.token, body: { key: canaryWord("cf"), label: "Order", type: "text", customer_visible: true, customer_editable: true } }),
+  );
+  const ticketStatus = await ok(api("POST", "/api/v1/ticket-statuses", { token: admin.token, body: { key: canaryWord("st"), label: "Waiting on vendor", category: "pending" } }));
+  await ok(
+    api("PATCH", `/api/v1/tickets/${ta.id}`, { token: agent.token, body: { custom_fields: { [hiddenField.key]: secret.hiddenFieldValue, [visibleField.key]: "A-1" } } }),
+    200,
+  );
 
   // B's ticket and everything on it.
   const tb = await ok(api("POST", "/api/v1/tickets", { token: b.token, body: { subject: `B ${secret.bTicket}`, description: `B's words ${secret.bTicket}` } }));
@@ -125,6 +137,9 @@ export async function buildWorld() {
     internalArticle,
     draftArticle,
     category,
+    hiddenField,
+    visibleField,
+    ticketStatus,
   };
 }
 
@@ -175,6 +190,9 @@ export function sampleBodies(w: World): Record<string, unknown> {
     "POST /api/v1/auth/login": { email: w.a.email, password: "password-123" },
     "POST /api/v1/auth/refresh": { refresh_token: "x".repeat(43) },
     "POST /api/v1/auth/logout": { refresh_token: "x".repeat(43) },
+    "POST /api/v1/auth/verify-email": { token: `${w.a.id}.zzzzzz.${"A".repeat(22)}` },
+    "POST /api/v1/auth/password-reset": { email: `${unique}@example.test` },
+    "POST /api/v1/auth/password-reset/confirm": { token: `${w.a.id}.zzzzzz.${"A".repeat(22)}`, password: "password-123" },
     "POST /api/v1/users": { name: "Mallory", email: `${unique}@example.test`, password: "password-123", role: "admin" },
     "PATCH /api/v1/users/{id}": { role: "admin" },
     "POST /api/v1/tickets": { subject: "s", description: "d" },
@@ -204,6 +222,10 @@ export function sampleBodies(w: World): Record<string, unknown> {
     "PUT /api/v1/users/{id}/skills": [{ skill: "printers", proficiency: 5 }],
     "PUT /api/v1/users/{id}/availability": { availability: "offline" },
     "PUT /api/v1/users/{id}/capacity": { max_open_tickets: 0 },
+    "POST /api/v1/ticket-fields": { key: unique, label: "Field", type: "text" },
+    "PATCH /api/v1/ticket-fields/{id}": { label: "Renamed" },
+    "POST /api/v1/ticket-statuses": { key: unique, label: "Status", category: "pending" },
+    "PATCH /api/v1/ticket-statuses/{id}": { label: "Renamed" },
   };
 }
 

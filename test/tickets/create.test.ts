@@ -38,6 +38,8 @@ describe("POST /tickets: success", () => {
       resolved_at: null,
       closed_at: null,
       sla: { policy: "medium", breached: false, paused: false },
+      custom_status: "open",
+      custom_fields: {},
     });
     expect(t.number).toMatch(/^TICK-\d{8}-\d{4,}$/);
     expect(t.number.slice(5, 13)).toBe(t.created_at.slice(0, 10).replaceAll("-", ""));
@@ -46,6 +48,7 @@ describe("POST /tickets: success", () => {
       [
         "id", "number", "subject", "description", "status", "priority", "category", "channel", "tags", "requester", "assignee_id",
         "team_id", "version", "created_at", "updated_at", "first_response_at", "resolved_at", "closed_at", "sla",
+        "custom_status", "custom_fields",
       ].sort(),
     );
     // What the API answered is what a later GET reads.
@@ -62,9 +65,11 @@ describe("POST /tickets: success", () => {
     expect(t.sla.resolution_due_at).toBe(new Date(created + resolution * HOUR).toISOString());
   });
 
-  it("takes category, channel and priority from the creator, customers included", async () => {
-    const t = await openTicket(s.customer, { priority: "critical", category: "billing", channel: "phone", tags: [] });
-    expect(t).toMatchObject({ priority: "critical", category: "billing", channel: "phone", tags: [] });
+  it("takes category, channel and priority from the creator, customers included (on the channels they may use)", async () => {
+    const t = await openTicket(s.customer, { priority: "critical", category: "billing", channel: "api", tags: [] });
+    expect(t).toMatchObject({ priority: "critical", category: "billing", channel: "api", tags: [] });
+    const recorded = await openTicket(s.agent, { priority: "low", category: "billing", channel: "phone", requester_email: s.customer.email });
+    expect(recorded).toMatchObject({ priority: "low", channel: "phone", requester: { id: s.customer.id } });
   });
 
   it("writes the created history entry (version 1) and an audit row", async () => {

@@ -86,4 +86,6 @@ export interface TicketBody {
   resolved_at: string | null;
   closed_at: string | null;
   sla: { policy: string; first_response_due_at: string | null; resolution_due_at: string | null; breached: boolean; paused: boolean };
+  custom_status: string;
+  custom_fields: Record<string, unknown>;
 }

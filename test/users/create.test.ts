@@ -13,7 +13,8 @@ describe("POST /api/v1/users: happy path", () => {
       body: { name: ` New ${role} `, email: email.toUpperCase(), password: "initial-password", role },
     });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    expect(res.body).toEqual({ id: expect.any(String), name: `New ${role}`, email, role, active: true, created_at: expect.any(String) });
+    // An admin vouches for the address of an account they create (API.md "Auth": staff-created users are verified).
+    expect(res.body).toEqual({ id: expect.any(String), name: `New ${role}`, email, role, active: true, email_verified: true, created_at: expect.any(String) });
     expect(res.headers.get("location")).toBe(`/api/v1/users/${res.body.id}`);
     expectNoSecrets(res.body);
     const session = await login(email, "initial-password");

@@ -8,7 +8,7 @@ describe("GET|PATCH /api/v1/users/{id}: happy path", () => {
     const u = await makeUser("agent");
     const res = await api("GET", `/api/v1/users/${u.id}`, { token: admin.token });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ id: u.id, name: u.name, email: u.email, role: "agent", active: true, created_at: expect.any(String) });
+    expect(res.body).toEqual({ id: u.id, name: u.name, email: u.email, role: "agent", active: true, email_verified: true, created_at: expect.any(String) });
     expectNoSecrets(res.body);
   });
 

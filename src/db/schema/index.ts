@@ -1,4 +1,5 @@
 export * from "./audit";
+export * from "./fields";
 export * from "./kb";
 export * from "./mail";
 export * from "./search";

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { INBOUND_STATUSES, OUTBOUND_KINDS, OUTBOUND_STATUSES } from "../../domain/vocabulary";
 import { comments, tickets } from "./tickets";
+import { users } from "./users";
 
 
 /** Every mail that reached the `email` handler once (the unique Message-ID makes redelivery a no-op). */
@@ -50,13 +51,18 @@ export const inboundMessages = sqliteTable(
 /**
  * The mail outbox: a row is written in the same D1 batch as the change that causes the mail, so a
  * mail is never lost and never sent for a change that did not commit; the OUTBOX queue delivers it.
+ * A ticket's mail names its ticket; an account's mail (address verification, password reset) names
+ * its user instead, and carries no secret: its link is signed when the mail is composed.
  */
 export const outboundMessages = sqliteTable(
   "outbound_messages",
   {
     /** Derived from what caused it (`reply-<comment id>` …): the same change can never queue two mails. */
     id: text("id").primaryKey(),
-    ticketId: text("ticket_id").notNull().references(() => tickets.id),
+    /** The ticket of a ticket's mail; null for an account's mail. */
+    ticketId: text("ticket_id").references(() => tickets.id),
+    /** The account of an account's mail (verification, password reset); null for a ticket's mail. */
+    userId: text("user_id").references(() => users.id),
     commentId: text("comment_id").references(() => comments.id),
     kind: text("kind", { enum: OUTBOUND_KINDS }).notNull(),
     /** Acknowledgements and notices (Auto-Submitted: auto-replied); a staff reply is not automatic. */

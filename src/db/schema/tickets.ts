@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { FieldValues } from "../../domain/custom-fields";
 import type { SlaTargets } from "../../domain/sla";
 import { NO_DUE, TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES } from "../../domain/vocabulary";
 import { teams } from "./teams";
@@ -76,6 +77,10 @@ export const tickets = sqliteTable(
     slaTargets: text("sla_targets", { mode: "json" }).$type<SlaTargets>(),
     /** The business_calendars version the ticket is timed with; null = 24/7. */
     slaCalendarId: text("sla_calendar_id"),
+    /** A `ticket_statuses` key of the status category; null = the category's own name. */
+    customStatus: text("custom_status"),
+    /** Custom field values by key (JSON, read with the row); `ticket_field_values` is their filter index. */
+    customFields: text("custom_fields", { mode: "json" }).$type<FieldValues>().notNull().default({}),
   },
   (t) => [
     uniqueIndex("tickets_number_uq").on(t.number),
@@ -115,6 +120,8 @@ export const tickets = sqliteTable(
     index("tickets_sla_check_idx").on(t.slaCheckAt, t.id).where(live),
     // Auto-close reads only resolved tickets, oldest resolution first (status leads, so the planner prefers it to the status+created index).
     index("tickets_status_resolved_idx").on(t.status, t.resolvedAt, t.id).where(live),
+    // `custom_status=<key>` in default order; tickets without one are found by their category's status index.
+    index("tickets_custom_status_created_idx").on(t.customStatus, t.createdAt, t.id).where(sql`deleted_at IS NULL AND custom_status IS NOT NULL`),
   ],
 );
 

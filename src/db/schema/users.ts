@@ -14,6 +14,14 @@ export const users = sqliteTable(
     passwordHash: text("password_hash"),
     /** Bumped on password change or deactivation; access tokens carry it, so old ones die at once. */
     tokenVersion: integer("token_version").notNull().default(0),
+    /**
+     * When the address was proven to belong to whoever holds this account (issue 9): a verification
+     * link or a password reset by mail, a staff member creating the account, or an authenticated mail
+     * creating it. Null: a self-registered account that has not verified yet (it sees only the tickets
+     * it opened itself through the API, gets no mail, and owns nothing that arrives for the address),
+     * or a customer made from unauthenticated mail or a staff member's `requester_email`.
+     */
+    emailVerifiedAt: text("email_verified_at"),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
   },
@@ -34,6 +42,11 @@ export const refreshTokens = sqliteTable(
     familyId: text("family_id").notNull(),
     /** SHA-256 of the token: a database leak yields no usable refresh token. */
     tokenHash: text("token_hash").notNull(),
+    /**
+     * The user's token version when it was issued: a refresh racing a password change or a
+     * deactivation (both bump the user's version) rotates nothing (issue 9 item 6).
+     */
+    tokenVersion: integer("token_version").notNull().default(0),
     expiresAt: text("expires_at").notNull(),
     createdAt: text("created_at").notNull(),
     rotatedAt: text("rotated_at"),

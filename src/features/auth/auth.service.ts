@@ -1,4 +1,4 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { runBatch } from "../../db/client";
 import { isUniqueViolation } from "../../db/errors";
 import { refreshTokens, users } from "../../db/schema";
@@ -7,9 +7,10 @@ import { randomToken, sha256Hex } from "../../lib/crypto";
 import { AppError, unauthorized } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import type { ServiceContext } from "../../lib/request-context";
+import { accountMail } from "../../email/outbox";
 import { auditInsert } from "../audit/audit.service";
 import { toUser } from "../users/users.serialize";
-import { checkLimits, clientBucket, type Limit, type LimitState, rateLimitHeaders, takeAttempt } from "./rate-limit";
+import { checkLimits, clientBucket, type Limit, rateLimited, rateLimitHeaders, takeAttempt } from "./rate-limit";
 import { hashPassword, verifyPassword } from "./password";
 import { ACCESS_TOKEN_TTL_SECONDS, pepper, REFRESH_TOKEN_TTL_DAYS, signAccessToken, signingSecret } from "./tokens";
 
@@ -28,12 +29,6 @@ function authLimits(env: Bindings, kind: "login" | "register", email: string, ip
   return limits;
 }
 
-function rateLimited(state: LimitState): AppError {
-  return new AppError("RATE_LIMITED", "Too many attempts; try again later", {
-    headers: { "Retry-After": String(Math.max(1, state.reset)), ...rateLimitHeaders(state) },
-  });
-}
-
 async function issueTokens(ctx: ServiceContext, user: UserRow, familyId = newId()) {
   const refresh = randomToken(32);
   const expires = new Date(ctx.now.getTime() + REFRESH_TOKEN_TTL_DAYS * 86_400_000).toISOString();
@@ -42,6 +37,7 @@ async function issueTokens(ctx: ServiceContext, user: UserRow, familyId = newId(
     userId: user.id,
     familyId,
     tokenHash: await sha256Hex(refresh),
+    tokenVersion: user.tokenVersion,
     expiresAt: expires,
     createdAt: ctx.now.toISOString(),
   });
@@ -92,6 +88,8 @@ export async function register(ctx: ServiceContext, input: { name: string; email
     active: true,
     passwordHash: hash,
     tokenVersion: 0,
+    // Unproven until the link of the verification mail is opened (API.md "Auth").
+    emailVerifiedAt: null,
     createdAt: now,
     updatedAt: now,
   };
@@ -102,14 +100,17 @@ export async function register(ctx: ServiceContext, input: { name: string; email
   );
   // The attempt counts whether or not it succeeds, and every answer past validation says so.
   const headers = rateLimitHeaders(state);
+  const verification = accountMail(ctx, "verify_email", user);
   try {
-    await runBatch(ctx.db, [ctx.db.insert(users).values(user), tokens.insert, audit]);
+    await runBatch(ctx.db, [ctx.db.insert(users).values(user), tokens.insert, verification.insert, audit]);
   } catch (err) {
     if (isUniqueViolation(err)) {
-      throw new AppError("CONFLICT", "An account with this email already exists", { headers });
+      // The owner of an address the helpdesk already knows (from mail, or a ticket staff opened) claims it by a password reset.
+      throw new AppError("CONFLICT", "An account with this email already exists; to set its password, ask for a password reset", { headers });
     }
     throw err;
   }
+  await verification.enqueue();
   return { body: tokens.body, headers };
 }
 
@@ -146,12 +147,24 @@ export async function refresh(ctx: ServiceContext, token: string): Promise<AuthR
     throw unauthorized(INVALID_CREDENTIALS);
   }
   const [user] = await ctx.db.select().from(users).where(eq(users.id, row.userId)).limit(1);
-  if (!user || !user.active) throw unauthorized(INVALID_CREDENTIALS);
-  // Conditional: of two concurrent refreshes with the same token only one wins; the other is a reuse.
+  // Issued before a password change, reset, deactivation or demotion: that ended this session.
+  if (!user || !user.active || user.tokenVersion !== row.tokenVersion) throw unauthorized(INVALID_CREDENTIALS);
+  // One conditional statement decides (issue 9 item 6): the token is unrotated (of two concurrent
+  // refreshes only one wins; the other is a reuse), not revoked, and its user's sessions were not
+  // ended since it was issued. A password change committing between the reads above and this
+  // statement makes it match nothing; one committing after it revokes the new token's family row
+  // or leaves it with the old token version, which the next refresh refuses.
   const rotated = await ctx.db
     .update(refreshTokens)
     .set({ rotatedAt: now })
-    .where(and(eq(refreshTokens.id, row.id), isNull(refreshTokens.rotatedAt)))
+    .where(
+      and(
+        eq(refreshTokens.id, row.id),
+        isNull(refreshTokens.rotatedAt),
+        isNull(refreshTokens.revokedAt),
+        sql`${refreshTokens.tokenVersion} = (SELECT ${users.tokenVersion} FROM ${users} WHERE ${users.id} = ${row.userId} AND ${users.active} = 1)`,
+      ),
+    )
     .returning({ id: refreshTokens.id });
   if (!rotated.length) {
     await revokeFamily();

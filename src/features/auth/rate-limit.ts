@@ -1,6 +1,7 @@
 import { and, eq, gt, inArray, sql } from "drizzle-orm";
 import type { BatchItem, Database } from "../../db/client";
 import { rateLimits } from "../../db/schema";
+import { AppError } from "../../lib/errors";
 
 /** A fixed-window limit: at most `max` counted events per `windowSeconds` per key. */
 export interface Limit {
@@ -109,4 +110,11 @@ export function rateLimitHeaders(state: LimitState): Record<string, string> {
     "RateLimit-Remaining": String(state.remaining),
     "RateLimit-Reset": String(state.reset),
   };
+}
+
+/** The 429 of a limit that is used up, with when to come back. */
+export function rateLimited(state: LimitState): AppError {
+  return new AppError("RATE_LIMITED", "Too many attempts; try again later", {
+    headers: { "Retry-After": String(Math.max(1, state.reset)), ...rateLimitHeaders(state) },
+  });
 }

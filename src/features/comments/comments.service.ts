@@ -11,6 +11,8 @@ import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { eventActor } from "../../events/ticket-events";
 import { attachmentsByComment } from "../attachments/attachments.service";
 import { signingSecret } from "../auth/tokens";
+import { customerChanges, customerVisibleKeys, fieldPath } from "../../domain/custom-fields";
+import { fieldCatalog } from "../fields/fields.service";
 import { changeTicket, findVisibleTicket } from "../tickets/tickets.service";
 import type { TicketRow } from "../tickets/tickets.serialize";
 import { toComment, type CommentRow } from "./comments.serialize";
@@ -153,15 +155,14 @@ export async function listHistory(ctx: ServiceContext, ref: string, page: { limi
   const { items, next_cursor } = await keysetPage(rows, page.limit, (last) =>
     encodeCursor(secret, sort, { key: [last.row.version, last.row.at], id: last.row.id }),
   );
-  return {
-    data: items.map((r) => ({
-      id: r.row.id,
-      type: r.row.type,
-      actor: r.actor,
-      at: r.row.at,
-      version: r.row.version,
-      changes: r.row.changes,
-    })),
-    next_cursor,
-  };
+  const entries = items.map((r) => ({ id: r.row.id, type: r.row.type, actor: r.actor, at: r.row.at, version: r.row.version, changes: r.row.changes }));
+  if (can(actor.role, "ticket.see_internal")) return { data: entries, next_cursor };
+  // Customers: changes of custom fields they may not see are not theirs to read, nor is an entry of nothing else.
+  const touchesFields = entries.some((e) => Object.keys(e.changes).some((k) => k.startsWith(fieldPath(""))));
+  const visible = touchesFields ? customerVisibleKeys(await fieldCatalog(ctx)) : [];
+  const data = entries.flatMap((e) => {
+    const changes = customerChanges(e.changes, visible);
+    return Object.keys(changes).length || !Object.keys(e.changes).length ? [{ ...e, changes }] : [];
+  });
+  return { data, next_cursor };
 }

@@ -10,7 +10,7 @@ import type { LiveIdentity } from "../../ticket-room/protocol";
 import { verifyAccessToken } from "../auth/tokens";
 import { findVisibleTicket } from "../tickets/tickets.service";
 import type * as routes from "./live.routes";
-import { agentsFeed, connect, ticketRoom } from "./live.service";
+import { connect } from "./live.service";
 
 /** The caller of an upgrade, from `?access_token=` (or a bearer header); 401 before any socket opens. */
 async function caller(c: Context<AppEnv>, queryToken: string | undefined) {
@@ -37,12 +37,12 @@ export const ticketLive: RouteHandler<typeof routes.ticketLive, AppEnv> = async 
   // Visibility is a permission check: read it from the primary, not a replica.
   const { row } = await findVisibleTicket({ ...requestContext(c), db: createDb(c.env.DB), actor }, c.req.valid("param").id);
   requireUpgrade(c);
-  return connect(ticketRoom(c.env, row.id), identity);
+  return connect(c.env, `room:${row.id}`, identity);
 };
 
 export const agentsLive: RouteHandler<typeof routes.agentsLive, AppEnv> = async (c) => {
   const { actor, identity } = await caller(c, c.req.valid("query").access_token);
   if (!isStaff(actor.role)) throw forbidden("The agents' feed is for agents, managers and admins");
   requireUpgrade(c);
-  return connect(agentsFeed(c.env), identity);
+  return connect(c.env, "feed", identity);
 };

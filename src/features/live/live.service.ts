@@ -4,19 +4,39 @@ import type { TicketEvent, TicketEventConsumer } from "../../events/ticket-event
 import { AppError } from "../../lib/errors";
 import { identityHeaderValue } from "../../ticket-room/live-object";
 import { feedMessage } from "../../ticket-room/presence";
-import { IDENTITY_HEADER, type LiveIdentity, type RoomEdit, type RoomEditResult } from "../../ticket-room/protocol";
+import { CHANNEL_PARAM, IDENTITY_HEADER, type LiveChannel, type LiveIdentity, type LiveObjectRpc, type RoomEdit, type RoomEditResult } from "../../ticket-room/protocol";
 import type { ServiceContext } from "../../lib/request-context";
 
 /** The room of one ticket, always named by the ticket's id (never its number). */
 export const ticketRoom = (env: Bindings, ticketId: string) => env.TICKET_ROOM.getByName(ticketId);
 export const agentsFeed = (env: Bindings) => env.AGENTS_FEED.getByName(AGENTS_FEED_NAME);
 
+const stubOf = (env: Bindings, channel: LiveChannel) => (channel === "feed" ? agentsFeed(env) : ticketRoom(env, channel.slice("room:".length)));
+
+/** The object behind a channel name (protocol.ts LiveChannel). */
+export const liveObject = (env: Bindings, channel: LiveChannel): LiveObjectRpc => stubOf(env, channel);
+
 /**
  * Hands an authenticated upgrade to a room or the feed. The request is built fresh: nothing the
  * client sent reaches the object except through the identity the Worker vouches for.
  */
-export function connect(stub: { fetch(request: Request): Promise<Response> }, identity: LiveIdentity): Promise<Response> {
-  return stub.fetch(new Request("https://live.internal/connect", { headers: { Upgrade: "websocket", [IDENTITY_HEADER]: identityHeaderValue(identity) } }));
+export function connect(env: Bindings, channel: LiveChannel, identity: LiveIdentity): Promise<Response> {
+  const stub = stubOf(env, channel);
+  const url = `https://live.internal/connect?${CHANNEL_PARAM}=${encodeURIComponent(channel)}`;
+  return stub.fetch(new Request(url, { headers: { Upgrade: "websocket", [IDENTITY_HEADER]: identityHeaderValue(identity) } }));
+}
+
+/**
+ * After a change that ended a user's sessions committed (deactivation, demotion, password change
+ * or reset, erasure): their open sockets, in every ticket room and the agents' feed, close now
+ * (API.md "Auth"). A failure here is logged; each object's periodic check still closes them.
+ */
+export async function closeLiveSessions(env: Bindings, userId: string, tokenVersion: number): Promise<void> {
+  try {
+    await env.USER_SESSIONS.getByName(userId).end(tokenVersion);
+  } catch (err) {
+    console.error("live: could not close the sockets of ended sessions at once", err);
+  }
 }
 
 /** A ticket PATCH, applied by the ticket's room after the edits queued before it; `bookmark` is D1's after the room's write. */

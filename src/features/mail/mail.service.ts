@@ -3,7 +3,7 @@ import { runBatch } from "../../db/client";
 import { emailTemplates, inboundMessages, outboundMessages } from "../../db/schema";
 import { type OutboundKind } from "../../domain/vocabulary";
 import { ingestMail } from "../../email/ingest";
-import { DEFAULT_TEMPLATES, TEMPLATE_VARIABLES, unknownPlaceholders } from "../../email/templates";
+import { DEFAULT_TEMPLATES, missingPlaceholders, TEMPLATE_VARIABLES, unknownPlaceholders } from "../../email/templates";
 import { decodeCursor, encodeCursor, keysetPage, newerThan, olderThan } from "../../lib/cursor";
 import { AppError, notFound, validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
@@ -177,6 +177,8 @@ export async function putTemplate(ctx: ServiceContext, kind: OutboundKind, input
     const unknown = unknownPlaceholders(kind, input[field]);
     if (unknown.length) errors[field] = [`unknown placeholders: ${unknown.map((n) => `{{${n}}}`).join(", ")}; available: ${TEMPLATE_VARIABLES[kind].join(", ")}`];
   }
+  const missing = missingPlaceholders(kind, `${input.subject}\n${input.body}`);
+  if (missing.length) (errors.body ??= []).push(`must keep ${missing.map((n) => `{{${n}}}`).join(", ")}`);
   if (Object.keys(errors).length) throw validation("Invalid template", errors);
   const before = await getTemplate(ctx, kind);
   const now = ctx.now.toISOString();

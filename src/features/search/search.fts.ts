@@ -15,6 +15,7 @@ import {
 } from "../../domain/search-query";
 import { toBase64Url } from "../../lib/crypto";
 import type { ServiceContext } from "../../lib/request-context";
+import { aliasColumns, customerScope } from "../tickets/ticket-scope";
 
 /**
  * The FTS5 queries (tables, views and triggers: migration 0003). Every query names the caller's
@@ -155,7 +156,8 @@ export async function rankTickets(ctx: ServiceContext, actor: Actor, words: stri
     sql`t.deleted_at IS NULL`,
     ...ticketFilterSql(filters),
   ];
-  if (!isStaff(actor.role)) where.push(sql`t.requester_id = ${actor.id}`);
+  const scope = customerScope(actor, aliasColumns("t"));
+  if (scope) where.push(scope);
   const rows = await ctx.db.all<{ id: string; number: string; title: string; s0: string | null; s1: string | null; rank: number }>(sql`
     SELECT t.id AS id, t.number AS number, t.subject AS title,
       snippet(tickets_fts, 1, ${m.open}, ${m.close}, ${ELLIPSIS}, ${SNIPPET_WORDS}) AS s1,
@@ -192,7 +194,8 @@ export async function rankComments(ctx: ServiceContext, actor: Actor, words: str
     sql`t.deleted_at IS NULL`,
     ...ticketFilterSql(filters),
   ];
-  if (!staff) where.push(sql`c.internal = 0`, sql`t.requester_id = ${actor.id}`);
+  const scope = customerScope(actor, aliasColumns("t"));
+  if (scope) where.push(sql`c.internal = 0`, scope);
   const rows = await ctx.db.all<{ id: string; ticket_id: string; number: string; title: string; s: string | null; rank: number }>(sql`
     SELECT c.id AS id, c.ticket_id AS ticket_id, t.number AS number, t.subject AS title,
       snippet(comments_fts, 0, ${m.open}, ${m.close}, ${ELLIPSIS}, ${SNIPPET_WORDS}) AS s,

@@ -7,8 +7,11 @@ import type { TicketEvent } from "../../events/ticket-events";
 import { AppError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import type { ServiceContext } from "../../lib/request-context";
+import { customerVisibleKeys } from "../../domain/custom-fields";
 import { auditInsert, type AuditEntry } from "../audit/audit.service";
+import { fieldCatalog, fieldIndexWrites } from "../fields/fields.service";
 import { agentLoadWrites } from "../teams/routing.service";
+import { ticketView } from "./ticket-view";
 import { toTicket, type Requester, type Ticket, type TicketRow } from "./tickets.serialize";
 
 /**
@@ -69,7 +72,10 @@ export type TicketWrite =
       guard?: readonly GuardColumn[];
     } & Effects);
 
+/** `ticket`: as the context's caller may see it (what a route answers with). */
 export type WriteOutcome = { ok: true; ticket: Ticket } | { ok: false; reason: "stale" };
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 function guardCondition(before: TicketRow, guard: readonly GuardColumn[]): SQL {
   return and(eq(tickets.id, before.id), isNull(tickets.deletedAt), ...guard.map((c) => eq(tickets[c], before[c])))!;
@@ -143,19 +149,34 @@ export function publish(ctx: ServiceContext, events: TicketEvent[]): Promise<voi
  */
 export async function writeTicket(ctx: ServiceContext, write: TicketWrite): Promise<WriteOutcome> {
   const row = write.kind === "create" ? write.row : write.after;
-  const ticket = toTicket(row, write.requester, ctx.now);
-  const events = write.events?.(ticket) ?? [];
+  const before = write.kind === "create" ? null : write.before;
+  const hasFields = Object.keys(row.customFields).length > 0 || Object.keys(before?.customFields ?? {}).length > 0;
+  const catalog = hasFields ? await fieldCatalog(ctx) : undefined;
+  // Events carry the staff view and the keys customers may see, so every consumer (rooms, webhooks)
+  // can hand a customer their view without the catalog (domain/custom-fields.ts customerTicket).
+  const staffTicket = toTicket(row, write.requester, ctx.now, { audience: "staff", fields: catalog ?? new Map() });
+  const customerFields = catalog ? customerVisibleKeys(catalog) : [];
+  const events = (write.events?.(staffTicket) ?? []).map((e) => ({ ...e, customer_fields: customerFields }));
   const items: BatchItem[] = [];
+  const fieldIndex = sameJson(before?.customFields ?? {}, row.customFields) ? [] : await fieldIndexWrites(ctx, row, before?.customFields ?? null, row.customFields);
   if (write.kind === "create") {
-    items.push(...(write.prerequisites ?? []), ctx.db.insert(tickets).values(row), ...tagWrites(ctx, row, [], row.tags), ...agentLoadWrites(ctx, null, row));
+    items.push(
+      ...(write.prerequisites ?? []),
+      ctx.db.insert(tickets).values(row),
+      ...tagWrites(ctx, row, [], row.tags),
+      ...fieldIndex,
+      ...agentLoadWrites(ctx, null, row),
+    );
   } else if (Object.keys(write.set).length) {
     items.push(
       ctx.db.update(tickets).set(write.set).where(guardCondition(write.before, write.guard ?? ROW_UNCHANGED)),
       ctx.db.run(abortUnlessChanged),
       ...tagWrites(ctx, row, write.before.deletedAt ? [] : write.before.tags, row.deletedAt ? [] : row.tags),
+      ...fieldIndex,
       ...agentLoadWrites(ctx, write.before, row),
     );
   }
+  const ticket = toTicket(row, write.requester, ctx.now, await ticketView(ctx, [row]));
   items.push(
     ...historyRows(ctx, row, write.history),
     ...(write.extra ?? []),

@@ -1,8 +1,11 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { requestContext } from "../../contexts";
+import { mayOpenOnChannel } from "../../domain/permissions";
+import { forbidden } from "../../lib/errors";
 import { actorOf } from "../../lib/request-context";
 import * as comments from "../comments/comments.service";
+import { parseFieldFilters, statusEditOf } from "../fields/fields.service";
 import { editThroughRoom } from "../live/live.service";
 import type * as routes from "./tickets.routes";
 import { listTickets } from "./tickets.list";
@@ -11,12 +14,21 @@ import * as service from "./tickets.service";
 const etag = (version: number) => ({ ETag: `"${version}"` });
 
 export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
-  const result = await service.createTicket(requestContext(c), c.req.valid("json"), c.req.valid("header")["idempotency-key"]);
+  const input = c.req.valid("json");
+  // Like `requester_email`: a customer asking for what only staff may record is refused, not quietly changed.
+  if (!mayOpenOnChannel(c.var.actor.role, input.channel)) {
+    throw forbidden(`channel: customers open tickets on the "web" or "api" channel; "${input.channel}" is recorded by staff`);
+  }
+  const result = await service.createTicket(requestContext(c), input, c.req.valid("header")["idempotency-key"]);
   return c.json(result.body, 201, result.headers);
 };
 
-export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) =>
-  c.json(await listTickets(requestContext(c), c.req.valid("query")), 200);
+export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
+  const ctx = requestContext(c);
+  // `cf.<key>=` names are the deployment's own, so they are read from the raw query string.
+  const fields = await parseFieldFilters(ctx, c.req.query());
+  return c.json(await listTickets(ctx, { ...c.req.valid("query"), fields }), 200);
+};
 
 export const getOne: RouteHandler<typeof routes.getOne, AppEnv> = async (c) => {
   const ticket = await service.getTicket(requestContext(c), c.req.valid("param").id);
@@ -29,6 +41,7 @@ export const patch: RouteHandler<typeof routes.patch, AppEnv> = async (c) => {
   const baseVersion = service.parseIfMatch(c.req.valid("header")["if-match"]);
   // Unknown or invisible tickets are 404 here, before a room wakes for them.
   const { row } = await service.findVisibleTicket(ctx, c.req.valid("param").id);
+  const statusEdit = await statusEditOf(ctx, body);
   // The ticket's room applies its PATCHes one at a time, so concurrent edits merge or conflict deterministically.
   const { ticket, bookmark } = await editThroughRoom(c.env, {
     ticketId: row.id,
@@ -41,7 +54,8 @@ export const patch: RouteHandler<typeof routes.patch, AppEnv> = async (c) => {
       tags: body.tags,
       assigneeId: body.assignee_id,
       teamId: body.team_id,
-      status: body.status,
+      ...statusEdit,
+      customFields: body.custom_fields,
     },
     baseVersion,
     meta: ctx.meta,

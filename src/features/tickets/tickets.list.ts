@@ -1,14 +1,16 @@
 import { getTableColumns, inArray, sql, type SQL } from "drizzle-orm";
 import { tickets, users } from "../../db/schema";
-import { isStaff } from "../../domain/permissions";
 import { searchWords } from "../../domain/search-query";
 import { PRIORITY_RANK } from "../../domain/vocabulary";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { signingSecret } from "../auth/tokens";
+import { parseCustomStatusFilter, statusCatalog, type FieldFilter } from "../fields/fields.service";
 import { ticketTextPlan } from "../search/search.fts";
 import { planList, SORT_KEYS, type Bindings, type IndexColumn, type KeyColumnName } from "./ticket-list-plan";
+import { customerScope } from "./ticket-scope";
+import { ticketView } from "./ticket-view";
 import type { TicketListQuery, TicketSort } from "./tickets.schemas";
 import { requesterColumns, toTicket, type Requester, type TicketRow } from "./tickets.serialize";
 
@@ -113,7 +115,17 @@ interface Walk {
   last: Key | null;
 }
 
-export async function listTickets(ctx: ServiceContext, q: TicketListQuery) {
+/**
+ * The ticket holds a field filter's value: one probe of (ticket_id, field_id) per ticket. Named,
+ * because without statistics SQLite rates the value index (field, value) as good and then walks
+ * every ticket holding that value for each probe.
+ */
+const holdsValue = ({ def, value }: FieldFilter): SQL =>
+  sql`EXISTS (SELECT 1 FROM ticket_field_values INDEXED BY ticket_field_values_ticket_idx WHERE ticket_id = "tickets"."id" AND field_id = ${def.id} AND ${
+    value.text !== undefined ? sql`value_text = ${value.text}` : sql`value_int = ${value.int}`
+  })`;
+
+export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fields?: FieldFilter[] }) {
   const actor = actorOf(ctx);
   const sort = q.sort;
   const cols = SORT_KEYS[sort];
@@ -124,11 +136,26 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery) {
 
   // ---- filters an index may hold (bindings), and conditions beyond them
   const bindings: Bindings = {};
-  if (!isStaff(actor.role)) {
+  const scope = customerScope(actor);
+  if (scope) {
     if (q.requester_id && q.requester_id !== actor.id) return empty;
     bindings.requester_id = [actor.id];
   } else if (q.requester_id) bindings.requester_id = [q.requester_id];
   if (q.status) bindings.status = [...new Set(q.status)];
+  // Custom statuses: walks bind their categories; the custom keys are checked per row.
+  let customStatus: SQL | null = null;
+  if (q.custom_status) {
+    const { builtIn, custom } = await parseCustomStatusFilter(ctx, q.custom_status);
+    const catalog = await statusCatalog(ctx);
+    const categories = new Set([...builtIn, ...custom.map((k) => catalog.get(k)!.category)]);
+    bindings.status = bindings.status ? bindings.status.filter((s) => categories.has(s as never)) : [...categories];
+    if (!bindings.status.length) return empty;
+    const either = [
+      ...(builtIn.length ? [sql`("tickets"."status" IN (${sql.join(builtIn.map((s) => sql`${s}`), sql`, `)}) AND "tickets"."custom_status" IS NULL)`] : []),
+      ...(custom.length ? [sql`"tickets"."custom_status" IN (${sql.join(custom.map((k) => sql`${k}`), sql`, `)})`] : []),
+    ];
+    customStatus = either.length === 1 ? either[0]! : sql`(${sql.join(either, sql` OR `)})`;
+  }
   if (q.priority) bindings.priority_rank = [...new Set(q.priority.map((p) => PRIORITY_RANK[p]))];
   if (q.assignee_id) bindings.assignee_id = [q.assignee_id === "none" ? null : q.assignee_id === "me" ? actor.id : q.assignee_id];
   if (q.team_id) bindings.team_id = [q.team_id];
@@ -137,13 +164,19 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery) {
   const bound = Object.entries(bindings).map(([c, v]) => oneOf(c as KeyColumnName, v!));
 
   // A range on the sort's first column bounds the walks; any other condition is checked per row.
-  const ranges: { column: KeyColumnName; sql: SQL }[] = [];
+  /** `at`: the range on another copy of its column (the tag and field indexes hold created_at). */
+  const ranges: { column: KeyColumnName; sql: SQL; at: (e: SQL) => SQL }[] = [];
+  const range = (column: KeyColumnName, op: ">=" | "<", value: string) =>
+    ranges.push({ column, sql: sql`${COLUMN[column]} ${sql.raw(op)} ${value}`, at: (e) => sql`${e} ${sql.raw(op)} ${value}` });
   const checks: SQL[] = [];
-  if (q.created_after) ranges.push({ column: "created_at", sql: sql`${COLUMN.created_at} >= ${new Date(q.created_after).toISOString()}` });
-  if (q.created_before) ranges.push({ column: "created_at", sql: sql`${COLUMN.created_at} < ${new Date(q.created_before).toISOString()}` });
+  // An unverified account's own self-service tickets only (ticket-scope.ts).
+  if (scope && actor.unverified) checks.push(scope);
+  if (customStatus) checks.push(customStatus);
+  if (q.created_after) range("created_at", ">=", new Date(q.created_after).toISOString());
+  if (q.created_before) range("created_at", "<", new Date(q.created_before).toISOString());
   if (q.breached === false) {
     // Not flagged, and no unmet due date passed.
-    ranges.push({ column: "sla_next_due_at", sql: sql`${COLUMN.sla_next_due_at} >= ${now}` });
+    range("sla_next_due_at", ">=", now);
     checks.push(sql`"tickets"."sla_breached" = 0`);
   }
   const breachedNow = sql`("tickets"."sla_breached" = 1 OR ${COLUMN.sla_next_due_at} < ${now})`;
@@ -204,9 +237,33 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery) {
     });
   };
 
+  // Custom field filters: a staff list in created order walks the first filter's index entries
+  // (they hold the ticket's created_at); any other list probes each row it walks.
+  const fields = q.fields ?? [];
+  const fieldWalk = fields[0] && !textSet && !scope && !q.requester_id && cols.length === 1 && cols[0]!.name === "created_at" ? fields[0] : undefined;
+  checks.push(...fields.filter((f) => f !== fieldWalk).map(holdsValue));
+
   if (textSet) {
     // A rare text: its few tickets with every condition, sorted by SQLite.
-    addWalk(sql`"tickets" WHERE ${all([sql`"tickets".deleted_at IS NULL`, sql`${ROWID} IN (${textSet})`, ...bound, ...ranges.map((r) => r.sql), ...checks])}`, []);
+    const every = [...bound, ...ranges.map((r) => r.sql), ...checks, ...(q.tag ? [tagged(q.tag)] : []), ...(q.breached === true ? [breachedNow] : [])];
+    addWalk(sql`"tickets" WHERE ${all([sql`"tickets".deleted_at IS NULL`, sql`${ROWID} IN (${textSet})`, ...every])}`, []);
+  } else if (fieldWalk) {
+    const { def, value } = fieldWalk;
+    const text = value.text !== undefined;
+    const index = sql.identifier(text ? "ticket_field_values_text_idx" : "ticket_field_values_int_idx");
+    const created = sql`"ticket_field_values"."ticket_created_at"`;
+    addWalk(
+      sql`"ticket_field_values" INDEXED BY ${index} JOIN "tickets" ON "tickets"."id" = "ticket_field_values"."ticket_id" WHERE ${all([
+        sql`"ticket_field_values"."field_id" = ${def.id}`,
+        text ? sql`"ticket_field_values"."value_text" = ${value.text}` : sql`"ticket_field_values"."value_int" = ${value.int}`,
+        sql`"tickets".deleted_at IS NULL`,
+        // The created_at range on the index's own copy, so the walk seeks to it.
+        ...ranges.filter((r) => r.column === "created_at").map((r) => r.at(created)),
+      ])}`,
+      [...bound, ...ranges.filter((r) => r.column !== "created_at").map((r) => r.sql), ...checks, ...(q.tag ? [tagged(q.tag)] : []), ...(q.breached === true ? [breachedNow] : [])],
+      [],
+      [created, ROWID],
+    );
   } else if (q.tag && cols.length === 1 && cols[0]!.name === "created_at") {
     // The tag's own index, in the list's order: its entries hold the ticket's created_at and rowid.
     const keys = [sql`"ticket_tag_index"."created_at"`, sql`"ticket_tag_index"."ticket_rowid"`];
@@ -214,7 +271,7 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery) {
       sql`"ticket_tag_index" JOIN "tickets" ON "tickets".rowid = "ticket_tag_index"."ticket_rowid" WHERE ${all([
         sql`"ticket_tag_index"."tag" = ${q.tag}`,
         sql`"tickets".deleted_at IS NULL`,
-        ...ranges.filter((r) => r.column === "created_at").map((r) => r.sql),
+        ...ranges.filter((r) => r.column === "created_at").map((r) => r.at(keys[0]!)),
       ])}`,
       [...bound, ...ranges.filter((r) => r.column !== "created_at").map((r) => r.sql), ...checks, ...(q.breached === true ? [breachedNow] : [])],
       [],
@@ -252,7 +309,8 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery) {
   const { rows, resumeAt, more } = await merge(walks, cols, (r) => keyOf(sort, r), position, q.limit, checked ? scanBudget(q.limit) : Infinity);
   const page = rows.slice(0, q.limit);
   const requesters = await requestersOf(ctx, page.map((r) => r.row.requesterId));
-  const data = page.map((r) => toTicket(r.row, requesters.get(r.row.requesterId)!, ctx.now));
+  const view = await ticketView(ctx, page.map((r) => r.row));
+  const data = page.map((r) => toTicket(r.row, requesters.get(r.row.requesterId)!, ctx.now, view));
   const nextKey = rows.length > q.limit ? keyOf(sort, page.at(-1)!) : more ? resumeAt : null;
   const next_cursor = nextKey ? await encodeCursor(secret, cursorSort, { key: nextKey.slice(0, -1), id: String(nextKey.at(-1)) }) : null;
   return { data, next_cursor };

@@ -39,6 +39,8 @@ export const list = createRoute({
   path: "/tickets",
   tags,
   summary: "List tickets (customers: their own)",
+  description:
+    "Besides the parameters below, `cf.<key>=<value>` filters by a custom field (dropdown, multiselect, checkbox `true|false`, integer, date `YYYY-MM-DD`; up to 5, all must hold). An unknown key, or one of a field the caller may not see, is a 400.",
   ...common,
   request: { query: TicketListQuery },
   responses: { 200: jsonContent(TicketPage, "A page of tickets"), ...errorResponses },

@@ -7,6 +7,12 @@ import { IsoDate, PageQuery, pageOf, Id, Tag, Tags } from "../../lib/openapi";
 const Subject = z.string().trim().min(1).max(200);
 const Description = z.string().min(1).max(50_000);
 const Category = z.string().trim().min(1).max(100);
+// A body names at most as many fields as may exist (fields.service MAX_FIELDS); each value is checked by its field's type.
+const CustomFieldValues = z
+  .record(z.string().min(1).max(64), z.unknown())
+  .refine((o) => Object.keys(o).length <= 100, "at most 100 fields")
+  .openapi({ description: "custom field values by key (null clears one); each is checked by its field's type", example: { order_number: 12345, product: "widget" } });
+const CustomStatusKey = z.string().min(1).max(50).openapi({ description: "a custom status key, or a status category's own name" });
 
 export const TicketSchema = z
   .object({
@@ -14,7 +20,8 @@ export const TicketSchema = z
     number: z.string().openapi({ example: "TICK-20261126-0001" }),
     subject: z.string(),
     description: z.string(),
-    status: z.enum(TICKET_STATUSES),
+    status: z.enum(TICKET_STATUSES).openapi({ description: "the status category: the workflow, SLA pauses and filters work on it" }),
+    custom_status: z.string().openapi({ description: "the custom status shown to people (the category's own name when it has none)" }),
     priority: z.enum(TICKET_PRIORITIES),
     category: z.string().nullable(),
     channel: z.enum(TICKET_CHANNELS),
@@ -38,6 +45,9 @@ export const TicketSchema = z
       at_risk: z.boolean().openapi({ description: "80 % of a running target used" }),
       paused: z.boolean(),
     }),
+    custom_fields: z
+      .record(z.string(), z.unknown())
+      .openapi({ description: "values of custom fields by key (a field without a value is absent; customers see customer_visible fields only)" }),
   })
   .openapi("Ticket");
 
@@ -53,6 +63,7 @@ export const CreateTicketBody = z
     requester_name: z.string().trim().min(1).max(200).optional(),
     team_id: Id.optional().openapi({ description: "manager and up: file the ticket into a team" }),
     auto_assign: z.boolean().optional().openapi({ description: "route at once by the team's strategy (needs team_id)" }),
+    custom_fields: CustomFieldValues.optional(),
   })
   .refine((b) => !b.auto_assign || b.team_id !== undefined, { path: ["auto_assign"], message: "needs team_id" })
   .openapi("CreateTicket");
@@ -67,6 +78,8 @@ export const PatchTicketBody = z
     assignee_id: Id.nullable(),
     team_id: Id.nullable(),
     status: z.enum(TICKET_STATUSES),
+    custom_status: CustomStatusKey,
+    custom_fields: CustomFieldValues,
   })
   .partial()
   .openapi("PatchTicket");
@@ -94,6 +107,7 @@ export const TicketListQuery = PageQuery.extend({
   created_after: z.iso.datetime({ offset: true }).optional(),
   created_before: z.iso.datetime({ offset: true }).optional(),
   breached: boolString.optional(),
+  custom_status: csv(z.string().min(1).max(50)).optional().openapi({ description: "custom status keys or category names (comma list)" }),
   q: z
     .string()
     .max(500)

@@ -1,4 +1,6 @@
 import { users, type tickets } from "../../db/schema";
+import { customerValues, knownValues, type FieldCatalog } from "../../domain/custom-fields";
+import { customStatusOf } from "../../domain/custom-statuses";
 import { slaView } from "../../domain/sla";
 
 export type TicketRow = typeof tickets.$inferSelect;
@@ -11,8 +13,18 @@ export interface Requester {
   email: string;
 }
 
-/** The wire shape of a ticket (API.md "Tickets"). */
-export function toTicket(row: TicketRow, requester: Requester, now: Date) {
+/**
+ * Who a ticket is shown to: staff see every custom field that exists, customers only those marked
+ * customer_visible. Every wire ticket is made by {@link toTicket} with a view (features/tickets/ticket-view.ts), so no path can hand
+ * a customer a field they may not see.
+ */
+export interface TicketView {
+  audience: "staff" | "customer";
+  fields: FieldCatalog;
+}
+
+/** The wire shape of a ticket (API.md "Tickets") as `view` may see it. */
+export function toTicket(row: TicketRow, requester: Requester, now: Date, view: TicketView) {
   const sla = slaView(row, now.toISOString());
   return {
     id: row.id,
@@ -20,6 +32,7 @@ export function toTicket(row: TicketRow, requester: Requester, now: Date) {
     subject: row.subject,
     description: row.description,
     status: row.status,
+    custom_status: customStatusOf(row),
     priority: row.priority,
     category: row.category,
     channel: row.channel,
@@ -43,6 +56,7 @@ export function toTicket(row: TicketRow, requester: Requester, now: Date) {
       at_risk: sla.atRisk,
       paused: row.slaPausedAt !== null,
     },
+    custom_fields: view.audience === "staff" ? knownValues(view.fields, row.customFields) : customerValues(view.fields, row.customFields),
   };
 }
 export type Ticket = ReturnType<typeof toTicket>;

@@ -5,6 +5,7 @@ import { ticketCounters, ticketHistory, tickets, teams, users } from "../../db/s
 import { can, canSeeTicket, isStaff } from "../../domain/permissions";
 import { openSla } from "../../domain/sla";
 import { formatTicketNumber, ticketDay, TICKET_NUMBER_PATTERN } from "../../domain/ticket-number";
+import { applyFieldEdit, EMPTY_CATALOG, fieldPath, knownValues, type FieldValues } from "../../domain/custom-fields";
 import { applyEdit, effectiveChanges, toWire, type EditableField, type TicketEdit, type TicketState } from "../../domain/ticket-update";
 import { PRIORITY_RANK, raisedPriority, type TicketPriority } from "../../domain/vocabulary";
 import { eventActor, type TicketEvent } from "../../events/ticket-events";
@@ -16,8 +17,10 @@ import type { AuditEntry } from "../audit/audit.service";
 import { auditInsert } from "../audit/audit.service";
 import { slaColumnWrites, termsFor, termsOfTicket } from "../sla/sla.service";
 import { route, routeOnCreate, teamById } from "../teams/routing.service";
+import { dropFieldIndex, fieldCatalog } from "../fields/fields.service";
 import { retryTicketWrite, writeTicket, type HistoryEntry, type Planned } from "./ticket-write";
-import { requesterColumns, toTicket, type Requester, type Ticket, type TicketRow } from "./tickets.serialize";
+import { ticketFor } from "./ticket-view";
+import { requesterColumns, type Requester, type Ticket, type TicketRow } from "./tickets.serialize";
 
 // ---------------------------------------------------------------- reading
 
@@ -43,14 +46,15 @@ export async function findVisibleTicket(ctx: ServiceContext, ref: string): Promi
   const found = await loadTicket(ctx, ref);
   // mailParticipantOf: a Cc'd participant's mail reply, already checked by src/email/resolve-ticket.ts.
   // The system (cron jobs, SLA escalation) works on every ticket; any other caller needs an actor.
-  const visible = ctx.system && !ctx.actor ? true : canSeeTicket(actorOf(ctx), found?.row ?? { requesterId: "" }) || ctx.mailParticipantOf === found?.row.id;
-  if (!found || !visible) throw notFound("Ticket");
+  if (!found) throw notFound("Ticket");
+  const visible = ctx.system && !ctx.actor ? true : canSeeTicket(actorOf(ctx), found.row) || ctx.mailParticipantOf === found.row.id;
+  if (!visible) throw notFound("Ticket");
   return found;
 }
 
 export async function getTicket(ctx: ServiceContext, ref: string): Promise<Ticket> {
   const { row, requester } = await findVisibleTicket(ctx, ref);
-  return toTicket(row, requester, ctx.now);
+  return ticketFor(ctx, row, requester);
 }
 
 // ---------------------------------------------------------------- creating
@@ -68,6 +72,20 @@ export interface CreateTicketInput {
   team_id?: string | undefined;
   /** Route it at once by the team's strategy (the team's `auto_assign_on_create` does so too). */
   auto_assign?: boolean | undefined;
+  /** Custom field values by key (customers: customer-editable fields only). */
+  custom_fields?: Record<string, unknown> | undefined;
+}
+
+/** A new ticket's custom field values, checked as an edit of no values by the caller. */
+async function initialFieldValues(ctx: ServiceContext, raw: Record<string, unknown> | undefined): Promise<FieldValues> {
+  if (!raw || !Object.keys(raw).length) return {};
+  const by = ctx.actor && !isStaff(ctx.actor.role) ? "customer" : "staff";
+  const applied = applyFieldEdit(await fieldCatalog(ctx), {}, raw, by);
+  if (applied.ok) return applied.next;
+  const names = Object.keys(applied.errors).join(", ");
+  throw applied.reason === "forbidden"
+    ? new AppError("FORBIDDEN", `You may not set ${names}`, { errors: applied.errors })
+    : validation(`Invalid custom fields: ${names}`, applied.errors);
 }
 
 /** The requester of a new ticket: the caller, or (staff only) someone named by email, created as a customer if unknown. */
@@ -133,6 +151,7 @@ export async function createTicket(
 
 async function insertTicket(ctx: ServiceContext, input: CreateTicketInput, record: RecordResponse, options: CreateTicketOptions): Promise<StoredResponse<Ticket>> {
   const actor = actorOf(ctx);
+  const customFields = await initialFieldValues(ctx, input.custom_fields);
   const { requester, insert: requesterInsert } = await resolveRequester(ctx, input);
   const routed = await routeOnCreate(ctx, input);
   const terms = await termsFor(ctx, { priority: input.priority, category: input.category ?? null, channel: input.channel });
@@ -165,6 +184,8 @@ async function insertTicket(ctx: ServiceContext, input: CreateTicketInput, recor
     slaPolicy: terms.targets.name,
     slaTargets: terms.targets,
     slaCalendarId: terms.calendarId,
+    customStatus: null,
+    customFields,
   };
   const created = asCreated({
     subject: row.subject,
@@ -175,12 +196,14 @@ async function insertTicket(ctx: ServiceContext, input: CreateTicketInput, recor
     tags: row.tags,
     requester_id: requester.id,
     ...(row.teamId ? { team_id: row.teamId } : {}),
+    ...Object.fromEntries(Object.entries(customFields).map(([k, v]) => [fieldPath(k), v])),
   });
   const history: HistoryEntry[] = [{ type: "created", changes: created, bumpsVersion: true }];
   // The routing decision, recorded like any assignment (who, or the team queue, and why), internal:
   // the reason names other agents and their loads.
   if (routed?.reason) history.push({ type: "assigned", changes: { assignee_id: [null, routed.assigneeId], reason: routed.reason }, internal: true });
   const response = (ticket: Ticket) => ({ status: 201 as const, body: ticket, headers: { Location: `/api/v1/tickets/${row.id}`, ETag: `"${row.version}"` } });
+  const asCaller = await ticketFor(ctx, row, requester);
   const outcome = await writeTicket(ctx, {
     kind: "create",
     row,
@@ -192,7 +215,7 @@ async function insertTicket(ctx: ServiceContext, input: CreateTicketInput, recor
       { type: "ticket.created", ticket, actor: eventActor(actor) },
       ...(row.assigneeId ? [{ type: "ticket.assigned" as const, ticket, assignee_id: row.assigneeId, actor: null, internal: true }] : []),
     ],
-    extra: [...(options.extra?.(row) ?? []), ...record(response(toTicket(row, requester, ctx.now)))],
+    extra: [...(options.extra?.(row) ?? []), ...record(response(asCaller))],
   });
   if (!outcome.ok) throw new Error("a create cannot be stale");
   return response(outcome.ticket);
@@ -233,17 +256,25 @@ async function changedSince(ctx: ServiceContext, ticketId: string, version: numb
   return new Set(rows.flatMap((r) => Object.keys(r.changes)));
 }
 
+/** Wire names of what `edit` would change: its fields, and its custom fields as `custom_fields.<key>`. */
+function editedNames(row: TicketRow, edit: TicketEdit): string[] {
+  const fields = Object.entries(edit.customFields ?? {})
+    .filter(([key, value]) => JSON.stringify(row.customFields[key] ?? null) !== JSON.stringify(value))
+    .map(([key]) => fieldPath(key));
+  return [...effectiveChanges(stateOf(row), edit).map(toWire), ...fields];
+}
+
 async function refuseConflicts(ctx: ServiceContext, { row, requester }: FoundTicket, edit: TicketEdit, base: number) {
   if (base > row.version) {
     throw new AppError("CONFLICT", `Version ${base} is newer than the ticket's version ${row.version}`, {
-      extra: { conflicting_fields: [], current: toTicket(row, requester, ctx.now) },
+      extra: { conflicting_fields: [], current: await ticketFor(ctx, row, requester) },
     });
   }
   const since = await changedSince(ctx, row.id, base);
-  const conflicting = effectiveChanges(stateOf(row), edit).map(toWire).filter((f) => since.has(f));
+  const conflicting = editedNames(row, edit).filter((f) => since.has(f));
   if (conflicting.length) {
     throw new AppError("CONFLICT", `Changed by someone else since version ${base}: ${conflicting.join(", ")}`, {
-      extra: { conflicting_fields: conflicting, current: toTicket(row, requester, ctx.now) },
+      extra: { conflicting_fields: conflicting, current: await ticketFor(ctx, row, requester) },
     });
   }
 }
@@ -299,10 +330,15 @@ export async function changeTicket(ctx: ServiceContext, ref: string, edit: Ticke
       fields.includes("priority") || fields.includes("category")
         ? await termsFor(ctx, { priority: edit.priority ?? current.priority, category: edit.category !== undefined ? edit.category : current.category, channel: row.channel })
         : undefined;
+    // Values are checked against the definitions, resolving needs the required ones filled, and a
+    // ticket that holds values drops those of deleted fields when it is written.
+    const fieldsNeeded = edit.customFields !== undefined || edit.status === "resolved" || Object.keys(row.customFields).length > 0;
+    const catalog = fieldsNeeded ? await fieldCatalog(ctx) : EMPTY_CATALOG;
     const result = applyEdit({
       actor,
       current,
       edit,
+      fields: catalog,
       targetsFor: () => retarget?.targets ?? terms.targets,
       terms,
       retarget,
@@ -311,19 +347,30 @@ export async function changeTicket(ctx: ServiceContext, ref: string, edit: Ticke
       now: ctx.now,
       implied: options.implied ?? false,
     });
-    if (!result.ok) throw result.reason === "forbidden" ? forbidden(result.detail) : new AppError("INVALID_TRANSITION", result.detail);
+    if (!result.ok) {
+      const options = result.errors ? { errors: result.errors } : {};
+      const code = result.reason === "forbidden" ? "FORBIDDEN" : result.reason === "invalid_fields" ? "VALIDATION_ERROR" : "INVALID_TRANSITION";
+      throw new AppError(code, result.detail, options);
+    }
     // Only after visibility and permission: a caller who may not see or assign learns nothing about users.
     await checkReferences(ctx, { assigneeId: result.changes.assigneeId ? edit.assigneeId : undefined, teamId: result.changes.teamId ? edit.teamId : undefined });
     const changed = Object.keys(result.changes) as EditableField[];
-    const bumps = changed.length > 0;
-    const unchanged = { ticket: toTicket(row, requester, ctx.now), changes: {} };
-    if (!bumps && !options.with && !options.recordUnchanged) return { skip: unchanged };
+    const bumps = changed.length > 0 || Object.keys(result.fieldChanges).length > 0;
+    if (!bumps && !options.with && !options.recordUnchanged) return { skip: { ticket: await ticketFor(ctx, row, requester), changes: {} } };
     const touch = bumps || (options.touch ?? true);
     const next: TicketRow = touch
-      ? { ...row, ...result.next, priorityRank: PRIORITY_RANK[result.next.priority], version: bumps ? row.version + 1 : row.version, updatedAt: ctx.now.toISOString() }
+      ? {
+          ...row,
+          ...result.next,
+          customFields: knownValues(catalog, result.next.customFields ?? {}),
+          priorityRank: PRIORITY_RANK[result.next.priority],
+          version: bumps ? row.version + 1 : row.version,
+          updatedAt: ctx.now.toISOString(),
+        }
       : row;
     const changes: Record<string, unknown> = {};
     for (const f of changed) changes[toWire(f)] = result.changes[f];
+    for (const [key, change] of Object.entries(result.fieldChanges)) changes[fieldPath(key)] = change;
     const recorded = { ...changes, ...options.note };
     const internal = options.internal ?? false;
     const attached = options.with?.(next);
@@ -399,6 +446,8 @@ export async function deleteTicket(ctx: ServiceContext, ref: string) {
         set: { deletedAt: now, updatedAt: now, version: after.version },
         history: [{ type: "deleted", changes: { deleted_at: [null, now] }, bumpsVersion: true, internal: true }],
         audit: [{ action: "ticket.deleted", entityType: "ticket", entityId: row.id, changes: { number: row.number, subject: row.subject, deleted_at: [null, now] } }],
+        // It leaves the custom field filters with the lists.
+        extra: [dropFieldIndex(ctx, row.id)],
         events: () => [{ type: "ticket.deleted", ticket_id: row.id, actor: eventActor(actor) }],
       },
       done: () => undefined,

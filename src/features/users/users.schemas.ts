@@ -9,6 +9,8 @@ export const UserSchema = z
     email: z.string(),
     role: z.enum(ROLES),
     active: z.boolean(),
+    /** The address is proven (API.md "Auth"); until then a self-registered account sees only the tickets it opened itself. */
+    email_verified: z.boolean(),
     created_at: IsoDate,
   })
   .openapi("User");

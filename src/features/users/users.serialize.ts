@@ -4,5 +4,5 @@ type UserRow = typeof users.$inferSelect;
 
 /** The wire shape of a user: never the password hash or token version. */
 export function toUser(u: UserRow) {
-  return { id: u.id, name: u.name, email: u.email, role: u.role, active: u.active, created_at: u.createdAt };
+  return { id: u.id, name: u.name, email: u.email, role: u.role, active: u.active, email_verified: u.emailVerifiedAt !== null, created_at: u.createdAt };
 }

@@ -1,7 +1,7 @@
-import { and, desc, eq, isNull, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, or, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { runBatch } from "../../db/client";
-import { refreshTokens, users } from "../../db/schema";
+import { users } from "../../db/schema";
 import type { Role } from "../../domain/permissions";
 import { decodeCursor, encodeCursor, olderThan, keysetPage } from "../../lib/cursor";
 import { AppError, notFound } from "../../lib/errors";
@@ -10,6 +10,8 @@ import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { auditInsert } from "../audit/audit.service";
 import { isUniqueViolation } from "../../db/errors";
 import { hashPassword } from "../auth/password";
+import { revokeRefreshTokens } from "../auth/sessions";
+import { closeLiveSessions } from "../live/live.service";
 import { pepper, signingSecret } from "../auth/tokens";
 import { toUser } from "./users.serialize";
 
@@ -25,6 +27,8 @@ export async function createUser(ctx: ServiceContext, input: { name: string; ema
     active: true,
     passwordHash: await hashPassword(input.password, pepper(ctx.env)),
     tokenVersion: 0,
+    // An admin vouches for the address of an account they create (API.md "Auth").
+    emailVerifiedAt: now,
     createdAt: now,
     updatedAt: now,
   };
@@ -82,8 +86,9 @@ export async function listUsers(ctx: ServiceContext, q: { role?: Role; q?: strin
 }
 
 /**
- * Admin edit. A password change or deactivation bumps the token version (outstanding access tokens
- * die at once) and revokes every refresh token, in the same batch as the change.
+ * Admin edit. A password change, deactivation or role change bumps the token version (outstanding
+ * access tokens die at once) and revokes every refresh token, in the same batch as the change;
+ * after commit the user's live sockets close (API.md "Auth").
  */
 export async function patchUser(
   ctx: ServiceContext,
@@ -108,6 +113,8 @@ export async function patchUser(
     set.passwordHash = await hashPassword(input.password, pepper(ctx.env));
     changes.password = ["[redacted]", "[changed]"];
   }
+  // An address an admin sets is one they vouch for, as when they create the account.
+  if (set.email !== undefined) set.emailVerifiedAt = ctx.now.toISOString();
   const revoke = input.password !== undefined || set.active === false || set.role !== undefined;
   if (!Object.keys(set).length) return toUser(before);
   set.updatedAt = ctx.now.toISOString();
@@ -122,16 +129,10 @@ export async function patchUser(
     if (isUniqueViolation(err)) throw new AppError("CONFLICT", "An account with this email already exists");
     throw err;
   }
+  if (revoke) await closeLiveSessions(ctx.env, id, before.tokenVersion + 1);
   return toUser({ ...before, ...set });
 }
 
 export async function deactivateUser(ctx: ServiceContext, id: string) {
   await patchUser(ctx, id, { active: false });
-}
-
-function revokeRefreshTokens(ctx: ServiceContext, userId: string) {
-  return ctx.db
-    .update(refreshTokens)
-    .set({ revokedAt: ctx.now.toISOString() })
-    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
 }
