@@ -19,6 +19,7 @@ DROP INDEX `tickets_status_created_idx`;--> statement-breakpoint
 DROP INDEX `tickets_status_priority_created_idx`;--> statement-breakpoint
 DROP INDEX `tickets_requester_created_idx`;--> statement-breakpoint
 DROP INDEX `tickets_assignee_status_created_idx`;--> statement-breakpoint
+DROP INDEX `tickets_custom_status_created_idx`;--> statement-breakpoint
 CREATE INDEX `tickets_status_updated_idx` ON `tickets` (`status`,`updated_at`) WHERE deleted_at IS NULL;--> statement-breakpoint
 CREATE INDEX `tickets_breached_status_created_idx` ON `tickets` (`status`,`created_at`) WHERE deleted_at IS NULL AND sla_breached = 1;--> statement-breakpoint
 CREATE INDEX `tickets_breached_status_updated_idx` ON `tickets` (`status`,`updated_at`) WHERE deleted_at IS NULL AND sla_breached = 1;--> statement-breakpoint
@@ -37,4 +38,5 @@ CREATE INDEX `tickets_status_sla_due_idx` ON `tickets` (`status`,`sla_next_due_a
 CREATE INDEX `tickets_status_created_idx` ON `tickets` (`status`,`created_at`) WHERE deleted_at IS NULL;--> statement-breakpoint
 CREATE INDEX `tickets_status_priority_created_idx` ON `tickets` (`status`,"priority_rank" desc,`created_at`) WHERE deleted_at IS NULL;--> statement-breakpoint
 CREATE INDEX `tickets_requester_created_idx` ON `tickets` (`requester_id`,`created_at`) WHERE deleted_at IS NULL;--> statement-breakpoint
-CREATE INDEX `tickets_assignee_status_created_idx` ON `tickets` (`assignee_id`,`status`,`created_at`) WHERE deleted_at IS NULL;
+CREATE INDEX `tickets_assignee_status_created_idx` ON `tickets` (`assignee_id`,`status`,`created_at`) WHERE deleted_at IS NULL;--> statement-breakpoint
+CREATE INDEX `tickets_custom_status_created_idx` ON `tickets` (`custom_status`,`created_at`) WHERE deleted_at IS NULL AND custom_status IS NOT NULL;

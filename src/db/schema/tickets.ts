@@ -26,7 +26,7 @@ export const tickets = sqliteTable(
     priorityRank: integer("priority_rank").notNull(),
     category: text("category"),
     channel: text("channel", { enum: TICKET_CHANNELS }).notNull(),
-    /** JSON array; `ticket_tags` is the index for the `tag` filter. */
+    /** JSON array; `ticket_tag_index` is the index for the `tag` filter. */
     tags: text("tags", { mode: "json" }).$type<string[]>().notNull(),
     requesterId: text("requester_id").notNull().references(() => users.id),
     assigneeId: text("assignee_id").references(() => users.id),
@@ -121,7 +121,7 @@ export const tickets = sqliteTable(
     // Auto-close reads only resolved tickets, oldest resolution first (status leads, so the planner prefers it to the status+created index).
     index("tickets_status_resolved_idx").on(t.status, t.resolvedAt, t.id).where(live),
     // `custom_status=<key>` in default order; tickets without one are found by their category's status index.
-    index("tickets_custom_status_created_idx").on(t.customStatus, t.createdAt, t.id).where(sql`deleted_at IS NULL AND custom_status IS NOT NULL`),
+    index("tickets_custom_status_created_idx").on(t.customStatus, t.createdAt).where(sql`deleted_at IS NULL AND custom_status IS NOT NULL`),
   ],
 );
 

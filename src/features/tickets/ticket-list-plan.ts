@@ -19,7 +19,7 @@ import type { TicketSort } from "./tickets.schemas";
 export type Dir = "asc" | "desc";
 
 /** Ticket columns an index key may hold, as SQL names. */
-export type KeyColumnName = "status" | "assignee_id" | "team_id" | "requester_id" | "category" | "channel" | "priority_rank" | "created_at" | "updated_at" | "sla_next_due_at";
+export type KeyColumnName = "status" | "custom_status" | "assignee_id" | "team_id" | "requester_id" | "category" | "channel" | "priority_rank" | "created_at" | "updated_at" | "sla_next_due_at";
 
 export interface IndexColumn {
   name: KeyColumnName;
@@ -58,6 +58,8 @@ export const LIST_INDEXES: readonly ListIndex[] = [
   { name: "tickets_requester_updated_idx", columns: [asc("requester_id"), asc("updated_at")] },
   { name: "tickets_category_created_idx", columns: [asc("category"), asc("created_at")] },
   { name: "tickets_channel_created_idx", columns: [asc("channel"), asc("created_at")] },
+  // Partial: tickets with a custom status (`custom_status=<key>`).
+  { name: "tickets_custom_status_created_idx", columns: [asc("custom_status"), asc("created_at")] },
   { name: "tickets_updated_idx", columns: [asc("updated_at")] },
 ];
 

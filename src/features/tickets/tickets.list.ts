@@ -36,6 +36,7 @@ interface Row {
 
 const COLUMN: Record<KeyColumnName, SQL> = {
   status: sql`"tickets"."status"`,
+  custom_status: sql`"tickets"."custom_status"`,
   assignee_id: sql`"tickets"."assignee_id"`,
   team_id: sql`"tickets"."team_id"`,
   requester_id: sql`"tickets"."requester_id"`,
@@ -142,14 +143,16 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
     bindings.requester_id = [actor.id];
   } else if (q.requester_id) bindings.requester_id = [q.requester_id];
   if (q.status) bindings.status = [...new Set(q.status)];
-  // Custom statuses: walks bind their categories; the custom keys are checked per row.
+  // Custom statuses alone walk their own index; mixed with a category's own name, the walks bind
+  // the categories and the custom keys are checked per row.
   let customStatus: SQL | null = null;
   if (q.custom_status) {
     const { builtIn, custom } = await parseCustomStatusFilter(ctx, q.custom_status);
     const catalog = await statusCatalog(ctx);
     const categories = new Set([...builtIn, ...custom.map((k) => catalog.get(k)!.category)]);
-    bindings.status = bindings.status ? bindings.status.filter((s) => categories.has(s as never)) : [...categories];
-    if (!bindings.status.length) return empty;
+    if (!builtIn.length) bindings.custom_status = [...new Set(custom)];
+    else bindings.status = (bindings.status ?? [...categories]).filter((s) => categories.has(s as never));
+    if (bindings.status?.length === 0) return empty;
     const either = [
       ...(builtIn.length ? [sql`("tickets"."status" IN (${sql.join(builtIn.map((s) => sql`${s}`), sql`, `)}) AND "tickets"."custom_status" IS NULL)`] : []),
       ...(custom.length ? [sql`"tickets"."custom_status" IN (${sql.join(custom.map((k) => sql`${k}`), sql`, `)})`] : []),
@@ -171,7 +174,7 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
   const checks: SQL[] = [];
   // An unverified account's own self-service tickets only (ticket-scope.ts).
   if (scope && actor.unverified) checks.push(scope);
-  if (customStatus) checks.push(customStatus);
+  if (customStatus && !bindings.custom_status) checks.push(customStatus);
   if (q.created_after) range("created_at", ">=", new Date(q.created_after).toISOString());
   if (q.created_before) range("created_at", "<", new Date(q.created_before).toISOString());
   if (q.breached === false) {
