@@ -69,17 +69,22 @@ function compareKeys(cols: readonly IndexColumn[], a: Key, b: Key): number {
 
 /**
  * The rows after `key` among those whose leading sort keys are fixed (`fixed` of them, a walk's
- * bound keys): the keyset condition on the rest, with a bound on its first column so SQLite seeks.
- * `exprs`: the columns holding the keys (the tag index holds copies of them).
+ * bound keys). When the other keys run one way (every index walk: see ticket-list-plan.ts), a row
+ * value, which SQLite seeks to on the index (a first key shared by many rows, such as the NO_DUE
+ * of every stopped clock, is not rescanned); a set sorted by SQLite may mix directions.
+ * `exprs`: the columns holding the keys (the tag and field indexes hold copies of them).
  */
 function after(cols: readonly IndexColumn[], key: Key, exprs: SQL[], fixed: number): SQL {
   const open = [...cols.slice(fixed).map((c) => c.dir), cols.at(-1)!.dir];
   const e = exprs.slice(fixed);
   const v = key.slice(fixed);
+  if (open.every((d) => d === open[0])) {
+    const values = sql.join(v.map((x) => sql`${x}`), sql`, `);
+    return sql`(${sql.join(e, sql`, `)}) ${sql.raw(open[0] === "asc" ? ">" : "<")} (${values})`;
+  }
   const beyond = (i: number) => (open[i] === "asc" ? sql`${e[i]} > ${v[i]}` : sql`${e[i]} < ${v[i]}`);
   const clauses = e.map((_, i) => sql.join([...e.slice(0, i).map((x, j) => sql`${x} = ${v[j]}`), beyond(i)], sql` AND `));
-  const bound = open[0] === "asc" ? sql`${e[0]} >= ${v[0]}` : sql`${e[0]} <= ${v[0]}`;
-  return sql`(${bound} AND (${sql.join(clauses.map((c) => sql`(${c})`), sql` OR `)}))`;
+  return sql`(${sql.join(clauses.map((c) => sql`(${c})`), sql` OR `)})`;
 }
 
 const orderBy = (cols: readonly IndexColumn[], exprs: SQL[]) =>
@@ -168,9 +173,19 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
 
   // A range on the sort's first column bounds the walks; any other condition is checked per row.
   /** `at`: the range on another copy of its column (the tag and field indexes hold created_at). */
-  const ranges: { column: KeyColumnName; sql: SQL; at: (e: SQL) => SQL }[] = [];
+  const ranges: { column: KeyColumnName; op: ">=" | "<"; sql: SQL; at: (e: SQL) => SQL }[] = [];
   const range = (column: KeyColumnName, op: ">=" | "<", value: string) =>
-    ranges.push({ column, sql: sql`${COLUMN[column]} ${sql.raw(op)} ${value}`, at: (e) => sql`${e} ${sql.raw(op)} ${value}` });
+    ranges.push({ column, op, sql: sql`${COLUMN[column]} ${sql.raw(op)} ${value}`, at: (e) => sql`${e} ${sql.raw(op)} ${value}` });
+  /**
+   * The ranges on the column a walk seeks on (`on`: its copy in the walk's index), split by side:
+   * where the walk starts, which a keyset replaces (SQLite seeks on one bound per side), and where
+   * it ends.
+   */
+  const seekRanges = (column: KeyColumnName, dir: "asc" | "desc", on: SQL = COLUMN[column]) => {
+    const mine = ranges.filter((r) => r.column === column);
+    const starts = (r: (typeof ranges)[number]) => (r.op === ">=") === (dir === "asc");
+    return { start: mine.filter(starts).map((r) => r.at(on)), end: mine.filter((r) => !starts(r)).map((r) => r.at(on)) };
+  };
   const checks: SQL[] = [];
   // An unverified account's own self-service tickets only (ticket-scope.ts).
   if (scope && actor.unverified) checks.push(scope);
@@ -186,10 +201,10 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
   // Checked per row: one lookup of the tag index's key (the ticket's own created_at and rowid).
   const tagged = (tag: string) =>
     sql`EXISTS (SELECT 1 FROM "ticket_tag_index" WHERE "ticket_tag_index"."tag" = ${tag} AND "ticket_tag_index"."created_at" = ${COLUMN.created_at} AND "ticket_tag_index"."ticket_rowid" = ${ROWID})`;
-  let textSet: SQL | null = null;
+  let textSet: number[] | null = null;
   if (q.q !== undefined) {
     // Full text (search.fts.ts): visibility is inside the match too; a query of no words finds nothing.
-    const text = await ticketTextPlan(ctx, actor, searchWords(q.q));
+    const text = await ticketTextPlan(ctx, actor, searchWords(q.q), { status: q.status, priority: q.priority });
     if (text.kind === "none") return empty;
     if (text.kind === "set") textSet = text.rowids;
     else checks.push(text.condition);
@@ -215,11 +230,12 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
   };
   const walks: Walk[] = [];
   let checked = false;
+  /** Rows read before the merge (a set read whole). */
   /**
    * One walk over `from` (rows of one group: its leading sort keys fixed to `group`), rows in sort
-   * order of `exprs`, with `check` tested per row.
+   * order of `exprs`, with `check` tested per row; `start`: its start range, left out after a key.
    */
-  const addWalk = (from: SQL, check: SQL[], group: Key = [], exprs: SQL[] = [...cols.map((c) => COLUMN[c.name]), ROWID]) => {
+  const addWalk = (from: SQL, check: SQL[], group: Key = [], exprs: SQL[] = [...cols.map((c) => COLUMN[c.name]), ROWID], start: SQL[] = []) => {
     const match = check.length ? all(check) : null;
     checked ||= check.length > 0;
     const fixed = group.length;
@@ -229,7 +245,7 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
       done: false,
       last: null,
       fetch: async (afterKey, n) => {
-        let keyset = sql``;
+        let keyset = start.length ? sql`AND ${all(start)}` : sql``;
         if (afterKey) {
           const side = compareKeys(cols, group, afterKey.slice(0, fixed));
           if (side < 0) return { rows: [], read: 0 }; // the whole group comes before the position
@@ -249,41 +265,44 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
   if (textSet) {
     // A rare text: its few tickets with every condition, sorted by SQLite.
     const every = [...bound, ...ranges.map((r) => r.sql), ...checks, ...(q.tag ? [tagged(q.tag)] : []), ...(q.breached === true ? [breachedNow] : [])];
-    addWalk(sql`"tickets" WHERE ${all([sql`"tickets".deleted_at IS NULL`, sql`${ROWID} IN (${textSet})`, ...every])}`, []);
+    addWalk(sql`"tickets" WHERE ${all([sql`"tickets".deleted_at IS NULL`, sql`${ROWID} IN (${sql.join(textSet.map((r) => sql`${r}`), sql`, `)})`, ...every])}`, []);
   } else if (fieldWalk) {
     const { def, value } = fieldWalk;
     const text = value.text !== undefined;
     const index = sql.identifier(text ? "ticket_field_values_text_idx" : "ticket_field_values_int_idx");
     const created = sql`"ticket_field_values"."ticket_created_at"`;
     addWalk(
-      sql`"ticket_field_values" INDEXED BY ${index} JOIN "tickets" ON "tickets"."id" = "ticket_field_values"."ticket_id" WHERE ${all([
+      sql`"ticket_field_values" INDEXED BY ${index} CROSS JOIN "tickets" ON "tickets"."id" = "ticket_field_values"."ticket_id" WHERE ${all([
         sql`"ticket_field_values"."field_id" = ${def.id}`,
         text ? sql`"ticket_field_values"."value_text" = ${value.text}` : sql`"ticket_field_values"."value_int" = ${value.int}`,
         sql`"tickets".deleted_at IS NULL`,
         // The created_at range on the index's own copy, so the walk seeks to it.
-        ...ranges.filter((r) => r.column === "created_at").map((r) => r.at(created)),
+        ...seekRanges("created_at", cols[0]!.dir, created).end,
       ])}`,
       [...bound, ...ranges.filter((r) => r.column !== "created_at").map((r) => r.sql), ...checks, ...(q.tag ? [tagged(q.tag)] : []), ...(q.breached === true ? [breachedNow] : [])],
       [],
       [created, ROWID],
+      seekRanges("created_at", cols[0]!.dir, created).start,
     );
   } else if (q.tag && cols.length === 1 && cols[0]!.name === "created_at") {
     // The tag's own index, in the list's order: its entries hold the ticket's created_at and rowid.
     const keys = [sql`"ticket_tag_index"."created_at"`, sql`"ticket_tag_index"."ticket_rowid"`];
     addWalk(
-      sql`"ticket_tag_index" JOIN "tickets" ON "tickets".rowid = "ticket_tag_index"."ticket_rowid" WHERE ${all([
+      sql`"ticket_tag_index" CROSS JOIN "tickets" ON "tickets".rowid = "ticket_tag_index"."ticket_rowid" WHERE ${all([
         sql`"ticket_tag_index"."tag" = ${q.tag}`,
         sql`"tickets".deleted_at IS NULL`,
-        ...ranges.filter((r) => r.column === "created_at").map((r) => r.at(keys[0]!)),
+        ...seekRanges("created_at", cols[0]!.dir, keys[0]).end,
       ])}`,
       [...bound, ...ranges.filter((r) => r.column !== "created_at").map((r) => r.sql), ...checks, ...(q.breached === true ? [breachedNow] : [])],
       [],
       keys,
+      seekRanges("created_at", cols[0]!.dir, keys[0]).start,
     );
   } else {
     const flagged = q.breached === true ? planList(bindings, sort, { breachedOnly: true }) : null;
     const plan = flagged ?? planList(bindings, sort)!;
     const first = plan.index.columns.find((c) => !(c.name in (plan.walks[0] ?? {})))!.name;
+    const seek = seekRanges(first, cols.find((c) => c.name === first)!.dir);
     const check = [
       ...plan.residual.map((c) => oneOf(c, bindings[c]!)),
       ...ranges.filter((r) => r.column !== first).map((r) => r.sql),
@@ -296,16 +315,28 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
         sql`"tickets".deleted_at IS NULL`,
         ...(plan.index.breachedOnly ? [sql`"tickets"."sla_breached" = 1`] : []),
         ...Object.entries(values).map(([c, v]) => eq(c as KeyColumnName, v as string | number | null)),
-        ...ranges.filter((r) => r.column === first).map((r) => r.sql),
+        ...seek.end,
       ]);
       const group = cols.filter((c) => c.name in values).map((c) => values[c.name] as string | number);
-      addWalk(sql`"tickets" INDEXED BY ${sql.identifier(plan.index.name)} WHERE ${where}`, check, group);
+      addWalk(sql`"tickets" INDEXED BY ${sql.identifier(plan.index.name)} WHERE ${where}`, check, group, undefined, seek.start);
     }
     if (flagged) {
       // Breached but not flagged yet (the SLA sweep flags within a minute): from the sweep's own
-      // work list, which is O(due) by design, with every condition in the query.
+      // work list, which is O(due) by design, read whole with every condition in the query, and
+      // handed to the group of the walks its rows sort among.
       const unflagged = [sql`"tickets"."sla_check_at" <= ${now}`, sql`"tickets"."sla_breached" = 0`, sql`${COLUMN.sla_next_due_at} < ${now}`];
-      addWalk(sql`"tickets" INDEXED BY "tickets_sla_check_idx" WHERE ${all([sql`"tickets".deleted_at IS NULL`, ...unflagged, ...bound, ...ranges.map((r) => r.sql), ...checks])}`, []);
+      const keyset = position ? [after(cols, position, [...cols.map((c) => COLUMN[c.name]), ROWID], 0)] : [];
+      const where = all([sql`"tickets".deleted_at IS NULL`, ...unflagged, ...bound, ...ranges.map((r) => r.sql), ...checks, ...keyset]);
+      const late = await run(sql`"tickets" INDEXED BY "tickets_sla_check_idx" WHERE ${where}`, null);
+      const fixed = walks[0]?.group.length ?? 0;
+      const groups = new Map<string, Row[]>();
+      for (const r of late.rows.sort((a, b) => compareKeys(cols, keyOf(sort, a), keyOf(sort, b)))) {
+        const id = JSON.stringify(keyOf(sort, r).slice(0, fixed));
+        groups.set(id, [...(groups.get(id) ?? []), r]);
+      }
+      for (const [id, rows] of groups) {
+        walks.push({ group: JSON.parse(id) as Key, buffer: rows, done: true, last: null, fetch: async () => ({ rows: [], read: 0 }) });
+      }
     }
   }
 
@@ -339,7 +370,8 @@ async function merge(walks: Walk[], cols: readonly IndexColumn[], keyOf: (r: Row
     for (;;) {
       const dry = group.filter((w) => !w.buffer.length && !w.done);
       if (dry.length) {
-        if (walked >= budget) return { rows: out, resumeAt, more: true };
+        // Out of budget: a short page, once it has moved on (a cursor must lead somewhere new).
+        if (walked >= budget && resumeAt !== position) return { rows: out, resumeAt, more: true };
         const missing = limit + 1 - out.length;
         // A lone walk needs exactly what is missing; merged walks a little more each, to spare refills.
         const share = group.length === 1 ? missing : Math.max(2, Math.ceil(missing / group.length) + 1);
