@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES, NO_DUE, PRIORITY_RANK } from "../../src/domain/vocabulary";
 import { LIST_IN_PLAN_MAX } from "../../src/features/search/search.fts";
+import { scanBudget } from "../../src/features/tickets/tickets.list";
 import { TICKET_SORTS } from "../../src/features/tickets/tickets.schemas";
 import { api, makeUser, meteredApi, type MeteredResponse, type TestUser } from "../helpers";
 
@@ -194,10 +195,10 @@ describe("every combination returns what a straightforward query returns, page a
       const limit = [7, 25, 50, 100][i % 4]!;
       const got = await pages(query, caller, limit);
       expect(got.ids).toEqual(await expected(query, caller));
-      // The scan budget (max(40, 2 × limit)), the page's requesters, auth and the text estimate;
+      // The scan budget, the page's requesters, auth and the text estimate;
       // a rare text reads its ≤ LIST_IN_PLAN_MAX matches whole (FTS5 reads a few rows per match).
       const text = query.q ? 5 * LIST_IN_PLAN_MAX : 0;
-      expect(Math.max(...got.rows), `rows per request ${got.rows}`).toBeLessThanOrEqual(Math.max(40, 2 * limit) + limit + 30 + text);
+      expect(Math.max(...got.rows), `rows per request ${got.rows}`).toBeLessThanOrEqual(scanBudget(limit) + limit + 30 + text);
     }, 240_000);
   }
 });
