@@ -24,12 +24,15 @@ export default defineConfig(async () => {
             EMAIL_MANIFEST: emailManifest,
             JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcdef",
             PASSWORD_PEPPER: "test-pepper",
+            // Tests send webhooks to a local receiver (test/global-setup.mjs); the SSRF tests turn it off in their env.
+            WEBHOOKS_ALLOW_LOCAL: "true",
           },
         },
       }),
     ],
     test: {
       setupFiles: ["./test/apply-migrations.ts"],
+      globalSetup: ["./test/global-setup.mjs"],
       testTimeout: 30_000,
     },
   };

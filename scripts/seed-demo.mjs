@@ -585,6 +585,44 @@ export async function seedDemo(baseUrl, { admin = { email: DEMO_ADMIN.email, pas
   return { skipped: false, users: DEMO_USERS.length, tickets, failed, byStatus, ...totals };
 }
 
+/** Marks the demo webhook among an admin's webhooks. */
+export const DEMO_WEBHOOK_DESCRIPTION = "Demo: the local receiver npm start runs";
+const DEMO_WEBHOOK_EVENTS = ["ticket.created", "ticket.updated", "ticket.assigned", "comment.created", "ticket.deleted", "sla.breached", "sla.at_risk"];
+
+/**
+ * Makes sure a webhook points at `receiverUrl` (the local receiver of scripts/webhook-receiver.mjs)
+ * and returns `{id, secret, created}`. The secret is shown by the API only when a webhook is created
+ * or its secret rotated, so it is kept in `stateFile`; without it the existing demo webhook's secret
+ * is rotated. Idempotent: a second run changes nothing (or only the URL, when the port moved).
+ */
+export async function ensureDemoWebhook(baseUrl, receiverUrl, { stateFile, log = () => {} } = {}) {
+  const { existsSync, readFileSync, writeFileSync } = await import("node:fs");
+  const client = createClient(baseUrl);
+  const auth = await login(client, DEMO_ADMIN.email);
+  if (!auth) throw new Error(`${DEMO_ADMIN.email} cannot log in: the demo webhook was not set up`);
+  const token = auth.access_token;
+  const saved = stateFile && existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, "utf8")) : null;
+  const save = (state) => stateFile && writeFileSync(stateFile, JSON.stringify(state), { mode: 0o600 });
+  let hook = null;
+  if (saved?.id) hook = await client.get(`/api/v1/webhooks/${encodeURIComponent(saved.id)}`, { token }).catch(() => null);
+  let secret = hook ? saved.secret : null;
+  if (!hook) {
+    const page = await client.get("/api/v1/webhooks?limit=100", { token });
+    hook = page.data.find((w) => w.description === DEMO_WEBHOOK_DESCRIPTION) ?? null;
+    if (hook) secret = (await client.post(`/api/v1/webhooks/${hook.id}/rotate-secret`, undefined, { token })).secret;
+  }
+  let created = false;
+  if (!hook) {
+    const res = await client.post("/api/v1/webhooks", { url: receiverUrl, events: DEMO_WEBHOOK_EVENTS, description: DEMO_WEBHOOK_DESCRIPTION }, { token });
+    [hook, secret, created] = [res, res.secret, true];
+    log(`  webhook ${hook.id} → ${receiverUrl} created`);
+  } else if (hook.url !== receiverUrl || !hook.active) {
+    hook = await client.patch(`/api/v1/webhooks/${hook.id}`, { url: receiverUrl, active: true }, { token });
+  }
+  save({ id: hook.id, secret });
+  return { id: hook.id, secret, created };
+}
+
 // `node scripts/seed-demo.mjs [baseUrl]`
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const baseUrl = process.argv[2] ?? `http://127.0.0.1:${process.env.PORT || 8787}`;

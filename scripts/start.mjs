@@ -4,10 +4,12 @@
 //  2. applies the D1 migrations to the local database
 //  3. makes sure the demo admin exists (written straight into local D1: no API call can make the first admin)
 //  4. starts `wrangler dev` with the cron and mail test routes and waits for GET /health
-//  5. seeds the demo through the public API, once (scripts/seed-demo.mjs)
-//  6. prints the accounts and URLs, then runs until Ctrl-C
+//  5. starts a local webhook receiver (scripts/webhook-receiver.mjs) and points the demo webhook at it
+//  6. seeds the demo through the public API, once (scripts/seed-demo.mjs)
+//  7. prints the accounts and URLs, then runs until Ctrl-C, printing each webhook delivery the receiver gets
 //
-// Environment: PORT (default 8787); PERSIST_TO (local state directory, default .wrangler/state).
+// Environment: PORT (default 8787); RECEIVER_PORT (the webhook receiver, default PORT + 5);
+// PERSIST_TO (local state directory, default .wrangler/state).
 // Only Node built-ins.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -16,7 +18,8 @@ import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { hashPassword, newId, sqlString } from "./lib/password.mjs";
-import { DEMO_ACCOUNTS, DEMO_ADMIN, DEMO_PASSWORD, SUPPORT_ADDRESS, seedDemo } from "./seed-demo.mjs";
+import { DEMO_ACCOUNTS, DEMO_ADMIN, DEMO_PASSWORD, SUPPORT_ADDRESS, ensureDemoWebhook, seedDemo } from "./seed-demo.mjs";
+import { startReceiver } from "./webhook-receiver.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const DEV_VARS = path.join(ROOT, ".dev.vars");
@@ -25,6 +28,9 @@ const PORT = Number(process.env.PORT || 8787);
 const HOST = "127.0.0.1";
 const BASE = `http://${HOST}:${PORT}`;
 const PERSIST_TO = process.env.PERSIST_TO ? path.resolve(process.env.PERSIST_TO) : null;
+const RECEIVER_PORT = Number(process.env.RECEIVER_PORT || PORT + 5);
+/** The demo webhook's id and secret (the API shows a secret once), kept beside the local data. */
+const DEMO_WEBHOOK_STATE = path.join(PERSIST_TO ?? path.join(ROOT, ".wrangler", "state"), "demo-webhook.json");
 const persistArgs = PERSIST_TO ? ["--persist-to", PERSIST_TO] : [];
 const HEALTH_TIMEOUT_MS = 180_000;
 
@@ -86,6 +92,8 @@ function ensureDevVars() {
       `PASSWORD_PEPPER=${secret(32)}`,
       "# Local mail carries no Authentication-Results header, so the sender check is relaxed locally.",
       "EMAIL_AUTH_REQUIRED=false",
+      "# The demo webhook posts to a receiver on 127.0.0.1 over http://: allowed locally, never on a deployment.",
+      "WEBHOOKS_ALLOW_LOCAL=true",
       "",
     ].join("\n");
     writeFileSync(DEV_VARS, text, { mode: 0o600 });
@@ -98,9 +106,11 @@ function ensureDevVars() {
   const missing = [];
   if (!vars.JWT_SECRET) missing.push(`JWT_SECRET=${secret(48)}`);
   if (!vars.PASSWORD_PEPPER) missing.push(`PASSWORD_PEPPER=${secret(32)}`);
+  // Local development only (see README): the demo webhook's receiver is on loopback.
+  if (vars.WEBHOOKS_ALLOW_LOCAL === undefined) missing.push("WEBHOOKS_ALLOW_LOCAL=true");
   if (missing.length) {
     appendFileSync(DEV_VARS, `\n# Added by scripts/start.mjs\n${missing.join("\n")}\n`);
-    say(`added ${missing.map((l) => l.split("=")[0]).join(" and ")} to .dev.vars`);
+    say(`added ${missing.map((l) => l.split("=")[0]).join(", ")} to .dev.vars`);
     vars = parseDevVars(readFileSync(DEV_VARS, "utf8"));
   }
   if (vars.JWT_SECRET.length < 32) say("! JWT_SECRET in .dev.vars is shorter than 32 characters: the API will refuse to sign tokens");
@@ -216,6 +226,8 @@ function printBanner() {
     ` API       ${BASE}/api/v1`,
     ` Docs      ${BASE}/docs        (OpenAPI: ${BASE}/openapi.json)`,
     ` Health    ${BASE}/health`,
+    ` Webhooks  ${RECEIVER_URL}  (a local receiver: the demo webhook posts every ticket event here;`,
+    "           each delivery is printed below with whether its Standard Webhooks signature verifies)",
     "",
     ` Demo accounts (local only), password for all: ${DEMO_PASSWORD}`,
     ...DEMO_ACCOUNTS.map((a) => `   ${a.email.padEnd(width)}  ${a.role}`),
@@ -233,6 +245,28 @@ function printBanner() {
     "",
   ];
   console.log(lines.join("\n"));
+}
+
+// ── 5. the webhook receiver ──────────────────────────────────────────────────────────────────────
+const RECEIVER_URL = `http://${HOST}:${RECEIVER_PORT}/hooks/demo`;
+let receiver = null;
+let quietDeliveries = 0;
+
+async function startDemoReceiver() {
+  receiver = await startReceiver({
+    host: HOST,
+    port: RECEIVER_PORT,
+    onDelivery: (r) => {
+      if (quietRequests) return void quietDeliveries++;
+      let type = "?";
+      try {
+        type = JSON.parse(r.body).type;
+      } catch {
+        /* not JSON */
+      }
+      say(`webhook ${type} ${r.id} → ${r.verified ? "signature verified" : "SIGNATURE NOT VERIFIED"}`);
+    },
+  });
 }
 
 // ── main ─────────────────────────────────────────────────────────────────────────────────────────
@@ -273,6 +307,15 @@ async function main() {
   say("server is healthy");
 
   try {
+    await startDemoReceiver();
+    const hook = await ensureDemoWebhook(BASE, RECEIVER_URL, { stateFile: DEMO_WEBHOOK_STATE, log: (m) => say(m) });
+    receiver.setSecrets("demo", [hook.secret]);
+    say(`webhook receiver on ${RECEIVER_URL} (demo webhook ${hook.id})`);
+  } catch (err) {
+    say(`! the demo webhook receiver did not start: ${err.message} (RECEIVER_PORT=${RECEIVER_PORT} in use? try RECEIVER_PORT=<port>)`);
+  }
+
+  try {
     await seedDemo(BASE, { log: (m) => say(m) });
   } catch (err) {
     say(`! seeding the demo failed: ${err.message}`);
@@ -280,6 +323,7 @@ async function main() {
   }
   quietRequests = false;
   if (hiddenRequests) say(`(${hiddenRequests} request log lines of the seed were hidden)`);
+  if (quietDeliveries) say(`(the webhook receiver got ${quietDeliveries} deliveries during the seed; new ones are printed)`);
   if (!stopping) printBanner();
 }
 

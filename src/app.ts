@@ -24,6 +24,8 @@ import { slaRouter } from "./features/sla/sla.index";
 import { teamsRouter } from "./features/teams/teams.index";
 import { ticketsRouter } from "./features/tickets/tickets.index";
 import { usersRouter } from "./features/users/users.index";
+import { webhooksRouter } from "./features/webhooks/webhooks.index";
+import { channelsRouter } from "./features/channels/channels.index";
 
 const API = "/api/v1";
 
@@ -77,8 +79,9 @@ export function createApp() {
   const app = new OpenAPIHono<AppEnv>();
   app.use("*", requestId());
   // The session first: even a refused body answers with the bookmark the client holds.
-  // File uploads carry their own, larger body cap (features/attachments); every other body has the JSON cap.
-  const isUpload = (c: Context<AppEnv>) => c.req.method === "POST" && c.req.path.endsWith("/attachments");
+  // File uploads and channel messages (files as base64) carry their own, larger body caps
+  // (features/attachments, features/channels); every other body has the JSON cap.
+  const isUpload = (c: Context<AppEnv>) => c.req.method === "POST" && (c.req.path.endsWith("/attachments") || /^\/api\/v1\/channels\/[^/]+\/inbound$/.test(c.req.path));
   app.use(`${API}/*`, dbSession, except(isUpload, limitBody), requireJson((path) => path.endsWith("/attachments")));
 
   app.route("/", healthRouter);
@@ -96,7 +99,9 @@ export function createApp() {
     .route("/", mailRouter)
     .route("/", slaRouter)
     .route("/", teamsRouter)
-    .route("/", fieldsRouter);
+    .route("/", fieldsRouter)
+    .route("/", webhooksRouter)
+    .route("/", channelsRouter);
   app.route(API, api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });

@@ -72,3 +72,13 @@ export function mailContext(env: Bindings, actor: Actor | null, r: Runtime & { p
 export function callerContext(env: Bindings, actor: Actor, meta: RequestMeta, r: Runtime): ServiceContext {
   return { ...runtime(env, r), actor, meta };
 }
+
+/**
+ * A message a channel delivered (features/channels), acting as the customer the channel knows the
+ * sender as; `threadTicket` is the one ticket its thread continues, which a second person on the
+ * thread may write into as well (the channel's signature vouched for the thread, as mail's
+ * resolve-ticket.ts does for a Cc'd participant).
+ */
+export function channelContext(env: Bindings, actor: Actor, meta: RequestMeta, r: Runtime & { threadTicket?: string | undefined }): ServiceContext {
+  return { ...runtime(env, r), actor, meta, ...(r.threadTicket ? { mailParticipantOf: r.threadTicket } : {}) };
+}

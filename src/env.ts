@@ -32,6 +32,10 @@ export interface Bindings {
   MAILER: SendEmail;
   /** Queue of outbox row ids to deliver (producer and consumer: src/email/outbox.ts, outbound.ts). */
   OUTBOX: Queue<{ id: string }>;
+  /** Queue of webhook delivery ids to send (producer: features/webhooks/webhooks.outbox.ts, consumer: webhooks.delivery.ts). */
+  WEBHOOKS: Queue<{ id: string }>;
+  /** "true" lets webhooks and channels send to http:// and loopback (localhost, 127.0.0.0/8, [::1]): local development only. */
+  WEBHOOKS_ALLOW_LOCAL?: string;
   /** The address customers write to (`support@…`); reply addresses are `<local>+<token>@<domain>`. */
   SUPPORT_ADDRESS?: string;
   /** Display name on outbound mail. */
@@ -61,6 +65,8 @@ export interface Variables {
   writeBookmark?: string;
   /** The authenticated caller; only set behind `requireAuth`. */
   actor: Actor;
+  /** The channel whose signature an inbound call carried; only set behind features/channels' signature check. */
+  channelId?: string;
 }
 
 export type AppEnv = { Bindings: Bindings; Variables: Variables };

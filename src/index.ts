@@ -3,6 +3,7 @@ import type { Bindings } from "./env";
 import { handleEmail } from "./email/inbound";
 import { deliverOutbox, OUTBOX_QUEUE } from "./email/outbound";
 import { runScheduled } from "./jobs";
+import { deliverWebhooks, WEBHOOKS_QUEUE } from "./features/webhooks/webhooks.delivery";
 
 export { AgentsFeed } from "./agents-feed/agents-feed";
 export { TicketRoom } from "./ticket-room/ticket-room";
@@ -22,6 +23,7 @@ export default {
   async queue(batch, env) {
     // One consumer per queue of wrangler.toml [[queues.consumers]].
     if (batch.queue === OUTBOX_QUEUE) return deliverOutbox(batch, env);
+    if (batch.queue === WEBHOOKS_QUEUE) return deliverWebhooks(batch, env);
     console.error(`queue: no consumer for ${batch.queue}`);
     batch.retryAll();
   },

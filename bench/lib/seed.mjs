@@ -502,7 +502,7 @@ export async function seed(db, { sizes, pepper, log }) {
   for (const [day, seq] of counters) w.add("ticket_counters", [day, seq]);
   await w.flush();
   // The tag filter's index names tickets by rowid: filled once they exist, as migration
-  // 0013_ticket_tag_index_fill.sql does, a rowid range per statement.
+  // 0014_ticket_tag_index_fill.sql does, a rowid range per statement.
   const { n: lastRowid } = await db.prepare("SELECT coalesce(max(rowid), 0) AS n FROM tickets").first();
   for (let from = 1; from <= lastRowid; from += TAG_FILL_CHUNK) {
     await db

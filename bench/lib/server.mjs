@@ -132,14 +132,15 @@ export default {
 };`;
 
 /**
- * Starts the bundle. `extraBindings` are plain-text vars on top of wrangler.toml's (D1_METRICS).
+ * Starts the bundle. `extraBindings` are plain-text vars on top of wrangler.toml's (D1_METRICS);
+ * `state` another state directory than the seeded bench database (a module's own throw-away one).
  * Returns { mf, baseUrl, replayUrl, workerdPids, db, dispose }.
  */
-export async function startServer({ log, extraBindings = {}, verbose = false }) {
+export async function startServer({ log, extraBindings = {}, verbose = false, state = STATE }) {
   const opts = workerOptionsFromConfig(log);
   const mf = new Miniflare(
     convertV4MiniflareOptions({
-      resourcePersistencePath: STATE,
+      resourcePersistencePath: state,
       host: "127.0.0.1",
       port: 0,
       // No network lookup of Request.cf (the machine may be offline).

@@ -44,7 +44,8 @@ export type Capability =
   | "reports.all"
   | "reports.own"
   | "audit.read"
-  | "mail.release";
+  | "mail.release"
+  | "integrations.manage";
 
 export const isStaff = (role: Role) => role !== "customer";
 
@@ -73,6 +74,8 @@ const MATRIX: Record<Capability, readonly Role[]> = {
   "audit.read": ["admin"],
   // A released mail acts as its sender without proof: a manager's decision, never an agent's (issue 9).
   "mail.release": ["manager", "admin"],
+  // Webhooks and channels hold secrets and receive every ticket's data (API.md "Roles": admin).
+  "integrations.manage": ["admin"],
 };
 
 export function can(role: Role, capability: Capability): boolean {

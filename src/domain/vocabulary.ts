@@ -87,3 +87,17 @@ export const isAccountMail = (kind: OutboundKind): kind is AccountMailKind => (A
 export const SELF_SERVICE_CHANNELS = ["web", "api"] as const satisfies readonly TicketChannel[];
 export const OUTBOUND_STATUSES = ["pending", "sending", "sent", "failed", "suppressed", "bounced"] as const;
 export type OutboundStatus = (typeof OUTBOUND_STATUSES)[number];
+
+// ---------------------------------------------------------------- webhooks and channels
+
+/**
+ * Where a delivery stands (API.md "Automation"): `pending` until its first answer, `retrying` after
+ * a failed attempt with another one scheduled, `delivered` on a 2xx, `failed` when the retries ran
+ * out (or the endpoint was disabled or deleted meanwhile).
+ */
+export const DELIVERY_STATUSES = ["pending", "delivered", "retrying", "failed"] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** The systems a channel connects (API.md "More channels and data"); a ticket it opens carries the same channel. */
+export const CHANNEL_KINDS = ["phone", "social", "api"] as const;
+export type ChannelKind = (typeof CHANNEL_KINDS)[number];

@@ -36,7 +36,12 @@ export function joinTxtData(data: string): string {
   return strings.length ? strings.join("") : data;
 }
 
-export function txtResolver(env: Pick<Bindings, "DOH">): TxtResolver {
+/** DNS record types we ask for, by their numbers in answers. */
+const RECORD_TYPES = { TXT: 16, A: 1, AAAA: 28 } as const;
+type RecordType = keyof typeof RECORD_TYPES;
+
+/** A cached DNS-over-HTTPS look-up of one record type; TXT answers are joined into their strings. */
+function recordResolver(env: Pick<Bindings, "DOH">, type: RecordType): TxtResolver {
   const fetcher: Fetch = env.DOH ? (input, init) => env.DOH!.fetch(input, init) : (input, init) => fetch(input, init);
   const key = env.DOH ?? GLOBAL_FETCH;
   let cache = caches.get(key);
@@ -44,11 +49,12 @@ export function txtResolver(env: Pick<Bindings, "DOH">): TxtResolver {
   const known = cache;
   return async (name) => {
     const lower = name.toLowerCase().replace(/\.$/, "");
-    const hit = known.get(lower);
+    const cacheKey = `${type} ${lower}`;
+    const hit = known.get(cacheKey);
     if (hit && hit.expires > Date.now()) return hit.value;
     let body: { Status?: number; Answer?: { type?: number; TTL?: number; data?: string }[] };
     try {
-      const res = await fetcher(`${DOH_ENDPOINT}?name=${encodeURIComponent(lower)}&type=TXT`, {
+      const res = await fetcher(`${DOH_ENDPOINT}?name=${encodeURIComponent(lower)}&type=${type}`, {
         headers: { accept: "application/dns-json" },
         signal: AbortSignal.timeout(LOOKUP_TIMEOUT_MS),
       });
@@ -60,11 +66,22 @@ export function txtResolver(env: Pick<Bindings, "DOH">): TxtResolver {
     }
     // 0 NOERROR, 3 NXDOMAIN: both are answers; anything else (SERVFAIL …) is a temporary failure.
     if (body.Status !== 0 && body.Status !== 3) throw new DnsLookupError(`DNS status ${body.Status} for ${lower}`);
-    const answers = (body.Answer ?? []).filter((a) => a.type === 16 && typeof a.data === "string");
-    const value = answers.map((a) => joinTxtData(a.data!).slice(0, MAX_TXT_CHARS));
+    const answers = (body.Answer ?? []).filter((a) => a.type === RECORD_TYPES[type] && typeof a.data === "string");
+    const value = answers.map((a) => (type === "TXT" ? joinTxtData(a.data!) : a.data!).slice(0, MAX_TXT_CHARS));
     const ttl = Math.min(MAX_TTL_S, Math.max(MIN_TTL_S, Math.min(...answers.map((a) => a.TTL ?? MIN_TTL_S), MAX_TTL_S)));
     if (known.size >= MAX_CACHED_NAMES) known.delete(known.keys().next().value!);
-    known.set(lower, { expires: Date.now() + ttl * 1000, value });
+    known.set(cacheKey, { expires: Date.now() + ttl * 1000, value });
     return value;
   };
+}
+
+export function txtResolver(env: Pick<Bindings, "DOH">): TxtResolver {
+  return recordResolver(env, "TXT");
+}
+
+/** Every IPv4 and IPv6 address of a name ([] when it has none); throws when the resolver could not answer. */
+export function addressResolver(env: Pick<Bindings, "DOH">): TxtResolver {
+  const a = recordResolver(env, "A");
+  const aaaa = recordResolver(env, "AAAA");
+  return async (name) => (await Promise.all([a(name), aaaa(name)])).flat();
 }

@@ -34,6 +34,8 @@ export function isMachineAddress(address: string, settings: MailSettings): boole
   const local = lower.slice(0, at);
   const domain = lower.slice(at + 1);
   if (MACHINE_LOCAL_PART.test(local)) return true;
+  // RFC 2606's reserved TLD: the address of an account no mailbox stands behind (a channel's customer, features/channels).
+  if (domain === "invalid" || domain.endsWith(".invalid")) return true;
   // Our own support address or one of its reply addresses: mailing ourselves is a loop.
   return domain === settings.supportDomain && (local === settings.supportLocal || local.startsWith(`${settings.supportLocal}+`));
 }

@@ -3,6 +3,8 @@ import type { TicketEventConsumer } from "./ticket-events";
 import { mailOutbox } from "../email/outbox";
 import { liveFanOut } from "../features/live/live.service";
 import { assignmentStamp } from "../features/teams/routing.service";
+import { channelReplies } from "../features/channels/channels.outbound";
+import { webhookOutbox } from "../features/webhooks/webhooks.outbox";
 
 /**
  * Every consumer of ticket events, in the order they run: this list is the whole wiring. Each
@@ -15,6 +17,11 @@ export const TICKET_EVENT_CONSUMERS: readonly TicketEventConsumer<ServiceContext
   mailOutbox,
   // Routing: an assignment stamps the assignee's last assignment (round-robin, idle tie-break).
   assignmentStamp,
+  // Channels: a staff reply on a ticket a channel thread continues goes back to that channel (a delivery row).
+  channelReplies,
+  // Webhooks: the event and its deliveries to subscribed webhooks in the change's batch; after commit every
+  // delivery of the event (channel replies too) goes to the WEBHOOKS queue.
+  webhookOutbox,
   // Live: the ticket's room (filtered per socket by role) and the agents' feed.
   liveFanOut,
 ];

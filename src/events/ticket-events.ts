@@ -37,6 +37,16 @@ export type TicketEvent = (
 export type TicketEventType = TicketEvent["type"];
 
 /**
+ * Every event type, at run time (webhooks subscribe to them by name). Adding a member to the union
+ * above without listing it here fails the type check below, so a new event reaches webhooks with
+ * no other wiring.
+ */
+export const TICKET_EVENT_TYPES = ["ticket.created", "ticket.updated", "ticket.assigned", "comment.created", "ticket.deleted", "sla.breached", "sla.at_risk"] as const satisfies readonly TicketEventType[];
+type Unlisted = Exclude<TicketEventType, (typeof TICKET_EVENT_TYPES)[number]>;
+const everyTypeListed: [Unlisted] extends [never] ? true : { missing: Unlisted } = true;
+void everyTypeListed;
+
+/**
  * A consumer of ticket events. `inBatch` returns writes that must commit with the change that
  * causes them (outbox rows: mail, webhooks), so they exist exactly when the change does;
  * `afterCommit` runs once the change committed (fan-out to sockets, queue sends), and its failures

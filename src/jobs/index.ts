@@ -6,6 +6,7 @@ import { runAutoClose } from "./auto-close";
 import { runHousekeeping } from "./housekeeping";
 import { runSlaSweep } from "./sla-sweep";
 import { requeueStaleOutbox } from "../email/outbox";
+import { runWebhookHousekeeping } from "../features/webhooks/webhooks.housekeeping";
 
 /** Every time-based job; each takes a system context (no actor) whose `now` is the trigger's time. */
 export const JOBS = {
@@ -14,6 +15,8 @@ export const JOBS = {
   housekeeping: runHousekeeping,
   // Outbox rows whose queue message was lost after commit (src/email/outbox.ts).
   "mail-outbox": async (ctx: ServiceContext) => ({ job: "mail-outbox", requeued: await requeueStaleOutbox(ctx.env, ctx.now) }),
+  // Webhook deliveries whose queue message was lost; delivery logs past their retention.
+  webhooks: runWebhookHousekeeping,
 } satisfies Record<string, (ctx: ServiceContext) => Promise<object>>;
 export type JobName = keyof typeof JOBS;
 
@@ -22,7 +25,7 @@ export type JobName = keyof typeof JOBS;
  * without one, or a cron added to wrangler.toml before it is mapped here) runs every job.
  */
 export const SCHEDULE: Record<string, JobName[]> = {
-  "* * * * *": ["sla-sweep", "auto-close", "housekeeping", "mail-outbox"],
+  "* * * * *": ["sla-sweep", "auto-close", "housekeeping", "mail-outbox", "webhooks"],
 };
 
 export const jobsFor = (cron: string): JobName[] => SCHEDULE[cron] ?? (Object.keys(JOBS) as JobName[]);

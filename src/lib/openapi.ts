@@ -28,6 +28,7 @@ export const errorResponses = {
 } as const;
 export const conflictResponse = { 409: problem("Conflict") } as const;
 export const transitionResponse = { 422: problem("Invalid status transition") } as const;
+export const tooLargeResponse = { 413: problem("The body, or a file in it, is over its limit") } as const;
 
 export const jsonBody = <T extends z.ZodType>(schema: T, description = "JSON body") => ({
   required: true,

@@ -21,8 +21,9 @@ export interface ServiceContext {
   /** Keeps after-commit work (event fan-out) alive past the response, where the runtime allows. */
   waitUntil?: (promise: Promise<unknown>) => void;
   /**
-   * Set only by the mail path: the one ticket a Cc'd participant (a customer who is not the
-   * requester) may comment on by mail; src/email/resolve-ticket.ts has checked it.
+   * Set only by the mail and channel paths: the one ticket a participant who is not the requester
+   * may comment on (a Cc'd customer by mail, checked by src/email/resolve-ticket.ts; another person
+   * on a channel thread, vouched for by the channel's signature).
    */
   mailParticipantOf?: string;
   /**

@@ -31,6 +31,7 @@ const MATRIX: Record<Capability, Row> = {
   "reports.own": staff, // agents: own stats
   "audit.read": adminOnly,
   "mail.release": managers, // release quarantined mail (issue 9 item 7)
+  "integrations.manage": adminOnly, // webhooks and channels (manage ... webhooks)
 };
 
 const cells = (Object.keys(MATRIX) as Capability[]).flatMap((capability) =>

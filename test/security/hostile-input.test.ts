@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api } from "../helpers";
-import { attachmentRow, buildWorld, fill, hiddenFromA, leaked, operations, sampleBodies, snapshot, SWEEP_MS, upload, type Operation } from "./support";
+import { attachmentRow, buildWorld, channelSignature, fill, hiddenFromA, leaked, operations, sampleBodies, snapshot, SWEEP_MS, upload, type Operation } from "./support";
 
 /**
  * "Every bad input gets a clear problem+json 4xx and changes nothing", swept over every route:
@@ -23,6 +23,9 @@ const slotIds: Record<string, string> = {
   "/api/v1/kb/articles/{id}/feedback": w.publicArticle.id,
   "/api/v1/kb/categories/{id}": w.category.id,
   "/api/v1/saved-searches/{id}": w.bSaved.id,
+  "/api/v1/webhooks/{id}": w.webhook.id,
+  "/api/v1/channels/{id}": w.channel.id,
+  "/api/v1/channels/{id}/inbound": w.channel.id,
   "/api/v1/ticket-fields/{id}": w.hiddenField.id,
   "/api/v1/ticket-statuses/{id}": w.ticketStatus.id,
 };
@@ -64,10 +67,8 @@ describe("bodies", () => {
       ];
       if (!Array.isArray(sample)) cases.push({ label: "an array", raw: "[]", status: 400 });
       for (const c of cases) {
-        const res = await api(o.method, pathOf(o), {
-          token: tokenFor(o),
-          ...(c.raw !== undefined ? { raw: c.raw, headers: { "content-type": c.type ?? "application/json" } } : { body: c.body }),
-        });
+        const raw = c.raw ?? JSON.stringify(c.body);
+        const res = await api(o.method, pathOf(o), { token: tokenFor(o), raw, headers: { "content-type": c.type ?? "application/json", ...channelSignature(w, o, raw) } });
         if ((res.status !== c.status && res.status !== c.or) || res.headers.get("content-type") !== "application/problem+json") found.push(`${o.key} ${c.label} → ${res.status}`);
       }
     }
@@ -84,7 +85,8 @@ describe("bodies", () => {
       for (const field of stringFields(sample)) {
         // JSON.stringify writes the lone surrogate as the escape "\ud800", as any client would.
         const body = mapFields(sample, (v, k) => (k === field ? `${v as string}\ud800` : v));
-        const res = await api(o.method, pathOf(o), { token: tokenFor(o), body });
+        const raw = JSON.stringify(body);
+        const res = await api(o.method, pathOf(o), { token: tokenFor(o), raw, headers: { "content-type": "application/json", ...channelSignature(w, o, raw) } });
         const messages: string[] = Object.entries<string[]>(res.body?.errors ?? {}).filter(([k]) => k === field || k.endsWith(`.${field}`)).flatMap(([, m]) => m);
         if (res.status !== 400 || !messages.length) found.push(`${o.key} ${field} → ${res.status} ${JSON.stringify(res.body?.errors)}`);
         if (messages.some((m) => m.includes("Unicode"))) checked.add(`${o.key} ${field}`);
@@ -102,6 +104,7 @@ describe("bodies", () => {
       "POST /api/v1/kb/articles title",
       "POST /api/v1/saved-searches query",
       "PUT /api/v1/email-templates/{kind} body",
+      "POST /api/v1/channels/{id}/inbound text",
     ]) {
       expect(checked, key).toContain(key);
     }

@@ -27,8 +27,10 @@ const PUBLIC = new Set([
   "GET /api/v1/kb/suggest",
   "GET /api/v1/kb/categories",
   "GET /api/v1/kb/categories/{id}",
+  // A channel's own calls: its signature is the credential (401 without one, whatever the token).
+  "POST /api/v1/channels/{id}/inbound",
 ]);
-/** Routes that never look at a bearer token (the refresh token in the body is their credential). */
+/** Routes that never look at a bearer token (the refresh token in the body, or a channel's signature, is their credential). */
 const NO_BEARER = new Set([
   "POST /api/v1/auth/register",
   "POST /api/v1/auth/login",
@@ -37,6 +39,7 @@ const NO_BEARER = new Set([
   "POST /api/v1/auth/verify-email",
   "POST /api/v1/auth/password-reset",
   "POST /api/v1/auth/password-reset/confirm",
+  "POST /api/v1/channels/{id}/inbound",
 ]);
 
 const CUSTOMER = new Set([

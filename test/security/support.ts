@@ -1,5 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
+import { Webhook } from "standardwebhooks";
 import { expect } from "vitest";
 import { attachments } from "../../src/db/schema";
 import { attachmentKey, storeBytes } from "../../src/features/attachments/attachments.service";
@@ -110,6 +111,10 @@ export async function buildWorld() {
   const draftArticle = await article({ title: `Draft ${secret.draftArticle}`, body: secret.draftArticle, status: "draft" });
   const category = await ok(api("POST", "/api/v1/kb/categories", { token: agent.token, body: { name: canaryWord("cat") } }));
 
+  // An integration, switched off so that nothing is sent while the sweeps run.
+  const webhook = await ok(api("POST", "/api/v1/webhooks", { token: admin.token, body: { url: "https://hooks.example.com/world", events: ["ticket.created"], active: false } }));
+  const channel = await ok(api("POST", "/api/v1/channels", { token: admin.token, body: { kind: "phone", name: canaryWord("line") } }));
+
   const deactivated = await makeUser("admin");
   expect((await api("DELETE", `/api/v1/users/${deactivated.id}`, { token: admin.token })).status).toBe(204);
 
@@ -137,6 +142,8 @@ export async function buildWorld() {
     internalArticle,
     draftArticle,
     category,
+    webhook,
+    channel,
     hiddenField,
     visibleField,
     ticketStatus,
@@ -222,11 +229,27 @@ export function sampleBodies(w: World): Record<string, unknown> {
     "PUT /api/v1/users/{id}/skills": [{ skill: "printers", proficiency: 5 }],
     "PUT /api/v1/users/{id}/availability": { availability: "offline" },
     "PUT /api/v1/users/{id}/capacity": { max_open_tickets: 0 },
+    "POST /api/v1/webhooks": { url: "https://hooks.example.com/sweep", events: ["ticket.created"], active: false },
+    "PATCH /api/v1/webhooks/{id}": { description: unique },
+    "POST /api/v1/channels": { kind: "api", name: unique },
+    "PATCH /api/v1/channels/{id}": { name: unique },
+    "POST /api/v1/channels/{id}/inbound": { external_id: unique, thread_id: unique, from: { external_id: unique, name: "n" }, text: "hello" },
     "POST /api/v1/ticket-fields": { key: unique, label: "Field", type: "text" },
     "PATCH /api/v1/ticket-fields/{id}": { label: "Renamed" },
     "POST /api/v1/ticket-statuses": { key: unique, label: "Status", category: "pending" },
     "PATCH /api/v1/ticket-statuses/{id}": { label: "Renamed" },
   };
+}
+
+/**
+ * The Standard Webhooks headers the world's channel signs a raw body with, for its inbound route
+ * (whose credential is that signature): hostile bodies then meet the body checks, not the signature check.
+ */
+export function channelSignature(w: World, o: { key: string }, raw: string): Record<string, string> {
+  if (o.key !== "POST /api/v1/channels/{id}/inbound") return {};
+  const id = `msg_${canaryWord("s")}`;
+  const at = new Date();
+  return { "webhook-id": id, "webhook-timestamp": String(Math.floor(at.getTime() / 1000)), "webhook-signature": new Webhook(w.channel.secret).sign(id, at, raw) };
 }
 
 /** Sends one operation: a JSON sample body for writes that take one, a WebSocket upgrade for live routes. */
@@ -268,4 +291,4 @@ export async function attachmentRow(id: string) {
 export { attachmentKey, type TestUser };
 
 /** A sweep makes hundreds to thousands of calls; on a shared 2-core machine that can take minutes. */
-export const SWEEP_MS = 180_000;
+export const SWEEP_MS = 300_000;

@@ -1,4 +1,5 @@
 export * from "./audit";
+export * from "./channels";
 export * from "./fields";
 export * from "./kb";
 export * from "./mail";
@@ -7,3 +8,4 @@ export * from "./sla";
 export * from "./teams";
 export * from "./tickets";
 export * from "./users";
+export * from "./webhooks";

@@ -1,0 +1,188 @@
+/**
+ * The webhook outbox (ARCHITECTURE.md "One write = one atomic batch"). In the batch of every ticket
+ * change, for each of its events: one `webhook_events` row (when anyone receives it) and one
+ * `webhook_deliveries` row per active webhook subscribed to its type, both as single statements
+ * (`INSERT … SELECT` through webhook_subscriptions' primary key), so the fan-out is decided inside
+ * the transaction: a change that rolls back leaves no delivery, and a committed one always has its
+ * deliveries. After commit their ids go to the WEBHOOKS queue (webhooks.delivery.ts sends them);
+ * a lost queue send is repaired by the cron ({@link requeueOverdueDeliveries}).
+ */
+import { and, asc, eq, getTableColumns, inArray, is, lt, SQL, sql } from "drizzle-orm";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
+import { createDb, type BatchItem, type Database } from "../../db/client";
+import { webhookDeliveries, webhookEvents } from "../../db/schema";
+import type { Bindings } from "../../env";
+import type { TicketEvent, TicketEventConsumer } from "../../events/ticket-events";
+import { newId } from "../../lib/ids";
+import type { ServiceContext } from "../../lib/request-context";
+import { eventPayloads } from "./webhooks.payload";
+
+/** A delivery still due this long after its time lost its queue message (or its consumer died): the cron sends it again. */
+export const OVERDUE_MS = 5 * 60_000;
+/** Deliveries re-enqueued per cron run; a backlog drains over a few runs. */
+export const MAX_REQUEUE_PER_RUN = 100;
+/** Queues take at most 100 messages per sendBatch. */
+const QUEUE_BATCH = 100;
+/** Literal, not bound: SQLite uses the partial index webhook_deliveries_due_idx only when the query repeats its predicate. */
+const DUE = sql.raw(`status IN ('pending', 'retrying')`);
+
+/** A new delivery's id, made inside the INSERT … SELECT (one per endpoint); it is the Standard Webhooks `webhook-id`. */
+const NEW_DELIVERY_ID = sql.raw(`'msg_' || lower(hex(randomblob(16)))`);
+
+type Value = SQL | string | number | null;
+
+/**
+ * `INSERT OR IGNORE INTO <table> SELECT <one value per column> <rest>`: a fan-out decided inside the
+ * batch. Every column is named (the type checker insists), so the SELECT always lines up with the
+ * table's columns. A parameterised `db.run(sql)` cannot go in a drizzle D1 batch; an insert can.
+ */
+export function insertSelect<T extends SQLiteTable>(db: Database, table: T, values: { [K in keyof T["$inferSelect"]]: Value }, rest: SQL): BatchItem {
+  const columns = Object.keys(getTableColumns(table)) as (keyof T["$inferSelect"])[];
+  const list = sql.join(
+    columns.map((c) => {
+      const v = values[c];
+      return is(v, SQL) ? v : sql`${v}`;
+    }),
+    sql`, `,
+  );
+  return db.insert(table).select(sql`SELECT ${list} ${rest}`).onConflictDoNothing();
+}
+
+// One id per event object: every consumer of the same event (and a rule acting on it after
+// commit) names the same webhook event, so its rows are written once per endpoint.
+const eventIds = new WeakMap<TicketEvent, string>();
+
+/** The id of an event as webhooks know it (`evt_…`), the same for every consumer of that event object. */
+export function webhookEventId(event: TicketEvent): string {
+  let id = eventIds.get(event);
+  if (!id) eventIds.set(event, (id = `evt_${newId()}`));
+  return id;
+}
+
+export interface OutboxEvent {
+  id: string;
+  type: string;
+  ticketId: string | null;
+  payload: string | null;
+  internalPayload: string | null;
+  createdAt: string;
+}
+
+export function outboxEvent(ctx: ServiceContext, event: TicketEvent): OutboxEvent {
+  const { payload, internalPayload } = eventPayloads(event);
+  return {
+    id: webhookEventId(event),
+    type: event.type,
+    ticketId: "ticket" in event ? event.ticket.id : event.ticket_id,
+    payload: payload ? JSON.stringify(payload) : null,
+    internalPayload: internalPayload ? JSON.stringify(internalPayload) : null,
+    createdAt: ctx.now.toISOString(),
+  };
+}
+
+/** The event's row, written when `when` holds (someone receives it); a second writer of the same event is ignored. */
+export function eventRowWhen(db: Database, e: OutboxEvent, when: SQL): BatchItem {
+  return insertSelect(db, webhookEvents, { id: e.id, type: e.type, ticketId: e.ticketId, payload: e.payload, internalPayload: e.internalPayload, createdAt: e.createdAt }, sql`WHERE ${when}`);
+}
+
+/** A new delivery of the event row `e` (aliased `e` in `rest`) to the endpoint `to`, due at once. */
+export function newDeliveries(db: Database, at: string, to: { webhookId: SQL; channelId: SQL; includeInternal: SQL }, rest: SQL): BatchItem {
+  const nothing = sql`NULL`;
+  return insertSelect(
+    db,
+    webhookDeliveries,
+    {
+      id: NEW_DELIVERY_ID,
+      eventId: sql`e.id`,
+      webhookId: to.webhookId,
+      channelId: to.channelId,
+      type: sql`e.type`,
+      includeInternal: to.includeInternal,
+      status: "pending",
+      attempts: 0,
+      lastStatusCode: nothing,
+      lastError: nothing,
+      lastResponse: nothing,
+      durationMs: nothing,
+      nextAttemptAt: at,
+      cycleStartedAt: nothing,
+      claimedAt: nothing,
+      deliveredAt: nothing,
+      createdAt: at,
+      updatedAt: at,
+    },
+    rest,
+  );
+}
+
+/** A webhook that may receive this event: active, not deleted, and allowed to see it. */
+const receives = (e: OutboxEvent) => sql`w.active = 1 AND w.deleted_at IS NULL AND (${e.payload === null ? 0 : 1} = 1 OR w.include_internal = 1)`;
+
+/** Deliveries of the event row `e` to the webhooks `from` (SQL joining `w`) selects. */
+function deliveriesInsert(db: Database, e: OutboxEvent, from: SQL): BatchItem {
+  return newDeliveries(db, e.createdAt, { webhookId: sql`w.id`, channelId: sql`NULL`, includeInternal: sql`w.include_internal` }, sql`FROM webhook_events e ${from} WHERE e.id = ${e.id} AND ${receives(e)}`);
+}
+
+/** Rows for every active webhook subscribed to the event's type (the outbox consumer). */
+function subscribedRows(ctx: ServiceContext, event: TicketEvent): BatchItem[] {
+  const e = outboxEvent(ctx, event);
+  const subscribed = sql`EXISTS (SELECT 1 FROM webhook_subscriptions s JOIN webhooks w ON w.id = s.webhook_id WHERE s.event_type = ${e.type} AND ${receives(e)})`;
+  return [eventRowWhen(ctx.db, e, subscribed), deliveriesInsert(ctx.db, e, sql`JOIN webhook_subscriptions s ON s.event_type = e.type JOIN webhooks w ON w.id = s.webhook_id`)];
+}
+
+/**
+ * Rows that send one event to one webhook, whatever it subscribed to (a rule's `webhook` action),
+ * for the batch of the write that decides it; then {@link enqueueEventDeliveries} after commit. An
+ * inactive webhook, or an internal event for a webhook without include_internal, gets nothing; the
+ * same event to the same webhook twice is one delivery.
+ */
+export function webhookDeliveryRows(ctx: ServiceContext, event: TicketEvent, webhookId: string): BatchItem[] {
+  const e = outboxEvent(ctx, event);
+  const target = sql`EXISTS (SELECT 1 FROM webhooks w WHERE w.id = ${webhookId} AND ${receives(e)})`;
+  return [eventRowWhen(ctx.db, e, target), deliveriesInsert(ctx.db, e, sql`JOIN webhooks w ON w.id = ${webhookId}`)];
+}
+
+/** Puts the new deliveries of an event on the WEBHOOKS queue (after the batch that wrote them committed). */
+export async function enqueueEventDeliveries(ctx: Pick<ServiceContext, "db" | "env">, event: TicketEvent): Promise<void> {
+  const eventId = eventIds.get(event);
+  if (!eventId) return;
+  const rows = await ctx.db
+    .select({ id: webhookDeliveries.id })
+    .from(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.eventId, eventId), eq(webhookDeliveries.status, "pending")));
+  await enqueueDeliveries(ctx.env, rows.map((r) => r.id));
+}
+
+export async function enqueueDeliveries(env: Bindings, ids: string[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += QUEUE_BATCH) {
+    await env.WEBHOOKS.sendBatch(ids.slice(i, i + QUEUE_BATCH).map((id) => ({ body: { id } })));
+  }
+}
+
+/**
+ * The webhook consumer of ticket events (src/events/consumers.ts). Its after-commit work enqueues
+ * every delivery of the event, the channels' replies (features/channels) included.
+ */
+export const webhookOutbox: TicketEventConsumer<ServiceContext> = { name: "webhooks", inBatch: subscribedRows, afterCommit: enqueueEventDeliveries };
+
+/**
+ * Cron: deliveries due for {@link OVERDUE_MS} and still not sent lost their queue message (the send
+ * after commit failed, the consumer died mid-send): enqueued again. A delivery enqueued twice is
+ * sent once (the consumer claims it first). Returns how many were enqueued.
+ */
+export async function requeueOverdueDeliveries(env: Bindings, now: Date): Promise<number> {
+  const db = createDb(env.DB);
+  const cutoff = new Date(now.getTime() - OVERDUE_MS).toISOString();
+  const overdue = await db
+    .select({ id: webhookDeliveries.id })
+    .from(webhookDeliveries)
+    .where(and(DUE, lt(webhookDeliveries.nextAttemptAt, cutoff)))
+    .orderBy(asc(webhookDeliveries.nextAttemptAt))
+    .limit(MAX_REQUEUE_PER_RUN);
+  if (!overdue.length) return 0;
+  const ids = overdue.map((r) => r.id);
+  await enqueueDeliveries(env, ids);
+  // Due now: the next run leaves them to the queue for another OVERDUE_MS.
+  await db.update(webhookDeliveries).set({ nextAttemptAt: now.toISOString() }).where(and(inArray(webhookDeliveries.id, ids), DUE));
+  return ids.length;
+}

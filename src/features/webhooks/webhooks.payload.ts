@@ -1,0 +1,40 @@
+/**
+ * The one serializer of events for webhooks and channels: `data` of a delivery is the event itself
+ * (every member but `type`), generic over the TicketEvent union, so a new event type is delivered
+ * with no code here. What a webhook without include_internal must not get is stripped in one place:
+ * internal events (an internal note, an escalation, a routing decision) are not sent at all, and the
+ * ticket and its changes are shown as the requester may see them (custom fields that are not
+ * customer_visible left out, as on the customer's socket); a change of such fields alone is not sent.
+ */
+import { customerChanges, customerTicket } from "../../domain/custom-fields";
+import type { TicketEvent } from "../../events/ticket-events";
+
+/** An event only staff may know of: it carries an internal note, or it was marked internal by the change that made it. */
+export function isInternalEvent(event: TicketEvent): boolean {
+  if ("internal" in event && event.internal) return true;
+  return "comment" in event && event.comment.internal;
+}
+
+/** `data` of the event for a webhook with or without include_internal; null: not for that webhook. */
+export function eventData(event: TicketEvent, includeInternal: boolean): Record<string, unknown> | null {
+  if (!includeInternal && isInternalEvent(event)) return null;
+  const visible = event.customer_fields ?? [];
+  const data: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(event)) {
+    if (key === "type" || key === "customer_fields") continue;
+    if (includeInternal) data[key] = value;
+    else if (key === "ticket") data[key] = customerTicket(value as { custom_fields: Record<string, never> }, visible);
+    else if (key === "changes") data[key] = customerChanges(value as Record<string, unknown>, visible);
+    else data[key] = value;
+  }
+  const changes = "changes" in event ? event.changes : null;
+  if (!includeInternal && changes && Object.keys(changes).length && !Object.keys(data.changes as object).length) return null;
+  return data;
+}
+
+/** Both variants of an event's data, the internal one only when it differs (so it is stored once). */
+export function eventPayloads(event: TicketEvent): { payload: Record<string, unknown> | null; internalPayload: Record<string, unknown> | null } {
+  const payload = eventData(event, false);
+  const internal = eventData(event, true);
+  return { payload, internalPayload: payload && JSON.stringify(payload) === JSON.stringify(internal) ? null : internal };
+}
