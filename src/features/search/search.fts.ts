@@ -120,7 +120,7 @@ const recentFloor = (table: string, match: string) =>
  * such a word is common. The estimate reads at most this many + 1 postings, and they are the set:
  * small, because a list page of 25 reads ≤ 100 rows with it.
  */
-export const LIST_IN_PLAN_MAX = 20;
+export const LIST_IN_PLAN_MAX = 12;
 
 export type TicketTextPlan =
   /** Nothing can match. */

@@ -239,8 +239,10 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
   /**
    * One walk over `from` (rows of one group: its leading sort keys fixed to `group`), rows in sort
    * order of `exprs`, with `check` tested per row; `start`: its start range, left out after a key.
+   * `split`: the keys are not all in the walked index (a row value over them cannot seek), so the
+   * first key is bounded on its own as well.
    */
-  const addWalk = (from: SQL, check: SQL[], group: Key = [], exprs: SQL[] = [...cols.map((c) => COLUMN[c.name]), ROWID], start: SQL[] = []) => {
+  const addWalk = (from: SQL, check: SQL[], group: Key = [], exprs: SQL[] = [...cols.map((c) => COLUMN[c.name]), ROWID], start: SQL[] = [], split = false) => {
     const match = check.length ? all(check) : null;
     checked ||= check.length > 0;
     const fixed = group.length;
@@ -255,6 +257,7 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
           const side = compareKeys(cols, group, afterKey.slice(0, fixed));
           if (side < 0) return { rows: [], read: 0 }; // the whole group comes before the position
           if (side === 0) keyset = sql`AND ${after(cols, afterKey, exprs, fixed)}`;
+          if (side === 0 && split) keyset = sql`${keyset} AND ${exprs[fixed]} ${sql.raw(cols[fixed]!.dir === "asc" ? ">=" : "<=")} ${afterKey[fixed]}`;
         }
         return run(sql`${from} ${keyset} ORDER BY ${orderBy(cols.slice(fixed), exprs.slice(fixed))} LIMIT ${n}`, match);
       },
@@ -288,6 +291,7 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
       [],
       [created, ROWID],
       seekRanges("created_at", cols[0]!.dir, created).start,
+      true,
     );
   } else if (q.tag && cols.length === 1 && cols[0]!.name === "created_at") {
     // The tag's own index, in the list's order: its entries hold the ticket's created_at and rowid.
@@ -365,6 +369,9 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
 async function merge(walks: Walk[], cols: readonly IndexColumn[], keyOf: (r: Row) => Key, position: Key | null, limit: number, budget: number) {
   const out: Row[] = [];
   let walked = 0;
+  let seen = 0;
+  let passed = 0;
+  let fetchedRows = 0;
   let resumeAt = position;
   const groups = new Map<string, Walk[]>();
   for (const w of [...walks].sort((a, b) => compareKeys(cols, a.group, b.group))) {
@@ -378,13 +385,18 @@ async function merge(walks: Walk[], cols: readonly IndexColumn[], keyOf: (r: Row
         // Out of budget: a short page, once it has moved on (a cursor must lead somewhere new).
         if (walked >= budget && resumeAt !== position) return { rows: out, resumeAt, more: true };
         const missing = limit + 1 - out.length;
-        // A lone walk needs exactly what is missing; merged walks a little more each, to spare refills.
-        const share = group.length === 1 ? missing : Math.max(2, Math.ceil(missing / group.length) + 1);
-        const n = Number.isFinite(budget) ? Math.max(1, Math.min(share, Math.ceil((budget - walked) / dry.length))) : share;
+        // A lone walk needs exactly what is missing; merged walks a little more each, to spare refills;
+        // when rows are checked, divided by the share that passed so far (fewer, fuller refills).
+        const passRate = seen ? Math.max(0.1, passed / seen) : 1;
+        const share = Math.ceil((group.length === 1 ? missing : Math.max(2, Math.ceil(missing / group.length) + 1)) / passRate);
+        // Within the budget, at what a row has cost so far (a row with its checks' lookups).
+        const perRow = fetchedRows ? Math.max(1, walked / fetchedRows) : 1;
+        const n = Number.isFinite(budget) ? Math.max(1, Math.min(share, Math.ceil((budget - walked) / dry.length / perRow))) : share;
         const fetched = await Promise.all(dry.map((w) => w.fetch(w.last ?? position, n)));
         dry.forEach((w, i) => {
           const { rows, read } = fetched[i]!;
           walked += read;
+          fetchedRows += rows.length;
           w.buffer = rows;
           w.done = rows.length < n;
         });
@@ -400,7 +412,9 @@ async function merge(walks: Walk[], cols: readonly IndexColumn[], keyOf: (r: Row
       if (!next || !nextKey) break; // this group is exhausted
       const head = next.buffer.shift()!;
       next.last = resumeAt = nextKey;
+      seen++;
       if (head.match) {
+        passed++;
         out.push(head);
         if (out.length > limit) return { rows: out, resumeAt, more: true };
       }
