@@ -1,9 +1,12 @@
-import { readFileSync, readdirSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig(async () => {
+  // wrangler.toml's [assets] directory must exist for the pool to start; `npm run build` fills it
+  // (npm test does), and only test/web needs what is in it.
+  mkdirSync(path.join(import.meta.dirname, "dist", "web"), { recursive: true });
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   // Real .eml fixtures for test/email: workerd has no file system, so they go in as bindings.
   const emailDir = path.join(import.meta.dirname, "test/fixtures/email");
@@ -31,6 +34,8 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
+      // The web app's own tests run in Node (web/vitest.config.ts) and Chromium (web/e2e).
+      include: ["test/**/*.test.ts"],
       setupFiles: ["./test/apply-migrations.ts"],
       globalSetup: ["./test/global-setup.mjs"],
       testTimeout: 30_000,

@@ -10,6 +10,7 @@
 // The pieces (client, accounts, ticket specs, transition table) are exported for benchmarks.
 
 import { pathToFileURL } from "node:url";
+import { seedKnowledgeBase } from "./seed-demo-kb.mjs";
 
 export const DEMO_PASSWORD = "demo-password-1";
 export const SUPPORT_ADDRESS = "support@example.com";
@@ -478,6 +479,12 @@ export async function seedTicket(client, spec, sessions) {
     if (!s) throw new Error(`no session for ${key}`);
     return { token: s.token };
   };
+  // A customer fills in only the fields customers may edit; an agent sets the others right after.
+  const byCustomer = sessions[spec.by]?.user.role === "customer";
+  const editable = new Set(DEMO_FIELDS.filter((f) => f.customer_editable).map((f) => f.key));
+  const fields = Object.entries(spec.fields ?? {});
+  const ownFields = Object.fromEntries(fields.filter(([k]) => !byCustomer || editable.has(k)));
+  const staffFields = Object.fromEntries(fields.filter(([k]) => byCustomer && !editable.has(k)));
   let ticket = await client.post(
     "/api/v1/tickets",
     {
@@ -487,7 +494,7 @@ export async function seedTicket(client, spec, sessions) {
       category: spec.category,
       channel: spec.channel,
       tags: spec.tags,
-      ...(spec.fields ? { custom_fields: spec.fields } : {}),
+      ...(Object.keys(ownFields).length ? { custom_fields: ownFields } : {}),
       ...requesterOf(spec, sessions),
     },
     as(spec.by),
@@ -495,6 +502,10 @@ export async function seedTicket(client, spec, sessions) {
   const path = `/api/v1/tickets/${encodeURIComponent(ticket.id)}`;
   let status = ticket.status;
   const done = { comments: 0, notes: 0, assignments: 0, changes: 0 };
+  if (Object.keys(staffFields).length) {
+    ticket = await client.patch(path, { custom_fields: staffFields }, as("agent1"));
+    done.changes++;
+  }
   for (const [kind, who, arg] of spec.steps) {
     switch (kind) {
       case "reply":
@@ -545,6 +556,8 @@ export async function seedDemo(baseUrl, { admin = { email: DEMO_ADMIN.email, pas
   if (await login(client, "agent1@example.com")) {
     const page = await client.get("/api/v1/tickets?limit=1", { token: adminAuth.access_token });
     if (page?.data?.length) {
+      // A demo seeded before the help centre existed still gets its articles.
+      await seedKnowledgeBase(client, adminAuth.access_token, { log });
       log("demo data already present: nothing to seed");
       return { skipped: true, users: 0, tickets: 0, failed: 0 };
     }
@@ -576,6 +589,7 @@ export async function seedDemo(baseUrl, { admin = { email: DEMO_ADMIN.email, pas
       }
     }
   }
+  await seedKnowledgeBase(client, sessions.agent1.token, { log });
   const statusText = Object.entries(byStatus).map(([s, n]) => `${n} ${s}`).join(", ");
   log(
     `  ${tickets} tickets (${statusText}), ${totals.comments} public comments, ${totals.notes} internal notes, ` +

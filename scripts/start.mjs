@@ -3,14 +3,16 @@
 //  1. creates .dev.vars with random local secrets if it is missing (never overwrites it)
 //  2. applies the D1 migrations to the local database
 //  3. makes sure the demo admin exists (written straight into local D1: no API call can make the first admin)
-//  4. starts `wrangler dev` with the cron and mail test routes and waits for GET /health
-//  5. starts a local webhook receiver (scripts/webhook-receiver.mjs) and points the demo webhook at it
-//  6. seeds the demo through the public API, once (scripts/seed-demo.mjs)
-//  7. prints the accounts and URLs, then runs until Ctrl-C, printing each webhook delivery the receiver gets
+//  4. builds the web app (Vite → dist/web: help centre assets, portal, console, /docs)
+//  5. starts `wrangler dev` with the cron and mail test routes and waits for GET /health
+//  6. starts a local webhook receiver (scripts/webhook-receiver.mjs) and points the demo webhook at it
+//  7. seeds the demo through the public API, once (scripts/seed-demo.mjs)
+//  8. prints the accounts and URLs, then runs until Ctrl-C, printing each webhook delivery the receiver gets
 //
 // Environment: PORT (default 8787); RECEIVER_PORT (the webhook receiver, default PORT + 5);
-// PERSIST_TO (local state directory, default .wrangler/state).
-// Only Node built-ins.
+// PERSIST_TO (local state directory, default .wrangler/state); INSPECTOR_PORT (wrangler's debugger
+// port, default wrangler's own); SKIP_WEB_BUILD=1 serves the dist/web already built (npm test builds
+// once for all its suites). Only Node built-ins.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -24,6 +26,8 @@ import { startReceiver } from "./webhook-receiver.mjs";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const DEV_VARS = path.join(ROOT, ".dev.vars");
 const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+const VITE = path.join(ROOT, "node_modules", "vite", "bin", "vite.js");
+const WEB_BUILD = path.join(ROOT, "dist", "web", "asset-manifest.json");
 const PORT = Number(process.env.PORT || 8787);
 const HOST = "127.0.0.1";
 const BASE = `http://${HOST}:${PORT}`;
@@ -32,6 +36,7 @@ const RECEIVER_PORT = Number(process.env.RECEIVER_PORT || PORT + 5);
 /** The demo webhook's id and secret (the API shows a secret once), kept beside the local data. */
 const DEMO_WEBHOOK_STATE = path.join(PERSIST_TO ?? path.join(ROOT, ".wrangler", "state"), "demo-webhook.json");
 const persistArgs = PERSIST_TO ? ["--persist-to", PERSIST_TO] : [];
+const INSPECTOR_PORT = process.env.INSPECTOR_PORT ? Number(process.env.INSPECTOR_PORT) : null;
 const HEALTH_TIMEOUT_MS = 180_000;
 
 const say = (msg = "") => console.log(msg ? `[start] ${msg}` : "");
@@ -154,7 +159,26 @@ function ensureAdmin(pepper) {
   else say(`admin ${DEMO_ADMIN.email} ensured`);
 }
 
-// ── 4. wrangler dev ──────────────────────────────────────────────────────────────────────────────
+// ── 4. the web app ───────────────────────────────────────────────────────────────────────────────
+function buildWeb() {
+  if (process.env.SKIP_WEB_BUILD === "1" && existsSync(WEB_BUILD)) {
+    say("using the web app already built in dist/web");
+    return;
+  }
+  say("building the web app (vite build) …");
+  const r = spawnSync(NODE, [VITE, "build", "--config", path.join(ROOT, "web", "vite.config.ts"), "--logLevel", "warn"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  if (r.status !== 0) {
+    process.stderr.write(r.stdout ?? "");
+    process.stderr.write(r.stderr ?? "");
+    fail(`building the web app failed (exit ${r.status ?? r.signal})`);
+  }
+}
+
+// ── 5. wrangler dev ──────────────────────────────────────────────────────────────────────────────
 function portIsFree(port) {
   return new Promise((resolve) => {
     const srv = net.createServer();
@@ -193,6 +217,7 @@ function pipeLines(stream, out) {
 function startWrangler() {
   // Account mail (verification, password reset) links to the pages of this very server.
   const args = ["dev", "--ip", HOST, "--port", String(PORT), "--test-scheduled", "--var", `PUBLIC_URL:${BASE}`, ...persistArgs];
+  if (INSPECTOR_PORT) args.push("--inspector-port", String(INSPECTOR_PORT));
   // stdin ignored: no interactive hotkeys, Ctrl-C is a signal we forward.
   const child = spawn(NODE, [WRANGLER, ...args], { cwd: ROOT, env: process.env, stdio: ["ignore", "pipe", "pipe"] });
   pipeLines(child.stdout, process.stdout);
@@ -215,13 +240,17 @@ async function waitForHealth(child) {
   throw new Error(`GET ${BASE}/health did not answer 200 within ${HEALTH_TIMEOUT_MS / 1000}s`);
 }
 
-// ── 6. what the user gets ────────────────────────────────────────────────────────────────────────
+// ── 8. what the user gets ────────────────────────────────────────────────────────────────────────
 function printBanner() {
   const width = Math.max(...DEMO_ACCOUNTS.map((a) => a.email.length));
   const lines = [
     "",
     "────────────────────────────────────────────────────────────────────────────",
     ` edgedesk is running on ${BASE}`,
+    "",
+    ` Help centre   ${BASE}/`,
+    ` Portal        ${BASE}/portal        (customers)`,
+    ` Console       ${BASE}/app           (agents, managers, admins)`,
     "",
     ` API       ${BASE}/api/v1`,
     ` Docs      ${BASE}/docs        (OpenAPI: ${BASE}/openapi.json)`,
@@ -247,7 +276,7 @@ function printBanner() {
   console.log(lines.join("\n"));
 }
 
-// ── 5. the webhook receiver ──────────────────────────────────────────────────────────────────────
+// ── 6. the webhook receiver ──────────────────────────────────────────────────────────────────────
 const RECEIVER_URL = `http://${HOST}:${RECEIVER_PORT}/hooks/demo`;
 let receiver = null;
 let quietDeliveries = 0;
@@ -275,6 +304,7 @@ async function main() {
   const vars = ensureDevVars();
   applyMigrations();
   ensureAdmin(vars.PASSWORD_PEPPER);
+  buildWeb();
 
   say(`starting wrangler dev on ${BASE} …`);
   const child = startWrangler();

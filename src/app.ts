@@ -1,5 +1,4 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { swaggerUI } from "@hono/swagger-ui";
 import type { Context } from "hono";
 import { except } from "hono/combine";
 import { HTTPException } from "hono/http-exception";
@@ -24,6 +23,10 @@ import { slaRouter } from "./features/sla/sla.index";
 import { teamsRouter } from "./features/teams/teams.index";
 import { ticketsRouter } from "./features/tickets/tickets.index";
 import { usersRouter } from "./features/users/users.index";
+import { helpCentreRouter } from "./features/help-centre/help-centre.index";
+import { notFoundPage } from "./features/help-centre/help-centre.handlers";
+import { securityHeaders } from "./features/web/web.security";
+import { staticFile, webRouter } from "./features/web/web.index";
 import { webhooksRouter } from "./features/webhooks/webhooks.index";
 import { channelsRouter } from "./features/channels/channels.index";
 
@@ -77,7 +80,7 @@ function methodMatcher(app: OpenAPIHono<AppEnv>) {
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>();
-  app.use("*", requestId());
+  app.use("*", requestId(), securityHeaders);
   // The session first: even a refused body answers with the bookmark the client holds.
   // File uploads and channel messages (files as base64) carry their own, larger body caps
   // (features/attachments, features/channels); every other body has the JSON cap.
@@ -109,10 +112,15 @@ export function createApp() {
     openapi: "3.1.0",
     info: { title: "edgedesk API", version: "1.0.0", description: "A customer-support helpdesk on Cloudflare's edge." },
   });
-  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+  // The web app (API.md "Web app"): the help centre at /, the portal and console shells, /docs.
+  app.route("/", helpCentreRouter);
+  app.route("/", webRouter);
 
   const allowedMethods = methodMatcher(app);
-  app.notFound((c) => {
+  app.notFound(async (c) => {
+    // Outside the API a person is browsing: a static file if there is one, else the web app's own 404 page.
+    const browsing = !c.req.path.startsWith("/api/") && (c.req.method === "GET" || c.req.method === "HEAD");
+    if (browsing) return (await staticFile(c)) ?? notFoundPage(c);
     const allowed = allowedMethods(c.req.path);
     if (allowed.length) {
       return problem(c, "METHOD_NOT_ALLOWED", `${c.req.method} is not allowed here`, { headers: { Allow: allowed.join(", ") } });

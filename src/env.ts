@@ -6,6 +6,8 @@ import type { AgentsFeedRpc, TicketRoomRpc, UserSessionsRpc } from "./ticket-roo
 export interface Bindings {
   /** D1: the source of truth. */
   DB: D1Database;
+  /** The built web app (dist/web, wrangler.toml [assets]): page shells, help-centre styles and script, /docs. */
+  ASSETS: Fetcher;
   /** One Durable Object per ticket (named by ticket id): live sockets, fan-out, serialised PATCHes. */
   TICKET_ROOM: DurableObjectNamespace<TicketRoomRpc & Rpc.DurableObjectBranded>;
   /** The deployment's one agents' feed: staff presence and queue events. */

@@ -37,7 +37,7 @@ export function send(agent, baseUrl, req) {
 
 export const newAgent = (concurrency) => new http.Agent({ keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency });
 
-function percentile(sorted, p) {
+export function percentile(sorted, p) {
   if (!sorted.length) return null;
   const rank = Math.ceil((p / 100) * sorted.length) - 1;
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank))];

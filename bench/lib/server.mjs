@@ -20,8 +20,14 @@ export const BENCH_SECRETS = {
   PASSWORD_PEPPER: "bench-pepper",
 };
 
-/** `wrangler deploy --dry-run`: the exact bundle a deployment would upload. */
+/** `npm run build` then `wrangler deploy --dry-run`: the exact bundle (and static assets) a deployment would upload. */
 export function buildBundle(log) {
+  const web = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "vite", "bin", "vite.js"), "build", "--config", path.join(ROOT, "web", "vite.config.ts"), "--logLevel", "warn"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  if (web.status !== 0) throw new Error(`building the web app failed (exit ${web.status}):\n${web.stdout}\n${web.stderr}`);
   const r = spawnSync(process.execPath, [WRANGLER, "deploy", "--dry-run", "--outdir", DIST], {
     cwd: ROOT,
     encoding: "utf8",

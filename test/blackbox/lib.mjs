@@ -30,7 +30,7 @@ export function freePort() {
 }
 
 // What `npm start` needs of the project; node_modules is linked, not copied.
-const SNAPSHOT_ENTRIES = ["src", "migrations", "scripts", "wrangler.toml", "package.json", "tsconfig.json"];
+const SNAPSHOT_ENTRIES = ["src", "migrations", "scripts", "web", "wrangler.toml", "package.json", "tsconfig.json"];
 
 /**
  * A copy of the project to run `npm start` from: wrangler dev reloads the Worker (dropping every

@@ -11,7 +11,7 @@ import { expectProblemShape, uniqueEmail, userRow } from "../auth/support";
 const count = async (table: typeof tickets | typeof users) => (await db().select({ n: sql<number>`count(*)` }).from(table))[0]!.n;
 
 describe("unknown routes and wrong methods", () => {
-  it.each(["/api/v1/nope", "/api/v1/tickets/x/nope", "/nope", "/api/v2/tickets", "/api/v1"])("answers 404 problem+json for GET %s", async (path) => {
+  it.each(["/api/v1/nope", "/api/v1/tickets/x/nope", "/api/v2/tickets", "/api/v1", "/api/"])("answers 404 problem+json for GET %s", async (path) => {
     const res = await api("GET", path);
     expectProblemShape(res, 404, "NOT_FOUND");
   });
@@ -179,10 +179,11 @@ describe("problem details", () => {
     expect(text).not.toMatch(/SQLITE|exploded|\.ts|at Object|TypeError|stack/);
   });
 
-  it("never answer HTML, even for paths that look like files", async () => {
-    for (const path of ["/index.html", "/api/v1/../../etc/passwd", "/favicon.ico"]) {
+  it("never answer HTML under /api, even for paths that look like files", async () => {
+    for (const path of ["/api/index.html", "/api/v1/index.html", "/api/v1/tickets/x/favicon.ico", "/api/v1/../v1/nope.html"]) {
       const res = await api("GET", path);
-      expect(res.headers.get("content-type")).toBe("application/problem+json");
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get("content-type"), path).toBe("application/problem+json");
     }
   });
 });

@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { requireAuth } from "../../middleware/auth";
 import { bearerSecurity, errorResponses, conflictResponse, jsonBody, jsonContent } from "../../lib/openapi";
 import { UserSchema } from "../users/users.schemas";
-import { LoginBody, RefreshBody, RegisterBody, TokenResponse } from "./auth.schemas";
+import { LoginBody, LogoutBody, RefreshBody, RegisterBody, TokenResponse } from "./auth.schemas";
 
 const tags = ["Auth"];
 
@@ -28,7 +28,7 @@ export const refresh = createRoute({
   method: "post",
   path: "/auth/refresh",
   tags,
-  summary: "Rotate a refresh token for a new token pair",
+  summary: "Rotate a refresh token for a new token pair (with the cookie: also the header X-Requested-With: edgedesk)",
   request: { body: jsonBody(RefreshBody) },
   responses: { 200: jsonContent(TokenResponse, "New tokens"), ...errorResponses },
 });
@@ -37,8 +37,8 @@ export const logout = createRoute({
   method: "post",
   path: "/auth/logout",
   tags,
-  summary: "End the session of a refresh token",
-  request: { body: jsonBody(RefreshBody) },
+  summary: "End the session of a refresh token, or with everywhere every session of its user",
+  request: { body: jsonBody(LogoutBody) },
   responses: { 204: { description: "Signed out" }, ...errorResponses },
 });
 

@@ -11,7 +11,9 @@ import { accountMail } from "../../email/outbox";
 import { auditInsert } from "../audit/audit.service";
 import { toUser } from "../users/users.serialize";
 import { checkLimits, clientBucket, type Limit, rateLimited, rateLimitHeaders, takeAttempt } from "./rate-limit";
+import { closeLiveSessions } from "../live/live.service";
 import { hashPassword, verifyPassword } from "./password";
+import { revokeRefreshTokens } from "./sessions";
 import { ACCESS_TOKEN_TTL_SECONDS, pepper, REFRESH_TOKEN_TTL_DAYS, signAccessToken, signingSecret } from "./tokens";
 
 type UserRow = typeof users.$inferSelect;
@@ -173,6 +175,27 @@ export async function refresh(ctx: ServiceContext, token: string): Promise<AuthR
   const tokens = await issueTokens(ctx, user, row.familyId);
   await tokens.insert;
   return tokens.body;
+}
+
+/**
+ * "Sign out everywhere": the presented token's user loses every session on every device, as a password
+ * change ends them (features/auth/sessions.ts): token version up (access tokens refused at once), every
+ * refresh token revoked, live sockets closed after commit. Unknown tokens are a no-op.
+ */
+export async function logoutEverywhere(ctx: ServiceContext, token: string): Promise<void> {
+  const hash = await sha256Hex(token);
+  const [row] = await ctx.db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, hash)).limit(1);
+  // Only a live token speaks for its user: a revoked, rotated or expired one may not end the sessions they hold now.
+  if (!row || row.revokedAt || row.rotatedAt || row.expiresAt <= ctx.now.toISOString()) return;
+  const [user] = await ctx.db.select().from(users).where(eq(users.id, row.userId)).limit(1);
+  if (!user) return;
+  const tokenVersion = user.tokenVersion + 1;
+  await runBatch(ctx.db, [
+    ctx.db.update(users).set({ tokenVersion, updatedAt: ctx.now.toISOString() }).where(eq(users.id, user.id)),
+    revokeRefreshTokens(ctx, user.id),
+    auditInsert({ ...ctx, actor: { id: user.id, name: user.name, email: user.email, role: user.role } }, { action: "user.signed_out_everywhere", entityType: "user", entityId: user.id, changes: {} }),
+  ]);
+  await closeLiveSessions(ctx.env, user.id, tokenVersion);
 }
 
 /** Logout ends the session: the presented token's whole family. Unknown tokens are a no-op. */

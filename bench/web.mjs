@@ -1,0 +1,258 @@
+// Web app benchmark (issue 13): what a browser downloads and how fast the console and portal show
+// what matters, in headless Chromium (Debian's package) on loopback.
+//
+//   1. per page, cold (a fresh browser context, nothing cached): JavaScript and CSS transferred, raw and
+//      gzip (level 6, what a CDN sends; the local server does not compress). Goals: console ≤ 250 KB,
+//      portal ≤ 150 KB, help-centre article ≤ 30 KB (and usable without JavaScript: see web/e2e).
+//   2. time until the console's ticket view shows its conversation: cold (new context: session refresh,
+//      the app's files, the ticket, its comments) and warm (the app loaded, another ticket opened). Goal < 1 s.
+//   3. REST comment → visible on the other party's page, p50/p99 over 50 messages each way: an agent's
+//      reply on the customer's portal page, a customer's reply on the agent's console page. Measured from
+//      the POST being sent and from its answer (the fan-out alone). Goal: p99 < 500 ms.
+//
+// Under the harness (`npm run bench -- --only web`) it gets { baseUrl, accounts, password, log, quick }.
+// Standalone: `npx node bench/web.mjs [--quick] [--no-save]` starts `npm start` on a free port with a
+// throw-away state (or uses BASE_URL) and uses the demo accounts.
+// Results: bench/results/web-<time>.{json,md}.
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { gzipSync } from "node:zlib";
+import { chromium } from "@playwright/test";
+import { ROOT, startServer } from "../test/blackbox/lib.mjs";
+import { percentile } from "./lib/load.mjs";
+
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
+const GOALS_KB = { console: 250, portal: 150, "help article": 30 };
+const GOAL_CONVERSATION_MS = 1_000;
+const GOAL_LIVE_P99_MS = 500;
+const MESSAGES = 50;
+
+function summary(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const r = (v) => (v === null || v === undefined ? null : Math.round(v));
+  return { n: s.length, p50: r(percentile(s, 50)), p90: r(percentile(s, 90)), p99: r(percentile(s, 99)), max: r(s.at(-1)) };
+}
+const kb = (bytes) => Math.round((bytes / 1024) * 10) / 10;
+
+async function api(baseUrl, method, pathname, { token, body } = {}) {
+  const res = await fetch(`${baseUrl}${pathname}`, {
+    method,
+    headers: { ...(body ? { "content-type": "application/json" } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${pathname} → ${res.status} ${text.slice(0, 200)}`);
+  return text ? JSON.parse(text) : null;
+}
+
+export async function run({ baseUrl, accounts, password, log, quick = false }) {
+  const notes = [];
+  const results = [];
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  const tokenOf = async (email) => (await api(baseUrl, "POST", "/api/v1/auth/login", { body: { email, password } })).access_token;
+  const agentToken = await tokenOf(accounts.agent);
+  const customerToken = await tokenOf(accounts.customer);
+
+  /** A context signed in with a cookie session, as the sign-in form does (the cookie jar is the context's). */
+  async function signedIn(email) {
+    const context = await browser.newContext({ baseURL: baseUrl });
+    if (email) {
+      const res = await context.request.post("/api/v1/auth/login", { data: { email, password, session: "cookie" } });
+      if (!res.ok()) throw new Error(`cookie login ${email}: ${res.status()}`);
+    }
+    return context;
+  }
+
+  try {
+    // A ticket of the customer's with a conversation, for every page below.
+    const ticket = await api(baseUrl, "POST", "/api/v1/tickets", {
+      token: customerToken,
+      body: { subject: "Bench: invoice question", description: "How do I download last year's invoices?" },
+    });
+    for (let i = 0; i < 6; i++) {
+      await api(baseUrl, "POST", `/api/v1/tickets/${ticket.id}/comments`, { token: i % 2 ? customerToken : agentToken, body: { body: `Message ${i + 1} of the warm-up conversation.` } });
+    }
+    const articles = await api(baseUrl, "GET", "/api/v1/kb/articles?limit=1");
+    const article = articles.data[0];
+
+    // ------------------------------------------------------------ 1. page weight, cold
+    log("page weight (cold)");
+    const pages = [
+      { name: "help centre home", path: "/", as: null, ready: "h1" },
+      ...(article ? [{ name: "help article", path: `/articles/${article.id}`, as: null, ready: "article h1" }] : []),
+      { name: "help search", path: "/search?q=invoice", as: null, ready: "h1" },
+      { name: "portal", path: "/portal", as: accounts.customer, ready: "table.list, .empty" },
+      { name: "portal ticket", path: `/portal/tickets/${ticket.id}`, as: accounts.customer, ready: ".conversation" },
+      { name: "console", path: "/app", as: accounts.agent, ready: "h1" },
+      { name: "console ticket", path: `/app/tickets/${ticket.id}`, as: accounts.agent, ready: ".conversation" },
+      { name: "docs", path: "/docs", as: null, ready: ".opblock" },
+    ];
+    const weights = [];
+    for (const p of pages) {
+      const context = await signedIn(p.as);
+      const page = await context.newPage();
+      const files = [];
+      page.on("response", async (res) => {
+        const type = res.request().resourceType();
+        if (type !== "script" && type !== "stylesheet") return;
+        try {
+          const body = await res.body();
+          files.push({ url: new URL(res.url()).pathname, type, raw: body.length, gzip: gzipSync(body, { level: 6 }).length });
+        } catch {
+          /* aborted */
+        }
+      });
+      await page.goto(p.path);
+      await page.waitForSelector(p.ready, { timeout: 30_000 });
+      await page.waitForLoadState("networkidle");
+      const sum = (type, field) => files.filter((f) => !type || f.type === type).reduce((n, f) => n + f[field], 0);
+      const goalKey = p.name === "portal" ? "portal" : p.name === "console" ? "console" : p.name === "help article" ? "help article" : null;
+      const entry = {
+        page: p.name,
+        path: p.path.replace(ticket.id, "{id}").replace(article?.id ?? "\0", "{id}"),
+        jsKB: { raw: kb(sum("script", "raw")), gzip: kb(sum("script", "gzip")) },
+        cssKB: { raw: kb(sum("stylesheet", "raw")), gzip: kb(sum("stylesheet", "gzip")) },
+        totalGzipKB: kb(sum(null, "gzip")),
+        files: files.length,
+        goalKB: goalKey ? GOALS_KB[goalKey] : null,
+      };
+      if (entry.goalKB) entry.meetsGoal = entry.totalGzipKB <= entry.goalKB;
+      weights.push(entry);
+      log(`  ${p.name}: JS ${entry.jsKB.gzip} KB + CSS ${entry.cssKB.gzip} KB gzip (${entry.files} files)`);
+      await context.close();
+    }
+    results.push({ name: "page weight, cold load (JS + CSS)", weights });
+
+    // ------------------------------------------------------------ 2. ticket view → conversation
+    log("console ticket view: time until the conversation shows");
+    const rounds = quick ? 5 : 15;
+    const cold = [];
+    const warm = [];
+    const others = [];
+    for (let i = 0; i < rounds; i++) {
+      others.push(await api(baseUrl, "POST", "/api/v1/tickets", { token: customerToken, body: { subject: `Bench: another ticket ${i}`, description: "Second ticket for the warm round." } }));
+    }
+    for (let i = 0; i < rounds; i++) {
+      const context = await signedIn(accounts.agent);
+      const page = await context.newPage();
+      await page.goto(`/app/tickets/${ticket.id}`);
+      await page.waitForSelector(".conversation li:nth-child(2)", { timeout: 30_000 });
+      cold.push(await page.evaluate(() => performance.now()));
+      // Warm: the app is loaded; open another ticket from inside it (a client-side navigation).
+      const t0 = await page.evaluate(() => performance.now());
+      await page.evaluate((id) => {
+        history.pushState({}, "", `/app/tickets/${id}`);
+        dispatchEvent(new PopStateEvent("popstate"));
+      }, others[i].id);
+      await page.waitForSelector(`h1:text("Bench: another ticket ${i}")`, { timeout: 30_000 });
+      await page.waitForSelector(".conversation", { timeout: 30_000 });
+      warm.push((await page.evaluate(() => performance.now())) - t0);
+      await context.close();
+    }
+    const coldS = summary(cold);
+    const warmS = summary(warm);
+    results.push({ name: "console ticket view: navigation start → conversation shown", coldMs: coldS, warmMs: warmS, goalMs: GOAL_CONVERSATION_MS, meetsGoal: (coldS.p50 ?? Infinity) < GOAL_CONVERSATION_MS });
+    log(`  cold p50 ${coldS.p50} ms (max ${coldS.max}), warm p50 ${warmS.p50} ms`);
+
+    // ------------------------------------------------------------ 3. REST comment → other party's page
+    const messages = quick ? 15 : MESSAGES;
+    async function liveRound(label, viewerEmail, viewerPath, senderToken) {
+      const context = await signedIn(viewerEmail);
+      const page = await context.newPage();
+      await page.goto(viewerPath);
+      await page.waitForSelector(".conversation", { timeout: 30_000 });
+      // Let the live socket open before the first message.
+      await page.waitForFunction(() => !document.querySelector(".live-status")?.textContent?.includes("Reconnecting"), null, { timeout: 10_000 });
+      await page.waitForTimeout(500);
+      await page.evaluate(() => {
+        const seen = (window.__seen = {});
+        new MutationObserver(() => {
+          for (const el of document.querySelectorAll(".message-body")) {
+            const m = el.textContent?.match(/^bench-live-(\d+)$/);
+            if (m && !(m[1] in seen)) seen[m[1]] = performance.timeOrigin + performance.now();
+          }
+        }).observe(document.body, { childList: true, subtree: true });
+      });
+      const fromSend = [];
+      const fromAnswer = [];
+      for (let i = 0; i < messages; i++) {
+        const sentAt = Date.now();
+        await api(baseUrl, "POST", `/api/v1/tickets/${ticket.id}/comments`, { token: senderToken, body: { body: `bench-live-${label.length}${i}` } });
+        const answeredAt = Date.now();
+        const shownAt = await page.waitForFunction((key) => window.__seen[key], `${label.length}${i}`, { timeout: 10_000, polling: 5 }).then((h) => h.jsonValue());
+        fromSend.push(shownAt - sentAt);
+        fromAnswer.push(shownAt - answeredAt);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await context.close();
+      const s = summary(fromSend);
+      const a = summary(fromAnswer);
+      results.push({ name: `REST comment → visible on ${label}`, messages, fromSendMs: s, fromAnswerMs: a, goalP99Ms: GOAL_LIVE_P99_MS, meetsGoal: (s.p99 ?? Infinity) < GOAL_LIVE_P99_MS });
+      log(`  ${label}: from send p50 ${s.p50} / p99 ${s.p99} ms; after the POST answered p50 ${a.p50} / p99 ${a.p99} ms`);
+    }
+    log("REST comment → visible on the other party's page");
+    await liveRound("the customer's portal page", accounts.customer, `/portal/tickets/${ticket.id}`, agentToken);
+    await liveRound("the agent's console page", accounts.agent, `/app/tickets/${ticket.id}`, customerToken);
+  } finally {
+    await browser.close();
+  }
+  const load = os.loadavg()[0];
+  if (load > os.availableParallelism() * 0.5) notes.push(`load average ${load.toFixed(1)} on ${os.availableParallelism()} cores at the end: timings are pessimistic`);
+  return { results, notes };
+}
+
+function markdown(report) {
+  const lines = [`# Web app benchmark (${report.finishedAt})`, "", `Machine: ${report.machine.cpu}, ${report.machine.cores} cores, load average ${report.machine.loadAverage.map((n) => n.toFixed(1)).join(" / ")} (1/5/15 min) at the end. Server: ${report.server}.`, ""];
+  const weights = report.results.find((r) => r.weights)?.weights ?? [];
+  lines.push("## JavaScript and CSS per page, cold load", "", "| page | JS gzip KB | CSS gzip KB | total gzip KB | raw KB | goal KB |", "| --- | --- | --- | --- | --- | --- |");
+  for (const w of weights) lines.push(`| ${w.page} (\`${w.path}\`) | ${w.jsKB.gzip} | ${w.cssKB.gzip} | **${w.totalGzipKB}** | ${Math.round(w.jsKB.raw + w.cssKB.raw)} | ${w.goalKB ? `≤ ${w.goalKB} ${w.meetsGoal ? "✓" : "✗"}` : ""} |`);
+  lines.push("");
+  for (const r of report.results.filter((x) => !x.weights)) {
+    lines.push(`## ${r.name}`, "");
+    if (r.coldMs) lines.push(`- cold: p50 ${r.coldMs.p50} ms, p90 ${r.coldMs.p90} ms, max ${r.coldMs.max} ms (n=${r.coldMs.n}); goal < ${r.goalMs} ms ${r.meetsGoal ? "✓" : "✗"}`, `- warm (app loaded, another ticket): p50 ${r.warmMs.p50} ms, max ${r.warmMs.max} ms`);
+    if (r.fromSendMs) lines.push(`- from the POST sent: p50 ${r.fromSendMs.p50} ms, p99 ${r.fromSendMs.p99} ms, max ${r.fromSendMs.max} ms (n=${r.messages}); goal p99 < ${r.goalP99Ms} ms ${r.meetsGoal ? "✓" : "✗"}`, `- from the POST answered (fan-out to the page): p50 ${r.fromAnswerMs.p50} ms, p99 ${r.fromAnswerMs.p99} ms`);
+    lines.push("");
+  }
+  if (report.notes.length) lines.push("## Notes", "", ...report.notes.map((n) => `- ${n}`), "");
+  return lines.join("\n");
+}
+
+// ------------------------------------------------------------------ standalone
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const t0 = Date.now();
+  const log = (msg) => console.error(`[web ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${msg}`);
+  const server = await startServer({ log });
+  let code = 0;
+  try {
+    const accounts = { agent: "agent1@example.com", customer: "customer1@example.com" };
+    const out = await run({ baseUrl: server.baseUrl, accounts, password: "demo-password-1", log, quick: process.argv.includes("--quick") });
+    const finishedAt = new Date().toISOString();
+    const report = {
+      module: "web",
+      finishedAt,
+      server: process.env.BASE_URL ? process.env.BASE_URL : "npm start (wrangler dev) with the demo seed",
+      machine: { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), loadAverage: os.loadavg() },
+      ...out,
+    };
+    for (const n of out.notes) log(`note: ${n}`);
+    console.log(markdown(report));
+    if (!process.argv.includes("--no-save")) {
+      const dir = path.join(ROOT, "bench", "results");
+      mkdirSync(dir, { recursive: true });
+      const base = path.join(dir, `web-${finishedAt.replace(/\.\d+Z$/, "").replace(/[:T]/g, "-")}`);
+      writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+      writeFileSync(`${base}.md`, markdown(report));
+      log(`results: ${path.relative(ROOT, base)}.{json,md}`);
+    }
+  } catch (err) {
+    log(`failed: ${err.stack ?? err}`);
+    code = 1;
+  } finally {
+    await server.stop();
+  }
+  process.exit(code);
+}

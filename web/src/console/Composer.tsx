@@ -1,0 +1,94 @@
+import { forwardRef, useImperativeHandle, useRef, useState, type FormEvent } from "react";
+import type { Ticket } from "../api/client";
+import { ErrorAlert } from "../ui/components";
+import { announceToScreenReader } from "../ui/hooks";
+import { useSendComment } from "../ui/queries";
+
+export type ComposerMode = "reply" | "note";
+export interface ComposerHandle {
+  focus(mode: ComposerMode): void;
+  insert(text: string): void;
+}
+
+/**
+ * The reply box: a public reply to the customer or an internal note (staff only), set apart by colour
+ * and label. Typing is announced to the room (internal notes as internal typing, which customers never see).
+ */
+export const Composer = forwardRef<ComposerHandle, { ticket: Ticket; onTyping: (typing: boolean, internal: boolean) => void; othersReplying: string[] }>(
+  function Composer({ ticket, onTyping, othersReplying }, ref) {
+    const sending = useSendComment(ticket.id);
+    const { busy, error } = sending;
+    const [mode, setMode] = useState<ComposerMode>("reply");
+    const [body, setBody] = useState("");
+    const text = useRef<HTMLTextAreaElement>(null);
+    const files = useRef<HTMLInputElement>(null);
+    const internal = mode === "note";
+
+    useImperativeHandle(ref, () => ({
+      focus(next) {
+        setMode(next);
+        text.current?.focus();
+      },
+      insert(snippet) {
+        setBody((b) => (b ? `${b}\n${snippet}` : snippet));
+        text.current?.focus();
+      },
+    }));
+
+    async function send(event?: FormEvent) {
+      event?.preventDefault();
+      if (!body.trim() || busy) return;
+      if (await sending.send(body, internal, files.current)) {
+        onTyping(false, internal);
+        setBody("");
+        announceToScreenReader(internal ? "Internal note added" : "Reply sent");
+      }
+    }
+
+    return (
+      <form className={`composer${internal ? " internal" : ""}`} onSubmit={send} aria-label={internal ? "Internal note" : "Reply to the customer"}>
+        <div className="tabs" role="group" aria-label="Write a">
+          <button type="button" aria-pressed={!internal} onClick={() => setMode("reply")} aria-keyshortcuts="r">
+            Public reply
+          </button>
+          <button type="button" aria-pressed={internal} onClick={() => setMode("note")} aria-keyshortcuts="n">
+            Internal note
+          </button>
+        </div>
+        {!internal && othersReplying.length ? (
+          <div className="alert warning" role="alert" data-testid="collision">
+            {othersReplying.join(", ")} {othersReplying.length > 1 ? "are" : "is"} already replying to this ticket.
+          </div>
+        ) : null}
+        <ErrorAlert error={error} />
+        <label htmlFor="composer-body" className="visually-hidden">
+          {internal ? "Internal note, only staff see it" : "Public reply, the customer sees it"}
+        </label>
+        <textarea
+          id="composer-body"
+          ref={text}
+          value={body}
+          maxLength={50_000}
+          placeholder={internal ? "Internal note: only staff see this" : `Reply to ${ticket.requester.name}`}
+          onChange={(e) => {
+            setBody(e.target.value);
+            onTyping(e.target.value.length > 0, internal);
+          }}
+          onBlur={() => onTyping(false, internal)}
+          onKeyDown={(e) => {
+            if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) void send();
+          }}
+        />
+        <div className="composer-actions">
+          <label htmlFor="composer-files" className="visually-hidden">
+            Attach files
+          </label>
+          <input id="composer-files" type="file" multiple ref={files} />
+          <button type="submit" disabled={busy || !body.trim()} aria-keyshortcuts="Control+Enter">
+            {busy ? "Sending…" : internal ? "Add internal note" : "Send reply"}
+          </button>
+        </div>
+      </form>
+    );
+  },
+);

@@ -1,0 +1,178 @@
+import { useQuery } from "@tanstack/react-query";
+import { Link, useNavigate, useParams } from "@tanstack/react-router";
+import { useRef, useState } from "react";
+import { api, ok, type ArticleSummary, type HistoryEntry } from "../api/client";
+import { channelLabel, describeChange, formatDateTime } from "../lib/format";
+import { formatFieldValue } from "../lib/custom-fields";
+import { TicketStatusBadge, useTicketFields } from "../ui/CustomFields";
+import { ErrorAlert, PresenceList, PriorityBadge, SlaBadges, Spinner, TimeAgo } from "../ui/components";
+import { Conversation, TypingLine } from "../ui/Conversation";
+import { useDocumentTitle, useSession } from "../ui/hooks";
+import { useTicketRoom } from "../ui/live";
+import { isNotFound, useAttachments, useComments, useTicket } from "../ui/queries";
+import { articlePath } from "../../../src/lib/slug";
+import { snippetText } from "../ui/SuggestedArticles";
+import { Composer, type ComposerHandle } from "./Composer";
+import { nameOf, useStaff } from "./directory";
+import { CONSOLE } from "./Layout";
+import { useShortcuts } from "./shortcuts";
+import { TicketProperties } from "./TicketProperties";
+
+function History({ ticketId }: { ticketId: string }) {
+  const history = useQuery({
+    queryKey: ["history", ticketId],
+    queryFn: async () => (await ok(api.GET("/api/v1/tickets/{id}/history", { params: { path: { id: ticketId }, query: { limit: 100 } } }))).data as HistoryEntry[],
+  });
+  const fields = useTicketFields();
+  // `custom_fields.<key>` changes read with the field's label and values.
+  const describe = (name: string, change: unknown) => {
+    const def = name.startsWith("custom_fields.") ? fields.data?.find((d) => `custom_fields.${d.key}` === name) : undefined;
+    if (!def || !Array.isArray(change) || change.length !== 2) return describeChange(name, change);
+    return `${def.label}: ${formatFieldValue(def, change[0])} → ${formatFieldValue(def, change[1])}`;
+  };
+  if (history.isPending) return <Spinner />;
+  if (history.error) return <ErrorAlert error={history.error} />;
+  return (
+    <ol className="history">
+      {history.data.map((h) => (
+        <li key={h.id}>
+          <span className="history-type">{h.type.replace(/[._]/g, " ")}</span> by {h.actor?.name ?? "the system"}{" "}
+          <time dateTime={h.at} className="muted">
+            {formatDateTime(h.at)}
+          </time>
+          {Object.keys(h.changes).length ? (
+            <ul>
+              {Object.entries(h.changes).map(([field, change]) => (
+                <li key={field}>{describe(field, change)}</li>
+              ))}
+            </ul>
+          ) : null}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function Suggestions({ ticketId, onInsert }: { ticketId: string; onInsert: (text: string) => void }) {
+  const suggested = useQuery({
+    queryKey: ["suggested-articles", ticketId],
+    staleTime: 5 * 60_000,
+    queryFn: async () => (await ok(api.GET("/api/v1/tickets/{id}/suggested-articles", { params: { path: { id: ticketId }, query: { limit: 5 } } }))).data as ArticleSummary[],
+  });
+  if (!suggested.data?.length) return null;
+  return (
+    <section className="card" aria-labelledby="suggested-title">
+      <h2 id="suggested-title">Suggested articles</h2>
+      <ul className="suggestions-list">
+        {suggested.data.map((a) => (
+          <li key={a.id}>
+            <a href={articlePath(a)} target="_blank" rel="noopener">
+              {a.title}
+            </a>
+            <p className="muted small">{snippetText(a.snippet)}</p>
+            <button type="button" className="link" onClick={() => onInsert(`${a.title}: ${location.origin}${articlePath(a)}`)}>
+              Insert link in reply<span className="visually-hidden">: {a.title}</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+export function TicketView() {
+  const { id } = useParams({ strict: false }) as { id: string };
+  const { user } = useSession();
+  const navigate = useNavigate();
+  const ticket = useTicket(id);
+  const visible = ticket.isSuccess;
+  const comments = useComments(id, visible);
+  const attachments = useAttachments(id, visible);
+  const room = useTicketRoom(ticket.data?.id, user?.id);
+  const staff = useStaff();
+  const composer = useRef<ComposerHandle>(null);
+  const [tab, setTab] = useState<"conversation" | "history">("conversation");
+  useDocumentTitle(ticket.data ? `${ticket.data.subject} (${ticket.data.number})` : "Ticket", CONSOLE);
+
+  useShortcuts("ticket", {
+    reply: () => {
+      setTab("conversation");
+      setTimeout(() => composer.current?.focus("reply"));
+    },
+    note: () => {
+      setTab("conversation");
+      setTimeout(() => composer.current?.focus("note"));
+    },
+    "assign-me": () => document.querySelector<HTMLButtonElement>(".property-actions button")?.click(),
+    back: () => void navigate({ to: "/", search: { view: "mine" } }),
+  });
+
+  if (ticket.isPending) return <Spinner />;
+  if (isNotFound(ticket.error))
+    return (
+      <section>
+        <h1>Ticket not found</h1>
+        <p>
+          It may have been deleted. Back to <Link to="/" search={{ view: "mine" }}>your tickets</Link>.
+        </p>
+      </section>
+    );
+  if (!ticket.data) return <ErrorAlert error={ticket.error} />;
+  const t = ticket.data;
+  // Another staff member typing a public reply: the collision warning.
+  const replying = room.typists.filter((x) => !x.internal && room.presence.some((p) => p.id === x.id && p.role !== "customer")).map((x) => x.name);
+  const collision = [...new Set([...replying, ...(room.collision?.map((u) => u.name) ?? [])])];
+
+  return (
+    <div className="ticket-view">
+      <div className="ticket-main">
+        <header className="ticket-header">
+          <p className="muted">
+            <Link to="/" search={{ view: "mine" }}>
+              ← Tickets
+            </Link>{" "}
+            · {t.number} · {channelLabel(t.channel)}
+          </p>
+          <h1 id="ticket-title">{t.subject}</h1>
+          <div className="ticket-badges">
+            <TicketStatusBadge ticket={t} />
+            <PriorityBadge priority={t.priority} />
+            <SlaBadges ticket={t} />
+          </div>
+          <p className="muted">
+            From <strong>{t.requester.name}</strong> &lt;{t.requester.email}&gt;, opened <TimeAgo iso={t.created_at} />. Assignee: {nameOf(staff.data, t.assignee_id)}.
+            {t.tags.length ? ` Tags: ${t.tags.join(", ")}.` : ""}
+          </p>
+          <div className="presence-bar">
+            <PresenceList users={room.presence} selfId={user?.id} />
+            <span className="live-status" role="status">
+              {room.status === "open" ? "" : room.status === "gone" ? "This ticket was deleted." : "Reconnecting…"}
+            </span>
+          </div>
+        </header>
+        <div className="tabs" role="group" aria-label="Show">
+          <button type="button" aria-pressed={tab === "conversation"} onClick={() => setTab("conversation")}>
+            Conversation
+          </button>
+          <button type="button" aria-pressed={tab === "history"} onClick={() => setTab("history")}>
+            History
+          </button>
+        </div>
+        {tab === "history" ? (
+          <History ticketId={t.id} />
+        ) : (
+          <>
+            <ErrorAlert error={comments.error} />
+            {comments.isPending ? <Spinner label="Loading the conversation…" /> : <Conversation ticket={t} comments={comments.data ?? []} attachments={attachments.data ?? []} viewer="staff" />}
+            <TypingLine typists={room.typists} />
+            <Composer ref={composer} ticket={t} onTyping={room.typing} othersReplying={collision} />
+          </>
+        )}
+      </div>
+      <div className="ticket-side">
+        <TicketProperties key={t.id} ticket={t} />
+        <Suggestions ticketId={t.id} onInsert={(text) => composer.current?.insert(text)} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,29 @@
+import "../ui/app.css";
+import "./console.css";
+import { createRootRoute, createRoute, createRouter } from "@tanstack/react-router";
+import { mount } from "../ui/mount";
+import { ArticleEditorPage, KnowledgeBasePage } from "./KnowledgeBasePage";
+import { ConsoleLayout, ConsoleNotFound } from "./Layout";
+import { MailPage } from "./MailPage";
+import { SettingsRoutes } from "./settings/routes";
+import { TicketListPage } from "./TicketListPage";
+import { TicketView } from "./TicketView";
+import { parseListSearch } from "./views";
+
+/**
+ * The agent console (/app): views with filters and sorting, the ticket with its conversation and
+ * internal notes, live presence, typing and collision warnings, properties, assignment, escalation,
+ * suggested articles and history, the agents' feed, keyboard navigation, and settings for managers
+ * and admins.
+ */
+
+const rootRoute = createRootRoute({ component: ConsoleLayout, notFoundComponent: ConsoleNotFound });
+const listRoute = createRoute({ getParentRoute: () => rootRoute, path: "/", validateSearch: parseListSearch, component: TicketListPage });
+const ticketRoute = createRoute({ getParentRoute: () => rootRoute, path: "/tickets/$id", component: TicketView });
+const kbRoute = createRoute({ getParentRoute: () => rootRoute, path: "/kb", component: KnowledgeBasePage });
+const articleRoute = createRoute({ getParentRoute: () => rootRoute, path: "/kb/$id", component: ArticleEditorPage });
+const mailRoute = createRoute({ getParentRoute: () => rootRoute, path: "/mail", component: MailPage });
+const settings = SettingsRoutes(rootRoute);
+
+const routeTree = rootRoute.addChildren([listRoute, ticketRoute, kbRoute, articleRoute, mailRoute, ...settings]);
+mount(createRouter({ routeTree, basepath: "/app", defaultPreload: false }));

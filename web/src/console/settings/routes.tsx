@@ -1,0 +1,19 @@
+import { createRoute, type AnyRoute } from "@tanstack/react-router";
+import { BusinessHoursPage } from "./BusinessHoursPage";
+import { EmailTemplatesPage } from "./EmailTemplatesPage";
+import { FieldsPage } from "./FieldsPage";
+import { SlaPage } from "./SlaPage";
+import { TeamsPage } from "./TeamsPage";
+import { UsersPage } from "./UsersPage";
+
+/** Settings for managers (teams) and admins (users, SLA policies, business hours, email templates, fields and statuses); the API enforces the roles. */
+export function SettingsRoutes(root: AnyRoute) {
+  return [
+    createRoute({ getParentRoute: () => root, path: "/settings/users", component: UsersPage }),
+    createRoute({ getParentRoute: () => root, path: "/settings/teams", component: TeamsPage }),
+    createRoute({ getParentRoute: () => root, path: "/settings/sla", component: SlaPage }),
+    createRoute({ getParentRoute: () => root, path: "/settings/business-hours", component: BusinessHoursPage }),
+    createRoute({ getParentRoute: () => root, path: "/settings/email-templates", component: EmailTemplatesPage }),
+    createRoute({ getParentRoute: () => root, path: "/settings/fields", component: FieldsPage }),
+  ];
+}

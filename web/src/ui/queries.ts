@@ -1,0 +1,82 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { api, ok, uploadFiles, type Attachment, type Comment, type Ticket } from "../api/client";
+import { addComment, commentsKey, ticketKey } from "./live";
+
+/** Conversations are read whole (pages of 100, oldest first), up to this many comments. */
+const MAX_COMMENT_PAGES = 20;
+
+export const isNotFound = (error: unknown) => (error as { status?: number } | null)?.status === 404;
+const noRetryOn4xx = (count: number, error: unknown) => count < 2 && !((error as { status?: number }).status! >= 400 && (error as { status?: number }).status! < 500);
+
+export function useTicket(id: string) {
+  return useQuery({
+    queryKey: ticketKey(id),
+    queryFn: () => ok(api.GET("/api/v1/tickets/{id}", { params: { path: { id } } })) as Promise<Ticket>,
+    retry: noRetryOn4xx,
+  });
+}
+
+export function useComments(id: string, enabled = true) {
+  return useQuery({
+    queryKey: commentsKey(id),
+    enabled,
+    retry: noRetryOn4xx,
+    queryFn: async () => {
+      const all: Comment[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < MAX_COMMENT_PAGES; page++) {
+        const res = await ok(api.GET("/api/v1/tickets/{id}/comments", { params: { path: { id }, query: { limit: 100, cursor } } }));
+        all.push(...(res.data as Comment[]));
+        if (!res.next_cursor) break;
+        cursor = res.next_cursor;
+      }
+      return all;
+    },
+  });
+}
+
+export function useAttachments(id: string, enabled = true) {
+  return useQuery({
+    queryKey: ["attachments", id],
+    enabled,
+    retry: noRetryOn4xx,
+    queryFn: async () => (await ok(api.GET("/api/v1/tickets/{id}/attachments", { params: { path: { id }, query: { limit: 100 } } }))).data as Attachment[],
+  });
+}
+
+/** A fresh idempotency key per attempt of a create, so a retried click never makes two. */
+export const idempotencyKey = () => crypto.randomUUID();
+
+/**
+ * Sending a comment from a reply box (portal and console): the comment goes into the cached
+ * conversation at once (its live event is then a no-op), the chosen files are uploaded to the ticket,
+ * and the ticket is read again (a reply may reopen it, a first response stops its SLA clock).
+ */
+export function useSendComment(ticketId: string) {
+  const client = useQueryClient();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  async function send(body: string, internal: boolean, files: HTMLInputElement | null): Promise<boolean> {
+    setBusy(true);
+    setError(null);
+    try {
+      const comment = (await ok(api.POST("/api/v1/tickets/{id}/comments", { params: { path: { id: ticketId } }, body: { body, internal } }))) as Comment;
+      addComment(client, ticketId, comment);
+      const chosen = [...(files?.files ?? [])];
+      if (chosen.length) {
+        await uploadFiles(ticketId, chosen);
+        if (files) files.value = "";
+        void client.invalidateQueries({ queryKey: ["attachments", ticketId] });
+      }
+      void client.invalidateQueries({ queryKey: ticketKey(ticketId) });
+      return true;
+    } catch (err) {
+      setError(err);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { send, busy, error };
+}
