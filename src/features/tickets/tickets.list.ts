@@ -235,7 +235,6 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
   };
   const walks: Walk[] = [];
   let checked = false;
-  /** Rows read before the merge (a set read whole). */
   /**
    * One walk over `from` (rows of one group: its leading sort keys fixed to `group`), rows in sort
    * order of `exprs`, with `check` tested per row; `start`: its start range, left out after a key.
