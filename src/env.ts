@@ -32,6 +32,10 @@ export interface Bindings {
   ATTACHMENTS: R2Bucket;
   /** send_email: outbound mail (src/email/outbound.ts). */
   MAILER: SendEmail;
+  /** Queue of import steps (producer and consumer: src/features/imports/imports.runner.ts). */
+  IMPORTS: Queue<{ id: string; step: number }>;
+  /** Queue of export jobs to build (producer and consumer: src/features/privacy/privacy.export.ts). */
+  EXPORTS: Queue<{ id: string }>;
   /** Queue of outbox row ids to deliver (producer and consumer: src/email/outbox.ts, outbound.ts). */
   OUTBOX: Queue<{ id: string }>;
   /** Queue of webhook delivery ids to send (producer: features/webhooks/webhooks.outbox.ts, consumer: webhooks.delivery.ts). */
@@ -42,7 +46,7 @@ export interface Bindings {
   SUPPORT_ADDRESS?: string;
   /** Display name on outbound mail. */
   SUPPORT_NAME?: string;
-  /** Origin of the helpdesk's pages (`https://help.example.com`): where the links of account mail lead. Never taken from a request's Host. */
+  /** Origin of the helpdesk's pages (`https://help.example.com`): where the links of account mail and `{{ticket.url}}` lead. Never taken from a request's Host. */
   PUBLIC_URL?: string;
   /** "false" relaxes sender authentication (DKIM verified in the Worker) for local demos only. */
   EMAIL_AUTH_REQUIRED?: string;
@@ -56,6 +60,10 @@ export interface Bindings {
   MAX_ATTACHMENT_BYTES?: string;
   /** Automatic mails to one address per hour (default 5). */
   AUTO_MAILS_PER_SENDER_PER_HOUR?: string;
+  /** Chats one IPv4 address or IPv6 /64 may open per hour (default 20; features/chat). */
+  CHAT_SESSIONS_PER_IP_PER_HOUR?: string;
+  /** Origins allowed to call the chat API from a browser (comma list; default `*`: any site may embed the widget). */
+  CHAT_ALLOWED_ORIGINS?: string;
 }
 
 /** Per-request context variables, set by middleware. */

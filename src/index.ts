@@ -3,6 +3,8 @@ import type { Bindings } from "./env";
 import { handleEmail } from "./email/inbound";
 import { deliverOutbox, OUTBOX_QUEUE } from "./email/outbound";
 import { runScheduled } from "./jobs";
+import { IMPORTS_QUEUE, runImportBatch } from "./features/imports/imports.runner";
+import { EXPORTS_QUEUE, runExportBatch } from "./features/privacy/privacy.export";
 import { deliverWebhooks, WEBHOOKS_QUEUE } from "./features/webhooks/webhooks.delivery";
 
 export { AgentsFeed } from "./agents-feed/agents-feed";
@@ -23,6 +25,8 @@ export default {
   async queue(batch, env) {
     // One consumer per queue of wrangler.toml [[queues.consumers]].
     if (batch.queue === OUTBOX_QUEUE) return deliverOutbox(batch, env);
+    if (batch.queue === EXPORTS_QUEUE) return runExportBatch(batch as MessageBatch<{ id: string }>, env);
+    if (batch.queue === IMPORTS_QUEUE) return runImportBatch(batch as MessageBatch<{ id: string; step: number }>, env);
     if (batch.queue === WEBHOOKS_QUEUE) return deliverWebhooks(batch, env);
     console.error(`queue: no consumer for ${batch.queue}`);
     batch.retryAll();

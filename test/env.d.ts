@@ -13,6 +13,8 @@ declare namespace Cloudflare {
     EMAIL_FIXTURES: Record<string, string>;
     /** test/fixtures/email/manifest.json, parsed. */
     EMAIL_MANIFEST: EmailFixtureEntry[];
+    /** test/fixtures/zendesk/*: file name -> text (vitest.config.ts). */
+    ZENDESK_FIXTURES: Record<string, string>;
   }
 }
 

@@ -1,3 +1,4 @@
+import type { SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "./schema";
 
@@ -18,3 +19,14 @@ export async function runBatch(db: Database, items: BatchItem[]): Promise<void> 
   await db.batch(items as [BatchItem, ...BatchItem[]]);
 }
 export type { BatchItem };
+
+/**
+ * A hand-written statement with bound parameters (INSERT … SELECT, which the query builder cannot
+ * express for some of our tables) as a batch item. drizzle 0.45's D1 batch binds parameters to a
+ * prepared `stmt` that its raw queries do not carry (`Cannot read properties of undefined (reading
+ * 'bind')`), so the statement is prepared here on the same database or session.
+ */
+export function batchStatement(db: Database, query: SQL): BatchItem {
+  const raw = db.run(query);
+  return Object.assign(raw, { stmt: db.$client.prepare(raw.getQuery().sql) });
+}

@@ -36,6 +36,7 @@ export type Capability =
   | "ticket.assign_self"
   | "ticket.escalate"
   | "ticket.delete"
+  | "ticket.merge"
   | "users.list"
   | "users.manage"
   | "settings.manage"
@@ -45,6 +46,10 @@ export type Capability =
   | "reports.own"
   | "audit.read"
   | "mail.release"
+  | "rules.read"
+  | "rules.manage"
+  | "macros.use"
+  | "macros.manage_shared"
   | "integrations.manage";
 
 export const isStaff = (role: Role) => role !== "customer";
@@ -62,6 +67,8 @@ const MATRIX: Record<Capability, readonly Role[]> = {
   "ticket.assign_self": ["agent", "manager", "admin"],
   "ticket.escalate": ["manager", "admin"],
   "ticket.delete": ["admin"],
+  // Merge duplicates and split mixed tickets (API.md "More channels and data": agent+).
+  "ticket.merge": ["agent", "manager", "admin"],
   "users.list": ["agent", "manager", "admin"],
   "users.manage": ["admin"],
   "settings.manage": ["admin"],
@@ -74,6 +81,12 @@ const MATRIX: Record<Capability, readonly Role[]> = {
   "audit.read": ["admin"],
   // A released mail acts as its sender without proof: a manager's decision, never an agent's (issue 9).
   "mail.release": ["manager", "admin"],
+  // Rules act on every ticket as the system: admins write them, managers may read them (API.md "Automation").
+  "rules.read": ["manager", "admin"],
+  "rules.manage": ["admin"],
+  // Macros: every agent uses shared ones and keeps personal ones; managers and admins keep the shared ones.
+  "macros.use": ["agent", "manager", "admin"],
+  "macros.manage_shared": ["manager", "admin"],
   // Webhooks and channels hold secrets and receive every ticket's data (API.md "Roles": admin).
   "integrations.manage": ["admin"],
 };

@@ -2,6 +2,8 @@ import type { ServiceContext } from "../lib/request-context";
 import type { TicketEventConsumer } from "./ticket-events";
 import { mailOutbox } from "../email/outbox";
 import { liveFanOut } from "../features/live/live.service";
+import { notificationsConsumer } from "../features/notifications/notifications.service";
+import { ruleTriggers } from "../features/rules/triggers";
 import { assignmentStamp } from "../features/teams/routing.service";
 import { channelReplies } from "../features/channels/channels.outbound";
 import { webhookOutbox } from "../features/webhooks/webhooks.outbox";
@@ -17,6 +19,8 @@ export const TICKET_EVENT_CONSUMERS: readonly TicketEventConsumer<ServiceContext
   mailOutbox,
   // Routing: an assignment stamps the assignee's last assignment (round-robin, idle tie-break).
   assignmentStamp,
+  // Notifications: rows and unread counters in the change's batch; pushed to their recipients' feed sockets after commit.
+  notificationsConsumer,
   // Channels: a staff reply on a ticket a channel thread continues goes back to that channel (a delivery row).
   channelReplies,
   // Webhooks: the event and its deliveries to subscribed webhooks in the change's batch; after commit every
@@ -24,4 +28,6 @@ export const TICKET_EVENT_CONSUMERS: readonly TicketEventConsumer<ServiceContext
   webhookOutbox,
   // Live: the ticket's room (filtered per socket by role) and the agents' feed.
   liveFanOut,
+  // Triggers: after commit, the active triggers judge the change as a whole (features/rules/triggers.ts).
+  ruleTriggers,
 ];

@@ -1,5 +1,6 @@
 import type { BatchItem } from "../db/client";
 import type { Actor } from "../domain/permissions";
+import type { RuleRef } from "../domain/rules";
 import type { SlaTarget } from "../domain/sla";
 import type { Comment } from "../features/comments/comments.serialize";
 import type { Ticket } from "../features/tickets/tickets.serialize";
@@ -24,7 +25,9 @@ export type TicketEvent = (
   | { type: "sla.breached"; ticket: Ticket; target: SlaTarget; actor: null }
   /** A running SLA target used 80 % of its time (emitted by the SLA sweep, once per target and cycle). */
   | { type: "sla.at_risk"; ticket: Ticket; target: SlaTarget; actor: null }
-) & {
+  ) & {
+  /** Caused by a rule (API.md: events caused by a rule carry `rule: {id, name}`; the actor is null). */
+  rule?: RuleRef;
   /**
    * Keys of the custom fields customers may see, set by the one ticket write: `ticket` is the staff
    * view, and a consumer that shows an event to a customer (their socket, a webhook without
@@ -58,6 +61,8 @@ export interface TicketEventConsumer<Ctx> {
   name: string;
   inBatch?: (ctx: Ctx, event: TicketEvent) => BatchItem[];
   afterCommit?: (ctx: Ctx, event: TicketEvent) => Promise<void>;
+  /** After commit, once per write with all its events: work that judges one change as a whole (triggers). */
+  afterWrite?: (ctx: Ctx, events: TicketEvent[]) => Promise<void>;
 }
 
 export const eventActor = (actor: Actor | null): EventActor => (actor ? { id: actor.id, name: actor.name, role: actor.role } : null);

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { MAX_TAG_CHARS, MAX_TAGS, TAG_PATTERN } from "../domain/vocabulary";
 import { ERROR_CODES } from "./errors";
 
 export const ProblemSchema = z
@@ -68,5 +69,5 @@ export const matching = <T extends z.ZodString>(schema: T, pattern: RegExp, mess
   schema.regex(pattern, message).openapi({ pattern: pattern.source });
 
 /** Tags (tickets and articles) are labels: lowercase words, bounded so a row stays small. */
-export const Tag = matching(z.string().trim().toLowerCase().min(1).max(50), /^[\p{L}\p{N}_.:-]+$/u, "letters, digits, _ . : - only");
-export const Tags = z.array(Tag).max(20).transform((tags) => [...new Set(tags)]);
+export const Tag = matching(z.string().trim().toLowerCase().min(1).max(MAX_TAG_CHARS), TAG_PATTERN, "letters, digits, _ . : - only");
+export const Tags = z.array(Tag).max(MAX_TAGS).transform((tags) => [...new Set(tags)]);

@@ -22,6 +22,7 @@ const MATRIX: Record<Capability, Row> = {
   "ticket.assign_self": staff, // agents: self-assign only
   "ticket.escalate": managers,
   "ticket.delete": adminOnly,
+  "ticket.merge": staff, // merge and split (API.md "More channels and data": agent+)
   "users.list": staff,
   "users.manage": adminOnly, // manage users, SLA policies, webhooks, rules
   "settings.manage": adminOnly,
@@ -31,6 +32,10 @@ const MATRIX: Record<Capability, Row> = {
   "reports.own": staff, // agents: own stats
   "audit.read": adminOnly,
   "mail.release": managers, // release quarantined mail (issue 9 item 7)
+  "rules.read": managers, // rules: admins manage, managers may read (API.md "Automation")
+  "rules.manage": adminOnly,
+  "macros.use": staff, // shared macros and one's own personal ones
+  "macros.manage_shared": managers,
   "integrations.manage": adminOnly, // webhooks and channels (manage ... webhooks)
 };
 

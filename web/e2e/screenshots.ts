@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { expect, test } from "@playwright/test";
 import { apiCall, newPage, signIn, tokenFor } from "./fixtures";
 
@@ -5,7 +6,8 @@ import { apiCall, newPage, signIn, tokenFor } from "./fixtures";
  * `npm run screenshots`: the README's pictures of each main screen (docs/screenshots/*.png), taken from
  * the demo seed. Not part of npm test (web/e2e/screenshots.config.ts runs only this file).
  */
-const OUT = "../../docs/screenshots";
+// Beside the README, wherever the runner's working directory is.
+const OUT = fileURLToPath(new URL("../../docs/screenshots", import.meta.url));
 const shot = (name: string) => ({ path: `${OUT}/${name}.png`, fullPage: false });
 
 test.use({ viewport: { width: 1280, height: 800 } });
@@ -52,6 +54,9 @@ test("settings and docs", async ({ page }) => {
   await signIn(page, "/app", "admin@example.com", "/app/settings/sla");
   await expect(page.getByRole("heading", { name: "SLA policies" })).toBeVisible();
   await page.screenshot(shot("console-settings"));
+  await page.goto("/app/settings/fields");
+  await expect(page.getByRole("heading", { level: 2, name: "Order number" })).toBeVisible();
+  await page.screenshot(shot("console-fields"));
   await page.goto("/docs");
   await expect(page.locator(".opblock").first()).toBeVisible();
   await page.screenshot(shot("docs"));

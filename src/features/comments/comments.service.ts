@@ -1,6 +1,7 @@
 import { and, asc, eq, type SQL } from "drizzle-orm";
 import type { BatchItem } from "../../db/client";
 import { comments, ticketHistory, users } from "../../db/schema";
+import { mergedRefusal } from "../../domain/ticket-merge";
 import { type TicketChannel } from "../../domain/vocabulary";
 import { can, isStaff, type Actor } from "../../domain/permissions";
 import { afterKey, decodeCursor, encodeCursor, keysetPage, newerThan, type KeyColumn } from "../../lib/cursor";
@@ -8,18 +9,19 @@ import { AppError, forbidden, notFound } from "../../lib/errors";
 import { idempotent } from "../../lib/idempotency";
 import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
-import { eventActor } from "../../events/ticket-events";
+import { eventActor, type EventActor } from "../../events/ticket-events";
 import { attachmentsByComment } from "../attachments/attachments.service";
 import { signingSecret } from "../auth/tokens";
 import { customerChanges, customerVisibleKeys, fieldPath } from "../../domain/custom-fields";
 import { fieldCatalog } from "../fields/fields.service";
-import { changeTicket, findVisibleTicket } from "../tickets/tickets.service";
+import { changeTicket, findVisibleTicket, type Attached } from "../tickets/tickets.service";
 import type { TicketRow } from "../tickets/tickets.serialize";
 import { toComment, type CommentRow } from "./comments.serialize";
 
 // A reply from the requester puts a ticket waiting on them back in the queue.
 const REOPENED_BY_CUSTOMER_REPLY = new Set(["pending", "resolved"]);
-const NO_PUBLIC_REPLIES = new Set(["closed", "cancelled"]);
+/** A finished ticket takes no public reply until it is reopened. */
+export const NO_PUBLIC_REPLIES: ReadonlySet<string> = new Set(["closed", "cancelled"]);
 
 export interface AddCommentInput {
   body: string;
@@ -30,6 +32,37 @@ export interface AddCommentInput {
 export interface AddCommentOptions {
   /** Further writes of the comment's batch, after the comment row (the mail path: its message row, attachments). */
   extra?: (comment: CommentRow, ticket: TicketRow) => BatchItem[];
+}
+
+/** Who a comment is by: a user, or the automation account a rule writes as. */
+export type CommentAuthor = Pick<Actor, "id" | "name" | "role">;
+
+/**
+ * A new comment as part of its ticket's write: its row, its wire shape, and what it adds to the
+ * write (the row, history and audit entries, the `comment.created` event) for changeTicket's `with`.
+ */
+export function newComment(ctx: ServiceContext, author: CommentAuthor, ticketId: string, input: AddCommentInput, by: EventActor = eventActor(ctx.actor)) {
+  const row: CommentRow = {
+    id: newId(ctx.now.getTime()),
+    ticketId,
+    authorId: author.id,
+    body: input.body,
+    internal: input.internal,
+    channel: input.channel ?? "web",
+    createdAt: ctx.now.toISOString(),
+    mergedFromTicketId: null,
+  };
+  // Read when attached: a text filled in for the ticket as the change leaves it (a rule's, a macro's) is set on the row first.
+  const attach = (t: TicketRow, extra: BatchItem[] = []): Attached => {
+    const comment = toComment(row, author);
+    return {
+      extra: [ctx.db.insert(comments).values({ ...row }), ...extra],
+      history: [{ type: input.internal ? "note_added" : "commented", changes: { comment_id: row.id }, internal: input.internal }],
+      audit: [{ action: input.internal ? "comment.internal_created" : "comment.created", entityType: "comment", entityId: row.id, changes: { ticket_id: t.id } }],
+      events: (after) => [{ type: "comment.created", ticket: after, comment, actor: by }],
+    };
+  };
+  return { row, attach };
 }
 
 /**
@@ -43,21 +76,13 @@ export async function addComment(ctx: ServiceContext, ref: string, input: AddCom
   const read = await findVisibleTicket(ctx, ref);
   const ticket = read.row;
   if (input.internal && !can(actor.role, "ticket.comment_internal")) throw forbidden("Customers cannot write internal notes");
+  if (ticket.mergedIntoId) throw new AppError("INVALID_TRANSITION", mergedRefusal(ticket.number, ticket.mergedIntoId));
   if (!input.internal && NO_PUBLIC_REPLIES.has(ticket.status)) {
     throw new AppError("INVALID_TRANSITION", `The ticket is ${ticket.status}; reopen it before replying`);
   }
   return idempotent(ctx, idempotencyKey, { method: "POST", path: `/tickets/${ticket.id}/comments`, body: input }, async (record) => {
-    const row: CommentRow = {
-      id: newId(ctx.now.getTime()),
-      ticketId: ticket.id,
-      authorId: actor.id,
-      body: input.body,
-      internal: input.internal,
-      channel: input.channel ?? "web",
-      createdAt: ctx.now.toISOString(),
-    };
-    const comment = toComment(row, actor);
-    const response = { status: 201 as const, body: comment, headers: { Location: `/api/v1/tickets/${ticket.id}/comments/${row.id}` } };
+    const { row, attach } = newComment(ctx, actor, ticket.id, input);
+    const response = { status: 201 as const, body: toComment(row, actor), headers: { Location: `/api/v1/tickets/${ticket.id}/comments/${row.id}` } };
     const by = input.internal ? undefined : isStaff(actor.role) ? "staff" : "customer";
     const reopens = by === "customer" && REOPENED_BY_CUSTOMER_REPLY.has(ticket.status);
     await changeTicket(ctx, ticket.id, reopens ? { status: "open" } : {}, {
@@ -66,23 +91,24 @@ export async function addComment(ctx: ServiceContext, ref: string, input: AddCom
       message: by,
       touch: !input.internal,
       read,
-      with: (t) => ({
-        extra: [ctx.db.insert(comments).values(row), ...(options.extra?.(row, t) ?? []), ...record(response)],
-        history: [{ type: input.internal ? "note_added" : "commented", changes: { comment_id: row.id }, internal: input.internal }],
-        audit: [{ action: input.internal ? "comment.internal_created" : "comment.created", entityType: "comment", entityId: row.id, changes: { ticket_id: t.id } }],
-        events: (after) => [{ type: "comment.created", ticket: after, comment, actor: eventActor(actor) }],
-      }),
+      with: (t) => attach(t, [...(options.extra?.(row, t) ?? []), ...record(response)]),
     });
     return response;
   });
 }
+
+/**
+ * A ticket's comments; a merged ticket's are those it had when it was merged (now on its target),
+ * so its requester keeps their own conversation and sees nothing of the target's.
+ */
+const ofTicket = (ticket: Pick<TicketRow, "id" | "mergedIntoId">) => (ticket.mergedIntoId ? eq(comments.mergedFromTicketId, ticket.id) : eq(comments.ticketId, ticket.id));
 
 export async function listComments(ctx: ServiceContext, ref: string, page: { limit: number; cursor?: string | undefined }) {
   const actor = actorOf(ctx);
   const { row: ticket } = await findVisibleTicket(ctx, ref);
   const secret = signingSecret(ctx.env);
   const sort = `comments:${ticket.id}`;
-  const where: SQL[] = [eq(comments.ticketId, ticket.id)];
+  const where: SQL[] = [ofTicket(ticket)];
   if (!can(actor.role, "ticket.see_internal")) where.push(eq(comments.internal, false));
   if (page.cursor) {
     const pos = await decodeCursor(secret, sort, page.cursor);
@@ -107,7 +133,7 @@ export async function listComments(ctx: ServiceContext, ref: string, page: { lim
 export async function getComment(ctx: ServiceContext, ref: string, commentId: string) {
   const actor = actorOf(ctx);
   const { row: ticket } = await findVisibleTicket(ctx, ref);
-  const where: SQL[] = [eq(comments.id, commentId), eq(comments.ticketId, ticket.id)];
+  const where: SQL[] = [eq(comments.id, commentId), ofTicket(ticket)];
   if (!can(actor.role, "ticket.see_internal")) where.push(eq(comments.internal, false));
   const rows = await ctx.db
     .select({ row: comments, author: { id: users.id, name: users.name, role: users.role } })
@@ -155,8 +181,11 @@ export async function listHistory(ctx: ServiceContext, ref: string, page: { limi
   const { items, next_cursor } = await keysetPage(rows, page.limit, (last) =>
     encodeCursor(secret, sort, { key: [last.row.version, last.row.at], id: last.row.id }),
   );
+  // Which rule changed a ticket is how staff run their helpdesk; customers see "the system".
   const entries = items.map((r) => ({ id: r.row.id, type: r.row.type, actor: r.actor, at: r.row.at, version: r.row.version, changes: r.row.changes }));
-  if (can(actor.role, "ticket.see_internal")) return { data: entries, next_cursor };
+  if (can(actor.role, "ticket.see_internal")) {
+    return { data: items.map((r, i) => ({ ...entries[i]!, ...(r.row.ruleId ? { rule: { id: r.row.ruleId, name: r.row.ruleName ?? "" } } : {}) })), next_cursor };
+  }
   // Customers: changes of custom fields they may not see are not theirs to read, nor is an entry of nothing else.
   const touchesFields = entries.some((e) => Object.keys(e.changes).some((k) => k.startsWith(fieldPath(""))));
   const visible = touchesFields ? customerVisibleKeys(await fieldCatalog(ctx)) : [];

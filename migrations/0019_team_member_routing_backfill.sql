@@ -1,4 +1,4 @@
--- Fills the routing copy of every team member (0006) from its sources: the member's
+-- Fills the routing copy of every team member (team_member_routing_copy) from its sources: the member's
 -- agent_routing row, user_skills, and their running tickets (open or in progress, not deleted).
 -- Idempotent: it recomputes the whole copy, so it also repairs a copy that drifted (the bench
 -- runs it after seeding tickets straight into D1).

@@ -19,8 +19,13 @@ DROP INDEX `tickets_status_created_idx`;--> statement-breakpoint
 DROP INDEX `tickets_status_priority_created_idx`;--> statement-breakpoint
 DROP INDEX `tickets_requester_created_idx`;--> statement-breakpoint
 DROP INDEX `tickets_assignee_status_created_idx`;--> statement-breakpoint
+DROP INDEX `tickets_sla_check_idx`;--> statement-breakpoint
+DROP INDEX `tickets_status_resolved_idx`;--> statement-breakpoint
+DROP INDEX `tickets_status_updated_idx`;--> statement-breakpoint
+DROP INDEX `tickets_status_changed_idx`;--> statement-breakpoint
+DROP INDEX `tickets_status_requester_updated_idx`;--> statement-breakpoint
+DROP INDEX `tickets_status_assignee_updated_idx`;--> statement-breakpoint
 DROP INDEX `tickets_custom_status_created_idx`;--> statement-breakpoint
-CREATE INDEX `tickets_status_updated_idx` ON `tickets` (`status`,`updated_at`) WHERE deleted_at IS NULL;--> statement-breakpoint
 CREATE INDEX `tickets_breached_status_created_idx` ON `tickets` (`status`,`created_at`) WHERE deleted_at IS NULL AND sla_breached = 1;--> statement-breakpoint
 CREATE INDEX `tickets_breached_status_updated_idx` ON `tickets` (`status`,`updated_at`) WHERE deleted_at IS NULL AND sla_breached = 1;--> statement-breakpoint
 CREATE INDEX `tickets_breached_status_priority_created_idx` ON `tickets` (`status`,"priority_rank" desc,`created_at`) WHERE deleted_at IS NULL AND sla_breached = 1;--> statement-breakpoint
@@ -39,4 +44,10 @@ CREATE INDEX `tickets_status_created_idx` ON `tickets` (`status`,`created_at`) W
 CREATE INDEX `tickets_status_priority_created_idx` ON `tickets` (`status`,"priority_rank" desc,`created_at`) WHERE deleted_at IS NULL;--> statement-breakpoint
 CREATE INDEX `tickets_requester_created_idx` ON `tickets` (`requester_id`,`created_at`) WHERE deleted_at IS NULL;--> statement-breakpoint
 CREATE INDEX `tickets_assignee_status_created_idx` ON `tickets` (`assignee_id`,`status`,`created_at`) WHERE deleted_at IS NULL;--> statement-breakpoint
+CREATE INDEX `tickets_sla_check_idx` ON `tickets` (`sla_check_at`) WHERE deleted_at IS NULL;--> statement-breakpoint
+CREATE INDEX `tickets_status_resolved_idx` ON `tickets` (`status`,`resolved_at`) WHERE deleted_at IS NULL;--> statement-breakpoint
+CREATE INDEX `tickets_status_updated_idx` ON `tickets` (`status`,`updated_at`) WHERE deleted_at IS NULL;--> statement-breakpoint
+CREATE INDEX `tickets_status_changed_idx` ON `tickets` (`status`,`status_changed_at`) WHERE deleted_at IS NULL;--> statement-breakpoint
+CREATE INDEX `tickets_status_requester_updated_idx` ON `tickets` (`status`,`requester_updated_at`) WHERE deleted_at IS NULL;--> statement-breakpoint
+CREATE INDEX `tickets_status_assignee_updated_idx` ON `tickets` (`status`,`assignee_updated_at`) WHERE deleted_at IS NULL;--> statement-breakpoint
 CREATE INDEX `tickets_custom_status_created_idx` ON `tickets` (`custom_status`,`created_at`) WHERE deleted_at IS NULL AND custom_status IS NOT NULL;
