@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES, NO_DUE, PRIORITY_RANK } from "../../src/domain/vocabulary";
 import { LIST_IN_PLAN_MAX } from "../../src/features/search/search.fts";
+import { planList } from "../../src/features/tickets/ticket-list-plan";
 import { scanBudget } from "../../src/features/tickets/tickets.list";
 import { TICKET_SORTS } from "../../src/features/tickets/tickets.schemas";
 import { api, makeUser, meteredApi, type MeteredResponse, type TestUser } from "../helpers";
@@ -252,6 +253,18 @@ describe("a page of 25 reads at most 100 rows", () => {
     expect(res.body.data.length).toBeGreaterThan(0);
     expect(res.body.data.every((t: { requester: { id: string } }) => t.requester.id === customers[0]!.id)).toBe(true);
     expect(res.rowsRead).toBeLessThanOrEqual(100);
+  });
+});
+
+describe("the planner", () => {
+  it("binds the narrower of two filters no one index holds, and checks the wider one per row", () => {
+    // A customer's closed tickets: walk their own tickets (most are closed) rather than every closed ticket.
+    expect(planList({ requester_id: ["u1"], status: ["closed"] }, "-created_at")).toMatchObject({ index: { name: "tickets_requester_created_idx" }, residual: ["status"] });
+    // The working statuses are few tickets, the settled ones most.
+    expect(planList({ status: ["open"], category: ["billing"] }, "-created_at")).toMatchObject({ index: { name: "tickets_status_created_idx" }, residual: ["category"] });
+    expect(planList({ status: ["resolved", "closed"], category: ["billing"] }, "-created_at")).toMatchObject({ index: { name: "tickets_category_created_idx" }, residual: ["status"] });
+    // An index holding both still wins over any single one.
+    expect(planList({ assignee_id: ["u2"], status: ["open"] }, "-created_at")).toMatchObject({ index: { name: "tickets_assignee_status_created_idx" }, residual: [] });
   });
 });
 

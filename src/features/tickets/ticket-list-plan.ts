@@ -129,12 +129,36 @@ function product(columns: readonly KeyColumnName[], values: (c: KeyColumnName) =
   return walks;
 }
 
+/**
+ * How many tickets a filter on the column typically leaves out, as a rank: between two walks that
+ * check the same number of filters per row, the one that binds the narrower filter (one person's
+ * tickets rather than one status's) checks the wider one, which most rows pass.
+ */
+const NARROWNESS: Record<KeyColumnName, number> = {
+  requester_id: 6,
+  assignee_id: 5,
+  custom_status: 4,
+  team_id: 3,
+  category: 2,
+  channel: 2,
+  status: 1,
+  priority_rank: 1,
+  created_at: 0,
+  updated_at: 0,
+  sla_next_due_at: 0,
+};
+/** Statuses most tickets end in: a filter naming one of them is wide, the working statuses narrow. */
+const SETTLED: readonly (string | number | null)[] = ["resolved", "closed"];
+const narrowness = (columns: readonly KeyColumnName[], bindings: Bindings) =>
+  columns.reduce((n, c) => n + (c === "status" && !bindings.status?.some((v) => SETTLED.includes(v)) ? NARROWNESS.team_id : NARROWNESS[c]), 0);
+
 /** Most walks one list may merge (6 statuses × 4 priorities). */
 export const MAX_WALKS = 24;
 
 /**
  * The best walk of the catalogue for these filters and sort: the fewest residual filters (an
- * index that holds every filter yields exactly a page), then the fewest walks merged at once.
+ * index that holds every filter yields exactly a page), then the widest residual ones (most rows
+ * pass them), then the fewest walks merged at once.
  * `breachedOnly`: only flagged-breached tickets are wanted (the caller adds the not-yet-flagged).
  */
 export function planList(bindings: Bindings, sort: TicketSort, options: { breachedOnly?: boolean } = {}): Plan | null {
@@ -153,7 +177,13 @@ export function planList(bindings: Bindings, sort: TicketSort, options: { breach
       // Walks of one group are merged; groups (a bound sort key) follow one another.
       const merged = prefix.filter((c) => !sortKeys.some((s) => s.name === c)).reduce((n, c) => n * values(c).length, 1);
       const residual = filtered.filter((c) => !prefix.includes(c));
-      if (!best || residual.length < best.residual.length || (residual.length === best.residual.length && merged < best.merged)) {
+      const better =
+        !best ||
+        residual.length < best.residual.length ||
+        (residual.length === best.residual.length &&
+          (narrowness(residual, bindings) < narrowness(best.residual, bindings) ||
+            (narrowness(residual, bindings) === narrowness(best.residual, bindings) && merged < best.merged)));
+      if (better) {
         best = { index, walks: product(prefix, values), residual, merged };
       }
     }

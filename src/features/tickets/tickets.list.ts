@@ -136,14 +136,45 @@ const holdsValue = ({ def, value }: FieldFilter): SQL =>
     value.text !== undefined ? sql`value_text = ${value.text}` : sql`value_int = ${value.int}`
   })`;
 
+/** The list's filters and sort without its page (`limit`, `cursor`). */
+export type TicketFilters = Omit<TicketListQuery, "limit" | "cursor"> & { fields?: FieldFilter[] };
+/** A position in a list: the sort keys of the last row handed out, then its rowid (plain JSON). */
+export type TicketListKey = (string | number)[];
+
+/** `GET /tickets`: a page of {@link ticketPage}, its position signed into the cursor. */
 export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fields?: FieldFilter[] }) {
+  const secret = signingSecret(ctx.env);
+  const cursorSort = `tickets:${q.sort}`;
+  let from: TicketListKey | null = null;
+  if (q.cursor) {
+    const pos = await decodeCursor(secret, cursorSort, q.cursor);
+    from = [...(Array.isArray(pos.key) ? pos.key : [pos.key]), Number(pos.id)] as TicketListKey;
+  }
+  const { rows, next } = await ticketPage(ctx, q, from, q.limit);
+  const requesters = await requestersOf(ctx, rows.map((r) => r.requesterId));
+  const view = await ticketView(ctx, rows);
+  const data = rows.map((r) => toTicket(r, requesters.get(r.requesterId)!, ctx.now, view));
+  const next_cursor = next ? await encodeCursor(secret, cursorSort, { key: next.slice(0, -1), id: String(next.at(-1)) }) : null;
+  return { data, next_cursor };
+}
+
+/**
+ * One page of the list as ticket rows, after the position `from` (null: from the start), through the list's
+ * own index walks: at most `limit` rows, fewer (even none) while `next` is not null when a scan
+ * budget ran out (see {@link scanBudget}); `next: null` ends the list. Visibility is the caller's
+ * (ctx). The list signs `next` into its cursor; the export of tickets can keep it as its own
+ * cursor and page with a bigger limit.
+ */
+export async function ticketPage(ctx: ServiceContext, q: TicketFilters, from: TicketListKey | null, limit: number): Promise<{ rows: TicketRow[]; next: TicketListKey | null }> {
   const actor = actorOf(ctx);
   const sort = q.sort;
   const cols = SORT_KEYS[sort];
   const now = ctx.now.toISOString();
-  const secret = signingSecret(ctx.env);
-  const cursorSort = `tickets:${sort}`;
-  const empty = { data: [], next_cursor: null };
+  const empty = { rows: [], next: null };
+  if (from && (from.length !== cols.length + 1 || from.slice(0, -1).some((k) => k === null || (typeof k !== "string" && typeof k !== "number")) || !Number.isSafeInteger(from.at(-1)))) {
+    throw validation("Invalid cursor", { cursor: ["The cursor does not fit this sort"] });
+  }
+  const position: Key | null = from;
 
   // ---- filters an index may hold (bindings), and conditions beyond them
   const bindings: Bindings = {};
@@ -213,17 +244,6 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
     if (text.kind === "none") return empty;
     if (text.kind === "set") textSet = text.rowids;
     else checks.push(text.condition);
-  }
-
-  let position: Key | null = null;
-  if (q.cursor) {
-    const pos = await decodeCursor(secret, cursorSort, q.cursor);
-    const key = Array.isArray(pos.key) ? pos.key : [pos.key];
-    const rowid = Number(pos.id);
-    if (key.length !== cols.length || key.some((k) => k === null) || !Number.isSafeInteger(rowid)) {
-      throw validation("Invalid cursor", { cursor: ["The cursor does not fit this sort"] });
-    }
-    position = [...(key as (string | number)[]), rowid];
   }
 
   // ---- the walks
@@ -348,14 +368,9 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
     }
   }
 
-  const { rows, resumeAt, more } = await merge(walks, cols, (r) => keyOf(sort, r), position, q.limit, checked ? scanBudget(q.limit) : Infinity);
-  const page = rows.slice(0, q.limit);
-  const requesters = await requestersOf(ctx, page.map((r) => r.row.requesterId));
-  const view = await ticketView(ctx, page.map((r) => r.row));
-  const data = page.map((r) => toTicket(r.row, requesters.get(r.row.requesterId)!, ctx.now, view));
-  const nextKey = rows.length > q.limit ? keyOf(sort, page.at(-1)!) : more ? resumeAt : null;
-  const next_cursor = nextKey ? await encodeCursor(secret, cursorSort, { key: nextKey.slice(0, -1), id: String(nextKey.at(-1)) }) : null;
-  return { data, next_cursor };
+  const { rows, resumeAt, more } = await merge(walks, cols, (r) => keyOf(sort, r), position, limit, checked ? scanBudget(limit) : Infinity);
+  const page = rows.slice(0, limit);
+  return { rows: page.map((r) => r.row), next: rows.length > limit ? keyOf(sort, page.at(-1)!) : more ? resumeAt : null };
 }
 
 /**
