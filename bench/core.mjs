@@ -61,6 +61,7 @@ export async function run({ tokens, db, measure, probe, request, log }) {
     ["status=open&sort=sla_due", "?status=open&sort=sla_due", "agent"],
     ["status=open,in_progress", "?status=open,in_progress", "agent"],
     ["unassigned open", "?assignee_id=none&status=open", "agent"],
+    ["unassigned", "?assignee_id=none", "agent"],
     ["assignee=me&status=open", "?assignee_id=me&status=open", "agent"],
     ["team", `?team_id=${team}`, "agent"],
     ["category=billing", "?category=billing", "agent"],
@@ -69,6 +70,9 @@ export async function run({ tokens, db, measure, probe, request, log }) {
     ["channel=social", "?channel=social", "agent"],
     ["tag=vip", "?tag=vip", "agent"],
     ["breached=true", "?breached=true", "agent"],
+    // Full text inside the list (issue 15): a common word, and a less common one (bench/search.mjs).
+    ["q= common word", "?q=error", "agent"],
+    ["q= medium word", "?q=vat", "agent"],
     ["created_after (30 days)", `?created_after=${encodeURIComponent(monthAgo)}`, "agent"],
     ["customer status=closed", "?status=closed", "customer"],
   ];

@@ -30,3 +30,16 @@ export function batchStatement(db: Database, query: SQL): BatchItem {
   const raw = db.run(query);
   return Object.assign(raw, { stmt: db.$client.prepare(raw.getQuery().sql) });
 }
+
+/** D1 binds at most 100 values per statement: id lists go in slices of this many. */
+export const IDS_PER_STATEMENT = 90;
+
+export const slices = <T>(ids: readonly T[]): T[][] =>
+  Array.from({ length: Math.ceil(ids.length / IDS_PER_STATEMENT) }, (_, i) => ids.slice(i * IDS_PER_STATEMENT, (i + 1) * IDS_PER_STATEMENT));
+
+/** One query per slice of `ids`, results concatenated. */
+export async function selectIn<T, Id = string>(ids: readonly Id[], query: (slice: Id[]) => Promise<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for (const slice of slices(ids)) out.push(...(await query(slice)));
+  return out;
+}

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { makeStaff } from "../helpers";
 import { systemContext } from "../../src/contexts";
@@ -190,6 +191,54 @@ describe("automations on the cron, with a controlled clock", () => {
     expect(due).toHaveLength(3);
     // 303 ticket creates (each with its report rollup rows) take ~30 s on a loaded 2-core machine.
   }, 120_000);
+
+  it("EXPLAIN: every window and the changed tickets are index searches bounded on both sides of their column", async () => {
+    const w = word();
+    const start = nextStart();
+    // A time condition on each of the five columns (each is a window per status).
+    await automation(w, {
+      name: "Every clock",
+      conditions: {
+        all: [{ field: "hours_since_created", operator: "greater_than", value: 1 }],
+        any: ["hours_since_updated", "hours_since_status_changed", "hours_since_requester_update", "hours_since_assignee_update"].map((field) => ({ field, operator: "greater_than", value: 1 })),
+      },
+      actions: [{ type: "add_tags", value: ["clocked"] }],
+    });
+    await Promise.all([0, 1, 2].map(() => pendingTicket(w, start)));
+    const run = async (at: number) => {
+      const meter = newMeter();
+      await runAutomations(systemContext({ ...bindings, DB: metered(bindings.DB, meter) }, "vitest", { now: new Date(at) }));
+      return meter.statements.filter((st) => /^\s*select\b/i.test(st.sql) && /from "tickets"/i.test(st.sql));
+    };
+    await run(start + 2 * HOUR);
+    await run(start + 5 * HOUR);
+    // The third run goes on from the watermarks the first two left: the (column, id) keysets.
+    const reads = await run(start + 8 * HOUR);
+    const plans = await Promise.all(
+      reads.map(async (st) => (await env.DB.prepare(`EXPLAIN QUERY PLAN ${st.sql}`).bind(...(st.params as unknown[])).all<{ detail: string }>()).results.map((r) => r.detail)),
+    );
+    const used = new Set<string>();
+    const resumed = new Set<string>();
+    for (const [i, plan] of plans.entries()) {
+      const line = plan.find((l) => /\btickets\b/.test(l) && !/TEMP B-TREE/.test(l))!;
+      // Per status, a range on the column: never a walk of the whole status or table.
+      expect(line).toMatch(/^SEARCH tickets USING INDEX (tickets_\w+_idx) \((status=\? AND )?\w+(>\? AND \w+)?<\?\)$/);
+      const index = line.match(/INDEX (\w+)/)![1]!;
+      used.add(index);
+      // Going on from a watermark, the (column, id) keyset seeks on the column: bounded on both sides.
+      if (/\) > \(/.test(reads[i]!.sql)) {
+        expect(line).toMatch(/>\? AND \w+<\?\)$/);
+        resumed.add(index);
+      }
+      // Only tickets tied on the column are sorted (by id).
+      for (const l of plan.filter((l) => /TEMP B-TREE/.test(l))) expect(l).toMatch(/^USE TEMP B-TREE FOR (RIGHT PART|LAST TERM) OF ORDER BY$/);
+    }
+    // The pending tickets' windows (no assignee yet: that window is empty) and the changed tickets went on from watermarks.
+    expect([...resumed].sort()).toEqual(["tickets_updated_idx", "tickets_status_created_idx", "tickets_status_updated_idx", "tickets_status_changed_idx", "tickets_status_requester_updated_idx"].sort());
+    expect([...used].sort()).toEqual(
+      ["tickets_updated_idx", "tickets_status_created_idx", "tickets_status_updated_idx", "tickets_status_changed_idx", "tickets_status_requester_updated_idx", "tickets_status_assignee_updated_idx"].sort(),
+    );
+  });
 });
 
 

@@ -241,7 +241,8 @@ describe("GET /tickets?q=", () => {
     const cols = Object.keys(row!);
     const base = Date.parse(String(row!.created_at));
     const statements = [];
-    const count = LIST_IN_PLAN_MAX + 20;
+    // Beyond the list's FTS-first threshold, and beyond what the search box ranks.
+    const count = Math.max(LIST_IN_PLAN_MAX, MAX_RANKED_MATCHES) + 20;
     for (let i = 0; i < count; i++) {
       const values = {
         ...row!,

@@ -40,7 +40,7 @@ async function orphans() {
     history: await q("SELECT count(*) AS n FROM ticket_history WHERE ticket_id NOT IN (SELECT id FROM tickets)"),
     audit: await q("SELECT count(*) AS n FROM audit_logs WHERE entity_type = 'ticket' AND entity_id NOT IN (SELECT id FROM tickets)"),
     commentAudit: await q("SELECT count(*) AS n FROM audit_logs WHERE entity_type = 'comment' AND entity_id NOT IN (SELECT id FROM comments)"),
-    tags: await q("SELECT count(*) AS n FROM ticket_tags WHERE ticket_id NOT IN (SELECT id FROM tickets)"),
+    tags: await q("SELECT count(*) AS n FROM ticket_tag_index WHERE ticket_rowid NOT IN (SELECT rowid FROM tickets)"),
   };
 }
 const NONE = { history: 0, audit: 0, commentAudit: 0, tags: 0 };
@@ -102,7 +102,7 @@ describe("a failing batch leaves nothing behind, by every entry point", () => {
     expect(res.status).toBe(500);
     expect(res.body.code).toBe("INTERNAL_ERROR");
     expect(await snapshot(t.id)).toEqual(before);
-    const tags = await env.DB.prepare("SELECT tag FROM ticket_tags WHERE ticket_id = ?").bind(t.id).all<{ tag: string }>();
+    const tags = await env.DB.prepare("SELECT tag FROM ticket_tag_index WHERE ticket_rowid = (SELECT rowid FROM tickets WHERE id = ?)").bind(t.id).all<{ tag: string }>();
     expect(tags.results.map((r) => r.tag)).toEqual(["atomic"]);
   });
 

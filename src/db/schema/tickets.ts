@@ -11,6 +11,7 @@ import { users } from "./users";
 
 const live = sql`deleted_at IS NULL`;
 const rated = sql`deleted_at IS NULL AND satisfaction_rated_at IS NOT NULL`;
+const breached = sql`deleted_at IS NULL AND sla_breached = 1`;
 
 /** Tickets whose SLA clock runs: an agent's load (Freshdesk's rule). */
 export const ACTIVE_TICKETS = sql.raw(`deleted_at IS NULL AND status IN ('open', 'in_progress')`);
@@ -28,7 +29,7 @@ export const tickets = sqliteTable(
     priorityRank: integer("priority_rank").notNull(),
     category: text("category"),
     channel: text("channel", { enum: TICKET_CHANNELS }).notNull(),
-    /** JSON array; `ticket_tags` is the index for the `tag` filter. */
+    /** JSON array; `ticket_tag_index` is the index for the `tag` filter. */
     tags: text("tags", { mode: "json" }).$type<string[]>().notNull(),
     requesterId: text("requester_id").notNull().references(() => users.id),
     assigneeId: text("assignee_id").references(() => users.id),
@@ -121,34 +122,50 @@ export const tickets = sqliteTable(
   },
   (t) => [
     uniqueIndex("tickets_number_uq").on(t.number),
-    // Every list walks one of these in sort order and stops after a page; deleted rows are not in them.
-    index("tickets_created_idx").on(t.createdAt, t.id).where(live),
-    index("tickets_updated_idx").on(t.updatedAt, t.id).where(live),
+    // The list indexes (features/tickets/ticket-list-plan.ts walks them): each is (filters…, sort
+    // keys…) and ends there: SQLite appends the rowid to every index entry, and lists break ties by
+    // rowid, so no index repeats the 26-character id. Sort keys are (nearly) unique, since SQLite
+    // does not seek on that rowid: sla_due is (due date, created_at). A status list is one walk per
+    // status, merged.
+    index("tickets_created_idx").on(t.createdAt).where(live),
+    // `updated_at` alone also serves the incremental export (oldest change first).
+    index("tickets_updated_idx").on(t.updatedAt).where(live),
+    index("tickets_status_created_idx").on(t.status, t.createdAt).where(live),
+    index("tickets_status_updated_idx").on(t.status, t.updatedAt).where(live),
     // Most urgent first, oldest first within a priority: the index stores that mixed order, so both
-    // `sort=priority` and its reverse walk it instead of sorting every live ticket.
-    index("tickets_priority_idx").on(sql`${t.priorityRank} desc`, t.createdAt, t.id).where(live),
-    // `category=` / `channel=` in default order: a rare or unknown value must not walk the whole table.
-    index("tickets_category_created_idx").on(t.category, t.createdAt, t.id).where(live),
-    index("tickets_channel_created_idx").on(t.channel, t.createdAt, t.id).where(live),
-    // A status filter with `sort=sla_due` (the open queue by deadline).
-    index("tickets_status_sla_due_idx").on(t.status, t.slaNextDueAt, t.id).where(live),
-    index("tickets_sla_due_idx").on(t.slaNextDueAt, t.id).where(live),
-    index("tickets_status_created_idx").on(t.status, t.createdAt, t.id).where(live),
-    index("tickets_status_priority_created_idx").on(t.status, t.priorityRank, t.createdAt, t.id).where(live),
-    index("tickets_requester_created_idx").on(t.requesterId, t.createdAt, t.id).where(live),
-    index("tickets_assignee_status_created_idx").on(t.assigneeId, t.status, t.createdAt, t.id).where(live),
-    index("tickets_assignee_created_idx").on(t.assigneeId, t.createdAt, t.id).where(live),
-    index("tickets_team_created_idx").on(t.teamId, t.createdAt, t.id).where(live),
+    // `sort=priority` and its reverse walk it (per status, merged) instead of sorting.
+    index("tickets_status_priority_created_idx").on(t.status, sql`${t.priorityRank} desc`, t.createdAt).where(live),
+    index("tickets_status_sla_due_idx").on(t.status, t.slaNextDueAt, t.createdAt).where(live),
+    // The maintained breach flag: `breached=true` walks only flagged tickets (plus the few the SLA
+    // sweep has not flagged yet, from its own work list).
+    index("tickets_breached_status_created_idx").on(t.status, t.createdAt).where(breached),
+    index("tickets_breached_status_updated_idx").on(t.status, t.updatedAt).where(breached),
+    index("tickets_breached_status_priority_created_idx").on(t.status, sql`${t.priorityRank} desc`, t.createdAt).where(breached),
+    index("tickets_breached_status_sla_due_idx").on(t.status, t.slaNextDueAt, t.createdAt).where(breached),
+    // An agent's queue (`assignee_id=me|none`, by status) in the console's orders.
+    index("tickets_assignee_status_created_idx").on(t.assigneeId, t.status, t.createdAt).where(live),
+    index("tickets_assignee_status_updated_idx").on(t.assigneeId, t.status, t.updatedAt).where(live),
+    index("tickets_assignee_status_priority_created_idx").on(t.assigneeId, t.status, sql`${t.priorityRank} desc`, t.createdAt).where(live),
+    index("tickets_assignee_status_sla_due_idx").on(t.assigneeId, t.status, t.slaNextDueAt, t.createdAt).where(live),
+    index("tickets_team_status_created_idx").on(t.teamId, t.status, t.createdAt).where(live),
+    // A customer's own list (the portal shows it most recently updated first).
+    index("tickets_requester_created_idx").on(t.requesterId, t.createdAt).where(live),
+    index("tickets_requester_updated_idx").on(t.requesterId, t.updatedAt).where(live),
+    // `category=` / `channel=`: a rare or unknown value must not walk the whole table.
+    index("tickets_category_created_idx").on(t.category, t.createdAt).where(live),
+    index("tickets_channel_created_idx").on(t.channel, t.createdAt).where(live),
+    // The sweeps' indexes end at their column too: a sweep's (column, id) keyset seeks on the column
+    // and sorts only the tickets tied on it (test/rules/automations.test.ts checks the plans).
     // The SLA sweep reads only tickets with work due (O(due), never all open tickets).
-    index("tickets_sla_check_idx").on(t.slaCheckAt, t.id).where(live),
+    index("tickets_sla_check_idx").on(t.slaCheckAt).where(live),
     // Auto-close reads only resolved tickets, oldest resolution first (status leads, so the planner prefers it to the status+created index).
-    index("tickets_status_resolved_idx").on(t.status, t.resolvedAt, t.id).where(live),
+    index("tickets_status_resolved_idx").on(t.status, t.resolvedAt).where(live),
     // Automations read the tickets whose time condition just came true, per status, through the
-    // column it counts from (created_at: tickets_status_created_idx): O(matching), never all open tickets.
-    index("tickets_status_updated_idx").on(t.status, t.updatedAt, t.id).where(live),
-    index("tickets_status_changed_idx").on(t.status, t.statusChangedAt, t.id).where(live),
-    index("tickets_status_requester_updated_idx").on(t.status, t.requesterUpdatedAt, t.id).where(live),
-    index("tickets_status_assignee_updated_idx").on(t.status, t.assigneeUpdatedAt, t.id).where(live),
+    // column it counts from (created_at and updated_at: the list indexes above): O(matching), never
+    // all open tickets.
+    index("tickets_status_changed_idx").on(t.status, t.statusChangedAt).where(live),
+    index("tickets_status_requester_updated_idx").on(t.status, t.requesterUpdatedAt).where(live),
+    index("tickets_status_assignee_updated_idx").on(t.status, t.assigneeUpdatedAt).where(live),
     // Satisfaction answers by period, by agent, by score (GET /satisfaction-ratings): rated tickets only.
     index("tickets_rated_idx").on(t.satisfactionRatedAt, t.id).where(rated),
     index("tickets_assignee_rated_idx").on(t.assigneeId, t.satisfactionRatedAt, t.id).where(rated),
@@ -157,20 +174,28 @@ export const tickets = sqliteTable(
     index("tickets_open_team_created_idx").on(t.teamId, t.createdAt).where(sql`deleted_at IS NULL AND status IN ('open', 'in_progress', 'pending')`),
     // The incremental export's deletions, in the order they happened (live rows walk tickets_updated_idx).
     index("tickets_deleted_idx").on(t.deletedAt, t.id).where(sql`deleted_at IS NOT NULL`),
-    // `custom_status=<key>` in default order; tickets without one are found by their category's status index.
     // Erasure finds a person's deleted tickets too (the live ones through tickets_requester_created_idx).
     index("tickets_deleted_requester_idx").on(t.requesterId).where(sql`deleted_at IS NOT NULL`),
-    index("tickets_custom_status_created_idx").on(t.customStatus, t.createdAt, t.id).where(sql`deleted_at IS NULL AND custom_status IS NOT NULL`),
+    // `custom_status=<key>` in default order; tickets without one are found by their category's status index.
+    index("tickets_custom_status_created_idx").on(t.customStatus, t.createdAt).where(sql`deleted_at IS NULL AND custom_status IS NOT NULL`),
   ],
 );
 
-export const ticketTags = sqliteTable(
-  "ticket_tags",
+/**
+ * The `tag` filter's index: one entry per (tag, ticket), ordered as the list is by default
+ * (`created_at`, then the ticket's rowid), so `tag=` walks a page of it in order. Entries hold the
+ * ticket's rowid (8 bytes, not the 26-character id) and leave with the ticket's deletion; the
+ * ticket's own `tags` column is what it shows and what a change diffs against.
+ */
+export const ticketTagIndex = sqliteTable(
+  "ticket_tag_index",
   {
     tag: text("tag").notNull(),
-    ticketId: text("ticket_id").notNull().references(() => tickets.id),
+    /** The ticket's created_at. */
+    createdAt: text("created_at").notNull(),
+    ticketRowid: integer("ticket_rowid").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.tag, t.ticketId] }), index("ticket_tags_ticket_idx").on(t.ticketId)],
+  (t) => [primaryKey({ columns: [t.tag, t.createdAt, t.ticketRowid] })],
 );
 
 /** Per-UTC-day sequence behind `TICK-YYYYMMDD-NNNN`; one upsert hands out the next number atomically. */

@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNotNull, isNull, or, sql, type SQL } from "drizzle-orm";
-import { runBatch } from "../../db/client";
+import { runBatch, selectIn, slices } from "../../db/client";
 import {
   attachments,
   auditLogs,
@@ -67,17 +67,8 @@ function mentions(column: { getSQL(): SQL }, who: Person, json: boolean): SQL {
   return or(...terms.map((t) => sql`instr(${column}, ${enc(t)}) > 0`))!;
 }
 
-// D1 binds at most 100 parameters per statement: id lists go in slices.
-const IDS_PER_STATEMENT = 90;
-const slices = <T>(ids: T[]): T[][] => Array.from({ length: Math.ceil(ids.length / IDS_PER_STATEMENT) }, (_, i) => ids.slice(i * IDS_PER_STATEMENT, (i + 1) * IDS_PER_STATEMENT));
 /** R2 deletes at most this many keys in one call. */
 const R2_DELETE_KEYS = 1000;
-
-async function selectIn<T>(ids: string[], query: (slice: string[]) => Promise<T[]>): Promise<T[]> {
-  const out: T[] = [];
-  for (const slice of slices(ids)) out.push(...(await query(slice)));
-  return out;
-}
 
 export interface ErasureCounts {
   tickets: number;

@@ -12,6 +12,7 @@ import {
   tickets,
   users,
 } from "../../db/schema";
+import { selectIn } from "../../db/client";
 import type { ServiceContext } from "../../lib/request-context";
 import { toAttachment } from "../attachments/attachments.serialize";
 import { toComment } from "../comments/comments.serialize";
@@ -28,18 +29,9 @@ import { toUser } from "../users/users.serialize";
  * sessions, channel identities and the audit entries by or about them.
  */
 
-// D1 binds at most 100 values per statement.
-const IDS_PER_STATEMENT = 90;
-
 function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
   const out = new Map<string, T[]>();
   for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
-  return out;
-}
-
-async function inSlices<T>(ids: string[], query: (slice: string[]) => Promise<T[]>): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) out.push(...(await query(ids.slice(i, i + IDS_PER_STATEMENT))));
   return out;
 }
 
@@ -57,20 +49,20 @@ export async function personData(ctx: ServiceContext, userId: string) {
   const requested = [...(await requestedWhere(false)), ...(await requestedWhere(true))].sort((a, b) => a.row.createdAt.localeCompare(b.row.createdAt));
   const ticketIds = requested.map((t) => t.row.id);
   const author = { id: users.id, name: users.name, role: users.role };
-  const onTheirTickets = await inSlices(ticketIds, (slice) =>
+  const onTheirTickets = await selectIn(ticketIds, (slice) =>
     ctx.db.select({ row: comments, author }).from(comments).innerJoin(users, eq(users.id, comments.authorId)).where(inArray(comments.ticketId, slice)).orderBy(asc(comments.createdAt)),
   );
   const theirs = await ctx.db.select({ row: comments, author }).from(comments).innerJoin(users, eq(users.id, comments.authorId)).where(eq(comments.authorId, userId)).orderBy(asc(comments.createdAt));
   const requestedSet = new Set(ticketIds);
   const elsewhere = theirs.filter((c) => !requestedSet.has(c.row.ticketId));
-  const files = await inSlices(ticketIds, (slice) => ctx.db.select().from(attachments).where(inArray(attachments.ticketId, slice)));
+  const files = await selectIn(ticketIds, (slice) => ctx.db.select().from(attachments).where(inArray(attachments.ticketId, slice)));
   const view = await ticketView(ctx, requested.map((t) => t.row));
   // Mail from them: on their tickets and the tickets they wrote on (by ticket), and held mail (by the held index).
   const mailColumns = { id: inboundMessages.id, ticket_id: inboundMessages.ticketId, comment_id: inboundMessages.commentId, status: inboundMessages.status, from: inboundMessages.fromAddress, from_name: inboundMessages.fromName, subject: inboundMessages.subject, text: inboundMessages.text, created_at: inboundMessages.createdAt };
   const theirCommentIds = new Set(theirs.map((c) => c.row.id));
   const mailTickets = [...new Set([...ticketIds, ...elsewhere.map((c) => c.row.ticketId)])];
   const sent = [
-    ...(await inSlices(mailTickets, (slice) => ctx.db.select(mailColumns).from(inboundMessages).where(inArray(inboundMessages.ticketId, slice)))).filter(
+    ...(await selectIn(mailTickets, (slice) => ctx.db.select(mailColumns).from(inboundMessages).where(inArray(inboundMessages.ticketId, slice)))).filter(
       (m) => m.from === user.email || (m.comment_id !== null && theirCommentIds.has(m.comment_id)),
     ),
     ...(await ctx.db.select(mailColumns).from(inboundMessages).where(and(sql`status IN ('quarantined', 'failed')`, isNull(inboundMessages.ticketId), eq(inboundMessages.fromAddress, user.email)))),

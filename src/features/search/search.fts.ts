@@ -114,28 +114,34 @@ const recentFloor = (table: string, match: string) =>
   sql`${sql.raw(table)}.rowid >= coalesce((SELECT rowid FROM ${sql.raw(table)} WHERE ${sql.raw(table)} MATCH ${match} ORDER BY rowid DESC LIMIT 1 OFFSET ${MAX_RANKED_MATCHES - 1}), 0)`;
 
 /**
- * Up to this many matches, the ticket list's text filter is an IN list (the matching rowids,
- * looked up one by one, then sorted); beyond, the list walks its own index in order and asks FTS5
- * about each row, which stops after a page because such a word is common. Counting up to the
- * threshold reads at most that many postings.
+ * Up to this many matches, the ticket list's text filter reads its matches (FTS first): their rows,
+ * every other filter and the sort applied to those few. Beyond, the list walks its own index in
+ * order and asks FTS5 about each row (list first), which fills a page after a few rows because
+ * such a word is common. The estimate reads at most this many + 1 postings, and they are the set:
+ * small, because a list page of 25 reads ≤ 100 rows with it.
  */
-export const LIST_IN_PLAN_MAX = 500;
+export const LIST_IN_PLAN_MAX = 12;
+
+export type TicketTextPlan =
+  /** Nothing can match. */
+  | { kind: "none" }
+  /** At most LIST_IN_PLAN_MAX tickets match: their rowids. */
+  | { kind: "set"; rowids: number[] }
+  /** A common text: a condition on each row the list walks. */
+  | { kind: "walk"; condition: SQL };
 
 /**
- * `GET /tickets?q=`: the ticket list's own filters, order and keyset stay; this narrows the rows to
- * those matching the words (whole words: the as-you-type prefix is the search box's), visible to
- * the actor. Null when nothing can match.
+ * `GET /tickets?q=`: how the list narrows to tickets matching the words (whole words: the
+ * as-you-type prefix is the search box's), visible to the actor.
  */
-export async function ticketTextCondition(ctx: ServiceContext, actor: Actor, words: string[]): Promise<SQL | null> {
-  const match = ticketMatch(actor, words, {}, { prefix: false });
-  if (!match) return null;
-  const [count] = await ctx.db.all<{ n: number }>(
-    sql`SELECT count(*) AS n FROM (SELECT 1 FROM tickets_fts WHERE tickets_fts MATCH ${match} LIMIT ${LIST_IN_PLAN_MAX + 1})`,
-  );
-  const n = count?.n ?? 0;
-  if (n === 0) return null;
-  if (n <= LIST_IN_PLAN_MAX) return sql`"tickets".rowid IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ${match})`;
-  return sql`EXISTS (SELECT 1 FROM tickets_fts WHERE tickets_fts MATCH ${match} AND tickets_fts.rowid = "tickets".rowid)`;
+export async function ticketTextPlan(ctx: ServiceContext, actor: Actor, words: string[], filters: TicketFilters = {}): Promise<TicketTextPlan> {
+  // The list's status and priority filters are facet tokens: a word common overall may be rare among them.
+  const match = ticketMatch(actor, words, filters, { prefix: false });
+  if (!match) return { kind: "none" };
+  const found = await ctx.db.all<{ rowid: number }>(sql`SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ${match} LIMIT ${LIST_IN_PLAN_MAX + 1}`);
+  if (found.length === 0) return { kind: "none" };
+  if (found.length <= LIST_IN_PLAN_MAX) return { kind: "set", rowids: found.map((r) => r.rowid) };
+  return { kind: "walk", condition: sql`EXISTS (SELECT 1 FROM tickets_fts WHERE tickets_fts MATCH ${match} AND tickets_fts.rowid = "tickets".rowid)` };
 }
 
 export async function rankTickets(ctx: ServiceContext, actor: Actor, words: string[], filters: TicketFilters, page: Page): Promise<RankedHit[]> {

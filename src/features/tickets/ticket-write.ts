@@ -1,8 +1,8 @@
-import { and, eq, isNotNull, isNull, type SQL } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import type { BatchItem } from "../../db/client";
 import { abortUnlessChanged, classifyD1Error } from "../../db/errors";
-import { ticketHistory, tickets, ticketTags } from "../../db/schema";
+import { ticketHistory, tickets, ticketTagIndex } from "../../db/schema";
 import type { TicketEvent } from "../../events/ticket-events";
 import { AppError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
@@ -87,10 +87,20 @@ function guardCondition(before: TicketRow, guard: readonly GuardColumn[], delete
   return and(eq(tickets.id, before.id), deleted ? isNotNull(tickets.deletedAt) : isNull(tickets.deletedAt), eq(tickets.revision, before.revision), ...guard.map((c) => eq(tickets[c], before[c])))!;
 }
 
-function tagWrites(ctx: ServiceContext, ticketId: string, tags: string[], replace: boolean): BatchItem[] {
-  const items: BatchItem[] = replace ? [ctx.db.delete(ticketTags).where(eq(ticketTags.ticketId, ticketId))] : [];
-  if (tags.length) items.push(ctx.db.insert(ticketTags).values(tags.map((tag) => ({ tag, ticketId }))));
-  return items;
+/**
+ * The tag filter's index entries of a ticket, moved from `before` tags to `after` ones: only the
+ * tags that left or came (a deleted ticket's all leave). Entries name the ticket by its rowid.
+ */
+function tagWrites(ctx: ServiceContext, ticket: TicketRow, before: string[], after: string[]): BatchItem[] {
+  const removed = before.filter((t) => !after.includes(t));
+  const added = after.filter((t) => !before.includes(t));
+  const rowid = sql`(SELECT rowid FROM ${tickets} WHERE ${tickets.id} = ${ticket.id})`;
+  return [
+    ...(removed.length
+      ? [ctx.db.delete(ticketTagIndex).where(and(inArray(ticketTagIndex.tag, removed), eq(ticketTagIndex.createdAt, ticket.createdAt), eq(ticketTagIndex.ticketRowid, rowid)))]
+      : []),
+    ...(added.length ? [ctx.db.insert(ticketTagIndex).values(added.map((tag) => ({ tag, createdAt: ticket.createdAt, ticketRowid: rowid })))] : []),
+  ];
 }
 
 function historyRows(ctx: ServiceContext, ticket: TicketRow, entries: HistoryEntry[]): BatchItem[] {
@@ -156,7 +166,7 @@ async function planned(ctx: ServiceContext, write: TicketWrite) {
     items.push(
       ...(write.prerequisites ?? []),
       ctx.db.insert(tickets).values(row),
-      ...tagWrites(ctx, row.id, row.tags, false),
+      ...tagWrites(ctx, row, [], row.tags),
       ...fieldIndex,
       ...agentLoadWrites(ctx, null, row),
     );
@@ -167,7 +177,7 @@ async function planned(ctx: ServiceContext, write: TicketWrite) {
         .set({ ...write.set, revision: row.revision })
         .where(guardCondition(write.before, write.guard ?? ROW_UNCHANGED, !!write.deleted)),
       ctx.db.run(abortUnlessChanged),
-      ...(sameJson(write.before.tags, row.tags) ? [] : tagWrites(ctx, row.id, row.tags, true)),
+      ...tagWrites(ctx, row, write.before.deletedAt ? [] : write.before.tags, row.deletedAt ? [] : row.tags),
       ...fieldIndex,
       ...agentLoadWrites(ctx, write.before, row),
     );

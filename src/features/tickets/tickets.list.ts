@@ -1,147 +1,457 @@
-import { and, asc, desc, eq, gte, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
-import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import { ticketFieldValues, tickets, ticketTags, users } from "../../db/schema";
+import { getTableColumns, inArray, sql, type SQL } from "drizzle-orm";
+import { tickets, users } from "../../db/schema";
 import { searchWords } from "../../domain/search-query";
 import { PRIORITY_RANK } from "../../domain/vocabulary";
-import { afterKey, decodeCursor, encodeCursor, keysetPage, type KeyColumn, type KeyValue } from "../../lib/cursor";
+import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { signingSecret } from "../auth/tokens";
-import { parseCustomStatusFilter, type FieldFilter } from "../fields/fields.service";
-import { ticketTextCondition } from "../search/search.fts";
+import { parseCustomStatusFilter, statusCatalog, type FieldFilter } from "../fields/fields.service";
+import { ticketTextPlan } from "../search/search.fts";
+import { planList, SORT_KEYS, type Bindings, type IndexColumn, type KeyColumnName } from "./ticket-list-plan";
 import { customerScope } from "./ticket-scope";
-import type { TicketListQuery, TicketSort } from "./tickets.schemas";
 import { ticketView } from "./ticket-view";
-import { requesterColumns, toTicket, type TicketRow } from "./tickets.serialize";
-
-export interface SortColumn extends KeyColumn {
-  key: (r: TicketRow) => KeyValue;
-}
-
-const col = (column: SQLiteColumn, dir: "asc" | "desc", key: (r: TicketRow) => KeyValue): SortColumn => ({ column, dir, key });
-const byId = (dir: "asc" | "desc") => col(tickets.id, dir, (r) => r.id);
-
-/** Each sort's columns, ending in the id; every one is the order of an index (db/schema/tickets.ts). */
-const SORTS: Record<TicketSort, SortColumn[]> = {
-  "-created_at": [col(tickets.createdAt, "desc", (r) => r.createdAt), byId("desc")],
-  created_at: [col(tickets.createdAt, "asc", (r) => r.createdAt), byId("asc")],
-  "-updated_at": [col(tickets.updatedAt, "desc", (r) => r.updatedAt), byId("desc")],
-  updated_at: [col(tickets.updatedAt, "asc", (r) => r.updatedAt), byId("asc")],
-  // Most urgent first; within a priority the oldest waits least long.
-  priority: [col(tickets.priorityRank, "desc", (r) => r.priorityRank), col(tickets.createdAt, "asc", (r) => r.createdAt), byId("asc")],
-  "-priority": [col(tickets.priorityRank, "asc", (r) => r.priorityRank), col(tickets.createdAt, "desc", (r) => r.createdAt), byId("desc")],
-  // Tickets with no running clock carry NO_DUE and so come last.
-  sla_due: [col(tickets.slaNextDueAt, "asc", (r) => r.slaNextDueAt), byId("asc")],
-};
-
-/** The index rows of one field filter's value (ticket_field_values_text_idx / _int_idx). */
-const fieldValueIs = ({ def, value }: FieldFilter): SQL =>
-  and(
-    eq(ticketFieldValues.fieldId, def.id),
-    value.text !== undefined ? eq(ticketFieldValues.valueText, value.text) : eq(ticketFieldValues.valueInt, value.int),
-  )!;
+import type { TicketListQuery, TicketSort } from "./tickets.schemas";
+import { requesterColumns, toTicket, type Requester, type TicketRow } from "./tickets.serialize";
 
 /**
- * The ticket holds the filter's value: one probe of (ticket_id, field_id) per ticket. Named, because
- * without statistics SQLite rates the value index (field, value) as good and then walks every
- * ticket holding that value for each probe.
+ * `GET /tickets`: every filter and sort of API.md reads O(page) rows. ticket-list-plan.ts chooses
+ * the index walks; here they run and merge in sort order by their keys (the sort columns, then
+ * the rowid). A walk whose index does not hold every filter checks the rest on each row, and the
+ * request stops after a scan budget: it returns what it found and a cursor that goes on from where
+ * it stopped (a short page, only for combinations no index serves, or a text filter that is
+ * neither rare nor common).
+ */
+
+/**
+ * Rows (as D1 counts them, the checks' own lookups included) a request may read when filters are
+ * checked row by row; then the page may be short, with a cursor that goes on: O(page) even for a
+ * filter one row in a million passes. Four times the 100-row page goal, so a second custom field
+ * filter passing a third of the first's tickets still fills its page (test/fields/filter.test.ts).
+ */
+export const scanBudget = (limit: number) => Math.max(400, 16 * limit);
+
+type Key = (string | number)[];
+interface Row {
+  row: TicketRow;
+  rowid: number;
+  /** The row passed the filters checked per row. */
+  match: boolean;
+}
+
+const COLUMN: Record<KeyColumnName, SQL> = {
+  status: sql`"tickets"."status"`,
+  custom_status: sql`"tickets"."custom_status"`,
+  assignee_id: sql`"tickets"."assignee_id"`,
+  team_id: sql`"tickets"."team_id"`,
+  requester_id: sql`"tickets"."requester_id"`,
+  category: sql`"tickets"."category"`,
+  channel: sql`"tickets"."channel"`,
+  priority_rank: sql`"tickets"."priority_rank"`,
+  created_at: sql`"tickets"."created_at"`,
+  updated_at: sql`"tickets"."updated_at"`,
+  sla_next_due_at: sql`"tickets"."sla_next_due_at"`,
+};
+const ROWID = sql`"tickets".rowid`;
+
+const FIELD: Partial<Record<KeyColumnName, (r: TicketRow) => string | number>> = {
+  created_at: (r) => r.createdAt,
+  updated_at: (r) => r.updatedAt,
+  priority_rank: (r) => r.priorityRank,
+  sla_next_due_at: (r) => r.slaNextDueAt,
+};
+const keyOf = (sort: TicketSort, { row, rowid }: Row): Key => [...SORT_KEYS[sort].map((c) => FIELD[c.name]!(row)), rowid];
+
+/** Orders keys as the sort does (negative: `a` first); the rowid follows the last key's direction. */
+function compareKeys(cols: readonly IndexColumn[], a: Key, b: Key): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    if (a[i] === b[i]) continue;
+    const dir = cols[Math.min(i, cols.length - 1)]!.dir;
+    return (dir === "asc") === a[i]! < b[i]! ? -1 : 1;
+  }
+  return 0;
+}
+
+/**
+ * The rows after `key` among those whose leading sort keys are fixed (`fixed` of them, a walk's
+ * bound keys). When the other keys run one way (every index walk: see ticket-list-plan.ts), a row
+ * value, which SQLite seeks to on the index (a first key shared by many rows, such as the NO_DUE
+ * of every stopped clock, is not rescanned); a set sorted by SQLite may mix directions.
+ * `exprs`: the columns holding the keys (the tag and field indexes hold copies of them).
+ */
+function after(cols: readonly IndexColumn[], key: Key, exprs: SQL[], fixed: number): SQL {
+  const open = [...cols.slice(fixed).map((c) => c.dir), cols.at(-1)!.dir];
+  const e = exprs.slice(fixed);
+  const v = key.slice(fixed);
+  if (open.every((d) => d === open[0])) {
+    const values = sql.join(v.map((x) => sql`${x}`), sql`, `);
+    return sql`(${sql.join(e, sql`, `)}) ${sql.raw(open[0] === "asc" ? ">" : "<")} (${values})`;
+  }
+  const beyond = (i: number) => (open[i] === "asc" ? sql`${e[i]} > ${v[i]}` : sql`${e[i]} < ${v[i]}`);
+  const clauses = e.map((_, i) => sql.join([...e.slice(0, i).map((x, j) => sql`${x} = ${v[j]}`), beyond(i)], sql` AND `));
+  return sql`(${sql.join(clauses.map((c) => sql`(${c})`), sql` OR `)})`;
+}
+
+const orderBy = (cols: readonly IndexColumn[], exprs: SQL[]) =>
+  sql.join(
+    exprs.map((e, i) => sql`${e} ${sql.raw(cols[Math.min(i, cols.length - 1)]!.dir)}`),
+    sql`, `,
+  );
+
+const eq = (column: KeyColumnName, value: string | number | null) => (value === null ? sql`${COLUMN[column]} IS NULL` : sql`${COLUMN[column]} = ${value}`);
+function oneOf(column: KeyColumnName, values: readonly (string | number | null)[]): SQL {
+  const present = values.filter((v): v is string | number => v !== null);
+  const parts = [
+    ...(present.length ? [sql`${COLUMN[column]} IN (${sql.join(present.map((v) => sql`${v}`), sql`, `)})`] : []),
+    ...(present.length < values.length ? [sql`${COLUMN[column]} IS NULL`] : []),
+  ];
+  return parts.length === 1 ? parts[0]! : sql`(${sql.join(parts, sql` OR `)})`;
+}
+const all = (parts: SQL[]) => (parts.length ? sql.join(parts, sql` AND `) : sql`1`);
+
+interface Fetched {
+  rows: Row[];
+  /** Rows D1 read for them. */
+  read: number;
+}
+
+/** One ordered source of rows (an index walk, or a small set sorted by SQLite), asked for more after a key. */
+interface Walk {
+  fetch: (after: Key | null, n: number) => Promise<Fetched>;
+  /** The values of the leading sort keys every row of the walk shares (its group); [] when none. */
+  group: Key;
+  buffer: Row[];
+  done: boolean;
+  /** The key of the last row it handed over. */
+  last: Key | null;
+}
+
+/**
+ * The ticket holds a field filter's value: one probe of (ticket_id, field_id) per ticket. Named,
+ * because without statistics SQLite rates the value index (field, value) as good and then walks
+ * every ticket holding that value for each probe.
  */
 const holdsValue = ({ def, value }: FieldFilter): SQL =>
-  sql`EXISTS (SELECT 1 FROM ticket_field_values INDEXED BY ticket_field_values_ticket_idx WHERE ticket_id = ${tickets.id} AND field_id = ${def.id} AND ${
+  sql`EXISTS (SELECT 1 FROM ticket_field_values INDEXED BY ticket_field_values_ticket_idx WHERE ticket_id = "tickets"."id" AND field_id = ${def.id} AND ${
     value.text !== undefined ? sql`value_text = ${value.text}` : sql`value_int = ${value.int}`
   })`;
 
-/**
- * Sorts a field filter can walk in its own index: the index rows carry the ticket's created_at,
- * so (field, value, created_at, id) is already the page's order.
- */
-const FIELD_INDEX_SORTS: Partial<Record<TicketSort, "asc" | "desc">> = { "-created_at": "desc", created_at: "asc" };
-
+/** The list's filters and sort without its page (`limit`, `cursor`). */
 export type TicketFilters = Omit<TicketListQuery, "limit" | "cursor"> & { fields?: FieldFilter[] };
+/** A position in a list: the sort keys of the last row handed out, then its rowid (plain JSON). */
+export type TicketListKey = (string | number)[];
 
-/**
- * The list's query for the caller: its conditions (visibility, filters), its sort's columns, and
- * whether it walks a field filter's index rows (`walk`: join ticket_field_values); null when it can
- * match nothing. Shared by the list and the export of tickets, which pages the same indexed query
- * in bigger chunks.
- */
-export async function ticketSelection(ctx: ServiceContext, q: TicketFilters): Promise<{ where: SQL[]; columns: SortColumn[]; walk: boolean } | null> {
-  const actor = actorOf(ctx);
-  const where: SQL[] = [isNull(tickets.deletedAt)];
-  const scope = customerScope(actor);
-  if (scope) {
-    if (q.requester_id && q.requester_id !== actor.id) return null;
-    where.push(scope);
-  } else if (q.requester_id) where.push(eq(tickets.requesterId, q.requester_id));
-  if (q.q !== undefined) {
-    // Full text (search.fts.ts): visibility is inside the match too; a query of no words finds nothing.
-    const text = await ticketTextCondition(ctx, actor, searchWords(q.q));
-    if (!text) return null;
-    where.push(text);
-  }
-  if (q.status) where.push(q.status.length === 1 ? eq(tickets.status, q.status[0]!) : inArray(tickets.status, q.status));
-  if (q.priority) {
-    const ranks = q.priority.map((p) => PRIORITY_RANK[p]);
-    // priority_rank is the indexed column (it shares the status index).
-    where.push(ranks.length === 1 ? eq(tickets.priorityRank, ranks[0]!) : inArray(tickets.priorityRank, ranks));
-  }
-  if (q.assignee_id === "none") where.push(isNull(tickets.assigneeId));
-  else if (q.assignee_id) where.push(eq(tickets.assigneeId, q.assignee_id === "me" ? actor.id : q.assignee_id));
-  if (q.team_id) where.push(eq(tickets.teamId, q.team_id));
-  if (q.category) where.push(eq(tickets.category, q.category));
-  if (q.channel) where.push(eq(tickets.channel, q.channel));
-  if (q.tag) where.push(inArray(tickets.id, ctx.db.select({ id: ticketTags.ticketId }).from(ticketTags).where(eq(ticketTags.tag, q.tag))));
-  if (q.created_after) where.push(gte(tickets.createdAt, new Date(q.created_after).toISOString()));
-  if (q.created_before) where.push(lt(tickets.createdAt, new Date(q.created_before).toISOString()));
-  if (q.custom_status) {
-    const { builtIn, custom } = await parseCustomStatusFilter(ctx, q.custom_status);
-    // A category's own name: tickets of that status without a custom one.
-    const either = [
-      ...(builtIn.length ? [and(inArray(tickets.status, builtIn), isNull(tickets.customStatus))!] : []),
-      ...(custom.length ? [inArray(tickets.customStatus, custom)] : []),
-    ];
-    where.push(either.length === 1 ? either[0]! : or(...either)!);
-  }
-  if (q.breached !== undefined) {
-    const now = ctx.now.toISOString();
-    where.push(
-      q.breached
-        ? or(eq(tickets.slaBreached, true), lt(tickets.slaNextDueAt, now))!
-        : and(eq(tickets.slaBreached, false), gte(tickets.slaNextDueAt, now))!,
-    );
-  }
-  // Custom field filters: staff lists in created order walk the first filter's index rows and stop
-  // after a page; a customer's (or one requester's) list walks their few tickets and probes each.
-  const fields = q.fields ?? [];
-  const walkDir = FIELD_INDEX_SORTS[q.sort];
-  const walk = fields[0] && walkDir && !scope && !q.requester_id ? fields[0] : undefined;
-  for (const filter of fields) if (filter !== walk) where.push(holdsValue(filter));
-  if (walk) where.push(fieldValueIs(walk));
-  const columns = walk
-    ? [col(ticketFieldValues.ticketCreatedAt, walkDir!, (r) => r.createdAt), col(ticketFieldValues.ticketId, walkDir!, (r) => r.id)]
-    : SORTS[q.sort];
-  return { where, columns, walk: walk !== undefined };
-}
-
+/** `GET /tickets`: a page of {@link ticketPage}, its position signed into the cursor. */
 export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fields?: FieldFilter[] }) {
-  const selection = await ticketSelection(ctx, q);
-  if (!selection) return { data: [], next_cursor: null };
-  const { where, columns, walk } = selection;
   const secret = signingSecret(ctx.env);
   const cursorSort = `tickets:${q.sort}`;
+  let from: TicketListKey | null = null;
   if (q.cursor) {
     const pos = await decodeCursor(secret, cursorSort, q.cursor);
-    where.push(afterKey(columns, Array.isArray(pos.key) ? pos.key : [pos.key]));
+    from = [...(Array.isArray(pos.key) ? pos.key : [pos.key]), Number(pos.id)] as TicketListKey;
   }
-  const select = ctx.db.select({ row: tickets, requester: requesterColumns });
-  const from = walk ? select.from(ticketFieldValues).innerJoin(tickets, eq(tickets.id, ticketFieldValues.ticketId)) : select.from(tickets);
-  const rows = await from
-    .innerJoin(users, eq(users.id, tickets.requesterId))
-    .where(and(...where))
-    .orderBy(...columns.map((c) => (c.dir === "asc" ? asc(c.column) : desc(c.column))))
-    .limit(q.limit + 1);
-  const { items, next_cursor } = await keysetPage(rows, q.limit, (last) =>
-    encodeCursor(secret, cursorSort, { key: columns.map((c) => c.key(last.row)), id: last.row.id }),
-  );
-  const view = await ticketView(ctx, items.map((r) => r.row));
-  return { data: items.map((r) => toTicket(r.row, r.requester, ctx.now, view)), next_cursor };
+  const { rows, next } = await ticketPage(ctx, q, from, q.limit);
+  const requesters = await requestersOf(ctx, rows.map((r) => r.requesterId));
+  const view = await ticketView(ctx, rows);
+  const data = rows.map((r) => toTicket(r, requesters.get(r.requesterId)!, ctx.now, view));
+  const next_cursor = next ? await encodeCursor(secret, cursorSort, { key: next.slice(0, -1), id: String(next.at(-1)) }) : null;
+  return { data, next_cursor };
+}
+
+/**
+ * One page of the list as ticket rows, after the position `from` (null: from the start), through the list's
+ * own index walks: at most `limit` rows, fewer (even none) while `next` is not null when a scan
+ * budget ran out (see {@link scanBudget}); `next: null` ends the list. Visibility is the caller's
+ * (ctx). The list signs `next` into its cursor; the export of tickets can keep it as its own
+ * cursor and page with a bigger limit.
+ */
+export async function ticketPage(ctx: ServiceContext, q: TicketFilters, from: TicketListKey | null, limit: number): Promise<{ rows: TicketRow[]; next: TicketListKey | null }> {
+  const actor = actorOf(ctx);
+  const sort = q.sort;
+  const cols = SORT_KEYS[sort];
+  const now = ctx.now.toISOString();
+  const empty = { rows: [], next: null };
+  if (from && (from.length !== cols.length + 1 || from.slice(0, -1).some((k) => k === null || (typeof k !== "string" && typeof k !== "number")) || !Number.isSafeInteger(from.at(-1)))) {
+    throw validation("Invalid cursor", { cursor: ["The cursor does not fit this sort"] });
+  }
+  const position: Key | null = from;
+
+  // ---- filters an index may hold (bindings), and conditions beyond them
+  const bindings: Bindings = {};
+  const scope = customerScope(actor);
+  if (scope) {
+    if (q.requester_id && q.requester_id !== actor.id) return empty;
+    bindings.requester_id = [actor.id];
+  } else if (q.requester_id) bindings.requester_id = [q.requester_id];
+  if (q.status) bindings.status = [...new Set(q.status)];
+  // Custom statuses alone walk their own index; mixed with a category's own name, the walks bind
+  // the categories and the custom keys are checked per row.
+  let customStatus: SQL | null = null;
+  if (q.custom_status) {
+    const { builtIn, custom } = await parseCustomStatusFilter(ctx, q.custom_status);
+    const catalog = await statusCatalog(ctx);
+    const categories = new Set([...builtIn, ...custom.map((k) => catalog.get(k)!.category)]);
+    if (!builtIn.length) bindings.custom_status = [...new Set(custom)];
+    else bindings.status = (bindings.status ?? [...categories]).filter((s) => categories.has(s as never));
+    if (bindings.status?.length === 0) return empty;
+    const either = [
+      ...(builtIn.length ? [sql`("tickets"."status" IN (${sql.join(builtIn.map((s) => sql`${s}`), sql`, `)}) AND "tickets"."custom_status" IS NULL)`] : []),
+      ...(custom.length ? [sql`"tickets"."custom_status" IN (${sql.join(custom.map((k) => sql`${k}`), sql`, `)})`] : []),
+    ];
+    customStatus = either.length === 1 ? either[0]! : sql`(${sql.join(either, sql` OR `)})`;
+  }
+  if (q.priority) bindings.priority_rank = [...new Set(q.priority.map((p) => PRIORITY_RANK[p]))];
+  if (q.assignee_id) bindings.assignee_id = [q.assignee_id === "none" ? null : q.assignee_id === "me" ? actor.id : q.assignee_id];
+  if (q.team_id) bindings.team_id = [q.team_id];
+  if (q.category) bindings.category = [q.category];
+  if (q.channel) bindings.channel = [q.channel];
+  const bound = Object.entries(bindings).map(([c, v]) => oneOf(c as KeyColumnName, v!));
+
+  // A range on the sort's first column bounds the walks; any other condition is checked per row.
+  /** `at`: the range on another copy of its column (the tag and field indexes hold created_at). */
+  const ranges: { column: KeyColumnName; op: ">=" | "<"; sql: SQL; at: (e: SQL) => SQL }[] = [];
+  const range = (column: KeyColumnName, op: ">=" | "<", value: string) =>
+    ranges.push({ column, op, sql: sql`${COLUMN[column]} ${sql.raw(op)} ${value}`, at: (e) => sql`${e} ${sql.raw(op)} ${value}` });
+  /**
+   * The ranges on the column a walk seeks on (`on`: its copy in the walk's index), split by side:
+   * where the walk starts, which a keyset replaces (SQLite seeks on one bound per side), and where
+   * it ends.
+   */
+  const seekRanges = (column: KeyColumnName, dir: "asc" | "desc", on: SQL = COLUMN[column]) => {
+    const mine = ranges.filter((r) => r.column === column);
+    const starts = (r: (typeof ranges)[number]) => (r.op === ">=") === (dir === "asc");
+    return { start: mine.filter(starts).map((r) => r.at(on)), end: mine.filter((r) => !starts(r)).map((r) => r.at(on)) };
+  };
+  const checks: SQL[] = [];
+  // An unverified account's own self-service tickets only (ticket-scope.ts).
+  if (scope && actor.unverified) checks.push(scope);
+  if (customStatus && !bindings.custom_status) checks.push(customStatus);
+  if (q.created_after) range("created_at", ">=", new Date(q.created_after).toISOString());
+  if (q.created_before) range("created_at", "<", new Date(q.created_before).toISOString());
+  if (q.breached === false) {
+    // Not flagged, and no unmet due date passed.
+    range("sla_next_due_at", ">=", now);
+    checks.push(sql`"tickets"."sla_breached" = 0`);
+  }
+  const breachedNow = sql`("tickets"."sla_breached" = 1 OR ${COLUMN.sla_next_due_at} < ${now})`;
+  // Checked per row: one lookup of the tag index's key (the ticket's own created_at and rowid).
+  const tagged = (tag: string) =>
+    sql`EXISTS (SELECT 1 FROM "ticket_tag_index" WHERE "ticket_tag_index"."tag" = ${tag} AND "ticket_tag_index"."created_at" = ${COLUMN.created_at} AND "ticket_tag_index"."ticket_rowid" = ${ROWID})`;
+  let textSet: number[] | null = null;
+  if (q.q !== undefined) {
+    // Full text (search.fts.ts): visibility is inside the match too; a query of no words finds nothing.
+    const text = await ticketTextPlan(ctx, actor, searchWords(q.q), { status: q.status, priority: q.priority });
+    if (text.kind === "none") return empty;
+    if (text.kind === "set") textSet = text.rowids;
+    else checks.push(text.condition);
+  }
+
+  // ---- the walks
+  const run = async (query: SQL, match: SQL | null): Promise<Fetched> => {
+    const res = await ctx.db.run(sql`SELECT "tickets".*, "tickets".rowid AS "__rowid", ${match ?? sql`1`} AS "__match" FROM ${query}`);
+    const rows = (res.results as Record<string, unknown>[]).map((r) => ({ row: fromSql(r), rowid: Number(r.__rowid), match: Number(r.__match) === 1 }));
+    // What D1 counts (the checks' own lookups included) is what the budget spends.
+    return { rows, read: res.meta.rows_read ?? rows.length };
+  };
+  const walks: Walk[] = [];
+  let checked = false;
+  /**
+   * One walk over `from` (rows of one group: its leading sort keys fixed to `group`), rows in sort
+   * order of `exprs`, with `check` tested per row; `start`: its start range, left out after a key.
+   * `split`: the keys are not all in the walked index (a row value over them cannot seek), so the
+   * first key is bounded on its own as well.
+   */
+  const addWalk = (from: SQL, check: SQL[], group: Key = [], exprs: SQL[] = [...cols.map((c) => COLUMN[c.name]), ROWID], start: SQL[] = [], split = false) => {
+    const match = check.length ? all(check) : null;
+    checked ||= check.length > 0;
+    const fixed = group.length;
+    walks.push({
+      group,
+      buffer: [],
+      done: false,
+      last: null,
+      fetch: async (afterKey, n) => {
+        let keyset = start.length ? sql`AND ${all(start)}` : sql``;
+        if (afterKey) {
+          const side = compareKeys(cols, group, afterKey.slice(0, fixed));
+          if (side < 0) return { rows: [], read: 0 }; // the whole group comes before the position
+          if (side === 0) keyset = sql`AND ${after(cols, afterKey, exprs, fixed)}`;
+          if (side === 0 && split) keyset = sql`${keyset} AND ${exprs[fixed]} ${sql.raw(cols[fixed]!.dir === "asc" ? ">=" : "<=")} ${afterKey[fixed]}`;
+        }
+        return run(sql`${from} ${keyset} ORDER BY ${orderBy(cols.slice(fixed), exprs.slice(fixed))} LIMIT ${n}`, match);
+      },
+    });
+  };
+
+  // Custom field filters: a staff list in created order walks the first filter's index entries
+  // (they hold the ticket's created_at); any other list probes each row it walks.
+  const fields = q.fields ?? [];
+  const fieldWalk = fields[0] && !textSet && !scope && !q.requester_id && cols.length === 1 && cols[0]!.name === "created_at" ? fields[0] : undefined;
+  checks.push(...fields.filter((f) => f !== fieldWalk).map(holdsValue));
+
+  if (textSet) {
+    // A rare text: its few tickets with every condition, sorted by SQLite.
+    const every = [...bound, ...ranges.map((r) => r.sql), ...checks, ...(q.tag ? [tagged(q.tag)] : []), ...(q.breached === true ? [breachedNow] : [])];
+    addWalk(sql`"tickets" WHERE ${all([sql`"tickets".deleted_at IS NULL`, sql`${ROWID} IN (${sql.join(textSet.map((r) => sql`${r}`), sql`, `)})`, ...every])}`, []);
+  } else if (fieldWalk) {
+    const { def, value } = fieldWalk;
+    const text = value.text !== undefined;
+    const index = sql.identifier(text ? "ticket_field_values_text_idx" : "ticket_field_values_int_idx");
+    const created = sql`"ticket_field_values"."ticket_created_at"`;
+    addWalk(
+      sql`"ticket_field_values" INDEXED BY ${index} CROSS JOIN "tickets" ON "tickets"."id" = "ticket_field_values"."ticket_id" WHERE ${all([
+        sql`"ticket_field_values"."field_id" = ${def.id}`,
+        text ? sql`"ticket_field_values"."value_text" = ${value.text}` : sql`"ticket_field_values"."value_int" = ${value.int}`,
+        sql`"tickets".deleted_at IS NULL`,
+        // The created_at range on the index's own copy, so the walk seeks to it.
+        ...seekRanges("created_at", cols[0]!.dir, created).end,
+      ])}`,
+      [...bound, ...ranges.filter((r) => r.column !== "created_at").map((r) => r.sql), ...checks, ...(q.tag ? [tagged(q.tag)] : []), ...(q.breached === true ? [breachedNow] : [])],
+      [],
+      [created, ROWID],
+      seekRanges("created_at", cols[0]!.dir, created).start,
+      true,
+    );
+  } else if (q.tag && cols.length === 1 && cols[0]!.name === "created_at") {
+    // The tag's own index, in the list's order: its entries hold the ticket's created_at and rowid.
+    const keys = [sql`"ticket_tag_index"."created_at"`, sql`"ticket_tag_index"."ticket_rowid"`];
+    addWalk(
+      sql`"ticket_tag_index" CROSS JOIN "tickets" ON "tickets".rowid = "ticket_tag_index"."ticket_rowid" WHERE ${all([
+        sql`"ticket_tag_index"."tag" = ${q.tag}`,
+        sql`"tickets".deleted_at IS NULL`,
+        ...seekRanges("created_at", cols[0]!.dir, keys[0]).end,
+      ])}`,
+      [...bound, ...ranges.filter((r) => r.column !== "created_at").map((r) => r.sql), ...checks, ...(q.breached === true ? [breachedNow] : [])],
+      [],
+      keys,
+      seekRanges("created_at", cols[0]!.dir, keys[0]).start,
+    );
+  } else {
+    const flagged = q.breached === true ? planList(bindings, sort, { breachedOnly: true }) : null;
+    const plan = flagged ?? planList(bindings, sort)!;
+    const first = plan.index.columns.find((c) => !(c.name in (plan.walks[0] ?? {})))!.name;
+    const seek = seekRanges(first, cols.find((c) => c.name === first)!.dir);
+    const check = [
+      ...plan.residual.map((c) => oneOf(c, bindings[c]!)),
+      ...ranges.filter((r) => r.column !== first).map((r) => r.sql),
+      ...checks,
+      ...(q.tag ? [tagged(q.tag)] : []),
+      ...(q.breached === true && !flagged ? [breachedNow] : []),
+    ];
+    for (const values of plan.walks) {
+      const where = all([
+        sql`"tickets".deleted_at IS NULL`,
+        ...(plan.index.breachedOnly ? [sql`"tickets"."sla_breached" = 1`] : []),
+        ...Object.entries(values).map(([c, v]) => eq(c as KeyColumnName, v as string | number | null)),
+        ...seek.end,
+      ]);
+      const group = cols.filter((c) => c.name in values).map((c) => values[c.name] as string | number);
+      addWalk(sql`"tickets" INDEXED BY ${sql.identifier(plan.index.name)} WHERE ${where}`, check, group, undefined, seek.start);
+    }
+    if (flagged) {
+      // Breached but not flagged yet (the SLA sweep flags within a minute): from the sweep's own
+      // work list, which is O(due) by design, read whole with every condition in the query, and
+      // handed to the group of the walks its rows sort among.
+      const unflagged = [sql`"tickets"."sla_check_at" <= ${now}`, sql`"tickets"."sla_breached" = 0`, sql`${COLUMN.sla_next_due_at} < ${now}`];
+      const keyset = position ? [after(cols, position, [...cols.map((c) => COLUMN[c.name]), ROWID], 0)] : [];
+      const where = all([sql`"tickets".deleted_at IS NULL`, ...unflagged, ...bound, ...ranges.map((r) => r.sql), ...checks, ...keyset]);
+      const late = await run(sql`"tickets" INDEXED BY "tickets_sla_check_idx" WHERE ${where}`, null);
+      const fixed = walks[0]?.group.length ?? 0;
+      const groups = new Map<string, Row[]>();
+      for (const r of late.rows.sort((a, b) => compareKeys(cols, keyOf(sort, a), keyOf(sort, b)))) {
+        const id = JSON.stringify(keyOf(sort, r).slice(0, fixed));
+        groups.set(id, [...(groups.get(id) ?? []), r]);
+      }
+      for (const [id, rows] of groups) {
+        walks.push({ group: JSON.parse(id) as Key, buffer: rows, done: true, last: null, fetch: async () => ({ rows: [], read: 0 }) });
+      }
+    }
+  }
+
+  const { rows, resumeAt, more } = await merge(walks, cols, (r) => keyOf(sort, r), position, limit, checked ? scanBudget(limit) : Infinity);
+  const page = rows.slice(0, limit);
+  return { rows: page.map((r) => r.row), next: rows.length > limit ? keyOf(sort, page.at(-1)!) : more ? resumeAt : null };
+}
+
+/**
+ * Merges the walks in sort order until `limit + 1` matching rows (one more says a page follows)
+ * or, when rows are checked one by one, until `budget` rows were read (as D1 counts them). Groups (walks sharing
+ * their leading sort keys) are read one after the other, in sort order; within a group each walk
+ * is read in batches sized to its share of what is still missing. `resumeAt`: the key up to which
+ * every walk has been looked at, where a short page's cursor goes on.
+ */
+async function merge(walks: Walk[], cols: readonly IndexColumn[], keyOf: (r: Row) => Key, position: Key | null, limit: number, budget: number) {
+  const out: Row[] = [];
+  let walked = 0;
+  let seen = 0;
+  let passed = 0;
+  let fetchedRows = 0;
+  let resumeAt = position;
+  const groups = new Map<string, Walk[]>();
+  for (const w of [...walks].sort((a, b) => compareKeys(cols, a.group, b.group))) {
+    const id = JSON.stringify(w.group);
+    groups.set(id, [...(groups.get(id) ?? []), w]);
+  }
+  for (const group of groups.values()) {
+    for (;;) {
+      const dry = group.filter((w) => !w.buffer.length && !w.done);
+      if (dry.length) {
+        // Out of budget: a short page, once it has moved on (a cursor must lead somewhere new).
+        if (walked >= budget && resumeAt !== position) return { rows: out, resumeAt, more: true };
+        const missing = limit + 1 - out.length;
+        // A lone walk needs exactly what is missing; merged walks a little more each, to spare refills;
+        // when rows are checked, divided by the share that passed so far (fewer, fuller refills).
+        const passRate = seen ? Math.max(0.1, passed / seen) : 1;
+        const share = Math.ceil((group.length === 1 ? missing : Math.max(2, Math.ceil(missing / group.length) + 1)) / passRate);
+        // Within the budget, at what a row has cost so far (a row with its checks' lookups).
+        const perRow = fetchedRows ? Math.max(1, walked / fetchedRows) : 1;
+        const n = Number.isFinite(budget) ? Math.max(1, Math.min(share, Math.ceil((budget - walked) / dry.length / perRow))) : share;
+        const fetched = await Promise.all(dry.map((w) => w.fetch(w.last ?? position, n)));
+        dry.forEach((w, i) => {
+          const { rows, read } = fetched[i]!;
+          walked += read;
+          fetchedRows += rows.length;
+          w.buffer = rows;
+          w.done = rows.length < n;
+        });
+      }
+      let next: Walk | null = null;
+      let nextKey: Key | null = null;
+      for (const w of group) {
+        const head = w.buffer[0];
+        if (!head) continue;
+        const key = keyOf(head);
+        if (!nextKey || compareKeys(cols, key, nextKey) < 0) [next, nextKey] = [w, key];
+      }
+      if (!next || !nextKey) break; // this group is exhausted
+      const head = next.buffer.shift()!;
+      next.last = resumeAt = nextKey;
+      seen++;
+      if (head.match) {
+        passed++;
+        out.push(head);
+        if (out.length > limit) return { rows: out, resumeAt, more: true };
+      }
+    }
+  }
+  return { rows: out, resumeAt, more: false };
+}
+
+async function requestersOf(ctx: ServiceContext, ids: string[]): Promise<Map<string, Requester>> {
+  const unique = [...new Set(ids)];
+  if (!unique.length) return new Map();
+  const rows = await ctx.db.select(requesterColumns).from(users).where(inArray(users.id, unique));
+  return new Map(rows.map((u) => [u.id, u]));
+}
+
+const TICKET_COLUMNS = Object.entries(getTableColumns(tickets));
+
+/** A `SELECT tickets.*` row (SQL names, JSON as text, booleans as 0/1) as drizzle's row type. */
+function fromSql(r: Record<string, unknown>): TicketRow {
+  const out: Record<string, unknown> = {};
+  for (const [key, column] of TICKET_COLUMNS) {
+    const value = r[column.name];
+    out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return out as TicketRow;
 }
