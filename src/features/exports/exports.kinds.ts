@@ -20,7 +20,7 @@ import { personData } from "../privacy/privacy.export";
 import { fieldCatalog } from "../fields/fields.service";
 import { fieldPath, type FieldDefinition } from "../../domain/custom-fields";
 import { agents } from "../reports/reports.service";
-import { ticketPage, type TicketFilters, type TicketListKey } from "../tickets/tickets.list";
+import { countTickets, ticketPage, type TicketFilters, type TicketListKey } from "../tickets/tickets.list";
 import { TicketListQuery } from "../tickets/tickets.schemas";
 
 export type ExportFormat = "csv" | "xlsx" | "json";
@@ -130,6 +130,12 @@ function fieldColumn(def: FieldDefinition): ExportColumn<TicketExportRow> {
   };
 }
 
+/** A snapshot: tickets created after the export was asked for are not in it (`created_before` is exclusive). */
+function snapshot({ asOf, ...filters }: TicketExportParams): TicketFilters {
+  const until = Math.min(Date.parse(asOf) + 1, filters.created_before ? Date.parse(filters.created_before) : Infinity);
+  return { ...filters, created_before: new Date(until).toISOString() };
+}
+
 const ticketsKind: ExportKind<TicketExportParams, TicketExportRow> = {
   capability: "reports.all",
   // Every field staff see (an export is managers'), in the catalog's order; text cells are neutralised like any other.
@@ -141,13 +147,11 @@ const ticketsKind: ExportKind<TicketExportParams, TicketExportRow> = {
   defaultColumns: ticketColumns.filter((c) => c.name !== "description").map((c) => c.name),
   // The list's own paging (tickets.list.ts): the same index walks, in bigger pages.
   async page(ctx, params, cursor, limit) {
-    const { asOf, ...filters } = params;
-    // A snapshot: tickets created after the export was asked for are not in it (created_before is exclusive).
-    const until = Math.min(Date.parse(asOf) + 1, filters.created_before ? Date.parse(filters.created_before) : Infinity);
-    const { rows, next } = await ticketPage(ctx, { ...filters, created_before: new Date(until).toISOString() }, (cursor as TicketListKey | null) ?? null, limit);
+    const { rows, next } = await ticketPage(ctx, snapshot(params), (cursor as TicketListKey | null) ?? null, limit);
     return { rows: await withNames(ctx, rows), cursor: next };
   },
-  // No estimate: a count is a pass over every matching ticket, which a million-ticket export cannot afford up front.
+  // Counted once, through the same walks: O(matching) index entries.
+  estimate: (ctx, params) => countTickets(ctx, snapshot(params)),
 };
 
 /** The page's requester, assignee and team names: one query per 90 people or teams. */

@@ -124,6 +124,8 @@ interface Walk {
   done: boolean;
   /** The key of the last row it handed over. */
   last: Key | null;
+  /** How many matching rows it holds in all (counted through its index). */
+  count: () => Promise<number>;
 }
 
 /**
@@ -166,21 +168,40 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
  * cursor and page with a bigger limit.
  */
 export async function ticketPage(ctx: ServiceContext, q: TicketFilters, from: TicketListKey | null, limit: number): Promise<{ rows: TicketRow[]; next: TicketListKey | null }> {
+  const cols = SORT_KEYS[q.sort];
+  if (from && (from.length !== cols.length + 1 || from.slice(0, -1).some((k) => k === null || (typeof k !== "string" && typeof k !== "number")) || !Number.isSafeInteger(from.at(-1)))) {
+    throw validation("Invalid cursor", { cursor: ["The cursor does not fit this sort"] });
+  }
+  const planned = await listWalks(ctx, q, from);
+  if (!planned) return { rows: [], next: null };
+  const { rows, resumeAt, more } = await merge(planned.walks, cols, (r) => keyOf(q.sort, r), from, limit, planned.checked ? scanBudget(limit) : Infinity);
+  const page = rows.slice(0, limit);
+  return { rows: page.map((r) => r.row), next: rows.length > limit ? keyOf(q.sort, page.at(-1)!) : more ? resumeAt : null };
+}
+
+/**
+ * How many tickets the list holds, each walk counted through its own index (the walks of one list
+ * never share a ticket): what an export of the list expects, O(matching) index entries, once.
+ */
+export async function countTickets(ctx: ServiceContext, q: TicketFilters): Promise<number> {
+  const planned = await listWalks(ctx, q, null);
+  let n = 0;
+  for (const walk of planned?.walks ?? []) n += await walk.count();
+  return n;
+}
+
+/** The list's index walks after `position` (see {@link ticketPage}); null when the list is empty whatever it holds. */
+async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | null): Promise<{ walks: Walk[]; checked: boolean } | null> {
   const actor = actorOf(ctx);
   const sort = q.sort;
   const cols = SORT_KEYS[sort];
   const now = ctx.now.toISOString();
-  const empty = { rows: [], next: null };
-  if (from && (from.length !== cols.length + 1 || from.slice(0, -1).some((k) => k === null || (typeof k !== "string" && typeof k !== "number")) || !Number.isSafeInteger(from.at(-1)))) {
-    throw validation("Invalid cursor", { cursor: ["The cursor does not fit this sort"] });
-  }
-  const position: Key | null = from;
 
   // ---- filters an index may hold (bindings), and conditions beyond them
   const bindings: Bindings = {};
   const scope = customerScope(actor);
   if (scope) {
-    if (q.requester_id && q.requester_id !== actor.id) return empty;
+    if (q.requester_id && q.requester_id !== actor.id) return null;
     bindings.requester_id = [actor.id];
   } else if (q.requester_id) bindings.requester_id = [q.requester_id];
   if (q.status) bindings.status = [...new Set(q.status)];
@@ -193,7 +214,7 @@ export async function ticketPage(ctx: ServiceContext, q: TicketFilters, from: Ti
     const categories = new Set([...builtIn, ...custom.map((k) => catalog.get(k)!.category)]);
     if (!builtIn.length) bindings.custom_status = [...new Set(custom)];
     else bindings.status = (bindings.status ?? [...categories]).filter((s) => categories.has(s as never));
-    if (bindings.status?.length === 0) return empty;
+    if (bindings.status?.length === 0) return null;
     const either = [
       ...(builtIn.length ? [sql`("tickets"."status" IN (${sql.join(builtIn.map((s) => sql`${s}`), sql`, `)}) AND "tickets"."custom_status" IS NULL)`] : []),
       ...(custom.length ? [sql`"tickets"."custom_status" IN (${sql.join(custom.map((k) => sql`${k}`), sql`, `)})`] : []),
@@ -241,7 +262,7 @@ export async function ticketPage(ctx: ServiceContext, q: TicketFilters, from: Ti
   if (q.q !== undefined) {
     // Full text (search.fts.ts): visibility is inside the match too; a query of no words finds nothing.
     const text = await ticketTextPlan(ctx, actor, searchWords(q.q), { status: q.status, priority: q.priority });
-    if (text.kind === "none") return empty;
+    if (text.kind === "none") return null;
     if (text.kind === "set") textSet = text.rowids;
     else checks.push(text.condition);
   }
@@ -279,6 +300,10 @@ export async function ticketPage(ctx: ServiceContext, q: TicketFilters, from: Ti
           if (side === 0 && split) keyset = sql`${keyset} AND ${exprs[fixed]} ${sql.raw(cols[fixed]!.dir === "asc" ? ">=" : "<=")} ${afterKey[fixed]}`;
         }
         return run(sql`${from} ${keyset} ORDER BY ${orderBy(cols.slice(fixed), exprs.slice(fixed))} LIMIT ${n}`, match);
+      },
+      count: async () => {
+        const res = await ctx.db.run(sql`SELECT count(*) AS n FROM ${from} ${start.length ? sql`AND ${all(start)}` : sql``} ${match ? sql`AND ${match}` : sql``}`);
+        return Number((res.results[0] as { n: number }).n);
       },
     });
   };
@@ -363,14 +388,12 @@ export async function ticketPage(ctx: ServiceContext, q: TicketFilters, from: Ti
         groups.set(id, [...(groups.get(id) ?? []), r]);
       }
       for (const [id, rows] of groups) {
-        walks.push({ group: JSON.parse(id) as Key, buffer: rows, done: true, last: null, fetch: async () => ({ rows: [], read: 0 }) });
+        walks.push({ group: JSON.parse(id) as Key, buffer: rows, done: true, last: null, fetch: async () => ({ rows: [], read: 0 }), count: async () => rows.length });
       }
     }
   }
 
-  const { rows, resumeAt, more } = await merge(walks, cols, (r) => keyOf(sort, r), position, limit, checked ? scanBudget(limit) : Infinity);
-  const page = rows.slice(0, limit);
-  return { rows: page.map((r) => r.row), next: rows.length > limit ? keyOf(sort, page.at(-1)!) : more ? resumeAt : null };
+  return { walks, checked };
 }
 
 /**
