@@ -145,6 +145,9 @@ function Shell() {
             <li>
               <Link to="/mail">Held mail</Link>
             </li>
+            <li>
+              <Link to="/reports">Reports</Link>
+            </li>
           </ul>
           {manager ? (
             <>

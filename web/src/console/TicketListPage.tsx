@@ -6,7 +6,9 @@ import { filterableInBar } from "../lib/custom-fields";
 import { statusLabel } from "../lib/format";
 import { TicketStatusBadge, useTicketFields, useTicketStatuses } from "../ui/CustomFields";
 import { ErrorAlert, PriorityBadge, SlaBadges, Spinner, TimeAgo } from "../ui/components";
-import { useDocumentTitle } from "../ui/hooks";
+import { useDocumentTitle, useSession } from "../ui/hooks";
+import { exportFiltersFromList } from "../lib/reports";
+import { ExportButton } from "./Exports";
 import { LoadMore } from "../ui/mount";
 import { NamedOptions, nameOf, useStaff } from "./directory";
 import { CONSOLE } from "./Layout";
@@ -156,6 +158,8 @@ export function TicketListPage() {
   useDocumentTitle(title, CONSOLE);
   const query = ticketQuery(search);
   const staff = useStaff();
+  const { user } = useSession();
+  const mayExport = user?.role === "manager" || user?.role === "admin";
   const navigate = useNavigate();
   const tickets = useInfiniteQuery({
     queryKey: ["tickets", query],
@@ -188,6 +192,7 @@ export function TicketListPage() {
         <p className="muted">
           <kbd>j</kbd>/<kbd>k</kbd> to move, <kbd>Enter</kbd> to open, <kbd>?</kbd> for all keys
         </p>
+        {mayExport ? <ExportButton title={`Export: ${title}`} choices={[{ kind: "tickets", label: `The tickets of this list (${title}, with its filters)`, filters: exportFiltersFromList(query) }]} /> : null}
       </div>
       <Filters search={search} />
       <SaveSearch search={search} />

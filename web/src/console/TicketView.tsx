@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "@tanstack/react-router";
 import { useRef, useState } from "react";
-import { api, ok, type ArticleSummary, type HistoryEntry } from "../api/client";
+import { api, ok, type ArticleSummary, type HistoryEntry, type Ticket } from "../api/client";
 import { channelLabel, describeChange, formatDateTime } from "../lib/format";
 import { formatFieldValue } from "../lib/custom-fields";
 import { TicketStatusBadge, useTicketFields } from "../ui/CustomFields";
@@ -17,6 +17,8 @@ import { nameOf, useStaff } from "./directory";
 import { CONSOLE } from "./Layout";
 import { useShortcuts } from "./shortcuts";
 import { TicketProperties } from "./TicketProperties";
+import { TimeEntries } from "./TimeEntries";
+import { scoreText } from "../lib/reports";
 
 function History({ ticketId }: { ticketId: string }) {
   const history = useQuery({
@@ -77,6 +79,23 @@ function Suggestions({ ticketId, onInsert }: { ticketId: string; onInsert: (text
         ))}
       </ul>
     </section>
+  );
+}
+
+/** The requester's satisfaction answer (API.md "Satisfaction"), once the ticket was resolved. */
+function TicketSatisfaction({ ticket }: { ticket: Ticket }) {
+  const s = ticket.satisfaction;
+  if (!s) return ["resolved", "closed"].includes(ticket.status) ? <p className="muted" data-testid="ticket-satisfaction">Satisfaction: not rated yet.</p> : null;
+  return (
+    <div className={`satisfaction-answer score-${s.score >= 4 ? "good" : s.score === 3 ? "neutral" : "bad"}`} data-testid="ticket-satisfaction">
+      <p>
+        <strong>Satisfaction: {scoreText(s.score)}</strong>{" "}
+        <span className="muted small">
+          rated <time dateTime={s.rated_at}>{formatDateTime(s.rated_at)}</time>
+        </span>
+      </p>
+      {s.comment ? <blockquote className="message-body">{s.comment}</blockquote> : null}
+    </div>
   );
 }
 
@@ -143,6 +162,7 @@ export function TicketView() {
             From <strong>{t.requester.name}</strong> &lt;{t.requester.email}&gt;, opened <TimeAgo iso={t.created_at} />. Assignee: {nameOf(staff.data, t.assignee_id)}.
             {t.tags.length ? ` Tags: ${t.tags.join(", ")}.` : ""}
           </p>
+          <TicketSatisfaction ticket={t} />
           <div className="presence-bar">
             <PresenceList users={room.presence} selfId={user?.id} />
             <span className="live-status" role="status">
@@ -171,6 +191,7 @@ export function TicketView() {
       </div>
       <div className="ticket-side">
         <TicketProperties key={t.id} ticket={t} />
+        <TimeEntries ticket={t} />
         <Suggestions ticketId={t.id} onInsert={(text) => composer.current?.insert(text)} />
       </div>
     </div>
