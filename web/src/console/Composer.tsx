@@ -98,7 +98,7 @@ export const Composer = forwardRef<ComposerHandle, { ticket: Ticket; onTyping: (
               id="composer-time"
               value={time}
               autoComplete="off"
-              placeholder="e.g. 15 or 1:30"
+              placeholder="15 or 1:30"
               onChange={(e) => setTime(e.target.value)}
               aria-invalid={timeProblem ? true : undefined}
               aria-describedby={timeProblem ? "composer-time-error" : undefined}
