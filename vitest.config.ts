@@ -16,6 +16,9 @@ export default defineConfig(async () => {
       .map((file) => [file, readFileSync(path.join(emailDir, file)).toString("base64")]),
   );
   const emailManifest: unknown = JSON.parse(readFileSync(path.join(emailDir, "manifest.json"), "utf8"));
+  // The synthetic Zendesk export of test/imports, as text by file name.
+  const zendeskDir = path.join(import.meta.dirname, "test/fixtures/zendesk");
+  const zendeskFixtures = Object.fromEntries(readdirSync(zendeskDir).map((file) => [file, readFileSync(path.join(zendeskDir, file), "utf8")]));
   return {
     plugins: [
       cloudflareTest({
@@ -25,6 +28,7 @@ export default defineConfig(async () => {
             TEST_MIGRATIONS: migrations,
             EMAIL_FIXTURES: emailFixtures,
             EMAIL_MANIFEST: emailManifest,
+            ZENDESK_FIXTURES: zendeskFixtures,
             JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcdef",
             PASSWORD_PEPPER: "test-pepper",
             // Tests send webhooks to a local receiver (test/global-setup.mjs); the SSRF tests turn it off in their env.

@@ -11,14 +11,14 @@
 //
 // Called by bench/run.mjs as `run({ baseUrl, tokens, log, mf, db })`; or standalone:
 //   node bench/email.mjs [--quick] [--no-build]
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Log, LogLevel, Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { applyMigrations } from "./lib/migrate.mjs";
-import { BENCH_SECRETS, DIST, ROOT, buildBundle, cpuMs, findWorkerdPids } from "./lib/server.mjs";
+import { BENCH_SECRETS, DIST, ROOT, buildBundle, bundleModules, cpuMs, findWorkerdPids } from "./lib/server.mjs";
 
 const SUPPORT = "support@example.com";
 /** Messages per size class (sequential, then concurrent): enough for a stable mean, short enough for CI. */
@@ -71,15 +71,6 @@ export function attachmentMail(from, bytes, parts) {
 }
 
 // ------------------------------------------------------------------ the server
-
-/** The bundle's modules, index.js first (as bench/lib/server.mjs lists them for Miniflare 5). */
-function bundleModules() {
-  const files = readdirSync(DIST, { recursive: true }).map((f) => path.join(DIST, String(f)));
-  const main = path.join(DIST, "index.js");
-  const types = [[/\.m?js$/, "ESModule"], [/\.cjs$/, "CommonJS"], [/\.wasm$/, "CompiledWasm"], [/\.(txt|html|sql)$/, "Text"], [/\.bin$/, "Data"]];
-  const rest = files.filter((f) => f !== main).map((f) => ({ type: types.find(([re]) => re.test(f))?.[1], path: f })).filter((m) => m.type);
-  return [{ type: "ESModule", path: main }, ...rest];
-}
 
 async function startMailServer(log, extraBindings = {}) {
   const state = mkdtempSync(path.join(os.tmpdir(), "edgedesk-bench-email-"));

@@ -34,7 +34,7 @@ function percentile(sorted, p) {
   if (!sorted.length) return null;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
-function summary(values) {
+export function summary(values) {
   const s = [...values].sort((a, b) => a - b);
   const round = (v) => (v === null ? null : Math.round(v * 100) / 100);
   return { n: s.length, p50: round(percentile(s, 50)), p90: round(percentile(s, 90)), p99: round(percentile(s, 99)), max: round(s.at(-1) ?? null) };

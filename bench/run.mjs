@@ -40,6 +40,7 @@ import { BENCH_SECRETS, ROOT, STATE, buildBundle, startServer } from "./lib/serv
  * @property {(scenario: Scenario) => Promise<void>} probe  records a scenario for the rows pass only (no load test)
  * @property {(req: object) => Promise<{status: number, headers: object, body: string}>} request  one request (setup)
  * @property {boolean} quick  true under --scale < 1 (modules may shorten their own work)
+ * @property {number} scale  the --scale factor (modules that seed their own data size it by this)
  *
  * @typedef {object} Scenario
  * @property {string} name
@@ -223,6 +224,7 @@ function contextFor(moduleName, srv) {
     mf: srv.mf,
     db: srv.db,
     quick: scale < 1,
+    scale,
     request: (req) => send(agent, srv.baseUrl, req),
     // Rows pass only (no load test): for the many filter/sort combinations whose row counts matter
     // more than their speed. Requests must not depend on this instance (a cursor signed here is fine:

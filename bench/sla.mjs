@@ -9,7 +9,7 @@
 // D1_METRICS=1 it also carries D1's rows read/written (a separate instance: metering re-runs selects,
 // so times come from an unmetered one).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -163,9 +163,21 @@ async function seed(db, log) {
     log(`sla: seeded ${Math.min(regular, from + chunk)} of ${OPEN_TICKETS} tickets`);
   }
   await insertRows(db, "tickets", TICKET_COLUMNS, Array.from({ length: DUE_TICKETS }, (_, i) => dueTicket(i)));
+  // The tickets went in straight, so the members' routing copies (load counters) are counted once here.
+  await recountMembers(db);
   mkdirSync(STATE, { recursive: true });
   writeFileSync(MARKER, JSON.stringify({ version: SEED_VERSION, seededAt: new Date().toISOString(), migrations: migrationHashes() }));
   log(`sla: seeded in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+/**
+ * Recomputes every team member's routing copy (load counters included) from its sources: the
+ * migration that fills it is idempotent, so it is run again after writes that went straight into D1.
+ */
+async function recountMembers(db) {
+  const dir = path.join(ROOT, "migrations");
+  const file = readdirSync(dir).find((f) => f.endsWith("_team_member_routing_backfill.sql"));
+  await db.prepare(readFileSync(path.join(dir, file), "utf8").replace(/--[^\n]*\n/g, "")).run();
 }
 
 /** Puts the due tickets back to "never swept" (and drops what earlier runs wrote about them). */
@@ -180,6 +192,8 @@ async function resetDue(db) {
        WHERE id LIKE 'slabench-due-%'`,
     ).bind(iso(created), iso(created + 48 * MIN), iso(created + 48 * MIN)),
   ]);
+  // Earlier sweeps' escalations assigned some of them: the counters follow the direct reset.
+  await recountMembers(db);
 }
 
 // ------------------------------------------------------------------ measure
@@ -253,7 +267,11 @@ async function assignments({ baseUrl, db, pids }) {
     if (body.assignee_id) assigned++;
     if (res.headers.get("x-d1-rows-read")) rows.push(Number(res.headers.get("x-d1-rows-read")));
     // Leave the load as it was: the next assignment sees the same team.
-    await db.prepare(`UPDATE tickets SET deleted_at = ? WHERE id = ?`).bind(new Date().toISOString(), ticket.id).run();
+    await db.batch([
+      db.prepare(`UPDATE tickets SET deleted_at = ? WHERE id = ?`).bind(new Date().toISOString(), ticket.id),
+      // What the ticket write does when a ticket leaves an agent's load (this delete goes straight into D1).
+      db.prepare(`UPDATE team_members SET active_tickets = active_tickets - 1 WHERE user_id = ?`).bind(body.assignee_id ?? ""),
+    ]);
   }
   const cpu = cpuMs(pids) - cpu0;
   latencies.sort((a, b) => a - b);

@@ -378,6 +378,43 @@ export const DEMO_TICKETS = [
   },
 ];
 
+/**
+ * Issue 14's demo: a live chat a visitor opened from the website (with the address they left for
+ * replies they miss), and a merged pair (a duplicate closed into the original, its conversation moved).
+ */
+export async function seedChatAndMerge(client, sessions) {
+  const agent = { token: sessions.agent1.token };
+  const chat = await client.post("/api/v1/chat/sessions", {
+    name: "Robin Visitor",
+    email: "robin@example.net",
+    message: "Hi! Does the Pro plan include phone support?",
+  });
+  const visitor = { token: chat.visitor_token };
+  const chatPath = `/api/v1/chat/sessions/${encodeURIComponent(chat.ticket.id)}`;
+  await client.post(`/api/v1/tickets/${encodeURIComponent(chat.ticket.id)}/assign`, { assignee_id: sessions.agent1.user.id }, agent);
+  await client.post(`/api/v1/tickets/${encodeURIComponent(chat.ticket.id)}/comments`, { body: "Hello Robin! Yes: Pro includes phone support on weekdays, 9 to 18 CET." }, agent);
+  await client.post(`${chatPath}/messages`, { body: "Great, and can I switch plans mid-month?" }, visitor);
+
+  const customer = { token: sessions.customer2.token };
+  const original = await client.post(
+    "/api/v1/tickets",
+    { subject: "Invoice PDF is blank", description: "The PDF of invoice INV-3310 opens as an empty page.", category: "billing", tags: ["invoice"] },
+    customer,
+  );
+  const duplicate = await client.post(
+    "/api/v1/tickets",
+    { subject: "Blank invoice again", description: "Writing again: the invoice PDF INV-3310 is still blank, in Firefox and Chrome." },
+    customer,
+  );
+  await client.post(`/api/v1/tickets/${encodeURIComponent(duplicate.id)}/comments`, { body: "Attached a screenshot would help, but it is just white." }, customer);
+  await client.post(
+    `/api/v1/tickets/${encodeURIComponent(duplicate.id)}/merge`,
+    { into: original.id, comment: { body: "We merged your second request into this one, so everything is in one place." } },
+    { token: sessions.agent2.token },
+  );
+  return { chat: chat.ticket.number, merged: `${duplicate.number} → ${original.number}` };
+}
+
 export class ApiError extends Error {
   constructor(method, path, status, body) {
     const detail = body && typeof body === "object" ? `${body.code ?? ""} ${body.detail ?? body.title ?? ""}`.trim() : String(body ?? "");
@@ -467,6 +504,87 @@ function requesterOf(spec, sessions) {
     return { requester_email: u.email, requester_name: u.name };
   }
   return { requester_email: spec.for.email, requester_name: spec.for.name };
+}
+
+/** The demo's automation (issue 11): the issue's two rules, and three shared macros agents apply from the console. */
+export const DEMO_RULES = [
+  {
+    name: "Outages at customers: critical, VIP, and a note for the on-call",
+    kind: "trigger",
+    conditions: {
+      all: [
+        { field: "event", operator: "is", value: "ticket.created" },
+        { field: "requester_domain", operator: "is", value: "example.com" },
+        { field: "subject", operator: "contains", value: "outage" },
+      ],
+    },
+    actions: [
+      { type: "set_priority", value: "critical" },
+      { type: "add_tags", value: ["vip", "outage"] },
+      { type: "add_comment", value: { body: "Outage reported by {{requester.name}} ({{ticket.number}}): page the on-call engineer.", internal: true } },
+      { type: "notify", value: { roles: ["manager"], title: "Outage: {{ticket.number}}", body: "{{ticket.subject}}" } },
+    ],
+  },
+  {
+    name: "Pending for 72 business hours: remind the requester",
+    kind: "automation",
+    conditions: {
+      all: [
+        { field: "status", operator: "is", value: "pending" },
+        { field: "hours_since_status_changed_business", operator: "greater_than", value: 72 },
+        { field: "tags", operator: "not_contains", value: "reminded" },
+      ],
+    },
+    actions: [
+      { type: "add_comment", value: { body: "Hello {{requester.name}}, we are still waiting for your answer on {{ticket.number}}. Reply to this mail and we carry on.", internal: false } },
+      { type: "add_tags", value: ["reminded"] },
+    ],
+  },
+];
+
+export const DEMO_MACROS = [
+  {
+    name: "Ask for details",
+    description: "Ask the requester for what we need and wait for them",
+    actions: [
+      { type: "add_comment", value: { body: "Hello {{requester.name}},\n\ncould you tell us which version you use and send a screenshot of the error?\n\n{{current_user.name}}", internal: false } },
+      { type: "set_status", value: "pending" },
+    ],
+  },
+  {
+    name: "Resolve: fixed",
+    description: "Tell the requester it is fixed and resolve",
+    actions: [
+      { type: "add_comment", value: { body: "Hello {{requester.name}},\n\nthis is fixed now. If anything is still wrong, just reply.\n\n{{current_user.name}}", internal: false } },
+      { type: "set_status", value: "resolved" },
+    ],
+  },
+  {
+    name: "Escalate to tier 2",
+    description: "High priority, tagged for the second line, with a note",
+    actions: [
+      { type: "set_priority", value: "high" },
+      { type: "add_tags", value: ["tier2"] },
+      { type: "add_comment", value: { body: "Escalated to tier 2 by {{current_user.name}}.", internal: true } },
+    ],
+  },
+];
+
+/** The demo rules (as admin) and shared macros (as the manager), unless some already exist. */
+export async function seedAutomation(client, sessions, { log = () => {} } = {}) {
+  const rules = await client.get("/api/v1/rules?limit=1", { token: sessions.admin.token });
+  let made = 0;
+  if (!rules.data.length) {
+    for (const rule of DEMO_RULES) await client.post("/api/v1/rules", rule, { token: sessions.admin.token });
+    made += DEMO_RULES.length;
+  }
+  const macros = await client.get("/api/v1/macros?scope=shared&limit=1", { token: sessions.manager.token });
+  if (!macros.data.length) {
+    for (const macro of DEMO_MACROS) await client.post("/api/v1/macros", { ...macro, scope: "shared" }, { token: sessions.manager.token });
+    made += DEMO_MACROS.length;
+  }
+  if (made) log(`  ${DEMO_RULES.length} rules (a trigger, an automation) and ${DEMO_MACROS.length} shared macros`);
+  return made;
 }
 
 /** The demo's custom fields and statuses, created unless a definition of that key exists. */
@@ -571,9 +689,11 @@ export async function seedDemo(baseUrl, { admin = { email: DEMO_ADMIN.email, pas
   if (await login(client, "agent1@example.com")) {
     const page = await client.get("/api/v1/tickets?limit=1", { token: adminAuth.access_token });
     if (page?.data?.length) {
-      // A demo seeded before the help centre existed still gets its articles.
+      // A demo seeded before the help centre or automation existed still gets its articles, rules and macros (once).
       await seedKnowledgeBase(client, adminAuth.access_token, { log });
-      log("demo data already present: nothing to seed");
+      const manager = await login(client, "manager@example.com");
+      const added = manager ? await seedAutomation(client, { admin: { token: adminAuth.access_token }, manager: { token: manager.access_token } }, { log }) : 0;
+      if (!added) log("demo data already present: nothing to seed");
       return { skipped: true, users: 0, tickets: 0, failed: 0 };
     }
   }
@@ -604,6 +724,13 @@ export async function seedDemo(baseUrl, { admin = { email: DEMO_ADMIN.email, pas
       }
     }
   }
+  try {
+    const extra = await seedChatAndMerge(client, sessions);
+    log(`  a live chat (${extra.chat}) and a merged pair (${extra.merged})`);
+  } catch (err) {
+    failed++;
+    log(`  ! chat and merge demo: ${err.message}`);
+  }
   await seedKnowledgeBase(client, sessions.agent1.token, { log });
   const statusText = Object.entries(byStatus).map(([s, n]) => `${n} ${s}`).join(", ");
   log(
@@ -611,6 +738,8 @@ export async function seedDemo(baseUrl, { admin = { email: DEMO_ADMIN.email, pas
       `${totals.assignments} assignments, ${totals.changes} updates, ${totals.time_entries} time entries, ${totals.ratings} satisfaction answers`,
   );
   if (failed) log(`  ! ${failed} of ${DEMO_TICKETS.length} demo tickets failed (see above)`);
+  // After the tickets: the demo's own rules would otherwise rewrite the tickets it plays step by step.
+  await seedAutomation(client, sessions, { log });
   return { skipped: false, users: DEMO_USERS.length, tickets, failed, byStatus, ...totals };
 }
 

@@ -11,11 +11,18 @@ import { limitBody, requireJson } from "./middleware/guards";
 import { accountsRouter } from "./features/accounts/accounts.index";
 import { attachmentsRouter } from "./features/attachments/attachments.index";
 import { auditRouter } from "./features/audit/audit.index";
+import { chatCors, chatRouter, widgetRouter } from "./features/chat/chat.index";
 import { authRouter } from "./features/auth/auth.index";
 import { fieldsRouter } from "./features/fields/fields.index";
+import { importsRouter } from "./features/imports/imports.index";
+import { privacyRouter } from "./features/privacy/privacy.index";
 import { healthRouter } from "./features/health/health.index";
 import { liveRouter } from "./features/live/live.index";
+import { bulkRouter } from "./features/bulk/bulk.index";
+import { macrosRouter } from "./features/macros/macros.index";
 import { mailRouter } from "./features/mail/mail.index";
+import { notificationsRouter } from "./features/notifications/notifications.index";
+import { rulesRouter } from "./features/rules/rules.index";
 import { kbRouter } from "./features/kb/kb.index";
 import { savedSearchesRouter } from "./features/saved-searches/saved-searches.index";
 import { searchRouter } from "./features/search/search.index";
@@ -87,16 +94,25 @@ export function createApp() {
   app.use("*", requestId(), securityHeaders);
   // The session first: even a refused body answers with the bookmark the client holds.
   // File uploads and channel messages (files as base64) carry their own, larger body caps
-  // (features/attachments, features/channels); every other body has the JSON cap.
-  const isUpload = (c: Context<AppEnv>) => c.req.method === "POST" && (c.req.path.endsWith("/attachments") || /^\/api\/v1\/channels\/[^/]+\/inbound$/.test(c.req.path));
-  app.use(`${API}/*`, dbSession, except(isUpload, limitBody), requireJson((path) => path.endsWith("/attachments")));
+  // (features/attachments, features/imports, features/channels); every other body has the JSON cap.
+  const importUpload = /\/imports\/[^/]+\/upload$/;
+  const channelInbound = /^\/api\/v1\/channels\/[^/]+\/inbound$/;
+  const isUploadPath = (path: string) => path.endsWith("/attachments") || importUpload.test(path);
+  const isUpload = (c: Context<AppEnv>) =>
+    (c.req.method === "POST" && (c.req.path.endsWith("/attachments") || channelInbound.test(c.req.path))) || (c.req.method === "PUT" && importUpload.test(c.req.path));
+  // Before everything else: a browser's preflight from a page embedding the chat widget is answered here.
+  app.use(`${API}/chat/*`, chatCors);
+  app.use(`${API}/*`, dbSession, except(isUpload, limitBody), requireJson(isUploadPath));
 
   app.route("/", healthRouter);
   app.route("/", surveyPageRouter);
+  app.route("/", widgetRouter);
   const api = createRouter()
     .route("/", authRouter)
     .route("/", accountsRouter)
     .route("/", usersRouter)
+    // Before the tickets router: POST /tickets/bulk is no ticket id.
+    .route("/", bulkRouter)
     .route("/", ticketsRouter)
     .route("/", liveRouter)
     .route("/", auditRouter)
@@ -111,12 +127,23 @@ export function createApp() {
     .route("/", satisfactionRouter)
     .route("/", timeRouter)
     .route("/", exportsRouter)
+    .route("/", rulesRouter)
+    .route("/", macrosRouter)
+    .route("/", notificationsRouter)
+    .route("/", chatRouter)
     .route("/", fieldsRouter)
+    .route("/", importsRouter)
+    .route("/", privacyRouter)
     .route("/", webhooksRouter)
     .route("/", channelsRouter);
   app.route(API, api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "visitorToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "A chat's visitor token (`POST /api/v1/chat/sessions`): reaches that chat's routes alone",
+  });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: { title: "edgedesk API", version: "1.0.0", description: "A customer-support helpdesk on Cloudflare's edge." },

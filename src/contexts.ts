@@ -8,9 +8,12 @@ import type { ServiceContext } from "./lib/request-context";
 
 /**
  * The one place service contexts are made, one factory per entry point: an HTTP request, the
- * system (cron, queues), an inbound mail, a ticket room's serialised edit. Each carries the same
- * event consumers, so a change has the same effects whichever way it came in.
+ * system (cron, queues), an inbound mail, a ticket room's serialised edit, a rule. Each carries the
+ * same event consumers, so a change has the same effects whichever way it came in.
  */
+
+/** A rule acting on a ticket, derived from the context of what set it off (lib/request-context.ts). */
+export { ruleContext } from "./lib/request-context";
 
 // Audit rows keep the first bytes of a user agent; the header is client-controlled and unbounded.
 const MAX_USER_AGENT = 512;
@@ -68,9 +71,27 @@ export function mailContext(env: Bindings, actor: Actor | null, r: Runtime & { p
   };
 }
 
+/**
+ * An import's queue step (features/imports): the system working on the admin's behalf, so the audit
+ * rows it writes name the admin who started it and the import (`import:<id>` as the user agent).
+ */
+export function importContext(env: Bindings, admin: Actor | null, importId: string, r: Runtime): ServiceContext {
+  return { ...runtime(env, r), actor: admin, ...(admin ? {} : { system: true as const }), meta: { ip: null, userAgent: `import:${importId}` } };
+}
+
 /** A caller the Worker authenticated, acting elsewhere than in its request (a PATCH the ticket's room applies). */
 export function callerContext(env: Bindings, actor: Actor, meta: RequestMeta, r: Runtime): ServiceContext {
   return { ...runtime(env, r), actor, meta };
+}
+
+/**
+ * The same call acting as another party: a request that establishes its own caller (a
+ * registration, a mailed link, a chat visitor created by the request that opens the chat) or one
+ * that must not name its caller (a password-reset request, answered alike for everyone, is nobody's
+ * act). Everything else, the D1 session included, stays the request's.
+ */
+export function actingAs(ctx: ServiceContext, actor: Actor | null): ServiceContext {
+  return { ...ctx, actor };
 }
 
 /**

@@ -33,14 +33,14 @@ export interface Bindings {
   ATTACHMENTS: R2Bucket;
   /** send_email: outbound mail (src/email/outbound.ts). */
   MAILER: SendEmail;
+  /** Queue of import steps (producer and consumer: src/features/imports/imports.runner.ts). */
+  IMPORTS: Queue<{ id: string; step: number }>;
   /** Queue of outbox row ids to deliver (producer and consumer: src/email/outbox.ts, outbound.ts). */
   OUTBOX: Queue<{ id: string }>;
-  /** Queue of background jobs done in chunks (src/jobs/job-queue.ts): exports, report rollup rebuilds. */
+  /** Queue of background jobs done in chunks (src/jobs/job-queue.ts): exports of every kind, report rollup rebuilds. */
   JOBS: Queue<JobMessage>;
   /** R2: export files (`exports/<job id>/…`), deleted after EXPORT_TTL_DAYS by the cron. */
   EXPORTS: R2Bucket;
-  /** Origin of the helpdesk's pages (`https://help.example.com`): where the links of mail lead (account mail, satisfaction survey). Never taken from a request's Host. */
-  PUBLIC_URL?: string;
   /** Bytes per part of an export's multipart upload (default and minimum 5 MiB, R2's minimum; tests set less). */
   EXPORT_PART_BYTES?: string;
   /** Rows read per query of an export (default 2,000). */
@@ -53,6 +53,8 @@ export interface Bindings {
   SUPPORT_ADDRESS?: string;
   /** Display name on outbound mail. */
   SUPPORT_NAME?: string;
+  /** Origin of the helpdesk's pages (`https://help.example.com`): where the links of mail lead (account mail, `{{ticket.url}}`, satisfaction survey). Never taken from a request's Host. */
+  PUBLIC_URL?: string;
   /** "false" relaxes sender authentication (DKIM verified in the Worker) for local demos only. */
   EMAIL_AUTH_REQUIRED?: string;
   /** authserv-id of Cloudflare's Authentication-Results (default mx.cloudflare.net): only its `dmarc=fail` is read, as a veto. */
@@ -65,6 +67,10 @@ export interface Bindings {
   MAX_ATTACHMENT_BYTES?: string;
   /** Automatic mails to one address per hour (default 5). */
   AUTO_MAILS_PER_SENDER_PER_HOUR?: string;
+  /** Chats one IPv4 address or IPv6 /64 may open per hour (default 20; features/chat). */
+  CHAT_SESSIONS_PER_IP_PER_HOUR?: string;
+  /** Origins allowed to call the chat API from a browser (comma list; default `*`: any site may embed the widget). */
+  CHAT_ALLOWED_ORIGINS?: string;
 }
 
 /** Per-request context variables, set by middleware. */

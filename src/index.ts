@@ -4,6 +4,7 @@ import { handleEmail } from "./email/inbound";
 import { deliverOutbox, OUTBOX_QUEUE } from "./email/outbound";
 import { runScheduled } from "./jobs";
 import { JOBS_QUEUE, runJobs } from "./jobs/job-queue";
+import { IMPORTS_QUEUE, runImportBatch } from "./features/imports/imports.runner";
 import { deliverWebhooks, WEBHOOKS_QUEUE } from "./features/webhooks/webhooks.delivery";
 
 export { AgentsFeed } from "./agents-feed/agents-feed";
@@ -25,6 +26,7 @@ export default {
     // One consumer per queue of wrangler.toml [[queues.consumers]].
     if (batch.queue === OUTBOX_QUEUE) return deliverOutbox(batch, env);
     if (batch.queue === JOBS_QUEUE) return runJobs(batch, env);
+    if (batch.queue === IMPORTS_QUEUE) return runImportBatch(batch as MessageBatch<{ id: string; step: number }>, env);
     if (batch.queue === WEBHOOKS_QUEUE) return deliverWebhooks(batch, env);
     console.error(`queue: no consumer for ${batch.queue}`);
     batch.retryAll();

@@ -13,6 +13,8 @@ declare namespace Cloudflare {
     EMAIL_FIXTURES: Record<string, string>;
     /** test/fixtures/email/manifest.json, parsed. */
     EMAIL_MANIFEST: EmailFixtureEntry[];
+    /** test/fixtures/zendesk/*: file name -> text (vitest.config.ts). */
+    ZENDESK_FIXTURES: Record<string, string>;
   }
 }
 
@@ -36,6 +38,9 @@ interface EmailFixtureEntry {
     attachment_count: number;
     reply_visible_text: string | null;
     in_reply_to: string | null;
+    /** Decoded display names, where the source states them (the 8-bit header fixtures). */
+    from_name?: string;
+    to_names?: string[];
   };
   observed_postal_mime_attachments: string[];
 }

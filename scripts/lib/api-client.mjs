@@ -1,6 +1,7 @@
 // The typed API client of the web app comes from our own OpenAPI document, made from the route contracts
 // (src/app.ts) in this process: no server runs. Used by scripts/gen-api-client.mjs (writes the files) and
 // by web/test/api-client.test.ts (fails when the committed files are stale).
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -18,6 +19,16 @@ export async function documentFromApp() {
     configFile: false,
     logLevel: "error",
     resolve: { alias: { "cloudflare:workers": stub, "cloudflare:email": stub } },
+    // wrangler.toml's [[rules]] make the chat widget's files text modules; here too (else Node would run
+    // the script and Vite would process the stylesheet). A virtual id keeps Vite's own plugins away.
+    plugins: [
+      {
+        name: "text-modules",
+        enforce: "pre",
+        resolveId: (source, importer) => (/\/chat-widget\.(js|css)$/.test(source) && importer ? `\0text:${path.resolve(path.dirname(importer), source)}.txt` : null),
+        load: (id) => (id.startsWith("\0text:") ? `export default ${JSON.stringify(readFileSync(id.slice(6, -4), "utf8"))};` : null),
+      },
+    ],
   });
   const res = await module.createApp().request("/openapi.json");
   if (res.status !== 200) throw new Error(`GET /openapi.json answered ${res.status}`);

@@ -1,15 +1,15 @@
 import { isStaff } from "../domain/permissions";
 import type { TicketEvent } from "../events/ticket-events";
 import { LiveObject } from "../ticket-room/live-object";
-import { feedMessage, feedPresence, isAway, newFeedSession, nextAway, type Audience, type FeedSession } from "../ticket-room/presence";
-import { FeedClientMessage, parseClientMessage, type AgentsFeedRpc, type LiveIdentity, type ServerMessage } from "../ticket-room/protocol";
+import { feedMessages, feedPresence, isAway, newFeedSession, nextAway, type Audience, type FeedSession } from "../ticket-room/presence";
+import { FeedClientMessage, parseClientMessage, type AgentsFeedRpc, type FeedNotification, type LiveIdentity, type ServerMessage } from "../ticket-room/protocol";
 
 /** The one feed of a deployment (`idFromName`): every agent's dashboard connects to it. */
 export const AGENTS_FEED_NAME = "agents";
 
 /**
  * The agents' feed (API.md "Live collaboration"): which staff are online or away, and the queue
- * events `ticket.created`, `ticket.assigned`, `sla.breached` as they commit. Staff only.
+ * events `ticket.created`, `ticket.assigned`, `sla.breached`, `chat.waiting` as they commit. Staff only.
  */
 export class AgentsFeed extends LiveObject<FeedSession> implements AgentsFeedRpc {
   override fetch(request: Request): Promise<Response> {
@@ -18,8 +18,16 @@ export class AgentsFeed extends LiveObject<FeedSession> implements AgentsFeedRpc
 
   /** Fans a committed queue event out to every agent; other events are not for the feed. */
   async publish(event: TicketEvent): Promise<void> {
-    const message = feedMessage(event);
-    if (message) this.broadcast({ staff: message });
+    for (const message of feedMessages(event)) this.broadcast({ staff: message });
+  }
+
+  /** A user's notifications go to that user's sockets alone (every tab), never to the other agents. */
+  async notify(items: FeedNotification[]): Promise<void> {
+    const byUser = new Map<string, FeedNotification[]>();
+    for (const item of items) byUser.set(item.user_id, [...(byUser.get(item.user_id) ?? []), item]);
+    for (const [ws, session] of [...this.sessions()]) {
+      for (const item of byUser.get(session.id) ?? []) this.send(ws, { type: "notification", notification: item.notification });
+    }
   }
 
   /** Staff connected now, online or away (idle 5 minutes): routing's live availability. */

@@ -21,17 +21,12 @@ export async function runBatch(db: Database, items: BatchItem[]): Promise<void> 
 export type { BatchItem };
 
 /**
- * A raw SQL statement with bound parameters as a batch item. drizzle's `db.run(sql)` in a D1 batch
- * only works without parameters (its prepared form has no statement to bind: drizzle-orm 0.45);
- * this one prepares the statement itself.
+ * A hand-written statement with bound parameters (INSERT … SELECT, which the query builder cannot
+ * express for some of our tables) as a batch item. drizzle 0.45's D1 batch binds parameters to a
+ * prepared `stmt` that its raw queries do not carry (`Cannot read properties of undefined (reading
+ * 'bind')`), so the statement is prepared here on the same database or session.
  */
-export function sqlStatement(db: Database, query: SQL): BatchItem {
+export function batchStatement(db: Database, query: SQL): BatchItem {
   const raw = db.run(query);
-  const built = raw.getQuery();
-  const prepared = {
-    stmt: (db.$client as D1Database).prepare(built.sql),
-    getQuery: () => built,
-    mapResult: (result: unknown, fromBatch?: boolean) => (raw as unknown as { mapResult(r: unknown, b?: boolean): unknown }).mapResult(result, fromBatch),
-  };
-  return Object.assign(raw, { _prepare: () => prepared }) as BatchItem;
+  return Object.assign(raw, { stmt: db.$client.prepare(raw.getQuery().sql) });
 }

@@ -36,6 +36,7 @@ export type Capability =
   | "ticket.assign_self"
   | "ticket.escalate"
   | "ticket.delete"
+  | "ticket.merge"
   | "users.list"
   | "users.manage"
   | "settings.manage"
@@ -47,6 +48,10 @@ export type Capability =
   | "mail.release"
   | "time.log"
   | "time.manage_any"
+  | "rules.read"
+  | "rules.manage"
+  | "macros.use"
+  | "macros.manage_shared"
   | "integrations.manage";
 
 export const isStaff = (role: Role) => role !== "customer";
@@ -64,6 +69,8 @@ const MATRIX: Record<Capability, readonly Role[]> = {
   "ticket.assign_self": ["agent", "manager", "admin"],
   "ticket.escalate": ["manager", "admin"],
   "ticket.delete": ["admin"],
+  // Merge duplicates and split mixed tickets (API.md "More channels and data": agent+).
+  "ticket.merge": ["agent", "manager", "admin"],
   "users.list": ["agent", "manager", "admin"],
   "users.manage": ["admin"],
   "settings.manage": ["admin"],
@@ -79,6 +86,12 @@ const MATRIX: Record<Capability, readonly Role[]> = {
   // Time tracking (issue 12): staff log time; the author changes an entry, managers any entry.
   "time.log": ["agent", "manager", "admin"],
   "time.manage_any": ["manager", "admin"],
+  // Rules act on every ticket as the system: admins write them, managers may read them (API.md "Automation").
+  "rules.read": ["manager", "admin"],
+  "rules.manage": ["admin"],
+  // Macros: every agent uses shared ones and keeps personal ones; managers and admins keep the shared ones.
+  "macros.use": ["agent", "manager", "admin"],
+  "macros.manage_shared": ["manager", "admin"],
   // Webhooks and channels hold secrets and receive every ticket's data (API.md "Roles": admin).
   "integrations.manage": ["admin"],
 };

@@ -1,4 +1,4 @@
-import type { Availability, RoutingStrategy } from "./vocabulary";
+import type { Availability, RoutingStrategy, TicketPriority, TicketStatus } from "./vocabulary";
 
 /**
  * Auto-assignment (issue 5). Pure: the candidates and their loads are read by the caller.
@@ -121,3 +121,47 @@ export function chooseAssignee(req: RoutingRequest): RoutingDecision {
 
 /** The skill a ticket needs: its category, compared case-insensitively (tickets without one need none). */
 export const requiredSkill = (category: string | null) => (category ? category.trim().toLowerCase() : null);
+
+// ---------------------------------------------------------------- the maintained load counter
+
+/** Statuses in which a ticket counts against its assignee's capacity: the SLA clock runs (Freshdesk's rule). */
+export const LOAD_STATUSES: readonly TicketStatus[] = ["open", "in_progress"];
+
+/** What of a ticket decides whose load it is and how much. */
+export interface LoadState {
+  assigneeId: string | null;
+  status: TicketStatus;
+  priority: TicketPriority;
+  deletedAt: string | null;
+}
+
+export interface LoadDelta {
+  userId: string;
+  /** Change of the agent's running tickets. */
+  active: number;
+  /** Change of the critical ones among them. */
+  critical: number;
+}
+
+function loadOf(t: LoadState | null): LoadDelta | null {
+  if (!t || !t.assigneeId || t.deletedAt !== null || !LOAD_STATUSES.includes(t.status)) return null;
+  return { userId: t.assigneeId, active: 1, critical: t.priority === "critical" ? 1 : 0 };
+}
+
+/**
+ * How one ticket write moves agents' loads (`before` null: a new ticket): the load it no longer
+ * adds to its old assignee, the load it now adds to its new one. Only non-zero changes.
+ */
+export function loadDeltas(before: LoadState | null, after: LoadState | null): LoadDelta[] {
+  const out = new Map<string, LoadDelta>();
+  const add = (l: LoadDelta | null, sign: 1 | -1) => {
+    if (!l) return;
+    const d = out.get(l.userId) ?? { userId: l.userId, active: 0, critical: 0 };
+    d.active += sign * l.active;
+    d.critical += sign * l.critical;
+    out.set(l.userId, d);
+  };
+  add(loadOf(before), -1);
+  add(loadOf(after), 1);
+  return [...out.values()].filter((d) => d.active !== 0 || d.critical !== 0);
+}

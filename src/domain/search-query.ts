@@ -4,6 +4,7 @@
  * word becomes a double-quoted string, so `"`, `*`, `^`, `:`, `-`, `+`, parentheses, column names and
  * the operators AND/OR/NOT/NEAR are searched for as text (or dropped as separators), never executed.
  */
+import { escapeHtml } from "./templates";
 
 /** Words beyond this are ignored: each is another posting list to intersect, and long pasted text adds cost, not precision. */
 export const MAX_QUERY_WORDS = 12;
@@ -94,9 +95,6 @@ export const PUBLIC_TOKEN = "public0";
 
 // ---------------------------------------------------------------- snippets
 
-/** Characters that must not reach HTML unescaped. */
-const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch]!);
 
 export const HIGHLIGHT_OPEN = "<mark>";
 export const HIGHLIGHT_CLOSE = "</mark>";

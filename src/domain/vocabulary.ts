@@ -13,6 +13,14 @@ export type TicketStatus = (typeof TICKET_STATUSES)[number];
 export type TicketPriority = (typeof TICKET_PRIORITIES)[number];
 export type TicketChannel = (typeof TICKET_CHANNELS)[number];
 
+/**
+ * How two tickets are linked (API.md "More channels and data"): a merge closes the source into the
+ * target (`merged_into` on the source, `merged_from` on the target); a split moves comments out into
+ * a new ticket (`split_into` on the old one, `split_from` on the new one).
+ */
+export const TICKET_LINK_TYPES = ["merged_into", "merged_from", "split_into", "split_from"] as const;
+export type TicketLinkType = (typeof TICKET_LINK_TYPES)[number];
+
 /** 4 = critical … 1 = low: the order of `sort=priority` (stored, so the list walks an index). */
 export const PRIORITY_RANK: Record<TicketPriority, number> = { low: 1, medium: 2, high: 3, critical: 4 };
 
@@ -33,6 +41,18 @@ export const FILTERABLE_FIELD_TYPES = ["dropdown", "multiselect", "checkbox", "i
 /** The statuses a custom status can be a kind of (cancelled is final and has no kinds). */
 export const STATUS_CATEGORIES = ["open", "in_progress", "pending", "resolved", "closed"] as const satisfies readonly TicketStatus[];
 export type StatusCategory = (typeof STATUS_CATEGORIES)[number];
+
+// ---------------------------------------------------------------- imports
+
+export const IMPORT_STATUSES = ["awaiting_upload", "queued", "running", "done", "failed"] as const;
+export type ImportStatus = (typeof IMPORT_STATUSES)[number];
+/**
+ * The passes of an import over its uploaded parts, in order: normalise the parts, then records of
+ * each kind after the kinds they refer to (a ticket names its requester and organization, a comment
+ * its ticket and author), whatever order the files came in.
+ */
+export const IMPORT_PHASES = ["prepare", "organizations", "users", "tickets", "comments", "done"] as const;
+export type ImportPhase = (typeof IMPORT_PHASES)[number];
 
 // ---------------------------------------------------------------- SLA and routing
 
@@ -74,8 +94,13 @@ export const INBOUND_STATUSES = [
 ] as const;
 export type InboundStatus = (typeof INBOUND_STATUSES)[number];
 
-/** Mail about a ticket, to its requester. */
-export const TICKET_MAIL_KINDS = ["ticket_created", "reply", "ticket_resolved"] as const;
+/**
+ * Mail about a ticket: to its requester (acknowledgement, staff reply, resolution), or sent by a
+ * rule's or macro's send_email action (`action`), or a notification someone asked to get by mail;
+ * `chat_reply`: a staff reply to a chat visitor who was not there to see it live (to their own
+ * address, features/chat).
+ */
+export const TICKET_MAIL_KINDS = ["ticket_created", "reply", "ticket_resolved", "action", "notification", "chat_reply"] as const;
 /** Mail about an account, to its address: a signed link that proves the address or resets the password. */
 export const ACCOUNT_MAIL_KINDS = ["verify_email", "password_reset"] as const;
 export const OUTBOUND_KINDS = [...TICKET_MAIL_KINDS, ...ACCOUNT_MAIL_KINDS] as const;
@@ -87,6 +112,54 @@ export const isAccountMail = (kind: OutboundKind): kind is AccountMailKind => (A
 export const SELF_SERVICE_CHANNELS = ["web", "api"] as const satisfies readonly TicketChannel[];
 export const OUTBOUND_STATUSES = ["pending", "sending", "sent", "failed", "suppressed", "bounced"] as const;
 export type OutboundStatus = (typeof OUTBOUND_STATUSES)[number];
+
+// ---------------------------------------------------------------- tags
+
+/** A tag is a label: lowercase letters, digits and `_ . : -`, bounded so a row stays small. */
+export const TAG_PATTERN = /^[\p{L}\p{N}_.:-]+$/u;
+export const MAX_TAG_CHARS = 50;
+export const MAX_TAGS = 20;
+
+// ---------------------------------------------------------------- automation
+
+/** Triggers run after each committed change; automations run on the cron (domain/rules.ts). */
+export const RULE_KINDS = ["trigger", "automation"] as const;
+export type RuleKind = (typeof RULE_KINDS)[number];
+
+/** The events a trigger's `event` condition names (one change may be several at once: an update with a comment). */
+export const RULE_EVENT_TYPES = ["ticket.created", "ticket.updated", "comment.created", "sla.breached", "sla.at_risk"] as const;
+export type RuleEventType = (typeof RULE_EVENT_TYPES)[number];
+
+/** Shared macros are everyone's (managers and admins keep them); personal ones their owner's alone. */
+export const MACRO_SCOPES = ["shared", "personal"] as const;
+export type MacroScope = (typeof MACRO_SCOPES)[number];
+
+// ---------------------------------------------------------------- notifications
+
+/**
+ * What a user is notified of (API.md "Notifications"). Staff: a ticket assigned to them, the
+ * requester of a ticket they hold replying, an @mention in an internal note, a ticket they hold at
+ * risk or breached, a rule's `notify`. Customers: a public staff reply on their ticket, and its resolution.
+ */
+export const NOTIFICATION_TYPES = [
+  "assigned",
+  "requester_replied",
+  "mentioned",
+  "sla_at_risk",
+  "sla_breached",
+  "rule",
+  "agent_replied",
+  "ticket_resolved",
+] as const;
+export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+
+/**
+ * Which staff replies a ticket participant (besides the requester) receives by mail: every public
+ * one (`replies`: the requester of a ticket merged into it), or those a chat visitor did not see
+ * live (`offline_replies`: the address they left in the chat).
+ */
+export const FOLLOW_UPS = ["replies", "offline_replies"] as const;
+export type FollowUp = (typeof FOLLOW_UPS)[number];
 
 // ---------------------------------------------------------------- webhooks and channels
 

@@ -15,11 +15,11 @@ import { sha256Hex } from "../lib/crypto";
 import { AppError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { attachmentInsert, cleanContentType, cleanFilename, orderedIds, storeBytes } from "../features/attachments/attachments.service";
-import { auditInsert } from "../features/audit/audit.service";
 import { isUniqueViolation } from "../db/errors";
 import { mailContext } from "../contexts";
 import { addComment } from "../features/comments/comments.service";
 import { createTicket } from "../features/tickets/tickets.service";
+import { ensureCustomer } from "../features/users/users.service";
 import { handleBounce } from "./bounce";
 import { MAX_STORED_BODY_CHARS, messageRow, outcomeOf, settle, type Envelope, type IngestOptions, type IngestOutcome, type MailRun, type Settled } from "./mail-run";
 import { splitMessage } from "./dkim";
@@ -37,8 +37,6 @@ export const MAX_SUBJECT_CHARS = 200;
 export const MAX_BODY_CHARS = 50_000;
 /** Cc'd addresses that become participants per mail: one mail Cc'ing a mailing list must not enrol hundreds. */
 export const MAX_NEW_PARTICIPANTS = 20;
-/** Display names of customers created from mail (users.schemas' limit). */
-const MAX_NAME_CHARS = 200;
 
 
 const flat = (s: string) => s.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ").replace(/\s+/g, " ").trim();
@@ -157,17 +155,7 @@ async function storeAttachments(run: MailRun) {
  */
 async function findOrCreateCustomer(run: MailRun, from: MailAddress, proven: boolean): Promise<SenderUser> {
   const ctx = mailContext(run.env, null, { now: run.now, db: run.db });
-  const nowIso = run.now.toISOString();
-  const name = flat(from.name).slice(0, MAX_NAME_CHARS) || from.address.split("@")[0]!.slice(0, MAX_NAME_CHARS);
-  const id = newId(run.now.getTime());
-  const created = await run.db
-    .insert(users)
-    .values({ id, name, email: from.address, role: "customer", active: true, passwordHash: null, tokenVersion: 0, emailVerifiedAt: proven ? nowIso : null, createdAt: nowIso, updatedAt: nowIso })
-    .onConflictDoNothing()
-    .returning({ id: users.id });
-  if (created.length) {
-    await auditInsert(ctx, { action: "user.created", entityType: "user", entityId: id, changes: { email: [null, from.address], role: [null, "customer"], source: "email", email_verified: [null, proven] } });
-  }
+  await ensureCustomer(ctx, { email: from.address, name: flat(from.name), proven, source: "email" });
   const user = await knownSender(run.db, from.address);
   if (!user) throw new Error(`customer ${from.address} vanished after creation`);
   return user;

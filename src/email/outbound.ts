@@ -15,10 +15,12 @@ import { systemContext } from "../contexts";
 import { accountLink, ACCOUNT_LINK_TTL_MS, signAccountToken, type LinkSubject } from "../features/auth/account-links";
 import { recordOnTicket } from "../features/tickets/ticket-write";
 import { findVisibleTicket } from "../features/tickets/tickets.service";
+import { ticketRoom } from "../features/live/live.service";
 import { buildMime, MAX_REFERENCES_SENT } from "./mime";
 import { outboundMessageId, replyAddress } from "./reply-token";
 import { mailSettings, type MailSettings } from "./settings";
-import { DEFAULT_TEMPLATES, renderHtml, renderText, type Template } from "./templates";
+import { flattenVars, renderHtml, renderText } from "../domain/templates";
+import { DEFAULT_TEMPLATES, LINK_VARIABLES, type Template } from "./templates";
 import { surveyLinks } from "../features/satisfaction/satisfaction.service";
 
 /** The queue this module consumes (wrangler.toml). */
@@ -46,16 +48,6 @@ export async function templateFor(db: Database, kind: OutboundKind): Promise<Tem
   return row ?? DEFAULT_TEMPLATES[kind];
 }
 
-/** `{ticket: {number}}` → `{"ticket.number": …}`: the only names templates can reach. */
-function flattenVars(data: Record<string, unknown>, prefix = "", out: Record<string, string> = {}): Record<string, string> {
-  for (const [key, value] of Object.entries(data)) {
-    const name = prefix ? `${prefix}.${key}` : key;
-    if (value !== null && typeof value === "object") flattenVars(value as Record<string, unknown>, name, out);
-    else if (value !== null && value !== undefined) out[name] = String(value);
-  }
-  return out;
-}
-
 /** In-Reply-To (the customer's latest mail, else our latest) and References (root + newest) of a ticket's thread. */
 async function threadOf(db: Database, ticketId: string, upTo: string) {
   const where = and(eq(mailMessageIds.ticketId, ticketId), lte(mailMessageIds.createdAt, upTo));
@@ -71,7 +63,7 @@ async function threadOf(db: Database, ticketId: string, upTo: string) {
 async function render(db: Database, settings: MailSettings, kind: OutboundKind, data: Record<string, unknown>) {
   const template = await templateFor(db, kind);
   const vars = flattenVars({ ...data, support: { name: settings.fromName } });
-  return { vars, subject: renderText(template.subject, vars), text: renderText(template.body, vars), html: renderHtml(template.body, vars) };
+  return { vars, subject: renderText(template.subject, vars), text: renderText(template.body, vars), html: renderHtml(template.body, vars, LINK_VARIABLES) };
 }
 
 /** A ticket's mail: threaded into the ticket's conversation, replies go to its signed reply address. */
@@ -113,20 +105,21 @@ async function composeAccountMail(env: Bindings, db: Database, settings: MailSet
 }
 
 /** Whom a mail is for, as they are now; or why it must not go out after all. */
-type Recipient = { ticketId: string } | { account: AccountMailKind; user: LinkSubject } | { withhold: string };
+type Recipient = { ticketId: string; requesterId: string } | { account: AccountMailKind; user: LinkSubject } | { withhold: string };
 
 async function recipientOf(db: Database, row: OutboundRow, now: Date): Promise<Recipient> {
   if (row.ticketId) {
     const [ticket] = await db
-      .select({ deletedAt: tickets.deletedAt, requesterId: tickets.requesterId, createdById: tickets.createdById, channel: tickets.channel, verifiedAt: users.emailVerifiedAt, hasPassword: sql<number>`${users.passwordHash} IS NOT NULL` })
+      .select({ deletedAt: tickets.deletedAt, requesterId: tickets.requesterId, requesterEmail: users.email, createdById: tickets.createdById, channel: tickets.channel, verifiedAt: users.emailVerifiedAt, hasPassword: sql<number>`${users.passwordHash} IS NOT NULL` })
       .from(tickets)
       .innerJoin(users, eq(users.id, tickets.requesterId))
       .where(eq(tickets.id, row.ticketId))
       .limit(1);
     if (!ticket || ticket.deletedAt) return { withhold: "ticket_deleted" };
     // An unverified account gets no mail about what it opened itself (issue 9): we would be relaying its words to an address it may not own.
-    if (!ticket.verifiedAt && ticket.hasPassword && isSelfServiceTicket(ticket.requesterId, ticket)) return { withhold: "requester_unverified" };
-    return { ticketId: row.ticketId };
+    // (A mail about the ticket to someone else, a notification to staff, relays nothing of theirs to that address.)
+    if (row.toAddress === ticket.requesterEmail && !ticket.verifiedAt && ticket.hasPassword && isSelfServiceTicket(ticket.requesterId, ticket)) return { withhold: "requester_unverified" };
+    return { ticketId: row.ticketId, requesterId: ticket.requesterId };
   }
   if (!row.userId || !isAccountMail(row.kind)) return { withhold: "no_recipient" };
   const kind = row.kind;
@@ -180,6 +173,12 @@ export async function deliverOne(message: Message<unknown>, env: Bindings, now =
   const recipient = await recipientOf(db, row, now);
   if ("withhold" in recipient) {
     await finish(db, row.id, { status: "suppressed", lastError: recipient.withhold }, now);
+    message.ack();
+    return;
+  }
+  // A chat visitor back in the chat has read the reply there (features/chat): no mail for it.
+  if (row.kind === "chat_reply" && "requesterId" in recipient && (await ticketRoom(env, recipient.ticketId).present(recipient.requesterId))) {
+    await finish(db, row.id, { status: "suppressed", lastError: "seen_live: the visitor was in the chat" }, now);
     message.ack();
     return;
   }

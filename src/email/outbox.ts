@@ -4,9 +4,9 @@
  * queue (outbound.ts delivers it). A queue send lost after commit is repaired by the cron's
  * {@link requeueStaleOutbox}. Listed in src/events/consumers.ts.
  */
-import { and, asc, inArray, lt, sql } from "drizzle-orm";
-import { createDb, type BatchItem } from "../db/client";
-import { outboundMessages } from "../db/schema";
+import { and, asc, eq, inArray, isNotNull, lt, ne, sql } from "drizzle-orm";
+import { batchStatement, createDb, type BatchItem } from "../db/client";
+import { outboundMessages, ticketParticipants } from "../db/schema";
 import { type AccountMailKind, type OutboundKind } from "../domain/vocabulary";
 import type { Bindings } from "../env";
 import { newId } from "../lib/ids";
@@ -34,7 +34,8 @@ export function isMachineAddress(address: string, settings: MailSettings): boole
   const local = lower.slice(0, at);
   const domain = lower.slice(at + 1);
   if (MACHINE_LOCAL_PART.test(local)) return true;
-  // RFC 2606's reserved TLD: the address of an account no mailbox stands behind (a channel's customer, features/channels).
+  // RFC 2606's reserved TLD: the address of an account no mailbox stands behind (a chat visitor's own
+  // account, features/chat; a channel's customer, features/channels).
   if (domain === "invalid" || domain.endsWith(".invalid")) return true;
   // Our own support address or one of its reply addresses: mailing ourselves is a loop.
   return domain === settings.supportDomain && (local === settings.supportLocal || local.startsWith(`${settings.supportLocal}+`));
@@ -81,19 +82,68 @@ export function plannedMail(event: TicketEvent, settings: MailSettings): Planned
 
 function outboxInsert(ctx: ServiceContext, event: TicketEvent): BatchItem[] {
   const mail = plannedMail(event, mailSettings(ctx.env));
-  if (!mail) return [];
   const now = ctx.now.toISOString();
-  return [
-    ctx.db
-      .insert(outboundMessages)
-      .values({ ...mail, status: "pending", attempts: 0, createdAt: now, updatedAt: now })
-      .onConflictDoNothing(),
-  ];
+  const rows: BatchItem[] = mail ? [ctx.db.insert(outboundMessages).values({ ...mail, status: "pending", attempts: 0, createdAt: now, updatedAt: now }).onConflictDoNothing()] : [];
+  const reply = followerReply(event);
+  if (reply) rows.push(followerInsert(ctx, reply, now));
+  return rows;
+}
+
+/**
+ * A staff public reply also goes to the ticket's followers (participants with a `follow_up`: the
+ * requester of a ticket merged into this one, a chat visitor's own address), each with their own
+ * name in it and nothing else of anyone's. One INSERT … SELECT, so the followers are those of the
+ * moment the reply commits; the row ids end in the participant row's rowid, which after commit
+ * names the same rows again ({@link enqueueFollowerMail}).
+ */
+function followerReply(event: TicketEvent) {
+  if (event.type !== "comment.created") return null;
+  const { comment, ticket } = event;
+  if (comment.internal || comment.author.role === "customer" || comment.author.id === ticket.requester.id) return null;
+  const data = { ticket: { number: ticket.number, subject: ticket.subject, status: ticket.status }, requester: { name: ticket.requester.name }, comment: { body: comment.body }, agent: { name: comment.author.name } };
+  return { ticketId: ticket.id, commentId: comment.id, requesterEmail: ticket.requester.email, data };
+}
+
+const followerMailId = (commentId: string, rowid: number) => `reply-${commentId}-${rowid}`;
+
+function followerInsert(ctx: ServiceContext, reply: NonNullable<ReturnType<typeof followerReply>>, now: string): BatchItem {
+  const p = ticketParticipants;
+  return batchStatement(ctx.db, sql`
+    INSERT INTO outbound_messages (id, ticket_id, comment_id, kind, automatic, to_address, to_name, data, status, attempts, created_at, updated_at)
+    SELECT ${`reply-${reply.commentId}-`} || ${p}.rowid, ${reply.ticketId}, ${reply.commentId},
+      CASE ${p.followUp} WHEN 'offline_replies' THEN 'chat_reply' ELSE 'reply' END, 0,
+      ${p.email}, coalesce(${p.name}, ''), json_set(${JSON.stringify(reply.data)}, '$.requester.name', coalesce(${p.name}, ${p.email})),
+      'pending', 0, ${now}, ${now}
+    FROM ${p}
+    WHERE ${p.ticketId} = ${reply.ticketId} AND ${p.followUp} IS NOT NULL AND ${p.email} <> ${reply.requesterEmail}
+    ON CONFLICT DO NOTHING`);
+}
+
+/**
+ * A chat visitor's follow-up waits this long before it is sent, and is dropped if the visitor is
+ * back in the chat by then (they read it there): a visitor who steps away for a minute is not
+ * mailed every line of the conversation.
+ */
+export const OFFLINE_REPLY_DELAY_SECONDS = 60;
+
+async function enqueueFollowerMail(ctx: ServiceContext, event: TicketEvent): Promise<void> {
+  const reply = followerReply(event);
+  if (!reply) return;
+  const p = ticketParticipants;
+  const followers = await ctx.db
+    .select({ rowid: sql<number>`${p}.rowid`, followUp: p.followUp })
+    .from(p)
+    .where(and(eq(p.ticketId, reply.ticketId), isNotNull(p.followUp), ne(p.email, reply.requesterEmail)));
+  for (const f of followers) {
+    const id = followerMailId(reply.commentId, f.rowid);
+    await ctx.env.OUTBOX.send({ id }, f.followUp === "offline_replies" ? { delaySeconds: OFFLINE_REPLY_DELAY_SECONDS } : {});
+  }
 }
 
 async function enqueueAfterCommit(ctx: ServiceContext, event: TicketEvent): Promise<void> {
   const mail = plannedMail(event, mailSettings(ctx.env));
   if (mail) await ctx.env.OUTBOX.send({ id: mail.id });
+  await enqueueFollowerMail(ctx, event);
 }
 
 /**

@@ -10,6 +10,7 @@
 import PostalMime from "postal-mime";
 import type { Address, Attachment, Email } from "postal-mime";
 import { AUTO_REPLY_HEADERS, detectAutoReply, isNullPath, type AutoDetection } from "./auto-reply";
+import { charsetParam, decodeLegacyHeaderLines, needsCharsetGuess } from "./header-charset";
 import { decodeFormatFlowed, decodeHtmlEntities, htmlToText, splitReply } from "./quote";
 
 // ---------------------------------------------------------------------------------------------
@@ -168,6 +169,7 @@ export async function parseInbound(raw: ArrayBuffer | Uint8Array | string, optio
     attachmentEncoding: "arraybuffer",
   });
   installFlowedDecoder(parser);
+  installLegacyHeaderDecoder(parser);
   let email: Email;
   try {
     email = await parser.parse(bytes);
@@ -377,6 +379,59 @@ function installFlowedDecoder(parser: PostalMime): void {
   if (!proto || typeof proto.decodeFlowedText !== "function") throw new Error("postal-mime changed: MimeNode.decodeFlowedText is gone (src/email/parse.ts)");
   proto.decodeFlowedText = (str: string, delSp: boolean) => decodeFormatFlowed(clip(str, MAX_TEXT_CHARS), delSp);
   flowedDecoderInstalled = true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8-bit header bytes
+// ---------------------------------------------------------------------------------------------
+
+interface HeaderNode {
+  state: string;
+  headerLines: string[];
+  feed(line: Uint8Array): void;
+  processHeaders(): void;
+  /** Raw bytes of this node's header lines that are not valid UTF-8, by index into headerLines. */
+  legacyHeaderLines?: Map<number, Uint8Array>;
+}
+
+/**
+ * postal-mime reads header lines as UTF-8, so a Latin-1 or KOI8-R byte becomes U+FFFD before
+ * anything can look at it. Its MimeNode takes header lines one at a time in `feed` and reads them
+ * once in `processHeaders`: the first is wrapped to keep the raw bytes of every line that is not
+ * valid UTF-8, the second to decode those lines (header-charset.ts) just before postal-mime reads
+ * them, with the part's declared charset as the hint. Valid UTF-8 lines, the overwhelming
+ * majority, cost one byte scan. Same pinning caveat as the flowed decoder below.
+ */
+let legacyHeaderDecoderInstalled = false;
+function installLegacyHeaderDecoder(parser: PostalMime): void {
+  if (legacyHeaderDecoderInstalled) return;
+  const proto = Object.getPrototypeOf((parser as unknown as { root?: object }).root ?? {}) as HeaderNode | null;
+  if (!proto || typeof proto.feed !== "function" || typeof proto.processHeaders !== "function") {
+    throw new Error("postal-mime changed: MimeNode.feed/processHeaders are gone (src/email/parse.ts)");
+  }
+  const feed = proto.feed;
+  const processHeaders = proto.processHeaders;
+  proto.feed = function (this: HeaderNode, line: Uint8Array) {
+    const header = this.state === "header" && line.length > 0;
+    feed.call(this, line);
+    if (header && needsCharsetGuess(line)) (this.legacyHeaderLines ??= new Map()).set(this.headerLines.length - 1, line);
+  };
+  proto.processHeaders = function (this: HeaderNode) {
+    const legacy = this.legacyHeaderLines;
+    if (legacy) {
+      const contentType = this.headerLines.findIndex((l) => /^content-type[ \t]*:/i.test(l));
+      // The Content-Type value with its folded continuation lines (its charset may sit on one of them).
+      let declared = contentType < 0 ? "" : this.headerLines[contentType]!;
+      for (let i = contentType + 1; contentType >= 0 && /^[ \t]/.test(this.headerLines[i] ?? ""); i++) declared += this.headerLines[i];
+      const decoded = decodeLegacyHeaderLines([...legacy.values()], charsetParam(declared));
+      [...legacy.keys()].forEach((index, i) => (this.headerLines[index] = decoded[i]!));
+      this.legacyHeaderLines = undefined;
+    }
+    processHeaders.call(this);
+    // The body's lines (millions in a big mail) go straight to postal-mime's own feed.
+    this.feed = feed;
+  };
+  legacyHeaderDecoderInstalled = true;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,7 +5,8 @@
  * received (mail_message_ids); the ticket's HMAC-signed reply address; a `[TICK-…]` subject tag.
  * Each is only a candidate: the sender must also be the requester, a participant (an address Cc'd
  * on the ticket's mail) or staff, else the mail starts a ticket of its own. Closed and cancelled
- * tickets take no replies, so mail to them starts a new ticket too.
+ * tickets take no replies, so mail to them starts a new ticket too; a merged ticket's thread leads
+ * to the ticket it was merged into.
  */
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
@@ -18,6 +19,8 @@ import type { MailSettings } from "./settings";
 
 /** Candidate tickets checked per mail: each costs a lookup, and a real reply names one or two. */
 export const MAX_CANDIDATES = 5;
+/** Merges followed from a ticket a mail names: a target may be merged on into another ticket, but not endlessly. */
+export const MAX_MERGE_HOPS = 5;
 const SUBJECT_TAG = /\[(TICK-\d{8}-\d{4,6})\]/i;
 const CLOSED_TO_REPLIES = new Set(["closed", "cancelled"]);
 
@@ -114,13 +117,20 @@ export async function resolveTicket(
 ): Promise<Resolution | null> {
   const from = mail.from?.address;
   if (!from) return null;
-  for (const candidate of await candidates(env, db, settings, mail, envelopeTo)) {
+  const load = async (by: "id" | "number", ref: string) => {
     const [ticket] = await db
-      .select({ id: tickets.id, number: tickets.number, requesterId: tickets.requesterId, createdById: tickets.createdById, channel: tickets.channel, status: tickets.status })
+      .select({ id: tickets.id, number: tickets.number, requesterId: tickets.requesterId, createdById: tickets.createdById, channel: tickets.channel, status: tickets.status, mergedIntoId: tickets.mergedIntoId })
       .from(tickets)
-      .where(and(candidate.ticket.by === "id" ? eq(tickets.id, candidate.ticket.ref) : eq(tickets.number, candidate.ticket.ref), isNull(tickets.deletedAt)))
+      .where(and(by === "id" ? eq(tickets.id, ref) : eq(tickets.number, ref), isNull(tickets.deletedAt)))
       .limit(1);
-    if (!ticket || CLOSED_TO_REPLIES.has(ticket.status)) continue;
+    return ticket;
+  };
+  for (const candidate of await candidates(env, db, settings, mail, envelopeTo)) {
+    let ticket = await load(candidate.ticket.by, candidate.ticket.ref);
+    // A merged ticket's thread continues on the ticket it was merged into (its Message-IDs moved
+    // there with the merge; its reply address and subject tag are followed here).
+    for (let hop = 0; ticket?.mergedIntoId && hop < MAX_MERGE_HOPS; hop++) ticket = await load("id", ticket.mergedIntoId);
+    if (!ticket || ticket.mergedIntoId || CLOSED_TO_REPLIES.has(ticket.status)) continue;
     const as = await senderRole(db, ticket, from, sender);
     if (as) return { ticketId: ticket.id, number: ticket.number, requesterId: ticket.requesterId, via: candidate.via, as };
   }

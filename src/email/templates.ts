@@ -1,9 +1,10 @@
 /**
  * Outbound mail templates: a default per kind, overridden by an admin's row in D1
  * (`GET|PUT /api/v1/email-templates/{kind}`). `{{name}}` placeholders from a fixed list per kind,
- * substituted as data: never evaluated (Workers forbid eval anyway), never re-scanned, HTML-escaped
- * in the HTML part; header values are encoded by mime.ts.
+ * filled by the one renderer of src/domain/templates.ts (the one rules and macros use too);
+ * header values are encoded by mime.ts.
  */
+import { placeholdersIn, unknownPlaceholders as unknownNames } from "../domain/templates";
 import type { OutboundKind } from "../domain/vocabulary";
 
 export interface Template {
@@ -26,6 +27,11 @@ export const TEMPLATE_VARIABLES: Record<OutboundKind, readonly string[]> = {
   ticket_created: COMMON,
   reply: [...COMMON, "comment.body", "agent.name"],
   ticket_resolved: [...COMMON, ...SURVEY],
+  // A rule's or macro's send_email action: its subject and body, filled for the ticket when it ran.
+  action: [...COMMON, "mail.subject", "mail.body"],
+  // A notification sent by mail (the user's preference): its title and text.
+  notification: [...COMMON, "notification.title", "notification.body", "ticket.url"],
+  chat_reply: [...COMMON, "comment.body", "agent.name"],
   verify_email: ACCOUNT,
   password_reset: ACCOUNT,
 };
@@ -55,6 +61,20 @@ export const DEFAULT_TEMPLATES: Record<OutboundKind, Template> = {
     subject: "Re: [{{ticket.number}}] {{ticket.subject}}",
     body: ["{{comment.body}}", "", "{{agent.name}}", "{{support.name}}", "", "Ticket {{ticket.number}}: reply to this mail to answer."].join("\n"),
   },
+  chat_reply: {
+    subject: "Re: [{{ticket.number}}] {{ticket.subject}}",
+    body: [
+      "Hello {{requester.name}},",
+      "",
+      "you left this address in a chat with us. {{agent.name}} answered after you had gone:",
+      "",
+      "{{comment.body}}",
+      "",
+      "Reply to this mail to continue the conversation.",
+      "",
+      "{{support.name}}",
+    ].join("\n"),
+  },
   ticket_resolved: {
     subject: "[{{ticket.number}}] Resolved: {{ticket.subject}}",
     body: [
@@ -72,6 +92,11 @@ export const DEFAULT_TEMPLATES: Record<OutboundKind, Template> = {
       "",
       "{{support.name}}",
     ].join("\n"),
+  },
+  action: { subject: "{{mail.subject}}", body: "{{mail.body}}" },
+  notification: {
+    subject: "{{notification.title}}",
+    body: ["{{notification.body}}", "", "{{ticket.url}}", "", "{{support.name}}"].join("\n"),
   },
   verify_email: {
     subject: "Confirm your email address",
@@ -104,39 +129,11 @@ export const DEFAULT_TEMPLATES: Record<OutboundKind, Template> = {
   },
 };
 
-const PLACEHOLDER = /\{\{\s*([a-z]+(?:\.[a-z]+)*)\s*\}\}/g;
-
 /** Placeholders the kind requires that a template leaves out (a PUT without them is refused). */
 export function missingPlaceholders(kind: OutboundKind, text: string): string[] {
-  const named = new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1]!));
+  const named = new Set(placeholdersIn(text));
   return (REQUIRED_VARIABLES[kind] ?? []).filter((name) => !named.has(name));
 }
 
 /** Placeholders a template names that its kind does not offer (a PUT with any of them is refused). */
-export function unknownPlaceholders(kind: OutboundKind, text: string): string[] {
-  const allowed = new Set(TEMPLATE_VARIABLES[kind]);
-  return [...new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1]!).filter((name) => !allowed.has(name)))];
-}
-
-const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch]!);
-
-/** One pass over the template: values go in verbatim and are never scanned for placeholders again. */
-export function renderText(template: string, vars: Record<string, string>): string {
-  return template.replace(PLACEHOLDER, (_, name: string) => vars[name] ?? "");
-}
-
-/** The same template as HTML: the template's own text and every value escaped, line breaks kept. */
-export function renderHtml(template: string, vars: Record<string, string>): string {
-  let out = "";
-  let last = 0;
-  for (const m of template.matchAll(PLACEHOLDER)) {
-    out += escapeHtml(template.slice(last, m.index));
-    const value = vars[m[1]!] ?? "";
-    out += LINK_VARIABLES.has(m[1]!) && /^https?:\/\//.test(value) ? `<a href="${escapeHtml(value)}">${escapeHtml(value)}</a>` : escapeHtml(value);
-    last = m.index! + m[0].length;
-  }
-  out += escapeHtml(template.slice(last));
-  const paragraphs = out.replace(/\r\n?/g, "\n").split(/\n{2,}/).map((p) => `<p>${p.replace(/\n/g, "<br>\n")}</p>`);
-  return `<!DOCTYPE html>\n<html><body>\n${paragraphs.join("\n")}\n</body></html>`;
-}
+export const unknownPlaceholders = (kind: OutboundKind, text: string): string[] => unknownNames(TEMPLATE_VARIABLES[kind], text);

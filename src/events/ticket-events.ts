@@ -1,5 +1,6 @@
 import type { BatchItem } from "../db/client";
 import type { Actor } from "../domain/permissions";
+import type { RuleRef } from "../domain/rules";
 import type { SlaTarget } from "../domain/sla";
 import type { Comment } from "../features/comments/comments.serialize";
 import type { TimeEntry } from "../features/time/time.serialize";
@@ -39,11 +40,8 @@ export type TicketEvent = (
   /** Time logged on the ticket, changed or removed: staff-only information, like an internal note. */
   | { type: "time_entry.created" | "time_entry.updated" | "time_entry.deleted"; ticket: Ticket; entry: TimeEntry; actor: EventActor; internal: true }
 ) & {
-  /**
-   * What the write stored, set by the one ticket write on the first event of each write only, so a
-   * consumer that diffs it applies each write exactly once however many events the write has.
-   */
-  stored?: StoredTicket;
+  /** Caused by a rule (API.md: events caused by a rule carry `rule: {id, name}`; the actor is null). */
+  rule?: RuleRef;
   /**
    * Keys of the custom fields customers may see, set by the one ticket write: `ticket` is the staff
    * view, and a consumer that shows an event to a customer (their socket, a webhook without
@@ -83,7 +81,15 @@ export interface TicketEventConsumer<Ctx> {
   /** For logs: which consumer failed. */
   name: string;
   inBatch?: (ctx: Ctx, event: TicketEvent) => BatchItem[];
+  /**
+   * Once per write that stores the ticket row, with the row before and after (events or none: an
+   * import has none), in the change's own batch: state derived from the rows (the report rollups)
+   * moves by the difference, exactly once per write.
+   */
+  onStored?: (ctx: Ctx, stored: StoredTicket) => BatchItem[];
   afterCommit?: (ctx: Ctx, event: TicketEvent) => Promise<void>;
+  /** After commit, once per write with all its events: work that judges one change as a whole (triggers). */
+  afterWrite?: (ctx: Ctx, events: TicketEvent[]) => Promise<void>;
 }
 
 export const eventActor = (actor: Actor | null): EventActor => (actor ? { id: actor.id, name: actor.name, role: actor.role } : null);

@@ -3,6 +3,7 @@ import { metered, newMeter, type D1Meter } from "../db/metrics";
 import type { Bindings } from "../env";
 import type { ServiceContext } from "../lib/request-context";
 import { runAutoClose } from "./auto-close";
+import { runAutomations } from "./automations";
 import { runHousekeeping } from "./housekeeping";
 import { runSlaSweep } from "./sla-sweep";
 import { requeueStaleOutbox } from "../email/outbox";
@@ -14,6 +15,7 @@ import { runWebhookHousekeeping } from "../features/webhooks/webhooks.housekeepi
 export const JOBS = {
   "sla-sweep": runSlaSweep,
   "auto-close": runAutoClose,
+  automations: runAutomations,
   housekeeping: runHousekeeping,
   // Outbox rows whose queue message was lost after commit (src/email/outbox.ts).
   "mail-outbox": async (ctx: ServiceContext) => ({ job: "mail-outbox", requeued: await requeueStaleOutbox(ctx.env, ctx.now) }),
@@ -31,7 +33,7 @@ export type JobName = keyof typeof JOBS;
  * without one, or a cron added to wrangler.toml before it is mapped here) runs every job.
  */
 export const SCHEDULE: Record<string, JobName[]> = {
-  "* * * * *": ["sla-sweep", "auto-close", "housekeeping", "mail-outbox", "report-rebuild", "exports", "webhooks"],
+  "* * * * *": ["sla-sweep", "auto-close", "automations", "housekeeping", "mail-outbox", "report-rebuild", "exports", "webhooks"],
 };
 
 export const jobsFor = (cron: string): JobName[] => SCHEDULE[cron] ?? (Object.keys(JOBS) as JobName[]);

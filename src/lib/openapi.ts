@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { MAX_TAG_CHARS, MAX_TAGS, TAG_PATTERN } from "../domain/vocabulary";
 import { ERROR_CODES } from "./errors";
 
 export const ProblemSchema = z
@@ -57,12 +58,16 @@ export const bearerSecurity = [{ bearerAuth: [] }];
 /** An id in a path, query or body: opaque, bounded so no one sends a megabyte of "id". */
 export const Id = z.string().min(1).max(64);
 
+/**
+ * A string that must match `pattern`, documented with a `pattern` JSON Schema can use. The
+ * generator writes `regex.toString()` minus the slashes, so a Unicode pattern came out as
+ * `^[\p{L}]+$/u` and no string matched it; JSON Schema patterns carry no flags (validators read
+ * them as Unicode regular expressions), so the document gets the bare source. Use this for every
+ * regex check of a wire schema.
+ */
+export const matching = <T extends z.ZodString>(schema: T, pattern: RegExp, message: string) =>
+  schema.regex(pattern, message).openapi({ pattern: pattern.source });
+
 /** Tags (tickets and articles) are labels: lowercase words, bounded so a row stays small. */
-export const Tag = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .min(1)
-  .max(50)
-  .regex(/^[\p{L}\p{N}_.:-]+$/u, "letters, digits, _ . : - only");
-export const Tags = z.array(Tag).max(20).transform((tags) => [...new Set(tags)]);
+export const Tag = matching(z.string().trim().toLowerCase().min(1).max(MAX_TAG_CHARS), TAG_PATTERN, "letters, digits, _ . : - only");
+export const Tags = z.array(Tag).max(MAX_TAGS).transform((tags) => [...new Set(tags)]);

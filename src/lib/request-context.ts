@@ -1,6 +1,7 @@
 import type { Database } from "../db/client";
 import type { Bindings } from "../env";
 import type { Actor } from "../domain/permissions";
+import type { RuleRef } from "../domain/rules";
 import type { TicketEventConsumer } from "../events/ticket-events";
 import type { RequestMeta } from "./request-meta";
 
@@ -31,10 +32,38 @@ export interface ServiceContext {
    * allows. Only contexts built by the system set it; a request without an actor never has it.
    */
   system?: true;
+  /** A rule's change (ruleContext): history and events carry `rule: {id, name}`; the actor is the system. */
+  rule?: RuleRef;
+  /**
+   * A trigger's change inside a running trigger chain (features/rules/triggers.ts): the chain that
+   * made it goes on with the ticket as changed, so this change starts no chain of its own.
+   */
+  inTriggerChain?: true;
 }
 
 /** The actor of a service call that must have one (every HTTP route behind auth). */
 export function actorOf(ctx: ServiceContext): Actor {
   if (!ctx.actor) throw new Error("service call without an actor");
   return ctx.actor;
+}
+
+/**
+ * A rule acting on a ticket: the system (no actor, any change the workflow allows) naming the rule,
+ * on the runtime of the change or cron run that set it off (database, clock, consumers). Listed
+ * with the other factories in src/contexts.ts; it lives here because the trigger consumer, which
+ * src/contexts.ts lists, needs it. No `waitUntil`: a rule's own after-commit work is awaited by
+ * whatever runs the rule, which is itself after-commit work or a cron run.
+ */
+export function ruleContext(parent: ServiceContext, rule: RuleRef, options: { inTriggerChain?: boolean; now?: Date } = {}): ServiceContext {
+  return {
+    db: parent.db,
+    env: parent.env,
+    now: options.now ?? parent.now,
+    consumers: parent.consumers,
+    actor: null,
+    system: true,
+    rule: { id: rule.id, name: rule.name },
+    meta: { ip: null, userAgent: `rule ${rule.id}` },
+    ...(options.inTriggerChain ? { inTriggerChain: true as const } : {}),
+  };
 }

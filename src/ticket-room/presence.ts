@@ -88,7 +88,7 @@ export function roomMessage(event: TicketEvent, audience: Audience): ServerMessa
   switch (event.type) {
     case "ticket.updated": {
       if (event.internal && !staff) return null;
-      if (staff) return { type: "ticket.updated", ticket: event.ticket, changes: event.changes, version: event.version, actor: event.actor };
+      if (staff) return { type: "ticket.updated", ticket: event.ticket, changes: event.changes, version: event.version, actor: event.actor, ...(event.rule ? { rule: event.rule } : {}) };
       const changes = customerChanges(event.changes, visible);
       // A change of hidden fields alone is not news to a customer.
       if (!Object.keys(changes).length && Object.keys(event.changes).length) return null;
@@ -116,27 +116,35 @@ export function roomMessage(event: TicketEvent, audience: Audience): ServerMessa
   }
 }
 
-/** The agents' feed message of a ticket event (the feed is staff only), or null if it is not a queue event. */
-export function feedMessage(event: TicketEvent): ServerMessage | null {
+/** The agents' feed messages of a ticket event (the feed is staff only); none if it is not a queue event. */
+export function feedMessages(event: TicketEvent): ServerMessage[] {
   switch (event.type) {
     case "ticket.created":
-      return { type: "ticket.created", ticket: event.ticket };
+      return [{ type: "ticket.created", ticket: event.ticket }, ...(chatWaiting(event.ticket) ? [{ type: "chat.waiting" as const, ticket: event.ticket }] : [])];
     case "ticket.assigned":
-      return { type: "ticket.assigned", ticket: event.ticket, assignee_id: event.assignee_id };
+      return [{ type: "ticket.assigned", ticket: event.ticket, assignee_id: event.assignee_id }];
     case "sla.breached":
-      return { type: "sla.breached", ticket: event.ticket, target: event.target };
+      return [{ type: "sla.breached", ticket: event.ticket, target: event.target }];
     case "sla.at_risk":
-      return { type: "sla.at_risk", ticket: event.ticket, target: event.target };
+      return [{ type: "sla.at_risk", ticket: event.ticket, target: event.target }];
+    case "comment.created": {
+      // The visitor wrote again and no agent has taken the chat: it is still waiting.
+      const byRequester = event.comment.author.id === event.ticket.requester.id && !event.comment.internal;
+      return byRequester && chatWaiting(event.ticket) ? [{ type: "chat.waiting", ticket: event.ticket }] : [];
+    }
     case "ticket.updated":
-    case "comment.created":
     case "ticket.deleted":
     case "satisfaction.rated":
     case "time_entry.created":
     case "time_entry.updated":
     case "time_entry.deleted":
-      return null;
+      return [];
   }
 }
+
+/** A chat waits on an agent while nobody is assigned and it is not finished. */
+const chatWaiting = (ticket: { channel: string; assignee_id: string | null; status: string }) =>
+  ticket.channel === "chat" && ticket.assignee_id === null && (ticket.status === "open" || ticket.status === "pending");
 
 // ---------------------------------------------------------------- the agents' feed
 

@@ -82,12 +82,24 @@ const WireObject = z.record(z.string(), z.unknown());
 export const ServerMessage = z.discriminatedUnion("type", [
   PresenceMessage,
   z.object({ type: z.literal("typing"), user_id: z.string(), is_typing: z.boolean(), internal: z.boolean() }),
-  z.object({ type: z.literal("ticket.updated"), ticket: WireObject, changes: z.record(z.string(), z.unknown()), version: z.number(), actor: EventActor }),
+  z.object({
+    type: z.literal("ticket.updated"),
+    ticket: WireObject,
+    changes: z.record(z.string(), z.unknown()),
+    version: z.number(),
+    actor: EventActor,
+    /** Staff only: the rule whose change it was (the actor is then null). */
+    rule: z.object({ id: z.string(), name: z.string() }).optional(),
+  }),
   z.object({ type: z.literal("comment.created"), comment: WireObject }),
   z.object({ type: z.literal("ticket.assigned"), ticket: WireObject, assignee_id: z.string().nullable() }),
   z.object({ type: z.literal("ticket.created"), ticket: WireObject }),
+  /** Agents' feed: a chat visitor is waiting for an agent (a new chat, or a new message on an unassigned one). */
+  z.object({ type: z.literal("chat.waiting"), ticket: WireObject }),
   z.object({ type: z.literal("sla.breached"), ticket: WireObject, target: z.string() }),
   z.object({ type: z.literal("sla.at_risk"), ticket: WireObject, target: z.string() }),
+  /** Agents' feed, to its one recipient: a notification of theirs (API.md "Notifications"). */
+  z.object({ type: z.literal("notification"), notification: WireObject }),
   /** Staff only: two or more staff are writing a public reply to the same ticket at once. */
   z.object({ type: z.literal("collision"), users: z.array(z.object({ id: z.string(), name: z.string(), role: z.enum(ROLES) })) }),
   z.object({ type: z.literal("pong") }),
@@ -174,6 +186,8 @@ export interface TicketRoomRpc extends LiveObjectRpc {
   publish(event: TicketEvent): Promise<void>;
   /** Applies a PATCH after every edit of this ticket that arrived before it. */
   patch(edit: RoomEdit): Promise<RoomEditResult>;
+  /** Whether `userId` has a socket open here now (a chat visitor reading along). */
+  present(userId: string): Promise<boolean>;
 }
 
 /** What the Worker may ask of the agents' feed (agents-feed.ts implements it). */
@@ -182,6 +196,14 @@ export interface AgentsFeedRpc extends LiveObjectRpc {
   publish(event: TicketEvent): Promise<void>;
   /** Staff connected now, online or away: routing's live availability. */
   presenceNow(): Promise<Record<string, "online" | "away">>;
+  /** Sends each notification to its recipient's sockets only. */
+  notify(items: FeedNotification[]): Promise<void>;
+}
+
+/** A notification on its way to one user's feed sockets (the REST shape of GET /notifications). */
+export interface FeedNotification {
+  user_id: string;
+  notification: Record<string, unknown>;
 }
 
 /**

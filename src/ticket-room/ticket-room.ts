@@ -89,6 +89,12 @@ export class TicketRoom extends LiveObject<RoomSession> implements TicketRoomRpc
     });
   }
 
+  /** Whether `userId` has a socket open here now (a chat visitor reading along: their replies need no mail). */
+  async present(userId: string): Promise<boolean> {
+    for (const session of this.sessions().values()) if (session.id === userId) return true;
+    return false;
+  }
+
   // ---------------------------------------------------------------- sockets
 
   protected newSession(identity: LiveIdentity, now: number) {

@@ -256,6 +256,37 @@ describe("staff replies back to the channel", () => {
     expect((await receiver.received()).map((r) => r.id)).toEqual([id, id, id]);
   });
 
+  it("a merged ticket's thread continues the target: its next message lands there and the target's replies go back to it", async () => {
+    const h = hookEnv();
+    const t = h.env;
+    const receiver = receiverEndpoint("merged");
+    const ch = await newChannel(t, { kind: "social", name: "Social inbox", outbound_url: receiver.url });
+    await receiver.control({ secrets: [ch.secret] });
+    const caller = { external_id: unique("ig"), name: "Casey" };
+    const [first, second] = [unique("thread"), unique("thread")];
+    const source = (await post(t, ch.id, signed(ch.secret, message({ thread_id: first, from: caller, text: "Order 17 is late" })))).body.ticket_id;
+    const target = (await post(t, ch.id, signed(ch.secret, message({ thread_id: second, from: caller, text: "Where is order 17?" })))).body.ticket_id;
+    const merged = await call(t, "POST", `/api/v1/tickets/${source}/merge`, { token: s.agent.token, body: { into: target } });
+    expect(merged.status, JSON.stringify(merged.body)).toBe(200);
+
+    // The first thread speaks again: a comment on the target, not a new ticket.
+    const next = await post(t, ch.id, signed(ch.secret, message({ thread_id: first, from: caller, text: "Any news?" })));
+    expect(next.body).toMatchObject({ status: "commented", ticket_id: target });
+    const last = (await call(t, "GET", `/api/v1/tickets/${target}/comments`, { token: s.agent.token })).body.data.at(-1);
+    expect(last).toMatchObject({ id: next.body.comment_id, body: "Any news?", author: { name: "Casey", role: "customer" } });
+
+    // The target's staff reply goes back once, on the thread the customer last wrote in.
+    const reply = await call(t, "POST", `/api/v1/tickets/${target}/comments`, { token: s.agent.token, body: { body: "It ships today." } });
+    expect(reply.status).toBe(201);
+    const rows = await db().select().from(webhookDeliveries).where(eq(webhookDeliveries.channelId, ch.id));
+    expect(rows).toHaveLength(1);
+    await drain(h.enqueued, t);
+    const got = await receiver.received();
+    expect(got).toHaveLength(1);
+    const payload = new Webhook(ch.secret).verify(got[0]!.body, headersOf(got[0]!)) as any;
+    expect(payload.data).toMatchObject({ thread_id: first, ticket: { id: target }, to: caller, message: { text: "It ships today." } });
+  });
+
   it("a channel without outbound_url, or switched off, sends nothing; a rotated secret signs beside the new one", async () => {
     const h = hookEnv();
     const t = h.env;

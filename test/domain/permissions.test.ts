@@ -22,6 +22,7 @@ const MATRIX: Record<Capability, Row> = {
   "ticket.assign_self": staff, // agents: self-assign only
   "ticket.escalate": managers,
   "ticket.delete": adminOnly,
+  "ticket.merge": staff, // merge and split (API.md "More channels and data": agent+)
   "users.list": staff,
   "users.manage": adminOnly, // manage users, SLA policies, webhooks, rules
   "settings.manage": adminOnly,
@@ -33,6 +34,10 @@ const MATRIX: Record<Capability, Row> = {
   "mail.release": managers, // release quarantined mail (issue 9 item 7)
   "time.log": staff, // time entries (issue 12)
   "time.manage_any": managers, // another author's time entry
+  "rules.read": managers, // rules: admins manage, managers may read (API.md "Automation")
+  "rules.manage": adminOnly,
+  "macros.use": staff, // shared macros and one's own personal ones
+  "macros.manage_shared": managers,
   "integrations.manage": adminOnly, // webhooks and channels (manage ... webhooks)
 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chooseAssignee, requiredSkill, skillScore, type AgentCandidate } from "../../src/domain/routing";
+import { chooseAssignee, loadDeltas, requiredSkill, skillScore, type AgentCandidate, type LoadState } from "../../src/domain/routing";
 
 const agent = (id: string, over: Partial<AgentCandidate> = {}): AgentCandidate => ({
   id,
@@ -126,5 +126,33 @@ describe("the skill a ticket needs", () => {
     ["  Technical Support ", "technical support"],
   ])("category %j → %j", (category, skill) => {
     expect(requiredSkill(category)).toBe(skill);
+  });
+});
+
+describe("loadDeltas: how one ticket write moves agents' loads", () => {
+  const t = (assigneeId: string | null, status: LoadState["status"] = "open", priority: LoadState["priority"] = "medium", deletedAt: string | null = null): LoadState => ({
+    assigneeId,
+    status,
+    priority,
+    deletedAt,
+  });
+  it.each<[string, LoadState | null, LoadState | null, { userId: string; active: number; critical: number }[]]>([
+    ["created unassigned", null, t(null), []],
+    ["created assigned", null, t("ana"), [{ userId: "ana", active: 1, critical: 0 }]],
+    ["created assigned, critical", null, t("ana", "open", "critical"), [{ userId: "ana", active: 1, critical: 1 }]],
+    ["created pending (no load)", null, t("ana", "pending"), []],
+    ["reassigned", t("ana"), t("ben"), [{ userId: "ana", active: -1, critical: 0 }, { userId: "ben", active: 1, critical: 0 }]],
+    ["unassigned", t("ana", "in_progress", "critical"), t(null, "in_progress", "critical"), [{ userId: "ana", active: -1, critical: -1 }]],
+    ["open → in_progress", t("ana"), t("ana", "in_progress"), []],
+    ["open → pending", t("ana"), t("ana", "pending"), [{ userId: "ana", active: -1, critical: 0 }]],
+    ["pending → open (customer reply)", t("ana", "pending"), t("ana"), [{ userId: "ana", active: 1, critical: 0 }]],
+    ["resolved → open (reopen)", t("ana", "resolved", "critical"), t("ana", "open", "critical"), [{ userId: "ana", active: 1, critical: 1 }]],
+    ["raised to critical", t("ana", "open", "high"), t("ana", "open", "critical"), [{ userId: "ana", active: 0, critical: 1 }]],
+    ["critical while pending", t("ana", "pending", "high"), t("ana", "pending", "critical"), []],
+    ["deleted", t("ana", "open", "critical"), t("ana", "open", "critical", "2026-11-26T10:00:00.000Z"), [{ userId: "ana", active: -1, critical: -1 }]],
+    ["reassigned and resolved at once", t("ana"), t("ben", "resolved"), [{ userId: "ana", active: -1, critical: 0 }]],
+    ["nothing that matters", t("ana"), t("ana"), []],
+  ])("%s", (_, before, after, deltas) => {
+    expect(loadDeltas(before, after)).toEqual(deltas);
   });
 });

@@ -9,7 +9,8 @@ import { txtResolver } from "../../src/email/dns";
 import { checkSenderAuth, organisationalDomain } from "../../src/email/sender-auth";
 import { dkimKey, fakeDoh, signMail } from "./mail-helpers";
 import { mailSettings } from "../../src/email/settings";
-import { renderHtml, renderText, unknownPlaceholders } from "../../src/email/templates";
+import { renderHtml, renderText } from "../../src/domain/templates";
+import { unknownPlaceholders } from "../../src/email/templates";
 import type { Bindings } from "../../src/env";
 
 const e = env as unknown as Bindings;

@@ -173,16 +173,14 @@ describe("outbound mail", () => {
       token: staff.agent.token,
       body: { subject: evilSubject, description: "d", channel: "email", requester_email: `mallory-${Date.now()}@example.net`, requester_name: evilName },
     });
-    if (created.status !== 201) {
-      // The API refuses line breaks in these fields: then they can only arrive by mail, encoded.
-      expect(created.status).toBe(400);
-    }
+    // The API takes line breaks in these fields as text; the mail must not turn them into headers.
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
     const viaMail = await mailTicket(testEnv, `mallory2-${Date.now()}@example.net`, {
       fromName: undefined,
       subject: `=?UTF-8?B?${btoa("Invoice\r\nBcc: victim@example.org")}?=`,
       headers: {},
     });
-    const ids = [`ack-${viaMail.ticketId}`, ...(created.status === 201 ? [`ack-${created.body.id}`] : [])];
+    const ids = [`ack-${viaMail.ticketId}`, `ack-${created.body.id}`];
     await runOutbox(ids, testEnv);
     for (const id of ids) {
       const raw = await r2Text(outboundRawKey(id));

@@ -7,7 +7,7 @@ import type { Actor } from "../../src/domain/permissions";
 import { exportHousekeeping } from "../../src/features/exports/exports.jobs";
 import { createExport } from "../../src/features/exports/exports.service";
 import { MAX_CELL_CHARS } from "../../src/lib/xlsx";
-import { api, expectProblem, makeStaff, type TestUser } from "../helpers";
+import { api, BASE, expectProblem, makeStaff, type TestUser } from "../helpers";
 import { openTicket } from "../tickets/fixtures";
 import { drainJobs, jobsEnv } from "../reports/support";
 import { download, finished, wholeList } from "./support";
@@ -119,7 +119,7 @@ describe("exports: CSV and XLSX through the queue into R2", () => {
     for (const format of ["csv", "xlsx"] as const) {
       failedOnce.clear();
       const ctx = callerContext(jobs.env, actorOf(s.manager), { ip: null, userAgent: "test" }, { now: new Date() });
-      const job = await createExport(ctx, { kind: "tickets", format, filters: { category: big, sort: "created_at" }, columns: ["id", "subject", "description"] });
+      const job = await createExport(ctx, { kind: "tickets", format, filters: { category: big, sort: "created_at" }, columns: ["id", "subject", "description"] }, BASE);
       // Every step's message is also delivered a second time: a stale duplicate, dropped.
       const seen = new Set<string>();
       await drainJobs(jobs, async () => {
@@ -133,7 +133,7 @@ describe("exports: CSV and XLSX through the queue into R2", () => {
       const done = await finished(s.manager, job.id);
       expect(done.status).toBe("done");
       // Several 5 MiB parts: ~13 MB of CSV; the XLSX's deflate takes it to ~6.5 MB, still two parts.
-      expect(done.bytes).toBeGreaterThan((format === "csv" ? 2 : 1) * 5 * 1024 * 1024);
+      expect(done.size).toBeGreaterThan((format === "csv" ? 2 : 1) * 5 * 1024 * 1024);
       const file = await download(s.manager, job.id);
       const rows =
         format === "csv"
@@ -161,13 +161,15 @@ describe("exports: CSV and XLSX through the queue into R2", () => {
     expect(sat.status).toBe("done");
   });
 
-  it("is for managers and admins; another's export is 404 to an agent, a customer and another manager; admins see all", async () => {
+  it("is for managers and admins; another's export is 404 to another manager, 403 to an agent and a customer (any id); admins see all", async () => {
     const res = await api("POST", "/api/v1/exports", { token: s.manager.token, body: { kind: "tickets", format: "csv", filters: { category } } });
     await finished(s.manager, res.body.id);
-    for (const user of [s.agent, s.customer, otherManager]) {
-      expectProblem(await api("GET", `/api/v1/exports/${res.body.id}`, { token: user.token }), 404, "NOT_FOUND");
+    for (const [user, status, code] of [[s.agent, 403, "FORBIDDEN"], [s.customer, 403, "FORBIDDEN"], [otherManager, 404, "NOT_FOUND"]] as const) {
+      expectProblem(await api("GET", `/api/v1/exports/${res.body.id}`, { token: user.token }), status, code);
+      // The same answer as for an id that does not exist: nothing tells them it does.
+      expectProblem(await api("GET", "/api/v1/exports/no-such-export", { token: user.token }), status, code);
       const file = await download(user, res.body.id);
-      expect(file.status).toBe(404);
+      expect(file.status).toBe(status);
       expect(new TextDecoder().decode(file.bytes)).not.toContain(HOSTILE_SUBJECTS[7]!);
     }
     for (const user of [s.agent, s.customer]) {
@@ -184,6 +186,8 @@ describe("exports: CSV and XLSX through the queue into R2", () => {
   it("refuses bad requests with a 400 naming the field, and creates nothing", async () => {
     const bad = [
       [{ kind: "users", format: "csv" }, "kind"],
+      // The privacy export is made by GET /users/{id}/export only, and only as JSON.
+      [{ kind: "user", format: "csv", filters: { user_id: s.customer.id } }, "kind"],
       [{ kind: "tickets", format: "pdf" }, "format"],
       [{ kind: "tickets", format: "csv", filters: { status: "nope" } }, "filters.status"],
       [{ kind: "tickets", format: "csv", filters: { sort: "DROP TABLE" } }, "filters.sort"],
@@ -191,20 +195,20 @@ describe("exports: CSV and XLSX through the queue into R2", () => {
       [{ kind: "tickets", format: "csv", columns: ["subject", "password_hash"] }, "columns"],
       [{ kind: "time_entries", format: "csv", filters: { from: "yesterday" } }, "filters.from"],
     ] as const;
-    const before = (await env.DB.prepare("SELECT count(*) AS n FROM export_jobs").first<{ n: number }>())!.n;
+    const before = (await env.DB.prepare("SELECT count(*) AS n FROM exports").first<{ n: number }>())!.n;
     for (const [body, field] of bad) {
       const res = await api("POST", "/api/v1/exports", { token: s.manager.token, body });
       expectProblem(res, 400, "VALIDATION_ERROR");
       expect(Object.keys(res.body.errors).some((k) => k === field || k.startsWith(`${field}.`)), `${JSON.stringify(body)} → ${JSON.stringify(res.body.errors)}`).toBe(true);
     }
-    expect((await env.DB.prepare("SELECT count(*) AS n FROM export_jobs").first<{ n: number }>())!.n).toBe(before);
+    expect((await env.DB.prepare("SELECT count(*) AS n FROM exports").first<{ n: number }>())!.n).toBe(before);
   });
 
   it("at most 3 unfinished exports per person (429 with Retry-After)", async () => {
     const jobs = jobsEnv();
     const m = await (await import("../helpers")).makeUser("manager");
     const ctx = callerContext(jobs.env, actorOf(m), { ip: null, userAgent: "test" }, { now: new Date() });
-    for (let i = 0; i < 3; i++) await createExport(ctx, { kind: "tickets", format: "csv" });
+    for (let i = 0; i < 3; i++) await createExport(ctx, { kind: "tickets", format: "csv" }, BASE);
     const res = await api("POST", "/api/v1/exports", { token: m.token, body: { kind: "tickets", format: "csv" } });
     expectProblem(res, 429, "RATE_LIMITED");
     expect(res.headers.get("retry-after")).toBe("60");

@@ -1,3 +1,4 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { createDb } from "../../src/db/client";
 import { users } from "../../src/db/schema";
@@ -5,6 +6,7 @@ import type { Role } from "../../src/domain/permissions";
 import { hashPassword } from "../../src/features/auth/password";
 import { signAccessToken } from "../../src/features/auth/tokens";
 import { newId } from "../../src/lib/ids";
+import worker from "../../src/index";
 
 export const BASE = "http://edgedesk.test";
 export const PASSWORD = "password-123";
@@ -26,6 +28,27 @@ export interface CallOptions {
 
 /** One HTTP call through the Worker's real fetch handler. */
 export async function api<T = any>(method: string, path: string, opts: CallOptions = {}): Promise<ApiResponse<T>> {
+  return call(method, path, opts, (req) => exports.default.fetch(req));
+}
+
+export interface MeteredResponse<T = any> extends ApiResponse<T> {
+  /** D1 rows read and written by the request (src/db/metrics.ts, as the bench counts them). */
+  rowsRead: number;
+  rowsWritten: number;
+}
+
+/** {@link api} with D1 metering on (`D1_METRICS=1`, as the bench's rows pass): what the call cost in D1 rows. */
+export async function meteredApi<T = any>(method: string, path: string, opts: CallOptions = {}): Promise<MeteredResponse<T>> {
+  const res = await call<T>(method, path, opts, async (req) => {
+    const ctx = createExecutionContext();
+    const response = await worker.fetch(req, { ...env, D1_METRICS: "1" }, ctx);
+    await waitOnExecutionContext(ctx);
+    return response;
+  });
+  return { ...res, rowsRead: Number(res.headers.get("x-d1-rows-read")), rowsWritten: Number(res.headers.get("x-d1-rows-written")) };
+}
+
+async function call<T>(method: string, path: string, opts: CallOptions, send: (req: Request) => Promise<Response>): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   let body: string | undefined;
@@ -34,7 +57,7 @@ export async function api<T = any>(method: string, path: string, opts: CallOptio
     body = JSON.stringify(opts.body);
     headers["content-type"] ??= "application/json";
   }
-  const res = await exports.default.fetch(new Request(`${BASE}${path}`, { method, headers, body }));
+  const res = await send(new Request(`${BASE}${path}`, { method, headers, body }));
   const text = await res.text();
   let parsed: unknown = text;
   try {

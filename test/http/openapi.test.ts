@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { api } from "../helpers";
+import { api, makeUser } from "../helpers";
 import committed from "../../web/src/api/openapi.json";
 
 const METHODS = ["get", "post", "put", "patch", "delete"] as const;
@@ -36,7 +36,8 @@ describe("GET /openapi.json", () => {
     const doc = await document();
     const served = new Set(
       createApp()
-        .routes.filter((r) => r.method !== "ALL" && (r.path.startsWith("/api/") || r.path === "/health" || r.path.startsWith("/csat/")))
+        // The chat widget's files and the survey page a mail links to are contracts too (src/features/chat, satisfaction).
+        .routes.filter((r) => r.method !== "ALL" && (r.path.startsWith("/api/") || r.path === "/health" || r.path.startsWith("/widget.") || r.path.startsWith("/csat/")))
         .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, "{$1}")}`),
     );
     const documented = new Set(
@@ -138,6 +139,53 @@ describe("GET /openapi.json", () => {
       return !ref.startsWith("#/components/schemas/") || !doc.components.schemas[name];
     });
     expect(missing).toEqual([]);
+  });
+});
+
+/** Every `pattern` in the document, with where it is. */
+function patternsOf(node: unknown, at = "", out: { at: string; pattern: string }[] = []) {
+  if (Array.isArray(node)) node.forEach((n, i) => patternsOf(n, `${at}/${i}`, out));
+  else if (node && typeof node === "object") {
+    for (const [k, v] of Object.entries(node)) {
+      if (k === "pattern" && typeof v === "string") out.push({ at, pattern: v });
+      else patternsOf(v, `${at}/${k}`, out);
+    }
+  }
+  return out;
+}
+
+describe("the document's patterns are JSON Schema patterns a client can validate with", () => {
+  // Values a real client sends: tags, skills, policy names, in several scripts.
+  const SAMPLES = ["vip", "billing:eu", "größe", "срочно", "v2.1_beta-3", "spanish speaking", "critical", "team-α"];
+
+  it("every pattern compiles as a Unicode regular expression, carries no /flags, and matches real values", async () => {
+    const patterns = patternsOf(await document());
+    expect(patterns.length).toBeGreaterThan(0);
+    for (const { at, pattern } of patterns) {
+      expect(pattern, at).not.toMatch(/\/[dgimsuvy]*$/);
+      const re = new RegExp(pattern, "u");
+      expect(SAMPLES.filter((v) => re.test(v)).length, `${at}: ${pattern} matches none of the samples`).toBeGreaterThan(0);
+    }
+  });
+
+  it("the tag pattern accepts exactly the tags the API accepts", async () => {
+    const doc = await document();
+    const tag = new RegExp(doc.components.schemas.CreateTicket.properties.tags.items.pattern, "u");
+    const customer = await makeUser("customer");
+    for (const value of ["vip", "billing:eu", "größe", "срочно", "two words", "<b>", "a/b"]) {
+      const res = await api("POST", "/api/v1/tickets", { token: customer.token, body: { subject: "tags", description: "tags", tags: [value] } });
+      expect(res.status === 201, `${value}: API ${res.status}, pattern ${tag.test(value)}`).toBe(tag.test(value));
+    }
+  });
+
+  it("the skill and SLA policy name patterns match what the API stores", async () => {
+    const doc = await document();
+    const skill = new RegExp(doc.components.schemas.PutSkills.items.properties.skill.pattern, "u");
+    expect(["spanish speaking", "billing:eu", "größe"].every((v) => skill.test(v))).toBe(true);
+    expect(skill.test("a/b")).toBe(false);
+    const name = new RegExp(doc.paths["/api/v1/sla-policies/{name}"].put.parameters.find((p: any) => p.name === "name").schema.pattern, "u");
+    expect(["critical", "vip.eu-2"].every((v) => name.test(v))).toBe(true);
+    expect(name.test("-x")).toBe(false);
   });
 });
 

@@ -237,5 +237,13 @@ describe("feedback", () => {
     expect(read.body).toMatchObject({ helpful_yes: 1, helpful_no: 2 });
     expectProblem(await api("POST", `/api/v1/kb/articles/${a.body.id}/feedback`, { body: { helpful: "yes" } }), 400, "VALIDATION_ERROR");
     expectProblem(await api("POST", `/api/v1/kb/articles/${a.body.id}/feedback`, { body: {} }), 400, "VALIDATION_ERROR");
+
+    // An IPv6 client holds a whole /64: every address in it is one voter (issue 9 item 10); another /64 is another voter.
+    expect((await vote(true, { ip: "2001:db8:7:1::1" })).body).toMatchObject({ helpful_yes: 2, helpful_no: 2 });
+    for (const ip of ["2001:db8:7:1::2", "2001:0db8:0007:0001:ffff:ffff:ffff:ffff", "2001:db8:7:1:a:b:c:d"]) {
+      expect((await vote(true, { ip })).body).toMatchObject({ helpful_yes: 2, helpful_no: 2 });
+    }
+    expect((await vote(false, { ip: "2001:db8:7:1:dead::beef" })).body).toMatchObject({ helpful_yes: 1, helpful_no: 3 });
+    expect((await vote(true, { ip: "2001:db8:7:2::1" })).body).toMatchObject({ helpful_yes: 2, helpful_no: 3 });
   });
 });

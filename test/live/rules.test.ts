@@ -4,7 +4,7 @@ import {
   applyTyping,
   AWAY_AFTER_MS,
   countMessage,
-  feedMessage,
+  feedMessages,
   feedPresence,
   nextAway,
   nextTypingExpiry,
@@ -60,18 +60,25 @@ describe("room presence", () => {
 });
 
 describe("which events each audience gets", () => {
-  const ticket = { id: "t1", custom_fields: {} } as never;
+  const ticket = { id: "t1", channel: "web", status: "open", assignee_id: null, requester: { id: "c" }, custom_fields: {} } as never;
+  const chat = { id: "t2", channel: "chat", status: "open", assignee_id: null, requester: { id: "v" }, custom_fields: {} } as never;
+  const taken = { id: "t3", channel: "chat", status: "open", assignee_id: "a", requester: { id: "v" }, custom_fields: {} } as never;
   const actor = { id: "a", name: "A", role: "agent" as const };
+  const visitor = { id: "v", name: "V", role: "customer" as const };
   const events: [string, TicketEvent, boolean, boolean][] = [
     // name, event, staff gets it, customer gets it
-    ["public comment", { type: "comment.created", ticket, comment: { internal: false } as never, actor }, true, true],
-    ["internal note", { type: "comment.created", ticket, comment: { internal: true } as never, actor }, true, false],
+    ["public comment", { type: "comment.created", ticket, comment: { internal: false, author: actor } as never, actor }, true, true],
+    ["internal note", { type: "comment.created", ticket, comment: { internal: true, author: actor } as never, actor }, true, false],
     ["status change", { type: "ticket.updated", ticket, changes: {}, version: 2, actor, internal: false }, true, true],
     ["escalation", { type: "ticket.updated", ticket, changes: {}, version: 2, actor, internal: true }, true, false],
     ["assignment", { type: "ticket.assigned", ticket, assignee_id: "a", actor }, true, true],
     ["assignment by escalation", { type: "ticket.assigned", ticket, assignee_id: "a", actor, internal: true }, true, false],
     ["creation", { type: "ticket.created", ticket, actor }, false, false],
     ["breach", { type: "sla.breached", ticket, target: "resolution", actor: null }, false, false],
+    ["new chat", { type: "ticket.created", ticket: chat, actor: visitor }, false, false],
+    ["chat message, nobody assigned", { type: "comment.created", ticket: chat, comment: { internal: false, author: visitor } as never, actor: visitor }, true, true],
+    ["chat message, assigned", { type: "comment.created", ticket: taken, comment: { internal: false, author: visitor } as never, actor: visitor }, true, true],
+    ["agent's chat reply", { type: "comment.created", ticket: chat, comment: { internal: false, author: actor } as never, actor }, true, true],
   ];
   it.each(events)("%s", (_name, event, staff, customer) => {
     expect(roomMessage(event, "staff") !== null).toBe(staff);
@@ -91,17 +98,23 @@ describe("which events each audience gets", () => {
   });
 
   it("the feed gets queue events only, in API.md's shapes", () => {
-    expect(events.map(([name, e]) => [name, feedMessage(e)?.type ?? null])).toEqual([
-      ["public comment", null],
-      ["internal note", null],
-      ["status change", null],
-      ["escalation", null],
-      ["assignment", "ticket.assigned"],
-      ["assignment by escalation", "ticket.assigned"],
-      ["creation", "ticket.created"],
-      ["breach", "sla.breached"],
+    expect(events.map(([name, e]) => [name, feedMessages(e).map((m) => m.type)])).toEqual([
+      ["public comment", []],
+      ["internal note", []],
+      ["status change", []],
+      ["escalation", []],
+      ["assignment", ["ticket.assigned"]],
+      ["assignment by escalation", ["ticket.assigned"]],
+      ["creation", ["ticket.created"]],
+      ["breach", ["sla.breached"]],
+      // API.md "More channels and data": chats waiting on an agent.
+      ["new chat", ["ticket.created", "chat.waiting"]],
+      ["chat message, nobody assigned", ["chat.waiting"]],
+      ["chat message, assigned", []],
+      ["agent's chat reply", []],
     ]);
-    expect(feedMessage(events[7]![1])).toEqual({ type: "sla.breached", ticket, target: "resolution" });
+    expect(feedMessages(events[7]![1])).toEqual([{ type: "sla.breached", ticket, target: "resolution" }]);
+    expect(feedMessages(events[9]![1])).toEqual([{ type: "chat.waiting", ticket: chat }]);
   });
 });
 

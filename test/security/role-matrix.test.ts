@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api } from "../helpers";
-import { buildWorld, fill, hiddenFromA, leaked, operations, sampleBodies, send, snapshot, SWEEP_MS } from "./support";
+import { buildWorld, fill, hiddenFromA, isVisitorRoute, NO_BEARER, leaked, operations, sampleBodies, send, snapshot, SWEEP_MS } from "./support";
 
 /**
  * API.md "Roles", swept over the whole route table: anonymous callers and deactivated users get
@@ -27,20 +27,16 @@ const PUBLIC = new Set([
   "GET /api/v1/kb/suggest",
   "GET /api/v1/kb/categories",
   "GET /api/v1/kb/categories/{id}",
+  // A website visitor opens a chat (features/chat; rate limited per IP).
+  "POST /api/v1/chat/sessions",
   // A channel's own calls: its signature is the credential (401 without one, whatever the token).
   "POST /api/v1/channels/{id}/inbound",
 ]);
-/** Routes that never look at a bearer token (the refresh token in the body, or a channel's signature, is their credential). */
-const NO_BEARER = new Set([
-  "POST /api/v1/auth/register",
-  "POST /api/v1/auth/login",
-  "POST /api/v1/auth/refresh",
-  "POST /api/v1/auth/logout",
-  "POST /api/v1/auth/verify-email",
-  "POST /api/v1/auth/password-reset",
-  "POST /api/v1/auth/password-reset/confirm",
-  "POST /api/v1/channels/{id}/inbound",
-]);
+/**
+ * A chat's own routes take its visitor token, never an access token: every role's token is a 401
+ * there (test/chat/visitor-token.security.test.ts sweeps the visitor token itself).
+ */
+const VISITOR = new Set(ops.filter(isVisitorRoute).map((o) => o.key));
 
 const CUSTOMER = new Set([
   ...PUBLIC,
@@ -67,6 +63,12 @@ const CUSTOMER = new Set([
   // The requester answers the satisfaction survey (issue 12); the sample ticket is not resolved: 422.
   "POST /api/v1/tickets/{id}/satisfaction",
   "GET /api/v1/tickets/{id}/satisfaction",
+  // Everyone's own notifications (the preference body names a staff type: refused for a customer).
+  "GET /api/v1/notifications",
+  "GET /api/v1/notifications/unread-count",
+  "POST /api/v1/notifications/read",
+  "GET /api/v1/me/notification-preferences",
+  "PUT /api/v1/me/notification-preferences",
   // Definitions a portal form needs (customers: the visible, active ones; a hidden one is 404).
   "GET /api/v1/ticket-fields",
   "GET /api/v1/ticket-fields/{id}",
@@ -74,8 +76,16 @@ const CUSTOMER = new Set([
 ]);
 const AGENT = new Set([
   ...CUSTOMER,
+  // Macros: shared ones to apply, personal ones to keep (the slot names a shared macro: theirs to use, not to change).
+  "GET /api/v1/macros",
+  "POST /api/v1/macros",
+  "GET /api/v1/macros/{id}",
+  "POST /api/v1/tickets/{id}/macros/{macro_id}/apply",
+  "POST /api/v1/tickets/bulk",
   "GET /api/v1/users",
   "POST /api/v1/tickets/{id}/assign",
+  "POST /api/v1/tickets/{id}/merge",
+  "POST /api/v1/tickets/{id}/split",
   "GET /api/v1/tickets/{id}/suggested-articles",
   "GET /api/v1/tickets/{id}/messages",
   "GET /api/v1/live",
@@ -94,6 +104,8 @@ const AGENT = new Set([
   "GET /api/v1/teams",
   "GET /api/v1/teams/{id}",
   "GET /api/v1/users/{id}/routing",
+  // Privacy: agents redact a passage pasted into a comment (API.md "More channels and data").
+  "POST /api/v1/tickets/{id}/comments/{comment_id}/redact",
   // Their own availability only: the slot below names a colleague, so the service refuses it.
   // Reports: an agent's own figures (issue 12; other agents' rows are absent).
   "GET /api/v1/reports/overview",
@@ -101,10 +113,6 @@ const AGENT = new Set([
   "GET /api/v1/reports/backlog",
   "GET /api/v1/reports/sla",
   "GET /api/v1/reports/time",
-  // Exports are managers' (403 to agents), but someone else's export is 404 to everyone but its requester
-  // and admins, agents included (the slot names no export of theirs).
-  "GET /api/v1/exports/{id}",
-  "GET /api/v1/exports/{id}/download",
   // Time tracking: staff log time; changing an entry is the author's (the slot names a manager's: 403 below).
   "POST /api/v1/tickets/{id}/time-entries",
   "GET /api/v1/tickets/{id}/time-entries",
@@ -120,19 +128,29 @@ const MANAGER = new Set([
   "PUT /api/v1/users/{id}/capacity",
   // A released mail acts as its sender without proof: managers decide (issue 9 item 7).
   "POST /api/v1/mail/quarantine/{id}/release",
-  // Exports (issue 12).
+  // Exports (issue 12): managers ask for them and read their own (someone else's is 404: the slot names none of theirs).
   "POST /api/v1/exports",
   "GET /api/v1/exports",
+  "GET /api/v1/exports/{id}",
+  "GET /api/v1/exports/{id}/download",
   // Satisfaction answers and anyone's time entries (issue 12).
   "GET /api/v1/satisfaction-ratings",
   "PATCH /api/v1/time-entries/{id}",
   "DELETE /api/v1/time-entries/{id}",
+  "PATCH /api/v1/macros/{id}",
+  "DELETE /api/v1/macros/{id}",
+  // Rules: admins write them, managers may read them and try them on a ticket.
+  "GET /api/v1/rules",
+  "GET /api/v1/rules/{id}",
+  "POST /api/v1/rules/{id}/test",
+  "GET /api/v1/rules/{id}/runs",
 ]);
 
 /** Slots filled with things the caller could otherwise touch: A's ticket, a colleague, a real team. */
 const slots = () => ({
   id: w.ta.id,
   comment_id: w.publicReply.id,
+  macro_id: w.sharedMacro.id,
   kind: "reply",
   name: "high",
 });
@@ -140,6 +158,7 @@ const slots = () => ({
 const idFor: Record<string, string> = {
   "/api/v1/users/{id}": w.agent2.id,
   "/api/v1/users/{id}/routing": w.agent2.id,
+  "/api/v1/users/{id}/erase": w.agent2.id,
   "/api/v1/users/{id}/skills": w.agent2.id,
   "/api/v1/users/{id}/availability": w.agent2.id,
   "/api/v1/users/{id}/capacity": w.agent2.id,
@@ -155,6 +174,10 @@ const idFor: Record<string, string> = {
   "/api/v1/mail/quarantine/{id}/release": "no-such-message",
   "/api/v1/mail/quarantine/{id}/reject": "no-such-message",
   "/api/v1/time-entries/{id}": w.managerTime.id,
+  "/api/v1/rules/{id}": w.rule.id,
+  "/api/v1/rules/{id}/test": w.rule.id,
+  "/api/v1/rules/{id}/runs": w.rule.id,
+  "/api/v1/macros/{id}": w.sharedMacro.id,
 };
 const pathOf = (o: { path: string }) => fill(o.path, { ...slots(), ...(idFor[o.path] ? { id: idFor[o.path]! } : {}) });
 
@@ -210,7 +233,8 @@ describe("each role outside its row of API.md's table", () => {
       for (const o of ops.filter((o) => o.path.startsWith("/api/v1/") && !allowed.has(o.key))) {
         const res = await send(o, pathOf(o), user.token, bodies[o.key] ?? {});
         const bad = role === "customer" ? leaked(res.body, hiddenFromA(w)) : [];
-        if (!(expected as readonly number[]).includes(res.status) || res.headers.get("content-type") !== "application/problem+json" || bad.length) {
+        const allowedStatuses: readonly number[] = VISITOR.has(o.key) ? [401] : expected;
+        if (!allowedStatuses.includes(res.status) || res.headers.get("content-type") !== "application/problem+json" || bad.length) {
           found.push(`${o.key} → ${res.status} ${bad.join(",")}`);
         }
         refused.push(o.key);
@@ -218,7 +242,7 @@ describe("each role outside its row of API.md's table", () => {
       expect(found).toEqual([]);
       expect(await snapshot()).toEqual(before);
       // The lists above are not vacuous: admin-only routes are among the refused ones for every role.
-      for (const key of ["GET /api/v1/audit-logs", "DELETE /api/v1/tickets/{id}", "POST /api/v1/users", "PUT /api/v1/business-hours"]) {
+      for (const key of ["GET /api/v1/audit-logs", "DELETE /api/v1/tickets/{id}", "POST /api/v1/users", "PUT /api/v1/business-hours", "POST /api/v1/rules", "DELETE /api/v1/rules/{id}"]) {
         expect(refused).toContain(key);
       }
     }, SWEEP_MS);

@@ -114,6 +114,18 @@ export async function buildWorld() {
   const draftArticle = await article({ title: `Draft ${secret.draftArticle}`, body: secret.draftArticle, status: "draft" });
   const category = await ok(api("POST", "/api/v1/kb/categories", { token: agent.token, body: { name: canaryWord("cat") } }));
 
+  // Automation: a trigger and a shared macro to name in slots (customers may reach neither).
+  const rule = await ok(
+    api("POST", "/api/v1/rules", {
+      token: admin.token,
+      body: { name: canaryWord("rule"), kind: "trigger", conditions: { all: [{ field: "subject", operator: "contains", value: canaryWord("never") }] }, actions: [{ type: "add_tags", value: ["swept"] }] },
+    }),
+  );
+  const sharedMacro = await ok(api("POST", "/api/v1/macros", { token: manager.token, body: { name: canaryWord("macro"), scope: "shared", actions: [{ type: "add_tags", value: ["swept"] }] } }));
+  // A website visitor's chat (features/chat): its routes take the visitor token, not an access token.
+  const opened = await api("POST", "/api/v1/chat/sessions", { body: { name: "Vera Visitor", message: "Is anyone there?" }, headers: { "cf-connecting-ip": "198.51.100.77" } });
+  expect(opened.status, JSON.stringify(opened.body)).toBe(201);
+  const chat = { ticket: opened.body.ticket as { id: string; number: string }, token: opened.body.visitor_token as string };
   // An integration, switched off so that nothing is sent while the sweeps run.
   const webhook = await ok(api("POST", "/api/v1/webhooks", { token: admin.token, body: { url: "https://hooks.example.com/world", events: ["ticket.created"], active: false } }));
   const channel = await ok(api("POST", "/api/v1/channels", { token: admin.token, body: { kind: "phone", name: canaryWord("line") } }));
@@ -146,6 +158,9 @@ export async function buildWorld() {
     internalArticle,
     draftArticle,
     category,
+    rule,
+    sharedMacro,
+    chat,
     webhook,
     channel,
     hiddenField,
@@ -153,6 +168,22 @@ export async function buildWorld() {
     ticketStatus,
   };
 }
+
+/** Routes that never look at a bearer token (a token in the body or a channel's signature is their credential, or they are open to anyone). */
+export const NO_BEARER = new Set([
+  "POST /api/v1/auth/register",
+  "POST /api/v1/auth/login",
+  "POST /api/v1/auth/refresh",
+  "POST /api/v1/auth/logout",
+  "POST /api/v1/auth/verify-email",
+  "POST /api/v1/auth/password-reset",
+  "POST /api/v1/auth/password-reset/confirm",
+  "POST /api/v1/chat/sessions",
+  "POST /api/v1/channels/{id}/inbound",
+]);
+
+/** A chat's own routes: they take its visitor token (OpenAPI security `visitorToken`), never an access token. */
+export const isVisitorRoute = (o: { op: any }) => (o.op.security ?? []).some((s: Record<string, unknown>) => "visitorToken" in s);
 
 /** The canaries customer A must never meet: B's data and everything internal or deleted. */
 export function hiddenFromA(w: World): string[] {
@@ -211,6 +242,9 @@ export function sampleBodies(w: World): Record<string, unknown> {
     "POST /api/v1/tickets/{id}/assign": { assignee_id: w.agent.id },
     "POST /api/v1/tickets/{id}/escalate": { reason: "because" },
     "POST /api/v1/tickets/{id}/comments": { body: "hello" },
+    "POST /api/v1/tickets/{id}/merge": { into: w.tb.id, confirm_requesters: true },
+    "POST /api/v1/tickets/{id}/split": { comment_ids: [w.publicReply.id] },
+    "POST /api/v1/tickets/{id}/comments/{comment_id}/redact": { text: "hello" },
     "POST /api/v1/kb/articles": { title: "t", body: "b" },
     "PATCH /api/v1/kb/articles/{id}": { title: "Renamed" },
     "POST /api/v1/kb/articles/{id}/feedback": { helpful: false },
@@ -237,6 +271,17 @@ export function sampleBodies(w: World): Record<string, unknown> {
     "POST /api/v1/exports": { kind: "tickets", format: "csv" },
     "POST /api/v1/tickets/{id}/time-entries": { minutes: 5 },
     "PATCH /api/v1/time-entries/{id}": { minutes: 5 },
+    "POST /api/v1/rules": { name: unique, kind: "trigger", conditions: { all: [{ field: "status", operator: "is", value: "open" }] }, actions: [{ type: "add_tags", value: ["x"] }] },
+    "PATCH /api/v1/rules/{id}": { name: `${unique}2`, active: false },
+    "POST /api/v1/rules/{id}/test": { ticket_id: w.ta.id },
+    "POST /api/v1/macros": { name: unique, actions: [{ type: "add_tags", value: ["x"] }] },
+    "PATCH /api/v1/macros/{id}": { name: `${unique}2` },
+    "POST /api/v1/tickets/bulk": { ids: [w.ta.id], changes: { priority: "low" } },
+    "POST /api/v1/notifications/read": { all: true },
+    "PUT /api/v1/me/notification-preferences": { assigned: { in_app: true, email: false } },
+    "POST /api/v1/chat/sessions": { name: "Visitor", email: `${unique}@example.test`, message: "hello" },
+    "PATCH /api/v1/chat/sessions/{ticket_id}": { name: "Renamed", email: `${unique}@example.test` },
+    "POST /api/v1/chat/sessions/{ticket_id}/messages": { body: "hello" },
     "POST /api/v1/webhooks": { url: "https://hooks.example.com/sweep", events: ["ticket.created"], active: false },
     "PATCH /api/v1/webhooks/{id}": { description: unique },
     "POST /api/v1/channels": { kind: "api", name: unique },
@@ -299,4 +344,5 @@ export async function attachmentRow(id: string) {
 export { attachmentKey, type TestUser };
 
 /** A sweep makes hundreds to thousands of calls; on a shared 2-core machine that can take minutes. */
+// 300 s: the query sweep took 184 s at a load average of 15 (2 cores) with the automation routes, before the webhook and field routes joined.
 export const SWEEP_MS = 300_000;

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { agentRouting, tickets } from "../../src/db/schema";
+import { agentRouting } from "../../src/db/schema";
 import { api, expectProblem, makeStaff, makeUser, type TestUser } from "../helpers";
 import { closeAll, FEED_PATH, open, type LiveSocket } from "../helpers/sockets";
 import { db, historyOf, rowOf } from "./helpers";
@@ -40,11 +40,12 @@ async function openTicket(body: Record<string, unknown> = {}) {
   return res.body;
 }
 
-/** `count` tickets assigned to `user` with `status` (straight in D1: the load routing counts). */
-async function load(user: TestUser, count: number, over: Partial<typeof tickets.$inferInsert> = {}) {
+/** `count` tickets assigned to `user`, in `status` and `priority`, through the API (whose writes keep the load routing reads). */
+async function load(user: TestUser, count: number, over: { status?: string; priority?: string } = {}) {
   for (let i = 0; i < count; i++) {
-    const t = await openTicket();
-    await db().update(tickets).set({ assigneeId: user.id, ...over }).where(eq(tickets.id, t.id));
+    const t = await openTicket(over.priority ? { priority: over.priority } : {});
+    const res = await api("PATCH", `/api/v1/tickets/${t.id}`, { token: s.manager.token, body: { assignee_id: user.id, ...(over.status ? { status: over.status } : {}) } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
   }
 }
 
@@ -143,7 +144,7 @@ describe("auto-assignment", () => {
     await skills(cleo, [{ skill: "billing", proficiency: 5 }]); // 2 active, 2 critical → −19
     await load(ana, 5);
     await load(ben, 1);
-    await load(cleo, 2, { priority: "critical", priorityRank: 4 });
+    await load(cleo, 2, { priority: "critical" });
     const team = await createTeam({ members: [ana.id, ben.id, cleo.id] });
     await online(ana, ben, cleo);
 

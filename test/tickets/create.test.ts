@@ -37,6 +37,8 @@ describe("POST /tickets: success", () => {
       first_response_at: null,
       resolved_at: null,
       closed_at: null,
+      merged_into_id: null,
+      links: [],
       sla: { policy: "medium", breached: false, paused: false },
       custom_status: "open",
       custom_fields: {},
@@ -49,8 +51,8 @@ describe("POST /tickets: success", () => {
     expect(Object.keys(t).sort()).toEqual(
       [
         "id", "number", "subject", "description", "status", "priority", "category", "channel", "tags", "requester", "assignee_id",
-        "team_id", "version", "created_at", "updated_at", "first_response_at", "resolved_at", "closed_at", "sla",
-        "custom_status", "custom_fields", "satisfaction", "time_spent_minutes",
+        "team_id", "version", "created_at", "updated_at", "first_response_at", "resolved_at", "closed_at", "merged_into_id", "links", "sla",
+        "custom_status", "custom_fields", "external_id", "satisfaction", "time_spent_minutes",
       ].sort(),
     );
     // What the API answered is what a later GET reads.

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { INBOUND_STATUSES, OUTBOUND_KINDS, OUTBOUND_STATUSES } from "../../domain/vocabulary";
+import { FOLLOW_UPS, INBOUND_STATUSES, OUTBOUND_KINDS, OUTBOUND_STATUSES } from "../../domain/vocabulary";
 import { comments, tickets } from "./tickets";
 import { users } from "./users";
 
@@ -112,7 +112,12 @@ export const mailMessageIds = sqliteTable(
   (t) => [index("mail_message_ids_ticket_idx").on(t.ticketId, t.createdAt)],
 );
 
-/** Addresses Cc'd on a ticket's mail: they may write into the ticket by mail (API.md "Email channel"). */
+/**
+ * People of a ticket besides its requester, by address: they may write into the ticket by mail
+ * (API.md "Email channel"; never read it through the API). Cc'd addresses receive nothing;
+ * `follow_up` marks those who also receive staff replies: the requester of a ticket merged into
+ * this one (`replies`), a chat visitor's own address (`offline_replies`: only what they did not see live).
+ */
 export const ticketParticipants = sqliteTable(
   "ticket_participants",
   {
@@ -120,8 +125,12 @@ export const ticketParticipants = sqliteTable(
     /** Lower-cased. */
     email: text("email").notNull(),
     addedAt: text("added_at").notNull(),
+    /** Shown in the mails they receive (the merged requester's or the chat visitor's name). */
+    name: text("name"),
+    followUp: text("follow_up", { enum: FOLLOW_UPS }),
   },
-  (t) => [primaryKey({ columns: [t.ticketId, t.email] })],
+  // A person's participations, for their export and erasure.
+  (t) => [primaryKey({ columns: [t.ticketId, t.email] }), index("ticket_participants_email_idx").on(t.email)],
 );
 
 /** Files of a ticket (mail attachments and uploads); the bytes live in R2 under `attachments/<sha256>`. */
@@ -136,13 +145,24 @@ export const attachments = sqliteTable(
     contentType: text("content_type").notNull(),
     size: integer("size").notNull(),
     sha256: text("sha256").notNull(),
+    /**
+     * R2 key of the bytes when they are not at the content-addressed `attachments/<sha256>`: an upload
+     * is streamed to its own key (`attachments/uploads/<id>`), so a refused upload deletes exactly what it stored.
+     */
+    storageKey: text("storage_key"),
     uploadedById: text("uploaded_by_id"),
     createdAt: text("created_at").notNull(),
+    /** The ticket a merge took it from: that ticket's requester still sees and downloads it there. */
+    mergedFromTicketId: text("merged_from_ticket_id").references(() => tickets.id),
   },
   (t) => [
     index("attachments_ticket_created_idx").on(t.ticketId, t.createdAt, t.id),
+    // A merged ticket lists the files it had, now on the ticket it was merged into.
+    index("attachments_merged_from_idx").on(t.mergedFromTicketId, t.createdAt, t.id).where(sql`merged_from_ticket_id IS NOT NULL`),
     // A page of comments fetches its attachments in one query.
     index("attachments_comment_idx").on(t.commentId).where(sql`comment_id IS NOT NULL`),
+    // Bytes are stored once per content: an erasure deletes them only when no other row names them.
+    index("attachments_sha256_idx").on(t.sha256),
   ],
 );
 

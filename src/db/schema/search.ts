@@ -42,3 +42,12 @@ export const searchQueryStats = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.day, t.query] })],
 );
+
+/**
+ * How many distinct queries each day's rollup holds, kept by a trigger on search_query_stats
+ * (migration `0011_search_query_days.sql`): what the cap on new rows reads in one lookup.
+ */
+export const searchQueryDays = sqliteTable("search_query_days", {
+  day: text("day").primaryKey(),
+  queries: integer("queries").notNull(),
+});

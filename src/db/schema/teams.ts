@@ -18,14 +18,35 @@ export const teams = sqliteTable(
   (t) => [uniqueIndex("teams_name_uq").on(t.name), index("teams_created_idx").on(t.createdAt, t.id)],
 );
 
+/**
+ * A team's member, with a copy of what routing needs to know about them, so that one
+ * auto-assignment reads one row per member (issue 15: ≤ 250 rows among 200 agents) instead of
+ * the member, the user, the routing state, the skill and every running ticket. The copy is kept
+ * in the batch of every write that changes its source: the load counters by the ticket write
+ * (features/teams/routing.service agentLoadWrites), availability and capacity by their routes,
+ * `last_assigned_at` by the assignment stamp, the skills by PUT skills; a new member row is
+ * filled from the sources when it is inserted.
+ */
 export const teamMembers = sqliteTable(
   "team_members",
   {
     teamId: text("team_id").notNull().references(() => teams.id),
     userId: text("user_id").notNull().references(() => users.id),
     createdAt: text("created_at").notNull(),
+    /** agent_routing.availability. */
+    availability: text("availability", { enum: AVAILABILITIES }).notNull().default("online"),
+    /** agent_routing.max_open_tickets. */
+    maxOpenTickets: integer("max_open_tickets").notNull().default(20),
+    /** agent_routing.last_assigned_at. */
+    lastAssignedAt: text("last_assigned_at"),
+    /** The member's running tickets (open, in progress; not deleted), maintained by every ticket write. */
+    activeTickets: integer("active_tickets").notNull().default(0),
+    /** Of those, critical ones. */
+    criticalTickets: integer("critical_tickets").notNull().default(0),
+    /** user_skills as `{skill: proficiency}`. */
+    skills: text("skills", { mode: "json" }).$type<Record<string, number>>().notNull().default({}),
   },
-  // The primary key lists a team's members; the user index finds a user's teams.
+  // The primary key lists a team's members; the user index finds a user's teams (and their copies).
   (t) => [primaryKey({ columns: [t.teamId, t.userId] }), index("team_members_user_idx").on(t.userId)],
 );
 

@@ -1,8 +1,9 @@
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { TimeLogItem } from "../../domain/rollups";
 import type { FieldValues } from "../../domain/custom-fields";
 import type { SlaTargets } from "../../domain/sla";
+import type { TicketLink } from "../../domain/ticket-merge";
 import { NO_DUE, TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES } from "../../domain/vocabulary";
 import { teams } from "./teams";
 import { users } from "./users";
@@ -78,6 +79,21 @@ export const tickets = sqliteTable(
     slaTargets: text("sla_targets", { mode: "json" }).$type<SlaTargets>(),
     /** The business_calendars version the ticket is timed with; null = 24/7. */
     slaCalendarId: text("sla_calendar_id"),
+    // When things last happened, for automations' `hours_since_…` (domain/rules.ts); set by changeTicket.
+    // Null only on rows from before these columns (read as updated_at / created_at).
+    /** The status last changed (creation counts). */
+    statusChangedAt: text("status_changed_at"),
+    /** The requester last wrote or changed the ticket (creation counts: the request is theirs). */
+    requesterUpdatedAt: text("requester_updated_at"),
+    /** The assignee last wrote or changed it; null until they do. */
+    assigneeUpdatedAt: text("assignee_updated_at"),
+    /** Set when the ticket was merged into another: it is closed for good (never reopened, merged or changed again). */
+    mergedIntoId: text("merged_into_id").references((): AnySQLiteColumn => tickets.id),
+    /**
+     * The ticket's merge and split links, both ways (`[{type, ticket_id}]`), null for none: a JSON copy
+     * on the row, like `tags`, so every ticket object carries them without a join. At most MAX_LINKS.
+     */
+    links: text("links", { mode: "json" }).$type<TicketLink[]>(),
     /**
      * Storage revision: every write of the row moves it and every write's guard requires the one it
      * read (features/tickets/ticket-write.ts), so what a write saw before is exactly what it replaced
@@ -100,6 +116,8 @@ export const tickets = sqliteTable(
     customStatus: text("custom_status"),
     /** Custom field values by key (JSON, read with the row); `ticket_field_values` is their filter index. */
     customFields: text("custom_fields", { mode: "json" }).$type<FieldValues>().notNull().default({}),
+    /** The ticket's id in the system it was imported from (API.md "Import"); null for our own. */
+    externalId: text("external_id"),
   },
   (t) => [
     uniqueIndex("tickets_number_uq").on(t.number),
@@ -125,6 +143,12 @@ export const tickets = sqliteTable(
     index("tickets_sla_check_idx").on(t.slaCheckAt, t.id).where(live),
     // Auto-close reads only resolved tickets, oldest resolution first (status leads, so the planner prefers it to the status+created index).
     index("tickets_status_resolved_idx").on(t.status, t.resolvedAt, t.id).where(live),
+    // Automations read the tickets whose time condition just came true, per status, through the
+    // column it counts from (created_at: tickets_status_created_idx): O(matching), never all open tickets.
+    index("tickets_status_updated_idx").on(t.status, t.updatedAt, t.id).where(live),
+    index("tickets_status_changed_idx").on(t.status, t.statusChangedAt, t.id).where(live),
+    index("tickets_status_requester_updated_idx").on(t.status, t.requesterUpdatedAt, t.id).where(live),
+    index("tickets_status_assignee_updated_idx").on(t.status, t.assigneeUpdatedAt, t.id).where(live),
     // Satisfaction answers by period, by agent, by score (GET /satisfaction-ratings): rated tickets only.
     index("tickets_rated_idx").on(t.satisfactionRatedAt, t.id).where(rated),
     index("tickets_assignee_rated_idx").on(t.assigneeId, t.satisfactionRatedAt, t.id).where(rated),
@@ -134,6 +158,8 @@ export const tickets = sqliteTable(
     // The incremental export's deletions, in the order they happened (live rows walk tickets_updated_idx).
     index("tickets_deleted_idx").on(t.deletedAt, t.id).where(sql`deleted_at IS NOT NULL`),
     // `custom_status=<key>` in default order; tickets without one are found by their category's status index.
+    // Erasure finds a person's deleted tickets too (the live ones through tickets_requester_created_idx).
+    index("tickets_deleted_requester_idx").on(t.requesterId).where(sql`deleted_at IS NOT NULL`),
     index("tickets_custom_status_created_idx").on(t.customStatus, t.createdAt, t.id).where(sql`deleted_at IS NULL AND custom_status IS NOT NULL`),
   ],
 );
@@ -163,11 +189,17 @@ export const comments = sqliteTable(
     internal: integer("internal", { mode: "boolean" }).notNull(),
     channel: text("channel", { enum: TICKET_CHANNELS }).notNull(),
     createdAt: text("created_at").notNull(),
+    /** The ticket a merge took it from (the first one, if merged on again): that ticket still lists it. */
+    mergedFromTicketId: text("merged_from_ticket_id").references(() => tickets.id),
   },
   (t) => [
     index("comments_ticket_created_idx").on(t.ticketId, t.createdAt, t.id),
     // Customers page only the public ones, without reading the internal ones.
     index("comments_ticket_public_idx").on(t.ticketId, t.createdAt, t.id).where(sql`internal = 0`),
+    // A merged ticket lists the conversation it had, now on the ticket it was merged into.
+    index("comments_merged_from_idx").on(t.mergedFromTicketId, t.createdAt, t.id).where(sql`merged_from_ticket_id IS NOT NULL`),
+    // A person's comments, for their export and erasure (API.md "Privacy").
+    index("comments_author_idx").on(t.authorId),
   ],
 );
 
@@ -189,6 +221,9 @@ export const ticketHistory = sqliteTable(
     bumpsVersion: integer("bumps_version", { mode: "boolean" }).notNull().default(false),
     /** Internal events (internal notes) are never shown to customers. */
     internal: integer("internal", { mode: "boolean" }).notNull().default(false),
+    /** The rule whose change this was (actor null), as it was named then. */
+    ruleId: text("rule_id"),
+    ruleName: text("rule_name"),
   },
   (t) => [
     index("ticket_history_ticket_idx").on(t.ticketId, t.version, t.at, t.id),

@@ -58,7 +58,8 @@ export const webhookEvents = sqliteTable(
     createdAt: text("created_at").notNull(),
   },
   // Housekeeping purges old events (and their deliveries) oldest first.
-  (t) => [index("webhook_events_created_idx").on(t.createdAt)],
+  // By ticket: a redaction or an erasure rewrites the payloads that carried the removed text (API.md "Privacy").
+  (t) => [index("webhook_events_created_idx").on(t.createdAt), index("webhook_events_ticket_idx").on(t.ticketId).where(sql`ticket_id IS NOT NULL`)],
 );
 
 /**

@@ -12,6 +12,7 @@
  * session of the registrant.
  */
 import { and, eq, sql } from "drizzle-orm";
+import { actingAs } from "../../contexts";
 import { runBatch } from "../../db/client";
 import { abortUnlessChanged, classifyD1Error } from "../../db/errors";
 import { users } from "../../db/schema";
@@ -56,7 +57,7 @@ export async function verifyEmail(ctx: ServiceContext, token: string) {
   const self = { id: user.id, name: user.name, email: user.email, role: user.role };
   await runBatch(ctx.db, [
     ctx.db.update(users).set({ emailVerifiedAt: now, updatedAt: now }).where(eq(users.id, user.id)),
-    auditInsert({ ...ctx, actor: self }, { action: "user.email_verified", entityType: "user", entityId: user.id, changes: { email_verified: [false, true], email: user.email } }),
+    auditInsert(actingAs(ctx, self), { action: "user.email_verified", entityType: "user", entityId: user.id, changes: { email_verified: [false, true], email: user.email } }),
   ]);
   return toUser({ ...user, emailVerifiedAt: now, updatedAt: now });
 }
@@ -98,7 +99,7 @@ async function mailResetLink(ctx: ServiceContext, email: string) {
   const mail = accountMail(ctx, "password_reset", user);
   await runBatch(ctx.db, [
     mail.insert,
-    auditInsert({ ...ctx, actor: null }, { action: "user.password_reset_requested", entityType: "user", entityId: user.id, changes: {} }),
+    auditInsert(actingAs(ctx, null), { action: "user.password_reset_requested", entityType: "user", entityId: user.id, changes: {} }),
   ]);
   await mail.enqueue();
 }
@@ -123,7 +124,7 @@ export async function confirmPasswordReset(ctx: ServiceContext, token: string, p
         .where(and(eq(users.id, user.id), eq(users.tokenVersion, user.tokenVersion), eq(users.active, true))),
       ctx.db.run(abortUnlessChanged),
       revokeRefreshTokens(ctx, user.id),
-      auditInsert({ ...ctx, actor: self }, { action: "user.password_reset", entityType: "user", entityId: user.id, changes: { password: ["[redacted]", "[changed]"], email_verified: [user.emailVerifiedAt !== null, true] } }),
+      auditInsert(actingAs(ctx, self), { action: "user.password_reset", entityType: "user", entityId: user.id, changes: { password: ["[redacted]", "[changed]"], email_verified: [user.emailVerifiedAt !== null, true] } }),
     ]);
   } catch (err) {
     if (classifyD1Error(err).kind === "stale") throw invalidLink();

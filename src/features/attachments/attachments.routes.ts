@@ -1,5 +1,4 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../env";
 import { mailSettings } from "../../email/settings";
@@ -16,15 +15,19 @@ const problem = (description: string) => ({ description, content: { "application
 /** Multipart framing around the files: headers and boundaries of up to MAX_FILES_PER_UPLOAD parts. */
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 
-/** The upload's own body cap (the API's 1 MiB JSON cap does not apply to it; see app.ts). */
-const limitUpload = createMiddleware<AppEnv>(async (c, next) =>
-  bodyLimit({
-    maxSize: mailSettings(c.env).maxAttachmentBytes * MAX_FILES_PER_UPLOAD + MULTIPART_OVERHEAD_BYTES,
-    onError: () => {
-      throw new AppError("PAYLOAD_TOO_LARGE", "The upload is too large");
-    },
-  })(c, next),
-);
+/**
+ * The upload's own body cap (the API's 1 MiB JSON cap does not apply to it; see app.ts): a
+ * declared Content-Length over what the largest allowed form can be is refused before a byte is
+ * read. Nothing is buffered here (Hono's bodyLimit would read a chunked body into memory to count
+ * it); a body without a length is held to the same caps by the streaming parser.
+ */
+const limitUpload = createMiddleware<AppEnv>(async (c, next) => {
+  const declared = Number(c.req.header("content-length"));
+  if (Number.isFinite(declared) && declared > mailSettings(c.env).maxAttachmentBytes * MAX_FILES_PER_UPLOAD + MULTIPART_OVERHEAD_BYTES) {
+    throw new AppError("PAYLOAD_TOO_LARGE", "The upload is too large");
+  }
+  await next();
+});
 
 export const list = createRoute({
   method: "get",

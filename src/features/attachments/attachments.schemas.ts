@@ -17,6 +17,11 @@ export const AttachmentPage = pageOf(AttachmentSchema).openapi("AttachmentPage")
 export const AttachmentListQuery = PageQuery;
 export const AttachmentRef = z.object({ id: z.string().min(1).max(64) });
 export const UploadResult = z.object({ data: z.array(AttachmentSchema) }).openapi("UploadedAttachments");
-export const UploadForm = z
-  .object({ file: z.any().openapi({ type: "string", format: "binary", description: "One or more `file` parts" }) })
-  .openapi("AttachmentUpload");
+/**
+ * The upload form, for the OpenAPI document only: a plain schema, not zod, so no validator reads
+ * (and buffers) the body before the handler streams it (features/attachments: uploadAttachments).
+ */
+export const UploadForm = {
+  type: "object" as const,
+  properties: { file: { type: "string" as const, format: "binary", description: `One or more \`file\` parts` } },
+};

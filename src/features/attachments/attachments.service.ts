@@ -1,3 +1,11 @@
+import {
+  MaxFileSizeExceededError,
+  MaxPartsExceededError,
+  MaxTotalSizeExceededError,
+  MultipartParseError,
+  parseMultipartStream,
+  type MultipartPart,
+} from "@remix-run/multipart-parser";
 import { and, asc, eq, inArray, isNull, or, type SQL } from "drizzle-orm";
 import { attachments, comments } from "../../db/schema";
 import { can } from "../../domain/permissions";
@@ -16,6 +24,10 @@ type AttachmentRow = typeof attachments.$inferSelect;
 
 /** Files per upload request: a form of a thousand tiny parts would be a thousand R2 writes and rows. */
 export const MAX_FILES_PER_UPLOAD = 10;
+/** Parts of an upload form besides its files (a client may add a field or two); more and the form is refused as it streams in. */
+const MAX_OTHER_PARTS = 10;
+/** One part's headers (Content-Disposition with its file name, Content-Type): far more than any real one needs. */
+const MAX_PART_HEADER_BYTES = 8 * 1024;
 /** Characters kept of a file name: longer names only serve path-length tricks. */
 export const MAX_FILENAME_CHARS = 255;
 /** Tickets that take no more replies take no more files either (comments.service's rule). */
@@ -29,8 +41,12 @@ const ACTIVE_TYPES = /^(?:text\/html|application\/xhtml\+xml|image\/svg\+xml|tex
 const VALID_TYPE = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/;
 
 
-/** R2 key of a file's bytes: content-addressed, so the same file mailed twice is stored once. */
+/** R2 key of a mail attachment's bytes: content-addressed, so the same file mailed twice is stored once. */
 export const attachmentKey = (sha256: string) => `attachments/${sha256}`;
+/** R2 key of an upload's bytes: its own, so a refused upload deletes exactly what it stored and nothing another row shares. */
+export const uploadKey = (attachmentId: string) => `attachments/uploads/${attachmentId}`;
+/** Where an attachment's bytes are. */
+export const objectKeyOf = (row: Pick<AttachmentRow, "storageKey" | "sha256">) => row.storageKey ?? attachmentKey(row.sha256);
 
 /** Stores bytes under their sha256 (skipping the upload when they are already there); returns the hash. */
 export async function storeBytes(bucket: R2Bucket, bytes: Uint8Array, contentType: string): Promise<string> {
@@ -61,7 +77,7 @@ export function orderedIds(ctx: ServiceContext, n: number): string[] {
 
 export function attachmentInsert(
   ctx: ServiceContext,
-  file: { id?: string; ticketId: string; commentId: string | null; filename: string; contentType: string; size: number; sha256: string },
+  file: { id?: string; ticketId: string; commentId: string | null; filename: string; contentType: string; size: number; sha256: string; storageKey?: string },
 ) {
   const row: AttachmentRow = {
     id: file.id ?? newId(ctx.now.getTime()),
@@ -71,8 +87,10 @@ export function attachmentInsert(
     contentType: file.contentType,
     size: file.size,
     sha256: file.sha256,
+    storageKey: file.storageKey ?? null,
     uploadedById: ctx.actor?.id ?? null,
     createdAt: ctx.now.toISOString(),
+    mergedFromTicketId: null,
   };
   return { row, insert: ctx.db.insert(attachments).values(row) };
 }
@@ -98,7 +116,8 @@ export async function listAttachments(ctx: ServiceContext, ref: string, page: { 
   const { row: ticket } = await findVisibleTicket(ctx, ref);
   const secret = signingSecret(ctx.env);
   const sort = `attachments:${ticket.id}`;
-  const where: SQL[] = [eq(attachments.ticketId, ticket.id)];
+  // A merged ticket's files are those it had when it was merged (now on its target), like its comments.
+  const where: SQL[] = [ticket.mergedIntoId ? eq(attachments.mergedFromTicketId, ticket.id) : eq(attachments.ticketId, ticket.id)];
   if (!can(actor.role, "ticket.see_internal")) where.push(visibleToCustomers);
   if (page.cursor) {
     const pos = await decodeCursor(secret, sort, page.cursor);
@@ -128,13 +147,18 @@ export async function openAttachment(ctx: ServiceContext, id: string) {
     .where(eq(attachments.id, id))
     .limit(1);
   if (!found) throw notFound("Attachment");
-  try {
-    await findVisibleTicket(ctx, found.row.ticketId);
-  } catch {
-    throw notFound("Attachment");
+  // Visible on its ticket, or on the merged ticket it came from (whose requester keeps their own files).
+  const homes = [found.row.ticketId, ...(found.row.mergedFromTicketId ? [found.row.mergedFromTicketId] : [])];
+  let visible = false;
+  for (const home of homes) {
+    visible ||= await findVisibleTicket(ctx, home).then(
+      () => true,
+      () => false,
+    );
   }
+  if (!visible) throw notFound("Attachment");
   if (found.internal && !can(actor.role, "ticket.see_internal")) throw notFound("Attachment");
-  const object = await ctx.env.ATTACHMENTS.get(attachmentKey(found.row.sha256));
+  const object = await ctx.env.ATTACHMENTS.get(objectKeyOf(found.row));
   if (!object) throw new AppError("INTERNAL_ERROR", `The bytes of attachment ${id} are missing from storage`);
   return { row: found.row, body: object.body };
 }
@@ -158,29 +182,100 @@ export function downloadHeaders(row: AttachmentRow): Record<string, string> {
   };
 }
 
-/** POST /tickets/{id}/attachments: files that belong to the ticket itself (comment_id null). */
-export async function uploadAttachments(ctx: ServiceContext, ref: string, files: File[]) {
+/** The body of an upload: the request's stream and its multipart boundary. */
+export interface UploadBody {
+  stream: ReadableStream<Uint8Array>;
+  boundary: string;
+}
+
+/**
+ * Writes one part's bytes to R2 as they are (no copy into one buffer), hashing them on the way:
+ * a fixed-length stream, because R2 needs to know a streamed object's size up front.
+ */
+async function putPart(bucket: R2Bucket, key: string, part: MultipartPart, contentType: string): Promise<string> {
+  const { readable, writable } = new FixedLengthStream(part.size);
+  const digest = new crypto.DigestStream("SHA-256");
+  const put = bucket.put(key, readable, { httpMetadata: { contentType } });
+  const [file, hash] = [writable.getWriter(), digest.getWriter()];
+  const feed = async () => {
+    for (const chunk of part.content) await Promise.all([file.write(chunk), hash.write(chunk)]);
+    await Promise.all([file.close(), hash.close()]);
+  };
+  try {
+    // Together: a put that fails stops reading, and the writes would otherwise wait for it forever.
+    await Promise.all([feed(), put]);
+  } catch (err) {
+    await file.abort(err).catch(() => {});
+    throw err;
+  }
+  return [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** What the parser's refusals mean to the client. */
+function uploadRefusal(err: unknown, cap: number): unknown {
+  if (err instanceof MaxFileSizeExceededError) return new AppError("PAYLOAD_TOO_LARGE", `A file is larger than ${cap} bytes, the limit per file`);
+  if (err instanceof MaxTotalSizeExceededError) return new AppError("PAYLOAD_TOO_LARGE", "The upload is too large");
+  if (err instanceof MaxPartsExceededError) return validation("Too many parts", { file: [`at most ${MAX_FILES_PER_UPLOAD} files per upload`] });
+  if (err instanceof MultipartParseError) return malformedUpload();
+  return err;
+}
+
+const malformedUpload = () => validation("The multipart body could not be read", { file: ["malformed multipart/form-data"] });
+
+/** A part's name, file name and type; headers that are not UTF-8 make the form malformed. */
+function describePart(part: MultipartPart) {
+  try {
+    return { name: part.name, filename: part.filename, mediaType: part.mediaType, isFile: part.isFile };
+  } catch {
+    throw malformedUpload();
+  }
+}
+
+/**
+ * POST /tickets/{id}/attachments: files that belong to the ticket itself (comment_id null),
+ * streamed. The form is parsed as it arrives and each file goes to R2 as soon as it is complete, so
+ * the Worker holds at most one file's bytes, never the form; the size cap is enforced while the
+ * bytes stream in (the parser stops at the first byte over it). Anything refused, at any point,
+ * leaves nothing: the objects of the files before it are deleted, and no row was written.
+ */
+export async function uploadAttachments(ctx: ServiceContext, ref: string, body: UploadBody) {
   const found = await findVisibleTicket(ctx, ref);
   const ticket = found.row;
   if (NO_UPLOADS.has(ticket.status)) throw new AppError("INVALID_TRANSITION", `The ticket is ${ticket.status}; reopen it before adding files`);
-  if (!files.length) throw validation("No file", { file: ["send one or more parts named `file`"] });
-  if (files.length > MAX_FILES_PER_UPLOAD) throw validation("Too many files", { file: [`at most ${MAX_FILES_PER_UPLOAD} files per upload`] });
   const cap = mailSettings(ctx.env).maxAttachmentBytes;
-  for (const f of files) {
-    if (f.size > cap) throw new AppError("PAYLOAD_TOO_LARGE", `${cleanFilename(f.name, "")} is ${f.size} bytes; files are limited to ${cap} bytes`);
+  const ids = orderedIds(ctx, MAX_FILES_PER_UPLOAD);
+  const stored: ReturnType<typeof attachmentInsert>[] = [];
+  try {
+    const parts = parseMultipartStream(body.stream, {
+      boundary: body.boundary,
+      maxFileSize: cap,
+      maxParts: MAX_FILES_PER_UPLOAD + MAX_OTHER_PARTS,
+      maxTotalSize: cap * MAX_FILES_PER_UPLOAD,
+      maxHeaderSize: MAX_PART_HEADER_BYTES,
+    });
+    for await (const part of parts) {
+      const meta = describePart(part);
+      // Other fields of the form are not files: skipped, like a browser's text inputs.
+      if (meta.name !== "file" || !meta.isFile) continue;
+      if (stored.length === MAX_FILES_PER_UPLOAD) throw validation("Too many files", { file: [`at most ${MAX_FILES_PER_UPLOAD} files per upload`] });
+      const id = ids[stored.length]!;
+      const contentType = cleanContentType(meta.mediaType);
+      const storageKey = uploadKey(id);
+      const sha256 = await putPart(ctx.env.ATTACHMENTS, storageKey, part, contentType);
+      const filename = cleanFilename(meta.filename, contentType, stored.length + 1);
+      stored.push(attachmentInsert(ctx, { id, ticketId: ticket.id, commentId: null, filename, contentType, size: part.size, sha256, storageKey }));
+    }
+    if (!stored.length) throw validation("No file", { file: ["send one or more parts named `file`"] });
+    await recordOnTicket(ctx, found, {
+      history: [{ type: "attachments_added", changes: { attachment_ids: stored.map((s) => s.row.id) } }],
+      audit: [{ action: "attachment.uploaded", entityType: "ticket", entityId: ticket.id, changes: { attachments: stored.map((s) => ({ id: s.row.id, filename: s.row.filename, size: s.row.size, sha256: s.row.sha256 })) } }],
+      extra: stored.map((s) => s.insert),
+    });
+  } catch (err) {
+    if (stored.length) {
+      await ctx.env.ATTACHMENTS.delete(stored.map((s) => s.row.storageKey!)).catch((e) => console.error("upload: could not delete the files of a refused upload", e));
+    }
+    throw uploadRefusal(err, cap);
   }
-  const stored = [];
-  const ids = orderedIds(ctx, files.length);
-  for (const [i, f] of files.entries()) {
-    const contentType = cleanContentType(f.type);
-    const bytes = new Uint8Array(await f.arrayBuffer());
-    const sha256 = await storeBytes(ctx.env.ATTACHMENTS, bytes, contentType);
-    stored.push(attachmentInsert(ctx, { id: ids[i]!, ticketId: ticket.id, commentId: null, filename: cleanFilename(f.name, contentType, i + 1), contentType, size: bytes.byteLength, sha256 }));
-  }
-  await recordOnTicket(ctx, found, {
-    history: [{ type: "attachments_added", changes: { attachment_ids: stored.map((s) => s.row.id) } }],
-    audit: [{ action: "attachment.uploaded", entityType: "ticket", entityId: ticket.id, changes: { attachments: stored.map((s) => ({ id: s.row.id, filename: s.row.filename, size: s.row.size, sha256: s.row.sha256 })) } }],
-    extra: stored.map((s) => s.insert),
-  });
   return { data: stored.map((s) => toAttachment(s.row)) };
 }

@@ -7,6 +7,7 @@ import { randomToken, sha256Hex } from "../../lib/crypto";
 import { AppError, unauthorized } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import type { ServiceContext } from "../../lib/request-context";
+import { actingAs } from "../../contexts";
 import { accountMail } from "../../email/outbox";
 import { auditInsert } from "../audit/audit.service";
 import { toUser } from "../users/users.serialize";
@@ -95,11 +96,13 @@ export async function register(ctx: ServiceContext, input: { name: string; email
     createdAt: now,
     updatedAt: now,
   };
-  const tokens = await issueTokens({ ...ctx, actor: { id: user.id, name: user.name, email: user.email, role: "customer" } }, user);
-  const audit = auditInsert(
-    { ...ctx, actor: { id: user.id, name: user.name, email: user.email, role: "customer" } },
-    { action: "user.registered", entityType: "user", entityId: user.id, changes: { email: [null, user.email], role: [null, "customer"] } },
-  );
+  const tokens = await issueTokens(ctx, user);
+  const audit = auditInsert(actingAs(ctx, { id: user.id, name: user.name, email: user.email, role: "customer" }), {
+    action: "user.registered",
+    entityType: "user",
+    entityId: user.id,
+    changes: { email: [null, user.email], role: [null, "customer"] },
+  });
   // The attempt counts whether or not it succeeds, and every answer past validation says so.
   const headers = rateLimitHeaders(state);
   const verification = accountMail(ctx, "verify_email", user);
@@ -126,7 +129,7 @@ export async function login(ctx: ServiceContext, input: { email: string; passwor
   if (!user || !ok || !user.active) {
     throw new AppError("UNAUTHORIZED", INVALID_CREDENTIALS, { headers: rateLimitHeaders(state) });
   }
-  const tokens = await issueTokens({ ...ctx, actor: { id: user.id, name: user.name, email: user.email, role: user.role } }, user);
+  const tokens = await issueTokens(ctx, user);
   // Only failures count: a sign-in gives its attempt back.
   await runBatch(ctx.db, [tokens.insert, ...refund()]);
   return { body: tokens.body, headers: rateLimitHeaders({ ...state, remaining: Math.min(state.limit, state.remaining + 1) }) };

@@ -1,6 +1,7 @@
 import { and, asc, eq, type SQL } from "drizzle-orm";
 import type { BatchItem } from "../../db/client";
 import { comments, ticketHistory, users } from "../../db/schema";
+import { mergedRefusal } from "../../domain/ticket-merge";
 import { type TicketChannel } from "../../domain/vocabulary";
 import { can, isStaff, type Actor } from "../../domain/permissions";
 import { afterKey, decodeCursor, encodeCursor, keysetPage, newerThan, type KeyColumn } from "../../lib/cursor";
@@ -8,19 +9,20 @@ import { AppError, forbidden, notFound } from "../../lib/errors";
 import { idempotent } from "../../lib/idempotency";
 import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
-import { eventActor } from "../../events/ticket-events";
+import { eventActor, type EventActor } from "../../events/ticket-events";
 import { attachmentsByComment } from "../attachments/attachments.service";
 import { signingSecret } from "../auth/tokens";
 import { customerChanges, customerVisibleKeys, fieldPath } from "../../domain/custom-fields";
 import { fieldCatalog } from "../fields/fields.service";
-import { changeTicket, findVisibleTicket } from "../tickets/tickets.service";
+import { changeTicket, findVisibleTicket, type Attached } from "../tickets/tickets.service";
 import type { TicketRow } from "../tickets/tickets.serialize";
 import { toComment, type CommentRow } from "./comments.serialize";
 import { loggedWith, newEntry } from "../time/time.service";
 
 // A reply from the requester puts a ticket waiting on them back in the queue.
 const REOPENED_BY_CUSTOMER_REPLY = new Set(["pending", "resolved"]);
-const NO_PUBLIC_REPLIES = new Set(["closed", "cancelled"]);
+/** A finished ticket takes no public reply until it is reopened. */
+export const NO_PUBLIC_REPLIES: ReadonlySet<string> = new Set(["closed", "cancelled"]);
 
 export interface AddCommentInput {
   body: string;
@@ -35,6 +37,37 @@ export interface AddCommentOptions {
   extra?: (comment: CommentRow, ticket: TicketRow) => BatchItem[];
 }
 
+/** Who a comment is by: a user, or the automation account a rule writes as. */
+export type CommentAuthor = Pick<Actor, "id" | "name" | "role">;
+
+/**
+ * A new comment as part of its ticket's write: its row, its wire shape, and what it adds to the
+ * write (the row, history and audit entries, the `comment.created` event) for changeTicket's `with`.
+ */
+export function newComment(ctx: ServiceContext, author: CommentAuthor, ticketId: string, input: AddCommentInput, by: EventActor = eventActor(ctx.actor)) {
+  const row: CommentRow = {
+    id: newId(ctx.now.getTime()),
+    ticketId,
+    authorId: author.id,
+    body: input.body,
+    internal: input.internal,
+    channel: input.channel ?? "web",
+    createdAt: ctx.now.toISOString(),
+    mergedFromTicketId: null,
+  };
+  // Read when attached: a text filled in for the ticket as the change leaves it (a rule's, a macro's) is set on the row first.
+  const attach = (t: TicketRow, extra: BatchItem[] = []): Attached => {
+    const comment = toComment(row, author);
+    return {
+      extra: [ctx.db.insert(comments).values({ ...row }), ...extra],
+      history: [{ type: input.internal ? "note_added" : "commented", changes: { comment_id: row.id }, internal: input.internal }],
+      audit: [{ action: input.internal ? "comment.internal_created" : "comment.created", entityType: "comment", entityId: row.id, changes: { ticket_id: t.id } }],
+      events: (after) => [{ type: "comment.created", ticket: after, comment, actor: by }],
+    };
+  };
+  return { row, attach };
+}
+
 /**
  * A comment is a change of its ticket, written by the one ticket write: a public message moves
  * `updated_at` and the SLA clock (staff meet the first or next response, a customer arms the next
@@ -47,22 +80,14 @@ export async function addComment(ctx: ServiceContext, ref: string, input: AddCom
   const ticket = read.row;
   if (input.internal && !can(actor.role, "ticket.comment_internal")) throw forbidden("Customers cannot write internal notes");
   if (input.time_minutes !== undefined && !can(actor.role, "time.log")) throw forbidden("Only staff log time");
+  if (ticket.mergedIntoId) throw new AppError("INVALID_TRANSITION", mergedRefusal(ticket.number, ticket.mergedIntoId));
   if (!input.internal && NO_PUBLIC_REPLIES.has(ticket.status)) {
     throw new AppError("INVALID_TRANSITION", `The ticket is ${ticket.status}; reopen it before replying`);
   }
   return idempotent(ctx, idempotencyKey, { method: "POST", path: `/tickets/${ticket.id}/comments`, body: input }, async (record) => {
-    const row: CommentRow = {
-      id: newId(ctx.now.getTime()),
-      ticketId: ticket.id,
-      authorId: actor.id,
-      body: input.body,
-      internal: input.internal,
-      channel: input.channel ?? "web",
-      createdAt: ctx.now.toISOString(),
-    };
-    const comment = toComment(row, actor);
+    const { row, attach } = newComment(ctx, actor, ticket.id, input);
+    const response = { status: 201 as const, body: toComment(row, actor), headers: { Location: `/api/v1/tickets/${ticket.id}/comments/${row.id}` } };
     const entry = input.time_minutes === undefined ? null : newEntry(ctx, ticket.id, { minutes: input.time_minutes }, row.id);
-    const response = { status: 201 as const, body: comment, headers: { Location: `/api/v1/tickets/${ticket.id}/comments/${row.id}` } };
     const by = input.internal ? undefined : isStaff(actor.role) ? "staff" : "customer";
     const reopens = by === "customer" && REOPENED_BY_CUSTOMER_REPLY.has(ticket.status);
     await changeTicket(ctx, ticket.id, reopens ? { status: "open" } : {}, {
@@ -72,13 +97,16 @@ export async function addComment(ctx: ServiceContext, ref: string, input: AddCom
       touch: !input.internal,
       read,
       with: (t) => {
-        const time = entry ? loggedWith(ctx, t, entry) : null;
+        const attached = attach(t, [...(options.extra?.(row, t) ?? []), ...record(response)]);
+        if (!entry) return attached;
+        // Time logged with the comment: its entry, the ticket's totals, internal history and event, in the same write.
+        const time = loggedWith(ctx, t, entry);
         return {
-          extra: [ctx.db.insert(comments).values(row), ...(time?.extra ?? []), ...(options.extra?.(row, t) ?? []), ...record(response)],
-          history: [{ type: input.internal ? "note_added" : "commented", changes: { comment_id: row.id }, internal: input.internal }, ...(time?.history ?? [])],
-          audit: [{ action: input.internal ? "comment.internal_created" : "comment.created", entityType: "comment", entityId: row.id, changes: { ticket_id: t.id } }, ...(time?.audit ?? [])],
-          events: (after) => [{ type: "comment.created", ticket: after, comment, actor: eventActor(actor) }, ...(time?.events(after) ?? [])],
-          ...(time ? { row: time.row } : {}),
+          extra: [...attached.extra, ...time.extra],
+          history: [...attached.history, ...time.history],
+          audit: [...attached.audit, ...time.audit],
+          events: (after) => [...attached.events(after), ...time.events(after)],
+          row: time.row,
         };
       },
     });
@@ -86,12 +114,18 @@ export async function addComment(ctx: ServiceContext, ref: string, input: AddCom
   });
 }
 
+/**
+ * A ticket's comments; a merged ticket's are those it had when it was merged (now on its target),
+ * so its requester keeps their own conversation and sees nothing of the target's.
+ */
+const ofTicket = (ticket: Pick<TicketRow, "id" | "mergedIntoId">) => (ticket.mergedIntoId ? eq(comments.mergedFromTicketId, ticket.id) : eq(comments.ticketId, ticket.id));
+
 export async function listComments(ctx: ServiceContext, ref: string, page: { limit: number; cursor?: string | undefined }) {
   const actor = actorOf(ctx);
   const { row: ticket } = await findVisibleTicket(ctx, ref);
   const secret = signingSecret(ctx.env);
   const sort = `comments:${ticket.id}`;
-  const where: SQL[] = [eq(comments.ticketId, ticket.id)];
+  const where: SQL[] = [ofTicket(ticket)];
   if (!can(actor.role, "ticket.see_internal")) where.push(eq(comments.internal, false));
   if (page.cursor) {
     const pos = await decodeCursor(secret, sort, page.cursor);
@@ -116,7 +150,7 @@ export async function listComments(ctx: ServiceContext, ref: string, page: { lim
 export async function getComment(ctx: ServiceContext, ref: string, commentId: string) {
   const actor = actorOf(ctx);
   const { row: ticket } = await findVisibleTicket(ctx, ref);
-  const where: SQL[] = [eq(comments.id, commentId), eq(comments.ticketId, ticket.id)];
+  const where: SQL[] = [eq(comments.id, commentId), ofTicket(ticket)];
   if (!can(actor.role, "ticket.see_internal")) where.push(eq(comments.internal, false));
   const rows = await ctx.db
     .select({ row: comments, author: { id: users.id, name: users.name, role: users.role } })
@@ -164,8 +198,11 @@ export async function listHistory(ctx: ServiceContext, ref: string, page: { limi
   const { items, next_cursor } = await keysetPage(rows, page.limit, (last) =>
     encodeCursor(secret, sort, { key: [last.row.version, last.row.at], id: last.row.id }),
   );
+  // Which rule changed a ticket is how staff run their helpdesk; customers see "the system".
   const entries = items.map((r) => ({ id: r.row.id, type: r.row.type, actor: r.actor, at: r.row.at, version: r.row.version, changes: r.row.changes }));
-  if (can(actor.role, "ticket.see_internal")) return { data: entries, next_cursor };
+  if (can(actor.role, "ticket.see_internal")) {
+    return { data: items.map((r, i) => ({ ...entries[i]!, ...(r.row.ruleId ? { rule: { id: r.row.ruleId, name: r.row.ruleName ?? "" } } : {}) })), next_cursor };
+  }
   // Customers: changes of custom fields they may not see are not theirs to read, nor is an entry of nothing else.
   const touchesFields = entries.some((e) => Object.keys(e.changes).some((k) => k.startsWith(fieldPath(""))));
   const visible = touchesFields ? customerVisibleKeys(await fieldCatalog(ctx)) : [];

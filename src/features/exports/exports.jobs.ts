@@ -5,7 +5,7 @@
  *
  * One queue message = one step of one job. A step claims the job (a lease: a duplicate delivery
  * meanwhile waits), reads up to a few pages of rows after the job's cursor (a few thousand rows),
- * formats them (CSV, or XLSX pieces: lib/xlsx.ts), and cuts what it has, with the bytes carried
+ * formats them (CSV, XLSX pieces: lib/xlsx.ts, or a JSON document), and cuts what it has, with the bytes carried
  * from the step before, into parts of exactly `partBytes` (R2 wants every part but the last of one
  * size, at least 5 MiB); what is left over is carried to the next step in a small R2 object. Only
  * then is the step recorded in D1 (cursor, parts with their ETags, carried object, rows done) and
@@ -20,13 +20,13 @@
 import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
 import { callerContext } from "../../contexts";
 import { createDb, type Database } from "../../db/client";
-import { exportJobs, users } from "../../db/schema";
+import { exports, users } from "../../db/schema";
 import { can } from "../../domain/permissions";
 import type { Bindings } from "../../env";
 import type { ExportMessage } from "../../jobs/job-messages";
 import { CSV_BOM, csvRecord, type Cell } from "../../lib/csv";
 import { xlsxEnd, xlsxRows, xlsxStart, type XlsxState } from "../../lib/xlsx";
-import { EXPORT_KINDS, type ExportKind } from "./exports.kinds";
+import { defaultColumns, EXPORT_KINDS, type ExportFormat, type ExportKind } from "./exports.kinds";
 
 /** R2's minimum part size (every part but the last must be at least this, and all of one size). */
 export const DEFAULT_PART_BYTES = 5 * 1024 * 1024;
@@ -44,8 +44,8 @@ export const MAX_STEP_ATTEMPTS = 8;
 /** Jobs expired or re-sent per cron run. */
 const CRON_BATCH = 50;
 
-export type ExportFormat = "csv" | "xlsx";
-type JobRow = typeof exportJobs.$inferSelect;
+export type { ExportFormat };
+type JobRow = typeof exports.$inferSelect;
 
 /** What a job carries from step to step (`state`, JSON). */
 export interface JobState {
@@ -64,7 +64,11 @@ export interface JobState {
 export const CONTENT_TYPES: Record<ExportFormat, string> = {
   csv: "text/csv; charset=utf-8",
   xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+  json: "application/json; charset=utf-8",
 };
+
+/** The file's R2 key: fixed when the job is made (a job written without one gets the same key every time). */
+export const fileKeyOf = (job: Pick<JobRow, "id" | "kind" | "format" | "fileKey">) => job.fileKey ?? `exports/${job.id}/${job.kind.replaceAll("_", "-")}.${job.format}`;
 
 const positive = (value: string | undefined, fallback: number) => {
   const n = Number(value);
@@ -88,9 +92,9 @@ const encoder = new TextEncoder();
 
 async function fail(db: Database, job: JobRow, error: string, now: Date) {
   await db
-    .update(exportJobs)
+    .update(exports)
     .set({ status: "failed", error: error.slice(0, 500), leaseUntil: null, updatedAt: now.toISOString(), finishedAt: now.toISOString(), expiresAt: expiry(now) })
-    .where(eq(exportJobs.id, job.id));
+    .where(eq(exports.id, job.id));
 }
 
 const expiry = (now: Date) => new Date(now.getTime() + EXPORT_TTL_DAYS * 86_400_000).toISOString();
@@ -101,24 +105,24 @@ export type StepOutcome = "next" | "done" | "skip" | "busy" | "failed";
 export async function runExportStep(env: Bindings, message: ExportMessage, now = new Date()): Promise<StepOutcome> {
   const db = createDb(env.DB);
   const [job] = await db
-    .update(exportJobs)
+    .update(exports)
     .set({ status: "running", leaseUntil: new Date(now.getTime() + LEASE_MS).toISOString(), updatedAt: now.toISOString() })
     .where(
       and(
-        eq(exportJobs.id, message.id),
-        eq(exportJobs.step, message.step),
-        inArray(exportJobs.status, ["queued", "running"]),
-        or(isNull(exportJobs.leaseUntil), lt(exportJobs.leaseUntil, now.toISOString())),
+        eq(exports.id, message.id),
+        eq(exports.step, message.step),
+        inArray(exports.status, ["queued", "running"]),
+        or(isNull(exports.leaseUntil), lt(exports.leaseUntil, now.toISOString())),
       ),
     )
     .returning();
   if (!job) {
-    const [current] = await db.select({ step: exportJobs.step, status: exportJobs.status }).from(exportJobs).where(eq(exportJobs.id, message.id)).limit(1);
+    const [current] = await db.select({ step: exports.step, status: exports.status }).from(exports).where(eq(exports.id, message.id)).limit(1);
     // Held by another delivery of this very step: come back later. Anything else is a stale message.
     return current && current.step === message.step && (current.status === "queued" || current.status === "running") ? "busy" : "skip";
   }
   const kind = EXPORT_KINDS[job.kind];
-  const [requester] = await db.select({ id: users.id, name: users.name, email: users.email, role: users.role, active: users.active }).from(users).where(eq(users.id, job.requestedBy)).limit(1);
+  const [requester] = await db.select({ id: users.id, name: users.name, email: users.email, role: users.role, active: users.active }).from(users).where(eq(users.id, job.createdById)).limit(1);
   if (!kind) {
     await fail(db, job, `unknown export kind ${job.kind}`, now);
     return "failed";
@@ -130,7 +134,9 @@ export async function runExportStep(env: Bindings, message: ExportMessage, now =
     return "failed";
   }
   const ctx = callerContext(env, requester, { ip: null, userAgent: "export" }, { now, db });
-  const state = job.state as unknown as JobState;
+  // A job made without a state (none of ours) starts from the kind's usual columns.
+  const state: JobState = { ...initialState(defaultColumns(kind)), ...(job.state as Partial<JobState>) };
+  const key = fileKeyOf(job);
   const params = kind.params(job.params, job.createdAt);
   const columns = state.columns.map((name) => kind.columns.find((c) => c.name === name)!);
   const types = columns.map((c) => c.type);
@@ -140,12 +146,12 @@ export async function runExportStep(env: Bindings, message: ExportMessage, now =
 
   if (job.step === 0) {
     if (format === "csv") made.push(encoder.encode(CSV_BOM + csvRecord(state.columns)));
-    else {
+    else if (format === "xlsx") {
       const start = xlsxStart(kind.sheetName, state.columns);
       made.push(start.bytes);
       state.xlsx = start.state;
     }
-    rowsEstimated = (await kind.estimate?.(ctx, params)) ?? null;
+    rowsEstimated = (await kind.estimate?.(ctx, params)) ?? 0;
   }
 
   const size = partBytes(env);
@@ -156,7 +162,12 @@ export async function runExportStep(env: Bindings, message: ExportMessage, now =
   for (let i = 0; i < CHUNKS_PER_STEP && !state.read && carried + madeBytes < size; i++) {
     const page = await kind.page(ctx, params, state.cursor, limit);
     const cells: Cell[][] = page.rows.map((row) => columns.map((c) => c.value(row)));
-    const bytes = format === "csv" ? encoder.encode(cells.map(csvRecord).join("")) : xlsxRows(state.xlsx!, cells, types);
+    const bytes =
+      format === "csv"
+        ? encoder.encode(cells.map(csvRecord).join(""))
+        : format === "xlsx"
+          ? xlsxRows(state.xlsx!, cells, types)
+          : encoder.encode(page.rows.map((row) => JSON.stringify(row, null, 2)).join("\n"));
     made.push(bytes);
     madeBytes += bytes.length;
     rows += page.rows.length;
@@ -167,8 +178,8 @@ export async function runExportStep(env: Bindings, message: ExportMessage, now =
 
   const bucket = env.EXPORTS;
   try {
-    state.uploadId ??= (await bucket.createMultipartUpload(job.objectKey, { httpMetadata: { contentType: CONTENT_TYPES[format] } })).uploadId;
-    const upload = bucket.resumeMultipartUpload(job.objectKey, state.uploadId);
+    state.uploadId ??= (await bucket.createMultipartUpload(key, { httpMetadata: { contentType: CONTENT_TYPES[format] } })).uploadId;
+    const upload = bucket.resumeMultipartUpload(key, state.uploadId);
     const previousCarry = state.carry;
     const carry = previousCarry ? new Uint8Array(await (await bucket.get(previousCarry.key))!.arrayBuffer()) : new Uint8Array(0);
     let buffer = concat([carry, ...made]);
@@ -179,13 +190,13 @@ export async function runExportStep(env: Bindings, message: ExportMessage, now =
       state.parts.push({ partNumber, etag: uploaded.etag });
       buffer = buffer.subarray(part.length);
     }
-    state.carry = buffer.length ? { key: `${job.objectKey}.carry-${job.step + 1}`, bytes: buffer.length } : null;
+    state.carry = buffer.length ? { key: `${key}.carry-${job.step + 1}`, bytes: buffer.length } : null;
     if (state.carry) await bucket.put(state.carry.key, buffer);
-    let bytes: number | null = null;
-    if (state.read) bytes = (await upload.complete(state.parts)).size;
+    let fileSize: number | null = null;
+    if (state.read) fileSize = (await upload.complete(state.parts)).size;
     const done = state.read;
     const [recorded] = await db
-      .update(exportJobs)
+      .update(exports)
       .set({
         state: state as unknown as Record<string, unknown>,
         step: job.step + 1,
@@ -193,33 +204,34 @@ export async function runExportStep(env: Bindings, message: ExportMessage, now =
         rowsEstimated,
         leaseUntil: null,
         updatedAt: now.toISOString(),
-        ...(done ? { status: "done" as const, bytes, finishedAt: now.toISOString(), expiresAt: expiry(now) } : {}),
+        ...(done ? { status: "done" as const, size: fileSize, finishedAt: now.toISOString(), expiresAt: expiry(now) } : {}),
       })
-      .where(and(eq(exportJobs.id, job.id), eq(exportJobs.step, job.step)))
-      .returning({ id: exportJobs.id });
+      .where(and(eq(exports.id, job.id), eq(exports.step, job.step)))
+      .returning({ id: exports.id });
     if (!recorded) return "skip";
     if (previousCarry) await bucket.delete(previousCarry.key);
     return done ? "done" : "next";
   } catch (err) {
     // The upload was completed by an earlier delivery of this step whose record did not land.
-    if (state.read && (await bucket.head(job.objectKey))) {
-      const object = (await bucket.head(job.objectKey))!;
+    if (state.read && (await bucket.head(key))) {
+      const object = (await bucket.head(key))!;
       await db
-        .update(exportJobs)
-        .set({ status: "done", step: job.step + 1, rowsDone: job.rowsDone + rows, bytes: object.size, leaseUntil: null, updatedAt: now.toISOString(), finishedAt: now.toISOString(), expiresAt: expiry(now) })
-        .where(and(eq(exportJobs.id, job.id), eq(exportJobs.step, job.step)));
+        .update(exports)
+        .set({ status: "done", step: job.step + 1, rowsDone: job.rowsDone + rows, size: object.size, leaseUntil: null, updatedAt: now.toISOString(), finishedAt: now.toISOString(), expiresAt: expiry(now) })
+        .where(and(eq(exports.id, job.id), eq(exports.step, job.step)));
       return "done";
     }
     // Let a retry take over at once.
-    await db.update(exportJobs).set({ leaseUntil: null }).where(and(eq(exportJobs.id, job.id), eq(exportJobs.step, job.step)));
+    await db.update(exports).set({ leaseUntil: null }).where(and(eq(exports.id, job.id), eq(exports.step, job.step)));
     throw err;
   }
 }
 
 /** Everything a job left in R2: its file, carried bytes, an unfinished upload. */
-async function removeFiles(env: Bindings, job: Pick<JobRow, "id" | "objectKey" | "state">) {
-  const state = job.state as unknown as JobState;
-  if (state.uploadId) await env.EXPORTS.resumeMultipartUpload(job.objectKey, state.uploadId).abort().catch(() => undefined);
+async function removeFiles(env: Bindings, job: Pick<JobRow, "id" | "kind" | "format" | "fileKey" | "state">) {
+  const state = job.state as unknown as Partial<JobState>;
+  const key = fileKeyOf(job);
+  if (state.uploadId) await env.EXPORTS.resumeMultipartUpload(key, state.uploadId).abort().catch(() => undefined);
   const listed = await env.EXPORTS.list({ prefix: `exports/${job.id}/` });
   if (listed.objects.length) await env.EXPORTS.delete(listed.objects.map((o) => o.key));
 }
@@ -234,7 +246,7 @@ export async function runExportMessage(env: Bindings, message: ExportMessage, at
   } catch (err) {
     if (attempts < MAX_STEP_ATTEMPTS) throw err;
     const db = createDb(env.DB);
-    const [job] = await db.select().from(exportJobs).where(eq(exportJobs.id, message.id)).limit(1);
+    const [job] = await db.select().from(exports).where(eq(exports.id, message.id)).limit(1);
     if (job && job.step === message.step) {
       await fail(db, job, `gave up after ${attempts} attempts: ${String(err)}`, new Date());
       await removeFiles(env, job);
@@ -251,22 +263,22 @@ export async function exportHousekeeping(env: Bindings, now: Date) {
   const db = createDb(env.DB);
   const expired = await db
     .select()
-    .from(exportJobs)
-    .where(and(inArray(exportJobs.status, ["done", "failed"]), lte(exportJobs.expiresAt, now.toISOString())))
-    .orderBy(asc(exportJobs.expiresAt))
+    .from(exports)
+    .where(and(inArray(exports.status, ["done", "failed"]), lte(exports.expiresAt, now.toISOString())))
+    .orderBy(asc(exports.expiresAt))
     .limit(CRON_BATCH);
   for (const job of expired) {
     await removeFiles(env, job);
-    await db.update(exportJobs).set({ status: "expired", updatedAt: now.toISOString() }).where(eq(exportJobs.id, job.id));
+    await db.update(exports).set({ status: "expired", updatedAt: now.toISOString() }).where(eq(exports.id, job.id));
   }
   const stalled = await db
-    .select({ id: exportJobs.id, step: exportJobs.step })
-    .from(exportJobs)
-    .where(and(sql`${exportJobs.status} IN ('queued', 'running')`, lt(exportJobs.updatedAt, new Date(now.getTime() - STALL_MS).toISOString())))
-    .orderBy(asc(exportJobs.updatedAt))
+    .select({ id: exports.id, step: exports.step })
+    .from(exports)
+    .where(and(sql`${exports.status} IN ('queued', 'running')`, lt(exports.updatedAt, new Date(now.getTime() - STALL_MS).toISOString())))
+    .orderBy(asc(exports.updatedAt))
     .limit(CRON_BATCH);
   for (const job of stalled) {
-    await db.update(exportJobs).set({ updatedAt: now.toISOString(), leaseUntil: null }).where(and(eq(exportJobs.id, job.id), eq(exportJobs.step, job.step)));
+    await db.update(exports).set({ updatedAt: now.toISOString(), leaseUntil: null }).where(and(eq(exports.id, job.id), eq(exports.step, job.step)));
     await env.JOBS.send({ kind: "export", id: job.id, step: job.step });
   }
   return { expired: expired.length, resent: stalled.length };

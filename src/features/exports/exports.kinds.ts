@@ -3,8 +3,8 @@
  * parameters, lists its columns, and reads its rows a page at a time after a cursor it defines,
  * through an index in a fixed order (so a chunk retried from the same cursor reads the same rows
  * again, and none twice or never). The job machinery (exports.jobs.ts) does the rest: formats,
- * parts, progress, retries, expiry. A new kind (the privacy export of one person's data) is one
- * more entry in {@link EXPORT_KINDS}.
+ * parts, progress, retries, expiry, downloads. The privacy export of one person's data (`user`) is
+ * one more entry in {@link EXPORT_KINDS}: one JSON document, asked for by `GET /users/{id}/export` only.
  */
 import { z } from "@hono/zod-openapi";
 import { and, asc, desc, eq, gte, isNotNull, isNull, lt, lte, sql, type SQL } from "drizzle-orm";
@@ -16,9 +16,12 @@ import { afterKey, newerThan, type KeyValue } from "../../lib/cursor";
 import { Id } from "../../lib/openapi";
 import type { ServiceContext } from "../../lib/request-context";
 import type { ColumnType } from "../../lib/xlsx";
+import { personData } from "../privacy/privacy.export";
 import { agents } from "../reports/reports.service";
 import { ticketSelection, type TicketFilters } from "../tickets/tickets.list";
 import { TicketListQuery } from "../tickets/tickets.schemas";
+
+export type ExportFormat = "csv" | "xlsx" | "json";
 
 export interface ExportColumn<Row> {
   name: string;
@@ -33,8 +36,12 @@ export interface ExportPage<Row> {
 }
 
 export interface ExportKind<Params = any, Row = any> {
-  /** Who may ask for this export (domain/permissions.ts); checked again when each chunk runs. */
+  /** Who may ask for this export (domain/permissions.ts); checked again when each chunk runs and at every download. */
   capability: Capability;
+  /** The formats it is built in (default csv and xlsx; `json`: each row is a JSON document). */
+  formats?: readonly ExportFormat[];
+  /** Made by its own route only, never by `POST /exports` (the privacy export). */
+  internal?: true;
   /** The request's `filters`, validated (a 400 names the field); `asOf` bounds what a snapshot holds. */
   params: (filters: Record<string, unknown>, asOf: string) => Params;
   columns: readonly ExportColumn<Row>[];
@@ -273,9 +280,37 @@ const agentsReportKind: ExportKind<AgentsParams, AgentRow> = {
   },
 };
 
+// ---------------------------------------------------------------- a person's data (privacy)
+
+const UserFilters = z.object({ user_id: Id }).strict();
+type UserParams = z.infer<typeof UserFilters>;
+
+const userKind: ExportKind<UserParams, Awaited<ReturnType<typeof personData>>> = {
+  // Everything held about someone, internal notes included: admins only (API.md "Privacy").
+  capability: "users.manage",
+  formats: ["json"],
+  internal: true,
+  sheetName: "",
+  params: (filters) => parseWith(UserFilters, filters),
+  columns: [],
+  async page(ctx, p) {
+    return { rows: [await personData(ctx, p.user_id)], cursor: null };
+  },
+  estimate: async () => 1,
+};
+
 export const EXPORT_KINDS: Record<string, ExportKind> = {
   tickets: ticketsKind,
   time_entries: timeKind,
   satisfaction: satisfactionKind,
   agents_report: agentsReportKind,
+  user: userKind,
 };
+
+/** The kinds `POST /exports` makes. */
+export const PUBLIC_EXPORT_KINDS = Object.keys(EXPORT_KINDS).filter((k) => !EXPORT_KINDS[k]!.internal) as [string, ...string[]];
+
+export const formatsOf = (kind: ExportKind): readonly ExportFormat[] => kind.formats ?? ["csv", "xlsx"];
+
+/** The columns a request without `columns` gets. */
+export const defaultColumns = (kind: ExportKind): string[] => [...(kind.defaultColumns ?? kind.columns.map((c) => c.name))];

@@ -1,10 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireAuth } from "../../middleware/auth";
+import { requireAuth, requireCapability } from "../../middleware/auth";
 import { bearerSecurity, conflictResponse, errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
 import { CreateExportBody, ExportListQuery, ExportPage, ExportRef, ExportSchema, IncrementalPage, IncrementalQuery } from "./exports.schemas";
 
 const tags = ["Exports"];
-const common = { tags, security: bearerSecurity, middleware: requireAuth };
+// Exports are managers' and admins' (an agent or a customer is 403 whatever the id: no existence oracle).
+const common = { tags, security: bearerSecurity, middleware: requireCapability("reports.all") };
 
 export const create = createRoute({
   method: "post",
@@ -27,7 +28,7 @@ export const list = createRoute({
 export const getOne = createRoute({
   method: "get",
   path: "/exports/{id}",
-  summary: "An export's status and progress (its requester, or an admin)",
+  summary: "An export's status and progress, download_url when done (its requester while they may still ask for its kind, or an admin; a person's data: admins)",
   ...common,
   request: { params: ExportRef },
   responses: { 200: jsonContent(ExportSchema, "The export"), ...errorResponses },
@@ -36,7 +37,7 @@ export const getOne = createRoute({
 export const download = createRoute({
   method: "get",
   path: "/exports/{id}/download",
-  summary: "The export's file (its requester, or an admin)",
+  summary: "The export's file (its requester while they may still ask for its kind, or an admin; a person's data: admins); 409 until it is done",
   ...common,
   request: { params: ExportRef },
   responses: {
@@ -45,6 +46,7 @@ export const download = createRoute({
       content: {
         "text/csv": { schema: z.string() },
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": { schema: z.string().openapi({ format: "binary" }) },
+        "application/json": { schema: z.unknown().openapi({ description: "a person's data (GET /users/{id}/export)" }) },
       },
     },
     ...errorResponses,

@@ -1,14 +1,13 @@
 import { z } from "@hono/zod-openapi";
 import { Id, IsoDate, PageQuery, pageOf } from "../../lib/openapi";
-import { EXPORT_KINDS } from "./exports.kinds";
+import { PUBLIC_EXPORT_KINDS } from "./exports.kinds";
 import { MAX_INCREMENTAL_LIMIT } from "./incremental.service";
 import { TicketSchema } from "../tickets/tickets.schemas";
 
-const KINDS = Object.keys(EXPORT_KINDS) as [string, ...string[]];
 
 export const CreateExportBody = z
   .object({
-    kind: z.enum(KINDS),
+    kind: z.enum(PUBLIC_EXPORT_KINDS),
     format: z.enum(["csv", "xlsx"]),
     filters: z.record(z.string(), z.unknown()).optional().openapi({ description: "tickets: the ticket list's filters (and sort); time_entries: from, to, agent_id, ticket_id; satisfaction: from, to, agent_id, score; agents_report: from, to, tz, team_id" }),
     columns: z.array(z.string().min(1).max(64)).min(1).max(64).optional().openapi({ description: "the columns, in order (default: the kind's usual ones)" }),
@@ -19,17 +18,19 @@ export const CreateExportBody = z
 export const ExportSchema = z
   .object({
     id: z.string(),
-    kind: z.string(),
-    format: z.enum(["csv", "xlsx"]),
+    kind: z.string().openapi({ description: "tickets, time_entries, satisfaction, agents_report, or user (a person's data: GET /users/{id}/export)" }),
+    format: z.enum(["csv", "xlsx", "json"]),
+    subject_id: z.string().nullable().openapi({ description: "the person a `user` export is about" }),
     status: z.enum(["queued", "running", "done", "failed", "expired"]),
-    progress: z.object({ rows_done: z.number().int(), rows_estimated: z.number().int().nullable() }),
+    progress: z.object({ rows_done: z.number().int(), rows_estimated: z.number().int().openapi({ description: "0 until the first chunk counted them" }) }),
     file_name: z.string(),
-    bytes: z.number().int().nullable(),
+    size: z.number().int().nullable().openapi({ description: "bytes of the file, once done" }),
     error: z.string().nullable(),
     download_url: z.string().nullable().openapi({ description: "when done: GET it with the same bearer token" }),
+    created_by_id: z.string(),
     created_at: IsoDate,
     finished_at: IsoDate.nullable(),
-    expires_at: IsoDate.nullable().openapi({ description: "the file is deleted then (7 days after it was finished)" }),
+    expires_at: IsoDate.openapi({ description: "the job and its file are gone then (7 days after it finished)" }),
   })
   .openapi("Export");
 

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { MAX_TEXT_CHARS, OPTION_VALUE } from "../../domain/custom-fields";
 import { STATUS_KEY } from "../../domain/custom-statuses";
 import { FIELD_TYPES, STATUS_CATEGORIES } from "../../domain/vocabulary";
-import { IsoDate } from "../../lib/openapi";
+import { IsoDate, matching } from "../../lib/openapi";
 import { MAX_OPTIONS } from "./fields.service";
 
 const Key = z
@@ -13,7 +13,7 @@ const Label = z.string().trim().min(1).max(MAX_TEXT_CHARS);
 const Position = z.number().int().min(0).max(10_000);
 
 const Option = z.object({
-  value: z.string().regex(OPTION_VALUE, "letters, digits, _ . : - (at most 100)"),
+  value: matching(z.string(), OPTION_VALUE, "letters, digits, _ . : - (at most 100)"),
   label: z.string().trim().min(1).max(MAX_TEXT_CHARS),
 });
 

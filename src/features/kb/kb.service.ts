@@ -12,6 +12,7 @@ import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { auditInsert } from "../audit/audit.service";
 import { isUniqueViolation } from "../../db/errors";
+import { clientBucket } from "../auth/rate-limit";
 import { pepper, signingSecret } from "../auth/tokens";
 import { articleScopeFor, rankArticles, type ArticleScope } from "../search/search.fts";
 import { MAX_SEARCH_DEPTH, record } from "../search/search.service";
@@ -328,14 +329,15 @@ export async function deleteArticle(ctx: ServiceContext, id: string) {
 // ---------------------------------------------------------------- feedback
 
 /**
- * Who a vote belongs to: the user, or for an anonymous reader a keyed hash of their IP (one vote per
- * address and article, without storing the address). Without an IP header all anonymous readers
- * share one vote, which only happens off Cloudflare's network.
+ * Who a vote belongs to: the user, or for an anonymous reader a keyed hash of their client (one vote
+ * per client and article, without storing the address). A client is its IPv4 address or its IPv6
+ * /64: a subscriber is handed a whole /64 and could vote once per address in it (issue 9 item 10).
+ * Without an IP header all anonymous readers share one vote, which only happens off Cloudflare's network.
  */
 async function voterOf(ctx: ServiceContext): Promise<string> {
   if (ctx.actor) return `user:${ctx.actor.id}`;
   if (!ctx.meta.ip) return "anonymous";
-  return `ip:${(await sha256Hex(`${pepper(ctx.env)}\n${ctx.meta.ip}`)).slice(0, 32)}`;
+  return `ip:${(await sha256Hex(`${pepper(ctx.env)}\n${clientBucket(ctx.meta.ip)}`)).slice(0, 32)}`;
 }
 
 /**

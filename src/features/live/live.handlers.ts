@@ -1,10 +1,9 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { createDb } from "../../db/client";
 import { isStaff } from "../../domain/permissions";
 import type { AppEnv } from "../../env";
 import { AppError, forbidden, unauthorized } from "../../lib/errors";
-import { requestContext } from "../../contexts";
+import { callerContext, requestMeta } from "../../contexts";
 import { authenticate, bearerToken } from "../../middleware/auth";
 import type { LiveIdentity } from "../../ticket-room/protocol";
 import { verifyAccessToken } from "../auth/tokens";
@@ -35,7 +34,7 @@ function requireUpgrade(c: Context<AppEnv>) {
 export const ticketLive: RouteHandler<typeof routes.ticketLive, AppEnv> = async (c) => {
   const { actor, identity } = await caller(c, c.req.valid("query").access_token);
   // Visibility is a permission check: read it from the primary, not a replica.
-  const { row } = await findVisibleTicket({ ...requestContext(c), db: createDb(c.env.DB), actor }, c.req.valid("param").id);
+  const { row } = await findVisibleTicket(callerContext(c.env, actor, requestMeta(c), { now: new Date() }), c.req.valid("param").id);
   requireUpgrade(c);
   return connect(c.env, `room:${row.id}`, identity);
 };

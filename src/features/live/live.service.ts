@@ -3,7 +3,7 @@ import { AGENTS_FEED_NAME } from "../../agents-feed/agents-feed";
 import type { TicketEvent, TicketEventConsumer } from "../../events/ticket-events";
 import { AppError } from "../../lib/errors";
 import { identityHeaderValue } from "../../ticket-room/live-object";
-import { feedMessage } from "../../ticket-room/presence";
+import { feedMessages } from "../../ticket-room/presence";
 import { CHANNEL_PARAM, IDENTITY_HEADER, type LiveChannel, type LiveIdentity, type LiveObjectRpc, type RoomEdit, type RoomEditResult } from "../../ticket-room/protocol";
 import type { ServiceContext } from "../../lib/request-context";
 
@@ -57,7 +57,7 @@ const ROOM_EVENTS = new Set<TicketEvent["type"]>(["ticket.updated", "ticket.assi
 export async function fanOut(env: Bindings, event: TicketEvent): Promise<void> {
   const calls: Promise<void>[] = [];
   if (ROOM_EVENTS.has(event.type)) calls.push(ticketRoom(env, event.type === "ticket.deleted" ? event.ticket_id : event.ticket.id).publish(event));
-  if (feedMessage(event)) calls.push(agentsFeed(env).publish(event));
+  if (feedMessages(event).length) calls.push(agentsFeed(env).publish(event));
   await Promise.all(calls);
 }
 

@@ -19,7 +19,7 @@
  * not moved for a while (a message lost after a crash).
  */
 import { sql } from "drizzle-orm";
-import { sqlStatement, type BatchItem } from "../../db/client";
+import { batchStatement, type BatchItem } from "../../db/client";
 import { classifyD1Error } from "../../db/errors";
 import { tickets } from "../../db/schema";
 import {
@@ -78,11 +78,11 @@ const sendStep = (ctx: ServiceContext, step: number) => ctx.env.JOBS.send({ kind
 export async function startRebuild(ctx: ServiceContext): Promise<RebuildState> {
   const now = ctx.now.toISOString();
   await ctx.db.batch([
-    sqlStatement(ctx.db, sql`UPDATE report_state SET phase = 'staging', watermark = '', converted_dim = '', converted_key = '', tickets_done = 0, keys_done = 0,
+    batchStatement(ctx.db, sql`UPDATE report_state SET phase = 'staging', watermark = '', converted_dim = '', converted_key = '', tickets_done = 0, keys_done = 0,
       step = step + 1, requested_by = ${ctx.actor?.id ?? null}, started_at = ${now}, updated_at = ${now}, finished_at = NULL WHERE id = 1`),
     // Small: emptied at once (no write changes them while the watermark is at the start).
-    sqlStatement(ctx.db, sql`DELETE FROM report_backlog`),
-    sqlStatement(ctx.db, sql`DELETE FROM report_backlog_agents`),
+    batchStatement(ctx.db, sql`DELETE FROM report_backlog`),
+    batchStatement(ctx.db, sql`DELETE FROM report_backlog_agents`),
   ]);
   const state = await rebuildState(ctx);
   await sendStep(ctx, state.step);
@@ -144,13 +144,13 @@ async function stageChunk(ctx: ServiceContext, state: RebuildState, advance: Ret
   const revisions = JSON.stringify(chunk.map((r) => [r.id, r.revision]));
   const last = chunk.at(-1)!.id;
   const items: BatchItem[] = [
-    sqlStatement(ctx.db,
+    batchStatement(ctx.db,
       abortUnless(sql`(SELECT count(*) FROM json_each(${revisions}) j JOIN tickets t ON t.id = json_extract(j.value, '$[0]') AND t.revision = json_extract(j.value, '$[1]')) = ${chunk.length}`),
     ),
     ...stagingWrites(ctx.db, groupDeltas([...points.values()])),
     ...backlogWrites(ctx.db, cells),
-    sqlStatement(ctx.db, sql`UPDATE report_state SET watermark = ${last}, tickets_done = tickets_done + ${chunk.length}, ${advance} WHERE ${guard} AND watermark = ${state.watermark}`),
-    sqlStatement(ctx.db, abortUnless(sql`changes() = 1`)),
+    batchStatement(ctx.db, sql`UPDATE report_state SET watermark = ${last}, tickets_done = tickets_done + ${chunk.length}, ${advance} WHERE ${guard} AND watermark = ${state.watermark}`),
+    batchStatement(ctx.db, abortUnless(sql`changes() = 1`)),
   ];
   await ctx.db.batch(items as [BatchItem, ...BatchItem[]]);
 }
@@ -181,11 +181,11 @@ async function convertKeys(ctx: ServiceContext, state: RebuildState, advance: Re
     if (rowsDone > 0 && rowsDone + rows.length > REBUILD_CONVERT_ROWS) break;
     const revSum = rows.reduce((s, r) => s + Number(r.rev), 0);
     items.push(
-      sqlStatement(ctx.db,
+      batchStatement(ctx.db,
         abortUnless(sql`(SELECT count(*) = ${rows.length} AND total(rev) = ${revSum} FROM report_staging WHERE dim = ${next.dim} AND key = ${next.key})`),
       ),
       ...prefixSumWrites(ctx, next.dim, next.key, rows.map(toStagingRow)),
-      sqlStatement(ctx.db, sql`DELETE FROM report_staging WHERE dim = ${next.dim} AND key = ${next.key}`),
+      batchStatement(ctx.db, sql`DELETE FROM report_staging WHERE dim = ${next.dim} AND key = ${next.key}`),
     );
     converted = next;
     rowsDone += rows.length;
@@ -196,11 +196,11 @@ async function convertKeys(ctx: ServiceContext, state: RebuildState, advance: Re
     return false;
   }
   items.push(
-    sqlStatement(ctx.db,
+    batchStatement(ctx.db,
       sql`UPDATE report_state SET converted_dim = ${converted.dim}, converted_key = ${converted.key}, keys_done = keys_done + ${keysDone}, ${advance}
         WHERE ${guard} AND converted_dim = ${state.converted_dim} AND converted_key = ${state.converted_key}`,
     ),
-    sqlStatement(ctx.db, abortUnless(sql`changes() = 1`)),
+    batchStatement(ctx.db, abortUnless(sql`changes() = 1`)),
   );
   await ctx.db.batch(items as [BatchItem, ...BatchItem[]]);
   return true;
@@ -249,13 +249,13 @@ function prefixSumWrites(ctx: ServiceContext, dim: string, key: string, rows: St
   const out: BatchItem[] = [];
   for (let i = 0; i < days.length; i += INSERT_ROWS_PER_STATEMENT) {
     out.push(
-      sqlStatement(ctx.db, sql`INSERT INTO report_days (dim, key, day, ${STAGING_COLUMNS})
+      batchStatement(ctx.db, sql`INSERT INTO report_days (dim, key, day, ${STAGING_COLUMNS})
         SELECT ${dim}, ${key}, json_extract(value, '$[0]'), ${select(1)} FROM json_each(${JSON.stringify(days.slice(i, i + INSERT_ROWS_PER_STATEMENT))})`),
     );
   }
   for (let i = 0; i < quarters.length; i += INSERT_ROWS_PER_STATEMENT) {
     out.push(
-      sqlStatement(ctx.db, sql`INSERT INTO report_quarters (dim, key, day, quarter, ${STAGING_COLUMNS})
+      batchStatement(ctx.db, sql`INSERT INTO report_quarters (dim, key, day, quarter, ${STAGING_COLUMNS})
         SELECT ${dim}, ${key}, json_extract(value, '$[0]'), json_extract(value, '$[1]'), ${select(2)} FROM json_each(${JSON.stringify(quarters.slice(i, i + INSERT_ROWS_PER_STATEMENT))})`),
     );
   }

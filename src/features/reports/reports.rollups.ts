@@ -1,7 +1,7 @@
 /**
- * The report rollups in D1 (tables: migration 0012_report_rollups.sql; what they mean:
- * src/domain/rollups.ts). Written by the `reportRollups` event consumer in the batch of every ticket
- * write, from the rows the write stored (`event.stored`): the difference of the ticket's
+ * The report rollups in D1 (tables: migration 0022_report_rollups.sql; what they mean:
+ * src/domain/rollups.ts). Written by the `reportRollups` consumer in the batch of every ticket
+ * write that stores the row, from the rows before and after (`onStored`): the difference of the ticket's
  * contributions, added to two levels of prefix sums, and the move of its backlog counter.
  *
  * Adding a delta at (day d, quarter q) to a key: its `report_days` row of day d (made from the
@@ -15,7 +15,7 @@
  * collect in report_staging until their key is converted back into the two tables.
  */
 import { sql, type SQL } from "drizzle-orm";
-import { sqlStatement, type BatchItem, type Database } from "../../db/client";
+import { batchStatement, type BatchItem, type Database } from "../../db/client";
 import {
   backlogDelta,
   COUNTERS,
@@ -31,7 +31,7 @@ import {
   type Totals,
   zeroTotals,
 } from "../../domain/rollups";
-import type { TicketEvent, TicketEventConsumer } from "../../events/ticket-events";
+import type { StoredTicket, TicketEventConsumer } from "../../events/ticket-events";
 import type { ServiceContext } from "../../lib/request-context";
 
 const int = (n: number): SQL => {
@@ -88,23 +88,23 @@ function groupWrites(db: Database, g: DeltaGroup, ticketId: string): BatchItem[]
   const quarter = int(g.quarter);
   const inc = increments(g.metrics);
   return [
-    sqlStatement(db, sql`INSERT INTO report_days (dim, key, day, ${ROLLUP_COLUMNS})
+    batchStatement(db, sql`INSERT INTO report_days (dim, key, day, ${ROLLUP_COLUMNS})
       SELECT k.dim, k.key, ${day}, ${newRowValues(g.metrics, "p")} FROM ${keys} k
       LEFT JOIN report_days p ON p.dim = k.dim AND p.key = k.key
         AND p.day = (SELECT max(e.day) FROM report_days e WHERE e.dim = k.dim AND e.key = k.key AND e.day < ${day})
       WHERE ${liveKey("k")}
       ON CONFLICT (dim, key, day) DO UPDATE SET ${inc}`),
-    sqlStatement(db, sql`UPDATE report_days SET ${inc}
+    batchStatement(db, sql`UPDATE report_days SET ${inc}
       WHERE (dim, key) IN (SELECT dim, key FROM ${keys}) AND day > ${day} AND ${liveKey("report_days")}`),
-    sqlStatement(db, sql`INSERT INTO report_quarters (dim, key, day, quarter, ${ROLLUP_COLUMNS})
+    batchStatement(db, sql`INSERT INTO report_quarters (dim, key, day, quarter, ${ROLLUP_COLUMNS})
       SELECT k.dim, k.key, ${day}, ${quarter}, ${newRowValues(g.metrics, "p")} FROM ${keys} k
       LEFT JOIN report_quarters p ON p.dim = k.dim AND p.key = k.key AND p.day = ${day}
         AND p.quarter = (SELECT max(e.quarter) FROM report_quarters e WHERE e.dim = k.dim AND e.key = k.key AND e.day = ${day} AND e.quarter < ${quarter})
       WHERE ${liveKey("k")}
       ON CONFLICT (dim, key, day, quarter) DO UPDATE SET ${inc}`),
-    sqlStatement(db, sql`UPDATE report_quarters SET ${inc}
+    batchStatement(db, sql`UPDATE report_quarters SET ${inc}
       WHERE (dim, key) IN (SELECT dim, key FROM ${keys}) AND day = ${day} AND quarter > ${quarter} AND ${liveKey("report_quarters")}`),
-    sqlStatement(db, sql`INSERT INTO report_staging (dim, key, day, quarter, ${ROLLUP_COLUMNS}, rev)
+    batchStatement(db, sql`INSERT INTO report_staging (dim, key, day, quarter, ${ROLLUP_COLUMNS}, rev)
       SELECT k.dim, k.key, ${day}, ${quarter}, ${newRowValues(g.metrics, null)}, 1 FROM ${keys} k
       WHERE ${stagedKey("k", ticketId)}
       ON CONFLICT (dim, key, day, quarter) DO UPDATE SET ${inc}, rev = rev + 1`),
@@ -114,7 +114,7 @@ function groupWrites(db: Database, g: DeltaGroup, ticketId: string): BatchItem[]
 /** Adds plain sums (not prefix sums) to report_staging: a rebuild's chunk. */
 export function stagingWrites(db: Database, groups: DeltaGroup[]): BatchItem[] {
   return groups.map((g) =>
-    sqlStatement(db, sql`INSERT INTO report_staging (dim, key, day, quarter, ${ROLLUP_COLUMNS}, rev)
+    batchStatement(db, sql`INSERT INTO report_staging (dim, key, day, quarter, ${ROLLUP_COLUMNS}, rev)
       SELECT k.dim, k.key, ${int(g.day)}, ${int(g.quarter)}, ${newRowValues(g.metrics, null)}, 1 FROM ${keysTable(g.keys)} k WHERE true
       ON CONFLICT (dim, key, day, quarter) DO UPDATE SET ${increments(g.metrics)}, rev = rev + 1`),
   );
@@ -129,10 +129,10 @@ export function backlogWrites(db: Database, moves: BacklogMove[], condition: SQL
   const cells = sql`(SELECT json_extract(value, '$[0]') AS team, json_extract(value, '$[1]') AS agent, json_extract(value, '$[2]') AS channel,
     json_extract(value, '$[3]') AS status, json_extract(value, '$[4]') AS priority, json_extract(value, '$[5]') AS sla, json_extract(value, '$[6]') AS n FROM json_each(${rows}))`;
   return [
-    sqlStatement(db, sql`INSERT INTO report_backlog (team, channel, status, priority, sla, tickets)
+    batchStatement(db, sql`INSERT INTO report_backlog (team, channel, status, priority, sla, tickets)
       SELECT team, channel, status, priority, sla, sum(n) FROM ${cells} WHERE ${condition} GROUP BY team, channel, status, priority, sla
       ON CONFLICT (team, channel, status, priority, sla) DO UPDATE SET tickets = tickets + excluded.tickets`),
-    sqlStatement(db, sql`INSERT INTO report_backlog_agents (agent, team, status, priority, sla, tickets)
+    batchStatement(db, sql`INSERT INTO report_backlog_agents (agent, team, status, priority, sla, tickets)
       SELECT agent, team, status, priority, sla, sum(n) FROM ${cells} WHERE ${condition} GROUP BY agent, team, status, priority, sla
       ON CONFLICT (agent, team, status, priority, sla) DO UPDATE SET tickets = tickets + excluded.tickets`),
   ];
@@ -148,10 +148,10 @@ export function rollupWrites(db: Database, before: TicketFacts | null, after: Ti
   ];
 }
 
-/** The rollup consumer of ticket events (src/events/consumers.ts). */
+/** The rollup consumer of ticket writes (src/events/consumers.ts). */
 export const reportRollups: TicketEventConsumer<ServiceContext> = {
   name: "report-rollups",
-  inBatch: (ctx: ServiceContext, event: TicketEvent) => (event.stored ? rollupWrites(ctx.db, event.stored.before, event.stored.after) : []),
+  onStored: (ctx: ServiceContext, stored: StoredTicket) => rollupWrites(ctx.db, stored.before, stored.after),
 };
 
 // ---------------------------------------------------------------- reading

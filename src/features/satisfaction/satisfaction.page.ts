@@ -3,7 +3,7 @@
  * that allows nothing but its own inline style (by hash) and a form posting back to itself. Every
  * value on it is escaped. The link's token is in the URL, so the page sends no Referer anywhere.
  */
-import { escapeHtml } from "../../email/templates";
+import { escapeHtml } from "../../domain/templates";
 import type { Satisfaction } from "../../events/ticket-events";
 import { MAX_SATISFACTION_COMMENT_CHARS } from "./satisfaction.service";
 

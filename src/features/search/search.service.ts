@@ -1,5 +1,5 @@
 import { desc, gt, gte, sql } from "drizzle-orm";
-import { searchQueryStats } from "../../db/schema";
+import { searchQueryDays, searchQueryStats } from "../../db/schema";
 import { type TicketPriority, type TicketStatus } from "../../domain/vocabulary";
 import { normalisedQuery, allWordsExpression, searchWords } from "../../domain/search-query";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
@@ -93,28 +93,43 @@ export async function search(ctx: ServiceContext, params: SearchParams): Promise
 
 /** Stored queries are cut here: analytics is about what people look for, not whole pasted paragraphs. */
 const MAX_RECORDED_QUERY_CHARS = 200;
+/**
+ * Distinct queries a day's rollup takes from anonymous searchers (the help centre): a script
+ * sending random words would otherwise add a row per search without bound (issue 9 item 10).
+ * Past it, their new queries are counted together under {@link OTHER_QUERIES}; queries already
+ * in the day's rollup keep counting on their own.
+ */
+export const MAX_ANONYMOUS_QUERIES_PER_DAY = 5_000;
+/** Distinct queries a day's rollup takes at all: signed-in searchers get the room anonymous ones cannot take. */
+export const MAX_QUERIES_PER_DAY = 20_000;
+/** Where the searches of new queries past the day's cap are counted (no search word has parentheses). */
+export const OTHER_QUERIES = "(other queries)";
+/** Analytics look back at most 90 days (search.schemas.ts); older rollups are purged by housekeeping. */
+export const SEARCH_STATS_RETENTION_DAYS = 90;
 
 const dayOf = (now: Date) => now.toISOString().slice(0, 10);
 
 /**
  * Counts a search in today's rollup row: one upsert, off the response path where the runtime
- * allows. Only first pages count (paging on is the same search). A failure is logged, never
- * surfaced: analytics must not break search.
+ * allows. Only first pages count (paging on is the same search). A query new today gets its own
+ * row while the day holds fewer than the caller's cap of distinct queries (two index lookups),
+ * else it is counted under OTHER_QUERIES. A failure is logged, never surfaced: analytics must not
+ * break search.
  */
 export function record(ctx: ServiceContext, words: string[], zeroResults: boolean): void {
   if (!words.length) return;
+  const day = dayOf(ctx.now);
   const query = normalisedQuery(words).slice(0, MAX_RECORDED_QUERY_CHARS);
+  const cap = ctx.actor ? MAX_QUERIES_PER_DAY : MAX_ANONYMOUS_QUERIES_PER_DAY;
+  const s = searchQueryStats;
+  const recorded = sql`CASE WHEN EXISTS (SELECT 1 FROM ${s} WHERE ${s.day} = ${day} AND ${s.query} = ${query})
+      OR coalesce((SELECT ${searchQueryDays.queries} FROM ${searchQueryDays} WHERE ${searchQueryDays.day} = ${day}), 0) < ${cap}
+    THEN ${query} ELSE ${OTHER_QUERIES} END`;
   const write = ctx.db
-    .insert(searchQueryStats)
-    .values({ day: dayOf(ctx.now), query, searches: 1, zeroResults: zeroResults ? 1 : 0 })
-    .onConflictDoUpdate({
-      target: [searchQueryStats.day, searchQueryStats.query],
-      set: {
-        searches: sql`${searchQueryStats.searches} + 1`,
-        zeroResults: sql`${searchQueryStats.zeroResults} + ${zeroResults ? 1 : 0}`,
-      },
-    })
-    .run()
+    .run(
+      sql`INSERT INTO ${s} (day, query, searches, zero_results) SELECT ${day}, ${recorded}, 1, ${zeroResults ? 1 : 0} WHERE true
+        ON CONFLICT (day, query) DO UPDATE SET searches = searches + 1, zero_results = zero_results + excluded.zero_results`,
+    )
     .then(
       () => undefined,
       (err: unknown) => console.error("search analytics write failed", err),

@@ -1,17 +1,13 @@
 import { z } from "@hono/zod-openapi";
 import { ESCALATION_REASSIGN, TICKET_CHANNELS, TICKET_PRIORITIES } from "../../domain/vocabulary";
+import { matching } from "../../lib/openapi";
 
 // A year of minutes: no support target is longer, and it keeps the business-hours walks bounded.
 const MAX_TARGET_MINUTES = 525_600;
 const Minutes = z.number().int().min(1).max(MAX_TARGET_MINUTES);
 
 export const PolicyName = z.object({
-  name: z
-    .string()
-    .min(1)
-    .max(64)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "letters, digits, _ . - (starting with a letter or digit)")
-    .openapi({ example: "critical" }),
+  name: matching(z.string().min(1).max(64), /^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "letters, digits, _ . - (starting with a letter or digit)").openapi({ example: "critical" }),
 });
 
 export const PolicySchema = z

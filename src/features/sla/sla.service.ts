@@ -108,6 +108,15 @@ async function currentCalendarRow(ctx: ServiceContext): Promise<CalendarRow | nu
   return row ?? null;
 }
 
+/** The business hours in force now (null: none configured, 24/7): what `…_business` rule conditions count in. */
+export async function currentCalendar(ctx: ServiceContext): Promise<BusinessCalendar | null> {
+  const row = await currentCalendarRow(ctx);
+  if (!row) return null;
+  const calendar = toCalendar(row);
+  remember(row.id, calendar);
+  return calendar;
+}
+
 /** "Until business hours are configured the calendar is 24/7" (API.md). */
 const ALWAYS_OPEN = { time_zone: "UTC", intervals: [] as { day: number; start: string; end: string }[], holidays: [] as string[] };
 

@@ -1,8 +1,9 @@
-import { and, eq, inArray, ne, sql } from "drizzle-orm";
-import { ACTIVE_TICKETS, agentRouting, teamMembers, teams, tickets, userSkills, users } from "../../db/schema";
+import { eq, sql } from "drizzle-orm";
+import type { BatchItem } from "../../db/client";
+import { agentRouting, teamMembers, teams, users } from "../../db/schema";
 import { type Availability } from "../../domain/vocabulary";
 import { can, isStaff } from "../../domain/permissions";
-import { chooseAssignee, MAX_TEAM_MEMBERS, requiredSkill, type AgentCandidate, type RoutingDecision, type RoutingReason } from "../../domain/routing";
+import { chooseAssignee, loadDeltas, MAX_TEAM_MEMBERS, requiredSkill, type AgentCandidate, type LoadState, type RoutingDecision, type RoutingReason } from "../../domain/routing";
 import type { TicketEventConsumer } from "../../events/ticket-events";
 import { forbidden, validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
@@ -20,45 +21,34 @@ export async function teamById(ctx: ServiceContext, id: string): Promise<TeamRow
 }
 
 /**
- * The team's active staff with their routing state, their proficiency in `skill` and their load.
- * Two reads, each bounded by the team: the members (primary key of team_members) and their
- * running tickets through tickets_assignee_status_created_idx (never a scan of tickets).
+ * The team's members with their routing state, their proficiency in `skill` and their load: one
+ * read of one row per member (team_members carries a maintained copy of all of it, see
+ * db/schema/teams.ts), never their running tickets.
  */
 export async function loadCandidates(ctx: ServiceContext, teamId: string, skill: string | null): Promise<AgentCandidate[]> {
   const members = await ctx.db
     .select({
-      id: users.id,
-      availability: agentRouting.availability,
-      maxOpenTickets: agentRouting.maxOpenTickets,
-      lastAssignedAt: agentRouting.lastAssignedAt,
-      proficiency: userSkills.proficiency,
+      id: teamMembers.userId,
+      availability: teamMembers.availability,
+      maxOpenTickets: teamMembers.maxOpenTickets,
+      lastAssignedAt: teamMembers.lastAssignedAt,
+      activeTickets: teamMembers.activeTickets,
+      criticalTickets: teamMembers.criticalTickets,
+      skills: teamMembers.skills,
     })
     .from(teamMembers)
-    .innerJoin(users, eq(users.id, teamMembers.userId))
-    .leftJoin(agentRouting, eq(agentRouting.userId, teamMembers.userId))
-    .leftJoin(userSkills, and(eq(userSkills.userId, teamMembers.userId), eq(userSkills.skill, skill ?? "")))
-    .where(and(eq(teamMembers.teamId, teamId), eq(users.active, true), ne(users.role, "customer")))
+    .where(eq(teamMembers.teamId, teamId))
     .limit(MAX_TEAM_MEMBERS);
   if (!members.length) return [];
-  const loads = await ctx.db
-    .select({
-      id: tickets.assigneeId,
-      active: sql<number>`count(*)`,
-      critical: sql<number>`coalesce(sum(${tickets.priorityRank} = 4), 0)`,
-    })
-    .from(tickets)
-    .where(and(ACTIVE_TICKETS, inArray(tickets.assigneeId, ctx.db.select({ id: teamMembers.userId }).from(teamMembers).where(eq(teamMembers.teamId, teamId)))))
-    .groupBy(tickets.assigneeId);
-  const loadOf = new Map(loads.map((l) => [l.id, l]));
   const presence = await presenceOf(ctx, members.map((m) => m.id));
   return members.map((m) => ({
     id: m.id,
-    availability: lowerOf(m.availability ?? "online", presence.get(m.id)),
-    maxOpenTickets: m.maxOpenTickets ?? DEFAULT_MAX_OPEN_TICKETS,
-    activeTickets: Number(loadOf.get(m.id)?.active ?? 0),
-    criticalTickets: Number(loadOf.get(m.id)?.critical ?? 0),
-    proficiency: m.proficiency ?? 0,
-    lastAssignedAt: m.lastAssignedAt ?? null,
+    availability: lowerOf(m.availability, presence.get(m.id)),
+    maxOpenTickets: m.maxOpenTickets,
+    activeTickets: m.activeTickets,
+    criticalTickets: m.criticalTickets,
+    proficiency: skill === null ? 0 : (m.skills[skill] ?? 0),
+    lastAssignedAt: m.lastAssignedAt,
   }));
 }
 
@@ -67,17 +57,25 @@ const RANK: Record<Availability, number> = { online: 2, away: 1, offline: 0 };
 const lowerOf = (manual: Availability, live: Availability | undefined): Availability =>
   live === undefined || RANK[manual] <= RANK[live] ? manual : live;
 
-/** Routes one ticket in its team; the ticket's own load is not held against its current assignee. */
+/**
+ * Routes one ticket in its team; the ticket's own load is not held against its current assignee.
+ * Membership outlives a deactivation or a demotion, so the choice is checked against the user
+ * (one row) and, if they may no longer work tickets, made again without them.
+ */
 export async function route(ctx: ServiceContext, team: TeamRow, ticket: Pick<TicketRow, "category" | "assigneeId" | "status" | "priority">, exclude: string[] = []): Promise<RoutingDecision> {
   const skill = requiredSkill(ticket.category);
-  const candidates = await loadCandidates(ctx, team.id, skill);
+  let candidates = await loadCandidates(ctx, team.id, skill);
   const running = ticket.status === "open" || ticket.status === "in_progress";
-  const adjusted = candidates.map((c) =>
+  candidates = candidates.map((c) =>
     running && c.id === ticket.assigneeId
       ? { ...c, activeTickets: c.activeTickets - 1, criticalTickets: c.criticalTickets - (ticket.priority === "critical" ? 1 : 0) }
       : c,
   );
-  return chooseAssignee({ strategy: team.strategy, skill, candidates: adjusted, exclude });
+  for (;;) {
+    const decision = chooseAssignee({ strategy: team.strategy, skill, candidates, exclude });
+    if (!decision.assigneeId || (await isActiveStaff(ctx, decision.assigneeId))) return decision;
+    candidates = candidates.filter((c) => c.id !== decision.assigneeId);
+  }
 }
 
 /** Where a new ticket goes: its team (manager+ may name one) and, if asked or the team says so, an agent by the team's strategy. */
@@ -112,7 +110,8 @@ export async function isActiveStaff(ctx: ServiceContext, userId: string): Promis
 
 /**
  * An assignment makes its assignee busy: the routing state's last assignment (round-robin and the
- * idle tie-break) is written in the same batch as the assignment, by whatever path it happens.
+ * idle tie-break), and its copy on their team memberships, are written in the same batch as the
+ * assignment, by whatever path it happens.
  */
 export const assignmentStamp: TicketEventConsumer<ServiceContext> = {
   name: "routing",
@@ -124,6 +123,43 @@ export const assignmentStamp: TicketEventConsumer<ServiceContext> = {
         .insert(agentRouting)
         .values({ userId: event.assignee_id, lastAssignedAt: now, updatedAt: now })
         .onConflictDoUpdate({ target: agentRouting.userId, set: { lastAssignedAt: now, updatedAt: now } }),
+      ctx.db.update(teamMembers).set({ lastAssignedAt: now }).where(eq(teamMembers.userId, event.assignee_id)),
     ];
   },
 };
+
+/**
+ * The load counters of the agents a ticket write concerns (domain/routing loadDeltas), moved in
+ * that write's own batch: the counter is exactly as current as the tickets, with no recount.
+ * `before` null: a new ticket.
+ */
+export function agentLoadWrites(ctx: ServiceContext, before: LoadState | null, after: LoadState): BatchItem[] {
+  return loadDeltas(before, after).map((d) =>
+    ctx.db
+      .update(teamMembers)
+      .set({ activeTickets: sql`${teamMembers.activeTickets} + ${d.active}`, criticalTickets: sql`${teamMembers.criticalTickets} + ${d.critical}` })
+      .where(eq(teamMembers.userId, d.userId)),
+  );
+}
+
+/**
+ * Recomputes the routing copy on `userId`'s memberships from its sources (agent_routing,
+ * user_skills, their running tickets through tickets_assignee_status_created_idx): written in the
+ * batch that makes someone a member, so a new copy starts right. migrations/*_team_member_routing_backfill.sql
+ * is the same for every member.
+ */
+export function refreshMemberCopy(ctx: ServiceContext, userId: string): BatchItem {
+  const routing = (column: string) => sql.raw(`(SELECT ${column} FROM agent_routing WHERE agent_routing.user_id = team_members.user_id)`);
+  const running = sql`tickets.assignee_id = ${userId} AND tickets.status IN ('open', 'in_progress') AND tickets.deleted_at IS NULL`;
+  return ctx.db
+    .update(teamMembers)
+    .set({
+      availability: sql`coalesce(${routing("availability")}, 'online')`,
+      maxOpenTickets: sql`coalesce(${routing("max_open_tickets")}, ${DEFAULT_MAX_OPEN_TICKETS})`,
+      lastAssignedAt: sql`${routing("last_assigned_at")}`,
+      activeTickets: sql`(SELECT count(*) FROM tickets WHERE ${running})`,
+      criticalTickets: sql`(SELECT count(*) FROM tickets WHERE ${running} AND tickets.priority_rank = 4)`,
+      skills: sql`coalesce((SELECT json_group_object(skill, proficiency) FROM user_skills WHERE user_skills.user_id = team_members.user_id), '{}')`,
+    })
+    .where(eq(teamMembers.userId, userId));
+}

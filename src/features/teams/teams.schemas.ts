@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { AVAILABILITIES, ROUTING_STRATEGIES } from "../../domain/vocabulary";
-import { IsoDate, PageQuery, pageOf, Id } from "../../lib/openapi";
+import { IsoDate, PageQuery, pageOf, Id, matching } from "../../lib/openapi";
 import { MAX_TEAM_MEMBERS } from "../../domain/routing";
 
 const Name = z.string().trim().min(1).max(100);
@@ -50,13 +50,7 @@ export const TeamPage = pageOf(TeamSchema).openapi("TeamPage");
 export const TeamListQuery = PageQuery;
 
 // A skill is the category a ticket needs; the same charset as tags, compared lowercased.
-const Skill = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .min(1)
-  .max(100)
-  .regex(/^[\p{L}\p{N}_.:\- ]+$/u, "letters, digits, spaces, _ . : - only");
+const Skill = matching(z.string().trim().toLowerCase().min(1).max(100), /^[\p{L}\p{N}_.:\- ]+$/u, "letters, digits, spaces, _ . : - only");
 // More skills than this per agent says nothing routing could use.
 const MAX_SKILLS = 50;
 

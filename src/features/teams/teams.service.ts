@@ -11,7 +11,7 @@ import { auditInsert } from "../audit/audit.service";
 import { classifyD1Error, isUniqueViolation } from "../../db/errors";
 import { signingSecret } from "../auth/tokens";
 import { presenceOf } from "./availability";
-import { DEFAULT_MAX_OPEN_TICKETS, teamById } from "./routing.service";
+import { DEFAULT_MAX_OPEN_TICKETS, refreshMemberCopy, teamById } from "./routing.service";
 
 type TeamRow = typeof teams.$inferSelect;
 
@@ -101,10 +101,12 @@ function memberWrites(ctx: ServiceContext, teamId: string, before: string[], aft
   const added = after.filter((id) => !before.includes(id));
   return [
     ...chunks(removed).map((ids) => ctx.db.delete(teamMembers).where(and(eq(teamMembers.teamId, teamId), inArray(teamMembers.userId, ids)))),
-    // Three bound values per row: 30 rows stay under D1's 100 parameters.
-    ...Array.from({ length: Math.ceil(added.length / 30) }, (_, i) =>
-      ctx.db.insert(teamMembers).values(added.slice(i * 30, (i + 1) * 30).map((userId) => ({ teamId, userId, createdAt: now }))),
+    // drizzle binds every column (defaults included): nine values per row, so ten rows stay under D1's 100 parameters.
+    ...Array.from({ length: Math.ceil(added.length / 10) }, (_, i) =>
+      ctx.db.insert(teamMembers).values(added.slice(i * 10, (i + 1) * 10).map((userId) => ({ teamId, userId, createdAt: now }))),
     ),
+    // A new member's routing copy, from its sources, in the same batch.
+    ...added.map((userId) => refreshMemberCopy(ctx, userId)),
   ];
 }
 
@@ -242,6 +244,7 @@ export async function putSkills(ctx: ServiceContext, id: string, skills: { skill
     ...Array.from({ length: Math.ceil(skills.length / 30) }, (_, i) =>
       ctx.db.insert(userSkills).values(skills.slice(i * 30, (i + 1) * 30).map((s) => ({ userId: id, skill: s.skill, proficiency: s.proficiency }))),
     ),
+    ctx.db.update(teamMembers).set({ skills: Object.fromEntries(skills.map((s) => [s.skill, s.proficiency])) }).where(eq(teamMembers.userId, id)),
     auditInsert(ctx, { action: "user.skills_updated", entityType: "user", entityId: id, changes: { skills: [before, skills] } }),
   ]);
   return { data: [...skills].sort((a, b) => a.skill.localeCompare(b.skill)) };
@@ -255,6 +258,7 @@ export async function putAvailability(ctx: ServiceContext, id: string, availabil
   if (!user.active) throw new AppError("CONFLICT", "The user is deactivated");
   await runBatch(ctx.db, [
     routingUpsert(ctx, id, { availability }),
+    ctx.db.update(teamMembers).set({ availability }).where(eq(teamMembers.userId, id)),
     auditInsert(ctx, { action: "user.availability_updated", entityType: "user", entityId: id, changes: { availability: [null, availability] } }),
   ]);
   return routingProfile(ctx, id);
@@ -264,6 +268,7 @@ export async function putCapacity(ctx: ServiceContext, id: string, maxOpenTicket
   await staffUser(ctx, id);
   await runBatch(ctx.db, [
     routingUpsert(ctx, id, { maxOpenTickets }),
+    ctx.db.update(teamMembers).set({ maxOpenTickets }).where(eq(teamMembers.userId, id)),
     auditInsert(ctx, { action: "user.capacity_updated", entityType: "user", entityId: id, changes: { max_open_tickets: [null, maxOpenTickets] } }),
   ]);
   return routingProfile(ctx, id);

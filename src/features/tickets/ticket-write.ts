@@ -10,14 +10,16 @@ import type { ServiceContext } from "../../lib/request-context";
 import { customerVisibleKeys } from "../../domain/custom-fields";
 import { auditInsert, type AuditEntry } from "../audit/audit.service";
 import { fieldCatalog, fieldIndexWrites } from "../fields/fields.service";
+import { agentLoadWrites } from "../teams/routing.service";
 import { ticketView } from "./ticket-view";
 import { toTicket, type Requester, type Ticket, type TicketRow } from "./tickets.serialize";
 
 /**
  * The one write of a ticket. Every path that changes a ticket (REST, comments, mail, the SLA sweep,
  * auto-close, routing, escalation, deletion) describes its change as a {@link TicketWrite} and
- * hands it here, which writes, in one D1 batch: the row (under a guard), its tags, its history
- * entries, the caller's own rows, every event consumer's rows (outbox: mail, …) and the audit rows.
+ * hands it here, which writes, in one D1 batch: the row (under a guard), its tags, its assignees'
+ * load counters, its history entries, the caller's own rows, every event consumer's rows (outbox:
+ * mail, …) and the audit rows.
  * All of it commits or none of it does; after commit the events go to the consumers' after-commit
  * work (src/events/consumers.ts). docs/change-flow.md shows the whole path.
  */
@@ -55,7 +57,7 @@ export type TicketWrite =
   | ({
       kind: "create";
       row: TicketRow;
-      /** Rows the ticket refers to, written first (a requester created for it). */
+      /** Rows the ticket refers to, written first (a requester made for it). */
       prerequisites?: BatchItem[];
     } & Effects)
   | ({
@@ -99,6 +101,8 @@ function historyRows(ctx: ServiceContext, ticket: TicketRow, entries: HistoryEnt
       ticketId: ticket.id,
       type: e.type,
       actorId: ctx.actor?.id ?? null,
+      ruleId: ctx.rule?.id ?? null,
+      ruleName: ctx.rule?.name ?? null,
       at,
       version: ticket.version,
       changes: e.changes,
@@ -115,17 +119,13 @@ function consumerRows(ctx: ServiceContext, events: TicketEvent[]): BatchItem[] {
 
 /** The consumers' after-commit work; the request does not wait for it when it can hand it off. */
 export function publish(ctx: ServiceContext, events: TicketEvent[]): Promise<void> {
-  const runs = events.flatMap((event) =>
-    ctx.consumers.flatMap((c) =>
-      c.afterCommit
-        ? [
-            c.afterCommit(ctx, event).catch((err: unknown) => {
-              console.error(JSON.stringify({ event: "ticket_event_consumer_failed", consumer: c.name, type: event.type, error: String(err) }));
-            }),
-          ]
-        : [],
-    ),
-  );
+  const failed = (c: { name: string }, type: string) => (err: unknown) => {
+    console.error(JSON.stringify({ event: "ticket_event_consumer_failed", consumer: c.name, type, error: String(err) }));
+  };
+  const runs = [
+    ...events.flatMap((event) => ctx.consumers.flatMap((c) => (c.afterCommit ? [c.afterCommit(ctx, event).catch(failed(c, event.type))] : []))),
+    ...(events.length ? ctx.consumers.flatMap((c) => (c.afterWrite ? [c.afterWrite(ctx, events).catch(failed(c, events.map((e) => e.type).join(",")))] : [])) : []),
+  ];
   const work = Promise.all(runs).then(() => {});
   if (ctx.waitUntil) {
     ctx.waitUntil(work);
@@ -134,12 +134,8 @@ export function publish(ctx: ServiceContext, events: TicketEvent[]): Promise<voi
   return work;
 }
 
-/**
- * Writes one change of a ticket. `stale`: an update's guard found the row changed since it was
- * read (or a concurrent writer took the same version), so nothing was written; re-read and plan
- * again ({@link retryTicketWrite}). Any other failure is thrown, with nothing written.
- */
-export async function writeTicket(ctx: ServiceContext, write: TicketWrite): Promise<WriteOutcome> {
+/** One write's rows (audit rows apart, they go last) and events. */
+async function planned(ctx: ServiceContext, write: TicketWrite) {
   const updates = write.kind === "update" && Object.keys(write.set).length > 0;
   // Every write of the row moves its revision (guardCondition).
   const row = write.kind === "create" ? write.row : updates ? { ...write.after, revision: write.before.revision + 1 } : write.after;
@@ -150,13 +146,18 @@ export async function writeTicket(ctx: ServiceContext, write: TicketWrite): Prom
   // can hand a customer their view without the catalog (domain/custom-fields.ts customerTicket).
   const staffTicket = toTicket(row, write.requester, ctx.now, { audience: "staff", fields: catalog ?? new Map() });
   const customerFields = catalog ? customerVisibleKeys(catalog) : [];
-  const events: TicketEvent[] = (write.events?.(staffTicket) ?? []).map((e) => ({ ...e, customer_fields: customerFields }));
-  // The stored rows go with the write's first event only: a consumer diffing them sees each write once.
-  if (events.length) events[0] = { ...events[0]!, stored: { before, after: row } };
+  const rule = ctx.rule;
+  const events = (write.events?.(staffTicket) ?? []).map((e): TicketEvent => ({ ...e, customer_fields: customerFields, ...(rule ? { rule } : {}) }));
   const items: BatchItem[] = [];
   const fieldIndex = sameJson(before?.customFields ?? {}, row.customFields) ? [] : await fieldIndexWrites(ctx, row, before?.customFields ?? null, row.customFields);
   if (write.kind === "create") {
-    items.push(...(write.prerequisites ?? []), ctx.db.insert(tickets).values(row), ...tagWrites(ctx, row.id, row.tags, false), ...fieldIndex);
+    items.push(
+      ...(write.prerequisites ?? []),
+      ctx.db.insert(tickets).values(row),
+      ...tagWrites(ctx, row.id, row.tags, false),
+      ...fieldIndex,
+      ...agentLoadWrites(ctx, null, row),
+    );
   } else if (updates) {
     items.push(
       ctx.db
@@ -166,31 +167,56 @@ export async function writeTicket(ctx: ServiceContext, write: TicketWrite): Prom
       ctx.db.run(abortUnlessChanged),
       ...(sameJson(write.before.tags, row.tags) ? [] : tagWrites(ctx, row.id, row.tags, true)),
       ...fieldIndex,
+      ...agentLoadWrites(ctx, write.before, row),
     );
   }
   const ticket = toTicket(row, write.requester, ctx.now, await ticketView(ctx, [row]));
-  items.push(
-    ...historyRows(ctx, row, write.history),
-    ...(write.extra ?? []),
-    ...consumerRows(ctx, events),
-    // Last: a batch that fails anywhere before leaves no audit row claiming it happened.
-    ...write.audit.map((entry) => auditInsert(ctx, entry)),
-  );
-  if (!items.length) return { ok: true, ticket };
+  // Consumers of the stored rows (report rollups): once per write that stores the row.
+  const stored = write.kind === "create" || updates ? ctx.consumers.flatMap((c) => c.onStored?.(ctx, { before, after: row }) ?? []) : [];
+  items.push(...historyRows(ctx, row, write.history), ...(write.extra ?? []), ...consumerRows(ctx, events), ...stored);
+  return { ticket, events, items, audit: write.audit.map((entry) => auditInsert(ctx, entry)) };
+}
+
+/**
+ * Writes one change of a ticket. `stale`: an update's guard found the row changed since it was
+ * read (or a concurrent writer took the same version), or a create's new requester was made by a
+ * concurrent create, so nothing was written; read again and plan again ({@link retryTicketWrite}).
+ * Any other failure is thrown, with nothing written.
+ */
+export async function writeTicket(ctx: ServiceContext, write: TicketWrite): Promise<WriteOutcome> {
+  const outcome = await writeTickets(ctx, [write]);
+  return outcome.ok ? { ok: true, ticket: outcome.tickets[0]! } : outcome;
+}
+
+/**
+ * Changes of several tickets that must happen together (a merge closes one ticket into another; a
+ * split moves comments into a new ticket): each is planned like any other write, under its own
+ * guard, and all of them go into ONE batch, so either every ticket changes or none does; there is
+ * no intermediate state to repair. Stale when any of their guards is.
+ */
+export async function writeTickets(ctx: ServiceContext, writes: TicketWrite[]): Promise<{ ok: true; tickets: Ticket[] } | { ok: false; reason: "stale" }> {
+  const plans = await Promise.all(writes.map((write) => planned(ctx, write)));
+  // Last: a batch that fails anywhere before leaves no audit row claiming it happened.
+  const items = [...plans.flatMap((p) => p.items), ...plans.flatMap((p) => p.audit)];
+  const events = plans.flatMap((p) => p.events);
+  const tickets = plans.map((p) => p.ticket);
+  if (!items.length) return { ok: true, tickets };
   try {
     await ctx.db.batch(items as [BatchItem, ...BatchItem[]]);
   } catch (err) {
     const failure = classifyD1Error(err);
-    if (write.kind === "update" && (failure.kind === "stale" || (failure.kind === "unique" && failure.table === "ticket_history"))) {
-      return { ok: false, reason: "stale" };
-    }
+    // Lost races: an update's guard (or its history's version) taken by another writer, or a
+    // create's new requester made meanwhile by a concurrent create.
+    const lostRace = writes.some((w) =>
+      w.kind === "update"
+        ? failure.kind === "stale" || (failure.kind === "unique" && failure.table === "ticket_history")
+        : failure.kind === "unique" && failure.table === "users" && !!w.prerequisites?.length,
+    );
+    if (lostRace) return { ok: false, reason: "stale" };
     throw err;
   }
-  // After commit nobody needs the stored rows (the rollups took them in the batch): dropped in place
-  // (consumers key their batch work by the event object), so they do not travel to rooms or queues.
-  for (const event of events) delete event.stored;
   await publish(ctx, events);
-  return { ok: true, ticket };
+  return { ok: true, tickets };
 }
 
 // A lost race means another writer committed, so each round lets at least one through: N writers
@@ -198,7 +224,8 @@ export async function writeTicket(ctx: ServiceContext, write: TicketWrite): Prom
 // the ticket room does not serialise (mail, cron, rules); beyond that the caller gets a 409.
 export const MAX_WRITE_ATTEMPTS = 10;
 
-export type Planned<T> = { write: TicketWrite; done: (ticket: Ticket) => T } | { skip: T };
+/** A planned change; `together`: other tickets' writes that commit in the same batch (see {@link writeTickets}). */
+export type Planned<T> = { write: TicketWrite; together?: TicketWrite[]; done: (ticket: Ticket, others: Ticket[]) => T } | { skip: T };
 
 /**
  * The one retry policy: plan the change from a fresh read (`attempt` is 1, 2, …), write it, and
@@ -208,8 +235,8 @@ export async function retryTicketWrite<T>(ctx: ServiceContext, plan: (attempt: n
   for (let attempt = 1; ; attempt++) {
     const planned = await plan(attempt);
     if ("skip" in planned) return planned.skip;
-    const outcome = await writeTicket(ctx, planned.write);
-    if (outcome.ok) return planned.done(outcome.ticket);
+    const outcome = await writeTickets(ctx, [planned.write, ...(planned.together ?? [])]);
+    if (outcome.ok) return planned.done(outcome.tickets[0]!, outcome.tickets.slice(1));
     if (attempt >= MAX_WRITE_ATTEMPTS) throw new AppError("CONFLICT", "The ticket changed while this change was applied; retry");
   }
 }

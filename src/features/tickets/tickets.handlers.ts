@@ -10,6 +10,7 @@ import { editThroughRoom } from "../live/live.service";
 import type * as routes from "./tickets.routes";
 import { listTickets } from "./tickets.list";
 import * as service from "./tickets.service";
+import * as merging from "./tickets.merge";
 
 const etag = (version: number) => ({ ETag: `"${version}"` });
 
@@ -99,3 +100,13 @@ export const getComment: RouteHandler<typeof routes.getComment, AppEnv> = async 
 
 export const history: RouteHandler<typeof routes.history, AppEnv> = async (c) =>
   c.json(await comments.listHistory(requestContext(c), c.req.valid("param").id, c.req.valid("query")), 200);
+
+export const merge: RouteHandler<typeof routes.merge, AppEnv> = async (c) => {
+  const ticket = await merging.mergeTicket(requestContext(c), c.req.valid("param").id, c.req.valid("json"));
+  return c.json(ticket, 200, etag(ticket.version));
+};
+
+export const split: RouteHandler<typeof routes.split, AppEnv> = async (c) => {
+  const result = await merging.splitTicket(requestContext(c), c.req.valid("param").id, c.req.valid("json"), c.req.valid("header")["idempotency-key"]);
+  return c.json(result.body, 201, result.headers);
+};

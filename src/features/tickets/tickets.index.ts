@@ -13,4 +13,6 @@ export const ticketsRouter = createRouter()
   .openapi(routes.listComments, handlers.listComments)
   .openapi(routes.createComment, handlers.createComment)
   .openapi(routes.getComment, handlers.getComment)
-  .openapi(routes.history, handlers.history);
+  .openapi(routes.history, handlers.history)
+  .openapi(routes.merge, handlers.merge)
+  .openapi(routes.split, handlers.split);

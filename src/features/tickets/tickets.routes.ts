@@ -10,7 +10,9 @@ import {
   HistoryPage,
   IdempotencyHeader,
   IfMatchHeader,
+  MergeBody,
   PatchTicketBody,
+  SplitBody,
   TicketListQuery,
   TicketPage,
   TicketRef,
@@ -139,4 +141,24 @@ export const history = createRoute({
   ...common,
   request: { params: TicketRef, query: PageQuery.extend({ limit: z.coerce.number().int().min(1).max(100).default(100) }) },
   responses: { 200: jsonContent(HistoryPage, "History entries, oldest first"), ...errorResponses },
+});
+
+export const merge = createRoute({
+  method: "post",
+  path: "/tickets/{id}/merge",
+  tags,
+  summary: "Merge this ticket into another (agent and up): closed for good, its conversation moves to the target",
+  ...common,
+  request: { params: TicketRef, body: jsonBody(MergeBody) },
+  responses: { 200: withEtag("The target after the merge"), ...errorResponses, ...conflictResponse, ...transitionResponse },
+});
+
+export const split = createRoute({
+  method: "post",
+  path: "/tickets/{id}/split",
+  tags,
+  summary: "Split comments out into a new ticket of the same requester (agent and up)",
+  ...common,
+  request: { params: TicketRef, headers: IdempotencyHeader, body: jsonBody(SplitBody) },
+  responses: { 201: withEtag("The new ticket"), ...errorResponses, ...conflictResponse, ...transitionResponse },
 });

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATUSES } from "../../domain/vocabulary";
+import { TICKET_CHANNELS, TICKET_LINK_TYPES, TICKET_PRIORITIES, TICKET_STATUSES } from "../../domain/vocabulary";
 import { ROLES } from "../../domain/permissions";
 import { SLA_TARGETS } from "../../domain/sla";
 import { IsoDate, PageQuery, pageOf, Id, Tag, Tags } from "../../lib/openapi";
@@ -35,6 +35,10 @@ export const TicketSchema = z
     first_response_at: IsoDate.nullable(),
     resolved_at: IsoDate.nullable(),
     closed_at: IsoDate.nullable(),
+    merged_into_id: z.string().nullable().openapi({ description: "set when this ticket was merged into another: closed for good" }),
+    links: z
+      .array(z.object({ type: z.enum(TICKET_LINK_TYPES), ticket_id: z.string() }))
+      .openapi({ description: "merges and splits, both ways: `merged_into`/`merged_from`, `split_into`/`split_from`" }),
     sla: z.object({
       policy: z.string(),
       first_response_due_at: IsoDate.nullable(),
@@ -53,6 +57,7 @@ export const TicketSchema = z
     custom_fields: z
       .record(z.string(), z.unknown())
       .openapi({ description: "values of custom fields by key (a field without a value is absent; customers see customer_visible fields only)" }),
+    external_id: z.string().nullable().openapi({ description: "the ticket's id in the helpdesk it was imported from" }),
   })
   .openapi("Ticket");
 
@@ -148,6 +153,7 @@ export const HistoryEntrySchema = z
     id: z.string(),
     type: z.string(),
     actor: ActorSchema,
+    rule: z.object({ id: z.string(), name: z.string() }).optional().openapi({ description: "staff only: the rule whose change this was (the actor is then null)" }),
     at: IsoDate,
     version: z.number().int(),
     changes: z.record(z.string(), z.unknown()),
@@ -166,3 +172,21 @@ export const ConflictSchema = z
     current: TicketSchema,
   })
   .openapi("EditConflict");
+
+export const MergeBody = z
+  .object({
+    into: z.string().min(1).max(64).openapi({ description: "id or number of the ticket this one is merged into" }),
+    comment: z
+      .object({ body: z.string().trim().min(1).max(50_000), internal: z.boolean().default(false) })
+      .optional()
+      .openapi({ description: "a comment written on the target with the merge (public unless internal)" }),
+    confirm_requesters: z.boolean().optional().openapi({ description: "needed when the two tickets have different requesters (else 409)" }),
+  })
+  .openapi("MergeTickets");
+
+export const SplitBody = z
+  .object({
+    comment_ids: z.array(Id).min(1).max(100).openapi({ description: "comments of this ticket that move to the new one" }),
+    subject: Subject.optional().openapi({ description: "the new ticket's subject (default: this ticket's)" }),
+  })
+  .openapi("SplitTicket");

@@ -46,6 +46,8 @@ export function toTicket(row: TicketRow, requester: Requester, now: Date, view: 
     first_response_at: row.firstResponseAt,
     resolved_at: row.resolvedAt,
     closed_at: row.closedAt,
+    merged_into_id: row.mergedIntoId,
+    links: row.links ?? [],
     sla: {
       policy: row.slaPolicy,
       first_response_due_at: row.firstResponseDueAt,
@@ -59,6 +61,7 @@ export function toTicket(row: TicketRow, requester: Requester, now: Date, view: 
     satisfaction: row.satisfactionScore !== null && row.satisfactionRatedAt ? { score: row.satisfactionScore, comment: row.satisfactionComment, rated_at: row.satisfactionRatedAt } : null,
     time_spent_minutes: row.timeSpentMinutes,
     custom_fields: view.audience === "staff" ? knownValues(view.fields, row.customFields) : customerValues(view.fields, row.customFields),
+    external_id: row.externalId,
   };
 }
 export type Ticket = ReturnType<typeof toTicket>;

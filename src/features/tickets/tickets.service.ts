@@ -1,10 +1,10 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import type { BatchItem } from "../../db/client";
-import { isUniqueViolation } from "../../db/errors";
 import { ticketCounters, ticketHistory, tickets, teams, users } from "../../db/schema";
 import { can, canSeeTicket, isStaff } from "../../domain/permissions";
 import { openSla } from "../../domain/sla";
+import { mergedRefusal } from "../../domain/ticket-merge";
 import { formatTicketNumber, ticketDay, TICKET_NUMBER_PATTERN } from "../../domain/ticket-number";
 import { applyFieldEdit, EMPTY_CATALOG, fieldPath, knownValues, type FieldValues } from "../../domain/custom-fields";
 import { applyEdit, effectiveChanges, toWire, type EditableField, type TicketEdit, type TicketState } from "../../domain/ticket-update";
@@ -15,11 +15,11 @@ import { idempotent, type RecordResponse, type StoredResponse } from "../../lib/
 import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import type { AuditEntry } from "../audit/audit.service";
-import { auditInsert } from "../audit/audit.service";
 import { slaColumnWrites, termsFor, termsOfTicket } from "../sla/sla.service";
+import { newCustomer } from "../users/users.service";
 import { route, routeOnCreate, teamById } from "../teams/routing.service";
 import { dropFieldIndex, fieldCatalog } from "../fields/fields.service";
-import { retryTicketWrite, writeTicket, type HistoryEntry, type Planned } from "./ticket-write";
+import { retryTicketWrite, type HistoryEntry, type Planned, type TicketWrite } from "./ticket-write";
 import { ticketFor } from "./ticket-view";
 import { requesterColumns, type Requester, type Ticket, type TicketRow } from "./tickets.serialize";
 
@@ -89,7 +89,11 @@ async function initialFieldValues(ctx: ServiceContext, raw: Record<string, unkno
     : validation(`Invalid custom fields: ${names}`, applied.errors);
 }
 
-/** The requester of a new ticket: the caller, or (staff only) someone named by email, created as a customer if unknown. */
+/**
+ * The requester of a new ticket: the caller, or (staff only) someone named by email, made a
+ * customer if unknown, in the ticket's own batch. A staff member typed the address: nobody has
+ * shown it is theirs, so the customer is not proven (features/accounts).
+ */
 async function resolveRequester(ctx: ServiceContext, input: CreateTicketInput): Promise<{ requester: Requester; insert: BatchItem[] }> {
   const actor = actorOf(ctx);
   if (!input.requester_email || input.requester_email === actor.email) {
@@ -98,20 +102,16 @@ async function resolveRequester(ctx: ServiceContext, input: CreateTicketInput): 
   if (!can(actor.role, "ticket.create_for_requester")) throw forbidden("Customers cannot open tickets for someone else");
   const [existing] = await ctx.db.select(requesterColumns).from(users).where(eq(users.email, input.requester_email)).limit(1);
   if (existing) return { requester: existing, insert: [] };
-  const now = ctx.now.toISOString();
-  const requester = { id: newId(ctx.now.getTime()), name: input.requester_name ?? input.requester_email.split("@")[0]!, email: input.requester_email };
-  return {
-    requester,
-    insert: [
-      ctx.db.insert(users).values({ ...requester, role: "customer", active: true, passwordHash: null, tokenVersion: 0, createdAt: now, updatedAt: now }),
-      auditInsert(ctx, { action: "user.created", entityType: "user", entityId: requester.id, changes: { email: [null, requester.email], role: [null, "customer"] } }),
-    ],
-  };
+  const made = newCustomer(ctx, { email: input.requester_email, name: input.requester_name ?? "", proven: false, source: "requester_email" });
+  return { requester: { id: made.row.id, name: made.row.name, email: made.row.email }, insert: [made.insert, made.audit] };
 }
 
-/** Hands out the next number of the day; one atomic upsert, so concurrent creates never share one. */
-async function nextTicketNumber(ctx: ServiceContext): Promise<string> {
-  const day = ticketDay(ctx.now);
+/**
+ * Hands out the next number of the day (of `at`: an imported ticket is numbered by the day it was
+ * created); one atomic upsert, so concurrent creates never share one.
+ */
+export async function nextTicketNumber(ctx: ServiceContext, at: Date = ctx.now): Promise<string> {
+  const day = ticketDay(at);
   const [row] = await ctx.db
     .insert(ticketCounters)
     .values({ day, seq: 1 })
@@ -138,22 +138,39 @@ export async function createTicket(
   if (input.requester_email && input.requester_email !== caller.email && !can(caller.role, "ticket.create_for_requester")) {
     throw forbidden("Customers cannot open tickets for someone else");
   }
-  return idempotent(ctx, idempotencyKey, { method: "POST", path: "/tickets", body: input }, async (record) => {
-    try {
-      return await insertTicket(ctx, input, record, options);
-    } catch (err) {
-      // A concurrent create just made this new requester: file the ticket under them (the second
-      // pass finds the user, so it cannot fail this way again).
-      if (isUniqueViolation(err, "users")) return insertTicket(ctx, input, record, options);
-      throw err;
-    }
-  });
+  // The one retry policy: a new requester made meanwhile by a concurrent create makes this write stale; the next plan finds them.
+  return idempotent(ctx, idempotencyKey, { method: "POST", path: "/tickets", body: input }, (record) => retryTicketWrite(ctx, () => planCreate(ctx, input, record, options)));
 }
 
-async function insertTicket(ctx: ServiceContext, input: CreateTicketInput, record: RecordResponse, options: CreateTicketOptions): Promise<StoredResponse<Ticket>> {
-  const actor = actorOf(ctx);
+async function planCreate(ctx: ServiceContext, input: CreateTicketInput, record: RecordResponse, options: CreateTicketOptions): Promise<Planned<StoredResponse<Ticket>>> {
   const customFields = await initialFieldValues(ctx, input.custom_fields);
   const { requester, insert: requesterInsert } = await resolveRequester(ctx, input);
+  const planned = await newTicketWrite(ctx, input, requester, { prerequisites: requesterInsert, customFields });
+  const { row } = planned;
+  const response = (ticket: Ticket) => ({ status: 201 as const, body: ticket, headers: { Location: `/api/v1/tickets/${row.id}`, ETag: `"${row.version}"` } });
+  const extra = [...(options.extra?.(row) ?? []), ...record(response(await ticketFor(ctx, row, requester)))];
+  return { write: { ...planned.write, extra }, done: response };
+}
+
+/** What comes with a new ticket besides its fields (a split's links, history and moved rows). */
+export interface NewTicketExtras {
+  prerequisites?: BatchItem[];
+  links?: TicketRow["links"];
+  history?: HistoryEntry[];
+  /** The team it belongs to without being routed (a split stays in its ticket's team). */
+  teamId?: string | null;
+  /** Its custom field values, validated (a create's input, a split's copy of its ticket's). */
+  customFields?: TicketRow["customFields"];
+}
+
+/**
+ * A new ticket of `requester`, opened by the context's actor, as a write not yet made: routed,
+ * numbered, its SLA clock started, its `created` history, audit and events. createTicket writes it
+ * alone; a split writes it together with the ticket it comes from.
+ */
+export async function newTicketWrite(ctx: ServiceContext, input: CreateTicketInput, requester: Requester, extras: NewTicketExtras = {}) {
+  const actor = actorOf(ctx);
+  const customFields = extras.customFields ?? {};
   const routed = await routeOnCreate(ctx, input);
   const terms = await termsFor(ctx, { priority: input.priority, category: input.category ?? null, channel: input.channel });
   const number = await nextTicketNumber(ctx);
@@ -172,7 +189,7 @@ async function insertTicket(ctx: ServiceContext, input: CreateTicketInput, recor
     tags: input.tags,
     requesterId: requester.id,
     assigneeId: routed?.assigneeId ?? null,
-    teamId: routed?.teamId ?? null,
+    teamId: routed?.teamId ?? extras.teamId ?? null,
     createdById: actor.id,
     version: 1,
     createdAt: now,
@@ -185,6 +202,9 @@ async function insertTicket(ctx: ServiceContext, input: CreateTicketInput, recor
     slaPolicy: terms.targets.name,
     slaTargets: terms.targets,
     slaCalendarId: terms.calendarId,
+    statusChangedAt: now,
+    requesterUpdatedAt: now,
+    assigneeUpdatedAt: null,
     revision: 0,
     assignedAt: routed?.assigneeId ? now : null,
     reopens: [],
@@ -195,6 +215,9 @@ async function insertTicket(ctx: ServiceContext, input: CreateTicketInput, recor
     timeLog: [],
     customStatus: null,
     customFields,
+    mergedIntoId: null,
+    links: extras.links ?? null,
+    externalId: null,
   };
   const created = asCreated({
     subject: row.subject,
@@ -206,28 +229,25 @@ async function insertTicket(ctx: ServiceContext, input: CreateTicketInput, recor
     requester_id: requester.id,
     ...(row.teamId ? { team_id: row.teamId } : {}),
     ...Object.fromEntries(Object.entries(customFields).map(([k, v]) => [fieldPath(k), v])),
+    ...(row.links ? { links: row.links } : {}),
   });
-  const history: HistoryEntry[] = [{ type: "created", changes: created, bumpsVersion: true }];
+  const history: HistoryEntry[] = [{ type: "created", changes: created, bumpsVersion: true }, ...(extras.history ?? [])];
   // The routing decision, recorded like any assignment (who, or the team queue, and why), internal:
   // the reason names other agents and their loads.
   if (routed?.reason) history.push({ type: "assigned", changes: { assignee_id: [null, routed.assigneeId], reason: routed.reason }, internal: true });
-  const response = (ticket: Ticket) => ({ status: 201 as const, body: ticket, headers: { Location: `/api/v1/tickets/${row.id}`, ETag: `"${row.version}"` } });
-  const asCaller = await ticketFor(ctx, row, requester);
-  const outcome = await writeTicket(ctx, {
+  const write: TicketWrite & { kind: "create" } = {
     kind: "create",
     row,
     requester,
-    prerequisites: requesterInsert,
+    prerequisites: extras.prerequisites ?? [],
     history,
     audit: [{ action: "ticket.created", entityType: "ticket", entityId: row.id, changes: { number: [null, number], ...created } }],
     events: (ticket) => [
       { type: "ticket.created", ticket, actor: eventActor(actor) },
       ...(row.assigneeId ? [{ type: "ticket.assigned" as const, ticket, assignee_id: row.assigneeId, actor: null, internal: true }] : []),
     ],
-    extra: [...(options.extra?.(row) ?? []), ...record(response(asCaller))],
-  });
-  if (!outcome.ok) throw new Error("a create cannot be stale");
-  return response(outcome.ticket);
+  };
+  return { row, write };
 }
 
 // ---------------------------------------------------------------- changing
@@ -310,11 +330,34 @@ export interface ChangeOptions {
   touch?: boolean;
   /** The ticket as the caller just read it: the first attempt starts from it instead of reading again. */
   read?: FoundTicket;
-  /**
-   * Something that comes with the change and is recorded with it (a comment): its rows, entries and
-   * events, and columns of the ticket it moves besides the edit (`row`: time logged with a comment).
-   */
-  with?: (ticket: TicketRow) => { extra: BatchItem[]; history: HistoryEntry[]; audit: AuditEntry[]; events: (ticket: Ticket) => TicketEvent[]; row?: Partial<TicketRow> };
+  /** Something that comes with the change and is recorded with it (a comment): its rows, entries and events. */
+  with?: (ticket: TicketRow, changes: Record<string, unknown>) => Attached;
+  /** Plan the change and answer with the ticket as it would be, writing nothing (a macro's dry run). */
+  dryRun?: boolean;
+  /** Checked on every (re)read: false leaves the ticket alone (an automation whose conditions stopped holding meanwhile). */
+  precondition?: (row: TicketRow) => boolean;
+}
+
+/** Rows, history and audit entries and events that come with a change. */
+export interface Attached {
+  extra: BatchItem[];
+  history: HistoryEntry[];
+  audit: AuditEntry[];
+  events: (ticket: Ticket) => TicketEvent[];
+  /** Columns of the ticket it moves besides the edit (time logged with a comment). */
+  row?: Partial<TicketRow>;
+}
+
+/**
+ * The activity columns automations count from (`hours_since_…`): the status's last change, and the
+ * last time the requester or the assignee acted on the ticket.
+ */
+function stampActivity(next: TicketRow, actorId: string | null, acted: boolean, statusChanged: boolean, now: string): TicketRow {
+  const stamped = { ...next };
+  if (statusChanged) stamped.statusChangedAt = now;
+  if (actorId && acted && actorId === next.requesterId) stamped.requesterUpdatedAt = now;
+  if (actorId && acted && actorId === next.assigneeId) stamped.assigneeUpdatedAt = now;
+  return stamped;
 }
 
 export interface ChangeResult {
@@ -333,6 +376,8 @@ export async function changeTicket(ctx: ServiceContext, ref: string, edit: Ticke
   return retryTicketWrite(ctx, async (attempt): Promise<Planned<ChangeResult>> => {
     const found = attempt === 1 && options.read ? options.read : await findVisibleTicket(ctx, ref);
     const { row, requester } = found;
+    if (row.mergedIntoId) throw new AppError("INVALID_TRANSITION", mergedRefusal(row.number, row.mergedIntoId));
+    if (options.precondition && !options.precondition(row)) return { skip: { ticket: await ticketFor(ctx, row, requester), changes: {} } };
     const current = stateOf(row);
     if (options.baseVersion !== undefined && options.baseVersion !== row.version) await refuseConflicts(ctx, found, edit, options.baseVersion);
     const fields = effectiveChanges(current, edit);
@@ -370,22 +415,25 @@ export async function changeTicket(ctx: ServiceContext, ref: string, edit: Ticke
     const bumps = changed.length > 0 || Object.keys(result.fieldChanges).length > 0;
     if (!bumps && !options.with && !options.recordUnchanged) return { skip: { ticket: await ticketFor(ctx, row, requester), changes: {} } };
     const touch = bumps || (options.touch ?? true);
-    const next: TicketRow = touch
+    const now = ctx.now.toISOString();
+    const moved: TicketRow = touch
       ? {
           ...row,
           ...result.next,
           customFields: knownValues(catalog, result.next.customFields ?? {}),
           priorityRank: PRIORITY_RANK[result.next.priority],
           version: bumps ? row.version + 1 : row.version,
-          updatedAt: ctx.now.toISOString(),
+          updatedAt: now,
         }
       : row;
+    const next = stampActivity(moved, actor?.id ?? null, bumps || Boolean(options.with), "status" in result.changes || "customStatus" in result.changes, now);
     const changes: Record<string, unknown> = {};
     for (const f of changed) changes[toWire(f)] = result.changes[f];
     for (const [key, change] of Object.entries(result.fieldChanges)) changes[fieldPath(key)] = change;
     const recorded = { ...changes, ...options.note };
     const internal = options.internal ?? false;
-    const attached = options.with?.(next);
+    if (options.dryRun) return { skip: { ticket: await ticketFor(ctx, next, requester), changes } };
+    const attached = options.with?.(next, changes);
     const written: TicketRow = attached?.row ? { ...next, ...attached.row } : next;
     return {
       write: {
@@ -393,7 +441,10 @@ export async function changeTicket(ctx: ServiceContext, ref: string, edit: Ticke
         before: row,
         after: written,
         requester,
+        // An untouched row (an internal note) writes only what moved (who acted, time logged with it),
+        // guarded by the revision alone: it changes nothing a user sees.
         set: touch ? slaColumnWrites(row, written) : changedColumns(row, written),
+        ...(touch ? {} : { guard: [] }),
         history: [...(bumps || options.recordUnchanged ? [{ type: options.type, changes: recorded, bumpsVersion: bumps, internal }] : []), ...(attached?.history ?? [])],
         audit: [...(bumps || options.recordUnchanged ? [{ action: `ticket.${options.type}`, entityType: "ticket", entityId: row.id, changes: recorded }] : []), ...(attached?.audit ?? [])],
         extra: attached?.extra ?? [],
@@ -428,13 +479,14 @@ export async function assignTicket(ctx: ServiceContext, ref: string, assigneeId:
  * agents and their loads, which is no customer's business.
  */
 export async function autoAssignTicket(ctx: ServiceContext, ref: string) {
-  const { row } = await findVisibleTicket(ctx, ref);
+  const found = await findVisibleTicket(ctx, ref);
+  const { row } = found;
   if (ctx.actor && !can(ctx.actor.role, "ticket.assign_any")) throw forbidden("Only managers and admins auto-assign tickets");
   if (!row.teamId) throw new AppError("INVALID_TRANSITION", "The ticket has no team to route in; set its team_id first");
   const team = await teamById(ctx, row.teamId);
   if (!team) throw new AppError("INVALID_TRANSITION", "The ticket's team no longer exists");
   const decision = await route(ctx, team, row);
-  return changeTicket(ctx, row.id, { assigneeId: decision.assigneeId }, { type: "assigned", note: { reason: decision.reason }, internal: true });
+  return changeTicket(ctx, row.id, { assigneeId: decision.assigneeId }, { type: "assigned", note: { reason: decision.reason }, internal: true, read: found });
 }
 
 export async function escalateTicket(ctx: ServiceContext, ref: string, input: { reason: string; to_user_id?: string | undefined }) {

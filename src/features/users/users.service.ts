@@ -8,7 +8,7 @@ import { AppError, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { auditInsert } from "../audit/audit.service";
-import { isUniqueViolation } from "../../db/errors";
+import { abortUnlessChanged, classifyD1Error, isUniqueViolation } from "../../db/errors";
 import { hashPassword } from "../auth/password";
 import { revokeRefreshTokens } from "../auth/sessions";
 import { closeLiveSessions } from "../live/live.service";
@@ -47,6 +47,55 @@ export async function createUser(ctx: ServiceContext, input: { name: string; ema
     throw err;
   }
   return toUser(user);
+}
+
+/** Display names of customers made from an address (users.schemas' limit). */
+const MAX_NAME_CHARS = 200;
+
+interface NewCustomer {
+  email: string;
+  name: string;
+  /** The address has shown it belongs to its owner (an authenticated mail), see features/accounts. */
+  proven: boolean;
+  /** What made it, for the audit log: `email`, `requester_email`. */
+  source: string;
+}
+
+/**
+ * A customer without a password for an address the helpdesk does not know yet (a staff member's
+ * `requester_email`, a mail from a stranger): the row and its audit row, for the caller's batch.
+ */
+export function newCustomer(ctx: ServiceContext, input: NewCustomer) {
+  const now = ctx.now.toISOString();
+  const row: UserRow = {
+    id: newId(ctx.now.getTime()),
+    name: input.name.slice(0, MAX_NAME_CHARS) || input.email.split("@")[0]!.slice(0, MAX_NAME_CHARS),
+    email: input.email,
+    role: "customer",
+    active: true,
+    passwordHash: null,
+    tokenVersion: 0,
+    emailVerifiedAt: input.proven ? now : null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const audit = auditInsert(ctx, { action: "user.created", entityType: "user", entityId: row.id, changes: { email: [null, row.email], role: [null, "customer"], source: input.source, email_verified: [null, input.proven] } });
+  return { row, insert: ctx.db.insert(users).values(row), audit };
+}
+
+/**
+ * Makes sure the address has a customer, on its own (the mail path, before the mail's change):
+ * one batch of a conditional insert and its audit row, so two concurrent first mails make one
+ * customer and one audit row (the loser's batch stops at abortUnlessChanged). Callers read the user afterwards.
+ */
+export async function ensureCustomer(ctx: ServiceContext, input: NewCustomer): Promise<void> {
+  const made = newCustomer(ctx, input);
+  try {
+    await runBatch(ctx.db, [ctx.db.insert(users).values(made.row).onConflictDoNothing(), ctx.db.run(abortUnlessChanged), made.audit]);
+  } catch (err) {
+    // Someone else made the customer just now: it exists, which is all the caller needs.
+    if (classifyD1Error(err).kind !== "stale") throw err;
+  }
 }
 
 export async function getUser(ctx: ServiceContext, id: string) {

@@ -40,7 +40,7 @@ type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 type EventRow = typeof webhookEvents.$inferSelect;
 
 type Target =
-  | { ok: true; kind: "webhook"; id: string; url: string; secrets: string[]; failingSince: string | null }
+  | { ok: true; kind: "webhook"; id: string; url: string; secrets: string[]; failingSince: string | null; includeInternal: boolean }
   | { ok: true; kind: "channel"; id: string; url: string; secrets: string[] }
   | { ok: false; error: string };
 
@@ -50,7 +50,7 @@ async function loadTarget(env: Bindings, db: Database, row: DeliveryRow, now: Da
     if (!w || w.deletedAt) return { ok: false, error: "the webhook was deleted" };
     // A ping is how an admin checks an endpoint before switching it on.
     if (!w.active && row.type !== TEST_EVENT_TYPE) return { ok: false, error: w.disabledReason ? `the webhook is disabled: ${w.disabledReason}` : "the webhook is inactive" };
-    return { ok: true, kind: "webhook", id: w.id, url: w.url, secrets: await signingSecrets(env, w.id, w, now), failingSince: w.failingSince };
+    return { ok: true, kind: "webhook", id: w.id, url: w.url, secrets: await signingSecrets(env, w.id, w, now), failingSince: w.failingSince, includeInternal: w.includeInternal };
   }
   const [ch] = row.channelId ? await db.select().from(channels).where(eq(channels.id, row.channelId)).limit(1) : [];
   if (!ch || ch.deletedAt) return { ok: false, error: "the channel was deleted" };
@@ -59,10 +59,15 @@ async function loadTarget(env: Bindings, db: Database, row: DeliveryRow, now: Da
   return { ok: true, kind: "channel", id: ch.id, url: ch.outboundUrl, secrets: await signingSecrets(env, ch.id, ch, now) };
 }
 
-/** The body of a delivery: `{id, type, created_at, data}` for a webhook, the channel's message for a channel. */
-export async function deliveryBody(db: Database, row: DeliveryRow, event: EventRow): Promise<string | null> {
+/**
+ * The body of a delivery: `{id, type, created_at, data}` for a webhook, the channel's message for a
+ * channel. Internal data needs both the delivery's and the endpoint's include_internal as they are
+ * now: a webhook switched off include_internal (perhaps pointed at a new URL) gets none on a retry
+ * or a redelivery of a delivery made before.
+ */
+export async function deliveryBody(db: Database, row: DeliveryRow, event: EventRow, endpointIncludesInternal: boolean): Promise<string | null> {
   if (row.channelId) return channelMessageBody(db, event, row.channelId);
-  const data = row.includeInternal ? (event.internalPayload ?? event.payload) : event.payload;
+  const data = row.includeInternal && endpointIncludesInternal ? (event.internalPayload ?? event.payload) : event.payload;
   if (!data) return null;
   return JSON.stringify({ id: event.id, type: event.type, created_at: event.createdAt, data });
 }
@@ -126,7 +131,7 @@ async function post(url: string, headers: Record<string, string>, body: string):
 
 /** Signs and sends a claimed delivery; never throws for the endpoint's sake (a D1 failure does throw). */
 async function send(env: Bindings, db: Database, row: DeliveryRow, target: Target & { ok: true }, event: EventRow | undefined, now: Date): Promise<AttemptResult> {
-  const body = event ? await deliveryBody(db, row, event) : null;
+  const body = event ? await deliveryBody(db, row, event, target.kind === "webhook" && target.includeInternal) : null;
   if (!body) return failure("nothing to send: the event is not visible to this endpoint", true);
   // Checked again now: the setting may have changed, or the name may point elsewhere than when it was saved.
   const sendable = await checkEndpoint(env, target.url);

@@ -262,7 +262,8 @@ async function findDelivery(ctx: ServiceContext, endpoint: Endpoint, deliveryId:
 export async function getEndpointDelivery(ctx: ServiceContext, endpoint: Endpoint, deliveryId: string) {
   const row = await findDelivery(ctx, endpoint, deliveryId);
   const [event] = await ctx.db.select().from(webhookEvents).where(eq(webhookEvents.id, row.eventId)).limit(1);
-  const body = event ? await deliveryBody(ctx.db, row, event) : null;
+  // The delivery as it was made (an admin reads the log); what a retry sends now is decided at send time.
+  const body = event ? await deliveryBody(ctx.db, row, event, true) : null;
   return { ...toDelivery(row), payload: body ? (JSON.parse(body) as unknown) : null };
 }
 

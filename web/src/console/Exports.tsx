@@ -59,7 +59,7 @@ export function ExportStatus({ id }: { id: string }) {
             Download {e.file_name}
           </button>{" "}
           <span className="muted small">
-            {e.bytes !== null ? formatBytes(e.bytes) : ""}
+            {e.size !== null ? formatBytes(e.size) : ""}
             {e.expires_at ? ` · kept until ${formatDateTime(e.expires_at)}` : ""}
           </span>
         </p>

@@ -173,6 +173,9 @@ function Shell() {
                     <li>
                       <Link to="/settings/fields">Fields and statuses</Link>
                     </li>
+                    <li>
+                      <Link to="/settings/webhooks">Webhooks</Link>
+                    </li>
                   </>
                 ) : null}
               </ul>

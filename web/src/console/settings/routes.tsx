@@ -5,8 +5,9 @@ import { FieldsPage } from "./FieldsPage";
 import { SlaPage } from "./SlaPage";
 import { TeamsPage } from "./TeamsPage";
 import { UsersPage } from "./UsersPage";
+import { WebhooksPage } from "./WebhooksPage";
 
-/** Settings for managers (teams) and admins (users, SLA policies, business hours, email templates, fields and statuses); the API enforces the roles. */
+/** Settings for managers (teams) and admins (users, SLA policies, business hours, email templates, fields and statuses, webhooks); the API enforces the roles. */
 export function SettingsRoutes(root: AnyRoute) {
   return [
     createRoute({ getParentRoute: () => root, path: "/settings/users", component: UsersPage }),
@@ -15,5 +16,6 @@ export function SettingsRoutes(root: AnyRoute) {
     createRoute({ getParentRoute: () => root, path: "/settings/business-hours", component: BusinessHoursPage }),
     createRoute({ getParentRoute: () => root, path: "/settings/email-templates", component: EmailTemplatesPage }),
     createRoute({ getParentRoute: () => root, path: "/settings/fields", component: FieldsPage }),
+    createRoute({ getParentRoute: () => root, path: "/settings/webhooks", component: WebhooksPage }),
   ];
 }

@@ -1,28 +1,3 @@
-CREATE TABLE `export_jobs` (
-	`id` text PRIMARY KEY NOT NULL,
-	`kind` text NOT NULL,
-	`format` text NOT NULL,
-	`requested_by` text NOT NULL,
-	`params` text NOT NULL,
-	`status` text NOT NULL,
-	`rows_done` integer DEFAULT 0 NOT NULL,
-	`rows_estimated` integer,
-	`step` integer DEFAULT 0 NOT NULL,
-	`state` text NOT NULL,
-	`lease_until` text,
-	`object_key` text NOT NULL,
-	`bytes` integer,
-	`error` text,
-	`created_at` text NOT NULL,
-	`updated_at` text NOT NULL,
-	`finished_at` text,
-	`expires_at` text,
-	FOREIGN KEY (`requested_by`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
-);
---> statement-breakpoint
-CREATE INDEX `export_jobs_requester_created_idx` ON `export_jobs` (`requested_by`,`created_at`,`id`);--> statement-breakpoint
-CREATE INDEX `export_jobs_unfinished_idx` ON `export_jobs` (`updated_at`) WHERE status IN ('queued', 'running');--> statement-breakpoint
-CREATE INDEX `export_jobs_expiry_idx` ON `export_jobs` (`expires_at`) WHERE status IN ('done', 'failed');--> statement-breakpoint
 CREATE TABLE `time_entries` (
 	`id` text PRIMARY KEY NOT NULL,
 	`ticket_id` text NOT NULL,
@@ -41,6 +16,15 @@ CREATE TABLE `time_entries` (
 CREATE INDEX `time_entries_ticket_started_idx` ON `time_entries` (`ticket_id`,`started_at`,`id`);--> statement-breakpoint
 CREATE INDEX `time_entries_started_idx` ON `time_entries` (`started_at`,`id`);--> statement-breakpoint
 CREATE INDEX `time_entries_author_started_idx` ON `time_entries` (`author_id`,`started_at`,`id`);--> statement-breakpoint
+DROP INDEX `exports_created_idx`;--> statement-breakpoint
+DROP INDEX `exports_expires_idx`;--> statement-breakpoint
+ALTER TABLE `exports` ADD `params` text DEFAULT '{}' NOT NULL;--> statement-breakpoint
+ALTER TABLE `exports` ADD `step` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE `exports` ADD `state` text DEFAULT '{}' NOT NULL;--> statement-breakpoint
+ALTER TABLE `exports` ADD `lease_until` text;--> statement-breakpoint
+CREATE INDEX `exports_creator_created_idx` ON `exports` (`created_by_id`,`created_at`,`id`);--> statement-breakpoint
+CREATE INDEX `exports_unfinished_idx` ON `exports` (`updated_at`) WHERE status IN ('queued', 'running');--> statement-breakpoint
+CREATE INDEX `exports_expiry_idx` ON `exports` (`expires_at`) WHERE status IN ('done', 'failed');--> statement-breakpoint
 ALTER TABLE `tickets` ADD `revision` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE `tickets` ADD `assigned_at` text;--> statement-breakpoint
 ALTER TABLE `tickets` ADD `reopens` text DEFAULT '[]' NOT NULL;--> statement-breakpoint

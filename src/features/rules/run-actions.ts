@@ -1,0 +1,329 @@
+import { eq, inArray } from "drizzle-orm";
+import type { BatchItem } from "../../db/client";
+import { outboundMessages, teams, users } from "../../db/schema";
+import { fieldChanges, type ActionPlan, type RuleTicket } from "../../domain/rules";
+import { flattenVars, renderText } from "../../domain/templates";
+import type { TicketEdit } from "../../domain/ticket-update";
+import { isMachineAddress } from "../../email/outbox";
+import { mailSettings } from "../../email/settings";
+import { ticketUrl } from "../../lib/app-url";
+import { AppError, validation } from "../../lib/errors";
+import type { ServiceContext } from "../../lib/request-context";
+import { NO_PUBLIC_REPLIES, newComment, type CommentAuthor } from "../comments/comments.service";
+import { deliverNotifications, notificationWrites } from "../notifications/notifications.service";
+import { route, teamById } from "../teams/routing.service";
+import { changeTicket, type Attached, type FoundTicket } from "../tickets/tickets.service";
+import { toTicket, type Requester, type Ticket, type TicketRow, type TicketView } from "../tickets/tickets.serialize";
+import { fieldCatalog, statusCatalog } from "../fields/fields.service";
+import { resolveStatusEdit } from "../../domain/custom-statuses";
+import { enqueueEventDeliveries, webhookDeliveryRows } from "../webhooks/webhooks.outbox";
+import { customerVisibleKeys, EMPTY_CATALOG } from "../../domain/custom-fields";
+import type { TicketEvent } from "../../events/ticket-events";
+
+/**
+ * Carrying out a list of actions (domain/rules.ts planActions) on one ticket: triggers,
+ * automations, macros and bulk changes all end here, and from here in changeTicket, the one
+ * planner of the one ticket write. Field changes, the comment, the mails (outbox rows) and the
+ * notifications of one application are one write: one version bump, one history entry, all or
+ * nothing. Texts are filled by the one template renderer for the ticket as the change leaves it.
+ */
+
+/**
+ * The account a rule's comments are written as. Inactive and without a password: nobody signs in
+ * as it, assigns to it or mentions it. Made with the first comment that needs it.
+ */
+export const AUTOMATION_USER = { id: "automation", name: "Automation", email: "automation@edgedesk.invalid", role: "agent" } as const satisfies CommentAuthor & { email: string };
+
+function automationUserRow(ctx: ServiceContext): BatchItem {
+  const now = ctx.now.toISOString();
+  return ctx.db
+    .insert(users)
+    .values({ ...AUTOMATION_USER, active: false, passwordHash: null, tokenVersion: 0, createdAt: now, updatedAt: now })
+    .onConflictDoNothing();
+}
+
+/** The ticket as rules read it, from its row (with the activity columns automations count from). */
+export function ruleTicketOf(row: TicketRow, requester: Requester, now: Date): RuleTicket {
+  return {
+    // Every value the row holds: a rule judges as staff (a field deleted since never matches a condition's key).
+    ...ruleTicketOfWire(toTicket(row, requester, now, { audience: "staff", fields: EMPTY_CATALOG })),
+    custom_fields: row.customFields,
+    status_changed_at: row.statusChangedAt ?? row.updatedAt,
+    requester_updated_at: row.requesterUpdatedAt ?? row.createdAt,
+    assignee_updated_at: row.assigneeUpdatedAt,
+  };
+}
+
+/** The ticket as rules read it, from the wire shape an event carries (triggers use no time fields). */
+export function ruleTicketOfWire(t: Ticket): RuleTicket {
+  return {
+    status: t.status,
+    custom_status: t.custom_status,
+    priority: t.priority,
+    category: t.category,
+    channel: t.channel,
+    tags: t.tags,
+    assignee_id: t.assignee_id,
+    team_id: t.team_id,
+    requester_email: t.requester.email,
+    subject: t.subject,
+    description: t.description,
+    sla: { breached: t.sla.breached, at_risk: t.sla.at_risk },
+    custom_fields: ((t as { custom_fields?: Record<string, unknown> }).custom_fields ?? {}) as Record<string, unknown>,
+    created_at: t.created_at,
+    updated_at: t.updated_at,
+    status_changed_at: t.updated_at,
+    requester_updated_at: null,
+    assignee_updated_at: null,
+  };
+}
+
+/** How one application of actions is made. */
+export interface Applier {
+  /** Whom a comment is by: the caller (macros, bulk) or the automation account (rules). */
+  author: CommentAuthor;
+  /** A rule: its public comment is no person's response for the SLA clock. */
+  automated: boolean;
+  /** `{{current_user.name}}`. */
+  currentUser: string;
+  /** The comment of the change a trigger answers (`{{comment.body}}`; an internal one only in texts for staff). */
+  comment?: { body: string; internal: boolean } | null;
+  /**
+   * The event a trigger answered: its `webhook` actions send it. Without one (automations) they
+   * send the `ticket.updated` of the rule's own change.
+   */
+  webhookEvent?: TicketEvent;
+  /** Extra members of the history entry (`macro: {id, name}`). */
+  note?: Record<string, unknown>;
+  baseVersion?: number | undefined;
+  precondition?: (row: TicketRow) => boolean;
+  dryRun?: boolean;
+  /** Ids of this application's mails start with it (`action-<run id>`). */
+  mailId: string;
+  /**
+   * Rows that come with the change: a rule's run record and claim, an idempotency key (with `wire`,
+   * the ticket as the answer shows it), a macro's usage count.
+   */
+  extra?: (ticket: TicketRow, summary: Record<string, unknown>, wire: Ticket) => BatchItem[];
+}
+
+export interface RenderedMail {
+  to: string;
+  subject: string;
+  body: string;
+}
+
+export interface Applied {
+  ticket: Ticket;
+  /** `{field: [old, new]}`. */
+  changes: Record<string, unknown>;
+  comment: { id: string; author: CommentAuthor; body: string; internal: boolean } | null;
+  emails: RenderedMail[];
+  notifications: { user_ids: string[]; roles: string[]; title: string; body: string }[];
+  webhooks: string[];
+}
+
+interface Person {
+  id: string;
+  name: string;
+  email: string;
+}
+
+/** Placeholder values for one audience: texts customers may read never carry an internal note's words. */
+function varsFor(ctx: ServiceContext, t: Ticket, assignee: Person | null, applier: Applier, audience: "public" | "staff"): Record<string, string> {
+  const comment = applier.comment && (audience === "staff" || !applier.comment.internal) ? applier.comment.body : "";
+  return flattenVars({
+    ticket: {
+      id: t.id,
+      number: t.number,
+      subject: t.subject,
+      description: t.description,
+      status: t.status,
+      priority: t.priority,
+      category: t.category ?? "",
+      channel: t.channel,
+      tags: t.tags,
+      url: ticketUrl(mailSettings(ctx.env).publicUrl, t.id, audience === "staff" ? "staff" : "customer"),
+    },
+    requester: { name: t.requester.name, email: t.requester.email },
+    assignee: { name: assignee?.name ?? "", email: assignee?.email ?? "" },
+    current_user: { name: applier.currentUser },
+    support: { name: mailSettings(ctx.env).fromName },
+    comment: { body: comment },
+  });
+}
+
+async function peopleById(ctx: ServiceContext, ids: (string | null | undefined)[]): Promise<Map<string, Person>> {
+  const wanted = [...new Set(ids.filter((x): x is string => !!x))];
+  if (!wanted.length) return new Map();
+  const rows = await ctx.db.select({ id: users.id, name: users.name, email: users.email }).from(users).where(inArray(users.id, wanted));
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** The ticket edit of a plan; `"auto"` asks the team's routing strategy who (the team of the ticket after the change). */
+async function editOf(ctx: ServiceContext, row: TicketRow, plan: ActionPlan): Promise<{ edit: TicketEdit; routing: unknown }> {
+  const e = plan.edit;
+  const edit: TicketEdit = {};
+  if (e.status !== undefined) edit.status = e.status;
+  if (e.priority !== undefined) edit.priority = e.priority;
+  if (e.category !== undefined) edit.category = e.category;
+  if (e.team_id !== undefined) edit.teamId = e.team_id;
+  if (e.tags !== undefined) edit.tags = e.tags;
+  // Checked by the one write like a PATCH's: types, active fields, required_to_resolve.
+  if (e.custom_fields !== undefined) edit.customFields = e.custom_fields;
+  if (e.custom_status !== undefined) {
+    // A custom status key: its category and the key, as PATCH's custom_status (deactivated since the rule was saved: refused).
+    const resolved = resolveStatusEdit(await statusCatalog(ctx), { customStatus: e.custom_status });
+    if (!resolved.ok) throw validation("Invalid status", resolved.errors);
+    Object.assign(edit, resolved.edit);
+  }
+  let routing: unknown = null;
+  if (e.assignee_id === "auto") {
+    const teamId = edit.teamId !== undefined ? edit.teamId : row.teamId;
+    const team = teamId ? await teamById(ctx, teamId) : null;
+    if (!team) throw new AppError("INVALID_TRANSITION", "assign auto: the ticket has no team to route in");
+    const decision = await route(ctx, team, row);
+    edit.assigneeId = decision.assigneeId;
+    routing = decision.reason;
+  } else if (e.assignee_id !== undefined) edit.assigneeId = e.assignee_id;
+  return { edit, routing };
+}
+
+/**
+ * The event an automation's `webhook` action sends: the `ticket.updated` of its own change (with
+ * what it changed, possibly nothing but the webhook), by the rule, as the one write would emit it.
+ */
+function ownEvent(ctx: ServiceContext, t: TicketRow, wire: Ticket, changes: Record<string, unknown>, view: TicketView): TicketEvent {
+  return { type: "ticket.updated", ticket: wire, changes, version: t.version, actor: null, internal: false, customer_fields: customerVisibleKeys(view.fields), ...(ctx.rule ? { rule: ctx.rule } : {}) };
+}
+
+/** Whether carrying out the plan would do anything at all (a trigger that would not is not run). */
+export function planDoesSomething(plan: ActionPlan, ticket: RuleTicket): boolean {
+  return plan.comment !== null || plan.emails.length > 0 || plan.notifications.length > 0 || plan.webhooks.length > 0 || plan.edit.assignee_id === "auto" || Object.keys(fieldChanges(plan.edit, ticket)).length > 0;
+}
+
+/** Carries out a plan on a ticket as one change (or, with `dryRun`, says what it would be). */
+export async function applyActions(ctx: ServiceContext, found: FoundTicket, plan: ActionPlan, applier: Applier): Promise<Applied> {
+  const { row, requester } = found;
+  const { edit, routing } = await editOf(ctx, row, plan);
+  const publicComment = plan.comment !== null && !plan.comment.internal;
+  // As for a reply: a finished ticket takes no public comment, unless this very change reopens it.
+  if (publicComment && NO_PUBLIC_REPLIES.has(row.status) && NO_PUBLIC_REPLIES.has(edit.status ?? row.status)) {
+    throw new AppError("INVALID_TRANSITION", `The ticket is ${row.status}; reopen it before replying`);
+  }
+  const teamAfter = edit.teamId !== undefined ? edit.teamId : row.teamId;
+  const team = plan.emails.some((m) => m.to === "team_manager") && teamAfter ? await ctx.db.select({ managerId: teams.managerId }).from(teams).where(eq(teams.id, teamAfter)).limit(1) : [];
+  const people = await peopleById(ctx, [edit.assigneeId !== undefined ? edit.assigneeId : row.assigneeId, team[0]?.managerId]);
+  // Rules, macros and bulk act as staff or the system: they see every custom field (the catalog only when one is in play).
+  const view: TicketView = { audience: "staff", fields: Object.keys(row.customFields).length || plan.edit.custom_fields ? await fieldCatalog(ctx) : EMPTY_CATALOG };
+  const comment = plan.comment ? newComment(ctx, applier.author, row.id, { body: plan.comment.body, internal: plan.comment.internal }) : null;
+
+  /** Everything the actions make, for the ticket as it will be. */
+  const render = (t: Ticket) => {
+    const assignee = t.assignee_id ? (people.get(t.assignee_id) ?? null) : null;
+    const staffVars = varsFor(ctx, t, assignee, applier, "staff");
+    const publicVars = varsFor(ctx, t, assignee, applier, "public");
+    const commentBody = plan.comment ? renderText(plan.comment.body, plan.comment.internal ? staffVars : publicVars) : null;
+    const emails: (RenderedMail & { name: string })[] = [];
+    const manager = team[0]?.managerId ? (people.get(team[0].managerId) ?? null) : null;
+    for (const m of plan.emails) {
+      // Staff recipients may read internal words; the requester and any other address may not.
+      const to = m.to === "requester" ? { ...t.requester, staff: false } : m.to === "assignee" ? assignee && { ...assignee, staff: true } : m.to === "team_manager" ? manager && { ...manager, staff: true } : { name: m.to, email: m.to, staff: false };
+      // Nobody to write to (no assignee, no manager), or a robot: that mail is not sent.
+      if (!to || isMachineAddress(to.email, mailSettings(ctx.env))) continue;
+      const vars = to.staff ? staffVars : publicVars;
+      emails.push({ to: to.email, name: to.name, subject: renderText(m.subject, vars), body: renderText(m.body, vars) });
+    }
+    const notifications = plan.notifications.map((n) => ({ user_ids: n.user_ids, roles: n.roles, title: renderText(n.title, staffVars), body: renderText(n.body, staffVars) }));
+    return { commentBody, emails, notifications };
+  };
+
+  const summaryOf = (changes: Record<string, unknown>, made: ReturnType<typeof render>) => ({
+    ...changes,
+    ...(comment ? { comment_id: comment.row.id } : {}),
+    ...(made.emails.length ? { emails: made.emails.map((m) => m.to) } : {}),
+    ...(made.notifications.length ? { notifications: made.notifications.length } : {}),
+    ...(routing ? { routing } : {}),
+  });
+
+  const note = { ...applier.note, ...(routing ? { reason: routing } : {}), ...(publicComment && comment ? { comment_id: comment.row.id } : {}) };
+  let made: ReturnType<typeof render> | null = null;
+  let notificationBases: string[] = [];
+  let hookEvent: TicketEvent | null = null;
+  const result = await changeTicket(ctx, row.id, edit, {
+    type: "updated",
+    note,
+    read: found,
+    baseVersion: applier.baseVersion,
+    precondition: applier.precondition,
+    dryRun: applier.dryRun,
+    message: publicComment && !applier.automated ? "staff" : undefined,
+    touch: publicComment,
+    with: (t, changes) => {
+      const wire = toTicket(t, requester, ctx.now, view);
+      made = render(wire);
+      const extra: BatchItem[] = [];
+      let attached: Attached | null = null;
+      if (comment && made.commentBody !== null) {
+        comment.row.body = made.commentBody;
+        attached = comment.attach(t);
+        // A public comment is part of the one entry of a field change; an internal note keeps its own internal entry.
+        if (publicComment && Object.keys(changes).length) attached.history = [];
+        if (applier.automated) attached.extra.unshift(automationUserRow(ctx));
+      }
+      const now = ctx.now.toISOString();
+      made.emails.forEach((m, i) =>
+        extra.push(
+          ctx.db.insert(outboundMessages).values({
+            id: `${applier.mailId}-${i}`,
+            ticketId: t.id,
+            commentId: null,
+            kind: "action",
+            automatic: true,
+            toAddress: m.to,
+            toName: m.name,
+            data: { mail: { subject: m.subject, body: m.body }, ticket: { number: wire.number, subject: wire.subject, status: wire.status }, requester: { name: requester.name } },
+            status: "pending",
+            attempts: 0,
+            createdAt: now,
+            updatedAt: now,
+          }),
+        ),
+      );
+      const writes = made.notifications.map((n) =>
+        notificationWrites(ctx, { type: "rule", ticket: { id: t.id, number: t.number, subject: t.subject }, title: n.title, body: n.body, to: { userIds: n.user_ids, roles: n.roles }, except: null }),
+      );
+      notificationBases = writes.filter((w) => w.items.length).map((w) => w.base);
+      if (plan.webhooks.length) {
+        hookEvent = applier.webhookEvent ?? ownEvent(ctx, t, wire, changes, view);
+        extra.push(...[...new Set(plan.webhooks)].flatMap((id) => webhookDeliveryRows(ctx, hookEvent!, id)));
+      }
+      extra.push(...writes.flatMap((w) => w.items), ...(applier.extra?.(t, summaryOf(changes, made), wire) ?? []));
+      return {
+        extra: [...(attached?.extra ?? []), ...extra],
+        history: attached?.history ?? [],
+        audit: attached?.audit ?? [],
+        events: attached?.events ?? (() => []),
+      };
+    },
+  });
+  const output = made ?? render(result.ticket);
+  if (!applier.dryRun && made) {
+    // After commit: the mails to the queue (a lost send is re-queued by the cron), the notifications to their feeds.
+    const ids = output.emails.map((_, i) => ({ body: { id: `${applier.mailId}-${i}` } }));
+    await Promise.all([
+      ids.length ? ctx.env.OUTBOX.sendBatch(ids) : null,
+      deliverNotifications(ctx, notificationBases),
+      // The webhook deliveries to the queue (a lost send is re-queued by the cron).
+      hookEvent ? enqueueEventDeliveries(ctx, hookEvent) : null,
+    ]);
+  }
+  return {
+    ticket: result.ticket,
+    changes: result.changes,
+    comment: comment && output.commentBody !== null ? { id: comment.row.id, author: applier.author, body: output.commentBody, internal: comment.row.internal } : null,
+    emails: output.emails.map(({ to, subject, body }) => ({ to, subject, body })),
+    notifications: output.notifications,
+    webhooks: plan.webhooks,
+  };
+}

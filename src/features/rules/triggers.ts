@@ -1,0 +1,165 @@
+import { and, asc, eq } from "drizzle-orm";
+import { rules, ruleState } from "../../db/schema";
+import { holds, nextInChain, planActions, type ChainStep, type EvaluableRule, type RuleEvent, type RuleRef, type RuleTicket } from "../../domain/rules";
+import type { RuleEventType } from "../../domain/vocabulary";
+import type { TicketEvent, TicketEventConsumer } from "../../events/ticket-events";
+import { AppError } from "../../lib/errors";
+import { newId } from "../../lib/ids";
+import { ruleContext, type ServiceContext } from "../../lib/request-context";
+import { recordOnTicket } from "../tickets/ticket-write";
+import { findVisibleTicket } from "../tickets/tickets.service";
+import type { Ticket } from "../tickets/tickets.serialize";
+import { RULES_VERSION_KEY, recordRunFailure, runInsert } from "./rules.service";
+import { applyActions, AUTOMATION_USER, planDoesSomething, ruleTicketOf, ruleTicketOfWire } from "./run-actions";
+
+/**
+ * Triggers (API.md "Automation"): after each committed change, by whatever path it came (REST,
+ * mail, cron, chat, another rule's change), the active triggers run in position order against the
+ * ticket as changed. A trigger's change goes through the one ticket write as the rule (history and
+ * events carry `rule: {id, name}`), and is one the triggers after it see; no trigger fires twice for
+ * one original change and a chain stops after 10 steps, saying so in the ticket's history
+ * (domain/rules.ts nextInChain). A trigger that fails is on record in its runs; the change that set
+ * it off stays as it is.
+ */
+
+export type LoadedRule = EvaluableRule & RuleRef;
+
+// The active triggers, per isolate, keyed by the rule set's version (one small read per change).
+let cache: { version: string; triggers: LoadedRule[] } | null = null;
+
+export async function activeTriggers(ctx: ServiceContext): Promise<LoadedRule[]> {
+  const [state] = await ctx.db.select({ value: ruleState.value }).from(ruleState).where(eq(ruleState.key, RULES_VERSION_KEY)).limit(1);
+  const version = state?.value ?? "none";
+  if (cache?.version === version) return cache.triggers;
+  const rows = await ctx.db
+    .select({ id: rules.id, name: rules.name, conditions: rules.conditions, actions: rules.actions })
+    .from(rules)
+    .where(and(eq(rules.kind, "trigger"), eq(rules.active, true)))
+    .orderBy(asc(rules.position), asc(rules.id));
+  cache = { version, triggers: rows };
+  return rows;
+}
+
+/** The events triggers answer; an assignment is part of the update that made it. */
+const TRIGGER_EVENTS = new Set<string>(["ticket.created", "ticket.updated", "comment.created", "sla.breached", "sla.at_risk"]);
+/** Fields a `ticket.updated` event reports, by their RuleTicket names (the same wire names). */
+const CHANGEABLE = ["status", "custom_status", "priority", "category", "tags", "assignee_id", "team_id", "subject", "description"] as const;
+
+/** One write's events as the change triggers judge: the ticket before and after, the event types, the comment. */
+export function changeOf(events: readonly TicketEvent[]): { ticket: Ticket; before: RuleTicket | null; after: RuleTicket; event: RuleEvent; events: TicketEvent[] } | null {
+  const relevant = events.filter((e) => TRIGGER_EVENTS.has(e.type)) as Exclude<TicketEvent, { type: "ticket.deleted" }>[];
+  const first = relevant[0];
+  if (!first) return null;
+  const ticket = first.ticket;
+  const after = ruleTicketOfWire(ticket);
+  const types = [...new Set(relevant.map((e) => e.type as RuleEventType))];
+  let before: RuleTicket | null = { ...after, sla: { ...after.sla } };
+  for (const e of relevant) {
+    if (e.type === "ticket.created") before = null;
+    if (before && e.type === "ticket.updated") {
+      for (const f of CHANGEABLE) if (f in e.changes) (before as unknown as Record<string, unknown>)[f] = (e.changes[f] as [unknown, unknown])[0];
+      for (const [name, change] of Object.entries(e.changes)) {
+        if (!name.startsWith("custom_fields.")) continue;
+        const key = name.slice("custom_fields.".length);
+        const old = (change as [unknown, unknown])[0];
+        before.custom_fields = { ...before.custom_fields };
+        if (old === null) delete before.custom_fields[key];
+        else before.custom_fields[key] = old;
+      }
+    }
+    if (before && e.type === "sla.breached") before.sla.breached = false;
+    if (before && e.type === "sla.at_risk") before.sla.at_risk = false;
+  }
+  const commented = relevant.find((e) => e.type === "comment.created");
+  const comment = commented?.type === "comment.created" ? { body: commented.comment.body, internal: commented.comment.internal, author_role: commented.comment.author.role } : null;
+  return { ticket, before, after, event: { types, comment }, events: relevant };
+}
+
+/**
+ * The event a trigger answered, as its `webhook` action sends it: the first of the write's events
+ * its `event` conditions accept (a reply that also resolves is comment.created and ticket.updated).
+ * The same event object the webhook subscriptions saw, so a webhook subscribed to it as well gets
+ * it once (features/webhooks webhookEventId).
+ */
+export function answeredEvent(rule: LoadedRule, change: NonNullable<ReturnType<typeof changeOf>>): TicketEvent {
+  const conditions = rule.conditions.all.filter((c) => c.field === "event");
+  const accepts = (e: TicketEvent) =>
+    conditions.every((c) => holds(c, { before: change.before, after: change.after, event: { types: [e.type as RuleEventType], comment: null }, now: "", calendar: null }));
+  return change.events.find(accepts) ?? change.events[0]!;
+}
+
+/** The trigger consumer of ticket events (src/events/consumers.ts). */
+export const ruleTriggers: TicketEventConsumer<ServiceContext> = { name: "triggers", afterWrite: runTriggers };
+
+async function runTriggers(ctx: ServiceContext, events: TicketEvent[]): Promise<void> {
+  // A trigger's own change: the chain that made it carries on from it.
+  if (ctx.inTriggerChain) return;
+  const change = changeOf(events);
+  if (!change) return;
+  const triggers = await activeTriggers(ctx);
+  if (!triggers.length) return;
+  const fired = new Set<string>();
+  const spent = new Set<string>();
+  let current = change.after;
+  for (;;) {
+    const steps = fired.size + spent.size;
+    const step = nextInChain(triggers, { fired, spent, steps }, { before: change.before, after: current, event: change.event, now: ctx.now.toISOString(), calendar: null });
+    if (step.kind === "done") return;
+    if (step.kind === "stop") return recordStop(ctx, change.ticket.id, step, steps, fired, triggers);
+    const outcome = await fire(ctx, step.rule, change, steps + 1);
+    if (outcome === "gone") return;
+    if (outcome === "nothing") spent.add(step.rule.id);
+    else {
+      fired.add(step.rule.id);
+      current = outcome;
+    }
+  }
+}
+
+/**
+ * One trigger's change, planned against the ticket as it is now. The ticket as it then is;
+ * "nothing" when the trigger did nothing (it would change nothing, or failed: its run says why);
+ * "gone" when the ticket no longer exists.
+ */
+async function fire(parent: ServiceContext, rule: LoadedRule, change: NonNullable<ReturnType<typeof changeOf>>, step: number): Promise<RuleTicket | "nothing" | "gone"> {
+  const ticketId = change.ticket.id;
+  // A millisecond per step after the change: what a trigger writes (a reply) comes after what set it off, in every list.
+  const ctx = ruleContext(parent, rule, { inTriggerChain: true, now: new Date(parent.now.getTime() + step) });
+  const run = { id: newId(ctx.now.getTime()), ruleId: rule.id, ticketId };
+  try {
+    const found = await findVisibleTicket(ctx, ticketId);
+    const ticket = ruleTicketOf(found.row, found.requester, ctx.now);
+    const plan = planActions(rule.actions, ticket);
+    if (!planDoesSomething(plan, ticket)) return "nothing";
+    const applied = await applyActions(ctx, found, plan, {
+      author: AUTOMATION_USER,
+      automated: true,
+      currentUser: "",
+      comment: change.event.comment,
+      webhookEvent: answeredEvent(rule, change),
+      mailId: `action-${run.id}`,
+      extra: (_t, summary) => [runInsert(ctx, { ...run, changes: summary })],
+    });
+    return ruleTicketOfWire(applied.ticket);
+  } catch (err) {
+    if (err instanceof AppError && err.code === "NOT_FOUND") return "gone";
+    await recordRunFailure(ctx, run, err).catch((e: unknown) => console.error("rule run not recorded", String(e)));
+    return "nothing";
+  }
+}
+
+/** The chain stopped: said in the ticket's history (internal), in the name of the trigger that would have gone on. */
+async function recordStop(parent: ServiceContext, ticketId: string, step: Extract<ChainStep<LoadedRule>, { kind: "stop" }>, steps: number, fired: ReadonlySet<string>, triggers: readonly LoadedRule[]) {
+  const ctx = ruleContext(parent, step.rule, { inTriggerChain: true, now: new Date(parent.now.getTime() + steps + 1) });
+  const found = await findVisibleTicket(ctx, ticketId).catch(() => null);
+  if (!found) return;
+  const reason =
+    step.reason === "loop"
+      ? `${step.rule.name} fired already for this change and would change the ticket again: rules undoing each other were stopped`
+      : `the chain of triggers stopped after ${steps} steps`;
+  const changes = { reason: step.reason, detail: reason, fired: triggers.filter((t) => fired.has(t.id)).map((t) => ({ id: t.id, name: t.name })) };
+  await recordOnTicket(ctx, found, {
+    history: [{ type: "rules.stopped", internal: true, changes }],
+    audit: [{ action: "ticket.rules_stopped", entityType: "ticket", entityId: ticketId, changes }],
+  });
+}

@@ -1,0 +1,141 @@
+import { eq } from "drizzle-orm";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { inboundMessages, outboundMessages, ticketParticipants } from "../../src/db/schema";
+import { outboundRawKey } from "../../src/email/outbound";
+import { parseInbound } from "../../src/email/parse";
+import { api, db, makeStaff, makeUser } from "../helpers";
+import { closeAll } from "../helpers/sockets";
+import { deliver, mailEnv, r2Text, rawMail, runOutbox, strictMailEnv, uniqueId } from "../email/mail-helpers";
+import { chatPath, openChat, say, visitorSocket, type Chat } from "./support";
+
+let staff: Awaited<ReturnType<typeof makeStaff>>;
+beforeAll(async () => {
+  staff = await makeStaff();
+});
+afterEach(() => closeAll());
+
+const reply = async (chat: Chat, body: string, internal = false) => {
+  const res = await api("POST", `/api/v1/tickets/${chat.ticket.id}/comments`, { token: staff.agent.token, body: { body, internal } });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body as { id: string };
+};
+const mailsFor = (commentId: string) => db().select().from(outboundMessages).where(eq(outboundMessages.commentId, commentId));
+const address = () => `visitor-${Math.random().toString(36).slice(2, 10)}@mail.example.net`;
+
+describe("mail follow-up of a chat", () => {
+  const { env: testEnv } = mailEnv();
+
+  it("a staff reply the visitor misses goes to the address they left, with nothing but this chat's reply", async () => {
+    const email = address();
+    const chat = await openChat({ name: "Vera", email, message: "Call me back" });
+    const note = await reply(chat, "internal: refund over limit", true);
+    const answer = await reply(chat, "Your refund is on its way.");
+    expect(await mailsFor(note.id)).toEqual([]);
+    const rows = await mailsFor(answer.id);
+    // One mail, to the visitor's own claim: none to the visitor account's .invalid address.
+    expect(rows.map((r) => [r.toAddress, r.kind, r.status])).toEqual([[email, "chat_reply", "pending"]]);
+    expect(rows[0]!.data).toMatchObject({ requester: { name: "Vera" }, comment: { body: "Your refund is on its way." } });
+
+    const result = await runOutbox([rows[0]!.id], testEnv);
+    expect(result.explicitAcks).toHaveLength(1);
+    const [sent] = await db().select().from(outboundMessages).where(eq(outboundMessages.id, rows[0]!.id));
+    expect(sent!.status).toBe("sent");
+    const mail = await parseInbound((await r2Text(outboundRawKey(sent!.id)))!);
+    expect(mail.to.map((a) => a.address)).toEqual([email]);
+    expect(mail.text).toContain("Your refund is on its way.");
+    expect(mail.text).toContain("Hello Vera");
+    expect(mail.text).not.toContain("refund over limit");
+
+    // They answer the mail: it threads back into the chat (their address is a participant of this ticket alone).
+    const answerId = uniqueId("visitor-answer");
+    await deliver(rawMail({ from: email, messageId: answerId, inReplyTo: sent!.messageId!, subject: `Re: ${sent!.subject}`, body: "Thank you!" }), { from: email }, testEnv);
+    const [inbound] = await db().select().from(inboundMessages).where(eq(inboundMessages.messageId, answerId));
+    expect(inbound).toMatchObject({ status: "commented", ticketId: chat.ticket.id });
+    const transcript = await api("GET", chatPath(chat, "/messages"), { token: chat.token });
+    expect(transcript.body.data.map((c: any) => c.body)).toContain("Thank you!");
+  });
+
+  it("is not sent while the visitor is in the chat (they read it there)", async () => {
+    const chat = await openChat({ email: address() });
+    const visitor = await visitorSocket(chat);
+    const answer = await reply(chat, "Still with you?");
+    await visitor.next("comment.created", (m) => m.comment.id === answer.id);
+    const [row] = await mailsFor(answer.id);
+    await runOutbox([row!.id], testEnv);
+    const [after] = await db().select().from(outboundMessages).where(eq(outboundMessages.id, row!.id));
+    expect(after).toMatchObject({ status: "suppressed", lastError: expect.stringMatching(/^seen_live/) });
+    expect(await r2Text(outboundRawKey(row!.id))).toBeNull();
+  });
+
+  it("without an address nothing is mailed; one left later (PATCH) receives later replies, replaced or removed likewise", async () => {
+    const chat = await openChat({ message: "hi" });
+    expect(await mailsFor((await reply(chat, "first answer")).id)).toEqual([]);
+
+    const first = address();
+    const set = await api("PATCH", chatPath(chat), { token: chat.token, body: { email: first.toUpperCase(), name: "Vic" } });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    expect(set.body.visitor).toMatchObject({ name: "Vic", email: first });
+    expect((await mailsFor((await reply(chat, "second answer")).id)).map((r) => r.toAddress)).toEqual([first]);
+
+    const second = address();
+    await api("PATCH", chatPath(chat), { token: chat.token, body: { email: second } });
+    expect((await mailsFor((await reply(chat, "third answer")).id)).map((r) => r.toAddress)).toEqual([second]);
+    const participants = await db().select().from(ticketParticipants).where(eq(ticketParticipants.ticketId, chat.ticket.id));
+    expect(participants.map((p) => p.email)).toEqual([second]);
+
+    await api("PATCH", chatPath(chat), { token: chat.token, body: { email: null } });
+    expect(await mailsFor((await reply(chat, "fourth answer")).id)).toEqual([]);
+  });
+
+  it("an address that belongs to an account stays a claim: the chat is never that account's, and the account learns nothing new", async () => {
+    const owner = await makeUser("customer");
+    const ownTicket = await api("POST", "/api/v1/tickets", { token: owner.token, body: { subject: "Owner's own", description: "private words of the owner" } });
+    const chat = await openChat({ name: "Impostor", email: owner.email, message: "I am them" });
+    expect(chat.ticket.requester.id).not.toBe(owner.id);
+    expect((await api("GET", `/api/v1/tickets/${chat.ticket.id}`, { token: owner.token })).status).toBe(404);
+    const mine = await api("GET", "/api/v1/tickets?limit=100", { token: owner.token });
+    expect(mine.body.data.map((t: any) => t.id)).toEqual([ownTicket.body.id]);
+    // And the visitor sees nothing of the account's tickets.
+    expect((await api("GET", `/api/v1/tickets/${ownTicket.body.id}`, { token: chat.token })).status).toBe(401);
+    expect((await api("GET", `/api/v1/chat/sessions/${ownTicket.body.id}`, { token: chat.token })).status).toBe(404);
+    const transcript = JSON.stringify((await api("GET", chatPath(chat, "/messages"), { token: chat.token })).body);
+    expect(transcript).not.toContain("private words of the owner");
+
+    // The reply mail goes to the address typed, carrying this chat's reply only.
+    const answer = await reply(chat, "We will look into it");
+    const [row] = await mailsFor(answer.id);
+    await runOutbox([row!.id], mailEnv().env);
+    const mail = await parseInbound((await r2Text(outboundRawKey(row!.id)))!);
+    expect(mail.text).toContain("We will look into it");
+    expect(mail.text).not.toContain("private words of the owner");
+  });
+
+  it("merged into another ticket, the visitor's address follows that ticket's replies by mail (they are not in its room)", async () => {
+    const email = address();
+    const chat = await openChat({ name: "Vera", email });
+    const customer = await makeUser("customer");
+    const target = await api("POST", "/api/v1/tickets", { token: customer.token, body: { subject: "Same problem", description: "Me too" } });
+    expect((await api("POST", `/api/v1/tickets/${chat.ticket.id}/merge`, { token: staff.agent.token, body: { into: target.body.id, confirm_requesters: true } })).status).toBe(200);
+    const participants = await db().select().from(ticketParticipants).where(eq(ticketParticipants.ticketId, target.body.id));
+    expect(participants.map((p) => [p.email, p.followUp])).toEqual([[email, "replies"]]);
+    const answer = await api("POST", `/api/v1/tickets/${target.body.id}/comments`, { token: staff.agent.token, body: { body: "Fixed for both of you" } });
+    expect((await mailsFor(answer.body.id)).map((r) => [r.toAddress, r.kind]).sort()).toEqual([[customer.email, "reply"], [email, "reply"]].sort());
+  });
+
+  it("an unauthenticated mail from the address left in a chat does not write into it: it waits in quarantine", async () => {
+    const email = address();
+    const chat = await openChat({ email });
+    const answer = await reply(chat, "Tell us more");
+    const [row] = await mailsFor(answer.id);
+    const strict = strictMailEnv([]);
+    await runOutbox([row!.id], strict.env);
+    const [sent] = await db().select().from(outboundMessages).where(eq(outboundMessages.id, row!.id));
+    const forged = uniqueId("forged");
+    await deliver(rawMail({ from: email, messageId: forged, inReplyTo: sent!.messageId!, subject: "Re: chat", body: "forged words" }), { from: email }, strict.env);
+    const [inbound] = await db().select().from(inboundMessages).where(eq(inboundMessages.messageId, forged));
+    expect(inbound!.status).toBe("quarantined");
+    const transcript = JSON.stringify((await api("GET", chatPath(chat, "/messages"), { token: chat.token })).body);
+    expect(transcript).not.toContain("forged words");
+    expect((await say(chat, "still here")).status).toBe(201);
+  });
+});

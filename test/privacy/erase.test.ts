@@ -1,0 +1,159 @@
+import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
+import { auditLogs, comments, inboundMessages, outboundMessages, ticketParticipants, tickets } from "../../src/db/schema";
+import { api, db, expectProblem, makeStaff, makeUser, PASSWORD, type TestUser } from "../helpers";
+import { deliver, mailEnv, rawMail, runOutbox, uniqueId } from "../email/mail-helpers";
+import { call, hookEnv, receiverEndpoint } from "../webhooks/support";
+import { upload } from "../security/support";
+import { canaryWord, objectsHolding, searchHits, tablesHolding } from "./support";
+
+/**
+ * Erasure (API.md "More channels and data"): after it, the person's name, address and words are in
+ * no table (every table of sqlite_master, the search index's own tables included), no search result
+ * and no stored object; their tickets stay with the staff's side of them, and the audit says an
+ * erasure happened and who did it.
+ */
+let s: Awaited<ReturnType<typeof makeStaff>>;
+let person: TestUser;
+const nameCanary = `Zq${canaryWord("n").slice(2, 10)} Person`;
+const emailCanary = `${canaryWord("e")}@canary.example`;
+const textCanary = canaryWord("t");
+const canaries = [nameCanary, emailCanary, textCanary];
+let apiTicket: string;
+let mailTicket: string;
+let othersTicket: string;
+let staffReply: string;
+
+/** Rows of the search index matching a word, read straight from FTS5 (a search through the API would record the word in analytics). */
+const indexed = async (word: string) =>
+  (await env.DB.prepare("SELECT count(*) AS n FROM comments_fts WHERE comments_fts MATCH ?").bind(`"${word}"`).first<{ n: number }>())!.n +
+  (await env.DB.prepare("SELECT count(*) AS n FROM tickets_fts WHERE tickets_fts MATCH ?").bind(`"${word}"`).first<{ n: number }>())!.n;
+
+beforeAll(async () => {
+  s = await makeStaff();
+  // A webhook: every event it receives is kept (payload) for its deliveries.
+  const hook = await call(hookEnv().env, "POST", "/api/v1/webhooks", { token: s.admin.token, body: { url: receiverEndpoint("privacy").url, events: ["ticket.created", "comment.created"] } });
+  expect(hook.status).toBe(201);
+  person = await makeUser("customer", { name: "Temporary Name", email: emailCanary });
+  // An admin corrects the name: the audit row holds the old and the new one.
+  expect((await api("PATCH", `/api/v1/users/${person.id}`, { token: s.admin.token, body: { name: nameCanary } })).status).toBe(200);
+  expect((await api("POST", "/api/v1/auth/login", { body: { email: emailCanary, password: PASSWORD } })).status).toBe(200);
+  // A ticket through the API, with a reply of theirs and a staff answer that names them.
+  const created = await api("POST", "/api/v1/tickets", { token: person.token, body: { subject: "Order missing", description: `My order ${textCanary} never came.` } });
+  apiTicket = created.body.id;
+  await api("POST", `/api/v1/tickets/${apiTicket}/comments`, { token: person.token, body: { body: `Tracking says ${textCanary} is lost.` }, headers: { "Idempotency-Key": "erase-k1" } });
+  const reply = await api("POST", `/api/v1/tickets/${apiTicket}/comments`, { token: s.agent.token, body: { body: `Hi ${nameCanary}, we are sending a new one to ${emailCanary}.` } });
+  staffReply = reply.body.id;
+  // A file they uploaded: an object of its own in R2 (storage_key), not a content address.
+  expect((await upload(apiTicket, person.token, "receipt.txt", new TextEncoder().encode(`receipt ${textCanary}`))).status).toBe(201);
+  await runOutbox([`reply-${staffReply}`], mailEnv().env);
+  // A ticket by mail, with a file.
+  const firstId = uniqueId("first");
+  await deliver(
+    rawMail({
+      from: emailCanary,
+      fromName: nameCanary,
+      messageId: firstId,
+      subject: "Invoice question",
+      body: `Please check invoice ${textCanary}.`,
+      attachments: [{ filename: "invoice.txt", contentType: "text/plain", content: new TextEncoder().encode(`invoice for ${nameCanary} ${textCanary}`) }],
+    }),
+    { from: emailCanary },
+    mailEnv().env,
+  );
+  const [first] = await db().select().from(inboundMessages).where(eq(inboundMessages.messageId, firstId));
+  mailTicket = first!.ticketId!;
+  await runOutbox([`ack-${mailTicket}`], mailEnv().env);
+  // Cc'd on someone else's mail: a participant of a ticket that is not theirs.
+  const othersId = uniqueId("other");
+  await deliver(rawMail({ from: s.customer.email, cc: [emailCanary], messageId: othersId, subject: "Shared order", body: "Our shared order is late." }), { from: s.customer.email }, mailEnv().env);
+  const [others] = await db().select().from(inboundMessages).where(eq(inboundMessages.messageId, othersId));
+  othersTicket = others!.ticketId!;
+  // A saved search of theirs.
+  expect((await api("POST", "/api/v1/saved-searches", { token: person.token, body: { name: "mine", query: textCanary } })).status).toBe(201);
+}, 90_000);
+
+describe("erasing a person", () => {
+  it("before: their name, address and words are in the tables, the search index and storage", async () => {
+    for (const c of canaries) expect(await tablesHolding(c), c).not.toEqual([]);
+    expect(await tablesHolding(nameCanary)).toEqual(expect.arrayContaining(["users.name", "audit_logs.changes", "comments.body", "outbound_messages.to_name", "inbound_messages.from_name"]));
+    expect(await tablesHolding(emailCanary)).toEqual(expect.arrayContaining(["users.email", "ticket_participants.email", "outbound_messages.to_address", "inbound_messages.from_address"]));
+    expect(await tablesHolding(textCanary)).toEqual(expect.arrayContaining(["tickets.description", "comments.body", "inbound_messages.text", "saved_searches.query", "idempotency_keys.body", "webhook_events.payload"]));
+    expect(await tablesHolding(nameCanary)).toContain("webhook_events.payload");
+    expect(await indexed(textCanary)).toBe(3);
+    for (const c of [nameCanary, emailCanary, textCanary]) expect(await objectsHolding(c), c).not.toEqual([]);
+    expect(await db().select().from(ticketParticipants).where(eq(ticketParticipants.ticketId, othersTicket))).toHaveLength(1);
+  });
+
+  it("a wrong confirmation, a non-admin, the admin themselves or an unknown id change nothing", async () => {
+    const path = `/api/v1/users/${person.id}/erase`;
+    const wrong = await api("POST", path, { token: s.admin.token, body: { confirm: s.customer.email } });
+    expectProblem(wrong, 400, "VALIDATION_ERROR");
+    expect(wrong.body.errors).toHaveProperty("confirm");
+    expectProblem(await api("POST", path, { token: s.manager.token, body: { confirm: emailCanary } }), 403, "FORBIDDEN");
+    expectProblem(await api("POST", path, { token: person.token, body: { confirm: emailCanary } }), 403, "FORBIDDEN");
+    expectProblem(await api("POST", `/api/v1/users/${s.admin.id}/erase`, { token: s.admin.token, body: { confirm: s.admin.email } }), 409, "CONFLICT");
+    expectProblem(await api("POST", "/api/v1/users/nobody/erase", { token: s.admin.token, body: { confirm: emailCanary } }), 404, "NOT_FOUND");
+    for (const body of [{}, { confirm: "" }, { confirm: emailCanary, extra: true }]) expectProblem(await api("POST", path, { token: s.admin.token, body }), 400, "VALIDATION_ERROR");
+    expect((await api("GET", "/api/v1/auth/me", { token: person.token })).status).toBe(200);
+    expect(await tablesHolding(emailCanary)).toContain("users.email");
+  });
+
+  it("erases: the answer counts what went; the account is closed and renamed", async () => {
+    const res = await api("POST", `/api/v1/users/${person.id}/erase`, { token: s.admin.token, body: { confirm: emailCanary.toUpperCase() } });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      user: expect.objectContaining({ id: person.id, name: "Erased user", email: `erased-${person.id}@erased.invalid`, active: false, email_verified: false }),
+      erased: { tickets: 2, comments: 1, attachments: 2, mails: 3 },
+    });
+    expectProblem(await api("GET", "/api/v1/auth/me", { token: person.token }), 401, "UNAUTHORIZED");
+  });
+
+  it("after: no table, search index row or stored object holds their name, address or words", async () => {
+    for (const c of canaries) expect(await tablesHolding(c), c).toEqual([]);
+    for (const c of canaries) expect(await objectsHolding(c), c).toEqual([]);
+    expect(await indexed(textCanary)).toBe(0);
+    expect(await searchHits(s.admin, textCanary)).toBe(0);
+  });
+
+  it("the tickets stay, with the staff's reply (their name taken out) and their history saying so; the other ticket keeps its own words", async () => {
+    const t = (await api("GET", `/api/v1/tickets/${apiTicket}`, { token: s.agent.token })).body;
+    expect(t).toMatchObject({ subject: "Order missing", description: "[erased]", requester: { id: person.id, name: "Erased user" } });
+    const list = (await api("GET", `/api/v1/tickets/${apiTicket}/comments`, { token: s.agent.token })).body.data.map((c: { body: string }) => c.body);
+    expect(list).toEqual(["[erased]", `Hi Erased user, we are sending a new one to erased-${person.id}@erased.invalid.`]);
+    const history = (await api("GET", `/api/v1/tickets/${mailTicket}/history`, { token: s.agent.token })).body.data;
+    expect(history.at(-1)).toMatchObject({ type: "person_erased", actor: { id: s.admin.id }, changes: { user_id: person.id } });
+    const [other] = await db().select().from(tickets).where(eq(tickets.id, othersTicket));
+    expect(other!.description).toBe("Our shared order is late.");
+    expect(await db().select().from(ticketParticipants).where(eq(ticketParticipants.ticketId, othersTicket))).toEqual([]);
+    expect((await db().select().from(comments).where(eq(comments.id, staffReply)))[0]!.authorId).toBe(s.agent.id);
+  });
+
+  it("the audit records the erasure and who did it, and nothing erased; mail to them is never sent", async () => {
+    const rows = await db().select().from(auditLogs).where(eq(auditLogs.action, "user.erased"));
+    expect(rows.map((r) => [r.actorId, r.entityId, r.changes])).toEqual([[s.admin.id, person.id, { tickets: 2, comments: 1, attachments: 2, mails: 3 }]]);
+    const mails = await db().select().from(outboundMessages).where(eq(outboundMessages.toAddress, `erased-${person.id}@erased.invalid`));
+    expect(mails.length).toBe(2);
+    expect(mails.every((m) => m.status === "sent" || m.status === "suppressed")).toBe(true);
+    expectProblem(await api("POST", `/api/v1/users/${person.id}/erase`, { token: s.admin.token, body: { confirm: `erased-${person.id}@erased.invalid` } }), 409, "CONFLICT");
+    // Last: a login attempt with the old address is counted under it (throttling) and finds no account.
+    expectProblem(await api("POST", "/api/v1/auth/login", { body: { email: emailCanary, password: PASSWORD } }), 401, "UNAUTHORIZED");
+  });
+});
+
+describe("a person with many tickets", () => {
+  it("more tickets than one statement can name (D1 binds 100 values): every one is erased", async () => {
+    const busy = await makeUser("customer", { name: "Busy Customer" });
+    const word = canaryWord("b");
+    for (let i = 0; i < 105; i++) {
+      const res = await api("POST", "/api/v1/tickets", { token: busy.token, body: { subject: `Question ${i}`, description: `About ${word} number ${i}` } });
+      expect(res.status).toBe(201);
+    }
+    const res = await api("POST", `/api/v1/users/${busy.id}/erase`, { token: s.admin.token, body: { confirm: busy.email } });
+    expect(res.status).toBe(200);
+    expect(res.body.erased.tickets).toBe(105);
+    expect(await tablesHolding(word)).toEqual([]);
+    expect(await indexed(word)).toBe(0);
+  }, 120_000);
+});

@@ -1,0 +1,194 @@
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { makeStaff } from "../helpers";
+import { systemContext } from "../../src/contexts";
+import { metered, newMeter } from "../../src/db/metrics";
+import { runAutomations } from "../../src/jobs/automations";
+import { bindings, editAt, HOUR, iso, MIN, replyAt, ticketAt, tickReports } from "../sla/helpers";
+import { clearRules, commentsOf, historyOf, makeRule, ok, rowOf, runsOf, settled, word } from "./support";
+
+let s: Awaited<ReturnType<typeof makeStaff>>;
+beforeAll(async () => {
+  s = await makeStaff();
+});
+afterEach(clearRules);
+
+/** A fixed start well away from the real clock: every change and every cron tick is placed on it. */
+let T0 = Date.parse("2031-03-03T08:00:00.000Z");
+const nextStart = () => (T0 += 2_000 * HOUR);
+
+const automation = (w: string, body: Record<string, unknown>) => makeRule(s.admin.token, { kind: "automation", ...body, conditions: { all: [{ field: "subject", operator: "contains", value: w }, ...((body.conditions as any)?.all ?? [])], any: (body.conditions as any)?.any ?? [] } });
+
+const jobReport = async (at: number) => (await tickReports(at)).find((r) => r.job === "automations")!;
+
+/** The ticket and the reminder automation of the issue: pending 72 hours → remind the requester. */
+async function pendingTicket(w: string, start: number) {
+  const ticket = await ticketAt(s.customer, start, { subject: `Waiting ${w}` });
+  await editAt(s.agent, start + HOUR, ticket.id, { status: "pending" });
+  return ticket;
+}
+
+const REMIND = {
+  name: "Remind after 72 hours pending",
+  conditions: { all: [{ field: "status", operator: "is", value: "pending" }, { field: "hours_since_status_changed", operator: "greater_than", value: 72 }] },
+  actions: [
+    { type: "add_comment", value: { body: "Hello {{requester.name}}, do you still need help with {{ticket.number}}?", internal: false } },
+    { type: "add_tags", value: ["reminded"] },
+  ],
+};
+
+describe("automations on the cron, with a controlled clock", () => {
+  it("fire once, not before their time, as the rule", async () => {
+    const w = word();
+    const start = nextStart();
+    const rule = await automation(w, REMIND);
+    const ticket = await pendingTicket(w, start);
+    const pendingAt = start + HOUR;
+
+    expect((await jobReport(pendingAt + 72 * HOUR)).fired).toBe(0);
+    expect((await rowOf(ticket.id)).tags).toEqual([]);
+
+    const report = await jobReport(pendingAt + 72 * HOUR + MIN);
+    expect(report).toMatchObject({ fired: 1, failed: 0, contended: 0 });
+    const row = await rowOf(ticket.id);
+    expect({ status: row.status, tags: row.tags }).toEqual({ status: "pending", tags: ["reminded"] });
+    expect((await commentsOf(ticket.id)).map((c) => [c.body, c.internal, c.author])).toEqual([[`Hello ${s.customer.name}, do you still need help with ${ticket.number}?`, false, "Automation"]]);
+    const entry = (await historyOf(ticket.id)).find((h) => h.ruleId === rule.id)!;
+    expect(entry).toMatchObject({ actorId: null, ruleName: REMIND.name, at: iso(pendingAt + 72 * HOUR + MIN) });
+
+    // Later runs: its conditions still hold, it has fired: nothing more.
+    await jobReport(pendingAt + 73 * HOUR);
+    await jobReport(pendingAt + 100 * HOUR);
+    expect(await runsOf(rule.id)).toHaveLength(1);
+    expect(await commentsOf(ticket.id)).toHaveLength(1);
+  });
+
+  it("fire again only after their conditions stopped holding", async () => {
+    const w = word();
+    const start = nextStart();
+    const rule = await automation(w, REMIND);
+    const ticket = await pendingTicket(w, start);
+    await jobReport(start + 74 * HOUR);
+    expect(await runsOf(rule.id)).toHaveLength(1);
+    // The customer answers (open again), then the agent waits on them once more.
+    await replyAt(s.customer, start + 80 * HOUR, ticket.id);
+    expect((await rowOf(ticket.id)).status).toBe("open");
+    await jobReport(start + 81 * HOUR);
+    await editAt(s.agent, start + 82 * HOUR, ticket.id, { status: "pending" });
+    await jobReport(start + 82 * HOUR + 72 * HOUR);
+    expect(await runsOf(rule.id)).toHaveLength(1);
+    await jobReport(start + 82 * HOUR + 72 * HOUR + MIN);
+    expect(await runsOf(rule.id)).toHaveLength(2);
+    expect(await commentsOf(ticket.id)).toHaveLength(3);
+  });
+
+  it("the issue's pair: remind after 72 hours, resolve with a note after 144", async () => {
+    const w = word();
+    const start = nextStart();
+    await automation(w, REMIND);
+    const resolve = await automation(w, {
+      name: "Resolve after 144 hours pending",
+      conditions: { all: [{ field: "status", operator: "is", value: "pending" }, { field: "hours_since_status_changed", operator: "greater_than", value: 144 }] },
+      actions: [{ type: "set_status", value: "resolved" }, { type: "add_comment", value: { body: "Resolved for lack of an answer ({{ticket.status}}).", internal: true } }],
+    });
+    const ticket = await pendingTicket(w, start);
+    await jobReport(start + 74 * HOUR);
+    expect((await rowOf(ticket.id)).status).toBe("pending");
+    await jobReport(start + 146 * HOUR);
+    const row = await rowOf(ticket.id);
+    expect(row.status).toBe("resolved");
+    expect((await commentsOf(ticket.id)).at(-1)).toMatchObject({ body: "Resolved for lack of an answer (resolved).", internal: true });
+    expect((await runsOf(resolve.id)).map((r) => r.changes)).toEqual([expect.objectContaining({ status: ["pending", "resolved"] })]);
+    // Resolved now: the reminder no longer holds; a resolved ticket is finished for both.
+    await jobReport(start + 300 * HOUR);
+    expect(await runsOf(resolve.id)).toHaveLength(1);
+  });
+
+  it("three overlapping runs fire once", async () => {
+    const w = word();
+    const start = nextStart();
+    const rule = await automation(w, REMIND);
+    const ticket = await pendingTicket(w, start);
+    const at = start + 80 * HOUR;
+    const reports = await Promise.all([jobReport(at), jobReport(at), jobReport(at)]);
+    expect(reports.reduce((n, r) => n + r.fired, 0)).toBe(1);
+    expect(await runsOf(rule.id)).toHaveLength(1);
+    expect(await commentsOf(ticket.id)).toHaveLength(1);
+    expect((await rowOf(ticket.id)).tags).toEqual(["reminded"]);
+  });
+
+  it("business hours: 8 business hours span the weekend", async () => {
+    const w = word();
+    // Mon–Fri 09:00–17:00 UTC.
+    await ok(settled("PUT", "/api/v1/business-hours", { token: s.admin.token, body: { time_zone: "UTC", intervals: [1, 2, 3, 4, 5].map((day) => ({ day, start: "09:00", end: "17:00" })), holidays: [] } }));
+    try {
+      const rule = await automation(w, {
+        name: "A business day without news",
+        // Created, not updated: the SLA sweep escalating the ticket over the weekend moves updated_at.
+        conditions: { all: [{ field: "hours_since_created_business", operator: "greater_than", value: 8 }] },
+        actions: [{ type: "add_tags", value: ["stale"] }],
+      });
+      // Friday 2031-10-03 13:00 UTC: 4 business hours left that day, 4 more on Monday from 09:00.
+      const friday = Date.parse("2031-10-03T13:00:00.000Z");
+      const ticket = await ticketAt(s.customer, friday, { subject: `Quiet ${w}` });
+      await jobReport(Date.parse("2031-10-05T23:00:00.000Z")); // Sunday: 58 hours later, 4 business hours
+      await jobReport(Date.parse("2031-10-06T13:00:00.000Z")); // Monday 13:00: exactly 8
+      expect(await runsOf(rule.id)).toHaveLength(0);
+      await jobReport(Date.parse("2031-10-06T13:01:00.000Z"));
+      expect((await rowOf(ticket.id)).tags).toEqual(["stale"]);
+    } finally {
+      await ok(settled("PUT", "/api/v1/business-hours", { token: s.admin.token, body: { time_zone: "UTC", intervals: [], holidays: [] } }));
+    }
+  });
+
+  it("an automation's change is an entry point for triggers; closed tickets are left alone", async () => {
+    const w = word();
+    const start = nextStart();
+    await automation(w, {
+      name: "Stale",
+      conditions: { all: [{ field: "hours_since_created", operator: "greater_than", value: 24 }] },
+      actions: [{ type: "add_tags", value: ["stale"] }],
+    });
+    await makeRule(s.admin.token, {
+      name: "Stale tickets get low priority",
+      conditions: { all: [{ field: "tags", operator: "contains", value: "stale" }, { field: "subject", operator: "contains", value: w }] },
+      actions: [{ type: "set_priority", value: "low" }],
+    });
+    const live = await ticketAt(s.customer, start, { subject: `Live ${w}` });
+    const closed = await ticketAt(s.customer, start, { subject: `Closed ${w}` });
+    await editAt(s.agent, start + HOUR, closed.id, { status: "resolved" });
+    await editAt(s.customer, start + 2 * HOUR, closed.id, { status: "closed" });
+    await jobReport(start + 25 * HOUR);
+    const row = await rowOf(live.id);
+    expect({ tags: row.tags, priority: row.priority }).toEqual({ tags: ["stale"], priority: "low" });
+    expect((await rowOf(closed.id)).tags).toEqual([]);
+    const ruled = (await historyOf(live.id)).filter((h) => h.ruleId).map((h) => h.ruleName);
+    expect(ruled).toEqual(["Stale", "Stale tickets get low priority"]);
+  });
+
+  it("reads O(matching) rows: 300 tickets that do not qualify cost nothing per run", async () => {
+    const w = word();
+    const start = nextStart();
+    await automation(w, REMIND);
+    const due = await Promise.all([0, 1, 2].map(() => pendingTicket(w, start)));
+    // 300 open tickets, none pending: outside the status the rule names.
+    for (let i = 0; i < 300; i += 50) await Promise.all(Array.from({ length: 50 }, () => ticketAt(s.customer, start, { subject: `Busy ${w}` })));
+    // The automation job alone, metered (the SLA sweep would escalate these tickets and change them all).
+    const run = async (at: number) => {
+      const meter = newMeter();
+      const report = await runAutomations(systemContext({ ...bindings, DB: metered(bindings.DB, meter) }, "vitest", { now: new Date(at) }));
+      return { ...report, rows_read: meter.rowsRead };
+    };
+    // The first run reads the 303 changed tickets once (its look at changes starts with them).
+    await run(start + 2 * HOUR);
+    const quiet = await run(start + 3 * HOUR);
+    expect(quiet).toMatchObject({ fired: 0, changed: 0, windowed: 0 });
+    expect(quiet.rows_read).toBeLessThan(20);
+    const busy = await run(start + 74 * HOUR);
+    expect(busy).toMatchObject({ fired: 3, windowed: 3 });
+    // Three tickets fired: their reads and writes, not the 300 others.
+    expect(busy.rows_read).toBeLessThan(200);
+    expect(due).toHaveLength(3);
+  });
+});
+
+
