@@ -138,6 +138,16 @@ test.describe("reports", () => {
     expect(problems).toEqual([]);
   });
 
+  test("a list filtered by a custom field says it cannot be exported yet, instead of exporting more than it shows", async ({ page, problems }) => {
+    await signIn(page, "/app", "manager@example.com", "/app/?view=all&cf.product=hardware");
+    await expect(page.getByRole("heading", { level: 1, name: "All tickets" })).toBeVisible();
+    await page.getByRole("button", { name: "Export…" }).click();
+    const dialog = page.getByRole("dialog", { name: "Export: All tickets" });
+    await expect(dialog.getByRole("alert")).toHaveText("Exports cannot filter by custom fields yet (Product). Remove those filters to export this list.");
+    await expect(dialog.getByRole("button", { name: "Start export" })).toBeDisabled();
+    expect(problems).toEqual([]);
+  });
+
   test("a manager exports the agents report of the period as XLSX from the reports screen", async ({ page, problems }) => {
     await signIn(page, "/app", "manager@example.com", "/app/reports");
     await expect(page.getByRole("heading", { level: 2, name: "Export" })).toBeVisible();

@@ -1,6 +1,8 @@
 import { apiCall, createTicket, expect, expectAccessible, newPage, signIn, test, tokenFor } from "./fixtures";
 
 const unique = () => Math.random().toString(36).slice(2, 8);
+/** A page's first answer after a navigation, on a shared 2-core machine where one API call can take seconds. */
+const LOADED = { timeout: 20_000 };
 
 test.describe("time tracking and satisfaction", () => {
   test("an agent logs time on a ticket, with a reply too, edits and deletes their own entry; another agent's entry is not theirs to change", async ({ page, problems }) => {
@@ -14,7 +16,7 @@ test.describe("time tracking and satisfaction", () => {
 
     await signIn(page, "/app", "agent1@example.com", `/app/tickets/${ticket.id}`);
     const time = page.getByRole("region", { name: "Time", exact: true });
-    await expect(time.getByTestId("time-spent")).toHaveText("Time spent: 10 min");
+    await expect(time.getByTestId("time-spent")).toHaveText("Time spent: 10 min", LOADED);
     const others = time.getByRole("listitem").filter({ hasText: `Sam's call ${tag}` });
     await expect(others).toContainText("Sam Agent");
     await expect(others.getByRole("button")).toHaveCount(0);
@@ -69,14 +71,14 @@ test.describe("time tracking and satisfaction", () => {
 
     // Not resolved yet: no survey.
     await signIn(page, "/portal", "customer1@example.com", `/portal/tickets/${ticket.id}`);
-    await expect(page.getByRole("heading", { level: 1, name: `Rate me ${tag}` })).toBeVisible();
+    await expect(page.getByRole("heading", { level: 1, name: `Rate me ${tag}` })).toBeVisible(LOADED);
     await expect(page.getByRole("heading", { name: "How did we do?" })).toHaveCount(0);
 
     expect((await apiCall("POST", `/api/v1/tickets/${ticket.id}/comments`, { token: agent.token, body: { body: "This is fixed now." } })).status).toBe(201);
     expect((await apiCall("PATCH", `/api/v1/tickets/${ticket.id}`, { token: agent.token, body: { status: "resolved" } })).status).toBe(200);
     await page.reload();
     const survey = page.getByRole("region", { name: "How did we do?" });
-    await expect(survey).toBeVisible();
+    await expect(survey).toBeVisible(LOADED);
     await expect(survey).toContainText(/You can answer or change your answer until \d{1,2} \w{3} \d{4}/);
     await expectAccessible(page, "portal satisfaction survey");
 
@@ -101,7 +103,7 @@ test.describe("time tracking and satisfaction", () => {
     const agentContext = await browser.newContext();
     const { page: console_, problems: agentProblems } = await newPage(agentContext);
     await signIn(console_, "/app", "agent1@example.com", `/app/tickets/${ticket.id}`);
-    await expect(console_.getByTestId("ticket-satisfaction")).toContainText("Satisfaction: 5 of 5 (Very satisfied)");
+    await expect(console_.getByTestId("ticket-satisfaction")).toContainText("Satisfaction: 5 of 5 (Very satisfied)", LOADED);
     await expect(console_.getByTestId("ticket-satisfaction")).toContainText(`Actually great ${tag}`);
     await expectAccessible(console_, "console ticket with satisfaction");
     expect(agentProblems).toEqual([]);

@@ -155,13 +155,12 @@ describe("exports", () => {
     expect([0, 1, 2, 3, 4, 5, 20].map(exportPollDelay)).toEqual([500, 1000, 2000, 4000, 5000, 5000, 5000]);
   });
 
-  it("the list's query becomes the export's filters, without paging or empty values", () => {
+  it("the list's query becomes the export's filters, without paging or empty values; custom field filters are named, not sent", () => {
     expect(exportFiltersFromList({ status: "open,pending", assignee_id: "me", q: "", sort: "sla_due", limit: "50", cursor: "abc", "cf.product": "pro" })).toEqual({
-      status: "open,pending",
-      assignee_id: "me",
-      sort: "sla_due",
-      "cf.product": "pro",
+      filters: { status: "open,pending", assignee_id: "me", sort: "sla_due" },
+      unsupported: ["product"],
     });
+    expect(exportFiltersFromList({ sort: "-created_at", q: "refund" })).toEqual({ filters: { sort: "-created_at", q: "refund" }, unsupported: [] });
   });
 });
 

@@ -92,10 +92,14 @@ export async function uploadFiles(ticketId: string, files: File[]): Promise<Atta
 /** Fetches a file with the access token and hands it to the browser as a download. */
 export const downloadAttachment = (attachment: Attachment) => downloadFile(`/api/v1/attachments/${encodeURIComponent(attachment.id)}`, attachment.filename);
 
-/** Fetches a same-origin API file with the access token (a plain link cannot carry it) and saves it as `filename`. */
-export async function downloadFile(path: string, filename: string): Promise<void> {
-  if (!path.startsWith("/api/v1/")) throw new Error("Only files of this API are downloaded");
-  const res = await authedFetch(new Request(path));
+/**
+ * Fetches a file of this API with the access token (a plain link cannot carry it) and saves it as
+ * `filename`. `address` may be absolute (an export's download_url): the token goes to this origin only.
+ */
+export async function downloadFile(address: string, filename: string): Promise<void> {
+  const target = new URL(address, location.origin);
+  if (target.origin !== location.origin || !target.pathname.startsWith("/api/v1/")) throw new Error("Only files of this API are downloaded");
+  const res = await authedFetch(new Request(target.pathname + target.search));
   if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => ({})));
   const url = URL.createObjectURL(await res.blob());
   const link = document.createElement("a");

@@ -11,6 +11,8 @@ export interface ExportChoice {
   kind: "tickets" | "time_entries" | "satisfaction" | "agents_report";
   label: string;
   filters: Record<string, unknown>;
+  /** Why this export cannot be made from here (said instead of starting one). */
+  blocked?: string;
 }
 
 const exportKey = (id: string) => ["export", id] as const;
@@ -92,7 +94,7 @@ export function ExportForm({ choices, idPrefix }: { choices: readonly ExportChoi
   });
   function submit(event: FormEvent) {
     event.preventDefault();
-    start.mutate();
+    if (!choice.blocked) start.mutate();
   }
   return (
     <form className="export-form" onSubmit={submit}>
@@ -119,8 +121,13 @@ export function ExportForm({ choices, idPrefix }: { choices: readonly ExportChoi
           <input type="radio" name={`${idPrefix}-format`} value="xlsx" checked={format === "xlsx"} onChange={() => setFormat("xlsx")} /> Excel (XLSX)
         </label>
       </fieldset>
+      {choice.blocked ? (
+        <div className="alert warning" role="alert">
+          {choice.blocked}
+        </div>
+      ) : null}
       <ErrorAlert error={start.error} />
-      <button type="submit" disabled={start.isPending}>
+      <button type="submit" disabled={start.isPending || !!choice.blocked}>
         {start.isPending ? "Starting…" : "Start export"}
       </button>
       {started ? <ExportStatus key={started} id={started} /> : null}

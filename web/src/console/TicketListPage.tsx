@@ -8,7 +8,7 @@ import { TicketStatusBadge, useTicketFields, useTicketStatuses } from "../ui/Cus
 import { ErrorAlert, PriorityBadge, SlaBadges, Spinner, TimeAgo } from "../ui/components";
 import { useDocumentTitle, useSession } from "../ui/hooks";
 import { exportFiltersFromList } from "../lib/reports";
-import { ExportButton } from "./Exports";
+import { ExportButton, type ExportChoice } from "./Exports";
 import { LoadMore } from "../ui/mount";
 import { NamedOptions, nameOf, useStaff } from "./directory";
 import { CONSOLE } from "./Layout";
@@ -151,6 +151,18 @@ function SaveSearch({ search }: { search: ListSearch }) {
   );
 }
 
+/** The list as it is (its view and filters) as a tickets export; custom field filters cannot be exported yet, so it says so. */
+function listExport(title: string, query: Record<string, string>, fields: { key: string; label: string }[] | undefined): ExportChoice {
+  const { filters, unsupported } = exportFiltersFromList(query);
+  const names = unsupported.map((key) => fields?.find((f) => f.key === key)?.label ?? key);
+  return {
+    kind: "tickets",
+    label: `The tickets of this list (${title}, with its filters)`,
+    filters,
+    ...(names.length ? { blocked: `Exports cannot filter by custom fields yet (${names.join(", ")}). Remove those filters to export this list.` } : {}),
+  };
+}
+
 export function TicketListPage() {
   const search = useSearch({ strict: false }) as ListSearch;
   const view = viewById(search.view);
@@ -160,6 +172,7 @@ export function TicketListPage() {
   const staff = useStaff();
   const { user } = useSession();
   const mayExport = user?.role === "manager" || user?.role === "admin";
+  const fields = useTicketFields();
   const navigate = useNavigate();
   const tickets = useInfiniteQuery({
     queryKey: ["tickets", query],
@@ -192,7 +205,7 @@ export function TicketListPage() {
         <p className="muted">
           <kbd>j</kbd>/<kbd>k</kbd> to move, <kbd>Enter</kbd> to open, <kbd>?</kbd> for all keys
         </p>
-        {mayExport ? <ExportButton title={`Export: ${title}`} choices={[{ kind: "tickets", label: `The tickets of this list (${title}, with its filters)`, filters: exportFiltersFromList(query) }]} /> : null}
+        {mayExport ? <ExportButton title={`Export: ${title}`} choices={[listExport(title, query, fields.data)]} /> : null}
       </div>
       <Filters search={search} />
       <SaveSearch search={search} />
