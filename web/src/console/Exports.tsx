@@ -34,9 +34,13 @@ export function ExportStatus({ id }: { id: string }) {
   const labelId = useId();
   const status = job.data?.status;
   const fileName = job.data?.file_name;
+  const client = useQueryClient();
   useEffect(() => {
-    if (status && exportFinished(status)) announceToScreenReader(status === "done" ? `Export ready: ${fileName}` : `Export ${status}`);
-  }, [status, fileName]);
+    if (!status || !exportFinished(status)) return;
+    announceToScreenReader(status === "done" ? `Export ready: ${fileName}` : `Export ${status}`);
+    // The list of recent exports shows it finished too.
+    void client.invalidateQueries({ queryKey: ["exports"], exact: true });
+  }, [status, fileName, client]);
   if (job.error) return <ErrorAlert error={job.error} />;
   if (!job.data) return <p className="muted">Starting the export…</p>;
   const e = job.data;
