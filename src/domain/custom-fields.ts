@@ -174,9 +174,13 @@ export function customerChanges<T>(changes: Record<string, T>, visible: readonly
   return Object.fromEntries(Object.entries(changes).filter(([k]) => !k.startsWith(prefix) || visible.includes(k.slice(prefix.length))));
 }
 
-/** A wire ticket (or anything with `custom_fields`) as a customer may see it. */
-export function customerTicket<T extends { custom_fields: FieldValues }>(ticket: T, visible: readonly string[]): T {
-  return { ...ticket, custom_fields: Object.fromEntries(Object.entries(ticket.custom_fields).filter(([k]) => visible.includes(k))) };
+/**
+ * A wire ticket (or anything with `custom_fields`) as a customer may see it: the visible custom
+ * fields only, and no `time_spent_minutes` (logged time is staff bookkeeping).
+ */
+export function customerTicket<T extends { custom_fields: FieldValues; time_spent_minutes?: number }>(ticket: T, visible: readonly string[]): T {
+  const { time_spent_minutes: _staffOnly, ...shown } = ticket;
+  return { ...shown, custom_fields: Object.fromEntries(Object.entries(ticket.custom_fields).filter(([k]) => visible.includes(k))) } as T;
 }
 
 /**

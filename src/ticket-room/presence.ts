@@ -102,7 +102,7 @@ export function roomMessage(event: TicketEvent, audience: Audience): ServerMessa
       return { type: "comment.created", comment: event.comment };
     // The answer shows on the ticket for staff and the requester alike (API.md "Satisfaction").
     case "satisfaction.rated":
-      return { type: "ticket.updated", ticket: event.ticket, changes: { satisfaction: [event.previous, event.satisfaction] }, version: event.ticket.version, actor: event.actor };
+      return { type: "ticket.updated", ticket: staff ? event.ticket : customerTicket(event.ticket, visible), changes: { satisfaction: [event.previous, event.satisfaction] }, version: event.ticket.version, actor: event.actor };
     // A room opens on an existing ticket; queue events belong to the agents' feed; logged time is not
     // part of the live protocol.
     case "time_entry.created":

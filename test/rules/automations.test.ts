@@ -188,7 +188,8 @@ describe("automations on the cron, with a controlled clock", () => {
     // Three tickets fired: their reads and writes, not the 300 others.
     expect(busy.rows_read).toBeLessThan(200);
     expect(due).toHaveLength(3);
-  });
+    // 303 ticket creates (each with its report rollup rows) take ~30 s on a loaded 2-core machine.
+  }, 120_000);
 });
 
 

@@ -43,8 +43,9 @@ describe("POST /tickets: success", () => {
       custom_status: "open",
       custom_fields: {},
       satisfaction: null,
-      time_spent_minutes: 0,
     });
+    // Logged time is staff bookkeeping: the customer's view has none.
+    expect(t).not.toHaveProperty("time_spent_minutes");
     expect(t.number).toMatch(/^TICK-\d{8}-\d{4,}$/);
     expect(t.number.slice(5, 13)).toBe(t.created_at.slice(0, 10).replaceAll("-", ""));
     expect(t.created_at).toBe(t.updated_at);
@@ -52,7 +53,7 @@ describe("POST /tickets: success", () => {
       [
         "id", "number", "subject", "description", "status", "priority", "category", "channel", "tags", "requester", "assignee_id",
         "team_id", "version", "created_at", "updated_at", "first_response_at", "resolved_at", "closed_at", "merged_into_id", "links", "sla",
-        "custom_status", "custom_fields", "external_id", "satisfaction", "time_spent_minutes",
+        "custom_status", "custom_fields", "external_id", "satisfaction",
       ].sort(),
     );
     // What the API answered is what a later GET reads.

@@ -1,5 +1,6 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { api, expectProblem, makeStaff } from "../helpers";
+import { closeAll, open, roomPath } from "../helpers/sockets";
 import { historyRows, ok, openTicket } from "../tickets/fixtures";
 
 let s: Awaited<ReturnType<typeof makeStaff>>;
@@ -66,5 +67,35 @@ describe("time entries", () => {
     expect(await spent(t.id)).toBe(10);
     const customerView = await ok(api("GET", `/api/v1/tickets/${t.id}`, { token: s.customer.token }));
     expect(JSON.stringify(customerView)).not.toContain("secret note");
+  });
+});
+
+describe("logged time is staff-only", () => {
+  afterEach(closeAll);
+
+  it("a customer's views of their own ticket (REST, list, socket) carry no time_spent_minutes; time-entry routes are 403/404 to them", async () => {
+    const t = await openTicket(s.customer);
+    const room = await open(roomPath(t.id), s.customer.token);
+    await room.presence([s.customer.id]);
+    const entry = await ok(api("POST", `/api/v1/tickets/${t.id}/time-entries`, { token: s.agent.token, body: { minutes: 25, note: "staff only" } }), 201);
+    await ok(api("POST", `/api/v1/tickets/${t.id}/comments`, { token: s.agent.token, body: { body: "Looked into it", time_minutes: 15 } }), 201);
+    await ok(api("PATCH", `/api/v1/tickets/${t.id}`, { token: s.manager.token, body: { priority: "high" } }));
+    // Staff see the total.
+    expect(await spent(t.id)).toBe(40);
+
+    const own = await ok(api("GET", `/api/v1/tickets/${t.id}`, { token: s.customer.token }));
+    expect(own.id).toBe(t.id);
+    expect(own).not.toHaveProperty("time_spent_minutes");
+    const listed = (await ok(api("GET", "/api/v1/tickets?limit=100", { token: s.customer.token }))).data.find((x: { id: string }) => x.id === t.id);
+    expect(listed).toBeDefined();
+    expect(listed).not.toHaveProperty("time_spent_minutes");
+    const update = await room.next("ticket.updated", (m) => m.ticket?.priority === "high");
+    expect(update.ticket).not.toHaveProperty("time_spent_minutes");
+    for (const m of room.log) expect(JSON.stringify(m)).not.toMatch(/time_spent|time_entry|staff only/);
+
+    expectProblem(await api("GET", `/api/v1/tickets/${t.id}/time-entries`, { token: s.customer.token }), 403, "FORBIDDEN");
+    expectProblem(await api("POST", `/api/v1/tickets/${t.id}/time-entries`, { token: s.customer.token, body: { minutes: 5 } }), 403, "FORBIDDEN");
+    expectProblem(await api("PATCH", `/api/v1/time-entries/${entry.id}`, { token: s.customer.token, body: { minutes: 1 } }), 404, "NOT_FOUND");
+    expectProblem(await api("DELETE", `/api/v1/time-entries/${entry.id}`, { token: s.customer.token }), 404, "NOT_FOUND");
   });
 });

@@ -26,7 +26,7 @@ import type { Bindings } from "../../env";
 import type { ExportMessage } from "../../jobs/job-messages";
 import { CSV_BOM, csvRecord, type Cell } from "../../lib/csv";
 import { xlsxEnd, xlsxRows, xlsxStart, type XlsxState } from "../../lib/xlsx";
-import { defaultColumns, EXPORT_KINDS, type ExportFormat, type ExportKind } from "./exports.kinds";
+import { columnsOf, defaultColumns, EXPORT_KINDS, type ExportFormat, type ExportKind } from "./exports.kinds";
 
 /** R2's minimum part size (every part but the last must be at least this, and all of one size). */
 export const DEFAULT_PART_BYTES = 5 * 1024 * 1024;
@@ -135,10 +135,12 @@ export async function runExportStep(env: Bindings, message: ExportMessage, now =
   }
   const ctx = callerContext(env, requester, { ip: null, userAgent: "export" }, { now, db });
   // A job made without a state (none of ours) starts from the kind's usual columns.
-  const state: JobState = { ...initialState(defaultColumns(kind)), ...(job.state as Partial<JobState>) };
+  const state: JobState = { ...initialState(await defaultColumns(ctx, kind)), ...(job.state as Partial<JobState>) };
   const key = fileKeyOf(job);
   const params = kind.params(job.params, job.createdAt);
-  const columns = state.columns.map((name) => kind.columns.find((c) => c.name === name)!);
+  // A custom field deleted since the job was made keeps its column, empty (the header is already written).
+  const available = await columnsOf(ctx, kind);
+  const columns = state.columns.map((name) => available.find((c) => c.name === name) ?? { name, type: "text" as const, value: () => null });
   const types = columns.map((c) => c.type);
   const format = job.format;
   const made: Uint8Array[] = [];

@@ -17,6 +17,8 @@ import { Id } from "../../lib/openapi";
 import type { ServiceContext } from "../../lib/request-context";
 import type { ColumnType } from "../../lib/xlsx";
 import { personData } from "../privacy/privacy.export";
+import { fieldCatalog } from "../fields/fields.service";
+import { fieldPath, type FieldDefinition } from "../../domain/custom-fields";
 import { agents } from "../reports/reports.service";
 import { ticketSelection, type TicketFilters } from "../tickets/tickets.list";
 import { TicketListQuery } from "../tickets/tickets.schemas";
@@ -45,6 +47,11 @@ export interface ExportKind<Params = any, Row = any> {
   /** The request's `filters`, validated (a 400 names the field); `asOf` bounds what a snapshot holds. */
   params: (filters: Record<string, unknown>, asOf: string) => Params;
   columns: readonly ExportColumn<Row>[];
+  /**
+   * Columns the helpdesk defines itself (the tickets' custom fields, `cf.<key>`): after `columns`,
+   * in every default, resolved when the job is made and again at each chunk.
+   */
+  definedColumns?: (ctx: ServiceContext) => Promise<ExportColumn<Row>[]>;
   /** The columns a request without `columns` gets (default: all). */
   defaultColumns?: readonly string[];
   sheetName: string;
@@ -117,8 +124,23 @@ const ticketColumns: ExportColumn<TicketExportRow>[] = [
   { name: "description", type: "text", value: (r) => r.row.description },
 ];
 
+/** A custom field's cell: its value as staff see it; a multiselect's options joined as tags are. */
+function fieldColumn(def: FieldDefinition): ExportColumn<TicketExportRow> {
+  const type: ColumnType = def.type === "integer" || def.type === "decimal" ? "number" : def.type === "checkbox" ? "boolean" : "text";
+  return {
+    name: fieldPath(def.key),
+    type,
+    value: (r) => {
+      const value = r.row.customFields[def.key];
+      return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
+    },
+  };
+}
+
 const ticketsKind: ExportKind<TicketExportParams, TicketExportRow> = {
   capability: "reports.all",
+  // Every field staff see (an export is managers'), in the catalog's order; text cells are neutralised like any other.
+  definedColumns: async (ctx) => [...(await fieldCatalog(ctx)).values()].map(fieldColumn),
   sheetName: "Tickets",
   params: (filters, asOf) => ({ ...parseWith(TicketExportFilters, asQueryValues(filters)), asOf }),
   columns: ticketColumns,
@@ -312,5 +334,13 @@ export const PUBLIC_EXPORT_KINDS = Object.keys(EXPORT_KINDS).filter((k) => !EXPO
 
 export const formatsOf = (kind: ExportKind): readonly ExportFormat[] => kind.formats ?? ["csv", "xlsx"];
 
+/** Every column the kind has now: its own, then those the helpdesk defines. */
+export async function columnsOf(ctx: ServiceContext, kind: ExportKind): Promise<ExportColumn<unknown>[]> {
+  return [...kind.columns, ...((await kind.definedColumns?.(ctx)) ?? [])];
+}
+
 /** The columns a request without `columns` gets. */
-export const defaultColumns = (kind: ExportKind): string[] => [...(kind.defaultColumns ?? kind.columns.map((c) => c.name))];
+export async function defaultColumns(ctx: ServiceContext, kind: ExportKind): Promise<string[]> {
+  const defined = ((await kind.definedColumns?.(ctx)) ?? []).map((c) => c.name);
+  return [...(kind.defaultColumns ?? kind.columns.map((c) => c.name)), ...defined];
+}

@@ -8,7 +8,7 @@ import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { auditInsert, type AuditEntry } from "../audit/audit.service";
 import { signingSecret } from "../auth/tokens";
 import { CONTENT_TYPES, EXPORT_TTL_DAYS, fileKeyOf, initialState, type ExportFormat } from "./exports.jobs";
-import { defaultColumns, EXPORT_KINDS, ExportParamsError, formatsOf } from "./exports.kinds";
+import { columnsOf, defaultColumns, EXPORT_KINDS, ExportParamsError, formatsOf } from "./exports.kinds";
 
 /** Unfinished exports one person may have at once: each is a chain of queue work over many rows. */
 export const MAX_ACTIVE_EXPORTS_PER_USER = 3;
@@ -77,8 +77,8 @@ export async function createExport(ctx: ServiceContext, input: CreateExportInput
     if (err instanceof ExportParamsError) throw validation("Invalid filters", err.errors);
     throw err;
   }
-  const known = new Set(kind.columns.map((c) => c.name));
-  const columns = input.columns ?? defaultColumns(kind);
+  const known = new Set((await columnsOf(ctx, kind)).map((c) => c.name));
+  const columns = input.columns ?? (await defaultColumns(ctx, kind));
   const unknown = columns.filter((c) => !known.has(c));
   if (unknown.length) throw validation("Unknown columns", { columns: [`not columns of ${input.kind}: ${unknown.join(", ")}`] });
   const [active] = await ctx.db

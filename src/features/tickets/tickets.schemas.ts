@@ -53,7 +53,7 @@ export const TicketSchema = z
       .object({ score: z.number().int().min(1).max(5), comment: z.string().nullable(), rated_at: IsoDate })
       .nullable()
       .openapi({ description: "the requester's satisfaction answer (visible to staff and the requester)" }),
-    time_spent_minutes: z.number().int().openapi({ description: "minutes of the ticket's time entries" }),
+    time_spent_minutes: z.number().int().optional().openapi({ description: "minutes of the ticket's time entries; staff views only (customers never see logged time)" }),
     custom_fields: z
       .record(z.string(), z.unknown())
       .openapi({ description: "values of custom fields by key (a field without a value is absent; customers see customer_visible fields only)" }),

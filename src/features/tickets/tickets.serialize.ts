@@ -15,7 +15,7 @@ export interface Requester {
 
 /**
  * Who a ticket is shown to: staff see every custom field that exists, customers only those marked
- * customer_visible. Every wire ticket is made by {@link toTicket} with a view (features/tickets/ticket-view.ts), so no path can hand
+ * customer_visible, and no `time_spent_minutes`. Every wire ticket is made by {@link toTicket} with a view (features/tickets/ticket-view.ts), so no path can hand
  * a customer a field they may not see.
  */
 export interface TicketView {
@@ -59,7 +59,8 @@ export function toTicket(row: TicketRow, requester: Requester, now: Date, view: 
       paused: row.slaPausedAt !== null,
     },
     satisfaction: row.satisfactionScore !== null && row.satisfactionRatedAt ? { score: row.satisfactionScore, comment: row.satisfactionComment, rated_at: row.satisfactionRatedAt } : null,
-    time_spent_minutes: row.timeSpentMinutes,
+    // Logged time is staff bookkeeping (like the entries and their notes): customers never see it.
+    ...(view.audience === "staff" ? { time_spent_minutes: row.timeSpentMinutes } : {}),
     custom_fields: view.audience === "staff" ? knownValues(view.fields, row.customFields) : customerValues(view.fields, row.customFields),
     external_id: row.externalId,
   };

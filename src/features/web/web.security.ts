@@ -39,12 +39,17 @@ const PAGES: Record<string, string> = {
   "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
 };
 
+const OWN_PAGE_HEADERS = ["Content-Security-Policy", "Referrer-Policy"];
+
 /** Security headers on every response the Worker makes; pages get the strict CSP. WebSocket upgrades pass untouched. */
 export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   if (c.res.status === 101) return;
   const html = /^text\/html\b/i.test(c.res.headers.get("content-type") ?? "");
-  const headers = { ...EVERY_RESPONSE, ...(html ? PAGES : { "Content-Security-Policy": RESOURCE_POLICY }) };
+  const headers: Record<string, string> = { ...EVERY_RESPONSE, ...(html ? PAGES : { "Content-Security-Policy": RESOURCE_POLICY }) };
+  // A page that states its own, stricter policy keeps it (the satisfaction survey page: no script
+  // at all, and no referrer, since its URL carries the survey token).
+  if (html) for (const own of OWN_PAGE_HEADERS) if (c.res.headers.has(own)) delete headers[own];
   try {
     for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
   } catch {

@@ -21,8 +21,7 @@ export function eventData(event: TicketEvent, includeInternal: boolean): Record<
   const visible = event.customer_fields ?? [];
   const data: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(event)) {
-    // `stored` (the raw rows a write replaced and wrote, for the report rollups) is never wire data.
-    if (key === "type" || key === "customer_fields" || key === "stored") continue;
+    if (key === "type" || key === "customer_fields") continue;
     if (includeInternal) data[key] = value;
     else if (key === "ticket") data[key] = customerTicket(value as { custom_fields: Record<string, never> }, visible);
     else if (key === "changes") data[key] = customerChanges(value as Record<string, unknown>, visible);

@@ -14859,8 +14859,8 @@ export type components = {
                  */
                 rated_at: string;
             } | null;
-            /** @description minutes of the ticket's time entries */
-            time_spent_minutes: number;
+            /** @description minutes of the ticket's time entries; staff views only (customers never see logged time) */
+            time_spent_minutes?: number;
             /** @description values of custom fields by key (a field without a value is absent; customers see customer_visible fields only) */
             custom_fields: {
                 [key: string]: unknown;
