@@ -77,8 +77,8 @@ describe("logged time is staff-only", () => {
     const t = await openTicket(s.customer);
     const room = await open(roomPath(t.id), s.customer.token);
     await room.presence([s.customer.id]);
-    const entry = await ok(api("POST", `/api/v1/tickets/${t.id}/time-entries`, { token: s.agent.token, body: { minutes: 25, note: "staff only" } }));
-    await ok(api("POST", `/api/v1/tickets/${t.id}/comments`, { token: s.agent.token, body: { body: "Looked into it", time_minutes: 15 } }));
+    const entry = await ok(api("POST", `/api/v1/tickets/${t.id}/time-entries`, { token: s.agent.token, body: { minutes: 25, note: "staff only" } }), 201);
+    await ok(api("POST", `/api/v1/tickets/${t.id}/comments`, { token: s.agent.token, body: { body: "Looked into it", time_minutes: 15 } }), 201);
     await ok(api("PATCH", `/api/v1/tickets/${t.id}`, { token: s.manager.token, body: { priority: "high" } }));
     // Staff see the total.
     expect(await spent(t.id)).toBe(40);

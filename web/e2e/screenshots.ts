@@ -87,3 +87,28 @@ test("automation in the console", async ({ page, browser }) => {
   await expect(alex.getByRole("region", { name: "Notifications" }).getByRole("listitem").first()).toBeVisible();
   await alex.screenshot(shot("console-bulk-bell"));
 });
+
+test("reports", async ({ page }) => {
+  await signIn(page, "/app", "manager@example.com", "/app/reports");
+  await expect(page.getByTestId("series-chart").locator("canvas")).toBeVisible();
+  await expect(page.getByTestId("agents-table")).toBeVisible();
+  await page.screenshot(shot("console-reports"));
+  await page.getByRole("heading", { name: "Backlog now" }).scrollIntoViewIfNeeded();
+  await page.screenshot(shot("console-reports-tables"));
+});
+
+test("time and satisfaction", async ({ browser }) => {
+  const customer = await tokenFor("customer1@example.com");
+  const list = await apiCall("GET", "/api/v1/tickets?status=resolved,closed&limit=50", { token: customer.token });
+  const rated = list.body.data.find((t: any) => t.satisfaction) ?? list.body.data[0];
+  const { page: portal } = await newPage(await browser.newContext({ viewport: { width: 1280, height: 800 } }));
+  await signIn(portal, "/portal", "customer1@example.com", `/portal/tickets/${rated.id}`);
+  await expect(portal.getByRole("heading", { name: "How did we do?" })).toBeVisible();
+  await portal.getByRole("heading", { name: "How did we do?" }).scrollIntoViewIfNeeded();
+  await portal.screenshot(shot("portal-satisfaction"));
+  const { page: agent } = await newPage(await browser.newContext({ viewport: { width: 1280, height: 800 } }));
+  await signIn(agent, "/app", "agent1@example.com", `/app/tickets/${rated.id}`);
+  await expect(agent.locator(".conversation")).toBeVisible();
+  await agent.getByTestId("time-spent").scrollIntoViewIfNeeded();
+  await agent.screenshot(shot("console-time"));
+});

@@ -19,6 +19,14 @@ export type ArticleSummary = Schemas["ArticleSummary"];
 export type Team = Schemas["Team"];
 export type SavedSearch = Schemas["SavedSearch"];
 export type Problem = Schemas["Problem"];
+export type ReportOverview = Schemas["ReportOverview"];
+export type ReportAgents = Schemas["ReportAgents"];
+export type ReportBacklog = Schemas["ReportBacklog"];
+export type ReportSla = Schemas["ReportSla"];
+export type ReportTime = Schemas["ReportTime"];
+export type Export = Schemas["Export"];
+export type TimeEntry = Schemas["TimeEntry"];
+export type SatisfactionSurvey = Schemas["SatisfactionSurvey"];
 
 /** A problem+json answer, thrown by `ok()`. */
 export class ApiError extends Error {
@@ -82,13 +90,21 @@ export async function uploadFiles(ticketId: string, files: File[]): Promise<Atta
 }
 
 /** Fetches a file with the access token and hands it to the browser as a download. */
-export async function downloadAttachment(attachment: Attachment): Promise<void> {
-  const res = await authedFetch(new Request(`/api/v1/attachments/${encodeURIComponent(attachment.id)}`));
+export const downloadAttachment = (attachment: Attachment) => downloadFile(`/api/v1/attachments/${encodeURIComponent(attachment.id)}`, attachment.filename);
+
+/**
+ * Fetches a file of this API with the access token (a plain link cannot carry it) and saves it as
+ * `filename`. `address` may be absolute (an export's download_url): the token goes to this origin only.
+ */
+export async function downloadFile(address: string, filename: string): Promise<void> {
+  const target = new URL(address, location.origin);
+  if (target.origin !== location.origin || !target.pathname.startsWith("/api/v1/")) throw new Error("Only files of this API are downloaded");
+  const res = await authedFetch(new Request(target.pathname + target.search));
   if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => ({})));
   const url = URL.createObjectURL(await res.blob());
   const link = document.createElement("a");
   link.href = url;
-  link.download = attachment.filename;
+  link.download = filename;
   document.body.append(link);
   link.click();
   link.remove();

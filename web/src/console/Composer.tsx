@@ -1,5 +1,6 @@
 import { forwardRef, useImperativeHandle, useRef, useState, type FormEvent } from "react";
 import type { Ticket } from "../api/client";
+import { checkMinutes } from "../lib/reports";
 import { ErrorAlert } from "../ui/components";
 import { announceToScreenReader } from "../ui/hooks";
 import { useSendComment } from "../ui/queries";
@@ -52,6 +53,9 @@ export const Composer = forwardRef<ComposerHandle, { ticket: Ticket; onTyping: (
     const [mode, setMode] = useState<ComposerMode>("reply");
     const [body, setBody] = useState("");
     const [caret, setCaret] = useState(0);
+    // Time logged with the reply or note (optional): "45", "1:30", "1h 30m".
+    const [time, setTime] = useState("");
+    const [timeProblem, setTimeProblem] = useState<string | null>(null);
     const text = useRef<HTMLTextAreaElement>(null);
     const files = useRef<HTMLInputElement>(null);
     const internal = mode === "note";
@@ -70,9 +74,13 @@ export const Composer = forwardRef<ComposerHandle, { ticket: Ticket; onTyping: (
     async function send(event?: FormEvent) {
       event?.preventDefault();
       if (!body.trim() || busy) return;
-      if (await sending.send(body, internal, files.current)) {
+      const checked = time.trim() ? checkMinutes(time) : null;
+      if (checked && "error" in checked) return setTimeProblem(checked.error);
+      setTimeProblem(null);
+      if (await sending.send(body, internal, files.current, checked?.minutes)) {
         onTyping(false, internal);
         setBody("");
+        setTime("");
         announceToScreenReader(internal ? "Internal note added" : "Reply sent");
       }
     }
@@ -132,10 +140,27 @@ export const Composer = forwardRef<ComposerHandle, { ticket: Ticket; onTyping: (
             Attach files
           </label>
           <input id="composer-files" type="file" multiple ref={files} />
+          <span className="composer-time">
+            <label htmlFor="composer-time">Log time</label>
+            <input
+              id="composer-time"
+              value={time}
+              autoComplete="off"
+              placeholder="15 or 1:30"
+              onChange={(e) => setTime(e.target.value)}
+              aria-invalid={timeProblem ? true : undefined}
+              aria-describedby={timeProblem ? "composer-time-error" : undefined}
+            />
+          </span>
           <button type="submit" disabled={busy || !body.trim()} aria-keyshortcuts="Control+Enter">
             {busy ? "Sending…" : internal ? "Add internal note" : "Send reply"}
           </button>
         </div>
+        {timeProblem ? (
+          <p className="field-error" id="composer-time-error" role="alert">
+            {timeProblem}
+          </p>
+        ) : null}
       </form>
     );
   },

@@ -152,6 +152,9 @@ function Shell() {
             <li>
               <Link to="/settings/macros">Macros</Link>
             </li>
+            <li>
+              <Link to="/reports">Reports</Link>
+            </li>
           </ul>
           {manager ? (
             <>

@@ -6,7 +6,9 @@ import { filterableInBar } from "../lib/custom-fields";
 import { statusLabel } from "../lib/format";
 import { TicketStatusBadge, useTicketFields, useTicketStatuses } from "../ui/CustomFields";
 import { ErrorAlert, PriorityBadge, SlaBadges, Spinner, TimeAgo } from "../ui/components";
-import { useDocumentTitle, useToggleSet } from "../ui/hooks";
+import { useDocumentTitle, useSession, useToggleSet } from "../ui/hooks";
+import { exportFiltersFromList } from "../lib/reports";
+import { ExportButton, type ExportChoice } from "./Exports";
 import { LoadMore } from "../ui/mount";
 import { BulkBar } from "./BulkBar";
 import { NamedOptions, nameOf, useStaff } from "./directory";
@@ -152,6 +154,18 @@ function SaveSearch({ search }: { search: ListSearch }) {
   );
 }
 
+/** The list as it is (its view and filters) as a tickets export; custom field filters cannot be exported yet, so it says so. */
+function listExport(title: string, query: Record<string, string>, fields: { key: string; label: string }[] | undefined): ExportChoice {
+  const { filters, unsupported } = exportFiltersFromList(query);
+  const names = unsupported.map((key) => fields?.find((f) => f.key === key)?.label ?? key);
+  return {
+    kind: "tickets",
+    label: `The tickets of this list (${title}, with its filters)`,
+    filters,
+    ...(names.length ? { blocked: `Exports cannot filter by custom fields yet (${names.join(", ")}). Remove those filters to export this list.` } : {}),
+  };
+}
+
 export function TicketListPage() {
   const search = useSearch({ strict: false }) as ListSearch;
   const view = viewById(search.view);
@@ -159,6 +173,9 @@ export function TicketListPage() {
   useDocumentTitle(title, CONSOLE);
   const query = ticketQuery(search);
   const staff = useStaff();
+  const { user } = useSession();
+  const mayExport = user?.role === "manager" || user?.role === "admin";
+  const fields = useTicketFields();
   const navigate = useNavigate();
   const tickets = useInfiniteQuery({
     queryKey: ["tickets", query],
@@ -199,6 +216,7 @@ export function TicketListPage() {
         <p className="muted">
           <kbd>j</kbd>/<kbd>k</kbd> to move, <kbd>Enter</kbd> to open, <kbd>x</kbd> to select, <kbd>?</kbd> for all keys
         </p>
+        {mayExport ? <ExportButton title={`Export: ${title}`} choices={[listExport(title, query, fields.data)]} /> : null}
       </div>
       <Filters search={search} />
       <SaveSearch search={search} />

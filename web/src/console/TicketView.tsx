@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "@tanstack/react-router";
 import { useRef, useState } from "react";
-import { api, ok, type ArticleSummary, type HistoryEntry } from "../api/client";
+import { api, ok, type ArticleSummary, type HistoryEntry, type Ticket } from "../api/client";
 import { channelLabel, describeChange, formatDateTime } from "../lib/format";
 import { formatFieldValue } from "../lib/custom-fields";
 import { TicketStatusBadge, useTicketFields } from "../ui/CustomFields";
@@ -19,6 +19,8 @@ import { MacroPanel } from "./MacroPanel";
 import { LinkedTicket, MergeSplit, TicketLinks } from "./MergeSplit";
 import { useShortcuts } from "./shortcuts";
 import { TicketProperties } from "./TicketProperties";
+import { TimeEntries } from "./TimeEntries";
+import { scoreText } from "../lib/reports";
 
 function History({ ticketId }: { ticketId: string }) {
   const history = useQuery({
@@ -79,6 +81,23 @@ function Suggestions({ ticketId, onInsert }: { ticketId: string; onInsert: (text
         ))}
       </ul>
     </section>
+  );
+}
+
+/** The requester's satisfaction answer (API.md "Satisfaction"), once the ticket was resolved. */
+function TicketSatisfaction({ ticket }: { ticket: Ticket }) {
+  const s = ticket.satisfaction;
+  if (!s) return ["resolved", "closed"].includes(ticket.status) ? <p className="muted" data-testid="ticket-satisfaction">Satisfaction: not rated yet.</p> : null;
+  return (
+    <div className={`satisfaction-answer score-${s.score >= 4 ? "good" : s.score === 3 ? "neutral" : "bad"}`} data-testid="ticket-satisfaction">
+      <p>
+        <strong>Satisfaction: {scoreText(s.score)}</strong>{" "}
+        <span className="muted small">
+          rated <time dateTime={s.rated_at}>{formatDateTime(s.rated_at)}</time>
+        </span>
+      </p>
+      {s.comment ? <blockquote className="message-body">{s.comment}</blockquote> : null}
+    </div>
   );
 }
 
@@ -153,6 +172,7 @@ export function TicketView() {
             </p>
           ) : null}
           <TicketLinks ticket={t} />
+          <TicketSatisfaction ticket={t} />
           <div className="presence-bar">
             <PresenceList users={room.presence} selfId={user?.id} />
             <span className="live-status" role="status">
@@ -189,6 +209,7 @@ export function TicketView() {
         <TicketProperties key={t.id} ticket={t} />
         <MacroPanel key={`macros-${t.id}`} ticket={t} />
         <MergeSplit key={`merge-${t.id}`} ticket={t} chosen={[...chosen].filter((c) => comments.data?.some((x) => x.id === c))} onSplit={() => setChosen(new Set())} />
+        <TimeEntries ticket={t} />
         <Suggestions ticketId={t.id} onInsert={(text) => composer.current?.insert(text)} />
       </div>
     </div>

@@ -1,6 +1,7 @@
 import "../ui/app.css";
 import "./console.css";
-import { createRootRoute, createRoute, createRouter } from "@tanstack/react-router";
+import { createRootRoute, createRoute, createRouter, lazyRouteComponent } from "@tanstack/react-router";
+import { parseReportSearch } from "../lib/reports";
 import { mount } from "../ui/mount";
 import { ArticleEditorPage, KnowledgeBasePage } from "./KnowledgeBasePage";
 import { ConsoleLayout, ConsoleNotFound } from "./Layout";
@@ -23,7 +24,14 @@ const ticketRoute = createRoute({ getParentRoute: () => rootRoute, path: "/ticke
 const kbRoute = createRoute({ getParentRoute: () => rootRoute, path: "/kb", component: KnowledgeBasePage });
 const articleRoute = createRoute({ getParentRoute: () => rootRoute, path: "/kb/$id", component: ArticleEditorPage });
 const mailRoute = createRoute({ getParentRoute: () => rootRoute, path: "/mail", component: MailPage });
+// Reports load with their own chunk (uPlot included), so the console's first load stays small.
+const reportsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/reports",
+  validateSearch: parseReportSearch,
+  component: lazyRouteComponent(() => import("./reports/ReportsPage"), "ReportsPage"),
+});
 const settings = SettingsRoutes(rootRoute);
 
-const routeTree = rootRoute.addChildren([listRoute, ticketRoute, kbRoute, articleRoute, mailRoute, ...settings]);
+const routeTree = rootRoute.addChildren([listRoute, ticketRoute, kbRoute, articleRoute, mailRoute, reportsRoute, ...settings]);
 mount(createRouter({ routeTree, basepath: "/app", defaultPreload: false }));

@@ -10,6 +10,7 @@ import { useDocumentTitle, useSession } from "../ui/hooks";
 import { putTicket, useTicketRoom } from "../ui/live";
 import { isNotFound, useAttachments, useComments, useSendComment, useTicket } from "../ui/queries";
 import { PORTAL } from "./Layout";
+import { SatisfactionSurveyCard } from "./Satisfaction";
 
 /** What a customer may do with their ticket's status (API.md "Roles"). */
 function customerActions(status: string): { label: string; to: "cancelled" | "closed" | "open" }[] {
@@ -58,6 +59,7 @@ export function TicketPage() {
         {staffHere.length ? <span data-testid="staff-viewing">{staffHere.map((u) => u.name).join(", ")} from our team is here</span> : null}
       </div>
       <StatusActions ticket={t} />
+      <SatisfactionSurveyCard ticket={t} />
       <TicketDetails ticket={t} />
       <ErrorAlert error={comments.error} />
       <Conversation ticket={t} comments={comments.data ?? []} attachments={attachments.data ?? []} viewer="customer" />

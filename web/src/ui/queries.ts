@@ -57,11 +57,15 @@ export function useSendComment(ticketId: string) {
   const client = useQueryClient();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  async function send(body: string, internal: boolean, files: HTMLInputElement | null): Promise<boolean> {
+  /** `timeMinutes` (staff): time logged with the comment, as one of the ticket's time entries. */
+  async function send(body: string, internal: boolean, files: HTMLInputElement | null, timeMinutes?: number): Promise<boolean> {
     setBusy(true);
     setError(null);
     try {
-      const comment = (await ok(api.POST("/api/v1/tickets/{id}/comments", { params: { path: { id: ticketId } }, body: { body, internal } }))) as Comment;
+      const comment = (await ok(
+        api.POST("/api/v1/tickets/{id}/comments", { params: { path: { id: ticketId } }, body: { body, internal, ...(timeMinutes ? { time_minutes: timeMinutes } : {}) } }),
+      )) as Comment;
+      if (timeMinutes) void client.invalidateQueries({ queryKey: ["time-entries", ticketId] });
       addComment(client, ticketId, comment);
       const chosen = [...(files?.files ?? [])];
       if (chosen.length) {
