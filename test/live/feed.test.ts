@@ -78,7 +78,9 @@ describe("the agents' feed", () => {
     const a = await open(FEED_PATH, agent.token);
     await a.next("presence");
     const created = await api("POST", "/api/v1/tickets", { token: customer.token, body: { subject: "Queue me", description: "d" } });
-    expect(await a.next("ticket.created", (m) => m.ticket.id === created.body.id)).toEqual({ type: "ticket.created", ticket: created.body });
+    // The feed is staff's: the ticket as staff see it (the customer's answer leaves out staff-only time_spent_minutes).
+    const staffView = await api("GET", `/api/v1/tickets/${created.body.id}`, { token: agent.token });
+    expect(await a.next("ticket.created", (m) => m.ticket.id === created.body.id)).toEqual({ type: "ticket.created", ticket: staffView.body });
 
     const assigned = await api("POST", `/api/v1/tickets/${created.body.id}/assign`, { token: agent.token, body: { assignee_id: agent.id } });
     expect(assigned.status).toBe(200);

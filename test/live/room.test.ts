@@ -272,9 +272,12 @@ describe("ticket changes arrive live", () => {
     const patch = await api("PATCH", `/api/v1/tickets/${ticket.id}`, { token: agent.token, body: { status: "in_progress" } });
     expect(patch.status, JSON.stringify(patch.body)).toBe(200);
     const update = await c.next("ticket.updated");
+    // The customer gets the ticket as their own REST view shows it (no staff-only time_spent_minutes).
+    const customerView = await api("GET", `/api/v1/tickets/${ticket.id}`, { token: customer.token });
+    expect(customerView.body).not.toHaveProperty("time_spent_minutes");
     expect(update).toEqual({
       type: "ticket.updated",
-      ticket: patch.body,
+      ticket: customerView.body,
       changes: { status: ["open", "in_progress"] },
       version: patch.body.version,
       actor: { id: agent.id, name: agent.name, role: "agent" },
@@ -292,7 +295,8 @@ describe("ticket changes arrive live", () => {
     await c.next("presence");
     const res = await api("POST", `/api/v1/tickets/${ticket.id}/assign`, { token: agent.token, body: { assignee_id: agent.id } });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(await c.next("ticket.assigned")).toEqual({ type: "ticket.assigned", ticket: res.body, assignee_id: agent.id });
+    const customerView = await api("GET", `/api/v1/tickets/${ticket.id}`, { token: customer.token });
+    expect(await c.next("ticket.assigned")).toEqual({ type: "ticket.assigned", ticket: customerView.body, assignee_id: agent.id });
   });
 
   it("deleting the ticket closes its sockets", async () => {
