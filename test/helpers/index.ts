@@ -48,6 +48,12 @@ export async function meteredApi<T = any>(method: string, path: string, opts: Ca
   return { ...res, rowsRead: Number(res.headers.get("x-d1-rows-read")), rowsWritten: Number(res.headers.get("x-d1-rows-written")) };
 }
 
+/** The statements a metered request ran, with their rows (src/db/metrics.ts `X-D1-Statements`). */
+export function meteredStatements(res: { headers: Headers }): { sql: string; rows_read: number; rows_written: number }[] {
+  const b64 = (res.headers.get("x-d1-statements") ?? "").replaceAll("-", "+").replaceAll("_", "/");
+  return JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))));
+}
+
 async function call<T>(method: string, path: string, opts: CallOptions, send: (req: Request) => Promise<Response>): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;

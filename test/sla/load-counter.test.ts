@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { api, makeStaff, makeUser, meteredApi, type TestUser } from "../helpers";
+import { api, makeStaff, makeUser, meteredApi, meteredStatements, type TestUser } from "../helpers";
 import { closeAll, FEED_PATH, open } from "../helpers/sockets";
 
 /**
@@ -191,7 +191,9 @@ describe("auto-assignment reads one row per member, not their tickets", () => {
     const assigned = await meteredApi("POST", `/api/v1/tickets/${created.body.id}/assign`, { token: s.manager.token, body: { strategy: "auto" } });
     expect(assigned.status, JSON.stringify(assigned.body)).toBe(200);
     expect(assigned.body.assignee_id).toBe(agents.at(-1)!.id);
-    // Before: members, users, routing states, skills and all 590 running tickets.
-    expect(assigned.rowsRead).toBeLessThan(AGENTS * 1.5);
+    // Before: members, users, routing states, skills and all 590 running tickets. The report
+    // rollups the same write keeps (issue 12) read rows of their own, whatever the team's size.
+    const routing = meteredStatements(assigned).filter((st) => !/\breport_/.test(st.sql));
+    expect(routing.reduce((n, st) => n + st.rows_read, 0)).toBeLessThan(AGENTS * 1.5);
   });
 });
