@@ -12,6 +12,7 @@ import {
   type CalendarErrorCode,
   type Weekday,
 } from "../../src/domain/business-hours";
+import { prng } from "../helpers/random";
 
 // ------------------------------------------------------------------------------------------------
 // Fixtures
@@ -295,16 +296,6 @@ describe("isOpenAt / nextOpening", () => {
 // ------------------------------------------------------------------------------------------------
 // Seeded properties
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const YEAR_START = Date.parse("2026-01-01T00:00:00Z");
 const YEAR_MS = 365 * 86_400_000;
@@ -323,7 +314,7 @@ const propertyCalendars: [string, BusinessCalendar][] = [
 describe.each(propertyCalendars)("seeded properties: %s", (_name, calendar) => {
   const seeds = [1, 2, 3, 4, 5, 6, 7, 8];
   it.each(seeds)("seed %i: between(start, add(start, m)) = m and the due instant is the end of open time", (seed) => {
-    const rnd = mulberry32(seed * 7919);
+    const rnd = prng(seed * 7919);
     for (let i = 0; i < 12; i++) {
       // whole seconds, as stored timestamps are
       const start = new Date(YEAR_START + Math.floor(rnd() * (YEAR_MS / 1000)) * 1000).toISOString();
@@ -339,7 +330,7 @@ describe.each(propertyCalendars)("seeded properties: %s", (_name, calendar) => {
   });
 
   it.each(seeds)("seed %i: add(start, between(start, t)) lands on t or on the closing before it; additivity", (seed) => {
-    const rnd = mulberry32(seed * 104_729 + 17);
+    const rnd = prng(seed * 104_729 + 17);
     for (let i = 0; i < 12; i++) {
       const a = YEAR_START + Math.floor(rnd() * (YEAR_MS / 60_000)) * 60_000;
       const b = a + Math.floor(rnd() * 40 * 1440) * 60_000;
@@ -366,7 +357,7 @@ describe.each(propertyCalendars)("seeded properties: %s", (_name, calendar) => {
 
 describe("24/7 equals wall-clock", () => {
   it.each([11, 12, 13, 14])("seed %i", (seed) => {
-    const rnd = mulberry32(seed);
+    const rnd = prng(seed);
     for (let i = 0; i < 25; i++) {
       const a = YEAR_START + Math.floor(rnd() * YEAR_MS);
       const minutes = Math.floor(rnd() * 100_000);

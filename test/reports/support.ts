@@ -12,17 +12,7 @@ import type { Bindings } from "../../src/env";
 
 export const bindings = env as unknown as Bindings;
 
-/** A small deterministic PRNG (mulberry32): the same seed, the same sequence. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from "../helpers/random";
 
 type Vector = Record<string, number>;
 

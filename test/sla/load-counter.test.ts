@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { api, makeStaff, makeUser, meteredApi, meteredStatements, type TestUser } from "../helpers";
 import { closeAll, FEED_PATH, open } from "../helpers/sockets";
+import { seeded } from "../helpers/random";
 
 /**
  * The per-agent load counter (issue 15 item 4): team_members carries each member's running and
@@ -15,17 +16,6 @@ beforeAll(async () => {
 });
 afterEach(closeAll);
 
-/** mulberry32: a small seeded generator, so a failing sequence replays exactly. */
-function random(seed: number) {
-  let a = seed;
-  const next = () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]! };
-}
 
 interface MemberRow {
   team_id: string;
@@ -59,7 +49,7 @@ const PRIORITIES = ["low", "medium", "high", "critical"] as const;
 describe("the load counter equals a recount after any sequence of changes", () => {
   for (const seed of [1, 2, 3]) {
     it(`random changes, seed ${seed}`, async () => {
-      const rnd = random(seed);
+      const rnd = seeded(seed);
       const agents: TestUser[] = await Promise.all([1, 2, 3, 4, 5].map(() => makeUser("agent")));
       const [a0, a1, a2, a3] = agents as [TestUser, TestUser, TestUser, TestUser, TestUser];
       const team = async (members: TestUser[], strategy: string) => {

@@ -6,6 +6,7 @@ import { planList } from "../../src/features/tickets/ticket-list-plan";
 import { scanBudget } from "../../src/features/tickets/tickets.list";
 import { TICKET_SORTS } from "../../src/features/tickets/tickets.schemas";
 import { api, makeUser, meteredApi, type MeteredResponse, type TestUser } from "../helpers";
+import { seeded } from "../helpers/random";
 
 /**
  * Issue 15 item 2: every filter and sort of GET /tickets, alone and combined, returns exactly the
@@ -18,19 +19,6 @@ const DAY = 86_400_000;
 const NOW = Date.now();
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** mulberry32: seeded, so a failing combination replays exactly. */
-function random(seed: number) {
-  let a = seed;
-  const next = () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
-  const some = <T,>(xs: readonly T[], max: number): T[] => [...new Set(Array.from({ length: 1 + Math.floor(next() * max) }, () => pick(xs)))];
-  return { next, pick, some };
-}
 
 const CATEGORIES = ["billing", "technical", "account", "shipping", "rare-category"];
 const TAGS = ["vip", "refund", "bug", "urgent", "rare-tag"];
@@ -53,7 +41,7 @@ beforeAll(async () => {
   customers = await Promise.all(Array.from({ length: 12 }, () => makeUser("customer")));
   const now = iso(NOW);
   await env.DB.batch(teams.map((id) => env.DB.prepare("INSERT INTO teams (id, name, created_at, strategy) VALUES (?, ?, ?, 'least_loaded')").bind(id, id, now)));
-  const rnd = random(15);
+  const rnd = seeded(15);
   const insert = env.DB.prepare(
     `INSERT INTO tickets (id, number, subject, description, status, priority, priority_rank, category, channel, tags, requester_id, assignee_id, team_id,
        created_by_id, version, created_at, updated_at, sla_policy, sla_next_due_at, sla_breached, sla_check_at, deleted_at)
@@ -165,7 +153,7 @@ async function pages(query: Query, caller: TestUser, limit: number) {
   throw new Error("too many pages");
 }
 
-function randomQuery(rnd: ReturnType<typeof random>): Query {
+function randomQuery(rnd: ReturnType<typeof seeded>): Query {
   const q: Query = { sort: rnd.pick(TICKET_SORTS) };
   const maybe = (p: number) => rnd.next() < p;
   if (maybe(0.5)) q.status = rnd.some(TICKET_STATUSES, 3).join(",");
@@ -184,7 +172,7 @@ function randomQuery(rnd: ReturnType<typeof random>): Query {
 }
 
 describe("every combination returns what a straightforward query returns, page after page", () => {
-  const rnd = random(2026);
+  const rnd = seeded(2026);
   const combos = Array.from({ length: 60 }, () => randomQuery(rnd));
   for (const [i, query] of combos.entries()) {
     it(`#${i} ${new URLSearchParams(query)}`, async () => {

@@ -20,7 +20,7 @@ import {
 import { TICKET_PRIORITIES, type TicketChannel, type TicketPriority } from "../../domain/vocabulary";
 import { AppError, forbidden, validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
-import { backlogByAgent, backlogRows, keysOf, totalsBefore, type Boundary } from "./reports.rollups";
+import { backlogByAgent, backlogRows, keysOf, totalsBefore, type BacklogRow, type Boundary } from "./reports.rollups";
 import { rollupsLive } from "./reports.rebuild";
 
 /**
@@ -176,17 +176,8 @@ function countBy<K extends string>(rows: { tickets: number }[], field: "status" 
 
 // ---------------------------------------------------------------- backlog
 
-interface BacklogCellRow {
-  team: string;
-  agent: string;
-  channel: string;
-  status: string;
-  priority: string;
-  sla: string;
-  tickets: number;
-}
 
-async function backlogNow(ctx: ServiceContext, filter: { teamId?: string; agentId?: string }): Promise<BacklogCellRow[]> {
+async function backlogNow(ctx: ServiceContext, filter: { teamId?: string; agentId?: string }): Promise<BacklogRow[]> {
   const rows = await backlogRows(ctx.db, filter);
   return rows.map((r) => ({ ...r, tickets: Number(r.tickets) }));
 }
