@@ -42,7 +42,7 @@ describe("POST /auth/password-reset", () => {
     expect(await outboxOf(gone.id)).toEqual([]);
     const link = await linkIn(mails[0]!, "/portal/reset-password");
     expect(link.url.startsWith(`${env.PUBLIC_URL}/portal/reset-password#token=`)).toBe(true);
-  });
+  }, 90_000);
 
   it(`is rate limited per address (${RESETS_PER_ADDRESS_PER_HOUR} an hour, known or not) and per client`, async () => {
     const a = accountEnv();
@@ -62,7 +62,7 @@ describe("POST /auth/password-reset", () => {
     while (status === 202 && n < 100) status = (await a.call("POST", "/api/v1/auth/password-reset", { body: { email: address(`spray${n++}`) }, headers: ip })).status;
     expect(status).toBe(429);
     expect(n).toBe(RESETS_PER_IP_PER_HOUR + 1);
-  });
+  }, 90_000);
 
   it("a malformed body is a 400 and sends nothing", async () => {
     const a = accountEnv();

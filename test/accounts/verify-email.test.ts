@@ -95,7 +95,7 @@ describe("registration sends a verification mail through the outbox", () => {
     const link = await linkIn(mails[1]!, "/portal/verify-email");
     expect((await api("POST", "/api/v1/auth/verify-email", { body: { token: link.token } })).status).toBe(200);
     expectProblem(await a.call("POST", "/api/v1/auth/verify-email/resend", { token: reg.access_token }), 409, "CONFLICT");
-  });
+  }, 90_000);
 
   it("staff-created accounts are verified; an admin's change of address keeps them verified", async () => {
     const admin = await makeUser("admin");

@@ -81,7 +81,7 @@ describe("login rate limits", () => {
     expectLimited(await login(c.email, c.password, { "cf-connecting-ip": ip }), 60);
     // Another IP, the same account: fine.
     expect((await login(c.email, c.password, { "cf-connecting-ip": uniqueIp() })).status).toBe(200);
-  });
+  }, 60_000);
 
   it("cannot be outrun by parallel guesses: of 30 at once for one email, at most 10 are tried", async () => {
     const c = await registerCustomer();
@@ -114,7 +114,7 @@ describe("login rate limits", () => {
     expect(ok.headers.get("ratelimit-remaining")).toBe("9");
     const failAgain = await login(c.email, "wrong-password", { "cf-connecting-ip": ip });
     expect(failAgain.headers.get("ratelimit-remaining")).toBe("8");
-  });
+  }, 60_000);
 
   it("counts an IPv6 client by its /64, so rotating addresses inside it gains nothing", async () => {
     const group = () => Math.floor(Math.random() * 0xffff).toString(16);

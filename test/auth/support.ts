@@ -86,6 +86,7 @@ export function expectNoSecrets(body: unknown) {
 /**
  * Waits, if need be, until the current fixed window of `windowSeconds` (aligned like the limiter's,
  * on epoch seconds) has at least `needSeconds` left, so a test's burst stays inside one window.
+ * It may wait `needSeconds`: a test calling it needs that much more than the default timeout.
  */
 export async function roomInWindow(windowSeconds: number, needSeconds: number) {
   const left = windowSeconds - ((Date.now() / 1000) % windowSeconds);

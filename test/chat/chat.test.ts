@@ -59,7 +59,8 @@ describe("opening a chat", () => {
     // Another client, and another /64 of the same /48, still open chats.
     expect((await api("POST", "/api/v1/chat/sessions", { body: {}, headers: { "cf-connecting-ip": ip } })).status).toBe(201);
     expect((await api("POST", "/api/v1/chat/sessions", { body: {}, headers: { "cf-connecting-ip": `${prefix.replace(/:[0-9a-f]+$/, ":ffff")}::1` } })).status).toBe(201);
-  });
+    // Up to 60 s waiting for the window, then 22 chats.
+  }, 120_000);
 
   it("limits messages per chat (429), counting none that were refused", async () => {
     const chat = await openChat();
@@ -70,7 +71,8 @@ describe("opening a chat", () => {
     expectProblem(await say(chat, "one too many"), 429, "RATE_LIMITED");
     const transcript = await api("GET", chatPath(chat, "/messages?limit=100"), { token: chat.token });
     expect(transcript.body.data).toHaveLength(30);
-  });
+    // Up to 30 s waiting for the window, then 31 messages.
+  }, 90_000);
 });
 
 describe("a visitor and an agent", () => {
