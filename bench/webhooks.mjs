@@ -106,6 +106,16 @@ export async function run({ log = console.log, quick = false, build = false, rat
 
     const results = [];
     let seq = 0;
+    // Written after every phase, so a run cut short keeps the rates it finished.
+    const at = new Date().toISOString();
+    const dir = path.join(ROOT, "bench", "results");
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `webhooks-${at.replace(/[:.]/g, "-")}.json`);
+    const save = (extra = { complete: false }) => {
+      const report = { module: "webhooks", at, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() }, quick, queueSettings: { ...CONSUMER, local_concurrency: "1 (Miniflare's broker runs one batch at a time)" }, ...extra, results };
+      writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+      return report;
+    };
     for (const rate of phases) {
       const commits = new Map();
       let errors = 0;
@@ -180,17 +190,14 @@ export async function run({ log = console.log, quick = false, build = false, rat
         load: { before: loadBefore, after: os.loadavg() },
       };
       results.push(result);
+      save();
       log(
         `webhooks ${rate === 0 ? "closed loop" : `${rate}/s`}: ${result.committed} events, ${result.eventsPerSecond.toFixed(1)} events/s end to end (${result.commitsPerSecond.toFixed(1)} commits/s); commit → receipt p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, max ${result.latencyMs.max} ms; lost ${lost}, duplicates ${duplicates}, unverified ${result.unverified}; ` +
           `${result.queue.batches} batches (mean ${result.queue.meanSize?.toFixed(1)}, p50 ${result.queue.batchMs.p50} ms, full-batch ceiling ${result.queue.drainCeilingPerSecond?.toFixed(0)}/s); load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`,
       );
     }
     const [{ n: failedRows }] = (await server.db.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE status <> 'delivered'").all()).results;
-    const report = { module: "webhooks", at: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() }, quick, queueSettings: { ...CONSUMER, local_concurrency: "1 (Miniflare's broker runs one batch at a time)" }, notDeliveredRows: failedRows, results };
-    const dir = path.join(ROOT, "bench", "results");
-    mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, `webhooks-${report.at.replace(/[:.]/g, "-")}.json`);
-    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+    const report = save({ notDeliveredRows: failedRows, complete: true });
     log(`webhooks: results in ${path.relative(ROOT, file)}`);
     return { results: [], report };
   } finally {
