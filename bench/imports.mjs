@@ -2,8 +2,15 @@
 // their comments, users and organizations, in the formats test/fixtures/zendesk shows (full JSON
 // export NDJSON: one ticket with its `comments` per line), uploaded through the API and imported by
 // the real Queue consumer of the bench's Miniflare. Measures wall time from start to done:
-// tickets/s and comments/s, and the steps (queue messages) it took. A new account host per run,
-// so every run imports afresh into the same database (the refs of earlier runs do not match).
+// tickets/s and comments/s. A new account host per bench run, so every run imports afresh into the
+// same database (the refs of earlier runs do not match). BENCH_IMPORT_TICKETS=10000 sets the export's
+// size apart from --scale (which also sizes the seeded database).
+// Rows: every table's row count before and after (exact and load-independent; D1's rows_written
+// also counts each index entry, estimated from the tables' indexes). Then the SAME export is
+// imported a second time: it must add no ticket, comment, user or organization (idempotent by
+// external id), and its counts and time are reported too.
+
+import os from "node:os";
 
 const TICKETS = 10_000;
 const USERS_PER_TICKET = 0.2;
@@ -93,28 +100,49 @@ export function syntheticExport(tickets, host) {
   };
 }
 
-export async function run(ctx) {
-  const { tokens, log, request } = ctx;
-  const tickets = Math.max(200, Math.round(TICKETS * (ctx.scale ?? 1)));
-  let admin = tokens.admin;
+/** Row counts of every table (FTS shadow tables included) and the number of indexes on each. */
+async function tableRows(db) {
+  const tables = (await db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name`).all()).results.map((r) => r.name);
+  const indexes = (await db.prepare(`SELECT tbl_name AS t, count(*) AS n FROM sqlite_master WHERE type = 'index' GROUP BY tbl_name`).all()).results;
+  const counts = {};
+  for (const t of tables) counts[t] = (await db.prepare(`SELECT count(*) AS n FROM "${t.replaceAll('"', '""')}"`).first()).n;
+  return { counts, indexes: Object.fromEntries(indexes.map((r) => [r.t, r.n])) };
+}
+
+function rowsAdded(before, after) {
+  const added = {};
+  let rows = 0;
+  let withIndexes = 0;
+  for (const [t, n] of Object.entries(after.counts)) {
+    const d = n - (before.counts[t] ?? 0);
+    if (!d) continue;
+    added[t] = d;
+    rows += d;
+    // An insert writes the row and one entry per index (partial indexes may skip it: an upper bound).
+    withIndexes += d * (1 + (after.indexes[t] ?? 0));
+  }
+  return { byTable: added, rows, rowsWrittenEstimate: withIndexes };
+}
+
+/** Uploads the export as a new import, starts it and waits for it to finish. */
+async function importOnce(ctx, files, counts, label) {
+  const { log, request } = ctx;
+  let admin = ctx.tokens.admin;
   // Access tokens last 15 minutes; a full-scale import on a busy machine may take longer.
   const relogin = async () => {
     const res = await request({ method: "POST", path: "/api/v1/auth/login", body: { email: ctx.accounts.admin, password: ctx.password } });
     admin = JSON.parse(res.body).access_token;
   };
-  const host = `bench-${Date.now()}.zendesk.com`;
-  const { files, counts } = syntheticExport(tickets, host);
-  const bytes = Object.values(files).reduce((n, t) => n + Buffer.byteLength(t), 0);
-  log(`import: ${counts.tickets} tickets, ${counts.comments} comments, ${counts.users} users, ${(bytes / 1048576).toFixed(1)} MiB`);
-  const created = await request({ method: "POST", path: "/api/v1/imports", token: tokens.admin, body: { source: "zendesk" } });
+  await relogin();
+  const created = await request({ method: "POST", path: "/api/v1/imports", token: admin, body: { source: "zendesk" } });
   if (created.status !== 201) throw new Error(`create import: ${created.status} ${created.body}`);
   const { id } = JSON.parse(created.body);
   for (const [name, text] of Object.entries(files)) {
-    const res = await request({ method: "PUT", path: `/api/v1/imports/${id}/upload`, token: tokens.admin, body: text, headers: { "content-type": "application/x-ndjson" } });
+    const res = await request({ method: "PUT", path: `/api/v1/imports/${id}/upload`, token: admin, body: text, headers: { "content-type": "application/x-ndjson" } });
     if (res.status !== 201) throw new Error(`upload ${name}: ${res.status} ${res.body}`);
   }
   const t0 = performance.now();
-  const started = await request({ method: "POST", path: `/api/v1/imports/${id}/start`, token: tokens.admin });
+  const started = await request({ method: "POST", path: `/api/v1/imports/${id}/start`, token: admin });
   if (started.status !== 202) throw new Error(`start: ${started.status} ${started.body}`);
   let state;
   let lastLog = 0;
@@ -128,26 +156,61 @@ export async function run(ctx) {
     state = JSON.parse(res.body);
     if (performance.now() - lastLog > 30_000) {
       lastLog = performance.now();
-      log(`import: ${state.phase}, ${state.progress.tickets}/${counts.tickets} tickets after ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+      log(`import ${label}: ${state.phase}, ${state.progress.tickets}/${counts.tickets} tickets after ${((performance.now() - t0) / 1000).toFixed(0)} s (load ${os.loadavg()[0].toFixed(1)})`);
     }
     if (state.status === "done" || state.status === "failed") break;
   }
   const seconds = (performance.now() - t0) / 1000;
-  const ticketsPerSecond = state.progress.tickets / seconds;
-  const commentsPerSecond = state.progress.comments / seconds;
-  log(`import: ${state.status} in ${seconds.toFixed(1)} s: ${ticketsPerSecond.toFixed(1)} tickets/s, ${commentsPerSecond.toFixed(1)} comments/s, ${state.error_count} errors`);
+  return { id, seconds, state, ticketsPerSecond: state.progress.tickets / seconds, commentsPerSecond: state.progress.comments / seconds };
+}
+
+export async function run(ctx) {
+  const { log, db } = ctx;
+  // BENCH_IMPORT_TICKETS sizes the export apart from the seeded database (e.g. 10,000 into the 5,000-ticket one).
+  const tickets = Number(process.env.BENCH_IMPORT_TICKETS) || Math.max(200, Math.round(TICKETS * (ctx.scale ?? 1)));
+  const host = `bench-${Date.now()}.zendesk.com`;
+  const { files, counts } = syntheticExport(tickets, host);
+  const bytes = Object.values(files).reduce((n, t) => n + Buffer.byteLength(t), 0);
+  log(`import: ${counts.tickets} tickets, ${counts.comments} comments, ${counts.users} users, ${(bytes / 1048576).toFixed(1)} MiB`);
+
+  const load0 = os.loadavg();
+  const before = await tableRows(db);
+  const first = await importOnce(ctx, files, counts, "1");
+  const load1 = os.loadavg();
+  const afterFirst = await tableRows(db);
+  const rows = rowsAdded(before, afterFirst);
+  log(`import 1: ${first.state.status} in ${first.seconds.toFixed(1)} s: ${first.ticketsPerSecond.toFixed(1)} tickets/s, ${first.commentsPerSecond.toFixed(1)} comments/s, ${first.state.error_count} errors; ${rows.rows} rows added (~${rows.rowsWrittenEstimate} rows_written with index entries); load ${load0[0].toFixed(1)} → ${load1[0].toFixed(1)}`);
+  log(`import 1 rows by table: ${JSON.stringify(rows.byTable)}`);
+
+  // The same export again: idempotent by external id, so nothing may be imported twice.
+  const second = await importOnce(ctx, files, counts, "2");
+  const load2 = os.loadavg();
+  const afterSecond = await tableRows(db);
+  const again = rowsAdded(afterFirst, afterSecond);
+  const duplicated = ["tickets", "comments", "users", "organizations", "external_refs"].filter((t) => (again.byTable[t] ?? 0) !== 0);
+  log(`import 2 (same export): ${second.state.status} in ${second.seconds.toFixed(1)} s, progress ${JSON.stringify(second.state.progress)}; rows added ${JSON.stringify(again.byTable)}${duplicated.length ? `; DUPLICATED in ${duplicated.join(", ")}` : "; nothing imported twice"}`);
+
+  const summary = (r) => ({ seconds: r.seconds, ticketsPerSecond: r.ticketsPerSecond, commentsPerSecond: r.commentsPerSecond, progress: r.state.progress, errors: r.state.error_count, firstErrors: r.state.errors?.slice(0, 5), status: r.state.status });
   return {
     results: [
       {
         name: `zendesk import of ${counts.tickets} tickets`,
         route: "POST /api/v1/imports/{id}/start → done",
         as: "admin",
-        load: { latencyMs: { p50: seconds * 1000, p90: null, p99: null }, rps: ticketsPerSecond, cpuMsPerRequest: null, requests: 1, errors: state.status === "done" ? 0 : 1 },
-        import: { seconds, ticketsPerSecond, commentsPerSecond, bytes, expected: counts, progress: state.progress, errors: state.error_count, status: state.status },
+        load: { latencyMs: { p50: first.seconds * 1000, p90: null, p99: null }, rps: first.ticketsPerSecond, cpuMsPerRequest: null, requests: 1, errors: first.state.status === "done" ? 0 : 1 },
+        import: { ...summary(first), bytes, expected: counts, rows, loadavg: { before: load0, after: load1 } },
+      },
+      {
+        name: `zendesk import of the same ${counts.tickets} tickets again (idempotence)`,
+        route: "POST /api/v1/imports/{id}/start → done",
+        as: "admin",
+        load: { latencyMs: { p50: second.seconds * 1000, p90: null, p99: null }, rps: second.ticketsPerSecond, cpuMsPerRequest: null, requests: 1, errors: second.state.status === "done" && !duplicated.length ? 0 : 1 },
+        import: { ...summary(second), rows: again, duplicated, loadavg: { before: load1, after: load2 } },
       },
     ],
     notes: [
-      `zendesk import: ${state.progress.tickets} tickets and ${state.progress.comments} comments (${state.progress.users} users, ${state.progress.organizations} organizations) in ${seconds.toFixed(1)} s: ${ticketsPerSecond.toFixed(1)} tickets/s, ${commentsPerSecond.toFixed(1)} comments/s ("req/s" of its row is tickets/s; p50 its wall time)`,
+      `zendesk import: ${first.state.progress.tickets} tickets and ${first.state.progress.comments} comments (${first.state.progress.users} users, ${first.state.progress.organizations} organizations) in ${first.seconds.toFixed(1)} s: ${first.ticketsPerSecond.toFixed(1)} tickets/s, ${first.commentsPerSecond.toFixed(1)} comments/s; ${rows.rows} table rows added (~${rows.rowsWrittenEstimate} D1 rows_written counting index entries); load ${load0[0].toFixed(1)} → ${load1[0].toFixed(1)} ("req/s" of its row is tickets/s; p50 its wall time)`,
+      `zendesk import again (same export): ${second.seconds.toFixed(1)} s, progress ${JSON.stringify(second.state.progress)}, ${duplicated.length ? `DUPLICATED rows in ${duplicated.join(", ")}` : "nothing imported twice"}`,
     ],
   };
 }

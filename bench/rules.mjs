@@ -315,7 +315,7 @@ export async function run(ctx) {
   const { log = console.log } = ctx;
   const scale = ctx.scale ?? (ctx.quick ? 0.05 : 1);
   // The harness builds the bundle before its modules; alone, this module builds its own.
-  if (!ctx.measure || !existsSync(path.join(DIST, "index.js"))) buildBundle(log);
+  if ((!ctx.measure && !ctx.noBuild) || !existsSync(path.join(DIST, "index.js"))) buildBundle(log);
   const result = { module: "rules", machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, load: os.loadavg() }, settings: { TRIGGER_COUNTS, OPEN_TICKETS, AUTOMATIONS, scale } };
   result.evaluation = await evaluation(log);
   if (ctx.measure) result.throughWorker = await triggersThroughWorker(ctx);
@@ -350,7 +350,7 @@ export async function run(ctx) {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const scale = Number(process.argv.find((a) => a.startsWith("--scale="))?.slice(8) ?? 1);
-  run({ log: (m) => console.log(m), scale }).catch((err) => {
+  run({ log: (m) => console.log(m), scale, noBuild: process.argv.includes("--no-build") }).catch((err) => {
     console.error(err);
     process.exit(1);
   });

@@ -13,6 +13,7 @@
 //   --tag NAME            results file tag (default: cores and CPU model)
 //   --no-save             print only, write nothing to bench/results/
 //   --verbose             Miniflare's own log
+//   --rate 30[,60]        webhooks: events/s sent open-loop (one run per rate) instead of the closed loop
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -78,6 +79,7 @@ const { values: args } = parseArgs({
     tag: { type: "string" },
     "no-save": { type: "boolean", default: false },
     verbose: { type: "boolean", default: false },
+    rate: { type: "string" },
   },
 });
 
@@ -225,6 +227,7 @@ function contextFor(moduleName, srv) {
     db: srv.db,
     quick: scale < 1,
     scale,
+    rates: args.rate ? args.rate.split(",").map(Number) : undefined,
     request: (req) => send(agent, srv.baseUrl, req),
     // Rows pass only (no load test): for the many filter/sort combinations whose row counts matter
     // more than their speed. Requests must not depend on this instance (a cursor signed here is fine:

@@ -154,7 +154,7 @@ export default {
  * `onLog(message)` receives the Worker's console output (job reports) instead of the terminal.
  * Returns { mf, baseUrl, replayUrl, workerdPids, db, dispose }.
  */
-export async function startServer({ log, extraBindings = {}, verbose = false, state = STATE, onLog }) {
+export async function startServer({ log, extraBindings = {}, verbose = false, state = STATE, onLog, logger }) {
   const opts = workerOptionsFromConfig(log);
   const mf = new Miniflare(
     convertV4MiniflareOptions({
@@ -163,7 +163,8 @@ export async function startServer({ log, extraBindings = {}, verbose = false, st
       port: 0,
       // No network lookup of Request.cf (the machine may be offline).
       cf: { colo: "LOCAL", country: "XX" },
-      log: new Log(verbose ? LogLevel.INFO : LogLevel.WARN),
+      // `logger`: a module's own Log (e.g. one that reads the queue broker's per-batch INFO lines).
+      log: logger ?? new Log(verbose ? LogLevel.INFO : LogLevel.WARN),
       logRequests: false,
       telemetry: { enabled: false },
       // The Worker's console lines (cron jobs log their reports there), for a module that reads them.
