@@ -163,7 +163,8 @@ export async function run({ baseUrl, accounts, password, log, quick = false }) {
     log(`  cold p50 ${coldS.p50} ms (max ${coldS.max}), warm p50 ${warmS.p50} ms`);
 
     // ------------------------------------------------------------ 3. REST comment → other party's page
-    const messages = quick ? 15 : MESSAGES;
+    // WEB_MESSAGES: the full count on a small database (the live rounds do not depend on its size).
+    const messages = Number(process.env.WEB_MESSAGES) || (quick ? 15 : MESSAGES);
     let roundNo = 0;
     /**
      * `send(body)` posts one message whose text is `body`; the viewer's page has a MutationObserver that
