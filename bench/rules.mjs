@@ -18,9 +18,8 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
-import { SignJWT } from "jose";
 import { applyMigrations } from "./lib/migrate.mjs";
-import { BENCH_SECRETS, DIST, ROOT, TMP, buildBundle, startServer } from "./lib/server.mjs";
+import { DIST, ROOT, TMP, buildBundle, startServer, token } from "./lib/server.mjs";
 
 const TRIGGER_COUNTS = [0, 20, 100];
 const OPEN_TICKETS = 200_000;
@@ -131,17 +130,6 @@ export async function evaluation(log) {
 
 // ------------------------------------------------------------------ helpers
 
-async function token(sub, role) {
-  const iat = Math.floor(Date.now() / 1000);
-  return new SignJWT({ role, tv: 0 })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setSubject(sub)
-    .setIssuer("edgedesk")
-    .setAudience("edgedesk-api")
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + 3600)
-    .sign(new TextEncoder().encode(BENCH_SECRETS.JWT_SECRET));
-}
 
 async function call(baseUrl, tokenValue, method, url, body) {
   const res = await fetch(`${baseUrl}${url}`, { method, headers: { authorization: `Bearer ${tokenValue}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });

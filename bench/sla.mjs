@@ -13,11 +13,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { SignJWT } from "jose";
 import { Log, LogLevel, Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { applyMigrations, migrationConflict, migrationHashes } from "./lib/migrate.mjs";
-import { BENCH_SECRETS, ROOT, TMP, bundleModules, cpuMs, findWorkerdPids } from "./lib/server.mjs";
+import { BENCH_SECRETS, ROOT, TMP, bundleModules, cpuMs, findWorkerdPids, token } from "./lib/server.mjs";
 
 const STATE = path.join(TMP, "sla-state");
 // Its own build of the deploy bundle, so a run of the main bench at the same time keeps its files.
@@ -217,17 +216,6 @@ async function sweep({ worker, db, pids, reports }) {
   return { wallMs, cpuMs: cpu, report: sweepReport, breachedHistory: breached };
 }
 
-async function token(sub, role) {
-  const iat = Math.floor(Date.now() / 1000);
-  return new SignJWT({ role, tv: 0 })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setSubject(sub)
-    .setIssuer("edgedesk")
-    .setAudience("edgedesk-api")
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + 3600)
-    .sign(new TextEncoder().encode(BENCH_SECRETS.JWT_SECRET));
-}
 
 /** Every team agent connected to the agents' feed (routing counts only present agents). */
 async function connectAgents(baseUrl) {

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Log, LogLevel, Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { SignJWT } from "jose";
 
 export const ROOT = path.resolve(import.meta.dirname, "..", "..");
 export const TMP = path.join(ROOT, "bench", ".tmp");
@@ -251,3 +252,16 @@ export const ownCpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
+
+/** An access token for `sub` signed with the bench secret (an hour), as the Worker issues them. */
+export async function token(sub, role) {
+  const iat = Math.floor(Date.now() / 1000);
+  return new SignJWT({ role, tv: 0 })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(sub)
+    .setIssuer("edgedesk")
+    .setAudience("edgedesk-api")
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + 3600)
+    .sign(new TextEncoder().encode(BENCH_SECRETS.JWT_SECRET));
+}
