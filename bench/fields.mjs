@@ -49,9 +49,9 @@ async function backfill(db, log) {
       db.prepare(
         `UPDATE tickets AS t SET custom_fields = json_object('bench_product', ${PRODUCT_SQL}, 'bench_refund_approved', json(CASE WHEN ${REFUND_SQL} THEN 'true' ELSE 'false' END), 'bench_order_size', ${SIZE_SQL}) WHERE ${range}`,
       ),
-      db.prepare(`INSERT INTO ticket_field_values (field_id, ticket_id, value_text, value_int, ticket_created_at) SELECT '${FIELDS[0].id}', t.id, ${PRODUCT_SQL}, NULL, t.created_at FROM tickets t WHERE ${range}`),
-      db.prepare(`INSERT INTO ticket_field_values (field_id, ticket_id, value_text, value_int, ticket_created_at) SELECT '${FIELDS[1].id}', t.id, NULL, ${REFUND_SQL}, t.created_at FROM tickets t WHERE ${range}`),
-      db.prepare(`INSERT INTO ticket_field_values (field_id, ticket_id, value_text, value_int, ticket_created_at) SELECT '${FIELDS[2].id}', t.id, NULL, ${SIZE_SQL}, t.created_at FROM tickets t WHERE ${range}`),
+      db.prepare(`INSERT INTO ticket_field_values (field_id, ticket_id, value_text, value_int, ticket_created_at, ticket_rowid) SELECT '${FIELDS[0].id}', t.id, ${PRODUCT_SQL}, NULL, t.created_at, t.rowid FROM tickets t WHERE ${range}`),
+      db.prepare(`INSERT INTO ticket_field_values (field_id, ticket_id, value_text, value_int, ticket_created_at, ticket_rowid) SELECT '${FIELDS[1].id}', t.id, NULL, ${REFUND_SQL}, t.created_at, t.rowid FROM tickets t WHERE ${range}`),
+      db.prepare(`INSERT INTO ticket_field_values (field_id, ticket_id, value_text, value_int, ticket_created_at, ticket_rowid) SELECT '${FIELDS[2].id}', t.id, NULL, ${SIZE_SQL}, t.created_at, t.rowid FROM tickets t WHERE ${range}`),
     ]);
   }
   log("backfill done");

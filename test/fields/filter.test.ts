@@ -51,7 +51,9 @@ beforeAll(async () => {
       version, created_at, updated_at, sla_policy, sla_next_due_at, custom_fields)
      VALUES (?, ?, 'Seeded', 'seeded', 'open', 'medium', 2, 'web', '[]', ?, ?, 1, ?, ?, 'medium', '9999-12-31T23:59:59.999Z', ?)`,
   );
-  const valueInsert = env.DB.prepare("INSERT INTO ticket_field_values (field_id, ticket_id, value_text, value_int, ticket_created_at) VALUES (?, ?, ?, ?, ?)");
+  const valueInsert = env.DB.prepare(
+    "INSERT INTO ticket_field_values (field_id, ticket_id, value_text, value_int, ticket_created_at, ticket_rowid) VALUES (?1, ?2, ?3, ?4, ?5, (SELECT rowid FROM tickets WHERE id = ?2))",
+  );
   const statements: D1PreparedStatement[] = [];
   const run = crypto.randomUUID().slice(0, 8);
   for (let i = 0; i < TICKETS; i++) {
@@ -114,6 +116,41 @@ describe("custom field filters walk an index (rows read measured)", () => {
     // A third of the walked rows match both, so the page walks ~75 index rows, each with its ticket
     // and one probe: O(page / selectivity), never O(tickets holding the first value).
     expect(res.rowsRead).toBeLessThanOrEqual(4 * PAGE_ROWS_GOAL);
+  });
+
+  it("tickets created in the same millisecond (an import, a bulk create) page in the list's order without a sort", async () => {
+    // 120 tickets share one created_at and hold count = 42; their ids sort unlike their rowids.
+    const at = new Date(Date.UTC(2025, 5, 1)).toISOString();
+    const run = crypto.randomUUID().slice(0, 8);
+    const made: string[] = [];
+    const statements: D1PreparedStatement[] = [];
+    for (let i = 0; i < 120; i++) {
+      const id = `${String((i * 37) % 120).padStart(3, "0")}-tie-${run}`;
+      made.push(id);
+      statements.push(
+        env.DB.prepare(
+          `INSERT INTO tickets (id, number, subject, description, status, priority, priority_rank, channel, tags, requester_id, created_by_id,
+            version, created_at, updated_at, sla_policy, sla_next_due_at, custom_fields)
+           VALUES (?, ?, 'Tied', 'tied', 'open', 'medium', 2, 'web', '[]', ?, ?, 1, ?, ?, 'medium', '9999-12-31T23:59:59.999Z', ?)`,
+        ).bind(id, `TICK-TIE-${run}-${i}`, s.customer2.id, s.agent.id, at, at, JSON.stringify({ [count.key]: 42 })),
+        env.DB.prepare(
+          "INSERT INTO ticket_field_values (field_id, ticket_id, value_text, value_int, ticket_created_at, ticket_rowid) VALUES (?1, ?2, NULL, 42, ?3, (SELECT rowid FROM tickets WHERE id = ?2))",
+        ).bind(count.id, id, at),
+      );
+    }
+    await env.DB.batch(statements);
+    const got: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await metered(`/api/v1/tickets?cf.${count.key}=42&limit=25${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, s.agent.token);
+      expect(res.status).toBe(200);
+      got.push(...ids(res.body));
+      // A page and its tickets, not the whole run of equal keys sorted (that read ~360 rows).
+      expect(res.rowsRead).toBeLessThanOrEqual(PAGE_ROWS_GOAL);
+      cursor = res.body.next_cursor;
+    } while (cursor);
+    // Newest first, ties by insertion (rowid), each ticket once.
+    expect(got).toEqual([...made].reverse());
   });
 
   it("a customer's list walks their own tickets and probes each one", async () => {

@@ -31,8 +31,9 @@ export const ticketFields = sqliteTable(
 /**
  * The filter index of custom field values (an EAV table with typed columns): one row per
  * filterable value of a ticket (dropdown, multiselect option, checkbox, integer, date), with the
- * ticket's creation time, so `?cf.<key>=<value>` walks (field, value, created_at) in the list's
- * default order and stops after a page. The values themselves are read from `tickets.custom_fields`.
+ * ticket's creation time and rowid, so `?cf.<key>=<value>` walks (field, value, created_at, rowid)
+ * in the list's default order (ties by rowid, as every list) and stops after a page, unsorted. The
+ * values themselves are read from `tickets.custom_fields`.
  */
 export const ticketFieldValues = sqliteTable(
   "ticket_field_values",
@@ -45,10 +46,12 @@ export const ticketFieldValues = sqliteTable(
     valueInt: integer("value_int"),
     /** The ticket's `created_at` (never changes): the list's default order inside one value. */
     ticketCreatedAt: text("ticket_created_at").notNull(),
+    /** The ticket's rowid (never changes): the list's tie-break, and the join back to the ticket. */
+    ticketRowid: integer("ticket_rowid").notNull(),
   },
   (t) => [
-    index("ticket_field_values_text_idx").on(t.fieldId, t.valueText, t.ticketCreatedAt, t.ticketId).where(sql`value_text IS NOT NULL`),
-    index("ticket_field_values_int_idx").on(t.fieldId, t.valueInt, t.ticketCreatedAt, t.ticketId).where(sql`value_int IS NOT NULL`),
+    index("ticket_field_values_text_idx").on(t.fieldId, t.valueText, t.ticketCreatedAt, t.ticketRowid).where(sql`value_text IS NOT NULL`),
+    index("ticket_field_values_int_idx").on(t.fieldId, t.valueInt, t.ticketCreatedAt, t.ticketRowid).where(sql`value_int IS NOT NULL`),
     // Replacing a ticket's values of one field; a customer's own list (and a second filter) checks a
     // value per ticket: with the values in it, that probe reads one index entry and no table row.
     index("ticket_field_values_ticket_idx").on(t.ticketId, t.fieldId, t.valueText, t.valueInt),

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { BatchItem } from "../../db/client";
 import { isUniqueViolation } from "../../db/errors";
-import { ticketFields, ticketFieldValues, ticketStatuses } from "../../db/schema";
+import { ticketFields, ticketFieldValues, tickets, ticketStatuses } from "../../db/schema";
 import {
   indexEntries,
   isFilterable,
@@ -111,10 +111,12 @@ export async function fieldIndexWrites(
   if (before && Object.keys(before).length) {
     items.push(ctx.db.delete(ticketFieldValues).where(and(eq(ticketFieldValues.ticketId, ticket.id), inArray(ticketFieldValues.fieldId, defs.map((d) => d.id)))));
   }
+  // The ticket's rowid, read in the batch (a new ticket's row is inserted before these).
+  const ticketRowid = sql<number>`(SELECT rowid FROM ${tickets} WHERE ${tickets.id} = ${ticket.id})`;
   const rows = defs.flatMap((d) =>
     after[d.key] === undefined
       ? []
-      : indexEntries(d, after[d.key]!).map((e) => ({ fieldId: d.id, ticketId: ticket.id, valueText: e.text, valueInt: e.int, ticketCreatedAt: ticket.createdAt })),
+      : indexEntries(d, after[d.key]!).map((e) => ({ fieldId: d.id, ticketId: ticket.id, valueText: e.text, valueInt: e.int, ticketCreatedAt: ticket.createdAt, ticketRowid })),
   );
   for (let i = 0; i < rows.length; i += INDEX_ROWS_PER_INSERT) items.push(ctx.db.insert(ticketFieldValues).values(rows.slice(i, i + INDEX_ROWS_PER_INSERT)));
   return items;

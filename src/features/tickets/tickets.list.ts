@@ -279,10 +279,8 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
   /**
    * One walk over `from` (rows of one group: its leading sort keys fixed to `group`), rows in sort
    * order of `exprs`, with `check` tested per row; `start`: its start range, left out after a key.
-   * `split`: the keys are not all in the walked index (a row value over them cannot seek), so the
-   * first key is bounded on its own as well.
    */
-  const addWalk = (from: SQL, check: SQL[], group: Key = [], exprs: SQL[] = [...cols.map((c) => COLUMN[c.name]), ROWID], start: SQL[] = [], split = false) => {
+  const addWalk = (from: SQL, check: SQL[], group: Key = [], exprs: SQL[] = [...cols.map((c) => COLUMN[c.name]), ROWID], start: SQL[] = []) => {
     const match = check.length ? all(check) : null;
     checked ||= check.length > 0;
     const fixed = group.length;
@@ -297,7 +295,6 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
           const side = compareKeys(cols, group, afterKey.slice(0, fixed));
           if (side < 0) return { rows: [], read: 0 }; // the whole group comes before the position
           if (side === 0) keyset = sql`AND ${after(cols, afterKey, exprs, fixed)}`;
-          if (side === 0 && split) keyset = sql`${keyset} AND ${exprs[fixed]} ${sql.raw(cols[fixed]!.dir === "asc" ? ">=" : "<=")} ${afterKey[fixed]}`;
         }
         return run(sql`${from} ${keyset} ORDER BY ${orderBy(cols.slice(fixed), exprs.slice(fixed))} LIMIT ${n}`, match);
       },
@@ -322,20 +319,20 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
     const { def, value } = fieldWalk;
     const text = value.text !== undefined;
     const index = sql.identifier(text ? "ticket_field_values_text_idx" : "ticket_field_values_int_idx");
-    const created = sql`"ticket_field_values"."ticket_created_at"`;
+    // The value's index entries hold the ticket's created_at and rowid: the list's keys, in its order.
+    const keys = [sql`"ticket_field_values"."ticket_created_at"`, sql`"ticket_field_values"."ticket_rowid"`];
     addWalk(
-      sql`"ticket_field_values" INDEXED BY ${index} CROSS JOIN "tickets" ON "tickets"."id" = "ticket_field_values"."ticket_id" WHERE ${all([
+      sql`"ticket_field_values" INDEXED BY ${index} CROSS JOIN "tickets" ON "tickets".rowid = "ticket_field_values"."ticket_rowid" WHERE ${all([
         sql`"ticket_field_values"."field_id" = ${def.id}`,
         text ? sql`"ticket_field_values"."value_text" = ${value.text}` : sql`"ticket_field_values"."value_int" = ${value.int}`,
         sql`"tickets".deleted_at IS NULL`,
         // The created_at range on the index's own copy, so the walk seeks to it.
-        ...seekRanges("created_at", cols[0]!.dir, created).end,
+        ...seekRanges("created_at", cols[0]!.dir, keys[0]).end,
       ])}`,
       [...bound, ...ranges.filter((r) => r.column !== "created_at").map((r) => r.sql), ...checks, ...(q.tag ? [tagged(q.tag)] : []), ...(q.breached === true ? [breachedNow] : [])],
       [],
-      [created, ROWID],
-      seekRanges("created_at", cols[0]!.dir, created).start,
-      true,
+      keys,
+      seekRanges("created_at", cols[0]!.dir, keys[0]).start,
     );
   } else if (q.tag && cols.length === 1 && cols[0]!.name === "created_at") {
     // The tag's own index, in the list's order: its entries hold the ticket's created_at and rowid.
