@@ -155,12 +155,14 @@ describe("exports", () => {
     expect([0, 1, 2, 3, 4, 5, 20].map(exportPollDelay)).toEqual([500, 1000, 2000, 4000, 5000, 5000, 5000]);
   });
 
-  it("the list's query becomes the export's filters, without paging or empty values; custom field filters are named, not sent", () => {
+  it("the list's query becomes the export's filters, custom field filters included, without paging or empty values", () => {
     expect(exportFiltersFromList({ status: "open,pending", assignee_id: "me", q: "", sort: "sla_due", limit: "50", cursor: "abc", "cf.product": "pro" })).toEqual({
-      filters: { status: "open,pending", assignee_id: "me", sort: "sla_due" },
-      unsupported: ["product"],
+      status: "open,pending",
+      assignee_id: "me",
+      sort: "sla_due",
+      "cf.product": "pro",
     });
-    expect(exportFiltersFromList({ sort: "-created_at", q: "refund" })).toEqual({ filters: { sort: "-created_at", q: "refund" }, unsupported: [] });
+    expect(exportFiltersFromList({ sort: "-created_at", q: "refund" })).toEqual({ sort: "-created_at", q: "refund" });
   });
 });
 

@@ -137,7 +137,7 @@ export async function runExportStep(env: Bindings, message: ExportMessage, now =
   // A job made without a state (none of ours) starts from the kind's usual columns.
   const state: JobState = { ...initialState(await defaultColumns(ctx, kind)), ...(job.state as Partial<JobState>) };
   const key = fileKeyOf(job);
-  const params = kind.params(job.params, job.createdAt);
+  const params = await kind.params(ctx, job.params, job.createdAt);
   // A custom field deleted since the job was made keeps its column, empty (the header is already written).
   const available = await columnsOf(ctx, kind);
   const columns = state.columns.map((name) => available.find((c) => c.name === name) ?? { name, type: "text" as const, value: () => null });

@@ -13,6 +13,7 @@ import { teams, tickets, timeEntries, users } from "../../db/schema";
 import type { Capability } from "../../domain/permissions";
 import type { Cell } from "../../lib/csv";
 import { newerThan } from "../../lib/cursor";
+import { AppError } from "../../lib/errors";
 import { Id } from "../../lib/openapi";
 import type { ServiceContext } from "../../lib/request-context";
 import type { ColumnType } from "../../lib/xlsx";
@@ -20,8 +21,7 @@ import { personData } from "../privacy/privacy.export";
 import { fieldCatalog } from "../fields/fields.service";
 import { fieldPath, type FieldDefinition } from "../../domain/custom-fields";
 import { agents } from "../reports/reports.service";
-import { countTickets, ticketPage, type TicketFilters, type TicketListKey } from "../tickets/tickets.list";
-import { TicketListQuery } from "../tickets/tickets.schemas";
+import { countTickets, parseTicketFilters, ticketPage, type TicketFilters, type TicketListKey } from "../tickets/tickets.list";
 
 export type ExportFormat = "csv" | "xlsx" | "json";
 
@@ -44,8 +44,11 @@ export interface ExportKind<Params = any, Row = any> {
   formats?: readonly ExportFormat[];
   /** Made by its own route only, never by `POST /exports` (the privacy export). */
   internal?: true;
-  /** The request's `filters`, validated (a 400 names the field); `asOf` bounds what a snapshot holds. */
-  params: (filters: Record<string, unknown>, asOf: string) => Params;
+  /**
+   * The request's `filters`, validated (a 400 names the field) as the caller, when the job is made
+   * and again at each chunk; `asOf` bounds what a snapshot holds.
+   */
+  params: (ctx: ServiceContext, filters: Record<string, unknown>, asOf: string) => Params | Promise<Params>;
   columns: readonly ExportColumn<Row>[];
   /**
    * Columns the helpdesk defines itself (the tickets' custom fields, `cf.<key>`): after `columns`,
@@ -82,7 +85,6 @@ const asQueryValues = (filters: Record<string, unknown>) =>
 
 // ---------------------------------------------------------------- tickets
 
-const TicketExportFilters = TicketListQuery.omit({ limit: true, cursor: true }).strict();
 type TicketExportParams = TicketFilters & { asOf: string };
 
 type TicketExportRow = { row: typeof tickets.$inferSelect; requester: { name: string; email: string }; assigneeName: string | null; teamName: string | null };
@@ -141,7 +143,17 @@ const ticketsKind: ExportKind<TicketExportParams, TicketExportRow> = {
   // Every field staff see (an export is managers'), in the catalog's order; text cells are neutralised like any other.
   definedColumns: async (ctx) => [...(await fieldCatalog(ctx)).values()].map(fieldColumn),
   sheetName: "Tickets",
-  params: (filters, asOf) => ({ ...parseWith(TicketExportFilters, asQueryValues(filters)), asOf }),
+  // Exactly the list's filters, `cf.<key>` too, through the list's own parser.
+  params: async (ctx, filters, asOf) => {
+    try {
+      return { ...(await parseTicketFilters(ctx, asQueryValues(filters))), asOf };
+    } catch (err) {
+      if (err instanceof AppError && err.code === "VALIDATION_ERROR") {
+        throw new ExportParamsError(Object.fromEntries(Object.entries(err.options.errors ?? { _: [err.detail] }).map(([k, v]) => [`filters.${k}`, v])));
+      }
+      throw err;
+    }
+  },
   columns: ticketColumns,
   // Descriptions can be 50,000 characters each: asked for by name.
   defaultColumns: ticketColumns.filter((c) => c.name !== "description").map((c) => c.name),
@@ -195,7 +207,7 @@ function timeWhere(p: TimeParams): SQL[] {
 const timeKind: ExportKind<TimeParams, TimeRow> = {
   capability: "reports.all",
   sheetName: "Time entries",
-  params: (filters, asOf) => ({ ...parseWith(TimeFilters, filters), asOf }),
+  params: (_, filters, asOf) => ({ ...parseWith(TimeFilters, filters), asOf }),
   columns: [
     { name: "id", type: "text", value: (r) => r.entry.id },
     { name: "ticket_id", type: "text", value: (r) => r.entry.ticketId },
@@ -234,7 +246,7 @@ type SatisfactionRow = { row: typeof tickets.$inferSelect; requester: { name: st
 const satisfactionKind: ExportKind<SatisfactionParams, SatisfactionRow> = {
   capability: "reports.all",
   sheetName: "Satisfaction",
-  params: (filters, asOf) => ({ ...parseWith(SatisfactionFilters, filters), asOf }),
+  params: (_, filters, asOf) => ({ ...parseWith(SatisfactionFilters, filters), asOf }),
   columns: [
     { name: "ticket_id", type: "text", value: (r) => r.row.id },
     { name: "ticket_number", type: "text", value: (r) => r.row.number },
@@ -282,7 +294,7 @@ type AgentRow = Awaited<ReturnType<typeof agents>>["data"][number];
 const agentsReportKind: ExportKind<AgentsParams, AgentRow> = {
   capability: "reports.all",
   sheetName: "Agents",
-  params: (filters) => parseWith(AgentsFilters, filters),
+  params: (_, filters) => parseWith(AgentsFilters, filters),
   columns: [
     { name: "agent_id", type: "text", value: (r) => r.agent.id },
     { name: "agent_name", type: "text", value: (r) => r.agent.name },
@@ -314,7 +326,7 @@ const userKind: ExportKind<UserParams, Awaited<ReturnType<typeof personData>>> =
   formats: ["json"],
   internal: true,
   sheetName: "",
-  params: (filters) => parseWith(UserFilters, filters),
+  params: (_, filters) => parseWith(UserFilters, filters),
   columns: [],
   async page(ctx, p) {
     return { rows: [await personData(ctx, p.user_id)], cursor: null };

@@ -9,7 +9,7 @@ export const CreateExportBody = z
   .object({
     kind: z.enum(PUBLIC_EXPORT_KINDS),
     format: z.enum(["csv", "xlsx"]),
-    filters: z.record(z.string(), z.unknown()).optional().openapi({ description: "tickets: the ticket list's filters (and sort); time_entries: from, to, agent_id, ticket_id; satisfaction: from, to, agent_id, score; agents_report: from, to, tz, team_id" }),
+    filters: z.record(z.string(), z.unknown()).optional().openapi({ description: "tickets: the ticket list's filters and sort as its query parameters name them, `cf.<key>` included (values as strings, lists comma-separated or arrays); time_entries: from, to, agent_id, ticket_id; satisfaction: from, to, agent_id, score; agents_report: from, to, tz, team_id" }),
     columns: z.array(z.string().min(1).max(64)).min(1).max(64).optional().openapi({ description: "the columns, in order (default: the kind's usual ones)" }),
   })
   .strict()

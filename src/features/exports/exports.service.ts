@@ -72,7 +72,7 @@ export async function createExport(ctx: ServiceContext, input: CreateExportInput
   if (!formatsOf(kind).includes(input.format)) throw validation("Unsupported format", { format: [`${input.kind} exports are ${formatsOf(kind).join(" or ")}`] });
   const now = ctx.now.toISOString();
   try {
-    kind.params(input.filters ?? {}, now);
+    await kind.params(ctx, input.filters ?? {}, now);
   } catch (err) {
     if (err instanceof ExportParamsError) throw validation("Invalid filters", err.errors);
     throw err;

@@ -363,7 +363,7 @@ export async function patchStatus(ctx: ServiceContext, id: string, input: Status
 
 /** `?cf.<key>=` filters of one list: each beyond the first is one more index probe per row. */
 export const MAX_FIELD_FILTERS = 5;
-const FILTER_PREFIX = "cf.";
+export const FIELD_FILTER_PREFIX = "cf.";
 
 export interface FieldFilter {
   def: FieldDefinition;
@@ -375,7 +375,7 @@ export interface FieldFilter {
  * may see only: any other key is "no such field" for them, as for a key that does not exist.
  */
 export async function parseFieldFilters(ctx: ServiceContext, query: Record<string, string>): Promise<FieldFilter[]> {
-  const entries = Object.entries(query).filter(([name]) => name.startsWith(FILTER_PREFIX));
+  const entries = Object.entries(query).filter(([name]) => name.startsWith(FIELD_FILTER_PREFIX));
   if (!entries.length) return [];
   if (entries.length > MAX_FIELD_FILTERS) throw validation("Too many field filters", { cf: [`at most ${MAX_FIELD_FILTERS} cf.<key> filters`] });
   const catalog = await fieldCatalog(ctx);
@@ -383,7 +383,7 @@ export async function parseFieldFilters(ctx: ServiceContext, query: Record<strin
   const errors: Record<string, string[]> = {};
   const filters: FieldFilter[] = [];
   for (const [name, raw] of entries) {
-    const def = catalog.get(name.slice(FILTER_PREFIX.length));
+    const def = catalog.get(name.slice(FIELD_FILTER_PREFIX.length));
     if (!def || (customer && !def.customerVisible)) {
       errors[name] = ["no such field"];
       continue;

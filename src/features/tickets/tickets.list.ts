@@ -6,12 +6,12 @@ import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { signingSecret } from "../auth/tokens";
-import { parseCustomStatusFilter, statusCatalog, type FieldFilter } from "../fields/fields.service";
+import { FIELD_FILTER_PREFIX, parseCustomStatusFilter, parseFieldFilters, statusCatalog, type FieldFilter } from "../fields/fields.service";
 import { ticketTextPlan } from "../search/search.fts";
 import { planList, SORT_KEYS, type Bindings, type IndexColumn, type KeyColumnName } from "./ticket-list-plan";
 import { customerScope } from "./ticket-scope";
 import { ticketView } from "./ticket-view";
-import type { TicketListQuery, TicketSort } from "./tickets.schemas";
+import { TicketListQuery, type TicketSort } from "./tickets.schemas";
 import { requesterColumns, toTicket, type Requester, type TicketRow } from "./tickets.serialize";
 
 /**
@@ -140,6 +140,26 @@ const holdsValue = ({ def, value }: FieldFilter): SQL =>
 
 /** The list's filters and sort without its page (`limit`, `cursor`). */
 export type TicketFilters = Omit<TicketListQuery, "limit" | "cursor"> & { fields?: FieldFilter[] };
+
+const TicketFilterQuery = TicketListQuery.omit({ limit: true, cursor: true }).strict();
+
+/**
+ * The list's filters from query-string values, parsed as `GET /tickets` parses its own: the same
+ * schema for the named parameters, the same `cf.<key>=` parser with the field catalog (what a
+ * ticket export of a list takes). An unknown name is refused, not ignored: what is kept must be no
+ * wider than what was asked for. A 400 names each parameter.
+ */
+export async function parseTicketFilters(ctx: ServiceContext, query: Record<string, unknown>): Promise<TicketFilters> {
+  const isField = ([k]: [string, unknown]) => k.startsWith(FIELD_FILTER_PREFIX);
+  const parsed = TicketFilterQuery.safeParse(Object.fromEntries(Object.entries(query).filter((e) => !isField(e))));
+  const errors: Record<string, string[]> = {};
+  for (const issue of parsed.error?.issues ?? []) (errors[issue.path.join(".") || "_"] ??= []).push(issue.message);
+  const fields = Object.entries(query).filter(isField);
+  for (const [k, v] of fields) if (typeof v !== "string") errors[k] = ["must be a string"];
+  if (!parsed.success || Object.keys(errors).length) throw validation("Invalid filters", errors);
+  return { ...parsed.data, fields: await parseFieldFilters(ctx, Object.fromEntries(fields) as Record<string, string>) };
+}
+
 /** A position in a list: the sort keys of the last row handed out, then its rowid (plain JSON). */
 export type TicketListKey = (string | number)[];
 

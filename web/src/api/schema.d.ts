@@ -15855,7 +15855,7 @@ export type components = {
             kind: "tickets" | "time_entries" | "satisfaction" | "agents_report";
             /** @enum {string} */
             format: "csv" | "xlsx";
-            /** @description tickets: the ticket list's filters (and sort); time_entries: from, to, agent_id, ticket_id; satisfaction: from, to, agent_id, score; agents_report: from, to, tz, team_id */
+            /** @description tickets: the ticket list's filters and sort as its query parameters name them, `cf.<key>` included (values as strings, lists comma-separated or arrays); time_entries: from, to, agent_id, ticket_id; satisfaction: from, to, agent_id, score; agents_report: from, to, tz, team_id */
             filters?: {
                 [key: string]: unknown;
             };

@@ -154,16 +154,9 @@ function SaveSearch({ search }: { search: ListSearch }) {
   );
 }
 
-/** The list as it is (its view and filters) as a tickets export; custom field filters cannot be exported yet, so it says so. */
-function listExport(title: string, query: Record<string, string>, fields: { key: string; label: string }[] | undefined): ExportChoice {
-  const { filters, unsupported } = exportFiltersFromList(query);
-  const names = unsupported.map((key) => fields?.find((f) => f.key === key)?.label ?? key);
-  return {
-    kind: "tickets",
-    label: `The tickets of this list (${title}, with its filters)`,
-    filters,
-    ...(names.length ? { blocked: `Exports cannot filter by custom fields yet (${names.join(", ")}). Remove those filters to export this list.` } : {}),
-  };
+/** The list as it is (its view and filters, custom field filters included) as a tickets export. */
+function listExport(title: string, query: Record<string, string>): ExportChoice {
+  return { kind: "tickets", label: `The tickets of this list (${title}, with its filters)`, filters: exportFiltersFromList(query) };
 }
 
 export function TicketListPage() {
@@ -175,7 +168,6 @@ export function TicketListPage() {
   const staff = useStaff();
   const { user } = useSession();
   const mayExport = user?.role === "manager" || user?.role === "admin";
-  const fields = useTicketFields();
   const navigate = useNavigate();
   const tickets = useInfiniteQuery({
     queryKey: ["tickets", query],
@@ -216,7 +208,7 @@ export function TicketListPage() {
         <p className="muted">
           <kbd>j</kbd>/<kbd>k</kbd> to move, <kbd>Enter</kbd> to open, <kbd>x</kbd> to select, <kbd>?</kbd> for all keys
         </p>
-        {mayExport ? <ExportButton title={`Export: ${title}`} choices={[listExport(title, query, fields.data)]} /> : null}
+        {mayExport ? <ExportButton title={`Export: ${title}`} choices={[listExport(title, query)]} /> : null}
       </div>
       <Filters search={search} />
       <SaveSearch search={search} />

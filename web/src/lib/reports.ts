@@ -208,19 +208,16 @@ export const exportPollDelay = (attempt: number) => Math.min(5_000, 500 * 2 ** M
 
 /**
  * The ticket list's query (its view and the user's filters) as the export's `filters`: the same keys
- * the list takes, without paging. `assignee_id=me` stays: the API resolves it for whoever asks.
+ * the list takes, custom field filters (`cf.<key>`) included, without paging. `assignee_id=me`
+ * stays: the API resolves it for whoever asks.
  */
-export function exportFiltersFromList(query: Record<string, string | undefined>): { filters: Record<string, string>; unsupported: string[] } {
+export function exportFiltersFromList(query: Record<string, string | undefined>): Record<string, string> {
   const filters: Record<string, string> = {};
-  const unsupported: string[] = [];
   for (const [key, value] of Object.entries(query)) {
     if (value === undefined || value === "" || key === "limit" || key === "cursor") continue;
-    // The tickets export takes the list's named filters only: a custom field filter would be refused (400),
-    // and dropping it would export more than the list shows.
-    if (key.startsWith("cf.")) unsupported.push(key.slice(3));
-    else filters[key] = value;
+    filters[key] = value;
   }
-  return { filters, unsupported };
+  return filters;
 }
 
 /** The longest time entry the API takes, one day (API.md "Time tracking"). */
