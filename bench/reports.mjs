@@ -8,8 +8,9 @@
 // whether they are zero or not.
 //
 // Reads are the headline: a report reads the prefix-sum rows at the ends of its period per key
-// (two per end: a day row and a quarter row), so 30 and 365 days should cost about the same and
-// neither should depend on the number of tickets. Write cost: the create and comment probes below
+// (per end a day row, and a quarter row unless it is a UTC midnight; per 32-day block a block row),
+// so a series of 365 days costs about 12 times one of 30, two ends about the same whatever the
+// period, and neither should depend on the number of tickets. Write cost: the create and comment probes below
 // carry their statements in the JSON report; the rollup share is the statements on report_* tables
 // (bench/results notes say how many rows those wrote).
 
@@ -91,6 +92,22 @@ export async function run(ctx) {
     as: "agent",
     expectStatus: 201,
     request: (i) => ({ method: "POST", path: `/api/v1/tickets/${open[i % open.length]}/comments`, token: tokens.agent, body: { body: "A public reply from the report bench" } }),
+    goals: {},
+  });
+  // A change dated back: time logged late, dated 360 days back, moves the rollup rows after its
+  // instant (the busiest agent's and the ticket's keys have figures on nearly every day since). Its
+  // statements on report_* tables are the cost the blocks of day rows bound (BLOCK_DAYS).
+  await probe({
+    name: "log time dated 360 days back (rollups incl.)",
+    route: "POST /api/v1/tickets/{id}/time-entries",
+    as: "agent",
+    expectStatus: 201,
+    request: (i) => ({
+      method: "POST",
+      path: `/api/v1/tickets/${open[i % open.length]}/time-entries`,
+      token: tokens.agent,
+      body: { minutes: 5, billable: true, started_at: new Date(Date.now() - 360 * DAY - i * 60_000).toISOString() },
+    }),
     goals: {},
   });
   return { notes };

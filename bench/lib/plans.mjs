@@ -2,8 +2,9 @@
 // table scan without an index, or a temporary B-tree for ORDER BY, reads O(table) rows.
 
 // "SCAN x USING INDEX i" walks an index in ORDER BY order (stopped by LIMIT): fine. FTS5 virtual
-// tables and constant rows are not table scans either.
-const FULL_SCAN = /^SCAN (?!CONSTANT ROW)(\S+)(?!.*\bUSING\b.*\bINDEX\b)(?!.*VIRTUAL TABLE)/;
+// tables, constant rows and a VALUES list written into the statement ("SCAN 33-ROW VALUES CLAUSE":
+// the report boundaries) are not table scans either.
+const FULL_SCAN = /^SCAN (?!CONSTANT ROW)(?!\d+-ROW VALUES CLAUSE)(\S+)(?!.*\bUSING\b.*\bINDEX\b)(?!.*VIRTUAL TABLE)/;
 const TEMP_SORT = /USE TEMP B-TREE/;
 // Scanning a table this small (the SLA policy table, settings) costs less than an index lookup would.
 const SMALL_TABLE_ROWS = 1_000;

@@ -10,13 +10,17 @@
  * its figures along; a deleted ticket contributes nothing, so deleting it writes negative deltas),
  * and rollups always equal a recomputation from the ticket rows.
  *
- * Storage is two levels of prefix sums per (dimension, key) (src/features/reports/reports.rollups.ts):
- * `report_days` holds the totals of every contribution up to the end of a UTC day, `report_quarters`
- * the totals from the start of a UTC day up to the end of one of its quarter hours. The totals before
- * any instant on a quarter-hour boundary are then one row of each, so a period [a, b) costs two reads
- * per end whatever its length, and a report is exact in every time zone: every zone's offset is a
- * whole number of quarter hours (Kathmandu +05:45, Chatham +12:45), so every local midnight is such
- * a boundary. Durations are kept as log-spaced histograms (exact below 16 minutes, four buckets per
+ * Storage is three levels of prefix sums per (dimension, key) (src/features/reports/reports.rollups.ts):
+ * `report_blocks` holds the totals of every contribution before a block of {@link BLOCK_DAYS} UTC days
+ * starts, `report_days` the totals from the start of a block up to the end of one of its days, and
+ * `report_quarters` the totals from the start of a UTC day up to the end of one of its quarter hours.
+ * The totals before any instant on a quarter-hour boundary are then one row of each, so a period
+ * [a, b) costs a few reads per end whatever its length, and a report is exact in every time zone:
+ * every zone's offset is a whole number of quarter hours (Kathmandu +05:45, Chatham +12:45), so every
+ * local midnight is such a boundary. A change dated in the past moves the rows after its instant up
+ * to the end of its day (quarters), of its block (days), and the block rows after it: at most 95 +
+ * 31 + (blocks since then) rows per key, where day rows cumulative over all time made it one row per
+ * day since then. Durations are kept as log-spaced histograms (exact below 16 minutes, four buckets per
  * doubling above), from which percentiles are estimated within 9.1 % (see {@link histogramEstimate}).
  */
 import type { TicketChannel, TicketPriority, TicketStatus } from "./vocabulary";
@@ -40,6 +44,19 @@ export function bucketOf(ms: number): Bucket {
 }
 
 export const isQuarterBoundary = (ms: number) => ms % QUARTER_MS === 0;
+
+/**
+ * UTC days per block of `report_days`. A change dated d days back writes up to BLOCK_DAYS day rows
+ * and d / BLOCK_DAYS block rows per key (a year back: 32 + 12 = 44, was 365), and a report reads one
+ * block row per key and block its boundaries fall in. About a month, so a 30-day report spans at
+ * most two blocks, a year fourteen. For changes dated one to two years back (late SLA breaches,
+ * imports, a ticket moved to another team) BLOCK_DAYS + d / BLOCK_DAYS is within 15 % of the best
+ * any block size gives (2·√d: 38 rows a year back), and at most 55 within the two years a report covers.
+ */
+export const BLOCK_DAYS = 32;
+
+/** The block of a UTC day (days since 1970-01-01; floor, so earlier days are right too). */
+export const blockOf = (day: number) => Math.floor(day / BLOCK_DAYS);
 
 // ---------------------------------------------------------------- duration histograms
 

@@ -2,12 +2,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { callerContext } from "../../src/contexts";
 import type { Actor } from "../../src/domain/permissions";
 import { addComment } from "../../src/features/comments/comments.service";
-import { PERCENTILE_MAX_RELATIVE_ERROR } from "../../src/domain/rollups";
+import { BLOCK_DAYS, PERCENTILE_MAX_RELATIVE_ERROR } from "../../src/domain/rollups";
 import { rateTicket } from "../../src/features/satisfaction/satisfaction.service";
 import { createTeam } from "../../src/features/teams/teams.service";
 import { logTime } from "../../src/features/time/time.service";
 import { changeTicket, createTicket, deleteTicket } from "../../src/features/tickets/tickets.service";
-import { api, expectProblem, makeStaff, type TestUser } from "../helpers";
+import { api, expectProblem, makeStaff, meteredApi, meteredStatements, type TestUser } from "../helpers";
 import { ok } from "../tickets/fixtures";
 import { bindings, expectRollupsMatchRows } from "./support";
 
@@ -124,6 +124,18 @@ describe("report reads", () => {
     const high = sla.data.filter((r: any) => r.policy === "high");
     expect(high.find((r: any) => r.target === "first_response")).toMatchObject({ measured: 1, met: 1, breached: 0, compliance_pct: 100 });
     expect(high.find((r: any) => r.target === "resolution")).toMatchObject({ measured: 1, met: 1, breached: 0, compliance_pct: 100 });
+  });
+
+  it("the longest period, two years by day off UTC midnight: every day, a row per key and end (two off UTC midnight) and per block", async () => {
+    const res = await meteredApi("GET", `/api/v1/reports/overview?from=2025-06-03&to=2027-06-03&team_id=${team}&tz=Asia/Kolkata`, { token: s.manager.token });
+    expect(res.status).toBe(200);
+    expect(res.body.series).toHaveLength(731);
+    expect(res.body.created).toBe(3);
+    expect(res.body.series.filter((p: any) => p.created).map((p: any) => [p.period, p.created])).toEqual([["2026-06-01", 1], ["2026-06-02", 2]]);
+    const [rollups] = meteredStatements(res).filter((st) => /\breport_days\b/.test(st.sql));
+    const boundaries = 732;
+    const blocks = Math.ceil(732 / BLOCK_DAYS) + 1;
+    expect(rollups!.rows_read).toBeLessThanOrEqual(1 + 2 * boundaries + blocks);
   });
 
   it("bad periods and zones are a 400", async () => {

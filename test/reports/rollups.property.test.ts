@@ -7,15 +7,21 @@ import { createTeam } from "../../src/features/teams/teams.service";
 import { changeTicket, createTicket, deleteTicket } from "../../src/features/tickets/tickets.service";
 import { AppError } from "../../src/lib/errors";
 import { runSlaSweep } from "../../src/jobs/sla-sweep";
+import { startOfLocalDay } from "../../src/domain/business-hours";
+import { blockOf, dateOf, DAY_MS as DAY, GRANULARITIES, periodStarts, QUARTER_MS } from "../../src/domain/rollups";
+import { overview } from "../../src/features/reports/reports.service";
+import { logTime } from "../../src/features/time/time.service";
 import { makeUser, type TestUser } from "../helpers";
-import { bindings, expectRollupsMatchRows, prng, rebuildNow } from "./support";
+import { bindings, expectedAllBefore, expectRollupsMatchRows, expectTotalsMatchRows, prng, rebuildNow, vectorMinus } from "./support";
 
 const MIN = 60_000;
 const actorOf = (u: TestUser): Actor => ({ id: u.id, name: u.name, email: u.email, role: u.role });
 
 /**
  * A seeded random sequence of ticket changes through the services (the one ticket write), at a
- * clock that moves forward by random steps over weeks: after it, the rollups equal a
+ * clock that moves forward by random steps over months, with time logged late (dated back across
+ * blocks of day rows) and tickets moved between teams, agents and priorities (their figures dated
+ * back to their creation): after it, the rollups and what the reports read from them equal a
  * recomputation from the ticket rows; a rebuild reaches the same tables; and changes made while a
  * rebuild runs are counted exactly once.
  */
@@ -45,6 +51,8 @@ describe("report rollups equal a recomputation from the ticket rows", () => {
 
     async function step() {
       now += Math.floor(rnd() * 90) * MIN + Math.floor(rnd() * 60_000);
+      // Now and then days go by: the sequence spans several blocks of day rows (BLOCK_DAYS).
+      if (rnd() < 0.03) now += Math.floor(rnd() * 20 * DAY);
       const r = rnd();
       const ticket = ids.length ? pick(ids) : null;
       if (!ticket || r < 0.22) {
@@ -87,6 +95,12 @@ describe("report rollups equal a recomputation from the ticket rows", () => {
         ids.splice(ids.indexOf(ticket), 1);
         return "delete";
       }
+      if (r < 0.95) {
+        // Time logged late, dated up to 150 days back: across blocks, into days and quarters long written.
+        const startedAt = new Date(now - Math.floor(rnd() * 150 * DAY)).toISOString();
+        await logTime(at(pick(staff)), ticket, { minutes: 1 + Math.floor(rnd() * 120), billable: rnd() < 0.5, started_at: startedAt });
+        return "back-dated time";
+      }
       await runSlaSweep(at(null));
       return "sweep";
     }
@@ -103,19 +117,58 @@ describe("report rollups equal a recomputation from the ticket rows", () => {
       }
     }
 
+    /**
+     * What the reports read equals the recomputation: totals of every (dimension, key) at random
+     * instants and at every block edge, and overviews of random periods spanning blocks, by day,
+     * week and month, in zones whose midnight is not UTC's (half and quarter hours included).
+     */
+    async function expectReadsMatchRows() {
+      const instants = Array.from({ length: 30 }, () => Math.floor((start - 160 * DAY + rnd() * (now - start + 161 * DAY)) / QUARTER_MS) * QUARTER_MS);
+      expect(await expectTotalsMatchRows(instants)).toBeGreaterThan(1_000);
+      let counted = 0;
+      for (const tz of ["UTC", "Europe/Berlin", "Asia/Kolkata", "America/St_Johns", "Asia/Kathmandu", "Pacific/Chatham"]) {
+        const toDay = Math.floor(now / DAY) - Math.floor(rnd() * 20);
+        const fromDay = toDay - 33 - Math.floor(rnd() * 150);
+        const granularity = pick(GRANULARITIES);
+        const report = await overview(at(manager), { from: dateOf(fromDay), to: dateOf(toDay), tz, granularity });
+        const edges = [...periodStarts(fromDay, toDay, granularity), toDay + 1].map((d) => startOfLocalDay(tz, d));
+        const before = await expectedAllBefore(edges);
+        const sums = (i: number, j = i + 1) => {
+          const v = vectorMinus(before[j]!, before[i]!);
+          const n = (k: string) => v[k] ?? 0;
+          return { created: n("created"), solved: n("solved"), breaches: n("fr_breached") + n("nr_breached") + n("res_breached"), reopened: n("reopened"), time: n("time_billable") + n("time_nonbillable") };
+        };
+        const whole = sums(0, edges.length - 1);
+        expect({ created: report.created, solved: report.solved, breaches: report.sla.breaches, reopened: report.reopened, time: report.time_spent_minutes }, `${tz} ${granularity}`).toEqual(whole);
+        expect(report.series.map((s) => ({ created: s.created, solved: s.solved, breaches: s.breaches })), `${tz} ${granularity} series`).toEqual(
+          report.series.map((_, i) => {
+            const { created, solved, breaches } = sums(i);
+            return { created, solved, breaches };
+          }),
+        );
+        counted += whole.created + whole.time;
+      }
+      expect(counted, "the periods had figures").toBeGreaterThan(0);
+    }
+
     await run(1_000);
-    // The sequence did exercise every kind of change (a seed that did not would prove little).
-    for (const kind of ["create", "status", "field", "staff comment", "customer comment", "delete", "sweep"]) expect(outcomes[kind], kind).toBeGreaterThan(5);
+    // The sequence did exercise every kind of change (a seed that did not would prove little),
+    // and spanned several blocks of day rows.
+    for (const kind of ["create", "status", "field", "staff comment", "customer comment", "delete", "back-dated time", "sweep"]) expect(outcomes[kind], kind).toBeGreaterThan(5);
+    expect(blockOf(Math.floor(now / DAY)) - blockOf(Math.floor(start / DAY))).toBeGreaterThanOrEqual(3);
     const points = await expectRollupsMatchRows();
     expect(points).toBeGreaterThan(500);
+    await expectReadsMatchRows();
 
     // A rebuild from the rows reaches the same tables.
     await rebuildNow();
     expect(await expectRollupsMatchRows()).toBe(points);
+    await expectReadsMatchRows();
 
     // Changes between the rebuild's steps are counted once: before the watermark reaches their
     // ticket (the rebuild reads the row), after it (staged), and while keys are converted.
     await rebuildNow(async () => run(3));
     await expectRollupsMatchRows();
-  }, 600_000);
+    await expectReadsMatchRows();
+  }, 900_000);
 });

@@ -2,7 +2,8 @@ import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { createDb } from "../../src/db/client";
 import { tickets } from "../../src/db/schema";
-import { backlogCell, COUNTERS, contributions, HISTOGRAMS, pointsOf, type Histogram, type PointDelta } from "../../src/domain/rollups";
+import { backlogCell, BLOCK_DAYS, blockOf, bucketOf, COUNTERS, contributions, DAY_MS, HISTOGRAMS, pointsOf, QUARTER_MS, type Dimension, type Histogram, type PointDelta, type Totals } from "../../src/domain/rollups";
+import { totalsBefore } from "../../src/features/reports/reports.rollups";
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import worker from "../../src/index";
 import { newId } from "../../src/lib/ids";
@@ -14,7 +15,7 @@ export const bindings = env as unknown as Bindings;
 
 export { prng } from "../helpers/random";
 
-type Vector = Record<string, number>;
+export type Vector = Record<string, number>;
 
 /** A metrics vector as flat `name → n` (histogram buckets as `fr_hist.17`), zeros left out. */
 function flat(values: Record<string, unknown>): Vector {
@@ -37,14 +38,18 @@ const minus = (a: Vector, b: Vector): Vector => {
   return out;
 };
 
+const plus = (a: Vector, b: Vector): Vector => minus(a, minus({}, b));
+
 /**
  * The plain sums per (dim, key, day, quarter) that the prefix-sum tables hold: each quarter row
- * minus the one before it in its day; and a check that each day row minus the one before equals the
- * day's last quarter row (the two levels agree).
+ * minus the one before it in its day; and checks that the three levels agree: each day row minus
+ * the one before it in its block (BLOCK_DAYS) equals the day's last quarter row, and each key has a
+ * block row exactly for the blocks it has day rows in, holding the sum of its days before the block.
  */
 export async function storedPoints(): Promise<Map<string, Vector>> {
   const days = (await env.DB.prepare("SELECT * FROM report_days ORDER BY dim, key, day").all<Record<string, unknown>>()).results;
   const quarters = (await env.DB.prepare("SELECT * FROM report_quarters ORDER BY dim, key, day, quarter").all<Record<string, unknown>>()).results;
+  const blocks = (await env.DB.prepare("SELECT * FROM report_blocks ORDER BY dim, key, block").all<Record<string, unknown>>()).results;
   const out = new Map<string, Vector>();
   const lastOfDay = new Map<string, Vector>();
   let prevId = "";
@@ -58,16 +63,28 @@ export async function storedPoints(): Promise<Map<string, Vector>> {
     prevId = id;
     prev = v;
   }
-  let prevKey = "";
+  // Block rows as the days say they must be: the running total of each key's days before each block.
+  const expectedBlocks = new Map<string, Vector>();
+  let prevBlock = "";
+  let keyTotal: Vector = {};
+  let blockTotal: Vector = {};
   prev = {};
   for (const d of days) {
     const key = `${d.dim}|${d.key}`;
+    const block = `${key}|${blockOf(Number(d.day))}`;
+    if (block !== prevBlock) {
+      keyTotal = key === prevBlock.slice(0, prevBlock.lastIndexOf("|")) ? plus(keyTotal, blockTotal) : {};
+      expectedBlocks.set(block, keyTotal);
+      prev = {};
+    }
     const v = flat(d);
-    const plainDay = key === prevKey ? minus(v, prev) : v;
-    expect(plainDay, `day ${key}|${d.day} vs its quarters`).toEqual(lastOfDay.get(`${key}|${d.day}`) ?? {});
-    prevKey = key;
+    expect(minus(v, prev), `day ${key}|${d.day} vs its quarters`).toEqual(lastOfDay.get(`${key}|${d.day}`) ?? {});
+    prevBlock = block;
     prev = v;
+    blockTotal = v;
   }
+  const storedBlocks = new Map(blocks.map((b) => [`${b.dim}|${b.key}|${b.block}`, flat(b)]));
+  expect(Object.fromEntries([...storedBlocks].sort()), "block rows").toEqual(Object.fromEntries([...expectedBlocks].sort()));
   return out;
 }
 
@@ -163,3 +180,59 @@ export async function rebuildNow(between?: (n: number) => Promise<void>) {
   expect((await rebuildState({ db: createDb(env.DB) })).phase).toBe("live");
   return steps;
 }
+
+/** The recomputed plain sums per "dim|key", each with the instant (epoch ms) it is dated by. */
+function pointsByKey(points: Map<string, Vector>): Map<string, [number, Vector][]> {
+  const out = new Map<string, [number, Vector][]>();
+  for (const [id, v] of points) {
+    const [dim, key, day, quarter] = id.split("|");
+    const dimKey = `${dim}|${key}`;
+    if (!out.has(dimKey)) out.set(dimKey, []);
+    out.get(dimKey)!.push([Number(day) * DAY_MS + Number(quarter) * QUARTER_MS, v]);
+  }
+  return out;
+}
+
+/** Sums of plain sums before each instant. */
+const expectedBefore = (list: [number, Vector][], instants: readonly number[]): Vector[] =>
+  instants.map((t) => list.reduce((sum, [at, v]) => (at < t ? plus(sum, v) : sum), {} as Vector));
+
+const totalsVector = (t: Totals) => flat({ ...t.c, ...t.h });
+
+/**
+ * Asserts that the totals the reports read (`totalsBefore`) equal a recomputation from the ticket
+ * rows, for every (dimension, key) with figures, at the given instants and at every block's edges
+ * (the first quarter of a block and the last of the day before it).
+ */
+export async function expectTotalsMatchRows(instants: number[]) {
+  const points = await recomputedPoints();
+  const days = [...points.keys()].map((id) => Number(id.split("|").at(-2)));
+  for (let b = blockOf(Math.min(...days)); b <= blockOf(Math.max(...days)) + 1; b++) instants.push(b * BLOCK_DAYS * DAY_MS, b * BLOCK_DAYS * DAY_MS - QUARTER_MS);
+  instants.sort((a, b) => a - b);
+  const boundaries = instants.map((t) => bucketOf(t));
+  const byKey = pointsByKey(points);
+  const byDim = new Map<Dimension, Set<string>>();
+  for (const dimKey of byKey.keys()) {
+    const [dim, key] = dimKey.split("|") as [Dimension, string];
+    if (!byDim.has(dim)) byDim.set(dim, new Set());
+    byDim.get(dim)!.add(key);
+  }
+  const db = createDb(env.DB);
+  let compared = 0;
+  for (const [dim, keys] of byDim) {
+    const read = await totalsBefore(db, dim, [...keys], boundaries);
+    for (const key of keys) {
+      const expected = expectedBefore(byKey.get(`${dim}|${key}`)!, instants);
+      expect(read.get(key)!.map(totalsVector), `${dim} ${key}`).toEqual(expected);
+      compared += instants.length;
+    }
+  }
+  return compared;
+}
+
+/** The plain sums of everything (dim "all") before each instant (epoch ms), recomputed from the ticket rows. */
+export async function expectedAllBefore(instants: readonly number[]): Promise<Vector[]> {
+  return expectedBefore(pointsByKey(await recomputedPoints()).get("all|") ?? [], instants);
+}
+
+export { minus as vectorMinus };

@@ -8,7 +8,7 @@
  *    its tickets changed since they were read (their revisions). A ticket write meanwhile adds its
  *    delta to report_staging if its ticket is at or below the watermark, and nothing otherwise (the
  *    rebuild will read the row as that write left it): every ticket is counted exactly once.
- * 2. `converting`: key by key (in (dimension, key) order), the plain sums become the two levels of
+ * 2. `converting`: key by key (in (dimension, key) order), the plain sums become the three levels of
  *    prefix sums; the key's batch holds only if its staging rows did not change since they were read
  *    (their count and `rev` sum). Writes to keys already converted go to the prefix sums, the others
  *    to report_staging.
@@ -24,6 +24,7 @@ import { classifyD1Error } from "../../db/errors";
 import { tickets } from "../../db/schema";
 import {
   backlogCell,
+  blockOf,
   COUNTERS,
   contributions,
   groupDeltas,
@@ -89,11 +90,18 @@ export async function startRebuild(ctx: ServiceContext): Promise<RebuildState> {
   return state;
 }
 
+/** The rollup tables a rebuild empties, with their primary keys. */
+const REBUILT_TABLES = {
+  report_blocks: "dim, key, block",
+  report_days: "dim, key, day",
+  report_quarters: "dim, key, day, quarter",
+  report_staging: "dim, key, day, quarter",
+} as const;
+
 /** Deletes up to REBUILD_DELETE_ROWS rows of a table; true when it found some. */
-async function deleteSome(ctx: ServiceContext, table: "report_days" | "report_quarters" | "report_staging"): Promise<boolean> {
-  const res = await ctx.db.run(
-    sql`DELETE FROM ${sql.raw(table)} WHERE (dim, key, day${sql.raw(table === "report_days" ? "" : ", quarter")}) IN (SELECT dim, key, day${sql.raw(table === "report_days" ? "" : ", quarter")} FROM ${sql.raw(table)} LIMIT ${REBUILD_DELETE_ROWS})`,
-  );
+async function deleteSome(ctx: ServiceContext, table: keyof typeof REBUILT_TABLES): Promise<boolean> {
+  const pk = sql.raw(REBUILT_TABLES[table]);
+  const res = await ctx.db.run(sql`DELETE FROM ${sql.raw(table)} WHERE (${pk}) IN (SELECT ${pk} FROM ${sql.raw(table)} LIMIT ${REBUILD_DELETE_ROWS})`);
   return (res.meta.changes ?? 0) > 0;
 }
 
@@ -111,7 +119,7 @@ export async function rebuildStep(ctx: ServiceContext, step: number): Promise<bo
     if (state.phase === "staging") {
       // Empty the tables first; no write reaches them while the watermark is at the start.
       if (state.watermark === "") {
-        for (const table of ["report_days", "report_quarters", "report_staging"] as const) {
+        for (const table of Object.keys(REBUILT_TABLES) as (keyof typeof REBUILT_TABLES)[]) {
           if (await deleteSome(ctx, table)) {
             await ctx.db.run(sql`UPDATE report_state SET ${advance} WHERE ${guard}`);
             return true;
@@ -225,40 +233,49 @@ const addInto = (acc: { values: number[]; hists: Histogram[] }, r: { values: num
 const fresh = () => ({ values: COUNTERS.map(() => 0), hists: HISTOGRAMS.map(() => ({}) as Histogram) });
 const snapshot = (acc: { values: number[]; hists: Histogram[] }) => [...acc.values, ...acc.hists.map((h) => ({ ...h }))];
 
-/** The prefix-sum rows of one key from its plain sums (ordered by day, quarter). */
+/** The prefix-sum rows of one key from its plain sums (ordered by day, quarter): block, day and quarter rows. */
 function prefixSumWrites(ctx: ServiceContext, dim: string, key: string, rows: StagingRow[]): BatchItem[] {
+  const blocks: unknown[][] = [];
   const days: unknown[][] = [];
   const quarters: unknown[][] = [];
   const total = fresh();
+  let inBlock = fresh();
   let today = fresh();
+  let block: number | null = null;
   let day: number | null = null;
   for (const r of rows) {
     if (r.day !== day) {
-      if (day !== null) days.push([day, ...snapshot(total)]);
+      if (day !== null) days.push([day, ...snapshot(inBlock)]);
+      if (blockOf(r.day) !== block) {
+        block = blockOf(r.day);
+        blocks.push([block, ...snapshot(total)]);
+        inBlock = fresh();
+      }
       day = r.day;
       today = fresh();
     }
     addInto(today, r);
+    addInto(inBlock, r);
     addInto(total, r);
     quarters.push([r.day, r.quarter, ...snapshot(today)]);
   }
-  if (day !== null) days.push([day, ...snapshot(total)]);
+  if (day !== null) days.push([day, ...snapshot(inBlock)]);
   const columns = [...COUNTERS, ...HISTOGRAMS];
   const select = (offset: number) =>
     sql.raw(columns.map((c, i) => (i < COUNTERS.length ? `json_extract(value, '$[${i + offset}]')` : `json(json_extract(value, '$[${i + offset}]'))`)).join(", "));
   const out: BatchItem[] = [];
-  for (let i = 0; i < days.length; i += INSERT_ROWS_PER_STATEMENT) {
-    out.push(
-      batchStatement(ctx.db, sql`INSERT INTO report_days (dim, key, day, ${STAGING_COLUMNS})
-        SELECT ${dim}, ${key}, json_extract(value, '$[0]'), ${select(1)} FROM json_each(${JSON.stringify(days.slice(i, i + INSERT_ROWS_PER_STATEMENT))})`),
-    );
-  }
-  for (let i = 0; i < quarters.length; i += INSERT_ROWS_PER_STATEMENT) {
-    out.push(
-      batchStatement(ctx.db, sql`INSERT INTO report_quarters (dim, key, day, quarter, ${STAGING_COLUMNS})
-        SELECT ${dim}, ${key}, json_extract(value, '$[0]'), json_extract(value, '$[1]'), ${select(2)} FROM json_each(${JSON.stringify(quarters.slice(i, i + INSERT_ROWS_PER_STATEMENT))})`),
-    );
-  }
+  const insert = (table: string, pk: string[], list: unknown[][]) => {
+    const pkSelect = sql.raw(pk.map((_, i) => `json_extract(value, '$[${i}]')`).join(", "));
+    for (let i = 0; i < list.length; i += INSERT_ROWS_PER_STATEMENT) {
+      out.push(
+        batchStatement(ctx.db, sql`INSERT INTO ${sql.raw(table)} (dim, key, ${sql.raw(pk.join(", "))}, ${STAGING_COLUMNS})
+          SELECT ${dim}, ${key}, ${pkSelect}, ${select(pk.length)} FROM json_each(${JSON.stringify(list.slice(i, i + INSERT_ROWS_PER_STATEMENT))})`),
+      );
+    }
+  };
+  insert("report_blocks", ["block"], blocks);
+  insert("report_days", ["day"], days);
+  insert("report_quarters", ["day", "quarter"], quarters);
   return out;
 }
 

@@ -1,23 +1,31 @@
 /**
- * The report rollups in D1 (tables: migration 0022_report_rollups.sql; what they mean:
- * src/domain/rollups.ts). Written by the `reportRollups` consumer in the batch of every ticket
- * write that stores the row, from the rows before and after (`onStored`): the difference of the ticket's
- * contributions, added to two levels of prefix sums, and the move of its backlog counter.
+ * The report rollups in D1 (tables: migrations 0022_report_rollups.sql and 0028_report_blocks.sql;
+ * what they mean: src/domain/rollups.ts). Written by the `reportRollups` consumer in the batch of
+ * every ticket write that stores the row, from the rows before and after (`onStored`): the difference
+ * of the ticket's contributions, added to three levels of prefix sums, and the move of its backlog counter.
  *
- * Adding a delta at (day d, quarter q) to a key: its `report_days` row of day d (made from the
- * latest earlier row if missing) and every later day row; its `report_quarters` row of (d, q) (made
- * from the latest earlier quarter of the same day) and the later quarters of that day. A change
- * happening now touches one row of each, plus the rows a past instant's change must carry forward
- * (a ticket moved to another team takes along figures dated back to its creation).
+ * Adding a delta at (day d, quarter q) to a key, d in block b ({@link BLOCK_DAYS} days):
+ * - `report_blocks`: the key's row of block b is made if missing (the totals before b starts: the
+ *   latest earlier block row plus that block's last day row); every later block row takes the delta.
+ * - `report_days`: its row of day d (made from the latest earlier row of block b if missing) and the
+ *   later day rows of block b.
+ * - `report_quarters`: its row of (d, q) (made from the latest earlier quarter of the same day) and
+ *   the later quarters of that day.
+ * A change happening now touches one day and one quarter row (and a block row once per key and
+ * block); one dated back touches at most a block of day rows and one row per block since then (a
+ * ticket moved to another team takes along figures dated back to its creation; a breach is dated by
+ * its due date).
  *
  * While a rebuild runs (reports.rebuild.ts, `report_state`), each statement checks the phase itself:
  * deltas of tickets the rebuild has not read yet are left out (it will read their rows), the others
- * collect in report_staging until their key is converted back into the two tables.
+ * collect in report_staging until their key is converted back into the three tables.
  */
 import { sql, type SQL } from "drizzle-orm";
 import { batchStatement, type BatchItem, type Database } from "../../db/client";
 import {
   backlogDelta,
+  BLOCK_DAYS,
+  blockOf,
   COUNTERS,
   groupDeltas,
   HISTOGRAMS,
@@ -34,10 +42,12 @@ import {
 import type { StoredTicket, TicketEventConsumer } from "../../events/ticket-events";
 import type { ServiceContext } from "../../lib/request-context";
 
-const int = (n: number): SQL => {
+/** An integer as SQL text (written into statements: D1 binds at most 100 parameters). */
+const intText = (n: number): string => {
   if (!Number.isSafeInteger(n)) throw new RangeError(`not an integer: ${n}`);
-  return sql.raw(String(n));
+  return String(n);
 };
+const int = (n: number): SQL => sql.raw(intText(n));
 
 const ROLLUP_COLUMNS = sql.raw([...COUNTERS, ...HISTOGRAMS].join(", "));
 
@@ -50,6 +60,13 @@ function histogramPlus(base: SQL, delta: Histogram | undefined): SQL {
     return sql`${path}, coalesce(json_extract(${base}, ${path}), 0) + ${int(n)}`;
   });
   return sql`json_set(${base}, ${sql.join(pairs, sql`, `)})`;
+}
+
+/** The sum of two histograms held as JSON (either may be null), zero buckets left out. */
+function histogramSum(a: SQL, b: SQL): SQL {
+  return sql`(SELECT coalesce(json_group_object(i, n), '{}') FROM (
+    SELECT key AS i, sum(value) AS n FROM (SELECT key, value FROM json_each(coalesce(${a}, '{}')) UNION ALL SELECT key, value FROM json_each(coalesce(${b}, '{}')))
+    GROUP BY key HAVING n <> 0))`;
 }
 
 /** `col = col + d` for what a delta changes (an UPDATE's SET list). */
@@ -86,16 +103,37 @@ function groupWrites(db: Database, g: DeltaGroup, ticketId: string): BatchItem[]
   const keys = keysTable(g.keys);
   const day = int(g.day);
   const quarter = int(g.quarter);
+  const block = int(blockOf(g.day));
+  const blockStart = int(blockOf(g.day) * BLOCK_DAYS);
+  const nextBlockStart = int((blockOf(g.day) + 1) * BLOCK_DAYS);
   const inc = increments(g.metrics);
+  const openingValues = sql.join(
+    [
+      ...COUNTERS.map((c) => sql`coalesce(${sql.raw(`p.${c}`)}, 0) + coalesce(${sql.raw(`l.${c}`)}, 0)`),
+      ...HISTOGRAMS.map((h) => histogramSum(sql.raw(`p.${h}`), sql.raw(`l.${h}`))),
+    ],
+    sql`, `,
+  );
   return [
+    // The block's row, if the key has none yet: the totals before the block (nothing of this delta).
+    batchStatement(db, sql`INSERT INTO report_blocks (dim, key, block, ${ROLLUP_COLUMNS})
+      SELECT k.dim, k.key, ${block}, ${openingValues} FROM ${keys} k
+      LEFT JOIN report_blocks p ON p.dim = k.dim AND p.key = k.key
+        AND p.block = (SELECT max(e.block) FROM report_blocks e WHERE e.dim = k.dim AND e.key = k.key AND e.block < ${block})
+      LEFT JOIN report_days l ON l.dim = k.dim AND l.key = k.key
+        AND l.day = (SELECT max(e.day) FROM report_days e WHERE e.dim = k.dim AND e.key = k.key AND e.day < ${blockStart} AND e.day >= p.block * ${int(BLOCK_DAYS)})
+      WHERE ${liveKey("k")} AND NOT EXISTS (SELECT 1 FROM report_blocks x WHERE x.dim = k.dim AND x.key = k.key AND x.block = ${block})
+      ON CONFLICT (dim, key, block) DO NOTHING`),
+    batchStatement(db, sql`UPDATE report_blocks SET ${inc}
+      WHERE (dim, key) IN (SELECT dim, key FROM ${keys}) AND block > ${block} AND ${liveKey("report_blocks")}`),
     batchStatement(db, sql`INSERT INTO report_days (dim, key, day, ${ROLLUP_COLUMNS})
       SELECT k.dim, k.key, ${day}, ${newRowValues(g.metrics, "p")} FROM ${keys} k
       LEFT JOIN report_days p ON p.dim = k.dim AND p.key = k.key
-        AND p.day = (SELECT max(e.day) FROM report_days e WHERE e.dim = k.dim AND e.key = k.key AND e.day < ${day})
+        AND p.day = (SELECT max(e.day) FROM report_days e WHERE e.dim = k.dim AND e.key = k.key AND e.day < ${day} AND e.day >= ${blockStart})
       WHERE ${liveKey("k")}
       ON CONFLICT (dim, key, day) DO UPDATE SET ${inc}`),
     batchStatement(db, sql`UPDATE report_days SET ${inc}
-      WHERE (dim, key) IN (SELECT dim, key FROM ${keys}) AND day > ${day} AND ${liveKey("report_days")}`),
+      WHERE (dim, key) IN (SELECT dim, key FROM ${keys}) AND day > ${day} AND day < ${nextBlockStart} AND ${liveKey("report_days")}`),
     batchStatement(db, sql`INSERT INTO report_quarters (dim, key, day, quarter, ${ROLLUP_COLUMNS})
       SELECT k.dim, k.key, ${day}, ${quarter}, ${newRowValues(g.metrics, "p")} FROM ${keys} k
       LEFT JOIN report_quarters p ON p.dim = k.dim AND p.key = k.key AND p.day = ${day}
@@ -159,18 +197,19 @@ export const reportRollups: TicketEventConsumer<ServiceContext> = {
 /** An instant on a quarter-hour boundary as (day, quarter): the totals before it are the rows before it. */
 export type Boundary = Bucket;
 
-function parseTotals(json: string | null): Totals | null {
+/** A row read back as a JSON array: `skip` leading values (its day or block), then the counters and histograms. */
+function parseTotals(json: string | null, skip = 0): Totals | null {
   if (!json) return null;
-  const values = JSON.parse(json) as unknown[];
+  const values = (JSON.parse(json) as unknown[]).slice(skip);
   const t = zeroTotals();
   COUNTERS.forEach((c, i) => (t.c[c] = Number(values[i] ?? 0)));
   HISTOGRAMS.forEach((h, i) => (t.h[h] = (values[COUNTERS.length + i] as Histogram | null) ?? {}));
   return t;
 }
 
-function plus(a: Totals | null, b: Totals | null): Totals {
+function plus(...parts: (Totals | null)[]): Totals {
   const out = zeroTotals();
-  for (const t of [a, b]) {
+  for (const t of parts) {
     if (!t) continue;
     for (const c of COUNTERS) out.c[c] += t.c[c];
     for (const h of HISTOGRAMS) for (const [i, n] of Object.entries(t.h[h])) out.h[h][i] = (out.h[h][i] ?? 0) + n;
@@ -178,24 +217,43 @@ function plus(a: Totals | null, b: Totals | null): Totals {
   return out;
 }
 
-const ROW_JSON = sql.raw(`json_array(${COUNTERS.join(", ")}, ${HISTOGRAMS.map((h) => `json(${h})`).join(", ")})`);
+const ROW_VALUES = `${COUNTERS.join(", ")}, ${HISTOGRAMS.map((h) => `json(${h})`).join(", ")}`;
 
 /**
- * The totals of each key before each boundary: one row of report_days (the latest before the
- * boundary's day) and one of report_quarters (the latest of that day before its quarter) per pair,
- * in one statement. Returns, per key, one Totals per boundary.
+ * The totals of each key before each boundary (day D, quarter Q), in one statement: per key and
+ * boundary the latest day row before D and, unless Q is 0, the latest quarter row of D before Q;
+ * per key and block the boundaries fall in, the latest block row up to that block. The totals are
+ * that block row, plus the day row if it lies in that block's row's block (a day row in an earlier
+ * block is counted by the block row already: no key has day rows in a block without its block row),
+ * plus the quarter row. Keys cost a row each (json_each); the constant list of boundaries nothing.
+ * Returns, per key, one Totals per boundary.
  */
 export async function totalsBefore(db: Database, dim: Dimension, keys: readonly string[], boundaries: readonly Boundary[]): Promise<Map<string, Totals[]>> {
   const out = new Map<string, Totals[]>(keys.map((k) => [k, boundaries.map(() => zeroTotals())]));
   if (!keys.length || !boundaries.length) return out;
-  const rows = await db.all<{ key: string; i: number; d: string | null; q: string | null }>(sql`
-    WITH k(key) AS (SELECT value FROM json_each(${JSON.stringify(keys)})),
-         b(i, day, quarter) AS (SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(${JSON.stringify(boundaries.map((b) => [b.day, b.quarter]))}))
-    SELECT k.key AS key, b.i AS i,
-      (SELECT ${ROW_JSON} FROM report_days r WHERE r.dim = ${dim} AND r.key = k.key AND r.day < b.day ORDER BY r.day DESC LIMIT 1) AS d,
-      (SELECT ${ROW_JSON} FROM report_quarters r WHERE r.dim = ${dim} AND r.key = k.key AND r.day = b.day AND r.quarter < b.quarter ORDER BY r.quarter DESC LIMIT 1) AS q
-    FROM k, b`);
-  for (const r of rows) out.get(r.key)![r.i] = plus(parseTotals(r.d), parseTotals(r.q));
+  const blocks = [...new Set(boundaries.map((b) => blockOf(b.day)))];
+  // (kind, index, day or block, quarter): 0 = a boundary, 1 = a block.
+  const wanted = [...boundaries.map((b, i) => [0, i, b.day, b.quarter]), ...blocks.map((b) => [1, b, b, 0])];
+  const values = sql.raw(`VALUES ${wanted.map((w) => `(${w.map((n) => intText(n)).join(", ")})`).join(", ")}`);
+  const rows = await db.all<{ key: string; kind: number; i: number; a: string | null; q: string | null }>(sql`
+    SELECT k.value AS key, v.column1 AS kind, v.column2 AS i,
+      CASE WHEN v.column1 = 0
+        THEN (SELECT json_array(r.day, ${sql.raw(ROW_VALUES)}) FROM report_days r WHERE r.dim = ${dim} AND r.key = k.value AND r.day < v.column3 ORDER BY r.day DESC LIMIT 1)
+        ELSE (SELECT json_array(r.block, ${sql.raw(ROW_VALUES)}) FROM report_blocks r WHERE r.dim = ${dim} AND r.key = k.value AND r.block <= v.column3 ORDER BY r.block DESC LIMIT 1)
+      END AS a,
+      CASE WHEN v.column1 = 0 AND v.column4 > 0
+        THEN (SELECT json_array(${sql.raw(ROW_VALUES)}) FROM report_quarters r WHERE r.dim = ${dim} AND r.key = k.value AND r.day = v.column3 AND r.quarter < v.column4 ORDER BY r.quarter DESC LIMIT 1)
+      END AS q
+    FROM json_each(${JSON.stringify(keys)}) k CROSS JOIN (${values}) v`);
+  const opening = new Map<string, { block: number; totals: Totals }>();
+  for (const r of rows) if (Number(r.kind) === 1 && r.a) opening.set(`${r.key}\u0000${r.i}`, { block: Number(JSON.parse(r.a)[0]), totals: parseTotals(r.a, 1)! });
+  for (const r of rows) {
+    if (Number(r.kind) !== 0) continue;
+    const i = Number(r.i);
+    const o = opening.get(`${r.key}\u0000${blockOf(boundaries[i]!.day)}`);
+    const dayRow = r.a ? { block: blockOf(Number(JSON.parse(r.a)[0])), totals: parseTotals(r.a, 1) } : null;
+    out.get(r.key)![i] = plus(o?.totals ?? null, o && dayRow?.block === o.block ? dayRow.totals : null, parseTotals(r.q));
+  }
   return out;
 }
 

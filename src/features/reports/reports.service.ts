@@ -25,9 +25,9 @@ import { rollupsLive } from "./reports.rebuild";
 
 /**
  * The reports (API.md "Reports"). Every figure comes from the rollups (reports.rollups.ts): a
- * period costs two rows per key and boundary whatever the number of tickets. Who sees what is
- * decided once, by domain/permissions.ts `reportScope`: managers and admins everything, an agent
- * their own figures only, customers nothing.
+ * period costs one or two rows per key and boundary, and one per key and 32-day block its boundaries
+ * fall in, whatever the number of tickets. Who sees what is decided once, by domain/permissions.ts
+ * `reportScope`: managers and admins everything, an agent their own figures only, customers nothing.
  */
 
 /** API.md: a report covers at most two years. */
