@@ -17,9 +17,25 @@ type BatchItem = Parameters<Database["batch"]>[0][number];
 /** One atomic D1 batch (all or nothing) from a list that may be built up conditionally. */
 export async function runBatch(db: Database, items: BatchItem[]): Promise<void> {
   if (!items.length) return;
-  await db.batch(items as [BatchItem, ...BatchItem[]]);
+  rememberResults(items, await db.batch(items as [BatchItem, ...BatchItem[]]));
 }
 export type { BatchItem };
+
+// What each statement of a committed batch changed, by statement. After-commit work that would only
+// look for rows one statement of the batch may have written (deliveries to enqueue, mail to queue)
+// skips the D1 round trip when that statement wrote nothing.
+const changed = new WeakMap<BatchItem, number>();
+
+/** Records a committed batch's results against its statements (see {@link rowsChanged}). */
+export function rememberResults(items: readonly BatchItem[], results: readonly unknown[]): void {
+  items.forEach((item, i) => {
+    const n = (results[i] as { meta?: { changes?: unknown } } | undefined)?.meta?.changes;
+    if (typeof n === "number") changed.set(item, n);
+  });
+}
+
+/** Rows a statement of a committed batch changed (its triggers' not counted); undefined when not known. */
+export const rowsChanged = (item: BatchItem): number | undefined => changed.get(item);
 
 /**
  * A hand-written statement with bound parameters (INSERT … SELECT, which the query builder cannot
