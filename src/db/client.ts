@@ -21,21 +21,25 @@ export async function runBatch(db: Database, items: BatchItem[]): Promise<void> 
 }
 export type { BatchItem };
 
-// What each statement of a committed batch changed, by statement. After-commit work that would only
+// What each statement of a committed batch returned, by statement. After-commit work that would only
 // look for rows one statement of the batch may have written (deliveries to enqueue, mail to queue)
-// skips the D1 round trip when that statement wrote nothing.
-const changed = new WeakMap<BatchItem, number>();
+// skips the D1 round trip when that statement wrote nothing, and a read that rode along in the
+// batch (the rule set's version) is not made again.
+const committed = new WeakMap<BatchItem, unknown>();
 
-/** Records a committed batch's results against its statements (see {@link rowsChanged}). */
+/** Records a committed batch's results against its statements (see {@link rowsChanged}, {@link batchResult}). */
 export function rememberResults(items: readonly BatchItem[], results: readonly unknown[]): void {
-  items.forEach((item, i) => {
-    const n = (results[i] as { meta?: { changes?: unknown } } | undefined)?.meta?.changes;
-    if (typeof n === "number") changed.set(item, n);
-  });
+  items.forEach((item, i) => committed.set(item, results[i]));
 }
 
-/** Rows a statement of a committed batch changed (its triggers' not counted); undefined when not known. */
-export const rowsChanged = (item: BatchItem): number | undefined => changed.get(item);
+/** What a statement of a committed batch returned (a select's rows); undefined when not known. */
+export const batchResult = <T>(item: BatchItem): T | undefined => committed.get(item) as T | undefined;
+
+/** Rows a write of a committed batch changed (its triggers' not counted); undefined when not known. */
+export function rowsChanged(item: BatchItem): number | undefined {
+  const n = (committed.get(item) as { meta?: { changes?: unknown } } | undefined)?.meta?.changes;
+  return typeof n === "number" ? n : undefined;
+}
 
 /**
  * A hand-written statement with bound parameters (INSERT … SELECT, which the query builder cannot
