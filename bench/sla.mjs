@@ -18,15 +18,18 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { applyMigrations, migrationConflict, migrationHashes } from "./lib/migrate.mjs";
 import { BENCH_SECRETS, ROOT, TMP, bundleModules, cpuMs, findWorkerdPids, token } from "./lib/server.mjs";
 
-const STATE = path.join(TMP, "sla-state");
+// Its own state per size: a --scale below 1 seeds a smaller database beside the full one.
+let STATE = path.join(TMP, "sla-state");
 // Its own build of the deploy bundle, so a run of the main bench at the same time keeps its files.
 const DIST = path.join(TMP, "sla-dist");
-const MARKER = path.join(STATE, "sla-seed.json");
+let MARKER = path.join(STATE, "sla-seed.json");
 const RESULTS = path.join(ROOT, "bench", "results");
 
 // Seed version: bump when the seeded shape changes (reseeds).
 const SEED_VERSION = 1;
-const OPEN_TICKETS = 200_000;
+const FULL_OPEN_TICKETS = 200_000;
+/** Open tickets of this run: 200,000 × --scale, never fewer than the team's load and the due ones. */
+let OPEN_TICKETS = FULL_OPEN_TICKETS;
 const DUE_TICKETS = 500;
 const AGENTS = 200;
 /** Tickets each team agent already has open (their load); typical of a working queue. */
@@ -129,7 +132,7 @@ function dueTicket(i) {
 const seeded = () => {
   if (!existsSync(MARKER)) return false;
   const marker = JSON.parse(readFileSync(MARKER, "utf8"));
-  return marker.version === SEED_VERSION && marker.migrations !== undefined && !migrationConflict(marker.migrations);
+  return marker.version === SEED_VERSION && (marker.openTickets ?? FULL_OPEN_TICKETS) === OPEN_TICKETS && marker.migrations !== undefined && !migrationConflict(marker.migrations);
 };
 
 async function seed(db, log) {
@@ -165,7 +168,7 @@ async function seed(db, log) {
   // The tickets went in straight, so the members' routing copies (load counters) are counted once here.
   await recountMembers(db);
   mkdirSync(STATE, { recursive: true });
-  writeFileSync(MARKER, JSON.stringify({ version: SEED_VERSION, seededAt: new Date().toISOString(), migrations: migrationHashes() }));
+  writeFileSync(MARKER, JSON.stringify({ version: SEED_VERSION, openTickets: OPEN_TICKETS, seededAt: new Date().toISOString(), migrations: migrationHashes() }));
   log(`sla: seeded in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
@@ -237,6 +240,8 @@ async function assignments({ baseUrl, db, pids }) {
   const headers = { authorization: `Bearer ${manager}`, "content-type": "application/json" };
   const latencies = [];
   const rows = [];
+  // Metered runs: each assignment's statements, its routing's own apart from the report rollups the same write keeps (issue 12).
+  const split = [];
   let assigned = 0;
   const cpu0 = cpuMs(pids);
   for (let i = 0; i < ASSIGNMENTS; i++) {
@@ -253,7 +258,10 @@ async function assignments({ baseUrl, db, pids }) {
     latencies.push(performance.now() - t0);
     if (res.status !== 200) throw new Error(`assign: ${res.status} ${JSON.stringify(body)}`);
     if (body.assignee_id) assigned++;
-    if (res.headers.get("x-d1-rows-read")) rows.push(Number(res.headers.get("x-d1-rows-read")));
+    if (res.headers.get("x-d1-rows-read")) {
+      rows.push(Number(res.headers.get("x-d1-rows-read")));
+      split.push(splitRows(res));
+    }
     // Leave the load as it was: the next assignment sees the same team.
     await db.batch([
       db.prepare(`UPDATE tickets SET deleted_at = ? WHERE id = ?`).bind(new Date().toISOString(), ticket.id),
@@ -269,15 +277,43 @@ async function assignments({ baseUrl, db, pids }) {
     latencyMs: { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: latencies.at(-1) },
     cpuMsPerCreateAndAssign: cpu / ASSIGNMENTS,
     rowsRead: rows.length ? { mean: rows.reduce((a, b) => a + b, 0) / rows.length, max: Math.max(...rows) } : null,
+    split: split.length ? summarizeSplit(split) : null,
   };
+}
+
+/** Rows read and written by one metered response's statements: the report rollups (`report_*`) apart from the rest. */
+function splitRows(res) {
+  const b64 = (res.headers.get("x-d1-statements") ?? "").replaceAll("-", "+").replaceAll("_", "/");
+  const statements = JSON.parse(Buffer.from(b64, "base64").toString("utf8"));
+  const out = { read: 0, written: 0, rollupRead: 0, rollupWritten: 0, statements: statements.length, complete: statements.length === Number(res.headers.get("x-d1-statement-count")) };
+  for (const st of statements) {
+    const rollup = /\breport_/.test(st.sql);
+    out[rollup ? "rollupRead" : "read"] += st.rows_read;
+    out[rollup ? "rollupWritten" : "written"] += st.rows_written;
+  }
+  return out;
+}
+
+const fmt = (x) => `${x.mean.toFixed(1)} (${x.max})`;
+
+function summarizeSplit(list) {
+  const stat = (k) => {
+    const v = list.map((x) => x[k]).sort((a, b) => a - b);
+    return { mean: v.reduce((a, b) => a + b, 0) / v.length, max: v.at(-1) };
+  };
+  return { routingRead: stat("read"), routingWritten: stat("written"), rollupRead: stat("rollupRead"), rollupWritten: stat("rollupWritten"), allStatementsReported: list.every((x) => x.complete) };
 }
 
 // ------------------------------------------------------------------ run
 
 /** @param {import("./run.mjs").BenchContext | {log: (m: string) => void}} ctx */
-export async function run({ log = console.log, quick = false } = {}) {
-  // Seeding 200,000 tickets takes minutes: not for a quick try.
-  if (quick) return { results: [], notes: ["sla: skipped under --scale < 1 (it seeds its own 200,000 tickets)"] };
+export async function run({ log = console.log, scale = 1 } = {}) {
+  // Seeding 200,000 tickets takes minutes: a quick try seeds 200,000 × scale (still 200 agents) in a database of its own.
+  OPEN_TICKETS = Math.max(AGENTS * LOAD_PER_AGENT + DUE_TICKETS, Math.round(FULL_OPEN_TICKETS * Math.min(1, scale)));
+  if (OPEN_TICKETS !== FULL_OPEN_TICKETS) {
+    STATE = path.join(TMP, `sla-state-${OPEN_TICKETS}`);
+    MARKER = path.join(STATE, "sla-seed.json");
+  }
   buildBundle(log);
   // A seed that did not finish (or an older one) starts over from an empty database.
   if (!seeded()) rmSync(STATE, { recursive: true, force: true });
@@ -312,9 +348,11 @@ export async function run({ log = console.log, quick = false } = {}) {
     };
     log(`sla: sweep rows read ${metered.report?.rows_read}, written ${metered.report?.rows_written}, ${metered.report?.statements} statements; ${metered.breachedHistory} breaches recorded`);
     const sockets = await connectAgents(srv.baseUrl);
-    result.assignmentRows = (await assignments({ ...srv, pids: findWorkerdPids() })).rowsRead;
+    const meteredAssignments = await assignments({ ...srv, pids: findWorkerdPids() });
+    result.assignmentRows = meteredAssignments.rowsRead;
+    result.assignmentSplit = meteredAssignments.split;
     for (const ws of sockets) ws.close();
-    log(`sla: assignment rows read ${JSON.stringify(result.assignmentRows)}`);
+    log(`sla: assignment rows read ${JSON.stringify(result.assignmentRows)}; routing vs report rollups ${JSON.stringify(result.assignmentSplit)}`);
   } finally {
     await srv.mf.dispose();
   }
@@ -339,7 +377,7 @@ export async function run({ log = console.log, quick = false } = {}) {
 
   mkdirSync(RESULTS, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
-  const file = path.join(RESULTS, `${stamp}-sla-${os.cpus().length}cpu.json`);
+  const file = path.join(RESULTS, `${stamp}-sla-${OPEN_TICKETS === FULL_OPEN_TICKETS ? "" : `${OPEN_TICKETS}-`}${os.cpus().length}cpu.json`);
   writeFileSync(file, JSON.stringify(result, null, 2));
   log(`sla: results in ${path.relative(ROOT, file)}`);
   // Rows for the harness's table: one "request" is one cron run, and one create + auto-assign.
@@ -359,9 +397,15 @@ export async function run({ log = console.log, quick = false } = {}) {
         route: "POST /api/v1/tickets/{id}/assign",
         load: { requests: ASSIGNMENTS, errors: ASSIGNMENTS - result.assignment.assigned, rps: 0, latencyMs: result.assignment.latencyMs, cpuMsPerRequest: null },
         rows: result.assignmentRows ? { rowsRead: result.assignmentRows } : null,
+        goals: { rowsRead: 250 },
       },
     ],
-    notes: [`sla: details in ${path.relative(ROOT, file)}`],
+    notes: [
+      `sla: details in ${path.relative(ROOT, file)}`,
+      ...(result.assignmentSplit
+        ? [`sla: auto-assign rows, mean (max): routing and the ticket write read ${fmt(result.assignmentSplit.routingRead)}, wrote ${fmt(result.assignmentSplit.routingWritten)}; report rollups read ${fmt(result.assignmentSplit.rollupRead)}, wrote ${fmt(result.assignmentSplit.rollupWritten)}`]
+        : []),
+    ],
   };
 }
 

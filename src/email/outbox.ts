@@ -5,7 +5,7 @@
  * {@link requeueStaleOutbox}. Listed in src/events/consumers.ts.
  */
 import { and, asc, eq, inArray, isNotNull, lt, ne, sql } from "drizzle-orm";
-import { batchStatement, createDb, type BatchItem } from "../db/client";
+import { batchStatement, createDb, rowsChanged, type BatchItem } from "../db/client";
 import { outboundMessages, ticketParticipants } from "../db/schema";
 import { type AccountMailKind, type OutboundKind } from "../domain/vocabulary";
 import type { Bindings } from "../env";
@@ -85,9 +85,16 @@ function outboxInsert(ctx: ServiceContext, event: TicketEvent): BatchItem[] {
   const now = ctx.now.toISOString();
   const rows: BatchItem[] = mail ? [ctx.db.insert(outboundMessages).values({ ...mail, status: "pending", attempts: 0, createdAt: now, updatedAt: now }).onConflictDoNothing()] : [];
   const reply = followerReply(event);
-  if (reply) rows.push(followerInsert(ctx, reply, now));
+  if (reply) {
+    const insert = followerInsert(ctx, reply, now);
+    followerInserts.set(event, insert);
+    rows.push(insert);
+  }
   return rows;
 }
+
+// A reply's follower mail insert, so after commit the followers are looked up only when it wrote rows.
+const followerInserts = new WeakMap<TicketEvent, BatchItem>();
 
 /**
  * A staff public reply also goes to the ticket's followers (participants with a `follow_up`: the
@@ -129,6 +136,9 @@ export const OFFLINE_REPLY_DELAY_SECONDS = 60;
 async function enqueueFollowerMail(ctx: ServiceContext, event: TicketEvent): Promise<void> {
   const reply = followerReply(event);
   if (!reply) return;
+  // No follower mail was written (most tickets have no followers): nothing to queue.
+  const insert = followerInserts.get(event);
+  if (insert && rowsChanged(insert) === 0) return;
   const p = ticketParticipants;
   const followers = await ctx.db
     .select({ rowid: sql<number>`${p}.rowid`, followUp: p.followUp })

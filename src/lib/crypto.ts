@@ -26,8 +26,20 @@ export async function sha256Hex(input: string | Uint8Array): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-async function hmacKey(secret: string): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+// Imported keys per isolate, by secret: the Worker's few secrets (JWT_SECRET, PASSWORD_PEPPER) are
+// each imported once instead of on every request. The key itself is kept, not a promise: a request
+// never waits on something another request started. Bounded, in case a caller ever passes many.
+const MAX_CACHED_KEYS = 8;
+const hmacKeys = new Map<string, CryptoKey>();
+
+/** An HMAC-SHA-256 key for `secret` (sign and verify), imported once per isolate. */
+export async function hmacKey(secret: string): Promise<CryptoKey> {
+  const cached = hmacKeys.get(secret);
+  if (cached) return cached;
+  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+  if (hmacKeys.size >= MAX_CACHED_KEYS) hmacKeys.clear();
+  hmacKeys.set(secret, key);
+  return key;
 }
 
 export async function hmac(secret: string, message: string | Uint8Array): Promise<Uint8Array> {

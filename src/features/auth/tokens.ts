@@ -2,6 +2,7 @@ import { jwtVerify, SignJWT } from "jose";
 import type { Bindings } from "../../env";
 import type { Role } from "../../domain/permissions";
 import { ROLES } from "../../domain/permissions";
+import { hmacKey } from "../../lib/crypto";
 import { AppError } from "../../lib/errors";
 
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
@@ -18,8 +19,9 @@ export function signingSecret(env: Bindings): string {
   return secret;
 }
 
-export function jwtKey(env: Bindings): Uint8Array {
-  return new TextEncoder().encode(signingSecret(env));
+/** The JWT signing key (HS256), imported once per isolate rather than by jose on every token. */
+export function jwtKey(env: Bindings): Promise<CryptoKey> {
+  return hmacKey(signingSecret(env));
 }
 
 export function pepper(env: Bindings): string {
@@ -43,12 +45,12 @@ export async function signAccessToken(env: Bindings, claims: AccessClaims, now =
     .setAudience(env.JWT_AUDIENCE)
     .setIssuedAt(iat)
     .setExpirationTime(iat + ACCESS_TOKEN_TTL_SECONDS)
-    .sign(jwtKey(env));
+    .sign(await jwtKey(env));
 }
 
 /** Verifies signature (HS256 only), issuer, audience and expiry; null for anything wrong. */
 export async function verifyAccessToken(env: Bindings, token: string): Promise<AccessClaims | null> {
-  const key = jwtKey(env);
+  const key = await jwtKey(env);
   try {
     const { payload } = await jwtVerify(token, key, {
       algorithms: [ALGORITHM],

@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, isNotNull, isNull, ne, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import { runBatch, type BatchItem } from "../../db/client";
+import { rowsChanged, runBatch, type BatchItem } from "../../db/client";
 import { selectAllColumns } from "../../db/insert-select";
 import { notificationCounters, notificationPreferences, notifications, outboundMessages, tickets, users } from "../../db/schema";
 import { CUSTOMER_NOTIFICATIONS, DEFAULT_CHANNELS, excerpt, notificationTypesFor, parseMentions, STAFF_NOTIFICATIONS, type Channels } from "../../domain/notifications";
@@ -78,7 +78,7 @@ const inRange = (column: SQLiteColumn, base: string, prefix = "") => sql`${colum
  * caused it, or who switched the channel off get nothing on it. Each is an INSERT … SELECT from
  * users, so the preferences apply inside the batch, with no read before it.
  */
-export function notificationWrites(ctx: ServiceContext, plan: NotificationPlan): { base: string; items: BatchItem[] } {
+export function notificationWrites(ctx: ServiceContext, plan: NotificationPlan): NotificationWrites {
   const base = newId(ctx.now.getTime());
   const now = ctx.now.toISOString();
   const audience = CUSTOMER_NOTIFICATIONS.includes(plan.type) ? "customer" : "staff";
@@ -87,10 +87,12 @@ export function notificationWrites(ctx: ServiceContext, plan: NotificationPlan):
     ticket: plan.ticket ? { number: plan.ticket.number, subject: plan.ticket.subject, url: ticketUrl(mailSettings(ctx.env).publicUrl, plan.ticket.id, audience) } : {},
   };
   const items: BatchItem[] = [];
+  const inApp: BatchItem[] = [];
+  const mails: BatchItem[] = [];
   for (const who of recipientSets(plan)) {
     const where = and(who, eq(users.active, true), STAFF_NOTIFICATIONS.includes(plan.type) ? STAFF : undefined, plan.except ? ne(users.id, plan.except) : undefined, plan.ticket ? seesTicket(plan.ticket.id) : undefined);
     const id = (prefix = "") => sql`${prefix + base} || '.' || ${users.id}`;
-    items.push(
+    inApp.push(
       ctx.db
         .insert(notifications)
         .select(
@@ -113,7 +115,7 @@ export function notificationWrites(ctx: ServiceContext, plan: NotificationPlan):
     );
     // Mail needs a ticket to be about (its outbox row names one).
     if (plan.ticket) {
-      items.push(
+      mails.push(
         ctx.db
           .insert(outboundMessages)
           .select(
@@ -141,8 +143,9 @@ export function notificationWrites(ctx: ServiceContext, plan: NotificationPlan):
           .onConflictDoNothing(),
       );
     }
+    items.push(inApp.at(-1)!, ...(plan.ticket ? [mails.at(-1)!] : []));
   }
-  if (!items.length) return { base, items };
+  if (!items.length) return { base, items, inApp, mails };
   // The counters move by exactly the rows this batch inserted (a recipient named twice counts once).
   items.push(
     ctx.db
@@ -156,14 +159,30 @@ export function notificationWrites(ctx: ServiceContext, plan: NotificationPlan):
       )
       .onConflictDoUpdate({ target: notificationCounters.userId, set: { unread: sql`${notificationCounters.unread} + excluded.unread` } }),
   );
-  return { base, items };
+  return { base, items, inApp, mails };
 }
 
-/** After commit: each recipient's new notifications to their feed sockets, their mails to the outbox queue. */
-export async function deliverNotifications(ctx: ServiceContext, bases: readonly string[]): Promise<void> {
-  for (const base of bases) {
-    const rows = await ctx.db.select().from(notifications).where(inRange(notifications.id, base));
-    const mails = await ctx.db.select({ id: outboundMessages.id }).from(outboundMessages).where(inRange(outboundMessages.id, base, "notify-"));
+/** One notification's writes: `base` names its rows; `inApp` and `mails` are the statements that insert them. */
+export interface NotificationWrites {
+  base: string;
+  items: BatchItem[];
+  inApp: BatchItem[];
+  mails: BatchItem[];
+}
+
+/** Every statement committed and none wrote a row: nothing of theirs to look for. */
+const wroteNothing = (statements: BatchItem[]) => statements.every((st) => rowsChanged(st) === 0);
+
+/**
+ * After commit: each recipient's new notifications to their feed sockets, their mails to the outbox
+ * queue. Given the writes themselves (not only their base), a kind none of whose statements wrote a
+ * row is not looked for.
+ */
+export async function deliverNotifications(ctx: ServiceContext, deliveries: readonly (string | NotificationWrites)[]): Promise<void> {
+  for (const d of deliveries) {
+    const base = typeof d === "string" ? d : d.base;
+    const rows = typeof d !== "string" && wroteNothing(d.inApp) ? [] : await ctx.db.select().from(notifications).where(inRange(notifications.id, base));
+    const mails = typeof d !== "string" && wroteNothing(d.mails) ? [] : await ctx.db.select({ id: outboundMessages.id }).from(outboundMessages).where(inRange(outboundMessages.id, base, "notify-"));
     await Promise.all([
       rows.length ? agentsFeed(ctx.env).notify(rows.map((r) => ({ user_id: r.userId, notification: toNotification(r) }))) : null,
       mails.length ? ctx.env.OUTBOX.sendBatch(mails.map((m) => ({ body: { id: m.id } }))) : null,
@@ -220,7 +239,7 @@ export function notificationsOf(event: TicketEvent): NotificationPlan[] {
 }
 
 // The rows of an event, remembered from the batch for its after-commit push (the write hands both the same event).
-const planned = new WeakMap<TicketEvent, string[]>();
+const planned = new WeakMap<TicketEvent, NotificationWrites[]>();
 
 /**
  * A deleted ticket is 404 for everyone: the notifications that quote it go in the same batch, and
@@ -243,12 +262,12 @@ export const notificationsConsumer: TicketEventConsumer<ServiceContext> = {
   inBatch: (ctx, event) => {
     if (event.type === "ticket.deleted") return forgetTicket(ctx, event.ticket_id);
     const writes = notificationsOf(event).map((plan) => notificationWrites(ctx, plan)).filter((w) => w.items.length);
-    if (writes.length) planned.set(event, writes.map((w) => w.base));
+    if (writes.length) planned.set(event, writes);
     return writes.flatMap((w) => w.items);
   },
   afterCommit: async (ctx, event) => {
-    const bases = planned.get(event);
-    if (bases) await deliverNotifications(ctx, bases);
+    const writes = planned.get(event);
+    if (writes) await deliverNotifications(ctx, writes);
   },
 };
 

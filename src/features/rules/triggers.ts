@@ -1,4 +1,5 @@
 import { and, asc, eq } from "drizzle-orm";
+import { batchResult, type BatchItem } from "../../db/client";
 import { rules, ruleState } from "../../db/schema";
 import { holds, nextInChain, planActions, type ChainStep, type EvaluableRule, type RuleEvent, type RuleRef, type RuleTicket } from "../../domain/rules";
 import type { RuleEventType } from "../../domain/vocabulary";
@@ -27,9 +28,14 @@ export type LoadedRule = EvaluableRule & RuleRef;
 // The active triggers, per isolate, keyed by the rule set's version (one small read per change).
 let cache: { version: string; triggers: LoadedRule[] } | null = null;
 
-export async function activeTriggers(ctx: ServiceContext): Promise<LoadedRule[]> {
-  const [state] = await ctx.db.select({ value: ruleState.value }).from(ruleState).where(eq(ruleState.key, RULES_VERSION_KEY)).limit(1);
-  const version = state?.value ?? "none";
+const versionQuery = (ctx: ServiceContext) => ctx.db.select({ value: ruleState.value }).from(ruleState).where(eq(ruleState.key, RULES_VERSION_KEY)).limit(1);
+
+/** `version`: the rule set's version as already read (in the change's batch); read now otherwise. */
+export async function activeTriggers(ctx: ServiceContext, version?: string): Promise<LoadedRule[]> {
+  if (version === undefined) {
+    const [state] = await versionQuery(ctx);
+    version = state?.value ?? "none";
+  }
   if (cache?.version === version) return cache.triggers;
   const rows = await ctx.db
     .select({ id: rules.id, name: rules.name, conditions: rules.conditions, actions: rules.actions })
@@ -89,14 +95,35 @@ export function answeredEvent(rule: LoadedRule, change: NonNullable<ReturnType<t
 }
 
 /** The trigger consumer of ticket events (src/events/consumers.ts). */
-export const ruleTriggers: TicketEventConsumer<ServiceContext> = { name: "triggers", afterWrite: runTriggers };
+export const ruleTriggers: TicketEventConsumer<ServiceContext> = { name: "triggers", inBatch: versionRead, afterWrite: runTriggers };
+
+// The rule set's version, read in the batch of the change that may set triggers off rather than in a
+// D1 round trip of its own after commit.
+const versionReads = new WeakMap<TicketEvent, BatchItem>();
+
+function versionRead(ctx: ServiceContext, event: TicketEvent): BatchItem[] {
+  if (ctx.inTriggerChain || !TRIGGER_EVENTS.has(event.type)) return [];
+  const read = versionQuery(ctx);
+  versionReads.set(event, read);
+  return [read];
+}
+
+/** The version the change's batch read, if it committed with one. */
+function versionReadWith(events: readonly TicketEvent[]): string | undefined {
+  for (const event of events) {
+    const read = versionReads.get(event);
+    const rows = read && batchResult<{ value: string }[]>(read);
+    if (rows) return rows[0]?.value ?? "none";
+  }
+  return undefined;
+}
 
 async function runTriggers(ctx: ServiceContext, events: TicketEvent[]): Promise<void> {
   // A trigger's own change: the chain that made it carries on from it.
   if (ctx.inTriggerChain) return;
   const change = changeOf(events);
   if (!change) return;
-  const triggers = await activeTriggers(ctx);
+  const triggers = await activeTriggers(ctx, versionReadWith(events));
   if (!triggers.length) return;
   const fired = new Set<string>();
   const spent = new Set<string>();

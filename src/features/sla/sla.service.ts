@@ -164,9 +164,8 @@ export async function putBusinessHours(ctx: ServiceContext, input: { time_zone: 
 const specificity = (p: PolicyRow) => (p.category !== null ? 2 : 0) + (p.channel !== null ? 1 : 0);
 
 /** The most specific policy of the priority that fits the ticket's category and channel. */
-export async function policyFor(ctx: ServiceContext, scope: { priority: TicketPriority; category: string | null; channel: TicketChannel }): Promise<PolicyRow> {
-  // Reads the priority's few policies through sla_policies_scope_uq's first column.
-  const rows = await ctx.db.select().from(slaPolicies).where(eq(slaPolicies.priority, scope.priority));
+export async function policyFor(ctx: ServiceContext, scope: { priority: TicketPriority; category: string | null; channel: TicketChannel }, read?: PolicyRow[]): Promise<PolicyRow> {
+  const rows = read ?? (await policiesOf(ctx, scope.priority));
   const category = scope.category?.toLowerCase() ?? null;
   const fits = rows.filter((p) => (p.category === null || p.category === category) && (p.channel === null || p.channel === scope.channel));
   fits.sort((a, b) => specificity(b) - specificity(a) || a.name.localeCompare(b.name));
@@ -175,9 +174,15 @@ export async function policyFor(ctx: ServiceContext, scope: { priority: TicketPr
   return policy;
 }
 
-/** The terms for a ticket being created or re-prioritised now: its policy, and the current hours if the policy uses them. */
-export async function termsFor(ctx: ServiceContext, scope: { priority: TicketPriority; category: string | null; channel: TicketChannel }): Promise<TicketTerms> {
-  const policy = await policyFor(ctx, scope);
+/** A priority's few policies, read through sla_policies_scope_uq's first column (a query a caller may put in a batch). */
+export const policiesOf = (ctx: ServiceContext, priority: TicketPriority) => ctx.db.select().from(slaPolicies).where(eq(slaPolicies.priority, priority));
+
+/**
+ * The terms for a ticket being created or re-prioritised now: its policy, and the current hours if
+ * the policy uses them. `policies`: the priority's policies, when the caller read them already.
+ */
+export async function termsFor(ctx: ServiceContext, scope: { priority: TicketPriority; category: string | null; channel: TicketChannel }, policies?: PolicyRow[]): Promise<TicketTerms> {
+  const policy = await policyFor(ctx, scope, policies);
   const row = policy.businessHours ? await currentCalendarRow(ctx) : null;
   if (row) remember(row.id, toCalendar(row));
   return { policy, targets: policyTargets(policy), calendar: row ? toCalendar(row) : null, calendarId: row?.id ?? null };

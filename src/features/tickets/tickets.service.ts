@@ -15,7 +15,7 @@ import { idempotent, type RecordResponse, type StoredResponse } from "../../lib/
 import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import type { AuditEntry } from "../audit/audit.service";
-import { slaColumnWrites, termsFor, termsOfTicket } from "../sla/sla.service";
+import { policiesOf, slaColumnWrites, termsFor, termsOfTicket } from "../sla/sla.service";
 import { newCustomer } from "../users/users.service";
 import { route, routeOnCreate, teamById } from "../teams/routing.service";
 import { dropFieldIndex, fieldCatalog } from "../fields/fields.service";
@@ -111,14 +111,17 @@ async function resolveRequester(ctx: ServiceContext, input: CreateTicketInput): 
  * created); one atomic upsert, so concurrent creates never share one.
  */
 export async function nextTicketNumber(ctx: ServiceContext, at: Date = ctx.now): Promise<string> {
-  const day = ticketDay(at);
-  const [row] = await ctx.db
+  const [row] = await numberTaken(ctx, at);
+  return formatTicketNumber(ticketDay(at), row!.seq);
+}
+
+/** The upsert that takes the next number of `at`'s day (a statement a caller may put in a batch). */
+const numberTaken = (ctx: ServiceContext, at: Date) =>
+  ctx.db
     .insert(ticketCounters)
-    .values({ day, seq: 1 })
+    .values({ day: ticketDay(at), seq: 1 })
     .onConflictDoUpdate({ target: ticketCounters.day, set: { seq: sql`${ticketCounters.seq} + 1` } })
     .returning({ seq: ticketCounters.seq });
-  return formatTicketNumber(day, row!.seq);
-}
 
 export interface CreateTicketOptions {
   /** Further writes of the same batch (the mail path: its inbound message row and attachments). */
@@ -172,8 +175,10 @@ export async function newTicketWrite(ctx: ServiceContext, input: CreateTicketInp
   const actor = actorOf(ctx);
   const customFields = extras.customFields ?? {};
   const routed = await routeOnCreate(ctx, input);
-  const terms = await termsFor(ctx, { priority: input.priority, category: input.category ?? null, channel: input.channel });
-  const number = await nextTicketNumber(ctx);
+  // The priority's SLA policies and the day's next number in one D1 round trip.
+  const [policies, [taken]] = await ctx.db.batch([policiesOf(ctx, input.priority), numberTaken(ctx, ctx.now)]);
+  const terms = await termsFor(ctx, { priority: input.priority, category: input.category ?? null, channel: input.channel }, policies);
+  const number = formatTicketNumber(ticketDay(ctx.now), taken!.seq);
   const now = ctx.now.toISOString();
   const { status: _s, createdAt: _c, firstResponseAt: _f, resolvedAt: _r, ...sla } = openSla(terms, now);
   const row: TicketRow = {

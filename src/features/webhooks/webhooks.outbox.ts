@@ -9,7 +9,7 @@
  */
 import { and, asc, eq, getTableColumns, inArray, is, lt, SQL, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
-import { createDb, type BatchItem, type Database } from "../../db/client";
+import { createDb, rowsChanged, type BatchItem, type Database } from "../../db/client";
 import { webhookDeliveries, webhookEvents } from "../../db/schema";
 import type { Bindings } from "../../env";
 import type { TicketEvent, TicketEventConsumer } from "../../events/ticket-events";
@@ -68,21 +68,30 @@ export interface OutboxEvent {
   createdAt: string;
 }
 
+// The event's payloads as JSON, made once per event object (the webhook and channel consumers both write its row).
+const payloadJson = new WeakMap<TicketEvent, { payload: string | null; internalPayload: string | null }>();
+// The statements that may write an event's row, so after commit {@link enqueueEventDeliveries} knows whether any did.
+const sourceOf = new WeakMap<OutboxEvent, TicketEvent>();
+const eventRowWrites = new WeakMap<TicketEvent, BatchItem[]>();
+
 export function outboxEvent(ctx: ServiceContext, event: TicketEvent): OutboxEvent {
-  const { payload, internalPayload } = eventPayloads(event);
-  return {
-    id: webhookEventId(event),
-    type: event.type,
-    ticketId: "ticket" in event ? event.ticket.id : event.ticket_id,
-    payload: payload ? JSON.stringify(payload) : null,
-    internalPayload: internalPayload ? JSON.stringify(internalPayload) : null,
-    createdAt: ctx.now.toISOString(),
-  };
+  let json = payloadJson.get(event);
+  if (!json) {
+    const { payload, internalPayload } = eventPayloads(event);
+    json = { payload: payload ? JSON.stringify(payload) : null, internalPayload: internalPayload ? JSON.stringify(internalPayload) : null };
+    payloadJson.set(event, json);
+  }
+  const e: OutboxEvent = { id: webhookEventId(event), type: event.type, ticketId: "ticket" in event ? event.ticket.id : event.ticket_id, ...json, createdAt: ctx.now.toISOString() };
+  sourceOf.set(e, event);
+  return e;
 }
 
 /** The event's row, written when `when` holds (someone receives it); a second writer of the same event is ignored. */
 export function eventRowWhen(db: Database, e: OutboxEvent, when: SQL): BatchItem {
-  return insertSelect(db, webhookEvents, { id: e.id, type: e.type, ticketId: e.ticketId, payload: e.payload, internalPayload: e.internalPayload, createdAt: e.createdAt }, sql`WHERE ${when}`);
+  const write = insertSelect(db, webhookEvents, { id: e.id, type: e.type, ticketId: e.ticketId, payload: e.payload, internalPayload: e.internalPayload, createdAt: e.createdAt }, sql`WHERE ${when}`);
+  const event = sourceOf.get(e);
+  if (event) eventRowWrites.set(event, [...(eventRowWrites.get(event) ?? []), write]);
+  return write;
 }
 
 /** A new delivery of the event row `e` (aliased `e` in `rest`) to the endpoint `to`, due at once. */
@@ -146,6 +155,10 @@ export function webhookDeliveryRows(ctx: ServiceContext, event: TicketEvent, web
 export async function enqueueEventDeliveries(ctx: Pick<ServiceContext, "db" | "env">, event: TicketEvent): Promise<void> {
   const eventId = eventIds.get(event);
   if (!eventId) return;
+  // Deliveries hang off the event's row: when every statement that could write it committed without
+  // writing it (nobody receives the event, the usual case), there is nothing to look for.
+  const writes = eventRowWrites.get(event);
+  if (writes?.length && writes.every((w) => rowsChanged(w) === 0)) return;
   const rows = await ctx.db
     .select({ id: webhookDeliveries.id })
     .from(webhookDeliveries)
