@@ -8,6 +8,7 @@ import { Dialog, Spinner } from "../ui/components";
 import { AppFrame } from "../ui/mount";
 import { useDocumentTitle, useSession } from "../ui/hooks";
 import { SignInForm } from "../ui/SignIn";
+import { AccountMenu } from "../ui/AccountMenu";
 import { AgentsFeed } from "./AgentsFeed";
 import { NotificationBell } from "./NotificationBell";
 import { useKeyboardDispatch, useShortcuts } from "./shortcuts";
@@ -105,28 +106,16 @@ function Shell() {
           </label>
           <input id="console-search" type="search" placeholder="Search tickets (/)" value={query} onChange={(e) => setQuery(e.target.value)} />
         </form>
-        <nav aria-label="Account">
-          <ul>
-            <li>
-              <NotificationBell />
-            </li>
-            <li>
-              <button type="button" className="secondary" onClick={() => setHelp(true)} aria-keyshortcuts="?">
-                Shortcuts
-              </button>
-            </li>
-            <li>
-              <span className="muted" data-testid="signed-in-as">
-                {user?.name} ({user?.role})
-              </span>
-            </li>
-            <li>
-              <button type="button" className="secondary" onClick={() => void session.signOut()}>
-                Sign out
-              </button>
-            </li>
-          </ul>
-        </nav>
+        <AccountMenu label="Account" showRole>
+          <li>
+            <NotificationBell />
+          </li>
+          <li>
+            <button type="button" className="secondary" onClick={() => setHelp(true)} aria-keyshortcuts="?">
+              Shortcuts
+            </button>
+          </li>
+        </AccountMenu>
       </header>
       <div className="console-body">
         <nav className="sidebar" aria-label="Views">
