@@ -1,7 +1,7 @@
 import "../ui/app.css";
 import "./console.css";
 import { createRootRoute, createRoute, createRouter, lazyRouteComponent } from "@tanstack/react-router";
-import { parseReportSearch } from "../lib/reports";
+import { parseReportSearch, parseSatisfactionSearch } from "../lib/reports";
 import { mount } from "../ui/mount";
 import { ArticleEditorPage, KnowledgeBasePage } from "./KnowledgeBasePage";
 import { ConsoleLayout, ConsoleNotFound } from "./Layout";
@@ -31,7 +31,13 @@ const reportsRoute = createRoute({
   validateSearch: parseReportSearch,
   component: lazyRouteComponent(() => import("./reports/ReportsPage"), "ReportsPage"),
 });
+const satisfactionRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/reports/satisfaction",
+  validateSearch: parseSatisfactionSearch,
+  component: lazyRouteComponent(() => import("./reports/SatisfactionPage"), "SatisfactionPage"),
+});
 const settings = SettingsRoutes(rootRoute);
 
-const routeTree = rootRoute.addChildren([listRoute, ticketRoute, kbRoute, articleRoute, mailRoute, reportsRoute, ...settings]);
+const routeTree = rootRoute.addChildren([listRoute, ticketRoute, kbRoute, articleRoute, mailRoute, reportsRoute, satisfactionRoute, ...settings]);
 mount(createRouter({ routeTree, basepath: "/app", defaultPreload: false }));
