@@ -64,7 +64,7 @@ function Filters({ search }: { search: ListSearch }) {
   const fields = useTicketFields();
   const customStatuses = useTicketStatuses();
   const set = (patch: Partial<ListSearch>) =>
-    void navigate({ to: "/", search: (prev: ListSearch) => Object.fromEntries(Object.entries({ ...prev, ...patch }).filter(([, v]) => v)) as ListSearch });
+    void navigate({ to: "/", search: (prev: ListSearch) => Object.fromEntries(Object.entries({ ...prev, ...patch }).filter(([, v]) => v !== undefined && v !== "")) as ListSearch });
   return (
     <form className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
       <div className="field">
@@ -123,12 +123,22 @@ function Filters({ search }: { search: ListSearch }) {
         const control = barFilterControl(def);
         if (!control) return null;
         const key = `cf.${def.key}` as const;
-        if (control !== "select") return <TypedFieldFilter key={def.key} def={def} control={control} value={search[key]} onChange={(value) => set({ [key]: value })} />;
+        if (control !== "select")
+          return (
+            <TypedFieldFilter
+              key={def.key}
+              def={def}
+              control={control}
+              value={search[key] === undefined ? undefined : String(search[key])}
+              // A number goes into the URL as a number (`cf.seats=250`; the router would quote the string "250").
+              onChange={(value) => set({ [key]: control === "integer" && value !== undefined ? Number(value) : value })}
+            />
+          );
         const choices = def.type === "checkbox" ? [{ value: "true", label: "Yes" }, { value: "false", label: "No" }] : (def.options ?? []);
         return (
           <div className="field" key={def.key}>
             <label htmlFor={`filter-cf-${def.key}`}>{def.label}</label>
-            <select id={`filter-cf-${def.key}`} value={search[key] ?? ""} onChange={(e) => set({ [key]: e.target.value || undefined })}>
+            <select id={`filter-cf-${def.key}`} value={String(search[key] ?? "")} onChange={(e) => set({ [key]: def.type === "checkbox" && e.target.value ? e.target.value === "true" : e.target.value || undefined })}>
               <option value="">Any</option>
               {choices.map((o) => (
                 <option key={o.value} value={o.value}>
