@@ -127,6 +127,12 @@ export function TicketView() {
       setTimeout(() => composer.current?.focus("note"));
     },
     "assign-me": () => document.querySelector<HTMLButtonElement>(".property-actions button")?.click(),
+    macro: () => {
+      setTab("conversation");
+      const picker = document.getElementById("macro-choice");
+      picker?.scrollIntoView({ block: "nearest" });
+      picker?.focus();
+    },
     back: () => void navigate({ to: "/", search: { view: "mine" } }),
   });
 
