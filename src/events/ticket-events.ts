@@ -38,7 +38,15 @@ export type TicketEvent = (
   /** The requester answered the satisfaction survey (or replaced their answer). */
   | { type: "satisfaction.rated"; ticket: Ticket; satisfaction: Satisfaction; previous: Satisfaction | null; actor: EventActor }
   /** Time logged on the ticket, changed or removed: staff-only information, like an internal note. */
-  | { type: "time_entry.created" | "time_entry.updated" | "time_entry.deleted"; ticket: Ticket; entry: TimeEntry; actor: EventActor; internal: true }
+  | {
+      type: "time_entry.created" | "time_entry.updated" | "time_entry.deleted";
+      ticket: Ticket;
+      entry: TimeEntry;
+      /** The ticket's time total before the change (`ticket` holds the one after): the live `changes` name both. */
+      time_spent_before: number;
+      actor: EventActor;
+      internal: true;
+    }
 ) & {
   /** Caused by a rule (API.md: events caused by a rule carry `rule: {id, name}`; the actor is null). */
   rule?: RuleRef;

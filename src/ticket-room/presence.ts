@@ -103,11 +103,13 @@ export function roomMessage(event: TicketEvent, audience: Audience): ServerMessa
     // The answer shows on the ticket for staff and the requester alike (API.md "Satisfaction").
     case "satisfaction.rated":
       return { type: "ticket.updated", ticket: staff ? event.ticket : customerTicket(event.ticket, visible), changes: { satisfaction: [event.previous, event.satisfaction] }, version: event.ticket.version, actor: event.actor };
-    // A room opens on an existing ticket; queue events belong to the agents' feed; logged time is not
-    // part of the live protocol.
+    // Logged time moves the ticket's total, which only staff see: their open pages follow it.
     case "time_entry.created":
     case "time_entry.updated":
     case "time_entry.deleted":
+      if (!staff) return null;
+      return { type: "ticket.updated", ticket: event.ticket, changes: { time_spent_minutes: [event.time_spent_before, event.ticket.time_spent_minutes] }, version: event.ticket.version, actor: event.actor };
+    // A room opens on an existing ticket; queue events belong to the agents' feed.
     case "ticket.created":
     case "sla.breached":
     case "sla.at_risk":

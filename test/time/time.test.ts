@@ -99,3 +99,34 @@ describe("logged time is staff-only", () => {
     expectProblem(await api("DELETE", `/api/v1/time-entries/${entry.id}`, { token: s.customer.token }), 404, "NOT_FOUND");
   });
 });
+
+describe("logged time and satisfaction answers reach open pages live", () => {
+  afterEach(closeAll);
+
+  it("a staff socket gets ticket.updated with the time total's change on every entry change; the requester's socket gets none of it, but gets their rating", async () => {
+    const t = await openTicket(s.customer);
+    const staffRoom = await open(roomPath(t.id), s.agent.token);
+    const customerRoom = await open(roomPath(t.id), s.customer.token);
+    await staffRoom.presence([s.agent.id, s.customer.id]);
+
+    const entry = await ok(api("POST", `/api/v1/tickets/${t.id}/time-entries`, { token: s.agent2.token, body: { minutes: 20, note: "staff only" } }), 201);
+    const logged = await staffRoom.next("ticket.updated", (m) => m.changes?.time_spent_minutes !== undefined);
+    expect(logged).toMatchObject({ changes: { time_spent_minutes: [0, 20] }, ticket: { id: t.id, time_spent_minutes: 20 }, actor: { id: s.agent2.id } });
+    await ok(api("PATCH", `/api/v1/time-entries/${entry.id}`, { token: s.agent2.token, body: { minutes: 45 } }));
+    expect((await staffRoom.next("ticket.updated", (m) => m.changes?.time_spent_minutes?.[1] === 45)).changes).toEqual({ time_spent_minutes: [20, 45] });
+    await ok(api("POST", `/api/v1/tickets/${t.id}/comments`, { token: s.agent2.token, body: { body: "Called them", time_minutes: 15 } }), 201);
+    expect((await staffRoom.next("ticket.updated", (m) => m.changes?.time_spent_minutes?.[1] === 60)).changes).toEqual({ time_spent_minutes: [45, 60] });
+    expect((await api("DELETE", `/api/v1/time-entries/${entry.id}`, { token: s.agent2.token })).status).toBe(204);
+    expect((await staffRoom.next("ticket.updated", (m) => m.changes?.time_spent_minutes?.[1] === 15)).changes).toEqual({ time_spent_minutes: [60, 15] });
+
+    // Satisfaction: resolved, then rated by the requester; both sockets see the answer on the ticket.
+    await ok(api("PATCH", `/api/v1/tickets/${t.id}`, { token: s.agent.token, body: { status: "resolved" } }));
+    await ok(api("POST", `/api/v1/tickets/${t.id}/satisfaction`, { token: s.customer.token, body: { score: 4, comment: "Thanks" } }));
+    const rated = await staffRoom.next("ticket.updated", (m) => m.changes?.satisfaction !== undefined);
+    expect(rated).toMatchObject({ changes: { satisfaction: [null, { score: 4, comment: "Thanks" }] }, ticket: { satisfaction: { score: 4 } }, actor: { id: s.customer.id } });
+    const seen = await customerRoom.next("ticket.updated", (m) => m.changes?.satisfaction !== undefined);
+    expect(seen.ticket.satisfaction).toMatchObject({ score: 4, comment: "Thanks" });
+    expect(seen.ticket).not.toHaveProperty("time_spent_minutes");
+    for (const m of customerRoom.log) expect(JSON.stringify(m)).not.toMatch(/time_spent|time_entry|staff only/);
+  });
+});

@@ -114,6 +114,31 @@ test.describe("macros", () => {
     expect(problems).toEqual([]);
   });
 
+  test("macros from the keyboard: m goes to the macro picker (listed under ?), Enter previews the chosen one", async ({ page, problems }) => {
+    const tag = unique();
+    const ticket = await createTicket("customer1@example.com", { subject: `Macro keys ${tag}` });
+    await signIn(page, "/app", "agent1@example.com", `/app/tickets/${ticket.id}`);
+    await expect(page.getByRole("heading", { level: 1, name: `Macro keys ${tag}` })).toBeVisible();
+    const panel = page.getByRole("region", { name: "Macros" });
+    await expect(panel.getByLabel("Macro")).toBeVisible();
+
+    await page.locator("body").press("?");
+    const help = page.getByRole("dialog", { name: "Keyboard shortcuts" });
+    await expect(help.locator("dl.shortcuts > div").filter({ has: page.locator("kbd", { hasText: /^m$/ }) })).toContainText("Choose a macro");
+    await expectAccessible(page, "shortcuts with macros");
+    await page.keyboard.press("Escape");
+    await expect(help).toHaveCount(0);
+
+    await page.locator("body").press("m");
+    await expect(panel.getByLabel("Macro")).toBeFocused();
+    await panel.getByLabel("Macro").selectOption({ label: "Ask for details" });
+    await page.keyboard.press("Enter");
+    await expect(panel.getByTestId("macro-preview")).toContainText("Hello Casey Customer,");
+    // Nothing was applied: the preview waits for its button.
+    await expect(panel.getByRole("button", { name: "Apply macro" })).toBeVisible();
+    expect(problems).toEqual([]);
+  });
+
   test("an agent writes a personal macro on the settings page: the API's error shows at the bad action, then it saves, edits and deletes", async ({ page, problems }) => {
     const tag = unique();
     const name = `Personal ${tag}`;

@@ -1,4 +1,4 @@
-import { apiCall, expect, expectAccessible, newPage, signIn, test, tokenFor } from "./fixtures";
+import { apiCall, createTicket, expect, expectAccessible, newPage, signIn, test, tokenFor } from "./fixtures";
 
 const unique = () => Math.random().toString(36).slice(2, 8);
 
@@ -111,5 +111,69 @@ test.describe("custom fields and statuses", () => {
     await customerContext.close();
     await agentContext.close();
     expect([...p0, ...p1, ...p2]).toEqual([]);
+  });
+  test("the list's filter bar offers whole-number and date fields; a value filters through the list API and stays in the URL", async ({ page, problems }) => {
+    const tag = unique();
+    const admin = await tokenFor("admin@example.com");
+    const agent = await tokenFor("agent1@example.com");
+    const field = async (key: string, label: string, type: string) => {
+      const res = await apiCall("POST", "/api/v1/ticket-fields", { token: admin.token, body: { key, label, type, customer_visible: false } });
+      expect(res.status).toBe(201);
+      return res.body as { id: string };
+    };
+    const seats = await field(`seats_${tag}`, `Seats ${tag}`, "integer");
+    const renewal = await field(`renewal_${tag}`, `Renewal ${tag}`, "date");
+    const ticket = async (subject: string, custom_fields: Record<string, unknown>) => {
+      const t = await createTicket("customer1@example.com", { subject });
+      expect((await apiCall("PATCH", `/api/v1/tickets/${t.id}`, { token: agent.token, body: { custom_fields } })).status).toBe(200);
+      return t;
+    };
+    const big = await ticket(`Big plan ${tag}`, { [`seats_${tag}`]: 250, [`renewal_${tag}`]: "2027-03-01" });
+    const small = await ticket(`Small plan ${tag}`, { [`seats_${tag}`]: 5, [`renewal_${tag}`]: "2027-01-15" });
+    const link = (t: { subject: string }) => page.getByRole("link", { name: t.subject });
+
+    try {
+      await signIn(page, "/app", "agent1@example.com", "/app/?view=all");
+      const seatsBox = page.getByLabel(`Seats ${tag}`);
+      const renewalBox = page.getByLabel(`Renewal ${tag}`);
+      await expect(seatsBox).toHaveAttribute("type", "number");
+      await expect(renewalBox).toHaveAttribute("type", "date");
+
+      // A whole number filters once it is complete (Enter), not at every keystroke.
+      const listed = page.waitForRequest((r) => new URL(r.url()).pathname === "/api/v1/tickets" && new URL(r.url()).searchParams.get(`cf.seats_${tag}`) === "250");
+      await seatsBox.fill("250");
+      await seatsBox.press("Enter");
+      await listed;
+      await expect(page).toHaveURL(new RegExp(`cf\\.seats_${tag}=250`));
+      await expect(link(big)).toBeVisible();
+      await expect(link(small)).toHaveCount(0);
+      await expect(page.locator("table.tickets tbody tr")).toHaveCount(1);
+      await expectAccessible(page, "ticket list with a number filter");
+
+      // A day, with the number cleared (leaving the box applies it).
+      await seatsBox.fill("");
+      await seatsBox.blur();
+      await expect(page).not.toHaveURL(/cf\.seats_/);
+      await renewalBox.fill("2027-01-15");
+      await expect(page).toHaveURL(new RegExp(`cf\\.renewal_${tag}=2027-01-15`));
+      await expect(link(small)).toBeVisible();
+      await expect(link(big)).toHaveCount(0);
+
+      // Both at once must both hold; the URL brings the filters back on a reload.
+      await seatsBox.fill("250");
+      await seatsBox.press("Enter");
+      await expect(page).toHaveURL(new RegExp(`cf\\.seats_${tag}=250`));
+      await expect(page.getByText("No tickets")).toBeVisible();
+      await page.reload();
+      await expect(page.getByLabel(`Seats ${tag}`)).toHaveValue("250");
+      await expect(page.getByLabel(`Renewal ${tag}`)).toHaveValue("2027-01-15");
+      await expect(link(small)).toHaveCount(0);
+      await expect(link(big)).toHaveCount(0);
+      await expectAccessible(page, "ticket list with a date filter");
+      expect(problems).toEqual([]);
+    } finally {
+      // Switched off, so the bars of later tests do not grow.
+      for (const f of [seats, renewal]) await apiCall("PATCH", `/api/v1/ticket-fields/${f.id}`, { token: admin.token, body: { active: false } });
+    }
   });
 });

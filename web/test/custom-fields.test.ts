@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { customStatusLabel, fieldEdits, formatFieldValue, formatOptions, fromDraft, parseOptions, statusChoices, toDraft, type TicketField, type TicketStatusDef } from "../src/lib/custom-fields";
+import { barFilterControl, barFilterValue, customStatusLabel, fieldEdits, formatFieldValue, formatOptions, fromDraft, parseOptions, statusChoices, toDraft, type TicketField, type TicketStatusDef } from "../src/lib/custom-fields";
 import { statusLabel } from "../src/lib/format";
 import { parseListSearch, ticketQuery } from "../src/console/views";
 
@@ -143,5 +143,40 @@ describe("options as admins write them", () => {
       { value: "b", label: "Beta" },
     ];
     expect(parseOptions(formatOptions(options))).toEqual(options);
+  });
+});
+
+describe("whole-number and date fields in the filter bar", () => {
+  it.each([
+    ["dropdown", "select"],
+    ["multiselect", "select"],
+    ["checkbox", "select"],
+    ["integer", "integer"],
+    ["date", "date"],
+    ["text", null],
+    ["textarea", null],
+    ["decimal", null],
+  ] as const)("a %s field gets %s", (type, control) => {
+    expect(barFilterControl(field("f", type))).toBe(control);
+  });
+
+  it("offers no control for a field that was switched off", () => {
+    expect(barFilterControl({ ...field("f", "integer"), active: false })).toBeNull();
+  });
+
+  it.each([
+    ["integer", "250", "250"],
+    ["integer", " 007 ", "7"],
+    ["integer", "-3", "-3"],
+    ["integer", "1.5", null],
+    ["integer", "1e3", null],
+    ["integer", "", null],
+    ["integer", "12345678901234567", null],
+    ["date", "2027-01-15", "2027-01-15"],
+    ["date", "2027-02-30", null],
+    ["date", "15.01.2027", null],
+    ["date", "", null],
+  ] as const)("%s %j → %j", (control, text, value) => {
+    expect(barFilterValue(control, text)).toBe(value);
   });
 });

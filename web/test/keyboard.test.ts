@@ -11,6 +11,8 @@ describe("the console's keyboard map", () => {
     expect(matchShortcut(key("Enter"), ["global", "list"]).action).toBe("open");
     expect(matchShortcut(key("r"), ["global", "ticket"]).action).toBe("reply");
     expect(matchShortcut(key("n"), ["global", "ticket"]).action).toBe("note");
+    expect(matchShortcut(key("m"), ["global", "ticket"]).action).toBe("macro");
+    expect(matchShortcut(key("m"), ["global", "list"]).action).toBeNull();
     expect(matchShortcut(key("?"), ["global"]).action).toBe("help");
     expect(matchShortcut(key("r"), ["global", "list"]).action).toBeNull();
   });

@@ -9,6 +9,8 @@ import {
   formatPct,
   parseMinutes,
   parseReportSearch,
+  parseSatisfactionSearch,
+  satisfactionQuery,
   periodInstants,
   periodLabel,
   periodProblem,
@@ -191,5 +193,27 @@ describe("durations agents type", () => {
     expect(checkMinutes("0")).toEqual({ error: "One entry is 1 minute to 24 hours." });
     expect(checkMinutes("25h")).toEqual({ error: "One entry is 1 minute to 24 hours." });
     expect(checkMinutes("soon")).toEqual({ error: "Enter minutes (45), hours and minutes (1:30 or 1h 30m) or hours (1.5h)." });
+  });
+});
+
+describe("the satisfaction answers screen", () => {
+  it("takes only well-formed keys from the URL", () => {
+    expect(parseSatisfactionSearch({ from: "2026-11-01", to: "2026-11-30", agent: "u_1", score: 4 })).toEqual({ from: "2026-11-01", to: "2026-11-30", agent: "u_1", score: 4 });
+    expect(parseSatisfactionSearch({ from: "2026-02-30", to: "soon", agent: "a b", score: 6 })).toEqual({});
+    expect(parseSatisfactionSearch({ score: "2" })).toEqual({ score: 2 });
+    expect(parseSatisfactionSearch({ score: 2.5 })).toEqual({});
+  });
+
+  it("asks for the period's instants in the user's zone, `to` exclusive, with agent and score", () => {
+    const { period, query } = satisfactionQuery({ from: "2026-11-01", to: "2026-11-30", agent: "u_1", score: 1 }, "Europe/Berlin");
+    expect(period).toEqual({ from: "2026-11-01", to: "2026-11-30", tz: "Europe/Berlin" });
+    expect(query).toEqual({ from: "2026-10-31T23:00:00.000Z", to: "2026-11-30T23:00:00.000Z", agent_id: "u_1", score: 1 });
+  });
+
+  it("defaults to the last 30 days ending today in the zone, everyone, any score", () => {
+    const now = Date.parse("2026-12-05T23:30:00Z");
+    const { period, query } = satisfactionQuery({}, "Europe/Berlin", now);
+    expect(period).toEqual({ from: "2026-11-07", to: "2026-12-06", tz: "Europe/Berlin" });
+    expect(query).toEqual({ from: "2026-11-06T23:00:00.000Z", to: "2026-12-06T23:00:00.000Z" });
   });
 });

@@ -48,7 +48,16 @@ export async function editThroughRoom(env: Bindings, edit: RoomEdit) {
 }
 
 /** Events a room turns into socket messages (or closes its sockets for). */
-const ROOM_EVENTS = new Set<TicketEvent["type"]>(["ticket.updated", "ticket.assigned", "comment.created", "ticket.deleted"]);
+const ROOM_EVENTS = new Set<TicketEvent["type"]>([
+  "ticket.updated",
+  "ticket.assigned",
+  "comment.created",
+  "ticket.deleted",
+  "satisfaction.rated",
+  "time_entry.created",
+  "time_entry.updated",
+  "time_entry.deleted",
+]);
 
 /**
  * After a change commits, by any path (REST, mail, cron, rules): the ticket's room gets the event and

@@ -64,7 +64,7 @@ export function loggedWith(ctx: ServiceContext, ticket: TicketRow, entry: TimeEn
     extra: [ctx.db.insert(timeEntries).values(entry)] as BatchItem[],
     history: [{ type: "time_logged", changes: { time_entry_id: entry.id, minutes: [null, entry.minutes], billable: entry.billable }, internal: true }] as HistoryEntry[],
     audit: [{ action: "time_entry.created", entityType: "time_entry", entityId: entry.id, changes: { ticket_id: ticket.id, minutes: [null, entry.minutes] } }],
-    events: (t: Ticket): TicketEvent[] => [{ type: "time_entry.created", ticket: t, entry: wire, actor: eventActor(ctx.actor), internal: true }],
+    events: (t: Ticket): TicketEvent[] => [{ type: "time_entry.created", ticket: t, entry: wire, time_spent_before: ticket.timeSpentMinutes, actor: eventActor(ctx.actor), internal: true }],
     entry: wire,
   };
 }
@@ -162,7 +162,7 @@ export async function updateTimeEntry(ctx: ServiceContext, id: string, patch: Ti
         history: [{ type: "time_updated", changes: { time_entry_id: id, ...changes }, internal: true }],
         audit: [{ action: "time_entry.updated", entityType: "time_entry", entityId: id, changes: { ticket_id: entry.ticketId, ...changes } }],
         extra: [ctx.db.update(timeEntries).set({ minutes: next.minutes, billable: next.billable, note: next.note, startedAt: next.startedAt, updatedAt: now }).where(eq(timeEntries.id, id))],
-        events: (t) => [{ type: "time_entry.updated", ticket: t, entry: wire, actor: eventActor(ctx.actor), internal: true }],
+        events: (t) => [{ type: "time_entry.updated", ticket: t, entry: wire, time_spent_before: ticket.row.timeSpentMinutes, actor: eventActor(ctx.actor), internal: true }],
       },
       done: () => wire,
     };
@@ -184,7 +184,7 @@ export async function deleteTimeEntry(ctx: ServiceContext, id: string) {
         history: [{ type: "time_deleted", changes: { time_entry_id: id, minutes: [entry.minutes, null] }, internal: true }],
         audit: [{ action: "time_entry.deleted", entityType: "time_entry", entityId: id, changes: { ticket_id: entry.ticketId, minutes: [entry.minutes, null] } }],
         extra: [ctx.db.delete(timeEntries).where(eq(timeEntries.id, id))],
-        events: (t) => [{ type: "time_entry.deleted", ticket: t, entry: toTimeEntry(entry, author), actor: eventActor(ctx.actor), internal: true }],
+        events: (t) => [{ type: "time_entry.deleted", ticket: t, entry: toTimeEntry(entry, author), time_spent_before: ticket.row.timeSpentMinutes, actor: eventActor(ctx.actor), internal: true }],
       },
       done: () => undefined,
     };

@@ -40,9 +40,10 @@ export function waitingChatEvent(client: QueryClient, ticket: Ticket) {
 }
 
 /** Live chats nobody has taken yet (channel chat, unassigned, open or pending), oldest first. */
-function WaitingChats() {
+function WaitingChats({ enabled }: { enabled: boolean }) {
   const chats = useQuery({
     queryKey: WAITING_CHATS,
+    enabled,
     refetchInterval: WAITING_CHATS_REFRESH_MS,
     queryFn: async () =>
       (await ok(api.GET("/api/v1/tickets", { params: { query: { channel: "chat", assignee_id: "none", status: "open,pending", sort: "created_at", limit: MAX_WAITING_CHATS } as never } })))
@@ -84,7 +85,7 @@ const ACTIVITY_EVERY_MS = 60_000;
  * as they happen, and live chats waiting for an agent. Its events refresh the ticket lists; other events of the
  * session arrive here too (notifications for the bell).
  */
-export function AgentsFeed({ onEvent }: { onEvent?: (message: LiveMessage) => void }) {
+export function AgentsFeed({ onEvent, live = true }: { onEvent?: (message: LiveMessage) => void; live?: boolean }) {
   const client = useQueryClient();
   const [agents, setAgents] = useState<PresenceUser[]>([]);
   const [items, setItems] = useState<FeedItem[]>([]);
@@ -93,6 +94,8 @@ export function AgentsFeed({ onEvent }: { onEvent?: (message: LiveMessage) => vo
   handler.current = onEvent;
 
   useEffect(() => {
+    // Held back while the page's main content loads (ui/priority.ts).
+    if (!live) return;
     const push = (text: string, ticket: Ticket, urgent = false) => {
       setItems((list) => [{ id: `${Date.now()}-${Math.random()}`, at: new Date().toISOString(), text, ticket, urgent }, ...list].slice(0, MAX_ITEMS));
       if (urgent) announceToScreenReader(`${text}: ${ticket.subject}`);
@@ -145,7 +148,7 @@ export function AgentsFeed({ onEvent }: { onEvent?: (message: LiveMessage) => vo
       document.removeEventListener("keydown", active);
       document.removeEventListener("pointerdown", active);
     };
-  }, [client]);
+  }, [client, live]);
 
   return (
     <aside className="feed" aria-labelledby="feed-title">
@@ -161,7 +164,7 @@ export function AgentsFeed({ onEvent }: { onEvent?: (message: LiveMessage) => vo
           </li>
         ))}
       </ul>
-      <WaitingChats />
+      <WaitingChats enabled={live} />
       <h3>Activity</h3>
       {items.length ? (
         <ul className="feed-items" aria-label="Recent activity">

@@ -1,4 +1,4 @@
-import { Link, Outlet, useNavigate } from "@tanstack/react-router";
+import { Link, Outlet, useNavigate, useRouterState } from "@tanstack/react-router";
 import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { api, ok, type SavedSearch } from "../api/client";
@@ -8,6 +8,8 @@ import { Dialog, Spinner } from "../ui/components";
 import { AppFrame } from "../ui/mount";
 import { useDocumentTitle, useSession } from "../ui/hooks";
 import { SignInForm } from "../ui/SignIn";
+import { AccountMenu } from "../ui/AccountMenu";
+import { usePrimaryShown, useStartAfter } from "../ui/priority";
 import { AgentsFeed } from "./AgentsFeed";
 import { NotificationBell } from "./NotificationBell";
 import { useKeyboardDispatch, useShortcuts } from "./shortcuts";
@@ -42,9 +44,10 @@ function ShortcutsDialog({ open, onClose }: { open: boolean; onClose: () => void
   );
 }
 
-function SavedSearches() {
+function SavedSearches({ enabled }: { enabled: boolean }) {
   const saved = useQuery({
     queryKey: ["saved-searches"],
+    enabled,
     queryFn: async () => (await ok(api.GET("/api/v1/saved-searches", { params: { query: { limit: 50 } } }))).data as SavedSearch[],
   });
   if (!saved.data?.length) return null;
@@ -73,6 +76,10 @@ function Shell() {
   const navigate = useNavigate();
   const [help, setHelp] = useState(false);
   const [query, setQuery] = useState("");
+  // On a ticket, the panels around it start once its conversation shows (ui/priority.ts).
+  const onTicket = useRouterState({ select: (s) => s.matches.some((m) => m.routeId === "/tickets/$id") });
+  const primaryShown = usePrimaryShown();
+  const secondary = useStartAfter(!onTicket || primaryShown);
   useKeyboardDispatch();
   useShortcuts("global", {
     help: () => setHelp(true),
@@ -105,28 +112,16 @@ function Shell() {
           </label>
           <input id="console-search" type="search" placeholder="Search tickets (/)" value={query} onChange={(e) => setQuery(e.target.value)} />
         </form>
-        <nav aria-label="Account">
-          <ul>
-            <li>
-              <NotificationBell />
-            </li>
-            <li>
-              <button type="button" className="secondary" onClick={() => setHelp(true)} aria-keyshortcuts="?">
-                Shortcuts
-              </button>
-            </li>
-            <li>
-              <span className="muted" data-testid="signed-in-as">
-                {user?.name} ({user?.role})
-              </span>
-            </li>
-            <li>
-              <button type="button" className="secondary" onClick={() => void session.signOut()}>
-                Sign out
-              </button>
-            </li>
-          </ul>
-        </nav>
+        <AccountMenu label="Account" showRole>
+          <li>
+            <NotificationBell enabled={secondary} />
+          </li>
+          <li>
+            <button type="button" className="secondary" onClick={() => setHelp(true)} aria-keyshortcuts="?">
+              Shortcuts
+            </button>
+          </li>
+        </AccountMenu>
       </header>
       <div className="console-body">
         <nav className="sidebar" aria-label="Views">
@@ -140,7 +135,7 @@ function Shell() {
               </li>
             ))}
           </ul>
-          <SavedSearches />
+          <SavedSearches enabled={secondary} />
           <h2 className="nav-heading">Work</h2>
           <ul>
             <li>
@@ -198,7 +193,7 @@ function Shell() {
         <main id="main" className="console-main" tabIndex={-1}>
           <Outlet />
         </main>
-        <AgentsFeed />
+        <AgentsFeed live={secondary} />
       </div>
       <ShortcutsDialog open={help} onClose={() => setHelp(false)} />
     </div>

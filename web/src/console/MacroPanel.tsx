@@ -134,6 +134,12 @@ export function MacroPanel({ ticket }: { ticket: Ticket }) {
                 preview.reset();
                 apply.reset();
               }}
+              // The keyboard path (`m`, arrows, Enter): a select does not submit its form on Enter by itself.
+              onKeyDown={(e) => {
+                if (e.key !== "Enter" || !chosen) return;
+                e.preventDefault();
+                preview.mutate(chosen);
+              }}
             >
               <option value="">Choose a macro</option>
               {macros.data?.map((m) => (

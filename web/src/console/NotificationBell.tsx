@@ -26,12 +26,14 @@ export function notificationArrived(client: QueryClient, n: Notification) {
 }
 
 /** The bell in the console's header: unread count, the latest notifications, mark one or all read. */
-export function NotificationBell() {
+/** `enabled`: false while the page's main content loads (ui/priority.ts); the count is read after. */
+export function NotificationBell({ enabled = true }: { enabled?: boolean }) {
   const client = useQueryClient();
   const [open, setOpen] = useState(false);
   const root = useRef<HTMLDivElement>(null);
   const count = useQuery({
     queryKey: countKey,
+    enabled,
     queryFn: async () => (await ok(api.GET("/api/v1/notifications/unread-count"))).count,
   });
   const list = useQuery({

@@ -2,7 +2,7 @@ import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-q
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { useEffect, useRef, useState } from "react";
 import { api, ok, type Ticket } from "../api/client";
-import { filterableInBar } from "../lib/custom-fields";
+import { barFilterControl, barFilterValue, type TicketField } from "../lib/custom-fields";
 import { statusLabel } from "../lib/format";
 import { TicketStatusBadge, useTicketFields, useTicketStatuses } from "../ui/CustomFields";
 import { ErrorAlert, PriorityBadge, SlaBadges, Spinner, TimeAgo } from "../ui/components";
@@ -22,13 +22,49 @@ const CHANNELS = ["", "web", "email", "chat", "phone", "social", "api"];
 /** API.md "Bulk": at most 100 tickets per change. */
 const MAX_BULK = 100;
 
+/**
+ * A whole-number or date field's filter: the list follows when the value is complete (a day picked,
+ * Enter or leaving the box for a number), not at every keystroke; a value that is none clears it.
+ */
+function TypedFieldFilter({ def, control, value, onChange }: { def: TicketField; control: "integer" | "date"; value: string | undefined; onChange: (value: string | undefined) => void }) {
+  const [text, setText] = useState(value ?? "");
+  // Back/forward and the views change the URL under the box.
+  useEffect(() => setText(value ?? ""), [value]);
+  const commit = (raw: string) => {
+    const next = barFilterValue(control, raw) ?? undefined;
+    if (next !== value) onChange(next);
+  };
+  const id = `filter-cf-${def.key}`;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{def.label}</label>
+      <input
+        id={id}
+        type={control === "integer" ? "number" : "date"}
+        step={control === "integer" ? 1 : undefined}
+        inputMode={control === "integer" ? "numeric" : undefined}
+        value={text}
+        onChange={(e) => {
+          setText(e.target.value);
+          // A date input reports a day only once it is whole (or "" when cleared).
+          if (control === "date") commit(e.target.value);
+        }}
+        onBlur={(e) => commit(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === "Enter") commit(e.currentTarget.value);
+        }}
+      />
+    </div>
+  );
+}
+
 function Filters({ search }: { search: ListSearch }) {
   const navigate = useNavigate();
   const staff = useStaff();
   const fields = useTicketFields();
   const customStatuses = useTicketStatuses();
   const set = (patch: Partial<ListSearch>) =>
-    void navigate({ to: "/", search: (prev: ListSearch) => Object.fromEntries(Object.entries({ ...prev, ...patch }).filter(([, v]) => v)) as ListSearch });
+    void navigate({ to: "/", search: (prev: ListSearch) => Object.fromEntries(Object.entries({ ...prev, ...patch }).filter(([, v]) => v !== undefined && v !== "")) as ListSearch });
   return (
     <form className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
       <div className="field">
@@ -83,13 +119,26 @@ function Filters({ search }: { search: ListSearch }) {
           ))}
         </select>
       </div>
-      {fields.data?.filter(filterableInBar).map((def) => {
+      {fields.data?.map((def) => {
+        const control = barFilterControl(def);
+        if (!control) return null;
         const key = `cf.${def.key}` as const;
+        if (control !== "select")
+          return (
+            <TypedFieldFilter
+              key={def.key}
+              def={def}
+              control={control}
+              value={search[key] === undefined ? undefined : String(search[key])}
+              // A number goes into the URL as a number (`cf.seats=250`; the router would quote the string "250").
+              onChange={(value) => set({ [key]: control === "integer" && value !== undefined ? Number(value) : value })}
+            />
+          );
         const choices = def.type === "checkbox" ? [{ value: "true", label: "Yes" }, { value: "false", label: "No" }] : (def.options ?? []);
         return (
           <div className="field" key={def.key}>
             <label htmlFor={`filter-cf-${def.key}`}>{def.label}</label>
-            <select id={`filter-cf-${def.key}`} value={search[key] ?? ""} onChange={(e) => set({ [key]: e.target.value || undefined })}>
+            <select id={`filter-cf-${def.key}`} value={String(search[key] ?? "")} onChange={(e) => set({ [key]: def.type === "checkbox" && e.target.value ? e.target.value === "true" : e.target.value || undefined })}>
               <option value="">Any</option>
               {choices.map((o) => (
                 <option key={o.value} value={o.value}>

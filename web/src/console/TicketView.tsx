@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "@tanstack/react-router";
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { api, ok, type ArticleSummary, type HistoryEntry, type Ticket } from "../api/client";
 import { channelLabel, describeChange, formatDateTime } from "../lib/format";
 import { formatFieldValue } from "../lib/custom-fields";
@@ -9,6 +9,7 @@ import { ErrorAlert, PresenceList, PriorityBadge, SlaBadges, Spinner, TimeAgo } 
 import { Conversation, TypingLine } from "../ui/Conversation";
 import { useDocumentTitle, useSession, useToggleSet } from "../ui/hooks";
 import { useTicketRoom } from "../ui/live";
+import { markPrimaryShown, useStartAfter } from "../ui/priority";
 import { isNotFound, useAttachments, useComments, useTicket } from "../ui/queries";
 import { articlePath } from "../../../src/lib/slug";
 import { snippetText } from "../ui/SuggestedArticles";
@@ -106,10 +107,15 @@ export function TicketView() {
   const { user } = useSession();
   const navigate = useNavigate();
   const ticket = useTicket(id);
-  const visible = ticket.isSuccess;
-  const comments = useComments(id, visible);
-  const attachments = useAttachments(id, visible);
+  const comments = useComments(id);
+  const attachments = useAttachments(id);
   const room = useTicketRoom(ticket.data?.id, user?.id);
+  // The conversation first: the console's panels and this page's side start once it shows (ui/priority.ts).
+  const shown = ticket.isSuccess && !comments.isPending;
+  useEffect(() => {
+    if (shown) markPrimaryShown();
+  }, [shown]);
+  const side = useStartAfter(shown, id);
   const staff = useStaff();
   const composer = useRef<ComposerHandle>(null);
   const [tab, setTab] = useState<"conversation" | "history">("conversation");
@@ -127,6 +133,12 @@ export function TicketView() {
       setTimeout(() => composer.current?.focus("note"));
     },
     "assign-me": () => document.querySelector<HTMLButtonElement>(".property-actions button")?.click(),
+    macro: () => {
+      setTab("conversation");
+      const picker = document.getElementById("macro-choice");
+      picker?.scrollIntoView({ block: "nearest" });
+      picker?.focus();
+    },
     back: () => void navigate({ to: "/", search: { view: "mine" } }),
   });
 
@@ -206,11 +218,15 @@ export function TicketView() {
         )}
       </div>
       <div className="ticket-side">
-        <TicketProperties key={t.id} ticket={t} />
-        <MacroPanel key={`macros-${t.id}`} ticket={t} />
-        <MergeSplit key={`merge-${t.id}`} ticket={t} chosen={[...chosen].filter((c) => comments.data?.some((x) => x.id === c))} onSplit={() => setChosen(new Set())} />
-        <TimeEntries ticket={t} />
-        <Suggestions ticketId={t.id} onInsert={(text) => composer.current?.insert(text)} />
+        {side ? (
+          <>
+            <TicketProperties key={t.id} ticket={t} />
+            <MacroPanel key={`macros-${t.id}`} ticket={t} />
+            <MergeSplit key={`merge-${t.id}`} ticket={t} chosen={[...chosen].filter((c) => comments.data?.some((x) => x.id === c))} onSplit={() => setChosen(new Set())} />
+            <TimeEntries ticket={t} />
+            <Suggestions ticketId={t.id} onInsert={(text) => composer.current?.insert(text)} />
+          </>
+        ) : null}
       </div>
     </div>
   );

@@ -1,11 +1,10 @@
 import "../ui/app.css";
 import "./console.css";
 import { createRootRoute, createRoute, createRouter, lazyRouteComponent } from "@tanstack/react-router";
-import { parseReportSearch } from "../lib/reports";
-import { mount } from "../ui/mount";
-import { ArticleEditorPage, KnowledgeBasePage } from "./KnowledgeBasePage";
+import { parseReportSearch, parseSatisfactionSearch } from "../lib/reports";
+import { mount, queryClient } from "../ui/mount";
+import { prefetchTicketPage } from "../ui/queries";
 import { ConsoleLayout, ConsoleNotFound } from "./Layout";
-import { MailPage } from "./MailPage";
 import { SettingsRoutes } from "./settings/routes";
 import { TicketListPage } from "./TicketListPage";
 import { TicketView } from "./TicketView";
@@ -20,10 +19,18 @@ import { parseListSearch } from "./views";
 
 const rootRoute = createRootRoute({ component: ConsoleLayout, notFoundComponent: ConsoleNotFound });
 const listRoute = createRoute({ getParentRoute: () => rootRoute, path: "/", validateSearch: parseListSearch, component: TicketListPage });
-const ticketRoute = createRoute({ getParentRoute: () => rootRoute, path: "/tickets/$id", component: TicketView });
-const kbRoute = createRoute({ getParentRoute: () => rootRoute, path: "/kb", component: KnowledgeBasePage });
-const articleRoute = createRoute({ getParentRoute: () => rootRoute, path: "/kb/$id", component: ArticleEditorPage });
-const mailRoute = createRoute({ getParentRoute: () => rootRoute, path: "/mail", component: MailPage });
+// The ticket, its conversation and its files are asked for when the route matches (a deep link, or a
+// link the pointer rests on: preload "intent"), not after the console and the page have rendered.
+const ticketRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/tickets/$id",
+  loader: ({ params }) => prefetchTicketPage(queryClient, params.id),
+  component: TicketView,
+});
+// Pages opened now and then load with their own chunks, so a cold open of a ticket or the list parses less.
+const kbRoute = createRoute({ getParentRoute: () => rootRoute, path: "/kb", component: lazyRouteComponent(() => import("./KnowledgeBasePage"), "KnowledgeBasePage") });
+const articleRoute = createRoute({ getParentRoute: () => rootRoute, path: "/kb/$id", component: lazyRouteComponent(() => import("./KnowledgeBasePage"), "ArticleEditorPage") });
+const mailRoute = createRoute({ getParentRoute: () => rootRoute, path: "/mail", component: lazyRouteComponent(() => import("./MailPage"), "MailPage") });
 // Reports load with their own chunk (uPlot included), so the console's first load stays small.
 const reportsRoute = createRoute({
   getParentRoute: () => rootRoute,
@@ -31,7 +38,13 @@ const reportsRoute = createRoute({
   validateSearch: parseReportSearch,
   component: lazyRouteComponent(() => import("./reports/ReportsPage"), "ReportsPage"),
 });
+const satisfactionRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/reports/satisfaction",
+  validateSearch: parseSatisfactionSearch,
+  component: lazyRouteComponent(() => import("./reports/SatisfactionPage"), "SatisfactionPage"),
+});
 const settings = SettingsRoutes(rootRoute);
 
-const routeTree = rootRoute.addChildren([listRoute, ticketRoute, kbRoute, articleRoute, mailRoute, reportsRoute, ...settings]);
-mount(createRouter({ routeTree, basepath: "/app", defaultPreload: false }));
+const routeTree = rootRoute.addChildren([listRoute, ticketRoute, kbRoute, articleRoute, mailRoute, reportsRoute, satisfactionRoute, ...settings]);
+mount(createRouter({ routeTree, basepath: "/app", defaultPreload: "intent" }));

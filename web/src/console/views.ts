@@ -15,8 +15,11 @@ export interface ListSearch {
   sort?: string;
   saved?: string;
   custom_status?: string;
-  /** Custom field filters, as the list API takes them: `cf.<key>=<value>`. */
-  [field: `cf.${string}`]: string | undefined;
+  /**
+   * Custom field filters, as the list API takes them: `cf.<key>=<value>`. A number or a boolean stays
+   * one in the URL (`cf.seats=250`, not the quoted string the router writes for "250").
+   */
+  [field: `cf.${string}`]: string | number | boolean | undefined;
 }
 
 /** Custom field keys as the fields API allows them (so a URL cannot smuggle other query keys through). */
@@ -58,7 +61,7 @@ export const SORTS: readonly { value: string; label: string }[] = [
 /** The API query for a view with the user's own filters on top (a filter the user set wins). */
 export function ticketQuery(search: ListSearch): Record<string, string> {
   const query: Record<string, string> = { ...viewById(search.view).query };
-  const own: [keyof ListSearch, string][] = [
+  const own: [Exclude<keyof ListSearch, `cf.${string}`>, string][] = [
     ["status", "status"],
     ["priority", "priority"],
     ["assignee", "assignee_id"],
@@ -73,7 +76,10 @@ export function ticketQuery(search: ListSearch): Record<string, string> {
     const value = search[from]?.trim();
     if (value) query[to] = value;
   }
-  for (const [key, value] of Object.entries(search)) if (FIELD_FILTER.test(key) && value?.trim()) query[key] = value.trim();
+  for (const [key, value] of Object.entries(search)) {
+    const text = value === undefined ? "" : String(value).trim();
+    if (FIELD_FILTER.test(key) && text) query[key] = text;
+  }
   return query;
 }
 
@@ -84,9 +90,10 @@ export function parseListSearch(raw: Record<string, unknown>): ListSearch {
     const value = raw[key];
     if (typeof value === "string" && value) out[key] = value.slice(0, 500);
   }
-  // TanStack Router parses `cf.flag=true` into a boolean and `cf.n=3` into a number: the API wants their text.
+  // TanStack Router parses `cf.flag=true` into a boolean and `cf.n=3` into a number; they stay so (the
+  // router runs this on the way out too, and would quote a "3"); ticketQuery sends their text.
   const fields = Object.entries(raw).filter(([key, value]) => FIELD_FILTER.test(key) && value !== "" && ["string", "number", "boolean"].includes(typeof value));
-  for (const [key, value] of fields.slice(0, MAX_FIELD_FILTERS)) out[key as `cf.${string}`] = String(value).slice(0, 500);
+  for (const [key, value] of fields.slice(0, MAX_FIELD_FILTERS)) out[key as `cf.${string}`] = typeof value === "string" ? value.slice(0, 500) : (value as number | boolean);
   return out;
 }
 

@@ -123,8 +123,37 @@ export function customStatusLabel(ticket: { status: string; custom_status?: stri
   return statuses?.find((s) => s.key === key)?.label ?? key.replace(/_/g, " ");
 }
 
-/** Types the list API filters by (`cf.<key>=`) through its index, with the control the filter bar uses. */
-export const filterableInBar = (def: TicketField) => def.active && (def.type === "dropdown" || def.type === "multiselect" || def.type === "checkbox");
+/** How the filter bar offers a field the list API filters by (`cf.<key>=`): a choice, a whole number, a day. */
+export type BarFilterControl = "select" | "integer" | "date";
+
+/** The filter bar's control for a field, or null for types the list API does not filter by (text, decimal). */
+export function barFilterControl(def: TicketField): BarFilterControl | null {
+  if (!def.active) return null;
+  switch (def.type) {
+    case "dropdown":
+    case "multiselect":
+    case "checkbox":
+      return "select";
+    case "integer":
+      return "integer";
+    case "date":
+      return "date";
+    default:
+      return null;
+  }
+}
+
+/**
+ * A typed filter value as the list API takes it, or null when it is no value of that control (an
+ * empty box, "1.5" for a whole number, a day that does not exist): the bar then drops the filter.
+ */
+export function barFilterValue(control: "integer" | "date", text: string): string | null {
+  const value = text.trim();
+  if (control === "integer") return /^-?\d{1,15}$/.test(value) ? String(Number(value)) : null;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return null;
+  const day = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(day.getTime()) && day.toISOString().startsWith(value) ? value : null;
+}
 
 /** A field's options as admins write them: one a line, `value = Label`, or a label alone (its value made from it). */
 export function parseOptions(text: string): { value: string; label: string }[] {

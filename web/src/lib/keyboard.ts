@@ -25,6 +25,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { key: "r", scope: "ticket", action: "reply", description: "Reply to the customer" },
   { key: "n", scope: "ticket", action: "note", description: "Write an internal note" },
   { key: "a", scope: "ticket", action: "assign-me", description: "Assign the ticket to me" },
+  { key: "m", scope: "ticket", action: "macro", description: "Choose a macro (then Enter previews it)" },
   { key: "u", scope: "ticket", action: "back", description: "Back to the list" },
   { key: "Escape", scope: "global", action: "escape", description: "Close a dialog or leave a field" },
 ];

@@ -252,3 +252,34 @@ export function checkMinutes(text: string): { minutes: number } | { error: strin
 /** A satisfaction score for people: "5 of 5 (Very satisfied)". */
 export const SCORE_WORDS = ["Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very satisfied"] as const;
 export const scoreText = (score: number) => `${score} of 5 (${SCORE_WORDS[score - 1] ?? "?"})`;
+
+/** The satisfaction answers screen's URL state: a period of dates in the user's zone, an agent, a score. */
+export interface SatisfactionSearch {
+  from?: string;
+  to?: string;
+  agent?: string;
+  score?: number;
+}
+
+/** Only well-formed keys from the URL (TanStack Router hands `score=4` over as a number). */
+export function parseSatisfactionSearch(raw: Record<string, unknown>): SatisfactionSearch {
+  const out: SatisfactionSearch = {};
+  if (isDate(raw.from)) out.from = raw.from;
+  if (isDate(raw.to)) out.to = raw.to;
+  if (typeof raw.agent === "string" && /^[\w-]{1,64}$/.test(raw.agent)) out.agent = raw.agent;
+  const score = Number(raw.score);
+  if (Number.isInteger(score) && score >= 1 && score <= 5) out.score = score;
+  return out;
+}
+
+/**
+ * The query of GET /satisfaction-ratings for the screen: the period's dates become the instants that
+ * start and end them in the user's zone (`to` is exclusive), as the reports ask for them.
+ */
+export function satisfactionQuery(search: SatisfactionSearch, timeZone: string, now = Date.now()) {
+  const period = reportPeriod({ from: search.from, to: search.to }, timeZone, now);
+  return {
+    period: { from: period.from, to: period.to, tz: timeZone },
+    query: { ...periodInstants({ from: period.from, to: period.to, tz: timeZone }), ...(search.agent ? { agent_id: search.agent } : {}), ...(search.score ? { score: search.score } : {}) },
+  };
+}

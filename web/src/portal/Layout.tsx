@@ -1,46 +1,33 @@
 import { Link, Outlet, useRouterState } from "@tanstack/react-router";
-import { session } from "../session/session";
 import { Spinner } from "../ui/components";
 import { AppFrame } from "../ui/mount";
 import { useDocumentTitle, useSession } from "../ui/hooks";
 import { SignInForm } from "../ui/SignIn";
+import { AccountMenu } from "../ui/AccountMenu";
 import { VerifyBanner } from "./AccountPages";
 
 export const PORTAL = "Support portal";
 
 function SignedIn() {
-  const { user } = useSession();
   return (
     <>
       <header className="topbar">
         <a className="brand" href="/portal">
           {PORTAL}
         </a>
-        <nav aria-label="Portal">
-          <ul>
-            <li>
-              <a href="/">Help centre</a>
-            </li>
-            <li>
-              <Link to="/">My tickets</Link>
-            </li>
-            <li>
-              <Link to="/tickets/new" search={{ subject: "", description: "" }}>
-                New ticket
-              </Link>
-            </li>
-            <li>
-              <span className="muted" data-testid="signed-in-as">
-                {user?.name}
-              </span>
-            </li>
-            <li>
-              <button type="button" className="secondary" onClick={() => void session.signOut()}>
-                Sign out
-              </button>
-            </li>
-          </ul>
-        </nav>
+        <AccountMenu label="Portal">
+          <li>
+            <a href="/">Help centre</a>
+          </li>
+          <li>
+            <Link to="/">My tickets</Link>
+          </li>
+          <li>
+            <Link to="/tickets/new" search={{ subject: "", description: "" }}>
+              New ticket
+            </Link>
+          </li>
+        </AccountMenu>
       </header>
       <main id="main" className="portal-main" tabIndex={-1}>
         <VerifyBanner />

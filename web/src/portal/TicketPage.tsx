@@ -24,9 +24,8 @@ export function TicketPage() {
   const { id } = useParams({ strict: false }) as { id: string };
   const { user } = useSession();
   const ticket = useTicket(id);
-  const visible = ticket.isSuccess;
-  const comments = useComments(id, visible);
-  const attachments = useAttachments(id, visible);
+  const comments = useComments(id);
+  const attachments = useAttachments(id);
   const room = useTicketRoom(ticket.data?.id, user?.id);
   useDocumentTitle(ticket.data ? ticket.data.subject : isNotFound(ticket.error) ? "Ticket not found" : "Ticket", PORTAL);
 

@@ -88,6 +88,8 @@ export function useTicketRoom(ticketId: string | undefined, selfId: string | und
         case "ticket.assigned":
           putTicket(client, m.ticket as Ticket);
           void client.invalidateQueries({ queryKey: ["history", ticketId] });
+          // Someone logged, changed or removed time (staff only): the entries list follows the total.
+          if (m.type === "ticket.updated" && "time_spent_minutes" in ((m.changes as Record<string, unknown> | undefined) ?? {})) readAgain(client, ["time-entries", ticketId]);
           break;
         case "collision":
           setCollision((m.users as PresenceUser[]).filter((u) => u.id !== selfId));

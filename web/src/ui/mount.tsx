@@ -6,8 +6,10 @@ import { session } from "../session/session";
 import { Announcer } from "./components";
 
 /** Starts a single-page app: the session (a refresh through the cookie), server state, the router. */
+/** The app's server state; routes' loaders use it to start a page's reads before the page renders. */
+export const queryClient = new QueryClient({ defaultOptions: { queries: { staleTime: 15_000, refetchOnWindowFocus: true } } });
+
 export function mount(router: AnyRouter) {
-  const queryClient = new QueryClient({ defaultOptions: { queries: { staleTime: 15_000, refetchOnWindowFocus: true } } });
   void session.start();
   createRoot(document.getElementById("root")!).render(
     <StrictMode>

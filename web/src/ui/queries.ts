@@ -1,4 +1,4 @@
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { queryOptions, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, ok, uploadFiles, type Attachment, type Comment, type Ticket } from "../api/client";
 import { addComment, commentsKey, ticketKey } from "./live";
@@ -9,18 +9,21 @@ const MAX_COMMENT_PAGES = 20;
 export const isNotFound = (error: unknown) => (error as { status?: number } | null)?.status === 404;
 const noRetryOn4xx = (count: number, error: unknown) => count < 2 && !((error as { status?: number }).status! >= 400 && (error as { status?: number }).status! < 500);
 
-export function useTicket(id: string) {
-  return useQuery({
+/**
+ * A ticket page's three reads. They go out together (the conversation does not wait for the ticket:
+ * a ticket the caller may not see answers 404 to all three alike), and a route may start them before
+ * its page renders (`prefetchTicketPage`).
+ */
+export const ticketQueryOptions = (id: string) =>
+  queryOptions({
     queryKey: ticketKey(id),
     queryFn: () => ok(api.GET("/api/v1/tickets/{id}", { params: { path: { id } } })) as Promise<Ticket>,
     retry: noRetryOn4xx,
   });
-}
 
-export function useComments(id: string, enabled = true) {
-  return useQuery({
+export const commentsQueryOptions = (id: string) =>
+  queryOptions({
     queryKey: commentsKey(id),
-    enabled,
     retry: noRetryOn4xx,
     queryFn: async () => {
       const all: Comment[] = [];
@@ -34,15 +37,26 @@ export function useComments(id: string, enabled = true) {
       return all;
     },
   });
-}
 
-export function useAttachments(id: string, enabled = true) {
-  return useQuery({
+export const attachmentsQueryOptions = (id: string) =>
+  queryOptions({
     queryKey: ["attachments", id],
-    enabled,
     retry: noRetryOn4xx,
     queryFn: async () => (await ok(api.GET("/api/v1/tickets/{id}/attachments", { params: { path: { id }, query: { limit: 100 } } }))).data as Attachment[],
   });
+
+export const useTicket = (id: string) => useQuery(ticketQueryOptions(id));
+export const useComments = (id: string) => useQuery(commentsQueryOptions(id));
+export const useAttachments = (id: string) => useQuery(attachmentsQueryOptions(id));
+
+/**
+ * Starts a ticket page's reads as soon as the router knows the ticket (a deep link, a click), before
+ * the page renders; they wait for the session's token, not for the app around them.
+ */
+export function prefetchTicketPage(client: QueryClient, id: string) {
+  void client.prefetchQuery(ticketQueryOptions(id));
+  void client.prefetchQuery(commentsQueryOptions(id));
+  void client.prefetchQuery(attachmentsQueryOptions(id));
 }
 
 /** A fresh idempotency key per attempt of a create, so a retried click never makes two. */

@@ -47,6 +47,13 @@ export function ReportsPage() {
           Dates in your time zone ({tz}); durations in business minutes.
           {manager ? "" : " You see your own figures."}
         </p>
+        {manager ? (
+          <p>
+            <Link to="/reports/satisfaction" search={{ from: period.from, to: period.to }}>
+              Satisfaction answers of the period
+            </Link>
+          </p>
+        ) : null}
       </div>
       <PeriodForm key={`${period.from}/${period.to}/${period.granularity}/${period.team_id ?? ""}`} period={period} search={search} />
       <Overview period={period} />

@@ -1,29 +1,23 @@
-import { createRoute, type AnyRoute } from "@tanstack/react-router";
-import { BusinessHoursPage } from "./BusinessHoursPage";
-import { ChannelsPage } from "./ChannelsPage";
-import { EmailTemplatesPage } from "./EmailTemplatesPage";
-import { FieldsPage } from "./FieldsPage";
-import { MacrosPage } from "./MacrosPage";
-import { NotificationPreferencesPage } from "./NotificationPreferencesPage";
-import { RulesPage } from "./RulesPage";
-import { SlaPage } from "./SlaPage";
-import { TeamsPage } from "./TeamsPage";
-import { UsersPage } from "./UsersPage";
-import { WebhooksPage } from "./WebhooksPage";
+import { createRoute, lazyRouteComponent, type AnyRoute } from "@tanstack/react-router";
 
-/** Settings for managers (teams) and admins (users, SLA policies, business hours, email templates, fields and statuses, webhooks, channels, rules), macros for every agent (personal ones; shared ones managers and admins); the API enforces the roles. */
+/**
+ * Settings for managers (teams) and admins (users, SLA policies, business hours, email templates, fields and statuses, webhooks, channels, rules), macros for every agent (personal ones; shared ones managers and admins); the API enforces the roles.
+ * Each page is its own chunk, loaded when opened: the console's first load (a ticket, the list) parses none of them.
+ */
 export function SettingsRoutes(root: AnyRoute) {
+  const page = <T extends Record<string, any>>(path: string, load: () => Promise<T>, name: keyof T & string) =>
+    createRoute({ getParentRoute: () => root, path, component: lazyRouteComponent(load, name) });
   return [
-    createRoute({ getParentRoute: () => root, path: "/settings/users", component: UsersPage }),
-    createRoute({ getParentRoute: () => root, path: "/settings/teams", component: TeamsPage }),
-    createRoute({ getParentRoute: () => root, path: "/settings/sla", component: SlaPage }),
-    createRoute({ getParentRoute: () => root, path: "/settings/business-hours", component: BusinessHoursPage }),
-    createRoute({ getParentRoute: () => root, path: "/settings/email-templates", component: EmailTemplatesPage }),
-    createRoute({ getParentRoute: () => root, path: "/settings/fields", component: FieldsPage }),
-    createRoute({ getParentRoute: () => root, path: "/settings/webhooks", component: WebhooksPage }),
-    createRoute({ getParentRoute: () => root, path: "/settings/macros", component: MacrosPage }),
-    createRoute({ getParentRoute: () => root, path: "/settings/rules", component: RulesPage }),
-    createRoute({ getParentRoute: () => root, path: "/settings/channels", component: ChannelsPage }),
-    createRoute({ getParentRoute: () => root, path: "/settings/notifications", component: NotificationPreferencesPage }),
+    page("/settings/users", () => import("./UsersPage"), "UsersPage"),
+    page("/settings/teams", () => import("./TeamsPage"), "TeamsPage"),
+    page("/settings/sla", () => import("./SlaPage"), "SlaPage"),
+    page("/settings/business-hours", () => import("./BusinessHoursPage"), "BusinessHoursPage"),
+    page("/settings/email-templates", () => import("./EmailTemplatesPage"), "EmailTemplatesPage"),
+    page("/settings/fields", () => import("./FieldsPage"), "FieldsPage"),
+    page("/settings/webhooks", () => import("./WebhooksPage"), "WebhooksPage"),
+    page("/settings/macros", () => import("./MacrosPage"), "MacrosPage"),
+    page("/settings/rules", () => import("./RulesPage"), "RulesPage"),
+    page("/settings/channels", () => import("./ChannelsPage"), "ChannelsPage"),
+    page("/settings/notifications", () => import("./NotificationPreferencesPage"), "NotificationPreferencesPage"),
   ];
 }
