@@ -55,15 +55,17 @@ import { requesterColumns, type TicketRow } from "../features/tickets/tickets.se
 export const AUTOMATION_MAX_PER_RUN = 500;
 /**
  * Window rows read per run, candidates or not: a new automation whose filters pass few tickets
- * walks its backlog this fast (2,500 rows a minute), and a run stays well inside the 5,000 rows
- * read it may cost (issue 11).
+ * walks its backlog this fast (2,000 rows a minute), leaving room for the firings in the 5,000
+ * rows a run may read (issue 11).
  */
-export const WINDOW_SCAN_MAX = 2_500;
+export const WINDOW_SCAN_MAX = 2_000;
 /**
- * Tickets an automation run changes: each is a ticket write with its history, events and report
- * rollups (tens of rows read), so a backlog of matches is worked off this many a minute.
+ * Tickets an automation run changes. Each is a ticket write with its history, events and report
+ * rollups: about 60 rows read in a help desk whose SLA sweep keeps up, up to ~350 when the write
+ * is the first to record weeks-old breaches (issue 12's back-dated rollups). With the window rows
+ * that stays within the 5,000; a backlog of matches is worked off this many a minute.
  */
-export const AUTOMATION_MAX_FIRINGS_PER_RUN = 25;
+export const AUTOMATION_MAX_FIRINGS_PER_RUN = 10;
 /** Rows of the first look into each window, all windows in one D1 batch; only full windows are paged further. */
 export const WINDOW_PROBE = 10;
 /** Rows per further page of a window or of the changed tickets. */
