@@ -913,3 +913,39 @@ export function statusScope(conditions: Conditions): TicketStatus[] {
   }
   return scope;
 }
+
+/** Ticket columns the automation cron filters its windows on (plain columns of the row, cheap to compare). */
+export const CANDIDATE_COLUMNS = ["priority", "channel", "category", "team_id", "assignee_id"] as const;
+export type CandidateColumn = (typeof CANDIDATE_COLUMNS)[number];
+
+/**
+ * A condition of the rule's `all` on a candidate column, for the window query: every ticket the
+ * rule matches passes it (values lowercased as the evaluator compares them; null is "no value"),
+ * so the query may leave out the rest and the evaluator still judges those it keeps.
+ */
+export type CandidateFilter = { column: CandidateColumn; operator: "in" | "not_in"; values: (string | null)[] } | { column: CandidateColumn; operator: "present" | "absent" };
+
+/** The rule's `all` conditions that narrow its candidates to columns of the ticket row (`any` is left to the evaluator). */
+export function candidateFilters(conditions: Conditions): CandidateFilter[] {
+  const out: CandidateFilter[] = [];
+  for (const c of conditions.all) {
+    if (!(CANDIDATE_COLUMNS as readonly string[]).includes(c.field)) continue;
+    const column = c.field as CandidateColumn;
+    const values = () => (Array.isArray(c.value) ? c.value : [c.value as string | null]).map((v) => (typeof v === "string" ? v.toLowerCase() : null));
+    switch (c.operator) {
+      case "is":
+      case "in":
+        out.push({ column, operator: "in", values: values() });
+        break;
+      case "is_not":
+      case "not_in":
+        out.push({ column, operator: "not_in", values: values() });
+        break;
+      case "present":
+      case "absent":
+        out.push({ column, operator: c.operator });
+        break;
+    }
+  }
+  return out;
+}

@@ -1,12 +1,27 @@
-import { and, asc, eq, inArray, isNull, lte, type SQL } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lte, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { runBatch, type BatchItem } from "../db/client";
 import { isUniqueViolation } from "../db/errors";
 import { ruleFires, rules, ruleState, tickets, users } from "../db/schema";
+import type { SweepMark } from "../db/schema/rules";
 import type { BusinessCalendar } from "../domain/business-hours";
-import { driverKey, latestQualifyingStart, matches, planActions, statusScope, timeDrivers, type Conditions, type RuleAction, type RuleTicket, type TimeColumn, type TimeDriver } from "../domain/rules";
+import {
+  candidateFilters,
+  driverKey,
+  latestQualifyingStart,
+  matches,
+  planActions,
+  statusScope,
+  timeDrivers,
+  type CandidateColumn,
+  type CandidateFilter,
+  type Conditions,
+  type RuleAction,
+  type RuleTicket,
+  type TimeColumn,
+  type TimeDriver,
+} from "../domain/rules";
 import type { TicketStatus } from "../domain/vocabulary";
-import { newerThan, type CursorPosition } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import { ruleContext, type ServiceContext } from "../lib/request-context";
 import { recordRunFailure, runInsert } from "../features/rules/rules.service";
@@ -24,20 +39,38 @@ import { requesterColumns, type TicketRow } from "../features/tickets/tickets.se
  *   a fire record whose conditions no longer hold goes, so the rule may fire there again later;
  * - per automation, time condition and status, the tickets whose condition came true since the
  *   last run: the window (watermark, latest qualifying start] of the column it counts from, walked
- *   in (status, column, id) order (tickets_status_*_idx), the watermark kept on the rule.
+ *   in (status, column, rowid) order, which is the order of its index (tickets_status_*_idx, whose
+ *   entries end in the rowid), the watermark kept on the rule. The rule's `all` conditions on
+ *   plain ticket columns (priority, channel, category, team, assignee) mark which rows are
+ *   candidates; only those are judged.
  *
- * O(matching) rows, at most {@link AUTOMATION_MAX_PER_RUN} tickets per run (the rest wait a minute).
+ * Each walk is keyed by (column, rowid), so it is one index search in index order: no sort.
+ * Per run at most {@link AUTOMATION_MAX_PER_RUN} tickets are judged, {@link WINDOW_SCAN_MAX} window
+ * rows read and {@link AUTOMATION_MAX_FIRINGS_PER_RUN} tickets changed (the rest wait a minute).
  * A firing is one ticket write with its fire record (rule_fires): of overlapping runs, the second
  * one's batch fails on that record's primary key and rolls back whole, so each fires once.
  */
 
 /** Tickets judged per run: bounds one invocation; a backlog (a new automation over old tickets) drains over a few minutes. */
 export const AUTOMATION_MAX_PER_RUN = 500;
+/**
+ * Window rows read per run, candidates or not: a new automation whose filters pass few tickets
+ * walks its backlog this fast (2,000 rows a minute), leaving room for the firings in the 5,000
+ * rows a run may read (issue 11).
+ */
+export const WINDOW_SCAN_MAX = 2_000;
+/**
+ * Tickets an automation run changes. Each is a ticket write with its history, events and report
+ * rollups: about 60 rows read in a help desk whose SLA sweep keeps up, up to ~350 when the write
+ * is the first to record weeks-old breaches (issue 12's back-dated rollups). With the window rows
+ * that stays within the 5,000; a backlog of matches is worked off this many a minute.
+ */
+export const AUTOMATION_MAX_FIRINGS_PER_RUN = 10;
 /** Rows of the first look into each window, all windows in one D1 batch; only full windows are paged further. */
 export const WINDOW_PROBE = 10;
 /** Rows per further page of a window or of the changed tickets. */
 export const AUTOMATION_PAGE = 100;
-/** Where the run's look at changed tickets starts: `[updated_at, id]` of the last one judged. */
+/** Where the run's look at changed tickets starts: `{key: updated_at, rowid}` of the last one judged. */
 export const CHANGED_AFTER_KEY = "automations_changed_after";
 
 export interface AutomationReport {
@@ -63,13 +96,15 @@ interface Automation {
   updatedAt: string;
   conditions: Conditions;
   actions: RuleAction[];
-  sweep: Record<string, [string, string]>;
+  sweep: Record<string, SweepMark>;
   /** Every time condition that can turn true: each is a window. */
   drivers: TimeDriver[];
   /** Those of `all`: when one's column moves after a firing, the rule stopped holding there (its clock was reset). */
   required: TimeDriver[];
   /** Statuses it may act on (never closed or cancelled). */
   statuses: TicketStatus[];
+  /** 1 for a window row the rule's column conditions let through (a candidate), else 0. */
+  candidate: SQL;
 }
 
 /** The column each time condition counts from, in the query and on the row. */
@@ -82,6 +117,53 @@ const COLUMN: Record<TimeColumn, { column: SQLiteColumn; of: (row: TicketRow) =>
 };
 
 type Candidate = FoundTicket;
+
+/** The ticket's rowid: the last key of every index on tickets, so the sweep's keysets end in it. */
+const ROWID = sql<number>`"tickets"."rowid"`;
+/** A position in a walk of tickets: the walk's column value, then the rowid. */
+interface Position {
+  at: string;
+  rowid: number;
+}
+/** `(column, rowid) > position`: a row value SQLite seeks to in an index on (…, column). */
+const after = (column: SQLiteColumn, p: Position) => sql`(${column}, ${ROWID}) > (${p.at}, ${p.rowid})`;
+
+const CANDIDATE_COLUMN: Record<CandidateColumn, SQLiteColumn> = {
+  priority: tickets.priority,
+  channel: tickets.channel,
+  category: tickets.category,
+  team_id: tickets.teamId,
+  assignee_id: tickets.assigneeId,
+};
+/** A value with a character outside printable ASCII, where SQLite's lower() and JavaScript's toLowerCase() differ. */
+const NOT_ASCII = "*[^ -~]*";
+
+/**
+ * One filter as SQL that is true for every row the evaluator could match (1/0/NULL). Printable
+ * ASCII compares as the evaluator does (case-insensitively); a value with other characters always
+ * passes, and the evaluator judges it.
+ */
+function candidateSql(f: CandidateFilter): SQL {
+  const col = CANDIDATE_COLUMN[f.column];
+  switch (f.operator) {
+    case "present":
+      return sql`(${col} IS NOT NULL AND ${col} <> '')`;
+    case "absent":
+      return sql`(${col} IS NULL OR ${col} = '')`;
+    case "in":
+    case "not_in": {
+      const texts = f.values.filter((v): v is string => v !== null);
+      const hasNull = texts.length < f.values.length;
+      const listed = texts.length ? sql`lower(${col}) IN (${sql.join(texts.map((t) => sql`${t}`), sql`, `)})` : sql`0`;
+      if (f.operator === "in") return sql`(${hasNull ? sql`${col} IS NULL OR ` : sql``}${listed} OR ${col} GLOB ${NOT_ASCII})`;
+      // not_in: out only when surely one of the values.
+      const surely = sql`coalesce(${listed} AND NOT ${col} GLOB ${NOT_ASCII}, 0)`;
+      return hasNull ? sql`(${col} IS NOT NULL AND NOT ${surely})` : sql`(NOT ${surely})`;
+    }
+  }
+}
+
+const candidateOf = (filters: CandidateFilter[]): SQL => (filters.length ? sql`coalesce(${sql.join(filters.map(candidateSql), sql` AND `)}, 0)` : sql`1`);
 
 /**
  * Tickets read with their requesters (one query for the page). The windows' first looks go in one
@@ -106,7 +188,12 @@ interface Run {
   calendar: BusinessCalendar | null;
   /** Fire records of the tickets judged, `<rule>|<ticket>` → fired_at. */
   fires: Map<string, string>;
+  /** `<rule>|<ticket>` judged in this run: its entry in `fires` is current. */
+  judged: Set<string>;
+  /** Tickets left to judge, window rows left to read, and ticket changes left, in this run. */
   budget: number;
+  scan: number;
+  firings: number;
 }
 
 export async function runAutomations(ctx: ServiceContext): Promise<AutomationReport> {
@@ -126,9 +213,19 @@ export async function runAutomations(ctx: ServiceContext): Promise<AutomationRep
     drivers: timeDrivers(r.conditions),
     required: timeDrivers({ all: r.conditions.all, any: [] }),
     statuses: statusScope(r.conditions),
+    candidate: candidateOf(candidateFilters(r.conditions)),
   }));
   const business = automations.some((a) => a.drivers.some((d) => d.business));
-  const run: Run = { ctx, report, calendar: business ? await currentCalendar(ctx) : null, fires: new Map(), budget: AUTOMATION_MAX_PER_RUN };
+  const run: Run = {
+    ctx,
+    report,
+    calendar: business ? await currentCalendar(ctx) : null,
+    fires: new Map(),
+    judged: new Set(),
+    budget: AUTOMATION_MAX_PER_RUN,
+    scan: WINDOW_SCAN_MAX,
+    firings: AUTOMATION_MAX_FIRINGS_PER_RUN,
+  };
   await judgeChanged(run, automations);
   await judgeWindows(run, automations);
   report.duration_ms = Date.now() - started;
@@ -158,6 +255,7 @@ async function fire(run: Run, a: Automation, found: Candidate, replaces: string 
   const now = ctx.now.toISOString();
   const ticket = ruleTicketOf(found.row, found.requester, ctx.now);
   const runId = newId(ctx.now.getTime());
+  run.firings--;
   const claim = (): BatchItem[] => [
     ...(replaces ? [ctx.db.delete(ruleFires).where(and(eq(ruleFires.ruleId, a.id), eq(ruleFires.ticketId, found.row.id), eq(ruleFires.firedAt, replaces)))] : []),
     ctx.db.insert(ruleFires).values({ ruleId: a.id, ticketId: found.row.id, firedAt: now }),
@@ -191,6 +289,7 @@ async function fire(run: Run, a: Automation, found: Candidate, replaces: string 
 async function judge(run: Run, a: Automation, found: Candidate, t: RuleTicket) {
   const key = `${a.id}|${found.row.id}`;
   const firedAt = run.fires.get(key) ?? null;
+  run.judged.add(key);
   if (!a.statuses.includes(t.status) || !matches(a.conditions, situation(run, t))) {
     if (firedAt !== null) {
       await run.ctx.db.delete(ruleFires).where(and(eq(ruleFires.ruleId, a.id), eq(ruleFires.ticketId, found.row.id), eq(ruleFires.firedAt, firedAt)));
@@ -205,37 +304,48 @@ async function judge(run: Run, a: Automation, found: Candidate, t: RuleTicket) {
 
 // ---------------------------------------------------------------- the changed tickets
 
+/** A ticket row with its rowid (the walks' last key). */
+const withRowid = { row: tickets, rowid: ROWID.as("__rowid") };
+
+/** Whether the run may judge (and perhaps change) one more ticket. */
+const canJudge = (run: Run) => run.budget > 0 && run.firings > 0;
+
 async function judgeChanged(run: Run, automations: Automation[]) {
   const { ctx } = run;
   const now = ctx.now.toISOString();
   const [state] = await ctx.db.select({ value: ruleState.value }).from(ruleState).where(eq(ruleState.key, CHANGED_AFTER_KEY)).limit(1);
   // The first run starts now: what came before is every new automation's window backlog anyway.
-  let after: CursorPosition = state ? (JSON.parse(state.value) as CursorPosition) : { key: now, id: "" };
-  while (run.budget > 0) {
+  // A position saved before the rowid keyset (`{key, id}`) goes on from rowid 0 of its instant.
+  const saved = state ? (JSON.parse(state.value) as { key: string; rowid?: number }) : { key: now };
+  let from: Position = { at: saved.key, rowid: saved.rowid ?? 0 };
+  page: while (canJudge(run)) {
     const rows = await ctx.db
-      .select()
+      .select(withRowid)
       .from(tickets)
-      .where(and(isNull(tickets.deletedAt), lte(tickets.updatedAt, now), newerThan(tickets.updatedAt, tickets.id, after)))
-      .orderBy(asc(tickets.updatedAt), asc(tickets.id))
+      .where(and(isNull(tickets.deletedAt), lte(tickets.updatedAt, now), after(tickets.updatedAt, from)))
+      .orderBy(asc(tickets.updatedAt), asc(ROWID))
       .limit(Math.min(AUTOMATION_PAGE, run.budget));
     if (!rows.length) break;
-    const page = await withRequesters(run, rows);
-    run.budget -= page.length;
-    run.report.changed += page.length;
-    await loadFires(run, page.map((c) => c.row.id));
-    for (const found of page) {
-      const t = ruleTicketOf(found.row, found.requester, ctx.now);
-      for (const a of automations) await judge(run, a, found, t);
+    const found = await withRequesters(run, rows.map((r) => r.row));
+    await loadFires(run, found.map((c) => c.row.id));
+    const byId = new Map(found.map((c) => [c.row.id, c]));
+    for (const { row, rowid } of rows) {
+      // Each ticket against every automation, then past it: a run that stops goes on from the next.
+      if (!canJudge(run)) break page;
+      const c = byId.get(row.id);
+      if (c) {
+        run.budget--;
+        run.report.changed++;
+        const t = ruleTicketOf(c.row, c.requester, ctx.now);
+        for (const a of automations) await judge(run, a, c, t);
+      }
+      from = { at: row.updatedAt, rowid };
     }
-    const last = rows.at(-1)!;
-    after = { key: last.updatedAt, id: last.id };
     if (rows.length < AUTOMATION_PAGE) break;
   }
-  if (run.budget <= 0) run.report.more = true;
-  await ctx.db
-    .insert(ruleState)
-    .values({ key: CHANGED_AFTER_KEY, value: JSON.stringify(after) })
-    .onConflictDoUpdate({ target: ruleState.key, set: { value: JSON.stringify(after) } });
+  if (!canJudge(run)) run.report.more = true;
+  const value = JSON.stringify({ key: from.at, rowid: from.rowid });
+  await ctx.db.insert(ruleState).values({ key: CHANGED_AFTER_KEY, value }).onConflictDoUpdate({ target: ruleState.key, set: { value } });
 }
 
 // ---------------------------------------------------------------- the windows of time conditions
@@ -246,19 +356,49 @@ interface Window {
   driver: TimeDriver;
   status: TicketStatus;
   bound: string;
-  after: CursorPosition | null;
+  from: Position | null;
 }
 
+/**
+ * The next `limit` rows of a window in its index's order, each with whether it is a candidate and
+ * the rule's fire record there (a primary-key look-up: free where there is none).
+ */
 function windowQuery(run: Run, w: Window, limit: number) {
   const { column } = COLUMN[w.driver.column];
   const where: SQL[] = [isNull(tickets.deletedAt), eq(tickets.status, w.status), lte(column, w.bound)];
-  if (w.after) where.push(newerThan(column, tickets.id, w.after));
+  if (w.from) where.push(after(column, w.from));
   return run.ctx.db
-    .select()
+    .select({ ...withRowid, candidate: sql<number>`${w.a.candidate}`.as("__candidate"), firedAt: ruleFires.firedAt })
     .from(tickets)
+    .leftJoin(ruleFires, and(eq(ruleFires.ruleId, w.a.id), eq(ruleFires.ticketId, tickets.id)))
     .where(and(...where))
-    .orderBy(asc(column), asc(tickets.id))
+    .orderBy(asc(column), asc(ROWID))
     .limit(limit);
+}
+type WindowRow = Awaited<ReturnType<typeof windowQuery>>[number];
+
+/** A mark as saved on the rule, or as saved before the rowid keyset (the ticket's id: rowid 0 of that instant). */
+const positionOf = (mark: SweepMark | undefined): Position | null => (mark ? { at: mark[0], rowid: typeof mark[1] === "number" ? mark[1] : 0 } : null);
+
+/** Judges a window page's candidates in order; returns how many rows it got through (all unless the run's budget ran out). */
+async function judgeWindowPage(run: Run, w: Window, page: WindowRow[]): Promise<number> {
+  const candidates = page.filter((r) => r.candidate);
+  const found = new Map((await withRequesters(run, candidates.slice(0, Math.max(run.budget, 0)).map((r) => r.row))).map((c) => [c.row.id, c]));
+  for (const [i, r] of page.entries()) {
+    if (!r.candidate) continue;
+    if (!canJudge(run)) return i;
+    run.budget--;
+    run.report.windowed++;
+    const key = `${w.a.id}|${r.row.id}`;
+    // Read with the page: current unless this run judged the pair already (then `fires` is).
+    if (!run.judged.has(key)) {
+      if (r.firedAt) run.fires.set(key, r.firedAt);
+      else run.fires.delete(key);
+    }
+    const c = found.get(r.row.id);
+    if (c) await judge(run, w.a, c, ruleTicketOf(c.row, c.requester, run.ctx.now));
+  }
+  return page.length;
 }
 
 async function judgeWindows(run: Run, automations: Automation[]) {
@@ -271,41 +411,41 @@ async function judgeWindows(run: Run, automations: Automation[]) {
       if (!bound) continue;
       for (const status of a.statuses) {
         const key = `${driverKey(driver)}|${status}`;
-        const mark = a.sweep[key];
-        windows.push({ a, key, driver, status, bound, after: mark ? { key: mark[0], id: mark[1] } : null });
+        windows.push({ a, key, driver, status, bound, from: positionOf(a.sweep[key]) });
       }
     }
   }
-  if (!windows.length) return;
+  if (!windows.length || !canJudge(run)) {
+    if (windows.length) run.report.more = true;
+    return;
+  }
   // The first look into every window in one round trip; most are empty.
-  const probes = (await ctx.db.batch(windows.map((w) => windowQuery(run, w, WINDOW_PROBE)) as unknown as Parameters<typeof ctx.db.batch>[0])) as unknown as TicketRow[][];
-  const advanced = new Map<Automation, Record<string, [string, string]>>();
+  const probes = (await ctx.db.batch(windows.map((w) => windowQuery(run, w, WINDOW_PROBE)) as unknown as Parameters<typeof ctx.db.batch>[0])) as unknown as WindowRow[][];
+  run.scan -= probes.reduce((n, p) => n + p.length, 0);
+  const advanced = new Map<Automation, Record<string, SweepMark>>();
   for (const [i, w] of windows.entries()) {
     let page = probes[i]!;
     let limit = WINDOW_PROBE;
     while (page.length) {
-      if (run.budget <= 0) {
+      const done = await judgeWindowPage(run, w, page);
+      if (done > 0) {
+        const last = page[done - 1]!;
+        w.from = { at: COLUMN[w.driver.column].of(last.row)!, rowid: last.rowid };
+        advanced.set(w.a, { ...(advanced.get(w.a) ?? w.a.sweep), [w.key]: [w.from.at, w.from.rowid] });
+      }
+      // Cut short by the budget, or the window is read to its end.
+      if (done < page.length) {
         run.report.more = true;
         break;
       }
-      const taken = page.slice(0, run.budget);
-      run.budget -= taken.length;
-      run.report.windowed += taken.length;
-      await loadFires(run, taken.map((r) => r.id).filter((id) => !run.fires.has(`${w.a.id}|${id}`)));
-      for (const found of await withRequesters(run, taken)) await judge(run, w.a, found, ruleTicketOf(found.row, found.requester, ctx.now));
-      const last = taken.at(-1)!;
-      const mark: [string, string] = [COLUMN[w.driver.column].of(last)!, last.id];
-      w.after = { key: mark[0], id: mark[1] };
-      advanced.set(w.a, { ...(advanced.get(w.a) ?? w.a.sweep), [w.key]: mark });
-      if (taken.length < page.length) run.report.more = true;
-      // Cut short by the budget, or the window is read to its end.
-      if (taken.length < page.length || page.length < limit) break;
-      limit = Math.min(AUTOMATION_PAGE, run.budget);
-      if (limit <= 0) {
+      if (page.length < limit) break;
+      limit = Math.min(AUTOMATION_PAGE, run.scan);
+      if (limit <= 0 || !canJudge(run)) {
         run.report.more = true;
         break;
       }
       page = await windowQuery(run, w, limit);
+      run.scan -= page.length;
     }
   }
   // Watermarks, unless the rule was edited meanwhile (new conditions start their windows afresh).
@@ -314,4 +454,3 @@ async function judgeWindows(run: Run, automations: Automation[]) {
     [...advanced].map(([a, sweep]) => ctx.db.update(rules).set({ sweep }).where(and(eq(rules.id, a.id), eq(rules.updatedAt, a.updatedAt)))),
   );
 }
-

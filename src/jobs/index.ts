@@ -81,5 +81,14 @@ function meterSummary(meter: D1Meter) {
     kinds.set(kind, k);
   }
   const top = [...kinds.entries()].sort((a, b) => b[1].rows_read - a[1].rows_read).slice(0, METER_TOP).map(([sql, k]) => ({ sql, ...k }));
-  return { rows_read: meter.rowsRead, rows_written: meter.rowsWritten, statements: meter.statements.length, top };
+  // The report rollups' statements (report_* tables), which a job's ticket writes carry: counted apart, so a
+  // job's own reads can be told from what the rollups cost (issue 12).
+  const rollups = { statements: 0, rows_read: 0, rows_written: 0 };
+  for (const s of meter.statements) {
+    if (!/\breport_\w+/i.test(s.sql)) continue;
+    rollups.statements++;
+    rollups.rows_read += s.rowsRead;
+    rollups.rows_written += s.rowsWritten;
+  }
+  return { rows_read: meter.rowsRead, rows_written: meter.rowsWritten, statements: meter.statements.length, rollups, top };
 }

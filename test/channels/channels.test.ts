@@ -275,16 +275,62 @@ describe("staff replies back to the channel", () => {
     const last = (await call(t, "GET", `/api/v1/tickets/${target}/comments`, { token: s.agent.token })).body.data.at(-1);
     expect(last).toMatchObject({ id: next.body.comment_id, body: "Any news?", author: { name: "Casey", role: "customer" } });
 
-    // The target's staff reply goes back once, on the thread the customer last wrote in.
+    // The target's staff reply goes back on both threads, once each.
     const reply = await call(t, "POST", `/api/v1/tickets/${target}/comments`, { token: s.agent.token, body: { body: "It ships today." } });
     expect(reply.status).toBe(201);
     const rows = await db().select().from(webhookDeliveries).where(eq(webhookDeliveries.channelId, ch.id));
-    expect(rows).toHaveLength(1);
+    expect(rows.map((r) => r.threadId).sort()).toEqual([first, second].sort());
     await drain(h.enqueued, t);
     const got = await receiver.received();
-    expect(got).toHaveLength(1);
-    const payload = new Webhook(ch.secret).verify(got[0]!.body, headersOf(got[0]!)) as any;
-    expect(payload.data).toMatchObject({ thread_id: first, ticket: { id: target }, to: caller, message: { text: "It ships today." } });
+    const payloads = got.map((r) => new Webhook(ch.secret).verify(r.body, headersOf(r)) as any);
+    expect(payloads.map((p) => p.data.thread_id).sort()).toEqual([first, second].sort());
+    for (const p of payloads) expect(p.data).toMatchObject({ ticket: { id: target }, to: caller, message: { text: "It ships today." } });
+  });
+
+  it("merged tickets of two customers: a staff reply reaches each in their own thread, signed, retried, never twice", async () => {
+    const h = hookEnv();
+    const t = h.env;
+    const receiver = receiverEndpoint("merged-two");
+    const ch = await newChannel(t, { kind: "social", name: "Two customers", outbound_url: receiver.url });
+    await receiver.control({ secrets: [ch.secret] });
+    const ann = { external_id: unique("ig"), name: "Ann" };
+    const bob = { external_id: unique("ig"), name: "Bob" };
+    const [annThread, bobThread, thirdThread] = [unique("thread"), unique("thread"), unique("thread")];
+    const duplicate = (await post(t, ch.id, signed(ch.secret, message({ thread_id: annThread, from: ann, text: "The office printer is down" })))).body.ticket_id;
+    const surviving = (await post(t, ch.id, signed(ch.secret, message({ thread_id: bobThread, from: bob, text: "Printer on floor 2 broken" })))).body.ticket_id;
+    // Different requesters: the agent confirms (API.md "Merge").
+    expect((await call(t, "POST", `/api/v1/tickets/${duplicate}/merge`, { token: s.agent.token, body: { into: surviving } })).status).toBe(409);
+    expect((await call(t, "POST", `/api/v1/tickets/${duplicate}/merge`, { token: s.agent.token, body: { into: surviving, confirm_requesters: true } })).status).toBe(200);
+    // Bob writes last, then a third ticket of his (another thread) is merged too.
+    await post(t, ch.id, signed(ch.secret, message({ thread_id: bobThread, from: bob, text: "Still broken" })));
+    const third = (await post(t, ch.id, signed(ch.secret, message({ thread_id: thirdThread, from: bob, text: "Printer again" })))).body.ticket_id;
+    expect((await call(t, "POST", `/api/v1/tickets/${third}/merge`, { token: s.agent.token, body: { into: surviving } })).status).toBe(200);
+
+    // The first answer fails (500): that delivery is retried with its webhook-id.
+    await receiver.control({ secrets: [ch.secret], statuses: [500] });
+    const reply = await call(t, "POST", `/api/v1/tickets/${surviving}/comments`, { token: s.agent.token, body: { body: "A technician is on the way." } });
+    expect(reply.status).toBe(201);
+    const note = await call(t, "POST", `/api/v1/tickets/${surviving}/comments`, { token: s.agent.token, body: { body: "internal: call facilities", internal: true } });
+    expect(note.status).toBe(201);
+    const rows = await db().select().from(webhookDeliveries).where(eq(webhookDeliveries.channelId, ch.id));
+    expect(rows.map((r) => r.threadId).sort()).toEqual([annThread, bobThread, thirdThread].sort());
+    await drain(h.enqueued, t);
+    const retrying = (await db().select().from(webhookDeliveries).where(eq(webhookDeliveries.channelId, ch.id))).filter((r) => r.status === "retrying");
+    expect(retrying).toHaveLength(1);
+    await makeDue(retrying[0]!.id);
+    await runQueue([retrying[0]!.id], t);
+    await drain(h.enqueued, t);
+    const got = await receiver.received();
+    expect(got.map((r) => r.status)).toEqual([500, 200, 200, 200]);
+    expect(got[0]!.id).toBe(retrying[0]!.id);
+    expect(got.filter((r) => r.id === retrying[0]!.id)).toHaveLength(2);
+    const delivered = got.filter((r) => r.status === 200);
+    expect(new Set(delivered.map((r) => r.id)).size).toBe(3);
+    const byThread = Object.fromEntries(delivered.map((r) => new Webhook(ch.secret).verify(r.body, headersOf(r)) as any).map((p) => [p.data.thread_id, p.data]));
+    expect(byThread[annThread]).toMatchObject({ ticket: { id: surviving }, to: ann, message: { text: "A technician is on the way." } });
+    expect(byThread[bobThread]).toMatchObject({ ticket: { id: surviving }, to: bob, message: { text: "A technician is on the way." } });
+    expect(byThread[thirdThread]).toMatchObject({ ticket: { id: surviving }, to: bob });
+    expect(got.map((r) => r.body).join()).not.toContain("facilities");
   });
 
   it("a channel without outbound_url, or switched off, sends nothing; a rotated secret signs beside the new one", async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { BusinessCalendar } from "../../src/domain/business-hours";
 import type { Role } from "../../src/domain/permissions";
 import {
+  candidateFilters,
   CONDITION_FIELDS,
   evaluate,
   fieldChanges,
@@ -508,6 +509,51 @@ describe("automation windows", () => {
       expect(holds(c, at(1))).toBe(false);
     }
     expect(latestQualifyingStart({ column: "updated_at", business: false, operator: "greater_than", hours: 72 }, NOW, null)).toBe("2030-06-02T11:59:59.999Z");
+  });
+
+  it.each([
+    ["is on an enum", cond("priority", "is", "high"), [{ column: "priority", operator: "in", values: ["high"] }]],
+    ["in on a text, as parsed (lowercase)", cond("category", "in", ["billing", "refunds"]), [{ column: "category", operator: "in", values: ["billing", "refunds"] }]],
+    ["is null: no value", cond("category", "is", null), [{ column: "category", operator: "in", values: [null] }]],
+    ["an id as given, lowercased as the evaluator compares", cond("assignee_id", "is", "Agent-1"), [{ column: "assignee_id", operator: "in", values: ["agent-1"] }]],
+    ["is_not", cond("channel", "is_not", "email"), [{ column: "channel", operator: "not_in", values: ["email"] }]],
+    ["not_in", cond("team_id", "not_in", ["t1", "T2"]), [{ column: "team_id", operator: "not_in", values: ["t1", "t2"] }]],
+    ["is_not null", cond("team_id", "is_not", null), [{ column: "team_id", operator: "not_in", values: [null] }]],
+    ["present", cond("assignee_id", "present"), [{ column: "assignee_id", operator: "present" }]],
+    ["absent", cond("category", "absent"), [{ column: "category", operator: "absent" }]],
+    ["text operators are the evaluator's", cond("category", "contains", "bill"), []],
+    ["fields off the row are the evaluator's", cond("requester_domain", "is", "acme.com"), []],
+    ["tags are the evaluator's", cond("tags", "contains", "vip"), []],
+    ["time conditions are windows, not filters", cond("hours_since_created", "greater_than", 4), []],
+  ] as const)("candidate filters: %s", (_name, c, expected) => {
+    expect(candidateFilters(conditions([c]))).toEqual(expected);
+  });
+
+  it("candidate filters come from all, never from any (one of several may hold)", () => {
+    expect(candidateFilters(conditions([cond("priority", "in", ["high", "critical"]), cond("subject", "contains", "outage")], [cond("category", "is", "billing"), cond("channel", "is", "email")]))).toEqual([
+      { column: "priority", operator: "in", values: ["high", "critical"] },
+    ]);
+  });
+
+  it("every ticket the evaluator matches has the filtered values (table of the evaluator's own cases)", () => {
+    const cases: [Condition, Partial<RuleTicket>][] = [
+      [cond("category", "is", "billing"), { category: "BILLING" }],
+      [cond("category", "is", null), { category: null }],
+      [cond("assignee_id", "in", ["AGENT-1"]), { assignee_id: "agent-1" }],
+      [cond("team_id", "is_not", "t1"), { team_id: null }],
+      [cond("category", "not_in", ["billing"]), { category: null }],
+      [cond("category", "absent"), { category: null }],
+      [cond("assignee_id", "present"), { assignee_id: "agent-1" }],
+    ];
+    for (const [c, over] of cases) {
+      const t = ticket(over);
+      expect(holds(c, situation({ after: t }))).toBe(true);
+      const [f] = candidateFilters(conditions([c]));
+      const value = (t as unknown as Record<string, string | null>)[f!.column] ?? null;
+      const lowered = value === null ? null : value.toLowerCase();
+      const passes = f!.operator === "in" ? f!.values.includes(lowered) : f!.operator === "not_in" ? !f!.values.includes(lowered) : f!.operator === "present" ? !!value : !value;
+      expect(passes, JSON.stringify(c)).toBe(true);
+    }
   });
 
   it("statuses in scope: the all-conditions on status, never closed or cancelled", () => {

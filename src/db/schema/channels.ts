@@ -60,6 +60,8 @@ export const channelThreads = sqliteTable(
     channelId: text("channel_id").notNull().references(() => channels.id),
     threadId: text("thread_id").notNull(),
     ticketId: text("ticket_id").notNull().references(() => tickets.id),
+    /** The customer who last wrote in the thread: a staff reply goes to them there (null on threads from before). */
+    userId: text("user_id").references(() => users.id),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
   },

@@ -5,6 +5,13 @@ import { MACRO_SCOPES, RULE_KINDS } from "../../domain/vocabulary";
 import { users } from "./users";
 
 /** Triggers and automations (domain/rules.ts is their language). */
+/**
+ * Where an automation's window stopped: the column's value and the ticket's rowid (the window walks
+ * `(status, column)` indexes, whose entries end in the rowid). Marks from before the rowid keyset
+ * hold the ticket's id there: read as rowid 0, they judge the ticket tied at that instant again.
+ */
+export type SweepMark = [string, number | string];
+
 export const rules = sqliteTable(
   "rules",
   {
@@ -17,10 +24,10 @@ export const rules = sqliteTable(
     conditions: text("conditions", { mode: "json" }).$type<Conditions>().notNull(),
     actions: text("actions", { mode: "json" }).$type<RuleAction[]>().notNull(),
     /**
-     * Automations: how far the cron has read each time window, `{"<driver>|<status>": [column value, ticket id]}`
+     * Automations: how far the cron has read each time window, `{"<driver>|<status>": [column value, ticket rowid]}`
      * (src/jobs/automations.ts). Reset when the conditions change.
      */
-    sweep: text("sweep", { mode: "json" }).$type<Record<string, [string, string]>>().notNull().default({}),
+    sweep: text("sweep", { mode: "json" }).$type<Record<string, SweepMark>>().notNull().default({}),
     createdById: text("created_by_id").notNull(),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),

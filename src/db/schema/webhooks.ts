@@ -74,6 +74,8 @@ export const webhookDeliveries = sqliteTable(
     eventId: text("event_id").notNull().references(() => webhookEvents.id),
     webhookId: text("webhook_id").references(() => webhooks.id),
     channelId: text("channel_id").references(() => channels.id),
+    /** A channel delivery's thread: a ticket merged from several threads answers in each (null on deliveries from before). */
+    threadId: text("thread_id"),
     type: text("type").notNull(),
     /** Which payload it carries: the webhook's include_internal when the event was fanned out. */
     includeInternal: integer("include_internal", { mode: "boolean" }).notNull().default(false),
@@ -95,9 +97,10 @@ export const webhookDeliveries = sqliteTable(
     updatedAt: text("updated_at").notNull(),
   },
   (t) => [
-    // One delivery per (event, endpoint): a fan-out that runs twice writes nothing twice.
+    // One delivery per (event, endpoint): a fan-out that runs twice writes nothing twice. A channel's
+    // endpoint is a thread of it: never twice to one thread.
     uniqueIndex("webhook_deliveries_event_webhook_uq").on(t.eventId, t.webhookId),
-    uniqueIndex("webhook_deliveries_event_channel_uq").on(t.eventId, t.channelId),
+    uniqueIndex("webhook_deliveries_event_channel_thread_uq").on(t.eventId, t.channelId, t.threadId),
     // GET /webhooks/{id}/deliveries (newest first) and ?status= of it.
     index("webhook_deliveries_webhook_created_idx").on(t.webhookId, t.createdAt, t.id),
     index("webhook_deliveries_webhook_status_idx").on(t.webhookId, t.status, t.createdAt, t.id),

@@ -173,7 +173,7 @@ export async function receiveChannelMessage(env: Bindings, channelId: string, me
         extra: (comment, ticket) => [
           messageRow(ticket.id, comment.id),
           ...fileRows(ticket.id, comment.id),
-          db.update(channelThreads).set({ updatedAt: at }).where(and(eq(channelThreads.channelId, channel.id), eq(channelThreads.threadId, message.thread_id))),
+          db.update(channelThreads).set({ userId: actor.id, updatedAt: at }).where(and(eq(channelThreads.channelId, channel.id), eq(channelThreads.threadId, message.thread_id))),
         ],
       });
       return { status: "commented", ticket_id: thread.ticketId, comment_id: res.body.id };
@@ -182,8 +182,8 @@ export async function receiveChannelMessage(env: Bindings, channelId: string, me
     const threadRow = (ticketId: string) =>
       thread
         ? // The thread's ticket ended: the conversation goes on in a new one.
-          db.update(channelThreads).set({ ticketId, updatedAt: at }).where(and(eq(channelThreads.channelId, channel.id), eq(channelThreads.threadId, message.thread_id)))
-        : db.insert(channelThreads).values({ channelId: channel.id, threadId: message.thread_id, ticketId, createdAt: at, updatedAt: at });
+          db.update(channelThreads).set({ ticketId, userId: actor.id, updatedAt: at }).where(and(eq(channelThreads.channelId, channel.id), eq(channelThreads.threadId, message.thread_id)))
+        : db.insert(channelThreads).values({ channelId: channel.id, threadId: message.thread_id, ticketId, userId: actor.id, createdAt: at, updatedAt: at });
     const created = await createTicket(ctx, { subject: subjectOf(message, channel), description: body, priority: "medium", channel: channel.kind, tags: [] }, undefined, {
       extra: (row) => [threadRow(row.id), messageRow(row.id, null), ...stored.map((f) => attachmentInsert(ctx, { ticketId: row.id, commentId: null, filename: f.filename, contentType: f.contentType, size: f.bytes.byteLength, sha256: f.sha256 }).insert)],
     });

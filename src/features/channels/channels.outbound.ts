@@ -3,7 +3,9 @@
  * comment by staff on a ticket that a channel thread continues becomes a delivery to the channel's
  * `outbound_url`, written in the reply's own batch, then sent, signed and retried by the webhook
  * machinery (features/webhooks/webhooks.delivery.ts). Internal notes and the customer's own words
- * never go back.
+ * never go back. A ticket that other tickets' threads were merged into answers in every one of
+ * them, each to the customer who wrote there (API.md: merge keeps the duplicate's requester in the
+ * loop): one delivery per (event, thread), never two.
  */
 import { and, desc, eq, sql } from "drizzle-orm";
 import type { BatchItem, Database } from "../../db/client";
@@ -27,7 +29,7 @@ function replyRows(ctx: ServiceContext, event: TicketEvent): BatchItem[] {
   const e = outboxEvent(ctx, event);
   return [
     eventRowWhen(ctx.db, e, sql`EXISTS (SELECT 1 FROM channel_threads ct ${REPLYING} WHERE ct.ticket_id = ${event.ticket.id})`),
-    newDeliveries(ctx.db, e.createdAt, { webhookId: sql`NULL`, channelId: sql`c.id`, includeInternal: sql`0` }, sql`FROM webhook_events e JOIN channel_threads ct ON ct.ticket_id = e.ticket_id ${REPLYING} WHERE e.id = ${e.id}`),
+    newDeliveries(ctx.db, e.createdAt, { webhookId: sql`NULL`, channelId: sql`c.id`, threadId: sql`ct.thread_id`, includeInternal: sql`0` }, sql`FROM webhook_events e JOIN channel_threads ct ON ct.ticket_id = e.ticket_id ${REPLYING} WHERE e.id = ${e.id}`),
   ];
 }
 
@@ -38,21 +40,22 @@ export const channelReplies: TicketEventConsumer<ServiceContext> = { name: "chan
  * What a channel receives for a staff reply: `{id, type: "message.created", created_at, data:
  * {channel_id, thread_id, ticket, to, message}}`, `to` being the customer as the channel knows them.
  */
-export async function channelMessageBody(db: Database, event: typeof webhookEvents.$inferSelect, channelId: string): Promise<string | null> {
+export async function channelMessageBody(db: Database, event: typeof webhookEvents.$inferSelect, channelId: string, threadId: string | null): Promise<string | null> {
   const data = event.payload as { ticket?: Ticket; comment?: Comment } | null;
   if (event.type !== "comment.created" || !data?.ticket || !data.comment || data.comment.internal) return null;
   const { ticket, comment } = data;
+  // The delivery's own thread; one from before threads were named goes to the ticket's latest.
   const [thread] = await db
-    .select({ threadId: channelThreads.threadId })
+    .select({ threadId: channelThreads.threadId, userId: channelThreads.userId })
     .from(channelThreads)
-    .where(and(eq(channelThreads.channelId, channelId), eq(channelThreads.ticketId, ticket.id)))
+    .where(and(eq(channelThreads.channelId, channelId), threadId === null ? eq(channelThreads.ticketId, ticket.id) : eq(channelThreads.threadId, threadId)))
     .orderBy(desc(channelThreads.updatedAt))
     .limit(1);
   if (!thread) return null;
   const [to] = await db
     .select({ external_id: channelIdentities.externalId, name: channelIdentities.name })
     .from(channelIdentities)
-    .where(and(eq(channelIdentities.channelId, channelId), eq(channelIdentities.userId, ticket.requester.id)))
+    .where(and(eq(channelIdentities.channelId, channelId), eq(channelIdentities.userId, thread.userId ?? ticket.requester.id)))
     .limit(1);
   return JSON.stringify({
     id: event.id,

@@ -66,7 +66,7 @@ async function loadTarget(env: Bindings, db: Database, row: DeliveryRow, now: Da
  * or a redelivery of a delivery made before.
  */
 export async function deliveryBody(db: Database, row: DeliveryRow, event: EventRow, endpointIncludesInternal: boolean): Promise<string | null> {
-  if (row.channelId) return channelMessageBody(db, event, row.channelId);
+  if (row.channelId) return channelMessageBody(db, event, row.channelId, row.threadId);
   const data = row.includeInternal && endpointIncludesInternal ? (event.internalPayload ?? event.payload) : event.payload;
   if (!data) return null;
   return JSON.stringify({ id: event.id, type: event.type, created_at: event.createdAt, data });

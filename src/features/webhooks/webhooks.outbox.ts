@@ -95,7 +95,7 @@ export function eventRowWhen(db: Database, e: OutboxEvent, when: SQL): BatchItem
 }
 
 /** A new delivery of the event row `e` (aliased `e` in `rest`) to the endpoint `to`, due at once. */
-export function newDeliveries(db: Database, at: string, to: { webhookId: SQL; channelId: SQL; includeInternal: SQL }, rest: SQL): BatchItem {
+export function newDeliveries(db: Database, at: string, to: { webhookId: SQL; channelId: SQL; threadId: SQL; includeInternal: SQL }, rest: SQL): BatchItem {
   const nothing = sql`NULL`;
   return insertSelect(
     db,
@@ -105,6 +105,7 @@ export function newDeliveries(db: Database, at: string, to: { webhookId: SQL; ch
       eventId: sql`e.id`,
       webhookId: to.webhookId,
       channelId: to.channelId,
+      threadId: to.threadId,
       type: sql`e.type`,
       includeInternal: to.includeInternal,
       status: "pending",
@@ -129,7 +130,7 @@ const receives = (e: OutboxEvent) => sql`w.active = 1 AND w.deleted_at IS NULL A
 
 /** Deliveries of the event row `e` to the webhooks `from` (SQL joining `w`) selects. */
 function deliveriesInsert(db: Database, e: OutboxEvent, from: SQL): BatchItem {
-  return newDeliveries(db, e.createdAt, { webhookId: sql`w.id`, channelId: sql`NULL`, includeInternal: sql`w.include_internal` }, sql`FROM webhook_events e ${from} WHERE e.id = ${e.id} AND ${receives(e)}`);
+  return newDeliveries(db, e.createdAt, { webhookId: sql`w.id`, channelId: sql`NULL`, threadId: sql`NULL`, includeInternal: sql`w.include_internal` }, sql`FROM webhook_events e ${from} WHERE e.id = ${e.id} AND ${receives(e)}`);
 }
 
 /** Rows for every active webhook subscribed to the event's type (the outbox consumer). */
