@@ -1,4 +1,4 @@
-import { getTableColumns, inArray, sql, type SQL } from "drizzle-orm";
+import { eq as equals, getTableColumns, sql, type SQL } from "drizzle-orm";
 import { tickets, users } from "../../db/schema";
 import { searchWords } from "../../domain/search-query";
 import { PRIORITY_RANK } from "../../domain/vocabulary";
@@ -124,6 +124,8 @@ interface Walk {
   done: boolean;
   /** The key of the last row it handed over. */
   last: Key | null;
+  /** Rows it was last asked for (0: not yet), what its next batch may double. */
+  asked: number;
   /** How many matching rows it holds in all (counted through its index). */
   count: () => Promise<number>;
 }
@@ -309,6 +311,7 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
       buffer: [],
       done: false,
       last: null,
+      asked: 0,
       fetch: async (afterKey, n) => {
         let keyset = start.length ? sql`AND ${all(start)}` : sql``;
         if (afterKey) {
@@ -405,7 +408,7 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
         groups.set(id, [...(groups.get(id) ?? []), r]);
       }
       for (const [id, rows] of groups) {
-        walks.push({ group: JSON.parse(id) as Key, buffer: rows, done: true, last: null, fetch: async () => ({ rows: [], read: 0 }), count: async () => rows.length });
+        walks.push({ group: JSON.parse(id) as Key, buffer: rows, done: true, last: null, asked: rows.length, fetch: async () => ({ rows: [], read: 0 }), count: async () => rows.length });
       }
     }
   }
@@ -480,8 +483,9 @@ async function merge(walks: Walk[], cols: readonly IndexColumn[], keyOf: (r: Row
 async function requestersOf(ctx: ServiceContext, ids: string[]): Promise<Map<string, Requester>> {
   const unique = [...new Set(ids)];
   if (!unique.length) return new Map();
-  const rows = await ctx.db.select(requesterColumns).from(users).where(inArray(users.id, unique));
-  return new Map(rows.map((u) => [u.id, u]));
+  const [first, ...rest] = unique.map((id) => ctx.db.select(requesterColumns).from(users).where(equals(users.id, id)).limit(1));
+  const found = await ctx.db.batch([first!, ...rest]);
+  return new Map(found.flat().map((u) => [u.id, u]));
 }
 
 const TICKET_COLUMNS = Object.entries(getTableColumns(tickets));
