@@ -218,6 +218,7 @@ export async function newTicketWrite(ctx: ServiceContext, input: CreateTicketInp
     mergedIntoId: null,
     links: extras.links ?? null,
     externalId: null,
+    archivedAt: null,
   };
   const created = asCreated({
     subject: row.subject,

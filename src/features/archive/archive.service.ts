@@ -1,0 +1,97 @@
+import { and, asc, eq, lte, sql } from "drizzle-orm";
+import { batchStatement } from "../../db/client";
+import { attachments, comments, ticketHistory, tickets } from "../../db/schema";
+import { ARCHIVABLE } from "../../db/schema/tickets";
+import { sha256Hex } from "../../lib/crypto";
+import { AppError } from "../../lib/errors";
+import type { ServiceContext } from "../../lib/request-context";
+import { writeTicket } from "../tickets/ticket-write";
+import { findVisibleTicket } from "../tickets/tickets.service";
+import { ARCHIVE_FORMAT, archiveKey, dropArchives, gzipJson, type ArchiveDocument } from "./archive.document";
+
+/** API.md leaves it to the deployment: closed tickets move to the archive this many days after closing. */
+export const DEFAULT_ARCHIVE_AFTER_DAYS = 365;
+/** Tickets found per cron tick: a minute's worth for the queue, so a backlog drains over ticks instead of flooding it. */
+export const ARCHIVE_TICKETS_PER_TICK = 500;
+/** Tickets per queue message: each is ~6 D1 statements and one R2 put, well inside one invocation's limits. */
+export const ARCHIVE_CHUNK = 25;
+
+/** ARCHIVE_AFTER_DAYS: a positive number of days; anything else (a typo) is the default, never "archive everything". */
+export function archiveAfterDays(setting: string | undefined): number {
+  const days = Number(setting);
+  return Number.isFinite(days) && days > 0 ? days : DEFAULT_ARCHIVE_AFTER_DAYS;
+}
+
+/** Ids of closed tickets due for the archive, oldest closing first, through tickets_archive_due_idx. */
+export async function archiveDue(ctx: ServiceContext, before: string, limit: number): Promise<string[]> {
+  const rows = await ctx.db
+    .select({ id: tickets.id })
+    .from(tickets)
+    .where(and(ARCHIVABLE, eq(tickets.status, "closed"), lte(tickets.closedAt, before)))
+    .orderBy(asc(tickets.closedAt))
+    .limit(limit);
+  return rows.map((r) => r.id);
+}
+
+// Fails the batch (classified stale, src/db/errors.ts) unless the ticket still has exactly the rows
+// the document holds: an internal note leaves the ticket row as it is, so the row's guard alone
+// would not see one written between the read and the batch.
+const INT_MIN = sql.raw("-9223372036854775807 - 1");
+const stillHolds = (table: typeof comments | typeof ticketHistory, ticketId: string, count: number) =>
+  sql`SELECT abs(CASE WHEN (SELECT count(*) FROM ${table} WHERE ${table.ticketId} = ${ticketId}) = ${count} THEN 0 ELSE ${INT_MIN} END)`;
+
+export type ArchiveOutcome = "archived" | "skipped";
+
+/**
+ * Moves one closed ticket to the archive: its document to R2, then ONE guarded write through the
+ * one ticket write that marks the row archived and deletes its comments (their search entries go by
+ * trigger) and history. Idempotent and resumable: the document's key is the revision the write will
+ * give the ticket, so a run killed between the put and the batch puts the same object again and
+ * writes the batch; a ticket changed meanwhile (reopened, commented) fails the guard and is skipped,
+ * its document deleted.
+ */
+export async function archiveTicket(ctx: ServiceContext, ticketId: string, before: string): Promise<ArchiveOutcome> {
+  // Deleted meanwhile: nothing to archive.
+  const found = await findVisibleTicket(ctx, ticketId).catch((err) => (err instanceof AppError && err.code === "NOT_FOUND" ? null : Promise.reject(err)));
+  if (!found) return "skipped";
+  const { row, requester } = found;
+  if (row.archivedAt || row.status !== "closed" || !row.closedAt || row.closedAt > before) return "skipped";
+  const [commentRows, historyRows, attachmentRows] = await Promise.all([
+    ctx.db.select().from(comments).where(eq(comments.ticketId, row.id)),
+    ctx.db.select().from(ticketHistory).where(eq(ticketHistory.ticketId, row.id)),
+    ctx.db.select().from(attachments).where(eq(attachments.ticketId, row.id)),
+  ]);
+  const doc: ArchiveDocument = { format: ARCHIVE_FORMAT, ticket: row, comments: commentRows, history: historyRows, attachments: attachmentRows };
+  const bytes = await gzipJson(doc);
+  const key = archiveKey(row.id, row.revision + 1);
+  await ctx.env.ATTACHMENTS.put(key, bytes, {
+    httpMetadata: { contentType: "application/json", contentEncoding: "gzip" },
+    customMetadata: { sha256: await sha256Hex(bytes), comments: String(commentRows.length), history: String(historyRows.length) },
+  });
+  const now = ctx.now.toISOString();
+  const outcome = await writeTicket(ctx, {
+    kind: "update",
+    before: row,
+    // Storage only: version, updated_at and everything a user sees stay as they are.
+    after: { ...row, archivedAt: now },
+    set: { archivedAt: now },
+    requester,
+    history: [],
+    audit: [],
+    extra: [
+      batchStatement(ctx.db, stillHolds(comments, row.id, commentRows.length)),
+      batchStatement(ctx.db, stillHolds(ticketHistory, row.id, historyRows.length)),
+      ctx.db.delete(comments).where(eq(comments.ticketId, row.id)),
+      ctx.db.delete(ticketHistory).where(eq(ticketHistory.ticketId, row.id)),
+    ],
+  });
+  if (outcome.ok) {
+    // Strays of earlier runs that lost their race.
+    await dropArchives(ctx, row.id, key);
+    return "archived";
+  }
+  // Changed meanwhile. The key is live only if another run archived this very revision.
+  const [current] = await ctx.db.select({ revision: tickets.revision, archivedAt: tickets.archivedAt }).from(tickets).where(eq(tickets.id, row.id)).limit(1);
+  if (!(current?.archivedAt && current.revision === row.revision + 1)) await ctx.env.ATTACHMENTS.delete(key);
+  return "skipped";
+}
