@@ -1,3 +1,9 @@
+CREATE TABLE `ticket_archive_authors` (
+	`author_id` text NOT NULL,
+	`ticket_id` text NOT NULL,
+	PRIMARY KEY(`author_id`, `ticket_id`)
+);
+--> statement-breakpoint
 PRAGMA foreign_keys=OFF;--> statement-breakpoint
 CREATE TABLE `__new_channel_messages` (
 	`channel_id` text NOT NULL,

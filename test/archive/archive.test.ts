@@ -294,4 +294,37 @@ describe("the archive", () => {
     await worker.scheduled(createScheduledController({ scheduledTime: new Date(Date.now() + 10 * DAY), cron: ARCHIVE_CRON }), jobs.env, execution);
     expect((jobs.sent as { ids: string[] }[]).flatMap((m) => m.ids)).not.toContain(t.id);
   });
+
+  it("privacy: a redaction and a person's erasure reach an archived ticket's comments (they come back first); nothing of theirs stays in R2", async () => {
+    const customer = await makeUser("customer");
+    const passage = word("card");
+    const t = await closedTicket(customer);
+    const theirs = await ok(api("POST", "/api/v1/tickets", { token: customer.token, body: { subject: "Card", description: "pay" } }), 201);
+    await comment(customer, theirs.id, `my card is ${passage}`);
+    await comment(staff.agent, theirs.id, "noted");
+    await patch(staff.agent, theirs.id, { status: "resolved" });
+    await patch(staff.agent, theirs.id, { status: "closed" });
+    await archiveRun(Date.now() + 366 * DAY);
+    expect((await rowOf(theirs.id)).archivedAt).not.toBeNull();
+    expect((await rowOf(t.id)).archivedAt).not.toBeNull();
+
+    // A redaction of an archived comment: found, redacted, the document gone.
+    const agentReply = (await ok(get(staff.agent, `/tickets/${t.id}/comments?limit=100`))).data[0];
+    const redacted = await ok(api("POST", `/api/v1/tickets/${t.id}/comments/${agentReply.id}/redact`, { token: staff.agent.token, body: { text: t.words.reply } }));
+    expect(redacted.body).not.toContain(t.words.reply);
+    expect((await rowOf(t.id)).archivedAt).toBeNull();
+    await expect.poll(() => archiveKeys(t.id)).toEqual([]);
+
+    // Erasure: every archived ticket holding their words is restored and rewritten.
+    await ok(api("POST", `/api/v1/users/${customer.id}/erase`, { token: staff.admin.token, body: { confirm: customer.email } }));
+    expect((await rowOf(theirs.id)).archivedAt).toBeNull();
+    await expect.poll(() => archiveKeys(theirs.id)).toEqual([]);
+    const left = await ok(get(staff.agent, `/tickets/${theirs.id}/comments?limit=100`));
+    expect(JSON.stringify(left)).not.toContain(passage);
+    expect(left.data.map((c: any) => c.body)).toContain("noted");
+    // Archived again later, with the erased text only.
+    await archiveRun(Date.now() + 366 * DAY);
+    expect((await rowOf(theirs.id)).archivedAt).not.toBeNull();
+    expect(JSON.stringify(await ok(get(staff.agent, `/tickets/${theirs.id}/comments?limit=100`)))).not.toContain(passage);
+  }, 90_000);
 });

@@ -211,6 +211,20 @@ export const ticketTagIndex = sqliteTable(
   (t) => [primaryKey({ columns: [t.tag, t.createdAt, t.ticketRowid] })],
 );
 
+/**
+ * Who wrote in an archived ticket (features/archive), one row per (author, ticket), written with the
+ * archiving and deleted with the restore: a person's erasure and export find the archived tickets
+ * holding their words here (their own requests by the stub's requester_id), and bring them back first.
+ */
+export const ticketArchiveAuthors = sqliteTable(
+  "ticket_archive_authors",
+  {
+    authorId: text("author_id").notNull(),
+    ticketId: text("ticket_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.authorId, t.ticketId] })],
+);
+
 /** Per-UTC-day sequence behind `TICK-YYYYMMDD-NNNN`; one upsert hands out the next number atomically. */
 export const ticketCounters = sqliteTable("ticket_counters", {
   day: text("day").primaryKey(),

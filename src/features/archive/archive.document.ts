@@ -1,6 +1,6 @@
-import { eq } from "drizzle-orm";
-import { IDS_PER_STATEMENT, type BatchItem } from "../../db/client";
-import { attachments, comments, ticketHistory, tickets } from "../../db/schema";
+import { and, eq, inArray } from "drizzle-orm";
+import { IDS_PER_STATEMENT, slices, type BatchItem } from "../../db/client";
+import { attachments, comments, ticketArchiveAuthors, ticketHistory, tickets } from "../../db/schema";
 import { AppError } from "../../lib/errors";
 import type { ServiceContext } from "../../lib/request-context";
 import type { TicketRow } from "../tickets/tickets.serialize";
@@ -81,6 +81,9 @@ export function pageInMemory<T>(rows: T[], key: (row: T) => (string | number)[],
     .slice(0, limit + 1);
 }
 
+/** The distinct authors of an archive's comments (ticket_archive_authors). */
+export const archiveAuthors = (rows: { authorId: string }[]) => [...new Set(rows.map((c) => c.authorId))];
+
 /** Multi-row inserts within D1's 100 bound values per statement. */
 function insertsOf<T extends Record<string, unknown>>(rows: T[], insert: (rows: T[]) => BatchItem): BatchItem[] {
   if (!rows.length) return [];
@@ -97,9 +100,11 @@ function insertsOf<T extends Record<string, unknown>>(rows: T[], insert: (rows: 
  */
 export async function restoreRows(ctx: ServiceContext, ticket: Pick<TicketRow, "id" | "revision">): Promise<BatchItem[]> {
   const doc = await readArchive(ctx, ticket);
+  const authors = archiveAuthors(doc.comments);
   return [
     ...insertsOf(doc.comments, (rows) => ctx.db.insert(comments).values(rows)),
     ...insertsOf(doc.history, (rows) => ctx.db.insert(ticketHistory).values(rows)),
+    ...slices(authors).map((ids) => ctx.db.delete(ticketArchiveAuthors).where(and(inArray(ticketArchiveAuthors.authorId, ids), eq(ticketArchiveAuthors.ticketId, ticket.id)))),
   ];
 }
 

@@ -1,13 +1,13 @@
-import { and, asc, eq, lte, sql } from "drizzle-orm";
+import { and, asc, eq, isNotNull, isNull, lte, sql } from "drizzle-orm";
 import { batchStatement } from "../../db/client";
-import { attachments, comments, ticketHistory, tickets } from "../../db/schema";
+import { attachments, comments, ticketArchiveAuthors, ticketHistory, tickets } from "../../db/schema";
 import { ARCHIVABLE } from "../../db/schema/tickets";
 import { sha256Hex } from "../../lib/crypto";
 import { AppError } from "../../lib/errors";
 import type { ServiceContext } from "../../lib/request-context";
-import { writeTicket } from "../tickets/ticket-write";
+import { retryTicketWrite, writeTicket } from "../tickets/ticket-write";
 import { findVisibleTicket } from "../tickets/tickets.service";
-import { ARCHIVE_FORMAT, archiveKey, dropArchives, gzipJson, type ArchiveDocument } from "./archive.document";
+import { ARCHIVE_FORMAT, archiveAuthors, archiveKey, dropArchives, gzipJson, type ArchiveDocument } from "./archive.document";
 
 /** API.md leaves it to the deployment: closed tickets move to the archive this many days after closing. */
 export const DEFAULT_ARCHIVE_AFTER_DAYS = 365;
@@ -69,6 +69,7 @@ export async function archiveTicket(ctx: ServiceContext, ticketId: string, befor
     customMetadata: { sha256: await sha256Hex(bytes), comments: String(commentRows.length), history: String(historyRows.length) },
   });
   const now = ctx.now.toISOString();
+  const authors = archiveAuthors(commentRows);
   const outcome = await writeTicket(ctx, {
     kind: "update",
     before: row,
@@ -83,6 +84,7 @@ export async function archiveTicket(ctx: ServiceContext, ticketId: string, befor
       batchStatement(ctx.db, stillHolds(ticketHistory, row.id, historyRows.length)),
       ctx.db.delete(comments).where(eq(comments.ticketId, row.id)),
       ctx.db.delete(ticketHistory).where(eq(ticketHistory.ticketId, row.id)),
+      ...(authors.length ? [ctx.db.insert(ticketArchiveAuthors).values(authors.map((authorId) => ({ authorId, ticketId: row.id })))] : []),
     ],
   });
   if (outcome.ok) {
@@ -94,4 +96,29 @@ export async function archiveTicket(ctx: ServiceContext, ticketId: string, befor
   const [current] = await ctx.db.select({ revision: tickets.revision, archivedAt: tickets.archivedAt }).from(tickets).where(eq(tickets.id, row.id)).limit(1);
   if (!(current?.archivedAt && current.revision === row.revision + 1)) await ctx.env.ATTACHMENTS.delete(key);
   return "skipped";
+}
+
+/**
+ * Brings an archived ticket back whole without changing it (what the one write does with any change
+ * of an archived ticket): for work that needs its rows in D1, a redaction or a person's erasure.
+ */
+export async function restoreTicket(ctx: ServiceContext, ticketId: string): Promise<void> {
+  await retryTicketWrite(ctx, async () => {
+    const { row, requester } = await findVisibleTicket(ctx, ticketId);
+    if (!row.archivedAt) return { skip: undefined };
+    return { write: { kind: "update", before: row, after: row, set: {}, requester, history: [], audit: [] }, done: () => undefined };
+  });
+}
+
+/**
+ * Restores every archived ticket that holds a person's words (their requests, their comments), so
+ * their export and erasure read and rewrite D1 as for any other ticket. Erasure and export are rare;
+ * the cron archives the tickets again later.
+ */
+export async function restoreArchivedOf(ctx: ServiceContext, userId: string): Promise<number> {
+  const requested = await ctx.db.select({ id: tickets.id }).from(tickets).where(and(eq(tickets.requesterId, userId), isNull(tickets.deletedAt), isNotNull(tickets.archivedAt)));
+  const written = await ctx.db.select({ id: ticketArchiveAuthors.ticketId }).from(ticketArchiveAuthors).where(eq(ticketArchiveAuthors.authorId, userId));
+  const ids = [...new Set([...requested, ...written].map((t) => t.id))];
+  for (const id of ids) await restoreTicket(ctx, id);
+  return ids.length;
 }
