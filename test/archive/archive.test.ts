@@ -173,6 +173,13 @@ describe("the archive", () => {
     console.log(JSON.stringify({ rows_read_comments_live: readLive.rowsRead, rows_read_comments_archived: readArchived.rowsRead }));
     expect(readArchived.rowsRead).toBeLessThanOrEqual(readLive.rowsRead);
 
+    // A PATCH based on a version before the close conflicts, as on a live ticket (the If-Match merge reads the document's history); nothing changes.
+    const current = (await rowOf(twin.id)).version;
+    const stale = await api("PATCH", `/api/v1/tickets/${twin.id}`, { token: staff.agent.token, body: { status: "open" }, headers: { "If-Match": `"${current - 1}"` } });
+    expectProblem(stale, 409, "CONFLICT");
+    expect(stale.body.conflicting_fields).toEqual(["status"]);
+    expect((await rowOf(twin.id)).archivedAt).not.toBeNull();
+
     // Reopening: the change restores everything in its own batch and the document goes.
     const beforeTwin = await reports();
     await patch(staff.agent, twin.id, { status: "open" }); // archived too: the same reopen
