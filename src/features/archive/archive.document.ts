@@ -108,9 +108,9 @@ export async function restoreRows(ctx: ServiceContext, ticket: Pick<TicketRow, "
   ];
 }
 
-/** Deletes a ticket's documents (all but `keep`): after a restore commits, or stray ones of an archiving that lost its race. */
-export async function dropArchives(ctx: ServiceContext, ticketId: string, keep?: string): Promise<void> {
+/** Deletes a ticket's documents once its restore committed: the one it came from and any stray of an archiving that lost its race. */
+export async function dropArchives(ctx: ServiceContext, ticketId: string): Promise<void> {
   const listed = await ctx.env.ATTACHMENTS.list({ prefix: archivePrefix(ticketId) });
-  const keys = listed.objects.map((o) => o.key).filter((k) => k !== keep);
+  const keys = listed.objects.map((o) => o.key);
   if (keys.length) await ctx.env.ATTACHMENTS.delete(keys);
 }

@@ -26,10 +26,19 @@ export async function runArchive(ctx: ServiceContext): Promise<ArchiveTickReport
   return { job: "archive", days, queued: ids.length, messages: messages.length };
 }
 
-/** The consumer's part: one chunk, ticket by ticket; a failure retries the message, and the tickets already archived are skipped then. */
+/** Tickets of a chunk archived at once: their R2 puts and D1 round trips overlap; D1 runs their batches one by one anyway. */
+const ARCHIVE_CONCURRENCY = 5;
+
+/** The consumer's part: one chunk; a failure retries the message, and the tickets already archived are skipped then. */
 export async function runArchiveMessage(ctx: ServiceContext, message: ArchiveMessage) {
   const report = { archived: 0, skipped: 0 };
-  for (const id of message.ids) report[await archiveTicket(ctx, id, message.before)]++;
+  const queue = [...message.ids];
+  const lane = async () => {
+    for (let id = queue.shift(); id !== undefined; id = queue.shift()) report[await archiveTicket(ctx, id, message.before)]++;
+  };
+  // Every lane finishes before a failure retries the message (whose archived tickets are skipped then).
+  const failed = (await Promise.allSettled(Array.from({ length: ARCHIVE_CONCURRENCY }, lane))).find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
   console.log(JSON.stringify({ job: "archive", ...report }));
   return report;
 }

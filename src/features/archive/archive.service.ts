@@ -7,7 +7,7 @@ import { AppError } from "../../lib/errors";
 import type { ServiceContext } from "../../lib/request-context";
 import { retryTicketWrite, writeTicket } from "../tickets/ticket-write";
 import { findVisibleTicket } from "../tickets/tickets.service";
-import { ARCHIVE_FORMAT, archiveAuthors, archiveKey, dropArchives, gzipJson, type ArchiveDocument } from "./archive.document";
+import { ARCHIVE_FORMAT, archiveAuthors, archiveKey, gzipJson, type ArchiveDocument } from "./archive.document";
 
 /** API.md leaves it to the deployment: closed tickets move to the archive this many days after closing. */
 export const DEFAULT_ARCHIVE_AFTER_DAYS = 365;
@@ -87,11 +87,9 @@ export async function archiveTicket(ctx: ServiceContext, ticketId: string, befor
       ...(authors.length ? [ctx.db.insert(ticketArchiveAuthors).values(authors.map((authorId) => ({ authorId, ticketId: row.id })))] : []),
     ],
   });
-  if (outcome.ok) {
-    // Strays of earlier runs that lost their race.
-    await dropArchives(ctx, row.id, key);
-    return "archived";
-  }
+  // A stray of an earlier run that lost its race stays until the ticket is restored (which deletes
+  // every object under its prefix): listing per archived ticket would cost an R2 list each.
+  if (outcome.ok) return "archived";
   // Changed meanwhile. The key is live only if another run archived this very revision.
   const [current] = await ctx.db.select({ revision: tickets.revision, archivedAt: tickets.archivedAt }).from(tickets).where(eq(tickets.id, row.id)).limit(1);
   if (!(current?.archivedAt && current.revision === row.revision + 1)) await ctx.env.ATTACHMENTS.delete(key);
