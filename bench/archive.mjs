@@ -73,17 +73,8 @@ export async function run(ctx) {
     notes.push(`freed per archived ticket: ${((totalBefore - totalAfter) / archived).toFixed(0)} B (history ${((b.history - a.history) / archived).toFixed(0)}, comments ${((b.comments - a.comments) / archived).toFixed(0)}, comment FTS ${((b.comments_fts - a.comments_fts) / archived).toFixed(0)})`);
     notes.push(`parts before/after (B): ${JSON.stringify({ before: b, after: a })}`);
   }
-  const r2 = await mf.getR2Bucket("ATTACHMENTS");
-  let objects = 0;
-  let r2Bytes = 0;
-  let cursor;
-  do {
-    const page = await r2.list({ prefix: "archive/tickets/", cursor });
-    objects += page.objects.length;
-    r2Bytes += page.objects.reduce((s, o) => s + o.size, 0);
-    cursor = page.truncated ? page.cursor : undefined;
-  } while (cursor);
-  notes.push(`R2: ${objects} documents, ${(r2Bytes / Math.max(1, objects)).toFixed(0)} B gzip each on average`);
+  // The documents' sizes: Miniflare's R2 proxy does not list from Node reliably; read them from the
+  // bucket's state afterwards (the results note says how).
 
   // Reading: the archived sample against a live ticket restored for the purpose (any change restores).
   if (liveId && archivedId) {

@@ -212,9 +212,10 @@ export const ticketTagIndex = sqliteTable(
 );
 
 /**
- * Who wrote in an archived ticket (features/archive), one row per (author, ticket), written with the
- * archiving and deleted with the restore: a person's erasure and export find the archived tickets
- * holding their words here (their own requests by the stub's requester_id), and bring them back first.
+ * Who wrote in an archived ticket besides its requester (features/archive), one row per (author,
+ * ticket), written with the archiving and deleted with the restore: a person's erasure and export
+ * find the archived tickets holding their words here (their own requests by the stub's
+ * requester_id), and bring them back first. WITHOUT ROWID (custom migration 0026): the key is the row.
  */
 export const ticketArchiveAuthors = sqliteTable(
   "ticket_archive_authors",

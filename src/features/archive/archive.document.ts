@@ -81,8 +81,8 @@ export function pageInMemory<T>(rows: T[], key: (row: T) => (string | number)[],
     .slice(0, limit + 1);
 }
 
-/** The distinct authors of an archive's comments (ticket_archive_authors). */
-export const archiveAuthors = (rows: { authorId: string }[]) => [...new Set(rows.map((c) => c.authorId))];
+/** The distinct authors of an archive's comments besides its requester, whom the stub names (ticket_archive_authors). */
+export const archiveAuthors = (rows: { authorId: string }[], requesterId: string) => [...new Set(rows.map((c) => c.authorId))].filter((id) => id !== requesterId);
 
 /** Multi-row inserts within D1's 100 bound values per statement. */
 function insertsOf<T extends Record<string, unknown>>(rows: T[], insert: (rows: T[]) => BatchItem): BatchItem[] {
@@ -100,7 +100,7 @@ function insertsOf<T extends Record<string, unknown>>(rows: T[], insert: (rows: 
  */
 export async function restoreRows(ctx: ServiceContext, ticket: Pick<TicketRow, "id" | "revision">): Promise<BatchItem[]> {
   const doc = await readArchive(ctx, ticket);
-  const authors = archiveAuthors(doc.comments);
+  const authors = archiveAuthors(doc.comments, doc.ticket.requesterId);
   return [
     ...insertsOf(doc.comments, (rows) => ctx.db.insert(comments).values(rows)),
     ...insertsOf(doc.history, (rows) => ctx.db.insert(ticketHistory).values(rows)),

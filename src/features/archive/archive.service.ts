@@ -69,7 +69,7 @@ export async function archiveTicket(ctx: ServiceContext, ticketId: string, befor
     customMetadata: { sha256: await sha256Hex(bytes), comments: String(commentRows.length), history: String(historyRows.length) },
   });
   const now = ctx.now.toISOString();
-  const authors = archiveAuthors(commentRows);
+  const authors = archiveAuthors(commentRows, row.requesterId);
   const outcome = await writeTicket(ctx, {
     kind: "update",
     before: row,
