@@ -9,7 +9,7 @@ import { retryTicketWrite, writeTicket } from "../tickets/ticket-write";
 import { findVisibleTicket } from "../tickets/tickets.service";
 import { ARCHIVE_FORMAT, archiveAuthors, archiveKey, gzipJson, type ArchiveDocument } from "./archive.document";
 
-/** API.md leaves it to the deployment: closed tickets move to the archive this many days after closing. */
+/** Closed tickets move to the archive this many days after closing (issue 15: "older than a setting"; a year of a support team's lookbacks stays in D1). */
 export const DEFAULT_ARCHIVE_AFTER_DAYS = 365;
 /** Tickets found per cron tick: a minute's worth for the queue, so a backlog drains over ticks instead of flooding it. */
 export const ARCHIVE_TICKETS_PER_TICK = 500;
