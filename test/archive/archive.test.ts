@@ -329,6 +329,19 @@ describe("the archive", () => {
     const left = await ok(get(staff.agent, `/tickets/${theirs.id}/comments?limit=100`));
     expect(JSON.stringify(left)).not.toContain(passage);
     expect(left.data.map((c: any) => c.body)).toContain("noted");
+    // An agent's words on someone else's archived ticket are found through ticket_archive_authors.
+    const agent = await makeUser("agent");
+    const other = await closedTicket(await makeUser("customer"));
+    await ok(api("PATCH", `/api/v1/tickets/${other.id}`, { token: staff.agent.token, body: { status: "open" } }));
+    const said = word("agentsaid");
+    await comment(agent, other.id, `from the agent ${said}`);
+    await patch(staff.agent, other.id, { status: "resolved" });
+    await patch(staff.agent, other.id, { status: "closed" });
+    await archiveRun(Date.now() + 366 * DAY);
+    expect((await rowOf(other.id)).archivedAt).not.toBeNull();
+    await ok(api("POST", `/api/v1/users/${agent.id}/erase`, { token: staff.admin.token, body: { confirm: agent.email } }));
+    expect((await rowOf(other.id)).archivedAt).toBeNull();
+    expect(JSON.stringify(await ok(get(staff.agent, `/tickets/${other.id}/comments?limit=100`)))).not.toContain(said);
     // Archived again later, with the erased text only.
     await archiveRun(Date.now() + 366 * DAY);
     expect((await rowOf(theirs.id)).archivedAt).not.toBeNull();
