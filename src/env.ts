@@ -25,11 +25,13 @@ export interface Bindings {
   REOPEN_WINDOW_DAYS: string;
   /** Days after which a resolved ticket closes itself (cron). */
   AUTO_CLOSE_DAYS: string;
+  /** Days after `closed_at` after which a closed ticket moves to the archive in R2 (features/archive; default 365). */
+  ARCHIVE_AFTER_DAYS?: string;
   LOGIN_MAX_FAILURES_PER_EMAIL: string;
   LOGIN_MAX_FAILURES_PER_IP: string;
   /** "1" only under `npm run bench`: D1 rows read/written per request in X-D1-* headers (src/db/metrics.ts). */
   D1_METRICS?: string;
-  /** R2: mail attachments and uploads (`attachments/<sha256>`), raw .eml of every inbound and outbound mail (`mail/…`). */
+  /** R2: mail attachments and uploads (`attachments/<sha256>`), raw .eml of every inbound and outbound mail (`mail/…`), archived tickets (`archive/tickets/…`). */
   ATTACHMENTS: R2Bucket;
   /** send_email: outbound mail (src/email/outbound.ts). */
   MAILER: SendEmail;

@@ -9,6 +9,7 @@ import { runSlaSweep } from "./sla-sweep";
 import { requeueStaleOutbox } from "../email/outbox";
 import { resumeStalledRebuild } from "../features/reports/reports.rebuild";
 import { exportHousekeeping } from "../features/exports/exports.jobs";
+import { runArchive } from "../features/archive/archive.jobs";
 import { runWebhookHousekeeping } from "../features/webhooks/webhooks.housekeeping";
 
 /** Every time-based job; each takes a system context (no actor) whose `now` is the trigger's time. */
@@ -25,6 +26,8 @@ export const JOBS = {
   exports: async (ctx: ServiceContext) => ({ job: "exports", ...(await exportHousekeeping(ctx.env, ctx.now)) }),
   // Webhook deliveries whose queue message was lost; delivery logs past their retention.
   webhooks: runWebhookHousekeeping,
+  // Closed tickets past ARCHIVE_AFTER_DAYS, queued in chunks for the archive (features/archive).
+  archive: runArchive,
 } satisfies Record<string, (ctx: ServiceContext) => Promise<object>>;
 export type JobName = keyof typeof JOBS;
 
@@ -33,6 +36,8 @@ export type JobName = keyof typeof JOBS;
  * without one, or a cron added to wrangler.toml before it is mapped here) runs every job.
  */
 export const SCHEDULE: Record<string, JobName[]> = {
+  // Archiving is not urgent, and a tick's chunks should be consumed before the next tick finds the same tickets.
+  "*/5 * * * *": ["archive"],
   "* * * * *": ["sla-sweep", "auto-close", "automations", "housekeeping", "mail-outbox", "report-rebuild", "exports", "webhooks"],
 };
 

@@ -16,4 +16,11 @@ export interface ExportMessage {
   step: number;
 }
 
-export type JobMessage = RebuildMessage | ExportMessage;
+/** A chunk of closed tickets to archive (features/archive): each still closed on or before `before`. */
+export interface ArchiveMessage {
+  kind: "archive";
+  ids: string[];
+  before: string;
+}
+
+export type JobMessage = RebuildMessage | ExportMessage | ArchiveMessage;

@@ -3,12 +3,14 @@
  * kind keeps its own resumable position in D1 and sends the message of its next chunk itself; a
  * message names the step it is for, so a duplicate or a re-sent one is dropped, and the cron sends
  * again the step of a job whose chain of messages broke. Kinds: report rollup rebuilds
- * (features/reports/reports.rebuild.ts) and exports (features/exports/exports.jobs.ts).
+ * (features/reports/reports.rebuild.ts), exports (features/exports/exports.jobs.ts) and archive chunks
+ * (features/archive/archive.jobs.ts, whose tickets are each idempotent instead of a step).
  */
 import { systemContext } from "../contexts";
 import type { Bindings } from "../env";
 import { runRebuildMessage } from "../features/reports/reports.rebuild";
 import { runExportMessage } from "../features/exports/exports.jobs";
+import { runArchiveMessage } from "../features/archive/archive.jobs";
 import type { JobMessage } from "./job-messages";
 
 export const JOBS_QUEUE = "edgedesk-jobs";
@@ -18,8 +20,13 @@ function parse(body: unknown): JobMessage | null {
   const m = body as Record<string, unknown>;
   if (m.kind === "report-rebuild" && Number.isSafeInteger(m.step)) return { kind: "report-rebuild", step: m.step as number };
   if (m.kind === "export" && typeof m.id === "string" && m.id.length <= 64 && Number.isSafeInteger(m.step)) return { kind: "export", id: m.id, step: m.step as number };
+  if (m.kind === "archive" && Array.isArray(m.ids) && m.ids.length <= MAX_ARCHIVE_IDS && m.ids.every((id) => typeof id === "string" && id.length <= 64) && typeof m.before === "string" && !Number.isNaN(Date.parse(m.before))) {
+    return { kind: "archive", ids: m.ids as string[], before: m.before };
+  }
   return null;
 }
+// A message names at most this many tickets (the producer sends ARCHIVE_CHUNK).
+const MAX_ARCHIVE_IDS = 100;
 
 export async function runJobs(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
   for (const message of batch.messages) {
@@ -34,6 +41,10 @@ export async function runJobs(batch: MessageBatch<unknown>, env: Bindings): Prom
       switch (job.kind) {
         case "report-rebuild":
           await runRebuildMessage(ctx, job);
+          message.ack();
+          break;
+        case "archive":
+          await runArchiveMessage(ctx, job);
           message.ack();
           break;
         case "export":

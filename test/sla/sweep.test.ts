@@ -6,6 +6,10 @@ import { api, makeStaff, makeUser } from "../helpers";
 import { closeAll, FEED_PATH, open } from "../helpers/sockets";
 import { newId } from "../../src/lib/ids";
 import { changeTicket } from "../../src/features/tickets/tickets.service";
+import { runArchive } from "../../src/features/archive/archive.jobs";
+import { systemContext } from "../../src/contexts";
+import { metered, newMeter } from "../../src/db/metrics";
+import type { Bindings } from "../../src/env";
 import { ctxAt, db, DAY, editAt, historyOf, historyTypes, HOUR, iso, MIN, replyAt, retireAll, rowOf, ticketAt, tick, tickReports } from "./helpers";
 
 let s: Awaited<ReturnType<typeof makeStaff>>;
@@ -249,5 +253,17 @@ describe("the sweep reads through its index", () => {
     expect(
       await plan(`SELECT id FROM tickets WHERE deleted_at IS NULL AND tickets.status = 'resolved' AND resolved_at <= '2031-01-01' ORDER BY resolved_at, id LIMIT 201`),
     ).toMatch(/USING (COVERING )?INDEX tickets_status_resolved_idx/);
+  });
+
+  it("EXPLAIN: the archive cron's query (as its real run sends it) is a range of tickets_archive_due_idx, never a scan", async () => {
+    const meter = newMeter();
+    const jobs = { send: async () => {}, sendBatch: async () => {} } as unknown as Bindings["JOBS"];
+    await runArchive(systemContext({ ...(env as unknown as Bindings), JOBS: jobs, DB: metered(env.DB, meter) }, "vitest", { now: new Date(Date.now() + 400 * DAY) }));
+    const [query] = meter.statements.filter((st) => /from "tickets"/i.test(st.sql));
+    expect(meter.statements).toHaveLength(1);
+    const plan = (await env.DB.prepare(`EXPLAIN QUERY PLAN ${query!.sql}`).bind(...(query!.params as unknown[])).all<{ detail: string }>()).results.map((r) => r.detail);
+    // The partial index holds closed, unarchived tickets in closed_at order: no sort, nothing before the cutoff read.
+    expect(plan).toHaveLength(1);
+    expect(plan[0]).toMatch(/^SEARCH tickets USING (COVERING )?INDEX tickets_archive_due_idx \(status=\? AND closed_at<\?\)$/);
   });
 });

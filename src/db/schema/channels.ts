@@ -1,6 +1,6 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { CHANNEL_KINDS } from "../../domain/vocabulary";
-import { comments, tickets } from "./tickets";
+import { tickets } from "./tickets";
 import { users } from "./users";
 
 /**
@@ -81,7 +81,8 @@ export const channelMessages = sqliteTable(
     threadId: text("thread_id").notNull(),
     ticketId: text("ticket_id").notNull().references(() => tickets.id),
     /** Null when the message opened the ticket (its text is the description). */
-    commentId: text("comment_id").references(() => comments.id),
+    // No foreign key: an archived ticket's comments live in its R2 document (features/archive), and come back with the same ids.
+    commentId: text("comment_id"),
     /** When the channel says it was sent (`created_at` of the inbound call), if it said. */
     sentAt: text("sent_at"),
     createdAt: text("created_at").notNull(),

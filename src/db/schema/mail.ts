@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { FOLLOW_UPS, INBOUND_STATUSES, OUTBOUND_KINDS, OUTBOUND_STATUSES } from "../../domain/vocabulary";
-import { comments, tickets } from "./tickets";
+import { tickets } from "./tickets";
 import { users } from "./users";
 
 
@@ -13,7 +13,8 @@ export const inboundMessages = sqliteTable(
     /** The Message-ID header, or `sha256:<hex of the raw bytes>` for mail without one. */
     messageId: text("message_id").notNull(),
     ticketId: text("ticket_id").references(() => tickets.id),
-    commentId: text("comment_id").references(() => comments.id),
+    // No foreign key: an archived ticket's comments live in its R2 document (features/archive), and come back with the same ids.
+    commentId: text("comment_id"),
     status: text("status", { enum: INBOUND_STATUSES }).notNull(),
     /** Why it was quarantined or ignored (machine-readable, e.g. `sender_not_authenticated`). */
     reason: text("reason"),
@@ -63,7 +64,8 @@ export const outboundMessages = sqliteTable(
     ticketId: text("ticket_id").references(() => tickets.id),
     /** The account of an account's mail (verification, password reset); null for a ticket's mail. */
     userId: text("user_id").references(() => users.id),
-    commentId: text("comment_id").references(() => comments.id),
+    // No foreign key: an archived ticket's comments live in its R2 document (features/archive), and come back with the same ids.
+    commentId: text("comment_id"),
     kind: text("kind", { enum: OUTBOUND_KINDS }).notNull(),
     /** Acknowledgements and notices (Auto-Submitted: auto-replied); a staff reply is not automatic. */
     automatic: integer("automatic", { mode: "boolean" }).notNull(),
@@ -140,7 +142,8 @@ export const attachments = sqliteTable(
     id: text("id").primaryKey(),
     ticketId: text("ticket_id").notNull().references(() => tickets.id),
     /** The comment it came with; null for the ticket's first mail and for uploads. */
-    commentId: text("comment_id").references(() => comments.id),
+    // No foreign key: an archived ticket's comments live in its R2 document (features/archive), and come back with the same ids.
+    commentId: text("comment_id"),
     filename: text("filename").notNull(),
     contentType: text("content_type").notNull(),
     size: integer("size").notNull(),

@@ -13,6 +13,9 @@ const live = sql`deleted_at IS NULL`;
 const rated = sql`deleted_at IS NULL AND satisfaction_rated_at IS NOT NULL`;
 const breached = sql`deleted_at IS NULL AND sla_breached = 1`;
 
+/** Closed tickets still whole in D1 (a cancelled ticket has no closed_at): what the archive cron walks (its query repeats this condition). */
+export const ARCHIVABLE = sql.raw(`deleted_at IS NULL AND archived_at IS NULL AND status = 'closed'`);
+
 /** Tickets whose SLA clock runs: an agent's load (Freshdesk's rule). */
 export const ACTIVE_TICKETS = sql.raw(`deleted_at IS NULL AND status IN ('open', 'in_progress')`);
 
@@ -119,6 +122,13 @@ export const tickets = sqliteTable(
     customFields: text("custom_fields", { mode: "json" }).$type<FieldValues>().notNull().default({}),
     /** The ticket's id in the system it was imported from (API.md "Import"); null for our own. */
     externalId: text("external_id"),
+    /**
+     * Set while the ticket is archived (features/archive): its comments and history are one gzip
+     * document in R2 (`archive/tickets/<id>/<revision>.json.gz`, the revision the ticket has while
+     * archived), and this row is the stub lists, reports, SLA and subject search read. Any write
+     * restores it (ticket-write.ts).
+     */
+    archivedAt: text("archived_at"),
   },
   (t) => [
     uniqueIndex("tickets_number_uq").on(t.number),
@@ -177,6 +187,9 @@ export const tickets = sqliteTable(
     // Erasure finds a person's deleted tickets too (the live ones through tickets_requester_created_idx).
     index("tickets_deleted_requester_idx").on(t.requesterId).where(sql`deleted_at IS NOT NULL`),
     // `custom_status=<key>` in default order; tickets without one are found by their category's status index.
+    // The archive's cron: closed tickets not archived yet, oldest closing first (O(chunk) per tick).
+    // Status leads although the index holds one status: so the planner prefers it to the other (status, …) indexes.
+    index("tickets_archive_due_idx").on(t.status, t.closedAt).where(ARCHIVABLE),
     index("tickets_custom_status_created_idx").on(t.customStatus, t.createdAt).where(sql`deleted_at IS NULL AND custom_status IS NOT NULL`),
   ],
 );
@@ -196,6 +209,21 @@ export const ticketTagIndex = sqliteTable(
     ticketRowid: integer("ticket_rowid").notNull(),
   },
   (t) => [primaryKey({ columns: [t.tag, t.createdAt, t.ticketRowid] })],
+);
+
+/**
+ * Who wrote in an archived ticket besides its requester (features/archive), one row per (author,
+ * ticket), written with the archiving and deleted with the restore: a person's erasure and export
+ * find the archived tickets holding their words here (their own requests by the stub's
+ * requester_id), and bring them back first. WITHOUT ROWID (custom migration 0031_archive_authors_without_rowid): the key is the row.
+ */
+export const ticketArchiveAuthors = sqliteTable(
+  "ticket_archive_authors",
+  {
+    authorId: text("author_id").notNull(),
+    ticketId: text("ticket_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.authorId, t.ticketId] })],
 );
 
 /** Per-UTC-day sequence behind `TICK-YYYYMMDD-NNNN`; one upsert hands out the next number atomically. */

@@ -7,7 +7,7 @@ import {
   type MultipartPart,
 } from "@remix-run/multipart-parser";
 import { and, asc, eq, inArray, isNull, or, type SQL } from "drizzle-orm";
-import { attachments, comments } from "../../db/schema";
+import { attachments, comments, tickets } from "../../db/schema";
 import { can } from "../../domain/permissions";
 import { decodeCursor, encodeCursor, keysetPage, newerThan } from "../../lib/cursor";
 import { sha256Hex } from "../../lib/crypto";
@@ -19,6 +19,7 @@ import { signingSecret } from "../auth/tokens";
 import { toAttachment, type AttachmentSummary } from "./attachments.serialize";
 import { recordOnTicket } from "../tickets/ticket-write";
 import { findVisibleTicket } from "../tickets/tickets.service";
+import { archiveHolding, pageInMemory, readArchive } from "../archive/archive.document";
 
 type AttachmentRow = typeof attachments.$inferSelect;
 
@@ -116,9 +117,20 @@ export async function listAttachments(ctx: ServiceContext, ref: string, page: { 
   const { row: ticket } = await findVisibleTicket(ctx, ref);
   const secret = signingSecret(ctx.env);
   const sort = `attachments:${ticket.id}`;
+  const seesInternal = can(actor.role, "ticket.see_internal");
+  // An archived ticket's notes are in its document: which files are a customer's to see is read there.
+  const doc = seesInternal ? null : await archiveHolding(ctx, ticket);
+  if (doc) {
+    const pos = page.cursor ? await decodeCursor(secret, sort, page.cursor) : null;
+    const internal = new Set(doc.comments.filter((c) => c.internal).map((c) => c.id));
+    const mine = doc.attachments.filter((a) => (ticket.mergedIntoId ? a.mergedFromTicketId === ticket.id : a.ticketId === ticket.id) && !(a.commentId && internal.has(a.commentId)));
+    const rows = pageInMemory(mine, (a) => [a.createdAt, a.id], pos ? [String(pos.key), pos.id] : null, page.limit).map((row) => ({ row }));
+    const { items, next_cursor } = await keysetPage(rows, page.limit, (last) => encodeCursor(secret, sort, { key: last.row.createdAt, id: last.row.id }));
+    return { data: items.map((r) => toAttachment(r.row)), next_cursor };
+  }
   // A merged ticket's files are those it had when it was merged (now on its target), like its comments.
   const where: SQL[] = [ticket.mergedIntoId ? eq(attachments.mergedFromTicketId, ticket.id) : eq(attachments.ticketId, ticket.id)];
-  if (!can(actor.role, "ticket.see_internal")) where.push(visibleToCustomers);
+  if (!seesInternal) where.push(visibleToCustomers);
   if (page.cursor) {
     const pos = await decodeCursor(secret, sort, page.cursor);
     where.push(newerThan(attachments.createdAt, attachments.id, pos));
@@ -157,10 +169,24 @@ export async function openAttachment(ctx: ServiceContext, id: string) {
     );
   }
   if (!visible) throw notFound("Attachment");
-  if (found.internal && !can(actor.role, "ticket.see_internal")) throw notFound("Attachment");
+  if (!can(actor.role, "ticket.see_internal") && (found.internal || (found.row.commentId && found.internal === null && (await archivedNote(ctx, found.row))))) {
+    throw notFound("Attachment");
+  }
   const object = await ctx.env.ATTACHMENTS.get(objectKeyOf(found.row));
   if (!object) throw new AppError("INTERNAL_ERROR", `The bytes of attachment ${id} are missing from storage`);
   return { row: found.row, body: object.body };
+}
+
+/**
+ * Whether the comment of a file is an internal note when the comment is not in D1: the ticket is
+ * archived and the document says. A comment found nowhere counts as internal: a customer is never
+ * handed a file on a guess.
+ */
+async function archivedNote(ctx: ServiceContext, file: AttachmentRow): Promise<boolean> {
+  const [holder] = await ctx.db.select({ id: tickets.id, revision: tickets.revision, archivedAt: tickets.archivedAt }).from(tickets).where(eq(tickets.id, file.ticketId)).limit(1);
+  if (!holder?.archivedAt) return true;
+  const comment = (await readArchive(ctx, holder)).comments.find((c) => c.id === file.commentId);
+  return comment?.internal ?? true;
 }
 
 /** RFC 6266: an ASCII fallback `filename` and the exact name as RFC 5987 `filename*`. */

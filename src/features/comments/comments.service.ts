@@ -1,16 +1,17 @@
-import { and, asc, eq, type SQL } from "drizzle-orm";
-import type { BatchItem } from "../../db/client";
+import { and, asc, eq, inArray, type SQL } from "drizzle-orm";
+import { selectIn, type BatchItem } from "../../db/client";
 import { comments, ticketHistory, users } from "../../db/schema";
 import { mergedRefusal } from "../../domain/ticket-merge";
 import { type TicketChannel } from "../../domain/vocabulary";
 import { can, isStaff, type Actor } from "../../domain/permissions";
-import { afterKey, decodeCursor, encodeCursor, keysetPage, newerThan, type KeyColumn } from "../../lib/cursor";
+import { afterKey, decodeCursor, encodeCursor, keysetPage, newerThan, type CursorPosition, type KeyColumn } from "../../lib/cursor";
 import { AppError, forbidden, notFound } from "../../lib/errors";
 import { idempotent } from "../../lib/idempotency";
 import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { eventActor, type EventActor } from "../../events/ticket-events";
 import { attachmentsByComment } from "../attachments/attachments.service";
+import { archiveHolding, pageInMemory, readArchive, type ArchiveDocument } from "../archive/archive.document";
 import { signingSecret } from "../auth/tokens";
 import { customerChanges, customerVisibleKeys, fieldPath } from "../../domain/custom-fields";
 import { fieldCatalog } from "../fields/fields.service";
@@ -119,26 +120,31 @@ export async function addComment(ctx: ServiceContext, ref: string, input: AddCom
  * so its requester keeps their own conversation and sees nothing of the target's.
  */
 const ofTicket = (ticket: Pick<TicketRow, "id" | "mergedIntoId">) => (ticket.mergedIntoId ? eq(comments.mergedFromTicketId, ticket.id) : eq(comments.ticketId, ticket.id));
+/** {@link ofTicket} over an archive's rows. */
+const inArchive = (ticket: Pick<TicketRow, "id" | "mergedIntoId">) => (c: CommentRow) => (ticket.mergedIntoId ? c.mergedFromTicketId === ticket.id : c.ticketId === ticket.id);
+
+type Author = Pick<Actor, "id" | "name" | "role">;
+/** Rows of an archived ticket with their authors (users stay in D1: a renamed author shows as now, as live rows do). */
+async function withPeople<T>(ctx: ServiceContext, rows: T[], idOf: (row: T) => string | null): Promise<{ row: T; person: Author | null }[]> {
+  const ids = [...new Set(rows.flatMap((r) => idOf(r) ?? []))];
+  const people = await selectIn(ids, (slice) => ctx.db.select({ id: users.id, name: users.name, role: users.role }).from(users).where(inArray(users.id, slice)));
+  const byId = new Map(people.map((p) => [p.id, p]));
+  return rows.map((row) => ({ row, person: byId.get(idOf(row) ?? "") ?? null }));
+}
+
+/** The comments an archived ticket's caller may read (the SQL lists' filters over the document). */
+function archivedComments(doc: ArchiveDocument, ticket: Pick<TicketRow, "id" | "mergedIntoId">, seesInternal: boolean): CommentRow[] {
+  return doc.comments.filter((c) => inArchive(ticket)(c) && (seesInternal || !c.internal));
+}
 
 export async function listComments(ctx: ServiceContext, ref: string, page: { limit: number; cursor?: string | undefined }) {
   const actor = actorOf(ctx);
   const { row: ticket } = await findVisibleTicket(ctx, ref);
   const secret = signingSecret(ctx.env);
   const sort = `comments:${ticket.id}`;
-  const where: SQL[] = [ofTicket(ticket)];
-  if (!can(actor.role, "ticket.see_internal")) where.push(eq(comments.internal, false));
-  if (page.cursor) {
-    const pos = await decodeCursor(secret, sort, page.cursor);
-    // A row-value seek: the page starts in the index at the cursor instead of re-reading earlier pages.
-    where.push(newerThan(comments.createdAt, comments.id, { key: String(pos.key), id: pos.id }));
-  }
-  const rows = await ctx.db
-    .select({ row: comments, author: { id: users.id, name: users.name, role: users.role } })
-    .from(comments)
-    .innerJoin(users, eq(users.id, comments.authorId))
-    .where(and(...where))
-    .orderBy(asc(comments.createdAt), asc(comments.id))
-    .limit(page.limit + 1);
+  const pos = page.cursor ? await decodeCursor(secret, sort, page.cursor) : null;
+  const doc = await archiveHolding(ctx, ticket);
+  const rows = doc ? await archivedCommentPage(ctx, doc, ticket, can(actor.role, "ticket.see_internal"), pos, page.limit) : await commentPage(ctx, ticket, actor, pos, page.limit);
   const { items: items, next_cursor } = await keysetPage(rows, page.limit, (last) => encodeCursor(secret, sort, { key: last.row.createdAt, id: last.row.id }));
   return {
     data: await withAttachments(ctx, items),
@@ -146,10 +152,36 @@ export async function listComments(ctx: ServiceContext, ref: string, page: { lim
   };
 }
 
+async function archivedCommentPage(ctx: ServiceContext, doc: ArchiveDocument, ticket: TicketRow, seesInternal: boolean, pos: CursorPosition | null, limit: number) {
+  const page = pageInMemory(archivedComments(doc, ticket, seesInternal), (c) => [c.createdAt, c.id], pos ? [String(pos.key), pos.id] : null, limit);
+  return (await withPeople(ctx, page, (c) => c.authorId)).flatMap(({ row, person }) => (person ? [{ row, author: person }] : []));
+}
+
+async function commentPage(ctx: ServiceContext, ticket: TicketRow, actor: Actor, pos: CursorPosition | null, limit: number) {
+  const where: SQL[] = [ofTicket(ticket)];
+  if (!can(actor.role, "ticket.see_internal")) where.push(eq(comments.internal, false));
+  // A row-value seek: the page starts in the index at the cursor instead of re-reading earlier pages.
+  if (pos) where.push(newerThan(comments.createdAt, comments.id, { key: String(pos.key), id: pos.id }));
+  return ctx.db
+    .select({ row: comments, author: { id: users.id, name: users.name, role: users.role } })
+    .from(comments)
+    .innerJoin(users, eq(users.id, comments.authorId))
+    .where(and(...where))
+    .orderBy(asc(comments.createdAt), asc(comments.id))
+    .limit(limit + 1);
+}
+
 /** One comment of a ticket the caller may see; internal notes are 404 for customers. */
 export async function getComment(ctx: ServiceContext, ref: string, commentId: string) {
   const actor = actorOf(ctx);
   const { row: ticket } = await findVisibleTicket(ctx, ref);
+  const doc = await archiveHolding(ctx, ticket);
+  if (doc) {
+    const found = archivedComments(doc, ticket, can(actor.role, "ticket.see_internal")).filter((c) => c.id === commentId);
+    const rows = (await withPeople(ctx, found, (c) => c.authorId)).flatMap(({ row, person }) => (person ? [{ row, author: person }] : []));
+    if (!rows.length) throw notFound("Comment");
+    return (await withAttachments(ctx, rows))[0]!;
+  }
   const where: SQL[] = [eq(comments.id, commentId), ofTicket(ticket)];
   if (!can(actor.role, "ticket.see_internal")) where.push(eq(comments.internal, false));
   const rows = await ctx.db
@@ -180,21 +212,24 @@ export async function listHistory(ctx: ServiceContext, ref: string, page: { limi
   const { row: ticket } = await findVisibleTicket(ctx, ref);
   const secret = signingSecret(ctx.env);
   const sort = `history:${ticket.id}`;
-  const where: SQL[] = [eq(ticketHistory.ticketId, ticket.id)];
-  if (!can(actor.role, "ticket.see_internal")) where.push(eq(ticketHistory.internal, false));
+  const seesInternal = can(actor.role, "ticket.see_internal");
+  let after: [number, string, string] | null = null;
   if (page.cursor) {
     const pos = await decodeCursor(secret, sort, page.cursor);
     const [version, at] = Array.isArray(pos.key) ? pos.key : [];
     if (typeof version !== "number" || typeof at !== "string") throw new AppError("VALIDATION_ERROR", "Invalid cursor");
-    where.push(afterKey(HISTORY_ORDER, [version, at, pos.id]));
+    after = [version, at, pos.id];
   }
-  const rows = await ctx.db
-    .select({ row: ticketHistory, actor: { id: users.id, name: users.name, role: users.role } })
-    .from(ticketHistory)
-    .leftJoin(users, eq(users.id, ticketHistory.actorId))
-    .where(and(...where))
-    .orderBy(asc(ticketHistory.version), asc(ticketHistory.at), asc(ticketHistory.id))
-    .limit(page.limit + 1);
+  // An archived ticket's history is in its document (a merged ticket keeps its own history in D1 or in its own document).
+  const rows = ticket.archivedAt
+    ? (
+        await withPeople(
+          ctx,
+          pageInMemory((await readArchive(ctx, ticket)).history.filter((h) => seesInternal || !h.internal), (h) => [h.version, h.at, h.id], after, page.limit),
+          (h) => h.actorId,
+        )
+      ).map(({ row, person }) => ({ row, actor: person }))
+    : await historyPage(ctx, ticket.id, seesInternal, after, page.limit);
   const { items, next_cursor } = await keysetPage(rows, page.limit, (last) =>
     encodeCursor(secret, sort, { key: [last.row.version, last.row.at], id: last.row.id }),
   );
@@ -211,4 +246,17 @@ export async function listHistory(ctx: ServiceContext, ref: string, page: { limi
     return Object.keys(changes).length || !Object.keys(e.changes).length ? [{ ...e, changes }] : [];
   });
   return { data, next_cursor };
+}
+
+async function historyPage(ctx: ServiceContext, ticketId: string, seesInternal: boolean, after: [number, string, string] | null, limit: number) {
+  const where: SQL[] = [eq(ticketHistory.ticketId, ticketId)];
+  if (!seesInternal) where.push(eq(ticketHistory.internal, false));
+  if (after) where.push(afterKey(HISTORY_ORDER, after));
+  return ctx.db
+    .select({ row: ticketHistory, actor: { id: users.id, name: users.name, role: users.role } })
+    .from(ticketHistory)
+    .leftJoin(users, eq(users.id, ticketHistory.actorId))
+    .where(and(...where))
+    .orderBy(asc(ticketHistory.version), asc(ticketHistory.at), asc(ticketHistory.id))
+    .limit(limit + 1);
 }

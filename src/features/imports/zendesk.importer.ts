@@ -378,6 +378,7 @@ async function writeImportedTicket(
     customStatus,
     customFields: {},
     externalId: t.id,
+    archivedAt: null,
     mergedIntoId: null,
     links: null,
     // Automations count hours from these: Zendesk tells no status change time, so its last update stands in;

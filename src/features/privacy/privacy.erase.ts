@@ -27,6 +27,7 @@ import { closeLiveSessions } from "../live/live.service";
 import { retryTicketWrite, type TicketWrite } from "../tickets/ticket-write";
 import { requesterColumns, type Requester, type TicketRow } from "../tickets/tickets.serialize";
 import { toUser } from "../users/users.serialize";
+import { restoreArchivedOf } from "../archive/archive.service";
 import { forgetSearches, scrubNotifications, scrubWebhookEvents } from "./privacy.service";
 
 /**
@@ -86,6 +87,8 @@ export async function eraseUser(ctx: ServiceContext, userId: string, confirm: st
   if (confirm.trim().toLowerCase() !== who.email) throw validation("The confirmation does not match", { confirm: ["must be the email address of the person being erased"] });
   const person: Person = { id: who.id, name: who.name, email: who.email };
 
+  // Archived tickets holding their words come back first, so what follows finds and rewrites them in D1.
+  await restoreArchivedOf(ctx, who.id);
   // What they wrote and asked: their comments (by ticket) and the tickets they requested.
   const own = await ctx.db.select({ id: comments.id, ticketId: comments.ticketId }).from(comments).where(eq(comments.authorId, who.id));
   const requested = [

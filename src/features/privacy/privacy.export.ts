@@ -18,6 +18,7 @@ import { toAttachment } from "../attachments/attachments.serialize";
 import { toComment } from "../comments/comments.serialize";
 import { ticketView } from "../tickets/ticket-view";
 import { requesterColumns, toTicket } from "../tickets/tickets.serialize";
+import { restoreArchivedOf } from "../archive/archive.service";
 import { toUser } from "../users/users.serialize";
 
 /**
@@ -39,6 +40,8 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
 export async function personData(ctx: ServiceContext, userId: string) {
   const [user] = await ctx.db.select().from(users).where(eq(users.id, userId)).limit(1);
   if (!user) throw new Error(`user ${userId} is gone`);
+  // Archived tickets holding their words come back first: the export reads D1 (features/archive).
+  await restoreArchivedOf(ctx, userId);
   // Live and deleted tickets through their own (partial) indexes.
   const requestedWhere = async (deleted: boolean) =>
     ctx.db

@@ -12,6 +12,7 @@ import { toComment } from "../comments/comments.serialize";
 import { recordOnTicket } from "../tickets/ticket-write";
 import { findVisibleTicket } from "../tickets/tickets.service";
 import { createExport } from "../exports/exports.service";
+import { restoreTicket } from "../archive/archive.service";
 import { newId } from "../../lib/ids";
 
 /**
@@ -124,7 +125,10 @@ export function forgetSearches(ctx: ServiceContext, text: string, options: { phr
  */
 export async function redactComment(ctx: ServiceContext, ticketRef: string, commentId: string, passage: string) {
   actorOf(ctx);
-  const found = await findVisibleTicket(ctx, ticketRef);
+  const visible = await findVisibleTicket(ctx, ticketRef);
+  // An archived ticket's comments are in its document: it comes back first (features/archive).
+  if (visible.row.archivedAt) await restoreTicket(ctx, visible.row.id);
+  const found = visible.row.archivedAt ? await findVisibleTicket(ctx, visible.row.id) : visible;
   const [hit] = await ctx.db
     .select({ row: comments, author: { id: users.id, name: users.name, role: users.role } })
     .from(comments)

@@ -11,6 +11,7 @@ import { customerVisibleKeys } from "../../domain/custom-fields";
 import { auditInsert, type AuditEntry } from "../audit/audit.service";
 import { fieldCatalog, fieldIndexWrites } from "../fields/fields.service";
 import { agentLoadWrites } from "../teams/routing.service";
+import { dropArchives, restoreRows } from "../archive/archive.document";
 import { ticketView } from "./ticket-view";
 import { toTicket, type Requester, type Ticket, type TicketRow } from "./tickets.serialize";
 
@@ -146,8 +147,19 @@ export function publish(ctx: ServiceContext, events: TicketEvent[]): Promise<voi
   return work;
 }
 
+/**
+ * Any change of an archived ticket brings it back whole (features/archive): the row is no longer
+ * marked archived, and its comments and history come back from the document in the change's batch.
+ */
+function unarchived(write: TicketWrite): TicketWrite {
+  if (write.kind !== "update" || !write.before.archivedAt) return write;
+  return { ...write, after: { ...write.after, archivedAt: null }, set: { ...write.set, archivedAt: null } };
+}
+
 /** One write's rows (audit rows apart, they go last) and events. */
-async function planned(ctx: ServiceContext, write: TicketWrite) {
+async function planned(ctx: ServiceContext, given: TicketWrite) {
+  const write = unarchived(given);
+  const restored = given.kind === "update" && write !== given ? await restoreRows(ctx, given.before) : null;
   const updates = write.kind === "update" && Object.keys(write.set).length > 0;
   // Every write of the row moves its revision (guardCondition).
   const row = write.kind === "create" ? write.row : updates ? { ...write.after, revision: write.before.revision + 1 } : write.after;
@@ -177,6 +189,7 @@ async function planned(ctx: ServiceContext, write: TicketWrite) {
         .set({ ...write.set, revision: row.revision })
         .where(guardCondition(write.before, write.guard ?? ROW_UNCHANGED, !!write.deleted)),
       ctx.db.run(abortUnlessChanged),
+      ...(restored ?? []),
       ...tagWrites(ctx, row, write.before.deletedAt ? [] : write.before.tags, row.deletedAt ? [] : row.tags),
       ...fieldIndex,
       ...agentLoadWrites(ctx, write.before, row),
@@ -186,7 +199,7 @@ async function planned(ctx: ServiceContext, write: TicketWrite) {
   // Consumers of the stored rows (report rollups): once per write that stores the row.
   const stored = write.kind === "create" || updates ? ctx.consumers.flatMap((c) => c.onStored?.(ctx, { before, after: row }) ?? []) : [];
   items.push(...historyRows(ctx, row, write.history), ...(write.extra ?? []), ...consumerRows(ctx, events), ...stored);
-  return { ticket, events, items, audit: write.audit.map((entry) => auditInsert(ctx, entry)) };
+  return { ticket, events, items, audit: write.audit.map((entry) => auditInsert(ctx, entry)), restored: restored ? row.id : null };
 }
 
 /**
@@ -228,7 +241,19 @@ export async function writeTickets(ctx: ServiceContext, writes: TicketWrite[]): 
     throw err;
   }
   await publish(ctx, events);
+  await dropRestoredArchives(ctx, plans.flatMap((p) => (p.restored ? [p.restored] : [])));
   return { ok: true, tickets };
+}
+
+/** The documents of restored tickets, once the restore committed; a failure leaves an unread object behind, never a lost ticket. */
+async function dropRestoredArchives(ctx: ServiceContext, ticketIds: string[]) {
+  if (!ticketIds.length) return;
+  const work = Promise.all(ticketIds.map((id) => dropArchives(ctx, id))).then(
+    () => {},
+    (err) => console.error(JSON.stringify({ event: "archive_drop_failed", tickets: ticketIds, error: String(err) })),
+  );
+  if (ctx.waitUntil) ctx.waitUntil(work);
+  else await work;
 }
 
 // A lost race means another writer committed, so each round lets at least one through: N writers

@@ -17,6 +17,7 @@ import { mailSettings } from "../../email/settings";
 import { retryTicketWrite, type TicketWrite } from "./ticket-write";
 import { findVisibleTicket, newTicketWrite, type FoundTicket } from "./tickets.service";
 import { ticketFor } from "./ticket-view";
+import { restoreTicket } from "../archive/archive.service";
 import { type Ticket, type TicketRow } from "./tickets.serialize";
 
 /**
@@ -224,7 +225,9 @@ export async function splitTicket(ctx: ServiceContext, ref: string, input: Split
   const ids = [...new Set(input.comment_ids)];
   return idempotent(ctx, idempotencyKey, { method: "POST", path: `/tickets/${first.row.id}/split`, body: { ...input, comment_ids: ids } }, async (record) =>
     retryTicketWrite(ctx, async (attempt) => {
-      const source = attempt === 1 ? first : await findVisibleTicket(ctx, first.row.id);
+      // An archived ticket's comments are in its document: it comes back first (features/archive).
+      if (attempt === 1 && first.row.archivedAt) await restoreTicket(ctx, first.row.id);
+      const source = attempt === 1 && !first.row.archivedAt ? first : await findVisibleTicket(ctx, first.row.id);
       const s = source.row;
       const check = checkSplit(s);
       if (!check.ok) throw new AppError("INVALID_TRANSITION", check.detail);

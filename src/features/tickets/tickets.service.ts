@@ -19,6 +19,7 @@ import { policiesOf, slaColumnWrites, termsFor, termsOfTicket } from "../sla/sla
 import { newCustomer } from "../users/users.service";
 import { route, routeOnCreate, teamById } from "../teams/routing.service";
 import { dropFieldIndex, fieldCatalog } from "../fields/fields.service";
+import { readArchive } from "../archive/archive.document";
 import { retryTicketWrite, type HistoryEntry, type Planned, type TicketWrite } from "./ticket-write";
 import { ticketFor } from "./ticket-view";
 import { requesterColumns, type Requester, type Ticket, type TicketRow } from "./tickets.serialize";
@@ -223,6 +224,7 @@ export async function newTicketWrite(ctx: ServiceContext, input: CreateTicketInp
     mergedIntoId: null,
     links: extras.links ?? null,
     externalId: null,
+    archivedAt: null,
   };
   const created = asCreated({
     subject: row.subject,
@@ -282,11 +284,14 @@ export function parseIfMatch(header: string | undefined): number | undefined {
 }
 
 /** The fields changed since `version` (from the history entries after it). */
-async function changedSince(ctx: ServiceContext, ticketId: string, version: number): Promise<Set<string>> {
-  const rows = await ctx.db
-    .select({ changes: ticketHistory.changes })
-    .from(ticketHistory)
-    .where(and(eq(ticketHistory.ticketId, ticketId), gt(ticketHistory.version, version), eq(ticketHistory.bumpsVersion, true)));
+async function changedSince(ctx: ServiceContext, ticket: TicketRow, version: number): Promise<Set<string>> {
+  // An archived ticket's history is in its document (features/archive).
+  const rows = ticket.archivedAt
+    ? (await readArchive(ctx, ticket)).history.filter((h) => h.version > version && h.bumpsVersion)
+    : await ctx.db
+        .select({ changes: ticketHistory.changes })
+        .from(ticketHistory)
+        .where(and(eq(ticketHistory.ticketId, ticket.id), gt(ticketHistory.version, version), eq(ticketHistory.bumpsVersion, true)));
   return new Set(rows.flatMap((r) => Object.keys(r.changes)));
 }
 
@@ -304,7 +309,7 @@ async function refuseConflicts(ctx: ServiceContext, { row, requester }: FoundTic
       extra: { conflicting_fields: [], current: await ticketFor(ctx, row, requester) },
     });
   }
-  const since = await changedSince(ctx, row.id, base);
+  const since = await changedSince(ctx, row, base);
   const conflicting = editedNames(row, edit).filter((f) => since.has(f));
   if (conflicting.length) {
     throw new AppError("CONFLICT", `Changed by someone else since version ${base}: ${conflicting.join(", ")}`, {
