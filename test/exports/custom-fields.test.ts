@@ -5,7 +5,11 @@
 import Papa from "papaparse";
 import * as XLSX from "xlsx";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, makeStaff } from "../helpers";
+import { callerContext } from "../../src/contexts";
+import type { Actor } from "../../src/domain/permissions";
+import { createExport } from "../../src/features/exports/exports.service";
+import { api, BASE, makeStaff } from "../helpers";
+import { drainJobs, jobsEnv } from "../reports/support";
 import { defineField, uniqueKey } from "../fields/support";
 import { openTicket } from "../tickets/fixtures";
 import { download, finished, wholeList } from "./support";
@@ -102,5 +106,18 @@ describe("custom fields in ticket exports", () => {
       expect(res.body.errors).toEqual({ [`filters.${name}`]: [message] });
     }
     expect((await api("GET", "/api/v1/exports", { token: s.manager.token })).body.data).toHaveLength(before);
+  });
+
+  it("an export whose field filter was deleted before its chunk ran fails saying why, and writes no file", async () => {
+    const gone = await defineField(s.admin, { key: uniqueKey("gone"), label: "Gone", type: "integer" });
+    const jobs = jobsEnv();
+    const actor: Actor = { id: s.manager.id, name: s.manager.name, email: s.manager.email, role: s.manager.role };
+    const ctx = callerContext(jobs.env, actor, { ip: null, userAgent: "test" }, { now: new Date() });
+    const job = await createExport(ctx, { kind: "tickets", format: "csv", filters: { category, [`cf.${gone.key}`]: "1" } }, BASE);
+    expect((await api("DELETE", `/api/v1/ticket-fields/${gone.id}`, { token: s.admin.token })).status).toBe(204);
+    await drainJobs(jobs);
+    const failed = await finished(s.manager, job.id);
+    expect(failed).toMatchObject({ status: "failed", download_url: null });
+    expect(failed.error).toContain(`its filters are no longer valid: filters.cf.${gone.key} no such field`);
   });
 });

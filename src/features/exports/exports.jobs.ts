@@ -26,7 +26,7 @@ import type { Bindings } from "../../env";
 import type { ExportMessage } from "../../jobs/job-messages";
 import { CSV_BOM, csvRecord, type Cell } from "../../lib/csv";
 import { xlsxEnd, xlsxRows, xlsxStart, type XlsxState } from "../../lib/xlsx";
-import { columnsOf, defaultColumns, EXPORT_KINDS, type ExportFormat, type ExportKind } from "./exports.kinds";
+import { columnsOf, defaultColumns, EXPORT_KINDS, ExportParamsError, type ExportFormat, type ExportKind } from "./exports.kinds";
 
 /** R2's minimum part size (every part but the last must be at least this, and all of one size). */
 export const DEFAULT_PART_BYTES = 5 * 1024 * 1024;
@@ -137,7 +137,16 @@ export async function runExportStep(env: Bindings, message: ExportMessage, now =
   // A job made without a state (none of ours) starts from the kind's usual columns.
   const state: JobState = { ...initialState(await defaultColumns(ctx, kind)), ...(job.state as Partial<JobState>) };
   const key = fileKeyOf(job);
-  const params = await kind.params(ctx, job.params, job.createdAt);
+  let params: unknown;
+  try {
+    params = await kind.params(ctx, job.params, job.createdAt);
+  } catch (err) {
+    // Valid when the job was made: a custom field it filters by was deleted since.
+    if (!(err instanceof ExportParamsError)) throw err;
+    await fail(db, job, `its filters are no longer valid: ${Object.entries(err.errors).map(([k, v]) => `${k} ${v.join(", ")}`).join("; ")}`, now);
+    await removeFiles(env, job);
+    return "failed";
+  }
   // A custom field deleted since the job was made keeps its column, empty (the header is already written).
   const available = await columnsOf(ctx, kind);
   const columns = state.columns.map((name) => available.find((c) => c.name === name) ?? { name, type: "text" as const, value: () => null });

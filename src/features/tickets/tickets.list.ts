@@ -416,11 +416,14 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
   return { walks, checked };
 }
 
+/** Rows a merged walk reads first: its head, and one more. */
+const MERGE_FIRST = 2;
+
 /**
  * Merges the walks in sort order until `limit + 1` matching rows (one more says a page follows)
  * or, when rows are checked one by one, until `budget` rows were read (as D1 counts them). Groups (walks sharing
  * their leading sort keys) are read one after the other, in sort order; within a group each walk
- * is read in batches sized to its share of what is still missing. `resumeAt`: the key up to which
+ * is read in batches that double while the merge takes from it (see MERGE_FIRST). `resumeAt`: the key up to which
  * every walk has been looked at, where a short page's cursor goes on.
  */
 async function merge(walks: Walk[], cols: readonly IndexColumn[], keyOf: (r: Row) => Key, position: Key | null, limit: number, budget: number) {
@@ -442,20 +445,26 @@ async function merge(walks: Walk[], cols: readonly IndexColumn[], keyOf: (r: Row
         // Out of budget: a short page, once it has moved on (a cursor must lead somewhere new).
         if (walked >= budget && resumeAt !== position) return { rows: out, resumeAt, more: true };
         const missing = limit + 1 - out.length;
-        // A lone walk needs exactly what is missing; merged walks a little more each, to spare refills;
-        // when rows are checked, divided by the share that passed so far (fewer, fuller refills).
+        // What is missing; when rows are checked, divided by the share that passed so far.
         const passRate = seen ? Math.max(0.1, passed / seen) : 1;
-        const share = Math.ceil((group.length === 1 ? missing : Math.max(2, Math.ceil(missing / group.length) + 1)) / passRate);
+        const needed = Math.ceil(missing / passRate);
         // Within the budget, at what a row has cost so far (a row with its checks' lookups).
         const perRow = fetchedRows ? Math.max(1, walked / fetchedRows) : 1;
-        const n = Number.isFinite(budget) ? Math.max(1, Math.min(share, Math.ceil((budget - walked) / dry.length / perRow))) : share;
-        const fetched = await Promise.all(dry.map((w) => w.fetch(w.last ?? position, n)));
+        const affordable = Number.isFinite(budget) ? Math.max(1, Math.ceil((budget - walked) / dry.length / perRow)) : Infinity;
+        const live = group.filter((w) => w.buffer.length || !w.done).length;
+        // A lone walk reads what is needed. Merged walks rarely share a page evenly (most tickets
+        // are closed, the newest open): each first reads its head, then doubles its batch each time
+        // the merge empties it, so a walk the page passes by costs MERGE_FIRST rows, and the one
+        // that fills it a few batches.
+        const sizes = dry.map((w) => Math.max(1, Math.min(affordable, live === 1 ? needed : Math.min(needed, w.asked ? 2 * w.asked : MERGE_FIRST))));
+        const fetched = await Promise.all(dry.map((w, i) => w.fetch(w.last ?? position, sizes[i]!)));
         dry.forEach((w, i) => {
           const { rows, read } = fetched[i]!;
           walked += read;
           fetchedRows += rows.length;
           w.buffer = rows;
-          w.done = rows.length < n;
+          w.asked = sizes[i]!;
+          w.done = rows.length < sizes[i]!;
         });
       }
       let next: Walk | null = null;
@@ -480,6 +489,10 @@ async function merge(walks: Walk[], cols: readonly IndexColumn[], keyOf: (r: Row
   return { rows: out, resumeAt, more: false };
 }
 
+/**
+ * The page's requesters: one point lookup each, in one batch (one round trip). D1 counts a lookup
+ * by key as one row read, and `id IN (…)` as two per id (the list's values are rows too).
+ */
 async function requestersOf(ctx: ServiceContext, ids: string[]): Promise<Map<string, Requester>> {
   const unique = [...new Set(ids)];
   if (!unique.length) return new Map();
