@@ -5,6 +5,49 @@ const unique = () => Math.random().toString(36).slice(2, 8);
 const LIVE_MS = 1_000;
 
 test.describe("agent console", () => {
+  test("a cold open of a ticket asks for the ticket, its conversation and its files first, together; the panels around them after", async ({ page, problems }) => {
+    const tag = unique();
+    const ticket = await createTicket("customer1@example.com", { subject: `Cold open ${tag}` });
+    await signIn(page, "/app", "agent1@example.com", `/app/tickets/${ticket.id}`);
+    await expect(page.getByRole("heading", { level: 1, name: `Cold open ${tag}` })).toBeVisible();
+
+    // The same deep link again, with the session's cookie only (a new tab, a bookmark).
+    await page.goto("about:blank");
+    const asked: { path: string; at: number }[] = [];
+    const answered = new Map<string, number>();
+    page.on("request", (r) => {
+      const url = new URL(r.url());
+      if (url.pathname.startsWith("/api/")) asked.push({ path: url.pathname, at: Date.now() });
+    });
+    page.on("requestfinished", (r) => {
+      const url = new URL(r.url());
+      if (url.pathname.startsWith("/api/") && !answered.has(url.pathname)) answered.set(url.pathname, Date.now());
+    });
+    await page.goto(`/app/tickets/${ticket.id}`);
+    await expect(page.locator(".conversation")).toBeVisible();
+    await expect(page.getByRole("region", { name: "Macros" })).toBeVisible();
+    await expect(page.getByRole("button", { name: /^Notifications/ })).toBeVisible();
+
+    const base = `/api/v1/tickets/${ticket.id}`;
+    const after = asked.filter((a) => a.path !== "/api/v1/auth/refresh");
+    expect(asked[0]?.path).toBe("/api/v1/auth/refresh");
+    // The page's own reads go out together, before any read after the session is answered: none waits for another.
+    const firstAnswer = Math.min(...[...answered].filter(([path]) => path !== "/api/v1/auth/refresh").map(([, at]) => at));
+    for (const own of [base, `${base}/comments`, `${base}/attachments`]) {
+      const at = after.find((a) => a.path === own)?.at;
+      expect(at, own).toBeDefined();
+      expect(at!, own).toBeLessThanOrEqual(firstAnswer);
+    }
+    // The bell and the side panels start once the conversation is in.
+    const conversationIn = answered.get(`${base}/comments`)!;
+    for (const later of ["/api/v1/notifications/unread-count", "/api/v1/macros", `${base}/time-entries`]) {
+      const at = asked.find((a) => a.path === later)?.at;
+      expect(at, later).toBeDefined();
+      expect(at!, later).toBeGreaterThanOrEqual(conversationIn);
+    }
+    expect(problems).toEqual([]);
+  });
+
   test("works a ticket with the keyboard: views, j/k, Enter, r reply, n internal note, properties, history", async ({ page, problems }) => {
     const tag = unique();
     const ticket = await createTicket("customer1@example.com", { subject: `Keyboard journey ${tag}`, priority: "critical" });
