@@ -351,4 +351,17 @@ describe("the archive", () => {
     expect((await rowOf(theirs.id)).archivedAt).not.toBeNull();
     expect(JSON.stringify(await ok(get(staff.agent, `/tickets/${theirs.id}/comments?limit=100`)))).not.toContain(passage);
   }, 90_000);
+
+  it("a ticket whose document is lost is refused (409) and stays archived: never emptied", async () => {
+    const customer = await makeUser("customer");
+    const t = await closedTicket(customer);
+    await archiveRun(Date.now() + 366 * DAY);
+    const [key] = await archiveKeys(t.id);
+    await bindings.ATTACHMENTS.delete(key!);
+    expectProblem(await api("PATCH", `/api/v1/tickets/${t.id}`, { token: staff.agent.token, body: { status: "open" } }), 409, "CONFLICT");
+    const row = await rowOf(t.id);
+    expect(row.archivedAt).not.toBeNull();
+    expect(row.status).toBe("closed");
+    expect(await countOf(comments, t.id)).toBe(0);
+  }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { IDS_PER_STATEMENT, slices, type BatchItem } from "../../db/client";
 import { attachments, comments, ticketArchiveAuthors, ticketHistory, tickets } from "../../db/schema";
 import { AppError } from "../../lib/errors";
@@ -84,6 +84,9 @@ export function pageInMemory<T>(rows: T[], key: (row: T) => (string | number)[],
 /** The distinct authors of an archive's comments besides its requester, whom the stub names (ticket_archive_authors). */
 export const archiveAuthors = (rows: { authorId: string }[], requesterId: string) => [...new Set(rows.map((c) => c.authorId))].filter((id) => id !== requesterId);
 
+// SQLite's one "integer overflow" (src/db/errors.ts classifies it as stale): a batch item that always aborts.
+const NEVER_COMMITS = sql.raw("SELECT abs(-9223372036854775807 - 1)");
+
 /** Multi-row inserts within D1's 100 bound values per statement. */
 function insertsOf<T extends Record<string, unknown>>(rows: T[], insert: (rows: T[]) => BatchItem): BatchItem[] {
   if (!rows.length) return [];
@@ -99,7 +102,11 @@ function insertsOf<T extends Record<string, unknown>>(rows: T[], insert: (rows: 
  * history, with their own ids, as they were.
  */
 export async function restoreRows(ctx: ServiceContext, ticket: Pick<TicketRow, "id" | "revision">): Promise<BatchItem[]> {
-  const doc = await readArchive(ctx, ticket);
+  // No document: another write restored the ticket after this one read it (its guard fails anyway),
+  // or the document is lost. Either way the batch must not commit: stale, so the write plans again
+  // from a fresh read, and a ticket whose document is lost is refused (409), never emptied.
+  const doc = await readArchive(ctx, ticket).catch((err) => (err instanceof AppError && err.code === "INTERNAL_ERROR" ? null : Promise.reject(err)));
+  if (!doc) return [ctx.db.run(NEVER_COMMITS)];
   const authors = archiveAuthors(doc.comments, doc.ticket.requesterId);
   return [
     ...insertsOf(doc.comments, (rows) => ctx.db.insert(comments).values(rows)),
