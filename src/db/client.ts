@@ -27,7 +27,7 @@ export type { BatchItem };
 // batch (the rule set's version) is not made again.
 const committed = new WeakMap<BatchItem, unknown>();
 
-/** Records a committed batch's results against its statements (see {@link rowsChanged}, {@link batchResult}). */
+/** Records a committed batch's results against its statements (see {@link rowsWritten}, {@link batchResult}). */
 export function rememberResults(items: readonly BatchItem[], results: readonly unknown[]): void {
   items.forEach((item, i) => committed.set(item, results[i]));
 }
@@ -35,9 +35,13 @@ export function rememberResults(items: readonly BatchItem[], results: readonly u
 /** What a statement of a committed batch returned (a select's rows); undefined when not known. */
 export const batchResult = <T>(item: BatchItem): T | undefined => committed.get(item) as T | undefined;
 
-/** Rows a write of a committed batch changed (its triggers' not counted); undefined when not known. */
-export function rowsChanged(item: BatchItem): number | undefined {
-  const n = (committed.get(item) as { meta?: { changes?: unknown } } | undefined)?.meta?.changes;
+/**
+ * Rows D1 wrote for a statement of a committed batch (its rows and their index entries: 0 exactly
+ * when it wrote nothing); undefined when not known. Not `meta.changes`: SQLite leaves that at the
+ * previous statement's count when an INSERT … SELECT inserts nothing.
+ */
+export function rowsWritten(item: BatchItem): number | undefined {
+  const n = (committed.get(item) as { meta?: { rows_written?: unknown } } | undefined)?.meta?.rows_written;
   return typeof n === "number" ? n : undefined;
 }
 

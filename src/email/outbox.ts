@@ -5,7 +5,7 @@
  * {@link requeueStaleOutbox}. Listed in src/events/consumers.ts.
  */
 import { and, asc, eq, inArray, isNotNull, lt, ne, sql } from "drizzle-orm";
-import { batchStatement, createDb, rowsChanged, type BatchItem } from "../db/client";
+import { batchStatement, createDb, rowsWritten, type BatchItem } from "../db/client";
 import { outboundMessages, ticketParticipants } from "../db/schema";
 import { type AccountMailKind, type OutboundKind } from "../domain/vocabulary";
 import type { Bindings } from "../env";
@@ -138,7 +138,7 @@ async function enqueueFollowerMail(ctx: ServiceContext, event: TicketEvent): Pro
   if (!reply) return;
   // No follower mail was written (most tickets have no followers): nothing to queue.
   const insert = followerInserts.get(event);
-  if (insert && rowsChanged(insert) === 0) return;
+  if (insert && rowsWritten(insert) === 0) return;
   const p = ticketParticipants;
   const followers = await ctx.db
     .select({ rowid: sql<number>`${p}.rowid`, followUp: p.followUp })

@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, isNotNull, isNull, ne, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import { rowsChanged, runBatch, type BatchItem } from "../../db/client";
+import { rowsWritten, runBatch, type BatchItem } from "../../db/client";
 import { selectAllColumns } from "../../db/insert-select";
 import { notificationCounters, notificationPreferences, notifications, outboundMessages, tickets, users } from "../../db/schema";
 import { CUSTOMER_NOTIFICATIONS, DEFAULT_CHANNELS, excerpt, notificationTypesFor, parseMentions, STAFF_NOTIFICATIONS, type Channels } from "../../domain/notifications";
@@ -171,7 +171,7 @@ export interface NotificationWrites {
 }
 
 /** Every statement committed and none wrote a row: nothing of theirs to look for. */
-const wroteNothing = (statements: BatchItem[]) => statements.every((st) => rowsChanged(st) === 0);
+const wroteNothing = (statements: BatchItem[]) => statements.every((st) => rowsWritten(st) === 0);
 
 /**
  * After commit: each recipient's new notifications to their feed sockets, their mails to the outbox

@@ -9,7 +9,7 @@
  */
 import { and, asc, eq, getTableColumns, inArray, is, lt, SQL, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
-import { createDb, rowsChanged, type BatchItem, type Database } from "../../db/client";
+import { createDb, rowsWritten, type BatchItem, type Database } from "../../db/client";
 import { webhookDeliveries, webhookEvents } from "../../db/schema";
 import type { Bindings } from "../../env";
 import type { TicketEvent, TicketEventConsumer } from "../../events/ticket-events";
@@ -159,7 +159,7 @@ export async function enqueueEventDeliveries(ctx: Pick<ServiceContext, "db" | "e
   // Deliveries hang off the event's row: when every statement that could write it committed without
   // writing it (nobody receives the event, the usual case), there is nothing to look for.
   const writes = eventRowWrites.get(event);
-  if (writes?.length && writes.every((w) => rowsChanged(w) === 0)) return;
+  if (writes?.length && writes.every((w) => rowsWritten(w) === 0)) return;
   const rows = await ctx.db
     .select({ id: webhookDeliveries.id })
     .from(webhookDeliveries)
