@@ -45,6 +45,16 @@ export function rowsWritten(item: BatchItem): number | undefined {
   return typeof n === "number" ? n : undefined;
 }
 
+/** Rows D1 read for a committed batch, by its own count (`meta.rows_read` of each statement). */
+export function batchRowsRead(results: readonly unknown[]): number {
+  let n = 0;
+  for (const r of results) {
+    const read = (r as { meta?: { rows_read?: unknown } } | undefined)?.meta?.rows_read;
+    if (typeof read === "number") n += read;
+  }
+  return n;
+}
+
 /**
  * A hand-written statement with bound parameters (INSERT … SELECT, which the query builder cannot
  * express for some of our tables) as a batch item. drizzle 0.45's D1 batch binds parameters to a

@@ -39,6 +39,12 @@ export interface ServiceContext {
    * made it goes on with the ticket as changed, so this change starts no chain of its own.
    */
   inTriggerChain?: true;
+  /**
+   * D1's own count of the rows this context's ticket writes read (their batches' `meta.rows_read`),
+   * kept where a caller budgets by it: the automation sweep, whose firings cost from ~60 rows to
+   * several hundred (a change that records weeks-old SLA breaches in the report rollups).
+   */
+  rowsRead?: { total: number };
 }
 
 /** The actor of a service call that must have one (every HTTP route behind auth). */
@@ -64,6 +70,7 @@ export function ruleContext(parent: ServiceContext, rule: RuleRef, options: { in
     system: true,
     rule: { id: rule.id, name: rule.name },
     meta: { ip: null, userAgent: `rule ${rule.id}` },
+    ...(parent.rowsRead ? { rowsRead: parent.rowsRead } : {}),
     ...(options.inTriggerChain ? { inTriggerChain: true as const } : {}),
   };
 }
