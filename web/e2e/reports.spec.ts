@@ -139,22 +139,26 @@ test.describe("reports", () => {
   });
 
   test("a list filtered by a custom field exports with that filter: the file holds what the list shows", async ({ page, problems }) => {
+    const manager = await tokenFor("manager@example.com");
+    const listed: { body: { data: { id: string }[]; next_cursor: string | null } } = await apiCall("GET", "/api/v1/tickets?cf.product=hardware&limit=100", { token: manager.token });
+    expect(listed.body.data.length).toBeGreaterThan(0);
+    expect(listed.body.next_cursor).toBeNull();
+
     await signIn(page, "/app", "manager@example.com", "/app/?view=all&cf.product=hardware");
     await expect(page.getByRole("heading", { level: 1, name: "All tickets" })).toBeVisible();
     await page.getByRole("button", { name: "Export…" }).click();
     const dialog = page.getByRole("dialog", { name: "Export: All tickets" });
     const created = page.waitForResponse((r) => r.url().endsWith("/api/v1/exports") && r.request().method() === "POST");
     await dialog.getByRole("button", { name: "Start export" }).click();
-    const response = await created;
-    expect(response.request().postDataJSON()).toMatchObject({ kind: "tickets", filters: { "cf.product": "hardware" } });
-    expect(response.status()).toBe(202);
+    // The request body is not read here (Playwright reports none for it): the file below shows which filter the export applied.
+    expect((await created).status()).toBe(202);
     const download = dialog.getByRole("button", { name: /^Download tickets-\d{4}-\d{2}-\d{2}\.csv$/ });
     await expect(download).toBeVisible({ timeout: 60_000 });
     const [file] = await Promise.all([page.waitForEvent("download"), download.click()]);
     const csv = Papa.parse<Record<string, string>>(readFileSync((await file.path())!, "utf8").replace(/^\uFEFF/, ""), { header: true, skipEmptyLines: true });
     expect(csv.errors).toEqual([]);
-    // The demo's hardware tickets, and nothing else.
-    expect(csv.data.length).toBeGreaterThan(0);
+    // The demo's hardware tickets, exactly those the list holds, and nothing else.
+    expect(new Set(csv.data.map((r) => r.id))).toEqual(new Set(listed.body.data.map((t) => t.id)));
     expect(new Set(csv.data.map((r) => r["custom_fields.product"]))).toEqual(new Set(["hardware"]));
     expect(problems).toEqual([]);
   });
