@@ -132,6 +132,11 @@ async function withPeople<T>(ctx: ServiceContext, rows: T[], idOf: (row: T) => s
   return rows.map((row) => ({ row, person: byId.get(idOf(row) ?? "") ?? null }));
 }
 
+/** Archived comments with their authors, as the SQL lists join them (a comment whose author is gone is left out, as the inner join does). */
+async function withAuthors(ctx: ServiceContext, rows: CommentRow[]) {
+  return (await withPeople(ctx, rows, (c) => c.authorId)).flatMap(({ row, person }) => (person ? [{ row, author: person }] : []));
+}
+
 /** The comments an archived ticket's caller may read (the SQL lists' filters over the document). */
 function archivedComments(doc: ArchiveDocument, ticket: Pick<TicketRow, "id" | "mergedIntoId">, seesInternal: boolean): CommentRow[] {
   return doc.comments.filter((c) => inArchive(ticket)(c) && (seesInternal || !c.internal));
@@ -145,7 +150,7 @@ export async function listComments(ctx: ServiceContext, ref: string, page: { lim
   const pos = page.cursor ? await decodeCursor(secret, sort, page.cursor) : null;
   const doc = await archiveHolding(ctx, ticket);
   const rows = doc ? await archivedCommentPage(ctx, doc, ticket, can(actor.role, "ticket.see_internal"), pos, page.limit) : await commentPage(ctx, ticket, actor, pos, page.limit);
-  const { items: items, next_cursor } = await keysetPage(rows, page.limit, (last) => encodeCursor(secret, sort, { key: last.row.createdAt, id: last.row.id }));
+  const { items, next_cursor } = await keysetPage(rows, page.limit, (last) => encodeCursor(secret, sort, { key: last.row.createdAt, id: last.row.id }));
   return {
     data: await withAttachments(ctx, items),
     next_cursor,
@@ -153,8 +158,7 @@ export async function listComments(ctx: ServiceContext, ref: string, page: { lim
 }
 
 async function archivedCommentPage(ctx: ServiceContext, doc: ArchiveDocument, ticket: TicketRow, seesInternal: boolean, pos: CursorPosition | null, limit: number) {
-  const page = pageInMemory(archivedComments(doc, ticket, seesInternal), (c) => [c.createdAt, c.id], pos ? [String(pos.key), pos.id] : null, limit);
-  return (await withPeople(ctx, page, (c) => c.authorId)).flatMap(({ row, person }) => (person ? [{ row, author: person }] : []));
+  return withAuthors(ctx, pageInMemory(archivedComments(doc, ticket, seesInternal), (c) => [c.createdAt, c.id], pos ? [String(pos.key), pos.id] : null, limit));
 }
 
 async function commentPage(ctx: ServiceContext, ticket: TicketRow, actor: Actor, pos: CursorPosition | null, limit: number) {
@@ -177,8 +181,7 @@ export async function getComment(ctx: ServiceContext, ref: string, commentId: st
   const { row: ticket } = await findVisibleTicket(ctx, ref);
   const doc = await archiveHolding(ctx, ticket);
   if (doc) {
-    const found = archivedComments(doc, ticket, can(actor.role, "ticket.see_internal")).filter((c) => c.id === commentId);
-    const rows = (await withPeople(ctx, found, (c) => c.authorId)).flatMap(({ row, person }) => (person ? [{ row, author: person }] : []));
+    const rows = await withAuthors(ctx, archivedComments(doc, ticket, can(actor.role, "ticket.see_internal")).filter((c) => c.id === commentId));
     if (!rows.length) throw notFound("Comment");
     return (await withAttachments(ctx, rows))[0]!;
   }
