@@ -126,7 +126,9 @@ test.describe("agent console", () => {
     let posted = agent.waitForResponse((r) => r.url().endsWith("/comments") && r.request().method() === "POST");
     await agent.getByRole("button", { name: "Send reply" }).click();
     t = ((await posted), Date.now());
-    await expect(customer.getByText("Let me check")).toBeVisible({ timeout: LIVE_MS });
+    // Messages are looked for in the conversation: the sender's composer may still hold the text.
+    const conversation = (page: typeof agent) => page.getByRole("list", { name: "Conversation" });
+    await expect(conversation(customer).getByText("Let me check")).toBeVisible({ timeout: LIVE_MS });
     expect(Date.now() - t).toBeLessThan(LIVE_MS);
     await expect(customer.getByTestId("typing")).toHaveText("");
 
@@ -137,7 +139,7 @@ test.describe("agent console", () => {
     posted = customer.waitForResponse((r) => r.url().endsWith("/comments") && r.request().method() === "POST");
     await customer.getByRole("button", { name: "Send reply" }).click();
     t = ((await posted), Date.now());
-    await expect(agent.getByText(`Thank you ${tag}`)).toBeVisible({ timeout: LIVE_MS });
+    await expect(conversation(agent).getByText(`Thank you ${tag}`)).toBeVisible({ timeout: LIVE_MS });
     expect(Date.now() - t).toBeLessThan(LIVE_MS);
 
     // An internal note is typed and sent without the customer seeing either.
@@ -145,7 +147,7 @@ test.describe("agent console", () => {
     await agent.locator("#composer-body").fill("Customer seems happy");
     await expect(customer.getByTestId("typing")).toHaveText("");
     await agent.getByRole("button", { name: "Add internal note" }).click();
-    await expect(agent.getByText("Customer seems happy")).toBeVisible();
+    await expect(conversation(agent).getByText("Customer seems happy")).toBeVisible();
     await customer.waitForTimeout(LIVE_MS);
     await expect(customer.getByText("Customer seems happy")).toHaveCount(0);
     expect([...p1, ...p2]).toEqual([]);
