@@ -14,10 +14,12 @@ export type Database = ReturnType<typeof createDb>;
 
 type BatchItem = Parameters<Database["batch"]>[0][number];
 
-/** One atomic D1 batch (all or nothing) from a list that may be built up conditionally. */
-export async function runBatch(db: Database, items: BatchItem[]): Promise<void> {
-  if (!items.length) return;
-  rememberResults(items, await db.batch(items as [BatchItem, ...BatchItem[]]));
+/** One atomic D1 batch (all or nothing) from a list that may be built up conditionally; its results, by statement. */
+export async function runBatch(db: Database, items: BatchItem[]): Promise<readonly unknown[]> {
+  if (!items.length) return [];
+  const results = await db.batch(items as [BatchItem, ...BatchItem[]]);
+  rememberResults(items, results);
+  return results;
 }
 export type { BatchItem };
 
@@ -28,7 +30,7 @@ export type { BatchItem };
 const committed = new WeakMap<BatchItem, unknown>();
 
 /** Records a committed batch's results against its statements (see {@link rowsWritten}, {@link batchResult}). */
-export function rememberResults(items: readonly BatchItem[], results: readonly unknown[]): void {
+function rememberResults(items: readonly BatchItem[], results: readonly unknown[]): void {
   items.forEach((item, i) => committed.set(item, results[i]));
 }
 
@@ -41,18 +43,18 @@ export const batchResult = <T>(item: BatchItem): T | undefined => committed.get(
  * previous statement's count when an INSERT … SELECT inserts nothing.
  */
 export function rowsWritten(item: BatchItem): number | undefined {
-  const n = (committed.get(item) as { meta?: { rows_written?: unknown } } | undefined)?.meta?.rows_written;
-  return typeof n === "number" ? n : undefined;
+  return meter(committed.get(item), "rows_written");
 }
 
 /** Rows D1 read for a committed batch, by its own count (`meta.rows_read` of each statement). */
 export function batchRowsRead(results: readonly unknown[]): number {
-  let n = 0;
-  for (const r of results) {
-    const read = (r as { meta?: { rows_read?: unknown } } | undefined)?.meta?.rows_read;
-    if (typeof read === "number") n += read;
-  }
-  return n;
+  return results.reduce<number>((n, r) => n + (meter(r, "rows_read") ?? 0), 0);
+}
+
+/** One of D1's row counts from a statement's result; undefined when the result carries none. */
+function meter(result: unknown, count: "rows_read" | "rows_written"): number | undefined {
+  const n = (result as { meta?: Record<string, unknown> } | undefined)?.meta?.[count];
+  return typeof n === "number" ? n : undefined;
 }
 
 /**

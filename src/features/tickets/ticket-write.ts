@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
-import { batchRowsRead, rememberResults, type BatchItem } from "../../db/client";
+import { batchRowsRead, runBatch, type BatchItem } from "../../db/client";
 import { abortUnlessChanged, classifyD1Error } from "../../db/errors";
 import { ticketHistory, tickets, ticketTagIndex } from "../../db/schema";
 import type { TicketEvent } from "../../events/ticket-events";
@@ -227,8 +227,7 @@ export async function writeTickets(ctx: ServiceContext, writes: TicketWrite[]): 
   const tickets = plans.map((p) => p.ticket);
   if (!items.length) return { ok: true, tickets };
   try {
-    const results = await ctx.db.batch(items as [BatchItem, ...BatchItem[]]);
-    rememberResults(items, results);
+    const results = await runBatch(ctx.db, items);
     if (ctx.rowsRead) ctx.rowsRead.total += batchRowsRead(results);
   } catch (err) {
     const failure = classifyD1Error(err);
