@@ -256,10 +256,15 @@ export const comments = sqliteTable(
   ],
 );
 
+/**
+ * WITHOUT ROWID on its read order (migration 0035; drizzle-kit cannot declare it): every read is one
+ * ticket's entries by `(version, at, id)`, so the table b-tree is that index and holds no second copy of
+ * the key (docs/scale.md "Footprint"). `id` is unique by construction (time-ordered random ids).
+ */
 export const ticketHistory = sqliteTable(
   "ticket_history",
   {
-    id: text("id").primaryKey(),
+    id: text("id").notNull(),
     ticketId: text("ticket_id").notNull().references(() => tickets.id),
     type: text("type").notNull(),
     actorId: text("actor_id"),
@@ -279,7 +284,7 @@ export const ticketHistory = sqliteTable(
     ruleName: text("rule_name"),
   },
   (t) => [
-    index("ticket_history_ticket_idx").on(t.ticketId, t.version, t.at, t.id),
+    primaryKey({ columns: [t.ticketId, t.version, t.at, t.id] }),
     uniqueIndex("ticket_history_version_uq").on(t.ticketId, t.version).where(sql`bumps_version = 1`),
   ],
 );
