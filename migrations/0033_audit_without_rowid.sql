@@ -1,6 +1,6 @@
 -- audit_logs WITHOUT ROWID on `id` (drizzle-kit cannot declare it; docs/scale.md "Footprint"). Its ids
 -- are time-ordered and made from the same clock reading as `at`, so the table b-tree is the log in
--- time order: no separate key index, no `at` index, and the two filter indexes (0032) end in `id`.
+-- time order: no separate key index, no `at` index, and the two filter indexes (audit_indexes_by_id) end in `id`.
 -- Saves about 150 B per audit row. Every row is copied as it is (ids, times, changes, ip, user agent).
 CREATE TABLE `__new_audit_logs` (
 	`id` text PRIMARY KEY NOT NULL,

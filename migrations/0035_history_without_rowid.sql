@@ -1,7 +1,7 @@
 -- ticket_history WITHOUT ROWID on (ticket_id, version, at, id) (drizzle-kit cannot declare it;
 -- docs/scale.md "Footprint"). Every read is one ticket's entries in that order (the history page, the
 -- timeline, the If-Match merge, archiving, erasure), so the table b-tree itself serves them: the key
--- index and the separate `(ticket_id, version, at, id)` index of 0031 are gone (about 1 KB per live
+-- index and the separate `(ticket_id, version, at, id)` index are gone (about 1 KB per live
 -- ticket at the bench's mix). Every row is copied as it is.
 PRAGMA foreign_keys=OFF;--> statement-breakpoint
 CREATE TABLE `__new_ticket_history` (

@@ -41,7 +41,7 @@ const expected = (rows: Row[], keep: (r: Row) => boolean) =>
     .sort((a, b) => (a.at === b.at ? (a.id < b.id ? 1 : -1) : a.at < b.at ? 1 : -1))
     .map((r) => ({ ...r, changes: JSON.parse(r.changes) }));
 
-describe("migrations 0032 + 0033: audit_logs WITHOUT ROWID keyed on its time-ordered id", () => {
+describe("migrations audit_indexes_by_id + audit_without_rowid: audit_logs WITHOUT ROWID keyed on its time-ordered id", () => {
   it("keeps every row and every answer of GET /audit-logs, cursors included", async () => {
     const admin = await makeUser("admin");
     const agent = await makeUser("agent");
@@ -74,8 +74,8 @@ describe("migrations 0032 + 0033: audit_logs WITHOUT ROWID keyed on its time-ord
       walksBefore.push(w);
     }
 
-    const migrations = env.TEST_MIGRATIONS.filter((m) => /^003[23]_audit/.test(m.name));
-    expect(migrations.map((m) => m.name)).toEqual(["0032_audit_indexes_by_id.sql", "0033_audit_without_rowid.sql"]);
+    const migrations = env.TEST_MIGRATIONS.filter((m) => /_audit_(indexes_by_id|without_rowid)\.sql$/.test(m.name));
+    expect(migrations.map((m) => m.name.slice(5))).toEqual(["audit_indexes_by_id.sql", "audit_without_rowid.sql"]);
     for (const m of migrations) for (const q of m.queries) await env.DB.prepare(q).run();
 
     // The same rows, byte for byte, in a WITHOUT ROWID table with the two indexes the schema declares.

@@ -30,7 +30,7 @@ async function walk(who: TestUser, ticketId: string, limit = 2) {
   return { data, cursors };
 }
 
-describe("migrations 0034 + 0035: ticket_history WITHOUT ROWID on (ticket_id, version, at, id)", () => {
+describe("migrations history_keyed_by_ticket + history_without_rowid: ticket_history WITHOUT ROWID on (ticket_id, version, at, id)", () => {
   it("keeps every entry, every history page and cursor, and the lost-update guard", async () => {
     const s = await makeStaff();
     const tickets = [];
@@ -60,8 +60,8 @@ describe("migrations 0034 + 0035: ticket_history WITHOUT ROWID on (ticket_id, ve
     // Customers do not see the internal note; staff do.
     expect(pagesBefore[0]!.data.length).toBe(pagesBefore[1]!.data.length + 1);
 
-    const migrations = env.TEST_MIGRATIONS.filter((m) => /^003[45]_history/.test(m.name));
-    expect(migrations.map((m) => m.name)).toEqual(["0034_history_keyed_by_ticket.sql", "0035_history_without_rowid.sql"]);
+    const migrations = env.TEST_MIGRATIONS.filter((m) => /_history_(keyed_by_ticket|without_rowid)\.sql$/.test(m.name));
+    expect(migrations.map((m) => m.name.slice(5))).toEqual(["history_keyed_by_ticket.sql", "history_without_rowid.sql"]);
     for (const m of migrations) for (const q of m.queries) await env.DB.prepare(q).run();
 
     expect(await allRows()).toEqual(before);

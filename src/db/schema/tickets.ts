@@ -208,6 +208,7 @@ export const ticketTagIndex = sqliteTable(
     createdAt: text("created_at").notNull(),
     ticketRowid: integer("ticket_rowid").notNull(),
   },
+  // WITHOUT ROWID (custom migration tag_index_without_rowid): the key is the row.
   (t) => [primaryKey({ columns: [t.tag, t.createdAt, t.ticketRowid] })],
 );
 
@@ -257,7 +258,7 @@ export const comments = sqliteTable(
 );
 
 /**
- * WITHOUT ROWID on its read order (migration 0035; drizzle-kit cannot declare it): every read is one
+ * WITHOUT ROWID on its read order (custom migration history_without_rowid; drizzle-kit cannot declare it): every read is one
  * ticket's entries by `(version, at, id)`, so the table b-tree is that index and holds no second copy of
  * the key (docs/scale.md "Footprint"). `id` is unique by construction (time-ordered random ids).
  */
