@@ -1,9 +1,10 @@
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /**
- * Append-only: no route updates or deletes a row. A WITHOUT ROWID table on `id` (custom migration audit_without_rowid; drizzle-kit
- * cannot declare it): `id` is a time-ordered id made from the same clock reading as `at` (`auditInsert`),
- * so the table itself is the log in time order and the indexes end in `id` instead of `(at, id)`.
+ * Append-only: no route updates or deletes a row. WITHOUT ROWID on `id` (custom migration
+ * audit_without_rowid; drizzle-kit cannot declare it): `id` is a time-ordered id made from the same clock
+ * reading as `at` (`auditInsert`), so the table itself is the log in time order and the indexes end in
+ * `id` instead of `(at, id)`.
  */
 export const auditLogs = sqliteTable(
   "audit_logs",

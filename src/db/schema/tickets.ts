@@ -258,9 +258,10 @@ export const comments = sqliteTable(
 );
 
 /**
- * WITHOUT ROWID on its read order (custom migration history_without_rowid; drizzle-kit cannot declare it): every read is one
- * ticket's entries by `(version, at, id)`, so the table b-tree is that index and holds no second copy of
- * the key (docs/scale.md "Footprint"). `id` is unique by construction (time-ordered random ids).
+ * WITHOUT ROWID on its read order (custom migration history_without_rowid; drizzle-kit cannot declare
+ * it): every read is one ticket's entries by `(version, at, id)`, so the table b-tree is that index and
+ * holds no second copy of the key (docs/scale.md "Footprint"). `id` is unique by construction
+ * (time-ordered random ids).
  */
 export const ticketHistory = sqliteTable(
   "ticket_history",
