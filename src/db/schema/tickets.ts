@@ -208,6 +208,7 @@ export const ticketTagIndex = sqliteTable(
     createdAt: text("created_at").notNull(),
     ticketRowid: integer("ticket_rowid").notNull(),
   },
+  // WITHOUT ROWID (custom migration tag_index_without_rowid): the key is the row.
   (t) => [primaryKey({ columns: [t.tag, t.createdAt, t.ticketRowid] })],
 );
 
@@ -256,10 +257,16 @@ export const comments = sqliteTable(
   ],
 );
 
+/**
+ * WITHOUT ROWID on its read order (custom migration history_without_rowid; drizzle-kit cannot declare
+ * it): every read is one ticket's entries by `(version, at, id)`, so the table b-tree is that index and
+ * holds no second copy of the key (docs/scale.md "Footprint"). `id` is unique by construction
+ * (time-ordered random ids).
+ */
 export const ticketHistory = sqliteTable(
   "ticket_history",
   {
-    id: text("id").primaryKey(),
+    id: text("id").notNull(),
     ticketId: text("ticket_id").notNull().references(() => tickets.id),
     type: text("type").notNull(),
     actorId: text("actor_id"),
@@ -279,7 +286,7 @@ export const ticketHistory = sqliteTable(
     ruleName: text("rule_name"),
   },
   (t) => [
-    index("ticket_history_ticket_idx").on(t.ticketId, t.version, t.at, t.id),
+    primaryKey({ columns: [t.ticketId, t.version, t.at, t.id] }),
     uniqueIndex("ticket_history_version_uq").on(t.ticketId, t.version).where(sql`bumps_version = 1`),
   ],
 );

@@ -1,7 +1,7 @@
-import { and, desc, eq, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, lt, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { auditLogs } from "../../db/schema";
-import { decodeCursor, encodeCursor, olderThan, keysetPage } from "../../lib/cursor";
+import { decodeCursor, encodeCursor, keysetPage } from "../../lib/cursor";
 import { newId } from "../../lib/ids";
 import type { ServiceContext } from "../../lib/request-context";
 
@@ -46,7 +46,7 @@ const entityTypesInLog = sql`(WITH RECURSIVE seen(type) AS (
   UNION ALL SELECT (SELECT min(entity_type) FROM audit_logs WHERE entity_type > seen.type) FROM seen WHERE seen.type IS NOT NULL
 ) SELECT type FROM seen WHERE type IS NOT NULL)`;
 
-/** Newest first, keyset-paginated along whichever index the filter names. */
+/** Newest first (by `id`, which is `(at, id)` order), keyset-paginated along whichever index the filter names. */
 export async function listAuditLogs(db: Database, secret: string, q: AuditQuery) {
   const where: SQL[] = [];
   if (q.entity_type) where.push(eq(auditLogs.entityType, q.entity_type));
@@ -55,13 +55,14 @@ export async function listAuditLogs(db: Database, secret: string, q: AuditQuery)
   if (q.actor_id) where.push(eq(auditLogs.actorId, q.actor_id));
   if (q.cursor) {
     const pos = await decodeCursor(secret, SORT, q.cursor);
-    where.push(olderThan(auditLogs.at, auditLogs.id, { key: String(pos.key), id: pos.id }));
+    // The cursor keeps its `(at, id)` position; `id` alone orders the same (see the schema).
+    where.push(lt(auditLogs.id, pos.id));
   }
   const rows = await db
     .select()
     .from(auditLogs)
     .where(where.length ? and(...where) : undefined)
-    .orderBy(desc(auditLogs.at), desc(auditLogs.id))
+    .orderBy(desc(auditLogs.id))
     .limit(q.limit + 1);
   const { items: page, next_cursor } = await keysetPage(rows, q.limit, (last) => encodeCursor(secret, SORT, { key: last.at, id: last.id }));
   return {
