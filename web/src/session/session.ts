@@ -1,4 +1,5 @@
 import type { components } from "../api/schema";
+import { CSRF_HEADERS, refreshThroughCookie, takeEarlyRefresh, withRefreshLock } from "./boot";
 
 type User = components["schemas"]["User"];
 type Tokens = components["schemas"]["Tokens"];
@@ -21,12 +22,10 @@ export interface SessionState {
 }
 
 const CHANNEL = "edgedesk-session";
-const REFRESH_LOCK = "edgedesk-refresh";
 /** Refresh this long before the access token expires (tokens live 15 minutes). */
 const REFRESH_BEFORE_EXPIRY_MS = 60_000;
 /** A token this close to expiry is not handed out any more. */
 const TOKEN_MARGIN_MS = 10_000;
-const CSRF = { "X-Requested-With": "edgedesk" };
 
 export class SessionError extends Error {
   constructor(
@@ -101,9 +100,11 @@ export class Session {
   }
 
   private async refreshOnce(): Promise<boolean> {
+    // The page's first refresh may already be under way (boot.ts, under the same lock).
+    const early = takeEarlyRefresh();
     const run = async () => {
       try {
-        const res = await postJson("/api/v1/auth/refresh", { session: "cookie" }, CSRF);
+        const res = await (early ?? refreshThroughCookie());
         if (res.status === 401 || res.status === 403) {
           this.clear(this.state.status === "signed-in" ? "expired" : null);
           return false;
@@ -117,7 +118,7 @@ export class Session {
         return false;
       }
     };
-    return typeof navigator !== "undefined" && navigator.locks ? navigator.locks.request(REFRESH_LOCK, run) : run();
+    return early ? run() : withRefreshLock(run);
   }
 
   private accept(tokens: Tokens) {
@@ -157,7 +158,7 @@ export class Session {
   /** Ends the session in this browser (every tab), or with `everywhere` on every device of the user. */
   async signOut(everywhere = false): Promise<void> {
     try {
-      await postJson("/api/v1/auth/logout", { session: "cookie", everywhere }, CSRF);
+      await postJson("/api/v1/auth/logout", { session: "cookie", everywhere }, CSRF_HEADERS);
     } finally {
       this.clear("signed-out");
       this.channel?.postMessage("signed-out");
