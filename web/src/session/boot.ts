@@ -7,8 +7,11 @@
  * follow at once. The session (session.ts) and the API client (client.ts) take these answers instead
  * of asking again; the app's module graph imports this same file, so it runs once either way.
  *
- * No imports: the file stays under 1 KB gzip and waits for nothing.
+ * No imports (but types): the file stays under 1 KB gzip and waits for nothing.
  */
+import type { components } from "../api/schema";
+
+type Tokens = components["schemas"]["Tokens"];
 
 export const REFRESH_PATH = "/api/v1/auth/refresh";
 /** The Web Lock that serialises refreshes across tabs: the refresh token rotates on every use. */
@@ -26,14 +29,21 @@ export function ticketPageReads(pathname: string): string[] {
   return [ticket, `${ticket}/comments?limit=100`, `${ticket}/attachments?limit=100`, "/api/v1/ticket-statuses"];
 }
 
+/** A refresh's answer: its status, and the tokens when it succeeded. */
+export interface RefreshAnswer {
+  status: number;
+  tokens: Tokens | null;
+}
+
 /** The refresh through the cookie (cookie mode: the answer holds the access token, the cookie rotates). */
-export function refreshThroughCookie(): Promise<Response> {
-  return fetch(REFRESH_PATH, {
+export async function refreshThroughCookie(): Promise<RefreshAnswer> {
+  const res = await fetch(REFRESH_PATH, {
     method: "POST",
     credentials: "same-origin",
     headers: { "content-type": "application/json", ...CSRF_HEADERS },
     body: JSON.stringify({ session: "cookie" }),
   });
+  return { status: res.status, tokens: res.ok ? ((await res.json()) as Tokens) : null };
 }
 
 /** Runs `task` holding the refresh lock (all tabs of this origin), or as is where Web Locks are missing. */
@@ -42,14 +52,21 @@ export function withRefreshLock<T>(task: () => Promise<T>): Promise<T> {
   return typeof navigator !== "undefined" && navigator.locks ? (navigator.locks.request(REFRESH_LOCK, task) as Promise<T>) : task();
 }
 
-let earlyRefresh: Promise<Response> | null = null;
+let earlyRefresh: { answer: Promise<RefreshAnswer>; settled: RefreshAnswer | null } | null = null;
 const earlyReads = new Map<string, { answer: Promise<Response>; at: number }>();
 
 /** The page's first refresh if it was started here (once: the next refresh asks again). */
-export function takeEarlyRefresh(): Promise<Response> | null {
-  const answer = earlyRefresh;
+export function takeEarlyRefresh(): Promise<RefreshAnswer> | null {
+  const early = earlyRefresh;
   earlyRefresh = null;
-  return answer;
+  return early?.answer ?? null;
+}
+
+/** The page's first refresh if it was started here and is already answered (once). */
+export function takeSettledEarlyRefresh(): RefreshAnswer | null {
+  const settled = earlyRefresh?.settled ?? null;
+  if (settled) earlyRefresh = null;
+  return settled;
 }
 
 /** A GET this page load already sent for `url` (absolute), once, while it is fresh. */
@@ -60,9 +77,7 @@ export function takeEarlyRead(url: string): Promise<Response> | undefined {
   return performance.now() - read.at <= EARLY_READ_TTL_MS ? read.answer : undefined;
 }
 
-async function readsWith(answer: Response, urls: string[]) {
-  if (!answer.ok || !urls.length) return;
-  const tokens = (await answer.clone().json()) as { access_token: string; user: { role: string } };
+function sendReads(tokens: Tokens, urls: string[]) {
   // The console is for staff; a customer who lands on it is shown the way out, not a ticket.
   if (tokens.user.role === "customer") return;
   const headers = { authorization: `Bearer ${tokens.access_token}` };
@@ -77,14 +92,19 @@ function start() {
   const { pathname } = location;
   if (!pathname.startsWith("/app") && !pathname.startsWith("/portal")) return;
   const reads = ticketPageReads(pathname);
-  earlyRefresh = withRefreshLock(async () => {
-    const answer = await refreshThroughCookie();
-    // The reads go out as soon as the token is here; a failure leaves them to the app.
-    await readsWith(answer, reads).catch(() => undefined);
-    return answer;
-  });
+  const early: NonNullable<typeof earlyRefresh> = {
+    settled: null,
+    answer: withRefreshLock(async () => {
+      const answer = await refreshThroughCookie();
+      // The reads go out as soon as the token is here.
+      if (answer.tokens) sendReads(answer.tokens, reads);
+      early.settled = answer;
+      return answer;
+    }),
+  };
   // Nobody may take it (a page that never starts its session): not an unhandled rejection.
-  earlyRefresh.catch(() => undefined);
+  early.answer.catch(() => undefined);
+  earlyRefresh = early;
 }
 
 start();
