@@ -1,6 +1,32 @@
 import path from "node:path";
 import react from "@vitejs/plugin-react";
-import { defineConfig } from "vite";
+import { defineConfig, type Plugin } from "vite";
+
+/** The pages that start a session on load, and the entry that starts it early (web/src/session/boot.ts). */
+const SESSION_PAGES = new Set(["app.html", "portal.html"]);
+const BOOT_ENTRY = "boot";
+
+/**
+ * Puts the boot script into the console's and the portal's <head> as an `async` module: it runs as soon
+ * as it arrives (a few hundred bytes), not after the framework, so the session refresh and a deep-linked
+ * ticket's reads are answered while the app still loads. The app imports the same hashed file, so the
+ * browser runs it once. (Vite would bundle a second <script type="module"> of the page into the app's entry.)
+ */
+function bootFirst(): Plugin {
+  return {
+    name: "edgedesk-boot-first",
+    apply: "build",
+    transformIndexHtml: {
+      order: "post",
+      handler(_html, ctx) {
+        if (!ctx.bundle || !SESSION_PAGES.has(path.basename(ctx.filename))) return;
+        const boot = Object.values(ctx.bundle).find((c) => c.type === "chunk" && c.isEntry && c.name === BOOT_ENTRY);
+        if (!boot) throw new Error(`${BOOT_ENTRY} entry missing from the bundle`);
+        return [{ tag: "script", attrs: { type: "module", async: true, crossorigin: true, src: `/${boot.fileName}` }, injectTo: "head-prepend" }];
+      },
+    },
+  };
+}
 
 /**
  * The web app's static assets, served by the Worker from Workers static assets (wrangler.toml [assets]):
@@ -11,7 +37,7 @@ import { defineConfig } from "vite";
 export default defineConfig({
   root: import.meta.dirname,
   base: "/",
-  plugins: [react()],
+  plugins: [react(), bootFirst()],
   publicDir: "public",
   build: {
     outDir: path.join(import.meta.dirname, "..", "dist", "web"),
@@ -31,6 +57,7 @@ export default defineConfig({
         portal: path.join(import.meta.dirname, "portal.html"),
         docs: path.join(import.meta.dirname, "docs.html"),
         help: path.join(import.meta.dirname, "src/help/help.ts"),
+        [BOOT_ENTRY]: path.join(import.meta.dirname, "src/session/boot.ts"),
       },
     },
   },

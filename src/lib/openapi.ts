@@ -50,6 +50,13 @@ export const PageQuery = z.object({
   cursor: z.string().min(1).max(512).optional(),
 });
 
+/** A query parameter holding a comma list (`?role=agent,manager`), each item checked by `item`. */
+export const commaList = <T extends z.ZodType<unknown, string>>(item: T, max = 10) =>
+  z
+    .string()
+    .transform((s) => s.split(",").map((v) => v.trim()).filter(Boolean))
+    .pipe(z.array(item).min(1).max(max));
+
 export const pageOf = <T extends z.ZodType>(item: T) =>
   z.object({ data: z.array(item), next_cursor: z.string().nullable() });
 

@@ -101,7 +101,9 @@ describe("audit log pages read O(page) rows at any depth", () => {
 describe("user list pages read O(page) rows at any depth", () => {
   it.each([
     ["unfiltered", {}],
-    ["by role", { role: "agent" as const }],
+    ["by role", { role: ["agent" as const] }],
+    // One indexed page per role, merged: never all customers read and sorted.
+    ["by roles", { role: ["customer" as const, "agent" as const] }],
   ])("%s", async (_label, filter) => {
     const { db, counter } = countingDb();
     const ctx = { db, env, actor: null, meta: { ip: null, userAgent: null }, now: new Date() } as unknown as ServiceContext;

@@ -66,6 +66,31 @@ describe("GET /api/v1/users: happy path", () => {
     expect(seen).toEqual(made.map((u) => u.id).reverse());
   });
 
+  it("takes a comma list of roles: the staff of every role, newest first, paged without overlap or skip", async () => {
+    const admin = await makeUser("admin");
+    const made = [];
+    for (const [i, role] of (["agent", "customer", "manager", "admin", "agent", "customer", "manager"] as const).entries()) {
+      made.push(await createAs(admin.token, role, `Crew ${run} ${i}`, `crew${i}.${run}@example.test`));
+    }
+    const staff = made.filter((u) => u.role !== "customer").reverse();
+    const seen: any[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res: any = await api("GET", `/api/v1/users?role=agent,manager,admin&q=${encodeURIComponent(`crew ${run}`)}&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { token: admin.token });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.data.length).toBeLessThanOrEqual(2);
+      seen.push(...res.body.data);
+      cursor = res.body.next_cursor;
+      pages++;
+    } while (cursor && pages < 10);
+    expect(seen.map((u) => u.id)).toEqual(staff.map((u) => u.id));
+    expect(pages).toBe(3);
+    // A role named twice counts once.
+    const twice = await api("GET", `/api/v1/users?role=manager,manager&q=${encodeURIComponent(`crew ${run}`)}`, { token: admin.token });
+    expect(twice.body.data.map((u: any) => u.id)).toEqual(staff.filter((u) => u.role === "manager").map((u) => u.id));
+  });
+
   it("ignores unknown query parameters and defaults to 25 a page", async () => {
     const admin = await makeUser("admin");
     const res = await api("GET", "/api/v1/users?sort=evil&offset=5&page=2", { token: admin.token });
@@ -88,9 +113,9 @@ describe("GET /api/v1/users: errors", () => {
     expect((await api("GET", "/api/v1/users?limit=100", { token: admin.token })).status).toBe(200);
   });
 
-  it("answers 400 to an unknown role", async () => {
+  it.each(["root", "agent,root", ",", "agent,manager,admin,customer,agent"])("answers 400 to role=%j", async (role) => {
     const admin = await makeUser("admin");
-    expectProblemShape(await api("GET", "/api/v1/users?role=root", { token: admin.token }), 400, "VALIDATION_ERROR");
+    expectProblemShape(await api("GET", `/api/v1/users?role=${encodeURIComponent(role)}`, { token: admin.token }), 400, "VALIDATION_ERROR");
   });
 
   it("answers 400 to a tampered, truncated or foreign cursor", async () => {

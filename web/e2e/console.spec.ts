@@ -33,11 +33,17 @@ test.describe("agent console", () => {
     expect(asked[0]?.path).toBe("/api/v1/auth/refresh");
     // The page's own reads go out together, before any read after the session is answered: none waits for another.
     const firstAnswer = Math.min(...[...answered].filter(([path]) => path !== "/api/v1/auth/refresh").map(([, at]) => at));
-    for (const own of [base, `${base}/comments`, `${base}/attachments`]) {
-      const at = after.find((a) => a.path === own)?.at;
-      expect(at, own).toBeDefined();
-      expect(at!, own).toBeLessThanOrEqual(firstAnswer);
+    const own = [base, `${base}/comments`, `${base}/attachments`, "/api/v1/ticket-statuses"];
+    for (const path of own) {
+      const at = after.find((a) => a.path === path)?.at;
+      expect(at, path).toBeDefined();
+      expect(at!, path).toBeLessThanOrEqual(firstAnswer);
     }
+    // Sent once each: the app takes the answers of the reads its boot script sent before it started
+    // (web/src/session/boot.ts); the session is refreshed once, and the staff directory is one request.
+    await expect(page.locator('head > script[type="module"][async][src^="/assets/boot-"]')).toHaveCount(1);
+    const count = (path: string) => asked.filter((a) => a.path === path).length;
+    for (const path of [...own, "/api/v1/auth/refresh", "/api/v1/users"]) expect(count(path), path).toBe(1);
     // The bell and the side panels start once the conversation is in.
     const conversationIn = answered.get(`${base}/comments`)!;
     for (const later of ["/api/v1/notifications/unread-count", "/api/v1/macros", `${base}/time-entries`]) {

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ROLES } from "../../domain/permissions";
-import { IsoDate, PageQuery, pageOf } from "../../lib/openapi";
+import { IsoDate, PageQuery, commaList, pageOf } from "../../lib/openapi";
 
 export const UserSchema = z
   .object({
@@ -25,7 +25,8 @@ export const PatchUserBody = z
   .partial()
   .openapi("PatchUser");
 export const UserListQuery = PageQuery.extend({
-  role: z.enum(ROLES).optional(),
+  // A comma list, so the console's staff directory (agent, manager, admin) is one request.
+  role: commaList(z.enum(ROLES), ROLES.length).optional().openapi({ description: "one role, or a comma list of roles" }),
   q: z.string().trim().min(1).max(200).optional(),
 });
 export const UserPage = pageOf(UserSchema).openapi("UserPage");

@@ -108,11 +108,10 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
 // SQLite's LIKE has no escape character unless the query names one: without it `\_` is two characters.
 const likeEscaped = (column: SQLiteColumn, pattern: string) => sql`${column} LIKE ${pattern} ESCAPE '\\'`;
 
-export async function listUsers(ctx: ServiceContext, q: { role?: Role; q?: string; limit: number; cursor?: string }) {
+export async function listUsers(ctx: ServiceContext, q: { role?: Role[]; q?: string; limit: number; cursor?: string }) {
   const secret = signingSecret(ctx.env);
   const sort = "users:-created_at";
   const where: SQL[] = [];
-  if (q.role) where.push(eq(users.role, q.role));
   if (q.q) {
     const needle = escapeLike(q.q.toLowerCase());
     where.push(or(likeEscaped(users.email, `${needle}%`), likeEscaped(users.name, `%${needle}%`))!);
@@ -121,12 +120,23 @@ export async function listUsers(ctx: ServiceContext, q: { role?: Role; q?: strin
     const pos = await decodeCursor(secret, sort, q.cursor);
     where.push(olderThan(users.createdAt, users.id, { key: String(pos.key), id: pos.id }));
   }
-  const rows = await ctx.db
-    .select()
-    .from(users)
-    .where(where.length ? and(...where) : undefined)
-    .orderBy(desc(users.createdAt), desc(users.id))
-    .limit(q.limit + 1);
+  const pageOfRole = (role: Role | null) =>
+    ctx.db
+      .select()
+      .from(users)
+      .where(and(...where, role ? eq(users.role, role) : undefined))
+      .orderBy(desc(users.createdAt), desc(users.id))
+      .limit(q.limit + 1);
+  const roles = q.role ? [...new Set(q.role)] : [null];
+  // One page per role, each in users_role_created_idx order, merged here: `role IN (…)` would make
+  // SQLite read and sort every user of those roles (all customers, for `customer,agent`).
+  const rows =
+    roles.length === 1
+      ? await pageOfRole(roles[0] ?? null)
+      : (await Promise.all(roles.map(pageOfRole)))
+          .flat()
+          .sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1))
+          .slice(0, q.limit + 1);
   const { items: page, next_cursor } = await keysetPage(rows, q.limit, (last) => encodeCursor(secret, sort, { key: last.createdAt, id: last.id }));
   return {
     data: page.map(toUser),

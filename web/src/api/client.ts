@@ -1,5 +1,6 @@
 import createClient from "openapi-fetch";
 import type { components, paths } from "./schema";
+import { takeEarlyRead } from "../session/boot";
 import { session } from "../session/session";
 
 /**
@@ -48,12 +49,17 @@ export class ApiError extends Error {
 const BOOKMARK = "X-D1-Bookmark";
 let bookmark: string | null = null;
 
-/** Adds the token and the bookmark; a 401 refreshes the session once and retries with the new token. */
+/**
+ * Adds the token and the bookmark; a 401 refreshes the session once and retries with the new token.
+ * A GET the page already sent while the app loaded (boot.ts) takes that request's answer.
+ */
 export async function authedFetch(input: Request): Promise<Response> {
   const send = async (request: Request, token: string | null) => {
     if (token) request.headers.set("Authorization", `Bearer ${token}`);
     if (bookmark) request.headers.set(BOOKMARK, bookmark);
-    const res = await fetch(request);
+    // A read the page started before the app did (boot.ts) is answered by that request.
+    const early = request.method === "GET" ? takeEarlyRead(request.url) : undefined;
+    const res = await (early ? early.catch(() => fetch(request)) : fetch(request));
     const seen = res.headers.get(BOOKMARK);
     // Bookmarks sort by commit position: keep the latest.
     if (seen && (!bookmark || seen > bookmark)) bookmark = seen;

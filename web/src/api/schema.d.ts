@@ -1131,7 +1131,8 @@ export type paths = {
                 query?: {
                     limit?: number;
                     cursor?: string;
-                    role?: "customer" | "agent" | "manager" | "admin";
+                    /** @description one role, or a comma list of roles */
+                    role?: string;
                     q?: string;
                 };
                 header?: never;

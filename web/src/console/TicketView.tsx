@@ -109,9 +109,10 @@ export function TicketView() {
   const ticket = useTicket(id);
   const comments = useComments(id);
   const attachments = useAttachments(id);
-  const room = useTicketRoom(ticket.data?.id, user?.id);
-  // The conversation first: the console's panels and this page's side start once it shows (ui/priority.ts).
+  // The conversation first: the console's panels, this page's side and its live room start once it
+  // shows (ui/priority.ts); the room's join would otherwise queue with the comments on the Worker.
   const shown = ticket.isSuccess && !comments.isPending;
+  const room = useTicketRoom(shown ? ticket.data.id : undefined, user?.id);
   useEffect(() => {
     if (shown) markPrimaryShown();
   }, [shown]);

@@ -1,4 +1,5 @@
 import type { components } from "../api/schema";
+import { CSRF_HEADERS, refreshThroughCookie, takeEarlyRefresh, takeSettledEarlyRefresh, withRefreshLock, type RefreshAnswer } from "./boot";
 
 type User = components["schemas"]["User"];
 type Tokens = components["schemas"]["Tokens"];
@@ -21,12 +22,10 @@ export interface SessionState {
 }
 
 const CHANNEL = "edgedesk-session";
-const REFRESH_LOCK = "edgedesk-refresh";
 /** Refresh this long before the access token expires (tokens live 15 minutes). */
 const REFRESH_BEFORE_EXPIRY_MS = 60_000;
 /** A token this close to expiry is not handed out any more. */
 const TOKEN_MARGIN_MS = 10_000;
-const CSRF = { "X-Requested-With": "edgedesk" };
 
 export class SessionError extends Error {
   constructor(
@@ -81,7 +80,12 @@ export class Session {
 
   /** On page load: a tab has no token until it refreshes through the cookie. */
   async start(): Promise<void> {
-    if (this.state.status === "loading") await this.refresh();
+    if (this.state.status !== "loading") return;
+    // The boot script's refresh is usually answered before the app starts: taken now, the app's first
+    // render is already signed in (no spinner, no second render of the whole page).
+    const settled = takeSettledEarlyRefresh();
+    if (settled) this.settle(settled);
+    else await this.refresh();
   }
 
   /** A token valid for at least a few more seconds, refreshing first if needed; null when signed out. */
@@ -101,23 +105,32 @@ export class Session {
   }
 
   private async refreshOnce(): Promise<boolean> {
+    // The page's first refresh may already be under way (boot.ts, under the same lock).
+    const early = takeEarlyRefresh();
     const run = async () => {
       try {
-        const res = await postJson("/api/v1/auth/refresh", { session: "cookie" }, CSRF);
-        if (res.status === 401 || res.status === 403) {
-          this.clear(this.state.status === "signed-in" ? "expired" : null);
-          return false;
-        }
-        if (!res.ok) throw new Error(`refresh answered ${res.status}`);
-        this.accept((await res.json()) as Tokens);
-        return true;
+        return this.settle(await (early ?? refreshThroughCookie()));
       } catch {
-        // Offline or a server error: keep what we have; a first load without a session shows sign-in.
-        if (this.state.status === "loading") this.set({ status: "signed-out", user: null, reason: null });
-        return false;
+        // Offline: keep what we have; a first load without a session shows sign-in.
+        return this.settle({ status: 0, tokens: null });
       }
     };
-    return typeof navigator !== "undefined" && navigator.locks ? navigator.locks.request(REFRESH_LOCK, run) : run();
+    return early ? run() : withRefreshLock(run);
+  }
+
+  /** Takes a refresh's answer: signed in with its tokens, signed out on 401/403; otherwise (a server error, offline) keeps what we have. */
+  private settle(answer: RefreshAnswer): boolean {
+    if (answer.status === 401 || answer.status === 403) {
+      this.clear(this.state.status === "signed-in" ? "expired" : null);
+      return false;
+    }
+    if (!answer.tokens) {
+      // A first load without a session shows sign-in.
+      if (this.state.status === "loading") this.set({ status: "signed-out", user: null, reason: null });
+      return false;
+    }
+    this.accept(answer.tokens);
+    return true;
   }
 
   private accept(tokens: Tokens) {
@@ -157,7 +170,7 @@ export class Session {
   /** Ends the session in this browser (every tab), or with `everywhere` on every device of the user. */
   async signOut(everywhere = false): Promise<void> {
     try {
-      await postJson("/api/v1/auth/logout", { session: "cookie", everywhere }, CSRF);
+      await postJson("/api/v1/auth/logout", { session: "cookie", everywhere }, CSRF_HEADERS);
     } finally {
       this.clear("signed-out");
       this.channel?.postMessage("signed-out");

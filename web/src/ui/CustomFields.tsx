@@ -1,4 +1,4 @@
-import { useQuery } from "@tanstack/react-query";
+import { queryOptions, useQuery } from "@tanstack/react-query";
 import { api, ok } from "../api/client";
 import { customStatusLabel, formatFieldValue, type FieldDraft, type TicketField, type TicketStatusDef } from "../lib/custom-fields";
 import { statusLabel } from "../lib/format";
@@ -16,13 +16,14 @@ export function useTicketFields() {
   });
 }
 
-export function useTicketStatuses() {
-  return useQuery({
-    queryKey: ["ticket-statuses"],
-    staleTime: DEFINITIONS_STALE_MS,
-    queryFn: async () => (await ok(api.GET("/api/v1/ticket-statuses"))).data as TicketStatusDef[],
-  });
-}
+/** The statuses' labels (a ticket's badge shows its custom status): a ticket page reads them with the ticket. */
+export const ticketStatusesQueryOptions = queryOptions({
+  queryKey: ["ticket-statuses"],
+  staleTime: DEFINITIONS_STALE_MS,
+  queryFn: async () => (await ok(api.GET("/api/v1/ticket-statuses"))).data as TicketStatusDef[],
+});
+
+export const useTicketStatuses = () => useQuery(ticketStatusesQueryOptions);
 
 const MAX_CHARS = { text: 255, textarea: 10_000 } as const;
 

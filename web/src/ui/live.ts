@@ -96,7 +96,18 @@ export function useTicketRoom(ticketId: string | undefined, selfId: string | und
           break;
       }
     };
-    const live = new LiveSocket(`/api/v1/tickets/${encodeURIComponent(ticketId)}/live`, onMessage, setStatus).start();
+    // Events sent while the socket was down are not replayed: after a reconnect the page reads again.
+    let opened = false;
+    const onStatus = (next: LiveStatus) => {
+      setStatus(next);
+      if (next !== "open") return;
+      if (opened) {
+        readAgain(client, commentsKey(ticketId));
+        readAgain(client, ticketKey(ticketId));
+      }
+      opened = true;
+    };
+    const live = new LiveSocket(`/api/v1/tickets/${encodeURIComponent(ticketId)}/live`, onMessage, onStatus).start();
     socket.current = live;
     return () => {
       live.stop();

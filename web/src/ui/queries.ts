@@ -1,6 +1,7 @@
 import { queryOptions, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, ok, uploadFiles, type Attachment, type Comment, type Ticket } from "../api/client";
+import { ticketStatusesQueryOptions } from "./CustomFields";
 import { addComment, commentsKey, ticketKey } from "./live";
 
 /** Conversations are read whole (pages of 100, oldest first), up to this many comments. */
@@ -51,12 +52,15 @@ export const useAttachments = (id: string) => useQuery(attachmentsQueryOptions(i
 
 /**
  * Starts a ticket page's reads as soon as the router knows the ticket (a deep link, a click), before
- * the page renders; they wait for the session's token, not for the app around them.
+ * the page renders; they wait for the session's token, not for the app around them. The status
+ * labels (for the ticket's badge) come along unless cached. On a cold deep link boot.ts has already
+ * sent these same requests (ticketPageReads): keep the two lists alike.
  */
 export function prefetchTicketPage(client: QueryClient, id: string) {
   void client.prefetchQuery(ticketQueryOptions(id));
   void client.prefetchQuery(commentsQueryOptions(id));
   void client.prefetchQuery(attachmentsQueryOptions(id));
+  void client.prefetchQuery(ticketStatusesQueryOptions);
 }
 
 /** A fresh idempotency key per attempt of a create, so a retried click never makes two. */
