@@ -86,6 +86,10 @@ export async function run(ctx) {
     // tickets (O(page / selectivity) among them); another sort probes per row of its own index.
     { ...list("two filters (3 %)", "/api/v1/tickets?cf.bench_product=mobile_app&cf.bench_order_size=3"), goals: {} },
     { ...list("dropdown + status", "/api/v1/tickets?cf.bench_product=api&status=open"), goals: {} },
+    // The console's views with a field filter on top (web/src/console/views.ts).
+    { ...list("dropdown + unsolved", "/api/v1/tickets?cf.bench_product=api&status=open,in_progress,pending"), goals: {} },
+    { ...list("dropdown + my open (sla_due)", "/api/v1/tickets?cf.bench_product=web_app&assignee_id=me&status=open,in_progress,pending&sort=sla_due"), goals: {} },
+    { ...list("two filters + unsolved", "/api/v1/tickets?cf.bench_product=web_app&cf.bench_order_size=3&status=open,in_progress,pending"), goals: {} },
     { ...list("customer's own (50 %)", "/api/v1/tickets?cf.bench_product=web_app", "customer"), goals: {} },
     { ...list("dropdown sort=-updated_at", "/api/v1/tickets?cf.bench_product=web_app&sort=-updated_at"), goals: {} },
   ];

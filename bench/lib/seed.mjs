@@ -138,17 +138,17 @@ const TAGS = [
 const TEAM_NAMES = ["Billing", "Tier 1", "Tier 2", "Platform", "Logistics", "Returns", "Enterprise", "Onboarding"];
 const TEAM_FOR_CATEGORY = { billing: 0, technical: 2, account: 1, shipping: 4, returns: 5, feature_request: 3 };
 
-const PROBLEMS = [
+export const PROBLEMS = [
   "Cannot log in to", "Charged twice for", "Error when opening", "Question about", "Refund request for",
   "Missing items in", "Slow response from", "Unable to export", "Cannot update", "Feature request:",
   "Broken link in", "Wrong amount on", "Access denied to", "Sync fails for", "Crash on startup of",
 ];
-const THINGS = [
+export const THINGS = [
   "my account", "the mobile app", "invoice #{n}", "order #{n}", "the dashboard", "the billing page",
   "my subscription", "the API", "the Slack integration", "the CSV export", "team settings", "SSO setup",
   "the delivery", "the annual plan", "the reports page",
 ];
-const SENTENCES = [
+export const SENTENCES = [
   "Since this morning I get an error message every time I try.",
   "I already cleared the cache and tried another browser, same result.",
   "This is blocking our whole team, please have a look as soon as possible.",
