@@ -2,7 +2,8 @@
  * The report rollups in D1 (tables: migrations 0022_report_rollups.sql and 0028_report_blocks.sql;
  * what they mean: src/domain/rollups.ts). Written by the `reportRollups` consumer in the batch of
  * every ticket write that stores the row, from the rows before and after (`onStored`): the difference
- * of the ticket's contributions, added to three levels of prefix sums, and the move of its backlog counter.
+ * of the ticket's contributions, added to three levels of prefix sums, and the moves of the open-ticket
+ * counters (report_open, report_open_by: migration 0032_open_counters.sql).
  *
  * Adding a delta at (day d, quarter q) to a key, d in block b ({@link BLOCK_DAYS} days):
  * - `report_blocks`: the key's row of block b is made if missing (the totals before b starts: the
@@ -29,6 +30,8 @@ import {
   COUNTERS,
   groupDeltas,
   HISTOGRAMS,
+  openCounterMoves,
+  type BacklogCell,
   rollupDelta,
   type Bucket,
   type DeltaGroup,
@@ -158,22 +161,34 @@ export function stagingWrites(db: Database, groups: DeltaGroup[]): BatchItem[] {
   );
 }
 
-type BacklogMove = { cell: { team: string; agent: string; channel: string; status: string; priority: string; sla: string }; n: number };
+type BacklogMove = { cell: BacklogCell; n: number };
 
-/** Moves of the backlog counters, one statement per table; `condition` decides at run time whether they apply. */
-export function backlogWrites(db: Database, moves: BacklogMove[], condition: SQL = sql`true`): BatchItem[] {
-  if (!moves.length) return [];
-  const rows = JSON.stringify(moves.map((m) => [m.cell.team, m.cell.agent, m.cell.channel, m.cell.status, m.cell.priority, m.cell.sla, m.n]));
-  const cells = sql`(SELECT json_extract(value, '$[0]') AS team, json_extract(value, '$[1]') AS agent, json_extract(value, '$[2]') AS channel,
-    json_extract(value, '$[3]') AS status, json_extract(value, '$[4]') AS priority, json_extract(value, '$[5]') AS sla, json_extract(value, '$[6]') AS n FROM json_each(${rows}))`;
-  return [
-    batchStatement(db, sql`INSERT INTO report_backlog (team, channel, status, priority, sla, tickets)
-      SELECT team, channel, status, priority, sla, sum(n) FROM ${cells} WHERE ${condition} GROUP BY team, channel, status, priority, sla
-      ON CONFLICT (team, channel, status, priority, sla) DO UPDATE SET tickets = tickets + excluded.tickets`),
-    batchStatement(db, sql`INSERT INTO report_backlog_agents (agent, team, status, priority, sla, tickets)
-      SELECT agent, team, status, priority, sla, sum(n) FROM ${cells} WHERE ${condition} GROUP BY agent, team, status, priority, sla
-      ON CONFLICT (agent, team, status, priority, sla) DO UPDATE SET tickets = tickets + excluded.tickets`),
-  ];
+/**
+ * Moves of the open-ticket counters (report_open, report_open_by; domain/rollups.ts openCounterMoves),
+ * one statement per table; `condition` decides at run time whether they apply.
+ */
+export function backlogWrites(db: Database, moves: readonly BacklogMove[], condition: SQL = sql`true`): BatchItem[] {
+  const { cells, members } = openCounterMoves(moves);
+  const items: BatchItem[] = [];
+  if (cells.length) {
+    const rows = JSON.stringify(cells.map((m) => [m.scope, m.status, m.priority, m.sla, m.n]));
+    items.push(
+      batchStatement(db, sql`INSERT INTO report_open (scope, status, priority, sla, tickets)
+        SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]')
+        FROM json_each(${rows}) WHERE ${condition}
+        ON CONFLICT (scope, status, priority, sla) DO UPDATE SET tickets = tickets + excluded.tickets`),
+    );
+  }
+  if (members.length) {
+    const rows = JSON.stringify(members.map((m) => [m.scope, m.kind, m.member, m.n]));
+    items.push(
+      batchStatement(db, sql`INSERT INTO report_open_by (scope, kind, member, tickets)
+        SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]')
+        FROM json_each(${rows}) WHERE ${condition}
+        ON CONFLICT (scope, kind, member) DO UPDATE SET tickets = tickets + excluded.tickets`),
+    );
+  }
+  return items;
 }
 
 /** The rollup writes of one ticket write: from the rows it replaced and wrote. */
@@ -268,39 +283,28 @@ export async function keysOf(db: Database, dim: Dimension, limit: number): Promi
   return rows.map((r) => r.key);
 }
 
+/** A scope's open tickets in one status × priority × SLA state cell. */
 export interface BacklogRow {
-  team: string;
-  agent: string;
-  /** "" in an agent's rows (report_backlog_agents has no channel). */
-  channel: string;
   status: string;
   priority: string;
   sla: string;
   tickets: number;
 }
 
-/** The backlog counters, all or one team's (report_backlog; agent is "" there), or one agent's (report_backlog_agents). */
-export async function backlogRows(db: Database, filter: { teamId?: string | undefined; agentId?: string | undefined }): Promise<BacklogRow[]> {
-  if (filter.agentId !== undefined) {
-    return db.all<BacklogRow>(sql`SELECT agent, team, '' AS channel, status, priority, sla, tickets FROM report_backlog_agents WHERE agent = ${filter.agentId} AND tickets <> 0`);
-  }
-  if (filter.teamId !== undefined) {
-    return db.all<BacklogRow>(sql`SELECT '' AS agent, team, channel, status, priority, sla, tickets FROM report_backlog WHERE team = ${filter.teamId} AND tickets <> 0`);
-  }
-  return db.all<BacklogRow>(sql`SELECT '' AS agent, team, channel, status, priority, sla, tickets FROM report_backlog WHERE tickets <> 0`);
+/** The open-ticket cells of one scope (domain/rollups.ts openScope; "" = everyone): 36 rows at most. */
+export async function backlogRows(db: Database, scope: string): Promise<BacklogRow[]> {
+  const rows = await db.all<BacklogRow>(sql`SELECT status, priority, sla, tickets FROM report_open WHERE scope = ${scope} AND tickets <> 0`);
+  return rows.map((r) => ({ ...r, tickets: Number(r.tickets) }));
 }
 
 /**
- * Open tickets per assignee ("" = unassigned): of the given agents (a seek each), or of everyone,
- * optionally within one team (the whole table: a cell per assignee, team, status, priority and SLA state).
+ * Open tickets of a scope per assignee or team ("" = unassigned, no team): all of them (one row
+ * each), or of the given members only (a seek each).
  */
-export async function backlogByAgent(db: Database, filter: { agentIds?: readonly string[]; teamId?: string | undefined }): Promise<Map<string, number>> {
-  const where = [
-    filter.agentIds ? sql`agent IN (SELECT value FROM json_each(${JSON.stringify(filter.agentIds)}))` : sql`true`,
-    filter.teamId !== undefined ? sql`team = ${filter.teamId}` : sql`true`,
-  ];
-  const rows = await db.all<{ agent: string; tickets: number }>(
-    sql`SELECT agent, sum(tickets) AS tickets FROM report_backlog_agents WHERE ${sql.join(where, sql` AND `)} GROUP BY agent`,
+export async function backlogBy(db: Database, scope: string, kind: "assignee" | "team", members?: readonly string[]): Promise<Map<string, number>> {
+  const only = members ? sql`AND member IN (SELECT value FROM json_each(${JSON.stringify(members)}))` : sql``;
+  const rows = await db.all<{ member: string; tickets: number }>(
+    sql`SELECT member, tickets FROM report_open_by WHERE scope = ${scope} AND kind = ${kind} ${only} AND tickets <> 0`,
   );
-  return new Map(rows.filter((r) => Number(r.tickets) !== 0).map((r) => [r.agent, Number(r.tickets)]));
+  return new Map(rows.map((r) => [r.member, Number(r.tickets)]));
 }
