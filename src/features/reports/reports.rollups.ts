@@ -87,16 +87,33 @@ function newRowValues(m: Metrics, prev: string | null): SQL {
   return sql.join(values, sql`, `);
 }
 
-const keysTable = (keys: { dim: string; key: string }[]) =>
-  sql`(SELECT json_extract(value, '$[0]') AS dim, json_extract(value, '$[1]') AS key FROM json_each(${JSON.stringify(keys.map((k) => [k.dim, k.key]))}))`;
+/** Bound parameters a statement may spend on its rows (D1 binds at most 100). */
+const MAX_ROW_PARAMS = 64;
+
+/**
+ * Rows as a table with the given columns: bound VALUES, which cost no rows read, when they fit in
+ * {@link MAX_ROW_PARAMS}; else one JSON parameter (json_each reads a row per element: a rebuild's chunk).
+ */
+function rowsTable(rows: readonly (readonly (string | number)[])[], columns: readonly string[]): SQL {
+  if (rows.length * columns.length <= MAX_ROW_PARAMS) {
+    const values = sql.join(rows.map((r) => sql`(${sql.join(r.map((v) => sql`${v}`), sql`, `)})`), sql`, `);
+    return sql`(SELECT ${sql.raw(columns.map((c, i) => `column${i + 1} AS ${c}`).join(", "))} FROM (VALUES ${values}))`;
+  }
+  return sql`(SELECT ${sql.raw(columns.map((c, i) => `json_extract(value, '$[${i}]') AS ${c}`).join(", "))} FROM json_each(${JSON.stringify(rows)}))`;
+}
+
+const keysTable = (keys: { dim: string; key: string }[]) => rowsTable(keys.map((k) => [k.dim, k.key]), ["dim", "key"]);
+
+/** The rebuild phase: an uncorrelated subquery, so a statement reads it once, not once per key. */
+const PHASE = sql`(SELECT phase FROM report_state WHERE id = 1)`;
 
 /** The key `alias` is live: no rebuild, or the rebuild converted it already. */
 const liveKey = (alias: string) =>
-  sql`EXISTS (SELECT 1 FROM report_state s WHERE s.phase = 'live' OR (s.phase = 'converting' AND (${sql.raw(alias)}.dim, ${sql.raw(alias)}.key) <= (s.converted_dim, s.converted_key)))`;
+  sql`(${PHASE} = 'live' OR EXISTS (SELECT 1 FROM report_state s WHERE s.phase = 'converting' AND (${sql.raw(alias)}.dim, ${sql.raw(alias)}.key) <= (s.converted_dim, s.converted_key)))`;
 
 /** A rebuild collects this ticket's delta for key `alias` in report_staging. */
 const stagedKey = (alias: string, ticketId: string) =>
-  sql`EXISTS (SELECT 1 FROM report_state s WHERE (s.phase = 'staging' AND ${ticketId} <= s.watermark) OR (s.phase = 'converting' AND (${sql.raw(alias)}.dim, ${sql.raw(alias)}.key) > (s.converted_dim, s.converted_key)))`;
+  sql`(${PHASE} <> 'live' AND EXISTS (SELECT 1 FROM report_state s WHERE (s.phase = 'staging' AND ${ticketId} <= s.watermark) OR (s.phase = 'converting' AND (${sql.raw(alias)}.dim, ${sql.raw(alias)}.key) > (s.converted_dim, s.converted_key))))`;
 
 /** The backlog counters take this ticket's move: no rebuild, or the rebuild read the ticket already. */
 const backlogLive = (ticketId: string) => sql`EXISTS (SELECT 1 FROM report_state s WHERE s.phase <> 'staging' OR ${ticketId} <= s.watermark)`;
@@ -171,20 +188,18 @@ export function backlogWrites(db: Database, moves: readonly BacklogMove[], condi
   const { cells, members } = openCounterMoves(moves);
   const items: BatchItem[] = [];
   if (cells.length) {
-    const rows = JSON.stringify(cells.map((m) => [m.scope, m.status, m.priority, m.sla, m.n]));
+    const rows = rowsTable(cells.map((m) => [m.scope, m.status, m.priority, m.sla, m.n]), ["scope", "status", "priority", "sla", "n"]);
     items.push(
       batchStatement(db, sql`INSERT INTO report_open (scope, status, priority, sla, tickets)
-        SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]')
-        FROM json_each(${rows}) WHERE ${condition}
+        SELECT scope, status, priority, sla, n FROM ${rows} WHERE ${condition}
         ON CONFLICT (scope, status, priority, sla) DO UPDATE SET tickets = tickets + excluded.tickets`),
     );
   }
   if (members.length) {
-    const rows = JSON.stringify(members.map((m) => [m.scope, m.kind, m.member, m.n]));
+    const rows = rowsTable(members.map((m) => [m.scope, m.kind, m.member, m.n]), ["scope", "kind", "member", "n"]);
     items.push(
       batchStatement(db, sql`INSERT INTO report_open_by (scope, kind, member, tickets)
-        SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]')
-        FROM json_each(${rows}) WHERE ${condition}
+        SELECT scope, kind, member, n FROM ${rows} WHERE ${condition}
         ON CONFLICT (scope, kind, member) DO UPDATE SET tickets = tickets + excluded.tickets`),
     );
   }
