@@ -118,7 +118,10 @@ const stagedKey = (alias: string, ticketId: string) =>
 /** The backlog counters take this ticket's move: no rebuild, or the rebuild read the ticket already. */
 const backlogLive = (ticketId: string) => sql`EXISTS (SELECT 1 FROM report_state s WHERE s.phase <> 'staging' OR ${ticketId} <= s.watermark)`;
 
-/** The statements adding one delta group to the live prefix sums and, during a rebuild, to the staging sums. */
+/**
+ * The statements adding one delta group to the live prefix sums and, during a rebuild, to the staging sums.
+ * Later rows are updated `FROM` the keys: one seek per key (`(dim, key) IN (subquery)` read two).
+ */
 function groupWrites(db: Database, g: DeltaGroup, ticketId: string): BatchItem[] {
   const keys = keysTable(g.keys);
   const day = int(g.day);
@@ -144,24 +147,24 @@ function groupWrites(db: Database, g: DeltaGroup, ticketId: string): BatchItem[]
         AND l.day = (SELECT max(e.day) FROM report_days e WHERE e.dim = k.dim AND e.key = k.key AND e.day < ${blockStart} AND e.day >= p.block * ${int(BLOCK_DAYS)})
       WHERE ${liveKey("k")} AND NOT EXISTS (SELECT 1 FROM report_blocks x WHERE x.dim = k.dim AND x.key = k.key AND x.block = ${block})
       ON CONFLICT (dim, key, block) DO NOTHING`),
-    batchStatement(db, sql`UPDATE report_blocks SET ${inc}
-      WHERE (dim, key) IN (SELECT dim, key FROM ${keys}) AND block > ${block} AND ${liveKey("report_blocks")}`),
+    batchStatement(db, sql`UPDATE report_blocks SET ${inc} FROM ${keys} k
+      WHERE report_blocks.dim = k.dim AND report_blocks.key = k.key AND report_blocks.block > ${block} AND ${liveKey("report_blocks")}`),
     batchStatement(db, sql`INSERT INTO report_days (dim, key, day, ${ROLLUP_COLUMNS})
       SELECT k.dim, k.key, ${day}, ${newRowValues(g.metrics, "p")} FROM ${keys} k
       LEFT JOIN report_days p ON p.dim = k.dim AND p.key = k.key
         AND p.day = (SELECT max(e.day) FROM report_days e WHERE e.dim = k.dim AND e.key = k.key AND e.day < ${day} AND e.day >= ${blockStart})
       WHERE ${liveKey("k")}
       ON CONFLICT (dim, key, day) DO UPDATE SET ${inc}`),
-    batchStatement(db, sql`UPDATE report_days SET ${inc}
-      WHERE (dim, key) IN (SELECT dim, key FROM ${keys}) AND day > ${day} AND day < ${nextBlockStart} AND ${liveKey("report_days")}`),
+    batchStatement(db, sql`UPDATE report_days SET ${inc} FROM ${keys} k
+      WHERE report_days.dim = k.dim AND report_days.key = k.key AND report_days.day > ${day} AND report_days.day < ${nextBlockStart} AND ${liveKey("report_days")}`),
     batchStatement(db, sql`INSERT INTO report_quarters (dim, key, day, quarter, ${ROLLUP_COLUMNS})
       SELECT k.dim, k.key, ${day}, ${quarter}, ${newRowValues(g.metrics, "p")} FROM ${keys} k
       LEFT JOIN report_quarters p ON p.dim = k.dim AND p.key = k.key AND p.day = ${day}
         AND p.quarter = (SELECT max(e.quarter) FROM report_quarters e WHERE e.dim = k.dim AND e.key = k.key AND e.day = ${day} AND e.quarter < ${quarter})
       WHERE ${liveKey("k")}
       ON CONFLICT (dim, key, day, quarter) DO UPDATE SET ${inc}`),
-    batchStatement(db, sql`UPDATE report_quarters SET ${inc}
-      WHERE (dim, key) IN (SELECT dim, key FROM ${keys}) AND day = ${day} AND quarter > ${quarter} AND ${liveKey("report_quarters")}`),
+    batchStatement(db, sql`UPDATE report_quarters SET ${inc} FROM ${keys} k
+      WHERE report_quarters.dim = k.dim AND report_quarters.key = k.key AND report_quarters.day = ${day} AND report_quarters.quarter > ${quarter} AND ${liveKey("report_quarters")}`),
     batchStatement(db, sql`INSERT INTO report_staging (dim, key, day, quarter, ${ROLLUP_COLUMNS}, rev)
       SELECT k.dim, k.key, ${day}, ${quarter}, ${newRowValues(g.metrics, null)}, 1 FROM ${keys} k
       WHERE ${stagedKey("k", ticketId)}
