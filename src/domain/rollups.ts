@@ -422,6 +422,75 @@ export function backlogDelta(before: TicketFacts | null, after: TicketFacts | nu
   return [...(from ? [{ cell: from, n: -1 as const }] : []), ...(to ? [{ cell: to, n: 1 as const }] : [])];
 }
 
+/**
+ * Whose open tickets a backlog counter counts: everyone's (""), one team's, one assignee's, one
+ * channel's. A report reads the counters of its own scope only, so what it reads is bounded by what
+ * it shows, not by the number of teams × agents × cells the open tickets fill.
+ */
+export const openScope = (kind: "team" | "agent" | "channel", id: string) => `${kind}:${id}`;
+
+/** One move of `report_open`: a scope's open tickets in one status × priority × SLA state cell. */
+export interface OpenCellMove {
+  scope: string;
+  status: BacklogStatus;
+  priority: TicketPriority;
+  sla: SlaState;
+  n: number;
+}
+
+/** One move of `report_open_by`: a scope's open tickets of one assignee or team ("" = unassigned, no team). */
+export interface OpenMemberMove {
+  scope: string;
+  kind: "assignee" | "team";
+  member: string;
+  n: number;
+}
+
+/** The scopes a cell counts in: everyone, its team and its assignee (none for "" = no team, unassigned), its channel. */
+const cellScopes = (c: BacklogCell) => [
+  "",
+  ...(c.team ? [openScope("team", c.team)] : []),
+  ...(c.agent ? [openScope("agent", c.agent)] : []),
+  openScope("channel", c.channel),
+];
+
+/**
+ * The (scope, assignee or team) totals a cell counts in: everyone's per assignee and per team (the
+ * backlog's by_assignee and by_team, the agents report's open_now), a team's per assignee, an
+ * assignee's per team.
+ */
+const memberKeys = (c: BacklogCell): [string, "assignee" | "team", string][] => [
+  ["", "assignee", c.agent],
+  ["", "team", c.team],
+  ...(c.team ? [[openScope("team", c.team), "assignee", c.agent] as [string, "assignee", string]] : []),
+  ...(c.agent ? [[openScope("agent", c.agent), "team", c.team] as [string, "team", string]] : []),
+];
+
+/**
+ * The moves of the two open-ticket counters for backlog cell moves (a change's −1 and +1, or a
+ * rebuild chunk's +1 per open ticket), summed per row; rows a change leaves as they were are left
+ * out (a reassignment moves the assignee rows only).
+ */
+export function openCounterMoves(moves: readonly { cell: BacklogCell; n: number }[]): { cells: OpenCellMove[]; members: OpenMemberMove[] } {
+  const cells = new Map<string, OpenCellMove>();
+  const members = new Map<string, OpenMemberMove>();
+  for (const { cell: c, n } of moves) {
+    for (const scope of cellScopes(c)) {
+      const id = [scope, c.status, c.priority, c.sla].join("\u0000");
+      const m = cells.get(id) ?? { scope, status: c.status, priority: c.priority, sla: c.sla, n: 0 };
+      m.n += n;
+      cells.set(id, m);
+    }
+    for (const [scope, kind, member] of memberKeys(c)) {
+      const id = [scope, kind, member].join("\u0000");
+      const m = members.get(id) ?? { scope, kind, member, n: 0 };
+      m.n += n;
+      members.set(id, m);
+    }
+  }
+  return { cells: [...cells.values()].filter((m) => m.n !== 0), members: [...members.values()].filter((m) => m.n !== 0) };
+}
+
 // ---------------------------------------------------------------- time logged on a ticket
 
 /** One time entry as the ticket's log sums it. */

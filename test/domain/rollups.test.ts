@@ -4,6 +4,7 @@ import {
   applyLoggedTime,
   backlogDelta,
   bucketOf,
+  openCounterMoves,
   contributions,
   dayNumber,
   groupDeltas,
@@ -203,6 +204,51 @@ describe("the backlog counters", () => {
     // A met first response's warning does not keep the ticket at risk.
     expect(backlogDelta(null, { ...base, slaWarned: 1, firstResponseAt: "x" })[0]!.cell.sla).toBe("ok");
     expect(backlogDelta(base, { ...base, subjectChanged: true } as TicketFacts)).toEqual([]);
+  });
+
+  it("count each open ticket under everyone, its team, its assignee and its channel, and per assignee and team", () => {
+    const assigned = { ...base, assigneeId: "agent-1" };
+    expect(openCounterMoves(backlogDelta(null, assigned))).toEqual({
+      cells: ["", "team:team-a", "agent:agent-1", "channel:email"].map((scope) => ({ scope, status: "open", priority: "high", sla: "ok", n: 1 })),
+      members: [
+        { scope: "", kind: "assignee", member: "agent-1", n: 1 },
+        { scope: "", kind: "team", member: "team-a", n: 1 },
+        { scope: "team:team-a", kind: "assignee", member: "agent-1", n: 1 },
+        { scope: "agent:agent-1", kind: "team", member: "team-a", n: 1 },
+      ],
+    });
+    // No team, unassigned: no team or agent scope; the "" member is what by_team and by_assignee show as null.
+    expect(openCounterMoves(backlogDelta(null, { ...base, teamId: null }))).toEqual({
+      cells: [
+        { scope: "", status: "open", priority: "high", sla: "ok", n: 1 },
+        { scope: "channel:email", status: "open", priority: "high", sla: "ok", n: 1 },
+      ],
+      members: [
+        { scope: "", kind: "assignee", member: "", n: 1 },
+        { scope: "", kind: "team", member: "", n: 1 },
+      ],
+    });
+  });
+
+  it("leave the rows a change does not move: a reassignment moves its assignees' rows only", () => {
+    const a1 = { ...base, assigneeId: "agent-1" };
+    const moves = openCounterMoves(backlogDelta(a1, { ...a1, assigneeId: "agent-2" }));
+    expect(moves.cells).toEqual([
+      { scope: "agent:agent-1", status: "open", priority: "high", sla: "ok", n: -1 },
+      { scope: "agent:agent-2", status: "open", priority: "high", sla: "ok", n: 1 },
+    ]);
+    expect(moves.members).toEqual([
+      { scope: "", kind: "assignee", member: "agent-1", n: -1 },
+      { scope: "team:team-a", kind: "assignee", member: "agent-1", n: -1 },
+      { scope: "agent:agent-1", kind: "team", member: "team-a", n: -1 },
+      { scope: "", kind: "assignee", member: "agent-2", n: 1 },
+      { scope: "team:team-a", kind: "assignee", member: "agent-2", n: 1 },
+      { scope: "agent:agent-2", kind: "team", member: "team-a", n: 1 },
+    ]);
+    // A rebuild's chunk: one row per counter, summed.
+    const chunk = openCounterMoves([a1, a1, { ...a1, priority: "low" }].map((f) => ({ cell: backlogDelta(null, f as TicketFacts)[0]!.cell, n: 1 })));
+    expect(chunk.cells.find((m) => m.scope === "" && m.priority === "high")!.n).toBe(2);
+    expect(chunk.members.find((m) => m.scope === "" && m.kind === "assignee")!.n).toBe(3);
   });
 });
 

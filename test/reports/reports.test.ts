@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { callerContext } from "../../src/contexts";
 import type { Actor } from "../../src/domain/permissions";
@@ -113,6 +114,56 @@ describe("report reads", () => {
     expect(b).toMatchObject({ total: 2, by_status: { open: 2 }, by_status_priority: { open: { low: 1, medium: 1 } } });
     expect(b.oldest_open).toMatchObject({ ticket_id: ids.t2, created_at: "2026-06-01T23:30:00.000Z" });
     expect(b.by_assignee.map((a: any) => [a.agent?.id, a.tickets]).sort()).toEqual([[s.agent.id, 1], [s.agent2.id, 1]].sort());
+    expect(b.by_team).toEqual([{ team: { id: team, name: expect.any(String) }, tickets: 2 }]);
+  });
+
+  it("backlog now, per scope: an agent's own, everyone's, a priority's and a channel's, and open_now per agent", async () => {
+    // agent holds t4 (reopened, medium), agent2 holds t2 (low); t1 is solved and t3 deleted.
+    const own = await ok(get(s.agent, "/api/v1/reports/backlog"));
+    expect(own).toMatchObject({ total: 1, by_status: { open: 1 }, by_priority: { medium: 1, low: 0 } });
+    expect(own.by_team).toEqual([{ team: { id: team, name: expect.any(String) }, tickets: 1 }]);
+    expect(own.by_assignee).toEqual([{ agent: { id: s.agent.id, name: s.agent.name }, tickets: 1 }]);
+    const all = await ok(get(s.manager, "/api/v1/reports/backlog"));
+    expect(all.by_team.find((t: any) => t.team?.id === team)).toMatchObject({ tickets: 2 });
+    expect(all.by_assignee.filter((a: any) => [s.agent.id, s.agent2.id].includes(a.agent?.id)).map((a: any) => [a.agent.id, a.tickets]).sort()).toEqual([[s.agent.id, 1], [s.agent2.id, 1]].sort());
+    expect(all.total).toBe(all.by_team.reduce((n: number, t: any) => n + t.tickets, 0));
+    expect(all.total).toBe(all.by_assignee.reduce((n: number, a: any) => n + a.tickets, 0));
+    const low = await ok(get(s.manager, "/api/v1/reports/overview?from=2026-06-01&to=2026-06-02&priority=low"));
+    expect(low.backlog.by_priority).toMatchObject({ low: all.by_priority.low, medium: 0, high: 0 });
+    const web = await ok(get(s.manager, "/api/v1/reports/overview?from=2026-06-01&to=2026-06-02&channel=web"));
+    expect(web.backlog.by_status.open).toBeGreaterThanOrEqual(2);
+    const mine = await ok(get(s.agent2, "/api/v1/reports/overview?from=2026-06-01&to=2026-06-02"));
+    expect(mine.backlog).toMatchObject({ by_status: { open: 1, in_progress: 0, pending: 0 }, by_priority: { low: 1 } });
+    const agentsReport = await ok(get(s.manager, `/api/v1/reports/agents?from=2026-06-01&to=2026-06-02&team_id=${team}`));
+    expect(agentsReport.data.map((r: any) => [r.agent.id, r.open_now]).sort()).toEqual([[s.agent.id, 1], [s.agent2.id, 1]].sort());
+  });
+
+  it("the backlog reads its own scope's counters only: other teams' open tickets cost it nothing", async () => {
+    const metered = async () => {
+      const res = await meteredApi("GET", `/api/v1/reports/backlog?team_id=${team}`, { token: s.manager.token });
+      expect(res.status).toBe(200);
+      return meteredStatements(res)
+        .filter((st) => /\breport_open(_by)?\b/.test(st.sql))
+        .reduce((n, st) => n + st.rows_read, 0);
+    };
+    const before = await metered();
+    // Another team's backlog: every priority, three agents, several channels.
+    const other = (await createTeam(at(s.manager, "2026-06-03T00:00:00Z"), { name: `Other ${crypto.randomUUID()}`, strategy: "least_loaded", auto_assign_on_create: false, members: [s.agent.id, s.agent2.id, s.manager.id] })).id;
+    const priorities = ["low", "medium", "high", "critical"] as const;
+    for (let i = 0; i < 12; i++) {
+      const id = (await createTicket(at(s.customer, "2026-06-03T09:00:00Z"), { ...body(`o${i}`, "low"), priority: priorities[i % 4]!, channel: i % 2 ? "email" : "api" })).body.id;
+      await changeTicket(at(s.manager, "2026-06-03T09:01:00Z"), id, { teamId: other, assigneeId: [s.agent.id, s.agent2.id, s.manager.id][i % 3]!, ...(i % 3 === 2 ? { status: "pending" as const } : {}) }, { type: "updated" });
+    }
+    // Each of the two range reads may also read the first row past its scope (now another team's).
+    const after = await metered();
+    expect(after).toBeLessThanOrEqual(before + 2);
+    const scopeRows = await env.DB.prepare(
+      "SELECT (SELECT count(*) FROM report_open WHERE scope = ?1) + (SELECT count(*) FROM report_open_by WHERE scope = ?1 AND kind = 'assignee') AS n",
+    ).bind(`team:${team}`).first<number>("n");
+    expect(after).toBeLessThanOrEqual(scopeRows! + 2);
+    const b = await ok(get(s.manager, `/api/v1/reports/backlog?team_id=${other}`));
+    expect(b).toMatchObject({ total: 12, by_priority: { low: 3, medium: 3, high: 3, critical: 3 }, by_status: { pending: 4 } });
+    await expectRollupsMatchRows();
   });
 
   it("time by agent and by ticket; SLA per policy and target", async () => {

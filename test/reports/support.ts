@@ -101,26 +101,35 @@ export async function recomputedPoints(): Promise<Map<string, Vector>> {
   return out;
 }
 
-/** The backlog counters as stored and as recomputed from the rows. */
+/**
+ * The open-ticket counters as stored and as recomputed from the rows, independently of
+ * openCounterMoves: every open ticket counted under everyone (""), its team, its assignee and its
+ * channel per status × priority × SLA state, and per assignee and team as the reports group them.
+ */
 export async function backlogs() {
-  const stored = (await env.DB.prepare("SELECT team, channel, status, priority, sla, tickets FROM report_backlog WHERE tickets <> 0 ORDER BY 1, 2, 3, 4, 5").all()).results;
-  const storedAgents = (await env.DB.prepare("SELECT agent, team, status, priority, sla, tickets FROM report_backlog_agents WHERE tickets <> 0 ORDER BY 1, 2, 3, 4, 5").all()).results;
+  const stored = (await env.DB.prepare("SELECT scope, status, priority, sla, tickets FROM report_open WHERE tickets <> 0").all()).results;
+  const storedBy = (await env.DB.prepare("SELECT scope, kind, member, tickets FROM report_open_by WHERE tickets <> 0").all()).results;
   const rows = await createDb(env.DB).select().from(tickets);
   const count = new Map<string, number>();
-  const countAgents = new Map<string, number>();
+  const countBy = new Map<string, number>();
+  const add = (m: Map<string, number>, k: string[]) => m.set(k.join("|"), (m.get(k.join("|")) ?? 0) + 1);
   for (const row of rows) {
     const c = backlogCell(row);
     if (!c) continue;
-    const k = [c.team, c.channel, c.status, c.priority, c.sla].join("|");
-    count.set(k, (count.get(k) ?? 0) + 1);
-    const a = [c.agent, c.team, c.status, c.priority, c.sla].join("|");
-    countAgents.set(a, (countAgents.get(a) ?? 0) + 1);
+    const scopes = ["", `channel:${c.channel}`];
+    if (c.team) scopes.push(`team:${c.team}`);
+    if (c.agent) scopes.push(`agent:${c.agent}`);
+    for (const scope of scopes) add(count, [scope, c.status, c.priority, c.sla]);
+    add(countBy, ["", "assignee", c.agent]);
+    add(countBy, ["", "team", c.team]);
+    if (c.team) add(countBy, [`team:${c.team}`, "assignee", c.agent]);
+    if (c.agent) add(countBy, [`agent:${c.agent}`, "team", c.team]);
   }
   return {
-    stored: new Map(stored.map((r: any) => [[r.team, r.channel, r.status, r.priority, r.sla].join("|"), r.tickets])),
+    stored: new Map(stored.map((r: any) => [[r.scope, r.status, r.priority, r.sla].join("|"), r.tickets])),
     expected: count,
-    storedAgents: new Map(storedAgents.map((r: any) => [[r.agent, r.team, r.status, r.priority, r.sla].join("|"), r.tickets])),
-    expectedAgents: countAgents,
+    storedBy: new Map(storedBy.map((r: any) => [[r.scope, r.kind, r.member].join("|"), r.tickets])),
+    expectedBy: countBy,
   };
 }
 
@@ -130,7 +139,7 @@ export async function expectRollupsMatchRows() {
   expect(Object.fromEntries([...stored].sort())).toEqual(Object.fromEntries([...expected].sort()));
   const b = await backlogs();
   expect(Object.fromEntries([...b.stored].sort())).toEqual(Object.fromEntries([...b.expected].sort()));
-  expect(Object.fromEntries([...b.storedAgents].sort())).toEqual(Object.fromEntries([...b.expectedAgents].sort()));
+  expect(Object.fromEntries([...b.storedBy].sort())).toEqual(Object.fromEntries([...b.expectedBy].sort()));
   return stored.size;
 }
 

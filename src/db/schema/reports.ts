@@ -6,8 +6,8 @@ import { users } from "./users";
  * Time logged on tickets (API.md "Time tracking"). The ticket keeps their sum (`time_spent_minutes`)
  * and their per-quarter-hour log (`time_log`) for the report rollups, both written by the one ticket
  * write together with the entry. The report rollups themselves (report_days, report_quarters,
- * report_staging, report_backlog, report_backlog_agents, report_state) are WITHOUT ROWID tables
- * that drizzle cannot declare: migration 0022_report_rollups.sql, read and written with SQL in
+ * report_staging, report_state; report_blocks: 0028; report_open, report_open_by: 0037) are WITHOUT
+ * ROWID tables that drizzle cannot declare: migration 0022_report_rollups.sql, read and written with SQL in
  * src/features/reports/reports.rollups.ts.
  */
 export const timeEntries = sqliteTable(

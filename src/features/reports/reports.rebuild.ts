@@ -82,8 +82,8 @@ export async function startRebuild(ctx: ServiceContext): Promise<RebuildState> {
     batchStatement(ctx.db, sql`UPDATE report_state SET phase = 'staging', watermark = '', converted_dim = '', converted_key = '', tickets_done = 0, keys_done = 0,
       step = step + 1, requested_by = ${ctx.actor?.id ?? null}, started_at = ${now}, updated_at = ${now}, finished_at = NULL WHERE id = 1`),
     // Small: emptied at once (no write changes them while the watermark is at the start).
-    batchStatement(ctx.db, sql`DELETE FROM report_backlog`),
-    batchStatement(ctx.db, sql`DELETE FROM report_backlog_agents`),
+    batchStatement(ctx.db, sql`DELETE FROM report_open`),
+    batchStatement(ctx.db, sql`DELETE FROM report_open_by`),
   ]);
   const state = await rebuildState(ctx);
   await sendStep(ctx, state.step);

@@ -2,7 +2,8 @@
  * The report rollups in D1 (tables: migrations 0022_report_rollups.sql and 0028_report_blocks.sql;
  * what they mean: src/domain/rollups.ts). Written by the `reportRollups` consumer in the batch of
  * every ticket write that stores the row, from the rows before and after (`onStored`): the difference
- * of the ticket's contributions, added to three levels of prefix sums, and the move of its backlog counter.
+ * of the ticket's contributions, added to three levels of prefix sums, and the moves of the open-ticket
+ * counters (report_open, report_open_by: migration 0037_open_counters.sql).
  *
  * Adding a delta at (day d, quarter q) to a key, d in block b ({@link BLOCK_DAYS} days):
  * - `report_blocks`: the key's row of block b is made if missing (the totals before b starts: the
@@ -29,6 +30,8 @@ import {
   COUNTERS,
   groupDeltas,
   HISTOGRAMS,
+  openCounterMoves,
+  type BacklogCell,
   rollupDelta,
   type Bucket,
   type DeltaGroup,
@@ -84,21 +87,41 @@ function newRowValues(m: Metrics, prev: string | null): SQL {
   return sql.join(values, sql`, `);
 }
 
-const keysTable = (keys: { dim: string; key: string }[]) =>
-  sql`(SELECT json_extract(value, '$[0]') AS dim, json_extract(value, '$[1]') AS key FROM json_each(${JSON.stringify(keys.map((k) => [k.dim, k.key]))}))`;
+/** Bound parameters a statement may spend on its rows (D1 binds at most 100). */
+const MAX_ROW_PARAMS = 64;
+
+/**
+ * Rows as a table with the given columns: bound VALUES, which cost no rows read, when they fit in
+ * {@link MAX_ROW_PARAMS}; else one JSON parameter (json_each reads a row per element: a rebuild's chunk).
+ */
+function rowsTable(rows: readonly (readonly (string | number)[])[], columns: readonly string[]): SQL {
+  if (rows.length * columns.length <= MAX_ROW_PARAMS) {
+    const values = sql.join(rows.map((r) => sql`(${sql.join(r.map((v) => sql`${v}`), sql`, `)})`), sql`, `);
+    return sql`(SELECT ${sql.raw(columns.map((c, i) => `column${i + 1} AS ${c}`).join(", "))} FROM (VALUES ${values}))`;
+  }
+  return sql`(SELECT ${sql.raw(columns.map((c, i) => `json_extract(value, '$[${i}]') AS ${c}`).join(", "))} FROM json_each(${JSON.stringify(rows)}))`;
+}
+
+const keysTable = (keys: { dim: string; key: string }[]) => rowsTable(keys.map((k) => [k.dim, k.key]), ["dim", "key"]);
+
+/** The rebuild phase: an uncorrelated subquery, so a statement reads it once, not once per key. */
+const PHASE = sql`(SELECT phase FROM report_state WHERE id = 1)`;
 
 /** The key `alias` is live: no rebuild, or the rebuild converted it already. */
 const liveKey = (alias: string) =>
-  sql`EXISTS (SELECT 1 FROM report_state s WHERE s.phase = 'live' OR (s.phase = 'converting' AND (${sql.raw(alias)}.dim, ${sql.raw(alias)}.key) <= (s.converted_dim, s.converted_key)))`;
+  sql`(${PHASE} = 'live' OR EXISTS (SELECT 1 FROM report_state s WHERE s.phase = 'converting' AND (${sql.raw(alias)}.dim, ${sql.raw(alias)}.key) <= (s.converted_dim, s.converted_key)))`;
 
 /** A rebuild collects this ticket's delta for key `alias` in report_staging. */
 const stagedKey = (alias: string, ticketId: string) =>
-  sql`EXISTS (SELECT 1 FROM report_state s WHERE (s.phase = 'staging' AND ${ticketId} <= s.watermark) OR (s.phase = 'converting' AND (${sql.raw(alias)}.dim, ${sql.raw(alias)}.key) > (s.converted_dim, s.converted_key)))`;
+  sql`(${PHASE} <> 'live' AND EXISTS (SELECT 1 FROM report_state s WHERE (s.phase = 'staging' AND ${ticketId} <= s.watermark) OR (s.phase = 'converting' AND (${sql.raw(alias)}.dim, ${sql.raw(alias)}.key) > (s.converted_dim, s.converted_key))))`;
 
 /** The backlog counters take this ticket's move: no rebuild, or the rebuild read the ticket already. */
 const backlogLive = (ticketId: string) => sql`EXISTS (SELECT 1 FROM report_state s WHERE s.phase <> 'staging' OR ${ticketId} <= s.watermark)`;
 
-/** The statements adding one delta group to the live prefix sums and, during a rebuild, to the staging sums. */
+/**
+ * The statements adding one delta group to the live prefix sums and, during a rebuild, to the staging sums.
+ * Later rows are updated `FROM` the keys: one seek per key (`(dim, key) IN (subquery)` read two).
+ */
 function groupWrites(db: Database, g: DeltaGroup, ticketId: string): BatchItem[] {
   const keys = keysTable(g.keys);
   const day = int(g.day);
@@ -124,24 +147,24 @@ function groupWrites(db: Database, g: DeltaGroup, ticketId: string): BatchItem[]
         AND l.day = (SELECT max(e.day) FROM report_days e WHERE e.dim = k.dim AND e.key = k.key AND e.day < ${blockStart} AND e.day >= p.block * ${int(BLOCK_DAYS)})
       WHERE ${liveKey("k")} AND NOT EXISTS (SELECT 1 FROM report_blocks x WHERE x.dim = k.dim AND x.key = k.key AND x.block = ${block})
       ON CONFLICT (dim, key, block) DO NOTHING`),
-    batchStatement(db, sql`UPDATE report_blocks SET ${inc}
-      WHERE (dim, key) IN (SELECT dim, key FROM ${keys}) AND block > ${block} AND ${liveKey("report_blocks")}`),
+    batchStatement(db, sql`UPDATE report_blocks SET ${inc} FROM ${keys} k
+      WHERE report_blocks.dim = k.dim AND report_blocks.key = k.key AND report_blocks.block > ${block} AND ${liveKey("report_blocks")}`),
     batchStatement(db, sql`INSERT INTO report_days (dim, key, day, ${ROLLUP_COLUMNS})
       SELECT k.dim, k.key, ${day}, ${newRowValues(g.metrics, "p")} FROM ${keys} k
       LEFT JOIN report_days p ON p.dim = k.dim AND p.key = k.key
         AND p.day = (SELECT max(e.day) FROM report_days e WHERE e.dim = k.dim AND e.key = k.key AND e.day < ${day} AND e.day >= ${blockStart})
       WHERE ${liveKey("k")}
       ON CONFLICT (dim, key, day) DO UPDATE SET ${inc}`),
-    batchStatement(db, sql`UPDATE report_days SET ${inc}
-      WHERE (dim, key) IN (SELECT dim, key FROM ${keys}) AND day > ${day} AND day < ${nextBlockStart} AND ${liveKey("report_days")}`),
+    batchStatement(db, sql`UPDATE report_days SET ${inc} FROM ${keys} k
+      WHERE report_days.dim = k.dim AND report_days.key = k.key AND report_days.day > ${day} AND report_days.day < ${nextBlockStart} AND ${liveKey("report_days")}`),
     batchStatement(db, sql`INSERT INTO report_quarters (dim, key, day, quarter, ${ROLLUP_COLUMNS})
       SELECT k.dim, k.key, ${day}, ${quarter}, ${newRowValues(g.metrics, "p")} FROM ${keys} k
       LEFT JOIN report_quarters p ON p.dim = k.dim AND p.key = k.key AND p.day = ${day}
         AND p.quarter = (SELECT max(e.quarter) FROM report_quarters e WHERE e.dim = k.dim AND e.key = k.key AND e.day = ${day} AND e.quarter < ${quarter})
       WHERE ${liveKey("k")}
       ON CONFLICT (dim, key, day, quarter) DO UPDATE SET ${inc}`),
-    batchStatement(db, sql`UPDATE report_quarters SET ${inc}
-      WHERE (dim, key) IN (SELECT dim, key FROM ${keys}) AND day = ${day} AND quarter > ${quarter} AND ${liveKey("report_quarters")}`),
+    batchStatement(db, sql`UPDATE report_quarters SET ${inc} FROM ${keys} k
+      WHERE report_quarters.dim = k.dim AND report_quarters.key = k.key AND report_quarters.day = ${day} AND report_quarters.quarter > ${quarter} AND ${liveKey("report_quarters")}`),
     batchStatement(db, sql`INSERT INTO report_staging (dim, key, day, quarter, ${ROLLUP_COLUMNS}, rev)
       SELECT k.dim, k.key, ${day}, ${quarter}, ${newRowValues(g.metrics, null)}, 1 FROM ${keys} k
       WHERE ${stagedKey("k", ticketId)}
@@ -158,22 +181,32 @@ export function stagingWrites(db: Database, groups: DeltaGroup[]): BatchItem[] {
   );
 }
 
-type BacklogMove = { cell: { team: string; agent: string; channel: string; status: string; priority: string; sla: string }; n: number };
+type BacklogMove = { cell: BacklogCell; n: number };
 
-/** Moves of the backlog counters, one statement per table; `condition` decides at run time whether they apply. */
-export function backlogWrites(db: Database, moves: BacklogMove[], condition: SQL = sql`true`): BatchItem[] {
-  if (!moves.length) return [];
-  const rows = JSON.stringify(moves.map((m) => [m.cell.team, m.cell.agent, m.cell.channel, m.cell.status, m.cell.priority, m.cell.sla, m.n]));
-  const cells = sql`(SELECT json_extract(value, '$[0]') AS team, json_extract(value, '$[1]') AS agent, json_extract(value, '$[2]') AS channel,
-    json_extract(value, '$[3]') AS status, json_extract(value, '$[4]') AS priority, json_extract(value, '$[5]') AS sla, json_extract(value, '$[6]') AS n FROM json_each(${rows}))`;
-  return [
-    batchStatement(db, sql`INSERT INTO report_backlog (team, channel, status, priority, sla, tickets)
-      SELECT team, channel, status, priority, sla, sum(n) FROM ${cells} WHERE ${condition} GROUP BY team, channel, status, priority, sla
-      ON CONFLICT (team, channel, status, priority, sla) DO UPDATE SET tickets = tickets + excluded.tickets`),
-    batchStatement(db, sql`INSERT INTO report_backlog_agents (agent, team, status, priority, sla, tickets)
-      SELECT agent, team, status, priority, sla, sum(n) FROM ${cells} WHERE ${condition} GROUP BY agent, team, status, priority, sla
-      ON CONFLICT (agent, team, status, priority, sla) DO UPDATE SET tickets = tickets + excluded.tickets`),
-  ];
+/**
+ * Moves of the open-ticket counters (report_open, report_open_by; domain/rollups.ts openCounterMoves),
+ * one statement per table; `condition` decides at run time whether they apply.
+ */
+export function backlogWrites(db: Database, moves: readonly BacklogMove[], condition: SQL = sql`true`): BatchItem[] {
+  const { cells, members } = openCounterMoves(moves);
+  const items: BatchItem[] = [];
+  if (cells.length) {
+    const rows = rowsTable(cells.map((m) => [m.scope, m.status, m.priority, m.sla, m.n]), ["scope", "status", "priority", "sla", "n"]);
+    items.push(
+      batchStatement(db, sql`INSERT INTO report_open (scope, status, priority, sla, tickets)
+        SELECT scope, status, priority, sla, n FROM ${rows} WHERE ${condition}
+        ON CONFLICT (scope, status, priority, sla) DO UPDATE SET tickets = tickets + excluded.tickets`),
+    );
+  }
+  if (members.length) {
+    const rows = rowsTable(members.map((m) => [m.scope, m.kind, m.member, m.n]), ["scope", "kind", "member", "n"]);
+    items.push(
+      batchStatement(db, sql`INSERT INTO report_open_by (scope, kind, member, tickets)
+        SELECT scope, kind, member, n FROM ${rows} WHERE ${condition}
+        ON CONFLICT (scope, kind, member) DO UPDATE SET tickets = tickets + excluded.tickets`),
+    );
+  }
+  return items;
 }
 
 /** The rollup writes of one ticket write: from the rows it replaced and wrote. */
@@ -268,39 +301,28 @@ export async function keysOf(db: Database, dim: Dimension, limit: number): Promi
   return rows.map((r) => r.key);
 }
 
+/** A scope's open tickets in one status × priority × SLA state cell. */
 export interface BacklogRow {
-  team: string;
-  agent: string;
-  /** "" in an agent's rows (report_backlog_agents has no channel). */
-  channel: string;
   status: string;
   priority: string;
   sla: string;
   tickets: number;
 }
 
-/** The backlog counters, all or one team's (report_backlog; agent is "" there), or one agent's (report_backlog_agents). */
-export async function backlogRows(db: Database, filter: { teamId?: string | undefined; agentId?: string | undefined }): Promise<BacklogRow[]> {
-  if (filter.agentId !== undefined) {
-    return db.all<BacklogRow>(sql`SELECT agent, team, '' AS channel, status, priority, sla, tickets FROM report_backlog_agents WHERE agent = ${filter.agentId} AND tickets <> 0`);
-  }
-  if (filter.teamId !== undefined) {
-    return db.all<BacklogRow>(sql`SELECT '' AS agent, team, channel, status, priority, sla, tickets FROM report_backlog WHERE team = ${filter.teamId} AND tickets <> 0`);
-  }
-  return db.all<BacklogRow>(sql`SELECT '' AS agent, team, channel, status, priority, sla, tickets FROM report_backlog WHERE tickets <> 0`);
+/** The open-ticket cells of one scope (domain/rollups.ts openScope; "" = everyone): 36 rows at most. */
+export async function backlogRows(db: Database, scope: string): Promise<BacklogRow[]> {
+  const rows = await db.all<BacklogRow>(sql`SELECT status, priority, sla, tickets FROM report_open WHERE scope = ${scope} AND tickets <> 0`);
+  return rows.map((r) => ({ ...r, tickets: Number(r.tickets) }));
 }
 
 /**
- * Open tickets per assignee ("" = unassigned): of the given agents (a seek each), or of everyone,
- * optionally within one team (the whole table: a cell per assignee, team, status, priority and SLA state).
+ * Open tickets of a scope per assignee or team ("" = unassigned, no team): all of them (one row
+ * each), or of the given members only (a seek each).
  */
-export async function backlogByAgent(db: Database, filter: { agentIds?: readonly string[]; teamId?: string | undefined }): Promise<Map<string, number>> {
-  const where = [
-    filter.agentIds ? sql`agent IN (SELECT value FROM json_each(${JSON.stringify(filter.agentIds)}))` : sql`true`,
-    filter.teamId !== undefined ? sql`team = ${filter.teamId}` : sql`true`,
-  ];
-  const rows = await db.all<{ agent: string; tickets: number }>(
-    sql`SELECT agent, sum(tickets) AS tickets FROM report_backlog_agents WHERE ${sql.join(where, sql` AND `)} GROUP BY agent`,
+export async function backlogBy(db: Database, scope: string, kind: "assignee" | "team", members?: readonly string[]): Promise<Map<string, number>> {
+  const only = members ? sql`AND member IN (SELECT value FROM json_each(${JSON.stringify(members)}))` : sql``;
+  const rows = await db.all<{ member: string; tickets: number }>(
+    sql`SELECT member, tickets FROM report_open_by WHERE scope = ${scope} AND kind = ${kind} ${only} AND tickets <> 0`,
   );
-  return new Map(rows.filter((r) => Number(r.tickets) !== 0).map((r) => [r.agent, Number(r.tickets)]));
+  return new Map(rows.map((r) => [r.member, Number(r.tickets)]));
 }

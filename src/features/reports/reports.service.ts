@@ -9,6 +9,7 @@ import {
   dateOf,
   dayNumber,
   isQuarterBoundary,
+  openScope,
   pct,
   percentile,
   periodStarts,
@@ -20,7 +21,7 @@ import {
 import { TICKET_PRIORITIES, type TicketChannel, type TicketPriority } from "../../domain/vocabulary";
 import { AppError, forbidden, validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
-import { backlogByAgent, backlogRows, keysOf, totalsBefore, type BacklogRow, type Boundary } from "./reports.rollups";
+import { backlogBy, backlogRows, keysOf, totalsBefore, type Boundary } from "./reports.rollups";
 import { rollupsLive } from "./reports.rebuild";
 
 /**
@@ -124,12 +125,11 @@ export async function overview(ctx: ServiceContext, q: OverviewQuery) {
   await requireLive(ctx);
   const starts = periodStarts(period.from, period.to, q.granularity);
   const boundaries = [...starts, period.to + 1].map((d) => boundaryOf(period.tz, d));
-  const [before, backlog] = await Promise.all([
-    totalsBefore(ctx.db, dim, [key], boundaries).then((m) => m.get(key)!),
-    backlogNow(ctx, dim === "all" ? {} : dim === "team" ? { teamId: key } : dim === "agent" ? { agentId: key } : {}),
-  ]);
+  // The backlog now: the scope's own counters; a priority's are everyone's cells of that priority.
+  const counters = dim === "team" || dim === "agent" || dim === "channel" ? openScope(dim, key) : "";
+  const [before, backlog] = await Promise.all([totalsBefore(ctx.db, dim, [key], boundaries).then((m) => m.get(key)!), backlogRows(ctx.db, counters)]);
   const t = between(before, 0, boundaries.length - 1);
-  const cells = backlog.filter((r) => (dim === "priority" ? r.priority === key : dim === "channel" ? r.channel === key : true));
+  const cells = dim === "priority" ? backlog.filter((r) => r.priority === key) : backlog;
   return {
     from: q.from,
     to: q.to,
@@ -176,12 +176,6 @@ function countBy<K extends string>(rows: { tickets: number }[], field: "status" 
 
 // ---------------------------------------------------------------- backlog
 
-
-async function backlogNow(ctx: ServiceContext, filter: { teamId?: string; agentId?: string }): Promise<BacklogRow[]> {
-  const rows = await backlogRows(ctx.db, filter);
-  return rows.map((r) => ({ ...r, tickets: Number(r.tickets) }));
-}
-
 /** The oldest open ticket of the scope: one index seek per open status. */
 async function oldestOpen(ctx: ServiceContext, filter: { teamId?: string; agentId?: string }) {
   const open = sql`status IN ('open', 'in_progress', 'pending') AND deleted_at IS NULL`;
@@ -203,20 +197,23 @@ export async function backlog(ctx: ServiceContext, q: { team_id?: string | undef
   if (scope.kind === "agent" && q.team_id !== undefined) throw forbidden("Agents see their own figures only");
   await requireLive(ctx);
   const filter = scope.kind === "agent" ? { agentId: scope.agentId } : q.team_id !== undefined ? { teamId: q.team_id } : {};
-  const [cells, byAgent, oldest] = await Promise.all([
-    backlogNow(ctx, filter),
-    scope.kind === "agent" ? Promise.resolve(null) : backlogByAgent(ctx.db, { teamId: q.team_id }),
+  // Each part reads its own scope's counters: an agent's or a team's, or everyone's.
+  const counters = filter.agentId !== undefined ? openScope("agent", filter.agentId) : filter.teamId !== undefined ? openScope("team", filter.teamId) : "";
+  const [cells, teamCounts, agentCounts, oldest] = await Promise.all([
+    backlogRows(ctx.db, counters),
+    filter.teamId !== undefined ? null : backlogBy(ctx.db, counters, "team"),
+    filter.agentId !== undefined ? null : backlogBy(ctx.db, counters, "assignee"),
     oldestOpen(ctx, filter),
   ]);
+  const total = cells.reduce((s, c) => s + c.tickets, 0);
   const byStatusPriority = Object.fromEntries(BACKLOG_STATUSES.map((s) => [s, countBy(cells.filter((c) => c.status === s), "priority", TICKET_PRIORITIES)]));
-  const byTeam = new Map<string, number>();
-  for (const c of cells) byTeam.set(c.team, (byTeam.get(c.team) ?? 0) + c.tickets);
+  const byTeam = teamCounts ?? new Map([[filter.teamId!, total]]);
+  const byAssignee = agentCounts ?? new Map([[filter.agentId!, total]]);
   const bySla = Object.fromEntries(SLA_STATES.map((s) => [s, 0])) as Record<(typeof SLA_STATES)[number], number>;
   for (const c of cells) if (c.sla in bySla) bySla[c.sla as keyof typeof bySla] += c.tickets;
-  const agentCounts = byAgent ?? new Map([[scope.kind === "agent" ? scope.agentId : "", cells.reduce((s, c) => s + c.tickets, 0)]]);
-  const [teamNames, userNames] = await Promise.all([namesOfTeams(ctx, [...byTeam.keys()]), namesOfUsers(ctx, [...agentCounts.keys()])]);
+  const [teamNames, userNames] = await Promise.all([namesOfTeams(ctx, [...byTeam.keys()]), namesOfUsers(ctx, [...byAssignee.keys()])]);
   return {
-    total: cells.reduce((s, c) => s + c.tickets, 0),
+    total,
     by_status: countBy(cells, "status", BACKLOG_STATUSES),
     by_priority: countBy(cells, "priority", TICKET_PRIORITIES),
     by_status_priority: byStatusPriority,
@@ -224,7 +221,7 @@ export async function backlog(ctx: ServiceContext, q: { team_id?: string | undef
       .filter(([, n]) => n !== 0)
       .map(([id, n]) => ({ team: id ? { id, name: teamNames.get(id) ?? null } : null, tickets: n }))
       .sort((a, b) => b.tickets - a.tickets),
-    by_assignee: [...agentCounts.entries()]
+    by_assignee: [...byAssignee.entries()]
       .filter(([, n]) => n !== 0)
       .map(([id, n]) => ({ agent: id ? { id, name: userNames.get(id) ?? null } : null, tickets: n }))
       .sort((a, b) => b.tickets - a.tickets),
@@ -276,7 +273,7 @@ export async function agents(ctx: ServiceContext, q: PeriodQuery & { team_id?: s
   await requireLive(ctx);
   const list = await reportAgents(ctx, scope, scope.kind === "agent" ? undefined : q.team_id);
   const ids = list.map((a) => a.id);
-  const [before, open] = await Promise.all([totalsBefore(ctx.db, "agent", ids, periodBoundaries(period)), backlogByAgent(ctx.db, { agentIds: ids })]);
+  const [before, open] = await Promise.all([totalsBefore(ctx.db, "agent", ids, periodBoundaries(period)), backlogBy(ctx.db, "", "assignee", ids)]);
   return {
     from: q.from,
     to: q.to,
