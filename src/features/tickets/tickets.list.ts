@@ -37,11 +37,6 @@ interface Row {
   rowid: number;
   /** The row passed the filters checked per row. */
   match: boolean;
-  /**
-   * Its sort keys when the walk read them from its own index (a custom field walk): such a walk reads
-   * the ticket row only for entries that passed the index-only checks, so `row` may be empty.
-   */
-  key?: Key;
 }
 
 const COLUMN: Record<KeyColumnName, SQL> = {
@@ -65,7 +60,7 @@ const FIELD: Partial<Record<KeyColumnName, (r: TicketRow) => string | number>> =
   priority_rank: (r) => r.priorityRank,
   sla_next_due_at: (r) => r.slaNextDueAt,
 };
-const keyOf = (sort: TicketSort, { row, rowid, key }: Row): Key => key ?? [...SORT_KEYS[sort].map((c) => FIELD[c.name]!(row)), rowid];
+const keyOf = (sort: TicketSort, { row, rowid }: Row): Key => [...SORT_KEYS[sort].map((c) => FIELD[c.name]!(row)), rowid];
 
 /** Orders keys as the sort does (negative: `a` first); the rowid follows the last key's direction. */
 function compareKeys(cols: readonly IndexColumn[], a: Key, b: Key): number {
@@ -144,83 +139,6 @@ const holdsValue = ({ def, value }: FieldFilter): SQL =>
   sql`EXISTS (SELECT 1 FROM ticket_field_values INDEXED BY ticket_field_values_ticket_idx WHERE ticket_id = "tickets"."id" AND field_id = ${def.id} AND ${
     value.text !== undefined ? sql`value_text = ${value.text}` : sql`value_int = ${value.int}`
   })`;
-
-/** A field filter's value index and the condition on its value (partial indexes: one per kind of value). */
-const valueIndex = ({ value }: FieldFilter, table: SQL) =>
-  value.text !== undefined
-    ? { index: sql.identifier("ticket_field_values_text_idx"), is: sql`${table}."value_text" = ${value.text}` }
-    : { index: sql.identifier("ticket_field_values_int_idx"), is: sql`${table}."value_int" = ${value.int}` };
-
-/**
- * The ticket of a value index entry (`entry`: its alias) holds another field filter's value too:
- * a probe of that filter's value index by its whole key, without the ticket row. D1 counts a probe
- * that finds nothing as no row read, one that finds the entry as one.
- */
-const alsoHolds = (filter: FieldFilter, entry: SQL): SQL => {
-  const probe = sql`"also"`;
-  const { index, is } = valueIndex(filter, probe);
-  return sql`EXISTS (SELECT 1 FROM "ticket_field_values" AS ${probe} INDEXED BY ${index} WHERE ${probe}."field_id" = ${filter.def.id} AND ${is} AND ${probe}."ticket_created_at" = ${entry}."ticket_created_at" AND ${probe}."ticket_rowid" = ${entry}."ticket_rowid")`;
-};
-
-/**
- * Entries the estimate reads from each walk it compares: where the last of them lies says how
- * densely that walk holds tickets ahead of the list's position.
- */
-export const ESTIMATE_ENTRIES = 6;
-
-/**
- * D1 rows a walked entry costs: a field value's index entry, then its ticket row by rowid (2); a
- * ticket list index walk reads the row with its entry (1). Probes of the other filters cost one
- * row when they find something, none when they do not.
- */
-const FIELD_ENTRY_ROWS = 2;
-/** Most list walks the estimate reads (a status list of three: the console's unsolved views). */
-const MAX_ESTIMATED_WALKS = 3;
-
-/**
- * Which walk drives a staff list in created order that has custom field filters: one of the field
- * value indexes (the sparsest ahead of the position), or the list's own index walks (`plan`: the
- * statuses, assignee, team… bound) with every field probed per row. The cheaper is the one that
- * reads fewer rows per ticket of the page: with the filters independent near the position, the
- * one holding fewer entries per unit of time, a field entry weighing FIELD_ENTRY_ROWS.
- * Each candidate reads its first ESTIMATE_ENTRIES entries (in one round trip each, in parallel).
- * `null`: the list's own walks.
- */
-async function chooseDriver(
-  ctx: ServiceContext,
-  fields: FieldFilter[],
-  plan: SQL[],
-  dir: "asc" | "desc",
-  start: string | null,
-  fieldSeek: (entry: SQL) => SQL[],
-  planSeek: SQL[],
-): Promise<FieldFilter | null> {
-  const entry = sql`"e"`;
-  const order = sql.raw(dir);
-  const reads = [
-    ...fields.map((f) => {
-      const { index, is } = valueIndex(f, entry);
-      return ctx.db.all<{ at: string }>(
-        sql`SELECT ${entry}."ticket_created_at" AS "at" FROM "ticket_field_values" AS ${entry} INDEXED BY ${index} WHERE ${all([sql`${entry}."field_id" = ${f.def.id}`, is, ...fieldSeek(entry)])} ORDER BY ${entry}."ticket_created_at" ${order}, ${entry}."ticket_rowid" ${order} LIMIT ${ESTIMATE_ENTRIES}`,
-      );
-    }),
-    ...plan.map((from) =>
-      ctx.db.all<{ at: string }>(sql`SELECT "tickets"."created_at" AS "at" FROM ${from} ${planSeek.length ? sql`AND ${all(planSeek)}` : sql``} ORDER BY "tickets"."created_at" ${order}, "tickets".rowid ${order} LIMIT ${ESTIMATE_ENTRIES}`),
-    ),
-  ];
-  const found = (await Promise.all(reads)).map((rows) => rows.map((r) => Date.parse(r.at)));
-  // Where every walk starts: the position, or the first entry any of them holds.
-  const firsts = found.flatMap((times) => times.slice(0, 1));
-  const from = start ? Date.parse(start) : dir === "desc" ? Math.max(...firsts) : Math.min(...firsts);
-  /** Entries per millisecond ahead of the position; a walk that ran out holds none further on. */
-  const density = (times: number[]) => (times.length < ESTIMATE_ENTRIES ? 0 : times.length / (Math.abs(from - times.at(-1)!) + 1));
-  const fieldDensity = found.slice(0, fields.length).map(density);
-  const planDensity = found.slice(fields.length).reduce((n, times) => n + density(times), 0);
-  let best = 0;
-  for (let i = 1; i < fields.length; i++) if (fieldDensity[i]! < fieldDensity[best]!) best = i;
-  if (plan.length && planDensity < FIELD_ENTRY_ROWS * fieldDensity[best]!) return null;
-  return fields[best]!;
-}
 
 /** The list's filters and sort without its page (`limit`, `cursor`). */
 export type TicketFilters = Omit<TicketListQuery, "limit" | "cursor"> & { fields?: FieldFilter[] };
@@ -372,14 +290,9 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
   }
 
   // ---- the walks
-  /** `keys`: the walk's own copies of the sort keys (the last one the rowid), read into `Row.key`. */
-  const run = async (query: SQL, match: SQL | null, keys?: SQL[]): Promise<Fetched> => {
-    const keyColumns = keys ? sql`, ${sql.join(keys.map((k, i) => sql`${k} AS ${sql.identifier(`__k${i}`)}`), sql`, `)}` : sql``;
-    const rowid = keys ? keys.at(-1)! : ROWID;
-    const res = await ctx.db.run(sql`SELECT "tickets".*, ${rowid} AS "__rowid", ${match ?? sql`1`} AS "__match"${keyColumns} FROM ${query}`);
-    const rows = (res.results as Record<string, unknown>[]).map(
-      (r): Row => ({ row: fromSql(r), rowid: Number(r.__rowid), match: Number(r.__match) === 1, ...(keys ? { key: keys.map((_, i) => r[`__k${i}`] as string | number) } : {}) }),
-    );
+  const run = async (query: SQL, match: SQL | null): Promise<Fetched> => {
+    const res = await ctx.db.run(sql`SELECT "tickets".*, "tickets".rowid AS "__rowid", ${match ?? sql`1`} AS "__match" FROM ${query}`);
+    const rows = (res.results as Record<string, unknown>[]).map((r) => ({ row: fromSql(r), rowid: Number(r.__rowid), match: Number(r.__match) === 1 }));
     // What D1 counts (the checks' own lookups included) is what the budget spends.
     return { rows, read: res.meta.rows_read ?? rows.length };
   };
@@ -415,88 +328,35 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
     });
   };
 
-  // Custom field filters: a staff list in created order walks one filter's index entries (they
-  // hold the ticket's created_at and rowid), the sparsest of several, and probes the others' value
-  // indexes per entry; any other list probes each row it walks.
+  // Custom field filters: a staff list in created order walks the first filter's index entries
+  // (they hold the ticket's created_at); any other list probes each row it walks.
   const fields = q.fields ?? [];
-  const byField = fields.length > 0 && !textSet && !scope && !q.requester_id && cols.length === 1 && cols[0]!.name === "created_at";
-  /** The created_at range and the position on a value index entry's copy of created_at. */
-  const entrySeek = (entry: SQL) => {
-    const at = sql`${entry}."ticket_created_at"`;
-    const { start, end } = seekRanges("created_at", cols[0]!.dir, at);
-    return [...end, ...(position ? [after(cols, position, [at, sql`${entry}."ticket_rowid"`], 0)] : start)];
-  };
-  let fieldWalk: FieldFilter | undefined;
-  if (byField) {
-    // A list of one field filter and nothing an index binds walks the field: the choice would cost
-    // more than it could save. Otherwise the estimate chooses (see chooseDriver).
-    const candidate = Object.keys(bindings).length && q.breached !== true && !q.tag ? planList(bindings, sort) : null;
-    // Estimating many merged walks would cost more than walking the field with the rest checked.
-    const plan = candidate && candidate.walks.length <= MAX_ESTIMATED_WALKS ? candidate : null;
-    if (!plan && fields.length === 1) fieldWalk = fields[0];
-    else {
-      const seek = seekRanges("created_at", cols[0]!.dir);
-      const planWalks = (plan?.walks ?? []).map(
-        (values) =>
-          sql`"tickets" INDEXED BY ${sql.identifier(plan!.index.name)} WHERE ${all([
-            sql`"tickets".deleted_at IS NULL`,
-            ...Object.entries(values).map(([c, v]) => eq(c as KeyColumnName, v as string | number | null)),
-            ...seek.end,
-          ])}`,
-      );
-      const planSeek = position ? [after(cols, position, [COLUMN.created_at, ROWID], 0)] : seek.start;
-      fieldWalk = (await chooseDriver(ctx, fields, planWalks, cols[0]!.dir, (position?.[0] as string | undefined) ?? null, entrySeek, planSeek)) ?? undefined;
-    }
-  }
-  if (!fieldWalk) checks.push(...fields.map(holdsValue));
+  const fieldWalk = fields[0] && !textSet && !scope && !q.requester_id && cols.length === 1 && cols[0]!.name === "created_at" ? fields[0] : undefined;
+  checks.push(...fields.filter((f) => f !== fieldWalk).map(holdsValue));
 
   if (textSet) {
     // A rare text: its few tickets with every condition, sorted by SQLite.
     const every = [...bound, ...ranges.map((r) => r.sql), ...checks, ...(q.tag ? [tagged(q.tag)] : []), ...(q.breached === true ? [breachedNow] : [])];
     addWalk(sql`"tickets" WHERE ${all([sql`"tickets".deleted_at IS NULL`, sql`${ROWID} IN (${sql.join(textSet.map((r) => sql`${r}`), sql`, `)})`, ...every])}`, []);
   } else if (fieldWalk) {
-    // The value's index entries in the list's order, the other field filters probed on their own
-    // indexes per entry, the ticket row joined only for entries that passed those probes, and the
-    // rest of the filters checked on it. D1 counts the subquery's entries again as the join reads
-    // them, and a seek of NULL as a row, yet with a second field this read fewer rows than a plain
-    // join with every probe on the row (list-plans' two fields: 127-191 a page against 180-260).
-    const entry = sql`"w"`;
-    const { index, is } = valueIndex(fieldWalk, entry);
-    const keys = [sql`${entry}."ticket_created_at"`, sql`${entry}."ticket_rowid"`];
-    const others = fields.filter((f) => f !== fieldWalk).map((f) => alsoHolds(f, entry));
-    const onRow = [...bound, ...ranges.filter((r) => r.column !== "created_at").map((r) => r.sql), ...checks, ...(q.tag ? [tagged(q.tag)] : []), ...(q.breached === true ? [breachedNow] : [])];
-    const match = all([sql`"tickets".rowid IS NOT NULL`, sql`"tickets".deleted_at IS NULL`, ...onRow]);
-    const { start, end } = seekRanges("created_at", cols[0]!.dir, keys[0]);
-    const entries = (keyset: SQL[]) => all([sql`${entry}."field_id" = ${fieldWalk.def.id}`, is, ...end, ...keyset]);
-    const dir = sql.raw(cols[0]!.dir);
-    checked ||= others.length > 0 || onRow.length > 0;
-    walks.push({
-      group: [],
-      buffer: [],
-      done: false,
-      last: null,
-      asked: 0,
-      fetch: async (afterKey, n) => {
-        const keyset = afterKey ? [after(cols, afterKey, keys, 0)] : start;
-        const passed = others.length ? all(others) : sql`1`;
-        const fetched = await run(
-          sql`(SELECT ${entry}."ticket_created_at", ${entry}."ticket_rowid", ${passed} AS "passed" FROM "ticket_field_values" AS ${entry} INDEXED BY ${index}
-            WHERE ${entries(keyset)} ORDER BY ${entry}."ticket_created_at" ${dir}, ${entry}."ticket_rowid" ${dir} LIMIT ${n}) AS ${entry}
-            LEFT JOIN "tickets" ON "tickets".rowid = (CASE WHEN ${entry}."passed" THEN ${entry}."ticket_rowid" END)`,
-          match,
-          keys,
-        );
-        // The subquery's order, kept whatever order the join hands its rows out in.
-        fetched.rows.sort((a, b) => compareKeys(cols, a.key!, b.key!));
-        return fetched;
-      },
-      count: async () => {
-        const res = await ctx.db.run(
-          sql`SELECT count(*) AS n FROM "ticket_field_values" AS ${entry} INDEXED BY ${index} CROSS JOIN "tickets" ON "tickets".rowid = ${entry}."ticket_rowid" WHERE ${all([entries(start), ...others, match])}`,
-        );
-        return Number((res.results[0] as { n: number }).n);
-      },
-    });
+    const { def, value } = fieldWalk;
+    const text = value.text !== undefined;
+    const index = sql.identifier(text ? "ticket_field_values_text_idx" : "ticket_field_values_int_idx");
+    // The value's index entries hold the ticket's created_at and rowid: the list's keys, in its order.
+    const keys = [sql`"ticket_field_values"."ticket_created_at"`, sql`"ticket_field_values"."ticket_rowid"`];
+    addWalk(
+      sql`"ticket_field_values" INDEXED BY ${index} CROSS JOIN "tickets" ON "tickets".rowid = "ticket_field_values"."ticket_rowid" WHERE ${all([
+        sql`"ticket_field_values"."field_id" = ${def.id}`,
+        text ? sql`"ticket_field_values"."value_text" = ${value.text}` : sql`"ticket_field_values"."value_int" = ${value.int}`,
+        sql`"tickets".deleted_at IS NULL`,
+        // The created_at range on the index's own copy, so the walk seeks to it.
+        ...seekRanges("created_at", cols[0]!.dir, keys[0]).end,
+      ])}`,
+      [...bound, ...ranges.filter((r) => r.column !== "created_at").map((r) => r.sql), ...checks, ...(q.tag ? [tagged(q.tag)] : []), ...(q.breached === true ? [breachedNow] : [])],
+      [],
+      keys,
+      seekRanges("created_at", cols[0]!.dir, keys[0]).start,
+    );
   } else if (q.tag && cols.length === 1 && cols[0]!.name === "created_at") {
     // The tag's own index, in the list's order: its entries hold the ticket's created_at and rowid.
     const keys = [sql`"ticket_tag_index"."created_at"`, sql`"ticket_tag_index"."ticket_rowid"`];
