@@ -1,26 +1,20 @@
 import { z } from "@hono/zod-openapi";
 import { TICKET_PRIORITIES, TICKET_STATUSES } from "../../domain/vocabulary";
-import { PageQuery, pageOf } from "../../lib/openapi";
+import { commaList, PageQuery, pageOf } from "../../lib/openapi";
 import { SEARCH_TYPES } from "./search.service";
 
 /** A query longer than this is pasted text, not a search; only its first words are used anyway. */
 export const MAX_QUERY_CHARS = 500;
 
-export const csv = <T extends z.ZodType<unknown, string>>(item: T) =>
-  z
-    .string()
-    .transform((s) => s.split(",").map((v) => v.trim()).filter(Boolean))
-    .pipe(z.array(item).min(1).max(10));
-
 export const SearchText = z.string().max(MAX_QUERY_CHARS);
 
 export const SearchQuery = PageQuery.extend({
   q: SearchText.openapi({ description: "Words to find; the last one also matches as a prefix. Operators and quotes are searched for as text." }),
-  type: csv(z.enum(SEARCH_TYPES))
+  type: commaList(z.enum(SEARCH_TYPES))
     .default([...SEARCH_TYPES])
     .openapi({ description: "comma list of tickets, comments, articles (default all)" }),
-  status: csv(z.enum(TICKET_STATUSES)).optional().openapi({ description: "ticket statuses (comma list); narrows to tickets and comments" }),
-  priority: csv(z.enum(TICKET_PRIORITIES)).optional().openapi({ description: "ticket priorities (comma list); narrows to tickets and comments" }),
+  status: commaList(z.enum(TICKET_STATUSES)).optional().openapi({ description: "ticket statuses (comma list); narrows to tickets and comments" }),
+  priority: commaList(z.enum(TICKET_PRIORITIES)).optional().openapi({ description: "ticket priorities (comma list); narrows to tickets and comments" }),
 });
 export type SearchQuery = z.infer<typeof SearchQuery>;
 

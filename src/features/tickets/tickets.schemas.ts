@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { TICKET_CHANNELS, TICKET_LINK_TYPES, TICKET_PRIORITIES, TICKET_STATUSES } from "../../domain/vocabulary";
 import { ROLES } from "../../domain/permissions";
 import { SLA_TARGETS } from "../../domain/sla";
-import { IsoDate, PageQuery, pageOf, Id, Tag, Tags } from "../../lib/openapi";
+import { commaList, IsoDate, PageQuery, pageOf, Id, Tag, Tags } from "../../lib/openapi";
 
 const Subject = z.string().trim().min(1).max(200);
 const Description = z.string().min(1).max(50_000);
@@ -94,20 +94,14 @@ export const PatchTicketBody = z
   .partial()
   .openapi("PatchTicket");
 
-const csv = <T extends z.ZodType<unknown, string>>(item: T) =>
-  z
-    .string()
-    .transform((s) => s.split(",").map((v) => v.trim()).filter(Boolean))
-    .pipe(z.array(item).min(1).max(10));
-
 const boolString = z.enum(["true", "false"]).transform((v) => v === "true");
 
 export const TICKET_SORTS = ["created_at", "-created_at", "updated_at", "-updated_at", "priority", "-priority", "sla_due"] as const;
 export type TicketSort = (typeof TICKET_SORTS)[number];
 
 export const TicketListQuery = PageQuery.extend({
-  status: csv(z.enum(TICKET_STATUSES)).optional(),
-  priority: csv(z.enum(TICKET_PRIORITIES)).optional(),
+  status: commaList(z.enum(TICKET_STATUSES)).optional(),
+  priority: commaList(z.enum(TICKET_PRIORITIES)).optional(),
   assignee_id: Id.optional().openapi({ description: "a user id, `me` or `none`" }),
   requester_id: Id.optional(),
   team_id: Id.optional(),
@@ -117,7 +111,7 @@ export const TicketListQuery = PageQuery.extend({
   created_after: z.iso.datetime({ offset: true }).optional(),
   created_before: z.iso.datetime({ offset: true }).optional(),
   breached: boolString.optional(),
-  custom_status: csv(z.string().min(1).max(50)).optional().openapi({ description: "custom status keys or category names (comma list)" }),
+  custom_status: commaList(z.string().min(1).max(50)).optional().openapi({ description: "custom status keys or category names (comma list)" }),
   q: z
     .string()
     .max(500)
