@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, makeUser, type ApiResponse, type TestUser } from "../helpers";
+import { api, makeUser, walkPages, type TestUser } from "../helpers";
 
 /** audit_logs as migration 0031 left it: a rowid table with its key index and three `(…, at, id)` indexes. */
 const OLD_SHAPE = [
@@ -20,19 +20,7 @@ const indexes = async () =>
   (await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_logs' AND name NOT LIKE 'sqlite_%' ORDER BY name").all<{ name: string }>()).results.map((r) => r.name);
 
 /** Every page of a filter through the API, newest first, with the cursors it handed out. */
-async function walk(admin: TestUser, filter: string, limit = 3) {
-  const data: Row[] = [];
-  const cursors: string[] = [];
-  let cursor: string | null = null;
-  do {
-    const res: ApiResponse = await api("GET", `/api/v1/audit-logs?${filter}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { token: admin.token });
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    data.push(...res.body.data);
-    cursor = res.body.next_cursor;
-    if (cursor) cursors.push(cursor);
-  } while (cursor);
-  return { data, cursors };
-}
+const walk = (admin: TestUser, filter: string, limit = 3) => walkPages<Row>(admin, `/api/v1/audit-logs?${filter}&limit=${limit}`);
 
 /** What the log answered before 0032/0033: newest first by `(at, id)`, straight from the rows. */
 const expected = (rows: Row[], keep: (r: Row) => boolean) =>

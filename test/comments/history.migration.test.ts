@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, makeStaff, type ApiResponse, type TestUser } from "../helpers";
+import { api, makeStaff, walkPages, type TestUser } from "../helpers";
 import { openTicket } from "../tickets/fixtures";
 
 /** ticket_history as migration 0031 left it: a rowid table keyed on `id`, its ticket index and the version guard. */
@@ -16,19 +16,7 @@ const OLD_SHAPE = [
 const allRows = async () => (await env.DB.prepare("SELECT * FROM ticket_history ORDER BY id").all()).results;
 
 /** Every page of a ticket's history as `who` sees it, with the cursors handed out. */
-async function walk(who: TestUser, ticketId: string, limit = 2) {
-  const data: unknown[] = [];
-  const cursors: string[] = [];
-  let cursor: string | null = null;
-  do {
-    const res: ApiResponse = await api("GET", `/api/v1/tickets/${ticketId}/history?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { token: who.token });
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    data.push(...res.body.data);
-    cursor = res.body.next_cursor;
-    if (cursor) cursors.push(cursor);
-  } while (cursor);
-  return { data, cursors };
-}
+const walk = (who: TestUser, ticketId: string, limit = 2) => walkPages(who, `/api/v1/tickets/${ticketId}/history?limit=${limit}`);
 
 describe("migrations history_keyed_by_ticket + history_without_rowid: ticket_history WITHOUT ROWID on (ticket_id, version, at, id)", () => {
   it("keeps every entry, every history page and cursor, and the lost-update guard", async () => {

@@ -124,3 +124,18 @@ export function expectProblem(res: ApiResponse, status: number, code: string) {
     throw new Error(`expected ${status} ${code}, got ${res.status} ${res.headers.get("content-type")} ${JSON.stringify(res.body)}`);
   }
 }
+
+/** Every page of a cursor-paged list as `who` sees it, and the cursors handed out (`path` holds its query, limit included). */
+export async function walkPages<T = any>(who: { token: string }, path: string): Promise<{ data: T[]; cursors: string[] }> {
+  const data: T[] = [];
+  const cursors: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const res: ApiResponse = await api("GET", `${path}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { token: who.token });
+    if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+    data.push(...res.body.data);
+    cursor = res.body.next_cursor;
+    if (cursor) cursors.push(cursor);
+  } while (cursor);
+  return { data, cursors };
+}

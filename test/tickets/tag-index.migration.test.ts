@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, makeStaff, type ApiResponse, type TestUser } from "../helpers";
+import { api, makeStaff, walkPages, type TestUser } from "../helpers";
 import { openTicket } from "./fixtures";
 
 /** ticket_tag_index as migration 0031 left it: a rowid table with its whole row again in its key index. */
@@ -14,19 +14,7 @@ const OLD_SHAPE = [
 const allRows = async () => (await env.DB.prepare("SELECT * FROM ticket_tag_index ORDER BY tag, created_at, ticket_rowid").all()).results;
 
 /** Every page of a tag filter, with the cursors handed out. */
-async function walk(who: TestUser, query: string) {
-  const data: unknown[] = [];
-  const cursors: string[] = [];
-  let cursor: string | null = null;
-  do {
-    const res: ApiResponse = await api("GET", `/api/v1/tickets?${query}&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { token: who.token });
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    data.push(...res.body.data);
-    cursor = res.body.next_cursor;
-    if (cursor) cursors.push(cursor);
-  } while (cursor);
-  return { data, cursors };
-}
+const walk = (who: TestUser, query: string) => walkPages(who, `/api/v1/tickets?${query}&limit=2`);
 
 describe("migration tag_index_without_rowid: ticket_tag_index is its key alone", () => {
   it("keeps every row and every tag list page; tags still follow changes", async () => {
