@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeChange, formatBytes, formatDateTime, formatDuration, initials, relativeTime, statusLabel } from "../src/lib/format";
+import { describeChange, formatBytes, formatDate, formatDateTime, formatDuration, initials, relativeTime, statusLabel } from "../src/lib/format";
 
 describe("times in the user's zone", () => {
   const iso = "2026-11-26T09:30:00.000Z";
@@ -16,6 +16,14 @@ describe("times in the user's zone", () => {
   it("follows daylight saving time", () => {
     expect(formatDateTime("2026-07-01T12:00:00.000Z", "Europe/Berlin")).toBe("1 Jul 2026, 14:00");
     expect(formatDateTime("2026-01-01T12:00:00.000Z", "Europe/Berlin")).toBe("1 Jan 2026, 13:00");
+  });
+
+  it("keeps one formatter per zone and locale: a later call in another zone or locale is not answered by an earlier one", () => {
+    expect(formatDateTime(iso, "Asia/Kolkata")).toBe("26 Nov 2026, 15:00");
+    expect(formatDateTime(iso, "America/New_York")).toBe("26 Nov 2026, 04:30");
+    expect(formatDateTime(iso, "America/New_York", "en-US")).toBe("Nov 26, 2026, 4:30 AM");
+    expect(formatDate(iso, "Pacific/Pago_Pago")).toBe("25 Nov 2026");
+    expect(formatDate(iso, "Pacific/Kiritimati")).toBe("26 Nov 2026");
   });
 });
 

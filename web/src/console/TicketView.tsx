@@ -9,7 +9,7 @@ import { ErrorAlert, PresenceList, PriorityBadge, SlaBadges, Spinner, TimeAgo } 
 import { Conversation, TypingLine } from "../ui/Conversation";
 import { useDocumentTitle, useSession, useToggleSet } from "../ui/hooks";
 import { useTicketRoom } from "../ui/live";
-import { markPrimaryShown, useStartAfter } from "../ui/priority";
+import { markPrimaryShown, useAfterPaint, useStartAfter } from "../ui/priority";
 import { isNotFound, useAttachments, useComments, useTicket } from "../ui/queries";
 import { articlePath } from "../../../src/lib/slug";
 import { snippetText } from "../ui/SuggestedArticles";
@@ -110,9 +110,10 @@ export function TicketView() {
   const comments = useComments(id);
   const attachments = useAttachments(id);
   // The conversation first: the console's panels, this page's side and its live room start once it
-  // shows (ui/priority.ts); the room's join would otherwise queue with the comments on the Worker.
-  const shown = ticket.isSuccess && !comments.isPending;
-  const room = useTicketRoom(shown ? ticket.data.id : undefined, user?.id);
+  // has been painted (ui/priority.ts); rendered with it they delay its first frame, and the room's
+  // join would queue with the comments on the Worker.
+  const shown = useAfterPaint(ticket.isSuccess && !comments.isPending, id);
+  const room = useTicketRoom(shown ? ticket.data?.id : undefined, user?.id);
   useEffect(() => {
     if (shown) markPrimaryShown();
   }, [shown]);

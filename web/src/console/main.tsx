@@ -3,6 +3,7 @@ import "./console.css";
 import { createRootRoute, createRoute, createRouter, lazyRouteComponent } from "@tanstack/react-router";
 import { parseReportSearch, parseSatisfactionSearch } from "../lib/reports";
 import { mount, queryClient } from "../ui/mount";
+import { consoleTicketOf } from "../session/boot";
 import { prefetchTicketPage } from "../ui/queries";
 import { ConsoleLayout, ConsoleNotFound } from "./Layout";
 import { SettingsRoutes } from "./settings/routes";
@@ -19,12 +20,27 @@ import { parseListSearch } from "./views";
 
 const rootRoute = createRootRoute({ component: ConsoleLayout, notFoundComponent: ConsoleNotFound });
 const listRoute = createRoute({ getParentRoute: () => rootRoute, path: "/", validateSearch: parseListSearch, component: TicketListPage });
+/**
+ * On a cold deep link to a ticket the console's first render waits this long at most for the ticket's
+ * reads (boot.ts sent them with the page, so they are usually in): one render then shows the
+ * conversation, where a spinner, its layout and paint, then a second render came before.
+ */
+const FIRST_RENDER_WAIT_MS = 1_000;
+/** The ticket this page load was opened on, until its page first loads. */
+let coldTicket = typeof location === "undefined" ? undefined : consoleTicketOf(location.pathname);
+
 // The ticket, its conversation and its files are asked for when the route matches (a deep link, or a
 // link the pointer rests on: preload "intent"), not after the console and the page have rendered.
+// Later visits render at once (the list stays responsive; the page shows its own spinner).
 const ticketRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/tickets/$id",
-  loader: ({ params }) => prefetchTicketPage(queryClient, params.id),
+  loader: ({ params, preload }) => {
+    const reads = prefetchTicketPage(queryClient, params.id);
+    const cold = !preload && params.id === coldTicket;
+    coldTicket = undefined;
+    if (cold) return Promise.race([reads, new Promise<void>((resolve) => setTimeout(resolve, FIRST_RENDER_WAIT_MS))]);
+  },
   component: TicketView,
 });
 // Pages opened now and then load with their own chunks, so a cold open of a ticket or the list parses less.

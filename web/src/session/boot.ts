@@ -22,8 +22,10 @@ const EARLY_READ_TTL_MS = 10_000;
 
 /** The console's ticket page (/app/tickets/{id}) and the reads it starts with (web/src/ui/queries.ts). */
 const CONSOLE_TICKET = /^\/app\/tickets\/([^/]+)\/?$/;
+/** The ticket whose console page `pathname` is, if it is one. */
+export const consoleTicketOf = (pathname: string): string | undefined => CONSOLE_TICKET.exec(pathname)?.[1];
 export function ticketPageReads(pathname: string): string[] {
-  const id = CONSOLE_TICKET.exec(pathname)?.[1];
+  const id = consoleTicketOf(pathname);
   if (!id) return [];
   const ticket = `/api/v1/tickets/${id}`;
   return [ticket, `${ticket}/comments?limit=100`, `${ticket}/attachments?limit=100`, "/api/v1/ticket-statuses"];

@@ -54,13 +54,17 @@ export const useAttachments = (id: string) => useQuery(attachmentsQueryOptions(i
  * Starts a ticket page's reads as soon as the router knows the ticket (a deep link, a click), before
  * the page renders; they wait for the session's token, not for the app around them. The status
  * labels (for the ticket's badge) come along unless cached. On a cold deep link boot.ts has already
- * sent these same requests (ticketPageReads): keep the two lists alike.
+ * sent these same requests (ticketPageReads): keep the two lists alike. The promise settles when
+ * all of them have.
  */
-export function prefetchTicketPage(client: QueryClient, id: string) {
-  void client.prefetchQuery(ticketQueryOptions(id));
-  void client.prefetchQuery(commentsQueryOptions(id));
-  void client.prefetchQuery(attachmentsQueryOptions(id));
-  void client.prefetchQuery(ticketStatusesQueryOptions);
+export function prefetchTicketPage(client: QueryClient, id: string): Promise<void> {
+  // (A prefetch never rejects: a failed read is the page's to show.)
+  return Promise.all([
+    client.prefetchQuery(ticketQueryOptions(id)),
+    client.prefetchQuery(commentsQueryOptions(id)),
+    client.prefetchQuery(attachmentsQueryOptions(id)),
+    client.prefetchQuery(ticketStatusesQueryOptions),
+  ]).then(() => undefined);
 }
 
 /** A fresh idempotency key per attempt of a create, so a retried click never makes two. */
