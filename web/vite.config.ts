@@ -46,6 +46,9 @@ export default defineConfig({
     // Hashed files are cached for a year (public/_headers); small images stay files, never data: URLs.
     assetsInlineLimit: 0,
     chunkSizeWarningLimit: 2000,
+    // Every browser the app supports (it needs Web Locks and BroadcastChannel) follows <link rel=modulepreload>:
+    // the polyfill only cost the console's start a few ms of main thread.
+    modulePreload: { polyfill: false },
     rolldownOptions: {
       checks: { pluginTimings: false },
       output: {
