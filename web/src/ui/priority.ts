@@ -53,7 +53,7 @@ const PAINT_WAIT_MS = 250;
  * True once `ready` has been true for `key` and the browser has painted since (the frame after, or
  * PAINT_WAIT_MS), and from then on until `key` changes. The ticket view's side panels, its live room
  * and the console's panels mount then: rendered with the conversation they doubled its render before
- * it first showed (~170 ms at load 4, bench/web.mjs profile).
+ * it first showed (~170 ms at load 4, a Chromium profile of a cold open).
  */
 export function useAfterPaint(ready: boolean, key: unknown = null): boolean {
   const [painted, setPainted] = useState<{ key: unknown } | null>(null);
