@@ -90,6 +90,18 @@ describe("duration histogram", () => {
     expect(percentile({}, 50)).toBeNull();
     expect(percentile({ "3": 0 }, 50)).toBeNull();
   });
+
+  it("gives a period's percentile from the histograms at its two ends, as of their difference", () => {
+    // Later minus earlier, as a period's series takes it: buckets only one side has, negative and zero differences.
+    const later = { "2": 3, "17": 5, "40": 2, "79": 1 };
+    const earlier = { "2": 3, "17": 1, "30": -2, "79": 4 };
+    const difference = { "2": 0, "17": 4, "30": 2, "40": 2, "79": -3 };
+    for (const p of [1, 25, 50, 75, 90, 99, 100]) expect(percentile(later, p, earlier)).toBe(percentile(difference, p));
+    expect(percentile(later, 50, earlier)).toBe(histogramEstimate(17)); // rank 4 of 8: bucket 17 holds the first 4
+    expect(percentile(later, 75, earlier)).toBe(histogramEstimate(30)); // rank 6: bucket 30 (0 − (−2))
+    expect(percentile(later, 50, later)).toBeNull();
+    expect(percentile({}, 50, { "5": -2 })).toBe(5);
+  });
 });
 
 describe("buckets and periods", () => {
