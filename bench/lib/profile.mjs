@@ -5,6 +5,7 @@
 //     --path '/api/v1/reports/overview?from=2025-12-06&to=2026-12-05' [--inspector-port 9229] [--out prof.cpuprofile]
 //     [--method POST --body '{"subject":"s {i}","description":"d"}'] [--focus 'rollupWrites|reportRollups'] [--dist dir]
 //
+// (With --metrics, run node with --max-http-header-size=4000000: the answers carry their statements.)
 // It serves the last built bundle (bench/.tmp/dist: run the bench once, or `wrangler deploy --dry-run
 // --outdir bench/.tmp/dist`) with Miniflare and the Worker's DevTools inspector, sends the request
 // --warmup times unprofiled, then --n times one after the other under the V8 sampling profiler, and
@@ -14,7 +15,7 @@
 // .cpuprofile for Chrome DevTools.
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { startServer, token } from "./server.mjs";
+import { cpuMs, startServer, token } from "./server.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -32,6 +33,7 @@ const { values: args } = parseArgs({
     dist: { type: "string" },
     metrics: { type: "boolean", default: false },
     "ids-sql": { type: "string" },
+    profile: { type: "boolean", default: true },
   },
 });
 if (!args.path) throw new Error("--path is required");
@@ -86,15 +88,26 @@ try {
     });
 
   for (let i = 0; i < Number(args.warmup); i++) await send(i);
-  await cdp("Profiler.enable");
-  await cdp("Profiler.setSamplingInterval", { interval: Number(args["interval-us"]) });
-  await cdp("Profiler.start");
+  // --no-profile: the workerd process's CPU per request only (Worker and local D1), without the profiler's own cost.
+  if (args.profile) {
+    await cdp("Profiler.enable");
+    await cdp("Profiler.setSamplingInterval", { interval: Number(args["interval-us"]) });
+    await cdp("Profiler.start");
+  }
   rows.read = rows.written = 0;
   const n = Number(args.n);
+  const cpuBefore = cpuMs(server.workerdPids);
   const started = performance.now();
   let bytes = 0;
   for (let i = 0; i < n; i++) bytes += await send(Number(args.warmup) + i);
   const wall = performance.now() - started;
+  const cpu = cpuMs(server.workerdPids) - cpuBefore;
+  console.log(`workerd CPU per request (Worker and local D1${args.profile ? ", and the profiler" : ""}): ${(cpu / n).toFixed(2)} ms`);
+  if (!args.profile) {
+    console.log(`${args.method} ${args.path} as ${args.as}: ${n} requests, ${(wall / n).toFixed(2)} ms wall each, ${(bytes / n).toFixed(0)} B answer`);
+    if (args.metrics) console.log(`D1 rows per request: read ${(rows.read / n).toFixed(1)}, written ${(rows.written / n).toFixed(1)}`);
+    ws.close();
+  } else {
   const { profile } = await cdp("Profiler.stop");
   ws.close();
   if (args.out) writeFileSync(args.out, JSON.stringify(profile));
@@ -139,6 +152,7 @@ try {
   console.log(`profiled JS time (not idle) per request: ${(busy / n).toFixed(2)} ms`);
   console.log("self ms/request  function");
   for (const [name, ms] of top) console.log(`${(ms / n).toFixed(3).padStart(15)}  ${name}`);
+  }
 } finally {
   await server.dispose();
 }

@@ -459,7 +459,11 @@ export interface OpenCellMove {
   n: number;
 }
 
-/** One move of `report_open_by`: a scope's open tickets of one assignee or team ("" = unassigned, no team). */
+/**
+ * One move of `report_open_by`: a scope's open tickets of one assignee or team. Unassigned and
+ * no-team tickets have no row: they are the scope's total (report_open) less its members' rows
+ * ({@link withoutMember}), which saves a ticket with neither two rows written on every move.
+ */
 export interface OpenMemberMove {
   scope: string;
   kind: "assignee" | "team";
@@ -478,14 +482,29 @@ const cellScopes = (c: BacklogCell) => [
 /**
  * The (scope, assignee or team) totals a cell counts in: everyone's per assignee and per team (the
  * backlog's by_assignee and by_team, the agents report's open_now), a team's per assignee, an
- * assignee's per team.
+ * assignee's per team; none for no assignee or no team ("": derived, {@link withoutMember}).
  */
-const memberKeys = (c: BacklogCell): [string, "assignee" | "team", string][] => [
-  ["", "assignee", c.agent],
-  ["", "team", c.team],
-  ...(c.team ? [[openScope("team", c.team), "assignee", c.agent] as [string, "assignee", string]] : []),
-  ...(c.agent ? [[openScope("agent", c.agent), "team", c.team] as [string, "team", string]] : []),
-];
+const memberKeys = (c: BacklogCell): [string, "assignee" | "team", string][] =>
+  (
+    [
+      ["", "assignee", c.agent],
+      ["", "team", c.team],
+      ...(c.team ? [[openScope("team", c.team), "assignee", c.agent] as [string, "assignee", string]] : []),
+      ...(c.agent ? [[openScope("agent", c.agent), "team", c.team] as [string, "team", string]] : []),
+    ] as [string, "assignee" | "team", string][]
+  ).filter(([, , member]) => member !== "");
+
+/**
+ * A scope's open tickets per member with those of no member ("" = unassigned, no team) added back:
+ * the scope's total less what its members hold.
+ */
+export function withoutMember(byMember: ReadonlyMap<string, number>, total: number): Map<string, number> {
+  let held = 0;
+  for (const [member, n] of byMember) if (member !== "") held += n;
+  const out = new Map([...byMember].filter(([member]) => member !== ""));
+  if (total - held !== 0) out.set("", total - held);
+  return out;
+}
 
 /**
  * The moves of the two open-ticket counters for backlog cell moves (a change's −1 and +1, or a

@@ -5,6 +5,7 @@ import {
   backlogDelta,
   bucketOf,
   openCounterMoves,
+  withoutMember,
   contributions,
   dayNumber,
   groupDeltas,
@@ -229,17 +230,19 @@ describe("the backlog counters", () => {
         { scope: "agent:agent-1", kind: "team", member: "team-a", n: 1 },
       ],
     });
-    // No team, unassigned: no team or agent scope; the "" member is what by_team and by_assignee show as null.
+    // No team, unassigned: no team or agent scope, and no member rows (what by_team and by_assignee
+    // show as null is the scope's total less its members').
     expect(openCounterMoves(backlogDelta(null, { ...base, teamId: null }))).toEqual({
       cells: [
         { scope: "", status: "open", priority: "high", sla: "ok", n: 1 },
         { scope: "channel:email", status: "open", priority: "high", sla: "ok", n: 1 },
       ],
-      members: [
-        { scope: "", kind: "assignee", member: "", n: 1 },
-        { scope: "", kind: "team", member: "", n: 1 },
-      ],
+      members: [],
     });
+    // A team, unassigned: the team's row for everyone, none for the team's unassigned.
+    expect(openCounterMoves(backlogDelta(null, base)).members).toEqual([{ scope: "", kind: "team", member: "team-a", n: 1 }]);
+    expect(withoutMember(new Map([["agent-1", 2], ["agent-2", 1]]), 5)).toEqual(new Map([["agent-1", 2], ["agent-2", 1], ["", 2]]));
+    expect(withoutMember(new Map([["agent-1", 2], ["", 7]]), 2)).toEqual(new Map([["agent-1", 2]]));
   });
 
   it("leave the rows a change does not move: a reassignment moves its assignees' rows only", () => {

@@ -342,13 +342,14 @@ export async function backlogRows(db: Database, scope: string): Promise<BacklogR
 }
 
 /**
- * Open tickets of a scope per assignee or team ("" = unassigned, no team): all of them (one row
- * each), or of the given members only (a seek each).
+ * Open tickets of a scope per assignee or team: all of them (one row each), or of the given members
+ * only (a seek each). Unassigned and no-team tickets are not among them (domain/rollups.ts
+ * withoutMember; rows of "" that migration 0038 deleted are ignored).
  */
 export async function backlogBy(db: Database, scope: string, kind: "assignee" | "team", members?: readonly string[]): Promise<Map<string, number>> {
   const only = members ? sql`AND member IN (SELECT value FROM json_each(${JSON.stringify(members)}))` : sql``;
   const rows = await db.all<{ member: string; tickets: number }>(
-    sql`SELECT member, tickets FROM report_open_by WHERE scope = ${scope} AND kind = ${kind} ${only} AND tickets <> 0`,
+    sql`SELECT member, tickets FROM report_open_by WHERE scope = ${scope} AND kind = ${kind} ${only} AND member <> '' AND tickets <> 0`,
   );
   return new Map(rows.map((r) => [r.member, Number(r.tickets)]));
 }

@@ -18,6 +18,7 @@ import {
   type Dimension,
   type Granularity,
   type Totals,
+  withoutMember,
 } from "../../domain/rollups";
 import { TICKET_PRIORITIES, type TicketChannel, type TicketPriority } from "../../domain/vocabulary";
 import { AppError, forbidden, validation } from "../../lib/errors";
@@ -221,9 +222,10 @@ export async function backlog(ctx: ServiceContext, q: { team_id?: string | undef
     oldestOpen(ctx, filter),
   ]);
   const total = cells.reduce((s, c) => s + c.tickets, 0);
+  // Unassigned and no-team tickets: the scope's total less its members'.
+  const byTeam = teamCounts ? withoutMember(teamCounts, total) : new Map([[filter.teamId!, total]]);
+  const byAssignee = agentCounts ? withoutMember(agentCounts, total) : new Map([[filter.agentId!, total]]);
   const byStatusPriority = Object.fromEntries(BACKLOG_STATUSES.map((s) => [s, countBy(cells.filter((c) => c.status === s), "priority", TICKET_PRIORITIES)]));
-  const byTeam = teamCounts ?? new Map([[filter.teamId!, total]]);
-  const byAssignee = agentCounts ?? new Map([[filter.agentId!, total]]);
   const bySla = Object.fromEntries(SLA_STATES.map((s) => [s, 0])) as Record<(typeof SLA_STATES)[number], number>;
   for (const c of cells) if (c.sla in bySla) bySla[c.sla as keyof typeof bySla] += c.tickets;
   const [teamNames, userNames] = await Promise.all([namesOfTeams(ctx, [...byTeam.keys()]), namesOfUsers(ctx, [...byAssignee.keys()])]);
