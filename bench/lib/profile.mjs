@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import { cpuMs, startServer, token } from "./server.mjs";
 
 const { values: args } = parseArgs({
+  allowNegative: true,
   options: {
     path: { type: "string" },
     method: { type: "string", default: "GET" },
