@@ -89,14 +89,15 @@ export async function run(ctx) {
   // The seed writes SLA due dates but never runs the sweep, so most seeded open tickets are past a
   // due date without its breach flag: a comment on one records those breaches, dated back to their
   // due dates (days ago), and pays what the sweep would have paid within a minute of each. The
-  // probe below ("on time") comments on tickets with no target overdue: what a comment costs when the
-  // sweep keeps up, as it does in a deployment.
+  // probe below comments on tickets with no target overdue and no late first response left unflagged:
+  // what a comment costs when the sweep keeps up, as it does in a deployment.
   const now = new Date().toISOString();
   const onTime = (
     await db
       .prepare(
         `SELECT id FROM tickets WHERE deleted_at IS NULL AND status IN ('open', 'in_progress')
-           AND (first_response_at IS NOT NULL OR first_response_due_at > ?1)
+           AND ((first_response_at IS NULL AND first_response_due_at > ?1)
+             OR (first_response_at IS NOT NULL AND (first_response_breached = 1 OR first_response_due_at IS NULL OR first_response_at <= first_response_due_at)))
            AND (resolution_due_at IS NULL OR resolution_due_at > ?1) AND (next_response_due_at IS NULL OR next_response_due_at > ?1)
          ORDER BY random() LIMIT 50`,
       )
