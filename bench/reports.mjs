@@ -86,8 +86,36 @@ export async function run(ctx) {
     request: (i) => ({ method: "POST", path: "/api/v1/tickets", token: tokens.customer, body: { subject: `Report bench ${i}`, description: "Rollup write cost", priority: "medium" } }),
     goals: {},
   });
+  // The seed writes SLA due dates but never runs the sweep, so most seeded open tickets are past a
+  // due date without its breach flag: a comment on one records those breaches, dated back to their
+  // due dates (days ago), and pays what the sweep would have paid within a minute of each. The
+  // probe below comments on tickets with no target overdue and no late first response left unflagged:
+  // what a comment costs when the sweep keeps up, as it does in a deployment.
+  const now = new Date().toISOString();
+  const onTime = (
+    await db
+      .prepare(
+        `SELECT id FROM tickets WHERE deleted_at IS NULL AND status IN ('open', 'in_progress')
+           AND ((first_response_at IS NULL AND first_response_due_at > ?1)
+             OR (first_response_at IS NOT NULL AND (first_response_breached = 1 OR first_response_due_at IS NULL OR first_response_at <= first_response_due_at)))
+           AND (resolution_due_at IS NULL OR resolution_due_at > ?1) AND (next_response_due_at IS NULL OR next_response_due_at > ?1)
+         ORDER BY random() LIMIT 50`,
+      )
+      .bind(now)
+      .all()
+  ).results.map((r) => r.id);
+  if (onTime.length) {
+    await probe({
+      name: "add comment, no target overdue (rollups incl.)",
+      route: "POST /api/v1/tickets/{id}/comments",
+      as: "agent",
+      expectStatus: 201,
+      request: (i) => ({ method: "POST", path: `/api/v1/tickets/${onTime[i % onTime.length]}/comments`, token: tokens.agent, body: { body: "A public reply from the report bench" } }),
+      goals: {},
+    });
+  }
   await probe({
-    name: "add comment (rollups incl.)",
+    name: "add comment, overdue targets not yet flagged (rollups incl.)",
     route: "POST /api/v1/tickets/{id}/comments",
     as: "agent",
     expectStatus: 201,

@@ -155,7 +155,7 @@ export default {
  * `onLog(message)` receives the Worker's console output (job reports) instead of the terminal.
  * Returns { mf, baseUrl, replayUrl, workerdPids, db, dispose }.
  */
-export async function startServer({ log, extraBindings = {}, verbose = false, state = STATE, onLog, logger }) {
+export async function startServer({ log, extraBindings = {}, verbose = false, state = STATE, onLog, logger, inspectorPort, dist = DIST }) {
   const opts = workerOptionsFromConfig(log);
   const mf = new Miniflare(
     convertV4MiniflareOptions({
@@ -168,6 +168,8 @@ export async function startServer({ log, extraBindings = {}, verbose = false, st
       log: logger ?? new Log(verbose ? LogLevel.INFO : LogLevel.WARN),
       logRequests: false,
       telemetry: { enabled: false },
+      // A DevTools inspector on the Worker, for a CPU profile (bench/lib/profile.mjs).
+      ...(inspectorPort ? { inspectorPort } : {}),
       // The Worker's console lines (cron jobs log their reports there), for a module that reads them.
       ...(onLog ? { handleStructuredLogs: ({ message }) => onLog(message) } : {}),
       workers: [
@@ -175,8 +177,8 @@ export async function startServer({ log, extraBindings = {}, verbose = false, st
           ...opts,
           name: "edgedesk",
           rootPath: ROOT,
-          modules: bundleModules(),
-          modulesRoot: DIST,
+          modules: bundleModules(dist),
+          modulesRoot: dist,
           bindings: { ...opts.bindings, ...BENCH_SECRETS, ...extraBindings },
           // Straight to the user Worker: no Miniflare entry worker or proxy on the request path.
           unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],

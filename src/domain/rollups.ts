@@ -102,22 +102,41 @@ export type Histogram = Record<string, number>;
 
 /**
  * The nearest-rank percentile (`p` in (0, 100]): the smallest duration such that at least p % of
- * the durations are at most it, estimated by its bucket. Null when the histogram is empty.
+ * the durations are at most it, estimated by its bucket. Null when the histogram is empty. With
+ * `minus`, of the histogram `h − minus` (a period's, from the totals at its two ends).
  */
-export function percentile(h: Histogram, p: number): number | null {
-  const entries = Object.entries(h)
-    .map(([k, n]) => [Number(k), n] as const)
-    .filter(([, n]) => n > 0)
-    .sort((a, b) => a[0] - b[0]);
-  const total = entries.reduce((s, [, n]) => s + n, 0);
+export function percentile(h: Histogram, p: number, minus?: Histogram): number | null {
+  // Counts by bucket index (ascending, no sort): a report computes one per period of its series.
+  const counts: number[] = [];
+  let total = 0;
+  for (const k in h) {
+    const n = h[k]! - (minus?.[k] ?? 0);
+    if (n > 0) {
+      counts[Number(k)] = n;
+      total += n;
+    }
+  }
+  if (minus) {
+    for (const k in minus) {
+      const n = -minus[k]!;
+      if (!(k in h) && n > 0) {
+        counts[Number(k)] = n;
+        total += n;
+      }
+    }
+  }
   if (total <= 0) return null;
   const rank = Math.max(1, Math.ceil((p / 100) * total));
   let seen = 0;
-  for (const [i, n] of entries) {
+  let last = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const n = counts[i];
+    if (!n) continue;
     seen += n;
+    last = i;
     if (seen >= rank) return histogramEstimate(i);
   }
-  return histogramEstimate(entries.at(-1)![0]);
+  return histogramEstimate(last);
 }
 
 // ---------------------------------------------------------------- metrics
@@ -165,8 +184,10 @@ export interface Totals {
   h: Record<HistogramName, Histogram>;
 }
 
+const ZERO_COUNTERS = Object.freeze(Object.fromEntries(COUNTERS.map((k) => [k, 0])) as Record<Counter, number>);
+
 export function zeroTotals(): Totals {
-  return { c: Object.fromEntries(COUNTERS.map((k) => [k, 0])) as Record<Counter, number>, h: { fr_hist: {}, res_hist: {} } };
+  return { c: { ...ZERO_COUNTERS }, h: { fr_hist: {}, res_hist: {} } };
 }
 
 /** a + sign · b (a new value). */
@@ -438,7 +459,11 @@ export interface OpenCellMove {
   n: number;
 }
 
-/** One move of `report_open_by`: a scope's open tickets of one assignee or team ("" = unassigned, no team). */
+/**
+ * One move of `report_open_by`: a scope's open tickets of one assignee or team. Unassigned and
+ * no-team tickets have no row: they are the scope's total (report_open) less its members' rows
+ * ({@link withoutMember}), which saves a ticket with neither two rows written on every move.
+ */
 export interface OpenMemberMove {
   scope: string;
   kind: "assignee" | "team";
@@ -457,14 +482,29 @@ const cellScopes = (c: BacklogCell) => [
 /**
  * The (scope, assignee or team) totals a cell counts in: everyone's per assignee and per team (the
  * backlog's by_assignee and by_team, the agents report's open_now), a team's per assignee, an
- * assignee's per team.
+ * assignee's per team; none for no assignee or no team ("": derived, {@link withoutMember}).
  */
-const memberKeys = (c: BacklogCell): [string, "assignee" | "team", string][] => [
-  ["", "assignee", c.agent],
-  ["", "team", c.team],
-  ...(c.team ? [[openScope("team", c.team), "assignee", c.agent] as [string, "assignee", string]] : []),
-  ...(c.agent ? [[openScope("agent", c.agent), "team", c.team] as [string, "team", string]] : []),
-];
+const memberKeys = (c: BacklogCell): [string, "assignee" | "team", string][] =>
+  (
+    [
+      ["", "assignee", c.agent],
+      ["", "team", c.team],
+      ...(c.team ? [[openScope("team", c.team), "assignee", c.agent] as [string, "assignee", string]] : []),
+      ...(c.agent ? [[openScope("agent", c.agent), "team", c.team] as [string, "team", string]] : []),
+    ] as [string, "assignee" | "team", string][]
+  ).filter(([, , member]) => member !== "");
+
+/**
+ * A scope's open tickets per member with those of no member ("" = unassigned, no team) added back:
+ * the scope's total less what its members hold.
+ */
+export function withoutMember(byMember: ReadonlyMap<string, number>, total: number): Map<string, number> {
+  let held = 0;
+  for (const [member, n] of byMember) if (member !== "") held += n;
+  const out = new Map([...byMember].filter(([member]) => member !== ""));
+  if (total - held !== 0) out.set("", total - held);
+  return out;
+}
 
 /**
  * The moves of the two open-ticket counters for backlog cell moves (a change's −1 and +1, or a

@@ -5,6 +5,7 @@ import {
   backlogDelta,
   bucketOf,
   openCounterMoves,
+  withoutMember,
   contributions,
   dayNumber,
   groupDeltas,
@@ -89,6 +90,18 @@ describe("duration histogram", () => {
     expect(percentile(h, 90)).toBe(29);
     expect(percentile({}, 50)).toBeNull();
     expect(percentile({ "3": 0 }, 50)).toBeNull();
+  });
+
+  it("gives a period's percentile from the histograms at its two ends, as of their difference", () => {
+    // Later minus earlier, as a period's series takes it: buckets only one side has, negative and zero differences.
+    const later = { "2": 3, "17": 5, "40": 2, "79": 1 };
+    const earlier = { "2": 3, "17": 1, "30": -2, "79": 4 };
+    const difference = { "2": 0, "17": 4, "30": 2, "40": 2, "79": -3 };
+    for (const p of [1, 25, 50, 75, 90, 99, 100]) expect(percentile(later, p, earlier)).toBe(percentile(difference, p));
+    expect(percentile(later, 50, earlier)).toBe(histogramEstimate(17)); // rank 4 of 8: bucket 17 holds the first 4
+    expect(percentile(later, 75, earlier)).toBe(histogramEstimate(30)); // rank 6: bucket 30 (0 − (−2))
+    expect(percentile(later, 50, later)).toBeNull();
+    expect(percentile({}, 50, { "5": -2 })).toBe(5);
   });
 });
 
@@ -217,17 +230,19 @@ describe("the backlog counters", () => {
         { scope: "agent:agent-1", kind: "team", member: "team-a", n: 1 },
       ],
     });
-    // No team, unassigned: no team or agent scope; the "" member is what by_team and by_assignee show as null.
+    // No team, unassigned: no team or agent scope, and no member rows (what by_team and by_assignee
+    // show as null is the scope's total less its members').
     expect(openCounterMoves(backlogDelta(null, { ...base, teamId: null }))).toEqual({
       cells: [
         { scope: "", status: "open", priority: "high", sla: "ok", n: 1 },
         { scope: "channel:email", status: "open", priority: "high", sla: "ok", n: 1 },
       ],
-      members: [
-        { scope: "", kind: "assignee", member: "", n: 1 },
-        { scope: "", kind: "team", member: "", n: 1 },
-      ],
+      members: [],
     });
+    // A team, unassigned: the team's row for everyone, none for the team's unassigned.
+    expect(openCounterMoves(backlogDelta(null, base)).members).toEqual([{ scope: "", kind: "team", member: "team-a", n: 1 }]);
+    expect(withoutMember(new Map([["agent-1", 2], ["agent-2", 1]]), 5)).toEqual(new Map([["agent-1", 2], ["agent-2", 1], ["", 2]]));
+    expect(withoutMember(new Map([["agent-1", 2], ["", 7]]), 2)).toEqual(new Map([["agent-1", 2]]));
   });
 
   it("leave the rows a change does not move: a reassignment moves its assignees' rows only", () => {

@@ -38,7 +38,7 @@ async function toOldCounters() {
   return backlog.size;
 }
 
-describe("migration 0037 turns the old backlog counters into per-scope counters", () => {
+describe("migrations 0037 and 0038 turn the old backlog counters into per-scope counters", () => {
   it("the backlog, agents and overview reports read the same after it, without a rebuild", async () => {
     const s = await makeStaff();
     const at = (u: TestUser) => callerContext(bindings, actorOf(u), { ip: null, userAgent: "test" }, { now: new Date("2026-01-01T10:00:00Z") });
@@ -68,12 +68,26 @@ describe("migration 0037 turns the old backlog counters into per-scope counters"
     const migration = env.TEST_MIGRATIONS.find((m) => m.name.includes("open_counters"));
     expect(migration?.queries.length).toBe(6);
     for (const query of migration!.queries) await env.DB.prepare(query).run();
+    // 0038: no rows for no assignee or no team; the reports derive them from the scope's total.
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM report_open_by WHERE member = ''").first<number>("n")).toBeGreaterThan(0);
+    const noMember = env.TEST_MIGRATIONS.find((m) => m.name.includes("open_by_no_member_rows"));
+    expect(noMember?.queries.length).toBe(1);
+    for (const query of noMember!.queries) await env.DB.prepare(query).run();
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM report_open_by WHERE member = ''").first<number>("n")).toBe(0);
 
     await expectRollupsMatchRows();
     const zero = await env.DB.prepare("SELECT count(*) AS n FROM report_open_by WHERE tickets = 0").first<number>("n");
     expect(zero).toBe(0);
     const after = await Promise.all(paths.map((p) => api("GET", p, { token: s.manager.token })));
     expect(after.map((r) => r.body)).toEqual(before.map((r) => r.body));
+    // What the reports show for no assignee and no team (the scope's total less its members') is what the rows hold.
+    const open = "deleted_at IS NULL AND status IN ('open', 'in_progress', 'pending')";
+    const unassigned = await env.DB.prepare(`SELECT count(*) AS n FROM tickets WHERE ${open} AND assignee_id IS NULL`).first<number>("n");
+    const noTeam = await env.DB.prepare(`SELECT count(*) AS n FROM tickets WHERE ${open} AND team_id IS NULL`).first<number>("n");
+    expect(unassigned).toBeGreaterThanOrEqual(2);
+    expect(after[0]!.body.by_assignee.find((a: any) => a.agent === null)?.tickets).toBe(unassigned);
+    expect(after[0]!.body.by_team.find((t: any) => t.team === null)?.tickets).toBe(noTeam);
+    expect(after[1]!.body.by_assignee.find((a: any) => a.agent === null)).toBeUndefined(); // the team's tickets are all assigned
     expect((await api("GET", "/api/v1/reports/backlog", { token: s.agent.token })).body).toEqual(own.body);
     const gone = await env.DB.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name IN ('report_backlog', 'report_backlog_agents')").first<number>("n");
     expect(gone).toBe(0);

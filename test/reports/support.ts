@@ -120,10 +120,11 @@ export async function backlogs() {
     if (c.team) scopes.push(`team:${c.team}`);
     if (c.agent) scopes.push(`agent:${c.agent}`);
     for (const scope of scopes) add(count, [scope, c.status, c.priority, c.sla]);
-    add(countBy, ["", "assignee", c.agent]);
-    add(countBy, ["", "team", c.team]);
-    if (c.team) add(countBy, [`team:${c.team}`, "assignee", c.agent]);
-    if (c.agent) add(countBy, [`agent:${c.agent}`, "team", c.team]);
+    // No row for no assignee or no team: the reports derive it from the scope's total (migration 0038).
+    if (c.agent) add(countBy, ["", "assignee", c.agent]);
+    if (c.team) add(countBy, ["", "team", c.team]);
+    if (c.team && c.agent) add(countBy, [`team:${c.team}`, "assignee", c.agent]);
+    if (c.agent && c.team) add(countBy, [`agent:${c.agent}`, "team", c.team]);
   }
   return {
     stored: new Map(stored.map((r: any) => [[r.scope, r.status, r.priority, r.sla].join("|"), r.tickets])),

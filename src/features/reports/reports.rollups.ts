@@ -21,8 +21,8 @@
  * deltas of tickets the rebuild has not read yet are left out (it will read their rows), the others
  * collect in report_staging until their key is converted back into the three tables.
  */
-import { sql, type SQL } from "drizzle-orm";
-import { batchStatement, type BatchItem, type Database } from "../../db/client";
+import { sql } from "drizzle-orm";
+import { textStatement, type BatchItem, type Database } from "../../db/client";
 import {
   backlogDelta,
   BLOCK_DAYS,
@@ -35,6 +35,7 @@ import {
   rollupDelta,
   type Bucket,
   type DeltaGroup,
+  type DimKey,
   type Dimension,
   type Histogram,
   type Metrics,
@@ -50,41 +51,45 @@ const intText = (n: number): string => {
   if (!Number.isSafeInteger(n)) throw new RangeError(`not an integer: ${n}`);
   return String(n);
 };
-const int = (n: number): SQL => sql.raw(intText(n));
 
-const ROLLUP_COLUMNS = sql.raw([...COUNTERS, ...HISTOGRAMS].join(", "));
+// The write statements are built as SQL text with `?` placeholders (db/client.ts textStatement):
+// a ticket write adds up to 7 of them per delta group, and building them with drizzle's `sql` cost
+// more CPU than the rest of the write. Integers (days, quarters, deltas, bucket indexes) are written
+// into the text; strings (keys, ids) are bound, pushed onto the statement's parameter list in the
+// order their placeholders appear (template literals evaluate left to right).
+type Params = unknown[];
+
+const ROLLUP_COLUMNS = [...COUNTERS, ...HISTOGRAMS].join(", ");
 
 /** `base` (a JSON object of bucket → count) plus a histogram delta: one json_set with a path per bucket. */
-function histogramPlus(base: SQL, delta: Histogram | undefined): SQL {
+function histogramPlus(base: string, delta: Histogram | undefined): string {
   const entries = Object.entries(delta ?? {}).filter(([, n]) => n);
   if (!entries.length) return base;
   const pairs = entries.map(([i, n]) => {
-    const path = sql.raw(`'$."${Number(i)}"'`);
-    return sql`${path}, coalesce(json_extract(${base}, ${path}), 0) + ${int(n)}`;
+    const path = `'$."${intText(Number(i))}"'`;
+    return `${path}, coalesce(json_extract(${base}, ${path}), 0) + ${intText(n)}`;
   });
-  return sql`json_set(${base}, ${sql.join(pairs, sql`, `)})`;
+  return `json_set(${base}, ${pairs.join(", ")})`;
 }
 
 /** The sum of two histograms held as JSON (either may be null), zero buckets left out. */
-function histogramSum(a: SQL, b: SQL): SQL {
-  return sql`(SELECT coalesce(json_group_object(i, n), '{}') FROM (
+const histogramSum = (a: string, b: string) => `(SELECT coalesce(json_group_object(i, n), '{}') FROM (
     SELECT key AS i, sum(value) AS n FROM (SELECT key, value FROM json_each(coalesce(${a}, '{}')) UNION ALL SELECT key, value FROM json_each(coalesce(${b}, '{}')))
     GROUP BY key HAVING n <> 0))`;
-}
 
 /** `col = col + d` for what a delta changes (an UPDATE's SET list). */
-function increments(m: Metrics): SQL {
-  const sets: SQL[] = [];
-  for (const c of COUNTERS) if (m.c[c]) sets.push(sql`${sql.raw(c)} = ${sql.raw(c)} + ${int(m.c[c]!)}`);
-  for (const h of HISTOGRAMS) if (m.h[h] && Object.keys(m.h[h]!).length) sets.push(sql`${sql.raw(h)} = ${histogramPlus(sql.raw(h), m.h[h])}`);
-  return sql.join(sets, sql`, `);
+function increments(m: Metrics): string {
+  const sets: string[] = [];
+  for (const c of COUNTERS) if (m.c[c]) sets.push(`${c} = ${c} + ${intText(m.c[c]!)}`);
+  for (const h of HISTOGRAMS) if (m.h[h] && Object.keys(m.h[h]!).length) sets.push(`${h} = ${histogramPlus(h, m.h[h])}`);
+  return sets.join(", ");
 }
 
 /** Every rollup column's value for a new row: `prev` (an alias, or null for zeros) plus the delta. */
-function newRowValues(m: Metrics, prev: string | null): SQL {
-  const values: SQL[] = COUNTERS.map((c) => (prev ? sql`coalesce(${sql.raw(`${prev}.${c}`)}, 0) + ${int(m.c[c] ?? 0)}` : int(m.c[c] ?? 0)));
-  for (const h of HISTOGRAMS) values.push(histogramPlus(prev ? sql`coalesce(${sql.raw(`${prev}.${h}`)}, '{}')` : sql`'{}'`, m.h[h]));
-  return sql.join(values, sql`, `);
+function newRowValues(m: Metrics, prev: string | null): string {
+  const values = COUNTERS.map((c) => (prev ? `coalesce(${prev}.${c}, 0) + ${intText(m.c[c] ?? 0)}` : intText(m.c[c] ?? 0)));
+  for (const h of HISTOGRAMS) values.push(histogramPlus(prev ? `coalesce(${prev}.${h}, '{}')` : `'{}'`, m.h[h]));
+  return values.join(", ");
 }
 
 /** Bound parameters a statement may spend on its rows (D1 binds at most 100). */
@@ -94,80 +99,91 @@ const MAX_ROW_PARAMS = 64;
  * Rows as a table with the given columns: bound VALUES, which cost no rows read, when they fit in
  * {@link MAX_ROW_PARAMS}; else one JSON parameter (json_each reads a row per element: a rebuild's chunk).
  */
-function rowsTable(rows: readonly (readonly (string | number)[])[], columns: readonly string[]): SQL {
+function rowsTable(rows: readonly (readonly (string | number)[])[], columns: readonly string[], params: Params): string {
   if (rows.length * columns.length <= MAX_ROW_PARAMS) {
-    const values = sql.join(rows.map((r) => sql`(${sql.join(r.map((v) => sql`${v}`), sql`, `)})`), sql`, `);
-    return sql`(SELECT ${sql.raw(columns.map((c, i) => `column${i + 1} AS ${c}`).join(", "))} FROM (VALUES ${values}))`;
+    for (const r of rows) params.push(...r);
+    const row = `(${columns.map(() => "?").join(", ")})`;
+    return `(SELECT ${columns.map((c, i) => `column${i + 1} AS ${c}`).join(", ")} FROM (VALUES ${rows.map(() => row).join(", ")}))`;
   }
-  return sql`(SELECT ${sql.raw(columns.map((c, i) => `json_extract(value, '$[${i}]') AS ${c}`).join(", "))} FROM json_each(${JSON.stringify(rows)}))`;
+  params.push(JSON.stringify(rows));
+  return `(SELECT ${columns.map((c, i) => `json_extract(value, '$[${i}]') AS ${c}`).join(", ")} FROM json_each(?))`;
 }
 
-const keysTable = (keys: { dim: string; key: string }[]) => rowsTable(keys.map((k) => [k.dim, k.key]), ["dim", "key"]);
+const keysTable = (keys: readonly DimKey[], params: Params) => rowsTable(keys.map((k) => [k.dim, k.key]), ["dim", "key"], params);
 
 /** The rebuild phase: an uncorrelated subquery, so a statement reads it once, not once per key. */
-const PHASE = sql`(SELECT phase FROM report_state WHERE id = 1)`;
+const PHASE = `(SELECT phase FROM report_state WHERE id = 1)`;
 
 /** The key `alias` is live: no rebuild, or the rebuild converted it already. */
 const liveKey = (alias: string) =>
-  sql`(${PHASE} = 'live' OR EXISTS (SELECT 1 FROM report_state s WHERE s.phase = 'converting' AND (${sql.raw(alias)}.dim, ${sql.raw(alias)}.key) <= (s.converted_dim, s.converted_key)))`;
+  `(${PHASE} = 'live' OR EXISTS (SELECT 1 FROM report_state s WHERE s.phase = 'converting' AND (${alias}.dim, ${alias}.key) <= (s.converted_dim, s.converted_key)))`;
 
 /** A rebuild collects this ticket's delta for key `alias` in report_staging. */
-const stagedKey = (alias: string, ticketId: string) =>
-  sql`(${PHASE} <> 'live' AND EXISTS (SELECT 1 FROM report_state s WHERE (s.phase = 'staging' AND ${ticketId} <= s.watermark) OR (s.phase = 'converting' AND (${sql.raw(alias)}.dim, ${sql.raw(alias)}.key) > (s.converted_dim, s.converted_key))))`;
+function stagedKey(alias: string, ticketId: string, params: Params): string {
+  params.push(ticketId);
+  return `(${PHASE} <> 'live' AND EXISTS (SELECT 1 FROM report_state s WHERE (s.phase = 'staging' AND ? <= s.watermark) OR (s.phase = 'converting' AND (${alias}.dim, ${alias}.key) > (s.converted_dim, s.converted_key))))`;
+}
 
 /** The backlog counters take this ticket's move: no rebuild, or the rebuild read the ticket already. */
-const backlogLive = (ticketId: string) => sql`EXISTS (SELECT 1 FROM report_state s WHERE s.phase <> 'staging' OR ${ticketId} <= s.watermark)`;
+function backlogLive(ticketId: string, params: Params): string {
+  params.push(ticketId);
+  return `EXISTS (SELECT 1 FROM report_state s WHERE s.phase <> 'staging' OR ? <= s.watermark)`;
+}
+
+/** One statement: its text from `build`, which pushes the parameters it binds. */
+function statement(db: Database, build: (params: Params) => string): BatchItem {
+  const params: Params = [];
+  const text = build(params);
+  return textStatement(db, text, params);
+}
 
 /**
  * The statements adding one delta group to the live prefix sums and, during a rebuild, to the staging sums.
  * Later rows are updated `FROM` the keys: one seek per key (`(dim, key) IN (subquery)` read two).
  */
 function groupWrites(db: Database, g: DeltaGroup, ticketId: string): BatchItem[] {
-  const keys = keysTable(g.keys);
-  const day = int(g.day);
-  const quarter = int(g.quarter);
-  const block = int(blockOf(g.day));
-  const blockStart = int(blockOf(g.day) * BLOCK_DAYS);
-  const nextBlockStart = int((blockOf(g.day) + 1) * BLOCK_DAYS);
+  const keys = (p: Params) => keysTable(g.keys, p);
+  const day = intText(g.day);
+  const quarter = intText(g.quarter);
+  const block = intText(blockOf(g.day));
+  const blockStart = intText(blockOf(g.day) * BLOCK_DAYS);
+  const nextBlockStart = intText((blockOf(g.day) + 1) * BLOCK_DAYS);
   const inc = increments(g.metrics);
-  const openingValues = sql.join(
-    [
-      ...COUNTERS.map((c) => sql`coalesce(${sql.raw(`p.${c}`)}, 0) + coalesce(${sql.raw(`l.${c}`)}, 0)`),
-      ...HISTOGRAMS.map((h) => histogramSum(sql.raw(`p.${h}`), sql.raw(`l.${h}`))),
-    ],
-    sql`, `,
-  );
+  const openingValues = [
+    ...COUNTERS.map((c) => `coalesce(p.${c}, 0) + coalesce(l.${c}, 0)`),
+    ...HISTOGRAMS.map((h) => histogramSum(`p.${h}`, `l.${h}`)),
+  ].join(", ");
   return [
     // The block's row, if the key has none yet: the totals before the block (nothing of this delta).
-    batchStatement(db, sql`INSERT INTO report_blocks (dim, key, block, ${ROLLUP_COLUMNS})
-      SELECT k.dim, k.key, ${block}, ${openingValues} FROM ${keys} k
+    statement(db, (p) => `INSERT INTO report_blocks (dim, key, block, ${ROLLUP_COLUMNS})
+      SELECT k.dim, k.key, ${block}, ${openingValues} FROM ${keys(p)} k
       LEFT JOIN report_blocks p ON p.dim = k.dim AND p.key = k.key
         AND p.block = (SELECT max(e.block) FROM report_blocks e WHERE e.dim = k.dim AND e.key = k.key AND e.block < ${block})
       LEFT JOIN report_days l ON l.dim = k.dim AND l.key = k.key
-        AND l.day = (SELECT max(e.day) FROM report_days e WHERE e.dim = k.dim AND e.key = k.key AND e.day < ${blockStart} AND e.day >= p.block * ${int(BLOCK_DAYS)})
+        AND l.day = (SELECT max(e.day) FROM report_days e WHERE e.dim = k.dim AND e.key = k.key AND e.day < ${blockStart} AND e.day >= p.block * ${intText(BLOCK_DAYS)})
       WHERE ${liveKey("k")} AND NOT EXISTS (SELECT 1 FROM report_blocks x WHERE x.dim = k.dim AND x.key = k.key AND x.block = ${block})
       ON CONFLICT (dim, key, block) DO NOTHING`),
-    batchStatement(db, sql`UPDATE report_blocks SET ${inc} FROM ${keys} k
+    statement(db, (p) => `UPDATE report_blocks SET ${inc} FROM ${keys(p)} k
       WHERE report_blocks.dim = k.dim AND report_blocks.key = k.key AND report_blocks.block > ${block} AND ${liveKey("report_blocks")}`),
-    batchStatement(db, sql`INSERT INTO report_days (dim, key, day, ${ROLLUP_COLUMNS})
-      SELECT k.dim, k.key, ${day}, ${newRowValues(g.metrics, "p")} FROM ${keys} k
+    statement(db, (p) => `INSERT INTO report_days (dim, key, day, ${ROLLUP_COLUMNS})
+      SELECT k.dim, k.key, ${day}, ${newRowValues(g.metrics, "p")} FROM ${keys(p)} k
       LEFT JOIN report_days p ON p.dim = k.dim AND p.key = k.key
         AND p.day = (SELECT max(e.day) FROM report_days e WHERE e.dim = k.dim AND e.key = k.key AND e.day < ${day} AND e.day >= ${blockStart})
       WHERE ${liveKey("k")}
       ON CONFLICT (dim, key, day) DO UPDATE SET ${inc}`),
-    batchStatement(db, sql`UPDATE report_days SET ${inc} FROM ${keys} k
+    statement(db, (p) => `UPDATE report_days SET ${inc} FROM ${keys(p)} k
       WHERE report_days.dim = k.dim AND report_days.key = k.key AND report_days.day > ${day} AND report_days.day < ${nextBlockStart} AND ${liveKey("report_days")}`),
-    batchStatement(db, sql`INSERT INTO report_quarters (dim, key, day, quarter, ${ROLLUP_COLUMNS})
-      SELECT k.dim, k.key, ${day}, ${quarter}, ${newRowValues(g.metrics, "p")} FROM ${keys} k
+    statement(db, (p) => `INSERT INTO report_quarters (dim, key, day, quarter, ${ROLLUP_COLUMNS})
+      SELECT k.dim, k.key, ${day}, ${quarter}, ${newRowValues(g.metrics, "p")} FROM ${keys(p)} k
       LEFT JOIN report_quarters p ON p.dim = k.dim AND p.key = k.key AND p.day = ${day}
         AND p.quarter = (SELECT max(e.quarter) FROM report_quarters e WHERE e.dim = k.dim AND e.key = k.key AND e.day = ${day} AND e.quarter < ${quarter})
       WHERE ${liveKey("k")}
       ON CONFLICT (dim, key, day, quarter) DO UPDATE SET ${inc}`),
-    batchStatement(db, sql`UPDATE report_quarters SET ${inc} FROM ${keys} k
+    statement(db, (p) => `UPDATE report_quarters SET ${inc} FROM ${keys(p)} k
       WHERE report_quarters.dim = k.dim AND report_quarters.key = k.key AND report_quarters.day = ${day} AND report_quarters.quarter > ${quarter} AND ${liveKey("report_quarters")}`),
-    batchStatement(db, sql`INSERT INTO report_staging (dim, key, day, quarter, ${ROLLUP_COLUMNS}, rev)
-      SELECT k.dim, k.key, ${day}, ${quarter}, ${newRowValues(g.metrics, null)}, 1 FROM ${keys} k
-      WHERE ${stagedKey("k", ticketId)}
+    statement(db, (p) => `INSERT INTO report_staging (dim, key, day, quarter, ${ROLLUP_COLUMNS}, rev)
+      SELECT k.dim, k.key, ${day}, ${quarter}, ${newRowValues(g.metrics, null)}, 1 FROM ${keys(p)} k
+      WHERE ${stagedKey("k", ticketId, p)}
       ON CONFLICT (dim, key, day, quarter) DO UPDATE SET ${inc}, rev = rev + 1`),
   ];
 }
@@ -175,8 +191,8 @@ function groupWrites(db: Database, g: DeltaGroup, ticketId: string): BatchItem[]
 /** Adds plain sums (not prefix sums) to report_staging: a rebuild's chunk. */
 export function stagingWrites(db: Database, groups: DeltaGroup[]): BatchItem[] {
   return groups.map((g) =>
-    batchStatement(db, sql`INSERT INTO report_staging (dim, key, day, quarter, ${ROLLUP_COLUMNS}, rev)
-      SELECT k.dim, k.key, ${int(g.day)}, ${int(g.quarter)}, ${newRowValues(g.metrics, null)}, 1 FROM ${keysTable(g.keys)} k WHERE true
+    statement(db, (p) => `INSERT INTO report_staging (dim, key, day, quarter, ${ROLLUP_COLUMNS}, rev)
+      SELECT k.dim, k.key, ${intText(g.day)}, ${intText(g.quarter)}, ${newRowValues(g.metrics, null)}, 1 FROM ${keysTable(g.keys, p)} k WHERE true
       ON CONFLICT (dim, key, day, quarter) DO UPDATE SET ${increments(g.metrics)}, rev = rev + 1`),
   );
 }
@@ -185,24 +201,23 @@ type BacklogMove = { cell: BacklogCell; n: number };
 
 /**
  * Moves of the open-ticket counters (report_open, report_open_by; domain/rollups.ts openCounterMoves),
- * one statement per table; `condition` decides at run time whether they apply.
+ * one statement per table; with `ticketId` they apply only if a running rebuild read that ticket already.
  */
-export function backlogWrites(db: Database, moves: readonly BacklogMove[], condition: SQL = sql`true`): BatchItem[] {
+export function backlogWrites(db: Database, moves: readonly BacklogMove[], ticketId?: string): BatchItem[] {
   const { cells, members } = openCounterMoves(moves);
+  const condition = (p: Params) => (ticketId === undefined ? "true" : backlogLive(ticketId, p));
   const items: BatchItem[] = [];
   if (cells.length) {
-    const rows = rowsTable(cells.map((m) => [m.scope, m.status, m.priority, m.sla, m.n]), ["scope", "status", "priority", "sla", "n"]);
     items.push(
-      batchStatement(db, sql`INSERT INTO report_open (scope, status, priority, sla, tickets)
-        SELECT scope, status, priority, sla, n FROM ${rows} WHERE ${condition}
+      statement(db, (p) => `INSERT INTO report_open (scope, status, priority, sla, tickets)
+        SELECT scope, status, priority, sla, n FROM ${rowsTable(cells.map((m) => [m.scope, m.status, m.priority, m.sla, m.n]), ["scope", "status", "priority", "sla", "n"], p)} WHERE ${condition(p)}
         ON CONFLICT (scope, status, priority, sla) DO UPDATE SET tickets = tickets + excluded.tickets`),
     );
   }
   if (members.length) {
-    const rows = rowsTable(members.map((m) => [m.scope, m.kind, m.member, m.n]), ["scope", "kind", "member", "n"]);
     items.push(
-      batchStatement(db, sql`INSERT INTO report_open_by (scope, kind, member, tickets)
-        SELECT scope, kind, member, n FROM ${rows} WHERE ${condition}
+      statement(db, (p) => `INSERT INTO report_open_by (scope, kind, member, tickets)
+        SELECT scope, kind, member, n FROM ${rowsTable(members.map((m) => [m.scope, m.kind, m.member, m.n]), ["scope", "kind", "member", "n"], p)} WHERE ${condition(p)}
         ON CONFLICT (scope, kind, member) DO UPDATE SET tickets = tickets + excluded.tickets`),
     );
   }
@@ -215,7 +230,7 @@ export function rollupWrites(db: Database, before: TicketFacts | null, after: Ti
   if (!ticketId) return [];
   return [
     ...groupDeltas(rollupDelta(before, after)).flatMap((g) => groupWrites(db, g, ticketId)),
-    ...backlogWrites(db, backlogDelta(before, after), backlogLive(ticketId)),
+    ...backlogWrites(db, backlogDelta(before, after), ticketId),
   ];
 }
 
@@ -230,24 +245,28 @@ export const reportRollups: TicketEventConsumer<ServiceContext> = {
 /** An instant on a quarter-hour boundary as (day, quarter): the totals before it are the rows before it. */
 export type Boundary = Bucket;
 
-/** A row read back as a JSON array: `skip` leading values (its day or block), then the counters and histograms. */
-function parseTotals(json: string | null, skip = 0): Totals | null {
-  if (!json) return null;
-  const values = (JSON.parse(json) as unknown[]).slice(skip);
+/**
+ * A row read back as a JSON array (parsed): `skip` leading values (its day or block), then the
+ * counters and histograms. `own`: the histograms are copied (the result will be added to).
+ */
+function totalsOf(values: readonly unknown[], skip = 0, own = false): Totals {
   const t = zeroTotals();
-  COUNTERS.forEach((c, i) => (t.c[c] = Number(values[i] ?? 0)));
-  HISTOGRAMS.forEach((h, i) => (t.h[h] = (values[COUNTERS.length + i] as Histogram | null) ?? {}));
+  COUNTERS.forEach((c, i) => (t.c[c] = Number(values[skip + i] ?? 0)));
+  HISTOGRAMS.forEach((h, i) => {
+    const hist = (values[skip + COUNTERS.length + i] as Histogram | null) ?? {};
+    t.h[h] = own ? { ...hist } : hist;
+  });
   return t;
 }
 
-function plus(...parts: (Totals | null)[]): Totals {
-  const out = zeroTotals();
-  for (const t of parts) {
-    if (!t) continue;
-    for (const c of COUNTERS) out.c[c] += t.c[c];
-    for (const h of HISTOGRAMS) for (const [i, n] of Object.entries(t.h[h])) out.h[h][i] = (out.h[h][i] ?? 0) + n;
+/** Totals summed into `into` (which becomes theirs: a fresh Totals). */
+function addInto(into: Totals, t: Totals): Totals {
+  for (const c of COUNTERS) into.c[c] += t.c[c];
+  for (const h of HISTOGRAMS) {
+    const sum = into.h[h];
+    for (const i in t.h[h]) sum[i] = (sum[i] ?? 0) + t.h[h][i]!;
   }
-  return out;
+  return into;
 }
 
 const ROW_VALUES = `${COUNTERS.join(", ")}, ${HISTOGRAMS.map((h) => `json(${h})`).join(", ")}`;
@@ -278,14 +297,21 @@ export async function totalsBefore(db: Database, dim: Dimension, keys: readonly 
         THEN (SELECT json_array(${sql.raw(ROW_VALUES)}) FROM report_quarters r WHERE r.dim = ${dim} AND r.key = k.value AND r.day = v.column3 AND r.quarter < v.column4 ORDER BY r.quarter DESC LIMIT 1)
       END AS q
     FROM json_each(${JSON.stringify(keys)}) k CROSS JOIN (${values}) v`);
-  const opening = new Map<string, { block: number; totals: Totals }>();
-  for (const r of rows) if (Number(r.kind) === 1 && r.a) opening.set(`${r.key}\u0000${r.i}`, { block: Number(JSON.parse(r.a)[0]), totals: parseTotals(r.a, 1)! });
+  const opening = new Map<string, { block: number; row: unknown[] }>();
+  for (const r of rows) {
+    if (Number(r.kind) !== 1 || !r.a) continue;
+    const row = JSON.parse(r.a) as unknown[];
+    opening.set(`${r.key}\u0000${r.i}`, { block: Number(row[0]), row });
+  }
   for (const r of rows) {
     if (Number(r.kind) !== 0) continue;
     const i = Number(r.i);
     const o = opening.get(`${r.key}\u0000${blockOf(boundaries[i]!.day)}`);
-    const dayRow = r.a ? { block: blockOf(Number(JSON.parse(r.a)[0])), totals: parseTotals(r.a, 1) } : null;
-    out.get(r.key)![i] = plus(o?.totals ?? null, o && dayRow?.block === o.block ? dayRow.totals : null, parseTotals(r.q));
+    const t = o ? totalsOf(o.row, 1, true) : zeroTotals();
+    const day = r.a ? (JSON.parse(r.a) as unknown[]) : null;
+    if (o && day && blockOf(Number(day[0])) === o.block) addInto(t, totalsOf(day, 1));
+    if (r.q) addInto(t, totalsOf(JSON.parse(r.q) as unknown[]));
+    out.get(r.key)![i] = t;
   }
   return out;
 }
@@ -296,7 +322,7 @@ export async function keysOf(db: Database, dim: Dimension, limit: number): Promi
     WITH RECURSIVE ks(key, n) AS (
       SELECT (SELECT min(key) FROM report_days WHERE dim = ${dim}), 1
       UNION ALL
-      SELECT (SELECT min(key) FROM report_days WHERE dim = ${dim} AND key > ks.key), n + 1 FROM ks WHERE ks.key IS NOT NULL AND n < ${int(limit)}
+      SELECT (SELECT min(key) FROM report_days WHERE dim = ${dim} AND key > ks.key), n + 1 FROM ks WHERE ks.key IS NOT NULL AND n < ${sql.raw(intText(limit))}
     ) SELECT key FROM ks WHERE key IS NOT NULL`);
   return rows.map((r) => r.key);
 }
@@ -316,13 +342,14 @@ export async function backlogRows(db: Database, scope: string): Promise<BacklogR
 }
 
 /**
- * Open tickets of a scope per assignee or team ("" = unassigned, no team): all of them (one row
- * each), or of the given members only (a seek each).
+ * Open tickets of a scope per assignee or team: all of them (one row each), or of the given members
+ * only (a seek each). Unassigned and no-team tickets are not among them (domain/rollups.ts
+ * withoutMember; rows of "" that migration 0038 deleted are ignored).
  */
 export async function backlogBy(db: Database, scope: string, kind: "assignee" | "team", members?: readonly string[]): Promise<Map<string, number>> {
   const only = members ? sql`AND member IN (SELECT value FROM json_each(${JSON.stringify(members)}))` : sql``;
   const rows = await db.all<{ member: string; tickets: number }>(
-    sql`SELECT member, tickets FROM report_open_by WHERE scope = ${scope} AND kind = ${kind} ${only} AND tickets <> 0`,
+    sql`SELECT member, tickets FROM report_open_by WHERE scope = ${scope} AND kind = ${kind} ${only} AND member <> '' AND tickets <> 0`,
   );
   return new Map(rows.map((r) => [r.member, Number(r.tickets)]));
 }
