@@ -32,7 +32,14 @@ async function rollupsBuilt(ctx) {
   let logged = started;
   for (;;) {
     await new Promise((r) => setTimeout(r, 2_000));
-    const s = await request({ path: "/api/v1/reports/rebuild", token: tokens.admin });
+    let s = await request({ path: "/api/v1/reports/rebuild", token: tokens.admin });
+    if (s.status === 401) {
+      // The access token outlives no rebuild of a large database: sign in again.
+      const login = await request({ method: "POST", path: "/api/v1/auth/login", body: { email: ctx.accounts.admin, password: ctx.password } });
+      tokens.admin = JSON.parse(login.body).access_token;
+      s = await request({ path: "/api/v1/reports/rebuild", token: tokens.admin });
+    }
+    if (s.status !== 200) throw new Error(`rebuild status: ${s.status} ${s.body.slice(0, 300)}`);
     const body = JSON.parse(s.body);
     if (body.phase === "live") break;
     if (Date.now() - logged > 60_000) {
