@@ -27,12 +27,26 @@ async function rollupsBuilt(ctx) {
   const started = Date.now();
   const res = await request({ method: "POST", path: "/api/v1/reports/rebuild", token: tokens.admin });
   if (res.status !== 202) throw new Error(`rebuild: ${res.status} ${res.body}`);
+  // A rebuild runs at a few hundred tickets/s locally: allow 10 ms per ticket (an hour at least).
+  const limit = Math.max(60 * 60_000, tickets * 10);
+  let logged = started;
   for (;;) {
     await new Promise((r) => setTimeout(r, 2_000));
-    const s = await request({ path: "/api/v1/reports/rebuild", token: tokens.admin });
+    let s = await request({ path: "/api/v1/reports/rebuild", token: tokens.admin });
+    if (s.status === 401) {
+      // The access token outlives no rebuild of a large database: sign in again.
+      const login = await request({ method: "POST", path: "/api/v1/auth/login", body: { email: ctx.accounts.admin, password: ctx.password } });
+      tokens.admin = JSON.parse(login.body).access_token;
+      s = await request({ path: "/api/v1/reports/rebuild", token: tokens.admin });
+    }
+    if (s.status !== 200) throw new Error(`rebuild status: ${s.status} ${s.body.slice(0, 300)}`);
     const body = JSON.parse(s.body);
     if (body.phase === "live") break;
-    if (Date.now() - started > 60 * 60_000) throw new Error(`rebuild still ${body.phase} after an hour (${body.tickets_done} tickets)`);
+    if (Date.now() - logged > 60_000) {
+      logged = Date.now();
+      log(`reports: rebuild ${body.phase}, ${body.tickets_done} tickets (${((logged - started) / 1000).toFixed(0)} s)`);
+    }
+    if (Date.now() - started > limit) throw new Error(`rebuild still ${body.phase} after ${(limit / 60_000).toFixed(0)} min (${body.tickets_done} tickets)`);
   }
   const seconds = (Date.now() - started) / 1000;
   const days = await db.prepare("SELECT count(*) AS n FROM report_days").first("n");
