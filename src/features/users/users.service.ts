@@ -130,13 +130,10 @@ export async function listUsers(ctx: ServiceContext, q: { role?: Role[]; q?: str
   const roles = q.role ? [...new Set(q.role)] : [null];
   // One page per role, each in users_role_created_idx order, merged here: `role IN (…)` would make
   // SQLite read and sort every user of those roles (all customers, for `customer,agent`).
-  const rows =
-    roles.length === 1
-      ? await pageOfRole(roles[0] ?? null)
-      : (await Promise.all(roles.map(pageOfRole)))
-          .flat()
-          .sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1))
-          .slice(0, q.limit + 1);
+  const rows = (await Promise.all(roles.map(pageOfRole)))
+    .flat()
+    .sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1))
+    .slice(0, q.limit + 1);
   const { items: page, next_cursor } = await keysetPage(rows, q.limit, (last) => encodeCursor(secret, sort, { key: last.createdAt, id: last.id }));
   return {
     data: page.map(toUser),
