@@ -592,3 +592,71 @@ export function periodStarts(from: number, to: number, granularity: Granularity)
 
 /** Share in percent with one decimal, null when there is nothing to share. */
 export const pct = (part: number, whole: number) => (whole > 0 ? Math.round((1000 * part) / whole) / 10 : null);
+
+// ---------------------------------------------------------------- the journal
+
+/**
+ * What one ticket write moves in the rollups, as the row it appends to `report_journal`
+ * (src/features/reports/reports.journal.ts): its point deltas grouped as {@link groupDeltas} groups
+ * them (a write's deltas mostly share a bucket and metrics across its keys) and its backlog cell
+ * moves (at most two: −1 where the ticket was, +1 where it is). Folded later, or added by a report
+ * to what it read, it gives the same figures as writing the deltas at once.
+ */
+export interface JournalEntry {
+  groups: DeltaGroup[];
+  moves: { cell: BacklogCell; n: number }[];
+}
+
+type JournalGroup = [day: number, quarter: number, c: Metrics["c"], h: Metrics["h"], keys: [Dimension, string][]];
+type JournalMove = [team: string, agent: string, channel: TicketChannel, status: BacklogStatus, priority: TicketPriority, sla: SlaState, n: number];
+
+/** A journal row's body: compact JSON (arrays, no field names). */
+export function journalBody(e: JournalEntry): string {
+  const g: JournalGroup[] = e.groups.map((x) => [x.day, x.quarter, x.metrics.c, x.metrics.h, x.keys.map((k) => [k.dim, k.key])]);
+  const m: JournalMove[] = e.moves.map(({ cell: c, n }) => [c.team, c.agent, c.channel, c.status, c.priority, c.sla, n]);
+  return JSON.stringify(m.length ? [g, m] : [g]);
+}
+
+export function parseJournalBody(body: string): JournalEntry {
+  const [g, m = []] = JSON.parse(body) as [JournalGroup[], JournalMove[]?];
+  return {
+    groups: g.map(([day, quarter, c, h, keys]) => ({ day, quarter, metrics: { c, h }, keys: keys.map(([dim, key]) => ({ dim, key })) })),
+    moves: m.map(([team, agent, channel, status, priority, sla, n]) => ({ cell: { team, agent, channel, status, priority, sla }, n })),
+  };
+}
+
+/**
+ * Many journal entries as one: their point deltas summed per (dimension, key, bucket), zeros left
+ * out, regrouped; their cell moves listed (openCounterMoves sums them). What a fold writes.
+ */
+export function mergeJournal(entries: readonly JournalEntry[]): JournalEntry {
+  const points = new Map<string, PointDelta>();
+  const moves: JournalEntry["moves"] = [];
+  for (const e of entries) {
+    for (const g of e.groups) {
+      for (const k of g.keys) {
+        const id = pointId(k, g);
+        let p = points.get(id);
+        if (!p) points.set(id, (p = { ...k, day: g.day, quarter: g.quarter, metrics: { c: {}, h: {} } }));
+        accumulate(p.metrics, g.metrics, 1);
+      }
+    }
+    moves.push(...e.moves);
+  }
+  const nonZero = [...points.values()].map((p) => ({ ...p, metrics: compact(p.metrics) })).filter((p) => !isZero(p.metrics));
+  return { groups: groupDeltas(nonZero), moves };
+}
+
+/** Whether bucket `a` is before boundary `b` (a contribution dated in `a` counts in the totals before `b`). */
+export const bucketBefore = (a: Bucket, b: Bucket) => a.day < b.day || (a.day === b.day && a.quarter < b.quarter);
+
+/** Totals plus a delta's metrics, in place. */
+export function addMetricsInto(into: Totals, m: Metrics): Totals {
+  for (const k in m.c) into.c[k as Counter] += m.c[k as Counter] ?? 0;
+  for (const name in m.h) {
+    const target = into.h[name as HistogramName];
+    const h = m.h[name as HistogramName]!;
+    for (const i in h) target[i] = (target[i] ?? 0) + h[i]!;
+  }
+  return into;
+}

@@ -8,6 +8,7 @@ import { runHousekeeping } from "./housekeeping";
 import { runSlaSweep } from "./sla-sweep";
 import { requeueStaleOutbox } from "../email/outbox";
 import { resumeStalledRebuild } from "../features/reports/reports.rebuild";
+import { runJournalFold } from "../features/reports/reports.journal";
 import { exportHousekeeping } from "../features/exports/exports.jobs";
 import { runArchive } from "../features/archive/archive.jobs";
 import { runWebhookHousekeeping } from "../features/webhooks/webhooks.housekeeping";
@@ -20,6 +21,8 @@ export const JOBS = {
   housekeeping: runHousekeeping,
   // Outbox rows whose queue message was lost after commit (src/email/outbox.ts).
   "mail-outbox": async (ctx: ServiceContext) => ({ job: "mail-outbox", requeued: await requeueStaleOutbox(ctx.env, ctx.now) }),
+  // The report journal folded into the rollups (src/features/reports/reports.journal.ts).
+  "report-journal": runJournalFold,
   // A report rollup rebuild whose queue message was lost (src/features/reports/reports.rebuild.ts).
   "report-rebuild": async (ctx: ServiceContext) => ({ job: "report-rebuild", resumed: await resumeStalledRebuild(ctx) }),
   // Export files past their 7 days, and exports whose queue message was lost (src/features/exports/exports.jobs.ts).
@@ -38,7 +41,7 @@ export type JobName = keyof typeof JOBS;
 export const SCHEDULE: Record<string, JobName[]> = {
   // Archiving is not urgent, and a tick's chunks should be consumed before the next tick finds the same tickets.
   "*/5 * * * *": ["archive"],
-  "* * * * *": ["sla-sweep", "auto-close", "automations", "housekeeping", "mail-outbox", "report-rebuild", "exports", "webhooks"],
+  "* * * * *": ["sla-sweep", "auto-close", "automations", "housekeeping", "mail-outbox", "report-journal", "report-rebuild", "exports", "webhooks"],
 };
 
 export const jobsFor = (cron: string): JobName[] => SCHEDULE[cron] ?? (Object.keys(JOBS) as JobName[]);

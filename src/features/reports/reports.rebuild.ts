@@ -80,10 +80,14 @@ export async function startRebuild(ctx: ServiceContext): Promise<RebuildState> {
   const now = ctx.now.toISOString();
   await ctx.db.batch([
     batchStatement(ctx.db, sql`UPDATE report_state SET phase = 'staging', watermark = '', converted_dim = '', converted_key = '', tickets_done = 0, keys_done = 0,
-      step = step + 1, requested_by = ${ctx.actor?.id ?? null}, started_at = ${now}, updated_at = ${now}, finished_at = NULL WHERE id = 1`),
+      step = step + 1, folds = folds + 1, requested_by = ${ctx.actor?.id ?? null}, started_at = ${now}, updated_at = ${now}, finished_at = NULL WHERE id = 1`),
     // Small: emptied at once (no write changes them while the watermark is at the start).
     batchStatement(ctx.db, sql`DELETE FROM report_open`),
     batchStatement(ctx.db, sql`DELETE FROM report_open_by`),
+    // The journal's writes are in the ticket rows the rebuild reads: discarded with the figures they
+    // moved, in the batch that ends the live phase (later writes write their deltas themselves), and
+    // a fold that read it before aborts (reports.journal.ts: `folds` moved).
+    batchStatement(ctx.db, sql`DELETE FROM report_journal`),
   ]);
   const state = await rebuildState(ctx);
   await sendStep(ctx, state.step);

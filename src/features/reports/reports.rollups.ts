@@ -30,6 +30,11 @@ import {
   COUNTERS,
   groupDeltas,
   HISTOGRAMS,
+  addMetricsInto,
+  bucketBefore,
+  journalBody,
+  type JournalEntry,
+  parseJournalBody,
   openCounterMoves,
   type BacklogCell,
   rollupDelta,
@@ -44,6 +49,7 @@ import {
   zeroTotals,
 } from "../../domain/rollups";
 import type { StoredTicket, TicketEventConsumer } from "../../events/ticket-events";
+import { AppError } from "../../lib/errors";
 import type { ServiceContext } from "../../lib/request-context";
 
 /** An integer as SQL text (written into statements: D1 binds at most 100 parameters). */
@@ -114,9 +120,13 @@ const keysTable = (keys: readonly DimKey[], params: Params) => rowsTable(keys.ma
 /** The rebuild phase: an uncorrelated subquery, so a statement reads it once, not once per key. */
 const PHASE = `(SELECT phase FROM report_state WHERE id = 1)`;
 
-/** The key `alias` is live: no rebuild, or the rebuild converted it already. */
-const liveKey = (alias: string) =>
-  `(${PHASE} = 'live' OR EXISTS (SELECT 1 FROM report_state s WHERE s.phase = 'converting' AND (${alias}.dim, ${alias}.key) <= (s.converted_dim, s.converted_key)))`;
+/**
+ * While a rebuild converts keys, a write's delta for key `alias` goes to the prefix sums if the
+ * rebuild converted that key already. With no rebuild the write appends to the journal instead
+ * ({@link journalAppend}), so this is false (the phase is read once: an uncorrelated subquery).
+ */
+const liveKeyDuringRebuild = (alias: string) =>
+  `(${PHASE} = 'converting' AND EXISTS (SELECT 1 FROM report_state s WHERE s.phase = 'converting' AND (${alias}.dim, ${alias}.key) <= (s.converted_dim, s.converted_key)))`;
 
 /** A rebuild collects this ticket's delta for key `alias` in report_staging. */
 function stagedKey(alias: string, ticketId: string, params: Params): string {
@@ -124,10 +134,10 @@ function stagedKey(alias: string, ticketId: string, params: Params): string {
   return `(${PHASE} <> 'live' AND EXISTS (SELECT 1 FROM report_state s WHERE (s.phase = 'staging' AND ? <= s.watermark) OR (s.phase = 'converting' AND (${alias}.dim, ${alias}.key) > (s.converted_dim, s.converted_key))))`;
 }
 
-/** The backlog counters take this ticket's move: no rebuild, or the rebuild read the ticket already. */
+/** During a rebuild, the backlog counters take this ticket's move if the rebuild read the ticket already (else the journal has it). */
 function backlogLive(ticketId: string, params: Params): string {
   params.push(ticketId);
-  return `EXISTS (SELECT 1 FROM report_state s WHERE s.phase <> 'staging' OR ? <= s.watermark)`;
+  return `EXISTS (SELECT 1 FROM report_state s WHERE s.phase <> 'live' AND (s.phase <> 'staging' OR ? <= s.watermark))`;
 }
 
 /** One statement: its text from `build`, which pushes the parameters it binds. */
@@ -138,10 +148,13 @@ function statement(db: Database, build: (params: Params) => string): BatchItem {
 }
 
 /**
- * The statements adding one delta group to the live prefix sums and, during a rebuild, to the staging sums.
+ * The statements adding one delta group to the live prefix sums. With `ticketId` (a ticket write
+ * during a rebuild) each checks the rebuild phase and, for keys not converted yet, adds to the
+ * staging sums instead; without (a fold of the journal, which runs only with no rebuild) none does.
  * Later rows are updated `FROM` the keys: one seek per key (`(dim, key) IN (subquery)` read two).
  */
-function groupWrites(db: Database, g: DeltaGroup, ticketId: string): BatchItem[] {
+export function groupWrites(db: Database, g: DeltaGroup, ticketId: string | null): BatchItem[] {
+  const liveKey = (alias: string) => (ticketId === null ? "true" : liveKeyDuringRebuild(alias));
   const keys = (p: Params) => keysTable(g.keys, p);
   const day = intText(g.day);
   const quarter = intText(g.quarter);
@@ -181,10 +194,14 @@ function groupWrites(db: Database, g: DeltaGroup, ticketId: string): BatchItem[]
       ON CONFLICT (dim, key, day, quarter) DO UPDATE SET ${inc}`),
     statement(db, (p) => `UPDATE report_quarters SET ${inc} FROM ${keys(p)} k
       WHERE report_quarters.dim = k.dim AND report_quarters.key = k.key AND report_quarters.day = ${day} AND report_quarters.quarter > ${quarter} AND ${liveKey("report_quarters")}`),
-    statement(db, (p) => `INSERT INTO report_staging (dim, key, day, quarter, ${ROLLUP_COLUMNS}, rev)
+    ...(ticketId === null
+      ? []
+      : [
+          statement(db, (p) => `INSERT INTO report_staging (dim, key, day, quarter, ${ROLLUP_COLUMNS}, rev)
       SELECT k.dim, k.key, ${day}, ${quarter}, ${newRowValues(g.metrics, null)}, 1 FROM ${keys(p)} k
       WHERE ${stagedKey("k", ticketId, p)}
       ON CONFLICT (dim, key, day, quarter) DO UPDATE SET ${inc}, rev = rev + 1`),
+        ]),
   ];
 }
 
@@ -224,13 +241,29 @@ export function backlogWrites(db: Database, moves: readonly BacklogMove[], ticke
   return items;
 }
 
-/** The rollup writes of one ticket write: from the rows it replaced and wrote. */
+/**
+ * The journal row of one ticket write, appended if no rebuild runs (the phase read once): one row
+ * written, however many keys and counters the write moves (reports.journal.ts folds it later).
+ */
+function journalAppend(db: Database, entry: JournalEntry): BatchItem {
+  return textStatement(db, `INSERT INTO report_journal (body) SELECT ? WHERE ${PHASE} = 'live'`, [journalBody(entry)]);
+}
+
+/**
+ * The rollup writes of one ticket write, from the rows it replaced and wrote: with no rebuild, its
+ * journal row; during one, its deltas written at once, as the rebuild's phase wants them. Both are
+ * sent, each conditioned on the phase its batch finds, so a rebuild starting at any moment is safe.
+ */
 export function rollupWrites(db: Database, before: TicketFacts | null, after: TicketFacts | null): BatchItem[] {
   const ticketId = (after ?? before)?.id;
   if (!ticketId) return [];
+  const groups = groupDeltas(rollupDelta(before, after));
+  const moves = backlogDelta(before, after);
+  if (!groups.length && !moves.length) return [];
   return [
-    ...groupDeltas(rollupDelta(before, after)).flatMap((g) => groupWrites(db, g, ticketId)),
-    ...backlogWrites(db, backlogDelta(before, after), ticketId),
+    journalAppend(db, { groups, moves }),
+    ...groups.flatMap((g) => groupWrites(db, g, ticketId)),
+    ...backlogWrites(db, moves, ticketId),
   ];
 }
 
@@ -241,6 +274,35 @@ export const reportRollups: TicketEventConsumer<ServiceContext> = {
 };
 
 // ---------------------------------------------------------------- reading
+
+/**
+ * Journal rows a report reads at most (reports.journal.ts folds it before a report when it holds
+ * more than half this; the cron folds it every minute). Each report statement reads them along with
+ * its rollup rows, in one snapshot, so a figure counts a write exactly once, folded or not. A
+ * report runs up to three such statements: 1,500 rows at worst, within its 5,000.
+ */
+export const JOURNAL_READ_MAX = 500;
+
+/**
+ * The journal's rows as extra rows of a report statement (UNION ALL): its body in the column after
+ * `pad` NULLs (with `kind`, a first column of that constant and the row id, for totalsBefore's shape).
+ */
+function journalRows(kind: number | null, pad = 0) {
+  const lead = kind === null ? "NULL, ".repeat(pad) : `NULL, ${intText(kind)}, id, `;
+  const tail = kind === null ? "" : ", NULL";
+  return sql.raw(`SELECT ${lead}body${tail} FROM (SELECT id, body FROM report_journal ORDER BY id LIMIT ${intText(JOURNAL_READ_MAX + 1)})`);
+}
+
+/** The journal rows a statement returned, parsed; more than {@link JOURNAL_READ_MAX} is refused (503: a fold is due). */
+function journalOf<R>(rows: readonly R[], body: (r: R) => string | null): JournalEntry[] {
+  const out: JournalEntry[] = [];
+  for (const r of rows) {
+    const b = body(r);
+    if (b !== null) out.push(parseJournalBody(b));
+  }
+  if (out.length > JOURNAL_READ_MAX) throw new AppError("SERVICE_UNAVAILABLE", "The report rollups are catching up; try again in a minute", { headers: { "Retry-After": "60" } });
+  return out;
+}
 
 /** An instant on a quarter-hour boundary as (day, quarter): the totals before it are the rows before it. */
 export type Boundary = Bucket;
@@ -296,7 +358,9 @@ export async function totalsBefore(db: Database, dim: Dimension, keys: readonly 
       CASE WHEN v.column1 = 0 AND v.column4 > 0
         THEN (SELECT json_array(${sql.raw(ROW_VALUES)}) FROM report_quarters r WHERE r.dim = ${dim} AND r.key = k.value AND r.day = v.column3 AND r.quarter < v.column4 ORDER BY r.quarter DESC LIMIT 1)
       END AS q
-    FROM json_each(${JSON.stringify(keys)}) k CROSS JOIN (${values}) v`);
+    FROM json_each(${JSON.stringify(keys)}) k CROSS JOIN (${values}) v
+    UNION ALL ${journalRows(2)}`);
+  const journal = journalOf(rows, (r) => (Number(r.kind) === 2 ? r.a : null));
   const opening = new Map<string, { block: number; row: unknown[] }>();
   for (const r of rows) {
     if (Number(r.kind) !== 1 || !r.a) continue;
@@ -313,18 +377,34 @@ export async function totalsBefore(db: Database, dim: Dimension, keys: readonly 
     if (r.q) addInto(t, totalsOf(JSON.parse(r.q) as unknown[]));
     out.get(r.key)![i] = t;
   }
+  // The journal's rows not folded yet, read in the same statement (one snapshot with the tables).
+  for (const e of journal) {
+    for (const g of e.groups) {
+      for (const k of g.keys) {
+        if (k.dim !== dim) continue;
+        const totals = out.get(k.key);
+        if (totals) boundaries.forEach((b, i) => bucketBefore(g, b) && addMetricsInto(totals[i]!, g.metrics));
+      }
+    }
+  }
   return out;
 }
 
-/** The keys a dimension has rows for, one index seek each (categories and policies are open sets). */
+/**
+ * The keys a dimension has figures for, one index seek each (categories and policies are open
+ * sets), and those only the journal has so far.
+ */
 export async function keysOf(db: Database, dim: Dimension, limit: number): Promise<string[]> {
-  const rows = await db.all<{ key: string }>(sql`
+  const rows = await db.all<{ key: string | null; body: string | null }>(sql`
     WITH RECURSIVE ks(key, n) AS (
       SELECT (SELECT min(key) FROM report_days WHERE dim = ${dim}), 1
       UNION ALL
       SELECT (SELECT min(key) FROM report_days WHERE dim = ${dim} AND key > ks.key), n + 1 FROM ks WHERE ks.key IS NOT NULL AND n < ${sql.raw(intText(limit))}
-    ) SELECT key FROM ks WHERE key IS NOT NULL`);
-  return rows.map((r) => r.key);
+    ) SELECT key, NULL AS body FROM ks WHERE key IS NOT NULL
+    UNION ALL ${journalRows(null, 1)}`);
+  const keys = new Set(rows.flatMap((r) => (r.key === null ? [] : [r.key])));
+  for (const e of journalOf(rows, (r) => r.body)) for (const g of e.groups) for (const k of g.keys) if (k.dim === dim && keys.size < limit) keys.add(k.key);
+  return [...keys].sort();
 }
 
 /** A scope's open tickets in one status × priority × SLA state cell. */
@@ -337,8 +417,20 @@ export interface BacklogRow {
 
 /** The open-ticket cells of one scope (domain/rollups.ts openScope; "" = everyone): 36 rows at most. */
 export async function backlogRows(db: Database, scope: string): Promise<BacklogRow[]> {
-  const rows = await db.all<BacklogRow>(sql`SELECT status, priority, sla, tickets FROM report_open WHERE scope = ${scope} AND tickets <> 0`);
-  return rows.map((r) => ({ ...r, tickets: Number(r.tickets) }));
+  const rows = await db.all<BacklogRow & { body: string | null }>(
+    sql`SELECT status, priority, sla, tickets, NULL AS body FROM report_open WHERE scope = ${scope} AND tickets <> 0 UNION ALL ${journalRows(null, 4)}`,
+  );
+  const cells = new Map<string, BacklogRow>();
+  const add = (r: BacklogRow) => {
+    const id = `${r.status}\u0000${r.priority}\u0000${r.sla}`;
+    const cell = cells.get(id) ?? { status: r.status, priority: r.priority, sla: r.sla, tickets: 0 };
+    cell.tickets += Number(r.tickets);
+    cells.set(id, cell);
+  };
+  for (const r of rows) if (r.body === null) add(r);
+  const journal = journalOf(rows, (r) => r.body);
+  if (journal.length) for (const m of openCounterMoves(journal.flatMap((e) => e.moves)).cells) if (m.scope === scope) add({ ...m, tickets: m.n });
+  return [...cells.values()].filter((c) => c.tickets !== 0);
 }
 
 /**
@@ -348,8 +440,18 @@ export async function backlogRows(db: Database, scope: string): Promise<BacklogR
  */
 export async function backlogBy(db: Database, scope: string, kind: "assignee" | "team", members?: readonly string[]): Promise<Map<string, number>> {
   const only = members ? sql`AND member IN (SELECT value FROM json_each(${JSON.stringify(members)}))` : sql``;
-  const rows = await db.all<{ member: string; tickets: number }>(
-    sql`SELECT member, tickets FROM report_open_by WHERE scope = ${scope} AND kind = ${kind} ${only} AND member <> '' AND tickets <> 0`,
+  const rows = await db.all<{ member: string; tickets: number; body: string | null }>(
+    sql`SELECT member, tickets, NULL AS body FROM report_open_by WHERE scope = ${scope} AND kind = ${kind} ${only} AND member <> '' AND tickets <> 0 UNION ALL ${journalRows(null, 2)}`,
   );
-  return new Map(rows.map((r) => [r.member, Number(r.tickets)]));
+  const out = new Map<string, number>();
+  for (const r of rows) if (r.body === null) out.set(r.member, Number(r.tickets));
+  const journal = journalOf(rows, (r) => r.body);
+  if (journal.length) {
+    const wanted = members && new Set(members);
+    for (const m of openCounterMoves(journal.flatMap((e) => e.moves)).members) {
+      if (m.scope === scope && m.kind === kind && (!wanted || wanted.has(m.member))) out.set(m.member, (out.get(m.member) ?? 0) + m.n);
+    }
+    for (const [member, n] of out) if (n === 0) out.delete(member);
+  }
+  return out;
 }

@@ -24,7 +24,7 @@ import { TICKET_PRIORITIES, type TicketChannel, type TicketPriority } from "../.
 import { AppError, forbidden, validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { backlogBy, backlogRows, keysOf, totalsBefore, type Boundary } from "./reports.rollups";
-import { rollupsLive } from "./reports.rebuild";
+import { foldBeforeReport } from "./reports.journal";
 
 /**
  * The reports (API.md "Reports"). Every figure comes from the rollups (reports.rollups.ts): a
@@ -61,10 +61,15 @@ function scopeOf(ctx: ServiceContext): ReportScope {
   return scope;
 }
 
+/** The rollups answer (no rebuild running), with the journal short enough to read (folded first if not). */
 async function requireLive(ctx: ServiceContext) {
-  if (!(await rollupsLive(ctx))) {
+  const [row] = await ctx.db.all<{ phase: string; journal: number | null }>(
+    sql`SELECT phase, (SELECT max(id) FROM report_journal) - (SELECT min(id) FROM report_journal) + 1 AS journal FROM report_state WHERE id = 1`,
+  );
+  if (row && row.phase !== "live") {
     throw new AppError("SERVICE_UNAVAILABLE", "The report rollups are being rebuilt; try again in a minute", { headers: { "Retry-After": "60" } });
   }
+  await foldBeforeReport(ctx, Number(row?.journal ?? 0));
 }
 
 function periodOf(q: PeriodQuery): Period {
