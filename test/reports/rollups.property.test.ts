@@ -12,7 +12,9 @@ import { blockOf, dateOf, DAY_MS as DAY, GRANULARITIES, periodStarts, QUARTER_MS
 import { overview } from "../../src/features/reports/reports.service";
 import { logTime } from "../../src/features/time/time.service";
 import { makeUser, type TestUser } from "../helpers";
-import { bindings, expectedAllBefore, expectRollupsMatchRows, expectTotalsMatchRows, prng, rebuildNow, vectorMinus } from "./support";
+import { createDb } from "../../src/db/client";
+import { foldJournal } from "../../src/features/reports/reports.journal";
+import { bindings, expectedAllBefore, expectRollupsMatchRows, expectTotalsMatchRows, foldNow, journalCount, prng, rebuildNow, vectorMinus } from "./support";
 
 const MIN = 60_000;
 const actorOf = (u: TestUser): Actor => ({ id: u.id, name: u.name, email: u.email, role: u.role });
@@ -105,8 +107,14 @@ describe("report rollups equal a recomputation from the ticket rows", () => {
       return "sweep";
     }
 
+    // Folds of the report journal at random moments, from their own seed (the changes stay the same
+    // sequence): the checks below find it folded, partly folded or not at all.
+    const foldRnd = prng(4242);
     async function run(n: number) {
       for (let i = 0; i < n; i++) {
+        const f = foldRnd();
+        if (f < 0.04) outcomes.fold = (outcomes.fold ?? 0) + (await foldNow()).folds;
+        else if (f < 0.06) outcomes["fold one"] = (outcomes["fold one"] ?? 0) + (await foldJournal({ db: createDb(bindings.DB) })).rows;
         try {
           const kind = await step();
           outcomes[kind] = (outcomes[kind] ?? 0) + 1;
@@ -152,22 +160,37 @@ describe("report rollups equal a recomputation from the ticket rows", () => {
     }
 
     await run(1_000);
+    expect(outcomes.fold, "folds").toBeGreaterThan(10);
     // The sequence did exercise every kind of change (a seed that did not would prove little),
     // and spanned several blocks of day rows.
     for (const kind of ["create", "status", "field", "staff comment", "customer comment", "delete", "back-dated time", "sweep"]) expect(outcomes[kind], kind).toBeGreaterThan(5);
     expect(blockOf(Math.floor(now / DAY)) - blockOf(Math.floor(start / DAY))).toBeGreaterThanOrEqual(3);
+    // Exact with the journal as the sequence left it, and again once it is folded.
+    expect(await journalCount(), "the journal holds writes not folded").toBeGreaterThan(0);
     const points = await expectRollupsMatchRows();
     expect(points).toBeGreaterThan(500);
     await expectReadsMatchRows();
-
-    // A rebuild from the rows reaches the same tables.
-    await rebuildNow();
+    await foldNow();
+    expect(await journalCount()).toBe(0);
     expect(await expectRollupsMatchRows()).toBe(points);
+    await expectReadsMatchRows();
+    await run(5);
+
+    // A rebuild from the rows reaches the same tables (its start discards the journal: the rows have it).
+    const atRebuild = await expectRollupsMatchRows();
+    await rebuildNow();
+    expect(await expectRollupsMatchRows()).toBe(atRebuild);
     await expectReadsMatchRows();
 
     // Changes between the rebuild's steps are counted once: before the watermark reaches their
     // ticket (the rebuild reads the row), after it (staged), and while keys are converted.
     await rebuildNow(async () => run(3));
+    await expectRollupsMatchRows();
+    await expectReadsMatchRows();
+    // Live again: writes journal, folded or not.
+    await run(30);
+    await expectRollupsMatchRows();
+    await foldNow();
     await expectRollupsMatchRows();
     await expectReadsMatchRows();
   }, 900_000);

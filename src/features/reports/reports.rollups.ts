@@ -17,6 +17,10 @@
  * ticket moved to another team takes along figures dated back to its creation; a breach is dated by
  * its due date).
  *
+ * With no rebuild running, a ticket write appends these moves to the journal instead (one row:
+ * reports.journal.ts), and a fold writes them for many writes at once with the statements below;
+ * readers here add the journal's rows not folded yet (journalRows).
+ *
  * While a rebuild runs (reports.rebuild.ts, `report_state`), each statement checks the phase itself:
  * deltas of tickets the rebuild has not read yet are left out (it will read their rows), the others
  * collect in report_staging until their key is converted back into the three tables.
