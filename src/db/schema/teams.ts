@@ -28,9 +28,10 @@ export const teams = sqliteTable(
 const ONLINE = sql`availability = 'online'`;
 
 /**
- * A team's member, with a copy of what routing needs to know about them, so that one
- * auto-assignment reads one row per member (issue 15: ≤ 250 rows among 200 agents) instead of
- * the member, the user, the routing state, the skill and every running ticket. The copy is kept
+ * A team's member, with a copy of what routing needs to know about them, so that routing reads
+ * one row per member it looks at (a small team whole, a large one walked in the strategy's order
+ * through the partial indexes below: issue 15, ≤ 250 rows among 200 agents) instead of the
+ * member, the user, the routing state, the skill and every running ticket. The copy is kept
  * in the batch of every write that changes its source: the load counters by the ticket write
  * (features/teams/routing.service agentLoadWrites), availability and capacity by their routes,
  * `last_assigned_at` by the assignment stamp, the skills by PUT skills; a new member row is

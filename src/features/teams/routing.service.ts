@@ -3,7 +3,7 @@ import type { BatchItem } from "../../db/client";
 import { agentRouting, teamMembers, teamMemberSkills, teams, users } from "../../db/schema";
 import { type Availability } from "../../domain/vocabulary";
 import { can, isStaff } from "../../domain/permissions";
-import { chooseAssignee, chooseFromWalk, loadDeltas, MAX_TEAM_MEMBERS, requiredSkill, WALK_ROWS, type AgentCandidate, type LoadState, type RoutingDecision, type RoutingReason } from "../../domain/routing";
+import { chooseAssignee, chooseFromWalk, LOAD_STATUSES, loadDeltas, MAX_TEAM_MEMBERS, requiredSkill, WALK_ROWS, type AgentCandidate, type LoadState, type RoutingDecision, type RoutingReason } from "../../domain/routing";
 import type { TicketEventConsumer } from "../../events/ticket-events";
 import { forbidden, validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
@@ -21,8 +21,8 @@ export async function teamById(ctx: ServiceContext, id: string): Promise<TeamRow
 }
 
 /**
- * The team's members with their routing state, their proficiency in `skill` and their load: one
- * read of one row per member (team_members carries a maintained copy of all of it, see
+ * Every member of the team with their routing state, their proficiency in `skill` and their load
+ * (small teams, and the walk's fallback): one read of one row per member (team_members carries a maintained copy of all of it, see
  * db/schema/teams.ts), never their running tickets.
  */
 export async function loadCandidates(ctx: ServiceContext, teamId: string, skill: string | null): Promise<AgentCandidate[]> {
@@ -59,10 +59,11 @@ const lowerOf = (manual: Availability, live: Availability | undefined): Availabi
 
 type RoutedTicket = Pick<TicketRow, "category" | "assigneeId" | "status" | "priority">;
 
+const runs = (ticket: RoutedTicket) => (LOAD_STATUSES as readonly string[]).includes(ticket.status);
+
 /** The ticket's own load is not held against its current assignee (it would not move to them). */
 function withoutOwnLoad(c: AgentCandidate, ticket: RoutedTicket): AgentCandidate {
-  const running = ticket.status === "open" || ticket.status === "in_progress";
-  return running && c.id === ticket.assigneeId
+  return runs(ticket) && c.id === ticket.assigneeId
     ? { ...c, activeTickets: c.activeTickets - 1, criticalTickets: c.criticalTickets - (ticket.priority === "critical" ? 1 : 0) }
     : c;
 }
@@ -100,8 +101,8 @@ export async function routeByFullRead(ctx: ServiceContext, team: TeamRow, ticket
 async function routeByWalk(ctx: ServiceContext, team: TeamRow, ticket: RoutedTicket, exclude: string[], limit: number): Promise<RoutingDecision | null> {
   const skill = requiredSkill(ticket.category);
   const rows = await walkMembers(ctx, team, skill, limit);
-  // The ticket's own assignee ranks by their load without this ticket: read apart (one row), left out of the walk.
-  const own = ticket.assigneeId ? await memberRow(ctx, team.id, ticket.assigneeId, skill) : null;
+  // The ticket's own assignee ranks by their load without this ticket (when it runs): read apart (one row), left out of the walk.
+  const own = ticket.assigneeId && runs(ticket) ? await memberRow(ctx, team.id, ticket.assigneeId, skill) : null;
   const presence = await presenceOf(ctx, [...rows.map((r) => r.id), ...(own ? [own.id] : [])]);
   const live = (c: AgentCandidate): AgentCandidate => ({ ...c, availability: lowerOf(c.availability, presence.get(c.id)) });
   let candidates = rows.filter((r) => r.id !== own?.id).map(live);
