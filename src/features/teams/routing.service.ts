@@ -22,8 +22,8 @@ export async function teamById(ctx: ServiceContext, id: string): Promise<TeamRow
 
 /**
  * Every member of the team with their routing state, their proficiency in `skill` and their load
- * (small teams, and the walk's fallback): one read of one row per member (team_members carries a maintained copy of all of it, see
- * db/schema/teams.ts), never their running tickets.
+ * (small teams, and the walk's fallback): one read of one row per member (team_members carries a
+ * maintained copy of all of it, see db/schema/teams.ts), never their running tickets.
  */
 export async function loadCandidates(ctx: ServiceContext, teamId: string, skill: string | null): Promise<AgentCandidate[]> {
   const members = await ctx.db
