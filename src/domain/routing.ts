@@ -58,6 +58,13 @@ export interface RoutingReason {
   skipped: { unavailable: number; at_capacity: number; lacks_skill: number; excluded: number };
   chosen: CandidateScore | null;
   runner_up: CandidateScore | null;
+  /**
+   * Set when routing walked the team in the strategy's order instead of reading every member
+   * ({@link chooseFromWalk}): the members it looked at. `candidates` is still the whole team, but
+   * `eligible` and `skipped` count only these (members further down the order, and those not
+   * manually online, were never read). Absent: every member was read and all counts are the team's.
+   */
+  examined?: number;
   /** Nobody eligible: left unassigned in the team's queue. */
   fallback?: "team_queue";
 }
@@ -93,15 +100,24 @@ function scoreOf(strategy: RoutingStrategy, c: AgentCandidate): CandidateScore {
   };
 }
 
+type SkipReason = keyof RoutingReason["skipped"];
+
+/** Why `c` may not take the ticket; null: eligible. */
+function skipOf(req: RoutingRequest, excluded: ReadonlySet<string>, c: AgentCandidate): SkipReason | null {
+  if (excluded.has(c.id)) return "excluded";
+  if (c.availability !== "online") return "unavailable";
+  if (c.activeTickets >= c.maxOpenTickets) return "at_capacity";
+  if (req.strategy === "skill_based" && req.skill !== null && c.proficiency < 1) return "lacks_skill";
+  return null;
+}
+
 export function chooseAssignee(req: RoutingRequest): RoutingDecision {
   const skipped = { unavailable: 0, at_capacity: 0, lacks_skill: 0, excluded: 0 };
   const excluded = new Set(req.exclude ?? []);
   const eligible = req.candidates.filter((c) => {
-    if (excluded.has(c.id)) return skipped.excluded++, false;
-    if (c.availability !== "online") return skipped.unavailable++, false;
-    if (c.activeTickets >= c.maxOpenTickets) return skipped.at_capacity++, false;
-    if (req.strategy === "skill_based" && req.skill !== null && c.proficiency < 1) return skipped.lacks_skill++, false;
-    return true;
+    const skip = skipOf(req, excluded, c);
+    if (skip) skipped[skip]++;
+    return skip === null;
   });
   const order = ORDER[req.strategy];
   const ranked = [...eligible].sort((a, b) => order(a, b) || idleOrder(a, b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -117,6 +133,46 @@ export function chooseAssignee(req: RoutingRequest): RoutingDecision {
     ...(first ? {} : { fallback: "team_queue" as const }),
   };
   return { assigneeId: first?.id ?? null, reason };
+}
+
+// ---------------------------------------------------------------- the walk (issue 15 item 4)
+
+/**
+ * How far routing walks a team before reading it whole. A team of at most the first number of
+ * members is read whole (no more rows than a walk, and every count in the reason is the team's).
+ * A larger team's manually online members are read in the strategy's order (the order above, ties
+ * included), first that many rows, then up to the second; the choice is made among those read
+ * ({@link chooseFromWalk}). Beyond the second, with still fewer than two eligible among them (more
+ * members ahead in the order that are not connected, full or excluded), routing reads the whole
+ * team: correct, but one row per member (features/teams/routing.service logs `routing.walk_fallback`).
+ */
+export const WALK_ROWS = [8, 64] as const;
+
+export interface WalkRequest extends RoutingRequest {
+  /** The rows read, in the strategy's order, without {@link extra}. */
+  candidates: readonly AgentCandidate[];
+  /** A member placed apart from the walk: the ticket's own assignee, whose load without this ticket may rank them earlier than their row. */
+  extra: AgentCandidate | null;
+  /** The walk read every manually online member (it returned fewer rows than it asked for). */
+  complete: boolean;
+  /** The team's size (teams.member_count): the reason's `candidates`. */
+  members: number;
+}
+
+/**
+ * The choice among a walked prefix of the team, or null when that prefix cannot decide it. Every
+ * member not read ranks after every member read (the walk is the strategy's order) or is not
+ * manually online (never eligible), so the two first eligible of the prefix (with `extra`) are the
+ * team's chosen and runner-up as soon as the prefix holds two eligible members of its own, or is
+ * every online member. Then the choice is exactly {@link chooseAssignee}'s over the whole team.
+ */
+export function chooseFromWalk(req: WalkRequest): RoutingDecision | null {
+  const candidates = req.extra ? [...req.candidates, req.extra] : req.candidates;
+  const decision = chooseAssignee({ ...req, candidates });
+  const excluded = new Set(req.exclude ?? []);
+  const extraEligible = req.extra !== null && skipOf(req, excluded, req.extra) === null ? 1 : 0;
+  if (!req.complete && decision.reason.eligible - extraEligible < 2) return null;
+  return { ...decision, reason: { ...decision.reason, candidates: req.members, examined: candidates.length } };
 }
 
 /** The skill a ticket needs: its category, compared case-insensitively (tickets without one need none). */

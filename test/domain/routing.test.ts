@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { chooseAssignee, loadDeltas, requiredSkill, skillScore, type AgentCandidate, type LoadState } from "../../src/domain/routing";
+import { chooseAssignee, chooseFromWalk, loadDeltas, requiredSkill, skillScore, type AgentCandidate, type LoadState } from "../../src/domain/routing";
+import { ROUTING_STRATEGIES } from "../../src/domain/vocabulary";
+import { seeded } from "../helpers/random";
 
 const agent = (id: string, over: Partial<AgentCandidate> = {}): AgentCandidate => ({
   id,
@@ -154,5 +156,57 @@ describe("loadDeltas: how one ticket write moves agents' loads", () => {
     ["nothing that matters", t("ana"), t("ana"), []],
   ])("%s", (_, before, after, deltas) => {
     expect(loadDeltas(before, after)).toEqual(deltas);
+  });
+});
+
+describe("chooseFromWalk: a prefix of the strategy's order decides exactly, or says it cannot", () => {
+  // The walk's order (routing.service's indexes): the strategy's key, the longest idle (never first), the id.
+  const key = (strategy: string, c: AgentCandidate) =>
+    strategy === "least_loaded" ? [c.activeTickets, c.criticalTickets] : strategy === "skill_based" ? [skillScore(c)] : [];
+  const walkOrder = (strategy: string) => (a: AgentCandidate, b: AgentCandidate) => {
+    const [ka, kb] = [key(strategy, a), key(strategy, b)];
+    for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i]! - kb[i]!;
+    const [la, lb] = [a.lastAssignedAt ?? "", b.lastAssignedAt ?? ""];
+    return la < lb ? -1 : la > lb ? 1 : a.id < b.id ? -1 : 1;
+  };
+
+  it("on 3,000 random teams, prefixes and extras: equal to the full choice whenever it decides", () => {
+    const rnd = seeded(42);
+    let decided = 0;
+    let undecided = 0;
+    for (let n = 0; n < 3000; n++) {
+      const strategy = rnd.pick(ROUTING_STRATEGIES);
+      const skill = rnd.pick([null, "billing"]);
+      const team = Array.from({ length: 1 + Math.floor(rnd.next() * 20) }, (_, i) =>
+        agent(`a${String(i).padStart(2, "0")}`, {
+          availability: rnd.pick(["online", "online", "online", "away", "offline"] as const),
+          maxOpenTickets: rnd.pick([1, 2, 3, 10]),
+          activeTickets: Math.floor(rnd.next() * 4),
+          criticalTickets: Math.floor(rnd.next() * 2),
+          proficiency: skill === null ? 0 : Math.floor(rnd.next() * 6),
+          lastAssignedAt: rnd.pick([null, "2030-01-01", "2030-01-02"]),
+        }),
+      );
+      const exclude = rnd.next() < 0.3 ? [rnd.pick(team).id] : [];
+      const full = chooseAssignee({ strategy, skill, candidates: team, exclude });
+      // The walk: manually online members (skill_based with a skill: holders only), in order; one member may be set apart.
+      const extra = rnd.next() < 0.3 ? rnd.pick(team) : null;
+      const walkable = team
+        .filter((c) => c.availability === "online" && c !== extra && !(strategy === "skill_based" && skill !== null && c.proficiency < 1))
+        .sort(walkOrder(strategy));
+      const limit = 1 + Math.floor(rnd.next() * 8);
+      const rows = walkable.slice(0, limit);
+      const walked = chooseFromWalk({ strategy, skill, candidates: rows, exclude, extra, complete: rows.length < limit, members: team.length });
+      if (!walked) {
+        undecided++;
+        continue;
+      }
+      decided++;
+      expect(walked.assigneeId).toBe(full.assigneeId);
+      expect(walked.reason).toMatchObject({ chosen: full.reason.chosen, runner_up: full.reason.runner_up, candidates: team.length, examined: rows.length + (extra ? 1 : 0) });
+      expect(walked.reason.fallback).toBe(full.reason.fallback);
+    }
+    expect(decided).toBeGreaterThan(1000);
+    expect(undecided).toBeGreaterThan(100);
   });
 });

@@ -72,6 +72,7 @@ describe("the load counter equals a recount after any sequence of changes", () =
       };
 
       let sawLoad = false;
+      let sawSkillRows = false;
       const compare = async (when: string) => {
         const rows = await copiesAndSources(teams);
         expect(rows.length).toBeGreaterThan(0);
@@ -84,6 +85,16 @@ describe("the load counter equals a recount after any sequence of changes", () =
           expect(JSON.parse(r.skills), who).toEqual(JSON.parse(r.src_skills));
         }
         sawLoad ||= rows.some((r) => r.active_tickets > 0);
+        // The walk's copies (triggers, migrations/0040): one row per member and skill held, with the member's state; the member count.
+        const marks = teams.map(() => "?").join(", ");
+        const derived = `SELECT m.team_id, m.user_id, j.key AS skill, j.value AS proficiency, m.availability, m.max_open_tickets, m.active_tickets, m.critical_tickets, m.last_assigned_at
+          FROM team_members m, json_each(m.skills) j WHERE m.team_id IN (${marks}) AND j.value >= 1`;
+        const copy = `SELECT team_id, user_id, skill, proficiency, availability, max_open_tickets, active_tickets, critical_tickets, last_assigned_at FROM team_member_skills WHERE team_id IN (${marks})`;
+        const diff = await env.DB.prepare(`SELECT (SELECT count(*) FROM (${derived} EXCEPT ${copy})) + (SELECT count(*) FROM (${copy} EXCEPT ${derived})) AS n`).bind(...teams, ...teams, ...teams, ...teams).first<{ n: number }>();
+        expect(diff!.n, `team_member_skills ${when}`).toBe(0);
+        sawSkillRows ||= (await env.DB.prepare(`SELECT count(*) AS n FROM team_member_skills WHERE team_id IN (${marks})`).bind(...teams).first<{ n: number }>())!.n > 0;
+        const counts = await env.DB.prepare(`SELECT t.member_count AS kept, (SELECT count(*) FROM team_members m WHERE m.team_id = t.id) AS counted FROM teams t WHERE t.id IN (${marks})`).bind(...teams).all<{ kept: number; counted: number }>();
+        for (const c of counts.results) expect(c.kept, `member_count ${when}`).toBe(c.counted);
       };
 
       for (let step = 0; step < 70; step++) {
@@ -150,6 +161,7 @@ describe("the load counter equals a recount after any sequence of changes", () =
 
       // Not vacuous: agents carried load along the way, and the sequence hit the paths that move it.
       expect(sawLoad, JSON.stringify(counts)).toBe(true);
+      expect(sawSkillRows).toBe(true);
       for (const op of ["create 201", "assign 200", "status 200", "auto 200"]) expect(counts[op], `${op} in ${JSON.stringify(counts)}`).toBeGreaterThan(0);
     });
   }

@@ -1,9 +1,9 @@
-import { eq, sql } from "drizzle-orm";
+import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "../../db/client";
-import { agentRouting, teamMembers, teams, users } from "../../db/schema";
+import { agentRouting, teamMembers, teamMemberSkills, teams, users } from "../../db/schema";
 import { type Availability } from "../../domain/vocabulary";
 import { can, isStaff } from "../../domain/permissions";
-import { chooseAssignee, loadDeltas, MAX_TEAM_MEMBERS, requiredSkill, type AgentCandidate, type LoadState, type RoutingDecision, type RoutingReason } from "../../domain/routing";
+import { chooseAssignee, chooseFromWalk, LOAD_STATUSES, loadDeltas, MAX_TEAM_MEMBERS, requiredSkill, WALK_ROWS, type AgentCandidate, type LoadState, type RoutingDecision, type RoutingReason } from "../../domain/routing";
 import type { TicketEventConsumer } from "../../events/ticket-events";
 import { forbidden, validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
@@ -21,9 +21,9 @@ export async function teamById(ctx: ServiceContext, id: string): Promise<TeamRow
 }
 
 /**
- * The team's members with their routing state, their proficiency in `skill` and their load: one
- * read of one row per member (team_members carries a maintained copy of all of it, see
- * db/schema/teams.ts), never their running tickets.
+ * Every member of the team with their routing state, their proficiency in `skill` and their load
+ * (small teams, and the walk's fallback): one read of one row per member (team_members carries a
+ * maintained copy of all of it, see db/schema/teams.ts), never their running tickets.
  */
 export async function loadCandidates(ctx: ServiceContext, teamId: string, skill: string | null): Promise<AgentCandidate[]> {
   const members = await ctx.db
@@ -57,25 +57,113 @@ const RANK: Record<Availability, number> = { online: 2, away: 1, offline: 0 };
 const lowerOf = (manual: Availability, live: Availability | undefined): Availability =>
   live === undefined || RANK[manual] <= RANK[live] ? manual : live;
 
+type RoutedTicket = Pick<TicketRow, "category" | "assigneeId" | "status" | "priority">;
+
+const runs = (ticket: RoutedTicket) => (LOAD_STATUSES as readonly string[]).includes(ticket.status);
+
+/** The ticket's own load is not held against its current assignee (it would not move to them). */
+function withoutOwnLoad(c: AgentCandidate, ticket: RoutedTicket): AgentCandidate {
+  return runs(ticket) && c.id === ticket.assigneeId
+    ? { ...c, activeTickets: c.activeTickets - 1, criticalTickets: c.criticalTickets - (ticket.priority === "critical" ? 1 : 0) }
+    : c;
+}
+
 /**
  * Routes one ticket in its team; the ticket's own load is not held against its current assignee.
  * Membership outlives a deactivation or a demotion, so the choice is checked against the user
- * (one row) and, if they may no longer work tickets, made again without them.
+ * (one row) and, if they may no longer work tickets, made again without them. A team larger than
+ * WALK_ROWS[0] is walked in the strategy's order (domain/routing chooseFromWalk: the same choice
+ * as reading every member, O(rows walked)); only when the walk cannot decide is it read whole.
  */
-export async function route(ctx: ServiceContext, team: TeamRow, ticket: Pick<TicketRow, "category" | "assigneeId" | "status" | "priority">, exclude: string[] = []): Promise<RoutingDecision> {
+export async function route(ctx: ServiceContext, team: TeamRow, ticket: RoutedTicket, exclude: string[] = []): Promise<RoutingDecision> {
+  if (team.memberCount > WALK_ROWS[0]) {
+    for (const limit of WALK_ROWS) {
+      const decision = await routeByWalk(ctx, team, ticket, exclude, limit);
+      if (decision) return decision;
+    }
+    console.log(JSON.stringify({ event: "routing.walk_fallback", team_id: team.id, strategy: team.strategy, members: team.memberCount, walked: WALK_ROWS.at(-1) }));
+  }
+  return routeByFullRead(ctx, team, ticket, exclude);
+}
+
+/** The choice over every member (one row each): small teams, and the walk's fallback. */
+export async function routeByFullRead(ctx: ServiceContext, team: TeamRow, ticket: RoutedTicket, exclude: string[] = []): Promise<RoutingDecision> {
   const skill = requiredSkill(ticket.category);
-  let candidates = await loadCandidates(ctx, team.id, skill);
-  const running = ticket.status === "open" || ticket.status === "in_progress";
-  candidates = candidates.map((c) =>
-    running && c.id === ticket.assigneeId
-      ? { ...c, activeTickets: c.activeTickets - 1, criticalTickets: c.criticalTickets - (ticket.priority === "critical" ? 1 : 0) }
-      : c,
-  );
+  let candidates = (await loadCandidates(ctx, team.id, skill)).map((c) => withoutOwnLoad(c, ticket));
   for (;;) {
     const decision = chooseAssignee({ strategy: team.strategy, skill, candidates, exclude });
     if (!decision.assigneeId || (await isActiveStaff(ctx, decision.assigneeId))) return decision;
     candidates = candidates.filter((c) => c.id !== decision.assigneeId);
   }
+}
+
+/** The choice among the first `limit` manually online members in the strategy's order; null when they cannot decide it. */
+async function routeByWalk(ctx: ServiceContext, team: TeamRow, ticket: RoutedTicket, exclude: string[], limit: number): Promise<RoutingDecision | null> {
+  const skill = requiredSkill(ticket.category);
+  const rows = await walkMembers(ctx, team, skill, limit);
+  // The ticket's own assignee ranks by their load without this ticket (when it runs): read apart (one row), left out of the walk.
+  const own = ticket.assigneeId && runs(ticket) ? await memberRow(ctx, team.id, ticket.assigneeId, skill) : null;
+  const presence = await presenceOf(ctx, [...rows.map((r) => r.id), ...(own ? [own.id] : [])]);
+  const live = (c: AgentCandidate): AgentCandidate => ({ ...c, availability: lowerOf(c.availability, presence.get(c.id)) });
+  let candidates = rows.filter((r) => r.id !== own?.id).map(live);
+  let extra = own ? withoutOwnLoad(live(own), ticket) : null;
+  let members = team.memberCount;
+  for (;;) {
+    const decision = chooseFromWalk({ strategy: team.strategy, skill, candidates, exclude, extra, complete: rows.length < limit, members });
+    if (!decision) return null;
+    if (!decision.assigneeId || (await isActiveStaff(ctx, decision.assigneeId))) return decision;
+    candidates = candidates.filter((c) => c.id !== decision.assigneeId);
+    if (extra?.id === decision.assigneeId) extra = null;
+    members--;
+  }
+}
+
+/**
+ * The first `limit` manually online members in the order domain/routing ranks them for `team`'s
+ * strategy, through that order's partial index (db/schema/teams.ts); skill_based with a skill walks
+ * the holders of that skill by score (team_member_skills). Presence is applied by the caller.
+ */
+async function walkMembers(ctx: ServiceContext, team: TeamRow, skill: string | null, limit: number): Promise<AgentCandidate[]> {
+  // Literal, not bound: the planner picks a partial index only for a WHERE it can see implies the index's.
+  const online = sql`availability = 'online'`;
+  if (team.strategy === "skill_based" && skill !== null) {
+    const t = teamMemberSkills;
+    const rows = await ctx.db
+      .select({ id: t.userId, availability: t.availability, maxOpenTickets: t.maxOpenTickets, activeTickets: t.activeTickets, criticalTickets: t.criticalTickets, proficiency: t.proficiency, lastAssignedAt: t.lastAssignedAt })
+      .from(t)
+      .where(and(eq(t.teamId, team.id), eq(t.skill, skill), online))
+      // The expression of team_member_skills_score_idx, verbatim.
+      .orderBy(sql`active_tickets + 2 * critical_tickets - 5 * proficiency`, asc(t.lastAssignedAt), asc(t.userId))
+      .limit(limit);
+    return rows;
+  }
+  const m = teamMembers;
+  const order: Record<TeamRow["strategy"], SQL[]> = {
+    least_loaded: [asc(m.activeTickets), asc(m.criticalTickets)],
+    round_robin: [],
+    // No skill needed: proficiency 0 for everyone, the score is the load (team_members_load_score_idx's expression, verbatim).
+    skill_based: [sql`active_tickets + 2 * critical_tickets`],
+  };
+  const rows = await ctx.db
+    .select({ id: m.userId, availability: m.availability, maxOpenTickets: m.maxOpenTickets, activeTickets: m.activeTickets, criticalTickets: m.criticalTickets, skills: m.skills, lastAssignedAt: m.lastAssignedAt })
+    .from(m)
+    .where(and(eq(m.teamId, team.id), online))
+    .orderBy(...order[team.strategy], asc(m.lastAssignedAt), asc(m.userId))
+    .limit(limit);
+  return rows.map(({ skills, ...r }) => ({ ...r, proficiency: skill === null ? 0 : (skills[skill] ?? 0) }));
+}
+
+/** One member's routing copy (primary key), presence not applied; null when `userId` is not in the team. */
+async function memberRow(ctx: ServiceContext, teamId: string, userId: string, skill: string | null): Promise<AgentCandidate | null> {
+  const m = teamMembers;
+  const [row] = await ctx.db
+    .select({ id: m.userId, availability: m.availability, maxOpenTickets: m.maxOpenTickets, activeTickets: m.activeTickets, criticalTickets: m.criticalTickets, skills: m.skills, lastAssignedAt: m.lastAssignedAt })
+    .from(m)
+    .where(and(eq(m.teamId, teamId), eq(m.userId, userId)))
+    .limit(1);
+  if (!row) return null;
+  const { skills, ...r } = row;
+  return { ...r, proficiency: skill === null ? 0 : (skills[skill] ?? 0) };
 }
 
 /** Where a new ticket goes: its team (manager+ may name one) and, if asked or the team says so, an agent by the team's strategy. */

@@ -120,6 +120,8 @@ export async function createTeam(ctx: ServiceContext, input: Required<Pick<TeamI
     managerId: input.manager_id ?? null,
     strategy: input.strategy,
     autoAssignOnCreate: input.auto_assign_on_create,
+    // The member inserts below count themselves in (trigger, migrations/0040).
+    memberCount: 0,
   };
   try {
     await runBatch(ctx.db, [
