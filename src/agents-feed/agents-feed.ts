@@ -16,9 +16,9 @@ export class AgentsFeed extends LiveObject<FeedSession> implements AgentsFeedRpc
     return this.accept(request, (identity) => isStaff(identity.role));
   }
 
-  /** Fans a committed queue event out to every agent; other events are not for the feed. */
-  async publish(event: TicketEvent): Promise<void> {
-    for (const message of feedMessages(event)) this.broadcast({ staff: message });
+  /** Fans committed queue events (one write's, in order) out to every agent; other events are not for the feed. */
+  async publish(events: readonly TicketEvent[]): Promise<void> {
+    for (const event of events) for (const message of feedMessages(event)) this.broadcast({ staff: message });
   }
 
   /** A user's notifications go to that user's sockets alone (every tab), never to the other agents. */

@@ -9,7 +9,7 @@ import { and, asc, desc, eq, gte, isNull, lt, lte, or, sql } from "drizzle-orm";
 import { createDb, runBatch, type Database } from "../db/client";
 import { emailTemplates, mailMessageIds, outboundMessages, tickets, users } from "../db/schema";
 import { isSelfServiceTicket } from "../domain/permissions";
-import { isAccountMail, type AccountMailKind, type OutboundKind } from "../domain/vocabulary";
+import { isAccountMail, type AccountMailKind } from "../domain/vocabulary";
 import type { Bindings } from "../env";
 import { systemContext } from "../contexts";
 import { accountLink, ACCOUNT_LINK_TTL_MS, signAccountToken, type LinkSubject } from "../features/auth/account-links";
@@ -42,41 +42,66 @@ export const retryDelaySeconds = (attempt: number) => Math.min(MAX_RETRY_DELAY_S
 
 export const outboundRawKey = (id: string) => `mail/outbound/${id}.eml`;
 
-/** The template an admin saved for a kind, else the default. */
-export async function templateFor(db: Database, kind: OutboundKind): Promise<Template> {
-  const [row] = await db.select({ subject: emailTemplates.subject, body: emailTemplates.body }).from(emailTemplates).where(eq(emailTemplates.kind, kind)).limit(1);
-  return row ?? DEFAULT_TEMPLATES[kind];
-}
+type MailIdRow = typeof mailMessageIds.$inferSelect;
+type Thread = { inReplyTo: string | null; references: string[] };
 
 /** In-Reply-To (the customer's latest mail, else our latest) and References (root + newest) of a ticket's thread. */
-async function threadOf(db: Database, ticketId: string, upTo: string) {
-  const where = and(eq(mailMessageIds.ticketId, ticketId), lte(mailMessageIds.createdAt, upTo));
-  const [root] = await db.select().from(mailMessageIds).where(where).orderBy(asc(mailMessageIds.createdAt)).limit(1);
-  const latest = await db.select().from(mailMessageIds).where(where).orderBy(desc(mailMessageIds.createdAt)).limit(MAX_REFERENCES_SENT - 1);
+function threadFrom(root: MailIdRow | undefined, latest: MailIdRow[]): Thread {
   const chain = [...latest].reverse();
   const references = root && !chain.some((r) => r.messageId === root.messageId) ? [root, ...chain] : chain;
   const inReplyTo = latest.find((r) => r.direction === "inbound") ?? latest[0] ?? null;
   return { inReplyTo: inReplyTo?.messageId ?? null, references: references.map((r) => r.messageId) };
 }
 
+/**
+ * Claims the outbox row and reads, in the same D1 round trip (a batch, in order, so the reads see
+ * the claim), what sending it needs: its ticket's requester, its kind's template and its ticket's
+ * thread up to `now`, each found through the row itself. A round trip costs the consumer more CPU
+ * than these small reads; when the claim finds nothing to do they are simply not used.
+ */
+async function claimWithContext(db: Database, id: string, now: Date) {
+  const stale = new Date(now.getTime() - CLAIM_TIMEOUT_MS).toISOString();
+  const ofRow = (column: string) => sql`(SELECT ${sql.identifier(column)} FROM ${outboundMessages} WHERE ${outboundMessages.id} = ${id})`;
+  const thread = and(eq(mailMessageIds.ticketId, ofRow("ticket_id")), lte(mailMessageIds.createdAt, now.toISOString()));
+  const [claimed, ticketRows, templates, roots, latest] = await db.batch([
+    db
+      .update(outboundMessages)
+      .set({ status: "sending", claimedAt: now.toISOString(), updatedAt: now.toISOString(), attempts: sql`${outboundMessages.attempts} + 1` })
+      .where(and(eq(outboundMessages.id, id), or(eq(outboundMessages.status, "pending"), and(eq(outboundMessages.status, "sending"), or(isNull(outboundMessages.claimedAt), lt(outboundMessages.claimedAt, stale))))))
+      .returning(),
+    db
+      .select({ deletedAt: tickets.deletedAt, requesterId: tickets.requesterId, requesterEmail: users.email, createdById: tickets.createdById, channel: tickets.channel, verifiedAt: users.emailVerifiedAt, hasPassword: sql<number>`${users.passwordHash} IS NOT NULL` })
+      .from(tickets)
+      .innerJoin(users, eq(users.id, tickets.requesterId))
+      .where(eq(tickets.id, ofRow("ticket_id")))
+      .limit(1),
+    db.select({ subject: emailTemplates.subject, body: emailTemplates.body }).from(emailTemplates).where(eq(emailTemplates.kind, ofRow("kind"))).limit(1),
+    db.select().from(mailMessageIds).where(thread).orderBy(asc(mailMessageIds.createdAt)).limit(1),
+    db.select().from(mailMessageIds).where(thread).orderBy(desc(mailMessageIds.createdAt)).limit(MAX_REFERENCES_SENT - 1),
+  ]);
+  const row = claimed[0];
+  if (!row) return null;
+  // The template an admin saved for the kind, else the default.
+  return { row, ticket: ticketRows[0], template: templates[0] ?? DEFAULT_TEMPLATES[row.kind], thread: threadFrom(roots[0], latest) };
+}
+type TicketRecipientRow = NonNullable<Awaited<ReturnType<typeof claimWithContext>>>["ticket"];
+
 /** The template's text and HTML with `vars` (plus the support name) filled in. */
-async function render(db: Database, settings: MailSettings, kind: OutboundKind, data: Record<string, unknown>) {
-  const template = await templateFor(db, kind);
+function render(template: Template, settings: MailSettings, data: Record<string, unknown>) {
   const vars = flattenVars({ ...data, support: { name: settings.fromName } });
   return { vars, subject: renderText(template.subject, vars), text: renderText(template.body, vars), html: renderHtml(template.body, vars, LINK_VARIABLES) };
 }
 
 /** A ticket's mail: threaded into the ticket's conversation, replies go to its signed reply address. */
-async function composeTicketMail(env: Bindings, db: Database, settings: MailSettings, row: OutboundRow & { ticketId: string }, now: Date) {
+async function composeTicketMail(env: Bindings, template: Template, thread: Thread, settings: MailSettings, row: OutboundRow & { ticketId: string }, now: Date) {
   // The resolution mail carries the satisfaction survey's links, signed now for this ticket (features/satisfaction).
   const resolvedAt = (row.data.ticket as { resolved_at?: unknown } | undefined)?.resolved_at;
   const survey = row.kind === "ticket_resolved" && typeof resolvedAt === "string" ? await surveyLinks(env, row.ticketId, resolvedAt) : undefined;
-  const { vars, subject: rendered, text, html } = await render(db, settings, row.kind, survey ? { ...row.data, survey } : row.data);
+  const { vars, subject: rendered, text, html } = render(template, settings, survey ? { ...row.data, survey } : row.data);
   const number = vars["ticket.number"] ?? "";
   // The tag is how a reply from a client that drops threading headers still finds its ticket.
   const subject = number && !rendered.includes(`[${number}]`) ? `[${number}] ${rendered}` : rendered;
   const messageId = await outboundMessageId(env, settings, row.id);
-  const thread = await threadOf(db, row.ticketId, now.toISOString());
   const raw = buildMime({
     from: { address: settings.supportAddress, name: settings.fromName },
     to: { address: row.toAddress, name: row.toName },
@@ -94,11 +119,11 @@ async function composeTicketMail(env: Bindings, db: Database, settings: MailSett
 }
 
 /** An account's mail: the link, signed now for the account as it is (account-links.ts), and nothing to thread. */
-async function composeAccountMail(env: Bindings, db: Database, settings: MailSettings, row: OutboundRow, kind: AccountMailKind, user: LinkSubject, now: Date) {
+async function composeAccountMail(env: Bindings, template: Template, settings: MailSettings, row: OutboundRow, kind: AccountMailKind, user: LinkSubject, now: Date) {
   const expires = new Date(Date.parse(row.createdAt) + ACCOUNT_LINK_TTL_MS[kind]);
   const token = await signAccountToken(env, kind, user, expires);
   const data = { ...row.data, link: accountLink(settings.publicUrl, kind, token), "link.expires_hours": Math.round(ACCOUNT_LINK_TTL_MS[kind] / 3_600_000) };
-  const { subject, text, html } = await render(db, settings, kind, data);
+  const { subject, text, html } = render(template, settings, data);
   const messageId = await outboundMessageId(env, settings, row.id);
   const raw = buildMime({ from: { address: settings.supportAddress, name: settings.fromName }, to: { address: row.toAddress, name: row.toName }, subject, messageId, automatic: true, date: now, text, html });
   return { raw, messageId, subject, inReplyTo: null };
@@ -107,14 +132,9 @@ async function composeAccountMail(env: Bindings, db: Database, settings: MailSet
 /** Whom a mail is for, as they are now; or why it must not go out after all. */
 type Recipient = { ticketId: string; requesterId: string } | { account: AccountMailKind; user: LinkSubject } | { withhold: string };
 
-async function recipientOf(db: Database, row: OutboundRow, now: Date): Promise<Recipient> {
+/** `ticket`: the row's ticket and its requester, read with the claim. */
+async function recipientOf(db: Database, row: OutboundRow, ticket: TicketRecipientRow, now: Date): Promise<Recipient> {
   if (row.ticketId) {
-    const [ticket] = await db
-      .select({ deletedAt: tickets.deletedAt, requesterId: tickets.requesterId, requesterEmail: users.email, createdById: tickets.createdById, channel: tickets.channel, verifiedAt: users.emailVerifiedAt, hasPassword: sql<number>`${users.passwordHash} IS NOT NULL` })
-      .from(tickets)
-      .innerJoin(users, eq(users.id, tickets.requesterId))
-      .where(eq(tickets.id, row.ticketId))
-      .limit(1);
     if (!ticket || ticket.deletedAt) return { withhold: "ticket_deleted" };
     // An unverified account gets no mail about what it opened itself (issue 9): we would be relaying its words to an address it may not own.
     // (A mail about the ticket to someone else, a notification to staff, relays nothing of theirs to that address.)
@@ -130,16 +150,6 @@ async function recipientOf(db: Database, row: OutboundRow, now: Date): Promise<R
   if (kind === "password_reset" && user.tokenVersion !== row.data.token_version) return { withhold: "superseded: the password changed or the sessions ended since the request" };
   if (Date.parse(row.createdAt) + ACCOUNT_LINK_TTL_MS[kind] <= now.getTime()) return { withhold: "link_expired" };
   return { account: kind, user };
-}
-
-async function claim(db: Database, id: string, now: Date): Promise<OutboundRow | null> {
-  const stale = new Date(now.getTime() - CLAIM_TIMEOUT_MS).toISOString();
-  const [row] = await db
-    .update(outboundMessages)
-    .set({ status: "sending", claimedAt: now.toISOString(), updatedAt: now.toISOString(), attempts: sql`${outboundMessages.attempts} + 1` })
-    .where(and(eq(outboundMessages.id, id), or(eq(outboundMessages.status, "pending"), and(eq(outboundMessages.status, "sending"), or(isNull(outboundMessages.claimedAt), lt(outboundMessages.claimedAt, stale))))))
-    .returning();
-  return row ?? null;
 }
 
 async function automaticMailsLastHour(db: Database, address: string, now: Date): Promise<number> {
@@ -164,13 +174,14 @@ export async function deliverOne(message: Message<unknown>, env: Bindings, now =
   }
   const db = createDb(env.DB);
   const settings = mailSettings(env);
-  const row = await claim(db, body.id, now);
-  if (!row) {
+  const claimed = await claimWithContext(db, body.id, now);
+  if (!claimed) {
     // Sent, failed, suppressed, or another consumer holds a fresh claim: nothing to do here.
     message.ack();
     return;
   }
-  const recipient = await recipientOf(db, row, now);
+  const { row, template, thread } = claimed;
+  const recipient = await recipientOf(db, row, claimed.ticket, now);
   if ("withhold" in recipient) {
     await finish(db, row.id, { status: "suppressed", lastError: recipient.withhold }, now);
     message.ack();
@@ -190,7 +201,9 @@ export async function deliverOne(message: Message<unknown>, env: Bindings, now =
   try {
     const ticketId = "ticketId" in recipient ? recipient.ticketId : null;
     const mail =
-      "account" in recipient ? await composeAccountMail(env, db, settings, row, recipient.account, recipient.user, now) : await composeTicketMail(env, db, settings, { ...row, ticketId: recipient.ticketId }, now);
+      "account" in recipient
+        ? await composeAccountMail(env, template, settings, row, recipient.account, recipient.user, now)
+        : await composeTicketMail(env, template, thread, settings, { ...row, ticketId: recipient.ticketId }, now);
     // A copy of what a ticket's conversation sent; never of an account's mail, whose link is a live credential.
     if (ticketId) await env.ATTACHMENTS.put(outboundRawKey(row.id), mail.raw, { httpMetadata: { contentType: "message/rfc822" } });
     // Recorded before sending: a reply that arrives while we are still here threads already.

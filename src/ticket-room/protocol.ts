@@ -182,8 +182,8 @@ export interface LiveObjectRpc {
 
 /** What the Worker may ask of a ticket's room (ticket-room.ts implements it). */
 export interface TicketRoomRpc extends LiveObjectRpc {
-  /** Fans a committed ticket event out to the sockets allowed to see it. */
-  publish(event: TicketEvent): Promise<void>;
+  /** Fans committed events of this ticket (one write's, in order) out to the sockets allowed to see each. */
+  publish(events: readonly TicketEvent[]): Promise<void>;
   /** Applies a PATCH after every edit of this ticket that arrived before it. */
   patch(edit: RoomEdit): Promise<RoomEditResult>;
   /** Whether `userId` has a socket open here now (a chat visitor reading along). */
@@ -192,8 +192,8 @@ export interface TicketRoomRpc extends LiveObjectRpc {
 
 /** What the Worker may ask of the agents' feed (agents-feed.ts implements it). */
 export interface AgentsFeedRpc extends LiveObjectRpc {
-  /** Fans a committed queue event out to every agent. */
-  publish(event: TicketEvent): Promise<void>;
+  /** Fans committed queue events (one write's, in order) out to every agent. */
+  publish(events: readonly TicketEvent[]): Promise<void>;
   /** Staff connected now, online or away: routing's live availability. */
   presenceNow(): Promise<Record<string, "online" | "away">>;
   /** Sends each notification to its recipient's sockets only. */

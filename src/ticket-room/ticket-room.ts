@@ -55,15 +55,17 @@ export class TicketRoom extends LiveObject<RoomSession> implements TicketRoomRpc
 
   // ---------------------------------------------------------------- RPC
 
-  /** Fans a committed ticket event out to the sockets allowed to see it. */
-  async publish(event: TicketEvent): Promise<void> {
-    if (event.type === "ticket.deleted") {
-      for (const ws of [...this.sessions().keys()]) this.drop(ws, CLOSE_TICKET_GONE, "Ticket deleted");
-      return;
+  /** Fans committed events of this ticket (one write's, in order) out to the sockets allowed to see each. */
+  async publish(events: readonly TicketEvent[]): Promise<void> {
+    for (const event of events) {
+      if (event.type === "ticket.deleted") {
+        for (const ws of [...this.sessions().keys()]) this.drop(ws, CLOSE_TICKET_GONE, "Ticket deleted");
+        return;
+      }
+      const messages: Partial<Record<Audience, ServerMessage | null>> = {};
+      for (const audience of AUDIENCES) messages[audience] = roomMessage(event, audience);
+      this.broadcast(messages);
     }
-    const messages: Partial<Record<Audience, ServerMessage | null>> = {};
-    for (const audience of AUDIENCES) messages[audience] = roomMessage(event, audience);
-    this.broadcast(messages);
   }
 
   /**

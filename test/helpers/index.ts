@@ -49,7 +49,7 @@ export async function meteredApi<T = any>(method: string, path: string, opts: Ca
 }
 
 /** The statements a metered request ran, with their rows (src/db/metrics.ts `X-D1-Statements`). */
-export function meteredStatements(res: { headers: Headers }): { sql: string; rows_read: number; rows_written: number }[] {
+export function meteredStatements(res: { headers: Headers }): { call: number; sql: string; rows_read: number; rows_written: number }[] {
   const b64 = (res.headers.get("x-d1-statements") ?? "").replaceAll("-", "+").replaceAll("_", "/");
   return JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))));
 }

@@ -169,13 +169,15 @@ export const tickets = sqliteTable(
     // The SLA sweep reads only tickets with work due (O(due), never all open tickets).
     index("tickets_sla_check_idx").on(t.slaCheckAt).where(live),
     // Auto-close reads only resolved tickets, oldest resolution first (status leads, so the planner prefers it to the status+created index).
-    index("tickets_status_resolved_idx").on(t.status, t.resolvedAt).where(live),
+    // Only tickets with a resolution: its `resolved_at <= cutoff` implies it, and a new ticket writes no entry.
+    index("tickets_status_resolved_idx").on(t.status, t.resolvedAt).where(sql`deleted_at IS NULL AND resolved_at IS NOT NULL`),
     // Automations read the tickets whose time condition just came true, per status, through the
     // column it counts from (created_at and updated_at: the list indexes above): O(matching), never
     // all open tickets.
     index("tickets_status_changed_idx").on(t.status, t.statusChangedAt).where(live),
     index("tickets_status_requester_updated_idx").on(t.status, t.requesterUpdatedAt).where(live),
-    index("tickets_status_assignee_updated_idx").on(t.status, t.assigneeUpdatedAt).where(live),
+    // Only tickets the assignee has acted on (a window's `<= bound` implies it): none of a new ticket.
+    index("tickets_status_assignee_updated_idx").on(t.status, t.assigneeUpdatedAt).where(sql`deleted_at IS NULL AND assignee_updated_at IS NOT NULL`),
     // Satisfaction answers by period, by agent, by score (GET /satisfaction-ratings): rated tickets only.
     index("tickets_rated_idx").on(t.satisfactionRatedAt, t.id).where(rated),
     index("tickets_assignee_rated_idx").on(t.assigneeId, t.satisfactionRatedAt, t.id).where(rated),

@@ -63,12 +63,30 @@ const ROOM_EVENTS = new Set<TicketEvent["type"]>([
  * After a change commits, by any path (REST, mail, cron, rules): the ticket's room gets the event and
  * filters it per socket; queue events also go to the agents' feed.
  */
-export async function fanOut(env: Bindings, event: TicketEvent): Promise<void> {
-  const calls: Promise<void>[] = [];
-  if (ROOM_EVENTS.has(event.type)) calls.push(ticketRoom(env, event.type === "ticket.deleted" ? event.ticket_id : event.ticket.id).publish(event));
-  if (feedMessages(event).length) calls.push(agentsFeed(env).publish(event));
-  await Promise.all(calls);
+export function fanOut(env: Bindings, event: TicketEvent): Promise<void> {
+  return fanOutAll(env, [event]);
 }
 
-/** The live consumer of ticket events (src/events/consumers.ts). */
-export const liveFanOut: TicketEventConsumer<ServiceContext> = { name: "live", afterCommit: (ctx, event) => fanOut(ctx.env, event) };
+const roomOf = (event: TicketEvent) => (event.type === "ticket.deleted" ? event.ticket_id : event.ticket.id);
+
+/**
+ * The events of one write, in order: one RPC per room and at most one to the feed. An RPC to a
+ * Durable Object costs the Worker far more than its event (a comment's two events were a third of
+ * its CPU as one call each), so a write's events travel together.
+ */
+export async function fanOutAll(env: Bindings, events: readonly TicketEvent[]): Promise<void> {
+  const rooms = new Map<string, TicketEvent[]>();
+  for (const event of events) {
+    if (!ROOM_EVENTS.has(event.type)) continue;
+    const id = roomOf(event);
+    rooms.set(id, [...(rooms.get(id) ?? []), event]);
+  }
+  const feed = events.filter((event) => feedMessages(event).length > 0);
+  await Promise.all([
+    ...[...rooms].map(([id, roomEvents]) => ticketRoom(env, id).publish(roomEvents)),
+    ...(feed.length ? [agentsFeed(env).publish(feed)] : []),
+  ]);
+}
+
+/** The live consumer of ticket events (src/events/consumers.ts): once per write, with all its events. */
+export const liveFanOut: TicketEventConsumer<ServiceContext> = { name: "live", afterWrite: (ctx, events) => fanOutAll(ctx.env, events) };

@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, isNotNull, isNull, ne, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import { rowsWritten, runBatch, type BatchItem } from "../../db/client";
+import { batchResult, runBatch, type BatchItem } from "../../db/client";
 import { selectAllColumns } from "../../db/insert-select";
 import { notificationCounters, notificationPreferences, notifications, outboundMessages, tickets, users } from "../../db/schema";
 import { CUSTOMER_NOTIFICATIONS, DEFAULT_CHANNELS, excerpt, notificationTypesFor, parseMentions, STAFF_NOTIFICATIONS, type Channels } from "../../domain/notifications";
@@ -111,7 +111,9 @@ export function notificationWrites(ctx: ServiceContext, plan: NotificationPlan):
             .from(users)
             .where(and(where, wants("in_app", plan.type))),
         )
-        .onConflictDoNothing(),
+        .onConflictDoNothing()
+        // The rows come back with the batch: the after-commit push needs no read of its own.
+        .returning(),
     );
     // Mail needs a ticket to be about (its outbox row names one).
     if (plan.ticket) {
@@ -140,7 +142,8 @@ export function notificationWrites(ctx: ServiceContext, plan: NotificationPlan):
               // No mail to an address its account has not proven (issue 9).
               .where(and(where, isNotNull(users.emailVerifiedAt), wants("email", plan.type))),
           )
-          .onConflictDoNothing(),
+          .onConflictDoNothing()
+          .returning({ id: outboundMessages.id }),
       );
     }
     items.push(inApp.at(-1)!, ...(plan.ticket ? [mails.at(-1)!] : []));
@@ -170,19 +173,23 @@ export interface NotificationWrites {
   mails: BatchItem[];
 }
 
-/** Every statement committed and none wrote a row: nothing of theirs to look for. */
-const wroteNothing = (statements: BatchItem[]) => statements.every((st) => rowsWritten(st) === 0);
+/** The rows these statements of a committed batch returned (`RETURNING`); undefined when not known. */
+function returned<T>(statements: BatchItem[]): T[] | undefined {
+  const results = statements.map((st) => batchResult<T[]>(st));
+  return results.every(Array.isArray) ? results.flat() : undefined;
+}
 
 /**
  * After commit: each recipient's new notifications to their feed sockets, their mails to the outbox
- * queue. Given the writes themselves (not only their base), a kind none of whose statements wrote a
- * row is not looked for.
+ * queue. Given the writes themselves (not only their base), the rows their statements returned in
+ * the batch; given only a base (or a batch not run through runBatch), they are read by it.
  */
 export async function deliverNotifications(ctx: ServiceContext, deliveries: readonly (string | NotificationWrites)[]): Promise<void> {
   for (const d of deliveries) {
     const base = typeof d === "string" ? d : d.base;
-    const rows = typeof d !== "string" && wroteNothing(d.inApp) ? [] : await ctx.db.select().from(notifications).where(inRange(notifications.id, base));
-    const mails = typeof d !== "string" && wroteNothing(d.mails) ? [] : await ctx.db.select({ id: outboundMessages.id }).from(outboundMessages).where(inRange(outboundMessages.id, base, "notify-"));
+    const rows = (typeof d !== "string" && returned<NotificationRow>(d.inApp)) || (await ctx.db.select().from(notifications).where(inRange(notifications.id, base)));
+    const mails =
+      (typeof d !== "string" && returned<{ id: string }>(d.mails)) || (await ctx.db.select({ id: outboundMessages.id }).from(outboundMessages).where(inRange(outboundMessages.id, base, "notify-")));
     await Promise.all([
       rows.length ? agentsFeed(ctx.env).notify(rows.map((r) => ({ user_id: r.userId, notification: toNotification(r) }))) : null,
       mails.length ? ctx.env.OUTBOX.sendBatch(mails.map((m) => ({ body: { id: m.id } }))) : null,
