@@ -381,13 +381,24 @@ export async function totalsBefore(db: Database, dim: Dimension, keys: readonly 
     if (r.q) addInto(t, totalsOf(JSON.parse(r.q) as unknown[]));
     out.get(r.key)![i] = t;
   }
-  // The journal's rows not folded yet, read in the same statement (one snapshot with the tables).
+  // The journal's rows not folded yet, read in the same statement (one snapshot with the tables). A
+  // row counts before every boundary after its bucket: boundaries in time order, the first one found by
+  // bisection (journal rows are recent, a year's series has hundreds of boundaries before them).
+  if (!journal.length) return out;
+  const order = boundaries.map((_, i) => i).sort((x, y) => boundaries[x]!.day - boundaries[y]!.day || boundaries[x]!.quarter - boundaries[y]!.quarter);
   for (const e of journal) {
     for (const g of e.groups) {
+      let lo = 0;
+      for (let hi = order.length; lo < hi; ) {
+        const mid = (lo + hi) >> 1;
+        if (bucketBefore(g, boundaries[order[mid]!]!)) hi = mid;
+        else lo = mid + 1;
+      }
+      if (lo === order.length) continue;
       for (const k of g.keys) {
         if (k.dim !== dim) continue;
         const totals = out.get(k.key);
-        if (totals) boundaries.forEach((b, i) => bucketBefore(g, b) && addMetricsInto(totals[i]!, g.metrics));
+        if (totals) for (let j = lo; j < order.length; j++) addMetricsInto(totals[order[j]!]!, g.metrics);
       }
     }
   }
