@@ -1,8 +1,7 @@
 import { isStaff } from "../domain/permissions";
-import type { TicketEvent } from "../events/ticket-events";
 import { LiveObject } from "../ticket-room/live-object";
 import { feedMessages, feedPresence, isAway, newFeedSession, nextAway, type Audience, type FeedSession } from "../ticket-room/presence";
-import { FeedClientMessage, parseClientMessage, type AgentsFeedRpc, type FeedNotification, type LiveIdentity, type ServerMessage } from "../ticket-room/protocol";
+import { FeedClientMessage, parseClientMessage, publishedEvents, type AgentsFeedRpc, type PublishedEvents, type FeedNotification, type LiveIdentity, type ServerMessage } from "../ticket-room/protocol";
 
 /** The one feed of a deployment (`idFromName`): every agent's dashboard connects to it. */
 export const AGENTS_FEED_NAME = "agents";
@@ -17,8 +16,8 @@ export class AgentsFeed extends LiveObject<FeedSession> implements AgentsFeedRpc
   }
 
   /** Fans committed queue events (one write's, in order) out to every agent; other events are not for the feed. */
-  async publish(events: readonly TicketEvent[]): Promise<void> {
-    for (const event of events) for (const message of feedMessages(event)) this.broadcast({ staff: message });
+  async publish(events: PublishedEvents): Promise<void> {
+    for (const event of publishedEvents(events)) for (const message of feedMessages(event)) this.broadcast({ staff: message });
   }
 
   /** A user's notifications go to that user's sockets alone (every tab), never to the other agents. */

@@ -13,6 +13,13 @@ import type { Availability, RoutingStrategy, TicketPriority, TicketStatus } from
  * the choice is deterministic. Nobody eligible: the ticket stays in the team's queue.
  */
 
+/**
+ * A member's proficiency in the ticket's skill (null: none needed), from their `{skill: proficiency}`:
+ * own keys only, so a category named like an Object property ("constructor") is a skill nobody holds.
+ */
+export const proficiencyIn = (skills: Readonly<Record<string, number>>, skill: string | null): number =>
+  skill !== null && Object.hasOwn(skills, skill) ? skills[skill]! : 0;
+
 /** Members a team may have: bounds the candidate and load reads of one assignment. */
 export const MAX_TEAM_MEMBERS = 500;
 

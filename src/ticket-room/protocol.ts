@@ -180,10 +180,17 @@ export interface LiveObjectRpc {
   endSessions(userId: string, tokenVersion: number): Promise<number>;
 }
 
+/**
+ * A write's events for `publish`. One event alone is what a Worker of the release before sends
+ * (one call per event): during a gradual deployment it may reach an object already on this code.
+ */
+export type PublishedEvents = readonly TicketEvent[] | TicketEvent;
+export const publishedEvents = (events: PublishedEvents): readonly TicketEvent[] => (Array.isArray(events) ? events : [events as TicketEvent]);
+
 /** What the Worker may ask of a ticket's room (ticket-room.ts implements it). */
 export interface TicketRoomRpc extends LiveObjectRpc {
   /** Fans committed events of this ticket (one write's, in order) out to the sockets allowed to see each. */
-  publish(events: readonly TicketEvent[]): Promise<void>;
+  publish(events: PublishedEvents): Promise<void>;
   /** Applies a PATCH after every edit of this ticket that arrived before it. */
   patch(edit: RoomEdit): Promise<RoomEditResult>;
   /** Whether `userId` has a socket open here now (a chat visitor reading along). */
@@ -193,7 +200,7 @@ export interface TicketRoomRpc extends LiveObjectRpc {
 /** What the Worker may ask of the agents' feed (agents-feed.ts implements it). */
 export interface AgentsFeedRpc extends LiveObjectRpc {
   /** Fans committed queue events (one write's, in order) out to every agent. */
-  publish(events: readonly TicketEvent[]): Promise<void>;
+  publish(events: PublishedEvents): Promise<void>;
   /** Staff connected now, online or away: routing's live availability. */
   presenceNow(): Promise<Record<string, "online" | "away">>;
   /** Sends each notification to its recipient's sockets only. */

@@ -1,7 +1,6 @@
 import { callerContext } from "../contexts";
 import { createDb } from "../db/client";
 import { isStaff } from "../domain/permissions";
-import type { TicketEvent } from "../events/ticket-events";
 import { AppError } from "../lib/errors";
 import { changeTicket } from "../features/tickets/tickets.service";
 import { EditQueue } from "./edit-queue";
@@ -21,8 +20,10 @@ import {
 import {
   CLOSE_TICKET_GONE,
   parseClientMessage,
+  publishedEvents,
   RoomClientMessage,
   type LiveIdentity,
+  type PublishedEvents,
   type RoomEdit,
   type RoomEditResult,
   type ServerMessage,
@@ -56,8 +57,8 @@ export class TicketRoom extends LiveObject<RoomSession> implements TicketRoomRpc
   // ---------------------------------------------------------------- RPC
 
   /** Fans committed events of this ticket (one write's, in order) out to the sockets allowed to see each. */
-  async publish(events: readonly TicketEvent[]): Promise<void> {
-    for (const event of events) {
+  async publish(events: PublishedEvents): Promise<void> {
+    for (const event of publishedEvents(events)) {
       if (event.type === "ticket.deleted") {
         for (const ws of [...this.sessions().keys()]) this.drop(ws, CLOSE_TICKET_GONE, "Ticket deleted");
         return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chooseAssignee, chooseFromWalk, loadDeltas, requiredSkill, skillScore, type AgentCandidate, type LoadState } from "../../src/domain/routing";
+import { chooseAssignee, chooseFromWalk, loadDeltas, proficiencyIn, requiredSkill, skillScore, type AgentCandidate, type LoadState } from "../../src/domain/routing";
 import { ROUTING_STRATEGIES } from "../../src/domain/vocabulary";
 import { seeded } from "../helpers/random";
 
@@ -128,6 +128,20 @@ describe("the skill a ticket needs", () => {
     ["  Technical Support ", "technical support"],
   ])("category %j → %j", (category, skill) => {
     expect(requiredSkill(category)).toBe(skill);
+  });
+});
+
+describe("a member's proficiency in the skill", () => {
+  it.each([
+    [{ billing: 4 }, "billing", 4],
+    [{ billing: 4 }, null, 0],
+    [{ billing: 4 }, "shipping", 0],
+    // A category named like an Object property is a skill nobody holds, not the property.
+    [{ billing: 4 }, "constructor", 0],
+    [{ billing: 4 }, "__proto__", 0],
+    [{ billing: 4 }, "toString", 0],
+  ])("%j in %j → %j", (skills, skill, proficiency) => {
+    expect(proficiencyIn(skills, skill)).toBe(proficiency);
   });
 });
 

@@ -310,6 +310,15 @@ describe("ticket changes arrive live", () => {
     expect((await c.closed).code).toBe(CLOSE_TICKET_GONE);
     expectProblem(await connect(roomPath(ticket.id), agent.token), 404, "NOT_FOUND");
   });
+
+  it("a room still takes one event alone, as a Worker of the previous release sends it during a gradual deployment", async () => {
+    const { customer, agent } = await makeStaff();
+    const ticket = await newTicket(customer);
+    const a = await open(roomPath(ticket.id), agent.token);
+    await a.next("presence");
+    await env.TICKET_ROOM.getByName(ticket.id).publish({ type: "ticket.deleted", ticket_id: ticket.id, actor: { id: agent.id, name: agent.name, role: "agent" } });
+    expect((await a.closed).code).toBe(CLOSE_TICKET_GONE);
+  });
 });
 
 describe("hostile and broken clients", () => {

@@ -3,7 +3,7 @@ import type { BatchItem } from "../../db/client";
 import { agentRouting, teamMembers, teamMemberSkills, teams, users } from "../../db/schema";
 import { type Availability } from "../../domain/vocabulary";
 import { can, isStaff } from "../../domain/permissions";
-import { chooseAssignee, chooseFromWalk, LOAD_STATUSES, loadDeltas, MAX_TEAM_MEMBERS, requiredSkill, WALK_ROWS, type AgentCandidate, type LoadState, type RoutingDecision, type RoutingReason } from "../../domain/routing";
+import { chooseAssignee, chooseFromWalk, LOAD_STATUSES, loadDeltas, MAX_TEAM_MEMBERS, proficiencyIn, requiredSkill, WALK_ROWS, type AgentCandidate, type LoadState, type RoutingDecision, type RoutingReason } from "../../domain/routing";
 import type { TicketEventConsumer } from "../../events/ticket-events";
 import { forbidden, validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
@@ -47,7 +47,7 @@ export async function loadCandidates(ctx: ServiceContext, teamId: string, skill:
     maxOpenTickets: m.maxOpenTickets,
     activeTickets: m.activeTickets,
     criticalTickets: m.criticalTickets,
-    proficiency: skill === null ? 0 : (m.skills[skill] ?? 0),
+    proficiency: proficiencyIn(m.skills, skill),
     lastAssignedAt: m.lastAssignedAt,
   }));
 }
@@ -150,7 +150,7 @@ async function walkMembers(ctx: ServiceContext, team: TeamRow, skill: string | n
     .where(and(eq(m.teamId, team.id), online))
     .orderBy(...order[team.strategy], asc(m.lastAssignedAt), asc(m.userId))
     .limit(limit);
-  return rows.map(({ skills, ...r }) => ({ ...r, proficiency: skill === null ? 0 : (skills[skill] ?? 0) }));
+  return rows.map(({ skills, ...r }) => ({ ...r, proficiency: proficiencyIn(skills, skill) }));
 }
 
 /** One member's routing copy (primary key), presence not applied; null when `userId` is not in the team. */
@@ -163,7 +163,7 @@ async function memberRow(ctx: ServiceContext, teamId: string, userId: string, sk
     .limit(1);
   if (!row) return null;
   const { skills, ...r } = row;
-  return { ...r, proficiency: skill === null ? 0 : (skills[skill] ?? 0) };
+  return { ...r, proficiency: proficiencyIn(skills, skill) };
 }
 
 /** Where a new ticket goes: its team (manager+ may name one) and, if asked or the team says so, an agent by the team's strategy. */
