@@ -366,10 +366,14 @@ export function pointsOf(list: readonly Contribution[], sign = 1, into = new Map
   return into;
 }
 
+/** The points whose summed metrics are not zero, zero counters and buckets dropped. */
+const nonZeroPoints = (points: Map<string, PointDelta>): PointDelta[] =>
+  [...points.values()].map((p) => ({ ...p, metrics: compact(p.metrics) })).filter((p) => !isZero(p.metrics));
+
 /** What a change of a ticket row does to the rollups: the non-zero point deltas. */
 export function rollupDelta(before: TicketFacts | null, after: TicketFacts | null): PointDelta[] {
   const points = pointsOf(contributions(after), 1, pointsOf(contributions(before), -1));
-  return [...points.values()].map((p) => ({ ...p, metrics: compact(p.metrics) })).filter((p) => !isZero(p.metrics));
+  return nonZeroPoints(points);
 }
 
 /** Point deltas that change the same bucket by the same metrics, written by one statement. */
@@ -643,8 +647,7 @@ export function mergeJournal(entries: readonly JournalEntry[]): JournalEntry {
     }
     moves.push(...e.moves);
   }
-  const nonZero = [...points.values()].map((p) => ({ ...p, metrics: compact(p.metrics) })).filter((p) => !isZero(p.metrics));
-  return { groups: groupDeltas(nonZero), moves };
+  return { groups: groupDeltas(nonZeroPoints(points)), moves };
 }
 
 /** Whether bucket `a` is before boundary `b` (a contribution dated in `a` counts in the totals before `b`). */

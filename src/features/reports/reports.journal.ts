@@ -98,8 +98,10 @@ export async function foldAll(ctx: Pick<ServiceContext, "db">, maxFolds = CRON_F
 }
 
 /** Journal rows waiting: ids are handed out in order and folds delete a prefix, so max − min + 1 (two index seeks). */
+export const JOURNAL_LENGTH = sql`((SELECT max(id) FROM report_journal) - (SELECT min(id) FROM report_journal) + 1)`;
+
 export async function journalLength(ctx: Pick<ServiceContext, "db">): Promise<number> {
-  const [row] = await ctx.db.all<{ n: number | null }>(sql`SELECT (SELECT max(id) FROM report_journal) - (SELECT min(id) FROM report_journal) + 1 AS n`);
+  const [row] = await ctx.db.all<{ n: number | null }>(sql`SELECT ${JOURNAL_LENGTH} AS n`);
   return Number(row?.n ?? 0);
 }
 

@@ -24,7 +24,7 @@ import { TICKET_PRIORITIES, type TicketChannel, type TicketPriority } from "../.
 import { AppError, forbidden, validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { backlogBy, backlogRows, keysOf, totalsBefore, type Boundary } from "./reports.rollups";
-import { foldBeforeReport } from "./reports.journal";
+import { foldBeforeReport, JOURNAL_LENGTH } from "./reports.journal";
 
 /**
  * The reports (API.md "Reports"). Every figure comes from the rollups (reports.rollups.ts): a
@@ -64,7 +64,7 @@ function scopeOf(ctx: ServiceContext): ReportScope {
 /** The rollups answer (no rebuild running), with the journal short enough to read (folded first if not). */
 async function requireLive(ctx: ServiceContext) {
   const [row] = await ctx.db.all<{ phase: string; journal: number | null }>(
-    sql`SELECT phase, (SELECT max(id) FROM report_journal) - (SELECT min(id) FROM report_journal) + 1 AS journal FROM report_state WHERE id = 1`,
+    sql`SELECT phase, ${JOURNAL_LENGTH} AS journal FROM report_state WHERE id = 1`,
   );
   if (row && row.phase !== "live") {
     throw new AppError("SERVICE_UNAVAILABLE", "The report rollups are being rebuilt; try again in a minute", { headers: { "Retry-After": "60" } });

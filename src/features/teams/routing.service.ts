@@ -20,6 +20,17 @@ export async function teamById(ctx: ServiceContext, id: string): Promise<TeamRow
   return row ?? null;
 }
 
+/** A member's routing copy as routing reads it (team_members; skills become a proficiency). */
+const MEMBER_COLUMNS = {
+  id: teamMembers.userId,
+  availability: teamMembers.availability,
+  maxOpenTickets: teamMembers.maxOpenTickets,
+  activeTickets: teamMembers.activeTickets,
+  criticalTickets: teamMembers.criticalTickets,
+  skills: teamMembers.skills,
+  lastAssignedAt: teamMembers.lastAssignedAt,
+};
+
 /**
  * Every member of the team with their routing state, their proficiency in `skill` and their load
  * (small teams, and the walk's fallback): one read of one row per member (team_members carries a
@@ -27,15 +38,7 @@ export async function teamById(ctx: ServiceContext, id: string): Promise<TeamRow
  */
 export async function loadCandidates(ctx: ServiceContext, teamId: string, skill: string | null): Promise<AgentCandidate[]> {
   const members = await ctx.db
-    .select({
-      id: teamMembers.userId,
-      availability: teamMembers.availability,
-      maxOpenTickets: teamMembers.maxOpenTickets,
-      lastAssignedAt: teamMembers.lastAssignedAt,
-      activeTickets: teamMembers.activeTickets,
-      criticalTickets: teamMembers.criticalTickets,
-      skills: teamMembers.skills,
-    })
+    .select(MEMBER_COLUMNS)
     .from(teamMembers)
     .where(eq(teamMembers.teamId, teamId))
     .limit(MAX_TEAM_MEMBERS);
@@ -145,7 +148,7 @@ async function walkMembers(ctx: ServiceContext, team: TeamRow, skill: string | n
     skill_based: [sql`active_tickets + 2 * critical_tickets`],
   };
   const rows = await ctx.db
-    .select({ id: m.userId, availability: m.availability, maxOpenTickets: m.maxOpenTickets, activeTickets: m.activeTickets, criticalTickets: m.criticalTickets, skills: m.skills, lastAssignedAt: m.lastAssignedAt })
+    .select(MEMBER_COLUMNS)
     .from(m)
     .where(and(eq(m.teamId, team.id), online))
     .orderBy(...order[team.strategy], asc(m.lastAssignedAt), asc(m.userId))
@@ -157,7 +160,7 @@ async function walkMembers(ctx: ServiceContext, team: TeamRow, skill: string | n
 async function memberRow(ctx: ServiceContext, teamId: string, userId: string, skill: string | null): Promise<AgentCandidate | null> {
   const m = teamMembers;
   const [row] = await ctx.db
-    .select({ id: m.userId, availability: m.availability, maxOpenTickets: m.maxOpenTickets, activeTickets: m.activeTickets, criticalTickets: m.criticalTickets, skills: m.skills, lastAssignedAt: m.lastAssignedAt })
+    .select(MEMBER_COLUMNS)
     .from(m)
     .where(and(eq(m.teamId, teamId), eq(m.userId, userId)))
     .limit(1);
