@@ -135,6 +135,26 @@ function wipeState(reason) {
 
 // ------------------------------------------------------------------ main
 
+/** Runs the Worker's minute cron until the SLA sweep's due list is empty or stops shrinking (at most 60 runs). */
+async function settleSlaSweep(srv, log) {
+  const due = async () =>
+    Number(await srv.db.prepare("SELECT count(*) AS n FROM tickets WHERE deleted_at IS NULL AND sla_check_at <= ?").bind(new Date().toISOString()).first("n"));
+  const worker = await srv.mf.getWorker("edgedesk");
+  const before = await due();
+  let left = before;
+  let runs = 0;
+  const t0 = Date.now();
+  for (; left > 0 && runs < 60; runs++) {
+    await worker.scheduled({ scheduledTime: new Date(), cron: "* * * * *" });
+    const now = await due();
+    if (now >= left) break;
+    left = now;
+  }
+  const note = `SLA sweep settled before the rows pass: ${before} tickets due, ${left} left after ${runs} minute cron runs (${((Date.now() - t0) / 1000).toFixed(0)} s)`;
+  log(note);
+  report.notes.push(note);
+}
+
 const machine = machineInfo();
 const report = {
   tag: args.tag ?? machineTag(machine),
@@ -278,6 +298,10 @@ for (const name of selected) {
     report.notes.push(`${name}: failed: ${err.message}`);
   }
 }
+// A deployment's minute cron keeps the SLA sweep's work list (breaches not flagged yet) near
+// empty; the bench seeds due dates in the past and never ran the sweep, so `breached=true` read a
+// few hundred of them per page (340 at 1,000,000 tickets). Settle it before rows are counted.
+await settleSlaSweep(server, log);
 await server.dispose();
 
 // Pass 2: D1 rows per request, on an instance that counts them (counting doubles every select, so

@@ -297,9 +297,11 @@ describe("combined shapes", () => {
     // 30 % × 1/6: the field walks, the status is checked on each row (~8 % pass): short pages.
     ["cf + status", () => ({ ...cf(() => product, "mobile")(), status: "open" }), budget, false],
     ["cf + unsolved", () => ({ ...cf(() => product, "web")(), status: UNSOLVED }), budget, false],
-    ["cf + sort=-updated_at", () => ({ ...cf(() => product, "web")(), sort: "-updated_at" }), 170, true],
-    ["cf + view mine (sla_due)", () => ({ ...cf(() => product, "web")(), assignee_id: "me", status: UNSOLVED, sort: "sla_due" }), 110, true],
-    // 30 % × 10 %: the first field walks, the second is probed per entry.
+    // Another sort walks its own index and checks the field on the row it read (no row for the
+    // check): ~26 / (the share of web tickets) rows; 112 on the first page here, 65–82 after.
+    ["cf + sort=-updated_at", () => ({ ...cf(() => product, "web")(), sort: "-updated_at" }), 115, true],
+    ["cf + view mine (sla_due)", () => ({ ...cf(() => product, "web")(), assignee_id: "me", status: UNSOLVED, sort: "sla_due" }), 80, true],
+    // 30 % × 10 %: the first field walks, the second is checked on each entry's ticket.
     ["two cf (3 %)", () => ({ ...cf(() => product, "mobile")(), ...cf(() => size, "3")() }), budget, false],
     ["two cf, sparse one first", () => ({ ...cf(() => size, "3")(), ...cf(() => product, "mobile")() }), budget, false],
     // 50 % × 10 % × 50 %: one ticket in 40; short pages.

@@ -131,14 +131,23 @@ interface Walk {
 }
 
 /**
- * The ticket holds a field filter's value: one probe of (ticket_id, field_id) per ticket. Named,
- * because without statistics SQLite rates the value index (field, value) as good and then walks
- * every ticket holding that value for each probe.
+ * The ticket holds a field filter's value. A single value is checked on the ticket row the walk has
+ * read already (its `custom_fields`, which the one ticket write keeps together with the index rows:
+ * a value is indexed exactly when it is stored, null clears both), so the check reads no row; D1
+ * counts a probe of the index that finds the value as one. A multiselect option is probed in the
+ * index (one row when it is there), named because without statistics SQLite rates the value index
+ * (field, value) as good and then walks every ticket holding that value for each probe.
  */
-const holdsValue = ({ def, value }: FieldFilter): SQL =>
-  sql`EXISTS (SELECT 1 FROM ticket_field_values INDEXED BY ticket_field_values_ticket_idx WHERE ticket_id = "tickets"."id" AND field_id = ${def.id} AND ${
+const holdsValue = ({ def, value }: FieldFilter): SQL => {
+  if (def.type !== "multiselect") {
+    // A stored checkbox is a JSON boolean (json_extract: 1 or 0, as its index row), an integer a
+    // JSON number, the others JSON strings; a value of another JSON type equals no bound one.
+    return sql`json_extract("tickets"."custom_fields", ${`$."${def.key}"`}) = ${value.text !== undefined ? value.text : value.int}`;
+  }
+  return sql`EXISTS (SELECT 1 FROM ticket_field_values INDEXED BY ticket_field_values_ticket_idx WHERE ticket_id = "tickets"."id" AND field_id = ${def.id} AND ${
     value.text !== undefined ? sql`value_text = ${value.text}` : sql`value_int = ${value.int}`
   })`;
+};
 
 /** The list's filters and sort without its page (`limit`, `cursor`). */
 export type TicketFilters = Omit<TicketListQuery, "limit" | "cursor"> & { fields?: FieldFilter[] };
@@ -329,7 +338,7 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
   };
 
   // Custom field filters: a staff list in created order walks the first filter's index entries
-  // (they hold the ticket's created_at); any other list probes each row it walks.
+  // (they hold the ticket's created_at); any other list checks each row it walks (holdsValue).
   const fields = q.fields ?? [];
   const fieldWalk = fields[0] && !textSet && !scope && !q.requester_id && cols.length === 1 && cols[0]!.name === "created_at" ? fields[0] : undefined;
   checks.push(...fields.filter((f) => f !== fieldWalk).map(holdsValue));
