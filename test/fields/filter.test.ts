@@ -198,7 +198,7 @@ describe("filters by every filterable type, through the API", () => {
       const all: string[] = [];
       let cursor: string | null = null;
       do {
-        const page = await ok(api("GET", `/api/v1/tickets?${query}&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { token: s.agent.token }));
+        const page: { data: { id: string }[]; next_cursor: string | null } = await ok(api("GET", `/api/v1/tickets?${query}&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { token: s.agent.token }));
         all.push(...ids(page).filter((id) => mine.has(id)));
         cursor = page.next_cursor;
       } while (cursor);
