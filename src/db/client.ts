@@ -102,7 +102,7 @@ function insertShape(table: SQLiteTable) {
  * building the query per call (drizzle's building was 7–14 % of a write's profile). A value given as
  * SQL, or a missing column whose default is SQL, goes through drizzle as before.
  */
-export function insertRow<T extends SQLiteTable>(db: Database, table: T, value: T["$inferInsert"]): BatchItem {
+export function insertRow<T extends SQLiteTable>(db: Database, table: T, value: T["$inferInsert"], options: { onConflictDoNothing?: true } = {}): BatchItem {
   const { text, columns } = insertShape(table);
   const row = value as Record<string, unknown>;
   const params: unknown[] = [];
@@ -114,10 +114,10 @@ export function insertRow<T extends SQLiteTable>(db: Database, table: T, value: 
       else if (column.onUpdateFn) v = column.onUpdateFn();
       else v = null;
     }
-    if (is(v, SQL) || is(v, Param)) return db.insert(table).values(value);
+    if (is(v, SQL) || is(v, Param)) return options.onConflictDoNothing ? db.insert(table).values(value).onConflictDoNothing() : db.insert(table).values(value);
     params.push(v === null ? null : column.mapToDriverValue(v));
   }
-  return textStatement(db, text, params);
+  return textStatement(db, options.onConflictDoNothing ? `${text} on conflict do nothing` : text, params);
 }
 
 /** D1 binds at most 100 values per statement: id lists go in slices of this many. */
