@@ -102,7 +102,30 @@ export function splitByInvocation(profile, bundleText) {
   for (let i = 0; i < n; i++) ((prev[i] = last), kinds[i] && (last = i));
   last = -1;
   for (let i = n - 1; i >= 0; i--) ((next[i] = last), kinds[i] && (last = i));
-  const out = Object.fromEntries(INVOCATIONS.map((k) => [k, { total: 0, running: 0, bindingFetch: 0, otherGap: 0, byTime: 0 }]));
+  const out = Object.fromEntries(INVOCATIONS.map((k) => [k, { total: 0, running: 0, bindingFetch: 0, otherGap: 0, byTime: 0, layers: {} }]));
+  // A sample's layer: the innermost frame that names one (a native function counts as its caller's).
+  const layers = new Map();
+  const layerOf = (id) => {
+    if (layers.has(id)) return layers.get(id);
+    let layer = null;
+    for (let at = id; at !== undefined && !layer; at = parent.get(at)) {
+      const f = byId.get(at).callFrame;
+      if (/^\((program|garbage collector)\)$/.test(f.functionName)) layer = f.functionName;
+      else if (at === id && f.functionName === "fetch" && !f.url) layer = "binding fetch (D1/R2 call)";
+      else if (/^cloudflare-internal:(d1-api|tracing)/.test(f.url)) layer = "D1 client (JSON, spans)";
+      else if (/index\.js$/.test(f.url)) {
+        const mod = moduleOf(f.lineNumber + 1) ?? "";
+        if (mod.startsWith("node_modules/drizzle-orm/")) layer = "drizzle";
+        else if (mod === "src/features/live/live.service.ts") layer = "object RPC calls (live)";
+        else if (mod.startsWith("node_modules/hono/")) layer = "hono";
+        else if (mod.startsWith("node_modules/")) layer = `other libraries`;
+        else if (mod) layer = "our code";
+      }
+    }
+    layer ??= "other (native, unplaced)";
+    layers.set(id, layer);
+    return layer;
+  };
   const deltas = profile.timeDeltas.slice(1).sort((a, b) => a - b);
   const step = (deltas[deltas.length >> 1] ?? 0) / 1000;
   let idleMs = 0;
@@ -125,6 +148,8 @@ export function splitByInvocation(profile, bundleText) {
     const slot = out[kind];
     slot.total += ms;
     slot.running += running;
+    const layer = layerOf(profile.samples[i]);
+    slot.layers[layer] = (slot.layers[layer] ?? 0) + running;
     if (byTime) slot.byTime += running;
     const f = byId.get(profile.samples[i]).callFrame;
     if (f.functionName === "fetch" && !f.url) slot.bindingFetch += ms - running;
@@ -144,6 +169,11 @@ export function splitLines(split, n) {
   for (const k of INVOCATIONS) {
     const s = split[k];
     lines.push(`${k.padEnd(18)} ${ms(s.running)} (${((100 * s.running) / (all || 1)).toFixed(0).padStart(3)} %)   ${ms(s.byTime)}               ${ms(s.bindingFetch)}                           ${ms(s.otherGap)}`);
+  }
+  const req = split.request;
+  lines.push("the request's running time by layer (innermost frame that names one):");
+  for (const [layer, v] of Object.entries(req.layers).sort((a, b) => b[1] - a[1])) {
+    lines.push(`  ${layer.padEnd(30)} ${ms(v)} (${((100 * v) / (req.running || 1)).toFixed(0).padStart(3)} %)`);
   }
   return lines;
 }
