@@ -10,6 +10,8 @@
 //   --seed-only           stop after seeding (and migrations)
 //   --no-build            reuse bench/.tmp/dist
 //   --no-d1-share         skip estimating the local D1's share of workerd's CPU
+//   --request-only        the request alone: Durable Objects stubbed, no queue consumer (bench/lib/server.mjs);
+//                         for writes, whose objects and mail are other invocations in production
 //   --tag NAME            results file tag (default: cores and CPU model)
 //   --no-save             print only, write nothing to bench/results/
 //   --verbose             Miniflare's own log
@@ -76,6 +78,7 @@ const { values: args } = parseArgs({
     "seed-only": { type: "boolean", default: false },
     "no-build": { type: "boolean", default: false },
     "no-d1-share": { type: "boolean", default: false },
+    "request-only": { type: "boolean", default: false },
     tag: { type: "string" },
     "no-save": { type: "boolean", default: false },
     verbose: { type: "boolean", default: false },
@@ -165,7 +168,7 @@ const report = {
   tag: args.tag ?? machineTag(machine),
   startedAt: new Date().toISOString(),
   machine,
-  settings: { ...settings, scale, modules: selected },
+  settings: { ...settings, scale, modules: selected, ...(args["request-only"] ? { requestOnly: true } : {}) },
   seed: null,
   tableSizes: {},
   results: [],
@@ -180,7 +183,7 @@ else if (!existing && existsSync(STATE)) wipeState("no seed record");
 else if (existing && !sameSeed(existing)) wipeState("seed size or version changed");
 else if (existing && migrationConflict(existing.migrations)) wipeState(migrationConflict(existing.migrations));
 
-let server = await startServer({ log, verbose: args.verbose });
+let server = await startServer({ log, verbose: args.verbose, requestOnly: args["request-only"] });
 await applyMigrations(server.db, log).catch((err) => {
   throw new Error(`applying migrations to the bench database failed (${err.message}); run with --reseed to start from a fresh one`, { cause: err });
 });
@@ -193,7 +196,7 @@ if (sameSeed(seedRecord) && (await ticketCount(server.db)) >= sizes.tickets) {
   if (seedRecord || (await ticketCount(server.db)) > 0) {
     await server.dispose();
     wipeState("seed incomplete");
-    server = await startServer({ log, verbose: args.verbose });
+    server = await startServer({ log, verbose: args.verbose, requestOnly: args["request-only"] });
     await applyMigrations(server.db, log);
   }
   log(`seeding ${sizes.tickets.toLocaleString("en")} tickets and ${sizes.comments.toLocaleString("en")} comments (once; later runs reuse it)`);
@@ -314,7 +317,7 @@ await server.dispose();
 const sampled = report.results.filter((s) => s.request && s.rowsPass && settings.samples > 0);
 if (sampled.length) {
   log(`rows pass: D1_METRICS=1, ${settings.samples} sequential requests per scenario`);
-  const metered = await startServer({ log, verbose: args.verbose, extraBindings: { D1_METRICS: "1" } });
+  const metered = await startServer({ log, verbose: args.verbose, requestOnly: args["request-only"], extraBindings: { D1_METRICS: "1" } });
   await login(metered.baseUrl);
   for (const s of sampled) {
     s.rows = await sampleRows({ baseUrl: metered.baseUrl, scenario: s, samples: s.probe ? Math.min(settings.samples, PROBE_SAMPLES) : settings.samples });

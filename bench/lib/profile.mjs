@@ -10,12 +10,16 @@
 // --outdir bench/.tmp/dist`) with Miniflare and the Worker's DevTools inspector, sends the request
 // --warmup times unprofiled, then --n times one after the other under the V8 sampling profiler, and
 // prints the functions with the most self time per request (ms) and the profile's total per request.
-// The local D1 runs in another isolate of the same workerd, so its SQLite time is not in this
-// profile; the D1 binding's client side (sending, decoding results) is. --out writes the
+// The local D1 runs in another isolate on the same thread: its SQLite time shows as self time of the
+// binding's native `fetch` (the frame on the stack when this isolate let go); the D1 binding's client
+// side (sending, decoding results) is ours. It then splits the time by invocation: the request, the
+// Durable Objects and the queue consumers it sets off (bench/lib/profile-split.mjs). --out writes the
 // .cpuprofile for Chrome DevTools.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { parseArgs } from "node:util";
-import { cpuMs, startServer, token } from "./server.mjs";
+import { splitByInvocation, splitLines } from "./profile-split.mjs";
+import { cpuMs, DIST, startServer, token } from "./server.mjs";
 
 const { values: args } = parseArgs({
   allowNegative: true,
@@ -35,6 +39,8 @@ const { values: args } = parseArgs({
     metrics: { type: "boolean", default: false },
     "ids-sql": { type: "string" },
     profile: { type: "boolean", default: true },
+    // The request alone: Durable Objects stubbed, queue consumers off (bench/lib/server.mjs).
+    "request-only": { type: "boolean", default: false },
   },
 });
 if (!args.path) throw new Error("--path is required");
@@ -42,7 +48,7 @@ const log = (m) => console.error(`[profile] ${m}`);
 const inspectorPort = Number(args["inspector-port"]);
 // --metrics: D1_METRICS, every answer carries its D1 rows read and written (src/db/metrics.ts), summed
 // below; it adds the metering's own CPU to the profile.
-const server = await startServer({ log, inspectorPort, extraBindings: args.metrics ? { D1_METRICS: "1" } : {}, ...(args.dist ? { dist: args.dist } : {}) });
+const server = await startServer({ log, inspectorPort, extraBindings: args.metrics ? { D1_METRICS: "1" } : {}, ...(args.dist ? { dist: args.dist } : {}), requestOnly: args["request-only"] });
 const rows = { read: 0, written: 0 };
 try {
   const user = await server.db.prepare("SELECT id, role FROM users WHERE role = ? AND active = 1 ORDER BY email LIMIT 1").bind(args.as).first();
@@ -103,7 +109,8 @@ try {
   for (let i = 0; i < n; i++) bytes += await send(Number(args.warmup) + i);
   const wall = performance.now() - started;
   const cpu = cpuMs(server.workerdPids) - cpuBefore;
-  console.log(`workerd CPU per request (Worker and local D1${args.profile ? ", and the profiler" : ""}): ${(cpu / n).toFixed(2)} ms`);
+  const what = args["request-only"] ? "the request alone: objects stubbed, no queue consumer" : "the request, the objects and queue consumers it sets off";
+  console.log(`workerd CPU per request (${what}; local D1 included${args.profile ? "; and the profiler" : ""}): ${(cpu / n).toFixed(2)} ms`);
   if (!args.profile) {
     console.log(`${args.method} ${args.path} as ${args.as}: ${n} requests, ${(wall / n).toFixed(2)} ms wall each, ${(bytes / n).toFixed(0)} B answer`);
     if (args.metrics) console.log(`D1 rows per request: read ${(rows.read / n).toFixed(1)}, written ${(rows.written / n).toFixed(1)}`);
@@ -151,6 +158,10 @@ try {
   console.log(`${args.method} ${args.path} as ${args.as}: ${n} requests, ${(wall / n).toFixed(2)} ms wall each, ${(bytes / n).toFixed(0)} B answer`);
   if (args.metrics) console.log(`D1 rows per request: read ${(rows.read / n).toFixed(1)}, written ${(rows.written / n).toFixed(1)}`);
   console.log(`profiled JS time (not idle) per request: ${(busy / n).toFixed(2)} ms`);
+  // The request apart from the Durable Objects and queue consumers it sets off (other invocations in
+  // production, all in this one isolate locally): bench/lib/profile-split.mjs says how samples are placed.
+  const split = splitByInvocation(profile, readFileSync(path.join(args.dist ?? DIST, "index.js"), "utf8"));
+  for (const line of splitLines(split, n)) console.log(line);
   console.log("self ms/request  function");
   for (const [name, ms] of top) console.log(`${(ms / n).toFixed(3).padStart(15)}  ${name}`);
   }

@@ -149,14 +149,35 @@ export default {
   },
 };`;
 
+// --request-only (bench/lib/profile.mjs): the Durable Objects answer from this stand-in, each method
+// doing nothing, and no queue consumer runs (messages stay queued). What the workerd process then
+// spends is the request's own work (the calls to the objects and queues included, as in production)
+// with the local D1, without the objects' and consumers' invocations, which production bills apart.
+// Only for writes that do not wait on an object's answer (a ticket edit through the room does).
+const OBJECTS_STUB_WORKER = "bench-objects-stub";
+const OBJECTS_STUB_SCRIPT = `
+import { DurableObject } from "cloudflare:workers";
+const none = () => undefined;
+export class TicketRoom extends DurableObject { publish() {} patch() {} present() {} left() {} presenceNow() { return []; } fetch() { return new Response(null, { status: 404 }); } }
+export class AgentsFeed extends DurableObject { publish() {} notify() {} fetch() { return new Response(null, { status: 404 }); } }
+export class UserSessions extends DurableObject { end() {} fetch() { return new Response(null, { status: 404 }); } }
+export default { fetch: () => new Response(null, { status: 404 }) };`;
+
 /**
  * Starts the bundle. `extraBindings` are plain-text vars on top of wrangler.toml's (D1_METRICS);
  * `state` another state directory than the seeded bench database (a module's own throw-away one);
  * `onLog(message)` receives the Worker's console output (job reports) instead of the terminal.
  * Returns { mf, baseUrl, replayUrl, workerdPids, db, dispose }.
  */
-export async function startServer({ log, extraBindings = {}, verbose = false, state = STATE, onLog, logger, inspectorPort, dist = DIST }) {
-  const opts = workerOptionsFromConfig(log);
+export async function startServer({ log, extraBindings = {}, verbose = false, state = STATE, onLog, logger, inspectorPort, dist = DIST, requestOnly = false }) {
+  const config = workerOptionsFromConfig(log);
+  const opts = requestOnly
+    ? {
+        ...config,
+        queueConsumers: undefined,
+        durableObjects: Object.fromEntries(Object.entries(config.durableObjects ?? {}).map(([k, v]) => [k, { ...v, scriptName: OBJECTS_STUB_WORKER }])),
+      }
+    : config;
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       resourcePersistencePath: state,
@@ -191,6 +212,17 @@ export async function startServer({ log, extraBindings = {}, verbose = false, st
           d1Databases: opts.d1Databases,
           unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
         },
+        ...(requestOnly
+          ? [
+              {
+                name: OBJECTS_STUB_WORKER,
+                compatibilityDate: opts.compatibilityDate,
+                compatibilityFlags: opts.compatibilityFlags,
+                modules: [{ type: "ESModule", path: "objects-stub.mjs", contents: OBJECTS_STUB_SCRIPT }],
+                durableObjects: Object.fromEntries(Object.entries(config.durableObjects ?? {}).map(([k, v]) => [k, { className: v.className }])),
+              },
+            ]
+          : []),
       ],
     }),
   );

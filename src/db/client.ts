@@ -1,5 +1,6 @@
-import { sql, type SQL } from "drizzle-orm";
+import { getTableColumns, getTableName, is, Param, sql, SQL, type Column } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 
 /**
  * Drizzle over a D1 database or a D1 session. A session keeps read-your-writes across replicas;
@@ -78,6 +79,45 @@ export function batchStatement(db: Database, query: SQL): BatchItem {
 export function textStatement(db: Database, text: string, params: readonly unknown[]): BatchItem {
   const built = { sql: text, params: [...params], method: "run" as const };
   return Object.assign(db.run(sql.raw(text)), { stmt: db.$client.prepare(text), getQuery: () => built });
+}
+
+// A table's insert statement as text, once per table: every insertable column, in the table's order.
+const insertShapes = new WeakMap<SQLiteTable, { text: string; columns: [string, Column][] }>();
+
+function insertShape(table: SQLiteTable) {
+  let shape = insertShapes.get(table);
+  if (!shape) {
+    // Generated columns are not inserted (drizzle's own filter).
+    const columns = Object.entries(getTableColumns(table) as Record<string, Column>).filter(([, c]) => !(c as Column & { shouldDisableInsert(): boolean }).shouldDisableInsert());
+    const names = columns.map(([, c]) => `"${c.name}"`).join(", ");
+    shape = { text: `insert into "${getTableName(table)}" (${names}) values (${columns.map(() => "?").join(", ")})`, columns };
+    insertShapes.set(table, shape);
+  }
+  return shape;
+}
+
+/**
+ * One row's INSERT as a text statement: what `db.insert(table).values(value)` writes (every column,
+ * a missing one as its default, values through the column's own mapping: JSON, booleans), without
+ * building the query per call (drizzle's building was 7–14 % of a write's profile). A value given as
+ * SQL, or a missing column whose default is SQL, goes through drizzle as before.
+ */
+export function insertRow<T extends SQLiteTable>(db: Database, table: T, value: T["$inferInsert"], options: { onConflictDoNothing?: true } = {}): BatchItem {
+  const { text, columns } = insertShape(table);
+  const row = value as Record<string, unknown>;
+  const params: unknown[] = [];
+  for (const [key, column] of columns) {
+    let v = row[key];
+    if (v === undefined) {
+      if (column.default !== undefined && column.default !== null) v = column.default;
+      else if (column.defaultFn) v = column.defaultFn();
+      else if (column.onUpdateFn) v = column.onUpdateFn();
+      else v = null;
+    }
+    if (is(v, SQL) || is(v, Param)) return options.onConflictDoNothing ? db.insert(table).values(value).onConflictDoNothing() : db.insert(table).values(value);
+    params.push(v === null ? null : column.mapToDriverValue(v));
+  }
+  return textStatement(db, options.onConflictDoNothing ? `${text} on conflict do nothing` : text, params);
 }
 
 /** D1 binds at most 100 values per statement: id lists go in slices of this many. */

@@ -5,7 +5,7 @@
  * {@link requeueStaleOutbox}. Listed in src/events/consumers.ts.
  */
 import { and, asc, eq, inArray, isNotNull, lt, ne, sql } from "drizzle-orm";
-import { batchStatement, createDb, rowsWritten, type BatchItem } from "../db/client";
+import { batchStatement, createDb, insertRow, rowsWritten, type BatchItem } from "../db/client";
 import { outboundMessages, ticketParticipants } from "../db/schema";
 import { type AccountMailKind, type OutboundKind } from "../domain/vocabulary";
 import type { Bindings } from "../env";
@@ -83,7 +83,7 @@ export function plannedMail(event: TicketEvent, settings: MailSettings): Planned
 function outboxInsert(ctx: ServiceContext, event: TicketEvent): BatchItem[] {
   const mail = plannedMail(event, mailSettings(ctx.env));
   const now = ctx.now.toISOString();
-  const rows: BatchItem[] = mail ? [ctx.db.insert(outboundMessages).values({ ...mail, status: "pending", attempts: 0, createdAt: now, updatedAt: now }).onConflictDoNothing()] : [];
+  const rows: BatchItem[] = mail ? [insertRow(ctx.db, outboundMessages, { ...mail, status: "pending", attempts: 0, createdAt: now, updatedAt: now }, { onConflictDoNothing: true })] : [];
   const reply = followerReply(event);
   if (reply) {
     const insert = followerInsert(ctx, reply, now);

@@ -1,5 +1,5 @@
 import { and, desc, eq, lt, sql, type SQL } from "drizzle-orm";
-import type { Database } from "../../db/client";
+import { insertRow, type Database } from "../../db/client";
 import { auditLogs } from "../../db/schema";
 import { decodeCursor, encodeCursor, keysetPage } from "../../lib/cursor";
 import { newId } from "../../lib/ids";
@@ -14,7 +14,7 @@ export interface AuditEntry {
 
 /** The audit row of a write, to go into that write's batch (never written on its own). */
 export function auditInsert(ctx: ServiceContext, entry: AuditEntry) {
-  return ctx.db.insert(auditLogs).values({
+  return insertRow(ctx.db, auditLogs, {
     id: newId(ctx.now.getTime()),
     at: ctx.now.toISOString(),
     actorId: ctx.actor?.id ?? null,

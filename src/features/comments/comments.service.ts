@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, type SQL } from "drizzle-orm";
-import { selectIn, type BatchItem } from "../../db/client";
+import { insertRow, selectIn, type BatchItem } from "../../db/client";
 import { comments, ticketHistory, users } from "../../db/schema";
 import { mergedRefusal } from "../../domain/ticket-merge";
 import { type TicketChannel } from "../../domain/vocabulary";
@@ -60,7 +60,7 @@ export function newComment(ctx: ServiceContext, author: CommentAuthor, ticketId:
   const attach = (t: TicketRow, extra: BatchItem[] = []): Attached => {
     const comment = toComment(row, author);
     return {
-      extra: [ctx.db.insert(comments).values({ ...row }), ...extra],
+      extra: [insertRow(ctx.db, comments, row), ...extra],
       history: [{ type: input.internal ? "note_added" : "commented", changes: { comment_id: row.id }, internal: input.internal }],
       audit: [{ action: input.internal ? "comment.internal_created" : "comment.created", entityType: "comment", entityId: row.id, changes: { ticket_id: t.id } }],
       events: (after) => [{ type: "comment.created", ticket: after, comment, actor: by }],

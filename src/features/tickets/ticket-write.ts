@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
-import { batchRowsRead, runBatch, type BatchItem } from "../../db/client";
+import { batchRowsRead, insertRow, runBatch, type BatchItem } from "../../db/client";
 import { abortUnlessChanged, classifyD1Error } from "../../db/errors";
 import { ticketHistory, tickets, ticketTagIndex } from "../../db/schema";
 import type { TicketEvent } from "../../events/ticket-events";
@@ -109,7 +109,7 @@ function historyRows(ctx: ServiceContext, ticket: TicketRow, entries: HistoryEnt
   // History reads in (version, at, id) order and ids are time-ordered: one millisecond apart keeps
   // the entries of one write in the order given (`created` before the routing decision).
   return entries.map((e, i) =>
-    ctx.db.insert(ticketHistory).values({
+    insertRow(ctx.db, ticketHistory, {
       id: newId(ctx.now.getTime() + i),
       ticketId: ticket.id,
       type: e.type,
@@ -177,7 +177,7 @@ async function planned(ctx: ServiceContext, given: TicketWrite) {
   if (write.kind === "create") {
     items.push(
       ...(write.prerequisites ?? []),
-      ctx.db.insert(tickets).values(row),
+      insertRow(ctx.db, tickets, row),
       ...tagWrites(ctx, row, [], row.tags),
       ...fieldIndex,
       ...agentLoadWrites(ctx, null, row),
