@@ -8,6 +8,8 @@ export default defineConfig(async () => {
   // (npm test does), and only test/web needs what is in it.
   mkdirSync(path.join(import.meta.dirname, "dist", "web"), { recursive: true });
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+  // Year databases (src/db/ticket-stores.ts) have their own schema; test/stores retires tickets into them.
+  const yearMigrations = await readD1Migrations(path.join(import.meta.dirname, "migrations-years"));
   // Real .eml fixtures for test/email: workerd has no file system, so they go in as bindings.
   const emailDir = path.join(import.meta.dirname, "test/fixtures/email");
   const emailFixtures = Object.fromEntries(
@@ -24,8 +26,11 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
+          // Main's DB as wrangler.toml declares it, and two year databases (test/stores).
+          d1Databases: { DB: "00000000-0000-0000-0000-000000000000", TICKETS_2024: "tickets-2024", TICKETS_2025: "tickets-2025" },
           bindings: {
             TEST_MIGRATIONS: migrations,
+            TEST_YEAR_MIGRATIONS: yearMigrations,
             EMAIL_FIXTURES: emailFixtures,
             EMAIL_MANIFEST: emailManifest,
             ZENDESK_FIXTURES: zendeskFixtures,

@@ -4,6 +4,10 @@ declare namespace Cloudflare {
     JWT_SECRET: string;
     PASSWORD_PEPPER: string;
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    /** migrations-years/: the schema of a year database (src/db/ticket-stores.ts). */
+    TEST_YEAR_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    TICKETS_2024: D1Database;
+    TICKETS_2025: D1Database;
     ATTACHMENTS: R2Bucket;
     MAILER: SendEmail;
     OUTBOX: Queue<{ id: string }>;

@@ -90,12 +90,16 @@ class Metered {
 
 const unwrap = (s: unknown) => (s instanceof Metered ? s.inner : (s as D1PreparedStatement));
 
-/** The same database or session, counting every statement's rows into `meter`. */
-export function metered<T extends D1Database | D1DatabaseSession>(db: T, meter: D1Meter): T {
+/**
+ * The same database or session, counting every statement's rows into `meter`. `label`: a year
+ * database's binding (db/ticket-stores.ts), recorded before its statements' SQL as a comment, so
+ * the bench tells the databases a request touched apart.
+ */
+export function metered<T extends D1Database | D1DatabaseSession>(db: T, meter: D1Meter, label?: string): T {
   return new Proxy(db, {
     get(target, prop) {
       if (prop === "prepare") {
-        return (sql: string) => new Metered(target.prepare(sql), sql, [], meter);
+        return (sql: string) => new Metered(target.prepare(sql), label ? `/* ${label} */ ${sql}` : sql, [], meter);
       }
       if (prop === "batch") {
         return async (statements: unknown[]) => {
@@ -109,7 +113,7 @@ export function metered<T extends D1Database | D1DatabaseSession>(db: T, meter: 
         };
       }
       if (prop === "withSession") {
-        return (constraint?: string) => metered((target as D1Database).withSession(constraint), meter);
+        return (constraint?: string) => metered((target as D1Database).withSession(constraint), meter, label);
       }
       const value = Reflect.get(target, prop, target) as unknown;
       return typeof value === "function" ? value.bind(target) : value;
