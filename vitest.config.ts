@@ -26,8 +26,9 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
-          // Main's DB as wrangler.toml declares it, and two year databases (test/stores).
-          d1Databases: { DB: "00000000-0000-0000-0000-000000000000", TICKETS_2024: "tickets-2024", TICKETS_2025: "tickets-2025" },
+          // Main's DB as wrangler.toml declares it, and two databases test/stores binds as year
+          // databases (TICKETS_<year>) in the env it hands the Worker: no other test sees a year.
+          d1Databases: { DB: "00000000-0000-0000-0000-000000000000", TEST_YEAR_A: "test-year-a", TEST_YEAR_B: "test-year-b" },
           bindings: {
             TEST_MIGRATIONS: migrations,
             TEST_YEAR_MIGRATIONS: yearMigrations,

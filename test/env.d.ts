@@ -6,8 +6,9 @@ declare namespace Cloudflare {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
     /** migrations-years/: the schema of a year database (src/db/ticket-stores.ts). */
     TEST_YEAR_MIGRATIONS: import("cloudflare:test").D1Migration[];
-    TICKETS_2024: D1Database;
-    TICKETS_2025: D1Database;
+    /** Bound as TICKETS_<year> by test/stores only. */
+    TEST_YEAR_A: D1Database;
+    TEST_YEAR_B: D1Database;
     ATTACHMENTS: R2Bucket;
     MAILER: SendEmail;
     OUTBOX: Queue<{ id: string }>;

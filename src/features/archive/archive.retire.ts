@@ -1,7 +1,7 @@
-import { and, eq, gt, inArray, lt, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, gt, inArray, lt, sql } from "drizzle-orm";
 import { batchStatement, runBatch, selectIn, type Database } from "../../db/client";
 import { abortUnlessChanged, classifyD1Error } from "../../db/errors";
-import { attachments, comments, ticketFieldValues, ticketHistory, tickets, ticketTagIndex } from "../../db/schema";
+import { attachments, comments, ticketFieldValues, ticketHistory, tickets, ticketTagIndex, users } from "../../db/schema";
 import { storeOfTicketRef, yearBounds, yearStore, yearStores, type YearStore } from "../../db/ticket-stores";
 import type { RetireMessage } from "../../jobs/job-messages";
 import type { ServiceContext } from "../../lib/request-context";
@@ -10,17 +10,17 @@ import type { TicketRow } from "../tickets/tickets.serialize";
 /**
  * Retired years (docs/scale.md "Year databases"): archived tickets of a creation year that is
  * over move from the main database into that year's own D1 (`TICKETS_<year>`, db/ticket-stores.ts).
- * What moves is the stub row and its tag-index entries; everything else that names the ticket
- * stays in main: the reports' rollups (not per ticket), `ticket_archive_authors` (privacy finds the
+ * What moves is the stub row, its tag-index entries and its mail rows (SATELLITES: sent and received
+ * mail, Message-ID threading, participants); everything else that names the ticket stays in main: the reports' rollups (not per ticket), `ticket_archive_authors` (privacy finds the
  * ticket by it) and the audit log. A ticket that other rows in main still name by foreign key
- * (attachments, mail, participants, custom field values, time entries, chats, a ticket merged into
+ * (attachments, custom field values, time entries, chats, channel messages, a ticket merged into
  * it) is not retired: D1 enforces those keys, so its delete fails and it stays in main, served as
  * before. Any write of a retired ticket first brings it back (see `returnRetired`).
  */
 
 /** Tickets of one year scanned per cron tick: the main database's primary key range, O(chunk). */
 export const RETIRE_SCAN_PER_TICK = 500;
-/** Tickets per queue message: ~5 D1 statements each across the two databases. */
+/** Tickets per queue message: ~10 D1 statements each across the two databases (one per mail row). */
 export const RETIRE_CHUNK = 50;
 
 /** Rows in main that name a ticket and would keep it from leaving (checked before the move; D1's foreign keys check the rest). */
@@ -31,10 +31,6 @@ const holdsRows = (id: string) =>
       sql`EXISTS (SELECT 1 FROM ${comments} WHERE ${comments.ticketId} = ${id})`,
       sql`EXISTS (SELECT 1 FROM ${ticketHistory} WHERE ${ticketHistory.ticketId} = ${id})`,
       sql`EXISTS (SELECT 1 FROM ${ticketFieldValues} WHERE ${ticketFieldValues.ticketId} = ${id})`,
-      sql`EXISTS (SELECT 1 FROM "inbound_messages" WHERE "ticket_id" = ${id})`,
-      sql`EXISTS (SELECT 1 FROM "outbound_messages" WHERE "ticket_id" = ${id})`,
-      sql`EXISTS (SELECT 1 FROM "ticket_participants" WHERE "ticket_id" = ${id})`,
-      sql`EXISTS (SELECT 1 FROM "mail_message_ids" WHERE "ticket_id" = ${id})`,
       sql`EXISTS (SELECT 1 FROM "time_entries" WHERE "ticket_id" = ${id})`,
       sql`EXISTS (SELECT 1 FROM "chat_sessions" WHERE "ticket_id" = ${id})`,
       sql`EXISTS (SELECT 1 FROM "channel_threads" WHERE "ticket_id" = ${id})`,
@@ -124,9 +120,11 @@ export async function retireTicket(ctx: ServiceContext, store: YearStore, id: st
   if (!row) return "gone"; // moved already, or never here
   const eligible = row.archivedAt !== null && row.deletedAt === null && row.status === "closed" && row.createdAt >= lo && row.createdAt < hi;
   if (!eligible || (await held(ctx.db, id))) return keep(store, id);
-  await copyInto(store.db, row);
+  const satellites = await satelliteRows(ctx.db, id);
+  await copyInto(store.db, row, satellites);
   try {
     await runBatch(ctx.db, [
+      ...deleteSatellites(ctx.db, id),
       ctx.db.delete(ticketTagIndex).where(and(eq(ticketTagIndex.createdAt, row.createdAt), eq(ticketTagIndex.ticketRowid, rowidOf(id)))),
       ctx.db.delete(tickets).where(and(eq(tickets.id, id), eq(tickets.revision, row.revision), sql`${tickets.archivedAt} IS NOT NULL`)),
       batchStatement(ctx.db, abortUnlessChanged),
@@ -151,20 +149,54 @@ async function keep(store: YearStore, id: string): Promise<"kept"> {
   return "kept";
 }
 
+/**
+ * Rows in main that name the ticket by foreign key and move with it, as they are (the year schema has
+ * their tables, scripts/year-schema.mjs): a year-old closed ticket's mail is history. Privacy's
+ * lookups by address reach them through returnRetiredOf.
+ */
+const SATELLITES = ["outbound_messages", "inbound_messages", "mail_message_ids", "ticket_participants"] as const;
+
+async function satelliteRows(db: Database, id: string) {
+  const out: { table: string; rows: Record<string, unknown>[] }[] = [];
+  for (const table of SATELLITES) out.push({ table, rows: (await db.run(sql`SELECT * FROM ${sql.identifier(table)} WHERE "ticket_id" = ${id}`)).results as Record<string, unknown>[] });
+  return out;
+}
+
+/** One INSERT per row (a mail row has ~20 columns: inside D1's 100 bound parameters). */
+const insertRows = (db: Database, sets: { table: string; rows: Record<string, unknown>[] }[], ignore: boolean) =>
+  sets.flatMap(({ table, rows }) =>
+    rows.map((r) => {
+      const cols = Object.keys(r);
+      return batchStatement(
+        db,
+        sql`INSERT ${sql.raw(ignore ? "OR IGNORE " : "")}INTO ${sql.identifier(table)} (${sql.join(cols.map((c) => sql.identifier(c)), sql`, `)}) VALUES (${sql.join(cols.map((c) => sql`${r[c]}`), sql`, `)})`,
+      );
+    }),
+  );
+const deleteSatellites = (db: Database, id: string) => SATELLITES.map((table) => batchStatement(db, sql`DELETE FROM ${sql.identifier(table)} WHERE "ticket_id" = ${id}`));
+
+// An upsert's SET from the row it tried to insert: the values are bound once (D1: 100 parameters a statement; a ticket row has ~60).
+const FROM_EXCLUDED = Object.fromEntries(
+  Object.entries(getTableColumns(tickets))
+    .filter(([key]) => key !== "id")
+    .map(([key, column]) => [key, sql.raw(`excluded."${column.name}"`)]),
+);
+
 const rowidOf = (id: string) => sql`(SELECT rowid FROM ${tickets} WHERE ${tickets.id} = ${id})`;
 
-/** The row and its tag-index entries into `db` (idempotent: the row is upserted, its entries rewritten). */
-async function copyInto(db: Database, row: TicketRow) {
-  const { id: _id, ...rest } = row;
+/** The row, its tag-index entries and its satellites into a year's `db` (idempotent: the row is upserted, the rest rewritten). */
+async function copyInto(db: Database, row: TicketRow, satellites: { table: string; rows: Record<string, unknown>[] }[]) {
   await runBatch(db, [
-    db.insert(tickets).values(row).onConflictDoUpdate({ target: tickets.id, set: rest }),
+    ...deleteSatellites(db, row.id),
+    ...insertRows(db, satellites, false),
+    db.insert(tickets).values(row).onConflictDoUpdate({ target: tickets.id, set: FROM_EXCLUDED }),
     db.delete(ticketTagIndex).where(eq(ticketTagIndex.ticketRowid, rowidOf(row.id))),
     ...(row.tags.length ? [db.insert(ticketTagIndex).values(row.tags.map((tag) => ({ tag, createdAt: row.createdAt, ticketRowid: rowidOf(row.id) }))).onConflictDoNothing()] : []),
   ]);
 }
 
 const dropFrom = (db: Database, id: string) =>
-  runBatch(db, [db.delete(ticketTagIndex).where(eq(ticketTagIndex.ticketRowid, rowidOf(id))), db.delete(tickets).where(eq(tickets.id, id))]);
+  runBatch(db, [...deleteSatellites(db, id), db.delete(ticketTagIndex).where(eq(ticketTagIndex.ticketRowid, rowidOf(id))), db.delete(tickets).where(eq(tickets.id, id))]);
 
 /** Bounds a chain of merged tickets brought back together (each names the next by foreign key). */
 const MAX_RETURN_DEPTH = 8;
@@ -188,6 +220,7 @@ export async function returnRetired(ctx: ServiceContext, ref: string, depth = 0)
   await runBatch(ctx.db, [
     ctx.db.insert(tickets).values(row).onConflictDoNothing({ target: tickets.id }),
     ...(row.tags.length ? [ctx.db.insert(ticketTagIndex).values(row.tags.map((tag) => ({ tag, createdAt: row.createdAt, ticketRowid: rowidOf(row.id) }))).onConflictDoNothing()] : []),
+    ...insertRows(ctx.db, await satelliteRows(store.db, row.id), true),
   ]);
   await dropFrom(store.db, row.id);
   return true;
@@ -200,11 +233,22 @@ export async function returnRetired(ctx: ServiceContext, ref: string, depth = 0)
  */
 export async function returnRetiredOf(ctx: ServiceContext, userId: string, written: readonly string[]): Promise<number> {
   let n = 0;
-  for (const store of yearStores(ctx.env)) {
+  const years = yearStores(ctx.env);
+  if (!years.length) return 0;
+  const [who] = await ctx.db.select({ email: users.email }).from(users).where(eq(users.id, userId)).limit(1);
+  for (const store of years) {
     const requested = await store.db.select({ id: tickets.id }).from(tickets).where(eq(tickets.requesterId, userId));
+    // Mail to or from their address, and tickets they follow (erasure rewrites those rows by address).
+    const mailed = who
+      ? ((
+          await store.db.run(
+            sql`SELECT "ticket_id" AS "id" FROM "outbound_messages" WHERE "to_address" = ${who.email} UNION SELECT "ticket_id" FROM "inbound_messages" WHERE "from_address" = ${who.email} UNION SELECT "ticket_id" FROM "ticket_participants" WHERE "email" = ${who.email}`,
+          )
+        ).results as { id: string }[])
+      : [];
     const mine = written.filter((id) => storeOfTicketRef(ctx.env, id)?.year === store.year);
     const held = await selectIn(mine, (slice) => store.db.select({ id: tickets.id }).from(tickets).where(inArray(tickets.id, slice)));
-    for (const id of new Set([...requested, ...held].map((r) => r.id))) if (await returnRetired(ctx, id)) n++;
+    for (const id of new Set([...requested, ...held, ...mailed].map((r) => r.id))) if (await returnRetired(ctx, id)) n++;
   }
   return n;
 }

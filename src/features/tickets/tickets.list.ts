@@ -259,7 +259,11 @@ export async function ticketPageAcross(ctx: ServiceContext, q: TicketFilters, fr
     for (const r of page.rows) found.push({ row: r.row, pos: { key: r.key, year: source.year } });
     if (page.next) frontiers.push({ key: page.next, year: source.year });
   }
-  const ready = ahead().sort((a, b) => compare(a.pos, b.pos));
+  // A retire interrupted between its copy and its delete leaves a ticket in both: main's row is the one (archive.retire.ts).
+  const inMain = new Set(found.filter((f) => f.pos.year === null).map((f) => f.row.id));
+  const ready = ahead()
+    .filter((f) => f.pos.year === null || !inMain.has(f.row.id))
+    .sort((a, b) => compare(a.pos, b.pos));
   const rows = ready.slice(0, limit);
   const edge = frontiers.reduce<StorePosition | null>((m, f) => (!m || compare(f, m) < 0 ? f : m), null);
   const more = ready.length > limit || edge !== null;
