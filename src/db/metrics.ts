@@ -148,7 +148,14 @@ export function meterHeaders(meter: D1Meter): Record<string, string> {
   const json = new TextEncoder().encode(JSON.stringify(statements));
   let binary = "";
   for (const b of json) binary += String.fromCharCode(b);
+  // Per database (a year database's statements carry its binding, see `metered`): the whole request's, never cut.
+  const perDb = new Map<string, number>();
+  for (const s of meter.statements) {
+    const label = /^\/\* (\w+) \*\//.exec(s.sql)?.[1] ?? "DB";
+    perDb.set(label, (perDb.get(label) ?? 0) + s.rowsRead);
+  }
   return {
+    "X-D1-Databases": JSON.stringify(Object.fromEntries(perDb)),
     "X-D1-Rows-Read": String(meter.rowsRead),
     "X-D1-Rows-Written": String(meter.rowsWritten),
     "X-D1-Statement-Count": String(meter.statements.length),
