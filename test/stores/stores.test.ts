@@ -190,6 +190,22 @@ describe("year databases", () => {
     expect(await inYear(b)).toBe(0);
   });
 
+  it("erasing a person brings their retired tickets and mail back into main first: nothing of them stays in a year database", async () => {
+    const person = await makeUser("customer");
+    const id = await ticket(person, 50, true);
+    await settle(Date.now() + 400 * DAY);
+    expect(await inYear(id)).toBe(1);
+    const mails = async () => Number((await yearA.prepare("SELECT count(*) AS n FROM outbound_messages WHERE to_address = ?").bind(person.email).first("n")) ?? 0);
+    expect(await mails()).toBeGreaterThan(0);
+    const res = await call("POST", `/users/${person.id}/erase`, staff.admin, { confirm: person.email });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect((res.body as any).erased.tickets).toBe(1);
+    expect(await inYear(id)).toBe(0);
+    expect(await inMain(id)).toBe(1);
+    expect(await mails()).toBe(0);
+    expect(Number(await yearA.prepare("SELECT count(*) AS n FROM tickets WHERE requester_id = ?").bind(person.id).first("n"))).toBe(0);
+  });
+
   it("an interrupted retire resumes without losing or duplicating a ticket; a message delivered twice moves nothing twice", async () => {
     const customer = await makeUser("customer");
     const ids = [await ticket(customer, 10, true), await ticket(customer, 11, true)];
