@@ -41,7 +41,8 @@ function record(meter: D1Meter, call: number, sql: string, params: unknown[], me
 }
 
 // Selects can run a second time for their `meta` without changing anything; writes cannot.
-const isRead = (sql: string) => /^\s*(select|explain)\b/i.test(sql);
+// (A year database's statements start with their binding as a comment.)
+const isRead = (sql: string) => /^\s*(\/\*[^*]*\*\/\s*)?(select|explain)\b/i.test(sql);
 
 class Metered {
   constructor(

@@ -247,7 +247,14 @@ export async function ticketPageAcross(ctx: ServiceContext, q: TicketFilters, fr
     const edge = frontiers.reduce<StorePosition | null>((m, f) => (!m || compare(f, m) < 0 ? f : m), null);
     return found.filter((f) => !edge || compare(f.pos, edge) <= 0);
   };
+  const after = q.created_after ? new Date(q.created_after).toISOString() : null;
+  const before = q.created_before ? new Date(q.created_before).toISOString() : null;
   for (const source of sources) {
+    // A year holds tickets created within it only: a created_at range outside it skips it, whatever the sort.
+    if (source.year !== null) {
+      const { lo, hi } = yearBounds(source.year);
+      if ((before && before <= lo) || (after && after >= hi)) continue;
+    }
     if (source.year !== null && created) {
       const { lo, hi } = yearBounds(source.year);
       const position = from ? String(from.key[0]) : null;
