@@ -8,6 +8,8 @@ export default defineConfig(async () => {
   // (npm test does), and only test/web needs what is in it.
   mkdirSync(path.join(import.meta.dirname, "dist", "web"), { recursive: true });
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+  // Year databases (src/db/ticket-stores.ts) have their own schema; test/stores retires tickets into them.
+  const yearMigrations = await readD1Migrations(path.join(import.meta.dirname, "migrations-years"));
   // Real .eml fixtures for test/email: workerd has no file system, so they go in as bindings.
   const emailDir = path.join(import.meta.dirname, "test/fixtures/email");
   const emailFixtures = Object.fromEntries(
@@ -24,8 +26,12 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
+          // Main's DB as wrangler.toml declares it, and two databases test/stores binds as year
+          // databases (TICKETS_<year>) in the env it hands the Worker: no other test sees a year.
+          d1Databases: { DB: "00000000-0000-0000-0000-000000000000", TEST_YEAR_A: "test-year-a", TEST_YEAR_B: "test-year-b" },
           bindings: {
             TEST_MIGRATIONS: migrations,
+            TEST_YEAR_MIGRATIONS: yearMigrations,
             EMAIL_FIXTURES: emailFixtures,
             EMAIL_MANIFEST: emailManifest,
             ZENDESK_FIXTURES: zendeskFixtures,

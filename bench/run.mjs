@@ -323,7 +323,7 @@ if (sampled.length) {
     s.rows = await sampleRows({ baseUrl: metered.baseUrl, scenario: s, samples: s.probe ? Math.min(settings.samples, PROBE_SAMPLES) : settings.samples });
     s.planIssues = await explainStatements(metered.db, s.rows.statements, report.tableSizes);
     if (s.rows.firstError) report.notes.push(`${s.name}: rows pass: ${s.rows.firstError}`);
-    log(`${s.module}: ${s.name}: rows read ${s.rows.rowsRead.mean?.toFixed(1)} (max ${s.rows.rowsRead.max}), written ${s.rows.rowsWritten.mean?.toFixed(1)}${s.planIssues.length ? `; plan: ${s.planIssues.join(" | ")}` : ""}`);
+    log(`${s.module}: ${s.name}: rows read ${s.rows.rowsRead.mean?.toFixed(1)} (max ${s.rows.rowsRead.max}), written ${s.rows.rowsWritten.mean?.toFixed(1)}${s.rows.databases ? `; databases ${s.rows.databases.mean.toFixed(1)} (max ${s.rows.databases.max}), most rows in one ${s.rows.rowsReadPerDatabase.max}` : ""}${s.planIssues.length ? `; plan: ${s.planIssues.join(" | ")}` : ""}`);
   }
   // What the local D1 costs workerd per request: the scenario's D1 calls repeated by a bare Worker
   // (writes rolled back; see bench/lib/server.mjs), minus the same requests without the calls.

@@ -7,6 +7,12 @@ import type { JobMessage } from "./jobs/job-messages";
 export interface Bindings {
   /** D1: the source of truth. */
   DB: D1Database;
+  /**
+   * Year databases, `TICKETS_<year>` (src/db/ticket-stores.ts): archived tickets of a creation year
+   * that is over move there (features/archive/archive.retire.ts). Which exist is read from the
+   * bindings; none is bound by default.
+   */
+  [yearDatabase: `TICKETS_${number}`]: D1Database | undefined;
   /** The built web app (dist/web, wrangler.toml [assets]): page shells, help-centre styles and script, /docs. */
   ASSETS: Fetcher;
   /** One Durable Object per ticket (named by ticket id): live sockets, fan-out, serialised PATCHes. */

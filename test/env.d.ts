@@ -4,6 +4,11 @@ declare namespace Cloudflare {
     JWT_SECRET: string;
     PASSWORD_PEPPER: string;
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    /** migrations-years/: the schema of a year database (src/db/ticket-stores.ts). */
+    TEST_YEAR_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    /** Bound as TICKETS_<year> by test/stores only. */
+    TEST_YEAR_A: D1Database;
+    TEST_YEAR_B: D1Database;
     ATTACHMENTS: R2Bucket;
     MAILER: SendEmail;
     OUTBOX: Queue<{ id: string }>;

@@ -148,6 +148,9 @@ export async function sampleRows({ baseUrl, scenario, samples }) {
   const counts = [];
   let statements = null;
   const perSample = [];
+  // Year databases (src/db/ticket-stores.ts): their statements carry their binding as a comment.
+  const databases = [];
+  const rowsPerDatabase = [];
   let firstError = null;
   for (let i = 0; i < samples; i++) {
     const req = await scenario.request(i);
@@ -171,6 +174,12 @@ export async function sampleRows({ baseUrl, scenario, samples }) {
       /* no statements header */
     }
     if (parsed) perSample.push({ statements: parsed, count: counts.at(-1) });
+    // Rows read by database (src/db/metrics.ts X-D1-Databases: main "DB", year databases by binding).
+    const byDb = Object.values(JSON.parse(res.headers["x-d1-databases"] ?? "{}"));
+    if (byDb.length) {
+      databases.push(byDb.length);
+      rowsPerDatabase.push(Math.max(...byDb));
+    }
     // The heaviest sample's statements are the ones to explain.
     if (Number(read) >= Math.max(...reads)) statements = parsed;
   }
@@ -181,6 +190,7 @@ export async function sampleRows({ baseUrl, scenario, samples }) {
     rowsRead: { mean: mean(reads), max: reads.length ? Math.max(...reads) : null },
     rowsWritten: { mean: mean(writes), max: writes.length ? Math.max(...writes) : null },
     statementsPerRequest: mean(counts),
+    ...(databases.some((n) => n > 1) ? { databases: { mean: mean(databases), max: Math.max(...databases) }, rowsReadPerDatabase: { max: Math.max(...rowsPerDatabase) } } : {}),
     statements,
     firstError,
   };

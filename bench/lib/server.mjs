@@ -163,6 +163,13 @@ export class AgentsFeed extends DurableObject { publish() {} notify() {} fetch()
 export class UserSessions extends DurableObject { end() {} fetch() { return new Response(null, { status: 404 }); } }
 export default { fetch: () => new Response(null, { status: 404 }) };`;
 
+/** The year databases of bench/stores.mjs: the N years before the one of main's oldest seeded tickets (none unless BENCH_YEAR_DATABASES is set). */
+export function benchYears() {
+  const n = Number(process.env.BENCH_YEAR_DATABASES ?? 0);
+  const last = new Date().getUTCFullYear() - 4;
+  return Array.from({ length: Number.isInteger(n) && n > 0 ? n : 0 }, (_, i) => last - i);
+}
+
 /**
  * Starts the bundle. `extraBindings` are plain-text vars on top of wrangler.toml's (D1_METRICS);
  * `state` another state directory than the seeded bench database (a module's own throw-away one);
@@ -178,6 +185,8 @@ export async function startServer({ log, extraBindings = {}, verbose = false, st
         durableObjects: Object.fromEntries(Object.entries(config.durableObjects ?? {}).map(([k, v]) => [k, { ...v, scriptName: OBJECTS_STUB_WORKER }])),
       }
     : config;
+  // bench/stores.mjs: BENCH_YEAR_DATABASES=N binds N year databases (TICKETS_<year>, src/db/ticket-stores.ts).
+  for (const year of benchYears()) opts.d1Databases = { ...opts.d1Databases, [`TICKETS_${year}`]: `tickets-${year}` };
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       resourcePersistencePath: state,

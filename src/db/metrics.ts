@@ -41,7 +41,8 @@ function record(meter: D1Meter, call: number, sql: string, params: unknown[], me
 }
 
 // Selects can run a second time for their `meta` without changing anything; writes cannot.
-const isRead = (sql: string) => /^\s*(select|explain)\b/i.test(sql);
+// (A year database's statements start with their binding as a comment.)
+const isRead = (sql: string) => /^\s*(\/\*[^*]*\*\/\s*)?(select|explain)\b/i.test(sql);
 
 class Metered {
   constructor(
@@ -90,12 +91,16 @@ class Metered {
 
 const unwrap = (s: unknown) => (s instanceof Metered ? s.inner : (s as D1PreparedStatement));
 
-/** The same database or session, counting every statement's rows into `meter`. */
-export function metered<T extends D1Database | D1DatabaseSession>(db: T, meter: D1Meter): T {
+/**
+ * The same database or session, counting every statement's rows into `meter`. `label`: a year
+ * database's binding (db/ticket-stores.ts), recorded before its statements' SQL as a comment, so
+ * the bench tells the databases a request touched apart.
+ */
+export function metered<T extends D1Database | D1DatabaseSession>(db: T, meter: D1Meter, label?: string): T {
   return new Proxy(db, {
     get(target, prop) {
       if (prop === "prepare") {
-        return (sql: string) => new Metered(target.prepare(sql), sql, [], meter);
+        return (sql: string) => new Metered(target.prepare(sql), label ? `/* ${label} */ ${sql}` : sql, [], meter);
       }
       if (prop === "batch") {
         return async (statements: unknown[]) => {
@@ -109,7 +114,7 @@ export function metered<T extends D1Database | D1DatabaseSession>(db: T, meter: 
         };
       }
       if (prop === "withSession") {
-        return (constraint?: string) => metered((target as D1Database).withSession(constraint), meter);
+        return (constraint?: string) => metered((target as D1Database).withSession(constraint), meter, label);
       }
       const value = Reflect.get(target, prop, target) as unknown;
       return typeof value === "function" ? value.bind(target) : value;
@@ -144,7 +149,14 @@ export function meterHeaders(meter: D1Meter): Record<string, string> {
   const json = new TextEncoder().encode(JSON.stringify(statements));
   let binary = "";
   for (const b of json) binary += String.fromCharCode(b);
+  // Per database (a year database's statements carry its binding, see `metered`): the whole request's, never cut.
+  const perDb = new Map<string, number>();
+  for (const s of meter.statements) {
+    const label = /^\/\* (\w+) \*\//.exec(s.sql)?.[1] ?? "DB";
+    perDb.set(label, (perDb.get(label) ?? 0) + s.rowsRead);
+  }
   return {
+    "X-D1-Databases": JSON.stringify(Object.fromEntries(perDb)),
     "X-D1-Rows-Read": String(meter.rowsRead),
     "X-D1-Rows-Written": String(meter.rowsWritten),
     "X-D1-Statement-Count": String(meter.statements.length),

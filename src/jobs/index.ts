@@ -11,6 +11,7 @@ import { resumeStalledRebuild } from "../features/reports/reports.rebuild";
 import { runJournalFold } from "../features/reports/reports.journal";
 import { exportHousekeeping } from "../features/exports/exports.jobs";
 import { runArchive } from "../features/archive/archive.jobs";
+import { runRetire } from "../features/archive/archive.retire";
 import { runWebhookHousekeeping } from "../features/webhooks/webhooks.housekeeping";
 
 /** Every time-based job; each takes a system context (no actor) whose `now` is the trigger's time. */
@@ -31,6 +32,8 @@ export const JOBS = {
   webhooks: runWebhookHousekeeping,
   // Closed tickets past ARCHIVE_AFTER_DAYS, queued in chunks for the archive (features/archive).
   archive: runArchive,
+  // Archived tickets of years that are over, queued in chunks to move into their year's database (features/archive/archive.retire.ts).
+  retire: runRetire,
 } satisfies Record<string, (ctx: ServiceContext) => Promise<object>>;
 export type JobName = keyof typeof JOBS;
 
@@ -40,7 +43,7 @@ export type JobName = keyof typeof JOBS;
  */
 export const SCHEDULE: Record<string, JobName[]> = {
   // Archiving is not urgent, and a tick's chunks should be consumed before the next tick finds the same tickets.
-  "*/5 * * * *": ["archive"],
+  "*/5 * * * *": ["archive", "retire"],
   "* * * * *": ["sla-sweep", "auto-close", "automations", "housekeeping", "mail-outbox", "report-journal", "report-rebuild", "exports", "webhooks"],
 };
 

@@ -23,4 +23,11 @@ export interface ArchiveMessage {
   before: string;
 }
 
-export type JobMessage = RebuildMessage | ExportMessage | ArchiveMessage;
+/** A chunk of ticket ids of a year that is over, to move into its year database (features/archive/archive.retire.ts). */
+export interface RetireMessage {
+  kind: "retire";
+  year: number;
+  ids: string[];
+}
+
+export type JobMessage = RebuildMessage | ExportMessage | ArchiveMessage | RetireMessage;

@@ -11,6 +11,7 @@ import type { Bindings } from "../env";
 import { runRebuildMessage } from "../features/reports/reports.rebuild";
 import { runExportMessage } from "../features/exports/exports.jobs";
 import { runArchiveMessage } from "../features/archive/archive.jobs";
+import { runRetireMessage } from "../features/archive/archive.retire";
 import type { JobMessage } from "./job-messages";
 
 export const JOBS_QUEUE = "edgedesk-jobs";
@@ -22,6 +23,9 @@ function parse(body: unknown): JobMessage | null {
   if (m.kind === "export" && typeof m.id === "string" && m.id.length <= 64 && Number.isSafeInteger(m.step)) return { kind: "export", id: m.id, step: m.step as number };
   if (m.kind === "archive" && Array.isArray(m.ids) && m.ids.length <= MAX_ARCHIVE_IDS && m.ids.every((id) => typeof id === "string" && id.length <= 64) && typeof m.before === "string" && !Number.isNaN(Date.parse(m.before))) {
     return { kind: "archive", ids: m.ids as string[], before: m.before };
+  }
+  if (m.kind === "retire" && Number.isSafeInteger(m.year) && Array.isArray(m.ids) && m.ids.length <= MAX_ARCHIVE_IDS && m.ids.every((id) => typeof id === "string" && id.length <= 64)) {
+    return { kind: "retire", year: m.year as number, ids: m.ids as string[] };
   }
   return null;
 }
@@ -45,6 +49,10 @@ export async function runJobs(batch: MessageBatch<unknown>, env: Bindings): Prom
           break;
         case "archive":
           await runArchiveMessage(ctx, job);
+          message.ack();
+          break;
+        case "retire":
+          await runRetireMessage(ctx, job);
           message.ack();
           break;
         case "export":

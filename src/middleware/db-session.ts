@@ -2,6 +2,7 @@ import { createMiddleware } from "hono/factory";
 import { createDb } from "../db/client";
 import { metered, meterHeaders, newMeter } from "../db/metrics";
 import type { AppEnv } from "../env";
+import { yearBindings } from "../db/ticket-stores";
 
 const BOOKMARK_HEADER = "X-D1-Bookmark";
 // D1 bookmarks are the storage's commit position, `<8 hex>-<8 hex>-<8 hex>-<32 hex>`. Anything else
@@ -20,7 +21,10 @@ export const dbSession = createMiddleware<AppEnv>(async (c, next) => {
   const start = !readOnly ? "first-primary" : (sent ?? "first-unconstrained");
   // Benchmark only (D1_METRICS=1): count every statement's rows, auth's reads through env.DB included.
   const meter = c.env.D1_METRICS === "1" ? newMeter() : null;
-  if (meter) c.env = { ...c.env, DB: metered(c.env.DB, meter) };
+  if (meter) {
+    const years = Object.fromEntries(yearBindings(c.env).map(([name, d1]) => [name, metered(d1, meter, name)]));
+    c.env = { ...c.env, ...years, DB: metered(c.env.DB, meter) };
+  }
   let session: D1DatabaseSession;
   try {
     session = c.env.DB.withSession(start);

@@ -7,6 +7,7 @@ import { AppError } from "../../lib/errors";
 import type { ServiceContext } from "../../lib/request-context";
 import { retryTicketWrite, writeTicket } from "../tickets/ticket-write";
 import { findVisibleTicket } from "../tickets/tickets.service";
+import { returnRetiredOf } from "./archive.retire";
 import { ARCHIVE_FORMAT, archiveAuthors, archiveKey, gzipJson, type ArchiveDocument } from "./archive.document";
 
 /** Closed tickets move to the archive this many days after closing (issue 15: "older than a setting"; a year of a support team's lookbacks stays in D1). */
@@ -114,8 +115,10 @@ export async function restoreTicket(ctx: ServiceContext, ticketId: string): Prom
  * the cron archives the tickets again later.
  */
 export async function restoreArchivedOf(ctx: ServiceContext, userId: string): Promise<number> {
-  const requested = await ctx.db.select({ id: tickets.id }).from(tickets).where(and(eq(tickets.requesterId, userId), isNull(tickets.deletedAt), isNotNull(tickets.archivedAt)));
   const written = await ctx.db.select({ id: ticketArchiveAuthors.ticketId }).from(ticketArchiveAuthors).where(eq(ticketArchiveAuthors.authorId, userId));
+  // Retired ones (in a year's database) come back into main first (archive.retire.ts).
+  await returnRetiredOf(ctx, userId, written.map((w) => w.id));
+  const requested = await ctx.db.select({ id: tickets.id }).from(tickets).where(and(eq(tickets.requesterId, userId), isNull(tickets.deletedAt), isNotNull(tickets.archivedAt)));
   const ids = [...new Set([...requested, ...written].map((t) => t.id))];
   for (const id of ids) await restoreTicket(ctx, id);
   return ids.length;

@@ -18,7 +18,7 @@ import { mailSettings } from "../../email/settings";
 import { signingSecret } from "../auth/tokens";
 import { toAttachment, type AttachmentSummary } from "./attachments.serialize";
 import { recordOnTicket } from "../tickets/ticket-write";
-import { findVisibleTicket } from "../tickets/tickets.service";
+import { findVisibleTicket, readVisibleTicket } from "../tickets/tickets.service";
 import { archiveHolding, pageInMemory, readArchive } from "../archive/archive.document";
 
 type AttachmentRow = typeof attachments.$inferSelect;
@@ -114,7 +114,7 @@ const visibleToCustomers = or(isNull(attachments.commentId), eq(comments.interna
 
 export async function listAttachments(ctx: ServiceContext, ref: string, page: { limit: number; cursor?: string | undefined }) {
   const actor = actorOf(ctx);
-  const { row: ticket } = await findVisibleTicket(ctx, ref);
+  const { row: ticket } = await readVisibleTicket(ctx, ref);
   const secret = signingSecret(ctx.env);
   const sort = `attachments:${ticket.id}`;
   const seesInternal = can(actor.role, "ticket.see_internal");

@@ -15,7 +15,7 @@ import { archiveHolding, pageInMemory, readArchive, type ArchiveDocument } from 
 import { signingSecret } from "../auth/tokens";
 import { customerChanges, customerVisibleKeys, fieldPath } from "../../domain/custom-fields";
 import { fieldCatalog } from "../fields/fields.service";
-import { changeTicket, findVisibleTicket, type Attached } from "../tickets/tickets.service";
+import { changeTicket, findVisibleTicket, readVisibleTicket, type Attached } from "../tickets/tickets.service";
 import type { TicketRow } from "../tickets/tickets.serialize";
 import { toComment, type CommentRow } from "./comments.serialize";
 import { loggedWith, newEntry } from "../time/time.service";
@@ -144,7 +144,7 @@ function archivedComments(doc: ArchiveDocument, ticket: Pick<TicketRow, "id" | "
 
 export async function listComments(ctx: ServiceContext, ref: string, page: { limit: number; cursor?: string | undefined }) {
   const actor = actorOf(ctx);
-  const { row: ticket } = await findVisibleTicket(ctx, ref);
+  const { row: ticket } = await readVisibleTicket(ctx, ref);
   const secret = signingSecret(ctx.env);
   const sort = `comments:${ticket.id}`;
   const pos = page.cursor ? await decodeCursor(secret, sort, page.cursor) : null;
@@ -178,7 +178,7 @@ async function commentPage(ctx: ServiceContext, ticket: TicketRow, actor: Actor,
 /** One comment of a ticket the caller may see; internal notes are 404 for customers. */
 export async function getComment(ctx: ServiceContext, ref: string, commentId: string) {
   const actor = actorOf(ctx);
-  const { row: ticket } = await findVisibleTicket(ctx, ref);
+  const { row: ticket } = await readVisibleTicket(ctx, ref);
   const doc = await archiveHolding(ctx, ticket);
   if (doc) {
     const rows = await withAuthors(ctx, archivedComments(doc, ticket, can(actor.role, "ticket.see_internal")).filter((c) => c.id === commentId));
@@ -212,7 +212,7 @@ const HISTORY_ORDER: KeyColumn[] = [
 
 export async function listHistory(ctx: ServiceContext, ref: string, page: { limit: number; cursor?: string | undefined }) {
   const actor = actorOf(ctx);
-  const { row: ticket } = await findVisibleTicket(ctx, ref);
+  const { row: ticket } = await readVisibleTicket(ctx, ref);
   const secret = signingSecret(ctx.env);
   const sort = `history:${ticket.id}`;
   const seesInternal = can(actor.role, "ticket.see_internal");

@@ -2,6 +2,8 @@ import { eq as equals, getTableColumns, sql, type SQL } from "drizzle-orm";
 import { tickets, users } from "../../db/schema";
 import { searchWords } from "../../domain/search-query";
 import { PRIORITY_RANK } from "../../domain/vocabulary";
+import type { Database } from "../../db/client";
+import { yearBounds, yearStores } from "../../db/ticket-stores";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
@@ -174,21 +176,115 @@ export async function parseTicketFilters(ctx: ServiceContext, query: Record<stri
 /** A position in a list: the sort keys of the last row handed out, then its rowid (plain JSON). */
 export type TicketListKey = (string | number)[];
 
-/** `GET /tickets`: a page of {@link ticketPage}, its position signed into the cursor. */
+/** `GET /tickets`: a page of {@link ticketPageAcross}, its position (with its database) signed into the cursor. */
 export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fields?: FieldFilter[] }) {
   const secret = signingSecret(ctx.env);
   const cursorSort = `tickets:${q.sort}`;
-  let from: TicketListKey | null = null;
+  let from: StorePosition | null = null;
   if (q.cursor) {
     const pos = await decodeCursor(secret, cursorSort, q.cursor);
-    from = [...(Array.isArray(pos.key) ? pos.key : [pos.key]), Number(pos.id)] as TicketListKey;
+    // `<rowid>` in main (the cursors of before year databases), `<year>:<rowid>` in a year's.
+    const [a, b] = pos.id.split(":");
+    const year = b === undefined ? null : Number(a);
+    if (year !== null && !Number.isSafeInteger(year)) throw validation("Invalid cursor", { cursor: ["The cursor does not fit this sort"] });
+    from = { key: [...(Array.isArray(pos.key) ? pos.key : [pos.key]), Number(b ?? a)] as TicketListKey, year };
   }
-  const { rows, next } = await ticketPage(ctx, q, from, q.limit);
+  const { rows, next } = await ticketPageAcross(ctx, q, from, q.limit);
   const requesters = await requestersOf(ctx, rows.map((r) => r.requesterId));
   const view = await ticketView(ctx, rows);
   const data = rows.map((r) => toTicket(r, requesters.get(r.requesterId)!, ctx.now, view));
-  const next_cursor = next ? await encodeCursor(secret, cursorSort, { key: next.slice(0, -1), id: String(next.at(-1)) }) : null;
+  const next_cursor = next
+    ? await encodeCursor(secret, cursorSort, { key: next.key.slice(0, -1), id: next.year === null ? String(next.key.at(-1)) : `${next.year}:${next.key.at(-1)}` })
+    : null;
   return { data, next_cursor };
+}
+
+/** A position across databases: the sort keys and rowid of the last row handed out, and its database (null: main). */
+export interface StorePosition {
+  key: TicketListKey;
+  year: number | null;
+}
+
+interface Source {
+  year: number | null;
+  db: Database;
+}
+/** Where a database's rows go among rows of equal sort keys: main first, then the years, newest first (rowids are per database). */
+const rankOf = (year: number | null) => (year === null ? 0 : 10_000 - year);
+
+/**
+ * Whether a list can hold retired tickets at all. Retired tickets are closed and archived; `q=`
+ * and custom-field filters read search and field tables that stay in main (docs/scale.md: not
+ * built for year databases), so those lists are main's alone.
+ */
+function readsYears(q: TicketFilters): boolean {
+  if (q.q !== undefined || (q.fields?.length ?? 0) > 0) return false;
+  return !q.status || q.status.includes("closed");
+}
+
+/**
+ * One page of the list across the main database and the year databases (db/ticket-stores.ts),
+ * in the order one database would give (ties on the sort keys: main first, then newer years). Each
+ * database is asked for a page after the position with its own index walks ({@link ticketPage}),
+ * so each reads O(page); a created-order list asks a year only when the page reaches into it.
+ */
+export async function ticketPageAcross(ctx: ServiceContext, q: TicketFilters, from: StorePosition | null, limit: number): Promise<{ rows: TicketRow[]; next: StorePosition | null }> {
+  const cols = SORT_KEYS[q.sort];
+  const years = readsYears(q) ? yearStores(ctx.env) : [];
+  if (!years.length && (!from || from.year === null)) {
+    const { rows, next } = await ticketPage(ctx, q, from?.key ?? null, limit);
+    return { rows, next: next ? { key: next, year: null } : null };
+  }
+  const rowidDesc = cols.at(-1)!.dir === "desc";
+  const compare = (a: StorePosition, b: StorePosition) =>
+    compareKeys(cols, a.key.slice(0, -1), b.key.slice(0, -1)) || rankOf(a.year) - rankOf(b.year) || (rowidDesc ? -1 : 1) * ((a.key.at(-1) as number) - (b.key.at(-1) as number));
+  // A database's own position: the cursor's rowid in the cursor's database; before (after) every row of equal keys in one that comes after (before) it.
+  const startIn = (year: number | null): TicketListKey | null => {
+    if (!from) return null;
+    const rank = rankOf(year) - rankOf(from.year);
+    if (rank === 0) return from.key;
+    const before = rowidDesc ? Number.MAX_SAFE_INTEGER : 0;
+    const after = rowidDesc ? 0 : Number.MAX_SAFE_INTEGER;
+    return [...from.key.slice(0, -1), rank > 0 ? before : after];
+  };
+  // A created-order list meets the years in the order of their ranges.
+  const created = cols.length === 1 && cols[0]!.name === "created_at" ? cols[0]!.dir : null;
+  const sources: Source[] = [{ year: null, db: ctx.db }, ...(created === "asc" ? [...years].reverse() : years).map((y) => ({ year: y.year, db: y.db }))];
+  const found: { row: TicketRow; pos: StorePosition }[] = [];
+  const frontiers: StorePosition[] = [];
+  const ahead = () => {
+    const edge = frontiers.reduce<StorePosition | null>((m, f) => (!m || compare(f, m) < 0 ? f : m), null);
+    return found.filter((f) => !edge || compare(f.pos, edge) <= 0);
+  };
+  const after = q.created_after ? new Date(q.created_after).toISOString() : null;
+  const before = q.created_before ? new Date(q.created_before).toISOString() : null;
+  for (const source of sources) {
+    // A year holds tickets created within it only: a created_at range outside it skips it, whatever the sort.
+    if (source.year !== null) {
+      const { lo, hi } = yearBounds(source.year);
+      if ((before && before <= lo) || (after && after >= hi)) continue;
+    }
+    if (source.year !== null && created) {
+      const { lo, hi } = yearBounds(source.year);
+      const position = from ? String(from.key[0]) : null;
+      // Nothing of this year after the position; or the page is full of rows before any of it (and of every later year).
+      if (position && (created === "desc" ? position < lo : position >= hi)) continue;
+      if (ahead().filter((f) => (created === "desc" ? f.row.createdAt >= hi : f.row.createdAt < lo)).length >= limit) break;
+    }
+    const page = await keyedPage(ctx, q, startIn(source.year), limit, source.db);
+    for (const r of page.rows) found.push({ row: r.row, pos: { key: r.key, year: source.year } });
+    if (page.next) frontiers.push({ key: page.next, year: source.year });
+  }
+  // A retire interrupted between its copy and its delete leaves a ticket in both: main's row is the one (archive.retire.ts).
+  const inMain = new Set(found.filter((f) => f.pos.year === null).map((f) => f.row.id));
+  const ready = ahead()
+    .filter((f) => f.pos.year === null || !inMain.has(f.row.id))
+    .sort((a, b) => compare(a.pos, b.pos));
+  const rows = ready.slice(0, limit);
+  const edge = frontiers.reduce<StorePosition | null>((m, f) => (!m || compare(f, m) < 0 ? f : m), null);
+  const more = ready.length > limit || edge !== null;
+  const next = !more ? null : rows.length === limit ? rows.at(-1)!.pos : edge;
+  return { rows: rows.map((r) => r.row), next };
 }
 
 /**
@@ -196,18 +292,23 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
  * own index walks: at most `limit` rows, fewer (even none) while `next` is not null when a scan
  * budget ran out (see {@link scanBudget}); `next: null` ends the list. Visibility is the caller's
  * (ctx). The list signs `next` into its cursor; the export of tickets can keep it as its own
- * cursor and page with a bigger limit.
+ * cursor and page with a bigger limit. `db`: the database walked (main, or a year's).
  */
-export async function ticketPage(ctx: ServiceContext, q: TicketFilters, from: TicketListKey | null, limit: number): Promise<{ rows: TicketRow[]; next: TicketListKey | null }> {
+export async function ticketPage(ctx: ServiceContext, q: TicketFilters, from: TicketListKey | null, limit: number, db: Database = ctx.db): Promise<{ rows: TicketRow[]; next: TicketListKey | null }> {
+  const { rows, next } = await keyedPage(ctx, q, from, limit, db);
+  return { rows: rows.map((r) => r.row), next };
+}
+
+async function keyedPage(ctx: ServiceContext, q: TicketFilters, from: TicketListKey | null, limit: number, db: Database) {
   const cols = SORT_KEYS[q.sort];
   if (from && (from.length !== cols.length + 1 || from.slice(0, -1).some((k) => k === null || (typeof k !== "string" && typeof k !== "number")) || !Number.isSafeInteger(from.at(-1)))) {
     throw validation("Invalid cursor", { cursor: ["The cursor does not fit this sort"] });
   }
-  const planned = await listWalks(ctx, q, from);
+  const planned = await listWalks(ctx, q, from, db);
   if (!planned) return { rows: [], next: null };
   const { rows, resumeAt, more } = await merge(planned.walks, cols, (r) => keyOf(q.sort, r), from, limit, planned.checked ? scanBudget(limit) : Infinity);
   const page = rows.slice(0, limit);
-  return { rows: page.map((r) => r.row), next: rows.length > limit ? keyOf(q.sort, page.at(-1)!) : more ? resumeAt : null };
+  return { rows: page.map((r) => ({ row: r.row, key: keyOf(q.sort, r) })), next: rows.length > limit ? keyOf(q.sort, page.at(-1)!) : more ? resumeAt : null };
 }
 
 /**
@@ -222,7 +323,7 @@ export async function countTickets(ctx: ServiceContext, q: TicketFilters): Promi
 }
 
 /** The list's index walks after `position` (see {@link ticketPage}); null when the list is empty whatever it holds. */
-async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | null): Promise<{ walks: Walk[]; checked: boolean } | null> {
+async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | null, db: Database = ctx.db): Promise<{ walks: Walk[]; checked: boolean } | null> {
   const actor = actorOf(ctx);
   const sort = q.sort;
   const cols = SORT_KEYS[sort];
@@ -300,7 +401,7 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
 
   // ---- the walks
   const run = async (query: SQL, match: SQL | null): Promise<Fetched> => {
-    const res = await ctx.db.run(sql`SELECT "tickets".*, "tickets".rowid AS "__rowid", ${match ?? sql`1`} AS "__match" FROM ${query}`);
+    const res = await db.run(sql`SELECT "tickets".*, "tickets".rowid AS "__rowid", ${match ?? sql`1`} AS "__match" FROM ${query}`);
     const rows = (res.results as Record<string, unknown>[]).map((r) => ({ row: fromSql(r), rowid: Number(r.__rowid), match: Number(r.__match) === 1 }));
     // What D1 counts (the checks' own lookups included) is what the budget spends.
     return { rows, read: res.meta.rows_read ?? rows.length };
@@ -331,7 +432,7 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
         return run(sql`${from} ${keyset} ORDER BY ${orderBy(cols.slice(fixed), exprs.slice(fixed))} LIMIT ${n}`, match);
       },
       count: async () => {
-        const res = await ctx.db.run(sql`SELECT count(*) AS n FROM ${from} ${start.length ? sql`AND ${all(start)}` : sql``} ${match ? sql`AND ${match}` : sql``}`);
+        const res = await db.run(sql`SELECT count(*) AS n FROM ${from} ${start.length ? sql`AND ${all(start)}` : sql``} ${match ? sql`AND ${match}` : sql``}`);
         return Number((res.results[0] as { n: number }).n);
       },
     });

@@ -20,6 +20,8 @@ import { newCustomer } from "../users/users.service";
 import { route, routeOnCreate, teamById } from "../teams/routing.service";
 import { dropFieldIndex, fieldCatalog } from "../fields/fields.service";
 import { readArchive } from "../archive/archive.document";
+import { returnRetired } from "../archive/archive.retire";
+import { storeOfTicketRef } from "../../db/ticket-stores";
 import { retryTicketWrite, type HistoryEntry, type Planned, type TicketWrite } from "./ticket-write";
 import { ticketFor } from "./ticket-view";
 import { requesterColumns, type Requester, type Ticket, type TicketRow } from "./tickets.serialize";
@@ -43,9 +45,24 @@ async function loadTicket(ctx: ServiceContext, ref: string): Promise<FoundTicket
   return found ?? null;
 }
 
-/** The ticket if the caller may see it; 404 otherwise (no existence oracle). */
-export async function findVisibleTicket(ctx: ServiceContext, ref: string): Promise<FoundTicket> {
-  const found = await loadTicket(ctx, ref);
+/**
+ * A retired ticket (db/ticket-stores.ts): the year database its id or number names, its requester
+ * from main (users stay there). Only after main missed, so a live ticket costs nothing more.
+ */
+async function loadRetired(ctx: ServiceContext, ref: string): Promise<FoundTicket | null> {
+  const store = storeOfTicketRef(ctx.env, ref);
+  if (!store) return null;
+  const [row] = await store.db
+    .select()
+    .from(tickets)
+    .where(and(TICKET_NUMBER_PATTERN.test(ref) ? eq(tickets.number, ref) : eq(tickets.id, ref), isNull(tickets.deletedAt)))
+    .limit(1);
+  if (!row) return null;
+  const [requester] = await ctx.db.select(requesterColumns).from(users).where(eq(users.id, row.requesterId)).limit(1);
+  return requester ? { row, requester } : null;
+}
+
+function visibleOr404(ctx: ServiceContext, found: FoundTicket | null): FoundTicket {
   // mailParticipantOf: a Cc'd participant's mail reply, already checked by src/email/resolve-ticket.ts.
   // The system (cron jobs, SLA escalation) works on every ticket; any other caller needs an actor.
   if (!found) throw notFound("Ticket");
@@ -54,8 +71,26 @@ export async function findVisibleTicket(ctx: ServiceContext, ref: string): Promi
   return found;
 }
 
+/**
+ * The ticket if the caller may see it; 404 otherwise (no existence oracle). For a change: a
+ * retired ticket the caller may see is brought back into main first (features/archive/archive.retire.ts),
+ * so every write, through the one ticket write, finds it there.
+ */
+export async function findVisibleTicket(ctx: ServiceContext, ref: string): Promise<FoundTicket> {
+  const found = await loadTicket(ctx, ref);
+  if (found) return visibleOr404(ctx, found);
+  const retired = visibleOr404(ctx, await loadRetired(ctx, ref));
+  await returnRetired(ctx, retired.row.id);
+  return visibleOr404(ctx, await loadTicket(ctx, retired.row.id));
+}
+
+/** The ticket if the caller may see it, for reading only: a retired one is read where it is (its year database). */
+export async function readVisibleTicket(ctx: ServiceContext, ref: string): Promise<FoundTicket> {
+  return visibleOr404(ctx, (await loadTicket(ctx, ref)) ?? (await loadRetired(ctx, ref)));
+}
+
 export async function getTicket(ctx: ServiceContext, ref: string): Promise<Ticket> {
-  const { row, requester } = await findVisibleTicket(ctx, ref);
+  const { row, requester } = await readVisibleTicket(ctx, ref);
   return ticketFor(ctx, row, requester);
 }
 

@@ -1,0 +1,79 @@
+import { createDb, type Database } from "./client";
+
+/**
+ * Where a ticket lives (issue 15, "beyond one database"; docs/scale.md "Year databases"). Every
+ * ticket starts in the main database `DB` and stays there while it is live. Once its creation year
+ * is over and it is archived (closed, its comments and history in R2), the retire job
+ * (features/archive/archive.retire.ts) moves its stub row into that year's own D1 database, bound
+ * as `TICKETS_<year>` (wrangler.toml; schema: migrations-years/). Which years exist is read from
+ * the bindings, so adding a year is a wrangler.toml change. A ticket's id is time-ordered (its
+ * first 10 characters are its creation instant, lib/ids.ts, imports and the bench seed included),
+ * so the id says which year database can hold it without a lookup; the number (TICK-YYYYMMDD-…)
+ * says the same.
+ */
+
+const YEAR_BINDING = /^TICKETS_(\d{4})$/;
+const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
+
+export interface YearStore {
+  year: number;
+  /** The binding's name (`TICKETS_2025`): what a list cursor and the bench name it by. */
+  name: string;
+  db: Database;
+}
+
+/** The year bindings of an env, as they are (the metering wrapper of the bench wraps them). */
+export const yearBindings = (env: object): [string, D1Database][] =>
+  Object.entries(env).filter((e): e is [string, D1Database] => YEAR_BINDING.test(e[0]) && !!e[1] && typeof (e[1] as D1Database).prepare === "function");
+
+/** The year databases bound to the Worker, newest first (an unbound year is not one). */
+export function yearStores(env: object): YearStore[] {
+  return yearBindings(env)
+    .map(([name, d1]) => ({ year: Number(YEAR_BINDING.exec(name)![1]), name, db: createDb(d1) }))
+    .sort((a, b) => b.year - a.year);
+}
+
+export const yearStore = (env: object, year: number): YearStore | undefined => yearStores(env).find((s) => s.year === year);
+
+/** The creation instant (ms) a ticket id carries, or null for a string that is not one of our ids. */
+export function idTime(id: string): number | null {
+  if (id.length < 10) return null;
+  let t = 0;
+  for (const ch of id.slice(0, 10)) {
+    const v = ALPHABET.indexOf(ch);
+    if (v < 0) return null;
+    t = t * 32 + v;
+  }
+  return t;
+}
+
+/** The UTC year a ticket reference (id or TICK-YYYYMMDD-n number) was created in, or null. */
+export function yearOfTicketRef(ref: string): number | null {
+  const number = /^TICK-(\d{4})\d{4}-\d+$/.exec(ref);
+  if (number) return Number(number[1]);
+  const t = idTime(ref);
+  return t === null ? null : new Date(t).getUTCFullYear();
+}
+
+/** The year's bounds as ISO instants (created_at) and as id prefixes (ids of that year sort in [loId, hiId)). */
+export function yearBounds(year: number) {
+  const lo = Date.UTC(year, 0, 1);
+  const hi = Date.UTC(year + 1, 0, 1);
+  return { lo: new Date(lo).toISOString(), hi: new Date(hi).toISOString(), loId: idPrefix(lo), hiId: idPrefix(hi) };
+}
+
+function idPrefix(ms: number): string {
+  let out = "";
+  let t = ms;
+  for (let i = 0; i < 10; i++) {
+    out = ALPHABET[t % 32] + out;
+    t = Math.floor(t / 32);
+  }
+  return out;
+}
+
+/** The year database that may hold a ticket by this reference (none: the ticket lives in main or nowhere). */
+export function storeOfTicketRef(env: object, ref: string): YearStore | undefined {
+  const year = yearOfTicketRef(ref);
+  return year === null ? undefined : yearStore(env, year);
+}

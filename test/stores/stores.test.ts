@@ -1,0 +1,300 @@
+import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { count, eq } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
+import worker from "../../src/index";
+import type { Bindings } from "../../src/env";
+import { createDb } from "../../src/db/client";
+import { comments, tickets } from "../../src/db/schema";
+import { yearOfTicketRef, yearBounds } from "../../src/db/ticket-stores";
+import { newId } from "../../src/lib/ids";
+import { BASE, db, makeStaff, makeUser, type ApiResponse, type TestUser } from "../helpers";
+import { upload } from "../security/support";
+import { jobsEnv, storedPoints } from "../reports/support";
+
+/**
+ * Issue 15 item 1, the year databases (docs/scale.md "Year databases"): archived tickets of a year
+ * that is over move from main into `TICKETS_<year>` (the retire job: `scheduled` cron `*∕5`, then the
+ * JOBS `queue`), and every route reads them where they are; a change brings one back. The year
+ * bindings are two D1 databases of vitest.config.ts, handed to the Worker's entry points under
+ * this year's and last year's names, so no other test sees a year database.
+ */
+const YEAR = new Date().getUTCFullYear();
+const DAY = 86_400_000;
+const CRON = "*/5 * * * *";
+const base = env as unknown as Bindings;
+const yearA = env.TEST_YEAR_A;
+const yearEnv = { ...base, [`TICKETS_${YEAR}`]: yearA, [`TICKETS_${YEAR - 1}`]: env.TEST_YEAR_B } as Bindings;
+const yearDb = () => createDb(yearA);
+
+/** A request through the Worker's `fetch` export with the year databases bound (`metered`: D1_METRICS on). */
+async function call<T = any>(method: string, path: string, user: TestUser, body?: unknown, metered = false): Promise<ApiResponse<T> & { statements?: Stmt[] }> {
+  const headers: Record<string, string> = { authorization: `Bearer ${user.token}` };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(`${BASE}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }), metered ? { ...yearEnv, D1_METRICS: "1" } : yearEnv, ctx);
+  await waitOnExecutionContext(ctx);
+  const text = await res.text();
+  const out = { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : null) as T };
+  if (!metered) return out;
+  const b64 = (res.headers.get("x-d1-statements") ?? "").replaceAll("-", "+").replaceAll("_", "/");
+  return { ...out, statements: JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)))) };
+}
+interface Stmt {
+  sql: string;
+  rows_read: number;
+}
+async function ok<T = any>(res: Promise<{ status: number; body: any }>, status = 200): Promise<T> {
+  const r = await res;
+  expect(r.status, JSON.stringify(r.body)).toBe(status);
+  return r.body;
+}
+
+/** One JOBS delivery through the `queue` export; whether it was acked. */
+async function deliver(body: unknown, e: Bindings) {
+  const batch = createMessageBatch("edgedesk-jobs", [{ id: `stores-${newId()}`, timestamp: new Date(), attempts: 1, body }]);
+  const ctx = createExecutionContext();
+  await (worker.queue as unknown as (b: MessageBatch<unknown>, e: Bindings, c: ExecutionContext) => Promise<void>)(batch as MessageBatch<unknown>, e, ctx);
+  const result = await getQueueResult(batch, ctx);
+  return result.explicitAcks.length === 1 && !result.retryMessages.length;
+}
+
+/** The `*∕5` cron at `at` (archive, then retire) with the year databases bound; its JOBS messages. */
+async function tick(at: number) {
+  const jobs = jobsEnv({ [`TICKETS_${YEAR}`]: yearA, [`TICKETS_${YEAR - 1}`]: env.TEST_YEAR_B } as Partial<Bindings>);
+  const execution = createExecutionContext();
+  await worker.scheduled(createScheduledController({ scheduledTime: new Date(at), cron: CRON }), jobs.env, execution);
+  await waitOnExecutionContext(execution);
+  return [...jobs.sent] as { kind: string; ids: string[]; year?: number }[];
+}
+/** Ticks until the archive and the retire have nothing left to do (each tick's messages delivered in order). */
+async function settle(at: number) {
+  for (let i = 0; i < 10; i++) {
+    const messages = await tick(at);
+    for (const m of messages) expect(await deliver(m, yearEnv)).toBe(true);
+    if (!messages.some((m) => m.kind === "archive")) {
+      // The archive is done; one more pass of the retire over the year.
+      const again = await tick(at);
+      for (const m of again) expect(await deliver(m, yearEnv)).toBe(true);
+      if (!again.length) return;
+    }
+  }
+}
+
+const inMain = async (id: string) => (await db().select({ n: count() }).from(tickets).where(eq(tickets.id, id)))[0]!.n;
+const inYear = async (id: string) => (await yearDb().select({ n: count() }).from(tickets).where(eq(tickets.id, id)))[0]!.n;
+
+let staff: Awaited<ReturnType<typeof makeStaff>>;
+beforeAll(async () => {
+  staff = await makeStaff();
+});
+
+const TAGS = ["vip", "billing", "printer"];
+/** A ticket of `customer` with a staff reply, closed (`close`) or left open. */
+async function ticket(customer: TestUser, i: number, close: boolean, priority = "medium", before?: (id: string) => Promise<unknown>) {
+  const t = await ok(call("POST", "/tickets", customer, { subject: `Printer ${i}`, description: `jam ${i}`, priority, tags: [TAGS[i % 3]!] }), 201);
+  await ok(call("POST", `/tickets/${t.id}/comments`, staff.agent, { body: `reply ${i}` }), 201);
+  await before?.(t.id);
+  if (close) {
+    await ok(call("PATCH", `/tickets/${t.id}`, staff.agent, { status: "resolved" }));
+    await ok(call("PATCH", `/tickets/${t.id}`, staff.agent, { status: "closed" }));
+  }
+  return t.id as string;
+}
+
+async function pages(user: TestUser, path: string, limit: number) {
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const sep = path.includes("?") ? "&" : "?";
+    const page: any = await ok(call("GET", `${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, user));
+    ids.push(...page.data.map((t: any) => t.id));
+    cursor = page.next_cursor;
+  } while (cursor);
+  return ids;
+}
+
+async function readAll(user: TestUser, id: string) {
+  const get = async (path: string) => {
+    const r = await call("GET", `/tickets/${id}${path}`, user);
+    return { status: r.status, body: r.body };
+  };
+  return { ticket: await get(""), comments: await get("/comments?limit=100"), history: await get("/history?limit=100"), attachments: await get("/attachments?limit=100") };
+}
+
+describe("year databases", () => {
+  it("the id says the year", () => {
+    const at = Date.UTC(2025, 6, 1);
+    expect(yearOfTicketRef(newId(at))).toBe(2025);
+    expect(yearOfTicketRef("TICK-20240105-0007")).toBe(2024);
+    const { loId, hiId } = yearBounds(2025);
+    expect(newId(at) > loId && newId(at) < hiId).toBe(true);
+    expect(newId(Date.UTC(2026, 0, 1)) >= hiId).toBe(true);
+    expect(yearOfTicketRef("not an id!")).toBeNull();
+  });
+
+  it("a year database has main's columns of every table that moves (migrations-years is generated from migrations: scripts/year-schema.mjs)", async () => {
+    const columns = async (d1: D1Database, table: string) => (await d1.prepare(`SELECT name, type, "notnull", dflt_value FROM pragma_table_info('${table}') ORDER BY name`).all()).results;
+    expect(await columns(yearA, "tickets")).toEqual(await columns(base.DB, "tickets"));
+    for (const table of ["ticket_tag_index", "outbound_messages", "inbound_messages", "mail_message_ids", "ticket_participants"]) expect(await columns(yearA, table)).toEqual(await columns(base.DB, table));
+  });
+
+  it("retire → read on every route → lists → reopen: the same answers, another customer's id 404, reports unchanged, back in main", async () => {
+    const customer = await makeUser("customer");
+    const other = await makeUser("customer");
+    const a = await ticket(customer, 0, true);
+    const b = await ticket(customer, 1, true);
+    // A file names the ticket from main (attachments): it cannot leave, and stays served from main.
+    const held = await ticket(customer, 2, true, "medium", async (id) => expect((await upload(id, customer.token, "jam.txt")).status).toBe(201));
+    const open = await ticket(customer, 3, false);
+
+    const before = { staff: await readAll(staff.agent, a), customer: await readAll(customer, a) };
+    const listBefore = await pages(customer, "/tickets?status=closed", 100);
+    const points = await storedPoints();
+
+    // A year and more later: the archive takes the closed tickets, then the retire moves them into this year's database.
+    await settle(Date.now() + 400 * DAY);
+    expect(await inMain(a)).toBe(0);
+    expect(await inYear(a)).toBe(1);
+    expect(await inMain(b)).toBe(0);
+    expect(await inMain(held)).toBe(1);
+    expect(await inYear(held)).toBe(0);
+    expect(await inMain(open)).toBe(1);
+
+    // Every route answers as before, for staff and for the requester.
+    expect(await readAll(staff.agent, a)).toEqual(before.staff);
+    expect(await readAll(customer, a)).toEqual(before.customer);
+    // By number too.
+    const number = before.staff.ticket.body.number;
+    expect((await call("GET", `/tickets/${number}`, staff.agent)).body.id).toBe(a);
+    // Another customer: 404 on every route, as before; so is an id of the right year that does not exist.
+    for (const path of ["", "/comments", "/history", "/attachments"]) expect((await call("GET", `/tickets/${a}${path}`, other)).status).toBe(404);
+    expect((await call("GET", `/tickets/${newId()}`, staff.agent)).status).toBe(404);
+    expect((await call("GET", `/tickets?status=closed&limit=100`, other)).body.data).toEqual([]);
+    // The requester's list of closed tickets: the same tickets, in the same order, across both databases.
+    expect(await pages(customer, "/tickets?status=closed", 100)).toEqual(listBefore);
+    expect(await pages(customer, "/tickets?status=closed", 1)).toEqual(listBefore);
+    // Reports read rollups in main: not a figure moves.
+    expect(await storedPoints()).toEqual(points);
+
+    // Reopening brings it back into main first; the archive then restores its comments.
+    const reopened = await ok(call("PATCH", `/tickets/${a}`, staff.agent, { status: "open" }));
+    expect(reopened.status).toBe("open");
+    expect(await inMain(a)).toBe(1);
+    expect(await inYear(a)).toBe(0);
+    expect((await db().select({ n: count() }).from(comments).where(eq(comments.ticketId, a)))[0]!.n).toBe(1);
+    expect((await readAll(customer, a)).comments).toEqual(before.customer.comments);
+    // A reply to the other one (a write through the comments route) does the same.
+    await ok(call("POST", `/tickets/${b}/comments`, staff.agent, { body: "one more", internal: true }), 201);
+    expect(await inMain(b)).toBe(1);
+    expect(await inYear(b)).toBe(0);
+  });
+
+  it("erasing a person brings their retired tickets and mail back into main first: nothing of them stays in a year database", async () => {
+    const person = await makeUser("customer");
+    const id = await ticket(person, 50, true);
+    await settle(Date.now() + 400 * DAY);
+    expect(await inYear(id)).toBe(1);
+    const mails = async () => Number((await yearA.prepare("SELECT count(*) AS n FROM outbound_messages WHERE to_address = ?").bind(person.email).first("n")) ?? 0);
+    expect(await mails()).toBeGreaterThan(0);
+    const res = await call("POST", `/users/${person.id}/erase`, staff.admin, { confirm: person.email });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect((res.body as any).erased.tickets).toBe(1);
+    expect(await inYear(id)).toBe(0);
+    expect(await inMain(id)).toBe(1);
+    expect(await mails()).toBe(0);
+    expect(Number(await yearA.prepare("SELECT count(*) AS n FROM tickets WHERE requester_id = ?").bind(person.id).first("n"))).toBe(0);
+  });
+
+  it("an interrupted retire resumes without losing or duplicating a ticket; a message delivered twice moves nothing twice", async () => {
+    const customer = await makeUser("customer");
+    const ids = [await ticket(customer, 10, true), await ticket(customer, 11, true)];
+    const later = Date.now() + 400 * DAY;
+    // The archive first (its messages only).
+    for (const m of (await tick(later)).filter((m) => m.kind === "archive")) expect(await deliver(m, yearEnv)).toBe(true);
+    const retire = (await tick(later)).filter((m) => m.kind === "retire" && m.ids.some((id) => ids.includes(id)));
+    expect(retire.length).toBeGreaterThan(0);
+    // The consumer dies after copying into the year database, before main's delete: the message is retried.
+    const failing = new Proxy(base.DB, {
+      get(target, prop) {
+        if (prop === "batch") return async () => Promise.reject(new Error("Network connection lost"));
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    for (const m of retire) expect(await deliver(m, { ...yearEnv, DB: failing })).toBe(false);
+    // Nothing lost: every ticket still in main; the copy of the first the chunk tried landed (the chunk stopped at its failed delete).
+    const chunk = retire.flatMap((m) => m.ids);
+    for (const id of chunk) expect(await inMain(id), id).toBe(1);
+    let both = 0;
+    for (const id of chunk) both += await inYear(id);
+    expect(both).toBeGreaterThan(0);
+    // Meanwhile each shows once, from main.
+    const listed = await pages(customer, "/tickets", 100);
+    expect(listed.filter((id) => ids.includes(id)).sort()).toEqual([...ids].sort());
+    // The redelivery finishes the move; a duplicate delivery finds nothing left to move.
+    for (const m of retire) expect(await deliver(m, yearEnv)).toBe(true);
+    for (const m of retire) expect(await deliver(m, yearEnv)).toBe(true);
+    for (const id of ids) {
+      expect(await inMain(id)).toBe(0);
+      expect(await inYear(id)).toBe(1);
+      expect((await call("GET", `/tickets/${id}`, customer)).status).toBe(200);
+    }
+    // No ticket of the chunk is in both databases.
+    for (const id of chunk) expect((await inMain(id)) + (await inYear(id)), id).toBe(1);
+    expect((await pages(customer, "/tickets", 100)).filter((id) => ids.includes(id)).sort()).toEqual([...ids].sort());
+  });
+
+  it("lists across both databases return what one database did, in the same order, each page reading ≤ 100 rows per database", async () => {
+    const customer = await makeUser("customer");
+    const ids: string[] = [];
+    // Open and closed tickets interleaved in time, priorities and tags mixed: the open stay in main, the closed move.
+    for (let i = 0; i < 24; i++) ids.push(await ticket(customer, 100 + i, i % 3 !== 0, ["low", "medium", "high", "critical"][i % 4]!));
+    const queries = [
+      `requester_id=${customer.id}`,
+      `requester_id=${customer.id}&sort=created_at`,
+      `requester_id=${customer.id}&sort=-updated_at`,
+      `requester_id=${customer.id}&sort=priority`,
+      `requester_id=${customer.id}&sort=-priority`,
+      `requester_id=${customer.id}&sort=sla_due`,
+      `requester_id=${customer.id}&status=closed`,
+      `requester_id=${customer.id}&status=open,closed&sort=created_at`,
+      `requester_id=${customer.id}&tag=vip`,
+      `requester_id=${customer.id}&priority=high,critical`,
+      `requester_id=${customer.id}&sort=-updated_at&created_after=${encodeURIComponent(new Date(Date.now() - DAY).toISOString())}`,
+    ];
+    const limits = [1, 4, 7];
+    const expected = new Map<string, string[]>();
+    for (const q of queries) for (const limit of limits) expected.set(`${q}#${limit}`, await pages(staff.agent, `/tickets?${q}`, limit));
+    await settle(Date.now() + 400 * DAY);
+    const retired = (await Promise.all(ids.map(inYear))).filter((n) => n === 1).length;
+    expect(retired).toBe(16);
+    for (const q of queries) {
+      for (const limit of limits) {
+        const got = await pages(staff.agent, `/tickets?${q}`, limit);
+        expect(got, `${q} limit=${limit}`).toEqual(expected.get(`${q}#${limit}`));
+        expect(got.length).toBeGreaterThan(0);
+      }
+    }
+    // Rows read per page, per database, on a metered walk.
+    let touchedYear = 0;
+    for (const q of queries) {
+      let cursor: string | null = null;
+      do {
+        const res: Awaited<ReturnType<typeof call>> = await call("GET", `/tickets?${q}&limit=5${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, staff.agent, undefined, true);
+        const perDb = new Map(Object.entries(JSON.parse(res.headers.get("x-d1-databases")!) as Record<string, number>));
+        expect(perDb.has("DB")).toBe(true);
+        if (perDb.has(`TICKETS_${YEAR}`)) touchedYear++;
+        for (const [label, rows] of perDb) expect(rows, `${q} ${label}`).toBeLessThanOrEqual(100);
+        cursor = (res.body as any).next_cursor;
+      } while (cursor);
+    }
+    expect(touchedYear).toBeGreaterThan(5);
+    // An open list never touches a year.
+    const open = await call("GET", `/tickets?requester_id=${customer.id}&status=open&limit=5`, staff.agent, undefined, true);
+    expect(open.statements!.filter((s) => s.sql.startsWith("/* TICKETS_"))).toEqual([]);
+    // Nor does a created_at range outside the bound years, whatever the sort.
+    const older = await call("GET", `/tickets?sort=-updated_at&created_before=${YEAR - 1}-01-01T00:00:00Z&limit=5`, staff.agent, undefined, true);
+    expect(Object.keys(JSON.parse(older.headers.get("x-d1-databases")!))).toEqual(["DB"]);
+  }, 180_000);
+});
