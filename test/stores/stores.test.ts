@@ -8,7 +8,7 @@ import { createDb } from "../../src/db/client";
 import { comments, tickets } from "../../src/db/schema";
 import { yearOfTicketRef, yearBounds } from "../../src/db/ticket-stores";
 import { newId } from "../../src/lib/ids";
-import { BASE, db, makeStaff, makeUser, type ApiResponse, type TestUser } from "../helpers";
+import { BASE, db, expectProblem, makeStaff, makeUser, type ApiResponse, type TestUser } from "../helpers";
 import { upload } from "../security/support";
 import { jobsEnv, storedPoints } from "../reports/support";
 
@@ -297,4 +297,26 @@ describe("year databases", () => {
     const older = await call("GET", `/tickets?sort=-updated_at&created_before=${YEAR - 1}-01-01T00:00:00Z&limit=5`, staff.agent, undefined, true);
     expect(Object.keys(JSON.parse(older.headers.get("x-d1-databases")!))).toEqual(["DB"]);
   }, 180_000);
+
+  it("a rollup rebuild is refused while year databases are bound (it recounts main's rows only), and the reports stay live", async () => {
+    const res = await call("POST", "/reports/rebuild", staff.admin, {});
+    expectProblem(res, 409, "CONFLICT");
+    expect(res.body.detail).toContain("year databases");
+    expect((await ok(call("GET", "/reports/rebuild", staff.admin))).phase).toBe("live");
+    // Without a year bound (every other deployment) the same admin may rebuild: tested in test/reports.
+  });
+
+  it("while a rebuild runs (years bound by a deploy after it started), the retire moves nothing out of main", async () => {
+    const customer = await makeUser("customer");
+    const id = await ticket(customer, 20, false);
+    const later = Date.now() + 400 * DAY;
+    const retiring = async () => (await tick(later)).filter((m) => m.kind === "retire" && m.ids.includes(id));
+    await base.DB.prepare("UPDATE report_state SET phase = 'staging' WHERE id = 1").run();
+    try {
+      expect(await retiring()).toEqual([]);
+    } finally {
+      await base.DB.prepare("UPDATE report_state SET phase = 'live' WHERE id = 1").run();
+    }
+    expect((await retiring()).length).toBe(1);
+  });
 });

@@ -22,6 +22,7 @@ import { sql } from "drizzle-orm";
 import { batchStatement, type BatchItem } from "../../db/client";
 import { classifyD1Error } from "../../db/errors";
 import { tickets } from "../../db/schema";
+import { yearStores } from "../../db/ticket-stores";
 import {
   backlogCell,
   blockOf,
@@ -34,6 +35,7 @@ import {
   type PointDelta,
 } from "../../domain/rollups";
 import type { RebuildMessage } from "../../jobs/job-messages";
+import { AppError } from "../../lib/errors";
 import type { ServiceContext } from "../../lib/request-context";
 import { asc, gt } from "drizzle-orm";
 import { backlogWrites, stagingWrites } from "./reports.rollups";
@@ -77,6 +79,11 @@ const sendStep = (ctx: ServiceContext, step: number) => ctx.env.JOBS.send({ kind
 
 /** Starts a rebuild (or restarts a running one from the beginning) and queues its first step. */
 export async function startRebuild(ctx: ServiceContext): Promise<RebuildState> {
+  // A rebuild recounts main's ticket rows. A retired ticket is in its year's database, and one
+  // brought back into main while the rebuild walks would be counted twice or not at all.
+  if (yearStores(ctx.env).length) {
+    throw new AppError("CONFLICT", "The rollups cannot be rebuilt while year databases are bound: retired tickets are not in the main database");
+  }
   const now = ctx.now.toISOString();
   await ctx.db.batch([
     batchStatement(ctx.db, sql`UPDATE report_state SET phase = 'staging', watermark = '', converted_dim = '', converted_key = '', tickets_done = 0, keys_done = 0,
