@@ -298,6 +298,29 @@ describe("year databases", () => {
     expect(Object.keys(JSON.parse(older.headers.get("x-d1-databases")!))).toEqual(["DB"]);
   }, 180_000);
 
+  it("a page filled by main's newer tickets still leads on to the older year's: the list does not end there", async () => {
+    const customer = await makeUser("customer");
+    const mainId = await ticket(customer, 300, true);
+    // A ticket of last year, retired into last year's database (a copy of main's row, dated then).
+    const at = Date.UTC(YEAR - 1, 5, 1, 12);
+    const oldId = newId(at);
+    const row = (await base.DB.prepare("SELECT * FROM tickets WHERE id = ?").bind(mainId).first()) as Record<string, unknown>;
+    const old = { ...row, id: oldId, number: `TICK-${YEAR - 1}0601-${Math.floor(Math.random() * 1e6)}`, created_at: new Date(at).toISOString(), updated_at: new Date(at).toISOString() };
+    const cols = Object.keys(old);
+    await env.TEST_YEAR_B.prepare(`INSERT INTO tickets (${cols.map((c) => `"${c}"`).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`).bind(...cols.map((c) => old[c] ?? null)).run();
+    try {
+      for (const path of ["/tickets?status=closed", "/tickets?status=closed&sort=created_at"]) {
+        const expected = path.includes("sort=created_at") ? [oldId, mainId] : [mainId, oldId];
+        expect(await pages(customer, path, 1), path).toEqual(expected);
+        expect(await pages(customer, path, 25), path).toEqual(expected);
+      }
+      // And the retired ticket reads where it is.
+      expect((await ok(call("GET", `/tickets/${oldId}`, customer))).id).toBe(oldId);
+    } finally {
+      await env.TEST_YEAR_B.prepare("DELETE FROM tickets WHERE id = ?").bind(oldId).run();
+    }
+  });
+
   it("a rollup rebuild is refused while year databases are bound (it recounts main's rows only), and the reports stay live", async () => {
     const res = await call("POST", "/reports/rebuild", staff.admin, {});
     expectProblem(res, 409, "CONFLICT");

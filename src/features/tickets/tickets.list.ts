@@ -258,6 +258,8 @@ export async function ticketPageAcross(ctx: ServiceContext, q: TicketFilters, fr
   };
   const after = q.created_after ? new Date(q.created_after).toISOString() : null;
   const before = q.created_before ? new Date(q.created_before).toISOString() : null;
+  // The page filled before a later database was asked: the list goes on there (its next page asks it).
+  let cut = false;
   for (const source of sources) {
     // A year holds tickets created within it only: a created_at range outside it skips it, whatever the sort.
     if (source.year !== null) {
@@ -269,7 +271,10 @@ export async function ticketPageAcross(ctx: ServiceContext, q: TicketFilters, fr
       const position = from ? String(from.key[0]) : null;
       // Nothing of this year after the position; or the page is full of rows before any of it (and of every later year).
       if (position && (created === "desc" ? position < lo : position >= hi)) continue;
-      if (ahead().filter((f) => (created === "desc" ? f.row.createdAt >= hi : f.row.createdAt < lo)).length >= limit) break;
+      if (ahead().filter((f) => (created === "desc" ? f.row.createdAt >= hi : f.row.createdAt < lo)).length >= limit) {
+        cut = true;
+        break;
+      }
     }
     const page = await keyedPage(ctx, q, startIn(source.year), limit, source.db);
     for (const r of page.rows) found.push({ row: r.row, pos: { key: r.key, year: source.year } });
@@ -282,7 +287,7 @@ export async function ticketPageAcross(ctx: ServiceContext, q: TicketFilters, fr
     .sort((a, b) => compare(a.pos, b.pos));
   const rows = ready.slice(0, limit);
   const edge = frontiers.reduce<StorePosition | null>((m, f) => (!m || compare(f, m) < 0 ? f : m), null);
-  const more = ready.length > limit || edge !== null;
+  const more = ready.length > limit || edge !== null || cut;
   const next = !more ? null : rows.length === limit ? rows.at(-1)!.pos : edge;
   return { rows: rows.map((r) => r.row), next };
 }
