@@ -33,17 +33,22 @@ export interface FoundTicket {
   requester: Requester;
 }
 
-/** A ticket by id or number, with its requester, unless deleted. */
-async function loadTicket(ctx: ServiceContext, ref: string): Promise<FoundTicket | null> {
+/**
+ * A ticket by id or number in main, with its requester, deleted ones too: while main holds a row,
+ * a year database's copy is a retire's leftover (archive.retire.ts), never the ticket.
+ */
+async function loadFromMain(ctx: ServiceContext, ref: string): Promise<FoundTicket | null> {
   const byNumber = TICKET_NUMBER_PATTERN.test(ref);
   const [found] = await ctx.db
     .select({ row: tickets, requester: requesterColumns })
     .from(tickets)
     .innerJoin(users, eq(users.id, tickets.requesterId))
-    .where(and(byNumber ? eq(tickets.number, ref) : eq(tickets.id, ref), isNull(tickets.deletedAt)))
+    .where(byNumber ? eq(tickets.number, ref) : eq(tickets.id, ref))
     .limit(1);
   return found ?? null;
 }
+
+const undeleted = (found: FoundTicket | null) => (found && !found.row.deletedAt ? found : null);
 
 /**
  * A retired ticket (db/ticket-stores.ts): the year database its id or number names, its requester
@@ -77,16 +82,17 @@ function visibleOr404(ctx: ServiceContext, found: FoundTicket | null): FoundTick
  * so every write, through the one ticket write, finds it there.
  */
 export async function findVisibleTicket(ctx: ServiceContext, ref: string): Promise<FoundTicket> {
-  const found = await loadTicket(ctx, ref);
-  if (found) return visibleOr404(ctx, found);
+  const inMain = await loadFromMain(ctx, ref);
+  if (inMain) return visibleOr404(ctx, undeleted(inMain));
   const retired = visibleOr404(ctx, await loadRetired(ctx, ref));
   await returnRetired(ctx, retired.row.id);
-  return visibleOr404(ctx, await loadTicket(ctx, retired.row.id));
+  return visibleOr404(ctx, undeleted(await loadFromMain(ctx, retired.row.id)));
 }
 
 /** The ticket if the caller may see it, for reading only: a retired one is read where it is (its year database). */
 export async function readVisibleTicket(ctx: ServiceContext, ref: string): Promise<FoundTicket> {
-  return visibleOr404(ctx, (await loadTicket(ctx, ref)) ?? (await loadRetired(ctx, ref)));
+  const inMain = await loadFromMain(ctx, ref);
+  return visibleOr404(ctx, inMain ? undeleted(inMain) : await loadRetired(ctx, ref));
 }
 
 export async function getTicket(ctx: ServiceContext, ref: string): Promise<Ticket> {
