@@ -342,4 +342,92 @@ describe("year databases", () => {
     }
     expect((await retiring()).length).toBe(1);
   });
+
+  /** A retire message for one archived ticket of this year, its archive done (the cron's archive messages delivered). */
+  async function archivedOnly(customer: TestUser, i: number) {
+    const id = await ticket(customer, i, true);
+    for (const m of (await tick(Date.now() + 400 * DAY)).filter((m) => m.kind === "archive")) expect(await deliver(m, yearEnv)).toBe(true);
+    return { id, message: { kind: "retire", year: YEAR, ids: [id] } };
+  }
+  /** main's binding, running `before` once just ahead of its first batch (a retire's delete from main). */
+  function beforeBatch(before: () => Promise<unknown>) {
+    let done = false;
+    return new Proxy(base.DB, {
+      get(target, prop) {
+        if (prop === "batch")
+          return async (stmts: D1PreparedStatement[]) => {
+            if (!done) {
+              done = true;
+              await before();
+            }
+            return target.batch(stmts);
+          };
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+  }
+
+  it("two retire runs of one ticket at once: the run that finds it moved keeps the year copy (in exactly one database)", async () => {
+    const customer = await makeUser("customer");
+    const { id, message } = await archivedOnly(customer, 30);
+    // Run 2 reads and copies the ticket; run 1 (the same message delivered again) moves it before run 2's delete.
+    const run2 = beforeBatch(async () => {
+      expect(await deliver(message, yearEnv)).toBe(true);
+      expect([await inMain(id), await inYear(id)]).toEqual([0, 1]);
+    });
+    expect(await deliver(message, { ...yearEnv, DB: run2 })).toBe(true);
+    expect([await inMain(id), await inYear(id)]).toEqual([0, 1]);
+    // Delivered once more: nothing moves, nothing drops.
+    expect(await deliver(message, yearEnv)).toBe(true);
+    expect([await inMain(id), await inYear(id)]).toEqual([0, 1]);
+    expect((await call("GET", `/tickets/${id}`, customer)).status).toBe(200);
+  });
+
+  it("a bring-back that drops the year copy between a retire's copy and its delete: the retire copies it again", async () => {
+    const customer = await makeUser("customer");
+    const { id, message } = await archivedOnly(customer, 31);
+    // returnRetired's last step (the year copy goes) lands after the retire copied, before it deletes from main.
+    const racing = beforeBatch(() =>
+      yearA.batch([
+        ...["outbound_messages", "inbound_messages", "mail_message_ids", "ticket_participants"].map((t) => yearA.prepare(`DELETE FROM ${t} WHERE ticket_id = ?`).bind(id)),
+        yearA.prepare("DELETE FROM ticket_tag_index WHERE ticket_rowid = (SELECT rowid FROM tickets WHERE id = ?)").bind(id),
+        yearA.prepare("DELETE FROM tickets WHERE id = ?").bind(id),
+      ]),
+    );
+    expect(await deliver(message, { ...yearEnv, DB: racing })).toBe(true);
+    expect([await inMain(id), await inYear(id)]).toEqual([0, 1]);
+    const mail = Number(await yearA.prepare("SELECT count(*) AS n FROM outbound_messages WHERE ticket_id = ?").bind(id).first("n"));
+    expect(mail).toBeGreaterThan(0);
+    expect((await call("GET", `/tickets/${id}`, customer)).status).toBe(200);
+  });
+
+  it("a mail row that comes between the retire's read and its delete is not deleted uncopied: the ticket stays in main", async () => {
+    const customer = await makeUser("customer");
+    const { id, message } = await archivedOnly(customer, 32);
+    const late = `late-${newId()}@example.com`;
+    const racing = beforeBatch(() => base.DB.prepare("INSERT INTO ticket_participants (ticket_id, email, added_at) VALUES (?, ?, ?)").bind(id, late, new Date().toISOString()).run());
+    expect(await deliver(message, { ...yearEnv, DB: racing })).toBe(true);
+    expect([await inMain(id), await inYear(id)]).toEqual([1, 0]);
+    expect(await base.DB.prepare("SELECT email FROM ticket_participants WHERE ticket_id = ? AND email = ?").bind(id, late).first("email")).toBe(late);
+    // Its earlier mail is still in main too.
+    expect(Number(await base.DB.prepare("SELECT count(*) AS n FROM outbound_messages WHERE ticket_id = ?").bind(id).first("n"))).toBeGreaterThan(0);
+  });
+
+  it("a team that a retired ticket belongs to cannot be deleted (409, as for a ticket in main); the ticket reopens", async () => {
+    const customer = await makeUser("customer");
+    const team = await ok(call("POST", "/teams", staff.manager, { name: `Retired team ${newId()}` }), 201);
+    const id = await ticket(customer, 33, false);
+    await ok(call("PATCH", `/tickets/${id}`, staff.manager, { team_id: team.id }));
+    await ok(call("PATCH", `/tickets/${id}`, staff.agent, { status: "resolved" }));
+    await ok(call("PATCH", `/tickets/${id}`, staff.agent, { status: "closed" }));
+    await settle(Date.now() + 400 * DAY);
+    expect([await inMain(id), await inYear(id)]).toEqual([0, 1]);
+    expectProblem(await call("DELETE", `/teams/${team.id}`, staff.manager), 409, "CONFLICT");
+    expect((await call("GET", `/teams/${team.id}`, staff.agent)).status).toBe(200);
+    const reopened = await ok(call("PATCH", `/tickets/${id}`, staff.agent, { status: "open" }));
+    expect(reopened.team_id).toBe(team.id);
+    expect([await inMain(id), await inYear(id)]).toEqual([1, 0]);
+    expectProblem(await call("DELETE", `/teams/${team.id}`, staff.manager), 409, "CONFLICT");
+  });
 });

@@ -129,7 +129,9 @@ export async function retireTicket(ctx: ServiceContext, store: YearStore, id: st
   await copyInto(store.db, row, satellites);
   try {
     await runBatch(ctx.db, [
-      ...deleteSatellites(ctx.db, id),
+      // Only the rows copied, by primary key: a mail row that came after the read still names the
+      // ticket, so the ticket's delete fails on its foreign key and the ticket stays in main (kept).
+      ...deleteCopied(ctx.db, satellites),
       ctx.db.delete(ticketTagIndex).where(and(eq(ticketTagIndex.createdAt, row.createdAt), eq(ticketTagIndex.ticketRowid, rowidOf(id)))),
       ctx.db.delete(tickets).where(and(eq(tickets.id, id), eq(tickets.revision, row.revision), sql`${tickets.archivedAt} IS NOT NULL`)),
       batchStatement(ctx.db, abortUnlessChanged),
@@ -137,10 +139,20 @@ export async function retireTicket(ctx: ServiceContext, store: YearStore, id: st
   } catch (err) {
     const kind = classifyD1Error(err).kind;
     // Changed since the read (stale), or named by a row in main (foreign key): it stays in main.
-    if (kind === "stale" || kind === "foreign_key") return keep(store, id);
+    // Unless it is no longer in main at all: another run moved it meanwhile (a chunk delivered
+    // twice), and the year copy is the ticket now; nothing is dropped.
+    if (kind === "stale" || kind === "foreign_key") return (await hasTicket(ctx.db, id)) ? keep(store, id) : "gone";
     throw err;
   }
+  // A bring-back that ran between the copy and the delete (returnRetired: insert into main, drop
+  // from the year) took the copy away: the ticket is in neither database until it is copied again.
+  if (!(await hasTicket(store.db, id))) await copyInto(store.db, row, satellites);
   return "retired";
+}
+
+/** Whether `db` (main or a year) holds the ticket row now. */
+async function hasTicket(db: Database, id: string): Promise<boolean> {
+  return (await db.select({ id: tickets.id }).from(tickets).where(eq(tickets.id, id)).limit(1)).length > 0;
 }
 
 async function held(db: Database, id: string): Promise<boolean> {
@@ -177,6 +189,25 @@ const insertRows = (db: Database, sets: { table: string; rows: Record<string, un
         sql`INSERT ${sql.raw(ignore ? "OR IGNORE " : "")}INTO ${sql.identifier(table)} (${sql.join(cols.map((c) => sql.identifier(c)), sql`, `)}) VALUES (${sql.join(cols.map((c) => sql`${r[c]}`), sql`, `)})`,
       );
     }),
+  );
+/** Each satellite table's primary key (migrations/0000_init.sql). */
+const SATELLITE_KEYS: Record<(typeof SATELLITES)[number], readonly string[]> = {
+  outbound_messages: ["id"],
+  inbound_messages: ["id"],
+  mail_message_ids: ["message_id"],
+  ticket_participants: ["ticket_id", "email"],
+};
+const deleteCopied = (db: Database, sets: { table: string; rows: Record<string, unknown>[] }[]) =>
+  sets.flatMap(({ table, rows }) =>
+    rows.map((r) =>
+      batchStatement(
+        db,
+        sql`DELETE FROM ${sql.identifier(table)} WHERE ${sql.join(
+          SATELLITE_KEYS[table as (typeof SATELLITES)[number]].map((k) => sql`${sql.identifier(k)} = ${r[k]}`),
+          sql` AND `,
+        )}`,
+      ),
+    ),
   );
 const deleteSatellites = (db: Database, id: string) => SATELLITES.map((table) => batchStatement(db, sql`DELETE FROM ${sql.identifier(table)} WHERE "ticket_id" = ${id}`));
 
@@ -227,6 +258,8 @@ export async function returnRetired(ctx: ServiceContext, ref: string, depth = 0)
     ...(row.tags.length ? [ctx.db.insert(ticketTagIndex).values(row.tags.map((tag) => ({ tag, createdAt: row.createdAt, ticketRowid: rowidOf(row.id) }))).onConflictDoNothing()] : []),
     ...insertRows(ctx.db, await satelliteRows(store.db, row.id), true),
   ]);
+  // The year copy goes only once main holds the ticket (a retire run may have moved it out again meanwhile).
+  if (!(await hasTicket(ctx.db, row.id))) return false;
   await dropFrom(store.db, row.id);
   return true;
 }

@@ -9,6 +9,7 @@ import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { auditInsert } from "../audit/audit.service";
 import { classifyD1Error, isUniqueViolation } from "../../db/errors";
+import { yearStores } from "../../db/ticket-stores";
 import { signingSecret } from "../auth/tokens";
 import { presenceOf } from "./availability";
 import { DEFAULT_MAX_OPEN_TICKETS, refreshMemberCopy, teamById } from "./routing.service";
@@ -177,9 +178,17 @@ export async function patchTeam(ctx: ServiceContext, id: string, input: TeamInpu
   return getTeam(ctx, id);
 }
 
+const TEAM_IN_USE = "Tickets still belong to this team; move them to another team first";
+
 /** A team that tickets (even deleted ones) still name cannot go: the foreign key refuses, whole. */
 export async function deleteTeam(ctx: ServiceContext, id: string) {
   const before = await getTeam(ctx, id);
+  // Retired tickets (year databases, db/ticket-stores.ts) are outside main's foreign key but come
+  // back into main on any write: they hold their team the same way (index tickets_team_status_created_idx).
+  for (const store of yearStores(ctx.env)) {
+    const [held] = await store.db.select({ id: tickets.id }).from(tickets).where(and(eq(tickets.teamId, id), sql`${tickets.deletedAt} IS NULL`)).limit(1);
+    if (held) throw new AppError("CONFLICT", TEAM_IN_USE);
+  }
   try {
     await runBatch(ctx.db, [
       ctx.db.delete(teamMembers).where(eq(teamMembers.teamId, id)),
@@ -188,7 +197,7 @@ export async function deleteTeam(ctx: ServiceContext, id: string) {
     ]);
   } catch (err) {
     if (classifyD1Error(err).kind === "foreign_key") {
-      throw new AppError("CONFLICT", "Tickets still belong to this team; move them to another team first");
+      throw new AppError("CONFLICT", TEAM_IN_USE);
     }
     throw err;
   }
