@@ -176,6 +176,13 @@ describe("year databases", () => {
     expect(await pages(customer, "/tickets?status=closed", 1)).toEqual(listBefore);
     // Reports read rollups in main: not a figure moves.
     expect(await storedPoints()).toEqual(points);
+    // The other reads of a ticket answer where it is and leave it there (a read never moves it).
+    expect((await call("GET", `/tickets/${a}/satisfaction`, customer)).status).toBe(200);
+    expect((await ok(call("GET", `/tickets/${a}/time-entries`, staff.agent))).data).toEqual([]);
+    expect((await call("GET", `/tickets/${a}/suggested-articles`, staff.agent)).status).toBe(200);
+    expectProblem(await call("GET", `/tickets/${a}/satisfaction`, other), 404, "NOT_FOUND");
+    expect(await inYear(a)).toBe(1);
+    expect(await inMain(a)).toBe(0);
 
     // Reopening brings it back into main first; the archive then restores its comments.
     const reopened = await ok(call("PATCH", `/tickets/${a}`, staff.agent, { status: "open" }));
@@ -298,6 +305,23 @@ describe("year databases", () => {
     expect(Object.keys(JSON.parse(older.headers.get("x-d1-databases")!))).toEqual(["DB"]);
   }, 180_000);
 
+  it("a year copy left by an interrupted retire is never served once main's ticket is deleted", async () => {
+    const customer = await makeUser("customer");
+    const id = await ticket(customer, 310, true);
+    // The copy an interrupted retire leaves behind (copied into the year, not yet deleted from main).
+    const row = (await base.DB.prepare("SELECT * FROM tickets WHERE id = ?").bind(id).first()) as Record<string, unknown>;
+    const cols = Object.keys(row);
+    await yearA.prepare(`INSERT INTO tickets (${cols.map((c) => `"${c}"`).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`).bind(...cols.map((c) => row[c] ?? null)).run();
+    try {
+      expect(await ok(call("DELETE", `/tickets/${id}`, staff.admin), 204)).toBeNull();
+      for (const user of [customer, staff.agent]) expectProblem(await call("GET", `/tickets/${id}`, user), 404, "NOT_FOUND");
+      expectProblem(await call("POST", `/tickets/${id}/comments`, customer, { body: "still there?" }), 404, "NOT_FOUND");
+      expect(await inMain(id)).toBe(1);
+    } finally {
+      await yearA.prepare("DELETE FROM tickets WHERE id = ?").bind(id).run();
+    }
+  });
+
   it("a page filled by main's newer tickets still leads on to the older year's: the list does not end there", async () => {
     const customer = await makeUser("customer");
     const mainId = await ticket(customer, 300, true);
@@ -305,7 +329,7 @@ describe("year databases", () => {
     const at = Date.UTC(YEAR - 1, 5, 1, 12);
     const oldId = newId(at);
     const row = (await base.DB.prepare("SELECT * FROM tickets WHERE id = ?").bind(mainId).first()) as Record<string, unknown>;
-    const old = { ...row, id: oldId, number: `TICK-${YEAR - 1}0601-${Math.floor(Math.random() * 1e6)}`, created_at: new Date(at).toISOString(), updated_at: new Date(at).toISOString() };
+    const old: Record<string, unknown> = { ...row, id: oldId, number: `TICK-${YEAR - 1}0601-${Math.floor(Math.random() * 1e6)}`, created_at: new Date(at).toISOString(), updated_at: new Date(at).toISOString() };
     const cols = Object.keys(old);
     await env.TEST_YEAR_B.prepare(`INSERT INTO tickets (${cols.map((c) => `"${c}"`).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`).bind(...cols.map((c) => old[c] ?? null)).run();
     try {

@@ -163,7 +163,7 @@ export async function openAttachment(ctx: ServiceContext, id: string) {
   const homes = [found.row.ticketId, ...(found.row.mergedFromTicketId ? [found.row.mergedFromTicketId] : [])];
   let visible = false;
   for (const home of homes) {
-    visible ||= await findVisibleTicket(ctx, home).then(
+    visible ||= await readVisibleTicket(ctx, home).then(
       () => true,
       () => false,
     );

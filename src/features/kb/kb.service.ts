@@ -16,7 +16,7 @@ import { clientBucket } from "../auth/rate-limit";
 import { pepper, signingSecret } from "../auth/tokens";
 import { articleScopeFor, rankArticles, type ArticleScope } from "../search/search.fts";
 import { MAX_SEARCH_DEPTH, record } from "../search/search.service";
-import { findVisibleTicket } from "../tickets/tickets.service";
+import { readVisibleTicket } from "../tickets/tickets.service";
 import { renderMarkdown } from "./kb.render";
 
 type ArticleRow = typeof kbArticles.$inferSelect;
@@ -388,7 +388,7 @@ export async function suggestArticles(ctx: ServiceContext, input: { subject: str
 
 /** Published articles (internal ones included) that may answer an existing ticket, for staff. */
 export async function suggestForTicket(ctx: ServiceContext, ref: string, limit: number) {
-  const { row } = await findVisibleTicket(ctx, ref);
+  const { row } = await readVisibleTicket(ctx, ref);
   if (!isEditor(ctx.actor)) throw new AppError("FORBIDDEN", "Suggested articles are for agents");
   return suggest(ctx, suggestionWords(row.subject, row.description), "published", limit);
 }

@@ -7,7 +7,7 @@ import { callerContext, requestMeta } from "../../contexts";
 import { authenticate, bearerToken } from "../../middleware/auth";
 import type { LiveIdentity } from "../../ticket-room/protocol";
 import { verifyAccessToken } from "../auth/tokens";
-import { findVisibleTicket } from "../tickets/tickets.service";
+import { readVisibleTicket } from "../tickets/tickets.service";
 import type * as routes from "./live.routes";
 import { connect } from "./live.service";
 
@@ -34,7 +34,7 @@ function requireUpgrade(c: Context<AppEnv>) {
 export const ticketLive: RouteHandler<typeof routes.ticketLive, AppEnv> = async (c) => {
   const { actor, identity } = await caller(c, c.req.valid("query").access_token);
   // Visibility is a permission check: read it from the primary, not a replica.
-  const { row } = await findVisibleTicket(callerContext(c.env, actor, requestMeta(c), { now: new Date() }), c.req.valid("param").id);
+  const { row } = await readVisibleTicket(callerContext(c.env, actor, requestMeta(c), { now: new Date() }), c.req.valid("param").id);
   requireUpgrade(c);
   return connect(c.env, `room:${row.id}`, identity);
 };

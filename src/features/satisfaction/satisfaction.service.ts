@@ -9,7 +9,7 @@ import { AppError, forbidden } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { signingSecret } from "../auth/tokens";
 import { retryTicketWrite } from "../tickets/ticket-write";
-import { findVisibleTicket } from "../tickets/tickets.service";
+import { findVisibleTicket, readVisibleTicket } from "../tickets/tickets.service";
 import { requesterColumns, type TicketRow } from "../tickets/tickets.serialize";
 import { checkSurveyToken, surveyToken } from "./survey-token";
 
@@ -72,7 +72,7 @@ export async function rateTicket(ctx: ServiceContext, ref: string, input: Rating
 
 /** What the API shows of a ticket's survey (the requester and staff). */
 export async function surveyOf(ctx: ServiceContext, ref: string) {
-  const { row } = await findVisibleTicket(ctx, ref);
+  const { row } = await readVisibleTicket(ctx, ref);
   const closes = surveyClosesAt(row);
   return {
     satisfaction: satisfactionOf(row),

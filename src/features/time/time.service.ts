@@ -11,7 +11,7 @@ import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { signingSecret } from "../auth/tokens";
 import type { HistoryEntry } from "../tickets/ticket-write";
 import { retryTicketWrite } from "../tickets/ticket-write";
-import { findVisibleTicket, type FoundTicket } from "../tickets/tickets.service";
+import { findVisibleTicket, readVisibleTicket, type FoundTicket } from "../tickets/tickets.service";
 import type { Ticket, TicketRow } from "../tickets/tickets.serialize";
 import { toTimeEntry, type TimeEntryRow } from "./time.serialize";
 
@@ -193,7 +193,7 @@ export async function deleteTimeEntry(ctx: ServiceContext, id: string) {
 
 /** A ticket's entries, oldest work first (staff). */
 export async function listTimeEntries(ctx: ServiceContext, ref: string, page: { limit: number; cursor?: string | undefined }) {
-  const { row } = await findVisibleTicket(ctx, ref);
+  const { row } = await readVisibleTicket(ctx, ref);
   requireStaff(ctx);
   const secret = signingSecret(ctx.env);
   const sort = `time-entries:${row.id}`;
