@@ -1,7 +1,9 @@
 // Writes migrations-years/0001_retired_tickets.sql: the schema of a year's ticket database
 // (src/db/ticket-stores.ts). Its tables (TABLES) are main's as the migrations leave
 // them, indexes included, without foreign keys (users, teams and the rows that name a ticket stay in
-// main). Run after a migration changes either table: `npx node scripts/year-schema.mjs`;
+// main). It made 0001 from migrations 0000-0041. A year database applies migrations-years/ in order
+// like main, so once one is deployed 0001 must not change: a later migration of main that changes
+// one of these tables gets its own migrations-years/000N (the same statement without foreign keys).
 // test/stores/stores.test.ts fails while the year schema's columns differ from main's.
 import { DatabaseSync } from "node:sqlite";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
