@@ -10,7 +10,7 @@ import { yearOfTicketRef, yearBounds } from "../../src/db/ticket-stores";
 import { newId } from "../../src/lib/ids";
 import { BASE, db, expectProblem, makeStaff, makeUser, type ApiResponse, type TestUser } from "../helpers";
 import { upload } from "../security/support";
-import { jobsEnv, storedPoints } from "../reports/support";
+import { drainJobs, jobsEnv, storedPoints } from "../reports/support";
 
 /**
  * Issue 15 item 1, the year databases (docs/scale.md "Year databases"): archived tickets of a year
@@ -320,6 +320,32 @@ describe("year databases", () => {
     } finally {
       await yearA.prepare("DELETE FROM tickets WHERE id = ?").bind(id).run();
     }
+  });
+
+  it("an export of a list includes its retired tickets, in the list's order, and its estimate counts them", async () => {
+    const customer = await makeUser("customer");
+    const ids = [await ticket(customer, 400, true), await ticket(customer, 401, false), await ticket(customer, 402, true)];
+    await settle(Date.now() + 400 * DAY);
+    expect(await Promise.all(ids.map(inYear))).toEqual([1, 0, 1]);
+    const listed = await pages(staff.manager, `/tickets?requester_id=${customer.id}&sort=created_at`, 100);
+    expect(listed).toEqual(ids);
+    const jobs = jobsEnv({ [`TICKETS_${YEAR}`]: yearA, [`TICKETS_${YEAR - 1}`]: env.TEST_YEAR_B } as Partial<Bindings>);
+    const send = async (method: string, path: string, body?: unknown) => {
+      const headers: Record<string, string> = { authorization: `Bearer ${staff.manager.token}`, ...(body ? { "content-type": "application/json" } : {}) };
+      const ctx = createExecutionContext();
+      const res = await worker.fetch(new Request(`${BASE}/api/v1${path}`, { method, headers, body: body ? JSON.stringify(body) : undefined }), jobs.env, ctx);
+      await waitOnExecutionContext(ctx);
+      return res;
+    };
+    const created = await send("POST", "/exports", { kind: "tickets", format: "csv", filters: { requester_id: customer.id, sort: "created_at" }, columns: ["id", "subject"] });
+    expect(created.status).toBe(202);
+    const id = ((await created.json()) as { id: string }).id;
+    await drainJobs(jobs);
+    const job = (await (await send("GET", `/exports/${id}`)).json()) as { status: string; progress: { rows_done: number; rows_estimated: number } };
+    expect(job.status).toBe("done");
+    expect(job.progress).toEqual({ rows_done: 3, rows_estimated: 3 });
+    const csv = await (await send("GET", `/exports/${id}/download`)).text();
+    expect(csv.trim().split(/\r?\n/).slice(1).map((line) => line.split(",")[0])).toEqual(ids);
   });
 
   it("a page filled by main's newer tickets still leads on to the older year's: the list does not end there", async () => {

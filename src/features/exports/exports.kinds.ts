@@ -21,7 +21,7 @@ import { personData } from "../privacy/privacy.export";
 import { fieldCatalog } from "../fields/fields.service";
 import { fieldPath, type FieldDefinition } from "../../domain/custom-fields";
 import { agents } from "../reports/reports.service";
-import { countTickets, parseTicketFilters, ticketPage, type TicketFilters, type TicketListKey } from "../tickets/tickets.list";
+import { countTickets, parseTicketFilters, ticketPageAcross, type StorePosition, type TicketFilters, type TicketListKey } from "../tickets/tickets.list";
 
 export type ExportFormat = "csv" | "xlsx" | "json";
 
@@ -157,9 +157,11 @@ const ticketsKind: ExportKind<TicketExportParams, TicketExportRow> = {
   columns: ticketColumns,
   // Descriptions can be 50,000 characters each: asked for by name.
   defaultColumns: ticketColumns.filter((c) => c.name !== "description").map((c) => c.name),
-  // The list's own paging (tickets.list.ts): the same index walks, in bigger pages.
+  // The list's own paging (tickets.list.ts), across the year databases too: the same index walks,
+  // in bigger pages. A cursor of before year databases is a bare key in main.
   async page(ctx, params, cursor, limit) {
-    const { rows, next } = await ticketPage(ctx, snapshot(params), (cursor as TicketListKey | null) ?? null, limit);
+    const from = cursor === null || cursor === undefined ? null : Array.isArray(cursor) ? { key: cursor as TicketListKey, year: null } : (cursor as StorePosition);
+    const { rows, next } = await ticketPageAcross(ctx, snapshot(params), from, limit);
     return { rows: await withNames(ctx, rows), cursor: next };
   },
   // Counted once, through the same walks: O(matching) index entries.

@@ -299,7 +299,7 @@ export async function ticketPageAcross(ctx: ServiceContext, q: TicketFilters, fr
  * (ctx). The list signs `next` into its cursor; the export of tickets can keep it as its own
  * cursor and page with a bigger limit. `db`: the database walked (main, or a year's).
  */
-export async function ticketPage(ctx: ServiceContext, q: TicketFilters, from: TicketListKey | null, limit: number, db: Database = ctx.db): Promise<{ rows: TicketRow[]; next: TicketListKey | null }> {
+async function ticketPage(ctx: ServiceContext, q: TicketFilters, from: TicketListKey | null, limit: number, db: Database = ctx.db): Promise<{ rows: TicketRow[]; next: TicketListKey | null }> {
   const { rows, next } = await keyedPage(ctx, q, from, limit, db);
   return { rows: rows.map((r) => r.row), next };
 }
@@ -318,12 +318,16 @@ async function keyedPage(ctx: ServiceContext, q: TicketFilters, from: TicketList
 
 /**
  * How many tickets the list holds, each walk counted through its own index (the walks of one list
- * never share a ticket): what an export of the list expects, O(matching) index entries, once.
+ * never share a ticket), year databases included: what an export of the list expects, O(matching)
+ * index entries, once.
  */
 export async function countTickets(ctx: ServiceContext, q: TicketFilters): Promise<number> {
-  const planned = await listWalks(ctx, q, null);
   let n = 0;
-  for (const walk of planned?.walks ?? []) n += await walk.count();
+  // Main, then each year database the list reaches (ticketPageAcross): the same walks in each.
+  for (const db of [ctx.db, ...(readsYears(q) ? yearStores(ctx.env).map((y) => y.db) : [])]) {
+    const planned = await listWalks(ctx, q, null, db);
+    for (const walk of planned?.walks ?? []) n += await walk.count();
+  }
   return n;
 }
 
