@@ -1,3 +1,4 @@
+import { idTime, idTimePrefix } from "../lib/ids";
 import { createDb, type Database } from "./client";
 
 /**
@@ -13,7 +14,6 @@ import { createDb, type Database } from "./client";
  */
 
 const YEAR_BINDING = /^TICKETS_(\d{4})$/;
-const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 
 export interface YearStore {
   year: number;
@@ -35,18 +35,6 @@ export function yearStores(env: object): YearStore[] {
 
 export const yearStore = (env: object, year: number): YearStore | undefined => yearStores(env).find((s) => s.year === year);
 
-/** The creation instant (ms) a ticket id carries, or null for a string that is not one of our ids. */
-export function idTime(id: string): number | null {
-  if (id.length < 10) return null;
-  let t = 0;
-  for (const ch of id.slice(0, 10)) {
-    const v = ALPHABET.indexOf(ch);
-    if (v < 0) return null;
-    t = t * 32 + v;
-  }
-  return t;
-}
-
 /** The UTC year a ticket reference (id or TICK-YYYYMMDD-n number) was created in, or null. */
 export function yearOfTicketRef(ref: string): number | null {
   const number = /^TICK-(\d{4})\d{4}-\d+$/.exec(ref);
@@ -59,17 +47,7 @@ export function yearOfTicketRef(ref: string): number | null {
 export function yearBounds(year: number) {
   const lo = Date.UTC(year, 0, 1);
   const hi = Date.UTC(year + 1, 0, 1);
-  return { lo: new Date(lo).toISOString(), hi: new Date(hi).toISOString(), loId: idPrefix(lo), hiId: idPrefix(hi) };
-}
-
-function idPrefix(ms: number): string {
-  let out = "";
-  let t = ms;
-  for (let i = 0; i < 10; i++) {
-    out = ALPHABET[t % 32] + out;
-    t = Math.floor(t / 32);
-  }
-  return out;
+  return { lo: new Date(lo).toISOString(), hi: new Date(hi).toISOString(), loId: idTimePrefix(lo), hiId: idTimePrefix(hi) };
 }
 
 /** The year database that may hold a ticket by this reference (none: the ticket lives in main or nowhere). */

@@ -220,6 +220,10 @@ const FROM_EXCLUDED = Object.fromEntries(
 
 const rowidOf = (id: string) => sql`(SELECT rowid FROM ${tickets} WHERE ${tickets.id} = ${id})`;
 
+/** The row's tag-index entries in `db`, keyed to its rowid there (rowids are per database). */
+const tagIndexInsert = (db: Database, row: TicketRow) =>
+  row.tags.length ? [db.insert(ticketTagIndex).values(row.tags.map((tag) => ({ tag, createdAt: row.createdAt, ticketRowid: rowidOf(row.id) }))).onConflictDoNothing()] : [];
+
 /** The row, its tag-index entries and its satellites into a year's `db` (idempotent: the row is upserted, the rest rewritten). */
 async function copyInto(db: Database, row: TicketRow, satellites: { table: string; rows: Record<string, unknown>[] }[]) {
   await runBatch(db, [
@@ -227,7 +231,7 @@ async function copyInto(db: Database, row: TicketRow, satellites: { table: strin
     ...insertRows(db, satellites, false),
     db.insert(tickets).values(row).onConflictDoUpdate({ target: tickets.id, set: FROM_EXCLUDED }),
     db.delete(ticketTagIndex).where(eq(ticketTagIndex.ticketRowid, rowidOf(row.id))),
-    ...(row.tags.length ? [db.insert(ticketTagIndex).values(row.tags.map((tag) => ({ tag, createdAt: row.createdAt, ticketRowid: rowidOf(row.id) }))).onConflictDoNothing()] : []),
+    ...tagIndexInsert(db, row),
   ]);
 }
 
@@ -255,7 +259,7 @@ export async function returnRetired(ctx: ServiceContext, ref: string, depth = 0)
   if (row.mergedIntoId && depth < MAX_RETURN_DEPTH) await returnRetired(ctx, row.mergedIntoId, depth + 1);
   await runBatch(ctx.db, [
     ctx.db.insert(tickets).values(row).onConflictDoNothing({ target: tickets.id }),
-    ...(row.tags.length ? [ctx.db.insert(ticketTagIndex).values(row.tags.map((tag) => ({ tag, createdAt: row.createdAt, ticketRowid: rowidOf(row.id) }))).onConflictDoNothing()] : []),
+    ...tagIndexInsert(ctx.db, row),
     ...insertRows(ctx.db, await satelliteRows(store.db, row.id), true),
   ]);
   // The year copy goes only once main holds the ticket (a retire run may have moved it out again meanwhile).

@@ -252,8 +252,10 @@ export async function ticketPageAcross(ctx: ServiceContext, q: TicketFilters, fr
   const sources: Source[] = [{ year: null, db: ctx.db }, ...(created === "asc" ? [...years].reverse() : years).map((y) => ({ year: y.year, db: y.db }))];
   const found: { row: TicketRow; pos: StorePosition }[] = [];
   const frontiers: StorePosition[] = [];
+  // The nearest position a database stopped at: rows beyond it may not come next yet.
+  const frontier = () => frontiers.reduce<StorePosition | null>((m, f) => (!m || compare(f, m) < 0 ? f : m), null);
   const ahead = () => {
-    const edge = frontiers.reduce<StorePosition | null>((m, f) => (!m || compare(f, m) < 0 ? f : m), null);
+    const edge = frontier();
     return found.filter((f) => !edge || compare(f.pos, edge) <= 0);
   };
   const after = q.created_after ? new Date(q.created_after).toISOString() : null;
@@ -286,7 +288,7 @@ export async function ticketPageAcross(ctx: ServiceContext, q: TicketFilters, fr
     .filter((f) => f.pos.year === null || !inMain.has(f.row.id))
     .sort((a, b) => compare(a.pos, b.pos));
   const rows = ready.slice(0, limit);
-  const edge = frontiers.reduce<StorePosition | null>((m, f) => (!m || compare(f, m) < 0 ? f : m), null);
+  const edge = frontier();
   const more = ready.length > limit || edge !== null || cut;
   const next = !more ? null : rows.length === limit ? rows.at(-1)!.pos : edge;
   return { rows: rows.map((r) => r.row), next };
