@@ -38,7 +38,7 @@ test.describe("reports", () => {
     expect(scripts.filter((s) => /ReportsPage/.test(s))).toEqual([]);
 
     const overviewAsked = page.waitForRequest((r) => r.url().includes("/api/v1/reports/overview"));
-    await page.getByRole("link", { name: "Reports" }).click();
+    await page.getByRole("link", { name: "Reports", exact: true }).click();
     await expect(page.getByRole("heading", { level: 1, name: "Reports" })).toBeVisible();
     expect(scripts.some((s) => /ReportsPage/.test(s))).toBe(true);
     // The default period: the last 30 days ending today in the user's zone, asked for in that zone.
