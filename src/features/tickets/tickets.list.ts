@@ -130,6 +130,12 @@ interface Walk {
   asked: number;
   /** How many matching rows it holds in all (counted through its index). */
   count: () => Promise<number>;
+  /**
+   * The walk as one arm of a compound SELECT after a key (its rows with the open sort keys as
+   * `__k0…`, the rowid last), or null when its whole group comes before the key; absent for a walk
+   * read whole (the breaches not flagged yet).
+   */
+  arm?: (after: Key | null) => SQL | null;
 }
 
 /**
@@ -313,7 +319,7 @@ async function keyedPage(ctx: ServiceContext, q: TicketFilters, from: TicketList
   }
   const planned = await listWalks(ctx, q, from, db);
   if (!planned) return { rows: [], next: null };
-  const { rows, resumeAt, more } = await merge(planned.walks, cols, (r) => keyOf(q.sort, r), from, limit, planned.checked ? scanBudget(limit) : Infinity);
+  const { rows, resumeAt, more } = await merge(mergedInSql(db, planned.walks, cols), cols, (r) => keyOf(q.sort, r), from, limit, planned.checked ? scanBudget(limit) : Infinity);
   const page = rows.slice(0, limit);
   return { rows: page.map((r) => ({ row: r.row, key: keyOf(q.sort, r) })), next: rows.length > limit ? keyOf(q.sort, page.at(-1)!) : more ? resumeAt : null };
 }
@@ -411,12 +417,7 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
   }
 
   // ---- the walks
-  const run = async (query: SQL, match: SQL | null): Promise<Fetched> => {
-    const res = await db.run(sql`SELECT "tickets".*, "tickets".rowid AS "__rowid", ${match ?? sql`1`} AS "__match" FROM ${query}`);
-    const rows = (res.results as Record<string, unknown>[]).map((r) => ({ row: fromSql(r), rowid: Number(r.__rowid), match: Number(r.__match) === 1 }));
-    // What D1 counts (the checks' own lookups included) is what the budget spends.
-    return { rows, read: res.meta.rows_read ?? rows.length };
-  };
+  const run = (query: SQL, match: SQL | null): Promise<Fetched> => runRows(db, sql`SELECT "tickets".*, "tickets".rowid AS "__rowid", ${match ?? sql`1`} AS "__match" FROM ${query}`);
   const walks: Walk[] = [];
   let checked = false;
   /**
@@ -427,6 +428,15 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
     const match = check.length ? all(check) : null;
     checked ||= check.length > 0;
     const fixed = group.length;
+    /** The walk's condition after a key; null when its whole group comes before the key. */
+    const keysetAfter = (afterKey: Key | null): SQL | null => {
+      if (afterKey) {
+        const side = compareKeys(cols, group, afterKey.slice(0, fixed));
+        if (side < 0) return null;
+        if (side === 0) return sql`AND ${after(cols, afterKey, exprs, fixed)}`;
+      }
+      return start.length ? sql`AND ${all(start)}` : sql``;
+    };
     walks.push({
       group,
       buffer: [],
@@ -434,13 +444,15 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
       last: null,
       asked: 0,
       fetch: async (afterKey, n) => {
-        let keyset = start.length ? sql`AND ${all(start)}` : sql``;
-        if (afterKey) {
-          const side = compareKeys(cols, group, afterKey.slice(0, fixed));
-          if (side < 0) return { rows: [], read: 0 }; // the whole group comes before the position
-          if (side === 0) keyset = sql`AND ${after(cols, afterKey, exprs, fixed)}`;
-        }
+        const keyset = keysetAfter(afterKey);
+        if (!keyset) return { rows: [], read: 0 };
         return run(sql`${from} ${keyset} ORDER BY ${orderBy(cols.slice(fixed), exprs.slice(fixed))} LIMIT ${n}`, match);
+      },
+      arm: (afterKey) => {
+        const keyset = keysetAfter(afterKey);
+        if (!keyset) return null;
+        const keys = exprs.slice(fixed).map((e, i) => sql`, ${e} AS ${sql.identifier(`__k${i}`)}`);
+        return sql`SELECT "tickets".*, "tickets".rowid AS "__rowid", ${match ?? sql`1`} AS "__match"${sql.join(keys)} FROM ${from} ${keyset}`;
       },
       count: async () => {
         const res = await db.run(sql`SELECT count(*) AS n FROM ${from} ${start.length ? sql`AND ${all(start)}` : sql``} ${match ? sql`AND ${match}` : sql``}`);
@@ -537,6 +549,71 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
   return { walks, checked };
 }
 
+/** Runs a statement of ticket rows (`__rowid`, `__match` beside the columns) and says what D1 read for it. */
+async function runRows(db: Database, statement: SQL): Promise<Fetched> {
+  const res = await db.run(statement);
+  const rows = (res.results as Record<string, unknown>[]).map((r) => ({ row: fromSql(r), rowid: Number(r.__rowid), match: Number(r.__match) === 1 }));
+  // What D1 counts (the checks' own lookups included) is what the budget spends.
+  return { rows, read: res.meta.rows_read ?? rows.length };
+}
+
+/** D1 binds at most 100 parameters per statement. */
+const D1_MAX_PARAMS = 100;
+/** D1 allows at most 5 SELECTs in one compound ("too many terms in compound SELECT" at 6, measured in workerd). */
+const D1_MAX_COMPOUND = 5;
+
+/**
+ * The walks of each group (those that share their leading sort keys) as one walk: one compound
+ * SELECT whose arms are the walks, ordered by the open sort keys and the rowid. SQLite merges the
+ * arms in order (`MERGE (UNION ALL)`, each arm on its own index, no sort), and stops at the LIMIT:
+ * it reads the rows the page takes and one ahead in each arm, where walks merged here read batches
+ * that each may overshoot (a first 2 rows, then doubling: ~40 rows of 104 on "My open" by SLA due
+ * with a field filter). A group whose statement would bind more than D1 allows keeps its walks.
+ */
+function mergedInSql(db: Database, walks: Walk[], cols: readonly IndexColumn[]): Walk[] {
+  const groups = new Map<string, Walk[]>();
+  for (const w of walks) {
+    const id = JSON.stringify(w.group);
+    groups.set(id, [...(groups.get(id) ?? []), w]);
+  }
+  const out: Walk[] = [];
+  for (const all of groups.values()) {
+    const arms = all.filter((w) => w.arm);
+    out.push(...all.filter((w) => !w.arm));
+    // Beyond D1's compound limit (the six statuses when no status is named) the walks stay apart:
+    // two compounds of three, merged as walks, read more than six walks (each fetch reads one row
+    // ahead in every arm): on list-plans' seed sort=sla_due 54 → 58, team 53 → 61.
+    out.push(...(arms.length <= D1_MAX_COMPOUND ? compoundWalk(db, arms, cols) : arms));
+  }
+  return out;
+}
+
+/** Walks of one group as one compound walk (see {@link mergedInSql}); the walks themselves when one, or when it would bind too many parameters. */
+function compoundWalk(db: Database, walks: Walk[], cols: readonly IndexColumn[]): Walk[] {
+  if (walks.length < 2) return walks;
+  const group = walks[0]!.group;
+  const open = cols.slice(group.length);
+  // The open sort keys and the rowid (in the last key's direction), as each arm names them.
+  const order = sql.join(
+    [...open, open.at(-1)!].map((c, i) => sql`${sql.identifier(`__k${i}`)} ${sql.raw(c.dir)}`),
+    sql`, `,
+  );
+  const compound = (afterKey: Key | null, n: number): SQL | null => {
+    const arms = walks.map((w) => w.arm!(afterKey)).filter((a): a is SQL => a !== null);
+    return arms.length ? sql`${sql.join(arms, sql` UNION ALL `)} ORDER BY ${order} LIMIT ${n}` : null;
+  };
+  // Its most parameters: after a key inside the group (each arm then binds its keyset).
+  const inside: Key = [...group, ...Array<number>(open.length + 1).fill(0)];
+  const params = [compound(null, 1), compound(inside, 1)].map((q) => (q ? db.run(q).getQuery().params.length : 0));
+  if (Math.max(...params) > D1_MAX_PARAMS) return walks;
+  const fetch = async (afterKey: Key | null, n: number) => {
+    const statement = compound(afterKey, n);
+    return statement ? runRows(db, statement) : { rows: [], read: 0 };
+  };
+  const count = async () => (await Promise.all(walks.map((w) => w.count()))).reduce((a, b) => a + b, 0);
+  return [{ group, buffer: [], done: false, last: null, asked: 0, fetch, count }];
+}
+
 /** Rows a merged walk reads first: its head, and one more. */
 const MERGE_FIRST = 2;
 
@@ -572,7 +649,8 @@ async function merge(walks: Walk[], cols: readonly IndexColumn[], keyOf: (r: Row
         // Within the budget, at what a row has cost so far (a row with its checks' lookups).
         const perRow = fetchedRows ? Math.max(1, walked / fetchedRows) : 1;
         const affordable = Number.isFinite(budget) ? Math.max(1, Math.ceil((budget - walked) / dry.length / perRow)) : Infinity;
-        const live = group.filter((w) => w.buffer.length || !w.done).length;
+        // Walks still to be read (a walk read whole holds its rows in its buffer).
+        const live = group.filter((w) => !w.done).length;
         // A lone walk reads what is needed. Merged walks rarely share a page evenly (most tickets
         // are closed, the newest open): each first reads its head, then doubles its batch each time
         // the merge empties it, so a walk the page passes by costs MERGE_FIRST rows, and the one
