@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
-import { batchRowsRead, insertRow, runBatch, type BatchItem } from "../../db/client";
-import { abortUnlessChanged, classifyD1Error } from "../../db/errors";
+import { batchRowsRead, insertRow, IS_NOT_NULL, IS_NULL, runBatch, textStatement, updateRow, type BatchItem, type RowCondition } from "../../db/client";
+import { ABORT_UNLESS_CHANGED, classifyD1Error } from "../../db/errors";
 import { ticketHistory, tickets, ticketTagIndex } from "../../db/schema";
 import type { TicketEvent } from "../../events/ticket-events";
 import { AppError } from "../../lib/errors";
@@ -86,6 +86,12 @@ const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringif
  */
 function guardCondition(before: TicketRow, guard: readonly GuardColumn[], deleted: boolean): SQL {
   return and(eq(tickets.id, before.id), deleted ? isNotNull(tickets.deletedAt) : isNull(tickets.deletedAt), eq(tickets.revision, before.revision), ...guard.map((c) => eq(tickets[c], before[c])))!;
+}
+
+/** The row's update under {@link guardCondition}: as text when every value is a plain one (no SQL). */
+function guardedUpdate(ctx: ServiceContext, before: TicketRow, set: SQLiteUpdateSetSource<typeof tickets>, guard: readonly GuardColumn[], deleted: boolean): BatchItem {
+  const where: RowCondition<typeof tickets>[] = [["id", before.id], ["deletedAt", deleted ? IS_NOT_NULL : IS_NULL], ["revision", before.revision], ...guard.map((c) => [c, before[c]] as const)];
+  return updateRow(ctx.db, tickets, set, where) ?? ctx.db.update(tickets).set(set).where(guardCondition(before, guard, deleted));
 }
 
 /**
@@ -184,11 +190,8 @@ async function planned(ctx: ServiceContext, given: TicketWrite) {
     );
   } else if (updates) {
     items.push(
-      ctx.db
-        .update(tickets)
-        .set({ ...write.set, revision: row.revision })
-        .where(guardCondition(write.before, write.guard ?? ROW_UNCHANGED, !!write.deleted)),
-      ctx.db.run(abortUnlessChanged),
+      guardedUpdate(ctx, write.before, { ...write.set, revision: row.revision }, write.guard ?? ROW_UNCHANGED, !!write.deleted),
+      textStatement(ctx.db, ABORT_UNLESS_CHANGED, []),
       ...(restored ?? []),
       ...tagWrites(ctx, row, write.before.deletedAt ? [] : write.before.tags, row.deletedAt ? [] : row.tags),
       ...fieldIndex,

@@ -1,6 +1,6 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
-import type { BatchItem } from "../../db/client";
+import { preparedSelect, type BatchItem } from "../../db/client";
 import { ticketCounters, ticketHistory, tickets, teams, users } from "../../db/schema";
 import { can, canSeeTicket, isStaff } from "../../domain/permissions";
 import { openSla } from "../../domain/sla";
@@ -38,15 +38,13 @@ export interface FoundTicket {
  * a year database's copy is a retire's leftover (archive.retire.ts), never the ticket.
  */
 async function loadFromMain(ctx: ServiceContext, ref: string): Promise<FoundTicket | null> {
-  const byNumber = TICKET_NUMBER_PATTERN.test(ref);
-  const [found] = await ctx.db
-    .select({ row: tickets, requester: requesterColumns })
-    .from(tickets)
-    .innerJoin(users, eq(users.id, tickets.requesterId))
-    .where(byNumber ? eq(tickets.number, ref) : eq(tickets.id, ref))
-    .limit(1);
+  const [found] = await (TICKET_NUMBER_PATTERN.test(ref) ? ticketByNumber : ticketById)(ctx.db.$client, [ref]);
   return found ?? null;
 }
+// Prepared text: every write and read of one ticket starts here (drizzle's building and mapping of this join were ~0.3 ms).
+const withRequester = 'from "tickets" inner join "users" on "users"."id" = "tickets"."requester_id"';
+const ticketById = preparedSelect({ row: tickets, requester: requesterColumns }, `${withRequester} where "tickets"."id" = ? limit 1`);
+const ticketByNumber = preparedSelect({ row: tickets, requester: requesterColumns }, `${withRequester} where "tickets"."number" = ? limit 1`);
 
 const undeleted = (found: FoundTicket | null) => (found && !found.row.deletedAt ? found : null);
 
