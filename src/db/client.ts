@@ -1,4 +1,4 @@
-import { Column, getTableColumns, getTableName, is, Param, sql, SQL, type GetColumnData } from "drizzle-orm";
+import { Column, getTableColumns, getTableName, is, Name, Param, Placeholder, sql, SQL, StringChunk, Table, type GetColumnData } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { SQLiteTable } from "drizzle-orm/sqlite-core";
 
@@ -59,12 +59,55 @@ function meter(result: unknown, count: "rows_read" | "rows_written"): number | u
 }
 
 /**
+ * SQL text and parameters of a `sql` template made of the parts our hand-written statements use
+ * (text, names, tables, columns, values, nested templates), as drizzle's dialect writes them for
+ * SQLite; null for anything else (the caller lets drizzle build it). drizzle's building walks every
+ * part through its generic checks and a tracing span: most of a hand-written statement's CPU.
+ */
+export function compileSql(query: SQL): { sql: string; params: unknown[] } | null {
+  const out: string[] = [];
+  const params: unknown[] = [];
+  const walk = (chunks: readonly unknown[]): boolean => {
+    for (const chunk of chunks) {
+      if (chunk === undefined) continue;
+      if (chunk === null || typeof chunk === "string" || typeof chunk === "number" || typeof chunk === "boolean" || typeof chunk === "bigint") {
+        out.push("?");
+        params.push(chunk);
+      } else if (chunk instanceof StringChunk) out.push(chunk.value.join(""));
+      else if (chunk instanceof SQL) {
+        if ((chunk as unknown as { shouldInlineParams: boolean }).shouldInlineParams || !walk(chunk.queryChunks)) return false;
+      } else if (chunk instanceof Param) {
+        if (chunk.value instanceof Placeholder) return false;
+        const v = chunk.value === null ? null : chunk.encoder.mapToDriverValue(chunk.value);
+        if (v instanceof SQL) return false;
+        out.push("?");
+        params.push(v);
+      } else if (chunk instanceof Column) out.push(`"${getTableName(chunk.table)}"."${chunk.name}"`);
+      else if (chunk instanceof Table) out.push(`"${getTableName(chunk)}"`);
+      else if (chunk instanceof Name) out.push(`"${chunk.value}"`);
+      else if (Array.isArray(chunk)) {
+        out.push("(");
+        for (let i = 0; i < chunk.length; i++) {
+          if (i) out.push(", ");
+          if (!walk([chunk[i]])) return false;
+        }
+        out.push(")");
+      } else return false;
+    }
+    return true;
+  };
+  return walk(query.queryChunks) ? { sql: out.join(""), params } : null;
+}
+
+/**
  * A hand-written statement with bound parameters (INSERT … SELECT, which the query builder cannot
  * express for some of our tables) as a batch item. drizzle 0.45's D1 batch binds parameters to a
  * prepared `stmt` that its raw queries do not carry (`Cannot read properties of undefined (reading
  * 'bind')`), so the statement is prepared here on the same database or session.
  */
 export function batchStatement(db: Database, query: SQL): BatchItem {
+  const compiled = compileSql(query);
+  if (compiled) return textStatement(db, compiled.sql, compiled.params);
   const raw = db.run(query);
   const built = raw.getQuery();
   // drizzle's batch would build the query again (sqlToQuery: most of a statement's CPU); it gets this one.
@@ -202,13 +245,20 @@ function selectShape(fields: Record<string, Pickable>) {
  * ticket), where drizzle's building and mapping were ~0.1–0.3 ms each.
  */
 export function preparedSelect<F extends Record<string, Pickable>>(fields: F, rest: string) {
-  let shape: ReturnType<typeof selectShape> | undefined;
+  type Row = { [K in keyof F]: Picked<F[K]> };
+  let made: (ReturnType<typeof selectShape> & { text: string }) | undefined;
+  const shape = () => (made ??= (({ list, toRow }) => ({ list, toRow, text: `select ${list} ${rest}` }))(selectShape(fields)));
   // `d1`: the database or session (a Database's `$client`).
-  return async (d1: D1Database | D1DatabaseSession, params: readonly unknown[]): Promise<{ [K in keyof F]: Picked<F[K]> }[]> => {
-    shape ??= selectShape(fields);
-    const rows = await d1.prepare(`select ${shape.list} ${rest}`).bind(...params).raw();
-    return rows.map((r) => shape!.toRow(r as unknown[]) as { [K in keyof F]: Picked<F[K]> });
+  const run = async (d1: D1Database | D1DatabaseSession, params: readonly unknown[]): Promise<Row[]> => {
+    const rows = await d1.prepare(shape().text).bind(...params).raw();
+    return rows.map((r) => shape().toRow(r as unknown[]) as Row);
   };
+  /** The select as a statement of a D1 batch, and its rows from that statement's result (columns in order). */
+  const inBatch = (d1: D1Database | D1DatabaseSession, params: readonly unknown[]) => ({
+    statement: d1.prepare(shape().text).bind(...params),
+    rows: (result: D1Result): Row[] => (result.results as Record<string, unknown>[]).map((r) => shape().toRow(Object.values(r)) as Row),
+  });
+  return Object.assign(run, { inBatch });
 }
 
 /** D1 binds at most 100 values per statement: id lists go in slices of this many. */

@@ -106,7 +106,15 @@ function tagWrites(ctx: ServiceContext, ticket: TicketRow, before: string[], aft
     ...(removed.length
       ? [ctx.db.delete(ticketTagIndex).where(and(inArray(ticketTagIndex.tag, removed), eq(ticketTagIndex.createdAt, ticket.createdAt), eq(ticketTagIndex.ticketRowid, rowid)))]
       : []),
-    ...(added.length ? [ctx.db.insert(ticketTagIndex).values(added.map((tag) => ({ tag, createdAt: ticket.createdAt, ticketRowid: rowid })))] : []),
+    ...(added.length
+      ? [
+          textStatement(
+            ctx.db,
+            `insert into "ticket_tag_index" ("tag", "created_at", "ticket_rowid") values ${added.map(() => `(?, ?, (SELECT rowid FROM "tickets" WHERE "tickets"."id" = ?))`).join(", ")}`,
+            added.flatMap((tag) => [tag, ticket.createdAt, ticket.id]),
+          ),
+        ]
+      : []),
   ];
 }
 
