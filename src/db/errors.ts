@@ -48,4 +48,5 @@ export function isUniqueViolation(err: unknown, table?: string): boolean {
  * smallest integer is SQLite's one "integer overflow" error (classified `stale` above); changes()
  * is not constant, so it is evaluated per run, after the UPDATE.
  */
-export const abortUnlessChanged: SQL = sql.raw("SELECT abs(CASE WHEN changes() = 0 THEN -9223372036854775807 - 1 ELSE 0 END)");
+export const ABORT_UNLESS_CHANGED = "SELECT abs(CASE WHEN changes() = 0 THEN -9223372036854775807 - 1 ELSE 0 END)";
+export const abortUnlessChanged: SQL = sql.raw(ABORT_UNLESS_CHANGED);

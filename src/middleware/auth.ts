@@ -1,13 +1,18 @@
-import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { createDb } from "../db/client";
+import { preparedSelect } from "../db/client";
 import { users } from "../db/schema";
 import type { AppEnv, Bindings } from "../env";
 import type { Actor, Capability } from "../domain/permissions";
 import { can } from "../domain/permissions";
 import { forbidden, unauthorized } from "../lib/errors";
 import { verifyAccessToken } from "../features/auth/tokens";
+
+/** The caller's row, read on every authenticated request (prepared text: no query building). */
+const callerById = preparedSelect(
+  { id: users.id, name: users.name, email: users.email, role: users.role, active: users.active, tokenVersion: users.tokenVersion, emailVerifiedAt: users.emailVerifiedAt },
+  'from "users" where "users"."id" = ? limit 1',
+);
 
 /**
  * Resolves an access token to the caller. The user row is read from the primary on every request,
@@ -17,11 +22,7 @@ export async function authenticate(env: Bindings, token: string | undefined): Pr
   if (!token) return null;
   const claims = await verifyAccessToken(env, token);
   if (!claims) return null;
-  const [user] = await createDb(env.DB)
-    .select({ id: users.id, name: users.name, email: users.email, role: users.role, active: users.active, tokenVersion: users.tokenVersion, emailVerifiedAt: users.emailVerifiedAt })
-    .from(users)
-    .where(eq(users.id, claims.sub))
-    .limit(1);
+  const [user] = await callerById(env.DB, [claims.sub]);
   if (!user || !user.active || user.tokenVersion !== claims.tv) return null;
   return { id: user.id, name: user.name, email: user.email, role: user.role, ...(user.emailVerifiedAt ? {} : { unverified: true as const }) };
 }

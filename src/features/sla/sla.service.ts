@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, ne, sql } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
-import { runBatch } from "../../db/client";
+import { preparedSelect, runBatch } from "../../db/client";
 import { businessCalendars, slaPolicies, tickets } from "../../db/schema";
 import { type TicketChannel, type TicketPriority } from "../../domain/vocabulary";
 import { validateCalendar, type BusinessCalendar, type CalendarErrorReason } from "../../domain/business-hours";
@@ -176,6 +176,8 @@ export async function policyFor(ctx: ServiceContext, scope: { priority: TicketPr
 
 /** A priority's few policies, read through sla_policies_scope_uq's first column (a query a caller may put in a batch). */
 export const policiesOf = (ctx: ServiceContext, priority: TicketPriority) => ctx.db.select().from(slaPolicies).where(eq(slaPolicies.priority, priority));
+/** {@link policiesOf} as prepared text, for a create's own D1 batch (`.inBatch`): no query building. */
+export const priorityPolicies = preparedSelect({ policy: slaPolicies }, 'from "sla_policies" where "sla_policies"."priority" = ?');
 
 /**
  * The terms for a ticket being created or re-prioritised now: its policy, and the current hours if

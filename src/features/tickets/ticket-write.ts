@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
-import { batchRowsRead, insertRow, runBatch, type BatchItem } from "../../db/client";
-import { abortUnlessChanged, classifyD1Error } from "../../db/errors";
+import { batchRowsRead, insertRow, IS_NOT_NULL, IS_NULL, runBatch, textStatement, updateRow, type BatchItem, type RowCondition } from "../../db/client";
+import { ABORT_UNLESS_CHANGED, classifyD1Error } from "../../db/errors";
 import { ticketHistory, tickets, ticketTagIndex } from "../../db/schema";
 import type { TicketEvent } from "../../events/ticket-events";
 import { AppError } from "../../lib/errors";
@@ -88,6 +88,12 @@ function guardCondition(before: TicketRow, guard: readonly GuardColumn[], delete
   return and(eq(tickets.id, before.id), deleted ? isNotNull(tickets.deletedAt) : isNull(tickets.deletedAt), eq(tickets.revision, before.revision), ...guard.map((c) => eq(tickets[c], before[c])))!;
 }
 
+/** The row's update under {@link guardCondition}: as text when every value is a plain one (no SQL). */
+function guardedUpdate(ctx: ServiceContext, before: TicketRow, set: SQLiteUpdateSetSource<typeof tickets>, guard: readonly GuardColumn[], deleted: boolean): BatchItem {
+  const where: RowCondition<typeof tickets>[] = [["id", before.id], ["deletedAt", deleted ? IS_NOT_NULL : IS_NULL], ["revision", before.revision], ...guard.map((c) => [c, before[c]] as const)];
+  return updateRow(ctx.db, tickets, set, where) ?? ctx.db.update(tickets).set(set).where(guardCondition(before, guard, deleted));
+}
+
 /**
  * The tag filter's index entries of a ticket, moved from `before` tags to `after` ones: only the
  * tags that left or came (a deleted ticket's all leave). Entries name the ticket by its rowid.
@@ -100,7 +106,15 @@ function tagWrites(ctx: ServiceContext, ticket: TicketRow, before: string[], aft
     ...(removed.length
       ? [ctx.db.delete(ticketTagIndex).where(and(inArray(ticketTagIndex.tag, removed), eq(ticketTagIndex.createdAt, ticket.createdAt), eq(ticketTagIndex.ticketRowid, rowid)))]
       : []),
-    ...(added.length ? [ctx.db.insert(ticketTagIndex).values(added.map((tag) => ({ tag, createdAt: ticket.createdAt, ticketRowid: rowid })))] : []),
+    ...(added.length
+      ? [
+          textStatement(
+            ctx.db,
+            `insert into "ticket_tag_index" ("tag", "created_at", "ticket_rowid") values ${added.map(() => `(?, ?, (SELECT rowid FROM "tickets" WHERE "tickets"."id" = ?))`).join(", ")}`,
+            added.flatMap((tag) => [tag, ticket.createdAt, ticket.id]),
+          ),
+        ]
+      : []),
   ];
 }
 
@@ -184,11 +198,8 @@ async function planned(ctx: ServiceContext, given: TicketWrite) {
     );
   } else if (updates) {
     items.push(
-      ctx.db
-        .update(tickets)
-        .set({ ...write.set, revision: row.revision })
-        .where(guardCondition(write.before, write.guard ?? ROW_UNCHANGED, !!write.deleted)),
-      ctx.db.run(abortUnlessChanged),
+      guardedUpdate(ctx, write.before, { ...write.set, revision: row.revision }, write.guard ?? ROW_UNCHANGED, !!write.deleted),
+      textStatement(ctx.db, ABORT_UNLESS_CHANGED, []),
       ...(restored ?? []),
       ...tagWrites(ctx, row, write.before.deletedAt ? [] : write.before.tags, row.deletedAt ? [] : row.tags),
       ...fieldIndex,

@@ -1,6 +1,6 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
-import type { BatchItem } from "../../db/client";
+import { preparedSelect, type BatchItem } from "../../db/client";
 import { ticketCounters, ticketHistory, tickets, teams, users } from "../../db/schema";
 import { can, canSeeTicket, isStaff } from "../../domain/permissions";
 import { openSla } from "../../domain/sla";
@@ -15,7 +15,7 @@ import { idempotent, type RecordResponse, type StoredResponse } from "../../lib/
 import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import type { AuditEntry } from "../audit/audit.service";
-import { policiesOf, slaColumnWrites, termsFor, termsOfTicket } from "../sla/sla.service";
+import { priorityPolicies, slaColumnWrites, termsFor, termsOfTicket } from "../sla/sla.service";
 import { newCustomer } from "../users/users.service";
 import { route, routeOnCreate, teamById } from "../teams/routing.service";
 import { dropFieldIndex, fieldCatalog } from "../fields/fields.service";
@@ -38,15 +38,13 @@ export interface FoundTicket {
  * a year database's copy is a retire's leftover (archive.retire.ts), never the ticket.
  */
 async function loadFromMain(ctx: ServiceContext, ref: string): Promise<FoundTicket | null> {
-  const byNumber = TICKET_NUMBER_PATTERN.test(ref);
-  const [found] = await ctx.db
-    .select({ row: tickets, requester: requesterColumns })
-    .from(tickets)
-    .innerJoin(users, eq(users.id, tickets.requesterId))
-    .where(byNumber ? eq(tickets.number, ref) : eq(tickets.id, ref))
-    .limit(1);
+  const [found] = await (TICKET_NUMBER_PATTERN.test(ref) ? ticketByNumber : ticketById)(ctx.db.$client, [ref]);
   return found ?? null;
 }
+// Prepared text: every write and read of one ticket starts here (drizzle's building and mapping of this join were ~0.3 ms).
+const withRequester = 'from "tickets" inner join "users" on "users"."id" = "tickets"."requester_id"';
+const ticketById = preparedSelect({ row: tickets, requester: requesterColumns }, `${withRequester} where "tickets"."id" = ? limit 1`);
+const ticketByNumber = preparedSelect({ row: tickets, requester: requesterColumns }, `${withRequester} where "tickets"."number" = ? limit 1`);
 
 const undeleted = (found: FoundTicket | null) => (found && !found.row.deletedAt ? found : null);
 
@@ -157,6 +155,9 @@ export async function nextTicketNumber(ctx: ServiceContext, at: Date = ctx.now):
   return formatTicketNumber(ticketDay(at), row!.seq);
 }
 
+/** {@link numberTaken} as text (a create's batch with its policies: drizzle's building of the two was ~0.2 ms). */
+const NUMBER_TAKEN = 'insert into "ticket_counters" ("day", "seq") values (?, 1) on conflict ("day") do update set "seq" = "ticket_counters"."seq" + 1 returning "seq"';
+
 /** The upsert that takes the next number of `at`'s day (a statement a caller may put in a batch). */
 const numberTaken = (ctx: ServiceContext, at: Date) =>
   ctx.db
@@ -218,7 +219,11 @@ export async function newTicketWrite(ctx: ServiceContext, input: CreateTicketInp
   const customFields = extras.customFields ?? {};
   const routed = await routeOnCreate(ctx, input);
   // The priority's SLA policies and the day's next number in one D1 round trip.
-  const [policies, [taken]] = await ctx.db.batch([policiesOf(ctx, input.priority), numberTaken(ctx, ctx.now)]);
+  const d1 = ctx.db.$client;
+  const policyRead = priorityPolicies.inBatch(d1, [input.priority]);
+  const [policyResult, numbered] = await d1.batch([policyRead.statement, d1.prepare(NUMBER_TAKEN).bind(ticketDay(ctx.now))]);
+  const policies = policyRead.rows(policyResult!).map((r) => r.policy);
+  const taken = (numbered!.results as { seq: number }[])[0];
   const terms = await termsFor(ctx, { priority: input.priority, category: input.category ?? null, channel: input.channel }, policies);
   const number = formatTicketNumber(ticketDay(ctx.now), taken!.seq);
   const now = ctx.now.toISOString();
