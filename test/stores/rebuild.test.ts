@@ -7,7 +7,7 @@ import { changeTicket, createTicket } from "../../src/features/tickets/tickets.s
 import { createDb } from "../../src/db/client";
 import { makeStaff, makeUser, type TestUser } from "../helpers";
 import { backlogs, drainJobs, jobsEnv, storedPoints } from "../reports/support";
-import { archiveOnly, base, beforeBatch, call, DAY, deliver, inMain, inYear, ok, settle, YEAR, yearA, yearB, years } from "./support";
+import { archiveOnly, base, beforeBatch, call, DAY, deliver, inMain, inYear, ok, settle, YEAR, yearA, yearB, yearEnv, years } from "./support";
 
 /**
  * Issue 15, the rollup rebuild with year databases bound (docs/scale.md "Year databases"): the
@@ -189,5 +189,65 @@ describe("a rollup rebuild with year databases bound", () => {
     expect((after.reports.backlog as { total: number }).total).toBe((quiet.reports.backlog as { total: number }).total + 1);
     await rebuild();
     expect(await figures()).toEqual(after);
+  }, 180_000);
+});
+
+describe("a retired ticket whose team is gone", () => {
+  /** A ticket of a new team, closed, archived and retired into this year's database; the team. */
+  async function retiredOfTeam(i: number) {
+    const team = await ok(call("POST", "/teams", staff.manager, { name: `Gone ${i} ${crypto.randomUUID()}` }), 201);
+    const id = await ticket(40 + i, true);
+    await ok(call("PATCH", `/tickets/${id}`, staff.manager, { team_id: team.id }));
+    await ok(call("PATCH", `/tickets/${id}`, staff.agent, { status: "resolved" }));
+    await ok(call("PATCH", `/tickets/${id}`, staff.agent, { status: "closed" }));
+    return { id, team: team.id as string };
+  }
+
+  /** A write of it comes back without the team: a system change in its history; the figures as a rebuild counts them. */
+  async function expectClearedOnWrite(id: string, team: string) {
+    const reopened = await ok(call("PATCH", `/tickets/${id}`, staff.agent, { status: "open" }));
+    expect(reopened).toMatchObject({ status: "open", team_id: null });
+    expect(await where(id)).toEqual([1, 0, 0]);
+    const history = await ok(call("GET", `/tickets/${id}/history?limit=100`, staff.agent));
+    const cleared = history.data.find((e: any) => "team_id" in e.changes && e.changes.team_id[1] === null);
+    expect(cleared).toMatchObject({ actor: null, changes: { team_id: [team, null] } });
+    // Another write works as on any ticket.
+    await ok(call("POST", `/tickets/${id}/comments`, staff.agent, { body: "back", internal: true }), 201);
+    // The team's figures moved with it: the rollups equal a rebuild's count.
+    const now = await figures();
+    await rebuild();
+    expect(await figures()).toEqual(now);
+  }
+
+  it("deleted before the year databases were checked: the bring-back clears the team, and writes work", async () => {
+    const { id, team } = await retiredOfTeam(0);
+    await settle(LATER);
+    expect(await where(id)).toEqual([0, 1, 0]);
+    // What a deployment before deleteTeam's look into the year databases did: the team went, main's foreign key had nothing to refuse.
+    await base.DB.batch([base.DB.prepare("DELETE FROM team_members WHERE team_id = ?").bind(team), base.DB.prepare("DELETE FROM teams WHERE id = ?").bind(team)]);
+    expect((await call("GET", `/teams/${team}`, staff.agent)).status).toBe(404);
+    // A read leaves it where it is, with the team it names.
+    expect((await ok(call("GET", `/tickets/${id}`, staff.agent))).team_id).toBe(team);
+    await expectClearedOnWrite(id, team);
+  }, 180_000);
+
+  it("deleted while the retire moves one of its tickets (deleteTeam looked into the years before the move): the same", async () => {
+    const { id, team } = await retiredOfTeam(1);
+    await archiveOnly(LATER);
+    expect(await where(id)).toEqual([1, 0, 0]);
+    // deleteTeam found no retired ticket of the team; the retire moves this one before its batch in
+    // main, which then finds no ticket of the team in main either.
+    // (Its batch: the members, the team, the audit row; the request's rate-limit batch comes before it.)
+    const racing = beforeBatch(
+      async () => {
+        expect(await retire(id)).toBe(true);
+        expect(await where(id)).toEqual([0, 1, 0]);
+      },
+      async (stmts) => stmts.length === 3,
+    );
+    const deleted = await call("DELETE", `/teams/${team}`, staff.manager, undefined, { ...yearEnv, DB: racing });
+    expect(deleted.status, JSON.stringify(deleted.body)).toBe(204);
+    expect((await call("GET", `/teams/${team}`, staff.agent)).status).toBe(404);
+    await expectClearedOnWrite(id, team);
   }, 180_000);
 });

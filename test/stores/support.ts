@@ -79,21 +79,27 @@ export async function archiveOnly(at: number) {
 export const inMain = async (id: string) => (await db().select({ n: count() }).from(tickets).where(eq(tickets.id, id)))[0]!.n;
 export const inYear = async (d1: D1Database, id: string) => (await createDb(d1).select({ n: count() }).from(tickets).where(eq(tickets.id, id)))[0]!.n;
 
-/** main's binding, running `before` once just ahead of the first batch for which `when` holds. */
-export function beforeBatch(before: () => Promise<unknown>, when: () => Promise<boolean> = async () => true) {
+/**
+ * main's binding, running `before` once just ahead of the first batch for which `when` holds; a
+ * request's D1 session (middleware/db-session.ts) is wrapped the same way.
+ */
+export function beforeBatch(before: () => Promise<unknown>, when: (stmts: D1PreparedStatement[]) => Promise<boolean> = async () => true) {
   let done = false;
-  return new Proxy(base.DB, {
-    get(target, prop) {
-      if (prop === "batch")
-        return async (stmts: D1PreparedStatement[]) => {
-          if (!done && (await when())) {
-            done = true;
-            await before();
-          }
-          return target.batch(stmts);
-        };
-      const v = Reflect.get(target, prop, target) as unknown;
-      return typeof v === "function" ? v.bind(target) : v;
-    },
-  });
+  const wrap = <T extends object>(db: T): T =>
+    new Proxy(db, {
+      get(target, prop) {
+        if (prop === "batch")
+          return async (stmts: D1PreparedStatement[]) => {
+            if (!done && (await when(stmts))) {
+              done = true;
+              await before();
+            }
+            return (target as unknown as D1Database).batch(stmts);
+          };
+        if (prop === "withSession") return (constraint?: string) => wrap((target as unknown as D1Database).withSession(constraint as D1SessionConstraint));
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+  return wrap(base.DB);
 }
