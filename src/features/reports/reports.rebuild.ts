@@ -3,11 +3,14 @@
  * migrated with tickets starts in it), in chunks through the JOBS queue, while tickets keep changing.
  *
  * 1. `staging`: the tables are emptied (in bounded deletes), then tickets are read in id order,
- *    a chunk per step, and their contributions added as plain sums per quarter hour to
- *    report_staging; the chunk's batch moves `watermark` to its last id, and holds only if none of
- *    its tickets changed since they were read (their revisions). A ticket write meanwhile adds its
- *    delta to report_staging if its ticket is at or below the watermark, and nothing otherwise (the
- *    rebuild will read the row as that write left it): every ticket is counted exactly once.
+ *    a chunk per step, across main and the bound year databases (retired tickets: db/ticket-stores.ts),
+ *    and their contributions added as plain sums per quarter hour to report_staging; the chunk's
+ *    batch moves `watermark` to its last id, and holds only if main's tickets of the chunk's range
+ *    are exactly those read from main, at their revisions (none changed, none came in). A ticket
+ *    write meanwhile adds its delta to report_staging if its ticket is at or below the watermark,
+ *    and nothing otherwise (the rebuild will read the row as that write left it); a ticket moving
+ *    between databases changes no row, and one not reached yet stays in main (the retire checks
+ *    `countedByRebuild`): every ticket is counted exactly once.
  * 2. `converting`: key by key (in (dimension, key) order), the plain sums become the three levels of
  *    prefix sums; the key's batch holds only if its staging rows did not change since they were read
  *    (their count and `rev` sum). Writes to keys already converted go to the prefix sums, the others
