@@ -371,28 +371,6 @@ describe("year databases", () => {
     }
   });
 
-  it("a rollup rebuild is refused while year databases are bound (it recounts main's rows only), and the reports stay live", async () => {
-    const res = await call("POST", "/reports/rebuild", staff.admin, {});
-    expectProblem(res, 409, "CONFLICT");
-    expect(res.body.detail).toContain("year databases");
-    expect((await ok(call("GET", "/reports/rebuild", staff.admin))).phase).toBe("live");
-    // Without a year bound (every other deployment) the same admin may rebuild: tested in test/reports.
-  });
-
-  it("while a rebuild runs (years bound by a deploy after it started), the retire moves nothing out of main", async () => {
-    const customer = await makeUser("customer");
-    const id = await ticket(customer, 20, false);
-    const later = Date.now() + 400 * DAY;
-    const retiring = async () => (await tick(later)).filter((m) => m.kind === "retire" && m.ids.includes(id));
-    await base.DB.prepare("UPDATE report_state SET phase = 'staging' WHERE id = 1").run();
-    try {
-      expect(await retiring()).toEqual([]);
-    } finally {
-      await base.DB.prepare("UPDATE report_state SET phase = 'live' WHERE id = 1").run();
-    }
-    expect((await retiring()).length).toBe(1);
-  });
-
   /** A retire message for one archived ticket of this year, its archive done (the cron's archive messages delivered). */
   async function archivedOnly(customer: TestUser, i: number) {
     const id = await ticket(customer, i, true);

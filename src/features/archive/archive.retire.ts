@@ -1,11 +1,13 @@
 import { and, eq, getTableColumns, gt, inArray, lt, sql } from "drizzle-orm";
-import { batchStatement, runBatch, selectIn, type Database } from "../../db/client";
+import { batchStatement, rowsWritten, runBatch, selectIn, type Database } from "../../db/client";
 import { abortUnlessChanged, classifyD1Error } from "../../db/errors";
-import { attachments, comments, ticketFieldValues, ticketHistory, tickets, ticketTagIndex, users } from "../../db/schema";
+import { attachments, comments, teams, ticketFieldValues, ticketHistory, tickets, ticketTagIndex, users } from "../../db/schema";
 import { storeOfTicketRef, yearBounds, yearStore, yearStores, type YearStore } from "../../db/ticket-stores";
 import type { RetireMessage } from "../../jobs/job-messages";
 import type { ServiceContext } from "../../lib/request-context";
-import { rollupsLive } from "../reports/reports.rebuild";
+import { newId } from "../../lib/ids";
+import { countedByRebuild } from "../reports/reports.rebuild";
+import { rollupWrites } from "../reports/reports.rollups";
 import type { TicketRow } from "../tickets/tickets.serialize";
 
 /**
@@ -59,11 +61,7 @@ export async function runRetire(ctx: ServiceContext): Promise<RetireTickReport> 
   const messages: { body: RetireMessage }[] = [];
   const years: number[] = [];
   let queued = 0;
-  const stores = yearStores(ctx.env);
-  // A rollup rebuild recounts main's rows (reports.rebuild.ts refuses to start with years bound;
-  // this covers years bound by a deploy while one runs): nothing leaves main until it is live.
-  if (stores.length && !(await rollupsLive(ctx))) return { job: "retire", years, queued, messages: 0 };
-  for (const store of stores) {
+  for (const store of yearStores(ctx.env)) {
     if (store.year >= current) continue;
     const { loId, hiId } = yearBounds(store.year);
     const after = (await positionOf(store)) ?? loId;
@@ -133,12 +131,14 @@ export async function retireTicket(ctx: ServiceContext, store: YearStore, id: st
       // ticket, so the ticket's delete fails on its foreign key and the ticket stays in main (kept).
       ...deleteCopied(ctx.db, satellites),
       ctx.db.delete(ticketTagIndex).where(and(eq(ticketTagIndex.createdAt, row.createdAt), eq(ticketTagIndex.ticketRowid, rowidOf(id)))),
-      ctx.db.delete(tickets).where(and(eq(tickets.id, id), eq(tickets.revision, row.revision), sql`${tickets.archivedAt} IS NOT NULL`)),
+      // A rollup rebuild staging tickets (reports.rebuild.ts) counts each once, in id order across the
+      // databases: one its walk has not reached yet stays in main until it has (kept, moved on a later pass).
+      ctx.db.delete(tickets).where(and(eq(tickets.id, id), eq(tickets.revision, row.revision), sql`${tickets.archivedAt} IS NOT NULL`, countedByRebuild(id))),
       batchStatement(ctx.db, abortUnlessChanged),
     ]);
   } catch (err) {
     const kind = classifyD1Error(err).kind;
-    // Changed since the read (stale), or named by a row in main (foreign key): it stays in main.
+    // Changed since the read or not yet counted by a rebuild (stale), or named by a row in main (foreign key): it stays in main.
     // Unless it is no longer in main at all: another run moved it meanwhile (a chunk delivered
     // twice), and the year copy is the ticket now; nothing is dropped.
     if (kind === "stale" || kind === "foreign_key") return (await hasTicket(ctx.db, id)) ? keep(store, id) : "gone";
@@ -246,7 +246,7 @@ const MAX_RETURN_DEPTH = 8;
  * only ever writes main): inserted into main (its search entry comes by trigger), then deleted from
  * its year. False when its year database does not hold it.
  */
-export async function returnRetired(ctx: ServiceContext, ref: string, depth = 0): Promise<boolean> {
+export async function returnRetired(ctx: ServiceContext, ref: string, options: { dropLeftover?: boolean } = {}, depth = 0): Promise<boolean> {
   const store = storeOfTicketRef(ctx.env, ref);
   if (!store) return false;
   const [row] = await store.db
@@ -256,16 +256,71 @@ export async function returnRetired(ctx: ServiceContext, ref: string, depth = 0)
     .limit(1);
   if (!row) return false;
   // A merged ticket names its target by foreign key: the target comes back first if it was retired too.
-  if (row.mergedIntoId && depth < MAX_RETURN_DEPTH) await returnRetired(ctx, row.mergedIntoId, depth + 1);
-  await runBatch(ctx.db, [
-    ctx.db.insert(tickets).values(row).onConflictDoNothing({ target: tickets.id }),
-    ...tagIndexInsert(ctx.db, row),
-    ...insertRows(ctx.db, await satelliteRows(store.db, row.id), true),
-  ]);
-  // The year copy goes only once main holds the ticket (a retire run may have moved it out again meanwhile).
+  if (row.mergedIntoId && depth < MAX_RETURN_DEPTH) await returnRetired(ctx, row.mergedIntoId, options, depth + 1);
+  const cleared = await withoutDeletedTeam(ctx, row);
+  const insert = cleared === row ? ctx.db.insert(tickets).values(row).onConflictDoNothing({ target: tickets.id }) : ctx.db.insert(tickets).values(cleared);
+  try {
+    await runBatch(ctx.db, [
+      insert,
+      ...tagIndexInsert(ctx.db, row),
+      ...insertRows(ctx.db, await satelliteRows(store.db, row.id), true),
+      ...(cleared === row ? [] : teamClearedRows(ctx, row, cleared)),
+    ]);
+  } catch (err) {
+    const kind = classifyD1Error(err).kind;
+    // Clearing the team, main held the ticket already (its plain insert refused: the figures moved
+    // once, by whoever put it there); as for the plain insert that found it, the year copy stays.
+    if (cleared !== row && kind === "unique") return true;
+    // The team went between the look and the batch: the next look clears it.
+    if (kind === "foreign_key" && depth < MAX_RETURN_DEPTH) return returnRetired(ctx, ref, options, depth + 1);
+    throw err;
+  }
+  // The year copy goes only if this insert put the ticket into main. If main held it already, the
+  // copy is a retire's in flight (copied, not yet deleted from main): dropping it would leave the
+  // ticket in neither database once that retire deletes it from main (a read would 404 and a
+  // rollup rebuild walking the year would miss it); that retire finishes or keeps it in main.
+  // Privacy (`returnRetiredOf`) drops it anyway: nothing of an erased person may stay in a year.
+  if (cleared === row && rowsWritten(insert) === 0 && !options.dropLeftover) return hasTicket(ctx.db, row.id);
+  // Nor once a retire run moved it out again meanwhile.
   if (!(await hasTicket(ctx.db, row.id))) return false;
   await dropFrom(store.db, row.id);
   return true;
+}
+
+/**
+ * A retired ticket whose team is gone (deleted before deleteTeam looked into the year databases, or
+ * while this ticket was retiring: teams.service.ts) cannot come back as it is: main's foreign key
+ * refuses the team. It comes back without one, a system change (see {@link teamClearedRows}).
+ */
+async function withoutDeletedTeam(ctx: ServiceContext, row: TicketRow): Promise<TicketRow> {
+  if (!row.teamId) return row;
+  const [team] = await ctx.db.select({ id: teams.id }).from(teams).where(eq(teams.id, row.teamId)).limit(1);
+  return team ? row : { ...row, teamId: null, version: row.version + 1, updatedAt: ctx.now.toISOString() };
+}
+
+/**
+ * The clearing of a deleted team, in the bring-back's batch, as the one ticket write records a
+ * change by the system: a history entry with no actor that moves the version, and the rollups'
+ * move of the ticket's figures off the team (exact during a rebuild too: rollupWrites). The row's
+ * revision stays: it names the ticket's archive document (features/archive), which the next write
+ * restores. The entry is in D1 beside an archived ticket's document until then: the restore adds
+ * the document's entries to it.
+ */
+function teamClearedRows(ctx: ServiceContext, before: TicketRow, after: TicketRow) {
+  return [
+    ctx.db.insert(ticketHistory).values({
+      id: newId(ctx.now.getTime()),
+      ticketId: after.id,
+      type: "updated",
+      actorId: null,
+      at: ctx.now.toISOString(),
+      version: after.version,
+      changes: { team_id: [before.teamId, null], reason: "team_deleted" },
+      bumpsVersion: true,
+      internal: true,
+    }),
+    ...rollupWrites(ctx.db, before, after),
+  ];
 }
 
 /**
@@ -290,7 +345,7 @@ export async function returnRetiredOf(ctx: ServiceContext, userId: string, writt
       : [];
     const mine = written.filter((id) => storeOfTicketRef(ctx.env, id)?.year === store.year);
     const held = await selectIn(mine, (slice) => store.db.select({ id: tickets.id }).from(tickets).where(inArray(tickets.id, slice)));
-    for (const id of new Set([...requested, ...held, ...mailed].map((r) => r.id))) if (await returnRetired(ctx, id)) n++;
+    for (const id of new Set([...requested, ...held, ...mailed].map((r) => r.id))) if (await returnRetired(ctx, id, { dropLeftover: true })) n++;
   }
   return n;
 }

@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNull, or } from "drizzle-orm";
 import { teams, tickets, users } from "../../db/schema";
+import { storeOfTicketRef } from "../../db/ticket-stores";
 import { isStaff } from "../../domain/permissions";
 import { planActions, type ActionPlan, type RuleTicket } from "../../domain/rules";
 import { TICKET_NUMBER_PATTERN } from "../../domain/ticket-number";
@@ -9,7 +10,7 @@ import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { countUse, findVisibleMacro } from "../macros/macros.service";
 import { applyActions, ruleTicketOf } from "../rules/run-actions";
-import type { FoundTicket } from "../tickets/tickets.service";
+import { findVisibleTicket, type FoundTicket } from "../tickets/tickets.service";
 import { requesterColumns, type Ticket } from "../tickets/tickets.serialize";
 import type { BulkInput } from "./bulk.schemas";
 
@@ -56,6 +57,19 @@ async function loadTickets(ctx: ServiceContext, refs: string[]): Promise<Map<str
   for (const r of rows) {
     out.set(r.row.id, r);
     out.set(r.row.number, r);
+  }
+  // A retired ticket (its year's database, db/ticket-stores.ts) is brought back first, as every
+  // write of one is (findVisibleTicket, with the caller's visibility): one lookup per such ref.
+  for (const ref of refs) {
+    if (out.has(ref) || !storeOfTicketRef(ctx.env, ref)) continue;
+    const found = await findVisibleTicket(ctx, ref).catch((err: unknown) => {
+      if (err instanceof AppError && err.status === 404) return null;
+      throw err;
+    });
+    if (found) {
+      out.set(found.row.id, found);
+      out.set(found.row.number, found);
+    }
   }
   return out;
 }

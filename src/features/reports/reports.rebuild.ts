@@ -3,11 +3,14 @@
  * migrated with tickets starts in it), in chunks through the JOBS queue, while tickets keep changing.
  *
  * 1. `staging`: the tables are emptied (in bounded deletes), then tickets are read in id order,
- *    a chunk per step, and their contributions added as plain sums per quarter hour to
- *    report_staging; the chunk's batch moves `watermark` to its last id, and holds only if none of
- *    its tickets changed since they were read (their revisions). A ticket write meanwhile adds its
- *    delta to report_staging if its ticket is at or below the watermark, and nothing otherwise (the
- *    rebuild will read the row as that write left it): every ticket is counted exactly once.
+ *    a chunk per step, across main and the bound year databases (retired tickets: db/ticket-stores.ts),
+ *    and their contributions added as plain sums per quarter hour to report_staging; the chunk's
+ *    batch moves `watermark` to its last id, and holds only if main's tickets of the chunk's range
+ *    are exactly those read from main, at their revisions (none changed, none came in). A ticket
+ *    write meanwhile adds its delta to report_staging if its ticket is at or below the watermark,
+ *    and nothing otherwise (the rebuild will read the row as that write left it); a ticket moving
+ *    between databases changes no row, and one not reached yet stays in main (the retire checks
+ *    `countedByRebuild`): every ticket is counted exactly once.
  * 2. `converting`: key by key (in (dimension, key) order), the plain sums become the three levels of
  *    prefix sums; the key's batch holds only if its staging rows did not change since they were read
  *    (their count and `rev` sum). Writes to keys already converted go to the prefix sums, the others
@@ -18,11 +21,11 @@
  * duplicate, or one the cron re-sent) is dropped. The cron re-sends the step of a rebuild that has
  * not moved for a while (a message lost after a crash).
  */
-import { sql } from "drizzle-orm";
-import { batchStatement, type BatchItem } from "../../db/client";
+import { asc, gt, sql } from "drizzle-orm";
+import { batchStatement, type BatchItem, type Database } from "../../db/client";
 import { classifyD1Error } from "../../db/errors";
 import { tickets } from "../../db/schema";
-import { yearStores } from "../../db/ticket-stores";
+import { yearBounds, yearStores } from "../../db/ticket-stores";
 import {
   backlogCell,
   blockOf,
@@ -35,9 +38,8 @@ import {
   type PointDelta,
 } from "../../domain/rollups";
 import type { RebuildMessage } from "../../jobs/job-messages";
-import { AppError } from "../../lib/errors";
 import type { ServiceContext } from "../../lib/request-context";
-import { asc, gt } from "drizzle-orm";
+import type { TicketRow } from "../tickets/tickets.serialize";
 import { backlogWrites, stagingWrites } from "./reports.rollups";
 
 /** Tickets read per step: a batch of their plain sums stays far below D1's limits. */
@@ -73,17 +75,10 @@ export async function rebuildState(ctx: Pick<ServiceContext, "db">): Promise<Reb
   return row ?? { phase: "live", watermark: "", converted_dim: "", converted_key: "", tickets_done: 0, keys_done: 0, step: 0, requested_by: null, started_at: null, updated_at: null, finished_at: null };
 }
 
-export const rollupsLive = async (ctx: Pick<ServiceContext, "db">) => (await rebuildState(ctx)).phase === "live";
-
 const sendStep = (ctx: ServiceContext, step: number) => ctx.env.JOBS.send({ kind: "report-rebuild", step } satisfies RebuildMessage);
 
 /** Starts a rebuild (or restarts a running one from the beginning) and queues its first step. */
 export async function startRebuild(ctx: ServiceContext): Promise<RebuildState> {
-  // A rebuild recounts main's ticket rows. A retired ticket is in its year's database, and one
-  // brought back into main while the rebuild walks would be counted twice or not at all.
-  if (yearStores(ctx.env).length) {
-    throw new AppError("CONFLICT", "The rollups cannot be rebuilt while year databases are bound: retired tickets are not in the main database");
-  }
   const now = ctx.now.toISOString();
   await ctx.db.batch([
     batchStatement(ctx.db, sql`UPDATE report_state SET phase = 'staging', watermark = '', converted_dim = '', converted_key = '', tickets_done = 0, keys_done = 0,
@@ -148,10 +143,50 @@ export async function rebuildStep(ctx: ServiceContext, step: number): Promise<bo
   }
 }
 
+/**
+ * The next chunk of tickets in id order across every database (main and the bound years: retired
+ * tickets live in their year's, db/ticket-stores.ts), main read first. A ticket in two databases (a
+ * retire's copy not yet deleted from main) is main's. `last` bounds the chunk: every ticket up to it
+ * that any database held when it was read is in it.
+ */
+async function nextTickets(ctx: ServiceContext, after: string): Promise<{ rows: TicketRow[]; inMain: Set<string>; last: string | null }> {
+  const page = (db: Database) => db.select().from(tickets).where(gt(tickets.id, after)).orderBy(asc(tickets.id)).limit(REBUILD_TICKETS_PER_STEP);
+  const main = await page(ctx.db);
+  // A database that returned a full page may hold more before the next one's ids: the chunk ends at its last.
+  let bound = main.length === REBUILD_TICKETS_PER_STEP ? main.at(-1)!.id : null;
+  const byId = new Map(main.map((r) => [r.id, r]));
+  // Oldest year first: ids are time-ordered, so a year whose ids all lie past the bound holds nothing of this chunk.
+  for (const store of yearStores(ctx.env).reverse()) {
+    const { loId, hiId } = yearBounds(store.year);
+    if (hiId <= after || (bound !== null && loId > bound)) continue;
+    const rows = await page(store.db);
+    if (rows.length === REBUILD_TICKETS_PER_STEP && (bound === null || rows.at(-1)!.id < bound)) bound = rows.at(-1)!.id;
+    for (const r of rows) if (!byId.has(r.id)) byId.set(r.id, r);
+  }
+  const rows = [...byId.values()]
+    .filter((r) => bound === null || r.id <= bound)
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .slice(0, REBUILD_TICKETS_PER_STEP);
+  return { rows, inMain: new Set(main.map((r) => r.id)), last: rows.at(-1)?.id ?? null };
+}
+
+/**
+ * One chunk: its tickets' contributions added to report_staging and the watermark moved past them,
+ * in one batch of main that holds only if main's tickets of the chunk's range are exactly those
+ * read from main, at the revisions read. So a ticket that came into main meanwhile (a retired one
+ * brought back, an import with an old id) or changed fails it, and the step reads again. One read
+ * from a year database is not in main at commit, so it has been there since before main was read (a
+ * ticket the walk has not reached cannot leave main while the rebuild stages: archive.retire.ts
+ * `countedByRebuild`), and a retired row does not change (any write brings it back first).
+ */
 async function stageChunk(ctx: ServiceContext, state: RebuildState, advance: ReturnType<typeof sql>, guard: ReturnType<typeof sql>) {
-  const chunk = await ctx.db.select().from(tickets).where(gt(tickets.id, state.watermark)).orderBy(asc(tickets.id)).limit(REBUILD_TICKETS_PER_STEP);
-  if (!chunk.length) {
-    await ctx.db.run(sql`UPDATE report_state SET phase = 'converting', ${advance} WHERE ${guard}`);
+  const { rows: chunk, inMain, last } = await nextTickets(ctx, state.watermark);
+  if (!last) {
+    // Nothing left anywhere: unless a ticket came into main past the watermark meanwhile (then the step reads again).
+    await ctx.db.batch([
+      batchStatement(ctx.db, abortUnless(sql`NOT EXISTS (SELECT 1 FROM ${tickets} WHERE ${tickets.id} > ${state.watermark})`)),
+      batchStatement(ctx.db, sql`UPDATE report_state SET phase = 'converting', ${advance} WHERE ${guard} AND watermark = ${state.watermark}`),
+    ]);
     return;
   }
   const points = new Map<string, PointDelta>();
@@ -160,11 +195,12 @@ async function stageChunk(ctx: ServiceContext, state: RebuildState, advance: Ret
     const cell = backlogCell(row);
     return cell ? [{ cell, n: 1 }] : [];
   });
-  const revisions = JSON.stringify(chunk.map((r) => [r.id, r.revision]));
-  const last = chunk.at(-1)!.id;
+  const fromMain = chunk.filter((r) => inMain.has(r.id));
+  const revisions = JSON.stringify(fromMain.map((r) => [r.id, r.revision]));
   const items: BatchItem[] = [
     batchStatement(ctx.db,
-      abortUnless(sql`(SELECT count(*) FROM json_each(${revisions}) j JOIN tickets t ON t.id = json_extract(j.value, '$[0]') AND t.revision = json_extract(j.value, '$[1]')) = ${chunk.length}`),
+      abortUnless(sql`(SELECT count(*) FROM json_each(${revisions}) j JOIN tickets t ON t.id = json_extract(j.value, '$[0]') AND t.revision = json_extract(j.value, '$[1]')) = ${fromMain.length}
+        AND (SELECT count(*) FROM ${tickets} WHERE ${tickets.id} > ${state.watermark} AND ${tickets.id} <= ${last}) = ${fromMain.length}`),
     ),
     ...stagingWrites(ctx.db, groupDeltas([...points.values()])),
     ...backlogWrites(ctx.db, cells),
@@ -173,6 +209,15 @@ async function stageChunk(ctx: ServiceContext, state: RebuildState, advance: Ret
   ];
   await ctx.db.batch(items as [BatchItem, ...BatchItem[]]);
 }
+
+/**
+ * A batch condition of main (SQL) that holds unless a rebuild is staging and its walk has not
+ * reached ticket `id` yet: such a ticket must stay in main until the walk passes it (the retire's
+ * delete checks it in its batch). Every ticket the walk passed is counted wherever it lives (a
+ * ticket's contribution is its row's, and a move changes no row), and once staging is over all are.
+ */
+export const countedByRebuild = (id: string) =>
+  sql`NOT EXISTS (SELECT 1 FROM report_state s WHERE s.id = 1 AND s.phase = 'staging' AND ${id} > s.watermark)`;
 
 interface StagingRow {
   day: number;

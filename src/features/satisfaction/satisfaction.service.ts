@@ -103,13 +103,17 @@ export type LinkOutcome =
 export async function answerByLink(env: Bindings, token: string, now: Date, answer?: RatingInput): Promise<LinkOutcome> {
   const check = await checkSurveyToken(env, token, now);
   if (!check.ok) return { kind: check.reason === "expired" ? "closed" : "invalid" };
-  const [found] = await systemContext(env, "survey link", { now }).db
-    .select({ row: tickets, requester: { ...requesterColumns, role: users.role, active: users.active } })
-    .from(tickets)
-    .innerJoin(users, eq(users.id, tickets.requesterId))
-    .where(and(eq(tickets.id, check.ticketId), isNull(tickets.deletedAt)))
-    .limit(1);
-  if (!found || !found.requester.active) return { kind: "invalid" };
+  // Read where the ticket lives (a retired one in its year's database: db/ticket-stores.ts); an
+  // answer is a write, which brings it back into main (rateTicket). The token names the ticket, so
+  // the system reads it; the answer acts as its requester.
+  const system = systemContext(env, "survey link", { now });
+  const read = await readVisibleTicket(system, check.ticketId).catch((err: unknown) => {
+    if (err instanceof AppError && err.status === 404) return null;
+    throw err;
+  });
+  const [account] = read ? await system.db.select({ role: users.role, active: users.active }).from(users).where(eq(users.id, read.row.requesterId)).limit(1) : [];
+  if (!read || !account?.active) return { kind: "invalid" };
+  const found = { row: read.row, requester: { ...read.requester, ...account } };
   const closes = surveyClosesAt(found.row);
   if (!closes || now.getTime() > closes.getTime()) return { kind: "closed" };
   const ticket = { number: found.row.number, subject: found.row.subject };

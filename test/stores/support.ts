@@ -1,0 +1,105 @@
+import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { count, eq } from "drizzle-orm";
+import { expect } from "vitest";
+import worker from "../../src/index";
+import type { Bindings } from "../../src/env";
+import { createDb } from "../../src/db/client";
+import { tickets } from "../../src/db/schema";
+import { newId } from "../../src/lib/ids";
+import { BASE, db, type ApiResponse, type TestUser } from "../helpers";
+import { jobsEnv } from "../reports/support";
+
+/**
+ * The Worker's entry points with two real D1 databases of vitest.config.ts bound as this year's and
+ * last year's (TICKETS_<year>), as test/stores/stores.test.ts does (which keeps its own copies).
+ */
+export const YEAR = new Date().getUTCFullYear();
+export const DAY = 86_400_000;
+const CRON = "*/5 * * * *";
+export const base = env as unknown as Bindings;
+export const yearA = env.TEST_YEAR_A;
+export const yearB = env.TEST_YEAR_B;
+export const years = { [`TICKETS_${YEAR}`]: yearA, [`TICKETS_${YEAR - 1}`]: yearB } as Partial<Bindings>;
+export const yearEnv = { ...base, ...years } as Bindings;
+
+/** A request through `fetch` with the year databases bound (or `e`). */
+export async function call<T = any>(method: string, path: string, user: TestUser, body?: unknown, e: Bindings = yearEnv): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { authorization: `Bearer ${user.token}` };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(`${BASE}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }), e, ctx);
+  await waitOnExecutionContext(ctx);
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : null) as T };
+}
+
+export async function ok<T = any>(res: Promise<{ status: number; body: any }>, status = 200): Promise<T> {
+  const r = await res;
+  expect(r.status, JSON.stringify(r.body)).toBe(status);
+  return r.body;
+}
+
+/** One JOBS delivery through the `queue` export; whether it was acked. */
+export async function deliver(body: unknown, e: Bindings = yearEnv) {
+  const batch = createMessageBatch("edgedesk-jobs", [{ id: `stores-${newId()}`, timestamp: new Date(), attempts: 1, body }]);
+  const ctx = createExecutionContext();
+  await (worker.queue as unknown as (b: MessageBatch<unknown>, e: Bindings, c: ExecutionContext) => Promise<void>)(batch as MessageBatch<unknown>, e, ctx);
+  const result = await getQueueResult(batch, ctx);
+  return result.explicitAcks.length === 1 && !result.retryMessages.length;
+}
+
+/** The `*∕5` cron at `at` (archive, then retire) with the year databases bound; its JOBS messages. */
+export async function tick(at: number) {
+  const jobs = jobsEnv(years);
+  const execution = createExecutionContext();
+  await worker.scheduled(createScheduledController({ scheduledTime: new Date(at), cron: CRON }), jobs.env, execution);
+  await waitOnExecutionContext(execution);
+  return [...jobs.sent] as { kind: string; ids: string[]; year?: number }[];
+}
+
+/** Ticks until the archive and the retire have nothing left to do (each tick's messages delivered in order). */
+export async function settle(at: number) {
+  for (let i = 0; i < 10; i++) {
+    const messages = await tick(at);
+    for (const m of messages) expect(await deliver(m)).toBe(true);
+    if (!messages.some((m) => m.kind === "archive")) {
+      const again = await tick(at);
+      for (const m of again) expect(await deliver(m)).toBe(true);
+      if (!again.length) return;
+    }
+  }
+}
+
+/** The archive's messages of a tick delivered, the retire's not: archived tickets wait in main. */
+export async function archiveOnly(at: number) {
+  for (const m of (await tick(at)).filter((m) => m.kind === "archive")) expect(await deliver(m)).toBe(true);
+}
+
+export const inMain = async (id: string) => (await db().select({ n: count() }).from(tickets).where(eq(tickets.id, id)))[0]!.n;
+export const inYear = async (d1: D1Database, id: string) => (await createDb(d1).select({ n: count() }).from(tickets).where(eq(tickets.id, id)))[0]!.n;
+
+/**
+ * main's binding, running `before` once just ahead of the first batch for which `when` holds; a
+ * request's D1 session (middleware/db-session.ts) is wrapped the same way.
+ */
+export function beforeBatch(before: () => Promise<unknown>, when: (stmts: D1PreparedStatement[]) => Promise<boolean> = async () => true) {
+  let done = false;
+  const wrap = <T extends object>(db: T): T =>
+    new Proxy(db, {
+      get(target, prop) {
+        if (prop === "batch")
+          return async (stmts: D1PreparedStatement[]) => {
+            if (!done && (await when(stmts))) {
+              done = true;
+              await before();
+            }
+            return (target as unknown as D1Database).batch(stmts);
+          };
+        if (prop === "withSession") return (constraint?: string) => wrap((target as unknown as D1Database).withSession(constraint as D1SessionConstraint));
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+  return wrap(base.DB);
+}
