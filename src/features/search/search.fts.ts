@@ -15,6 +15,7 @@ import {
 } from "../../domain/search-query";
 import { toBase64Url } from "../../lib/crypto";
 import type { ServiceContext } from "../../lib/request-context";
+import type { Database } from "../../db/client";
 import { aliasColumns, customerScope } from "../tickets/ticket-scope";
 
 /**
@@ -134,17 +135,19 @@ export type TicketTextPlan =
  * `GET /tickets?q=`: how the list narrows to tickets matching the words (whole words: the
  * as-you-type prefix is the search box's), visible to the actor.
  */
-export async function ticketTextPlan(ctx: ServiceContext, actor: Actor, words: string[], filters: TicketFilters = {}): Promise<TicketTextPlan> {
+export async function ticketTextPlan(ctx: ServiceContext, actor: Actor, words: string[], filters: TicketFilters = {}, db: Database = ctx.db): Promise<TicketTextPlan> {
   // The list's status and priority filters are facet tokens: a word common overall may be rare among them.
   const match = ticketMatch(actor, words, filters, { prefix: false });
   if (!match) return { kind: "none" };
-  const found = await ctx.db.all<{ rowid: number }>(sql`SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ${match} LIMIT ${LIST_IN_PLAN_MAX + 1}`);
+  // `db`: the database the list walks (main or a year's, each with its own index of its own tickets).
+  const found = await db.all<{ rowid: number }>(sql`SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ${match} LIMIT ${LIST_IN_PLAN_MAX + 1}`);
   if (found.length === 0) return { kind: "none" };
   if (found.length <= LIST_IN_PLAN_MAX) return { kind: "set", rowids: found.map((r) => r.rowid) };
   return { kind: "walk", condition: sql`EXISTS (SELECT 1 FROM tickets_fts WHERE tickets_fts MATCH ${match} AND tickets_fts.rowid = "tickets".rowid)` };
 }
 
-export async function rankTickets(ctx: ServiceContext, actor: Actor, words: string[], filters: TicketFilters, page: Page): Promise<RankedHit[]> {
+/** `db`: main, or a year database (db/ticket-stores.ts): each ranks its own tickets by its own index. */
+export async function rankTickets(ctx: ServiceContext, actor: Actor, words: string[], filters: TicketFilters, page: Page, db: Database = ctx.db): Promise<RankedHit[]> {
   const match = ticketMatch(actor, words, filters);
   if (!match || page.limit <= 0) return [];
   const m = newMarkers();
@@ -157,7 +160,7 @@ export async function rankTickets(ctx: ServiceContext, actor: Actor, words: stri
   ];
   const scope = customerScope(actor, aliasColumns("t"));
   if (scope) where.push(scope);
-  const rows = await ctx.db.all<{ id: string; number: string; title: string; s0: string | null; s1: string | null; rank: number }>(sql`
+  const rows = await db.all<{ id: string; number: string; title: string; s0: string | null; s1: string | null; rank: number }>(sql`
     SELECT t.id AS id, t.number AS number, t.subject AS title,
       snippet(tickets_fts, 1, ${m.open}, ${m.close}, ${ELLIPSIS}, ${SNIPPET_WORDS}) AS s1,
       snippet(tickets_fts, 0, ${m.open}, ${m.close}, ${ELLIPSIS}, ${SNIPPET_WORDS}) AS s0,

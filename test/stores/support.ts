@@ -1,0 +1,104 @@
+import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { count, eq } from "drizzle-orm";
+import { expect } from "vitest";
+import worker from "../../src/index";
+import type { Bindings } from "../../src/env";
+import { createDb } from "../../src/db/client";
+import { tickets } from "../../src/db/schema";
+import { newId } from "../../src/lib/ids";
+import { BASE, db, type ApiResponse, type TestUser } from "../helpers";
+import { jobsEnv } from "../reports/support";
+
+/**
+ * The Worker's entry points with two year databases bound (vitest.config.ts TEST_YEAR_A/B, under
+ * this year's and last year's names), for test files of test/stores beside stores.test.ts.
+ */
+export const YEAR = new Date().getUTCFullYear();
+export const DAY = 86_400_000;
+const CRON = "*/5 * * * *";
+export const base = env as unknown as Bindings;
+export const yearA = env.TEST_YEAR_A;
+const years = { [`TICKETS_${YEAR}`]: yearA, [`TICKETS_${YEAR - 1}`]: env.TEST_YEAR_B };
+export const yearEnv = { ...base, ...years } as Bindings;
+const yearDb = () => createDb(yearA);
+
+/** A request through the Worker's `fetch` export with the year databases bound (`metered`: D1_METRICS on, rows read per database). */
+export async function call<T = any>(method: string, path: string, user: TestUser, body?: unknown, metered = false, e: Bindings = yearEnv): Promise<ApiResponse<T> & { perDb?: Record<string, number> }> {
+  const headers: Record<string, string> = { authorization: `Bearer ${user.token}` };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(`${BASE}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }), metered ? { ...e, D1_METRICS: "1" } : e, ctx);
+  await waitOnExecutionContext(ctx);
+  const text = await res.text();
+  const out = { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : null) as T };
+  return metered ? { ...out, perDb: JSON.parse(res.headers.get("x-d1-databases")!) as Record<string, number> } : out;
+}
+
+export async function ok<T = any>(res: Promise<{ status: number; body: any }>, status = 200): Promise<T> {
+  const r = await res;
+  expect(r.status, JSON.stringify(r.body)).toBe(status);
+  return r.body;
+}
+
+/** One JOBS delivery through the `queue` export; whether it was acked. */
+export async function deliver(body: unknown, e: Bindings = yearEnv) {
+  const batch = createMessageBatch("edgedesk-jobs", [{ id: `stores-${newId()}`, timestamp: new Date(), attempts: 1, body }]);
+  const ctx = createExecutionContext();
+  await (worker.queue as unknown as (b: MessageBatch<unknown>, e: Bindings, c: ExecutionContext) => Promise<void>)(batch as MessageBatch<unknown>, e, ctx);
+  const result = await getQueueResult(batch, ctx);
+  return result.explicitAcks.length === 1 && !result.retryMessages.length;
+}
+
+/** The `*∕5` cron at `at` (archive, then retire) with the year databases bound; its JOBS messages. */
+export async function tick(at: number) {
+  const jobs = jobsEnv(years as Partial<Bindings>);
+  const execution = createExecutionContext();
+  await worker.scheduled(createScheduledController({ scheduledTime: new Date(at), cron: CRON }), jobs.env, execution);
+  await waitOnExecutionContext(execution);
+  return [...jobs.sent] as { kind: string; ids: string[]; year?: number }[];
+}
+
+/** The archive's messages of a cron tick a year and more later, delivered: closed tickets archived, none retired yet. */
+export async function archiveOnly() {
+  for (const m of (await tick(Date.now() + 400 * DAY)).filter((m) => m.kind === "archive")) expect(await deliver(m)).toBe(true);
+}
+
+/** Ticks until the archive and the retire have nothing left to do (each tick's messages delivered in order). */
+export async function settle(at: number = Date.now() + 400 * DAY) {
+  for (let i = 0; i < 10; i++) {
+    const messages = await tick(at);
+    for (const m of messages) expect(await deliver(m)).toBe(true);
+    if (!messages.some((m) => m.kind === "archive")) {
+      const again = await tick(at);
+      for (const m of again) expect(await deliver(m)).toBe(true);
+      if (!again.length) return;
+    }
+  }
+}
+
+export const inMain = async (id: string) => (await db().select({ n: count() }).from(tickets).where(eq(tickets.id, id)))[0]!.n;
+export const inYear = async (id: string) => (await yearDb().select({ n: count() }).from(tickets).where(eq(tickets.id, id)))[0]!.n;
+
+/** Every page of a list or search, `limit` at a time: the ids (for search: `<type>:<id>`) in order. */
+export async function pages(user: TestUser, path: string, limit: number, id: (item: any) => string = (t) => t.id) {
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const sep = path.includes("?") ? "&" : "?";
+    const page: any = await ok(call("GET", `${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, user));
+    ids.push(...page.data.map(id));
+    cursor = page.next_cursor;
+  } while (cursor);
+  return ids;
+}
+
+/** main's binding with its `batch` failing: a retire's consumer dies after its copy into the year, before main's delete. */
+export const failingBatches = () =>
+  new Proxy(base.DB, {
+    get(target, prop) {
+      if (prop === "batch") return async () => Promise.reject(new Error("Network connection lost"));
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
