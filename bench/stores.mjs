@@ -99,7 +99,10 @@ export async function run(ctx) {
   const step = (y) => Math.floor((Date.UTC(y + 1, 0, 1) - yearStart(y)) / perYear);
   const pick = (i) => years[i % years.length];
   const iso = (ms) => new Date(ms).toISOString();
-  const scenario = (name, route, as, request, note) => measure({ name, route, as, request, note, goals: { rowsRead: 100 } });
+  // BENCH_STORES_ONLY=<text>: only the scenarios whose name holds it (e.g. "search", "q=").
+  const only = process.env.BENCH_STORES_ONLY?.split(",");
+  const scenario = (name, route, as, request, note) =>
+    !only || only.some((o) => name.includes(o)) ? measure({ name, route, as, request, note, goals: { rowsRead: 100 } }) : undefined;
 
   await scenario("stores: get retired ticket", "GET /api/v1/tickets/{id} (a year database)", "agent", (i) => ({ path: `/api/v1/tickets/${retired[i % retired.length]}`, token: tokens.agent }));
   await scenario("stores: get live ticket", "GET /api/v1/tickets/{id} (main)", "agent", (i) => ({ path: `/api/v1/tickets/${live[i % live.length]}`, token: tokens.agent }));

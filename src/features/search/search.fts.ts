@@ -43,6 +43,12 @@ const ARTICLE_RANK = "bm25(10.0, 1.0, 0.0)";
  * are few, so they are always ranked exactly.
  */
 export const MAX_RANKED_MATCHES = 200;
+/**
+ * A year database (db/ticket-stores.ts) ranks its 50 most recent matches: a search asks every
+ * bound year, so a year's reads are kept within a list page's (≤ 100 rows: these postings plus the
+ * page's rows); at 100,000 stubs a year read 250 rows with main's 200. Its stream goes as deep.
+ */
+export const YEAR_RANKED_MATCHES = 50;
 /** Words of context around the matches in a snippet (FTS5 allows 1..64). */
 const SNIPPET_WORDS = 16;
 const ELLIPSIS = "…";
@@ -110,9 +116,9 @@ export function ticketMatch(actor: Actor, words: string[], filters: TicketFilter
   return expr;
 }
 
-/** `"fts".rowid >= ` the rowid of the MAX_RANKED_MATCHES-th most recent match (0 when there are fewer). */
-const recentFloor = (table: string, match: string) =>
-  sql`${sql.raw(table)}.rowid >= coalesce((SELECT rowid FROM ${sql.raw(table)} WHERE ${sql.raw(table)} MATCH ${match} ORDER BY rowid DESC LIMIT 1 OFFSET ${MAX_RANKED_MATCHES - 1}), 0)`;
+/** `"fts".rowid >= ` the rowid of the `ranked`-th most recent match (0 when there are fewer). */
+const recentFloor = (table: string, match: string, ranked = MAX_RANKED_MATCHES) =>
+  sql`${sql.raw(table)}.rowid >= coalesce((SELECT rowid FROM ${sql.raw(table)} WHERE ${sql.raw(table)} MATCH ${match} ORDER BY rowid DESC LIMIT 1 OFFSET ${ranked - 1}), 0)`;
 
 /**
  * Up to this many matches, the ticket list's text filter reads its matches (FTS first): their rows,
@@ -146,15 +152,26 @@ export async function ticketTextPlan(ctx: ServiceContext, actor: Actor, words: s
   return { kind: "walk", condition: sql`EXISTS (SELECT 1 FROM tickets_fts WHERE tickets_fts MATCH ${match} AND tickets_fts.rowid = "tickets".rowid)` };
 }
 
-/** `db`: main, or a year database (db/ticket-stores.ts): each ranks its own tickets by its own index. */
-export async function rankTickets(ctx: ServiceContext, actor: Actor, words: string[], filters: TicketFilters, page: Page, db: Database = ctx.db): Promise<RankedHit[]> {
+/**
+ * `db`: main, or a year database (db/ticket-stores.ts): each ranks its own tickets by its own
+ * index, among its `ranked` most recent matches.
+ */
+export async function rankTickets(
+  ctx: ServiceContext,
+  actor: Actor,
+  words: string[],
+  filters: TicketFilters,
+  page: Page,
+  db: Database = ctx.db,
+  ranked = MAX_RANKED_MATCHES,
+): Promise<RankedHit[]> {
   const match = ticketMatch(actor, words, filters);
   if (!match || page.limit <= 0) return [];
   const m = newMarkers();
   const where = [
     sql`tickets_fts MATCH ${match}`,
     sql`tickets_fts.rank MATCH ${TICKET_RANK}`,
-    recentFloor("tickets_fts", match),
+    recentFloor("tickets_fts", match, ranked),
     sql`t.deleted_at IS NULL`,
     ...ticketFilterSql(filters),
   ];

@@ -9,7 +9,7 @@ import { sha256Hex } from "../../lib/crypto";
 import { validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { signingSecret } from "../auth/tokens";
-import { articleScopeFor, MAX_RANKED_MATCHES, rankArticles, rankComments, rankTickets, type RankedHit, type TicketFilters } from "./search.fts";
+import { articleScopeFor, MAX_RANKED_MATCHES, rankArticles, rankComments, rankTickets, YEAR_RANKED_MATCHES, type RankedHit, type TicketFilters } from "./search.fts";
 
 export const SEARCH_TYPES = ["tickets", "comments", "articles"] as const;
 export type SearchType = (typeof SEARCH_TYPES)[number];
@@ -61,7 +61,7 @@ function yearOffsetsOf(id: string): YearOffsets {
   for (const part of id ? id.split(",") : []) {
     const m = /^(\d{4}):(-|\d{1,3})$/.exec(part);
     const n = m && m[2] !== "-" ? Number(m[2]) : null;
-    if (!m || (n !== null && n > MAX_SEARCH_DEPTH)) throw validation("Invalid cursor", { cursor: ["The cursor is malformed"] });
+    if (!m || (n !== null && n > YEAR_RANKED_MATCHES)) throw validation("Invalid cursor", { cursor: ["The cursor is malformed"] });
     out.set(Number(m[1]), n ?? "done");
   }
   return out;
@@ -100,7 +100,7 @@ export async function search(ctx: ServiceContext, params: SearchParams): Promise
   const ticketFiltered = Boolean(params.status?.length || params.priority?.length);
   const want = (type: SearchType) => params.types.includes(type);
   // limit + 1 of each stream tells whether it goes on after this page.
-  const pageOf = (offset: number) => ({ offset, limit: Math.min(params.limit + 1, MAX_SEARCH_DEPTH - offset) });
+  const pageOf = (offset: number, depth = MAX_SEARCH_DEPTH) => ({ offset, limit: Math.min(params.limit + 1, depth - offset) });
   const expr = allWordsExpression(words, ["title", "body"]);
   // Retired tickets are closed: a status filter without `closed` finds none of them.
   const retiredMatch = want("tickets") && (!params.status?.length || params.status.includes("closed"));
@@ -110,20 +110,31 @@ export async function search(ctx: ServiceContext, params: SearchParams): Promise
     want("tickets") ? rankTickets(ctx, actor, words, filters, pageOf(offsets[0])) : [],
     want("comments") ? rankComments(ctx, actor, words, filters, pageOf(offsets[1])) : [],
     want("articles") && !ticketFiltered ? rankArticles(ctx, expr, articleScopeFor(actor), pageOf(offsets[2])) : [],
-    ...years.map((y) => rankTickets(ctx, actor, words, filters, pageOf(yearOffset(y.year)), y.db)),
+    ...years.map((y) => rankTickets(ctx, actor, words, filters, pageOf(yearOffset(y.year), YEAR_RANKED_MATCHES), y.db, YEAR_RANKED_MATCHES)),
   ]);
-  // A year's hit that main holds as well is main's (its read, readVisibleTicket, takes main's row too).
-  const yearIds = yearHits.flatMap((hits) => hits.map((h) => h.id));
-  const inMain = new Set(
-    (await selectIn(yearIds, (slice) => ctx.db.select({ id: ticketsTable.id }).from(ticketsTable).where(inArray(ticketsTable.id, slice)))).map((r) => r.id),
-  );
   // Streams in tie order: main's three, then the years, newest first.
   const streams = [tickets, comments, articles, ...yearHits];
+  // A year's hit that main holds as well is main's (its read, readVisibleTicket, takes main's row
+  // too). Only the year hits a page would show are asked of main (≤ limit ids, one primary-key
+  // lookup each); the page is merged again when one was such (rare: a retire or bring-back under way).
+  const inMain = new Set<string>();
+  const checked = new Set<string>();
   const dup = (stream: number, hit: RankedHit) => stream >= 3 && inMain.has(hit.id);
-  const merged = streams
-    .flatMap((hits, stream) => hits.flatMap((hit, i) => (dup(stream, hit) ? [] : [{ hit, stream, i }])))
-    .sort((a, b) => b.hit.score - a.hit.score || a.stream - b.stream || a.i - b.i)
-    .slice(0, params.limit);
+  const mergePage = () =>
+    streams
+      .flatMap((hits, stream) => hits.flatMap((hit, i) => (dup(stream, hit) ? [] : [{ hit, stream, i }])))
+      .sort((a, b) => b.hit.score - a.hit.score || a.stream - b.stream || a.i - b.i)
+      .slice(0, params.limit);
+  let merged = mergePage();
+  for (;;) {
+    const ask = [...new Set(merged.filter((m) => m.stream >= 3 && !checked.has(m.hit.id)).map((m) => m.hit.id))];
+    if (!ask.length) break;
+    for (const id of ask) checked.add(id);
+    const held = await selectIn(ask, (slice) => ctx.db.select({ id: ticketsTable.id }).from(ticketsTable).where(inArray(ticketsTable.id, slice)));
+    if (!held.length) break;
+    for (const r of held) inMain.add(r.id);
+    merged = mergePage();
+  }
   // How far each stream was consumed: past its last hit on the page, and past any duplicate right after it.
   const consumed = streams.map(() => 0);
   for (const m of merged) consumed[m.stream] = Math.max(consumed[m.stream]!, m.i + 1);
@@ -137,7 +148,7 @@ export async function search(ctx: ServiceContext, params: SearchParams): Promise
     const hits = streams[3 + k]!;
     const at = yearOffset(y.year) + consumed[3 + k]!;
     // Asked for limit + 1 and handed all it had: nothing more there.
-    const ended = hits.length === consumed[3 + k] && (hits.length < pageOf(yearOffset(y.year)).limit || at >= MAX_SEARCH_DEPTH);
+    const ended = hits.length === consumed[3 + k] && (hits.length < pageOf(yearOffset(y.year), YEAR_RANKED_MATCHES).limit || at >= YEAR_RANKED_MATCHES);
     nextYears.set(y.year, ended ? "done" : at);
   });
 
