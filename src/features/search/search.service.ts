@@ -80,7 +80,7 @@ const yearOffsetsId = (offsets: YearOffsets) => [...offsets].map(([year, n]) => 
  * is one more ticket stream, ranked by its own index (migrations-years/0002) with the same query
  * and visibility, and merged by score like the others. A year is asked only while its stream goes
  * on (its offset, or `-`, in the cursor) and only when the status filter lets a closed ticket in;
- * each reads what main's ticket query reads. bm25 weighs a word by how rare it is in the database
+ * each ranks its YEAR_RANKED_MATCHES most recent matches (main: MAX_RANKED_MATCHES). bm25 weighs a word by how rare it is in the database
  * ranking it, so a year's scores use that year's statistics: between databases, hits of clearly
  * different relevance keep main's order; near-ties may interleave differently than one database
  * would rank them. A ticket that main holds too (a retire interrupted between its copy and its
