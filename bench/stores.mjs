@@ -26,10 +26,12 @@ export async function run(ctx) {
     return;
   }
   const perYear = Number(process.env.BENCH_STORES_PER_YEAR ?? 100_000);
-  const schema = readFileSync(path.join(ROOT, "migrations-years", "0001_retired_tickets.sql"), "utf8")
-    .split("--> statement-breakpoint")
-    .map((s) => s.trim())
-    .filter(Boolean);
+  // The year schema, file by file, each applied where what it makes is missing (a state seeded
+  // before 0002 gets its search index: the migration's own 'rebuild' indexes the stubs already there).
+  const schema = [
+    ["0001_retired_tickets.sql", "tickets"],
+    ["0002_ticket_search.sql", "tickets_fts"],
+  ].map(([file, makes]) => ({ file, makes, statements: readFileSync(path.join(ROOT, "migrations-years", file), "utf8").split("--> statement-breakpoint").map((s) => s.trim()).filter(Boolean) }));
   // A template: a closed ticket of main, and the customers who request tickets (requesters must exist in main).
   const template = await db.prepare("SELECT * FROM tickets WHERE status = 'closed' AND deleted_at IS NULL LIMIT 1").first();
   const requesters = (await db.prepare("SELECT id FROM users WHERE role = 'customer' LIMIT 200").all()).results.map((r) => r.id);
@@ -40,8 +42,12 @@ export async function run(ctx) {
   for (const year of years) {
     const yd = await mf.getD1Database(`TICKETS_${year}`, "edgedesk");
     stores[year] = yd;
-    const exists = await yd.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'tickets'").first("n");
-    if (!exists) for (const statement of schema) await yd.prepare(statement).run();
+    for (const { file, makes, statements } of schema) {
+      if (await yd.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = ?").bind(makes).first("n")) continue;
+      const t0 = Date.now();
+      for (const statement of statements) await yd.prepare(statement).run();
+      log(`TICKETS_${year}: migrations-years/${file} applied in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
     const have = await yd.prepare("SELECT count(*) AS n FROM tickets").first("n");
     if (have >= perYear) continue;
     const columns = (await yd.prepare("SELECT name FROM pragma_table_info('tickets')").all()).results.map((r) => r.name);
@@ -93,7 +99,10 @@ export async function run(ctx) {
   const step = (y) => Math.floor((Date.UTC(y + 1, 0, 1) - yearStart(y)) / perYear);
   const pick = (i) => years[i % years.length];
   const iso = (ms) => new Date(ms).toISOString();
-  const scenario = (name, route, as, request, note) => measure({ name, route, as, request, note, goals: { rowsRead: 100 } });
+  // BENCH_STORES_ONLY=<text>: only the scenarios whose name holds it (e.g. "search", "q=").
+  const only = process.env.BENCH_STORES_ONLY?.split(",");
+  const scenario = (name, route, as, request, note) =>
+    !only || only.some((o) => name.includes(o)) ? measure({ name, route, as, request, note, goals: { rowsRead: 100 } }) : undefined;
 
   await scenario("stores: get retired ticket", "GET /api/v1/tickets/{id} (a year database)", "agent", (i) => ({ path: `/api/v1/tickets/${retired[i % retired.length]}`, token: tokens.agent }));
   await scenario("stores: get live ticket", "GET /api/v1/tickets/{id} (main)", "agent", (i) => ({ path: `/api/v1/tickets/${live[i % live.length]}`, token: tokens.agent }));
@@ -115,5 +124,21 @@ export async function run(ctx) {
   }));
   await scenario("stores: closed by update (every database)", "GET /api/v1/tickets?status=closed&sort=-updated_at&limit=25", "agent", () => ({ path: "/api/v1/tickets?status=closed&sort=-updated_at&limit=25", token: tokens.agent }), "no created-order pruning: each database is asked for a page");
   await scenario("stores: customer's closed tickets", "GET /api/v1/tickets?status=closed&limit=25 (customer)", "customer", () => ({ path: "/api/v1/tickets?status=closed&limit=25", token: tokens.customer }));
+
+  // Search (docs/scale.md "Year databases"): every stub's subject is "Archived ticket <i>" (no ticket
+  // of main has the word), its description the template's (e.g. "export", common in main too); "4242"
+  // is one stub's number in each year. GET /search asks each year as one more ticket stream.
+  const search = (name, route, as, path, note) => scenario(`stores: ${name}`, route, as, () => ({ path, token: tokens[as] }), note);
+  await search("search, word of retired tickets", "GET /api/v1/search?q=archived&type=tickets", "agent", "/api/v1/search?q=archived&type=tickets&limit=25", "in every stub of every year, in no ticket of main");
+  await search("search, word common everywhere", "GET /api/v1/search?q=export", "agent", "/api/v1/search?q=export&limit=25", "tickets, comments and articles; ~33% of main's tickets and every stub");
+  await search("search, rare word", "GET /api/v1/search?q=4242", "agent", "/api/v1/search?q=4242&limit=25", "one stub per year");
+  await search("search, customer", "GET /api/v1/search?q=archived (customer)", "customer", "/api/v1/search?q=archived&limit=25");
+  const first = JSON.parse((await ctx.request({ path: "/api/v1/search?q=archived&type=tickets&limit=25", token: tokens.agent })).body);
+  await search("search, page 2", "GET /api/v1/search?q=archived&type=tickets&cursor=<page 1's>", "agent", `/api/v1/search?q=archived&type=tickets&limit=25&cursor=${encodeURIComponent(first.next_cursor)}`);
+  await search("search, status=open (main alone)", "GET /api/v1/search?q=export&status=open", "agent", "/api/v1/search?q=export&status=open&limit=25", "no retired ticket is open: no year asked");
+  await search("list q=, word of retired tickets", "GET /api/v1/tickets?q=archived", "agent", "/api/v1/tickets?q=archived&limit=25");
+  await search("list q=, word common everywhere", "GET /api/v1/tickets?q=export", "agent", "/api/v1/tickets?q=export&limit=25");
+  await search("list q=, rare word", "GET /api/v1/tickets?q=4242", "agent", "/api/v1/tickets?q=4242&limit=25");
+  await search("list q=, customer", "GET /api/v1/tickets?q=archived (customer)", "customer", "/api/v1/tickets?q=archived&limit=25");
   return { notes: [`${years.length} year databases (${years.at(-1)}–${years[0]}) × ${perYear} stubs = ${total}; main ${mainCount} tickets`] };
 }

@@ -4,6 +4,7 @@
 // main). It made 0001 from migrations 0000-0041. A year database applies migrations-years/ in order
 // like main, so once one is deployed 0001 must not change: a later migration of main that changes
 // one of these tables gets its own migrations-years/000N (the same statement without foreign keys).
+// Later files are hand-written: 0002 is the tickets' search index (main's 0002 and 0015, tickets only).
 // test/stores/stores.test.ts fails while the year schema's columns differ from main's.
 import { DatabaseSync } from "node:sqlite";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";

@@ -34,6 +34,12 @@ export async function call<T = any>(method: string, path: string, user: TestUser
   return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : null) as T };
 }
 
+/** A GET with D1_METRICS on: the answer and the rows read in each database it touched. */
+export async function metered<T = any>(path: string, user: TestUser): Promise<ApiResponse<T> & { perDb: Record<string, number> }> {
+  const res = await call<T>("GET", path, user, undefined, { ...yearEnv, D1_METRICS: "1" } as Bindings);
+  return { ...res, perDb: JSON.parse(res.headers.get("x-d1-databases")!) as Record<string, number> };
+}
+
 export async function ok<T = any>(res: Promise<{ status: number; body: any }>, status = 200): Promise<T> {
   const r = await res;
   expect(r.status, JSON.stringify(r.body)).toBe(status);
@@ -59,7 +65,7 @@ export async function tick(at: number) {
 }
 
 /** Ticks until the archive and the retire have nothing left to do (each tick's messages delivered in order). */
-export async function settle(at: number) {
+export async function settle(at: number = Date.now() + 400 * DAY) {
   for (let i = 0; i < 10; i++) {
     const messages = await tick(at);
     for (const m of messages) expect(await deliver(m)).toBe(true);
@@ -72,7 +78,7 @@ export async function settle(at: number) {
 }
 
 /** The archive's messages of a tick delivered, the retire's not: archived tickets wait in main. */
-export async function archiveOnly(at: number) {
+export async function archiveOnly(at: number = Date.now() + 400 * DAY) {
   for (const m of (await tick(at)).filter((m) => m.kind === "archive")) expect(await deliver(m)).toBe(true);
 }
 
@@ -103,3 +109,26 @@ export function beforeBatch(before: () => Promise<unknown>, when: (stmts: D1Prep
     });
   return wrap(base.DB);
 }
+
+/** Every page of a list or search, `limit` at a time: the ids (for search: `<type>:<id>`) in order. */
+export async function pages(user: TestUser, path: string, limit: number, id: (item: any) => string = (t) => t.id) {
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const sep = path.includes("?") ? "&" : "?";
+    const page: any = await ok(call("GET", `${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, user));
+    ids.push(...page.data.map(id));
+    cursor = page.next_cursor;
+  } while (cursor);
+  return ids;
+}
+
+/** main's binding with its `batch` failing: a retire's consumer dies after its copy into the year, before main's delete. */
+export const failingBatches = () =>
+  new Proxy(base.DB, {
+    get(target, prop) {
+      if (prop === "batch") return async () => Promise.reject(new Error("Network connection lost"));
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });

@@ -13,8 +13,11 @@ import type { TicketRow } from "../tickets/tickets.serialize";
 /**
  * Retired years (docs/scale.md "Year databases"): archived tickets of a creation year that is
  * over move from the main database into that year's own D1 (`TICKETS_<year>`, db/ticket-stores.ts).
- * What moves is the stub row, its tag-index entries and its mail rows (SATELLITES: sent and received
- * mail, Message-ID threading, participants); everything else that names the ticket stays in main: the reports' rollups (not per ticket), `ticket_archive_authors` (privacy finds the
+ * What moves is the stub row, its tag-index entries, its search entries and its mail rows
+ * (SATELLITES: sent and received mail, Message-ID threading, participants). The search entries move
+ * by the FTS triggers both databases have (migrations/0002, migrations-years/0002): the copy's
+ * insert indexes the ticket in the year within the copy's batch, and main's guarded delete removes
+ * main's entry within its batch; so search sees the ticket where the row is. Everything else that names the ticket stays in main: the reports' rollups (not per ticket), `ticket_archive_authors` (privacy finds the
  * ticket by it) and the audit log. A ticket that other rows in main still name by foreign key
  * (attachments, custom field values, time entries, chats, channel messages, a ticket merged into
  * it) is not retired: D1 enforces those keys, so its delete fails and it stays in main, served as
@@ -112,8 +115,8 @@ export async function runRetireMessage(ctx: ServiceContext, message: RetireMessa
 
 /**
  * Moves one ticket into its year's database, never losing nor duplicating it: the row is copied
- * (an upsert, so a rerun refreshes an earlier copy), then deleted from main in one batch guarded by
- * its revision. A ticket changed meanwhile, or still named by rows in main, keeps its main row and
+ * (an upsert, so a rerun refreshes an earlier copy; its search entry by trigger), then deleted from
+ * main in one batch guarded by its revision (main's search entry by trigger). A ticket changed meanwhile, or still named by rows in main, keeps its main row and
  * its copy goes; a run killed between the copy and the delete leaves both (main is read first, so
  * nothing shows twice there), and the message's redelivery finishes the move.
  */
@@ -244,7 +247,7 @@ const MAX_RETURN_DEPTH = 8;
 /**
  * Brings a retired ticket back into main (what any write of it does first, so the one ticket write
  * only ever writes main): inserted into main (its search entry comes by trigger), then deleted from
- * its year. False when its year database does not hold it.
+ * its year (the year's entry goes by trigger). False when its year database does not hold it.
  */
 export async function returnRetired(ctx: ServiceContext, ref: string, options: { dropLeftover?: boolean } = {}, depth = 0): Promise<boolean> {
   const store = storeOfTicketRef(ctx.env, ref);

@@ -9,7 +9,7 @@ import { AppError, notFound, validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { auditInsert } from "../audit/audit.service";
 import { signingSecret } from "../auth/tokens";
-import { findVisibleTicket } from "../tickets/tickets.service";
+import { readVisibleTicket } from "../tickets/tickets.service";
 
 type InboundRow = typeof inboundMessages.$inferSelect;
 type OutboundRow = typeof outboundMessages.$inferSelect;
@@ -53,20 +53,24 @@ const outboundWire = (r: OutboundRow) => ({
   sent_at: r.sentAt,
 });
 
-/** Both directions merged in (created_at, id) order; each table is read through its ticket index, a page at a time. */
+/**
+ * Both directions merged in (created_at, id) order; each table is read through its ticket index, a
+ * page at a time, in the database holding the ticket: a retired ticket's mail moved into its year
+ * database with it (features/archive/archive.retire.ts), and a read leaves it there.
+ */
 export async function listTicketMessages(ctx: ServiceContext, ref: string, page: Page) {
-  const { row: ticket } = await findVisibleTicket(ctx, ref);
+  const { row: ticket, db } = await readVisibleTicket(ctx, ref);
   const secret = signingSecret(ctx.env);
   const sort = `mail:${ticket.id}`;
   const pos = page.cursor ? await decodeCursor(secret, sort, page.cursor) : null;
   const [inbound, outbound] = await Promise.all([
-    ctx.db
+    db
       .select()
       .from(inboundMessages)
       .where(and(eq(inboundMessages.ticketId, ticket.id), ...(pos ? [newerThan(inboundMessages.createdAt, inboundMessages.id, pos)] : [])))
       .orderBy(asc(inboundMessages.createdAt), asc(inboundMessages.id))
       .limit(page.limit + 1),
-    ctx.db
+    db
       .select()
       .from(outboundMessages)
       .where(and(eq(outboundMessages.ticketId, ticket.id), ...(pos ? [newerThan(outboundMessages.createdAt, outboundMessages.id, pos)] : [])))

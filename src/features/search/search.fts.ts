@@ -15,6 +15,7 @@ import {
 } from "../../domain/search-query";
 import { toBase64Url } from "../../lib/crypto";
 import type { ServiceContext } from "../../lib/request-context";
+import type { Database } from "../../db/client";
 import { aliasColumns, customerScope } from "../tickets/ticket-scope";
 
 /**
@@ -42,6 +43,12 @@ const ARTICLE_RANK = "bm25(10.0, 1.0, 0.0)";
  * are few, so they are always ranked exactly.
  */
 export const MAX_RANKED_MATCHES = 200;
+/**
+ * A year database (db/ticket-stores.ts) ranks its 50 most recent matches: a search asks every
+ * bound year, so a year's reads are kept within a list page's (≤ 100 rows: these postings plus the
+ * page's rows); at 100,000 stubs a year read 250 rows with main's 200. Its stream goes as deep.
+ */
+export const YEAR_RANKED_MATCHES = 50;
 /** Words of context around the matches in a snippet (FTS5 allows 1..64). */
 const SNIPPET_WORDS = 16;
 const ELLIPSIS = "…";
@@ -109,9 +116,9 @@ export function ticketMatch(actor: Actor, words: string[], filters: TicketFilter
   return expr;
 }
 
-/** `"fts".rowid >= ` the rowid of the MAX_RANKED_MATCHES-th most recent match (0 when there are fewer). */
-const recentFloor = (table: string, match: string) =>
-  sql`${sql.raw(table)}.rowid >= coalesce((SELECT rowid FROM ${sql.raw(table)} WHERE ${sql.raw(table)} MATCH ${match} ORDER BY rowid DESC LIMIT 1 OFFSET ${MAX_RANKED_MATCHES - 1}), 0)`;
+/** `"fts".rowid >= ` the rowid of the `ranked`-th most recent match (0 when there are fewer). */
+const recentFloor = (table: string, match: string, ranked = MAX_RANKED_MATCHES) =>
+  sql`${sql.raw(table)}.rowid >= coalesce((SELECT rowid FROM ${sql.raw(table)} WHERE ${sql.raw(table)} MATCH ${match} ORDER BY rowid DESC LIMIT 1 OFFSET ${ranked - 1}), 0)`;
 
 /**
  * Up to this many matches, the ticket list's text filter reads its matches (FTS first): their rows,
@@ -134,30 +141,43 @@ export type TicketTextPlan =
  * `GET /tickets?q=`: how the list narrows to tickets matching the words (whole words: the
  * as-you-type prefix is the search box's), visible to the actor.
  */
-export async function ticketTextPlan(ctx: ServiceContext, actor: Actor, words: string[], filters: TicketFilters = {}): Promise<TicketTextPlan> {
+export async function ticketTextPlan(ctx: ServiceContext, actor: Actor, words: string[], filters: TicketFilters = {}, db: Database = ctx.db): Promise<TicketTextPlan> {
   // The list's status and priority filters are facet tokens: a word common overall may be rare among them.
   const match = ticketMatch(actor, words, filters, { prefix: false });
   if (!match) return { kind: "none" };
-  const found = await ctx.db.all<{ rowid: number }>(sql`SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ${match} LIMIT ${LIST_IN_PLAN_MAX + 1}`);
+  // `db`: the database the list walks (main or a year's, each with its own index of its own tickets).
+  const found = await db.all<{ rowid: number }>(sql`SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ${match} LIMIT ${LIST_IN_PLAN_MAX + 1}`);
   if (found.length === 0) return { kind: "none" };
   if (found.length <= LIST_IN_PLAN_MAX) return { kind: "set", rowids: found.map((r) => r.rowid) };
   return { kind: "walk", condition: sql`EXISTS (SELECT 1 FROM tickets_fts WHERE tickets_fts MATCH ${match} AND tickets_fts.rowid = "tickets".rowid)` };
 }
 
-export async function rankTickets(ctx: ServiceContext, actor: Actor, words: string[], filters: TicketFilters, page: Page): Promise<RankedHit[]> {
+/**
+ * `db`: main, or a year database (db/ticket-stores.ts): each ranks its own tickets by its own
+ * index, among its `ranked` most recent matches.
+ */
+export async function rankTickets(
+  ctx: ServiceContext,
+  actor: Actor,
+  words: string[],
+  filters: TicketFilters,
+  page: Page,
+  db: Database = ctx.db,
+  ranked = MAX_RANKED_MATCHES,
+): Promise<RankedHit[]> {
   const match = ticketMatch(actor, words, filters);
   if (!match || page.limit <= 0) return [];
   const m = newMarkers();
   const where = [
     sql`tickets_fts MATCH ${match}`,
     sql`tickets_fts.rank MATCH ${TICKET_RANK}`,
-    recentFloor("tickets_fts", match),
+    recentFloor("tickets_fts", match, ranked),
     sql`t.deleted_at IS NULL`,
     ...ticketFilterSql(filters),
   ];
   const scope = customerScope(actor, aliasColumns("t"));
   if (scope) where.push(scope);
-  const rows = await ctx.db.all<{ id: string; number: string; title: string; s0: string | null; s1: string | null; rank: number }>(sql`
+  const rows = await db.all<{ id: string; number: string; title: string; s0: string | null; s1: string | null; rank: number }>(sql`
     SELECT t.id AS id, t.number AS number, t.subject AS title,
       snippet(tickets_fts, 1, ${m.open}, ${m.close}, ${ELLIPSIS}, ${SNIPPET_WORDS}) AS s1,
       snippet(tickets_fts, 0, ${m.open}, ${m.close}, ${ELLIPSIS}, ${SNIPPET_WORDS}) AS s0,

@@ -1,5 +1,7 @@
-import { desc, gt, gte, sql } from "drizzle-orm";
-import { searchQueryDays, searchQueryStats } from "../../db/schema";
+import { desc, gt, gte, inArray, sql } from "drizzle-orm";
+import { selectIn } from "../../db/client";
+import { searchQueryDays, searchQueryStats, tickets as ticketsTable } from "../../db/schema";
+import { yearStores } from "../../db/ticket-stores";
 import { type TicketPriority, type TicketStatus } from "../../domain/vocabulary";
 import { normalisedQuery, allWordsExpression, searchWords } from "../../domain/search-query";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
@@ -7,7 +9,7 @@ import { sha256Hex } from "../../lib/crypto";
 import { validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { signingSecret } from "../auth/tokens";
-import { articleScopeFor, MAX_RANKED_MATCHES, rankArticles, rankComments, rankTickets, type RankedHit, type TicketFilters } from "./search.fts";
+import { articleScopeFor, MAX_RANKED_MATCHES, rankArticles, rankComments, rankTickets, YEAR_RANKED_MATCHES, type RankedHit, type TicketFilters } from "./search.fts";
 
 export const SEARCH_TYPES = ["tickets", "comments", "articles"] as const;
 export type SearchType = (typeof SEARCH_TYPES)[number];
@@ -47,45 +49,113 @@ function offsetsOf(key: unknown): [number, number, number] {
 }
 
 /**
+ * Where a search's ticket stream stands in each year database (db/ticket-stores.ts), in the
+ * cursor's id: `<year>:<hits handed out>` or `<year>:-` once that year has no more, so a later page
+ * does not ask it again. A year not named starts at 0 (a cursor made before it was bound, or the
+ * cursors of before year databases: id "").
+ */
+type YearOffsets = Map<number, number | "done">;
+
+function yearOffsetsOf(id: string): YearOffsets {
+  const out: YearOffsets = new Map();
+  for (const part of id ? id.split(",") : []) {
+    const m = /^(\d{4}):(-|\d{1,3})$/.exec(part);
+    const n = m && m[2] !== "-" ? Number(m[2]) : null;
+    if (!m || (n !== null && n > YEAR_RANKED_MATCHES)) throw validation("Invalid cursor", { cursor: ["The cursor is malformed"] });
+    out.set(Number(m[1]), n ?? "done");
+  }
+  return out;
+}
+
+const yearOffsetsId = (offsets: YearOffsets) => [...offsets].map(([year, n]) => `${year}:${n === "done" ? "-" : n}`).join(",");
+
+/**
  * One search box over tickets, comments and articles, best first. Each type is ranked by its own
- * FTS5 query; a page takes the best `limit` of the three streams, and the cursor remembers how far
- * each stream was consumed (a k-way merge), so no hit is skipped or repeated between pages.
+ * FTS5 query; a page takes the best `limit` of the streams, and the cursor remembers how far each
+ * stream was consumed (a k-way merge), so no hit is skipped or repeated between pages.
  * A ticket filter (status, priority) narrows tickets and comments and leaves articles out: they
  * have neither.
+ *
+ * Retired tickets (docs/scale.md "Year databases"): each bound year database that can hold a match
+ * is one more ticket stream, ranked by its own index (migrations-years/0002) with the same query
+ * and visibility, and merged by score like the others. A year is asked only while its stream goes
+ * on (its offset, or `-`, in the cursor) and only when the status filter lets a closed ticket in;
+ * each ranks its YEAR_RANKED_MATCHES most recent matches (main: MAX_RANKED_MATCHES). bm25 weighs a word by how rare it is in the database
+ * ranking it, so a year's scores use that year's statistics: between databases, hits of clearly
+ * different relevance keep main's order; near-ties may interleave differently than one database
+ * would rank them. A ticket that main holds too (a retire interrupted between its copy and its
+ * delete, or a bring-back between its insert and its drop) is main's hit only.
  */
 export async function search(ctx: ServiceContext, params: SearchParams): Promise<SearchPage> {
   const actor = actorOf(ctx);
   const words = searchWords(params.q);
   const secret = signingSecret(ctx.env);
   const sort = await cursorSort(words, params);
-  const offsets = params.cursor ? offsetsOf((await decodeCursor(secret, sort, params.cursor)).key) : ([0, 0, 0] as [number, number, number]);
+  const position = params.cursor ? await decodeCursor(secret, sort, params.cursor) : null;
+  const offsets = position ? offsetsOf(position.key) : ([0, 0, 0] as [number, number, number]);
+  const yearAt = yearOffsetsOf(position?.id ?? "");
   if (!words.length) return { data: [], next_cursor: null };
 
   const filters: TicketFilters = { status: params.status, priority: params.priority };
   const ticketFiltered = Boolean(params.status?.length || params.priority?.length);
   const want = (type: SearchType) => params.types.includes(type);
   // limit + 1 of each stream tells whether it goes on after this page.
-  const pageOf = (offset: number) => ({ offset, limit: Math.min(params.limit + 1, MAX_SEARCH_DEPTH - offset) });
+  const pageOf = (offset: number, depth = MAX_SEARCH_DEPTH) => ({ offset, limit: Math.min(params.limit + 1, depth - offset) });
   const expr = allWordsExpression(words, ["title", "body"]);
-  const [tickets, comments, articles] = await Promise.all([
+  // Retired tickets are closed: a status filter without `closed` finds none of them.
+  const retiredMatch = want("tickets") && (!params.status?.length || params.status.includes("closed"));
+  const years = (retiredMatch ? yearStores(ctx.env) : []).filter((y) => yearAt.get(y.year) !== "done");
+  const yearOffset = (year: number) => (yearAt.get(year) as number | undefined) ?? 0;
+  const [tickets, comments, articles, ...yearHits] = await Promise.all([
     want("tickets") ? rankTickets(ctx, actor, words, filters, pageOf(offsets[0])) : [],
     want("comments") ? rankComments(ctx, actor, words, filters, pageOf(offsets[1])) : [],
     want("articles") && !ticketFiltered ? rankArticles(ctx, expr, articleScopeFor(actor), pageOf(offsets[2])) : [],
+    ...years.map((y) => rankTickets(ctx, actor, words, filters, pageOf(yearOffset(y.year), YEAR_RANKED_MATCHES), y.db, YEAR_RANKED_MATCHES)),
   ]);
-  const streams = [tickets, comments, articles];
-  const merged = streams
-    .flatMap((hits, stream) => hits.map((hit, i) => ({ hit, stream, i })))
-    .sort((a, b) => b.hit.score - a.hit.score || a.stream - b.stream || a.i - b.i)
-    .slice(0, params.limit);
-  const consumed = [0, 0, 0];
-  for (const m of merged) consumed[m.stream]!++;
+  // Streams in tie order: main's three, then the years, newest first.
+  const streams = [tickets, comments, articles, ...yearHits];
+  // A year's hit that main holds as well is main's (its read, readVisibleTicket, takes main's row
+  // too). Only the year hits a page would show are asked of main (≤ limit ids, one primary-key
+  // lookup each); the page is merged again when one was such (rare: a retire or bring-back under way).
+  const inMain = new Set<string>();
+  const checked = new Set<string>();
+  const dup = (stream: number, hit: RankedHit) => stream >= 3 && inMain.has(hit.id);
+  const mergePage = () =>
+    streams
+      .flatMap((hits, stream) => hits.flatMap((hit, i) => (dup(stream, hit) ? [] : [{ hit, stream, i }])))
+      .sort((a, b) => b.hit.score - a.hit.score || a.stream - b.stream || a.i - b.i)
+      .slice(0, params.limit);
+  let merged = mergePage();
+  for (;;) {
+    const ask = [...new Set(merged.filter((m) => m.stream >= 3 && !checked.has(m.hit.id)).map((m) => m.hit.id))];
+    if (!ask.length) break;
+    for (const id of ask) checked.add(id);
+    const held = await selectIn(ask, (slice) => ctx.db.select({ id: ticketsTable.id }).from(ticketsTable).where(inArray(ticketsTable.id, slice)));
+    if (!held.length) break;
+    for (const r of held) inMain.add(r.id);
+    merged = mergePage();
+  }
+  // How far each stream was consumed: past its last hit on the page, and past any duplicate right after it.
+  const consumed = streams.map(() => 0);
+  for (const m of merged) consumed[m.stream] = Math.max(consumed[m.stream]!, m.i + 1);
+  streams.forEach((hits, s) => {
+    while (consumed[s]! < hits.length && dup(s, hits[consumed[s]!]!)) consumed[s]!++;
+  });
   const more = streams.some((hits, s) => hits.length > consumed[s]!);
   const next = offsets.map((o, s) => o + consumed[s]!);
+  const nextYears: YearOffsets = new Map([...yearAt].filter(([, n]) => n === "done"));
+  years.forEach((y, k) => {
+    const hits = streams[3 + k]!;
+    const at = yearOffset(y.year) + consumed[3 + k]!;
+    // Asked for limit + 1 and handed all it had: nothing more there.
+    const ended = hits.length === consumed[3 + k] && (hits.length < pageOf(yearOffset(y.year), YEAR_RANKED_MATCHES).limit || at >= YEAR_RANKED_MATCHES);
+    nextYears.set(y.year, ended ? "done" : at);
+  });
 
   if (!params.cursor) record(ctx, words, merged.length === 0);
   return {
     data: merged.map((m) => m.hit),
-    next_cursor: more ? await encodeCursor(secret, sort, { key: next, id: "" }) : null,
+    next_cursor: more ? await encodeCursor(secret, sort, { key: next, id: yearOffsetsId(nextYears) }) : null,
   };
 }
 

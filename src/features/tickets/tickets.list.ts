@@ -1,8 +1,8 @@
-import { eq as equals, getTableColumns, sql, type SQL } from "drizzle-orm";
+import { eq as equals, getTableColumns, inArray, sql, type SQL } from "drizzle-orm";
 import { tickets, users } from "../../db/schema";
 import { searchWords } from "../../domain/search-query";
 import { PRIORITY_RANK } from "../../domain/vocabulary";
-import type { Database } from "../../db/client";
+import { selectIn, type Database } from "../../db/client";
 import { yearBounds, yearStores } from "../../db/ticket-stores";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { validation } from "../../lib/errors";
@@ -219,12 +219,12 @@ interface Source {
 const rankOf = (year: number | null) => (year === null ? 0 : 10_000 - year);
 
 /**
- * Whether a list can hold retired tickets at all. Retired tickets are closed and archived; `q=`
- * and custom-field filters read search and field tables that stay in main (docs/scale.md: not
- * built for year databases), so those lists are main's alone.
+ * Whether a list can hold retired tickets at all. Retired tickets are closed and archived; a year
+ * database has its tickets' search index (`q=`, migrations-years/0002), while custom field values
+ * keep a ticket in main, so a custom-field list is main's alone.
  */
 function readsYears(q: TicketFilters): boolean {
-  if (q.q !== undefined || (q.fields?.length ?? 0) > 0) return false;
+  if ((q.fields?.length ?? 0) > 0) return false;
   return !q.status || q.status.includes("closed");
 }
 
@@ -288,8 +288,11 @@ export async function ticketPageAcross(ctx: ServiceContext, q: TicketFilters, fr
     for (const r of page.rows) found.push({ row: r.row, pos: { key: r.key, year: source.year } });
     if (page.next) frontiers.push({ key: page.next, year: source.year });
   }
-  // A retire interrupted between its copy and its delete leaves a ticket in both: main's row is the one (archive.retire.ts).
-  const inMain = new Set(found.filter((f) => f.pos.year === null).map((f) => f.row.id));
+  // A retire interrupted between its copy and its delete leaves a ticket in both: main's row is the
+  // one (archive.retire.ts). Asked of main by id, not only among this page's rows: main's copy may
+  // have been on an earlier page (equal keys, main first), the year's then comes on this one.
+  const yearIds = found.filter((f) => f.pos.year !== null).map((f) => f.row.id);
+  const inMain = new Set(yearIds.length ? (await selectIn(yearIds, (slice) => ctx.db.select({ id: tickets.id }).from(tickets).where(inArray(tickets.id, slice)))).map((r) => r.id) : []);
   const ready = ahead()
     .filter((f) => f.pos.year === null || !inMain.has(f.row.id))
     .sort((a, b) => compare(a.pos, b.pos));
@@ -410,7 +413,7 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
   let textSet: number[] | null = null;
   if (q.q !== undefined) {
     // Full text (search.fts.ts): visibility is inside the match too; a query of no words finds nothing.
-    const text = await ticketTextPlan(ctx, actor, searchWords(q.q), { status: q.status, priority: q.priority });
+    const text = await ticketTextPlan(ctx, actor, searchWords(q.q), { status: q.status, priority: q.priority }, db);
     if (text.kind === "none") return null;
     if (text.kind === "set") textSet = text.rowids;
     else checks.push(text.condition);

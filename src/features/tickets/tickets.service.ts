@@ -1,6 +1,6 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
-import { preparedSelect, type BatchItem } from "../../db/client";
+import { preparedSelect, type BatchItem, type Database } from "../../db/client";
 import { ticketCounters, ticketHistory, tickets, teams, users } from "../../db/schema";
 import { can, canSeeTicket, isStaff } from "../../domain/permissions";
 import { openSla } from "../../domain/sla";
@@ -87,10 +87,15 @@ export async function findVisibleTicket(ctx: ServiceContext, ref: string): Promi
   return visibleOr404(ctx, undeleted(await loadFromMain(ctx, retired.row.id)));
 }
 
-/** The ticket if the caller may see it, for reading only: a retired one is read where it is (its year database). */
-export async function readVisibleTicket(ctx: ServiceContext, ref: string): Promise<FoundTicket> {
+/**
+ * The ticket if the caller may see it, for reading only: a retired one is read where it is (its
+ * year database). `db`: the database holding it, where the rows that moved with it (its mail) are.
+ */
+export async function readVisibleTicket(ctx: ServiceContext, ref: string): Promise<FoundTicket & { db: Database }> {
   const inMain = await loadFromMain(ctx, ref);
-  return visibleOr404(ctx, inMain ? undeleted(inMain) : await loadRetired(ctx, ref));
+  if (inMain) return { ...visibleOr404(ctx, undeleted(inMain)), db: ctx.db };
+  const store = storeOfTicketRef(ctx.env, ref);
+  return { ...visibleOr404(ctx, await loadRetired(ctx, ref)), db: store!.db };
 }
 
 export async function getTicket(ctx: ServiceContext, ref: string): Promise<Ticket> {
