@@ -118,7 +118,7 @@ describe("search across year databases", () => {
     expect(searched.customer).toEqual(new Set(ids));
 
     await settle();
-    expect((await Promise.all(ids.map(inYear))).filter((n) => n === 1).length).toBe(10);
+    expect((await Promise.all(ids.map((id) => inYear(yearA, id)))).filter((n) => n === 1).length).toBe(10);
 
     for (const user of [staff.agent, customer]) {
       for (const l of lists) for (const limit of limits) expect(await listed(user, W, limit, l), `${l} limit=${limit}`).toEqual(expected.get(`${user.id}${l}#${limit}`));
