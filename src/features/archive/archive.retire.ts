@@ -72,7 +72,9 @@ export async function runRetire(ctx: ServiceContext): Promise<RetireTickReport> 
       await ctx.db
         .select({ id: tickets.id })
         .from(tickets)
-        .where(and(gt(tickets.id, after), lt(tickets.id, hiId)))
+        // While a rollup rebuild stages, only tickets its walk has passed: the rest would be copied
+        // and dropped again by the delete's own check, every tick until staging ends.
+        .where(and(gt(tickets.id, after), lt(tickets.id, hiId), countedByRebuild(tickets.id)))
         .orderBy(tickets.id)
         .limit(RETIRE_SCAN_PER_TICK)
     ).map((r) => r.id);
@@ -273,7 +275,11 @@ export async function returnRetired(ctx: ServiceContext, ref: string, options: {
     const kind = classifyD1Error(err).kind;
     // Clearing the team, main held the ticket already (its plain insert refused: the figures moved
     // once, by whoever put it there); as for the plain insert that found it, the year copy stays.
-    if (cleared !== row && kind === "unique") return true;
+    // Erasure drops the copy all the same (below).
+    if (cleared !== row && kind === "unique") {
+      if (options.dropLeftover) await dropFrom(store.db, row.id);
+      return true;
+    }
     // The team went between the look and the batch: the next look clears it.
     if (kind === "foreign_key" && depth < MAX_RETURN_DEPTH) return returnRetired(ctx, ref, options, depth + 1);
     throw err;

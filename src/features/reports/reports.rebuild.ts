@@ -22,6 +22,7 @@
  * not moved for a while (a message lost after a crash).
  */
 import { asc, gt, sql } from "drizzle-orm";
+import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import { batchStatement, type BatchItem, type Database } from "../../db/client";
 import { classifyD1Error } from "../../db/errors";
 import { tickets } from "../../db/schema";
@@ -216,7 +217,7 @@ async function stageChunk(ctx: ServiceContext, state: RebuildState, advance: Ret
  * delete checks it in its batch). Every ticket the walk passed is counted wherever it lives (a
  * ticket's contribution is its row's, and a move changes no row), and once staging is over all are.
  */
-export const countedByRebuild = (id: string) =>
+export const countedByRebuild = (id: string | AnySQLiteColumn) =>
   sql`NOT EXISTS (SELECT 1 FROM report_state s WHERE s.id = 1 AND s.phase = 'staging' AND ${id} > s.watermark)`;
 
 interface StagingRow {
