@@ -110,7 +110,7 @@ export async function search(ctx: ServiceContext, params: SearchParams): Promise
     want("tickets") ? rankTickets(ctx, actor, words, filters, pageOf(offsets[0])) : [],
     want("comments") ? rankComments(ctx, actor, words, filters, pageOf(offsets[1])) : [],
     want("articles") && !ticketFiltered ? rankArticles(ctx, expr, articleScopeFor(actor), pageOf(offsets[2])) : [],
-    ...years.map((y) => rankTickets(ctx, actor, words, filters, pageOf(yearOffset(y.year), YEAR_RANKED_MATCHES), y.db, YEAR_RANKED_MATCHES)),
+    ...years.map((y) => rankTickets(ctx, actor, words, filters, pageOf(yearOffset(y.year), YEAR_RANKED_MATCHES), y.db)),
   ]);
   // Streams in tie order: main's three, then the years, newest first.
   const streams = [tickets, comments, articles, ...yearHits];
