@@ -85,6 +85,11 @@ export class AppError extends Error {
 }
 
 export const notFound = (what = "Resource") => new AppError("NOT_FOUND", `${what} not found`);
+/** For `.catch`: a lookup that found nothing (404) becomes null; any other error goes on. */
+export const nullIfNotFound = (err: unknown): null => {
+  if (err instanceof AppError && err.code === "NOT_FOUND") return null;
+  throw err;
+};
 export const forbidden = (detail = "You may not do this") => new AppError("FORBIDDEN", detail);
 export const unauthorized = (detail = "Missing or invalid access token") => new AppError("UNAUTHORIZED", detail);
 export const validation = (detail: string, errors?: Record<string, string[]>) =>

@@ -4,7 +4,7 @@ import { storeOfTicketRef } from "../../db/ticket-stores";
 import { isStaff } from "../../domain/permissions";
 import { planActions, type ActionPlan, type RuleTicket } from "../../domain/rules";
 import { TICKET_NUMBER_PATTERN } from "../../domain/ticket-number";
-import { AppError, notFound, validation, type ErrorCode } from "../../lib/errors";
+import { AppError, notFound, nullIfNotFound, validation, type ErrorCode } from "../../lib/errors";
 import { idempotent } from "../../lib/idempotency";
 import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
@@ -62,10 +62,7 @@ async function loadTickets(ctx: ServiceContext, refs: string[]): Promise<Map<str
   // write of one is (findVisibleTicket, with the caller's visibility): one lookup per such ref.
   for (const ref of refs) {
     if (out.has(ref) || !storeOfTicketRef(ctx.env, ref)) continue;
-    const found = await findVisibleTicket(ctx, ref).catch((err: unknown) => {
-      if (err instanceof AppError && err.status === 404) return null;
-      throw err;
-    });
+    const found = await findVisibleTicket(ctx, ref).catch(nullIfNotFound);
     if (found) {
       out.set(found.row.id, found);
       out.set(found.row.number, found);

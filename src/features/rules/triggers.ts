@@ -1,6 +1,6 @@
 import { and, asc, eq } from "drizzle-orm";
 import { batchResult, textStatement, type BatchItem } from "../../db/client";
-import { rules, ruleState } from "../../db/schema";
+import { rules } from "../../db/schema";
 import { holds, nextInChain, planActions, type ChainStep, type EvaluableRule, type RuleEvent, type RuleRef, type RuleTicket } from "../../domain/rules";
 import type { RuleEventType } from "../../domain/vocabulary";
 import type { TicketEvent, TicketEventConsumer } from "../../events/ticket-events";
@@ -29,12 +29,11 @@ export type LoadedRule = EvaluableRule & RuleRef;
 let cache: { version: string; triggers: LoadedRule[] } | null = null;
 
 const VERSION_TEXT = 'select "value" from "rule_state" where "rule_state"."key" = ? limit 1';
-const versionQuery = (ctx: ServiceContext) => ctx.db.select({ value: ruleState.value }).from(ruleState).where(eq(ruleState.key, RULES_VERSION_KEY)).limit(1);
 
 /** `version`: the rule set's version as already read (in the change's batch); read now otherwise. */
 export async function activeTriggers(ctx: ServiceContext, version?: string): Promise<LoadedRule[]> {
   if (version === undefined) {
-    const [state] = await versionQuery(ctx);
+    const state = await ctx.db.$client.prepare(VERSION_TEXT).bind(RULES_VERSION_KEY).first<{ value: string }>();
     version = state?.value ?? "none";
   }
   if (cache?.version === version) return cache.triggers;

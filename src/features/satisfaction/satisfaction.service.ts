@@ -5,7 +5,7 @@ import { eventActor, type Satisfaction } from "../../events/ticket-events";
 import { callerContext, systemContext } from "../../contexts";
 import type { Bindings } from "../../env";
 import { decodeCursor, encodeCursor, keysetPage, newerThan } from "../../lib/cursor";
-import { AppError, forbidden } from "../../lib/errors";
+import { AppError, forbidden, nullIfNotFound } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { signingSecret } from "../auth/tokens";
 import { retryTicketWrite } from "../tickets/ticket-write";
@@ -107,10 +107,7 @@ export async function answerByLink(env: Bindings, token: string, now: Date, answ
   // answer is a write, which brings it back into main (rateTicket). The token names the ticket, so
   // the system reads it; the answer acts as its requester.
   const system = systemContext(env, "survey link", { now });
-  const read = await readVisibleTicket(system, check.ticketId).catch((err: unknown) => {
-    if (err instanceof AppError && err.status === 404) return null;
-    throw err;
-  });
+  const read = await readVisibleTicket(system, check.ticketId).catch(nullIfNotFound);
   const [account] = read ? await system.db.select({ role: users.role, active: users.active }).from(users).where(eq(users.id, read.row.requesterId)).limit(1) : [];
   if (!read || !account?.active) return { kind: "invalid" };
   const found = { row: read.row, requester: { ...read.requester, ...account } };

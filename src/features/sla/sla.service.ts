@@ -165,7 +165,7 @@ const specificity = (p: PolicyRow) => (p.category !== null ? 2 : 0) + (p.channel
 
 /** The most specific policy of the priority that fits the ticket's category and channel. */
 export async function policyFor(ctx: ServiceContext, scope: { priority: TicketPriority; category: string | null; channel: TicketChannel }, read?: PolicyRow[]): Promise<PolicyRow> {
-  const rows = read ?? (await policiesOf(ctx, scope.priority));
+  const rows = read ?? (await priorityPolicies(ctx.db.$client, [scope.priority])).map((r) => r.policy);
   const category = scope.category?.toLowerCase() ?? null;
   const fits = rows.filter((p) => (p.category === null || p.category === category) && (p.channel === null || p.channel === scope.channel));
   fits.sort((a, b) => specificity(b) - specificity(a) || a.name.localeCompare(b.name));
@@ -174,9 +174,10 @@ export async function policyFor(ctx: ServiceContext, scope: { priority: TicketPr
   return policy;
 }
 
-/** A priority's few policies, read through sla_policies_scope_uq's first column (a query a caller may put in a batch). */
-export const policiesOf = (ctx: ServiceContext, priority: TicketPriority) => ctx.db.select().from(slaPolicies).where(eq(slaPolicies.priority, priority));
-/** {@link policiesOf} as prepared text, for a create's own D1 batch (`.inBatch`): no query building. */
+/**
+ * A priority's few policies, read through sla_policies_scope_uq's first column, as prepared text
+ * (no query building); `.inBatch` puts it in a create's own D1 batch.
+ */
 export const priorityPolicies = preparedSelect({ policy: slaPolicies }, 'from "sla_policies" where "sla_policies"."priority" = ?');
 
 /**
