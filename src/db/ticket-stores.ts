@@ -1,5 +1,7 @@
+import { inArray } from "drizzle-orm";
 import { idTime, idTimePrefix } from "../lib/ids";
-import { createDb, type Database } from "./client";
+import { createDb, selectIn, type Database } from "./client";
+import { tickets } from "./schema";
 
 /**
  * Where a ticket lives (issue 15, "beyond one database"; docs/scale.md "Year databases"). Every
@@ -54,4 +56,17 @@ export function yearBounds(year: number) {
 export function storeOfTicketRef(env: object, ref: string): YearStore | undefined {
   const year = yearOfTicketRef(ref);
   return year === null ? undefined : yearStore(env, year);
+}
+
+/**
+ * Which of these ticket ids main holds (a row, deleted or not). A year's row whose id main holds
+ * is not the ticket: main's is (a retire interrupted between its copy and its delete, or a
+ * bring-back's leftover: features/archive/archive.retire.ts). Every read that merges years with
+ * main drops such a year row: the list, search and the incremental export. One primary-key lookup
+ * per id.
+ */
+export async function heldInMain(main: Database, ids: readonly string[]): Promise<Set<string>> {
+  if (!ids.length) return new Set();
+  const held = await selectIn([...new Set(ids)], (slice) => main.select({ id: tickets.id }).from(tickets).where(inArray(tickets.id, slice)));
+  return new Set(held.map((r) => r.id));
 }

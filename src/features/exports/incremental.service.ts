@@ -1,11 +1,13 @@
-import { and, asc, eq, isNotNull, isNull, lt, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
+import { selectIn, type Database } from "../../db/client";
 import { tickets, users } from "../../db/schema";
+import { heldInMain, yearStores } from "../../db/ticket-stores";
 import { can } from "../../domain/permissions";
 import { decodeCursor, encodeCursor, newerThan, type CursorPosition } from "../../lib/cursor";
 import { forbidden, validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { signingSecret } from "../auth/tokens";
-import { requesterColumns, toTicket, type Ticket } from "../tickets/tickets.serialize";
+import { requesterColumns, toTicket, type Requester, type Ticket, type TicketRow } from "../tickets/tickets.serialize";
 import { ticketView } from "../tickets/ticket-view";
 
 /**
@@ -18,6 +20,17 @@ import { ticketView } from "../tickets/ticket-view";
  * later, so a fresher position could be passed before a change dated earlier commits. A ticket
  * changed again later appears again, at its latest change. Live tickets walk tickets_updated_idx,
  * deletions tickets_deleted_idx; the two are merged in (time, id) order.
+ *
+ * Retired tickets (year databases, db/ticket-stores.ts) are in the stream too: each bound year
+ * walks its own tickets_updated_idx after the same position, and the walks are merged with main's
+ * by (time, id). The position names no database on purpose: the retire and the bring-back move a
+ * row as it is (its `updated_at` too), so a ticket keeps its place in the stream wherever it lives,
+ * and a move between pages neither repeats it (it is behind the cursor in its new database as in
+ * its old) nor skips it (ahead of the cursor in both). A move is not a change; the write a
+ * bring-back makes way for is, and puts the ticket at its new time as any change does. A ticket
+ * both databases hold (a retire between its copy and its delete, or a bring-back's leftover) is
+ * main's row, as on every other read (heldInMain). Deletions are main's alone: a delete is a write,
+ * and every write brings a retired ticket back into main first.
  */
 export const INCREMENTAL_LAG_MS = 60_000;
 export const MAX_INCREMENTAL_LIMIT = 1_000;
@@ -29,6 +42,20 @@ export interface IncrementalQuery {
   limit: number;
 }
 
+type Data = Ticket | { id: string; deleted: true; deleted_at: string };
+/** A change from one walk: main's live tickets (0), main's deletions (1), a year's tickets (2…). */
+interface Item {
+  at: string;
+  id: string;
+  walk: number;
+  row?: TicketRow;
+  requester?: Requester;
+  deleted?: true;
+}
+const MAIN = 0;
+const DELETIONS = 1;
+const byPosition = (a: { at: string; id: string }, b: { at: string; id: string }) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
 export async function incrementalTickets(ctx: ServiceContext, q: IncrementalQuery) {
   if (!can(actorOf(ctx).role, "settings.manage")) throw forbidden("The incremental export is for admins");
   const secret = signingSecret(ctx.env);
@@ -37,12 +64,18 @@ export async function incrementalTickets(ctx: ServiceContext, q: IncrementalQuer
   else if (q.start_time) after = { key: new Date(q.start_time).toISOString(), id: "" };
   else throw validation("start_time or cursor is required", { start_time: ["the first call names a start time; later ones pass next_cursor"] });
   const horizon = new Date(ctx.now.getTime() - INCREMENTAL_LAG_MS).toISOString();
-  const [live, deleted] = await Promise.all([
+  const live = and(isNull(tickets.deletedAt), newerThan(tickets.updatedAt, tickets.id, after), lt(tickets.updatedAt, horizon));
+  const liveIn = (db: Database) => db.select().from(tickets).where(live).orderBy(asc(tickets.updatedAt), asc(tickets.id)).limit(q.limit);
+  // Main before the years: a ticket moving while this request reads is then seen in one of them at
+  // least (a retire copies into the year before it deletes from main, so a ticket main has lost is
+  // in its year already). Only a bring-back landing between the two reads hides it from this page;
+  // the write it makes way for changes it, and the ticket comes at its new time.
+  const [mainLive, deleted] = await Promise.all([
     ctx.db
       .select({ row: tickets, requester: requesterColumns })
       .from(tickets)
       .innerJoin(users, eq(users.id, tickets.requesterId))
-      .where(and(isNull(tickets.deletedAt), newerThan(tickets.updatedAt, tickets.id, after), lt(tickets.updatedAt, horizon)))
+      .where(live)
       .orderBy(asc(tickets.updatedAt), asc(tickets.id))
       .limit(q.limit),
     ctx.db
@@ -52,19 +85,52 @@ export async function incrementalTickets(ctx: ServiceContext, q: IncrementalQuer
       .orderBy(asc(tickets.deletedAt), asc(tickets.id))
       .limit(q.limit),
   ]);
-  type Item = { at: string; id: string; data: Ticket | { id: string; deleted: true; deleted_at: string } };
-  const view = await ticketView(ctx, live.map((r) => r.row));
-  const items: Item[] = [
-    ...live.map((r) => ({ at: r.row.updatedAt, id: r.row.id, data: toTicket(r.row, r.requester, ctx.now, view) })),
-    ...deleted.map((r) => ({ at: r.at, id: r.id, data: { id: r.id, deleted: true as const, deleted_at: r.at } })),
-  ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const page = items.slice(0, q.limit);
-  const last = page.at(-1);
+  const yearLive = await Promise.all(yearStores(ctx.env).map((y) => liveIn(y.db)));
+  const walks: Item[][] = [
+    mainLive.map((r) => ({ at: r.row.updatedAt, id: r.row.id, walk: MAIN, row: r.row, requester: r.requester })),
+    deleted.map((r) => ({ at: r.at, id: r.id, walk: DELETIONS, deleted: true as const })),
+    ...yearLive.map((rows, i) => rows.map((row) => ({ at: row.updatedAt, id: row.id, walk: 2 + i, row }))),
+  ];
+  // A walk that filled its limit may hold more beyond its last row: nothing after the nearest such edge is handed out yet.
+  const edge = walks
+    .filter((w) => w.length === q.limit)
+    .map((w) => w.at(-1)!)
+    .reduce<Item | null>((m, last) => (!m || byPosition(last, m) < 0 ? last : m), null);
+  const candidates = walks
+    .flat()
+    .filter((i) => !edge || byPosition(i, edge) <= 0)
+    .sort((a, b) => byPosition(a, b) || a.walk - b.walk);
+  // A year's row main holds too is main's: asked of main for the rows a page would show (one
+  // lookup each), again when dropping some brought others in. Then one row per ticket (main's row
+  // and a year's of one ticket both read while a retire finished between the two reads).
+  const dropped = new Set<string>();
+  const asked = new Set<string>();
+  let page: Item[] = [];
+  for (;;) {
+    const seen = new Set<string>();
+    page = candidates.filter((i) => !(i.walk > DELETIONS && dropped.has(i.id)) && !seen.has(i.id) && !!seen.add(i.id)).slice(0, q.limit);
+    const ask = page.filter((i) => i.walk > DELETIONS && !asked.has(i.id)).map((i) => i.id);
+    if (!ask.length) break;
+    for (const id of ask) asked.add(id);
+    const held = await heldInMain(ctx.db, ask);
+    if (!held.size) break;
+    for (const id of held) dropped.add(id);
+  }
+  // Year rows' requesters, from main (users stay there).
+  const need = [...new Set(page.filter((i) => i.row && !i.requester).map((i) => i.row!.requesterId))];
+  const requesters = new Map((await selectIn(need, (slice) => ctx.db.select(requesterColumns).from(users).where(inArray(users.id, slice)))).map((u) => [u.id, u]));
+  const rows = page.flatMap((i) => (i.row ? [i.row] : []));
+  const view = await ticketView(ctx, rows);
+  const data: Data[] = page.map((i) =>
+    i.row ? toTicket(i.row, i.requester ?? requesters.get(i.row.requesterId)!, ctx.now, view) : { id: i.id, deleted: true as const, deleted_at: i.at },
+  );
+  // Short of a page only at an edge: everything up to it was handed out or is another row of a ticket handed out.
+  const last = page.length === q.limit ? page.at(-1)! : (edge ?? page.at(-1));
   const position = last ? { key: last.at, id: last.id } : after;
   return {
-    data: page.map((i) => i.data),
+    data,
     next_cursor: await encodeCursor(secret, SORT, position),
     // Fewer than a page was there before the horizon: the consumer is up to date (for now).
-    end_of_stream: items.length < q.limit,
+    end_of_stream: !edge && page.length < q.limit,
   };
 }

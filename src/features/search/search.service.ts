@@ -1,7 +1,6 @@
-import { desc, gt, gte, inArray, sql } from "drizzle-orm";
-import { selectIn } from "../../db/client";
-import { searchQueryDays, searchQueryStats, tickets as ticketsTable } from "../../db/schema";
-import { yearStores } from "../../db/ticket-stores";
+import { desc, gt, gte, sql } from "drizzle-orm";
+import { searchQueryDays, searchQueryStats } from "../../db/schema";
+import { heldInMain, yearStores } from "../../db/ticket-stores";
 import { type TicketPriority, type TicketStatus } from "../../domain/vocabulary";
 import { normalisedQuery, allWordsExpression, searchWords } from "../../domain/search-query";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
@@ -130,9 +129,9 @@ export async function search(ctx: ServiceContext, params: SearchParams): Promise
     const ask = [...new Set(merged.filter((m) => m.stream >= 3 && !checked.has(m.hit.id)).map((m) => m.hit.id))];
     if (!ask.length) break;
     for (const id of ask) checked.add(id);
-    const held = await selectIn(ask, (slice) => ctx.db.select({ id: ticketsTable.id }).from(ticketsTable).where(inArray(ticketsTable.id, slice)));
-    if (!held.length) break;
-    for (const r of held) inMain.add(r.id);
+    const held = await heldInMain(ctx.db, ask);
+    if (!held.size) break;
+    for (const id of held) inMain.add(id);
     merged = mergePage();
   }
   // How far each stream was consumed: past its last hit on the page, and past any duplicate right after it.

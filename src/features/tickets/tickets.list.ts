@@ -1,9 +1,9 @@
-import { eq as equals, getTableColumns, inArray, sql, type SQL } from "drizzle-orm";
+import { eq as equals, getTableColumns, sql, type SQL } from "drizzle-orm";
 import { tickets, users } from "../../db/schema";
 import { searchWords } from "../../domain/search-query";
 import { PRIORITY_RANK } from "../../domain/vocabulary";
-import { selectIn, type Database } from "../../db/client";
-import { yearBounds, yearStores } from "../../db/ticket-stores";
+import type { Database } from "../../db/client";
+import { heldInMain, yearBounds, yearStores } from "../../db/ticket-stores";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
@@ -291,8 +291,7 @@ export async function ticketPageAcross(ctx: ServiceContext, q: TicketFilters, fr
   // A retire interrupted between its copy and its delete leaves a ticket in both: main's row is the
   // one (archive.retire.ts). Asked of main by id, not only among this page's rows: main's copy may
   // have been on an earlier page (equal keys, main first), the year's then comes on this one.
-  const yearIds = found.filter((f) => f.pos.year !== null).map((f) => f.row.id);
-  const inMain = new Set(yearIds.length ? (await selectIn(yearIds, (slice) => ctx.db.select({ id: tickets.id }).from(tickets).where(inArray(tickets.id, slice)))).map((r) => r.id) : []);
+  const inMain = await heldInMain(ctx.db, found.filter((f) => f.pos.year !== null).map((f) => f.row.id));
   const ready = ahead()
     .filter((f) => f.pos.year === null || !inMain.has(f.row.id))
     .sort((a, b) => compare(a.pos, b.pos));
