@@ -37,6 +37,12 @@ export interface Bindings {
   LOGIN_MAX_FAILURES_PER_IP: string;
   /** "1" only under `npm run bench`: D1 rows read/written per request in X-D1-* headers (src/db/metrics.ts). */
   D1_METRICS?: string;
+  /**
+   * Most arms of a list's compound SELECT (features/tickets/tickets.list.ts; default
+   * MAX_COMPOUND_ARMS of ticket-list-plan.ts). Unset in wrangler.toml: a test sets it above what
+   * D1 accepts to see the fallback; a deployment whose D1 refuses fewer may set it lower.
+   */
+  LIST_COMPOUND_ARMS?: string;
   /** R2: mail attachments and uploads (`attachments/<sha256>`), raw .eml of every inbound and outbound mail (`mail/…`), archived tickets (`archive/tickets/…`). */
   ATTACHMENTS: R2Bucket;
   /** send_email: outbound mail (src/email/outbound.ts). */

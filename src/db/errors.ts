@@ -15,6 +15,8 @@ export type D1Failure =
   | { kind: "busy" }
   /** A value, row or statement over D1's size limits: trying again cannot help. */
   | { kind: "too_big" }
+  /** A compound SELECT of more terms (`… UNION ALL …` arms) than D1 allows: the same statement split may run. */
+  | { kind: "compound_terms" }
   | { kind: "other" };
 
 const textOf = (err: unknown) => `${String((err as { message?: unknown })?.message ?? err)} ${String((err as { cause?: unknown })?.cause ?? "")}`;
@@ -31,6 +33,7 @@ export function classifyD1Error(err: unknown): D1Failure {
   if (/SQLITE_CONSTRAINT_UNIQUE|SQLITE_CONSTRAINT_PRIMARYKEY/.test(text)) return { kind: "unique", table: "", columns: [], index: null };
   if (/FOREIGN KEY constraint failed/i.test(text)) return { kind: "foreign_key" };
   if (/integer overflow/i.test(text)) return { kind: "stale" };
+  if (/too many terms in compound SELECT/i.test(text)) return { kind: "compound_terms" };
   if (/SQLITE_TOOBIG|too big|Statement too long|too many SQL variables/i.test(text)) return { kind: "too_big" };
   if (/SQLITE_BUSY|database is locked|overloaded|Network connection lost|storage caused object to be reset|D1_RESET_DO/i.test(text)) return { kind: "busy" };
   return { kind: "other" };

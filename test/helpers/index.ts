@@ -24,6 +24,8 @@ export interface CallOptions {
   /** Sent as-is (already a string): for malformed JSON and wrong content types. */
   raw?: string;
   headers?: Record<string, string>;
+  /** Bindings over the test env ({@link meteredApi} only): a var a test sets, as a deployment would. */
+  env?: Record<string, string>;
 }
 
 /** One HTTP call through the Worker's real fetch handler. */
@@ -41,7 +43,7 @@ export interface MeteredResponse<T = any> extends ApiResponse<T> {
 export async function meteredApi<T = any>(method: string, path: string, opts: CallOptions = {}): Promise<MeteredResponse<T>> {
   const res = await call<T>(method, path, opts, async (req) => {
     const ctx = createExecutionContext();
-    const response = await worker.fetch(req, { ...env, D1_METRICS: "1" }, ctx);
+    const response = await worker.fetch(req, { ...env, D1_METRICS: "1", ...opts.env }, ctx);
     await waitOnExecutionContext(ctx);
     return response;
   });

@@ -152,6 +152,14 @@ const SETTLED: readonly (string | number | null)[] = ["resolved", "closed"];
 const narrowness = (columns: readonly KeyColumnName[], bindings: Bindings) =>
   columns.reduce((n, c) => n + (c === "status" && !bindings.status?.some((v) => SETTLED.includes(v)) ? NARROWNESS.team_id : NARROWNESS[c]), 0);
 
+/**
+ * Most walks of one group (a status list) read as one compound SELECT (`… UNION ALL …`, merged in
+ * order by SQLite: tickets.list.ts). workerd's local D1 refuses 6 terms ("too many terms in compound
+ * SELECT", measured); production D1's limit is not documented, so a refusal there is caught, the
+ * walks run apart and the isolate remembers the lower limit.
+ */
+export const MAX_COMPOUND_ARMS = 5;
+
 /** Most walks one list may merge (6 statuses × 4 priorities). */
 export const MAX_WALKS = 24;
 

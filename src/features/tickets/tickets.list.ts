@@ -3,6 +3,7 @@ import { tickets, users } from "../../db/schema";
 import { searchWords } from "../../domain/search-query";
 import { PRIORITY_RANK } from "../../domain/vocabulary";
 import type { Database } from "../../db/client";
+import { classifyD1Error } from "../../db/errors";
 import { heldInMain, yearBounds, yearStores } from "../../db/ticket-stores";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { validation } from "../../lib/errors";
@@ -10,7 +11,7 @@ import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { signingSecret } from "../auth/tokens";
 import { FIELD_FILTER_PREFIX, parseCustomStatusFilter, parseFieldFilters, statusCatalog, type FieldFilter } from "../fields/fields.service";
 import { ticketTextPlan } from "../search/search.fts";
-import { planList, SORT_KEYS, type Bindings, type IndexColumn, type KeyColumnName } from "./ticket-list-plan";
+import { MAX_COMPOUND_ARMS, planList, SORT_KEYS, type Bindings, type IndexColumn, type KeyColumnName } from "./ticket-list-plan";
 import { customerScope } from "./ticket-scope";
 import { ticketView } from "./ticket-view";
 import { TicketListQuery, type TicketSort } from "./tickets.schemas";
@@ -321,7 +322,18 @@ async function keyedPage(ctx: ServiceContext, q: TicketFilters, from: TicketList
   }
   const planned = await listWalks(ctx, q, from, db);
   if (!planned) return { rows: [], next: null };
-  const { rows, resumeAt, more } = await merge(mergedInSql(db, planned.walks, cols), cols, (r) => keyOf(q.sort, r), from, limit, planned.checked ? scanBudget(limit) : Infinity);
+  const merged = mergedInSql(db, planned.walks, cols, compoundArms(ctx.env));
+  let walked: Awaited<ReturnType<typeof merge>>;
+  try {
+    walked = await merge(merged.walks, cols, (r) => keyOf(q.sort, r), from, limit, planned.checked ? scanBudget(limit) : Infinity);
+  } catch (err) {
+    if (classifyD1Error(err).kind !== "compound_terms" || merged.largest < 2) throw err;
+    // D1 refused a compound this large: the isolate's limit goes below it, and the page is read
+    // again with fresh walks (the refused one may have left others part-read), each group's apart.
+    compoundRefused(merged.largest);
+    return keyedPage(ctx, q, from, limit, db);
+  }
+  const { rows, resumeAt, more } = walked;
   const page = rows.slice(0, limit);
   return { rows: page.map((r) => ({ row: r.row, key: keyOf(q.sort, r) })), next: rows.length > limit ? keyOf(q.sort, page.at(-1)!) : more ? resumeAt : null };
 }
@@ -561,8 +573,21 @@ async function runRows(db: Database, statement: SQL): Promise<Fetched> {
 
 /** D1 binds at most 100 parameters per statement. */
 const D1_MAX_PARAMS = 100;
-/** D1 allows at most 5 SELECTs in one compound ("too many terms in compound SELECT" at 6, measured in workerd). */
-const D1_MAX_COMPOUND = 5;
+/** Arms of the smallest compound D1 refused in this isolate (Infinity: none yet). */
+let refusedArms = Infinity;
+
+/** Most arms a list's compound may have now: the configured limit (env LIST_COMPOUND_ARMS, else MAX_COMPOUND_ARMS), below any D1 refused. */
+function compoundArms(env: { LIST_COMPOUND_ARMS?: string | undefined }): number {
+  const configured = Number(env.LIST_COMPOUND_ARMS);
+  return Math.min(Number.isSafeInteger(configured) && configured > 0 ? configured : MAX_COMPOUND_ARMS, refusedArms - 1);
+}
+
+/** D1 refused a compound of `arms` terms: no compound that large again in this isolate; said once. */
+function compoundRefused(arms: number) {
+  if (arms >= refusedArms) return;
+  refusedArms = arms;
+  console.error(JSON.stringify({ event: "list_compound_refused", arms, limit_now: arms - 1, note: "D1 refused a compound SELECT of this many terms; its walks run apart from now on in this isolate" }));
+}
 
 /**
  * The walks of each group (those that share their leading sort keys) as one walk: one compound
@@ -570,24 +595,28 @@ const D1_MAX_COMPOUND = 5;
  * arms in order (`MERGE (UNION ALL)`, each arm on its own index, no sort), and stops at the LIMIT:
  * it reads the rows the page takes and one ahead in each arm, where walks merged here read batches
  * that each may overshoot (a first 2 rows, then doubling: ~40 rows of 104 on "My open" by SLA due
- * with a field filter). A group whose statement would bind more than D1 allows keeps its walks.
+ * with a field filter). A group of more than `maxArms` walks, or whose statement would bind more
+ * than D1 allows, keeps its walks. `largest`: the most arms of a compound made.
  */
-function mergedInSql(db: Database, walks: Walk[], cols: readonly IndexColumn[]): Walk[] {
+function mergedInSql(db: Database, walks: Walk[], cols: readonly IndexColumn[], maxArms: number): { walks: Walk[]; largest: number } {
   const groups = new Map<string, Walk[]>();
   for (const w of walks) {
     const id = JSON.stringify(w.group);
     groups.set(id, [...(groups.get(id) ?? []), w]);
   }
   const out: Walk[] = [];
+  let largest = 0;
   for (const all of groups.values()) {
     const arms = all.filter((w) => w.arm);
     out.push(...all.filter((w) => !w.arm));
     // Beyond D1's compound limit (the six statuses when no status is named) the walks stay apart:
     // two compounds of three, merged as walks, read more than six walks (each fetch reads one row
     // ahead in every arm): on list-plans' seed sort=sla_due 54 → 58, team 53 → 61.
-    out.push(...(arms.length <= D1_MAX_COMPOUND ? compoundWalk(db, arms, cols) : arms));
+    const made = arms.length <= maxArms ? compoundWalk(db, arms, cols) : arms;
+    if (made !== arms) largest = Math.max(largest, arms.length);
+    out.push(...made);
   }
-  return out;
+  return { walks: out, largest };
 }
 
 /** Walks of one group as one compound walk (see {@link mergedInSql}); the walks themselves when one, or when it would bind too many parameters. */
