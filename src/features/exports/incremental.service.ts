@@ -108,7 +108,13 @@ export async function incrementalTickets(ctx: ServiceContext, q: IncrementalQuer
   let page: Item[] = [];
   for (;;) {
     const seen = new Set<string>();
-    page = candidates.filter((i) => !(i.walk > DELETIONS && dropped.has(i.id)) && !seen.has(i.id) && !!seen.add(i.id)).slice(0, q.limit);
+    page = [];
+    for (const i of candidates) {
+      if (page.length === q.limit) break;
+      if (seen.has(i.id) || (i.walk > DELETIONS && dropped.has(i.id))) continue;
+      seen.add(i.id);
+      page.push(i);
+    }
     const ask = page.filter((i) => i.walk > DELETIONS && !asked.has(i.id)).map((i) => i.id);
     if (!ask.length) break;
     for (const id of ask) asked.add(id);
