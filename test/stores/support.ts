@@ -90,24 +90,39 @@ export const inYear = async (d1: D1Database, id: string) => (await createDb(d1).
  * request's D1 session (middleware/db-session.ts) is wrapped the same way.
  */
 export function beforeBatch(before: () => Promise<unknown>, when: (stmts: D1PreparedStatement[]) => Promise<boolean> = async () => true) {
+  return aroundBatch(base.DB, { before, when });
+}
+
+/**
+ * `d1` (main or a year database) with hooks around the first batch for which `when` holds: `before`
+ * runs ahead of it, `after` once it committed (not if it failed), both awaited, so a test runs
+ * another run's steps, or a read, between two D1 calls of this one.
+ */
+export function aroundBatch<T extends D1Database>(
+  d1: T,
+  hooks: { before?: () => Promise<unknown>; after?: () => Promise<unknown>; when?: (stmts: D1PreparedStatement[]) => Promise<boolean> },
+): T {
   let done = false;
-  const wrap = <T extends object>(db: T): T =>
+  const wrap = <U extends object>(db: U): U =>
     new Proxy(db, {
       get(target, prop) {
         if (prop === "batch")
           return async (stmts: D1PreparedStatement[]) => {
-            if (!done && (await when(stmts))) {
+            const mine = !done && (await (hooks.when ?? (async () => true))(stmts));
+            if (mine) {
               done = true;
-              await before();
+              await hooks.before?.();
             }
-            return (target as unknown as D1Database).batch(stmts);
+            const result = await (target as unknown as D1Database).batch(stmts);
+            if (mine) await hooks.after?.();
+            return result;
           };
         if (prop === "withSession") return (constraint?: string) => wrap((target as unknown as D1Database).withSession(constraint as D1SessionConstraint));
         const v = Reflect.get(target, prop, target) as unknown;
         return typeof v === "function" ? v.bind(target) : v;
       },
     });
-  return wrap(base.DB);
+  return wrap(d1);
 }
 
 /** Every page of a list or search, `limit` at a time: the ids (for search: `<type>:<id>`) in order. */

@@ -104,6 +104,13 @@ export const tickets = sqliteTable(
      * (the report rollups add the difference).
      */
     revision: integer("revision").notNull().default(0),
+    /**
+     * How many times the ticket came back from a year database (features/archive/archive.retire.ts).
+     * With the revision it orders every state of the row: a bring-back keeps the revision (it names
+     * the archive document) but moves this, so a retire that read the row before it left and came
+     * back finds it changed, and a year copy is known older or newer than main's row.
+     */
+    returned: integer("returned").notNull().default(0),
     /** When the current assignee got the ticket (reports: assigned per agent); null while unassigned. */
     assignedAt: text("assigned_at"),
     /** When the ticket was reopened, oldest first (reports: reopened). */

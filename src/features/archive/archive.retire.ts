@@ -1,5 +1,5 @@
-import { and, eq, getTableColumns, gt, inArray, lt, sql } from "drizzle-orm";
-import { batchStatement, rowsWritten, runBatch, selectIn, type Database } from "../../db/client";
+import { and, eq, getTableColumns, gt, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { batchStatement, runBatch, selectIn, type Database } from "../../db/client";
 import { abortUnlessChanged, classifyD1Error } from "../../db/errors";
 import { attachments, comments, teams, ticketFieldValues, ticketHistory, tickets, ticketTagIndex, users } from "../../db/schema";
 import { storeOfTicketRef, yearBounds, yearStore, yearStores, type YearStore } from "../../db/ticket-stores";
@@ -116,18 +116,53 @@ export async function runRetireMessage(ctx: ServiceContext, message: RetireMessa
 // ---------------------------------------------------------------- one ticket, both ways
 
 /**
+ * A state of a ticket's row: every write moves the revision, every bring-back `returned` (it keeps
+ * the revision, which names the archive document), so states compare as (returned, revision) and
+ * main's row only ever moves forward. A year copy is a state main's row had.
+ */
+type RowState = Pick<TicketRow, "returned" | "revision">;
+
+/** The row `id` of a year database is at a state older than `than` (a copy main's row has moved past). */
+const olderThan = (id: string, than: RowState) =>
+  sql`EXISTS (SELECT 1 FROM ${tickets} WHERE ${tickets.id} = ${id} AND (${tickets.returned} < ${than.returned} OR (${tickets.returned} = ${than.returned} AND ${tickets.revision} < ${than.revision})))`;
+/** The row `id` of a year database is at exactly this state: the copy this run wrote (or an equal one). */
+const atState = (row: TicketRow) => sql`EXISTS (SELECT 1 FROM ${tickets} WHERE ${tickets.id} = ${row.id} AND ${tickets.returned} = ${row.returned} AND ${tickets.revision} = ${row.revision})`;
+
+/**
  * Moves one ticket into its year's database, never losing nor duplicating it: the row is copied
- * (an upsert, so a rerun refreshes an earlier copy; its search entry by trigger), then deleted from
- * main in one batch guarded by its revision (main's search entry by trigger). A ticket changed meanwhile, or still named by rows in main, keeps its main row and
- * its copy goes; a run killed between the copy and the delete leaves both (main is read first, so
- * nothing shows twice there), and the message's redelivery finishes the move.
+ * (an upsert that never replaces a newer copy; its search entry by trigger), then deleted from main
+ * in one batch guarded by the state it read (main's search entry by trigger). A ticket changed or
+ * brought back meanwhile, or still named by rows in main, keeps its main row and a copy older than
+ * main's row goes; a run killed between the copy and the delete leaves both (main is read first,
+ * so nothing shows twice there), and the message's redelivery finishes the move.
+ *
+ * Why nothing is lost whatever runs in between (two runs of one ticket, a bring-back, writes): a
+ * year copy is only ever replaced by a newer or equal state (copyInto), and only ever dropped when
+ * it is older than a state main's row had at or after the moment the dropper looked (keep,
+ * returnRetired; a fence moves main's row on first, and only while main holds it). A delete from
+ * main at state s succeeds only while main's row is at s, after the run put a copy ≥ s in the year;
+ * that copy can only be dropped by one who saw main's row past s, which cannot happen once main
+ * deleted it at s. So from the delete on, the year holds exactly s. Two runs A and B (steps: read,
+ * copy, delete, keep), a bring-back X; "before" is what this file did until the states were ordered:
+ *
+ * | A read r, B read r' > r (changed between) | before                          | now                                   |
+ * | ----------------------------------------- | ------------------------------- | ------------------------------------- |
+ * | A copy, B copy, B delete, A delete        | A: main empty, "gone"           | the same; the year holds r'           |
+ * | A copy, B copy, A delete (stale), A keep, B delete | A dropped B's copy: in neither | A drops < r' only (no fence after a change): B's stays |
+ * | B copy, B delete, A copy                  | r overwrites r': change lost    | A's upsert refuses the older state     |
+ * | A copy, A delete (stale), A keep, B copy, B delete | A dropped r; the year holds r' | the same                         |
+ * | A and B read s (a chunk delivered twice)  |                                 |                                       |
+ * | A copy, B copy, A delete, B delete        | B: "gone"                       | the same                              |
+ * | A copy, B copy, A delete refused (rebuild, foreign key), A keep, B delete | A dropped s, B deleted: in neither | A fences (main s → s+), drops s; B's delete refused, kept |
+ * | A copy, A delete, X (main r, returned +1, drops s), B copy, B delete | B deleted main's row: in neither (B re-copied; a consumer dying between, lost) | B's delete requires `returned`: refused, kept in main |
+ * | A copy, X (main holds s: a retire in flight), A delete | X left the copy, A moved it | X fences and drops s; A refused, kept for X's write |
  */
 export async function retireTicket(ctx: ServiceContext, store: YearStore, id: string): Promise<RetireOutcome> {
   const { lo, hi } = yearBounds(store.year);
   const [row] = await ctx.db.select().from(tickets).where(eq(tickets.id, id)).limit(1);
   if (!row) return "gone"; // moved already, or never here
   const eligible = row.archivedAt !== null && row.deletedAt === null && row.status === "closed" && row.createdAt >= lo && row.createdAt < hi;
-  if (!eligible || (await held(ctx.db, id))) return keep(store, id);
+  if (!eligible || (await held(ctx.db, id))) return keep(ctx.db, store, id, row);
   const satellites = await satelliteRows(ctx.db, id);
   await copyInto(store.db, row, satellites);
   try {
@@ -138,26 +173,32 @@ export async function retireTicket(ctx: ServiceContext, store: YearStore, id: st
       ctx.db.delete(ticketTagIndex).where(and(eq(ticketTagIndex.createdAt, row.createdAt), eq(ticketTagIndex.ticketRowid, rowidOf(id)))),
       // A rollup rebuild staging tickets (reports.rebuild.ts) counts each once, in id order across the
       // databases: one its walk has not reached yet stays in main until it has (kept, moved on a later pass).
-      ctx.db.delete(tickets).where(and(eq(tickets.id, id), eq(tickets.revision, row.revision), sql`${tickets.archivedAt} IS NOT NULL`, countedByRebuild(id))),
+      // The state read, `returned` included: a row that left and came back meanwhile is at the same revision.
+      ctx.db
+        .delete(tickets)
+        .where(and(eq(tickets.id, id), eq(tickets.revision, row.revision), eq(tickets.returned, row.returned), sql`${tickets.archivedAt} IS NOT NULL`, countedByRebuild(id))),
       batchStatement(ctx.db, abortUnlessChanged),
     ]);
   } catch (err) {
     const kind = classifyD1Error(err).kind;
-    // Changed since the read or not yet counted by a rebuild (stale), or named by a row in main (foreign key): it stays in main.
-    // Unless it is no longer in main at all: another run moved it meanwhile (a chunk delivered
-    // twice), and the year copy is the ticket now; nothing is dropped.
-    if (kind === "stale" || kind === "foreign_key") return (await hasTicket(ctx.db, id)) ? keep(store, id) : "gone";
+    // Changed since the read or not yet counted by a rebuild (stale), or named by a row in main
+    // (foreign key): it stays in main, and a copy older than main's row now goes. Unless it is no
+    // longer in main at all: another run moved it meanwhile, and the year copy is the ticket now.
+    if (kind === "stale" || kind === "foreign_key") {
+      const now = await stateIn(ctx.db, id);
+      // Its own copy (main's row unchanged: a foreign key or a rebuild refused the delete) is fenced
+      // and goes; after a change, a copy at main's new state is a later run's.
+      return now ? keep(ctx.db, store, id, now, compareStates(now, row) === 0) : "gone";
+    }
     throw err;
   }
-  // A bring-back that ran between the copy and the delete (returnRetired: insert into main, drop
-  // from the year) took the copy away: the ticket is in neither database until it is copied again.
-  if (!(await hasTicket(store.db, id))) await copyInto(store.db, row, satellites);
   return "retired";
 }
 
-/** Whether `db` (main or a year) holds the ticket row now. */
-async function hasTicket(db: Database, id: string): Promise<boolean> {
-  return (await db.select({ id: tickets.id }).from(tickets).where(eq(tickets.id, id)).limit(1)).length > 0;
+/** The state of main's (or a year's) row now, or null when `db` does not hold the ticket. */
+async function stateIn(db: Database, id: string): Promise<RowState | null> {
+  const [row] = await db.select({ returned: tickets.returned, revision: tickets.revision }).from(tickets).where(eq(tickets.id, id)).limit(1);
+  return row ?? null;
 }
 
 async function held(db: Database, id: string): Promise<boolean> {
@@ -165,9 +206,27 @@ async function held(db: Database, id: string): Promise<boolean> {
   return Number((res.results[0] as { held: number }).held) === 1;
 }
 
-/** The ticket stays in main: a copy an interrupted run left in the year database goes. */
-async function keep(store: YearStore, id: string): Promise<"kept"> {
-  await dropFrom(store.db, id);
+/** <0, 0, >0 as `a` is an older, the same or a newer state of the row than `b`. */
+const compareStates = (a: RowState, b: RowState) => a.returned - b.returned || a.revision - b.revision;
+
+/**
+ * The ticket stays in main (at state `main`, read from main): its year copy goes if it is older.
+ * A newer copy is a newer run's: it stays. A copy at main's state is `fence`d: it may be another
+ * run's, between its copy and its delete, so main's row first moves to a new state (`returned`;
+ * the revision names the archive document), which refuses such a run's delete, and then the copy
+ * is older. Not fenced (the retire whose delete was refused because main's row moved on): a copy at
+ * main's new state is a later run's, which finishes (or, interrupted, the next pass does).
+ */
+async function keep(db: Database, store: YearStore, id: string, main: RowState, fence = true): Promise<RetireOutcome> {
+  const copy = await stateIn(store.db, id);
+  if (!copy || compareStates(copy, main) > 0 || (!fence && compareStates(copy, main) === 0)) return "kept";
+  let now: RowState | null = main;
+  if (compareStates(copy, main) === 0) {
+    await db.update(tickets).set({ returned: sql`${tickets.returned} + 1` }).where(and(eq(tickets.id, id), eq(tickets.returned, main.returned), eq(tickets.revision, main.revision)));
+    // Not in main any more: a run of this state deleted it first, and its copy is the ticket.
+    if (!(now = await stateIn(db, id))) return "gone";
+  }
+  await dropOlder(store.db, id, now);
   return "kept";
 }
 
@@ -184,14 +243,14 @@ async function satelliteRows(db: Database, id: string) {
   return out;
 }
 
-/** One INSERT per row (a mail row has ~20 columns: inside D1's 100 bound parameters). */
-const insertRows = (db: Database, sets: { table: string; rows: Record<string, unknown>[] }[], ignore: boolean) =>
+/** One INSERT per row (a mail row has ~20 columns: inside D1's 100 bound parameters), only `when` it holds. */
+const insertRows = (db: Database, sets: { table: string; rows: Record<string, unknown>[] }[], ignore: boolean, when: SQL = sql`1`) =>
   sets.flatMap(({ table, rows }) =>
     rows.map((r) => {
       const cols = Object.keys(r);
       return batchStatement(
         db,
-        sql`INSERT ${sql.raw(ignore ? "OR IGNORE " : "")}INTO ${sql.identifier(table)} (${sql.join(cols.map((c) => sql.identifier(c)), sql`, `)}) VALUES (${sql.join(cols.map((c) => sql`${r[c]}`), sql`, `)})`,
+        sql`INSERT ${sql.raw(ignore ? "OR IGNORE " : "")}INTO ${sql.identifier(table)} (${sql.join(cols.map((c) => sql.identifier(c)), sql`, `)}) SELECT ${sql.join(cols.map((c) => sql`${r[c]}`), sql`, `)} WHERE ${when}`,
       );
     }),
   );
@@ -214,7 +273,8 @@ const deleteCopied = (db: Database, sets: { table: string; rows: Record<string, 
       ),
     ),
   );
-const deleteSatellites = (db: Database, id: string) => SATELLITES.map((table) => batchStatement(db, sql`DELETE FROM ${sql.identifier(table)} WHERE "ticket_id" = ${id}`));
+const deleteSatellites = (db: Database, id: string, when: SQL) =>
+  SATELLITES.map((table) => batchStatement(db, sql`DELETE FROM ${sql.identifier(table)} WHERE "ticket_id" = ${id} AND ${when}`));
 
 // An upsert's SET from the row it tried to insert: the values are bound once (D1: 100 parameters a statement; a ticket row has ~60).
 const FROM_EXCLUDED = Object.fromEntries(
@@ -229,19 +289,46 @@ const rowidOf = (id: string) => sql`(SELECT rowid FROM ${tickets} WHERE ${ticket
 const tagIndexInsert = (db: Database, row: TicketRow) =>
   row.tags.length ? [db.insert(ticketTagIndex).values(row.tags.map((tag) => ({ tag, createdAt: row.createdAt, ticketRowid: rowidOf(row.id) }))).onConflictDoNothing()] : [];
 
-/** The row, its tag-index entries and its satellites into a year's `db` (idempotent: the row is upserted, the rest rewritten). */
+/**
+ * The row, its tag-index entries and its satellites into a year's `db`, unless the year holds a
+ * newer state of it (a run that read the ticket before it was changed and retired again must not
+ * put its older row back): the row is upserted only over an older or equal state, and its tag
+ * index and satellites are rewritten only if the year's row is then this one (idempotent).
+ */
 async function copyInto(db: Database, row: TicketRow, satellites: { table: string; rows: Record<string, unknown>[] }[]) {
+  const mine = atState(row);
   await runBatch(db, [
-    ...deleteSatellites(db, row.id),
-    ...insertRows(db, satellites, false),
-    db.insert(tickets).values(row).onConflictDoUpdate({ target: tickets.id, set: FROM_EXCLUDED }),
-    db.delete(ticketTagIndex).where(eq(ticketTagIndex.ticketRowid, rowidOf(row.id))),
-    ...tagIndexInsert(db, row),
+    db
+      .insert(tickets)
+      .values(row)
+      .onConflictDoUpdate({
+        target: tickets.id,
+        set: FROM_EXCLUDED,
+        setWhere: sql`excluded."returned" > ${tickets.returned} OR (excluded."returned" = ${tickets.returned} AND excluded."revision" >= ${tickets.revision})`,
+      }),
+    ...deleteSatellites(db, row.id, mine),
+    ...insertRows(db, satellites, false, mine),
+    db.delete(ticketTagIndex).where(and(eq(ticketTagIndex.ticketRowid, rowidOf(row.id)), mine)),
+    ...(row.tags.length
+      ? [
+          batchStatement(
+            db,
+            sql`INSERT INTO ${ticketTagIndex} ("tag", "created_at", "ticket_rowid") SELECT j.value, ${row.createdAt}, t.rowid FROM json_each(${JSON.stringify(row.tags)}) j, ${tickets} t WHERE t."id" = ${row.id} AND t."returned" = ${row.returned} AND t."revision" = ${row.revision} ON CONFLICT DO NOTHING`,
+          ),
+        ]
+      : []),
   ]);
 }
 
-const dropFrom = (db: Database, id: string) =>
-  runBatch(db, [...deleteSatellites(db, id), db.delete(ticketTagIndex).where(eq(ticketTagIndex.ticketRowid, rowidOf(id))), db.delete(tickets).where(eq(tickets.id, id))]);
+/** The year copy of `id` with its tag index and satellites, if it is older than `than` (see retireTicket: the one safe drop). */
+function dropOlder(db: Database, id: string, than: RowState) {
+  const older = olderThan(id, than);
+  return runBatch(db, [
+    ...deleteSatellites(db, id, older),
+    db.delete(ticketTagIndex).where(and(eq(ticketTagIndex.ticketRowid, rowidOf(id)), older)),
+    db.delete(tickets).where(and(eq(tickets.id, id), older)),
+  ]);
+}
 
 /** Bounds a chain of merged tickets brought back together (each names the next by foreign key). */
 const MAX_RETURN_DEPTH = 8;
@@ -251,7 +338,7 @@ const MAX_RETURN_DEPTH = 8;
  * only ever writes main): inserted into main (its search entry comes by trigger), then deleted from
  * its year (the year's entry goes by trigger). False when its year database does not hold it.
  */
-export async function returnRetired(ctx: ServiceContext, ref: string, options: { dropLeftover?: boolean } = {}, depth = 0): Promise<boolean> {
+export async function returnRetired(ctx: ServiceContext, ref: string, depth = 0): Promise<boolean> {
   const store = storeOfTicketRef(ctx.env, ref);
   if (!store) return false;
   const [row] = await store.db
@@ -261,39 +348,35 @@ export async function returnRetired(ctx: ServiceContext, ref: string, options: {
     .limit(1);
   if (!row) return false;
   // A merged ticket names its target by foreign key: the target comes back first if it was retired too.
-  if (row.mergedIntoId && depth < MAX_RETURN_DEPTH) await returnRetired(ctx, row.mergedIntoId, options, depth + 1);
+  if (row.mergedIntoId && depth < MAX_RETURN_DEPTH) await returnRetired(ctx, row.mergedIntoId, depth + 1);
   const cleared = await withoutDeletedTeam(ctx, row);
-  const insert = cleared === row ? ctx.db.insert(tickets).values(row).onConflictDoNothing({ target: tickets.id }) : ctx.db.insert(tickets).values(cleared);
+  // Back at a new state (`returned` moves, the revision names the archive document): a retire that
+  // read the row before it left now finds it changed, and the copy read here is older than main's.
+  const back = { ...cleared, returned: row.returned + 1 };
+  const insert = cleared === row ? ctx.db.insert(tickets).values(back).onConflictDoNothing({ target: tickets.id }) : ctx.db.insert(tickets).values(back);
   try {
     await runBatch(ctx.db, [
       insert,
       ...tagIndexInsert(ctx.db, row),
       ...insertRows(ctx.db, await satelliteRows(store.db, row.id), true),
-      ...(cleared === row ? [] : teamClearedRows(ctx, row, cleared)),
+      ...(cleared === row ? [] : teamClearedRows(ctx, row, back)),
     ]);
   } catch (err) {
     const kind = classifyD1Error(err).kind;
-    // Clearing the team, main held the ticket already (its plain insert refused: the figures moved
-    // once, by whoever put it there); as for the plain insert that found it, the year copy stays.
-    // Erasure drops the copy all the same (below).
-    if (cleared !== row && kind === "unique") {
-      if (options.dropLeftover) await dropFrom(store.db, row.id);
-      return true;
-    }
     // The team went between the look and the batch: the next look clears it.
-    if (kind === "foreign_key" && depth < MAX_RETURN_DEPTH) return returnRetired(ctx, ref, options, depth + 1);
-    throw err;
+    if (kind === "foreign_key" && depth < MAX_RETURN_DEPTH) return returnRetired(ctx, ref, depth + 1);
+    // Clearing the team, main held the ticket already (its plain insert refused: the figures moved
+    // once, by whoever put it there): as for the plain insert that found it, below.
+    if (!(cleared !== row && kind === "unique")) throw err;
   }
-  // The year copy goes only if this insert put the ticket into main. If main held it already, the
-  // copy is a retire's in flight (copied, not yet deleted from main): dropping it would leave the
-  // ticket in neither database once that retire deletes it from main (a read would 404 and a
-  // rollup rebuild walking the year would miss it); that retire finishes or keeps it in main.
-  // Privacy (`returnRetiredOf`) drops it anyway: nothing of an erased person may stay in a year.
-  if (cleared === row && rowsWritten(insert) === 0 && !options.dropLeftover) return hasTicket(ctx.db, row.id);
-  // Nor once a retire run moved it out again meanwhile.
-  if (!(await hasTicket(ctx.db, row.id))) return false;
-  await dropFrom(store.db, row.id);
-  return true;
+  // The year copy goes as a kept ticket's does: this insert's row is newer than the copy read; if
+  // main held the ticket already, a copy at its state is a retire's in flight (copied, not yet
+  // deleted from main), whose delete main's new state then refuses: the ticket stays in main for
+  // the write that brought it back, and never is in neither database (a read would 404, a rollup
+  // rebuild walking the year would miss it).
+  const now = await stateIn(ctx.db, row.id);
+  if (!now) return false; // a retire run moved it out again meanwhile: it is in the year
+  return (await keep(ctx.db, store, row.id, now)) !== "gone";
 }
 
 /**
@@ -354,7 +437,7 @@ export async function returnRetiredOf(ctx: ServiceContext, userId: string, writt
       : [];
     const mine = written.filter((id) => storeOfTicketRef(ctx.env, id)?.year === store.year);
     const held = await selectIn(mine, (slice) => store.db.select({ id: tickets.id }).from(tickets).where(inArray(tickets.id, slice)));
-    for (const id of new Set([...requested, ...held, ...mailed].map((r) => r.id))) if (await returnRetired(ctx, id, { dropLeftover: true })) n++;
+    for (const id of new Set([...requested, ...held, ...mailed].map((r) => r.id))) if (await returnRetired(ctx, id)) n++;
   }
   return n;
 }

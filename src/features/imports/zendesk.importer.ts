@@ -389,6 +389,7 @@ async function writeImportedTicket(
     // Reports (issue 12): Zendesk tells no assignment time, so the assignee counts from the creation;
     // reopenings, satisfaction and logged time are not carried over.
     revision: 0,
+    returned: 0,
     assignedAt: with_.assignee ? createdAt : null,
     reopens: [],
     satisfactionScore: null,

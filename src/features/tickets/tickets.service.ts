@@ -258,6 +258,7 @@ export async function newTicketWrite(ctx: ServiceContext, input: CreateTicketInp
     requesterUpdatedAt: now,
     assigneeUpdatedAt: null,
     revision: 0,
+    returned: 0,
     assignedAt: routed?.assigneeId ? now : null,
     reopens: [],
     satisfactionScore: null,
