@@ -58,6 +58,44 @@ function meter(result: unknown, count: "rows_read" | "rows_written"): number | u
   return typeof n === "number" ? n : undefined;
 }
 
+// The text emitters below (compileSql, insertRow, updateRow, preparedSelect) map values one way:
+// a column's (or a parameter's encoder's) own mapping, null as null, and anything drizzle must build
+// itself (SQL, a placeholder) refused.
+
+/** Returned by {@link toDriver} for a value that is SQL (or becomes SQL): drizzle's to build. */
+const NOT_PLAIN: unique symbol = Symbol("not a plain value");
+
+/** A value as a bound parameter: through `encoder` (a column, or a parameter's encoder), null as null. */
+function toDriver(encoder: { mapToDriverValue(value: unknown): unknown }, value: unknown): unknown {
+  if (value === null) return null;
+  if (is(value, SQL) || is(value, Param) || is(value, Placeholder)) return NOT_PLAIN;
+  const v = encoder.mapToDriverValue(value);
+  return is(v, SQL) ? NOT_PLAIN : v;
+}
+
+/** A value read from D1 as the column reads it (JSON, booleans), null as null. */
+const fromDriver = (column: Column, value: unknown): unknown => (value === null || value === undefined ? null : column.mapFromDriverValue(value));
+
+// A table's columns by property name, once per table.
+const columnsByKey = new WeakMap<SQLiteTable, Record<string, Column>>();
+function columnsOf(table: SQLiteTable): Record<string, Column> {
+  let columns = columnsByKey.get(table);
+  if (!columns) columnsByKey.set(table, (columns = getTableColumns(table) as Record<string, Column>));
+  return columns;
+}
+
+// A table's insertable columns, in the table's order: generated ones are left out (drizzle's own filter).
+const insertables = new WeakMap<SQLiteTable, [string, Column][]>();
+/** A table's insertable columns as [property name, column], in the table's order (what an INSERT lists). */
+export function insertColumns(table: SQLiteTable): readonly [string, Column][] {
+  let columns = insertables.get(table);
+  if (!columns) {
+    columns = Object.entries(columnsOf(table)).filter(([, c]) => !(c as Column & { shouldDisableInsert(): boolean }).shouldDisableInsert());
+    insertables.set(table, columns);
+  }
+  return columns;
+}
+
 /**
  * SQL text and parameters of a `sql` template made of the parts our hand-written statements use
  * (text, names, tables, columns, values, nested templates), as drizzle's dialect writes them for
@@ -77,9 +115,8 @@ export function compileSql(query: SQL): { sql: string; params: unknown[] } | nul
       else if (chunk instanceof SQL) {
         if ((chunk as unknown as { shouldInlineParams: boolean }).shouldInlineParams || !walk(chunk.queryChunks)) return false;
       } else if (chunk instanceof Param) {
-        if (chunk.value instanceof Placeholder) return false;
-        const v = chunk.value === null ? null : chunk.encoder.mapToDriverValue(chunk.value);
-        if (v instanceof SQL) return false;
+        const v = toDriver(chunk.encoder, chunk.value);
+        if (v === NOT_PLAIN) return false;
         out.push("?");
         params.push(v);
       } else if (chunk instanceof Column) out.push(`"${getTableName(chunk.table)}"."${chunk.name}"`);
@@ -119,25 +156,52 @@ export function batchStatement(db: Database, query: SQL): BatchItem {
  * building at all. For hot paths that write many generated statements (the report rollups: building
  * them with drizzle's `sql` cost about 1 ms of CPU per ticket write, more than running them).
  */
-export function textStatement(db: Database, text: string, params: readonly unknown[]): BatchItem {
+export function textStatement(db: Database, text: string, params: readonly unknown[], returning?: Record<string, Column>): BatchItem {
+  if (returning) text = `${text} returning ${Object.values(returning).map((c) => `"${c.name}"`).join(", ")}`;
   const built = { sql: text, params: [...params], method: "run" as const };
-  return Object.assign(db.run(sql.raw(text)), { stmt: db.$client.prepare(text), getQuery: () => built });
+  const item = Object.assign(db.run(sql.raw(text)), { stmt: db.$client.prepare(text), getQuery: () => built });
+  if (returning) returningColumns.set(item, Object.entries(returning));
+  return item;
+}
+
+// The RETURNING columns of a text statement (one table's: their names are distinct), by statement.
+const returningColumns = new WeakMap<BatchItem, [string, Column][]>();
+
+/**
+ * The rows a committed batch's statement returned (RETURNING), as its columns read them: a text
+ * statement's rows mapped here by column name, a drizzle-built one's as drizzle mapped them;
+ * undefined when not known.
+ */
+export function returnedRows<T>(item: BatchItem): T[] | undefined {
+  const result = committed.get(item);
+  const columns = returningColumns.get(item);
+  if (!columns) return Array.isArray(result) ? (result as T[]) : undefined;
+  const rows = (result as D1Result | undefined)?.results as Record<string, unknown>[] | undefined;
+  return rows?.map((r) => {
+    const out: Record<string, unknown> = {};
+    for (const [key, c] of columns) out[key] = fromDriver(c, r[c.name]);
+    return out as T;
+  });
 }
 
 // A table's insert statement as text, once per table: every insertable column, in the table's order.
-const insertShapes = new WeakMap<SQLiteTable, { text: string; columns: [string, Column][] }>();
+const insertTexts = new WeakMap<SQLiteTable, string>();
 
-function insertShape(table: SQLiteTable) {
-  let shape = insertShapes.get(table);
-  if (!shape) {
-    // Generated columns are not inserted (drizzle's own filter).
-    const columns = Object.entries(getTableColumns(table) as Record<string, Column>).filter(([, c]) => !(c as Column & { shouldDisableInsert(): boolean }).shouldDisableInsert());
-    const names = columns.map(([, c]) => `"${c.name}"`).join(", ");
-    shape = { text: `insert into "${getTableName(table)}" (${names}) values (${columns.map(() => "?").join(", ")})`, columns };
-    insertShapes.set(table, shape);
+function insertText(table: SQLiteTable): string {
+  let text = insertTexts.get(table);
+  if (!text) {
+    const columns = insertColumns(table);
+    text = `insert into "${getTableName(table)}" (${insertColumnList(table)}) values (${columns.map(() => "?").join(", ")})`;
+    insertTexts.set(table, text);
   }
-  return shape;
+  return text;
 }
+
+/** A table's insertable columns' names, as an INSERT lists them (`"a", "b"`). */
+export const insertColumnList = (table: SQLiteTable): string =>
+  insertColumns(table)
+    .map(([, c]) => `"${c.name}"`)
+    .join(", ");
 
 /**
  * One row's INSERT as a text statement: what `db.insert(table).values(value)` writes (every column,
@@ -146,10 +210,9 @@ function insertShape(table: SQLiteTable) {
  * SQL, or a missing column whose default is SQL, goes through drizzle as before.
  */
 export function insertRow<T extends SQLiteTable>(db: Database, table: T, value: T["$inferInsert"], options: { onConflictDoNothing?: true } = {}): BatchItem {
-  const { text, columns } = insertShape(table);
   const row = value as Record<string, unknown>;
   const params: unknown[] = [];
-  for (const [key, column] of columns) {
+  for (const [key, column] of insertColumns(table)) {
     let v = row[key];
     if (v === undefined) {
       if (column.default !== undefined && column.default !== null) v = column.default;
@@ -157,19 +220,13 @@ export function insertRow<T extends SQLiteTable>(db: Database, table: T, value: 
       else if (column.onUpdateFn) v = column.onUpdateFn();
       else v = null;
     }
-    if (is(v, SQL) || is(v, Param)) return options.onConflictDoNothing ? db.insert(table).values(value).onConflictDoNothing() : db.insert(table).values(value);
-    params.push(v === null ? null : column.mapToDriverValue(v));
+    const p = toDriver(column, v);
+    if (p === NOT_PLAIN) return options.onConflictDoNothing ? db.insert(table).values(value).onConflictDoNothing() : db.insert(table).values(value);
+    params.push(p);
   }
+  const text = insertText(table);
   return textStatement(db, options.onConflictDoNothing ? `${text} on conflict do nothing` : text, params);
 }
-
-// A table's column by its property name, once per table (for updates as text).
-const columnsByKey = new WeakMap<SQLiteTable, Record<string, Column>>();
-const columnsOf = (table: SQLiteTable) => {
-  let columns = columnsByKey.get(table);
-  if (!columns) columnsByKey.set(table, (columns = getTableColumns(table) as Record<string, Column>));
-  return columns;
-};
 
 /** {@link updateRow}'s tests of a column for null (any other value is compared with `=`). */
 export const IS_NULL: unique symbol = Symbol("is null");
@@ -190,16 +247,19 @@ export function updateRow<T extends SQLiteTable>(db: Database, table: T, set: Re
   for (const [key, v] of Object.entries(set)) {
     if (v === undefined) continue;
     const column = columns[key];
-    if (!column || is(v, SQL) || is(v, Param)) return null;
-    assigns.push(`"${column.name}" = ?`);
-    params.push(v === null ? null : column.mapToDriverValue(v));
+    const p = column ? toDriver(column, v) : NOT_PLAIN;
+    if (p === NOT_PLAIN) return null;
+    assigns.push(`"${column!.name}" = ?`);
+    params.push(p);
   }
   if (!assigns.length) return null;
   const tests = where.map((w) => {
     const column = columns[w[0]]!;
     const name = `"${getTableName(table)}"."${column.name}"`;
     if (w[1] === IS_NULL || w[1] === IS_NOT_NULL) return `${name} ${w[1] === IS_NULL ? "is null" : "is not null"}`;
-    params.push(w[1] === null ? null : column.mapToDriverValue(w[1]));
+    const p = toDriver(column, w[1]);
+    if (p === NOT_PLAIN) throw new TypeError(`updateRow: the condition on ${w[0]} is SQL`);
+    params.push(p);
     return `${name} = ?`;
   });
   return textStatement(db, `update "${getTableName(table)}" set ${assigns.join(", ")} where ${tests.join(" and ")}`, params);
@@ -209,28 +269,33 @@ type Pickable = Column | SQLiteTable | Record<string, Column>;
 /** What one picked field reads as: a column's value, a table's row, an object of columns. */
 type Picked<P> = P extends SQLiteTable ? P["$inferSelect"] : P extends Column ? GetColumnData<P> : P extends Record<string, Column> ? { [K in keyof P]: GetColumnData<P[K]> } : never;
 
-/** A prepared select's column list and how each result row becomes the picked shape. */
+/**
+ * A prepared select's column list and how each result row becomes the picked shape. Each column is
+ * selected under its position (`as "0"`, `as "1"`, …): D1 answers a batch's statement with objects
+ * keyed by column name, where two columns of one name (`tickets.id`, `users.id`) would be one key.
+ */
 function selectShape(fields: Record<string, Pickable>) {
   const names: string[] = [];
   const decoders: (readonly [string, Column] | readonly [string, [string, Column][]])[] = [];
-  const named = (c: Column) => (names.push(`"${getTableName(c.table)}"."${c.name}"`), c);
+  const named = (c: Column) => (names.push(`"${getTableName(c.table)}"."${c.name}" as "${names.length}"`), c);
   for (const [key, f] of Object.entries(fields)) {
     if (is(f, Column)) decoders.push([key, named(f)] as const);
     else {
-      const columns = (is(f, SQLiteTable) ? getTableColumns(f) : f) as Record<string, Column>;
+      const columns = is(f, SQLiteTable) ? columnsOf(f) : (f as Record<string, Column>);
       decoders.push([key, Object.entries(columns).map(([k, c]) => [k, named(c)] as [string, Column])] as const);
     }
   }
-  const decode = (v: unknown, c: Column) => (v === null ? null : c.mapFromDriverValue(v));
-  const toRow = (values: unknown[]) => {
+  /** A row given by position: an array (`raw()`) or an object keyed "0", "1", … (a batch's result). */
+  const toRow = (values: ArrayLike<unknown> | Record<string, unknown>) => {
+    const at = values as Record<number, unknown>;
     const out: Record<string, unknown> = {};
     let i = 0;
     for (const [key, d] of decoders) {
       if (Array.isArray(d)) {
         const o: Record<string, unknown> = {};
-        for (const [k, c] of d) o[k] = decode(values[i++], c);
+        for (const [k, c] of d) o[k] = fromDriver(c, at[i++]);
         out[key] = o;
-      } else out[key] = decode(values[i++], d as Column);
+      } else out[key] = fromDriver(d as Column, at[i++]);
     }
     return out;
   };
@@ -251,12 +316,12 @@ export function preparedSelect<F extends Record<string, Pickable>>(fields: F, re
   // `d1`: the database or session (a Database's `$client`).
   const run = async (d1: D1Database | D1DatabaseSession, params: readonly unknown[]): Promise<Row[]> => {
     const rows = await d1.prepare(shape().text).bind(...params).raw();
-    return rows.map((r) => shape().toRow(r as unknown[]) as Row);
+    return rows.map((r) => shape().toRow(r) as Row);
   };
-  /** The select as a statement of a D1 batch, and its rows from that statement's result (columns in order). */
+  /** The select as a statement of a D1 batch, and its rows from that statement's result (each column by its position's name). */
   const inBatch = (d1: D1Database | D1DatabaseSession, params: readonly unknown[]) => ({
     statement: d1.prepare(shape().text).bind(...params),
-    rows: (result: D1Result): Row[] => (result.results as Record<string, unknown>[]).map((r) => shape().toRow(Object.values(r)) as Row),
+    rows: (result: D1Result): Row[] => (result.results as Record<string, unknown>[]).map((r) => shape().toRow(r) as Row),
   });
   return Object.assign(run, { inBatch });
 }

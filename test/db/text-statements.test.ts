@@ -1,8 +1,10 @@
 import { env } from "cloudflare:workers";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, sql } from "drizzle-orm";
+import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { describe, expect, it } from "vitest";
-import { compileSql, createDb, IS_NULL, preparedSelect, runBatch, updateRow } from "../../src/db/client";
-import { tickets, users } from "../../src/db/schema";
+import { compileSql, createDb, insertColumnList, insertRow, IS_NULL, preparedSelect, returnedRows, runBatch, updateRow } from "../../src/db/client";
+import { insertSelect } from "../../src/db/insert-select";
+import { notifications, outboundMessages, tickets, users } from "../../src/db/schema";
 import { requesterColumns } from "../../src/features/tickets/tickets.serialize";
 import { api, makeStaff } from "../helpers";
 
@@ -55,5 +57,72 @@ describe("preparedSelect and updateRow", () => {
     expect(after!.row).toEqual({ ...before!.row, ...set });
     // A value given as SQL is drizzle's to build.
     expect(updateRow(db, tickets, { subject: sql`'x'` }, [["id", "a"]])).toBeNull();
+  });
+});
+
+describe("preparedSelect in a batch", () => {
+  it("keeps two selected columns of one name apart (D1 answers a batch's rows keyed by column name)", async () => {
+    const s = await makeStaff();
+    const created = await api("POST", "/api/v1/tickets", { token: s.customer.token, body: { subject: "Two ids", description: "d" } });
+    expect(created.status).toBe(201);
+    // tickets.id and users.id are both "id"; the fields after them must not shift.
+    const pick = preparedSelect(
+      { ticketId: tickets.id, requesterId: users.id, subject: tickets.subject, requester: { id: users.id, name: users.name }, tags: tickets.tags },
+      'from "tickets" inner join "users" on "users"."id" = "tickets"."requester_id" where "tickets"."id" = ?',
+    );
+    const read = pick.inBatch(env.DB, [created.body.id]);
+    const [result] = await env.DB.batch([read.statement]);
+    const expected = { ticketId: created.body.id, requesterId: s.customer.id, subject: "Two ids", requester: { id: s.customer.id, name: s.customer.name }, tags: [] };
+    expect(read.rows(result!)).toEqual([expected]);
+    // The same select outside a batch reads the same row.
+    expect(await pick(env.DB, [created.body.id])).toEqual([expected]);
+  });
+});
+
+describe("insert column lists", () => {
+  it("leave generated columns out, as drizzle's insert does (insertRow and every INSERT … SELECT)", () => {
+    const t = sqliteTable("gen_demo", { id: text("id").primaryKey(), n: integer("n"), twice: integer("twice").generatedAlwaysAs(sql`n * 2`) });
+    expect(insertColumnList(t)).toBe('"id", "n"');
+    const db = createDb(env.DB);
+    const built = db.insert(t).values({ id: "a", n: 1 }).toSQL();
+    expect((insertRow(db, t, { id: "a", n: 1 }) as unknown as { getQuery(): { sql: string; params: unknown[] } }).getQuery()).toEqual({ ...built, method: "run" });
+  });
+});
+
+describe("insertSelect with RETURNING", () => {
+  it("returns the inserted rows as drizzle reads them back (JSON, booleans, nulls, defaults)", async () => {
+    const s = await makeStaff();
+    const created = await api("POST", "/api/v1/tickets", { token: s.customer.token, body: { subject: "Returning", description: "d" } });
+    expect(created.status).toBe(201);
+    const db = createDb(env.DB);
+    const base = `ret-${crypto.randomUUID()}`;
+    const inApp = insertSelect(
+      db,
+      notifications,
+      { id: sql`${base} || '.' || ${users.id}`, userId: sql`${users.id}`, type: "assigned", ticketId: created.body.id, title: "t", body: "b", createdAt: "2026-12-06T00:00:00.000Z" },
+      sql`FROM ${users} WHERE ${inArray(users.id, [s.agent.id, s.manager.id])}`,
+      getTableColumns(notifications),
+    );
+    const mail = insertSelect(
+      db,
+      outboundMessages,
+      { id: sql`${base} || '.' || ${users.id}`, ticketId: created.body.id, userId: sql`${users.id}`, kind: "notification", automatic: 1, toAddress: sql`${users.email}`, toName: sql`${users.name}`, data: JSON.stringify({ k: [1] }), status: "pending", createdAt: "2026-12-06T00:00:00.000Z", updatedAt: "2026-12-06T00:00:00.000Z" },
+      sql`FROM ${users} WHERE ${eq(users.id, s.agent.id)}`,
+      getTableColumns(outboundMessages),
+    );
+    // Nothing to insert: an empty list, not "unknown".
+    const none = insertSelect(db, notifications, { id: "x", userId: "x", type: "assigned", title: "t", body: "b", createdAt: "c" }, sql`WHERE 0`, { id: notifications.id });
+    await runBatch(db, [inApp, mail, none]);
+    const rows = returnedRows<typeof notifications.$inferSelect>(inApp)!;
+    const stored = await db.select().from(notifications).where(sql`${notifications.id} > ${base + "."} AND ${notifications.id} < ${base + "/"}`);
+    expect(rows.sort((a, b) => a.id.localeCompare(b.id))).toEqual(stored.sort((a, b) => a.id.localeCompare(b.id)));
+    expect(rows).toHaveLength(2);
+    expect(rows[0]!.readAt).toBeNull();
+    const [mailRow] = returnedRows<typeof outboundMessages.$inferSelect>(mail)!;
+    expect(mailRow).toEqual((await db.select().from(outboundMessages).where(eq(outboundMessages.id, `${base}.${s.agent.id}`)))[0]);
+    expect(mailRow!.automatic).toBe(true);
+    expect(mailRow!.data).toEqual({ k: [1] });
+    expect(mailRow!.attempts).toBe(0);
+    expect(returnedRows(none)).toEqual([]);
   });
 });

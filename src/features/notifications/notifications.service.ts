@@ -1,7 +1,7 @@
-import { and, desc, eq, inArray, isNotNull, isNull, ne, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, inArray, isNotNull, isNull, ne, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import { batchResult, runBatch, type BatchItem } from "../../db/client";
-import { selectAllColumns } from "../../db/insert-select";
+import { batchStatement, returnedRows, runBatch, type BatchItem } from "../../db/client";
+import { insertSelect } from "../../db/insert-select";
 import { notificationCounters, notificationPreferences, notifications, outboundMessages, tickets, users } from "../../db/schema";
 import { CUSTOMER_NOTIFICATIONS, DEFAULT_CHANNELS, excerpt, notificationTypesFor, parseMentions, STAFF_NOTIFICATIONS, type Channels } from "../../domain/notifications";
 import { isStaff } from "../../domain/permissions";
@@ -25,6 +25,8 @@ import { agentsFeed } from "../live/live.service";
  */
 
 type NotificationRow = typeof notifications.$inferSelect;
+/** What a new notification's INSERT returns: the whole row, for the feed's push. */
+const NOTIFICATION_COLUMNS = getTableColumns(notifications);
 
 export function toNotification(row: NotificationRow) {
   return { id: row.id, type: row.type, ticket_id: row.ticketId, title: row.title, body: row.body, read_at: row.readAt, created_at: row.createdAt };
@@ -93,57 +95,39 @@ export function notificationWrites(ctx: ServiceContext, plan: NotificationPlan):
     const where = and(who, eq(users.active, true), STAFF_NOTIFICATIONS.includes(plan.type) ? STAFF : undefined, plan.except ? ne(users.id, plan.except) : undefined, plan.ticket ? seesTicket(plan.ticket.id) : undefined);
     const id = (prefix = "") => sql`${prefix + base} || '.' || ${users.id}`;
     inApp.push(
-      ctx.db
-        .insert(notifications)
-        .select(
-          ctx.db
-            .select(
-              selectAllColumns(notifications, {
-                id: id(),
-                userId: users.id,
-                type: sql`${plan.type}`,
-                ticketId: sql`${plan.ticket?.id ?? null}`,
-                title: sql`${plan.title}`,
-                body: sql`${plan.body}`,
-                createdAt: sql`${now}`,
-              }),
-            )
-            .from(users)
-            .where(and(where, wants("in_app", plan.type))),
-        )
-        .onConflictDoNothing()
+      insertSelect(
+        ctx.db,
+        notifications,
+        { id: id(), userId: sql`${users.id}`, type: plan.type, ticketId: plan.ticket?.id ?? null, title: plan.title, body: plan.body, createdAt: now },
+        sql`FROM ${users} WHERE ${and(where, wants("in_app", plan.type))}`,
         // The rows come back with the batch: the after-commit push needs no read of its own.
-        .returning(),
+        NOTIFICATION_COLUMNS,
+      ),
     );
     // Mail needs a ticket to be about (its outbox row names one).
     if (plan.ticket) {
       mails.push(
-        ctx.db
-          .insert(outboundMessages)
-          .select(
-            ctx.db
-              .select(
-                selectAllColumns(outboundMessages, {
-                  id: id("notify-"),
-                  ticketId: sql`${plan.ticket.id}`,
-                  userId: users.id,
-                  kind: sql`'notification'`,
-                  automatic: sql`1`,
-                  toAddress: users.email,
-                  toName: users.name,
-                  data: sql`${JSON.stringify(mail)}`,
-                  status: sql`'pending'`,
-                  attempts: sql`0`,
-                  createdAt: sql`${now}`,
-                  updatedAt: sql`${now}`,
-                }),
-              )
-              .from(users)
-              // No mail to an address its account has not proven (issue 9).
-              .where(and(where, isNotNull(users.emailVerifiedAt), wants("email", plan.type))),
-          )
-          .onConflictDoNothing()
-          .returning({ id: outboundMessages.id }),
+        insertSelect(
+          ctx.db,
+          outboundMessages,
+          {
+            id: id("notify-"),
+            ticketId: plan.ticket.id,
+            userId: sql`${users.id}`,
+            kind: "notification",
+            automatic: 1,
+            toAddress: sql`${users.email}`,
+            toName: sql`${users.name}`,
+            data: JSON.stringify(mail),
+            status: "pending",
+            attempts: 0,
+            createdAt: now,
+            updatedAt: now,
+          },
+          // No mail to an address its account has not proven (issue 9).
+          sql`FROM ${users} WHERE ${and(where, isNotNull(users.emailVerifiedAt), wants("email", plan.type))}`,
+          { id: outboundMessages.id },
+        ),
       );
     }
     items.push(inApp.at(-1)!, ...(plan.ticket ? [mails.at(-1)!] : []));
@@ -151,16 +135,10 @@ export function notificationWrites(ctx: ServiceContext, plan: NotificationPlan):
   if (!items.length) return { base, items, inApp, mails };
   // The counters move by exactly the rows this batch inserted (a recipient named twice counts once).
   items.push(
-    ctx.db
-      .insert(notificationCounters)
-      .select(
-        ctx.db
-          .select({ userId: notifications.userId, unread: sql<number>`count(*)`.as("unread") })
-          .from(notifications)
-          .where(inRange(notifications.id, base))
-          .groupBy(notifications.userId),
-      )
-      .onConflictDoUpdate({ target: notificationCounters.userId, set: { unread: sql`${notificationCounters.unread} + excluded.unread` } }),
+    batchStatement(
+      ctx.db,
+      sql`INSERT INTO ${notificationCounters} ("user_id", "unread") SELECT ${notifications.userId}, count(*) FROM ${notifications} WHERE ${inRange(notifications.id, base)} GROUP BY ${notifications.userId} ON CONFLICT ("user_id") DO UPDATE SET "unread" = ${notificationCounters.unread} + excluded.unread`,
+    ),
   );
   return { base, items, inApp, mails };
 }
@@ -175,7 +153,7 @@ export interface NotificationWrites {
 
 /** The rows these statements of a committed batch returned (`RETURNING`); undefined when not known. */
 function returned<T>(statements: BatchItem[]): T[] | undefined {
-  const results = statements.map((st) => batchResult<T[]>(st));
+  const results = statements.map((st) => returnedRows<T>(st));
   return results.every(Array.isArray) ? results.flat() : undefined;
 }
 

@@ -191,13 +191,16 @@ export async function termsFor(ctx: ServiceContext, scope: { priority: TicketPri
   return { policy, targets: policyTargets(policy), calendar: row ? toCalendar(row) : null, calendarId: row?.id ?? null };
 }
 
+/** A policy by its name, as prepared text: read by every write of a ticket from before the engine (no copied terms). */
+const policyByName = preparedSelect({ policy: slaPolicies }, 'from "sla_policies" where "sla_policies"."name" = ? limit 1');
+
 /** The terms a ticket runs on: the copy taken when it was created or re-prioritised. */
 export async function termsOfTicket(ctx: ServiceContext, row: Pick<TicketRow, "slaTargets" | "slaCalendarId" | "slaPolicy" | "priority" | "category" | "channel">): Promise<SlaTerms> {
   let targets = row.slaTargets;
   if (!targets) {
     // A ticket from before the engine: its policy by name (or its priority's policy if renamed since).
-    const [byName] = await ctx.db.select().from(slaPolicies).where(eq(slaPolicies.name, row.slaPolicy)).limit(1);
-    targets = policyTargets(byName ?? (await policyFor(ctx, row)));
+    const [byName] = await policyByName(ctx.db.$client, [row.slaPolicy]);
+    targets = policyTargets(byName?.policy ?? (await policyFor(ctx, row)));
   }
   return { targets, calendar: await calendarById(ctx, row.slaCalendarId) };
 }

@@ -7,9 +7,10 @@
  * deliveries. After commit their ids go to the WEBHOOKS queue (webhooks.delivery.ts sends them);
  * a lost queue send is repaired by the cron ({@link requeueOverdueDeliveries}).
  */
-import { and, asc, eq, getTableColumns, getTableName, inArray, is, lt, SQL, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, lt, SQL, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
-import { compileSql, createDb, rowsWritten, textStatement, type BatchItem, type Database } from "../../db/client";
+import { createDb, rowsWritten, type BatchItem, type Database } from "../../db/client";
+import { insertSelect as insertSelectAny, type SelectValue } from "../../db/insert-select";
 import { webhookDeliveries, webhookEvents } from "../../db/schema";
 import type { Bindings } from "../../env";
 import type { TicketEvent, TicketEventConsumer } from "../../events/ticket-events";
@@ -29,36 +30,12 @@ const DUE = sql.raw(`status IN ('pending', 'retrying')`);
 /** A new delivery's id, made inside the INSERT … SELECT (one per endpoint); it is the Standard Webhooks `webhook-id`. */
 const NEW_DELIVERY_ID = sql.raw(`'msg_' || lower(hex(randomblob(16)))`);
 
-type Value = SQL | string | number | null;
-
 /**
- * `INSERT OR IGNORE INTO <table> SELECT <one value per column> <rest>`: a fan-out decided inside the
- * batch. Every column is named (the type checker insists), so the SELECT always lines up with the
- * table's columns, which a hand-written `batchStatement` (src/db/client.ts) would not check.
+ * `INSERT … SELECT <one value per column> <rest>` (db/insert-select.ts) with every column named (the
+ * type checker insists), so the SELECT always lines up with the table's columns, which a
+ * hand-written `batchStatement` (src/db/client.ts) would not check.
  */
-export function insertSelect<T extends SQLiteTable>(db: Database, table: T, values: { [K in keyof T["$inferSelect"]]: Value }, rest: SQL): BatchItem {
-  const columns = Object.keys(getTableColumns(table)) as (keyof T["$inferSelect"])[];
-  const list = sql.join(
-    columns.map((c) => {
-      const v = values[c];
-      return is(v, SQL) ? v : sql`${v}`;
-    }),
-    sql`, `,
-  );
-  const select = sql`SELECT ${list} ${rest}`;
-  // As text when it compiles (every ticket write has up to four of these: drizzle's building was most of their cost).
-  const compiled = compileSql(select);
-  if (compiled) return textStatement(db, `insert into "${getTableName(table)}" (${columnList(table)}) ${compiled.sql} on conflict do nothing`, compiled.params);
-  return db.insert(table).select(select).onConflictDoNothing();
-}
-
-const columnLists = new WeakMap<SQLiteTable, string>();
-/** A table's column names in order, as an INSERT lists them. */
-function columnList(table: SQLiteTable): string {
-  let list = columnLists.get(table);
-  if (!list) columnLists.set(table, (list = Object.values(getTableColumns(table)).map((c) => `"${c.name}"`).join(", ")));
-  return list;
-}
+const insertSelect = <T extends SQLiteTable>(db: Database, table: T, values: { [K in keyof T["$inferSelect"]]: SelectValue }, rest: SQL): BatchItem => insertSelectAny(db, table, values, rest);
 
 // One id per event object: every consumer of the same event (and a rule acting on it after
 // commit) names the same webhook event, so its rows are written once per endpoint.
