@@ -125,6 +125,41 @@ export function aroundBatch<T extends D1Database>(
   return wrap(d1);
 }
 
+/**
+ * `d1` (main or a year database) running `before` once just ahead of the first read or write whose
+ * SQL `when` holds: a test moves a ticket between two statements of one request.
+ */
+export function beforeStatement<T extends D1Database>(d1: T, when: (sql: string) => boolean, before: () => Promise<unknown>): T {
+  let done = false;
+  const statement = (stmt: D1PreparedStatement, text: string): D1PreparedStatement =>
+    new Proxy(stmt, {
+      get(target, prop) {
+        const v = Reflect.get(target, prop, target) as unknown;
+        if (prop === "bind") return (...args: unknown[]) => statement(target.bind(...args), text);
+        if (typeof v !== "function") return v;
+        if (prop === "all" || prop === "raw" || prop === "first" || prop === "run")
+          return async (...args: unknown[]) => {
+            if (!done && when(text)) {
+              done = true;
+              await before();
+            }
+            return (v as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        return v.bind(target);
+      },
+    });
+  const wrap = <U extends object>(db: U): U =>
+    new Proxy(db, {
+      get(target, prop) {
+        if (prop === "prepare") return (text: string) => statement((target as unknown as D1Database).prepare(text), text);
+        if (prop === "withSession") return (constraint?: string) => wrap((target as unknown as D1Database).withSession(constraint as D1SessionConstraint));
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+  return wrap(d1);
+}
+
 /** Every page of a list or search, `limit` at a time: the ids (for search: `<type>:<id>`) in order. */
 export async function pages(user: TestUser, path: string, limit: number, id: (item: any) => string = (t) => t.id) {
   const ids: string[] = [];

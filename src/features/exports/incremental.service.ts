@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import { selectIn, type Database } from "../../db/client";
 import { tickets, users } from "../../db/schema";
-import { heldInMain, yearStores } from "../../db/ticket-stores";
+import { yearStores } from "../../db/ticket-stores";
 import { can } from "../../domain/permissions";
 import { decodeCursor, encodeCursor, newerThan, type CursorPosition } from "../../lib/cursor";
 import { forbidden, validation } from "../../lib/errors";
@@ -26,10 +26,10 @@ import { ticketView } from "../tickets/ticket-view";
  * by (time, id). The position names no database on purpose: the retire and the bring-back move a
  * row as it is (its `updated_at` too), so a ticket keeps its place in the stream wherever it lives,
  * and a move between pages neither repeats it (it is behind the cursor in its new database as in
- * its old) nor skips it (ahead of the cursor in both). A move is not a change; the write a
- * bring-back makes way for is, and puts the ticket at its new time as any change does. A ticket
- * both databases hold (a retire between its copy and its delete, or a bring-back's leftover) is
- * main's row, as on every other read (heldInMain). Deletions are main's alone: a delete is a write,
+ * its old) nor skips it (ahead of the cursor in both), and a move while a page is read is seen in
+ * one of its reads (below). A move is not a change; the write a bring-back makes way for is, and
+ * puts the ticket at its new time as any change does. A ticket both databases hold (a retire
+ * between its copy and its delete, or a bring-back's leftover) is main's row, as on every other read. Deletions are main's alone: a delete is a write,
  * and every write brings a retired ticket back into main first.
  */
 export const INCREMENTAL_LAG_MS = 60_000;
@@ -56,6 +56,12 @@ const MAIN = 0;
 const DELETIONS = 1;
 const byPosition = (a: { at: string; id: string }, b: { at: string; id: string }) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
+/** Main's rows (deleted ones too) of `ids`, with their requesters. */
+const mainRowsOf = (main: Database, ids: readonly string[]) =>
+  selectIn([...new Set(ids)], (slice) =>
+    main.select({ row: tickets, requester: requesterColumns }).from(tickets).innerJoin(users, eq(users.id, tickets.requesterId)).where(inArray(tickets.id, slice)),
+  );
+
 export async function incrementalTickets(ctx: ServiceContext, q: IncrementalQuery) {
   if (!can(actorOf(ctx).role, "settings.manage")) throw forbidden("The incremental export is for admins");
   const secret = signingSecret(ctx.env);
@@ -66,18 +72,17 @@ export async function incrementalTickets(ctx: ServiceContext, q: IncrementalQuer
   const horizon = new Date(ctx.now.getTime() - INCREMENTAL_LAG_MS).toISOString();
   const live = and(isNull(tickets.deletedAt), newerThan(tickets.updatedAt, tickets.id, after), lt(tickets.updatedAt, horizon));
   const liveIn = (db: Database) => db.select().from(tickets).where(live).orderBy(asc(tickets.updatedAt), asc(tickets.id)).limit(q.limit);
-  // Main before the years: a ticket moving while this request reads is then seen in one of them at
-  // least (a retire copies into the year before it deletes from main, so a ticket main has lost is
-  // in its year already). Only a bring-back landing between the two reads hides it from this page;
-  // the write it makes way for changes it, and the ticket comes at its new time.
-  const [mainLive, deleted] = await Promise.all([
+  const mainLiveWalk = () =>
     ctx.db
       .select({ row: tickets, requester: requesterColumns })
       .from(tickets)
       .innerJoin(users, eq(users.id, tickets.requesterId))
       .where(live)
       .orderBy(asc(tickets.updatedAt), asc(tickets.id))
-      .limit(q.limit),
+      .limit(q.limit);
+  const stores = yearStores(ctx.env);
+  const [mainLive, deleted] = await Promise.all([
+    mainLiveWalk(),
     ctx.db
       .select({ id: tickets.id, at: sql<string>`${tickets.deletedAt}` })
       .from(tickets)
@@ -85,9 +90,17 @@ export async function incrementalTickets(ctx: ServiceContext, q: IncrementalQuer
       .orderBy(asc(tickets.deletedAt), asc(tickets.id))
       .limit(q.limit),
   ]);
-  const yearLive = await Promise.all(yearStores(ctx.env).map((y) => liveIn(y.db)));
+  const yearLive = await Promise.all(stores.map((y) => liveIn(y.db)));
+  // Main, the years, then main again: a ticket moving while this request reads is in one of the
+  // reads. A retire copies into the year before it deletes from main, so a ticket main's first read
+  // missed is in the year's; a bring-back inserts into main before it drops the year's copy, so a
+  // ticket the year's read missed is in main's second. (A bring-back is often no change at all, e.g.
+  // a reply refused after it, so the ticket keeps its place and would not come again.)
+  const mainAgain = stores.length ? await mainLiveWalk() : [];
+  const fromMain = (r: { row: TicketRow; requester: Requester }): Item => ({ at: r.row.updatedAt, id: r.row.id, walk: MAIN, row: r.row, requester: r.requester });
   const walks: Item[][] = [
-    mainLive.map((r) => ({ at: r.row.updatedAt, id: r.row.id, walk: MAIN, row: r.row, requester: r.requester })),
+    mainLive.map(fromMain),
+    mainAgain.map(fromMain),
     deleted.map((r) => ({ at: r.at, id: r.id, walk: DELETIONS, deleted: true as const })),
     ...yearLive.map((rows, i) => rows.map((row) => ({ at: row.updatedAt, id: row.id, walk: 2 + i, row }))),
   ];
@@ -96,13 +109,16 @@ export async function incrementalTickets(ctx: ServiceContext, q: IncrementalQuer
     .filter((w) => w.length === q.limit)
     .map((w) => w.at(-1)!)
     .reduce<Item | null>((m, last) => (!m || byPosition(last, m) < 0 ? last : m), null);
+  const inWindow = (i: Item) => byPosition(i, { at: after.key as string, id: after.id }) > 0 && i.at < horizon && (!edge || byPosition(i, edge) <= 0);
   const candidates = walks
     .flat()
     .filter((i) => !edge || byPosition(i, edge) <= 0)
     .sort((a, b) => byPosition(a, b) || a.walk - b.walk);
-  // A year's row main holds too is main's: asked of main for the rows a page would show (one
-  // lookup each), again when dropping some brought others in. Then one row per ticket (main's row
-  // and a year's of one ticket both read while a retire finished between the two reads).
+  const inMainWalks = new Set(candidates.filter((i) => i.walk <= DELETIONS).map((i) => i.id));
+  // A year's row main holds too is main's: main's row is read for the rows a page would show (one
+  // lookup each), again when dropping some brought others in. Main's row takes the year's place if
+  // main's walks did not read it (it came back after them). Then one row per ticket (main's row and
+  // a year's of one ticket both read while a retire finished between the two reads).
   const dropped = new Set<string>();
   const asked = new Set<string>();
   let page: Item[] = [];
@@ -118,9 +134,15 @@ export async function incrementalTickets(ctx: ServiceContext, q: IncrementalQuer
     const ask = page.filter((i) => i.walk > DELETIONS && !asked.has(i.id)).map((i) => i.id);
     if (!ask.length) break;
     for (const id of ask) asked.add(id);
-    const held = await heldInMain(ctx.db, ask);
-    if (!held.size) break;
-    for (const id of held) dropped.add(id);
+    const held = await mainRowsOf(ctx.db, ask);
+    if (!held.length) break;
+    for (const r of held) {
+      dropped.add(r.row.id);
+      if (inMainWalks.has(r.row.id)) continue;
+      const now: Item = r.row.deletedAt === null ? fromMain(r) : { at: r.row.deletedAt, id: r.row.id, walk: DELETIONS, deleted: true };
+      if (inWindow(now)) candidates.push(now);
+    }
+    candidates.sort((a, b) => byPosition(a, b) || a.walk - b.walk);
   }
   // Year rows' requesters, from main (users stay there).
   const need = [...new Set(page.filter((i) => i.row && !i.requester).map((i) => i.row!.requesterId))];
