@@ -31,6 +31,7 @@ export async function run(ctx) {
   const schema = [
     ["0001_retired_tickets.sql", "tickets"],
     ["0002_ticket_search.sql", "tickets_fts"],
+    ["0003_returned.sql", "tickets.returned"],
   ].map(([file, makes]) => ({ file, makes, statements: readFileSync(path.join(ROOT, "migrations-years", file), "utf8").split("--> statement-breakpoint").map((s) => s.trim()).filter(Boolean) }));
   // A template: a closed ticket of main, and the customers who request tickets (requesters must exist in main).
   const template = await db.prepare("SELECT * FROM tickets WHERE status = 'closed' AND deleted_at IS NULL LIMIT 1").first();
@@ -43,7 +44,12 @@ export async function run(ctx) {
     const yd = await mf.getD1Database(`TICKETS_${year}`, "edgedesk");
     stores[year] = yd;
     for (const { file, makes, statements } of schema) {
-      if (await yd.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = ?").bind(makes).first("n")) continue;
+      // A table (its name) or a column (`table.column`).
+      const [table, column] = makes.split(".");
+      const made = column
+        ? await yd.prepare("SELECT count(*) AS n FROM pragma_table_info(?) WHERE name = ?").bind(table, column).first("n")
+        : await yd.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = ?").bind(makes).first("n");
+      if (made) continue;
       const t0 = Date.now();
       for (const statement of statements) await yd.prepare(statement).run();
       log(`TICKETS_${year}: migrations-years/${file} applied in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

@@ -5,6 +5,7 @@
 // like main, so once one is deployed 0001 must not change: a later migration of main that changes
 // one of these tables gets its own migrations-years/000N (the same statement without foreign keys).
 // Later files are hand-written: 0002 is the tickets' search index (main's 0002 and 0015, tickets only).
+// 0003 is main's 0042 (tickets.returned: the retire orders a row's states by it).
 // test/stores/stores.test.ts fails while the year schema's columns differ from main's.
 import { DatabaseSync } from "node:sqlite";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";

@@ -94,6 +94,45 @@ describe("the retire's races", () => {
     expect((await ok(call("GET", `/tickets/${id}`, customer))).priority).toBe("high");
   });
 
+  it("two runs of one state, one refused by a foreign key: it fences main's row rather than drop the other's copy", async () => {
+    const customer = await makeUser("customer");
+    const { id, message } = await archivedOnly(customer, 4);
+    let releaseA!: () => void;
+    const aDone = new Promise<void>((r) => (releaseA = r));
+    let bCopied!: () => void;
+    const bReady = new Promise<void>((r) => (bCopied = r));
+    let runB: Promise<boolean> | undefined;
+    const reads: number[] = [];
+    // Run A copies the ticket; a mail row comes (the ticket's revision stays); run B (the chunk
+    // delivered again) copies the same state with that row and waits before its delete. A's delete
+    // is refused (the new row names the ticket): A keeps it in main. B's delete must not then leave
+    // the ticket in neither database.
+    const mainA = aroundBatch(base.DB, {
+      before: async () => {
+        await base.DB.prepare("INSERT INTO ticket_participants (ticket_id, email, added_at) VALUES (?, ?, ?)").bind(id, `late-${id}@example.com`, new Date().toISOString()).run();
+        const mainB = aroundBatch(base.DB, {
+          before: async () => {
+            bCopied();
+            await aDone;
+          },
+          after: async () => reads.push((await call("GET", `/tickets/${id}`, customer)).status),
+        });
+        runB = deliver(message, { ...yearEnv, DB: mainB });
+        await bReady;
+      },
+    });
+    expect(await deliver(message, { ...yearEnv, DB: mainA })).toBe(true);
+    releaseA();
+    expect(await runB).toBe(true);
+    // B's delete was refused too (main's row moved on): no moment without the ticket, and it is in main once.
+    expect(reads).toEqual([]);
+    expect(await where(id)).toEqual([1, 0]);
+    expect((await call("GET", `/tickets/${id}`, customer)).status).toBe(200);
+    // The late mail row is in main with it, none in the year.
+    expect(await base.DB.prepare("SELECT count(*) AS n FROM ticket_participants WHERE ticket_id = ? AND email = ?").bind(id, `late-${id}@example.com`).first("n")).toBe(1);
+    expect(await yearA.prepare("SELECT count(*) AS n FROM ticket_participants WHERE ticket_id = ?").bind(id).first("n")).toBe(0);
+  });
+
   it("two retire runs and a bring-back: the run that read the row before it left and came back does not delete it", async () => {
     const customer = await makeUser("customer");
     const { id, message } = await archivedOnly(customer, 3);

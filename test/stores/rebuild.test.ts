@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { callerContext } from "../../src/contexts";
+import { callerContext, systemContext } from "../../src/contexts";
+import { returnRetired } from "../../src/features/archive/archive.retire";
 import type { Actor } from "../../src/domain/permissions";
 import { addComment } from "../../src/features/comments/comments.service";
 import { rebuildState } from "../../src/features/reports/reports.rebuild";
@@ -234,6 +235,29 @@ describe("a retired ticket whose team is gone", () => {
     // A read leaves it where it is, with the team it names.
     expect((await ok(call("GET", `/tickets/${id}`, staff.agent))).team_id).toBe(team);
     await expectClearedOnWrite(id, team);
+  }, 180_000);
+
+  it("a bring-back that clears the team with no write after it (a refused write, a person's export): restored as by a write, it is archived and retired again", async () => {
+    const { id, team } = await retiredOfTeam(2);
+    await settle(LATER);
+    expect(await where(id)).toEqual([0, 1, 0]);
+    await base.DB.batch([base.DB.prepare("DELETE FROM team_members WHERE team_id = ?").bind(team), base.DB.prepare("DELETE FROM teams WHERE id = ?").bind(team)]);
+    expect(await returnRetired(systemContext(yearEnv, "test", { now: new Date() }), id)).toBe(true);
+    expect(await where(id)).toEqual([1, 0, 0]);
+    // Before, the clearing's history entry sat in D1 beside the archived ticket's document and kept it
+    // from retiring (the retire's history check) until some write came: in main for good.
+    await settle(LATER);
+    expect(await where(id)).toEqual([0, 1, 0]);
+    const read = await ok(call("GET", `/tickets/${id}`, staff.agent));
+    expect(read.team_id).toBeNull();
+    const history = await ok(call("GET", `/tickets/${id}/history?limit=100`, staff.agent));
+    expect(history.data.find((e: any) => "team_id" in e.changes && e.changes.team_id[1] === null)).toMatchObject({ actor: null, changes: { team_id: [team, null] } });
+    const thread = await ok(call("GET", `/tickets/${id}/comments?limit=100`, staff.agent));
+    expect(thread.data.map((c: any) => c.body)).toContain("reply 42");
+    // The figures as a rebuild counts them.
+    const now = await figures();
+    await rebuild();
+    expect(await figures()).toEqual(now);
   }, 180_000);
 
   it("deleted while the retire moves one of its tickets (deleteTeam looked into the years before the move): the same", async () => {

@@ -7,6 +7,7 @@ import type { RetireMessage } from "../../jobs/job-messages";
 import type { ServiceContext } from "../../lib/request-context";
 import { newId } from "../../lib/ids";
 import { countedByRebuild } from "../reports/reports.rebuild";
+import { dropArchives, restoreRows } from "./archive.document";
 import { rollupWrites } from "../reports/reports.rollups";
 import type { TicketRow } from "../tickets/tickets.serialize";
 
@@ -354,13 +355,15 @@ export async function returnRetired(ctx: ServiceContext, ref: string, depth = 0)
   // read the row before it left now finds it changed, and the copy read here is older than main's.
   const back = { ...cleared, returned: row.returned + 1 };
   const insert = cleared === row ? ctx.db.insert(tickets).values(back).onConflictDoNothing({ target: tickets.id }) : ctx.db.insert(tickets).values(back);
+  let restored = false;
   try {
     await runBatch(ctx.db, [
       insert,
       ...tagIndexInsert(ctx.db, row),
       ...insertRows(ctx.db, await satelliteRows(store.db, row.id), true),
-      ...(cleared === row ? [] : teamClearedRows(ctx, row, back)),
+      ...(cleared === row ? [] : [...(row.archivedAt ? await restoreRows(ctx, row) : []), ...teamClearedRows(ctx, row, back)]),
     ]);
+    restored = cleared !== row && !!row.archivedAt;
   } catch (err) {
     const kind = classifyD1Error(err).kind;
     // The team went between the look and the batch: the next look clears it.
@@ -376,7 +379,9 @@ export async function returnRetired(ctx: ServiceContext, ref: string, depth = 0)
   // rebuild walking the year would miss it).
   const now = await stateIn(ctx.db, row.id);
   if (!now) return false; // a retire run moved it out again meanwhile: it is in the year
-  return (await keep(ctx.db, store, row.id, now)) !== "gone";
+  const kept = (await keep(ctx.db, store, row.id, now)) !== "gone";
+  if (restored) await dropArchives(ctx, row.id); // as the one ticket write does once its restore committed
+  return kept;
 }
 
 /**
@@ -387,16 +392,21 @@ export async function returnRetired(ctx: ServiceContext, ref: string, depth = 0)
 async function withoutDeletedTeam(ctx: ServiceContext, row: TicketRow): Promise<TicketRow> {
   if (!row.teamId) return row;
   const [team] = await ctx.db.select({ id: teams.id }).from(teams).where(eq(teams.id, row.teamId)).limit(1);
-  return team ? row : { ...row, teamId: null, version: row.version + 1, updatedAt: ctx.now.toISOString() };
+  if (team) return row;
+  // A write, so it restores an archived ticket as the one ticket write does (its comments and history
+  // back in D1, the document dropped after): left archived, the clearing's history entry would sit in
+  // D1 beside the document, and that entry keeps a ticket from retiring (held) while the archive
+  // passes over an archived ticket: in main until some write came.
+  const restore = row.archivedAt ? { archivedAt: null, revision: row.revision + 1 } : {};
+  return { ...row, teamId: null, version: row.version + 1, updatedAt: ctx.now.toISOString(), ...restore };
 }
 
 /**
  * The clearing of a deleted team, in the bring-back's batch, as the one ticket write records a
  * change by the system: a history entry with no actor that moves the version, and the rollups'
- * move of the ticket's figures off the team (exact during a rebuild too: rollupWrites). The row's
- * revision stays: it names the ticket's archive document (features/archive), which the next write
- * restores. The entry is in D1 beside an archived ticket's document until then: the restore adds
- * the document's entries to it.
+ * move of the ticket's figures off the team (exact during a rebuild too: rollupWrites). An archived
+ * ticket is restored in the same batch (withoutDeletedTeam), so the entry joins its history in D1
+ * and the archive folds it into the next document.
  */
 function teamClearedRows(ctx: ServiceContext, before: TicketRow, after: TicketRow) {
   return [
