@@ -286,9 +286,19 @@ const FROM_EXCLUDED = Object.fromEntries(
 
 const rowidOf = (id: string) => sql`(SELECT rowid FROM ${tickets} WHERE ${tickets.id} = ${id})`;
 
-/** The row's tag-index entries in `db`, keyed to its rowid there (rowids are per database). */
+/**
+ * The row's tag-index entries in `db`, keyed to its rowid there (rowids are per database), if `db`'s
+ * row is at the row's state: a copy or a bring-back that found a newer row there adds nothing.
+ */
 const tagIndexInsert = (db: Database, row: TicketRow) =>
-  row.tags.length ? [db.insert(ticketTagIndex).values(row.tags.map((tag) => ({ tag, createdAt: row.createdAt, ticketRowid: rowidOf(row.id) }))).onConflictDoNothing()] : [];
+  row.tags.length
+    ? [
+        batchStatement(
+          db,
+          sql`INSERT INTO ${ticketTagIndex} ("tag", "created_at", "ticket_rowid") SELECT j.value, ${row.createdAt}, t.rowid FROM json_each(${JSON.stringify(row.tags)}) j, ${tickets} t WHERE t."id" = ${row.id} AND t."returned" = ${row.returned} AND t."revision" = ${row.revision} ON CONFLICT DO NOTHING`,
+        ),
+      ]
+    : [];
 
 /**
  * The row, its tag-index entries and its satellites into a year's `db`, unless the year holds a
@@ -310,14 +320,7 @@ async function copyInto(db: Database, row: TicketRow, satellites: { table: strin
     ...deleteSatellites(db, row.id, mine),
     ...insertRows(db, satellites, false, mine),
     db.delete(ticketTagIndex).where(and(eq(ticketTagIndex.ticketRowid, rowidOf(row.id)), mine)),
-    ...(row.tags.length
-      ? [
-          batchStatement(
-            db,
-            sql`INSERT INTO ${ticketTagIndex} ("tag", "created_at", "ticket_rowid") SELECT j.value, ${row.createdAt}, t.rowid FROM json_each(${JSON.stringify(row.tags)}) j, ${tickets} t WHERE t."id" = ${row.id} AND t."returned" = ${row.returned} AND t."revision" = ${row.revision} ON CONFLICT DO NOTHING`,
-          ),
-        ]
-      : []),
+    ...tagIndexInsert(db, row),
   ]);
 }
 
@@ -359,8 +362,9 @@ export async function returnRetired(ctx: ServiceContext, ref: string, depth = 0)
   try {
     await runBatch(ctx.db, [
       insert,
-      ...tagIndexInsert(ctx.db, row),
-      ...insertRows(ctx.db, await satelliteRows(store.db, row.id), true),
+      // Only beside this insert's row: main holding a newer state keeps its own tags and mail rows.
+      ...tagIndexInsert(ctx.db, back),
+      ...insertRows(ctx.db, await satelliteRows(store.db, row.id), true, atState(back)),
       ...(cleared === row ? [] : [...(row.archivedAt ? await restoreRows(ctx, row) : []), ...teamClearedRows(ctx, row, back)]),
     ]);
     restored = cleared !== row && !!row.archivedAt;
