@@ -2,8 +2,12 @@ import { getTableName, is, SQL, sql, type Column } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { compileSql, insertColumnList, insertColumns, textStatement, type BatchItem, type Database } from "./client";
 
-/** What a column gets when an insert names no value for it: its default, else NULL. */
+/** What a column gets when an insert names no value for it: its default (a `$defaultFn`'s value, as insertRow binds it), else NULL. */
 function defaultOf(column: SQLiteColumn): SQL {
+  if (column.defaultFn) {
+    const v = column.defaultFn();
+    return is(v, SQL) ? v : sql`${column.mapToDriverValue(v)}`;
+  }
   if (!column.hasDefault || column.default === undefined) return sql`NULL`;
   return is(column.default, SQL) ? column.default : sql`${column.mapToDriverValue(column.default)}`;
 }

@@ -359,12 +359,13 @@ export async function returnRetired(ctx: ServiceContext, ref: string, depth = 0)
   const back = { ...cleared, returned: row.returned + 1 };
   const insert = cleared === row ? ctx.db.insert(tickets).values(back).onConflictDoNothing({ target: tickets.id }) : ctx.db.insert(tickets).values(back);
   let restored = false;
+  // Main holding the ticket already keeps its own tags and mail rows (a leftover copy's may be rows
+  // main has since removed without a new state); otherwise they come only beside this insert's row.
+  const fresh = !(await stateIn(ctx.db, row.id));
   try {
     await runBatch(ctx.db, [
       insert,
-      // Only beside this insert's row: main holding a newer state keeps its own tags and mail rows.
-      ...tagIndexInsert(ctx.db, back),
-      ...insertRows(ctx.db, await satelliteRows(store.db, row.id), true, atState(back)),
+      ...(fresh ? [...tagIndexInsert(ctx.db, back), ...insertRows(ctx.db, await satelliteRows(store.db, row.id), true, atState(back))] : []),
       ...(cleared === row ? [] : [...(row.archivedAt ? await restoreRows(ctx, row) : []), ...teamClearedRows(ctx, row, back)]),
     ]);
     restored = cleared !== row && !!row.archivedAt;
