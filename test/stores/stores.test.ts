@@ -12,7 +12,7 @@ import { returnRetired } from "../../src/features/archive/archive.retire";
 import { BASE, db, expectProblem, makeStaff, makeUser, type TestUser } from "../helpers";
 import { upload } from "../security/support";
 import { drainJobs, jobsEnv, storedPoints } from "../reports/support";
-import { base, beforeBatch, call, DAY, deliver, failingBatches, inMain, inYear, metered, ok, pages, settle, tick, YEAR, yearA, yearEnv } from "./support";
+import { base, beforeBatch, beforeStatement, call, DAY, deliver, failingBatches, inMain, inYear, metered, ok, pages, settle, tick, YEAR, yearA, yearEnv } from "./support";
 
 /**
  * Issue 15 item 1, the year databases (docs/scale.md "Year databases"): archived tickets of a year
@@ -138,6 +138,33 @@ describe("year databases", () => {
     expect(await inMain(id)).toBe(1);
     expect(await mails()).toBe(0);
     expect(Number(await yearA.prepare("SELECT count(*) AS n FROM tickets WHERE requester_id = ?").bind(person.id).first("n"))).toBe(0);
+  });
+
+  it("erasing a person: a ticket a retire moves out again right after its bring-back comes back once more and is rewritten", async () => {
+    const person = await makeUser("customer");
+    const owner = await makeUser("customer");
+    // Another customer's ticket the person was copied on: only their address names them there.
+    const id = await ticket(owner, 52, true, "medium", (t) =>
+      base.DB.prepare("INSERT INTO ticket_participants (ticket_id, email, added_at) VALUES (?, ?, ?)").bind(t, person.email, new Date().toISOString()).run(),
+    );
+    await settle(Date.now() + 400 * DAY);
+    const followed = async (d1: D1Database) => Number((await d1.prepare("SELECT count(*) AS n FROM ticket_participants WHERE email = ?").bind(person.email).first("n")) ?? 0);
+    expect([await inMain(id), await inYear(yearA, id), await followed(yearA)]).toEqual([0, 1, 1]);
+    // Erasure brings the ticket back (it follows it); before it restores what it brought back, a
+    // retire pass moves the ticket, archived and closed, out again.
+    const retireAgain = beforeStatement(
+      base.DB,
+      (sql) => /"requester_id" = \? and "tickets"\."deleted_at" is null and "tickets"\."archived_at" is not null/i.test(sql),
+      async () => {
+        expect(await deliver({ kind: "retire", year: yearOfTicketRef(id), ids: [id] })).toBe(true);
+        expect([await inMain(id), await inYear(yearA, id)]).toEqual([0, 1]);
+      },
+    );
+    const res = await call("POST", `/users/${person.id}/erase`, staff.admin, { confirm: person.email }, { ...yearEnv, DB: retireAgain } as Bindings);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    // Nothing of them is left in the year database; main's row names them no more either.
+    expect([await inMain(id), await inYear(yearA, id)]).toEqual([1, 0]);
+    expect([await followed(yearA), await followed(base.DB)]).toEqual([0, 0]);
   });
 
   it("an interrupted retire resumes without losing or duplicating a ticket; a message delivered twice moves nothing twice", async () => {

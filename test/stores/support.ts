@@ -151,7 +151,12 @@ export function beforeStatement<T extends D1Database>(d1: T, when: (sql: string)
   const wrap = <U extends object>(db: U): U =>
     new Proxy(db, {
       get(target, prop) {
-        if (prop === "prepare") return (text: string) => statement((target as unknown as D1Database).prepare(text), text);
+        // Only the statement awaited is wrapped: others may go into a batch, which takes D1's own.
+        if (prop === "prepare")
+          return (text: string) => {
+            const stmt = (target as unknown as D1Database).prepare(text);
+            return !done && when(text) ? statement(stmt, text) : stmt;
+          };
         if (prop === "withSession") return (constraint?: string) => wrap((target as unknown as D1Database).withSession(constraint as D1SessionConstraint));
         const v = Reflect.get(target, prop, target) as unknown;
         return typeof v === "function" ? v.bind(target) : v;

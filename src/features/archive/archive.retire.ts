@@ -433,12 +433,13 @@ function teamClearedRows(ctx: ServiceContext, before: TicketRow, after: TicketRo
 /**
  * Brings back every retired ticket a person requested or wrote in (their export and erasure read
  * and rewrite main, features/privacy): their requests through each year's requester index, their
- * words through `ticket_archive_authors`, which stays in main.
+ * words through `ticket_archive_authors`, which stays in main. The ids brought back: the caller
+ * restores them (restoreArchivedOf), which also brings back one a retire moved out again meanwhile.
  */
-export async function returnRetiredOf(ctx: ServiceContext, userId: string, written: readonly string[]): Promise<number> {
-  let n = 0;
+export async function returnRetiredOf(ctx: ServiceContext, userId: string, written: readonly string[]): Promise<string[]> {
+  const back: string[] = [];
   const years = yearStores(ctx.env);
-  if (!years.length) return 0;
+  if (!years.length) return back;
   const [who] = await ctx.db.select({ email: users.email }).from(users).where(eq(users.id, userId)).limit(1);
   for (const store of years) {
     const requested = await store.db.select({ id: tickets.id }).from(tickets).where(eq(tickets.requesterId, userId));
@@ -452,7 +453,7 @@ export async function returnRetiredOf(ctx: ServiceContext, userId: string, writt
       : [];
     const mine = written.filter((id) => storeOfTicketRef(ctx.env, id)?.year === store.year);
     const held = await selectIn(mine, (slice) => store.db.select({ id: tickets.id }).from(tickets).where(inArray(tickets.id, slice)));
-    for (const id of new Set([...requested, ...held, ...mailed].map((r) => r.id))) if (await returnRetired(ctx, id)) n++;
+    for (const id of new Set([...requested, ...held, ...mailed].map((r) => r.id))) if (await returnRetired(ctx, id)) back.push(id);
   }
-  return n;
+  return back;
 }

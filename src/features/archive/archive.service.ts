@@ -3,7 +3,7 @@ import { batchStatement } from "../../db/client";
 import { attachments, comments, ticketArchiveAuthors, ticketHistory, tickets } from "../../db/schema";
 import { ARCHIVABLE } from "../../db/schema/tickets";
 import { sha256Hex } from "../../lib/crypto";
-import { AppError } from "../../lib/errors";
+import { AppError, nullIfNotFound } from "../../lib/errors";
 import type { ServiceContext } from "../../lib/request-context";
 import { retryTicketWrite, writeTicket } from "../tickets/ticket-write";
 import { findVisibleTicket } from "../tickets/tickets.service";
@@ -110,16 +110,20 @@ export async function restoreTicket(ctx: ServiceContext, ticketId: string): Prom
 }
 
 /**
- * Restores every archived ticket that holds a person's words (their requests, their comments), so
- * their export and erasure read and rewrite D1 as for any other ticket. Erasure and export are rare;
- * the cron archives the tickets again later.
+ * Restores every archived ticket that holds a person's words (their requests, their comments) or
+ * their mail, so their export and erasure read and rewrite D1 as for any other ticket. Erasure and
+ * export are rare; the cron archives the tickets again later.
  */
 export async function restoreArchivedOf(ctx: ServiceContext, userId: string): Promise<number> {
   const written = await ctx.db.select({ id: ticketArchiveAuthors.ticketId }).from(ticketArchiveAuthors).where(eq(ticketArchiveAuthors.authorId, userId));
-  // Retired ones (in a year's database) come back into main first (archive.retire.ts).
-  await returnRetiredOf(ctx, userId, written.map((w) => w.id));
+  // Retired ones (in a year's database) come back into main first (archive.retire.ts). Each is
+  // restored below even if nothing else names it here: a retire pass could move an archived one out
+  // again before the caller rewrites main; restoring (through findVisibleTicket) brings it back once
+  // more and un-archives it, and the retire takes only archived tickets.
+  const returned = await returnRetiredOf(ctx, userId, written.map((w) => w.id));
   const requested = await ctx.db.select({ id: tickets.id }).from(tickets).where(and(eq(tickets.requesterId, userId), isNull(tickets.deletedAt), isNotNull(tickets.archivedAt)));
-  const ids = [...new Set([...requested, ...written].map((t) => t.id))];
-  for (const id of ids) await restoreTicket(ctx, id);
+  const ids = [...new Set([...requested.map((t) => t.id), ...written.map((t) => t.id), ...returned])];
+  // A ticket deleted since it was found answers 404 here: there is nothing to restore.
+  for (const id of ids) await restoreTicket(ctx, id).catch(nullIfNotFound);
   return ids.length;
 }
