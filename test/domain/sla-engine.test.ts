@@ -278,7 +278,9 @@ describe("the sweep's step", () => {
     const risky = sweepSla(T, s, at(C, 48 * MIN));
     expect(risky).toMatchObject({ breached: [], atRisk: ["first_response"], escalation: null });
     s = risky.next;
-    expect(s.slaCheckAt).toBe(at(C, 60 * MIN));
+    // Breached from the first instant past the due date: a check at the due date itself would read it for nothing.
+    expect(s.slaCheckAt).toBe(at(C, 60 * MIN + 1));
+    expect(sweepSla(T, s, at(C, 60 * MIN))).toMatchObject({ breached: [], atRisk: [] });
     expect(slaView(s, at(C, 50 * MIN)).atRisk).toBe(true);
     expect(sweepSla(T, s, at(C, 50 * MIN))).toMatchObject({ breached: [], atRisk: [] });
 
