@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import { selectIn, type Database } from "../../db/client";
 import { tickets, users } from "../../db/schema";
-import { yearStores } from "../../db/ticket-stores";
+import { mainRowsOf, yearStores } from "../../db/ticket-stores";
 import { can } from "../../domain/permissions";
 import { decodeCursor, encodeCursor, newerThan, type CursorPosition } from "../../lib/cursor";
 import { forbidden, validation } from "../../lib/errors";
@@ -56,12 +56,6 @@ const MAIN = 0;
 const DELETIONS = 1;
 const byPosition = (a: { at: string; id: string }, b: { at: string; id: string }) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-/** Main's rows (deleted ones too) of `ids`, with their requesters. */
-const mainRowsOf = (main: Database, ids: readonly string[]) =>
-  selectIn([...new Set(ids)], (slice) =>
-    main.select({ row: tickets, requester: requesterColumns }).from(tickets).innerJoin(users, eq(users.id, tickets.requesterId)).where(inArray(tickets.id, slice)),
-  );
-
 export async function incrementalTickets(ctx: ServiceContext, q: IncrementalQuery) {
   if (!can(actorOf(ctx).role, "settings.manage")) throw forbidden("The incremental export is for admins");
   const secret = signingSecret(ctx.env);
@@ -97,7 +91,7 @@ export async function incrementalTickets(ctx: ServiceContext, q: IncrementalQuer
   // ticket the year's read missed is in main's second. (A bring-back is often no change at all, e.g.
   // a reply refused after it, so the ticket keeps its place and would not come again.)
   const mainAgain = stores.length ? await mainLiveWalk() : [];
-  const fromMain = (r: { row: TicketRow; requester: Requester }): Item => ({ at: r.row.updatedAt, id: r.row.id, walk: MAIN, row: r.row, requester: r.requester });
+  const fromMain = (r: { row: TicketRow; requester?: Requester }): Item => ({ at: r.row.updatedAt, id: r.row.id, walk: MAIN, row: r.row, requester: r.requester });
   const walks: Item[][] = [
     mainLive.map(fromMain),
     mainAgain.map(fromMain),
@@ -136,15 +130,16 @@ export async function incrementalTickets(ctx: ServiceContext, q: IncrementalQuer
     for (const id of ask) asked.add(id);
     const held = await mainRowsOf(ctx.db, ask);
     if (!held.length) break;
-    for (const r of held) {
-      dropped.add(r.row.id);
-      if (inMainWalks.has(r.row.id)) continue;
-      const now: Item = r.row.deletedAt === null ? fromMain(r) : { at: r.row.deletedAt, id: r.row.id, walk: DELETIONS, deleted: true };
+    for (const row of held) {
+      dropped.add(row.id);
+      if (inMainWalks.has(row.id)) continue;
+      // Its requester comes with the year rows' below.
+      const now: Item = row.deletedAt === null ? fromMain({ row }) : { at: row.deletedAt, id: row.id, walk: DELETIONS, deleted: true };
       if (inWindow(now)) candidates.push(now);
     }
     candidates.sort((a, b) => byPosition(a, b) || a.walk - b.walk);
   }
-  // Year rows' requesters, from main (users stay there).
+  // Year rows' requesters (and those of main's rows looked up above), from main (users stay there).
   const need = [...new Set(page.filter((i) => i.row && !i.requester).map((i) => i.row!.requesterId))];
   const requesters = new Map((await selectIn(need, (slice) => ctx.db.select(requesterColumns).from(users).where(inArray(users.id, slice)))).map((u) => [u.id, u]));
   const rows = page.flatMap((i) => (i.row ? [i.row] : []));
