@@ -86,84 +86,62 @@ export const inMain = async (id: string) => (await db().select({ n: count() }).f
 export const inYear = async (d1: D1Database, id: string) => (await createDb(d1).select({ n: count() }).from(tickets).where(eq(tickets.id, id)))[0]!.n;
 
 /**
- * main's binding, running `before` once just ahead of the first batch for which `when` holds; a
- * request's D1 session (middleware/db-session.ts) is wrapped the same way.
+ * `d1` (main or a year database) with hooks around one D1 call, so a test runs another run's steps,
+ * a change or a read between two calls of this one: the first `batch` for which `batch` holds (any
+ * batch when neither is given), or the first statement awaited alone (`all`, `raw`, `first`,
+ * `run`) whose SQL `statement` holds. `before` runs ahead of it, `after` once it committed (not if
+ * it failed), both awaited. A request's D1 session (middleware/db-session.ts) is wrapped the same way.
  */
-export function beforeBatch(before: () => Promise<unknown>, when: (stmts: D1PreparedStatement[]) => Promise<boolean> = async () => true) {
-  return aroundBatch(base.DB, { before, when });
-}
-
-/**
- * `d1` (main or a year database) with hooks around the first batch for which `when` holds: `before`
- * runs ahead of it, `after` once it committed (not if it failed), both awaited, so a test runs
- * another run's steps, or a read, between two D1 calls of this one.
- */
-export function aroundBatch<T extends D1Database>(
+export function hooked<T extends D1Database>(
   d1: T,
-  hooks: { before?: () => Promise<unknown>; after?: () => Promise<unknown>; when?: (stmts: D1PreparedStatement[]) => Promise<boolean> },
+  hooks: { before?: () => Promise<unknown>; after?: () => Promise<unknown>; batch?: (stmts: D1PreparedStatement[]) => Promise<boolean>; statement?: (sql: string) => boolean },
 ): T {
   let done = false;
-  const wrap = <U extends object>(db: U): U =>
-    new Proxy(db, {
-      get(target, prop) {
-        if (prop === "batch")
-          return async (stmts: D1PreparedStatement[]) => {
-            const mine = !done && (await (hooks.when ?? (async () => true))(stmts));
-            if (mine) {
-              done = true;
-              await hooks.before?.();
-            }
-            const result = await (target as unknown as D1Database).batch(stmts);
-            if (mine) await hooks.after?.();
-            return result;
-          };
-        if (prop === "withSession") return (constraint?: string) => wrap((target as unknown as D1Database).withSession(constraint as D1SessionConstraint));
-        const v = Reflect.get(target, prop, target) as unknown;
-        return typeof v === "function" ? v.bind(target) : v;
-      },
-    });
-  return wrap(d1);
-}
-
-/**
- * `d1` (main or a year database) running `before` once just ahead of the first read or write whose
- * SQL `when` holds: a test moves a ticket between two statements of one request.
- */
-export function beforeStatement<T extends D1Database>(d1: T, when: (sql: string) => boolean, before: () => Promise<unknown>): T {
-  let done = false;
-  const statement = (stmt: D1PreparedStatement, text: string): D1PreparedStatement =>
+  const around = async <R>(mine: boolean, call: () => Promise<R>): Promise<R> => {
+    if (mine) {
+      done = true;
+      await hooks.before?.();
+    }
+    const result = await call();
+    if (mine) await hooks.after?.();
+    return result;
+  };
+  const statement = (stmt: D1PreparedStatement): D1PreparedStatement =>
     new Proxy(stmt, {
       get(target, prop) {
         const v = Reflect.get(target, prop, target) as unknown;
-        if (prop === "bind") return (...args: unknown[]) => statement(target.bind(...args), text);
+        if (prop === "bind") return (...args: unknown[]) => statement(target.bind(...args));
         if (typeof v !== "function") return v;
         if (prop === "all" || prop === "raw" || prop === "first" || prop === "run")
-          return async (...args: unknown[]) => {
-            if (!done && when(text)) {
-              done = true;
-              await before();
-            }
-            return (v as (...a: unknown[]) => unknown).apply(target, args);
-          };
+          return (...args: unknown[]) => around(!done, async () => (v as (...a: unknown[]) => unknown).apply(target, args));
         return v.bind(target);
       },
     });
   const wrap = <U extends object>(db: U): U =>
     new Proxy(db, {
       get(target, prop) {
+        const d = target as unknown as D1Database;
+        if (prop === "batch" && !hooks.statement)
+          return async (stmts: D1PreparedStatement[]) => around(!done && (await (hooks.batch ?? (async () => true))(stmts)), () => d.batch(stmts));
         // Only the statement awaited is wrapped: others may go into a batch, which takes D1's own.
-        if (prop === "prepare")
+        if (prop === "prepare" && hooks.statement)
           return (text: string) => {
-            const stmt = (target as unknown as D1Database).prepare(text);
-            return !done && when(text) ? statement(stmt, text) : stmt;
+            const stmt = d.prepare(text);
+            return !done && hooks.statement!(text) ? statement(stmt) : stmt;
           };
-        if (prop === "withSession") return (constraint?: string) => wrap((target as unknown as D1Database).withSession(constraint as D1SessionConstraint));
+        if (prop === "withSession") return (constraint?: string) => wrap(d.withSession(constraint as D1SessionConstraint));
         const v = Reflect.get(target, prop, target) as unknown;
         return typeof v === "function" ? v.bind(target) : v;
       },
     });
   return wrap(d1);
 }
+
+/** main's binding, running `before` once just ahead of the first batch for which `when` holds. */
+export const beforeBatch = (before: () => Promise<unknown>, when?: (stmts: D1PreparedStatement[]) => Promise<boolean>) => hooked(base.DB, { before, batch: when });
+
+/** `d1` running `before` once just ahead of the first statement awaited alone whose SQL `when` holds. */
+export const beforeStatement = <T extends D1Database>(d1: T, when: (sql: string) => boolean, before: () => Promise<unknown>): T => hooked(d1, { statement: when, before });
 
 /** Every page of a list or search, `limit` at a time: the ids (for search: `<type>:<id>`) in order. */
 export async function pages(user: TestUser, path: string, limit: number, id: (item: any) => string = (t) => t.id) {
