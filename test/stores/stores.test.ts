@@ -12,7 +12,7 @@ import { returnRetired } from "../../src/features/archive/archive.retire";
 import { BASE, db, expectProblem, makeStaff, makeUser, type TestUser } from "../helpers";
 import { upload } from "../security/support";
 import { drainJobs, jobsEnv, storedPoints } from "../reports/support";
-import { base, beforeBatch, beforeStatement, call, DAY, deliver, failingBatches, inMain, inYear, metered, ok, pages, settle, tick, YEAR, yearA, yearEnv } from "./support";
+import { base, beforeBatch, beforeStatement, call, counting, DAY, deliver, failingBatches, inMain, inYear, metered, ok, pages, settle, tick, YEAR, yearA, yearEnv } from "./support";
 
 /**
  * Issue 15 item 1, the year databases (docs/scale.md "Year databases"): archived tickets of a year
@@ -325,6 +325,24 @@ describe("year databases", () => {
     for (const m of (await tick(Date.now() + 400 * DAY)).filter((m) => m.kind === "archive")) expect(await deliver(m, yearEnv)).toBe(true);
     return { id, message: { kind: "retire", year: YEAR, ids: [id] } };
   }
+
+  it("the retire moves a ticket in 3 D1 round trips, 2 to main and 1 to its year (was 8: its throughput, a chunk's tickets go one by one)", async () => {
+    const customer = await makeUser("customer");
+    const ids = [await ticket(customer, 40, true), await ticket(customer, 41, true), await ticket(customer, 42, true)];
+    const { id: fourth, message } = await archivedOnly(customer, 43);
+    const all = [...ids, fourth];
+    // Their mail rows move with them, read in that batch (a follower each).
+    for (const id of all) await base.DB.prepare("INSERT INTO ticket_participants (ticket_id, email, added_at) VALUES (?, ?, ?)").bind(id, `cc-${id}@example.com`, new Date().toISOString()).run();
+    const mail = async (d1: D1Database) => Number(await d1.prepare("SELECT count(*) AS n FROM ticket_participants WHERE ticket_id IN (?, ?, ?, ?)").bind(...all).first("n"));
+    const main = counting(base.DB);
+    const year = counting(yearA);
+    expect(await deliver({ ...message, ids: all }, { ...yearEnv, DB: main.d1, [`TICKETS_${YEAR}`]: year.d1 } as Bindings)).toBe(true);
+    for (const id of all) expect([await inMain(id), await inYear(yearA, id)]).toEqual([0, 1]);
+    expect([await mail(base.DB), await mail(yearA)]).toEqual([0, 4]);
+    // Per ticket: one batch of its row, what holds it and its mail rows, then the delete (main); the copy
+    // (year). Per message: the year's position read and written.
+    expect({ main: main.calls(), year: year.calls() }).toEqual({ main: 4 * 2, year: 4 + 2 });
+  });
 
   it("two retire runs of one ticket at once: the run that finds it moved keeps the year copy (in exactly one database)", async () => {
     const customer = await makeUser("customer");

@@ -85,56 +85,87 @@ export async function archiveOnly(at: number = Date.now() + 400 * DAY) {
 export const inMain = async (id: string) => (await db().select({ n: count() }).from(tickets).where(eq(tickets.id, id)))[0]!.n;
 export const inYear = async (d1: D1Database, id: string) => (await createDb(d1).select({ n: count() }).from(tickets).where(eq(tickets.id, id)))[0]!.n;
 
+/** The SQL of a statement (workerd's D1PreparedStatement keeps it as `statement`). */
+const textOf = (stmt: D1PreparedStatement) => String((stmt as unknown as { statement?: string }).statement ?? "");
+/** A batch that writes (not one of reads only, e.g. the retire's read of a ticket's mail rows). */
+const writes = async (stmts: D1PreparedStatement[]) => stmts.some((s) => !/^\s*select\b/i.test(textOf(s)));
+
 /**
- * `d1` (main or a year database) with hooks around one D1 call, so a test runs another run's steps,
- * a change or a read between two calls of this one: the first `batch` for which `batch` holds (any
- * batch when neither is given), or the first statement awaited alone (`all`, `raw`, `first`,
- * `run`) whose SQL `statement` holds. `before` runs ahead of it, `after` once it committed (not if
- * it failed), both awaited. A request's D1 session (middleware/db-session.ts) is wrapped the same way.
+ * `d1` with `around` run around each of its D1 calls (a request's D1 session, middleware/db-session.ts,
+ * too): each `batch` (its statements' SQL) and each statement awaited alone (`all`, `raw`, `first`,
+ * `run`: one SQL), given the call to make. Statements that go into a batch are D1's own.
  */
-export function hooked<T extends D1Database>(
-  d1: T,
-  hooks: { before?: () => Promise<unknown>; after?: () => Promise<unknown>; batch?: (stmts: D1PreparedStatement[]) => Promise<boolean>; statement?: (sql: string) => boolean },
-): T {
-  let done = false;
-  const around = async <R>(mine: boolean, call: () => Promise<R>): Promise<R> => {
-    if (mine) {
-      done = true;
-      await hooks.before?.();
-    }
-    const result = await call();
-    if (mine) await hooks.after?.();
-    return result;
-  };
-  const statement = (stmt: D1PreparedStatement): D1PreparedStatement =>
-    new Proxy(stmt, {
+function intercepted<T extends D1Database>(d1: T, around: <R>(call: { batch: D1PreparedStatement[] } | { statement: string }, run: () => Promise<R>) => Promise<R>): T {
+  // A statement given to `batch` goes as D1's own (the wrapper only sees it awaited alone).
+  const given = new WeakMap<D1PreparedStatement, D1PreparedStatement>();
+  const statement = (own: D1PreparedStatement, text: string): D1PreparedStatement => {
+    const mine = new Proxy(own, {
       get(target, prop) {
         const v = Reflect.get(target, prop, target) as unknown;
-        if (prop === "bind") return (...args: unknown[]) => statement(target.bind(...args));
+        if (prop === "bind") return (...args: unknown[]) => statement(target.bind(...args), text);
         if (typeof v !== "function") return v;
         if (prop === "all" || prop === "raw" || prop === "first" || prop === "run")
-          return (...args: unknown[]) => around(!done, async () => (v as (...a: unknown[]) => unknown).apply(target, args));
+          return (...args: unknown[]) => around({ statement: text }, async () => (v as (...a: unknown[]) => unknown).apply(target, args));
         return v.bind(target);
       },
     });
+    given.set(mine, own);
+    return mine;
+  };
   const wrap = <U extends object>(db: U): U =>
     new Proxy(db, {
       get(target, prop) {
         const d = target as unknown as D1Database;
-        if (prop === "batch" && !hooks.statement)
-          return async (stmts: D1PreparedStatement[]) => around(!done && (await (hooks.batch ?? (async () => true))(stmts)), () => d.batch(stmts));
-        // Only the statement awaited is wrapped: others may go into a batch, which takes D1's own.
-        if (prop === "prepare" && hooks.statement)
-          return (text: string) => {
-            const stmt = d.prepare(text);
-            return !done && hooks.statement!(text) ? statement(stmt) : stmt;
+        if (prop === "batch")
+          return (stmts: D1PreparedStatement[]) => {
+            const own = stmts.map((s) => given.get(s) ?? s);
+            return around({ batch: own }, () => d.batch(own));
           };
+        if (prop === "prepare") return (text: string) => statement(d.prepare(text), text);
         if (prop === "withSession") return (constraint?: string) => wrap(d.withSession(constraint as D1SessionConstraint));
         const v = Reflect.get(target, prop, target) as unknown;
         return typeof v === "function" ? v.bind(target) : v;
       },
     });
   return wrap(d1);
+}
+
+/**
+ * `d1` (main or a year database) with hooks around one D1 call, so a test runs another run's steps,
+ * a change or a read between two calls of this one: the first batch for which `batch` holds (the
+ * first that writes when neither is given), or the first statement awaited alone whose SQL
+ * `statement` holds. `before` runs ahead of it, `after` once it committed (not if it failed), both
+ * awaited.
+ */
+export function hooked<T extends D1Database>(
+  d1: T,
+  hooks: { before?: () => Promise<unknown>; after?: () => Promise<unknown>; batch?: (stmts: D1PreparedStatement[]) => Promise<boolean>; statement?: (sql: string) => boolean },
+): T {
+  let done = false;
+  const isMine = async (call: { batch: D1PreparedStatement[] } | { statement: string }) =>
+    "batch" in call ? !hooks.statement && (await (hooks.batch ?? writes)(call.batch)) : !!hooks.statement?.(call.statement);
+  return intercepted(d1, async (call, run) => {
+    const mine = !done && (await isMine(call));
+    if (mine) {
+      done = true;
+      await hooks.before?.();
+    }
+    const result = await run();
+    if (mine) await hooks.after?.();
+    return result;
+  });
+}
+
+/** `d1` counting its D1 calls (round trips): each batch, each statement awaited alone. */
+export function counting<T extends D1Database>(d1: T): { d1: T; calls: () => number } {
+  let n = 0;
+  return {
+    d1: intercepted(d1, (_call, run) => {
+      n++;
+      return run();
+    }),
+    calls: () => n,
+  };
 }
 
 /** main's binding, running `before` once just ahead of the first batch for which `when` holds. */
@@ -156,12 +187,6 @@ export async function pages(user: TestUser, path: string, limit: number, id: (it
   return ids;
 }
 
-/** main's binding with its `batch` failing: a retire's consumer dies after its copy into the year, before main's delete. */
+/** main's binding with every batch that writes failing: a retire's consumer dies after its copy into the year, before main's delete. */
 export const failingBatches = () =>
-  new Proxy(base.DB, {
-    get(target, prop) {
-      if (prop === "batch") return async () => Promise.reject(new Error("Network connection lost"));
-      const v = Reflect.get(target, prop, target) as unknown;
-      return typeof v === "function" ? v.bind(target) : v;
-    },
-  });
+  intercepted(base.DB, async (call, run) => ("batch" in call && (await writes(call.batch)) ? Promise.reject(new Error("Network connection lost")) : run()));
