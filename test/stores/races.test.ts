@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Bindings } from "../../src/env";
+import { systemContext } from "../../src/contexts";
+import { returnRetired } from "../../src/features/archive/archive.retire";
 import { makeStaff, makeUser } from "../helpers";
 import { archiveOnly, base, call, DAY, deliver, hooked, inMain, inYear, ok, settle, YEAR, yearA, yearEnv } from "./support";
 
@@ -168,5 +170,55 @@ describe("the retire's races", () => {
     await settle(Date.now() + 400 * DAY);
     expect(await race.where()).toEqual([0, 1]);
     expect(await race.read()).toBe(200);
+  });
+
+  it("two retire runs of one ticket at once: the run that finds it moved keeps the year copy (in exactly one database)", async () => {
+    const race = await archivedTicket(30);
+    // Run B reads and copies the ticket; run A (the same message delivered again) moves it before B's delete.
+    const mainB = hooked(base.DB, {
+      before: async () => {
+        expect(await run(race, { DB: base.DB })).toBe(true);
+        expect(await race.where()).toEqual([0, 1]);
+      },
+    });
+    expect(await run(race, { DB: mainB })).toBe(true);
+    expect(await race.where()).toEqual([0, 1]);
+    // Delivered once more: nothing moves, nothing drops.
+    expect(await run(race, { DB: base.DB })).toBe(true);
+    expect(await race.where()).toEqual([0, 1]);
+    expect(await race.read()).toBe(200);
+  });
+
+  it("a bring-back of a ticket main still holds (a retire between its copy and its delete): the retire's delete is refused, the ticket stays in main, once", async () => {
+    const race = await archivedTicket(31);
+    const outbound = async (d1: D1Database) => Number(await d1.prepare("SELECT count(*) AS n FROM outbound_messages WHERE ticket_id = ?").bind(race.id).first("n"));
+    // What privacy's bring-back of every ticket a year holds meets: a retire's copy, main's row not yet deleted.
+    const main = hooked(base.DB, {
+      before: async () => {
+        expect(await race.where()).toEqual([1, 1]);
+        expect(await returnRetired(systemContext(yearEnv, "vitest", { now: new Date() }), race.id)).toBe(true);
+      },
+    });
+    expect(await run(race, { DB: main })).toBe(true);
+    expect(await race.where()).toEqual([1, 0]);
+    expect(await outbound(yearA)).toBe(0);
+    expect(await outbound(base.DB)).toBeGreaterThan(0);
+    expect(await race.read()).toBe(200);
+    // The next pass moves it.
+    await settle(Date.now() + 400 * DAY);
+    expect(await race.where()).toEqual([0, 1]);
+  });
+
+  it("a mail row that comes between the retire's read and its delete is not deleted uncopied: the ticket stays in main", async () => {
+    const race = await archivedTicket(32);
+    const late = `late-${race.id}@example.com`;
+    const main = hooked(base.DB, {
+      before: () => base.DB.prepare("INSERT INTO ticket_participants (ticket_id, email, added_at) VALUES (?, ?, ?)").bind(race.id, late, new Date().toISOString()).run(),
+    });
+    expect(await run(race, { DB: main })).toBe(true);
+    expect(await race.where()).toEqual([1, 0]);
+    expect(await base.DB.prepare("SELECT email FROM ticket_participants WHERE ticket_id = ? AND email = ?").bind(race.id, late).first("email")).toBe(late);
+    // Its earlier mail is still in main too.
+    expect(Number(await base.DB.prepare("SELECT count(*) AS n FROM outbound_messages WHERE ticket_id = ?").bind(race.id).first("n"))).toBeGreaterThan(0);
   });
 });

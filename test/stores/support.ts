@@ -156,16 +156,19 @@ export function hooked<T extends D1Database>(
   });
 }
 
-/** `d1` counting its D1 calls (round trips): each batch, each statement awaited alone. */
-export function counting<T extends D1Database>(d1: T): { d1: T; calls: () => number } {
-  let n = 0;
-  return {
-    d1: intercepted(d1, (_call, run) => {
-      n++;
-      return run();
-    }),
-    calls: () => n,
-  };
+/** `d1` recording its D1 calls (round trips: each batch, each statement awaited alone) and what its failed batches threw. */
+export function recorded<T extends D1Database>(d1: T) {
+  const log = { calls: 0, failures: [] as string[] };
+  const wrapped = intercepted(d1, async (call, run) => {
+    log.calls++;
+    try {
+      return await run();
+    } catch (err) {
+      if ("batch" in call) log.failures.push(String(err));
+      throw err;
+    }
+  });
+  return { d1: wrapped, log };
 }
 
 /** main's binding, running `before` once just ahead of the first batch for which `when` holds. */
