@@ -3,7 +3,7 @@ import type { Bindings } from "../../src/env";
 import { systemContext } from "../../src/contexts";
 import { returnRetired } from "../../src/features/archive/archive.retire";
 import { makeStaff, makeUser } from "../helpers";
-import { archiveOnly, base, call, DAY, deliver, hooked, inMain, inYear, ok, settle, YEAR, yearA, yearEnv } from "./support";
+import { archiveOnly, base, call, DAY, deliver, failingBatches, hooked, inMain, inYear, ok, settle, YEAR, yearA, yearEnv } from "./support";
 
 /**
  * The retire's move against everything that can run between its steps (docs/scale.md "Year
@@ -115,6 +115,28 @@ describe("the retire's races", () => {
     b.release();
     expect(await b.done).toBe(true);
     expect(b.reads).toEqual([200]);
+    expect(await race.where()).toEqual([0, 1]);
+    expect(await race.priority()).toBe("high");
+  });
+
+  it("a stale run leaves alone a later run's copy at main's state; that run dead before its delete, its message's redelivery finishes the move", async () => {
+    const race = await archivedTicket(5);
+    // Run A copies the ticket; before its delete, the ticket changes and is archived again, and run B
+    // copies the new row and dies before its delete (its message stays for a retry). A's delete is
+    // stale: it keeps the ticket in main and leaves B's copy (it cannot tell a dead run from a live one).
+    const mainA = hooked(base.DB, {
+      before: async () => {
+        await change(race.id);
+        await archiveOnly();
+        expect(await run(race, { DB: failingBatches() })).toBe(false);
+      },
+    });
+    expect(await run(race, { DB: mainA })).toBe(true);
+    // The duplicate for a while (docs/scale.md "Not built"): main's row is the one read.
+    expect(await race.where()).toEqual([1, 1]);
+    expect(await race.priority()).toBe("high");
+    // The queue redelivers B's message: the move finishes, once.
+    expect(await run(race, { DB: base.DB })).toBe(true);
     expect(await race.where()).toEqual([0, 1]);
     expect(await race.priority()).toBe("high");
   });
