@@ -40,7 +40,8 @@ export interface Bindings {
   /**
    * Most arms of a list's compound SELECT (features/tickets/tickets.list.ts; default
    * MAX_COMPOUND_ARMS of ticket-list-plan.ts). Unset in wrangler.toml: a test sets it above what
-   * D1 accepts to see the fallback; a deployment whose D1 refuses fewer may set it lower.
+   * D1 accepts to see the fallback; a deployment whose D1 refuses fewer may set it lower. A whole
+   * number 1..MAX_WALKS; anything else means the default and is logged once (`list_compound_arms_invalid`).
    */
   LIST_COMPOUND_ARMS?: string;
   /** R2: mail attachments and uploads (`attachments/<sha256>`), raw .eml of every inbound and outbound mail (`mail/…`), archived tickets (`archive/tickets/…`). */

@@ -59,14 +59,14 @@ export function storeOfTicketRef(env: object, ref: string): YearStore | undefine
 }
 
 /**
- * Which of these ticket ids main holds (a row, deleted or not). A year's row whose id main holds
- * is not the ticket: main's is (a retire interrupted between its copy and its delete, or a
- * bring-back's leftover: features/archive/archive.retire.ts). Every read that merges years with
- * main drops such a year row: the list, search and the incremental export. One primary-key lookup
- * per id.
+ * Main's rows (deleted ones too) of these ticket ids: the ones main holds. A year's row whose id
+ * main holds is not the ticket: main's is (a retire interrupted between its copy and its delete,
+ * or a bring-back's leftover: features/archive/archive.retire.ts). Every read that merges years
+ * with main drops such a year row: the list and search (by id, `heldInMain`) and the incremental
+ * export (which hands out main's row in its place). One primary-key lookup per id.
  */
-export async function heldInMain(main: Database, ids: readonly string[]): Promise<Set<string>> {
-  if (!ids.length) return new Set();
-  const held = await selectIn([...new Set(ids)], (slice) => main.select({ id: tickets.id }).from(tickets).where(inArray(tickets.id, slice)));
-  return new Set(held.map((r) => r.id));
-}
+export const mainRowsOf = (main: Database, ids: readonly string[]): Promise<(typeof tickets.$inferSelect)[]> =>
+  selectIn([...new Set(ids)], (slice) => main.select().from(tickets).where(inArray(tickets.id, slice)));
+
+/** Which of these ticket ids main holds (see `mainRowsOf`). */
+export const heldInMain = async (main: Database, ids: readonly string[]): Promise<Set<string>> => new Set((await mainRowsOf(main, ids)).map((r) => r.id));

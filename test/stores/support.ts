@@ -85,85 +85,97 @@ export async function archiveOnly(at: number = Date.now() + 400 * DAY) {
 export const inMain = async (id: string) => (await db().select({ n: count() }).from(tickets).where(eq(tickets.id, id)))[0]!.n;
 export const inYear = async (d1: D1Database, id: string) => (await createDb(d1).select({ n: count() }).from(tickets).where(eq(tickets.id, id)))[0]!.n;
 
-/**
- * main's binding, running `before` once just ahead of the first batch for which `when` holds; a
- * request's D1 session (middleware/db-session.ts) is wrapped the same way.
- */
-export function beforeBatch(before: () => Promise<unknown>, when: (stmts: D1PreparedStatement[]) => Promise<boolean> = async () => true) {
-  return aroundBatch(base.DB, { before, when });
-}
+/** The SQL of a statement (workerd's D1PreparedStatement keeps it as `statement`). */
+const textOf = (stmt: D1PreparedStatement) => String((stmt as unknown as { statement?: string }).statement ?? "");
+/** A batch that writes (not one of reads only, e.g. the retire's read of a ticket's mail rows). */
+const writes = async (stmts: D1PreparedStatement[]) => stmts.some((s) => !/^\s*select\b/i.test(textOf(s)));
 
 /**
- * `d1` (main or a year database) with hooks around the first batch for which `when` holds: `before`
- * runs ahead of it, `after` once it committed (not if it failed), both awaited, so a test runs
- * another run's steps, or a read, between two D1 calls of this one.
+ * `d1` with `around` run around each of its D1 calls (a request's D1 session, middleware/db-session.ts,
+ * too): each `batch` (its statements' SQL) and each statement awaited alone (`all`, `raw`, `first`,
+ * `run`: one SQL), given the call to make. Statements that go into a batch are D1's own.
  */
-export function aroundBatch<T extends D1Database>(
-  d1: T,
-  hooks: { before?: () => Promise<unknown>; after?: () => Promise<unknown>; when?: (stmts: D1PreparedStatement[]) => Promise<boolean> },
-): T {
-  let done = false;
-  const wrap = <U extends object>(db: U): U =>
-    new Proxy(db, {
-      get(target, prop) {
-        if (prop === "batch")
-          return async (stmts: D1PreparedStatement[]) => {
-            const mine = !done && (await (hooks.when ?? (async () => true))(stmts));
-            if (mine) {
-              done = true;
-              await hooks.before?.();
-            }
-            const result = await (target as unknown as D1Database).batch(stmts);
-            if (mine) await hooks.after?.();
-            return result;
-          };
-        if (prop === "withSession") return (constraint?: string) => wrap((target as unknown as D1Database).withSession(constraint as D1SessionConstraint));
-        const v = Reflect.get(target, prop, target) as unknown;
-        return typeof v === "function" ? v.bind(target) : v;
-      },
-    });
-  return wrap(d1);
-}
-
-/**
- * `d1` (main or a year database) running `before` once just ahead of the first read or write whose
- * SQL `when` holds: a test moves a ticket between two statements of one request.
- */
-export function beforeStatement<T extends D1Database>(d1: T, when: (sql: string) => boolean, before: () => Promise<unknown>): T {
-  let done = false;
-  const statement = (stmt: D1PreparedStatement, text: string): D1PreparedStatement =>
-    new Proxy(stmt, {
+function intercepted<T extends D1Database>(d1: T, around: <R>(call: { batch: D1PreparedStatement[] } | { statement: string }, run: () => Promise<R>) => Promise<R>): T {
+  // A statement given to `batch` goes as D1's own (the wrapper only sees it awaited alone).
+  const given = new WeakMap<D1PreparedStatement, D1PreparedStatement>();
+  const statement = (own: D1PreparedStatement, text: string): D1PreparedStatement => {
+    const mine = new Proxy(own, {
       get(target, prop) {
         const v = Reflect.get(target, prop, target) as unknown;
         if (prop === "bind") return (...args: unknown[]) => statement(target.bind(...args), text);
         if (typeof v !== "function") return v;
         if (prop === "all" || prop === "raw" || prop === "first" || prop === "run")
-          return async (...args: unknown[]) => {
-            if (!done && when(text)) {
-              done = true;
-              await before();
-            }
-            return (v as (...a: unknown[]) => unknown).apply(target, args);
-          };
+          return (...args: unknown[]) => around({ statement: text }, async () => (v as (...a: unknown[]) => unknown).apply(target, args));
         return v.bind(target);
       },
     });
+    given.set(mine, own);
+    return mine;
+  };
   const wrap = <U extends object>(db: U): U =>
     new Proxy(db, {
       get(target, prop) {
-        // Only the statement awaited is wrapped: others may go into a batch, which takes D1's own.
-        if (prop === "prepare")
-          return (text: string) => {
-            const stmt = (target as unknown as D1Database).prepare(text);
-            return !done && when(text) ? statement(stmt, text) : stmt;
+        const d = target as unknown as D1Database;
+        if (prop === "batch")
+          return (stmts: D1PreparedStatement[]) => {
+            const own = stmts.map((s) => given.get(s) ?? s);
+            return around({ batch: own }, () => d.batch(own));
           };
-        if (prop === "withSession") return (constraint?: string) => wrap((target as unknown as D1Database).withSession(constraint as D1SessionConstraint));
+        if (prop === "prepare") return (text: string) => statement(d.prepare(text), text);
+        if (prop === "withSession") return (constraint?: string) => wrap(d.withSession(constraint as D1SessionConstraint));
         const v = Reflect.get(target, prop, target) as unknown;
         return typeof v === "function" ? v.bind(target) : v;
       },
     });
   return wrap(d1);
 }
+
+/**
+ * `d1` (main or a year database) with hooks around one D1 call, so a test runs another run's steps,
+ * a change or a read between two calls of this one: the first batch for which `batch` holds (the
+ * first that writes when neither is given), or the first statement awaited alone whose SQL
+ * `statement` holds. `before` runs ahead of it, `after` once it committed (not if it failed), both
+ * awaited.
+ */
+export function hooked<T extends D1Database>(
+  d1: T,
+  hooks: { before?: () => Promise<unknown>; after?: () => Promise<unknown>; batch?: (stmts: D1PreparedStatement[]) => Promise<boolean>; statement?: (sql: string) => boolean },
+): T {
+  let done = false;
+  const isMine = async (call: { batch: D1PreparedStatement[] } | { statement: string }) =>
+    "batch" in call ? !hooks.statement && (await (hooks.batch ?? writes)(call.batch)) : !!hooks.statement?.(call.statement);
+  return intercepted(d1, async (call, run) => {
+    const mine = !done && (await isMine(call));
+    if (mine) {
+      done = true;
+      await hooks.before?.();
+    }
+    const result = await run();
+    if (mine) await hooks.after?.();
+    return result;
+  });
+}
+
+/** `d1` recording its D1 calls (round trips: each batch, each statement awaited alone) and what its failed batches threw. */
+export function recorded<T extends D1Database>(d1: T) {
+  const log = { calls: 0, failures: [] as string[] };
+  const wrapped = intercepted(d1, async (call, run) => {
+    log.calls++;
+    try {
+      return await run();
+    } catch (err) {
+      if ("batch" in call) log.failures.push(String(err));
+      throw err;
+    }
+  });
+  return { d1: wrapped, log };
+}
+
+/** main's binding, running `before` once just ahead of the first batch for which `when` holds. */
+export const beforeBatch = (before: () => Promise<unknown>, when?: (stmts: D1PreparedStatement[]) => Promise<boolean>) => hooked(base.DB, { before, batch: when });
+
+/** `d1` running `before` once just ahead of the first statement awaited alone whose SQL `when` holds. */
+export const beforeStatement = <T extends D1Database>(d1: T, when: (sql: string) => boolean, before: () => Promise<unknown>): T => hooked(d1, { statement: when, before });
 
 /** Every page of a list or search, `limit` at a time: the ids (for search: `<type>:<id>`) in order. */
 export async function pages(user: TestUser, path: string, limit: number, id: (item: any) => string = (t) => t.id) {
@@ -178,12 +190,6 @@ export async function pages(user: TestUser, path: string, limit: number, id: (it
   return ids;
 }
 
-/** main's binding with its `batch` failing: a retire's consumer dies after its copy into the year, before main's delete. */
+/** main's binding with every batch that writes failing: a retire's consumer dies after its copy into the year, before main's delete. */
 export const failingBatches = () =>
-  new Proxy(base.DB, {
-    get(target, prop) {
-      if (prop === "batch") return async () => Promise.reject(new Error("Network connection lost"));
-      const v = Reflect.get(target, prop, target) as unknown;
-      return typeof v === "function" ? v.bind(target) : v;
-    },
-  });
+  intercepted(base.DB, async (call, run) => ("batch" in call && (await writes(call.batch)) ? Promise.reject(new Error("Network connection lost")) : run()));

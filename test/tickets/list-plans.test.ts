@@ -389,6 +389,42 @@ describe("a compound D1 refuses", () => {
   }, 120_000);
 });
 
+/**
+ * LIST_COMPOUND_ARMS is a whole number 1..MAX_WALKS. Anything else (0, garbage, a fraction, more
+ * arms than any list has walks) used to mean the default silently: now it still does, and says so
+ * once per value (structured, as list_compound_refused), so a misconfiguration shows in the logs.
+ */
+describe("LIST_COMPOUND_ARMS", () => {
+  it("a value that is not a whole number 1..24 is the default, logged once; a lower limit holds", async () => {
+    const path = "/api/v1/tickets?status=open,in_progress,pending&sort=sla_due&limit=25";
+    const list = async (value?: string) => {
+      const res = await meteredApi("GET", path, { token: agents[0]!.token, env: value === undefined ? undefined : { LIST_COMPOUND_ARMS: value } });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return { arms: Math.max(...meteredStatements(res).map((s) => s.sql.split(/ union all /i).length)), ids: res.body.data.map((t: { id: string }) => t.id) };
+    };
+    // Three statuses, three walks: one compound by default.
+    const plain = await list();
+    expect(plain.arms).toBe(3);
+    const bad = ["0", "abc", "2.5", "-3", "25", "", "5 arms"];
+    const said = vi.spyOn(console, "error");
+    try {
+      for (const value of bad) {
+        expect(await list(value), JSON.stringify(value)).toEqual(plain);
+        expect(await list(value)).toEqual(plain);
+      }
+      const logged = () => said.mock.calls.map((c) => String(c[0])).filter((l) => l.includes("list_compound_arms_invalid")).map((l) => JSON.parse(l));
+      expect(logged().map((l) => l.value)).toEqual(bad);
+      expect(logged()[0]).toMatchObject({ event: "list_compound_arms_invalid", value: "0", limit_now: MAX_COMPOUND_ARMS });
+      // A lower limit is taken (the walks run apart: the same page), and not logged.
+      expect(await list("2")).toEqual({ arms: 1, ids: plain.ids });
+      expect(await list(" 3 ")).toEqual(plain);
+      expect(logged().length).toBe(bad.length);
+    } finally {
+      said.mockRestore();
+    }
+  }, 120_000);
+});
+
 describe("the planner", () => {
   it("binds the narrower of two filters no one index holds, and checks the wider one per row", () => {
     // A customer's closed tickets: walk their own tickets (most are closed) rather than every closed ticket.

@@ -27,7 +27,7 @@ import type { TicketRow } from "../tickets/tickets.serialize";
 
 /** Tickets of one year scanned per cron tick: the main database's primary key range, O(chunk). */
 export const RETIRE_SCAN_PER_TICK = 500;
-/** Tickets per queue message: ~10 D1 statements each across the two databases (one per mail row). */
+/** Tickets per queue message: 3 D1 round trips each across the two databases (batches of ~10 statements: one per mail row). */
 export const RETIRE_CHUNK = 50;
 
 /** Rows in main that name a ticket and would keep it from leaving (checked before the move; D1's foreign keys check the rest). */
@@ -160,11 +160,14 @@ const atState = (row: TicketRow) => sql`EXISTS (SELECT 1 FROM ${tickets} WHERE $
  */
 export async function retireTicket(ctx: ServiceContext, store: YearStore, id: string): Promise<RetireOutcome> {
   const { lo, hi } = yearBounds(store.year);
-  const [row] = await ctx.db.select().from(tickets).where(eq(tickets.id, id)).limit(1);
+  // The row, what holds it in main and its mail rows: one round trip, one snapshot (a chunk's
+  // tickets move one by one, so round trips per ticket are the retire's throughput).
+  const [found, holds, ...mail] = await runBatch(ctx.db, [ctx.db.select().from(tickets).where(eq(tickets.id, id)).limit(1), batchStatement(ctx.db, holdsRows(id)), ...satelliteReads(ctx.db, id)]);
+  const row = (found as TicketRow[])[0];
   if (!row) return "gone"; // moved already, or never here
   const eligible = row.archivedAt !== null && row.deletedAt === null && row.status === "closed" && row.createdAt >= lo && row.createdAt < hi;
-  if (!eligible || (await held(ctx.db, id))) return keep(ctx.db, store, id, row);
-  const satellites = await satelliteRows(ctx.db, id);
+  if (!eligible || Number((holds as D1Result<{ held: number }>).results[0]!.held) === 1) return keep(ctx.db, store, id, row);
+  const satellites = satellitesOf(mail);
   await copyInto(store.db, row, satellites);
   try {
     await runBatch(ctx.db, [
@@ -202,11 +205,6 @@ async function stateIn(db: Database, id: string): Promise<RowState | null> {
   return row ?? null;
 }
 
-async function held(db: Database, id: string): Promise<boolean> {
-  const res = await db.run(holdsRows(id));
-  return Number((res.results[0] as { held: number }).held) === 1;
-}
-
 /** <0, 0, >0 as `a` is an older, the same or a newer state of the row than `b`. */
 const compareStates = (a: RowState, b: RowState) => a.returned - b.returned || a.revision - b.revision;
 
@@ -238,14 +236,14 @@ async function keep(db: Database, store: YearStore, id: string, main: RowState, 
  */
 const SATELLITES = ["outbound_messages", "inbound_messages", "mail_message_ids", "ticket_participants"] as const;
 
-async function satelliteRows(db: Database, id: string) {
-  const out: { table: string; rows: Record<string, unknown>[] }[] = [];
-  for (const table of SATELLITES) out.push({ table, rows: (await db.run(sql`SELECT * FROM ${sql.identifier(table)} WHERE "ticket_id" = ${id}`)).results as Record<string, unknown>[] });
-  return out;
-}
+type SatelliteRows = { table: string; rows: Record<string, unknown>[] }[];
+const satelliteReads = (db: Database, id: string) => SATELLITES.map((table) => batchStatement(db, sql`SELECT * FROM ${sql.identifier(table)} WHERE "ticket_id" = ${id}`));
+const satellitesOf = (results: readonly unknown[]): SatelliteRows => SATELLITES.map((table, i) => ({ table, rows: (results[i] as D1Result<Record<string, unknown>>).results }));
+/** The ticket's rows of each satellite table in `db`: one batch (one round trip, one snapshot). */
+const satelliteRows = async (db: Database, id: string) => satellitesOf(await runBatch(db, satelliteReads(db, id)));
 
 /** One INSERT per row (a mail row has ~20 columns: inside D1's 100 bound parameters), only `when` it holds. */
-const insertRows = (db: Database, sets: { table: string; rows: Record<string, unknown>[] }[], ignore: boolean, when: SQL = sql`1`) =>
+const insertRows = (db: Database, sets: SatelliteRows, ignore: boolean, when: SQL = sql`1`) =>
   sets.flatMap(({ table, rows }) =>
     rows.map((r) => {
       const cols = Object.keys(r);
@@ -262,7 +260,7 @@ const SATELLITE_KEYS: Record<(typeof SATELLITES)[number], readonly string[]> = {
   mail_message_ids: ["message_id"],
   ticket_participants: ["ticket_id", "email"],
 };
-const deleteCopied = (db: Database, sets: { table: string; rows: Record<string, unknown>[] }[]) =>
+const deleteCopied = (db: Database, sets: SatelliteRows) =>
   sets.flatMap(({ table, rows }) =>
     rows.map((r) =>
       batchStatement(
@@ -306,7 +304,7 @@ const tagIndexInsert = (db: Database, row: TicketRow) =>
  * put its older row back): the row is upserted only over an older or equal state, and its tag
  * index and satellites are rewritten only if the year's row is then this one (idempotent).
  */
-async function copyInto(db: Database, row: TicketRow, satellites: { table: string; rows: Record<string, unknown>[] }[]) {
+async function copyInto(db: Database, row: TicketRow, satellites: SatelliteRows) {
   const mine = atState(row);
   await runBatch(db, [
     db

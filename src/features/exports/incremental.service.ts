@@ -1,13 +1,13 @@
-import { and, asc, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
+import { and, asc, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import { selectIn, type Database } from "../../db/client";
 import { tickets, users } from "../../db/schema";
-import { yearStores } from "../../db/ticket-stores";
+import { mainRowsOf, yearStores } from "../../db/ticket-stores";
 import { can } from "../../domain/permissions";
 import { decodeCursor, encodeCursor, newerThan, type CursorPosition } from "../../lib/cursor";
 import { forbidden, validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { signingSecret } from "../auth/tokens";
-import { requesterColumns, toTicket, type Requester, type Ticket, type TicketRow } from "../tickets/tickets.serialize";
+import { requesterColumns, toTicket, type Ticket, type TicketRow } from "../tickets/tickets.serialize";
 import { ticketView } from "../tickets/ticket-view";
 
 /**
@@ -49,18 +49,11 @@ interface Item {
   id: string;
   walk: number;
   row?: TicketRow;
-  requester?: Requester;
   deleted?: true;
 }
 const MAIN = 0;
 const DELETIONS = 1;
 const byPosition = (a: { at: string; id: string }, b: { at: string; id: string }) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-
-/** Main's rows (deleted ones too) of `ids`, with their requesters. */
-const mainRowsOf = (main: Database, ids: readonly string[]) =>
-  selectIn([...new Set(ids)], (slice) =>
-    main.select({ row: tickets, requester: requesterColumns }).from(tickets).innerJoin(users, eq(users.id, tickets.requesterId)).where(inArray(tickets.id, slice)),
-  );
 
 export async function incrementalTickets(ctx: ServiceContext, q: IncrementalQuery) {
   if (!can(actorOf(ctx).role, "settings.manage")) throw forbidden("The incremental export is for admins");
@@ -71,18 +64,11 @@ export async function incrementalTickets(ctx: ServiceContext, q: IncrementalQuer
   else throw validation("start_time or cursor is required", { start_time: ["the first call names a start time; later ones pass next_cursor"] });
   const horizon = new Date(ctx.now.getTime() - INCREMENTAL_LAG_MS).toISOString();
   const live = and(isNull(tickets.deletedAt), newerThan(tickets.updatedAt, tickets.id, after), lt(tickets.updatedAt, horizon));
+  // The same walk in main and in each year; requesters are looked up for the page alone (users stay in main).
   const liveIn = (db: Database) => db.select().from(tickets).where(live).orderBy(asc(tickets.updatedAt), asc(tickets.id)).limit(q.limit);
-  const mainLiveWalk = () =>
-    ctx.db
-      .select({ row: tickets, requester: requesterColumns })
-      .from(tickets)
-      .innerJoin(users, eq(users.id, tickets.requesterId))
-      .where(live)
-      .orderBy(asc(tickets.updatedAt), asc(tickets.id))
-      .limit(q.limit);
   const stores = yearStores(ctx.env);
   const [mainLive, deleted] = await Promise.all([
-    mainLiveWalk(),
+    liveIn(ctx.db),
     ctx.db
       .select({ id: tickets.id, at: sql<string>`${tickets.deletedAt}` })
       .from(tickets)
@@ -96,13 +82,14 @@ export async function incrementalTickets(ctx: ServiceContext, q: IncrementalQuer
   // missed is in the year's; a bring-back inserts into main before it drops the year's copy, so a
   // ticket the year's read missed is in main's second. (A bring-back is often no change at all, e.g.
   // a reply refused after it, so the ticket keeps its place and would not come again.)
-  const mainAgain = stores.length ? await mainLiveWalk() : [];
-  const fromMain = (r: { row: TicketRow; requester: Requester }): Item => ({ at: r.row.updatedAt, id: r.row.id, walk: MAIN, row: r.row, requester: r.requester });
+  const mainAgain = stores.length ? await liveIn(ctx.db) : [];
+  const item = (walk: number) => (row: TicketRow): Item => ({ at: row.updatedAt, id: row.id, walk, row });
+  const fromMain = item(MAIN);
   const walks: Item[][] = [
     mainLive.map(fromMain),
     mainAgain.map(fromMain),
     deleted.map((r) => ({ at: r.at, id: r.id, walk: DELETIONS, deleted: true as const })),
-    ...yearLive.map((rows, i) => rows.map((row) => ({ at: row.updatedAt, id: row.id, walk: 2 + i, row }))),
+    ...yearLive.map((rows, i) => rows.map(item(2 + i))),
   ];
   // A walk that filled its limit may hold more beyond its last row: nothing after the nearest such edge is handed out yet.
   const edge = walks
@@ -136,21 +123,21 @@ export async function incrementalTickets(ctx: ServiceContext, q: IncrementalQuer
     for (const id of ask) asked.add(id);
     const held = await mainRowsOf(ctx.db, ask);
     if (!held.length) break;
-    for (const r of held) {
-      dropped.add(r.row.id);
-      if (inMainWalks.has(r.row.id)) continue;
-      const now: Item = r.row.deletedAt === null ? fromMain(r) : { at: r.row.deletedAt, id: r.row.id, walk: DELETIONS, deleted: true };
+    for (const row of held) {
+      dropped.add(row.id);
+      if (inMainWalks.has(row.id)) continue;
+      const now: Item = row.deletedAt === null ? fromMain(row) : { at: row.deletedAt, id: row.id, walk: DELETIONS, deleted: true };
       if (inWindow(now)) candidates.push(now);
     }
     candidates.sort((a, b) => byPosition(a, b) || a.walk - b.walk);
   }
-  // Year rows' requesters, from main (users stay there).
-  const need = [...new Set(page.filter((i) => i.row && !i.requester).map((i) => i.row!.requesterId))];
+  // The page's requesters, from main (users stay there).
+  const need = [...new Set(page.flatMap((i) => (i.row ? [i.row.requesterId] : [])))];
   const requesters = new Map((await selectIn(need, (slice) => ctx.db.select(requesterColumns).from(users).where(inArray(users.id, slice)))).map((u) => [u.id, u]));
   const rows = page.flatMap((i) => (i.row ? [i.row] : []));
   const view = await ticketView(ctx, rows);
   const data: Data[] = page.map((i) =>
-    i.row ? toTicket(i.row, i.requester ?? requesters.get(i.row.requesterId)!, ctx.now, view) : { id: i.id, deleted: true as const, deleted_at: i.at },
+    i.row ? toTicket(i.row, requesters.get(i.row.requesterId)!, ctx.now, view) : { id: i.id, deleted: true as const, deleted_at: i.at },
   );
   // Short of a page only at an edge: everything up to it was handed out or is another row of a ticket handed out.
   const last = page.length === q.limit ? page.at(-1)! : (edge ?? page.at(-1));

@@ -11,7 +11,7 @@ import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { signingSecret } from "../auth/tokens";
 import { FIELD_FILTER_PREFIX, parseCustomStatusFilter, parseFieldFilters, statusCatalog, type FieldFilter } from "../fields/fields.service";
 import { ticketTextPlan } from "../search/search.fts";
-import { MAX_COMPOUND_ARMS, planList, SORT_KEYS, type Bindings, type IndexColumn, type KeyColumnName } from "./ticket-list-plan";
+import { MAX_COMPOUND_ARMS, MAX_WALKS, planList, SORT_KEYS, type Bindings, type IndexColumn, type KeyColumnName } from "./ticket-list-plan";
 import { customerScope } from "./ticket-scope";
 import { ticketView } from "./ticket-view";
 import { TicketListQuery, type TicketSort } from "./tickets.schemas";
@@ -576,10 +576,27 @@ const D1_MAX_PARAMS = 100;
 /** Arms of the smallest compound D1 refused in this isolate (Infinity: none yet). */
 let refusedArms = Infinity;
 
-/** Most arms a list's compound may have now: the configured limit (env LIST_COMPOUND_ARMS, else MAX_COMPOUND_ARMS), below any D1 refused. */
+/** LIST_COMPOUND_ARMS values that were not a limit, each logged once in this isolate. */
+const badArms = new Set<string>();
+
+/**
+ * Most arms a list's compound may have now: the configured limit (env LIST_COMPOUND_ARMS, else
+ * MAX_COMPOUND_ARMS), below any D1 refused. The var is a whole number 1..MAX_WALKS (no compound has
+ * more arms than a list has walks; above MAX_COMPOUND_ARMS only to see D1's refusal, as a test
+ * does); anything else is a misconfiguration: the default, logged once per value.
+ */
 function compoundArms(env: { LIST_COMPOUND_ARMS?: string | undefined }): number {
-  const configured = Number(env.LIST_COMPOUND_ARMS);
-  return Math.min(Number.isSafeInteger(configured) && configured > 0 ? configured : MAX_COMPOUND_ARMS, refusedArms - 1);
+  const raw = env.LIST_COMPOUND_ARMS;
+  let configured = MAX_COMPOUND_ARMS;
+  if (raw !== undefined) {
+    const n = /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
+    if (n >= 1 && n <= MAX_WALKS) configured = n;
+    else if (!badArms.has(raw)) {
+      badArms.add(raw);
+      console.error(JSON.stringify({ event: "list_compound_arms_invalid", value: raw, limit_now: MAX_COMPOUND_ARMS, note: `LIST_COMPOUND_ARMS is not a whole number 1..${MAX_WALKS}: the default is used` }));
+    }
+  }
+  return Math.min(configured, refusedArms - 1);
 }
 
 /** D1 refused a compound of `arms` terms: no compound that large again in this isolate; said once. */
