@@ -1,6 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { except } from "hono/combine";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import type { AppEnv } from "./env";
@@ -102,7 +101,8 @@ export function createApp() {
     (c.req.method === "POST" && (c.req.path.endsWith("/attachments") || channelInbound.test(c.req.path))) || (c.req.method === "PUT" && importUpload.test(c.req.path));
   // Before everything else: a browser's preflight from a page embedding the chat widget is answered here.
   app.use(`${API}/chat/*`, chatCors);
-  app.use(`${API}/*`, dbSession, except(isUpload, limitBody), requireJson(isUploadPath));
+  // The JSON cap as a plain check: hono's `except` combinator cost ~0.03 ms a request (issue 15 item 3).
+  app.use(`${API}/*`, dbSession, (c, next) => (isUpload(c) ? next() : limitBody(c, next)), requireJson(isUploadPath));
 
   app.route("/", healthRouter);
   app.route("/", surveyPageRouter);

@@ -33,6 +33,8 @@ describe("a ticket create", () => {
     // Not resolved and never updated by an assignee: auto-close and assignee-update automations cannot find it.
     expect(holding).not.toContain("tickets_status_resolved_idx");
     expect(holding).not.toContain("tickets_status_assignee_updated_idx");
+    // In no team: the team index (read only with a team named) holds none of it.
+    expect(holding).not.toContain("tickets_team_status_created_idx");
     // The row, its index entries, and its search row (the tickets_fts_ai trigger).
     expect(insert.rows_written).toBe(1 + holding.length + 1);
     // The caller (auth), the SLA policies with the day's number, and the write's one batch.

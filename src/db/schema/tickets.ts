@@ -164,7 +164,10 @@ export const tickets = sqliteTable(
     index("tickets_assignee_status_updated_idx").on(t.assigneeId, t.status, t.updatedAt).where(live),
     index("tickets_assignee_status_priority_created_idx").on(t.assigneeId, t.status, sql`${t.priorityRank} desc`, t.createdAt).where(live),
     index("tickets_assignee_status_sla_due_idx").on(t.assigneeId, t.status, t.slaNextDueAt, t.createdAt).where(live),
-    index("tickets_team_status_created_idx").on(t.teamId, t.status, t.createdAt).where(live),
+    // A team's tickets (`team_id=`, by status; the backlog report's oldest open one, one seek per
+    // status): every reader names a team, which implies the column IS NOT NULL, so a ticket in no
+    // team (every customer's new ticket) has no entry to write.
+    index("tickets_team_status_created_idx").on(t.teamId, t.status, t.createdAt).where(sql`deleted_at IS NULL AND team_id IS NOT NULL`),
     // A customer's own list (the portal shows it most recently updated first).
     index("tickets_requester_created_idx").on(t.requesterId, t.createdAt).where(live),
     index("tickets_requester_updated_idx").on(t.requesterId, t.updatedAt).where(live),
@@ -189,8 +192,6 @@ export const tickets = sqliteTable(
     index("tickets_rated_idx").on(t.satisfactionRatedAt, t.id).where(rated),
     index("tickets_assignee_rated_idx").on(t.assigneeId, t.satisfactionRatedAt, t.id).where(rated),
     index("tickets_score_rated_idx").on(t.satisfactionScore, t.satisfactionRatedAt, t.id).where(rated),
-    // The backlog report's oldest open ticket of a team: one seek.
-    index("tickets_open_team_created_idx").on(t.teamId, t.createdAt).where(sql`deleted_at IS NULL AND status IN ('open', 'in_progress', 'pending')`),
     // The incremental export's deletions, in the order they happened (live rows walk tickets_updated_idx).
     index("tickets_deleted_idx").on(t.deletedAt, t.id).where(sql`deleted_at IS NOT NULL`),
     // Erasure finds a person's deleted tickets too (the live ones through tickets_requester_created_idx).

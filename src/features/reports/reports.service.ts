@@ -197,17 +197,18 @@ function countBy<K extends string>(rows: { tickets: number }[], field: "status" 
 
 // ---------------------------------------------------------------- backlog
 
-/** The oldest open ticket of the scope: one index seek per open status. */
+/**
+ * The oldest open ticket of the scope: one index seek per open status (a team's through
+ * tickets_team_status_created_idx, an agent's through tickets_assignee_status_created_idx).
+ */
 async function oldestOpen(ctx: ServiceContext, filter: { teamId?: string; agentId?: string }) {
-  const open = sql`status IN ('open', 'in_progress', 'pending') AND deleted_at IS NULL`;
   const seek = (status: string) =>
-    filter.agentId !== undefined
-      ? sql`SELECT id, created_at FROM tickets WHERE assignee_id = ${filter.agentId} AND status = ${status} AND deleted_at IS NULL ORDER BY created_at LIMIT 1`
-      : sql`SELECT id, created_at FROM tickets WHERE status = ${status} AND deleted_at IS NULL ORDER BY created_at LIMIT 1`;
-  const rows =
     filter.teamId !== undefined
-      ? await ctx.db.all<{ id: string; created_at: string }>(sql`SELECT id, created_at FROM tickets INDEXED BY tickets_open_team_created_idx WHERE team_id = ${filter.teamId} AND ${open} ORDER BY created_at LIMIT 1`)
-      : (await Promise.all(BACKLOG_STATUSES.map((s) => ctx.db.all<{ id: string; created_at: string }>(seek(s))))).flat();
+      ? sql`SELECT id, created_at FROM tickets INDEXED BY tickets_team_status_created_idx WHERE team_id = ${filter.teamId} AND status = ${status} AND deleted_at IS NULL ORDER BY created_at LIMIT 1`
+      : filter.agentId !== undefined
+        ? sql`SELECT id, created_at FROM tickets WHERE assignee_id = ${filter.agentId} AND status = ${status} AND deleted_at IS NULL ORDER BY created_at LIMIT 1`
+        : sql`SELECT id, created_at FROM tickets WHERE status = ${status} AND deleted_at IS NULL ORDER BY created_at LIMIT 1`;
+  const rows = (await Promise.all(BACKLOG_STATUSES.map((s) => ctx.db.all<{ id: string; created_at: string }>(seek(s))))).flat();
   const oldest = rows.sort((a, b) => (a.created_at < b.created_at ? -1 : 1))[0];
   if (!oldest) return null;
   return { ticket_id: oldest.id, created_at: oldest.created_at, age_minutes: Math.floor((ctx.now.getTime() - Date.parse(oldest.created_at)) / 60_000) };
