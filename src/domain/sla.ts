@@ -102,14 +102,6 @@ const minIso = (values: (string | null | undefined)[]) => values.reduce<string>(
 /** The instant right after `at`: a target is breached once the clock is strictly past its due date. */
 const justAfter = (at: string) => iso(Date.parse(at) + 1);
 
-/**
- * Statuses whose ticket is over: the sweep has nothing left to do for them. A breach such a ticket
- * carries stays recorded (its flags: the breached list, the ticket's `sla`, reports) but is not
- * announced after the fact (no late `sla.breached` history, alert or escalation on a closed ticket);
- * the announcement bits stay as they are, so reopening a closed ticket arms the sweep again.
- */
-export const SLA_QUIET_STATUSES: ReadonlySet<TicketStatus> = new Set(["closed", "cancelled"]);
-
 // ------------------------------------------------------------------------------------------------
 // Clock arithmetic (business time when there is a calendar, wall time otherwise)
 
@@ -354,7 +346,7 @@ function schedule(terms: SlaTerms, s: SlaState): Pick<SlaState, "slaNextDueAt" |
   // escalation from their instant on.
   const breachOwed = (at: string | null) => (at === null ? null : running || (paused && at < pausedAt) ? justAfter(at) : null);
   const checks: (string | null)[] = [];
-  for (const c of SLA_QUIET_STATUSES.has(s.status) ? [] : clocks) {
+  for (const c of clocks) {
     const bit = TARGET_BIT[c.target];
     if (c.breached && !(s.slaAnnounced & bit)) checks.push(c.dueAt ?? s.createdAt);
     if (c.unmet && !c.breached) {
@@ -362,7 +354,7 @@ function schedule(terms: SlaTerms, s: SlaState): Pick<SlaState, "slaNextDueAt" |
       if (!(s.slaWarned & bit)) checks.push(owed(risks.get(c.target) ?? null));
     }
   }
-  if (!s.slaEscalated && !s.resolvedAt && !SLA_QUIET_STATUSES.has(s.status)) checks.push(owed(escalationAt(terms, s)));
+  if (!s.slaEscalated && !s.resolvedAt) checks.push(owed(escalationAt(terms, s)));
   return { slaNextDueAt: nextDue, slaAtRiskAt: atRisk, slaCheckAt: minIso(checks) };
 }
 
@@ -394,9 +386,7 @@ export function sweepSla(terms: SlaTerms, s: SlaState, now: string): SweepStep {
   const atRisk: SlaTarget[] = [];
   let announced = settled.slaAnnounced;
   let warned = settled.slaWarned;
-  // A ticket that is over: its stale check is only settled (see SLA_QUIET_STATUSES).
-  const quiet = SLA_QUIET_STATUSES.has(settled.status);
-  for (const c of quiet ? [] : targetClocks(terms, settled)) {
+  for (const c of targetClocks(terms, settled)) {
     const bit = TARGET_BIT[c.target];
     if (c.breached) {
       if (!(announced & bit)) breached.push(c.target);
@@ -415,7 +405,7 @@ export function sweepSla(terms: SlaTerms, s: SlaState, now: string): SweepStep {
   if (breached.length) {
     escalation = { cause: "breach", targets: breached };
     escalated = true;
-  } else if (!quiet && !escalated && !settled.resolvedAt && standing !== null && terms.targets.escalationMinutes !== undefined) {
+  } else if (!escalated && !settled.resolvedAt && standing !== null && terms.targets.escalationMinutes !== undefined) {
     const at = escalationAt(terms, settled);
     if (at && at <= standing) {
       escalation = { cause: "unresolved", minutes: terms.targets.escalationMinutes };

@@ -1,8 +1,7 @@
-import { and, asc, eq, isNull, lte, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, isNull, lte, type SQL } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import { tickets, users } from "../db/schema";
-import { SLA_QUIET_STATUSES, sweepSla, type SlaState, type SlaTarget, type SweepStep } from "../domain/sla";
-import { NO_DUE } from "../domain/vocabulary";
+import { sweepSla, type SlaState, type SlaTarget, type SweepStep } from "../domain/sla";
 import { slaStateOf } from "../domain/ticket-update";
 import type { TicketEvent } from "../events/ticket-events";
 import { newerThan, type CursorPosition } from "../lib/cursor";
@@ -34,12 +33,6 @@ export const SWEEP_MAX_PER_RUN = 500;
  * run's wall time; their claims are per ticket, so order between them does not matter.
  */
 export const SWEEP_CONCURRENCY = 8;
-/**
- * Closed and cancelled tickets still due (a check written before such tickets had none, see
- * SLA_QUIET_STATUSES) settled per run by one statement, before the run reads a ticket: however
- * many there are, they never take SWEEP_MAX_PER_RUN from tickets with a breach to announce.
- */
-export const SWEEP_QUIET_SETTLE_MAX = 2_000;
 /**
  * A due ticket whose planned step changes nothing (a broken domain invariant: sweepSla's check
  * is always after `now`) is looked at again after this, not first in every minute's run.
@@ -73,11 +66,6 @@ export async function runSlaSweep(ctx: ServiceContext): Promise<SweepReport> {
   const report: SweepReport = { job: "sla-sweep", at: now, checked: 0, breached: 0, at_risk: 0, escalated: 0, settled: 0, contended: 0, failed: 0, more: false, duration_ms: 0 };
   let after: CursorPosition | null = null;
   const policies: EscalationPolicies = new Map();
-  const quiet = sql.join([...SLA_QUIET_STATUSES].map((status) => sql`${status}`), sql`, `);
-  const settledQuiet = await ctx.db.run(
-    sql`UPDATE "tickets" SET "sla_check_at" = ${NO_DUE} WHERE rowid IN (SELECT rowid FROM "tickets" INDEXED BY "tickets_sla_check_idx" WHERE "deleted_at" IS NULL AND "sla_check_at" <= ${now} AND "status" IN (${quiet}) LIMIT ${SWEEP_QUIET_SETTLE_MAX})`,
-  );
-  report.settled += settledQuiet.meta.changes ?? 0;
   while (report.checked < SWEEP_MAX_PER_RUN) {
     const where: SQL[] = [isNull(tickets.deletedAt), lte(tickets.slaCheckAt, now)];
     // Keyset: a ticket left for the next run is not read twice in this one.
