@@ -1,6 +1,9 @@
+import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { users } from "../../src/db/schema";
+import type { Bindings } from "../../src/env";
+import { verifyAccessToken } from "../../src/features/auth/tokens";
 import { api, db, makeUser } from "../helpers";
 import { expectProblemShape, forgeToken, me } from "./support";
 
@@ -39,5 +42,16 @@ describe("access tokens verified before", () => {
     expect((await api("GET", "/api/v1/tickets", { token: agent.token })).status).toBe(200);
     expect((await api("PATCH", `/api/v1/users/${agent.id}`, { token: admin.token, body: { role: "customer" } })).status).toBe(200);
     expectProblemShape(await api("GET", "/api/v1/tickets", { token: agent.token }), 401, "UNAUTHORIZED");
+  });
+
+  it("are checked again under another secret, issuer or audience (a rotation): a remembered token is not accepted by a setting it was not verified under", async () => {
+    const u = await makeUser("customer");
+    const base = env as unknown as Bindings;
+    expect(await verifyAccessToken(base, u.token)).toMatchObject({ sub: u.id });
+    expect(await verifyAccessToken({ ...base, JWT_SECRET: `${base.JWT_SECRET}-rotated` }, u.token)).toBeNull();
+    expect(await verifyAccessToken({ ...base, JWT_ISSUER: `${base.JWT_ISSUER}-other` }, u.token)).toBeNull();
+    expect(await verifyAccessToken({ ...base, JWT_AUDIENCE: `${base.JWT_AUDIENCE}-other` }, u.token)).toBeNull();
+    // And the original setting still accepts it.
+    expect(await verifyAccessToken(base, u.token)).toMatchObject({ sub: u.id });
   });
 });
