@@ -64,6 +64,13 @@ describe("year databases", () => {
     for (const table of ["ticket_tag_index", "outbound_messages", "inbound_messages", "mail_message_ids", "ticket_participants"]) expect(await columns(yearA, table)).toEqual(await columns(base.DB, table));
   });
 
+  it("… and main's indexes, partial conditions included: a list's `INDEXED BY` names an index both must have", async () => {
+    const indexes = async (d1: D1Database, table: string) =>
+      (await d1.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name`).bind(table).all()).results;
+    for (const table of ["tickets", "ticket_tag_index", "outbound_messages", "inbound_messages", "mail_message_ids", "ticket_participants"])
+      expect(await indexes(yearA, table), table).toEqual(await indexes(base.DB, table));
+  });
+
   it("retire → read on every route → lists → reopen: the same answers, another customer's id 404, reports unchanged, back in main", async () => {
     const customer = await makeUser("customer");
     const other = await makeUser("customer");
