@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { batchStatement, runBatch } from "../../db/client";
 import { teamMembers, teams, users } from "../../db/schema";
 import { isTimeZone, startOfLocalDay } from "../../domain/business-hours";
 import { reportScope, type ReportScope } from "../../domain/permissions";
@@ -199,7 +200,7 @@ function countBy<K extends string>(rows: { tickets: number }[], field: "status" 
 
 /**
  * The oldest open ticket of the scope: one index seek per open status (a team's through
- * tickets_team_status_created_idx, an agent's through tickets_assignee_status_created_idx).
+ * tickets_team_status_created_idx, an agent's through tickets_assignee_status_created_idx), in one batch.
  */
 async function oldestOpen(ctx: ServiceContext, filter: { teamId?: string; agentId?: string }) {
   const seek = (status: string) =>
@@ -208,7 +209,8 @@ async function oldestOpen(ctx: ServiceContext, filter: { teamId?: string; agentI
       : filter.agentId !== undefined
         ? sql`SELECT id, created_at FROM tickets WHERE assignee_id = ${filter.agentId} AND status = ${status} AND deleted_at IS NULL ORDER BY created_at LIMIT 1`
         : sql`SELECT id, created_at FROM tickets WHERE status = ${status} AND deleted_at IS NULL ORDER BY created_at LIMIT 1`;
-  const rows = (await Promise.all(BACKLOG_STATUSES.map((s) => ctx.db.all<{ id: string; created_at: string }>(seek(s))))).flat();
+  // One round trip for the seeks.
+  const rows = (await runBatch(ctx.db, BACKLOG_STATUSES.map((s) => batchStatement(ctx.db, seek(s))))).flatMap((r) => (r as D1Result<{ id: string; created_at: string }>).results);
   const oldest = rows.sort((a, b) => (a.created_at < b.created_at ? -1 : 1))[0];
   if (!oldest) return null;
   return { ticket_id: oldest.id, created_at: oldest.created_at, age_minutes: Math.floor((ctx.now.getTime() - Date.parse(oldest.created_at)) / 60_000) };
