@@ -98,6 +98,8 @@ const MINUTE = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 const RUNNING: ReadonlySet<TicketStatus> = new Set(["open", "in_progress"]);
 const STOPPED: ReadonlySet<TicketStatus> = new Set(["resolved", "closed", "cancelled"]);
+/** Statuses in which a ticket is escalated (a breach, the unresolved checkpoint); a solved or closed one is not. */
+export const ESCALATABLE: ReadonlySet<TicketStatus> = new Set(["open", "in_progress", "pending"]);
 const minIso = (values: (string | null | undefined)[]) => values.reduce<string>((m, v) => (v && v < m ? v : m), NEVER);
 /** The instant right after `at`: a target is breached once the clock is strictly past its due date. */
 const justAfter = (at: string) => iso(Date.parse(at) + 1);
@@ -402,7 +404,8 @@ export function sweepSla(terms: SlaTerms, s: SlaState, now: string): SweepStep {
   }
   let escalation: Escalation | null = null;
   let escalated = settled.slaEscalated;
-  if (breached.length) {
+  // A breach announced on a ticket that is over escalates nothing, and leaves the checkpoint for a reopen.
+  if (breached.length && ESCALATABLE.has(settled.status)) {
     escalation = { cause: "breach", targets: breached };
     escalated = true;
   } else if (!escalated && !settled.resolvedAt && standing !== null && terms.targets.escalationMinutes !== undefined) {

@@ -13,6 +13,7 @@ import { settleSla, sweepSla, type SlaState, type SlaTerms } from "../../src/dom
  */
 
 const MIN = 60_000;
+const BITS = { first_response: 1, next_response: 2, resolution: 4 } as const;
 const HOUR = 60 * MIN;
 const T0 = Date.parse("2026-06-17T20:00:00.000Z");
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -109,6 +110,15 @@ describe("the SLA check instant (sla_check_at) is always ahead of the sweep", ()
         if (s.status !== "closed" && s.status !== "cancelled") continue;
         const now = iso(T0 + 180 * 24 * HOUR);
         const step = sweepSla(terms, s, now);
+        // Every breached target not yet announced is announced now (flagged, or observed from the due dates).
+        const owed = (["first_response", "next_response", "resolution"] as const).filter(
+          (t) => step.next[({ first_response: "firstResponseBreached", next_response: "nextResponseBreached", resolution: "resolutionBreached" } as const)[t]] && !(s.slaAnnounced & BITS[t]),
+        );
+        expect(step.breached, label).toEqual(owed);
+        expect(step.next.slaAnnounced, label).toBe(owed.reduce((m, t) => m | BITS[t], s.slaAnnounced));
+        // A ticket that is over is not escalated, and its checkpoint stays for a reopen.
+        expect(step.escalation, label).toBeNull();
+        expect(step.next.slaEscalated, label).toBe(s.slaEscalated);
         expect(step.atRisk, label).toEqual([]);
         expect(step.next.slaCheckAt, label).toBe(NO_DUE);
         const again = sweepSla(terms, step.next, iso(T0 + 181 * 24 * HOUR));
@@ -147,7 +157,7 @@ describe("the SLA check instant (sla_check_at) is always ahead of the sweep", ()
     // The write that closed it owes the announcement: the sweep reads it once, at the first due date.
     expect(settleSla(terms, row, now).slaCheckAt).toBe("2026-06-18T04:24:53.366Z");
     const step = sweepSla(terms, row, now);
-    expect(step).toMatchObject({ breached: ["first_response", "resolution"], next: { slaCheckAt: NO_DUE, slaAnnounced: 5, slaBreached: true } });
+    expect(step).toMatchObject({ breached: ["first_response", "resolution"], escalation: null, next: { slaCheckAt: NO_DUE, slaAnnounced: 5, slaBreached: true, slaEscalated: false } });
     expect(sweepSla(terms, step.next, now)).toMatchObject({ breached: [], next: { slaCheckAt: NO_DUE } });
   });
 });

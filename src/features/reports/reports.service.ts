@@ -211,7 +211,7 @@ async function oldestOpen(ctx: ServiceContext, filter: { teamId?: string; agentI
         : sql`SELECT id, created_at FROM tickets WHERE status = ${status} AND deleted_at IS NULL ORDER BY created_at LIMIT 1`;
   // One round trip for the seeks.
   const rows = (await runBatch(ctx.db, BACKLOG_STATUSES.map((s) => batchStatement(ctx.db, seek(s))))).flatMap((r) => (r as D1Result<{ id: string; created_at: string }>).results);
-  const oldest = rows.sort((a, b) => (a.created_at < b.created_at ? -1 : 1))[0];
+  const oldest = rows.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1))[0];
   if (!oldest) return null;
   return { ticket_id: oldest.id, created_at: oldest.created_at, age_minutes: Math.floor((ctx.now.getTime() - Date.parse(oldest.created_at)) / 60_000) };
 }

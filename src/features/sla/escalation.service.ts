@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { slaPolicies } from "../../db/schema";
 import { raisedPriority, type EscalationReassign } from "../../domain/vocabulary";
 import type { RoutingReason } from "../../domain/routing";
-import type { Escalation } from "../../domain/sla";
+import { ESCALATABLE, type Escalation } from "../../domain/sla";
 import type { TicketEdit } from "../../domain/ticket-update";
 import type { ServiceContext } from "../../lib/request-context";
 import { isActiveStaff, route, teamById } from "../teams/routing.service";
@@ -12,8 +12,6 @@ import type { TicketRow } from "../tickets/tickets.serialize";
 /** Escalation options by policy name, read once per sweep run. */
 export type EscalationPolicies = Map<string, { raise: boolean; reassign: EscalationReassign }>;
 
-/** Tickets in these states are not escalated (the breach is still recorded). */
-const ESCALATABLE = new Set<TicketRow["status"]>(["open", "in_progress", "pending"]);
 
 /**
  * The SLA engine escalates per the ticket's policy: raise the priority one step and/or reassign to
