@@ -50,7 +50,7 @@ export interface SweepReport {
   settled: number;
   /** Claims that lost a race (another writer changed the ticket) and were planned again from a fresh read. */
   contended: number;
-  /** Escalations that failed, and tickets whose step failed (each logged; the ticket is tried again next run). */
+  /** Escalations that failed (logged); their breach stays recorded. */
   failed: number;
   /** The run stopped at SWEEP_MAX_PER_RUN with more due. */
   more: boolean;
@@ -80,15 +80,7 @@ export async function runSlaSweep(ctx: ServiceContext): Promise<SweepReport> {
     for (let i = 0; i < page.length; i += SWEEP_CONCURRENCY) {
       const group = page.slice(i, i + SWEEP_CONCURRENCY);
       report.checked += group.length;
-      await Promise.all(
-        group.map((found) =>
-          // One ticket that fails (its terms, a write that keeps losing) must not stop the run for those behind it.
-          sweepTicket(ctx, found, report, policies).catch((err) => {
-            report.failed++;
-            console.error(JSON.stringify({ job: "sla-sweep", event: "ticket_failed", ticket_id: found.row.id, error: String(err) }));
-          }),
-        ),
-      );
+      await Promise.all(group.map((found) => sweepTicket(ctx, found, report, policies)));
     }
     const last = page.at(-1);
     if (!last || page.length < SWEEP_PAGE_SIZE) break;
