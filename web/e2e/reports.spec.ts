@@ -189,8 +189,11 @@ test.describe("reports", () => {
   test("a manager exports the agents report of the period as XLSX from the reports screen", async ({ page, problems }) => {
     await signIn(page, "/app", "manager@example.com", "/app/reports");
     await expect(page.getByRole("heading", { level: 2, name: "Export" })).toBeVisible();
+    // The reports above the form load on their own; until they have, the form moves down the page and a click can land beside it.
+    await expect(page.locator(".reports .loading")).toHaveCount(0);
     await page.getByLabel("What").selectOption("agents_report");
     await page.getByLabel("Excel (XLSX)").check();
+    await expect(page.getByLabel("Excel (XLSX)")).toBeChecked();
     const created = page.waitForResponse((r) => r.url().endsWith("/api/v1/exports") && r.request().method() === "POST");
     await page.getByRole("button", { name: "Start export" }).click();
     expect(await (await created).json()).toMatchObject({ kind: "agents_report", format: "xlsx" });
