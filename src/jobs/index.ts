@@ -69,7 +69,9 @@ export async function runScheduled(controller: Pick<ScheduledController, "cron" 
       console.log(JSON.stringify(report));
       reports.push(report);
     } catch (err) {
-      console.error(JSON.stringify({ job: name, error: String(err), stack: (err as Error)?.stack }));
+      // A job that went on past failures (the SLA sweep's SweepFailed) carries what it did: logged with the error.
+      const report = err instanceof Error && "report" in err ? { report: err.report } : {};
+      console.error(JSON.stringify({ job: name, error: String(err), stack: (err as Error)?.stack, ...report }));
       failures.push(err);
     }
   }

@@ -22,6 +22,13 @@ import { requesterColumns, type TicketRow } from "../features/tickets/tickets.se
  * bits): its history, audit and outbox rows commit with the claim or not at all. Only the run whose
  * claim landed publishes the events and escalates, so a breach is announced and escalated exactly
  * once; a claim that lost a race re-reads the ticket and finds what the winner already announced.
+ *
+ * A ticket whose step throws is logged and passed over; the run sweeps the rest and then fails
+ * (SweepFailed). It is not pushed back: its claim failed, so nothing of it was written (a failed
+ * write leaves the row as it was: test/tickets/atomicity), a separate write to move its check would
+ * likely meet the same fault, and moving it would hide it (a green cron, its breach unannounced for
+ * the backoff) where failing every minute keeps a person's eye on it. It costs one of the run's
+ * SWEEP_MAX_PER_RUN slots a minute, and is announced by the first run after it is mended.
  */
 
 /** Tickets read per query. */
@@ -38,6 +45,8 @@ export const SWEEP_CONCURRENCY = 8;
  * is always after `now`) is looked at again after this, not first in every minute's run.
  */
 export const SWEEP_RECHECK_MS = 60 * 60_000;
+/** Failed tickets named in a failed run's error (all are logged one line each): the message stays short. */
+export const SWEEP_FAILURES_NAMED = 5;
 
 export interface SweepReport {
   job: "sla-sweep";
@@ -52,9 +61,33 @@ export interface SweepReport {
   contended: number;
   /** Escalations that failed (logged); their breach stays recorded. */
   failed: number;
+  /**
+   * Tickets whose step threw (a failed write, data the step chokes on): logged, nothing of theirs
+   * written, the run went on past them and then failed (SweepFailed), so the trigger shows it.
+   */
+  tickets_failed: number;
   /** The run stopped at SWEEP_MAX_PER_RUN with more due. */
   more: boolean;
   duration_ms: number;
+}
+
+/**
+ * A run that went past failed tickets: its error names them (an AggregateError of their errors, so
+ * the scheduled handler's own AggregateError carries each ticket's cause) and carries the report.
+ */
+export class SweepFailed extends AggregateError {
+  constructor(
+    readonly report: SweepReport,
+    failures: { ticketId: string; error: unknown }[],
+  ) {
+    const named = failures.slice(0, SWEEP_FAILURES_NAMED).map((f) => `${f.ticketId}: ${String(f.error)}`);
+    const more = failures.length > named.length ? `; and ${failures.length - named.length} more (logged)` : "";
+    super(
+      failures.map((f) => f.error),
+      `sla-sweep: ${failures.length} ticket(s) failed, ${report.checked - failures.length} other(s) swept: ${named.join("; ")}${more}`,
+    );
+    this.name = "SweepFailed";
+  }
 }
 
 /** Besides the row's version and `updated_at`, the sweep's own announcement state must be as read. */
@@ -63,9 +96,18 @@ const SWEEP_CLAIM: readonly GuardColumn[] = ["version", "updatedAt", "slaAnnounc
 export async function runSlaSweep(ctx: ServiceContext): Promise<SweepReport> {
   const started = Date.now();
   const now = ctx.now.toISOString();
-  const report: SweepReport = { job: "sla-sweep", at: now, checked: 0, breached: 0, at_risk: 0, escalated: 0, settled: 0, contended: 0, failed: 0, more: false, duration_ms: 0 };
+  const report: SweepReport = { job: "sla-sweep", at: now, checked: 0, breached: 0, at_risk: 0, escalated: 0, settled: 0, contended: 0, failed: 0, tickets_failed: 0, more: false, duration_ms: 0 };
   let after: CursorPosition | null = null;
   const policies: EscalationPolicies = new Map();
+  const failures: { ticketId: string; error: unknown }[] = [];
+  // One ticket's failure is its own: caught here so the others of its group finish and the run goes
+  // on (before, it ended the run, and first in line again every minute it held up every ticket behind it).
+  const sweepOne = (found: FoundTicket) =>
+    sweepTicket(ctx, found, report, policies).catch((error: unknown) => {
+      report.tickets_failed++;
+      failures.push({ ticketId: found.row.id, error });
+      console.error(JSON.stringify({ job: "sla-sweep", event: "ticket_failed", ticket_id: found.row.id, sla_check_at: found.row.slaCheckAt, error: String(error) }));
+    });
   while (report.checked < SWEEP_MAX_PER_RUN) {
     const where: SQL[] = [isNull(tickets.deletedAt), lte(tickets.slaCheckAt, now)];
     // Keyset: a ticket left for the next run is not read twice in this one.
@@ -80,7 +122,7 @@ export async function runSlaSweep(ctx: ServiceContext): Promise<SweepReport> {
     for (let i = 0; i < page.length; i += SWEEP_CONCURRENCY) {
       const group = page.slice(i, i + SWEEP_CONCURRENCY);
       report.checked += group.length;
-      await Promise.all(group.map((found) => sweepTicket(ctx, found, report, policies)));
+      await Promise.all(group.map(sweepOne));
     }
     const last = page.at(-1);
     if (!last || page.length < SWEEP_PAGE_SIZE) break;
@@ -96,6 +138,8 @@ export async function runSlaSweep(ctx: ServiceContext): Promise<SweepReport> {
     report.more = next !== undefined;
   }
   report.duration_ms = Date.now() - started;
+  // The others' work is committed; the run still fails, so the cron shows red until the ticket is mended.
+  if (failures.length) throw new SweepFailed(report, failures);
   return report;
 }
 
