@@ -2,10 +2,16 @@
 // (the API would take hours for this volume). Rows follow src/db/schema/*.ts and migrations/
 // column for column: the NOT NULL sentinels (sla_next_due_at), JSON tags, priority_rank, per-day
 // ticket numbers with their ticket_counters, the tag filter's ticket_tag_index, and the history and audit rows the app
-// itself writes for what the seed pretends happened.
+// itself writes for what the seed pretends happened. The SLA columns are the engine's (sla-engine.mjs):
+// the policy's targets copied onto the ticket as the create path does, per-target breach flags, and
+// the state the minute cron's SLA sweep would have left (past breaches, warnings and escalation
+// checkpoints announced, sla_check_at the next one to come), so the first sweep of a bench run has
+// nothing historical to announce and no write reads the ticket's policy by name.
 import { pbkdf2Sync, createHmac } from "node:crypto";
+import { replaySla } from "./sla-engine.mjs";
 
-export const SEED_VERSION = 2;
+// 3: the SLA engine's columns (sla_targets, per-target flags, announcement bits, sla_check_at, …).
+export const SEED_VERSION = 3;
 
 /** Sizes of the default seed (the issue's figures); `--scale` multiplies tickets, comments and customers. */
 export const DEFAULT_SIZES = {
@@ -31,15 +37,7 @@ export const ACCOUNTS = {
   customer2: `customer2@${EMAIL_DOMAIN}`,
 };
 
-const NO_DUE = "9999-12-31T23:59:59.999Z";
 const PRIORITY_RANK = { low: 1, medium: 2, high: 3, critical: 4 };
-// migrations/0001_sla_defaults.sql, in minutes.
-const SLA = {
-  critical: { fr: 60, res: 240 },
-  high: { fr: 240, res: 1440 },
-  medium: { fr: 480, res: 4320 },
-  low: { fr: 1440, res: 10080 },
-};
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
@@ -269,6 +267,9 @@ const TABLES = [
       "requester_id", "assignee_id", "team_id", "created_by_id", "version", "created_at", "updated_at",
       "first_response_at", "resolved_at", "closed_at", "deleted_at", "sla_policy", "first_response_due_at",
       "resolution_due_at", "sla_paused_at", "sla_paused_ms", "sla_breached", "sla_next_due_at",
+      "next_response_due_at", "next_response_started_ms", "first_response_breached", "next_response_breached",
+      "resolution_breached", "sla_announced", "sla_warned", "sla_escalated", "sla_at_risk_at", "sla_check_at",
+      "first_response_minutes", "resolution_minutes", "sla_targets", "sla_calendar_id",
     ],
   ],
   ["comments", ["id", "ticket_id", "author_id", "body", "internal", "channel", "created_at"]],
@@ -322,6 +323,30 @@ function creationTimes(rng, n, days, now) {
 }
 
 /**
+ * Each priority's default policy (migrations/0001_sla_defaults.sql, as the database holds it), as
+ * `policyTargets` in src/features/sla/sla.service.ts copies it onto a ticket (same keys, same order).
+ * The bench configures no business hours, so every ticket is timed 24/7 (sla_calendar_id null).
+ */
+async function defaultTargets(db) {
+  const { results } = await db
+    .prepare("SELECT name, priority, first_response_minutes, next_response_minutes, resolution_minutes, escalation_minutes FROM sla_policies WHERE category IS NULL AND channel IS NULL")
+    .all();
+  const byPriority = new Map(
+    results.map((p) => [
+      p.priority,
+      { name: p.name, firstResponseMinutes: p.first_response_minutes, nextResponseMinutes: p.next_response_minutes, resolutionMinutes: p.resolution_minutes, escalationMinutes: p.escalation_minutes },
+    ]),
+  );
+  const calendars = await db.prepare("SELECT count(*) AS n FROM business_calendars").first("n");
+  if (calendars) throw new Error("seed: business hours are configured; the seed's SLA replay (sla-engine.mjs) is 24/7 only");
+  return (priority) => {
+    const targets = byPriority.get(priority);
+    if (!targets) throw new Error(`seed: no default SLA policy for ${priority}`);
+    return targets;
+  };
+}
+
+/**
  * Seeds everything; `sizes` as DEFAULT_SIZES (scaled). `pepper` is the Worker's PASSWORD_PEPPER.
  * Returns a summary (counts, the bench accounts).
  */
@@ -330,6 +355,7 @@ const TAG_FILL_CHUNK = 20_000;
 export async function seed(db, { sizes, pepper, log }) {
   const rng = new Rng(20261126);
   const now = Date.now();
+  const targetsOf = await defaultTargets(db);
   const iso = (ms) => new Date(ms).toISOString();
   const w = new Writer(db, TABLES);
   const started = Date.now();
@@ -405,8 +431,8 @@ export async function seed(db, { sizes, pepper, log }) {
     const team = category !== null && rng.chance(0.85) ? teams[TEAM_FOR_CATEGORY[category] % teams.length] : null;
     const subject = `${rng.pick(PROBLEMS)} ${rng.pick(THINGS).replace("#{n}", `#${100000 + rng.int(900000)}`)}`;
     const description = paragraph(rng, SENTENCES, 2, 6, 100000 + rng.int(900000));
-    const frDue = created + SLA[priority].fr * MINUTE;
-    const resDue = created + SLA[priority].res * MINUTE;
+    // The ticket's life as the SLA engine sees it (public messages, status changes), in order.
+    const slaEvents = [];
 
     // What happened to the ticket, in order: history and audit rows as the services write them.
     let version = 1;
@@ -429,6 +455,7 @@ export async function seed(db, { sizes, pepper, log }) {
     let currentStatus = "open";
     const moveTo = (next, at, actor) => {
       history("updated", at, actor, { status: [currentStatus, next] }, true);
+      slaEvents.push({ at: iso(at), status: next });
       currentStatus = next;
     };
     let firstResponseAt = null;
@@ -446,6 +473,7 @@ export async function seed(db, { sizes, pepper, log }) {
           : paragraph(rng, STAFF_REPLIES, 1, 3, 0);
       const commentId = makeId(rng, at);
       w.add("comments", [commentId, id, author.id, body, internal ? 1 : 0, staffTurn ? "web" : channel, iso(at)]);
+      if (!internal) slaEvents.push({ at: iso(at), message: staffTurn ? "staff" : "customer" });
       if (staffTurn && !internal && !firstResponseAt) {
         firstResponseAt = at;
         if (status !== "open" && status !== "cancelled") moveTo("in_progress", at, author.id);
@@ -475,20 +503,17 @@ export async function seed(db, { sizes, pepper, log }) {
       moveTo("cancelled", step(gap), requester.id);
     }
     const updated = clock;
-    const active = status === "open" || status === "in_progress";
-    const nextDue = active ? (firstResponseAt ? iso(resDue) : iso(frDue)) : NO_DUE;
-    // Met late, or unmet and past due at the time the clock stopped (now, the pause, the cancellation).
-    const stoppedAt = active ? now : (pausedAt ?? updated);
-    const frLate = (firstResponseAt ?? stoppedAt) > frDue;
-    const resLate = (resolvedAt ?? stoppedAt) > resDue;
-    const breached = status !== "cancelled" && (frLate || resLate);
+    const targets = targetsOf(priority);
+    const sla = replaySla(targets, iso(created), slaEvents, iso(now));
 
     w.add("tickets", [
       id, number, subject, description, status, priority, PRIORITY_RANK[priority], category, channel, JSON.stringify(tags),
       requester.id, assignee?.id ?? null, team, creator.id, version, iso(created), iso(updated),
-      firstResponseAt === null ? null : iso(firstResponseAt), resolvedAt === null ? null : iso(resolvedAt),
-      closedAt === null ? null : iso(closedAt), null, priority, iso(frDue), iso(resDue),
-      pausedAt === null ? null : iso(pausedAt), 0, breached ? 1 : 0, nextDue,
+      sla.firstResponseAt, sla.resolvedAt, closedAt === null ? null : iso(closedAt), null, targets.name,
+      sla.firstResponseDueAt, sla.resolutionDueAt, sla.slaPausedAt, sla.slaPausedMs, sla.slaBreached, sla.slaNextDueAt,
+      sla.nextResponseDueAt, sla.nextResponseStartedMs, sla.firstResponseBreached, sla.nextResponseBreached,
+      sla.resolutionBreached, sla.slaAnnounced, sla.slaWarned, sla.slaEscalated, sla.slaAtRiskAt, sla.slaCheckAt,
+      sla.firstResponseMinutes, sla.resolutionMinutes, JSON.stringify(targets), null,
     ]);
 
     done++;
