@@ -7,6 +7,7 @@ import type { Bindings } from "../../src/env";
 import { comments } from "../../src/db/schema";
 import { yearOfTicketRef, yearBounds } from "../../src/db/ticket-stores";
 import { newId } from "../../src/lib/ids";
+import { metered as meteredD1, newMeter } from "../../src/db/metrics";
 import { BASE, db, expectProblem, makeStaff, makeUser, type TestUser } from "../helpers";
 import { upload } from "../security/support";
 import { drainJobs, jobsEnv, storedPoints } from "../reports/support";
@@ -339,6 +340,32 @@ describe("year databases", () => {
     // Per ticket: one batch of its row, what holds it and its mail rows, then the delete (main); the copy
     // (year). Per message: the year's position read and written.
     expect({ main: main.log.calls, year: year.log.calls }).toEqual({ main: 4 * 2, year: 4 + 2 });
+  });
+
+  it("the retire reads no mail rows of a ticket that may not leave (still open): the condition is in each mail select, still one round trip", async () => {
+    const customer = await makeUser("customer");
+    const open = await ticket(customer, 44, false);
+    const closed = await ticket(customer, 45, true);
+    await archiveOnly();
+    const FOLLOWERS = 4;
+    for (const id of [open, closed])
+      for (let i = 0; i < FOLLOWERS; i++)
+        await base.DB.prepare("INSERT INTO ticket_participants (ticket_id, email, added_at) VALUES (?, ?, ?)").bind(id, `cc${i}-${id}@example.com`, new Date().toISOString()).run();
+    const meter = newMeter();
+    const main = recorded(meteredD1(base.DB, meter));
+    expect(await deliver({ kind: "retire", year: YEAR, ids: [open, closed] }, { ...yearEnv, DB: main.d1 } as Bindings)).toBe(true);
+    expect([await inMain(open), await inYear(yearA, open)]).toEqual([1, 0]);
+    expect([await inMain(closed), await inYear(yearA, closed)]).toEqual([0, 1]);
+    // Rows read by each mail select (its first parameter is the ticket): the open ticket's read its
+    // eligibility (one row) and none of its mail; the leaving one's read its followers.
+    const mailReads = (id: string) =>
+      meter.statements.filter((st) => /from "(outbound_messages|inbound_messages|mail_message_ids|ticket_participants)"/i.test(st.sql) && /^select/i.test(st.sql.trim()) && st.params[0] === id);
+    expect(mailReads(open)).toHaveLength(4);
+    for (const st of mailReads(open)) expect(st.rowsRead, st.sql).toBeLessThanOrEqual(1);
+    const followers = mailReads(closed).find((st) => /ticket_participants/.test(st.sql))!;
+    expect(followers.rowsRead).toBeGreaterThanOrEqual(FOLLOWERS);
+    // Round trips to main: the open ticket one batch (read, kept), the leaving one two (read, delete).
+    expect(main.log.calls).toBe(1 + 2);
   });
 
   it("a team that a retired ticket belongs to cannot be deleted (409, as for a ticket in main); the ticket reopens", async () => {

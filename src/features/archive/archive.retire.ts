@@ -32,7 +32,7 @@ export const RETIRE_CHUNK = 50;
 
 /** Rows in main that name a ticket and would keep it from leaving (checked before the move; D1's foreign keys check the rest). */
 const holdsRows = (id: string) =>
-  sql`SELECT ${sql.join(
+  sql`(${sql.join(
     [
       sql`EXISTS (SELECT 1 FROM ${attachments} WHERE ${attachments.ticketId} = ${id})`,
       sql`EXISTS (SELECT 1 FROM ${comments} WHERE ${comments.ticketId} = ${id})`,
@@ -43,7 +43,14 @@ const holdsRows = (id: string) =>
       sql`EXISTS (SELECT 1 FROM "channel_threads" WHERE "ticket_id" = ${id})`,
     ],
     sql` OR `,
-  )} AS "held"`;
+  )})`;
+
+/**
+ * A ticket of the year [lo, hi) that may leave main: archived (its stub row), closed, not deleted.
+ * Whatever the guarded delete then finds changed keeps it in main.
+ */
+const eligibleToRetire = (id: string, lo: string, hi: string) =>
+  sql`EXISTS (SELECT 1 FROM ${tickets} WHERE ${tickets.id} = ${id} AND ${tickets.archivedAt} IS NOT NULL AND ${tickets.deletedAt} IS NULL AND ${tickets.status} = 'closed' AND ${tickets.createdAt} >= ${lo} AND ${tickets.createdAt} < ${hi})`;
 
 // ---------------------------------------------------------------- the cron and the queue
 
@@ -160,13 +167,21 @@ const atState = (row: TicketRow) => sql`EXISTS (SELECT 1 FROM ${tickets} WHERE $
  */
 export async function retireTicket(ctx: ServiceContext, store: YearStore, id: string): Promise<RetireOutcome> {
   const { lo, hi } = yearBounds(store.year);
-  // The row, what holds it in main and its mail rows: one round trip, one snapshot (a chunk's
-  // tickets move one by one, so round trips per ticket are the retire's throughput).
-  const [found, holds, ...mail] = await runBatch(ctx.db, [ctx.db.select().from(tickets).where(eq(tickets.id, id)).limit(1), batchStatement(ctx.db, holdsRows(id)), ...satelliteReads(ctx.db, id)]);
+  // The row, whether it may leave, what holds it in main and its mail rows: one round trip, one
+  // snapshot (a chunk's tickets move one by one, so round trips per ticket are the retire's
+  // throughput). The mail rows are read only for a ticket that may leave: the condition is in each
+  // of their selects (a constant for SQLite, evaluated once before the walk), so a ticket still open
+  // costs its row and the checks, not its mail.
+  const eligible = eligibleToRetire(id, lo, hi);
+  const [found, checks, ...mail] = await runBatch(ctx.db, [
+    ctx.db.select().from(tickets).where(eq(tickets.id, id)).limit(1),
+    batchStatement(ctx.db, sql`SELECT ${eligible} AS "eligible", ${holdsRows(id)} AS "held"`),
+    ...satelliteReads(ctx.db, id, eligible),
+  ]);
   const row = (found as TicketRow[])[0];
   if (!row) return "gone"; // moved already, or never here
-  const eligible = row.archivedAt !== null && row.deletedAt === null && row.status === "closed" && row.createdAt >= lo && row.createdAt < hi;
-  if (!eligible || Number((holds as D1Result<{ held: number }>).results[0]!.held) === 1) return keep(ctx.db, store, id, row);
+  const { eligible: mayLeave, held } = (checks as D1Result<{ eligible: number; held: number }>).results[0]!;
+  if (Number(mayLeave) !== 1 || Number(held) === 1) return keep(ctx.db, store, id, row);
   const satellites = satellitesOf(mail);
   await copyInto(store.db, row, satellites);
   try {
@@ -237,7 +252,9 @@ async function keep(db: Database, store: YearStore, id: string, main: RowState, 
 const SATELLITES = ["outbound_messages", "inbound_messages", "mail_message_ids", "ticket_participants"] as const;
 
 type SatelliteRows = { table: string; rows: Record<string, unknown>[] }[];
-const satelliteReads = (db: Database, id: string) => SATELLITES.map((table) => batchStatement(db, sql`SELECT * FROM ${sql.identifier(table)} WHERE "ticket_id" = ${id}`));
+/** `when`: read them only while it holds (the retire: the ticket may leave). */
+const satelliteReads = (db: Database, id: string, when: SQL = sql`1`) =>
+  SATELLITES.map((table) => batchStatement(db, sql`SELECT * FROM ${sql.identifier(table)} WHERE "ticket_id" = ${id} AND ${when}`));
 const satellitesOf = (results: readonly unknown[]): SatelliteRows => SATELLITES.map((table, i) => ({ table, rows: (results[i] as D1Result<Record<string, unknown>>).results }));
 /** The ticket's rows of each satellite table in `db`: one batch (one round trip, one snapshot). */
 const satelliteRows = async (db: Database, id: string) => satellitesOf(await runBatch(db, satelliteReads(db, id)));
