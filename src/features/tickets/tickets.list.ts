@@ -329,7 +329,7 @@ async function keyedPage(ctx: ServiceContext, q: TicketFilters, from: TicketList
   const merged = mergedInSql(db, planned.walks, cols, compoundArms(ctx.env));
   let walked: Awaited<ReturnType<typeof merge>>;
   try {
-    walked = await merge(db, merged.walks, cols, (r) => keyOf(q.sort, r), from, limit, planned.checked ? scanBudget(limit) : Infinity);
+    walked = await merge(db, merged.walks, cols, (r) => keyOf(q.sort, r), from, limit, planned.checked ? scanBudget(limit) : Infinity, planned.late);
   } catch (err) {
     if (classifyD1Error(err).kind !== "compound_terms" || merged.largest < 2) throw err;
     // D1 refused a compound this large: the isolate's limit goes below it, and the page is read
@@ -353,12 +353,13 @@ export async function countTickets(ctx: ServiceContext, q: TicketFilters): Promi
   for (const db of [ctx.db, ...(readsYears(q) ? yearStores(ctx.env).map((y) => y.db) : [])]) {
     const planned = await listWalks(ctx, q, null, db);
     for (const walk of planned?.walks ?? []) n += await walk.count();
+    if (planned?.late) n += (await runRows(db, planned.late.statement)).rows.length;
   }
   return n;
 }
 
 /** The list's index walks after `position` (see {@link ticketPage}); null when the list is empty whatever it holds. */
-async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | null, db: Database = ctx.db): Promise<{ walks: Walk[]; checked: boolean } | null> {
+async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | null, db: Database = ctx.db): Promise<{ walks: Walk[]; checked: boolean; late?: LateRows } | null> {
   const actor = actorOf(ctx);
   const sort = q.sort;
   const cols = SORT_KEYS[sort];
@@ -438,6 +439,7 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
   const rowsOf = (query: SQL, match: SQL | null): SQL => sql`SELECT "tickets".*, "tickets".rowid AS "__rowid", ${match ?? sql`1`} AS "__match" FROM ${query}`;
   const walks: Walk[] = [];
   let checked = false;
+  let late: LateRows | undefined;
   /**
    * One walk over `from` (rows of one group: its leading sort keys fixed to `group`), rows in sort
    * order of `exprs`, with `check` tested per row; `start`: its start range, left out after a key.
@@ -550,20 +552,29 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
       const unflagged = [sql`"tickets"."sla_check_at" <= ${now}`, sql`"tickets"."sla_breached" = 0`, sql`${COLUMN.sla_next_due_at} < ${now}`];
       const keyset = position ? [after(cols, position, [...cols.map((c) => COLUMN[c.name]), ROWID], 0)] : [];
       const where = all([sql`"tickets".deleted_at IS NULL`, ...unflagged, ...bound, ...ranges.map((r) => r.sql), ...checks, ...keyset]);
-      const late = await runRows(db, rowsOf(sql`"tickets" INDEXED BY "tickets_sla_check_idx" WHERE ${where}`, null));
+      // Read in the merge's first round, in the same D1 call as the walks' first batches.
       const fixed = walks[0]?.group.length ?? 0;
-      const groups = new Map<string, Row[]>();
-      for (const r of late.rows.sort((a, b) => compareKeys(cols, keyOf(sort, a), keyOf(sort, b)))) {
-        const id = JSON.stringify(keyOf(sort, r).slice(0, fixed));
-        groups.set(id, [...(groups.get(id) ?? []), r]);
-      }
-      for (const [id, rows] of groups) {
-        walks.push({ group: JSON.parse(id) as Key, buffer: rows, done: true, last: null, asked: rows.length, read: () => null, count: async () => rows.length });
-      }
+      late = {
+        statement: rowsOf(sql`"tickets" INDEXED BY "tickets_sla_check_idx" WHERE ${where}`, null),
+        walks: ({ rows: found }) => {
+          const groups = new Map<string, Row[]>();
+          for (const r of found.sort((a, b) => compareKeys(cols, keyOf(sort, a), keyOf(sort, b)))) {
+            const id = JSON.stringify(keyOf(sort, r).slice(0, fixed));
+            groups.set(id, [...(groups.get(id) ?? []), r]);
+          }
+          return [...groups].map(([id, rows]) => ({ group: JSON.parse(id) as Key, buffer: rows, done: true, last: null, asked: rows.length, read: () => null, count: async () => rows.length }));
+        },
+      };
     }
   }
 
-  return { walks, checked };
+  return { walks, checked, late };
+}
+
+/** Rows a list reads whole beside its walks (the breaches not flagged yet), and the walks they make, each done. */
+interface LateRows {
+  statement: SQL;
+  walks: (fetched: Fetched) => Walk[];
 }
 
 /** Runs a statement of ticket rows (`__rowid`, `__match` beside the columns) and says what D1 read for it. */
@@ -713,22 +724,38 @@ const MERGE_FIRST = 2;
  * Merges the walks in sort order until `limit + 1` matching rows (one more says a page follows)
  * or, when rows are checked one by one, until `budget` rows were read (as D1 counts them). Groups (walks sharing
  * their leading sort keys) are read one after the other, in sort order; within a group each walk
- * is read in batches that double while the merge takes from it (see MERGE_FIRST). `resumeAt`: the key up to which
- * every walk has been looked at, where a short page's cursor goes on.
+ * is read in batches that double while the merge takes from it (see MERGE_FIRST). Each round is one
+ * D1 call. `late`: rows read whole in the first round's call, and the walks they make (each in its
+ * group). `resumeAt`: the key up to which every walk has been looked at, where a short page's cursor goes on.
  */
-async function merge(db: Database, walks: Walk[], cols: readonly IndexColumn[], keyOf: (r: Row) => Key, position: Key | null, limit: number, budget: number) {
+async function merge(db: Database, walks: Walk[], cols: readonly IndexColumn[], keyOf: (r: Row) => Key, position: Key | null, limit: number, budget: number, late?: LateRows) {
   const out: Row[] = [];
   let walked = 0;
   let seen = 0;
   let passed = 0;
   let fetchedRows = 0;
   let resumeAt = position;
-  const groups = new Map<string, Walk[]>();
-  for (const w of [...walks].sort((a, b) => compareKeys(cols, a.group, b.group))) {
-    const id = JSON.stringify(w.group);
-    groups.set(id, [...(groups.get(id) ?? []), w]);
-  }
-  for (const group of groups.values()) {
+  // The groups in sort order, each its walks.
+  const groups: Walk[][] = [];
+  let at = 0;
+  const place = (merging: boolean) => (w: Walk) => {
+    const found = groups.findIndex((g) => compareKeys(cols, g[0]!.group, w.group) >= 0);
+    const i = found < 0 ? groups.length : found;
+    if (i < groups.length && compareKeys(cols, groups[i]![0]!.group, w.group) === 0) groups[i]!.push(w);
+    // Late rows of a group before the next to merge join the one being merged (within it their keys
+    // sort first); not met, as every group has walks of its own.
+    else if (merging && i <= at) groups[at]!.push(w);
+    else groups.splice(i, 0, [w]);
+  };
+  walks.forEach(place(false));
+  const placeLate = (fetched: Fetched, merging: boolean) => {
+    late!.walks(fetched).forEach(place(merging));
+    late = undefined;
+  };
+  // Nothing else to read: the late rows alone.
+  if (late && !walks.some((w) => !w.done)) placeLate((await readRows(db, [late.statement]))[0]!, false);
+  for (; at < groups.length; at++) {
+    const group = groups[at]!;
     for (;;) {
       const dry = group.filter((w) => !w.buffer.length && !w.done);
       if (dry.length) {
@@ -749,7 +776,9 @@ async function merge(db: Database, walks: Walk[], cols: readonly IndexColumn[], 
         // that fills it a few batches.
         const sizes = dry.map((w) => Math.max(1, Math.min(affordable, live === 1 ? needed : Math.min(needed, w.asked ? 2 * w.asked : MERGE_FIRST))));
         // Every dry walk's next batch in one D1 call (a refused compound fails it all: keyedPage reads again).
-        const fetched = await readRows(db, dry.map((w, i) => w.read(w.last ?? position, sizes[i]!)));
+        const reads = dry.map((w, i) => w.read(w.last ?? position, sizes[i]!));
+        const fetched = await readRows(db, late ? [...reads, late.statement] : reads);
+        if (late) placeLate(fetched.pop()!, true);
         dry.forEach((w, i) => {
           const { rows, read } = fetched[i]!;
           walked += read;
