@@ -350,6 +350,16 @@ describe("D1 calls per page", () => {
         expect(res.body.data.map((t: { id: string }) => t.id), `${name} page ${page + 1}`).toEqual(want.slice(25 * page, 25 * page + 25));
         const calls = new Set(meteredStatements(res).map((s) => s.call)).size;
         expect(calls, `${name} page ${page + 1}: D1 calls`).toBeLessThanOrEqual(most);
+        // A compound (of subqueries too) is one merge of index walks: each arm searches its index, nothing is sorted.
+        const compounds = meteredStatements(res).filter((s) => / union all /i.test(s.sql));
+        // No status named: the six statuses' walks, one compound of two subqueries.
+        if (!query().status && !query().tag && !query().q) expect(compounds.map((s) => s.sql.split(/ union all /i).length)).toContain(6);
+        for (const s of compounds) {
+          const { params } = s as unknown as { params: unknown[] };
+          const plan = (await env.DB.prepare(`EXPLAIN QUERY PLAN ${s.sql}`).bind(...params).all<{ detail: string }>()).results.map((r) => r.detail);
+          expect(plan.filter((d) => /^SEARCH tickets USING INDEX/.test(d)).length, plan.join("\n")).toBe(s.sql.split(/ union all /i).length);
+          expect(plan.filter((d) => /TEMP B-TREE|^SCAN|CO-ROUTINE/.test(d)), plan.join("\n")).toEqual([]);
+        }
         cursor = res.body.next_cursor;
         if (!cursor) break;
       }
