@@ -19,7 +19,8 @@ const TICKETS = 3_000;
 /**
  * Most D1 calls a page of a walked list makes: the caller's read, one merge round (every walk of the
  * group in one compound), the page's requesters, and the field catalog (this seed's tickets hold
- * custom field values: ticket-view.ts). Before: 8-11 (a call per walk per round).
+ * custom field values: ticket-view.ts). With the rounds batched but the six walks read apart (a round
+ * each time one ran dry): 8-11.
  */
 const MOST_CALLS = 4;
 const DAY = 86_400_000;
