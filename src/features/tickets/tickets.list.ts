@@ -2,7 +2,7 @@ import { eq as equals, getTableColumns, sql, type SQL } from "drizzle-orm";
 import { tickets, users } from "../../db/schema";
 import { searchWords } from "../../domain/search-query";
 import { PRIORITY_RANK } from "../../domain/vocabulary";
-import type { Database } from "../../db/client";
+import { batchStatement, runBatch, type Database } from "../../db/client";
 import { classifyD1Error } from "../../db/errors";
 import { heldInMain, yearBounds, yearStores } from "../../db/ticket-stores";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
@@ -120,7 +120,11 @@ interface Fetched {
 
 /** One ordered source of rows (an index walk, or a small set sorted by SQLite), asked for more after a key. */
 interface Walk {
-  fetch: (after: Key | null, n: number) => Promise<Fetched>;
+  /**
+   * The statement of its next `n` rows after a key (ticket rows with `__rowid`, `__match`); null
+   * when it has none there. The merge sends a round's statements of every walk as one D1 call.
+   */
+  read: (after: Key | null, n: number) => SQL | null;
   /** The values of the leading sort keys every row of the walk shares (its group); [] when none. */
   group: Key;
   buffer: Row[];
@@ -325,7 +329,7 @@ async function keyedPage(ctx: ServiceContext, q: TicketFilters, from: TicketList
   const merged = mergedInSql(db, planned.walks, cols, compoundArms(ctx.env));
   let walked: Awaited<ReturnType<typeof merge>>;
   try {
-    walked = await merge(merged.walks, cols, (r) => keyOf(q.sort, r), from, limit, planned.checked ? scanBudget(limit) : Infinity);
+    walked = await merge(db, merged.walks, cols, (r) => keyOf(q.sort, r), from, limit, planned.checked ? scanBudget(limit) : Infinity, planned.late);
   } catch (err) {
     if (classifyD1Error(err).kind !== "compound_terms" || merged.largest < 2) throw err;
     // D1 refused a compound this large: the isolate's limit goes below it, and the page is read
@@ -349,12 +353,13 @@ export async function countTickets(ctx: ServiceContext, q: TicketFilters): Promi
   for (const db of [ctx.db, ...(readsYears(q) ? yearStores(ctx.env).map((y) => y.db) : [])]) {
     const planned = await listWalks(ctx, q, null, db);
     for (const walk of planned?.walks ?? []) n += await walk.count();
+    if (planned?.late) n += (await runRows(db, planned.late.statement)).rows.length;
   }
   return n;
 }
 
 /** The list's index walks after `position` (see {@link ticketPage}); null when the list is empty whatever it holds. */
-async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | null, db: Database = ctx.db): Promise<{ walks: Walk[]; checked: boolean } | null> {
+async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | null, db: Database = ctx.db): Promise<{ walks: Walk[]; checked: boolean; late?: LateRows } | null> {
   const actor = actorOf(ctx);
   const sort = q.sort;
   const cols = SORT_KEYS[sort];
@@ -431,9 +436,10 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
   }
 
   // ---- the walks
-  const run = (query: SQL, match: SQL | null): Promise<Fetched> => runRows(db, sql`SELECT "tickets".*, "tickets".rowid AS "__rowid", ${match ?? sql`1`} AS "__match" FROM ${query}`);
+  const rowsOf = (query: SQL, match: SQL | null): SQL => sql`SELECT "tickets".*, "tickets".rowid AS "__rowid", ${match ?? sql`1`} AS "__match" FROM ${query}`;
   const walks: Walk[] = [];
   let checked = false;
+  let late: LateRows | undefined;
   /**
    * One walk over `from` (rows of one group: its leading sort keys fixed to `group`), rows in sort
    * order of `exprs`, with `check` tested per row; `start`: its start range, left out after a key.
@@ -457,10 +463,9 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
       done: false,
       last: null,
       asked: 0,
-      fetch: async (afterKey, n) => {
+      read: (afterKey, n) => {
         const keyset = keysetAfter(afterKey);
-        if (!keyset) return { rows: [], read: 0 };
-        return run(sql`${from} ${keyset} ORDER BY ${orderBy(cols.slice(fixed), exprs.slice(fixed))} LIMIT ${n}`, match);
+        return keyset && rowsOf(sql`${from} ${keyset} ORDER BY ${orderBy(cols.slice(fixed), exprs.slice(fixed))} LIMIT ${n}`, match);
       },
       arm: (afterKey) => {
         const keyset = keysetAfter(afterKey);
@@ -547,28 +552,56 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
       const unflagged = [sql`"tickets"."sla_check_at" <= ${now}`, sql`"tickets"."sla_breached" = 0`, sql`${COLUMN.sla_next_due_at} < ${now}`];
       const keyset = position ? [after(cols, position, [...cols.map((c) => COLUMN[c.name]), ROWID], 0)] : [];
       const where = all([sql`"tickets".deleted_at IS NULL`, ...unflagged, ...bound, ...ranges.map((r) => r.sql), ...checks, ...keyset]);
-      const late = await run(sql`"tickets" INDEXED BY "tickets_sla_check_idx" WHERE ${where}`, null);
+      // Read in the merge's first round, in the same D1 call as the walks' first batches.
       const fixed = walks[0]?.group.length ?? 0;
-      const groups = new Map<string, Row[]>();
-      for (const r of late.rows.sort((a, b) => compareKeys(cols, keyOf(sort, a), keyOf(sort, b)))) {
-        const id = JSON.stringify(keyOf(sort, r).slice(0, fixed));
-        groups.set(id, [...(groups.get(id) ?? []), r]);
-      }
-      for (const [id, rows] of groups) {
-        walks.push({ group: JSON.parse(id) as Key, buffer: rows, done: true, last: null, asked: rows.length, fetch: async () => ({ rows: [], read: 0 }), count: async () => rows.length });
-      }
+      late = {
+        statement: rowsOf(sql`"tickets" INDEXED BY "tickets_sla_check_idx" WHERE ${where}`, null),
+        walks: ({ rows: found }) => {
+          const groups = new Map<string, Row[]>();
+          for (const r of found.sort((a, b) => compareKeys(cols, keyOf(sort, a), keyOf(sort, b)))) {
+            const id = JSON.stringify(keyOf(sort, r).slice(0, fixed));
+            groups.set(id, [...(groups.get(id) ?? []), r]);
+          }
+          return [...groups].map(([id, rows]) => ({ group: JSON.parse(id) as Key, buffer: rows, done: true, last: null, asked: rows.length, read: () => null, count: async () => rows.length }));
+        },
+      };
     }
   }
 
-  return { walks, checked };
+  return { walks, checked, late };
+}
+
+/** Rows a list reads whole beside its walks (the breaches not flagged yet), and the walks they make, each done. */
+interface LateRows {
+  statement: SQL;
+  walks: (fetched: Fetched) => Walk[];
 }
 
 /** Runs a statement of ticket rows (`__rowid`, `__match` beside the columns) and says what D1 read for it. */
 async function runRows(db: Database, statement: SQL): Promise<Fetched> {
-  const res = await db.run(statement);
+  return fetchedOf(await db.run(statement));
+}
+
+/** A statement's ticket rows and what D1 read for them (the checks' own lookups included: what the budget spends). */
+function fetchedOf(res: { results: unknown[]; meta: { rows_read?: number } }): Fetched {
   const rows = (res.results as Record<string, unknown>[]).map((r) => ({ row: fromSql(r), rowid: Number(r.__rowid), match: Number(r.__match) === 1 }));
-  // What D1 counts (the checks' own lookups included) is what the budget spends.
   return { rows, read: res.meta.rows_read ?? rows.length };
+}
+
+/**
+ * Statements of ticket rows (null: none to read) as one D1 call, a batch when several: workerd's
+ * CPU for a list goes mostly per call (~0.7–1.1 ms each on the bench, ~0.08 ms per statement), so
+ * a merge round costs one call whatever number of walks it reads. Their rows, by statement.
+ */
+async function readRows(db: Database, statements: (SQL | null)[]): Promise<Fetched[]> {
+  const live = statements.flatMap((s, i) => (s ? [i] : []));
+  const out: Fetched[] = statements.map(() => ({ rows: [], read: 0 }));
+  if (live.length === 1) out[live[0]!] = await runRows(db, statements[live[0]!]!);
+  else if (live.length > 1) {
+    const results = await runBatch(db, live.map((i) => batchStatement(db, statements[i]!)));
+    live.forEach((i, k) => (out[i] = fetchedOf(results[k] as Parameters<typeof fetchedOf>[0])));
+  }
+  return out;
 }
 
 /** D1 binds at most 100 parameters per statement. */
@@ -603,7 +636,7 @@ function compoundArms(env: { LIST_COMPOUND_ARMS?: string | undefined }): number 
 function compoundRefused(arms: number) {
   if (arms >= refusedArms) return;
   refusedArms = arms;
-  console.error(JSON.stringify({ event: "list_compound_refused", arms, limit_now: arms - 1, note: "D1 refused a compound SELECT of this many terms; its walks run apart from now on in this isolate" }));
+  console.error(JSON.stringify({ event: "list_compound_refused", arms, limit_now: arms - 1, note: "D1 refused a compound SELECT of this many terms; its walks go in smaller compounds, or apart, from now on in this isolate" }));
 }
 
 /**
@@ -612,8 +645,12 @@ function compoundRefused(arms: number) {
  * arms in order (`MERGE (UNION ALL)`, each arm on its own index, no sort), and stops at the LIMIT:
  * it reads the rows the page takes and one ahead in each arm, where walks merged here read batches
  * that each may overshoot (a first 2 rows, then doubling: ~40 rows of 104 on "My open" by SLA due
- * with a field filter). A group of more than `maxArms` walks, or whose statement would bind more
- * than D1 allows, keeps its walks. `largest`: the most arms of a compound made.
+ * with a field filter); and it is one D1 call whatever the arms, where walks read apart take a
+ * round (a call) each time one of them runs dry. D1 limits the terms of one compound (`maxArms`):
+ * a group of more walks (the six statuses when no status is named) is a compound of subqueries of
+ * at most `maxArms` arms each, which SQLite flattens into the same one merge (`nestedArms`). A
+ * group whose arms even that cannot hold, or whose statement would bind more than D1 allows, keeps
+ * its walks. `largest`: the most terms of one compound (or subquery) made.
  */
 function mergedInSql(db: Database, walks: Walk[], cols: readonly IndexColumn[], maxArms: number): { walks: Walk[]; largest: number } {
   const groups = new Map<string, Walk[]>();
@@ -626,18 +663,33 @@ function mergedInSql(db: Database, walks: Walk[], cols: readonly IndexColumn[], 
   for (const all of groups.values()) {
     const arms = all.filter((w) => w.arm);
     out.push(...all.filter((w) => !w.arm));
-    // Beyond D1's compound limit (the six statuses when no status is named) the walks stay apart:
-    // two compounds of three, merged as walks, read more than six walks (each fetch reads one row
-    // ahead in every arm): on list-plans' seed sort=sla_due 54 → 58, team 53 → 61.
-    const made = arms.length <= maxArms ? compoundWalk(db, arms, cols) : arms;
-    if (made !== arms) largest = Math.max(largest, arms.length);
+    // Not two compounds merged as walks: each fetch of one reads a row ahead in every arm (on
+    // list-plans' seed sort=sla_due 54 → 58 rows, team 53 → 61), where one merge of every arm does not.
+    const chains = nestedArms(arms.length, maxArms);
+    const made = chains ? compoundWalk(db, arms, cols, chains) : arms;
+    if (made !== arms) largest = Math.max(largest, ...chains!, chains!.length > 1 ? chains!.length : 0);
     out.push(...made);
   }
   return { walks: out, largest };
 }
 
-/** Walks of one group as one compound walk (see {@link mergedInSql}); the walks themselves when one, or when it would bind too many parameters. */
-function compoundWalk(db: Database, walks: Walk[], cols: readonly IndexColumn[]): Walk[] {
+/**
+ * How `arms` arms go into one compound of at most `maxArms` terms per SELECT: their number, when
+ * that many fit one compound; else the sizes of its subqueries (as even as may be), one term each;
+ * null when even that exceeds the limit. workerd's D1 checks the terms of each compound as it is
+ * parsed (it refuses 6); SQLite then flattens `SELECT * FROM (a UNION ALL b UNION ALL c) UNION ALL
+ * SELECT * FROM (d UNION ALL e UNION ALL f) ORDER BY … LIMIT n` into one `MERGE (UNION ALL)` of the
+ * six index walks (measured: 29 rows for 26 among six statuses of 3,000 tickets, no sort).
+ */
+function nestedArms(arms: number, maxArms: number): number[] | null {
+  if (arms <= maxArms) return [arms];
+  const chains = Math.ceil(arms / maxArms);
+  if (chains > maxArms) return null;
+  return Array.from({ length: chains }, (_, i) => Math.floor(arms / chains) + (i < arms % chains ? 1 : 0));
+}
+
+/** Walks of one group as one compound walk (see {@link mergedInSql}), in subqueries of `chains` arms; the walks themselves when one, or when it would bind too many parameters. */
+function compoundWalk(db: Database, walks: Walk[], cols: readonly IndexColumn[], chains: number[]): Walk[] {
   if (walks.length < 2) return walks;
   const group = walks[0]!.group;
   const open = cols.slice(group.length);
@@ -646,20 +698,23 @@ function compoundWalk(db: Database, walks: Walk[], cols: readonly IndexColumn[])
     [...open, open.at(-1)!].map((c, i) => sql`${sql.identifier(`__k${i}`)} ${sql.raw(c.dir)}`),
     sql`, `,
   );
+  // Each subquery's walks, in the walks' order.
+  const parts = chains.map((size, i) => walks.slice(chains.slice(0, i).reduce((a, b) => a + b, 0)).slice(0, size));
+  const union = (arms: SQL[]) => sql.join(arms, sql` UNION ALL `);
   const compound = (afterKey: Key | null, n: number): SQL | null => {
-    const arms = walks.map((w) => w.arm!(afterKey)).filter((a): a is SQL => a !== null);
-    return arms.length ? sql`${sql.join(arms, sql` UNION ALL `)} ORDER BY ${order} LIMIT ${n}` : null;
+    const terms = parts.flatMap((part) => {
+      const arms = part.map((w) => w.arm!(afterKey)).filter((a): a is SQL => a !== null);
+      if (parts.length === 1 || arms.length <= 1) return arms;
+      return [sql`SELECT * FROM (${union(arms)})`];
+    });
+    return terms.length ? sql`${union(terms)} ORDER BY ${order} LIMIT ${n}` : null;
   };
   // Its most parameters: after a key inside the group (each arm then binds its keyset).
   const inside: Key = [...group, ...Array<number>(open.length + 1).fill(0)];
   const params = [compound(null, 1), compound(inside, 1)].map((q) => (q ? db.run(q).getQuery().params.length : 0));
   if (Math.max(...params) > D1_MAX_PARAMS) return walks;
-  const fetch = async (afterKey: Key | null, n: number) => {
-    const statement = compound(afterKey, n);
-    return statement ? runRows(db, statement) : { rows: [], read: 0 };
-  };
   const count = async () => (await Promise.all(walks.map((w) => w.count()))).reduce((a, b) => a + b, 0);
-  return [{ group, buffer: [], done: false, last: null, asked: 0, fetch, count }];
+  return [{ group, buffer: [], done: false, last: null, asked: 0, read: compound, count }];
 }
 
 /** Rows a merged walk reads first: its head, and one more. */
@@ -669,22 +724,38 @@ const MERGE_FIRST = 2;
  * Merges the walks in sort order until `limit + 1` matching rows (one more says a page follows)
  * or, when rows are checked one by one, until `budget` rows were read (as D1 counts them). Groups (walks sharing
  * their leading sort keys) are read one after the other, in sort order; within a group each walk
- * is read in batches that double while the merge takes from it (see MERGE_FIRST). `resumeAt`: the key up to which
- * every walk has been looked at, where a short page's cursor goes on.
+ * is read in batches that double while the merge takes from it (see MERGE_FIRST). Each round is one
+ * D1 call. `late`: rows read whole in the first round's call, and the walks they make (each in its
+ * group). `resumeAt`: the key up to which every walk has been looked at, where a short page's cursor goes on.
  */
-async function merge(walks: Walk[], cols: readonly IndexColumn[], keyOf: (r: Row) => Key, position: Key | null, limit: number, budget: number) {
+async function merge(db: Database, walks: Walk[], cols: readonly IndexColumn[], keyOf: (r: Row) => Key, position: Key | null, limit: number, budget: number, late?: LateRows) {
   const out: Row[] = [];
   let walked = 0;
   let seen = 0;
   let passed = 0;
   let fetchedRows = 0;
   let resumeAt = position;
-  const groups = new Map<string, Walk[]>();
-  for (const w of [...walks].sort((a, b) => compareKeys(cols, a.group, b.group))) {
-    const id = JSON.stringify(w.group);
-    groups.set(id, [...(groups.get(id) ?? []), w]);
-  }
-  for (const group of groups.values()) {
+  // The groups in sort order, each its walks.
+  const groups: Walk[][] = [];
+  let at = 0;
+  const place = (merging: boolean) => (w: Walk) => {
+    const found = groups.findIndex((g) => compareKeys(cols, g[0]!.group, w.group) >= 0);
+    const i = found < 0 ? groups.length : found;
+    if (i < groups.length && compareKeys(cols, groups[i]![0]!.group, w.group) === 0) groups[i]!.push(w);
+    // Late rows of a group before the next to merge join the one being merged (within it their keys
+    // sort first); not met, as every group has walks of its own.
+    else if (merging && i <= at) groups[at]!.push(w);
+    else groups.splice(i, 0, [w]);
+  };
+  walks.forEach(place(false));
+  const placeLate = (fetched: Fetched, merging: boolean) => {
+    late!.walks(fetched).forEach(place(merging));
+    late = undefined;
+  };
+  // Nothing else to read: the late rows alone.
+  if (late && !walks.some((w) => !w.done)) placeLate((await readRows(db, [late.statement]))[0]!, false);
+  for (; at < groups.length; at++) {
+    const group = groups[at]!;
     for (;;) {
       const dry = group.filter((w) => !w.buffer.length && !w.done);
       if (dry.length) {
@@ -704,7 +775,10 @@ async function merge(walks: Walk[], cols: readonly IndexColumn[], keyOf: (r: Row
         // the merge empties it, so a walk the page passes by costs MERGE_FIRST rows, and the one
         // that fills it a few batches.
         const sizes = dry.map((w) => Math.max(1, Math.min(affordable, live === 1 ? needed : Math.min(needed, w.asked ? 2 * w.asked : MERGE_FIRST))));
-        const fetched = await Promise.all(dry.map((w, i) => w.fetch(w.last ?? position, sizes[i]!)));
+        // Every dry walk's next batch in one D1 call (a refused compound fails it all: keyedPage reads again).
+        const reads = dry.map((w, i) => w.read(w.last ?? position, sizes[i]!));
+        const fetched = await readRows(db, late ? [...reads, late.statement] : reads);
+        if (late) placeLate(fetched.pop()!, true);
         dry.forEach((w, i) => {
           const { rows, read } = fetched[i]!;
           walked += read;
