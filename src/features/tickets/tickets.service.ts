@@ -1,6 +1,7 @@
 import { and, eq, gt, isNull } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import { preparedSelect, type BatchItem, type Database } from "../../db/client";
+import { callerReady } from "../../db/caller-gate";
 import { ticketHistory, tickets, teams, users } from "../../db/schema";
 import { can, canSeeTicket, isStaff } from "../../domain/permissions";
 import { openSla } from "../../domain/sla";
@@ -141,9 +142,12 @@ async function initialFieldValues(ctx: ServiceContext, raw: Record<string, unkno
  */
 async function resolveRequester(ctx: ServiceContext, input: CreateTicketInput): Promise<{ requester: Requester; insert: BatchItem[] }> {
   const actor = actorOf(ctx);
-  if (!input.requester_email || input.requester_email === actor.email) {
-    return { requester: { id: actor.id, name: actor.name, email: actor.email }, insert: [] };
-  }
+  // The caller's name and email are read when the ticket is shown, after its first D1 call verified
+  // them (db/caller-gate.ts): read here they might not be known yet.
+  const self = { requester: { id: actor.id, get name() { return actor.name; }, get email() { return actor.email; } }, insert: [] };
+  if (!input.requester_email) return self;
+  await callerReady(actor);
+  if (input.requester_email === actor.email) return self;
   if (!can(actor.role, "ticket.create_for_requester")) throw forbidden("Customers cannot open tickets for someone else");
   const [existing] = await ctx.db.select(requesterColumns).from(users).where(eq(users.email, input.requester_email)).limit(1);
   if (existing) return { requester: existing, insert: [] };
@@ -181,8 +185,10 @@ export async function createTicket(
 ): Promise<StoredResponse<Ticket> & { replayed?: boolean }> {
   // Before any replay: a key must not hand back a ticket for someone else to a caller who may no longer open one (a demoted agent).
   const caller = actorOf(ctx);
-  if (input.requester_email && input.requester_email !== caller.email && !can(caller.role, "ticket.create_for_requester")) {
-    throw forbidden("Customers cannot open tickets for someone else");
+  if (input.requester_email && !can(caller.role, "ticket.create_for_requester")) {
+    // Their own address is allowed: the caller's row is needed first (db/caller-gate.ts).
+    await callerReady(caller);
+    if (input.requester_email !== caller.email) throw forbidden("Customers cannot open tickets for someone else");
   }
   // The one retry policy: a new requester made meanwhile by a concurrent create makes this write stale; the next plan finds them.
   return idempotent(ctx, idempotencyKey, { method: "POST", path: "/tickets", body: input }, (record) => retryTicketWrite(ctx, () => planCreate(ctx, input, record, options)));
