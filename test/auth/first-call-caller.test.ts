@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { users } from "../../src/db/schema";
+import { slaPolicies, tickets, users } from "../../src/db/schema";
 import { api, db, makeUser, meteredApi, meteredStatements, type TestUser } from "../helpers";
 import { expectProblemShape } from "./support";
 
@@ -144,6 +144,27 @@ describe("a caller who passes, verified in the write's first D1 call", () => {
     expect(first).toHaveLength(2);
     expect(first[0]).toMatch(/from "users" where "users"\."id" = \?/);
     expect(first[1]).toMatch(/from "tickets" inner join "users"/);
+  });
+
+  it("replies to a ticket from before the SLA engine in 2 D1 calls too: its policy by name comes with the ticket, and times the reply", async () => {
+    const agent = await makeUser("agent");
+    const customer = await makeUser("customer");
+    const name = `old-${agent.id}`;
+    await db().insert(slaPolicies).values({ name, priority: "low", category: `cat-${agent.id}`, firstResponseMinutes: 60, nextResponseMinutes: 777, resolutionMinutes: 9_000, escalationMinutes: 120 });
+    const ticket = (await api("POST", "/api/v1/tickets", { token: customer.token, body: { subject: "s", description: "d" } })).body;
+    expect((await api("POST", `/api/v1/tickets/${ticket.id}/comments`, { token: agent.token, body: { body: "first" } })).status).toBe(201);
+    // As the seed's and an upgrade's old rows: no copied terms, the policy by name only.
+    await db().update(tickets).set({ slaTargets: null, slaPolicy: name }).where(eq(tickets.id, ticket.id));
+    const at = Date.now();
+    const res = await meteredApi("POST", `/api/v1/tickets/${ticket.id}/comments`, { token: customer.token, body: { body: "still broken" } });
+    expect(res.status).toBe(201);
+    const statements = meteredStatements(res);
+    expect(new Set(statements.map((s) => s.call)).size).toBe(2);
+    expect(statements.some((s) => /^select .* from "sla_policies"/.test(s.sql))).toBe(false);
+    // The customer's reply armed the next response by the named policy's 777 minutes.
+    const due = Date.parse((await api("GET", `/api/v1/tickets/${ticket.id}`, { token: agent.token })).body.sla.next_response_due_at);
+    expect(due).toBeGreaterThanOrEqual(at + 777 * 60_000 - 1_000);
+    expect(due).toBeLessThanOrEqual(Date.now() + 777 * 60_000 + 1_000);
   });
 
   it("keeps every rule that needs the caller's row: own address as requester, unverified customers' scope, replays", async () => {
