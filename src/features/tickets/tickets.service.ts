@@ -159,7 +159,18 @@ async function resolveRequester(ctx: ServiceContext, input: CreateTicketInput): 
   const actor = actorOf(ctx);
   // The caller's name and email are read when the ticket is shown, after its first D1 call verified
   // them (db/caller-gate.ts): read here they might not be known yet.
-  const self = { requester: { id: actor.id, get name() { return actor.name; }, get email() { return actor.email; } }, insert: [] };
+  const self = {
+    requester: {
+      id: actor.id,
+      get name() {
+        return actor.name;
+      },
+      get email() {
+        return actor.email;
+      },
+    },
+    insert: [],
+  };
   if (!input.requester_email) return self;
   await callerReady(actor);
   if (input.requester_email === actor.email) return self;
