@@ -64,6 +64,9 @@ function problem(c: Context<AppEnv>, code: ErrorCode, detail: string, options: P
 }
 
 function onError(err: Error, c: Context<AppEnv>): Response {
+  // drizzle wraps what a D1 call threw in its own error: the caller's 401 from their first D1 call
+  // (db/caller-gate.ts) is still a 401.
+  if (!(err instanceof AppError) && err.cause instanceof AppError) err = err.cause;
   if (err instanceof AppError) {
     if (err.status >= 500) console.error(`[${c.var.requestId}]`, err.detail);
     return problem(c, err.code, err.detail, err.options);

@@ -315,8 +315,10 @@ export function preparedSelect<F extends Record<string, Pickable>>(fields: F, re
   const shape = () => (made ??= (({ list, toRow }) => ({ list, toRow, text: `select ${list} ${rest}` }))(selectShape(fields)));
   // `d1`: the database or session (a Database's `$client`).
   const run = async (d1: D1Database | D1DatabaseSession, params: readonly unknown[]): Promise<Row[]> => {
-    const rows = await d1.prepare(shape().text).bind(...params).raw();
-    return rows.map((r) => shape().toRow(r) as Row);
+    // all(), not raw(): its rows are objects keyed by position, so a request's first D1 call can carry
+    // this read in a batch (db/caller-gate.ts), which answers rows only as objects.
+    const { results } = await d1.prepare(shape().text).bind(...params).all<Record<string, unknown>>();
+    return results.map((r) => shape().toRow(r) as Row);
   };
   /** The select as a statement of a D1 batch, and its rows from that statement's result (each column by its position's name). */
   const inBatch = (d1: D1Database | D1DatabaseSession, params: readonly unknown[]) => ({

@@ -1,18 +1,12 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { preparedSelect } from "../db/client";
-import { users } from "../db/schema";
+import { createDb } from "../db/client";
+import { callerById, callerFromRow, gateCaller } from "../db/caller-gate";
 import type { AppEnv, Bindings } from "../env";
 import type { Actor, Capability } from "../domain/permissions";
 import { can } from "../domain/permissions";
 import { forbidden, unauthorized } from "../lib/errors";
 import { verifyAccessToken } from "../features/auth/tokens";
-
-/** The caller's row, read on every authenticated request (prepared text: no query building). */
-const callerById = preparedSelect(
-  { id: users.id, name: users.name, email: users.email, role: users.role, active: users.active, tokenVersion: users.tokenVersion, emailVerifiedAt: users.emailVerifiedAt },
-  'from "users" where "users"."id" = ? limit 1',
-);
 
 /**
  * Resolves an access token to the caller. The user row is read from the primary on every request,
@@ -22,9 +16,7 @@ export async function authenticate(env: Bindings, token: string | undefined): Pr
   if (!token) return null;
   const claims = await verifyAccessToken(env, token);
   if (!claims) return null;
-  const [user] = await callerById(env.DB, [claims.sub]);
-  if (!user || !user.active || user.tokenVersion !== claims.tv) return null;
-  return { id: user.id, name: user.name, email: user.email, role: user.role, ...(user.emailVerifiedAt ? {} : { unverified: true as const }) };
+  return callerFromRow((await callerById(env.DB, [claims.sub]))[0], claims);
 }
 
 export function bearerToken(c: Context): string | undefined {
@@ -49,3 +41,30 @@ export const requireCapability = (capability: Capability) =>
     c.set("actor", actor);
     await next();
   });
+
+/**
+ * Auth for the two hot writes (create a ticket, add a comment): the same caller check as
+ * {@link requireAuth}, made inside the request's first D1 call instead of a call of its own
+ * (db/caller-gate.ts says how, and why it is as strict). The session is a POST's, so it starts at
+ * the primary, where deactivations land. A route behind this must not act before its first D1
+ * call; each names that call.
+ */
+export const requireAuthInFirstCall = createMiddleware<AppEnv>(async (c, next) => {
+  const token = bearerToken(c);
+  const claims = token ? await verifyAccessToken(c.env, token) : null;
+  if (!claims) throw unauthorized();
+  const gate = gateCaller(c.var.db.$client, claims);
+  c.set("db", createDb(gate.d1));
+  c.set("actor", gate.actor);
+  let failure: { error: unknown } | null = null;
+  try {
+    await next();
+  } catch (error) {
+    failure = { error };
+  }
+  // The caller is decided before any answer leaves, whether or not the route reached D1 (a 400 or
+  // 403 to a caller who no longer passes would come before their 401).
+  await gate.settled().catch(() => {});
+  if (gate.refused()) throw unauthorized();
+  if (failure) throw failure.error;
+});

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const users = sqliteTable(
   "users",
@@ -70,3 +70,10 @@ export const rateLimits = sqliteTable(
   // Housekeeping deletes expired windows oldest first, a bounded batch at a time (src/jobs/housekeeping.ts).
   (t) => [index("rate_limits_window_idx").on(t.windowStart)],
 );
+
+/**
+ * Never holds a row: the first statement of a write's first D1 batch inserts into it only when the
+ * caller's row no longer passes (deactivated, token revoked, deleted, role changed), and the CHECK
+ * then fails the whole batch, so nothing of the write lands (src/db/caller-gate.ts).
+ */
+export const callerGuard = sqliteTable("caller_guard", { refused: integer("refused").notNull() }, () => [check("caller_verified", sql`refused = 0`)]);

@@ -194,13 +194,20 @@ export async function termsFor(ctx: ServiceContext, scope: { priority: TicketPri
 /** A policy by its name, as prepared text: read by every write of a ticket from before the engine (no copied terms). */
 const policyByName = preparedSelect({ policy: slaPolicies }, 'from "sla_policies" where "sla_policies"."name" = ? limit 1');
 
-/** The terms a ticket runs on: the copy taken when it was created or re-prioritised. */
-export async function termsOfTicket(ctx: ServiceContext, row: Pick<TicketRow, "slaTargets" | "slaCalendarId" | "slaPolicy" | "priority" | "category" | "channel">): Promise<SlaTerms> {
+/**
+ * The terms a ticket runs on: the copy taken when it was created or re-prioritised. `oldPolicy`: a
+ * ticket from before the engine's policy by name, when it was read with the ticket (null: none).
+ */
+export async function termsOfTicket(
+  ctx: ServiceContext,
+  row: Pick<TicketRow, "slaTargets" | "slaCalendarId" | "slaPolicy" | "priority" | "category" | "channel">,
+  oldPolicy?: PolicyRow | null,
+): Promise<SlaTerms> {
   let targets = row.slaTargets;
   if (!targets) {
     // A ticket from before the engine: its policy by name (or its priority's policy if renamed since).
-    const [byName] = await policyByName(ctx.db.$client, [row.slaPolicy]);
-    targets = policyTargets(byName?.policy ?? (await policyFor(ctx, row)));
+    const byName = oldPolicy !== undefined ? oldPolicy : ((await policyByName(ctx.db.$client, [row.slaPolicy]))[0]?.policy ?? null);
+    targets = policyTargets(byName ?? (await policyFor(ctx, row)));
   }
   return { targets, calendar: await calendarById(ctx, row.slaCalendarId) };
 }

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireAuth } from "../../middleware/auth";
+import { requireAuth, requireAuthInFirstCall } from "../../middleware/auth";
 import { bearerSecurity, conflictResponse, errorResponses, jsonBody, jsonContent, PageQuery, transitionResponse } from "../../lib/openapi";
 import { CommentListQuery, CommentPage, CommentSchema, CreateCommentBody } from "../comments/comments.schemas";
 import {
@@ -21,6 +21,8 @@ import {
 
 const tags = ["Tickets"];
 const common = { security: bearerSecurity, middleware: requireAuth };
+/** The two hot writes: the caller's row read in the write's first D1 call (middleware/auth.ts). */
+const hotWrite = { security: bearerSecurity, middleware: requireAuthInFirstCall };
 const withEtag = (description: string) => ({
   ...jsonContent(TicketSchema, description),
   headers: { ETag: { description: "The ticket's version", schema: { type: "string" as const } } },
@@ -31,7 +33,7 @@ export const create = createRoute({
   path: "/tickets",
   tags,
   summary: "Open a ticket",
-  ...common,
+  ...hotWrite,
   request: { headers: IdempotencyHeader, body: jsonBody(CreateTicketBody) },
   responses: { 201: withEtag("Created"), ...errorResponses, ...conflictResponse },
 });
@@ -118,7 +120,7 @@ export const createComment = createRoute({
   path: "/tickets/{id}/comments",
   tags: ["Comments"],
   summary: "Reply publicly or add an internal note (staff)",
-  ...common,
+  ...hotWrite,
   request: { params: TicketRef, headers: IdempotencyHeader, body: jsonBody(CreateCommentBody) },
   responses: { 201: jsonContent(CommentSchema, "Created"), ...errorResponses, ...conflictResponse, ...transitionResponse },
 });

@@ -1,7 +1,8 @@
 import { and, eq, gt, isNull } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import { preparedSelect, type BatchItem, type Database } from "../../db/client";
-import { ticketHistory, tickets, teams, users } from "../../db/schema";
+import { callerReady } from "../../db/caller-gate";
+import { slaPolicies, ticketHistory, tickets, teams, users } from "../../db/schema";
 import { can, canSeeTicket, isStaff } from "../../domain/permissions";
 import { openSla } from "../../domain/sla";
 import { mergedRefusal } from "../../domain/ticket-merge";
@@ -15,7 +16,7 @@ import { idempotent, type RecordResponse, type StoredResponse } from "../../lib/
 import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import type { AuditEntry } from "../audit/audit.service";
-import { priorityPolicies, slaColumnWrites, termsFor, termsOfTicket } from "../sla/sla.service";
+import { priorityPolicies, slaColumnWrites, termsFor, termsOfTicket, type PolicyRow } from "../sla/sla.service";
 import { newCustomer } from "../users/users.service";
 import { route, routeOnCreate, teamById } from "../teams/routing.service";
 import { dropFieldIndex, fieldCatalog } from "../fields/fields.service";
@@ -31,6 +32,12 @@ import { requesterColumns, type Requester, type Ticket, type TicketRow } from ".
 export interface FoundTicket {
   row: TicketRow;
   requester: Requester;
+  /**
+   * A ticket from before the SLA engine (no copied terms): its policy by name, read in the same
+   * statement as the ticket for a change (null: none by that name, or a ticket with terms);
+   * undefined: not read (termsOfTicket reads it).
+   */
+  oldPolicy?: PolicyRow | null;
 }
 
 /**
@@ -41,10 +48,19 @@ async function loadFromMain(ctx: ServiceContext, ref: string): Promise<FoundTick
   const [found] = await (TICKET_NUMBER_PATTERN.test(ref) ? ticketByNumber : ticketById)(ctx.db.$client, [ref]);
   return found ?? null;
 }
+/** {@link loadFromMain} for a change: an old ticket's policy comes with it (one D1 call fewer for its write's terms). */
+async function loadForChange(ctx: ServiceContext, ref: string): Promise<FoundTicket | null> {
+  const [found] = await (TICKET_NUMBER_PATTERN.test(ref) ? changeByNumber : changeById)(ctx.db.$client, [ref]);
+  return found ? { row: found.row, requester: found.requester, oldPolicy: found.oldPolicy.name === null ? null : found.oldPolicy } : null;
+}
 // Prepared text: every write and read of one ticket starts here (drizzle's building and mapping of this join were ~0.3 ms).
 const withRequester = 'from "tickets" inner join "users" on "users"."id" = "tickets"."requester_id"';
 const ticketById = preparedSelect({ row: tickets, requester: requesterColumns }, `${withRequester} where "tickets"."id" = ? limit 1`);
 const ticketByNumber = preparedSelect({ row: tickets, requester: requesterColumns }, `${withRequester} where "tickets"."number" = ? limit 1`);
+// The policy joins only a ticket without copied terms (its primary key: one probe), else it is all nulls.
+const withOldPolicy = `${withRequester} left join "sla_policies" on "tickets"."sla_targets" is null and "sla_policies"."name" = "tickets"."sla_policy"`;
+const changeById = preparedSelect({ row: tickets, requester: requesterColumns, oldPolicy: slaPolicies }, `${withOldPolicy} where "tickets"."id" = ? limit 1`);
+const changeByNumber = preparedSelect({ row: tickets, requester: requesterColumns, oldPolicy: slaPolicies }, `${withOldPolicy} where "tickets"."number" = ? limit 1`);
 
 const undeleted = (found: FoundTicket | null) => (found && !found.row.deletedAt ? found : null);
 
@@ -80,11 +96,11 @@ function visibleOr404(ctx: ServiceContext, found: FoundTicket | null): FoundTick
  * so every write, through the one ticket write, finds it there.
  */
 export async function findVisibleTicket(ctx: ServiceContext, ref: string): Promise<FoundTicket> {
-  const inMain = await loadFromMain(ctx, ref);
+  const inMain = await loadForChange(ctx, ref);
   if (inMain) return visibleOr404(ctx, undeleted(inMain));
   const retired = visibleOr404(ctx, await loadRetired(ctx, ref));
   await returnRetired(ctx, retired.row.id);
-  return visibleOr404(ctx, undeleted(await loadFromMain(ctx, retired.row.id)));
+  return visibleOr404(ctx, undeleted(await loadForChange(ctx, retired.row.id)));
 }
 
 /**
@@ -141,9 +157,23 @@ async function initialFieldValues(ctx: ServiceContext, raw: Record<string, unkno
  */
 async function resolveRequester(ctx: ServiceContext, input: CreateTicketInput): Promise<{ requester: Requester; insert: BatchItem[] }> {
   const actor = actorOf(ctx);
-  if (!input.requester_email || input.requester_email === actor.email) {
-    return { requester: { id: actor.id, name: actor.name, email: actor.email }, insert: [] };
-  }
+  // The caller's name and email are read when the ticket is shown, after its first D1 call verified
+  // them (db/caller-gate.ts): read here they might not be known yet.
+  const self = {
+    requester: {
+      id: actor.id,
+      get name() {
+        return actor.name;
+      },
+      get email() {
+        return actor.email;
+      },
+    },
+    insert: [],
+  };
+  if (!input.requester_email) return self;
+  await callerReady(actor);
+  if (input.requester_email === actor.email) return self;
   if (!can(actor.role, "ticket.create_for_requester")) throw forbidden("Customers cannot open tickets for someone else");
   const [existing] = await ctx.db.select(requesterColumns).from(users).where(eq(users.email, input.requester_email)).limit(1);
   if (existing) return { requester: existing, insert: [] };
@@ -181,8 +211,10 @@ export async function createTicket(
 ): Promise<StoredResponse<Ticket> & { replayed?: boolean }> {
   // Before any replay: a key must not hand back a ticket for someone else to a caller who may no longer open one (a demoted agent).
   const caller = actorOf(ctx);
-  if (input.requester_email && input.requester_email !== caller.email && !can(caller.role, "ticket.create_for_requester")) {
-    throw forbidden("Customers cannot open tickets for someone else");
+  if (input.requester_email && !can(caller.role, "ticket.create_for_requester")) {
+    // Their own address is allowed: the caller's row is needed first (db/caller-gate.ts).
+    await callerReady(caller);
+    if (input.requester_email !== caller.email) throw forbidden("Customers cannot open tickets for someone else");
   }
   // The one retry policy: a new requester made meanwhile by a concurrent create makes this write stale; the next plan finds them.
   return idempotent(ctx, idempotencyKey, { method: "POST", path: "/tickets", body: input }, (record) => retryTicketWrite(ctx, () => planCreate(ctx, input, record, options)));
@@ -438,7 +470,7 @@ export async function changeTicket(ctx: ServiceContext, ref: string, edit: Ticke
     const current = stateOf(row);
     if (options.baseVersion !== undefined && options.baseVersion !== row.version) await refuseConflicts(ctx, found, edit, options.baseVersion);
     const fields = effectiveChanges(current, edit);
-    const terms = await termsOfTicket(ctx, row);
+    const terms = await termsOfTicket(ctx, row, found.oldPolicy);
     // Re-prioritised or re-categorised: the policy that fits now, with today's business hours.
     const retarget =
       fields.includes("priority") || fields.includes("category")

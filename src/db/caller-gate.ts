@@ -1,0 +1,213 @@
+import type { Actor, Role } from "../domain/permissions";
+import { unauthorized } from "../lib/errors";
+import { preparedSelect } from "./client";
+import { users } from "./schema";
+
+/**
+ * The caller's row read inside the request's first D1 call, instead of a call of its own (issue 15
+ * item 3: most of the local D1's CPU is per call, and every call costs ours too). For the two hot
+ * writes only (create a ticket, add a comment: middleware/auth.ts `requireAuthInFirstCall`); every
+ * other route reads the caller first, as before (GETs may run on a replica that lags a deactivation).
+ *
+ * The security rule is the same as reading it first: nothing the route does reaches D1 or the route
+ * before the caller passes (row exists, active, token version = the token's, role = the token's).
+ * - The request's D1 session is wrapped ({@link gateCaller}): its first call, batch or single
+ *   statement, goes out as one batch that starts with the caller's row; when that call may write,
+ *   first of all a guard that fails the whole batch (D1 batches are transactions) unless the caller
+ *   passes, so a refused caller's write leaves nothing (no ticket, no number taken, no key).
+ * - No result of that call is handed back before the caller's row passed; if the call failed, the
+ *   caller is read on its own first, so a refused caller always gets 401, never the route's error
+ *   (nor an idempotent replay).
+ * - The actor's id and role are the token's (signed; the guard and the row check hold them to the
+ *   row); its name, email and `unverified` exist only once the row was read: reading them earlier
+ *   throws ({@link callerReady} reads the row first where a path needs them before any D1 call).
+ * - A single statement read with `raw()` (drizzle's selects) is not carried: a batch answers rows as
+ *   objects, where two columns of one name would merge. The caller is then read on its own first.
+ * Before its first D1 call, a route on this path must not act (no R2, queue, Durable Object or fetch):
+ * the handlers name their first call.
+ */
+
+/** The caller's row, as text (no query building): the same read on both paths. */
+export const callerById = preparedSelect(
+  { id: users.id, name: users.name, email: users.email, role: users.role, active: users.active, tokenVersion: users.tokenVersion, emailVerifiedAt: users.emailVerifiedAt },
+  'from "users" where "users"."id" = ? limit 1',
+);
+type CallerRow = Awaited<ReturnType<typeof callerById>>[number];
+
+/** What a verified access token says (features/auth/tokens.ts AccessClaims). */
+export interface CallerClaims {
+  sub: string;
+  role: Role;
+  tv: number;
+}
+
+/**
+ * The caller as services see them, if their row passes: it exists, is active and carries the token's
+ * version. `role`: also held to the token's (the gated path decided on the token's role; a role change
+ * bumps the version anyway, users.service.ts).
+ */
+export function callerFromRow(row: CallerRow | undefined, claims: CallerClaims, role?: Role): Actor | null {
+  if (!row || !row.active || row.tokenVersion !== claims.tv || (role !== undefined && row.role !== role)) return null;
+  return { id: row.id, name: row.name, email: row.email, role: row.role, ...(row.emailVerifiedAt ? {} : { unverified: true as const }) };
+}
+
+// Inserts a row (and so fails the CHECK, migrations/0044) exactly when the caller does not pass.
+const GUARD =
+  'insert into "caller_guard" ("refused") select 1 where not exists (select 1 from "users" where "users"."id" = ? and "users"."active" = 1 and "users"."token_version" = ? and "users"."role" = ?)';
+/** The guard's CHECK, as D1 names it in the failed batch's error. */
+const GUARD_FAILED = "caller_verified";
+
+// A statement that only reads: the batch it rides in needs no guard (its results are held back instead).
+const READ_ONLY = /^\s*select\b/i;
+
+type D1 = D1Database | D1DatabaseSession;
+
+class Gate {
+  /** Settles once the caller is decided: resolves when they pass, rejects with 401 when not. */
+  private decided: Promise<void> | null = null;
+  profile: Actor | null = null;
+  refused = false;
+
+  constructor(
+    readonly d1: D1,
+    readonly claims: CallerClaims,
+  ) {}
+
+  get verified(): boolean {
+    return this.profile !== null;
+  }
+
+  private settle(row: CallerRow | undefined): void {
+    const actor = callerFromRow(row, this.claims, this.claims.role);
+    if (!actor) {
+      this.refused = true;
+      throw unauthorized();
+    }
+    this.profile = actor;
+  }
+
+  /** The caller read on its own (their own D1 call), once. */
+  ready(): Promise<void> {
+    return (this.decided ??= callerById(this.d1, [this.claims.sub]).then((rows) => this.settle(rows[0])));
+  }
+
+  /** `statements` as one D1 call; the first call of the request carries the caller (and a guard when it writes). */
+  async carry(statements: { inner: D1PreparedStatement; sql: string }[]): Promise<D1Result[]> {
+    const inner = statements.map((s) => s.inner);
+    if (this.decided) {
+      await this.decided;
+      return this.d1.batch(inner);
+    }
+    const writes = statements.some((s) => !READ_ONLY.test(s.sql));
+    const { sub, role, tv } = this.claims;
+    const read = callerById.inBatch(this.d1, [sub]);
+    const lead = writes ? [this.d1.prepare(GUARD).bind(sub, tv, role), read.statement] : [read.statement];
+    const call = this.d1.batch([...lead, ...inner]);
+    this.decided = call.then(
+      (results) => this.settle(read.rows(results[lead.length - 1]!)[0]),
+      async (err: unknown) => {
+        // The guard refused: nothing was written. Any other failure: the caller first, then the route's own error.
+        if (String((err as Error)?.message ?? err).includes(GUARD_FAILED)) this.settle(undefined);
+        else this.settle((await callerById(this.d1, [sub]))[0]);
+      },
+    );
+    await this.decided;
+    return (await call).slice(lead.length);
+  }
+}
+
+/** A statement prepared on a gated session: executed through the gate until the caller passed. */
+class GatedStatement {
+  constructor(
+    readonly inner: D1PreparedStatement,
+    readonly sql: string,
+    readonly gate: Gate,
+  ) {}
+
+  bind(...values: unknown[]): GatedStatement {
+    return new GatedStatement(this.inner.bind(...values), this.sql, this.gate);
+  }
+
+  async all<T = Record<string, unknown>>(): Promise<D1Result<T>> {
+    if (this.gate.verified) return this.inner.all<T>();
+    return (await this.gate.carry([this]))[0] as D1Result<T>;
+  }
+
+  run<T = Record<string, unknown>>(): Promise<D1Result<T>> {
+    return this.all<T>();
+  }
+
+  async first<T = unknown>(column?: string): Promise<T | null> {
+    if (this.gate.verified) return column === undefined ? this.inner.first<T>() : this.inner.first<T>(column);
+    const row = ((await this.all()).results[0] ?? null) as Record<string, unknown> | null;
+    return (column === undefined ? row : (row?.[column] ?? null)) as T | null;
+  }
+
+  async raw<T = unknown[]>(options?: { columnNames?: boolean }): Promise<T[]> {
+    // Not carried (see the module's comment): the caller on their own call first.
+    if (!this.gate.verified) await this.gate.ready();
+    return this.inner.raw<T>(options as { columnNames?: false });
+  }
+}
+
+const innerOf = (s: unknown) => (s instanceof GatedStatement ? s.inner : (s as D1PreparedStatement));
+
+// The gate of each actor it made, for {@link callerReady}.
+const gates = new WeakMap<Actor, Gate>();
+
+/**
+ * Arms `d1` (the request's session) to verify the caller in its first call. Returns the session to
+ * hand the route, the actor (name, email and `unverified` readable once verified), and `settled`,
+ * which the middleware awaits after the route: a request that never reached D1 still has its caller
+ * read before its answer leaves (a 400 to a deactivated caller would be an answer before the 401).
+ */
+export function gateCaller<T extends D1>(d1: T, claims: CallerClaims): { d1: T; actor: Actor; settled: () => Promise<void>; refused: () => boolean } {
+  const gate = new Gate(d1, claims);
+  const profile = (): Actor => {
+    if (!gate.profile) throw new Error("the caller's name, email and verification are known after the request's first D1 call (db/caller-gate.ts)");
+    return gate.profile;
+  };
+  const actor = {
+    id: claims.sub,
+    role: claims.role,
+    get name() {
+      return profile().name;
+    },
+    get email() {
+      return profile().email;
+    },
+    get unverified() {
+      return profile().unverified;
+    },
+  } as Actor;
+  gates.set(actor, gate);
+  const gated = new Proxy(d1, {
+    get(target, prop) {
+      if (prop === "prepare") return (sql: string) => (gate.verified ? target.prepare(sql) : new GatedStatement(target.prepare(sql), sql, gate));
+      if (prop === "batch") {
+        return async (statements: unknown[]) => {
+          if (gate.verified) return target.batch(statements.map(innerOf));
+          return gate.carry(statements.map((s) => (s instanceof GatedStatement ? s : { inner: s as D1PreparedStatement, sql: "" })));
+        };
+      }
+      if (prop === "exec") {
+        return async (query: string) => {
+          await gate.ready();
+          return (target as D1Database).exec(query);
+        };
+      }
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  }) as T;
+  return { d1: gated, actor, settled: () => gate.ready(), refused: () => gate.refused };
+}
+
+/**
+ * Reads the caller's row now if the request has not reached D1 yet: for a path that needs the
+ * caller's email or name before its first D1 call (a customer naming a requester address). A no-op
+ * for any other actor.
+ */
+export async function callerReady(actor: Actor): Promise<void> {
+  await gates.get(actor)?.ready();
+}
