@@ -24,6 +24,7 @@ import { pathToFileURL } from "node:url";
 import { applyMigrations, migrationConflict, migrationHashes } from "./lib/migrate.mjs";
 import { runLoad, sampleRows, send, newAgent } from "./lib/load.mjs";
 import { explainStatements } from "./lib/plans.mjs";
+import { loadSlaReplay } from "./lib/domain.mjs";
 import { checkGoals, machineInfo, machineTag, textTable, writeReport } from "./lib/report.mjs";
 import { ACCOUNTS, BENCH_PASSWORD, DEFAULT_SIZES, SEED_VERSION, seed } from "./lib/seed.mjs";
 import { BENCH_SECRETS, ROOT, STATE, buildBundle, startServer } from "./lib/server.mjs";
@@ -200,7 +201,7 @@ if (sameSeed(seedRecord) && (await ticketCount(server.db)) >= sizes.tickets) {
     await applyMigrations(server.db, log);
   }
   log(`seeding ${sizes.tickets.toLocaleString("en")} tickets and ${sizes.comments.toLocaleString("en")} comments (once; later runs reuse it)`);
-  const summary = await seed(server.db, { sizes, pepper: BENCH_SECRETS.PASSWORD_PEPPER, log });
+  const summary = await seed(server.db, { sizes, pepper: BENCH_SECRETS.PASSWORD_PEPPER, log, replaySla: await loadSlaReplay() });
   seedRecord = { ...wantedSeed, ...summary };
   mkdirSync(STATE, { recursive: true });
   writeFileSync(SEED_FILE, `${JSON.stringify(seedRecord, null, 2)}\n`);

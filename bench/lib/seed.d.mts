@@ -13,5 +13,5 @@ export declare const SEED_VERSION: number;
 export declare const DEFAULT_SIZES: SeedSizes;
 export declare function seed(
   db: D1Database,
-  options: { sizes: SeedSizes; pepper: string; log: (message: string) => void },
+  options: { sizes: SeedSizes; pepper: string; log: (message: string) => void; replaySla: typeof import("./sla-replay").replaySla },
 ): Promise<{ counts: Record<string, number>; seededAt: string; admins: number; agents: number; customers: number; managers: number }>;

@@ -2,13 +2,12 @@
 // (the API would take hours for this volume). Rows follow src/db/schema/*.ts and migrations/
 // column for column: the NOT NULL sentinels (sla_next_due_at), JSON tags, priority_rank, per-day
 // ticket numbers with their ticket_counters, the tag filter's ticket_tag_index, and the history and audit rows the app
-// itself writes for what the seed pretends happened. The SLA columns are the engine's (sla-engine.mjs):
+// itself writes for what the seed pretends happened. The SLA columns are the engine's (`replaySla`, bench/lib/sla-replay.ts: src/domain/sla.ts itself):
 // the policy's targets copied onto the ticket as the create path does, per-target breach flags, and
 // the state the minute cron's SLA sweep would have left (past breaches, warnings and escalation
 // checkpoints announced, sla_check_at the next one to come), so the first sweep of a bench run has
 // nothing historical to announce and no write reads the ticket's policy by name.
 import { pbkdf2Sync, createHmac } from "node:crypto";
-import { replaySla } from "./sla-engine.mjs";
 
 // 3: the SLA engine's columns (sla_targets, per-target flags, announcement bits, sla_check_at, …).
 export const SEED_VERSION = 3;
@@ -338,7 +337,7 @@ async function defaultTargets(db) {
     ]),
   );
   const calendars = await db.prepare("SELECT count(*) AS n FROM business_calendars").first("n");
-  if (calendars) throw new Error("seed: business hours are configured; the seed's SLA replay (sla-engine.mjs) is 24/7 only");
+  if (calendars) throw new Error("seed: business hours are configured; the seed's SLA replay (sla-replay.ts) is 24/7 only");
   return (priority) => {
     const targets = byPriority.get(priority);
     if (!targets) throw new Error(`seed: no default SLA policy for ${priority}`);
@@ -352,7 +351,7 @@ async function defaultTargets(db) {
  */
 const TAG_FILL_CHUNK = 20_000;
 
-export async function seed(db, { sizes, pepper, log }) {
+export async function seed(db, { sizes, pepper, log, replaySla }) {
   const rng = new Rng(20261126);
   const now = Date.now();
   const targetsOf = await defaultTargets(db);

@@ -1,45 +1,26 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { seed } from "../../bench/lib/seed.mjs";
+import { replaySla, type SlaEvent } from "../../bench/lib/sla-replay";
 import { slaPolicies, tickets } from "../../src/db/schema";
-import { openSla, settleSla, slaOnMessage, slaOnStatus, sweepSla, type SlaState, type SlaTerms } from "../../src/domain/sla";
 import { slaStateOf } from "../../src/domain/ticket-update";
 import { NO_DUE, type TicketStatus } from "../../src/domain/vocabulary";
 import { policyTargets } from "../../src/features/sla/sla.service";
 import { db, MIN, tickReports } from "../sla/helpers";
 
 /**
- * The bench's seed writes tickets as today's engine would (bench/lib/seed.mjs, its SLA replay in
- * bench/lib/sla-engine.mjs, a plain-JS mirror of src/domain/sla.ts): a small seed goes into this
- * file's D1, every ticket's SLA columns are checked against the real domain replaying the ticket's
- * seeded life (its public comments and status changes, from the history the seed wrote), and the
- * Worker's minute cron finds nothing historical to announce.
+ * The bench's seed writes tickets as today's engine would (bench/lib/seed.mjs; its SLA columns from
+ * bench/lib/sla-replay.ts, which runs src/domain/sla.ts): a small seed goes into this file's D1, each
+ * ticket's SLA columns are checked against the same replay of the life the seed wrote for it (its
+ * public comments and status changes, read back from comments and history: the seed's columns and its
+ * rows tell one story), and the Worker's minute cron finds nothing historical to announce.
  */
 const SIZES = { tickets: 600, comments: 1_800, customers: 60, agents: 12, managers: 2, admins: 1, teams: 8, days: 30 };
-/** Sweep steps between two events (as the mirror's bound): a ticket has a handful of checkpoints. */
-const MAX_SWEEPS = 32;
 
 let seededAt: string;
 beforeAll(async () => {
-  ({ seededAt } = await seed(env.DB, { sizes: SIZES, pepper: "test-pepper", log: () => {} }));
+  ({ seededAt } = await seed(env.DB, { sizes: SIZES, pepper: "test-pepper", log: () => {}, replaySla }));
 }, 120_000);
-
-type SlaEvent = { at: string; message: "staff" | "customer" } | { at: string; status: TicketStatus };
-
-/** The same life through src/domain/sla.ts: each write settled as changeTicket does, the sweep at every check instant. */
-function replay(terms: SlaTerms, createdAt: string, events: SlaEvent[], now: string): SlaState {
-  let s = openSla(terms, createdAt);
-  const sweepUntil = (at: string) => {
-    for (let i = 0; i < MAX_SWEEPS && s.slaCheckAt <= at; i++) s = sweepSla(terms, s, s.slaCheckAt).next;
-  };
-  for (const e of events) {
-    sweepUntil(e.at);
-    s = "status" in e ? slaOnStatus(terms, s, e.status, e.at) : slaOnMessage(terms, s, e.message, e.at);
-    s = settleSla(terms, s, e.at);
-  }
-  sweepUntil(now);
-  return s;
-}
 
 /**
  * Each seeded ticket's SLA life: its public comments (by the author's role) and its status changes
@@ -70,7 +51,7 @@ async function lives(): Promise<Map<string, SlaEvent[]>> {
 }
 
 describe("the bench seed writes the SLA engine's state", () => {
-  it("every ticket's SLA columns are what the domain computes for its seeded life, with the policy's targets copied on", async () => {
+  it("every ticket's SLA columns are what the domain computes for the life its rows record, with the policy's targets copied on", async () => {
     const rows = await db().select().from(tickets);
     expect(rows).toHaveLength(SIZES.tickets);
     const policies = new Map((await db().select().from(slaPolicies)).map((p) => [p.name, p]));
@@ -80,7 +61,7 @@ describe("the bench seed writes the SLA engine's state", () => {
       expect(row.slaTargets).toEqual(policyTargets(policies.get(row.priority)!));
       expect(row.slaPolicy).toBe(row.priority);
       expect(row.slaCalendarId).toBeNull();
-      const expected = replay({ targets: row.slaTargets!, calendar: null }, row.createdAt, events.get(row.id) ?? [], seededAt);
+      const expected = replaySla(row.slaTargets!, row.createdAt, events.get(row.id) ?? [], seededAt);
       const actual = slaStateOf(row);
       if (JSON.stringify(actual) !== JSON.stringify(expected)) mismatches.push({ id: row.id, actual, expected });
     }
