@@ -48,6 +48,13 @@ export const SWEEP_RECHECK_MS = 60 * 60_000;
 /** Failed tickets named in a failed run's error (all are logged one line each): the message stays short. */
 export const SWEEP_FAILURES_NAMED = 5;
 
+/**
+ * Groups in a row in which every ticket failed, after which a run gives up: a fault that breaks every
+ * write (a broken trigger, a table out of step with the code) would otherwise cost SWEEP_MAX_PER_RUN
+ * failed writes a minute and tell no more than the first groups did.
+ */
+export const SWEEP_FAILED_GROUPS_TO_STOP = 2;
+
 export interface SweepReport {
   job: "sla-sweep";
   at: string;
@@ -66,8 +73,10 @@ export interface SweepReport {
    * written, the run went on past them and then failed (SweepFailed), so the trigger shows it.
    */
   tickets_failed: number;
-  /** The run stopped at SWEEP_MAX_PER_RUN with more due. */
+  /** The run stopped at SWEEP_MAX_PER_RUN with more due, or gave up (`gave_up`) with tickets of its page left. */
   more: boolean;
+  /** Every ticket of SWEEP_FAILED_GROUPS_TO_STOP groups in a row failed: the run stopped there. */
+  gave_up: boolean;
   duration_ms: number;
 }
 
@@ -84,7 +93,7 @@ export class SweepFailed extends AggregateError {
     const more = failures.length > named.length ? `; and ${failures.length - named.length} more (logged)` : "";
     super(
       failures.map((f) => f.error),
-      `sla-sweep: ${failures.length} ticket(s) failed, ${report.checked - failures.length} other(s) swept: ${named.join("; ")}${more}`,
+      `sla-sweep: ${failures.length} ticket(s) failed, ${report.checked - failures.length} other(s) swept${report.gave_up ? `, gave up after ${SWEEP_FAILED_GROUPS_TO_STOP} groups failed whole` : ""}: ${named.join("; ")}${more}`,
     );
     this.name = "SweepFailed";
   }
@@ -96,10 +105,11 @@ const SWEEP_CLAIM: readonly GuardColumn[] = ["version", "updatedAt", "slaAnnounc
 export async function runSlaSweep(ctx: ServiceContext): Promise<SweepReport> {
   const started = Date.now();
   const now = ctx.now.toISOString();
-  const report: SweepReport = { job: "sla-sweep", at: now, checked: 0, breached: 0, at_risk: 0, escalated: 0, settled: 0, contended: 0, failed: 0, tickets_failed: 0, more: false, duration_ms: 0 };
+  const report: SweepReport = { job: "sla-sweep", at: now, checked: 0, breached: 0, at_risk: 0, escalated: 0, settled: 0, contended: 0, failed: 0, tickets_failed: 0, more: false, gave_up: false, duration_ms: 0 };
   let after: CursorPosition | null = null;
   const policies: EscalationPolicies = new Map();
   const failures: { ticketId: string; error: unknown }[] = [];
+  let failedGroups = 0;
   // One ticket's failure is its own: caught here so the others of its group finish and the run goes
   // on (before, it ended the run, and first in line again every minute it held up every ticket behind it).
   const sweepOne = (found: FoundTicket) =>
@@ -119,13 +129,19 @@ export async function runSlaSweep(ctx: ServiceContext): Promise<SweepReport> {
       .where(and(...where))
       .orderBy(asc(tickets.slaCheckAt), asc(tickets.id))
       .limit(Math.min(SWEEP_PAGE_SIZE, SWEEP_MAX_PER_RUN - report.checked));
-    for (let i = 0; i < page.length; i += SWEEP_CONCURRENCY) {
+    for (let i = 0; i < page.length && !report.gave_up; i += SWEEP_CONCURRENCY) {
       const group = page.slice(i, i + SWEEP_CONCURRENCY);
+      const failedBefore = report.tickets_failed;
       report.checked += group.length;
       await Promise.all(group.map(sweepOne));
+      failedGroups = report.tickets_failed - failedBefore === group.length ? failedGroups + 1 : 0;
+      if (failedGroups >= SWEEP_FAILED_GROUPS_TO_STOP) {
+        report.gave_up = true;
+        report.more = i + SWEEP_CONCURRENCY < page.length || page.length === SWEEP_PAGE_SIZE;
+      }
     }
     const last = page.at(-1);
-    if (!last || page.length < SWEEP_PAGE_SIZE) break;
+    if (report.gave_up || !last || page.length < SWEEP_PAGE_SIZE) break;
     after = { key: last.row.slaCheckAt, id: last.row.id };
   }
   if (report.checked >= SWEEP_MAX_PER_RUN && after) {

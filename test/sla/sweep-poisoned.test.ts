@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { SWEEP_CONCURRENCY, SweepFailed, type SweepReport } from "../../src/jobs/sla-sweep";
+import { SWEEP_CONCURRENCY, SWEEP_FAILED_GROUPS_TO_STOP, SweepFailed, type SweepReport } from "../../src/jobs/sla-sweep";
 import { makeStaff } from "../helpers";
 import { closeAll, FEED_PATH, open } from "../helpers/sockets";
 import { DAY, historyOf, MIN, retireAll, rowOf, ticketAt, tick } from "./helpers";
@@ -104,5 +104,24 @@ describe("the SLA sweep goes on past a ticket whose step fails", () => {
     expect(await tickError(late + 3 * MIN)).toBeNull();
     expect(await breachHistory(poisoned.id)).toHaveLength(1);
     for (const t of others) expect(await breachHistory(t.id)).toHaveLength(1);
+  }, 120_000);
+
+  it("a fault that fails every ticket: the run gives up after whole groups failed instead of failing every due ticket each minute, and sweeps them all once mended", async () => {
+    const t0 = day(3);
+    const due = [];
+    for (let i = 0; i < (SWEEP_FAILED_GROUPS_TO_STOP + 1) * SWEEP_CONCURRENCY + 2; i++) due.push(await ticketAt(s.customer, t0 + i * MIN, { priority: "critical" }));
+    for (const t of due) await setSubject(t.id, `${MARK} outage`);
+
+    const late = t0 + (60 + due.length + 5) * MIN;
+    const failure = sweepFailure(await tickError(late));
+    expect(failure.message).toMatch(/gave up/);
+    const tried = SWEEP_FAILED_GROUPS_TO_STOP * SWEEP_CONCURRENCY;
+    expect(failure.report).toMatchObject<Partial<SweepReport>>({ checked: tried, tickets_failed: tried, breached: 0, gave_up: true, more: true });
+    for (const t of due) expect(await breachHistory(t.id)).toEqual([]);
+
+    // Mended: one run sweeps every one of them, each announced once.
+    for (const t of due) await setSubject(t.id, "outage");
+    expect(await tickError(late + MIN)).toBeNull();
+    for (const t of due) expect(await breachHistory(t.id)).toHaveLength(1);
   }, 120_000);
 });
