@@ -56,15 +56,10 @@ export const requireAuthInFirstCall = createMiddleware<AppEnv>(async (c, next) =
   const gate = gateCaller(c.var.db.$client, claims);
   c.set("db", createDb(gate.d1));
   c.set("actor", gate.actor);
-  let failure: { error: unknown } | null = null;
-  try {
-    await next();
-  } catch (error) {
-    failure = { error };
-  }
-  // The caller is decided before any answer leaves, whether or not the route reached D1 (a 400 or
-  // 403 to a caller who no longer passes would come before their 401).
+  // hono answers a route's error (onError) inside next(), so the route's answer is in c.res here.
+  await next();
+  // The caller is decided before any answer leaves, whether or not the route reached D1: a 400 or
+  // 403 to a caller who no longer passes becomes their 401.
   await gate.settled().catch(() => {});
   if (gate.refused()) throw unauthorized();
-  if (failure) throw failure.error;
 });
