@@ -11,6 +11,8 @@ export type D1Failure =
   | { kind: "foreign_key" }
   /** The guard of a conditional batch found its row changed (see {@link abortUnlessChanged}). */
   | { kind: "stale" }
+  /** A ticket write sent only the rollups' journal row while a rebuild runs (features/reports/reports.rollups.ts): plan it again. */
+  | { kind: "rollups_rebuilding" }
   /** D1 is overloaded, the database is locked or the connection dropped: worth trying again later. */
   | { kind: "busy" }
   /** A value, row or statement over D1's size limits: trying again cannot help. */
@@ -32,6 +34,7 @@ export function classifyD1Error(err: unknown): D1Failure {
   }
   if (/SQLITE_CONSTRAINT_UNIQUE|SQLITE_CONSTRAINT_PRIMARYKEY/.test(text)) return { kind: "unique", table: "", columns: [], index: null };
   if (/FOREIGN KEY constraint failed/i.test(text)) return { kind: "foreign_key" };
+  if (/rollups rebuilding/.test(text)) return { kind: "rollups_rebuilding" };
   if (/integer overflow/i.test(text)) return { kind: "stale" };
   if (/too many terms in compound SELECT/i.test(text)) return { kind: "compound_terms" };
   if (/SQLITE_TOOBIG|too big|Statement too long|too many SQL variables/i.test(text)) return { kind: "too_big" };

@@ -12,6 +12,7 @@ import { auditInsert, type AuditEntry } from "../audit/audit.service";
 import { fieldCatalog, fieldIndexWrites } from "../fields/fields.service";
 import { agentLoadWrites } from "../teams/routing.service";
 import { dropArchives, restoreRows } from "../archive/archive.document";
+import { noteRollupsRebuilding } from "../reports/reports.rollups";
 import { ticketView } from "./ticket-view";
 import { toTicket, type Requester, type Ticket, type TicketRow } from "./tickets.serialize";
 
@@ -242,6 +243,11 @@ export async function writeTickets(ctx: ServiceContext, writes: TicketWrite[]): 
     if (ctx.rowsRead) ctx.rowsRead.total += batchRowsRead(results);
   } catch (err) {
     const failure = classifyD1Error(err);
+    // A report rebuild started: the rollups want their phase's statements (rare; planned once more).
+    if (failure.kind === "rollups_rebuilding") {
+      noteRollupsRebuilding();
+      return writeTickets(ctx, writes);
+    }
     // Lost races: an update's guard (or its history's version) taken by another writer, or a
     // create's new requester made meanwhile by a concurrent create.
     const lostRace = writes.some((w) =>
