@@ -26,6 +26,7 @@
  * collect in report_staging until their key is converted back into the three tables.
  */
 import { sql } from "drizzle-orm";
+import { assumed, failAssumption } from "../../db/batch-assumptions";
 import { textStatement, type BatchItem, type Database } from "../../db/client";
 import {
   backlogDelta,
@@ -254,38 +255,20 @@ function journalAppend(db: Database, entry: JournalEntry): BatchItem {
 }
 
 /**
- * The marker of the error {@link JOURNAL_APPEND_IF_LIVE} raises (SQLite's JSON path error quotes the
- * path), told apart by db/errors.ts as `rollups_rebuilding`.
- */
-const ROLLUPS_REBUILDING = "rollups rebuilding";
-
-/**
- * The journal row, and the batch fails if a rebuild runs (a JSON path error naming the phase: the
- * path is not constant, so SQLite evaluates it only when the CASE reaches it). With no report_state
- * row nothing is written, as {@link journalAppend} and the phase's statements would not either.
+ * The journal row, and the batch fails if a rebuild runs (db/batch-assumptions.ts: the phase names
+ * itself in the error). With no report_state row nothing is written, as {@link journalAppend} and the
+ * phase's statements would not either.
  */
 const JOURNAL_APPEND_IF_LIVE = `INSERT INTO report_journal (body) SELECT ? FROM report_state WHERE id = 1
-  AND CASE WHEN phase = 'live' THEN 1 ELSE json_extract('{}', '${ROLLUPS_REBUILDING}: ' || phase) END`;
-
-// Rebuilds are rare (an admin's request, a migration): a ticket write sends only the journal row,
-// failing its batch during a rebuild (9 statements fewer per write, each phase-checked and writing
-// nothing while live). An isolate that saw that failure sends the phase's statements for a while.
-const REBUILD_SEEN_MS = 60_000;
-let rebuildSeenAt = -Infinity;
-
-/** A batch failed with `rollups_rebuilding`: this isolate's next writes send the rebuild's statements. */
-export function noteRollupsRebuilding(): void {
-  rebuildSeenAt = Date.now();
-}
-
-const rebuildLikely = () => Date.now() - rebuildSeenAt < REBUILD_SEEN_MS;
+  AND CASE WHEN phase = 'live' THEN 1 ELSE ${failAssumption("rollups", "phase")} END`;
 
 /**
  * The rollup writes of one ticket write, from the rows it replaced and wrote: with no rebuild, its
  * journal row; during one, its deltas written at once, as the rebuild's phase wants them. Both are
  * sent, each conditioned on the phase its batch finds, so a rebuild starting at any moment is safe.
  * `journalOnly`: the journal row alone, under a check that fails the batch during a rebuild (the
- * writer plans again after {@link noteRollupsRebuilding}: features/tickets/ticket-write.ts).
+ * writer plans again: db/batch-assumptions.ts). Rebuilds are rare (an admin's request, a migration),
+ * and the phase's 8 other statements write nothing while live: a ticket write takes `journalOnly`.
  */
 export function rollupWrites(db: Database, before: TicketFacts | null, after: TicketFacts | null, journalOnly = false): BatchItem[] {
   const ticketId = (after ?? before)?.id;
@@ -304,7 +287,7 @@ export function rollupWrites(db: Database, before: TicketFacts | null, after: Ti
 /** The rollup consumer of ticket writes (src/events/consumers.ts). */
 export const reportRollups: TicketEventConsumer<ServiceContext> = {
   name: "report-rollups",
-  onStored: (ctx: ServiceContext, stored: StoredTicket) => rollupWrites(ctx.db, stored.before, stored.after, !rebuildLikely()),
+  onStored: (ctx: ServiceContext, stored: StoredTicket) => rollupWrites(ctx.db, stored.before, stored.after, assumed("rollups")),
 };
 
 // ---------------------------------------------------------------- reading
