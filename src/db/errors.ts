@@ -1,4 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
+import { failedAssumption, type Assumption } from "./batch-assumptions";
 
 /**
  * The one place D1's failures are told apart. D1 reports SQLite's errors as text (in the error's
@@ -11,6 +12,8 @@ export type D1Failure =
   | { kind: "foreign_key" }
   /** The guard of a conditional batch found its row changed (see {@link abortUnlessChanged}). */
   | { kind: "stale" }
+  /** A batch's assumption did not hold (db/batch-assumptions.ts): nothing written; plan the write again. */
+  | { kind: "assumption"; name: Assumption }
   /** D1 is overloaded, the database is locked or the connection dropped: worth trying again later. */
   | { kind: "busy" }
   /** A value, row or statement over D1's size limits: trying again cannot help. */
@@ -32,6 +35,8 @@ export function classifyD1Error(err: unknown): D1Failure {
   }
   if (/SQLITE_CONSTRAINT_UNIQUE|SQLITE_CONSTRAINT_PRIMARYKEY/.test(text)) return { kind: "unique", table: "", columns: [], index: null };
   if (/FOREIGN KEY constraint failed/i.test(text)) return { kind: "foreign_key" };
+  const assumption = failedAssumption(text);
+  if (assumption) return { kind: "assumption", name: assumption };
   if (/integer overflow/i.test(text)) return { kind: "stale" };
   if (/too many terms in compound SELECT/i.test(text)) return { kind: "compound_terms" };
   if (/SQLITE_TOOBIG|too big|Statement too long|too many SQL variables/i.test(text)) return { kind: "too_big" };

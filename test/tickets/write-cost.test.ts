@@ -24,7 +24,7 @@ async function indexesHolding(ticketId: string): Promise<string[]> {
 }
 
 describe("a ticket create", () => {
-  it("writes its row and the entries of the indexes that can find it, nothing for sweeps it cannot match yet, in 2 round trips", async () => {
+  it("writes its row and the entries of the indexes that can find it, nothing for sweeps it cannot match yet, in 2 round trips, 7 statements in its batch", async () => {
     const res = await meteredApi("POST", "/api/v1/tickets", { token: s.customer.token, body: { subject: "Write cost", description: "d", tags: ["export"], category: "billing" } });
     expect(res.status).toBe(201);
     const statements = meteredStatements(res);
@@ -39,5 +39,11 @@ describe("a ticket create", () => {
     expect(insert.rows_written).toBe(1 + holding.length + 1);
     // The SLA policies with the day's number (and the caller's row: db/caller-gate.ts), and the write's one batch.
     expect(new Set(statements.map((st) => st.call)).size).toBe(2);
+    // The batch: the row, its tag, its history, the rules' version (triggers), the rollups' journal row,
+    // the audit row, and one read standing for the webhook outbox (no webhook subscribes): no report
+    // rebuild's statements, no outbox inserts writing nothing (db/batch-assumptions.ts). Was 16.
+    const table = (sql: string) => /^(?:insert into|select [^(]*? from)\s*"?(\w+)/i.exec(sql)?.[1] ?? /batch assumption failed: (\w+)/.exec(sql)?.[1];
+    const batch = statements.filter((st) => st.call === 2).map((st) => table(st.sql));
+    expect(batch).toEqual(["tickets", "ticket_tag_index", "ticket_history", "webhooks", "rule_state", "report_journal", "audit_logs"]);
   });
 });

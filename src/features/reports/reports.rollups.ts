@@ -26,6 +26,7 @@
  * collect in report_staging until their key is converted back into the three tables.
  */
 import { sql } from "drizzle-orm";
+import { assumed, failAssumption } from "../../db/batch-assumptions";
 import { textStatement, type BatchItem, type Database } from "../../db/client";
 import {
   backlogDelta,
@@ -254,16 +255,28 @@ function journalAppend(db: Database, entry: JournalEntry): BatchItem {
 }
 
 /**
+ * The journal row, and the batch fails if a rebuild runs (db/batch-assumptions.ts: the phase names
+ * itself in the error). With no report_state row nothing is written, as {@link journalAppend} and the
+ * phase's statements would not either.
+ */
+const JOURNAL_APPEND_IF_LIVE = `INSERT INTO report_journal (body) SELECT ? FROM report_state WHERE id = 1
+  AND CASE WHEN phase = 'live' THEN 1 ELSE ${failAssumption("rollups", "phase")} END`;
+
+/**
  * The rollup writes of one ticket write, from the rows it replaced and wrote: with no rebuild, its
  * journal row; during one, its deltas written at once, as the rebuild's phase wants them. Both are
  * sent, each conditioned on the phase its batch finds, so a rebuild starting at any moment is safe.
+ * `journalOnly`: the journal row alone, under a check that fails the batch during a rebuild (the
+ * writer plans again: db/batch-assumptions.ts). Rebuilds are rare (an admin's request, a migration),
+ * and the phase's 8 other statements write nothing while live: a ticket write takes `journalOnly`.
  */
-export function rollupWrites(db: Database, before: TicketFacts | null, after: TicketFacts | null): BatchItem[] {
+export function rollupWrites(db: Database, before: TicketFacts | null, after: TicketFacts | null, journalOnly = false): BatchItem[] {
   const ticketId = (after ?? before)?.id;
   if (!ticketId) return [];
   const groups = groupDeltas(rollupDelta(before, after));
   const moves = backlogDelta(before, after);
   if (!groups.length && !moves.length) return [];
+  if (journalOnly) return [textStatement(db, JOURNAL_APPEND_IF_LIVE, [journalBody({ groups, moves })])];
   return [
     journalAppend(db, { groups, moves }),
     ...groups.flatMap((g) => groupWrites(db, g, ticketId)),
@@ -274,7 +287,7 @@ export function rollupWrites(db: Database, before: TicketFacts | null, after: Ti
 /** The rollup consumer of ticket writes (src/events/consumers.ts). */
 export const reportRollups: TicketEventConsumer<ServiceContext> = {
   name: "report-rollups",
-  onStored: (ctx: ServiceContext, stored: StoredTicket) => rollupWrites(ctx.db, stored.before, stored.after),
+  onStored: (ctx: ServiceContext, stored: StoredTicket) => rollupWrites(ctx.db, stored.before, stored.after, assumed("rollups")),
 };
 
 // ---------------------------------------------------------------- reading

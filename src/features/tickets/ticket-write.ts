@@ -1,6 +1,7 @@
 import { and, eq, inArray, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import { batchRowsRead, insertRow, IS_NOT_NULL, IS_NULL, runBatch, textStatement, updateRow, type BatchItem, type RowCondition } from "../../db/client";
+import { doubt } from "../../db/batch-assumptions";
 import { ABORT_UNLESS_CHANGED, classifyD1Error } from "../../db/errors";
 import { ticketHistory, tickets, ticketTagIndex } from "../../db/schema";
 import type { TicketEvent } from "../../events/ticket-events";
@@ -224,13 +225,16 @@ export async function writeTicket(ctx: ServiceContext, write: TicketWrite): Prom
   return outcome.ok ? { ok: true, ticket: outcome.tickets[0]! } : outcome;
 }
 
+/** How many batch assumptions a write may find failed (db/batch-assumptions.ts): one planning each. */
+const ASSUMPTIONS = 2;
+
 /**
  * Changes of several tickets that must happen together (a merge closes one ticket into another; a
  * split moves comments into a new ticket): each is planned like any other write, under its own
  * guard, and all of them go into ONE batch, so either every ticket changes or none does; there is
  * no intermediate state to repair. Stale when any of their guards is.
  */
-export async function writeTickets(ctx: ServiceContext, writes: TicketWrite[]): Promise<{ ok: true; tickets: Ticket[] } | { ok: false; reason: "stale" }> {
+export async function writeTickets(ctx: ServiceContext, writes: TicketWrite[], assumptionRetries = ASSUMPTIONS): Promise<{ ok: true; tickets: Ticket[] } | { ok: false; reason: "stale" }> {
   const plans = await Promise.all(writes.map((write) => planned(ctx, write)));
   // Last: a batch that fails anywhere before leaves no audit row claiming it happened.
   const items = [...plans.flatMap((p) => p.items), ...plans.flatMap((p) => p.audit)];
@@ -242,6 +246,13 @@ export async function writeTickets(ctx: ServiceContext, writes: TicketWrite[]): 
     if (ctx.rowsRead) ctx.rowsRead.total += batchRowsRead(results);
   } catch (err) {
     const failure = classifyD1Error(err);
+    // An assumption of the batch did not hold (a report rebuild runs, a webhook subscribes): planned
+    // again, doubting it, so its consumer sends the statements that decide inside the batch. Each
+    // assumption fails at most once here.
+    if (failure.kind === "assumption" && assumptionRetries > 0) {
+      doubt(failure.name);
+      return writeTickets(ctx, writes, assumptionRetries - 1);
+    }
     // Lost races: an update's guard (or its history's version) taken by another writer, or a
     // create's new requester made meanwhile by a concurrent create.
     const lostRace = writes.some((w) =>

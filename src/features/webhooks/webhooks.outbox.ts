@@ -9,7 +9,8 @@
  */
 import { and, asc, eq, inArray, lt, SQL, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
-import { createDb, rowsWritten, type BatchItem, type Database } from "../../db/client";
+import { assumed, doubt, failAssumption } from "../../db/batch-assumptions";
+import { createDb, rowsWritten, textStatement, type BatchItem, type Database } from "../../db/client";
 import { insertSelect as insertSelectAny, type SelectValue } from "../../db/insert-select";
 import { webhookDeliveries, webhookEvents } from "../../db/schema";
 import type { Bindings } from "../../env";
@@ -122,8 +123,22 @@ function deliveriesInsert(db: Database, e: OutboxEvent, from: SQL): BatchItem {
   return newDeliveries(db, e.createdAt, { webhookId: sql`w.id`, channelId: sql`NULL`, threadId: sql`NULL`, includeInternal: sql`w.include_internal` }, sql`FROM webhook_events e ${from} WHERE e.id = ${e.id} AND ${receives(e)}`);
 }
 
-/** Rows for every active webhook subscribed to the event's type (the outbox consumer). */
+/**
+ * Fails the batch when an active webhook subscribes to the event's type (db/batch-assumptions.ts),
+ * whether or not it would receive this event (an internal one): the writer plans again with
+ * {@link subscribedRows}' statements, which decide that. The id is not constant (SQLite evaluates
+ * the failure only on a subscription's row).
+ */
+const NO_SUBSCRIBER = `SELECT (SELECT ${failAssumption("webhooks", "s.webhook_id")} FROM webhook_subscriptions s JOIN webhooks w ON w.id = s.webhook_id
+  WHERE s.event_type = ? AND w.active = 1 AND w.deleted_at IS NULL LIMIT 1)`;
+
+/**
+ * Rows for every active webhook subscribed to the event's type (the outbox consumer). Where no
+ * webhook subscribes to anything (most tenants, most of the time) the two inserts write nothing: this
+ * isolate then sends one read that fails the batch if one does (no event id, payloads or rows made).
+ */
 function subscribedRows(ctx: ServiceContext, event: TicketEvent): BatchItem[] {
+  if (assumed("webhooks")) return [textStatement(ctx.db, NO_SUBSCRIBER, [event.type])];
   const e = outboxEvent(ctx, event);
   const subscribed = sql`EXISTS (SELECT 1 FROM webhook_subscriptions s JOIN webhooks w ON w.id = s.webhook_id WHERE s.event_type = ${e.type} AND ${receives(e)})`;
   return [eventRowWhen(ctx.db, e, subscribed), deliveriesInsert(ctx.db, e, sql`JOIN webhook_subscriptions s ON s.event_type = e.type JOIN webhooks w ON w.id = s.webhook_id`)];
@@ -149,6 +164,8 @@ export async function enqueueEventDeliveries(ctx: Pick<ServiceContext, "db" | "e
   // writing it (nobody receives the event, the usual case), there is nothing to look for.
   const writes = eventRowWrites.get(event);
   if (writes?.length && writes.every((w) => rowsWritten(w) === 0)) return;
+  // Someone receives this tenant's events: this isolate keeps sending the statements that decide it.
+  doubt("webhooks");
   const rows = await ctx.db
     .select({ id: webhookDeliveries.id })
     .from(webhookDeliveries)

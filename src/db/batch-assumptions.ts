@@ -1,0 +1,39 @@
+/**
+ * Assumptions a write's batch makes and checks inside D1 (a rollup rebuild is not running, no
+ * webhook subscribes to the event): the writer sends the few statements the usual case needs, and
+ * one of them fails the whole batch (nothing written) when the assumption does not hold; the writer
+ * then doubts it for a while in this isolate and plans again with the statements that decide the
+ * case inside the batch (features/tickets/ticket-write.ts). The check costs no statement of its own
+ * where it rides in one the write sends anyway (the rollups' journal row).
+ *
+ * The failure is SQLite's JSON path error, which quotes the path: `'<marker>: <name> …'`. The path
+ * must not be constant (it names a column), so SQLite evaluates it only on the row that reaches it.
+ */
+export type Assumption = "rollups" | "webhooks";
+
+const MARKER = "batch assumption failed";
+
+/** SQL that fails the statement with the assumption's name when evaluated; `detail`: a non-constant SQL text expression (a column). */
+export const failAssumption = (name: Assumption, detail: string) => `json_extract('{}', '${MARKER}: ${name} ' || ${detail})`;
+
+/** The assumption a D1 error says failed, if one did (db/errors.ts classifies it). */
+export function failedAssumption(text: string): Assumption | null {
+  const m = new RegExp(`${MARKER}: (rollups|webhooks)\\b`).exec(text);
+  return (m?.[1] as Assumption | undefined) ?? null;
+}
+
+/**
+ * How long an isolate sends the full statements after an assumption failed (or was seen not to hold):
+ * a rebuild or a webhook subscription lasts minutes at least; then one batch tries the assumption again.
+ */
+const DOUBT_MS = 60_000;
+const doubtedAt = new Map<Assumption, number>();
+
+export function doubt(name: Assumption): void {
+  doubtedAt.set(name, Date.now());
+}
+
+/** Whether this isolate takes the assumption (it has not seen it fail lately). */
+export function assumed(name: Assumption): boolean {
+  return Date.now() - (doubtedAt.get(name) ?? -Infinity) >= DOUBT_MS;
+}
