@@ -24,11 +24,14 @@ export interface D1Meter {
 
 export const newMeter = (): D1Meter => ({ rowsRead: 0, rowsWritten: 0, calls: 0, statements: [] });
 
-// Statement text and parameters go back to the bench (for EXPLAIN QUERY PLAN) in one header; these
-// bounds keep it near 20 KiB (the bench's HTTP client accepts 64 KiB of headers).
+// Statement text and parameters go back to the bench (for EXPLAIN QUERY PLAN and its replay of the
+// request's D1 calls) in one header; these bounds keep it under 48 KiB (base64 of 36,000 characters;
+// the bench's HTTP client accepts 64 KiB of headers). An agent's first response to an engine-era
+// ticket writes 25 statements, ~26,700 characters: at 15,000 its report rollups, trigger version read
+// and audit row were cut, so the bench's local D1 share left them out (reply29).
 const MAX_SQL_CHARS = 4_000;
 const MAX_PARAM_CHARS = 200;
-const MAX_REPORTED_JSON_CHARS = 15_000;
+const MAX_REPORTED_JSON_CHARS = 36_000;
 
 type Meta = { rows_read?: number; rows_written?: number } | undefined;
 

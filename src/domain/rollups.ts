@@ -370,8 +370,38 @@ export function pointsOf(list: readonly Contribution[], sign = 1, into = new Map
 const nonZeroPoints = (points: Map<string, PointDelta>): PointDelta[] =>
   [...points.values()].map((p) => ({ ...p, metrics: compact(p.metrics) })).filter((p) => !isZero(p.metrics));
 
+/** Every column of {@link TicketFacts}: what contributions and the backlog cell are computed from. */
+const FACT_KEYS = [
+  "id", "deletedAt", "status", "priority", "channel", "category", "teamId", "assigneeId", "slaPolicy", "createdAt",
+  "assignedAt", "firstResponseAt", "firstResponseMinutes", "resolvedAt", "resolutionMinutes", "reopens",
+  "firstResponseDueAt", "nextResponseDueAt", "resolutionDueAt", "firstResponseBreached", "nextResponseBreached",
+  "resolutionBreached", "nextResponseStartedMs", "slaBreached", "slaWarned", "satisfactionScore", "satisfactionRatedAt", "timeLog",
+] as const satisfies readonly (keyof TicketFacts)[];
+// A column added to TicketFacts and not to FACT_KEYS fails to compile here.
+const everyFact: Exclude<keyof TicketFacts, (typeof FACT_KEYS)[number]> extends never ? true : never = true;
+void everyFact;
+
+const sameList = (a: readonly unknown[], b: readonly unknown[]): boolean =>
+  a === b || (a.length === b.length && a.every((x, i) => (Array.isArray(x) && Array.isArray(b[i]) ? sameList(x, b[i] as unknown[]) : x === b[i])));
+
+/**
+ * Whether two rows hold the same facts, so they contribute the same and sit in the same backlog cell:
+ * most writes (a reply after the first response, a tag, a subject) change none, and are then known
+ * to move nothing without computing both rows' contributions.
+ */
+export function sameFacts(a: TicketFacts, b: TicketFacts): boolean {
+  for (const k of FACT_KEYS) {
+    const x = a[k];
+    const y = b[k];
+    if (x === y) continue;
+    if (!Array.isArray(x) || !Array.isArray(y) || !sameList(x, y)) return false;
+  }
+  return true;
+}
+
 /** What a change of a ticket row does to the rollups: the non-zero point deltas. */
 export function rollupDelta(before: TicketFacts | null, after: TicketFacts | null): PointDelta[] {
+  if (before && after && sameFacts(before, after)) return [];
   const points = pointsOf(contributions(after), 1, pointsOf(contributions(before), -1));
   return nonZeroPoints(points);
 }

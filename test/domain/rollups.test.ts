@@ -20,6 +20,8 @@ import {
   periodStarts,
   QUARTER_MS,
   rollupDelta,
+  pointsOf,
+  sameFacts,
   type TicketFacts,
 } from "../../src/domain/rollups";
 
@@ -202,6 +204,30 @@ describe("what a ticket row contributes", () => {
 
   it("a change that moves nothing writes nothing", () => {
     expect(rollupDelta(base, { ...base, slaWarned: 0 })).toEqual([]);
+  });
+
+  it("tells a row whose facts changed from one whose did not, and both rows' contributions agree", () => {
+    const answered = { ...base, status: "resolved" as const, assigneeId: "agent-1", assignedAt: "2026-03-02T09:30:00.000Z", firstResponseAt: "2026-03-02T10:00:00.000Z", firstResponseMinutes: 60, resolvedAt: "2026-03-02T12:00:00.000Z", resolutionMinutes: 180, reopens: ["2026-03-02T11:00:00.000Z"], timeLog: [[100, "agent-1", 5, 0]] as TicketFacts["timeLog"] };
+    // Copies (new arrays) and columns the rollups do not read are no change.
+    const copy = { ...answered, reopens: [...answered.reopens], timeLog: answered.timeLog.map((t) => [...t] as const), subject: "other" } as TicketFacts;
+    expect(sameFacts(answered, copy)).toBe(true);
+    expect(rollupDelta(answered, copy)).toEqual([]);
+    const changes: Partial<TicketFacts>[] = [
+      { deletedAt: "2026-03-05T00:00:00.000Z" }, { status: "open" }, { priority: "low" }, { channel: "web" }, { category: null }, { teamId: "team-b" },
+      { assigneeId: "agent-2" }, { slaPolicy: "low" }, { createdAt: "2026-03-01T09:00:00.000Z" }, { assignedAt: null }, { firstResponseAt: null },
+      { firstResponseMinutes: 61 }, { resolvedAt: null }, { resolutionMinutes: 181 }, { reopens: [] }, { reopens: ["2026-03-02T11:15:00.000Z"] },
+      { firstResponseDueAt: null }, { nextResponseDueAt: "2026-03-02T13:00:00.000Z" }, { resolutionDueAt: null }, { firstResponseBreached: true },
+      { nextResponseBreached: true }, { resolutionBreached: true }, { nextResponseStartedMs: 1 }, { slaBreached: true }, { slaWarned: 1 },
+      { satisfactionScore: 4, satisfactionRatedAt: "2026-03-03T00:00:00.000Z" }, { satisfactionRatedAt: "2026-03-03T00:00:00.000Z" },
+      { timeLog: [] }, { timeLog: [[100, "agent-1", 6, 0]] }, { timeLog: [[100, "agent-2", 5, 0]] },
+    ];
+    for (const change of changes) {
+      const after = { ...answered, ...change };
+      expect(sameFacts(answered, after), JSON.stringify(change)).toBe(false);
+      // The delta is the difference of the two rows' contributions, computed in full.
+      const full = [...pointsOf(contributions(after), 1, pointsOf(contributions(answered), -1)).values()].filter((p) => Object.values(p.metrics.c).some((n) => n) || Object.values(p.metrics.h).some((h) => Object.values(h ?? {}).some((n) => n)));
+      expect(rollupDelta(answered, after).length, JSON.stringify(change)).toBe(full.length);
+    }
   });
 });
 

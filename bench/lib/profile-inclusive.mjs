@@ -1,0 +1,37 @@
+// Total (self + callees) and self running time per function of a .cpuprofile written by profile.mjs
+// --out, each sample capped at the median step (as profile-split.mjs counts "running"): where a
+// request's own work goes, by function, including callees (profile-by-function.mjs gives self only).
+//   npx node bench/lib/profile-inclusive.mjs prof.cpuprofile bench/.tmp/dist/index.js 300 ['src/|rollup']
+// (300: the requests profiled; the last argument filters the function names printed; TOP=80 rows.)
+import { readFileSync } from "node:fs";
+const [prof, bundle, nArg, filt] = process.argv.slice(2);
+const n = Number(nArg ?? 300);
+const p = JSON.parse(readFileSync(prof, "utf8"));
+const lines = readFileSync(bundle, "utf8").split("\n");
+const starts = [];
+lines.forEach((l, i) => { const m = /^\/\/ ((?:src|node_modules)\/\S+)$/.exec(l); if (m) starts.push([i + 1, m[1]]); });
+const modOf = (line) => { let lo = 0, hi = starts.length - 1, f = null; while (lo <= hi) { const mid = (lo + hi) >> 1; if (starts[mid][0] <= line) { f = starts[mid][1]; lo = mid + 1; } else hi = mid - 1; } return f; };
+const byId = new Map(p.nodes.map((x) => [x.id, x])); const parent = new Map();
+for (const x of p.nodes) for (const c of x.children ?? []) parent.set(c, x.id);
+const deltas = p.timeDeltas.slice(1).sort((a, b) => a - b); const step = deltas[deltas.length >> 1] / 1000;
+const incl = new Map(), self = new Map();
+let total = 0;
+for (let i = 0; i < p.samples.length; i++) {
+  const leaf = byId.get(p.samples[i]).callFrame; if (leaf.functionName === "(idle)") continue;
+  const ms = Math.min((p.timeDeltas[i + 1] ?? 0) / 1000, step);
+  total += ms;
+  const seen = new Set(); let first = true;
+  for (let at = p.samples[i]; at !== undefined; at = parent.get(at)) {
+    const f = byId.get(at).callFrame;
+    let key;
+    if (/index\.js$/.test(f.url)) { const mod = modOf(f.lineNumber + 1) ?? "?"; key = `${f.functionName || "(anon)"} ${mod.replace(/^node_modules\//, "nm/")}:${f.lineNumber + 1}`; }
+    else key = `${f.functionName || "(anon)"} ${f.url.split("/").pop()}`;
+    if (first) { self.set(key, (self.get(key) ?? 0) + ms); first = false; }
+    if (seen.has(key)) continue; seen.add(key);
+    incl.set(key, (incl.get(key) ?? 0) + ms);
+  }
+}
+console.log(`running total per request ${(total / n).toFixed(3)} ms (step ${step.toFixed(3)})`);
+const re = filt ? new RegExp(filt) : null;
+for (const [k, v] of [...incl].sort((a, b) => b[1] - a[1]).filter(([k]) => !re || re.test(k)).slice(0, Number(process.env.TOP ?? 80)))
+  console.log((v / n).toFixed(3).padStart(7), ((self.get(k) ?? 0) / n).toFixed(3).padStart(7), k);
