@@ -128,7 +128,8 @@ export async function run({ tokens, db, measure, probe, request, log }) {
     // (with --request-only a stand-in object on the Worker's thread, ~1.5-2 ms of workerd CPU a start
     // that production bills to the object), and each ticket's first response is taken. The window
     // then measures what the rows pass replays (its samples reply to the same tickets again): an
-    // agent's further reply on a running room. reply29 profiled a first response apart.
+    // agent's further reply on a running room. reply29 profiled a first response apart. (This
+    // scenario's warm-up is its own: --warmup does not change it.)
     warmupRequests: open.length,
     request: (i) => ({
       method: "POST",

@@ -16,10 +16,16 @@ const MARKER = "batch assumption failed";
 /** SQL that fails the statement with the assumption's name when evaluated; `detail`: a non-constant SQL text expression (a column). */
 export const failAssumption = (name: Assumption, detail: string) => `json_extract('{}', '${MARKER}: ${name} ' || ${detail})`;
 
+/**
+ * SQLite's path error quotes the path ("bad JSON path: '…'"; before 3.45 "JSON path error near '…'"):
+ * anchored there, a parameter that merely holds the marker's text (drizzle quotes a failed query's
+ * parameters in its error) is not taken for it.
+ */
+const FAILED = new RegExp(`JSON path[^']*'${MARKER}: (rollups|webhooks) `);
+
 /** The assumption a D1 error says failed, if one did (db/errors.ts classifies it). */
 export function failedAssumption(text: string): Assumption | null {
-  const m = new RegExp(`${MARKER}: (rollups|webhooks)\\b`).exec(text);
-  return (m?.[1] as Assumption | undefined) ?? null;
+  return (FAILED.exec(text)?.[1] as Assumption | undefined) ?? null;
 }
 
 /**
@@ -37,3 +43,6 @@ export function doubt(name: Assumption): void {
 export function assumed(name: Assumption): boolean {
   return Date.now() - (doubtedAt.get(name) ?? -Infinity) >= DOUBT_MS;
 }
+
+/** The assumptions this isolate takes now: a write notes them before planning (features/tickets/ticket-write.ts). */
+export const takenAssumptions = (): Assumption[] => (["rollups", "webhooks"] as const).filter(assumed);

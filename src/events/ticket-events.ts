@@ -82,8 +82,10 @@ void everyTypeListed;
  * A consumer of ticket events. `inBatch` returns writes that must commit with the change that
  * causes them (outbox rows: mail, webhooks), so they exist exactly when the change does;
  * `afterCommit` runs once the change committed (fan-out to sockets, queue sends), and its failures
- * are logged, never undo the change. `Ctx` is the service context (lib/request-context.ts), a
- * parameter here so this module stays free of it.
+ * are logged, never undo the change. `inBatch` and `onStored` may run more than once for one write
+ * (a failed batch assumption plans it again: db/batch-assumptions.ts), so they build statements and
+ * never act. `Ctx` is the service context (lib/request-context.ts), a parameter here so this module
+ * stays free of it.
  */
 export interface TicketEventConsumer<Ctx> {
   /** For logs: which consumer failed. */

@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import { batchRowsRead, insertRow, IS_NOT_NULL, IS_NULL, runBatch, textStatement, updateRow, type BatchItem, type RowCondition } from "../../db/client";
-import { doubt } from "../../db/batch-assumptions";
+import { doubt, takenAssumptions } from "../../db/batch-assumptions";
 import { ABORT_UNLESS_CHANGED, classifyD1Error } from "../../db/errors";
 import { ticketHistory, tickets, ticketTagIndex } from "../../db/schema";
 import type { TicketEvent } from "../../events/ticket-events";
@@ -234,7 +234,12 @@ const ASSUMPTIONS = 2;
  * guard, and all of them go into ONE batch, so either every ticket changes or none does; there is
  * no intermediate state to repair. Stale when any of their guards is.
  */
-export async function writeTickets(ctx: ServiceContext, writes: TicketWrite[], assumptionRetries = ASSUMPTIONS): Promise<{ ok: true; tickets: Ticket[] } | { ok: false; reason: "stale" }> {
+export function writeTickets(ctx: ServiceContext, writes: TicketWrite[]): Promise<{ ok: true; tickets: Ticket[] } | { ok: false; reason: "stale" }> {
+  return writeTicketsAssuming(ctx, writes, ASSUMPTIONS);
+}
+
+async function writeTicketsAssuming(ctx: ServiceContext, writes: TicketWrite[], retries: number): Promise<{ ok: true; tickets: Ticket[] } | { ok: false; reason: "stale" }> {
+  const taken = takenAssumptions();
   const plans = await Promise.all(writes.map((write) => planned(ctx, write)));
   // Last: a batch that fails anywhere before leaves no audit row claiming it happened.
   const items = [...plans.flatMap((p) => p.items), ...plans.flatMap((p) => p.audit)];
@@ -248,10 +253,12 @@ export async function writeTickets(ctx: ServiceContext, writes: TicketWrite[], a
     const failure = classifyD1Error(err);
     // An assumption of the batch did not hold (a report rebuild runs, a webhook subscribes): planned
     // again, doubting it, so its consumer sends the statements that decide inside the batch. Each
-    // assumption fails at most once here.
-    if (failure.kind === "assumption" && assumptionRetries > 0) {
-      doubt(failure.name);
-      return writeTickets(ctx, writes, assumptionRetries - 1);
+    // assumption fails at most once here. A failure of no known kind in a batch that took some is
+    // tried once more without them, in case D1 worded an assumption's failure otherwise: without
+    // that, every write of the isolate would fail the same way for as long as the case lasts.
+    if (retries > 0 && (failure.kind === "assumption" || (failure.kind === "other" && taken.length))) {
+      for (const name of failure.kind === "assumption" ? [failure.name] : taken) doubt(name);
+      return writeTicketsAssuming(ctx, writes, failure.kind === "assumption" ? retries - 1 : 0);
     }
     // Lost races: an update's guard (or its history's version) taken by another writer, or a
     // create's new requester made meanwhile by a concurrent create.

@@ -141,8 +141,13 @@ function subscribedRows(ctx: ServiceContext, event: TicketEvent): BatchItem[] {
   if (assumed("webhooks")) return [textStatement(ctx.db, NO_SUBSCRIBER, [event.type])];
   const e = outboxEvent(ctx, event);
   const subscribed = sql`EXISTS (SELECT 1 FROM webhook_subscriptions s JOIN webhooks w ON w.id = s.webhook_id WHERE s.event_type = ${e.type} AND ${receives(e)})`;
-  return [eventRowWhen(ctx.db, e, subscribed), deliveriesInsert(ctx.db, e, sql`JOIN webhook_subscriptions s ON s.event_type = e.type JOIN webhooks w ON w.id = s.webhook_id`)];
+  const eventRow = eventRowWhen(ctx.db, e, subscribed);
+  subscriberEventRows.add(eventRow);
+  return [eventRow, deliveriesInsert(ctx.db, e, sql`JOIN webhook_subscriptions s ON s.event_type = e.type JOIN webhooks w ON w.id = s.webhook_id`)];
 }
+
+/** Event rows written for a subscription (not a channel's reply or a rule's action): they keep the isolate doubting "webhooks". */
+const subscriberEventRows = new WeakSet<BatchItem>();
 
 /**
  * Rows that send one event to one webhook, whatever it subscribed to (a rule's `webhook` action),
@@ -164,8 +169,8 @@ export async function enqueueEventDeliveries(ctx: Pick<ServiceContext, "db" | "e
   // writing it (nobody receives the event, the usual case), there is nothing to look for.
   const writes = eventRowWrites.get(event);
   if (writes?.length && writes.every((w) => rowsWritten(w) === 0)) return;
-  // Someone receives this tenant's events: this isolate keeps sending the statements that decide it.
-  doubt("webhooks");
+  // A webhook subscribes to this tenant's events: this isolate keeps sending the statements that decide it.
+  if (writes?.some((w) => subscriberEventRows.has(w) && (rowsWritten(w) ?? 0) > 0)) doubt("webhooks");
   const rows = await ctx.db
     .select({ id: webhookDeliveries.id })
     .from(webhookDeliveries)
