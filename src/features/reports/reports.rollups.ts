@@ -268,7 +268,8 @@ const JOURNAL_APPEND_IF_LIVE = `INSERT INTO report_journal (body) SELECT ? FROM 
  * sent, each conditioned on the phase its batch finds, so a rebuild starting at any moment is safe.
  * `journalOnly`: the journal row alone, under a check that fails the batch during a rebuild (the
  * writer plans again: db/batch-assumptions.ts). Rebuilds are rare (an admin's request, a migration),
- * and the phase's other statements (7 a delta group, up to 2 for the backlog) write nothing while live: a ticket write takes `journalOnly`.
+ * and the phase's other statements (7 a delta group, up to 2 for the backlog) write nothing while
+ * live: a ticket write takes `journalOnly`.
  */
 export function rollupWrites(db: Database, before: TicketFacts | null, after: TicketFacts | null, journalOnly = false): BatchItem[] {
   const ticketId = (after ?? before)?.id;

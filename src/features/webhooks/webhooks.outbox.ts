@@ -132,6 +132,9 @@ function deliveriesInsert(db: Database, e: OutboxEvent, from: SQL): BatchItem {
 const NO_SUBSCRIBER = `SELECT (SELECT ${failAssumption("webhooks", "s.webhook_id")} FROM webhook_subscriptions s JOIN webhooks w ON w.id = s.webhook_id
   WHERE s.event_type = ? AND w.active = 1 AND w.deleted_at IS NULL LIMIT 1)`;
 
+/** Event rows written for a subscription (not a channel's reply or a rule's action): they keep the isolate doubting "webhooks". */
+const subscriberEventRows = new WeakSet<BatchItem>();
+
 /**
  * Rows for every active webhook subscribed to the event's type (the outbox consumer). Where no
  * webhook subscribes to anything (most tenants, most of the time) the two inserts write nothing: this
@@ -145,9 +148,6 @@ function subscribedRows(ctx: ServiceContext, event: TicketEvent): BatchItem[] {
   subscriberEventRows.add(eventRow);
   return [eventRow, deliveriesInsert(ctx.db, e, sql`JOIN webhook_subscriptions s ON s.event_type = e.type JOIN webhooks w ON w.id = s.webhook_id`)];
 }
-
-/** Event rows written for a subscription (not a channel's reply or a rule's action): they keep the isolate doubting "webhooks". */
-const subscriberEventRows = new WeakSet<BatchItem>();
 
 /**
  * Rows that send one event to one webhook, whatever it subscribed to (a rule's `webhook` action),
