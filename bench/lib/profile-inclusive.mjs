@@ -3,17 +3,10 @@
 // request's own work goes, by function, including callees (profile-by-function.mjs gives self only).
 //   npx node bench/lib/profile-inclusive.mjs prof.cpuprofile bench/.tmp/dist/index.js 300 ['src/|rollup']
 // (300: the requests profiled; the last argument filters the function names printed; TOP=80 rows.)
-import { readFileSync } from "node:fs";
+import { loadProfile } from "./cpuprofile.mjs";
 const [prof, bundle, nArg, filt] = process.argv.slice(2);
 const n = Number(nArg ?? 300);
-const p = JSON.parse(readFileSync(prof, "utf8"));
-const lines = readFileSync(bundle, "utf8").split("\n");
-const starts = [];
-lines.forEach((l, i) => { const m = /^\/\/ ((?:src|node_modules)\/\S+)$/.exec(l); if (m) starts.push([i + 1, m[1]]); });
-const modOf = (line) => { let lo = 0, hi = starts.length - 1, f = null; while (lo <= hi) { const mid = (lo + hi) >> 1; if (starts[mid][0] <= line) { f = starts[mid][1]; lo = mid + 1; } else hi = mid - 1; } return f; };
-const byId = new Map(p.nodes.map((x) => [x.id, x])); const parent = new Map();
-for (const x of p.nodes) for (const c of x.children ?? []) parent.set(c, x.id);
-const deltas = p.timeDeltas.slice(1).sort((a, b) => a - b); const step = deltas[deltas.length >> 1] / 1000;
+const { p, modOf, byId, parent, step } = loadProfile(prof, bundle);
 const incl = new Map(), self = new Map();
 let total = 0;
 for (let i = 0; i < p.samples.length; i++) {
