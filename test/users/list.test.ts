@@ -131,7 +131,8 @@ describe("GET /api/v1/users: errors", () => {
     expect(audit.body.next_cursor).toEqual(expect.any(String));
     for (const bad of [
       `${body}x.${sig}`,
-      `${body}.${sig!.slice(0, -2)}AA`,
+      // Two characters of the MAC changed (a MAC that already ends in "AA" is changed otherwise: 1 in 256).
+      `${body}.${sig!.slice(0, -2)}${sig!.endsWith("AA") ? "QA" : "AA"}`,
       body!,
       `${forged}.${sig}`,
       "garbage",
