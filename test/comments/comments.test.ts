@@ -174,7 +174,7 @@ describe("GET /tickets/{id}/comments", () => {
     const page = await listComments(s.customer, a.id, "?limit=1");
     const cursor: string = page.body.next_cursor;
     expectProblem(await listComments(s.customer, b.id, `?limit=1&cursor=${encodeURIComponent(cursor)}`), 400, "VALIDATION_ERROR");
-    expectProblem(await listComments(s.customer, a.id, `?limit=1&cursor=${encodeURIComponent(cursor.slice(0, -2) + "AA")}`), 400, "VALIDATION_ERROR");
+    expectProblem(await listComments(s.customer, a.id, `?limit=1&cursor=${encodeURIComponent(cursor.slice(0, -2) + (cursor.endsWith("AA") ? "QA" : "AA"))}`), 400, "VALIDATION_ERROR");
     const ticketsCursor = (await api("GET", "/api/v1/tickets?limit=1", { token: s.customer.token })).body.next_cursor;
     expectProblem(await listComments(s.customer, a.id, `?cursor=${encodeURIComponent(ticketsCursor)}`), 400, "VALIDATION_ERROR");
     for (const q of ["?limit=0", "?limit=101", "?limit=x"]) expectProblem(await listComments(s.customer, a.id, q), 400, "VALIDATION_ERROR");
