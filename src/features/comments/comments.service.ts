@@ -15,7 +15,7 @@ import { archiveHolding, pageInMemory, readArchive, type ArchiveDocument } from 
 import { signingSecret } from "../auth/tokens";
 import { customerChanges, customerVisibleKeys, fieldPath } from "../../domain/custom-fields";
 import { fieldCatalog } from "../fields/fields.service";
-import { changeTicket, findVisibleTicket, readVisibleTicket, type Attached } from "../tickets/tickets.service";
+import { changeTicket, findForChange, findVisibleTicket, readVisibleTicket, type Attached } from "../tickets/tickets.service";
 import type { TicketRow } from "../tickets/tickets.serialize";
 import { toComment, type CommentRow } from "./comments.serialize";
 import { loggedWith, newEntry } from "../time/time.service";
@@ -77,14 +77,14 @@ export function newComment(ctx: ServiceContext, author: CommentAuthor, ticketId:
  */
 export async function addComment(ctx: ServiceContext, ref: string, input: AddCommentInput, idempotencyKey?: string, options: AddCommentOptions = {}) {
   const actor = actorOf(ctx);
-  const read = await findVisibleTicket(ctx, ref);
+  // A ticket this isolate holds is not read again (tickets/kept-rows.ts); a refusal is decided on a fresh read.
+  const kept = await findForChange(ctx, ref);
+  const read = kept.kept && refusal(kept.row, input) ? await findVisibleTicket(ctx, ref) : kept;
   const ticket = read.row;
   if (input.internal && !can(actor.role, "ticket.comment_internal")) throw forbidden("Customers cannot write internal notes");
   if (input.time_minutes !== undefined && !can(actor.role, "time.log")) throw forbidden("Only staff log time");
-  if (ticket.mergedIntoId) throw new AppError("INVALID_TRANSITION", mergedRefusal(ticket.number, ticket.mergedIntoId));
-  if (!input.internal && NO_PUBLIC_REPLIES.has(ticket.status)) {
-    throw new AppError("INVALID_TRANSITION", `The ticket is ${ticket.status}; reopen it before replying`);
-  }
+  const refused = refusal(ticket, input);
+  if (refused) throw refused;
   return idempotent(ctx, idempotencyKey, { method: "POST", path: `/tickets/${ticket.id}/comments`, body: input }, async (record) => {
     const { row, attach } = newComment(ctx, actor, ticket.id, input);
     const response = { status: 201 as const, body: toComment(row, actor), headers: { Location: `/api/v1/tickets/${ticket.id}/comments/${row.id}` } };
@@ -97,6 +97,8 @@ export async function addComment(ctx: ServiceContext, ref: string, input: AddCom
       message: by,
       touch: !input.internal,
       read,
+      // The ticket as re-read when the write found it changed (closed or merged meanwhile) is refused as above.
+      refusal: (t) => refusal(t, input),
       with: (t) => {
         const attached = attach(t, [...(options.extra?.(row, t) ?? []), ...record(response)]);
         if (!entry) return attached;
@@ -113,6 +115,13 @@ export async function addComment(ctx: ServiceContext, ref: string, input: AddCom
     });
     return response;
   });
+}
+
+/** Why the ticket as it is takes no such comment: merged away, or finished (a public reply). */
+function refusal(ticket: TicketRow, input: AddCommentInput): AppError | null {
+  if (ticket.mergedIntoId) return new AppError("INVALID_TRANSITION", mergedRefusal(ticket.number, ticket.mergedIntoId));
+  if (!input.internal && NO_PUBLIC_REPLIES.has(ticket.status)) return new AppError("INVALID_TRANSITION", `The ticket is ${ticket.status}; reopen it before replying`);
+  return null;
 }
 
 /**
