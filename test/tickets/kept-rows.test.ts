@@ -69,6 +69,8 @@ describe("a reply after another writer changed the ticket", () => {
   it("re-reads and keeps the other writer's change (no write from the kept row)", async () => {
     const t = await keptTicket();
     await elsewhere(t.id, "priority = 'critical', priority_rank = 4, subject = 'Changed elsewhere'");
+    // GET routes never read kept rows.
+    expect((await getTicket(s.agent, t.id)).body.subject).toBe("Changed elsewhere");
     const res = await meteredReply(s.agent, t.id, { body: "after the change" });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(calls(res)).toBeGreaterThan(1);
@@ -142,6 +144,8 @@ describe("a reply after another writer changed the ticket", () => {
 describe("who may reply, with the ticket kept", () => {
   it("a customer cannot reply to another customer's kept ticket: 404, nothing written", async () => {
     const t = await keptTicket(s.customer);
+    // The other customer is one this isolate verified too (their profile is presumed, not read).
+    await openTicket(s.customer2);
     expectProblem(await reply(s.customer2, t.id, { body: "not mine" }), 404, "NOT_FOUND");
     expectProblem(await reply(s.customer2, t.number, { body: "not mine" }), 404, "NOT_FOUND");
     expect((await commentRows(t.id)).map((c) => c.body)).toEqual(["first"]);
