@@ -183,8 +183,11 @@ describe("concurrent replies to one kept ticket", () => {
     const bodies = Array.from({ length: 10 }, (_, i) => `r${i}`);
     const results = await Promise.all(bodies.map((body) => reply(s.agent, t.id, { body })));
     expect(results.map((r) => r.status)).toEqual(bodies.map(() => 201));
-    expect((await commentRows(t.id)).map((c) => c.body).sort()).toEqual(["first", ...bodies].sort());
+    const rows = await commentRows(t.id);
+    expect(rows.map((c) => c.body).sort()).toEqual(["first", ...bodies].sort());
+    expect(rows.map((c) => c.id)).toEqual(expect.arrayContaining(results.map((r) => r.body.id)));
+    // One history entry per comment, none twice.
     const commented = (await historyRows(t.id)).filter((h) => h.type === "commented");
-    expect(commented.map((h) => (h.changes as { comment_id: string }).comment_id).sort()).toEqual(results.map((r) => r.body.id).sort());
+    expect(commented.map((h) => (h.changes as { comment_id: string }).comment_id).sort()).toEqual(rows.map((c) => c.id).sort());
   });
 });
