@@ -93,8 +93,9 @@ describe("a reply after another writer changed the ticket", () => {
   it("deleted meanwhile: 404 for a reply and for an internal note, nothing written", async () => {
     const t = await keptTicket();
     await elsewhere(t.id, "deleted_at = ?", new Date().toISOString());
-    expectProblem(await reply(s.agent, t.id, { body: "hello?" }), 404, "NOT_FOUND");
+    // The note first: it updates no row, so only the kept row's check finds the ticket gone.
     expectProblem(await reply(s.agent, t.id, { body: "note", internal: true }), 404, "NOT_FOUND");
+    expectProblem(await reply(s.agent, t.id, { body: "hello?" }), 404, "NOT_FOUND");
     expect((await commentRows(t.id)).map((c) => c.body)).toEqual(["first"]);
   });
 
@@ -131,13 +132,15 @@ describe("a reply after another writer changed the ticket", () => {
     expect(mail.results).toEqual([{ to_address: address, to_name: "Renamed Requester" }]);
   });
 
-  it("an agent renamed elsewhere is named as they are now on their reply", async () => {
+  it("an agent renamed elsewhere is named as they are now on their reply and in its mail", async () => {
     const agent = await makeUser("agent");
     const t = await keptTicket(s.customer, agent);
     await env.DB.prepare("UPDATE users SET name = 'Ada Renamed' WHERE id = ?").bind(agent.id).run();
     const res = await reply(agent, t.id, { body: "answer" });
     expect(res.status).toBe(201);
     expect(res.body.author.name).toBe("Ada Renamed");
+    const mail = await env.DB.prepare("SELECT data FROM outbound_messages WHERE comment_id = ?").bind(res.body.id).all<{ data: string }>();
+    expect(mail.results.map((m) => JSON.parse(m.data).agent.name)).toEqual(["Ada Renamed"]);
   });
 });
 
