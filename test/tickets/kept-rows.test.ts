@@ -144,6 +144,24 @@ describe("a reply after another writer changed the ticket", () => {
   });
 });
 
+describe("an idempotent reply planned from a kept row that went stale", () => {
+  it("lands once, with one key; its replay answers the same comment", async () => {
+    const t = await keptTicket();
+    await elsewhere(t.id, "subject = 'Changed before the keyed reply'");
+    const headers = { "idempotency-key": `kept-${t.id}` };
+    const first = await api("POST", `/api/v1/tickets/${t.id}/comments`, { token: s.agent.token, body: { body: "once" }, headers });
+    expect(first.status).toBe(201);
+    const again = await api("POST", `/api/v1/tickets/${t.id}/comments`, { token: s.agent.token, body: { body: "once" }, headers });
+    expect(again.status).toBe(201);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.body.id).toBe(first.body.id);
+    expect((await commentRows(t.id)).map((c) => c.body).sort()).toEqual(["first", "once"]);
+    expect((await historyRows(t.id)).filter((h) => h.type === "commented")).toHaveLength(2);
+    const keys = await env.DB.prepare("SELECT count(*) AS n FROM idempotency_keys WHERE user_id = ? AND key = ?").bind(s.agent.id, headers["idempotency-key"]).first<{ n: number }>();
+    expect(keys!.n).toBe(1);
+  });
+});
+
 describe("who may reply, with the ticket kept", () => {
   it("a customer cannot reply to another customer's kept ticket: 404, nothing written", async () => {
     const t = await keptTicket(s.customer);
