@@ -20,7 +20,9 @@ import { users } from "./schema";
  *   (nor an idempotent replay).
  * - The actor's id and role are the token's (signed; the guard and the row check hold them to the
  *   row); its name, email and `unverified` exist only once the row was read: reading them earlier
- *   throws ({@link callerReady} reads the row first where a path needs them before any D1 call).
+ *   throws ({@link callerReady} reads the row first where a path needs them before any D1 call),
+ *   unless a reply planned from a kept ticket row presumed them ({@link presumeCaller}): its write,
+ *   then the request's first call, checks them (features/tickets/kept-rows.ts stillHolds).
  * - A single statement read with `raw()` (drizzle's selects) is not carried: a batch answers rows as
  *   objects, where two columns of one name would merge. The caller is then read on its own first.
  * Before its first D1 call, a route on this path must not act (no R2, queue, Durable Object or fetch):
