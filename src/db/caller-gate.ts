@@ -20,7 +20,9 @@ import { users } from "./schema";
  *   (nor an idempotent replay).
  * - The actor's id and role are the token's (signed; the guard and the row check hold them to the
  *   row); its name, email and `unverified` exist only once the row was read: reading them earlier
- *   throws ({@link callerReady} reads the row first where a path needs them before any D1 call).
+ *   throws ({@link callerReady} reads the row first where a path needs them before any D1 call),
+ *   unless a reply planned from a kept ticket row presumed them ({@link presumeCaller}): its write,
+ *   then the request's first call, checks them (features/tickets/kept-rows.ts stillHolds).
  * - A single statement read with `raw()` (drizzle's selects) is not carried: a batch answers rows as
  *   objects, where two columns of one name would merge. The caller is then read on its own first.
  * Before its first D1 call, a route on this path must not act (no R2, queue, Durable Object or fetch):
@@ -62,10 +64,27 @@ const READ_ONLY = /^\s*select\b/i;
 
 type D1 = D1Database | D1DatabaseSession;
 
+/**
+ * Callers this isolate verified lately, by id: a write planned from a kept ticket row
+ * (features/tickets/kept-rows.ts) presumes the caller's profile from here so that it need not read
+ * anything before its one write, which checks the profile (kept-rows.ts stillHolds). Bounded like
+ * the kept rows; least recently verified goes first.
+ */
+const VERIFIED_CALLERS = 512;
+const verifiedCallers = new Map<string, { actor: Actor; tv: number }>();
+
+function rememberVerified(actor: Actor, tv: number) {
+  verifiedCallers.delete(actor.id);
+  verifiedCallers.set(actor.id, { actor, tv });
+  if (verifiedCallers.size > VERIFIED_CALLERS) verifiedCallers.delete(verifiedCallers.keys().next().value as string);
+}
+
 class Gate {
   /** Settles once the caller is decided: resolves when they pass, rejects with 401 when not. */
   private decided: Promise<void> | null = null;
   profile: Actor | null = null;
+  /** Until decided: the profile this isolate last verified, presumed by {@link presumeCaller}. */
+  presumed: Actor | null = null;
   refused = false;
 
   constructor(
@@ -84,6 +103,12 @@ class Gate {
       throw unauthorized();
     }
     this.profile = actor;
+    rememberVerified(actor, this.claims.tv);
+  }
+
+  /** Whether any D1 call was made (or is under way) for the caller. */
+  get started(): boolean {
+    return this.decided !== null;
   }
 
   /** The caller read on its own (their own D1 call), once. */
@@ -164,8 +189,9 @@ const gates = new WeakMap<Actor, Gate>();
 export function gateCaller<T extends D1>(d1: T, claims: CallerClaims): { d1: T; actor: Actor; settled: () => Promise<void>; refused: () => boolean } {
   const gate = new Gate(d1, claims);
   const profile = (): Actor => {
-    if (!gate.profile) throw new Error("the caller's name, email and verification are known after the request's first D1 call (db/caller-gate.ts)");
-    return gate.profile;
+    const known = gate.profile ?? gate.presumed;
+    if (!known) throw new Error("the caller's name, email and verification are known after the request's first D1 call (db/caller-gate.ts)");
+    return known;
   };
   const actor = {
     id: claims.sub,
@@ -210,4 +236,24 @@ export function gateCaller<T extends D1>(d1: T, claims: CallerClaims): { d1: T; 
  */
 export async function callerReady(actor: Actor): Promise<void> {
   await gates.get(actor)?.ready();
+}
+
+/**
+ * For a write planned from a kept ticket row (features/tickets/kept-rows.ts), before the request's
+ * first D1 call: the caller's name, email and verification as this isolate last verified them
+ * (same id, token version and role), readable on the actor from now on. The gate still refuses a
+ * caller who no longer passes, in that same first call; the write must check the profile
+ * (kept-rows.ts stillHolds), since a rename or an email verification does not change the token.
+ * Returns the presumed profile; null when nothing needs presuming (the actor is not gated or is
+ * already verified) and `undefined` when the isolate knows no profile for the caller.
+ */
+export function presumeCaller(actor: Actor): Actor | null | undefined {
+  const gate = gates.get(actor);
+  if (!gate || gate.verified) return null;
+  if (gate.presumed) return gate.presumed;
+  // A call for the caller is under way: it decides soon, so nothing is presumed.
+  if (gate.started) return undefined;
+  const held = verifiedCallers.get(actor.id);
+  if (!held || held.tv !== gate.claims.tv || held.actor.role !== gate.claims.role) return undefined;
+  return (gate.presumed = held.actor);
 }

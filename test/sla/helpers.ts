@@ -65,7 +65,7 @@ export async function historyTypes(id: string) {
 
 /** Soft-deletes every live ticket of this test file, so a sweep sees only what a test makes next. */
 export async function retireAll() {
-  await db().update(tickets).set({ deletedAt: iso(Date.now()) }).where(isNull(tickets.deletedAt));
+  await db().update(tickets).set({ deletedAt: iso(Date.now()), revision: sql`${tickets.revision} + 1` }).where(isNull(tickets.deletedAt));
 }
 
 export { and, sql };

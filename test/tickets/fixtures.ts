@@ -52,9 +52,12 @@ export async function countRows(table: "tickets" | "ticket_history" | "audit_log
   return r!.n;
 }
 
-/** Moves a ticket's clock: sets columns straight in D1 (time travel for SLA and window checks). */
+/**
+ * Moves a ticket's clock: sets columns straight in D1 (time travel for SLA and window checks). As
+ * every writer does, it moves the revision: an isolate's kept row (tickets/kept-rows.ts) is stale.
+ */
 export async function setTicketColumns(id: string, set: Partial<typeof tickets.$inferInsert>) {
-  await createDb(env.DB).update(tickets).set(set).where(eq(tickets.id, id));
+  await createDb(env.DB).update(tickets).set({ revision: sql`${tickets.revision} + 1`, ...set }).where(eq(tickets.id, id));
 }
 
 /** A service context for `user` at a chosen instant: the way to control `now`. */

@@ -15,7 +15,7 @@ import { archiveHolding, pageInMemory, readArchive, type ArchiveDocument } from 
 import { signingSecret } from "../auth/tokens";
 import { customerChanges, customerVisibleKeys, fieldPath } from "../../domain/custom-fields";
 import { fieldCatalog } from "../fields/fields.service";
-import { changeTicket, findVisibleTicket, readVisibleTicket, type Attached } from "../tickets/tickets.service";
+import { changeTicket, findForChange, findVisibleTicket, readVisibleTicket, type Attached } from "../tickets/tickets.service";
 import type { TicketRow } from "../tickets/tickets.serialize";
 import { toComment, type CommentRow } from "./comments.serialize";
 import { loggedWith, newEntry } from "../time/time.service";
@@ -45,7 +45,7 @@ export type CommentAuthor = Pick<Actor, "id" | "name" | "role">;
  * A new comment as part of its ticket's write: its row, its wire shape, and what it adds to the
  * write (the row, history and audit entries, the `comment.created` event) for changeTicket's `with`.
  */
-export function newComment(ctx: ServiceContext, author: CommentAuthor, ticketId: string, input: AddCommentInput, by: EventActor = eventActor(ctx.actor)) {
+export function newComment(ctx: ServiceContext, author: CommentAuthor, ticketId: string, input: AddCommentInput, by?: EventActor) {
   const row: CommentRow = {
     id: newId(ctx.now.getTime()),
     ticketId,
@@ -57,13 +57,15 @@ export function newComment(ctx: ServiceContext, author: CommentAuthor, ticketId:
     mergedFromTicketId: null,
   };
   // Read when attached: a text filled in for the ticket as the change leaves it (a rule's, a macro's) is set on the row first.
+  // The author's name as each plan finds it: a plan from a kept row presumes the caller's (db/caller-gate.ts), a re-plan has it read.
   const attach = (t: TicketRow, extra: BatchItem[] = []): Attached => {
     const comment = toComment(row, author);
+    const actor = by !== undefined ? by : eventActor(ctx.actor);
     return {
       extra: [insertRow(ctx.db, comments, row), ...extra],
       history: [{ type: input.internal ? "note_added" : "commented", changes: { comment_id: row.id }, internal: input.internal }],
       audit: [{ action: input.internal ? "comment.internal_created" : "comment.created", entityType: "comment", entityId: row.id, changes: { ticket_id: t.id } }],
-      events: (after) => [{ type: "comment.created", ticket: after, comment, actor: by }],
+      events: (after) => [{ type: "comment.created", ticket: after, comment, actor }],
     };
   };
   return { row, attach };
@@ -77,17 +79,16 @@ export function newComment(ctx: ServiceContext, author: CommentAuthor, ticketId:
  */
 export async function addComment(ctx: ServiceContext, ref: string, input: AddCommentInput, idempotencyKey?: string, options: AddCommentOptions = {}) {
   const actor = actorOf(ctx);
-  const read = await findVisibleTicket(ctx, ref);
+  // A ticket this isolate holds is not read again (tickets/kept-rows.ts); a refusal is decided on a fresh read.
+  const kept = await findForChange(ctx, ref);
+  const read = kept.kept && refusal(actor, kept.row, input) ? await findVisibleTicket(ctx, ref) : kept;
   const ticket = read.row;
-  if (input.internal && !can(actor.role, "ticket.comment_internal")) throw forbidden("Customers cannot write internal notes");
-  if (input.time_minutes !== undefined && !can(actor.role, "time.log")) throw forbidden("Only staff log time");
-  if (ticket.mergedIntoId) throw new AppError("INVALID_TRANSITION", mergedRefusal(ticket.number, ticket.mergedIntoId));
-  if (!input.internal && NO_PUBLIC_REPLIES.has(ticket.status)) {
-    throw new AppError("INVALID_TRANSITION", `The ticket is ${ticket.status}; reopen it before replying`);
-  }
+  const refused = refusal(actor, ticket, input);
+  if (refused) throw refused;
   return idempotent(ctx, idempotencyKey, { method: "POST", path: `/tickets/${ticket.id}/comments`, body: input }, async (record) => {
     const { row, attach } = newComment(ctx, actor, ticket.id, input);
-    const response = { status: 201 as const, body: toComment(row, actor), headers: { Location: `/api/v1/tickets/${ticket.id}/comments/${row.id}` } };
+    // Made per plan, like the comment: its author's name is the one the written plan checked or read.
+    const response = () => ({ status: 201 as const, body: toComment(row, actor), headers: { Location: `/api/v1/tickets/${ticket.id}/comments/${row.id}` } });
     const entry = input.time_minutes === undefined ? null : newEntry(ctx, ticket.id, { minutes: input.time_minutes }, row.id);
     const by = input.internal ? undefined : isStaff(actor.role) ? "staff" : "customer";
     const reopens = by === "customer" && REOPENED_BY_CUSTOMER_REPLY.has(ticket.status);
@@ -97,8 +98,10 @@ export async function addComment(ctx: ServiceContext, ref: string, input: AddCom
       message: by,
       touch: !input.internal,
       read,
+      // The ticket as re-read when the write found it changed (closed or merged meanwhile) is refused as above.
+      refusal: (t) => refusal(actor, t, input),
       with: (t) => {
-        const attached = attach(t, [...(options.extra?.(row, t) ?? []), ...record(response)]);
+        const attached = attach(t, [...(options.extra?.(row, t) ?? []), ...record(response())]);
         if (!entry) return attached;
         // Time logged with the comment: its entry, the ticket's totals, internal history and event, in the same write.
         const time = loggedWith(ctx, t, entry);
@@ -111,8 +114,17 @@ export async function addComment(ctx: ServiceContext, ref: string, input: AddCom
         };
       },
     });
-    return response;
+    return response();
   });
+}
+
+/** Why the caller may not add this comment to the ticket as it is: their role, the ticket merged away, or finished (a public reply). */
+function refusal(actor: Actor, ticket: TicketRow, input: AddCommentInput): AppError | null {
+  if (input.internal && !can(actor.role, "ticket.comment_internal")) return forbidden("Customers cannot write internal notes");
+  if (input.time_minutes !== undefined && !can(actor.role, "time.log")) return forbidden("Only staff log time");
+  if (ticket.mergedIntoId) return new AppError("INVALID_TRANSITION", mergedRefusal(ticket.number, ticket.mergedIntoId));
+  if (!input.internal && NO_PUBLIC_REPLIES.has(ticket.status)) return new AppError("INVALID_TRANSITION", `The ticket is ${ticket.status}; reopen it before replying`);
+  return null;
 }
 
 /**

@@ -14,6 +14,7 @@ import { fieldCatalog, fieldIndexWrites } from "../fields/fields.service";
 import { agentLoadWrites } from "../teams/routing.service";
 import { dropArchives, restoreRows } from "../archive/archive.document";
 import { ticketView } from "./ticket-view";
+import { forgetTicket, keepTicket, storedAfter } from "./kept-rows";
 import { toTicket, type Requester, type Ticket, type TicketRow } from "./tickets.serialize";
 
 /**
@@ -74,6 +75,8 @@ export type TicketWrite =
       guard?: readonly GuardColumn[];
       /** The row is a deleted ticket, and must still be one: only an erasure rewrites those. */
       deleted?: true;
+      /** Statements that fail the batch as stale unless what the write was planned from holds, first in it (a kept row's: kept-rows.ts stillHolds). */
+      assumes?: BatchItem[];
     } & Effects);
 
 /** `ticket`: as the context's caller may see it (what a route answers with). */
@@ -187,7 +190,7 @@ async function planned(ctx: ServiceContext, given: TicketWrite) {
   const customerFields = catalog ? customerVisibleKeys(catalog) : [];
   const rule = ctx.rule;
   const events = (write.events?.(staffTicket) ?? []).map((e): TicketEvent => ({ ...e, customer_fields: customerFields, ...(rule ? { rule } : {}) }));
-  const items: BatchItem[] = [];
+  const items: BatchItem[] = write.kind === "update" ? [...(write.assumes ?? [])] : [];
   const fieldIndex = sameJson(before?.customFields ?? {}, row.customFields) ? [] : await fieldIndexWrites(ctx, row, before?.customFields ?? null, row.customFields);
   if (write.kind === "create") {
     items.push(
@@ -211,7 +214,11 @@ async function planned(ctx: ServiceContext, given: TicketWrite) {
   // Consumers of the stored rows (report rollups): once per write that stores the row.
   const stored = write.kind === "create" || updates ? ctx.consumers.flatMap((c) => c.onStored?.(ctx, { before, after: row }) ?? []) : [];
   items.push(...historyRows(ctx, row, write.history), ...(write.extra ?? []), ...consumerRows(ctx, events), ...stored);
-  return { ticket, events, items, audit: write.audit.map((entry) => auditInsert(ctx, entry)), restored: restored ? row.id : null };
+  // The row as stored once the batch commits, for this isolate's kept rows (kept-rows.ts): a create's,
+  // or an update's `set` applied to the row it replaced (null: not known, as after a restore, whose
+  // `returned` may have moved: archive.retire.ts); undefined: the row is untouched.
+  const kept = write.kind === "create" ? row : !updates ? undefined : write.before.archivedAt ? null : storedAfter(write.before, write.set, row.revision);
+  return { ticket, events, items, audit: write.audit.map((entry) => auditInsert(ctx, entry)), restored: restored ? row.id : null, kept, id: row.id, requester: write.requester };
 }
 
 /**
@@ -250,6 +257,8 @@ async function writeTicketsAssuming(ctx: ServiceContext, writes: TicketWrite[], 
     const results = await runBatch(ctx.db, items);
     if (ctx.rowsRead) ctx.rowsRead.total += batchRowsRead(results);
   } catch (err) {
+    // The caller refused in this, the request's first D1 call (db/caller-gate.ts): no D1 failure, no assumption to doubt.
+    if (err instanceof AppError) throw err;
     const failure = classifyD1Error(err);
     // An assumption of the batch did not hold (a report rebuild runs, a webhook subscribes): planned
     // again, doubting it, so its consumer sends the statements that decide inside the batch. Each
@@ -267,8 +276,16 @@ async function writeTicketsAssuming(ctx: ServiceContext, writes: TicketWrite[], 
         ? failure.kind === "stale" || (failure.kind === "unique" && failure.table === "ticket_history")
         : failure.kind === "unique" && failure.table === "users" && !!w.prerequisites?.length,
     );
-    if (lostRace) return { ok: false, reason: "stale" };
+    if (lostRace) {
+      // A kept row may be what went stale: the next plan reads afresh (and keeps what it reads).
+      for (const p of plans) forgetTicket(p.id);
+      return { ok: false, reason: "stale" };
+    }
     throw err;
+  }
+  for (const p of plans) {
+    if (p.kept) keepTicket(p.kept, p.requester);
+    else if (p.kept === null) forgetTicket(p.id);
   }
   await publish(ctx, events);
   await dropRestoredArchives(ctx, plans.flatMap((p) => (p.restored ? [p.restored] : [])));

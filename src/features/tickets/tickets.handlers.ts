@@ -18,7 +18,8 @@ const etag = (version: number) => ({ ETag: `"${version}"` });
 // D1 call, and nothing before it acts. create's first call: the idempotency key's lookup when one is
 // sent, else the custom field catalog when fields are sent, else the team (staff filing into one) or
 // the named requester, else the policies and the day's number (tickets.service.ts newTicketWrite).
-// createComment's: the ticket with its requester (findVisibleTicket).
+// createComment's: the ticket with its requester (findVisibleTicket), or, for a ticket this isolate
+// kept (kept-rows.ts), the comment's write itself.
 export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
   const input = c.req.valid("json");
   // Like `requester_email`: a customer asking for what only staff may record is refused, not quietly changed.

@@ -1,9 +1,9 @@
 import { and, eq, gt, isNull } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import { preparedSelect, type BatchItem, type Database } from "../../db/client";
-import { callerReady } from "../../db/caller-gate";
+import { callerReady, presumeCaller } from "../../db/caller-gate";
 import { slaPolicies, ticketHistory, tickets, teams, users } from "../../db/schema";
-import { can, canSeeTicket, isStaff } from "../../domain/permissions";
+import { can, canSeeTicket, isStaff, type Actor } from "../../domain/permissions";
 import { openSla } from "../../domain/sla";
 import { mergedRefusal } from "../../domain/ticket-merge";
 import { formatTicketNumber, ticketDay, TICKET_NUMBER_PATTERN } from "../../domain/ticket-number";
@@ -25,6 +25,7 @@ import { returnRetired } from "../archive/archive.retire";
 import { storeOfTicketRef } from "../../db/ticket-stores";
 import { retryTicketWrite, type HistoryEntry, type Planned, type TicketWrite } from "./ticket-write";
 import { ticketFor } from "./ticket-view";
+import { keepTicket, keptTicket, stillHolds } from "./kept-rows";
 import { requesterColumns, type Requester, type Ticket, type TicketRow } from "./tickets.serialize";
 
 // ---------------------------------------------------------------- reading
@@ -38,6 +39,11 @@ export interface FoundTicket {
    * undefined: not read (termsOfTicket reads it).
    */
   oldPolicy?: PolicyRow | null;
+  /**
+   * Not read: the row this isolate kept (kept-rows.ts). A write planned from it carries
+   * kept-rows.ts stillHolds; `caller`: the caller's profile presumed for it (db/caller-gate.ts presumeCaller).
+   */
+  kept?: { caller: Actor | null };
 }
 
 /**
@@ -84,11 +90,11 @@ async function loadRetired(ctx: ServiceContext, ref: string): Promise<FoundTicke
 function visibleOr404(ctx: ServiceContext, found: FoundTicket | null): FoundTicket {
   // mailParticipantOf: a Cc'd participant's mail reply, already checked by src/email/resolve-ticket.ts.
   // The system (cron jobs, SLA escalation) works on every ticket; any other caller needs an actor.
-  if (!found) throw notFound("Ticket");
-  const visible = ctx.system && !ctx.actor ? true : canSeeTicket(actorOf(ctx), found.row) || ctx.mailParticipantOf === found.row.id;
-  if (!visible) throw notFound("Ticket");
+  if (!found || !isVisible(ctx, found.row)) throw notFound("Ticket");
   return found;
 }
+
+const isVisible = (ctx: ServiceContext, row: TicketRow) => (ctx.system && !ctx.actor ? true : canSeeTicket(actorOf(ctx), row) || ctx.mailParticipantOf === row.id);
 
 /**
  * The ticket if the caller may see it; 404 otherwise (no existence oracle). For a change: a
@@ -97,10 +103,30 @@ function visibleOr404(ctx: ServiceContext, found: FoundTicket | null): FoundTick
  */
 export async function findVisibleTicket(ctx: ServiceContext, ref: string): Promise<FoundTicket> {
   const inMain = await loadForChange(ctx, ref);
-  if (inMain) return visibleOr404(ctx, undeleted(inMain));
+  if (inMain) return keptFrom(visibleOr404(ctx, undeleted(inMain)));
   const retired = visibleOr404(ctx, await loadRetired(ctx, ref));
   await returnRetired(ctx, retired.row.id);
-  return visibleOr404(ctx, undeleted(await loadForChange(ctx, retired.row.id)));
+  return keptFrom(visibleOr404(ctx, undeleted(await loadForChange(ctx, retired.row.id))));
+}
+
+/** A ticket just read for a change is kept (kept-rows.ts): the next change may plan from it. */
+function keptFrom(found: FoundTicket): FoundTicket {
+  keepTicket(found.row, found.requester);
+  return found;
+}
+
+/**
+ * For a change: the ticket as this isolate kept it (kept-rows.ts), when the caller may see it and
+ * the caller's profile is known (db/caller-gate.ts presumeCaller); else {@link findVisibleTicket}.
+ * A write planned from a kept row must carry kept-rows.ts stillHolds and plan again from a fresh
+ * read when stale; any refusal must be decided on a fresh read (changeTicket does both).
+ */
+export async function findForChange(ctx: ServiceContext, ref: string): Promise<FoundTicket> {
+  const held = keptTicket(ref);
+  const caller = held && ctx.actor ? presumeCaller(ctx.actor) : null;
+  // Not visible by the kept row: a fresh read decides (the ticket may have moved to this requester).
+  if (!held || caller === undefined || !isVisible(ctx, held.row)) return findVisibleTicket(ctx, ref);
+  return { ...held, kept: { caller } };
 }
 
 /**
@@ -425,6 +451,8 @@ export interface ChangeOptions {
   dryRun?: boolean;
   /** Checked on every (re)read: false leaves the ticket alone (an automation whose conditions stopped holding meanwhile). */
   precondition?: (row: TicketRow) => boolean;
+  /** Checked on every (re)read: the caller's own refusal of the ticket as it is (a reply to a closed one). */
+  refusal?: (row: TicketRow) => AppError | null;
 }
 
 /** Rows, history and audit entries and events that come with a change. */
@@ -463,9 +491,19 @@ export interface ChangeResult {
 export async function changeTicket(ctx: ServiceContext, ref: string, edit: TicketEdit, options: ChangeOptions): Promise<ChangeResult> {
   const actor = ctx.actor;
   return retryTicketWrite(ctx, async (attempt): Promise<Planned<ChangeResult>> => {
-    const found = attempt === 1 && options.read ? options.read : await findVisibleTicket(ctx, ref);
+    const read = attempt === 1 ? options.read : undefined;
+    if (!read?.kept) return plan(read ?? (await findVisibleTicket(ctx, ref)));
+    // From a row this isolate kept (kept-rows.ts): its write checks the row still holds. A refusal,
+    // or nothing to write, is decided on a fresh read instead: the ticket may have changed since.
+    const fromKept = await plan(read).catch((err: unknown) => (err instanceof AppError ? null : Promise.reject(err)));
+    return fromKept && !("skip" in fromKept) ? fromKept : plan(await findVisibleTicket(ctx, ref));
+  });
+
+  async function plan(found: FoundTicket): Promise<Planned<ChangeResult>> {
     const { row, requester } = found;
     if (row.mergedIntoId) throw new AppError("INVALID_TRANSITION", mergedRefusal(row.number, row.mergedIntoId));
+    const refused = options.refusal?.(row);
+    if (refused) throw refused;
     if (options.precondition && !options.precondition(row)) return { skip: { ticket: await ticketFor(ctx, row, requester), changes: {} } };
     const current = stateOf(row);
     if (options.baseVersion !== undefined && options.baseVersion !== row.version) await refuseConflicts(ctx, found, edit, options.baseVersion);
@@ -534,6 +572,7 @@ export async function changeTicket(ctx: ServiceContext, ref: string, edit: Ticke
         // guarded by the revision alone: it changes nothing a user sees.
         set: touch ? slaColumnWrites(row, written) : changedColumns(row, written),
         ...(touch ? {} : { guard: [] }),
+        ...(found.kept ? { assumes: [stillHolds(ctx.db, found, found.kept.caller)] } : {}),
         history: [...(bumps || options.recordUnchanged ? [{ type: options.type, changes: recorded, bumpsVersion: bumps, internal }] : []), ...(attached?.history ?? [])],
         audit: [...(bumps || options.recordUnchanged ? [{ action: `ticket.${options.type}`, entityType: "ticket", entityId: row.id, changes: recorded }] : []), ...(attached?.audit ?? [])],
         extra: attached?.extra ?? [],
@@ -545,7 +584,7 @@ export async function changeTicket(ctx: ServiceContext, ref: string, edit: Ticke
       },
       done: (ticket) => ({ ticket, changes }),
     };
-  });
+  }
 }
 
 /** The columns of `after` that differ from `before` (a write that leaves `updated_at` alone). */
