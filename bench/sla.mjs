@@ -363,7 +363,7 @@ export async function run({ log = console.log, scale = 1 } = {}) {
       report: { ...metered.report, top: undefined },
       breachedHistory: metered.breachedHistory,
     };
-    log(`sla: sweep rows read ${metered.report?.rows_read}, written ${metered.report?.rows_written}, ${metered.report?.statements} statements; ${metered.breachedHistory} breaches recorded`);
+    log(`sla: sweep rows read ${metered.report?.rows_read}, written ${metered.report?.rows_written}, ${metered.report?.statements} statements in ${metered.report?.calls} D1 calls; ${metered.breachedHistory} breaches recorded`);
     const sockets = await connectAgents(srv.baseUrl);
     const meteredAssignments = await assignments({ ...srv, pids: findWorkerdPids() });
     result.assignmentRows = meteredAssignments.rowsRead;
@@ -419,6 +419,7 @@ export async function run({ log = console.log, scale = 1 } = {}) {
     ],
     notes: [
       `sla: details in ${path.relative(ROOT, file)}`,
+      `sla: the metered sweep read ${result.sweepRows.rows_read} rows and wrote ${result.sweepRows.rows_written} (${(result.sweepRows.rows_read / DUE_TICKETS).toFixed(1)} and ${(result.sweepRows.rows_written / DUE_TICKETS).toFixed(1)} a due ticket) in ${result.sweepRows.statements} statements, ${result.sweepRows.report?.calls ?? "?"} D1 calls; workerd CPU of the unmetered sweeps ${result.sweeps.map((x) => x.workerdCpuMs.toFixed(0)).join(", ")} ms`,
       ...(result.assignmentSplit
         ? [`sla: auto-assign rows, mean (max): routing and the ticket write read ${fmt(result.assignmentSplit.routingRead)}, wrote ${fmt(result.assignmentSplit.routingWritten)}; report rollups read ${fmt(result.assignmentSplit.rollupRead)}, wrote ${fmt(result.assignmentSplit.rollupWritten)}; statements cut from the header (the rollups among them) read ${fmt(result.assignmentSplit.unlistedRead)}, wrote ${fmt(result.assignmentSplit.unlistedWritten)}`]
         : []),

@@ -1,10 +1,9 @@
-import { and, asc, eq, isNull, lte, type SQL } from "drizzle-orm";
+import { and, asc, eq, isNull, lte, sql, type SQL } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import { tickets, users } from "../db/schema";
 import { sweepSla, type SlaState, type SlaTarget, type SweepStep } from "../domain/sla";
 import { slaStateOf } from "../domain/ticket-update";
 import type { TicketEvent } from "../events/ticket-events";
-import { newerThan, type CursorPosition } from "../lib/cursor";
 import type { ServiceContext } from "../lib/request-context";
 import { escalateForSla, type EscalationPolicies } from "../features/sla/escalation.service";
 import { termsOfTicket } from "../features/sla/sla.service";
@@ -99,6 +98,17 @@ export class SweepFailed extends AggregateError {
   }
 }
 
+/**
+ * The sweep's order: `sla_check_at`, then the rowid, which is tickets_sla_check_idx's own order (an
+ * index entry ends in its rowid). Ordered by the id instead, every page sorted all the tickets due at
+ * its first instant to take its 100: 500 tickets due at one instant read 901 rows a page (sweep30).
+ */
+const ROWID = sql<number>`"tickets".rowid`;
+type SweepPosition = { checkAt: string; rowid: number };
+/** The due tickets after `after` in the sweep's order: a row value SQLite seeks to in the index. */
+const dueAfter = (now: string, after: SweepPosition | null): SQL =>
+  and(isNull(tickets.deletedAt), lte(tickets.slaCheckAt, now), ...(after ? [sql`(${tickets.slaCheckAt}, ${ROWID}) > (${after.checkAt}, ${after.rowid})`] : []))!;
+
 /** Besides the row's version and `updated_at`, the sweep's own announcement state must be as read. */
 const SWEEP_CLAIM: readonly GuardColumn[] = ["version", "updatedAt", "slaAnnounced", "slaWarned", "slaEscalated"];
 
@@ -106,7 +116,7 @@ export async function runSlaSweep(ctx: ServiceContext): Promise<SweepReport> {
   const started = Date.now();
   const now = ctx.now.toISOString();
   const report: SweepReport = { job: "sla-sweep", at: now, checked: 0, breached: 0, at_risk: 0, escalated: 0, settled: 0, contended: 0, failed: 0, tickets_failed: 0, more: false, gave_up: false, duration_ms: 0 };
-  let after: CursorPosition | null = null;
+  let after: SweepPosition | null = null;
   const policies: EscalationPolicies = new Map();
   const failures: { ticketId: string; error: unknown }[] = [];
   let failedGroups = 0;
@@ -119,15 +129,13 @@ export async function runSlaSweep(ctx: ServiceContext): Promise<SweepReport> {
       console.error(JSON.stringify({ job: "sla-sweep", event: "ticket_failed", ticket_id: found.row.id, sla_check_at: found.row.slaCheckAt, error: String(error) }));
     });
   while (report.checked < SWEEP_MAX_PER_RUN) {
-    const where: SQL[] = [isNull(tickets.deletedAt), lte(tickets.slaCheckAt, now)];
     // Keyset: a ticket left for the next run is not read twice in this one.
-    if (after) where.push(newerThan(tickets.slaCheckAt, tickets.id, after));
     const page = await ctx.db
-      .select({ row: tickets, requester: requesterColumns })
+      .select({ row: tickets, requester: requesterColumns, rowid: ROWID })
       .from(tickets)
       .innerJoin(users, eq(users.id, tickets.requesterId))
-      .where(and(...where))
-      .orderBy(asc(tickets.slaCheckAt), asc(tickets.id))
+      .where(dueAfter(now, after))
+      .orderBy(asc(tickets.slaCheckAt), asc(ROWID))
       .limit(Math.min(SWEEP_PAGE_SIZE, SWEEP_MAX_PER_RUN - report.checked));
     for (let i = 0; i < page.length && !report.gave_up; i += SWEEP_CONCURRENCY) {
       const group = page.slice(i, i + SWEEP_CONCURRENCY);
@@ -142,15 +150,10 @@ export async function runSlaSweep(ctx: ServiceContext): Promise<SweepReport> {
     }
     const last = page.at(-1);
     if (report.gave_up || !last || page.length < SWEEP_PAGE_SIZE) break;
-    after = { key: last.row.slaCheckAt, id: last.row.id };
+    after = { checkAt: last.row.slaCheckAt, rowid: last.rowid };
   }
   if (report.checked >= SWEEP_MAX_PER_RUN && after) {
-    const [next] = await ctx.db
-      .select({ id: tickets.id })
-      .from(tickets)
-      .where(and(isNull(tickets.deletedAt), lte(tickets.slaCheckAt, now), newerThan(tickets.slaCheckAt, tickets.id, after)))
-      .orderBy(asc(tickets.slaCheckAt), asc(tickets.id))
-      .limit(1);
+    const [next] = await ctx.db.select({ id: tickets.id }).from(tickets).where(dueAfter(now, after)).orderBy(asc(tickets.slaCheckAt), asc(ROWID)).limit(1);
     report.more = next !== undefined;
   }
   report.duration_ms = Date.now() - started;
@@ -177,7 +180,7 @@ const SWEEP_COLUMNS = [
 ] as const satisfies readonly (keyof SlaState & keyof TicketRow)[];
 
 async function sweepTicket(ctx: ServiceContext, first: FoundTicket, report: SweepReport, policies: EscalationPolicies) {
-  const outcome = await retryTicketWrite(ctx, async (attempt): Promise<Planned<{ row: TicketRow; step: SweepStep } | null>> => {
+  const outcome = await retryTicketWrite(ctx, async (attempt): Promise<Planned<{ stored: FoundTicket; step: SweepStep } | null>> => {
     if (attempt > 1) report.contended++;
     // A lost race re-reads: the run that won may have announced everything already.
     const { row, requester } = attempt === 1 ? first : await findVisibleTicket(ctx, first.row.id);
@@ -216,11 +219,14 @@ async function sweepTicket(ctx: ServiceContext, first: FoundTicket, report: Swee
           ...step.atRisk.map((target): TicketEvent => ({ type: "sla.at_risk", ticket, target, actor: null })),
         ],
       },
-      done: () => ({ row: after, step }),
+      // The row as D1 now holds it: what was read, the columns set, the revision the write moved
+      // (ticket-write.ts), no longer archived. An escalation plans from it rather than reading it
+      // again; if another writer got there first, its guard finds out and it reads afresh.
+      done: () => ({ stored: { row: { ...row, ...(set as Partial<TicketRow>), revision: row.revision + 1, archivedAt: null }, requester }, step }),
     };
   });
   if (!outcome) return;
-  const { row, step } = outcome;
+  const { stored, step } = outcome;
   if (!step.breached.length && !step.atRisk.length && !step.escalation) {
     report.settled++;
     return;
@@ -229,11 +235,11 @@ async function sweepTicket(ctx: ServiceContext, first: FoundTicket, report: Swee
   report.at_risk += step.atRisk.length;
   if (step.escalation) {
     try {
-      if (await escalateForSla(ctx, row, step.escalation, policies)) report.escalated++;
+      if (await escalateForSla(ctx, stored, step.escalation, policies)) report.escalated++;
     } catch (err) {
       // The breach is recorded; a lost escalation is logged for a person to pick up.
       report.failed++;
-      console.error(JSON.stringify({ job: "sla-sweep", event: "escalation_failed", ticket_id: row.id, error: String(err) }));
+      console.error(JSON.stringify({ job: "sla-sweep", event: "escalation_failed", ticket_id: stored.row.id, error: String(err) }));
     }
   }
 }

@@ -247,7 +247,7 @@ describe("the sweep reads through its index", () => {
       (await env.DB.prepare(`EXPLAIN QUERY PLAN ${query}`).all<{ detail: string }>()).results.map((r) => r.detail).join(" | ");
     expect(
       await plan(
-        `SELECT * FROM tickets INNER JOIN users ON users.id = tickets.requester_id WHERE tickets.deleted_at IS NULL AND tickets.sla_check_at <= '2031-01-01' ORDER BY tickets.sla_check_at, tickets.id LIMIT 100`,
+        `SELECT * FROM tickets INNER JOIN users ON users.id = tickets.requester_id WHERE tickets.deleted_at IS NULL AND tickets.sla_check_at <= '2031-01-01' ORDER BY tickets.sla_check_at, tickets.rowid LIMIT 100`,
       ),
     ).toMatch(/tickets USING INDEX tickets_sla_check_idx/);
     expect(

@@ -6,31 +6,42 @@ import { ESCALATABLE, type Escalation } from "../../domain/sla";
 import type { TicketEdit } from "../../domain/ticket-update";
 import type { ServiceContext } from "../../lib/request-context";
 import { isActiveStaff, route, teamById } from "../teams/routing.service";
-import { changeTicket } from "../tickets/tickets.service";
-import type { TicketRow } from "../tickets/tickets.serialize";
+import { changeTicket, type FoundTicket } from "../tickets/tickets.service";
 
-/** Escalation options by policy name, read once per sweep run. */
-export type EscalationPolicies = Map<string, { raise: boolean; reassign: EscalationReassign }>;
+type EscalationPolicy = { raise: boolean; reassign: EscalationReassign };
+/**
+ * Escalation options by policy name, read once per sweep run: the read itself is kept, so the
+ * tickets a run escalates at once wait for one read (each read its own: 8 a run, SWEEP_CONCURRENCY).
+ */
+export type EscalationPolicies = Map<string, Promise<EscalationPolicy>>;
+
+async function readPolicy(ctx: ServiceContext, name: string): Promise<EscalationPolicy> {
+  const [found] = await ctx.db
+    .select({ raise: slaPolicies.escalationRaisePriority, reassign: slaPolicies.escalationReassign })
+    .from(slaPolicies)
+    .where(eq(slaPolicies.name, name))
+    .limit(1);
+  return found ?? { raise: false, reassign: "manager" };
+}
 
 
 /**
  * The SLA engine escalates per the ticket's policy: raise the priority one step and/or reassign to
  * the team's manager (or re-route in the team without the current assignee). Recorded as history
  * `escalated` with the cause, even when nothing else changes. Runs as the system (ctx.actor null).
+ * `found`: the ticket as the sweep just wrote it, which the change starts from (no second read).
  */
-export async function escalateForSla(ctx: ServiceContext, row: TicketRow, escalation: Escalation, policies: EscalationPolicies = new Map()) {
+export async function escalateForSla(ctx: ServiceContext, found: FoundTicket, escalation: Escalation, policies: EscalationPolicies = new Map()) {
+  const { row } = found;
   if (!ESCALATABLE.has(row.status)) return null;
   let policy = policies.get(row.slaPolicy);
   if (!policy) {
-    const [found] = await ctx.db
-      .select({ raise: slaPolicies.escalationRaisePriority, reassign: slaPolicies.escalationReassign })
-      .from(slaPolicies)
-      .where(eq(slaPolicies.name, row.slaPolicy))
-      .limit(1);
-    policy = found ?? { raise: false, reassign: "manager" };
+    policy = readPolicy(ctx, row.slaPolicy);
     policies.set(row.slaPolicy, policy);
+    // A failed read fails the escalations waiting on it (logged); the next one reads again.
+    policy.catch(() => policies.delete(row.slaPolicy));
   }
-  const { raise, reassign } = policy;
+  const { raise, reassign } = await policy;
   const edit: TicketEdit = {};
   if (raise) edit.priority = raisedPriority(row.priority);
   let routing: RoutingReason | null = null;
@@ -52,5 +63,5 @@ export async function escalateForSla(ctx: ServiceContext, row: TicketRow, escala
     ...(routing ? { routing } : {}),
   };
   // Nothing to change (already critical, no manager): the escalation is still on record.
-  return changeTicket(ctx, row.id, edit, { type: "escalated", note, internal: true, recordUnchanged: true });
+  return changeTicket(ctx, row.id, edit, { type: "escalated", note, internal: true, recordUnchanged: true, read: found });
 }
