@@ -18,8 +18,11 @@ let s: Awaited<ReturnType<typeof makeStaff>>;
 beforeAll(async () => {
   s = await makeStaff();
 });
+// A test that failed half-way leaves no rebuild running nor webhook receiving for the next one.
+const started: ReturnType<typeof jobsEnv>[] = [];
 afterEach(async () => {
   await env.DB.prepare("UPDATE webhooks SET active = 0").run();
+  for (const jobs of started.splice(0)) await drainJobs(jobs);
 });
 
 type TestEnv = ReturnType<typeof hookEnv>["env"];
@@ -30,6 +33,7 @@ const seq = (number: string) => Number(number.split("-").pop());
 /** The env of these tests: webhook deliveries and report jobs captured, each drained by the test. */
 function testEnv() {
   const jobs = jobsEnv();
+  started.push(jobs);
   return { ...hookEnv({ JOBS: jobs.env.JOBS }), jobs };
 }
 
