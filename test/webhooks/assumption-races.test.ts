@@ -131,6 +131,33 @@ describe("webhooks that subscribe but do not receive", () => {
     const toStaff = bodiesOf(await staffHook.endpoint.received());
     expect(toStaff.map((b) => b.data.comment?.body)).toEqual([`internal ${canary2}`]);
   });
+
+  // A PATCH goes through the ticket's room (a Durable Object of this isolate, with the deployment's
+  // own bindings): its deliveries go to the real queue, so here they are looked for in D1 only.
+  it("a change of a field customers may not see, alone, to a subscriber without include_internal: nothing stored, the assumption stands; a visible change is stored for it once, without the hidden value", async () => {
+    const h = hookEnv();
+    const key = `tier_${newId().toLowerCase()}`;
+    const field = await call(h.env, "POST", "/api/v1/ticket-fields", { token: s.admin.token, body: { key, label: "Tier", type: "text" } });
+    expect(field.status, JSON.stringify(field.body)).toBe(201);
+    const ticket = await openTicket(h.env, "hidden field");
+    const publicOnly = await subscribe(h.env, ["ticket.updated"]);
+    isolateAssumesAgain();
+
+    const canary = `qzx-${newId()}`;
+    const hidden = await call(h.env, "PATCH", `/api/v1/tickets/${ticket.id}`, { token: s.agent.token, body: { custom_fields: { [key]: canary } } });
+    expect(hidden.status, JSON.stringify(hidden.body)).toBe(200);
+    expect(hidden.body.version).toBe(ticket.version + 1);
+    expect(await eventsOf(ticket.id)).toEqual([]);
+    expect(assumed("webhooks")).toBe(true);
+
+    const shown = await call(h.env, "PATCH", `/api/v1/tickets/${ticket.id}`, { token: s.agent.token, body: { priority: "high" } });
+    expect(shown.status, JSON.stringify(shown.body)).toBe(200);
+    expect(assumed("webhooks")).toBe(false);
+    expect((await deliveriesTo(publicOnly.id)).map((d) => [d.ticket_id, d.type])).toEqual([[ticket.id, "ticket.updated"]]);
+    const payload = await env.DB.prepare("SELECT payload FROM webhook_events WHERE ticket_id = ?").bind(ticket.id).first<string>("payload");
+    expect(payload).toContain('"priority"');
+    expect(payload).not.toContain(canary);
+  });
 });
 
 /**
