@@ -32,7 +32,7 @@ export function failedAssumption(text: string): Assumption | null {
  * How long an isolate sends the full statements after an assumption failed (or was seen not to hold):
  * a rebuild or a webhook subscription lasts minutes at least; then one batch tries the assumption again.
  */
-const DOUBT_MS = 60_000;
+export const DOUBT_MS = 60_000;
 const doubtedAt = new Map<Assumption, number>();
 
 export function doubt(name: Assumption): void {

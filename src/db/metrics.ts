@@ -25,13 +25,15 @@ export interface D1Meter {
 export const newMeter = (): D1Meter => ({ rowsRead: 0, rowsWritten: 0, calls: 0, statements: [] });
 
 // Statement text and parameters go back to the bench (for EXPLAIN QUERY PLAN and its replay of the
-// request's D1 calls) in one header; these bounds keep it under 48 KiB (base64 of 36,000 characters;
-// the bench's HTTP client accepts 64 KiB of headers). An agent's first response to an engine-era
-// ticket writes 25 statements, ~26,700 characters: at 15,000 its report rollups, trigger version read
-// and audit row were cut, so the bench's local D1 share left them out (reply29).
+// request's D1 calls) in one header; these bounds keep it under 48 KiB (base64 of 36,000 bytes of
+// UTF-8 JSON, where a character of a subject or body takes up to 4; the bench's HTTP client accepts
+// 64 KiB of headers). An agent's first response to an engine-era ticket writes 25 statements,
+// ~26,700 characters: at 15,000 its report rollups, trigger version read and audit row were cut, so
+// the bench's local D1 share left them out (reply29).
 const MAX_SQL_CHARS = 4_000;
 const MAX_PARAM_CHARS = 200;
-const MAX_REPORTED_JSON_CHARS = 36_000;
+const MAX_REPORTED_JSON_BYTES = 36_000;
+const utf8 = new TextEncoder();
 
 type Meta = { rows_read?: number; rows_written?: number } | undefined;
 
@@ -131,7 +133,8 @@ const clip = (v: unknown) => (tooLong(v) ? `${(v as string).slice(0, MAX_PARAM_C
 /** Response headers for the bench: totals, and the statements (base64url JSON) for query-plan checks. */
 export function meterHeaders(meter: D1Meter): Record<string, string> {
   const statements: unknown[] = [];
-  let size = 0;
+  // The JSON array's bytes: its brackets, then each entry and the comma before it.
+  let size = 2;
   for (const s of meter.statements) {
     // Selects keep their parameters whole (they are short, and the bench re-runs them); long texts
     // of writes (descriptions, bodies) are cut. `exact: false`: the SQL itself was cut.
@@ -145,11 +148,11 @@ export function meterHeaders(meter: D1Meter): Record<string, string> {
       rows_read: s.rowsRead,
       rows_written: s.rowsWritten,
     };
-    size += JSON.stringify(entry).length;
-    if (size > MAX_REPORTED_JSON_CHARS) break;
+    size += utf8.encode(JSON.stringify(entry)).length + (statements.length ? 1 : 0);
+    if (size > MAX_REPORTED_JSON_BYTES) break;
     statements.push(entry);
   }
-  const json = new TextEncoder().encode(JSON.stringify(statements));
+  const json = utf8.encode(JSON.stringify(statements));
   let binary = "";
   for (const b of json) binary += String.fromCharCode(b);
   // Per database (a year database's statements carry its binding, see `metered`): the whole request's, never cut.

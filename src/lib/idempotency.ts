@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import type { BatchItem } from "../db/client";
+import { preparedSelect, type BatchItem } from "../db/client";
 import { isUniqueViolation } from "../db/errors";
 import { idempotencyKeys } from "../db/schema";
 import { sha256Hex } from "./crypto";
@@ -14,6 +14,15 @@ export interface StoredResponse<T> {
   body: T;
   headers: Record<string, string>;
 }
+
+/**
+ * A key's stored response, as text and read with all(): a create's first D1 call carries it with the
+ * caller's row (db/caller-gate.ts), where drizzle's select (raw()) cost the caller a call of its own.
+ */
+const storedKey = preparedSelect(
+  { requestHash: idempotencyKeys.requestHash, status: idempotencyKeys.status, body: idempotencyKeys.body, createdAt: idempotencyKeys.createdAt },
+  'from "idempotency_keys" where "idempotency_keys"."user_id" = ? and "idempotency_keys"."key" = ? limit 1',
+);
 
 /** Given the response the create will give, the insert that records it, for the create's own batch. */
 export type RecordResponse = <T>(response: StoredResponse<T>) => BatchItem[];
@@ -34,11 +43,7 @@ export async function idempotent<T>(
   const userId = actorOf(ctx).id;
   const fingerprint = await sha256Hex(`${request.method} ${request.path}\n${JSON.stringify(request.body)}`);
   const replay = async () => {
-    const [row] = await ctx.db
-      .select()
-      .from(idempotencyKeys)
-      .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)))
-      .limit(1);
+    const [row] = await storedKey(ctx.db.$client, [userId, key]);
     if (!row) return null;
     if (Date.parse(row.createdAt) < ctx.now.getTime() - IDEMPOTENCY_TTL_MS) {
       await ctx.db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)));

@@ -70,4 +70,22 @@ describe("D1 metrics (bench only)", () => {
     expect(plain.headers.get("x-d1-statements")).toBeNull();
     expect((await counted.json()) as unknown).toEqual(await plain.json());
   });
+
+  it("bounds the statements header by UTF-8 bytes, not characters: multi-byte text stays under the bench's header limit", async () => {
+    // Selects keep their parameters whole: 40 reads of 3,000 "€" (3 bytes each) are 9 KB of JSON apiece.
+    const meter = newMeter();
+    const word = "€".repeat(3_000);
+    for (let i = 0; i < 40; i++) meter.statements.push({ call: i + 1, sql: "select id from tickets where subject = ?", params: [word], rowsRead: 1, rowsWritten: 0 });
+    const headers = meterHeaders(meter);
+    const b64 = headers["X-D1-Statements"]!;
+    const bytes = Uint8Array.from(atob(b64.replaceAll("-", "+").replaceAll("_", "/")), (c) => c.charCodeAt(0));
+    // 36,000 bytes of JSON at most (48,000 characters of base64): the bench's client takes 64 KiB of headers.
+    expect(bytes.length).toBeLessThanOrEqual(36_000);
+    expect(b64.length).toBeLessThanOrEqual(48_000);
+    const decoded = JSON.parse(new TextDecoder().decode(bytes)) as { call: number; params: string[] }[];
+    // As many whole statements as fit (3 of about 9 KB each, not 0), in order, their text intact; the count is the whole request's.
+    expect(decoded.map((st) => st.call)).toEqual([1, 2, 3]);
+    expect(decoded.every((st) => st.params[0] === word)).toBe(true);
+    expect(headers["X-D1-Statement-Count"]).toBe("40");
+  });
 });

@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
-import type { BatchItem } from "../../db/client";
+import { preparedSelect, type BatchItem } from "../../db/client";
 import { isUniqueViolation } from "../../db/errors";
 import { ticketFields, ticketFieldValues, tickets, ticketStatuses } from "../../db/schema";
 import {
@@ -54,16 +54,18 @@ const definitionOf = (r: FieldRow): FieldDefinition => ({
   active: r.active,
 });
 
+/**
+ * The definitions that exist, as text and read with all(): a create's first D1 call carries it with
+ * the caller's row (db/caller-gate.ts), where drizzle's select (raw()) cost the caller a call of its
+ * own. A lookup by key: no order needed (and none asked for, so no sort of the table).
+ */
+const liveFields = preparedSelect({ field: ticketFields }, 'from "ticket_fields" where "ticket_fields"."deleted_at" is null');
+
 /** The field definitions that exist (active or not), read once per context. */
 export function fieldCatalog(ctx: ServiceContext): Promise<FieldCatalog> {
   let catalog = fieldCatalogs.get(ctx);
   if (!catalog) {
-    // A lookup by key: no order needed (and none asked for, so no sort of the table).
-    catalog = ctx.db
-      .select()
-      .from(ticketFields)
-      .where(isNull(ticketFields.deletedAt))
-      .then((rows) => new Map(rows.map((r) => [r.key, definitionOf(r)])));
+    catalog = liveFields(ctx.db.$client, []).then((rows) => new Map(rows.map(({ field }) => [field.key, definitionOf(field)])));
     fieldCatalogs.set(ctx, catalog);
   }
   return catalog;

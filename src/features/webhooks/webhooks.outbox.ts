@@ -17,7 +17,7 @@ import type { Bindings } from "../../env";
 import type { TicketEvent, TicketEventConsumer } from "../../events/ticket-events";
 import { newId } from "../../lib/ids";
 import type { ServiceContext } from "../../lib/request-context";
-import { eventPayloads } from "./webhooks.payload";
+import { eventPayloads, staffOnlyEvent } from "./webhooks.payload";
 
 /** A delivery still due this long after its time lost its queue message (or its consumer died): the cron sends it again. */
 export const OVERDUE_MS = 5 * 60_000;
@@ -115,8 +115,17 @@ export function newDeliveries(db: Database, at: string, to: { webhookId: SQL; ch
   );
 }
 
-/** A webhook that may receive this event: active, not deleted, and allowed to see it. */
-const receives = (e: OutboxEvent) => sql`w.active = 1 AND w.deleted_at IS NULL AND (${e.payload === null ? 0 : 1} = 1 OR w.include_internal = 1)`;
+/**
+ * A webhook (`w`) that may receive an event: active, not deleted, and allowed to see it (staff-only
+ * events, webhooks.payload.ts staffOnlyEvent, only with include_internal). The one predicate of both
+ * the outbox's inserts and its check for a subscriber, so the check fails a batch exactly when the
+ * inserts would deliver.
+ */
+const receiving = (staffOnly: boolean) => `w.active = 1 AND w.deleted_at IS NULL${staffOnly ? " AND w.include_internal = 1" : ""}`;
+const RECEIVES_PUBLIC = sql.raw(receiving(false));
+const RECEIVES_STAFF_ONLY = sql.raw(receiving(true));
+/** A webhook that may receive this event (its payload for webhooks without include_internal is null when it is staff-only). */
+const receives = (e: OutboxEvent) => (e.payload === null ? RECEIVES_STAFF_ONLY : RECEIVES_PUBLIC);
 
 /** Deliveries of the event row `e` to the webhooks `from` (SQL joining `w`) selects. */
 function deliveriesInsert(db: Database, e: OutboxEvent, from: SQL): BatchItem {
@@ -124,13 +133,16 @@ function deliveriesInsert(db: Database, e: OutboxEvent, from: SQL): BatchItem {
 }
 
 /**
- * Fails the batch when an active webhook subscribes to the event's type (db/batch-assumptions.ts),
- * whether or not it would receive this event (an internal one): the writer plans again with
- * {@link subscribedRows}' statements, which decide that. The id is not constant (SQLite evaluates
+ * Fails the batch when a webhook that would receive the event subscribes to its type
+ * (db/batch-assumptions.ts): the writer plans again with {@link subscribedRows}' statements. A
+ * staff-only event (an internal note) whose subscribers all lack include_internal leaves the
+ * assumption standing, as the inserts would write nothing. The id is not constant (SQLite evaluates
  * the failure only on a subscription's row).
  */
-const NO_SUBSCRIBER = `SELECT (SELECT ${failAssumption("webhooks", "s.webhook_id")} FROM webhook_subscriptions s JOIN webhooks w ON w.id = s.webhook_id
-  WHERE s.event_type = ? AND w.active = 1 AND w.deleted_at IS NULL LIMIT 1)`;
+const noSubscriber = (staffOnly: boolean) => `SELECT (SELECT ${failAssumption("webhooks", "s.webhook_id")} FROM webhook_subscriptions s JOIN webhooks w ON w.id = s.webhook_id
+  WHERE s.event_type = ? AND ${receiving(staffOnly)} LIMIT 1)`;
+const NO_SUBSCRIBER = noSubscriber(false);
+const NO_STAFF_SUBSCRIBER = noSubscriber(true);
 
 /** Event rows written for a subscription (not a channel's reply or a rule's action): they keep the isolate doubting "webhooks". */
 const subscriberEventRows = new WeakSet<BatchItem>();
@@ -141,7 +153,7 @@ const subscriberEventRows = new WeakSet<BatchItem>();
  * isolate then sends one read that fails the batch if one does (no event id, payloads or rows made).
  */
 function subscribedRows(ctx: ServiceContext, event: TicketEvent): BatchItem[] {
-  if (assumed("webhooks")) return [textStatement(ctx.db, NO_SUBSCRIBER, [event.type])];
+  if (assumed("webhooks")) return [textStatement(ctx.db, staffOnlyEvent(event) ? NO_STAFF_SUBSCRIBER : NO_SUBSCRIBER, [event.type])];
   const e = outboxEvent(ctx, event);
   const subscribed = sql`EXISTS (SELECT 1 FROM webhook_subscriptions s JOIN webhooks w ON w.id = s.webhook_id WHERE s.event_type = ${e.type} AND ${receives(e)})`;
   const eventRow = eventRowWhen(ctx.db, e, subscribed);

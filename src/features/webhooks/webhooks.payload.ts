@@ -15,9 +15,20 @@ export function isInternalEvent(event: TicketEvent): boolean {
   return "comment" in event && event.comment.internal;
 }
 
+/**
+ * Whether a webhook without include_internal gets nothing of the event ({@link eventData} is null for
+ * it): an internal event, or a change of custom fields customers may not see, alone. Nothing is
+ * serialized: the outbox asks it before any payload exists (webhooks.outbox.ts subscribedRows).
+ */
+export function staffOnlyEvent(event: TicketEvent): boolean {
+  if (isInternalEvent(event)) return true;
+  const changes = "changes" in event ? event.changes : null;
+  return !!changes && Object.keys(changes).length > 0 && Object.keys(customerChanges(changes, event.customer_fields ?? [])).length === 0;
+}
+
 /** `data` of the event for a webhook with or without include_internal; null: not for that webhook. */
 export function eventData(event: TicketEvent, includeInternal: boolean): Record<string, unknown> | null {
-  if (!includeInternal && isInternalEvent(event)) return null;
+  if (!includeInternal && staffOnlyEvent(event)) return null;
   const visible = event.customer_fields ?? [];
   const data: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(event)) {
@@ -27,8 +38,6 @@ export function eventData(event: TicketEvent, includeInternal: boolean): Record<
     else if (key === "changes") data[key] = customerChanges(value as Record<string, unknown>, visible);
     else data[key] = value;
   }
-  const changes = "changes" in event ? event.changes : null;
-  if (!includeInternal && changes && Object.keys(changes).length && !Object.keys(data.changes as object).length) return null;
   return data;
 }
 
