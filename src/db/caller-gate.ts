@@ -1,5 +1,6 @@
 import type { Actor, Role } from "../domain/permissions";
 import { unauthorized } from "../lib/errors";
+import { failAssumption, generation } from "./batch-assumptions";
 import { preparedSelect } from "./client";
 import { users } from "./schema";
 
@@ -23,6 +24,12 @@ import { users } from "./schema";
  *   throws ({@link callerReady} reads the row first where a path needs them before any D1 call).
  * - A single statement read with `raw()` (drizzle's selects) is not carried: a batch answers rows as
  *   objects, where two columns of one name would merge. The caller is then read on its own first.
+ * - A create writes the caller's name and address (its idempotency record, its events) in its one
+ *   batch, before any D1 call read them: the isolate's copy of the caller's profile stands in
+ *   ({@link callerKnown}), and the first call then also fails unless the row still holds it (the
+ *   "caller" batch assumption, db/batch-assumptions.ts); the caller is then read on their own, and the
+ *   route plans again with the row's profile. The copy decides nothing: who may act is the row's
+ *   id, role, token version and active flag, checked by the guard as before.
  * Before its first D1 call, a route on this path must not act (no R2, queue, Durable Object or fetch):
  * the handlers name their first call.
  */
@@ -57,6 +64,22 @@ const GUARD =
 /** The guard's CHECK, as D1 names it in the failed batch's error. */
 const GUARD_FAILED = "caller_verified";
 
+/**
+ * Fails the batch unless the caller's row still holds the profile the route used (bound: id, name,
+ * email, whether unverified): a "caller" assumption, evaluated only on a row that differs.
+ */
+const PROFILE_HELD = `select ${failAssumption("caller", '"users"."id"')} from "users" where "users"."id" = ? and not ("users"."name" = ? and "users"."email" = ? and ("users"."email_verified_at" is null) = ?)`;
+
+/** Profiles of callers this isolate verified lately; bounded, so a long-lived isolate's memory stays flat. */
+const KNOWN_CALLERS = 1000;
+const knownCallers = new Map<string, { actor: Actor; tokenVersion: number; generation: number }>();
+
+function knowCaller(actor: Actor, tokenVersion: number): void {
+  knownCallers.delete(actor.id);
+  if (knownCallers.size >= KNOWN_CALLERS) knownCallers.delete(knownCallers.keys().next().value!);
+  knownCallers.set(actor.id, { actor, tokenVersion, generation: generation("caller") });
+}
+
 // A statement that only reads: the batch it rides in needs no guard (its results are held back instead).
 const READ_ONLY = /^\s*select\b/i;
 
@@ -66,6 +89,8 @@ class Gate {
   /** Settles once the caller is decided: resolves when they pass, rejects with 401 when not. */
   private decided: Promise<void> | null = null;
   profile: Actor | null = null;
+  /** The isolate's copy of the caller's profile, handed out before the first call, which then checks it. */
+  assumed: Actor | null = null;
   refused = false;
 
   constructor(
@@ -84,6 +109,15 @@ class Gate {
       throw unauthorized();
     }
     this.profile = actor;
+    knowCaller(actor, this.claims.tv);
+  }
+
+  /** The copy of the caller's profile, while the request's first call has not gone out (it then checks it); null when there is none to take. */
+  assume(): Actor | null {
+    if (this.assumed || this.decided) return this.assumed;
+    const known = knownCallers.get(this.claims.sub);
+    if (known && known.tokenVersion === this.claims.tv && known.actor.role === this.claims.role && known.generation === generation("caller")) this.assumed = known.actor;
+    return this.assumed;
   }
 
   /** The caller read on its own (their own D1 call), once. */
@@ -101,7 +135,8 @@ class Gate {
     const writes = statements.some((s) => !READ_ONLY.test(s.sql));
     const { sub, role, tv } = this.claims;
     const read = callerById.inBatch(this.d1, [sub]);
-    const lead = writes ? [this.d1.prepare(GUARD).bind(sub, tv, role), read.statement] : [read.statement];
+    const held = this.assumed ? [this.d1.prepare(PROFILE_HELD).bind(sub, this.assumed.name, this.assumed.email, this.assumed.unverified ? 1 : 0)] : [];
+    const lead = writes ? [this.d1.prepare(GUARD).bind(sub, tv, role), ...held, read.statement] : [...held, read.statement];
     const call = this.d1.batch([...lead, ...inner]);
     this.decided = call.then(
       (results) => this.settle(read.rows(results[lead.length - 1]!)[0]),
@@ -164,8 +199,9 @@ const gates = new WeakMap<Actor, Gate>();
 export function gateCaller<T extends D1>(d1: T, claims: CallerClaims): { d1: T; actor: Actor; settled: () => Promise<void>; refused: () => boolean } {
   const gate = new Gate(d1, claims);
   const profile = (): Actor => {
-    if (!gate.profile) throw new Error("the caller's name, email and verification are known after the request's first D1 call (db/caller-gate.ts)");
-    return gate.profile;
+    const known = gate.profile ?? gate.assume();
+    if (known) return known;
+    throw new Error("the caller's name, email and verification are known after the request's first D1 call (db/caller-gate.ts)");
   };
   const actor = {
     id: claims.sub,
@@ -201,6 +237,16 @@ export function gateCaller<T extends D1>(d1: T, claims: CallerClaims): { d1: T; 
     },
   }) as T;
   return { d1: gated, actor, settled: () => gate.ready(), refused: () => gate.refused };
+}
+
+/**
+ * Makes the caller's name and email readable without a D1 call where the isolate knows them (the
+ * request's first call then checks them); else reads the caller's row now, as {@link callerReady}.
+ * For a path that writes them in its first call (a ticket create). A no-op for any other actor.
+ */
+export async function callerKnown(actor: Actor): Promise<void> {
+  const gate = gates.get(actor);
+  if (gate && !gate.verified && !gate.assume()) await gate.ready();
 }
 
 /**
