@@ -1,6 +1,6 @@
 import type { Actor, Role } from "../domain/permissions";
 import { unauthorized } from "../lib/errors";
-import { failAssumption, generation } from "./batch-assumptions";
+import { failAssumption } from "./batch-assumptions";
 import { preparedSelect } from "./client";
 import { users } from "./schema";
 
@@ -70,14 +70,17 @@ const GUARD_FAILED = "caller_verified";
  */
 const PROFILE_HELD = `select ${failAssumption("caller", '"users"."id"')} from "users" where "users"."id" = ? and not ("users"."name" = ? and "users"."email" = ? and ("users"."email_verified_at" is null) = ?)`;
 
-/** Profiles of callers this isolate verified lately; bounded, so a long-lived isolate's memory stays flat. */
+/**
+ * Profiles of callers this isolate verified lately (each refreshed whenever their row is read: after
+ * a failed check too); bounded, so a long-lived isolate's memory stays flat.
+ */
 const KNOWN_CALLERS = 1000;
-const knownCallers = new Map<string, { actor: Actor; tokenVersion: number; generation: number }>();
+const knownCallers = new Map<string, { actor: Actor; tokenVersion: number }>();
 
 function knowCaller(actor: Actor, tokenVersion: number): void {
   knownCallers.delete(actor.id);
   if (knownCallers.size >= KNOWN_CALLERS) knownCallers.delete(knownCallers.keys().next().value!);
-  knownCallers.set(actor.id, { actor, tokenVersion, generation: generation("caller") });
+  knownCallers.set(actor.id, { actor, tokenVersion });
 }
 
 // A statement that only reads: the batch it rides in needs no guard (its results are held back instead).
@@ -116,7 +119,7 @@ class Gate {
   assume(): Actor | null {
     if (this.assumed || this.decided) return this.assumed;
     const known = knownCallers.get(this.claims.sub);
-    if (known && known.tokenVersion === this.claims.tv && known.actor.role === this.claims.role && known.generation === generation("caller")) this.assumed = known.actor;
+    if (known && known.tokenVersion === this.claims.tv && known.actor.role === this.claims.role) this.assumed = known.actor;
     return this.assumed;
   }
 
@@ -242,7 +245,9 @@ export function gateCaller<T extends D1>(d1: T, claims: CallerClaims): { d1: T; 
 /**
  * Makes the caller's name and email readable without a D1 call where the isolate knows them (the
  * request's first call then checks them); else reads the caller's row now, as {@link callerReady}.
- * For a path that writes them in its first call (a ticket create). A no-op for any other actor.
+ * For a path that writes them in its first call (a ticket create), which must then be a batch or a
+ * statement the gate carries (not a `raw()` read, which reads the caller on its own and checks no
+ * copy). A no-op for any other actor.
  */
 export async function callerKnown(actor: Actor): Promise<void> {
   const gate = gates.get(actor);

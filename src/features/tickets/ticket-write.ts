@@ -270,9 +270,10 @@ async function writeTicketsAssuming(ctx: ServiceContext, writes: TicketWrite[], 
     if (err instanceof AppError) throw err;
     const failure = classifyD1Error(err);
     // The isolate's copy of the SLA policies or of the caller's profile was stale (db/batch-assumptions.ts):
-    // the change is planned again from the start (retryTicketWrite), where a fresh read is made.
+    // the change is planned again from the start (retryTicketWrite) with fresh ones (the caller's
+    // gate has read their row already: db/caller-gate.ts).
     if (failure.kind === "assumption" && (failure.name === "policies" || failure.name === "caller")) {
-      doubt(failure.name);
+      if (failure.name === "policies") doubt("policies");
       return { ok: false, reason: "stale" };
     }
     // An assumption of the batch did not hold (a report rebuild runs, a webhook subscribes): planned
