@@ -90,28 +90,28 @@ export async function openChat(ctx: ServiceContext, input: OpenChatInput) {
   const as = actingAs(ctx, visitor);
   // Stale only when the isolate's copy of the SLA policies was (tickets.service.ts newTicketWrite): planned again.
   return retryTicketWrite(as, async () => {
-  const { row, write } = await newTicketWrite(
-    as,
-    {
-      subject: `Chat with ${input.name ?? "a visitor"}`,
-      description: input.message ?? "(The visitor opened a chat.)",
-      priority: "medium",
-      channel: "chat",
-      tags: [],
-    },
-    visitor,
-    {
-      prerequisites: [
-        ctx.db.insert(users).values({ ...visitor, active: true, passwordHash: null, tokenVersion: 0, createdAt: now, updatedAt: now }),
-        auditInsert(as, { action: "user.created", entityType: "user", entityId: id, changes: { role: [null, "customer"], source: "chat" } }),
-      ],
-    },
-  );
-  const extra: BatchItem[] = [
-    ctx.db.insert(chatSessions).values({ ticketId: row.id, visitorId: id, tokenHash: await sha256Hex(token), email: input.email ?? null, createdAt: now, updatedAt: now }),
-    ...(input.email ? [followUpRow(ctx, row.id, input.email, visitor.name)] : []),
-  ];
-  return { write: { ...write, extra }, done: (ticket: Ticket) => ({ body: { ticket, visitor_token: token }, headers: { ...headers, Location: `/api/v1/chat/sessions/${row.id}` } }) };
+    const { row, write } = await newTicketWrite(
+      as,
+      {
+        subject: `Chat with ${input.name ?? "a visitor"}`,
+        description: input.message ?? "(The visitor opened a chat.)",
+        priority: "medium",
+        channel: "chat",
+        tags: [],
+      },
+      visitor,
+      {
+        prerequisites: [
+          ctx.db.insert(users).values({ ...visitor, active: true, passwordHash: null, tokenVersion: 0, createdAt: now, updatedAt: now }),
+          auditInsert(as, { action: "user.created", entityType: "user", entityId: id, changes: { role: [null, "customer"], source: "chat" } }),
+        ],
+      },
+    );
+    const extra: BatchItem[] = [
+      ctx.db.insert(chatSessions).values({ ticketId: row.id, visitorId: id, tokenHash: await sha256Hex(token), email: input.email ?? null, createdAt: now, updatedAt: now }),
+      ...(input.email ? [followUpRow(ctx, row.id, input.email, visitor.name)] : []),
+    ];
+    return { write: { ...write, extra }, done: (ticket: Ticket) => ({ body: { ticket, visitor_token: token }, headers: { ...headers, Location: `/api/v1/chat/sessions/${row.id}` } }) };
   });
 }
 
