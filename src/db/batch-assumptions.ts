@@ -1,11 +1,13 @@
 /**
  * Assumptions a write's batch makes and checks inside D1 (a rollup rebuild is not running, no
- * webhook subscribes to the event, the isolate's copy of a priority's SLA policies and of the
- * caller's name and address are still what D1 holds): the writer sends the few statements the usual case needs, and
+ * webhook subscribes to the event): the writer sends the few statements the usual case needs, and
  * one of them fails the whole batch (nothing written) when the assumption does not hold; the writer
  * then doubts it for a while in this isolate and plans again with the statements that decide the
  * case inside the batch (features/tickets/ticket-write.ts). The check costs no statement of its own
  * where it rides in one the write sends anyway (the rollups' journal row).
+ * Two are copies a create uses instead of reading them (one D1 call per create): a priority's SLA
+ * policies (features/sla `assumedPolicies`) and the caller's name and address (db/caller-gate.ts);
+ * when one is stale the write is planned again from the start, with a fresh read.
  *
  * The failure is SQLite's JSON path error, which quotes the path: `'<marker>: <name> …'`. The path
  * must not be constant (it names a column), so SQLite evaluates it only on the row that reaches it.
@@ -36,8 +38,8 @@ export function failedAssumption(text: string): Assumption | null {
 const DOUBT_MS = 60_000;
 const doubtedAt = new Map<Assumption, number>();
 
-// How often each assumption failed in this isolate: a copy kept under an assumption (the policies,
-// the caller's profile) is good only while the count is the one it was kept under.
+// How often each assumption failed in this isolate: a copy kept under an assumption (the policies)
+// is good only while the count is the one it was kept under.
 const failures = new Map<Assumption, number>();
 
 export function doubt(name: Assumption): void {
