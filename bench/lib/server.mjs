@@ -118,8 +118,9 @@ export default {
     // New rows of the original request: the first value of each INSERT, and ticket numbers.
     const renamed = new Map();
     for (const call of calls) for (const s of call) {
-      // The caller's guard (src/db/caller-gate.ts) names the caller, who must stay the same to pass.
-      if (!/^\\s*insert/i.test(s.sql) || /^\\s*insert into "caller_guard"/i.test(s.sql)) continue;
+      // The caller's guard (src/db/caller-gate.ts) names the caller, who must stay the same to pass;
+      // the day's counter (src/db/ticket-numbering.ts) is the day the ticket's number is taken from in SQL.
+      if (!/^\\s*insert/i.test(s.sql) || /^\\s*insert into "(caller_guard|ticket_counters)"/i.test(s.sql)) continue;
       if (typeof s.params[0] === "string") renamed.set(s.params[0], null);
       for (const p of s.params) if (typeof p === "string" && /^TICK-\\d{8}-\\d+$/.test(p)) renamed.set(p, null);
     }

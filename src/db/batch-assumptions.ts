@@ -5,11 +5,14 @@
  * then doubts it for a while in this isolate and plans again with the statements that decide the
  * case inside the batch (features/tickets/ticket-write.ts). The check costs no statement of its own
  * where it rides in one the write sends anyway (the rollups' journal row).
+ * Two are copies a create uses instead of reading them (one D1 call per create): a priority's SLA
+ * policies (features/sla `assumedPolicies`) and the caller's name and address (db/caller-gate.ts);
+ * when one is stale the write is planned again from the start, with a fresh read.
  *
  * The failure is SQLite's JSON path error, which quotes the path: `'<marker>: <name> …'`. The path
  * must not be constant (it names a column), so SQLite evaluates it only on the row that reaches it.
  */
-export type Assumption = "rollups" | "webhooks";
+export type Assumption = "rollups" | "webhooks" | "policies" | "caller";
 
 const MARKER = "batch assumption failed";
 
@@ -21,7 +24,7 @@ export const failAssumption = (name: Assumption, detail: string) => `json_extrac
  * anchored there, a parameter that merely holds the marker's text (drizzle quotes a failed query's
  * parameters in its error) is not taken for it.
  */
-const FAILED = new RegExp(`JSON path[^']*'${MARKER}: (rollups|webhooks) `);
+const FAILED = new RegExp(`JSON path[^']*'${MARKER}: (rollups|webhooks|policies|caller) `);
 
 /** The assumption a D1 error says failed, if one did (db/errors.ts classifies it). */
 export function failedAssumption(text: string): Assumption | null {
@@ -35,14 +38,26 @@ export function failedAssumption(text: string): Assumption | null {
 export const DOUBT_MS = 60_000;
 const doubtedAt = new Map<Assumption, number>();
 
+// How often each assumption failed in this isolate: a copy kept under an assumption (the policies)
+// is good only while the count is the one it was kept under.
+const failures = new Map<Assumption, number>();
+
 export function doubt(name: Assumption): void {
   doubtedAt.set(name, Date.now());
+  failures.set(name, generation(name) + 1);
 }
+
+/** Moves on each time `name` failed: an isolate's copy kept under it is stale once it moved. */
+export const generation = (name: Assumption): number => failures.get(name) ?? 0;
 
 /** Whether this isolate takes the assumption (it has not seen it fail lately). */
 export function assumed(name: Assumption): boolean {
   return Date.now() - (doubtedAt.get(name) ?? -Infinity) >= DOUBT_MS;
 }
 
-/** The assumptions this isolate takes now: a write notes them before planning (features/tickets/ticket-write.ts). */
+/**
+ * The assumptions of the statements a write's consumers choose, that this isolate takes now: a write
+ * notes them before planning (features/tickets/ticket-write.ts). The policies and the caller are
+ * copies checked in the batch, whose failure plans the write again from a fresh read instead.
+ */
 export const takenAssumptions = (): Assumption[] => (["rollups", "webhooks"] as const).filter(assumed);

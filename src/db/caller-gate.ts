@@ -1,5 +1,6 @@
 import type { Actor, Role } from "../domain/permissions";
 import { unauthorized } from "../lib/errors";
+import { failAssumption } from "./batch-assumptions";
 import { preparedSelect } from "./client";
 import { users } from "./schema";
 
@@ -20,11 +21,16 @@ import { users } from "./schema";
  *   (nor an idempotent replay).
  * - The actor's id and role are the token's (signed; the guard and the row check hold them to the
  *   row); its name, email and `unverified` exist only once the row was read: reading them earlier
- *   throws ({@link callerReady} reads the row first where a path needs them before any D1 call),
- *   unless a reply planned from a kept ticket row presumed them ({@link presumeCaller}): its write,
- *   then the request's first call, checks them (features/tickets/kept-rows.ts stillHolds).
+ *   throws ({@link callerReady} reads the row first where a path needs them before any D1 call).
  * - A single statement read with `raw()` (drizzle's selects) is not carried: a batch answers rows as
  *   objects, where two columns of one name would merge. The caller is then read on its own first.
+ * - A create writes the caller's name and address (its idempotency record, its events) in its one
+ *   batch, before any D1 call read them, and so does a reply planned from a kept ticket row
+ *   (features/tickets/kept-rows.ts): the isolate's copy of the caller's profile stands in
+ *   ({@link callerKnown}, {@link presumeCaller}), and the first call then also fails unless the row still holds it (the
+ *   "caller" batch assumption, db/batch-assumptions.ts); the caller is then read on their own, and the
+ *   route plans again with the row's profile. The copy decides nothing: who may act is the row's
+ *   id, role, token version and active flag, checked by the guard as before.
  * Before its first D1 call, a route on this path must not act (no R2, queue, Durable Object or fetch):
  * the handlers name their first call.
  */
@@ -59,32 +65,36 @@ const GUARD =
 /** The guard's CHECK, as D1 names it in the failed batch's error. */
 const GUARD_FAILED = "caller_verified";
 
+/**
+ * Fails the batch unless the caller's row still holds the profile the route used (bound: id, name,
+ * email, whether unverified): a "caller" assumption, evaluated only on a row that differs.
+ */
+const PROFILE_HELD = `select ${failAssumption("caller", '"users"."id"')} from "users" where "users"."id" = ? and not ("users"."name" = ? and "users"."email" = ? and ("users"."email_verified_at" is null) = ?)`;
+
+/**
+ * Profiles of callers this isolate verified lately (each refreshed whenever their row is read: after
+ * a failed check too); bounded, so a long-lived isolate's memory stays flat.
+ */
+const KNOWN_CALLERS = 1000;
+const knownCallers = new Map<string, { actor: Actor; tokenVersion: number }>();
+
+function knowCaller(actor: Actor, tokenVersion: number): void {
+  knownCallers.delete(actor.id);
+  if (knownCallers.size >= KNOWN_CALLERS) knownCallers.delete(knownCallers.keys().next().value!);
+  knownCallers.set(actor.id, { actor, tokenVersion });
+}
+
 // A statement that only reads: the batch it rides in needs no guard (its results are held back instead).
 const READ_ONLY = /^\s*select\b/i;
 
 type D1 = D1Database | D1DatabaseSession;
 
-/**
- * Callers this isolate verified lately, by id: a write planned from a kept ticket row
- * (features/tickets/kept-rows.ts) presumes the caller's profile from here so that it need not read
- * anything before its one write, which checks the profile (kept-rows.ts stillHolds). Bounded like
- * the kept rows; least recently verified goes first.
- */
-const VERIFIED_CALLERS = 512;
-const verifiedCallers = new Map<string, { actor: Actor; tv: number }>();
-
-function rememberVerified(actor: Actor, tv: number) {
-  verifiedCallers.delete(actor.id);
-  verifiedCallers.set(actor.id, { actor, tv });
-  if (verifiedCallers.size > VERIFIED_CALLERS) verifiedCallers.delete(verifiedCallers.keys().next().value as string);
-}
-
 class Gate {
   /** Settles once the caller is decided: resolves when they pass, rejects with 401 when not. */
   private decided: Promise<void> | null = null;
   profile: Actor | null = null;
-  /** Until decided: the profile this isolate last verified, presumed by {@link presumeCaller}. */
-  presumed: Actor | null = null;
+  /** The isolate's copy of the caller's profile, handed out before the first call, which then checks it. */
+  assumed: Actor | null = null;
   refused = false;
 
   constructor(
@@ -103,12 +113,15 @@ class Gate {
       throw unauthorized();
     }
     this.profile = actor;
-    rememberVerified(actor, this.claims.tv);
+    knowCaller(actor, this.claims.tv);
   }
 
-  /** Whether any D1 call was made (or is under way) for the caller. */
-  get started(): boolean {
-    return this.decided !== null;
+  /** The copy of the caller's profile, while the request's first call has not gone out (it then checks it); null when there is none to take. */
+  assume(): Actor | null {
+    if (this.assumed || this.decided) return this.assumed;
+    const known = knownCallers.get(this.claims.sub);
+    if (known && known.tokenVersion === this.claims.tv && known.actor.role === this.claims.role) this.assumed = known.actor;
+    return this.assumed;
   }
 
   /** The caller read on its own (their own D1 call), once. */
@@ -126,7 +139,8 @@ class Gate {
     const writes = statements.some((s) => !READ_ONLY.test(s.sql));
     const { sub, role, tv } = this.claims;
     const read = callerById.inBatch(this.d1, [sub]);
-    const lead = writes ? [this.d1.prepare(GUARD).bind(sub, tv, role), read.statement] : [read.statement];
+    const held = this.assumed ? [this.d1.prepare(PROFILE_HELD).bind(sub, this.assumed.name, this.assumed.email, this.assumed.unverified ? 1 : 0)] : [];
+    const lead = writes ? [this.d1.prepare(GUARD).bind(sub, tv, role), ...held, read.statement] : [...held, read.statement];
     const call = this.d1.batch([...lead, ...inner]);
     this.decided = call.then(
       (results) => this.settle(read.rows(results[lead.length - 1]!)[0]),
@@ -189,9 +203,10 @@ const gates = new WeakMap<Actor, Gate>();
 export function gateCaller<T extends D1>(d1: T, claims: CallerClaims): { d1: T; actor: Actor; settled: () => Promise<void>; refused: () => boolean } {
   const gate = new Gate(d1, claims);
   const profile = (): Actor => {
-    const known = gate.profile ?? gate.presumed;
-    if (!known) throw new Error("the caller's name, email and verification are known after the request's first D1 call (db/caller-gate.ts)");
-    return known;
+    // Only a copy a path took on purpose (callerKnown, presumeCaller): it handles the first call's check failing.
+    const known = gate.profile ?? gate.assumed;
+    if (known) return known;
+    throw new Error("the caller's name, email and verification are known after the request's first D1 call (db/caller-gate.ts)");
   };
   const actor = {
     id: claims.sub,
@@ -230,6 +245,18 @@ export function gateCaller<T extends D1>(d1: T, claims: CallerClaims): { d1: T; 
 }
 
 /**
+ * Makes the caller's name and email readable without a D1 call where the isolate knows them (the
+ * request's first call then checks them); else reads the caller's row now, as {@link callerReady}.
+ * For a path that writes them in its first call (a ticket create), which must then be a batch or a
+ * statement the gate carries (not a `raw()` read, which reads the caller on its own and checks no
+ * copy). A no-op for any other actor.
+ */
+export async function callerKnown(actor: Actor): Promise<void> {
+  const gate = gates.get(actor);
+  if (gate && !gate.verified && !gate.assume()) await gate.ready();
+}
+
+/**
  * Reads the caller's row now if the request has not reached D1 yet: for a path that needs the
  * caller's email or name before its first D1 call (a customer naming a requester address). A no-op
  * for any other actor.
@@ -240,20 +267,12 @@ export async function callerReady(actor: Actor): Promise<void> {
 
 /**
  * For a write planned from a kept ticket row (features/tickets/kept-rows.ts), before the request's
- * first D1 call: the caller's name, email and verification as this isolate last verified them
- * (same id, token version and role), readable on the actor from now on. The gate still refuses a
- * caller who no longer passes, in that same first call; the write must check the profile
- * (kept-rows.ts stillHolds), since a rename or an email verification does not change the token.
- * Returns the presumed profile; null when nothing needs presuming (the actor is not gated or is
- * already verified) and `undefined` when the isolate knows no profile for the caller.
+ * first D1 call: the isolate's copy of the caller's profile, as {@link callerKnown} takes it (that
+ * first call checks it), without reading anything. Null when nothing needs presuming (not gated,
+ * or verified already); undefined when the isolate has no copy to take.
  */
 export function presumeCaller(actor: Actor): Actor | null | undefined {
   const gate = gates.get(actor);
   if (!gate || gate.verified) return null;
-  if (gate.presumed) return gate.presumed;
-  // A call for the caller is under way: it decides soon, so nothing is presumed.
-  if (gate.started) return undefined;
-  const held = verifiedCallers.get(actor.id);
-  if (!held || held.tv !== gate.claims.tv || held.actor.role !== gate.claims.role) return undefined;
-  return (gate.presumed = held.actor);
+  return gate.assume() ?? undefined;
 }

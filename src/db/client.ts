@@ -31,7 +31,7 @@ export type { BatchItem };
 const committed = new WeakMap<BatchItem, unknown>();
 
 /** Records a committed batch's results against its statements (see {@link rowsWritten}, {@link batchResult}). */
-function rememberResults(items: readonly BatchItem[], results: readonly unknown[]): void {
+export function rememberResults(items: readonly BatchItem[], results: readonly unknown[]): void {
   items.forEach((item, i) => committed.set(item, results[i]));
 }
 

@@ -115,19 +115,24 @@ describe("a comment by a caller who no longer passes", () => {
 });
 
 describe("a caller who passes, verified in the write's first D1 call", () => {
-  it("creates a ticket in 2 D1 calls, the first carrying the guard and the caller's row; the ticket names them", async () => {
+  it("creates a ticket in 2 D1 calls while the isolate does not know them (their row, then the write), then in 1 carrying the guard, the check of their profile and their row; the ticket names them", async () => {
     const u = await makeUser("customer", { name: "Nadia First-Call" });
     const res = await meteredApi("POST", "/api/v1/tickets", { token: u.token, body: { subject: "s", description: "d" } });
     expect(res.status).toBe(201);
     expect(res.body.requester).toMatchObject({ id: u.id, name: "Nadia First-Call", email: u.email });
     const statements = meteredStatements(res);
     expect(new Set(statements.map((s) => s.call)).size).toBe(2);
-    const first = statements.filter((s) => s.call === statements[0]!.call).map((s) => s.sql);
-    expect(first[0]).toMatch(/^insert into "caller_guard"/);
-    expect(first[1]).toMatch(/from "users" where "users"\."id" = \?/);
-    expect(first.some((s) => s.includes("ticket_counters"))).toBe(true);
-    // No statement reads the caller on its own any more.
+    // Its name and address go into the write (events, a stored response): read first (tickets.service.ts newTicketWrite).
     expect(statements.filter((s) => /from "users" where "users"\."id" = \? limit 1/.test(s.sql))).toHaveLength(1);
+    const again = await meteredApi("POST", "/api/v1/tickets", { token: u.token, body: { subject: "s", description: "d" } });
+    expect(again.status).toBe(201);
+    expect(again.body.requester).toMatchObject({ id: u.id, name: "Nadia First-Call", email: u.email });
+    const one = meteredStatements(again);
+    expect(new Set(one.map((s) => s.call)).size).toBe(1);
+    expect(one[0]!.sql).toMatch(/^insert into "caller_guard"/);
+    expect(one[1]!.sql).toContain("batch assumption failed: caller");
+    expect(one[2]!.sql).toMatch(/from "users" where "users"\."id" = \?/);
+    expect(one.some((s) => s.sql.includes("ticket_counters"))).toBe(true);
   });
 
   it("replies in 2 D1 calls (the caller with the ticket, then the write); the comment names its author", async () => {

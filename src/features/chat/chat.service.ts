@@ -11,8 +11,9 @@ import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { auditInsert } from "../audit/audit.service";
 import { clientBucket, rateLimitHeaders, takeAttempt, type Limit, type LimitState } from "../auth/rate-limit";
 import { addComment, listComments } from "../comments/comments.service";
-import { writeTicket } from "../tickets/ticket-write";
+import { retryTicketWrite } from "../tickets/ticket-write";
 import { findVisibleTicket, getTicket, newTicketWrite } from "../tickets/tickets.service";
+import type { Ticket } from "../tickets/tickets.serialize";
 import type { LiveIdentity } from "../../ticket-room/protocol";
 
 /**
@@ -87,30 +88,31 @@ export async function openChat(ctx: ServiceContext, input: OpenChatInput) {
   const visitor: Actor = { id, name: input.name ?? "Visitor", email: `${id}@${VISITOR_DOMAIN}`, role: "customer" };
   const token = TOKEN_PREFIX + toBase64Url(crypto.getRandomValues(new Uint8Array(TOKEN_BYTES)));
   const as = actingAs(ctx, visitor);
-  const { row, write } = await newTicketWrite(
-    as,
-    {
-      subject: `Chat with ${input.name ?? "a visitor"}`,
-      description: input.message ?? "(The visitor opened a chat.)",
-      priority: "medium",
-      channel: "chat",
-      tags: [],
-    },
-    visitor,
-    {
-      prerequisites: [
-        ctx.db.insert(users).values({ ...visitor, active: true, passwordHash: null, tokenVersion: 0, createdAt: now, updatedAt: now }),
-        auditInsert(as, { action: "user.created", entityType: "user", entityId: id, changes: { role: [null, "customer"], source: "chat" } }),
-      ],
-    },
-  );
-  const extra: BatchItem[] = [
-    ctx.db.insert(chatSessions).values({ ticketId: row.id, visitorId: id, tokenHash: await sha256Hex(token), email: input.email ?? null, createdAt: now, updatedAt: now }),
-    ...(input.email ? [followUpRow(ctx, row.id, input.email, visitor.name)] : []),
-  ];
-  const outcome = await writeTicket(as, { ...write, extra });
-  if (!outcome.ok) throw new Error("a create cannot be stale");
-  return { body: { ticket: outcome.ticket, visitor_token: token }, headers: { ...headers, Location: `/api/v1/chat/sessions/${row.id}` } };
+  // Stale only when the isolate's copy of the SLA policies was (tickets.service.ts newTicketWrite): planned again.
+  return retryTicketWrite(as, async () => {
+    const { row, write } = await newTicketWrite(
+      as,
+      {
+        subject: `Chat with ${input.name ?? "a visitor"}`,
+        description: input.message ?? "(The visitor opened a chat.)",
+        priority: "medium",
+        channel: "chat",
+        tags: [],
+      },
+      visitor,
+      {
+        prerequisites: [
+          ctx.db.insert(users).values({ ...visitor, active: true, passwordHash: null, tokenVersion: 0, createdAt: now, updatedAt: now }),
+          auditInsert(as, { action: "user.created", entityType: "user", entityId: id, changes: { role: [null, "customer"], source: "chat" } }),
+        ],
+      },
+    );
+    const extra: BatchItem[] = [
+      ctx.db.insert(chatSessions).values({ ticketId: row.id, visitorId: id, tokenHash: await sha256Hex(token), email: input.email ?? null, createdAt: now, updatedAt: now }),
+      ...(input.email ? [followUpRow(ctx, row.id, input.email, visitor.name)] : []),
+    ];
+    return { write: { ...write, extra }, done: (ticket: Ticket) => ({ body: { ticket, visitor_token: token }, headers: { ...headers, Location: `/api/v1/chat/sessions/${row.id}` } }) };
+  });
 }
 
 /**

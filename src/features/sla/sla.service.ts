@@ -1,6 +1,7 @@
 import { and, desc, eq, isNull, ne, sql } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
-import { preparedSelect, runBatch } from "../../db/client";
+import { failAssumption, generation } from "../../db/batch-assumptions";
+import { preparedSelect, runBatch, textStatement, type BatchItem } from "../../db/client";
 import { businessCalendars, slaPolicies, tickets } from "../../db/schema";
 import { type TicketChannel, type TicketPriority } from "../../domain/vocabulary";
 import { validateCalendar, type BusinessCalendar, type CalendarErrorReason } from "../../domain/business-hours";
@@ -179,6 +180,43 @@ export async function policyFor(ctx: ServiceContext, scope: { priority: TicketPr
  * (no query building); `.inBatch` puts it in a create's own D1 batch.
  */
 export const priorityPolicies = preparedSelect({ policy: slaPolicies }, 'from "sla_policies" where "sla_policies"."priority" = ?');
+
+// A priority's policies as D1 holds them, as one text: every column of each, in the order of
+// sla_policies_scope_uq (unique per priority; no sort). The copy an isolate keeps is good while
+// D1's text is the same (an admin's edit, a direct write).
+const policiesText = `(select json_group_array(json_array("name", "priority", "first_response_minutes", "next_response_minutes", "resolution_minutes", "escalation_minutes", "business_hours", "category", "channel", "escalation_raise_priority", "escalation_reassign")) from (select * from "sla_policies" where "priority" = ? order by coalesce("category", ''), coalesce("channel", '')))`;
+const POLICIES_TEXT = `select ${policiesText} as "text"`;
+/**
+ * Fails the batch (db/batch-assumptions.ts, "policies") unless the priority's policies are still
+ * the copy's (bound: the priority, the copy's text). The subquery is not constant, so the failure
+ * is evaluated only when the texts differ.
+ */
+const POLICIES_UNCHANGED = `select ${failAssumption("policies", '"text"')} from (select ${policiesText} as "text") where "text" is not ?`;
+
+/**
+ * The isolate's copy of each priority's policies, with D1's text of them, and the count of failed
+ * "policies" assumptions it was read under (stale once another failed).
+ */
+const policyCopies = new Map<TicketPriority, { policies: PolicyRow[]; text: string; generation: number }>();
+
+/**
+ * A priority's policies for a new ticket, without a D1 call of their own: this isolate's copy, and
+ * a statement for the ticket's batch that fails it when the copy is stale (the writer then plans
+ * the create again, and this reads them again: features/tickets/ticket-write.ts). Read once per
+ * isolate and priority, and after each failure, in one call with their text.
+ */
+export async function assumedPolicies(ctx: ServiceContext, priority: TicketPriority): Promise<{ policies: PolicyRow[]; check: BatchItem }> {
+  let copy = policyCopies.get(priority);
+  if (!copy || copy.generation !== generation("policies")) {
+    const under = generation("policies");
+    const d1 = ctx.db.$client;
+    const read = priorityPolicies.inBatch(d1, [priority]);
+    const [rows, text] = await d1.batch([read.statement, d1.prepare(POLICIES_TEXT).bind(priority)]);
+    copy = { policies: read.rows(rows!).map((r) => r.policy), text: (text!.results[0] as { text: string }).text, generation: under };
+    policyCopies.set(priority, copy);
+  }
+  return { policies: copy.policies, check: textStatement(ctx.db, POLICIES_UNCHANGED, [priority, copy.text]) };
+}
 
 /**
  * The terms for a ticket being created or re-prioritised now: its policy, and the current hours if

@@ -2,7 +2,6 @@ import { is, SQL } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import { textStatement, type BatchItem, type Database } from "../../db/client";
 import type { tickets } from "../../db/schema";
-import type { Actor } from "../../domain/permissions";
 import { TICKET_NUMBER_PATTERN } from "../../domain/ticket-number";
 import type { Requester, TicketRow } from "./tickets.serialize";
 
@@ -17,8 +16,8 @@ import type { Requester, TicketRow } from "./tickets.serialize";
  * are never kept: archiving is a write, so it moved the revision past any kept one.) The write
  * planned from a kept row carries {@link stillHolds}, which fails the batch as stale unless the
  * ticket is still at the kept revision, its requester's name and email are the kept ones (they go
- * into the events, the mail and the response) and the caller's profile is the one presumed; the
- * writer then plans the whole change again from a fresh read (tickets.service.ts changeTicket).
+ * into the events, the mail and the response); the caller's presumed profile is checked by the
+ * gate in the same call (db/caller-gate.ts). The writer then plans the whole change again from a fresh read (tickets.service.ts changeTicket).
  *
  * What is never kept, so it behaves exactly as before: deleted, merged and archived tickets (the
  * archive's row is a stub its one write restores; a retired ticket is not in main at all) and
@@ -96,20 +95,15 @@ export function storedAfter(before: TicketRow, set: SQLiteUpdateSetSource<typeof
 
 /**
  * Fails its batch as stale (db/errors.ts: SQLite's one integer overflow, as ABORT_UNLESS_CHANGED)
- * unless the ticket is still the kept row (live, at its revision), its requester still has the
- * kept name and email, and `caller`, a profile presumed before the request's first D1 call
- * (db/caller-gate.ts presumeCaller), is still the caller's. First in the write's batch, before the
- * row's own update moves the revision; an internal note, which updates no row, has no other guard.
+ * unless the ticket is still the kept row (live, at its revision) and its requester still has the
+ * kept name and email. First in the write's batch, before the row's own update moves the revision;
+ * an internal note, which updates no row, has no other guard. The caller's presumed profile is
+ * checked by the gate in the same call (db/caller-gate.ts presumeCaller).
  */
-export function stillHolds(db: Database, { row, requester }: KeptTicket, caller: Actor | null): BatchItem {
-  const tests = [
-    'exists (select 1 from "tickets" where "id" = ? and "revision" = ? and "deleted_at" is null and "merged_into_id" is null and "archived_at" is null)',
-    'exists (select 1 from "users" where "id" = ? and "name" is ? and "email" is ?)',
-  ];
-  const params: unknown[] = [row.id, row.revision, requester.id, requester.name, requester.email];
-  if (caller) {
-    tests.push('exists (select 1 from "users" where "id" = ? and "name" is ? and "email" is ? and ("email_verified_at" is null) = ?)');
-    params.push(caller.id, caller.name, caller.email, caller.unverified ? 1 : 0);
-  }
-  return textStatement(db, `select abs(case when ${tests.join(" and ")} then 0 else -9223372036854775807 - 1 end)`, params);
+export function stillHolds(db: Database, { row, requester }: KeptTicket): BatchItem {
+  return textStatement(
+    db,
+    'select abs(case when exists (select 1 from "tickets" where "id" = ? and "revision" = ? and "deleted_at" is null and "merged_into_id" is null and "archived_at" is null) and exists (select 1 from "users" where "id" = ? and "name" is ? and "email" is ?) then 0 else -9223372036854775807 - 1 end)',
+    [row.id, row.revision, requester.id, requester.name, requester.email],
+  );
 }

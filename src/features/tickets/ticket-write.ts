@@ -2,6 +2,8 @@ import { and, eq, inArray, isNotNull, isNull, sql, type SQL } from "drizzle-orm"
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import { batchRowsRead, insertRow, IS_NOT_NULL, IS_NULL, runBatch, textStatement, updateRow, type BatchItem, type RowCondition } from "../../db/client";
 import { doubt, takenAssumptions } from "../../db/batch-assumptions";
+import { pendingNumber, runNumberedBatch, settleNumber } from "../../db/ticket-numbering";
+import { ticketDay } from "../../domain/ticket-number";
 import { ABORT_UNLESS_CHANGED, classifyD1Error } from "../../db/errors";
 import { ticketHistory, tickets, ticketTagIndex } from "../../db/schema";
 import type { TicketEvent } from "../../events/ticket-events";
@@ -59,9 +61,12 @@ interface Effects {
 export type TicketWrite =
   | ({
       kind: "create";
+      /** Its `number` is db/ticket-numbering.ts pendingNumber(): the write's batch takes the day's next. */
       row: TicketRow;
       /** Rows the ticket refers to, written first (a requester made for it). */
       prerequisites?: BatchItem[];
+      /** Statements that fail the batch when a copy the plan used is stale (the SLA policies: a "policies" batch assumption). */
+      held?: BatchItem[];
     } & Effects)
   | ({
       kind: "update";
@@ -194,6 +199,7 @@ async function planned(ctx: ServiceContext, given: TicketWrite) {
   const fieldIndex = sameJson(before?.customFields ?? {}, row.customFields) ? [] : await fieldIndexWrites(ctx, row, before?.customFields ?? null, row.customFields);
   if (write.kind === "create") {
     items.push(
+      ...(write.held ?? []),
       ...(write.prerequisites ?? []),
       insertRow(ctx.db, tickets, row),
       ...tagWrites(ctx, row, [], row.tags),
@@ -224,7 +230,8 @@ async function planned(ctx: ServiceContext, given: TicketWrite) {
 /**
  * Writes one change of a ticket. `stale`: an update's guard found the row changed since it was
  * read (or a concurrent writer took the same version), or a create's new requester was made by a
- * concurrent create, so nothing was written; read again and plan again ({@link retryTicketWrite}).
+ * concurrent create, or the isolate's copy of the SLA policies or of the caller's profile the plan
+ * used was stale (db/batch-assumptions.ts), so nothing was written; read again and plan again ({@link retryTicketWrite}).
  * Any other failure is thrown, with nothing written.
  */
 export async function writeTicket(ctx: ServiceContext, write: TicketWrite): Promise<WriteOutcome> {
@@ -253,13 +260,30 @@ async function writeTicketsAssuming(ctx: ServiceContext, writes: TicketWrite[], 
   const events = plans.flatMap((p) => p.events);
   const tickets = plans.map((p) => p.ticket);
   if (!items.length) return { ok: true, tickets };
+  // A new ticket takes its number in this batch (db/ticket-numbering.ts): one per batch, as the number's SQL names the day's last.
+  const numbering = writes.filter((w) => w.kind === "create" && w.row.number === pendingNumber()).length;
+  if (numbering > 1) throw new Error("one new ticket per batch takes a number");
   try {
-    const results = await runBatch(ctx.db, items);
-    if (ctx.rowsRead) ctx.rowsRead.total += batchRowsRead(results);
+    if (numbering) {
+      const { number, results } = await runNumberedBatch(ctx.db, items, ticketDay(ctx.now));
+      if (ctx.rowsRead) ctx.rowsRead.total += batchRowsRead(results);
+      settleNumber([...tickets, ...events], number);
+    } else {
+      const results = await runBatch(ctx.db, items);
+      if (ctx.rowsRead) ctx.rowsRead.total += batchRowsRead(results);
+    }
   } catch (err) {
-    // The caller refused in this, the request's first D1 call (db/caller-gate.ts): no D1 failure, no assumption to doubt.
+    // The batch was the request's first D1 call and its caller was refused (db/caller-gate.ts): 401, nothing
+    // written, no D1 failure and no assumption to doubt.
     if (err instanceof AppError) throw err;
     const failure = classifyD1Error(err);
+    // The isolate's copy of the SLA policies or of the caller's profile was stale (db/batch-assumptions.ts):
+    // the change is planned again from the start (retryTicketWrite) with fresh ones (the caller's
+    // gate has read their row already: db/caller-gate.ts).
+    if (failure.kind === "assumption" && (failure.name === "policies" || failure.name === "caller")) {
+      if (failure.name === "policies") doubt("policies");
+      return { ok: false, reason: "stale" };
+    }
     // An assumption of the batch did not hold (a report rebuild runs, a webhook subscribes): planned
     // again, doubting it, so its consumer sends the statements that decide inside the batch. Each
     // assumption fails at most once here. A failure of no known kind in a batch that took some is

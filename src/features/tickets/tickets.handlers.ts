@@ -17,7 +17,9 @@ const etag = (version: number) => ({ ETag: `"${version}"` });
 // create and createComment run behind requireAuthInFirstCall: the caller is verified in their first
 // D1 call, and nothing before it acts. create's first call: the idempotency key's lookup when one is
 // sent, else the custom field catalog when fields are sent, else the team (staff filing into one) or
-// the named requester, else the policies and the day's number (tickets.service.ts newTicketWrite).
+// the named requester, else the policies when the isolate has no copy of them, else the caller's row
+// when the isolate does not know their profile, else the write's one batch, which takes the day's
+// number and checks both copies (tickets.service.ts newTicketWrite, db/ticket-numbering.ts).
 // createComment's: the ticket with its requester (findVisibleTicket), or, for a ticket this isolate
 // kept (kept-rows.ts), the comment's write itself.
 export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {

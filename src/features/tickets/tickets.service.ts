@@ -1,9 +1,10 @@
 import { and, eq, gt, isNull } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import { preparedSelect, type BatchItem, type Database } from "../../db/client";
-import { callerReady, presumeCaller } from "../../db/caller-gate";
+import { callerKnown, callerReady, presumeCaller } from "../../db/caller-gate";
+import { NUMBER_TAKEN, pendingNumber } from "../../db/ticket-numbering";
 import { slaPolicies, ticketHistory, tickets, teams, users } from "../../db/schema";
-import { can, canSeeTicket, isStaff, type Actor } from "../../domain/permissions";
+import { can, canSeeTicket, isStaff } from "../../domain/permissions";
 import { openSla } from "../../domain/sla";
 import { mergedRefusal } from "../../domain/ticket-merge";
 import { formatTicketNumber, ticketDay, TICKET_NUMBER_PATTERN } from "../../domain/ticket-number";
@@ -16,7 +17,7 @@ import { idempotent, type RecordResponse, type StoredResponse } from "../../lib/
 import { newId } from "../../lib/ids";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import type { AuditEntry } from "../audit/audit.service";
-import { priorityPolicies, slaColumnWrites, termsFor, termsOfTicket, type PolicyRow } from "../sla/sla.service";
+import { assumedPolicies, slaColumnWrites, termsFor, termsOfTicket, type PolicyRow } from "../sla/sla.service";
 import { newCustomer } from "../users/users.service";
 import { route, routeOnCreate, teamById } from "../teams/routing.service";
 import { dropFieldIndex, fieldCatalog } from "../fields/fields.service";
@@ -41,9 +42,9 @@ export interface FoundTicket {
   oldPolicy?: PolicyRow | null;
   /**
    * Not read: the row this isolate kept (kept-rows.ts). A write planned from it carries
-   * kept-rows.ts stillHolds; `caller`: the caller's profile presumed for it (db/caller-gate.ts presumeCaller).
+   * kept-rows.ts stillHolds (and the gate checks the caller's presumed profile: db/caller-gate.ts presumeCaller).
    */
-  kept?: { caller: Actor | null };
+  kept?: true;
 }
 
 /**
@@ -126,7 +127,7 @@ export async function findForChange(ctx: ServiceContext, ref: string): Promise<F
   const caller = held && ctx.actor ? presumeCaller(ctx.actor) : null;
   // Not visible by the kept row: a fresh read decides (the ticket may have moved to this requester).
   if (!held || caller === undefined || !isVisible(ctx, held.row)) return findVisibleTicket(ctx, ref);
-  return { ...held, kept: { caller } };
+  return { ...held, kept: true };
 }
 
 /**
@@ -208,19 +209,14 @@ async function resolveRequester(ctx: ServiceContext, input: CreateTicketInput): 
 }
 
 /**
- * Hands out the next number of the day (of `at`: an imported ticket is numbered by the day it was
- * created); one atomic upsert, so concurrent creates never share one.
+ * Hands out the next number of the day of `at` (an imported ticket is numbered by the day it was
+ * created); one atomic upsert, so concurrent creates never share one. A create takes its number in
+ * its own batch instead (db/ticket-numbering.ts).
  */
-export async function nextTicketNumber(ctx: ServiceContext, at: Date = ctx.now): Promise<string> {
+export async function nextTicketNumber(ctx: ServiceContext, at: Date): Promise<string> {
   const row = await ctx.db.$client.prepare(NUMBER_TAKEN).bind(ticketDay(at)).first<{ seq: number }>();
   return formatTicketNumber(ticketDay(at), row!.seq);
 }
-
-/**
- * The upsert that takes the next number of a day (bound: the day), as text: a create sends it in
- * one batch with its policies, where drizzle's building of the two was ~0.2 ms.
- */
-const NUMBER_TAKEN = 'insert into "ticket_counters" ("day", "seq") values (?, 1) on conflict ("day") do update set "seq" = "ticket_counters"."seq" + 1 returning "seq"';
 
 export interface CreateTicketOptions {
   /** Further writes of the same batch (the mail path: its inbound message row and attachments). */
@@ -269,21 +265,22 @@ export interface NewTicketExtras {
 
 /**
  * A new ticket of `requester`, opened by the context's actor, as a write not yet made: routed,
- * numbered, its SLA clock started, its `created` history, audit and events. createTicket writes it
- * alone; a split writes it together with the ticket it comes from.
+ * numbered (its batch takes the number: db/ticket-numbering.ts), its SLA clock started, its
+ * `created` history, audit and events. createTicket writes it alone; a split writes it together
+ * with the ticket it comes from. Written through retryTicketWrite: the write is stale when the
+ * isolate's copy of the policies (or of the caller's profile) was, and the next plan reads them.
  */
 export async function newTicketWrite(ctx: ServiceContext, input: CreateTicketInput, requester: Requester, extras: NewTicketExtras = {}) {
   const actor = actorOf(ctx);
   const customFields = extras.customFields ?? {};
   const routed = await routeOnCreate(ctx, input);
-  // The priority's SLA policies and the day's next number in one D1 round trip.
-  const d1 = ctx.db.$client;
-  const policyRead = priorityPolicies.inBatch(d1, [input.priority]);
-  const [policyResult, numbered] = await d1.batch([policyRead.statement, d1.prepare(NUMBER_TAKEN).bind(ticketDay(ctx.now))]);
-  const policies = policyRead.rows(policyResult!).map((r) => r.policy);
-  const taken = (numbered!.results as { seq: number }[])[0];
+  // The priority's SLA policies as this isolate knows them, checked in the write's batch; the day's
+  // next number taken in that batch (db/ticket-numbering.ts): the usual create makes one D1 call.
+  const { policies, check: policiesHeld } = await assumedPolicies(ctx, input.priority);
   const terms = await termsFor(ctx, { priority: input.priority, category: input.category ?? null, channel: input.channel }, policies);
-  const number = formatTicketNumber(ticketDay(ctx.now), taken!.seq);
+  const number = pendingNumber();
+  // The write holds the caller's name and address (events, a stored response): known or read now.
+  await callerKnown(actor);
   const now = ctx.now.toISOString();
   const { status: _s, createdAt: _c, firstResponseAt: _f, resolvedAt: _r, ...sla } = openSla(terms, now);
   const row: TicketRow = {
@@ -352,6 +349,7 @@ export async function newTicketWrite(ctx: ServiceContext, input: CreateTicketInp
     row,
     requester,
     prerequisites: extras.prerequisites ?? [],
+    held: [policiesHeld],
     history,
     audit: [{ action: "ticket.created", entityType: "ticket", entityId: row.id, changes: { number: [null, number], ...created } }],
     events: (ticket) => [
@@ -572,7 +570,7 @@ export async function changeTicket(ctx: ServiceContext, ref: string, edit: Ticke
         // guarded by the revision alone: it changes nothing a user sees.
         set: touch ? slaColumnWrites(row, written) : changedColumns(row, written),
         ...(touch ? {} : { guard: [] }),
-        ...(found.kept ? { assumes: [stillHolds(ctx.db, found, found.kept.caller)] } : {}),
+        ...(found.kept ? { assumes: [stillHolds(ctx.db, found)] } : {}),
         history: [...(bumps || options.recordUnchanged ? [{ type: options.type, changes: recorded, bumpsVersion: bumps, internal }] : []), ...(attached?.history ?? [])],
         audit: [...(bumps || options.recordUnchanged ? [{ action: `ticket.${options.type}`, entityType: "ticket", entityId: row.id, changes: recorded }] : []), ...(attached?.audit ?? [])],
         extra: attached?.extra ?? [],
