@@ -5,7 +5,7 @@
  * then doubts it for a while in this isolate and plans again with the statements that decide the
  * case inside the batch (features/tickets/ticket-write.ts). The check costs no statement of its own
  * where it rides in one the write sends anyway (the rollups' journal row).
- * Two are copies a create uses instead of reading them (one D1 call per create): a priority's SLA
+ * Two are copies a create (and a reply planned from a kept row) uses instead of reading them (one D1 call): a priority's SLA
  * policies (features/sla `assumedPolicies`) and the caller's name and address (db/caller-gate.ts);
  * when one is stale the write is planned again from the start, with a fresh read.
  *

@@ -95,6 +95,8 @@ class Gate {
   profile: Actor | null = null;
   /** The isolate's copy of the caller's profile, handed out before the first call, which then checks it. */
   assumed: Actor | null = null;
+  /** The copy differed from the row a read-only first call found: a write planned from it must be planned again ({@link copyWentStale}). */
+  copyStale = false;
   refused = false;
 
   constructor(
@@ -114,6 +116,8 @@ class Gate {
     }
     this.profile = actor;
     knowCaller(actor, this.claims.tv);
+    const copy = this.assumed;
+    if (copy && (copy.name !== actor.name || copy.email !== actor.email || copy.unverified !== actor.unverified)) this.copyStale = true;
   }
 
   /** The copy of the caller's profile, while the request's first call has not gone out (it then checks it); null when there is none to take. */
@@ -139,7 +143,9 @@ class Gate {
     const writes = statements.some((s) => !READ_ONLY.test(s.sql));
     const { sub, role, tv } = this.claims;
     const read = callerById.inBatch(this.d1, [sub]);
-    const held = this.assumed ? [this.d1.prepare(PROFILE_HELD).bind(sub, this.assumed.name, this.assumed.email, this.assumed.unverified ? 1 : 0)] : [];
+    // Checked in a call that writes (the write planned from the copy fails, nothing written); a read-only
+    // first call just reads the row, and a copy found stale there makes the write plan again (copyWentStale).
+    const held = this.assumed && writes ? [this.d1.prepare(PROFILE_HELD).bind(sub, this.assumed.name, this.assumed.email, this.assumed.unverified ? 1 : 0)] : [];
     const lead = writes ? [this.d1.prepare(GUARD).bind(sub, tv, role), ...held, read.statement] : [...held, read.statement];
     const call = this.d1.batch([...lead, ...inner]);
     this.decided = call.then(
@@ -275,4 +281,16 @@ export function presumeCaller(actor: Actor): Actor | null | undefined {
   const gate = gates.get(actor);
   if (!gate || gate.verified) return null;
   return gate.assume() ?? undefined;
+}
+
+/**
+ * Whether the copy of the caller's profile this request took (callerKnown, presumeCaller) was found
+ * to differ from their row by a read-only first call: a write planned from it holds the old name or
+ * address and must be planned again (the profile is now the row's). Answers true once.
+ */
+export function copyWentStale(actor: Actor): boolean {
+  const gate = gates.get(actor);
+  if (!gate?.copyStale) return false;
+  gate.copyStale = false;
+  return true;
 }

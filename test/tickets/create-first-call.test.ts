@@ -18,8 +18,19 @@ function calls(res: { headers: Headers }): string[][] {
 
 const callerAlone = (c: string[]) => c.length === 1 && CALLER.test(c[0]!);
 
+/**
+ * After the first call: the SLA policies' read when the isolate has no copy of them yet (which test
+ * of the file runs first decides that), then the write's one batch (db/ticket-numbering.ts).
+ */
+function expectPoliciesThenWrite(made: string[][]) {
+  const between = made.slice(1, -1);
+  expect(between.length).toBeLessThanOrEqual(1);
+  for (const c of between) expect(c.some((q) => /from "sla_policies"/.test(q))).toBe(true);
+  expect(made.at(-1)!.some((q) => /^insert into "ticket_counters"/.test(q))).toBe(true);
+}
+
 describe("a create's first D1 call carries its caller with what it reads first", () => {
-  it("with an Idempotency-Key: the key's lookup rides with the caller's row (3 calls, was 4), and a replay is one call", async () => {
+  it("with an Idempotency-Key: the key's lookup rides with the caller's row (2 or 3 calls, was 4), and a replay is one call", async () => {
     const u = await makeUser("customer", { name: "Kim Key" });
     const body = { subject: "keyed", description: "d" };
     const headers = { "idempotency-key": `first-call-${u.id}` };
@@ -31,7 +42,7 @@ describe("a create's first D1 call carries its caller with what it reads first",
     expect(made[0]).toHaveLength(2);
     expect(made[0]![0]).toMatch(CALLER);
     expect(made[0]![1]).toMatch(/from "idempotency_keys" where/);
-    expect(made).toHaveLength(3);
+    expectPoliciesThenWrite(made);
 
     const replay = await meteredApi("POST", "/api/v1/tickets", { token: u.token, body, headers });
     expect(replay.status).toBe(201);
@@ -42,7 +53,7 @@ describe("a create's first D1 call carries its caller with what it reads first",
     expect(replayed[0]![0]).toMatch(CALLER);
   });
 
-  it("with custom fields: the field catalog rides with the caller's row (3 calls, was 4)", async () => {
+  it("with custom fields: the field catalog rides with the caller's row (2 or 3 calls, was 4)", async () => {
     const admin = await makeUser("admin");
     const agent = await makeUser("agent", { name: "Fay Fields" });
     const key = `order_${agent.id.toLowerCase()}`;
@@ -55,6 +66,6 @@ describe("a create's first D1 call carries its caller with what it reads first",
     expect(made.some(callerAlone)).toBe(false);
     expect(made[0]![0]).toMatch(CALLER);
     expect(made[0]![1]).toMatch(/from "ticket_fields" where/);
-    expect(made).toHaveLength(3);
+    expectPoliciesThenWrite(made);
   });
 });

@@ -212,3 +212,45 @@ describe("concurrent replies to one kept ticket", () => {
     expect(commented.map((h) => (h.changes as { comment_id: string }).comment_id).sort()).toEqual(rows.map((c) => c.id).sort());
   });
 });
+
+describe("review findings (stop 30)", () => {
+  it("a ticket created and then replied to in this isolate carries its real number in the reply's rows (the kept row is settled too)", async () => {
+    const created = await api("POST", "/api/v1/tickets", { token: s.customer.token, body: { subject: "Numbered", description: "d" } });
+    expect(created.status).toBe(201);
+    const res = await meteredReply(s.agent, created.body.id, { body: "answer" });
+    expect(res.status).toBe(201);
+    expect(calls(res)).toBe(1);
+    // The staff reply's mail to the requester names the ticket by its number.
+    const mail = await env.DB.prepare("SELECT subject, data FROM outbound_messages WHERE comment_id = ?").bind(res.body.id).all<{ subject: string; data: string }>();
+    expect(mail.results).toHaveLength(1);
+    expect(`${mail.results[0]!.subject} ${mail.results[0]!.data}`).toContain(created.body.number);
+    expect(`${mail.results[0]!.subject} ${mail.results[0]!.data}`).not.toMatch(/TICKNUM/);
+  });
+
+  it("a caller renamed elsewhere whose reply's first call is a read (an Idempotency-Key) gets 201 with their new name, not a 500", async () => {
+    const agent = await makeUser("agent");
+    const t = await keptTicket(s.customer, agent);
+    await env.DB.prepare("UPDATE users SET name = 'Renamed Before Key' WHERE id = ?").bind(agent.id).run();
+    const res = await api("POST", `/api/v1/tickets/${t.id}/comments`, { token: agent.token, body: { body: "keyed" }, headers: { "idempotency-key": `renamed-${t.id}` } });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.author.name).toBe("Renamed Before Key");
+    const mail = await env.DB.prepare("SELECT data FROM outbound_messages WHERE comment_id = ?").bind(res.body.id).all<{ data: string }>();
+    expect(mail.results.map((m) => JSON.parse(m.data).agent.name)).toEqual(["Renamed Before Key"]);
+  });
+
+  it("a caller renamed elsewhere replying to someone else's kept ticket gets 404, not a 500", async () => {
+    const customer = await makeUser("customer");
+    const t = await keptTicket(s.customer);
+    await openTicket(customer);
+    await env.DB.prepare("UPDATE users SET name = 'Renamed Other' WHERE id = ?").bind(customer.id).run();
+    expectProblem(await reply(customer, t.id, { body: "not mine" }), 404, "NOT_FOUND");
+  });
+
+  it("a customer's reply reopens their ticket set pending elsewhere after this isolate kept it", async () => {
+    const t = await keptTicket();
+    await elsewhere(t.id, "status = 'pending', status_changed_at = ?", new Date().toISOString());
+    const res = await reply(s.customer, t.id, { body: "still broken" });
+    expect(res.status).toBe(201);
+    expect((await getTicket(s.agent, t.id)).body.status).toBe("open");
+  });
+});

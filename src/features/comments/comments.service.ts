@@ -91,8 +91,9 @@ export async function addComment(ctx: ServiceContext, ref: string, input: AddCom
     const response = () => ({ status: 201 as const, body: toComment(row, actor), headers: { Location: `/api/v1/tickets/${ticket.id}/comments/${row.id}` } });
     const entry = input.time_minutes === undefined ? null : newEntry(ctx, ticket.id, { minutes: input.time_minutes }, row.id);
     const by = input.internal ? undefined : isStaff(actor.role) ? "staff" : "customer";
-    const reopens = by === "customer" && REOPENED_BY_CUSTOMER_REPLY.has(ticket.status);
-    await changeTicket(ctx, ticket.id, reopens ? { status: "open" } : {}, {
+    // Decided on the ticket as each plan finds it: a kept row may be stale (tickets/kept-rows.ts).
+    const reopens = (t: TicketRow) => by === "customer" && REOPENED_BY_CUSTOMER_REPLY.has(t.status);
+    await changeTicket(ctx, ticket.id, (t) => (reopens(t) ? { status: "open" } : {}), {
       type: "updated",
       implied: true,
       message: by,

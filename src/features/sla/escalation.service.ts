@@ -39,7 +39,8 @@ export async function escalateForSla(ctx: ServiceContext, found: FoundTicket, es
     policy = readPolicy(ctx, row.slaPolicy);
     policies.set(row.slaPolicy, policy);
     // A failed read fails the escalations waiting on it (logged); the next one reads again.
-    policy.catch(() => policies.delete(row.slaPolicy));
+    // Only this read's own entry: another ticket may have set a newer one meanwhile.
+    policy.catch(() => policies.get(row.slaPolicy) === policy && policies.delete(row.slaPolicy));
   }
   const { raise, reassign } = await policy;
   const edit: TicketEdit = {};

@@ -17,7 +17,8 @@ import type { Requester, TicketRow } from "./tickets.serialize";
  * planned from a kept row carries {@link stillHolds}, which fails the batch as stale unless the
  * ticket is still at the kept revision, its requester's name and email are the kept ones (they go
  * into the events, the mail and the response); the caller's presumed profile is checked by the
- * gate in the same call (db/caller-gate.ts). The writer then plans the whole change again from a fresh read (tickets.service.ts changeTicket).
+ * gate (db/caller-gate.ts: in the write when it is the request's first call, else the first call's read
+ * of the caller makes a write planned from a stale copy plan again). The writer then plans the whole change again from a fresh read (tickets.service.ts changeTicket).
  *
  * What is never kept, so it behaves exactly as before: deleted, merged and archived tickets (the
  * archive's row is a stub its one write restores; a retired ticket is not in main at all) and
@@ -98,7 +99,7 @@ export function storedAfter(before: TicketRow, set: SQLiteUpdateSetSource<typeof
  * unless the ticket is still the kept row (live, at its revision) and its requester still has the
  * kept name and email. First in the write's batch, before the row's own update moves the revision;
  * an internal note, which updates no row, has no other guard. The caller's presumed profile is
- * checked by the gate in the same call (db/caller-gate.ts presumeCaller).
+ * checked by the gate (db/caller-gate.ts presumeCaller, copyWentStale).
  */
 export function stillHolds(db: Database, { row, requester }: KeptTicket): BatchItem {
   return textStatement(

@@ -2,6 +2,7 @@ import { and, eq, inArray, isNotNull, isNull, sql, type SQL } from "drizzle-orm"
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import { batchRowsRead, insertRow, IS_NOT_NULL, IS_NULL, runBatch, textStatement, updateRow, type BatchItem, type RowCondition } from "../../db/client";
 import { doubt, takenAssumptions } from "../../db/batch-assumptions";
+import { copyWentStale } from "../../db/caller-gate";
 import { pendingNumber, runNumberedBatch, settleNumber } from "../../db/ticket-numbering";
 import { ticketDay } from "../../domain/ticket-number";
 import { ABORT_UNLESS_CHANGED, classifyD1Error } from "../../db/errors";
@@ -260,6 +261,8 @@ async function writeTicketsAssuming(ctx: ServiceContext, writes: TicketWrite[], 
   const events = plans.flatMap((p) => p.events);
   const tickets = plans.map((p) => p.ticket);
   if (!items.length) return { ok: true, tickets };
+  // The caller's profile copy this plan used was found stale by the request's first call, a read (db/caller-gate.ts).
+  if (ctx.actor && copyWentStale(ctx.actor)) return { ok: false, reason: "stale" };
   // A new ticket takes its number in this batch (db/ticket-numbering.ts): one per batch, as the number's SQL names the day's last.
   const numbering = writes.filter((w) => w.kind === "create" && w.row.number === pendingNumber()).length;
   if (numbering > 1) throw new Error("one new ticket per batch takes a number");
@@ -267,7 +270,8 @@ async function writeTicketsAssuming(ctx: ServiceContext, writes: TicketWrite[], 
     if (numbering) {
       const { number, results } = await runNumberedBatch(ctx.db, items, ticketDay(ctx.now));
       if (ctx.rowsRead) ctx.rowsRead.total += batchRowsRead(results);
-      settleNumber([...tickets, ...events], number);
+      // The rows this isolate keeps too (kept-rows.ts): a reply planned from one writes its number.
+      settleNumber([...tickets, ...events, ...plans.flatMap((p) => (p.kept ? [p.kept] : []))], number);
     } else {
       const results = await runBatch(ctx.db, items);
       if (ctx.rowsRead) ctx.rowsRead.total += batchRowsRead(results);
@@ -282,6 +286,8 @@ async function writeTicketsAssuming(ctx: ServiceContext, writes: TicketWrite[], 
     // gate has read their row already: db/caller-gate.ts).
     if (failure.kind === "assumption" && (failure.name === "policies" || failure.name === "caller")) {
       if (failure.name === "policies") doubt("policies");
+      // The gate has read the caller's row meanwhile: the next plan uses it, nothing more to redo.
+      if (ctx.actor) copyWentStale(ctx.actor);
       return { ok: false, reason: "stale" };
     }
     // An assumption of the batch did not hold (a report rebuild runs, a webhook subscribes): planned

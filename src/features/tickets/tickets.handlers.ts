@@ -21,7 +21,7 @@ const etag = (version: number) => ({ ETag: `"${version}"` });
 // when the isolate does not know their profile, else the write's one batch, which takes the day's
 // number and checks both copies (tickets.service.ts newTicketWrite, db/ticket-numbering.ts).
 // createComment's: the ticket with its requester (findVisibleTicket), or, for a ticket this isolate
-// kept (kept-rows.ts), the comment's write itself.
+// kept (kept-rows.ts), the comment's write itself (unless an Idempotency-Key's lookup comes first).
 export const create: RouteHandler<typeof routes.create, AppEnv> = async (c) => {
   const input = c.req.valid("json");
   // Like `requester_email`: a customer asking for what only staff may record is refused, not quietly changed.

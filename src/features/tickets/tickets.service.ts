@@ -486,7 +486,8 @@ export interface ChangeResult {
  * `baseVersion`, the SLA clock, and the one write. Concurrent writers that read the same version
  * collide on the guard or the history's unique (ticket, version); the loser re-reads and merges again.
  */
-export async function changeTicket(ctx: ServiceContext, ref: string, edit: TicketEdit, options: ChangeOptions): Promise<ChangeResult> {
+/** `change`: the edit, or the edit for the ticket as each plan finds it (a customer's reply reopens a ticket only if it is pending or solved then). */
+export async function changeTicket(ctx: ServiceContext, ref: string, change: TicketEdit | ((row: TicketRow) => TicketEdit), options: ChangeOptions): Promise<ChangeResult> {
   const actor = ctx.actor;
   return retryTicketWrite(ctx, async (attempt): Promise<Planned<ChangeResult>> => {
     const read = attempt === 1 ? options.read : undefined;
@@ -499,6 +500,7 @@ export async function changeTicket(ctx: ServiceContext, ref: string, edit: Ticke
 
   async function plan(found: FoundTicket): Promise<Planned<ChangeResult>> {
     const { row, requester } = found;
+    const edit = typeof change === "function" ? change(row) : change;
     if (row.mergedIntoId) throw new AppError("INVALID_TRANSITION", mergedRefusal(row.number, row.mergedIntoId));
     const refused = options.refusal?.(row);
     if (refused) throw refused;
