@@ -315,9 +315,16 @@ test.describe("merge and split", () => {
     expect((await apiCall("POST", `/api/v1/tickets/${target.id}/comments`, { token: c2.token, body: { body: `Another matter ${tag}` } })).status).toBe(201);
 
     await signIn(page, "/app", "agent1@example.com", `/app/tickets/${source.id}`);
+    // The page as the agent finds it, conversation shown, before anything is typed into its panels.
+    await expect(page.locator("article.message", { hasText: `From the source ${tag}` })).toBeVisible();
     const panel = page.getByRole("region", { name: "Merge and split" });
-    await panel.getByLabel("Merge this ticket into ticket #").fill(target.number);
+    const into = panel.getByLabel("Merge this ticket into ticket #");
+    await into.fill(target.number);
+    await expect(into).toHaveValue(target.number);
+    // The API's own answer first (a CI run once saw no alert and nothing to tell why): a refusal, not a merge.
+    const refused = page.waitForResponse((r) => r.url().endsWith(`/api/v1/tickets/${source.id}/merge`) && r.request().method() === "POST", { timeout: 20_000 });
     await panel.getByRole("button", { name: "Merge" }).click();
+    expect((await refused).status()).toBe(409);
     // Different requesters: the API's 409 is shown and a confirmation is asked for.
     await expect(panel.getByRole("alert")).toContainText("different requesters");
     await expect(panel.getByRole("button", { name: "Merge" })).toBeDisabled();
