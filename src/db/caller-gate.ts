@@ -1,6 +1,6 @@
 import type { Actor, Role } from "../domain/permissions";
 import { unauthorized } from "../lib/errors";
-import { failAssumption } from "./batch-assumptions";
+import { failAssumption, failedAssumption } from "./batch-assumptions";
 import { preparedSelect } from "./client";
 import { users } from "./schema";
 
@@ -16,9 +16,10 @@ import { users } from "./schema";
  *   statement, goes out as one batch that starts with the caller's row; when that call may write,
  *   first of all a guard that fails the whole batch (D1 batches are transactions) unless the caller
  *   passes, so a refused caller's write leaves nothing (no ticket, no number taken, no key).
- * - No result of that call is handed back before the caller's row passed; if the call failed, the
- *   caller is read on its own first, so a refused caller always gets 401, never the route's error
- *   (nor an idempotent replay).
+ * - No result of that call is handed back before the caller's row passed. If the call failed (nothing
+ *   written), the request's next call carries the caller the same way, and an answer waits for the
+ *   caller's row (`settled`, read on its own when no call came), so a refused caller always gets
+ *   401, never the route's error (nor an idempotent replay).
  * - The actor's id and role are the token's (signed; the guard and the row check hold them to the
  *   row); its name, email and `unverified` exist only once the row was read: reading them earlier
  *   throws ({@link callerReady} reads the row first where a path needs them before any D1 call).
@@ -138,7 +139,9 @@ class Gate {
     const inner = statements.map((s) => s.inner);
     if (this.decided) {
       await this.decided;
-      return this.d1.batch(inner);
+      if (this.verified) return this.d1.batch(inner);
+      // The first call failed with the caller undecided (below): this one carries the check instead.
+      return this.carry(statements);
     }
     const writes = statements.some((s) => !READ_ONLY.test(s.sql));
     const { sub, role, tv } = this.claims;
@@ -151,9 +154,16 @@ class Gate {
     this.decided = call.then(
       (results) => this.settle(read.rows(results[lead.length - 1]!)[0]),
       async (err: unknown) => {
-        // The guard refused: nothing was written. Any other failure: the caller first, then the route's own error.
-        if (String((err as Error)?.message ?? err).includes(GUARD_FAILED)) this.settle(undefined);
-        else this.settle((await callerById(this.d1, [sub]))[0]);
+        const text = String((err as Error)?.message ?? err);
+        // The guard refused: nothing was written.
+        if (text.includes(GUARD_FAILED)) return this.settle(undefined);
+        // The copy of the profile was stale: its row now, so a plan made again names the caller as they are.
+        if (failedAssumption(text) === "caller") return this.settle((await callerById(this.d1, [sub]))[0]);
+        // Anything else failed the batch (a stale kept row, a policy copy, a constraint): nothing was
+        // written and the caller is still undecided. A write planned again carries the check in its
+        // own next call (a stale reply: 3 calls, not 4: the failed one, the fresh read, the write);
+        // a route that answers its error instead has the caller read first (`settled`).
+        this.decided = null;
       },
     );
     await this.decided;

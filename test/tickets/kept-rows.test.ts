@@ -79,6 +79,31 @@ describe("a reply after another writer changed the ticket", () => {
     expect((await commentRows(t.id)).map((c) => c.body).sort()).toEqual(["after the change", "first"]);
   });
 
+  it("costs three D1 calls: the write that found it stale, the fresh read carrying the caller's row, the write", async () => {
+    const t = await keptTicket();
+    await elsewhere(t.id, "subject = 'Changed again elsewhere'");
+    const res = await meteredReply(s.agent, t.id, { body: "third call" });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    // The meter lists the calls that answered (the failed write's statements are not in it).
+    const statements = meteredStatements(res);
+    const byCall = [...new Set(statements.map((st) => st.call))].map((c) => statements.filter((st) => st.call === c).map((st) => st.sql));
+    expect(byCall).toHaveLength(2);
+    // No call of the caller's own: their row rides on the fresh read.
+    expect(byCall[0]![0]).toContain('from "users" where "users"."id" = ? limit 1');
+    expect(byCall[0]!.some((q) => /from "tickets"/.test(q))).toBe(true);
+    expect((await commentRows(t.id)).map((c) => c.body).sort()).toEqual(["first", "third call"]);
+    expect((await rowOf(t.id))!.subject).toBe("Changed again elsewhere");
+  });
+
+  it("a caller deactivated while their kept row went stale gets 401, nothing written", async () => {
+    const agent = await makeUser("agent");
+    const t = await keptTicket(s.customer, agent);
+    await elsewhere(t.id, "subject = 'Changed while they left'");
+    await env.DB.prepare("UPDATE users SET active = 0 WHERE id = ?").bind(agent.id).run();
+    expectProblem(await reply(agent, t.id, { body: "gone" }), 401, "UNAUTHORIZED");
+    expect((await commentRows(t.id)).map((c) => c.body)).toEqual(["first"]);
+  });
+
   it("closed meanwhile: refused as a reply to a closed ticket is (422), nothing written; an internal note still lands", async () => {
     const t = await keptTicket();
     await elsewhere(t.id, "status = 'closed', closed_at = ?", new Date().toISOString());

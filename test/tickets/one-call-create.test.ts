@@ -120,9 +120,9 @@ describe("a ticket create", () => {
     const res = await create(customer, { priority: "low" });
     expect(res.status).toBe(201);
     expect(res.body.sla.first_response_due_at).toBe(new Date(Date.parse(res.body.created_at) + 17 * 60_000).toISOString());
-    // Metered (a failed call is not): the caller read on their own (the failed batch's read of them
-    // was lost with it: db/caller-gate.ts), the policies read again, the write.
-    expect(calls(res)).toBe(3);
+    // Metered (a failed call is not): the policies read again, carrying the caller's row (the failed
+    // batch's read of them was lost with it: db/caller-gate.ts), then the write.
+    expect(calls(res)).toBe(2);
     expect(seqOf(res.body.number)).toBe(before + 1);
     // The copy is fresh again: one call.
     const next = await create(customer, { priority: "low" });
