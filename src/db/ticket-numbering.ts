@@ -1,4 +1,4 @@
-import { formatTicketNumber } from "../domain/ticket-number";
+import { formatTicketNumber, TICKET_NUMBER_DIGITS, TICKET_NUMBER_PREFIX } from "../domain/ticket-number";
 import { rememberResults, runBatch, textStatement, type BatchItem, type Database } from "./client";
 
 /**
@@ -21,8 +21,12 @@ export const pendingNumber = (): string => (pending ??= PENDING_PREFIX + crypto.
 /** The upsert that takes the next number of a day (bound: the day), its seq returned. */
 export const NUMBER_TAKEN = 'insert into "ticket_counters" ("day", "seq") values (?, 1) on conflict ("day") do update set "seq" = "ticket_counters"."seq" + 1 returning "seq"';
 
-/** The day's number as taken earlier in the same batch, as SQL (the format of domain/ticket-number.ts). `day`: digits only, so inlined. */
-const takenNumber = (day: string) => `(select printf('TICK-${day}-%04d', "seq") from "ticket_counters" where "day" = '${day}')`;
+/**
+ * The day's number as taken earlier in the same batch, as SQL: domain/ticket-number.ts formatTicketNumber's
+ * text (`%0Nd` pads to N digits and widens past them, as padStart does). `day`: digits only, so inlined.
+ */
+const takenNumber = (day: string) =>
+  `(select printf('${TICKET_NUMBER_PREFIX}-${day}-%0${TICKET_NUMBER_DIGITS}d', "seq") from "ticket_counters" where "day" = '${day}')`;
 
 // A statement's SQL text and bound parameters: a text statement's or drizzle's own (its parameters as bound).
 type Query = { sql: string; params: unknown[] };
