@@ -35,16 +35,29 @@ const queryOf = (item: BatchItem): Query => {
   return q.getQuery ? q.getQuery() : q.toSQL!();
 };
 
-/** The positions in `sql` of its `?` parameters, quoted text and names left out. */
+/**
+ * The positions in `sql` of its `?` parameters, quoted text and names (', ", `, [ ]) and comments
+ * (`--` to the line's end, slash-star to star-slash) left out. A numbered `?NNN` is refused: its position is not its parameter's, so
+ * rewriting by position could write a value into the wrong place. (Named parameters are never
+ * counted: {@link numbered} then finds fewer than bound and refuses the statement.)
+ */
 function parameterPositions(sql: string): number[] {
   const at: number[] = [];
-  let quote: string | null = null;
   for (let i = 0; i < sql.length; i++) {
     const c = sql[i]!;
-    if (quote) {
-      if (c === quote) quote = null;
-    } else if (c === "'" || c === '"' || c === "`") quote = c;
-    else if (c === "?") at.push(i);
+    const end =
+      c === "'" || c === '"' || c === "`" ? sql.indexOf(c, i + 1) // a doubled quote inside is two quoted runs in a row
+      : c === "[" ? sql.indexOf("]", i + 1)
+      : c === "-" && sql[i + 1] === "-" ? sql.indexOf("\n", i + 2)
+      : c === "/" && sql[i + 1] === "*" ? sql.indexOf("*/", i + 2) + 1
+      : undefined;
+    if (end !== undefined) {
+      // Unclosed: the rest of the text is quoted or a comment (SQLite takes an unclosed comment so).
+      i = end > 0 ? end : sql.length;
+    } else if (c === "?") {
+      if (/[0-9]/.test(sql[i + 1] ?? "")) throw new Error(`ticket-numbering: numbered parameter at ${i} (${sql.slice(i, i + 6)}) cannot be rewritten by position`);
+      at.push(i);
+    }
   }
   return at;
 }

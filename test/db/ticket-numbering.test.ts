@@ -37,3 +37,30 @@ describe("a create's number as its batch writes it", () => {
     expect(TICKET_NUMBER_PATTERN.test(number)).toBe(true);
   });
 });
+
+describe("a statement holding the number, rewritten by its parameters' positions", () => {
+  const day = "20990201";
+  const taken = async () => (await env.DB.prepare('select "seq" from "ticket_counters" where "day" = ?').bind(day).first<{ seq: number }>())?.seq ?? 0;
+
+  it.each([
+    ["a string literal and quoted names holding ?", `select '?' as "q?", 'it''s?' as [b?], ? as \`stored\`, ? as "other"`],
+    ["a line comment holding ? and a quote", `select ? as "stored", -- isn't it ?\n ? as "other"`],
+    ["a block comment holding ? and a quote", `select /* ? it's */ ? as "stored", /* ? */ ? as "other" /* ?`],
+  ])("%s: the number goes where its parameter is, the others are bound as given", async (_, text) => {
+    await counterAt(day, 0);
+    const { number, row } = await numberedSelect(day, text, [`#${pendingNumber()}#`, "x?"]);
+    expect(number).toBe(formatTicketNumber(day, 1));
+    expect(row).toMatchObject({ stored: `#${formatTicketNumber(day, 1)}#`, other: "x?" });
+  });
+
+  it.each([
+    // Positions 1 and 2 in the text, but the number is parameter 1: rewritten by position, it would go to `other`.
+    ["numbered parameters", `select ?2 as "other", ?1 as "stored"`, /numbered parameter/],
+    ["more ? in the text than bound", `select ? as "stored", ? as "other", ? as "third"`, /3 parameters in the text, 2 bound/],
+    ["named parameters", `select ? as "stored", :other as "other"`, /1 parameters in the text, 2 bound/],
+  ])("%s: refused before anything is written, no number taken", async (_, text, error) => {
+    await counterAt(day, 5);
+    await expect(numberedSelect(day, text, [`#${pendingNumber()}#`, "x?"])).rejects.toThrow(error);
+    expect(await taken()).toBe(5);
+  });
+});
