@@ -1,4 +1,4 @@
-import { formatTicketNumber } from "../domain/ticket-number";
+import { formatTicketNumber, TICKET_NUMBER_DIGITS, TICKET_NUMBER_PREFIX } from "../domain/ticket-number";
 import { rememberResults, runBatch, textStatement, type BatchItem, type Database } from "./client";
 
 /**
@@ -21,8 +21,12 @@ export const pendingNumber = (): string => (pending ??= PENDING_PREFIX + crypto.
 /** The upsert that takes the next number of a day (bound: the day), its seq returned. */
 export const NUMBER_TAKEN = 'insert into "ticket_counters" ("day", "seq") values (?, 1) on conflict ("day") do update set "seq" = "ticket_counters"."seq" + 1 returning "seq"';
 
-/** The day's number as taken earlier in the same batch, as SQL (the format of domain/ticket-number.ts). `day`: digits only, so inlined. */
-const takenNumber = (day: string) => `(select printf('TICK-${day}-%04d', "seq") from "ticket_counters" where "day" = '${day}')`;
+/**
+ * The day's number as taken earlier in the same batch, as SQL: domain/ticket-number.ts formatTicketNumber's
+ * text (`%0Nd` pads to N digits and widens past them, as padStart does). `day`: digits only, so inlined.
+ */
+const takenNumber = (day: string) =>
+  `(select printf('${TICKET_NUMBER_PREFIX}-${day}-%0${TICKET_NUMBER_DIGITS}d', "seq") from "ticket_counters" where "day" = '${day}')`;
 
 // A statement's SQL text and bound parameters: a text statement's or drizzle's own (its parameters as bound).
 type Query = { sql: string; params: unknown[] };
@@ -31,16 +35,29 @@ const queryOf = (item: BatchItem): Query => {
   return q.getQuery ? q.getQuery() : q.toSQL!();
 };
 
-/** The positions in `sql` of its `?` parameters, quoted text and names left out. */
+/**
+ * The positions in `sql` of its `?` parameters, quoted text and names (', ", `, [ ]) and comments
+ * (`--` to the line's end, slash-star to star-slash) left out. A numbered `?NNN` is refused: its position is not its parameter's, so
+ * rewriting by position could write a value into the wrong place. (Named parameters are never
+ * counted: {@link numbered} then finds fewer than bound and refuses the statement.)
+ */
 function parameterPositions(sql: string): number[] {
   const at: number[] = [];
-  let quote: string | null = null;
   for (let i = 0; i < sql.length; i++) {
     const c = sql[i]!;
-    if (quote) {
-      if (c === quote) quote = null;
-    } else if (c === "'" || c === '"' || c === "`") quote = c;
-    else if (c === "?") at.push(i);
+    const end =
+      c === "'" || c === '"' || c === "`" ? sql.indexOf(c, i + 1) // a doubled quote inside is two quoted runs in a row
+      : c === "[" ? sql.indexOf("]", i + 1)
+      : c === "-" && sql[i + 1] === "-" ? sql.indexOf("\n", i + 2)
+      : c === "/" && sql[i + 1] === "*" ? sql.indexOf("*/", i + 2) + 1
+      : undefined;
+    if (end !== undefined) {
+      // Unclosed: the rest of the text is quoted or a comment (SQLite takes an unclosed comment so).
+      i = end > 0 ? end : sql.length;
+    } else if (c === "?") {
+      if (/[0-9]/.test(sql[i + 1] ?? "")) throw new Error(`ticket-numbering: numbered parameter at ${i} (${sql.slice(i, i + 6)}) cannot be rewritten by position`);
+      at.push(i);
+    }
   }
   return at;
 }

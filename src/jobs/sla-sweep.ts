@@ -7,6 +7,7 @@ import type { TicketEvent } from "../events/ticket-events";
 import type { ServiceContext } from "../lib/request-context";
 import { escalateForSla, type EscalationPolicies } from "../features/sla/escalation.service";
 import { termsOfTicket } from "../features/sla/sla.service";
+import { storedAfter } from "../features/tickets/kept-rows";
 import { retryTicketWrite, type GuardColumn, type Planned } from "../features/tickets/ticket-write";
 import { findVisibleTicket, type FoundTicket } from "../features/tickets/tickets.service";
 import { requesterColumns, type TicketRow } from "../features/tickets/tickets.serialize";
@@ -180,7 +181,7 @@ const SWEEP_COLUMNS = [
 ] as const satisfies readonly (keyof SlaState & keyof TicketRow)[];
 
 async function sweepTicket(ctx: ServiceContext, first: FoundTicket, report: SweepReport, policies: EscalationPolicies) {
-  const outcome = await retryTicketWrite(ctx, async (attempt): Promise<Planned<{ stored: FoundTicket; step: SweepStep } | null>> => {
+  const outcome = await retryTicketWrite(ctx, async (attempt): Promise<Planned<{ stored: FoundTicket | null; step: SweepStep } | null>> => {
     if (attempt > 1) report.contended++;
     // A lost race re-reads: the run that won may have announced everything already.
     const { row, requester } = attempt === 1 ? first : await findVisibleTicket(ctx, first.row.id);
@@ -219,10 +220,13 @@ async function sweepTicket(ctx: ServiceContext, first: FoundTicket, report: Swee
           ...step.atRisk.map((target): TicketEvent => ({ type: "sla.at_risk", ticket, target, actor: null })),
         ],
       },
-      // The row as D1 now holds it: what was read, the columns set, the revision the write moved
-      // (ticket-write.ts), no longer archived. An escalation plans from it rather than reading it
-      // again; if another writer got there first, its guard finds out and it reads afresh.
-      done: () => ({ stored: { row: { ...row, ...(set as Partial<TicketRow>), revision: row.revision + 1, archivedAt: null }, requester }, step }),
+      // The row as D1 now holds it (kept-rows.ts storedAfter: the write moved the revision; null when
+      // not known, a restored archive's). An escalation plans from it rather than reading it again;
+      // if another writer got there first, its guard finds out and it reads afresh.
+      done: () => {
+        const stored = storedAfter(row, set as SQLiteUpdateSetSource<typeof tickets>, row.revision + 1);
+        return { stored: stored ? { row: stored, requester } : null, step };
+      },
     };
   });
   if (!outcome) return;
@@ -235,11 +239,11 @@ async function sweepTicket(ctx: ServiceContext, first: FoundTicket, report: Swee
   report.at_risk += step.atRisk.length;
   if (step.escalation) {
     try {
-      if (await escalateForSla(ctx, stored, step.escalation, policies)) report.escalated++;
+      if (await escalateForSla(ctx, stored ?? (await findVisibleTicket(ctx, first.row.id)), step.escalation, policies)) report.escalated++;
     } catch (err) {
       // The breach is recorded; a lost escalation is logged for a person to pick up.
       report.failed++;
-      console.error(JSON.stringify({ job: "sla-sweep", event: "escalation_failed", ticket_id: stored.row.id, error: String(err) }));
+      console.error(JSON.stringify({ job: "sla-sweep", event: "escalation_failed", ticket_id: first.row.id, error: String(err) }));
     }
   }
 }

@@ -15,7 +15,7 @@ import { archiveHolding, pageInMemory, readArchive, type ArchiveDocument } from 
 import { signingSecret } from "../auth/tokens";
 import { customerChanges, customerVisibleKeys, fieldPath } from "../../domain/custom-fields";
 import { fieldCatalog } from "../fields/fields.service";
-import { changeTicket, findForChange, findVisibleTicket, readVisibleTicket, type Attached } from "../tickets/tickets.service";
+import { changeTicket, findForChange, readVisibleTicket, type Attached } from "../tickets/tickets.service";
 import type { TicketRow } from "../tickets/tickets.serialize";
 import { toComment, type CommentRow } from "./comments.serialize";
 import { loggedWith, newEntry } from "../time/time.service";
@@ -80,11 +80,8 @@ export function newComment(ctx: ServiceContext, author: CommentAuthor, ticketId:
 export async function addComment(ctx: ServiceContext, ref: string, input: AddCommentInput, idempotencyKey?: string, options: AddCommentOptions = {}) {
   const actor = actorOf(ctx);
   // A ticket this isolate holds is not read again (tickets/kept-rows.ts); a refusal is decided on a fresh read.
-  const kept = await findForChange(ctx, ref);
-  const read = kept.kept && refusal(actor, kept.row, input) ? await findVisibleTicket(ctx, ref) : kept;
+  const read = await findForChange(ctx, ref, (t) => refusal(actor, t, input));
   const ticket = read.row;
-  const refused = refusal(actor, ticket, input);
-  if (refused) throw refused;
   return idempotent(ctx, idempotencyKey, { method: "POST", path: `/tickets/${ticket.id}/comments`, body: input }, async (record) => {
     const { row, attach } = newComment(ctx, actor, ticket.id, input);
     // Made per plan, like the comment: its author's name is the one the written plan checked or read.

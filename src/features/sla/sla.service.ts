@@ -182,9 +182,10 @@ export async function policyFor(ctx: ServiceContext, scope: { priority: TicketPr
 export const priorityPolicies = preparedSelect({ policy: slaPolicies }, 'from "sla_policies" where "sla_policies"."priority" = ?');
 
 // A priority's policies as D1 holds them, as one text: every column of each, in the order of
-// sla_policies_scope_uq (unique per priority; no sort). The copy an isolate keeps is good while
-// D1's text is the same (an admin's edit, a direct write).
-const policiesText = `(select json_group_array(json_array("name", "priority", "first_response_minutes", "next_response_minutes", "resolution_minutes", "escalation_minutes", "business_hours", "category", "channel", "escalation_raise_priority", "escalation_reassign")) from (select * from "sla_policies" where "priority" = ? order by coalesce("category", ''), coalesce("channel", '')))`;
+// sla_policies_scope_uq (no sort), the rowid last (its entries end in it, so still no sort): a total
+// order whatever the index holds, so the same rows are always the same text. The copy an isolate
+// keeps (its text read by this same SQL) is good while D1's text is the same (an admin's edit, a direct write).
+const policiesText = `(select json_group_array(json_array("name", "priority", "first_response_minutes", "next_response_minutes", "resolution_minutes", "escalation_minutes", "business_hours", "category", "channel", "escalation_raise_priority", "escalation_reassign")) from (select * from "sla_policies" where "priority" = ? order by coalesce("category", ''), coalesce("channel", ''), rowid))`;
 const POLICIES_TEXT = `select ${policiesText} as "text"`;
 /**
  * Fails the batch (db/batch-assumptions.ts, "policies") unless the priority's policies are still

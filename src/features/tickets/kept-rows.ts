@@ -82,9 +82,13 @@ export function forgetTicket(id: string): void {
 
 /**
  * The row an update stores: the row it replaced with `set`'s values and the new revision. Null
- * when a value is SQL (computed by D1, e.g. an SLA flag cleared bitwise): not known here.
+ * when not known here: a value is SQL (computed by D1, e.g. an SLA flag cleared bitwise), or the
+ * update restores an archived row, whose `returned` may have moved since it was read (archive.retire.ts
+ * moves it without the revision). The one place a write's `set` becomes a row (the ticket write's
+ * kept rows, the SLA sweep's escalation).
  */
 export function storedAfter(before: TicketRow, set: SQLiteUpdateSetSource<typeof tickets>, revision: number): TicketRow | null {
+  if (before.archivedAt) return null;
   const row: Record<string, unknown> = { ...before };
   for (const [key, value] of Object.entries(set)) {
     if (value === undefined) continue;

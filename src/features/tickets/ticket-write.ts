@@ -222,9 +222,9 @@ async function planned(ctx: ServiceContext, given: TicketWrite) {
   const stored = write.kind === "create" || updates ? ctx.consumers.flatMap((c) => c.onStored?.(ctx, { before, after: row }) ?? []) : [];
   items.push(...historyRows(ctx, row, write.history), ...(write.extra ?? []), ...consumerRows(ctx, events), ...stored);
   // The row as stored once the batch commits, for this isolate's kept rows (kept-rows.ts): a create's,
-  // or an update's `set` applied to the row it replaced (null: not known, as after a restore, whose
-  // `returned` may have moved: archive.retire.ts); undefined: the row is untouched.
-  const kept = write.kind === "create" ? row : !updates ? undefined : write.before.archivedAt ? null : storedAfter(write.before, write.set, row.revision);
+  // or an update's `set` applied to the row it replaced (null: not known, as after a restore);
+  // undefined: the row is untouched.
+  const kept = write.kind === "create" ? row : !updates ? undefined : storedAfter(write.before, write.set, row.revision);
   return { ticket, events, items, audit: write.audit.map((entry) => auditInsert(ctx, entry)), restored: restored ? row.id : null, kept, id: row.id, requester: write.requester };
 }
 

@@ -117,17 +117,22 @@ function keptFrom(found: FoundTicket): FoundTicket {
 }
 
 /**
- * For a change: the ticket as this isolate kept it (kept-rows.ts), when the caller may see it and
- * the caller's profile is known (db/caller-gate.ts presumeCaller); else {@link findVisibleTicket}.
- * A write planned from a kept row must carry kept-rows.ts stillHolds and plan again from a fresh
- * read when stale; any refusal must be decided on a fresh read (changeTicket does both).
+ * For a change: the ticket as this isolate kept it (kept-rows.ts), when the caller may see it, the
+ * caller's profile is known (db/caller-gate.ts presumeCaller) and `refusal` (the caller's own, as
+ * changeTicket's option) does not hold on it; else {@link findVisibleTicket}, and `refusal` on what
+ * it read is thrown: a refusal is decided on a fresh read only (the kept row may be stale). A write
+ * planned from a kept row must carry kept-rows.ts stillHolds and plan again from a fresh read when
+ * stale (changeTicket does).
  */
-export async function findForChange(ctx: ServiceContext, ref: string): Promise<FoundTicket> {
+export async function findForChange(ctx: ServiceContext, ref: string, refusal?: (row: TicketRow) => AppError | null): Promise<FoundTicket> {
   const held = keptTicket(ref);
   const caller = held && ctx.actor ? presumeCaller(ctx.actor) : null;
   // Not visible by the kept row: a fresh read decides (the ticket may have moved to this requester).
-  if (!held || caller === undefined || !isVisible(ctx, held.row)) return findVisibleTicket(ctx, ref);
-  return { ...held, kept: true };
+  if (held && caller !== undefined && isVisible(ctx, held.row) && !refusal?.(held.row)) return { ...held, kept: true };
+  const found = await findVisibleTicket(ctx, ref);
+  const refused = refusal?.(found.row);
+  if (refused) throw refused;
+  return found;
 }
 
 /**

@@ -15,27 +15,37 @@ export function isInternalEvent(event: TicketEvent): boolean {
   return "comment" in event && event.comment.internal;
 }
 
+/** The event's changes as its requester may see them (null: it carries none): made once per payload. */
+function changesForCustomers(event: TicketEvent): Record<string, unknown> | null {
+  return "changes" in event && event.changes ? customerChanges(event.changes as Record<string, unknown>, event.customer_fields ?? []) : null;
+}
+
+/** {@link staffOnlyEvent}, given the event's changes as customers see them. */
+function staffOnlyWith(event: TicketEvent, shown: Record<string, unknown> | null): boolean {
+  if (isInternalEvent(event)) return true;
+  return shown !== null && "changes" in event && Object.keys(event.changes).length > 0 && Object.keys(shown).length === 0;
+}
+
 /**
  * Whether a webhook without include_internal gets nothing of the event ({@link eventData} is null for
  * it): an internal event, or a change of custom fields customers may not see, alone. Nothing is
  * serialized: the outbox asks it before any payload exists (webhooks.outbox.ts subscribedRows).
  */
 export function staffOnlyEvent(event: TicketEvent): boolean {
-  if (isInternalEvent(event)) return true;
-  const changes = "changes" in event ? event.changes : null;
-  return !!changes && Object.keys(changes).length > 0 && Object.keys(customerChanges(changes, event.customer_fields ?? [])).length === 0;
+  return staffOnlyWith(event, isInternalEvent(event) ? null : changesForCustomers(event));
 }
 
 /** `data` of the event for a webhook with or without include_internal; null: not for that webhook. */
 export function eventData(event: TicketEvent, includeInternal: boolean): Record<string, unknown> | null {
-  if (!includeInternal && staffOnlyEvent(event)) return null;
+  const shown = includeInternal || isInternalEvent(event) ? null : changesForCustomers(event);
+  if (!includeInternal && staffOnlyWith(event, shown)) return null;
   const visible = event.customer_fields ?? [];
   const data: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(event)) {
     if (key === "type" || key === "customer_fields") continue;
     if (includeInternal) data[key] = value;
     else if (key === "ticket") data[key] = customerTicket(value as { custom_fields: Record<string, never> }, visible);
-    else if (key === "changes") data[key] = customerChanges(value as Record<string, unknown>, visible);
+    else if (key === "changes") data[key] = shown ?? value;
     else data[key] = value;
   }
   return data;
