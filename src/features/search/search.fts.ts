@@ -134,7 +134,13 @@ const recentFloor = (table: string, match: string, ranked = MAX_RANKED_MATCHES) 
 export const ticketDocId = (createdAt: SQL, rowid: SQL) =>
   sql`(CAST(round((julianday(${createdAt}) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (CAST(${rowid} AS INTEGER) & 2097151))`;
 /** 2^21: a document id holds this many rowids' worth of low bits (ticketDocId). */
-export const TICKET_DOC_ROWIDS = 2_097_152;
+const TICKET_DOC_ROWIDS = 2_097_152;
+/**
+ * The rowid of the ticket of a document id: the id's low bits while the table's last rowid is below
+ * 2^21 (one lookup a statement), else tickets_search_docs says (a row more a document).
+ */
+export const ticketOfDoc = (doc: SQL) =>
+  sql`CASE WHEN (SELECT max(rowid) FROM "tickets") < ${TICKET_DOC_ROWIDS} THEN ${doc} & ${TICKET_DOC_ROWIDS - 1} ELSE (SELECT "ticket_rowid" FROM "tickets_search_docs" WHERE "doc_id" = ${doc}) END`;
 
 /**
  * Up to this many matches, the ticket list's text filter reads its matches (FTS first): their rows,
@@ -223,7 +229,7 @@ export async function rankTickets(
       snippet(tickets_fts, 1, ${m.open}, ${m.close}, ${ELLIPSIS}, ${SNIPPET_WORDS}) AS s1,
       snippet(tickets_fts, 0, ${m.open}, ${m.close}, ${ELLIPSIS}, ${SNIPPET_WORDS}) AS s0,
       tickets_fts.rank AS rank
-    FROM tickets_fts JOIN tickets_search_docs d ON d.doc_id = tickets_fts.rowid JOIN tickets t ON t.rowid = d.ticket_rowid
+    FROM tickets_fts CROSS JOIN tickets t ON t.rowid = ${ticketOfDoc(sql`tickets_fts.rowid`)}
     WHERE ${and(where)}
     ORDER BY tickets_fts.rank LIMIT ${page.limit} OFFSET ${page.offset}`);
   return rows.map((r) => ({

@@ -10,7 +10,7 @@ import { validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { signingSecret } from "../auth/tokens";
 import { FIELD_FILTER_PREFIX, parseCustomStatusFilter, parseFieldFilters, statusCatalog, type FieldFilter } from "../fields/fields.service";
-import { TICKET_DOC_ROWIDS, ticketDocId, ticketTextPlan } from "../search/search.fts";
+import { ticketDocId, ticketOfDoc, ticketTextPlan } from "../search/search.fts";
 import { MAX_COMPOUND_ARMS, MAX_WALKS, planList, SORT_KEYS, type Bindings, type IndexColumn, type KeyColumnName } from "./ticket-list-plan";
 import { customerScope } from "./ticket-scope";
 import { ticketView } from "./ticket-view";
@@ -510,10 +510,7 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
     // (visibility, status, priority: tokens inside the match too) checked on the row.
     const dir = cols[0]!.dir;
     const doc = sql`"tickets_fts".rowid`;
-    // The ticket of an id: its rowid is the id's low bits while every rowid is below 2^21 (one
-    // lookup of the table's last rowid a statement), else tickets_search_docs says (a row more a match).
-    const ticket = sql`CASE WHEN (SELECT max(rowid) FROM "tickets") < ${TICKET_DOC_ROWIDS} THEN ${doc} & ${TICKET_DOC_ROWIDS - 1} ELSE (SELECT "ticket_rowid" FROM "tickets_search_docs" WHERE "doc_id" = ${doc}) END`;
-    const from = sql`"tickets_fts" CROSS JOIN "tickets" ON "tickets".rowid = ${ticket} WHERE "tickets_fts" MATCH ${postings} AND "tickets".deleted_at IS NULL`;
+    const from = sql`"tickets_fts" CROSS JOIN "tickets" ON "tickets".rowid = ${ticketOfDoc(doc)} WHERE "tickets_fts" MATCH ${postings} AND "tickets".deleted_at IS NULL`;
     const check = [...bound, ...checks];
     const match = check.length ? all(check) : null;
     checked = check.length > 0;
