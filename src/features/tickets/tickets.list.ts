@@ -514,9 +514,16 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
     const check = [...bound, ...checks];
     const match = check.length ? all(check) : null;
     checked = check.length > 0;
-    // After a key: past the key's own id (computed in SQL, an integer, so FTS5 seeks on it).
-    const keyset = (afterKey: Key | null) =>
-      afterKey ? sql`AND ${doc} ${sql.raw(dir === "asc" ? ">" : "<")} ${ticketDocId(sql`${afterKey[0]}`, sql`${afterKey[1]}`)}` : sql``;
+    // After a key: past the key's own id (computed in SQL, an integer, so FTS5 seeks on it). A
+    // position before or after every row of its created_at (another database's: ticketPageAcross)
+    // holds a rowid no id's low bits hold: it bounds the millisecond's whole range, inclusive.
+    const keyset = (afterKey: Key | null) => {
+      if (!afterKey) return sql``;
+      const [at, rowid] = afterKey;
+      const whole = rowid === (dir === "asc" ? 0 : Number.MAX_SAFE_INTEGER);
+      const bound = ticketDocId(sql`${at}`, whole ? sql`${dir === "asc" ? 0 : -1}` : sql`${rowid}`);
+      return sql`AND ${doc} ${sql.raw(dir === "asc" ? ">" : "<")}${sql.raw(whole ? "=" : "")} ${bound}`;
+    };
     walks.push({
       group: [],
       buffer: [],
