@@ -85,15 +85,19 @@ export async function run({ tokens, db, measure, probe, request, log }) {
     ["q= medium word", "?q=vat", "agent"],
     // The console's search box inside a view: the text with the unsolved statuses.
     ["q= common word + unsolved", "?q=error&status=open,in_progress,pending", "agent"],
+    // Their second pages, through the first page's cursor (a text walked from the cursor's position).
+    ["q= common word, page 2", "?q=error", "agent"],
+    ["q= medium word, page 2", "?q=vat", "agent"],
+    ["q= common word + unsolved, page 2", "?q=error&status=open,in_progress,pending", "agent"],
     ["created_after (30 days)", `?created_after=${encodeURIComponent(monthAgo)}`, "agent"],
     ["customer status=closed", "?status=closed", "customer"],
   ];
   for (const [name, query, as] of probes) {
     let path = `/api/v1/tickets${query}`;
-    if (name.startsWith("page 2")) {
+    if (name.includes("page 2")) {
       const first = await request({ path, token: tokens.agent });
       const cursor = JSON.parse(first.body).next_cursor;
-      path = `${path}?cursor=${encodeURIComponent(cursor)}`;
+      path = `${path}${query ? "&" : "?"}cursor=${encodeURIComponent(cursor)}`;
     }
     await probe({ name: `list ${name}`, route: `GET ${path.length > 80 ? `${path.slice(0, 80)}…` : path}`, as, request: () => ({ path, token: tokens[as] }), goals: { rowsRead: LIST_GOALS.rowsRead } });
   }

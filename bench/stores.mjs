@@ -32,6 +32,8 @@ export async function run(ctx) {
     ["0001_retired_tickets.sql", "tickets"],
     ["0002_ticket_search.sql", "tickets_fts"],
     ["0003_returned.sql", "tickets.returned"],
+    // The search index keyed in created order (GET /tickets?q= walks its postings).
+    ["0005_ticket_search_created_order.sql", "tickets_search_docs"],
   ].map(([file, makes]) => ({ file, makes, statements: readFileSync(path.join(ROOT, "migrations-years", file), "utf8").split("--> statement-breakpoint").map((s) => s.trim()).filter(Boolean) }));
   // A template: a closed ticket of main, and the customers who request tickets (requesters must exist in main).
   const template = await db.prepare("SELECT * FROM tickets WHERE status = 'closed' AND deleted_at IS NULL LIMIT 1").first();

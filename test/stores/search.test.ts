@@ -211,3 +211,24 @@ describe("search across year databases", () => {
     expect([await inMain(id), await inYear(yearA, id)]).toEqual([0, 1]);
   });
 });
+
+describe("GET /tickets?q= across databases, equal created_at", () => {
+  // A year's ticket created in the same millisecond as main's: main's comes first, the year's on the
+  // next page, whose position in the year is "every row of that millisecond" (its id's low bits may
+  // be any: 2^21 - 1 and 0 here, the ends of the range).
+  for (const [sort, rowid] of [
+    ["-created_at", 2 ** 21 - 1],
+    ["created_at", 2 ** 21],
+  ] as const) {
+    it(`${sort}: the year's ticket (rowid ${rowid}) follows main's page after page`, async () => {
+      const W = word();
+      const customer = await makeUser("customer");
+      const main = await ticket(customer, `${W} in main`, "x", true);
+      const row = (await yearEnv.DB.prepare("SELECT * FROM tickets WHERE id = ?").bind(main).first<Record<string, unknown>>())!;
+      const cols = (await yearA.prepare("SELECT name FROM pragma_table_info('tickets')").all<{ name: string }>()).results.map((c) => c.name).filter((c) => c in row);
+      const copy: Record<string, unknown> = { ...row, id: `${main}-y`, number: `${String(row.number)}-y`, subject: `${W} in a year` };
+      await yearA.prepare(`INSERT INTO tickets (rowid, ${cols.join(", ")}) VALUES (?, ${cols.map(() => "?").join(", ")})`).bind(rowid, ...cols.map((c) => copy[c] ?? null)).run();
+      for (const limit of [1, 5]) expect(await listed(staff.agent, W, limit, `&sort=${sort}`), `limit ${limit}`).toEqual([main, `${main}-y`]);
+    });
+  }
+});

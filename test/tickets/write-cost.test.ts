@@ -37,8 +37,9 @@ describe("a ticket create", () => {
     expect(holding).not.toContain("tickets_status_assignee_updated_idx");
     // In no team: the team index (read only with a team named) holds none of it.
     expect(holding).not.toContain("tickets_team_status_created_idx");
-    // The row, its index entries, and its search row (the tickets_fts_ai trigger).
-    expect(insert.rows_written).toBe(1 + holding.length + 1);
+    // The row, its index entries, its search row and its search document id (the tickets_fts_ai and
+    // tickets_search_docs_ai triggers: migrations/0045, the index in created order).
+    expect(insert.rows_written).toBe(1 + holding.length + 1 + 1);
     // One batch (was 2 calls: the SLA policies with the day's number, then the write).
     expect(new Set(statements.map((st) => st.call)).size).toBe(1);
     // The caller's guard, the check of the isolate's copy of their profile and their row (db/caller-gate.ts);

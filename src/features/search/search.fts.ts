@@ -35,7 +35,8 @@ const TICKET_RANK = "bm25(10.0, 1.0, 0.0)";
 const COMMENT_RANK = "bm25(1.0, 0.0)";
 const ARTICLE_RANK = "bm25(10.0, 1.0, 0.0)";
 /**
- * Tickets and comments are ranked among their 200 most recently written matches (rowid order).
+ * Tickets and comments are ranked among their 200 most recent matches (id order: a ticket's created
+ * order, see ticketDocId; a comment's rowid, written order).
  * bm25 must score every candidate (a posting lookup and a document-size read each): over all
  * 28,000 tickets containing "error" that is ~100 ms of D1 time per query at 100,000 tickets, over
  * 90,000 comments ~300 ms. Capped, a common word costs ~3 ms and at most 200 rows; a query that
@@ -116,40 +117,82 @@ export function ticketMatch(actor: Actor, words: string[], filters: TicketFilter
   return expr;
 }
 
-/** `"fts".rowid >= ` the rowid of the `ranked`-th most recent match (0 when there are fewer). */
+/**
+ * `"fts".rowid >= ` the rowid of the `ranked`-th most recent match (the smallest integer when there
+ * are fewer: a ticket created before 1970 has a negative id).
+ */
 const recentFloor = (table: string, match: string, ranked = MAX_RANKED_MATCHES) =>
-  sql`${sql.raw(table)}.rowid >= coalesce((SELECT rowid FROM ${sql.raw(table)} WHERE ${sql.raw(table)} MATCH ${match} ORDER BY rowid DESC LIMIT 1 OFFSET ${ranked - 1}), 0)`;
+  sql`${sql.raw(table)}.rowid >= coalesce((SELECT rowid FROM ${sql.raw(table)} WHERE ${sql.raw(table)} MATCH ${match} ORDER BY rowid DESC LIMIT 1 OFFSET ${ranked - 1}), -9223372036854775807 - 1)`;
+
+/**
+ * A ticket's document id in tickets_fts (migrations/0045_ticket_search_created_order.sql, the same
+ * expression as its view and triggers): its created_at in ms times 2^21 plus its rowid's low 21
+ * bits, so FTS5's postings, which are in id order, are in the list's created order (created_at,
+ * then rowid). Ids pass 2^53: they stay in SQL (a JS number would round them), and a bound rowid is
+ * cast, since D1 binds a JS number as a REAL and FTS5 then ignores a `rowid <` bound.
+ */
+export const ticketDocId = (createdAt: SQL, rowid: SQL) =>
+  sql`(CAST(round((julianday(${createdAt}) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (CAST(${rowid} AS INTEGER) & 2097151))`;
+/** 2^21: a document id holds this many rowids' worth of low bits (ticketDocId). */
+const TICKET_DOC_ROWIDS = 2_097_152;
+/**
+ * The rowid of the ticket of a document id: the id's low bits while the table's last rowid is below
+ * 2^21 (one lookup a statement), else tickets_search_docs says (a row more a document).
+ */
+export const ticketOfDoc = (doc: SQL) =>
+  sql`CASE WHEN (SELECT max(rowid) FROM "tickets") < ${TICKET_DOC_ROWIDS} THEN ${doc} & ${TICKET_DOC_ROWIDS - 1} ELSE (SELECT "ticket_rowid" FROM "tickets_search_docs" WHERE "doc_id" = ${doc}) END`;
 
 /**
  * Up to this many matches, the ticket list's text filter reads its matches (FTS first): their rows,
  * every other filter and the sort applied to those few. Beyond, the list walks its own index in
  * order and asks FTS5 about each row (list first), which fills a page after a few rows because
  * such a word is common. The estimate reads at most this many + 1 postings, and they are the set:
- * small, because a list page of 25 reads ≤ 100 rows with it.
+ * small, because a list page of 25 reads ≤ 100 rows with it. A list in created order walks the
+ * postings themselves instead (`postings`), whatever the word's count.
  */
 export const LIST_IN_PLAN_MAX = 12;
 
 export type TicketTextPlan =
   /** Nothing can match. */
   | { kind: "none" }
-  /** At most LIST_IN_PLAN_MAX tickets match: their rowids. */
-  | { kind: "set"; rowids: number[] }
+  /** At most LIST_IN_PLAN_MAX tickets match: a condition on a ticket's rowid that holds exactly for them. */
+  | { kind: "set"; condition: SQL }
   /** A common text: a condition on each row the list walks. */
-  | { kind: "walk"; condition: SQL };
+  | { kind: "walk"; condition: SQL }
+  /** The MATCH expression, for a walk of its postings in created order (the caller asked for it). */
+  | { kind: "postings"; match: string };
 
 /**
  * `GET /tickets?q=`: how the list narrows to tickets matching the words (whole words: the
- * as-you-type prefix is the search box's), visible to the actor.
+ * as-you-type prefix is the search box's), visible to the actor. `postings`: the list can walk the
+ * matches in created order itself (tickets.list.ts), so no estimate is read.
  */
-export async function ticketTextPlan(ctx: ServiceContext, actor: Actor, words: string[], filters: TicketFilters = {}, db: Database = ctx.db): Promise<TicketTextPlan> {
+export async function ticketTextPlan(
+  ctx: ServiceContext,
+  actor: Actor,
+  words: string[],
+  filters: TicketFilters = {},
+  db: Database = ctx.db,
+  options: { postings?: boolean } = {},
+): Promise<TicketTextPlan> {
   // The list's status and priority filters are facet tokens: a word common overall may be rare among them.
   const match = ticketMatch(actor, words, filters, { prefix: false });
   if (!match) return { kind: "none" };
+  // Statuses OR-ed in the one match: FTS5 reads ~1 row more a match for a status token, as many
+  // as for one match per status merged by SQLite (list-plans, 26 matches: 78 rows against 84).
+  if (options.postings) return { kind: "postings", match };
   // `db`: the database the list walks (main or a year's, each with its own index of its own tickets).
-  const found = await db.all<{ rowid: number }>(sql`SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ${match} LIMIT ${LIST_IN_PLAN_MAX + 1}`);
+  // The ids as text (they pass 2^53), cast back where they are bound.
+  const found = await db.all<{ doc: string }>(sql`SELECT CAST(rowid AS TEXT) AS doc FROM tickets_fts WHERE tickets_fts MATCH ${match} LIMIT ${LIST_IN_PLAN_MAX + 1}`);
   if (found.length === 0) return { kind: "none" };
-  if (found.length <= LIST_IN_PLAN_MAX) return { kind: "set", rowids: found.map((r) => r.rowid) };
-  return { kind: "walk", condition: sql`EXISTS (SELECT 1 FROM tickets_fts WHERE tickets_fts MATCH ${match} AND tickets_fts.rowid = "tickets".rowid)` };
+  if (found.length <= LIST_IN_PLAN_MAX) {
+    const docs = sql.join(found.map((r) => sql`CAST(${r.doc} AS INTEGER)`), sql`, `);
+    return { kind: "set", condition: sql`"tickets".rowid IN (SELECT ticket_rowid FROM tickets_search_docs WHERE doc_id IN (${docs}))` };
+  }
+  return {
+    kind: "walk",
+    condition: sql`EXISTS (SELECT 1 FROM tickets_fts WHERE tickets_fts MATCH ${match} AND tickets_fts.rowid = ${ticketDocId(sql`"tickets"."created_at"`, sql`"tickets".rowid`)})`,
+  };
 }
 
 /**
@@ -186,7 +229,7 @@ export async function rankTickets(
       snippet(tickets_fts, 1, ${m.open}, ${m.close}, ${ELLIPSIS}, ${SNIPPET_WORDS}) AS s1,
       snippet(tickets_fts, 0, ${m.open}, ${m.close}, ${ELLIPSIS}, ${SNIPPET_WORDS}) AS s0,
       tickets_fts.rank AS rank
-    FROM tickets_fts JOIN tickets t ON t.rowid = tickets_fts.rowid
+    FROM tickets_fts CROSS JOIN tickets t ON t.rowid = ${ticketOfDoc(sql`tickets_fts.rowid`)}
     WHERE ${and(where)}
     ORDER BY tickets_fts.rank LIMIT ${page.limit} OFFSET ${page.offset}`);
   return rows.map((r) => ({

@@ -10,7 +10,7 @@ import { validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { signingSecret } from "../auth/tokens";
 import { FIELD_FILTER_PREFIX, parseCustomStatusFilter, parseFieldFilters, statusCatalog, type FieldFilter } from "../fields/fields.service";
-import { ticketTextPlan } from "../search/search.fts";
+import { ticketDocId, ticketOfDoc, ticketTextPlan } from "../search/search.fts";
 import { MAX_COMPOUND_ARMS, MAX_WALKS, planList, SORT_KEYS, type Bindings, type IndexColumn, type KeyColumnName } from "./ticket-list-plan";
 import { customerScope } from "./ticket-scope";
 import { ticketView } from "./ticket-view";
@@ -358,6 +358,23 @@ export async function countTickets(ctx: ServiceContext, q: TicketFilters): Promi
   return n;
 }
 
+/**
+ * Whether a `q=` list walks the text's postings (FTS5's, in created order: search.fts.ts
+ * ticketDocId) instead of its own index with a probe of each ticket: a page then reads its matches
+ * and their rows (~2 a match) where the probe walk reads `26 / s` tickets for a word in a share `s`
+ * of them (issue 15: `q=error` 128–151 rows a page). Only in created order, and only when the
+ * match holds every filter (the text, the caller's visibility, status and priority as tokens): any
+ * other filter would be checked on each match, and an index walk of it may be narrower.
+ */
+function walksPostings(q: TicketFilters, cols: readonly IndexColumn[], customer: boolean): boolean {
+  const created = cols.length === 1 && cols[0]!.name === "created_at";
+  const others =
+    (q.fields?.length ?? 0) > 0 ||
+    [q.assignee_id, q.team_id, q.category, q.channel, q.tag, q.created_after, q.created_before, q.breached, q.custom_status].some((f) => f !== undefined) ||
+    (q.requester_id !== undefined && !customer);
+  return created && !others;
+}
+
 /** The list's index walks after `position` (see {@link ticketPage}); null when the list is empty whatever it holds. */
 async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | null, db: Database = ctx.db): Promise<{ walks: Walk[]; checked: boolean; late?: LateRows } | null> {
   const actor = actorOf(ctx);
@@ -426,12 +443,14 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
   // Checked per row: one lookup of the tag index's key (the ticket's own created_at and rowid).
   const tagged = (tag: string) =>
     sql`EXISTS (SELECT 1 FROM "ticket_tag_index" WHERE "ticket_tag_index"."tag" = ${tag} AND "ticket_tag_index"."created_at" = ${COLUMN.created_at} AND "ticket_tag_index"."ticket_rowid" = ${ROWID})`;
-  let textSet: number[] | null = null;
+  let textSet: SQL | null = null;
+  let postings: string | null = null;
   if (q.q !== undefined) {
     // Full text (search.fts.ts): visibility is inside the match too; a query of no words finds nothing.
-    const text = await ticketTextPlan(ctx, actor, searchWords(q.q), { status: q.status, priority: q.priority }, db);
+    const text = await ticketTextPlan(ctx, actor, searchWords(q.q), { status: q.status, priority: q.priority }, db, { postings: walksPostings(q, cols, scope !== null) });
     if (text.kind === "none") return null;
-    if (text.kind === "set") textSet = text.rowids;
+    if (text.kind === "set") textSet = text.condition;
+    else if (text.kind === "postings") postings = text.match;
     else checks.push(text.condition);
   }
 
@@ -486,10 +505,44 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
   const fieldWalk = fields[0] && !textSet && !scope && !q.requester_id && cols.length === 1 && cols[0]!.name === "created_at" ? fields[0] : undefined;
   checks.push(...fields.filter((f) => f !== fieldWalk).map(holdsValue));
 
+  if (postings !== null) {
+    // The text's matches in created order (its postings: see walksPostings), every other filter
+    // (visibility, status, priority: tokens inside the match too) checked on the row.
+    const dir = cols[0]!.dir;
+    const doc = sql`"tickets_fts".rowid`;
+    const from = sql`"tickets_fts" CROSS JOIN "tickets" ON "tickets".rowid = ${ticketOfDoc(doc)} WHERE "tickets_fts" MATCH ${postings} AND "tickets".deleted_at IS NULL`;
+    const check = [...bound, ...checks];
+    const match = check.length ? all(check) : null;
+    checked = check.length > 0;
+    // After a key: past the key's own id (computed in SQL, an integer, so FTS5 seeks on it). A
+    // position before or after every row of its created_at (another database's: ticketPageAcross)
+    // holds a rowid no id's low bits hold: it bounds the millisecond's whole range, inclusive.
+    const keyset = (afterKey: Key | null) => {
+      if (!afterKey) return sql``;
+      const [at, rowid] = afterKey;
+      const whole = rowid === (dir === "asc" ? 0 : Number.MAX_SAFE_INTEGER);
+      const bound = ticketDocId(sql`${at}`, whole ? sql`${dir === "asc" ? 0 : -1}` : sql`${rowid}`);
+      return sql`AND ${doc} ${sql.raw(dir === "asc" ? ">" : "<")}${sql.raw(whole ? "=" : "")} ${bound}`;
+    };
+    walks.push({
+      group: [],
+      buffer: [],
+      done: false,
+      last: null,
+      asked: 0,
+      read: (afterKey, n) => rowsOf(sql`${from} ${keyset(afterKey)} ORDER BY ${doc} ${sql.raw(dir)} LIMIT ${n}`, match),
+      count: async () => {
+        const res = await db.run(sql`SELECT count(*) AS n FROM ${from} ${match ? sql`AND ${match}` : sql``}`);
+        return Number((res.results[0] as { n: number }).n);
+      },
+    });
+    return { walks, checked };
+  }
+
   if (textSet) {
     // A rare text: its few tickets with every condition, sorted by SQLite.
     const every = [...bound, ...ranges.map((r) => r.sql), ...checks, ...(q.tag ? [tagged(q.tag)] : []), ...(q.breached === true ? [breachedNow] : [])];
-    addWalk(sql`"tickets" WHERE ${all([sql`"tickets".deleted_at IS NULL`, sql`${ROWID} IN (${sql.join(textSet.map((r) => sql`${r}`), sql`, `)})`, ...every])}`, []);
+    addWalk(sql`"tickets" WHERE ${all([sql`"tickets".deleted_at IS NULL`, textSet, ...every])}`, []);
   } else if (fieldWalk) {
     const { def, value } = fieldWalk;
     const text = value.text !== undefined;
