@@ -32,8 +32,8 @@ import { users } from "./schema";
  *   "caller" batch assumption, db/batch-assumptions.ts); the caller is then read on their own, and the
  *   route plans again with the row's profile. The copy decides nothing: who may act is the row's
  *   id, role, token version and active flag, checked by the guard as before.
- * Before its first D1 call, a route on this path must not act (no R2, queue, Durable Object or fetch):
- * the handlers name their first call.
+ * Before the caller is decided (its first D1 call, or the next one when that failed), a route on this
+ * path must not act (no R2, queue, Durable Object or fetch): the handlers name their first call.
  */
 
 /** The caller's row, as text (no query building): the same read on both paths. */
@@ -129,9 +129,12 @@ class Gate {
     return this.assumed;
   }
 
-  /** The caller read on its own (their own D1 call), once. */
-  ready(): Promise<void> {
-    return (this.decided ??= callerById(this.d1, [this.claims.sub]).then((rows) => this.settle(rows[0])));
+  /**
+   * The caller decided: read on their own (their own D1 call) unless a call carrying them is out. That
+   * call may fail and leave them undecided (carry), so this waits until they are (settle throws on a refusal).
+   */
+  async ready(): Promise<void> {
+    while (!this.verified) await (this.decided ??= callerById(this.d1, [this.claims.sub]).then((rows) => this.settle(rows[0])));
   }
 
   /** `statements` as one D1 call; the first call of the request carries the caller (and a guard when it writes). */

@@ -75,11 +75,17 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 const idOf = (v: unknown): ZendeskId | null => (typeof v === "number" && Number.isFinite(v) ? String(v) : typeof v === "string" && v.trim() !== "" ? v.trim() : null);
 const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
+/**
+ * Times a helpdesk record can hold (ms since 1970). Outside them a time is taken as unreadable (the
+ * import's own time stands in): the search index keys a ticket by its created_at and holds 1830..2109
+ * (migrations/0045_ticket_search_created_order.sql), and no ticket was written before 1970 or after 2100.
+ */
+const RECORD_TIMES = { from: Date.UTC(1970, 0, 1), to: Date.UTC(2100, 0, 1) };
 const time = (v: unknown): string | null => {
   const s = str(v);
   if (!s) return null;
   const ms = Date.parse(s);
-  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+  return Number.isNaN(ms) || ms < RECORD_TIMES.from || ms >= RECORD_TIMES.to ? null : new Date(ms).toISOString();
 };
 
 /** Envelope keys of Zendesk's list responses and incremental pages, and the kind each holds. */

@@ -60,6 +60,10 @@ export const requireAuthInFirstCall = createMiddleware<AppEnv>(async (c, next) =
   await next();
   // The caller is decided before any answer leaves, whether or not the route reached D1: a 400 or
   // 403 to a caller who no longer passes becomes their 401.
-  await gate.settled().catch(() => {});
-  if (gate.refused()) throw unauthorized();
+  // Fails closed: a caller whose row could not be read gets no answer but the error.
+  try {
+    await gate.settled();
+  } catch (err) {
+    throw gate.refused() ? unauthorized() : err;
+  }
 });

@@ -95,7 +95,7 @@ describe("a reply after another writer changed the ticket", () => {
     expect((await rowOf(t.id))!.subject).toBe("Changed again elsewhere");
   });
 
-  it("a caller deactivated while their kept row went stale gets 401, nothing written", async () => {
+  it("a caller deactivated while their kept row went stale gets 401 (the guard, first in the write, refuses before the check), nothing written", async () => {
     const agent = await makeUser("agent");
     const t = await keptTicket(s.customer, agent);
     await elsewhere(t.id, "subject = 'Changed while they left'");

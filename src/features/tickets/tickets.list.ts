@@ -367,13 +367,12 @@ export async function countTickets(ctx: ServiceContext, q: TicketFilters): Promi
  * other filter would be checked on each match, and an index walk of it may be narrower.
  */
 function walksPostings(q: TicketFilters, cols: readonly IndexColumn[], customer: boolean): boolean {
-  const created = cols.length === 1 && cols[0]!.name === "created_at";
-  const others =
-    (q.fields?.length ?? 0) > 0 ||
-    [q.assignee_id, q.team_id, q.category, q.channel, q.tag, q.created_after, q.created_before, q.breached, q.custom_status].some((f) => f !== undefined) ||
-    (q.requester_id !== undefined && !customer);
-  return created && !others;
+  if (cols.length !== 1 || cols[0]!.name !== "created_at") return false;
+  // An allowlist: a filter added later keeps the probe walk until someone decides it here.
+  return Object.entries(q).every(([name, value]) => value === undefined || POSTINGS_HOLD.has(name) || (name === "fields" && (value as unknown[]).length === 0) || (name === "requester_id" && customer));
 }
+/** What a `q=` match holds itself (the text; status and priority as tokens), and the page's own parameters. */
+const POSTINGS_HOLD = new Set(["q", "status", "priority", "sort", "limit", "cursor"]);
 
 /** The list's index walks after `position` (see {@link ticketPage}); null when the list is empty whatever it holds. */
 async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | null, db: Database = ctx.db): Promise<{ walks: Walk[]; checked: boolean; late?: LateRows } | null> {
