@@ -26,12 +26,15 @@ export async function run(ctx) {
     return;
   }
   const perYear = Number(process.env.BENCH_STORES_PER_YEAR ?? 100_000);
-  // The year schema, file by file, each applied where what it makes is missing (a state seeded
-  // before 0002 gets its search index: the migration's own 'rebuild' indexes the stubs already there).
+  // The year schema, file by file, each applied where what it makes is missing, or (`-name`) what it
+  // drops is still there (a state seeded before 0002 gets its search index: the migration's own
+  // 'rebuild' indexes the stubs already there).
   const schema = [
     ["0001_retired_tickets.sql", "tickets"],
     ["0002_ticket_search.sql", "tickets_fts"],
     ["0003_returned.sql", "tickets.returned"],
+    // The team index holds only tickets in a team (main's 0043); it keeps its name, so the check is the dropped one.
+    ["0004_team_index_partial.sql", "-tickets_open_team_created_idx"],
     // The search index keyed in created order (GET /tickets?q= walks its postings).
     ["0005_ticket_search_created_order.sql", "tickets_search_docs"],
   ].map(([file, makes]) => ({ file, makes, statements: readFileSync(path.join(ROOT, "migrations-years", file), "utf8").split("--> statement-breakpoint").map((s) => s.trim()).filter(Boolean) }));
@@ -46,12 +49,13 @@ export async function run(ctx) {
     const yd = await mf.getD1Database(`TICKETS_${year}`, "edgedesk");
     stores[year] = yd;
     for (const { file, makes, statements } of schema) {
-      // A table (its name) or a column (`table.column`).
-      const [table, column] = makes.split(".");
-      const made = column
+      // A table or index (its name), a column (`table.column`), or a name the file drops (`-name`).
+      const dropped = makes.startsWith("-");
+      const [table, column] = makes.replace(/^-/, "").split(".");
+      const present = column
         ? await yd.prepare("SELECT count(*) AS n FROM pragma_table_info(?) WHERE name = ?").bind(table, column).first("n")
-        : await yd.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = ?").bind(makes).first("n");
-      if (made) continue;
+        : await yd.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = ?").bind(table).first("n");
+      if (dropped ? !present : present) continue;
       const t0 = Date.now();
       for (const statement of statements) await yd.prepare(statement).run();
       log(`TICKETS_${year}: migrations-years/${file} applied in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
