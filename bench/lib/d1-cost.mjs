@@ -55,6 +55,12 @@ const shapes = {
   // one row into a table with 4 secondary indexes (5 b-tree entries), and one with an FTS5 trigger.
   insertIndexed: (db, n) => db.batch(Array.from({ length: n }, () => db.prepare("insert into indexed (k, a, b, c) values (?, ?, ?, ?)").bind("r" + ++seq, "alpha" + (seq % 7), seq % 13, "2026-12-07T05:00:00.000Z"))),
   insertFts: (db, n) => db.batch(Array.from({ length: n }, () => db.prepare("insert into texts (k, body) values (?, ?)").bind("r" + ++seq, "Thanks for reaching out, I am looking into this now and will get back to you " + seq))),
+  // the app's way: each request on its own session (middleware/db-session.ts), S statements in one batch.
+  session: (db, s) => db.withSession("first-primary").batch(Array.from({ length: s }, () => db.prepare("select 1"))),
+  // one row of 60 named columns (as the app's ticket reads: long SQL text, a wide result).
+  wide: (db) => db.prepare("select " + Array.from({ length: 60 }, (_, i) => '"c' + (i % 12) + '" as "' + i + '"').join(", ") + " from wide limit 1").raw(),
+  // an INSERT with 40 columns bound (as the ticket's own insert), into a table without indexes.
+  insertWide: (db) => db.prepare("insert into widerow (" + Array.from({ length: 40 }, (_, i) => "c" + i).join(", ") + ") values (" + Array.from({ length: 40 }, () => "?").join(", ") + ")").bind(...Array.from({ length: 40 }, (_, i) => (i % 2 ? i : "value-" + i))).run(),
   // an UPDATE by primary key with a RETURNING of one column, alone in a call.
   updateReturning: (db) => db.prepare("update plain set b = b + 1 where k = 'k1' returning b").raw(),
 };
@@ -71,6 +77,7 @@ export default {
         env.DB.prepare("create index if not exists indexed_c on indexed (c)"),
         env.DB.prepare("create index if not exists indexed_abc on indexed (a, b, c)"),
         env.DB.prepare("create table if not exists texts (k text primary key, body text)"),
+        env.DB.prepare("create table if not exists widerow (" + Array.from({ length: 40 }, (_, i) => "c" + i).join(", ") + ")"),
         env.DB.prepare("create virtual table if not exists texts_fts using fts5(body, content='texts', content_rowid='rowid')"),
         env.DB.prepare("create trigger if not exists texts_ai after insert on texts begin insert into texts_fts (rowid, body) values (new.rowid, new.body); end"),
         env.DB.prepare("insert into wide select " + cols.map((c, i) => (i % 2 ? "value * " + i : "'text-' || value || '-" + i + "'")).join(", ") + " from (with recursive n(value) as (select 1 union all select value + 1 from n where value < 200) select value from n)"),
@@ -92,6 +99,8 @@ const SHAPES = [
   ["insertIndexed", 1], ["insertIndexed", 8],
   ["insertFts", 1], ["insertFts", 8],
   ["updateReturning", 0],
+  ["session", 1], ["session", 16],
+  ["wide", 0], ["insertWide", 0],
 ].filter(([s]) => !args.only || args.only.split(",").includes(s));
 
 const dir = path.join(TMP, "d1-cost");
@@ -165,6 +174,9 @@ const model = {
   insertRowAsValuesMs: get("insertValues:8") != null ? (get("insertValues:8") - get("insertEach:1")) / 7 : null,
   indexEntriesMs: per("insertEach:8", "insertIndexed:8", 8 * 4),
   ftsTriggerMs: per("insertEach:8", "insertFts:8", 8),
+  sessionCallMs: get("session:1") != null && get("batch:1") != null ? get("session:1") - get("batch:1") : null,
+  wideSelectMs: per("raw:0", "wide:0", 1),
+  wideInsertMs: per("insertEach:1", "insertWide:0", 1),
 };
 
 const f = (x, d = 3) => (x == null ? "–" : x.toFixed(d));
@@ -184,6 +196,8 @@ const lines = [
   `- each row returned (12 columns): ${f(model.rowReturnedMs, 4)}; each bound parameter: ${f(model.paramMs, 4)}`,
   `- a row inserted as its own statement: ${f(model.insertRowAsStatementMs)}; as one more row of a multi-row VALUES: ${f(model.insertRowAsValuesMs)}`,
   `- each secondary index entry written: ${f(model.indexEntriesMs, 4)}; an FTS5 insert trigger: ${f(model.ftsTriggerMs)} a row`,
+  `- a call on a session (withSession, as every request) over a plain one: ${f(model.sessionCallMs)}`,
+  `- a 60-column select of one row over \`select 1\`: ${f(model.wideSelectMs)}; a 40-column insert over a 4-column one: ${f(model.wideInsertMs)}`,
   "",
 ];
 const text = lines.join("\n");
