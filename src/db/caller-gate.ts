@@ -15,7 +15,9 @@ import { users } from "./schema";
  * - The request's D1 session is wrapped ({@link gateCaller}): its first call, batch or single
  *   statement, goes out as one batch that starts with the caller's row; when that call may write,
  *   first of all a guard that fails the whole batch (D1 batches are transactions) unless the caller
- *   passes, so a refused caller's write leaves nothing (no ticket, no number taken, no key).
+ *   passes, so a refused caller's write leaves nothing (no ticket, no number taken, no key). A write
+ *   planned from the isolate's copy of the profile (below) checks the copy instead of reading the row:
+ *   the guard and that check together hold the row to everything the read would tell.
  * - No result of that call is handed back before the caller's row passed. If the call failed (nothing
  *   written), the request's next call carries the caller the same way, and an answer waits for the
  *   caller's row (`settled`, read on its own when no call came), so a refused caller always gets
@@ -115,6 +117,10 @@ class Gate {
       this.refused = true;
       throw unauthorized();
     }
+    this.passed(actor);
+  }
+
+  private passed(actor: Actor): void {
     this.profile = actor;
     knowCaller(actor, this.claims.tv);
     const copy = this.assumed;
@@ -151,11 +157,14 @@ class Gate {
     const read = callerById.inBatch(this.d1, [sub]);
     // Checked in a call that writes (the write planned from the copy fails, nothing written); a read-only
     // first call just reads the row, and a copy found stale there makes the write plan again (copyWentStale).
-    const held = this.assumed && writes ? [this.d1.prepare(PROFILE_HELD).bind(sub, this.assumed.name, this.assumed.email, this.assumed.unverified ? 1 : 0)] : [];
-    const lead = writes ? [this.d1.prepare(GUARD).bind(sub, tv, role), ...held, read.statement] : [...held, read.statement];
+    const copy = writes ? this.assumed : null;
+    const held = copy ? [this.d1.prepare(PROFILE_HELD).bind(sub, copy.name, copy.email, copy.unverified ? 1 : 0)] : [];
+    // Past the guard (id, active, token version, role) and the copy's check (name, email, verified), the
+    // row holds exactly what reading it would tell (callerFromRow): the copy is the caller, no read needed.
+    const lead = writes ? [this.d1.prepare(GUARD).bind(sub, tv, role), ...held, ...(copy ? [] : [read.statement])] : [read.statement];
     const call = this.d1.batch([...lead, ...inner]);
     this.decided = call.then(
-      (results) => this.settle(read.rows(results[lead.length - 1]!)[0]),
+      (results) => (copy ? this.passed(copy) : this.settle(read.rows(results[lead.length - 1]!)[0])),
       async (err: unknown) => {
         const text = String((err as Error)?.message ?? err);
         // The guard refused: nothing was written.

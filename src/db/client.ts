@@ -236,11 +236,12 @@ export type RowCondition<T extends SQLiteTable> = readonly [key: keyof T["$infer
 
 /**
  * `UPDATE table SET … WHERE …` as a text statement: the columns of `set` (undefined ones left out, as
- * drizzle does), values through each column's mapping, the conditions ANDed. Null when a value is
- * SQL (the caller builds that one with drizzle). The guarded update of every ticket write, whose
+ * drizzle does), values through each column's mapping, the conditions ANDed, and `also` (one more
+ * condition as SQL, a subquery). Null when a value is SQL, or `also` is not plain (the caller builds
+ * that one with drizzle). The guarded update of every ticket write, whose
  * building was a tenth of a reply's drizzle time.
  */
-export function updateRow<T extends SQLiteTable>(db: Database, table: T, set: Record<string, unknown>, where: readonly RowCondition<T>[]): BatchItem | null {
+export function updateRow<T extends SQLiteTable>(db: Database, table: T, set: Record<string, unknown>, where: readonly RowCondition<T>[], also?: SQL): BatchItem | null {
   const columns = columnsOf(table);
   const assigns: string[] = [];
   const params: unknown[] = [];
@@ -262,6 +263,12 @@ export function updateRow<T extends SQLiteTable>(db: Database, table: T, set: Re
     params.push(p);
     return `${name} = ?`;
   });
+  if (also) {
+    const extra = compileSql(also);
+    if (!extra) return null;
+    tests.push(`(${extra.sql})`);
+    params.push(...extra.params);
+  }
   return textStatement(db, `update "${getTableName(table)}" set ${assigns.join(", ")} where ${tests.join(" and ")}`, params);
 }
 

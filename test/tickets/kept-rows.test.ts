@@ -34,7 +34,7 @@ async function keptTicket(requester: TestUser = s.customer, agent: TestUser = s.
 }
 
 describe("a further reply to a ticket this isolate just wrote", () => {
-  it("is one D1 call (the caller's guard and row ride on it); by id or by number; the comment lands once", async () => {
+  it("is one D1 call (the caller's guard and the check of their profile ride on it, the kept row's check in the row's update); by id or by number; the comment lands once", async () => {
     const t = await keptTicket();
     const byId = await meteredReply(s.agent, t.id, { body: "second" });
     expect(byId.status, JSON.stringify(byId.body)).toBe(201);
@@ -43,6 +43,11 @@ describe("a further reply to a ticket this isolate just wrote", () => {
     const sql = meteredStatements(byId).map((st) => st.sql);
     expect(sql[0]).toMatch(/^insert into "caller_guard"/);
     expect(sql.some((q) => /from "tickets" inner join "users"/.test(q))).toBe(false);
+    // Statements the guard, the check and the row's update already do (were 3: the caller's row read
+    // after the check, the kept row's own check before the update): one D1 call of 2 + the write's.
+    expect(sql[1]).toContain("batch assumption failed: caller");
+    expect(sql[2]).toMatch(/^update "tickets" set .* and \(exists \(select 1 from "users" where "users"\."id" = \? and "users"\."name" is \? and "users"\."email" is \?\)\)$/);
+    expect(sql.some((q) => /^select abs\(case when exists/.test(q))).toBe(false);
     const byNumber = await meteredReply(s.agent, t.number, { body: "third" });
     expect(byNumber.status).toBe(201);
     expect(calls(byNumber)).toBe(1);

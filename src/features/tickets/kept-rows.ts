@@ -1,7 +1,7 @@
-import { is, SQL } from "drizzle-orm";
+import { is, sql, SQL } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
-import { textStatement, type BatchItem, type Database } from "../../db/client";
-import type { tickets } from "../../db/schema";
+import { batchStatement, type BatchItem, type Database } from "../../db/client";
+import { tickets, users } from "../../db/schema";
 import { TICKET_NUMBER_PATTERN } from "../../domain/ticket-number";
 import type { Requester, TicketRow } from "./tickets.serialize";
 
@@ -98,17 +98,20 @@ export function storedAfter(before: TicketRow, set: SQLiteUpdateSetSource<typeof
   return { ...(row as TicketRow), revision };
 }
 
+/** The kept requester still has the kept name and email (they go into the events, the mail and the response). */
+export const requesterHolds = ({ requester }: KeptTicket): SQL =>
+  sql`exists (select 1 from ${users} where ${users.id} = ${requester.id} and ${users.name} is ${requester.name} and ${users.email} is ${requester.email})`;
+
 /**
  * Fails its batch as stale (db/errors.ts: SQLite's one integer overflow, as ABORT_UNLESS_CHANGED)
  * unless the ticket is still the kept row (live, at its revision) and its requester still has the
- * kept name and email. First in the write's batch, before the row's own update moves the revision;
- * an internal note, which updates no row, has no other guard. The caller's presumed profile is
- * checked by the gate (db/caller-gate.ts presumeCaller, copyWentStale).
+ * kept name and email. First in the batch of a write that updates no row (an internal note), which
+ * has no other guard; a write that updates the row tests the same in its update's guard instead
+ * (ticket-write.ts guardedUpdate: one statement fewer). The caller's presumed profile is checked by
+ * the gate (db/caller-gate.ts presumeCaller, copyWentStale).
  */
-export function stillHolds(db: Database, { row, requester }: KeptTicket): BatchItem {
-  return textStatement(
-    db,
-    'select abs(case when exists (select 1 from "tickets" where "id" = ? and "revision" = ? and "deleted_at" is null and "merged_into_id" is null and "archived_at" is null) and exists (select 1 from "users" where "id" = ? and "name" is ? and "email" is ?) then 0 else -9223372036854775807 - 1 end)',
-    [row.id, row.revision, requester.id, requester.name, requester.email],
-  );
+export function stillHolds(db: Database, kept: KeptTicket): BatchItem {
+  const { row } = kept;
+  const ticketHolds = sql`exists (select 1 from ${tickets} where ${tickets.id} = ${row.id} and ${tickets.revision} = ${row.revision} and ${tickets.deletedAt} is null and ${tickets.mergedIntoId} is null and ${tickets.archivedAt} is null)`;
+  return batchStatement(db, sql`select abs(case when ${ticketHolds} and ${requesterHolds(kept)} then 0 else -9223372036854775807 - 1 end)`);
 }

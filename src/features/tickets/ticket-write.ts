@@ -17,7 +17,7 @@ import { fieldCatalog, fieldIndexWrites } from "../fields/fields.service";
 import { agentLoadWrites } from "../teams/routing.service";
 import { dropArchives, restoreRows } from "../archive/archive.document";
 import { ticketView } from "./ticket-view";
-import { forgetTicket, keepTicket, storedAfter } from "./kept-rows";
+import { forgetTicket, keepTicket, requesterHolds, stillHolds, storedAfter, type KeptTicket } from "./kept-rows";
 import { toTicket, type Requester, type Ticket, type TicketRow } from "./tickets.serialize";
 
 /**
@@ -81,8 +81,12 @@ export type TicketWrite =
       guard?: readonly GuardColumn[];
       /** The row is a deleted ticket, and must still be one: only an erasure rewrites those. */
       deleted?: true;
-      /** Statements that fail the batch as stale unless what the write was planned from holds, first in it (a kept row's: kept-rows.ts stillHolds). */
-      assumes?: BatchItem[];
+      /**
+       * `before` is this isolate's kept row (kept-rows.ts): the write is stale unless the ticket is still
+       * at its revision (live, not merged or archived) and its requester as kept. Tested by the row's
+       * update (its guard), or first in the batch (stillHolds) when the row is not updated.
+       */
+      kept?: KeptTicket;
     } & Effects);
 
 /** `ticket`: as the context's caller may see it (what a route answers with). */
@@ -98,10 +102,23 @@ function guardCondition(before: TicketRow, guard: readonly GuardColumn[], delete
   return and(eq(tickets.id, before.id), deleted ? isNotNull(tickets.deletedAt) : isNull(tickets.deletedAt), eq(tickets.revision, before.revision), ...guard.map((c) => eq(tickets[c], before[c])))!;
 }
 
-/** The row's update under {@link guardCondition}: as text when every value is a plain one (no SQL). */
-function guardedUpdate(ctx: ServiceContext, before: TicketRow, set: SQLiteUpdateSetSource<typeof tickets>, guard: readonly GuardColumn[], deleted: boolean): BatchItem {
+/**
+ * The row's update under {@link guardCondition}: as text when every value is a plain one (no SQL).
+ * Planned from a kept row, the guard also holds what kept-rows.ts stillHolds would check (the revision
+ * it has already): not merged or archived, the requester as kept. It then updates nothing and the
+ * batch fails as stale (ABORT_UNLESS_CHANGED), as stillHolds would fail it.
+ */
+function guardedUpdate(ctx: ServiceContext, before: TicketRow, set: SQLiteUpdateSetSource<typeof tickets>, guard: readonly GuardColumn[], deleted: boolean, kept?: KeptTicket): BatchItem {
   const where: RowCondition<typeof tickets>[] = [["id", before.id], ["deletedAt", deleted ? IS_NOT_NULL : IS_NULL], ["revision", before.revision], ...guard.map((c) => [c, before[c]] as const)];
-  return updateRow(ctx.db, tickets, set, where) ?? ctx.db.update(tickets).set(set).where(guardCondition(before, guard, deleted));
+  if (kept) where.push(["mergedIntoId", IS_NULL], ["archivedAt", IS_NULL]);
+  const also = kept ? requesterHolds(kept) : undefined;
+  return (
+    updateRow(ctx.db, tickets, set, where, also) ??
+    ctx.db
+      .update(tickets)
+      .set(set)
+      .where(kept ? and(guardCondition(before, guard, deleted), isNull(tickets.mergedIntoId), isNull(tickets.archivedAt), also) : guardCondition(before, guard, deleted))
+  );
 }
 
 /**
@@ -196,7 +213,9 @@ async function planned(ctx: ServiceContext, given: TicketWrite) {
   const customerFields = catalog ? customerVisibleKeys(catalog) : [];
   const rule = ctx.rule;
   const events = (write.events?.(staffTicket) ?? []).map((e): TicketEvent => ({ ...e, customer_fields: customerFields, ...(rule ? { rule } : {}) }));
-  const items: BatchItem[] = write.kind === "update" ? [...(write.assumes ?? [])] : [];
+  const fromKept = write.kind === "update" ? write.kept : undefined;
+  // A kept row's check rides in the row's update when there is one (guardedUpdate).
+  const items: BatchItem[] = fromKept && !updates ? [stillHolds(ctx.db, fromKept)] : [];
   const fieldIndex = sameJson(before?.customFields ?? {}, row.customFields) ? [] : await fieldIndexWrites(ctx, row, before?.customFields ?? null, row.customFields);
   if (write.kind === "create") {
     items.push(
@@ -209,7 +228,7 @@ async function planned(ctx: ServiceContext, given: TicketWrite) {
     );
   } else if (updates) {
     items.push(
-      guardedUpdate(ctx, write.before, { ...write.set, revision: row.revision }, write.guard ?? ROW_UNCHANGED, !!write.deleted),
+      guardedUpdate(ctx, write.before, { ...write.set, revision: row.revision }, write.guard ?? ROW_UNCHANGED, !!write.deleted, fromKept),
       textStatement(ctx.db, ABORT_UNLESS_CHANGED, []),
       ...(restored ?? []),
       ...tagWrites(ctx, row, write.before.deletedAt ? [] : write.before.tags, row.deletedAt ? [] : row.tags),

@@ -26,7 +26,7 @@ import { returnRetired } from "../archive/archive.retire";
 import { storeOfTicketRef } from "../../db/ticket-stores";
 import { retryTicketWrite, type HistoryEntry, type Planned, type TicketWrite } from "./ticket-write";
 import { ticketFor } from "./ticket-view";
-import { keepTicket, keptTicket, stillHolds } from "./kept-rows";
+import { keepTicket, keptTicket } from "./kept-rows";
 import { requesterColumns, type Requester, type Ticket, type TicketRow } from "./tickets.serialize";
 
 // ---------------------------------------------------------------- reading
@@ -41,8 +41,8 @@ export interface FoundTicket {
    */
   oldPolicy?: PolicyRow | null;
   /**
-   * Not read: the row this isolate kept (kept-rows.ts). A write planned from it carries
-   * kept-rows.ts stillHolds (and the gate checks the caller's presumed profile: db/caller-gate.ts presumeCaller).
+   * Not read: the row this isolate kept (kept-rows.ts). A write planned from it names it (TicketWrite
+   * `kept`: its check, kept-rows.ts stillHolds, in the batch) (and the gate checks the caller's presumed profile: db/caller-gate.ts presumeCaller).
    */
   kept?: true;
 }
@@ -121,7 +121,7 @@ function keptFrom(found: FoundTicket): FoundTicket {
  * caller's profile is known (db/caller-gate.ts presumeCaller) and `refusal` (the caller's own, as
  * changeTicket's option) does not hold on it; else {@link findVisibleTicket}, and `refusal` on what
  * it read is thrown: a refusal is decided on a fresh read only (the kept row may be stale). A write
- * planned from a kept row must carry kept-rows.ts stillHolds and plan again from a fresh read when
+ * planned from a kept row must carry its check (TicketWrite `kept`) and plan again from a fresh read when
  * stale (changeTicket does).
  */
 export async function findForChange(ctx: ServiceContext, ref: string, refusal?: (row: TicketRow) => AppError | null): Promise<FoundTicket> {
@@ -577,7 +577,7 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
         // guarded by the revision alone: it changes nothing a user sees.
         set: touch ? slaColumnWrites(row, written) : changedColumns(row, written),
         ...(touch ? {} : { guard: [] }),
-        ...(found.kept ? { assumes: [stillHolds(ctx.db, found)] } : {}),
+        ...(found.kept ? { kept: { row: found.row, requester: found.requester } } : {}),
         history: [...(bumps || options.recordUnchanged ? [{ type: options.type, changes: recorded, bumpsVersion: bumps, internal }] : []), ...(attached?.history ?? [])],
         audit: [...(bumps || options.recordUnchanged ? [{ action: `ticket.${options.type}`, entityType: "ticket", entityId: row.id, changes: recorded }] : []), ...(attached?.audit ?? [])],
         extra: attached?.extra ?? [],
