@@ -154,17 +154,28 @@ class Gate {
     }
     const writes = statements.some((s) => !READ_ONLY.test(s.sql));
     const { sub, role, tv } = this.claims;
-    const read = callerById.inBatch(this.d1, [sub]);
-    // Checked in a call that writes (the write planned from the copy fails, nothing written); a read-only
-    // first call just reads the row, and a copy found stale there makes the write plan again (copyWentStale).
     const copy = writes ? this.assumed : null;
-    const held = copy ? [this.d1.prepare(PROFILE_HELD).bind(sub, copy.name, copy.email, copy.unverified ? 1 : 0)] : [];
-    // Past the guard (id, active, token version, role) and the copy's check (name, email, verified), the
-    // row holds exactly what reading it would tell (callerFromRow): the copy is the caller, no read needed.
-    const lead = writes ? [this.d1.prepare(GUARD).bind(sub, tv, role), ...held, ...(copy ? [] : [read.statement])] : [read.statement];
+    const guard = () => this.d1.prepare(GUARD).bind(sub, tv, role);
+    // The call's lead, one of three shapes, and how its results decide the caller:
+    // - a read-only call: the caller's row (the call's results are held back until it passed; a copy
+    //   found stale there makes the write plan again: copyWentStale);
+    // - a write planned from the isolate's copy: the guard (id, active, token version, role), then the
+    //   copy's check (name, email, verified; the write fails, nothing written): past both, the row holds
+    //   exactly what reading it would tell (callerFromRow), so it is not read and the copy is the caller;
+    // - any other write: the guard, then the caller's row.
+    let lead: D1PreparedStatement[];
+    let decide: (results: D1Result[]) => void;
+    if (copy) {
+      lead = [guard(), this.d1.prepare(PROFILE_HELD).bind(sub, copy.name, copy.email, copy.unverified ? 1 : 0)];
+      decide = () => this.passed(copy);
+    } else {
+      const read = callerById.inBatch(this.d1, [sub]);
+      lead = writes ? [guard(), read.statement] : [read.statement];
+      decide = (results) => this.settle(read.rows(results[lead.length - 1]!)[0]);
+    }
     const call = this.d1.batch([...lead, ...inner]);
     this.decided = call.then(
-      (results) => (copy ? this.passed(copy) : this.settle(read.rows(results[lead.length - 1]!)[0])),
+      decide,
       async (err: unknown) => {
         const text = String((err as Error)?.message ?? err);
         // The guard refused: nothing was written.
