@@ -5,26 +5,29 @@ import { preparedSelect } from "./client";
 import { users } from "./schema";
 
 /**
- * The caller's row read inside the request's first D1 call, instead of a call of its own (issue 15
- * item 3: most of the local D1's CPU is per call, and every call costs ours too). For the two hot
+ * The caller checked inside the request's first D1 call, instead of a call of its own (issue 15
+ * item 3: most of the local D1's CPU is per call, and every call costs ours too): their row read
+ * there, or, for a write planned from the isolate's copy of their profile, the row held to it. For the two hot
  * writes only (create a ticket, add a comment: middleware/auth.ts `requireAuthInFirstCall`); every
  * other route reads the caller first, as before (GETs may run on a replica that lags a deactivation).
  *
  * The security rule is the same as reading it first: nothing the route does reaches D1 or the route
  * before the caller passes (row exists, active, token version = the token's, role = the token's).
  * - The request's D1 session is wrapped ({@link gateCaller}): its first call, batch or single
- *   statement, goes out as one batch that starts with the caller's row; when that call may write,
- *   first of all a guard that fails the whole batch (D1 batches are transactions) unless the caller
- *   passes, so a refused caller's write leaves nothing (no ticket, no number taken, no key). A write
- *   planned from the isolate's copy of the profile (below) checks the copy instead of reading the row:
- *   the guard and that check together hold the row to everything the read would tell.
+ *   statement, goes out as one batch that starts with the caller's check: a read-only call with the
+ *   caller's row; a call that may write with a guard that fails the whole batch (D1 batches are
+ *   transactions) unless the caller passes, so a refused caller's write leaves nothing (no ticket, no
+ *   number taken, no key), then the caller's row, or, for a write planned from the isolate's copy of
+ *   the profile (below), a check of the copy instead of the row: the guard and that check together
+ *   hold the row to everything the read would tell.
  * - No result of that call is handed back before the caller's row passed. If the call failed (nothing
  *   written), the request's next call carries the caller the same way, and an answer waits for the
  *   caller's row (`settled`, read on its own when no call came), so a refused caller always gets
  *   401, never the route's error (nor an idempotent replay).
  * - The actor's id and role are the token's (signed; the guard and the row check hold them to the
- *   row); its name, email and `unverified` exist only once the row was read: reading them earlier
- *   throws ({@link callerReady} reads the row first where a path needs them before any D1 call).
+ *   row); its name, email and `unverified` exist only once the caller passed (their row read, or the
+ *   copy checked against it) or a path took the copy on purpose: reading them earlier throws
+ *   ({@link callerReady} reads the row first where a path needs them before any D1 call).
  * - A single statement read with `raw()` (drizzle's selects) is not carried: a batch answers rows as
  *   objects, where two columns of one name would merge. The caller is then read on its own first.
  * - A create writes the caller's name and address (its idempotency record, its events) in its one
@@ -75,8 +78,9 @@ const GUARD_FAILED = "caller_verified";
 const PROFILE_HELD = `select ${failAssumption("caller", '"users"."id"')} from "users" where "users"."id" = ? and not ("users"."name" = ? and "users"."email" = ? and ("users"."email_verified_at" is null) = ?)`;
 
 /**
- * Profiles of callers this isolate verified lately (each refreshed whenever their row is read: after
- * a failed check too); bounded, so a long-lived isolate's memory stays flat.
+ * Profiles of callers this isolate verified lately (each refreshed whenever the caller passes: their
+ * row read, after a failed check of the copy too, or the copy checked against it); bounded, so a
+ * long-lived isolate's memory stays flat.
  */
 const KNOWN_CALLERS = 1000;
 const knownCallers = new Map<string, { actor: Actor; tokenVersion: number }>();

@@ -14,11 +14,13 @@ import type { Requester, TicketRow } from "./tickets.serialize";
  * guarded by it (ticket-write.ts guardCondition), so a row whose revision equals the stored one IS
  * the stored row. (archive.retire.ts moves `returned` alone, but only on archived rows, and those
  * are never kept: archiving is a write, so it moved the revision past any kept one.) The write
- * planned from a kept row carries {@link stillHolds}, which fails the batch as stale unless the
- * ticket is still at the kept revision, its requester's name and email are the kept ones (they go
- * into the events, the mail and the response); the caller's presumed profile is checked by the
- * gate (db/caller-gate.ts: in the write when it is the request's first call, else the first call's read
- * of the caller makes a write planned from a stale copy plan again). The writer then plans the whole change again from a fresh read (tickets.service.ts changeTicket).
+ * planned from a kept row is stale unless the ticket is still at the kept revision (live, not merged
+ * or archived) and its requester's name and email are the kept ones (they go into the events, the
+ * mail and the response): tested by the row's update (its WHERE, ticket-write.ts guardedUpdate), or
+ * by {@link stillHolds}, first in the batch, when the write updates no row. The caller's presumed
+ * profile is checked by the gate (db/caller-gate.ts: in the write when it is the request's first
+ * call, else the first call's read of the caller makes a write planned from a stale copy plan
+ * again). A stale write plans the whole change again from a fresh read (tickets.service.ts changeTicket).
  *
  * What is never kept, so it behaves exactly as before: deleted, merged and archived tickets (the
  * archive's row is a stub its one write restores; a retired ticket is not in main at all) and

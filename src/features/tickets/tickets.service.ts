@@ -42,7 +42,8 @@ export interface FoundTicket {
   oldPolicy?: PolicyRow | null;
   /**
    * Not read: the row this isolate kept (kept-rows.ts). A write planned from it names it (TicketWrite
-   * `kept`: its check, kept-rows.ts stillHolds, in the batch) (and the gate checks the caller's presumed profile: db/caller-gate.ts presumeCaller).
+   * `kept`): its check rides in the row's update, or in kept-rows.ts stillHolds when no row is updated;
+   * the gate checks the caller's presumed profile (db/caller-gate.ts presumeCaller).
    */
   kept?: true;
 }
