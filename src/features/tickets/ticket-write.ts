@@ -79,15 +79,24 @@ export type TicketWrite =
       set: SQLiteUpdateSetSource<typeof tickets>;
       /** What must still hold for `set` to be written (default {@link ROW_UNCHANGED}). */
       guard?: readonly GuardColumn[];
-      /** The row is a deleted ticket, and must still be one: only an erasure rewrites those. */
-      deleted?: true;
-      /**
-       * `before` is this isolate's kept row (kept-rows.ts): the write is stale unless the ticket is still
-       * at its revision (live, not merged or archived) and its requester as kept. Tested by the row's
-       * update (its guard), or first in the batch (stillHolds) when the row is not updated.
-       */
-      kept?: KeptTicket;
-    } & Effects);
+    } & (
+      | {
+          /** The row is a deleted ticket, and must still be one: only an erasure rewrites those. */
+          deleted?: true;
+          kept?: never;
+        }
+      | {
+          deleted?: never;
+          /**
+           * `before` is this isolate's kept row (kept-rows.ts): the write is stale unless the ticket is still
+           * at its revision (live, not merged or archived) and its requester as kept. Tested by the row's
+           * update (its guard), or first in the batch (stillHolds) when the row is not updated. Never with
+           * `deleted` (a deleted ticket is never kept), which would drop "live" from the check.
+           */
+          kept?: KeptTicket;
+        }
+    ) &
+      Effects);
 
 /** `ticket`: as the context's caller may see it (what a route answers with). */
 export type WriteOutcome = { ok: true; ticket: Ticket } | { ok: false; reason: "stale" };
