@@ -1,4 +1,4 @@
-import { Column, getTableColumns, getTableName, is, Name, Param, Placeholder, sql, SQL, StringChunk, Table, type GetColumnData } from "drizzle-orm";
+import { Column, eq, getTableColumns, getTableName, is, isNotNull, isNull, Name, Param, Placeholder, sql, SQL, StringChunk, Table, type GetColumnData } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { SQLiteTable } from "drizzle-orm/sqlite-core";
 
@@ -233,6 +233,12 @@ export const IS_NULL: unique symbol = Symbol("is null");
 export const IS_NOT_NULL: unique symbol = Symbol("is not null");
 /** One condition of {@link updateRow}'s WHERE: a column equal to a value, or null / not null. */
 export type RowCondition<T extends SQLiteTable> = readonly [key: keyof T["$inferSelect"] & string, value: unknown];
+
+/** One {@link RowCondition} as drizzle SQL: the test {@link updateRow} writes as text. */
+export function rowTest<T extends SQLiteTable>(table: T, [key, value]: RowCondition<T>): SQL {
+  const column = columnsOf(table)[key]!;
+  return value === IS_NULL ? isNull(column) : value === IS_NOT_NULL ? isNotNull(column) : eq(column, value);
+}
 
 /**
  * `UPDATE table SET … WHERE …` as a text statement: the columns of `set` (undefined ones left out, as

@@ -1,6 +1,6 @@
-import { is, sql, SQL } from "drizzle-orm";
+import { and, is, sql, SQL } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
-import { batchStatement, type BatchItem, type Database } from "../../db/client";
+import { batchStatement, IS_NULL, rowTest, type BatchItem, type Database, type RowCondition } from "../../db/client";
 import { tickets, users } from "../../db/schema";
 import { TICKET_NUMBER_PATTERN } from "../../domain/ticket-number";
 import type { Requester, TicketRow } from "./tickets.serialize";
@@ -100,20 +100,28 @@ export function storedAfter(before: TicketRow, set: SQLiteUpdateSetSource<typeof
   return { ...(row as TicketRow), revision };
 }
 
-/** The kept requester still has the kept name and email (they go into the events, the mail and the response). */
-export const requesterHolds = ({ requester }: KeptTicket): SQL =>
-  sql`exists (select 1 from ${users} where ${users.id} = ${requester.id} and ${users.name} is ${requester.name} and ${users.email} is ${requester.email})`;
+/**
+ * What a write planned from a kept row must still find, the one source of that check: the ticket's
+ * row at the kept revision, live (not deleted, merged or archived), and its requester with the kept
+ * name and email (they go into the events, the mail and the response). Tested by the row's update
+ * (its WHERE, text or drizzle: ticket-write.ts guardedUpdate) or by {@link stillHolds}.
+ */
+export function keptGuard({ row, requester }: KeptTicket): { row: RowCondition<typeof tickets>[]; requester: SQL } {
+  return {
+    row: [["id", row.id], ["revision", row.revision], ["deletedAt", IS_NULL], ["mergedIntoId", IS_NULL], ["archivedAt", IS_NULL]],
+    requester: sql`exists (select 1 from ${users} where ${users.id} = ${requester.id} and ${users.name} is ${requester.name} and ${users.email} is ${requester.email})`,
+  };
+}
 
 /**
  * Fails its batch as stale (db/errors.ts: SQLite's one integer overflow, as ABORT_UNLESS_CHANGED)
- * unless the ticket is still the kept row (live, at its revision) and its requester still has the
- * kept name and email. First in the batch of a write that updates no row (an internal note), which
- * has no other guard; a write that updates the row tests the same in its update's guard instead
- * (ticket-write.ts guardedUpdate: one statement fewer). The caller's presumed profile is checked by
- * the gate (db/caller-gate.ts presumeCaller, copyWentStale).
+ * unless {@link keptGuard} holds. First in the batch of a write that updates no row (an internal
+ * note), which has no other guard; a write that updates the row tests the same in its update's guard
+ * instead (ticket-write.ts guardedUpdate: one statement fewer). The caller's presumed profile is
+ * checked by the gate (db/caller-gate.ts presumeCaller, copyWentStale).
  */
 export function stillHolds(db: Database, kept: KeptTicket): BatchItem {
-  const { row } = kept;
-  const ticketHolds = sql`exists (select 1 from ${tickets} where ${tickets.id} = ${row.id} and ${tickets.revision} = ${row.revision} and ${tickets.deletedAt} is null and ${tickets.mergedIntoId} is null and ${tickets.archivedAt} is null)`;
-  return batchStatement(db, sql`select abs(case when ${ticketHolds} and ${requesterHolds(kept)} then 0 else -9223372036854775807 - 1 end)`);
+  const guard = keptGuard(kept);
+  const ticketHolds = sql`exists (select 1 from ${tickets} where ${and(...guard.row.map((c) => rowTest(tickets, c)))})`;
+  return batchStatement(db, sql`select abs(case when ${ticketHolds} and ${guard.requester} then 0 else -9223372036854775807 - 1 end)`);
 }

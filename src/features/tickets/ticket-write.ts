@@ -1,6 +1,6 @@
-import { and, eq, inArray, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
-import { batchRowsRead, insertRow, IS_NOT_NULL, IS_NULL, runBatch, textStatement, updateRow, type BatchItem, type RowCondition } from "../../db/client";
+import { batchRowsRead, insertRow, IS_NOT_NULL, IS_NULL, rowTest, runBatch, textStatement, updateRow, type BatchItem, type RowCondition } from "../../db/client";
 import { doubt, takenAssumptions } from "../../db/batch-assumptions";
 import { copyWentStale } from "../../db/caller-gate";
 import { pendingNumber, runNumberedBatch, settleNumber } from "../../db/ticket-numbering";
@@ -17,7 +17,7 @@ import { fieldCatalog, fieldIndexWrites } from "../fields/fields.service";
 import { agentLoadWrites } from "../teams/routing.service";
 import { dropArchives, restoreRows } from "../archive/archive.document";
 import { ticketView } from "./ticket-view";
-import { forgetTicket, keepTicket, requesterHolds, stillHolds, storedAfter, type KeptTicket } from "./kept-rows";
+import { forgetTicket, keepTicket, keptGuard, stillHolds, storedAfter, type KeptTicket } from "./kept-rows";
 import { toTicket, type Requester, type Ticket, type TicketRow } from "./tickets.serialize";
 
 /**
@@ -107,27 +107,23 @@ const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringif
  * The row must still be the one read: its revision (which every write moves) and the guard's
  * columns. The revision alone would do; the guard's columns say what each writer cares about.
  */
-function guardCondition(before: TicketRow, guard: readonly GuardColumn[], deleted: boolean): SQL {
-  return and(eq(tickets.id, before.id), deleted ? isNotNull(tickets.deletedAt) : isNull(tickets.deletedAt), eq(tickets.revision, before.revision), ...guard.map((c) => eq(tickets[c], before[c])))!;
+function guardCondition(before: TicketRow, guard: readonly GuardColumn[], deleted: boolean): RowCondition<typeof tickets>[] {
+  return [["id", before.id], ["deletedAt", deleted ? IS_NOT_NULL : IS_NULL], ["revision", before.revision], ...guard.map((c) => [c, before[c]] as const)];
 }
 
 /**
- * The row's update under {@link guardCondition}: as text when every value is a plain one (no SQL).
- * Planned from a kept row, the guard also holds what kept-rows.ts stillHolds would check (the revision
- * it has already): not merged or archived, the requester as kept. It then updates nothing and the
+ * The row's update under {@link guardCondition}: as text when every value is a plain one (no SQL),
+ * else with drizzle, from the same conditions. Planned from a kept row, the guard also holds
+ * kept-rows.ts keptGuard (what stillHolds would check; a condition the guard has already is not
+ * repeated): live, not merged or archived, the requester as kept. It then updates nothing and the
  * batch fails as stale (ABORT_UNLESS_CHANGED), as stillHolds would fail it.
  */
 function guardedUpdate(ctx: ServiceContext, before: TicketRow, set: SQLiteUpdateSetSource<typeof tickets>, guard: readonly GuardColumn[], deleted: boolean, kept?: KeptTicket): BatchItem {
-  const where: RowCondition<typeof tickets>[] = [["id", before.id], ["deletedAt", deleted ? IS_NOT_NULL : IS_NULL], ["revision", before.revision], ...guard.map((c) => [c, before[c]] as const)];
-  if (kept) where.push(["mergedIntoId", IS_NULL], ["archivedAt", IS_NULL]);
-  const also = kept ? requesterHolds(kept) : undefined;
-  return (
-    updateRow(ctx.db, tickets, set, where, also) ??
-    ctx.db
-      .update(tickets)
-      .set(set)
-      .where(kept ? and(guardCondition(before, guard, deleted), isNull(tickets.mergedIntoId), isNull(tickets.archivedAt), also) : guardCondition(before, guard, deleted))
-  );
+  const where = guardCondition(before, guard, deleted);
+  const held = kept ? keptGuard(kept) : null;
+  for (const c of held?.row ?? []) if (!where.some((w) => w[0] === c[0] && w[1] === c[1])) where.push(c);
+  const also = held?.requester;
+  return updateRow(ctx.db, tickets, set, where, also) ?? ctx.db.update(tickets).set(set).where(and(...where.map((c) => rowTest(tickets, c)), also));
 }
 
 /**
