@@ -147,6 +147,46 @@ describe("a ticket create", () => {
     expect(seqOf(next.body.number)).toBe(before + 2);
   });
 
+  it("plans again for a caller who verified their address since the isolate knew them (no token bump): the next reply sees what verified customers see", async () => {
+    const u = await makeUser("customer", { verified: false });
+    expect((await create(u)).status).toBe(201);
+    const agent = await makeUser("agent");
+    // Opened for them by an agent: not what an unverified account sees (only its own self-service tickets).
+    const forThem = (await api("POST", "/api/v1/tickets", { token: agent.token, body: { subject: "For you", description: "d", requester_email: u.email } })).body;
+    expect(forThem.requester.id).toBe(u.id);
+    // As POST /auth/verify-email stores it (accounts.service.ts verifyEmail): the token version stays.
+    await db().update(users).set({ emailVerifiedAt: new Date().toISOString() }).where(eq(users.id, u.id));
+    const res = await create(u);
+    expect(res.status).toBe(201);
+    // The batch that found the copy (unverified) stale failed and is not metered: the caller read on their own, the write.
+    expect(calls(res)).toBe(2);
+    // The isolate now holds them verified: their reply to the ticket opened for them plans from its kept row, one call.
+    const reply = await meteredApi("POST", `/api/v1/tickets/${forThem.id}/comments`, { token: u.token, body: { body: "thanks" } });
+    expect(reply.status, JSON.stringify(reply.body)).toBe(201);
+    expect(calls(reply)).toBe(1);
+    expect(calls(await create(u))).toBe(1);
+  });
+
+  it("names the caller with the address the row holds when an admin changed it since the isolate knew them", async () => {
+    const u = await makeUser("customer");
+    expect((await create(u)).body.requester.email).toBe(u.email);
+    const moved = `moved-${u.id}@example.test`.toLowerCase();
+    const patch = await api("PATCH", `/api/v1/users/${u.id}`, { token: admin.token, body: { email: moved } });
+    expect(patch.status, JSON.stringify(patch.body)).toBe(200);
+    const res = await create(u);
+    expect(res.status).toBe(201);
+    expect(res.body.requester).toMatchObject({ id: u.id, email: moved });
+    expect(calls(res)).toBe(2);
+    // The stored response a replay answers with names the new address too.
+    const key = { "idempotency-key": `moved-${u.id}` };
+    const keyed = await create(u, {}, key);
+    expect(keyed.body.requester.email).toBe(moved);
+    const replay = await create(u, {}, key);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(replay.body.requester.email).toBe(moved);
+    expect((await api("GET", `/api/v1/tickets/${res.body.id}`, { token: u.token })).body.requester.email).toBe(moved);
+  });
+
   it("refuses a caller deactivated after the isolate knew them, in its one call, writing nothing and taking no number", async () => {
     const u = await makeUser("customer");
     expect((await create(u)).status).toBe(201);
