@@ -174,6 +174,32 @@ describe("a reply after another writer changed the ticket", () => {
   });
 });
 
+describe("a write from a kept row whose update is SQL (a customer's reply clearing the next response's at-risk bit)", () => {
+  it("goes out in drizzle's form with the kept check in its WHERE, one D1 call, and clears the bit", async () => {
+    const requester = await makeUser("customer");
+    const t = await keptTicket(requester);
+    // The sweep announced the next response at risk (another isolate: the revision moved), and a staff
+    // reply read it afresh: this isolate keeps the row with the bit, which the customer's reply clears.
+    await elsewhere(t.id, "sla_warned = 2");
+    expect((await reply(s.agent, t.id, { body: "looking" })).status).toBe(201);
+    const res = await meteredReply(requester, t.id, { body: "still broken" });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(calls(res)).toBe(1);
+    const sql = meteredStatements(res).map((st) => st.sql);
+    // Not updateRow's text (it cannot write a value that is SQL): drizzle's, its WHERE in parentheses,
+    // holding the kept check (ticket-write.ts guardedUpdate) that no statement before it makes.
+    const update = sql.filter((q) => q.startsWith('update "tickets"'));
+    expect(update).toHaveLength(1);
+    expect(update[0]).toContain('"sla_warned" = "tickets"."sla_warned" & ?');
+    expect(update[0]).toMatch(
+      / where \("tickets"\."id" = \? and "tickets"\."deleted_at" is null and "tickets"\."revision" = \? .*and "tickets"\."merged_into_id" is null and "tickets"\."archived_at" is null and exists \(select 1 from "users" where "users"\."id" = \? and "users"\."name" is \? and "users"\."email" is \?\)\)$/,
+    );
+    expect(sql.some((q) => /^select abs\(case when exists/.test(q))).toBe(false);
+    expect((await rowOf(t.id))!.slaWarned).toBe(0);
+    expect((await commentRows(t.id)).map((c) => c.body)).toContain("still broken");
+  });
+});
+
 describe("an idempotent reply planned from a kept row that went stale", () => {
   it("lands once, with one key; its replay answers the same comment", async () => {
     const t = await keptTicket();
