@@ -54,6 +54,45 @@ test.describe("agent console", () => {
     expect(problems).toEqual([]);
   });
 
+  test("the composer empties as a reply goes: what is typed while it is sent stays, and a reply the API refuses comes back", async ({ page, problems }) => {
+    const tag = unique();
+    const ticket = await createTicket("customer1@example.com", { subject: `Composer ${tag}` });
+    await signIn(page, "/app", "agent1@example.com", `/app/tickets/${ticket.id}`);
+    await expect(page.getByRole("heading", { level: 1, name: `Composer ${tag}` })).toBeVisible();
+    const box = page.locator("#composer-body");
+    const comments = `**/api/v1/tickets/${ticket.id}/comments`;
+
+    // A slow network: the reply goes out only once the agent has started their next text.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(comments, async (route) => {
+      if (route.request().method() === "POST") await held;
+      await route.fallback();
+    });
+    await box.fill(`First answer ${tag}`);
+    await page.getByRole("button", { name: "Send reply" }).click();
+    await expect(page.getByRole("button", { name: "Sending…" })).toBeVisible();
+    await expect(box).toHaveValue("");
+    await box.fill(`A second thought ${tag}`);
+    release();
+    await expect(page.locator("article.message.from-staff", { hasText: `First answer ${tag}` })).toBeVisible();
+    // Sent and answered: the box still holds the second text (it used to be emptied now, losing it).
+    await expect(page.getByRole("button", { name: "Send reply" })).toBeEnabled();
+    await expect(box).toHaveValue(`A second thought ${tag}`);
+    await page.unroute(comments);
+
+    // Refused: the error shows, and the text is back in the box to fix and send again.
+    await page.route(comments, (route) =>
+      route.request().method() === "POST"
+        ? route.fulfill({ status: 422, contentType: "application/problem+json", body: JSON.stringify({ type: "about:blank", title: "Unprocessable", status: 422, detail: `Not accepted in this test ${tag}` }) })
+        : route.fallback(),
+    );
+    await page.getByRole("button", { name: "Send reply" }).click();
+    await expect(page.getByRole("alert").filter({ hasText: `Not accepted in this test ${tag}` })).toBeVisible();
+    await expect(box).toHaveValue(`A second thought ${tag}`);
+    expect(problems).toEqual([]);
+  });
+
   test("works a ticket with the keyboard: views, j/k, Enter, r reply, n internal note, properties, history", async ({ page, problems }) => {
     const tag = unique();
     const ticket = await createTicket("customer1@example.com", { subject: `Keyboard journey ${tag}`, priority: "critical" });

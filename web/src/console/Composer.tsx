@@ -77,11 +77,18 @@ export const Composer = forwardRef<ComposerHandle, { ticket: Ticket; onTyping: (
       const checked = time.trim() ? checkMinutes(time) : null;
       if (checked && "error" in checked) return setTimeProblem(checked.error);
       setTimeProblem(null);
-      if (await sending.send(body, internal, files.current, checked?.minutes)) {
+      // Emptied as it goes, not when the answer comes: what is typed meanwhile (the next note) stays.
+      const sent = body;
+      const sentTime = time;
+      setBody("");
+      setTime("");
+      if (await sending.send(sent, internal, files.current, checked?.minutes)) {
         onTyping(false, internal);
-        setBody("");
-        setTime("");
         announceToScreenReader(internal ? "Internal note added" : "Reply sent");
+      } else {
+        // Not sent (the error is shown): the text comes back, unless a new one was started.
+        setBody((b) => b || sent);
+        setTime((t) => t || sentTime);
       }
     }
 

@@ -182,10 +182,12 @@ function ReplyForm({ ticket, onTyping }: { ticket: Ticket; onTyping: (typing: bo
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (!body.trim()) return;
-    if (await send(body, false, files.current)) {
-      onTyping(false);
-      setBody("");
-    }
+    // Emptied as it goes, not when the answer comes: what is typed meanwhile stays.
+    const sent = body;
+    setBody("");
+    if (await send(sent, false, files.current)) onTyping(false);
+    // Not sent (the error is shown): the text comes back, unless a new one was started.
+    else setBody((b) => b || sent);
   }
 
   return (
