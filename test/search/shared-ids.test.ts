@@ -128,19 +128,20 @@ describe("the created-order walk past 2^21 rowids", () => {
     const at = (ms: number) => new Date(base + ms).toISOString();
     const who = [s.customer, s.customer2];
     // Rowids past 2^21 in one millisecond with low rowids (their low bits in the other order),
-    // equal low bits (a shared id), and tickets of their own milliseconds around them.
+    // equal low bits (a shared id), and tickets of their own milliseconds around them; in each
+    // millisecond the low rowids first, as SQLite hands rowids out (the table's last + 1).
     const seed: [number, number][] = [
       [1_500_000, 0],
       [BLOCK + 10, 0],
       [2 * BLOCK + 1_500_000, 0],
       [1_400_000, 1],
       [1_600_000, 2],
-      [3 * BLOCK + 5, 2],
       [1_700_000, 2],
+      [3 * BLOCK + 5, 2],
       [BLOCK + 1_700_000, 2],
       [1_800_000, 3],
-      [4 * BLOCK + 1_800_000, 4],
       [1_900_000, 4],
+      [4 * BLOCK + 1_800_000, 4],
     ];
     let i = 0;
     for (const [rowid, ms] of seed) {

@@ -143,20 +143,27 @@ const LOW_BITS = sql.raw(String(TICKET_DOC_ROWIDS - 1));
  * binds a JS number as a REAL and FTS5 then ignores a `rowid <` bound.
  */
 export const ticketDocId = (createdAt: SQL, rowid: SQL) => sql`(${ticketMs(createdAt)} * ${ROWIDS} + (CAST(${rowid} AS INTEGER) & ${LOW_BITS}))`;
-/** The millisecond is numbered by rank (a probe of a tiny table: 0 rows read when it is not). */
-const ranked = (ms: SQL) => sql`EXISTS (SELECT 1 FROM "tickets_search_ranked" WHERE "ms" = ${ms})`;
+/**
+ * Below 2^21 rowids every id is natural (tickets_search_ad gives a ranked millisecond its natural
+ * ids back when the last ticket past 2^21 goes): one lookup a statement.
+ */
+const allNatural = sql`(SELECT max(rowid) FROM "tickets") < ${ROWIDS}`;
 /** The doc rows of a millisecond. */
 const docsOfMs = (ms: SQL) => sql`"doc_id" BETWEEN ${ms} * ${ROWIDS} AND ${ms} * ${ROWIDS} + ${LOW_BITS}`;
-/** A ticket's document id, whatever its millisecond: the natural id, or its doc row's in a ranked ms. */
+/**
+ * A ticket's document id, whatever its millisecond: the natural id below 2^21 rowids, else what its
+ * doc row holds (the doc rows of its millisecond: a row or two).
+ */
 export const ticketDoc = (createdAt: SQL, rowid: SQL) => {
   const ms = ticketMs(createdAt);
-  return sql`(CASE WHEN ${ranked(ms)} THEN (SELECT "doc_id" FROM "tickets_search_docs" WHERE ${docsOfMs(ms)} AND "ticket_rowid" = CAST(${rowid} AS INTEGER)) ELSE ${ticketDocId(createdAt, rowid)} END)`;
+  return sql`(CASE WHEN ${allNatural} THEN ${ticketDocId(createdAt, rowid)} ELSE (SELECT "doc_id" FROM "tickets_search_docs" WHERE ${docsOfMs(ms)} AND "ticket_rowid" = CAST(${rowid} AS INTEGER)) END)`;
 };
 /**
  * The document ids after the list position (created_at, rowid) in created order `dir`, as a bound
- * on `doc` FTS5 seeks on: past the position's natural id, or in a ranked millisecond past the last
- * of its tickets up to the position's rowid (ranks are in rowid order: exact even when the
- * position's ticket is gone since). `whole`: a position before (after) every row of its ms.
+ * on `doc` FTS5 seeks on: below 2^21 rowids past the position's natural id; beyond, past the last
+ * doc row of its millisecond whose ticket's rowid comes up to the position's (a millisecond's ids
+ * are in rowid order, natural or ranked: exact even when the position's ticket is gone since).
+ * `whole`: a position before (after) every row of its millisecond.
  */
 export function ticketDocsAfter(doc: SQL, createdAt: SQL, rowid: SQL, dir: "asc" | "desc", whole: boolean): SQL {
   const ms = ticketMs(createdAt);
@@ -164,18 +171,17 @@ export function ticketDocsAfter(doc: SQL, createdAt: SQL, rowid: SQL, dir: "asc"
   const r = sql`CAST(${rowid} AS INTEGER)`;
   if (dir === "asc") {
     const first = sql`coalesce((SELECT min("doc_id") FROM "tickets_search_docs" WHERE ${docsOfMs(ms)} AND "ticket_rowid" > ${r}), ${ms} * ${ROWIDS} + ${ROWIDS})`;
-    return sql`${doc} >= (CASE WHEN ${ranked(ms)} THEN ${first} ELSE ${ticketDocId(createdAt, rowid)} + 1 END)`;
+    return sql`${doc} >= (CASE WHEN ${allNatural} THEN ${ticketDocId(createdAt, rowid)} + 1 ELSE ${first} END)`;
   }
   const last = sql`coalesce((SELECT max("doc_id") FROM "tickets_search_docs" WHERE ${docsOfMs(ms)} AND "ticket_rowid" < ${r}), ${ms} * ${ROWIDS} - 1)`;
-  return sql`${doc} <= (CASE WHEN ${ranked(ms)} THEN ${last} ELSE ${ticketDocId(createdAt, rowid)} - 1 END)`;
+  return sql`${doc} <= (CASE WHEN ${allNatural} THEN ${ticketDocId(createdAt, rowid)} - 1 ELSE ${last} END)`;
 }
 /**
  * The rowid of the ticket of a document id: the id's low bits while the table's last rowid is below
- * 2^21 and no millisecond is ranked (one lookup a statement), else tickets_search_docs says (a row
- * more a document).
+ * 2^21 (one lookup a statement), else tickets_search_docs says (a row more a document).
  */
 export const ticketOfDoc = (doc: SQL) =>
-  sql`CASE WHEN (SELECT max(rowid) FROM "tickets") < ${ROWIDS} AND NOT EXISTS (SELECT 1 FROM "tickets_search_ranked") THEN ${doc} & ${LOW_BITS} ELSE (SELECT "ticket_rowid" FROM "tickets_search_docs" WHERE "doc_id" = ${doc}) END`;
+  sql`CASE WHEN ${allNatural} THEN ${doc} & ${LOW_BITS} ELSE (SELECT "ticket_rowid" FROM "tickets_search_docs" WHERE "doc_id" = ${doc}) END`;
 
 /**
  * Up to this many matches, the ticket list's text filter reads its matches (FTS first): their rows,
