@@ -1,7 +1,6 @@
 -- The ticket search index's ids made unique and in created order past 2^21 rowids (issue 15); the same
 -- as migrations/0046_ticket_search_ids.sql (see there) for a year database's own tickets (years carry
 -- no comments).
---> statement-breakpoint
 DROP TRIGGER `tickets_search_docs_ai`;
 --> statement-breakpoint
 DROP TRIGGER `tickets_search_docs_au`;

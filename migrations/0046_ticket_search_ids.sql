@@ -11,8 +11,9 @@
 -- per event on tickets writes the doc row and FTS5 together (SQLite fires several triggers of one event
 -- in an order not to rely on), FTS5 always under the id the doc row holds. The tickets of one
 -- millisecond are few, so a renumbering costs rows only in that millisecond, only past 2^21 rowids.
+-- When the last ticket past 2^21 rowids goes, the ranked milliseconds take their natural ids back, so
+-- below 2^21 an id's low bits are its ticket's rowid (search.fts.ts reads them so).
 -- Hand-written (drizzle-kit knows neither virtual tables nor triggers).
---> statement-breakpoint
 DROP TRIGGER `tickets_search_docs_ai`;
 --> statement-breakpoint
 DROP TRIGGER `tickets_search_docs_au`;
