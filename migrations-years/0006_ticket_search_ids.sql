@@ -273,27 +273,34 @@ CREATE TRIGGER `tickets_search_ai` AFTER INSERT ON `tickets` BEGIN
 	SELECT (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151)), new.subject, new.description, 'u' || hex(new.requester_id) || '0 s' || replace(new.status, '_', '') || '0 p' || new.priority || '0' WHERE changes() = 0 AND new.deleted_at IS NULL;
 END;
 --> statement-breakpoint
+-- A ticket's words, facets or deletion changed, its created_at not: the old words out and the new in,
+-- under the id its doc row holds.
 CREATE TRIGGER `tickets_search_au` AFTER UPDATE OF subject, description, requester_id, status, priority, created_at, deleted_at ON `tickets`
-WHEN old.subject IS NOT new.subject OR old.description IS NOT new.description OR old.requester_id IS NOT new.requester_id
-	OR old.status IS NOT new.status OR old.priority IS NOT new.priority OR old.created_at IS NOT new.created_at
-	OR (old.deleted_at IS NULL) <> (new.deleted_at IS NULL)
+WHEN old.created_at IS new.created_at AND (old.subject IS NOT new.subject OR old.description IS NOT new.description OR old.requester_id IS NOT new.requester_id
+	OR old.status IS NOT new.status OR old.priority IS NOT new.priority OR (old.deleted_at IS NULL) <> (new.deleted_at IS NULL))
 BEGIN
-	-- The old words out, under the id its doc row holds.
 	INSERT INTO tickets_fts(tickets_fts, rowid, subject, description, facets)
 	SELECT 'delete', coalesce((SELECT doc_id FROM tickets_search_docs WHERE doc_id = (CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (old.rowid & 2097151)) AND ticket_rowid = old.rowid), (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = old.rowid)), old.subject, old.description, 'u' || hex(old.requester_id) || '0 s' || replace(old.status, '_', '') || '0 p' || old.priority || '0' WHERE old.deleted_at IS NULL;
-	-- The same created_at: the new words in under the same id.
 	INSERT INTO tickets_fts(rowid, subject, description, facets)
-	SELECT coalesce((SELECT doc_id FROM tickets_search_docs WHERE doc_id = (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151)) AND ticket_rowid = new.rowid), (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = new.rowid)), new.subject, new.description, 'u' || hex(new.requester_id) || '0 s' || replace(new.status, '_', '') || '0 p' || new.priority || '0' WHERE old.created_at IS new.created_at AND new.deleted_at IS NULL;
-	-- Another created_at: it leaves its millisecond and joins the other (as on insert).
-	DELETE FROM tickets_search_docs WHERE old.created_at IS NOT new.created_at AND doc_id BETWEEN CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = old.rowid;
+	SELECT coalesce((SELECT doc_id FROM tickets_search_docs WHERE doc_id = (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151)) AND ticket_rowid = new.rowid), (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = new.rowid)), new.subject, new.description, 'u' || hex(new.requester_id) || '0 s' || replace(new.status, '_', '') || '0 p' || new.priority || '0' WHERE new.deleted_at IS NULL;
+END;
+--> statement-breakpoint
+-- Its created_at changed: it leaves its millisecond and joins the other as a new ticket would
+-- (but with no shortcut: an old ticket's rowid says nothing of the other millisecond's).
+CREATE TRIGGER `tickets_search_au_moved` AFTER UPDATE OF subject, description, requester_id, status, priority, created_at, deleted_at ON `tickets`
+WHEN old.created_at IS NOT new.created_at
+BEGIN
+	INSERT INTO tickets_fts(tickets_fts, rowid, subject, description, facets)
+	SELECT 'delete', coalesce((SELECT doc_id FROM tickets_search_docs WHERE doc_id = (CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (old.rowid & 2097151)) AND ticket_rowid = old.rowid), (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = old.rowid)), old.subject, old.description, 'u' || hex(old.requester_id) || '0 s' || replace(old.status, '_', '') || '0 p' || old.priority || '0' WHERE old.deleted_at IS NULL;
+	DELETE FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = old.rowid;
 	-- Its natural id, when every doc row of its millisecond is at its natural id in its block; an id
 	-- taken (a rowid given by hand) falls to the renumbering below.
-	INSERT OR IGNORE INTO tickets_search_docs (doc_id, ticket_rowid) SELECT (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151)), new.rowid WHERE old.created_at IS NOT new.created_at AND (NOT EXISTS (SELECT 1 FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ((ticket_rowid >> 21) <> (new.rowid >> 21) OR (doc_id & 2097151) <> (ticket_rowid & 2097151))));
+	INSERT OR IGNORE INTO tickets_search_docs (doc_id, ticket_rowid) SELECT (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151)), new.rowid WHERE (NOT EXISTS (SELECT 1 FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ((ticket_rowid >> 21) <> (new.rowid >> 21) OR (doc_id & 2097151) <> (ticket_rowid & 2097151))));
 	-- Else (only past 2^21 rowids) the millisecond renumbered by rank with it (tickets_search_renumber_ai).
-	INSERT INTO tickets_search_renumber (ms, joining) SELECT CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER), new.rowid WHERE old.created_at IS NOT new.created_at AND changes() = 0;
+	INSERT INTO tickets_search_renumber (ms, joining) SELECT CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER), new.rowid WHERE changes() = 0;
 	-- Its postings under the id its doc row holds (a renumbering wrote them).
 	INSERT INTO tickets_fts(rowid, subject, description, facets)
-	SELECT (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151)), new.subject, new.description, 'u' || hex(new.requester_id) || '0 s' || replace(new.status, '_', '') || '0 p' || new.priority || '0' WHERE old.created_at IS NOT new.created_at AND changes() = 0 AND new.deleted_at IS NULL;
+	SELECT (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151)), new.subject, new.description, 'u' || hex(new.requester_id) || '0 s' || replace(new.status, '_', '') || '0 p' || new.priority || '0' WHERE changes() = 0 AND new.deleted_at IS NULL;
 END;
 --> statement-breakpoint
 CREATE TRIGGER `tickets_search_ad` AFTER DELETE ON `tickets` BEGIN

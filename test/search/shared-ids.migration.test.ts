@@ -18,7 +18,7 @@ describe("migration ticket_search_ids", () => {
     const [common, wa, wb] = [word("c"), word("a"), word("b")];
     // The database as 0045 left it: its triggers back in place of 0046's.
     const undo = [
-      ...["tickets_search_ai", "tickets_search_au", "tickets_search_ad", "tickets_search_renumber_ai", "tickets_search_ranked_ad"].map((t) => `DROP TRIGGER ${t}`),
+      ...["tickets_search_ai", "tickets_search_au", "tickets_search_au_moved", "tickets_search_ad", "tickets_search_renumber_ai", "tickets_search_ranked_ad"].map((t) => `DROP TRIGGER ${t}`),
       ...["tickets_search_ranked", "tickets_search_renumber", "tickets_search_members"].map((t) => `DROP TABLE ${t}`),
     ];
     for (const q of undo) await env.DB.prepare(q).run();
