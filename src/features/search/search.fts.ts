@@ -142,7 +142,7 @@ const LOW_BITS = sql.raw(String(TICKET_DOC_ROWIDS - 1));
  * pass 2^53: they stay in SQL (a JS number would round them), and a bound rowid is cast, since D1
  * binds a JS number as a REAL and FTS5 then ignores a `rowid <` bound.
  */
-export const ticketDocId = (createdAt: SQL, rowid: SQL) => sql`(${ticketMs(createdAt)} * ${ROWIDS} + (CAST(${rowid} AS INTEGER) & ${LOW_BITS}))`;
+const ticketDocId = (createdAt: SQL, rowid: SQL) => sql`(${ticketMs(createdAt)} * ${ROWIDS} + (CAST(${rowid} AS INTEGER) & ${LOW_BITS}))`;
 /**
  * Below 2^21 rowids every id is natural (tickets_search_ad gives a ranked millisecond its natural
  * ids back when the last ticket past 2^21 goes): one lookup a statement.

@@ -513,9 +513,9 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
     const check = [...bound, ...checks];
     const match = check.length ? all(check) : null;
     checked = check.length > 0;
-    // After a key: past the key's own id, or in a millisecond numbered by rank past its tickets up
-    // to the key's rowid (search.fts.ts ticketDocsAfter; computed in SQL, an integer, so FTS5 seeks
-    // on it). A position before or after every row of its created_at (another database's:
+    // After a key: below 2^21 rowids past the key's own id; beyond, past the doc rows of its
+    // millisecond up to the key's rowid (search.fts.ts ticketDocsAfter; computed in SQL, an
+    // integer, so FTS5 seeks on it). A position before or after every row of its created_at (another database's:
     // ticketPageAcross) holds a rowid no id's low bits hold: it bounds the millisecond's whole range.
     const keyset = (afterKey: Key | null) => {
       if (!afterKey) return sql``;
