@@ -144,41 +144,48 @@ const LOW_BITS = sql.raw(String(TICKET_DOC_ROWIDS - 1));
  */
 const ticketDocId = (createdAt: SQL, rowid: SQL) => sql`(${ticketMs(createdAt)} * ${ROWIDS} + (CAST(${rowid} AS INTEGER) & ${LOW_BITS}))`;
 /**
- * Below 2^21 rowids every id is natural (tickets_search_ad gives a ranked millisecond its natural
- * ids back when the last ticket past 2^21 goes): one lookup a statement.
+ * Every id is natural and every rowid below 2^21, so an id's low bits are its ticket's rowid: no
+ * millisecond is ranked (tickets_search_ranked lists for good each whose ids are ranks) and the
+ * table's last rowid is below 2^21. Two lookups a statement.
  */
-const allNatural = sql`(SELECT max(rowid) FROM "tickets") < ${ROWIDS}`;
+const allNatural = sql`((SELECT max(rowid) FROM "tickets") < ${ROWIDS} AND NOT EXISTS (SELECT 1 FROM "tickets_search_ranked"))`;
 /** The doc rows of a millisecond. */
 const docsOfMs = (ms: SQL) => sql`"doc_id" BETWEEN ${ms} * ${ROWIDS} AND ${ms} * ${ROWIDS} + ${LOW_BITS}`;
 /**
- * A ticket's document id, whatever its millisecond: the natural id below 2^21 rowids, else what its
- * doc row holds (the doc rows of its millisecond: a row or two).
+ * A ticket's document id, whatever its millisecond: its natural id unless its millisecond is ranked
+ * (a primary-key probe of tickets_search_ranked, as the triggers do), else what its doc row holds
+ * (the doc rows of its millisecond: a row or two).
  */
 export const ticketDoc = (createdAt: SQL, rowid: SQL) => {
   const ms = ticketMs(createdAt);
-  return sql`(CASE WHEN ${allNatural} THEN ${ticketDocId(createdAt, rowid)} ELSE (SELECT "doc_id" FROM "tickets_search_docs" WHERE ${docsOfMs(ms)} AND "ticket_rowid" = CAST(${rowid} AS INTEGER)) END)`;
+  return sql`(CASE WHEN EXISTS (SELECT 1 FROM "tickets_search_ranked" WHERE "ms" = ${ms}) THEN (SELECT "doc_id" FROM "tickets_search_docs" WHERE ${docsOfMs(ms)} AND "ticket_rowid" = CAST(${rowid} AS INTEGER)) ELSE ${ticketDocId(createdAt, rowid)} END)`;
 };
 /**
  * The document ids after the list position (created_at, rowid) in created order `dir`, as a bound
- * on `doc` FTS5 seeks on: below 2^21 rowids past the position's natural id; beyond, past the last
- * doc row of its millisecond whose ticket's rowid comes up to the position's (a millisecond's ids
- * are in rowid order, natural or ranked: exact even when the position's ticket is gone since).
- * `whole`: a position before (after) every row of its millisecond.
+ * on `doc` FTS5 seeks on. While every id is natural and every rowid below 2^21 (allNatural), past
+ * the id the position's rowid would have: a position's rowid may be past 2^21 even then (a cursor
+ * made before the last ticket past it went), so it is capped, not masked: every ticket of the
+ * millisecond comes before it. Else past the last doc row of its millisecond whose ticket's rowid
+ * comes up to the position's (a millisecond's ids are in rowid order, natural or ranked: exact even
+ * when the position's ticket is gone since). `whole`: a position before (after) every row of its
+ * millisecond.
  */
 export function ticketDocsAfter(doc: SQL, createdAt: SQL, rowid: SQL, dir: "asc" | "desc", whole: boolean): SQL {
   const ms = ticketMs(createdAt);
   if (whole) return dir === "asc" ? sql`${doc} >= ${ms} * ${ROWIDS}` : sql`${doc} <= ${ms} * ${ROWIDS} + ${LOW_BITS}`;
   const r = sql`CAST(${rowid} AS INTEGER)`;
   if (dir === "asc") {
+    // Ids above ms × 2^21 + min(r, 2^21 - 1): rowids above r, none of this millisecond when r ≥ 2^21 - 1.
     const first = sql`coalesce((SELECT min("doc_id") FROM "tickets_search_docs" WHERE ${docsOfMs(ms)} AND "ticket_rowid" > ${r}), ${ms} * ${ROWIDS} + ${ROWIDS})`;
-    return sql`${doc} >= (CASE WHEN ${allNatural} THEN ${ticketDocId(createdAt, rowid)} + 1 ELSE ${first} END)`;
+    return sql`${doc} >= (CASE WHEN ${allNatural} THEN ${ms} * ${ROWIDS} + min(${r}, ${LOW_BITS}) + 1 ELSE ${first} END)`;
   }
+  // Ids below ms × 2^21 + min(r, 2^21): rowids below r, all of this millisecond when r ≥ 2^21.
   const last = sql`coalesce((SELECT max("doc_id") FROM "tickets_search_docs" WHERE ${docsOfMs(ms)} AND "ticket_rowid" < ${r}), ${ms} * ${ROWIDS} - 1)`;
-  return sql`${doc} <= (CASE WHEN ${allNatural} THEN ${ticketDocId(createdAt, rowid)} - 1 ELSE ${last} END)`;
+  return sql`${doc} <= (CASE WHEN ${allNatural} THEN ${ms} * ${ROWIDS} + min(${r}, ${ROWIDS}) - 1 ELSE ${last} END)`;
 }
 /**
- * The rowid of the ticket of a document id: the id's low bits while the table's last rowid is below
- * 2^21 (one lookup a statement), else tickets_search_docs says (a row more a document).
+ * The rowid of the ticket of a document id: the id's low bits while allNatural holds (two lookups a
+ * statement), else tickets_search_docs says (a row more a document).
  */
 export const ticketOfDoc = (doc: SQL) =>
   sql`CASE WHEN ${allNatural} THEN ${doc} & ${LOW_BITS} ELSE (SELECT "ticket_rowid" FROM "tickets_search_docs" WHERE "doc_id" = ${doc}) END`;

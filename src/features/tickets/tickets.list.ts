@@ -513,10 +513,12 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
     const check = [...bound, ...checks];
     const match = check.length ? all(check) : null;
     checked = check.length > 0;
-    // After a key: below 2^21 rowids past the key's own id; beyond, past the doc rows of its
-    // millisecond up to the key's rowid (search.fts.ts ticketDocsAfter; computed in SQL, an
-    // integer, so FTS5 seeks on it). A position before or after every row of its created_at (another database's:
-    // ticketPageAcross) holds a rowid no id's low bits hold: it bounds the millisecond's whole range.
+    // After a key: while every id is natural below 2^21 rowids past the id of the key's rowid (capped
+    // at 2^21); else past the doc rows of its millisecond up to the key's rowid (search.fts.ts
+    // ticketDocsAfter; computed in SQL, an integer, so FTS5 seeks on it). A position before or after
+    // every row of its created_at (another database's: ticketPageAcross) holds rowid 0 ascending,
+    // MAX_SAFE_INTEGER descending (`whole`): it bounds the millisecond's whole range, inclusive, not
+    // through a rowid (MAX_SAFE_INTEGER's low 21 bits are all ones, a rowid's).
     const keyset = (afterKey: Key | null) => {
       if (!afterKey) return sql``;
       const [at, rowid] = afterKey;
