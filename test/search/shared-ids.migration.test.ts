@@ -12,18 +12,25 @@ import { ids, integrityCheck, ticket, word } from "./support";
  */
 const BLOCK = 2 ** 21;
 
+/** The database as 0045 left it: its triggers back in place of 0046's. */
+async function back45() {
+  const undo = [
+    ...["tickets_search_ai", "tickets_search_au", "tickets_search_au_moved", "tickets_search_ad", "tickets_search_renumber_ai"].map((t) => `DROP TRIGGER ${t}`),
+    ...["tickets_search_ranked", "tickets_search_renumber", "tickets_search_members"].map((t) => `DROP TABLE ${t}`),
+  ];
+  for (const q of undo) await env.DB.prepare(q).run();
+  const before = env.TEST_MIGRATIONS.find((m) => m.name.endsWith("_ticket_search_created_order.sql"))!;
+  for (const q of before.queries.filter((q) => /^\s*(--[^\n]*\n\s*)*CREATE TRIGGER/.test(q))) await env.DB.prepare(q).run();
+}
+const apply46 = async () => {
+  for (const q of env.TEST_MIGRATIONS.find((m) => m.name.endsWith("_ticket_search_ids.sql"))!.queries) await env.DB.prepare(q).run();
+};
+
 describe("migration ticket_search_ids", () => {
   it("gives a ticket that shared an id its own, orders a millisecond by rowid, and the index checks out", async () => {
     const s = await makeStaff();
     const [common, wa, wb] = [word("c"), word("a"), word("b")];
-    // The database as 0045 left it: its triggers back in place of 0046's.
-    const undo = [
-      ...["tickets_search_ai", "tickets_search_au", "tickets_search_au_moved", "tickets_search_ad", "tickets_search_renumber_ai", "tickets_search_ranked_ad"].map((t) => `DROP TRIGGER ${t}`),
-      ...["tickets_search_ranked", "tickets_search_renumber", "tickets_search_members"].map((t) => `DROP TABLE ${t}`),
-    ];
-    for (const q of undo) await env.DB.prepare(q).run();
-    const before = env.TEST_MIGRATIONS.find((m) => m.name.endsWith("_ticket_search_created_order.sql"))!;
-    for (const q of before.queries.filter((q) => /^\s*(--[^\n]*\n\s*)*CREATE TRIGGER/.test(q))) await env.DB.prepare(q).run();
+    await back45();
 
     const a = await ticket(s.customer.token, `Printer ${common} ${wa}`, "first");
     const row = (await env.DB.prepare("SELECT rowid AS __rowid, * FROM tickets WHERE id = ?").bind(a.id).first<Record<string, unknown>>())!;
@@ -39,7 +46,7 @@ describe("migration ticket_search_ids", () => {
     await insertAt(BLOCK + 10, `Router ${common} d`, later);
     await expect(integrityCheck("tickets_fts")).rejects.toThrow(/SQLITE_CORRUPT/);
 
-    for (const q of env.TEST_MIGRATIONS.find((m) => m.name.endsWith("_ticket_search_ids.sql"))!.queries) await env.DB.prepare(q).run();
+    await apply46();
 
     await integrityCheck("tickets_fts");
     const listed = async (q: string) => ids((await api("GET", `/api/v1/tickets?q=${q}&limit=50`, { token: s.agent.token })).body);
