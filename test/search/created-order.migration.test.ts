@@ -33,7 +33,7 @@ describe("migration ticket_search_created_order", () => {
     // The database as it was before 0045 in what 0045 and 0046 make anew (0045's five triggers as
     // stand-ins: only their names matter to its DROPs); then 0045 itself, then 0046 after it.
     const undo = [
-      ...["tickets_search_ai", "tickets_search_au", "tickets_search_au_moved", "tickets_search_ad", "tickets_search_renumber_ai", "tickets_search_ranked_ad"].map((t) => `DROP TRIGGER ${t}`),
+      ...["tickets_search_ai", "tickets_search_au", "tickets_search_au_moved", "tickets_search_ad", "tickets_search_renumber_ai"].map((t) => `DROP TRIGGER ${t}`),
       ...["tickets_search_ranked", "tickets_search_renumber", "tickets_search_members", "tickets_search_docs"].map((t) => `DROP TABLE ${t}`),
       ...["tickets_fts_ai", "tickets_fts_au_content", "tickets_fts_au_deleted", "tickets_fts_au_restored", "tickets_fts_ad"].map((t) => `CREATE TRIGGER ${t} AFTER DELETE ON tickets BEGIN SELECT 1; END`),
     ];
