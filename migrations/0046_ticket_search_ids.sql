@@ -184,330 +184,336 @@ DELETE FROM tickets_search_members;
 -- past that.
 INSERT INTO tickets_fts(tickets_fts) VALUES ('delete-all');
 --> statement-breakpoint
+-- A ticket's doc row found by its rowid while filling (a ranked millisecond's ids are not computed
+-- from the row, and a millisecond may hold thousands of tickets); dropped after.
+CREATE INDEX `tickets_search_docs_fill` ON `tickets_search_docs` (`ticket_rowid`);
+--> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 0 AND t.rowid < 131072;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 131072 AND t.rowid < 262144;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 262144 AND t.rowid < 393216;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 393216 AND t.rowid < 524288;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 524288 AND t.rowid < 655360;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 655360 AND t.rowid < 786432;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 786432 AND t.rowid < 917504;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 917504 AND t.rowid < 1048576;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 1048576 AND t.rowid < 1179648;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 1179648 AND t.rowid < 1310720;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 1310720 AND t.rowid < 1441792;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 1441792 AND t.rowid < 1572864;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 1572864 AND t.rowid < 1703936;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 1703936 AND t.rowid < 1835008;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 1835008 AND t.rowid < 1966080;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 1966080 AND t.rowid < 2097152;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 2097152 AND t.rowid < 2228224;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 2228224 AND t.rowid < 2359296;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 2359296 AND t.rowid < 2490368;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 2490368 AND t.rowid < 2621440;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 2621440 AND t.rowid < 2752512;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 2752512 AND t.rowid < 2883584;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 2883584 AND t.rowid < 3014656;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 3014656 AND t.rowid < 3145728;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 3145728 AND t.rowid < 3276800;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 3276800 AND t.rowid < 3407872;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 3407872 AND t.rowid < 3538944;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 3538944 AND t.rowid < 3670016;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 3670016 AND t.rowid < 3801088;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 3801088 AND t.rowid < 3932160;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 3932160 AND t.rowid < 4063232;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 4063232 AND t.rowid < 4194304;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 4194304 AND t.rowid < 4325376;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 4325376 AND t.rowid < 4456448;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 4456448 AND t.rowid < 4587520;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 4587520 AND t.rowid < 4718592;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 4718592 AND t.rowid < 4849664;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 4849664 AND t.rowid < 4980736;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 4980736 AND t.rowid < 5111808;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 5111808 AND t.rowid < 5242880;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 5242880 AND t.rowid < 5373952;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 5373952 AND t.rowid < 5505024;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 5505024 AND t.rowid < 5636096;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 5636096 AND t.rowid < 5767168;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 5767168 AND t.rowid < 5898240;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 5898240 AND t.rowid < 6029312;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 6029312 AND t.rowid < 6160384;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 6160384 AND t.rowid < 6291456;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 6291456 AND t.rowid < 6422528;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 6422528 AND t.rowid < 6553600;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 6553600 AND t.rowid < 6684672;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 6684672 AND t.rowid < 6815744;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 6815744 AND t.rowid < 6946816;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 6946816 AND t.rowid < 7077888;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 7077888 AND t.rowid < 7208960;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 7208960 AND t.rowid < 7340032;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 7340032 AND t.rowid < 7471104;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 7471104 AND t.rowid < 7602176;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 7602176 AND t.rowid < 7733248;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 7733248 AND t.rowid < 7864320;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 7864320 AND t.rowid < 7995392;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 7995392 AND t.rowid < 8126464;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 8126464 AND t.rowid < 8257536;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 8257536 AND t.rowid < 8388608;
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = t.rowid) ELSE (CAST(round((julianday(t.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (t.rowid & 2097151)) END) AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 8388608;
+--> statement-breakpoint
+DROP INDEX `tickets_search_docs_fill`;
 --> statement-breakpoint
 -- A millisecond renumbered: its postings out under their ids, its ids by rank (the joining ticket's
 -- among them), its postings in again; the millisecond listed as ranked.
@@ -530,17 +536,21 @@ END;
 --> statement-breakpoint
 -- A ticket's doc row and its postings, one trigger an event.
 CREATE TRIGGER `tickets_search_ai` AFTER INSERT ON `tickets` BEGIN
-	-- Its natural id when its millisecond is not ranked and holds tickets of its 2^21-rowid block only
-	-- (a ticket below 2^21 rowids: every millisecond but those it shares with one past it).
-	INSERT OR IGNORE INTO tickets_search_docs (doc_id, ticket_rowid) SELECT (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151)), new.rowid
-	WHERE NOT EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) AND NOT EXISTS (SELECT 1 FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND (ticket_rowid >> 21) <> (new.rowid >> 21));
+	-- Its id without renumbering: in a ranked millisecond the next rank when its rowid comes after every
+	-- other there (a new ticket's, as SQLite hands rowids out: one row read); else its natural id when
+	-- the millisecond holds tickets of its 2^21-rowid block only (a ticket below 2^21 rowids: every
+	-- millisecond but those it shares with one past it). NULL (no row) when neither.
+	INSERT OR IGNORE INTO tickets_search_docs (doc_id, ticket_rowid) SELECT id, new.rowid FROM (SELECT CASE
+		WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT l.doc_id + 1 FROM (SELECT doc_id, ticket_rowid FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 ORDER BY doc_id DESC LIMIT 1) l WHERE l.ticket_rowid < new.rowid AND l.doc_id < CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151)
+		WHEN NOT EXISTS (SELECT 1 FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND (ticket_rowid >> 21) <> (new.rowid >> 21)) THEN (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151)) END AS id) WHERE id IS NOT NULL;
 	-- changes(): the rows the last statement of this body wrote itself (a nested trigger's are not counted).
-	-- Here 0: no natural id (ranked, or another block there): the millisecond renumbered by rank with
-	-- it (tickets_search_renumber_ai, which writes its postings too).
+	-- Here 0: no id taken: the millisecond renumbered by rank with it (tickets_search_renumber_ai, which
+	-- writes its postings too).
 	INSERT INTO tickets_search_renumber (ms, joining) SELECT CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER), new.rowid WHERE changes() = 0;
-	-- Here 0: no renumbering was asked, so the natural id was taken: its postings under it.
+	-- Here 0: no renumbering was asked, so the id was taken (a ranked millisecond's last): its postings under it.
 	INSERT INTO tickets_fts(rowid, subject, description, facets)
-	SELECT (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151)), new.subject, new.description, 'u' || hex(new.requester_id) || '0 s' || replace(new.status, '_', '') || '0 p' || new.priority || '0' WHERE changes() = 0 AND new.deleted_at IS NULL;
+	SELECT CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT max(doc_id) FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151) ELSE (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151)) END, new.subject, new.description, 'u' || hex(new.requester_id) || '0 s' || replace(new.status, '_', '') || '0 p' || new.priority || '0'
+	WHERE changes() = 0 AND new.deleted_at IS NULL;
 END;
 --> statement-breakpoint
 -- A ticket's words, facets or deletion changed, its created_at not: the old words out and the new in,
@@ -579,17 +589,21 @@ BEGIN
 	SELECT c.rowid, c.body, CASE WHEN c.internal THEN 'staff0' ELSE 'u' || hex(new.requester_id) || '0' END
 	FROM comments c WHERE old.deleted_at IS NOT NULL AND new.deleted_at IS NULL AND c.ticket_id = new.id;
 	DELETE FROM tickets_search_docs WHERE doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = old.rowid) ELSE (CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (old.rowid & 2097151)) END) AND ticket_rowid = old.rowid;
-	-- Its natural id when its millisecond is not ranked and holds tickets of its 2^21-rowid block only
-	-- (a ticket below 2^21 rowids: every millisecond but those it shares with one past it).
-	INSERT OR IGNORE INTO tickets_search_docs (doc_id, ticket_rowid) SELECT (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151)), new.rowid
-	WHERE NOT EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) AND NOT EXISTS (SELECT 1 FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND (ticket_rowid >> 21) <> (new.rowid >> 21));
+	-- Its id without renumbering: in a ranked millisecond the next rank when its rowid comes after every
+	-- other there (a new ticket's, as SQLite hands rowids out: one row read); else its natural id when
+	-- the millisecond holds tickets of its 2^21-rowid block only (a ticket below 2^21 rowids: every
+	-- millisecond but those it shares with one past it). NULL (no row) when neither.
+	INSERT OR IGNORE INTO tickets_search_docs (doc_id, ticket_rowid) SELECT id, new.rowid FROM (SELECT CASE
+		WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT l.doc_id + 1 FROM (SELECT doc_id, ticket_rowid FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 ORDER BY doc_id DESC LIMIT 1) l WHERE l.ticket_rowid < new.rowid AND l.doc_id < CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151)
+		WHEN NOT EXISTS (SELECT 1 FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND (ticket_rowid >> 21) <> (new.rowid >> 21)) THEN (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151)) END AS id) WHERE id IS NOT NULL;
 	-- changes(): the rows the last statement of this body wrote itself (a nested trigger's are not counted).
-	-- Here 0: no natural id (ranked, or another block there): the millisecond renumbered by rank with
-	-- it (tickets_search_renumber_ai, which writes its postings too).
+	-- Here 0: no id taken: the millisecond renumbered by rank with it (tickets_search_renumber_ai, which
+	-- writes its postings too).
 	INSERT INTO tickets_search_renumber (ms, joining) SELECT CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER), new.rowid WHERE changes() = 0;
-	-- Here 0: no renumbering was asked, so the natural id was taken: its postings under it.
+	-- Here 0: no renumbering was asked, so the id was taken (a ranked millisecond's last): its postings under it.
 	INSERT INTO tickets_fts(rowid, subject, description, facets)
-	SELECT (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151)), new.subject, new.description, 'u' || hex(new.requester_id) || '0 s' || replace(new.status, '_', '') || '0 p' || new.priority || '0' WHERE changes() = 0 AND new.deleted_at IS NULL;
+	SELECT CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT max(doc_id) FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151) ELSE (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151)) END, new.subject, new.description, 'u' || hex(new.requester_id) || '0 s' || replace(new.status, '_', '') || '0 p' || new.priority || '0'
+	WHERE changes() = 0 AND new.deleted_at IS NULL;
 END;
 --> statement-breakpoint
 -- Gone: its postings and its doc row (a ranked millisecond keeps its ranks, a gap where it was).

@@ -97,11 +97,15 @@ INSERT OR IGNORE INTO tickets_search_members (ticket_rowid) SELECT d.ticket_rowi
 -- like 0045's: 131,072 tickets a statement (~7 s at most), up to 2^23 rowids; the last every rowid
 -- past that.
 INSERT INTO tickets_fts(tickets_fts) VALUES ('delete-all');`);
+  s.push(`-- A ticket's doc row found by its rowid while filling (a ranked millisecond's ids are not computed
+-- from the row, and a millisecond may hold thousands of tickets); dropped after.
+CREATE INDEX \`tickets_search_docs_fill\` ON \`tickets_search_docs\` (\`ticket_rowid\`);`);
   for (const range of ranges(131072))
     s.push(`INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, ${FACETS("t")}
-	FROM tickets t JOIN tickets_search_docs d ON d.doc_id = ${DOC("t")} AND d.ticket_rowid = t.rowid
+	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND ${range};`);
+  s.push(`DROP INDEX \`tickets_search_docs_fill\`;`);
   s.push(`-- A millisecond renumbered: its postings out under their ids, its ids by rank (the joining ticket's
 -- among them), its postings in again; the millisecond listed as ranked.
 CREATE TRIGGER \`tickets_search_renumber_ai\` AFTER INSERT ON \`tickets_search_renumber\` BEGIN
@@ -120,18 +124,23 @@ CREATE TRIGGER \`tickets_search_renumber_ai\` AFTER INSERT ON \`tickets_search_r
 	INSERT OR IGNORE INTO tickets_search_ranked (ms) VALUES (new.ms);
 	DELETE FROM tickets_search_renumber WHERE ms = new.ms;
 END;`);
-  // Joining a millisecond (a new ticket, or one whose created_at moved): natural id or renumbering.
-  const join = (x) => `	-- Its natural id when its millisecond is not ranked and holds tickets of its 2^21-rowid block only
-	-- (a ticket below 2^21 rowids: every millisecond but those it shares with one past it).
-	INSERT OR IGNORE INTO tickets_search_docs (doc_id, ticket_rowid) SELECT ${NAT(x)}, ${x}.rowid
-	WHERE NOT ${RANKED(MS(x))} AND NOT EXISTS (SELECT 1 FROM tickets_search_docs WHERE ${OF_MS(MS(x))} AND (ticket_rowid >> 21) <> (${x}.rowid >> 21));
+  // Joining a millisecond (a new ticket, or one whose created_at moved): natural id, next rank, or renumbering.
+  const last = (x) => `(SELECT doc_id, ticket_rowid FROM tickets_search_docs WHERE ${OF_MS(MS(x))} ORDER BY doc_id DESC LIMIT 1)`;
+  const join = (x) => `	-- Its id without renumbering: in a ranked millisecond the next rank when its rowid comes after every
+	-- other there (a new ticket's, as SQLite hands rowids out: one row read); else its natural id when
+	-- the millisecond holds tickets of its 2^21-rowid block only (a ticket below 2^21 rowids: every
+	-- millisecond but those it shares with one past it). NULL (no row) when neither.
+	INSERT OR IGNORE INTO tickets_search_docs (doc_id, ticket_rowid) SELECT id, ${x}.rowid FROM (SELECT CASE
+		WHEN ${RANKED(MS(x))} THEN (SELECT l.doc_id + 1 FROM ${last(x)} l WHERE l.ticket_rowid < ${x}.rowid AND l.doc_id < ${MS(x)} * ${R} + ${L})
+		WHEN NOT EXISTS (SELECT 1 FROM tickets_search_docs WHERE ${OF_MS(MS(x))} AND (ticket_rowid >> 21) <> (${x}.rowid >> 21)) THEN ${NAT(x)} END AS id) WHERE id IS NOT NULL;
 	-- changes(): the rows the last statement of this body wrote itself (a nested trigger's are not counted).
-	-- Here 0: no natural id (ranked, or another block there): the millisecond renumbered by rank with
-	-- it (tickets_search_renumber_ai, which writes its postings too).
+	-- Here 0: no id taken: the millisecond renumbered by rank with it (tickets_search_renumber_ai, which
+	-- writes its postings too).
 	INSERT INTO tickets_search_renumber (ms, joining) SELECT ${MS(x)}, ${x}.rowid WHERE changes() = 0;
-	-- Here 0: no renumbering was asked, so the natural id was taken: its postings under it.
+	-- Here 0: no renumbering was asked, so the id was taken (a ranked millisecond's last): its postings under it.
 	INSERT INTO tickets_fts(rowid, subject, description, facets)
-	SELECT ${NAT(x)}, ${x}.subject, ${x}.description, ${FACETS(x)} WHERE changes() = 0 AND ${x}.deleted_at IS NULL;`;
+	SELECT CASE WHEN ${RANKED(MS(x))} THEN (SELECT max(doc_id) FROM tickets_search_docs WHERE ${OF_MS(MS(x))}) ELSE ${NAT(x)} END, ${x}.subject, ${x}.description, ${FACETS(x)}
+	WHERE changes() = 0 AND ${x}.deleted_at IS NULL;`;
   const comments = main
     ? `
 	-- Soft delete: its comments leave the index with it; restore: they come back.
