@@ -529,10 +529,10 @@ CREATE TRIGGER `tickets_search_ai` AFTER INSERT ON `tickets` BEGIN
 	-- Here 0: no id taken: the millisecond renumbered by rank with it (tickets_search_renumber_ai, which
 	-- writes its postings too).
 	INSERT INTO tickets_search_renumber (ms, joining) SELECT CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER), new.rowid WHERE changes() = 0;
-	-- Here 0: no renumbering was asked, so the id was taken (a ranked millisecond's last): its postings under it.
+	-- Here 0: no renumbering was asked, so the id was taken: its postings under it, the doc row's
+	-- doc_id (an INTEGER PRIMARY KEY: last_insert_rowid(), no row inserted since).
 	INSERT INTO tickets_fts(rowid, subject, description, facets)
-	SELECT CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT max(doc_id) FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151) ELSE (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151)) END, new.subject, new.description, 'u' || hex(new.requester_id) || '0 s' || replace(new.status, '_', '') || '0 p' || new.priority || '0'
-	WHERE changes() = 0 AND new.deleted_at IS NULL;
+	SELECT last_insert_rowid(), new.subject, new.description, 'u' || hex(new.requester_id) || '0 s' || replace(new.status, '_', '') || '0 p' || new.priority || '0' WHERE changes() = 0 AND new.deleted_at IS NULL;
 END;
 --> statement-breakpoint
 -- A ticket's words, facets or deletion changed, its created_at not: the old words out and the new in,
@@ -568,10 +568,10 @@ BEGIN
 	-- Here 0: no id taken: the millisecond renumbered by rank with it (tickets_search_renumber_ai, which
 	-- writes its postings too).
 	INSERT INTO tickets_search_renumber (ms, joining) SELECT CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER), new.rowid WHERE changes() = 0;
-	-- Here 0: no renumbering was asked, so the id was taken (a ranked millisecond's last): its postings under it.
+	-- Here 0: no renumbering was asked, so the id was taken: its postings under it, the doc row's
+	-- doc_id (an INTEGER PRIMARY KEY: last_insert_rowid(), no row inserted since).
 	INSERT INTO tickets_fts(rowid, subject, description, facets)
-	SELECT CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT max(doc_id) FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151) ELSE (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151)) END, new.subject, new.description, 'u' || hex(new.requester_id) || '0 s' || replace(new.status, '_', '') || '0 p' || new.priority || '0'
-	WHERE changes() = 0 AND new.deleted_at IS NULL;
+	SELECT last_insert_rowid(), new.subject, new.description, 'u' || hex(new.requester_id) || '0 s' || replace(new.status, '_', '') || '0 p' || new.priority || '0' WHERE changes() = 0 AND new.deleted_at IS NULL;
 END;
 --> statement-breakpoint
 -- Gone: its postings and its doc row (a ranked millisecond keeps its ranks, a gap where it was).

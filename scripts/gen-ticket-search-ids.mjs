@@ -137,10 +137,10 @@ END;`);
 	-- Here 0: no id taken: the millisecond renumbered by rank with it (tickets_search_renumber_ai, which
 	-- writes its postings too).
 	INSERT INTO tickets_search_renumber (ms, joining) SELECT ${MS(x)}, ${x}.rowid WHERE changes() = 0;
-	-- Here 0: no renumbering was asked, so the id was taken (a ranked millisecond's last): its postings under it.
+	-- Here 0: no renumbering was asked, so the id was taken: its postings under it, the doc row's
+	-- doc_id (an INTEGER PRIMARY KEY: last_insert_rowid(), no row inserted since).
 	INSERT INTO tickets_fts(rowid, subject, description, facets)
-	SELECT CASE WHEN ${RANKED(MS(x))} THEN (SELECT max(doc_id) FROM tickets_search_docs WHERE ${OF_MS(MS(x))}) ELSE ${NAT(x)} END, ${x}.subject, ${x}.description, ${FACETS(x)}
-	WHERE changes() = 0 AND ${x}.deleted_at IS NULL;`;
+	SELECT last_insert_rowid(), ${x}.subject, ${x}.description, ${FACETS(x)} WHERE changes() = 0 AND ${x}.deleted_at IS NULL;`;
   const comments = main
     ? `
 	-- Soft delete: its comments leave the index with it; restore: they come back.
