@@ -518,11 +518,13 @@ END;
 --> statement-breakpoint
 -- A ticket's doc row and its postings, one trigger an event.
 CREATE TRIGGER `tickets_search_ai` AFTER INSERT ON `tickets` BEGIN
-	-- Its id without renumbering: in a ranked millisecond the next rank when its rowid comes after every
-	-- other there (a new ticket's, as SQLite hands rowids out: one row read); else its natural id when
-	-- the millisecond holds tickets of its 2^21-rowid block only (a ticket below 2^21 rowids: every
-	-- millisecond but those it shares with one past it). NULL (no row) when neither.
+	-- Its id without renumbering: its natural id when its millisecond holds no doc row (a new ticket's
+	-- usual case: one row read; a ranked millisecond emptied may take it too, its ids being read from
+	-- doc rows); in a ranked millisecond the next rank when its rowid comes after every other there (a
+	-- new ticket's, as SQLite hands rowids out); else its natural id when the millisecond holds tickets
+	-- of its 2^21-rowid block only. NULL (no row) when none.
 	INSERT OR IGNORE INTO tickets_search_docs (doc_id, ticket_rowid) SELECT id, new.rowid FROM (SELECT CASE
+		WHEN NOT EXISTS (SELECT 1 FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151) THEN (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151))
 		WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT l.doc_id + 1 FROM (SELECT doc_id, ticket_rowid FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 ORDER BY doc_id DESC LIMIT 1) l WHERE l.ticket_rowid < new.rowid AND l.doc_id < CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151)
 		WHEN NOT EXISTS (SELECT 1 FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND (ticket_rowid >> 21) <> (new.rowid >> 21)) THEN (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151)) END AS id) WHERE id IS NOT NULL;
 	-- changes(): the rows the last statement of this body wrote itself (a nested trigger's are not counted).
@@ -557,11 +559,13 @@ BEGIN
 	INSERT INTO tickets_fts(tickets_fts, rowid, subject, description, facets)
 	SELECT 'delete', (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = old.rowid) ELSE (CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (old.rowid & 2097151)) END), old.subject, old.description, 'u' || hex(old.requester_id) || '0 s' || replace(old.status, '_', '') || '0 p' || old.priority || '0' WHERE old.deleted_at IS NULL;
 	DELETE FROM tickets_search_docs WHERE doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = old.rowid) ELSE (CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (old.rowid & 2097151)) END) AND ticket_rowid = old.rowid;
-	-- Its id without renumbering: in a ranked millisecond the next rank when its rowid comes after every
-	-- other there (a new ticket's, as SQLite hands rowids out: one row read); else its natural id when
-	-- the millisecond holds tickets of its 2^21-rowid block only (a ticket below 2^21 rowids: every
-	-- millisecond but those it shares with one past it). NULL (no row) when neither.
+	-- Its id without renumbering: its natural id when its millisecond holds no doc row (a new ticket's
+	-- usual case: one row read; a ranked millisecond emptied may take it too, its ids being read from
+	-- doc rows); in a ranked millisecond the next rank when its rowid comes after every other there (a
+	-- new ticket's, as SQLite hands rowids out); else its natural id when the millisecond holds tickets
+	-- of its 2^21-rowid block only. NULL (no row) when none.
 	INSERT OR IGNORE INTO tickets_search_docs (doc_id, ticket_rowid) SELECT id, new.rowid FROM (SELECT CASE
+		WHEN NOT EXISTS (SELECT 1 FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151) THEN (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151))
 		WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT l.doc_id + 1 FROM (SELECT doc_id, ticket_rowid FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 ORDER BY doc_id DESC LIMIT 1) l WHERE l.ticket_rowid < new.rowid AND l.doc_id < CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151)
 		WHEN NOT EXISTS (SELECT 1 FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND (ticket_rowid >> 21) <> (new.rowid >> 21)) THEN (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151)) END AS id) WHERE id IS NOT NULL;
 	-- changes(): the rows the last statement of this body wrote itself (a nested trigger's are not counted).

@@ -126,11 +126,13 @@ CREATE TRIGGER \`tickets_search_renumber_ai\` AFTER INSERT ON \`tickets_search_r
 END;`);
   // Joining a millisecond (a new ticket, or one whose created_at moved): natural id, next rank, or renumbering.
   const last = (x) => `(SELECT doc_id, ticket_rowid FROM tickets_search_docs WHERE ${OF_MS(MS(x))} ORDER BY doc_id DESC LIMIT 1)`;
-  const join = (x) => `	-- Its id without renumbering: in a ranked millisecond the next rank when its rowid comes after every
-	-- other there (a new ticket's, as SQLite hands rowids out: one row read); else its natural id when
-	-- the millisecond holds tickets of its 2^21-rowid block only (a ticket below 2^21 rowids: every
-	-- millisecond but those it shares with one past it). NULL (no row) when neither.
+  const join = (x) => `	-- Its id without renumbering: its natural id when its millisecond holds no doc row (a new ticket's
+	-- usual case: one row read; a ranked millisecond emptied may take it too, its ids being read from
+	-- doc rows); in a ranked millisecond the next rank when its rowid comes after every other there (a
+	-- new ticket's, as SQLite hands rowids out); else its natural id when the millisecond holds tickets
+	-- of its 2^21-rowid block only. NULL (no row) when none.
 	INSERT OR IGNORE INTO tickets_search_docs (doc_id, ticket_rowid) SELECT id, ${x}.rowid FROM (SELECT CASE
+		WHEN NOT EXISTS (SELECT 1 FROM tickets_search_docs WHERE ${OF_MS(MS(x))}) THEN ${NAT(x)}
 		WHEN ${RANKED(MS(x))} THEN (SELECT l.doc_id + 1 FROM ${last(x)} l WHERE l.ticket_rowid < ${x}.rowid AND l.doc_id < ${MS(x)} * ${R} + ${L})
 		WHEN NOT EXISTS (SELECT 1 FROM tickets_search_docs WHERE ${OF_MS(MS(x))} AND (ticket_rowid >> 21) <> (${x}.rowid >> 21)) THEN ${NAT(x)} END AS id) WHERE id IS NOT NULL;
 	-- changes(): the rows the last statement of this body wrote itself (a nested trigger's are not counted).
