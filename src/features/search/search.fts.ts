@@ -152,13 +152,15 @@ const allNatural = sql`((SELECT max(rowid) FROM "tickets") < ${ROWIDS} AND NOT E
 /** The doc rows of a millisecond. */
 const docsOfMs = (ms: SQL) => sql`"doc_id" BETWEEN ${ms} * ${ROWIDS} AND ${ms} * ${ROWIDS} + ${LOW_BITS}`;
 /**
- * A ticket's document id, whatever its millisecond: its natural id unless its millisecond is ranked
- * (a primary-key probe of tickets_search_ranked, as the triggers do), else what its doc row holds
+ * A ticket's document id, whatever its millisecond: its natural id while no millisecond is ranked
+ * (one lookup a statement: a list probes this for every row it walks); else unless its millisecond
+ * is (a primary-key probe of tickets_search_ranked, as the triggers do), else what its doc row holds
  * (the doc rows of its millisecond: a row or two).
  */
 export const ticketDoc = (createdAt: SQL, rowid: SQL) => {
   const ms = ticketMs(createdAt);
-  return sql`(CASE WHEN EXISTS (SELECT 1 FROM "tickets_search_ranked" WHERE "ms" = ${ms}) THEN (SELECT "doc_id" FROM "tickets_search_docs" WHERE ${docsOfMs(ms)} AND "ticket_rowid" = CAST(${rowid} AS INTEGER)) ELSE ${ticketDocId(createdAt, rowid)} END)`;
+  const natural = ticketDocId(createdAt, rowid);
+  return sql`(CASE WHEN NOT EXISTS (SELECT 1 FROM "tickets_search_ranked") OR NOT EXISTS (SELECT 1 FROM "tickets_search_ranked" WHERE "ms" = ${ms}) THEN ${natural} ELSE (SELECT "doc_id" FROM "tickets_search_docs" WHERE ${docsOfMs(ms)} AND "ticket_rowid" = CAST(${rowid} AS INTEGER)) END)`;
 };
 /**
  * The document ids after the list position (created_at, rowid) in created order `dir`, as a bound
