@@ -32,16 +32,16 @@ function migration(main) {
 -- Now a millisecond whose tickets are all in one block keeps those natural ids (every millisecond
 -- below 2^21 rowids: nothing changes there); one that came to hold tickets of two blocks is listed in
 -- tickets_search_ranked for good and its tickets' ids are ms × 2^21 + their rank by rowid in it
--- (0, 1, …; a ticket leaving it leaves a gap), renumbered whenever a ticket joins it: ids stay unique
+-- (0, 1, …; a ticket leaving it leaves a gap); a ticket joining it takes the next rank when its rowid
+-- comes after every other there (a new ticket's), else the millisecond is renumbered: ids stay unique
 -- and in (created_at, rowid) order. tickets_search_ranked is exactly the set of milliseconds whose ids
--- are not natural: a trigger and a reader take a ticket's natural id unless its millisecond is listed
--- there (one primary-key probe), and read its doc row if it is. The search index has one trigger per
+-- may not be natural: a trigger and a reader take a ticket's natural id unless its millisecond is
+-- listed there (one primary-key probe), and read its doc row if it is. The search index has one trigger per
 -- event on tickets, which writes the doc row and FTS5 together (SQLite fires several triggers of one
 -- event in an order not to rely on), FTS5 always under the id the doc row holds; for UPDATE two,
 -- whose WHENs part it (created_at the same or not: exactly one fires for a row).${main ? ` (0002's
--- tickets_fts_au_requester also fires on a requester change: it writes only comments_fts.)` : ""} The
--- tickets of one millisecond are few, so a renumbering costs rows only in that millisecond, only
--- where it holds two blocks (past 2^21 rowids).
+-- tickets_fts_au_requester also fires on a requester change: it writes only comments_fts.)` : ""} A
+-- renumbering costs rows only in that millisecond, only where it holds two blocks (past 2^21 rowids).
 -- Hand-written (drizzle-kit knows neither virtual tables nor triggers), through
 -- scripts/gen-ticket-search-ids.mjs.
 DROP TRIGGER \`tickets_search_docs_ai\`;`);
