@@ -37,6 +37,8 @@ export async function run(ctx) {
     ["0004_team_index_partial.sql", "-tickets_open_team_created_idx"],
     // The search index keyed in created order (GET /tickets?q= walks its postings).
     ["0005_ticket_search_created_order.sql", "tickets_search_docs"],
+    // Its ids unique and in created order past 2^21 rowids (one trigger per event, ranked milliseconds).
+    ["0006_ticket_search_ids.sql", "tickets_search_ranked"],
   ].map(([file, makes]) => ({ file, makes, statements: readFileSync(path.join(ROOT, "migrations-years", file), "utf8").split("--> statement-breakpoint").map((s) => s.trim()).filter(Boolean) }));
   // A template: a closed ticket of main, and the customers who request tickets (requesters must exist in main).
   const template = await db.prepare("SELECT * FROM tickets WHERE status = 'closed' AND deleted_at IS NULL LIMIT 1").first();

@@ -30,11 +30,18 @@ describe("migration ticket_search_created_order", () => {
       }),
     );
 
-    // The database as it was before 0045 in what 0045 makes anew; then 0045 itself.
-    for (const q of ["DROP TRIGGER tickets_search_docs_ai", "DROP TRIGGER tickets_search_docs_au", "DROP TRIGGER tickets_search_docs_ad", "DROP TABLE tickets_search_docs"]) await env.DB.prepare(q).run();
+    // The database as it was before 0045 in what 0045 and 0046 make anew (0045's five triggers as
+    // stand-ins: only their names matter to its DROPs); then 0045 itself, then 0046 after it.
+    const undo = [
+      ...["tickets_search_ai", "tickets_search_au", "tickets_search_au_moved", "tickets_search_ad", "tickets_search_renumber_ai"].map((t) => `DROP TRIGGER ${t}`),
+      ...["tickets_search_ranked", "tickets_search_renumber", "tickets_search_members", "tickets_search_docs"].map((t) => `DROP TABLE ${t}`),
+      ...["tickets_fts_ai", "tickets_fts_au_content", "tickets_fts_au_deleted", "tickets_fts_au_restored", "tickets_fts_ad"].map((t) => `CREATE TRIGGER ${t} AFTER DELETE ON tickets BEGIN SELECT 1; END`),
+    ];
+    for (const q of undo) await env.DB.prepare(q).run();
     const migration = env.TEST_MIGRATIONS.find((m) => m.name.endsWith("_ticket_search_created_order.sql"))!;
     expect(migration.queries.filter((q) => /^\s*(--[^\n]*\n\s*)*INSERT INTO tickets_fts\(rowid/.test(q))).toHaveLength(17);
     for (const q of migration.queries) await env.DB.prepare(q).run();
+    for (const q of env.TEST_MIGRATIONS.find((m) => m.name.endsWith("_ticket_search_ids.sql"))!.queries) await env.DB.prepare(q).run();
 
     await env.DB.prepare("INSERT INTO tickets_fts(tickets_fts, rank) VALUES ('integrity-check', 1)").run();
     const listed = await api("GET", `/api/v1/tickets?q=${w}&limit=10`, { token: s.agent.token });

@@ -124,23 +124,73 @@ export function ticketMatch(actor: Actor, words: string[], filters: TicketFilter
 const recentFloor = (table: string, match: string, ranked = MAX_RANKED_MATCHES) =>
   sql`${sql.raw(table)}.rowid >= coalesce((SELECT rowid FROM ${sql.raw(table)} WHERE ${sql.raw(table)} MATCH ${match} ORDER BY rowid DESC LIMIT 1 OFFSET ${ranked - 1}), -9223372036854775807 - 1)`;
 
+/** A ticket's created_at in ms since 1970 (an ISO time in ms: toISOString's, what every writer stores). */
+const ticketMs = (createdAt: SQL) => sql`CAST(round((julianday(${createdAt}) - 2440587.5) * 86400000.0) AS INTEGER)`;
 /**
- * A ticket's document id in tickets_fts (migrations/0045_ticket_search_created_order.sql, the same
- * expression as its view and triggers): its created_at in ms times 2^21 plus its rowid's low 21
- * bits, so FTS5's postings, which are in id order, are in the list's created order (created_at,
- * then rowid). Ids pass 2^53: they stay in SQL (a JS number would round them), and a bound rowid is
- * cast, since D1 binds a JS number as a REAL and FTS5 then ignores a `rowid <` bound.
+ * 2^21: a document id holds this many rowids' worth of low bits (ticketDocId). Written into the SQL
+ * as text: a bound JS number is a REAL, and ids past 2^53 computed with it would round.
  */
-export const ticketDocId = (createdAt: SQL, rowid: SQL) =>
-  sql`(CAST(round((julianday(${createdAt}) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (CAST(${rowid} AS INTEGER) & 2097151))`;
-/** 2^21: a document id holds this many rowids' worth of low bits (ticketDocId). */
 const TICKET_DOC_ROWIDS = 2_097_152;
+const ROWIDS = sql.raw(String(TICKET_DOC_ROWIDS));
+const LOW_BITS = sql.raw(String(TICKET_DOC_ROWIDS - 1));
 /**
- * The rowid of the ticket of a document id: the id's low bits while the table's last rowid is below
- * 2^21 (one lookup a statement), else tickets_search_docs says (a row more a document).
+ * A ticket's natural document id in tickets_fts (migrations/0045_ticket_search_created_order.sql):
+ * its created_at in ms times 2^21 plus its rowid's low 21 bits, so FTS5's postings, which are in id
+ * order, are in the list's created order (created_at, then rowid). Every ticket's id is this unless
+ * its millisecond holds tickets of two 2^21-rowid blocks (migrations/0046_ticket_search_ids.sql:
+ * then the ms's ids are ranks by rowid, the ms listed in tickets_search_ranked; see ticketDoc). Ids
+ * pass 2^53: they stay in SQL (a JS number would round them), and a bound rowid is cast, since D1
+ * binds a JS number as a REAL and FTS5 then ignores a `rowid <` bound.
+ */
+const ticketDocId = (createdAt: SQL, rowid: SQL) => sql`(${ticketMs(createdAt)} * ${ROWIDS} + (CAST(${rowid} AS INTEGER) & ${LOW_BITS}))`;
+/**
+ * Every id is natural and every rowid below 2^21, so an id's low bits are its ticket's rowid: no
+ * millisecond is ranked (tickets_search_ranked lists for good each whose ids are ranks) and the
+ * table's last rowid is below 2^21. Two lookups a statement.
+ */
+const allNatural = sql`((SELECT max(rowid) FROM "tickets") < ${ROWIDS} AND NOT EXISTS (SELECT 1 FROM "tickets_search_ranked"))`;
+/** The doc rows of a millisecond. */
+const docsOfMs = (ms: SQL) => sql`"doc_id" BETWEEN ${ms} * ${ROWIDS} AND ${ms} * ${ROWIDS} + ${LOW_BITS}`;
+/**
+ * A ticket's document id, whatever its millisecond: its natural id while no millisecond is ranked
+ * (one lookup a statement: a list probes this for every row it walks); else unless its millisecond
+ * is (a primary-key probe of tickets_search_ranked, as the triggers do), else what its doc row holds
+ * (the doc rows of its millisecond: a row or two).
+ */
+export const ticketDoc = (createdAt: SQL, rowid: SQL) => {
+  const ms = ticketMs(createdAt);
+  const natural = ticketDocId(createdAt, rowid);
+  return sql`(CASE WHEN NOT EXISTS (SELECT 1 FROM "tickets_search_ranked") OR NOT EXISTS (SELECT 1 FROM "tickets_search_ranked" WHERE "ms" = ${ms}) THEN ${natural} ELSE (SELECT "doc_id" FROM "tickets_search_docs" WHERE ${docsOfMs(ms)} AND "ticket_rowid" = CAST(${rowid} AS INTEGER)) END)`;
+};
+/**
+ * The document ids after the list position (created_at, rowid) in created order `dir`, as a bound
+ * on `doc` FTS5 seeks on. While every id is natural and every rowid below 2^21 (allNatural), past
+ * the id the position's rowid would have: a position's rowid may be past 2^21 even then (a cursor
+ * made before the last ticket past it went), so it is capped, not masked: every ticket of the
+ * millisecond comes before it. Else past the last doc row of its millisecond whose ticket's rowid
+ * comes up to the position's (a millisecond's ids are in rowid order, natural or ranked: exact even
+ * when the position's ticket is gone since). `whole`: a position before (after) every row of its
+ * millisecond.
+ */
+export function ticketDocsAfter(doc: SQL, createdAt: SQL, rowid: SQL, dir: "asc" | "desc", whole: boolean): SQL {
+  const ms = ticketMs(createdAt);
+  if (whole) return dir === "asc" ? sql`${doc} >= ${ms} * ${ROWIDS}` : sql`${doc} <= ${ms} * ${ROWIDS} + ${LOW_BITS}`;
+  const r = sql`CAST(${rowid} AS INTEGER)`;
+  if (dir === "asc") {
+    // Ids above ms × 2^21 + min(r, 2^21 - 1): rowids above r, none of this millisecond when r ≥ 2^21 - 1.
+    const first = sql`coalesce((SELECT min("doc_id") FROM "tickets_search_docs" WHERE ${docsOfMs(ms)} AND "ticket_rowid" > ${r}), ${ms} * ${ROWIDS} + ${ROWIDS})`;
+    return sql`${doc} >= (CASE WHEN ${allNatural} THEN ${ms} * ${ROWIDS} + min(${r}, ${LOW_BITS}) + 1 ELSE ${first} END)`;
+  }
+  // Ids below ms × 2^21 + min(r, 2^21): rowids below r, all of this millisecond when r ≥ 2^21.
+  const last = sql`coalesce((SELECT max("doc_id") FROM "tickets_search_docs" WHERE ${docsOfMs(ms)} AND "ticket_rowid" < ${r}), ${ms} * ${ROWIDS} - 1)`;
+  return sql`${doc} <= (CASE WHEN ${allNatural} THEN ${ms} * ${ROWIDS} + min(${r}, ${ROWIDS}) - 1 ELSE ${last} END)`;
+}
+/**
+ * The rowid of the ticket of a document id: the id's low bits while allNatural holds (two lookups a
+ * statement), else tickets_search_docs says (a row more a document).
  */
 export const ticketOfDoc = (doc: SQL) =>
-  sql`CASE WHEN (SELECT max(rowid) FROM "tickets") < ${TICKET_DOC_ROWIDS} THEN ${doc} & ${TICKET_DOC_ROWIDS - 1} ELSE (SELECT "ticket_rowid" FROM "tickets_search_docs" WHERE "doc_id" = ${doc}) END`;
+  sql`CASE WHEN ${allNatural} THEN ${doc} & ${LOW_BITS} ELSE (SELECT "ticket_rowid" FROM "tickets_search_docs" WHERE "doc_id" = ${doc}) END`;
 
 /**
  * Up to this many matches, the ticket list's text filter reads its matches (FTS first): their rows,
@@ -191,7 +241,7 @@ export async function ticketTextPlan(
   }
   return {
     kind: "walk",
-    condition: sql`EXISTS (SELECT 1 FROM tickets_fts WHERE tickets_fts MATCH ${match} AND tickets_fts.rowid = ${ticketDocId(sql`"tickets"."created_at"`, sql`"tickets".rowid`)})`,
+    condition: sql`EXISTS (SELECT 1 FROM tickets_fts WHERE tickets_fts MATCH ${match} AND tickets_fts.rowid = ${ticketDoc(sql`"tickets"."created_at"`, sql`"tickets".rowid`)})`,
   };
 }
 

@@ -10,7 +10,7 @@ import { validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { signingSecret } from "../auth/tokens";
 import { FIELD_FILTER_PREFIX, parseCustomStatusFilter, parseFieldFilters, statusCatalog, type FieldFilter } from "../fields/fields.service";
-import { ticketDocId, ticketOfDoc, ticketTextPlan } from "../search/search.fts";
+import { ticketDocsAfter, ticketOfDoc, ticketTextPlan } from "../search/search.fts";
 import { MAX_COMPOUND_ARMS, MAX_WALKS, planList, SORT_KEYS, type Bindings, type IndexColumn, type KeyColumnName } from "./ticket-list-plan";
 import { customerScope } from "./ticket-scope";
 import { ticketView } from "./ticket-view";
@@ -513,15 +513,17 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
     const check = [...bound, ...checks];
     const match = check.length ? all(check) : null;
     checked = check.length > 0;
-    // After a key: past the key's own id (computed in SQL, an integer, so FTS5 seeks on it). A
-    // position before or after every row of its created_at (another database's: ticketPageAcross)
-    // holds a rowid no id's low bits hold: it bounds the millisecond's whole range, inclusive.
+    // After a key: while every id is natural below 2^21 rowids past the id of the key's rowid (capped
+    // at 2^21); else past the doc rows of its millisecond up to the key's rowid (search.fts.ts
+    // ticketDocsAfter; computed in SQL, an integer, so FTS5 seeks on it). A position before or after
+    // every row of its created_at (another database's: ticketPageAcross) holds rowid 0 ascending,
+    // MAX_SAFE_INTEGER descending (`whole`): it bounds the millisecond's whole range, inclusive, not
+    // through a rowid (MAX_SAFE_INTEGER's low 21 bits are all ones, a rowid's).
     const keyset = (afterKey: Key | null) => {
       if (!afterKey) return sql``;
       const [at, rowid] = afterKey;
       const whole = rowid === (dir === "asc" ? 0 : Number.MAX_SAFE_INTEGER);
-      const bound = ticketDocId(sql`${at}`, whole ? sql`${dir === "asc" ? 0 : -1}` : sql`${rowid}`);
-      return sql`AND ${doc} ${sql.raw(dir === "asc" ? ">" : "<")}${sql.raw(whole ? "=" : "")} ${bound}`;
+      return sql`AND ${ticketDocsAfter(doc, sql`${at}`, sql`${rowid}`, dir, whole)}`;
     };
     walks.push({
       group: [],
