@@ -70,6 +70,16 @@ const probes = [
   ["list q= common word + high,critical", "?q=error&priority=high,critical", "agent"],
   ["list q= common word as customer", "?q=error", "customer"],
   ["list q= common word + my unsolved", `?q=error&${UNSOLVED}&assignee_id=me`, "agent"],
+  // The console's views (web/src/console/views.ts ticketQuery) with a word typed in the search box.
+  ["view mine + q=", `?q=error&assignee_id=me&${UNSOLVED}&sort=sla_due`, "agent"],
+  ["view unassigned + q=", `?q=error&assignee_id=none&${UNSOLVED}&sort=sla_due`, "agent"],
+  ["view at risk + q=", "?q=error&status=open,in_progress&breached=false&sort=sla_due", "agent"],
+  ["view breached + q=", `?q=error&${UNSOLVED}&breached=true&sort=sla_due`, "agent"],
+  ["view all unsolved + q=", `?q=error&${UNSOLVED}&sort=-updated_at`, "agent"],
+  ["view all unsolved + q=, page 2", `?q=error&${UNSOLVED}&sort=-updated_at`, "agent", true],
+  ["view pending + q=", "?q=error&status=pending&sort=-updated_at", "agent"],
+  ["view solved + q=", "?q=error&status=resolved,closed&sort=-updated_at", "agent"],
+  ["view all + q=", "?q=error&sort=-created_at", "agent"],
   ["list mine (sla_due)", `?${UNSOLVED}&assignee_id=me&sort=sla_due`, "agent"],
   ["list all unsolved (-updated_at)", `?${UNSOLVED}&sort=-updated_at`, "agent"],
   ["cf dropdown (50 %)", "?cf.bench_product=web_app", "agent"],
@@ -120,7 +130,7 @@ for (const [name, query, as, pages] of probes.filter(([name]) => hasFields || !n
   const line = `| ${name} | ${reads.at(-1)} | ${body.data.length} | ${requesters} | ${statements.length} |`;
   lines.push(line);
   log(line);
-  if (/q=|sort=-updated_at/.test(query)) {
+  if (/q=|sort=-updated_at/.test(query) || name.startsWith("view")) {
     details.push(`### ${name}\n\n\`GET ${p.length > 140 ? `${p.slice(0, 140)}…` : p}\` as ${as}: ${reads.at(-1)} rows\n`);
     for (const s of statements) details.push(`- ${s.rows_read} rows: \`${s.sql.length > 260 ? `${s.sql.slice(0, 260)}…` : s.sql}\``);
     details.push("");
