@@ -228,8 +228,9 @@ export async function ticketTextPlan(
   // The list's status and priority filters are facet tokens: a word common overall may be rare among them.
   const match = ticketMatch(actor, words, filters, { prefix: false });
   if (!match) return { kind: "none" };
-  // Statuses OR-ed in the one match: FTS5 reads ~1 row more a match for a status token, as many
-  // as for one match per status merged by SQLite (list-plans, 26 matches: 78 rows against 84).
+  // Statuses OR-ed in the one match: D1's meter counts no row for the tokens (FTS5's own reads are
+  // not the statement's): 26 matches and their tickets 53 rows with or without them. The row a match
+  // once put on them was the list's status check computed as a value (tickets.list.ts `passes`).
   if (options.postings) return { kind: "postings", match };
   // `db`: the database the list walks (main or a year's, each with its own index of its own tickets).
   // The ids as text (they pass 2^53), cast back where they are bound.
