@@ -101,14 +101,15 @@ export function storedAfter(before: TicketRow, set: SQLiteUpdateSetSource<typeof
 }
 
 /**
- * What a write planned from a kept row must still find, the one source of that check: the ticket's
- * row at the kept revision, live (not deleted, merged or archived), and its requester with the kept
- * name and email (they go into the events, the mail and the response). Tested by the row's update
- * (its WHERE, text or drizzle: ticket-write.ts guardedUpdate) or by {@link stillHolds}.
+ * What a write planned from a kept row must find beyond the ticket's own guard (its id, the kept
+ * revision, not deleted: ticket-write.ts guardCondition, stillHolds): the ticket not merged or
+ * archived, and its requester with the kept name and email (they go into the events, the mail and
+ * the response). The one source of that check: tested by the row's update (its WHERE, text or
+ * drizzle: ticket-write.ts guardedUpdate) or by {@link stillHolds}.
  */
-export function keptGuard({ row, requester }: KeptTicket): { row: RowCondition<typeof tickets>[]; requester: SQL } {
+export function keptGuard({ requester }: KeptTicket): { row: RowCondition<typeof tickets>[]; requester: SQL } {
   return {
-    row: [["id", row.id], ["revision", row.revision], ["deletedAt", IS_NULL], ["mergedIntoId", IS_NULL], ["archivedAt", IS_NULL]],
+    row: [["mergedIntoId", IS_NULL], ["archivedAt", IS_NULL]],
     requester: sql`exists (select 1 from ${users} where ${users.id} = ${requester.id} and ${users.name} is ${requester.name} and ${users.email} is ${requester.email})`,
   };
 }
@@ -122,6 +123,7 @@ export function keptGuard({ row, requester }: KeptTicket): { row: RowCondition<t
  */
 export function stillHolds(db: Database, kept: KeptTicket): BatchItem {
   const guard = keptGuard(kept);
-  const ticketHolds = sql`exists (select 1 from ${tickets} where ${and(...guard.row.map((c) => rowTest(tickets, c)))})`;
+  const row: RowCondition<typeof tickets>[] = [["id", kept.row.id], ["revision", kept.row.revision], ["deletedAt", IS_NULL], ...guard.row];
+  const ticketHolds = sql`exists (select 1 from ${tickets} where ${and(...row.map((c) => rowTest(tickets, c)))})`;
   return batchStatement(db, sql`select abs(case when ${ticketHolds} and ${guard.requester} then 0 else -9223372036854775807 - 1 end)`);
 }

@@ -114,14 +114,13 @@ function guardCondition(before: TicketRow, guard: readonly GuardColumn[], delete
 /**
  * The row's update under {@link guardCondition}: as text when every value is a plain one (no SQL),
  * else with drizzle, from the same conditions. Planned from a kept row, the guard also holds
- * kept-rows.ts keptGuard (what stillHolds would check; a condition the guard has already is not
- * repeated): live, not merged or archived, the requester as kept. It then updates nothing and the
+ * kept-rows.ts keptGuard (what stillHolds checks beyond the row's id, revision and deletion): not
+ * merged or archived, the requester as kept. It then updates nothing and the
  * batch fails as stale (ABORT_UNLESS_CHANGED), as stillHolds would fail it.
  */
 function guardedUpdate(ctx: ServiceContext, before: TicketRow, set: SQLiteUpdateSetSource<typeof tickets>, guard: readonly GuardColumn[], deleted: boolean, kept?: KeptTicket): BatchItem {
-  const where = guardCondition(before, guard, deleted);
   const held = kept ? keptGuard(kept) : null;
-  for (const c of held?.row ?? []) if (!where.some((w) => w[0] === c[0] && w[1] === c[1])) where.push(c);
+  const where = [...guardCondition(before, guard, deleted), ...(held?.row ?? [])];
   const also = held?.requester;
   return updateRow(ctx.db, tickets, set, where, also) ?? ctx.db.update(tickets).set(set).where(and(...where.map((c) => rowTest(tickets, c)), also));
 }
