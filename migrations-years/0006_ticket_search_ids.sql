@@ -504,7 +504,9 @@ CREATE TRIGGER `tickets_search_renumber_ai` AFTER INSERT ON `tickets_search_renu
 	SELECT 'delete', d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
 	FROM tickets_search_docs d JOIN tickets t ON t.rowid = d.ticket_rowid WHERE d.doc_id BETWEEN new.ms * 2097152 AND new.ms * 2097152 + 2097151 AND t.deleted_at IS NULL;
 	INSERT INTO tickets_search_members (ticket_rowid) SELECT ticket_rowid FROM tickets_search_docs WHERE doc_id BETWEEN new.ms * 2097152 AND new.ms * 2097152 + 2097151;
-	INSERT OR IGNORE INTO tickets_search_members (ticket_rowid) VALUES (new.joining);
+	-- NOT EXISTS, not OR IGNORE: a statement's own conflict clause (INSERT OR ABORT INTO tickets …)
+	-- overrides a trigger's, and would fail the ticket's write on a row that is already there.
+	INSERT INTO tickets_search_members (ticket_rowid) SELECT new.joining WHERE NOT EXISTS (SELECT 1 FROM tickets_search_members WHERE ticket_rowid = new.joining);
 	DELETE FROM tickets_search_docs WHERE doc_id BETWEEN new.ms * 2097152 AND new.ms * 2097152 + 2097151;
 	INSERT INTO tickets_search_docs (doc_id, ticket_rowid)
 	SELECT new.ms * 2097152 + row_number() OVER (ORDER BY ticket_rowid) - 1, ticket_rowid FROM tickets_search_members;
@@ -512,21 +514,23 @@ CREATE TRIGGER `tickets_search_renumber_ai` AFTER INSERT ON `tickets_search_renu
 	INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
 	FROM tickets_search_docs d JOIN tickets t ON t.rowid = d.ticket_rowid WHERE d.doc_id BETWEEN new.ms * 2097152 AND new.ms * 2097152 + 2097151 AND t.deleted_at IS NULL;
-	INSERT OR IGNORE INTO tickets_search_ranked (ms) VALUES (new.ms);
+	INSERT INTO tickets_search_ranked (ms) SELECT new.ms WHERE NOT EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = new.ms);
 	DELETE FROM tickets_search_renumber WHERE ms = new.ms;
 END;
 --> statement-breakpoint
 -- A ticket's doc row and its postings, one trigger an event.
 CREATE TRIGGER `tickets_search_ai` AFTER INSERT ON `tickets` BEGIN
 	-- Its id without renumbering: its natural id when its millisecond holds no doc row (a new ticket's
-	-- usual case: one row read; a ranked millisecond emptied may take it too, its ids being read from
-	-- doc rows); in a ranked millisecond the next rank when its rowid comes after every other there (a
-	-- new ticket's, as SQLite hands rowids out); else its natural id when the millisecond holds tickets
-	-- of its 2^21-rowid block only. NULL (no row) when none.
+	-- usual case; a ranked millisecond emptied may take it too, its ids being read from doc rows); in a
+	-- ranked millisecond the next rank when its rowid comes after every other there (a new ticket's, as
+	-- SQLite hands rowids out); else its natural id when the millisecond's tickets are of its 2^21-rowid
+	-- block: one doc row tells, as an unranked millisecond holds one block only (reading them all made
+	-- the k-th ticket of one millisecond read ~2k rows, an import's shared created_at quadratic). NULL
+	-- (no row) when none.
 	INSERT OR IGNORE INTO tickets_search_docs (doc_id, ticket_rowid) SELECT id, new.rowid FROM (SELECT CASE
 		WHEN NOT EXISTS (SELECT 1 FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151) THEN (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151))
 		WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT l.doc_id + 1 FROM (SELECT doc_id, ticket_rowid FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 ORDER BY doc_id DESC LIMIT 1) l WHERE l.ticket_rowid < new.rowid AND l.doc_id < CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151)
-		WHEN NOT EXISTS (SELECT 1 FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND (ticket_rowid >> 21) <> (new.rowid >> 21)) THEN (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151)) END AS id) WHERE id IS NOT NULL;
+		WHEN (SELECT ticket_rowid >> 21 FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 LIMIT 1) = (new.rowid >> 21) THEN (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151)) END AS id) WHERE id IS NOT NULL;
 	-- changes(): the rows the last statement of this body wrote itself (a nested trigger's are not counted).
 	-- Here 0: no id taken: the millisecond renumbered by rank with it (tickets_search_renumber_ai, which
 	-- writes its postings too).
@@ -560,14 +564,16 @@ BEGIN
 	SELECT 'delete', (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = old.rowid) ELSE (CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (old.rowid & 2097151)) END), old.subject, old.description, 'u' || hex(old.requester_id) || '0 s' || replace(old.status, '_', '') || '0 p' || old.priority || '0' WHERE old.deleted_at IS NULL;
 	DELETE FROM tickets_search_docs WHERE doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = old.rowid) ELSE (CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (old.rowid & 2097151)) END) AND ticket_rowid = old.rowid;
 	-- Its id without renumbering: its natural id when its millisecond holds no doc row (a new ticket's
-	-- usual case: one row read; a ranked millisecond emptied may take it too, its ids being read from
-	-- doc rows); in a ranked millisecond the next rank when its rowid comes after every other there (a
-	-- new ticket's, as SQLite hands rowids out); else its natural id when the millisecond holds tickets
-	-- of its 2^21-rowid block only. NULL (no row) when none.
+	-- usual case; a ranked millisecond emptied may take it too, its ids being read from doc rows); in a
+	-- ranked millisecond the next rank when its rowid comes after every other there (a new ticket's, as
+	-- SQLite hands rowids out); else its natural id when the millisecond's tickets are of its 2^21-rowid
+	-- block: one doc row tells, as an unranked millisecond holds one block only (reading them all made
+	-- the k-th ticket of one millisecond read ~2k rows, an import's shared created_at quadratic). NULL
+	-- (no row) when none.
 	INSERT OR IGNORE INTO tickets_search_docs (doc_id, ticket_rowid) SELECT id, new.rowid FROM (SELECT CASE
 		WHEN NOT EXISTS (SELECT 1 FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151) THEN (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151))
 		WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT l.doc_id + 1 FROM (SELECT doc_id, ticket_rowid FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 ORDER BY doc_id DESC LIMIT 1) l WHERE l.ticket_rowid < new.rowid AND l.doc_id < CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151)
-		WHEN NOT EXISTS (SELECT 1 FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND (ticket_rowid >> 21) <> (new.rowid >> 21)) THEN (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151)) END AS id) WHERE id IS NOT NULL;
+		WHEN (SELECT ticket_rowid >> 21 FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 LIMIT 1) = (new.rowid >> 21) THEN (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151)) END AS id) WHERE id IS NOT NULL;
 	-- changes(): the rows the last statement of this body wrote itself (a nested trigger's are not counted).
 	-- Here 0: no id taken: the millisecond renumbered by rank with it (tickets_search_renumber_ai, which
 	-- writes its postings too).

@@ -16,7 +16,7 @@
 -- event in an order not to rely on), FTS5 always under the id the doc row holds; for UPDATE two,
 -- whose WHENs part it (created_at the same or not: exactly one fires for a row). (0002's
 -- tickets_fts_au_requester also fires on a requester change: it writes only comments_fts.) A
--- renumbering costs rows only in that millisecond, only where it holds two blocks (past 2^21 rowids).
+-- renumbering costs rows only in that millisecond, which holds or held two blocks (past 2^21 rowids).
 -- Hand-written (drizzle-kit knows neither virtual tables nor triggers), through
 -- scripts/gen-ticket-search-ids.mjs.
 DROP TRIGGER `tickets_search_docs_ai`;
@@ -522,7 +522,9 @@ CREATE TRIGGER `tickets_search_renumber_ai` AFTER INSERT ON `tickets_search_renu
 	SELECT 'delete', d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
 	FROM tickets_search_docs d JOIN tickets t ON t.rowid = d.ticket_rowid WHERE d.doc_id BETWEEN new.ms * 2097152 AND new.ms * 2097152 + 2097151 AND t.deleted_at IS NULL;
 	INSERT INTO tickets_search_members (ticket_rowid) SELECT ticket_rowid FROM tickets_search_docs WHERE doc_id BETWEEN new.ms * 2097152 AND new.ms * 2097152 + 2097151;
-	INSERT OR IGNORE INTO tickets_search_members (ticket_rowid) VALUES (new.joining);
+	-- NOT EXISTS, not OR IGNORE: a statement's own conflict clause (INSERT OR ABORT INTO tickets …)
+	-- overrides a trigger's, and would fail the ticket's write on a row that is already there.
+	INSERT INTO tickets_search_members (ticket_rowid) SELECT new.joining WHERE NOT EXISTS (SELECT 1 FROM tickets_search_members WHERE ticket_rowid = new.joining);
 	DELETE FROM tickets_search_docs WHERE doc_id BETWEEN new.ms * 2097152 AND new.ms * 2097152 + 2097151;
 	INSERT INTO tickets_search_docs (doc_id, ticket_rowid)
 	SELECT new.ms * 2097152 + row_number() OVER (ORDER BY ticket_rowid) - 1, ticket_rowid FROM tickets_search_members;
@@ -530,21 +532,23 @@ CREATE TRIGGER `tickets_search_renumber_ai` AFTER INSERT ON `tickets_search_renu
 	INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0'
 	FROM tickets_search_docs d JOIN tickets t ON t.rowid = d.ticket_rowid WHERE d.doc_id BETWEEN new.ms * 2097152 AND new.ms * 2097152 + 2097151 AND t.deleted_at IS NULL;
-	INSERT OR IGNORE INTO tickets_search_ranked (ms) VALUES (new.ms);
+	INSERT INTO tickets_search_ranked (ms) SELECT new.ms WHERE NOT EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = new.ms);
 	DELETE FROM tickets_search_renumber WHERE ms = new.ms;
 END;
 --> statement-breakpoint
 -- A ticket's doc row and its postings, one trigger an event.
 CREATE TRIGGER `tickets_search_ai` AFTER INSERT ON `tickets` BEGIN
 	-- Its id without renumbering: its natural id when its millisecond holds no doc row (a new ticket's
-	-- usual case: one row read; a ranked millisecond emptied may take it too, its ids being read from
-	-- doc rows); in a ranked millisecond the next rank when its rowid comes after every other there (a
-	-- new ticket's, as SQLite hands rowids out); else its natural id when the millisecond holds tickets
-	-- of its 2^21-rowid block only. NULL (no row) when none.
+	-- usual case; a ranked millisecond emptied may take it too, its ids being read from doc rows); in a
+	-- ranked millisecond the next rank when its rowid comes after every other there (a new ticket's, as
+	-- SQLite hands rowids out); else its natural id when the millisecond's tickets are of its 2^21-rowid
+	-- block: one doc row tells, as an unranked millisecond holds one block only (reading them all made
+	-- the k-th ticket of one millisecond read ~2k rows, an import's shared created_at quadratic). NULL
+	-- (no row) when none.
 	INSERT OR IGNORE INTO tickets_search_docs (doc_id, ticket_rowid) SELECT id, new.rowid FROM (SELECT CASE
 		WHEN NOT EXISTS (SELECT 1 FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151) THEN (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151))
 		WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT l.doc_id + 1 FROM (SELECT doc_id, ticket_rowid FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 ORDER BY doc_id DESC LIMIT 1) l WHERE l.ticket_rowid < new.rowid AND l.doc_id < CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151)
-		WHEN NOT EXISTS (SELECT 1 FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND (ticket_rowid >> 21) <> (new.rowid >> 21)) THEN (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151)) END AS id) WHERE id IS NOT NULL;
+		WHEN (SELECT ticket_rowid >> 21 FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 LIMIT 1) = (new.rowid >> 21) THEN (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151)) END AS id) WHERE id IS NOT NULL;
 	-- changes(): the rows the last statement of this body wrote itself (a nested trigger's are not counted).
 	-- Here 0: no id taken: the millisecond renumbered by rank with it (tickets_search_renumber_ai, which
 	-- writes its postings too).
@@ -592,14 +596,16 @@ BEGIN
 	FROM comments c WHERE old.deleted_at IS NOT NULL AND new.deleted_at IS NULL AND c.ticket_id = new.id;
 	DELETE FROM tickets_search_docs WHERE doc_id = (CASE WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT doc_id FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND ticket_rowid = old.rowid) ELSE (CAST(round((julianday(old.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (old.rowid & 2097151)) END) AND ticket_rowid = old.rowid;
 	-- Its id without renumbering: its natural id when its millisecond holds no doc row (a new ticket's
-	-- usual case: one row read; a ranked millisecond emptied may take it too, its ids being read from
-	-- doc rows); in a ranked millisecond the next rank when its rowid comes after every other there (a
-	-- new ticket's, as SQLite hands rowids out); else its natural id when the millisecond holds tickets
-	-- of its 2^21-rowid block only. NULL (no row) when none.
+	-- usual case; a ranked millisecond emptied may take it too, its ids being read from doc rows); in a
+	-- ranked millisecond the next rank when its rowid comes after every other there (a new ticket's, as
+	-- SQLite hands rowids out); else its natural id when the millisecond's tickets are of its 2^21-rowid
+	-- block: one doc row tells, as an unranked millisecond holds one block only (reading them all made
+	-- the k-th ticket of one millisecond read ~2k rows, an import's shared created_at quadratic). NULL
+	-- (no row) when none.
 	INSERT OR IGNORE INTO tickets_search_docs (doc_id, ticket_rowid) SELECT id, new.rowid FROM (SELECT CASE
 		WHEN NOT EXISTS (SELECT 1 FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151) THEN (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151))
 		WHEN EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER)) THEN (SELECT l.doc_id + 1 FROM (SELECT doc_id, ticket_rowid FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 ORDER BY doc_id DESC LIMIT 1) l WHERE l.ticket_rowid < new.rowid AND l.doc_id < CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151)
-		WHEN NOT EXISTS (SELECT 1 FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 AND (ticket_rowid >> 21) <> (new.rowid >> 21)) THEN (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151)) END AS id) WHERE id IS NOT NULL;
+		WHEN (SELECT ticket_rowid >> 21 FROM tickets_search_docs WHERE doc_id BETWEEN CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 AND CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + 2097151 LIMIT 1) = (new.rowid >> 21) THEN (CAST(round((julianday(new.created_at) - 2440587.5) * 86400000.0) AS INTEGER) * 2097152 + (new.rowid & 2097151)) END AS id) WHERE id IS NOT NULL;
 	-- changes(): the rows the last statement of this body wrote itself (a nested trigger's are not counted).
 	-- Here 0: no id taken: the millisecond renumbered by rank with it (tickets_search_renumber_ai, which
 	-- writes its postings too).

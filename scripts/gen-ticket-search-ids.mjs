@@ -41,7 +41,7 @@ function migration(main) {
 -- event in an order not to rely on), FTS5 always under the id the doc row holds; for UPDATE two,
 -- whose WHENs part it (created_at the same or not: exactly one fires for a row).${main ? ` (0002's
 -- tickets_fts_au_requester also fires on a requester change: it writes only comments_fts.)` : ""} A
--- renumbering costs rows only in that millisecond, only where it holds two blocks (past 2^21 rowids).
+-- renumbering costs rows only in that millisecond, which holds or held two blocks (past 2^21 rowids).
 -- Hand-written (drizzle-kit knows neither virtual tables nor triggers), through
 -- scripts/gen-ticket-search-ids.mjs.
 DROP TRIGGER \`tickets_search_docs_ai\`;`);
@@ -113,7 +113,9 @@ CREATE TRIGGER \`tickets_search_renumber_ai\` AFTER INSERT ON \`tickets_search_r
 	SELECT 'delete', d.doc_id, t.subject, t.description, ${FACETS("t")}
 	FROM tickets_search_docs d JOIN tickets t ON t.rowid = d.ticket_rowid WHERE d.${OF_MS("new.ms")} AND t.deleted_at IS NULL;
 	INSERT INTO tickets_search_members (ticket_rowid) SELECT ticket_rowid FROM tickets_search_docs WHERE ${OF_MS("new.ms")};
-	INSERT OR IGNORE INTO tickets_search_members (ticket_rowid) VALUES (new.joining);
+	-- NOT EXISTS, not OR IGNORE: a statement's own conflict clause (INSERT OR ABORT INTO tickets …)
+	-- overrides a trigger's, and would fail the ticket's write on a row that is already there.
+	INSERT INTO tickets_search_members (ticket_rowid) SELECT new.joining WHERE NOT EXISTS (SELECT 1 FROM tickets_search_members WHERE ticket_rowid = new.joining);
 	DELETE FROM tickets_search_docs WHERE ${OF_MS("new.ms")};
 	INSERT INTO tickets_search_docs (doc_id, ticket_rowid)
 	SELECT new.ms * ${R} + row_number() OVER (ORDER BY ticket_rowid) - 1, ticket_rowid FROM tickets_search_members;
@@ -121,20 +123,22 @@ CREATE TRIGGER \`tickets_search_renumber_ai\` AFTER INSERT ON \`tickets_search_r
 	INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, ${FACETS("t")}
 	FROM tickets_search_docs d JOIN tickets t ON t.rowid = d.ticket_rowid WHERE d.${OF_MS("new.ms")} AND t.deleted_at IS NULL;
-	INSERT OR IGNORE INTO tickets_search_ranked (ms) VALUES (new.ms);
+	INSERT INTO tickets_search_ranked (ms) SELECT new.ms WHERE NOT EXISTS (SELECT 1 FROM tickets_search_ranked WHERE ms = new.ms);
 	DELETE FROM tickets_search_renumber WHERE ms = new.ms;
 END;`);
   // Joining a millisecond (a new ticket, or one whose created_at moved): natural id, next rank, or renumbering.
   const last = (x) => `(SELECT doc_id, ticket_rowid FROM tickets_search_docs WHERE ${OF_MS(MS(x))} ORDER BY doc_id DESC LIMIT 1)`;
   const join = (x) => `	-- Its id without renumbering: its natural id when its millisecond holds no doc row (a new ticket's
-	-- usual case: one row read; a ranked millisecond emptied may take it too, its ids being read from
-	-- doc rows); in a ranked millisecond the next rank when its rowid comes after every other there (a
-	-- new ticket's, as SQLite hands rowids out); else its natural id when the millisecond holds tickets
-	-- of its 2^21-rowid block only. NULL (no row) when none.
+	-- usual case; a ranked millisecond emptied may take it too, its ids being read from doc rows); in a
+	-- ranked millisecond the next rank when its rowid comes after every other there (a new ticket's, as
+	-- SQLite hands rowids out); else its natural id when the millisecond's tickets are of its 2^21-rowid
+	-- block: one doc row tells, as an unranked millisecond holds one block only (reading them all made
+	-- the k-th ticket of one millisecond read ~2k rows, an import's shared created_at quadratic). NULL
+	-- (no row) when none.
 	INSERT OR IGNORE INTO tickets_search_docs (doc_id, ticket_rowid) SELECT id, ${x}.rowid FROM (SELECT CASE
 		WHEN NOT EXISTS (SELECT 1 FROM tickets_search_docs WHERE ${OF_MS(MS(x))}) THEN ${NAT(x)}
 		WHEN ${RANKED(MS(x))} THEN (SELECT l.doc_id + 1 FROM ${last(x)} l WHERE l.ticket_rowid < ${x}.rowid AND l.doc_id < ${MS(x)} * ${R} + ${L})
-		WHEN NOT EXISTS (SELECT 1 FROM tickets_search_docs WHERE ${OF_MS(MS(x))} AND (ticket_rowid >> 21) <> (${x}.rowid >> 21)) THEN ${NAT(x)} END AS id) WHERE id IS NOT NULL;
+		WHEN (SELECT ticket_rowid >> 21 FROM tickets_search_docs WHERE ${OF_MS(MS(x))} LIMIT 1) = (${x}.rowid >> 21) THEN ${NAT(x)} END AS id) WHERE id IS NOT NULL;
 	-- changes(): the rows the last statement of this body wrote itself (a nested trigger's are not counted).
 	-- Here 0: no id taken: the millisecond renumbered by rank with it (tickets_search_renumber_ai, which
 	-- writes its postings too).
