@@ -19,6 +19,7 @@ import { AppError, notFound, validation } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import type { ServiceContext } from "../../lib/request-context";
 import { auditInsert } from "../audit/audit.service";
+import { bumpCatalogVersion, keepFieldCatalog, keptFieldCatalog, sawCatalogVersion, versionOf, versionRead } from "./kept-catalog";
 
 type FieldRow = typeof ticketFields.$inferSelect;
 type StatusRow = typeof ticketStatuses.$inferSelect;
@@ -26,7 +27,9 @@ type StatusRow = typeof ticketStatuses.$inferSelect;
 /**
  * Custom field definitions and custom statuses: their admin routes, and the catalogs the ticket
  * services read (validation, the serializer's customer view, list filters). A deployment has a
- * handful of each, so a catalog is read whole, at most once per service context.
+ * handful of each, so a catalog is read whole, at most once per service context; the field catalog
+ * is kept in the isolate for views whose request read its version (kept-catalog.ts), which every
+ * definition write here bumps in its batch.
  */
 
 /** Definitions that exist at once (deleted ones do not count): a form of 100 fields is already unusable. */
@@ -61,13 +64,30 @@ const definitionOf = (r: FieldRow): FieldDefinition => ({
  */
 const liveFields = preparedSelect({ field: ticketFields }, 'from "ticket_fields" where "ticket_fields"."deleted_at" is null');
 
-/** The field definitions that exist (active or not), read once per context. */
+/**
+ * The field definitions that exist (active or not), once per context: the isolate's kept catalog
+ * when the context read its version with its rows and it is that one (kept-catalog.ts), else read
+ * with its version in one batch (one call, as before) and kept.
+ */
 export function fieldCatalog(ctx: ServiceContext): Promise<FieldCatalog> {
   let catalog = fieldCatalogs.get(ctx);
   if (!catalog) {
-    catalog = liveFields(ctx.db.$client, []).then((rows) => new Map(rows.map(({ field }) => [field.key, definitionOf(field)])));
+    const held = keptFieldCatalog(ctx);
+    catalog = held ? Promise.resolve(held) : readFieldCatalog(ctx);
     fieldCatalogs.set(ctx, catalog);
   }
+  return catalog;
+}
+
+async function readFieldCatalog(ctx: ServiceContext): Promise<FieldCatalog> {
+  const d1 = ctx.db.$client;
+  const read = liveFields.inBatch(d1, []);
+  // The catalog first: a create's first call carries the caller's row and then this (db/caller-gate.ts).
+  const [rows, version] = await d1.batch([read.statement, versionRead(d1)]);
+  const catalog: FieldCatalog = new Map(read.rows(rows!).map(({ field }) => [field.key, definitionOf(field)]));
+  const at = versionOf(version);
+  keepFieldCatalog(at, catalog);
+  sawCatalogVersion(ctx, at);
   return catalog;
 }
 
@@ -223,6 +243,7 @@ export async function createField(ctx: ServiceContext, input: FieldInput & { key
   try {
     await ctx.db.batch([
       ctx.db.insert(ticketFields).values(row),
+      bumpCatalogVersion(ctx.db),
       auditInsert(ctx, { action: "ticket_field.created", entityType: "ticket_field", entityId: row.id, changes: { key: [null, row.key], type: [null, row.type] } }),
     ]);
   } catch (err) {
@@ -254,6 +275,7 @@ export async function patchField(ctx: ServiceContext, id: string, input: FieldIn
   if (!Object.keys(changes).length) return toField(before);
   await ctx.db.batch([
     ctx.db.update(ticketFields).set(after).where(eq(ticketFields.id, id)),
+    bumpCatalogVersion(ctx.db),
     auditInsert(ctx, { action: "ticket_field.updated", entityType: "ticket_field", entityId: id, changes }),
   ]);
   forgetCatalogs(ctx);
@@ -270,6 +292,7 @@ export async function deleteField(ctx: ServiceContext, id: string) {
   const now = ctx.now.toISOString();
   await ctx.db.batch([
     ctx.db.update(ticketFields).set({ deletedAt: now, active: false, updatedAt: now }).where(eq(ticketFields.id, id)),
+    bumpCatalogVersion(ctx.db),
     auditInsert(ctx, { action: "ticket_field.deleted", entityType: "ticket_field", entityId: id, changes: { key: row.key, deleted_at: [null, now] } }),
   ]);
   forgetCatalogs(ctx);
@@ -327,6 +350,7 @@ export async function createStatus(ctx: ServiceContext, input: StatusInput & { k
   try {
     await ctx.db.batch([
       ctx.db.insert(ticketStatuses).values(row),
+      bumpCatalogVersion(ctx.db),
       auditInsert(ctx, { action: "ticket_status.created", entityType: "ticket_status", entityId: row.id, changes: { key: [null, row.key], category: [null, row.category] } }),
     ]);
   } catch (err) {
@@ -355,6 +379,7 @@ export async function patchStatus(ctx: ServiceContext, id: string, input: Status
   if (!Object.keys(changes).length) return toStatus(before);
   await ctx.db.batch([
     ctx.db.update(ticketStatuses).set(after).where(eq(ticketStatuses.id, id)),
+    bumpCatalogVersion(ctx.db),
     auditInsert(ctx, { action: "ticket_status.updated", entityType: "ticket_status", entityId: id, changes }),
   ]);
   forgetCatalogs(ctx);

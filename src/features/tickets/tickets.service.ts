@@ -21,6 +21,7 @@ import { assumedPolicies, slaColumnWrites, termsFor, termsOfTicket, type PolicyR
 import { newCustomer } from "../users/users.service";
 import { route, routeOnCreate, teamById } from "../teams/routing.service";
 import { dropFieldIndex, fieldCatalog } from "../fields/fields.service";
+import { sawCatalogVersion, versionOf, versionRead } from "../fields/kept-catalog";
 import { readArchive } from "../archive/archive.document";
 import { returnRetired } from "../archive/archive.retire";
 import { storeOfTicketRef } from "../../db/ticket-stores";
@@ -55,6 +56,18 @@ export interface FoundTicket {
 async function loadFromMain(ctx: ServiceContext, ref: string): Promise<FoundTicket | null> {
   const [found] = await (TICKET_NUMBER_PATTERN.test(ref) ? ticketByNumber : ticketById)(ctx.db.$client, [ref]);
   return found ?? null;
+}
+/**
+ * {@link loadFromMain} for showing the ticket: the field catalog's version rides in the same call
+ * (one batch), so its view may use the isolate's kept catalog (features/fields/kept-catalog.ts)
+ * instead of reading every definition.
+ */
+async function loadForView(ctx: ServiceContext, ref: string): Promise<FoundTicket | null> {
+  const d1 = ctx.db.$client;
+  const read = (TICKET_NUMBER_PATTERN.test(ref) ? ticketByNumber : ticketById).inBatch(d1, [ref]);
+  const [rows, version] = await d1.batch([read.statement, versionRead(d1)]);
+  sawCatalogVersion(ctx, versionOf(version));
+  return read.rows(rows!)[0] ?? null;
 }
 /** {@link loadFromMain} for a change: an old ticket's policy comes with it (one D1 call fewer for its write's terms). */
 async function loadForChange(ctx: ServiceContext, ref: string): Promise<FoundTicket | null> {
@@ -140,15 +153,15 @@ export async function findForChange(ctx: ServiceContext, ref: string, refusal?: 
  * The ticket if the caller may see it, for reading only: a retired one is read where it is (its
  * year database). `db`: the database holding it, where the rows that moved with it (its mail) are.
  */
-export async function readVisibleTicket(ctx: ServiceContext, ref: string): Promise<FoundTicket & { db: Database }> {
-  const inMain = await loadFromMain(ctx, ref);
+export async function readVisibleTicket(ctx: ServiceContext, ref: string, options: { view?: true } = {}): Promise<FoundTicket & { db: Database }> {
+  const inMain = await (options.view ? loadForView : loadFromMain)(ctx, ref);
   if (inMain) return { ...visibleOr404(ctx, undeleted(inMain)), db: ctx.db };
   const store = storeOfTicketRef(ctx.env, ref);
   return { ...visibleOr404(ctx, await loadRetired(ctx, ref)), db: store!.db };
 }
 
 export async function getTicket(ctx: ServiceContext, ref: string): Promise<Ticket> {
-  const { row, requester } = await readVisibleTicket(ctx, ref);
+  const { row, requester } = await readVisibleTicket(ctx, ref, { view: true });
   return ticketFor(ctx, row, requester);
 }
 
