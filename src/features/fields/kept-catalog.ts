@@ -26,8 +26,10 @@ export const CATALOG_VERSION_KEY = "ticket_catalog_version";
 
 // A constant key, inlined: the read rides in other statements' batches with no parameter of its own.
 const VERSION_TEXT = `select coalesce((select "value" from "rule_state" where "key" = '${CATALOG_VERSION_KEY}'), '0') as "version"`;
-// A counter, so a catalog read from a lagging replica never replaces a newer kept one.
-const BUMP_TEXT = `insert into "rule_state" ("key", "value") values ('${CATALOG_VERSION_KEY}', '1') on conflict ("key") do update set "value" = cast("value" as integer) + 1`;
+// A random value, not a counter: a database restored to an earlier state (D1 Time Travel), or a test's
+// fresh one, counts again from where the isolate may already have kept a different catalog under
+// the same number; a value never written twice names one catalog only.
+const BUMP_TEXT = `insert into "rule_state" ("key", "value") values ('${CATALOG_VERSION_KEY}', lower(hex(randomblob(16)))) on conflict ("key") do update set "value" = excluded."value"`;
 
 /** The statement every definition write puts in its batch. */
 export const bumpCatalogVersion = (db: Database): BatchItem => textStatement(db, BUMP_TEXT, []);
@@ -57,8 +59,10 @@ export function keptFieldCatalog(ctx: ServiceContext): FieldCatalog | null {
   return version !== undefined && kept?.version === version ? kept.fields : null;
 }
 
-/** Keeps a catalog read with its version (one batch); an older one (a lagging replica) does not replace a newer. */
+/**
+ * Keeps a catalog read with its version (one batch). The last read wins: one from a lagging replica
+ * may replace a newer one, which costs the next request a read, never a stale view.
+ */
 export function keepFieldCatalog(version: string, fields: FieldCatalog): void {
-  if (kept && Number(kept.version) > Number(version)) return;
   kept = { version, fields };
 }
