@@ -19,7 +19,7 @@ import { AppError, notFound, validation } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import type { ServiceContext } from "../../lib/request-context";
 import { auditInsert } from "../audit/audit.service";
-import { bumpCatalogVersion, keepFieldCatalog, keptFieldCatalog, sawCatalogVersion, versionOf, versionRead } from "./kept-catalog";
+import { bumpCatalogVersion, catalogHeld, forgetKeptCatalog, keepFieldCatalog, keptFieldCatalog, keptForWrite, sawCatalogVersion, versionOf, versionRead } from "./kept-catalog";
 
 type FieldRow = typeof ticketFields.$inferSelect;
 type StatusRow = typeof ticketStatuses.$inferSelect;
@@ -91,6 +91,63 @@ async function readFieldCatalog(ctx: ServiceContext): Promise<FieldCatalog> {
   return catalog;
 }
 
+// A ticket write's plan that took the isolate's kept catalog without reading its version: the
+// write's batch checks the version (kept-catalog.ts catalogHeld); nothing else in the request uses it.
+const assumedCatalogs = new WeakMap<ServiceContext, { version: string; fields: FieldCatalog }>();
+
+/**
+ * The field catalog a ticket write plans from (a create's values, a change's edit): the isolate's
+ * kept one when the request has none yet, which the write's batch then checks
+ * ({@link assumedCatalogCheck}; stale: ticket-write.ts plans again, see {@link dropAssumedCatalog}).
+ * A refusal must not rest on it: see {@link refuseOnFreshCatalog}.
+ */
+export async function plannedFieldCatalog(ctx: ServiceContext): Promise<FieldCatalog> {
+  const assumed = assumedCatalogs.get(ctx);
+  if (assumed) return assumed.fields;
+  const copy = fieldCatalogs.has(ctx) || keptFieldCatalog(ctx) ? null : keptForWrite();
+  if (!copy) return fieldCatalog(ctx);
+  assumedCatalogs.set(ctx, copy);
+  return copy.fields;
+}
+
+/** The catalog of a write's plan (its events' customer fields, its index rows, its response): the one the plan took. */
+export const catalogOfPlan = (ctx: ServiceContext): Promise<FieldCatalog> => {
+  const assumed = assumedCatalogs.get(ctx);
+  return assumed ? Promise.resolve(assumed.fields) : fieldCatalog(ctx);
+};
+
+/** The statement a write's batch carries when its plan took the kept catalog; null when it did not. */
+export function assumedCatalogCheck(ctx: ServiceContext): BatchItem | null {
+  const assumed = assumedCatalogs.get(ctx);
+  return assumed ? catalogHeld(ctx.db, assumed.version) : null;
+}
+
+/** The write committed with the check: the catalog it took is the request's from here on (as one read then). */
+export function catalogConfirmed(ctx: ServiceContext): void {
+  const assumed = assumedCatalogs.get(ctx);
+  if (!assumed) return;
+  assumedCatalogs.delete(ctx);
+  fieldCatalogs.set(ctx, Promise.resolve(assumed.fields));
+}
+
+/** The kept catalog a write's plan took was stale (its batch failed the check): read again, here and in the isolate. */
+export function dropAssumedCatalog(ctx: ServiceContext): void {
+  if (!assumedCatalogs.delete(ctx)) return;
+  forgetKeptCatalog();
+  fieldCatalogs.delete(ctx);
+}
+
+/**
+ * Whether a plan that refused should plan again: its catalog was the kept one, unchecked (a field
+ * just defined, an option just added, a field no longer required to resolve). The request then
+ * reads the catalog and the plan decides on that.
+ */
+export function refuseOnFreshCatalog(ctx: ServiceContext): boolean {
+  if (!assumedCatalogs.delete(ctx)) return false;
+  fieldCatalogs.set(ctx, readFieldCatalog(ctx));
+  return true;
+}
+
 /** The custom statuses (active or not), read once per context. */
 export function statusCatalog(ctx: ServiceContext): Promise<StatusCatalog> {
   let catalog = statusCatalogs.get(ctx);
@@ -107,6 +164,7 @@ export function statusCatalog(ctx: ServiceContext): Promise<StatusCatalog> {
 /** After a definition changes, this context reads the catalogs again. */
 function forgetCatalogs(ctx: ServiceContext) {
   fieldCatalogs.delete(ctx);
+  assumedCatalogs.delete(ctx);
   statusCatalogs.delete(ctx);
 }
 
@@ -123,7 +181,7 @@ export async function fieldIndexWrites(
   before: FieldValues | null,
   after: FieldValues,
 ): Promise<BatchItem[]> {
-  const catalog = await fieldCatalog(ctx);
+  const catalog = await catalogOfPlan(ctx);
   const changed = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after)])].filter(
     (key) => JSON.stringify(before?.[key]) !== JSON.stringify(after[key]),
   );

@@ -1,3 +1,4 @@
+import { failAssumption } from "../../db/batch-assumptions";
 import { textStatement, type BatchItem, type Database } from "../../db/client";
 import type { FieldCatalog } from "../../domain/custom-fields";
 import type { ServiceContext } from "../../lib/request-context";
@@ -15,9 +16,12 @@ import type { ServiceContext } from "../../lib/request-context";
  * again, as before. A stale catalog would be a leak, not a miss (a field just made
  * not customer_visible, still shown to the customer), so there is no time-to-live: only the version.
  *
- * The same shape as the caller's profile (db/caller-gate.ts) and the ticket rows
- * (features/tickets/kept-rows.ts): kept in the isolate, trusted only against a check in a D1 call the
- * request makes anyway. Writes that plan from the catalog read it once per request as before.
+ * A write (a create, a change: tickets.service.ts) validates against the kept catalog before any D1
+ * call and its batch fails (the "catalog" batch assumption, db/batch-assumptions.ts) unless the
+ * version is still the kept one ({@link catalogHeld}); it is then planned again from a fresh read
+ * (features/tickets/ticket-write.ts). A refusal is decided on a fresh read only. The same shape as the
+ * caller's profile (db/caller-gate.ts) and the ticket rows (features/tickets/kept-rows.ts): kept in
+ * the isolate, trusted only against a check in a D1 call the request makes anyway.
  *
  * The version lives in `rule_state` (the deployment's small key/value rows, beside the rule set's
  * version: rules name fields too), so no migration: absent until the first definition write ('0').
@@ -30,6 +34,13 @@ const VERSION_TEXT = `select coalesce((select "value" from "rule_state" where "k
 // fresh one, counts again from where the isolate may already have kept a different catalog under
 // the same number; a value never written twice names one catalog only.
 const BUMP_TEXT = `insert into "rule_state" ("key", "value") values ('${CATALOG_VERSION_KEY}', lower(hex(randomblob(16)))) on conflict ("key") do update set "value" = excluded."value"`;
+
+/**
+ * Fails the batch (the "catalog" assumption) unless the version is still the bound one. The version
+ * comes from a subquery, not a constant, so the failure is evaluated only when they differ.
+ */
+const CATALOG_HELD = `select ${failAssumption("catalog", '"version"')} from (${VERSION_TEXT}) where "version" is not ?`;
+export const catalogHeld = (db: Database, version: string): BatchItem => textStatement(db, CATALOG_HELD, [version]);
 
 /** The statement every definition write puts in its batch. */
 export const bumpCatalogVersion = (db: Database): BatchItem => textStatement(db, BUMP_TEXT, []);
@@ -65,4 +76,12 @@ export function keptFieldCatalog(ctx: ServiceContext): FieldCatalog | null {
  */
 export function keepFieldCatalog(version: string, fields: FieldCatalog): void {
   kept = { version, fields };
+}
+
+/** The kept catalog whatever its version, for a write whose batch checks it ({@link catalogHeld}); null when none is kept. */
+export const keptForWrite = (): { version: string; fields: FieldCatalog } | null => kept;
+
+/** A write found the kept catalog stale: the next read replaces it. */
+export function forgetKeptCatalog(): void {
+  kept = null;
 }

@@ -1,4 +1,4 @@
-import { EMPTY_CATALOG } from "../../domain/custom-fields";
+import { EMPTY_CATALOG, type FieldCatalog } from "../../domain/custom-fields";
 import { isStaff } from "../../domain/permissions";
 import type { ServiceContext } from "../../lib/request-context";
 import { fieldCatalog } from "../fields/fields.service";
@@ -8,9 +8,10 @@ import { toTicket, type Requester, type TicketRow, type TicketView } from "./tic
  * The view of the context's caller (the system sees as staff) for these rows: the field catalog is
  * read only when one of them holds custom field values, so a deployment without any pays nothing.
  */
-export async function ticketView(ctx: ServiceContext, rows: readonly Pick<TicketRow, "customFields">[]): Promise<TicketView> {
+export async function ticketView(ctx: ServiceContext, rows: readonly Pick<TicketRow, "customFields">[], catalog?: FieldCatalog): Promise<TicketView> {
   const audience = !ctx.actor || isStaff(ctx.actor.role) ? "staff" : "customer";
-  const fields = rows.some((r) => Object.keys(r.customFields).length) ? await fieldCatalog(ctx) : EMPTY_CATALOG;
+  // `catalog`: the one a write planned from (ticket-write.ts), so its response shows what it wrote.
+  const fields = rows.some((r) => Object.keys(r.customFields).length) ? (catalog ?? (await fieldCatalog(ctx))) : EMPTY_CATALOG;
   return { audience, fields };
 }
 

@@ -20,7 +20,7 @@ import type { AuditEntry } from "../audit/audit.service";
 import { assumedPolicies, slaColumnWrites, termsFor, termsOfTicket, type PolicyRow } from "../sla/sla.service";
 import { newCustomer } from "../users/users.service";
 import { route, routeOnCreate, teamById } from "../teams/routing.service";
-import { dropFieldIndex, fieldCatalog } from "../fields/fields.service";
+import { dropFieldIndex, plannedFieldCatalog, refuseOnFreshCatalog } from "../fields/fields.service";
 import { sawCatalogVersion, versionOf, versionRead } from "../fields/kept-catalog";
 import { readArchive } from "../archive/archive.document";
 import { returnRetired } from "../archive/archive.retire";
@@ -188,7 +188,9 @@ export interface CreateTicketInput {
 async function initialFieldValues(ctx: ServiceContext, raw: Record<string, unknown> | undefined): Promise<FieldValues> {
   if (!raw || !Object.keys(raw).length) return {};
   const by = ctx.actor && !isStaff(ctx.actor.role) ? "customer" : "staff";
-  const applied = applyFieldEdit(await fieldCatalog(ctx), {}, raw, by);
+  let applied = applyFieldEdit(await plannedFieldCatalog(ctx), {}, raw, by);
+  // Refused by the isolate's copy of the catalog: decided again on a fresh read (a field defined meanwhile).
+  if (!applied.ok && refuseOnFreshCatalog(ctx)) applied = applyFieldEdit(await plannedFieldCatalog(ctx), {}, raw, by);
   if (applied.ok) return applied.next;
   const names = Object.keys(applied.errors).join(", ");
   throw applied.reason === "forbidden"
@@ -536,7 +538,8 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
     // Values are checked against the definitions, resolving needs the required ones filled, and a
     // ticket that holds values drops those of deleted fields when it is written.
     const fieldsNeeded = edit.customFields !== undefined || edit.status === "resolved" || Object.keys(row.customFields).length > 0;
-    const catalog = fieldsNeeded ? await fieldCatalog(ctx) : EMPTY_CATALOG;
+    // The isolate's copy when the request has none: the write's batch checks it (features/fields/kept-catalog.ts).
+    const catalog = fieldsNeeded ? await plannedFieldCatalog(ctx) : EMPTY_CATALOG;
     const result = applyEdit({
       actor,
       current,
@@ -551,6 +554,8 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
       implied: options.implied ?? false,
     });
     if (!result.ok) {
+      // A refusal is decided on a fresh catalog, never on the isolate's unchecked copy.
+      if (fieldsNeeded && refuseOnFreshCatalog(ctx)) return plan(found);
       const options = result.errors ? { errors: result.errors } : {};
       const code = result.reason === "forbidden" ? "FORBIDDEN" : result.reason === "invalid_fields" ? "VALIDATION_ERROR" : "INVALID_TRANSITION";
       throw new AppError(code, result.detail, options);
