@@ -127,3 +127,61 @@ describe("the kept field catalog", () => {
     expect(listed.data.map((x: { id: string }) => x.id)).toEqual([t.id]);
   });
 });
+
+describe("ticket writes planned from the kept field catalog", () => {
+  const create = (who: TestUser, body: Record<string, unknown>) =>
+    meteredApi("POST", "/api/v1/tickets", { token: who.token, body: { subject: `Kept ${crypto.randomUUID().slice(0, 8)}`, description: "d", ...body } });
+  const VERSION_HELD = /from \(select coalesce\(\(select "value" from "rule_state"/;
+
+  it("a create with custom fields reads no catalog while the kept one holds (its batch checks the version), and reads it again after a definition change", async () => {
+    const field = await defineField(s.admin, { key: uniqueKey("sku"), label: "SKU", type: "text" });
+    expect((await create(s.agent, { custom_fields: { [field.key]: "A-1" } })).status).toBe(201);
+    const kept = await create(s.agent, { custom_fields: { [field.key]: "A-2" } });
+    expect(kept.status, JSON.stringify(kept.body)).toBe(201);
+    expect(kept.body.custom_fields).toEqual({ [field.key]: "A-2" });
+    expect(readsCatalog(kept)).toBe(false);
+    expect(meteredStatements(kept).some((st) => VERSION_HELD.test(st.sql))).toBe(true);
+
+    await patchField(field.id, { label: "Stock unit" });
+    const after = await create(s.agent, { custom_fields: { [field.key]: "A-3" } });
+    expect(after.status).toBe(201);
+    expect(readsCatalog(after)).toBe(true);
+  });
+
+  it("a field made not customer_editable is refused in the customer's next create", async () => {
+    const field = await defineField(s.admin, { key: uniqueKey("budget"), label: "Budget", type: "text", customer_visible: true, customer_editable: true });
+    for (let i = 0; i < 2; i++) expect((await create(s.customer, { custom_fields: { [field.key]: "100" } })).status).toBe(201);
+    await patchField(field.id, { customer_editable: false });
+    const refused = await create(s.customer, { custom_fields: { [field.key]: "1000" } });
+    expect(refused.status, JSON.stringify(refused.body)).toBe(403);
+  });
+
+  it("a field made not customer_visible is gone from the customer's next write's answer", async () => {
+    const editable = await defineField(s.admin, { key: uniqueKey("contact"), label: "Contact", type: "text", customer_visible: true, customer_editable: true });
+    const shown = await defineField(s.admin, { key: uniqueKey("tier"), label: "Tier", type: "text", customer_visible: true });
+    const t = await openTicket(s.agent, { requester_email: s.customer.email, custom_fields: { [editable.key]: "phone", [shown.key]: "zq-gold-tier" } });
+    for (const how of ["mail", "chat"]) {
+      const res = await patchTicket(s.customer, t.id, { custom_fields: { [editable.key]: how } });
+      expect(res.body.custom_fields).toEqual({ [editable.key]: how, [shown.key]: "zq-gold-tier" });
+    }
+    await patchField(shown.id, { customer_visible: false });
+    const res = await patchTicket(s.customer, t.id, { custom_fields: { [editable.key]: "phone" } });
+    expect(res.status).toBe(200);
+    expect(res.body.custom_fields).toEqual({ [editable.key]: "phone" });
+    expect(JSON.stringify(res.body)).not.toContain("zq-gold-tier");
+  });
+
+  it("a field defined or an option added meanwhile is taken by the next create and change (a refusal is decided on a fresh read)", async () => {
+    const colour = await defineField(s.admin, { key: uniqueKey("colour"), label: "Colour", type: "dropdown", options: [{ value: "red", label: "Red" }] });
+    const t = await openTicket(s.agent, { custom_fields: { [colour.key]: "red" } });
+    expect((await create(s.agent, { custom_fields: { [colour.key]: "red" } })).status).toBe(201);
+    const size = await defineField(s.admin, { key: uniqueKey("size"), label: "Size", type: "integer" });
+    const made = await create(s.agent, { custom_fields: { [colour.key]: "red", [size.key]: 3 } });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    expect(made.body.custom_fields).toEqual({ [colour.key]: "red", [size.key]: 3 });
+    await patchField(colour.id, { options: [{ value: "red", label: "Red" }, { value: "blue", label: "Blue" }] });
+    const changed = await patchTicket(s.agent, t.id, { custom_fields: { [colour.key]: "blue" } });
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    expect(changed.body.custom_fields).toEqual({ [colour.key]: "blue" });
+  });
+});

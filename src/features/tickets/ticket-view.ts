@@ -1,7 +1,7 @@
 import { EMPTY_CATALOG, type FieldCatalog } from "../../domain/custom-fields";
 import { isStaff } from "../../domain/permissions";
 import type { ServiceContext } from "../../lib/request-context";
-import { fieldCatalog } from "../fields/fields.service";
+import { catalogOfPlan, fieldCatalog } from "../fields/fields.service";
 import { toTicket, type Requester, type TicketRow, type TicketView } from "./tickets.serialize";
 
 /**
@@ -18,4 +18,13 @@ export async function ticketView(ctx: ServiceContext, rows: readonly Pick<Ticket
 /** A ticket as the context's caller sees it. */
 export async function ticketFor(ctx: ServiceContext, row: TicketRow, requester: Requester) {
   return toTicket(row, requester, ctx.now, await ticketView(ctx, [row]));
+}
+
+/**
+ * A ticket as a write's plan shows it (a create's recorded answer): with the catalog the plan took,
+ * which the write's batch checks (features/fields/kept-catalog.ts), so it is never shown uncommitted.
+ */
+export async function plannedTicketFor(ctx: ServiceContext, row: TicketRow, requester: Requester) {
+  const catalog = Object.keys(row.customFields).length ? await catalogOfPlan(ctx) : EMPTY_CATALOG;
+  return toTicket(row, requester, ctx.now, await ticketView(ctx, [row], catalog));
 }

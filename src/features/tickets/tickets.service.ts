@@ -26,7 +26,7 @@ import { readArchive } from "../archive/archive.document";
 import { returnRetired } from "../archive/archive.retire";
 import { storeOfTicketRef } from "../../db/ticket-stores";
 import { retryTicketWrite, type HistoryEntry, type Planned, type TicketWrite } from "./ticket-write";
-import { ticketFor } from "./ticket-view";
+import { plannedTicketFor, ticketFor } from "./ticket-view";
 import { keepTicket, keptTicket } from "./kept-rows";
 import { requesterColumns, type Requester, type Ticket, type TicketRow } from "./tickets.serialize";
 
@@ -269,7 +269,7 @@ async function planCreate(ctx: ServiceContext, input: CreateTicketInput, record:
   const planned = await newTicketWrite(ctx, input, requester, { prerequisites: requesterInsert, customFields });
   const { row } = planned;
   const response = (ticket: Ticket) => ({ status: 201 as const, body: ticket, headers: { Location: `/api/v1/tickets/${row.id}`, ETag: `"${row.version}"` } });
-  const extra = [...(options.extra?.(row) ?? []), ...record(response(await ticketFor(ctx, row, requester)))];
+  const extra = [...(options.extra?.(row) ?? []), ...record(response(await plannedTicketFor(ctx, row, requester)))];
   return { write: { ...planned.write, extra }, done: response };
 }
 
