@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { api, makeStaff, meteredApi, meteredStatements, type TestUser } from "../helpers";
+import { closeAll, open, roomPath } from "../helpers/sockets";
 import { ok, openTicket, patchTicket, setTicketColumns } from "../tickets/fixtures";
 import { defineField, uniqueKey } from "./support";
 
@@ -11,6 +12,8 @@ import { defineField, uniqueKey } from "./support";
  * isolate's write would: the write itself does not touch this isolate's kept catalog, only D1's
  * version, so each "next request" below is what any other isolate would answer.
  */
+afterEach(closeAll);
+
 let s: Awaited<ReturnType<typeof makeStaff>>;
 beforeAll(async () => {
   s = await makeStaff();
@@ -169,6 +172,19 @@ describe("ticket writes planned from the kept field catalog", () => {
     expect(res.status).toBe(200);
     expect(res.body.custom_fields).toEqual({ [editable.key]: "phone" });
     expect(JSON.stringify(res.body)).not.toContain("zq-gold-tier");
+  });
+
+  it("a field made not customer_visible is gone from the customer's live event of the next write (the event's view is the plan's)", async () => {
+    const shown = await defineField(s.admin, { key: uniqueKey("tier"), label: "Tier", type: "text", customer_visible: true });
+    const t = await openTicket(s.agent, { requester_email: s.customer.email, custom_fields: { [shown.key]: "zq-live-tier" } });
+    await ok(patchTicket(s.agent, t.id, { priority: "high" })); // the isolate keeps the catalog
+    await patchField(shown.id, { customer_visible: false });
+    const customer = await open(roomPath(t.id), s.customer.token);
+    await customer.next("presence");
+    await ok(patchTicket(s.agent, t.id, { priority: "low" }));
+    const event = await customer.next("ticket.updated");
+    expect(event.ticket.custom_fields).toEqual({});
+    expect(JSON.stringify(event)).not.toContain("zq-live-tier");
   });
 
   it("a field defined or an option added meanwhile is taken by the next create and change (a refusal is decided on a fresh read)", async () => {
