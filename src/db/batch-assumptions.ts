@@ -7,12 +7,13 @@
  * where it rides in one the write sends anyway (the rollups' journal row).
  * Two are copies a create (and a reply planned from a kept row) uses instead of reading them (one D1 call): a priority's SLA
  * policies (features/sla `assumedPolicies`) and the caller's name and address (db/caller-gate.ts);
+ * a third, the custom field catalog a create or change validates against (features/fields/kept-catalog.ts);
  * when one is stale the write is planned again from the start, with a fresh read.
  *
  * The failure is SQLite's JSON path error, which quotes the path: `'<marker>: <name> …'`. The path
  * must not be constant (it names a column), so SQLite evaluates it only on the row that reaches it.
  */
-export type Assumption = "rollups" | "webhooks" | "policies" | "caller";
+export type Assumption = "rollups" | "webhooks" | "policies" | "caller" | "catalog";
 
 const MARKER = "batch assumption failed";
 
@@ -24,7 +25,7 @@ export const failAssumption = (name: Assumption, detail: string) => `json_extrac
  * anchored there, a parameter that merely holds the marker's text (drizzle quotes a failed query's
  * parameters in its error) is not taken for it.
  */
-const FAILED = new RegExp(`JSON path[^']*'${MARKER}: (rollups|webhooks|policies|caller) `);
+const FAILED = new RegExp(`JSON path[^']*'${MARKER}: (rollups|webhooks|policies|caller|catalog) `);
 
 /** The assumption a D1 error says failed, if one did (db/errors.ts classifies it). */
 export function failedAssumption(text: string): Assumption | null {
@@ -58,6 +59,6 @@ export function assumed(name: Assumption): boolean {
 /**
  * The assumptions of the statements a write's consumers choose, that this isolate takes now: a write
  * notes them before planning (features/tickets/ticket-write.ts). The policies and the caller are
- * copies checked in the batch, whose failure plans the write again from a fresh read instead.
+ * copies checked in the batch (the catalog too), whose failure plans the write again from a fresh read instead.
  */
 export const takenAssumptions = (): Assumption[] => (["rollups", "webhooks"] as const).filter(assumed);

@@ -19,6 +19,7 @@ import { AppError, notFound, validation } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import type { ServiceContext } from "../../lib/request-context";
 import { auditInsert } from "../audit/audit.service";
+import { bumpCatalogVersion, catalogHeld, forgetKeptCatalog, keepFieldCatalog, keptFieldCatalog, keptForWrite, sawCatalogVersion, versionOf, versionRead } from "./kept-catalog";
 
 type FieldRow = typeof ticketFields.$inferSelect;
 type StatusRow = typeof ticketStatuses.$inferSelect;
@@ -26,7 +27,9 @@ type StatusRow = typeof ticketStatuses.$inferSelect;
 /**
  * Custom field definitions and custom statuses: their admin routes, and the catalogs the ticket
  * services read (validation, the serializer's customer view, list filters). A deployment has a
- * handful of each, so a catalog is read whole, at most once per service context.
+ * handful of each, so a catalog is read whole, at most once per service context; the field catalog
+ * is kept in the isolate for views whose request read its version (kept-catalog.ts), which every
+ * definition write here bumps in its batch.
  */
 
 /** Definitions that exist at once (deleted ones do not count): a form of 100 fields is already unusable. */
@@ -61,14 +64,88 @@ const definitionOf = (r: FieldRow): FieldDefinition => ({
  */
 const liveFields = preparedSelect({ field: ticketFields }, 'from "ticket_fields" where "ticket_fields"."deleted_at" is null');
 
-/** The field definitions that exist (active or not), read once per context. */
+/**
+ * The field definitions that exist (active or not), once per context: the isolate's kept catalog
+ * when the context read its version with its rows and it is that one (kept-catalog.ts), else read
+ * with its version in one batch (one call, as before) and kept.
+ */
 export function fieldCatalog(ctx: ServiceContext): Promise<FieldCatalog> {
   let catalog = fieldCatalogs.get(ctx);
   if (!catalog) {
-    catalog = liveFields(ctx.db.$client, []).then((rows) => new Map(rows.map(({ field }) => [field.key, definitionOf(field)])));
+    const held = keptFieldCatalog(ctx);
+    catalog = held ? Promise.resolve(held) : readFieldCatalog(ctx);
     fieldCatalogs.set(ctx, catalog);
   }
   return catalog;
+}
+
+async function readFieldCatalog(ctx: ServiceContext): Promise<FieldCatalog> {
+  const d1 = ctx.db.$client;
+  const read = liveFields.inBatch(d1, []);
+  // The catalog first: a create's first call carries the caller's row and then this (db/caller-gate.ts).
+  const [rows, version] = await d1.batch([read.statement, versionRead(d1)]);
+  const catalog: FieldCatalog = new Map(read.rows(rows!).map(({ field }) => [field.key, definitionOf(field)]));
+  const at = versionOf(version);
+  keepFieldCatalog(at, catalog);
+  sawCatalogVersion(ctx, at);
+  return catalog;
+}
+
+// A ticket write's plan that took the isolate's kept catalog without reading its version: the
+// write's batch checks the version (kept-catalog.ts catalogHeld); nothing else in the request uses it.
+const assumedCatalogs = new WeakMap<ServiceContext, { version: string; fields: FieldCatalog }>();
+
+/**
+ * The field catalog a ticket write plans from (a create's values, a change's edit): the isolate's
+ * kept one when the request has none yet, which the write's batch then checks
+ * ({@link assumedCatalogCheck}; stale: ticket-write.ts plans again, see {@link dropAssumedCatalog}).
+ * A refusal must not rest on it: see {@link refuseOnFreshCatalog}.
+ */
+export async function plannedFieldCatalog(ctx: ServiceContext): Promise<FieldCatalog> {
+  const assumed = assumedCatalogs.get(ctx);
+  if (assumed) return assumed.fields;
+  const copy = fieldCatalogs.has(ctx) || keptFieldCatalog(ctx) ? null : keptForWrite();
+  if (!copy) return fieldCatalog(ctx);
+  assumedCatalogs.set(ctx, copy);
+  return copy.fields;
+}
+
+/** The catalog of a write's plan (its events' customer fields, its index rows, its response): the one the plan took. */
+export const catalogOfPlan = (ctx: ServiceContext): Promise<FieldCatalog> => {
+  const assumed = assumedCatalogs.get(ctx);
+  return assumed ? Promise.resolve(assumed.fields) : fieldCatalog(ctx);
+};
+
+/** The statement a write's batch carries when its plan took the kept catalog; null when it did not. */
+export function assumedCatalogCheck(ctx: ServiceContext): BatchItem | null {
+  const assumed = assumedCatalogs.get(ctx);
+  return assumed ? catalogHeld(ctx.db, assumed.version) : null;
+}
+
+/** The write committed with the check: the catalog it took is the request's from here on (as one read then). */
+export function catalogConfirmed(ctx: ServiceContext): void {
+  const assumed = assumedCatalogs.get(ctx);
+  if (!assumed) return;
+  assumedCatalogs.delete(ctx);
+  fieldCatalogs.set(ctx, Promise.resolve(assumed.fields));
+}
+
+/** The kept catalog a write's plan took was stale (its batch failed the check): read again, here and in the isolate. */
+export function dropAssumedCatalog(ctx: ServiceContext): void {
+  if (!assumedCatalogs.delete(ctx)) return;
+  forgetKeptCatalog();
+  fieldCatalogs.delete(ctx);
+}
+
+/**
+ * Whether a plan that refused should plan again: its catalog was the kept one, unchecked (a field
+ * just defined, an option just added, a field no longer required to resolve). The request then
+ * reads the catalog and the plan decides on that.
+ */
+export function refuseOnFreshCatalog(ctx: ServiceContext): boolean {
+  if (!assumedCatalogs.delete(ctx)) return false;
+  fieldCatalogs.set(ctx, readFieldCatalog(ctx));
+  return true;
 }
 
 /** The custom statuses (active or not), read once per context. */
@@ -87,6 +164,7 @@ export function statusCatalog(ctx: ServiceContext): Promise<StatusCatalog> {
 /** After a definition changes, this context reads the catalogs again. */
 function forgetCatalogs(ctx: ServiceContext) {
   fieldCatalogs.delete(ctx);
+  assumedCatalogs.delete(ctx);
   statusCatalogs.delete(ctx);
 }
 
@@ -103,7 +181,7 @@ export async function fieldIndexWrites(
   before: FieldValues | null,
   after: FieldValues,
 ): Promise<BatchItem[]> {
-  const catalog = await fieldCatalog(ctx);
+  const catalog = await catalogOfPlan(ctx);
   const changed = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after)])].filter(
     (key) => JSON.stringify(before?.[key]) !== JSON.stringify(after[key]),
   );
@@ -223,6 +301,7 @@ export async function createField(ctx: ServiceContext, input: FieldInput & { key
   try {
     await ctx.db.batch([
       ctx.db.insert(ticketFields).values(row),
+      bumpCatalogVersion(ctx.db),
       auditInsert(ctx, { action: "ticket_field.created", entityType: "ticket_field", entityId: row.id, changes: { key: [null, row.key], type: [null, row.type] } }),
     ]);
   } catch (err) {
@@ -254,6 +333,7 @@ export async function patchField(ctx: ServiceContext, id: string, input: FieldIn
   if (!Object.keys(changes).length) return toField(before);
   await ctx.db.batch([
     ctx.db.update(ticketFields).set(after).where(eq(ticketFields.id, id)),
+    bumpCatalogVersion(ctx.db),
     auditInsert(ctx, { action: "ticket_field.updated", entityType: "ticket_field", entityId: id, changes }),
   ]);
   forgetCatalogs(ctx);
@@ -270,6 +350,7 @@ export async function deleteField(ctx: ServiceContext, id: string) {
   const now = ctx.now.toISOString();
   await ctx.db.batch([
     ctx.db.update(ticketFields).set({ deletedAt: now, active: false, updatedAt: now }).where(eq(ticketFields.id, id)),
+    bumpCatalogVersion(ctx.db),
     auditInsert(ctx, { action: "ticket_field.deleted", entityType: "ticket_field", entityId: id, changes: { key: row.key, deleted_at: [null, now] } }),
   ]);
   forgetCatalogs(ctx);
@@ -327,6 +408,7 @@ export async function createStatus(ctx: ServiceContext, input: StatusInput & { k
   try {
     await ctx.db.batch([
       ctx.db.insert(ticketStatuses).values(row),
+      bumpCatalogVersion(ctx.db),
       auditInsert(ctx, { action: "ticket_status.created", entityType: "ticket_status", entityId: row.id, changes: { key: [null, row.key], category: [null, row.category] } }),
     ]);
   } catch (err) {
@@ -355,6 +437,7 @@ export async function patchStatus(ctx: ServiceContext, id: string, input: Status
   if (!Object.keys(changes).length) return toStatus(before);
   await ctx.db.batch([
     ctx.db.update(ticketStatuses).set(after).where(eq(ticketStatuses.id, id)),
+    bumpCatalogVersion(ctx.db),
     auditInsert(ctx, { action: "ticket_status.updated", entityType: "ticket_status", entityId: id, changes }),
   ]);
   forgetCatalogs(ctx);

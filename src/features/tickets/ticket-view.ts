@@ -1,20 +1,30 @@
-import { EMPTY_CATALOG } from "../../domain/custom-fields";
+import { EMPTY_CATALOG, type FieldCatalog } from "../../domain/custom-fields";
 import { isStaff } from "../../domain/permissions";
 import type { ServiceContext } from "../../lib/request-context";
-import { fieldCatalog } from "../fields/fields.service";
+import { catalogOfPlan, fieldCatalog } from "../fields/fields.service";
 import { toTicket, type Requester, type TicketRow, type TicketView } from "./tickets.serialize";
 
 /**
  * The view of the context's caller (the system sees as staff) for these rows: the field catalog is
  * read only when one of them holds custom field values, so a deployment without any pays nothing.
  */
-export async function ticketView(ctx: ServiceContext, rows: readonly Pick<TicketRow, "customFields">[]): Promise<TicketView> {
+export async function ticketView(ctx: ServiceContext, rows: readonly Pick<TicketRow, "customFields">[], catalog?: FieldCatalog): Promise<TicketView> {
   const audience = !ctx.actor || isStaff(ctx.actor.role) ? "staff" : "customer";
-  const fields = rows.some((r) => Object.keys(r.customFields).length) ? await fieldCatalog(ctx) : EMPTY_CATALOG;
+  // `catalog`: the one a write planned from (ticket-write.ts), so its response shows what it wrote.
+  const fields = rows.some((r) => Object.keys(r.customFields).length) ? (catalog ?? (await fieldCatalog(ctx))) : EMPTY_CATALOG;
   return { audience, fields };
 }
 
 /** A ticket as the context's caller sees it. */
 export async function ticketFor(ctx: ServiceContext, row: TicketRow, requester: Requester) {
   return toTicket(row, requester, ctx.now, await ticketView(ctx, [row]));
+}
+
+/**
+ * A ticket as a write's plan shows it (a create's recorded answer): with the catalog the plan took,
+ * which the write's batch checks (features/fields/kept-catalog.ts), so it is never shown uncommitted.
+ */
+export async function plannedTicketFor(ctx: ServiceContext, row: TicketRow, requester: Requester) {
+  const catalog = Object.keys(row.customFields).length ? await catalogOfPlan(ctx) : EMPTY_CATALOG;
+  return toTicket(row, requester, ctx.now, await ticketView(ctx, [row], catalog));
 }

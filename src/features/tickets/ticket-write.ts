@@ -13,7 +13,7 @@ import { newId } from "../../lib/ids";
 import type { ServiceContext } from "../../lib/request-context";
 import { customerVisibleKeys } from "../../domain/custom-fields";
 import { auditInsert, type AuditEntry } from "../audit/audit.service";
-import { fieldCatalog, fieldIndexWrites } from "../fields/fields.service";
+import { assumedCatalogCheck, catalogConfirmed, catalogOfPlan, dropAssumedCatalog, fieldIndexWrites } from "../fields/fields.service";
 import { agentLoadWrites } from "../teams/routing.service";
 import { dropArchives, restoreRows } from "../archive/archive.document";
 import { ticketView } from "./ticket-view";
@@ -210,7 +210,8 @@ async function planned(ctx: ServiceContext, given: TicketWrite) {
   const row = write.kind === "create" ? write.row : updates ? { ...write.after, revision: write.before.revision + 1 } : write.after;
   const before = write.kind === "create" ? null : write.before;
   const hasFields = Object.keys(row.customFields).length > 0 || Object.keys(before?.customFields ?? {}).length > 0;
-  const catalog = hasFields ? await fieldCatalog(ctx) : undefined;
+  // The catalog the plan validated against (the isolate's copy, checked in the batch, or this request's read).
+  const catalog = hasFields ? await catalogOfPlan(ctx) : undefined;
   // Events carry the staff view and the keys customers may see, so every consumer (rooms, webhooks)
   // can hand a customer their view without the catalog (domain/custom-fields.ts customerTicket).
   const staffTicket = toTicket(row, write.requester, ctx.now, { audience: "staff", fields: catalog ?? new Map() });
@@ -240,7 +241,7 @@ async function planned(ctx: ServiceContext, given: TicketWrite) {
       ...agentLoadWrites(ctx, write.before, row),
     );
   }
-  const ticket = toTicket(row, write.requester, ctx.now, await ticketView(ctx, [row]));
+  const ticket = toTicket(row, write.requester, ctx.now, await ticketView(ctx, [row], catalog));
   // Consumers of the stored rows (report rollups): once per write that stores the row.
   const stored = write.kind === "create" || updates ? ctx.consumers.flatMap((c) => c.onStored?.(ctx, { before, after: row }) ?? []) : [];
   items.push(...historyRows(ctx, row, write.history), ...(write.extra ?? []), ...consumerRows(ctx, events), ...stored);
@@ -279,8 +280,10 @@ export function writeTickets(ctx: ServiceContext, writes: TicketWrite[]): Promis
 async function writeTicketsAssuming(ctx: ServiceContext, writes: TicketWrite[], retries: number): Promise<{ ok: true; tickets: Ticket[] } | { ok: false; reason: "stale" }> {
   const taken = takenAssumptions();
   const plans = await Promise.all(writes.map((write) => planned(ctx, write)));
+  // The isolate's field catalog the plans took, held to D1's version (features/fields/kept-catalog.ts).
+  const catalogHeld = assumedCatalogCheck(ctx);
   // Last: a batch that fails anywhere before leaves no audit row claiming it happened.
-  const items = [...plans.flatMap((p) => p.items), ...plans.flatMap((p) => p.audit)];
+  const items = [...(catalogHeld ? [catalogHeld] : []), ...plans.flatMap((p) => p.items), ...plans.flatMap((p) => p.audit)];
   const events = plans.flatMap((p) => p.events);
   const tickets = plans.map((p) => p.ticket);
   if (!items.length) return { ok: true, tickets };
@@ -307,8 +310,10 @@ async function writeTicketsAssuming(ctx: ServiceContext, writes: TicketWrite[], 
     // The isolate's copy of the SLA policies or of the caller's profile was stale (db/batch-assumptions.ts):
     // the change is planned again from the start (retryTicketWrite) with fresh ones (the caller's
     // gate has read their row already: db/caller-gate.ts).
-    if (failure.kind === "assumption" && (failure.name === "policies" || failure.name === "caller")) {
+    if (failure.kind === "assumption" && (failure.name === "policies" || failure.name === "caller" || failure.name === "catalog")) {
       if (failure.name === "policies") doubt("policies");
+      // The field catalog: the next plan reads it (and the isolate keeps that one).
+      if (failure.name === "catalog") dropAssumedCatalog(ctx);
       // The gate has read the caller's row meanwhile: the next plan uses it, nothing more to redo.
       if (ctx.actor) copyWentStale(ctx.actor);
       return { ok: false, reason: "stale" };
@@ -336,6 +341,7 @@ async function writeTicketsAssuming(ctx: ServiceContext, writes: TicketWrite[], 
     }
     throw err;
   }
+  catalogConfirmed(ctx);
   for (const p of plans) {
     if (p.kept) keepTicket(p.kept, p.requester);
     else if (p.kept === null) forgetTicket(p.id);
@@ -383,7 +389,10 @@ export async function retryTicketWrite<T>(ctx: ServiceContext, plan: (attempt: n
  * mail): the same write without a row update, so it can never be stale.
  */
 export async function recordOnTicket(ctx: ServiceContext, found: { row: TicketRow; requester: Requester }, effects: Omit<Effects, "requester">): Promise<Ticket> {
-  const outcome = await writeTicket(ctx, { kind: "update", before: found.row, after: found.row, set: {}, requester: found.requester, ...effects });
+  const write: TicketWrite = { kind: "update", before: found.row, after: found.row, set: {}, requester: found.requester, ...effects };
+  let outcome = await writeTicket(ctx, write);
+  // Stale only by the field catalog a plan of this request took from the isolate (its next plan reads it).
+  if (!outcome.ok) outcome = await writeTicket(ctx, write);
   if (!outcome.ok) throw new Error("a write without a row update cannot be stale");
   return outcome.ticket;
 }

@@ -14,6 +14,7 @@ import { ticketDocsAfter, ticketOfDoc, ticketTextPlan } from "../search/search.f
 import { MAX_COMPOUND_ARMS, MAX_WALKS, planList, SORT_KEYS, type Bindings, type IndexColumn, type KeyColumnName } from "./ticket-list-plan";
 import { customerScope } from "./ticket-scope";
 import { ticketView } from "./ticket-view";
+import { knowsCatalogVersion, sawCatalogVersion, versionOf, versionReadItem } from "../fields/kept-catalog";
 import { TicketListQuery, type TicketSort } from "./tickets.schemas";
 import { requesterColumns, toTicket, type Requester, type TicketRow } from "./tickets.serialize";
 
@@ -209,7 +210,7 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
     from = { key: [...(Array.isArray(pos.key) ? pos.key : [pos.key]), Number(b ?? a)] as TicketListKey, year };
   }
   const { rows, next } = await ticketPageAcross(ctx, q, from, q.limit);
-  const requesters = await requestersOf(ctx, rows.map((r) => r.requesterId));
+  const requesters = await requestersOf(ctx, rows);
   const view = await ticketView(ctx, rows);
   const data = rows.map((r) => toTicket(r, requesters.get(r.requesterId)!, ctx.now, view));
   const next_cursor = next
@@ -874,14 +875,19 @@ async function merge(db: Database, walks: Walk[], cols: readonly IndexColumn[], 
 
 /**
  * The page's requesters: one point lookup each, in one batch (one round trip). D1 counts a lookup
- * by key as one row read, and `id IN (…)` as two per id (the list's values are rows too).
+ * by key as one row read, and `id IN (…)` as two per id (the list's values are rows too). When a
+ * row holds custom field values, the field catalog's version rides along, so the page's view may
+ * use the isolate's kept catalog (features/fields/kept-catalog.ts) instead of reading it.
  */
-async function requestersOf(ctx: ServiceContext, ids: string[]): Promise<Map<string, Requester>> {
-  const unique = [...new Set(ids)];
+async function requestersOf(ctx: ServiceContext, rows: readonly TicketRow[]): Promise<Map<string, Requester>> {
+  const unique = [...new Set(rows.map((r) => r.requesterId))];
   if (!unique.length) return new Map();
   const [first, ...rest] = unique.map((id) => ctx.db.select(requesterColumns).from(users).where(equals(users.id, id)).limit(1));
-  const found = await ctx.db.batch([first!, ...rest]);
-  return new Map(found.flat().map((u) => [u.id, u]));
+  if (knowsCatalogVersion(ctx) || !rows.some((r) => Object.keys(r.customFields).length)) return new Map((await ctx.db.batch([first!, ...rest])).flat().map((u) => [u.id, u]));
+  const version = versionReadItem(ctx.db);
+  const found = await ctx.db.batch([first!, ...rest, version]);
+  sawCatalogVersion(ctx, versionOf(found.at(-1) as D1Result));
+  return new Map((found.slice(0, -1) as Requester[][]).flat().map((u) => [u.id, u]));
 }
 
 const TICKET_COLUMNS = Object.entries(getTableColumns(tickets));

@@ -20,12 +20,13 @@ import type { AuditEntry } from "../audit/audit.service";
 import { assumedPolicies, slaColumnWrites, termsFor, termsOfTicket, type PolicyRow } from "../sla/sla.service";
 import { newCustomer } from "../users/users.service";
 import { route, routeOnCreate, teamById } from "../teams/routing.service";
-import { dropFieldIndex, fieldCatalog } from "../fields/fields.service";
+import { dropFieldIndex, plannedFieldCatalog, refuseOnFreshCatalog } from "../fields/fields.service";
+import { sawCatalogVersion, versionOf, versionRead } from "../fields/kept-catalog";
 import { readArchive } from "../archive/archive.document";
 import { returnRetired } from "../archive/archive.retire";
 import { storeOfTicketRef } from "../../db/ticket-stores";
 import { retryTicketWrite, type HistoryEntry, type Planned, type TicketWrite } from "./ticket-write";
-import { ticketFor } from "./ticket-view";
+import { plannedTicketFor, ticketFor } from "./ticket-view";
 import { keepTicket, keptTicket } from "./kept-rows";
 import { requesterColumns, type Requester, type Ticket, type TicketRow } from "./tickets.serialize";
 
@@ -55,6 +56,18 @@ export interface FoundTicket {
 async function loadFromMain(ctx: ServiceContext, ref: string): Promise<FoundTicket | null> {
   const [found] = await (TICKET_NUMBER_PATTERN.test(ref) ? ticketByNumber : ticketById)(ctx.db.$client, [ref]);
   return found ?? null;
+}
+/**
+ * {@link loadFromMain} for showing the ticket: the field catalog's version rides in the same call
+ * (one batch), so its view may use the isolate's kept catalog (features/fields/kept-catalog.ts)
+ * instead of reading every definition.
+ */
+async function loadForView(ctx: ServiceContext, ref: string): Promise<FoundTicket | null> {
+  const d1 = ctx.db.$client;
+  const read = (TICKET_NUMBER_PATTERN.test(ref) ? ticketByNumber : ticketById).inBatch(d1, [ref]);
+  const [rows, version] = await d1.batch([read.statement, versionRead(d1)]);
+  sawCatalogVersion(ctx, versionOf(version));
+  return read.rows(rows!)[0] ?? null;
 }
 /** {@link loadFromMain} for a change: an old ticket's policy comes with it (one D1 call fewer for its write's terms). */
 async function loadForChange(ctx: ServiceContext, ref: string): Promise<FoundTicket | null> {
@@ -140,15 +153,15 @@ export async function findForChange(ctx: ServiceContext, ref: string, refusal?: 
  * The ticket if the caller may see it, for reading only: a retired one is read where it is (its
  * year database). `db`: the database holding it, where the rows that moved with it (its mail) are.
  */
-export async function readVisibleTicket(ctx: ServiceContext, ref: string): Promise<FoundTicket & { db: Database }> {
-  const inMain = await loadFromMain(ctx, ref);
+export async function readVisibleTicket(ctx: ServiceContext, ref: string, options: { view?: true } = {}): Promise<FoundTicket & { db: Database }> {
+  const inMain = await (options.view ? loadForView : loadFromMain)(ctx, ref);
   if (inMain) return { ...visibleOr404(ctx, undeleted(inMain)), db: ctx.db };
   const store = storeOfTicketRef(ctx.env, ref);
   return { ...visibleOr404(ctx, await loadRetired(ctx, ref)), db: store!.db };
 }
 
 export async function getTicket(ctx: ServiceContext, ref: string): Promise<Ticket> {
-  const { row, requester } = await readVisibleTicket(ctx, ref);
+  const { row, requester } = await readVisibleTicket(ctx, ref, { view: true });
   return ticketFor(ctx, row, requester);
 }
 
@@ -175,7 +188,9 @@ export interface CreateTicketInput {
 async function initialFieldValues(ctx: ServiceContext, raw: Record<string, unknown> | undefined): Promise<FieldValues> {
   if (!raw || !Object.keys(raw).length) return {};
   const by = ctx.actor && !isStaff(ctx.actor.role) ? "customer" : "staff";
-  const applied = applyFieldEdit(await fieldCatalog(ctx), {}, raw, by);
+  let applied = applyFieldEdit(await plannedFieldCatalog(ctx), {}, raw, by);
+  // Refused by the isolate's copy of the catalog: decided again on a fresh read (a field defined meanwhile).
+  if (!applied.ok && refuseOnFreshCatalog(ctx)) applied = applyFieldEdit(await plannedFieldCatalog(ctx), {}, raw, by);
   if (applied.ok) return applied.next;
   const names = Object.keys(applied.errors).join(", ");
   throw applied.reason === "forbidden"
@@ -254,7 +269,7 @@ async function planCreate(ctx: ServiceContext, input: CreateTicketInput, record:
   const planned = await newTicketWrite(ctx, input, requester, { prerequisites: requesterInsert, customFields });
   const { row } = planned;
   const response = (ticket: Ticket) => ({ status: 201 as const, body: ticket, headers: { Location: `/api/v1/tickets/${row.id}`, ETag: `"${row.version}"` } });
-  const extra = [...(options.extra?.(row) ?? []), ...record(response(await ticketFor(ctx, row, requester)))];
+  const extra = [...(options.extra?.(row) ?? []), ...record(response(await plannedTicketFor(ctx, row, requester)))];
   return { write: { ...planned.write, extra }, done: response };
 }
 
@@ -523,7 +538,8 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
     // Values are checked against the definitions, resolving needs the required ones filled, and a
     // ticket that holds values drops those of deleted fields when it is written.
     const fieldsNeeded = edit.customFields !== undefined || edit.status === "resolved" || Object.keys(row.customFields).length > 0;
-    const catalog = fieldsNeeded ? await fieldCatalog(ctx) : EMPTY_CATALOG;
+    // The isolate's copy when the request has none: the write's batch checks it (features/fields/kept-catalog.ts).
+    const catalog = fieldsNeeded ? await plannedFieldCatalog(ctx) : EMPTY_CATALOG;
     const result = applyEdit({
       actor,
       current,
@@ -538,6 +554,8 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
       implied: options.implied ?? false,
     });
     if (!result.ok) {
+      // A refusal is decided on a fresh catalog, never on the isolate's unchecked copy.
+      if (fieldsNeeded && refuseOnFreshCatalog(ctx)) return plan(found);
       const options = result.errors ? { errors: result.errors } : {};
       const code = result.reason === "forbidden" ? "FORBIDDEN" : result.reason === "invalid_fields" ? "VALIDATION_ERROR" : "INVALID_TRANSITION";
       throw new AppError(code, result.detail, options);

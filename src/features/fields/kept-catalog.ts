@@ -1,0 +1,87 @@
+import { failAssumption } from "../../db/batch-assumptions";
+import { textStatement, type BatchItem, type Database } from "../../db/client";
+import type { FieldCatalog } from "../../domain/custom-fields";
+import type { ServiceContext } from "../../lib/request-context";
+
+/**
+ * The field catalog this isolate last read, kept with the catalog's version: a GET or a list page
+ * of tickets with custom field values renders from it instead of reading every definition again
+ * (the bench's get ticket read 3 of its 6 rows there; issue 2 wants ≤ 5).
+ *
+ * Why a kept catalog may be used: every write of a definition (fields.service.ts: a field's create,
+ * update, delete; a status's create, update) bumps the version in its own batch, and the catalog is
+ * read with the version in one batch (a transaction), so the kept catalog IS the catalog at its
+ * version. A request uses it only when it read the version in the same D1 call as its rows
+ * ({@link versionRead}, no call of its own) and found the kept one; otherwise it reads the catalog
+ * again, as before. A stale catalog would be a leak, not a miss (a field just made
+ * not customer_visible, still shown to the customer), so there is no time-to-live: only the version.
+ *
+ * A write (a create, a change: tickets.service.ts) validates against the kept catalog before any D1
+ * call and its batch fails (the "catalog" batch assumption, db/batch-assumptions.ts) unless the
+ * version is still the kept one ({@link catalogHeld}); it is then planned again from a fresh read
+ * (features/tickets/ticket-write.ts). A refusal is decided on a fresh read only. The same shape as the
+ * caller's profile (db/caller-gate.ts) and the ticket rows (features/tickets/kept-rows.ts): kept in
+ * the isolate, trusted only against a check in a D1 call the request makes anyway.
+ *
+ * The version lives in `rule_state` (the deployment's small key/value rows, beside the rule set's
+ * version: rules name fields too), so no migration: absent until the first definition write ('0').
+ */
+export const CATALOG_VERSION_KEY = "ticket_catalog_version";
+
+// A constant key, inlined: the read rides in other statements' batches with no parameter of its own.
+const VERSION_TEXT = `select coalesce((select "value" from "rule_state" where "key" = '${CATALOG_VERSION_KEY}'), '0') as "version"`;
+// A random value, not a counter: a database restored to an earlier state (D1 Time Travel), or a test's
+// fresh one, counts again from where the isolate may already have kept a different catalog under
+// the same number; a value never written twice names one catalog only.
+const BUMP_TEXT = `insert into "rule_state" ("key", "value") values ('${CATALOG_VERSION_KEY}', lower(hex(randomblob(16)))) on conflict ("key") do update set "value" = excluded."value"`;
+
+/**
+ * Fails the batch (the "catalog" assumption) unless the version is still the bound one. The version
+ * comes from a subquery, not a constant, so the failure is evaluated only when they differ.
+ */
+const CATALOG_HELD = `select ${failAssumption("catalog", '"version"')} from (${VERSION_TEXT}) where "version" is not ?`;
+export const catalogHeld = (db: Database, version: string): BatchItem => textStatement(db, CATALOG_HELD, [version]);
+
+/** The statement every definition write puts in its batch. */
+export const bumpCatalogVersion = (db: Database): BatchItem => textStatement(db, BUMP_TEXT, []);
+
+/** The version's read as a D1 statement, and the version from its result. */
+export const versionRead = (d1: D1Database | D1DatabaseSession) => d1.prepare(VERSION_TEXT);
+/** The version's read as a drizzle batch item (a batch built with ctx.db.batch). */
+export const versionReadItem = (db: Database): BatchItem => textStatement(db, VERSION_TEXT, []);
+export const versionOf = (result: D1Result | undefined): string => String((result?.results[0] as { version?: unknown } | undefined)?.version ?? "0");
+
+// The version each context read with its rows: the kept catalog serves it only at that version.
+const seen = new WeakMap<ServiceContext, string>();
+
+/** Notes the version a context's read found (in the same D1 call as its rows). */
+export function sawCatalogVersion(ctx: ServiceContext, version: string): void {
+  seen.set(ctx, version);
+}
+
+/** Whether the context knows the version already (it read it, or read the catalog with it): no need to read it again. */
+export const knowsCatalogVersion = (ctx: ServiceContext): boolean => seen.has(ctx);
+
+let kept: { version: string; fields: FieldCatalog } | null = null;
+
+/** The kept field catalog, if it is the one at the version this context read; else null (read it). */
+export function keptFieldCatalog(ctx: ServiceContext): FieldCatalog | null {
+  const version = seen.get(ctx);
+  return version !== undefined && kept?.version === version ? kept.fields : null;
+}
+
+/**
+ * Keeps a catalog read with its version (one batch). The last read wins: one from a lagging replica
+ * may replace a newer one, which costs the next request a read, never a stale view.
+ */
+export function keepFieldCatalog(version: string, fields: FieldCatalog): void {
+  kept = { version, fields };
+}
+
+/** The kept catalog whatever its version, for a write whose batch checks it ({@link catalogHeld}); null when none is kept. */
+export const keptForWrite = (): { version: string; fields: FieldCatalog } | null => kept;
+
+/** A write found the kept catalog stale: the next read replaces it. */
+export function forgetKeptCatalog(): void {
+  kept = null;
+}

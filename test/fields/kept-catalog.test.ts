@@ -1,0 +1,203 @@
+import { env } from "cloudflare:workers";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { api, makeStaff, meteredApi, meteredStatements, type TestUser } from "../helpers";
+import { closeAll, open, roomPath } from "../helpers/sockets";
+import { ok, openTicket, patchTicket, setTicketColumns } from "../tickets/fixtures";
+import { defineField, uniqueKey } from "./support";
+
+/**
+ * The field catalog kept in the isolate (src/features/fields/kept-catalog.ts): a GET or a list page
+ * renders from it only while the catalog's version, read in the call that reads the rows, is the
+ * kept one. Every definition write goes through the API here, which changes the version as another
+ * isolate's write would: the write itself does not touch this isolate's kept catalog, only D1's
+ * version, so each "next request" below is what any other isolate would answer.
+ */
+afterEach(closeAll);
+
+let s: Awaited<ReturnType<typeof makeStaff>>;
+beforeAll(async () => {
+  s = await makeStaff();
+});
+
+const CATALOG_READ = /from "ticket_fields" where "ticket_fields"\."deleted_at" is null/;
+const readsCatalog = (res: { headers: Headers }) => meteredStatements(res).some((st) => CATALOG_READ.test(st.sql));
+
+const get = (who: TestUser, id: string) => meteredApi("GET", `/api/v1/tickets/${id}`, { token: who.token });
+async function listed(who: TestUser, id: string) {
+  const res = await meteredApi("GET", "/api/v1/tickets?limit=100", { token: who.token });
+  expect(res.status).toBe(200);
+  return { res, ticket: res.body.data.find((t: { id: string }) => t.id === id) };
+}
+
+const patchField = (id: string, body: Record<string, unknown>) => ok(api("PATCH", `/api/v1/ticket-fields/${id}`, { token: s.admin.token, body }));
+
+describe("the kept field catalog", () => {
+  it("a GET of a ticket with custom fields reads ≤ 5 rows once the catalog is kept; the first GET after a definition change reads it again", async () => {
+    const field = await defineField(s.admin, { key: uniqueKey("plan"), label: "Plan", type: "text", customer_visible: true });
+    const t = await openTicket(s.agent, { requester_email: s.customer.email, custom_fields: { [field.key]: "gold" } });
+    await get(s.agent, t.id); // the isolate keeps the catalog at the current version
+    const kept = await get(s.agent, t.id);
+    expect(kept.status).toBe(200);
+    expect(kept.body.custom_fields).toEqual({ [field.key]: "gold" });
+    expect(readsCatalog(kept)).toBe(false);
+    // The caller's row, the ticket with its requester, the version's row.
+    expect(kept.rowsRead).toBeLessThanOrEqual(5);
+
+    await patchField(field.id, { label: "Plan tier" });
+    const after = await get(s.agent, t.id);
+    expect(readsCatalog(after)).toBe(true);
+    expect(after.body.custom_fields).toEqual({ [field.key]: "gold" });
+    expect(readsCatalog(await get(s.agent, t.id))).toBe(false);
+  });
+
+  it("a list page with custom fields renders from the kept catalog, and reads it again after a definition change", async () => {
+    const field = await defineField(s.admin, { key: uniqueKey("tier"), label: "Tier", type: "text" });
+    const t = await openTicket(s.agent, { custom_fields: { [field.key]: "silver" } });
+    await listed(s.agent, t.id);
+    const kept = await listed(s.agent, t.id);
+    expect(kept.ticket.custom_fields).toEqual({ [field.key]: "silver" });
+    expect(readsCatalog(kept.res)).toBe(false);
+    await patchField(field.id, { label: "Tier name" });
+    expect(readsCatalog((await listed(s.agent, t.id)).res)).toBe(true);
+  });
+
+  it("a field made not customer_visible is gone from the customer's GET and list on the next request", async () => {
+    const field = await defineField(s.admin, { key: uniqueKey("account"), label: "Account", type: "text", customer_visible: true });
+    const t = await openTicket(s.agent, { requester_email: s.customer.email, custom_fields: { [field.key]: "zq-secret-account" } });
+    // Shown, twice each: the second from the kept catalog.
+    for (let i = 0; i < 2; i++) {
+      expect((await get(s.customer, t.id)).body.custom_fields).toEqual({ [field.key]: "zq-secret-account" });
+      expect((await listed(s.customer, t.id)).ticket.custom_fields).toEqual({ [field.key]: "zq-secret-account" });
+    }
+    await patchField(field.id, { customer_visible: false });
+    const got = await get(s.customer, t.id);
+    expect(got.status).toBe(200);
+    expect(got.body.custom_fields).toEqual({});
+    expect(JSON.stringify(got.body)).not.toContain("zq-secret-account");
+    const row = (await listed(s.customer, t.id)).ticket;
+    expect(row.custom_fields).toEqual({});
+    expect(JSON.stringify(row)).not.toContain("zq-secret-account");
+    // Staff still see it.
+    expect((await get(s.agent, t.id)).body.custom_fields).toEqual({ [field.key]: "zq-secret-account" });
+  });
+
+  it("a field defined meanwhile shows its values on the next request", async () => {
+    const key = uniqueKey("region");
+    const t = await openTicket(s.agent, {});
+    // A value under a key no field has yet (as an import could leave one): shown nowhere.
+    await setTicketColumns(t.id, { customFields: { [key]: "emea" } });
+    for (let i = 0; i < 2; i++) {
+      expect((await get(s.agent, t.id)).body.custom_fields).toEqual({});
+      expect((await listed(s.agent, t.id)).ticket.custom_fields).toEqual({});
+    }
+    await defineField(s.admin, { key, label: "Region", type: "text" });
+    expect((await get(s.agent, t.id)).body.custom_fields).toEqual({ [key]: "emea" });
+    expect((await listed(s.agent, t.id)).ticket.custom_fields).toEqual({ [key]: "emea" });
+  });
+
+  it("a deleted field is gone from the next request", async () => {
+    const field = await defineField(s.admin, { key: uniqueKey("legacy"), label: "Legacy", type: "text", customer_visible: true });
+    const t = await openTicket(s.agent, { requester_email: s.customer.email, custom_fields: { [field.key]: "old" } });
+    for (let i = 0; i < 2; i++) expect((await get(s.customer, t.id)).body.custom_fields).toEqual({ [field.key]: "old" });
+    expect((await api("DELETE", `/api/v1/ticket-fields/${field.id}`, { token: s.admin.token })).status).toBe(204);
+    expect((await get(s.customer, t.id)).body.custom_fields).toEqual({});
+    expect((await get(s.agent, t.id)).body.custom_fields).toEqual({});
+    expect((await listed(s.agent, t.id)).ticket.custom_fields).toEqual({});
+  });
+
+  it("a definition written by another isolate (straight in D1, with the version moved in its batch) is seen on the next request", async () => {
+    const field = await defineField(s.admin, { key: uniqueKey("vip"), label: "VIP", type: "text", customer_visible: true });
+    const t = await openTicket(s.agent, { requester_email: s.customer.email, custom_fields: { [field.key]: "yes" } });
+    for (let i = 0; i < 2; i++) expect((await get(s.customer, t.id)).body.custom_fields).toEqual({ [field.key]: "yes" });
+    // What fields.service.ts patchField's batch does, from outside this isolate's code.
+    await env.DB.batch([
+      env.DB.prepare("UPDATE ticket_fields SET customer_visible = 0 WHERE id = ?").bind(field.id),
+      env.DB.prepare("INSERT INTO rule_state (key, value) VALUES ('ticket_catalog_version', 'another-isolate') ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+    ]);
+    expect((await get(s.customer, t.id)).body.custom_fields).toEqual({});
+    expect((await listed(s.customer, t.id)).ticket.custom_fields).toEqual({});
+  });
+
+  it("a status added or renamed is taken on the next request", async () => {
+    const key = uniqueKey("waiting_vendor");
+    const t = await openTicket(s.agent, {});
+    expect((await patchTicket(s.agent, t.id, { custom_status: key })).status).toBe(400);
+    const made = await ok(api("POST", "/api/v1/ticket-statuses", { token: s.admin.token, body: { key, label: "Waiting on vendor", category: "pending" } }), 201);
+    expect((await ok(patchTicket(s.agent, t.id, { custom_status: key }))).custom_status).toBe(key);
+    const renamed = await ok(api("PATCH", `/api/v1/ticket-statuses/${made.id}`, { token: s.admin.token, body: { label: "Vendor" } }));
+    expect(renamed.label).toBe("Vendor");
+    const listed = await ok(api("GET", `/api/v1/tickets?custom_status=${key}`, { token: s.agent.token }));
+    expect(listed.data.map((x: { id: string }) => x.id)).toEqual([t.id]);
+  });
+});
+
+describe("ticket writes planned from the kept field catalog", () => {
+  const create = (who: TestUser, body: Record<string, unknown>) =>
+    meteredApi("POST", "/api/v1/tickets", { token: who.token, body: { subject: `Kept ${crypto.randomUUID().slice(0, 8)}`, description: "d", ...body } });
+  const VERSION_HELD = /from \(select coalesce\(\(select "value" from "rule_state"/;
+
+  it("a create with custom fields reads no catalog while the kept one holds (its batch checks the version), and reads it again after a definition change", async () => {
+    const field = await defineField(s.admin, { key: uniqueKey("sku"), label: "SKU", type: "text" });
+    expect((await create(s.agent, { custom_fields: { [field.key]: "A-1" } })).status).toBe(201);
+    const kept = await create(s.agent, { custom_fields: { [field.key]: "A-2" } });
+    expect(kept.status, JSON.stringify(kept.body)).toBe(201);
+    expect(kept.body.custom_fields).toEqual({ [field.key]: "A-2" });
+    expect(readsCatalog(kept)).toBe(false);
+    expect(meteredStatements(kept).some((st) => VERSION_HELD.test(st.sql))).toBe(true);
+
+    await patchField(field.id, { label: "Stock unit" });
+    const after = await create(s.agent, { custom_fields: { [field.key]: "A-3" } });
+    expect(after.status).toBe(201);
+    expect(readsCatalog(after)).toBe(true);
+  });
+
+  it("a field made not customer_editable is refused in the customer's next create", async () => {
+    const field = await defineField(s.admin, { key: uniqueKey("budget"), label: "Budget", type: "text", customer_visible: true, customer_editable: true });
+    for (let i = 0; i < 2; i++) expect((await create(s.customer, { custom_fields: { [field.key]: "100" } })).status).toBe(201);
+    await patchField(field.id, { customer_editable: false });
+    const refused = await create(s.customer, { custom_fields: { [field.key]: "1000" } });
+    expect(refused.status, JSON.stringify(refused.body)).toBe(403);
+  });
+
+  it("a field made not customer_visible is gone from the customer's next write's answer", async () => {
+    const editable = await defineField(s.admin, { key: uniqueKey("contact"), label: "Contact", type: "text", customer_visible: true, customer_editable: true });
+    const shown = await defineField(s.admin, { key: uniqueKey("tier"), label: "Tier", type: "text", customer_visible: true });
+    const t = await openTicket(s.agent, { requester_email: s.customer.email, custom_fields: { [editable.key]: "phone", [shown.key]: "zq-gold-tier" } });
+    for (const how of ["mail", "chat"]) {
+      const res = await patchTicket(s.customer, t.id, { custom_fields: { [editable.key]: how } });
+      expect(res.body.custom_fields).toEqual({ [editable.key]: how, [shown.key]: "zq-gold-tier" });
+    }
+    await patchField(shown.id, { customer_visible: false });
+    const res = await patchTicket(s.customer, t.id, { custom_fields: { [editable.key]: "phone" } });
+    expect(res.status).toBe(200);
+    expect(res.body.custom_fields).toEqual({ [editable.key]: "phone" });
+    expect(JSON.stringify(res.body)).not.toContain("zq-gold-tier");
+  });
+
+  it("a field made not customer_visible is gone from the customer's live event of the next write (the event's view is the plan's)", async () => {
+    const shown = await defineField(s.admin, { key: uniqueKey("tier"), label: "Tier", type: "text", customer_visible: true });
+    const t = await openTicket(s.agent, { requester_email: s.customer.email, custom_fields: { [shown.key]: "zq-live-tier" } });
+    await ok(patchTicket(s.agent, t.id, { priority: "high" })); // the isolate keeps the catalog
+    await patchField(shown.id, { customer_visible: false });
+    const customer = await open(roomPath(t.id), s.customer.token);
+    await customer.next("presence");
+    await ok(patchTicket(s.agent, t.id, { priority: "low" }));
+    const event = await customer.next("ticket.updated");
+    expect(event.ticket.custom_fields).toEqual({});
+    expect(JSON.stringify(event)).not.toContain("zq-live-tier");
+  });
+
+  it("a field defined or an option added meanwhile is taken by the next create and change (a refusal is decided on a fresh read)", async () => {
+    const colour = await defineField(s.admin, { key: uniqueKey("colour"), label: "Colour", type: "dropdown", options: [{ value: "red", label: "Red" }] });
+    const t = await openTicket(s.agent, { custom_fields: { [colour.key]: "red" } });
+    expect((await create(s.agent, { custom_fields: { [colour.key]: "red" } })).status).toBe(201);
+    const size = await defineField(s.admin, { key: uniqueKey("size"), label: "Size", type: "integer" });
+    const made = await create(s.agent, { custom_fields: { [colour.key]: "red", [size.key]: 3 } });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    expect(made.body.custom_fields).toEqual({ [colour.key]: "red", [size.key]: 3 });
+    await patchField(colour.id, { options: [{ value: "red", label: "Red" }, { value: "blue", label: "Blue" }] });
+    const changed = await patchTicket(s.agent, t.id, { custom_fields: { [colour.key]: "blue" } });
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    expect(changed.body.custom_fields).toEqual({ [colour.key]: "blue" });
+  });
+});
