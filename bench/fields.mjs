@@ -60,13 +60,7 @@ async function backfill(db, log) {
       .bind(f.id, f.key, f.key, f.type, f.options ? JSON.stringify(f.options) : null, f.customerVisible, now, now)
       .run();
   }
-  // As every definition write does (src/features/fields/kept-catalog.ts): a running Worker's isolates
-  // keep the catalog under this version and would not see the definitions written here otherwise.
-  await db
-    .prepare(
-      `INSERT INTO rule_state (key, value) VALUES ('ticket_catalog_version', lower(hex(randomblob(16)))) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-    )
-    .run();
+  // Each insert sets the catalog's version (migrations/0047's triggers): a running Worker's isolates read the catalog again.
   await db.prepare("DELETE FROM ticket_field_values WHERE field_id IN (?, ?, ?)").bind(...FIELDS.map((f) => f.id)).run();
   // In rowid slices: one statement over 100,000 rows holds D1's write lock for seconds.
   const max = await db.prepare("SELECT max(rowid) AS m FROM tickets").first("m");

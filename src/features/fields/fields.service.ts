@@ -19,7 +19,7 @@ import { AppError, notFound, validation } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import type { ServiceContext } from "../../lib/request-context";
 import { auditInsert } from "../audit/audit.service";
-import { bumpCatalogVersion, catalogHeld, forgetKeptCatalog, keepFieldCatalog, keptFieldCatalog, keptForWrite, sawCatalogVersion, versionOf, versionRead } from "./kept-catalog";
+import { catalogHeld, forgetKeptCatalog, forgetSeenVersion, keepFieldCatalog, keptFieldCatalog, keptForWrite, sawCatalogVersion, versionOf, versionRead } from "./kept-catalog";
 
 type FieldRow = typeof ticketFields.$inferSelect;
 type StatusRow = typeof ticketStatuses.$inferSelect;
@@ -29,7 +29,7 @@ type StatusRow = typeof ticketStatuses.$inferSelect;
  * services read (validation, the serializer's customer view, list filters). A deployment has a
  * handful of each, so a catalog is read whole, at most once per service context; the field catalog
  * is kept in the isolate for views whose request read its version (kept-catalog.ts), which every
- * definition write here bumps in its batch.
+ * write of a field definition sets (migrations/0047's triggers).
  */
 
 /** Definitions that exist at once (deleted ones do not count): a form of 100 fields is already unusable. */
@@ -165,6 +165,8 @@ export function statusCatalog(ctx: ServiceContext): Promise<StatusCatalog> {
 function forgetCatalogs(ctx: ServiceContext) {
   fieldCatalogs.delete(ctx);
   assumedCatalogs.delete(ctx);
+  // The version this context saw is not the catalog's any more: the kept copy must not serve it.
+  forgetSeenVersion(ctx);
   statusCatalogs.delete(ctx);
 }
 
@@ -301,7 +303,6 @@ export async function createField(ctx: ServiceContext, input: FieldInput & { key
   try {
     await ctx.db.batch([
       ctx.db.insert(ticketFields).values(row),
-      bumpCatalogVersion(ctx.db),
       auditInsert(ctx, { action: "ticket_field.created", entityType: "ticket_field", entityId: row.id, changes: { key: [null, row.key], type: [null, row.type] } }),
     ]);
   } catch (err) {
@@ -333,7 +334,6 @@ export async function patchField(ctx: ServiceContext, id: string, input: FieldIn
   if (!Object.keys(changes).length) return toField(before);
   await ctx.db.batch([
     ctx.db.update(ticketFields).set(after).where(eq(ticketFields.id, id)),
-    bumpCatalogVersion(ctx.db),
     auditInsert(ctx, { action: "ticket_field.updated", entityType: "ticket_field", entityId: id, changes }),
   ]);
   forgetCatalogs(ctx);
@@ -350,7 +350,6 @@ export async function deleteField(ctx: ServiceContext, id: string) {
   const now = ctx.now.toISOString();
   await ctx.db.batch([
     ctx.db.update(ticketFields).set({ deletedAt: now, active: false, updatedAt: now }).where(eq(ticketFields.id, id)),
-    bumpCatalogVersion(ctx.db),
     auditInsert(ctx, { action: "ticket_field.deleted", entityType: "ticket_field", entityId: id, changes: { key: row.key, deleted_at: [null, now] } }),
   ]);
   forgetCatalogs(ctx);
@@ -408,7 +407,6 @@ export async function createStatus(ctx: ServiceContext, input: StatusInput & { k
   try {
     await ctx.db.batch([
       ctx.db.insert(ticketStatuses).values(row),
-      bumpCatalogVersion(ctx.db),
       auditInsert(ctx, { action: "ticket_status.created", entityType: "ticket_status", entityId: row.id, changes: { key: [null, row.key], category: [null, row.category] } }),
     ]);
   } catch (err) {
@@ -437,7 +435,6 @@ export async function patchStatus(ctx: ServiceContext, id: string, input: Status
   if (!Object.keys(changes).length) return toStatus(before);
   await ctx.db.batch([
     ctx.db.update(ticketStatuses).set(after).where(eq(ticketStatuses.id, id)),
-    bumpCatalogVersion(ctx.db),
     auditInsert(ctx, { action: "ticket_status.updated", entityType: "ticket_status", entityId: id, changes }),
   ]);
   forgetCatalogs(ctx);

@@ -8,13 +8,14 @@ import type { ServiceContext } from "../../lib/request-context";
  * of tickets with custom field values renders from it instead of reading every definition again
  * (the bench's get ticket read 3 of its 6 rows there; issue 2 wants ≤ 5).
  *
- * Why a kept catalog may be used: every write of a definition (fields.service.ts: a field's create,
- * update, delete; a status's create, update) bumps the version in its own batch, and the catalog is
- * read with the version in one batch (a transaction), so the kept catalog IS the catalog at its
- * version. A request uses it only when it read the version in the same D1 call as its rows
- * ({@link versionRead}, no call of its own) and found the kept one; otherwise it reads the catalog
- * again, as before. A stale catalog would be a leak, not a miss (a field just made
- * not customer_visible, still shown to the customer), so there is no time-to-live: only the version.
+ * Why a kept catalog may be used: every write of a field definition, whoever makes it, sets a new
+ * random version (migrations/0047's triggers on ticket_fields), and the catalog is read with the
+ * version in one batch (a transaction), so the kept catalog IS the catalog at its version. A request
+ * uses it only when it read the version in a D1 call of its own rows ({@link versionRead}, no call of
+ * its own: a GET with the ticket, a list page with its requesters, after its rows) and found the kept
+ * one; otherwise it reads the catalog again, as before. A stale catalog would be a leak, not a miss (a
+ * field just made not customer_visible, still shown to the customer), so there is no time-to-live:
+ * only the version.
  *
  * A write (a create, a change: tickets.service.ts) validates against the kept catalog before any D1
  * call and its batch fails (the "catalog" batch assumption, db/batch-assumptions.ts) unless the
@@ -24,17 +25,16 @@ import type { ServiceContext } from "../../lib/request-context";
  * the isolate, trusted only against a check in a D1 call the request makes anyway.
  *
  * The version lives in `rule_state` (the deployment's small key/value rows, beside the rule set's
- * version: rules name fields too), so no migration: absent until the first definition write ('0').
+ * version: rules name fields too). Triggers, not the service's batches, set it: a definition written
+ * by anything else (an isolate still running older code, a script) would otherwise leave warm
+ * isolates stale for as long as they live. Random, not a counter: a database restored to an earlier
+ * state (D1 Time Travel) must not come back to a value an isolate kept another catalog under.
+ * Custom statuses are not kept (read where they are needed).
  */
 export const CATALOG_VERSION_KEY = "ticket_catalog_version";
 
 // A constant key, inlined: the read rides in other statements' batches with no parameter of its own.
 const VERSION_TEXT = `select coalesce((select "value" from "rule_state" where "key" = '${CATALOG_VERSION_KEY}'), '0') as "version"`;
-// A random value, not a counter: a database restored to an earlier state (D1 Time Travel), or a test's
-// fresh one, counts again from where the isolate may already have kept a different catalog under
-// the same number; a value never written twice names one catalog only.
-const BUMP_TEXT = `insert into "rule_state" ("key", "value") values ('${CATALOG_VERSION_KEY}', lower(hex(randomblob(16)))) on conflict ("key") do update set "value" = excluded."value"`;
-
 /**
  * Fails the batch (the "catalog" assumption) unless the version is still the bound one. The version
  * comes from a subquery, not a constant, so the failure is evaluated only when they differ.
@@ -42,21 +42,28 @@ const BUMP_TEXT = `insert into "rule_state" ("key", "value") values ('${CATALOG_
 const CATALOG_HELD = `select ${failAssumption("catalog", '"version"')} from (${VERSION_TEXT}) where "version" is not ?`;
 export const catalogHeld = (db: Database, version: string): BatchItem => textStatement(db, CATALOG_HELD, [version]);
 
-/** The statement every definition write puts in its batch. */
-export const bumpCatalogVersion = (db: Database): BatchItem => textStatement(db, BUMP_TEXT, []);
-
 /** The version's read as a D1 statement, and the version from its result. */
 export const versionRead = (d1: D1Database | D1DatabaseSession) => d1.prepare(VERSION_TEXT);
 /** The version's read as a drizzle batch item (a batch built with ctx.db.batch). */
 export const versionReadItem = (db: Database): BatchItem => textStatement(db, VERSION_TEXT, []);
-export const versionOf = (result: D1Result | undefined): string => String((result?.results[0] as { version?: unknown } | undefined)?.version ?? "0");
+export function versionOf(result: D1Result | undefined): string {
+  const version = (result?.results[0] as { version?: unknown } | undefined)?.version;
+  // The read always answers a row (coalesce): anything else is a bug, not a version to compare.
+  if (typeof version !== "string") throw new Error("the field catalog's version read answered no version");
+  return version;
+}
 
 // The version each context read with its rows: the kept catalog serves it only at that version.
 const seen = new WeakMap<ServiceContext, string>();
 
-/** Notes the version a context's read found (in the same D1 call as its rows). */
+/** Notes the version a context's read found (in a D1 call of its rows, after them). */
 export function sawCatalogVersion(ctx: ServiceContext, version: string): void {
   seen.set(ctx, version);
+}
+
+/** The context's definitions changed (an admin's write): what it saw names no catalog any more. */
+export function forgetSeenVersion(ctx: ServiceContext): void {
+  seen.delete(ctx);
 }
 
 /** Whether the context knows the version already (it read it, or read the catalog with it): no need to read it again. */

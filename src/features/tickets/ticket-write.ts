@@ -255,8 +255,8 @@ async function planned(ctx: ServiceContext, given: TicketWrite) {
 /**
  * Writes one change of a ticket. `stale`: an update's guard found the row changed since it was
  * read (or a concurrent writer took the same version), or a create's new requester was made by a
- * concurrent create, or the isolate's copy of the SLA policies or of the caller's profile the plan
- * used was stale (db/batch-assumptions.ts), so nothing was written; read again and plan again ({@link retryTicketWrite}).
+ * concurrent create, or the isolate's copy of the SLA policies, of the caller's profile or of the
+ * field catalog the plan used was stale (db/batch-assumptions.ts), so nothing was written; read again and plan again ({@link retryTicketWrite}).
  * Any other failure is thrown, with nothing written.
  */
 export async function writeTicket(ctx: ServiceContext, write: TicketWrite): Promise<WriteOutcome> {
@@ -280,10 +280,11 @@ export function writeTickets(ctx: ServiceContext, writes: TicketWrite[]): Promis
 async function writeTicketsAssuming(ctx: ServiceContext, writes: TicketWrite[], retries: number): Promise<{ ok: true; tickets: Ticket[] } | { ok: false; reason: "stale" }> {
   const taken = takenAssumptions();
   const plans = await Promise.all(writes.map((write) => planned(ctx, write)));
-  // The isolate's field catalog the plans took, held to D1's version (features/fields/kept-catalog.ts).
+  // The isolate's field catalog the plans took, held to D1's version (features/fields/kept-catalog.ts):
+  // after the rows' guards, so a stale kept row is found as such (and forgotten) first.
   const catalogHeld = assumedCatalogCheck(ctx);
   // Last: a batch that fails anywhere before leaves no audit row claiming it happened.
-  const items = [...(catalogHeld ? [catalogHeld] : []), ...plans.flatMap((p) => p.items), ...plans.flatMap((p) => p.audit)];
+  const items = [...plans.flatMap((p) => p.items), ...(catalogHeld ? [catalogHeld] : []), ...plans.flatMap((p) => p.audit)];
   const events = plans.flatMap((p) => p.events);
   const tickets = plans.map((p) => p.ticket);
   if (!items.length) return { ok: true, tickets };
@@ -386,7 +387,8 @@ export async function retryTicketWrite<T>(ctx: ServiceContext, plan: (attempt: n
 
 /**
  * Something recorded on a ticket that leaves the ticket itself as it is (files added, a bounced
- * mail): the same write without a row update, so it can never be stale.
+ * mail): the same write without a row update, so no guard makes it stale; only the field catalog a
+ * first plan took from the isolate can (the second plan reads it).
  */
 export async function recordOnTicket(ctx: ServiceContext, found: { row: TicketRow; requester: Requester }, effects: Omit<Effects, "requester">): Promise<Ticket> {
   const write: TicketWrite = { kind: "update", before: found.row, after: found.row, set: {}, requester: found.requester, ...effects };
