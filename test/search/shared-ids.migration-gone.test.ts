@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, makeStaff } from "../helpers";
-import { ids, integrityCheck, search, ticket, word } from "./support";
+import { apply46, back45, ids, integrityCheck, search, ticket, word } from "./support";
 
 /**
  * Migration 0046 on a database where 0045's shared id did its harm and the second ticket of it went
@@ -10,20 +10,6 @@ import { ids, integrityCheck, search, ticket, word } from "./support";
  * index and fills it again. Its own file: a database no other test marked for renumbering.
  */
 const BLOCK = 2 ** 21;
-
-/** The database as 0045 left it: its triggers back in place of 0046's. */
-async function back45() {
-  const undo = [
-    ...["tickets_search_ai", "tickets_search_au", "tickets_search_au_moved", "tickets_search_ad", "tickets_search_renumber_ai"].map((t) => `DROP TRIGGER ${t}`),
-    ...["tickets_search_ranked", "tickets_search_renumber", "tickets_search_members"].map((t) => `DROP TABLE ${t}`),
-  ];
-  for (const q of undo) await env.DB.prepare(q).run();
-  const before = env.TEST_MIGRATIONS.find((m) => m.name.endsWith("_ticket_search_created_order.sql"))!;
-  for (const q of before.queries.filter((q) => /^\s*(--[^\n]*\n\s*)*CREATE TRIGGER/.test(q))) await env.DB.prepare(q).run();
-}
-const apply46 = async () => {
-  for (const q of env.TEST_MIGRATIONS.find((m) => m.name.endsWith("_ticket_search_ids.sql"))!.queries) await env.DB.prepare(q).run();
-};
 
 describe("migration ticket_search_ids, the second ticket of a shared id gone before it", () => {
   it("leaves the index whole: bm25, ORDER BY rank and snippets of the survivor's words work", async () => {

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, makeStaff, walkPages } from "../helpers";
-import { ids, integrityCheck, ticket, word } from "./support";
+import { apply46, back45, ids, integrityCheck, ticket, word } from "./support";
 
 /**
  * Migration 0046 (ticket search ids unique and in created order past 2^21 rowids) repairs what 0045's
@@ -11,20 +11,6 @@ import { ids, integrityCheck, ticket, word } from "./support";
  * is in (created_at, rowid) order, and the index checks out.
  */
 const BLOCK = 2 ** 21;
-
-/** The database as 0045 left it: its triggers back in place of 0046's. */
-async function back45() {
-  const undo = [
-    ...["tickets_search_ai", "tickets_search_au", "tickets_search_au_moved", "tickets_search_ad", "tickets_search_renumber_ai"].map((t) => `DROP TRIGGER ${t}`),
-    ...["tickets_search_ranked", "tickets_search_renumber", "tickets_search_members"].map((t) => `DROP TABLE ${t}`),
-  ];
-  for (const q of undo) await env.DB.prepare(q).run();
-  const before = env.TEST_MIGRATIONS.find((m) => m.name.endsWith("_ticket_search_created_order.sql"))!;
-  for (const q of before.queries.filter((q) => /^\s*(--[^\n]*\n\s*)*CREATE TRIGGER/.test(q))) await env.DB.prepare(q).run();
-}
-const apply46 = async () => {
-  for (const q of env.TEST_MIGRATIONS.find((m) => m.name.endsWith("_ticket_search_ids.sql"))!.queries) await env.DB.prepare(q).run();
-};
 
 describe("migration ticket_search_ids", () => {
   it("gives a ticket that shared an id its own, orders a millisecond by rowid, and the index checks out", async () => {

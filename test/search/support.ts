@@ -44,3 +44,18 @@ export const ids = (page: { data: { id: string }[] }) => page.data.map((d) => d.
 export async function integrityCheck(table: "tickets_fts" | "comments_fts" | "kb_articles_fts") {
   await env.DB.prepare(`INSERT INTO ${table}(${table}, rank) VALUES ('integrity-check', 1)`).run();
 }
+
+/** The database as migration 0045 left it (shared-ids.migration*): its triggers back in place of 0046's. */
+export async function back45() {
+  const undo = [
+    ...["tickets_search_ai", "tickets_search_au", "tickets_search_au_moved", "tickets_search_ad", "tickets_search_renumber_ai"].map((t) => `DROP TRIGGER ${t}`),
+    ...["tickets_search_ranked", "tickets_search_renumber", "tickets_search_members"].map((t) => `DROP TABLE ${t}`),
+  ];
+  for (const q of undo) await env.DB.prepare(q).run();
+  const before = env.TEST_MIGRATIONS.find((m) => m.name.endsWith("_ticket_search_created_order.sql"))!;
+  for (const q of before.queries.filter((q) => /^\s*(--[^\n]*\n\s*)*CREATE TRIGGER/.test(q))) await env.DB.prepare(q).run();
+}
+/** Migration 0046 applied again, on a database {@link back45} put back. */
+export const apply46 = async () => {
+  for (const q of env.TEST_MIGRATIONS.find((m) => m.name.endsWith("_ticket_search_ids.sql"))!.queries) await env.DB.prepare(q).run();
+};
