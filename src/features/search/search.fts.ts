@@ -153,9 +153,9 @@ const allNatural = sql`((SELECT max(rowid) FROM "tickets") < ${ROWIDS} AND NOT E
 const docsOfMs = (ms: SQL) => sql`"doc_id" BETWEEN ${ms} * ${ROWIDS} AND ${ms} * ${ROWIDS} + ${LOW_BITS}`;
 /**
  * A ticket's document id, whatever its millisecond: its natural id while no millisecond is ranked
- * (one lookup a statement: a list probes this for every row it walks); else unless its millisecond
- * is (a primary-key probe of tickets_search_ranked, as the triggers do), else what its doc row holds
- * (the doc rows of its millisecond: a row or two).
+ * (one lookup a statement: a list probes this for every row it walks), or while its own is not (a
+ * primary-key probe of tickets_search_ranked, as the triggers do); else what its doc row holds
+ * (found among the doc rows of its millisecond).
  */
 export const ticketDoc = (createdAt: SQL, rowid: SQL) => {
   const ms = ticketMs(createdAt);
