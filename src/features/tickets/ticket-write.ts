@@ -308,7 +308,7 @@ async function writeTicketsAssuming(ctx: ServiceContext, writes: TicketWrite[], 
     // written, no D1 failure and no assumption to doubt.
     if (err instanceof AppError) throw err;
     const failure = classifyD1Error(err);
-    // The isolate's copy of the SLA policies or of the caller's profile was stale (db/batch-assumptions.ts):
+    // The isolate's copy of the SLA policies, the caller's profile or the field catalog was stale (db/batch-assumptions.ts):
     // the change is planned again from the start (retryTicketWrite) with fresh ones (the caller's
     // gate has read their row already: db/caller-gate.ts).
     if (failure.kind === "assumption" && (failure.name === "policies" || failure.name === "caller" || failure.name === "catalog")) {
