@@ -27,6 +27,44 @@ const COMMENT_SAMPLE = 500;
 
 import { PROBLEMS, SENTENCES, THINGS } from "./lib/seed.mjs";
 
+/**
+ * The list's other filters and sorts (API.md "Tickets") as [name, query, as]: rows only, each should
+ * read about its page. A name with "page 2" is read through the first page's cursor. Also
+ * bench/list-rows.mjs's, which sends them alone on a given state.
+ */
+export async function listProbes(db) {
+  const team = (await db.prepare("SELECT id FROM teams ORDER BY created_at LIMIT 1").first("id")) ?? "none";
+  const monthAgo = new Date(Date.now() - 30 * 24 * 3600_000).toISOString();
+  return [
+    ["page 2 (cursor)", "", "agent"],
+    ["sort=priority", "?sort=priority", "agent"],
+    ["sort=-updated_at", "?sort=-updated_at", "agent"],
+    ["status=open&sort=sla_due", "?status=open&sort=sla_due", "agent"],
+    ["status=open,in_progress", "?status=open,in_progress", "agent"],
+    ["unassigned open", "?assignee_id=none&status=open", "agent"],
+    ["unassigned", "?assignee_id=none", "agent"],
+    ["assignee=me&status=open", "?assignee_id=me&status=open", "agent"],
+    ["team", `?team_id=${team}`, "agent"],
+    ["category=billing", "?category=billing", "agent"],
+    // A filter value nothing matches: the worst case of a filter without an index of its own.
+    ["category (no match)", "?category=no-such-category", "agent"],
+    ["channel=social", "?channel=social", "agent"],
+    ["tag=vip", "?tag=vip", "agent"],
+    ["breached=true", "?breached=true", "agent"],
+    // Full text inside the list (issue 15): a common word, and a less common one (bench/search.mjs).
+    ["q= common word", "?q=error", "agent"],
+    ["q= medium word", "?q=vat", "agent"],
+    // The console's search box inside a view: the text with the unsolved statuses.
+    ["q= common word + unsolved", "?q=error&status=open,in_progress,pending", "agent"],
+    // Their second pages, through the first page's cursor (a text walked from the cursor's position).
+    ["q= common word, page 2", "?q=error", "agent"],
+    ["q= medium word, page 2", "?q=vat", "agent"],
+    ["q= common word + unsolved, page 2", "?q=error&status=open,in_progress,pending", "agent"],
+    ["created_after (30 days)", `?created_after=${encodeURIComponent(monthAgo)}`, "agent"],
+    ["customer status=closed", "?status=closed", "customer"],
+  ];
+}
+
 /** @param {import("./run.mjs").BenchContext} ctx */
 export async function run({ tokens, db, measure, probe, request, log }) {
   const ids = (await db.prepare(`SELECT id FROM tickets WHERE deleted_at IS NULL ORDER BY random() LIMIT ${GET_SAMPLE}`).all()).results.map((r) => r.id);
@@ -61,37 +99,8 @@ export async function run({ tokens, db, measure, probe, request, log }) {
   await list("list sort=sla_due", "?sort=sla_due", "agent");
   await list("list as customer", "", "customer", "a frequent requester: own tickets only");
 
-  // The list's other filters and sorts (API.md "Tickets"), rows only: each should read about its page.
-  const team = (await db.prepare("SELECT id FROM teams ORDER BY created_at LIMIT 1").first("id")) ?? "none";
-  const monthAgo = new Date(Date.now() - 30 * 24 * 3600_000).toISOString();
-  const probes = [
-    ["page 2 (cursor)", "", "agent"],
-    ["sort=priority", "?sort=priority", "agent"],
-    ["sort=-updated_at", "?sort=-updated_at", "agent"],
-    ["status=open&sort=sla_due", "?status=open&sort=sla_due", "agent"],
-    ["status=open,in_progress", "?status=open,in_progress", "agent"],
-    ["unassigned open", "?assignee_id=none&status=open", "agent"],
-    ["unassigned", "?assignee_id=none", "agent"],
-    ["assignee=me&status=open", "?assignee_id=me&status=open", "agent"],
-    ["team", `?team_id=${team}`, "agent"],
-    ["category=billing", "?category=billing", "agent"],
-    // A filter value nothing matches: the worst case of a filter without an index of its own.
-    ["category (no match)", "?category=no-such-category", "agent"],
-    ["channel=social", "?channel=social", "agent"],
-    ["tag=vip", "?tag=vip", "agent"],
-    ["breached=true", "?breached=true", "agent"],
-    // Full text inside the list (issue 15): a common word, and a less common one (bench/search.mjs).
-    ["q= common word", "?q=error", "agent"],
-    ["q= medium word", "?q=vat", "agent"],
-    // The console's search box inside a view: the text with the unsolved statuses.
-    ["q= common word + unsolved", "?q=error&status=open,in_progress,pending", "agent"],
-    // Their second pages, through the first page's cursor (a text walked from the cursor's position).
-    ["q= common word, page 2", "?q=error", "agent"],
-    ["q= medium word, page 2", "?q=vat", "agent"],
-    ["q= common word + unsolved, page 2", "?q=error&status=open,in_progress,pending", "agent"],
-    ["created_after (30 days)", `?created_after=${encodeURIComponent(monthAgo)}`, "agent"],
-    ["customer status=closed", "?status=closed", "customer"],
-  ];
+  // The list's other filters and sorts, rows only.
+  const probes = await listProbes(db);
   for (const [name, query, as] of probes) {
     let path = `/api/v1/tickets${query}`;
     if (name.includes("page 2")) {
