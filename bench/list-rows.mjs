@@ -1,20 +1,23 @@
-// `node bench/list-rows.mjs [--no-build] [--tag NAME]`: the ticket list's rows pass alone (no load
-// test, no writes) on a bench database that exists already (BENCH_STATE_DIR, e.g. a copy of the
+// `node bench/list-rows.mjs [--no-build] [--settle-sla] [--tag NAME]`: the ticket list's rows pass
+// alone (no load test) on a bench database that exists already (BENCH_STATE_DIR, e.g. a copy of the
 // 1M state): builds the bundle, starts the Worker with D1_METRICS on (Durable Objects stubbed),
-// applies pending migrations, and sends core's list probes and fields' cf probes, each 3 times, the
-// last one kept (the same request every time: a steady figure). Writes bench/results/<time>-<tag>.md
-// with each probe's rows and, for q= probes, each statement's. For comparing code on one large
-// state without `npm run bench`'s load tests (which also add tickets to the head of every list).
+// applies pending migrations, with --settle-sla runs the minute cron until the SLA sweep is settled
+// (as npm run bench does; its only writes), and sends core's list probes and fields' cf probes, each
+// 3 times, the last one kept (the same request every time: a steady figure). Writes
+// bench/results/<time>-<tag>.md with each probe's rows and, for q= probes, each statement's. For
+// comparing code on one large state without `npm run bench`'s load tests (which also add tickets to
+// the head of every list).
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { listProbes } from "./core.mjs";
 import { applyMigrations } from "./lib/migrate.mjs";
+import { settleSlaSweep } from "./lib/sla-settle.mjs";
 import { newAgent, send } from "./lib/load.mjs";
 import { ACCOUNTS, BENCH_PASSWORD } from "./lib/seed.mjs";
 import { ROOT, STATE, buildBundle, startServer } from "./lib/server.mjs";
 
-const { values: args } = parseArgs({ options: { "no-build": { type: "boolean", default: false }, tag: { type: "string", default: "list-rows" } } });
+const { values: args } = parseArgs({ options: { "no-build": { type: "boolean", default: false }, tag: { type: "string", default: "list-rows" }, "settle-sla": { type: "boolean", default: false } } });
 const log = (msg) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
 const SAMPLES = 3;
 
@@ -24,6 +27,7 @@ const server = await startServer({ log, requestOnly: true, extraBindings: { D1_M
 const t0 = Date.now();
 await applyMigrations(server.db, log);
 log(`migrations took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+const settled = args["settle-sla"] ? await settleSlaSweep(server, log) : null;
 const agent = newAgent(1);
 const request = (req) => send(agent, server.baseUrl, req);
 const tokens = {};
@@ -80,7 +84,7 @@ const hasFields = Boolean(await server.db.prepare("SELECT 1 AS x FROM ticket_fie
 if (!hasFields) log("no bench_product field in this state (bench/fields.mjs never ran on it): the cf probes are left out");
 const notes = [
   hasFields ? null : "The cf probes are left out: this state has no bench fields (bench/fields.mjs backfills them).",
-  "No SLA sweep is run first (npm run bench settles it before its rows pass): breaches not flagged yet weigh on breached=true.",
+  settled ? `${settled}.` : "No SLA sweep is run first (--settle-sla runs it, as npm run bench does): breaches not flagged yet weigh on breached=true.",
 ].filter(Boolean);
 const statementsOf = (headers) => JSON.parse(Buffer.from(String(headers["x-d1-statements"] ?? "W10"), "base64url").toString("utf8"));
 const lines = [];
