@@ -108,7 +108,9 @@ for (const [name, query, as, pages] of probes.filter(([name]) => hasFields || !n
   const body = JSON.parse(last.body);
   const statements = statementsOf(last.headers);
   const requesters = new Set(body.data.map((t) => t.requester?.id)).size;
-  const line = `| ${name} | ${reads.at(-1)} | ${body.data.length} | ${requesters} | ${statements.length} |`;
+  // D1 calls: a batch is one, whatever its statements (metrics.ts numbers each statement's call).
+  const calls = new Set(statements.map((s) => s.call)).size;
+  const line = `| ${name} | ${reads.at(-1)} | ${body.data.length} | ${requesters} | ${statements.length} | ${calls} |`;
   lines.push(line);
   log(line);
   if (/q=|sort=-updated_at/.test(query) || name.startsWith("view")) {
@@ -123,6 +125,6 @@ const stamp = new Date().toISOString().slice(0, 16).replace(/[T:]/g, "-");
 const out = path.join(ROOT, "bench", "results", `${stamp}-${args.tag}.md`);
 writeFileSync(
   out,
-  `# List rows pass: ${args.tag} (${new Date().toISOString()})\n\nbench/list-rows.mjs on ${path.relative(ROOT, STATE)}; ${SAMPLES} requests a probe, the last one's D1 rows read (workerd's meter, D1_METRICS). ${notes.join(" ")}\n\n| probe | rows read | tickets | requesters | statements |\n| --- | ---: | ---: | ---: | ---: |\n${lines.join("\n")}\n\n## Statements\n\n${details.join("\n")}\n`,
+  `# List rows pass: ${args.tag} (${new Date().toISOString()})\n\nbench/list-rows.mjs on ${path.relative(ROOT, STATE)}; ${SAMPLES} requests a probe, the last one's D1 rows read (workerd's meter, D1_METRICS). ${notes.join(" ")}\n\n| probe | rows read | tickets | requesters | statements | D1 calls |\n| --- | ---: | ---: | ---: | ---: | ---: |\n${lines.join("\n")}\n\n## Statements\n\n${details.join("\n")}\n`,
 );
 log(`wrote ${path.relative(ROOT, out)}`);

@@ -2,7 +2,7 @@ import { eq as equals, getTableColumns, sql, type SQL } from "drizzle-orm";
 import { tickets, users } from "../../db/schema";
 import { searchWords } from "../../domain/search-query";
 import { PRIORITY_RANK } from "../../domain/vocabulary";
-import { batchStatement, runBatch, type Database } from "../../db/client";
+import { batchStatement, runBatch, type BatchItem, type Database } from "../../db/client";
 import { classifyD1Error } from "../../db/errors";
 import { heldInMain, yearBounds, yearStores } from "../../db/ticket-stores";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
@@ -15,6 +15,7 @@ import { MAX_COMPOUND_ARMS, MAX_WALKS, planList, SORT_KEYS, type Bindings, type 
 import { customerScope } from "./ticket-scope";
 import { ticketView } from "./ticket-view";
 import { knowsCatalogVersion, sawCatalogVersion, versionOf, versionReadItem } from "../fields/kept-catalog";
+import { keepRequesters, keptRequesters, requesterVersionItem, requesterVersionOf, requesterVersionRide, type VersionRide } from "./kept-requesters";
 import { TicketListQuery, type TicketSort } from "./tickets.schemas";
 import { requesterColumns, toTicket, type Requester, type TicketRow } from "./tickets.serialize";
 
@@ -209,8 +210,10 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
     if (year !== null && !Number.isSafeInteger(year)) throw validation("Invalid cursor", { cursor: ["The cursor does not fit this sort"] });
     from = { key: [...(Array.isArray(pos.key) ? pos.key : [pos.key]), Number(b ?? a)] as TicketListKey, year };
   }
-  const { rows, next } = await ticketPageAcross(ctx, q, from, q.limit);
-  const requesters = await requestersOf(ctx, rows);
+  // The requesters' version rides in the walk's first call in main: kept requesters need no call.
+  const ride = requesterVersionRide();
+  const { rows, next } = await ticketPageAcross(ctx, q, from, q.limit, ride);
+  const requesters = await requestersOf(ctx, rows, ride.version ?? null);
   const view = await ticketView(ctx, rows);
   const data = rows.map((r) => toTicket(r, requesters.get(r.requesterId)!, ctx.now, view));
   const next_cursor = next
@@ -248,11 +251,17 @@ function readsYears(q: TicketFilters): boolean {
  * database is asked for a page after the position with its own index walks ({@link ticketPage}),
  * so each reads O(page); a created-order list asks a year only when the page reaches into it.
  */
-export async function ticketPageAcross(ctx: ServiceContext, q: TicketFilters, from: StorePosition | null, limit: number): Promise<{ rows: TicketRow[]; next: StorePosition | null }> {
+export async function ticketPageAcross(
+  ctx: ServiceContext,
+  q: TicketFilters,
+  from: StorePosition | null,
+  limit: number,
+  ride?: VersionRide,
+): Promise<{ rows: TicketRow[]; next: StorePosition | null }> {
   const cols = SORT_KEYS[q.sort];
   const years = readsYears(q) ? yearStores(ctx.env) : [];
   if (!years.length && (!from || from.year === null)) {
-    const { rows, next } = await ticketPage(ctx, q, from?.key ?? null, limit);
+    const { rows, next } = await ticketPage(ctx, q, from?.key ?? null, limit, ctx.db, ride);
     return { rows, next: next ? { key: next, year: null } : null };
   }
   const rowidDesc = cols.at(-1)!.dir === "desc";
@@ -298,7 +307,7 @@ export async function ticketPageAcross(ctx: ServiceContext, q: TicketFilters, fr
         break;
       }
     }
-    const page = await keyedPage(ctx, q, startIn(source.year), limit, source.db);
+    const page = await keyedPage(ctx, q, startIn(source.year), limit, source.db, source.year === null ? ride : undefined);
     for (const r of page.rows) found.push({ row: r.row, pos: { key: r.key, year: source.year } });
     if (page.next) frontiers.push({ key: page.next, year: source.year });
   }
@@ -323,12 +332,20 @@ export async function ticketPageAcross(ctx: ServiceContext, q: TicketFilters, fr
  * (ctx). The list signs `next` into its cursor; the export of tickets can keep it as its own
  * cursor and page with a bigger limit. `db`: the database walked (main, or a year's).
  */
-async function ticketPage(ctx: ServiceContext, q: TicketFilters, from: TicketListKey | null, limit: number, db: Database = ctx.db): Promise<{ rows: TicketRow[]; next: TicketListKey | null }> {
-  const { rows, next } = await keyedPage(ctx, q, from, limit, db);
+async function ticketPage(
+  ctx: ServiceContext,
+  q: TicketFilters,
+  from: TicketListKey | null,
+  limit: number,
+  db: Database = ctx.db,
+  ride?: VersionRide,
+): Promise<{ rows: TicketRow[]; next: TicketListKey | null }> {
+  const { rows, next } = await keyedPage(ctx, q, from, limit, db, ride);
   return { rows: rows.map((r) => r.row), next };
 }
 
-async function keyedPage(ctx: ServiceContext, q: TicketFilters, from: TicketListKey | null, limit: number, db: Database) {
+/** `ride`: a read that goes in the page's first call of rows (main's only), answered there. */
+async function keyedPage(ctx: ServiceContext, q: TicketFilters, from: TicketListKey | null, limit: number, db: Database, ride?: VersionRide) {
   const cols = SORT_KEYS[q.sort];
   if (from && (from.length !== cols.length + 1 || from.slice(0, -1).some((k) => k === null || (typeof k !== "string" && typeof k !== "number")) || !Number.isSafeInteger(from.at(-1)))) {
     throw validation("Invalid cursor", { cursor: ["The cursor does not fit this sort"] });
@@ -338,13 +355,13 @@ async function keyedPage(ctx: ServiceContext, q: TicketFilters, from: TicketList
   const merged = mergedInSql(db, planned.walks, cols, compoundArms(ctx.env));
   let walked: Awaited<ReturnType<typeof merge>>;
   try {
-    walked = await merge(db, merged.walks, cols, (r) => keyOf(q.sort, r), from, limit, planned.checked ? scanBudget(limit) : Infinity, planned.late);
+    walked = await merge(db, merged.walks, cols, (r) => keyOf(q.sort, r), from, limit, planned.checked ? scanBudget(limit) : Infinity, planned.late, ride);
   } catch (err) {
     if (classifyD1Error(err).kind !== "compound_terms" || merged.largest < 2) throw err;
     // D1 refused a compound this large: the isolate's limit goes below it, and the page is read
     // again with fresh walks (the refused one may have left others part-read), each group's apart.
     compoundRefused(merged.largest);
-    return keyedPage(ctx, q, from, limit, db);
+    return keyedPage(ctx, q, from, limit, db, ride);
   }
   const { rows, resumeAt, more } = walked;
   const page = rows.slice(0, limit);
@@ -656,13 +673,16 @@ function fetchedOf(res: { results: unknown[]; meta: { rows_read?: number } }): F
  * CPU for a list goes mostly per call (~0.7–1.1 ms each on the bench, ~0.08 ms per statement), so
  * a merge round costs one call whatever number of walks it reads. Their rows, by statement.
  */
-async function readRows(db: Database, statements: (SQL | null)[]): Promise<Fetched[]> {
+async function readRows(db: Database, statements: (SQL | null)[], ride?: VersionRide): Promise<Fetched[]> {
   const live = statements.flatMap((s, i) => (s ? [i] : []));
   const out: Fetched[] = statements.map(() => ({ rows: [], read: 0 }));
-  if (live.length === 1) out[live[0]!] = await runRows(db, statements[live[0]!]!);
-  else if (live.length > 1) {
-    const results = await runBatch(db, live.map((i) => batchStatement(db, statements[i]!)));
+  // A read riding along goes in the first call that answers (one row; never a call of its own).
+  const riding = ride && ride.version === undefined && live.length ? ride : undefined;
+  if (live.length === 1 && !riding) out[live[0]!] = await runRows(db, statements[live[0]!]!);
+  else if (live.length) {
+    const results = await runBatch(db, [...live.map((i) => batchStatement(db, statements[i]!)), ...(riding ? [batchStatement(db, riding.statement)] : [])]);
     live.forEach((i, k) => (out[i] = fetchedOf(results[k] as Parameters<typeof fetchedOf>[0])));
+    if (riding) riding.version = requesterVersionOf(results[live.length]);
   }
   return out;
 }
@@ -791,7 +811,7 @@ const MERGE_FIRST = 2;
  * D1 call. `late`: rows read whole in the first round's call, and the walks they make (each in its
  * group). `resumeAt`: the key up to which every walk has been looked at, where a short page's cursor goes on.
  */
-async function merge(db: Database, walks: Walk[], cols: readonly IndexColumn[], keyOf: (r: Row) => Key, position: Key | null, limit: number, budget: number, late?: LateRows) {
+async function merge(db: Database, walks: Walk[], cols: readonly IndexColumn[], keyOf: (r: Row) => Key, position: Key | null, limit: number, budget: number, late?: LateRows, ride?: VersionRide) {
   const out: Row[] = [];
   let walked = 0;
   let seen = 0;
@@ -816,7 +836,7 @@ async function merge(db: Database, walks: Walk[], cols: readonly IndexColumn[], 
     late = undefined;
   };
   // Nothing else to read: the late rows alone.
-  if (late && !walks.some((w) => !w.done)) placeLate((await readRows(db, [late.statement]))[0]!, false);
+  if (late && !walks.some((w) => !w.done)) placeLate((await readRows(db, [late.statement], ride))[0]!, false);
   for (; at < groups.length; at++) {
     const group = groups[at]!;
     for (;;) {
@@ -840,7 +860,7 @@ async function merge(db: Database, walks: Walk[], cols: readonly IndexColumn[], 
         const sizes = dry.map((w) => Math.max(1, Math.min(affordable, live === 1 ? needed : Math.min(needed, w.asked ? 2 * w.asked : MERGE_FIRST))));
         // Every dry walk's next batch in one D1 call (a refused compound fails it all: keyedPage reads again).
         const reads = dry.map((w, i) => w.read(w.last ?? position, sizes[i]!));
-        const fetched = await readRows(db, late ? [...reads, late.statement] : reads);
+        const fetched = await readRows(db, late ? [...reads, late.statement] : reads, ride);
         if (late) placeLate(fetched.pop()!, true);
         dry.forEach((w, i) => {
           const { rows, read } = fetched[i]!;
@@ -874,20 +894,27 @@ async function merge(db: Database, walks: Walk[], cols: readonly IndexColumn[], 
 }
 
 /**
- * The page's requesters: one point lookup each, in one batch (one round trip). D1 counts a lookup
- * by key as one row read, and `id IN (…)` as two per id (the list's values are rows too). When a
- * row holds custom field values, the field catalog's version rides along, so the page's view may
- * use the isolate's kept catalog (features/fields/kept-catalog.ts) instead of reading it.
+ * The page's requesters: those kept at the version the page's walk read (`seen`: ride.version; null
+ * when it read none) from the isolate (kept-requesters.ts), the others one point lookup each, in one
+ * batch (one round trip) with the version, under which they are then kept. D1 counts a lookup by key
+ * as one row read, and `id IN (…)` as two per id (the list's values are rows too). When a row holds
+ * custom field values, the field catalog's version rides along, so the page's view may use the
+ * isolate's kept catalog (features/fields/kept-catalog.ts) instead of reading it.
  */
-async function requestersOf(ctx: ServiceContext, rows: readonly TicketRow[]): Promise<Map<string, Requester>> {
+async function requestersOf(ctx: ServiceContext, rows: readonly TicketRow[], seen: string | null): Promise<Map<string, Requester>> {
   const unique = [...new Set(rows.map((r) => r.requesterId))];
-  if (!unique.length) return new Map();
-  const [first, ...rest] = unique.map((id) => ctx.db.select(requesterColumns).from(users).where(equals(users.id, id)).limit(1));
-  if (knowsCatalogVersion(ctx) || !rows.some((r) => Object.keys(r.customFields).length)) return new Map((await ctx.db.batch([first!, ...rest])).flat().map((u) => [u.id, u]));
-  const version = versionReadItem(ctx.db);
-  const found = await ctx.db.batch([first!, ...rest, version]);
-  sawCatalogVersion(ctx, versionOf(found.at(-1) as D1Result));
-  return new Map((found.slice(0, -1) as Requester[][]).flat().map((u) => [u.id, u]));
+  const found = seen === null ? new Map<string, Requester>() : keptRequesters(seen, unique);
+  const missing = unique.filter((id) => !found.has(id));
+  const catalog = !knowsCatalogVersion(ctx) && rows.some((r) => Object.keys(r.customFields).length);
+  if (!missing.length && !catalog) return found;
+  const lookups = missing.map((id) => ctx.db.select(requesterColumns).from(users).where(equals(users.id, id)).limit(1));
+  const versions = [...(missing.length ? [requesterVersionItem(ctx.db)] : []), ...(catalog ? [versionReadItem(ctx.db)] : [])];
+  const results = await ctx.db.batch([...lookups, ...versions] as [BatchItem, ...BatchItem[]]);
+  const read = (results.slice(0, lookups.length) as Requester[][]).flat();
+  if (missing.length) keepRequesters(requesterVersionOf(results[lookups.length]), read);
+  if (catalog) sawCatalogVersion(ctx, versionOf(results.at(-1) as D1Result));
+  for (const u of read) found.set(u.id, u);
+  return found;
 }
 
 const TICKET_COLUMNS = Object.entries(getTableColumns(tickets));
