@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { NO_DUE } from "../../src/domain/vocabulary";
 import { ERASED_NAME } from "../../src/domain/redaction";
 import { api, makeUser, meteredApi, meteredStatements, type MeteredResponse, type TestUser } from "../helpers";
+import { clearRules, makeRule, settled } from "../rules/support";
 import { ok } from "./fixtures";
 
 /**
@@ -63,6 +64,8 @@ const walkRows = (res: MeteredResponse) =>
 const straight = (sql: string, ...values: unknown[]) => env.DB.prepare(sql).bind(...values).run();
 
 describe("kept requesters", () => {
+  afterEach(clearRules);
+
   it("once kept, a page of 25 tickets with 25 requesters reads none of them and makes one D1 call fewer", async () => {
     // Something changed a user: the next page reads its requesters (as every page did before).
     await straight("UPDATE users SET name = ? WHERE id = ?", "Warm-up", customers[0]!.id);
@@ -143,5 +146,36 @@ describe("kept requesters", () => {
       expect(own.body.data[0].requester).toEqual({ id: c.id, name: c.name, email: c.email });
       expect(lookups(own)).toBe(0);
     }
+  });
+  it("an automated comment (its batch inserts the automation user, who exists) keeps them", async () => {
+    // Every automated comment's batch sends `INSERT … ON CONFLICT DO NOTHING` for the automation user:
+    // meeting the very same row must not move the version, or an auto-acknowledging trigger would
+    // make every new ticket cost every isolate its kept requesters.
+    const c = customers[9]!;
+    await makeRule(admin.token, { name: "Acknowledge", conditions: { all: [{ field: "event", operator: "is", value: "ticket.created" }] }, actions: [{ type: "add_comment", value: { body: "We got it", internal: false } }] });
+    // The first automated comment inserts the automation user; each later one meets it.
+    await ok(settled("POST", "/api/v1/tickets", { token: c.token, body: { subject: "Printer jammed", description: "d" } }), 201);
+    await page(agent);
+    expect(lookups(await page(agent))).toBe(0);
+    const created = await ok(settled("POST", "/api/v1/tickets", { token: c.token, body: { subject: "Printer on fire", description: "d" } }), 201);
+    const next = await page(agent);
+    expect(next.body.data[0].id).toBe(created.id);
+    expect(lookups(next)).toBe(0);
+  });
+
+  it("a user deleted straight in D1 (no route deletes one) makes the next page read its requesters again", async () => {
+    const gone = await makeUser("customer");
+    await page(agent);
+    expect(lookups(await page(agent))).toBe(0);
+    await straight("DELETE FROM users WHERE id = ?", gone.id);
+    const next = await page(agent);
+    expect(lookups(next)).toBe(new Set(next.body.data.map((t: { requester: { id: string } }) => t.requester.id)).size);
+  });
+
+  it("the triggers the kept requesters and the kept field catalog rest on exist (a table rebuild in a later migration drops them)", async () => {
+    const { results } = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('users', 'ticket_fields') ORDER BY name").all<{ name: string }>();
+    const names = results.map((r) => r.name);
+    expect(names).toEqual(expect.arrayContaining(["users_requester_ad", "users_requester_au", "users_requester_bi"]));
+    expect(names).toEqual(expect.arrayContaining(["ticket_fields_catalog_ad", "ticket_fields_catalog_ai", "ticket_fields_catalog_au"]));
   });
 });
