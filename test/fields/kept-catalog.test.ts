@@ -2,7 +2,9 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { api, makeStaff, meteredApi, meteredStatements, type TestUser } from "../helpers";
 import { closeAll, open, roomPath } from "../helpers/sockets";
-import { ok, openTicket, patchTicket, setTicketColumns } from "../tickets/fixtures";
+import { changeTicket } from "../../src/features/tickets/tickets.service";
+import { AppError } from "../../src/lib/errors";
+import { ctxAt, ok, openTicket, patchTicket, rowOf, setTicketColumns } from "../tickets/fixtures";
 import { defineField, uniqueKey } from "./support";
 
 /**
@@ -209,5 +211,40 @@ describe("ticket writes planned from the kept field catalog", () => {
     const changed = await patchTicket(s.agent, t.id, { custom_fields: { [colour.key]: "blue" } });
     expect(changed.status, JSON.stringify(changed.body)).toBe(200);
     expect(changed.body.custom_fields).toEqual({ [colour.key]: "blue" });
+  });
+
+  // No route runs two writes on one context at once today (bulk runs them in turn, a rule gets its
+  // own context; the SLA sweep runs eight at once on its context, but a swept ticket with values has
+  // read the catalog before its escalation plans), so the service is driven here as such a caller
+  // would. The first write's failed check must not take the second's with it: before each plan
+  // carried its own, the first's failure dropped the context's entry the second's batch looked up,
+  // and the second resolved its ticket without the field now required.
+  it("two changes in flight on one context, both planned from a kept catalog made stale: each batch checks its own plan's catalog and each is refused on the fresh one", async () => {
+    const tier = await defineField(s.admin, { key: uniqueKey("tier"), label: "Tier", type: "text" });
+    const cause = await defineField(s.admin, { key: uniqueKey("cause"), label: "Cause", type: "text" });
+    const a = await openTicket(s.agent, { custom_fields: { [tier.key]: "a" } });
+    const b = await openTicket(s.agent, { custom_fields: { [tier.key]: "b" } });
+    await get(s.agent, a.id); // the isolate keeps the catalog: Cause not required to resolve
+    await patchField(cause.id, { required_to_resolve: true });
+    try {
+      const ctx = ctxAt(s.agent, Date.now());
+      // The second plan reads once more before its batch (its new assignee), after it took the
+      // catalog: the first's batch has failed by then.
+      const [first, second] = await Promise.allSettled([
+        changeTicket(ctx, a.id, { status: "resolved" }, { type: "updated" }),
+        changeTicket(ctx, b.id, { status: "resolved", assigneeId: s.agent.id }, { type: "updated" }),
+      ]);
+      for (const outcome of [first, second]) {
+        expect(outcome.status).toBe("rejected");
+        const err = (outcome as PromiseRejectedResult).reason;
+        expect(err).toBeInstanceOf(AppError);
+        expect((err as AppError).code).toBe("INVALID_TRANSITION");
+        expect((err as AppError).options.errors).toEqual({ [`custom_fields.${cause.key}`]: ["required to resolve"] });
+      }
+      expect((await rowOf(a.id))!.status).toBe("open");
+      expect((await rowOf(b.id))!.status).toBe("open");
+    } finally {
+      await patchField(cause.id, { required_to_resolve: false });
+    }
   });
 });
