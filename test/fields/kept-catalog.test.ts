@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { api, makeStaff, meteredApi, meteredStatements, type TestUser } from "../helpers";
+import { api, expectProblem, makeStaff, meteredApi, meteredStatements, type TestUser } from "../helpers";
 import { closeAll, open, roomPath } from "../helpers/sockets";
 import { changeTicket } from "../../src/features/tickets/tickets.service";
 import { AppError } from "../../src/lib/errors";
@@ -199,6 +199,17 @@ describe("ticket writes planned from the kept field catalog", () => {
     const changed = await patchTicket(s.agent, t.id, { custom_fields: { [colour.key]: "blue" } });
     expect(changed.status, JSON.stringify(changed.body)).toBe(200);
     expect(changed.body.custom_fields).toEqual({ [colour.key]: "blue" });
+  });
+
+  it("an edit that changes nothing of a field deleted meanwhile is refused as unknown: nothing to write is decided on a fresh read, as a refusal is", async () => {
+    const legacy = await defineField(s.admin, { key: uniqueKey("legacy"), label: "Legacy", type: "text" });
+    const t = await openTicket(s.agent, { custom_fields: { [legacy.key]: "kept" } });
+    for (let i = 0; i < 2; i++) expect((await get(s.agent, t.id)).body.custom_fields).toEqual({ [legacy.key]: "kept" });
+    expect((await api("DELETE", `/api/v1/ticket-fields/${legacy.id}`, { token: s.admin.token })).status).toBe(204);
+    // The same value again: by the isolate's copy nothing changes (no batch, so no check of the copy).
+    const res = await patchTicket(s.agent, t.id, { custom_fields: { [legacy.key]: "kept" } });
+    expectProblem(res, 400, "VALIDATION_ERROR");
+    expect(res.body.errors).toEqual({ [`custom_fields.${legacy.key}`]: ["no such field"] });
   });
 
   // No route runs two writes on one context at once today (bulk runs them in turn, a rule gets its

@@ -106,7 +106,7 @@ export interface PlannedCatalog {
 /**
  * The field catalog a ticket write plans from: the request's when it has one, else the isolate's
  * kept one, checked in the write's batch (see {@link PlannedCatalog}), else read. A refusal must not
- * rest on the kept copy: see {@link refuseOnFreshCatalog}.
+ * rest on the kept copy, nor a plan that writes nothing: see {@link decideOnFreshCatalog}.
  */
 export async function plannedFieldCatalog(ctx: ServiceContext): Promise<PlannedCatalog> {
   const copy = requestCatalog(ctx) ? null : keptForWrite();
@@ -114,11 +114,12 @@ export async function plannedFieldCatalog(ctx: ServiceContext): Promise<PlannedC
 }
 
 /**
- * Whether a plan that refused should plan again: its catalog was the isolate's copy, unchecked (a
- * field just defined, an option just added, a field no longer required to resolve). The request
- * then reads the catalog, and its next plan decides on that read.
+ * Whether a plan that sends no batch to check its catalog (it refused, or has nothing to write)
+ * should plan again: its catalog was the isolate's copy, unchecked (a field just defined or deleted,
+ * an option just added, a field no longer required to resolve). The request then reads the catalog,
+ * and its next plan decides on that read.
  */
-export function refuseOnFreshCatalog(ctx: ServiceContext, planned: PlannedCatalog): boolean {
+export function decideOnFreshCatalog(ctx: ServiceContext, planned: PlannedCatalog): boolean {
   if (!planned.held) return false;
   void freshFieldCatalog(ctx);
   return true;

@@ -20,7 +20,7 @@ import type { AuditEntry } from "../audit/audit.service";
 import { assumedPolicies, slaColumnWrites, termsFor, termsOfTicket, type PolicyRow } from "../sla/sla.service";
 import { newCustomer } from "../users/users.service";
 import { route, routeOnCreate, teamById } from "../teams/routing.service";
-import { dropFieldIndex, plannedFieldCatalog, refuseOnFreshCatalog, type PlannedCatalog } from "../fields/fields.service";
+import { decideOnFreshCatalog, dropFieldIndex, plannedFieldCatalog, type PlannedCatalog } from "../fields/fields.service";
 import { sawCatalogVersion, versionOf, versionRead } from "../fields/kept-catalog";
 import { readArchive } from "../archive/archive.document";
 import { returnRetired } from "../archive/archive.retire";
@@ -194,7 +194,7 @@ async function initialFieldValues(ctx: ServiceContext, raw: Record<string, unkno
   let catalog = await plannedFieldCatalog(ctx);
   let applied = applyFieldEdit(catalog.fields, {}, raw, by);
   // Refused by the isolate's copy of the catalog: decided again on a fresh read (a field defined meanwhile).
-  if (!applied.ok && refuseOnFreshCatalog(ctx, catalog)) {
+  if (!applied.ok && decideOnFreshCatalog(ctx, catalog)) {
     catalog = await plannedFieldCatalog(ctx);
     applied = applyFieldEdit(catalog.fields, {}, raw, by);
   }
@@ -563,15 +563,19 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
     });
     if (!result.ok) {
       // A refusal is decided on a fresh catalog, never on the isolate's unchecked copy.
-      if (planned && refuseOnFreshCatalog(ctx, planned)) return plan(found);
+      if (planned && decideOnFreshCatalog(ctx, planned)) return plan(found);
       const options = result.errors ? { errors: result.errors } : {};
       const code = result.reason === "forbidden" ? "FORBIDDEN" : result.reason === "invalid_fields" ? "VALIDATION_ERROR" : "INVALID_TRANSITION";
       throw new AppError(code, result.detail, options);
     }
-    // Only after visibility and permission: a caller who may not see or assign learns nothing about users.
-    await checkReferences(ctx, { assigneeId: result.changes.assigneeId ? edit.assigneeId : undefined, teamId: result.changes.teamId ? edit.teamId : undefined });
     const changed = Object.keys(result.changes) as EditableField[];
     const bumps = changed.length > 0 || Object.keys(result.fieldChanges).length > 0;
+    const writesNothing = options.dryRun || (!bumps && !options.with && !options.recordUnchanged);
+    // No batch will check the isolate's copy of the catalog: what it decided (nothing to change, a
+    // dry run's outcome) is decided again on a fresh read (a field deleted meanwhile is unknown there).
+    if (writesNothing && planned && decideOnFreshCatalog(ctx, planned)) return plan(found);
+    // Only after visibility and permission: a caller who may not see or assign learns nothing about users.
+    await checkReferences(ctx, { assigneeId: result.changes.assigneeId ? edit.assigneeId : undefined, teamId: result.changes.teamId ? edit.teamId : undefined });
     if (!bumps && !options.with && !options.recordUnchanged) return { skip: { ticket: await ticketFor(ctx, row, requester), changes: {} } };
     const touch = bumps || (options.touch ?? true);
     const now = ctx.now.toISOString();
