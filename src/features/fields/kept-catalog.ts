@@ -20,9 +20,11 @@ import type { ServiceContext } from "../../lib/request-context";
  * A write (a create, a change: tickets.service.ts) validates against the kept catalog before any D1
  * call and its plan carries the check ({@link catalogHeld}, fields.service.ts PlannedCatalog) that
  * fails its batch (the "catalog" batch assumption, db/batch-assumptions.ts) unless the version is
- * still the kept one; it is then planned again from a fresh read (features/tickets/ticket-write.ts). A refusal is decided on a fresh read only. The same shape as the
- * caller's profile (db/caller-gate.ts) and the ticket rows (features/tickets/kept-rows.ts): kept in
- * the isolate, trusted only against a check in a D1 call the request makes anyway.
+ * still the kept one; it is then planned again from a fresh read (features/tickets/ticket-write.ts).
+ * A refusal, or a change that writes nothing (no batch to check), is decided on a fresh read only.
+ * The same shape as the caller's profile (db/caller-gate.ts) and the ticket rows
+ * (features/tickets/kept-rows.ts): kept in the isolate, trusted only against a check in a D1 call
+ * the request makes anyway.
  *
  * The version lives in `rule_state` (the deployment's small key/value rows, beside the rule set's
  * version: rules name fields too). Triggers, not the service's batches, set it: a definition written
