@@ -212,6 +212,17 @@ describe("ticket writes planned from the kept field catalog", () => {
     expect(res.body.errors).toEqual({ [`custom_fields.${legacy.key}`]: ["no such field"] });
   });
 
+  // A refusal that names a field, or of an edit that names one, is decided on a fresh read: the tests above.
+  it("a refusal the catalog cannot decide (an agent assigning someone else) reads no catalog", async () => {
+    const field = await defineField(s.admin, { key: uniqueKey("area"), label: "Area", type: "text" });
+    const t = await openTicket(s.agent, { custom_fields: { [field.key]: "north" } });
+    await get(s.agent, t.id); // the isolate keeps the catalog
+    const res = await meteredApi("POST", `/api/v1/tickets/${t.id}/assign`, { token: s.agent.token, body: { assignee_id: s.agent2.id } });
+    expectProblem(res, 403, "FORBIDDEN");
+    expect(readsCatalog(res)).toBe(false);
+    expect((await rowOf(t.id))!.assigneeId).toBeNull();
+  });
+
   // No route runs two writes on one context at once today (bulk runs them in turn, a rule gets its
   // own context; the SLA sweep runs eight at once on its context, but a swept ticket with values has
   // read the catalog before its escalation plans), so the service is driven here as such a caller

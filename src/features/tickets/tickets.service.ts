@@ -562,8 +562,11 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
       implied: options.implied ?? false,
     });
     if (!result.ok) {
-      // A refusal is decided on a fresh catalog, never on the isolate's unchecked copy.
-      if (planned && decideOnFreshCatalog(ctx, planned)) return plan(found);
+      // A refusal is decided on a fresh catalog, never on the isolate's unchecked copy. Only one the
+      // catalog can decide: the edit names custom fields (checked before the status), or the refusal
+      // does (required to resolve); the caller's role or the status alone refuse on any catalog.
+      const byCatalog = edit.customFields !== undefined || Object.keys(result.errors ?? {}).some((path) => path.startsWith(fieldPath("")));
+      if (planned && byCatalog && decideOnFreshCatalog(ctx, planned)) return plan(found);
       const options = result.errors ? { errors: result.errors } : {};
       const code = result.reason === "forbidden" ? "FORBIDDEN" : result.reason === "invalid_fields" ? "VALIDATION_ERROR" : "INVALID_TRANSITION";
       throw new AppError(code, result.detail, options);
