@@ -89,6 +89,24 @@ describe("custom statuses on tickets", () => {
     await ok(api("POST", `/api/v1/tickets/${t.id}/comments`, { token: s.customer.token, body: { body: "Any news?" } }), 201);
     expect((await api("GET", `/api/v1/tickets/${t.id}`, { token: s.customer.token })).body).toMatchObject({ status: "open", custom_status: "open" });
   });
+
+  // Statuses are read per request (fields.service.ts statusCatalog), never kept across requests as
+  // the field catalog is: a status an admin just made, or just retired, is known to the very next one.
+  it("a status created is accepted, and one deactivated refused, by the next request", async () => {
+    const key = uniqueKey("waiting_on_legal");
+    const t = await openTicket(s.customer);
+    expectProblem(await patchTicket(s.agent, t.id, { custom_status: key }), 400, "VALIDATION_ERROR");
+    const made = await defineStatus(s.admin, { key, label: "Waiting on legal", category: "pending" });
+    expect(await ok(patchTicket(s.agent, t.id, { custom_status: key }))).toMatchObject({ status: "pending", custom_status: key });
+    const listed = await ok(api("GET", `/api/v1/tickets?custom_status=${key}&limit=100`, { token: s.agent.token }));
+    expect(listed.data.map((x: { id: string }) => x.id)).toEqual([t.id]);
+    await ok(api("PATCH", `/api/v1/ticket-statuses/${made.id}`, { token: s.admin.token, body: { active: false } }));
+    const other = await openTicket(s.customer);
+    const refused = await patchTicket(s.agent, other.id, { custom_status: key });
+    expectProblem(refused, 400, "VALIDATION_ERROR");
+    expect(Object.keys(refused.body.errors)).toEqual(["custom_status"]);
+    expect((await rowOf(other.id))!).toMatchObject({ version: 1, customStatus: null });
+  });
 });
 
 describe("?custom_status= filter", () => {

@@ -24,8 +24,8 @@ export interface CallOptions {
   /** Sent as-is (already a string): for malformed JSON and wrong content types. */
   raw?: string;
   headers?: Record<string, string>;
-  /** Bindings over the test env ({@link meteredApi} only): a var a test sets, as a deployment would. */
-  env?: Record<string, string>;
+  /** Bindings over the test env ({@link meteredApi} only): a var a test sets, as a deployment would, or a wrapped binding. */
+  env?: Record<string, unknown>;
 }
 
 /** One HTTP call through the Worker's real fetch handler. */

@@ -19,7 +19,7 @@ import { AppError, notFound, validation } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import type { ServiceContext } from "../../lib/request-context";
 import { auditInsert } from "../audit/audit.service";
-import { catalogHeld, forgetKeptCatalog, forgetSeenVersion, keepFieldCatalog, keptFieldCatalog, keptForWrite, sawCatalogVersion, versionOf, versionRead } from "./kept-catalog";
+import { catalogHeld, forgetRequestCatalog, keepFieldCatalog, keptForWrite, requestCatalog, useCatalog, versionOf, versionRead } from "./kept-catalog";
 
 type FieldRow = typeof ticketFields.$inferSelect;
 type StatusRow = typeof ticketStatuses.$inferSelect;
@@ -42,7 +42,6 @@ const INDEX_ROWS_PER_INSERT = 19;
 // A deleted field's index rows go in slices, so one request never deletes a million rows at once.
 const PURGE_SLICE = 5_000;
 
-const fieldCatalogs = new WeakMap<ServiceContext, Promise<FieldCatalog>>();
 const statusCatalogs = new WeakMap<ServiceContext, Promise<StatusCatalog>>();
 
 const definitionOf = (r: FieldRow): FieldDefinition => ({
@@ -70,12 +69,13 @@ const liveFields = preparedSelect({ field: ticketFields }, 'from "ticket_fields"
  * with its version in one batch (one call, as before) and kept.
  */
 export function fieldCatalog(ctx: ServiceContext): Promise<FieldCatalog> {
-  let catalog = fieldCatalogs.get(ctx);
-  if (!catalog) {
-    const held = keptFieldCatalog(ctx);
-    catalog = held ? Promise.resolve(held) : readFieldCatalog(ctx);
-    fieldCatalogs.set(ctx, catalog);
-  }
+  return requestCatalog(ctx) ?? freshFieldCatalog(ctx);
+}
+
+/** The catalog read now, with its version (one batch): the isolate keeps it and the request uses it from here on. */
+function freshFieldCatalog(ctx: ServiceContext): Promise<FieldCatalog> {
+  const catalog = readFieldCatalog(ctx);
+  useCatalog(ctx, catalog);
   return catalog;
 }
 
@@ -85,66 +85,43 @@ async function readFieldCatalog(ctx: ServiceContext): Promise<FieldCatalog> {
   // The catalog first: a create's first call carries the caller's row and then this (db/caller-gate.ts).
   const [rows, version] = await d1.batch([read.statement, versionRead(d1)]);
   const catalog: FieldCatalog = new Map(read.rows(rows!).map(({ field }) => [field.key, definitionOf(field)]));
-  const at = versionOf(version);
-  keepFieldCatalog(at, catalog);
-  sawCatalogVersion(ctx, at);
+  keepFieldCatalog(versionOf(version), catalog);
   return catalog;
 }
 
-// A ticket write's plan that took the isolate's kept catalog without reading its version: the
-// write's batch checks the version (kept-catalog.ts catalogHeld); nothing else in the request uses it.
-const assumedCatalogs = new WeakMap<ServiceContext, { version: string; fields: FieldCatalog }>();
-
 /**
- * The field catalog a ticket write plans from (a create's values, a change's edit): the isolate's
- * kept one when the request has none yet, which the write's batch then checks
- * ({@link assumedCatalogCheck}; stale: ticket-write.ts plans again, see {@link dropAssumedCatalog}).
- * A refusal must not rest on it: see {@link refuseOnFreshCatalog}.
+ * The catalog a ticket write's plan validated against (a create's values, a change's edit), carried
+ * by the plan into its write (features/tickets/ticket-write.ts TicketWrite `catalog`). `held`: the
+ * statement the write's batch carries when the catalog is the isolate's copy, unchecked
+ * (kept-catalog.ts catalogHeld: the batch fails unless D1's version is still the copy's, and the
+ * write is planned again from a fresh read); null when it is the request's own (read, or kept at the
+ * version the request read). Each plan holds its own check: nothing of it is left in the context,
+ * so writes in flight at once on one context cannot take or drop one another's.
  */
-export async function plannedFieldCatalog(ctx: ServiceContext): Promise<FieldCatalog> {
-  const assumed = assumedCatalogs.get(ctx);
-  if (assumed) return assumed.fields;
-  const copy = fieldCatalogs.has(ctx) || keptFieldCatalog(ctx) ? null : keptForWrite();
-  if (!copy) return fieldCatalog(ctx);
-  assumedCatalogs.set(ctx, copy);
-  return copy.fields;
-}
-
-/** The catalog of a write's plan (its events' customer fields, its index rows, its response): the one the plan took. */
-export const catalogOfPlan = (ctx: ServiceContext): Promise<FieldCatalog> => {
-  const assumed = assumedCatalogs.get(ctx);
-  return assumed ? Promise.resolve(assumed.fields) : fieldCatalog(ctx);
-};
-
-/** The statement a write's batch carries when its plan took the kept catalog; null when it did not. */
-export function assumedCatalogCheck(ctx: ServiceContext): BatchItem | null {
-  const assumed = assumedCatalogs.get(ctx);
-  return assumed ? catalogHeld(ctx.db, assumed.version) : null;
-}
-
-/** The write committed with the check: the catalog it took is the request's from here on (as one read then). */
-export function catalogConfirmed(ctx: ServiceContext): void {
-  const assumed = assumedCatalogs.get(ctx);
-  if (!assumed) return;
-  assumedCatalogs.delete(ctx);
-  fieldCatalogs.set(ctx, Promise.resolve(assumed.fields));
-}
-
-/** The kept catalog a write's plan took was stale (its batch failed the check): read again, here and in the isolate. */
-export function dropAssumedCatalog(ctx: ServiceContext): void {
-  if (!assumedCatalogs.delete(ctx)) return;
-  forgetKeptCatalog();
-  fieldCatalogs.delete(ctx);
+export interface PlannedCatalog {
+  fields: FieldCatalog;
+  held: BatchItem | null;
 }
 
 /**
- * Whether a plan that refused should plan again: its catalog was the kept one, unchecked (a field
- * just defined, an option just added, a field no longer required to resolve). The request then
- * reads the catalog and the plan decides on that.
+ * The field catalog a ticket write plans from: the request's when it has one, else the isolate's
+ * kept one, checked in the write's batch (see {@link PlannedCatalog}), else read. A refusal must not
+ * rest on the kept copy, nor a plan that writes nothing: see {@link decideOnFreshCatalog}.
  */
-export function refuseOnFreshCatalog(ctx: ServiceContext): boolean {
-  if (!assumedCatalogs.delete(ctx)) return false;
-  fieldCatalogs.set(ctx, readFieldCatalog(ctx));
+export async function plannedFieldCatalog(ctx: ServiceContext): Promise<PlannedCatalog> {
+  const copy = requestCatalog(ctx) ? null : keptForWrite();
+  return copy ? { fields: copy.fields, held: catalogHeld(ctx.db, copy.version) } : { fields: await fieldCatalog(ctx), held: null };
+}
+
+/**
+ * Whether a plan that sends no batch to check its catalog (it refused, or has nothing to write)
+ * should plan again: its catalog was the isolate's copy, unchecked (a field just defined or deleted,
+ * an option just added, a field no longer required to resolve). The request then reads the catalog,
+ * and its next plan decides on that read.
+ */
+export function decideOnFreshCatalog(ctx: ServiceContext, planned: PlannedCatalog): boolean {
+  if (!planned.held) return false;
+  void freshFieldCatalog(ctx);
   return true;
 }
 
@@ -163,10 +140,8 @@ export function statusCatalog(ctx: ServiceContext): Promise<StatusCatalog> {
 
 /** After a definition changes, this context reads the catalogs again. */
 function forgetCatalogs(ctx: ServiceContext) {
-  fieldCatalogs.delete(ctx);
-  assumedCatalogs.delete(ctx);
-  // The version this context saw is not the catalog's any more: the kept copy must not serve it.
-  forgetSeenVersion(ctx);
+  // What this context read (or the kept copy at the version it saw) is not the catalog any more.
+  forgetRequestCatalog(ctx);
   statusCatalogs.delete(ctx);
 }
 
@@ -177,13 +152,13 @@ function forgetCatalogs(ctx: ServiceContext) {
  * (`ticket_field_values`): the changed fields' rows are replaced. The one ticket write calls it, so
  * every path that changes values keeps the index true.
  */
-export async function fieldIndexWrites(
+export function fieldIndexWrites(
   ctx: ServiceContext,
   ticket: { id: string; createdAt: string },
   before: FieldValues | null,
   after: FieldValues,
-): Promise<BatchItem[]> {
-  const catalog = await catalogOfPlan(ctx);
+  catalog: FieldCatalog,
+): BatchItem[] {
   const changed = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after)])].filter(
     (key) => JSON.stringify(before?.[key]) !== JSON.stringify(after[key]),
   );

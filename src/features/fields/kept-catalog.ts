@@ -18,11 +18,13 @@ import type { ServiceContext } from "../../lib/request-context";
  * only the version.
  *
  * A write (a create, a change: tickets.service.ts) validates against the kept catalog before any D1
- * call and its batch fails (the "catalog" batch assumption, db/batch-assumptions.ts) unless the
- * version is still the kept one ({@link catalogHeld}); it is then planned again from a fresh read
- * (features/tickets/ticket-write.ts). A refusal is decided on a fresh read only. The same shape as the
- * caller's profile (db/caller-gate.ts) and the ticket rows (features/tickets/kept-rows.ts): kept in
- * the isolate, trusted only against a check in a D1 call the request makes anyway.
+ * call and its plan carries the check ({@link catalogHeld}, fields.service.ts PlannedCatalog) that
+ * fails its batch (the "catalog" batch assumption, db/batch-assumptions.ts) unless the version is
+ * still the kept one; it is then planned again from a fresh read (features/tickets/ticket-write.ts).
+ * A refusal, or a change that writes nothing (no batch to check), is decided on a fresh read only.
+ * The same shape as the caller's profile (db/caller-gate.ts) and the ticket rows
+ * (features/tickets/kept-rows.ts): kept in the isolate, trusted only against a check in a D1 call
+ * the request makes anyway.
  *
  * The version lives in `rule_state` (the deployment's small key/value rows, beside the rule set's
  * version: rules name fields too). Triggers, not the service's batches, set it: a definition written
@@ -53,29 +55,36 @@ export function versionOf(result: D1Result | undefined): string {
   return version;
 }
 
-// The version each context read with its rows: the kept catalog serves it only at that version.
-const seen = new WeakMap<ServiceContext, string>();
-
-/** Notes the version a context's read found (in a D1 call of its rows, after them). */
-export function sawCatalogVersion(ctx: ServiceContext, version: string): void {
-  seen.set(ctx, version);
-}
-
-/** The context's definitions changed (an admin's write): what it saw names no catalog any more. */
-export function forgetSeenVersion(ctx: ServiceContext): void {
-  seen.delete(ctx);
-}
-
-/** Whether the context knows the version already (it read it, or read the catalog with it): no need to read it again. */
-export const knowsCatalogVersion = (ctx: ServiceContext): boolean => seen.has(ctx);
-
+// The isolate's copy: the last catalog read, with its version.
 let kept: { version: string; fields: FieldCatalog } | null = null;
 
-/** The kept field catalog, if it is the one at the version this context read; else null (read it). */
-export function keptFieldCatalog(ctx: ServiceContext): FieldCatalog | null {
-  const version = seen.get(ctx);
-  return version !== undefined && kept?.version === version ? kept.fields : null;
+// The catalog each request uses: the one it read, or the kept one at the version it read with its
+// rows. A request that has one uses it throughout (its validation, its views, its writes' plans).
+const used = new WeakMap<ServiceContext, Promise<FieldCatalog>>();
+
+/**
+ * Notes the version a context's read found (in a D1 call of its rows, after them): the kept catalog
+ * at that version is the request's from here on; another version leaves it to read the catalog.
+ */
+export function sawCatalogVersion(ctx: ServiceContext, version: string): void {
+  if (!used.has(ctx) && kept?.version === version) used.set(ctx, Promise.resolve(kept.fields));
 }
+
+/** The catalog the request uses, if it has one (read, or kept at the version it read). */
+export const requestCatalog = (ctx: ServiceContext): Promise<FieldCatalog> | undefined => used.get(ctx);
+
+/** The catalog the request read (with its version, one batch): its own from here on. */
+export function useCatalog(ctx: ServiceContext, catalog: Promise<FieldCatalog>): void {
+  used.set(ctx, catalog);
+}
+
+/** The context's definitions changed (an admin's write): what it used names no catalog any more. */
+export function forgetRequestCatalog(ctx: ServiceContext): void {
+  used.delete(ctx);
+}
+
+/** Whether the request has its catalog already: no need to read the version again. */
+export const knowsCatalogVersion = (ctx: ServiceContext): boolean => used.has(ctx);
 
 /**
  * Keeps a catalog read with its version (one batch). The last read wins: one from a lagging replica

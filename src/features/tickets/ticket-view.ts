@@ -1,7 +1,7 @@
 import { EMPTY_CATALOG, type FieldCatalog } from "../../domain/custom-fields";
 import { isStaff } from "../../domain/permissions";
 import type { ServiceContext } from "../../lib/request-context";
-import { catalogOfPlan, fieldCatalog } from "../fields/fields.service";
+import { fieldCatalog } from "../fields/fields.service";
 import { toTicket, type Requester, type TicketRow, type TicketView } from "./tickets.serialize";
 
 /**
@@ -21,10 +21,9 @@ export async function ticketFor(ctx: ServiceContext, row: TicketRow, requester: 
 }
 
 /**
- * A ticket as a write's plan shows it (a create's recorded answer): with the catalog the plan took,
- * which the write's batch checks (features/fields/kept-catalog.ts), so it is never shown uncommitted.
+ * A ticket as a write's plan shows it (a create's recorded answer): with `catalog`, the one the plan
+ * took (its write's batch checks it: features/fields/kept-catalog.ts), so it is never shown uncommitted.
  */
-export async function plannedTicketFor(ctx: ServiceContext, row: TicketRow, requester: Requester) {
-  const catalog = Object.keys(row.customFields).length ? await catalogOfPlan(ctx) : EMPTY_CATALOG;
+export async function plannedTicketFor(ctx: ServiceContext, row: TicketRow, requester: Requester, catalog: FieldCatalog | undefined) {
   return toTicket(row, requester, ctx.now, await ticketView(ctx, [row], catalog));
 }

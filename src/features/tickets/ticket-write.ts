@@ -13,7 +13,8 @@ import { newId } from "../../lib/ids";
 import type { ServiceContext } from "../../lib/request-context";
 import { customerVisibleKeys } from "../../domain/custom-fields";
 import { auditInsert, type AuditEntry } from "../audit/audit.service";
-import { assumedCatalogCheck, catalogConfirmed, catalogOfPlan, dropAssumedCatalog, fieldIndexWrites } from "../fields/fields.service";
+import { fieldCatalog, fieldIndexWrites, type PlannedCatalog } from "../fields/fields.service";
+import { forgetKeptCatalog } from "../fields/kept-catalog";
 import { agentLoadWrites } from "../teams/routing.service";
 import { dropArchives, restoreRows } from "../archive/archive.document";
 import { ticketView } from "./ticket-view";
@@ -57,6 +58,11 @@ interface Effects {
   events?: (ticket: Ticket) => TicketEvent[];
   /** The caller's own rows of the same change (a comment, a mail's message row, an idempotency key). */
   extra?: BatchItem[];
+  /**
+   * The field catalog the change was planned from (fields.service.ts plannedFieldCatalog), with the
+   * check its batch carries when that is the isolate's copy; without it, the request's catalog.
+   */
+  catalog?: PlannedCatalog;
 }
 
 export type TicketWrite =
@@ -210,8 +216,8 @@ async function planned(ctx: ServiceContext, given: TicketWrite) {
   const row = write.kind === "create" ? write.row : updates ? { ...write.after, revision: write.before.revision + 1 } : write.after;
   const before = write.kind === "create" ? null : write.before;
   const hasFields = Object.keys(row.customFields).length > 0 || Object.keys(before?.customFields ?? {}).length > 0;
-  // The catalog the plan validated against (the isolate's copy, checked in the batch, or this request's read).
-  const catalog = hasFields ? await catalogOfPlan(ctx) : undefined;
+  // The catalog the plan validated against (the isolate's copy, checked in the batch, or this request's).
+  const catalog = hasFields ? (write.catalog?.fields ?? (await fieldCatalog(ctx))) : undefined;
   // Events carry the staff view and the keys customers may see, so every consumer (rooms, webhooks)
   // can hand a customer their view without the catalog (domain/custom-fields.ts customerTicket).
   const staffTicket = toTicket(row, write.requester, ctx.now, { audience: "staff", fields: catalog ?? new Map() });
@@ -221,7 +227,7 @@ async function planned(ctx: ServiceContext, given: TicketWrite) {
   const fromKept = write.kind === "update" ? write.kept : undefined;
   // A kept row's check rides in the row's update when there is one (guardedUpdate).
   const items: BatchItem[] = fromKept && !updates ? [stillHolds(ctx.db, fromKept)] : [];
-  const fieldIndex = sameJson(before?.customFields ?? {}, row.customFields) ? [] : await fieldIndexWrites(ctx, row, before?.customFields ?? null, row.customFields);
+  const fieldIndex = catalog && !sameJson(before?.customFields ?? {}, row.customFields) ? fieldIndexWrites(ctx, row, before?.customFields ?? null, row.customFields, catalog) : [];
   if (write.kind === "create") {
     items.push(
       ...(write.held ?? []),
@@ -249,7 +255,9 @@ async function planned(ctx: ServiceContext, given: TicketWrite) {
   // or an update's `set` applied to the row it replaced (null: not known, as after a restore);
   // undefined: the row is untouched.
   const kept = write.kind === "create" ? row : !updates ? undefined : storedAfter(write.before, write.set, row.revision);
-  return { ticket, events, items, audit: write.audit.map((entry) => auditInsert(ctx, entry)), restored: restored ? row.id : null, kept, id: row.id, requester: write.requester };
+  // The plan's own catalog check (whatever the row holds: a resolve allowed by the catalog's required fields rests on it too).
+  const catalogHeld = write.catalog?.held ?? null;
+  return { ticket, events, items, catalogHeld, audit: write.audit.map((entry) => auditInsert(ctx, entry)), restored: restored ? row.id : null, kept, id: row.id, requester: write.requester };
 }
 
 /**
@@ -280,11 +288,11 @@ export function writeTickets(ctx: ServiceContext, writes: TicketWrite[]): Promis
 async function writeTicketsAssuming(ctx: ServiceContext, writes: TicketWrite[], retries: number): Promise<{ ok: true; tickets: Ticket[] } | { ok: false; reason: "stale" }> {
   const taken = takenAssumptions();
   const plans = await Promise.all(writes.map((write) => planned(ctx, write)));
-  // The isolate's field catalog the plans took, held to D1's version (features/fields/kept-catalog.ts):
-  // after the rows' guards, so a stale kept row is found as such (and forgotten) first.
-  const catalogHeld = assumedCatalogCheck(ctx);
+  // Each plan's check of the isolate's field catalog it took (features/fields/kept-catalog.ts): after
+  // the rows' guards, so a stale kept row is found as such (and forgotten) first.
+  const catalogHeld = plans.flatMap((p) => (p.catalogHeld ? [p.catalogHeld] : []));
   // Last: a batch that fails anywhere before leaves no audit row claiming it happened.
-  const items = [...plans.flatMap((p) => p.items), ...(catalogHeld ? [catalogHeld] : []), ...plans.flatMap((p) => p.audit)];
+  const items = [...plans.flatMap((p) => p.items), ...catalogHeld, ...plans.flatMap((p) => p.audit)];
   const events = plans.flatMap((p) => p.events);
   const tickets = plans.map((p) => p.ticket);
   if (!items.length) return { ok: true, tickets };
@@ -313,8 +321,8 @@ async function writeTicketsAssuming(ctx: ServiceContext, writes: TicketWrite[], 
     // gate has read their row already: db/caller-gate.ts).
     if (failure.kind === "assumption" && (failure.name === "policies" || failure.name === "caller" || failure.name === "catalog")) {
       if (failure.name === "policies") doubt("policies");
-      // The field catalog: the next plan reads it (and the isolate keeps that one).
-      if (failure.name === "catalog") dropAssumedCatalog(ctx);
+      // The isolate's field catalog: the next plan reads it (and the isolate keeps that one).
+      if (failure.name === "catalog") forgetKeptCatalog();
       // The gate has read the caller's row meanwhile: the next plan uses it, nothing more to redo.
       if (ctx.actor) copyWentStale(ctx.actor);
       return { ok: false, reason: "stale" };
@@ -342,7 +350,6 @@ async function writeTicketsAssuming(ctx: ServiceContext, writes: TicketWrite[], 
     }
     throw err;
   }
-  catalogConfirmed(ctx);
   for (const p of plans) {
     if (p.kept) keepTicket(p.kept, p.requester);
     else if (p.kept === null) forgetTicket(p.id);
@@ -387,14 +394,11 @@ export async function retryTicketWrite<T>(ctx: ServiceContext, plan: (attempt: n
 
 /**
  * Something recorded on a ticket that leaves the ticket itself as it is (files added, a bounced
- * mail): the same write without a row update, so no guard makes it stale; only the field catalog a
- * first plan took from the isolate can (the second plan reads it).
+ * mail): the same write without a row update, so no guard makes it stale. A copy its batch checks
+ * still can (the caller's profile: db/caller-gate.ts), so it goes through the one retry policy like
+ * every other write: the same write again, with the fresh copy.
  */
-export async function recordOnTicket(ctx: ServiceContext, found: { row: TicketRow; requester: Requester }, effects: Omit<Effects, "requester">): Promise<Ticket> {
+export function recordOnTicket(ctx: ServiceContext, found: { row: TicketRow; requester: Requester }, effects: Omit<Effects, "requester">): Promise<Ticket> {
   const write: TicketWrite = { kind: "update", before: found.row, after: found.row, set: {}, requester: found.requester, ...effects };
-  let outcome = await writeTicket(ctx, write);
-  // Stale only by the field catalog a plan of this request took from the isolate (its next plan reads it).
-  if (!outcome.ok) outcome = await writeTicket(ctx, write);
-  if (!outcome.ok) throw new Error("a write without a row update cannot be stale");
-  return outcome.ticket;
+  return retryTicketWrite(ctx, async () => ({ write, done: (ticket) => ticket }));
 }

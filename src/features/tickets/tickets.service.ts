@@ -20,7 +20,7 @@ import type { AuditEntry } from "../audit/audit.service";
 import { assumedPolicies, slaColumnWrites, termsFor, termsOfTicket, type PolicyRow } from "../sla/sla.service";
 import { newCustomer } from "../users/users.service";
 import { route, routeOnCreate, teamById } from "../teams/routing.service";
-import { dropFieldIndex, plannedFieldCatalog, refuseOnFreshCatalog } from "../fields/fields.service";
+import { decideOnFreshCatalog, dropFieldIndex, plannedFieldCatalog, type PlannedCatalog } from "../fields/fields.service";
 import { sawCatalogVersion, versionOf, versionRead } from "../fields/kept-catalog";
 import { readArchive } from "../archive/archive.document";
 import { returnRetired } from "../archive/archive.retire";
@@ -184,14 +184,21 @@ export interface CreateTicketInput {
   custom_fields?: Record<string, unknown> | undefined;
 }
 
-/** A new ticket's custom field values, checked as an edit of no values by the caller. */
-async function initialFieldValues(ctx: ServiceContext, raw: Record<string, unknown> | undefined): Promise<FieldValues> {
-  if (!raw || !Object.keys(raw).length) return {};
+/**
+ * A new ticket's custom field values, checked as an edit of no values by the caller, and the catalog
+ * they were checked against (its write carries it: fields.service.ts PlannedCatalog); none without values.
+ */
+async function initialFieldValues(ctx: ServiceContext, raw: Record<string, unknown> | undefined): Promise<{ values: FieldValues; catalog?: PlannedCatalog }> {
+  if (!raw || !Object.keys(raw).length) return { values: {} };
   const by = ctx.actor && !isStaff(ctx.actor.role) ? "customer" : "staff";
-  let applied = applyFieldEdit(await plannedFieldCatalog(ctx), {}, raw, by);
+  let catalog = await plannedFieldCatalog(ctx);
+  let applied = applyFieldEdit(catalog.fields, {}, raw, by);
   // Refused by the isolate's copy of the catalog: decided again on a fresh read (a field defined meanwhile).
-  if (!applied.ok && refuseOnFreshCatalog(ctx)) applied = applyFieldEdit(await plannedFieldCatalog(ctx), {}, raw, by);
-  if (applied.ok) return applied.next;
+  if (!applied.ok && decideOnFreshCatalog(ctx, catalog)) {
+    catalog = await plannedFieldCatalog(ctx);
+    applied = applyFieldEdit(catalog.fields, {}, raw, by);
+  }
+  if (applied.ok) return { values: applied.next, catalog };
   const names = Object.keys(applied.errors).join(", ");
   throw applied.reason === "forbidden"
     ? new AppError("FORBIDDEN", `You may not set ${names}`, { errors: applied.errors })
@@ -264,13 +271,13 @@ export async function createTicket(
 }
 
 async function planCreate(ctx: ServiceContext, input: CreateTicketInput, record: RecordResponse, options: CreateTicketOptions): Promise<Planned<StoredResponse<Ticket>>> {
-  const customFields = await initialFieldValues(ctx, input.custom_fields);
+  const { values: customFields, catalog } = await initialFieldValues(ctx, input.custom_fields);
   const { requester, insert: requesterInsert } = await resolveRequester(ctx, input);
   const planned = await newTicketWrite(ctx, input, requester, { prerequisites: requesterInsert, customFields });
   const { row } = planned;
   const response = (ticket: Ticket) => ({ status: 201 as const, body: ticket, headers: { Location: `/api/v1/tickets/${row.id}`, ETag: `"${row.version}"` } });
-  const extra = [...(options.extra?.(row) ?? []), ...record(response(await plannedTicketFor(ctx, row, requester)))];
-  return { write: { ...planned.write, extra }, done: response };
+  const extra = [...(options.extra?.(row) ?? []), ...record(response(await plannedTicketFor(ctx, row, requester, catalog?.fields)))];
+  return { write: { ...planned.write, extra, ...(catalog ? { catalog } : {}) }, done: response };
 }
 
 /** What comes with a new ticket besides its fields (a split's links, history and moved rows). */
@@ -539,7 +546,8 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
     // ticket that holds values drops those of deleted fields when it is written.
     const fieldsNeeded = edit.customFields !== undefined || edit.status === "resolved" || Object.keys(row.customFields).length > 0;
     // The isolate's copy when the request has none: the write's batch checks it (features/fields/kept-catalog.ts).
-    const catalog = fieldsNeeded ? await plannedFieldCatalog(ctx) : EMPTY_CATALOG;
+    const planned = fieldsNeeded ? await plannedFieldCatalog(ctx) : null;
+    const catalog = planned?.fields ?? EMPTY_CATALOG;
     const result = applyEdit({
       actor,
       current,
@@ -554,16 +562,23 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
       implied: options.implied ?? false,
     });
     if (!result.ok) {
-      // A refusal is decided on a fresh catalog, never on the isolate's unchecked copy.
-      if (fieldsNeeded && refuseOnFreshCatalog(ctx)) return plan(found);
+      // A refusal is decided on a fresh catalog, never on the isolate's unchecked copy. Only one the
+      // catalog can decide: the edit names custom fields (checked before the status), or the refusal
+      // does (required to resolve); the caller's role or the status alone refuse on any catalog.
+      const byCatalog = edit.customFields !== undefined || Object.keys(result.errors ?? {}).some((path) => path.startsWith(fieldPath("")));
+      if (planned && byCatalog && decideOnFreshCatalog(ctx, planned)) return plan(found);
       const options = result.errors ? { errors: result.errors } : {};
       const code = result.reason === "forbidden" ? "FORBIDDEN" : result.reason === "invalid_fields" ? "VALIDATION_ERROR" : "INVALID_TRANSITION";
       throw new AppError(code, result.detail, options);
     }
-    // Only after visibility and permission: a caller who may not see or assign learns nothing about users.
-    await checkReferences(ctx, { assigneeId: result.changes.assigneeId ? edit.assigneeId : undefined, teamId: result.changes.teamId ? edit.teamId : undefined });
     const changed = Object.keys(result.changes) as EditableField[];
     const bumps = changed.length > 0 || Object.keys(result.fieldChanges).length > 0;
+    const writesNothing = options.dryRun || (!bumps && !options.with && !options.recordUnchanged);
+    // No batch will check the isolate's copy of the catalog: what it decided (nothing to change, a
+    // dry run's outcome) is decided again on a fresh read (a field deleted meanwhile is unknown there).
+    if (writesNothing && planned && decideOnFreshCatalog(ctx, planned)) return plan(found);
+    // Only after visibility and permission: a caller who may not see or assign learns nothing about users.
+    await checkReferences(ctx, { assigneeId: result.changes.assigneeId ? edit.assigneeId : undefined, teamId: result.changes.teamId ? edit.teamId : undefined });
     if (!bumps && !options.with && !options.recordUnchanged) return { skip: { ticket: await ticketFor(ctx, row, requester), changes: {} } };
     const touch = bumps || (options.touch ?? true);
     const now = ctx.now.toISOString();
@@ -597,6 +612,8 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
         set: touch ? slaColumnWrites(row, written) : changedColumns(row, written),
         ...(touch ? {} : { guard: [] }),
         ...(found.kept ? { kept: { row: found.row, requester: found.requester } } : {}),
+        // The catalog the edit was checked against, and its check when it is the isolate's copy.
+        ...(planned ? { catalog: planned } : {}),
         history: [...(bumps || options.recordUnchanged ? [{ type: options.type, changes: recorded, bumpsVersion: bumps, internal }] : []), ...(attached?.history ?? [])],
         audit: [...(bumps || options.recordUnchanged ? [{ action: `ticket.${options.type}`, entityType: "ticket", entityId: row.id, changes: recorded }] : []), ...(attached?.audit ?? [])],
         extra: attached?.extra ?? [],
