@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { NO_DUE } from "../../src/domain/vocabulary";
 import { ERASED_NAME } from "../../src/domain/redaction";
 import { api, makeUser, meteredApi, meteredStatements, type MeteredResponse, type TestUser } from "../helpers";
+import { ticketEach } from "./fixtures";
 
 /**
  * Kept requesters (src/features/tickets/kept-requesters.ts) under requests that overlap in one
@@ -14,24 +14,13 @@ const N = 3;
 let admin: TestUser;
 let agent: TestUser;
 let customers: TestUser[];
-const ticketOf = new Map<string, string>();
+let ticketOf: Map<string, string>;
 
 beforeAll(async () => {
   admin = await makeUser("admin");
   agent = await makeUser("agent");
   customers = await Promise.all(Array.from({ length: N }, (_, i) => makeUser("customer", { name: `Customer ${i}` })));
-  const insert = env.DB.prepare(
-    `INSERT INTO tickets (id, number, subject, description, status, priority, priority_rank, channel, tags, requester_id, created_by_id, version,
-       created_at, updated_at, sla_policy, sla_next_due_at, sla_breached, sla_check_at)
-     VALUES (?, ?, ?, 'd', 'open', 'normal', 2, 'web', '[]', ?, ?, 1, ?, ?, 'medium', ?, 0, ?)`,
-  );
-  await env.DB.batch(
-    customers.map((c, i) => {
-      ticketOf.set(c.id, `il-${i}`);
-      const at = new Date(Date.now() - (i + 1) * 86_400_000).toISOString();
-      return insert.bind(`il-${i}`, `IL-${i}`, `Ticket ${i}`, c.id, admin.id, at, at, NO_DUE, NO_DUE);
-    }),
-  );
+  ticketOf = await ticketEach(customers, admin, "il");
 });
 
 /** env.DB whose request holds after its `holdAt`-th D1 batch answered, until released. */

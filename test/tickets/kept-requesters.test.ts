@@ -1,10 +1,9 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { NO_DUE } from "../../src/domain/vocabulary";
 import { ERASED_NAME } from "../../src/domain/redaction";
 import { api, makeUser, meteredApi, meteredStatements, type MeteredResponse, type TestUser } from "../helpers";
 import { clearRules, makeRule, settled } from "../rules/support";
-import { ok } from "./fixtures";
+import { ok, ticketEach } from "./fixtures";
 
 /**
  * The requesters kept in the isolate (src/features/tickets/kept-requesters.ts): a list page shows
@@ -16,31 +15,18 @@ import { ok } from "./fixtures";
  */
 
 const PAGE = 25;
-const DAY = 86_400_000;
-const NOW = Date.now();
 
 let admin: TestUser;
 let agent: TestUser;
 /** One ticket each, a page of 25 tickets with 25 requesters. */
 let customers: TestUser[];
-const ticketOf = new Map<string, string>();
+let ticketOf: Map<string, string>;
 
 beforeAll(async () => {
   admin = await makeUser("admin");
   agent = await makeUser("agent");
   customers = await Promise.all(Array.from({ length: PAGE }, () => makeUser("customer")));
-  const insert = env.DB.prepare(
-    `INSERT INTO tickets (id, number, subject, description, status, priority, priority_rank, channel, tags, requester_id, created_by_id, version,
-       created_at, updated_at, sla_policy, sla_next_due_at, sla_breached, sla_check_at)
-     VALUES (?, ?, ?, 'd', 'open', 'normal', 2, 'web', '[]', ?, ?, 1, ?, ?, 'medium', ?, 0, ?)`,
-  );
-  await env.DB.batch(
-    customers.map((c, i) => {
-      ticketOf.set(c.id, `kr-${i}`);
-      const at = new Date(NOW - (i + 1) * DAY).toISOString();
-      return insert.bind(`kr-${i}`, `KR-${i}`, `Ticket ${i}`, c.id, admin.id, at, at, NO_DUE, NO_DUE);
-    }),
-  );
+  ticketOf = await ticketEach(customers, admin, "kr");
 });
 
 const page = (who: TestUser) => meteredApi("GET", `/api/v1/tickets?limit=${PAGE}`, { token: who.token });
