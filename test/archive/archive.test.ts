@@ -10,6 +10,8 @@ import { uploadKey } from "../../src/features/attachments/attachments.service";
 import { api, BASE, db, expectProblem, makeStaff, makeUser, meteredApi, type TestUser } from "../helpers";
 import { integrityCheck, search, word } from "../search/support";
 import { upload } from "../security/support";
+import { ctxAt } from "../tickets/fixtures";
+import { findVisibleTicket, recordOnTicket } from "../../src/features/tickets/tickets.service";
 import { expectRollupsMatchRows, jobsEnv, storedPoints } from "../reports/support";
 
 /**
@@ -363,5 +365,23 @@ describe("the archive", () => {
     expect(row.archivedAt).not.toBeNull();
     expect(row.status).toBe("closed");
     expect(await countOf(comments, t.id)).toBe(0);
+  }, 60_000);
+  it("something recorded on a ticket read while archived, which another request brought back meanwhile, is recorded on the ticket read again", async () => {
+    // A bounce or a failed mail reads the ticket (the archived row), then records on it: its write
+    // brings the conversation back. Another request brought it back first: the write is stale and
+    // is planned again from the ticket as it is now, not sent again as it was.
+    const customer = await makeUser("customer");
+    const t = await closedTicket(customer);
+    await archiveRun(Date.now() + 366 * DAY);
+    const ctx = ctxAt(staff.agent, Date.now());
+    const read = await findVisibleTicket(ctx, t.id);
+    expect(read.row.archivedAt).not.toBeNull();
+    await patch(staff.agent, t.id, { status: "open" });
+    expect((await rowOf(t.id)).archivedAt).toBeNull();
+    const history = await countOf(ticketHistory, t.id);
+    const recorded = await recordOnTicket(ctx, read, { history: [{ type: "mail_bounced", internal: true, changes: { recipient: customer.email } }], audit: [], events: () => [] });
+    expect(recorded.status).toBe("open");
+    expect(await countOf(ticketHistory, t.id)).toBe(history + 1);
+    expect(await countOf(comments, t.id)).toBe(t.comments.length); // brought back once, not twice
   }, 60_000);
 });

@@ -17,8 +17,7 @@ import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { mailSettings } from "../../email/settings";
 import { signingSecret } from "../auth/tokens";
 import { toAttachment, type AttachmentSummary } from "./attachments.serialize";
-import { recordOnTicket } from "../tickets/ticket-write";
-import { findVisibleTicket, readVisibleTicket } from "../tickets/tickets.service";
+import { findVisibleTicket, recordOnTicket, readVisibleTicket } from "../tickets/tickets.service";
 import { archiveHolding, pageInMemory, readArchive } from "../archive/archive.document";
 
 type AttachmentRow = typeof attachments.$inferSelect;

@@ -22,8 +22,8 @@ import type { ServiceContext } from "../../lib/request-context";
 import { auditInsert } from "../audit/audit.service";
 import { statusCatalog } from "../fields/fields.service";
 import { termsFor } from "../sla/sla.service";
-import { recordOnTicket, writeTicket } from "../tickets/ticket-write";
-import { findVisibleTicket, nextTicketNumber } from "../tickets/tickets.service";
+import { writeTicket } from "../tickets/ticket-write";
+import { findVisibleTicket, recordOnTicket, nextTicketNumber } from "../tickets/tickets.service";
 import type { TicketRow } from "../tickets/tickets.serialize";
 
 /**

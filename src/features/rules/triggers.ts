@@ -7,8 +7,7 @@ import type { TicketEvent, TicketEventConsumer } from "../../events/ticket-event
 import { AppError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { ruleContext, type ServiceContext } from "../../lib/request-context";
-import { recordOnTicket } from "../tickets/ticket-write";
-import { findVisibleTicket } from "../tickets/tickets.service";
+import { findVisibleTicket, recordOnTicket } from "../tickets/tickets.service";
 import type { Ticket } from "../tickets/tickets.serialize";
 import { RULES_VERSION_KEY, recordRunFailure, runInsert } from "./rules.service";
 import { applyActions, AUTOMATION_USER, planDoesSomething, ruleTicketOf, ruleTicketOfWire } from "./run-actions";

@@ -50,7 +50,7 @@ export type GuardColumn = "version" | "updatedAt" | "slaAnnounced" | "slaWarned"
  */
 export const ROW_UNCHANGED: readonly GuardColumn[] = ["version", "updatedAt"];
 
-interface Effects {
+export interface Effects {
   requester: Requester;
   history: HistoryEntry[];
   audit: AuditEntry[];
@@ -390,15 +390,4 @@ export async function retryTicketWrite<T>(ctx: ServiceContext, plan: (attempt: n
     if (outcome.ok) return planned.done(outcome.tickets[0]!, outcome.tickets.slice(1));
     if (attempt >= MAX_WRITE_ATTEMPTS) throw new AppError("CONFLICT", "The ticket changed while this change was applied; retry");
   }
-}
-
-/**
- * Something recorded on a ticket that leaves the ticket itself as it is (files added, a bounced
- * mail): the same write without a row update, so no guard makes it stale. A copy its batch checks
- * still can (the caller's profile: db/caller-gate.ts), so it goes through the one retry policy like
- * every other write: the same write again, with the fresh copy.
- */
-export function recordOnTicket(ctx: ServiceContext, found: { row: TicketRow; requester: Requester }, effects: Omit<Effects, "requester">): Promise<Ticket> {
-  const write: TicketWrite = { kind: "update", before: found.row, after: found.row, set: {}, requester: found.requester, ...effects };
-  return retryTicketWrite(ctx, async () => ({ write, done: (ticket) => ticket }));
 }

@@ -25,7 +25,7 @@ import { sawCatalogVersion, versionOf, versionRead } from "../fields/kept-catalo
 import { readArchive } from "../archive/archive.document";
 import { returnRetired } from "../archive/archive.retire";
 import { storeOfTicketRef } from "../../db/ticket-stores";
-import { retryTicketWrite, type HistoryEntry, type Planned, type TicketWrite } from "./ticket-write";
+import { retryTicketWrite, type Effects, type HistoryEntry, type Planned, type TicketWrite } from "./ticket-write";
 import { plannedTicketFor, ticketFor } from "./ticket-view";
 import { keepTicket, keptTicket } from "./kept-rows";
 import { requesterColumns, type Requester, type Ticket, type TicketRow } from "./tickets.serialize";
@@ -122,6 +122,20 @@ export async function findVisibleTicket(ctx: ServiceContext, ref: string): Promi
   const retired = visibleOr404(ctx, await loadRetired(ctx, ref));
   await returnRetired(ctx, retired.row.id);
   return keptFrom(visibleOr404(ctx, undeleted(await loadForChange(ctx, retired.row.id))));
+}
+
+/**
+ * Something recorded on a ticket that leaves the ticket itself as it is (files added, a bounced
+ * mail, an automation's note): the same write without a row update. It can still be stale: a copy
+ * its batch checks (the caller's profile: db/caller-gate.ts), or an archived row's restore that
+ * another request made first (ticket-write.ts unarchived). So it goes through the one retry policy,
+ * and each attempt after the first plans from the ticket read again.
+ */
+export function recordOnTicket(ctx: ServiceContext, found: FoundTicket, effects: Omit<Effects, "requester">): Promise<Ticket> {
+  return retryTicketWrite(ctx, async (attempt): Promise<Planned<Ticket>> => {
+    const { row, requester } = attempt === 1 ? found : await findVisibleTicket(ctx, found.row.id);
+    return { write: { kind: "update", before: row, after: row, set: {}, requester, ...effects }, done: (ticket) => ticket };
+  });
 }
 
 /** A ticket just read for a change is kept (kept-rows.ts): the next change may plan from it. */
