@@ -19,7 +19,7 @@ import { AppError, notFound, validation } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import type { ServiceContext } from "../../lib/request-context";
 import { auditInsert } from "../audit/audit.service";
-import { catalogHeld, forgetRequestCatalog, keepFieldCatalog, keptForWrite, requestCatalog, useCatalog, versionOf, versionRead } from "./kept-catalog";
+import { catalogHeld, forgetRequestCatalog, keepFieldCatalog, keptForWrite, requestCatalog, setRequestCatalog, versionOf, versionRead } from "./kept-catalog";
 
 type FieldRow = typeof ticketFields.$inferSelect;
 type StatusRow = typeof ticketStatuses.$inferSelect;
@@ -75,7 +75,11 @@ export function fieldCatalog(ctx: ServiceContext): Promise<FieldCatalog> {
 /** The catalog read now, with its version (one batch): the isolate keeps it and the request uses it from here on. */
 function freshFieldCatalog(ctx: ServiceContext): Promise<FieldCatalog> {
   const catalog = readFieldCatalog(ctx);
-  useCatalog(ctx, catalog);
+  setRequestCatalog(ctx, catalog);
+  // A failed read is not the request's catalog: its next use reads again (and no rejection goes unhandled).
+  catalog.catch(() => {
+    if (requestCatalog(ctx) === catalog) forgetRequestCatalog(ctx);
+  });
   return catalog;
 }
 
@@ -92,15 +96,15 @@ async function readFieldCatalog(ctx: ServiceContext): Promise<FieldCatalog> {
 /**
  * The catalog a ticket write's plan validated against (a create's values, a change's edit), carried
  * by the plan into its write (features/tickets/ticket-write.ts TicketWrite `catalog`). `held`: the
- * statement the write's batch carries when the catalog is the isolate's copy, unchecked
- * (kept-catalog.ts catalogHeld: the batch fails unless D1's version is still the copy's, and the
- * write is planned again from a fresh read); null when it is the request's own (read, or kept at the
+ * copy's version and the statement the write's batch carries when the catalog is the isolate's copy,
+ * unchecked (kept-catalog.ts catalogHeld: the batch fails unless D1's version is still the copy's,
+ * and the write is planned again from a fresh read); null when it is the request's own (read, or kept at the
  * version the request read). Each plan holds its own check: nothing of it is left in the context,
  * so writes in flight at once on one context cannot take or drop one another's.
  */
 export interface PlannedCatalog {
   fields: FieldCatalog;
-  held: BatchItem | null;
+  held: { version: string; check: BatchItem } | null;
 }
 
 /**
@@ -110,7 +114,7 @@ export interface PlannedCatalog {
  */
 export async function plannedFieldCatalog(ctx: ServiceContext): Promise<PlannedCatalog> {
   const copy = requestCatalog(ctx) ? null : keptForWrite();
-  return copy ? { fields: copy.fields, held: catalogHeld(ctx.db, copy.version) } : { fields: await fieldCatalog(ctx), held: null };
+  return copy ? { fields: copy.fields, held: { version: copy.version, check: catalogHeld(ctx.db, copy.version) } } : { fields: await fieldCatalog(ctx), held: null };
 }
 
 /**

@@ -74,7 +74,7 @@ export function sawCatalogVersion(ctx: ServiceContext, version: string): void {
 export const requestCatalog = (ctx: ServiceContext): Promise<FieldCatalog> | undefined => used.get(ctx);
 
 /** The catalog the request read (with its version, one batch): its own from here on. */
-export function useCatalog(ctx: ServiceContext, catalog: Promise<FieldCatalog>): void {
+export function setRequestCatalog(ctx: ServiceContext, catalog: Promise<FieldCatalog>): void {
   used.set(ctx, catalog);
 }
 
@@ -84,7 +84,7 @@ export function forgetRequestCatalog(ctx: ServiceContext): void {
 }
 
 /** Whether the request has its catalog already: no need to read the version again. */
-export const knowsCatalogVersion = (ctx: ServiceContext): boolean => used.has(ctx);
+export const hasRequestCatalog = (ctx: ServiceContext): boolean => used.has(ctx);
 
 /**
  * Keeps a catalog read with its version (one batch). The last read wins: one from a lagging replica
@@ -97,7 +97,10 @@ export function keepFieldCatalog(version: string, fields: FieldCatalog): void {
 /** The kept catalog whatever its version, for a write whose batch checks it ({@link catalogHeld}); null when none is kept. */
 export const keptForWrite = (): { version: string; fields: FieldCatalog } | null => kept;
 
-/** A write found the kept catalog stale: the next read replaces it. */
-export function forgetKeptCatalog(): void {
-  kept = null;
+/**
+ * A write found the kept catalog of one of `versions` stale: the next read replaces it. One kept
+ * since (another request's read, newer) stays.
+ */
+export function forgetKeptCatalog(versions: readonly string[]): void {
+  if (kept && versions.includes(kept.version)) kept = null;
 }

@@ -24,6 +24,6 @@ export async function ticketFor(ctx: ServiceContext, row: TicketRow, requester: 
  * A ticket as a write's plan shows it (a create's recorded answer): with `catalog`, the one the plan
  * took (its write's batch checks it: features/fields/kept-catalog.ts), so it is never shown uncommitted.
  */
-export async function plannedTicketFor(ctx: ServiceContext, row: TicketRow, requester: Requester, catalog: FieldCatalog | undefined) {
+export async function plannedTicketFor(ctx: ServiceContext, row: TicketRow, requester: Requester, catalog?: FieldCatalog) {
   return toTicket(row, requester, ctx.now, await ticketView(ctx, [row], catalog));
 }

@@ -256,8 +256,8 @@ async function planned(ctx: ServiceContext, given: TicketWrite) {
   // undefined: the row is untouched.
   const kept = write.kind === "create" ? row : !updates ? undefined : storedAfter(write.before, write.set, row.revision);
   // The plan's own catalog check (whatever the row holds: a resolve allowed by the catalog's required fields rests on it too).
-  const catalogHeld = write.catalog?.held ?? null;
-  return { ticket, events, items, catalogHeld, audit: write.audit.map((entry) => auditInsert(ctx, entry)), restored: restored ? row.id : null, kept, id: row.id, requester: write.requester };
+  const catalogCheck = write.catalog?.held?.check ?? null;
+  return { ticket, events, items, catalogCheck, audit: write.audit.map((entry) => auditInsert(ctx, entry)), restored: restored ? row.id : null, kept, id: row.id, requester: write.requester };
 }
 
 /**
@@ -290,9 +290,9 @@ async function writeTicketsAssuming(ctx: ServiceContext, writes: TicketWrite[], 
   const plans = await Promise.all(writes.map((write) => planned(ctx, write)));
   // Each plan's check of the isolate's field catalog it took (features/fields/kept-catalog.ts): after
   // the rows' guards, so a stale kept row is found as such (and forgotten) first.
-  const catalogHeld = plans.flatMap((p) => (p.catalogHeld ? [p.catalogHeld] : []));
+  const catalogChecks = plans.flatMap((p) => (p.catalogCheck ? [p.catalogCheck] : []));
   // Last: a batch that fails anywhere before leaves no audit row claiming it happened.
-  const items = [...plans.flatMap((p) => p.items), ...catalogHeld, ...plans.flatMap((p) => p.audit)];
+  const items = [...plans.flatMap((p) => p.items), ...catalogChecks, ...plans.flatMap((p) => p.audit)];
   const events = plans.flatMap((p) => p.events);
   const tickets = plans.map((p) => p.ticket);
   if (!items.length) return { ok: true, tickets };
@@ -322,7 +322,7 @@ async function writeTicketsAssuming(ctx: ServiceContext, writes: TicketWrite[], 
     if (failure.kind === "assumption" && (failure.name === "policies" || failure.name === "caller" || failure.name === "catalog")) {
       if (failure.name === "policies") doubt("policies");
       // The isolate's field catalog: the next plan reads it (and the isolate keeps that one).
-      if (failure.name === "catalog") forgetKeptCatalog();
+      if (failure.name === "catalog") forgetKeptCatalog(writes.flatMap((w) => (w.catalog?.held ? [w.catalog.held.version] : [])));
       // The gate has read the caller's row meanwhile: the next plan uses it, nothing more to redo.
       if (ctx.actor) copyWentStale(ctx.actor);
       return { ok: false, reason: "stale" };

@@ -14,7 +14,7 @@ import { ticketDocsAfter, ticketOfDoc, ticketTextPlan } from "../search/search.f
 import { MAX_COMPOUND_ARMS, MAX_WALKS, planList, SORT_KEYS, type Bindings, type IndexColumn, type KeyColumnName } from "./ticket-list-plan";
 import { customerScope } from "./ticket-scope";
 import { ticketView } from "./ticket-view";
-import { knowsCatalogVersion, sawCatalogVersion, versionOf, versionReadItem } from "../fields/kept-catalog";
+import { hasRequestCatalog, sawCatalogVersion, versionOf, versionReadItem } from "../fields/kept-catalog";
 import { keepRequesters, keptRequesters, requesterVersionItem, requesterVersionOf, requesterVersionRide, type VersionRide } from "./kept-requesters";
 import { TicketListQuery, type TicketSort } from "./tickets.schemas";
 import { requesterColumns, toTicket, type Requester, type TicketRow } from "./tickets.serialize";
@@ -905,7 +905,7 @@ async function requestersOf(ctx: ServiceContext, rows: readonly TicketRow[], see
   const unique = [...new Set(rows.map((r) => r.requesterId))];
   const found = seen === null ? new Map<string, Requester>() : keptRequesters(seen, unique);
   const missing = unique.filter((id) => !found.has(id));
-  const catalog = !knowsCatalogVersion(ctx) && rows.some((r) => Object.keys(r.customFields).length);
+  const catalog = !hasRequestCatalog(ctx) && rows.some((r) => Object.keys(r.customFields).length);
   if (!missing.length && !catalog) return found;
   const lookups = missing.map((id) => ctx.db.select(requesterColumns).from(users).where(equals(users.id, id)).limit(1));
   const versions = [...(missing.length ? [requesterVersionItem(ctx.db)] : []), ...(catalog ? [versionReadItem(ctx.db)] : [])];

@@ -560,8 +560,8 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
     // ticket that holds values drops those of deleted fields when it is written.
     const fieldsNeeded = edit.customFields !== undefined || edit.status === "resolved" || Object.keys(row.customFields).length > 0;
     // The isolate's copy when the request has none: the write's batch checks it (features/fields/kept-catalog.ts).
-    const planned = fieldsNeeded ? await plannedFieldCatalog(ctx) : null;
-    const catalog = planned?.fields ?? EMPTY_CATALOG;
+    const plannedCatalog = fieldsNeeded ? await plannedFieldCatalog(ctx) : null;
+    const catalog = plannedCatalog?.fields ?? EMPTY_CATALOG;
     const result = applyEdit({
       actor,
       current,
@@ -580,7 +580,7 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
       // catalog can decide: the edit names custom fields (checked before the status), or the refusal
       // does (required to resolve); the caller's role or the status alone refuse on any catalog.
       const byCatalog = edit.customFields !== undefined || Object.keys(result.errors ?? {}).some((path) => path.startsWith(fieldPath("")));
-      if (planned && byCatalog && decideOnFreshCatalog(ctx, planned)) return plan(found);
+      if (plannedCatalog && byCatalog && decideOnFreshCatalog(ctx, plannedCatalog)) return plan(found);
       const options = result.errors ? { errors: result.errors } : {};
       const code = result.reason === "forbidden" ? "FORBIDDEN" : result.reason === "invalid_fields" ? "VALIDATION_ERROR" : "INVALID_TRANSITION";
       throw new AppError(code, result.detail, options);
@@ -590,7 +590,7 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
     const writesNothing = options.dryRun || (!bumps && !options.with && !options.recordUnchanged);
     // No batch will check the isolate's copy of the catalog: what it decided (nothing to change, a
     // dry run's outcome) is decided again on a fresh read (a field deleted meanwhile is unknown there).
-    if (writesNothing && planned && decideOnFreshCatalog(ctx, planned)) return plan(found);
+    if (writesNothing && plannedCatalog && decideOnFreshCatalog(ctx, plannedCatalog)) return plan(found);
     // Only after visibility and permission: a caller who may not see or assign learns nothing about users.
     await checkReferences(ctx, { assigneeId: result.changes.assigneeId ? edit.assigneeId : undefined, teamId: result.changes.teamId ? edit.teamId : undefined });
     if (!bumps && !options.with && !options.recordUnchanged) return { skip: { ticket: await ticketFor(ctx, row, requester), changes: {} } };
@@ -627,7 +627,7 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
         ...(touch ? {} : { guard: [] }),
         ...(found.kept ? { kept: { row: found.row, requester: found.requester } } : {}),
         // The catalog the edit was checked against, and its check when it is the isolate's copy.
-        ...(planned ? { catalog: planned } : {}),
+        ...(plannedCatalog ? { catalog: plannedCatalog } : {}),
         history: [...(bumps || options.recordUnchanged ? [{ type: options.type, changes: recorded, bumpsVersion: bumps, internal }] : []), ...(attached?.history ?? [])],
         audit: [...(bumps || options.recordUnchanged ? [{ action: `ticket.${options.type}`, entityType: "ticket", entityId: row.id, changes: recorded }] : []), ...(attached?.audit ?? [])],
         extra: attached?.extra ?? [],
