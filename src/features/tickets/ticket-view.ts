@@ -15,15 +15,11 @@ export async function ticketView(ctx: ServiceContext, rows: readonly Pick<Ticket
   return { audience, fields };
 }
 
-/** A ticket as the context's caller sees it. */
-export async function ticketFor(ctx: ServiceContext, row: TicketRow, requester: Requester) {
-  return toTicket(row, requester, ctx.now, await ticketView(ctx, [row]));
-}
-
 /**
- * A ticket as a write's plan shows it (a create's recorded answer): with `catalog`, the one the plan
- * took (its write's batch checks it: features/fields/kept-catalog.ts), so it is never shown uncommitted.
+ * A ticket as the context's caller sees it. `catalog`: the one a write's plan took (a create's
+ * recorded answer: its write's batch checks it, features/fields/kept-catalog.ts), so the answer
+ * never shows a catalog the write did not commit with.
  */
-export async function plannedTicketFor(ctx: ServiceContext, row: TicketRow, requester: Requester, catalog?: FieldCatalog) {
+export async function ticketFor(ctx: ServiceContext, row: TicketRow, requester: Requester, catalog?: FieldCatalog) {
   return toTicket(row, requester, ctx.now, await ticketView(ctx, [row], catalog));
 }

@@ -26,7 +26,7 @@ import { readArchive } from "../archive/archive.document";
 import { returnRetired } from "../archive/archive.retire";
 import { storeOfTicketRef } from "../../db/ticket-stores";
 import { retryTicketWrite, type Effects, type HistoryEntry, type Planned, type TicketWrite } from "./ticket-write";
-import { plannedTicketFor, ticketFor } from "./ticket-view";
+import { ticketFor } from "./ticket-view";
 import { keepTicket, keptTicket } from "./kept-rows";
 import { requesterColumns, type Requester, type Ticket, type TicketRow } from "./tickets.serialize";
 
@@ -290,7 +290,7 @@ async function planCreate(ctx: ServiceContext, input: CreateTicketInput, record:
   const planned = await newTicketWrite(ctx, input, requester, { prerequisites: requesterInsert, customFields });
   const { row } = planned;
   const response = (ticket: Ticket) => ({ status: 201 as const, body: ticket, headers: { Location: `/api/v1/tickets/${row.id}`, ETag: `"${row.version}"` } });
-  const extra = [...(options.extra?.(row) ?? []), ...record(response(await plannedTicketFor(ctx, row, requester, catalog?.fields)))];
+  const extra = [...(options.extra?.(row) ?? []), ...record(response(await ticketFor(ctx, row, requester, catalog?.fields)))];
   return { write: { ...planned.write, extra, ...(catalog ? { catalog } : {}) }, done: response };
 }
 
@@ -587,13 +587,13 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
     }
     const changed = Object.keys(result.changes) as EditableField[];
     const bumps = changed.length > 0 || Object.keys(result.fieldChanges).length > 0;
-    const writesNothing = options.dryRun || (!bumps && !options.with && !options.recordUnchanged);
+    const nothingToWrite = !bumps && !options.with && !options.recordUnchanged;
     // No batch will check the isolate's copy of the catalog: what it decided (nothing to change, a
     // dry run's outcome) is decided again on a fresh read (a field deleted meanwhile is unknown there).
-    if (writesNothing && plannedCatalog && decideOnFreshCatalog(ctx, plannedCatalog)) return plan(found);
+    if ((options.dryRun || nothingToWrite) && plannedCatalog && decideOnFreshCatalog(ctx, plannedCatalog)) return plan(found);
     // Only after visibility and permission: a caller who may not see or assign learns nothing about users.
     await checkReferences(ctx, { assigneeId: result.changes.assigneeId ? edit.assigneeId : undefined, teamId: result.changes.teamId ? edit.teamId : undefined });
-    if (!bumps && !options.with && !options.recordUnchanged) return { skip: { ticket: await ticketFor(ctx, row, requester), changes: {} } };
+    if (nothingToWrite) return { skip: { ticket: await ticketFor(ctx, row, requester), changes: {} } };
     const touch = bumps || (options.touch ?? true);
     const now = ctx.now.toISOString();
     const moved: TicketRow = touch
