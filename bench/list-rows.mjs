@@ -17,7 +17,7 @@ import { newAgent, send } from "./lib/load.mjs";
 import { ACCOUNTS, BENCH_PASSWORD } from "./lib/seed.mjs";
 import { ROOT, STATE, buildBundle, startServer } from "./lib/server.mjs";
 
-const { values: args } = parseArgs({ options: { "no-build": { type: "boolean", default: false }, tag: { type: "string", default: "list-rows" }, "settle-sla": { type: "boolean", default: false } } });
+const { values: args } = parseArgs({ options: { "no-build": { type: "boolean", default: false }, tag: { type: "string", default: "list-rows" }, "settle-sla": { type: "boolean", default: false }, only: { type: "string" }, "full-sql": { type: "boolean", default: false } } });
 const log = (msg) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
 const SAMPLES = 3;
 
@@ -89,7 +89,8 @@ const notes = [
 const statementsOf = (headers) => JSON.parse(Buffer.from(String(headers["x-d1-statements"] ?? "W10"), "base64url").toString("utf8"));
 const lines = [];
 const details = [];
-for (const [name, query, as, pages] of probes.filter(([name]) => hasFields || !name.startsWith("cf "))) {
+// --only: the probes whose name holds this text (one shape looked at closely, without the whole pass).
+for (const [name, query, as, pages] of probes.filter(([name]) => (hasFields || !name.startsWith("cf ")) && (!args.only || name.includes(args.only)))) {
   let p = `/api/v1/tickets${query}`;
   // Follow the cursor `pages` times (true: once).
   for (let k = 0; k < Number(pages ?? 0); k++) {
@@ -115,7 +116,7 @@ for (const [name, query, as, pages] of probes.filter(([name]) => hasFields || !n
   log(line);
   if (/q=|sort=-updated_at/.test(query) || name.startsWith("view")) {
     details.push(`### ${name}\n\n\`GET ${p.length > 140 ? `${p.slice(0, 140)}…` : p}\` as ${as}: ${reads.at(-1)} rows\n`);
-    for (const s of statements) details.push(`- ${s.rows_read} rows: \`${s.sql.length > 260 ? `${s.sql.slice(0, 260)}…` : s.sql}\``);
+    for (const s of statements) details.push(`- ${s.rows_read} rows: \`${s.sql.length > 260 && !args["full-sql"] ? `${s.sql.slice(0, 260)}…` : s.sql}\``);
     details.push("");
   }
 }

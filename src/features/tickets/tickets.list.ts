@@ -97,6 +97,33 @@ function after(cols: readonly IndexColumn[], key: Key, exprs: SQL[], fixed: numb
   return sql`(${sql.join(clauses.map((c) => sql`(${c})`), sql` OR `)})`;
 }
 
+/**
+ * After a key whose last value is a rowid, as two conditions each an index seeks on: the rest of the
+ * key's tie (its other values equal, the rowid beyond) and what lies beyond the tie. SQLite seeks a
+ * row value on an index's own columns only, never on the rowid at its end: `(updated_at, rowid) <
+ * (?, ?)` seeks `updated_at <= ?` and reads the tie's rows already handed over again, row by row
+ * (1,000,000 tickets: a bulk change or a sweep stamps hundreds with one updated_at; "Pending" + a word
+ * read 27 + 63 + 82 + 86 + 90 rows in five rounds for 25 matches within the first 88). Only for keys
+ * of that shape ({@link splitsTies}; mixed directions keep {@link after}'s OR terms).
+ */
+function afterTie(cols: readonly IndexColumn[], key: Key, exprs: SQL[], fixed: number): { tie: SQL; beyond: SQL } {
+  const e = exprs.slice(fixed, -1);
+  const v = key.slice(fixed);
+  const op = sql.raw(cols.at(-1)!.dir === "asc" ? ">" : "<");
+  const beyond = e.length === 1 ? sql`${e[0]} ${op} ${v[0]}` : sql`(${sql.join(e, sql`, `)}) ${op} (${sql.join(v.slice(0, -1).map((x) => sql`${x}`), sql`, `)})`;
+  return { tie: sql`${all(e.map((x, i) => sql`${x} = ${v[i]}`))} AND ${ROWID} ${op} ${v.at(-1)}`, beyond };
+}
+/** Whether a walk after a key reads two arms ({@link afterTie}): its keys end with the ticket's rowid, all one direction. */
+const splitsTies = (cols: readonly IndexColumn[], exprs: SQL[], fixed: number) =>
+  exprs.at(-1) === ROWID && exprs.length - fixed >= 2 && cols.slice(fixed).every((c) => c.dir === cols.at(-1)!.dir);
+
+/** A compound's ORDER BY: the open sort keys and the rowid (in the last key's direction), as each arm names them (`__k0…`). */
+const armOrder = (open: readonly IndexColumn[]) =>
+  sql.join(
+    [...open, open.at(-1)!].map((c, i) => sql`${sql.identifier(`__k${i}`)} ${sql.raw(c.dir)}`),
+    sql`, `,
+  );
+
 const orderBy = (cols: readonly IndexColumn[], exprs: SQL[]) =>
   sql.join(
     exprs.map((e, i) => sql`${e} ${sql.raw(cols[Math.min(i, cols.length - 1)]!.dir)}`),
@@ -146,11 +173,11 @@ interface Walk {
   /** How many matching rows it holds in all (counted through its index). */
   count: () => Promise<number>;
   /**
-   * The walk as one arm of a compound SELECT after a key (its rows with the open sort keys as
-   * `__k0…`, the rowid last), or null when its whole group comes before the key; absent for a walk
-   * read whole (the breaches not flagged yet).
+   * The walk as arms of a compound SELECT after a key (its rows with the open sort keys as `__k0…`,
+   * the rowid last): one, or two past a key when `split` ({@link afterTie}); none when its whole
+   * group comes before the key; absent for a walk read whole (the breaches not flagged yet).
    */
-  arm?: (after: Key | null) => SQL | null;
+  arm?: (after: Key | null, split: boolean) => SQL[];
 }
 
 /**
@@ -357,10 +384,10 @@ async function keyedPage(ctx: ServiceContext, q: TicketFilters, from: TicketList
   try {
     walked = await merge(db, merged.walks, cols, (r) => keyOf(q.sort, r), from, limit, planned.checked ? scanBudget(limit) : Infinity, planned.late, ride);
   } catch (err) {
-    if (classifyD1Error(err).kind !== "compound_terms" || merged.largest < 2) throw err;
+    if (classifyD1Error(err).kind !== "compound_terms" || merged.largest() < 2) throw err;
     // D1 refused a compound this large: the isolate's limit goes below it, and the page is read
     // again with fresh walks (the refused one may have left others part-read), each group's apart.
-    compoundRefused(merged.largest);
+    compoundRefused(merged.largest());
     return keyedPage(ctx, q, from, limit, db, ride);
   }
   const { rows, resumeAt, more } = walked;
@@ -488,19 +515,26 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
    * One walk over `from` (rows of one group: its leading sort keys fixed to `group`), rows in sort
    * order of `exprs`, with `check` tested per row; `start`: its start range, left out after a key.
    */
+  // A walk past a key reads two arms (afterTie) unless compounds are held to one term (LIST_COMPOUND_ARMS).
+  const twoArms = compoundArms(ctx.env) >= 2;
   const addWalk = (from: SQL, check: SQL[], group: Key = [], exprs: SQL[] = [...cols.map((c) => COLUMN[c.name]), ROWID], start: SQL[] = []) => {
     const match = check.length ? all(check) : null;
     checked ||= check.length > 0;
     const fixed = group.length;
-    /** The walk's condition after a key; null when its whole group comes before the key. */
-    const keysetAfter = (afterKey: Key | null): SQL | null => {
+    /** The walk's conditions after a key (one, or two arms: afterTie); null when its whole group comes before the key. */
+    const keysetAfter = (afterKey: Key | null, split: boolean): SQL[] | null => {
       if (afterKey) {
         const side = compareKeys(cols, group, afterKey.slice(0, fixed));
         if (side < 0) return null;
-        if (side === 0) return sql`AND ${after(cols, afterKey, exprs, fixed)}`;
+        if (side === 0) {
+          const tie = split && splitsTies(cols, exprs, fixed) ? afterTie(cols, afterKey, exprs, fixed) : null;
+          return tie ? [sql`AND ${tie.tie}`, sql`AND ${tie.beyond}`] : [sql`AND ${after(cols, afterKey, exprs, fixed)}`];
+        }
       }
-      return start.length ? sql`AND ${all(start)}` : sql``;
+      return [start.length ? sql`AND ${all(start)}` : sql``];
     };
+    const keys = exprs.slice(fixed).map((e, i) => sql`, ${e} AS ${sql.identifier(`__k${i}`)}`);
+    const armOf = (keyset: SQL) => sql`SELECT "tickets".*, "tickets".rowid AS "__rowid", ${passes(match)} AS "__match"${sql.join(keys)} FROM ${from} ${keyset}`;
     walks.push({
       group,
       buffer: [],
@@ -508,15 +542,13 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
       last: null,
       asked: 0,
       read: (afterKey, n) => {
-        const keyset = keysetAfter(afterKey);
-        return keyset && rowsOf(sql`${from} ${keyset} ORDER BY ${orderBy(cols.slice(fixed), exprs.slice(fixed))} LIMIT ${n}`, match);
-      },
-      arm: (afterKey) => {
-        const keyset = keysetAfter(afterKey);
+        const keyset = keysetAfter(afterKey, twoArms);
         if (!keyset) return null;
-        const keys = exprs.slice(fixed).map((e, i) => sql`, ${e} AS ${sql.identifier(`__k${i}`)}`);
-        return sql`SELECT "tickets".*, "tickets".rowid AS "__rowid", ${passes(match)} AS "__match"${sql.join(keys)} FROM ${from} ${keyset}`;
+        if (keyset.length === 1) return rowsOf(sql`${from} ${keyset[0]} ORDER BY ${orderBy(cols.slice(fixed), exprs.slice(fixed))} LIMIT ${n}`, match);
+        // SQLite merges the two arms in order (MERGE (UNION ALL)) and stops at the LIMIT.
+        return sql`${sql.join(keyset.map(armOf), sql` UNION ALL `)} ORDER BY ${armOrder(cols.slice(fixed))} LIMIT ${n}`;
       },
+      arm: (afterKey, split) => keysetAfter(afterKey, split)?.map(armOf) ?? [],
       count: async () => {
         const res = await db.run(sql`SELECT count(*) AS n FROM ${from} ${start.length ? sql`AND ${all(start)}` : sql``} ${match ? sql`AND ${match}` : sql``}`);
         return Number((res.results[0] as { n: number }).n);
@@ -735,25 +767,21 @@ function compoundRefused(arms: number) {
  * group whose arms even that cannot hold, or whose statement would bind more than D1 allows, keeps
  * its walks. `largest`: the most terms of one compound (or subquery) made.
  */
-function mergedInSql(db: Database, walks: Walk[], cols: readonly IndexColumn[], maxArms: number): { walks: Walk[]; largest: number } {
+function mergedInSql(db: Database, walks: Walk[], cols: readonly IndexColumn[], maxArms: number): { walks: Walk[]; largest: () => number } {
   const groups = new Map<string, Walk[]>();
   for (const w of walks) {
     const id = JSON.stringify(w.group);
     groups.set(id, [...(groups.get(id) ?? []), w]);
   }
   const out: Walk[] = [];
-  let largest = 0;
+  const sent = { largest: 0 };
   for (const all of groups.values()) {
-    const arms = all.filter((w) => w.arm);
     out.push(...all.filter((w) => !w.arm));
     // Not two compounds merged as walks: each fetch of one reads a row ahead in every arm (on
     // list-plans' seed sort=sla_due 54 → 58 rows, team 53 → 61), where one merge of every arm does not.
-    const chains = nestedArms(arms.length, maxArms);
-    const made = chains ? compoundWalk(db, arms, cols, chains) : arms;
-    if (made !== arms) largest = Math.max(largest, ...chains!, chains!.length > 1 ? chains!.length : 0);
-    out.push(...made);
+    out.push(...compoundWalk(db, all.filter((w) => w.arm), cols, maxArms, sent));
   }
-  return { walks: out, largest };
+  return { walks: out, largest: () => sent.largest };
 }
 
 /**
@@ -771,33 +799,39 @@ function nestedArms(arms: number, maxArms: number): number[] | null {
   return Array.from({ length: chains }, (_, i) => Math.floor(arms / chains) + (i < arms % chains ? 1 : 0));
 }
 
-/** Walks of one group as one compound walk (see {@link mergedInSql}), in subqueries of `chains` arms; the walks themselves when one, or when it would bind too many parameters. */
-function compoundWalk(db: Database, walks: Walk[], cols: readonly IndexColumn[], chains: number[]): Walk[] {
+/**
+ * Walks of one group as one compound walk (see {@link mergedInSql}), in subqueries of at most
+ * `maxArms` terms; past a key each walk is its two arms ({@link afterTie}) when the compound holds
+ * them within D1's limits, else its one; the walks themselves when not even that fits (too many
+ * arms, or more parameters than D1 binds). `sent.largest`: the most terms of one SELECT sent.
+ */
+function compoundWalk(db: Database, walks: Walk[], cols: readonly IndexColumn[], maxArms: number, sent: { largest: number }): Walk[] {
   if (walks.length < 2) return walks;
   const group = walks[0]!.group;
   const open = cols.slice(group.length);
-  // The open sort keys and the rowid (in the last key's direction), as each arm names them.
-  const order = sql.join(
-    [...open, open.at(-1)!].map((c, i) => sql`${sql.identifier(`__k${i}`)} ${sql.raw(c.dir)}`),
-    sql`, `,
-  );
-  // Each subquery's walks, in the walks' order.
-  const parts = chains.map((size, i) => walks.slice(chains.slice(0, i).reduce((a, b) => a + b, 0)).slice(0, size));
+  const order = armOrder(open);
   const union = (arms: SQL[]) => sql.join(arms, sql` UNION ALL `);
-  const compound = (afterKey: Key | null, n: number): SQL | null => {
-    const terms = parts.flatMap((part) => {
-      const arms = part.map((w) => w.arm!(afterKey)).filter((a): a is SQL => a !== null);
-      if (parts.length === 1 || arms.length <= 1) return arms;
-      return [sql`SELECT * FROM (${union(arms)})`];
-    });
-    return terms.length ? sql`${union(terms)} ORDER BY ${order} LIMIT ${n}` : null;
+  const build = (afterKey: Key | null, n: number, split: boolean) => {
+    const arms = walks.flatMap((w) => w.arm!(afterKey, split));
+    const chains = nestedArms(arms.length, maxArms);
+    if (!arms.length || !chains) return null;
+    let at = 0;
+    const terms = chains.length === 1 ? arms : chains.map((size) => (size > 1 ? sql`SELECT * FROM (${union(arms.slice(at, (at += size)))})` : arms[at++]!));
+    return { statement: sql`${union(terms)} ORDER BY ${order} LIMIT ${n}`, largest: Math.max(...chains, chains.length > 1 ? chains.length : 0) };
   };
-  // Its most parameters: after a key inside the group (each arm then binds its keyset).
+  // The most arms and parameters: after a key inside the group (each arm then binds its keyset).
   const inside: Key = [...group, ...Array<number>(open.length + 1).fill(0)];
-  const params = [compound(null, 1), compound(inside, 1)].map((q) => (q ? db.run(q).getQuery().params.length : 0));
-  if (Math.max(...params) > D1_MAX_PARAMS) return walks;
+  const fits = (split: boolean) => [build(null, 1, split), build(inside, 1, split)].every((b) => b !== null && db.run(b.statement).getQuery().params.length <= D1_MAX_PARAMS);
+  const split = fits(true) ? true : fits(false) ? false : null;
+  if (split === null) return walks;
+  const read = (afterKey: Key | null, n: number) => {
+    const made = build(afterKey, n, split);
+    if (!made) return null;
+    sent.largest = Math.max(sent.largest, made.largest);
+    return made.statement;
+  };
   const count = async () => (await Promise.all(walks.map((w) => w.count()))).reduce((a, b) => a + b, 0);
-  return [{ group, buffer: [], done: false, last: null, asked: 0, read: compound, count }];
+  return [{ group, buffer: [], done: false, last: null, asked: 0, read, count }];
 }
 
 /** Rows a merged walk reads first: its head, and one more. */
