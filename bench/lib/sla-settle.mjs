@@ -16,7 +16,13 @@ export async function settleSlaSweep(srv, log) {
   let stalled = 0;
   const t0 = Date.now();
   for (; left > 0 && runs < 60 && stalled < 3; runs++) {
-    await worker.scheduled({ scheduledTime: new Date(), cron: "* * * * *" });
+    // A long first run on a state idle for hours (its jobs' reports all logged) has twice lost its
+    // answer to Miniflare's loopback (ECONNRESET, stops 34 and 35); the due list below still says
+    // what it did, so the run counts and the loop goes on.
+    await worker.scheduled({ scheduledTime: new Date(), cron: "* * * * *" }).catch((err) => {
+      if (err?.cause?.code !== "ECONNRESET") throw err;
+      log(`minute cron run ${runs + 1}: its answer was lost (ECONNRESET); the due list tells what it did`);
+    });
     const now = await due();
     stalled = now < left ? 0 : stalled + 1;
     left = now;

@@ -80,8 +80,9 @@ function compareKeys(cols: readonly IndexColumn[], a: Key, b: Key): number {
 /**
  * The rows after `key` among those whose leading sort keys are fixed (`fixed` of them, a walk's
  * bound keys). When the other keys run one way (every index walk: see ticket-list-plan.ts), a row
- * value, which SQLite seeks to on the index (a first key shared by many rows, such as the NO_DUE
- * of every stopped clock, is not rescanned); a set sorted by SQLite may mix directions.
+ * value, which SQLite seeks to on the index's own columns (a first key shared by many rows, such as
+ * the NO_DUE of every stopped clock, is not rescanned), not on the rowid that ends the key: a tie of
+ * the others is (see {@link afterTie}); a set sorted by SQLite may mix directions.
  * `exprs`: the columns holding the keys (the tag and field indexes hold copies of them).
  */
 function after(cols: readonly IndexColumn[], key: Key, exprs: SQL[], fixed: number): SQL {
@@ -160,14 +161,17 @@ interface Walk {
   /**
    * The statement of its next `n` rows after a key (ticket rows with `__rowid`, `__match`); null
    * when it has none there. The merge sends a round's statements of every walk as one D1 call.
+   * `tie`: the key may be inside a tie of its sort values, read as two arms ({@link afterTie}).
    */
-  read: (after: Key | null, n: number) => SQL | null;
+  read: (after: Key | null, n: number, tie: boolean) => SQL | null;
   /** The values of the leading sort keys every row of the walk shares (its group); [] when none. */
   group: Key;
   buffer: Row[];
   done: boolean;
   /** The key of the last row it handed over. */
   last: Key | null;
+  /** The last two rows it handed over share their sort values (the rowid apart): a tie may go on. */
+  tied?: boolean;
   /** Rows it was last asked for (0: not yet), what its next batch may double. */
   asked: number;
   /** How many matching rows it holds in all (counted through its index). */
@@ -515,7 +519,7 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
    * One walk over `from` (rows of one group: its leading sort keys fixed to `group`), rows in sort
    * order of `exprs`, with `check` tested per row; `start`: its start range, left out after a key.
    */
-  // A walk past a key reads two arms (afterTie) unless compounds are held to one term (LIST_COMPOUND_ARMS).
+  // A walk in a tie reads two arms (afterTie) unless compounds are held to one term (LIST_COMPOUND_ARMS).
   const twoArms = compoundArms(ctx.env) >= 2;
   const addWalk = (from: SQL, check: SQL[], group: Key = [], exprs: SQL[] = [...cols.map((c) => COLUMN[c.name]), ROWID], start: SQL[] = []) => {
     const match = check.length ? all(check) : null;
@@ -541,8 +545,8 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
       done: false,
       last: null,
       asked: 0,
-      read: (afterKey, n) => {
-        const keyset = keysetAfter(afterKey, twoArms);
+      read: (afterKey, n, tie) => {
+        const keyset = keysetAfter(afterKey, tie && twoArms);
         if (!keyset) return null;
         if (keyset.length === 1) return rowsOf(sql`${from} ${keyset[0]} ORDER BY ${orderBy(cols.slice(fixed), exprs.slice(fixed))} LIMIT ${n}`, match);
         // SQLite merges the two arms in order (MERGE (UNION ALL)) and stops at the LIMIT.
@@ -801,7 +805,7 @@ function nestedArms(arms: number, maxArms: number): number[] | null {
 
 /**
  * Walks of one group as one compound walk (see {@link mergedInSql}), in subqueries of at most
- * `maxArms` terms; past a key each walk is its two arms ({@link afterTie}) when the compound holds
+ * `maxArms` terms; in a tie each walk is its two arms ({@link afterTie}) when the compound holds
  * them within D1's limits, else its one; the walks themselves when not even that fits (too many
  * arms, or more parameters than D1 binds). `sent.largest`: the most terms of one SELECT sent.
  */
@@ -822,10 +826,10 @@ function compoundWalk(db: Database, walks: Walk[], cols: readonly IndexColumn[],
   // The most arms and parameters: after a key inside the group (each arm then binds its keyset).
   const inside: Key = [...group, ...Array<number>(open.length + 1).fill(0)];
   const fits = (split: boolean) => [build(null, 1, split), build(inside, 1, split)].every((b) => b !== null && db.run(b.statement).getQuery().params.length <= D1_MAX_PARAMS);
-  const split = fits(true) ? true : fits(false) ? false : null;
-  if (split === null) return walks;
-  const read = (afterKey: Key | null, n: number) => {
-    const made = build(afterKey, n, split);
+  const twoArms = fits(true);
+  if (!twoArms && !fits(false)) return walks;
+  const read = (afterKey: Key | null, n: number, tie: boolean) => {
+    const made = build(afterKey, n, tie && twoArms);
     if (!made) return null;
     sent.largest = Math.max(sent.largest, made.largest);
     return made.statement;
@@ -893,7 +897,9 @@ async function merge(db: Database, walks: Walk[], cols: readonly IndexColumn[], 
         // that fills it a few batches.
         const sizes = dry.map((w) => Math.max(1, Math.min(affordable, live === 1 ? needed : Math.min(needed, w.asked ? 2 * w.asked : MERGE_FIRST))));
         // Every dry walk's next batch in one D1 call (a refused compound fails it all: keyedPage reads again).
-        const reads = dry.map((w, i) => w.read(w.last ?? position, sizes[i]!));
+        // Two arms where a tie may go on: the first read after a cursor (its tie unknown), and a walk
+        // whose last two rows tied; elsewhere one (a tie arm that finds nothing still costs a row).
+        const reads = dry.map((w, i) => w.read(w.last ?? position, sizes[i]!, w.last ? (w.tied ?? false) : position !== null));
         const fetched = await readRows(db, late ? [...reads, late.statement] : reads, ride);
         if (late) placeLate(fetched.pop()!, true);
         dry.forEach((w, i) => {
@@ -915,6 +921,7 @@ async function merge(db: Database, walks: Walk[], cols: readonly IndexColumn[], 
       }
       if (!next || !nextKey) break; // this group is exhausted
       const head = next.buffer.shift()!;
+      next.tied = next.last !== null && compareKeys(cols, next.last.slice(0, cols.length), nextKey.slice(0, cols.length)) === 0;
       next.last = resumeAt = nextKey;
       seen++;
       if (head.match) {
