@@ -8,8 +8,8 @@ import { api, makeUser, meteredApi, meteredStatements, type MeteredResponse, typ
  * in "Recently updated" order. SQLite seeks a list's keyset `(updated_at, rowid) < (?, ?)` on
  * updated_at only, so every page and every round of a walk inside the tie read the tie's rows already
  * handed over again (1,000,000 tickets: "Pending" + a word read 348 rows for 25 matches within the
- * first 88). Past a key a walk now reads the rest of its tie and what lies beyond as two arms, each
- * seeked (tickets.list.ts afterTie): a page inside the tie reads about what the first page reads.
+ * first 88). Where a tie may go on, a walk now reads the rest of its tie and what lies beyond as two
+ * arms, each seeked (tickets.list.ts afterTie): a page inside the tie reads about what the first reads.
  */
 
 const TICKETS = 160;
