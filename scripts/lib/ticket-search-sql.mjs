@@ -27,9 +27,11 @@ export const BR = "\n--> statement-breakpoint\n";
  * _au_moved, _ad), each writing `FACETS(x)` as a ticket's facets. `main`: main's (which also moves
  * the ticket's comments in comments_fts on a soft delete or restore), else a year database's.
  * `extra`: columns beyond the words, facets and deletion whose change rewrites the document (what
- * `FACETS` reads besides requester_id, status and priority).
+ * `FACETS` reads besides requester_id, status and priority). `keep`: statements (each a line, tab
+ * first) that keep what `FACETS` reads up to date: `inserted` first in the insert's trigger,
+ * `changed` between an update's 'delete' and its insert, `gone` last in the delete's.
  */
-export function searchTriggers({ main, FACETS, extra = [] }) {
+export function searchTriggers({ main, FACETS, extra = [], keep = {} }) {
   const s = [];
   s.push(`-- A millisecond renumbered: its postings out under their ids, its ids by rank (the joining ticket's
 -- among them), its postings in again; the millisecond listed as ranked.
@@ -84,7 +86,7 @@ END;`);
     : "";
   s.push(`-- A ticket's doc row and its postings, one trigger an event.
 CREATE TRIGGER \`tickets_search_ai\` AFTER INSERT ON \`tickets\` BEGIN
-${join("new")}
+${keep.inserted ?? ""}${join("new")}
 END;`);
   s.push(`-- A ticket's words, facets or deletion changed, its created_at not: the old words out and the new in,
 -- under its id (tickets_search_au_moved takes a changed created_at; not OF created_at: a statement
@@ -95,7 +97,7 @@ WHEN old.created_at IS new.created_at AND (old.subject IS NOT new.subject OR old
 BEGIN
 	INSERT INTO tickets_fts(tickets_fts, rowid, subject, description, facets)
 	SELECT 'delete', ${DOC("old")}, old.subject, old.description, ${FACETS("old")} WHERE old.deleted_at IS NULL;${comments}
-	INSERT INTO tickets_fts(rowid, subject, description, facets)
+${keep.changed ?? ""}	INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT ${DOC("new")}, new.subject, new.description, ${FACETS("new")} WHERE new.deleted_at IS NULL;
 END;`);
   s.push(`-- Its created_at changed: it leaves its millisecond (a ranked one keeps its ranks, a gap where it was)
@@ -107,13 +109,13 @@ BEGIN
 	INSERT INTO tickets_fts(tickets_fts, rowid, subject, description, facets)
 	SELECT 'delete', ${DOC("old")}, old.subject, old.description, ${FACETS("old")} WHERE old.deleted_at IS NULL;${comments}
 	DELETE FROM tickets_search_docs WHERE doc_id = ${DOC("old")} AND ticket_rowid = old.rowid;
-${join("new")}
+${keep.changed ?? ""}${join("new")}
 END;`);
   s.push(`-- Gone: its postings and its doc row (a ranked millisecond keeps its ranks, a gap where it was).
 CREATE TRIGGER \`tickets_search_ad\` AFTER DELETE ON \`tickets\` BEGIN
 	INSERT INTO tickets_fts(tickets_fts, rowid, subject, description, facets)
 	SELECT 'delete', ${DOC("old")}, old.subject, old.description, ${FACETS("old")} WHERE old.deleted_at IS NULL;
 	DELETE FROM tickets_search_docs WHERE doc_id = ${DOC("old")} AND ticket_rowid = old.rowid;
-END;`);
+${keep.gone ?? ""}END;`);
   return s;
 }

@@ -433,11 +433,17 @@ describe("combined shapes", () => {
     ["two cf + status", () => ({ ...cf(() => product, "web")(), ...cf(() => size, "4")(), status: UNSOLVED }), budget, false],
     ["q common word + status", () => ({ q: "printer", status: "open" }), 100, true],
     ["q common word + cf", () => ({ q: "printer", ...cf(() => product, "web")() }), 160, true],
+    ["M cf + status oldest first", () => ({ ...cf(() => product, "mobile")(), status: "open", sort: "created_at" }), budget, false],
+    ["M two cf oldest first", () => ({ ...cf(() => product, "mobile")(), ...cf(() => size, "3")(), sort: "created_at" }), budget, false],
+    ["M cf + unsolved oldest first", () => ({ ...cf(() => product, "web")(), status: UNSOLVED, sort: "created_at" }), budget, false],
+    ["M q + cf oldest first", () => ({ q: "printer", ...cf(() => product, "web")(), sort: "created_at" }), 160, false],
+    ["M cf + priority", () => ({ ...cf(() => product, "api")(), priority: "high" }), budget, false],
   ];
   for (const [name, query, most, full] of shapes) {
     it(name, async () => {
       const caller = agents[0]!;
       const got = await pages(query(), caller, 25);
+      console.log("MEASURE", name, JSON.stringify(got.rows.slice(0, 4)), JSON.stringify(got.sizes.slice(0, 4)), got.ids.length);
       expect(got.ids).toEqual(await expected(query(), caller));
       const first = got.rows.slice(0, 4);
       expect(Math.max(...first), `${name}: rows per page ${first}`).toBeLessThanOrEqual(most);
