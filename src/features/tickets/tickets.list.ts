@@ -551,7 +551,8 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
   };
 
   // Custom field filters: a staff list in created order walks the first filter's index entries
-  // (they hold the ticket's created_at); any other list checks each row it walks (holdsValue).
+  // (they hold the ticket's created_at) unless it walks the field facets; any other list checks each
+  // row it walks (holdsValue), a facet walk every row it reads too.
   const fieldWalk = postings === null && fields[0] && !textSet && !scope && !q.requester_id && cols.length === 1 && cols[0]!.name === "created_at" ? fields[0] : undefined;
   checks.push(...fields.filter((f) => f !== fieldWalk).map(holdsValue));
 
