@@ -228,6 +228,46 @@ describe("field facets in one match", () => {
   }, 60_000);
 });
 
+describe("field facets past 2^21 rowids", () => {
+  it("a millisecond renumbered by rank keeps its tickets' tokens: listed as the plain query lists them, the index checking out", async () => {
+    // A valued ticket, then a copy of it 2^21 rowids on in its millisecond (as an import or a restore
+    // may bring): the millisecond is renumbered by rank (migrations/0046), its postings out and in.
+    const t = await openTicket(s.customer, { subject: `Ranked ${WORD}` });
+    await ok(patchTicket(s.agent, t.id, { status: "open", custom_fields: { [kind.key]: "a:b", [labels.key]: ["ü:1"], [count.key]: 12 } }));
+    const row = (await env.DB.prepare("SELECT rowid AS r, * FROM tickets WHERE id = ?").bind(t.id).first<Record<string, unknown>>())!;
+    const cols = Object.keys(row).filter((c) => c !== "r" && c !== "id" && c !== "number");
+    await env.DB.prepare(`INSERT INTO tickets (rowid, id, number, ${cols.join(", ")}) SELECT ?, ?, ?, ${cols.join(", ")} FROM tickets WHERE id = ?`)
+      .bind(Number(row.r) + 2 ** 21, `${t.id}-far`, `${t.number}-far`, t.id)
+      .run();
+    // Its value rows too, as the one ticket write keeps them (the list probes a multiselect option there).
+    await env.DB.prepare(
+      "INSERT INTO ticket_field_values (field_id, ticket_id, value_text, value_int, ticket_created_at, ticket_rowid) SELECT field_id, ?, value_text, value_int, ticket_created_at, ? FROM ticket_field_values WHERE ticket_id = ?",
+    )
+      .bind(`${t.id}-far`, Number(row.r) + 2 ** 21, t.id)
+      .run();
+    await integrityCheck("tickets_fts");
+    expect((await env.DB.prepare("SELECT count(*) AS n FROM tickets_search_ranked").first<{ n: number }>())!.n).toBeGreaterThan(0);
+    const shape = { ...cf(kind, "a:b"), ...cf(count, "12"), status: "open" };
+    const listed = async (query: Query) => {
+      const got = await pages({ ...query, sort: "-created_at" }, s.agent, 2);
+      expect(got.walkedFacets.every(Boolean)).toBe(true);
+      expect(got.ids).toEqual(await expected(query, s.agent));
+      return got.ids.filter((id) => id.startsWith(t.id));
+    };
+    expect(await listed(shape)).toEqual([`${t.id}-far`, t.id]);
+    expect(await listed({ ...cf(labels, "ü:1"), status: "open" })).toEqual([`${t.id}-far`, t.id]);
+    // The far copy's value changed (its id read from its doc row): the near one keeps its tokens.
+    await env.DB.prepare("UPDATE tickets SET custom_fields = json_set(custom_fields, ?, 'OR') WHERE id = ?").bind(`$."${kind.key}"`, `${t.id}-far`).run();
+    await integrityCheck("tickets_fts");
+    expect(await listed(shape)).toEqual([t.id]);
+    expect(await listed({ ...cf(kind, "OR"), ...cf(count, "12") })).toEqual([`${t.id}-far`]);
+    await env.DB.prepare("DELETE FROM ticket_field_values WHERE ticket_id = ?").bind(`${t.id}-far`).run();
+    await env.DB.prepare("DELETE FROM tickets WHERE id = ?").bind(`${t.id}-far`).run();
+    await integrityCheck("tickets_fts");
+    expect(await listed(shape)).toEqual([t.id]);
+  }, 60_000);
+});
+
 describe("what a write costs with field facets", () => {
   it("a reply, and a change that leaves the values, write what they write without values", async () => {
     const written: Record<string, Record<string, number>> = {};
