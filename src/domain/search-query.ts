@@ -86,6 +86,28 @@ export const ownerToken = (userId: string) => `u${hex(userId)}0`;
 /** A ticket's status and priority as facet tokens: `'s' || replace(status, '_', '') || '0'`, `'p' || priority || '0'`. */
 export const statusToken = (status: string) => `s${status.replaceAll("_", "")}0`;
 export const priorityToken = (priority: string) => `p${priority}0`;
+/**
+ * The longest text value a ticket's facets index (migrations/0049_ticket_search_field_facets.sql,
+ * written by scripts/gen-ticket-search-facets.mjs with the same number): the longest option value
+ * (OPTION_VALUE), so every dropdown and multiselect option and every date is a token; longer text is
+ * a text or textarea value, which no list filters by. A longer filter value has no token: the list
+ * takes its other plans.
+ */
+export const MAX_FACET_VALUE_CHARS = 100;
+/**
+ * A custom field value as the facet token the migration's SQL gives a ticket holding it, or null when
+ * it has none (text longer than MAX_FACET_VALUE_CHARS): `f<hex key>t<hex text>0` for text (a dropdown,
+ * a date), `f<hex key>i<hex decimal>0` for an integer or a checkbox (1 / 0, as json_extract gives a
+ * stored boolean), `f<hex key>m<hex option>0` for a multiselect option. Hex: any value, quotes and FTS5
+ * syntax included, is one alphanumeric token, matched literally.
+ */
+export function fieldToken(key: string, value: { text: string; int?: undefined } | { int: number; text?: undefined }, multiselect: boolean): string | null {
+  if (value.text !== undefined) {
+    if ([...value.text].length > MAX_FACET_VALUE_CHARS) return null;
+    return `f${hex(key)}${multiselect ? "m" : "t"}${hex(value.text)}0`;
+  }
+  return multiselect ? null : `f${hex(key)}i${hex(String(value.int))}0`;
+}
 /** Internal notes and articles only staff may read. */
 export const STAFF_TOKEN = "staff0";
 /** Published articles (public or internal). */

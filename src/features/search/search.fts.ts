@@ -4,6 +4,7 @@ import { isStaff, type Actor } from "../../domain/permissions";
 import {
   allWordsExpression,
   ownerToken,
+  quote,
   priorityToken,
   PUBLIC_TOKEN,
   PUBLISHED_TOKEN,
@@ -115,6 +116,40 @@ export function ticketMatch(actor: Actor, words: string[], filters: TicketFilter
   if (filters.status?.length) expr = withAnyToken(expr, "facets", filters.status.map(statusToken));
   if (filters.priority?.length) expr = withAnyToken(expr, "facets", filters.priority.map(priorityToken));
   return expr;
+}
+
+/**
+ * The MATCH expression of a list walking field facets (tickets.list.ts): every token of `fieldTokens`
+ * (custom field values: search-query.ts fieldToken), the words if any (whole words), the requester
+ * (a customer's own tickets always, `requesterId` else), any of the statuses and any of the priorities.
+ */
+export function ticketFacetMatch(actor: Actor, words: string[], filters: TicketFilters & { requesterId?: string | undefined }, fieldTokens: string[]): string | null {
+  const text = allWordsExpression(words, ["subject", "description"], { prefix: false });
+  const terms = [...(text ? [text] : []), ...fieldTokens.map((t) => `facets : ${quote(t)}`)];
+  if (!terms.length) return null;
+  let expr = terms.join(" AND ");
+  const requester = isStaff(actor.role) ? filters.requesterId : actor.id;
+  if (requester) expr = withToken(expr, "facets", ownerToken(requester));
+  if (filters.status?.length) expr = withAnyToken(expr, "facets", filters.status.map(statusToken));
+  if (filters.priority?.length) expr = withAnyToken(expr, "facets", filters.priority.map(priorityToken));
+  return expr;
+}
+
+/** The rule_state row migrations/0049 writes last: every ticket's document holds its field facets. */
+const FIELD_FACETS_READY = "ticket_search_facets";
+/** Seen in this isolate (it is never taken back): no read more. */
+let fieldFacetsSeen = false;
+/**
+ * Whether the documents of `db` hold custom field facets, so a list may walk them: main's once
+ * migration 0049 has filled them all (a read until this isolate has seen it: one row, then none);
+ * never a year database's (field lists do not read years: their tickets hold no filterable values).
+ */
+export async function fieldFacetsReady(ctx: ServiceContext, db: Database): Promise<boolean> {
+  if (db !== ctx.db) return false;
+  if (fieldFacetsSeen) return true;
+  const found = await db.all(sql`SELECT 1 AS ready FROM "rule_state" WHERE "key" = ${FIELD_FACETS_READY}`);
+  fieldFacetsSeen = found.length > 0;
+  return fieldFacetsSeen;
 }
 
 /**

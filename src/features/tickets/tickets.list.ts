@@ -1,6 +1,6 @@
 import { eq as equals, getTableColumns, sql, type SQL } from "drizzle-orm";
 import { tickets, users } from "../../db/schema";
-import { searchWords } from "../../domain/search-query";
+import { fieldToken, searchWords } from "../../domain/search-query";
 import { PRIORITY_RANK } from "../../domain/vocabulary";
 import { batchStatement, runBatch, type BatchItem, type Database } from "../../db/client";
 import { classifyD1Error } from "../../db/errors";
@@ -10,7 +10,7 @@ import { validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import { signingSecret } from "../auth/tokens";
 import { FIELD_FILTER_PREFIX, parseCustomStatusFilter, parseFieldFilters, statusCatalog, type FieldFilter } from "../fields/fields.service";
-import { ticketDocsAfter, ticketOfDoc, ticketTextPlan } from "../search/search.fts";
+import { fieldFacetsReady, ticketDocsAfter, ticketFacetMatch, ticketOfDoc, ticketTextPlan } from "../search/search.fts";
 import { MAX_COMPOUND_ARMS, MAX_WALKS, planList, SORT_KEYS, type Bindings, type IndexColumn, type KeyColumnName } from "./ticket-list-plan";
 import { customerScope } from "./ticket-scope";
 import { ticketView } from "./ticket-view";
@@ -431,6 +431,26 @@ function walksPostings(q: TicketFilters, cols: readonly IndexColumn[], customer:
 /** What a `q=` match holds itself (the text; status and priority as tokens), and the page's own parameters. */
 const POSTINGS_HOLD = new Set(["q", "status", "priority", "sort", "limit", "cursor"]);
 
+/**
+ * The facet tokens of the list's custom field filters when it walks them (search.fts.ts
+ * ticketFacetMatch) instead of one index with the rest checked per row; null when it does not. In
+ * created order (the postings' order), once every document holds its field facets
+ * (fieldFacetsReady), with a field value that has a token (not text past MAX_FACET_VALUE_CHARS) and
+ * one more filter the match holds: another field, a status, a priority, the requester, `q=`. Its
+ * matches are then the list's tickets (each filter checked on the row too), where the first field's
+ * value index walks every ticket holding it, 2 rows each, to find those the rest pass (issue 15:
+ * `cf` + `status=open` ~413 rows a short page). A field alone keeps its value index (its entries
+ * are its matches already). A field value past the limit is checked on the row.
+ */
+async function facetWalk(ctx: ServiceContext, q: TicketFilters, cols: readonly IndexColumn[], customer: boolean, db: Database): Promise<string[] | null> {
+  if (cols.length !== 1 || cols[0]!.name !== "created_at" || !q.fields?.length) return null;
+  const tokens = q.fields.map(({ def, value }) => fieldToken(def.key, value, def.type === "multiselect")).filter((t): t is string => t !== null);
+  if (!tokens.length) return null;
+  const others = tokens.length - 1 + [q.status?.length, q.priority?.length, customer || q.requester_id, q.q !== undefined].filter(Boolean).length;
+  if (!others || !(await fieldFacetsReady(ctx, db))) return null;
+  return tokens;
+}
+
 /** The list's index walks after `position` (see {@link ticketPage}); null when the list is empty whatever it holds. */
 async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | null, db: Database = ctx.db): Promise<{ walks: Walk[]; checked: boolean; late?: LateRows } | null> {
   const actor = actorOf(ctx);
@@ -501,7 +521,13 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
     sql`EXISTS (SELECT 1 FROM "ticket_tag_index" WHERE "ticket_tag_index"."tag" = ${tag} AND "ticket_tag_index"."created_at" = ${COLUMN.created_at} AND "ticket_tag_index"."ticket_rowid" = ${ROWID})`;
   let textSet: SQL | null = null;
   let postings: string | null = null;
-  if (q.q !== undefined) {
+  const fields = q.fields ?? [];
+  const facets = await facetWalk(ctx, q, cols, scope !== null, db);
+  if (facets) {
+    const words = q.q !== undefined ? searchWords(q.q) : [];
+    if (q.q !== undefined && !words.length) return null;
+    postings = ticketFacetMatch(actor, words, { status: q.status, priority: q.priority, requesterId: q.requester_id }, facets);
+  } else if (q.q !== undefined) {
     // Full text (search.fts.ts): visibility is inside the match too; a query of no words finds nothing.
     const text = await ticketTextPlan(ctx, actor, searchWords(q.q), { status: q.status, priority: q.priority }, db, { postings: walksPostings(q, cols, scope !== null) });
     if (text.kind === "none") return null;
@@ -561,18 +587,19 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
   };
 
   // Custom field filters: a staff list in created order walks the first filter's index entries
-  // (they hold the ticket's created_at); any other list checks each row it walks (holdsValue).
-  const fields = q.fields ?? [];
-  const fieldWalk = fields[0] && !textSet && !scope && !q.requester_id && cols.length === 1 && cols[0]!.name === "created_at" ? fields[0] : undefined;
+  // (they hold the ticket's created_at) unless it walks the field facets; any other list checks each
+  // row it walks (holdsValue), a facet walk every row it reads too.
+  const fieldWalk = postings === null && fields[0] && !textSet && !scope && !q.requester_id && cols.length === 1 && cols[0]!.name === "created_at" ? fields[0] : undefined;
   checks.push(...fields.filter((f) => f !== fieldWalk).map(holdsValue));
 
   if (postings !== null) {
-    // The text's matches in created order (its postings: see walksPostings), every other filter
-    // (visibility, status, priority: tokens inside the match too) checked on the row.
+    // The text's (or the field facets') matches in created order (its postings: see walksPostings,
+    // facetWalk), every filter (visibility, status, priority, fields: tokens inside the match too)
+    // checked again on the row, and those the match does not hold (a tag, an assignee…) there only.
     const dir = cols[0]!.dir;
     const doc = sql`"tickets_fts".rowid`;
     const from = sql`"tickets_fts" CROSS JOIN "tickets" ON "tickets".rowid = ${ticketOfDoc(doc)} WHERE "tickets_fts" MATCH ${postings} AND "tickets".deleted_at IS NULL`;
-    const check = [...bound, ...checks];
+    const check = [...bound, ...ranges.map((r) => r.sql), ...checks, ...(q.tag ? [tagged(q.tag)] : []), ...(q.breached === true ? [breachedNow] : [])];
     const match = check.length ? all(check) : null;
     checked = check.length > 0;
     // After a key: while every id is natural below 2^21 rowids past the id of the key's rowid (capped
