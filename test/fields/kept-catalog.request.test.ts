@@ -157,4 +157,29 @@ describe("writes planned from the request's own field catalog", () => {
     expect(catalogReads(plain)).toBe(0);
     expect(versionChecks(plain)).toBe(0);
   });
+
+  it("a refusal decided on the request's own read stands: a bulk whose every ticket is refused reads the catalog once", async () => {
+    const size = await defineField(s.admin, {
+      key: uniqueKey("size"),
+      label: "Size",
+      type: "dropdown",
+      options: [
+        { value: "s", label: "S" },
+        { value: "m", label: "M" },
+      ],
+    });
+    const macro = await ok(api("POST", "/api/v1/macros", { token: s.agent.token, body: { name: "Medium", actions: [{ type: "set_custom_field", value: { key: size.key, value: "m" } }] } }), 201);
+    const tickets = await Promise.all([1, 2, 3].map(() => openTicket(s.agent, { custom_fields: { [size.key]: "s" } })));
+    // The option goes (the isolate's kept copy still has it): the first ticket is refused by the copy,
+    // so decided again on a fresh read; the others are refused by that read, which stands.
+    await patchField(size.id, { options: [{ value: "s", label: "S" }] });
+    const res = await meteredApi("POST", "/api/v1/tickets/bulk", { token: s.agent.token, body: { ids: tickets.map((t) => t.id), macro_id: macro.id } });
+    expect(res.status).toBe(200);
+    expect(res.body.results.map((r: { status: number; error: { code: string } }) => [r.status, r.error.code])).toEqual([
+      [400, "VALIDATION_ERROR"],
+      [400, "VALIDATION_ERROR"],
+      [400, "VALIDATION_ERROR"],
+    ]);
+    expect(catalogReads(res)).toBe(1);
+  });
 });
