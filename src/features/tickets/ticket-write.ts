@@ -293,7 +293,8 @@ async function writeTicketsAssuming(ctx: ServiceContext, writes: TicketWrite[], 
   const plans = await Promise.all(writes.map((write) => planned(ctx, write)));
   // Each plan's check of the field catalog it took (features/fields/kept-catalog.ts): after
   // the rows' guards, so a stale kept row is found as such (and forgotten) first.
-  const catalogChecks = plans.flatMap((p) => (p.catalogCheck ? [p.catalogCheck.check] : []));
+  // One per version: the writes of one batch (a merge, a split) planned from one catalog share it.
+  const catalogChecks = [...new Map(plans.flatMap((p) => (p.catalogCheck ? [[p.catalogCheck.version, p.catalogCheck.check] as const] : []))).values()];
   // Last: a batch that fails anywhere before leaves no audit row claiming it happened.
   const items = [...plans.flatMap((p) => p.items), ...catalogChecks, ...plans.flatMap((p) => p.audit)];
   const events = plans.flatMap((p) => p.events);
