@@ -2,7 +2,12 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { api, makeStaff, meteredApi, meteredStatements, type MeteredResponse } from "../helpers";
 import { closeAll, open, roomPath } from "../helpers/sockets";
+import { systemContext } from "../../src/contexts";
+import { planActions } from "../../src/domain/rules";
+import { AUTOMATION_USER, applyActions, ruleTicketOf } from "../../src/features/rules/run-actions";
+import { findVisibleTicket } from "../../src/features/tickets/tickets.service";
 import { ok, openTicket, rowOf } from "../tickets/fixtures";
+import { call, hookEnv, receiverEndpoint } from "../webhooks/support";
 import { defineField, uniqueKey } from "./support";
 
 /**
@@ -181,5 +186,36 @@ describe("writes planned from the request's own field catalog", () => {
       [400, "VALIDATION_ERROR"],
     ]);
     expect(catalogReads(res)).toBe(1);
+  });
+
+  // Driven through the service, as an automation's run would (one context for its tickets, in turn),
+  // with the definition written between two tickets: the webhook action sends the rule's own
+  // ticket.updated, made in the change's `with` from the catalog the plan took (not one read before).
+  it("an automation's webhook event of a later ticket, the field hidden meanwhile: the payload for webhooks without include_internal does not carry it", async () => {
+    const hooks = hookEnv();
+    const endpoint = receiverEndpoint("owncat");
+    const hook = await call(hooks.env, "POST", "/api/v1/webhooks", { token: s.admin.token, body: { url: endpoint.url, events: ["sla.breached"] } });
+    expect(hook.status, JSON.stringify(hook.body)).toBe(201);
+    const tier = await defineField(s.admin, { key: uniqueKey("tier"), label: "Tier", type: "text", customer_visible: true });
+    const [a, b] = await Promise.all(["a", "b"].map((x) => openTicket(s.agent, { requester_email: s.customer.email, custom_fields: { [tier.key]: `zq-hook-${x}` } })));
+    await staleKeptCatalog();
+    const ctx = systemContext(hooks.env, "automations", { now: new Date() });
+    const actions = [
+      { type: "set_priority" as const, value: "critical" as const },
+      { type: "webhook" as const, value: { webhook_id: hook.body.id as string } },
+    ];
+    const apply = async (id: string) => {
+      const found = await findVisibleTicket(ctx, id);
+      const plan = planActions(actions, ruleTicketOf(found.row, found.requester, ctx.now));
+      return applyActions(ctx, found, plan, { author: AUTOMATION_USER, automated: true, currentUser: "Automation", mailId: `action-owncat-${id}` });
+    };
+    await apply(a!.id);
+    await patchField(tier.id, { customer_visible: false });
+    expect((await apply(b!.id)).ticket.priority).toBe("critical");
+    const payloads = async (id: string) => (await env.DB.prepare("SELECT payload FROM webhook_events WHERE ticket_id = ? AND type = 'ticket.updated'").bind(id).all<{ payload: string }>()).results.map((r) => JSON.parse(r.payload));
+    expect((await payloads(a!.id)).map((p) => p.ticket.custom_fields)).toEqual([{ [tier.key]: "zq-hook-a" }]);
+    const later = await payloads(b!.id);
+    expect(later.map((p) => p.ticket.custom_fields)).toEqual([{}]);
+    expect(JSON.stringify(later)).not.toContain("zq-hook-b");
   });
 });
