@@ -266,8 +266,9 @@ async function planned(ctx: ServiceContext, given: TicketWrite) {
 /**
  * Writes one change of a ticket. `stale`: an update's guard found the row changed since it was
  * read (or a concurrent writer took the same version), or a create's new requester was made by a
- * concurrent create, or the isolate's copy of the SLA policies, of the caller's profile or of the
- * field catalog the plan used was stale (db/batch-assumptions.ts), so nothing was written; read again and plan again ({@link retryTicketWrite}).
+ * concurrent create, or the isolate's copy of the SLA policies or of the caller's profile was stale,
+ * or the field catalog the plan used (the isolate's copy or the request's own read) was
+ * (db/batch-assumptions.ts), so nothing was written; read again and plan again ({@link retryTicketWrite}).
  * Any other failure is thrown, with nothing written.
  */
 export async function writeTicket(ctx: ServiceContext, write: TicketWrite): Promise<WriteOutcome> {
