@@ -40,21 +40,18 @@ async function staleKeptCatalog() {
   await env.DB.prepare("UPDATE ticket_fields SET label = ? WHERE key = ?").bind(`Other ${crypto.randomUUID().slice(0, 6)}`, key).run();
 }
 
-/** env.DB whose request holds right after the D1 batch that wrote `ticketId` (its version moved), until released. */
-function heldAfterWriteOf(ticketId: string) {
+/** env.DB whose request holds right after the first of its D1 batches after which `reached` holds, until released. */
+function heldAfter(reached: () => Promise<boolean>) {
   let release!: () => void;
   const released = new Promise<void>((r) => (release = r));
-  let reached!: () => void;
-  const atHold = new Promise<void>((r) => (reached = r));
-  let version: number | null = null;
+  let arrived!: () => void;
+  const atHold = new Promise<void>((r) => (arrived = r));
   let held = false;
-  const versionNow = () => env.DB.prepare("SELECT version FROM tickets WHERE id = ?").bind(ticketId).first<number>("version");
-  const ready = versionNow().then((v) => (version = v));
   const batch = (target: D1Database | D1DatabaseSession) => async (statements: D1PreparedStatement[]) => {
     const res = await target.batch(statements);
-    if (!held && (await versionNow()) !== version) {
+    if (!held && (await reached())) {
       held = true;
-      reached();
+      arrived();
       await released;
     }
     return res;
@@ -68,13 +65,19 @@ function heldAfterWriteOf(ticketId: string) {
         return typeof v === "function" ? v.bind(target) : v;
       },
     });
-  return { db: wrap(env.DB), ready, release, atHold };
+  return { db: wrap(env.DB), release, atHold };
+}
+
+/** {@link heldAfter} the D1 batch that wrote `ticketId` (its version moved). */
+async function heldAfterWriteOf(ticketId: string) {
+  const versionNow = () => env.DB.prepare("SELECT version FROM tickets WHERE id = ?").bind(ticketId).first<number>("version");
+  const version = await versionNow();
+  return heldAfter(async () => (await versionNow()) !== version);
 }
 
 /** A bulk change of `ids`, held after the first one's write while `meanwhile` runs. */
 async function bulkWith(ids: string[], body: Record<string, unknown>, meanwhile: () => Promise<unknown>) {
-  const held = heldAfterWriteOf(ids[0]!);
-  await held.ready;
+  const held = await heldAfterWriteOf(ids[0]!);
   const bulk = meteredApi("POST", "/api/v1/tickets/bulk", { token: s.agent.token, body: { ids, ...body }, env: { DB: held.db } });
   await held.atHold;
   try {
@@ -217,5 +220,27 @@ describe("writes planned from the request's own field catalog", () => {
     const later = await payloads(b!.id);
     expect(later.map((p) => p.ticket.custom_fields)).toEqual([{}]);
     expect(JSON.stringify(later)).not.toContain("zq-hook-b");
+  });
+
+  it("a field made not customer_editable between a customer's create's catalog read and its write: refused (403), no ticket", async () => {
+    const plan = await defineField(s.admin, { key: uniqueKey("plan"), label: "Plan", type: "text", customer_visible: true, customer_editable: true });
+    await staleKeptCatalog();
+    const subject = `Held create ${crypto.randomUUID().slice(0, 8)}`;
+    // The request's first batch reads the catalog (the kept copy is stale); its write comes after.
+    const held = heldAfter(async () => true);
+    const create = meteredApi("POST", "/api/v1/tickets", { token: s.customer.token, body: { subject, description: "d", custom_fields: { [plan.key]: "gold" } }, env: { DB: held.db } });
+    await held.atHold;
+    try {
+      await patchField(plan.id, { customer_editable: false });
+    } finally {
+      held.release();
+    }
+    const res = await create;
+    expect(res.status, JSON.stringify(res.body)).toBe(403);
+    expect(res.body.code).toBe("FORBIDDEN");
+    // Read, written under a check that failed, read again and refused.
+    expect(catalogReads(res)).toBe(2);
+    expect(res.body.errors).toEqual({ [`custom_fields.${plan.key}`]: [expect.any(String)] });
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM tickets WHERE subject = ?").bind(subject).first<number>("n")).toBe(0);
   });
 });
