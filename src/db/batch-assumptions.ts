@@ -7,7 +7,8 @@
  * where it rides in one the write sends anyway (the rollups' journal row).
  * Two are copies a create (and a reply planned from a kept row) uses instead of reading them (one D1 call): a priority's SLA
  * policies (features/sla `assumedPolicies`) and the caller's name and address (db/caller-gate.ts);
- * a third, the custom field catalog a create or change validates against (features/fields/kept-catalog.ts);
+ * a third, the custom field catalog a create or change validates against (features/fields/kept-catalog.ts:
+ * the isolate's copy or the request's own read, which a long request, a bulk, may hold for seconds);
  * when one is stale the write is planned again from the start, with a fresh read.
  *
  * The failure is SQLite's JSON path error, which quotes the path: `'<marker>: <name> …'`. The path

@@ -19,7 +19,7 @@ import { AppError, notFound, validation } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import type { ServiceContext } from "../../lib/request-context";
 import { auditInsert } from "../audit/audit.service";
-import { catalogHeld, forgetRequestCatalog, keepFieldCatalog, keptForWrite, requestCatalog, setRequestCatalog, versionOf, versionRead } from "./kept-catalog";
+import { catalogHeld, forgetRequestCatalog, keepFieldCatalog, keptForWrite, requestCatalog, setRequestCatalog, versionOf, versionRead, type VersionedCatalog } from "./kept-catalog";
 
 type FieldRow = typeof ticketFields.$inferSelect;
 type StatusRow = typeof ticketStatuses.$inferSelect;
@@ -68,12 +68,12 @@ const liveFields = preparedSelect({ field: ticketFields }, 'from "ticket_fields"
  * when the context read its version with its rows and it is that one (kept-catalog.ts), else read
  * with its version in one batch (one call, as before) and kept.
  */
-export function fieldCatalog(ctx: ServiceContext): Promise<FieldCatalog> {
-  return requestCatalog(ctx) ?? freshFieldCatalog(ctx);
+export async function fieldCatalog(ctx: ServiceContext): Promise<FieldCatalog> {
+  return (await (requestCatalog(ctx) ?? freshFieldCatalog(ctx))).fields;
 }
 
 /** The catalog read now, with its version (one batch): the isolate keeps it and the request uses it from here on. */
-function freshFieldCatalog(ctx: ServiceContext): Promise<FieldCatalog> {
+function freshFieldCatalog(ctx: ServiceContext): Promise<VersionedCatalog> {
   const catalog = readFieldCatalog(ctx);
   setRequestCatalog(ctx, catalog);
   // A failed read is not the request's catalog: its next use reads again (and no rejection goes unhandled).
@@ -83,48 +83,55 @@ function freshFieldCatalog(ctx: ServiceContext): Promise<FieldCatalog> {
   return catalog;
 }
 
-async function readFieldCatalog(ctx: ServiceContext): Promise<FieldCatalog> {
+async function readFieldCatalog(ctx: ServiceContext): Promise<VersionedCatalog> {
   const d1 = ctx.db.$client;
   const read = liveFields.inBatch(d1, []);
   // The catalog first: a create's first call carries the caller's row and then this (db/caller-gate.ts).
   const [rows, version] = await d1.batch([read.statement, versionRead(d1)]);
-  const catalog: FieldCatalog = new Map(read.rows(rows!).map(({ field }) => [field.key, definitionOf(field)]));
-  keepFieldCatalog(versionOf(version), catalog);
+  const catalog = { version: versionOf(version), fields: new Map(read.rows(rows!).map(({ field }) => [field.key, definitionOf(field)])) as FieldCatalog };
+  keepFieldCatalog(catalog.version, catalog.fields);
   return catalog;
 }
 
 /**
- * The catalog a ticket write's plan validated against (a create's values, a change's edit), carried
- * by the plan into its write (features/tickets/ticket-write.ts TicketWrite `catalog`). `held`: the
- * copy's version and the statement the write's batch carries when the catalog is the isolate's copy,
- * unchecked (kept-catalog.ts catalogHeld: the batch fails unless D1's version is still the copy's,
- * and the write is planned again from a fresh read); null when it is the request's own (read, or kept at the
- * version the request read). Each plan holds its own check: nothing of it is left in the context,
- * so writes in flight at once on one context cannot take or drop one another's.
+ * The catalog a ticket write's plan validated against (a create's values, a change's edit), or
+ * rendered its values with (events, the field index), carried by the plan into its write
+ * (features/tickets/ticket-write.ts TicketWrite `catalog`). `held`: its version and the statement
+ * the write's batch carries (kept-catalog.ts catalogHeld: the batch fails unless D1's version is
+ * still it, and the write is planned again from a fresh read). Every such write carries it, from the
+ * isolate's copy or from the request's own catalog: a bulk's or a sweep's later writes come seconds
+ * after its read, and a field hidden or made required meanwhile must not reach them. `copy`: the
+ * isolate's copy, which no read of this request has shown current. Each plan holds its own check:
+ * nothing of it is left in the context, so writes in flight at once on one context cannot take or
+ * drop one another's.
  */
 export interface PlannedCatalog {
   fields: FieldCatalog;
-  held: { version: string; check: BatchItem } | null;
+  held: { version: string; check: BatchItem };
+  copy: boolean;
 }
 
 /**
  * The field catalog a ticket write plans from: the request's when it has one, else the isolate's
- * kept one, checked in the write's batch (see {@link PlannedCatalog}), else read. A refusal must not
- * rest on the kept copy, nor a plan that writes nothing: see {@link decideOnFreshCatalog}.
+ * kept one, else read; checked in the write's batch either way (see {@link PlannedCatalog}). A
+ * refusal must not rest on the kept copy, nor a plan that writes nothing: see {@link decideOnFreshCatalog}.
  */
 export async function plannedFieldCatalog(ctx: ServiceContext): Promise<PlannedCatalog> {
-  const copy = requestCatalog(ctx) ? null : keptForWrite();
-  return copy ? { fields: copy.fields, held: { version: copy.version, check: catalogHeld(ctx.db, copy.version) } } : { fields: await fieldCatalog(ctx), held: null };
+  const own = requestCatalog(ctx);
+  const copy = own ? null : keptForWrite();
+  const { version, fields } = copy ?? (await (own ?? freshFieldCatalog(ctx)));
+  return { fields, held: { version, check: catalogHeld(ctx.db, version) }, copy: copy !== null };
 }
 
 /**
  * Whether a plan that sends no batch to check its catalog (it refused, or has nothing to write)
  * should plan again: its catalog was the isolate's copy, unchecked (a field just defined or deleted,
  * an option just added, a field no longer required to resolve). The request then reads the catalog,
- * and its next plan decides on that read.
+ * and its next plan decides on that read. One decided on the request's own catalog stands (no read
+ * more): it is what the request read.
  */
 export function decideOnFreshCatalog(ctx: ServiceContext, planned: PlannedCatalog): boolean {
-  if (!planned.held) return false;
+  if (!planned.copy) return false;
   void freshFieldCatalog(ctx);
   return true;
 }

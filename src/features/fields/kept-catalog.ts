@@ -22,6 +22,10 @@ import type { ServiceContext } from "../../lib/request-context";
  * fails its batch (the "catalog" batch assumption, db/batch-assumptions.ts) unless the version is
  * still the kept one; it is then planned again from a fresh read (features/tickets/ticket-write.ts).
  * A refusal, or a change that writes nothing (no batch to check), is decided on a fresh read only.
+ * A write planned from the request's own catalog carries the same check: a request lasts (a bulk of
+ * 100 tickets, the SLA sweep's run), and a definition written meanwhile (an option removed, a field
+ * hidden from customers or made required to resolve) must not be taken by its later writes. Its
+ * refusals stand: they were decided on what the request read.
  * The same shape as the caller's profile (db/caller-gate.ts) and the ticket rows
  * (features/tickets/kept-rows.ts): kept in the isolate, trusted only against a check in a D1 call
  * the request makes anyway.
@@ -55,26 +59,33 @@ export function versionOf(result: D1Result | undefined): string {
   return version;
 }
 
+/** A catalog with the version it was read (or kept) under. */
+export interface VersionedCatalog {
+  version: string;
+  fields: FieldCatalog;
+}
+
 // The isolate's copy: the last catalog read, with its version.
-let kept: { version: string; fields: FieldCatalog } | null = null;
+let kept: VersionedCatalog | null = null;
 
 // The catalog each request uses: the one it read, or the kept one at the version it read with its
-// rows. A request that has one uses it throughout (its validation, its views, its writes' plans).
-const used = new WeakMap<ServiceContext, Promise<FieldCatalog>>();
+// rows, with that version. A request that has one uses it throughout (its validation, its views, its
+// writes' plans); its writes check the version still holds (fields.service.ts PlannedCatalog).
+const used = new WeakMap<ServiceContext, Promise<VersionedCatalog>>();
 
 /**
  * Notes the version a context's read found (in a D1 call of its rows, after them): the kept catalog
  * at that version is the request's from here on; another version leaves it to read the catalog.
  */
 export function sawCatalogVersion(ctx: ServiceContext, version: string): void {
-  if (!used.has(ctx) && kept?.version === version) used.set(ctx, Promise.resolve(kept.fields));
+  if (!used.has(ctx) && kept?.version === version) used.set(ctx, Promise.resolve(kept));
 }
 
-/** The catalog the request uses, if it has one (read, or kept at the version it read). */
-export const requestCatalog = (ctx: ServiceContext): Promise<FieldCatalog> | undefined => used.get(ctx);
+/** The catalog the request uses, with its version, if it has one (read, or kept at the version it read). */
+export const requestCatalog = (ctx: ServiceContext): Promise<VersionedCatalog> | undefined => used.get(ctx);
 
 /** The catalog the request read (with its version, one batch): its own from here on. */
-export function setRequestCatalog(ctx: ServiceContext, catalog: Promise<FieldCatalog>): void {
+export function setRequestCatalog(ctx: ServiceContext, catalog: Promise<VersionedCatalog>): void {
   used.set(ctx, catalog);
 }
 
@@ -95,12 +106,18 @@ export function keepFieldCatalog(version: string, fields: FieldCatalog): void {
 }
 
 /** The kept catalog whatever its version, for a write whose batch checks it ({@link catalogHeld}); null when none is kept. */
-export const keptForWrite = (): { version: string; fields: FieldCatalog } | null => kept;
+export const keptForWrite = (): VersionedCatalog | null => kept;
 
 /**
- * A write found the kept catalog of one of `versions` stale: the next read replaces it. One kept
- * since (another request's read, newer) stays.
+ * A write's batch found the catalog of one of `versions` stale: the isolate's copy and the request's
+ * own catalog, when of such a version, are forgotten, so the write's next plan reads the catalog
+ * again. One kept since (another request's read, newer) stays, and so does a request's read since
+ * (another write of the same request, in flight at once, that planned again first).
  */
-export function forgetKeptCatalog(versions: readonly string[]): void {
+export async function forgetStaleCatalog(ctx: ServiceContext, versions: readonly string[]): Promise<void> {
   if (kept && versions.includes(kept.version)) kept = null;
+  const mine = used.get(ctx);
+  // A failed read is forgotten by its reader (fields.service.ts freshFieldCatalog).
+  const version = await mine?.then((c) => c.version, () => null);
+  if (mine && used.get(ctx) === mine && version && versions.includes(version)) used.delete(ctx);
 }

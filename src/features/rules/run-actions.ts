@@ -14,7 +14,7 @@ import { deliverNotifications, notificationWrites } from "../notifications/notif
 import { route, teamById } from "../teams/routing.service";
 import { changeTicket, type Attached, type FoundTicket } from "../tickets/tickets.service";
 import { toTicket, type Requester, type Ticket, type TicketRow, type TicketView } from "../tickets/tickets.serialize";
-import { fieldCatalog, statusCatalog } from "../fields/fields.service";
+import { statusCatalog } from "../fields/fields.service";
 import { resolveStatusEdit } from "../../domain/custom-statuses";
 import { enqueueEventDeliveries, webhookDeliveryRows } from "../webhooks/webhooks.outbox";
 import { customerVisibleKeys, EMPTY_CATALOG } from "../../domain/custom-fields";
@@ -214,8 +214,6 @@ export async function applyActions(ctx: ServiceContext, found: FoundTicket, plan
   const teamAfter = edit.teamId !== undefined ? edit.teamId : row.teamId;
   const team = plan.emails.some((m) => m.to === "team_manager") && teamAfter ? await ctx.db.select({ managerId: teams.managerId }).from(teams).where(eq(teams.id, teamAfter)).limit(1) : [];
   const people = await peopleById(ctx, [edit.assigneeId !== undefined ? edit.assigneeId : row.assigneeId, team[0]?.managerId]);
-  // Rules, macros and bulk act as staff or the system: they see every custom field (the catalog only when one is in play).
-  const view: TicketView = { audience: "staff", fields: Object.keys(row.customFields).length || plan.edit.custom_fields ? await fieldCatalog(ctx) : EMPTY_CATALOG };
   const comment = plan.comment ? newComment(ctx, applier.author, row.id, { body: plan.comment.body, internal: plan.comment.internal }) : null;
 
   /** Everything the actions make, for the ticket as it will be. */
@@ -259,7 +257,10 @@ export async function applyActions(ctx: ServiceContext, found: FoundTicket, plan
     dryRun: applier.dryRun,
     message: publicComment && !applier.automated ? "staff" : undefined,
     touch: publicComment,
-    with: (t, changes) => {
+    with: (t, changes, fields) => {
+      // Rules, macros and bulk act as staff or the system: they see every custom field, by the catalog
+      // the change's plan took (its batch checks it is still the catalog; planned again otherwise).
+      const view: TicketView = { audience: "staff", fields };
       const wire = toTicket(t, requester, ctx.now, view);
       made = render(wire);
       const extra: BatchItem[] = [];

@@ -13,8 +13,8 @@ import { newId } from "../../lib/ids";
 import type { ServiceContext } from "../../lib/request-context";
 import { customerVisibleKeys } from "../../domain/custom-fields";
 import { auditInsert, type AuditEntry } from "../audit/audit.service";
-import { fieldCatalog, fieldIndexWrites, type PlannedCatalog } from "../fields/fields.service";
-import { forgetKeptCatalog } from "../fields/kept-catalog";
+import { fieldIndexWrites, plannedFieldCatalog, type PlannedCatalog } from "../fields/fields.service";
+import { forgetStaleCatalog } from "../fields/kept-catalog";
 import { agentLoadWrites } from "../teams/routing.service";
 import { dropArchives, restoreRows } from "../archive/archive.document";
 import { ticketView } from "./ticket-view";
@@ -60,7 +60,7 @@ export interface Effects {
   extra?: BatchItem[];
   /**
    * The field catalog the change was planned from (fields.service.ts plannedFieldCatalog), with the
-   * check its batch carries when that is the isolate's copy; without it, the request's catalog.
+   * check its batch carries; without it, a write whose ticket holds values takes one the same way.
    */
   catalog?: PlannedCatalog;
 }
@@ -216,8 +216,11 @@ async function planned(ctx: ServiceContext, given: TicketWrite) {
   const row = write.kind === "create" ? write.row : updates ? { ...write.after, revision: write.before.revision + 1 } : write.after;
   const before = write.kind === "create" ? null : write.before;
   const hasFields = Object.keys(row.customFields).length > 0 || Object.keys(before?.customFields ?? {}).length > 0;
-  // The catalog the plan validated against (the isolate's copy, checked in the batch, or this request's).
-  const catalog = hasFields ? (write.catalog?.fields ?? (await fieldCatalog(ctx))) : undefined;
+  // The catalog the plan validated against, else the one its values are shown and indexed with: either
+  // way checked in the batch (the isolate's copy or this request's, read maybe seconds ago: a bulk).
+  // A write with no values and no catalog of its own (no required field to resolve) checks none.
+  const plannedCatalog = write.catalog ?? (hasFields ? await plannedFieldCatalog(ctx) : undefined);
+  const catalog = plannedCatalog?.fields;
   // Events carry the staff view and the keys customers may see, so every consumer (rooms, webhooks)
   // can hand a customer their view without the catalog (domain/custom-fields.ts customerTicket).
   const staffTicket = toTicket(row, write.requester, ctx.now, { audience: "staff", fields: catalog ?? new Map() });
@@ -256,15 +259,16 @@ async function planned(ctx: ServiceContext, given: TicketWrite) {
   // undefined: the row is untouched.
   const kept = write.kind === "create" ? row : !updates ? undefined : storedAfter(write.before, write.set, row.revision);
   // The plan's own catalog check (whatever the row holds: a resolve allowed by the catalog's required fields rests on it too).
-  const catalogCheck = write.catalog?.held?.check ?? null;
+  const catalogCheck = plannedCatalog?.held ?? null;
   return { ticket, events, items, catalogCheck, audit: write.audit.map((entry) => auditInsert(ctx, entry)), restored: restored ? row.id : null, kept, id: row.id, requester: write.requester };
 }
 
 /**
  * Writes one change of a ticket. `stale`: an update's guard found the row changed since it was
  * read (or a concurrent writer took the same version), or a create's new requester was made by a
- * concurrent create, or the isolate's copy of the SLA policies, of the caller's profile or of the
- * field catalog the plan used was stale (db/batch-assumptions.ts), so nothing was written; read again and plan again ({@link retryTicketWrite}).
+ * concurrent create, or the isolate's copy of the SLA policies or of the caller's profile was stale,
+ * or the field catalog the plan used (the isolate's copy or the request's own read) was
+ * (db/batch-assumptions.ts), so nothing was written; read again and plan again ({@link retryTicketWrite}).
  * Any other failure is thrown, with nothing written.
  */
 export async function writeTicket(ctx: ServiceContext, write: TicketWrite): Promise<WriteOutcome> {
@@ -288,9 +292,10 @@ export function writeTickets(ctx: ServiceContext, writes: TicketWrite[]): Promis
 async function writeTicketsAssuming(ctx: ServiceContext, writes: TicketWrite[], retries: number): Promise<{ ok: true; tickets: Ticket[] } | { ok: false; reason: "stale" }> {
   const taken = takenAssumptions();
   const plans = await Promise.all(writes.map((write) => planned(ctx, write)));
-  // Each plan's check of the isolate's field catalog it took (features/fields/kept-catalog.ts): after
+  // Each plan's check of the field catalog it took (features/fields/kept-catalog.ts): after
   // the rows' guards, so a stale kept row is found as such (and forgotten) first.
-  const catalogChecks = plans.flatMap((p) => (p.catalogCheck ? [p.catalogCheck] : []));
+  // One per version: the writes of one batch (a merge, a split) planned from one catalog share it.
+  const catalogChecks = [...new Map(plans.flatMap((p) => (p.catalogCheck ? [[p.catalogCheck.version, p.catalogCheck.check] as const] : []))).values()];
   // Last: a batch that fails anywhere before leaves no audit row claiming it happened.
   const items = [...plans.flatMap((p) => p.items), ...catalogChecks, ...plans.flatMap((p) => p.audit)];
   const events = plans.flatMap((p) => p.events);
@@ -321,8 +326,8 @@ async function writeTicketsAssuming(ctx: ServiceContext, writes: TicketWrite[], 
     // gate has read their row already: db/caller-gate.ts).
     if (failure.kind === "assumption" && (failure.name === "policies" || failure.name === "caller" || failure.name === "catalog")) {
       if (failure.name === "policies") doubt("policies");
-      // The isolate's field catalog: the next plan reads it (and the isolate keeps that one).
-      if (failure.name === "catalog") forgetKeptCatalog(writes.flatMap((w) => (w.catalog?.held ? [w.catalog.held.version] : [])));
+      // The field catalog the plans took (the isolate's copy or the request's own): the next plan reads it (and the isolate keeps that one).
+      if (failure.name === "catalog") await forgetStaleCatalog(ctx, plans.flatMap((p) => (p.catalogCheck ? [p.catalogCheck.version] : [])));
       // The gate has read the caller's row meanwhile: the next plan uses it, nothing more to redo.
       if (ctx.actor) copyWentStale(ctx.actor);
       return { ok: false, reason: "stale" };

@@ -8,7 +8,7 @@ import { can, canSeeTicket, isStaff } from "../../domain/permissions";
 import { openSla } from "../../domain/sla";
 import { mergedRefusal } from "../../domain/ticket-merge";
 import { formatTicketNumber, ticketDay, TICKET_NUMBER_PATTERN } from "../../domain/ticket-number";
-import { applyFieldEdit, EMPTY_CATALOG, fieldPath, knownValues, type FieldValues } from "../../domain/custom-fields";
+import { applyFieldEdit, EMPTY_CATALOG, fieldPath, knownValues, type FieldCatalog, type FieldValues } from "../../domain/custom-fields";
 import { applyEdit, effectiveChanges, toWire, type EditableField, type TicketEdit, type TicketState } from "../../domain/ticket-update";
 import { PRIORITY_RANK, raisedPriority, type TicketPriority } from "../../domain/vocabulary";
 import { eventActor, type TicketEvent } from "../../events/ticket-events";
@@ -485,8 +485,11 @@ export interface ChangeOptions {
   touch?: boolean;
   /** The ticket as the caller just read it: the first attempt starts from it instead of reading again. */
   read?: FoundTicket;
-  /** Something that comes with the change and is recorded with it (a comment): its rows, entries and events. */
-  with?: (ticket: TicketRow, changes: Record<string, unknown>) => Attached;
+  /**
+   * Something that comes with the change and is recorded with it (a comment): its rows, entries and
+   * events. `fields`: the catalog the plan took (its batch checks it), for what it shows of the ticket.
+   */
+  with?: (ticket: TicketRow, changes: Record<string, unknown>, fields: FieldCatalog) => Attached;
   /** Plan the change and answer with the ticket as it would be, writing nothing (a macro's dry run). */
   dryRun?: boolean;
   /** Checked on every (re)read: false leaves the ticket alone (an automation whose conditions stopped holding meanwhile). */
@@ -613,7 +616,7 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
     const recorded = { ...changes, ...options.note };
     const internal = options.internal ?? false;
     if (options.dryRun) return { skip: { ticket: await ticketFor(ctx, next, requester), changes } };
-    const attached = options.with?.(next, changes);
+    const attached = options.with?.(next, changes, catalog);
     const written: TicketRow = attached?.row ? { ...next, ...attached.row } : next;
     return {
       write: {
