@@ -632,7 +632,9 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
   if (textSet) {
     // A rare text: its few tickets with every condition, sorted by SQLite.
     const every = [...bound, ...ranges.map((r) => r.sql), ...checks, ...(q.tag ? [tagged(q.tag)] : []), ...(q.breached === true ? [breachedNow] : [])];
-    addWalk(sql`"tickets" WHERE ${all([sql`"tickets".deleted_at IS NULL`, textSet, ...every])}`, []);
+    // NOT INDEXED: looked up by rowid. Given a status or an assignee, SQLite walked that index
+    // instead and sorted (1,000,000 tickets: a word of one ticket in the unsolved views read 50,700 rows).
+    addWalk(sql`"tickets" NOT INDEXED WHERE ${all([sql`"tickets".deleted_at IS NULL`, textSet, ...every])}`, []);
   } else if (fieldWalk) {
     const { def, value } = fieldWalk;
     const text = value.text !== undefined;
