@@ -17,25 +17,28 @@
 -- document and inserting it again costs two writes of the whole document a ticket, and every ticket
 -- may hold values). Last, rule_state 'ticket_search_facets' says it is complete: until then lists do
 -- not walk field facets (a file applied in part leaves them on their old plans, never a wrong list).
+-- Rerunnable from the top (IF EXISTS, IF NOT EXISTS, the tokens emptied first), should a run stop part-way.
 -- Hand-written (drizzle-kit knows neither virtual tables, views nor triggers).
-DROP TRIGGER `tickets_search_renumber_ai`;
+DROP TRIGGER IF EXISTS `tickets_search_renumber_ai`;
 --> statement-breakpoint
-DROP TRIGGER `tickets_search_ai`;
+DROP TRIGGER IF EXISTS `tickets_search_ai`;
 --> statement-breakpoint
-DROP TRIGGER `tickets_search_au`;
+DROP TRIGGER IF EXISTS `tickets_search_au`;
 --> statement-breakpoint
-DROP TRIGGER `tickets_search_au_moved`;
+DROP TRIGGER IF EXISTS `tickets_search_au_moved`;
 --> statement-breakpoint
-DROP TRIGGER `tickets_search_ad`;
+DROP TRIGGER IF EXISTS `tickets_search_ad`;
 --> statement-breakpoint
 DELETE FROM rule_state WHERE key = 'ticket_search_facets';
 --> statement-breakpoint
 -- A ticket's custom field values as facet tokens (' f…0 f…0'), for each ticket that has any (deleted ones
 -- too: a restore indexes them), keyed by its rowid.
-CREATE TABLE `tickets_search_fields` (
+CREATE TABLE IF NOT EXISTS `tickets_search_fields` (
 	`ticket_rowid` integer PRIMARY KEY NOT NULL,
 	`facets` text NOT NULL
 );
+--> statement-breakpoint
+DELETE FROM tickets_search_fields;
 --> statement-breakpoint
 INSERT INTO tickets_search_fields (ticket_rowid, facets) SELECT r, f FROM (SELECT t.rowid AS r, coalesce((SELECT group_concat(' f' || hex(v.k) || v.kind || hex(v.v) || '0', '') FROM (SELECT j.key AS k, CASE WHEN j.type = 'text' THEN 't' ELSE 'i' END AS kind, CASE WHEN j.type = 'real' THEN CAST(j.value AS INTEGER) ELSE j.value END AS v FROM json_each(CASE WHEN json_valid(t.custom_fields) THEN t.custom_fields ELSE '{}' END) j WHERE (j.type = 'text' AND length(j.value) <= 100) OR j.type IN ('integer', 'true', 'false') OR (j.type = 'real' AND j.value = CAST(j.value AS INTEGER)) UNION ALL SELECT j.key, 'm', e.value FROM json_each(CASE WHEN json_valid(t.custom_fields) THEN t.custom_fields ELSE '{}' END) j, json_each(CASE WHEN j.type = 'array' THEN j.value ELSE '[]' END) e WHERE j.type = 'array' AND e.type = 'text' AND length(e.value) <= 100) v), '') AS f FROM tickets t WHERE t.rowid >= 0 AND t.rowid < 131072) WHERE f <> '';
 --> statement-breakpoint
@@ -167,7 +170,7 @@ INSERT INTO tickets_search_fields (ticket_rowid, facets) SELECT r, f FROM (SELEC
 --> statement-breakpoint
 INSERT INTO tickets_search_fields (ticket_rowid, facets) SELECT r, f FROM (SELECT t.rowid AS r, coalesce((SELECT group_concat(' f' || hex(v.k) || v.kind || hex(v.v) || '0', '') FROM (SELECT j.key AS k, CASE WHEN j.type = 'text' THEN 't' ELSE 'i' END AS kind, CASE WHEN j.type = 'real' THEN CAST(j.value AS INTEGER) ELSE j.value END AS v FROM json_each(CASE WHEN json_valid(t.custom_fields) THEN t.custom_fields ELSE '{}' END) j WHERE (j.type = 'text' AND length(j.value) <= 100) OR j.type IN ('integer', 'true', 'false') OR (j.type = 'real' AND j.value = CAST(j.value AS INTEGER)) UNION ALL SELECT j.key, 'm', e.value FROM json_each(CASE WHEN json_valid(t.custom_fields) THEN t.custom_fields ELSE '{}' END) j, json_each(CASE WHEN j.type = 'array' THEN j.value ELSE '[]' END) e WHERE j.type = 'array' AND e.type = 'text' AND length(e.value) <= 100) v), '') AS f FROM tickets t WHERE t.rowid >= 8388608) WHERE f <> '';
 --> statement-breakpoint
-DROP VIEW `tickets_search_source`;
+DROP VIEW IF EXISTS `tickets_search_source`;
 --> statement-breakpoint
 CREATE VIEW `tickets_search_source` AS
 	SELECT d.doc_id AS doc_id, t.subject AS subject, t.description AS description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0' || coalesce((SELECT facets FROM tickets_search_fields WHERE ticket_rowid = t.rowid), '') AS facets
@@ -176,7 +179,7 @@ CREATE VIEW `tickets_search_source` AS
 INSERT INTO tickets_fts(tickets_fts) VALUES ('delete-all');
 --> statement-breakpoint
 -- A ticket's doc row found by its rowid while filling (as 0046's fill); dropped after.
-CREATE INDEX `tickets_search_docs_fill` ON `tickets_search_docs` (`ticket_rowid`);
+CREATE INDEX IF NOT EXISTS `tickets_search_docs_fill` ON `tickets_search_docs` (`ticket_rowid`);
 --> statement-breakpoint
 INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, 'u' || hex(t.requester_id) || '0 s' || replace(t.status, '_', '') || '0 p' || t.priority || '0' || coalesce((SELECT facets FROM tickets_search_fields WHERE ticket_rowid = t.rowid), '')
@@ -503,7 +506,7 @@ INSERT INTO tickets_fts(rowid, subject, description, facets)
 	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND t.rowid >= 8388608;
 --> statement-breakpoint
-DROP INDEX `tickets_search_docs_fill`;
+DROP INDEX IF EXISTS `tickets_search_docs_fill`;
 --> statement-breakpoint
 -- A millisecond renumbered: its postings out under their ids, its ids by rank (the joining ticket's
 -- among them), its postings in again; the millisecond listed as ranked.

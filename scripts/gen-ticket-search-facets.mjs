@@ -59,31 +59,33 @@ s.push(`-- Custom field values as facet tokens of a ticket's search document (is
 -- document and inserting it again costs two writes of the whole document a ticket, and every ticket
 -- may hold values). Last, rule_state 'ticket_search_facets' says it is complete: until then lists do
 -- not walk field facets (a file applied in part leaves them on their old plans, never a wrong list).
+-- Rerunnable from the top (IF EXISTS, IF NOT EXISTS, the tokens emptied first), should a run stop part-way.
 -- Hand-written (drizzle-kit knows neither virtual tables, views nor triggers).
-DROP TRIGGER \`tickets_search_renumber_ai\`;`);
-for (const t of ["tickets_search_ai", "tickets_search_au", "tickets_search_au_moved", "tickets_search_ad"]) s.push(`DROP TRIGGER \`${t}\`;`);
+DROP TRIGGER IF EXISTS \`tickets_search_renumber_ai\`;`);
+for (const t of ["tickets_search_ai", "tickets_search_au", "tickets_search_au_moved", "tickets_search_ad"]) s.push(`DROP TRIGGER IF EXISTS \`${t}\`;`);
 s.push(`DELETE FROM rule_state WHERE key = 'ticket_search_facets';`);
 s.push(`-- A ticket's custom field values as facet tokens (' f…0 f…0'), for each ticket that has any (deleted ones
 -- too: a restore indexes them), keyed by its rowid.
-CREATE TABLE \`tickets_search_fields\` (
+CREATE TABLE IF NOT EXISTS \`tickets_search_fields\` (
 	\`ticket_rowid\` integer PRIMARY KEY NOT NULL,
 	\`facets\` text NOT NULL
 );`);
+s.push(`DELETE FROM tickets_search_fields;`);
 for (const range of ranges(131072))
   s.push(`INSERT INTO tickets_search_fields (ticket_rowid, facets) SELECT r, f FROM (SELECT t.rowid AS r, ${FIELD_FACETS("t")} AS f FROM tickets t WHERE ${range}) WHERE f <> '';`);
-s.push(`DROP VIEW \`tickets_search_source\`;`);
+s.push(`DROP VIEW IF EXISTS \`tickets_search_source\`;`);
 s.push(`CREATE VIEW \`tickets_search_source\` AS
 	SELECT d.doc_id AS doc_id, t.subject AS subject, t.description AS description, ${FACETS_WITH_FIELDS("t")} AS facets
 	FROM tickets_search_docs d JOIN tickets t ON t.rowid = d.ticket_rowid WHERE t.deleted_at IS NULL;`);
 s.push(`INSERT INTO tickets_fts(tickets_fts) VALUES ('delete-all');`);
 s.push(`-- A ticket's doc row found by its rowid while filling (as 0046's fill); dropped after.
-CREATE INDEX \`tickets_search_docs_fill\` ON \`tickets_search_docs\` (\`ticket_rowid\`);`);
+CREATE INDEX IF NOT EXISTS \`tickets_search_docs_fill\` ON \`tickets_search_docs\` (\`ticket_rowid\`);`);
 for (const range of ranges(131072))
   s.push(`INSERT INTO tickets_fts(rowid, subject, description, facets)
 	SELECT d.doc_id, t.subject, t.description, ${FACETS_WITH_FIELDS("t")}
 	FROM tickets t JOIN tickets_search_docs d INDEXED BY tickets_search_docs_fill ON d.ticket_rowid = t.rowid
 	WHERE t.deleted_at IS NULL AND ${range};`);
-s.push(`DROP INDEX \`tickets_search_docs_fill\`;`);
+s.push(`DROP INDEX IF EXISTS \`tickets_search_docs_fill\`;`);
 s.push(
   ...searchTriggers({
     main: true,

@@ -293,3 +293,41 @@ describe("what a write costs with field facets", () => {
     await integrityCheck("tickets_fts");
   });
 });
+
+describe("field facets and a created_at range", () => {
+  // The review's scenario: the range bounds the field's value index walk, where the facets' postings
+  // would check it on every match (pages of ~400 rows listing nothing, with a cursor each).
+  it("a list since yesterday of 3 tickets among 900 older ones with the same value: one page, its range seeked", async () => {
+    const staff = await makeStaff();
+    const field = await defineField(staff.admin, { key: uniqueKey("since"), label: "Since", type: "dropdown", options: ["a", "b"].map((value) => ({ value, label: value })) });
+    const recent: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t = await openTicket(staff.customer);
+      await ok(patchTicket(staff.agent, t.id, { custom_fields: { [field.key]: "a" }, status: "open" }));
+      recent.push(t.id);
+    }
+    // 900 copies of the first, two years back, with their value rows (as the one ticket write keeps them).
+    const row = (await env.DB.prepare("SELECT * FROM tickets WHERE id = ?").bind(recent[0]).first<Record<string, unknown>>())!;
+    const cols = Object.keys(row).filter((c) => !["id", "number", "created_at"].includes(c));
+    await env.DB.prepare(
+      `WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 900)
+       INSERT INTO tickets (id, number, created_at, ${cols.join(", ")}) SELECT 'since-' || i, 'SINCE-' || i, strftime('%Y-%m-%dT%H:%M:%fZ', '2024-01-01', '+' || i || ' minutes'), ${cols.map((c) => `t.${c}`).join(", ")} FROM c, tickets t WHERE t.id = ?`,
+    )
+      .bind(recent[0])
+      .run();
+    await env.DB.prepare(
+      `INSERT INTO ticket_field_values (field_id, ticket_id, value_text, value_int, ticket_created_at, ticket_rowid) SELECT ?, t.id, 'a', NULL, t.created_at, t.rowid FROM tickets t WHERE t.id LIKE 'since-%'`,
+    )
+      .bind(field.id)
+      .run();
+    const since = new Date(Date.now() - 86_400_000).toISOString();
+    for (const sort of ["-created_at", "created_at"]) {
+      const params = new URLSearchParams({ [`cf.${field.key}`]: "a", status: "open", created_after: since, sort, limit: "25" });
+      const res = await meteredApi("GET", `/api/v1/tickets?${params}`, { token: staff.agent.token });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(new Set(res.body.data.map((t: { id: string }) => t.id)), sort).toEqual(new Set(recent));
+      expect(res.body.next_cursor).toBeNull();
+      expect(res.rowsRead, meteredStatements(res).map((st) => `${st.rows_read} ${st.sql.slice(0, 120)}`).join("\n")).toBeLessThanOrEqual(40);
+    }
+  }, 120_000);
+});

@@ -102,8 +102,6 @@ describe("pages inside a tie of updated_at", () => {
     it(`${new URLSearchParams(query)} limit=${limit}: every ticket once, in order; no page reads what came before it`, async () => {
       const { ids, responses } = await pages(query, limit);
       expect(ids).toEqual(await expected(query));
-      // Most pages lie inside the tie (it heads the list).
-      expect(ids.filter((id) => tied.includes(id)).length).toBeGreaterThan(3 * limit);
       responses.forEach((res, k) => expect(res.rowsRead, `page ${k + 1}:\n${shown(res)}`).toBeLessThanOrEqual(most));
     });
   }

@@ -235,11 +235,13 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
   let from: StorePosition | null = null;
   if (q.cursor) {
     const pos = await decodeCursor(secret, cursorSort, q.cursor);
-    // `<rowid>` in main (the cursors of before year databases), `<year>:<rowid>` in a year's.
-    const [a, b] = pos.id.split(":");
+    // `<rowid>` in main (the cursors of before year databases), `<year>:<rowid>` in a year's; a
+    // trailing `~`: no row before the position shares its sort keys (a cursor without it may be in a tie).
+    const untied = pos.id.endsWith(UNTIED);
+    const [a, b] = (untied ? pos.id.slice(0, -UNTIED.length) : pos.id).split(":");
     const year = b === undefined ? null : Number(a);
     if (year !== null && !Number.isSafeInteger(year)) throw validation("Invalid cursor", { cursor: ["The cursor does not fit this sort"] });
-    from = { key: [...(Array.isArray(pos.key) ? pos.key : [pos.key]), Number(b ?? a)] as TicketListKey, year };
+    from = { key: [...(Array.isArray(pos.key) ? pos.key : [pos.key]), Number(b ?? a)] as TicketListKey, year, tied: !untied };
   }
   // The requesters' version rides in the walk's first call in main: kept requesters need no call.
   const ride = requesterVersionRide();
@@ -248,7 +250,7 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
   const view = await ticketView(ctx, rows);
   const data = rows.map((r) => toTicket(r, requesters.get(r.requesterId)!, ctx.now, view));
   const next_cursor = next
-    ? await encodeCursor(secret, cursorSort, { key: next.key.slice(0, -1), id: next.year === null ? String(next.key.at(-1)) : `${next.year}:${next.key.at(-1)}` })
+    ? await encodeCursor(secret, cursorSort, { key: next.key.slice(0, -1), id: `${next.year === null ? "" : `${next.year}:`}${next.key.at(-1)}${next.tied === false ? UNTIED : ""}` })
     : null;
   return { data, next_cursor };
 }
@@ -257,7 +259,11 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
 export interface StorePosition {
   key: TicketListKey;
   year: number | null;
+  /** false: no row before it shares its sort keys, so the next page reads one arm (afterTie); absent: it may. */
+  tied?: boolean;
 }
+/** The cursor's mark of an untied position (see StorePosition.tied). */
+const UNTIED = "~";
 
 interface Source {
   year: number | null;
@@ -292,8 +298,8 @@ export async function ticketPageAcross(
   const cols = SORT_KEYS[q.sort];
   const years = readsYears(q) ? yearStores(ctx.env) : [];
   if (!years.length && (!from || from.year === null)) {
-    const { rows, next } = await ticketPage(ctx, q, from?.key ?? null, limit, ctx.db, ride);
-    return { rows, next: next ? { key: next, year: null } : null };
+    const { rows, next, tied } = await ticketPage(ctx, q, from?.key ?? null, limit, ctx.db, ride, from?.tied ?? true);
+    return { rows, next: next ? { key: next, year: null, tied } : null };
   }
   const rowidDesc = cols.at(-1)!.dir === "desc";
   const compare = (a: StorePosition, b: StorePosition) =>
@@ -370,33 +376,37 @@ async function ticketPage(
   limit: number,
   db: Database = ctx.db,
   ride?: VersionRide,
-): Promise<{ rows: TicketRow[]; next: TicketListKey | null }> {
-  const { rows, next } = await keyedPage(ctx, q, from, limit, db, ride);
-  return { rows: rows.map((r) => r.row), next };
+  tied = true,
+): Promise<{ rows: TicketRow[]; next: TicketListKey | null; tied: boolean }> {
+  const { rows, next, tied: ahead } = await keyedPage(ctx, q, from, limit, db, ride, tied);
+  return { rows: rows.map((r) => r.row), next, tied: ahead };
 }
 
-/** `ride`: a read that goes in the page's first call of rows (main's only), answered there. */
-async function keyedPage(ctx: ServiceContext, q: TicketFilters, from: TicketListKey | null, limit: number, db: Database, ride?: VersionRide) {
+/**
+ * `ride`: a read that goes in the page's first call of rows (main's only), answered there. `tied`:
+ * rows after `from` may share its sort keys (a cursor's page may have ended inside a tie).
+ */
+async function keyedPage(ctx: ServiceContext, q: TicketFilters, from: TicketListKey | null, limit: number, db: Database, ride?: VersionRide, tied = true): Promise<{ rows: { row: TicketRow; key: Key }[]; next: Key | null; tied: boolean }> {
   const cols = SORT_KEYS[q.sort];
   if (from && (from.length !== cols.length + 1 || from.slice(0, -1).some((k) => k === null || (typeof k !== "string" && typeof k !== "number")) || !Number.isSafeInteger(from.at(-1)))) {
     throw validation("Invalid cursor", { cursor: ["The cursor does not fit this sort"] });
   }
   const planned = await listWalks(ctx, q, from, db);
-  if (!planned) return { rows: [], next: null };
+  if (!planned) return { rows: [], next: null, tied: true };
   const merged = mergedInSql(db, planned.walks, cols, compoundArms(ctx.env));
   let walked: Awaited<ReturnType<typeof merge>>;
   try {
-    walked = await merge(db, merged.walks, cols, (r) => keyOf(q.sort, r), from, limit, planned.checked ? scanBudget(limit) : Infinity, planned.late, ride);
+    walked = await merge(db, merged.walks, cols, (r) => keyOf(q.sort, r), from, limit, planned.checked ? scanBudget(limit) : Infinity, planned.late, ride, tied);
   } catch (err) {
     if (classifyD1Error(err).kind !== "compound_terms" || merged.largest() < 2) throw err;
     // D1 refused a compound this large: the isolate's limit goes below it, and the page is read
     // again with fresh walks (the refused one may have left others part-read), each group's apart.
     compoundRefused(merged.largest());
-    return keyedPage(ctx, q, from, limit, db, ride);
+    return keyedPage(ctx, q, from, limit, db, ride, tied);
   }
-  const { rows, resumeAt, more } = walked;
+  const { rows, resumeAt, more, tiedAhead } = walked;
   const page = rows.slice(0, limit);
-  return { rows: page.map((r) => ({ row: r.row, key: keyOf(q.sort, r) })), next: rows.length > limit ? keyOf(q.sort, page.at(-1)!) : more ? resumeAt : null };
+  return { rows: page.map((r) => ({ row: r.row, key: keyOf(q.sort, r) })), next: rows.length > limit ? keyOf(q.sort, page.at(-1)!) : more ? resumeAt : null, tied: tiedAhead };
 }
 
 /**
@@ -444,6 +454,10 @@ const POSTINGS_HOLD = new Set(["q", "status", "priority", "sort", "limit", "curs
  */
 async function facetWalk(ctx: ServiceContext, q: TicketFilters, cols: readonly IndexColumn[], customer: boolean, db: Database): Promise<string[] | null> {
   if (cols.length !== 1 || cols[0]!.name !== "created_at" || !q.fields?.length) return null;
+  // A created_at range bounds the value index's walk (seekRanges); the postings would only check it
+  // on each row, walking every match outside it (a review found pages of 400 rows and none listed).
+  // Bounding the postings by document id (created order) would make them seek to it: not built.
+  if (q.created_after || q.created_before) return null;
   const tokens = q.fields.map(({ def, value }) => fieldToken(def.key, value, def.type === "multiselect")).filter((t): t is string => t !== null);
   if (!tokens.length) return null;
   const others = tokens.length - 1 + [q.status?.length, q.priority?.length, customer || q.requester_id, q.q !== undefined].filter(Boolean).length;
@@ -565,18 +579,25 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
     };
     const keys = exprs.slice(fixed).map((e, i) => sql`, ${e} AS ${sql.identifier(`__k${i}`)}`);
     const armOf = (keyset: SQL) => sql`SELECT "tickets".*, "tickets".rowid AS "__rowid", ${passes(match)} AS "__match"${sql.join(keys)} FROM ${from} ${keyset}`;
+    /** Whether this walk's two arms bind within D1's parameters (the same for every key: decided once). */
+    let twoFit: boolean | undefined;
     walks.push({
       group,
       buffer: [],
       done: false,
       last: null,
       asked: 0,
-      read: (afterKey, n, tie) => {
+      read: function read(afterKey: Key | null, n: number, tie: boolean): SQL | null {
         const keyset = keysetAfter(afterKey, tie && twoArms);
         if (!keyset) return null;
-        if (keyset.length === 1) return rowsOf(sql`${from} ${keyset[0]} ORDER BY ${orderBy(cols.slice(fixed), exprs.slice(fixed))} LIMIT ${n}`, match);
-        // SQLite merges the two arms in order (MERGE (UNION ALL)) and stops at the LIMIT.
-        return sql`${sql.join(keyset.map(armOf), sql` UNION ALL `)} ORDER BY ${armOrder(cols.slice(fixed))} LIMIT ${n}`;
+        if (keyset.length === 2) {
+          // SQLite merges the two arms in order (MERGE (UNION ALL)) and stops at the LIMIT. Each binds
+          // every filter: past D1's parameters (a rare word's set binds its ids), one arm.
+          const arms = sql`${sql.join(keyset.map(armOf), sql` UNION ALL `)} ORDER BY ${armOrder(cols.slice(fixed))} LIMIT ${n}`;
+          if ((twoFit ??= db.run(arms).getQuery().params.length <= D1_MAX_PARAMS)) return arms;
+          return read(afterKey, n, false);
+        }
+        return rowsOf(sql`${from} ${keyset[0]} ORDER BY ${orderBy(cols.slice(fixed), exprs.slice(fixed))} LIMIT ${n}`, match);
       },
       arm: (afterKey, split) => keysetAfter(afterKey, split)?.map(armOf) ?? [],
       count: async () => {
@@ -878,8 +899,15 @@ const MERGE_FIRST = 2;
  * D1 call. `late`: rows read whole in the first round's call, and the walks they make (each in its
  * group). `resumeAt`: the key up to which every walk has been looked at, where a short page's cursor goes on.
  */
-async function merge(db: Database, walks: Walk[], cols: readonly IndexColumn[], keyOf: (r: Row) => Key, position: Key | null, limit: number, budget: number, late?: LateRows, ride?: VersionRide) {
+async function merge(db: Database, walks: Walk[], cols: readonly IndexColumn[], keyOf: (r: Row) => Key, position: Key | null, limit: number, budget: number, late?: LateRows, ride?: VersionRide, tiedAtPosition = true) {
   const out: Row[] = [];
+  const sortKeys = (k: Key) => k.slice(0, cols.length);
+  const tie = (a: Key, b: Key) => compareKeys(cols, sortKeys(a), sortKeys(b)) === 0;
+  // A keyset of one arm skips the rows of its key's tie handed over before it (afterTie): none
+  // when the row handed over just before the page's last does not tie with it.
+  let handed = position;
+  let beforeLast: Key | null = null;
+  const tiedAhead = () => beforeLast !== null && tie(beforeLast, keyOf(out[limit - 1]!));
   let walked = 0;
   let seen = 0;
   let passed = 0;
@@ -910,7 +938,7 @@ async function merge(db: Database, walks: Walk[], cols: readonly IndexColumn[], 
       const dry = group.filter((w) => !w.buffer.length && !w.done);
       if (dry.length) {
         // Out of budget: a short page, once it has moved on (a cursor must lead somewhere new).
-        if (walked >= budget && resumeAt !== position) return { rows: out, resumeAt, more: true };
+        if (walked >= budget && resumeAt !== position) return { rows: out, resumeAt, more: true, tiedAhead: true };
         const missing = limit + 1 - out.length;
         // What is missing; when rows are checked, divided by the share that passed so far.
         const passRate = seen ? Math.max(0.1, passed / seen) : 1;
@@ -928,7 +956,7 @@ async function merge(db: Database, walks: Walk[], cols: readonly IndexColumn[], 
         // Every dry walk's next batch in one D1 call (a refused compound fails it all: keyedPage reads again).
         // Two arms where a tie may go on: the first read after a cursor (its tie unknown), and a walk
         // whose last two rows tied; elsewhere one (a tie arm that finds nothing still costs a row).
-        const reads = dry.map((w, i) => w.read(w.last ?? position, sizes[i]!, w.last ? (w.tied ?? false) : position !== null));
+        const reads = dry.map((w, i) => w.read(w.last ?? position, sizes[i]!, w.last ? (w.tied ?? false) : position !== null && tiedAtPosition));
         const fetched = await readRows(db, late ? [...reads, late.statement] : reads, ride);
         if (late) placeLate(fetched.pop()!, true);
         dry.forEach((w, i) => {
@@ -950,17 +978,22 @@ async function merge(db: Database, walks: Walk[], cols: readonly IndexColumn[], 
       }
       if (!next || !nextKey) break; // this group is exhausted
       const head = next.buffer.shift()!;
-      next.tied = next.last !== null && compareKeys(cols, next.last.slice(0, cols.length), nextKey.slice(0, cols.length)) === 0;
+      // Its first row compared with the position: a batch of one inside the cursor's tie goes on in it.
+      const before = next.last ?? position;
+      next.tied = before !== null && tie(before, nextKey);
       next.last = resumeAt = nextKey;
+      const previous = handed;
+      handed = nextKey;
       seen++;
       if (head.match) {
         passed++;
         out.push(head);
-        if (out.length > limit) return { rows: out, resumeAt, more: true };
+        if (out.length === limit) beforeLast = previous;
+        if (out.length > limit) return { rows: out, resumeAt, more: true, tiedAhead: tiedAhead() };
       }
     }
   }
-  return { rows: out, resumeAt, more: false };
+  return { rows: out, resumeAt, more: false, tiedAhead: true };
 }
 
 /**
