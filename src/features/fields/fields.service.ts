@@ -19,7 +19,7 @@ import { AppError, notFound, validation } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import type { ServiceContext } from "../../lib/request-context";
 import { auditInsert } from "../audit/audit.service";
-import { catalogHeld, forgetRequestCatalog, keepFieldCatalog, keptForWrite, requestCatalog, setRequestCatalog, versionOf, versionRead, type VersionedCatalog } from "./kept-catalog";
+import { catalogHeld, forgetRequestCatalog, keepFieldCatalog, keptForWrite, readsCatalogOnPrimary, requestCatalog, setRequestCatalog, versionOf, versionRead, type VersionedCatalog } from "./kept-catalog";
 
 type FieldRow = typeof ticketFields.$inferSelect;
 type StatusRow = typeof ticketStatuses.$inferSelect;
@@ -84,7 +84,8 @@ function freshFieldCatalog(ctx: ServiceContext): Promise<VersionedCatalog> {
 }
 
 async function readFieldCatalog(ctx: ServiceContext): Promise<VersionedCatalog> {
-  const d1 = ctx.db.$client;
+  // Without a session the binding reads the primary (kept-catalog.ts readsCatalogOnPrimary).
+  const d1 = readsCatalogOnPrimary(ctx) ? ctx.env.DB : ctx.db.$client;
   const read = liveFields.inBatch(d1, []);
   // The catalog first: a create's first call carries the caller's row and then this (db/caller-gate.ts).
   const [rows, version] = await d1.batch([read.statement, versionRead(d1)]);

@@ -109,12 +109,22 @@ export function keepFieldCatalog(version: string, fields: FieldCatalog): void {
 export const keptForWrite = (): VersionedCatalog | null => kept;
 
 /**
+ * Requests a write of which found its catalog stale: their reads of the catalog go to the primary
+ * from then on (fields.service.ts readFieldCatalog). The request's session may be served by a
+ * replica that has its own writes but not the definition change that failed the check, and would
+ * give the stale version back until the write ran out of attempts (a 409 for an edit that is fine).
+ */
+const checkedStale = new WeakSet<ServiceContext>();
+export const readsCatalogOnPrimary = (ctx: ServiceContext): boolean => checkedStale.has(ctx);
+
+/**
  * A write's batch found the catalog of one of `versions` stale: the isolate's copy and the request's
  * own catalog, when of such a version, are forgotten, so the write's next plan reads the catalog
  * again. One kept since (another request's read, newer) stays, and so does a request's read since
  * (another write of the same request, in flight at once, that planned again first).
  */
 export async function forgetStaleCatalog(ctx: ServiceContext, versions: readonly string[]): Promise<void> {
+  checkedStale.add(ctx);
   if (kept && versions.includes(kept.version)) kept = null;
   const mine = used.get(ctx);
   // A failed read is forgotten by its reader (fields.service.ts freshFieldCatalog).

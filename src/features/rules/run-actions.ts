@@ -248,7 +248,15 @@ export async function applyActions(ctx: ServiceContext, found: FoundTicket, plan
   let made: ReturnType<typeof render> | null = null;
   let notificationBases: string[] = [];
   let hookEvent: TicketEvent | null = null;
-  const result = await changeTicket(ctx, row.id, edit, {
+  // Each plan starts clean: what a plan made whose batch failed (a catalog check, a collision) is
+  // not sent after another plan commits, or skips (its precondition no longer holds).
+  const fresh = () => {
+    made = null;
+    notificationBases = [];
+    hookEvent = null;
+    return edit;
+  };
+  const result = await changeTicket(ctx, row.id, fresh, {
     type: "updated",
     note,
     read: found,
