@@ -378,13 +378,14 @@ async function ticketPage(
   ride?: VersionRide,
   tied = true,
 ): Promise<{ rows: TicketRow[]; next: TicketListKey | null; tied: boolean }> {
-  const { rows, next, tied: ahead } = await keyedPage(ctx, q, from, limit, db, ride, tied);
-  return { rows: rows.map((r) => r.row), next, tied: ahead };
+  const page = await keyedPage(ctx, q, from, limit, db, ride, tied);
+  return { rows: page.rows.map((r) => r.row), next: page.next, tied: page.tied };
 }
 
 /**
  * `ride`: a read that goes in the page's first call of rows (main's only), answered there. `tied`:
- * rows after `from` may share its sort keys (a cursor's page may have ended inside a tie).
+ * rows handed over before `from` may share its sort keys, which a keyset of one arm would read
+ * again (afterTie). The answer's `tied`: the same of its last row.
  */
 async function keyedPage(ctx: ServiceContext, q: TicketFilters, from: TicketListKey | null, limit: number, db: Database, ride?: VersionRide, tied = true): Promise<{ rows: { row: TicketRow; key: Key }[]; next: Key | null; tied: boolean }> {
   const cols = SORT_KEYS[q.sort];
@@ -404,9 +405,9 @@ async function keyedPage(ctx: ServiceContext, q: TicketFilters, from: TicketList
     compoundRefused(merged.largest());
     return keyedPage(ctx, q, from, limit, db, ride, tied);
   }
-  const { rows, resumeAt, more, tiedAhead } = walked;
+  const { rows, resumeAt, more, endsTied } = walked;
   const page = rows.slice(0, limit);
-  return { rows: page.map((r) => ({ row: r.row, key: keyOf(q.sort, r) })), next: rows.length > limit ? keyOf(q.sort, page.at(-1)!) : more ? resumeAt : null, tied: tiedAhead };
+  return { rows: page.map((r) => ({ row: r.row, key: keyOf(q.sort, r) })), next: rows.length > limit ? keyOf(q.sort, page.at(-1)!) : more ? resumeAt : null, tied: endsTied };
 }
 
 /**
@@ -907,7 +908,7 @@ async function merge(db: Database, walks: Walk[], cols: readonly IndexColumn[], 
   // when the row handed over just before the page's last does not tie with it.
   let handed = position;
   let beforeLast: Key | null = null;
-  const tiedAhead = () => beforeLast !== null && tie(beforeLast, keyOf(out[limit - 1]!));
+  const lastTied = () => beforeLast !== null && tie(beforeLast, keyOf(out[limit - 1]!));
   let walked = 0;
   let seen = 0;
   let passed = 0;
@@ -938,7 +939,7 @@ async function merge(db: Database, walks: Walk[], cols: readonly IndexColumn[], 
       const dry = group.filter((w) => !w.buffer.length && !w.done);
       if (dry.length) {
         // Out of budget: a short page, once it has moved on (a cursor must lead somewhere new).
-        if (walked >= budget && resumeAt !== position) return { rows: out, resumeAt, more: true, tiedAhead: true };
+        if (walked >= budget && resumeAt !== position) return { rows: out, resumeAt, more: true, endsTied: true };
         const missing = limit + 1 - out.length;
         // What is missing; when rows are checked, divided by the share that passed so far.
         const passRate = seen ? Math.max(0.1, passed / seen) : 1;
@@ -954,8 +955,9 @@ async function merge(db: Database, walks: Walk[], cols: readonly IndexColumn[], 
         // that fills it a few batches.
         const sizes = dry.map((w) => Math.max(1, Math.min(affordable, live === 1 ? needed : Math.min(needed, w.asked ? 2 * w.asked : MERGE_FIRST))));
         // Every dry walk's next batch in one D1 call (a refused compound fails it all: keyedPage reads again).
-        // Two arms where a tie may go on: the first read after a cursor (its tie unknown), and a walk
-        // whose last two rows tied; elsewhere one (a tie arm that finds nothing still costs a row).
+        // Two arms where a tie may go on: a walk whose last two rows tied, and the first read after a
+        // position that tied with the row before it (a cursor says); elsewhere one (a tie arm that
+        // finds nothing still costs a row).
         const reads = dry.map((w, i) => w.read(w.last ?? position, sizes[i]!, w.last ? (w.tied ?? false) : position !== null && tiedAtPosition));
         const fetched = await readRows(db, late ? [...reads, late.statement] : reads, ride);
         if (late) placeLate(fetched.pop()!, true);
@@ -989,11 +991,11 @@ async function merge(db: Database, walks: Walk[], cols: readonly IndexColumn[], 
         passed++;
         out.push(head);
         if (out.length === limit) beforeLast = previous;
-        if (out.length > limit) return { rows: out, resumeAt, more: true, tiedAhead: tiedAhead() };
+        if (out.length > limit) return { rows: out, resumeAt, more: true, endsTied: lastTied() };
       }
     }
   }
-  return { rows: out, resumeAt, more: false, tiedAhead: true };
+  return { rows: out, resumeAt, more: false, endsTied: true };
 }
 
 /**
