@@ -5,7 +5,7 @@ import { createDb } from "../../src/db/client";
 import { auditLogs, comments, ticketHistory, tickets } from "../../src/db/schema";
 import type { ServiceContext } from "../../src/lib/request-context";
 import { callerContext } from "../../src/contexts";
-import { NO_DUE } from "../../src/domain/vocabulary";
+import { NO_DUE, PRIORITY_RANK, type TicketPriority, type TicketStatus } from "../../src/domain/vocabulary";
 import { api, type ApiResponse, type TestUser } from "../helpers";
 
 /** Opens a ticket through the API and returns it (fails the test on anything but 201). */
@@ -70,22 +70,43 @@ export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
 export { sql };
 
+/** A ticket as a seed inserts it straight into D1 (no history, no events): what lists read of it. */
+export interface SeedTicket {
+  id: string;
+  number: string;
+  subject: string;
+  status?: TicketStatus;
+  priority?: TicketPriority;
+  requesterId: string;
+  createdById: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Inserts `rows` into tickets, 100 a batch, with no SLA clock running (NO_DUE). */
+export async function seedTickets(rows: readonly SeedTicket[]) {
+  const insert = env.DB.prepare(
+    `INSERT INTO tickets (id, number, subject, description, status, priority, priority_rank, channel, tags, requester_id, created_by_id, version,
+       created_at, updated_at, sla_policy, sla_next_due_at, sla_breached, sla_check_at)
+     VALUES (?, ?, ?, 'd', ?, ?, ?, 'web', '[]', ?, ?, 1, ?, ?, 'medium', ?, 0, ?)`,
+  );
+  const bound = rows.map(({ priority = "medium", ...t }) =>
+    insert.bind(t.id, t.number, t.subject, t.status ?? "open", priority, PRIORITY_RANK[priority], t.requesterId, t.createdById, t.createdAt, t.updatedAt, NO_DUE, NO_DUE),
+  );
+  for (let i = 0; i < bound.length; i += 100) await env.DB.batch(bound.slice(i, i + 100));
+}
+
 /**
  * One open ticket for each requester, written straight into D1 (no SLA clock, one day apart, the
  * first newest), as `${prefix}-<i>`: a list page with as many requesters as tickets. Returns the
  * requester id → ticket id.
  */
 export async function ticketEach(requesters: readonly TestUser[], createdBy: TestUser, prefix: string): Promise<Map<string, string>> {
-  const insert = env.DB.prepare(
-    `INSERT INTO tickets (id, number, subject, description, status, priority, priority_rank, channel, tags, requester_id, created_by_id, version,
-       created_at, updated_at, sla_policy, sla_next_due_at, sla_breached, sla_check_at)
-     VALUES (?, ?, ?, 'd', 'open', 'normal', 2, 'web', '[]', ?, ?, 1, ?, ?, 'medium', ?, 0, ?)`,
-  );
   const now = Date.now();
-  await env.DB.batch(
+  await seedTickets(
     requesters.map((r, i) => {
       const at = new Date(now - (i + 1) * DAY).toISOString();
-      return insert.bind(`${prefix}-${i}`, `${prefix.toUpperCase()}-${i}`, `Ticket ${i}`, r.id, createdBy.id, at, at, NO_DUE, NO_DUE);
+      return { id: `${prefix}-${i}`, number: `${prefix.toUpperCase()}-${i}`, subject: `Ticket ${i}`, requesterId: r.id, createdById: createdBy.id, createdAt: at, updatedAt: at };
     }),
   );
   return new Map(requesters.map((r, i) => [r.id, `${prefix}-${i}`]));

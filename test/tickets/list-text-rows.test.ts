@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { TICKET_STATUSES, PRIORITY_RANK, TICKET_PRIORITIES, NO_DUE } from "../../src/domain/vocabulary";
+import { TICKET_STATUSES, TICKET_PRIORITIES } from "../../src/domain/vocabulary";
 import { makeUser, meteredApi, meteredStatements, type MeteredResponse, type TestUser } from "../helpers";
 import { seeded } from "../helpers/random";
+import { DAY, seedTickets } from "./fixtures";
 
 /**
  * The console's search box inside its views (`q=` with the unsolved statuses, API.md "Tickets"):
@@ -17,7 +18,6 @@ const WORD = "printer";
 const UNSOLVED = ["open", "in_progress", "pending"] as const;
 /** More requesters than a page holds: any 25 consecutive matches have 25 different ones. */
 const REQUESTERS = 40;
-const DAY = 86_400_000;
 const NOW = Date.now();
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -42,28 +42,19 @@ beforeAll(async () => {
   // row (a page, either order) are 25 requesters; the other tickets' by seed order.
   const listed = made.filter((t) => t.word && (UNSOLVED as readonly string[]).includes(t.status));
   const rank = new Map([...listed].sort((a, b) => b.created - a.created || b.i - a.i).map((t, k) => [t.i, k]));
-  const insert = env.DB.prepare(
-    `INSERT INTO tickets (id, number, subject, description, status, priority, priority_rank, channel, tags, requester_id, created_by_id, version,
-       created_at, updated_at, sla_policy, sla_next_due_at, sla_breached, sla_check_at)
-     VALUES (?, ?, ?, 'd', ?, ?, ?, 'web', '[]', ?, ?, 1, ?, ?, 'medium', ?, 0, ?)`,
+  await seedTickets(
+    made.map((t) => ({
+      id: `tr-${String(t.i).padStart(5, "0")}`,
+      number: `TR-${t.i}`,
+      subject: `Ticket ${t.i}${t.word ? ` ${WORD}` : ""}`,
+      status: t.status,
+      priority: t.priority,
+      requesterId: customers[(rank.get(t.i) ?? t.i) % REQUESTERS]!.id,
+      createdById: admin.id,
+      createdAt: iso(t.created),
+      updatedAt: iso(t.created + DAY),
+    })),
   );
-  const rows = made.map((t) =>
-    insert.bind(
-      `tr-${String(t.i).padStart(5, "0")}`,
-      `TR-${t.i}`,
-      `Ticket ${t.i}${t.word ? ` ${WORD}` : ""}`,
-      t.status,
-      t.priority,
-      PRIORITY_RANK[t.priority],
-      customers[(rank.get(t.i) ?? t.i) % REQUESTERS]!.id,
-      admin.id,
-      iso(t.created),
-      iso(t.created + DAY),
-      NO_DUE,
-      NO_DUE,
-    ),
-  );
-  for (let i = 0; i < rows.length; i += 100) await env.DB.batch(rows.slice(i, i + 100));
 }, 120_000);
 
 type Query = Record<string, string>;

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { NO_DUE, PRIORITY_RANK } from "../../src/domain/vocabulary";
 import { api, makeUser, meteredApi, meteredStatements, type MeteredResponse, type TestUser } from "../helpers";
+import { DAY, seedTickets } from "./fixtures";
 
 /**
  * A bulk change (or a sweep) stamps every ticket it changes with one updated_at: a tie of up to 100
@@ -14,7 +14,6 @@ import { api, makeUser, meteredApi, meteredStatements, type MeteredResponse, typ
 
 const TICKETS = 160;
 const WORD = "printer";
-const DAY = 86_400_000;
 const NOW = Date.now();
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -25,28 +24,20 @@ beforeAll(async () => {
   const admin = await makeUser("admin");
   agent = await makeUser("agent");
   const customer = await makeUser("customer");
-  const insert = env.DB.prepare(
-    `INSERT INTO tickets (id, number, subject, description, status, priority, priority_rank, channel, tags, requester_id, created_by_id, version,
-       created_at, updated_at, sla_policy, sla_next_due_at, sla_breached, sla_check_at)
-     VALUES (?, ?, ?, 'd', ?, 'medium', ${PRIORITY_RANK.medium}, 'web', '[]', ?, ?, 1, ?, ?, 'medium', ?, 0, ?)`,
+  await seedTickets(
+    Array.from({ length: TICKETS }, (_, i) => ({
+      id: `tie-${String(i).padStart(4, "0")}`,
+      number: `TIE-${i}`,
+      subject: `Ticket ${i}${i % 2 ? ` ${WORD}` : ""}`,
+      status: i % 3 === 0 ? ("pending" as const) : ("open" as const),
+      requesterId: customer.id,
+      createdById: admin.id,
+      createdAt: iso(NOW - 30 * DAY + i * 60_000),
+      updatedAt: iso(NOW - 20 * DAY + i * 60_000),
+    })),
   );
-  const rows = Array.from({ length: TICKETS }, (_, i) =>
-    insert.bind(
-      `tie-${String(i).padStart(4, "0")}`,
-      `TIE-${i}`,
-      `Ticket ${i}${i % 2 ? ` ${WORD}` : ""}`,
-      i % 3 === 0 ? "pending" : "open",
-      customer.id,
-      admin.id,
-      iso(NOW - 30 * DAY + i * 60_000),
-      iso(NOW - 20 * DAY + i * 60_000),
-      NO_DUE,
-      NO_DUE,
-    ),
-  );
-  for (let i = 0; i < rows.length; i += 100) await env.DB.batch(rows.slice(i, i + 100));
   // One bulk change of 100 tickets: one updated_at for all of them, at the head of the list.
-  tied = rows.slice(30, 130).map((_, k) => `tie-${String(30 + k).padStart(4, "0")}`);
+  tied = Array.from({ length: 100 }, (_, k) => `tie-${String(30 + k).padStart(4, "0")}`);
   const bulk = await api("POST", "/api/v1/tickets/bulk", { token: agent.token, body: { ids: tied, changes: { priority: "high" } } });
   expect(bulk.status, JSON.stringify(bulk.body)).toBe(200);
 }, 120_000);

@@ -110,12 +110,8 @@ const and = (parts: SQL[]) => sql.join(parts, sql` AND `);
  * the status and priority filters as facet tokens.
  */
 export function ticketMatch(actor: Actor, words: string[], filters: TicketFilters = {}, options = { prefix: true }): string | null {
-  let expr = allWordsExpression(words, ["subject", "description"], options);
-  if (!expr) return null;
-  if (!isStaff(actor.role)) expr = withToken(expr, "facets", ownerToken(actor.id));
-  if (filters.status?.length) expr = withAnyToken(expr, "facets", filters.status.map(statusToken));
-  if (filters.priority?.length) expr = withAnyToken(expr, "facets", filters.priority.map(priorityToken));
-  return expr;
+  const expr = allWordsExpression(words, ["subject", "description"], options);
+  return expr ? withListFacets(expr, actor, filters) : null;
 }
 
 /**
@@ -126,8 +122,11 @@ export function ticketMatch(actor: Actor, words: string[], filters: TicketFilter
 export function ticketFacetMatch(actor: Actor, words: string[], filters: TicketFilters & { requesterId?: string | undefined }, fieldTokens: string[]): string | null {
   const text = allWordsExpression(words, ["subject", "description"], { prefix: false });
   const terms = [...(text ? [text] : []), ...fieldTokens.map((t) => `facets : ${quote(t)}`)];
-  if (!terms.length) return null;
-  let expr = terms.join(" AND ");
+  return terms.length ? withListFacets(terms.join(" AND "), actor, filters) : null;
+}
+
+/** `expr` narrowed to the tickets the actor may see (a customer: their own; staff: `requesterId`'s when named) and to the filters' statuses and priorities. */
+function withListFacets(expr: string, actor: Actor, filters: TicketFilters & { requesterId?: string | undefined }): string {
   const requester = isStaff(actor.role) ? filters.requesterId : actor.id;
   if (requester) expr = withToken(expr, "facets", ownerToken(requester));
   if (filters.status?.length) expr = withAnyToken(expr, "facets", filters.status.map(statusToken));

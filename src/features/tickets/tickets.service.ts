@@ -562,7 +562,7 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
     // Values are checked against the definitions, resolving needs the required ones filled, and a
     // ticket that holds values drops those of deleted fields when it is written.
     const fieldsNeeded = edit.customFields !== undefined || edit.status === "resolved" || Object.keys(row.customFields).length > 0;
-    // The isolate's copy when the request has none: the write's batch checks it (features/fields/kept-catalog.ts).
+    // The request's catalog, else the isolate's copy: the write's batch checks it either way (features/fields/kept-catalog.ts).
     const plannedCatalog = fieldsNeeded ? await plannedFieldCatalog(ctx) : null;
     const catalog = plannedCatalog?.fields ?? EMPTY_CATALOG;
     const result = applyEdit({
@@ -629,7 +629,7 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
         set: touch ? slaColumnWrites(row, written) : changedColumns(row, written),
         ...(touch ? {} : { guard: [] }),
         ...(found.kept ? { kept: { row: found.row, requester: found.requester } } : {}),
-        // The catalog the edit was checked against, and its check when it is the isolate's copy.
+        // The catalog the edit was checked against, and the check its batch carries.
         ...(plannedCatalog ? { catalog: plannedCatalog } : {}),
         history: [...(bumps || options.recordUnchanged ? [{ type: options.type, changes: recorded, bumpsVersion: bumps, internal }] : []), ...(attached?.history ?? [])],
         audit: [...(bumps || options.recordUnchanged ? [{ action: `ticket.${options.type}`, entityType: "ticket", entityId: row.id, changes: recorded }] : []), ...(attached?.audit ?? [])],
