@@ -2,12 +2,14 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { api, makeStaff, meteredApi, meteredStatements, type MeteredResponse } from "../helpers";
 import { closeAll, open, roomPath } from "../helpers/sockets";
-import { systemContext } from "../../src/contexts";
+import { callerContext, systemContext } from "../../src/contexts";
+import type { Bindings } from "../../src/env";
 import { planActions } from "../../src/domain/rules";
 import { AUTOMATION_USER, applyActions, ruleTicketOf } from "../../src/features/rules/run-actions";
-import { findVisibleTicket } from "../../src/features/tickets/tickets.service";
+import { changeTicket, findVisibleTicket } from "../../src/features/tickets/tickets.service";
 import { ok, openTicket, rowOf } from "../tickets/fixtures";
 import { call, hookEnv, receiverEndpoint } from "../webhooks/support";
+import { keepFieldCatalog, keptForWrite } from "../../src/features/fields/kept-catalog";
 import { defineField, uniqueKey } from "./support";
 
 /**
@@ -242,5 +244,42 @@ describe("writes planned from the request's own field catalog", () => {
     expect(catalogReads(res)).toBe(2);
     expect(res.body.errors).toEqual({ [`custom_fields.${plan.key}`]: [expect.any(String)] });
     expect(await env.DB.prepare("SELECT count(*) AS n FROM tickets WHERE subject = ?").bind(subject).first<number>("n")).toBe(0);
+  });
+});
+
+describe("a write whose catalog check failed", () => {
+  /**
+   * env.DB under which, before each of the change's D1 calls, the isolate keeps an older catalog
+   * again, as another request served by a lagging replica would (keepFieldCatalog takes what it is given).
+   */
+  function keepingStaleCopy(fields: Parameters<typeof keepFieldCatalog>[1]) {
+    const batches: boolean[] = [];
+    const wrap = <T extends D1Database | D1DatabaseSession>(d1: T): T =>
+      new Proxy(d1, {
+        get(target, p) {
+          if (p === "withSession") return (constraint?: string) => wrap((target as D1Database).withSession(constraint));
+          const v = Reflect.get(target, p);
+          if (p !== "prepare" && p !== "batch") return typeof v === "function" ? v.bind(target) : v;
+          return (...args: unknown[]) => {
+            keepFieldCatalog("an-older-version", fields);
+            const out = (v as (...a: unknown[]) => unknown).apply(target, args);
+            if (p === "batch") (out as Promise<unknown>).then(() => batches.push(true), () => batches.push(false));
+            return out;
+          };
+        },
+      });
+    return { db: wrap(env.DB), batches };
+  }
+
+  it("plans again from the catalog read on the primary, not from the isolate's copy kept stale meanwhile: written, not 409", async () => {
+    const colour = await defineField(s.admin, { key: uniqueKey("colour"), label: "Colour", type: "text" });
+    const t = await openTicket(s.agent, { custom_fields: { [colour.key]: "red" } });
+    await ok(api("GET", `/api/v1/tickets/${t.id}`, { token: s.agent.token }));
+    const stale = keepingStaleCopy(keptForWrite()!.fields);
+    const ctx = callerContext({ ...env, DB: stale.db } as Bindings, { id: s.agent.id, name: s.agent.name, email: s.agent.email, role: s.agent.role }, { ip: null, userAgent: "vitest" }, { now: new Date() });
+    await changeTicket(ctx, t.id, { priority: "low" }, { type: "updated" });
+    expect((await rowOf(t.id))!.priority).toBe("low");
+    // The first plan took the stale copy and its batch failed; then the catalog's read, and the write.
+    expect(stale.batches).toEqual([false, true, true]);
   });
 });

@@ -119,7 +119,9 @@ export interface PlannedCatalog {
  */
 export async function plannedFieldCatalog(ctx: ServiceContext): Promise<PlannedCatalog> {
   const own = requestCatalog(ctx);
-  const copy = own ? null : keptForWrite();
+  // After a failed check, never the isolate's copy: a request served by a lagging replica may have
+  // kept the failed version again, and each attempt would fail on it until a 409.
+  const copy = own || readsCatalogOnPrimary(ctx) ? null : keptForWrite();
   const { version, fields } = copy ?? (await (own ?? freshFieldCatalog(ctx)));
   return { fields, held: { version, check: catalogHeld(ctx.db, version) }, copy: copy !== null };
 }

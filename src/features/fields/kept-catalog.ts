@@ -110,9 +110,11 @@ export const keptForWrite = (): VersionedCatalog | null => kept;
 
 /**
  * Requests a write of which found its catalog stale: their reads of the catalog go to the primary
- * from then on (fields.service.ts readFieldCatalog). The request's session may be served by a
- * replica that has its own writes but not the definition change that failed the check, and would
- * give the stale version back until the write ran out of attempts (a 409 for an edit that is fine).
+ * from then on (fields.service.ts readFieldCatalog), and their plans no longer take the isolate's
+ * copy (plannedFieldCatalog). The request's session may be served by a replica that has its own
+ * writes but not the definition change that failed the check, and another request's read on such a
+ * replica may keep the failed version as the isolate's copy again: either would give the stale
+ * version back until the write ran out of attempts (a 409 for an edit that is fine).
  */
 const checkedStale = new WeakSet<ServiceContext>();
 export const readsCatalogOnPrimary = (ctx: ServiceContext): boolean => checkedStale.has(ctx);
