@@ -9,15 +9,17 @@ import { validation } from "./errors";
  * so a client can neither forge a position nor reuse a cursor with another ordering.
  */
 const keyPart = z.union([z.string(), z.number(), z.null()]);
-const payloadSchema = z.object({ s: z.string(), k: z.union([keyPart, z.array(keyPart).max(4)]), id: z.string() });
+// `u`: the ticket list's untied mark (tickets.list.ts). A field of its own, not a suffix of `id`:
+// code before it ignores an unknown field, so a cursor made by a newer release pages on in an older one.
+const payloadSchema = z.object({ s: z.string(), k: z.union([keyPart, z.array(keyPart).max(4)]), id: z.string(), u: z.literal(1).optional() });
 export type CursorKey = string | number | null | (string | number | null)[];
-export type CursorPosition = { key: CursorKey; id: string };
+export type CursorPosition = { key: CursorKey; id: string; untied?: true };
 
 const MAC_BYTES = 16;
 const decoder = new TextDecoder();
 
 export async function encodeCursor(secret: string, sort: string, position: CursorPosition): Promise<string> {
-  const payload = new TextEncoder().encode(JSON.stringify({ s: sort, k: position.key, id: position.id }));
+  const payload = new TextEncoder().encode(JSON.stringify({ s: sort, k: position.key, id: position.id, ...(position.untied ? { u: 1 } : {}) }));
   const mac = (await hmac(secret, payload)).slice(0, MAC_BYTES);
   return `${toBase64Url(payload)}.${toBase64Url(mac)}`;
 }
@@ -38,7 +40,7 @@ export async function decodeCursor(secret: string, sort: string, cursor: string)
     throw bad();
   }
   if (parsed.s !== sort) throw bad();
-  return { key: parsed.k, id: parsed.id };
+  return { key: parsed.k, id: parsed.id, ...(parsed.u ? { untied: true as const } : {}) };
 }
 
 export type KeyValue = string | number | null;

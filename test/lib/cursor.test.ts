@@ -28,6 +28,16 @@ describe("signed keyset cursors", () => {
     expect(await decodeCursor(SECRET, SORT, cursor)).toEqual(pos);
   });
 
+  it("carries the ticket list's untied mark in a field of its own: the id reads as before, so a release that knows no mark pages on", async () => {
+    const cursor = await encodeCursor(SECRET, SORT, { ...position, id: "42", untied: true });
+    const payload = JSON.parse(new TextDecoder().decode(fromBase64Url(cursor.split(".")[0]!)!));
+    expect(payload).toEqual({ s: SORT, k: position.key, id: "42", u: 1 });
+    expect(await decodeCursor(SECRET, SORT, cursor)).toEqual({ ...position, id: "42", untied: true });
+    // Without the mark, no field: the cursors of before it, and of other lists, are unchanged.
+    const plain = await encodeCursor(SECRET, SORT, position);
+    expect(JSON.parse(new TextDecoder().decode(fromBase64Url(plain.split(".")[0]!)!))).toEqual({ s: SORT, k: position.key, id: position.id });
+  });
+
   it("is opaque to the naked eye but not secret: the signature is what protects it", async () => {
     const cursor = await encodeCursor(SECRET, SORT, position);
     expect(cursor).not.toContain("2026");

@@ -235,13 +235,12 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
   let from: StorePosition | null = null;
   if (q.cursor) {
     const pos = await decodeCursor(secret, cursorSort, q.cursor);
-    // `<rowid>` in main (the cursors of before year databases), `<year>:<rowid>` in a year's; a
-    // trailing `~`: no row before the position shares its sort keys (a cursor without it may be in a tie).
-    const untied = pos.id.endsWith(UNTIED);
-    const [a, b] = (untied ? pos.id.slice(0, -UNTIED.length) : pos.id).split(":");
+    // `<rowid>` in main (the cursors of before year databases), `<year>:<rowid>` in a year's;
+    // `untied`: no row before the position shares its sort keys (a cursor without it may be in a tie).
+    const [a, b] = pos.id.split(":");
     const year = b === undefined ? null : Number(a);
     if (year !== null && !Number.isSafeInteger(year)) throw validation("Invalid cursor", { cursor: ["The cursor does not fit this sort"] });
-    from = { key: [...(Array.isArray(pos.key) ? pos.key : [pos.key]), Number(b ?? a)] as TicketListKey, year, tied: !untied };
+    from = { key: [...(Array.isArray(pos.key) ? pos.key : [pos.key]), Number(b ?? a)] as TicketListKey, year, tied: !pos.untied };
   }
   // The requesters' version rides in the walk's first call in main: kept requesters need no call.
   const ride = requesterVersionRide();
@@ -250,7 +249,7 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
   const view = await ticketView(ctx, rows);
   const data = rows.map((r) => toTicket(r, requesters.get(r.requesterId)!, ctx.now, view));
   const next_cursor = next
-    ? await encodeCursor(secret, cursorSort, { key: next.key.slice(0, -1), id: `${next.year === null ? "" : `${next.year}:`}${next.key.at(-1)}${next.tied === false ? UNTIED : ""}` })
+    ? await encodeCursor(secret, cursorSort, { key: next.key.slice(0, -1), id: `${next.year === null ? "" : `${next.year}:`}${next.key.at(-1)}`, ...(next.tied === false ? { untied: true } : {}) })
     : null;
   return { data, next_cursor };
 }
@@ -262,8 +261,6 @@ export interface StorePosition {
   /** false: no row before it shares its sort keys, so the next page reads one arm (afterTie); absent: it may. */
   tied?: boolean;
 }
-/** The cursor's mark of an untied position (see StorePosition.tied). */
-const UNTIED = "~";
 
 interface Source {
   year: number | null;
