@@ -50,7 +50,8 @@ import { requesterColumns, type TicketRow } from "../features/tickets/tickets.se
  * `(column, rowid) > (at, r)` seeks on the column only, so a walk paging inside a tie read the tie's
  * head again on every page: 700 tickets with one updated_at cost the changed walk 1,500 + 2,000 rows
  * in two runs, 2,500 with one created_at a window 21,200 + 13,551; now 505 + 204 and 2,020 + 507
- * (test/rules/automations-ties). The tie arm costs a row where it finds nothing (a quiet run 5 → 6).
+ * (test/rules/automations-ties). An empty tie arm may cost a row: a quiet window with a mark reads
+ * 2 rows as before, the changed walk 1–2 → 2 (a quiet run of test/rules/automations 5 → 6).
  * Per run at most {@link AUTOMATION_MAX_PER_RUN} tickets are judged, {@link WINDOW_SCAN_MAX} window
  * rows read, and tickets changed until their writes have read {@link FIRING_ROWS_MAX} rows by D1's
  * own count or {@link AUTOMATION_MAX_FIRINGS_PER_RUN} tickets changed (the rest wait a minute).
