@@ -1,5 +1,5 @@
-import { and, asc, eq, inArray, isNull, lte, sql, type SQL } from "drizzle-orm";
-import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { and, asc, eq, gt, inArray, isNull, lte, sql, type SQL } from "drizzle-orm";
+import { unionAll, type SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { runBatch, type BatchItem } from "../db/client";
 import { isUniqueViolation } from "../db/errors";
 import { ruleFires, rules, ruleState, tickets, users } from "../db/schema";
@@ -44,7 +44,14 @@ import { requesterColumns, type TicketRow } from "../features/tickets/tickets.se
  *   plain ticket columns (priority, channel, category, team, assignee) mark which rows are
  *   candidates; only those are judged.
  *
- * Each walk is keyed by (column, rowid), so it is one index search in index order: no sort.
+ * Each walk is keyed by (column, rowid), so it is one index search in index order: no sort. Past a
+ * position it reads two arms of one compound, each seeked ({@link pastPosition}): the rest of the
+ * position's tie (column = at AND rowid > r) and what lies beyond (column > at). One row value
+ * `(column, rowid) > (at, r)` seeks on the column only, so a walk paging inside a tie read the tie's
+ * head again on every page: 700 tickets with one updated_at cost the changed walk 1,500 + 2,000 rows
+ * in two runs, 2,500 with one created_at a window 21,200 + 13,551; now 505 + 204 and 2,020 + 507
+ * (test/rules/automations-ties). An empty tie arm may cost a row: a quiet window with a mark reads
+ * 2 rows as before, the changed walk 1–2 → 2 (a quiet run of test/rules/automations 5 → 6).
  * Per run at most {@link AUTOMATION_MAX_PER_RUN} tickets are judged, {@link WINDOW_SCAN_MAX} window
  * rows read, and tickets changed until their writes have read {@link FIRING_ROWS_MAX} rows by D1's
  * own count or {@link AUTOMATION_MAX_FIRINGS_PER_RUN} tickets changed (the rest wait a minute).
@@ -126,13 +133,24 @@ type Candidate = FoundTicket;
 
 /** The ticket's rowid: the last key of every index on tickets, so the sweep's keysets end in it. */
 const ROWID = sql<number>`"tickets"."rowid"`;
+/** The rowid's name in a walk's rows: a compound's ORDER BY names its result columns. */
+const ROWID_AS = "__rowid";
 /** A position in a walk of tickets: the walk's column value, then the rowid. */
 interface Position {
   at: string;
   rowid: number;
 }
-/** `(column, rowid) > position`: a row value SQLite seeks to in an index on (…, column). */
-const after = (column: SQLiteColumn, p: Position) => sql`(${column}, ${ROWID}) > (${p.at}, ${p.rowid})`;
+/**
+ * The rows past a position, in (column, rowid) order, as two conditions each an index seeks on:
+ * the rest of its tie (`column = at AND rowid > r`: SQLite seeks the rowid at the index entries'
+ * end) and what lies beyond (`column > at`). A row value `(column, rowid) > (at, r)` seeks on the
+ * column only and filters the rowid row by row: a walk paging inside a tie of one column value (a
+ * bulk edit stamps 100 tickets with one updated_at, an import thousands with one created_at) read
+ * the tie's head again on every page, rows read growing as tie² / page.
+ */
+const pastPosition = (column: SQLiteColumn, p: Position): [tie: SQL, beyond: SQL] => [and(eq(column, p.at), gt(ROWID, p.rowid))!, gt(column, p.at)];
+/** A walk's order: (column, rowid), as its index holds it, named as a compound's ORDER BY needs. */
+const walkOrder = (column: SQLiteColumn) => [asc(column), asc(sql.identifier(ROWID_AS))] as const;
 
 const CANDIDATE_COLUMN: Record<CandidateColumn, SQLiteColumn> = {
   priority: tickets.priority,
@@ -316,7 +334,7 @@ async function judge(run: Run, a: Automation, found: Candidate, t: RuleTicket) {
 // ---------------------------------------------------------------- the changed tickets
 
 /** A ticket row with its rowid (the walks' last key). */
-const withRowid = { row: tickets, rowid: ROWID.as("__rowid") };
+const withRowid = { row: tickets, rowid: ROWID.as(ROWID_AS) };
 
 /** Whether the run may judge (and perhaps change) one more ticket. */
 const canJudge = (run: Run) => run.budget > 0 && run.firings > 0 && run.firingRows.total < FIRING_ROWS_MAX;
@@ -329,12 +347,11 @@ async function judgeChanged(run: Run, automations: Automation[]) {
   // A position saved before the rowid keyset (`{key, id}`) goes on from rowid 0 of its instant.
   const saved = state ? (JSON.parse(state.value) as { key: string; rowid?: number }) : { key: now };
   let from: Position = { at: saved.key, rowid: saved.rowid ?? 0 };
+  const arm = (past: SQL) => ctx.db.select(withRowid).from(tickets).where(and(isNull(tickets.deletedAt), lte(tickets.updatedAt, now), past));
   page: while (canJudge(run)) {
-    const rows = await ctx.db
-      .select(withRowid)
-      .from(tickets)
-      .where(and(isNull(tickets.deletedAt), lte(tickets.updatedAt, now), after(tickets.updatedAt, from)))
-      .orderBy(asc(tickets.updatedAt), asc(ROWID))
+    const [tie, beyond] = pastPosition(tickets.updatedAt, from);
+    const rows = await unionAll(arm(tie), arm(beyond))
+      .orderBy(...walkOrder(tickets.updatedAt))
       .limit(Math.min(AUTOMATION_PAGE, run.budget));
     if (!rows.length) break;
     const found = await withRequesters(run, rows.map((r) => r.row));
@@ -372,18 +389,23 @@ interface Window {
 
 /**
  * The next `limit` rows of a window in its index's order, each with whether it is a candidate and
- * the rule's fire record there (a primary-key look-up: free where there is none).
+ * the rule's fire record there (a primary-key look-up: free where there is none). Past a position,
+ * two arms of one compound ({@link pastPosition}), each with the join and the candidate expression:
+ * SQLite merges them in order (MERGE (UNION ALL), no sort) and stops at the LIMIT, and the probes
+ * stay one statement per window in one batch.
  */
 function windowQuery(run: Run, w: Window, limit: number) {
   const { column } = COLUMN[w.driver.column];
-  const where: SQL[] = [isNull(tickets.deletedAt), eq(tickets.status, w.status), lte(column, w.bound)];
-  if (w.from) where.push(after(column, w.from));
-  return run.ctx.db
-    .select({ ...withRowid, candidate: sql<number>`${w.a.candidate}`.as("__candidate"), firedAt: ruleFires.firedAt })
-    .from(tickets)
-    .leftJoin(ruleFires, and(eq(ruleFires.ruleId, w.a.id), eq(ruleFires.ticketId, tickets.id)))
-    .where(and(...where))
-    .orderBy(asc(column), asc(ROWID))
+  const arm = (past?: SQL) =>
+    run.ctx.db
+      .select({ ...withRowid, candidate: sql<number>`${w.a.candidate}`.as("__candidate"), firedAt: ruleFires.firedAt })
+      .from(tickets)
+      .leftJoin(ruleFires, and(eq(ruleFires.ruleId, w.a.id), eq(ruleFires.ticketId, tickets.id)))
+      .where(and(isNull(tickets.deletedAt), eq(tickets.status, w.status), lte(column, w.bound), past));
+  if (!w.from) return arm().orderBy(...walkOrder(column)).limit(limit);
+  const [tie, beyond] = pastPosition(column, w.from);
+  return unionAll(arm(tie), arm(beyond))
+    .orderBy(...walkOrder(column))
     .limit(limit);
 }
 type WindowRow = Awaited<ReturnType<typeof windowQuery>>[number];
