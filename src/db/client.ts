@@ -341,7 +341,9 @@ export function preparedSelect<F extends Record<string, Pickable>>(fields: F, re
   return Object.assign(run, { inBatch });
 }
 
-/** D1 binds at most 100 values per statement: id lists go in slices of this many. */
+/** D1 binds at most 100 parameters per statement ("too many SQL variables" past it). */
+export const D1_MAX_PARAMS = 100;
+/** Id lists go in slices of this many, within {@link D1_MAX_PARAMS} with a few other parameters. */
 export const IDS_PER_STATEMENT = 90;
 
 export const slices = <T>(ids: readonly T[]): T[][] =>

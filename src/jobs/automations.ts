@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, isNull, lte, sql, type SQL } from "drizzle-orm";
 import { unionAll, type SQLiteColumn } from "drizzle-orm/sqlite-core";
-import { runBatch, type BatchItem } from "../db/client";
+import { D1_MAX_PARAMS, runBatch, type BatchItem } from "../db/client";
 import { isUniqueViolation } from "../db/errors";
 import { ruleFires, rules, ruleState, tickets, users } from "../db/schema";
 import type { SweepMark } from "../db/schema/rules";
@@ -396,17 +396,24 @@ interface Window {
  */
 function windowQuery(run: Run, w: Window, limit: number) {
   const { column } = COLUMN[w.driver.column];
-  const arm = (past?: SQL) =>
-    run.ctx.db
-      .select({ ...withRowid, candidate: sql<number>`${w.a.candidate}`.as("__candidate"), firedAt: ruleFires.firedAt })
-      .from(tickets)
-      .leftJoin(ruleFires, and(eq(ruleFires.ruleId, w.a.id), eq(ruleFires.ticketId, tickets.id)))
-      .where(and(isNull(tickets.deletedAt), eq(tickets.status, w.status), lte(column, w.bound), past));
-  if (!w.from) return arm().orderBy(...walkOrder(column)).limit(limit);
-  const [tie, beyond] = pastPosition(column, w.from);
-  return unionAll(arm(tie), arm(beyond))
-    .orderBy(...walkOrder(column))
-    .limit(limit);
+  const walk = (candidate: SQL) => {
+    const arm = (past?: SQL) =>
+      run.ctx.db
+        .select({ ...withRowid, candidate: sql<number>`${candidate}`.as("__candidate"), firedAt: ruleFires.firedAt })
+        .from(tickets)
+        .leftJoin(ruleFires, and(eq(ruleFires.ruleId, w.a.id), eq(ruleFires.ticketId, tickets.id)))
+        .where(and(isNull(tickets.deletedAt), eq(tickets.status, w.status), lte(column, w.bound), past));
+    if (!w.from) return arm().orderBy(...walkOrder(column)).limit(limit);
+    const [tie, beyond] = pastPosition(column, w.from);
+    return unionAll(arm(tie), arm(beyond))
+      .orderBy(...walkOrder(column))
+      .limit(limit);
+  };
+  // A rule's lists (up to 100 values each) can pass D1's parameters, bound twice in two arms; a
+  // statement past them would fail every window's probes. Then every row is a candidate: the
+  // evaluator judges each anyway, at the cost of the run's budget.
+  const marked = walk(w.a.candidate);
+  return marked.toSQL().params.length <= D1_MAX_PARAMS ? marked : walk(sql`1`);
 }
 type WindowRow = Awaited<ReturnType<typeof windowQuery>>[number];
 

@@ -135,7 +135,8 @@ describe("the automations cron walking a tie of one column value", () => {
     // The mark read above was the window's: the runs went on from it and left it at the tie's last row.
     const [{ sweep }] = (await db().select({ sweep: rules.sweep }).from(rules).where(eq(rules.id, rule.id))) as [{ sweep: Record<string, unknown> }];
     expect(Object.keys(sweep)).toEqual([mark]);
-    expect(sweep[mark]).toEqual([iso(createdAt), expect.any(Number)]);
+    const [last] = await env.DB.prepare("SELECT max(rowid) FROM tickets WHERE id IN (SELECT value FROM json_each(?))").bind(JSON.stringify(ids)).raw<[number]>();
+    expect(sweep[mark]).toEqual([iso(createdAt), last![0]]);
     // A run reads the rows it walks (at most WINDOW_SCAN_MAX) and the row ahead in each arm per page.
     for (const r of runs) {
       expect(r.overLimit, JSON.stringify(runs)).toBeLessThanOrEqual(AHEAD);
@@ -145,4 +146,41 @@ describe("the automations cron walking a tie of one column value", () => {
     const total = runs.reduce((n, r) => n + r.rows, 0);
     expect(total, JSON.stringify(runs)).toBeLessThanOrEqual(TIE + AHEAD * runs.reduce((n, r) => n + r.statements, 0));
   }, 120_000);
+});
+
+describe("a rule whose lists pass D1's parameters", () => {
+  it("walks its window with every row a candidate, past its mark too, and fires where it matches; no statement binds over 100", async () => {
+    const w = word();
+    // Before the other tests' tickets: a window of every row a candidate judges in created order, within the run's budget.
+    const t0 = Date.parse("2001-03-05T06:00:00.000Z");
+    const seeded = [
+      { id: `prm-1-${w}`, at: t0 },
+      { id: `prm-2-${w}`, at: t0 },
+      { id: `prm-3-${w}`, at: t0 + 3 * HOUR },
+    ];
+    await seedTickets(seeded.map((t, i) => ({ id: t.id, number: `PRM-${i}-${w}`, subject: `Many ${w}`, requesterId: s.customer.id, createdById: s.admin.id, createdAt: iso(t.at), updatedAt: iso(t.at) })));
+    // The first and the last assigned to the agent; the second to nobody (no match).
+    for (const id of [seeded[0]!.id, seeded[2]!.id]) await env.DB.prepare("UPDATE tickets SET assignee_id = ? WHERE id = ?").bind(s.agent.id, id).run();
+    // The changed tickets' walk starts past them: only the window judges them.
+    const far = JSON.stringify({ key: iso(t0 + 100 * HOUR), rowid: 0 });
+    await db().insert(ruleState).values({ key: CHANGED_AFTER_KEY, value: far }).onConflictDoUpdate({ target: ruleState.key, set: { value: far } });
+    // A list of the most values a condition takes: 101 parameters for the candidate expression alone.
+    const assignees = [s.agent.id, ...Array.from({ length: 99 }, (_, i) => `someone-${i}-${w}`)];
+    await makeRule(s.admin.token, {
+      kind: "automation",
+      name: `Many assignees ${w}`,
+      conditions: { all: [{ field: "subject", operator: "contains", value: w }, { field: "hours_since_created", operator: "greater_than", value: 1 }, { field: "assignee_id", operator: "in", value: assignees }], any: [] },
+      actions: [{ type: "add_tags", value: ["many"] }],
+    });
+    const first = await run(t0 + 2 * HOUR);
+    // The next run goes on from the first's mark: two arms, each binding the rule's filters.
+    const second = await run(t0 + 5 * HOUR);
+    expect([first.report.fired, second.report.fired]).toEqual([1, 1]);
+    expect((await rowOf(seeded[0]!.id)).tags).toEqual(["many"]);
+    expect((await rowOf(seeded[1]!.id)).tags).toEqual([]);
+    expect((await rowOf(seeded[2]!.id)).tags).toEqual(["many"]);
+    const windows = [...first.walks, ...second.walks].filter((st) => /left join "rule_fires"/i.test(st.sql));
+    expect(windows.some((st) => /union all/i.test(st.sql))).toBe(true);
+    expect(Math.max(...windows.map((st) => st.params.length))).toBeLessThanOrEqual(100);
+  });
 });

@@ -2,7 +2,7 @@ import { eq as equals, getTableColumns, sql, type SQL } from "drizzle-orm";
 import { tickets, users } from "../../db/schema";
 import { fieldToken, searchWords } from "../../domain/search-query";
 import { PRIORITY_RANK } from "../../domain/vocabulary";
-import { batchStatement, runBatch, type BatchItem, type Database } from "../../db/client";
+import { batchStatement, D1_MAX_PARAMS, runBatch, type BatchItem, type Database } from "../../db/client";
 import { classifyD1Error } from "../../db/errors";
 import { heldInMain, yearBounds, yearStores } from "../../db/ticket-stores";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
@@ -771,8 +771,6 @@ async function readRows(db: Database, statements: (SQL | null)[], ride?: Version
   return out;
 }
 
-/** D1 binds at most 100 parameters per statement. */
-const D1_MAX_PARAMS = 100;
 /** Arms of the smallest compound D1 refused in this isolate (Infinity: none yet). */
 let refusedArms = Infinity;
 
