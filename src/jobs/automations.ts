@@ -25,7 +25,7 @@ import type { TicketStatus } from "../domain/vocabulary";
 import { newId } from "../lib/ids";
 import { ruleContext, type ServiceContext } from "../lib/request-context";
 import { recordRunFailure, runInsert } from "../features/rules/rules.service";
-import { applyActions, AUTOMATION_USER, ruleTicketOf } from "../features/rules/run-actions";
+import { applyActions, AUTOMATION_USER, planDoesSomething, ruleTicketOf } from "../features/rules/run-actions";
 import { currentCalendar } from "../features/sla/sla.service";
 import type { FoundTicket } from "../features/tickets/tickets.service";
 import { requesterColumns, type TicketRow } from "../features/tickets/tickets.serialize";
@@ -92,6 +92,12 @@ export interface AutomationReport {
   changed: number;
   windowed: number;
   fired: number;
+  /**
+   * Firings that wrote nothing: the actions would change nothing on the ticket (a tag it has), or
+   * it changed after the run read it and no longer qualified. No fire record: a later change of
+   * the ticket has it judged again.
+   */
+  skipped: number;
   /** Fire records removed: their conditions stopped holding, so the rule may fire there again. */
   cleared: number;
   /** Firings another run made first (its claim won). */
@@ -225,7 +231,7 @@ interface Run {
 export async function runAutomations(ctx: ServiceContext): Promise<AutomationReport> {
   const started = Date.now();
   const now = ctx.now.toISOString();
-  const report: AutomationReport = { job: "automations", at: now, automations: 0, changed: 0, windowed: 0, fired: 0, cleared: 0, contended: 0, failed: 0, firing_rows_read: 0, more: false, duration_ms: 0 };
+  const report: AutomationReport = { job: "automations", at: now, automations: 0, changed: 0, windowed: 0, fired: 0, skipped: 0, cleared: 0, contended: 0, failed: 0, firing_rows_read: 0, more: false, duration_ms: 0 };
   const rows = await ctx.db.select().from(rules).where(and(eq(rules.kind, "automation"), eq(rules.active, true))).orderBy(asc(rules.position), asc(rules.id));
   report.automations = rows.length;
   if (!rows.length) return { ...report, duration_ms: Date.now() - started };
@@ -283,6 +289,12 @@ async function fire(run: Run, a: Automation, found: Candidate, replaces: string 
   const ctx = ruleContext(run.ctx, a);
   const now = ctx.now.toISOString();
   const ticket = ruleTicketOf(found.row, found.requester, ctx.now);
+  const plan = planActions(a.actions, ticket);
+  // As a trigger's: actions that would change nothing are no firing (no fire record, no run record).
+  if (!planDoesSomething(plan, ticket)) {
+    run.report.skipped++;
+    return;
+  }
   const runId = newId(ctx.now.getTime());
   run.firings--;
   const claim = (): BatchItem[] => [
@@ -290,7 +302,7 @@ async function fire(run: Run, a: Automation, found: Candidate, replaces: string 
     ctx.db.insert(ruleFires).values({ ruleId: a.id, ticketId: found.row.id, firedAt: now }),
   ];
   try {
-    await applyActions(ctx, found, planActions(a.actions, ticket), {
+    const applied = await applyActions(ctx, found, plan, {
       author: AUTOMATION_USER,
       automated: true,
       currentUser: "",
@@ -299,6 +311,11 @@ async function fire(run: Run, a: Automation, found: Candidate, replaces: string 
       precondition: (row) => matches(a.conditions, situation(run, ruleTicketOf(row, found.requester, ctx.now))),
       extra: (_t, summary) => [...claim(), runInsert(ctx, { id: runId, ruleId: a.id, ticketId: found.row.id, changes: summary })],
     });
+    // Skipped on a re-read (the ticket no longer qualified): nothing written, so `fires` keeps what the database holds.
+    if (!applied.written) {
+      run.report.skipped++;
+      return;
+    }
     run.fires.set(`${a.id}|${found.row.id}`, now);
     run.report.fired++;
   } catch (err) {

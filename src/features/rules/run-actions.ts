@@ -121,6 +121,8 @@ export interface Applied {
   emails: RenderedMail[];
   notifications: { user_ids: string[]; roles: string[]; title: string; body: string }[];
   webhooks: string[];
+  /** Whether the change committed (changeTicket's `written`): false for a dry run, or a precondition that no longer held on a re-read. */
+  written: boolean;
 }
 
 interface Person {
@@ -334,5 +336,6 @@ export async function applyActions(ctx: ServiceContext, found: FoundTicket, plan
     emails: output.emails.map(({ to, subject, body }) => ({ to, subject, body })),
     notifications: output.notifications,
     webhooks: plan.webhooks,
+    written: result.written,
   };
 }

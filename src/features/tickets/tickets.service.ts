@@ -523,6 +523,8 @@ function stampActivity(next: TicketRow, actorId: string | null, acted: boolean, 
 export interface ChangeResult {
   ticket: Ticket;
   changes: Record<string, unknown>;
+  /** Whether the change committed; false: nothing was written (a dry run, a precondition that no longer held, nothing to write). */
+  written: boolean;
 }
 
 /**
@@ -549,7 +551,7 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
     if (row.mergedIntoId) throw new AppError("INVALID_TRANSITION", mergedRefusal(row.number, row.mergedIntoId));
     const refused = options.refusal?.(row);
     if (refused) throw refused;
-    if (options.precondition && !options.precondition(row)) return { skip: { ticket: await ticketFor(ctx, row, requester), changes: {} } };
+    if (options.precondition && !options.precondition(row)) return { skip: { ticket: await ticketFor(ctx, row, requester), changes: {}, written: false } };
     const current = stateOf(row);
     if (options.baseVersion !== undefined && options.baseVersion !== row.version) await refuseConflicts(ctx, found, edit, options.baseVersion);
     const fields = effectiveChanges(current, edit);
@@ -596,7 +598,7 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
     if ((options.dryRun || nothingToWrite) && plannedCatalog && decideOnFreshCatalog(ctx, plannedCatalog)) return plan(found);
     // Only after visibility and permission: a caller who may not see or assign learns nothing about users.
     await checkReferences(ctx, { assigneeId: result.changes.assigneeId ? edit.assigneeId : undefined, teamId: result.changes.teamId ? edit.teamId : undefined });
-    if (nothingToWrite) return { skip: { ticket: await ticketFor(ctx, row, requester), changes: {} } };
+    if (nothingToWrite) return { skip: { ticket: await ticketFor(ctx, row, requester), changes: {}, written: false } };
     const touch = bumps || (options.touch ?? true);
     const now = ctx.now.toISOString();
     const moved: TicketRow = touch
@@ -615,7 +617,7 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
     for (const [key, change] of Object.entries(result.fieldChanges)) changes[fieldPath(key)] = change;
     const recorded = { ...changes, ...options.note };
     const internal = options.internal ?? false;
-    if (options.dryRun) return { skip: { ticket: await ticketFor(ctx, next, requester), changes } };
+    if (options.dryRun) return { skip: { ticket: await ticketFor(ctx, next, requester), changes, written: false } };
     const attached = options.with?.(next, changes, catalog);
     const written: TicketRow = attached?.row ? { ...next, ...attached.row } : next;
     return {
@@ -640,7 +642,7 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
           ...(attached?.events(ticket) ?? []),
         ],
       },
-      done: (ticket) => ({ ticket, changes }),
+      done: (ticket) => ({ ticket, changes, written: true }),
     };
   }
 }

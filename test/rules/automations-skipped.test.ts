@@ -1,0 +1,115 @@
+import { env } from "cloudflare:workers";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { makeStaff } from "../helpers";
+import { systemContext } from "../../src/contexts";
+import { metered, newMeter } from "../../src/db/metrics";
+import { runAutomations } from "../../src/jobs/automations";
+import { bindings, editAt, HOUR, MIN, ticketAt } from "../sla/helpers";
+import { clearRules, historyOf, makeRule, rowOf, runsOf, word } from "./support";
+
+/**
+ * An automation that matched but wrote nothing is no firing: the job's report counts it as
+ * skipped, and no fire record says it fired.
+ */
+
+let s: Awaited<ReturnType<typeof makeStaff>>;
+beforeAll(async () => {
+  s = await makeStaff();
+});
+afterEach(clearRules);
+
+/** Each test on its own stretch of a clock far from the other files'. */
+let T0 = Date.parse("2035-02-05T08:00:00.000Z");
+const nextStart = () => (T0 += 1_000 * HOUR);
+
+const run = (at: number, DB: D1Database = env.DB) => runAutomations(systemContext({ ...bindings, DB }, "vitest", { now: new Date(at) }));
+
+const firesOf = async (ruleId: string) => (await env.DB.prepare(`SELECT ticket_id, fired_at FROM rule_fires WHERE rule_id = ?`).bind(ruleId).all()).results;
+
+/** env.DB (metered, for the statements' SQL) that runs `meanwhile` once, just before the first batch some statement of which matches `at`. */
+function before(at: RegExp, meanwhile: () => Promise<unknown>) {
+  let done = false;
+  const wrap = <T extends D1Database | D1DatabaseSession>(d1: T): T =>
+    new Proxy(d1, {
+      get(target, p) {
+        if (p === "batch")
+          return async (statements: { sql?: string }[]) => {
+            if (!done && statements.some((st) => at.test(st.sql ?? ""))) {
+              done = true;
+              await meanwhile();
+            }
+            return (target as D1Database).batch(statements as never);
+          };
+        if (p === "withSession") return (c?: string) => wrap((target as D1Database).withSession(c));
+        const v = Reflect.get(target, p);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+  return { db: wrap(metered(env.DB, newMeter())), wasHeld: () => done };
+}
+
+describe("automations: a firing that writes nothing is skipped, not fired", () => {
+  it("an agent moves the ticket out of the rule's reach just before its write: skipped, nothing written", async () => {
+    const w = word();
+    const start = nextStart();
+    const rule = await makeRule(s.admin.token, {
+      kind: "automation",
+      name: "Nudge open tickets",
+      conditions: { all: [{ field: "subject", operator: "contains", value: w }, { field: "status", operator: "is", value: "open" }, { field: "hours_since_created", operator: "greater_than", value: 1 }], any: [] },
+      actions: [{ type: "add_tags", value: ["nudged"] }],
+    });
+    const ticket = await ticketAt(s.customer, start, { subject: `Quiet ${w}` });
+    await run(start + 30 * MIN); // the changed tickets, this one not an hour old yet
+    const at = start + 2 * HOUR;
+    // The agent sets it pending between the run's read and its write: the write's batch fails on
+    // the ticket's guard, and the re-read finds the rule no longer holds.
+    const held = before(/insert into "rule_fires"/, () => editAt(s.agent, at, ticket.id, { status: "pending" }));
+    const report = await run(at, held.db);
+    expect(held.wasHeld()).toBe(true);
+    expect(report).toMatchObject({ windowed: 1, fired: 0, skipped: 1, contended: 0, failed: 0 });
+    expect(await firesOf(rule.id)).toEqual([]);
+    expect(await runsOf(rule.id)).toEqual([]);
+    const row = await rowOf(ticket.id);
+    expect({ status: row.status, tags: row.tags, version: row.version }).toEqual({ status: "pending", tags: [], version: 2 });
+    expect((await historyOf(ticket.id)).map((h) => [h.type, h.actorId, h.ruleId])).toEqual([
+      ["created", s.customer.id, null],
+      ["updated", s.agent.id, null],
+    ]);
+
+    // Open again: it qualifies, and the rule fires there (no fire record stands in its way).
+    await editAt(s.agent, at + HOUR, ticket.id, { status: "open" });
+    expect(await run(at + HOUR + MIN)).toMatchObject({ changed: 1, fired: 1, skipped: 0 });
+    expect((await rowOf(ticket.id)).tags).toEqual(["nudged"]);
+    expect(await firesOf(rule.id)).toEqual([{ ticket_id: ticket.id, fired_at: new Date(at + HOUR + MIN).toISOString() }]);
+  });
+
+  it("actions that would change nothing (a tag the ticket has): skipped, judged again only when the ticket changes", async () => {
+    const w = word();
+    const start = nextStart();
+    const rule = await makeRule(s.admin.token, {
+      kind: "automation",
+      name: "Tag VIPs",
+      conditions: { all: [{ field: "subject", operator: "contains", value: w }, { field: "hours_since_created", operator: "greater_than", value: 1 }], any: [] },
+      actions: [{ type: "add_tags", value: ["vip"] }],
+    });
+    const ticket = await ticketAt(s.agent, start, { subject: `Big customer ${w}`, tags: ["vip"] });
+    await run(start + 30 * MIN);
+    expect(await run(start + 2 * HOUR)).toMatchObject({ windowed: 1, fired: 0, skipped: 1, failed: 0 });
+    // Nothing written: no fire record, no run record with empty changes, the ticket as it was.
+    expect(await firesOf(rule.id)).toEqual([]);
+    expect(await runsOf(rule.id)).toEqual([]);
+    expect(await rowOf(ticket.id)).toMatchObject({ tags: ["vip"], version: 1 });
+
+    // Unchanged, it is not judged again: the window is past it.
+    expect(await run(start + 3 * HOUR)).toMatchObject({ changed: 0, windowed: 0, fired: 0, skipped: 0 });
+    // Changed, still tagged: judged again, still nothing to do.
+    await editAt(s.agent, start + 4 * HOUR, ticket.id, { priority: "high" });
+    expect(await run(start + 4 * HOUR + MIN)).toMatchObject({ changed: 1, fired: 0, skipped: 1 });
+    expect(await runsOf(rule.id)).toEqual([]);
+    // The tag taken off: now the rule has something to do, and that is its one firing there.
+    await editAt(s.agent, start + 5 * HOUR, ticket.id, { tags: [] });
+    expect(await run(start + 5 * HOUR + MIN)).toMatchObject({ changed: 1, fired: 1, skipped: 0 });
+    expect((await rowOf(ticket.id)).tags).toEqual(["vip"]);
+    expect((await runsOf(rule.id)).map((r) => r.changes)).toEqual([{ tags: [[], ["vip"]] }]);
+  });
+});
