@@ -25,7 +25,7 @@ import type { TicketStatus } from "../domain/vocabulary";
 import { newId } from "../lib/ids";
 import { ruleContext, type ServiceContext } from "../lib/request-context";
 import { recordRunFailure, runInsert } from "../features/rules/rules.service";
-import { applyActions, AUTOMATION_USER, planDoesSomething, ruleTicketOf } from "../features/rules/run-actions";
+import { applyActions, AUTOMATION_USER, ruleTicketOf } from "../features/rules/run-actions";
 import { currentCalendar } from "../features/sla/sla.service";
 import type { FoundTicket } from "../features/tickets/tickets.service";
 import { requesterColumns, type TicketRow } from "../features/tickets/tickets.serialize";
@@ -93,9 +93,8 @@ export interface AutomationReport {
   windowed: number;
   fired: number;
   /**
-   * Firings that wrote nothing: the actions would change nothing on the ticket (a tag it has), or
-   * it changed after the run read it and no longer qualified. No fire record: a later change of
-   * the ticket has it judged again.
+   * Firings that wrote nothing: the ticket changed after the run read it and no longer qualified on
+   * the write's re-read. No fire record: a later change of the ticket has it judged again.
    */
   skipped: number;
   /** Fire records removed: their conditions stopped holding, so the rule may fire there again. */
@@ -289,12 +288,6 @@ async function fire(run: Run, a: Automation, found: Candidate, replaces: string 
   const ctx = ruleContext(run.ctx, a);
   const now = ctx.now.toISOString();
   const ticket = ruleTicketOf(found.row, found.requester, ctx.now);
-  const plan = planActions(a.actions, ticket);
-  // As a trigger's: actions that would change nothing are no firing (no fire record, no run record).
-  if (!planDoesSomething(plan, ticket)) {
-    run.report.skipped++;
-    return;
-  }
   const runId = newId(ctx.now.getTime());
   run.firings--;
   const claim = (): BatchItem[] => [
@@ -302,7 +295,7 @@ async function fire(run: Run, a: Automation, found: Candidate, replaces: string 
     ctx.db.insert(ruleFires).values({ ruleId: a.id, ticketId: found.row.id, firedAt: now }),
   ];
   try {
-    const applied = await applyActions(ctx, found, plan, {
+    const applied = await applyActions(ctx, found, planActions(a.actions, ticket), {
       author: AUTOMATION_USER,
       automated: true,
       currentUser: "",
