@@ -301,7 +301,8 @@ async function fire(run: Run, a: Automation, found: Candidate, replaces: string 
       currentUser: "",
       mailId: `action-${runId}`,
       // Judged again on every (re)read: a ticket changed meanwhile may no longer qualify.
-      precondition: (row) => matches(a.conditions, situation(run, ruleTicketOf(row, found.requester, ctx.now))),
+      // The status scope too, as judge has it: a ticket closed or cancelled meanwhile is out of every automation's reach.
+      precondition: (row) => a.statuses.includes(row.status) && matches(a.conditions, situation(run, ruleTicketOf(row, found.requester, ctx.now))),
       extra: (_t, summary) => [...claim(), runInsert(ctx, { id: runId, ruleId: a.id, ticketId: found.row.id, changes: summary })],
     });
     // Skipped on a re-read (the ticket no longer qualified): nothing written, so `fires` keeps what the database holds.
@@ -395,6 +396,13 @@ interface Window {
   status: TicketStatus;
   bound: string;
   from: Position | null;
+  /** The rule's candidate filters do not fit D1's parameters in the walk ({@link windowWalk}): every row is judged. */
+  everyRow: boolean;
+}
+
+/** The next `limit` rows of a window ({@link windowWalk}), judged by the rule's candidate filters unless they do not fit. */
+function windowQuery(run: Run, w: Window, limit: number) {
+  return windowWalk(run, w, w.everyRow ? sql`1` : w.a.candidate, limit);
 }
 
 /**
@@ -404,27 +412,28 @@ interface Window {
  * SQLite merges them in order (MERGE (UNION ALL), no sort) and stops at the LIMIT, and the probes
  * stay one statement per window in one batch.
  */
-function windowQuery(run: Run, w: Window, limit: number) {
+function windowWalk(run: Run, w: Omit<Window, "everyRow">, candidate: SQL, limit: number) {
   const { column } = COLUMN[w.driver.column];
-  const walk = (candidate: SQL) => {
-    const arm = (past?: SQL) =>
-      run.ctx.db
-        .select({ ...withRowid, candidate: sql<number>`${candidate}`.as("__candidate"), firedAt: ruleFires.firedAt })
-        .from(tickets)
-        .leftJoin(ruleFires, and(eq(ruleFires.ruleId, w.a.id), eq(ruleFires.ticketId, tickets.id)))
-        .where(and(isNull(tickets.deletedAt), eq(tickets.status, w.status), lte(column, w.bound), past));
-    if (!w.from) return arm().orderBy(...walkOrder(column)).limit(limit);
-    const [tie, beyond] = pastPosition(column, w.from);
-    return unionAll(arm(tie), arm(beyond))
-      .orderBy(...walkOrder(column))
-      .limit(limit);
-  };
-  // A rule's lists (up to 100 values each) can pass D1's parameters, bound twice in two arms; a
-  // statement past them would fail every window's probes. Then every row is a candidate: the
-  // evaluator judges each anyway, at the cost of the run's budget.
-  const marked = walk(w.a.candidate);
-  return marked.toSQL().params.length <= D1_MAX_PARAMS ? marked : walk(sql`1`);
+  const arm = (past?: SQL) =>
+    run.ctx.db
+      .select({ ...withRowid, candidate: sql<number>`${candidate}`.as("__candidate"), firedAt: ruleFires.firedAt })
+      .from(tickets)
+      .leftJoin(ruleFires, and(eq(ruleFires.ruleId, w.a.id), eq(ruleFires.ticketId, tickets.id)))
+      .where(and(isNull(tickets.deletedAt), eq(tickets.status, w.status), lte(column, w.bound), past));
+  if (!w.from) return arm().orderBy(...walkOrder(column)).limit(limit);
+  const [tie, beyond] = pastPosition(column, w.from);
+  return unionAll(arm(tie), arm(beyond))
+    .orderBy(...walkOrder(column))
+    .limit(limit);
 }
+
+/**
+ * Whether the rule's candidate filters pass D1's 100 parameters in a walk past a mark, which binds
+ * them twice (a condition's list takes up to 100 values: from ~45 values on). Such a window judges
+ * every row (the evaluator decides each anyway) instead of failing every window's probes each
+ * minute; the run walks it after the others, so its backlog does not take their budget.
+ */
+const judgesEveryRow = (run: Run, w: Omit<Window, "everyRow">) => windowWalk(run, { ...w, from: w.from ?? { at: w.bound, rowid: 0 } }, w.a.candidate, 1).toSQL().params.length > D1_MAX_PARAMS;
 type WindowRow = Awaited<ReturnType<typeof windowQuery>>[number];
 
 /** A mark as saved on the rule, or as saved before the rowid keyset (the ticket's id: rowid 0 of that instant). */
@@ -461,10 +470,13 @@ async function judgeWindows(run: Run, automations: Automation[]) {
       if (!bound) continue;
       for (const status of a.statuses) {
         const key = `${driverKey(driver)}|${status}`;
-        windows.push({ a, key, driver, status, bound, from: positionOf(a.sweep[key]) });
+        const w = { a, key, driver, status, bound, from: positionOf(a.sweep[key]) };
+        windows.push({ ...w, everyRow: judgesEveryRow(run, w) });
       }
     }
   }
+  // Windows that judge every row last (stable: rule order otherwise), so their backlog cannot take the others' budget.
+  windows.sort((x, y) => Number(x.everyRow) - Number(y.everyRow));
   if (!windows.length || !canJudge(run)) {
     if (windows.length) run.report.more = true;
     return;

@@ -82,4 +82,24 @@ describe("automations: a firing that writes nothing is skipped, not fired", () =
     expect((await rowOf(ticket.id)).tags).toEqual(["nudged"]);
     expect(await firesOf(rule.id)).toEqual([{ ticket_id: ticket.id, fired_at: new Date(at + HOUR + MIN).toISOString() }]);
   });
+
+  it("a rule naming no status, the ticket cancelled just before its write: out of every automation's reach, skipped", async () => {
+    const w = word();
+    const start = nextStart();
+    const rule = await makeRule(s.admin.token, {
+      kind: "automation",
+      name: "Nudge",
+      conditions: { all: [{ field: "subject", operator: "contains", value: w }, { field: "hours_since_created", operator: "greater_than", value: 1 }], any: [] },
+      actions: [{ type: "add_tags", value: ["nudged"] }],
+    });
+    const ticket = await ticketAt(s.customer, start, { subject: `Quiet ${w}` });
+    await run(start + 30 * MIN);
+    const at = start + 2 * HOUR;
+    const held = before(/insert into "rule_fires"/, () => editAt(s.agent, at, ticket.id, { status: "cancelled" }));
+    expect(await run(at, held.db)).toMatchObject({ windowed: 1, fired: 0, skipped: 1, failed: 0 });
+    expect(held.wasHeld()).toBe(true);
+    expect(await rowOf(ticket.id)).toMatchObject({ status: "cancelled", tags: [] });
+    expect(await firesOf(rule.id)).toEqual([]);
+    expect(await runsOf(rule.id)).toEqual([]);
+  });
 });

@@ -148,11 +148,16 @@ describe("the automations cron walking a tie of one column value", () => {
   }, 120_000);
 });
 
-describe("a rule whose lists pass D1's parameters", () => {
-  it("walks its window with every row a candidate, past its mark too, and fires where it matches; no statement binds over 100", async () => {
+describe("a rule's lists within D1's 100 parameters", () => {
+  // A list's values are bound one each, twice past a mark (two arms): 44 fit in 100 parameters,
+  // 100 (the most a condition takes) do not, and that window walks with every row a candidate.
+  it.each([
+    { rule: "a list of 44 values", values: 44, everyRow: false },
+    { rule: "a list of 100 values", values: 100, everyRow: true },
+  ])("$rule: the window goes on past its mark and fires where the rule matches; no statement binds over 100", async ({ values, everyRow }) => {
     const w = word();
     // Before the other tests' tickets: a window of every row a candidate judges in created order, within the run's budget.
-    const t0 = Date.parse("2001-03-05T06:00:00.000Z");
+    const t0 = Date.parse("2001-03-05T06:00:00.000Z") + values * 1_000 * HOUR;
     const seeded = [
       { id: `prm-1-${w}`, at: t0 },
       { id: `prm-2-${w}`, at: t0 },
@@ -164,23 +169,59 @@ describe("a rule whose lists pass D1's parameters", () => {
     // The changed tickets' walk starts past them: only the window judges them.
     const far = JSON.stringify({ key: iso(t0 + 100 * HOUR), rowid: 0 });
     await db().insert(ruleState).values({ key: CHANGED_AFTER_KEY, value: far }).onConflictDoUpdate({ target: ruleState.key, set: { value: far } });
-    // A list of the most values a condition takes: 101 parameters for the candidate expression alone.
-    const assignees = [s.agent.id, ...Array.from({ length: 99 }, (_, i) => `someone-${i}-${w}`)];
+    const assignees = [s.agent.id, ...Array.from({ length: values - 1 }, (_, i) => `someone-${i}-${w}`)];
     await makeRule(s.admin.token, {
       kind: "automation",
       name: `Many assignees ${w}`,
-      conditions: { all: [{ field: "subject", operator: "contains", value: w }, { field: "hours_since_created", operator: "greater_than", value: 1 }, { field: "assignee_id", operator: "in", value: assignees }], any: [] },
+      conditions: {
+        all: [
+          { field: "subject", operator: "contains", value: w },
+          { field: "hours_since_created", operator: "greater_than", value: 1 },
+          { field: "assignee_id", operator: "in", value: assignees },
+        ],
+        any: [],
+      },
       actions: [{ type: "add_tags", value: ["many"] }],
     });
     const first = await run(t0 + 2 * HOUR);
     // The next run goes on from the first's mark: two arms, each binding the rule's filters.
     const second = await run(t0 + 5 * HOUR);
     expect([first.report.fired, second.report.fired]).toEqual([1, 1]);
+    // Judged: the candidates (the ticket assigned in each run's window), or every row up to the
+    // bound where the filters did not fit (the unassigned one too, and the other case's tickets).
+    if (everyRow) expect(first.report.windowed).toBeGreaterThan(first.report.fired);
+    else expect([first.report.windowed, second.report.windowed]).toEqual([1, 1]);
     expect((await rowOf(seeded[0]!.id)).tags).toEqual(["many"]);
     expect((await rowOf(seeded[1]!.id)).tags).toEqual([]);
     expect((await rowOf(seeded[2]!.id)).tags).toEqual(["many"]);
     const windows = [...first.walks, ...second.walks].filter((st) => /left join "rule_fires"/i.test(st.sql));
     expect(windows.some((st) => /union all/i.test(st.sql))).toBe(true);
     expect(Math.max(...windows.map((st) => st.params.length))).toBeLessThanOrEqual(100);
+  });
+
+  it("a window that judges every row is walked after the others: a backlog of 600 under it does not hold back another rule's ticket", async () => {
+    const w = word();
+    const t0 = Date.parse("2001-01-01T00:00:00.000Z");
+    await seedTickets(Array.from({ length: 600 }, (_, i) => ({ id: `bk-${w}-${i}`, number: `BK-${w}-${i}`, subject: `Bulk ${w}`, requesterId: s.customer.id, createdById: s.admin.id, createdAt: iso(t0), updatedAt: iso(t0) })));
+    const urgent = `urgent-${w}`;
+    await seedTickets([{ id: urgent, number: `URG-${w}`, subject: `Urgent ${w}`, priority: "critical", requesterId: s.customer.id, createdById: s.admin.id, createdAt: iso(t0 + MIN), updatedAt: iso(t0 + MIN) }]);
+    const far = JSON.stringify({ key: iso(t0 + 10_000 * HOUR), rowid: 0 });
+    await db().insert(ruleState).values({ key: CHANGED_AFTER_KEY, value: far }).onConflictDoUpdate({ target: ruleState.key, set: { value: far } });
+    // First in order: a list of 100 assignees (nobody's), so every open ticket is judged.
+    await makeRule(s.admin.token, {
+      kind: "automation",
+      name: `Nobody's ${w}`,
+      conditions: { all: [{ field: "hours_since_created", operator: "greater_than", value: 1 }, { field: "assignee_id", operator: "in", value: Array.from({ length: 100 }, (_, i) => `nobody-${i}-${w}`) }], any: [] },
+      actions: [{ type: "add_tags", value: ["nobody"] }],
+    });
+    await makeRule(s.admin.token, {
+      kind: "automation",
+      name: `Critical ${w}`,
+      conditions: { all: [{ field: "subject", operator: "contains", value: w }, { field: "hours_since_created", operator: "greater_than", value: 1 }, { field: "priority", operator: "is", value: "critical" }], any: [] },
+      actions: [{ type: "add_tags", value: ["critical"] }],
+    });
+    const first = await run(t0 + 2 * HOUR);
+    expect(first.report).toMatchObject({ fired: 1, more: true });
+    expect((await rowOf(urgent)).tags).toEqual(["critical"]);
   });
 });

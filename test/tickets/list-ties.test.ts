@@ -2,6 +2,9 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, makeUser, meteredApi, meteredStatements, type MeteredResponse, type TestUser } from "../helpers";
 import { DAY, seedTickets } from "./fixtures";
+import { decodeCursor, encodeCursor } from "../../src/lib/cursor";
+import { signingSecret } from "../../src/features/auth/tokens";
+import type { Bindings } from "../../src/env";
 
 /**
  * A bulk change (or a sweep) stamps every ticket it changes with one updated_at: a tie of up to 100
@@ -96,4 +99,21 @@ describe("pages inside a tie of updated_at", () => {
       responses.forEach((res, k) => expect(res.rowsRead, `page ${k + 1}:\n${shown(res)}`).toBeLessThanOrEqual(most));
     });
   }
+});
+
+describe("the cursor's untied mark", () => {
+  it("a cursor marked as 9e7b1a4 marked it (a '~' after the rowid) pages on as the same cursor marked today", async () => {
+    const path = "/api/v1/tickets?sort=-created_at&limit=3";
+    const first = await api("GET", path, { token: agent.token });
+    expect(first.status).toBe(200);
+    const secret = signingSecret(env as unknown as Bindings);
+    const pos = await decodeCursor(secret, "tickets:-created_at", first.body.next_cursor);
+    expect(pos.untied).toBe(true);
+    const legacy = await encodeCursor(secret, "tickets:-created_at", { key: pos.key, id: `${pos.id}~` });
+    const page = (cursor: string) => api("GET", `${path}&cursor=${encodeURIComponent(cursor)}`, { token: agent.token });
+    const [today, before] = await Promise.all([page(first.body.next_cursor), page(legacy)]);
+    expect(before.status, JSON.stringify(before.body)).toBe(200);
+    expect(before.body.data.map((t: { id: string }) => t.id)).toEqual(today.body.data.map((t: { id: string }) => t.id));
+    expect(today.body.data).toHaveLength(3);
+  });
 });

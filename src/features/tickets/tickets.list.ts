@@ -236,11 +236,13 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
   if (q.cursor) {
     const pos = await decodeCursor(secret, cursorSort, q.cursor);
     // `<rowid>` in main (the cursors of before year databases), `<year>:<rowid>` in a year's;
-    // `untied`: no row before the position shares its sort keys (a cursor without it may be in a tie).
-    const [a, b] = pos.id.split(":");
+    // `untied`: no row before the position shares its sort keys (a cursor without it may be in a
+    // tie). The mark was once a `~` after the rowid (9e7b1a4): such a cursor pages on.
+    const legacyUntied = pos.id.endsWith("~");
+    const [a, b] = (legacyUntied ? pos.id.slice(0, -1) : pos.id).split(":");
     const year = b === undefined ? null : Number(a);
     if (year !== null && !Number.isSafeInteger(year)) throw validation("Invalid cursor", { cursor: ["The cursor does not fit this sort"] });
-    from = { key: [...(Array.isArray(pos.key) ? pos.key : [pos.key]), Number(b ?? a)] as TicketListKey, year, tied: !pos.untied };
+    from = { key: [...(Array.isArray(pos.key) ? pos.key : [pos.key]), Number(b ?? a)] as TicketListKey, year, tied: !(pos.untied || legacyUntied) };
   }
   // The requesters' version rides in the walk's first call in main: kept requesters need no call.
   const ride = requesterVersionRide();
