@@ -431,7 +431,8 @@ function windowWalk(run: Run, w: Omit<Window, "everyRow">, candidate: SQL, limit
  * Whether the rule's candidate filters pass D1's 100 parameters in a walk past a mark, which binds
  * them twice (a condition's list takes up to 100 values: from ~45 values on). Such a window judges
  * every row (the evaluator decides each anyway) instead of failing every window's probes each
- * minute; the run walks it after the others, so its backlog does not take their budget.
+ * minute; the run walks it after the others, so its backlog does not take their budget (its
+ * actions then come after those of rules below it, where both reach a ticket in one run).
  */
 const judgesEveryRow = (run: Run, w: Omit<Window, "everyRow">) => windowWalk(run, { ...w, from: w.from ?? { at: w.bound, rowid: 0 } }, w.a.candidate, 1).toSQL().params.length > D1_MAX_PARAMS;
 type WindowRow = Awaited<ReturnType<typeof windowQuery>>[number];

@@ -116,4 +116,12 @@ describe("the cursor's untied mark", () => {
     expect(before.body.data.map((t: { id: string }) => t.id)).toEqual(today.body.data.map((t: { id: string }) => t.id));
     expect(today.body.data).toHaveLength(3);
   });
+
+  it.each(["~", "~~", "12~~", "abc", "1e3", "0x10", " 12", "2025:", ":12", "2025:12:3", "-5"])("a signed cursor whose id is %j answers 400, not a page", async (id) => {
+    const secret = signingSecret(env as unknown as Bindings);
+    const cursor = await encodeCursor(secret, "tickets:-created_at", { key: [new Date(NOW).toISOString()], id });
+    const res = await api("GET", `/api/v1/tickets?sort=-created_at&limit=3&cursor=${encodeURIComponent(cursor)}`, { token: agent.token });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: "VALIDATION_ERROR", errors: { cursor: [expect.any(String)] } });
+  });
 });

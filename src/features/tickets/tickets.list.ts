@@ -238,11 +238,12 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
     // `<rowid>` in main (the cursors of before year databases), `<year>:<rowid>` in a year's;
     // `untied`: no row before the position shares its sort keys (a cursor without it may be in a
     // tie). The mark was once a `~` after the rowid (9e7b1a4): such a cursor pages on.
-    const legacyUntied = pos.id.endsWith("~");
-    const [a, b] = (legacyUntied ? pos.id.slice(0, -1) : pos.id).split(":");
-    const year = b === undefined ? null : Number(a);
-    if (year !== null && !Number.isSafeInteger(year)) throw validation("Invalid cursor", { cursor: ["The cursor does not fit this sort"] });
-    from = { key: [...(Array.isArray(pos.key) ? pos.key : [pos.key]), Number(b ?? a)] as TicketListKey, year, tied: !(pos.untied || legacyUntied) };
+    const id = CURSOR_ID.exec(pos.id);
+    if (!id) throw validation("Invalid cursor", { cursor: ["The cursor does not fit this sort"] });
+    const [, y, rowid, legacyUntied] = id;
+    const year = y === undefined ? null : Number(y);
+    if ((year !== null && !Number.isSafeInteger(year)) || !Number.isSafeInteger(Number(rowid))) throw validation("Invalid cursor", { cursor: ["The cursor does not fit this sort"] });
+    from = { key: [...(Array.isArray(pos.key) ? pos.key : [pos.key]), Number(rowid)] as TicketListKey, year, tied: !(pos.untied || legacyUntied) };
   }
   // The requesters' version rides in the walk's first call in main: kept requesters need no call.
   const ride = requesterVersionRide();
@@ -255,6 +256,9 @@ export async function listTickets(ctx: ServiceContext, q: TicketListQuery & { fi
     : null;
   return { data, next_cursor };
 }
+
+/** A list cursor's id: `[<year>:]<rowid>`, and the untied mark's old form, a `~` after it. */
+const CURSOR_ID = /^(?:(\d+):)?(\d+)(~)?$/;
 
 /** A position across databases: the sort keys and rowid of the last row handed out, and its database (null: main). */
 export interface StorePosition {
