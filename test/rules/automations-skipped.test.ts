@@ -102,4 +102,27 @@ describe("automations: a firing that writes nothing is skipped, not fired", () =
     expect(await firesOf(rule.id)).toEqual([]);
     expect(await runsOf(rule.id)).toEqual([]);
   });
+
+  it("a rule that only mails, the ticket answered just before its write: no mail, skipped (its batch checks the row it decided on)", async () => {
+    const w = word();
+    const start = nextStart();
+    const rule = await makeRule(s.admin.token, {
+      kind: "automation",
+      name: "Still waiting?",
+      conditions: { all: [{ field: "subject", operator: "contains", value: w }, { field: "status", operator: "is", value: "pending" }, { field: "hours_since_created", operator: "greater_than", value: 1 }], any: [] },
+      actions: [{ type: "send_email", value: { to: "requester", subject: "Still waiting?", body: "We have not heard from you." } }],
+    });
+    const ticket = await ticketAt(s.customer, start, { subject: `Waiting ${w}` });
+    await editAt(s.agent, start + MIN, ticket.id, { status: "pending" });
+    await run(start + 30 * MIN);
+    const at = start + 2 * HOUR;
+    const held = before(/insert into "rule_fires"/, () => editAt(s.agent, at, ticket.id, { status: "open" }));
+    expect(await run(at, held.db)).toMatchObject({ windowed: 1, fired: 0, skipped: 1, failed: 0 });
+    expect(held.wasHeld()).toBe(true);
+    const mails = await env.DB.prepare(`SELECT id FROM outbound_messages WHERE ticket_id = ? AND kind = 'action'`).bind(ticket.id).all();
+    expect(mails.results).toEqual([]);
+    expect(await firesOf(rule.id)).toEqual([]);
+    expect(await runsOf(rule.id)).toEqual([]);
+    expect(await rowOf(ticket.id)).toMatchObject({ status: "open" });
+  });
 });

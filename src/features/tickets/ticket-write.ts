@@ -85,6 +85,12 @@ export type TicketWrite =
       set: SQLiteUpdateSetSource<typeof tickets>;
       /** What must still hold for `set` to be written (default {@link ROW_UNCHANGED}). */
       guard?: readonly GuardColumn[];
+      /**
+       * The write was decided on the row as read (an automation's conditions): stale unless the ticket
+       * is still at that revision, also when the row is not updated (a rule that only sends a mail),
+       * tested first in the batch as for a kept row (stillHolds). An updated row's guard tests it anyway.
+       */
+      decidedOnRow?: true;
     } & (
       | {
           /** The row is a deleted ticket, and must still be one: only an erasure rewrites those. */
@@ -229,7 +235,8 @@ async function planned(ctx: ServiceContext, given: TicketWrite) {
   const events = (write.events?.(staffTicket) ?? []).map((e): TicketEvent => ({ ...e, customer_fields: customerFields, ...(rule ? { rule } : {}) }));
   const fromKept = write.kind === "update" ? write.kept : undefined;
   // A kept row's check rides in the row's update when there is one (guardedUpdate).
-  const items: BatchItem[] = fromKept && !updates ? [stillHolds(ctx.db, fromKept)] : [];
+  const held = fromKept ?? (write.kind === "update" && write.decidedOnRow ? { row: write.before, requester: write.requester } : undefined);
+  const items: BatchItem[] = held && !updates ? [stillHolds(ctx.db, held)] : [];
   const fieldIndex = catalog && !sameJson(before?.customFields ?? {}, row.customFields) ? fieldIndexWrites(ctx, row, before?.customFields ?? null, row.customFields, catalog) : [];
   if (write.kind === "create") {
     items.push(

@@ -631,6 +631,8 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
         set: touch ? slaColumnWrites(row, written) : changedColumns(row, written),
         ...(touch ? {} : { guard: [] }),
         ...(found.kept ? { kept: { row: found.row, requester: found.requester } } : {}),
+        // Decided on the row as read: a ticket changed meanwhile is planned again (and judged again).
+        ...(options.precondition ? { decidedOnRow: true as const } : {}),
         // The catalog the edit was checked against, and the check its batch carries.
         ...(plannedCatalog ? { catalog: plannedCatalog } : {}),
         history: [...(bumps || options.recordUnchanged ? [{ type: options.type, changes: recorded, bumpsVersion: bumps, internal }] : []), ...(attached?.history ?? [])],
