@@ -302,7 +302,7 @@ async function fire(run: Run, a: Automation, found: Candidate, replaces: string 
       mailId: `action-${runId}`,
       // Judged again on every (re)read: a ticket changed meanwhile may no longer qualify.
       // The status scope too, as judge has it: a ticket closed or cancelled meanwhile is out of every automation's reach.
-      precondition: (row) => a.statuses.includes(row.status) && matches(a.conditions, situation(run, ruleTicketOf(row, found.requester, ctx.now))),
+      precondition: (row, requester) => a.statuses.includes(row.status) && matches(a.conditions, situation(run, ruleTicketOf(row, requester, ctx.now))),
       extra: (_t, summary) => [...claim(), runInsert(ctx, { id: runId, ruleId: a.id, ticketId: found.row.id, changes: summary })],
     });
     // Skipped on a re-read (the ticket no longer qualified): nothing written, so `fires` keeps what the database holds.

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { makeStaff } from "../helpers";
+import { api, makeStaff, makeUser } from "../helpers";
 import { systemContext } from "../../src/contexts";
 import { metered, newMeter } from "../../src/db/metrics";
 import { runAutomations } from "../../src/jobs/automations";
@@ -124,5 +124,32 @@ describe("automations: a firing that writes nothing is skipped, not fired", () =
     expect(await firesOf(rule.id)).toEqual([]);
     expect(await runsOf(rule.id)).toEqual([]);
     expect(await rowOf(ticket.id)).toMatchObject({ status: "open" });
+  });
+
+  it("the requester erased (GDPR) between the run's read and its write: no mail to their old address, nothing of them written back", async () => {
+    const w = word();
+    const start = nextStart();
+    await makeRule(s.admin.token, {
+      kind: "automation",
+      name: "Still waiting?",
+      conditions: { all: [{ field: "subject", operator: "contains", value: w }, { field: "status", operator: "is", value: "pending" }, { field: "hours_since_created", operator: "greater_than", value: 1 }], any: [] },
+      actions: [{ type: "send_email", value: { to: "requester", subject: "Still waiting?", body: "Hi {{requester.name}}" } }],
+    });
+    const customer = await makeUser("customer", { name: "Jane Realname" });
+    const ticket = await ticketAt(customer, start, { subject: `Waiting ${w}` });
+    await editAt(s.agent, start + MIN, ticket.id, { status: "pending" });
+    await run(start + 30 * MIN);
+    const held = before(/insert into "rule_fires"/, async () => {
+      const res = await api("POST", `/api/v1/users/${customer.id}/erase`, { token: s.admin.token, body: { confirm: customer.email } });
+      expect(res.status).toBe(200);
+    });
+    const report = await run(start + 2 * HOUR, held.db);
+    expect(held.wasHeld()).toBe(true);
+    expect(report.failed).toBe(0);
+    // Planned again on the ticket read again, with its requester as erased: no mail goes out (an
+    // erased address is nobody's), and no row holds the old name or address.
+    const rows = await env.DB.prepare(`SELECT to_address, to_name, data FROM outbound_messages WHERE ticket_id = ?`).bind(ticket.id).all();
+    expect(JSON.stringify(rows.results)).not.toContain(customer.email);
+    expect(JSON.stringify(rows.results)).not.toContain("Realname");
   });
 });

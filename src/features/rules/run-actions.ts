@@ -96,7 +96,7 @@ export interface Applier {
   /** Extra members of the history entry (`macro: {id, name}`). */
   note?: Record<string, unknown>;
   baseVersion?: number | undefined;
-  precondition?: (row: TicketRow) => boolean;
+  precondition?: (row: TicketRow, requester: Requester) => boolean;
   dryRun?: boolean;
   /** Ids of this application's mails start with it (`action-<run id>`). */
   mailId: string;
@@ -206,7 +206,7 @@ export function planDoesSomething(plan: ActionPlan, ticket: RuleTicket): boolean
 
 /** Carries out a plan on a ticket as one change (or, with `dryRun`, says what it would be). */
 export async function applyActions(ctx: ServiceContext, found: FoundTicket, plan: ActionPlan, applier: Applier): Promise<Applied> {
-  const { row, requester } = found;
+  const { row } = found;
   const { edit, routing } = await editOf(ctx, row, plan);
   const publicComment = plan.comment !== null && !plan.comment.internal;
   // As for a reply: a finished ticket takes no public comment, unless this very change reopens it.
@@ -267,7 +267,7 @@ export async function applyActions(ctx: ServiceContext, found: FoundTicket, plan
     dryRun: applier.dryRun,
     message: publicComment && !applier.automated ? "staff" : undefined,
     touch: publicComment,
-    with: (t, changes, fields) => {
+    with: (t, changes, fields, requester) => {
       // Rules, macros and bulk act as staff or the system: they see every custom field, by the catalog
       // the change's plan took (its batch checks it is still the catalog; planned again otherwise).
       const view: TicketView = { audience: "staff", fields };

@@ -489,11 +489,14 @@ export interface ChangeOptions {
    * Something that comes with the change and is recorded with it (a comment): its rows, entries and
    * events. `fields`: the catalog the plan took (its batch checks it), for what it shows of the ticket.
    */
-  with?: (ticket: TicketRow, changes: Record<string, unknown>, fields: FieldCatalog) => Attached;
+  with?: (ticket: TicketRow, changes: Record<string, unknown>, fields: FieldCatalog, requester: Requester) => Attached;
   /** Plan the change and answer with the ticket as it would be, writing nothing (a macro's dry run). */
   dryRun?: boolean;
-  /** Checked on every (re)read: false leaves the ticket alone (an automation whose conditions stopped holding meanwhile). */
-  precondition?: (row: TicketRow) => boolean;
+  /**
+   * Checked on every (re)read, with the requester as read with it: false leaves the ticket alone
+   * (an automation whose conditions stopped holding meanwhile).
+   */
+  precondition?: (row: TicketRow, requester: Requester) => boolean;
   /** Checked on every (re)read: the caller's own refusal of the ticket as it is (a reply to a closed one). */
   refusal?: (row: TicketRow) => AppError | null;
 }
@@ -551,7 +554,7 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
     if (row.mergedIntoId) throw new AppError("INVALID_TRANSITION", mergedRefusal(row.number, row.mergedIntoId));
     const refused = options.refusal?.(row);
     if (refused) throw refused;
-    if (options.precondition && !options.precondition(row)) return { skip: { ticket: await ticketFor(ctx, row, requester), changes: {}, written: false } };
+    if (options.precondition && !options.precondition(row, requester)) return { skip: { ticket: await ticketFor(ctx, row, requester), changes: {}, written: false } };
     const current = stateOf(row);
     if (options.baseVersion !== undefined && options.baseVersion !== row.version) await refuseConflicts(ctx, found, edit, options.baseVersion);
     const fields = effectiveChanges(current, edit);
@@ -618,7 +621,8 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
     const recorded = { ...changes, ...options.note };
     const internal = options.internal ?? false;
     if (options.dryRun) return { skip: { ticket: await ticketFor(ctx, next, requester), changes, written: false } };
-    const attached = options.with?.(next, changes, catalog);
+    // The requester of this plan's read: a retry after a stale batch may find them renamed or erased.
+    const attached = options.with?.(next, changes, catalog, requester);
     const written: TicketRow = attached?.row ? { ...next, ...attached.row } : next;
     return {
       write: {
