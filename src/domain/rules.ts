@@ -715,10 +715,30 @@ export interface FieldEdit {
 
 export interface ActionPlan {
   edit: FieldEdit;
+  /**
+   * The tag actions, in order: `edit.tags` is them applied to the tags as read. A write planned
+   * again on the ticket read again (another writer came first) applies them to its tags instead
+   * ({@link tagsAfter}), so a tag added meanwhile is kept.
+   */
+  tagActions: TagAction[];
   comment: { body: string; internal: boolean } | null;
   emails: { to: string; subject: string; body: string }[];
   notifications: { user_ids: string[]; roles: StaffRole[]; title: string; body: string }[];
   webhooks: string[];
+}
+
+export type TagAction = Extract<RuleAction, { type: "add_tags" | "remove_tags" | "set_tags" }>;
+
+/** The tags after `actions`, applied one after another to `base` (null: no tag action). */
+export function tagsAfter(actions: readonly TagAction[], base: readonly string[]): string[] | null {
+  if (!actions.length) return null;
+  let tags = [...base];
+  for (const a of actions) {
+    if (a.type === "add_tags") tags = [...new Set([...tags, ...a.value])];
+    else if (a.type === "remove_tags") tags = tags.filter((t) => !a.value.includes(t));
+    else tags = [...new Set(a.value)];
+  }
+  return tags;
 }
 
 /**
@@ -726,9 +746,7 @@ export interface ActionPlan {
  * actions win, tag actions apply one after another to the tags so far.
  */
 export function planActions(actions: readonly RuleAction[], ticket: Pick<RuleTicket, "tags">): ActionPlan {
-  const plan: ActionPlan = { edit: {}, comment: null, emails: [], notifications: [], webhooks: [] };
-  let tags: string[] | null = null;
-  const current = () => tags ?? ticket.tags;
+  const plan: ActionPlan = { edit: {}, tagActions: [], comment: null, emails: [], notifications: [], webhooks: [] };
   for (const a of actions) {
     switch (a.type) {
       case "set_status":
@@ -748,13 +766,9 @@ export function planActions(actions: readonly RuleAction[], ticket: Pick<RuleTic
         plan.edit.assignee_id = a.value;
         break;
       case "add_tags":
-        tags = [...new Set([...current(), ...a.value])];
-        break;
       case "remove_tags":
-        tags = current().filter((t) => !a.value.includes(t));
-        break;
       case "set_tags":
-        tags = [...new Set(a.value)];
+        plan.tagActions.push(a);
         break;
       case "set_custom_field":
         plan.edit.custom_fields = { ...plan.edit.custom_fields, [a.value.key]: a.value.value };
@@ -773,6 +787,7 @@ export function planActions(actions: readonly RuleAction[], ticket: Pick<RuleTic
         break;
     }
   }
+  const tags = tagsAfter(plan.tagActions, ticket.tags);
   if (tags !== null) plan.edit.tags = tags;
   return plan;
 }

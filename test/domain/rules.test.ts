@@ -15,6 +15,7 @@ import {
   parseRule,
   planActions,
   statusScope,
+  tagsAfter,
   timeDrivers,
   type Condition,
   type Conditions,
@@ -432,6 +433,21 @@ describe("planActions / fieldChanges", () => {
     expect(plan.comment).toEqual({ body: "x", internal: true });
     expect(plan.emails).toHaveLength(1);
     expect(fieldChanges(plan.edit, ticket())).toEqual({ priority: ["medium", "critical"], tags: [["vip", "printer"], ["vip", "a"]] });
+  });
+
+  // The plan's tag actions, applied again to the tags of a ticket read again (another writer came first).
+  it.each([
+    { actions: [], base: ["x"], tags: null },
+    { actions: [{ type: "add_tags", value: ["nudged"] }], base: ["vip"], tags: ["vip", "nudged"] },
+    { actions: [{ type: "add_tags", value: ["vip"] }], base: ["vip"], tags: ["vip"] },
+    { actions: [{ type: "remove_tags", value: ["printer"] }], base: ["vip", "printer", "new"], tags: ["vip", "new"] },
+    { actions: [{ type: "add_tags", value: ["a"] }, { type: "remove_tags", value: ["a", "b"] }], base: ["b", "c"], tags: ["c"] },
+    { actions: [{ type: "remove_tags", value: ["a"] }, { type: "add_tags", value: ["a"] }], base: ["a", "c"], tags: ["c", "a"] },
+    { actions: [{ type: "set_tags", value: ["s", "s"] }, { type: "add_tags", value: ["t"] }], base: ["vip"], tags: ["s", "t"] },
+  ] as { actions: Parameters<typeof tagsAfter>[0]; base: string[]; tags: string[] | null }[])("tagsAfter %j", ({ actions, base, tags }) => {
+    expect(tagsAfter(actions, base)).toEqual(tags);
+    // As the plan made from a ticket with those tags has them.
+    if (tags) expect(planActions(actions, { tags: base }).edit.tags).toEqual(tags);
   });
 });
 

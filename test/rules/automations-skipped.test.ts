@@ -129,7 +129,7 @@ describe("automations: a firing that writes nothing is skipped, not fired", () =
   it("the requester erased (GDPR) between the run's read and its write: no mail to their old address, nothing of them written back", async () => {
     const w = word();
     const start = nextStart();
-    await makeRule(s.admin.token, {
+    const rule = await makeRule(s.admin.token, {
       kind: "automation",
       name: "Still waiting?",
       conditions: { all: [{ field: "subject", operator: "contains", value: w }, { field: "status", operator: "is", value: "pending" }, { field: "hours_since_created", operator: "greater_than", value: 1 }], any: [] },
@@ -143,13 +143,55 @@ describe("automations: a firing that writes nothing is skipped, not fired", () =
       const res = await api("POST", `/api/v1/users/${customer.id}/erase`, { token: s.admin.token, body: { confirm: customer.email } });
       expect(res.status).toBe(200);
     });
-    const report = await run(start + 2 * HOUR, held.db);
+    // Planned again on the ticket read again, with its requester as erased: it fires (its claim is
+    // written), but no mail goes out (an erased address is nobody's), and no row holds the old name or address.
+    expect(await run(start + 2 * HOUR, held.db)).toMatchObject({ fired: 1, skipped: 0, failed: 0 });
     expect(held.wasHeld()).toBe(true);
-    expect(report.failed).toBe(0);
-    // Planned again on the ticket read again, with its requester as erased: no mail goes out (an
-    // erased address is nobody's), and no row holds the old name or address.
+    expect((await runsOf(rule.id)).map((r) => r.changes)).toEqual([{}]);
     const rows = await env.DB.prepare(`SELECT to_address, to_name, data FROM outbound_messages WHERE ticket_id = ?`).bind(ticket.id).all();
     expect(JSON.stringify(rows.results)).not.toContain(customer.email);
     expect(JSON.stringify(rows.results)).not.toContain("Realname");
+  });
+
+  it.each([
+    { rule: "a rule that only mails", actions: [] },
+    { rule: "a rule that tags and mails", actions: [{ type: "add_tags", value: ["nudged"] }] },
+  ])("$rule, the requester's name and address changed just before its write: the mail goes to them as they are now", async ({ actions }) => {
+    const w = word();
+    const start = nextStart();
+    await makeRule(s.admin.token, {
+      kind: "automation",
+      name: "Still waiting?",
+      conditions: { all: [{ field: "subject", operator: "contains", value: w }, { field: "status", operator: "is", value: "pending" }, { field: "hours_since_created", operator: "greater_than", value: 1 }], any: [] },
+      actions: [...actions, { type: "send_email", value: { to: "requester", subject: "Still waiting?", body: "Hi {{requester.name}}" } }],
+    });
+    const customer = await makeUser("customer", { name: "Old Name" });
+    const ticket = await ticketAt(customer, start, { subject: `Waiting ${w}` });
+    await editAt(s.agent, start + MIN, ticket.id, { status: "pending" });
+    await run(start + 30 * MIN);
+    const moved = `moved-${w}@example.test`;
+    const held = before(/insert into "rule_fires"/, () => env.DB.prepare("UPDATE users SET name = 'New Name', email = ? WHERE id = ?").bind(moved, customer.id).run());
+    expect(await run(start + 2 * HOUR, held.db)).toMatchObject({ fired: 1, failed: 0 });
+    expect(held.wasHeld()).toBe(true);
+    const mails = await env.DB.prepare(`SELECT to_address, to_name, data FROM outbound_messages WHERE ticket_id = ? AND kind = 'action'`).bind(ticket.id).all<{ to_address: string; to_name: string; data: string }>();
+    expect(mails.results.map((m) => [m.to_address, m.to_name, JSON.parse(m.data).mail.body])).toEqual([[moved, "New Name", "Hi New Name"]]);
+  });
+
+  it("a tag added by an agent just before the rule's write: planned again on the ticket read again, the rule's tag joins it (not written over it)", async () => {
+    const w = word();
+    const start = nextStart();
+    await makeRule(s.admin.token, {
+      kind: "automation",
+      name: "Nudge",
+      conditions: { all: [{ field: "subject", operator: "contains", value: w }, { field: "hours_since_created", operator: "greater_than", value: 1 }], any: [] },
+      actions: [{ type: "add_tags", value: ["nudged"] }],
+    });
+    const ticket = await ticketAt(s.customer, start, { subject: `Quiet ${w}` });
+    await run(start + 30 * MIN);
+    const at = start + 2 * HOUR;
+    const held = before(/insert into "rule_fires"/, () => editAt(s.agent, at, ticket.id, { tags: ["vip"] }));
+    expect(await run(at, held.db)).toMatchObject({ windowed: 1, fired: 1, skipped: 0, failed: 0 });
+    expect(held.wasHeld()).toBe(true);
+    expect((await rowOf(ticket.id)).tags).toEqual(["vip", "nudged"]);
   });
 });

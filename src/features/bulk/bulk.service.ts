@@ -2,7 +2,7 @@ import { and, eq, inArray, isNull, or } from "drizzle-orm";
 import { teams, tickets, users } from "../../db/schema";
 import { storeOfTicketRef } from "../../db/ticket-stores";
 import { isStaff } from "../../domain/permissions";
-import { planActions, type ActionPlan, type RuleTicket } from "../../domain/rules";
+import { planActions, tagsAfter, type ActionPlan, type RuleTicket } from "../../domain/rules";
 import { TICKET_NUMBER_PATTERN } from "../../domain/ticket-number";
 import { AppError, notFound, nullIfNotFound, validation, type ErrorCode } from "../../lib/errors";
 import { idempotent } from "../../lib/idempotency";
@@ -32,13 +32,13 @@ interface Result {
 
 /** The macro's actions first, then the request's own changes over them; the request's comment or the macro's. */
 export function bulkPlan(ticket: RuleTicket, base: ActionPlan | null, changes: Change, comment: { body: string; internal: boolean } | undefined): ActionPlan {
-  const plan: ActionPlan = base ? { ...base, edit: { ...base.edit } } : { edit: {}, comment: null, emails: [], notifications: [], webhooks: [] };
+  const plan: ActionPlan = base ? { ...base, edit: { ...base.edit } } : { edit: {}, tagActions: [], comment: null, emails: [], notifications: [], webhooks: [] };
   const { add_tags, remove_tags, ...fields } = changes;
   Object.assign(plan.edit, fields);
   if (add_tags || remove_tags) {
-    const tags = new Set([...(plan.edit.tags ?? ticket.tags), ...(add_tags ?? [])]);
-    for (const t of remove_tags ?? []) tags.delete(t);
-    plan.edit.tags = [...tags];
+    // After the macro's: added, then removed (as tag actions: applied again to a ticket read again).
+    plan.tagActions = [...plan.tagActions, ...(add_tags ? [{ type: "add_tags" as const, value: add_tags }] : []), ...(remove_tags ? [{ type: "remove_tags" as const, value: remove_tags }] : [])];
+    plan.edit.tags = tagsAfter(plan.tagActions, ticket.tags)!;
   }
   if (comment) plan.comment = comment;
   return plan;

@@ -1,7 +1,7 @@
 import { eq, inArray } from "drizzle-orm";
 import type { BatchItem } from "../../db/client";
 import { outboundMessages, teams, users } from "../../db/schema";
-import { fieldChanges, type ActionPlan, type RuleTicket } from "../../domain/rules";
+import { fieldChanges, tagsAfter, type ActionPlan, type RuleTicket } from "../../domain/rules";
 import { flattenVars, renderText } from "../../domain/templates";
 import type { TicketEdit } from "../../domain/ticket-update";
 import { isMachineAddress } from "../../email/outbox";
@@ -252,11 +252,13 @@ export async function applyActions(ctx: ServiceContext, found: FoundTicket, plan
   let hookEvent: TicketEvent | null = null;
   // Each plan starts clean: what a plan made whose batch failed (a catalog check, a collision) is
   // not sent after another plan commits, or skips (its precondition no longer holds).
-  const fresh = () => {
+  const fresh = (current: TicketRow): TicketEdit => {
     made = null;
     notificationBases = [];
     hookEvent = null;
-    return edit;
+    // Tags as this plan found them: a ticket read again after another writer keeps what they added.
+    const tags = current.tags === row.tags ? null : tagsAfter(plan.tagActions, current.tags);
+    return tags ? { ...edit, tags } : edit;
   };
   const result = await changeTicket(ctx, row.id, fresh, {
     type: "updated",

@@ -86,9 +86,10 @@ export type TicketWrite =
       /** What must still hold for `set` to be written (default {@link ROW_UNCHANGED}). */
       guard?: readonly GuardColumn[];
       /**
-       * The write was decided on the row as read (an automation's conditions): stale unless the ticket
-       * is still at that revision, also when the row is not updated (a rule that only sends a mail),
-       * tested first in the batch as for a kept row (stillHolds). An updated row's guard tests it anyway.
+       * The write was decided on the row as read (an automation's conditions) and rendered with its
+       * requester: stale unless the ticket is still at that revision and its requester as read, tested
+       * by the row's update (guardedUpdate) or, when the row is not updated (a rule that only sends a
+       * mail), first in the batch as for a kept row (stillHolds).
        */
       decidedOnRow?: true;
     } & (
@@ -130,10 +131,11 @@ function guardCondition(before: TicketRow, guard: readonly GuardColumn[], delete
  * merged or archived, the requester as kept. It then updates nothing and the
  * batch fails as stale (ABORT_UNLESS_CHANGED), as stillHolds would fail it.
  */
-function guardedUpdate(ctx: ServiceContext, before: TicketRow, set: SQLiteUpdateSetSource<typeof tickets>, guard: readonly GuardColumn[], deleted: boolean, kept?: KeptTicket): BatchItem {
+function guardedUpdate(ctx: ServiceContext, before: TicketRow, set: SQLiteUpdateSetSource<typeof tickets>, guard: readonly GuardColumn[], deleted: boolean, kept?: KeptTicket, decidedWith?: Requester): BatchItem {
   const held = kept ? keptGuard(kept) : null;
   const where = [...guardCondition(before, guard, deleted), ...(held?.row ?? [])];
-  const also = held?.requester;
+  // A write decided on the row as read (decidedOnRow) rendered its requester into what it sends: them too.
+  const also = held?.requester ?? (decidedWith ? keptGuard({ row: before, requester: decidedWith }).requester : undefined);
   return updateRow(ctx.db, tickets, set, where, also) ?? ctx.db.update(tickets).set(set).where(and(...where.map((c) => rowTest(tickets, c)), also));
 }
 
@@ -249,7 +251,7 @@ async function planned(ctx: ServiceContext, given: TicketWrite) {
     );
   } else if (updates) {
     items.push(
-      guardedUpdate(ctx, write.before, { ...write.set, revision: row.revision }, write.guard ?? ROW_UNCHANGED, !!write.deleted, fromKept),
+      guardedUpdate(ctx, write.before, { ...write.set, revision: row.revision }, write.guard ?? ROW_UNCHANGED, !!write.deleted, fromKept, write.decidedOnRow ? write.requester : undefined),
       textStatement(ctx.db, ABORT_UNLESS_CHANGED, []),
       ...(restored ?? []),
       ...tagWrites(ctx, row, write.before.deletedAt ? [] : write.before.tags, row.deletedAt ? [] : row.tags),
