@@ -26,6 +26,15 @@ const run = (at: number, DB: D1Database = env.DB) => runAutomations(systemContex
 
 const firesOf = async (ruleId: string) => (await env.DB.prepare(`SELECT ticket_id, fired_at FROM rule_fires WHERE rule_id = ?`).bind(ruleId).all()).results;
 
+/** "Still waiting?": a pending ticket whose subject holds `w`, an hour old, gets a mail to its requester (after `actions`). */
+const stillWaiting = (w: string, body: string, actions: object[] = []) =>
+  makeRule(s.admin.token, {
+    kind: "automation",
+    name: "Still waiting?",
+    conditions: { all: [{ field: "subject", operator: "contains", value: w }, { field: "status", operator: "is", value: "pending" }, { field: "hours_since_created", operator: "greater_than", value: 1 }], any: [] },
+    actions: [...actions, { type: "send_email", value: { to: "requester", subject: "Still waiting?", body } }],
+  });
+
 /** env.DB (metered, for the statements' SQL) that runs `meanwhile` once, just before the first batch some statement of which matches `at`. */
 function before(at: RegExp, meanwhile: () => Promise<unknown>) {
   let done = false;
@@ -106,12 +115,7 @@ describe("automations: a firing that writes nothing is skipped, not fired", () =
   it("a rule that only mails, the ticket answered just before its write: no mail, skipped (its batch checks the row it decided on)", async () => {
     const w = word();
     const start = nextStart();
-    const rule = await makeRule(s.admin.token, {
-      kind: "automation",
-      name: "Still waiting?",
-      conditions: { all: [{ field: "subject", operator: "contains", value: w }, { field: "status", operator: "is", value: "pending" }, { field: "hours_since_created", operator: "greater_than", value: 1 }], any: [] },
-      actions: [{ type: "send_email", value: { to: "requester", subject: "Still waiting?", body: "We have not heard from you." } }],
-    });
+    const rule = await stillWaiting(w, "We have not heard from you.");
     const ticket = await ticketAt(s.customer, start, { subject: `Waiting ${w}` });
     await editAt(s.agent, start + MIN, ticket.id, { status: "pending" });
     await run(start + 30 * MIN);
@@ -129,12 +133,7 @@ describe("automations: a firing that writes nothing is skipped, not fired", () =
   it("the requester erased (GDPR) between the run's read and its write: no mail to their old address, nothing of them written back", async () => {
     const w = word();
     const start = nextStart();
-    const rule = await makeRule(s.admin.token, {
-      kind: "automation",
-      name: "Still waiting?",
-      conditions: { all: [{ field: "subject", operator: "contains", value: w }, { field: "status", operator: "is", value: "pending" }, { field: "hours_since_created", operator: "greater_than", value: 1 }], any: [] },
-      actions: [{ type: "send_email", value: { to: "requester", subject: "Still waiting?", body: "Hi {{requester.name}}" } }],
-    });
+    const rule = await stillWaiting(w, "Hi {{requester.name}}");
     const customer = await makeUser("customer", { name: "Jane Realname" });
     const ticket = await ticketAt(customer, start, { subject: `Waiting ${w}` });
     await editAt(s.agent, start + MIN, ticket.id, { status: "pending" });
@@ -159,12 +158,7 @@ describe("automations: a firing that writes nothing is skipped, not fired", () =
   ])("$rule, the requester's name and address changed just before its write: the mail goes to them as they are now", async ({ actions }) => {
     const w = word();
     const start = nextStart();
-    await makeRule(s.admin.token, {
-      kind: "automation",
-      name: "Still waiting?",
-      conditions: { all: [{ field: "subject", operator: "contains", value: w }, { field: "status", operator: "is", value: "pending" }, { field: "hours_since_created", operator: "greater_than", value: 1 }], any: [] },
-      actions: [...actions, { type: "send_email", value: { to: "requester", subject: "Still waiting?", body: "Hi {{requester.name}}" } }],
-    });
+    await stillWaiting(w, "Hi {{requester.name}}", actions);
     const customer = await makeUser("customer", { name: "Old Name" });
     const ticket = await ticketAt(customer, start, { subject: `Waiting ${w}` });
     await editAt(s.agent, start + MIN, ticket.id, { status: "pending" });
