@@ -26,6 +26,15 @@ const run = (at: number, DB: D1Database = env.DB) => runAutomations(systemContex
 
 const firesOf = async (ruleId: string) => (await env.DB.prepare(`SELECT ticket_id, fired_at FROM rule_fires WHERE rule_id = ?`).bind(ruleId).all()).results;
 
+/** "Nudge": a ticket of any unsolved status whose subject holds `w`, an hour old, is tagged `nudged`. */
+const nudge = (w: string) =>
+  makeRule(s.admin.token, {
+    kind: "automation",
+    name: "Nudge",
+    conditions: { all: [{ field: "subject", operator: "contains", value: w }, { field: "hours_since_created", operator: "greater_than", value: 1 }], any: [] },
+    actions: [{ type: "add_tags", value: ["nudged"] }],
+  });
+
 /** "Still waiting?": a pending ticket whose subject holds `w`, an hour old, gets a mail to its requester (after `actions`). */
 const stillWaiting = (w: string, body: string, actions: object[] = []) =>
   makeRule(s.admin.token, {
@@ -95,12 +104,7 @@ describe("automations: a firing that writes nothing is skipped, not fired", () =
   it("a rule naming no status, the ticket cancelled just before its write: out of every automation's reach, skipped", async () => {
     const w = word();
     const start = nextStart();
-    const rule = await makeRule(s.admin.token, {
-      kind: "automation",
-      name: "Nudge",
-      conditions: { all: [{ field: "subject", operator: "contains", value: w }, { field: "hours_since_created", operator: "greater_than", value: 1 }], any: [] },
-      actions: [{ type: "add_tags", value: ["nudged"] }],
-    });
+    const rule = await nudge(w);
     const ticket = await ticketAt(s.customer, start, { subject: `Quiet ${w}` });
     await run(start + 30 * MIN);
     const at = start + 2 * HOUR;
@@ -174,12 +178,7 @@ describe("automations: a firing that writes nothing is skipped, not fired", () =
   it("a tag added by an agent just before the rule's write: planned again on the ticket read again, the rule's tag joins it (not written over it)", async () => {
     const w = word();
     const start = nextStart();
-    await makeRule(s.admin.token, {
-      kind: "automation",
-      name: "Nudge",
-      conditions: { all: [{ field: "subject", operator: "contains", value: w }, { field: "hours_since_created", operator: "greater_than", value: 1 }], any: [] },
-      actions: [{ type: "add_tags", value: ["nudged"] }],
-    });
+    await nudge(w);
     const ticket = await ticketAt(s.customer, start, { subject: `Quiet ${w}` });
     await run(start + 30 * MIN);
     const at = start + 2 * HOUR;
