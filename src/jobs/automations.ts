@@ -466,13 +466,16 @@ async function judgeWindows(run: Run, automations: Automation[]) {
   const now = ctx.now.toISOString();
   const windows: Window[] = [];
   for (const a of automations) {
+    // One answer for all of a rule's windows: their statements differ in values, not in how many.
+    let everyRow: boolean | undefined;
     for (const driver of a.drivers) {
       const bound = latestQualifyingStart(driver, now, driver.business ? run.calendar : null);
       if (!bound) continue;
       for (const status of a.statuses) {
         const key = `${driverKey(driver)}|${status}`;
         const w = { a, key, driver, status, bound, from: positionOf(a.sweep[key]) };
-        windows.push({ ...w, everyRow: judgesEveryRow(run, w) });
+        everyRow ??= judgesEveryRow(run, w);
+        windows.push({ ...w, everyRow });
       }
     }
   }
