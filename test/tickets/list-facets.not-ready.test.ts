@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { expect, it } from "vitest";
+import { afterEach, expect, it, vi } from "vitest";
 import { makeStaff, meteredApi, meteredStatements } from "../helpers";
 import { defineField, uniqueKey } from "../fields/support";
 import { ok, openTicket, patchTicket } from "./fixtures";
@@ -8,8 +8,10 @@ import { ok, openTicket, patchTicket } from "./fixtures";
  * Lists walk field facets only once migration 0049 has filled every ticket's document with them
  * (its last statement writes rule_state 'ticket_search_facets'; search.fts.ts fieldFacetsReady): a
  * database where the fill has not completed keeps the old plans, and so the right tickets. Its own
- * file: an isolate that has seen the row keeps trusting it.
+ * file: an isolate that has seen the row trusts it for a minute.
  */
+afterEach(() => vi.useRealTimers());
+
 it("without the fill's mark, a combined field list keeps its old plan; with it, it walks the facets", async () => {
   const s = await makeStaff();
   const kind = await defineField(s.admin, { key: uniqueKey("kind"), label: "Kind", type: "dropdown", options: ["a", "b"].map((value) => ({ value, label: value })) });
@@ -28,6 +30,16 @@ it("without the fill's mark, a combined field list keeps its old plan; with it, 
   // A fill that did not complete: the mark is not there (a document may lack its tokens).
   await env.DB.prepare("DELETE FROM rule_state WHERE key = 'ticket_search_facets'").run();
   expect(await list()).toEqual({ ids: want, facets: false });
+  expect(await list()).toEqual({ ids: want, facets: false });
+  await env.DB.prepare("INSERT INTO rule_state (key, value) VALUES ('ticket_search_facets', '1')").run();
+  expect(await list()).toEqual({ ids: want, facets: true });
+
+  // 0049 run again (it takes the mark away first, then fills every document again): an isolate that
+  // saw the mark keeps walking for at most a minute, then reads it again and keeps the old plans.
+  await env.DB.prepare("DELETE FROM rule_state WHERE key = 'ticket_search_facets'").run();
+  vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+  expect((await list()).facets).toBe(true);
+  vi.setSystemTime(Date.now() + 61_000);
   expect(await list()).toEqual({ ids: want, facets: false });
   await env.DB.prepare("INSERT INTO rule_state (key, value) VALUES ('ticket_search_facets', '1')").run();
   expect(await list()).toEqual({ ids: want, facets: true });

@@ -136,19 +136,27 @@ function withListFacets(expr: string, actor: Actor, filters: TicketFilters & { r
 
 /** The rule_state row migrations/0049 writes last: every ticket's document holds its field facets. */
 const FIELD_FACETS_READY = "ticket_search_facets";
-/** Seen in this isolate (it is never taken back): no read more. */
-let fieldFacetsSeen = false;
+/**
+ * How long an isolate trusts the mark it last read: 0049 run again on a live database (it takes the
+ * mark away first) or a Time Travel restore to before it gives warm isolates short field lists for
+ * at most this long, at one row a minute per isolate that lists by fields.
+ */
+const FIELD_FACETS_TRUSTED_MS = 60_000;
+/** When this isolate last read the mark (its wall clock); never, until then. */
+let fieldFacetsSeenAt = Number.NEGATIVE_INFINITY;
 /**
  * Whether the documents of `db` hold custom field facets, so a list may walk them: main's once
- * migration 0049 has filled them all (a read until this isolate has seen it: one row, then none);
- * never a year database's (field lists do not read years: their tickets hold no filterable values).
+ * migration 0049 has filled them all (read again once the isolate's last sight of the mark is
+ * older than FIELD_FACETS_TRUSTED_MS); never a year database's (field lists do not read years:
+ * their tickets hold no filterable values).
  */
 export async function fieldFacetsReady(ctx: ServiceContext, db: Database): Promise<boolean> {
   if (db !== ctx.db) return false;
-  if (fieldFacetsSeen) return true;
+  const age = Date.now() - fieldFacetsSeenAt;
+  if (age >= 0 && age < FIELD_FACETS_TRUSTED_MS) return true;
   const found = await db.all(sql`SELECT 1 AS ready FROM "rule_state" WHERE "key" = ${FIELD_FACETS_READY}`);
-  fieldFacetsSeen = found.length > 0;
-  return fieldFacetsSeen;
+  fieldFacetsSeenAt = found.length > 0 ? Date.now() : Number.NEGATIVE_INFINITY;
+  return found.length > 0;
 }
 
 /**
