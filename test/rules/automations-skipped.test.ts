@@ -2,10 +2,9 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { api, makeStaff, makeUser } from "../helpers";
 import { systemContext } from "../../src/contexts";
-import { metered, newMeter } from "../../src/db/metrics";
 import { runAutomations } from "../../src/jobs/automations";
 import { bindings, editAt, HOUR, MIN, ticketAt } from "../sla/helpers";
-import { clearRules, historyOf, makeRule, rowOf, runsOf, word } from "./support";
+import { before, clearRules, historyOf, makeRule, rowOf, runsOf, word } from "./support";
 
 /**
  * An automation whose write found the ticket no longer qualifying (changed after the run read it)
@@ -43,28 +42,6 @@ const stillWaiting = (w: string, body: string, actions: object[] = []) =>
     conditions: { all: [{ field: "subject", operator: "contains", value: w }, { field: "status", operator: "is", value: "pending" }, { field: "hours_since_created", operator: "greater_than", value: 1 }], any: [] },
     actions: [...actions, { type: "send_email", value: { to: "requester", subject: "Still waiting?", body } }],
   });
-
-/** env.DB (metered, for the statements' SQL) that runs `meanwhile` once, just before the first batch some statement of which matches `at`. */
-function before(at: RegExp, meanwhile: () => Promise<unknown>) {
-  let done = false;
-  const wrap = <T extends D1Database | D1DatabaseSession>(d1: T): T =>
-    new Proxy(d1, {
-      get(target, p) {
-        if (p === "batch")
-          return async (statements: { sql?: string }[]) => {
-            if (!done && statements.some((st) => at.test(st.sql ?? ""))) {
-              done = true;
-              await meanwhile();
-            }
-            return (target as D1Database).batch(statements as never);
-          };
-        if (p === "withSession") return (c?: string) => wrap((target as D1Database).withSession(c));
-        const v = Reflect.get(target, p);
-        return typeof v === "function" ? v.bind(target) : v;
-      },
-    });
-  return { db: wrap(metered(env.DB, newMeter())), wasHeld: () => done };
-}
 
 describe("automations: a firing that writes nothing is skipped, not fired", () => {
   it("an agent moves the ticket out of the rule's reach just before its write: skipped, nothing written", async () => {

@@ -266,6 +266,8 @@ export async function applyActions(ctx: ServiceContext, found: FoundTicket, plan
     read: found,
     baseVersion: applier.baseVersion,
     precondition: applier.precondition,
+    // Its texts and mails name the requester as read: its batch checks them (a bulk writes its tickets over seconds).
+    decidedOnRow: true,
     dryRun: applier.dryRun,
     message: publicComment && !applier.automated ? "staff" : undefined,
     touch: publicComment,

@@ -497,6 +497,14 @@ export interface ChangeOptions {
    * (an automation whose conditions stopped holding meanwhile).
    */
   precondition?: (row: TicketRow, requester: Requester) => boolean;
+  /**
+   * Planned on the ticket as read and rendered with its requester (rules, macros, bulk: run-actions.ts
+   * applyActions mails them, by name and address): its batch checks the ticket's revision and the
+   * requester as read, even when no row is updated (TicketWrite `decidedOnRow`), so a requester erased
+   * or re-addressed meanwhile (a `users` change moves no ticket) is planned again on a fresh read.
+   * A `precondition` implies it.
+   */
+  decidedOnRow?: true;
   /** Checked on every (re)read: the caller's own refusal of the ticket as it is (a reply to a closed one). */
   refusal?: (row: TicketRow) => AppError | null;
 }
@@ -635,8 +643,8 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
         set: touch ? slaColumnWrites(row, written) : changedColumns(row, written),
         ...(touch ? {} : { guard: [] }),
         ...(found.kept ? { kept: { row: found.row, requester: found.requester } } : {}),
-        // Decided on the row as read: a ticket changed meanwhile is planned again (and judged again).
-        ...(options.precondition ? { decidedOnRow: true as const } : {}),
+        // Decided on the row as read: a ticket or requester changed meanwhile is planned again (and judged again).
+        ...(options.precondition || options.decidedOnRow ? { decidedOnRow: true as const } : {}),
         // The catalog the edit was checked against, and the check its batch carries.
         ...(plannedCatalog ? { catalog: plannedCatalog } : {}),
         history: [...(bumps || options.recordUnchanged ? [{ type: options.type, changes: recorded, bumpsVersion: bumps, internal }] : []), ...(attached?.history ?? [])],
