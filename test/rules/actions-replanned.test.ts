@@ -84,3 +84,31 @@ describe("the requester changed between the read and the write", () => {
     expect(await mailed(created.body.id)).toEqual([[moved, "New Name", "Hi New Name"]]);
   });
 });
+
+describe("other people named by the actions: those of the row the write is planned on", () => {
+  it("macro apply mailing the assignee, the ticket reassigned just before its write: the mail goes to the new assignee, not the old", async () => {
+    const ticket = await newTicket(s.customer);
+    await ok(api("POST", `/api/v1/tickets/${ticket.id}/assign`, { token: s.manager.token, body: { assignee_id: s.agent.id } }));
+    const m = await macro([{ type: "set_priority", value: "high" }, { type: "send_email", value: { to: "assignee", subject: "Yours", body: "Hi {{assignee.name}}" } }]);
+    const held = beforeMail(() => ok(api("POST", `/api/v1/tickets/${ticket.id}/assign`, { token: s.manager.token, body: { assignee_id: s.agent2.id } })));
+    const res = await settled("POST", `/api/v1/tickets/${ticket.id}/macros/${m.id}/apply`, { token: s.agent.token }, { ...bindings, DB: held.db });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(held.wasHeld()).toBe(true);
+    expect(res.body).toMatchObject({ assignee_id: s.agent2.id, priority: "high" });
+    expect(await mailed(ticket.id)).toEqual([[s.agent2.email, s.agent2.name, `Hi ${s.agent2.name}`]]);
+  });
+
+  it("bulk mailing the team's manager, the ticket moved to another team just before its write: the mail goes to that team's manager", async () => {
+    const otherManager = await makeUser("manager", { name: "Other Manager" });
+    const first = await ok(api("POST", "/api/v1/teams", { token: s.admin.token, body: { name: `First ${word()}`, manager_id: s.manager.id } }), 201);
+    const second = await ok(api("POST", "/api/v1/teams", { token: s.admin.token, body: { name: `Second ${word()}`, manager_id: otherManager.id } }), 201);
+    const ticket = await newTicket(s.customer);
+    await ok(api("PATCH", `/api/v1/tickets/${ticket.id}`, { token: s.manager.token, body: { team_id: first.id } }));
+    const m = await macro([{ type: "set_priority", value: "high" }, { type: "send_email", value: { to: "team_manager", subject: "Look", body: "{{ticket.number}} needs a look" } }]);
+    const held = beforeMail(() => ok(api("PATCH", `/api/v1/tickets/${ticket.id}`, { token: s.manager.token, body: { team_id: second.id } })));
+    const res = await settled("POST", "/api/v1/tickets/bulk", { token: s.agent.token, body: { ids: [ticket.id], macro_id: m.id } }, { ...bindings, DB: held.db });
+    expect(res.body.results.map((r: { status: number }) => r.status)).toEqual([200]);
+    expect(held.wasHeld()).toBe(true);
+    expect((await mailed(ticket.id)).map(([to, name]) => [to, name])).toEqual([[otherManager.email, "Other Manager"]]);
+  });
+});

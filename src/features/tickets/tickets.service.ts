@@ -467,8 +467,8 @@ async function refuseConflicts(ctx: ServiceContext, { row, requester }: FoundTic
 export interface ChangeOptions {
   /** History entry type of the change. */
   type: string;
-  /** Extra members of the history entry's `changes` (e.g. an assignment's `reason`). */
-  note?: Record<string, unknown>;
+  /** Extra members of the history entry's `changes` (e.g. an assignment's `reason`); a function: each plan's own (a rule's routing, decided on the row it reads). */
+  note?: Record<string, unknown> | (() => Record<string, unknown>);
   internal?: boolean;
   /** The version the caller based the edit on (If-Match). */
   baseVersion?: number | undefined;
@@ -544,8 +544,12 @@ export interface ChangeResult {
  * `baseVersion`, the SLA clock, and the one write. Concurrent writers that read the same version
  * collide on the guard or the history's unique (ticket, version); the loser re-reads and merges again.
  */
-/** `change`: the edit, or the edit for the ticket as each plan finds it (a customer's reply reopens a ticket only if it is pending or solved then). */
-export async function changeTicket(ctx: ServiceContext, ref: string, change: TicketEdit | ((row: TicketRow) => TicketEdit), options: ChangeOptions): Promise<ChangeResult> {
+/**
+ * `change`: the edit, or the edit for the ticket as each plan finds it (a customer's reply reopens a
+ * ticket only if it is pending or solved then; a rule's `assign auto` routes by the row it plans from),
+ * made after the refusal and the precondition hold on that row.
+ */
+export async function changeTicket(ctx: ServiceContext, ref: string, change: TicketEdit | ((row: TicketRow) => TicketEdit | Promise<TicketEdit>), options: ChangeOptions): Promise<ChangeResult> {
   const actor = ctx.actor;
   return retryTicketWrite(ctx, async (attempt): Promise<Planned<ChangeResult>> => {
     const read = attempt === 1 ? options.read : undefined;
@@ -558,11 +562,11 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
 
   async function plan(found: FoundTicket): Promise<Planned<ChangeResult>> {
     const { row, requester } = found;
-    const edit = typeof change === "function" ? change(row) : change;
     if (row.mergedIntoId) throw new AppError("INVALID_TRANSITION", mergedRefusal(row.number, row.mergedIntoId));
     const refused = options.refusal?.(row);
     if (refused) throw refused;
     if (options.precondition && !options.precondition(row, requester)) return { skip: { ticket: await ticketFor(ctx, row, requester), changes: {}, written: false } };
+    const edit = typeof change === "function" ? await change(row) : change;
     const current = stateOf(row);
     if (options.baseVersion !== undefined && options.baseVersion !== row.version) await refuseConflicts(ctx, found, edit, options.baseVersion);
     const fields = effectiveChanges(current, edit);
@@ -626,7 +630,7 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
     const changes: Record<string, unknown> = {};
     for (const f of changed) changes[toWire(f)] = result.changes[f];
     for (const [key, change] of Object.entries(result.fieldChanges)) changes[fieldPath(key)] = change;
-    const recorded = { ...changes, ...options.note };
+    const recorded = { ...changes, ...(typeof options.note === "function" ? options.note() : options.note) };
     const internal = options.internal ?? false;
     if (options.dryRun) return { skip: { ticket: await ticketFor(ctx, next, requester), changes, written: false } };
     // The requester of this plan's read: a retry after a stale batch may find them renamed or erased.
