@@ -93,6 +93,36 @@ describe("automations: a firing that writes nothing is skipped, not fired", () =
     expect(await runsOf(rule.id)).toEqual([]);
   });
 
+  it("a rule with two windows that both hold the raced ticket: skipped once in the run's report, its write tried once", async () => {
+    const w = word();
+    const start = nextStart();
+    // Two time conditions: the created and the updated windows both come true for the ticket in one run.
+    const rule = await makeRule(s.admin.token, {
+      kind: "automation",
+      name: "Nudge quiet tickets",
+      conditions: {
+        all: [
+          { field: "subject", operator: "contains", value: w },
+          { field: "hours_since_created", operator: "greater_than", value: 1 },
+          { field: "hours_since_updated", operator: "greater_than", value: 1 },
+        ],
+        any: [],
+      },
+      actions: [{ type: "add_tags", value: ["nudged"] }],
+    });
+    const ticket = await ticketAt(s.customer, start, { subject: `Quiet ${w}` });
+    await run(start + 30 * MIN);
+    const at = start + 2 * HOUR;
+    const held = before(/insert into "rule_fires"/, () => editAt(s.agent, at, ticket.id, { status: "cancelled" }));
+    const report = await run(at, held.db);
+    expect(held.wasHeld()).toBe(true);
+    expect(report).toMatchObject({ windowed: 2, fired: 0, skipped: 1, contended: 0, failed: 0 });
+    // One batch of the rule's write: the second window did not try the ticket again.
+    expect(held.batches(/insert into "rule_fires"/)).toBe(1);
+    expect(await firesOf(rule.id)).toEqual([]);
+    expect(await rowOf(ticket.id)).toMatchObject({ status: "cancelled", tags: [] });
+  });
+
   it("a rule that only mails, the ticket answered just before its write: no mail, skipped (its batch checks the row it decided on)", async () => {
     const w = word();
     const start = nextStart();

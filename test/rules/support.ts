@@ -62,14 +62,19 @@ export const runsOf = (ruleId: string) => db().select().from(ruleRuns).where(eq(
 export const commentsOf = (ticketId: string) =>
   db().select({ body: comments.body, internal: comments.internal, author: users.name, authorId: comments.authorId }).from(comments).innerJoin(users, eq(users.id, comments.authorId)).where(eq(comments.ticketId, ticketId)).orderBy(asc(comments.createdAt), asc(comments.id));
 
-/** env.DB (metered, for the statements' SQL) that runs `meanwhile` once, just before the first batch some statement of which matches `at`. */
+/**
+ * env.DB (metered, for the statements' SQL) that runs `meanwhile` once, just before the first batch
+ * some statement of which matches `at`; `batches(re)`: how many of its batches had a statement matching `re`.
+ */
 export function before(at: RegExp, meanwhile: () => Promise<unknown>) {
   let done = false;
+  const seen: string[][] = [];
   const wrap = <T extends D1Database | D1DatabaseSession>(d1: T): T =>
     new Proxy(d1, {
       get(target, p) {
         if (p === "batch")
           return async (statements: { sql?: string }[]) => {
+            seen.push(statements.map((st) => st.sql ?? ""));
             if (!done && statements.some((st) => at.test(st.sql ?? ""))) {
               done = true;
               await meanwhile();
@@ -81,5 +86,5 @@ export function before(at: RegExp, meanwhile: () => Promise<unknown>) {
         return typeof v === "function" ? v.bind(target) : v;
       },
     });
-  return { db: wrap(metered(env.DB, newMeter())), wasHeld: () => done };
+  return { db: wrap(metered(env.DB, newMeter())), wasHeld: () => done, batches: (re: RegExp) => seen.filter((sqls) => sqls.some((q) => re.test(q))).length };
 }
