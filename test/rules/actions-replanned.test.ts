@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { api, makeStaff, makeUser, type TestUser } from "../helpers";
+import { closeAll, FEED_PATH, open } from "../helpers/sockets";
 import { before, bindings, clearRules, makeRule, ok, settled, word } from "./support";
 
 /**
@@ -16,6 +17,7 @@ beforeAll(async () => {
   s = await makeStaff();
 });
 afterEach(clearRules);
+afterEach(closeAll);
 
 /** The rule, macro or bulk mails of a ticket (kind `action`), as stored for the outbox. */
 const actionMails = async (ticketId: string) =>
@@ -110,5 +112,22 @@ describe("other people named by the actions: those of the row the write is plann
     expect(res.body.results.map((r: { status: number }) => r.status)).toEqual([200]);
     expect(held.wasHeld()).toBe(true);
     expect((await mailed(ticket.id)).map(([to, name]) => [to, name])).toEqual([[otherManager.email, "Other Manager"]]);
+  });
+
+  it("macro apply assigning `auto`, the ticket moved to another team just before its write: routed in the team it is in now", async () => {
+    // One online agent in each team (routing picks online members only: their agents' feed is open).
+    const [inFirst, inSecond] = [await makeUser("agent"), await makeUser("agent")];
+    for (const agent of [inFirst, inSecond]) await (await open(FEED_PATH, agent.token)).next("presence");
+    const team = (members: string[]) => ok(api("POST", "/api/v1/teams", { token: s.admin.token, body: { name: `Team ${word()}`, strategy: "round_robin", members } }), 201);
+    const first = await team([inFirst.id]);
+    const second = await team([inSecond.id]);
+    const ticket = await newTicket(s.customer);
+    await ok(api("PATCH", `/api/v1/tickets/${ticket.id}`, { token: s.manager.token, body: { team_id: first.id } }));
+    const m = await ok(settled("POST", "/api/v1/macros", { token: s.manager.token, body: { name: `Route ${word()}`, actions: [{ type: "assign", value: "auto" }] } }), 201);
+    const held = before(/insert into "ticket_history"/, () => ok(api("PATCH", `/api/v1/tickets/${ticket.id}`, { token: s.manager.token, body: { team_id: second.id } })));
+    const res = await settled("POST", `/api/v1/tickets/${ticket.id}/macros/${m.id}/apply`, { token: s.manager.token }, { ...bindings, DB: held.db });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(held.wasHeld()).toBe(true);
+    expect(res.body).toMatchObject({ team_id: second.id, assignee_id: inSecond.id });
   });
 });
