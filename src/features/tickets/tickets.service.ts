@@ -20,6 +20,7 @@ import type { AuditEntry } from "../audit/audit.service";
 import { assumedPolicies, slaColumnWrites, termsFor, termsOfTicket, type PolicyRow } from "../sla/sla.service";
 import { newCustomer } from "../users/users.service";
 import { route, routeOnCreate, teamById } from "../teams/routing.service";
+import type { RoutingDecision } from "../../domain/routing";
 import { decideOnFreshCatalog, dropFieldIndex, plannedFieldCatalog, type PlannedCatalog } from "../fields/fields.service";
 import { sawCatalogVersion, versionOf, versionRead } from "../fields/kept-catalog";
 import { readArchive } from "../archive/archive.document";
@@ -686,13 +687,20 @@ export async function assignTicket(ctx: ServiceContext, ref: string, assigneeId:
  */
 export async function autoAssignTicket(ctx: ServiceContext, ref: string) {
   const found = await findVisibleTicket(ctx, ref);
-  const { row } = found;
   if (ctx.actor && !can(ctx.actor.role, "ticket.assign_any")) throw forbidden("Only managers and admins auto-assign tickets");
-  if (!row.teamId) throw new AppError("INVALID_TRANSITION", "The ticket has no team to route in; set its team_id first");
-  const team = await teamById(ctx, row.teamId);
-  if (!team) throw new AppError("INVALID_TRANSITION", "The ticket's team no longer exists");
-  const decision = await route(ctx, team, row);
-  return changeTicket(ctx, row.id, { assigneeId: decision.assigneeId }, { type: "assigned", note: { reason: decision.reason }, internal: true, read: found });
+  // Routed on the row each plan reads (once per row): a ticket moved to another team, or recategorised,
+  // between the read and the write is planned again and routed as it then is.
+  let routed: { row: TicketRow; decision: RoutingDecision } | null = null;
+  const routeOn = async (row: TicketRow): Promise<TicketEdit> => {
+    if (routed?.row !== row) {
+      if (!row.teamId) throw new AppError("INVALID_TRANSITION", "The ticket has no team to route in; set its team_id first");
+      const team = await teamById(ctx, row.teamId);
+      if (!team) throw new AppError("INVALID_TRANSITION", "The ticket's team no longer exists");
+      routed = { row, decision: await route(ctx, team, row) };
+    }
+    return { assigneeId: routed.decision.assigneeId };
+  };
+  return changeTicket(ctx, found.row.id, routeOn, { type: "assigned", note: () => ({ reason: routed?.decision.reason }), internal: true, read: found });
 }
 
 export async function escalateTicket(ctx: ServiceContext, ref: string, input: { reason: string; to_user_id?: string | undefined }) {
