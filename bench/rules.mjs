@@ -266,11 +266,11 @@ async function metered({ log, scale }) {
       const r = reports.find((x) => x.job === "automations");
       // The job's own statements apart from the report rollups its ticket writes carry (issue 12 bounds those).
       const own = r && { rows_read: r.rows_read - r.rollups.rows_read, rows_written: r.rows_written - r.rollups.rows_written, statements: r.statements - r.rollups.statements };
-      return { at: iso(at), wallMs, rows_read: r?.rows_read, rows_written: r?.rows_written, statements: r?.statements, own, rollups: r?.rollups, changed: r?.changed, windowed: r?.windowed, fired: r?.fired, more: r?.more, top: r?.top?.slice(0, 6) };
+      return { at: iso(at), wallMs, rows_read: r?.rows_read, rows_written: r?.rows_written, statements: r?.statements, own, rollups: r?.rollups, changed: r?.changed, windowed: r?.windowed, fired: r?.fired, skipped: r?.skipped, more: r?.more, top: r?.top?.slice(0, 6) };
     };
     // Backlog: new automations see every qualifying ticket at once; the budget bounds the run.
     result.backlog = await sweep(T);
-    log(`backlog run: ${result.backlog.rows_read} rows read (own ${result.backlog.own?.rows_read}, rollups ${result.backlog.rollups?.rows_read}), ${result.backlog.windowed} windowed, ${result.backlog.fired} fired, more: ${result.backlog.more}`);
+    log(`backlog run: ${result.backlog.rows_read} rows read (own ${result.backlog.own?.rows_read}, rollups ${result.backlog.rollups?.rows_read}), ${result.backlog.windowed} windowed, ${result.backlog.fired} fired, ${result.backlog.skipped} skipped, more: ${result.backlog.more}`);
     // Steady state: each window as a drained run a minute before left it, the changed tickets since then.
     const steadyFrom = T + 10 * MIN;
     const rules = (await db.prepare(`SELECT id, conditions FROM rules WHERE kind = 'automation'`).all()).results;
@@ -289,7 +289,7 @@ async function metered({ log, scale }) {
     for (let k = 0; k < STEADY_RUNS; k++) {
       const r = await sweep(steadyFrom + k * MIN);
       result.steady.push(r);
-      log(`steady run ${k + 1}: ${r.rows_read} rows read (own ${r.own?.rows_read}, rollups ${r.rollups?.rows_read}), ${r.windowed} windowed, ${r.changed} changed, ${r.fired} fired, ${r.wallMs.toFixed(0)} ms`);
+      log(`steady run ${k + 1}: ${r.rows_read} rows read (own ${r.own?.rows_read}, rollups ${r.rollups?.rows_read}), ${r.windowed} windowed, ${r.changed} changed, ${r.fired} fired, ${r.skipped} skipped, ${r.wallMs.toFixed(0)} ms`);
     }
     result.openTickets = n;
   } finally {
@@ -334,7 +334,11 @@ export async function run(ctx) {
         goals: { rowsRead: 5_000 },
       },
     ],
-    notes: [`rules: details in ${path.relative(ROOT, file)}`],
+    notes: [
+      `rules: details in ${path.relative(ROOT, file)}`,
+      // Skipped: firings whose write found the ticket changed and no longer qualifying (none expected here: nothing else writes).
+      `rules: backlog ${result.metered.backlog.fired} fired, ${result.metered.backlog.skipped} skipped; steady ${result.metered.steady.map((r) => `${r.fired} fired, ${r.skipped} skipped`).join(" / ")}`,
+    ],
   };
 }
 

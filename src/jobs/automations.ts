@@ -94,7 +94,8 @@ export interface AutomationReport {
   fired: number;
   /**
    * Firings that wrote nothing: the ticket changed after the run read it and no longer qualified on
-   * the write's re-read. No fire record: a later change of the ticket has it judged again.
+   * the write's re-read. Once per rule and ticket in a run (its other windows do not try it again). No
+   * fire record: a later change of the ticket has it judged again.
    */
   skipped: number;
   /** Fire records removed: their conditions stopped holding, so the rule may fire there again. */
@@ -219,6 +220,12 @@ interface Run {
   fires: Map<string, string>;
   /** `<rule>|<ticket>` judged in this run: its entry in `fires` is current. */
   judged: Set<string>;
+  /**
+   * `<rule>|<ticket>` whose firing this run skipped (its write's re-read no longer qualified): not
+   * tried again in the run (another window of the rule read the ticket before that change), and
+   * counted once. A later change of the ticket has it judged again.
+   */
+  skipped: Set<string>;
   /** Tickets left to judge, window rows left to read, and ticket changes left, in this run. */
   budget: number;
   scan: number;
@@ -255,6 +262,7 @@ export async function runAutomations(ctx: ServiceContext): Promise<AutomationRep
     calendar: business ? await currentCalendar(ctx) : null,
     fires: new Map(),
     judged: new Set(),
+    skipped: new Set(),
     budget: AUTOMATION_MAX_PER_RUN,
     scan: WINDOW_SCAN_MAX,
     firings: AUTOMATION_MAX_FIRINGS_PER_RUN,
@@ -307,6 +315,7 @@ async function fire(run: Run, a: Automation, found: Candidate, replaces: string 
     });
     // Skipped on a re-read (the ticket no longer qualified): nothing written, so `fires` keeps what the database holds.
     if (!applied.written) {
+      run.skipped.add(`${a.id}|${found.row.id}`);
       run.report.skipped++;
       return;
     }
@@ -339,7 +348,7 @@ async function judge(run: Run, a: Automation, found: Candidate, t: RuleTicket) {
     return;
   }
   const reset = firedAt !== null && a.required.some((d) => (COLUMN[d.column].of(found.row) ?? "") > firedAt);
-  if (firedAt === null || reset) await fire(run, a, found, firedAt);
+  if ((firedAt === null || reset) && !run.skipped.has(key)) await fire(run, a, found, firedAt);
 }
 
 // ---------------------------------------------------------------- the changed tickets

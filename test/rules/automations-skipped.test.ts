@@ -2,10 +2,9 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { api, makeStaff, makeUser } from "../helpers";
 import { systemContext } from "../../src/contexts";
-import { metered, newMeter } from "../../src/db/metrics";
 import { runAutomations } from "../../src/jobs/automations";
 import { bindings, editAt, HOUR, MIN, ticketAt } from "../sla/helpers";
-import { clearRules, historyOf, makeRule, rowOf, runsOf, word } from "./support";
+import { before, clearRules, historyOf, makeRule, rowOf, runsOf, word } from "./support";
 
 /**
  * An automation whose write found the ticket no longer qualifying (changed after the run read it)
@@ -43,28 +42,6 @@ const stillWaiting = (w: string, body: string, actions: object[] = []) =>
     conditions: { all: [{ field: "subject", operator: "contains", value: w }, { field: "status", operator: "is", value: "pending" }, { field: "hours_since_created", operator: "greater_than", value: 1 }], any: [] },
     actions: [...actions, { type: "send_email", value: { to: "requester", subject: "Still waiting?", body } }],
   });
-
-/** env.DB (metered, for the statements' SQL) that runs `meanwhile` once, just before the first batch some statement of which matches `at`. */
-function before(at: RegExp, meanwhile: () => Promise<unknown>) {
-  let done = false;
-  const wrap = <T extends D1Database | D1DatabaseSession>(d1: T): T =>
-    new Proxy(d1, {
-      get(target, p) {
-        if (p === "batch")
-          return async (statements: { sql?: string }[]) => {
-            if (!done && statements.some((st) => at.test(st.sql ?? ""))) {
-              done = true;
-              await meanwhile();
-            }
-            return (target as D1Database).batch(statements as never);
-          };
-        if (p === "withSession") return (c?: string) => wrap((target as D1Database).withSession(c));
-        const v = Reflect.get(target, p);
-        return typeof v === "function" ? v.bind(target) : v;
-      },
-    });
-  return { db: wrap(metered(env.DB, newMeter())), wasHeld: () => done };
-}
 
 describe("automations: a firing that writes nothing is skipped, not fired", () => {
   it("an agent moves the ticket out of the rule's reach just before its write: skipped, nothing written", async () => {
@@ -114,6 +91,36 @@ describe("automations: a firing that writes nothing is skipped, not fired", () =
     expect(await rowOf(ticket.id)).toMatchObject({ status: "cancelled", tags: [] });
     expect(await firesOf(rule.id)).toEqual([]);
     expect(await runsOf(rule.id)).toEqual([]);
+  });
+
+  it("a rule with two windows that both hold the raced ticket: skipped once in the run's report, its write tried once", async () => {
+    const w = word();
+    const start = nextStart();
+    // Two time conditions: the created and the updated windows both come true for the ticket in one run.
+    const rule = await makeRule(s.admin.token, {
+      kind: "automation",
+      name: "Nudge quiet tickets",
+      conditions: {
+        all: [
+          { field: "subject", operator: "contains", value: w },
+          { field: "hours_since_created", operator: "greater_than", value: 1 },
+          { field: "hours_since_updated", operator: "greater_than", value: 1 },
+        ],
+        any: [],
+      },
+      actions: [{ type: "add_tags", value: ["nudged"] }],
+    });
+    const ticket = await ticketAt(s.customer, start, { subject: `Quiet ${w}` });
+    await run(start + 30 * MIN);
+    const at = start + 2 * HOUR;
+    const held = before(/insert into "rule_fires"/, () => editAt(s.agent, at, ticket.id, { status: "cancelled" }));
+    const report = await run(at, held.db);
+    expect(held.wasHeld()).toBe(true);
+    expect(report).toMatchObject({ windowed: 2, fired: 0, skipped: 1, contended: 0, failed: 0 });
+    // One batch of the rule's write: the second window did not try the ticket again.
+    expect(held.batches(/insert into "rule_fires"/)).toBe(1);
+    expect(await firesOf(rule.id)).toEqual([]);
+    expect(await rowOf(ticket.id)).toMatchObject({ status: "cancelled", tags: [] });
   });
 
   it("a rule that only mails, the ticket answered just before its write: no mail, skipped (its batch checks the row it decided on)", async () => {

@@ -5,6 +5,7 @@ import { expect } from "vitest";
 import worker from "../../src/index";
 import type { Bindings } from "../../src/env";
 import { comments, ruleRuns, rules, ruleState, ticketHistory, tickets, users } from "../../src/db/schema";
+import { metered, newMeter } from "../../src/db/metrics";
 import { BASE, db, type ApiResponse, type CallOptions } from "../helpers";
 
 export const bindings = env as unknown as Bindings;
@@ -60,3 +61,30 @@ export const runsOf = (ruleId: string) => db().select().from(ruleRuns).where(eq(
 
 export const commentsOf = (ticketId: string) =>
   db().select({ body: comments.body, internal: comments.internal, author: users.name, authorId: comments.authorId }).from(comments).innerJoin(users, eq(users.id, comments.authorId)).where(eq(comments.ticketId, ticketId)).orderBy(asc(comments.createdAt), asc(comments.id));
+
+/**
+ * env.DB (metered, for the statements' SQL) that runs `meanwhile` once, just before the first batch
+ * some statement of which matches `at`; `batches(re)`: how many of its batches had a statement matching `re`.
+ */
+export function before(at: RegExp, meanwhile: () => Promise<unknown>) {
+  let done = false;
+  const seen: string[][] = [];
+  const wrap = <T extends D1Database | D1DatabaseSession>(d1: T): T =>
+    new Proxy(d1, {
+      get(target, p) {
+        if (p === "batch")
+          return async (statements: { sql?: string }[]) => {
+            seen.push(statements.map((st) => st.sql ?? ""));
+            if (!done && statements.some((st) => at.test(st.sql ?? ""))) {
+              done = true;
+              await meanwhile();
+            }
+            return (target as D1Database).batch(statements as never);
+          };
+        if (p === "withSession") return (c?: string) => wrap((target as D1Database).withSession(c));
+        const v = Reflect.get(target, p);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+  return { db: wrap(metered(env.DB, newMeter())), wasHeld: () => done, batches: (re: RegExp) => seen.filter((sqls) => sqls.some((q) => re.test(q))).length };
+}

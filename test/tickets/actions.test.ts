@@ -1,13 +1,17 @@
 import { eq } from "drizzle-orm";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { users } from "../../src/db/schema";
 import { api, db, expectProblem, makeStaff, makeUser } from "../helpers";
+import { closeAll, FEED_PATH, open } from "../helpers/sockets";
+import { before, bindings, settled } from "../rules/support";
 import { auditRows, historyRows, HOUR, openTicket, rowOf } from "./fixtures";
 
 let s: Awaited<ReturnType<typeof makeStaff>>;
 beforeAll(async () => {
   s = await makeStaff();
 });
+
+afterEach(closeAll);
 
 const assign = (token: string, id: string, body: unknown) => api("POST", `/api/v1/tickets/${id}/assign`, { token, body });
 const escalate = (token: string, id: string, body: unknown) => api("POST", `/api/v1/tickets/${id}/escalate`, { token, body });
@@ -83,6 +87,24 @@ describe("POST /tickets/{id}/assign", () => {
     expect(res.body.detail.length).toBeGreaterThan(0);
     expectProblem(await assign(s.agent.token, t.id, { strategy: "auto" }), 403, "FORBIDDEN");
     expect((await rowOf(t.id))!).toMatchObject({ version: 1, assigneeId: null });
+  });
+
+  it('{strategy: "auto"}, the ticket moved to another team between its read and its write: routed in the team it is in now', async () => {
+    // One online agent in each team (routing picks online members only: their agents' feed is open).
+    const [inFirst, inSecond] = [await makeUser("agent"), await makeUser("agent")];
+    for (const agent of [inFirst, inSecond]) await (await open(FEED_PATH, agent.token)).next("presence");
+    const team = async (members: string[]) => (await api("POST", "/api/v1/teams", { token: s.admin.token, body: { name: `Team ${crypto.randomUUID()}`, strategy: "round_robin", members } })).body;
+    const [first, second] = [await team([inFirst.id]), await team([inSecond.id])];
+    const t = await openTicket(s.customer);
+    expect((await api("PATCH", `/api/v1/tickets/${t.id}`, { token: s.manager.token, body: { team_id: first.id } })).status).toBe(200);
+    const held = before(/insert into "ticket_history"/, async () => expect((await api("PATCH", `/api/v1/tickets/${t.id}`, { token: s.manager.token, body: { team_id: second.id } })).status).toBe(200));
+    const res = await settled("POST", `/api/v1/tickets/${t.id}/assign`, { token: s.manager.token, body: { strategy: "auto" } }, { ...bindings, DB: held.db });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(held.wasHeld()).toBe(true);
+    expect(res.body).toMatchObject({ team_id: second.id, assignee_id: inSecond.id });
+    // The history's reason is the routing that chose them (in the second team: one candidate).
+    const entry = (await historyRows(t.id)).find((h) => h.type === "assigned");
+    expect(entry?.changes).toMatchObject({ assignee_id: [null, inSecond.id], reason: { strategy: "round_robin", candidates: 1 } });
   });
 
   it.each([

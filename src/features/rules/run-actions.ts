@@ -162,8 +162,8 @@ async function peopleById(ctx: ServiceContext, ids: (string | null | undefined)[
   return new Map(rows.map((r) => [r.id, r]));
 }
 
-/** The ticket edit of a plan; `"auto"` asks the team's routing strategy who (the team of the ticket after the change). */
-async function editOf(ctx: ServiceContext, row: TicketRow, plan: ActionPlan): Promise<{ edit: TicketEdit; routing: unknown }> {
+/** The ticket edit of a plan, but for `assign auto` ({@link onRowOf}: decided on the row each plan reads). */
+async function editOf(ctx: ServiceContext, plan: ActionPlan): Promise<TicketEdit> {
   const e = plan.edit;
   const edit: TicketEdit = {};
   if (e.status !== undefined) edit.status = e.status;
@@ -179,17 +179,43 @@ async function editOf(ctx: ServiceContext, row: TicketRow, plan: ActionPlan): Pr
     if (!resolved.ok) throw validation("Invalid status", resolved.errors);
     Object.assign(edit, resolved.edit);
   }
+  if (e.assignee_id !== undefined && e.assignee_id !== "auto") edit.assigneeId = e.assignee_id;
+  return edit;
+}
+
+/**
+ * What a plan takes from the ticket row it is planned on besides the row itself: whom `assign auto`
+ * picks (the team's strategy, by that row's team, category and assignee), and the people its texts
+ * and mails name: the assignee and the team's manager after the change. A write planned again on a
+ * fresh read (another writer came first: reassigned, moved to another team) looks them up again.
+ */
+interface OnRow {
+  edit: TicketEdit;
+  routing: unknown;
+  people: Map<string, Person>;
+  managerId: string | null;
+}
+
+async function onRowOf(ctx: ServiceContext, row: TicketRow, plan: ActionPlan, planned: TicketEdit): Promise<OnRow> {
+  const edit = { ...planned };
   let routing: unknown = null;
-  if (e.assignee_id === "auto") {
+  if (plan.edit.assignee_id === "auto") {
     const teamId = edit.teamId !== undefined ? edit.teamId : row.teamId;
     const team = teamId ? await teamById(ctx, teamId) : null;
     if (!team) throw new AppError("INVALID_TRANSITION", "assign auto: the ticket has no team to route in");
     const decision = await route(ctx, team, row);
     edit.assigneeId = decision.assigneeId;
     routing = decision.reason;
-  } else if (e.assignee_id !== undefined) edit.assigneeId = e.assignee_id;
-  return { edit, routing };
+  }
+  const teamAfter = edit.teamId !== undefined ? edit.teamId : row.teamId;
+  const [team] = plan.emails.some((m) => m.to === "team_manager") && teamAfter ? await ctx.db.select({ managerId: teams.managerId }).from(teams).where(eq(teams.id, teamAfter)).limit(1) : [];
+  const managerId = team?.managerId ?? null;
+  const people = await peopleById(ctx, [edit.assigneeId !== undefined ? edit.assigneeId : row.assigneeId, managerId]);
+  return { edit, routing, people, managerId };
 }
+
+/** No plan looked anyone up (skipped on its read before): nobody to name. */
+const NOBODY: OnRow = { edit: {}, routing: null, people: new Map(), managerId: null };
 
 /**
  * The event an automation's `webhook` action sends: the `ticket.updated` of its own change (with
@@ -207,25 +233,21 @@ export function planDoesSomething(plan: ActionPlan, ticket: RuleTicket): boolean
 /** Carries out a plan on a ticket as one change (or, with `dryRun`, says what it would be). */
 export async function applyActions(ctx: ServiceContext, found: FoundTicket, plan: ActionPlan, applier: Applier): Promise<Applied> {
   const { row } = found;
-  const { edit, routing } = await editOf(ctx, row, plan);
+  const edit = await editOf(ctx, plan);
   const publicComment = plan.comment !== null && !plan.comment.internal;
-  // As for a reply: a finished ticket takes no public comment, unless this very change reopens it.
-  if (publicComment && NO_PUBLIC_REPLIES.has(row.status) && NO_PUBLIC_REPLIES.has(edit.status ?? row.status)) {
-    throw new AppError("INVALID_TRANSITION", `The ticket is ${row.status}; reopen it before replying`);
-  }
-  const teamAfter = edit.teamId !== undefined ? edit.teamId : row.teamId;
-  const team = plan.emails.some((m) => m.to === "team_manager") && teamAfter ? await ctx.db.select({ managerId: teams.managerId }).from(teams).where(eq(teams.id, teamAfter)).limit(1) : [];
-  const people = await peopleById(ctx, [edit.assigneeId !== undefined ? edit.assigneeId : row.assigneeId, team[0]?.managerId]);
   const comment = plan.comment ? newComment(ctx, applier.author, row.id, { body: plan.comment.body, internal: plan.comment.internal }) : null;
+  // What the plan being made looked up on its row (onRowOf), and that row.
+  let onRow: OnRow | null = null;
+  let onRowFor: TicketRow | null = null;
 
   /** Everything the actions make, for the ticket as it will be. */
-  const render = (t: Ticket) => {
+  const render = (t: Ticket, { people, managerId }: OnRow) => {
     const assignee = t.assignee_id ? (people.get(t.assignee_id) ?? null) : null;
     const staffVars = varsFor(ctx, t, assignee, applier, "staff");
     const publicVars = varsFor(ctx, t, assignee, applier, "public");
     const commentBody = plan.comment ? renderText(plan.comment.body, plan.comment.internal ? staffVars : publicVars) : null;
     const emails: (RenderedMail & { name: string })[] = [];
-    const manager = team[0]?.managerId ? (people.get(team[0].managerId) ?? null) : null;
+    const manager = managerId ? (people.get(managerId) ?? null) : null;
     for (const m of plan.emails) {
       // Staff recipients may read internal words; the requester and any other address may not.
       const to = m.to === "requester" ? { ...t.requester, staff: false } : m.to === "assignee" ? assignee && { ...assignee, staff: true } : m.to === "team_manager" ? manager && { ...manager, staff: true } : { name: m.to, email: m.to, staff: false };
@@ -238,7 +260,7 @@ export async function applyActions(ctx: ServiceContext, found: FoundTicket, plan
     return { commentBody, emails, notifications };
   };
 
-  const summaryOf = (changes: Record<string, unknown>, made: ReturnType<typeof render>) => ({
+  const summaryOf = (changes: Record<string, unknown>, made: ReturnType<typeof render>, routing: unknown) => ({
     ...changes,
     ...(comment ? { comment_id: comment.row.id } : {}),
     ...(made.emails.length ? { emails: made.emails.map((m) => m.to) } : {}),
@@ -246,26 +268,40 @@ export async function applyActions(ctx: ServiceContext, found: FoundTicket, plan
     ...(routing ? { routing } : {}),
   });
 
-  const note = { ...applier.note, ...(routing ? { reason: routing } : {}), ...(publicComment && comment ? { comment_id: comment.row.id } : {}) };
   let made: ReturnType<typeof render> | null = null;
   let notificationBases: string[] = [];
   let hookEvent: TicketEvent | null = null;
   // Each plan starts clean: what a plan made whose batch failed (a catalog check, a collision) is
   // not sent after another plan commits, or skips (its precondition no longer holds).
-  const fresh = (current: TicketRow): TicketEdit => {
+  const fresh = async (current: TicketRow): Promise<TicketEdit> => {
     made = null;
     notificationBases = [];
     hookEvent = null;
+    // The people and routing of the row this plan is made on: looked up once per row read (a plan
+    // made again on the same row, for a fresh field catalog, keeps them).
+    if (current !== onRowFor) {
+      onRow = await onRowOf(ctx, current, plan, edit);
+      onRowFor = current;
+    }
     // Tags as this plan found them: a ticket read again after another writer keeps what they added.
-    const tags = current.tags === row.tags ? null : tagsAfter(plan.tagActions, current.tags);
-    return tags ? { ...edit, tags } : edit;
+    const tags = current === row ? null : tagsAfter(plan.tagActions, current.tags);
+    return tags ? { ...onRow!.edit, tags } : onRow!.edit;
   };
+  /** The history entry's extra members, for the plan being made (its routing reason). */
+  const note = () => ({ ...applier.note, ...(onRow?.routing ? { reason: onRow.routing } : {}), ...(publicComment && comment ? { comment_id: comment.row.id } : {}) });
   const result = await changeTicket(ctx, row.id, fresh, {
     type: "updated",
     note,
     read: found,
     baseVersion: applier.baseVersion,
     precondition: applier.precondition,
+    // As for a reply: a finished ticket takes no public comment, unless this very change reopens it (checked on every read).
+    refusal: (current) =>
+      publicComment && NO_PUBLIC_REPLIES.has(current.status) && NO_PUBLIC_REPLIES.has(edit.status ?? current.status)
+        ? new AppError("INVALID_TRANSITION", `The ticket is ${current.status}; reopen it before replying`)
+        : null,
+    // Its texts and mails name the requester as read: its batch checks them (a bulk writes its tickets over seconds).
+    decidedOnRow: true,
     dryRun: applier.dryRun,
     message: publicComment && !applier.automated ? "staff" : undefined,
     touch: publicComment,
@@ -274,7 +310,7 @@ export async function applyActions(ctx: ServiceContext, found: FoundTicket, plan
       // the change's plan took (its batch checks it is still the catalog; planned again otherwise).
       const view: TicketView = { audience: "staff", fields };
       const wire = toTicket(t, requester, ctx.now, view);
-      made = render(wire);
+      made = render(wire, onRow!);
       const extra: BatchItem[] = [];
       let attached: Attached | null = null;
       if (comment && made.commentBody !== null) {
@@ -311,7 +347,7 @@ export async function applyActions(ctx: ServiceContext, found: FoundTicket, plan
         hookEvent = applier.webhookEvent ?? ownEvent(ctx, t, wire, changes, view);
         extra.push(...[...new Set(plan.webhooks)].flatMap((id) => webhookDeliveryRows(ctx, hookEvent!, id)));
       }
-      extra.push(...writes.flatMap((w) => w.items), ...(applier.extra?.(t, summaryOf(changes, made), wire) ?? []));
+      extra.push(...writes.flatMap((w) => w.items), ...(applier.extra?.(t, summaryOf(changes, made, onRow!.routing), wire) ?? []));
       return {
         extra: [...(attached?.extra ?? []), ...extra],
         history: attached?.history ?? [],
@@ -320,7 +356,7 @@ export async function applyActions(ctx: ServiceContext, found: FoundTicket, plan
       };
     },
   });
-  const output = made ?? render(result.ticket);
+  const output = made ?? render(result.ticket, onRow ?? NOBODY);
   if (!applier.dryRun && made) {
     // After commit: the mails to the queue (a lost send is re-queued by the cron), the notifications to their feeds.
     const ids = output.emails.map((_, i) => ({ body: { id: `${applier.mailId}-${i}` } }));

@@ -85,21 +85,23 @@ export type TicketWrite =
       set: SQLiteUpdateSetSource<typeof tickets>;
       /** What must still hold for `set` to be written (default {@link ROW_UNCHANGED}). */
       guard?: readonly GuardColumn[];
-      /**
-       * The write was decided on the row as read (an automation's conditions) and rendered with its
-       * requester: stale unless the ticket is still at that revision and its requester as read, tested
-       * by the row's update (guardedUpdate) or, when the row is not updated (a rule that only sends a
-       * mail), first in the batch as for a kept row (stillHolds).
-       */
-      decidedOnRow?: true;
     } & (
       | {
           /** The row is a deleted ticket, and must still be one: only an erasure rewrites those. */
           deleted?: true;
           kept?: never;
+          decidedOnRow?: never;
         }
       | {
           deleted?: never;
+          /**
+           * The write was decided on the row as read (an automation's conditions; a rule's, macro's or
+           * bulk's actions) and rendered with its requester: stale unless the ticket is still at that
+           * revision and its requester as read, tested by the row's update (guardedUpdate) or, when the
+           * row is not updated (a rule that only sends a mail), first in the batch as for a kept row
+           * (stillHolds, which also wants the ticket live: never with `deleted`).
+           */
+          decidedOnRow?: true;
           /**
            * `before` is this isolate's kept row (kept-rows.ts): the write is stale unless the ticket is still
            * at its revision (live, not merged or archived) and its requester as kept. Tested by the row's

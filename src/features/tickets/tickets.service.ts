@@ -20,6 +20,7 @@ import type { AuditEntry } from "../audit/audit.service";
 import { assumedPolicies, slaColumnWrites, termsFor, termsOfTicket, type PolicyRow } from "../sla/sla.service";
 import { newCustomer } from "../users/users.service";
 import { route, routeOnCreate, teamById } from "../teams/routing.service";
+import type { RoutingDecision } from "../../domain/routing";
 import { decideOnFreshCatalog, dropFieldIndex, plannedFieldCatalog, type PlannedCatalog } from "../fields/fields.service";
 import { sawCatalogVersion, versionOf, versionRead } from "../fields/kept-catalog";
 import { readArchive } from "../archive/archive.document";
@@ -467,8 +468,8 @@ async function refuseConflicts(ctx: ServiceContext, { row, requester }: FoundTic
 export interface ChangeOptions {
   /** History entry type of the change. */
   type: string;
-  /** Extra members of the history entry's `changes` (e.g. an assignment's `reason`). */
-  note?: Record<string, unknown>;
+  /** Extra members of the history entry's `changes` (e.g. an assignment's `reason`); a function: each plan's own (a rule's routing, decided on the row it reads). */
+  note?: Record<string, unknown> | (() => Record<string, unknown>);
   internal?: boolean;
   /** The version the caller based the edit on (If-Match). */
   baseVersion?: number | undefined;
@@ -497,6 +498,14 @@ export interface ChangeOptions {
    * (an automation whose conditions stopped holding meanwhile).
    */
   precondition?: (row: TicketRow, requester: Requester) => boolean;
+  /**
+   * Planned on the ticket as read and rendered with its requester (rules, macros, bulk: run-actions.ts
+   * applyActions mails them, by name and address): its batch checks the ticket's revision and the
+   * requester as read, even when no row is updated (TicketWrite `decidedOnRow`), so a requester erased
+   * or re-addressed meanwhile (a `users` change moves no ticket) is planned again on a fresh read.
+   * A `precondition` implies it.
+   */
+  decidedOnRow?: true;
   /** Checked on every (re)read: the caller's own refusal of the ticket as it is (a reply to a closed one). */
   refusal?: (row: TicketRow) => AppError | null;
 }
@@ -536,8 +545,12 @@ export interface ChangeResult {
  * `baseVersion`, the SLA clock, and the one write. Concurrent writers that read the same version
  * collide on the guard or the history's unique (ticket, version); the loser re-reads and merges again.
  */
-/** `change`: the edit, or the edit for the ticket as each plan finds it (a customer's reply reopens a ticket only if it is pending or solved then). */
-export async function changeTicket(ctx: ServiceContext, ref: string, change: TicketEdit | ((row: TicketRow) => TicketEdit), options: ChangeOptions): Promise<ChangeResult> {
+/**
+ * `change`: the edit, or the edit for the ticket as each plan finds it (a customer's reply reopens a
+ * ticket only if it is pending or solved then; a rule's `assign auto` routes by the row it plans from),
+ * made after the refusal and the precondition hold on that row.
+ */
+export async function changeTicket(ctx: ServiceContext, ref: string, change: TicketEdit | ((row: TicketRow) => TicketEdit | Promise<TicketEdit>), options: ChangeOptions): Promise<ChangeResult> {
   const actor = ctx.actor;
   return retryTicketWrite(ctx, async (attempt): Promise<Planned<ChangeResult>> => {
     const read = attempt === 1 ? options.read : undefined;
@@ -550,11 +563,11 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
 
   async function plan(found: FoundTicket): Promise<Planned<ChangeResult>> {
     const { row, requester } = found;
-    const edit = typeof change === "function" ? change(row) : change;
     if (row.mergedIntoId) throw new AppError("INVALID_TRANSITION", mergedRefusal(row.number, row.mergedIntoId));
     const refused = options.refusal?.(row);
     if (refused) throw refused;
     if (options.precondition && !options.precondition(row, requester)) return { skip: { ticket: await ticketFor(ctx, row, requester), changes: {}, written: false } };
+    const edit = typeof change === "function" ? await change(row) : change;
     const current = stateOf(row);
     if (options.baseVersion !== undefined && options.baseVersion !== row.version) await refuseConflicts(ctx, found, edit, options.baseVersion);
     const fields = effectiveChanges(current, edit);
@@ -618,7 +631,7 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
     const changes: Record<string, unknown> = {};
     for (const f of changed) changes[toWire(f)] = result.changes[f];
     for (const [key, change] of Object.entries(result.fieldChanges)) changes[fieldPath(key)] = change;
-    const recorded = { ...changes, ...options.note };
+    const recorded = { ...changes, ...(typeof options.note === "function" ? options.note() : options.note) };
     const internal = options.internal ?? false;
     if (options.dryRun) return { skip: { ticket: await ticketFor(ctx, next, requester), changes, written: false } };
     // The requester of this plan's read: a retry after a stale batch may find them renamed or erased.
@@ -635,8 +648,8 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
         set: touch ? slaColumnWrites(row, written) : changedColumns(row, written),
         ...(touch ? {} : { guard: [] }),
         ...(found.kept ? { kept: { row: found.row, requester: found.requester } } : {}),
-        // Decided on the row as read: a ticket changed meanwhile is planned again (and judged again).
-        ...(options.precondition ? { decidedOnRow: true as const } : {}),
+        // Decided on the row as read: a ticket or requester changed meanwhile is planned again (and judged again).
+        ...(options.precondition || options.decidedOnRow ? { decidedOnRow: true as const } : {}),
         // The catalog the edit was checked against, and the check its batch carries.
         ...(plannedCatalog ? { catalog: plannedCatalog } : {}),
         history: [...(bumps || options.recordUnchanged ? [{ type: options.type, changes: recorded, bumpsVersion: bumps, internal }] : []), ...(attached?.history ?? [])],
@@ -674,13 +687,20 @@ export async function assignTicket(ctx: ServiceContext, ref: string, assigneeId:
  */
 export async function autoAssignTicket(ctx: ServiceContext, ref: string) {
   const found = await findVisibleTicket(ctx, ref);
-  const { row } = found;
   if (ctx.actor && !can(ctx.actor.role, "ticket.assign_any")) throw forbidden("Only managers and admins auto-assign tickets");
-  if (!row.teamId) throw new AppError("INVALID_TRANSITION", "The ticket has no team to route in; set its team_id first");
-  const team = await teamById(ctx, row.teamId);
-  if (!team) throw new AppError("INVALID_TRANSITION", "The ticket's team no longer exists");
-  const decision = await route(ctx, team, row);
-  return changeTicket(ctx, row.id, { assigneeId: decision.assigneeId }, { type: "assigned", note: { reason: decision.reason }, internal: true, read: found });
+  // Routed on the row each plan reads (once per row): a ticket moved to another team, or recategorised,
+  // between the read and the write is planned again and routed as it then is.
+  let routed: { row: TicketRow; decision: RoutingDecision } | null = null;
+  const routeOn = async (row: TicketRow): Promise<TicketEdit> => {
+    if (routed?.row !== row) {
+      if (!row.teamId) throw new AppError("INVALID_TRANSITION", "The ticket has no team to route in; set its team_id first");
+      const team = await teamById(ctx, row.teamId);
+      if (!team) throw new AppError("INVALID_TRANSITION", "The ticket's team no longer exists");
+      routed = { row, decision: await route(ctx, team, row) };
+    }
+    return { assigneeId: routed.decision.assigneeId };
+  };
+  return changeTicket(ctx, found.row.id, routeOn, { type: "assigned", note: () => ({ reason: routed?.decision.reason }), internal: true, read: found });
 }
 
 export async function escalateTicket(ctx: ServiceContext, ref: string, input: { reason: string; to_user_id?: string | undefined }) {

@@ -1,0 +1,133 @@
+import { env } from "cloudflare:workers";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { api, makeStaff, makeUser, type TestUser } from "../helpers";
+import { closeAll, FEED_PATH, open } from "../helpers/sockets";
+import { before, bindings, clearRules, makeRule, ok, settled, word } from "./support";
+
+/**
+ * Triggers, macros and bulk changes plan their write on the ticket as read (run-actions.ts
+ * applyActions) and render it with the people of that read: the requester, the assignee, the team's
+ * manager. Their write lands a while later (a bulk writes ticket after ticket), and a batch that finds
+ * the ticket or its requester changed meanwhile is planned again on a fresh read: the mail goes to
+ * the people as they are at the write, never as they were at the read.
+ */
+
+let s: Awaited<ReturnType<typeof makeStaff>>;
+beforeAll(async () => {
+  s = await makeStaff();
+});
+afterEach(clearRules);
+afterEach(closeAll);
+
+/** The rule, macro or bulk mails of a ticket (kind `action`), as stored for the outbox. */
+const actionMails = async (ticketId: string) =>
+  (await env.DB.prepare(`SELECT to_address, to_name, data FROM outbound_messages WHERE ticket_id = ? AND kind = 'action' ORDER BY id`).bind(ticketId).all<{ to_address: string; to_name: string; data: string }>()).results;
+const mailed = async (ticketId: string) => (await actionMails(ticketId)).map((m) => [m.to_address, m.to_name, JSON.parse(m.data).mail.body]);
+
+const newTicket = (who: TestUser, subject = "Printer jam") => ok(settled("POST", "/api/v1/tickets", { token: who.token, body: { subject, description: "It jams" } }), 201);
+const macro = (actions: object[]) => ok(settled("POST", "/api/v1/macros", { token: s.agent.token, body: { name: `Macro ${word()}`, actions } }), 201);
+const mailRequester = { type: "send_email", value: { to: "requester", subject: "About your ticket", body: "Hi {{requester.name}}" } };
+
+/** The customer's name and address changed straight in D1 (an admin's edit, a script): the ticket's row does not move. */
+const moveCustomer = (who: TestUser, email: string) => env.DB.prepare("UPDATE users SET name = 'New Name', email = ? WHERE id = ?").bind(email, who.id).run();
+
+/** Held just before the batch that writes the action's mail. */
+const beforeMail = (meanwhile: () => Promise<unknown>) => before(/insert into "outbound_messages"/, meanwhile);
+
+describe("the requester changed between the read and the write", () => {
+  it.each([
+    { what: "a macro that only mails", actions: [mailRequester] },
+    { what: "a macro that sets the priority and mails", actions: [{ type: "set_priority", value: "high" }, mailRequester] },
+  ])("bulk, $what: the mail goes to the requester's new name and address", async ({ actions }) => {
+    const customer = await makeUser("customer", { name: "Old Name" });
+    const ticket = await newTicket(customer);
+    const m = await macro(actions);
+    const moved = `moved-${word()}@example.test`;
+    const held = beforeMail(() => moveCustomer(customer, moved));
+    const res = await settled("POST", "/api/v1/tickets/bulk", { token: s.agent.token, body: { ids: [ticket.id], macro_id: m.id } }, { ...bindings, DB: held.db });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.results.map((r: { status: number }) => r.status)).toEqual([200]);
+    expect(held.wasHeld()).toBe(true);
+    expect(await mailed(ticket.id)).toEqual([[moved, "New Name", "Hi New Name"]]);
+  });
+
+  it("macro apply, the requester erased (GDPR) just before its write: no mail to the old address, their name nowhere in the mail rows", async () => {
+    const customer = await makeUser("customer", { name: "Jane Realname" });
+    const ticket = await newTicket(customer);
+    const m = await macro([mailRequester]);
+    const held = beforeMail(async () => {
+      const res = await api("POST", `/api/v1/users/${customer.id}/erase`, { token: s.admin.token, body: { confirm: customer.email } });
+      expect(res.status).toBe(200);
+    });
+    const res = await settled("POST", `/api/v1/tickets/${ticket.id}/macros/${m.id}/apply`, { token: s.agent.token }, { ...bindings, DB: held.db });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(held.wasHeld()).toBe(true);
+    // Planned again with the requester as erased: an erased address is nobody's, so no mail at all.
+    const rows = await actionMails(ticket.id);
+    expect(rows).toEqual([]);
+    const all = await env.DB.prepare(`SELECT to_address, to_name, data FROM outbound_messages WHERE ticket_id = ?`).bind(ticket.id).all();
+    expect(JSON.stringify(all.results)).not.toContain(customer.email);
+    expect(JSON.stringify(all.results)).not.toContain("Realname");
+  });
+
+  it("a trigger that mails the requester of a new ticket, the requester moved between its read and its write: the mail goes to them as they are now", async () => {
+    const w = word();
+    await makeRule(s.admin.token, {
+      name: "We got it",
+      conditions: { all: [{ field: "event", operator: "is", value: "ticket.created" }, { field: "subject", operator: "contains", value: w }] },
+      actions: [mailRequester],
+    });
+    const customer = await makeUser("customer", { name: "Old Name" });
+    const moved = `moved-${word()}@example.test`;
+    const held = before(/insert into "rule_runs"/, () => moveCustomer(customer, moved));
+    const created = await settled("POST", "/api/v1/tickets", { token: customer.token, body: { subject: `Help ${w}`, description: "d" } }, { ...bindings, DB: held.db });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(held.wasHeld()).toBe(true);
+    expect(await mailed(created.body.id)).toEqual([[moved, "New Name", "Hi New Name"]]);
+  });
+});
+
+describe("other people named by the actions: those of the row the write is planned on", () => {
+  it("macro apply mailing the assignee, the ticket reassigned just before its write: the mail goes to the new assignee, not the old", async () => {
+    const ticket = await newTicket(s.customer);
+    await ok(api("POST", `/api/v1/tickets/${ticket.id}/assign`, { token: s.manager.token, body: { assignee_id: s.agent.id } }));
+    const m = await macro([{ type: "set_priority", value: "high" }, { type: "send_email", value: { to: "assignee", subject: "Yours", body: "Hi {{assignee.name}}" } }]);
+    const held = beforeMail(() => ok(api("POST", `/api/v1/tickets/${ticket.id}/assign`, { token: s.manager.token, body: { assignee_id: s.agent2.id } })));
+    const res = await settled("POST", `/api/v1/tickets/${ticket.id}/macros/${m.id}/apply`, { token: s.agent.token }, { ...bindings, DB: held.db });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(held.wasHeld()).toBe(true);
+    expect(res.body).toMatchObject({ assignee_id: s.agent2.id, priority: "high" });
+    expect(await mailed(ticket.id)).toEqual([[s.agent2.email, s.agent2.name, `Hi ${s.agent2.name}`]]);
+  });
+
+  it("bulk mailing the team's manager, the ticket moved to another team just before its write: the mail goes to that team's manager", async () => {
+    const otherManager = await makeUser("manager", { name: "Other Manager" });
+    const first = await ok(api("POST", "/api/v1/teams", { token: s.admin.token, body: { name: `First ${word()}`, manager_id: s.manager.id } }), 201);
+    const second = await ok(api("POST", "/api/v1/teams", { token: s.admin.token, body: { name: `Second ${word()}`, manager_id: otherManager.id } }), 201);
+    const ticket = await newTicket(s.customer);
+    await ok(api("PATCH", `/api/v1/tickets/${ticket.id}`, { token: s.manager.token, body: { team_id: first.id } }));
+    const m = await macro([{ type: "set_priority", value: "high" }, { type: "send_email", value: { to: "team_manager", subject: "Look", body: "{{ticket.number}} needs a look" } }]);
+    const held = beforeMail(() => ok(api("PATCH", `/api/v1/tickets/${ticket.id}`, { token: s.manager.token, body: { team_id: second.id } })));
+    const res = await settled("POST", "/api/v1/tickets/bulk", { token: s.agent.token, body: { ids: [ticket.id], macro_id: m.id } }, { ...bindings, DB: held.db });
+    expect(res.body.results.map((r: { status: number }) => r.status)).toEqual([200]);
+    expect(held.wasHeld()).toBe(true);
+    expect((await mailed(ticket.id)).map(([to, name]) => [to, name])).toEqual([[otherManager.email, "Other Manager"]]);
+  });
+
+  it("macro apply assigning `auto`, the ticket moved to another team just before its write: routed in the team it is in now", async () => {
+    // One online agent in each team (routing picks online members only: their agents' feed is open).
+    const [inFirst, inSecond] = [await makeUser("agent"), await makeUser("agent")];
+    for (const agent of [inFirst, inSecond]) await (await open(FEED_PATH, agent.token)).next("presence");
+    const team = (members: string[]) => ok(api("POST", "/api/v1/teams", { token: s.admin.token, body: { name: `Team ${word()}`, strategy: "round_robin", members } }), 201);
+    const first = await team([inFirst.id]);
+    const second = await team([inSecond.id]);
+    const ticket = await newTicket(s.customer);
+    await ok(api("PATCH", `/api/v1/tickets/${ticket.id}`, { token: s.manager.token, body: { team_id: first.id } }));
+    const m = await ok(settled("POST", "/api/v1/macros", { token: s.manager.token, body: { name: `Route ${word()}`, actions: [{ type: "assign", value: "auto" }] } }), 201);
+    const held = before(/insert into "ticket_history"/, () => ok(api("PATCH", `/api/v1/tickets/${ticket.id}`, { token: s.manager.token, body: { team_id: second.id } })));
+    const res = await settled("POST", `/api/v1/tickets/${ticket.id}/macros/${m.id}/apply`, { token: s.manager.token }, { ...bindings, DB: held.db });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(held.wasHeld()).toBe(true);
+    expect(res.body).toMatchObject({ team_id: second.id, assignee_id: inSecond.id });
+  });
+});
