@@ -81,6 +81,21 @@ describe("a customer's list among many tickets of others", () => {
     }
   });
 
+  it("an unverified account's list, in those orders too, holds only the tickets it opened itself", async () => {
+    const u = await makeUser("customer", { verified: false });
+    await seedTickets([
+      { id: "own-u-self", number: "OWNU-0", subject: "U self", priority: "low", requesterId: u.id, createdById: u.id, createdAt: iso(NOW - 50 * DAY), updatedAt: iso(NOW - 50 * DAY) },
+      // Filed for the address by staff: not the account's until it proves the address.
+      { id: "own-u-staff", number: "OWNU-1", subject: "U by staff", priority: "high", requesterId: u.id, createdById: agent.id, createdAt: iso(NOW - 49 * DAY), updatedAt: iso(NOW - 49 * DAY) },
+    ]);
+    for (const query of ["sort=priority", "sort=sla_due", `status=open&assignee_id=${agent.id}`, "sort=-created_at"]) {
+      await env.DB.prepare(`UPDATE tickets SET assignee_id = ? WHERE id LIKE 'own-u-%'`).bind(agent.id).run();
+      const res = await meteredApi("GET", `/api/v1/tickets?${query}&limit=25`, { token: u.token });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.data.map((t: { id: string }) => t.id), query).toEqual(["own-u-self"]);
+    }
+  });
+
   it("pages one ticket at a time: every cursor is at one of their own tickets, none holds another customer's sort keys", async () => {
     const own = new Set([...rowids].filter(([id]) => id.startsWith("own-a-")).map(([, r]) => String(r)));
     for (const [shape, sort] of SHAPES) {
