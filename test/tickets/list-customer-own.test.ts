@@ -117,4 +117,23 @@ describe("a customer's list among many tickets of others", () => {
       expect(ids, query).toEqual(await expected(sort));
     }
   });
+
+  it("a cursor another caller was given (an agent, another customer) pages the customer's own tickets only; an edited one is refused", async () => {
+    for (const sort of ["priority", "-created_at", "sla_due"]) {
+      const foreign = [
+        (await meteredApi("GET", `/api/v1/tickets?sort=${sort}&limit=1`, { token: agent.token })).body.next_cursor as string,
+        (await meteredApi("GET", `/api/v1/tickets?sort=${sort}&limit=1`, { token: b.token })).body.next_cursor as string,
+      ];
+      for (const cursor of foreign) {
+        const res = await meteredApi("GET", `/api/v1/tickets?sort=${sort}&limit=100&cursor=${encodeURIComponent(cursor)}`, { token: a.token });
+        expect(res.status).toBe(200);
+        expect(res.body.data.map((t: { requester: { id: string } }) => t.requester.id).every((id: string) => id === a.id), sort).toBe(true);
+        // Its position moved to another ticket, signed as it was: a 400, not a page.
+        const [body, mac] = cursor.split(".");
+        const payload = JSON.parse(atob(body!.replaceAll("-", "+").replaceAll("_", "/")));
+        const edited = btoa(JSON.stringify({ ...payload, id: String(Number(payload.id) + 1) })).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+        expect((await meteredApi("GET", `/api/v1/tickets?sort=${sort}&cursor=${edited}.${mac}`, { token: a.token })).status).toBe(400);
+      }
+    }
+  });
 });
