@@ -42,6 +42,17 @@ describe("macros: apply", () => {
     expect((await ok(api("GET", `/api/v1/macros/${m.id}`, { token: s.agent.token }))).usage_count).toBe(1);
   });
 
+  it("the requester's history shows what a macro changed, not which macro (staff's tooling, as a rule is); staff see it", async () => {
+    const m = await macro(s.manager.token, { name: "Suspected fraud - stall them", scope: "shared", actions: [{ type: "set_priority", value: "low" }] });
+    const t = await newTicket();
+    await ok(apply(s.agent.token, t.id, m.id));
+    const entryOf = async (token: string) => ((await ok(api("GET", `/api/v1/tickets/${t.id}/history?limit=100`, { token }))).data as { version: number; changes: Record<string, unknown> }[]).find((e) => e.version === 2);
+    const theirs = await entryOf(s.customer.token);
+    expect(theirs?.changes).toEqual({ priority: ["medium", "low"] });
+    expect(JSON.stringify(theirs)).not.toContain("fraud");
+    expect((await entryOf(s.agent.token))?.changes).toMatchObject({ priority: ["medium", "low"], macro: { id: m.id, name: "Suspected fraud - stall them" } });
+  });
+
   it("?dry_run=true answers with the ticket and comment as they would be and changes nothing", async () => {
     const m = await macro(s.manager.token, WAITING);
     const t = await newTicket();

@@ -49,6 +49,21 @@ describe("customers", () => {
     }
   });
 
+  it("learn nothing of others' words from their own hits: the same page, scores and order, whether others' tickets and notes hold the words", async () => {
+    const [x, y] = [word("x"), word("y")];
+    // Two tickets of Alice's holding the words unevenly: bm25 would order them by which word is rarer in the whole index.
+    const heavyX = await ticket(alice.token, `${x} ${x} ${x} ${y}`, "plain");
+    const heavyY = await ticket(alice.token, `${x} ${y} ${y} ${y}`, "plain");
+    const reply = await comment(agent.token, heavyX.id, `About ${x} and ${y}`);
+    const page = async () => [await search(alice.token, `${x} ${y}`), await search(alice.token, x), await search(alice.token, x, { type: "comments" })];
+    const before = await page();
+    expect(ids(before[0]!).sort()).toEqual([heavyX.id, heavyY.id, reply.id].sort());
+    // Bob's tickets and an internal note come to hold x: in everyone's index, x is no longer rare.
+    for (let i = 0; i < 3; i++) await ticket(bob.token, `Bob ${x}`, `${x} again`);
+    await comment(agent.token, bobTicket.id, `Internal: ${x} ${x}`, true);
+    expect(await page()).toEqual(before);
+  });
+
   it("see only their own tickets in the list's full-text filter, even asking for someone else's", async () => {
     const mine = await api("GET", `/api/v1/tickets?q=${shared}`, { token: alice.token });
     expect(mine.body.data.map((t: { id: string }) => t.id)).toEqual([aliceTicket.id]);

@@ -74,9 +74,10 @@ describe("search across year databases", () => {
     // times), the two description matches after it (their order rests on each database's statistics).
     const after = { staff: await ticketHits(staff.agent, W, 50), customer: await ticketHits(customer, W, 50) };
     expect(new Set(after.staff)).toEqual(new Set(before.staffSearch));
-    expect(after.customer[0]).toBe(a);
-    expect(new Set(after.customer)).toEqual(new Set(before.customerSearch));
-    expect(after.customer[0]).toBe(before.customerSearch[0]);
+    // A customer's hits are not ranked by bm25 (its statistics are everyone's: search.fts.ts
+    // ranksByRelevance): newest first in each database, main's before a year's.
+    expect(before.customerSearch).toEqual([c, b, a]);
+    expect(after.customer).toEqual([b, c, a]);
     expect(new Set(await pages(customer, `/search?q=${W}`, 50, hitKey))).toEqual(new Set(before.allTypes));
     // Paged one at a time: each once, in the order of the whole page.
     expect(await ticketHits(customer, W, 1)).toEqual(after.customer);

@@ -83,6 +83,9 @@ describe("year databases", () => {
 
     const before = { staff: await readAll(staff.agent, a), customer: await readAll(customer, a) };
     const listBefore = await pages(customer, "/tickets?status=closed", 100);
+    // Lists no index of the customer's own tickets orders: their tickets read through it, in each database.
+    const ownBefore = { priority: await pages(customer, "/tickets?sort=priority", 100), tag: await pages(customer, "/tickets?tag=vip&sort=sla_due", 100) };
+    expect([ownBefore.priority.length, ownBefore.tag.length]).toEqual([4, 2]);
     const points = await storedPoints();
 
     // A year and more later: the archive takes the closed tickets, then the retire moves them into this year's database.
@@ -107,6 +110,8 @@ describe("year databases", () => {
     // The requester's list of closed tickets: the same tickets, in the same order, across both databases.
     expect(await pages(customer, "/tickets?status=closed", 100)).toEqual(listBefore);
     expect(await pages(customer, "/tickets?status=closed", 1)).toEqual(listBefore);
+    expect(await pages(customer, "/tickets?sort=priority", 1)).toEqual(ownBefore.priority);
+    expect(await pages(customer, "/tickets?tag=vip&sort=sla_due", 1)).toEqual(ownBefore.tag);
     // Reports read rollups in main: not a figure moves.
     expect(await storedPoints()).toEqual(points);
     // The other reads of a ticket answer where it is and leave it there (a read never moves it).

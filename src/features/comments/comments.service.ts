@@ -251,15 +251,20 @@ export async function listHistory(ctx: ServiceContext, ref: string, page: { limi
   if (can(actor.role, "ticket.see_internal")) {
     return { data: items.map((r, i) => ({ ...entries[i]!, ...(r.row.ruleId ? { rule: { id: r.row.ruleId, name: r.row.ruleName ?? "" } } : {}) })), next_cursor };
   }
-  // Customers: changes of custom fields they may not see are not theirs to read, nor is an entry of nothing else.
+  // Customers: changes of custom fields they may not see are not theirs to read, nor which macro
+  // staff applied (named by staff for staff, as a rule is), nor an entry of nothing else.
   const touchesFields = entries.some((e) => Object.keys(e.changes).some((k) => k.startsWith(fieldPath(""))));
   const visible = touchesFields ? customerVisibleKeys(await fieldCatalog(ctx)) : [];
   const data = entries.flatMap((e) => {
-    const changes = customerChanges(e.changes, visible);
+    const changes = customerChanges(withoutStaffNotes(e.changes), visible);
     return Object.keys(changes).length || !Object.keys(e.changes).length ? [{ ...e, changes }] : [];
   });
   return { data, next_cursor };
 }
+
+/** Members of a history entry that name staff's own tooling beside its changes (tickets.service.ts ChangeOptions `note`). */
+const STAFF_NOTES: readonly string[] = ["macro"];
+const withoutStaffNotes = (changes: Record<string, unknown>) => Object.fromEntries(Object.entries(changes).filter(([k]) => !STAFF_NOTES.includes(k)));
 
 async function historyPage(ctx: ServiceContext, ticketId: string, seesInternal: boolean, after: [number, string, string] | null, limit: number) {
   const where: SQL[] = [eq(ticketHistory.ticketId, ticketId)];

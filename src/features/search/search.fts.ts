@@ -308,9 +308,10 @@ export async function rankTickets(
   const match = ticketMatch(actor, words, filters, { prefix: !year });
   if (!match || page.limit <= 0) return [];
   const m = newMarkers();
+  const byRank = ranksByRelevance(actor);
   const where = [
     sql`tickets_fts MATCH ${match}`,
-    sql`tickets_fts.rank MATCH ${TICKET_RANK}`,
+    ...(byRank ? [sql`tickets_fts.rank MATCH ${TICKET_RANK}`] : []),
     recentFloor("tickets_fts", match, ranked),
     sql`t.deleted_at IS NULL`,
     ...ticketFilterSql(filters),
@@ -321,10 +322,10 @@ export async function rankTickets(
     SELECT t.id AS id, t.number AS number, t.subject AS title,
       snippet(tickets_fts, 1, ${m.open}, ${m.close}, ${ELLIPSIS}, ${SNIPPET_WORDS}) AS s1,
       snippet(tickets_fts, 0, ${m.open}, ${m.close}, ${ELLIPSIS}, ${SNIPPET_WORDS}) AS s0,
-      tickets_fts.rank AS rank
+      ${byRank ? sql`tickets_fts.rank` : sql`0`} AS rank
     FROM tickets_fts CROSS JOIN tickets t ON t.rowid = ${ticketOfDoc(sql`tickets_fts.rowid`)}
     WHERE ${and(where)}
-    ORDER BY tickets_fts.rank LIMIT ${page.limit} OFFSET ${page.offset}`);
+    ORDER BY ${byRank ? sql`tickets_fts.rank` : NEWEST_FIRST("tickets_fts")} LIMIT ${page.limit} OFFSET ${page.offset}`);
   return rows.map((r) => ({
     type: "ticket",
     id: r.id,
@@ -332,9 +333,22 @@ export async function rankTickets(
     number: r.number,
     title: r.title,
     snippet: pickSnippet([r.s1, r.s0], m),
-    score: -r.rank,
+    score: byRank ? -r.rank : 0,
   }));
 }
+
+/**
+ * Whether an actor's ticket and comment hits are ranked by relevance (bm25), with its score: staff
+ * only. bm25 weighs a word by how many documents of the whole index hold it, everyone's tickets and
+ * every internal note included, not only those the MATCH lets through: a customer's score of their
+ * own hit fell when another customer's ticket (or any note) came to hold the word, an oracle of
+ * others' words, and so did the order of two of their own hits that hold two words unevenly. A
+ * customer's hits come newest first instead (their own few), with a score of 0: a page of theirs
+ * shows the articles (public, ranked among themselves) first, then their tickets, then comments.
+ */
+const ranksByRelevance = (actor: Actor) => isStaff(actor.role);
+/** Newest first: a ticket's document id is in created order (ticketDocId), a comment's rowid in written order. */
+const NEWEST_FIRST = (table: string) => sql`${sql.raw(table)}.rowid DESC`;
 
 /**
  * Comments: staff find every note; customers only public comments on their own tickets. Ticket
@@ -346,9 +360,10 @@ export async function rankComments(ctx: ServiceContext, actor: Actor, words: str
   const staff = isStaff(actor.role);
   const match = staff ? expr : withToken(expr, "scope", ownerToken(actor.id));
   const m = newMarkers();
+  const byRank = ranksByRelevance(actor);
   const where = [
     sql`comments_fts MATCH ${match}`,
-    sql`comments_fts.rank MATCH ${COMMENT_RANK}`,
+    ...(byRank ? [sql`comments_fts.rank MATCH ${COMMENT_RANK}`] : []),
     recentFloor("comments_fts", match),
     sql`t.deleted_at IS NULL`,
     ...ticketFilterSql(filters),
@@ -358,10 +373,10 @@ export async function rankComments(ctx: ServiceContext, actor: Actor, words: str
   const rows = await ctx.db.all<{ id: string; ticket_id: string; number: string; title: string; s: string | null; rank: number }>(sql`
     SELECT c.id AS id, c.ticket_id AS ticket_id, t.number AS number, t.subject AS title,
       snippet(comments_fts, 0, ${m.open}, ${m.close}, ${ELLIPSIS}, ${SNIPPET_WORDS}) AS s,
-      comments_fts.rank AS rank
+      ${byRank ? sql`comments_fts.rank` : sql`0`} AS rank
     FROM comments_fts JOIN comments c ON c.rowid = comments_fts.rowid JOIN tickets t ON t.id = c.ticket_id
     WHERE ${and(where)}
-    ORDER BY comments_fts.rank LIMIT ${page.limit} OFFSET ${page.offset}`);
+    ORDER BY ${byRank ? sql`comments_fts.rank` : NEWEST_FIRST("comments_fts")} LIMIT ${page.limit} OFFSET ${page.offset}`);
   return rows.map((r) => ({
     type: "comment",
     id: r.id,
@@ -369,7 +384,7 @@ export async function rankComments(ctx: ServiceContext, actor: Actor, words: str
     number: r.number,
     title: r.title,
     snippet: pickSnippet([r.s], m),
-    score: -r.rank,
+    score: byRank ? -r.rank : 0,
   }));
 }
 

@@ -70,7 +70,7 @@ const yearOffsetsId = (offsets: YearOffsets) => [...offsets].map(([year, n]) => 
 
 /**
  * One search box over tickets, comments and articles, best first. Each type is ranked by its own
- * FTS5 query; a page takes the best `limit` of the streams, and the cursor remembers how far each
+ * FTS5 query (a customer's tickets and comments newest first, with no score: search.fts.ts ranksByRelevance); a page takes the best `limit` of the streams, and the cursor remembers how far each
  * stream was consumed (a k-way merge), so no hit is skipped or repeated between pages.
  * A ticket filter (status, priority) narrows tickets and comments and leaves articles out: they
  * have neither.

@@ -679,8 +679,9 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
       keys,
       seekRanges("created_at", cols[0]!.dir, keys[0]).start,
     );
-  } else if (q.tag && cols.length === 1 && cols[0]!.name === "created_at") {
+  } else if (q.tag && !scope && cols.length === 1 && cols[0]!.name === "created_at") {
     // The tag's own index, in the list's order: its entries hold the ticket's created_at and rowid.
+    // Staff only: it holds everyone's tickets (a customer's list walks their own, below).
     const keys = [sql`"ticket_tag_index"."created_at"`, sql`"ticket_tag_index"."ticket_rowid"`];
     addWalk(
       sql`"ticket_tag_index" CROSS JOIN "tickets" ON "tickets".rowid = "ticket_tag_index"."ticket_rowid" WHERE ${all([
@@ -696,6 +697,18 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
   } else {
     const flagged = q.breached === true ? planList(bindings, sort, { breachedOnly: true }) : null;
     const plan = flagged ?? planList(bindings, sort)!;
+    if (scope && plan.residual.includes("requester_id")) {
+      // A customer's list the walks of an index of their own tickets do not serve (sort=priority,
+      // sla_due, breached=true, an assignee or team with a status): their own tickets, every condition
+      // in the query, sorted by SQLite, O(their tickets). Not an index of everyone's with the requester
+      // checked per row: its short pages' cursors held the sort keys of other customers' tickets
+      // (created_at, priority, rowid: the payload is signed, not sealed), and its empty pages told
+      // how many such tickets others have.
+      const own = cols[0]!.name === "updated_at" ? "tickets_requester_updated_idx" : "tickets_requester_created_idx";
+      const every = [...bound, ...ranges.map((r) => r.sql), ...checks, ...(q.tag ? [tagged(q.tag)] : []), ...(q.breached === true ? [breachedNow] : [])];
+      addWalk(sql`"tickets" INDEXED BY ${sql.identifier(own)} WHERE ${all([sql`"tickets".deleted_at IS NULL`, ...every])}`, []);
+      return { walks, checked };
+    }
     const first = plan.index.columns.find((c) => !(c.name in (plan.walks[0] ?? {})))!.name;
     const seek = seekRanges(first, cols.find((c) => c.name === first)!.dir);
     const check = [
