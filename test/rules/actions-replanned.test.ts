@@ -87,6 +87,21 @@ describe("the requester changed between the read and the write", () => {
   });
 });
 
+describe("a refusal decided on the ticket as the write finds it", () => {
+  it("macro apply with a public reply, the ticket cancelled just before its write: refused (reopen it first), no comment, no mail", async () => {
+    const ticket = await newTicket(s.customer);
+    const m = await macro([{ type: "add_comment", value: { body: "We are on it", internal: false } }, mailRequester]);
+    const held = before(/insert into "comments"/, () => ok(api("PATCH", `/api/v1/tickets/${ticket.id}`, { token: s.agent.token, body: { status: "cancelled" } })));
+    const res = await settled("POST", `/api/v1/tickets/${ticket.id}/macros/${m.id}/apply`, { token: s.agent.token }, { ...bindings, DB: held.db });
+    expect(held.wasHeld()).toBe(true);
+    expect(res.status, JSON.stringify(res.body)).toBe(422);
+    expect(res.body.detail).toMatch(/reopen it before replying/);
+    const comments = await env.DB.prepare(`SELECT body FROM comments WHERE ticket_id = ?`).bind(ticket.id).all<{ body: string }>();
+    expect(comments.results.map((c) => c.body)).not.toContain("We are on it");
+    expect(await actionMails(ticket.id)).toEqual([]);
+  });
+});
+
 describe("other people named by the actions: those of the row the write is planned on", () => {
   it("macro apply mailing the assignee, the ticket reassigned just before its write: the mail goes to the new assignee, not the old", async () => {
     const ticket = await newTicket(s.customer);

@@ -356,8 +356,11 @@ export async function applyActions(ctx: ServiceContext, found: FoundTicket, plan
       };
     },
   });
-  const output = made ?? render(result.ticket, onRow ?? NOBODY);
-  if (!applier.dryRun && made) {
+  // What the committed plan made (a dry run's too); a plan whose batch failed and whose next read
+  // skipped (fresh never ran again) made nothing that was written, so nothing of it is sent.
+  const committed = result.written || applier.dryRun ? made : null;
+  const output = committed ?? render(result.ticket, onRow ?? NOBODY);
+  if (!applier.dryRun && committed) {
     // After commit: the mails to the queue (a lost send is re-queued by the cron), the notifications to their feeds.
     const ids = output.emails.map((_, i) => ({ body: { id: `${applier.mailId}-${i}` } }));
     await Promise.all([
