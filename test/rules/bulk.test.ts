@@ -59,6 +59,11 @@ describe("POST /tickets/bulk", () => {
       const v2 = (await historyOf(t.id)).filter((h) => h.version === 2);
       expect(v2).toHaveLength(1);
       expect(v2[0]!.changes).toMatchObject({ priority: ["medium", "high"], bulk: true, comment_id: expect.any(String) });
+      // The requester reads the change and the reply, not that it came from staff's bulk tool.
+      const theirs = (await ok(settled("GET", `/api/v1/tickets/${t.id}/history?limit=100`, { token: s.customer.token }))).data.find((e: { version: number }) => e.version === 2);
+      expect(theirs.changes).toEqual({ priority: ["medium", "high"], comment_id: v2[0]!.changes.comment_id });
+      const staff = (await ok(settled("GET", `/api/v1/tickets/${t.id}/history?limit=100`, { token: s.agent.token }))).data.find((e: { version: number }) => e.version === 2);
+      expect(staff.changes).toMatchObject({ bulk: true });
     }
   });
 

@@ -263,7 +263,7 @@ export async function listHistory(ctx: ServiceContext, ref: string, page: { limi
 }
 
 /** Members of a history entry that name staff's own tooling beside its changes (tickets.service.ts ChangeOptions `note`). */
-const STAFF_NOTES: readonly string[] = ["macro"];
+const STAFF_NOTES: readonly string[] = ["macro", "bulk"];
 const withoutStaffNotes = (changes: Record<string, unknown>) => Object.fromEntries(Object.entries(changes).filter(([k]) => !STAFF_NOTES.includes(k)));
 
 async function historyPage(ctx: ServiceContext, ticketId: string, seesInternal: boolean, after: [number, string, string] | null, limit: number) {
