@@ -102,6 +102,19 @@ describe("a refusal decided on the ticket as the write finds it", () => {
   });
 });
 
+describe("after the write", () => {
+  it("the mail queue refusing the send: the macro's change stands and answers 200, its mail left pending for the cron", async () => {
+    const ticket = await newTicket(s.customer);
+    const m = await macro([{ type: "set_priority", value: "high" }, mailRequester]);
+    const OUTBOX = { send: async () => Promise.reject(new Error("queue down")), sendBatch: async () => Promise.reject(new Error("queue down")) } as unknown as Queue;
+    const res = await settled("POST", `/api/v1/tickets/${ticket.id}/macros/${m.id}/apply`, { token: s.agent.token }, { ...bindings, OUTBOX });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toMatchObject({ priority: "high" });
+    const rows = await env.DB.prepare(`SELECT status FROM outbound_messages WHERE ticket_id = ? AND kind = 'action'`).bind(ticket.id).all<{ status: string }>();
+    expect(rows.results.map((r) => r.status)).toEqual(["pending"]);
+  });
+});
+
 describe("other people named by the actions: those of the row the write is planned on", () => {
   it("macro apply mailing the assignee, the ticket reassigned just before its write: the mail goes to the new assignee, not the old", async () => {
     const ticket = await newTicket(s.customer);
@@ -144,5 +157,11 @@ describe("other people named by the actions: those of the row the write is plann
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(held.wasHeld()).toBe(true);
     expect(res.body).toMatchObject({ team_id: second.id, assignee_id: inSecond.id });
+    // The routing decision (the strategy, the agents weighed and their loads) is staff's to read.
+    const entryOf = async (token: string) => ((await ok(api("GET", `/api/v1/tickets/${ticket.id}/history?limit=100`, { token }))).data as { changes: Record<string, unknown> }[]).find((e) => "assignee_id" in e.changes)!;
+    expect((await entryOf(s.manager.token)).changes.reason).toMatchObject({ strategy: "round_robin", chosen: { user_id: inSecond.id } });
+    const theirs = await entryOf(s.customer.token);
+    expect(theirs.changes).not.toHaveProperty("reason");
+    expect(JSON.stringify(theirs)).not.toContain("round_robin");
   });
 });

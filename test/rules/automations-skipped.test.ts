@@ -114,6 +114,30 @@ describe("automations: a firing that writes nothing is skipped, not fired", () =
     expect(comments.results).toEqual([]);
   });
 
+  it("a rule that adds a public comment, the ticket merged into another just before its write: skipped, not a failed run", async () => {
+    const w = word();
+    const start = nextStart();
+    const rule = await makeRule(s.admin.token, {
+      kind: "automation",
+      name: "Checking in",
+      conditions: { all: [{ field: "subject", operator: "contains", value: w }, { field: "hours_since_created", operator: "greater_than", value: 1 }], any: [] },
+      actions: [{ type: "add_comment", value: { body: "Do you still need help?", internal: false } }],
+    });
+    const ticket = await ticketAt(s.customer, start, { subject: `Quiet ${w}` });
+    const into = await ticketAt(s.customer, start, { subject: "The same printer" });
+    await run(start + 30 * MIN);
+    const at = start + 2 * HOUR;
+    const held = before(/insert into "rule_fires"/, async () => {
+      const res = await api("POST", `/api/v1/tickets/${ticket.id}/merge`, { token: s.agent.token, body: { into: into.id } });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+    });
+    expect(await run(at, held.db)).toMatchObject({ fired: 0, skipped: 1, failed: 0 });
+    expect(held.wasHeld()).toBe(true);
+    // No run says the rule failed ("was merged into …; it cannot be changed").
+    expect(await runsOf(rule.id)).toEqual([]);
+    expect(await rowOf(ticket.id)).toMatchObject({ status: "closed", mergedIntoId: into.id });
+  });
+
   it("a rule with two windows that both hold the raced ticket: skipped once in the run's report, its write tried once", async () => {
     const w = word();
     const start = nextStart();

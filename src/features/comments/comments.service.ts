@@ -262,9 +262,15 @@ export async function listHistory(ctx: ServiceContext, ref: string, page: { limi
   return { data, next_cursor };
 }
 
-/** Members of a history entry that name staff's own tooling beside its changes (tickets.service.ts ChangeOptions `note`). */
+/**
+ * Members of a history entry that name staff's own tooling beside its changes (tickets.service.ts
+ * ChangeOptions `note`): the macro, the bulk mark, and a routing decision (`reason` as an object: the
+ * strategy, other agents and their loads, as an assignment records it internal); a reason in words
+ * ("manual", an auto-close's) stays.
+ */
 const STAFF_NOTES: readonly string[] = ["macro", "bulk"];
-const withoutStaffNotes = (changes: Record<string, unknown>) => Object.fromEntries(Object.entries(changes).filter(([k]) => !STAFF_NOTES.includes(k)));
+const withoutStaffNotes = (changes: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(changes).filter(([k, v]) => !STAFF_NOTES.includes(k) && !(k === "reason" && typeof v !== "string")));
 
 async function historyPage(ctx: ServiceContext, ticketId: string, seesInternal: boolean, after: [number, string, string] | null, limit: number) {
   const where: SQL[] = [eq(ticketHistory.ticketId, ticketId)];

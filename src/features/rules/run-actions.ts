@@ -356,19 +356,20 @@ export async function applyActions(ctx: ServiceContext, found: FoundTicket, plan
       };
     },
   });
-  // What the committed plan made (a dry run's too); a plan whose batch failed and whose next read
-  // skipped (fresh never ran again) made nothing that was written, so nothing of it is sent.
-  const committed = result.written || applier.dryRun ? made : null;
+  // What the committed plan made: a plan whose batch failed and whose next read skipped (fresh never
+  // ran again) made nothing that was written, so nothing of it is sent (a dry run makes nothing).
+  const committed = result.written ? made : null;
   const output = committed ?? render(result.ticket, onRow ?? NOBODY);
-  if (!applier.dryRun && committed) {
-    // After commit: the mails to the queue (a lost send is re-queued by the cron), the notifications to their feeds.
+  if (committed) {
+    // After commit: the mails and webhook deliveries to their queues, the notifications to their feeds.
+    // A lost send does not fail the change already made (answered 500, a client's retry would make
+    // it twice): the crons re-queue pending mails and deliveries.
     const ids = output.emails.map((_, i) => ({ body: { id: `${applier.mailId}-${i}` } }));
     await Promise.all([
       ids.length ? ctx.env.OUTBOX.sendBatch(ids) : null,
       deliverNotifications(ctx, notificationBases),
-      // The webhook deliveries to the queue (a lost send is re-queued by the cron).
       hookEvent ? enqueueEventDeliveries(ctx, hookEvent) : null,
-    ]);
+    ]).catch((err) => console.error("rule actions: a send after commit failed; the crons re-queue it", err));
   }
   return {
     ticket: result.ticket,

@@ -563,10 +563,10 @@ export async function changeTicket(ctx: ServiceContext, ref: string, change: Tic
 
   async function plan(found: FoundTicket): Promise<Planned<ChangeResult>> {
     const { row, requester } = found;
-    if (row.mergedIntoId) throw new AppError("INVALID_TRANSITION", mergedRefusal(row.number, row.mergedIntoId));
-    // A ticket out of an automation's reach is skipped before any refusal: closed meanwhile, a rule's
-    // public comment is not a failed run.
+    // A ticket out of an automation's reach is skipped before any refusal: merged, closed or cancelled
+    // meanwhile, the rule's write is not a failed run.
     if (options.precondition && !options.precondition(row, requester)) return { skip: { ticket: await ticketFor(ctx, row, requester), changes: {}, written: false } };
+    if (row.mergedIntoId) throw new AppError("INVALID_TRANSITION", mergedRefusal(row.number, row.mergedIntoId));
     const refused = options.refusal?.(row);
     if (refused) throw refused;
     const edit = typeof change === "function" ? await change(row) : change;
