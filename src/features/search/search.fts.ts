@@ -22,7 +22,9 @@ import { aliasColumns, customerScope } from "../tickets/ticket-scope";
  * The FTS5 queries (tables, views and triggers: migration 0003). Every query names the caller's
  * visibility twice: as a token inside MATCH, so FTS5 itself only produces documents the caller may
  * open (a customer's search reads their own postings, not everyone's), and again as plain SQL on
- * the joined row, so a wrong token could never widen what is returned.
+ * the joined row, so a wrong token could never widen what is returned. Non-staff article searches
+ * read an index of public articles only instead of a token (ARTICLE_INDEXES), so their scores say
+ * nothing of hidden articles.
  *
  * Ranking is FTS5's own `ORDER BY rank` with bm25 weights: FTS5 sorts the matches internally and
  * hands rows out best first, so the joins, filters and snippet() run only for the rows of the page
