@@ -41,7 +41,7 @@ export async function search(token: string | undefined, query: string, params: R
 export const ids = (page: { data: { id: string }[] }) => page.data.map((d) => d.id);
 
 /** FTS5's own consistency check of an external-content index against its content (throws if they differ). */
-export async function integrityCheck(table: "tickets_fts" | "comments_fts" | "kb_articles_fts") {
+export async function integrityCheck(table: "tickets_fts" | "comments_fts" | "kb_articles_fts" | "kb_articles_public_fts") {
   await env.DB.prepare(`INSERT INTO ${table}(${table}, rank) VALUES ('integrity-check', 1)`).run();
 }
 

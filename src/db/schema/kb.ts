@@ -23,8 +23,9 @@ export const kbCategories = sqliteTable(
 );
 
 /**
- * Help articles. The full-text index `kb_articles_fts` (migration 0003, not expressible in drizzle)
- * is kept in sync by triggers on this table.
+ * Help articles. The full-text indexes `kb_articles_fts` (every article; migration 0002) and
+ * `kb_articles_public_fts` (published public ones, what non-staff rank over; migration 0050), not
+ * expressible in drizzle, are kept in sync by triggers on this table.
  */
 export const kbArticles = sqliteTable(
   "kb_articles",

@@ -6,7 +6,6 @@ import {
   ownerToken,
   quote,
   priorityToken,
-  PUBLIC_TOKEN,
   PUBLISHED_TOKEN,
   snippetHtml,
   snippetMarkers,
@@ -23,7 +22,9 @@ import { aliasColumns, customerScope } from "../tickets/ticket-scope";
  * The FTS5 queries (tables, views and triggers: migration 0003). Every query names the caller's
  * visibility twice: as a token inside MATCH, so FTS5 itself only produces documents the caller may
  * open (a customer's search reads their own postings, not everyone's), and again as plain SQL on
- * the joined row, so a wrong token could never widen what is returned.
+ * the joined row, so a wrong token could never widen what is returned. Non-staff article searches
+ * read an index of public articles only instead of a token (ARTICLE_INDEXES), so their scores say
+ * nothing of hidden articles.
  *
  * Ranking is FTS5's own `ORDER BY rank` with bm25 weights: FTS5 sorts the matches internally and
  * hands rows out best first, so the joins, filters and snippet() run only for the rows of the page
@@ -34,7 +35,6 @@ import { aliasColumns, customerScope } from "../tickets/ticket-scope";
 /** bm25 column weights: a word in a title/subject counts ten times a word in a body; token columns count nothing. */
 const TICKET_RANK = "bm25(10.0, 1.0, 0.0)";
 const COMMENT_RANK = "bm25(1.0, 0.0)";
-const ARTICLE_RANK = "bm25(10.0, 1.0, 0.0)";
 /**
  * Tickets and comments are ranked among their 200 most recent matches (id order: a ticket's created
  * order, see ticketDocId; a comment's rowid, written order).
@@ -389,7 +389,8 @@ export async function rankComments(ctx: ServiceContext, actor: Actor, words: str
 }
 
 export function articleMatch(expr: string, scope: ArticleScope): string {
-  if (scope === "public") return withToken(expr, "scope", PUBLIC_TOKEN);
+  // The public index holds public articles only (articleIndex): nothing to narrow, and no scope column.
+  if (scope === "public") return expr;
   if (scope === "published") return withToken(expr, "scope", PUBLISHED_TOKEN);
   return expr;
 }
@@ -405,20 +406,38 @@ export interface ArticleHit extends RankedHit {
 }
 
 /**
+ * The article index a scope ranks over (migration 0050). bm25 weighs a word by how many documents of
+ * the whole index hold it, so ranking public articles in the index of every article let a customer's
+ * scores (and the order of two public hits) move when a draft or an internal article came to hold a
+ * word. "public" (customers and anonymous visitors, who find the same set) ranks over
+ * kb_articles_public_fts, which holds the published public articles only: their scores depend on
+ * nothing else. Staff scopes rank over kb_articles_fts (every article, visibility a token).
+ * Both index title and body as columns 0 and 1 (snippet() and the `{title body}` filter read them).
+ */
+const ARTICLE_INDEXES = {
+  /** Title words ten times body words; the scope token column counts nothing. */
+  staff: { table: sql.raw("kb_articles_fts"), rank: "bm25(10.0, 1.0, 0.0)" },
+  public: { table: sql.raw("kb_articles_public_fts"), rank: "bm25(10.0, 1.0)" },
+} as const;
+
+const articleIndex = (scope: ArticleScope) => (scope === "public" ? ARTICLE_INDEXES.public : ARTICLE_INDEXES.staff);
+
+/**
  * Articles matching an FTS5 expression (all words for search, any word for suggestions), best first.
  * `extra` narrows further (category, tag) on the joined row `a`.
  */
 export async function rankArticles(ctx: ServiceContext, expr: string | null, scope: ArticleScope, page: Page, extra: SQL[] = []): Promise<ArticleHit[]> {
   if (!expr || page.limit <= 0) return [];
   const m = newMarkers();
-  const where = [sql`kb_articles_fts MATCH ${articleMatch(expr, scope)}`, sql`kb_articles_fts.rank MATCH ${ARTICLE_RANK}`, ...articleScopeSql(scope), ...extra];
+  const { table: fts, rank } = articleIndex(scope);
+  const where = [sql`${fts} MATCH ${articleMatch(expr, scope)}`, sql`${fts}.rank MATCH ${rank}`, ...articleScopeSql(scope), ...extra];
   const rows = await ctx.db.all<{ id: string; title: string; s0: string | null; s1: string | null; rank: number }>(sql`
     SELECT a.id AS id, a.title AS title,
-      snippet(kb_articles_fts, 1, ${m.open}, ${m.close}, ${ELLIPSIS}, ${SNIPPET_WORDS}) AS s1,
-      snippet(kb_articles_fts, 0, ${m.open}, ${m.close}, ${ELLIPSIS}, ${SNIPPET_WORDS}) AS s0,
-      kb_articles_fts.rank AS rank
-    FROM kb_articles_fts JOIN kb_articles a ON a.rowid = kb_articles_fts.rowid
+      snippet(${fts}, 1, ${m.open}, ${m.close}, ${ELLIPSIS}, ${SNIPPET_WORDS}) AS s1,
+      snippet(${fts}, 0, ${m.open}, ${m.close}, ${ELLIPSIS}, ${SNIPPET_WORDS}) AS s0,
+      ${fts}.rank AS rank
+    FROM ${fts} JOIN kb_articles a ON a.rowid = ${fts}.rowid
     WHERE ${and(where)}
-    ORDER BY kb_articles_fts.rank LIMIT ${page.limit} OFFSET ${page.offset}`);
+    ORDER BY ${fts}.rank LIMIT ${page.limit} OFFSET ${page.offset}`);
   return rows.map((r) => ({ type: "article", id: r.id, title: r.title, snippet: pickSnippet([r.s1, r.s0], m), score: -r.rank }));
 }
