@@ -12,7 +12,7 @@ export const MAX_QUERY_WORDS = 12;
 export const MAX_WORD_CHARS = 64;
 /**
  * The last word is prefix-matched (as you type) from this length on. The FTS5 tables carry a
- * 3-character prefix index (migration 0003), so such a prefix reads one posting list; a 1- or
+ * 3-character prefix index (migration 0002), so such a prefix reads one posting list; a 1- or
  * 2-letter prefix would merge the lists of hundreds of words, so shorter words match whole only.
  */
 export const MIN_PREFIX_CHARS = 3;
@@ -62,7 +62,7 @@ export function anyWordExpression(words: string[], columns: string[]): string | 
 
 const columnFilter = (columns: string[]) => (columns.length === 1 ? columns[0]! : `{${columns.join(" ")}}`);
 
-/** Narrows an expression to documents carrying a visibility token (see migration 0003). */
+/** Narrows an expression to documents carrying a visibility token (see migration 0002). */
 export const withToken = (expression: string, column: string, token: string) => `${expression} AND ${column} : ${quote(token)}`;
 
 /** Narrows an expression to documents carrying any of the tokens (a filter's allowed values). */

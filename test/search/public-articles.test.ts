@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, makeStaff } from "../helpers";
 import { article, ids, integrityCheck, search, word } from "./support";
+import { bindings, settled } from "../rules/support";
 
 /**
  * Customers and anonymous visitors rank articles over an index of the published public articles only
@@ -115,5 +116,56 @@ describe("non-staff article ranking", () => {
     expect((await kbList(w)).body.data.map((d: { id: string }) => d.id)).toEqual([pub.id]);
     expect(ids(await search(customer.token, x, { type: "articles" })).sort()).toEqual([heavyX.id, heavyY.id].sort());
     await integrityCheck("kb_articles_public_fts");
+  });
+});
+
+/** `env.DB` with `meanwhile` run once just before the first statement whose SQL matches `at` is read. */
+function beforeRead(at: RegExp, meanwhile: () => Promise<unknown>) {
+  let done = false;
+  const statement = (st: D1PreparedStatement, text: string): D1PreparedStatement =>
+    new Proxy(st, {
+      get(target, p) {
+        if (p === "bind") return (...args: unknown[]) => statement(target.bind(...args), text);
+        if (p === "all" || p === "raw" || p === "first" || p === "run")
+          return async (...args: unknown[]) => {
+            if (!done && at.test(text)) {
+              done = true;
+              await meanwhile();
+            }
+            return (target[p] as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        const v = Reflect.get(target, p);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+  const wrap = <T extends D1Database | D1DatabaseSession>(d1: T): T =>
+    new Proxy(d1, {
+      get(target, p) {
+        if (p === "prepare") return (text: string) => statement(target.prepare(text), text);
+        if (p === "withSession") return (c?: string) => wrap((target as D1Database).withSession(c));
+        const v = Reflect.get(target, p);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+  return { db: wrap(env.DB), wasHeld: () => done };
+}
+
+describe("an article hidden between its ranking and its read", () => {
+  it("is not shown to a customer or a visitor: made internal with a new body just after the ranking found it", async () => {
+    const w = word("race");
+    const found = await article(agent.token, { title: `Refund ${w}`, body: "Public steps." });
+    for (const token of [customer.token, undefined]) {
+      // The list's read of the ranked articles' rows: an editor makes it internal just before.
+      const secret = `Internal ${word("secret")}`;
+      const held = beforeRead(/from "kb_articles" where \("kb_articles"\."id" in/, () =>
+        env.DB.prepare("UPDATE kb_articles SET visibility = 'internal', body = ? WHERE id = ?").bind(secret, found.id).run(),
+      );
+      const res = await settled("GET", `/api/v1/kb/articles?${new URLSearchParams({ q: w })}`, token ? { token } : {}, { ...bindings, DB: held.db });
+      expect(held.wasHeld()).toBe(true);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.data).toEqual([]);
+      expect(JSON.stringify(res.body)).not.toContain(secret);
+      await env.DB.prepare("UPDATE kb_articles SET visibility = 'public', body = 'Public steps.' WHERE id = ?").bind(found.id).run();
+    }
   });
 });

@@ -137,7 +137,8 @@ async function searchArticles(ctx: ServiceContext, q: ArticleListQuery & { q: st
   );
   const page = hits.slice(0, q.limit);
   if (!q.cursor) record(ctx, words, page.length === 0);
-  const rows = page.length ? await ctx.db.select().from(kbArticles).where(inArray(kbArticles.id, page.map((h) => h.id))) : [];
+  // Read again as the caller may read it: an article unpublished or made internal since the ranking is not shown.
+  const rows = page.length ? await ctx.db.select().from(kbArticles).where(and(inArray(kbArticles.id, page.map((h) => h.id)), ...readableBy(ctx.actor))) : [];
   const byId = new Map(rows.map((r) => [r.id, r]));
   return {
     data: page.flatMap((h) => {

@@ -19,7 +19,7 @@ import type { Database } from "../../db/client";
 import { aliasColumns, customerScope } from "../tickets/ticket-scope";
 
 /**
- * The FTS5 queries (tables, views and triggers: migration 0003). Every query names the caller's
+ * The FTS5 queries (tables, views and triggers: migration 0002 and later ones). Every query names the caller's
  * visibility twice: as a token inside MATCH, so FTS5 itself only produces documents the caller may
  * open (a customer's search reads their own postings, not everyone's), and again as plain SQL on
  * the joined row, so a wrong token could never widen what is returned. Non-staff article searches
