@@ -365,11 +365,12 @@ export async function applyActions(ctx: ServiceContext, found: FoundTicket, plan
     // A lost send does not fail the change already made (answered 500, a client's retry would make
     // it twice): the crons re-queue pending mails and deliveries.
     const ids = output.emails.map((_, i) => ({ body: { id: `${applier.mailId}-${i}` } }));
-    await Promise.all([
+    const sent = await Promise.allSettled([
       ids.length ? ctx.env.OUTBOX.sendBatch(ids) : null,
       deliverNotifications(ctx, notificationBases),
       hookEvent ? enqueueEventDeliveries(ctx, hookEvent) : null,
-    ]).catch((err) => console.error("rule actions: a send after commit failed; the crons re-queue it", err));
+    ]);
+    for (const s of sent) if (s.status === "rejected") console.error("rule actions: a send after commit failed; the crons re-queue it", s.reason);
   }
   return {
     ticket: result.ticket,
