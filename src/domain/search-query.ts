@@ -112,8 +112,6 @@ export function fieldToken(key: string, value: { text: string; int?: undefined }
 export const STAFF_TOKEN = "staff0";
 /** Published articles (public or internal). */
 export const PUBLISHED_TOKEN = "published0";
-/** Published public articles: all that anonymous callers and customers may find. */
-export const PUBLIC_TOKEN = "public0";
 
 // ---------------------------------------------------------------- snippets
 
