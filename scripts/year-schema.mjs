@@ -7,6 +7,7 @@
 // Later files are hand-written: 0002 is the tickets' search index (main's 0002 and 0015, tickets only).
 // 0003 is main's 0042 (tickets.returned: the retire orders a row's states by it).
 // 0004 is main's 0043 (the team index partial on team_id IS NOT NULL, the open-team index dropped).
+// 0007 is main's 0051 (the requester-led priority and SLA-due list indexes).
 // test/stores/stores.test.ts fails while the year schema's columns differ from main's.
 import { DatabaseSync } from "node:sqlite";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";

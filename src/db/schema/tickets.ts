@@ -171,6 +171,11 @@ export const tickets = sqliteTable(
     // A customer's own list (the portal shows it most recently updated first).
     index("tickets_requester_created_idx").on(t.requesterId, t.createdAt).where(live),
     index("tickets_requester_updated_idx").on(t.requesterId, t.updatedAt).where(live),
+    // A customer's own list by priority (both ways) and by SLA due (migration 0051): the requester
+    // bound, it walks in page order, O(page) however many tickets they have (an API integration
+    // filing as one customer), where their list sorted by SQLite read all of them.
+    index("tickets_requester_priority_created_idx").on(t.requesterId, sql`${t.priorityRank} desc`, t.createdAt).where(live),
+    index("tickets_requester_sla_due_idx").on(t.requesterId, t.slaNextDueAt, t.createdAt).where(live),
     // `category=` / `channel=`: a rare or unknown value must not walk the whole table.
     index("tickets_category_created_idx").on(t.category, t.createdAt).where(live),
     index("tickets_channel_created_idx").on(t.channel, t.createdAt).where(live),

@@ -698,12 +698,14 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
     const flagged = q.breached === true ? planList(bindings, sort, { breachedOnly: true }) : null;
     const plan = flagged ?? planList(bindings, sort)!;
     if (scope && plan.residual.includes("requester_id")) {
-      // A customer's list the walks of an index of their own tickets do not serve (sort=priority,
-      // sla_due, breached=true, an assignee or team with a status): their own tickets, every condition
-      // in the query, sorted by SQLite, O(their tickets). Not an index of everyone's with the requester
-      // checked per row: its short pages' cursors held the sort keys of other customers' tickets
-      // (created_at, priority, rowid: the payload is signed, not sealed), and its empty pages told
-      // how many such tickets others have.
+      // A customer's list whose best walk binds no requester: breached=true (the flagged-only indexes
+      // lead with status), an assignee or team with a status (their indexes hold both, the requester's
+      // neither). Every sort has an index of the requester's own (created, updated, priority: 0051,
+      // SLA due: 0051), so other lists walk those in page order. Here: their own tickets, every
+      // condition in the query, sorted by SQLite, O(their tickets). Not an index of everyone's with
+      // the requester checked per row: its short pages' cursors held the sort keys of other
+      // customers' tickets (created_at, priority, rowid: the payload is signed, not sealed), and its
+      // empty pages told how many such tickets others have.
       const own = cols[0]!.name === "updated_at" ? "tickets_requester_updated_idx" : "tickets_requester_created_idx";
       const every = [...bound, ...ranges.map((r) => r.sql), ...checks, ...(q.tag ? [tagged(q.tag)] : []), ...(q.breached === true ? [breachedNow] : [])];
       addWalk(sql`"tickets" INDEXED BY ${sql.identifier(own)} WHERE ${all([sql`"tickets".deleted_at IS NULL`, ...every])}`, []);
