@@ -5,8 +5,8 @@ import { DAY, seedTickets } from "./fixtures";
 
 /**
  * A customer's list reads their own tickets only, whatever its sort and filters. Where no index of
- * their own tickets serves the list (sort=priority, -priority, sla_due; a tag; breached=true; an
- * assignee with a status), it used to walk an index of everyone's tickets with the requester checked
+ * their own tickets served the list (sort=priority, -priority, sla_due before migration 0051; still:
+ * breached=true, an assignee with a status), it used to walk an index of everyone's tickets with the requester checked
  * per row, under the scan budget: a customer among many others' tickets got empty pages, and each
  * page's cursor (signed, not sealed: its payload is base64 JSON) held the sort keys of another
  * customer's ticket: its created_at, its priority, its rowid; how many pages said how many such

@@ -557,6 +557,17 @@ describe("the planner", () => {
     // An index holding both still wins over any single one.
     expect(planList({ assignee_id: ["u2"], status: ["open"] }, "-created_at")).toMatchObject({ index: { name: "tickets_assignee_status_created_idx" }, residual: [] });
   });
+
+  it("binds a customer's requester in every order: priority (one walk per priority, both ways) and SLA due on their own indexes", () => {
+    const priorities = [4, 3, 2, 1].map((p) => ({ requester_id: "u1", priority_rank: p }));
+    expect(planList({ requester_id: ["u1"] }, "priority")).toEqual({ index: expect.objectContaining({ name: "tickets_requester_priority_created_idx" }), walks: priorities, residual: [] });
+    expect(planList({ requester_id: ["u1"] }, "-priority")).toEqual({ index: expect.objectContaining({ name: "tickets_requester_priority_created_idx" }), walks: priorities, residual: [] });
+    expect(planList({ requester_id: ["u1"] }, "sla_due")).toEqual({ index: expect.objectContaining({ name: "tickets_requester_sla_due_idx" }), walks: [{ requester_id: "u1" }], residual: [] });
+    // A status is checked on their tickets rather than the requester on everyone's of that status.
+    expect(planList({ requester_id: ["u1"], status: ["open"] }, "sla_due")).toMatchObject({ index: { name: "tickets_requester_sla_due_idx" }, residual: ["status"] });
+    // Still not served by an index of their own: an assignee with a status (tickets.list.ts sorts their tickets).
+    expect(planList({ requester_id: ["u1"], assignee_id: ["u2"], status: ["open"] }, "priority")!.residual).toEqual(["requester_id"]);
+  });
 });
 
 describe("cursors", () => {
