@@ -83,7 +83,7 @@ describe("year databases", () => {
 
     const before = { staff: await readAll(staff.agent, a), customer: await readAll(customer, a) };
     const listBefore = await pages(customer, "/tickets?status=closed", 100);
-    // Lists no index of the customer's own tickets orders: their tickets read through it, in each database.
+    // A customer's lists in orders of their own priority and SLA-due indexes (migrations 0051, years' 0007): walked by name in each database.
     const ownBefore = { priority: await pages(customer, "/tickets?sort=priority", 100), tag: await pages(customer, "/tickets?tag=vip&sort=sla_due", 100) };
     expect([ownBefore.priority.length, ownBefore.tag.length]).toEqual([4, 2]);
     const points = await storedPoints();
