@@ -1,6 +1,6 @@
 -- A customer's own list in the orders their created/updated indexes do not serve (issue 15: lists
--- O(page) for every filter and sort): sort=priority and -priority (one walk per priority, merged in
--- group order) and sort=sla_due walk these with the requester bound (features/tickets/ticket-list-plan.ts
+-- O(page) for every filter and sort): sort=priority and -priority (one walk per priority, read in
+-- priority order) and sort=sla_due walk these with the requester bound (features/tickets/ticket-list-plan.ts
 -- LIST_INDEXES), where the list read all the customer's tickets and let SQLite sort (~2 rows a ticket:
 -- 1,405 rows for a page of 25 of 700 tickets). Partial on live tickets like the other list indexes.
 -- Cost: one entry each per ticket created; a priority change moves the first, a move of the SLA clock

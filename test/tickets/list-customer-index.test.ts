@@ -61,15 +61,23 @@ beforeAll(async () => {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
   const rows: Seed[] = [];
   // A's and B's tickets interleaved in time; every 7th created in the same millisecond as the one
-  // before, SLA due dates on 40 hours only (ties of the first key, some of both keys: the rowid decides).
+  // before (one of A's and one of B's), SLA due dates on 40 hours only (ties of the first key), and
+  // every 7th of A's with every key of A's ticket before it: in A's own list the rowid decides.
   let at = NOW - 250 * DAY;
+  let lastOwn: Seed | undefined;
   for (let i = 0; i < OWN + OTHERS; i++) {
     if (i % 7 !== 0) at += Math.floor(rnd() * 6 * HOUR) + 1;
     const mine = i % 3 === 0;
+    const id = `cx-${mine ? "a" : "b"}-${i}`;
+    if (mine && i % 21 === 0 && lastOwn) {
+      rows.push({ ...lastOwn, id });
+      continue;
+    }
     // Most of A's tickets are still being worked on (the status filter below passes ~3 in 4).
     const status = rnd() < 0.75 ? pick(["open", "in_progress", "pending"]) : pick(["resolved", "closed"]);
     const running = status === "open" || status === "in_progress";
-    rows.push({ id: `cx-${mine ? "a" : "b"}-${i}`, requester: mine ? a.id : b.id, status, priority: pick(TICKET_PRIORITIES), createdAt: iso(at), due: running ? iso(NOW + (i % 40) * HOUR) : NO_DUE });
+    rows.push({ id, requester: mine ? a.id : b.id, status, priority: pick(TICKET_PRIORITIES), createdAt: iso(at), due: running ? iso(NOW + (i % 40) * HOUR) : NO_DUE });
+    if (mine) lastOwn = rows.at(-1);
   }
   await insert(env.DB, rows);
   const { results } = await env.DB.prepare(`SELECT rowid AS r FROM tickets WHERE requester_id = ?`).bind(a.id).all<{ r: number }>();
@@ -161,11 +169,15 @@ describe("… across a year database", () => {
       createdAt: iso(NOW - 240 * DAY + i * 37 * HOUR + 1),
       due: NO_DUE,
     }));
+    // Five of A's with every key of one of A's closed tickets in main: main's comes first.
+    const twins = (await env.DB.prepare(`SELECT priority, created_at AS c FROM tickets WHERE requester_id = ? AND sla_next_due_at = ? ORDER BY created_at LIMIT 5`).bind(a.id, NO_DUE).all<{ priority: Seed["priority"]; c: string }>()).results;
+    expect(twins.length).toBe(5);
+    twins.forEach((t, k) => Object.assign(retired[3 * k]!, { priority: t.priority, createdAt: t.c }));
     await insert(yearA, retired);
     const inYear = (await yearA.prepare(`SELECT rowid AS r, id, priority_rank AS p, created_at AS c, sla_next_due_at AS d FROM tickets WHERE requester_id = ?`).bind(a.id).all<{ r: number; id: string; p: number; c: string; d: string }>()).results;
     const inMain = (await env.DB.prepare(`SELECT rowid AS r, id, priority_rank AS p, created_at AS c, sla_next_due_at AS d FROM tickets WHERE requester_id = ? AND deleted_at IS NULL`).bind(a.id).all<{ r: number; id: string; p: number; c: string; d: string }>()).results;
     const ownHere = new Set([...own, ...inYear.map((r) => `${YEAR}:${r.r}`)]);
-    // The list's order over both: the sort keys, then main before a year (no key ties across them here), then the rowid.
+    // The list's order over both: the sort keys, then main before a year (the five twins), then the rowid.
     const keyed = [...inMain.map((r) => ({ ...r, y: 0 })), ...inYear.map((r) => ({ ...r, y: 1 }))];
     const cmp = (x: string | number, y: string | number) => (x < y ? -1 : x > y ? 1 : 0);
     const orders: Record<string, (x: (typeof keyed)[number], y: (typeof keyed)[number]) => number> = {

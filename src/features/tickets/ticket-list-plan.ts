@@ -58,6 +58,8 @@ export const LIST_INDEXES: readonly ListIndex[] = [
   { name: "tickets_requester_updated_idx", columns: [asc("requester_id"), asc("updated_at")] },
   // A customer's list by priority (one walk per priority; -priority walks them backwards) and by
   // SLA due, their requester bound: no list of a customer may walk everyone's tickets (tickets.list.ts).
+  // Staff lists naming a requester walk them too (the requester is the narrower filter, as in
+  // created order), and so do lists with `priority=` in created order (one walk per priority named).
   { name: "tickets_requester_priority_created_idx", columns: [asc("requester_id"), desc("priority_rank"), asc("created_at")] },
   { name: "tickets_requester_sla_due_idx", columns: [asc("requester_id"), asc("sla_next_due_at"), asc("created_at")] },
   { name: "tickets_category_created_idx", columns: [asc("category"), asc("created_at")] },

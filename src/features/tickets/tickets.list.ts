@@ -469,6 +469,13 @@ async function facetWalk(ctx: ServiceContext, q: TicketFilters, cols: readonly I
   return tokens;
 }
 
+/** A customer's own index in a sort's order, by the sort's first key (created_at: the rest). */
+const REQUESTER_INDEX: Partial<Record<KeyColumnName, string>> = {
+  updated_at: "tickets_requester_updated_idx",
+  priority_rank: "tickets_requester_priority_created_idx",
+  sla_next_due_at: "tickets_requester_sla_due_idx",
+};
+
 /** The list's index walks after `position` (see {@link ticketPage}); null when the list is empty whatever it holds. */
 async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | null, db: Database = ctx.db): Promise<{ walks: Walk[]; checked: boolean; late?: LateRows } | null> {
   const actor = actorOf(ctx);
@@ -700,13 +707,14 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
     if (scope && plan.residual.includes("requester_id")) {
       // A customer's list whose best walk binds no requester: breached=true (the flagged-only indexes
       // lead with status), an assignee or team with a status (their indexes hold both, the requester's
-      // neither). Every sort has an index of the requester's own (created, updated, priority: 0051,
-      // SLA due: 0051), so other lists walk those in page order. Here: their own tickets, every
-      // condition in the query, sorted by SQLite, O(their tickets). Not an index of everyone's with
+      // neither). Every sort has an index of the requester's own (created, updated; priority and SLA
+      // due since 0051), so other lists walk those in page order. Here: that index of their own
+      // tickets in the list's order, every condition in the query (no scan budget: exact pages),
+      // O(their tickets) at worst. Not an index of everyone's with
       // the requester checked per row: its short pages' cursors held the sort keys of other
       // customers' tickets (created_at, priority, rowid: the payload is signed, not sealed), and its
       // empty pages told how many such tickets others have.
-      const own = cols[0]!.name === "updated_at" ? "tickets_requester_updated_idx" : "tickets_requester_created_idx";
+      const own = REQUESTER_INDEX[cols[0]!.name] ?? "tickets_requester_created_idx";
       const every = [...bound, ...ranges.map((r) => r.sql), ...checks, ...(q.tag ? [tagged(q.tag)] : []), ...(q.breached === true ? [breachedNow] : [])];
       addWalk(sql`"tickets" INDEXED BY ${sql.identifier(own)} WHERE ${all([sql`"tickets".deleted_at IS NULL`, ...every])}`, []);
       return { walks, checked };
