@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { api, makeStaff, makeUser, type TestUser } from "../helpers";
 import { closeAll, FEED_PATH, open } from "../helpers/sockets";
-import { before, bindings, clearRules, makeRule, ok, settled, word } from "./support";
+import { before, bindings, clearRules, makeRule, ok, rowOf, runsOf, settled, word } from "./support";
 
 /**
  * Triggers, macros and bulk changes plan their write on the ticket as read (run-actions.ts
@@ -163,5 +163,35 @@ describe("other people named by the actions: those of the row the write is plann
     const theirs = await entryOf(s.customer.token);
     expect(theirs.changes).not.toHaveProperty("reason");
     expect(JSON.stringify(theirs)).not.toContain("round_robin");
+  });
+});
+
+describe("a trigger judged again on the ticket its write reads", () => {
+  it("a new critical ticket, its priority lowered by an agent just before the trigger's write: skipped (no tag, no mail, no run), not applied", async () => {
+    const w = word();
+    const rule = await makeRule(s.admin.token, {
+      name: "Page on critical",
+      conditions: { all: [{ field: "event", operator: "is", value: "ticket.created" }, { field: "priority", operator: "is", value: "critical" }, { field: "subject", operator: "contains", value: w }] },
+      actions: [{ type: "add_tags", value: ["paged"] }, mailRequester],
+    });
+    const subject = `Down ${w}`;
+    // Another writer lowers the priority between the trigger's read and its write: its batch finds the ticket changed.
+    const held = before(/insert into "rule_runs"/, async () => {
+      const made = await env.DB.prepare("SELECT id FROM tickets WHERE subject = ?").bind(subject).first<{ id: string }>();
+      await ok(api("PATCH", `/api/v1/tickets/${made!.id}`, { token: s.manager.token, body: { priority: "low" } }));
+    });
+    const logged = vi.spyOn(console, "log");
+    let lines: string[] = [];
+    const created = await settled("POST", "/api/v1/tickets", { token: s.customer.token, body: { subject, description: "d", priority: "critical" } }, { ...bindings, DB: held.db }).finally(() => {
+      lines = logged.mock.calls.map((c) => String(c[0]));
+      logged.mockRestore();
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(held.wasHeld()).toBe(true);
+    expect(await rowOf(created.body.id)).toMatchObject({ priority: "low", tags: [] });
+    expect(await actionMails(created.body.id)).toEqual([]);
+    // No run on record (neither a firing nor a failure): the log says it was skipped.
+    expect(await runsOf(rule.id)).toEqual([]);
+    expect(lines.filter((l) => l.includes('"rule_skipped"') && l.includes(rule.id))).toHaveLength(1);
   });
 });

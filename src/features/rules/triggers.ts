@@ -1,7 +1,7 @@
 import { and, asc, eq } from "drizzle-orm";
 import { batchResult, textStatement, type BatchItem } from "../../db/client";
 import { rules } from "../../db/schema";
-import { holds, nextInChain, planActions, type ChainStep, type EvaluableRule, type RuleEvent, type RuleRef, type RuleTicket } from "../../domain/rules";
+import { holds, matches, nextInChain, planActions, type ChainStep, type EvaluableRule, type RuleEvent, type RuleRef, type RuleTicket } from "../../domain/rules";
 import type { RuleEventType } from "../../domain/vocabulary";
 import type { TicketEvent, TicketEventConsumer } from "../../events/ticket-events";
 import { AppError } from "../../lib/errors";
@@ -145,7 +145,8 @@ async function runTriggers(ctx: ServiceContext, events: TicketEvent[]): Promise<
 
 /**
  * One trigger's change, planned against the ticket as it is now. The ticket as it then is;
- * "nothing" when the trigger did nothing (it would change nothing, or failed: its run says why);
+ * "nothing" when the trigger did nothing (it would change nothing, its conditions no longer held on
+ * the ticket its write read, or it failed: its run says why);
  * "gone" when the ticket no longer exists.
  */
 async function fire(parent: ServiceContext, rule: LoadedRule, change: NonNullable<ReturnType<typeof changeOf>>, step: number): Promise<RuleTicket | "nothing" | "gone"> {
@@ -165,8 +166,16 @@ async function fire(parent: ServiceContext, rule: LoadedRule, change: NonNullabl
       comment: change.event.comment,
       webhookEvent: answeredEvent(rule, change),
       mailId: `action-${run.id}`,
+      // Judged again on the row each plan reads (as automations are): another writer may have moved
+      // the ticket out of the trigger's conditions (the priority, status or tag it tested) meanwhile.
+      precondition: (row, requester) => matches(rule.conditions, { before: change.before, after: ruleTicketOf(row, requester, ctx.now), event: change.event, now: ctx.now.toISOString(), calendar: null }),
       extra: (_t, summary) => [runInsert(ctx, { ...run, changes: summary })],
     });
+    // Skipped, not failed: nothing written, no run on record (as a trigger that would do nothing).
+    if (!applied.written) {
+      console.log(JSON.stringify({ event: "rule_skipped", rule_id: rule.id, ticket_id: ticketId, reason: "conditions no longer hold" }));
+      return "nothing";
+    }
     return ruleTicketOfWire(applied.ticket);
   } catch (err) {
     if (err instanceof AppError && err.code === "NOT_FOUND") return "gone";
