@@ -16,7 +16,8 @@ import { changeTicket, type Attached, type FoundTicket } from "../tickets/ticket
 import { toTicket, type Requester, type Ticket, type TicketRow, type TicketView } from "../tickets/tickets.serialize";
 import { statusCatalog } from "../fields/fields.service";
 import { resolveStatusEdit } from "../../domain/custom-statuses";
-import { enqueueEventDeliveries, webhookDeliveryRows } from "../webhooks/webhooks.outbox";
+import { enqueueEventDeliveries, sameWebhookEvent, webhookDeliveryRows } from "../webhooks/webhooks.outbox";
+import { erasureReplacements, isErased, replacedJson } from "../../domain/redaction";
 import { customerVisibleKeys, EMPTY_CATALOG } from "../../domain/custom-fields";
 import type { TicketEvent } from "../../events/ticket-events";
 
@@ -225,6 +226,22 @@ function ownEvent(ctx: ServiceContext, t: TicketRow, wire: Ticket, changes: Reco
   return { type: "ticket.updated", ticket: wire, changes, version: t.version, actor: null, internal: false, customer_fields: customerVisibleKeys(view.fields), ...(ctx.rule ? { rule: ctx.rule } : {}) };
 }
 
+/**
+ * The event a trigger answered as its `webhook` action sends it from a plan whose read found the
+ * requester `now`: the event itself while they are as it shows them (the usual case). Erased since,
+ * its texts are replaced as the erasure replaced them in the events stored then (privacy.erase.ts
+ * erasureWrite: their name, address, the ticket's description, a comment of theirs); renamed or
+ * re-addressed, it names them as they are. The same webhook event either way (one id).
+ */
+function answeredFor(event: TicketEvent, now: Requester): TicketEvent {
+  if (!("ticket" in event)) return event;
+  const was = event.ticket.requester;
+  if (was.id !== now.id || (was.name === now.name && was.email === now.email)) return event;
+  if (!isErased(now.id, now.email)) return sameWebhookEvent({ ...event, ticket: { ...event.ticket, requester: { ...was, name: now.name, email: now.email } } }, event);
+  const theirs = [event.ticket.description, ...(event.type === "comment.created" && event.comment.author.id === was.id ? [event.comment.body] : [])];
+  return sameWebhookEvent(replacedJson(event, erasureReplacements(was, theirs)), event);
+}
+
 /** Whether carrying out the plan would do anything at all (a trigger that would not is not run). */
 export function planDoesSomething(plan: ActionPlan, ticket: RuleTicket): boolean {
   return plan.comment !== null || plan.emails.length > 0 || plan.notifications.length > 0 || plan.webhooks.length > 0 || plan.edit.assignee_id === "auto" || Object.keys(fieldChanges(plan.edit, ticket)).length > 0;
@@ -344,7 +361,7 @@ export async function applyActions(ctx: ServiceContext, found: FoundTicket, plan
       );
       notificationBases = writes.filter((w) => w.items.length).map((w) => w.base);
       if (plan.webhooks.length) {
-        hookEvent = applier.webhookEvent ?? ownEvent(ctx, t, wire, changes, view);
+        hookEvent = applier.webhookEvent ? answeredFor(applier.webhookEvent, requester) : ownEvent(ctx, t, wire, changes, view);
         extra.push(...[...new Set(plan.webhooks)].flatMap((id) => webhookDeliveryRows(ctx, hookEvent!, id)));
       }
       extra.push(...writes.flatMap((w) => w.items), ...(applier.extra?.(t, summaryOf(changes, made, onRow!.routing), wire) ?? []));
