@@ -195,3 +195,36 @@ describe("a trigger judged again on the ticket its write reads", () => {
     expect(lines.filter((l) => l.includes('"rule_skipped"') && l.includes(rule.id))).toHaveLength(1);
   });
 });
+
+describe("`assign auto`, the ticket's team removed between its read and its write: routed as a ticket without a team", () => {
+  it.each([
+    { what: "macro apply", via: "macro" },
+    { what: "bulk with a macro", via: "bulk" },
+    { what: "POST /assign {strategy: auto}", via: "assign" },
+  ])("$what: refused as for a ticket without a team (422), nobody assigned", async ({ via }) => {
+    const inTeam = await makeUser("agent");
+    await (await open(FEED_PATH, inTeam.token)).next("presence");
+    const team = await ok(api("POST", "/api/v1/teams", { token: s.admin.token, body: { name: `Team ${word()}`, strategy: "round_robin", members: [inTeam.id] } }), 201);
+    const ticket = await newTicket(s.customer);
+    await ok(api("PATCH", `/api/v1/tickets/${ticket.id}`, { token: s.manager.token, body: { team_id: team.id } }));
+    const m = await ok(settled("POST", "/api/v1/macros", { token: s.manager.token, body: { name: `Route ${word()}`, actions: [{ type: "assign", value: "auto" }] } }), 201);
+    // The team taken off the ticket, then deleted.
+    const held = before(/insert into "ticket_history"/, async () => {
+      await ok(api("PATCH", `/api/v1/tickets/${ticket.id}`, { token: s.manager.token, body: { team_id: null } }));
+      expect((await api("DELETE", `/api/v1/teams/${team.id}`, { token: s.admin.token })).status).toBe(204);
+    });
+    const on = { ...bindings, DB: held.db };
+    const res =
+      via === "macro"
+        ? await settled("POST", `/api/v1/tickets/${ticket.id}/macros/${m.id}/apply`, { token: s.manager.token }, on)
+        : via === "bulk"
+          ? await settled("POST", "/api/v1/tickets/bulk", { token: s.manager.token, body: { ids: [ticket.id], macro_id: m.id } }, on)
+          : await settled("POST", `/api/v1/tickets/${ticket.id}/assign`, { token: s.manager.token, body: { strategy: "auto" } }, on);
+    expect(held.wasHeld()).toBe(true);
+    const outcome = via === "bulk" ? res.body.results[0] : { status: res.status, error: res.body };
+    expect(outcome.status, JSON.stringify(res.body)).toBe(422);
+    // One refusal whichever path routes (rules/run-actions.ts and tickets.service.ts autoAssignTicket share routing.service.ts routeInTeam).
+    expect(outcome.error.detail).toBe("The ticket has no team to route in; set its team_id first");
+    expect(await rowOf(ticket.id)).toMatchObject({ teamId: null, assigneeId: null });
+  });
+});

@@ -11,7 +11,7 @@ import { AppError, validation } from "../../lib/errors";
 import type { ServiceContext } from "../../lib/request-context";
 import { NO_PUBLIC_REPLIES, newComment, type CommentAuthor } from "../comments/comments.service";
 import { deliverNotifications, notificationWrites } from "../notifications/notifications.service";
-import { route, teamById } from "../teams/routing.service";
+import { routeInTeam } from "../teams/routing.service";
 import { changeTicket, type Attached, type FoundTicket } from "../tickets/tickets.service";
 import { toTicket, type Requester, type Ticket, type TicketRow, type TicketView } from "../tickets/tickets.serialize";
 import { statusCatalog } from "../fields/fields.service";
@@ -201,10 +201,7 @@ async function onRowOf(ctx: ServiceContext, row: TicketRow, plan: ActionPlan, pl
   const edit = { ...planned };
   let routing: unknown = null;
   if (plan.edit.assignee_id === "auto") {
-    const teamId = edit.teamId !== undefined ? edit.teamId : row.teamId;
-    const team = teamId ? await teamById(ctx, teamId) : null;
-    if (!team) throw new AppError("INVALID_TRANSITION", "assign auto: the ticket has no team to route in");
-    const decision = await route(ctx, team, row);
+    const decision = await routeInTeam(ctx, row, edit.teamId !== undefined ? edit.teamId : row.teamId);
     edit.assigneeId = decision.assigneeId;
     routing = decision.reason;
   }

@@ -19,7 +19,7 @@ import { actorOf, type ServiceContext } from "../../lib/request-context";
 import type { AuditEntry } from "../audit/audit.service";
 import { assumedPolicies, slaColumnWrites, termsFor, termsOfTicket, type PolicyRow } from "../sla/sla.service";
 import { newCustomer } from "../users/users.service";
-import { route, routeOnCreate, teamById } from "../teams/routing.service";
+import { routeInTeam, routeOnCreate } from "../teams/routing.service";
 import type { RoutingDecision } from "../../domain/routing";
 import { decideOnFreshCatalog, dropFieldIndex, plannedFieldCatalog, type PlannedCatalog } from "../fields/fields.service";
 import { sawCatalogVersion, versionOf, versionRead } from "../fields/kept-catalog";
@@ -694,12 +694,7 @@ export async function autoAssignTicket(ctx: ServiceContext, ref: string) {
   // between the read and the write is planned again and routed as it then is.
   let routed: { row: TicketRow; decision: RoutingDecision } | null = null;
   const routeOn = async (row: TicketRow): Promise<TicketEdit> => {
-    if (routed?.row !== row) {
-      if (!row.teamId) throw new AppError("INVALID_TRANSITION", "The ticket has no team to route in; set its team_id first");
-      const team = await teamById(ctx, row.teamId);
-      if (!team) throw new AppError("INVALID_TRANSITION", "The ticket's team no longer exists");
-      routed = { row, decision: await route(ctx, team, row) };
-    }
+    if (routed?.row !== row) routed = { row, decision: await routeInTeam(ctx, row, row.teamId) };
     return { assigneeId: routed.decision.assigneeId };
   };
   return changeTicket(ctx, found.row.id, routeOn, { type: "assigned", note: () => ({ reason: routed?.decision.reason }), internal: true, read: found });
