@@ -228,3 +228,26 @@ describe("`assign auto`, the ticket's team removed between its read and its writ
     expect(await rowOf(ticket.id)).toMatchObject({ teamId: null, assigneeId: null });
   });
 });
+
+describe("a trigger quoting the comment it answered", () => {
+  it("the requester who wrote it erased (GDPR) just before the trigger's write: its note quotes nothing of theirs", async () => {
+    const w = word();
+    await makeRule(s.admin.token, {
+      name: "Quote replies",
+      conditions: { all: [{ field: "event", operator: "is", value: "comment.created" }, { field: "subject", operator: "contains", value: w }] },
+      actions: [{ type: "add_comment", value: { body: "Customer wrote: {{comment.body}}", internal: true } }],
+    });
+    const customer = await makeUser("customer", { name: "Jane Realname" });
+    const ticket = await newTicket(customer, `Help ${w}`);
+    const held = before(/insert into "rule_runs"/, async () => {
+      const res = await api("POST", `/api/v1/users/${customer.id}/erase`, { token: s.admin.token, body: { confirm: customer.email } });
+      expect(res.status).toBe(200);
+    });
+    const res = await settled("POST", `/api/v1/tickets/${ticket.id}/comments`, { token: customer.token, body: { body: "My card is 4111 1111" } }, { ...bindings, DB: held.db });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(held.wasHeld()).toBe(true);
+    const all = await env.DB.prepare(`SELECT body FROM comments WHERE ticket_id = ?`).bind(ticket.id).all<{ body: string }>();
+    expect(all.results.map((c) => c.body)).toContain("Customer wrote: [erased]");
+    expect(JSON.stringify(all.results)).not.toContain("4111");
+  });
+});

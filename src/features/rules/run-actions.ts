@@ -17,7 +17,7 @@ import { toTicket, type Requester, type Ticket, type TicketRow, type TicketView 
 import { statusCatalog } from "../fields/fields.service";
 import { resolveStatusEdit } from "../../domain/custom-statuses";
 import { enqueueEventDeliveries, sameWebhookEvent, webhookDeliveryRows } from "../webhooks/webhooks.outbox";
-import { erasureReplacements, isErased, replacedJson } from "../../domain/redaction";
+import { ERASED_TEXT, erasureReplacements, isErased, replacedJson } from "../../domain/redaction";
 import { customerVisibleKeys, EMPTY_CATALOG } from "../../domain/custom-fields";
 import type { TicketEvent } from "../../events/ticket-events";
 
@@ -88,7 +88,7 @@ export interface Applier {
   /** `{{current_user.name}}`. */
   currentUser: string;
   /** The comment of the change a trigger answers (`{{comment.body}}`; an internal one only in texts for staff). */
-  comment?: { body: string; internal: boolean } | null;
+  comment?: { body: string; internal: boolean; authorId?: string } | null;
   /**
    * The event a trigger answered: its `webhook` actions send it. Without one (automations) they
    * send the `ticket.updated` of the rule's own change.
@@ -134,7 +134,10 @@ interface Person {
 
 /** Placeholder values for one audience: texts customers may read never carry an internal note's words. */
 function varsFor(ctx: ServiceContext, t: Ticket, assignee: Person | null, applier: Applier, audience: "public" | "staff"): Record<string, string> {
-  const comment = applier.comment && (audience === "staff" || !applier.comment.internal) ? applier.comment.body : "";
+  // The requester's own comment, the requester erased since (the plan's read says so): their words are
+  // gone everywhere else (privacy.erase.ts), so no text made now quotes them.
+  const erased = applier.comment?.authorId === t.requester.id && isErased(t.requester.id, t.requester.email);
+  const comment = applier.comment && (audience === "staff" || !applier.comment.internal) ? (erased ? ERASED_TEXT : applier.comment.body) : "";
   return flattenVars({
     ticket: {
       id: t.id,

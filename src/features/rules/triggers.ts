@@ -93,6 +93,12 @@ export function answeredEvent(rule: LoadedRule, change: NonNullable<ReturnType<t
   return change.events.find(accepts) ?? change.events[0]!;
 }
 
+/** The comment of the change, as a trigger's texts quote it (`{{comment.body}}`), with its author. */
+function commentOf(change: NonNullable<ReturnType<typeof changeOf>>) {
+  const commented = change.events.find((e) => e.type === "comment.created");
+  return change.event.comment && commented?.type === "comment.created" ? { ...change.event.comment, authorId: commented.comment.author.id } : change.event.comment;
+}
+
 /** The trigger consumer of ticket events (src/events/consumers.ts). */
 export const ruleTriggers: TicketEventConsumer<ServiceContext> = { name: "triggers", inBatch: versionRead, afterWrite: runTriggers };
 
@@ -163,7 +169,7 @@ async function fire(parent: ServiceContext, rule: LoadedRule, change: NonNullabl
       author: AUTOMATION_USER,
       automated: true,
       currentUser: "",
-      comment: change.event.comment,
+      comment: commentOf(change),
       webhookEvent: answeredEvent(rule, change),
       mailId: `action-${run.id}`,
       // Judged again on the row each plan reads (as automations are): another writer may have moved
