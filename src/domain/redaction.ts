@@ -12,6 +12,39 @@ export const ERASED_NAME = "Erased user";
 /** An address that can never receive mail (RFC 2606 `.invalid`) and stays unique per account. */
 export const erasedEmail = (userId: string) => `erased-${userId.toLowerCase()}@erased.invalid`;
 
+/** Names shorter than this are not replaced inside other texts: "Al" would rewrite every "Also". */
+export const MIN_REPLACED_NAME_CHARS = 3;
+
+/** A text of stored JSON replaced by another (as SQL `replace()` on the stored document does). */
+export interface Replacement {
+  from: string;
+  to: string;
+}
+
+/** Whether `email` is the address an erasure gave the account `userId`. */
+export const isErased = (userId: string, email: string) => email === erasedEmail(userId);
+
+/**
+ * What an erasure replaces in the copies it rewrites as text (stored webhook events, notifications):
+ * the person's own texts (their comments; the description of a ticket they asked) by ERASED_TEXT,
+ * then their address and, long enough, their name by the erased ones. In this order.
+ */
+export function erasureReplacements(who: { id: string; name: string; email: string }, theirTexts: readonly string[]): Replacement[] {
+  return [
+    ...theirTexts.map((from) => ({ from, to: ERASED_TEXT })),
+    { from: who.email, to: erasedEmail(who.id) },
+    ...(who.name.length >= MIN_REPLACED_NAME_CHARS ? [{ from: who.name, to: ERASED_NAME }] : []),
+  ];
+}
+
+/** Every string inside a JSON value with each replacement applied in turn (an empty or unchanged one is skipped). */
+export function replacedJson<T>(value: T, replacements: readonly Replacement[]): T {
+  if (typeof value === "string") return replacements.reduce((text, r) => (r.from && r.from !== r.to ? text.split(r.from).join(r.to) : text), value as string) as T;
+  if (Array.isArray(value)) return value.map((v) => replacedJson(v, replacements)) as T;
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replacedJson(v, replacements)])) as T;
+  return value;
+}
+
 /** Every occurrence of `passage` in `text` replaced (exact, case-sensitive: the agent marks what to remove). */
 export function redactPassage(text: string, passage: string): { text: string; count: number } {
   if (!passage) return { text, count: 0 };

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { api, makeStaff, makeUser, type TestUser } from "../helpers";
 import { closeAll, FEED_PATH, open } from "../helpers/sockets";
-import { before, bindings, clearRules, makeRule, ok, settled, word } from "./support";
+import { before, bindings, clearRules, makeRule, ok, rowOf, runsOf, settled, word } from "./support";
 
 /**
  * Triggers, macros and bulk changes plan their write on the ticket as read (run-actions.ts
@@ -163,5 +163,91 @@ describe("other people named by the actions: those of the row the write is plann
     const theirs = await entryOf(s.customer.token);
     expect(theirs.changes).not.toHaveProperty("reason");
     expect(JSON.stringify(theirs)).not.toContain("round_robin");
+  });
+});
+
+describe("a trigger judged again on the ticket its write reads", () => {
+  it("a new critical ticket, its priority lowered by an agent just before the trigger's write: skipped (no tag, no mail, no run), not applied", async () => {
+    const w = word();
+    const rule = await makeRule(s.admin.token, {
+      name: "Page on critical",
+      conditions: { all: [{ field: "event", operator: "is", value: "ticket.created" }, { field: "priority", operator: "is", value: "critical" }, { field: "subject", operator: "contains", value: w }] },
+      actions: [{ type: "add_tags", value: ["paged"] }, mailRequester],
+    });
+    const subject = `Down ${w}`;
+    // Another writer lowers the priority between the trigger's read and its write: its batch finds the ticket changed.
+    const held = before(/insert into "rule_runs"/, async () => {
+      const made = await env.DB.prepare("SELECT id FROM tickets WHERE subject = ?").bind(subject).first<{ id: string }>();
+      await ok(api("PATCH", `/api/v1/tickets/${made!.id}`, { token: s.manager.token, body: { priority: "low" } }));
+    });
+    const logged = vi.spyOn(console, "log");
+    let lines: string[] = [];
+    const created = await settled("POST", "/api/v1/tickets", { token: s.customer.token, body: { subject, description: "d", priority: "critical" } }, { ...bindings, DB: held.db }).finally(() => {
+      lines = logged.mock.calls.map((c) => String(c[0]));
+      logged.mockRestore();
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(held.wasHeld()).toBe(true);
+    expect(await rowOf(created.body.id)).toMatchObject({ priority: "low", tags: [] });
+    expect(await actionMails(created.body.id)).toEqual([]);
+    // No run on record (neither a firing nor a failure): the log says it was skipped.
+    expect(await runsOf(rule.id)).toEqual([]);
+    expect(lines.filter((l) => l.includes('"rule_skipped"') && l.includes(rule.id))).toHaveLength(1);
+  });
+});
+
+describe("`assign auto`, the ticket's team removed between its read and its write: routed as a ticket without a team", () => {
+  it.each([
+    { what: "macro apply", via: "macro" },
+    { what: "bulk with a macro", via: "bulk" },
+    { what: "POST /assign {strategy: auto}", via: "assign" },
+  ])("$what: refused as for a ticket without a team (422), nobody assigned", async ({ via }) => {
+    const inTeam = await makeUser("agent");
+    await (await open(FEED_PATH, inTeam.token)).next("presence");
+    const team = await ok(api("POST", "/api/v1/teams", { token: s.admin.token, body: { name: `Team ${word()}`, strategy: "round_robin", members: [inTeam.id] } }), 201);
+    const ticket = await newTicket(s.customer);
+    await ok(api("PATCH", `/api/v1/tickets/${ticket.id}`, { token: s.manager.token, body: { team_id: team.id } }));
+    const m = await ok(settled("POST", "/api/v1/macros", { token: s.manager.token, body: { name: `Route ${word()}`, actions: [{ type: "assign", value: "auto" }] } }), 201);
+    // The team taken off the ticket, then deleted.
+    const held = before(/insert into "ticket_history"/, async () => {
+      await ok(api("PATCH", `/api/v1/tickets/${ticket.id}`, { token: s.manager.token, body: { team_id: null } }));
+      expect((await api("DELETE", `/api/v1/teams/${team.id}`, { token: s.admin.token })).status).toBe(204);
+    });
+    const on = { ...bindings, DB: held.db };
+    const res =
+      via === "macro"
+        ? await settled("POST", `/api/v1/tickets/${ticket.id}/macros/${m.id}/apply`, { token: s.manager.token }, on)
+        : via === "bulk"
+          ? await settled("POST", "/api/v1/tickets/bulk", { token: s.manager.token, body: { ids: [ticket.id], macro_id: m.id } }, on)
+          : await settled("POST", `/api/v1/tickets/${ticket.id}/assign`, { token: s.manager.token, body: { strategy: "auto" } }, on);
+    expect(held.wasHeld()).toBe(true);
+    const outcome = via === "bulk" ? res.body.results[0] : { status: res.status, error: res.body };
+    expect(outcome.status, JSON.stringify(res.body)).toBe(422);
+    // One refusal whichever path routes (rules/run-actions.ts and tickets.service.ts autoAssignTicket share routing.service.ts routeInTeam).
+    expect(outcome.error.detail).toBe("The ticket has no team to route in; set its team_id first");
+    expect(await rowOf(ticket.id)).toMatchObject({ teamId: null, assigneeId: null });
+  });
+});
+
+describe("a trigger quoting the comment it answered", () => {
+  it("the requester who wrote it erased (GDPR) just before the trigger's write: its note quotes nothing of theirs", async () => {
+    const w = word();
+    await makeRule(s.admin.token, {
+      name: "Quote replies",
+      conditions: { all: [{ field: "event", operator: "is", value: "comment.created" }, { field: "subject", operator: "contains", value: w }] },
+      actions: [{ type: "add_comment", value: { body: "Customer wrote: {{comment.body}}", internal: true } }],
+    });
+    const customer = await makeUser("customer", { name: "Jane Realname" });
+    const ticket = await newTicket(customer, `Help ${w}`);
+    const held = before(/insert into "rule_runs"/, async () => {
+      const res = await api("POST", `/api/v1/users/${customer.id}/erase`, { token: s.admin.token, body: { confirm: customer.email } });
+      expect(res.status).toBe(200);
+    });
+    const res = await settled("POST", `/api/v1/tickets/${ticket.id}/comments`, { token: customer.token, body: { body: "My card is 4111 1111" } }, { ...bindings, DB: held.db });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(held.wasHeld()).toBe(true);
+    const all = await env.DB.prepare(`SELECT body FROM comments WHERE ticket_id = ?`).bind(ticket.id).all<{ body: string }>();
+    expect(all.results.map((c) => c.body)).toContain("Customer wrote: [erased]");
+    expect(JSON.stringify(all.results)).not.toContain("4111");
   });
 });

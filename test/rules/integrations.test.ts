@@ -3,11 +3,12 @@ import { Webhook } from "standardwebhooks";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { webhooks } from "../../src/db/schema";
 import { runScheduled } from "../../src/jobs";
-import { db, expectProblem, makeStaff } from "../helpers";
+import { env } from "cloudflare:workers";
+import { api, db, expectProblem, makeStaff, makeUser } from "../helpers";
 import { defineField, defineStatus, uniqueKey } from "../fields/support";
 import { HOUR, MIN, editAt, ticketAt } from "../sla/helpers";
 import { call, drain, hookEnv, receiverEndpoint } from "../webhooks/support";
-import { clearRules, commentsOf, historyOf, makeRule, ok, rowOf, runsOf, settled, word } from "./support";
+import { before, clearRules, commentsOf, historyOf, makeRule, ok, rowOf, runsOf, settled, word } from "./support";
 
 let s: Awaited<ReturnType<typeof makeStaff>>;
 beforeAll(async () => {
@@ -181,6 +182,30 @@ describe("a rule's webhook action (through the webhooks' delivery outbox)", () =
     expect(log.body.data.map((d: any) => [d.type, d.status])).toEqual([["ticket.created", "delivered"]]);
     expect((await rowOf(ticket.id)).tags).toEqual(["paged"]);
     expect((await runsOf(rule.body.id)).map((r) => r.error)).toEqual([null]);
+  });
+
+  it("the requester erased (GDPR) just before the trigger's write: the delivery it writes holds nothing of them (as the erasure left the events stored then)", async () => {
+    const t = hookEnv();
+    // Subscribed to nothing of this: the rule's action writes the event's row itself.
+    const hook = await webhookOn(t.env, { events: ["sla.breached"] });
+    const w = word("erased");
+    const rule = await call(t.env, "POST", "/api/v1/rules", {
+      token: s.admin.token,
+      body: { name: "New tickets to the CRM", kind: "trigger", conditions: { all: [{ field: "event", operator: "is", value: "ticket.created" }, { field: "subject", operator: "contains", value: w }] }, actions: [{ type: "webhook", value: { webhook_id: hook.webhook.id } }] },
+    });
+    expect(rule.status, JSON.stringify(rule.body)).toBe(201);
+    const customer = await makeUser("customer", { name: "Jane Realname" });
+    const held = before(/insert into "rule_runs"/, async () => {
+      const res = await api("POST", `/api/v1/users/${customer.id}/erase`, { token: s.admin.token, body: { confirm: customer.email } });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+    });
+    const created = await call({ ...t.env, DB: held.db }, "POST", "/api/v1/tickets", { token: customer.token, body: { subject: `Help ${w}`, description: "My card is 4111 1111" } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(held.wasHeld()).toBe(true);
+    const rows = (await env.DB.prepare("SELECT e.payload, e.internal_payload FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id WHERE d.webhook_id = ?").bind(hook.webhook.id).all<{ payload: string }>()).results;
+    expect(rows).toHaveLength(1);
+    for (const secret of [customer.email, "Realname", "4111"]) expect(JSON.stringify(rows)).not.toContain(secret);
+    expect(JSON.parse(rows[0]!.payload)).toMatchObject({ ticket: { id: created.body.id, requester: { id: customer.id, name: "Erased user" }, description: "[erased]" } });
   });
 
   it("an internal note's event never reaches a webhook without include_internal through a rule", async () => {

@@ -1,4 +1,7 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import worker from "../../src/index";
+import { before } from "../rules/support";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { idempotencyKeys, rateLimits, slaPolicies, teamMembers, teams } from "../../src/db/schema";
@@ -10,7 +13,7 @@ import { runArchive } from "../../src/features/archive/archive.jobs";
 import { systemContext } from "../../src/contexts";
 import { metered, newMeter } from "../../src/db/metrics";
 import type { Bindings } from "../../src/env";
-import { ctxAt, db, DAY, editAt, historyOf, historyTypes, HOUR, iso, MIN, replyAt, retireAll, rowOf, ticketAt, tick, tickReports } from "./helpers";
+import { bindings, ctxAt, db, DAY, editAt, historyOf, historyTypes, HOUR, iso, MIN, replyAt, retireAll, rowOf, ticketAt, tick, tickReports } from "./helpers";
 
 let s: Awaited<ReturnType<typeof makeStaff>>;
 beforeAll(async () => {
@@ -129,6 +132,27 @@ describe("the SLA sweep (scheduled export, controlled clock)", () => {
       expect(row.resolutionDueAt).toBe(iso(t0 + 24 * HOUR));
       const escalated = (await historyOf(t.id)).find((h) => h.type === "escalated")!;
       expect(escalated.changes).toMatchObject({ priority: ["medium", "high"] });
+    } finally {
+      await db().update(slaPolicies).set({ escalationRaisePriority: false, escalationReassign: "manager" }).where(eq(slaPolicies.name, "medium"));
+    }
+  });
+
+  it("a policy that raises the priority, the priority set to critical between the sweep's read and its escalation's write: raised from the row the write reads, not set back to the stale step up", async () => {
+    const t0 = day(40);
+    await db().update(slaPolicies).set({ escalationRaisePriority: true, escalationReassign: "none" }).where(eq(slaPolicies.name, "medium"));
+    try {
+      const t = await ticketAt(s.customer, t0, { priority: "medium" });
+      const at = t0 + 8 * HOUR + MIN;
+      // Held before the batch that writes a priority: the escalation's (the breach's own write moves none).
+      const held = before(/"priority_rank" = \?/, () => editAt(s.agent, at, t.id, { priority: "critical" }));
+      const execution = createExecutionContext();
+      await worker.scheduled!(createScheduledController({ scheduledTime: new Date(at), cron: "* * * * *" }), { ...bindings, DB: held.db }, execution);
+      await waitOnExecutionContext(execution);
+      expect(held.wasHeld()).toBe(true);
+      expect((await rowOf(t.id)).priority).toBe("critical");
+      const escalated = (await historyOf(t.id)).filter((h) => h.type === "escalated");
+      expect(escalated).toHaveLength(1);
+      expect(escalated[0]!.changes).not.toHaveProperty("priority");
     } finally {
       await db().update(slaPolicies).set({ escalationRaisePriority: false, escalationReassign: "manager" }).where(eq(slaPolicies.name, "medium"));
     }

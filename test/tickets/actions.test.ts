@@ -166,6 +166,26 @@ describe("POST /tickets/{id}/escalate", () => {
     expect(res.body).toMatchObject({ priority: "high", assignee_id: s.agent2.id, version: 2 });
   });
 
+  it("the priority raised by someone else between its read and its write: raised one step from there, not set back to one step above the old", async () => {
+    const t = await openTicket(s.customer, { priority: "low" });
+    const held = before(/insert into "ticket_history"/, async () => expect((await api("PATCH", `/api/v1/tickets/${t.id}`, { token: s.agent.token, body: { priority: "high" } })).status).toBe(200));
+    const res = await settled("POST", `/api/v1/tickets/${t.id}/escalate`, { token: s.manager.token, body: { reason: "VIP" } }, { ...bindings, DB: held.db });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(held.wasHeld()).toBe(true);
+    expect(res.body).toMatchObject({ priority: "critical", version: 3 });
+    expect((await historyRows(t.id)).find((h) => h.type === "escalated")?.changes).toMatchObject({ priority: ["high", "critical"], reason: "VIP" });
+  });
+
+  it("cancelled by someone else between its read and its write: refused (422) on the ticket as the write finds it, nothing escalated", async () => {
+    const t = await openTicket(s.customer, { priority: "low" });
+    const held = before(/insert into "ticket_history"/, async () => expect((await api("PATCH", `/api/v1/tickets/${t.id}`, { token: s.agent.token, body: { status: "cancelled" } })).status).toBe(200));
+    const res = await settled("POST", `/api/v1/tickets/${t.id}/escalate`, { token: s.manager.token, body: { reason: "VIP" } }, { ...bindings, DB: held.db });
+    expect(held.wasHeld()).toBe(true);
+    expectProblem(res, 422, "INVALID_TRANSITION");
+    expect((await rowOf(t.id))!).toMatchObject({ status: "cancelled", priority: "low" });
+    expect((await historyRows(t.id)).map((h) => h.type)).not.toContain("escalated");
+  });
+
   it("a resolved, closed or cancelled ticket cannot be escalated (422)", async () => {
     const t = await openTicket(s.customer);
     await api("PATCH", `/api/v1/tickets/${t.id}`, { token: s.agent.token, body: { status: "cancelled" } });

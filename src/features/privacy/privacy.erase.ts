@@ -16,7 +16,7 @@ import {
   tickets,
   users,
 } from "../../db/schema";
-import { ERASED_NAME, ERASED_TEXT, erasedEmail, redactedMailCopy } from "../../domain/redaction";
+import { ERASED_NAME, ERASED_TEXT, erasedEmail, erasureReplacements, MIN_REPLACED_NAME_CHARS, redactedMailCopy } from "../../domain/redaction";
 import { outboundRawKey } from "../../email/outbound";
 import { AppError, notFound, validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
@@ -45,9 +45,6 @@ import { forgetSearches, scrubNotifications, scrubWebhookEvents } from "./privac
 
 /** JSON-escaped, as a string appears inside a stored JSON document. */
 const inJson = (s: string) => JSON.stringify(s).slice(1, -1);
-
-/** Names shorter than this are not replaced inside other texts: "Al" would rewrite every "Also". */
-const MIN_REPLACED_NAME_CHARS = 3;
 
 interface Person {
   id: string;
@@ -279,12 +276,7 @@ function erasureWrite(ctx: ServiceContext, before: TicketRow, requesterOnRow: Re
   const set = changed ? { subject, description, version: after.version } : {};
   const requester = requested ? { id: who.id, name: ERASED_NAME, email: erasedEmail(who.id) } : requesterOnRow;
   // What webhooks and channels were sent about this ticket carries the same texts and names.
-  const carried = [
-    ...theirComments.map((body) => ({ from: body, to: ERASED_TEXT })),
-    ...(requested ? [{ from: before.description, to: ERASED_TEXT }] : []),
-    { from: who.email, to: erasedEmail(who.id) },
-    ...(who.name.length >= MIN_REPLACED_NAME_CHARS ? [{ from: who.name, to: ERASED_NAME }] : []),
-  ];
+  const carried = erasureReplacements(who, [...theirComments, ...(requested ? [before.description] : [])]);
   return {
     kind: "update",
     before,

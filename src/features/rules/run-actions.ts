@@ -11,12 +11,13 @@ import { AppError, validation } from "../../lib/errors";
 import type { ServiceContext } from "../../lib/request-context";
 import { NO_PUBLIC_REPLIES, newComment, type CommentAuthor } from "../comments/comments.service";
 import { deliverNotifications, notificationWrites } from "../notifications/notifications.service";
-import { route, teamById } from "../teams/routing.service";
+import { routeInTeam } from "../teams/routing.service";
 import { changeTicket, type Attached, type FoundTicket } from "../tickets/tickets.service";
 import { toTicket, type Requester, type Ticket, type TicketRow, type TicketView } from "../tickets/tickets.serialize";
 import { statusCatalog } from "../fields/fields.service";
 import { resolveStatusEdit } from "../../domain/custom-statuses";
-import { enqueueEventDeliveries, webhookDeliveryRows } from "../webhooks/webhooks.outbox";
+import { enqueueEventDeliveries, sameWebhookEvent, webhookDeliveryRows } from "../webhooks/webhooks.outbox";
+import { ERASED_TEXT, erasureReplacements, isErased, replacedJson } from "../../domain/redaction";
 import { customerVisibleKeys, EMPTY_CATALOG } from "../../domain/custom-fields";
 import type { TicketEvent } from "../../events/ticket-events";
 
@@ -87,7 +88,7 @@ export interface Applier {
   /** `{{current_user.name}}`. */
   currentUser: string;
   /** The comment of the change a trigger answers (`{{comment.body}}`; an internal one only in texts for staff). */
-  comment?: { body: string; internal: boolean } | null;
+  comment?: { body: string; internal: boolean; authorId?: string } | null;
   /**
    * The event a trigger answered: its `webhook` actions send it. Without one (automations) they
    * send the `ticket.updated` of the rule's own change.
@@ -133,7 +134,10 @@ interface Person {
 
 /** Placeholder values for one audience: texts customers may read never carry an internal note's words. */
 function varsFor(ctx: ServiceContext, t: Ticket, assignee: Person | null, applier: Applier, audience: "public" | "staff"): Record<string, string> {
-  const comment = applier.comment && (audience === "staff" || !applier.comment.internal) ? applier.comment.body : "";
+  // The requester's own comment, the requester erased since (the plan's read says so): their words are
+  // gone everywhere else (privacy.erase.ts), so no text made now quotes them.
+  const erased = applier.comment?.authorId === t.requester.id && isErased(t.requester.id, t.requester.email);
+  const comment = applier.comment && (audience === "staff" || !applier.comment.internal) ? (erased ? ERASED_TEXT : applier.comment.body) : "";
   return flattenVars({
     ticket: {
       id: t.id,
@@ -200,10 +204,7 @@ async function onRowOf(ctx: ServiceContext, row: TicketRow, plan: ActionPlan, pl
   const edit = { ...planned };
   let routing: unknown = null;
   if (plan.edit.assignee_id === "auto") {
-    const teamId = edit.teamId !== undefined ? edit.teamId : row.teamId;
-    const team = teamId ? await teamById(ctx, teamId) : null;
-    if (!team) throw new AppError("INVALID_TRANSITION", "assign auto: the ticket has no team to route in");
-    const decision = await route(ctx, team, row);
+    const decision = await routeInTeam(ctx, row, edit.teamId !== undefined ? edit.teamId : row.teamId);
     edit.assigneeId = decision.assigneeId;
     routing = decision.reason;
   }
@@ -223,6 +224,22 @@ const NOBODY: OnRow = { edit: {}, routing: null, people: new Map(), managerId: n
  */
 function ownEvent(ctx: ServiceContext, t: TicketRow, wire: Ticket, changes: Record<string, unknown>, view: TicketView): TicketEvent {
   return { type: "ticket.updated", ticket: wire, changes, version: t.version, actor: null, internal: false, customer_fields: customerVisibleKeys(view.fields), ...(ctx.rule ? { rule: ctx.rule } : {}) };
+}
+
+/**
+ * The event a trigger answered as its `webhook` action sends it from a plan whose read found the
+ * requester `now`: the event itself while they are as it shows them (the usual case). Erased since,
+ * its texts are replaced as the erasure replaced them in the events stored then (privacy.erase.ts
+ * erasureWrite: their name, address, the ticket's description, a comment of theirs); renamed or
+ * re-addressed, it names them as they are. The same webhook event either way (one id).
+ */
+function answeredFor(event: TicketEvent, now: Requester): TicketEvent {
+  if (!("ticket" in event)) return event;
+  const was = event.ticket.requester;
+  if (was.id !== now.id || (was.name === now.name && was.email === now.email)) return event;
+  if (!isErased(now.id, now.email)) return sameWebhookEvent({ ...event, ticket: { ...event.ticket, requester: { ...was, name: now.name, email: now.email } } }, event);
+  const theirs = [event.ticket.description, ...(event.type === "comment.created" && event.comment.author.id === was.id ? [event.comment.body] : [])];
+  return sameWebhookEvent(replacedJson(event, erasureReplacements(was, theirs)), event);
 }
 
 /** Whether carrying out the plan would do anything at all (a trigger that would not is not run). */
@@ -344,7 +361,7 @@ export async function applyActions(ctx: ServiceContext, found: FoundTicket, plan
       );
       notificationBases = writes.filter((w) => w.items.length).map((w) => w.base);
       if (plan.webhooks.length) {
-        hookEvent = applier.webhookEvent ?? ownEvent(ctx, t, wire, changes, view);
+        hookEvent = applier.webhookEvent ? answeredFor(applier.webhookEvent, requester) : ownEvent(ctx, t, wire, changes, view);
         extra.push(...[...new Set(plan.webhooks)].flatMap((id) => webhookDeliveryRows(ctx, hookEvent!, id)));
       }
       extra.push(...writes.flatMap((w) => w.items), ...(applier.extra?.(t, summaryOf(changes, made, onRow!.routing), wire) ?? []));

@@ -1,7 +1,7 @@
 import { and, asc, eq } from "drizzle-orm";
 import { batchResult, textStatement, type BatchItem } from "../../db/client";
 import { rules } from "../../db/schema";
-import { holds, nextInChain, planActions, type ChainStep, type EvaluableRule, type RuleEvent, type RuleRef, type RuleTicket } from "../../domain/rules";
+import { holds, matches, nextInChain, planActions, type ChainStep, type EvaluableRule, type RuleEvent, type RuleRef, type RuleTicket } from "../../domain/rules";
 import type { RuleEventType } from "../../domain/vocabulary";
 import type { TicketEvent, TicketEventConsumer } from "../../events/ticket-events";
 import { AppError } from "../../lib/errors";
@@ -93,6 +93,12 @@ export function answeredEvent(rule: LoadedRule, change: NonNullable<ReturnType<t
   return change.events.find(accepts) ?? change.events[0]!;
 }
 
+/** The comment of the change, as a trigger's texts quote it (`{{comment.body}}`), with its author. */
+function commentOf(change: NonNullable<ReturnType<typeof changeOf>>) {
+  const commented = change.events.find((e) => e.type === "comment.created");
+  return change.event.comment && commented?.type === "comment.created" ? { ...change.event.comment, authorId: commented.comment.author.id } : change.event.comment;
+}
+
 /** The trigger consumer of ticket events (src/events/consumers.ts). */
 export const ruleTriggers: TicketEventConsumer<ServiceContext> = { name: "triggers", inBatch: versionRead, afterWrite: runTriggers };
 
@@ -145,7 +151,8 @@ async function runTriggers(ctx: ServiceContext, events: TicketEvent[]): Promise<
 
 /**
  * One trigger's change, planned against the ticket as it is now. The ticket as it then is;
- * "nothing" when the trigger did nothing (it would change nothing, or failed: its run says why);
+ * "nothing" when the trigger did nothing (it would change nothing, its conditions no longer held on
+ * the ticket its write read, or it failed: its run says why);
  * "gone" when the ticket no longer exists.
  */
 async function fire(parent: ServiceContext, rule: LoadedRule, change: NonNullable<ReturnType<typeof changeOf>>, step: number): Promise<RuleTicket | "nothing" | "gone"> {
@@ -162,11 +169,19 @@ async function fire(parent: ServiceContext, rule: LoadedRule, change: NonNullabl
       author: AUTOMATION_USER,
       automated: true,
       currentUser: "",
-      comment: change.event.comment,
+      comment: commentOf(change),
       webhookEvent: answeredEvent(rule, change),
       mailId: `action-${run.id}`,
+      // Judged again on the row each plan reads (as automations are): another writer may have moved
+      // the ticket out of the trigger's conditions (the priority, status or tag it tested) meanwhile.
+      precondition: (row, requester) => matches(rule.conditions, { before: change.before, after: ruleTicketOf(row, requester, ctx.now), event: change.event, now: ctx.now.toISOString(), calendar: null }),
       extra: (_t, summary) => [runInsert(ctx, { ...run, changes: summary })],
     });
+    // Skipped, not failed: nothing written, no run on record (as a trigger that would do nothing).
+    if (!applied.written) {
+      console.log(JSON.stringify({ event: "rule_skipped", rule_id: rule.id, ticket_id: ticketId, reason: "conditions no longer hold" }));
+      return "nothing";
+    }
     return ruleTicketOfWire(applied.ticket);
   } catch (err) {
     if (err instanceof AppError && err.code === "NOT_FOUND") return "gone";

@@ -7,6 +7,7 @@ import type { TicketEdit } from "../../domain/ticket-update";
 import type { ServiceContext } from "../../lib/request-context";
 import { isActiveStaff, route, teamById } from "../teams/routing.service";
 import { changeTicket, type FoundTicket } from "../tickets/tickets.service";
+import type { TicketRow } from "../tickets/tickets.serialize";
 
 type EscalationPolicy = { raise: boolean; reassign: EscalationReassign };
 /**
@@ -43,6 +44,30 @@ export async function escalateForSla(ctx: ServiceContext, found: FoundTicket, es
     policy.catch(() => policies.get(row.slaPolicy) === policy && policies.delete(row.slaPolicy));
   }
   const { raise, reassign } = await policy;
+  // Decided on the row each plan reads (once per row): a priority raised, or a team or assignee
+  // changed, between the sweep's read and the write is escalated from where it then is, never
+  // written over with what the stale row called for.
+  let decided: { row: TicketRow; edit: TicketEdit; routing: RoutingReason | null } | null = null;
+  const escalationOn = async (current: TicketRow): Promise<TicketEdit> => {
+    if (decided?.row !== current) decided = { row: current, ...(await escalationEdit(ctx, current, raise, reassign)) };
+    return decided.edit;
+  };
+  const reason =
+    escalation.cause === "breach"
+      ? `SLA breached: ${escalation.targets.join(", ")}`
+      : `Unresolved after ${escalation.minutes} minutes of SLA time`;
+  const note = (): Record<string, unknown> => ({
+    reason,
+    cause: escalation.cause,
+    ...(escalation.cause === "breach" ? { targets: escalation.targets } : {}),
+    ...(decided?.routing ? { routing: decided.routing } : {}),
+  });
+  // Nothing to change (already critical, no manager): the escalation is still on record.
+  return changeTicket(ctx, row.id, escalationOn, { type: "escalated", note, internal: true, recordUnchanged: true, read: found });
+}
+
+/** What the policy asks of one row: one priority step up, and/or the team's manager or a re-route without the current assignee. */
+async function escalationEdit(ctx: ServiceContext, row: TicketRow, raise: boolean, reassign: EscalationReassign): Promise<{ edit: TicketEdit; routing: RoutingReason | null }> {
   const edit: TicketEdit = {};
   if (raise) edit.priority = raisedPriority(row.priority);
   let routing: RoutingReason | null = null;
@@ -53,16 +78,5 @@ export async function escalateForSla(ctx: ServiceContext, found: FoundTicket, es
     routing = decision.reason;
     if (decision.assigneeId) edit.assigneeId = decision.assigneeId;
   }
-  const reason =
-    escalation.cause === "breach"
-      ? `SLA breached: ${escalation.targets.join(", ")}`
-      : `Unresolved after ${escalation.minutes} minutes of SLA time`;
-  const note: Record<string, unknown> = {
-    reason,
-    cause: escalation.cause,
-    ...(escalation.cause === "breach" ? { targets: escalation.targets } : {}),
-    ...(routing ? { routing } : {}),
-  };
-  // Nothing to change (already critical, no manager): the escalation is still on record.
-  return changeTicket(ctx, row.id, edit, { type: "escalated", note, internal: true, recordUnchanged: true, read: found });
+  return { edit, routing };
 }

@@ -5,7 +5,7 @@ import { type Availability } from "../../domain/vocabulary";
 import { can, isStaff } from "../../domain/permissions";
 import { chooseAssignee, chooseFromWalk, LOAD_STATUSES, loadDeltas, MAX_TEAM_MEMBERS, proficiencyIn, requiredSkill, WALK_ROWS, type AgentCandidate, type LoadState, type RoutingDecision, type RoutingReason } from "../../domain/routing";
 import type { TicketEventConsumer } from "../../events/ticket-events";
-import { forbidden, validation } from "../../lib/errors";
+import { AppError, forbidden, validation } from "../../lib/errors";
 import { actorOf, type ServiceContext } from "../../lib/request-context";
 import type { TicketRow } from "../tickets/tickets.serialize";
 import { presenceOf } from "./availability";
@@ -167,6 +167,18 @@ async function memberRow(ctx: ServiceContext, teamId: string, userId: string, sk
   if (!row) return null;
   const { skills, ...r } = row;
   return { ...r, proficiency: proficiencyIn(skills, skill) };
+}
+
+/**
+ * `assign auto` (a rule's, macro's or bulk's action) and `{strategy: "auto"}`: the team's strategy
+ * picks for `ticket` in the team `teamId` (the ticket's own, or the one the same change moves it to),
+ * called with the row each plan of the change reads. No team (none set, or taken off the ticket
+ * meanwhile: a team goes only once no ticket names it) is refused the same way whichever path asks.
+ */
+export async function routeInTeam(ctx: ServiceContext, ticket: RoutedTicket, teamId: string | null): Promise<RoutingDecision> {
+  const team = teamId ? await teamById(ctx, teamId) : null;
+  if (!team) throw new AppError("INVALID_TRANSITION", "The ticket has no team to route in; set its team_id first");
+  return route(ctx, team, ticket);
 }
 
 /** Where a new ticket goes: its team (manager+ may name one) and, if asked or the team says so, an agent by the team's strategy. */

@@ -19,7 +19,7 @@ import { actorOf, type ServiceContext } from "../../lib/request-context";
 import type { AuditEntry } from "../audit/audit.service";
 import { assumedPolicies, slaColumnWrites, termsFor, termsOfTicket, type PolicyRow } from "../sla/sla.service";
 import { newCustomer } from "../users/users.service";
-import { route, routeOnCreate, teamById } from "../teams/routing.service";
+import { routeInTeam, routeOnCreate } from "../teams/routing.service";
 import type { RoutingDecision } from "../../domain/routing";
 import { decideOnFreshCatalog, dropFieldIndex, plannedFieldCatalog, type PlannedCatalog } from "../fields/fields.service";
 import { sawCatalogVersion, versionOf, versionRead } from "../fields/kept-catalog";
@@ -694,27 +694,26 @@ export async function autoAssignTicket(ctx: ServiceContext, ref: string) {
   // between the read and the write is planned again and routed as it then is.
   let routed: { row: TicketRow; decision: RoutingDecision } | null = null;
   const routeOn = async (row: TicketRow): Promise<TicketEdit> => {
-    if (routed?.row !== row) {
-      if (!row.teamId) throw new AppError("INVALID_TRANSITION", "The ticket has no team to route in; set its team_id first");
-      const team = await teamById(ctx, row.teamId);
-      if (!team) throw new AppError("INVALID_TRANSITION", "The ticket's team no longer exists");
-      routed = { row, decision: await route(ctx, team, row) };
-    }
+    if (routed?.row !== row) routed = { row, decision: await routeInTeam(ctx, row, row.teamId) };
     return { assigneeId: routed.decision.assigneeId };
   };
   return changeTicket(ctx, found.row.id, routeOn, { type: "assigned", note: () => ({ reason: routed?.decision.reason }), internal: true, read: found });
 }
 
+/** An escalation asks for work on a ticket still being worked. */
+const NOT_ESCALATABLE = new Set<TicketRow["status"]>(["closed", "cancelled", "resolved"]);
+const escalationRefusal = (row: TicketRow) => (NOT_ESCALATABLE.has(row.status) ? new AppError("INVALID_TRANSITION", `A ${row.status} ticket cannot be escalated`) : null);
+
 export async function escalateTicket(ctx: ServiceContext, ref: string, input: { reason: string; to_user_id?: string | undefined }) {
-  const { row } = await findVisibleTicket(ctx, ref);
+  const found = await findVisibleTicket(ctx, ref);
   if (!can(actorOf(ctx).role, "ticket.escalate")) throw forbidden("Only managers and admins escalate tickets");
-  if (row.status === "closed" || row.status === "cancelled" || row.status === "resolved") {
-    throw new AppError("INVALID_TRANSITION", `A ${row.status} ticket cannot be escalated`);
-  }
-  const edit: TicketEdit = { priority: raisedPriority(row.priority) };
-  if (input.to_user_id) edit.assigneeId = input.to_user_id;
+  const refused = escalationRefusal(found.row);
+  if (refused) throw refused;
+  // One step up from the priority of the row each plan reads: a priority changed between the read
+  // and the write is raised from where it then is, not overwritten by a step up from the stale one.
+  const raise = (row: TicketRow): TicketEdit => ({ priority: raisedPriority(row.priority), ...(input.to_user_id ? { assigneeId: input.to_user_id } : {}) });
   // An escalation is recorded even when nothing else changes (already critical, same assignee).
-  return changeTicket(ctx, ref, edit, { type: "escalated", note: { reason: input.reason }, internal: true, recordUnchanged: true });
+  return changeTicket(ctx, found.row.id, raise, { type: "escalated", note: { reason: input.reason }, internal: true, recordUnchanged: true, read: found, refusal: escalationRefusal });
 }
 
 export async function deleteTicket(ctx: ServiceContext, ref: string) {

@@ -49,6 +49,15 @@ export function webhookEventId(event: TicketEvent): string {
   return id;
 }
 
+/**
+ * `copy`, a rewrite of `event` (a rule's webhook action sending it with its requester as erased since:
+ * rules/run-actions.ts), is the same webhook event: one id, so a webhook that got `event` gets no second one.
+ */
+export function sameWebhookEvent<E extends TicketEvent>(copy: E, event: TicketEvent): E {
+  eventIds.set(copy, webhookEventId(event));
+  return copy;
+}
+
 export interface OutboxEvent {
   id: string;
   type: string;
