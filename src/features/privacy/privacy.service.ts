@@ -1,6 +1,7 @@
 import { and, eq, or, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "../../db/client";
 import { comments, idempotencyKeys, inboundMessages, notifications, outboundMessages, searchQueryStats, users, webhookEvents } from "../../db/schema";
+import { excerpt } from "../../domain/notifications";
 import { searchWords } from "../../domain/search-query";
 import { REDACTED, redactedMailCopy, redactJson, redactMaybe, redactPassage } from "../../domain/redaction";
 import { outboundRawKey } from "../../email/outbound";
@@ -87,9 +88,14 @@ export function scrubWebhookEvents(ctx: ServiceContext, ticketId: string, texts:
   ];
 }
 
-/** In-app notifications about a ticket quote its texts (a reply's first words): each text replaced where it is. */
-export function scrubNotifications(ctx: ServiceContext, ticketId: string, texts: { from: string; to: string }[]): BatchItem[] {
-  return texts
+/**
+ * In-app notifications about a ticket quote its texts: each text replaced where it is. A comment's
+ * notifications quote its excerpt (domain/notifications.ts: one line, cut at EXCERPT_CHARS), where a
+ * passage over a line break or across the cut is not found as written: `quoted` are comment bodies
+ * before and after, whose excerpts are replaced whole first.
+ */
+export function scrubNotifications(ctx: ServiceContext, ticketId: string, texts: { from: string; to: string }[], quoted: { before: string; after: string }[] = []): BatchItem[] {
+  return [...quoted.map((q) => ({ from: excerpt(q.before), to: excerpt(q.after) })), ...texts]
     .filter((t) => t.from && t.from !== t.to)
     .flatMap((t) => [
       ctx.db
@@ -169,7 +175,7 @@ export async function redactComment(ctx: ServiceContext, ticketRef: string, comm
     scrubStoredResponses(ctx, hit.row.authorId, passage, REDACTED),
     ...forgetSearches(ctx, passage),
     ...scrubWebhookEvents(ctx, found.row.id, [{ from: passage, to: REDACTED }]),
-    ...scrubNotifications(ctx, found.row.id, [{ from: passage, to: REDACTED }]),
+    ...scrubNotifications(ctx, found.row.id, [{ from: passage, to: REDACTED }], [{ before: hit.row.body, after: body }]),
   ];
   await recordOnTicket(ctx, found, {
     history: [{ type: "comment_redacted", changes: { comment_id: commentId }, internal: hit.row.internal }],
