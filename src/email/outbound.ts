@@ -7,7 +7,7 @@
 import { EmailMessage } from "cloudflare:email";
 import { and, asc, desc, eq, gte, isNull, lt, lte, or, sql } from "drizzle-orm";
 import { createDb, runBatch, type Database } from "../db/client";
-import { emailTemplates, mailMessageIds, outboundMessages, tickets, users } from "../db/schema";
+import { comments, emailTemplates, inboundMessages, mailMessageIds, outboundMessages, tickets, users } from "../db/schema";
 import { isSelfServiceTicket } from "../domain/permissions";
 import { isAccountMail, type AccountMailKind } from "../domain/vocabulary";
 import type { Bindings } from "../env";
@@ -42,6 +42,17 @@ export const retryDelaySeconds = (attempt: number) => Math.min(MAX_RETRY_DELAY_S
 export const outboundRawKey = (id: string) => `mail/outbound/${id}.eml`;
 
 type MailIdRow = typeof mailMessageIds.$inferSelect;
+
+/**
+ * A ticket's mail that other mail of it may name (In-Reply-To, References): its conversation, not
+ * what only staff were sent (a notification, a rule's mail to anyone but the requester) nor a staff
+ * member's answer to that (an internal note by mail, email/resolve-ticket.ts). Those ids stay
+ * recorded, so answers still find the ticket, but the requester's mail never shows them: they would
+ * tell that internal talk happened, and whom it named (a notification's id holds the user's).
+ */
+const CONVERSATION = sql`NOT EXISTS (SELECT 1 FROM ${outboundMessages} o WHERE ${mailMessageIds.direction} = 'outbound' AND o.id = ${mailMessageIds.mailId}
+    AND (o.kind = 'notification' OR (o.kind = 'action' AND o.to_address IS NOT (SELECT u.email FROM ${tickets} t JOIN ${users} u ON u.id = t.requester_id WHERE t.id = ${mailMessageIds.ticketId}))))
+  AND NOT EXISTS (SELECT 1 FROM ${inboundMessages} i JOIN ${comments} c ON c.id = i.comment_id WHERE ${mailMessageIds.direction} = 'inbound' AND i.id = ${mailMessageIds.mailId} AND c.internal = 1)`;
 type Thread = { inReplyTo: string | null; references: string[] };
 
 /** In-Reply-To (the customer's latest mail, else our latest) and References (root + newest) of a ticket's thread. */
@@ -61,7 +72,7 @@ function threadFrom(root: MailIdRow | undefined, latest: MailIdRow[]): Thread {
 async function claimWithContext(db: Database, id: string, now: Date) {
   const stale = new Date(now.getTime() - CLAIM_TIMEOUT_MS).toISOString();
   const ofRow = (column: string) => sql`(SELECT ${sql.identifier(column)} FROM ${outboundMessages} WHERE ${outboundMessages.id} = ${id})`;
-  const thread = and(eq(mailMessageIds.ticketId, ofRow("ticket_id")), lte(mailMessageIds.createdAt, now.toISOString()));
+  const thread = and(eq(mailMessageIds.ticketId, ofRow("ticket_id")), lte(mailMessageIds.createdAt, now.toISOString()), CONVERSATION);
   const [claimed, ticketRows, templates, roots, latest] = await db.batch([
     db
       .update(outboundMessages)

@@ -81,6 +81,33 @@ describe("answering by mail a mail only staff were sent", () => {
     expect(forCustomer).not.toContain(note);
   });
 
+  it("the requester's mail never names (In-Reply-To, References) a mail only staff were sent, nor a staff answer to one", async () => {
+    const t = leakEnv();
+    expect((await t.call("PUT", "/api/v1/me/notification-preferences", { token: s.agent2.token, body: { mentioned: { in_app: true, email: true } } })).status).toBe(200);
+    const ticket = await ticketOf(t, "Threading");
+    expect((await t.call("POST", `/api/v1/tickets/${ticket.id}/comments`, { token: s.agent.token, body: { body: "Glad to help." } })).status).toBe(201);
+    await t.drain();
+    expect((await t.call("POST", `/api/v1/tickets/${ticket.id}/comments`, { token: s.agent.token, body: { body: `@${s.agent2.email} is this a known fault?`, internal: true } })).status).toBe(201);
+    await t.drain();
+    await answer(t, s.agent2, "mentioned you", "Yes, batch 7.");
+    expect((await t.call("POST", `/api/v1/tickets/${ticket.id}/comments`, { token: s.agent.token, body: { body: "We will send a new one." } })).status).toBe(201);
+    await t.drain();
+
+    const toAgent2 = (await mailsTo(t, s.agent2.email)).find((m) => m.subject.includes("mentioned you"))!;
+    const staffOnly = [/^Message-ID:\s*<([^>]+)>/im.exec(toAgent2.content.slice(toAgent2.content.lastIndexOf("\nFrom: ")))![1]!];
+    const [mine] = (await commentsAs(t, s.agent, ticket.id)).filter((c) => c.internal && c.body.startsWith("Yes, batch 7"));
+    expect(mine, "the answer is on the ticket").toBeDefined();
+    const toCustomer = await mailsTo(t, s.customer.email);
+    expect(toCustomer).toHaveLength(2);
+    const threading = toCustomer.map((m) => m.content.slice(m.content.lastIndexOf("\nFrom: ")).split(/\r?\n\r?\n/)[0]!).join("\n");
+    // The second reply is threaded on the first: threading still works.
+    expect(threading).toMatch(/^In-Reply-To: <reply-/m);
+    expect(threading).not.toContain(staffOnly[0]);
+    expect(threading).not.toContain("notify-");
+    expect(threading).not.toContain("answer-");
+    expect(threading).not.toContain(s.agent2.id);
+  });
+
   it("the control: a customer answering their own notification mail writes a public comment", async () => {
     const t = leakEnv();
     const said = canary("customer");
