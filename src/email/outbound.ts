@@ -102,20 +102,33 @@ function render(template: Template, settings: MailSettings, data: Record<string,
   return { vars, subject: renderText(template.subject, vars), text: renderText(template.body, vars), html: renderHtml(template.body, vars, LINK_VARIABLES) };
 }
 
-/** A ticket's mail: threaded into the ticket's conversation, replies go to its signed reply address. */
-async function composeTicketMail(env: Bindings, template: Template, thread: Thread, settings: MailSettings, row: OutboundRow & { ticketId: string }, now: Date) {
+/**
+ * Whether a ticket's mail is part of its conversation with the requester (the rule {@link CONVERSATION}
+ * applies in SQL): not a notification, nor a rule's mail to anyone but the requester.
+ */
+export const isConversationMail = (row: Pick<OutboundRow, "kind" | "toAddress">, requesterEmail: string | undefined) =>
+  row.kind !== "notification" && !(row.kind === "action" && row.toAddress !== requesterEmail);
+
+/**
+ * A ticket's mail: threaded into the ticket's conversation. Conversation mail carries the subject
+ * tag and the ticket's signed reply address, so any answer finds the ticket. Other mail (staff talk,
+ * which may quote an internal note) carries neither: only an answer naming its Message-ID finds the
+ * ticket (as an internal note when staff write it), and a forward to the support address or an
+ * answer whose client dropped the headers starts a ticket of its own, never a public reply.
+ */
+async function composeTicketMail(env: Bindings, template: Template, thread: Thread, settings: MailSettings, row: OutboundRow & { ticketId: string }, now: Date, conversation: boolean) {
   // The resolution mail carries the satisfaction survey's links, signed now for this ticket (features/satisfaction).
   const resolvedAt = (row.data.ticket as { resolved_at?: unknown } | undefined)?.resolved_at;
   const survey = row.kind === "ticket_resolved" && typeof resolvedAt === "string" ? await surveyLinks(env, row.ticketId, resolvedAt) : undefined;
   const { vars, subject: rendered, text, html } = render(template, settings, survey ? { ...row.data, survey } : row.data);
   const number = vars["ticket.number"] ?? "";
   // The tag is how a reply from a client that drops threading headers still finds its ticket.
-  const subject = number && !rendered.includes(`[${number}]`) ? `[${number}] ${rendered}` : rendered;
+  const subject = conversation && number && !rendered.includes(`[${number}]`) ? `[${number}] ${rendered}` : rendered;
   const messageId = await outboundMessageId(env, settings, row.id);
   const raw = buildMime({
     from: { address: settings.supportAddress, name: settings.fromName },
     to: { address: row.toAddress, name: row.toName },
-    replyTo: await replyAddress(env, settings, row.ticketId),
+    ...(conversation ? { replyTo: await replyAddress(env, settings, row.ticketId) } : {}),
     subject,
     messageId,
     inReplyTo: thread.inReplyTo,
@@ -213,7 +226,7 @@ export async function deliverOne(message: Message<unknown>, env: Bindings, now =
     const mail =
       "account" in recipient
         ? await composeAccountMail(env, template, settings, row, recipient.account, recipient.user, now)
-        : await composeTicketMail(env, template, thread, settings, { ...row, ticketId: recipient.ticketId }, now);
+        : await composeTicketMail(env, template, thread, settings, { ...row, ticketId: recipient.ticketId }, now, isConversationMail(row, claimed.ticket?.requesterEmail));
     // A copy of what a ticket's conversation sent; never of an account's mail, whose link is a live credential.
     if (ticketId) await env.ATTACHMENTS.put(outboundRawKey(row.id), mail.raw, { httpMetadata: { contentType: "message/rfc822" } });
     // Recorded before sending: a reply that arrives while we are still here threads already.
