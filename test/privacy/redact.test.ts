@@ -3,7 +3,8 @@ import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { auditLogs, comments, inboundMessages, outboundMessages } from "../../src/db/schema";
 import { outboundRawKey } from "../../src/email/outbound";
-import { api, db, expectProblem, makeStaff } from "../helpers";
+import { api, db, expectProblem, makeStaff, makeUser } from "../helpers";
+import { leakEnv, mailsTo } from "../security/leak-support";
 import { deliver, mailEnv, r2Text, rawMail, runOutbox, uniqueId } from "../email/mail-helpers";
 import { call, hookEnv, receiverEndpoint } from "../webhooks/support";
 import { canaryWord, objectsHolding, searchHits, tablesHolding } from "./support";
@@ -177,5 +178,27 @@ describe("a redacted staff reply in the requester's notifications", () => {
     expect(bodies).not.toContain("Otherperson");
     expect(bodies).not.toContain(cut.slice(0, 10));
     expect(await tablesHolding(other)).toEqual([]);
+  });
+});
+
+describe("a redacted staff reply in a notification mail", () => {
+  it("a notification mail still waiting in the outbox goes out without the passage, and no stored copy keeps it", async () => {
+    const t = leakEnv();
+    const customer = await makeUser("customer");
+    expect((await t.call("PUT", "/api/v1/me/notification-preferences", { token: customer.token, body: { agent_replied: { in_app: true, email: true } } })).status).toBe(200);
+    const ticket = await t.call("POST", "/api/v1/tickets", { token: customer.token, body: { subject: "Parcel", description: "Not arrived." } });
+    const other = canaryWord("mailaddr");
+    const pasted = `Bob Otherperson\n12 Elm Road ${other}`;
+    const reply = await t.call("POST", `/api/v1/tickets/${ticket.body.id}/comments`, { token: s.agent.token, body: { body: `Hello,\nwe shipped it to:\n${pasted}\nRegards` } });
+    expect(reply.status).toBe(201);
+    // Redacted before the queue got to the mails.
+    expect((await t.call("POST", `/api/v1/tickets/${ticket.body.id}/comments/${reply.body.id}/redact`, { token: s.agent.token, body: { text: pasted } })).status).toBe(200);
+    await t.drain();
+    const mails = await mailsTo(t, customer.email);
+    // The reply itself and the notification.
+    expect(mails.map((m) => m.subject).sort()).toEqual([expect.stringContaining("New reply on"), expect.stringContaining("Parcel")].sort());
+    expect(mails.map((m) => m.content).join("\n")).not.toContain(other);
+    expect(await tablesHolding(other)).toEqual([]);
+    expect(await objectsHolding(other)).toEqual([]);
   });
 });

@@ -148,6 +148,14 @@ export async function redactComment(ctx: ServiceContext, ticketRef: string, comm
   const outbound = await ctx.db.select().from(outboundMessages).where(eq(outboundMessages.commentId, commentId));
   for (const row of inbound) await rewriteInboundMail(ctx, row, passage);
   for (const row of outbound) await rewriteOutboundCopy(ctx, row, body, passage);
+  // Notification mails quote the comment's excerpt (one line, cut), where the passage may not be found as written.
+  const [quotedBefore, quotedAfter] = [excerpt(hit.row.body), excerpt(body)];
+  const notices = await ctx.db
+    .select()
+    .from(outboundMessages)
+    .where(and(eq(outboundMessages.ticketId, found.row.id), eq(outboundMessages.kind, "notification"), sql`instr(${outboundMessages.data}, ${inJson(quotedBefore)}) > 0`));
+  const requoted = notices.map((row) => ({ row, data: redactJson(JSON.parse(JSON.stringify(row.data).split(inJson(quotedBefore)).join(inJson(quotedAfter))) as OutboundRow["data"], passage) }));
+  for (const { row, data } of requoted) await rewriteOutboundCopy(ctx, row, String((data as { notification?: { body?: unknown } }).notification?.body ?? ""), passage);
 
   const now = ctx.now.toISOString();
   const extra: BatchItem[] = [
@@ -171,6 +179,7 @@ export async function redactComment(ctx: ServiceContext, ticketRef: string, comm
         .set({ data: redactJson(row.data, passage), subject: redactMaybe(row.subject, passage), lastError: redactMaybe(row.lastError, passage), updatedAt: now })
         .where(eq(outboundMessages.id, row.id)),
     ),
+    ...requoted.map(({ row, data }) => ctx.db.update(outboundMessages).set({ data, updatedAt: now }).where(eq(outboundMessages.id, row.id))),
     // A create replayed by its Idempotency-Key answers the comment as stored then: the author's keys only.
     scrubStoredResponses(ctx, hit.row.authorId, passage, REDACTED),
     ...forgetSearches(ctx, passage),
