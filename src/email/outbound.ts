@@ -73,7 +73,7 @@ async function claimWithContext(db: Database, id: string, now: Date) {
   const stale = new Date(now.getTime() - CLAIM_TIMEOUT_MS).toISOString();
   const ofRow = (column: string) => sql`(SELECT ${sql.identifier(column)} FROM ${outboundMessages} WHERE ${outboundMessages.id} = ${id})`;
   const thread = and(eq(mailMessageIds.ticketId, ofRow("ticket_id")), lte(mailMessageIds.createdAt, now.toISOString()), CONVERSATION);
-  const [claimed, ticketRows, templates, roots, latest] = await db.batch([
+  const [claimed, ticketRows, templates, roots, latest, accounts] = await db.batch([
     db
       .update(outboundMessages)
       .set({ status: "sending", claimedAt: now.toISOString(), updatedAt: now.toISOString(), attempts: sql`${outboundMessages.attempts} + 1` })
@@ -88,11 +88,13 @@ async function claimWithContext(db: Database, id: string, now: Date) {
     db.select({ subject: emailTemplates.subject, body: emailTemplates.body }).from(emailTemplates).where(eq(emailTemplates.kind, ofRow("kind"))).limit(1),
     db.select().from(mailMessageIds).where(thread).orderBy(asc(mailMessageIds.createdAt)).limit(1),
     db.select().from(mailMessageIds).where(thread).orderBy(desc(mailMessageIds.createdAt)).limit(MAX_REFERENCES_SENT - 1),
+    // The account behind the recipient's address, if any (a follower's, a notified user's).
+    db.select({ active: users.active }).from(users).where(eq(users.email, ofRow("to_address"))).limit(1),
   ]);
   const row = claimed[0];
   if (!row) return null;
   // The template an admin saved for the kind, else the default.
-  return { row, ticket: ticketRows[0], template: templates[0] ?? DEFAULT_TEMPLATES[row.kind], thread: threadFrom(roots[0], latest) };
+  return { row, ticket: ticketRows[0], template: templates[0] ?? DEFAULT_TEMPLATES[row.kind], thread: threadFrom(roots[0], latest), account: accounts[0] };
 }
 type TicketRecipientRow = NonNullable<Awaited<ReturnType<typeof claimWithContext>>>["ticket"];
 
@@ -155,10 +157,13 @@ async function composeAccountMail(env: Bindings, template: Template, settings: M
 /** Whom a mail is for, as they are now; or why it must not go out after all. */
 type Recipient = { ticketId: string; requesterId: string } | { account: AccountMailKind; user: LinkSubject } | { withhold: string };
 
-/** `ticket`: the row's ticket and its requester, read with the claim. */
-async function recipientOf(db: Database, row: OutboundRow, ticket: TicketRecipientRow, now: Date): Promise<Recipient> {
+/** `ticket`: the row's ticket and its requester, `account`: the account of the recipient's address, both read with the claim. */
+async function recipientOf(db: Database, row: OutboundRow, ticket: TicketRecipientRow, account: { active: boolean } | undefined, now: Date): Promise<Recipient> {
   if (row.ticketId) {
     if (!ticket || ticket.deletedAt) return { withhold: "ticket_deleted" };
+    // Someone else than the requester (a merged ticket's requester following this one, a notified
+    // user) whose account was deactivated is done with the helpdesk: nothing of this ticket reaches them.
+    if (row.toAddress !== ticket.requesterEmail && account && !account.active) return { withhold: "recipient_inactive" };
     // An unverified account gets no mail about what it opened itself (issue 9): we would be relaying its words to an address it may not own.
     // (A mail about the ticket to someone else, a notification to staff, relays nothing of theirs to that address.)
     if (row.toAddress === ticket.requesterEmail && !ticket.verifiedAt && ticket.hasPassword && isSelfServiceTicket(ticket.requesterId, ticket)) return { withhold: "requester_unverified" };
@@ -204,7 +209,7 @@ export async function deliverOne(message: Message<unknown>, env: Bindings, now =
     return;
   }
   const { row, template, thread } = claimed;
-  const recipient = await recipientOf(db, row, claimed.ticket, now);
+  const recipient = await recipientOf(db, row, claimed.ticket, claimed.account, now);
   if ("withhold" in recipient) {
     await finish(db, row.id, { status: "suppressed", lastError: recipient.withhold }, now);
     message.ack();
