@@ -101,6 +101,13 @@ export type InboundStatus = (typeof INBOUND_STATUSES)[number];
  * address, features/chat).
  */
 export const TICKET_MAIL_KINDS = ["ticket_created", "reply", "ticket_resolved", "action", "notification", "chat_reply"] as const;
+/**
+ * Ticket mail outside the conversation with the customer: a notification (a mention quotes the
+ * internal note) and a rule's mail (to staff it may carry internal words). Staff answering one are
+ * talking to colleagues: their answer is an internal note (email/resolve-ticket.ts), never a reply
+ * mailed to the requester.
+ */
+export const STAFF_TALK_MAIL_KINDS = ["notification", "action"] as const satisfies readonly (typeof TICKET_MAIL_KINDS)[number][];
 /** Mail about an account, to its address: a signed link that proves the address or resets the password. */
 export const ACCOUNT_MAIL_KINDS = ["verify_email", "password_reset"] as const;
 export const OUTBOUND_KINDS = [...TICKET_MAIL_KINDS, ...ACCOUNT_MAIL_KINDS] as const;

@@ -198,7 +198,7 @@ async function write(run: MailRun, sender: SenderUser, ticket: Resolution | null
     const [requester] = await run.db.select({ email: users.email }).from(users).where(eq(users.id, ticket.requesterId)).limit(1);
     const settled: Settled = { status: "commented", ticketId: ticket.ticketId, threads: true, reason: `via:${ticket.via}` };
     try {
-      const result = await addComment(ctx, ticket.ticketId, { body, internal: false, channel: "email" }, undefined, {
+      const result = await addComment(ctx, ticket.ticketId, { body, internal: ticket.internal, channel: "email" }, undefined, {
         extra: (comment) => [...messageRow(run, { ...settled, commentId: comment.id }), ...extras(ticket.ticketId, comment.id, requester?.email ?? "")],
       });
       return outcomeOf(run, { ...settled, commentId: result.body.id });

@@ -7,7 +7,7 @@
 import { EmailMessage } from "cloudflare:email";
 import { and, asc, desc, eq, gte, isNull, lt, lte, or, sql } from "drizzle-orm";
 import { createDb, runBatch, type Database } from "../db/client";
-import { emailTemplates, mailMessageIds, outboundMessages, tickets, users } from "../db/schema";
+import { comments, emailTemplates, inboundMessages, mailMessageIds, outboundMessages, tickets, users } from "../db/schema";
 import { isSelfServiceTicket } from "../domain/permissions";
 import { isAccountMail, type AccountMailKind } from "../domain/vocabulary";
 import type { Bindings } from "../env";
@@ -42,6 +42,17 @@ export const retryDelaySeconds = (attempt: number) => Math.min(MAX_RETRY_DELAY_S
 export const outboundRawKey = (id: string) => `mail/outbound/${id}.eml`;
 
 type MailIdRow = typeof mailMessageIds.$inferSelect;
+
+/**
+ * A ticket's mail that other mail of it may name (In-Reply-To, References): its conversation, not
+ * what only staff were sent (a notification, a rule's mail to anyone but the requester) nor a staff
+ * member's answer to that (an internal note by mail, email/resolve-ticket.ts). Those ids stay
+ * recorded, so answers still find the ticket, but the requester's mail never shows them: they would
+ * tell that internal talk happened, and whom it named (a notification's id holds the user's).
+ */
+const CONVERSATION = sql`NOT EXISTS (SELECT 1 FROM ${outboundMessages} o WHERE ${mailMessageIds.direction} = 'outbound' AND o.id = ${mailMessageIds.mailId}
+    AND (o.kind = 'notification' OR (o.kind = 'action' AND o.to_address IS NOT (SELECT u.email FROM ${tickets} t JOIN ${users} u ON u.id = t.requester_id WHERE t.id = ${mailMessageIds.ticketId}))))
+  AND NOT EXISTS (SELECT 1 FROM ${inboundMessages} i JOIN ${comments} c ON c.id = i.comment_id WHERE ${mailMessageIds.direction} = 'inbound' AND i.id = ${mailMessageIds.mailId} AND c.internal = 1)`;
 type Thread = { inReplyTo: string | null; references: string[] };
 
 /** In-Reply-To (the customer's latest mail, else our latest) and References (root + newest) of a ticket's thread. */
@@ -61,8 +72,8 @@ function threadFrom(root: MailIdRow | undefined, latest: MailIdRow[]): Thread {
 async function claimWithContext(db: Database, id: string, now: Date) {
   const stale = new Date(now.getTime() - CLAIM_TIMEOUT_MS).toISOString();
   const ofRow = (column: string) => sql`(SELECT ${sql.identifier(column)} FROM ${outboundMessages} WHERE ${outboundMessages.id} = ${id})`;
-  const thread = and(eq(mailMessageIds.ticketId, ofRow("ticket_id")), lte(mailMessageIds.createdAt, now.toISOString()));
-  const [claimed, ticketRows, templates, roots, latest] = await db.batch([
+  const thread = and(eq(mailMessageIds.ticketId, ofRow("ticket_id")), lte(mailMessageIds.createdAt, now.toISOString()), CONVERSATION);
+  const [claimed, ticketRows, templates, roots, latest, accounts] = await db.batch([
     db
       .update(outboundMessages)
       .set({ status: "sending", claimedAt: now.toISOString(), updatedAt: now.toISOString(), attempts: sql`${outboundMessages.attempts} + 1` })
@@ -77,11 +88,13 @@ async function claimWithContext(db: Database, id: string, now: Date) {
     db.select({ subject: emailTemplates.subject, body: emailTemplates.body }).from(emailTemplates).where(eq(emailTemplates.kind, ofRow("kind"))).limit(1),
     db.select().from(mailMessageIds).where(thread).orderBy(asc(mailMessageIds.createdAt)).limit(1),
     db.select().from(mailMessageIds).where(thread).orderBy(desc(mailMessageIds.createdAt)).limit(MAX_REFERENCES_SENT - 1),
+    // The account behind the recipient's address, if any (a follower's, a notified user's).
+    db.select({ active: users.active }).from(users).where(eq(users.email, ofRow("to_address"))).limit(1),
   ]);
   const row = claimed[0];
   if (!row) return null;
   // The template an admin saved for the kind, else the default.
-  return { row, ticket: ticketRows[0], template: templates[0] ?? DEFAULT_TEMPLATES[row.kind], thread: threadFrom(roots[0], latest) };
+  return { row, ticket: ticketRows[0], template: templates[0] ?? DEFAULT_TEMPLATES[row.kind], thread: threadFrom(roots[0], latest), account: accounts[0] };
 }
 type TicketRecipientRow = NonNullable<Awaited<ReturnType<typeof claimWithContext>>>["ticket"];
 
@@ -91,20 +104,33 @@ function render(template: Template, settings: MailSettings, data: Record<string,
   return { vars, subject: renderText(template.subject, vars), text: renderText(template.body, vars), html: renderHtml(template.body, vars, LINK_VARIABLES) };
 }
 
-/** A ticket's mail: threaded into the ticket's conversation, replies go to its signed reply address. */
-async function composeTicketMail(env: Bindings, template: Template, thread: Thread, settings: MailSettings, row: OutboundRow & { ticketId: string }, now: Date) {
+/**
+ * Whether a ticket's mail is part of its conversation with the requester (the rule {@link CONVERSATION}
+ * applies in SQL): not a notification, nor a rule's mail to anyone but the requester.
+ */
+export const isConversationMail = (row: Pick<OutboundRow, "kind" | "toAddress">, requesterEmail: string | undefined) =>
+  row.kind !== "notification" && !(row.kind === "action" && row.toAddress !== requesterEmail);
+
+/**
+ * A ticket's mail: threaded into the ticket's conversation. Conversation mail carries the subject
+ * tag and the ticket's signed reply address, so any answer finds the ticket. Other mail (staff talk,
+ * which may quote an internal note) carries neither: only an answer naming its Message-ID finds the
+ * ticket (as an internal note when staff write it), and a forward to the support address or an
+ * answer whose client dropped the headers starts a ticket of its own, never a public reply.
+ */
+async function composeTicketMail(env: Bindings, template: Template, thread: Thread, settings: MailSettings, row: OutboundRow & { ticketId: string }, now: Date, conversation: boolean) {
   // The resolution mail carries the satisfaction survey's links, signed now for this ticket (features/satisfaction).
   const resolvedAt = (row.data.ticket as { resolved_at?: unknown } | undefined)?.resolved_at;
   const survey = row.kind === "ticket_resolved" && typeof resolvedAt === "string" ? await surveyLinks(env, row.ticketId, resolvedAt) : undefined;
   const { vars, subject: rendered, text, html } = render(template, settings, survey ? { ...row.data, survey } : row.data);
   const number = vars["ticket.number"] ?? "";
   // The tag is how a reply from a client that drops threading headers still finds its ticket.
-  const subject = number && !rendered.includes(`[${number}]`) ? `[${number}] ${rendered}` : rendered;
+  const subject = conversation && number && !rendered.includes(`[${number}]`) ? `[${number}] ${rendered}` : rendered;
   const messageId = await outboundMessageId(env, settings, row.id);
   const raw = buildMime({
     from: { address: settings.supportAddress, name: settings.fromName },
     to: { address: row.toAddress, name: row.toName },
-    replyTo: await replyAddress(env, settings, row.ticketId),
+    ...(conversation ? { replyTo: await replyAddress(env, settings, row.ticketId) } : {}),
     subject,
     messageId,
     inReplyTo: thread.inReplyTo,
@@ -131,10 +157,13 @@ async function composeAccountMail(env: Bindings, template: Template, settings: M
 /** Whom a mail is for, as they are now; or why it must not go out after all. */
 type Recipient = { ticketId: string; requesterId: string } | { account: AccountMailKind; user: LinkSubject } | { withhold: string };
 
-/** `ticket`: the row's ticket and its requester, read with the claim. */
-async function recipientOf(db: Database, row: OutboundRow, ticket: TicketRecipientRow, now: Date): Promise<Recipient> {
+/** `ticket`: the row's ticket and its requester, `account`: the account of the recipient's address, both read with the claim. */
+async function recipientOf(db: Database, row: OutboundRow, ticket: TicketRecipientRow, account: { active: boolean } | undefined, now: Date): Promise<Recipient> {
   if (row.ticketId) {
     if (!ticket || ticket.deletedAt) return { withhold: "ticket_deleted" };
+    // Someone else than the requester (a merged ticket's requester following this one, a notified
+    // user) whose account was deactivated is done with the helpdesk: nothing of this ticket reaches them.
+    if (row.toAddress !== ticket.requesterEmail && account && !account.active) return { withhold: "recipient_inactive" };
     // An unverified account gets no mail about what it opened itself (issue 9): we would be relaying its words to an address it may not own.
     // (A mail about the ticket to someone else, a notification to staff, relays nothing of theirs to that address.)
     if (row.toAddress === ticket.requesterEmail && !ticket.verifiedAt && ticket.hasPassword && isSelfServiceTicket(ticket.requesterId, ticket)) return { withhold: "requester_unverified" };
@@ -180,7 +209,7 @@ export async function deliverOne(message: Message<unknown>, env: Bindings, now =
     return;
   }
   const { row, template, thread } = claimed;
-  const recipient = await recipientOf(db, row, claimed.ticket, now);
+  const recipient = await recipientOf(db, row, claimed.ticket, claimed.account, now);
   if ("withhold" in recipient) {
     await finish(db, row.id, { status: "suppressed", lastError: recipient.withhold }, now);
     message.ack();
@@ -202,7 +231,7 @@ export async function deliverOne(message: Message<unknown>, env: Bindings, now =
     const mail =
       "account" in recipient
         ? await composeAccountMail(env, template, settings, row, recipient.account, recipient.user, now)
-        : await composeTicketMail(env, template, thread, settings, { ...row, ticketId: recipient.ticketId }, now);
+        : await composeTicketMail(env, template, thread, settings, { ...row, ticketId: recipient.ticketId }, now, isConversationMail(row, claimed.ticket?.requesterEmail));
     // A copy of what a ticket's conversation sent; never of an account's mail, whose link is a live credential.
     if (ticketId) await env.ATTACHMENTS.put(outboundRawKey(row.id), mail.raw, { httpMetadata: { contentType: "message/rfc822" } });
     // Recorded before sending: a reply that arrives while we are still here threads already.

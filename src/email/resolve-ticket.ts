@@ -10,8 +10,9 @@
  */
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { mailMessageIds, ticketParticipants, tickets, users } from "../db/schema";
+import { mailMessageIds, outboundMessages, ticketParticipants, tickets, users } from "../db/schema";
 import { isSelfServiceTicket, type TicketAccess } from "../domain/permissions";
+import { STAFF_TALK_MAIL_KINDS } from "../domain/vocabulary";
 import type { Bindings } from "../env";
 import type { InboundMail } from "./parse";
 import { classifyMessageId, ticketOfReplyAddress } from "./reply-token";
@@ -37,6 +38,8 @@ export interface Resolution {
   via: Via;
   /** How the sender belongs to the ticket. */
   as: "requester" | "staff" | "participant";
+  /** Staff answering one of our mails outside the customer conversation (STAFF_TALK_MAIL_KINDS): an internal note. */
+  internal: boolean;
 }
 
 const senderColumns = {
@@ -77,9 +80,11 @@ async function senderRole(db: Database, ticket: TicketAccess & { id: string }, f
 
 /** Candidates in signal order, without duplicates. */
 async function candidates(env: Bindings, db: Database, settings: MailSettings, mail: InboundMail, envelopeTo: string | null) {
-  const found: { ticket: { by: "id" | "number"; ref: string }; via: Via }[] = [];
-  const add = (by: "id" | "number", ref: string, via: Via) => {
-    if (!found.some((c) => c.ticket.by === by && c.ticket.ref === ref)) found.push({ ticket: { by, ref }, via });
+  const found: { ticket: { by: "id" | "number"; ref: string }; via: Via; staffTalk: boolean }[] = [];
+  const add = (by: "id" | "number", ref: string, via: Via, staffTalk = false) => {
+    const seen = found.find((c) => c.ticket.by === by && c.ticket.ref === ref);
+    if (seen) seen.staffTalk ||= staffTalk;
+    else found.push({ ticket: { by, ref }, via, staffTalk });
   };
 
   const ids: string[] = [];
@@ -87,11 +92,16 @@ async function candidates(env: Bindings, db: Database, settings: MailSettings, m
     if (id && !ids.includes(id) && (await classifyMessageId(env, settings, id)) !== "forged") ids.push(id);
   }
   if (ids.length) {
-    const rows = await db.select({ messageId: mailMessageIds.messageId, ticketId: mailMessageIds.ticketId }).from(mailMessageIds).where(inArray(mailMessageIds.messageId, ids));
-    const byId = new Map(rows.map((r) => [r.messageId, r.ticketId]));
+    const rows = await db
+      .select({ messageId: mailMessageIds.messageId, ticketId: mailMessageIds.ticketId, kind: outboundMessages.kind })
+      .from(mailMessageIds)
+      .leftJoin(outboundMessages, and(eq(mailMessageIds.direction, "outbound"), eq(outboundMessages.id, mailMessageIds.mailId)))
+      .where(inArray(mailMessageIds.messageId, ids));
+    const byId = new Map(rows.map((r) => [r.messageId, r]));
     for (const id of ids) {
-      const ticketId = byId.get(id);
-      if (ticketId) add("id", ticketId, id === mail.inReplyTo ? "in_reply_to" : "references");
+      const row = byId.get(id);
+      // Any named mail of ours that was staff talk marks the answer, wherever it stands in the chain.
+      if (row) add("id", row.ticketId, id === mail.inReplyTo ? "in_reply_to" : "references", (STAFF_TALK_MAIL_KINDS as readonly (string | null)[]).includes(row.kind));
     }
   }
 
@@ -132,7 +142,7 @@ export async function resolveTicket(
     for (let hop = 0; ticket?.mergedIntoId && hop < MAX_MERGE_HOPS; hop++) ticket = await load("id", ticket.mergedIntoId);
     if (!ticket || ticket.mergedIntoId || CLOSED_TO_REPLIES.has(ticket.status)) continue;
     const as = await senderRole(db, ticket, from, sender);
-    if (as) return { ticketId: ticket.id, number: ticket.number, requesterId: ticket.requesterId, via: candidate.via, as };
+    if (as) return { ticketId: ticket.id, number: ticket.number, requesterId: ticket.requesterId, via: candidate.via, as, internal: as === "staff" && candidate.staffTalk };
   }
   return null;
 }

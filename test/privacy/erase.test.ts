@@ -167,3 +167,19 @@ describe("a person with many tickets", () => {
     expect(erasedHistory!.n).toBe(1);
   }, 120_000);
 });
+
+describe("a person whose words a notification quotes", () => {
+  it("a reply of theirs over several lines, quoted flattened in the assignee's notification, is erased there too", async () => {
+    const writer = await makeUser("customer", { name: "Lines Writer" });
+    const word = canaryWord("l");
+    const created = await api("POST", "/api/v1/tickets", { token: writer.token, body: { subject: "Delivery", description: "Where is it?" } });
+    expect(created.status).toBe(201);
+    expect((await api("POST", `/api/v1/tickets/${created.body.id}/assign`, { token: s.manager.token, body: { assignee_id: s.agent.id } })).status).toBe(200);
+    // The notification quotes the reply on one line (domain/notifications.ts excerpt), not as written.
+    expect((await api("POST", `/api/v1/tickets/${created.body.id}/comments`, { token: writer.token, body: { body: `Still nothing.\nMy address:\n1 Lane ${word}` } })).status).toBe(201);
+    const quoted = (await api("GET", "/api/v1/notifications?limit=100", { token: s.agent.token })).body.data.filter((n: { ticket_id: string; type: string }) => n.ticket_id === created.body.id && n.type === "requester_replied");
+    expect(quoted.map((n: { body: string }) => n.body)).toEqual([`Still nothing. My address: 1 Lane ${word}`]);
+    expect((await api("POST", `/api/v1/users/${writer.id}/erase`, { token: s.admin.token, body: { confirm: writer.email } })).status).toBe(200);
+    expect(await tablesHolding(word)).toEqual([]);
+  });
+});

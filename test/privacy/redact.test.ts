@@ -3,7 +3,8 @@ import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { auditLogs, comments, inboundMessages, outboundMessages } from "../../src/db/schema";
 import { outboundRawKey } from "../../src/email/outbound";
-import { api, db, expectProblem, makeStaff } from "../helpers";
+import { api, db, expectProblem, makeStaff, makeUser } from "../helpers";
+import { leakEnv, mailsTo } from "../security/leak-support";
 import { deliver, mailEnv, r2Text, rawMail, runOutbox, uniqueId } from "../email/mail-helpers";
 import { call, hookEnv, receiverEndpoint } from "../webhooks/support";
 import { canaryWord, objectsHolding, searchHits, tablesHolding } from "./support";
@@ -134,5 +135,70 @@ describe("refused redactions change nothing", () => {
     expect(await history(s.customer.token)).toEqual([]);
     expect((await history(s.agent.token)).length).toBe(2);
     void env;
+  });
+});
+
+describe("a redacted staff reply in the requester's notifications", () => {
+  // The notification quotes the reply's first words flattened to one line and cut (domain/notifications.ts
+  // excerpt): a passage over a line break, or across the cut, is not written there as it is in the comment.
+  const notificationsAbout = async (token: string, id: string) =>
+    ((await api("GET", "/api/v1/notifications?limit=100", { token })).body.data as { ticket_id: string; body: string }[]).filter((n) => n.ticket_id === id);
+
+  it("loses another customer's details pasted over several lines, and a passage cut by the excerpt", async () => {
+    const ticket = await api("POST", "/api/v1/tickets", { token: s.customer2.token, body: { subject: "Where is my parcel?", description: "Not arrived." } });
+    expect(ticket.status).toBe(201);
+    const id = ticket.body.id as string;
+    // The agent pastes the wrong customer's address into the reply, over three lines…
+    const other = canaryWord("addr");
+    const pasted = `Bob Otherperson\n12 Elm Road\nSpringfield ${other}`;
+    const lines = await api("POST", `/api/v1/tickets/${id}/comments`, { token: s.agent.token, body: { body: `Hello,\nwe shipped it to:\n${pasted}\nRegards` } });
+    expect(lines.status).toBe(201);
+    // …and, in a long reply, a passage that starts before the excerpt's cut and ends after it.
+    const cut = canaryWord("cut");
+    const long = await api("POST", `/api/v1/tickets/${id}/comments`, { token: s.agent.token, body: { body: `${"Thank you for waiting. ".repeat(11)}Parcel number: #${cut} tracking ${"x".repeat(60)}` } });
+    expect(long.status).toBe(201);
+    const before = (await notificationsAbout(s.customer2.token, id)).map((n) => n.body).join("\n");
+    expect(before).toContain(other);
+    // The excerpt keeps 279 characters: the cut falls inside the passage, after ten of its characters.
+    expect(before).toContain(`#${cut.slice(0, 10)}…`);
+
+    for (const [comment, text] of [
+      [lines.body.id, pasted],
+      [long.body.id, `${cut} tracking ${"x".repeat(60)}`],
+    ] as const) {
+      const res = await api("POST", `/api/v1/tickets/${id}/comments/${comment}/redact`, { token: s.agent.token, body: { text } });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+    }
+    const after = await notificationsAbout(s.customer2.token, id);
+    // Both notifications are still there, with the rest of their words.
+    expect(after).toHaveLength(2);
+    const bodies = after.map((n) => n.body).join("\n");
+    expect(bodies).toContain("we shipped it to: [redacted] Regards");
+    expect(bodies).not.toContain(other);
+    expect(bodies).not.toContain("Otherperson");
+    expect(bodies).not.toContain(cut.slice(0, 10));
+    expect(await tablesHolding(other)).toEqual([]);
+  });
+});
+
+describe("a redacted staff reply in a notification mail", () => {
+  it("a notification mail still waiting in the outbox goes out without the passage, and no stored copy keeps it", async () => {
+    const t = leakEnv();
+    const customer = await makeUser("customer");
+    expect((await t.call("PUT", "/api/v1/me/notification-preferences", { token: customer.token, body: { agent_replied: { in_app: true, email: true } } })).status).toBe(200);
+    const ticket = await t.call("POST", "/api/v1/tickets", { token: customer.token, body: { subject: "Parcel", description: "Not arrived." } });
+    const other = canaryWord("mailaddr");
+    const pasted = `Bob Otherperson\n12 Elm Road ${other}`;
+    const reply = await t.call("POST", `/api/v1/tickets/${ticket.body.id}/comments`, { token: s.agent.token, body: { body: `Hello,\nwe shipped it to:\n${pasted}\nRegards` } });
+    expect(reply.status).toBe(201);
+    // Redacted before the queue got to the mails.
+    expect((await t.call("POST", `/api/v1/tickets/${ticket.body.id}/comments/${reply.body.id}/redact`, { token: s.agent.token, body: { text: pasted } })).status).toBe(200);
+    await t.drain();
+    const mails = await mailsTo(t, customer.email);
+    // The reply itself and the notification.
+    expect(mails.map((m) => m.subject).sort()).toEqual([expect.stringContaining("New reply on"), expect.stringContaining("Parcel")].sort());
+    expect(mails.map((m) => m.content).join("\n")).not.toContain(other);
+    expect(await tablesHolding(other)).toEqual([]);
+    expect(await objectsHolding(other)).toEqual([]);
   });
 });

@@ -292,7 +292,8 @@ function erasureWrite(ctx: ServiceContext, before: TicketRow, requesterOnRow: Re
       ctx.db.update(comments).set({ body: scrubbed(comments.body, who, false) }).where(and(eq(comments.ticketId, ticketId), mentions(comments.body, who, false))),
       ctx.db.update(ticketHistory).set({ changes: scrubbed(ticketHistory.changes, who, true) }).where(and(eq(ticketHistory.ticketId, ticketId), mentions(ticketHistory.changes, who, true))),
       ...scrubWebhookEvents(ctx, ticketId, carried),
-      ...scrubNotifications(ctx, ticketId, carried),
+      // Their replies are quoted as excerpts in staff's notifications (requester_replied).
+      ...scrubNotifications(ctx, ticketId, carried, theirComments.map((body) => ({ before: body, after: ERASED_TEXT }))),
     ],
   };
 }

@@ -1,6 +1,7 @@
 import { and, eq, or, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "../../db/client";
 import { comments, idempotencyKeys, inboundMessages, notifications, outboundMessages, searchQueryStats, users, webhookEvents } from "../../db/schema";
+import { excerpt } from "../../domain/notifications";
 import { searchWords } from "../../domain/search-query";
 import { REDACTED, redactedMailCopy, redactJson, redactMaybe, redactPassage } from "../../domain/redaction";
 import { outboundRawKey } from "../../email/outbound";
@@ -87,9 +88,14 @@ export function scrubWebhookEvents(ctx: ServiceContext, ticketId: string, texts:
   ];
 }
 
-/** In-app notifications about a ticket quote its texts (a reply's first words): each text replaced where it is. */
-export function scrubNotifications(ctx: ServiceContext, ticketId: string, texts: { from: string; to: string }[]): BatchItem[] {
-  return texts
+/**
+ * In-app notifications about a ticket quote its texts: each text replaced where it is. A comment's
+ * notifications quote its excerpt (domain/notifications.ts: one line, cut at EXCERPT_CHARS), where a
+ * passage over a line break or across the cut is not found as written: `quoted` are comment bodies
+ * before and after, whose excerpts are replaced whole first.
+ */
+export function scrubNotifications(ctx: ServiceContext, ticketId: string, texts: { from: string; to: string }[], quoted: { before: string; after: string }[] = []): BatchItem[] {
+  return [...quoted.map((q) => ({ from: excerpt(q.before), to: excerpt(q.after) })), ...texts]
     .filter((t) => t.from && t.from !== t.to)
     .flatMap((t) => [
       ctx.db
@@ -142,6 +148,14 @@ export async function redactComment(ctx: ServiceContext, ticketRef: string, comm
   const outbound = await ctx.db.select().from(outboundMessages).where(eq(outboundMessages.commentId, commentId));
   for (const row of inbound) await rewriteInboundMail(ctx, row, passage);
   for (const row of outbound) await rewriteOutboundCopy(ctx, row, body, passage);
+  // Notification mails quote the comment's excerpt (one line, cut), where the passage may not be found as written.
+  const [quotedBefore, quotedAfter] = [excerpt(hit.row.body), excerpt(body)];
+  const notices = await ctx.db
+    .select()
+    .from(outboundMessages)
+    .where(and(eq(outboundMessages.ticketId, found.row.id), eq(outboundMessages.kind, "notification"), sql`instr(${outboundMessages.data}, ${inJson(quotedBefore)}) > 0`));
+  const requoted = notices.map((row) => ({ row, data: redactJson(JSON.parse(JSON.stringify(row.data).split(inJson(quotedBefore)).join(inJson(quotedAfter))) as OutboundRow["data"], passage) }));
+  for (const { row, data } of requoted) await rewriteOutboundCopy(ctx, row, String((data as { notification?: { body?: unknown } }).notification?.body ?? ""), passage);
 
   const now = ctx.now.toISOString();
   const extra: BatchItem[] = [
@@ -165,11 +179,12 @@ export async function redactComment(ctx: ServiceContext, ticketRef: string, comm
         .set({ data: redactJson(row.data, passage), subject: redactMaybe(row.subject, passage), lastError: redactMaybe(row.lastError, passage), updatedAt: now })
         .where(eq(outboundMessages.id, row.id)),
     ),
+    ...requoted.map(({ row, data }) => ctx.db.update(outboundMessages).set({ data, updatedAt: now }).where(eq(outboundMessages.id, row.id))),
     // A create replayed by its Idempotency-Key answers the comment as stored then: the author's keys only.
     scrubStoredResponses(ctx, hit.row.authorId, passage, REDACTED),
     ...forgetSearches(ctx, passage),
     ...scrubWebhookEvents(ctx, found.row.id, [{ from: passage, to: REDACTED }]),
-    ...scrubNotifications(ctx, found.row.id, [{ from: passage, to: REDACTED }]),
+    ...scrubNotifications(ctx, found.row.id, [{ from: passage, to: REDACTED }], [{ before: hit.row.body, after: body }]),
   ];
   await recordOnTicket(ctx, found, {
     history: [{ type: "comment_redacted", changes: { comment_id: commentId }, internal: hit.row.internal }],

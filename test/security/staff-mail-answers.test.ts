@@ -1,0 +1,142 @@
+/**
+ * Mail we send staff about a ticket (a notification they asked to get by mail, a rule's mail to the
+ * assignee) is threaded into the ticket like its other mail and may quote an internal note. A staff
+ * member answering it by mail is talking to colleagues: the answer is an internal note, never a
+ * public reply that the requester reads and is mailed. A customer answering their own notification
+ * mail still writes a public comment.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { makeStaff, makeUser, type TestUser } from "../helpers";
+import { deliver, rawMail, SUPPORT, uniqueId } from "../email/mail-helpers";
+import { parseInbound } from "../../src/email/parse";
+import { clearRules, makeRule, word } from "../rules/support";
+import { canary, leakEnv, mailsTo, type LeakEnv } from "./leak-support";
+
+const s = await makeStaff();
+afterEach(clearRules);
+
+type Comment = { body: string; internal: boolean; author: { id: string } };
+
+/** The one mail to `to` whose subject has `about`, answered by `to` as a mail client would: threaded, quoting it. */
+async function answer(t: LeakEnv, to: TestUser, about: string, text: string) {
+  const mail = (await mailsTo(t, to.email)).find((m) => m.subject.includes(about));
+  expect(mail, `a mail to ${to.email} about ${about}`).toBeDefined();
+  // DecodedMail.content ends with the raw message, which starts with its From header.
+  const sent = await parseInbound(new TextEncoder().encode(mail!.content.slice(mail!.content.lastIndexOf("\nFrom: ") + 1)));
+  // Staff talk has no Reply-To of the ticket: the answer goes to the From address, the support one.
+  const replyTo = /^Reply-To:\s*<?([^>\r\n]+)>?/im.exec(mail!.content)?.[1] ?? SUPPORT;
+  const quoted = sent.text.split("\n").map((l) => `> ${l}`).join("\r\n");
+  await deliver(
+    rawMail({ from: to.email, to: replyTo, subject: `Re: ${sent.subject}`, inReplyTo: sent.messageId!, references: [sent.messageId!], messageId: uniqueId("answer"), body: `${text}\r\n\r\nOn Monday, Support wrote:\r\n${quoted}` }),
+    { from: to.email, to: replyTo },
+    t.env,
+  );
+  await t.drain();
+}
+
+async function ticketOf(t: LeakEnv, subject: string) {
+  const res = await t.call("POST", "/api/v1/tickets", { token: s.customer.token, body: { subject, description: "Order 1 arrived broken." } });
+  expect(res.status).toBe(201);
+  return res.body as { id: string; number: string };
+}
+
+const commentsAs = async (t: LeakEnv, who: TestUser, id: string) => (await t.call("GET", `/api/v1/tickets/${id}/comments?limit=100`, { token: who.token })).body.data as Comment[];
+
+describe("answering by mail a mail only staff were sent", () => {
+  it("a mention's notification: the answer is an internal note; the customer reads and is mailed neither it nor the note", async () => {
+    const t = leakEnv();
+    const colleague = await makeUser("agent");
+    const note = canary("note");
+    const said = canary("answer");
+    expect((await t.call("PUT", "/api/v1/me/notification-preferences", { token: colleague.token, body: { mentioned: { in_app: true, email: true } } })).status).toBe(200);
+    const ticket = await ticketOf(t, "Refund please");
+    expect((await t.call("POST", `/api/v1/tickets/${ticket.id}/comments`, { token: s.agent.token, body: { body: `@${colleague.email} refund? ${note}`, internal: true } })).status).toBe(201);
+    await t.drain();
+    await answer(t, colleague, "mentioned you", `No refund, he is on our fraud list ${said}`);
+
+    const staffView = await commentsAs(t, s.agent, ticket.id);
+    expect(staffView.filter((c) => c.body.includes(said)).map((c) => [c.internal, c.author.id])).toEqual([[true, colleague.id]]);
+    const forCustomer = JSON.stringify(await commentsAs(t, s.customer, ticket.id)) + (await mailsTo(t, s.customer.email)).map((m) => m.content).join("\n");
+    expect(forCustomer).not.toContain(said);
+    expect(forCustomer).not.toContain(note);
+  });
+
+  it("a rule's mail to the assignee quoting the note: the answer is an internal note", async () => {
+    const t = leakEnv();
+    const colleague = await makeUser("agent");
+    const w = word();
+    const note = canary("rulenote");
+    const said = canary("ruleanswer");
+    await makeRule(s.admin.token, {
+      name: "Tell the assignee about notes",
+      conditions: { all: [{ field: "event", operator: "is", value: "comment.created" }, { field: "comment.internal", operator: "is", value: true }, { field: "subject", operator: "contains", value: w }] },
+      actions: [{ type: "send_email", value: { to: "assignee", subject: "Note on {{ticket.number}}", body: "{{comment.body}}" } }],
+    });
+    const ticket = await ticketOf(t, `Broken ${w}`);
+    expect((await t.call("POST", `/api/v1/tickets/${ticket.id}/assign`, { token: s.manager.token, body: { assignee_id: colleague.id } })).status).toBe(200);
+    expect((await t.call("POST", `/api/v1/tickets/${ticket.id}/comments`, { token: s.agent.token, body: { body: `Check the fraud list ${note}`, internal: true } })).status).toBe(201);
+    await t.drain();
+    await answer(t, colleague, "Note on", `Checked, he is on it ${said}`);
+
+    expect((await commentsAs(t, s.agent, ticket.id)).filter((c) => c.body.includes(said)).map((c) => c.internal)).toEqual([true]);
+    const forCustomer = JSON.stringify(await commentsAs(t, s.customer, ticket.id)) + (await mailsTo(t, s.customer.email)).map((m) => m.content).join("\n");
+    expect(forCustomer).not.toContain(said);
+    expect(forCustomer).not.toContain(note);
+  });
+
+  it("forwarded to the support address, a mention's notification starts no public reply: it has no subject tag, no reply address of the ticket", async () => {
+    const t = leakEnv();
+    const colleague = await makeUser("agent");
+    const note = canary("fwdnote");
+    expect((await t.call("PUT", "/api/v1/me/notification-preferences", { token: colleague.token, body: { mentioned: { in_app: true, email: true } } })).status).toBe(200);
+    const ticket = await ticketOf(t, "Forwarded");
+    expect((await t.call("POST", `/api/v1/tickets/${ticket.id}/comments`, { token: s.agent.token, body: { body: `@${colleague.email} look ${note}`, internal: true } })).status).toBe(201);
+    await t.drain();
+    const mail = (await mailsTo(t, colleague.email)).find((m) => m.subject.includes("mentioned you"))!;
+    // A forward: no In-Reply-To or References, the subject as it was, the text below.
+    await deliver(rawMail({ from: colleague.email, subject: `Fwd: ${mail.subject}`, messageId: uniqueId("fwd"), body: `FYI\r\n\r\n---------- Forwarded message ---------\r\n${note}` }), { from: colleague.email }, t.env);
+    await t.drain();
+    const forCustomer = JSON.stringify(await commentsAs(t, s.customer, ticket.id)) + (await mailsTo(t, s.customer.email)).map((m) => m.content).join("\n");
+    expect(forCustomer).not.toContain(note);
+    expect((await commentsAs(t, s.agent, ticket.id)).filter((c) => c.body.includes(note)).map((c) => c.internal)).toEqual([true]);
+  });
+
+  it("the requester's mail never names (In-Reply-To, References) a mail only staff were sent, nor a staff answer to one", async () => {
+    const t = leakEnv();
+    const colleague = await makeUser("agent");
+    expect((await t.call("PUT", "/api/v1/me/notification-preferences", { token: colleague.token, body: { mentioned: { in_app: true, email: true } } })).status).toBe(200);
+    const ticket = await ticketOf(t, "Threading");
+    expect((await t.call("POST", `/api/v1/tickets/${ticket.id}/comments`, { token: s.agent.token, body: { body: "Glad to help." } })).status).toBe(201);
+    await t.drain();
+    expect((await t.call("POST", `/api/v1/tickets/${ticket.id}/comments`, { token: s.agent.token, body: { body: `@${colleague.email} is this a known fault?`, internal: true } })).status).toBe(201);
+    await t.drain();
+    await answer(t, colleague, "mentioned you", "Yes, batch 7.");
+    expect((await t.call("POST", `/api/v1/tickets/${ticket.id}/comments`, { token: s.agent.token, body: { body: "We will send a new one." } })).status).toBe(201);
+    await t.drain();
+
+    const toAgent2 = (await mailsTo(t, colleague.email)).find((m) => m.subject.includes("mentioned you"))!;
+    const staffOnly = [/^Message-ID:\s*<([^>]+)>/im.exec(toAgent2.content.slice(toAgent2.content.lastIndexOf("\nFrom: ")))![1]!];
+    const [mine] = (await commentsAs(t, s.agent, ticket.id)).filter((c) => c.internal && c.body.startsWith("Yes, batch 7"));
+    expect(mine, "the answer is on the ticket").toBeDefined();
+    const toCustomer = await mailsTo(t, s.customer.email);
+    expect(toCustomer).toHaveLength(2);
+    const threading = toCustomer.map((m) => m.content.slice(m.content.lastIndexOf("\nFrom: ")).split(/\r?\n\r?\n/)[0]!).join("\n");
+    // The second reply is threaded on the first: threading still works.
+    expect(threading).toMatch(/^In-Reply-To: <reply-/m);
+    expect(threading).not.toContain(staffOnly[0]);
+    expect(threading).not.toContain("notify-");
+    expect(threading).not.toContain("answer-");
+    expect(threading).not.toContain(colleague.id);
+  });
+
+  it("the control: a customer answering their own notification mail writes a public comment", async () => {
+    const t = leakEnv();
+    const said = canary("customer");
+    expect((await t.call("PUT", "/api/v1/me/notification-preferences", { token: s.customer.token, body: { agent_replied: { in_app: true, email: true } } })).status).toBe(200);
+    const ticket = await ticketOf(t, "Where is it");
+    expect((await t.call("POST", `/api/v1/tickets/${ticket.id}/comments`, { token: s.agent.token, body: { body: "It is on its way." } })).status).toBe(201);
+    await t.drain();
+    await answer(t, s.customer, "New reply on", `Thanks, still not here ${said}`);
+    expect((await commentsAs(t, s.customer, ticket.id)).filter((c) => c.body.includes(said)).map((c) => [c.internal, c.author.id])).toEqual([[false, s.customer.id]]);
+  });
+});
