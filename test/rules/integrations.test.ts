@@ -184,7 +184,11 @@ describe("a rule's webhook action (through the webhooks' delivery outbox)", () =
     expect((await runsOf(rule.body.id)).map((r) => r.error)).toEqual([null]);
   });
 
-  it("the requester erased (GDPR) just before the trigger's write: the delivery it writes holds nothing of them (as the erasure left the events stored then)", async () => {
+  // A short description and name: replaced inside every text, they rewrote the event's type and ids ("d" in "ticket.created") and the name stayed.
+  it.each([
+    { name: "Jane Realname", description: "My card is 4111 1111", secrets: ["Realname", "4111"] },
+    { name: "Al", description: "d", secrets: [] },
+  ])("the requester ($name) erased (GDPR) just before the trigger's write: the delivery it writes holds nothing of them (as the erasure left the events stored then), its type and ids intact", async ({ name, description, secrets }) => {
     const t = hookEnv();
     // Subscribed to nothing of this: the rule's action writes the event's row itself.
     const hook = await webhookOn(t.env, { events: ["sla.breached"] });
@@ -194,18 +198,19 @@ describe("a rule's webhook action (through the webhooks' delivery outbox)", () =
       body: { name: "New tickets to the CRM", kind: "trigger", conditions: { all: [{ field: "event", operator: "is", value: "ticket.created" }, { field: "subject", operator: "contains", value: w }] }, actions: [{ type: "webhook", value: { webhook_id: hook.webhook.id } }] },
     });
     expect(rule.status, JSON.stringify(rule.body)).toBe(201);
-    const customer = await makeUser("customer", { name: "Jane Realname" });
+    const customer = await makeUser("customer", { name });
     const held = before(/insert into "rule_runs"/, async () => {
       const res = await api("POST", `/api/v1/users/${customer.id}/erase`, { token: s.admin.token, body: { confirm: customer.email } });
       expect(res.status, JSON.stringify(res.body)).toBe(200);
     });
-    const created = await call({ ...t.env, DB: held.db }, "POST", "/api/v1/tickets", { token: customer.token, body: { subject: `Help ${w}`, description: "My card is 4111 1111" } });
+    const created = await call({ ...t.env, DB: held.db }, "POST", "/api/v1/tickets", { token: customer.token, body: { subject: `Help ${w}`, description } });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(held.wasHeld()).toBe(true);
-    const rows = (await env.DB.prepare("SELECT e.payload, e.internal_payload FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id WHERE d.webhook_id = ?").bind(hook.webhook.id).all<{ payload: string }>()).results;
+    const rows = (await env.DB.prepare("SELECT e.type, e.ticket_id, d.type AS delivery_type, e.payload, e.internal_payload FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id WHERE d.webhook_id = ?").bind(hook.webhook.id).all<{ payload: string }>()).results;
     expect(rows).toHaveLength(1);
-    for (const secret of [customer.email, "Realname", "4111"]) expect(JSON.stringify(rows)).not.toContain(secret);
-    expect(JSON.parse(rows[0]!.payload)).toMatchObject({ ticket: { id: created.body.id, requester: { id: customer.id, name: "Erased user" }, description: "[erased]" } });
+    for (const secret of [customer.email, ...secrets]) expect(JSON.stringify(rows)).not.toContain(secret);
+    expect(rows[0]).toMatchObject({ type: "ticket.created", ticket_id: created.body.id, delivery_type: "ticket.created" });
+    expect(JSON.parse(rows[0]!.payload)).toMatchObject({ ticket: { id: created.body.id, subject: `Help ${w}`, requester: { id: customer.id, name: "Erased user" }, description: "[erased]" } });
   });
 
   it("an internal note's event never reaches a webhook without include_internal through a rule", async () => {

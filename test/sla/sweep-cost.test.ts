@@ -18,11 +18,13 @@ const DUE = SWEEP_PAGE_SIZE + 20;
 /**
  * Rows read a due ticket, each one inherent: its row and its requester in the page (2), its row in
  * the breach's guarded update (1) and in the escalation's (1), and the report rollups' state in the
- * breach's journal row (1: the check that no rebuild runs). The batches' other reads (the trigger
- * rules' version, the webhook check) find nothing. Reading the ticket again to escalate it cost 3 more,
- * and sorting every ticket due at one instant to take a page 7 more (sweep29: 15 a ticket).
+ * breach's journal row (1: the check that no rebuild runs), and the escalation's guard on the row
+ * it decided on (1: a ticket solved between the sweep's read and that write is skipped, the guard
+ * holds the requester's key too: changeTicket's precondition). The batches' other reads (the
+ * trigger rules' version, the webhook check) find nothing. Reading the ticket again to escalate it
+ * cost 3 more, and sorting every ticket due at one instant to take a page 7 more (sweep29: 15 a ticket).
  */
-const ROWS_PER_TICKET = 5;
+const ROWS_PER_TICKET = 6;
 /** D1 calls a due ticket: the breach's batch and the escalation's; reading the ticket again was a third. */
 const CALLS_PER_TICKET = 2;
 /** Rows and calls a run pays once: its pages, the escalation policy (one read, however many tickets wait on it). */

@@ -158,6 +158,24 @@ describe("the SLA sweep (scheduled export, controlled clock)", () => {
     }
   });
 
+  it("a ticket resolved between the sweep's read and its escalation's write is not escalated (no raised priority, no escalation on record)", async () => {
+    const t0 = day(41);
+    await db().update(slaPolicies).set({ escalationRaisePriority: true, escalationReassign: "none" }).where(eq(slaPolicies.name, "medium"));
+    try {
+      const t = await ticketAt(s.customer, t0, { priority: "medium" });
+      const at = t0 + 8 * HOUR + MIN;
+      const held = before(/"priority_rank" = \?/, () => editAt(s.agent, at, t.id, { status: "resolved" }));
+      const execution = createExecutionContext();
+      await worker.scheduled!(createScheduledController({ scheduledTime: new Date(at), cron: "* * * * *" }), { ...bindings, DB: held.db }, execution);
+      await waitOnExecutionContext(execution);
+      expect(held.wasHeld()).toBe(true);
+      expect(await rowOf(t.id)).toMatchObject({ status: "resolved", priority: "medium" });
+      expect((await historyOf(t.id)).map((h) => h.type)).not.toContain("escalated");
+    } finally {
+      await db().update(slaPolicies).set({ escalationRaisePriority: false, escalationReassign: "manager" }).where(eq(slaPolicies.name, "medium"));
+    }
+  });
+
   it("an unresolved ticket is escalated once at the policy's escalation time even without a breach", async () => {
     const t0 = day(5);
     const t = await ticketAt(s.customer, t0, { priority: "critical" }); // escalation 120 min

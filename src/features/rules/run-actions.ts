@@ -229,17 +229,28 @@ function ownEvent(ctx: ServiceContext, t: TicketRow, wire: Ticket, changes: Reco
 /**
  * The event a trigger answered as its `webhook` action sends it from a plan whose read found the
  * requester `now`: the event itself while they are as it shows them (the usual case). Erased since,
- * its texts are replaced as the erasure replaced them in the events stored then (privacy.erase.ts
- * erasureWrite: their name, address, the ticket's description, a comment of theirs); renamed or
- * re-addressed, it names them as they are. The same webhook event either way (one id).
+ * their own texts (the ticket's description, before and after a change of it; a comment of theirs)
+ * become ERASED_TEXT where they stand, their address and name elsewhere are replaced as the erasure
+ * replaced them in the events stored then (privacy.erase.ts erasureWrite), and the requester is
+ * named as erased outright (a name too short to replace inside texts would stay); renamed or
+ * re-addressed, it names them as they are. The same webhook event either way (one id), its type
+ * and ids as they were (a replaced name could be inside them).
  */
 function answeredFor(event: TicketEvent, now: Requester): TicketEvent {
   if (!("ticket" in event)) return event;
   const was = event.ticket.requester;
   if (was.id !== now.id || (was.name === now.name && was.email === now.email)) return event;
-  if (!isErased(now.id, now.email)) return sameWebhookEvent({ ...event, ticket: { ...event.ticket, requester: { ...was, name: now.name, email: now.email } } }, event);
-  const theirs = [event.ticket.description, ...(event.type === "comment.created" && event.comment.author.id === was.id ? [event.comment.body] : [])];
-  return sameWebhookEvent(replacedJson(event, erasureReplacements(was, theirs)), event);
+  const requester = { ...was, name: now.name, email: now.email };
+  if (!isErased(now.id, now.email)) return sameWebhookEvent({ ...event, ticket: { ...event.ticket, requester } }, event);
+  const scrubbed = replacedJson(event, erasureReplacements(was, []));
+  const ticket = { ...scrubbed.ticket, id: event.ticket.id, requester, description: ERASED_TEXT };
+  const erased = { ...scrubbed, type: event.type, ticket } as TicketEvent;
+  if (erased.type === "ticket.updated" && "description" in erased.changes) erased.changes = { ...erased.changes, description: [ERASED_TEXT, ERASED_TEXT] };
+  if (erased.type === "comment.created" && event.type === "comment.created") {
+    const theirs = event.comment.author.id === was.id;
+    erased.comment = { ...erased.comment, id: event.comment.id, ticket_id: event.comment.ticket_id, ...(theirs ? { body: ERASED_TEXT, author: { ...event.comment.author, name: now.name } } : {}) };
+  }
+  return sameWebhookEvent(erased, event);
 }
 
 /** Whether carrying out the plan would do anything at all (a trigger that would not is not run). */

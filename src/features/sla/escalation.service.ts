@@ -63,7 +63,9 @@ export async function escalateForSla(ctx: ServiceContext, found: FoundTicket, es
     ...(decided?.routing ? { routing: decided.routing } : {}),
   });
   // Nothing to change (already critical, no manager): the escalation is still on record.
-  return changeTicket(ctx, row.id, escalationOn, { type: "escalated", note, internal: true, recordUnchanged: true, read: found });
+  // Skipped (null) on a ticket solved or cancelled between the sweep's read and this write.
+  const result = await changeTicket(ctx, row.id, escalationOn, { type: "escalated", note, internal: true, recordUnchanged: true, read: found, precondition: (current) => ESCALATABLE.has(current.status) });
+  return result.written ? result : null;
 }
 
 /** What the policy asks of one row: one priority step up, and/or the team's manager or a re-route without the current assignee. */

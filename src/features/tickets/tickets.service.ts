@@ -5,7 +5,7 @@ import { callerKnown, callerReady, presumeCaller } from "../../db/caller-gate";
 import { NUMBER_TAKEN, pendingNumber } from "../../db/ticket-numbering";
 import { slaPolicies, ticketHistory, tickets, teams, users } from "../../db/schema";
 import { can, canSeeTicket, isStaff } from "../../domain/permissions";
-import { openSla } from "../../domain/sla";
+import { ESCALATABLE, openSla } from "../../domain/sla";
 import { mergedRefusal } from "../../domain/ticket-merge";
 import { formatTicketNumber, ticketDay, TICKET_NUMBER_PATTERN } from "../../domain/ticket-number";
 import { applyFieldEdit, EMPTY_CATALOG, fieldPath, knownValues, type FieldCatalog, type FieldValues } from "../../domain/custom-fields";
@@ -700,9 +700,8 @@ export async function autoAssignTicket(ctx: ServiceContext, ref: string) {
   return changeTicket(ctx, found.row.id, routeOn, { type: "assigned", note: () => ({ reason: routed?.decision.reason }), internal: true, read: found });
 }
 
-/** An escalation asks for work on a ticket still being worked. */
-const NOT_ESCALATABLE = new Set<TicketRow["status"]>(["closed", "cancelled", "resolved"]);
-const escalationRefusal = (row: TicketRow) => (NOT_ESCALATABLE.has(row.status) ? new AppError("INVALID_TRANSITION", `A ${row.status} ticket cannot be escalated`) : null);
+/** An escalation asks for work on a ticket still being worked (domain/sla.ts ESCALATABLE). */
+const escalationRefusal = (row: TicketRow) => (ESCALATABLE.has(row.status) ? null : new AppError("INVALID_TRANSITION", `A ${row.status} ticket cannot be escalated`));
 
 export async function escalateTicket(ctx: ServiceContext, ref: string, input: { reason: string; to_user_id?: string | undefined }) {
   const found = await findVisibleTicket(ctx, ref);
