@@ -621,6 +621,12 @@ export interface Situation {
   /** The ticket before the change (null: it was just created); for automations the same as `after`. */
   before: RuleTicket | null;
   after: RuleTicket;
+  /**
+   * The ticket as the change left it, when `after` is a later read of it (a trigger judged again
+   * just before its write): what changed is the change's (`before` → this), what the ticket is
+   * is `after`'s. Another writer's change in between neither makes nor unmakes the trigger's event.
+   */
+  changed?: RuleTicket;
   /** Triggers: the change; automations: null. */
   event: RuleEvent | null;
   now: string;
@@ -636,9 +642,10 @@ export function holds(condition: Condition, s: Situation): boolean {
     const hours = hoursSince(s.after, r.time.column, r.time.business, s.now, s.calendar);
     return compare("hours", condition.operator, hours, condition.value);
   }
+  const changedTo = s.changed ?? s.after;
   if (r.changedOf !== undefined) {
     const of = resolveField(r.changedOf, { customFields: true, webhooks: true }) as Resolved;
-    const changed = s.event !== null && (s.before === null ? !isEmpty(readField(of, s.after)) : !sameValue(readField(of, s.before), readField(of, s.after)));
+    const changed = s.event !== null && (s.before === null ? !isEmpty(readField(of, changedTo)) : !sameValue(readField(of, s.before), readField(of, changedTo)));
     return compare("boolean", condition.operator, changed, condition.value);
   }
   if (r.name === "event") {
@@ -661,9 +668,9 @@ export function holds(condition: Condition, s: Situation): boolean {
     const actual = r.name === "comment.body" ? comment.body : r.name === "comment.internal" ? comment.internal : comment.author_role;
     return compare(spec.kind, condition.operator, actual, condition.value);
   }
-  const after = readField(r, s.after);
   if (condition.operator === "changed" || condition.operator === "changed_to" || condition.operator === "changed_from") {
     if (!s.event) return false;
+    const after = readField(r, changedTo);
     // A new ticket: a field it was created with counts as changed (from nothing).
     const before = s.before === null ? null : readField(r, s.before);
     const changed = s.before === null ? !isEmpty(after) : !sameValue(before, after);
@@ -672,7 +679,7 @@ export function holds(condition: Condition, s: Situation): boolean {
     if (condition.operator === "changed_to") return sameValue(after, condition.value);
     return s.before !== null && sameValue(before, condition.value);
   }
-  return compare(spec.kind, condition.operator, after, condition.value);
+  return compare(spec.kind, condition.operator, readField(r, s.after), condition.value);
 }
 
 /** API.md: a rule matches when every `all` condition holds and, if `any` is non-empty, at least one of it. */

@@ -196,6 +196,28 @@ describe("a trigger judged again on the ticket its write reads", () => {
   });
 });
 
+describe("a trigger on a change, judged again after another writer's change", () => {
+  it("priority changed to high, then set to critical by another agent just before the trigger's write: the raise to high still fires it (what changed is the change's)", async () => {
+    const w = word();
+    const rule = await makeRule(s.admin.token, {
+      name: "Raised to high",
+      conditions: { all: [{ field: "event", operator: "is", value: "ticket.updated" }, { field: "priority", operator: "changed_to", value: "high" }, { field: "subject", operator: "contains", value: w }] },
+      actions: [{ type: "add_tags", value: ["raised"] }],
+    });
+    const made = await ok(api("POST", "/api/v1/tickets", { token: s.customer.token, body: { subject: `Slow ${w}`, description: "d", priority: "low" } }), 201);
+    const held = before(/insert into "rule_runs"/, async () => {
+      await ok(api("PATCH", `/api/v1/tickets/${made.id}`, { token: s.manager.token, body: { priority: "critical" } }));
+    });
+    // Through bulk (its writes and their triggers run in the Worker, on the held database).
+    const raised = await settled("POST", "/api/v1/tickets/bulk", { token: s.agent.token, body: { ids: [made.id], changes: { priority: "high" } } }, { ...bindings, DB: held.db });
+    expect(raised.status, JSON.stringify(raised.body)).toBe(200);
+    expect(raised.body.results[0].status).toBe(200);
+    expect(held.wasHeld()).toBe(true);
+    expect(await rowOf(made.id)).toMatchObject({ priority: "critical", tags: ["raised"] });
+    expect((await runsOf(rule.id)).map((r) => r.error)).toEqual([null]);
+  });
+});
+
 describe("`assign auto`, the ticket's team removed between its read and its write: routed as a ticket without a team", () => {
   it.each([
     { what: "macro apply", via: "macro" },

@@ -139,7 +139,7 @@ async function runTriggers(ctx: ServiceContext, events: TicketEvent[]): Promise<
     const step = nextInChain(triggers, { fired, spent, steps }, { before: change.before, after: current, event: change.event, now: ctx.now.toISOString(), calendar: null });
     if (step.kind === "done") return;
     if (step.kind === "stop") return recordStop(ctx, change.ticket.id, step, steps, fired, triggers);
-    const outcome = await fire(ctx, step.rule, change, steps + 1);
+    const outcome = await fire(ctx, step.rule, change, current, steps + 1);
     if (outcome === "gone") return;
     if (outcome === "nothing") spent.add(step.rule.id);
     else {
@@ -150,12 +150,13 @@ async function runTriggers(ctx: ServiceContext, events: TicketEvent[]): Promise<
 }
 
 /**
- * One trigger's change, planned against the ticket as it is now. The ticket as it then is;
+ * One trigger's change, planned against the ticket as it is now (`judgedOn`: the ticket as the
+ * chain matched the trigger on, whose changes its conditions answer). The ticket as it then is;
  * "nothing" when the trigger did nothing (it would change nothing, its conditions no longer held on
  * the ticket its write read, or it failed: its run says why);
  * "gone" when the ticket no longer exists.
  */
-async function fire(parent: ServiceContext, rule: LoadedRule, change: NonNullable<ReturnType<typeof changeOf>>, step: number): Promise<RuleTicket | "nothing" | "gone"> {
+async function fire(parent: ServiceContext, rule: LoadedRule, change: NonNullable<ReturnType<typeof changeOf>>, judgedOn: RuleTicket, step: number): Promise<RuleTicket | "nothing" | "gone"> {
   const ticketId = change.ticket.id;
   // A millisecond per step after the change: what a trigger writes (a reply) comes after what set it off, in every list.
   const ctx = ruleContext(parent, rule, { inTriggerChain: true, now: new Date(parent.now.getTime() + step) });
@@ -174,7 +175,9 @@ async function fire(parent: ServiceContext, rule: LoadedRule, change: NonNullabl
       mailId: `action-${run.id}`,
       // Judged again on the row each plan reads (as automations are): another writer may have moved
       // the ticket out of the trigger's conditions (the priority, status or tag it tested) meanwhile.
-      precondition: (row, requester) => matches(rule.conditions, { before: change.before, after: ruleTicketOf(row, requester, ctx.now), event: change.event, now: ctx.now.toISOString(), calendar: null }),
+      // What changed stays as the chain judged it (`judgedOn`: the change, and the triggers before
+      // this one): "priority changed to high" still answers the raise.
+      precondition: (row, requester) => matches(rule.conditions, { before: change.before, after: ruleTicketOf(row, requester, ctx.now), changed: judgedOn, event: change.event, now: ctx.now.toISOString(), calendar: null }),
       extra: (_t, summary) => [runInsert(ctx, { ...run, changes: summary })],
     });
     // Skipped, not failed: nothing written, no run on record (as a trigger that would do nothing).
