@@ -1,11 +1,12 @@
 import { eq } from "drizzle-orm";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { inboundMessages, outboundMessages, ticketParticipants } from "../../src/db/schema";
+import { chatSessions, inboundMessages, outboundMessages, ticketParticipants } from "../../src/db/schema";
 import { outboundRawKey } from "../../src/email/outbound";
 import { parseInbound } from "../../src/email/parse";
 import { api, db, makeStaff, makeUser } from "../helpers";
 import { closeAll } from "../helpers/sockets";
 import { deliver, mailEnv, r2Text, rawMail, runOutbox, strictMailEnv, uniqueId } from "../email/mail-helpers";
+import { tablesHolding } from "../privacy/support";
 import { chatPath, openChat, say, visitorSocket, type Chat } from "./support";
 
 let staff: Awaited<ReturnType<typeof makeStaff>>;
@@ -137,5 +138,51 @@ describe("mail follow-up of a chat", () => {
     const transcript = JSON.stringify((await api("GET", chatPath(chat, "/messages"), { token: chat.token })).body);
     expect(transcript).not.toContain("forged words");
     expect((await say(chat, "still here")).status).toBe(201);
+  });
+
+  describe("erasure of the person (POST /users/{id}/erase)", () => {
+    const erase = async (id: string, confirm: string) => {
+      const res = await api("POST", `/api/v1/users/${id}/erase`, { token: staff.admin.token, body: { confirm } });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+    };
+    /** Every chat session and participant row that still holds `text` (the address or the name). */
+    const chatRowsHolding = async (text: string) => [
+      ...(await db().select().from(chatSessions)).filter((r) => JSON.stringify(r).includes(text)),
+      ...(await db().select().from(ticketParticipants)).filter((r) => JSON.stringify(r).includes(text)),
+    ];
+
+    it("of an account whose address a visitor left in a chat: the chat forgets the address, and later replies mail nothing", async () => {
+      const person = await makeUser("customer", { name: `Quinn ${uniqueId("name")}` });
+      const chat = await openChat({ message: "hello" });
+      const set = await api("PATCH", chatPath(chat), { token: chat.token, body: { email: person.email, name: person.name } });
+      expect(set.status, JSON.stringify(set.body)).toBe(200);
+      expect((await mailsFor((await reply(chat, "before")).id)).map((r) => r.toAddress)).toEqual([person.email]);
+
+      await erase(person.id, person.email);
+      expect(await chatRowsHolding(person.email)).toEqual([]);
+      expect(await chatRowsHolding(person.name)).toEqual([]);
+      expect((await api("GET", chatPath(chat), { token: chat.token })).body.visitor.email).toBeNull();
+      expect(await mailsFor((await reply(chat, "after the erasure")).id)).toEqual([]);
+    });
+
+    it("of the chat's visitor: the address and name they typed are in no row, and no later reply is mailed there", async () => {
+      const email = address();
+      const name = `Vanya ${uniqueId("name")}`;
+      const chat = await openChat({ name, message: "hello" });
+      expect((await api("PATCH", chatPath(chat), { token: chat.token, body: { email } })).status).toBe(200);
+      const [pending] = await mailsFor((await reply(chat, "before")).id);
+      expect(pending).toMatchObject({ toAddress: email, status: "pending" });
+
+      await erase(chat.ticket.requester.id, chat.ticket.requester.email);
+      expect(await chatRowsHolding(email)).toEqual([]);
+      expect(await chatRowsHolding(name)).toEqual([]);
+      expect(await tablesHolding(email)).toEqual([]);
+      // The mail queued before the erasure is not sent to them either.
+      await runOutbox([pending!.id], testEnv);
+      const [after] = await db().select().from(outboundMessages).where(eq(outboundMessages.id, pending!.id));
+      expect(after).toMatchObject({ status: "suppressed", lastError: "recipient_erased" });
+      expect(await r2Text(outboundRawKey(pending!.id))).toBeNull();
+      expect(await mailsFor((await reply(chat, "after the erasure")).id)).toEqual([]);
+    });
   });
 });

@@ -1,9 +1,11 @@
 import { and, eq, inArray, isNotNull, isNull, or, sql, type SQL } from "drizzle-orm";
+import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import { runBatch, selectIn, slices } from "../../db/client";
 import {
   attachments,
   auditLogs,
   channelIdentities,
+  chatSessions,
   comments,
   idempotencyKeys,
   inboundMessages,
@@ -110,7 +112,16 @@ export async function eraseUser(ctx: ServiceContext, userId: string, confirm: st
     ...(await selectIn(ticketIds, (slice) => ctx.db.select().from(inboundMessages).where(inArray(inboundMessages.ticketId, slice)))),
     ...(await ctx.db.select().from(inboundMessages).where(and(sql`status IN ('quarantined', 'failed')`, eq(inboundMessages.fromAddress, who.email)))),
   ].filter((m) => m.fromAddress === who.email || (m.commentId && commentIds.has(m.commentId)) || (!m.commentId && m.ticketId && requestedIds.has(m.ticketId)));
-  const outbound = await ctx.db.select({ id: outboundMessages.id }).from(outboundMessages).where(eq(outboundMessages.toAddress, who.email));
+  // Chats: those they opened (the visitor account is theirs) and those where they left their address for follow-up.
+  const theirChats = or(eq(chatSessions.visitorId, who.id), eq(chatSessions.email, who.email));
+  const chats = await ctx.db.select({ visitorId: chatSessions.visitorId, email: chatSessions.email }).from(chatSessions).where(theirChats);
+  // The address a visitor typed is theirs on their chats and where those were merged (their messages, so in ticketIds).
+  const typed = [...new Set(chats.flatMap((c) => (c.visitorId === who.id && c.email && c.email !== who.email ? [c.email] : [])))];
+  const typedOn = (ticketColumn: AnySQLiteColumn, emailColumn: AnySQLiteColumn, slice: string[]) => and(inArray(ticketColumn, slice), inArray(emailColumn, typed));
+  const outbound = [
+    ...(await ctx.db.select({ id: outboundMessages.id }).from(outboundMessages).where(eq(outboundMessages.toAddress, who.email))),
+    ...(typed.length ? await selectIn(ticketIds, (slice) => ctx.db.select({ id: outboundMessages.id }).from(outboundMessages).where(typedOn(outboundMessages.ticketId, outboundMessages.toAddress, slice))) : []),
+  ];
   // Others' mail on these tickets and on tickets they were Cc'd on names them in its headers or text.
   const participated = await ctx.db.select({ ticketId: ticketParticipants.ticketId }).from(ticketParticipants).where(eq(ticketParticipants.email, who.email));
   const mailTickets = [...new Set([...ticketIds, ...participated.map((p) => p.ticketId)])];
@@ -148,6 +159,15 @@ export async function eraseUser(ctx: ServiceContext, userId: string, confirm: st
   const now = ctx.now.toISOString();
   const fileIds = files.map((f) => f.id);
   const inboundIds = [...new Set(inbound.map((m) => m.id))];
+  const mailErased = {
+    toAddress: erasedEmail(who.id),
+    toName: ERASED_NAME,
+    data: {},
+    subject: null,
+    lastError: sql`CASE WHEN ${outboundMessages.status} IN ('pending', 'sending') THEN 'recipient_erased' ELSE ${outboundMessages.lastError} END`,
+    status: sql`CASE WHEN ${outboundMessages.status} IN ('pending', 'sending') THEN 'suppressed' ELSE ${outboundMessages.status} END`,
+    updatedAt: now,
+  };
   const counts: ErasureCounts = { tickets: ticketIds.length, comments: commentIds.size, attachments: fileIds.length, mails: inboundIds.length + outbound.length };
   await runBatch(ctx.db, [
     ...slices(fileIds).map((slice) => ctx.db.delete(attachments).where(inArray(attachments.id, slice))),
@@ -182,19 +202,12 @@ export async function eraseUser(ctx: ServiceContext, userId: string, confirm: st
             })
             .where(inArray(inboundMessages.id, slice)),
     ),
-    ctx.db
-      .update(outboundMessages)
-      .set({
-        toAddress: erasedEmail(who.id),
-        toName: ERASED_NAME,
-        data: {},
-        subject: null,
-        lastError: sql`CASE WHEN ${outboundMessages.status} IN ('pending', 'sending') THEN 'recipient_erased' ELSE ${outboundMessages.lastError} END`,
-        status: sql`CASE WHEN ${outboundMessages.status} IN ('pending', 'sending') THEN 'suppressed' ELSE ${outboundMessages.status} END`,
-        updatedAt: now,
-      })
-      .where(eq(outboundMessages.toAddress, who.email)),
+    ctx.db.update(outboundMessages).set(mailErased).where(eq(outboundMessages.toAddress, who.email)),
+    ...slices(outbound.map((o) => o.id)).map((slice) => ctx.db.update(outboundMessages).set(mailErased).where(inArray(outboundMessages.id, slice))),
     ctx.db.delete(ticketParticipants).where(eq(ticketParticipants.email, who.email)),
+    // Follow-up of their chats: the address typed (theirs, or of the chat's erased visitor) and its participant rows.
+    ...(typed.length ? slices(ticketIds).map((slice) => ctx.db.delete(ticketParticipants).where(typedOn(ticketParticipants.ticketId, ticketParticipants.email, slice))) : []),
+    ctx.db.update(chatSessions).set({ email: null, updatedAt: now }).where(theirChats),
     ctx.db.delete(savedSearches).where(eq(savedSearches.userId, who.id)),
     ctx.db.delete(notifications).where(eq(notifications.userId, who.id)),
     // How channels know them (a phone number, a social handle's name and address).
