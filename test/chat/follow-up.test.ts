@@ -140,6 +140,44 @@ describe("mail follow-up of a chat", () => {
     expect((await say(chat, "still here")).status).toBe(201);
   });
 
+  it("a visitor's address settings touch their own follow-up row only: another follower's row keeps its name and mode, and stays when they clear theirs", async () => {
+    const chat = await openChat({ name: "Mallory", message: "hi" });
+    // A customer's ticket merged into the chat: that customer follows the chat's staff replies.
+    const customer = await makeUser("customer", { name: "Carol Customer" });
+    const source = await api("POST", "/api/v1/tickets", { token: customer.token, body: { subject: "Same issue", description: "Me as well" } });
+    expect((await api("POST", `/api/v1/tickets/${source.body.id}/merge`, { token: staff.agent.token, body: { into: chat.ticket.id, confirm_requesters: true } })).status).toBe(200);
+    const carolsRow = async () => (await db().select().from(ticketParticipants).where(eq(ticketParticipants.ticketId, chat.ticket.id))).map((p) => [p.email, p.name, p.followUp]);
+    expect(await carolsRow()).toEqual([[customer.email, "Carol Customer", "replies"]]);
+
+    // The visitor types the customer's address, then clears it.
+    const set = await api("PATCH", chatPath(chat), { token: chat.token, body: { email: customer.email, name: "Mallory M" } });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    expect(await carolsRow()).toEqual([[customer.email, "Carol Customer", "replies"]]);
+    expect((await api("PATCH", chatPath(chat), { token: chat.token, body: { email: null } })).status).toBe(200);
+    expect(await carolsRow()).toEqual([[customer.email, "Carol Customer", "replies"]]);
+
+    // The customer still gets every staff reply, addressed to them by their own name.
+    const answer = await reply(chat, "Fixed for everyone");
+    const rows = await mailsFor(answer.id);
+    expect(rows.map((r) => [r.toAddress, r.toName, r.kind])).toEqual([[customer.email, "Carol Customer", "reply"]]);
+    expect(rows[0]!.data).toMatchObject({ requester: { name: "Carol Customer" } });
+
+    // Their own address still works as before: created, then removed, by the visitor.
+    const own = address();
+    await api("PATCH", chatPath(chat), { token: chat.token, body: { email: own } });
+    expect((await mailsFor((await reply(chat, "to both")).id)).map((r) => r.toAddress).sort()).toEqual([customer.email, own].sort());
+    await api("PATCH", chatPath(chat), { token: chat.token, body: { email: null } });
+    expect(await carolsRow()).toEqual([[customer.email, "Carol Customer", "replies"]]);
+
+    // Erasing the visitor who typed the customer's address takes the chat's copy of it, not the customer's row.
+    await api("PATCH", chatPath(chat), { token: chat.token, body: { email: customer.email } });
+    const visitor = chat.ticket.requester;
+    expect((await api("POST", `/api/v1/users/${visitor.id}/erase`, { token: staff.admin.token, body: { confirm: visitor.email } })).status).toBe(200);
+    expect(await carolsRow()).toEqual([[customer.email, "Carol Customer", "replies"]]);
+    const [session] = await db().select().from(chatSessions).where(eq(chatSessions.ticketId, chat.ticket.id));
+    expect(session!.email).toBeNull();
+  });
+
   describe("erasure of the person (POST /users/{id}/erase)", () => {
     const erase = async (id: string, confirm: string) => {
       const res = await api("POST", `/api/v1/users/${id}/erase`, { token: staff.admin.token, body: { confirm } });

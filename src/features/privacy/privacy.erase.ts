@@ -18,6 +18,7 @@ import {
   tickets,
   users,
 } from "../../db/schema";
+import { CHAT_SESSION_FOLLOW_UP } from "../../domain/vocabulary";
 import { ERASED_NAME, ERASED_TEXT, erasedEmail, redactedMailCopy } from "../../domain/redaction";
 import { outboundRawKey } from "../../email/outbound";
 import { AppError, notFound, validation } from "../../lib/errors";
@@ -114,9 +115,14 @@ export async function eraseUser(ctx: ServiceContext, userId: string, confirm: st
   ].filter((m) => m.fromAddress === who.email || (m.commentId && commentIds.has(m.commentId)) || (!m.commentId && m.ticketId && requestedIds.has(m.ticketId)));
   // Chats: those they opened (the visitor account is theirs) and those where they left their address for follow-up.
   const theirChats = or(eq(chatSessions.visitorId, who.id), eq(chatSessions.email, who.email));
-  const chats = await ctx.db.select({ visitorId: chatSessions.visitorId, email: chatSessions.email }).from(chatSessions).where(theirChats);
-  // The address a visitor typed is theirs on their chats and where those were merged (their messages, so in ticketIds).
-  const typed = [...new Set(chats.flatMap((c) => (c.visitorId === who.id && c.email && c.email !== who.email ? [c.email] : [])))];
+  // The address their chat session follows by (its own row: an address typed that follows through someone else stays theirs)
+  // is the visitor's on their chats and where those were merged (their messages, so in ticketIds).
+  const ownFollowUps = await ctx.db
+    .select({ email: ticketParticipants.email })
+    .from(chatSessions)
+    .innerJoin(ticketParticipants, and(eq(ticketParticipants.ticketId, chatSessions.ticketId), eq(ticketParticipants.email, chatSessions.email)))
+    .where(and(eq(chatSessions.visitorId, who.id), eq(ticketParticipants.followUp, CHAT_SESSION_FOLLOW_UP)));
+  const typed = [...new Set(ownFollowUps.map((p) => p.email))].filter((e) => e !== who.email);
   const typedOn = (ticketColumn: AnySQLiteColumn, emailColumn: AnySQLiteColumn, slice: string[]) => and(inArray(ticketColumn, slice), inArray(emailColumn, typed));
   const outbound = [
     ...(await ctx.db.select({ id: outboundMessages.id }).from(outboundMessages).where(eq(outboundMessages.toAddress, who.email))),
@@ -205,7 +211,7 @@ export async function eraseUser(ctx: ServiceContext, userId: string, confirm: st
     ctx.db.update(outboundMessages).set(mailErased).where(eq(outboundMessages.toAddress, who.email)),
     ...slices(outbound.map((o) => o.id)).map((slice) => ctx.db.update(outboundMessages).set(mailErased).where(inArray(outboundMessages.id, slice))),
     ctx.db.delete(ticketParticipants).where(eq(ticketParticipants.email, who.email)),
-    // Follow-up of their chats: the address typed (theirs, or of the chat's erased visitor) and its participant rows.
+    // Their chats forget the address typed (theirs, or by the erased visitor); the visitor session's own rows of it go.
     ...(typed.length ? slices(ticketIds).map((slice) => ctx.db.delete(ticketParticipants).where(typedOn(ticketParticipants.ticketId, ticketParticipants.email, slice))) : []),
     ctx.db.update(chatSessions).set({ email: null, updatedAt: now }).where(theirChats),
     ctx.db.delete(savedSearches).where(eq(savedSearches.userId, who.id)),
