@@ -167,6 +167,13 @@ export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
  */
 export const FOLLOW_UPS = ["replies", "offline_replies"] as const;
 export type FollowUp = (typeof FOLLOW_UPS)[number];
+/**
+ * The mode that marks a chat session's own participant row: only the session writes it on its
+ * ticket (a merge copies it as `replies`; a merged requester's row set over it becomes theirs). A
+ * row of the same address with any other mode belongs to someone else (a merged requester, a Cc,
+ * the visitor of a chat merged in): the visitor's settings and erasure leave it alone.
+ */
+export const CHAT_SESSION_FOLLOW_UP = "offline_replies" satisfies FollowUp;
 
 // ---------------------------------------------------------------- webhooks and channels
 

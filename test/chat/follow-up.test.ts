@@ -1,11 +1,12 @@
 import { eq } from "drizzle-orm";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { inboundMessages, outboundMessages, ticketParticipants } from "../../src/db/schema";
+import { chatSessions, inboundMessages, outboundMessages, ticketParticipants } from "../../src/db/schema";
 import { outboundRawKey } from "../../src/email/outbound";
 import { parseInbound } from "../../src/email/parse";
 import { api, db, makeStaff, makeUser } from "../helpers";
 import { closeAll } from "../helpers/sockets";
 import { deliver, mailEnv, r2Text, rawMail, runOutbox, strictMailEnv, uniqueId } from "../email/mail-helpers";
+import { tablesHolding } from "../privacy/support";
 import { chatPath, openChat, say, visitorSocket, type Chat } from "./support";
 
 let staff: Awaited<ReturnType<typeof makeStaff>>;
@@ -137,5 +138,89 @@ describe("mail follow-up of a chat", () => {
     const transcript = JSON.stringify((await api("GET", chatPath(chat, "/messages"), { token: chat.token })).body);
     expect(transcript).not.toContain("forged words");
     expect((await say(chat, "still here")).status).toBe(201);
+  });
+
+  it("a visitor's address settings touch their own follow-up row only: another follower's row keeps its name and mode, and stays when they clear theirs", async () => {
+    const chat = await openChat({ name: "Mallory", message: "hi" });
+    // A customer's ticket merged into the chat: that customer follows the chat's staff replies.
+    const customer = await makeUser("customer", { name: "Carol Customer" });
+    const source = await api("POST", "/api/v1/tickets", { token: customer.token, body: { subject: "Same issue", description: "Me as well" } });
+    expect((await api("POST", `/api/v1/tickets/${source.body.id}/merge`, { token: staff.agent.token, body: { into: chat.ticket.id, confirm_requesters: true } })).status).toBe(200);
+    const carolsRow = async () => (await db().select().from(ticketParticipants).where(eq(ticketParticipants.ticketId, chat.ticket.id))).map((p) => [p.email, p.name, p.followUp]);
+    expect(await carolsRow()).toEqual([[customer.email, "Carol Customer", "replies"]]);
+
+    // The visitor types the customer's address, then clears it.
+    const set = await api("PATCH", chatPath(chat), { token: chat.token, body: { email: customer.email, name: "Mallory M" } });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    expect(await carolsRow()).toEqual([[customer.email, "Carol Customer", "replies"]]);
+    expect((await api("PATCH", chatPath(chat), { token: chat.token, body: { email: null } })).status).toBe(200);
+    expect(await carolsRow()).toEqual([[customer.email, "Carol Customer", "replies"]]);
+
+    // The customer still gets every staff reply, addressed to them by their own name.
+    const answer = await reply(chat, "Fixed for everyone");
+    const rows = await mailsFor(answer.id);
+    expect(rows.map((r) => [r.toAddress, r.toName, r.kind])).toEqual([[customer.email, "Carol Customer", "reply"]]);
+    expect(rows[0]!.data).toMatchObject({ requester: { name: "Carol Customer" } });
+
+    // Their own address still works as before: created, then removed, by the visitor.
+    const own = address();
+    await api("PATCH", chatPath(chat), { token: chat.token, body: { email: own } });
+    expect((await mailsFor((await reply(chat, "to both")).id)).map((r) => r.toAddress).sort()).toEqual([customer.email, own].sort());
+    await api("PATCH", chatPath(chat), { token: chat.token, body: { email: null } });
+    expect(await carolsRow()).toEqual([[customer.email, "Carol Customer", "replies"]]);
+
+    // Erasing the visitor who typed the customer's address takes the chat's copy of it, not the customer's row.
+    await api("PATCH", chatPath(chat), { token: chat.token, body: { email: customer.email } });
+    const visitor = chat.ticket.requester;
+    expect((await api("POST", `/api/v1/users/${visitor.id}/erase`, { token: staff.admin.token, body: { confirm: visitor.email } })).status).toBe(200);
+    expect(await carolsRow()).toEqual([[customer.email, "Carol Customer", "replies"]]);
+    const [session] = await db().select().from(chatSessions).where(eq(chatSessions.ticketId, chat.ticket.id));
+    expect(session!.email).toBeNull();
+  });
+
+  describe("erasure of the person (POST /users/{id}/erase)", () => {
+    const erase = async (id: string, confirm: string) => {
+      const res = await api("POST", `/api/v1/users/${id}/erase`, { token: staff.admin.token, body: { confirm } });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+    };
+    /** Every chat session and participant row that still holds `text` (the address or the name). */
+    const chatRowsHolding = async (text: string) => [
+      ...(await db().select().from(chatSessions)).filter((r) => JSON.stringify(r).includes(text)),
+      ...(await db().select().from(ticketParticipants)).filter((r) => JSON.stringify(r).includes(text)),
+    ];
+
+    it("of an account whose address a visitor left in a chat: the chat forgets the address, and later replies mail nothing", async () => {
+      const person = await makeUser("customer", { name: `Quinn ${uniqueId("name")}` });
+      const chat = await openChat({ message: "hello" });
+      const set = await api("PATCH", chatPath(chat), { token: chat.token, body: { email: person.email, name: person.name } });
+      expect(set.status, JSON.stringify(set.body)).toBe(200);
+      expect((await mailsFor((await reply(chat, "before")).id)).map((r) => r.toAddress)).toEqual([person.email]);
+
+      await erase(person.id, person.email);
+      expect(await chatRowsHolding(person.email)).toEqual([]);
+      expect(await chatRowsHolding(person.name)).toEqual([]);
+      expect((await api("GET", chatPath(chat), { token: chat.token })).body.visitor.email).toBeNull();
+      expect(await mailsFor((await reply(chat, "after the erasure")).id)).toEqual([]);
+    });
+
+    it("of the chat's visitor: the address and name they typed are in no row, and no later reply is mailed there", async () => {
+      const email = address();
+      const name = `Vanya ${uniqueId("name")}`;
+      const chat = await openChat({ name, message: "hello" });
+      expect((await api("PATCH", chatPath(chat), { token: chat.token, body: { email } })).status).toBe(200);
+      const [pending] = await mailsFor((await reply(chat, "before")).id);
+      expect(pending).toMatchObject({ toAddress: email, status: "pending" });
+
+      await erase(chat.ticket.requester.id, chat.ticket.requester.email);
+      expect(await chatRowsHolding(email)).toEqual([]);
+      expect(await chatRowsHolding(name)).toEqual([]);
+      expect(await tablesHolding(email)).toEqual([]);
+      // The mail queued before the erasure is not sent to them either.
+      await runOutbox([pending!.id], testEnv);
+      const [after] = await db().select().from(outboundMessages).where(eq(outboundMessages.id, pending!.id));
+      expect(after).toMatchObject({ status: "suppressed", lastError: "recipient_erased" });
+      expect(await r2Text(outboundRawKey(pending!.id))).toBeNull();
+      expect(await mailsFor((await reply(chat, "after the erasure")).id)).toEqual([]);
+    });
   });
 });

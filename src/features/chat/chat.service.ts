@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { createDb, type BatchItem } from "../../db/client";
 import { chatSessions, ticketParticipants, users } from "../../db/schema";
 import type { Actor } from "../../domain/permissions";
+import { CHAT_SESSION_FOLLOW_UP } from "../../domain/vocabulary";
 import type { Bindings } from "../../env";
 import { actingAs } from "../../contexts";
 import { sha256Hex, timingSafeEqual, toBase64Url } from "../../lib/crypto";
@@ -73,12 +74,15 @@ const sessionLimit = (ctx: ServiceContext): Limit => ({
   windowSeconds: SESSION_WINDOW_SECONDS,
 });
 
-/** The visitor's own address as a participant of their chat: staff replies they miss go there. */
+/** The session's own participant row (its mode marks it): another's row of the same address is never the visitor's to rename, re-mode or remove. */
+const ownRow = eq(ticketParticipants.followUp, CHAT_SESSION_FOLLOW_UP);
+
+/** The visitor's own address as a participant of their chat: staff replies they miss go there (someone else's row of it is left alone). */
 const followUpRow = (ctx: ServiceContext, ticketId: string, email: string, name: string) =>
   ctx.db
     .insert(ticketParticipants)
-    .values({ ticketId, email, addedAt: ctx.now.toISOString(), name, followUp: "offline_replies" })
-    .onConflictDoUpdate({ target: [ticketParticipants.ticketId, ticketParticipants.email], set: { followUp: "offline_replies", name } });
+    .values({ ticketId, email, addedAt: ctx.now.toISOString(), name, followUp: CHAT_SESSION_FOLLOW_UP })
+    .onConflictDoUpdate({ target: [ticketParticipants.ticketId, ticketParticipants.email], set: { name }, setWhere: ownRow });
 
 /** `POST /chat/sessions` (anonymous): the visitor, the ticket and the session in one batch. */
 export async function openChat(ctx: ServiceContext, input: OpenChatInput) {
@@ -152,7 +156,8 @@ export async function chatState(ctx: ServiceContext, ticketId: string) {
 
 /**
  * `PATCH /chat/sessions/{ticket_id}`: the visitor's name, or the address for follow-up (null:
- * none). A new address replaces the old one as the chat's follow-up participant.
+ * none). A new address replaces the old one as the chat's follow-up participant; an address that
+ * already follows the ticket through someone else is recorded as the visitor's but keeps that row.
  */
 export async function updateChat(ctx: ServiceContext, ticketId: string, input: { name?: string | undefined; email?: string | null | undefined }) {
   const visitor = actorOf(ctx);
@@ -164,7 +169,7 @@ export async function updateChat(ctx: ServiceContext, ticketId: string, input: {
     ctx.db.update(users).set({ name, updatedAt: now }).where(eq(users.id, visitor.id)),
     ctx.db.update(chatSessions).set({ email, updatedAt: now }).where(eq(chatSessions.ticketId, ticketId)),
     ...(session.email && session.email !== email
-      ? [ctx.db.delete(ticketParticipants).where(and(eq(ticketParticipants.ticketId, ticketId), eq(ticketParticipants.email, session.email)))]
+      ? [ctx.db.delete(ticketParticipants).where(and(eq(ticketParticipants.ticketId, ticketId), eq(ticketParticipants.email, session.email), ownRow))]
       : []),
     ...(email ? [followUpRow(ctx, ticketId, email, name)] : []),
     auditInsert(ctx, { action: "chat.updated", entityType: "ticket", entityId: ticketId, changes: { name: [visitor.name, name], follow_up_email_set: [session.email !== null, email !== null] } }),

@@ -1,9 +1,11 @@
 import { and, eq, inArray, isNotNull, isNull, or, sql, type SQL } from "drizzle-orm";
+import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import { runBatch, selectIn, slices } from "../../db/client";
 import {
   attachments,
   auditLogs,
   channelIdentities,
+  chatSessions,
   comments,
   idempotencyKeys,
   inboundMessages,
@@ -16,6 +18,7 @@ import {
   tickets,
   users,
 } from "../../db/schema";
+import { CHAT_SESSION_FOLLOW_UP } from "../../domain/vocabulary";
 import { ERASED_NAME, ERASED_TEXT, erasedEmail, erasureReplacements, MIN_REPLACED_NAME_CHARS, redactedMailCopy } from "../../domain/redaction";
 import { outboundRawKey } from "../../email/outbound";
 import { AppError, notFound, validation } from "../../lib/errors";
@@ -107,7 +110,21 @@ export async function eraseUser(ctx: ServiceContext, userId: string, confirm: st
     ...(await selectIn(ticketIds, (slice) => ctx.db.select().from(inboundMessages).where(inArray(inboundMessages.ticketId, slice)))),
     ...(await ctx.db.select().from(inboundMessages).where(and(sql`status IN ('quarantined', 'failed')`, eq(inboundMessages.fromAddress, who.email)))),
   ].filter((m) => m.fromAddress === who.email || (m.commentId && commentIds.has(m.commentId)) || (!m.commentId && m.ticketId && requestedIds.has(m.ticketId)));
-  const outbound = await ctx.db.select({ id: outboundMessages.id }).from(outboundMessages).where(eq(outboundMessages.toAddress, who.email));
+  // Chats: those they opened (the visitor account is theirs) and those where they left their address for follow-up.
+  const theirChats = or(eq(chatSessions.visitorId, who.id), eq(chatSessions.email, who.email));
+  // The address their chat session follows by (its own row: an address typed that follows through someone else stays theirs)
+  // is the visitor's on their chats and where those were merged (their messages, so in ticketIds).
+  const ownFollowUps = await ctx.db
+    .select({ email: ticketParticipants.email })
+    .from(chatSessions)
+    .innerJoin(ticketParticipants, and(eq(ticketParticipants.ticketId, chatSessions.ticketId), eq(ticketParticipants.email, chatSessions.email)))
+    .where(and(eq(chatSessions.visitorId, who.id), eq(ticketParticipants.followUp, CHAT_SESSION_FOLLOW_UP)));
+  const typed = [...new Set(ownFollowUps.map((p) => p.email))].filter((e) => e !== who.email);
+  const typedOn = (ticketColumn: AnySQLiteColumn, emailColumn: AnySQLiteColumn, slice: string[]) => and(inArray(ticketColumn, slice), inArray(emailColumn, typed));
+  const outbound = [
+    ...(await ctx.db.select({ id: outboundMessages.id }).from(outboundMessages).where(eq(outboundMessages.toAddress, who.email))),
+    ...(typed.length ? await selectIn(ticketIds, (slice) => ctx.db.select({ id: outboundMessages.id }).from(outboundMessages).where(typedOn(outboundMessages.ticketId, outboundMessages.toAddress, slice))) : []),
+  ];
   // Others' mail on these tickets and on tickets they were Cc'd on names them in its headers or text.
   const participated = await ctx.db.select({ ticketId: ticketParticipants.ticketId }).from(ticketParticipants).where(eq(ticketParticipants.email, who.email));
   const mailTickets = [...new Set([...ticketIds, ...participated.map((p) => p.ticketId)])];
@@ -145,6 +162,15 @@ export async function eraseUser(ctx: ServiceContext, userId: string, confirm: st
   const now = ctx.now.toISOString();
   const fileIds = files.map((f) => f.id);
   const inboundIds = [...new Set(inbound.map((m) => m.id))];
+  const mailErased = {
+    toAddress: erasedEmail(who.id),
+    toName: ERASED_NAME,
+    data: {},
+    subject: null,
+    lastError: sql`CASE WHEN ${outboundMessages.status} IN ('pending', 'sending') THEN 'recipient_erased' ELSE ${outboundMessages.lastError} END`,
+    status: sql`CASE WHEN ${outboundMessages.status} IN ('pending', 'sending') THEN 'suppressed' ELSE ${outboundMessages.status} END`,
+    updatedAt: now,
+  };
   const counts: ErasureCounts = { tickets: ticketIds.length, comments: commentIds.size, attachments: fileIds.length, mails: inboundIds.length + outbound.length };
   await runBatch(ctx.db, [
     ...slices(fileIds).map((slice) => ctx.db.delete(attachments).where(inArray(attachments.id, slice))),
@@ -179,19 +205,12 @@ export async function eraseUser(ctx: ServiceContext, userId: string, confirm: st
             })
             .where(inArray(inboundMessages.id, slice)),
     ),
-    ctx.db
-      .update(outboundMessages)
-      .set({
-        toAddress: erasedEmail(who.id),
-        toName: ERASED_NAME,
-        data: {},
-        subject: null,
-        lastError: sql`CASE WHEN ${outboundMessages.status} IN ('pending', 'sending') THEN 'recipient_erased' ELSE ${outboundMessages.lastError} END`,
-        status: sql`CASE WHEN ${outboundMessages.status} IN ('pending', 'sending') THEN 'suppressed' ELSE ${outboundMessages.status} END`,
-        updatedAt: now,
-      })
-      .where(eq(outboundMessages.toAddress, who.email)),
+    ctx.db.update(outboundMessages).set(mailErased).where(eq(outboundMessages.toAddress, who.email)),
+    ...slices(outbound.map((o) => o.id)).map((slice) => ctx.db.update(outboundMessages).set(mailErased).where(inArray(outboundMessages.id, slice))),
     ctx.db.delete(ticketParticipants).where(eq(ticketParticipants.email, who.email)),
+    // Their chats forget the address typed (theirs, or by the erased visitor); the visitor session's own rows of it go.
+    ...(typed.length ? slices(ticketIds).map((slice) => ctx.db.delete(ticketParticipants).where(typedOn(ticketParticipants.ticketId, ticketParticipants.email, slice))) : []),
+    ctx.db.update(chatSessions).set({ email: null, updatedAt: now }).where(theirChats),
     ctx.db.delete(savedSearches).where(eq(savedSearches.userId, who.id)),
     ctx.db.delete(notifications).where(eq(notifications.userId, who.id)),
     // How channels know them (a phone number, a social handle's name and address).
