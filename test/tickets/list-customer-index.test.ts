@@ -25,6 +25,7 @@ const years = { [`TICKETS_${YEAR}`]: yearA };
 
 let a: TestUser;
 let b: TestUser;
+let agent: TestUser;
 /** The created_at half of A's tickets are from (`MID` in a case). */
 let mid = "";
 /** Where A's tickets are: `<rowid>` in main, `<year>:<rowid>` in a year database. */
@@ -84,6 +85,9 @@ beforeAll(async () => {
   for (const r of results) own.add(String(r.r));
   expect(own.size).toBe(OWN);
   mid = rows.filter((r) => r.requester === a.id)[OWN / 2]!.createdAt;
+  // All A's tickets with one agent: an assignee with a status is a list no requester index serves.
+  agent = await makeUser("agent");
+  await env.DB.prepare(`UPDATE tickets SET assignee_id = ? WHERE requester_id = ?`).bind(agent.id, a.id).run();
 }, 120_000);
 
 /** SQL order of each sort (tickets.list.ts SORT_KEYS, the rowid last). */
@@ -138,12 +142,15 @@ const CASES: { query: string; sort: string; status?: string[]; createdAfter?: st
   // run of older tickets (NO_DUE's, oldest first) is read past under the scan budget (400 for 25):
   // 55, 56, 146, 151, 29, 29 rows a page (before: every page their tickets in the range, ~300).
   { query: "sort=sla_due&created_after=MID", sort: "sla_due", createdAfter: "MID", rows: 2 * PAGE_ROWS },
+  // Their assignee with a status: the requester's own index in the list's order, every filter in
+  // the query (tickets.list.ts, the fallback), one walk per priority by priority.
+  ...(["priority", "-priority", "sla_due"] as const).map((sort) => ({ query: `sort=${sort}&assignee_id=AGENT&status=open,in_progress,pending`, sort, status: ["open", "in_progress", "pending"] })),
 ];
 
 describe("a customer's list by priority and SLA due, among many tickets of another customer", () => {
   for (const c of CASES) {
     it(`${c.query}: the plain query's tickets and order, page after page, each page ≤ ${PAGE_ROWS} rows read`, async () => {
-      const got = await walk(c.query.replace("MID", mid));
+      const got = await walk(c.query.replace("MID", mid).replace("AGENT", agent.id));
       const expected = await plain(c.sort, { ...c, createdAfter: c.createdAfter && mid });
       // Several pages, each a walk after a cursor.
       expect(expected.length).toBeGreaterThan(3 * PAGE);

@@ -710,13 +710,16 @@ async function listWalks(ctx: ServiceContext, q: TicketFilters, position: Key | 
       // neither). Every sort has an index of the requester's own (created, updated; priority and SLA
       // due since 0051), so other lists walk those in page order. Here: that index of their own
       // tickets in the list's order, every condition in the query (no scan budget: exact pages),
-      // O(their tickets) at worst. Not an index of everyone's with
+      // O(their tickets) at worst; by priority one walk per priority, as the planner's (a cursor over
+      // both of its keys, their directions mixed, would seek on the requester alone and read every
+      // page before it again). Not an index of everyone's with
       // the requester checked per row: its short pages' cursors held the sort keys of other
       // customers' tickets (created_at, priority, rowid: the payload is signed, not sealed), and its
       // empty pages told how many such tickets others have.
-      const own = REQUESTER_INDEX[cols[0]!.name] ?? "tickets_requester_created_idx";
-      const every = [...bound, ...ranges.map((r) => r.sql), ...checks, ...(q.tag ? [tagged(q.tag)] : []), ...(q.breached === true ? [breachedNow] : [])];
-      addWalk(sql`"tickets" INDEXED BY ${sql.identifier(own)} WHERE ${all([sql`"tickets".deleted_at IS NULL`, ...every])}`, []);
+      const own = sql`"tickets" INDEXED BY ${sql.identifier(REQUESTER_INDEX[cols[0]!.name] ?? "tickets_requester_created_idx")}`;
+      const every = [sql`"tickets".deleted_at IS NULL`, ...bound, ...ranges.map((r) => r.sql), ...checks, ...(q.tag ? [tagged(q.tag)] : []), ...(q.breached === true ? [breachedNow] : [])];
+      if (cols[0]!.name !== "priority_rank") addWalk(sql`${own} WHERE ${all(every)}`, []);
+      else for (const p of bindings.priority_rank ?? Object.values(PRIORITY_RANK)) addWalk(sql`${own} WHERE ${all([eq("priority_rank", p as number), ...every])}`, [], [p as number]);
       return { walks, checked };
     }
     const first = plan.index.columns.find((c) => !(c.name in (plan.walks[0] ?? {})))!.name;
