@@ -622,9 +622,9 @@ export interface Situation {
   before: RuleTicket | null;
   after: RuleTicket;
   /**
-   * The ticket as the change left it, when `after` is a later read of it (a trigger judged again
-   * just before its write): what changed is the change's (`before` → this), what the ticket is
-   * is `after`'s. Another writer's change in between neither makes nor unmakes the trigger's event.
+   * The ticket as the change (and the trigger chain's own firings) left it, when `after` is a later
+   * read of it: what changed is theirs (`before` → this), what the ticket is is `after`'s. Another
+   * writer's change in between neither makes nor unmakes a trigger's event.
    */
   changed?: RuleTicket;
   /** Triggers: the change; automations: null. */

@@ -197,8 +197,14 @@ describe("a trigger judged again on the ticket its write reads", () => {
 });
 
 describe("a trigger on a change, judged again after another writer's change", () => {
-  it("priority changed to high, then set to critical by another agent just before the trigger's write: the raise to high still fires it (what changed is the change's)", async () => {
+  it("priority changed to high, then set to critical by another agent just before the first trigger's write: the raise to high still fires the next one (what changed is the change's and the chain's)", async () => {
     const w = word();
+    // Fires first, on the re-read ticket: the chain goes on from what it wrote, not from critical.
+    const first = await makeRule(s.admin.token, {
+      name: "Any priority change",
+      conditions: { all: [{ field: "event", operator: "is", value: "ticket.updated" }, { field: "priority", operator: "changed" }, { field: "subject", operator: "contains", value: w }] },
+      actions: [{ type: "add_tags", value: ["seen"] }],
+    });
     const rule = await makeRule(s.admin.token, {
       name: "Raised to high",
       conditions: { all: [{ field: "event", operator: "is", value: "ticket.updated" }, { field: "priority", operator: "changed_to", value: "high" }, { field: "subject", operator: "contains", value: w }] },
@@ -213,7 +219,9 @@ describe("a trigger on a change, judged again after another writer's change", ()
     expect(raised.status, JSON.stringify(raised.body)).toBe(200);
     expect(raised.body.results[0].status).toBe(200);
     expect(held.wasHeld()).toBe(true);
-    expect(await rowOf(made.id)).toMatchObject({ priority: "critical", tags: ["raised"] });
+    expect(await rowOf(made.id)).toMatchObject({ priority: "critical", tags: ["seen", "raised"] });
+    // Once for the raise, once for the manager's change to critical (its own chain).
+    expect((await runsOf(first.id)).map((r) => r.error)).toEqual([null, null]);
     expect((await runsOf(rule.id)).map((r) => r.error)).toEqual([null]);
   });
 });

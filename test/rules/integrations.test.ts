@@ -188,6 +188,8 @@ describe("a rule's webhook action (through the webhooks' delivery outbox)", () =
   it.each([
     { name: "Jane Realname", description: "My card is 4111 1111", secrets: ["Realname", "4111"] },
     { name: "Al", description: "d", secrets: [] },
+    // A lowercase name is inside ids and roles ("tom" in "customer"): only texts are replaced.
+    { name: "tom", description: "Where is tom's order?", secrets: ["tom's"] },
   ])("the requester ($name) erased (GDPR) just before the trigger's write: the delivery it writes holds nothing of them (as the erasure left the events stored then), its type and ids intact", async ({ name, description, secrets }) => {
     const t = hookEnv();
     // Subscribed to nothing of this: the rule's action writes the event's row itself.
@@ -210,7 +212,7 @@ describe("a rule's webhook action (through the webhooks' delivery outbox)", () =
     expect(rows).toHaveLength(1);
     for (const secret of [customer.email, ...secrets]) expect(JSON.stringify(rows)).not.toContain(secret);
     expect(rows[0]).toMatchObject({ type: "ticket.created", ticket_id: created.body.id, delivery_type: "ticket.created" });
-    expect(JSON.parse(rows[0]!.payload)).toMatchObject({ ticket: { id: created.body.id, subject: `Help ${w}`, requester: { id: customer.id, name: "Erased user" }, description: "[erased]" } });
+    expect(JSON.parse(rows[0]!.payload)).toMatchObject({ ticket: { id: created.body.id, subject: `Help ${w}`, requester: { id: customer.id, name: "Erased user" }, description: "[erased]" }, actor: { id: customer.id, role: "customer", name: "Erased user" } });
   });
 
   it("an internal note's event never reaches a webhook without include_internal through a rule", async () => {

@@ -19,7 +19,7 @@ import { resolveStatusEdit } from "../../domain/custom-statuses";
 import { enqueueEventDeliveries, sameWebhookEvent, webhookDeliveryRows } from "../webhooks/webhooks.outbox";
 import { ERASED_TEXT, erasureReplacements, isErased, replacedJson } from "../../domain/redaction";
 import { customerVisibleKeys, EMPTY_CATALOG } from "../../domain/custom-fields";
-import type { TicketEvent } from "../../events/ticket-events";
+import type { Satisfaction, TicketEvent } from "../../events/ticket-events";
 
 /**
  * Carrying out a list of actions (domain/rules.ts planActions) on one ticket: triggers,
@@ -229,12 +229,13 @@ function ownEvent(ctx: ServiceContext, t: TicketRow, wire: Ticket, changes: Reco
 /**
  * The event a trigger answered as its `webhook` action sends it from a plan whose read found the
  * requester `now`: the event itself while they are as it shows them (the usual case). Erased since,
- * their own texts (the ticket's description, before and after a change of it; a comment of theirs)
- * become ERASED_TEXT where they stand, their address and name elsewhere are replaced as the erasure
- * replaced them in the events stored then (privacy.erase.ts erasureWrite), and the requester is
- * named as erased outright (a name too short to replace inside texts would stay); renamed or
- * re-addressed, it names them as they are. The same webhook event either way (one id), its type
- * and ids as they were (a replaced name could be inside them).
+ * their own words (the ticket's description, before and after a change of it; a comment or a
+ * satisfaction remark of theirs) become ERASED_TEXT, they are named as erased wherever they stand
+ * (requester, actor, author: a name too short to replace inside texts would stay), and their address
+ * and name are replaced inside the other free texts (subject, custom fields, others' comments) as
+ * the erasure replaced them in the events stored then (privacy.erase.ts erasureWrite); ids, types and
+ * roles are left alone (a lowercase name is inside ids and roles: "tom" in "customer"). Renamed or
+ * re-addressed, it names them as they are. The same webhook event either way (one id).
  */
 function answeredFor(event: TicketEvent, now: Requester): TicketEvent {
   if (!("ticket" in event)) return event;
@@ -242,13 +243,23 @@ function answeredFor(event: TicketEvent, now: Requester): TicketEvent {
   if (was.id !== now.id || (was.name === now.name && was.email === now.email)) return event;
   const requester = { ...was, name: now.name, email: now.email };
   if (!isErased(now.id, now.email)) return sameWebhookEvent({ ...event, ticket: { ...event.ticket, requester } }, event);
-  const scrubbed = replacedJson(event, erasureReplacements(was, []));
-  const ticket = { ...scrubbed.ticket, id: event.ticket.id, requester, description: ERASED_TEXT };
-  const erased = { ...scrubbed, type: event.type, ticket } as TicketEvent;
-  if (erased.type === "ticket.updated" && "description" in erased.changes) erased.changes = { ...erased.changes, description: [ERASED_TEXT, ERASED_TEXT] };
-  if (erased.type === "comment.created" && event.type === "comment.created") {
-    const theirs = event.comment.author.id === was.id;
-    erased.comment = { ...erased.comment, id: event.comment.id, ticket_id: event.comment.ticket_id, ...(theirs ? { body: ERASED_TEXT, author: { ...event.comment.author, name: now.name } } : {}) };
+  const replacements = erasureReplacements(was, []);
+  const texts = <T>(v: T): T => replacedJson(v, replacements);
+  const named = <P extends { id: string; name: string } | null>(p: P): P => (p && p.id === was.id ? { ...p, name: now.name } : p);
+  const ticket = { ...event.ticket, requester, description: ERASED_TEXT, subject: texts(event.ticket.subject), custom_fields: texts(event.ticket.custom_fields) };
+  const erased = { ...event, ticket, actor: named(event.actor) } as TicketEvent & { ticket: Ticket };
+  if (erased.type === "ticket.updated") {
+    const changed = ([k, v]: [string, unknown]) => [k, k === "description" ? [ERASED_TEXT, ERASED_TEXT] : k === "subject" || k.startsWith("custom_fields.") ? texts(v) : v];
+    erased.changes = Object.fromEntries(Object.entries(erased.changes).map(changed));
+  }
+  if (erased.type === "comment.created") {
+    const theirs = erased.comment.author.id === was.id;
+    erased.comment = { ...erased.comment, body: theirs ? ERASED_TEXT : texts(erased.comment.body), author: named(erased.comment.author) };
+  }
+  if (erased.type === "satisfaction.rated") {
+    const remark = (r: Satisfaction | null) => (r?.comment ? { ...r, comment: ERASED_TEXT } : r);
+    erased.satisfaction = remark(erased.satisfaction)!;
+    erased.previous = remark(erased.previous);
   }
   return sameWebhookEvent(erased, event);
 }

@@ -50,6 +50,20 @@ const TRIGGER_EVENTS = new Set<string>(["ticket.created", "ticket.updated", "com
 /** Fields a `ticket.updated` event reports, by their RuleTicket names (the same wire names). */
 const CHANGEABLE = ["status", "custom_status", "priority", "category", "tags", "assignee_id", "team_id", "subject", "description"] as const;
 
+/** `t` with each field a change reports (`{field: [old, new]}`) as it was (0) or became (1). */
+function withChanges(t: RuleTicket, changes: Record<string, unknown>, side: 0 | 1): RuleTicket {
+  const out = { ...t, custom_fields: { ...t.custom_fields } };
+  for (const f of CHANGEABLE) if (f in changes) (out as unknown as Record<string, unknown>)[f] = (changes[f] as [unknown, unknown])[side];
+  for (const [name, change] of Object.entries(changes)) {
+    if (!name.startsWith("custom_fields.")) continue;
+    const key = name.slice("custom_fields.".length);
+    const value = (change as [unknown, unknown])[side];
+    if (value === null) delete out.custom_fields[key];
+    else out.custom_fields[key] = value;
+  }
+  return out;
+}
+
 /** One write's events as the change triggers judge: the ticket before and after, the event types, the comment. */
 export function changeOf(events: readonly TicketEvent[]): { ticket: Ticket; before: RuleTicket | null; after: RuleTicket; event: RuleEvent; events: TicketEvent[] } | null {
   const relevant = events.filter((e) => TRIGGER_EVENTS.has(e.type)) as Exclude<TicketEvent, { type: "ticket.deleted" }>[];
@@ -61,17 +75,7 @@ export function changeOf(events: readonly TicketEvent[]): { ticket: Ticket; befo
   let before: RuleTicket | null = { ...after, sla: { ...after.sla } };
   for (const e of relevant) {
     if (e.type === "ticket.created") before = null;
-    if (before && e.type === "ticket.updated") {
-      for (const f of CHANGEABLE) if (f in e.changes) (before as unknown as Record<string, unknown>)[f] = (e.changes[f] as [unknown, unknown])[0];
-      for (const [name, change] of Object.entries(e.changes)) {
-        if (!name.startsWith("custom_fields.")) continue;
-        const key = name.slice("custom_fields.".length);
-        const old = (change as [unknown, unknown])[0];
-        before.custom_fields = { ...before.custom_fields };
-        if (old === null) delete before.custom_fields[key];
-        else before.custom_fields[key] = old;
-      }
-    }
+    if (before && e.type === "ticket.updated") before = withChanges(before, e.changes, 0);
     if (before && e.type === "sla.breached") before.sla.breached = false;
     if (before && e.type === "sla.at_risk") before.sla.at_risk = false;
   }
@@ -133,30 +137,35 @@ async function runTriggers(ctx: ServiceContext, events: TicketEvent[]): Promise<
   if (!triggers.length) return;
   const fired = new Set<string>();
   const spent = new Set<string>();
+  // `current`: the ticket as the last firing's write left it (other writers' changes included);
+  // `changed`: as the change and the chain's own firings made it, what change conditions answer.
   let current = change.after;
+  let changed = change.after;
   for (;;) {
     const steps = fired.size + spent.size;
-    const step = nextInChain(triggers, { fired, spent, steps }, { before: change.before, after: current, event: change.event, now: ctx.now.toISOString(), calendar: null });
+    const step = nextInChain(triggers, { fired, spent, steps }, { before: change.before, after: current, changed, event: change.event, now: ctx.now.toISOString(), calendar: null });
     if (step.kind === "done") return;
     if (step.kind === "stop") return recordStop(ctx, change.ticket.id, step, steps, fired, triggers);
-    const outcome = await fire(ctx, step.rule, change, current, steps + 1);
+    const outcome = await fire(ctx, step.rule, change, changed, steps + 1);
     if (outcome === "gone") return;
     if (outcome === "nothing") spent.add(step.rule.id);
     else {
       fired.add(step.rule.id);
-      current = outcome;
+      current = outcome.ticket;
+      changed = withChanges(changed, outcome.changes, 1);
     }
   }
 }
 
 /**
  * One trigger's change, planned against the ticket as it is now (`judgedOn`: the ticket as the
- * chain matched the trigger on, whose changes its conditions answer). The ticket as it then is;
+ * chain matched the trigger on, whose changes its conditions answer). The ticket as it then is,
+ * with the trigger's own changes;
  * "nothing" when the trigger did nothing (it would change nothing, its conditions no longer held on
  * the ticket its write read, or it failed: its run says why);
  * "gone" when the ticket no longer exists.
  */
-async function fire(parent: ServiceContext, rule: LoadedRule, change: NonNullable<ReturnType<typeof changeOf>>, judgedOn: RuleTicket, step: number): Promise<RuleTicket | "nothing" | "gone"> {
+async function fire(parent: ServiceContext, rule: LoadedRule, change: NonNullable<ReturnType<typeof changeOf>>, judgedOn: RuleTicket, step: number): Promise<{ ticket: RuleTicket; changes: Record<string, unknown> } | "nothing" | "gone"> {
   const ticketId = change.ticket.id;
   // A millisecond per step after the change: what a trigger writes (a reply) comes after what set it off, in every list.
   const ctx = ruleContext(parent, rule, { inTriggerChain: true, now: new Date(parent.now.getTime() + step) });
@@ -185,7 +194,7 @@ async function fire(parent: ServiceContext, rule: LoadedRule, change: NonNullabl
       console.log(JSON.stringify({ event: "rule_skipped", rule_id: rule.id, ticket_id: ticketId, reason: "conditions no longer hold" }));
       return "nothing";
     }
-    return ruleTicketOfWire(applied.ticket);
+    return { ticket: ruleTicketOfWire(applied.ticket), changes: applied.changes };
   } catch (err) {
     if (err instanceof AppError && err.code === "NOT_FOUND") return "gone";
     await recordRunFailure(ctx, run, err).catch((e: unknown) => console.error("rule run not recorded", String(e)));
