@@ -8,8 +8,10 @@
  * public comment, with or without threading headers, and staff answering all in a thread that holds
  * a rule's mail to the requester reply publicly.
  */
+import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
-import { makeStaff, makeUser, type TestUser } from "../helpers";
+import { ticketParticipants } from "../../src/db/schema";
+import { db, makeStaff, makeUser, type TestUser } from "../helpers";
 import { deliver, rawMail, SUPPORT, uniqueId } from "../email/mail-helpers";
 import { parseInbound } from "../../src/email/parse";
 import { clearRules, makeRule, word } from "../rules/support";
@@ -194,5 +196,33 @@ describe("answering by mail a mail only staff were sent", () => {
     await deliver(rawMail({ from: s.customer2.email, to: SUPPORT, subject: `Re: ${note!.subject}`, messageId: uniqueId("c2"), body: `Still not here ${said}` }), { from: s.customer2.email, to: SUPPORT }, t.env);
     await t.drain();
     expect((await commentsAs(t, s.customer2, ticket.id)).filter((c) => c.body.includes(said)).map((c) => [c.internal, c.author.id])).toEqual([[false, s.customer2.id]]);
+  });
+
+  it("an internal answer by mail Cc'ing another customer enrols nobody: the outsider cannot write into the ticket by its subject tag", async () => {
+    const t = leakEnv();
+    const colleague = await makeUser("agent");
+    const outsider = await makeUser("customer");
+    expect((await t.call("PUT", "/api/v1/me/notification-preferences", { token: colleague.token, body: { mentioned: { in_app: true, email: true } } })).status).toBe(200);
+    const ticket = await ticketOf(t, "Refund D");
+    expect((await t.call("POST", `/api/v1/tickets/${ticket.id}/comments`, { token: s.agent.token, body: { body: `@${colleague.email} refund?`, internal: true } })).status).toBe(201);
+    await t.drain();
+    const notice = (await mailsTo(t, colleague.email)).find((m) => m.subject.includes("mentioned you"));
+    expect(notice, "the mention's notification mail").toBeDefined();
+    const noticeId = messageIdOf(notice!);
+    await deliver(
+      rawMail({ from: colleague.email, to: SUPPORT, cc: [outsider.email], subject: `Re: ${notice!.subject}`, inReplyTo: noticeId, references: [noticeId], messageId: uniqueId("int"), body: "Asking the other customer" }),
+      { from: colleague.email, to: SUPPORT },
+      t.env,
+    );
+    await t.drain();
+    expect((await commentsAs(t, s.agent, ticket.id)).filter((c) => c.body.startsWith("Asking the other customer")).map((c) => c.internal)).toEqual([true]);
+    const participants = await db().select().from(ticketParticipants).where(eq(ticketParticipants.ticketId, ticket.id));
+    expect(participants.map((p) => p.email)).not.toContain(outsider.email);
+
+    const said = canary("outsider");
+    await deliver(rawMail({ from: outsider.email, to: SUPPORT, subject: `Re: [${ticket.number}] hello`, messageId: uniqueId("o"), body: `I am someone else ${said}` }), { from: outsider.email, to: SUPPORT }, t.env);
+    await t.drain();
+    expect((await commentsAs(t, s.customer, ticket.id)).some((c) => c.body.includes(said))).toBe(false);
+    expect((await commentsAs(t, s.agent, ticket.id)).some((c) => c.body.includes(said))).toBe(false);
   });
 });
