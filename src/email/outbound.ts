@@ -117,7 +117,7 @@ export const isConversationMail = (row: Pick<OutboundRow, "kind" | "toAddress">,
 
 /**
  * A ticket's mail: threaded into the ticket's conversation. Conversation mail carries the subject
- * tag and the ticket's signed reply address, so any answer finds the ticket. Other mail (staff talk,
+ * tag and the ticket's signed reply address, so any answer finds the ticket. Other mail (staff talk, isStaffTalkMail,
  * which may quote an internal note) carries neither: only an answer naming its Message-ID finds the
  * ticket (as an internal note when staff write it), and a forward to the support address or an
  * answer whose client dropped the headers starts a ticket of its own, never a public reply.
