@@ -28,7 +28,7 @@ import { retryTicketWrite, type TicketWrite } from "../tickets/ticket-write";
 import { requesterColumns, type Requester, type TicketRow } from "../tickets/tickets.serialize";
 import { toUser } from "../users/users.serialize";
 import { restoreArchivedOf } from "../archive/archive.service";
-import { forgetSearches, requoteNotificationMails, scrubNotifications, scrubWebhookEvents } from "./privacy.service";
+import { forgetSearches, requoteQuotingMails, scrubNotifications, scrubWebhookEvents } from "./privacy.service";
 
 /**
  * Erasure of a person (API.md "More channels and data"): their name and email replaced, the texts
@@ -254,8 +254,8 @@ async function eraseOnTickets(ctx: ServiceContext, ticketIds: string[], who: Per
     const writes: TicketWrite[] = [];
     for (const { row, requester } of found) {
       const bodies = theirComments.filter((c) => c.ticketId === row.id).map((c) => c.body);
-      // Staff's notification mails quote their replies (requester_replied): the stored copies are rewritten now, the rows in the write.
-      const mails = await requoteNotificationMails(ctx, row.id, bodies.map((body) => ({ before: body, after: ERASED_TEXT })), (text) => replaceAll(text, who));
+      // Staff's notification and rule mails quote their replies (requester_replied, {{comment.body}}): stored copies rewritten now, rows in the write.
+      const mails = await requoteQuotingMails(ctx, row.id, bodies.map((body) => ({ before: body, after: ERASED_TEXT })), (text) => replaceAll(text, who));
       writes.push(erasureWrite(ctx, row, requester, who, requestedIds.has(row.id), bodies, mails));
     }
     const [write, ...together] = writes;

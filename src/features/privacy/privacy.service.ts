@@ -1,4 +1,4 @@
-import { and, eq, or, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, or, sql, type SQL } from "drizzle-orm";
 import { selectIn, type BatchItem } from "../../db/client";
 import { comments, idempotencyKeys, inboundMessages, notifications, outboundMessages, searchQueryStats, users, webhookEvents } from "../../db/schema";
 import { excerpt } from "../../domain/notifications";
@@ -115,31 +115,41 @@ function scrubJson<T>(value: T, scrub: (text: string) => string): T {
 }
 
 /**
- * Notification MAILS about a ticket quote a comment's excerpt in their data (domain/notifications.ts:
- * one line, cut at EXCERPT_CHARS), as in-app notifications do ({@link scrubNotifications}). For each
- * comment body `before` → `after` (a redaction's, an erasure's), the ticket's notification mails whose
- * data holds the excerpt of `before` get the excerpt of `after` in its place, then `scrub` over every
- * string of their data and their subject (the passage, the person's name and address). Their stored
- * copies (R2) are rewritten here, first, like every copy outside D1; the rows' updates are returned
- * for the caller's batch. Used by redaction and erasure alike.
+ * Staff-bound mails about a ticket quote its comments: a notification mail its excerpt in its data
+ * (domain/notifications.ts: one line, cut at EXCERPT_CHARS, as in-app notifications do,
+ * {@link scrubNotifications}), a rule's mail (`action`) its whole text where its template put
+ * `{{comment.body}}`. For each comment body `before` → `after` (a redaction's, an erasure's), the
+ * ticket's notification and rule mails whose data holds the body or its excerpt get `after` (or its
+ * excerpt) in its place, then `scrub` over every string of their data and their subject (the
+ * passage; the person's name and address). Their stored copies (R2) are rewritten here, first, like
+ * every copy outside D1; the rows' updates are returned for the caller's batch. Used by redaction
+ * and erasure alike.
  */
-export async function requoteNotificationMails(ctx: ServiceContext, ticketId: string, quoted: { before: string; after: string }[], scrub: (text: string) => string): Promise<BatchItem[]> {
-  const pairs = quoted.map((q) => ({ from: inJson(excerpt(q.before)), to: inJson(excerpt(q.after)) })).filter((p, i, all) => p.from && p.from !== p.to && all.findIndex((o) => o.from === p.from) === i);
+export async function requoteQuotingMails(ctx: ServiceContext, ticketId: string, quoted: { before: string; after: string }[], scrub: (text: string) => string): Promise<BatchItem[]> {
+  // The whole text first: its excerpt is a prefix of it when it is one short line.
+  const pairs = quoted
+    .flatMap((q) => [
+      { from: q.before, to: q.after },
+      { from: excerpt(q.before), to: excerpt(q.after) },
+    ])
+    .filter((p, i, all) => p.from && p.from !== p.to && all.findIndex((o) => o.from === p.from) === i);
   if (!pairs.length) return [];
   const found = await selectIn(pairs, (slice) =>
     ctx.db
       .select()
       .from(outboundMessages)
-      .where(and(eq(outboundMessages.ticketId, ticketId), eq(outboundMessages.kind, "notification"), or(...slice.map((p) => sql`instr(${outboundMessages.data}, ${p.from}) > 0`)))),
+      .where(and(eq(outboundMessages.ticketId, ticketId), inArray(outboundMessages.kind, ["notification", "action"]), or(...slice.map((p) => sql`instr(${outboundMessages.data}, ${inJson(p.from)}) > 0`)))),
   );
   const rows = [...new Map(found.map((row) => [row.id, row])).values()];
+  // In the values only, never the keys: a short comment ("body") must not rename a template variable.
+  const requote = (text: string) => scrub(pairs.reduce((t, p) => t.split(p.from).join(p.to), text));
   const now = ctx.now.toISOString();
   const updates: BatchItem[] = [];
   for (const row of rows) {
-    const requoted = pairs.reduce((json, p) => json.split(p.from).join(p.to), JSON.stringify(row.data));
-    const data = scrubJson(JSON.parse(requoted) as OutboundRow["data"], scrub);
-    const subject = row.subject === null ? null : scrub(row.subject);
-    await rewriteOutboundCopy(ctx, row, { subject, text: String((data as { notification?: { body?: unknown } }).notification?.body ?? "") });
+    const data = scrubJson(row.data, requote);
+    const subject = row.subject === null ? null : requote(row.subject);
+    const said = data as { notification?: { body?: unknown }; mail?: { body?: unknown } };
+    await rewriteOutboundCopy(ctx, row, { subject, text: String(said.notification?.body ?? said.mail?.body ?? "") });
     updates.push(ctx.db.update(outboundMessages).set({ data, subject, updatedAt: now }).where(eq(outboundMessages.id, row.id)));
   }
   return updates;
@@ -189,7 +199,7 @@ export async function redactComment(ctx: ServiceContext, ticketRef: string, comm
   for (const row of inbound) await rewriteInboundMail(ctx, row, passage);
   for (const row of outbound) await rewriteOutboundCopy(ctx, row, { subject: redactMaybe(row.subject, passage), text: body });
   // Notification mails quote the comment's excerpt (one line, cut), where the passage may not be found as written.
-  const requoted = await requoteNotificationMails(ctx, found.row.id, [{ before: hit.row.body, after: body }], (text) => redactPassage(text, passage).text);
+  const requoted = await requoteQuotingMails(ctx, found.row.id, [{ before: hit.row.body, after: body }], (text) => redactPassage(text, passage).text);
 
   const now = ctx.now.toISOString();
   const extra: BatchItem[] = [
