@@ -102,12 +102,25 @@ export type InboundStatus = (typeof INBOUND_STATUSES)[number];
  */
 export const TICKET_MAIL_KINDS = ["ticket_created", "reply", "ticket_resolved", "action", "notification", "chat_reply"] as const;
 /**
- * Ticket mail outside the conversation with the customer: a notification (a mention quotes the
- * internal note) and a rule's mail (to staff it may carry internal words). Staff answering one are
- * talking to colleagues: their answer is an internal note (email/resolve-ticket.ts), never a reply
- * mailed to the requester.
+ * The kinds of ticket mail that may be staff talk (see {@link isStaffTalkMail}): a notification (a
+ * mention quotes the internal note) and a rule's or macro's mail (to staff it may carry internal words).
+ * Either one sent to the ticket's requester is part of the conversation like any other of its mail.
  */
 export const STAFF_TALK_MAIL_KINDS = ["notification", "action"] as const satisfies readonly (typeof TICKET_MAIL_KINDS)[number][];
+/**
+ * THE rule of staff talk: a ticket's mail outside the conversation with its requester is a
+ * notification or a rule's mail (`action`) whose recipient is not the ticket's requester (addresses
+ * compared case-insensitively). Such mail carries no subject tag and no reply address of the ticket,
+ * the requester's mail never names it in In-Reply-To/References (email/outbound.ts, which states
+ * the same rule in SQL as CONVERSATION), and staff answering it by mail write an internal note
+ * (email/resolve-ticket.ts). All other ticket mail, a notification or rule's mail to the requester
+ * included, is conversation: tagged, with the reply address, answered publicly.
+ * `kind` null: not one of our mails (an inbound one), never staff talk.
+ */
+export function isStaffTalkMail(kind: string | null, toAddress: string | null, requesterEmail: string | null | undefined): boolean {
+  if (!(STAFF_TALK_MAIL_KINDS as readonly (string | null)[]).includes(kind)) return false;
+  return !toAddress || !requesterEmail || toAddress.toLowerCase() !== requesterEmail.toLowerCase();
+}
 /** Mail about an account, to its address: a signed link that proves the address or resets the password. */
 export const ACCOUNT_MAIL_KINDS = ["verify_email", "password_reset"] as const;
 export const OUTBOUND_KINDS = [...TICKET_MAIL_KINDS, ...ACCOUNT_MAIL_KINDS] as const;

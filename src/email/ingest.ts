@@ -187,9 +187,12 @@ async function write(run: MailRun, sender: SenderUser, ticket: Resolution | null
     participantOf: ticket?.as === "participant" ? ticket.ticketId : undefined,
   });
   const body = visibleBody(run.mail, files.length);
-  const extras = (ticketId: string, commentId: string | null, requesterEmail: string): BatchItem[] => [
+  // `enrol`: the mail's other addresses become participants (they may write into the ticket by mail).
+  // Never from an internal note by mail: staff answering staff talk Cc'd whom they were talking to,
+  // not someone the requester's conversation is shared with.
+  const extras = (ticketId: string, commentId: string | null, requesterEmail: string, enrol: boolean): BatchItem[] => [
     ...((ids) => files.map((f, i) => attachmentInsert(ctx, { id: ids[i]!, ticketId, commentId, ...f }).insert))(orderedIds(ctx, files.length)),
-    ...(enrolCc ? newParticipants(run.mail, run.settings, [sender.email, requesterEmail]) : []).map((email) =>
+    ...(enrol ? newParticipants(run.mail, run.settings, [sender.email, requesterEmail]) : []).map((email) =>
       run.db.insert(ticketParticipants).values({ ticketId, email, addedAt: run.now.toISOString() }).onConflictDoNothing(),
     ),
   ];
@@ -199,7 +202,7 @@ async function write(run: MailRun, sender: SenderUser, ticket: Resolution | null
     const settled: Settled = { status: "commented", ticketId: ticket.ticketId, threads: true, reason: `via:${ticket.via}` };
     try {
       const result = await addComment(ctx, ticket.ticketId, { body, internal: ticket.internal, channel: "email" }, undefined, {
-        extra: (comment) => [...messageRow(run, { ...settled, commentId: comment.id }), ...extras(ticket.ticketId, comment.id, requester?.email ?? "")],
+        extra: (comment) => [...messageRow(run, { ...settled, commentId: comment.id }), ...extras(ticket.ticketId, comment.id, requester?.email ?? "", enrolCc && !ticket.internal)],
       });
       return outcomeOf(run, { ...settled, commentId: result.body.id });
     } catch (err) {
@@ -210,7 +213,7 @@ async function write(run: MailRun, sender: SenderUser, ticket: Resolution | null
   }
   try {
     const result = await createTicket(ctx, { subject: ticketSubject(run.mail), description: body, priority: "medium", channel: "email", tags: [] }, undefined, {
-      extra: (row) => [...messageRow(run, { status: "ticket_created", ticketId: row.id, threads: true }), ...extras(row.id, null, sender.email)],
+      extra: (row) => [...messageRow(run, { status: "ticket_created", ticketId: row.id, threads: true }), ...extras(row.id, null, sender.email, enrolCc)],
     });
     return outcomeOf(run, { status: "ticket_created", ticketId: result.body.id });
   } catch (err) {

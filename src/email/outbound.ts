@@ -5,11 +5,11 @@
  * shows it on the ticket. At-least-once delivery is made at-most-once sending by a conditional claim.
  */
 import { EmailMessage } from "cloudflare:email";
-import { and, asc, desc, eq, gte, isNull, lt, lte, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, isNull, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import { createDb, runBatch, type Database } from "../db/client";
 import { comments, emailTemplates, inboundMessages, mailMessageIds, outboundMessages, tickets, users } from "../db/schema";
 import { isSelfServiceTicket } from "../domain/permissions";
-import { isAccountMail, type AccountMailKind } from "../domain/vocabulary";
+import { isAccountMail, isStaffTalkMail, type AccountMailKind } from "../domain/vocabulary";
 import type { Bindings } from "../env";
 import { systemContext } from "../contexts";
 import { accountLink, ACCOUNT_LINK_TTL_MS, signAccountToken, type LinkSubject } from "../features/auth/account-links";
@@ -45,13 +45,16 @@ type MailIdRow = typeof mailMessageIds.$inferSelect;
 
 /**
  * A ticket's mail that other mail of it may name (In-Reply-To, References): its conversation, not
- * what only staff were sent (a notification, a rule's mail to anyone but the requester) nor a staff
- * member's answer to that (an internal note by mail, email/resolve-ticket.ts). Those ids stay
- * recorded, so answers still find the ticket, but the requester's mail never shows them: they would
- * tell that internal talk happened, and whom it named (a notification's id holds the user's).
+ * staff talk (domain/vocabulary isStaffTalkMail: a notification or a rule's mail to anyone but the
+ * ticket's requester) nor a staff member's answer to that (an internal note by mail,
+ * email/resolve-ticket.ts). Those ids stay recorded, so answers still find the ticket, but the
+ * requester's mail never shows them: they would tell that internal talk happened, and whom it named
+ * (a notification's id holds the user's). `requesterEmail`: the ticket's requester's address, an
+ * uncorrelated subquery (computed once per statement, not per thread row); compared as isStaffTalkMail
+ * compares (lower(): addresses are stored lower-cased ASCII, users.schemas).
  */
-const CONVERSATION = sql`NOT EXISTS (SELECT 1 FROM ${outboundMessages} o WHERE ${mailMessageIds.direction} = 'outbound' AND o.id = ${mailMessageIds.mailId}
-    AND (o.kind = 'notification' OR (o.kind = 'action' AND o.to_address IS NOT (SELECT u.email FROM ${tickets} t JOIN ${users} u ON u.id = t.requester_id WHERE t.id = ${mailMessageIds.ticketId}))))
+const conversation = (requesterEmail: SQL) => sql`NOT EXISTS (SELECT 1 FROM ${outboundMessages} o WHERE ${mailMessageIds.direction} = 'outbound' AND o.id = ${mailMessageIds.mailId}
+    AND o.kind IN ('notification', 'action') AND lower(o.to_address) IS NOT lower(${requesterEmail}))
   AND NOT EXISTS (SELECT 1 FROM ${inboundMessages} i JOIN ${comments} c ON c.id = i.comment_id WHERE ${mailMessageIds.direction} = 'inbound' AND i.id = ${mailMessageIds.mailId} AND c.internal = 1)`;
 type Thread = { inReplyTo: string | null; references: string[] };
 
@@ -72,7 +75,8 @@ function threadFrom(root: MailIdRow | undefined, latest: MailIdRow[]): Thread {
 async function claimWithContext(db: Database, id: string, now: Date) {
   const stale = new Date(now.getTime() - CLAIM_TIMEOUT_MS).toISOString();
   const ofRow = (column: string) => sql`(SELECT ${sql.identifier(column)} FROM ${outboundMessages} WHERE ${outboundMessages.id} = ${id})`;
-  const thread = and(eq(mailMessageIds.ticketId, ofRow("ticket_id")), lte(mailMessageIds.createdAt, now.toISOString()), CONVERSATION);
+  const requesterEmail = sql`(SELECT u.email FROM ${tickets} t JOIN ${users} u ON u.id = t.requester_id WHERE t.id = ${ofRow("ticket_id")})`;
+  const thread = and(eq(mailMessageIds.ticketId, ofRow("ticket_id")), lte(mailMessageIds.createdAt, now.toISOString()), conversation(requesterEmail));
   const [claimed, ticketRows, templates, roots, latest, accounts] = await db.batch([
     db
       .update(outboundMessages)
@@ -105,15 +109,15 @@ function render(template: Template, settings: MailSettings, data: Record<string,
 }
 
 /**
- * Whether a ticket's mail is part of its conversation with the requester (the rule {@link CONVERSATION}
- * applies in SQL): not a notification, nor a rule's mail to anyone but the requester.
+ * Whether a ticket's mail is part of its conversation with the requester: not staff talk
+ * (domain/vocabulary isStaffTalkMail, the one rule; {@link conversation} states it in SQL). A
+ * notification or rule's mail to the requester is conversation; to anyone else it is not.
  */
-export const isConversationMail = (row: Pick<OutboundRow, "kind" | "toAddress">, requesterEmail: string | undefined) =>
-  row.kind !== "notification" && !(row.kind === "action" && row.toAddress !== requesterEmail);
+export const isConversationMail = (row: Pick<OutboundRow, "kind" | "toAddress">, requesterEmail: string | undefined) => !isStaffTalkMail(row.kind, row.toAddress, requesterEmail);
 
 /**
  * A ticket's mail: threaded into the ticket's conversation. Conversation mail carries the subject
- * tag and the ticket's signed reply address, so any answer finds the ticket. Other mail (staff talk,
+ * tag and the ticket's signed reply address, so any answer finds the ticket. Other mail (staff talk, isStaffTalkMail,
  * which may quote an internal note) carries neither: only an answer naming its Message-ID finds the
  * ticket (as an internal note when staff write it), and a forward to the support address or an
  * answer whose client dropped the headers starts a ticket of its own, never a public reply.

@@ -12,7 +12,7 @@ import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { mailMessageIds, outboundMessages, ticketParticipants, tickets, users } from "../db/schema";
 import { isSelfServiceTicket, type TicketAccess } from "../domain/permissions";
-import { STAFF_TALK_MAIL_KINDS } from "../domain/vocabulary";
+import { isStaffTalkMail } from "../domain/vocabulary";
 import type { Bindings } from "../env";
 import type { InboundMail } from "./parse";
 import { classifyMessageId, ticketOfReplyAddress } from "./reply-token";
@@ -38,7 +38,11 @@ export interface Resolution {
   via: Via;
   /** How the sender belongs to the ticket. */
   as: "requester" | "staff" | "participant";
-  /** Staff answering one of our mails outside the customer conversation (STAFF_TALK_MAIL_KINDS): an internal note. */
+  /**
+   * Staff answering staff talk (a mail the mail names: a notification or a rule's mail to anyone but
+   * the ticket's requester, domain/vocabulary isStaffTalkMail): an internal note. Staff answering
+   * the conversation (a rule's or notification mail to the requester included) reply publicly.
+   */
   internal: boolean;
 }
 
@@ -93,15 +97,18 @@ async function candidates(env: Bindings, db: Database, settings: MailSettings, m
   }
   if (ids.length) {
     const rows = await db
-      .select({ messageId: mailMessageIds.messageId, ticketId: mailMessageIds.ticketId, kind: outboundMessages.kind })
+      .select({ messageId: mailMessageIds.messageId, ticketId: mailMessageIds.ticketId, kind: outboundMessages.kind, toAddress: outboundMessages.toAddress, requesterEmail: users.email })
       .from(mailMessageIds)
       .leftJoin(outboundMessages, and(eq(mailMessageIds.direction, "outbound"), eq(outboundMessages.id, mailMessageIds.mailId)))
+      .leftJoin(tickets, eq(tickets.id, mailMessageIds.ticketId))
+      .leftJoin(users, eq(users.id, tickets.requesterId))
       .where(inArray(mailMessageIds.messageId, ids));
     const byId = new Map(rows.map((r) => [r.messageId, r]));
     for (const id of ids) {
       const row = byId.get(id);
-      // Any named mail of ours that was staff talk marks the answer, wherever it stands in the chain.
-      if (row) add("id", row.ticketId, id === mail.inReplyTo ? "in_reply_to" : "references", (STAFF_TALK_MAIL_KINDS as readonly (string | null)[]).includes(row.kind));
+      // Any named mail of ours that was staff talk marks the answer, wherever it stands in the chain;
+      // the requester is the one of the ticket the id is recorded on (as outbound.ts threads it).
+      if (row) add("id", row.ticketId, id === mail.inReplyTo ? "in_reply_to" : "references", isStaffTalkMail(row.kind, row.toAddress, row.requesterEmail));
     }
   }
 

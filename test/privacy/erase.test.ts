@@ -6,6 +6,8 @@ import { api, db, expectProblem, makeStaff, makeUser, PASSWORD, type TestUser } 
 import { deliver, mailEnv, rawMail, runOutbox, uniqueId } from "../email/mail-helpers";
 import { call, hookEnv, receiverEndpoint } from "../webhooks/support";
 import { upload } from "../security/support";
+import { leakEnv, mailsTo } from "../security/leak-support";
+import { clearRules, makeRule, word as ruleWord } from "../rules/support";
 import { canaryWord, objectsHolding, searchHits, tablesHolding } from "./support";
 
 /**
@@ -181,5 +183,50 @@ describe("a person whose words a notification quotes", () => {
     expect(quoted.map((n: { body: string }) => n.body)).toEqual([`Still nothing. My address: 1 Lane ${word}`]);
     expect((await api("POST", `/api/v1/users/${writer.id}/erase`, { token: s.admin.token, body: { confirm: writer.email } })).status).toBe(200);
     expect(await tablesHolding(word)).toEqual([]);
+  });
+
+  it("a reply of theirs quoted in a staff member's notification MAIL is erased there too: the row's data and the stored copy", async () => {
+    const t = leakEnv();
+    const assignee = await makeUser("agent");
+    expect((await t.call("PUT", "/api/v1/me/notification-preferences", { token: assignee.token, body: { requester_replied: { in_app: true, email: true } } })).status).toBe(200);
+    const writer = await makeUser("customer", { name: "Mail Quoted Writer" });
+    const word = canaryWord("m");
+    const created = await t.call("POST", "/api/v1/tickets", { token: writer.token, body: { subject: "Delivery", description: "Where is it?" } });
+    expect(created.status).toBe(201);
+    expect((await t.call("POST", `/api/v1/tickets/${created.body.id}/assign`, { token: s.manager.token, body: { assignee_id: assignee.id } })).status).toBe(200);
+    expect((await t.call("POST", `/api/v1/tickets/${created.body.id}/comments`, { token: writer.token, body: { body: `Still nothing.\nMy address:\n1 Lane ${word}` } })).status).toBe(201);
+    await t.drain();
+    // Sent: the mail quotes the reply (flattened), and a copy of it is stored.
+    expect((await mailsTo(t, assignee.email)).some((m) => m.content.includes(word))).toBe(true);
+    expect(await objectsHolding(word)).not.toEqual([]);
+    expect((await t.call("POST", `/api/v1/users/${writer.id}/erase`, { token: s.admin.token, body: { confirm: writer.email } })).status).toBe(200);
+    expect([...(await tablesHolding(word)), ...(await objectsHolding(word))]).toEqual([]);
+    const mails = (await db().select().from(outboundMessages).where(eq(outboundMessages.toAddress, assignee.email))).filter((m) => m.kind === "notification");
+    expect(mails.map((m) => JSON.stringify(m.data).includes("[erased]"))).toEqual([true]);
+  });
+
+  it("a reply of theirs a rule mailed to the assignee ({{comment.body}}) is erased there too: the row's data and the stored copy", async () => {
+    const t = leakEnv();
+    const assignee = await makeUser("agent");
+    const writer = await makeUser("customer", { name: "Rule Quoted Writer" });
+    const w = ruleWord();
+    const word = canaryWord("r");
+    try {
+      await makeRule(s.admin.token, {
+        name: "Forward replies to the assignee",
+        conditions: { all: [{ field: "event", operator: "is", value: "comment.created" }, { field: "subject", operator: "contains", value: w }] },
+        actions: [{ type: "send_email", value: { to: "assignee", subject: "Reply on {{ticket.number}}", body: "{{comment.body}}" } }],
+      });
+      const created = await t.call("POST", "/api/v1/tickets", { token: writer.token, body: { subject: `Delivery ${w}`, description: "Where is it?" } });
+      expect(created.status).toBe(201);
+      expect((await t.call("POST", `/api/v1/tickets/${created.body.id}/assign`, { token: s.manager.token, body: { assignee_id: assignee.id } })).status).toBe(200);
+      expect((await t.call("POST", `/api/v1/tickets/${created.body.id}/comments`, { token: writer.token, body: { body: `Still nothing.\nMy address:\n1 Lane ${word}` } })).status).toBe(201);
+      await t.drain();
+      expect((await mailsTo(t, assignee.email)).some((m) => m.subject.includes("Reply on") && m.content.includes(word))).toBe(true);
+      expect((await t.call("POST", `/api/v1/users/${writer.id}/erase`, { token: s.admin.token, body: { confirm: writer.email } })).status).toBe(200);
+      expect([...(await tablesHolding(word)), ...(await objectsHolding(word))]).toEqual([]);
+    } finally {
+      await clearRules();
+    }
   });
 });

@@ -2,15 +2,20 @@
  * Mail we send staff about a ticket (a notification they asked to get by mail, a rule's mail to the
  * assignee) is threaded into the ticket like its other mail and may quote an internal note. A staff
  * member answering it by mail is talking to colleagues: the answer is an internal note, never a
- * public reply that the requester reads and is mailed. A customer answering their own notification
- * mail still writes a public comment.
+ * public reply that the requester reads and is mailed. Staff talk is one rule (domain/vocabulary
+ * isStaffTalkMail): a notification or a rule's mail to anyone but the requester. The same kinds of
+ * mail to the requester are conversation: a customer answering their own notification mail writes a
+ * public comment, with or without threading headers, and staff answering all in a thread that holds
+ * a rule's mail to the requester reply publicly.
  */
+import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
-import { makeStaff, makeUser, type TestUser } from "../helpers";
+import { ticketParticipants } from "../../src/db/schema";
+import { db, makeStaff, makeUser, type TestUser } from "../helpers";
 import { deliver, rawMail, SUPPORT, uniqueId } from "../email/mail-helpers";
 import { parseInbound } from "../../src/email/parse";
 import { clearRules, makeRule, word } from "../rules/support";
-import { canary, leakEnv, mailsTo, type LeakEnv } from "./leak-support";
+import { canary, leakEnv, mailsTo, type DecodedMail, type LeakEnv } from "./leak-support";
 
 const s = await makeStaff();
 afterEach(clearRules);
@@ -39,6 +44,10 @@ async function ticketOf(t: LeakEnv, subject: string) {
   expect(res.status).toBe(201);
   return res.body as { id: string; number: string };
 }
+
+/** The headers of the raw message a DecodedMail ends with. */
+const headOf = (m: DecodedMail) => m.content.slice(m.content.lastIndexOf("\nFrom: ") + 1).split(/\r?\n\r?\n/)[0]!;
+const messageIdOf = (m: DecodedMail) => /^Message-ID:\s*<([^>]+)>/im.exec(headOf(m))![1]!;
 
 const commentsAs = async (t: LeakEnv, who: TestUser, id: string) => (await t.call("GET", `/api/v1/tickets/${id}/comments?limit=100`, { token: who.token })).body.data as Comment[];
 
@@ -138,5 +147,82 @@ describe("answering by mail a mail only staff were sent", () => {
     await t.drain();
     await answer(t, s.customer, "New reply on", `Thanks, still not here ${said}`);
     expect((await commentsAs(t, s.customer, ticket.id)).filter((c) => c.body.includes(said)).map((c) => [c.internal, c.author.id])).toEqual([[false, s.customer.id]]);
+  });
+
+  it("a staff member answering all in the customer's thread that holds a rule's mail TO THE REQUESTER replies publicly", async () => {
+    const t = leakEnv();
+    const w = word();
+    await makeRule(s.admin.token, {
+      name: "Acknowledge",
+      conditions: { all: [{ field: "event", operator: "is", value: "ticket.created" }, { field: "subject", operator: "contains", value: w }] },
+      actions: [{ type: "send_email", value: { to: "requester", subject: "We got it {{ticket.number}}", body: "Thanks, we are on it." } }],
+    });
+    const ticket = await ticketOf(t, `Broken ${w}`);
+    await t.drain();
+    const ack = (await mailsTo(t, s.customer.email)).find((m) => m.subject.includes("We got it"));
+    expect(ack, "the rule's mail to the requester").toBeDefined();
+    // A rule's mail to the requester is conversation: tagged, with the ticket's reply address.
+    expect(ack!.subject).toContain(`[${ticket.number}]`);
+    expect(headOf(ack!)).toMatch(/^Reply-To:/im);
+    const ackId = messageIdOf(ack!);
+    const customerId = uniqueId("cust");
+    await deliver(rawMail({ from: s.customer.email, to: SUPPORT, cc: [s.agent2.email], subject: `Re: ${ack!.subject}`, inReplyTo: ackId, references: [ackId], messageId: customerId, body: "Any news?" }), { from: s.customer.email, to: SUPPORT }, t.env);
+    await t.drain();
+    const said = canary("replyall");
+    await deliver(
+      rawMail({ from: s.agent2.email, to: s.customer.email, cc: [SUPPORT], subject: `Re: ${ack!.subject}`, inReplyTo: customerId, references: [ackId, customerId], messageId: uniqueId("staff"), body: `A new one ships today ${said}` }),
+      { from: s.agent2.email, to: SUPPORT },
+      t.env,
+    );
+    await t.drain();
+    expect((await commentsAs(t, s.agent, ticket.id)).filter((c) => c.body.includes(said)).map((c) => [c.internal, c.author.id])).toEqual([[false, s.agent2.id]]);
+    expect((await commentsAs(t, s.customer, ticket.id)).some((c) => c.body.includes(said))).toBe(true);
+  });
+
+  it("a customer's own notification mail carries the subject tag and reply address: an answer without threading headers still continues the ticket", async () => {
+    const t = leakEnv();
+    const said = canary("noheaders");
+    expect((await t.call("PUT", "/api/v1/me/notification-preferences", { token: s.customer2.token, body: { agent_replied: { in_app: true, email: true } } })).status).toBe(200);
+    const res = await t.call("POST", "/api/v1/tickets", { token: s.customer2.token, body: { subject: "Parcel B", description: "Not arrived." } });
+    expect(res.status).toBe(201);
+    const ticket = res.body as { id: string; number: string };
+    expect((await t.call("POST", `/api/v1/tickets/${ticket.id}/comments`, { token: s.agent.token, body: { body: "It is on its way." } })).status).toBe(201);
+    await t.drain();
+    const note = (await mailsTo(t, s.customer2.email)).find((m) => m.subject.includes("New reply on"));
+    expect(note, "the customer's notification mail").toBeDefined();
+    expect(note!.subject).toContain(`[${ticket.number}]`);
+    expect(headOf(note!)).toMatch(/^Reply-To:/im);
+    // A client that drops In-Reply-To and References: only the subject tag says which ticket.
+    await deliver(rawMail({ from: s.customer2.email, to: SUPPORT, subject: `Re: ${note!.subject}`, messageId: uniqueId("c2"), body: `Still not here ${said}` }), { from: s.customer2.email, to: SUPPORT }, t.env);
+    await t.drain();
+    expect((await commentsAs(t, s.customer2, ticket.id)).filter((c) => c.body.includes(said)).map((c) => [c.internal, c.author.id])).toEqual([[false, s.customer2.id]]);
+  });
+
+  it("an internal answer by mail Cc'ing another customer enrols nobody: the outsider cannot write into the ticket by its subject tag", async () => {
+    const t = leakEnv();
+    const colleague = await makeUser("agent");
+    const outsider = await makeUser("customer");
+    expect((await t.call("PUT", "/api/v1/me/notification-preferences", { token: colleague.token, body: { mentioned: { in_app: true, email: true } } })).status).toBe(200);
+    const ticket = await ticketOf(t, "Refund D");
+    expect((await t.call("POST", `/api/v1/tickets/${ticket.id}/comments`, { token: s.agent.token, body: { body: `@${colleague.email} refund?`, internal: true } })).status).toBe(201);
+    await t.drain();
+    const notice = (await mailsTo(t, colleague.email)).find((m) => m.subject.includes("mentioned you"));
+    expect(notice, "the mention's notification mail").toBeDefined();
+    const noticeId = messageIdOf(notice!);
+    await deliver(
+      rawMail({ from: colleague.email, to: SUPPORT, cc: [outsider.email], subject: `Re: ${notice!.subject}`, inReplyTo: noticeId, references: [noticeId], messageId: uniqueId("int"), body: "Asking the other customer" }),
+      { from: colleague.email, to: SUPPORT },
+      t.env,
+    );
+    await t.drain();
+    expect((await commentsAs(t, s.agent, ticket.id)).filter((c) => c.body.startsWith("Asking the other customer")).map((c) => c.internal)).toEqual([true]);
+    const participants = await db().select().from(ticketParticipants).where(eq(ticketParticipants.ticketId, ticket.id));
+    expect(participants.map((p) => p.email)).not.toContain(outsider.email);
+
+    const said = canary("outsider");
+    await deliver(rawMail({ from: outsider.email, to: SUPPORT, subject: `Re: [${ticket.number}] hello`, messageId: uniqueId("o"), body: `I am someone else ${said}` }), { from: outsider.email, to: SUPPORT }, t.env);
+    await t.drain();
+    expect((await commentsAs(t, s.customer, ticket.id)).some((c) => c.body.includes(said))).toBe(false);
+    expect((await commentsAs(t, s.agent, ticket.id)).some((c) => c.body.includes(said))).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNotNull, isNull, or, sql, type SQL } from "drizzle-orm";
 import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
-import { runBatch, selectIn, slices } from "../../db/client";
+import { runBatch, selectIn, slices, type BatchItem } from "../../db/client";
 import {
   attachments,
   auditLogs,
@@ -31,7 +31,7 @@ import { retryTicketWrite, type TicketWrite } from "../tickets/ticket-write";
 import { requesterColumns, type Requester, type TicketRow } from "../tickets/tickets.serialize";
 import { toUser } from "../users/users.serialize";
 import { restoreArchivedOf } from "../archive/archive.service";
-import { forgetSearches, scrubNotifications, scrubWebhookEvents } from "./privacy.service";
+import { forgetSearches, requoteQuotingMails, scrubNotifications, scrubWebhookEvents } from "./privacy.service";
 
 /**
  * Erasure of a person (API.md "More channels and data"): their name and email replaced, the texts
@@ -267,16 +267,13 @@ async function eraseOnTickets(ctx: ServiceContext, ticketIds: string[], who: Per
       .select({ ticketId: comments.ticketId, body: comments.body })
       .from(comments)
       .where(and(inArray(comments.ticketId, ticketIds), eq(comments.authorId, who.id)));
-    const writes = found.map(({ row, requester }) =>
-      erasureWrite(
-        ctx,
-        row,
-        requester,
-        who,
-        requestedIds.has(row.id),
-        theirComments.filter((c) => c.ticketId === row.id).map((c) => c.body),
-      ),
-    );
+    const writes: TicketWrite[] = [];
+    for (const { row, requester } of found) {
+      const bodies = theirComments.filter((c) => c.ticketId === row.id).map((c) => c.body);
+      // Staff's notification and rule mails quote their replies (requester_replied, {{comment.body}}): stored copies rewritten now, rows in the write.
+      const mails = await requoteQuotingMails(ctx, row.id, bodies.map((body) => ({ before: body, after: ERASED_TEXT })), (text) => replaceAll(text, who));
+      writes.push(erasureWrite(ctx, row, requester, who, requestedIds.has(row.id), bodies, mails));
+    }
     const [write, ...together] = writes;
     return write ? { write, together, done: () => undefined } : { skip: undefined };
   });
@@ -286,7 +283,7 @@ async function eraseOnTickets(ctx: ServiceContext, ticketIds: string[], who: Per
  * One ticket's part of an erasure: their texts on it replaced, their name gone from its history. A
  * deleted ticket gets the same write, guarded on staying deleted (no events: nobody follows it).
  */
-function erasureWrite(ctx: ServiceContext, before: TicketRow, requesterOnRow: Requester, who: Person, requested: boolean, theirComments: string[]): TicketWrite {
+function erasureWrite(ctx: ServiceContext, before: TicketRow, requesterOnRow: Requester, who: Person, requested: boolean, theirComments: string[], notificationMails: BatchItem[]): TicketWrite {
   const ticketId = before.id;
   const subject = requested ? replaceAll(before.subject, who) : before.subject;
   const description = requested ? ERASED_TEXT : before.description;
@@ -313,6 +310,7 @@ function erasureWrite(ctx: ServiceContext, before: TicketRow, requesterOnRow: Re
       ...scrubWebhookEvents(ctx, ticketId, carried),
       // Their replies are quoted as excerpts in staff's notifications (requester_replied).
       ...scrubNotifications(ctx, ticketId, carried, theirComments.map((body) => ({ before: body, after: ERASED_TEXT }))),
+      ...notificationMails,
     ],
   };
 }

@@ -1,5 +1,5 @@
-import { and, eq, or, sql, type SQL } from "drizzle-orm";
-import type { BatchItem } from "../../db/client";
+import { and, eq, inArray, or, sql, type SQL } from "drizzle-orm";
+import { selectIn, type BatchItem } from "../../db/client";
 import { comments, idempotencyKeys, inboundMessages, notifications, outboundMessages, searchQueryStats, users, webhookEvents } from "../../db/schema";
 import { excerpt } from "../../domain/notifications";
 import { searchWords } from "../../domain/search-query";
@@ -41,13 +41,14 @@ async function rewriteInboundMail(ctx: ServiceContext, row: InboundRow, passage:
   if (row.bodyKey) await ctx.env.ATTACHMENTS.delete(row.bodyKey);
 }
 
-async function rewriteOutboundCopy(ctx: ServiceContext, row: OutboundRow, body: string, passage: string) {
+/** The stored copy (R2) of one outbound row, if it has one, replaced by a plain one holding `subject` and `text` (already scrubbed). */
+async function rewriteOutboundCopy(ctx: ServiceContext, row: OutboundRow, { subject, text: body }: { subject: string | null; text: string }) {
   const key = outboundRawKey(row.id);
   if (!(await ctx.env.ATTACHMENTS.head(key))) return;
   const copy = redactedMailCopy({
     from: mailSettings(ctx.env).supportAddress,
     to: `${row.toName} <${row.toAddress}>`,
-    subject: redactMaybe(row.subject, passage),
+    subject,
     date: row.sentAt ?? row.createdAt,
     messageId: row.messageId,
     inReplyTo: row.inReplyTo,
@@ -105,6 +106,55 @@ export function scrubNotifications(ctx: ServiceContext, ticketId: string, texts:
     ]);
 }
 
+/** Every string inside a JSON value passed through `scrub`. */
+function scrubJson<T>(value: T, scrub: (text: string) => string): T {
+  if (typeof value === "string") return scrub(value) as T;
+  if (Array.isArray(value)) return value.map((v) => scrubJson(v, scrub)) as T;
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubJson(v, scrub)])) as T;
+  return value;
+}
+
+/**
+ * Staff-bound mails about a ticket quote its comments: a notification mail its excerpt in its data
+ * (domain/notifications.ts: one line, cut at EXCERPT_CHARS, as in-app notifications do,
+ * {@link scrubNotifications}), a rule's mail (`action`) its whole text where its template put
+ * `{{comment.body}}`. For each comment body `before` → `after` (a redaction's, an erasure's), the
+ * ticket's notification and rule mails whose data holds the body or its excerpt get `after` (or its
+ * excerpt) in its place, then `scrub` over every string of their data and their subject (the
+ * passage; the person's name and address). Their stored copies (R2) are rewritten here, first, like
+ * every copy outside D1; the rows' updates are returned for the caller's batch. Used by redaction
+ * and erasure alike.
+ */
+export async function requoteQuotingMails(ctx: ServiceContext, ticketId: string, quoted: { before: string; after: string }[], scrub: (text: string) => string): Promise<BatchItem[]> {
+  // The whole text first: its excerpt is a prefix of it when it is one short line.
+  const pairs = quoted
+    .flatMap((q) => [
+      { from: q.before, to: q.after },
+      { from: excerpt(q.before), to: excerpt(q.after) },
+    ])
+    .filter((p, i, all) => p.from && p.from !== p.to && all.findIndex((o) => o.from === p.from) === i);
+  if (!pairs.length) return [];
+  const found = await selectIn(pairs, (slice) =>
+    ctx.db
+      .select()
+      .from(outboundMessages)
+      .where(and(eq(outboundMessages.ticketId, ticketId), inArray(outboundMessages.kind, ["notification", "action"]), or(...slice.map((p) => sql`instr(${outboundMessages.data}, ${inJson(p.from)}) > 0`)))),
+  );
+  const rows = [...new Map(found.map((row) => [row.id, row])).values()];
+  // In the values only, never the keys: a short comment ("body") must not rename a template variable.
+  const requote = (text: string) => scrub(pairs.reduce((t, p) => t.split(p.from).join(p.to), text));
+  const now = ctx.now.toISOString();
+  const updates: BatchItem[] = [];
+  for (const row of rows) {
+    const data = scrubJson(row.data, requote);
+    const subject = row.subject === null ? null : requote(row.subject);
+    const said = data as { notification?: { body?: unknown }; mail?: { body?: unknown } };
+    await rewriteOutboundCopy(ctx, row, { subject, text: String(said.notification?.body ?? said.mail?.body ?? "") });
+    updates.push(ctx.db.update(outboundMessages).set({ data, subject, updatedAt: now }).where(eq(outboundMessages.id, row.id)));
+  }
+  return updates;
+}
+
 /** Words shorter than this are too common to say a recorded search was for the removed text. */
 const MIN_FORGOTTEN_WORD_CHARS = 4;
 
@@ -147,15 +197,9 @@ export async function redactComment(ctx: ServiceContext, ticketRef: string, comm
   const inbound = await ctx.db.select().from(inboundMessages).where(eq(inboundMessages.commentId, commentId));
   const outbound = await ctx.db.select().from(outboundMessages).where(eq(outboundMessages.commentId, commentId));
   for (const row of inbound) await rewriteInboundMail(ctx, row, passage);
-  for (const row of outbound) await rewriteOutboundCopy(ctx, row, body, passage);
+  for (const row of outbound) await rewriteOutboundCopy(ctx, row, { subject: redactMaybe(row.subject, passage), text: body });
   // Notification mails quote the comment's excerpt (one line, cut), where the passage may not be found as written.
-  const [quotedBefore, quotedAfter] = [excerpt(hit.row.body), excerpt(body)];
-  const notices = await ctx.db
-    .select()
-    .from(outboundMessages)
-    .where(and(eq(outboundMessages.ticketId, found.row.id), eq(outboundMessages.kind, "notification"), sql`instr(${outboundMessages.data}, ${inJson(quotedBefore)}) > 0`));
-  const requoted = notices.map((row) => ({ row, data: redactJson(JSON.parse(JSON.stringify(row.data).split(inJson(quotedBefore)).join(inJson(quotedAfter))) as OutboundRow["data"], passage) }));
-  for (const { row, data } of requoted) await rewriteOutboundCopy(ctx, row, String((data as { notification?: { body?: unknown } }).notification?.body ?? ""), passage);
+  const requoted = await requoteQuotingMails(ctx, found.row.id, [{ before: hit.row.body, after: body }], (text) => redactPassage(text, passage).text);
 
   const now = ctx.now.toISOString();
   const extra: BatchItem[] = [
@@ -179,7 +223,7 @@ export async function redactComment(ctx: ServiceContext, ticketRef: string, comm
         .set({ data: redactJson(row.data, passage), subject: redactMaybe(row.subject, passage), lastError: redactMaybe(row.lastError, passage), updatedAt: now })
         .where(eq(outboundMessages.id, row.id)),
     ),
-    ...requoted.map(({ row, data }) => ctx.db.update(outboundMessages).set({ data, updatedAt: now }).where(eq(outboundMessages.id, row.id))),
+    ...requoted,
     // A create replayed by its Idempotency-Key answers the comment as stored then: the author's keys only.
     scrubStoredResponses(ctx, hit.row.authorId, passage, REDACTED),
     ...forgetSearches(ctx, passage),
