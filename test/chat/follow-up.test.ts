@@ -6,7 +6,7 @@ import { parseInbound } from "../../src/email/parse";
 import { api, db, makeStaff, makeUser } from "../helpers";
 import { closeAll } from "../helpers/sockets";
 import { deliver, mailEnv, r2Text, rawMail, runOutbox, strictMailEnv, uniqueId } from "../email/mail-helpers";
-import { tablesHolding } from "../privacy/support";
+import { objectsHolding, tablesHolding } from "../privacy/support";
 import { chatPath, openChat, say, visitorSocket, type Chat } from "./support";
 
 let staff: Awaited<ReturnType<typeof makeStaff>>;
@@ -254,11 +254,32 @@ describe("mail follow-up of a chat", () => {
       expect((await mailsFor((await comment(target.body.id, "after the erasure")).id)).map((m) => m.toAddress)).toEqual([customer.email]);
     });
 
+    it("of the chat's visitor: an address they typed earlier, and mails sent to it, go too", async () => {
+      const first = address();
+      const name = `Vanya Zqxw${uniqueId("name")}`;
+      const chat = await openChat({ name, email: first, message: "hello" });
+      const [sent] = await mailsFor((await reply(chat, "We are on it")).id);
+      expect(sent).toMatchObject({ toAddress: first, kind: "chat_reply" });
+      await runOutbox([sent!.id], testEnv);
+      expect(await objectsHolding(first)).toEqual([outboundRawKey(sent!.id)]);
+      expect((await api("PATCH", chatPath(chat), { token: chat.token, body: { email: address() } })).status).toBe(200);
+
+      await erase(chat.ticket.requester.id, chat.ticket.requester.email);
+      expect(await tablesHolding(first)).toEqual([]);
+      expect(await tablesHolding(name)).toEqual([]);
+      expect(await objectsHolding(first)).toEqual([]);
+      expect(await objectsHolding(name)).toEqual([]);
+    });
+
     it("of the chat's visitor: the address and name they typed are in no row, and no later reply is mailed there", async () => {
       const email = address();
       const name = `Vanya ${uniqueId("name")}`;
       const chat = await openChat({ name, message: "hello" });
       expect((await api("PATCH", chatPath(chat), { token: chat.token, body: { email } })).status).toBe(200);
+      // One mail sent (its copy stored), one still queued.
+      const [sent] = await mailsFor((await reply(chat, "first")).id);
+      await runOutbox([sent!.id], testEnv);
+      expect(await objectsHolding(email)).toEqual([outboundRawKey(sent!.id)]);
       const [pending] = await mailsFor((await reply(chat, "before")).id);
       expect(pending).toMatchObject({ toAddress: email, status: "pending" });
 
@@ -266,6 +287,7 @@ describe("mail follow-up of a chat", () => {
       expect(await chatRowsHolding(email)).toEqual([]);
       expect(await chatRowsHolding(name)).toEqual([]);
       expect(await tablesHolding(email)).toEqual([]);
+      expect(await objectsHolding(email)).toEqual([]);
       // The mail queued before the erasure is not sent to them either.
       await runOutbox([pending!.id], testEnv);
       const [after] = await db().select().from(outboundMessages).where(eq(outboundMessages.id, pending!.id));

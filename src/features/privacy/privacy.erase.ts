@@ -112,16 +112,21 @@ export async function eraseUser(ctx: ServiceContext, userId: string, confirm: st
     ...(await selectIn(ticketIds, (slice) => ctx.db.select().from(inboundMessages).where(inArray(inboundMessages.ticketId, slice)))),
     ...(await ctx.db.select().from(inboundMessages).where(and(sql`status IN ('quarantined', 'failed')`, eq(inboundMessages.fromAddress, who.email)))),
   ].filter((m) => m.fromAddress === who.email || (m.commentId && commentIds.has(m.commentId)) || (!m.commentId && m.ticketId && requestedIds.has(m.ticketId)));
-  // Chats: those they opened (the visitor account is theirs) and those where they left their address for follow-up.
-  const theirChats = or(eq(chatSessions.visitorId, who.id), eq(chatSessions.email, who.email));
+  // A visitor's chat sessions are on the tickets they requested (by its primary key, not a scan of visitor_id).
+  const chatTickets = (
+    await selectIn([...requestedIds], (slice) =>
+      ctx.db.select({ ticketId: chatSessions.ticketId }).from(chatSessions).where(and(inArray(chatSessions.ticketId, slice), eq(chatSessions.visitorId, who.id))),
+    )
+  ).map((c) => c.ticketId);
   // The address their chat session follows by: its own row, 'offline_replies', on the chat's own ticket (an address typed
   // that someone else already follows by stays theirs, and is not the session's).
-  const ownFollowUps = await ctx.db
-    .select({ ticketId: chatSessions.ticketId, email: ticketParticipants.email, name: ticketParticipants.name })
-    .from(chatSessions)
-    .innerJoin(ticketParticipants, and(eq(ticketParticipants.ticketId, chatSessions.ticketId), eq(ticketParticipants.email, chatSessions.email)))
-    .where(and(eq(chatSessions.visitorId, who.id), eq(ticketParticipants.followUp, CHAT_SESSION_FOLLOW_UP)));
-  const chatTickets = [...new Set(ownFollowUps.map((p) => p.ticketId))];
+  const ownFollowUps = await selectIn(chatTickets, (slice) =>
+    ctx.db
+      .select({ ticketId: chatSessions.ticketId, email: ticketParticipants.email, name: ticketParticipants.name })
+      .from(chatSessions)
+      .innerJoin(ticketParticipants, and(eq(ticketParticipants.ticketId, chatSessions.ticketId), eq(ticketParticipants.email, chatSessions.email)))
+      .where(and(inArray(chatSessions.ticketId, slice), eq(ticketParticipants.followUp, CHAT_SESSION_FOLLOW_UP))),
+  );
   const typed = [...new Set(ownFollowUps.map((p) => p.email))].filter((e) => e !== who.email);
   // Where a chat was merged, the merge copied the session's row as 'replies', which looks like any follower's. Only a
   // copy can be told apart: an address that is no account's, with the name the session's row has (a row the target
@@ -144,9 +149,11 @@ export async function eraseUser(ctx: ServiceContext, userId: string, confirm: st
     ...(typed.length ? slices(chatTickets).map((slice) => and(inArray(ticketParticipants.ticketId, slice), inArray(ticketParticipants.email, typed), eq(ticketParticipants.followUp, CHAT_SESSION_FOLLOW_UP))!) : []),
     ...copies.map((c) => and(eq(ticketParticipants.ticketId, c.ticketId), eq(ticketParticipants.email, c.email), copyName(c.name))!),
   ];
-  // The mails those rows produced: 'chat_reply' on the chat's ticket, and the copy's mails on the ticket merged into.
+  // The mails those rows produced: on their chats' tickets every 'chat_reply' (only the session's 'offline_replies' row
+  // makes that kind: email/outbox.ts), to whatever address the visitor had typed then; and the copy's mails on the
+  // ticket merged into.
   const typedMails = [
-    ...(typed.length ? slices(chatTickets).map((slice) => and(inArray(outboundMessages.ticketId, slice), inArray(outboundMessages.toAddress, typed), eq(outboundMessages.kind, "chat_reply"))!) : []),
+    ...slices(chatTickets).map((slice) => and(inArray(outboundMessages.ticketId, slice), eq(outboundMessages.kind, "chat_reply"))!),
     ...copies.map((c) => and(eq(outboundMessages.ticketId, c.ticketId), eq(outboundMessages.toAddress, c.email))!),
   ];
   const outbound = [
@@ -240,7 +247,9 @@ export async function eraseUser(ctx: ServiceContext, userId: string, confirm: st
     // The erased visitor's typed address: their session's own 'offline_replies' row on the chat's ticket, and on tickets
     // the chat was merged into the 'replies' copies of it (an address of no account, with the session row's name).
     ...typedRows.map((cond) => ctx.db.delete(ticketParticipants).where(cond)),
-    ctx.db.update(chatSessions).set({ email: null, updatedAt: now }).where(theirChats),
+    // Chats they opened, and those where they left their address for follow-up, forget it.
+    ...slices(chatTickets).map((slice) => ctx.db.update(chatSessions).set({ email: null, updatedAt: now }).where(inArray(chatSessions.ticketId, slice))),
+    ctx.db.update(chatSessions).set({ email: null, updatedAt: now }).where(eq(chatSessions.email, who.email)),
     ctx.db.delete(savedSearches).where(eq(savedSearches.userId, who.id)),
     ctx.db.delete(notifications).where(eq(notifications.userId, who.id)),
     // How channels know them (a phone number, a social handle's name and address).
