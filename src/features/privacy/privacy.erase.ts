@@ -157,9 +157,11 @@ export async function eraseUser(ctx: ServiceContext, userId: string, confirm: st
     ...copies.map((c) => and(eq(outboundMessages.ticketId, c.ticketId), eq(outboundMessages.toAddress, c.email))!),
   ];
   const outbound = [
-    ...(await ctx.db.select({ id: outboundMessages.id }).from(outboundMessages).where(eq(outboundMessages.toAddress, who.email))),
-    ...(await Promise.all(typedMails.map((cond) => ctx.db.select({ id: outboundMessages.id }).from(outboundMessages).where(cond)))).flat(),
-  ];
+    ...new Set([
+      ...(await ctx.db.select({ id: outboundMessages.id }).from(outboundMessages).where(eq(outboundMessages.toAddress, who.email))),
+      ...(await Promise.all(typedMails.map((cond) => ctx.db.select({ id: outboundMessages.id }).from(outboundMessages).where(cond)))).flat(),
+    ].map((o) => o.id)),
+  ].map((id) => ({ id }));
   // Others' mail on these tickets and on tickets they were Cc'd on names them in its headers or text.
   const participated = await ctx.db.select({ ticketId: ticketParticipants.ticketId }).from(ticketParticipants).where(eq(ticketParticipants.email, who.email));
   const mailTickets = [...new Set([...ticketIds, ...participated.map((p) => p.ticketId)])];
