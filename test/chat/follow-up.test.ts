@@ -6,7 +6,7 @@ import { parseInbound } from "../../src/email/parse";
 import { api, db, makeStaff, makeUser } from "../helpers";
 import { closeAll } from "../helpers/sockets";
 import { deliver, mailEnv, r2Text, rawMail, runOutbox, strictMailEnv, uniqueId } from "../email/mail-helpers";
-import { tablesHolding } from "../privacy/support";
+import { objectsHolding, tablesHolding } from "../privacy/support";
 import { chatPath, openChat, say, visitorSocket, type Chat } from "./support";
 
 let staff: Awaited<ReturnType<typeof makeStaff>>;
@@ -203,11 +203,83 @@ describe("mail follow-up of a chat", () => {
       expect(await mailsFor((await reply(chat, "after the erasure")).id)).toEqual([]);
     });
 
+    const merge = async (from: string, into: string) =>
+      expect((await api("POST", `/api/v1/tickets/${from}/merge`, { token: staff.agent.token, body: { into, confirm_requesters: true } })).status).toBe(200);
+    const comment = async (ticketId: string, body: string) => {
+      const res = await api("POST", `/api/v1/tickets/${ticketId}/comments`, { token: staff.agent.token, body: { body } });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return res.body as { id: string };
+    };
+
+    it("of a visitor who typed a customer's address, chat merged where she follows: her row and her queued mail stay, later replies reach her", async () => {
+      const bob = await makeUser("customer");
+      const carol = await makeUser("customer", { name: "Carol Customer" });
+      const target = await api("POST", "/api/v1/tickets", { token: bob.token, body: { subject: "Printer", description: "Broken" } });
+      const carols = await api("POST", "/api/v1/tickets", { token: carol.token, body: { subject: "Printer too", description: "Mine as well" } });
+      await merge(carols.body.id, target.body.id);
+      const chat = await openChat({ name: "Vic Visitor", message: "hello" });
+      expect((await api("PATCH", chatPath(chat), { token: chat.token, body: { email: carol.email } })).status).toBe(200);
+      await merge(chat.ticket.id, target.body.id);
+      const carolsRow = async () =>
+        (await db().select().from(ticketParticipants).where(eq(ticketParticipants.ticketId, target.body.id))).filter((p) => p.email === carol.email).map((p) => [p.name, p.followUp]);
+      expect(await carolsRow()).toEqual([["Carol Customer", "replies"]]);
+      const [queued] = (await mailsFor((await comment(target.body.id, "We ordered a part")).id)).filter((m) => m.toAddress === carol.email);
+      expect(queued).toMatchObject({ status: "pending", toName: "Carol Customer" });
+
+      await erase(chat.ticket.requester.id, chat.ticket.requester.email);
+      expect(await carolsRow()).toEqual([["Carol Customer", "replies"]]);
+      const [still] = await db().select().from(outboundMessages).where(eq(outboundMessages.id, queued!.id));
+      expect(still).toMatchObject({ toAddress: carol.email, toName: "Carol Customer", status: "pending", lastError: null });
+      await runOutbox([queued!.id], testEnv);
+      expect((await db().select().from(outboundMessages).where(eq(outboundMessages.id, queued!.id)))[0]!.status).toBe("sent");
+      expect((await mailsFor((await comment(target.body.id, "The part arrived")).id)).map((m) => m.toAddress)).toContain(carol.email);
+    });
+
+    it("of a visitor whose chat was merged: the copy of their typed address (no account's) on the ticket merged into goes, with its queued mail", async () => {
+      const email = address();
+      const name = `Vanya ${uniqueId("name")}`;
+      const customer = await makeUser("customer");
+      const target = await api("POST", "/api/v1/tickets", { token: customer.token, body: { subject: "Same problem", description: "Me too" } });
+      const chat = await openChat({ name, email, message: "hello" });
+      await merge(chat.ticket.id, target.body.id);
+      const [queued] = (await mailsFor((await comment(target.body.id, "Fixed for both")).id)).filter((m) => m.toAddress === email);
+      expect(queued).toMatchObject({ status: "pending", kind: "reply" });
+
+      await erase(chat.ticket.requester.id, chat.ticket.requester.email);
+      expect(await chatRowsHolding(email)).toEqual([]);
+      expect(await chatRowsHolding(name)).toEqual([]);
+      expect(await tablesHolding(email)).toEqual([]);
+      const [after] = await db().select().from(outboundMessages).where(eq(outboundMessages.id, queued!.id));
+      expect(after).toMatchObject({ status: "suppressed", lastError: "recipient_erased" });
+      expect((await mailsFor((await comment(target.body.id, "after the erasure")).id)).map((m) => m.toAddress)).toEqual([customer.email]);
+    });
+
+    it("of the chat's visitor: an address they typed earlier, and mails sent to it, go too", async () => {
+      const first = address();
+      const name = `Vanya Zqxw${uniqueId("name")}`;
+      const chat = await openChat({ name, email: first, message: "hello" });
+      const [sent] = await mailsFor((await reply(chat, "We are on it")).id);
+      expect(sent).toMatchObject({ toAddress: first, kind: "chat_reply" });
+      await runOutbox([sent!.id], testEnv);
+      expect(await objectsHolding(first)).toEqual([outboundRawKey(sent!.id)]);
+      expect((await api("PATCH", chatPath(chat), { token: chat.token, body: { email: address() } })).status).toBe(200);
+
+      await erase(chat.ticket.requester.id, chat.ticket.requester.email);
+      expect(await tablesHolding(first)).toEqual([]);
+      expect(await tablesHolding(name)).toEqual([]);
+      expect(await objectsHolding(first)).toEqual([]);
+      expect(await objectsHolding(name)).toEqual([]);
+    });
+
     it("of the chat's visitor: the address and name they typed are in no row, and no later reply is mailed there", async () => {
       const email = address();
       const name = `Vanya ${uniqueId("name")}`;
       const chat = await openChat({ name, message: "hello" });
       expect((await api("PATCH", chatPath(chat), { token: chat.token, body: { email } })).status).toBe(200);
+      // One mail sent (its copy stored), one still queued.
+      const [sent] = await mailsFor((await reply(chat, "first")).id);
+      await runOutbox([sent!.id], testEnv);
+      expect(await objectsHolding(email)).toEqual([outboundRawKey(sent!.id)]);
       const [pending] = await mailsFor((await reply(chat, "before")).id);
       expect(pending).toMatchObject({ toAddress: email, status: "pending" });
 
@@ -215,6 +287,7 @@ describe("mail follow-up of a chat", () => {
       expect(await chatRowsHolding(email)).toEqual([]);
       expect(await chatRowsHolding(name)).toEqual([]);
       expect(await tablesHolding(email)).toEqual([]);
+      expect(await objectsHolding(email)).toEqual([]);
       // The mail queued before the erasure is not sent to them either.
       await runOutbox([pending!.id], testEnv);
       const [after] = await db().select().from(outboundMessages).where(eq(outboundMessages.id, pending!.id));

@@ -1,5 +1,4 @@
 import { and, eq, inArray, isNotNull, isNull, or, sql, type SQL } from "drizzle-orm";
-import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import { runBatch, selectIn, slices, type BatchItem } from "../../db/client";
 import {
   attachments,
@@ -110,21 +109,56 @@ export async function eraseUser(ctx: ServiceContext, userId: string, confirm: st
     ...(await selectIn(ticketIds, (slice) => ctx.db.select().from(inboundMessages).where(inArray(inboundMessages.ticketId, slice)))),
     ...(await ctx.db.select().from(inboundMessages).where(and(sql`status IN ('quarantined', 'failed')`, eq(inboundMessages.fromAddress, who.email)))),
   ].filter((m) => m.fromAddress === who.email || (m.commentId && commentIds.has(m.commentId)) || (!m.commentId && m.ticketId && requestedIds.has(m.ticketId)));
-  // Chats: those they opened (the visitor account is theirs) and those where they left their address for follow-up.
-  const theirChats = or(eq(chatSessions.visitorId, who.id), eq(chatSessions.email, who.email));
-  // The address their chat session follows by (its own row: an address typed that follows through someone else stays theirs)
-  // is the visitor's on their chats and where those were merged (their messages, so in ticketIds).
-  const ownFollowUps = await ctx.db
-    .select({ email: ticketParticipants.email })
-    .from(chatSessions)
-    .innerJoin(ticketParticipants, and(eq(ticketParticipants.ticketId, chatSessions.ticketId), eq(ticketParticipants.email, chatSessions.email)))
-    .where(and(eq(chatSessions.visitorId, who.id), eq(ticketParticipants.followUp, CHAT_SESSION_FOLLOW_UP)));
+  // A visitor's chat sessions are on the tickets they requested (by its primary key, not a scan of visitor_id).
+  const chatTickets = (
+    await selectIn([...requestedIds], (slice) =>
+      ctx.db.select({ ticketId: chatSessions.ticketId }).from(chatSessions).where(and(inArray(chatSessions.ticketId, slice), eq(chatSessions.visitorId, who.id))),
+    )
+  ).map((c) => c.ticketId);
+  // The address their chat session follows by: its own row, 'offline_replies', on the chat's own ticket (an address typed
+  // that someone else already follows by stays theirs, and is not the session's).
+  const ownFollowUps = await selectIn(chatTickets, (slice) =>
+    ctx.db
+      .select({ ticketId: chatSessions.ticketId, email: ticketParticipants.email, name: ticketParticipants.name })
+      .from(chatSessions)
+      .innerJoin(ticketParticipants, and(eq(ticketParticipants.ticketId, chatSessions.ticketId), eq(ticketParticipants.email, chatSessions.email)))
+      .where(and(inArray(chatSessions.ticketId, slice), eq(ticketParticipants.followUp, CHAT_SESSION_FOLLOW_UP))),
+  );
   const typed = [...new Set(ownFollowUps.map((p) => p.email))].filter((e) => e !== who.email);
-  const typedOn = (ticketColumn: AnySQLiteColumn, emailColumn: AnySQLiteColumn, slice: string[]) => and(inArray(ticketColumn, slice), inArray(emailColumn, typed));
-  const outbound = [
-    ...(await ctx.db.select({ id: outboundMessages.id }).from(outboundMessages).where(eq(outboundMessages.toAddress, who.email))),
-    ...(typed.length ? await selectIn(ticketIds, (slice) => ctx.db.select({ id: outboundMessages.id }).from(outboundMessages).where(typedOn(outboundMessages.ticketId, outboundMessages.toAddress, slice))) : []),
+  // Where a chat was merged, the merge copied the session's row as 'replies', which looks like any follower's. Only a
+  // copy can be told apart: an address that is no account's, with the name the session's row has (a row the target
+  // already had, ON CONFLICT DO NOTHING, or an account holder's own subscription, stays).
+  const accounts = new Set((await selectIn(typed, (slice) => ctx.db.select({ email: users.email }).from(users).where(inArray(users.email, slice)))).map((u) => u.email));
+  const copied = ownFollowUps.filter((p) => typed.includes(p.email) && !accounts.has(p.email));
+  const ownChat = new Set(chatTickets);
+  const mergedInto = ticketIds.filter((t) => !ownChat.has(t));
+  const copyName = (name: string | null) => (name === null ? isNull(ticketParticipants.name) : eq(ticketParticipants.name, name));
+  const copies = copied.length
+    ? await selectIn(mergedInto, (slice) =>
+        ctx.db
+          .select({ ticketId: ticketParticipants.ticketId, email: ticketParticipants.email, name: ticketParticipants.name })
+          .from(ticketParticipants)
+          .where(and(inArray(ticketParticipants.ticketId, slice), or(...copied.map((p) => and(eq(ticketParticipants.email, p.email), copyName(p.name)))))),
+      )
+    : [];
+  // The rows of the typed address that go: the session's own row on its chat's ticket, and the merge's copies of it.
+  const typedRows = [
+    ...(typed.length ? slices(chatTickets).map((slice) => and(inArray(ticketParticipants.ticketId, slice), inArray(ticketParticipants.email, typed), eq(ticketParticipants.followUp, CHAT_SESSION_FOLLOW_UP))!) : []),
+    ...copies.map((c) => and(eq(ticketParticipants.ticketId, c.ticketId), eq(ticketParticipants.email, c.email), copyName(c.name))!),
   ];
+  // The mails those rows produced: on their chats' tickets every 'chat_reply' (only the session's 'offline_replies' row
+  // makes that kind: email/outbox.ts), to whatever address the visitor had typed then; and the copy's mails on the
+  // ticket merged into.
+  const typedMails = [
+    ...slices(chatTickets).map((slice) => and(inArray(outboundMessages.ticketId, slice), eq(outboundMessages.kind, "chat_reply"))!),
+    ...copies.map((c) => and(eq(outboundMessages.ticketId, c.ticketId), eq(outboundMessages.toAddress, c.email))!),
+  ];
+  const outbound = [
+    ...new Set([
+      ...(await ctx.db.select({ id: outboundMessages.id }).from(outboundMessages).where(eq(outboundMessages.toAddress, who.email))),
+      ...(await Promise.all(typedMails.map((cond) => ctx.db.select({ id: outboundMessages.id }).from(outboundMessages).where(cond)))).flat(),
+    ].map((o) => o.id)),
+  ].map((id) => ({ id }));
   // Others' mail on these tickets and on tickets they were Cc'd on names them in its headers or text.
   const participated = await ctx.db.select({ ticketId: ticketParticipants.ticketId }).from(ticketParticipants).where(eq(ticketParticipants.email, who.email));
   const mailTickets = [...new Set([...ticketIds, ...participated.map((p) => p.ticketId)])];
@@ -206,11 +240,15 @@ export async function eraseUser(ctx: ServiceContext, userId: string, confirm: st
             .where(inArray(inboundMessages.id, slice)),
     ),
     ctx.db.update(outboundMessages).set(mailErased).where(eq(outboundMessages.toAddress, who.email)),
-    ...slices(outbound.map((o) => o.id)).map((slice) => ctx.db.update(outboundMessages).set(mailErased).where(inArray(outboundMessages.id, slice))),
+    // By their condition, not the ids read above: a mail queued since then goes nowhere either.
+    ...typedMails.map((cond) => ctx.db.update(outboundMessages).set(mailErased).where(cond)),
     ctx.db.delete(ticketParticipants).where(eq(ticketParticipants.email, who.email)),
-    // Their chats forget the address typed (theirs, or by the erased visitor); the visitor session's own rows of it go.
-    ...(typed.length ? slices(ticketIds).map((slice) => ctx.db.delete(ticketParticipants).where(typedOn(ticketParticipants.ticketId, ticketParticipants.email, slice))) : []),
-    ctx.db.update(chatSessions).set({ email: null, updatedAt: now }).where(theirChats),
+    // The erased visitor's typed address: their session's own 'offline_replies' row on the chat's ticket, and on tickets
+    // the chat was merged into the 'replies' copies of it (an address of no account, with the session row's name).
+    ...typedRows.map((cond) => ctx.db.delete(ticketParticipants).where(cond)),
+    // Chats they opened, and those where they left their address for follow-up, forget it.
+    ...slices(chatTickets).map((slice) => ctx.db.update(chatSessions).set({ email: null, updatedAt: now }).where(inArray(chatSessions.ticketId, slice))),
+    ctx.db.update(chatSessions).set({ email: null, updatedAt: now }).where(eq(chatSessions.email, who.email)),
     ctx.db.delete(savedSearches).where(eq(savedSearches.userId, who.id)),
     ctx.db.delete(notifications).where(eq(notifications.userId, who.id)),
     // How channels know them (a phone number, a social handle's name and address).
