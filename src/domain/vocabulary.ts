@@ -104,22 +104,22 @@ export const TICKET_MAIL_KINDS = ["ticket_created", "reply", "ticket_resolved", 
 /**
  * The kinds of ticket mail that may be staff talk (see {@link isStaffTalkMail}): a notification (a
  * mention quotes the internal note) and a rule's or macro's mail (to staff it may carry internal words).
- * Either one sent to the ticket's requester is part of the conversation like any other of its mail.
  */
 export const STAFF_TALK_MAIL_KINDS = ["notification", "action"] as const satisfies readonly (typeof TICKET_MAIL_KINDS)[number][];
 /**
- * THE rule of staff talk: a ticket's mail outside the conversation with its requester is a
- * notification or a rule's mail (`action`) whose recipient is not the ticket's requester (addresses
- * compared case-insensitively). Such mail carries no subject tag and no reply address of the ticket,
- * the requester's mail never names it in In-Reply-To/References (email/outbound.ts, which states
- * the same rule in SQL as CONVERSATION), and staff answering it by mail write an internal note
- * (email/resolve-ticket.ts). All other ticket mail, a notification or rule's mail to the requester
- * included, is conversation: tagged, with the reply address, answered publicly.
+ * THE rule of staff talk: a ticket's mail outside the conversation with its customers is a
+ * notification or a rule's mail (`action`) whose recipient's address is a staff account's
+ * (`recipientRole`: the role of the account at that address, null when none). Such mail carries no
+ * subject tag and no reply address of the ticket, the requester's mail never names it in
+ * In-Reply-To/References (email/outbound.ts, which states the same rule in SQL), and staff answering
+ * it by mail write an internal note (email/resolve-ticket.ts). All other ticket mail is
+ * conversation: to the requester, to a customer merged in or following, to an outside address.
+ * Decided by the recipient, not by who the ticket's requester is now: a merge or a change of the
+ * requester's address must not turn a customer's thread into staff talk.
  * `kind` null: not one of our mails (an inbound one), never staff talk.
  */
-export function isStaffTalkMail(kind: string | null, toAddress: string | null, requesterEmail: string | null | undefined): boolean {
-  if (!(STAFF_TALK_MAIL_KINDS as readonly (string | null)[]).includes(kind)) return false;
-  return !toAddress || !requesterEmail || toAddress.toLowerCase() !== requesterEmail.toLowerCase();
+export function isStaffTalkMail(kind: string | null, recipientRole: string | null | undefined): boolean {
+  return (STAFF_TALK_MAIL_KINDS as readonly (string | null)[]).includes(kind) && !!recipientRole && recipientRole !== "customer";
 }
 /** Mail about an account, to its address: a signed link that proves the address or resets the password. */
 export const ACCOUNT_MAIL_KINDS = ["verify_email", "password_reset"] as const;

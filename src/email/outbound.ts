@@ -5,7 +5,7 @@
  * shows it on the ticket. At-least-once delivery is made at-most-once sending by a conditional claim.
  */
 import { EmailMessage } from "cloudflare:email";
-import { and, asc, desc, eq, gte, isNull, lt, lte, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, isNull, lt, lte, or, sql } from "drizzle-orm";
 import { createDb, runBatch, type Database } from "../db/client";
 import { comments, emailTemplates, inboundMessages, mailMessageIds, outboundMessages, tickets, users } from "../db/schema";
 import { isSelfServiceTicket } from "../domain/permissions";
@@ -45,16 +45,14 @@ type MailIdRow = typeof mailMessageIds.$inferSelect;
 
 /**
  * A ticket's mail that other mail of it may name (In-Reply-To, References): its conversation, not
- * staff talk (domain/vocabulary isStaffTalkMail: a notification or a rule's mail to anyone but the
- * ticket's requester) nor a staff member's answer to that (an internal note by mail,
+ * staff talk (domain/vocabulary isStaffTalkMail: a notification or a rule's mail to a staff
+ * account's address) nor a staff member's answer to that (an internal note by mail,
  * email/resolve-ticket.ts). Those ids stay recorded, so answers still find the ticket, but the
- * requester's mail never shows them: they would tell that internal talk happened, and whom it named
- * (a notification's id holds the user's). `requesterEmail`: the ticket's requester's address, an
- * uncorrelated subquery (computed once per statement, not per thread row); compared as isStaffTalkMail
- * compares (lower(): addresses are stored lower-cased ASCII, users.schemas).
+ * customers' mail never shows them: they would tell that internal talk happened, and whom it named
+ * (a notification's id holds the user's). Addresses are stored lower-cased (users.schemas).
  */
-const conversation = (requesterEmail: SQL) => sql`NOT EXISTS (SELECT 1 FROM ${outboundMessages} o WHERE ${mailMessageIds.direction} = 'outbound' AND o.id = ${mailMessageIds.mailId}
-    AND o.kind IN ('notification', 'action') AND lower(o.to_address) IS NOT lower(${requesterEmail}))
+const CONVERSATION = sql`NOT EXISTS (SELECT 1 FROM ${outboundMessages} o JOIN ${users} u ON u.email = lower(o.to_address) WHERE ${mailMessageIds.direction} = 'outbound' AND o.id = ${mailMessageIds.mailId}
+    AND o.kind IN ('notification', 'action') AND u.role <> 'customer')
   AND NOT EXISTS (SELECT 1 FROM ${inboundMessages} i JOIN ${comments} c ON c.id = i.comment_id WHERE ${mailMessageIds.direction} = 'inbound' AND i.id = ${mailMessageIds.mailId} AND c.internal = 1)`;
 type Thread = { inReplyTo: string | null; references: string[] };
 
@@ -75,8 +73,7 @@ function threadFrom(root: MailIdRow | undefined, latest: MailIdRow[]): Thread {
 async function claimWithContext(db: Database, id: string, now: Date) {
   const stale = new Date(now.getTime() - CLAIM_TIMEOUT_MS).toISOString();
   const ofRow = (column: string) => sql`(SELECT ${sql.identifier(column)} FROM ${outboundMessages} WHERE ${outboundMessages.id} = ${id})`;
-  const requesterEmail = sql`(SELECT u.email FROM ${tickets} t JOIN ${users} u ON u.id = t.requester_id WHERE t.id = ${ofRow("ticket_id")})`;
-  const thread = and(eq(mailMessageIds.ticketId, ofRow("ticket_id")), lte(mailMessageIds.createdAt, now.toISOString()), conversation(requesterEmail));
+  const thread = and(eq(mailMessageIds.ticketId, ofRow("ticket_id")), lte(mailMessageIds.createdAt, now.toISOString()), CONVERSATION);
   const [claimed, ticketRows, templates, roots, latest, accounts] = await db.batch([
     db
       .update(outboundMessages)
@@ -93,7 +90,7 @@ async function claimWithContext(db: Database, id: string, now: Date) {
     db.select().from(mailMessageIds).where(thread).orderBy(asc(mailMessageIds.createdAt)).limit(1),
     db.select().from(mailMessageIds).where(thread).orderBy(desc(mailMessageIds.createdAt)).limit(MAX_REFERENCES_SENT - 1),
     // The account behind the recipient's address, if any (a follower's, a notified user's).
-    db.select({ active: users.active }).from(users).where(eq(users.email, ofRow("to_address"))).limit(1),
+    db.select({ active: users.active, role: users.role }).from(users).where(eq(users.email, sql`lower(${ofRow("to_address")})`)).limit(1),
   ]);
   const row = claimed[0];
   if (!row) return null;
@@ -109,11 +106,11 @@ function render(template: Template, settings: MailSettings, data: Record<string,
 }
 
 /**
- * Whether a ticket's mail is part of its conversation with the requester: not staff talk
- * (domain/vocabulary isStaffTalkMail, the one rule; {@link conversation} states it in SQL). A
- * notification or rule's mail to the requester is conversation; to anyone else it is not.
+ * Whether a ticket's mail is part of its conversation with its customers: not staff talk
+ * (domain/vocabulary isStaffTalkMail, the one rule; {@link CONVERSATION} states it in SQL).
+ * `recipientRole`: the role of the account at the mail's address (read with the claim), if any.
  */
-export const isConversationMail = (row: Pick<OutboundRow, "kind" | "toAddress">, requesterEmail: string | undefined) => !isStaffTalkMail(row.kind, row.toAddress, requesterEmail);
+export const isConversationMail = (row: Pick<OutboundRow, "kind">, recipientRole: string | null | undefined) => !isStaffTalkMail(row.kind, recipientRole);
 
 /**
  * A ticket's mail: threaded into the ticket's conversation. Conversation mail carries the subject
@@ -235,7 +232,7 @@ export async function deliverOne(message: Message<unknown>, env: Bindings, now =
     const mail =
       "account" in recipient
         ? await composeAccountMail(env, template, settings, row, recipient.account, recipient.user, now)
-        : await composeTicketMail(env, template, thread, settings, { ...row, ticketId: recipient.ticketId }, now, isConversationMail(row, claimed.ticket?.requesterEmail));
+        : await composeTicketMail(env, template, thread, settings, { ...row, ticketId: recipient.ticketId }, now, isConversationMail(row, claimed.account?.role));
     // A copy of what a ticket's conversation sent; never of an account's mail, whose link is a live credential.
     if (ticketId) await env.ATTACHMENTS.put(outboundRawKey(row.id), mail.raw, { httpMetadata: { contentType: "message/rfc822" } });
     // Recorded before sending: a reply that arrives while we are still here threads already.

@@ -39,9 +39,9 @@ export interface Resolution {
   /** How the sender belongs to the ticket. */
   as: "requester" | "staff" | "participant";
   /**
-   * Staff answering staff talk (a mail the mail names: a notification or a rule's mail to anyone but
-   * the ticket's requester, domain/vocabulary isStaffTalkMail): an internal note. Staff answering
-   * the conversation (a rule's or notification mail to the requester included) reply publicly.
+   * Staff answering staff talk (a mail the mail names: a notification or a rule's mail to a staff
+   * account's address, domain/vocabulary isStaffTalkMail): an internal note. Staff answering the
+   * conversation (mail to a customer or an outside address) reply publicly.
    */
   internal: boolean;
 }
@@ -97,18 +97,17 @@ async function candidates(env: Bindings, db: Database, settings: MailSettings, m
   }
   if (ids.length) {
     const rows = await db
-      .select({ messageId: mailMessageIds.messageId, ticketId: mailMessageIds.ticketId, kind: outboundMessages.kind, toAddress: outboundMessages.toAddress, requesterEmail: users.email })
+      .select({ messageId: mailMessageIds.messageId, ticketId: mailMessageIds.ticketId, kind: outboundMessages.kind, recipientRole: users.role })
       .from(mailMessageIds)
       .leftJoin(outboundMessages, and(eq(mailMessageIds.direction, "outbound"), eq(outboundMessages.id, mailMessageIds.mailId)))
-      .leftJoin(tickets, eq(tickets.id, mailMessageIds.ticketId))
-      .leftJoin(users, eq(users.id, tickets.requesterId))
+      // The account at the address the mail went to (addresses are stored lower-cased: users.schemas).
+      .leftJoin(users, eq(users.email, sql`lower(${outboundMessages.toAddress})`))
       .where(inArray(mailMessageIds.messageId, ids));
     const byId = new Map(rows.map((r) => [r.messageId, r]));
     for (const id of ids) {
       const row = byId.get(id);
-      // Any named mail of ours that was staff talk marks the answer, wherever it stands in the chain;
-      // the requester is the one of the ticket the id is recorded on (as outbound.ts threads it).
-      if (row) add("id", row.ticketId, id === mail.inReplyTo ? "in_reply_to" : "references", isStaffTalkMail(row.kind, row.toAddress, row.requesterEmail));
+      // Any named mail of ours that was staff talk marks the answer, wherever it stands in the chain.
+      if (row) add("id", row.ticketId, id === mail.inReplyTo ? "in_reply_to" : "references", isStaffTalkMail(row.kind, row.recipientRole));
     }
   }
 

@@ -3,10 +3,10 @@
  * assignee) is threaded into the ticket like its other mail and may quote an internal note. A staff
  * member answering it by mail is talking to colleagues: the answer is an internal note, never a
  * public reply that the requester reads and is mailed. Staff talk is one rule (domain/vocabulary
- * isStaffTalkMail): a notification or a rule's mail to anyone but the requester. The same kinds of
- * mail to the requester are conversation: a customer answering their own notification mail writes a
+ * isStaffTalkMail): a notification or a rule's mail to a staff account's address. The same kinds of
+ * mail to a customer are conversation: a customer answering their own notification mail writes a
  * public comment, with or without threading headers, and staff answering all in a thread that holds
- * a rule's mail to the requester reply publicly.
+ * a rule's mail to the requester reply publicly, after a merge too.
  */
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
@@ -177,6 +177,34 @@ describe("answering by mail a mail only staff were sent", () => {
     await t.drain();
     expect((await commentsAs(t, s.agent, ticket.id)).filter((c) => c.body.includes(said)).map((c) => [c.internal, c.author.id])).toEqual([[false, s.agent2.id]]);
     expect((await commentsAs(t, s.customer, ticket.id)).some((c) => c.body.includes(said))).toBe(true);
+  });
+
+  it("after the ticket is merged into another customer's, a staff member answering all in the first customer's thread (a rule's mail to them) still replies publicly", async () => {
+    const t = leakEnv();
+    const w = word();
+    await makeRule(s.admin.token, {
+      name: "Acknowledge",
+      conditions: { all: [{ field: "event", operator: "is", value: "ticket.created" }, { field: "subject", operator: "contains", value: w }] },
+      actions: [{ type: "send_email", value: { to: "requester", subject: "We got it {{ticket.number}}", body: "Thanks, we are on it." } }],
+    });
+    const ticket = await ticketOf(t, `Broken ${w}`);
+    await t.drain();
+    const ack = (await mailsTo(t, s.customer.email)).find((m) => m.subject.includes("We got it"));
+    expect(ack, "the rule's mail to the requester").toBeDefined();
+    const ackId = messageIdOf(ack!);
+    // Merged into another customer's ticket: its ids move there, where the first customer is no requester.
+    const target = await t.call("POST", "/api/v1/tickets", { token: s.customer2.token, body: { subject: `Same ${w}`, description: "Also broken." } });
+    expect(target.status).toBe(201);
+    expect((await t.call("POST", `/api/v1/tickets/${ticket.id}/merge`, { token: s.agent.token, body: { into: target.body.id, confirm_requesters: true } })).status).toBe(200);
+    await t.drain();
+    const said = canary("merged");
+    await deliver(
+      rawMail({ from: s.agent2.email, to: s.customer.email, cc: [SUPPORT], subject: `Re: ${ack!.subject}`, inReplyTo: ackId, references: [ackId], messageId: uniqueId("staff"), body: `Merged, a new one ships today ${said}` }),
+      { from: s.agent2.email, to: SUPPORT },
+      t.env,
+    );
+    await t.drain();
+    expect((await commentsAs(t, s.agent, target.body.id)).filter((c) => c.body.includes(said)).map((c) => c.internal)).toEqual([false]);
   });
 
   it("a customer's own notification mail carries the subject tag and reply address: an answer without threading headers still continues the ticket", async () => {
