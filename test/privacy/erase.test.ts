@@ -170,6 +170,22 @@ describe("a person with many tickets", () => {
   }, 120_000);
 });
 
+describe("a requester's satisfaction remark", () => {
+  it("is their words: erased on the ticket (the score stays for the reports) and wherever it was carried", async () => {
+    const rater = await makeUser("customer", { name: "Remark Writer" });
+    const word = canaryWord("r");
+    const created = await api("POST", "/api/v1/tickets", { token: rater.token, body: { subject: "Refund", description: "Please." } });
+    expect(created.status).toBe(201);
+    expect((await api("PATCH", `/api/v1/tickets/${created.body.id}`, { token: s.agent.token, body: { status: "resolved" } })).status).toBe(200);
+    expect((await api("POST", `/api/v1/tickets/${created.body.id}/satisfaction`, { token: rater.token, body: { score: 2, comment: `Slow, ask ${word}` } })).status).toBe(200);
+    expect(await tablesHolding(word)).toContain("tickets.satisfaction_comment");
+    expect((await api("POST", `/api/v1/users/${rater.id}/erase`, { token: s.admin.token, body: { confirm: rater.email } })).status).toBe(200);
+    expect(await tablesHolding(word)).toEqual([]);
+    const ticket = await api("GET", `/api/v1/tickets/${created.body.id}`, { token: s.agent.token });
+    expect(ticket.body.satisfaction).toMatchObject({ score: 2, comment: "[erased]" });
+  });
+});
+
 describe("a person whose words a notification quotes", () => {
   it("a reply of theirs over several lines, quoted flattened in the assignee's notification, is erased there too", async () => {
     const writer = await makeUser("customer", { name: "Lines Writer" });

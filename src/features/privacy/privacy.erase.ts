@@ -325,12 +325,14 @@ function erasureWrite(ctx: ServiceContext, before: TicketRow, requesterOnRow: Re
   const ticketId = before.id;
   const subject = requested ? replaceAll(before.subject, who) : before.subject;
   const description = requested ? ERASED_TEXT : before.description;
-  const changed = subject !== before.subject || description !== before.description;
-  const after: TicketRow = changed ? { ...before, subject, description, version: before.version + 1 } : before;
-  const set = changed ? { subject, description, version: after.version } : {};
+  // Their satisfaction remark is their words too (only the requester rates).
+  const satisfactionComment = requested && before.satisfactionComment !== null ? ERASED_TEXT : before.satisfactionComment;
+  const changed = subject !== before.subject || description !== before.description || satisfactionComment !== before.satisfactionComment;
+  const after: TicketRow = changed ? { ...before, subject, description, satisfactionComment, version: before.version + 1 } : before;
+  const set = changed ? { subject, description, satisfactionComment, version: after.version } : {};
   const requester = requested ? { id: who.id, name: ERASED_NAME, email: erasedEmail(who.id) } : requesterOnRow;
   // What webhooks and channels were sent about this ticket carries the same texts and names.
-  const carried = erasureReplacements(who, [...theirComments, ...(requested ? [before.description] : [])]);
+  const carried = erasureReplacements(who, [...theirComments, ...(requested ? [before.description] : []), ...(requested && before.satisfactionComment ? [before.satisfactionComment] : [])]);
   return {
     kind: "update",
     before,
@@ -345,6 +347,10 @@ function erasureWrite(ctx: ServiceContext, before: TicketRow, requesterOnRow: Re
       // Others' words stay, with the person's name and address taken out ("Hi Jane," in a reply).
       ctx.db.update(comments).set({ body: scrubbed(comments.body, who, false) }).where(and(eq(comments.ticketId, ticketId), mentions(comments.body, who, false))),
       ctx.db.update(ticketHistory).set({ changes: scrubbed(ticketHistory.changes, who, true) }).where(and(eq(ticketHistory.ticketId, ticketId), mentions(ticketHistory.changes, who, true))),
+      // The rating's history entry holds the remark.
+      ...(requested && before.satisfactionComment
+        ? [ctx.db.update(ticketHistory).set({ changes: sql`replace(${ticketHistory.changes}, ${inJson(before.satisfactionComment)}, ${inJson(ERASED_TEXT)})` }).where(and(eq(ticketHistory.ticketId, ticketId), sql`instr(${ticketHistory.changes}, ${inJson(before.satisfactionComment)}) > 0`))]
+        : []),
       ...scrubWebhookEvents(ctx, ticketId, carried),
       // Their replies are quoted as excerpts in staff's notifications (requester_replied).
       ...scrubNotifications(ctx, ticketId, carried, theirComments.map((body) => ({ before: body, after: ERASED_TEXT }))),

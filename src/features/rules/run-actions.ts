@@ -246,7 +246,8 @@ function answeredFor(event: TicketEvent, now: Requester): TicketEvent {
   const replacements = erasureReplacements(was, []);
   const texts = <T>(v: T): T => replacedJson(v, replacements);
   const named = <P extends { id: string; name: string } | null>(p: P): P => (p && p.id === was.id ? { ...p, name: now.name } : p);
-  const ticket = { ...event.ticket, requester, description: ERASED_TEXT, subject: texts(event.ticket.subject), custom_fields: texts(event.ticket.custom_fields) };
+  const remark = (r: Satisfaction | null) => (r?.comment ? { ...r, comment: ERASED_TEXT } : r);
+  const ticket = { ...event.ticket, requester, description: ERASED_TEXT, subject: texts(event.ticket.subject), custom_fields: texts(event.ticket.custom_fields), satisfaction: remark(event.ticket.satisfaction) };
   const erased = { ...event, ticket, actor: named(event.actor) } as TicketEvent & { ticket: Ticket };
   if (erased.type === "ticket.updated") {
     const changed = ([k, v]: [string, unknown]) => [k, k === "description" ? [ERASED_TEXT, ERASED_TEXT] : k === "subject" || k.startsWith("custom_fields.") ? texts(v) : v];
@@ -257,7 +258,6 @@ function answeredFor(event: TicketEvent, now: Requester): TicketEvent {
     erased.comment = { ...erased.comment, body: theirs ? ERASED_TEXT : texts(erased.comment.body), author: named(erased.comment.author) };
   }
   if (erased.type === "satisfaction.rated") {
-    const remark = (r: Satisfaction | null) => (r?.comment ? { ...r, comment: ERASED_TEXT } : r);
     erased.satisfaction = remark(erased.satisfaction)!;
     erased.previous = remark(erased.previous);
   }
