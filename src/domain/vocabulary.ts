@@ -108,14 +108,15 @@ export const TICKET_MAIL_KINDS = ["ticket_created", "reply", "ticket_resolved", 
 export const STAFF_TALK_MAIL_KINDS = ["notification", "action"] as const satisfies readonly (typeof TICKET_MAIL_KINDS)[number][];
 /**
  * THE rule of staff talk: a ticket's mail outside the conversation with its customers is a
- * notification or a rule's mail (`action`) whose recipient's address is a staff account's
- * (`recipientRole`: the role of the account at that address, null when none). Such mail carries no
+ * notification or a rule's mail (`action`) queued for a staff member (`recipientRole`: the role of
+ * the user the mail was queued for, its user_id: a notification's user, a rule's assignee or team
+ * manager; null when it went to an address). Such mail carries no
  * subject tag and no reply address of the ticket, the requester's mail never names it in
  * In-Reply-To/References (email/outbound.ts, which states the same rule in SQL), and staff answering
  * it by mail write an internal note (email/resolve-ticket.ts). All other ticket mail is
  * conversation: to the requester, to a customer merged in or following, to an outside address.
- * Decided by the recipient, not by who the ticket's requester is now: a merge or a change of the
- * requester's address must not turn a customer's thread into staff talk.
+ * Decided by whom it was sent to, as recorded then: not by who the ticket's requester is now (a
+ * merge), nor by whose address it is now (an address changed since).
  * `kind` null: not one of our mails (an inbound one), never staff talk.
  */
 export function isStaffTalkMail(kind: string | null, recipientRole: string | null | undefined): boolean {

@@ -49,9 +49,9 @@ type MailIdRow = typeof mailMessageIds.$inferSelect;
  * account's address) nor a staff member's answer to that (an internal note by mail,
  * email/resolve-ticket.ts). Those ids stay recorded, so answers still find the ticket, but the
  * customers' mail never shows them: they would tell that internal talk happened, and whom it named
- * (a notification's id holds the user's). Addresses are stored lower-cased (users.schemas).
+ * (a notification's id holds the user's).
  */
-const CONVERSATION = sql`NOT EXISTS (SELECT 1 FROM ${outboundMessages} o JOIN ${users} u ON u.email = lower(o.to_address) WHERE ${mailMessageIds.direction} = 'outbound' AND o.id = ${mailMessageIds.mailId}
+const CONVERSATION = sql`NOT EXISTS (SELECT 1 FROM ${outboundMessages} o JOIN ${users} u ON u.id = o.user_id WHERE ${mailMessageIds.direction} = 'outbound' AND o.id = ${mailMessageIds.mailId}
     AND o.kind IN ('notification', 'action') AND u.role <> 'customer')
   AND NOT EXISTS (SELECT 1 FROM ${inboundMessages} i JOIN ${comments} c ON c.id = i.comment_id WHERE ${mailMessageIds.direction} = 'inbound' AND i.id = ${mailMessageIds.mailId} AND c.internal = 1)`;
 type Thread = { inReplyTo: string | null; references: string[] };
@@ -74,7 +74,7 @@ async function claimWithContext(db: Database, id: string, now: Date) {
   const stale = new Date(now.getTime() - CLAIM_TIMEOUT_MS).toISOString();
   const ofRow = (column: string) => sql`(SELECT ${sql.identifier(column)} FROM ${outboundMessages} WHERE ${outboundMessages.id} = ${id})`;
   const thread = and(eq(mailMessageIds.ticketId, ofRow("ticket_id")), lte(mailMessageIds.createdAt, now.toISOString()), CONVERSATION);
-  const [claimed, ticketRows, templates, roots, latest, accounts] = await db.batch([
+  const [claimed, ticketRows, templates, roots, latest, accounts, recipients] = await db.batch([
     db
       .update(outboundMessages)
       .set({ status: "sending", claimedAt: now.toISOString(), updatedAt: now.toISOString(), attempts: sql`${outboundMessages.attempts} + 1` })
@@ -90,12 +90,14 @@ async function claimWithContext(db: Database, id: string, now: Date) {
     db.select().from(mailMessageIds).where(thread).orderBy(asc(mailMessageIds.createdAt)).limit(1),
     db.select().from(mailMessageIds).where(thread).orderBy(desc(mailMessageIds.createdAt)).limit(MAX_REFERENCES_SENT - 1),
     // The account behind the recipient's address, if any (a follower's, a notified user's).
-    db.select({ active: users.active, role: users.role }).from(users).where(eq(users.email, sql`lower(${ofRow("to_address")})`)).limit(1),
+    db.select({ active: users.active }).from(users).where(eq(users.email, ofRow("to_address"))).limit(1),
+    // The staff member or customer the mail was queued for as a user, if any: staff talk is mail to staff.
+    db.select({ role: users.role }).from(users).where(eq(users.id, ofRow("user_id"))).limit(1),
   ]);
   const row = claimed[0];
   if (!row) return null;
   // The template an admin saved for the kind, else the default.
-  return { row, ticket: ticketRows[0], template: templates[0] ?? DEFAULT_TEMPLATES[row.kind], thread: threadFrom(roots[0], latest), account: accounts[0] };
+  return { row, ticket: ticketRows[0], template: templates[0] ?? DEFAULT_TEMPLATES[row.kind], thread: threadFrom(roots[0], latest), account: accounts[0], recipientRole: recipients[0]?.role ?? null };
 }
 type TicketRecipientRow = NonNullable<Awaited<ReturnType<typeof claimWithContext>>>["ticket"];
 
@@ -108,7 +110,7 @@ function render(template: Template, settings: MailSettings, data: Record<string,
 /**
  * Whether a ticket's mail is part of its conversation with its customers: not staff talk
  * (domain/vocabulary isStaffTalkMail, the one rule; {@link CONVERSATION} states it in SQL).
- * `recipientRole`: the role of the account at the mail's address (read with the claim), if any.
+ * `recipientRole`: the role of the user the mail was queued for (its user_id, read with the claim), if any.
  */
 export const isConversationMail = (row: Pick<OutboundRow, "kind">, recipientRole: string | null | undefined) => !isStaffTalkMail(row.kind, recipientRole);
 
@@ -232,7 +234,7 @@ export async function deliverOne(message: Message<unknown>, env: Bindings, now =
     const mail =
       "account" in recipient
         ? await composeAccountMail(env, template, settings, row, recipient.account, recipient.user, now)
-        : await composeTicketMail(env, template, thread, settings, { ...row, ticketId: recipient.ticketId }, now, isConversationMail(row, claimed.account?.role));
+        : await composeTicketMail(env, template, thread, settings, { ...row, ticketId: recipient.ticketId }, now, isConversationMail(row, claimed.recipientRole));
     // A copy of what a ticket's conversation sent; never of an account's mail, whose link is a live credential.
     if (ticketId) await env.ATTACHMENTS.put(outboundRawKey(row.id), mail.raw, { httpMetadata: { contentType: "message/rfc822" } });
     // Recorded before sending: a reply that arrives while we are still here threads already.

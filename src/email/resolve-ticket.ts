@@ -39,8 +39,8 @@ export interface Resolution {
   /** How the sender belongs to the ticket. */
   as: "requester" | "staff" | "participant";
   /**
-   * Staff answering staff talk (a mail the mail names: a notification or a rule's mail to a staff
-   * account's address, domain/vocabulary isStaffTalkMail): an internal note. Staff answering the
+   * Staff answering staff talk (a mail the mail names: a notification or a rule's mail queued for a
+   * staff member, domain/vocabulary isStaffTalkMail): an internal note. Staff answering the
    * conversation (mail to a customer or an outside address) reply publicly.
    */
   internal: boolean;
@@ -100,8 +100,9 @@ async function candidates(env: Bindings, db: Database, settings: MailSettings, m
       .select({ messageId: mailMessageIds.messageId, ticketId: mailMessageIds.ticketId, kind: outboundMessages.kind, recipientRole: users.role })
       .from(mailMessageIds)
       .leftJoin(outboundMessages, and(eq(mailMessageIds.direction, "outbound"), eq(outboundMessages.id, mailMessageIds.mailId)))
-      // The account at the address the mail went to (addresses are stored lower-cased: users.schemas).
-      .leftJoin(users, eq(users.email, sql`lower(${outboundMessages.toAddress})`))
+      // The account the mail was sent to as a user (a notification's; a rule's mail to the assignee or
+      // the team's manager): recorded when it was queued, so a later change of their address changes nothing.
+      .leftJoin(users, eq(users.id, outboundMessages.userId))
       .where(inArray(mailMessageIds.messageId, ids));
     const byId = new Map(rows.map((r) => [r.messageId, r]));
     for (const id of ids) {

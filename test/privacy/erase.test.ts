@@ -171,18 +171,30 @@ describe("a person with many tickets", () => {
 });
 
 describe("a requester's satisfaction remark", () => {
-  it("is their words: erased on the ticket (the score stays for the reports) and wherever it was carried", async () => {
+  it("is their words: every remark they rated with erased, on the ticket (the score stays for the reports) and in the ratings' history, where it stands", async () => {
     const rater = await makeUser("customer", { name: "Remark Writer" });
     const word = canaryWord("r");
     const created = await api("POST", "/api/v1/tickets", { token: rater.token, body: { subject: "Refund", description: "Please." } });
     expect(created.status).toBe(201);
     expect((await api("PATCH", `/api/v1/tickets/${created.body.id}`, { token: s.agent.token, body: { status: "resolved" } })).status).toBe(200);
     expect((await api("POST", `/api/v1/tickets/${created.body.id}/satisfaction`, { token: rater.token, body: { score: 2, comment: `Slow, ask ${word}` } })).status).toBe(200);
-    expect(await tablesHolding(word)).toContain("tickets.satisfaction_comment");
+    // Rated again with a remark of one digit: replaced as a text, it would take every "1" of the history's JSON with it.
+    expect((await api("POST", `/api/v1/tickets/${created.body.id}/satisfaction`, { token: rater.token, body: { score: 1, comment: "1" } })).status).toBe(200);
+    expect(await tablesHolding(word)).toContain("ticket_history.changes");
     expect((await api("POST", `/api/v1/users/${rater.id}/erase`, { token: s.admin.token, body: { confirm: rater.email } })).status).toBe(200);
     expect(await tablesHolding(word)).toEqual([]);
     const ticket = await api("GET", `/api/v1/tickets/${created.body.id}`, { token: s.agent.token });
-    expect(ticket.body.satisfaction).toMatchObject({ score: 2, comment: "[erased]" });
+    expect(ticket.body.satisfaction).toMatchObject({ score: 1, comment: "[erased]" });
+    const history = await api("GET", `/api/v1/tickets/${created.body.id}/history?limit=100`, { token: s.agent.token });
+    expect(history.status).toBe(200);
+    const ratings = (history.body.data as { type: string; changes: { satisfaction: [{ score: number; comment: string | null } | null, { score: number; comment: string | null }] } }[]).filter((h) => h.type === "satisfaction.rated");
+    expect(ratings.map((h) => h.changes.satisfaction.map((r) => r && [r.score, r.comment]))).toEqual(
+      expect.arrayContaining([
+        [null, [2, "[erased]"]],
+        [[2, "[erased]"], [1, "[erased]"]],
+      ]),
+    );
+    expect(history.body.data.find((h: { type: string }) => h.type === "updated")?.changes).toMatchObject({ status: ["open", "resolved"] });
   });
 });
 

@@ -3,7 +3,7 @@
  * assignee) is threaded into the ticket like its other mail and may quote an internal note. A staff
  * member answering it by mail is talking to colleagues: the answer is an internal note, never a
  * public reply that the requester reads and is mailed. Staff talk is one rule (domain/vocabulary
- * isStaffTalkMail): a notification or a rule's mail to a staff account's address. The same kinds of
+ * isStaffTalkMail): a notification or a rule's mail queued for a staff member. The same kinds of
  * mail to a customer are conversation: a customer answering their own notification mail writes a
  * public comment, with or without threading headers, and staff answering all in a thread that holds
  * a rule's mail to the requester reply publicly, after a merge too.
@@ -23,7 +23,7 @@ afterEach(clearRules);
 type Comment = { body: string; internal: boolean; author: { id: string } };
 
 /** The one mail to `to` whose subject has `about`, answered by `to` as a mail client would: threaded, quoting it. */
-async function answer(t: LeakEnv, to: TestUser, about: string, text: string) {
+async function answer(t: LeakEnv, to: TestUser, about: string, text: string, from = to.email) {
   const mail = (await mailsTo(t, to.email)).find((m) => m.subject.includes(about));
   expect(mail, `a mail to ${to.email} about ${about}`).toBeDefined();
   // DecodedMail.content ends with the raw message, which starts with its From header.
@@ -32,8 +32,8 @@ async function answer(t: LeakEnv, to: TestUser, about: string, text: string) {
   const replyTo = /^Reply-To:\s*<?([^>\r\n]+)>?/im.exec(mail!.content)?.[1] ?? SUPPORT;
   const quoted = sent.text.split("\n").map((l) => `> ${l}`).join("\r\n");
   await deliver(
-    rawMail({ from: to.email, to: replyTo, subject: `Re: ${sent.subject}`, inReplyTo: sent.messageId!, references: [sent.messageId!], messageId: uniqueId("answer"), body: `${text}\r\n\r\nOn Monday, Support wrote:\r\n${quoted}` }),
-    { from: to.email, to: replyTo },
+    rawMail({ from, to: replyTo, subject: `Re: ${sent.subject}`, inReplyTo: sent.messageId!, references: [sent.messageId!], messageId: uniqueId("answer"), body: `${text}\r\n\r\nOn Monday, Support wrote:\r\n${quoted}` }),
+    { from, to: replyTo },
     t.env,
   );
   await t.drain();
@@ -68,6 +68,22 @@ describe("answering by mail a mail only staff were sent", () => {
     const forCustomer = JSON.stringify(await commentsAs(t, s.customer, ticket.id)) + (await mailsTo(t, s.customer.email)).map((m) => m.content).join("\n");
     expect(forCustomer).not.toContain(said);
     expect(forCustomer).not.toContain(note);
+  });
+
+  it("a mention's notification answered after the colleague's address was changed: still an internal note (who it was sent to is recorded, not looked up by address)", async () => {
+    const t = leakEnv();
+    const colleague = await makeUser("agent");
+    const note = canary("movednote");
+    const said = canary("movedanswer");
+    expect((await t.call("PUT", "/api/v1/me/notification-preferences", { token: colleague.token, body: { mentioned: { in_app: true, email: true } } })).status).toBe(200);
+    const ticket = await ticketOf(t, "Refund again");
+    expect((await t.call("POST", `/api/v1/tickets/${ticket.id}/comments`, { token: s.agent.token, body: { body: `@${colleague.email} refund? ${note}`, internal: true } })).status).toBe(201);
+    await t.drain();
+    const moved = `moved-${colleague.email}`;
+    expect((await t.call("PATCH", `/api/v1/users/${colleague.id}`, { token: s.admin.token, body: { email: moved } })).status).toBe(200);
+    await answer(t, colleague, "mentioned you", `No refund ${said}`, moved);
+    expect((await commentsAs(t, s.agent, ticket.id)).filter((c) => c.body.includes(said)).map((c) => c.internal)).toEqual([true]);
+    expect(JSON.stringify(await commentsAs(t, s.customer, ticket.id))).not.toContain(said);
   });
 
   it("a rule's mail to the assignee quoting the note: the answer is an internal note", async () => {

@@ -1,4 +1,5 @@
 import { and, eq, inArray, isNotNull, isNull, or, sql, type SQL } from "drizzle-orm";
+import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import { runBatch, selectIn, slices, type BatchItem } from "../../db/client";
 import {
   attachments,
@@ -16,6 +17,7 @@ import {
   ticketParticipants,
   tickets,
   users,
+  webhookEvents,
 } from "../../db/schema";
 import { CHAT_SESSION_FOLLOW_UP } from "../../domain/vocabulary";
 import { ERASED_NAME, ERASED_TEXT, erasedEmail, erasureReplacements, MIN_REPLACED_NAME_CHARS, redactedMailCopy } from "../../domain/redaction";
@@ -332,7 +334,7 @@ function erasureWrite(ctx: ServiceContext, before: TicketRow, requesterOnRow: Re
   const set = changed ? { subject, description, satisfactionComment, version: after.version } : {};
   const requester = requested ? { id: who.id, name: ERASED_NAME, email: erasedEmail(who.id) } : requesterOnRow;
   // What webhooks and channels were sent about this ticket carries the same texts and names.
-  const carried = erasureReplacements(who, [...theirComments, ...(requested ? [before.description] : []), ...(requested && before.satisfactionComment ? [before.satisfactionComment] : [])]);
+  const carried = erasureReplacements(who, [...theirComments, ...(requested ? [before.description] : [])]);
   return {
     kind: "update",
     before,
@@ -347,9 +349,14 @@ function erasureWrite(ctx: ServiceContext, before: TicketRow, requesterOnRow: Re
       // Others' words stay, with the person's name and address taken out ("Hi Jane," in a reply).
       ctx.db.update(comments).set({ body: scrubbed(comments.body, who, false) }).where(and(eq(comments.ticketId, ticketId), mentions(comments.body, who, false))),
       ctx.db.update(ticketHistory).set({ changes: scrubbed(ticketHistory.changes, who, true) }).where(and(eq(ticketHistory.ticketId, ticketId), mentions(ticketHistory.changes, who, true))),
-      // The rating's history entry holds the remark.
-      ...(requested && before.satisfactionComment
-        ? [ctx.db.update(ticketHistory).set({ changes: sql`replace(${ticketHistory.changes}, ${inJson(before.satisfactionComment)}, ${inJson(ERASED_TEXT)})` }).where(and(eq(ticketHistory.ticketId, ticketId), sql`instr(${ticketHistory.changes}, ${inJson(before.satisfactionComment)}) > 0`))]
+      // Every remark they rated with, earlier ones included: in the ratings' history entries and the
+      // events stored for webhooks, replaced where it stands (a remark of "1" or "ok" replaced as a
+      // text would break the JSON around it and others' words).
+      ...(requested
+        ? [
+            ctx.db.update(ticketHistory).set({ changes: remarksErased(ticketHistory.changes, HISTORY_REMARKS) }).where(and(eq(ticketHistory.ticketId, ticketId), eq(ticketHistory.type, "satisfaction.rated"))),
+            ctx.db.update(webhookEvents).set({ payload: remarksErased(webhookEvents.payload, EVENT_REMARKS), internalPayload: remarksErased(webhookEvents.internalPayload, EVENT_REMARKS) }).where(eq(webhookEvents.ticketId, ticketId)),
+          ]
         : []),
       ...scrubWebhookEvents(ctx, ticketId, carried),
       // Their replies are quoted as excerpts in staff's notifications (requester_replied).
@@ -358,6 +365,14 @@ function erasureWrite(ctx: ServiceContext, before: TicketRow, requesterOnRow: Re
     ],
   };
 }
+
+/** Where a rating's remark stands: a `satisfaction.rated` history entry's changes, a stored event's data. */
+const HISTORY_REMARKS = ["$.satisfaction[0].comment", "$.satisfaction[1].comment"];
+const EVENT_REMARKS = ["$.satisfaction.comment", "$.previous.comment", "$.ticket.satisfaction.comment"];
+
+/** JSON `column` with the text at each path (when one stands there) set to ERASED_TEXT; nothing else touched. */
+const remarksErased = (column: AnySQLiteColumn, paths: string[]): SQL =>
+  paths.reduce<SQL>((json, path) => sql`CASE WHEN json_type(${json}, ${path}) = 'text' THEN json_set(${json}, ${path}, ${ERASED_TEXT}) ELSE ${json} END`, sql`${column}`);
 
 function replaceAll(text: string, who: Person): string {
   let out = text.split(who.email).join(erasedEmail(who.id));

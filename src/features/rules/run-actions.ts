@@ -285,15 +285,16 @@ export async function applyActions(ctx: ServiceContext, found: FoundTicket, plan
     const staffVars = varsFor(ctx, t, assignee, applier, "staff");
     const publicVars = varsFor(ctx, t, assignee, applier, "public");
     const commentBody = plan.comment ? renderText(plan.comment.body, plan.comment.internal ? staffVars : publicVars) : null;
-    const emails: (RenderedMail & { name: string })[] = [];
+    // `staffId`: the staff member it goes to (the row's user_id: mail to staff is staff talk, domain/vocabulary isStaffTalkMail).
+    const emails: (RenderedMail & { name: string; staffId: string | null })[] = [];
     const manager = managerId ? (people.get(managerId) ?? null) : null;
     for (const m of plan.emails) {
       // Staff recipients may read internal words; the requester and any other address may not.
-      const to = m.to === "requester" ? { ...t.requester, staff: false } : m.to === "assignee" ? assignee && { ...assignee, staff: true } : m.to === "team_manager" ? manager && { ...manager, staff: true } : { name: m.to, email: m.to, staff: false };
+      const to = m.to === "requester" ? { ...t.requester, staff: false } : m.to === "assignee" ? assignee && { ...assignee, staff: true } : m.to === "team_manager" ? manager && { ...manager, staff: true } : { id: null, name: m.to, email: m.to, staff: false };
       // Nobody to write to (no assignee, no manager), or a robot: that mail is not sent.
       if (!to || isMachineAddress(to.email, mailSettings(ctx.env))) continue;
       const vars = to.staff ? staffVars : publicVars;
-      emails.push({ to: to.email, name: to.name, subject: renderText(m.subject, vars), body: renderText(m.body, vars) });
+      emails.push({ to: to.email, name: to.name, staffId: to.staff ? to.id : null, subject: renderText(m.subject, vars), body: renderText(m.body, vars) });
     }
     const notifications = plan.notifications.map((n) => ({ user_ids: n.user_ids, roles: n.roles, title: renderText(n.title, staffVars), body: renderText(n.body, staffVars) }));
     return { commentBody, emails, notifications };
@@ -368,6 +369,7 @@ export async function applyActions(ctx: ServiceContext, found: FoundTicket, plan
             commentId: null,
             kind: "action",
             automatic: true,
+            userId: m.staffId,
             toAddress: m.to,
             toName: m.name,
             data: { mail: { subject: m.subject, body: m.body }, ticket: { number: wire.number, subject: wire.subject, status: wire.status }, requester: { name: requester.name } },
