@@ -45,8 +45,8 @@ type MailIdRow = typeof mailMessageIds.$inferSelect;
 
 /**
  * A ticket's mail that other mail of it may name (In-Reply-To, References): its conversation, not
- * staff talk (domain/vocabulary isStaffTalkMail: a notification or a rule's mail to a staff
- * account's address) nor a staff member's answer to that (an internal note by mail,
+ * staff talk (domain/vocabulary isStaffTalkMail: a notification or a rule's mail queued for a
+ * staff member) nor a staff member's answer to that (an internal note by mail,
  * email/resolve-ticket.ts). Those ids stay recorded, so answers still find the ticket, but the
  * customers' mail never shows them: they would tell that internal talk happened, and whom it named
  * (a notification's id holds the user's).
