@@ -23,6 +23,22 @@ afterEach(clearRules);
 type Comment = { body: string; internal: boolean; author: { id: string } };
 
 /** The one mail to `to` whose subject has `about`, answered by `to` as a mail client would: threaded, quoting it. */
+/** A ticket of s.customer's acknowledged by a rule's mail to the requester (conversation mail), and that mail. */
+async function acknowledged() {
+  const t = leakEnv();
+  const w = word();
+  await makeRule(s.admin.token, {
+    name: "Acknowledge",
+    conditions: { all: [{ field: "event", operator: "is", value: "ticket.created" }, { field: "subject", operator: "contains", value: w }] },
+    actions: [{ type: "send_email", value: { to: "requester", subject: "We got it {{ticket.number}}", body: "Thanks, we are on it." } }],
+  });
+  const ticket = await ticketOf(t, `Broken ${w}`);
+  await t.drain();
+  const ack = (await mailsTo(t, s.customer.email)).find((m) => m.subject.includes("We got it"));
+  expect(ack, "the rule's mail to the requester").toBeDefined();
+  return { t, w, ticket, ack };
+}
+
 async function answer(t: LeakEnv, to: TestUser, about: string, text: string, from = to.email) {
   const mail = (await mailsTo(t, to.email)).find((m) => m.subject.includes(about));
   expect(mail, `a mail to ${to.email} about ${about}`).toBeDefined();
@@ -166,17 +182,7 @@ describe("answering by mail a mail only staff were sent", () => {
   });
 
   it("a staff member answering all in the customer's thread that holds a rule's mail TO THE REQUESTER replies publicly", async () => {
-    const t = leakEnv();
-    const w = word();
-    await makeRule(s.admin.token, {
-      name: "Acknowledge",
-      conditions: { all: [{ field: "event", operator: "is", value: "ticket.created" }, { field: "subject", operator: "contains", value: w }] },
-      actions: [{ type: "send_email", value: { to: "requester", subject: "We got it {{ticket.number}}", body: "Thanks, we are on it." } }],
-    });
-    const ticket = await ticketOf(t, `Broken ${w}`);
-    await t.drain();
-    const ack = (await mailsTo(t, s.customer.email)).find((m) => m.subject.includes("We got it"));
-    expect(ack, "the rule's mail to the requester").toBeDefined();
+    const { t, ticket, ack } = await acknowledged();
     // A rule's mail to the requester is conversation: tagged, with the ticket's reply address.
     expect(ack!.subject).toContain(`[${ticket.number}]`);
     expect(headOf(ack!)).toMatch(/^Reply-To:/im);
@@ -196,17 +202,7 @@ describe("answering by mail a mail only staff were sent", () => {
   });
 
   it("after the ticket is merged into another customer's, a staff member answering all in the first customer's thread (a rule's mail to them) still replies publicly", async () => {
-    const t = leakEnv();
-    const w = word();
-    await makeRule(s.admin.token, {
-      name: "Acknowledge",
-      conditions: { all: [{ field: "event", operator: "is", value: "ticket.created" }, { field: "subject", operator: "contains", value: w }] },
-      actions: [{ type: "send_email", value: { to: "requester", subject: "We got it {{ticket.number}}", body: "Thanks, we are on it." } }],
-    });
-    const ticket = await ticketOf(t, `Broken ${w}`);
-    await t.drain();
-    const ack = (await mailsTo(t, s.customer.email)).find((m) => m.subject.includes("We got it"));
-    expect(ack, "the rule's mail to the requester").toBeDefined();
+    const { t, w, ticket, ack } = await acknowledged();
     const ackId = messageIdOf(ack!);
     // Merged into another customer's ticket: its ids move there, where the first customer is no requester.
     const target = await t.call("POST", "/api/v1/tickets", { token: s.customer2.token, body: { subject: `Same ${w}`, description: "Also broken." } });
